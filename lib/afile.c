@@ -1,0 +1,135 @@
+/* afile.c — temp + rename output files. */
+#include "afile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static atomic_uint tmp_seq;
+
+char *tmp_name_for(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
+	const char *base = path + dirlen;
+	size_t n = strlen(path) + 64;
+	char *t = malloc(n);
+
+	if (t == NULL)
+		return NULL;
+	snprintf(t, n, "%.*s.%s.tmp.%ld.%u", (int)dirlen, path, base, (long)getpid(),
+	    atomic_fetch_add(&tmp_seq, 1));
+	return t;
+}
+
+int mkdir_parents(const char *path, aderr *err)
+{
+	char *p = strdup(path);
+	char *s;
+
+	if (p == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	s = strrchr(p, '/');
+	if (s == NULL || s == p) {
+		free(p);
+		return 0;
+	}
+	*s = '\0';
+	for (s = p + 1; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+				int e = errno;
+
+				aderr_errno(err, aderr_from_errno(e), e, "%s", p);
+				free(p);
+				return err ? err->code : AD_EIO;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(p);
+	return 0;
+}
+
+int afile_open(struct afile *af, const char *path, aderr *err)
+{
+	int fd;
+
+	memset(af, 0, sizeof *af);
+	af->path = strdup(path);
+	af->tmp = tmp_name_for(path);
+	if (af->path == NULL || af->tmp == NULL) {
+		afile_abort(af);
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdir_parents(path, err) < 0) {
+			afile_abort(af);
+			return err ? err->code : AD_EIO;
+		}
+		fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	}
+	if (fd < 0) {
+		int e = errno;
+
+		aderr_errno(err, aderr_from_errno(e), e, "%s", path);
+		free(af->tmp);
+		af->tmp = NULL;
+		afile_abort(af);
+		return err ? err->code : AD_EIO;
+	}
+	af->fp = fdopen(fd, "w");
+	if (af->fp == NULL) {
+		int e = errno;
+
+		close(fd);
+		afile_abort(af);
+		return aderr_errno(err, AD_EIO, e, "%s", path);
+	}
+	return 0;
+}
+
+int afile_commit(struct afile *af, aderr *err)
+{
+	int rc = 0, e = 0;
+
+	if (fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0)
+		e = errno;
+	if (fclose(af->fp) != 0 && e == 0)
+		e = errno;
+	af->fp = NULL;
+	if (e == 0 && rename(af->tmp, af->path) != 0)
+		e = errno;
+	if (e != 0) {
+		rc = aderr_errno(err, aderr_from_errno(e), e, "%s", af->path);
+		unlink(af->tmp);
+	}
+	free(af->tmp);
+	af->tmp = NULL;
+	free(af->path);
+	af->path = NULL;
+	return rc;
+}
+
+void afile_abort(struct afile *af)
+{
+	if (af->fp != NULL)
+		fclose(af->fp);
+	af->fp = NULL;
+	if (af->tmp != NULL)
+		unlink(af->tmp);
+	free(af->tmp);
+	af->tmp = NULL;
+	free(af->path);
+	af->path = NULL;
+}

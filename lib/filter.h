@@ -1,0 +1,42 @@
+/* filter.h — the record loop every stage tool shares.
+ *
+ * Reads records from the input, hands each good one to the tool's function, writes the
+ * result, and keeps the counts for the summary.  A malformed line is reported with its
+ * line number and passed on as an error record; a record that already failed upstream is
+ * passed on untouched (unless the tool asks to see those too); the output file is
+ * committed only when the loop ends normally, so a killed or fatal run leaves no half
+ * output behind. */
+#ifndef AZD_FILTER_H
+#define AZD_FILTER_H
+
+#include <jansson.h>
+#include "err.h"
+#include "progress.h"
+
+/* What the tool's function returns for a record. */
+enum {
+	FILTER_OK = 0,      /* write it */
+	FILTER_FAILED = 1,  /* the function attached an error; write it, count a failure */
+	FILTER_DROP = 2     /* do not write it (the tool's job is to filter) */
+};
+
+struct filter {
+	const char *in, *out;      /* NULL or "-" for stdin/stdout */
+	int quiet;
+	int see_errors;            /* 1: records with an error go to each() too */
+	/* FILTER_* or a negative AD_E* code to stop the run at once (config/credential errors) */
+	int (*each)(void *ud, json_t *rec, aderr *err);
+	void *ud;
+	/* counts, filled by filter_run */
+	long records, failed, upstream, malformed, dropped;
+	struct progress progress;
+};
+
+/* Returns 0 when the loop ran to the end, or a negative code (err filled) when it
+ * could not start or was stopped by each(). */
+int filter_run(struct filter *f, const char *prog, aderr *err);
+/* Exit status for the tool: 0 all good, 1 some records failed in this stage (a failure
+ * upstream was already reported by its own stage, and is counted by the report). */
+int filter_status(const struct filter *f);
+
+#endif

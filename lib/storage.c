@@ -1,0 +1,184 @@
+/* storage.c — opening a storage from its URL and dispatching to the backend. */
+#include "storage.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+stor *stor_open(const char *url, int flags, aderr *err)
+{
+	stor *s;
+	int rc;
+
+	if (url == NULL || *url == '\0') {
+		aderr_set(err, AD_EUSAGE, "empty storage location");
+		return NULL;
+	}
+	s = calloc(1, sizeof *s);
+	if (s == NULL) {
+		aderr_set(err, AD_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (strncasecmp(url, "file://", 7) == 0) {
+		rc = stor_local_open(s, url + 7, flags, err);
+	} else if (strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0) {
+		rc = aderr_set(err, AD_EUSAGE, "%s: this build has no Azure Blob backend; "
+		    "use a local folder", url);
+	} else if (strstr(url, "://") != NULL) {
+		rc = aderr_set(err, AD_EUSAGE, "%s: unknown URL scheme", url);
+	} else {
+		rc = stor_local_open(s, url, flags, err);
+	}
+	if (rc < 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void stor_close(stor *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ops && s->ops->close)
+		s->ops->close(s);
+	free(s->root);
+	free(s->display);
+	free(s);
+}
+
+const char *stor_kind(const stor *s)
+{
+	return s->ops->kind;
+}
+
+const char *stor_display(const stor *s)
+{
+	return s->display ? s->display : s->root;
+}
+
+int stor_list(stor *s, const char *prefix, stor_list_cb cb, void *ud, aderr *err)
+{
+	return s->ops->list(s, prefix ? prefix : "", cb, ud, err);
+}
+
+int stor_stat(stor *s, const char *name, struct stor_entry *e, aderr *err)
+{
+	if (!stor_name_ok(name, err))
+		return err ? err->code : AD_EUSAGE;
+	return s->ops->stat(s, name, e, err);
+}
+
+int stor_get(stor *s, const char *name, const char *local, int flags, aderr *err)
+{
+	if (!stor_name_ok(name, err))
+		return err ? err->code : AD_EUSAGE;
+	return s->ops->get(s, name, local, flags, err);
+}
+
+int stor_put(stor *s, const char *name, const char *local, int flags, aderr *err)
+{
+	if (!stor_name_ok(name, err))
+		return err ? err->code : AD_EUSAGE;
+	return s->ops->put(s, name, local, flags, err);
+}
+
+int stor_copy(stor *dst, const char *dstname, stor *src, const char *srcname, int flags,
+    aderr *err)
+{
+	if (!stor_name_ok(dstname, err) || !stor_name_ok(srcname, err))
+		return err ? err->code : AD_EUSAGE;
+	return dst->ops->copy(dst, dstname, src, srcname, flags, err);
+}
+
+int stor_name_ok(const char *name, aderr *err)
+{
+	const char *p = name, *seg;
+
+	if (name == NULL || *name == '\0') {
+		aderr_set(err, AD_EUSAGE, "empty name");
+		return 0;
+	}
+	if (*name == '/') {
+		aderr_set(err, AD_EUSAGE, "unsafe name (absolute path)");
+		return 0;
+	}
+	for (seg = p; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			size_t n = (size_t)(p - seg);
+
+			if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.')) {
+				aderr_set(err, AD_EUSAGE, "unsafe name (empty, '.' or '..' component)");
+				return 0;
+			}
+			if (*p == '\0')
+				break;
+			seg = p + 1;
+		}
+	}
+	return 1;
+}
+
+int stor_is_image_name(const char *name)
+{
+	static const char *const ext[] = {
+		"jpg", "jpeg", "jpe", "jfif", "png", "webp", "gif", "bmp", "tif", "tiff",
+		"heic", "heif", "avif"
+	};
+	const char *dot = strrchr(name, '.');
+	const char *slash = strrchr(name, '/');
+
+	if (dot == NULL || (slash && dot < slash))
+		return 0;
+	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+		if (strcasecmp(dot + 1, ext[i]) == 0)
+			return 1;
+	return 0;
+}
+
+struct stor_pool {
+	char *url;
+	stor *s;
+	struct stor_pool *next;   /* the head node is a sentinel with url NULL */
+};
+
+stor_pool *stor_pool_new(void)
+{
+	return calloc(1, sizeof(struct stor_pool));
+}
+
+stor *stor_pool_get(stor_pool *p, const char *url, int flags, aderr *err)
+{
+	struct stor_pool *n;
+
+	for (n = p->next; n; n = n->next)
+		if (strcmp(n->url, url) == 0)
+			return n->s;
+	n = calloc(1, sizeof *n);
+	if (n == NULL || (n->url = strdup(url)) == NULL) {
+		free(n);
+		aderr_set(err, AD_ENOMEM, "out of memory");
+		return NULL;
+	}
+	n->s = stor_open(url, flags, err);
+	if (n->s == NULL) {
+		free(n->url);
+		free(n);
+		return NULL;
+	}
+	n->next = p->next;
+	p->next = n;
+	return n->s;
+}
+
+void stor_pool_free(stor_pool *p)
+{
+	while (p) {
+		struct stor_pool *next = p->next;
+
+		stor_close(p->s);
+		free(p->url);
+		free(p);
+		p = next;
+	}
+}

@@ -1,0 +1,94 @@
+/* storage.h — where images live: a source to list and read, a destination to write.
+ *
+ * A storage is opened from a URL-ish string: a plain path or file:// URL is a local
+ * folder.  Backends implement struct stor_ops; the tools only see these calls.  Names are
+ * paths relative to the storage root, '/'-separated, UTF-8, never starting with '/' and
+ * never holding "." or ".." components (stor_name_ok checks).
+ *
+ * Ownership: stor_open returns a handle freed by stor_close; entries passed to a list
+ * callback are borrowed for the duration of the call. */
+#ifndef AZD_STORAGE_H
+#define AZD_STORAGE_H
+
+#include "err.h"
+
+struct stor_entry {
+	const char *name;        /* relative to the root */
+	long long size;
+	long long mtime;         /* seconds since the epoch, UTC */
+	long mtime_nsec;
+	char etag[64];           /* changes whenever the content may have changed */
+	char content_md5[32];    /* base64 MD5 when the backend knows it, else "" */
+};
+
+/* flags */
+enum {
+	STOR_CREATE = 1 << 0,    /* stor_open: create the root if missing (destinations) */
+	STOR_OVERWRITE = 1 << 1, /* put/copy: replace a different existing object */
+	STOR_LINK = 1 << 2       /* get: a hard link is acceptable instead of a copy */
+};
+
+/* Results of put/copy/get besides failure. */
+enum { STOR_DONE = 0, STOR_SAME = 1 /* destination already held identical content */ };
+
+typedef struct stor stor;
+typedef int (*stor_list_cb)(void *ud, const struct stor_entry *e);
+
+struct stor_ops {
+	const char *kind;
+	int (*list)(stor *s, const char *prefix, stor_list_cb cb, void *ud, aderr *err);
+	int (*stat)(stor *s, const char *name, struct stor_entry *e, aderr *err);
+	int (*get)(stor *s, const char *name, const char *local, int flags, aderr *err);
+	int (*put)(stor *s, const char *name, const char *local, int flags, aderr *err);
+	int (*copy)(stor *dst, const char *dstname, stor *src, const char *srcname,
+	    int flags, aderr *err);
+	void (*close)(stor *s);
+};
+
+struct stor {
+	const struct stor_ops *ops;
+	char *root;     /* backend's root: an absolute folder path, or a URL */
+	char *display;  /* the root as it may be printed: secrets removed */
+	void *impl;
+};
+
+stor *stor_open(const char *url, int flags, aderr *err);
+void stor_close(stor *s);
+const char *stor_kind(const stor *s);
+const char *stor_display(const stor *s);
+
+/* Lists every object under prefix (NULL or "" for all) in byte order of the name, calling
+ * cb for each; a non-zero return from cb stops the listing and is returned. */
+int stor_list(stor *s, const char *prefix, stor_list_cb cb, void *ud, aderr *err);
+int stor_stat(stor *s, const char *name, struct stor_entry *e, aderr *err);
+/* Materialises an object as the local file `local`, atomically.  STOR_SAME if an
+ * identical file was already there. */
+int stor_get(stor *s, const char *name, const char *local, int flags, aderr *err);
+/* Stores the local file as object `name`: STOR_SAME if identical content was there,
+ * AD_EEXIST if different content was there and STOR_OVERWRITE is not set. */
+int stor_put(stor *s, const char *name, const char *local, int flags, aderr *err);
+/* Copies src/srcname to dst/dstname with the same rules as stor_put. */
+int stor_copy(stor *dst, const char *dstname, stor *src, const char *srcname, int flags,
+    aderr *err);
+
+/* A set of storages opened on demand by URL, for tools whose records name their source. */
+typedef struct stor_pool stor_pool;
+stor_pool *stor_pool_new(void);
+/* The storage for url, opened on first use (flags as for stor_open); owned by the pool. */
+stor *stor_pool_get(stor_pool *p, const char *url, int flags, aderr *err);
+void stor_pool_free(stor_pool *p);
+
+/* 1 if name is a safe relative object name, else 0 with the reason in err. */
+int stor_name_ok(const char *name, aderr *err);
+/* 1 if the name's extension is an image type we decode (case-insensitive). */
+int stor_is_image_name(const char *name);
+
+/* The local backend, for backends that fall back on it and for tests. */
+extern const struct stor_ops stor_local_ops;
+int stor_local_open(stor *s, const char *path, int flags, aderr *err);
+/* Byte-compares two local files: 1 same, 0 different, negative on error. */
+int file_same(const char *a, const char *b, aderr *err);
+/* Copies a local file to `to` atomically (temp + rename), keeping its mtime. */
+int file_copy_atomic(const char *from, const char *to, aderr *err);
+
+#endif

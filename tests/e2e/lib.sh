@@ -1,0 +1,39 @@
+# lib.sh — shared by the end-to-end tests (sourced; POSIX sh).
+#
+#   $BIN        folder of the built tools (build/bin, or build-san/bin under SAN=1)
+#   $T          a fresh temp folder, removed at exit
+#   $PHOTOS     the bundled example photos
+#   ok DESC / fail DESC          count a result
+#   check DESC CMD...            ok when CMD exits 0
+#   check_eq DESC GOT WANT       ok when the two strings are equal
+#   finish                       prints "N passed, N failed" and exits accordingly
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+BIN="$TOP/$BUILD/bin"
+HELPERS="$TOP/$BUILD/tests/helpers"
+PHOTOS="$TOP/examples/photos"
+PY=/usr/bin/python3
+T=$(mktemp -d "${TMPDIR:-/tmp}/azd-e2e.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM
+PATH="$BIN:$PATH"
+export PATH
+_pass=0
+_fail=0
+_name=$(basename "$0" .sh)
+
+ok() { _pass=$((_pass + 1)); echo "ok - $_name: $*"; }
+fail() { _fail=$((_fail + 1)); echo "FAIL - $_name: $*"; }
+check() {
+	_d=$1; shift
+	if "$@" >"$T/.check.out" 2>&1; then ok "$_d"; else fail "$_d"; sed 's/^/    /' "$T/.check.out" | head -20; fi
+}
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1"; echo "    got:  $2"; echo "    want: $3"; fi
+}
+finish() {
+	echo "$_pass passed, $_fail failed"
+	[ "$_fail" -eq 0 ]
+	exit $?
+}

@@ -1,0 +1,48 @@
+#!/bin/sh
+# run.sh — runs every unit test binary and every end-to-end script, adds up their
+# "N passed, N failed" lines, and closes with the total on a line of its own.
+# A test that dies without printing its line counts as one failure.
+cd "$(dirname "$0")/.." || exit 2
+BUILD=${BUILD:-build}
+export BUILD
+pass=0
+fail=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+run_one() {
+	label=$1; shift
+	"$@" >"$log" 2>&1
+	rc=$?
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "FAIL $label: exit $rc and no result line"
+		sed 's/^/    /' "$log" | tail -n 30
+		fail=$((fail + 1))
+		return
+	fi
+	p=${line%% passed*}
+	f=${line#*passed, }
+	f=${f%% failed*}
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$f" -ne 0 ] || [ "$rc" -ne 0 ]; then
+		[ "$f" -eq 0 ] && fail=$((fail + 1))
+		echo "FAIL $label ($line, exit $rc)"
+		grep -v '^ok ' "$log" | sed 's/^/    /' | tail -n 40
+	else
+		echo "ok   $label ($line)"
+	fi
+}
+
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	case $t in *.o|*.d) continue ;; esac
+	run_one "unit/$(basename "$t")" "$t"
+done
+for t in tests/e2e/t[0-9]*.sh; do
+	[ -f "$t" ] || continue
+	run_one "e2e/$(basename "$t" .sh)" sh "$t"
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,163 @@
+/* test_storage.c — the local-folder storage: listing order, prefix, get/put/copy rules. */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "afile.h"
+#include "storage.h"
+#include "unit.h"
+
+static char dir[] = "/tmp/azd-stor.XXXXXX";
+
+static void put_file(const char *rel, const char *text)
+{
+	char p[512];
+	FILE *fp;
+
+	snprintf(p, sizeof p, "%s/%s", dir, rel);
+	CHECK_EQ_INT(mkdir_parents(p, NULL), 0);
+	fp = fopen(p, "w");
+	CHECK(fp != NULL);
+	if (fp) {
+		fputs(text, fp);
+		fclose(fp);
+	}
+}
+
+struct names {
+	char buf[2048];
+	int n;
+};
+
+static int collect(void *ud, const struct stor_entry *e)
+{
+	struct names *nm = ud;
+
+	strcat(nm->buf, e->name);
+	strcat(nm->buf, "|");
+	nm->n++;
+	return 0;
+}
+
+static void test_list(void)
+{
+	char root[512];
+	struct names nm = {{0}, 0};
+	aderr err = {0};
+	stor *s;
+
+	put_file("src/a/b.jpg", "1");
+	put_file("src/a-b.jpg", "22");
+	put_file("src/a.jpg", "333");
+	put_file("src/z z/#1 %20?.png", "4444");
+	put_file("src/.hidden.jpg", "x");
+	put_file("src/caf\xc3\xa9/x.webp", "55555");
+	snprintf(root, sizeof root, "%s/src", dir);
+	s = stor_open(root, 0, &err);
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	CHECK_STR(stor_kind(s), "local");
+	CHECK_EQ_INT(stor_list(s, "", collect, &nm, &err), 0);
+	/* byte order of full names: '-' (0x2d) < '.' < '/' (0x2f) */
+	CHECK_STR(nm.buf, "a-b.jpg|a.jpg|a/b.jpg|caf\xc3\xa9/x.webp|z z/#1 %20?.png|");
+	nm.buf[0] = '\0';
+	CHECK_EQ_INT(stor_list(s, "a/", collect, &nm, &err), 0);
+	CHECK_STR(nm.buf, "a/b.jpg|");
+	nm.buf[0] = '\0';
+	CHECK_EQ_INT(stor_list(s, "z", collect, &nm, &err), 0);
+	CHECK_STR(nm.buf, "z z/#1 %20?.png|");
+	{
+		struct stor_entry e;
+
+		CHECK_EQ_INT(stor_stat(s, "z z/#1 %20?.png", &e, &err), 0);
+		CHECK_EQ_INT(e.size, 4);
+		CHECK(e.etag[0] != '\0');
+		CHECK_EQ_INT(stor_stat(s, "nope.jpg", &e, &err), AD_ENOENT);
+		CHECK(stor_stat(s, "../etc/passwd", &e, &err) < 0);
+	}
+	stor_close(s);
+}
+
+static void test_get_put_copy(void)
+{
+	char root[256], dst[256], local[256], other[600];
+	aderr err = {0};
+	stor *s, *d;
+	struct stat a, b;
+
+	snprintf(root, sizeof root, "%s/src", dir);
+	snprintf(dst, sizeof dst, "%s/dst/deep", dir);
+	snprintf(local, sizeof local, "%s/work/a/b.jpg", dir);
+	s = stor_open(root, 0, &err);
+	d = stor_open(dst, STOR_CREATE, &err);
+	CHECK(s != NULL && d != NULL);
+	if (s == NULL || d == NULL)
+		return;
+	/* get: a hard link when allowed, then recognised as present */
+	CHECK_EQ_INT(stor_get(s, "a/b.jpg", local, STOR_LINK, &err), STOR_DONE);
+	CHECK(stat(local, &a) == 0);
+	snprintf(other, sizeof other, "%s/a/b.jpg", root);
+	CHECK(stat(other, &b) == 0 && a.st_ino == b.st_ino);
+	CHECK_EQ_INT(stor_get(s, "a/b.jpg", local, STOR_LINK, &err), STOR_SAME);
+	/* copy: new, then same, then different content refused unless overwrite */
+	CHECK_EQ_INT(stor_copy(d, "x/a.jpg", s, "a.jpg", 0, &err), STOR_DONE);
+	CHECK_EQ_INT(stor_copy(d, "x/a.jpg", s, "a.jpg", 0, &err), STOR_SAME);
+	CHECK_EQ_INT(stor_copy(d, "x/a.jpg", s, "a-b.jpg", 0, &err), AD_EEXIST);
+	CHECK(strstr(err.msg, "--overwrite") != NULL);
+	CHECK_EQ_INT(stor_copy(d, "x/a.jpg", s, "a-b.jpg", STOR_OVERWRITE, &err), STOR_DONE);
+	snprintf(other, sizeof other, "%s/x/a.jpg", dst);
+	CHECK(stat(other, &a) == 0 && a.st_size == 2);
+	/* same-size, different bytes is still different */
+	CHECK_EQ_INT(stor_put(d, "x/a.jpg", local, 0, &err), AD_EEXIST);
+	CHECK_EQ_INT(stor_copy(d, "../escape.jpg", s, "a.jpg", 0, &err), AD_EUSAGE);
+	CHECK_EQ_INT(stor_copy(d, "y.jpg", s, "missing.jpg", 0, &err), AD_ENOENT);
+	stor_close(s);
+	stor_close(d);
+}
+
+static void test_open_errors(void)
+{
+	aderr err = {0};
+	char f[512];
+
+	CHECK(stor_open("/nonexistent/azd", 0, &err) == NULL);
+	CHECK_EQ_INT(err.code, AD_ENOENT);
+	snprintf(f, sizeof f, "%s/src/a.jpg", dir);
+	CHECK(stor_open(f, 0, &err) == NULL);
+	CHECK(strstr(err.msg, "not a folder") != NULL);
+	CHECK(stor_open("gopher://x/y", 0, &err) == NULL);
+	CHECK_EQ_INT(err.code, AD_EUSAGE);
+}
+
+static void test_names(void)
+{
+	CHECK(stor_name_ok("a/b c/#%?.jpg", NULL));
+	CHECK(!stor_name_ok("/abs", NULL));
+	CHECK(!stor_name_ok("a//b", NULL));
+	CHECK(!stor_name_ok("a/../b", NULL));
+	CHECK(!stor_name_ok("./a", NULL));
+	CHECK(!stor_name_ok("a/", NULL));
+	CHECK(!stor_name_ok("", NULL));
+	CHECK(stor_name_ok("..a/b..", NULL));
+	CHECK(stor_is_image_name("x/IMG_1.JPG"));
+	CHECK(stor_is_image_name("a.webp"));
+	CHECK(!stor_is_image_name("a.jpg/readme"));
+	CHECK(!stor_is_image_name("notes.txt"));
+}
+
+int main(void)
+{
+	char cmd[300];
+
+	if (mkdtemp(dir) == NULL)
+		return 2;
+	test_list();
+	test_get_put_copy();
+	test_open_errors();
+	test_names();
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	return unit_done();
+}

@@ -1,0 +1,148 @@
+/* azcp — copy the images a report keeps (keepers and uniques) to a destination. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter.h"
+#include "log.h"
+#include "rec.h"
+#include "storage.h"
+#include "version.h"
+
+struct cp {
+	stor *dst;
+	int flags;
+	stor_pool *sources;
+	long copied, same, skipped_dups, skipped_failed;
+	long long bytes;
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: azcp [-q] [--overwrite] [-i FILE] [-o FILE] DST\n"
+	    "Read records (a dedupe report, or any listing) and copy every image that is\n"
+	    "kept to DST under the same name: keepers and uniques of a report, or every\n"
+	    "record of a plain listing.  Duplicates and failed records are not copied.\n"
+	    "A destination that already holds the same content is left alone; one with\n"
+	    "different content is an error unless --overwrite is given.  Nothing is deleted.\n\n"
+	    "      --overwrite    replace destination files whose content differs\n"
+	    "  -i, --input FILE   read FILE instead of standard input\n"
+	    "  -o, --output FILE  write the records, with \"copy\" added, to FILE (atomically)\n"
+	    "  -q, --quiet        no progress line or summary\n"
+	    "  -h, --help         this text\n"
+	    "  -V, --version      print the version\n");
+}
+
+static int cp_one(void *ud, json_t *rec, aderr *err)
+{
+	struct cp *cp = ud;
+	const char *name = rec_name(rec), *src = rec_str(rec, "src"), *path = rec_str(rec, "path");
+	const char *role = rec_str(json_object_get(rec, "dup"), "role");
+	stor *s;
+	int rc;
+
+	if (json_object_get(rec, "type") != NULL)
+		return FILTER_OK;          /* group and summary records of a report */
+	if (rec_has_error(rec)) {
+		cp->skipped_failed++;
+		rec_set_str(rec, "copy", "skipped (failed upstream)");
+		return FILTER_OK;
+	}
+	if (role != NULL && strcmp(role, "duplicate") == 0) {
+		cp->skipped_dups++;
+		rec_set_str(rec, "copy", "skipped (duplicate)");
+		return FILTER_OK;
+	}
+	if (name == NULL) {
+		aderr_set(err, AD_EFORMAT, "record has no name");
+		goto failed;
+	}
+	if (src != NULL) {
+		s = stor_pool_get(cp->sources, src, 0, err);
+		rc = s ? stor_copy(cp->dst, name, s, name, cp->flags, err) : err->code;
+		/* the original may have gone away since the listing; the work copy is as good */
+		if (rc == AD_ENOENT && path != NULL)
+			rc = stor_put(cp->dst, name, path, cp->flags, err);
+	} else if (path != NULL) {
+		rc = stor_put(cp->dst, name, path, cp->flags, err);
+	} else {
+		rc = aderr_set(err, AD_EFORMAT, "record has neither src nor path");
+	}
+	if (rc < 0)
+		goto failed;
+	if (rc == STOR_SAME) {
+		cp->same++;
+		rec_set_str(rec, "copy", "unchanged");
+	} else {
+		cp->copied++;
+		cp->bytes += rec_int(rec, "size", 0);
+		rec_set_str(rec, "copy", "copied");
+	}
+	return FILTER_OK;
+failed:
+	log_err("%s: %s", name ? name : "(no name)", err->msg);
+	rec_set_error(rec, "azcp", aderr_name(err->code), err->msg);
+	return FILTER_FAILED;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "overwrite", no_argument, NULL, 'W' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cp cp = {0};
+	struct filter f = { .each = cp_one, .ud = &cp, .out = "/dev/null" };
+	aderr err = {0};
+	int c, rc, have_out = 0;
+
+	log_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "i:o:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'W': cp.flags |= STOR_OVERWRITE; break;
+		case 'i': f.in = optarg; break;
+		case 'o': f.out = optarg; have_out = 1; break;
+		case 'q': f.quiet = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("azcp (azdedup) %s\n", AZDEDUP_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (!have_out)
+		f.out = "-";
+	cp.dst = stor_open(argv[optind], STOR_CREATE, &err);
+	if (cp.dst == NULL) {
+		log_err("%s", err.msg);
+		return 2;
+	}
+	f.see_errors = 1;
+	cp.sources = stor_pool_new();
+	if (cp.sources == NULL) {
+		log_err("out of memory");
+		stor_close(cp.dst);
+		return 2;
+	}
+	rc = filter_run(&f, log_prog(), &err);
+	stor_pool_free(cp.sources);
+	if (rc < 0) {
+		log_err("%s", err.msg);
+		stor_close(cp.dst);
+		return 2;
+	}
+	progress_done(&f.progress, "%ld copied (%.1f MB), %ld already there, %ld duplicates left out, "
+	    "%ld failed upstream, %ld failed", cp.copied, (double)cp.bytes / 1e6, cp.same,
+	    cp.skipped_dups, cp.skipped_failed, f.failed);
+	stor_close(cp.dst);
+	return filter_status(&f);
+}

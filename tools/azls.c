@@ -1,0 +1,180 @@
+/* azls — list the images of a storage location as records. */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "progress.h"
+#include "rec.h"
+#include "storage.h"
+#include "version.h"
+
+struct ls {
+	rec_writer *w;
+	const char *src;
+	int all;
+	unsigned shard_k, shard_n;
+	long listed, skipped, failed;
+	struct progress progress;
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: azls [-aq] [-o FILE] [--prefix P] [--shard K/N] SRC\n"
+	    "List the image files under SRC (a folder or file:// URL) as NDJSON records:\n"
+	    "name (relative to SRC), size, mtime, etag, src.\n\n"
+	    "  -a, --all          list every file, not only image extensions\n"
+	    "  -p, --prefix P     only names starting with P\n"
+	    "      --shard K/N    only names whose stable hash falls in shard K of N (0-based)\n"
+	    "  -o, --output FILE  write to FILE atomically instead of standard output\n"
+	    "  -q, --quiet        no progress line or summary\n"
+	    "  -h, --help         this text\n"
+	    "  -V, --version      print the version\n");
+}
+
+/* FNV-1a: stable across machines and runs, so shards agree everywhere */
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static int utf8_valid(const char *s)
+{
+	json_t *t = json_string(s);
+
+	json_decref(t);
+	return t != NULL;
+}
+
+static int emit(void *ud, const struct stor_entry *e)
+{
+	struct ls *ls = ud;
+	json_t *rec;
+	char when[32];
+	struct tm tm;
+	time_t t = (time_t)e->mtime;
+	aderr err = {0};
+	int rc;
+
+	if (!ls->all && !stor_is_image_name(e->name)) {
+		ls->skipped++;
+		return 0;
+	}
+	if (ls->shard_n > 1 && name_hash(e->name) % ls->shard_n != ls->shard_k)
+		return 0;
+	rec = json_object();
+	if (rec == NULL)
+		return AD_ENOMEM;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rec_set_str(rec, "name", e->name);
+	rec_set_int(rec, "size", e->size);
+	rec_set_str(rec, "mtime", when);
+	rec_set_str(rec, "etag", e->etag);
+	if (e->content_md5[0])
+		rec_set_str(rec, "content_md5", e->content_md5);
+	rec_set_str(rec, "src", ls->src);
+	if (!utf8_valid(e->name)) {
+		/* a file name that is not UTF-8 cannot be a JSON string: say so, keep it */
+		rec_set_error(rec, "azls", "bad_name", "file name is not valid UTF-8");
+		log_err("%s: file name is not valid UTF-8", json_string_value(json_object_get(rec, "name")));
+		ls->failed++;
+	}
+	rc = rec_write(ls->w, rec, &err);
+	json_decref(rec);
+	if (rc < 0) {
+		log_err("%s", err.msg);
+		return rc;
+	}
+	ls->listed++;
+	progress_tick(&ls->progress, 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "prefix", required_argument, NULL, 'p' },
+		{ "shard", required_argument, NULL, 's' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ls ls = {0};
+	const char *out = NULL, *prefix = "";
+	int quiet = 0, c, rc;
+	aderr err = {0};
+	stor *s;
+
+	log_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "ap:o:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': ls.all = 1; break;
+		case 'p': prefix = optarg; break;
+		case 'o': out = optarg; break;
+		case 'q': quiet = 1; break;
+		case 's': {
+			char *end;
+			unsigned long k = strtoul(optarg, &end, 10), n;
+
+			n = *end == '/' ? strtoul(end + 1, &end, 10) : 0;
+			if (*end != '\0' || n == 0 || k >= n) {
+				log_err("--shard: expected K/N with 0 <= K < N, got '%s'", optarg);
+				return 2;
+			}
+			ls.shard_k = (unsigned)k;
+			ls.shard_n = (unsigned)n;
+			break;
+		}
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("azls (azdedup) %s\n", AZDEDUP_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	s = stor_open(argv[optind], 0, &err);
+	if (s == NULL) {
+		log_err("%s", err.msg);
+		return 2;
+	}
+	ls.src = stor_display(s);
+	ls.w = rec_writer_open(out, &err);
+	if (ls.w == NULL) {
+		log_err("%s", err.msg);
+		stor_close(s);
+		return 2;
+	}
+	progress_init(&ls.progress, log_prog(), -1, quiet);
+	rc = stor_list(s, prefix, emit, &ls, &err);
+	if (rc < 0) {
+		log_err("%s", err.msg);
+		rec_writer_close(ls.w, 0, NULL);
+		stor_close(s);
+		return 2;
+	}
+	if (rec_writer_close(ls.w, 1, &err) < 0) {
+		log_err("%s", err.msg);
+		stor_close(s);
+		return 2;
+	}
+	progress_done(&ls.progress, "listed %ld images under %s (%ld other files skipped)%s",
+	    ls.listed, ls.src, ls.skipped, ls.failed ? ", some names not UTF-8" : "");
+	stor_close(s);
+	return ls.failed ? 1 : 0;
+}

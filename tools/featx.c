@@ -1,0 +1,137 @@
+/* featx — fingerprint each image: checksum, size, perceptual hashes. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "features.h"
+#include "filter.h"
+#include "log.h"
+#include "rec.h"
+#include "version.h"
+
+struct fx {
+	struct feat_opts fo;
+	long done;
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: featx [-q] [--max-pixels N] [--max-bytes N] [-i FILE] [-o FILE]\n"
+	    "Read records (from azget), decode each image (JPEG, PNG, WebP, told apart by\n"
+	    "their bytes) and add its features: format, width, height, sha256, phash, dhash,\n"
+	    "whash.  An image that cannot be decoded gets an error object and is passed on.\n\n"
+	    "      --max-pixels N  refuse images with more than N pixels (default 100000000)\n"
+	    "      --max-bytes N   refuse files larger than N bytes (default 536870912)\n"
+	    "  -i, --input FILE    read FILE instead of standard input\n"
+	    "  -o, --output FILE   write to FILE atomically instead of standard output\n"
+	    "  -q, --quiet         no progress line or summary\n"
+	    "  -h, --help          this text\n"
+	    "  -V, --version       print the version\n");
+}
+
+static int fx_one(void *ud, json_t *rec, aderr *err)
+{
+	struct fx *fx = ud;
+	const char *name = rec_name(rec), *path = rec_str(rec, "path"), *src;
+	char *built = NULL;
+	struct feat ft;
+	int rc;
+
+	if (name == NULL)
+		name = "(no name)";
+	if (path == NULL && (src = rec_str(rec, "src")) != NULL && strstr(src, "://") == NULL &&
+	    rec_name(rec) != NULL) {
+		/* a local source needs no azget: read the file where it is */
+		if (asprintf(&built, "%s/%s", src, name) < 0)
+			built = NULL;
+		path = built;
+	}
+	if (path == NULL) {
+		aderr_set(err, AD_EFORMAT, "record has no local path (run azget first)");
+		rc = err->code;
+	} else {
+		rc = feat_file(path, &fx->fo, &ft, err);
+	}
+	free(built);
+	if (rc < 0) {
+		log_err("%s: %s", name, err->msg);
+		rec_set_error(rec, "featx", aderr_name(err->code), err->msg);
+		return FILTER_FAILED;
+	}
+	if (feat_to_json(&ft, rec) < 0) {
+		aderr_set(err, AD_ENOMEM, "out of memory");
+		return AD_ENOMEM;
+	}
+	fx->done++;
+	return FILTER_OK;
+}
+
+static int parse_count(const char *opt, const char *s, unsigned long long *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	/* accept 1e8 and plain integers */
+	if (end == s || *end != '\0' || v < 1) {
+		log_err("%s: expected a positive number, got '%s'", opt, s);
+		return -1;
+	}
+	*out = (unsigned long long)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "max-pixels", required_argument, NULL, 'P' },
+		{ "max-bytes", required_argument, NULL, 'B' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fx fx = {0};
+	struct filter f = { .each = fx_one, .ud = &fx };
+	unsigned long long v;
+	aderr err = {0};
+	int c, rc;
+
+	log_init(argv[0]);
+	feat_opts_default(&fx.fo);
+	while ((c = getopt_long(argc, argv, "i:o:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+			if (parse_count("--max-pixels", optarg, &v) < 0)
+				return 2;
+			fx.fo.max_pixels = v;
+			break;
+		case 'B':
+			if (parse_count("--max-bytes", optarg, &v) < 0)
+				return 2;
+			fx.fo.max_bytes = (long long)v;
+			break;
+		case 'i': f.in = optarg; break;
+		case 'o': f.out = optarg; break;
+		case 'q': f.quiet = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("featx (azdedup) %s\n", AZDEDUP_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	rc = filter_run(&f, log_prog(), &err);
+	if (rc < 0) {
+		log_err("%s", err.msg);
+		return 2;
+	}
+	progress_done(&f.progress, "%ld images fingerprinted, %ld failed, %ld failed upstream",
+	    fx.done, f.failed, f.upstream);
+	return filter_status(&f);
+}
