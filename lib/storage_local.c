@@ -175,7 +175,10 @@ static int local_stat(stor *s, const char *name, struct stor_entry *e, aderr *er
 	if (stat(p, &st) != 0) {
 		int en = errno;
 
-		rc = aderr_errno(err, aderr_from_errno(en), en, "%s", name);
+		if (en == ENOENT)
+			rc = aderr_set(err, AD_ENOENT, "not found in %s", s->root);
+		else
+			rc = aderr_errno(err, aderr_from_errno(en), en, "%s", name);
 	} else if (!S_ISREG(st.st_mode)) {
 		rc = aderr_set(err, AD_ENOENT, "%s: not a regular file", name);
 	} else {
@@ -307,6 +310,8 @@ static int local_get(stor *s, const char *name, const char *local, int flags, ad
 		int e = errno;
 
 		free(src);
+		if (e == ENOENT)
+			return aderr_set(err, AD_ENOENT, "not found in %s", s->root);
 		return aderr_errno(err, aderr_from_errno(e), e, "%s", name);
 	}
 	/* already there: the same file, or a copy of the same size and time */
