@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,15 +16,45 @@ char *tmp_name_for(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
-	const char *base = path + dirlen;
 	size_t n = strlen(path) + 64;
 	char *t = malloc(n);
 
 	if (t == NULL)
 		return NULL;
-	snprintf(t, n, "%.*s.%s.tmp.%ld.%u", (int)dirlen, path, base, (long)getpid(),
+	snprintf(t, n, "%.*s.%s.tmp.%ld.%u", (int)dirlen, path, path + dirlen, (long)getpid(),
 	    atomic_fetch_add(&tmp_seq, 1));
 	return t;
+}
+
+char *partial_name_for(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
+	size_t n = strlen(path) + 16;
+	char *t = malloc(n);
+
+	if (t == NULL)
+		return NULL;
+	snprintf(t, n, "%.*s.%s.partial", (int)dirlen, path, path + dirlen);
+	return t;
+}
+
+/* Opens the fixed-name temporary, taking it over from a writer that died (its flock is
+ * gone with it).  -1 with errno EWOULDBLOCK when a live writer holds it. */
+static int open_partial(const char *tmp)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0 || ftruncate(fd, 0) != 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 int mkdir_parents(const char *path, aderr *err)
@@ -66,16 +97,28 @@ int afile_open(struct afile *af, const char *path, aderr *err)
 
 	memset(af, 0, sizeof *af);
 	af->path = strdup(path);
-	af->tmp = tmp_name_for(path);
+	af->tmp = partial_name_for(path);
 	if (af->path == NULL || af->tmp == NULL) {
 		afile_abort(af);
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	}
-	fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	fd = open_partial(af->tmp);
 	if (fd < 0 && errno == ENOENT) {
 		if (mkdir_parents(path, err) < 0) {
+			free(af->tmp);
+			af->tmp = NULL;
 			afile_abort(af);
 			return err ? err->code : AD_EIO;
+		}
+		fd = open_partial(af->tmp);
+	}
+	if (fd < 0 && errno == EWOULDBLOCK) {
+		/* another live process writes the same target: keep out of its way */
+		free(af->tmp);
+		af->tmp = tmp_name_for(path);
+		if (af->tmp == NULL) {
+			afile_abort(af);
+			return aderr_set(err, AD_ENOMEM, "out of memory");
 		}
 		fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	}

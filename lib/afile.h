@@ -1,8 +1,11 @@
 /* afile.h — output files that appear whole or not at all.
  *
- * afile_open creates "DIR/.NAME.tmp.PID.N" beside the target; afile_commit flushes,
- * fsyncs and renames it over the target, so a reader (or a rerun after SIGKILL) never
- * sees half a file.  afile_abort removes the temporary.  The struct is the caller's;
+ * afile_open writes to "DIR/.NAME.partial" beside the target, holding an flock on it;
+ * afile_commit flushes, fsyncs and renames it over the target, so a reader (or a rerun
+ * after SIGKILL) never sees half a file.  The temporary's name is fixed so that a rerun
+ * after a kill takes the leftover over (its writer's lock died with it) instead of leaving
+ * litter in the destination; only when a live writer holds it is a unique name used.
+ * afile_abort removes the temporary.  The struct is the caller's;
  * the strings inside are owned by it until commit/abort. */
 #ifndef AZD_AFILE_H
 #define AZD_AFILE_H
@@ -22,7 +25,9 @@ void afile_abort(struct afile *af);
 
 /* Creates every missing directory of path's parent (like mkdir -p `dirname path`). */
 int mkdir_parents(const char *path, aderr *err);
-/* Builds a fresh temporary name beside path: caller frees. */
+/* A unique temporary name beside path (".NAME.tmp.PID.N"): caller frees. */
 char *tmp_name_for(const char *path);
+/* The fixed temporary name of path (".NAME.partial"): caller frees. */
+char *partial_name_for(const char *path);
 
 #endif

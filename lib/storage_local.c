@@ -323,9 +323,11 @@ static int local_get(stor *s, const char *name, const char *local, int flags, ad
 		return STOR_SAME;
 	}
 	if (flags & STOR_LINK) {
-		char *tmp = tmp_name_for(local);
+		char *tmp = partial_name_for(local);
 
 		rc = -1;
+		if (tmp != NULL)
+			unlink(tmp);    /* a leftover of a killed run */
 		if (tmp != NULL && (link(src, tmp) == 0 ||
 		    (errno == ENOENT && mkdir_parents(local, NULL) == 0 && link(src, tmp) == 0))) {
 			rc = rename(tmp, local) == 0 ? STOR_DONE : -1;

@@ -8,6 +8,8 @@
 #   check_eq DESC GOT WANT       ok when the two strings are equal
 #   finish                       prints "N passed, N failed" and exits accordingly
 set -u
+LC_ALL=C
+export LC_ALL
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 BIN="$TOP/$BUILD/bin"

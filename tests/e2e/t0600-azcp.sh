@@ -44,7 +44,7 @@ mkdir -p "$T/w"
 printf fromwork > "$T/w/gone.jpg"
 echo '{"name":"gone.jpg","src":"'"$SS"'","path":"'"$T/w/gone.jpg"'"}' | azcp -q "$T/dst" > /dev/null
 check_eq "falls back on the work copy" "$(cat "$T/dst/gone.jpg")" "fromwork"
-check_eq "no temporaries left in the destination" "$(find "$T/dst" -name '.*tmp*' | wc -l)" "0"
+check_eq "no temporaries left in the destination" "$(find "$T/dst" -name '.*' | wc -l)" "0"
 azcp > /dev/null 2>&1
 check_eq "missing DST: exit 2" "$?" "2"
 finish

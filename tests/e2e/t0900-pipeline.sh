@@ -1,0 +1,120 @@
+#!/bin/sh
+# The whole pipeline on real photos and their known variants, through pipeline.mk:
+# groups against the truth, broken files as error records, copies, reruns and resume
+# after a kill.
+. "$(dirname "$0")/lib.sh"
+
+S="$T/src"
+$PY "$TOP/examples/mkvariants.py" "$PHOTOS" "$S" > /dev/null || { fail "mkvariants"; finish; }
+mv "$S/truth.tsv" "$T/truth.tsv"
+mkdir -p "$S/bad"
+jpg=$(ls "$PHOTOS"/*.jpg | head -n 1)
+png=$(ls "$PHOTOS"/*.png | head -n 1)
+webp=$(ls "$PHOTOS"/*.webp | head -n 1)
+head -c 4000 "$jpg" > "$S/bad/truncated.jpg"
+: > "$S/bad/empty.jpg"
+echo "just some text" > "$S/bad/text.jpg"
+head -c 3000 "$png" > "$S/bad/truncated.png"
+head -c 2000 "$webp" > "$S/bad/truncated.webp"
+# a PNG whose image data is overwritten half way
+cp "$png" "$S/bad/corrupt.png"
+size=$(stat -c %s "$png")
+dd if=/dev/urandom of="$S/bad/corrupt.png" bs=1 seek=$((size / 2)) count=512 conv=notrunc 2> /dev/null
+nimg=$(find "$S" -type f -not -name '.*' | wc -l)
+
+run_pipeline() {  # WORK DST [extra make args]
+	w=$1; d=$2; shift 2
+	make --no-print-directory -s -f "$TOP/pipeline.mk" SRC="$S" DST="$d" WORK="$w" BIN="$BIN/" Q=-q "$@"
+}
+
+run_pipeline "$T/w1" "$T/dst1" > "$T/out1" 2>&1
+check_eq "pipeline completes" "$?" "0"
+R="$T/w1/report.ndjson"
+check "groups equal the known variants" sh "$TOP/examples/compare-groups.sh" "$R" "$T/truth.tsv"
+check_eq "every listed file is in the report once" "$(jq -r 'select(.type == null) | .name' "$R" | sort -u | wc -l)" "$nimg"
+check_eq "broken files are error records from featx" \
+	"$(jq -r 'select(.error) | "\(.name) \(.error.stage) \(.error.code)"' "$R" | sort | tr '\n' '|')" \
+	"bad/corrupt.png featx corrupt|bad/empty.jpg featx empty|bad/text.jpg featx not_image|bad/truncated.jpg featx truncated|bad/truncated.png featx truncated|bad/truncated.webp featx truncated|"
+check "each error names the reason" jq -e -s '[.[] | select(.error) | .error.message | length > 5] | all' "$R"
+check_eq "summary counts the failures" "$(jq -r 'select(.type == "summary") | "\(.failed) \(.failed_by_stage.featx)"' "$R")" "6 6"
+check "featx named each broken file on stderr" sh -c "grep -c '^featx: bad/' '$T/out1' | grep -qx 6"
+
+# the destination holds exactly the keepers and the uniques, byte for byte
+jq -r 'select(.dup.role == "keeper" or .dup.role == "unique") | .name' "$R" | sort > "$T/kept"
+(cd "$T/dst1" && find . -type f | sed 's|^\./||' | sort) > "$T/copied"
+check "destination = keepers + uniques" cmp "$T/kept" "$T/copied"
+check_eq "one file per group of variants plus distinct photos" "$(wc -l < "$T/kept")" \
+	"$(cut -f2 "$T/truth.tsv" | sort -u | wc -l)"
+bad=0
+while read -r n; do cmp -s "$S/$n" "$T/dst1/$n" || bad=$((bad + 1)); done < "$T/kept"
+check_eq "copies are byte-identical" "$bad" "0"
+
+# a rerun redoes nothing; `refresh` reruns every stage, which skip their finished work
+run_pipeline "$T/w1" "$T/dst1" > "$T/out2" 2>&1
+check_eq "rerun with markers: no tool runs" "$(grep -c . "$T/out2")" "0"
+cp "$R" "$T/report1"
+run_pipeline "$T/w1" "$T/dst1" refresh > /dev/null 2>&1
+make --no-print-directory -f "$TOP/pipeline.mk" SRC="$S" DST="$T/dst1" WORK="$T/w1" BIN="$BIN/" > "$T/out3" 2>&1
+check "refresh: nothing fetched again" grep -q "^azget: 0 fetched, $nimg already present" "$T/out3"
+check "refresh: nothing fingerprinted again" grep -q '^featx: 0 images fingerprinted' "$T/out3"
+check "refresh: nothing copied again" grep -q '^azcp: 0 copied' "$T/out3"
+check "refresh: same report" cmp "$R" "$T/report1"
+
+# Kill the pipeline with SIGKILL half way through featx, then half way through azcp, and
+# rerun: the result must equal the clean run's.  Wrappers make "half way" exact: they
+# feed the real tool half of its input and then hang until killed.
+mkdir -p "$T/bin"
+for t in azls azget featx featstore dedupe azcp; do ln -s "$BIN/$t" "$T/bin/$t"; done
+half() {  # TOOL: replace it in $T/bin by a wrapper that stops half way
+	rm -f "$T/bin/$1"
+	cat > "$T/bin/$1" <<WRAP
+#!/bin/sh
+prev=; for a; do [ "\$prev" = -i ] && in=\$a; prev=\$a; done
+n=\$(( \$(wc -l < "\$in") / 2 ))
+head -n \$n "\$in" > "$T/half.in"
+shift_in=; for a; do if [ "\$shift_in" = 1 ]; then a="$T/half.in"; fi; shift_in=; [ "\$a" = -i ] && shift_in=1; set -- "\$@" "\$a"; shift; done
+"$BIN/$1" "\$@"
+touch "$T/half.done"
+exec sleep 600
+WRAP
+	chmod +x "$T/bin/$1"
+}
+kill_midway() {  # run the pipeline with $T/bin until the wrapper hangs, then SIGKILL it all
+	rm -f "$T/half.done"
+	setsid make --no-print-directory -s -f "$TOP/pipeline.mk" SRC="$S" DST="$T/dst2" WORK="$T/w2" BIN="$T/bin/" Q=-q > /dev/null 2>&1 &
+	pid=$!
+	i=0
+	while [ $i -lt 3000 ] && [ ! -e "$T/half.done" ]; do sleep 0.02; i=$((i + 1)); done
+	sleep 1.5   # let the store's writer flush what it has
+	kill -9 -- -$pid 2> /dev/null
+	wait $pid 2> /dev/null
+}
+half featx
+kill_midway
+check "killed in featx: no report yet" test ! -e "$T/w2/.done/features"
+stored=$("$BIN/featstore" cat -q "$T/w2/store" 2> /dev/null | jq -r 'select(.error == null) | .name' | wc -l)
+check "some features were stored before the kill" test "$stored" -gt 0
+rm -f "$T/bin/featx" && ln -s "$BIN/featx" "$T/bin/featx"
+half azcp
+kill_midway
+check "killed in azcp: copy not finished" test ! -e "$T/w2/.done/copy"
+redone=$(jq -s 'length' "$T/w2/todo.ndjson")
+check_eq "featx redid only what was not stored" "$((stored + redone))" "$nimg"
+ncopied=$(find "$T/dst2" -type f | wc -l)
+check "some files were copied before the kill" test "$ncopied" -gt 0
+# what a kill in the middle of a file leaves behind
+last=$(jq -r 'select(.dup.role == "keeper" or .dup.role == "unique") | .name' "$R" | tail -n 1)
+mkdir -p "$(dirname "$T/dst2/$last")"
+printf 'half a file' > "$(dirname "$T/dst2/$last")/.$(basename "$last").partial"
+run_pipeline "$T/w2" "$T/dst2" > /dev/null 2>&1
+check_eq "rerun after the kills completes" "$?" "0"
+canon() { jq -c 'select(.type == null) | [.name, .dup, .error.code]' "$1"; }
+check_eq "same groups as the clean run" "$(canon "$T/w2/report.ndjson")" "$(canon "$R")"
+check "same destination as the clean run" diff -r "$T/dst1" "$T/dst2"
+check_eq "no leftover temporaries" "$(find "$T/dst2" "$T/w2" -name '*.partial' -o -name '*.tmp.*' | wc -l)" "0"
+
+# usage errors stop at once
+make --no-print-directory -s -f "$TOP/pipeline.mk" WORK="$T/w3" BIN="$BIN/" > /dev/null 2> "$T/err"
+check_eq "SRC missing: stops with a message" "$?:$(head -n 1 "$T/err")" \
+	"2:pipeline.mk: SRC is not set (make -f pipeline.mk SRC=... DST=...)"
+finish

@@ -1,0 +1,389 @@
+/* featstore — keep features between runs: put records into a store, filter out what is
+ * stored already, join stored features back onto a listing, dump the store. */
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "filter.h"
+#include "log.h"
+#include "rec.h"
+#include "store.h"
+#include "version.h"
+
+struct fs {
+	store *st;
+	const char *dir, *in, *out, *prefix;
+	int quiet;
+	struct filter *f;
+	long todo, already, notfound, stored_failed, written, failed;
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: featstore put STORE [-q] [-i FILE]\n"
+	    "       featstore has STORE [-q] [-i FILE] [-o FILE]\n"
+	    "       featstore get STORE [-q] [-i FILE] [-o FILE] [NAME...]\n"
+	    "       featstore cat STORE [-q] [--prefix P] [-o FILE]\n"
+	    "Keep the records featx makes in STORE, a folder of append-only segment files;\n"
+	    "the latest record of a name wins.\n\n"
+	    "  put  store every input record, failed ones too (STORE is made on first use)\n"
+	    "  has  pass on only the records not stored yet for the same etag (or sha256, or\n"
+	    "       name, when the record has no etag); stored failures count as not stored\n"
+	    "  get  with NAMEs, print their stored records; else replace each input record by\n"
+	    "       its stored one, in input order (fields of the input win); a record with\n"
+	    "       nothing stored for its etag gets a not_found error\n"
+	    "  cat  print the latest record of every name, in byte order of the names\n\n"
+	    "  -i, --input FILE   read FILE instead of standard input\n"
+	    "  -o, --output FILE  write to FILE atomically instead of standard output\n"
+	    "  -p, --prefix P     cat: only names starting with P\n"
+	    "  -q, --quiet        no progress line or summary\n"
+	    "  -h, --help         this text\n"
+	    "  -V, --version      print the version\n");
+}
+
+static store *open_store(const char *dir, int flags)
+{
+	aderr err = {0};
+	store *st = store_open(dir, flags, &err);
+
+	if (st == NULL)
+		log_err("%s", err.msg);
+	return st;
+}
+
+static int close_store(store *st)
+{
+	aderr err = {0};
+
+	if (store_close(st, &err) < 0) {
+		log_err("%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Nothing to read right now from a pipe: hand what is buffered to the kernel, so that
+ * with a slow producer (featx) a kill -9 loses nothing already received. */
+static int input_idle(const char *in)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	if (in != NULL && strcmp(in, "-") != 0)
+		return 0;
+	return poll(&p, 1, 0) == 0;
+}
+
+static int cmd_put(struct fs *fs)
+{
+	struct progress pg;
+	rec_reader *r;
+	aderr err = {0};
+	json_t *rec;
+	long bad, stored = 0, unchanged = 0, with_error = 0;
+	int rc, fatal = 0;
+
+	if ((fs->st = open_store(fs->dir, STORE_WRITE | STORE_CREATE)) == NULL)
+		return 2;
+	if ((r = rec_reader_open(fs->in, &err)) == NULL) {
+		log_err("%s", err.msg);
+		close_store(fs->st);
+		return 2;
+	}
+	progress_init(&pg, log_prog(), rec_reader_total(r), fs->quiet);
+	for (;;) {
+		if (input_idle(fs->in) && store_flush(fs->st, 0, &err) < 0) {
+			fatal = 1;
+			break;
+		}
+		if ((rc = rec_read(r, &rec, &bad, &err)) <= 0) {
+			fatal = rc < 0;
+			break;
+		}
+		rc = 0;
+		if (bad)
+			log_err("%s", json_string_value(json_object_get(json_object_get(rec, "error"), "message")));
+		else if (rec_name(rec) == NULL)
+			log_err("%s:%ld: record has no name", rec_reader_label(r), rec_reader_line(r));
+		else if ((rc = store_put(fs->st, rec, &err)) < 0)
+			/* one record too big is that record's problem; a failed write is everyone's */
+			fatal = rc != AD_ETOOBIG && rc != AD_EFORMAT;
+		if (bad || rec_name(rec) == NULL || rc < 0) {
+			if (!fatal && rc < 0)
+				log_err("%s", err.msg);
+			fs->failed++;
+		} else if (rc == 0) {
+			unchanged++;
+		} else {
+			stored++;
+			with_error += rec_has_error(rec);
+		}
+		json_decref(rec);
+		if (fatal)
+			break;
+		progress_tick(&pg, bad || rc < 0);
+	}
+	rec_reader_close(r);
+	if (fatal) {
+		log_err("%s", err.msg);
+		close_store(fs->st);
+		return 2;
+	}
+	if (close_store(fs->st) < 0)
+		return 2;
+	progress_done(&pg, "stored %ld records (%ld of them failed upstream), %ld unchanged, %ld failed",
+	    stored, with_error, unchanged, fs->failed);
+	return fs->failed ? 1 : 0;
+}
+
+static int has_one(void *ud, json_t *rec, aderr *err)
+{
+	struct fs *fs = ud;
+	struct store_info si;
+
+	if (rec_name(rec) == NULL) {
+		aderr_set(err, AD_EFORMAT, "record has no name");
+		log_err("%s: record %ld: %s", fs->in ? fs->in : "stdin", fs->f->records, err->msg);
+		rec_set_error(rec, "featstore", "bad_record", err->msg);
+		return FILTER_FAILED;
+	}
+	if (store_check(fs->st, rec, &si) == STORE_SAME && !si.is_error && !si.is_bad) {
+		fs->already++;
+		return FILTER_DROP;
+	}
+	fs->todo++;
+	return FILTER_OK;
+}
+
+/* Makes rec the stored record of its name, with the input's fields on top: they say where
+ * the file is now, the stored ones what it looks like (its etag is the same). */
+static int get_one(void *ud, json_t *rec, aderr *err)
+{
+	struct fs *fs = ud;
+	struct store_info si;
+	const char *name = rec_name(rec);
+	json_t *stored;
+	int state, rc;
+
+	if (name == NULL) {
+		aderr_set(err, AD_EFORMAT, "record has no name");
+		log_err("%s: record %ld: %s", fs->in ? fs->in : "stdin", fs->f->records, err->msg);
+		rec_set_error(rec, "featstore", "bad_record", err->msg);
+		return FILTER_FAILED;
+	}
+	state = store_check(fs->st, rec, &si);
+	if (state != STORE_SAME) {
+		fs->notfound++;
+		rec_set_error(rec, "featstore", "not_found", state == STORE_NONE ?
+		    "no features stored for this name" : "stored features are stale (etag differs)");
+		return FILTER_FAILED;
+	}
+	rc = store_get(fs->st, name, &stored, err);
+	if (rc <= 0) {
+		if (rc == 0)
+			aderr_set(err, AD_ENOENT, "no features stored for this name");
+		log_err("%s", err->msg);
+		rec_set_error(rec, "featstore", aderr_name(err->code), err->msg);
+		return FILTER_FAILED;
+	}
+	if (json_object_update(stored, rec) != 0 || json_object_clear(rec) != 0 ||
+	    json_object_update(rec, stored) != 0) {
+		json_decref(stored);
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	json_decref(stored);
+	if (rec_has_error(rec))
+		fs->stored_failed++;
+	fs->written++;
+	return FILTER_OK;
+}
+
+static int run_filter(struct fs *fs, int (*each)(void *, json_t *, aderr *), int flags)
+{
+	struct filter f = { .in = fs->in, .out = fs->out, .quiet = fs->quiet, .each = each, .ud = fs };
+	aderr err = {0};
+	int rc;
+
+	if ((fs->st = open_store(fs->dir, flags)) == NULL)
+		return 2;
+	fs->f = &f;
+	rc = filter_run(&f, log_prog(), &err);
+	store_close(fs->st, NULL);
+	if (rc < 0) {
+		log_err("%s", err.msg);
+		return 2;
+	}
+	if (each == has_one)
+		progress_done(&f.progress, "%ld to do, %ld already stored, %ld failed upstream, %ld failed",
+		    fs->todo, fs->already, f.upstream, f.failed - fs->notfound);
+	else
+		progress_done(&f.progress, "%ld joined (%ld of them failed in featx), %ld not found, "
+		    "%ld failed upstream, %ld failed", fs->written, fs->stored_failed, fs->notfound,
+		    f.upstream, f.failed - fs->notfound);
+	return filter_status(&f);
+}
+
+static int cmd_get_names(struct fs *fs, char **names, int n)
+{
+	rec_writer *w;
+	aderr err = {0};
+	json_t *rec;
+	int rc = 0;
+
+	if ((fs->st = open_store(fs->dir, 0)) == NULL)
+		return 2;
+	if ((w = rec_writer_open(fs->out, &err)) == NULL) {
+		log_err("%s", err.msg);
+		store_close(fs->st, NULL);
+		return 2;
+	}
+	for (int i = 0; i < n && rc == 0; i++) {
+		int got = store_get(fs->st, names[i], &rec, &err);
+
+		if (got == 0)
+			log_err("%s: not found in %s", names[i], fs->dir);
+		else if (got < 0)
+			log_err("%s", err.msg);
+		else
+			rc = rec_write(w, rec, &err);
+		fs->failed += got <= 0;
+		json_decref(rec);
+	}
+	store_close(fs->st, NULL);
+	if (rc < 0 || rec_writer_close(w, rc == 0, &err) < 0) {
+		log_err("%s", err.msg);
+		return 2;
+	}
+	return fs->failed ? 1 : 0;
+}
+
+struct cat {
+	struct fs *fs;
+	rec_writer *w;
+	struct progress pg;
+	aderr err;
+};
+
+static int cat_one(void *ud, const char *name, json_t *rec, const aderr *bad)
+{
+	struct cat *c = ud;
+	json_t *stub = NULL;
+	int rc;
+
+	if (rec == NULL) {
+		/* a damaged entry still has a name: pass it on as a failure, as stages do */
+		log_err("%s", bad->msg);
+		c->fs->failed++;
+		rec = stub = json_object();
+		if (stub == NULL || rec_set_str(stub, "name", name) < 0 ||
+		    rec_set_error(stub, "featstore", aderr_name(bad->code), bad->msg) < 0) {
+			json_decref(stub);
+			return aderr_set(&c->err, AD_ENOMEM, "out of memory");
+		}
+	}
+	rc = rec_write(c->w, rec, &c->err);
+	json_decref(stub);
+	progress_tick(&c->pg, bad != NULL);
+	return rc;
+}
+
+static int cmd_cat(struct fs *fs)
+{
+	struct cat c = { .fs = fs };
+	aderr err = {0};
+	int rc;
+
+	if ((fs->st = open_store(fs->dir, 0)) == NULL)
+		return 2;
+	if ((c.w = rec_writer_open(fs->out, &err)) == NULL) {
+		log_err("%s", err.msg);
+		store_close(fs->st, NULL);
+		return 2;
+	}
+	progress_init(&c.pg, log_prog(), store_count(fs->st), fs->quiet);
+	rc = store_each(fs->st, fs->prefix, cat_one, &c, &err);
+	store_close(fs->st, NULL);
+	if (rc != 0) {
+		log_err("%s", rc < 0 && err.code < 0 ? err.msg : c.err.msg);
+		rec_writer_close(c.w, 0, NULL);
+		return 2;
+	}
+	if (rec_writer_close(c.w, 1, &err) < 0) {
+		log_err("%s", err.msg);
+		return 2;
+	}
+	progress_done(&c.pg, "%ld records, %ld damaged", c.pg.done, fs->failed);
+	return fs->failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "input", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "prefix", required_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fs fs = {0};
+	const char *cmd;
+	int c, nargs;
+
+	log_init(argv[0]);
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 1 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
+		printf("featstore (azdedup) %s\n", AZDEDUP_VERSION);
+		return 0;
+	}
+	if (argc < 2 || argv[1][0] == '-') {
+		usage(stderr);
+		return 2;
+	}
+	/* options may come before or after STORE: getopt sees the arguments after the
+	 * command, with the program's name in front for its messages */
+	cmd = argv[1];
+	argv[1] = argv[0];
+	while ((c = getopt_long(argc - 1, argv + 1, "i:o:p:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': fs.in = optarg; break;
+		case 'o': fs.out = optarg; break;
+		case 'p': fs.prefix = optarg; break;
+		case 'q': fs.quiet = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("featstore (azdedup) %s\n", AZDEDUP_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	nargs = argc - 1 - optind;
+	if (nargs < 1) {
+		log_err("%s: missing STORE", cmd);
+		usage(stderr);
+		return 2;
+	}
+	fs.dir = argv[1 + optind];
+	if (strcmp(cmd, "put") == 0 && nargs == 1 && !fs.out && !fs.prefix)
+		return cmd_put(&fs);
+	if (strcmp(cmd, "has") == 0 && nargs == 1 && !fs.prefix)
+		return run_filter(&fs, has_one, STORE_MISSING_OK);
+	if (strcmp(cmd, "get") == 0 && nargs == 1 && !fs.prefix)
+		return run_filter(&fs, get_one, 0);
+	if (strcmp(cmd, "get") == 0 && nargs > 1 && !fs.prefix && !fs.in)
+		return cmd_get_names(&fs, argv + 2 + optind, nargs - 1);
+	if (strcmp(cmd, "cat") == 0 && nargs == 1 && !fs.in)
+		return cmd_cat(&fs);
+	if (strcmp(cmd, "put") != 0 && strcmp(cmd, "has") != 0 && strcmp(cmd, "get") != 0 &&
+	    strcmp(cmd, "cat") != 0)
+		log_err("%s: unknown command (put, has, get or cat)", cmd);
+	else
+		log_err("%s: options or arguments do not fit the command", cmd);
+	usage(stderr);
+	return 2;
+}
