@@ -24,6 +24,9 @@ struct filter {
 	const char *in, *out;      /* NULL or "-" for stdin/stdout */
 	int quiet;
 	int see_errors;            /* 1: records with an error go to each() too */
+	int threads;               /* >1: each() runs on that many threads at once over
+	                            * batches of records (it must then be thread-safe);
+	                            * output order is still input order */
 	/* FILTER_* or a negative AD_E* code to stop the run at once (config/credential errors) */
 	int (*each)(void *ud, json_t *rec, aderr *err);
 	void *ud;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "features.h"
 #include "filter.h"
@@ -12,16 +13,17 @@
 
 struct fx {
 	struct feat_opts fo;
-	long done;
 };
 
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: featx [-q] [--max-pixels N] [--max-bytes N] [-i FILE] [-o FILE]\n"
+	    "usage: featx [-q] [-j N] [--max-pixels N] [--max-bytes N] [-i FILE] [-o FILE]\n"
 	    "Read records (from azget), decode each image (JPEG, PNG, WebP, told apart by\n"
 	    "their bytes) and add its features: format, width, height, sha256, phash, dhash,\n"
 	    "whash.  An image that cannot be decoded gets an error object and is passed on.\n\n"
+	    "  -j, --threads N     decode N images at once (default: the number of cores);\n"
+	    "                      the output keeps the input order\n"
 	    "      --max-pixels N  refuse images with more than N pixels (default 100000000)\n"
 	    "      --max-bytes N   refuse files larger than N bytes (default 536870912)\n"
 	    "  -i, --input FILE    read FILE instead of standard input\n"
@@ -49,7 +51,7 @@ static int fx_one(void *ud, json_t *rec, aderr *err)
 		path = built;
 	}
 	if (path == NULL) {
-		aderr_set(err, AD_EFORMAT, "record has no local path (run azget first)");
+		aderr_set(err, AD_ENOENT, "record has no local path (run azget first)");
 		rc = err->code;
 	} else {
 		rc = feat_file(path, &fx->fo, &ft, err);
@@ -64,7 +66,6 @@ static int fx_one(void *ud, json_t *rec, aderr *err)
 		aderr_set(err, AD_ENOMEM, "out of memory");
 		return AD_ENOMEM;
 	}
-	fx->done++;
 	return FILTER_OK;
 }
 
@@ -85,6 +86,7 @@ static int parse_count(const char *opt, const char *s, unsigned long long *out)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "threads", required_argument, NULL, 'j' },
 		{ "max-pixels", required_argument, NULL, 'P' },
 		{ "max-bytes", required_argument, NULL, 'B' },
 		{ "input", required_argument, NULL, 'i' },
@@ -102,7 +104,12 @@ int main(int argc, char **argv)
 
 	log_init(argv[0]);
 	feat_opts_default(&fx.fo);
-	while ((c = getopt_long(argc, argv, "i:o:qhV", opts, NULL)) != -1) {
+	f.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (f.threads < 1)
+		f.threads = 1;
+	if (f.threads > 64)
+		f.threads = 64;
+	while ((c = getopt_long(argc, argv, "j:i:o:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
 			if (parse_count("--max-pixels", optarg, &v) < 0)
@@ -113,6 +120,15 @@ int main(int argc, char **argv)
 			if (parse_count("--max-bytes", optarg, &v) < 0)
 				return 2;
 			fx.fo.max_bytes = (long long)v;
+			break;
+		case 'j':
+			if (parse_count("--threads", optarg, &v) < 0)
+				return 2;
+			if (v > 64) {
+				log_err("--threads: at most 64, got %llu", v);
+				return 2;
+			}
+			f.threads = (int)v;
 			break;
 		case 'i': f.in = optarg; break;
 		case 'o': f.out = optarg; break;
@@ -132,6 +148,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	progress_done(&f.progress, "%ld images fingerprinted, %ld failed, %ld failed upstream",
-	    fx.done, f.failed, f.upstream);
+	    f.records - f.failed - f.upstream, f.failed, f.upstream);
 	return filter_status(&f);
 }

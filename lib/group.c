@@ -1,0 +1,213 @@
+/* group.c — exact and near duplicate groups, star around a keeper. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "group.h"
+
+static const struct {
+	const char *word;
+	int key;
+} keep_words[] = {
+	{ "resolution", KEEP_RESOLUTION },
+	{ "size", KEEP_SIZE },
+	{ "date", KEEP_DATE },
+	{ "name", KEEP_NAME },
+};
+
+void grp_opts_default(struct grp_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->phash_max = 10;
+	o->dhash_max = 12;
+	o->whash_max = 12;
+	o->keys[0] = KEEP_RESOLUTION;
+	o->keys[1] = KEEP_SIZE;
+	o->keys[2] = KEEP_DATE;
+	o->keys[3] = KEEP_NAME;
+	o->nkeys = 4;
+}
+
+int grp_parse_keep(struct grp_opts *o, const char *spec, aderr *err)
+{
+	const char *p = spec;
+	int n = 0;
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, ",");
+		int key = 0;
+
+		for (size_t i = 0; i < sizeof(keep_words) / sizeof(keep_words[0]); i++)
+			if (strlen(keep_words[i].word) == len && strncmp(p, keep_words[i].word, len) == 0)
+				key = keep_words[i].key;
+		if (key == 0)
+			return aderr_set(err, AD_EUSAGE,
+			    "--keep: unknown key '%.*s' (use resolution, size, date, name)", (int)len, p);
+		for (int i = 0; i < n; i++)
+			if (o->keys[i] == key)
+				return aderr_set(err, AD_EUSAGE, "--keep: '%.*s' given twice", (int)len, p);
+		if (n == GRP_MAX_KEYS)
+			return aderr_set(err, AD_EUSAGE, "--keep: too many keys");
+		o->keys[n++] = key;
+		p += len;
+		if (*p == ',') {
+			p++;
+			if (*p == '\0')
+				return aderr_set(err, AD_EUSAGE, "--keep: empty key at the end of '%s'", spec);
+		}
+	}
+	if (n == 0)
+		return aderr_set(err, AD_EUSAGE, "--keep: no keys given");
+	o->nkeys = n;
+	return 0;
+}
+
+void grp_keep_string(const struct grp_opts *o, char *buf, size_t len)
+{
+	size_t at = 0;
+	int has_name = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < o->nkeys; i++) {
+		for (size_t k = 0; k < sizeof(keep_words) / sizeof(keep_words[0]); k++) {
+			if (keep_words[k].key != o->keys[i])
+				continue;
+			if (o->keys[i] == KEEP_NAME)
+				has_name = 1;
+			at += (size_t)snprintf(buf + at, at < len ? len - at : 0, "%s%s",
+			    i ? "," : "", keep_words[k].word);
+		}
+	}
+	if (!has_name)
+		snprintf(buf + at, at < len ? len - at : 0, "%sname", o->nkeys ? "," : "");
+}
+
+struct rank_ctx {
+	const struct grp_item *items;
+	const struct grp_opts *o;
+};
+
+static int cmp_ll(long long a, long long b)
+{
+	return (a > b) - (a < b);
+}
+
+/* <0 when item a is the better keeper */
+static int rank_cmp(const void *pa, const void *pb, void *ud)
+{
+	const struct rank_ctx *c = ud;
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	const struct grp_item *a = &c->items[ia], *b = &c->items[ib];
+	int r;
+
+	if (a->prefer != b->prefer)
+		return a->prefer < b->prefer ? -1 : 1;
+	for (int i = 0; i < c->o->nkeys; i++) {
+		switch (c->o->keys[i]) {
+		case KEEP_RESOLUTION: r = cmp_ll(b->pixels, a->pixels); break;
+		case KEEP_SIZE: r = cmp_ll(b->size, a->size); break;
+		case KEEP_DATE: r = cmp_ll(a->mtime, b->mtime); break;
+		case KEEP_NAME: r = strcmp(a->name, b->name); break;
+		default: r = 0; break;
+		}
+		if (r != 0)
+			return r;
+	}
+	r = strcmp(a->name, b->name);
+	return r != 0 ? r : (ia > ib) - (ia < ib);
+}
+
+static int same_bytes(const struct grp_item *a, const struct grp_item *b)
+{
+	if (a->has_sha256 && b->has_sha256)
+		return memcmp(a->sha256, b->sha256, sizeof(a->sha256)) == 0;
+	return a->content_md5[0] != '\0' && strcmp(a->content_md5, b->content_md5) == 0 &&
+	    a->size == b->size;
+}
+
+/* GRP_EXACT, GRP_NEAR or GRP_NONE; fills the distances either way */
+static int match(const struct grp_item *k, const struct grp_item *j, const struct grp_opts *o,
+    int dist[3])
+{
+	dist[0] = grp_hamming(k->phash, j->phash);
+	dist[1] = grp_hamming(k->dhash, j->dhash);
+	dist[2] = grp_hamming(k->whash, j->whash);
+	if (same_bytes(k, j))
+		return GRP_EXACT;
+	if (o->exact_only)
+		return GRP_NONE;
+	if (dist[0] <= o->phash_max && dist[1] <= o->dhash_max && dist[2] <= o->whash_max)
+		return GRP_NEAR;
+	return GRP_NONE;
+}
+
+static int keeper_name_cmp(const void *pa, const void *pb, void *ud)
+{
+	const struct grp_item *items = ud;
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	int r = strcmp(items[ia].name, items[ib].name);
+
+	return r != 0 ? r : (ia > ib) - (ia < ib);
+}
+
+long grp_run(struct grp_item *items, size_t n, const struct grp_opts *o, aderr *err)
+{
+	struct rank_ctx ctx = { items, o };
+	size_t *idx, m, nk = 0;
+	long groups = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		items[i].group = 0;
+		items[i].keeper = -1;
+		items[i].stage = GRP_NONE;
+		items[i].count = 0;
+		memset(items[i].dist, 0, sizeof(items[i].dist));
+	}
+	if (n == 0)
+		return 0;
+	idx = malloc(n * sizeof(*idx));
+	if (idx == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_r(idx, n, sizeof(*idx), rank_cmp, &ctx);
+
+	/* idx[0..m) holds the ungrouped items, best ranked first; the first one becomes a
+	 * keeper, takes its matches, and the rest are packed down for the next round */
+	m = n;
+	while (m > 0) {
+		size_t k = idx[0], w = 0;
+		struct grp_item *kp = &items[k];
+
+		kp->count = 1;
+		for (size_t q = 1; q < m; q++) {
+			size_t j = idx[q];
+			int dist[3], st = match(kp, &items[j], o, dist);
+
+			if (st == GRP_NONE) {
+				idx[w++] = j;
+				continue;
+			}
+			items[j].keeper = (long)k;
+			items[j].stage = st;
+			memcpy(items[j].dist, dist, sizeof(dist));
+			kp->count++;
+		}
+		if (kp->count > 1) {
+			kp->keeper = (long)k;
+			idx[n - 1 - nk++] = k;    /* keepers collect at the free end of idx */
+		} else {
+			kp->count = 0;
+		}
+		m = w;
+	}
+	/* number the groups in keeper-name order */
+	qsort_r(idx + n - nk, nk, sizeof(*idx), keeper_name_cmp, items);
+	for (size_t g = 0; g < nk; g++)
+		items[idx[n - nk + g]].group = ++groups;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].keeper >= 0)
+			items[i].group = items[items[i].keeper].group;
+	free(idx);
+	return groups;
+}

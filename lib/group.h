@@ -1,0 +1,69 @@
+/* group.h — dedupe's grouping: exact and near duplicates, star around a keeper.
+ *
+ * The caller fills one grp_item per image (hashes, checksum, the facts the keep policy
+ * looks at) and grp_run assigns every item a group, a keeper and the stage and distances
+ * that tied it to that keeper.
+ *
+ * Grouping is "star around the keeper": items are ranked by the keep policy; the best
+ * ranked item not yet in a group becomes a keeper and takes every ungrouped item that
+ * matches it directly.  A~B and B~C never put A and C together through B, and the result
+ * depends only on the items, not on their input order.
+ *
+ * A pair matches exactly when the byte checksums are equal (or, without checksums, the
+ * listing's Content-MD5 and size are), and near when every hash distance is within its
+ * threshold. */
+#ifndef AZD_GROUP_H
+#define AZD_GROUP_H
+
+#include <stdint.h>
+#include "err.h"
+
+enum { GRP_NONE = 0, GRP_EXACT = 1, GRP_NEAR = 2 };
+
+/* keep policy keys, in the order the user gives them */
+enum { KEEP_RESOLUTION = 1, KEEP_SIZE, KEEP_DATE, KEEP_NAME };
+#define GRP_MAX_KEYS 8
+
+struct grp_item {
+	/* in */
+	const char *name;
+	uint64_t phash, dhash, whash;
+	unsigned char sha256[32];
+	int has_sha256;
+	char content_md5[32];       /* "" when unknown */
+	long long size;             /* bytes; -1 unknown */
+	long long pixels;           /* width * height; -1 unknown */
+	long long mtime;            /* seconds since the epoch; LLONG_MAX unknown */
+	int prefer;                 /* index of the first --prefer prefix it falls under, or INT_MAX */
+	/* out */
+	long group;                 /* 1.. in keeper-name order; 0: in no group */
+	long keeper;                /* index of the group's keeper (itself for a keeper); -1 */
+	int stage;                  /* GRP_EXACT or GRP_NEAR for a duplicate, else GRP_NONE */
+	int dist[3];                /* phash, dhash, whash distance to the keeper */
+	long count;                 /* for a keeper: members including itself */
+};
+
+struct grp_opts {
+	int phash_max, dhash_max, whash_max;
+	int exact_only;
+	int keys[GRP_MAX_KEYS];     /* KEEP_* keys; KEEP_NAME is implied last */
+	int nkeys;
+};
+
+/* Defaults: phash 10, dhash 12, whash 12, keep resolution,size,date,name. */
+void grp_opts_default(struct grp_opts *o);
+/* Parses "resolution,size,date,name" (any order, any subset) into o->keys. */
+int grp_parse_keep(struct grp_opts *o, const char *spec, aderr *err);
+/* Writes the policy back as text ("resolution,size,date,name"). */
+void grp_keep_string(const struct grp_opts *o, char *buf, size_t len);
+
+/* Groups n items in place.  Returns the number of groups, or a negative AD_E* code. */
+long grp_run(struct grp_item *items, size_t n, const struct grp_opts *o, aderr *err);
+
+/* The distance between two 64-bit hashes. */
+static inline int grp_hamming(uint64_t a, uint64_t b)
+{
+	return __builtin_popcountll(a ^ b);
+}
+
+#endif

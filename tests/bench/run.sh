@@ -1,0 +1,93 @@
+#!/bin/sh
+# run.sh — `make bench`: time each stage of the pipeline on a folder of real photos and
+# their variants, next to the decode floor (djpeg -scale 1/8), and dedupe on synthetic
+# feature records.  Prints a table on stdout.  Not a test: nothing here passes or fails
+# on speed.
+#
+#   BENCH_COPIES=N   how many copies of the variant set to stack (default 8)
+#   BENCH_RECORDS=N  synthetic records for dedupe (default 20000)
+set -eu
+cd "$(dirname "$0")/../.."
+TOP=$(pwd)
+BUILD=${BUILD:-build}
+BIN="$TOP/$BUILD/bin"
+COPIES=${BENCH_COPIES:-8}
+NREC=${BENCH_RECORDS:-20000}
+T=$(mktemp -d "${TMPDIR:-/tmp}/azd-bench.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+LC_ALL=C
+export LC_ALL
+
+now() { date +%s.%N; }
+row() {  # WHAT ITEMS T0 T1 NOTE
+	awk -v w="$1" -v n="$2" -v a="$3" -v b="$4" -v note="$5" 'BEGIN {
+		s = b - a; if (s <= 0) s = 1e-9
+		printf "%-28s %8d %9.3f %10.1f  %s\n", w, n, s, n / s, note }'
+}
+
+# the photo set: every variant of every example photo, COPIES times under k01/, k02/...
+/usr/bin/python3 examples/mkvariants.py examples/photos "$T/one" > /dev/null
+rm -f "$T/one/truth.tsv"
+i=1
+while [ "$i" -le "$COPIES" ]; do
+	mkdir -p "$T/src/k$i"
+	cp -r "$T/one/." "$T/src/k$i/"
+	i=$((i + 1))
+done
+n=$(find "$T/src" -type f | wc -l)
+mb=$(du -sm "$T/src" | cut -f1)
+
+echo "azdedup bench: $n real images ($mb MB; $(nproc) cores; $(uname -m))"
+printf "%-28s %8s %9s %10s  %s\n" "stage" "items" "seconds" "items/s" "note"
+
+t0=$(now); "$BIN/azls" -q -o "$T/list" "$T/src"; t1=$(now)
+row "azls" "$n" "$t0" "$t1" "local folder"
+t0=$(now); "$BIN/azget" -q -d "$T/work" -i "$T/list" -o "$T/fetched"; t1=$(now)
+row "azget" "$n" "$t0" "$t1" "hard links"
+t0=$(now); "$BIN/azget" -q --copy -d "$T/work2" -i "$T/list" -o /dev/null; t1=$(now)
+row "azget --copy" "$n" "$t0" "$t1" "byte copies"
+t0=$(now); "$BIN/featx" -q -i "$T/fetched" -o "$T/feat" || true; t1=$(now)
+row "featx" "$n" "$t0" "$t1" "decode + sha256 + 3 hashes"
+t0=$(now); "$BIN/featstore" put -q "$T/store" -i "$T/feat"; t1=$(now)
+row "featstore put" "$n" "$t0" "$t1" "$(du -sk "$T/store" | cut -f1) KiB on disk"
+t0=$(now); "$BIN/featstore" get -q "$T/store" -i "$T/fetched" -o "$T/joined"; t1=$(now)
+row "featstore get" "$n" "$t0" "$t1" "join in input order"
+t0=$(now); "$BIN/dedupe" -q -i "$T/joined" -o "$T/report"; t1=$(now)
+row "dedupe" "$n" "$t0" "$t1" "$(jq -r 'select(.type == "summary") | "\(.groups) groups"' "$T/report")"
+t0=$(now); "$BIN/azcp" -q -i "$T/report" "$T/dst"; t1=$(now)
+row "azcp" "$(find "$T/dst" -type f | wc -l)" "$t0" "$t1" "keepers + uniques"
+
+# the decode floor: djpeg at 1/8 scale to grayscale, one process per file
+find "$T/src" -type f -name '*.jpg' > "$T/jpgs"
+nj=$(wc -l < "$T/jpgs")
+if command -v djpeg > /dev/null; then
+	t0=$(now)
+	while read -r f; do djpeg -scale 1/8 -grayscale "$f" > /dev/null; done < "$T/jpgs"
+	t1=$(now)
+	row "djpeg -scale 1/8 (floor)" "$nj" "$t0" "$t1" "JPEGs only, a process each"
+	sed 's|.*|{"name":"x","path":"&"}|' "$T/jpgs" > "$T/jpgrecs"
+	t0=$(now); "$BIN/featx" -q -i "$T/jpgrecs" -o /dev/null || true; t1=$(now)
+	row "featx, same JPEGs" "$nj" "$t0" "$t1" "one process"
+fi
+
+# dedupe on synthetic feature records: NREC hashes, every tenth with a planted twin
+/usr/bin/python3 - "$NREC" > "$T/synth" <<'PY'
+import json, random, sys
+n = int(sys.argv[1])
+rng = random.Random(1)
+out = sys.stdout
+for i in range(n):
+    if i % 10 == 9:
+        base = prev
+        flip = lambda h: h ^ (1 << rng.randrange(64)) ^ (1 << rng.randrange(64))
+        p, d, w = flip(base[0]), flip(base[1]), flip(base[2])
+    else:
+        p, d, w = (rng.getrandbits(64) for _ in range(3))
+        prev = (p, d, w)
+    out.write(json.dumps({"name": "s/%08d.jpg" % i, "size": 1000 + i,
+        "sha256": "%064x" % rng.getrandbits(256), "phash": "%016x" % p,
+        "dhash": "%016x" % d, "whash": "%016x" % w, "width": 100, "height": 100}) + "\n")
+PY
+t0=$(now); "$BIN/dedupe" -q -i "$T/synth" -o "$T/sreport"; t1=$(now)
+found=$(jq -r 'select(.type == "summary") | .duplicates' "$T/sreport")
+row "dedupe, synthetic" "$NREC" "$t0" "$t1" "$found of $((NREC / 10)) planted pairs found"

@@ -1,0 +1,83 @@
+#!/bin/sh
+# dedupe on feature records written by hand: report layout, grouping, keep policy,
+# determinism, failures counted by stage, bad input, exit codes.
+. "$(dirname "$0")/lib.sh"
+
+# a: the original; a-small: resized (fewer pixels); a-copy: same bytes; b: unrelated;
+# c: 16 bits from a on every hash (too far); d: 8 bits from a-small only
+cat > "$T/in" <<'EOF'
+{"name":"a.jpg","size":5000,"mtime":"2020-01-01T00:00:00Z","width":400,"height":300,"sha256":"1111111111111111111111111111111111111111111111111111111111111111","phash":"0000000000000000","dhash":"0000000000000000","whash":"0000000000000000","extra":{"kept":true}}
+{"name":"a-small.jpg","size":1500,"mtime":"2020-01-02T00:00:00Z","width":200,"height":150,"sha256":"2222222222222222222222222222222222222222222222222222222222222222","phash":"0000000000000007","dhash":"0000000000000003","whash":"0000000000000001"}
+{"name":"copies/a-copy.jpg","size":5000,"mtime":"2021-01-01T00:00:00Z","width":400,"height":300,"sha256":"1111111111111111111111111111111111111111111111111111111111111111","phash":"0000000000000000","dhash":"0000000000000000","whash":"0000000000000000"}
+{"name":"b.png","size":9000,"mtime":"2020-01-01T00:00:00Z","width":640,"height":480,"sha256":"3333333333333333333333333333333333333333333333333333333333333333","phash":"ffffffffffffffff","dhash":"f0f0f0f0f0f0f0f0","whash":"ffffffff00000000"}
+{"name":"c.jpg","size":4000,"mtime":"2020-01-01T00:00:00Z","width":400,"height":300,"sha256":"4444444444444444444444444444444444444444444444444444444444444444","phash":"000000000000ffff","dhash":"000000000000ffff","whash":"000000000000ffff"}
+{"name":"broken.jpg","size":10,"error":{"stage":"featx","code":"truncated","message":"truncated: JPEG data ends early"}}
+{"name":"gone.jpg","error":{"stage":"azget","code":"not_found","message":"not found"}}
+EOF
+
+dedupe -i "$T/in" -o "$T/r" 2> "$T/err"
+check_eq "exit 0 when dedupe itself failed nothing" "$?" "0"
+check_eq "every record once, in input order, then groups, then the summary" \
+	"$(jq -r '.name // .type' "$T/r" | tr '\n' ' ')" \
+	"a.jpg a-small.jpg copies/a-copy.jpg b.png c.jpg broken.jpg gone.jpg group summary "
+check_eq "roles" "$(jq -r 'select(.type == null) | "\(.name)=\(.dup.role // "-")"' "$T/r" | tr '\n' ' ')" \
+	"a.jpg=keeper a-small.jpg=duplicate copies/a-copy.jpg=duplicate b.png=unique c.jpg=unique broken.jpg=- gone.jpg=- "
+check_eq "stages and distances" \
+	"$(jq -c 'select(.dup.role == "duplicate") | [.name, .dup.keeper, .dup.stage, .dup.phash, .dup.dhash, .dup.whash]' "$T/r" | tr '\n' ' ')" \
+	'["a-small.jpg","a.jpg","near",3,2,1] ["copies/a-copy.jpg","a.jpg","exact",0,0,0] '
+check_eq "unknown fields pass through" "$(jq -c 'select(.name == "a.jpg") | .extra' "$T/r")" '{"kept":true}'
+check_eq "group record" "$(jq -c 'select(.type == "group") | [.group, .keeper, .count, .bytes_saved, [.members[].name]]' "$T/r")" \
+	'[1,"a.jpg",3,6500,["a-small.jpg","copies/a-copy.jpg"]]'
+check_eq "summary" \
+	"$(jq -c 'select(.type == "summary") | [.images, .groups, .duplicates, .exact, .near, .unique, .bytes_saved, .failed, .failed_by_stage]' "$T/r")" \
+	'[5,1,2,1,1,2,6500,2,{"featx":1,"azget":1}]'
+check "summary line on stderr" grep -q '^dedupe: 5 images, 1 groups, 2 duplicates (1 exact, 1 near), 2 unique, 2 failed' "$T/err"
+
+# the same records in another order: the same decisions and the same group records
+tac "$T/in" | dedupe -q > "$T/r2"
+canon() { jq -c 'select(.type != "summary") | [.name, .dup, .type, .members]' "$1" | sort; }
+check_eq "input order does not change the result" "$(canon "$T/r2")" "$(canon "$T/r")"
+dedupe -q -i "$T/in" > "$T/r3"
+check "byte-identical on a rerun" cmp "$T/r" "$T/r3"
+dedupe -q -i "$T/r" > "$T/r4"
+check_eq "running on its own report gives the same report" "$(canon "$T/r4")" "$(canon "$T/r")"
+
+# keep policy
+k() { dedupe -q "$@" -i "$T/in" | jq -r 'select(.type == "group") | .keeper'; }
+check_eq "--keep size: ties on size go to the next key" "$(k --keep size)" "a.jpg"
+check_eq "--keep date,name: the newest copy loses" "$(k --keep date)" "a.jpg"
+check_eq "--keep name" "$(k --keep name)" "a-small.jpg"
+check_eq "--prefer a prefix" "$(k --prefer copies/)" "copies/a-copy.jpg"
+check_eq "summary names the policy" "$(dedupe -q --keep size -i "$T/in" | jq -r 'select(.type == "summary") | .keep')" "size,name"
+
+# thresholds
+check_eq "--phash-max 2 leaves the resized copy out" \
+	"$(dedupe -q --phash-max 2 -i "$T/in" | jq -r 'select(.name == "a-small.jpg") | .dup.role')" "unique"
+check_eq "--phash-max 16 --dhash-max 16 --whash-max 16 lets c in" \
+	"$(dedupe -q --phash-max 16 --dhash-max 16 --whash-max 16 -i "$T/in" | jq -r 'select(.name == "c.jpg") | .dup.role')" "duplicate"
+check_eq "--exact-only" "$(dedupe -q --exact-only -i "$T/in" | jq -c 'select(.type == "summary") | [.exact, .near]')" "[1,0]"
+
+# bad input: a malformed line and a record without features are errors, not the end
+{ head -n 2 "$T/in"; echo '{"name": "half'; echo '{"name":"nofeat.jpg","size":3}'; } > "$T/bad"
+dedupe -i "$T/bad" -o "$T/rb" 2> "$T/errb"
+check_eq "exit 1 when records failed here" "$?" "1"
+check "the malformed line is named" grep -q "^dedupe: .*bad:3: invalid JSON" "$T/errb"
+check "the featureless record is named" grep -q '^dedupe: nofeat.jpg: no features (run featx first)' "$T/errb"
+check_eq "both are counted" "$(jq -c 'select(.type == "summary") | .failed_by_stage' "$T/rb")" '{"input":1,"dedupe":1}'
+check_eq "the good ones are still grouped" "$(jq -r 'select(.type == "group") | .keeper' "$T/rb")" "a.jpg"
+
+# usage errors
+dedupe --keep colour < /dev/null > /dev/null 2> "$T/e"
+check_eq "unknown keep key: exit 2" "$?" "2"
+check "unknown keep key: says which" grep -q "colour" "$T/e"
+dedupe --phash-max 99 < /dev/null > /dev/null 2>&1
+check_eq "distance out of range: exit 2" "$?" "2"
+dedupe extra-arg < /dev/null > /dev/null 2>&1
+check_eq "stray argument: exit 2" "$?" "2"
+dedupe -i "$T/missing" > /dev/null 2> "$T/e"
+check_eq "missing input: exit 2" "$?" "2"
+check "missing input: named" grep -q "missing" "$T/e"
+check_eq "empty input: just a summary" "$(dedupe -q < /dev/null | jq -c '[.type, .images]')" '["summary",0]'
+check "--help" sh -c 'dedupe --help | grep -q "^usage: dedupe"'
+check "--version" sh -c 'dedupe --version | grep -q "^dedupe (azdedup) "'
+finish

@@ -1,0 +1,194 @@
+/* test_group.c — grouping rules of dedupe: stars, no chaining, exact vs near, keep
+ * policy, tie-breaks, determinism, group numbering. */
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "group.h"
+#include "unit.h"
+
+static void item(struct grp_item *it, const char *name, uint64_t h, long long pixels,
+    long long size, long long mtime)
+{
+	memset(it, 0, sizeof(*it));
+	it->name = name;
+	it->phash = it->dhash = it->whash = h;
+	it->pixels = pixels;
+	it->size = size;
+	it->mtime = mtime;
+	it->prefer = INT_MAX;
+}
+
+static long keeper_of(const struct grp_item *items, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(items[i].name, name) == 0)
+			return items[i].keeper;
+	return -2;
+}
+
+/* A~B and B~C but not A~C: whoever ranks best decides, and A never joins C through B */
+static void test_no_chaining(void)
+{
+	struct grp_item it[3];
+	struct grp_opts o;
+	aderr err = {0};
+
+	grp_opts_default(&o);
+	/* distances: A-B 8, B-C 8, A-C 16 (every threshold 10..12 sits between) */
+	item(&it[0], "a.jpg", 0, 1000, 10, 0);
+	item(&it[1], "b.jpg", 0xffULL, 500, 10, 0);
+	item(&it[2], "c.jpg", 0xffffULL, 100, 10, 0);
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[0].keeper, 0);
+	CHECK_EQ_INT(it[1].keeper, 0);
+	CHECK_EQ_INT(it[2].keeper, -1);     /* C matches only B, which is not a keeper */
+	CHECK_EQ_INT(it[2].group, 0);
+	CHECK_EQ_INT(it[0].count, 2);
+	CHECK_EQ_INT(it[1].stage, GRP_NEAR);
+	CHECK_EQ_INT(it[1].dist[0], 8);
+
+	/* now B has the most pixels: it is the centre of the star and takes both */
+	it[1].pixels = 5000;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[0].keeper, 1);
+	CHECK_EQ_INT(it[2].keeper, 1);
+	CHECK_EQ_INT(it[1].count, 3);
+}
+
+static void test_exact_and_thresholds(void)
+{
+	struct grp_item it[4];
+	struct grp_opts o;
+	aderr err = {0};
+
+	grp_opts_default(&o);
+	item(&it[0], "x.png", 0x1234, 100, 50, 0);
+	item(&it[1], "y.png", 0xfedcba9876543210ULL, 100, 50, 0);   /* far hashes, same bytes */
+	item(&it[2], "z.png", 0x1234 ^ 0x7ff, 100, 40, 0);          /* 11 bits away */
+	item(&it[3], "w.png", 0x0f0f0f0f0f0f0f0fULL, 100, 40, 0);
+	it[0].has_sha256 = it[1].has_sha256 = 1;
+	memset(it[0].sha256, 7, 32);
+	memset(it[1].sha256, 7, 32);
+	CHECK_EQ_INT(grp_run(it, 4, &o, &err), 1);
+	CHECK_EQ_INT(it[1].stage, GRP_EXACT);
+	CHECK_EQ_INT(it[1].keeper, 0);
+	CHECK_EQ_INT(it[2].keeper, -1);   /* phash 11 > 10 */
+
+	o.phash_max = 11;
+	CHECK_EQ_INT(grp_run(it, 4, &o, &err), 1);
+	CHECK_EQ_INT(it[2].keeper, 0);
+	CHECK_EQ_INT(it[2].stage, GRP_NEAR);
+	CHECK_EQ_INT(it[0].count, 3);
+
+	/* one hash over its limit is enough to refuse the pair */
+	o.dhash_max = 10;
+	CHECK_EQ_INT(grp_run(it, 4, &o, &err), 1);
+	CHECK_EQ_INT(it[2].keeper, -1);
+
+	/* exact only: the byte copy still groups, the near one does not */
+	grp_opts_default(&o);
+	o.phash_max = 11;
+	o.exact_only = 1;
+	CHECK_EQ_INT(grp_run(it, 4, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+	CHECK_EQ_INT(it[2].keeper, -1);
+
+	/* without checksums, equal Content-MD5 and size mean the same bytes */
+	grp_opts_default(&o);
+	it[0].has_sha256 = it[1].has_sha256 = 0;
+	strcpy(it[0].content_md5, "q1w2e3==");
+	strcpy(it[1].content_md5, "q1w2e3==");
+	CHECK_EQ_INT(grp_run(it, 4, &o, &err), 1);
+	CHECK_EQ_INT(it[1].stage, GRP_EXACT);
+	it[1].size = 51;
+	CHECK_EQ_INT(grp_run(it, 4, &o, &err), 0);
+}
+
+static void test_keep_policy(void)
+{
+	struct grp_item it[3];
+	struct grp_opts o;
+	aderr err = {0};
+	char buf[64];
+
+	grp_opts_default(&o);
+	item(&it[0], "big.jpg", 1, 4000, 100, 300);
+	item(&it[1], "heavy.jpg", 1, 1000, 900, 200);
+	item(&it[2], "old.jpg", 1, 1000, 100, 100);
+	grp_run(it, 3, &o, &err);
+	CHECK_EQ_INT(keeper_of(it, 3, "heavy.jpg"), 0);
+	CHECK_EQ_INT(grp_parse_keep(&o, "size", &err), 0);
+	grp_run(it, 3, &o, &err);
+	CHECK_EQ_INT(keeper_of(it, 3, "big.jpg"), 1);
+	CHECK_EQ_INT(grp_parse_keep(&o, "date,resolution", &err), 0);
+	grp_run(it, 3, &o, &err);
+	CHECK_EQ_INT(keeper_of(it, 3, "big.jpg"), 2);
+	grp_keep_string(&o, buf, sizeof(buf));
+	CHECK_STR(buf, "date,resolution,name");
+	CHECK_EQ_INT(grp_parse_keep(&o, "name", &err), 0);
+	grp_run(it, 3, &o, &err);
+	CHECK_EQ_INT(keeper_of(it, 3, "old.jpg"), 0);
+
+	/* a preferred prefix beats every key */
+	grp_opts_default(&o);
+	it[2].prefer = 0;
+	grp_run(it, 3, &o, &err);
+	CHECK_EQ_INT(keeper_of(it, 3, "big.jpg"), 2);
+
+	CHECK(grp_parse_keep(&o, "colour", &err) == AD_EUSAGE);
+	CHECK(strstr(err.msg, "colour") != NULL);
+	CHECK(grp_parse_keep(&o, "size,size", &err) == AD_EUSAGE);
+	CHECK(grp_parse_keep(&o, "size,", &err) == AD_EUSAGE);
+	CHECK(grp_parse_keep(&o, "", &err) == AD_EUSAGE);
+}
+
+/* The same images in any input order give the same groups, keepers and numbers. */
+static void test_determinism(void)
+{
+	enum { N = 60 };
+	static const char *names[N];
+	static char buf[N][16];
+	struct grp_item a[N], b[N];
+	struct grp_opts o;
+	aderr err = {0};
+	long ga, gb;
+	int same = 1;
+
+	grp_opts_default(&o);
+	for (int i = 0; i < N; i++) {
+		/* clusters of 5 around 12 far-apart centres, all the same size: only names decide */
+		uint64_t centre = 0x9e3779b97f4a7c15ULL * (uint64_t)(i / 5 + 1);
+
+		snprintf(buf[i], sizeof(buf[i]), "img%02d.jpg", (i * 37) % N);
+		names[i] = buf[i];
+		item(&a[i], names[i], centre ^ (1ULL << (i % 5)), 100, 100, 0);
+	}
+	for (int i = 0; i < N; i++)
+		b[i] = a[N - 1 - i];
+	ga = grp_run(a, N, &o, &err);
+	gb = grp_run(b, N, &o, &err);
+	CHECK_EQ_INT(ga, 12);
+	CHECK_EQ_INT(gb, 12);
+	for (int i = 0; i < N; i++) {
+		const struct grp_item *x = &a[i], *y = &b[N - 1 - i];
+
+		if (x->group != y->group || strcmp(a[x->keeper].name, b[y->keeper].name) != 0)
+			same = 0;
+	}
+	CHECK(same);
+	/* groups are numbered in keeper-name order */
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j < N; j++)
+			if (a[i].keeper == i && a[j].keeper == j && a[i].group < a[j].group)
+				CHECK(strcmp(a[i].name, a[j].name) < 0);
+}
+
+int main(void)
+{
+	test_no_chaining();
+	test_exact_and_thresholds();
+	test_keep_policy();
+	test_determinism();
+	return unit_done();
+}

@@ -1,0 +1,426 @@
+/* dedupe — group exact and near-duplicate images and pick a keeper for each group. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "group.h"
+#include "hash.h"
+#include "log.h"
+#include "progress.h"
+#include "rec.h"
+#include "version.h"
+
+struct dd {
+	json_t **recs;              /* every input record, in input order */
+	long *item;                 /* recs[i]'s index in items, or -1 */
+	size_t nrecs, cap;
+	struct grp_item *items;
+	size_t nitems;
+	const char **prefer;
+	int nprefer;
+	long failed_here, malformed, dropped;
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: dedupe [-q] [--keep POLICY] [--prefer PREFIX]... [--phash-max N]\n"
+	    "              [--dhash-max N] [--whash-max N] [--exact-only] [-i FILE] [-o FILE]\n"
+	    "Read feature records (from featx or featstore), group exact duplicates (same\n"
+	    "bytes) and near duplicates (every hash within its distance), pick a keeper per\n"
+	    "group, and write each record with \"dup\" added, then one record per group and a\n"
+	    "summary.  A group is a star around its keeper: each member matches the keeper.\n\n"
+	    "      --keep POLICY   how keepers are chosen, a comma list of resolution, size,\n"
+	    "                      date, name (default resolution,size,date,name)\n"
+	    "      --prefer PREFIX names under PREFIX are kept first (may be repeated;\n"
+	    "                      earlier ones win)\n"
+	    "      --phash-max N   largest perceptual-hash distance of a near pair (default 10)\n"
+	    "      --dhash-max N   largest difference-hash distance (default 12)\n"
+	    "      --whash-max N   largest wavelet-hash distance (default 12)\n"
+	    "      --exact-only    only group byte-identical images\n"
+	    "  -i, --input FILE    read FILE instead of standard input\n"
+	    "  -o, --output FILE   write to FILE atomically instead of standard output\n"
+	    "  -q, --quiet         no progress line or summary\n"
+	    "  -h, --help          this text\n"
+	    "  -V, --version       print the version\n");
+}
+
+static long long parse_mtime(const char *s)
+{
+	struct tm tm;
+	int n = 0;
+
+	if (s == NULL)
+		return LLONG_MAX;
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n == 0)
+		return LLONG_MAX;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (long long)timegm(&tm);
+}
+
+static int parse_sha256(const char *hex, unsigned char out[32])
+{
+	if (hex == NULL || strlen(hex) != 64)
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+/* Fills it from rec; -1 (with a message in err) when the record has no usable features. */
+static int item_from_rec(struct dd *d, const json_t *rec, struct grp_item *it, aderr *err)
+{
+	const char *md5 = rec_str(rec, "content_md5");
+	long long w = rec_int(rec, "width", -1), h = rec_int(rec, "height", -1);
+
+	memset(it, 0, sizeof(*it));
+	it->name = rec_name(rec);
+	if (it->name == NULL)
+		return aderr_set(err, AD_EFORMAT, "record has no name");
+	if (hash_from_hex(rec_str(rec, "phash"), &it->phash) < 0 ||
+	    hash_from_hex(rec_str(rec, "dhash"), &it->dhash) < 0 ||
+	    hash_from_hex(rec_str(rec, "whash"), &it->whash) < 0)
+		return aderr_set(err, AD_EFORMAT, "no features (run featx first)");
+	it->has_sha256 = parse_sha256(rec_str(rec, "sha256"), it->sha256) == 0;
+	if (md5 != NULL && strlen(md5) < sizeof(it->content_md5))
+		strcpy(it->content_md5, md5);
+	it->size = rec_int(rec, "size", -1);
+	it->pixels = w > 0 && h > 0 ? w * h : -1;
+	it->mtime = parse_mtime(rec_str(rec, "mtime"));
+	it->prefer = INT_MAX;
+	for (int i = 0; i < d->nprefer; i++) {
+		if (strncmp(it->name, d->prefer[i], strlen(d->prefer[i])) == 0) {
+			it->prefer = i;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int push(struct dd *d, json_t *rec)
+{
+	if (d->nrecs == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 1024;
+		json_t **r = realloc(d->recs, cap * sizeof(*r));
+		long *it;
+
+		if (r == NULL)
+			return -1;
+		d->recs = r;
+		it = realloc(d->item, cap * sizeof(*it));
+		if (it == NULL)
+			return -1;
+		d->item = it;
+		d->cap = cap;
+	}
+	d->recs[d->nrecs] = rec;
+	d->item[d->nrecs] = -1;
+	d->nrecs++;
+	return 0;
+}
+
+static int read_all(struct dd *d, const char *in, struct progress *pr, aderr *err)
+{
+	rec_reader *r = rec_reader_open(in, err);
+	json_t *rec;
+	long bad;
+	int got;
+
+	if (r == NULL)
+		return err->code;
+	pr->total = rec_reader_total(r);
+	while ((got = rec_read(r, &rec, &bad, err)) > 0) {
+		if (json_object_get(rec, "type") != NULL) {
+			/* group and summary records of an earlier report */
+			d->dropped++;
+			json_decref(rec);
+			continue;
+		}
+		if (bad) {
+			log_err("%s", json_string_value(json_object_get(json_object_get(rec, "error"), "message")));
+			d->malformed++;
+		}
+		json_object_del(rec, "dup");
+		if (push(d, rec) < 0) {
+			json_decref(rec);
+			rec_reader_close(r);
+			return aderr_set(err, AD_ENOMEM, "out of memory after %zu records", d->nrecs);
+		}
+		progress_tick(pr, bad != 0);
+	}
+	rec_reader_close(r);
+	return got < 0 ? got : 0;
+}
+
+static int collect_items(struct dd *d, aderr *err)
+{
+	d->items = calloc(d->nrecs ? d->nrecs : 1, sizeof(*d->items));
+	if (d->items == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	for (size_t i = 0; i < d->nrecs; i++) {
+		json_t *rec = d->recs[i];
+		aderr why = {0};
+
+		if (rec_has_error(rec))
+			continue;
+		if (item_from_rec(d, rec, &d->items[d->nitems], &why) < 0) {
+			const char *name = rec_name(rec);
+
+			log_err("%s: %s", name ? name : "(no name)", why.msg);
+			rec_set_error(rec, "dedupe", aderr_name(why.code), why.msg);
+			d->failed_here++;
+			continue;
+		}
+		d->item[i] = (long)d->nitems++;
+	}
+	return 0;
+}
+
+static const char *stage_word(int st)
+{
+	return st == GRP_EXACT ? "exact" : "near";
+}
+
+static json_t *dup_object(const struct dd *d, const struct grp_item *it)
+{
+	if (it->group == 0)
+		return json_pack("{s:s}", "role", "unique");
+	if (it->keeper == it - d->items)
+		return json_pack("{s:s,s:I,s:I}", "role", "keeper", "group", (json_int_t)it->group,
+		    "count", (json_int_t)it->count);
+	return json_pack("{s:s,s:I,s:s,s:s,s:i,s:i,s:i}", "role", "duplicate",
+	    "group", (json_int_t)it->group, "keeper", d->items[it->keeper].name,
+	    "stage", stage_word(it->stage), "phash", it->dist[0], "dhash", it->dist[1],
+	    "whash", it->dist[2]);
+}
+
+static int cmp_member(const void *pa, const void *pb, void *ud)
+{
+	const struct grp_item *items = ud;
+	const struct grp_item *a = &items[*(const size_t *)pa], *b = &items[*(const size_t *)pb];
+
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	/* the keeper first, then the members by name */
+	if ((a->keeper == a - items) != (b->keeper == b - items))
+		return a->keeper == a - items ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+struct totals {
+	long images, unique, groups, dups, exact, near, failed;
+	long long saved;
+	json_t *by_stage;
+};
+
+static int write_report(struct dd *d, long ngroups, const struct grp_opts *o, const char *out,
+    struct totals *t, aderr *err)
+{
+	rec_writer *w = rec_writer_open(out, err);
+	size_t *order = NULL, nin = 0;
+	char keep[128];
+	json_t *j;
+	int rc = 0;
+
+	if (w == NULL)
+		return err->code;
+	t->by_stage = json_object();
+	for (size_t i = 0; i < d->nrecs && rc == 0; i++) {
+		json_t *rec = d->recs[i];
+
+		if (d->item[i] >= 0) {
+			const struct grp_item *it = &d->items[d->item[i]];
+
+			json_object_set_new(rec, "dup", dup_object(d, it));
+			t->images++;
+			if (it->group == 0)
+				t->unique++;
+			if (it->group != 0 && it->keeper != it - d->items) {
+				t->dups++;
+				*(it->stage == GRP_EXACT ? &t->exact : &t->near) += 1;
+				t->saved += it->size > 0 ? it->size : 0;
+			}
+		} else if (rec_has_error(rec)) {
+			const char *stage = rec_error_stage(rec);
+
+			stage = stage ? stage : "unknown";
+			t->failed++;
+			json_object_set_new(t->by_stage, stage,
+			    json_integer(json_integer_value(json_object_get(t->by_stage, stage)) + 1));
+		}
+		rc = rec_write(w, rec, err);
+	}
+	t->groups = ngroups;
+
+	/* one record per group, in group order (keeper-name order) */
+	if (rc == 0 && ngroups > 0) {
+		order = malloc(d->nitems * sizeof(*order));
+		if (order == NULL)
+			rc = aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	if (rc == 0 && order != NULL) {
+		for (size_t i = 0; i < d->nitems; i++)
+			if (d->items[i].group != 0)
+				order[nin++] = i;
+		qsort_r(order, nin, sizeof(*order), cmp_member, d->items);
+	}
+	for (size_t a = 0; rc == 0 && a < nin;) {
+		const struct grp_item *k = &d->items[order[a]];
+		json_t *members = json_array();
+		long long saved = 0;
+		size_t b;
+
+		for (b = a + 1; b < nin && d->items[order[b]].group == k->group; b++) {
+			const struct grp_item *m = &d->items[order[b]];
+
+			saved += m->size > 0 ? m->size : 0;
+			json_array_append_new(members, json_pack("{s:s,s:s,s:i,s:i,s:i,s:I}",
+			    "name", m->name, "stage", stage_word(m->stage), "phash", m->dist[0],
+			    "dhash", m->dist[1], "whash", m->dist[2], "size", (json_int_t)m->size));
+		}
+		j = json_pack("{s:s,s:I,s:s,s:I,s:I,s:o}", "type", "group", "group",
+		    (json_int_t)k->group, "keeper", k->name, "count", (json_int_t)k->count,
+		    "bytes_saved", (json_int_t)saved, "members", members);
+		if (j == NULL)
+			rc = aderr_set(err, AD_ENOMEM, "out of memory");
+		else
+			rc = rec_write(w, j, err);
+		json_decref(j);
+		a = b;
+	}
+	free(order);
+
+	grp_keep_string(o, keep, sizeof(keep));
+	j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:O,s:{s:i,s:i,s:i,s:b},s:s}",
+	    "type", "summary", "images", (json_int_t)t->images, "unique", (json_int_t)t->unique,
+	    "groups", (json_int_t)t->groups, "duplicates", (json_int_t)t->dups,
+	    "exact", (json_int_t)t->exact, "near", (json_int_t)t->near,
+	    "bytes_saved", (json_int_t)t->saved, "failed", (json_int_t)t->failed,
+	    "failed_by_stage", t->by_stage, "thresholds", "phash", o->phash_max,
+	    "dhash", o->dhash_max, "whash", o->whash_max, "exact_only", o->exact_only,
+	    "keep", keep);
+	if (rc == 0)
+		rc = j ? rec_write(w, j, err) : aderr_set(err, AD_ENOMEM, "out of memory");
+	json_decref(j);
+	json_decref(t->by_stage);
+	if (rc < 0) {
+		rec_writer_close(w, 0, NULL);
+		return rc;
+	}
+	return rec_writer_close(w, 1, err);
+}
+
+static int parse_dist(const char *opt, const char *s, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end == s || *end != '\0' || v < 0 || v > 64) {
+		log_err("%s: expected a distance from 0 to 64, got '%s'", opt, s);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "keep", required_argument, NULL, 'k' },
+		{ "prefer", required_argument, NULL, 'p' },
+		{ "phash-max", required_argument, NULL, 'P' },
+		{ "dhash-max", required_argument, NULL, 'D' },
+		{ "whash-max", required_argument, NULL, 'W' },
+		{ "exact-only", no_argument, NULL, 'x' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct dd d = {0};
+	struct grp_opts o;
+	struct totals t = {0};
+	struct progress pr;
+	const char *in = NULL, *out = NULL;
+	aderr err = {0};
+	int quiet = 0, c, status = 0;
+	long ngroups;
+
+	log_init(argv[0]);
+	grp_opts_default(&o);
+	d.prefer = calloc((size_t)argc, sizeof(*d.prefer));
+	if (d.prefer == NULL) {
+		log_err("out of memory");
+		return 2;
+	}
+	while ((c = getopt_long(argc, argv, "i:o:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			if (grp_parse_keep(&o, optarg, &err) < 0) {
+				log_err("%s", err.msg);
+				status = 2;
+			}
+			break;
+		case 'p':
+			if (*optarg == '\0') {
+				log_err("--prefer: empty prefix");
+				status = 2;
+			}
+			d.prefer[d.nprefer++] = optarg;
+			break;
+		case 'P': if (parse_dist("--phash-max", optarg, &o.phash_max) < 0) status = 2; break;
+		case 'D': if (parse_dist("--dhash-max", optarg, &o.dhash_max) < 0) status = 2; break;
+		case 'W': if (parse_dist("--whash-max", optarg, &o.whash_max) < 0) status = 2; break;
+		case 'x': o.exact_only = 1; break;
+		case 'i': in = optarg; break;
+		case 'o': out = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'h': usage(stdout); free(d.prefer); return 0;
+		case 'V': printf("dedupe (azdedup) %s\n", AZDEDUP_VERSION); free(d.prefer); return 0;
+		default: status = 2; usage(stderr); break;
+		}
+		if (status)
+			break;
+	}
+	if (status == 0 && optind != argc) {
+		usage(stderr);
+		status = 2;
+	}
+	if (status != 0) {
+		free(d.prefer);
+		return status;
+	}
+
+	progress_init(&pr, log_prog(), -1, quiet);
+	if (read_all(&d, in, &pr, &err) < 0 || collect_items(&d, &err) < 0 ||
+	    (ngroups = grp_run(d.items, d.nitems, &o, &err)) < 0 ||
+	    write_report(&d, ngroups, &o, out, &t, &err) < 0) {
+		log_err("%s", err.msg);
+		status = 2;
+	} else {
+		progress_done(&pr, "%ld images, %ld groups, %ld duplicates (%ld exact, %ld near), "
+		    "%ld unique, %ld failed", t.images, t.groups, t.dups, t.exact, t.near, t.unique,
+		    t.failed);
+		status = d.failed_here || d.malformed ? 1 : 0;
+	}
+	for (size_t i = 0; i < d.nrecs; i++)
+		json_decref(d.recs[i]);
+	free(d.recs);
+	free(d.item);
+	free(d.items);
+	free(d.prefer);
+	return status;
+}
