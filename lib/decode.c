@@ -1,0 +1,662 @@
+/* decode.c — format sniffing and the JPEG, PNG and WebP decoders (see decode.h). */
+#include "decode.h"
+
+#include <ctype.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h>
+#include <png.h>
+#include <webp/decode.h>
+#include <webp/demux.h>
+
+enum img_format img_sniff(const unsigned char *buf, size_t len)
+{
+	static const unsigned char png_sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+
+	if (buf == NULL)
+		return IMG_UNKNOWN;
+	if (len >= 3 && buf[0] == 0xff && buf[1] == 0xd8 && buf[2] == 0xff)
+		return IMG_JPEG;
+	if (len >= 8 && memcmp(buf, png_sig, 8) == 0)
+		return IMG_PNG;
+	if (len >= 12 && memcmp(buf, "RIFF", 4) == 0 && memcmp(buf + 8, "WEBP", 4) == 0)
+		return IMG_WEBP;
+	return IMG_UNKNOWN;
+}
+
+const char *img_format_name(enum img_format f)
+{
+	switch (f) {
+	case IMG_JPEG: return "jpeg";
+	case IMG_PNG: return "png";
+	case IMG_WEBP: return "webp";
+	default: return "unknown";
+	}
+}
+
+static unsigned get16(const unsigned char *p, int be)
+{
+	return be ? (unsigned)p[0] << 8 | p[1] : (unsigned)p[1] << 8 | p[0];
+}
+
+static uint32_t get32(const unsigned char *p, int be)
+{
+	return be ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+		  : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+int img_exif_orientation(const unsigned char *t, size_t len)
+{
+	uint32_t off;
+	unsigned n, i, v;
+	int be;
+
+	if (t == NULL || len < 8)
+		return 1;
+	if (t[0] == 'M' && t[1] == 'M')
+		be = 1;
+	else if (t[0] == 'I' && t[1] == 'I')
+		be = 0;
+	else
+		return 1;
+	if (get16(t + 2, be) != 42)
+		return 1;
+	off = get32(t + 4, be);
+	if (off < 8 || off > len - 2)
+		return 1;
+	n = get16(t + off, be);
+	for (i = 0; i < n; i++) {
+		size_t e = (size_t)off + 2 + (size_t)i * 12;
+
+		if (e + 12 > len)
+			break;
+		if (get16(t + e, be) != 0x0112)
+			continue;
+		/* SHORT, count 1: the value sits in the first two bytes of the value field */
+		if (get16(t + e + 2, be) != 3 || get32(t + e + 4, be) < 1)
+			return 1;
+		v = get16(t + e + 8, be);
+		return v >= 1 && v <= 8 ? (int)v : 1;
+	}
+	return 1;
+}
+
+/* Lower-cases the first letter of a library message unless it starts an acronym. */
+static void tidy_msg(char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 2 && isupper((unsigned char)s[0]) && islower((unsigned char)s[1]))
+		s[0] = (char)tolower((unsigned char)s[0]);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '.' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+static int too_big(aderr *err, unsigned long long w, unsigned long long h,
+    unsigned long long max)
+{
+	return aderr_set(err, AD_ETOOBIG, "too large: %llux%llu pixels is over the %llu limit "
+	    "(--max-pixels)", w, h, max);
+}
+
+static int over_limit(unsigned long long w, unsigned long long h, unsigned long long max)
+{
+	return max != 0 && w * h > max;
+}
+
+/* The short side scaled to about min_side: the size a decoder should aim for. */
+static void scaled_size(int w, int h, int min_side, int *sw, int *sh)
+{
+	int s = w < h ? w : h;
+
+	*sw = w;
+	*sh = h;
+	if (min_side <= 0 || s <= min_side)
+		return;
+	*sw = (int)(((long long)w * min_side + s / 2) / s);
+	*sh = (int)(((long long)h * min_side + s / 2) / s);
+	if (*sw < 1)
+		*sw = 1;
+	if (*sh < 1)
+		*sh = 1;
+}
+
+/* Converts one row of ch-channel pixels to gray (want 1) or RGB (want 3). */
+static void convert_row(const unsigned char *s, int ch, unsigned char *d, int want, int w)
+{
+	int x;
+
+	for (x = 0; x < w; x++, s += ch) {
+		unsigned r, g, b;
+
+		switch (ch) {
+		case 1: r = g = b = s[0]; break;
+		case 2: r = g = b = img_over_white(s[0], s[1]); break;
+		case 3: r = s[0]; g = s[1]; b = s[2]; break;
+		default:
+			r = img_over_white(s[0], s[3]);
+			g = img_over_white(s[1], s[3]);
+			b = img_over_white(s[2], s[3]);
+			break;
+		}
+		if (want == 1) {
+			*d++ = ch <= 2 ? (unsigned char)r : img_luma(r, g, b);
+		} else {
+			*d++ = (unsigned char)r;
+			*d++ = (unsigned char)g;
+			*d++ = (unsigned char)b;
+		}
+	}
+}
+
+/* A new image with want channels from any image; frees the source. */
+static struct img *to_channels(struct img *im, int want)
+{
+	struct img *o;
+	int y;
+
+	if (im->ch == want)
+		return im;
+	o = img_new(im->w, im->h, want);
+	if (o != NULL)
+		for (y = 0; y < im->h; y++)
+			convert_row(im->px + (size_t)y * (size_t)im->w * (size_t)im->ch, im->ch,
+			    o->px + (size_t)y * (size_t)im->w * (size_t)want, want, im->w);
+	img_free(im);
+	return o;
+}
+
+/* ---- JPEG ---- */
+
+struct jerr {
+	struct jpeg_error_mgr pub;
+	jmp_buf jb;
+	int code;
+	char msg[JMSG_LENGTH_MAX];
+};
+
+static void j_fail(j_common_ptr c, int code)
+{
+	struct jerr *e = (struct jerr *)c->err;
+
+	e->code = code;
+	(*c->err->format_message)(c, e->msg);
+	tidy_msg(e->msg);
+	longjmp(e->jb, 1);
+}
+
+static void j_error_exit(j_common_ptr c)
+{
+	switch (c->err->msg_code) {
+	case JERR_BAD_PRECISION:
+	case JERR_SOF_UNSUPPORTED:
+	case JERR_NOTIMPL:
+	case JERR_ARITH_NOTIMPL:
+	case JERR_CONVERSION_NOTIMPL:
+		j_fail(c, AD_EUNSUP);
+		break;
+	case JERR_OUT_OF_MEMORY:
+		j_fail(c, AD_ENOMEM);
+		break;
+	case JERR_INPUT_EMPTY:
+	case JERR_INPUT_EOF:
+		j_fail(c, AD_ETRUNC);
+		break;
+	default:
+		j_fail(c, AD_EFORMAT);
+		break;
+	}
+}
+
+/* Warnings that mean the picture is damaged end the decode at once; the harmless
+ * ones (extraneous bytes before a marker, odd JFIF versions) are ignored. */
+static void j_emit_message(j_common_ptr c, int level)
+{
+	if (level >= 0)
+		return;
+	switch (c->err->msg_code) {
+	case JWRN_JPEG_EOF:
+		j_fail(c, AD_ETRUNC);
+		break;
+	case JWRN_HIT_MARKER:
+	case JWRN_HUFF_BAD_CODE:
+	case JWRN_ARITH_BAD_CODE:
+	case JWRN_MUST_RESYNC:
+	case JWRN_NOT_SEQUENTIAL:
+		j_fail(c, AD_EFORMAT);
+		break;
+	default:
+		c->err->num_warnings++;
+		break;
+	}
+}
+
+/* A progressive file can hold any number of scans; past this many it is hostile. */
+#define JPEG_MAX_SCANS 1000
+
+static void j_progress(j_common_ptr c)
+{
+	if (c->is_decompressor && ((j_decompress_ptr)c)->input_scan_number > JPEG_MAX_SCANS) {
+		struct jerr *e = (struct jerr *)c->err;
+
+		e->code = AD_EFORMAT;
+		snprintf(e->msg, sizeof e->msg, "more than %d scans", JPEG_MAX_SCANS);
+		longjmp(e->jb, 2);
+	}
+}
+
+static int jpeg_orientation(j_decompress_ptr c)
+{
+	jpeg_saved_marker_ptr m;
+
+	for (m = c->marker_list; m != NULL; m = m->next)
+		if (m->marker == JPEG_APP0 + 1 && m->data_length > 6 &&
+		    memcmp(m->data, "Exif\0\0", 6) == 0)
+			return img_exif_orientation(m->data + 6, m->data_length - 6);
+	return 1;
+}
+
+static int decode_jpeg(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
+    struct img **out, struct img_info *info, aderr *err)
+{
+	struct jpeg_decompress_struct c;
+	struct jpeg_progress_mgr prog;
+	struct jerr je;
+	struct img *volatile im = NULL;
+	int want = o->color ? 3 : 1, ch, n, s, rc;
+
+	memset(&c, 0, sizeof c);
+	c.err = jpeg_std_error(&je.pub);
+	je.pub.error_exit = j_error_exit;
+	je.pub.emit_message = j_emit_message;
+	je.code = 0;
+	je.msg[0] = '\0';
+	if (setjmp(je.jb)) {
+		img_free(im);
+		jpeg_destroy_decompress(&c);
+		switch (je.code) {
+		case AD_ETRUNC:
+			return aderr_set(err, AD_ETRUNC, "truncated: JPEG data ends early");
+		case AD_EUNSUP:
+			return aderr_set(err, AD_EUNSUP, "unsupported: JPEG %s", je.msg);
+		case AD_ENOMEM:
+			return aderr_set(err, AD_ENOMEM, "out of memory decoding JPEG");
+		default:
+			return aderr_set(err, AD_EFORMAT, "corrupt: JPEG data error (%s)", je.msg);
+		}
+	}
+	jpeg_create_decompress(&c);
+	prog.progress_monitor = j_progress;
+	c.progress = &prog;
+	jpeg_mem_src(&c, buf, (unsigned long)len);
+	jpeg_save_markers(&c, JPEG_APP0 + 1, 0xffff);
+	if (jpeg_read_header(&c, TRUE) != JPEG_HEADER_OK) {
+		jpeg_destroy_decompress(&c);
+		return aderr_set(err, AD_EFORMAT, "corrupt: JPEG has tables but no image");
+	}
+	if (c.data_precision != 8) {
+		jpeg_destroy_decompress(&c);
+		return aderr_set(err, AD_EUNSUP, "unsupported: %d-bit JPEG", c.data_precision);
+	}
+	if (over_limit(c.image_width, c.image_height, o->max_pixels)) {
+		rc = too_big(err, c.image_width, c.image_height, o->max_pixels);
+		jpeg_destroy_decompress(&c);
+		return rc;
+	}
+	info->orientation = jpeg_orientation(&c);
+	info->width = (int)c.image_width;
+	info->height = (int)c.image_height;
+	s = info->width < info->height ? info->width : info->height;
+	for (n = 1; n < 8 && o->min_side > 0; n++)
+		if ((s * n + 7) / 8 >= o->min_side)
+			break;
+	if (o->min_side <= 0)
+		n = 8;
+	c.scale_num = (unsigned)n;
+	c.scale_denom = 8;
+	c.dct_method = JDCT_ISLOW;
+	switch (c.jpeg_color_space) {
+	case JCS_GRAYSCALE:
+	case JCS_YCbCr:
+		c.out_color_space = want == 1 ? JCS_GRAYSCALE : JCS_RGB;
+		break;
+	case JCS_CMYK:
+	case JCS_YCCK:
+		c.out_color_space = JCS_CMYK;
+		break;
+	default:
+		c.out_color_space = JCS_RGB;
+		break;
+	}
+	jpeg_start_decompress(&c);
+	ch = (int)c.output_components;
+	if (ch != 1 && ch != 3 && ch != 4)
+		j_fail((j_common_ptr)&c, AD_EUNSUP);
+	im = img_new((int)c.output_width, (int)c.output_height, ch);
+	if (im == NULL)
+		j_fail((j_common_ptr)&c, AD_ENOMEM);
+	while (c.output_scanline < c.output_height) {
+		JSAMPROW row = im->px + (size_t)c.output_scanline * (size_t)im->w * (size_t)ch;
+
+		jpeg_read_scanlines(&c, &row, 1);
+	}
+	if (c.out_color_space == JCS_CMYK) {
+		/* Adobe writes CMYK inverted (0 = full ink); plain CMYK is not */
+		size_t i, np = (size_t)im->w * (size_t)im->h;
+		unsigned char *p = im->px;
+		int inv = c.saw_Adobe_marker;
+
+		for (i = 0; i < np; i++, p += 4) {
+			unsigned cc = inv ? p[0] : 255u - p[0], m = inv ? p[1] : 255u - p[1];
+			unsigned y = inv ? p[2] : 255u - p[2], k = inv ? p[3] : 255u - p[3];
+
+			p[0] = (unsigned char)((cc * k + 127) / 255);
+			p[1] = (unsigned char)((m * k + 127) / 255);
+			p[2] = (unsigned char)((y * k + 127) / 255);
+			p[3] = 255;
+		}
+	}
+	jpeg_finish_decompress(&c);
+	jpeg_destroy_decompress(&c);
+	*out = im;
+	return 0;
+}
+
+/* ---- PNG ---- */
+
+struct pngsrc {
+	const unsigned char *buf;
+	size_t len, pos;
+	int truncated;
+	char msg[256];
+};
+
+static void png_read_mem(png_structp png, png_bytep dst, size_t n)
+{
+	struct pngsrc *src = png_get_io_ptr(png);
+
+	if (n > src->len - src->pos) {
+		src->truncated = 1;
+		png_error(png, "data ends early");
+	}
+	memcpy(dst, src->buf + src->pos, n);
+	src->pos += n;
+}
+
+static void png_on_error(png_structp png, png_const_charp msg)
+{
+	struct pngsrc *src = png_get_error_ptr(png);
+
+	snprintf(src->msg, sizeof src->msg, "%s", msg);
+	tidy_msg(src->msg);
+	png_longjmp(png, 1);
+}
+
+static void png_on_warning(png_structp png, png_const_charp msg)
+{
+	(void)png;
+	(void)msg;
+}
+
+static int decode_png(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
+    struct img **out, struct img_info *info, aderr *err)
+{
+	struct pngsrc src = { buf, len, 0, 0, "" };
+	png_structp png;
+	png_infop pi = NULL;
+	struct img *volatile im = NULL;
+	struct img *volatile full = NULL;
+	unsigned char *volatile row = NULL;
+	png_uint_32 w, h;
+	int depth, ctype, interlace, ch, want = o->color ? 3 : 1, y;
+
+	/* the IHDR sits at a fixed place: refuse a bomb before libpng sees it */
+	if (len >= 24 && memcmp(buf + 12, "IHDR", 4) == 0 &&
+	    over_limit(get32(buf + 16, 1), get32(buf + 20, 1), o->max_pixels))
+		return too_big(err, get32(buf + 16, 1), get32(buf + 20, 1), o->max_pixels);
+	png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_on_error, png_on_warning);
+	if (png == NULL || (pi = png_create_info_struct(png)) == NULL) {
+		png_destroy_read_struct(&png, NULL, NULL);
+		return aderr_set(err, AD_ENOMEM, "out of memory decoding PNG");
+	}
+	if (setjmp(png_jmpbuf(png))) {
+		png_destroy_read_struct(&png, &pi, NULL);
+		img_free(im);
+		img_free(full);
+		free(row);
+		if (src.truncated)
+			return aderr_set(err, AD_ETRUNC, "truncated: PNG data ends early");
+		if (strstr(src.msg, "memory") != NULL)
+			return aderr_set(err, AD_ENOMEM, "out of memory decoding PNG");
+		if (strstr(src.msg, "exceeds user limit") != NULL)
+			return aderr_set(err, AD_ETOOBIG, "too large: PNG %s", src.msg);
+		return aderr_set(err, AD_EFORMAT, "corrupt: PNG data error (%s)", src.msg);
+	}
+	png_set_read_fn(png, &src, png_read_mem);
+	png_read_info(png, pi);
+	png_get_IHDR(png, pi, &w, &h, &depth, &ctype, &interlace, NULL, NULL);
+	if (over_limit(w, h, o->max_pixels)) {
+		png_destroy_read_struct(&png, &pi, NULL);
+		return too_big(err, w, h, o->max_pixels);
+	}
+	info->width = (int)w;
+	info->height = (int)h;
+#ifdef PNG_eXIf_SUPPORTED
+	{
+		png_uint_32 nexif = 0;
+		png_bytep exif = NULL;
+
+		if (png_get_eXIf_1(png, pi, &nexif, &exif) != 0 && exif != NULL)
+			info->orientation = img_exif_orientation(exif, nexif);
+	}
+#endif
+	if (ctype == PNG_COLOR_TYPE_PALETTE)
+		png_set_palette_to_rgb(png);
+	if (ctype == PNG_COLOR_TYPE_GRAY && depth < 8)
+		png_set_expand_gray_1_2_4_to_8(png);
+	if (png_get_valid(png, pi, PNG_INFO_tRNS))
+		png_set_tRNS_to_alpha(png);
+	if (depth == 16)
+		png_set_strip_16(png);
+	png_set_interlace_handling(png);
+	png_read_update_info(png, pi);
+	ch = png_get_channels(png, pi);
+	if (ch < 1 || ch > 4 || png_get_rowbytes(png, pi) != (size_t)w * (size_t)ch)
+		png_error(png, "unexpected row layout");
+	im = img_new((int)w, (int)h, want);
+	if (im == NULL)
+		png_error(png, "out of memory");
+	if (interlace != PNG_INTERLACE_NONE) {
+		/* Adam7 fills rows over seven passes: it needs the whole image */
+		png_bytep *rows;
+
+		full = img_new((int)w, (int)h, ch);
+		rows = full ? malloc((size_t)h * sizeof *rows) : NULL;
+		if (rows == NULL)
+			png_error(png, "out of memory");
+		for (y = 0; y < (int)h; y++)
+			rows[y] = full->px + (size_t)y * (size_t)w * (size_t)ch;
+		row = (unsigned char *)rows;
+		png_read_image(png, rows);
+		for (y = 0; y < (int)h; y++)
+			convert_row(rows[y], ch, im->px + (size_t)y * (size_t)w * (size_t)want, want,
+			    (int)w);
+	} else {
+		row = malloc((size_t)w * (size_t)ch);
+		if (row == NULL)
+			png_error(png, "out of memory");
+		for (y = 0; y < (int)h; y++) {
+			png_read_row(png, row, NULL);
+			convert_row(row, ch, im->px + (size_t)y * (size_t)w * (size_t)want, want,
+			    (int)w);
+		}
+	}
+	/* the trailing chunks: catches a bad final CRC or a missing IEND */
+	png_read_end(png, NULL);
+	png_destroy_read_struct(&png, &pi, NULL);
+	free(row);
+	img_free(full);
+	*out = im;
+	return 0;
+}
+
+/* ---- WebP ---- */
+
+static int webp_status(aderr *err, VP8StatusCode st, const char *what)
+{
+	switch (st) {
+	case VP8_STATUS_NOT_ENOUGH_DATA:
+		return aderr_set(err, AD_ETRUNC, "truncated: WebP data ends early");
+	case VP8_STATUS_OUT_OF_MEMORY:
+		return aderr_set(err, AD_ENOMEM, "out of memory decoding WebP");
+	case VP8_STATUS_UNSUPPORTED_FEATURE:
+		return aderr_set(err, AD_EUNSUP, "unsupported: WebP feature in %s", what);
+	default:
+		return aderr_set(err, AD_EFORMAT, "corrupt: WebP data error in %s (status %d)",
+		    what, (int)st);
+	}
+}
+
+static int decode_webp_anim(const unsigned char *buf, size_t len, struct img **out,
+    aderr *err)
+{
+	WebPData data = { buf, len };
+	WebPAnimDecoderOptions ao;
+	WebPAnimDecoder *dec;
+	WebPAnimInfo ai;
+	uint8_t *frame;
+	int ts;
+	struct img *im;
+
+	if (!WebPAnimDecoderOptionsInit(&ao))
+		return aderr_set(err, AD_EINTERNAL, "libwebp version mismatch");
+	ao.color_mode = MODE_RGBA;
+	ao.use_threads = 0;
+	dec = WebPAnimDecoderNew(&data, &ao);
+	if (dec == NULL) {
+		WebPDemuxState state;
+		WebPDemuxer *dmx = WebPDemuxPartial(&data, &state);
+
+		WebPDemuxDelete(dmx);
+		if (state == WEBP_DEMUX_PARSING_HEADER || state == WEBP_DEMUX_PARSED_HEADER)
+			return aderr_set(err, AD_ETRUNC, "truncated: WebP animation ends early");
+		return aderr_set(err, AD_EFORMAT, "corrupt: cannot read WebP animation");
+	}
+	if (!WebPAnimDecoderGetInfo(dec, &ai) || ai.canvas_width < 1 || ai.canvas_height < 1 ||
+	    !WebPAnimDecoderGetNext(dec, &frame, &ts)) {
+		WebPAnimDecoderDelete(dec);
+		return aderr_set(err, AD_EFORMAT, "corrupt: cannot decode the first WebP frame");
+	}
+	im = img_new((int)ai.canvas_width, (int)ai.canvas_height, 4);
+	if (im == NULL) {
+		WebPAnimDecoderDelete(dec);
+		return aderr_set(err, AD_ENOMEM, "out of memory decoding WebP");
+	}
+	memcpy(im->px, frame, (size_t)im->w * (size_t)im->h * 4);
+	WebPAnimDecoderDelete(dec);
+	*out = im;
+	return 0;
+}
+
+static int decode_webp(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
+    struct img **out, struct img_info *info, aderr *err)
+{
+	WebPDecoderConfig cfg;
+	VP8StatusCode st;
+	struct img *im;
+	int sw, sh, ch;
+
+	if (!WebPInitDecoderConfig(&cfg))
+		return aderr_set(err, AD_EINTERNAL, "libwebp version mismatch");
+	st = WebPGetFeatures(buf, len, &cfg.input);
+	if (st != VP8_STATUS_OK)
+		return webp_status(err, st, "header");
+	if (cfg.input.width < 1 || cfg.input.height < 1)
+		return aderr_set(err, AD_EFORMAT, "corrupt: WebP image has no pixels");
+	if (over_limit((unsigned)cfg.input.width, (unsigned)cfg.input.height, o->max_pixels))
+		return too_big(err, (unsigned)cfg.input.width, (unsigned)cfg.input.height,
+		    o->max_pixels);
+	info->width = cfg.input.width;
+	info->height = cfg.input.height;
+	if (cfg.input.has_animation) {
+		info->animated = 1;
+		return decode_webp_anim(buf, len, out, err);
+	}
+	scaled_size(cfg.input.width, cfg.input.height, o->min_side, &sw, &sh);
+	if (sw != cfg.input.width || sh != cfg.input.height) {
+		cfg.options.use_scaling = 1;
+		cfg.options.scaled_width = sw;
+		cfg.options.scaled_height = sh;
+	}
+	ch = cfg.input.has_alpha ? 4 : 3;
+	im = img_new(sw, sh, ch);
+	if (im == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory decoding WebP");
+	cfg.output.colorspace = ch == 4 ? MODE_RGBA : MODE_RGB;
+	cfg.output.is_external_memory = 1;
+	cfg.output.u.RGBA.rgba = im->px;
+	cfg.output.u.RGBA.stride = sw * ch;
+	cfg.output.u.RGBA.size = (size_t)sw * (size_t)sh * (size_t)ch;
+	st = WebPDecode(buf, len, &cfg);
+	WebPFreeDecBuffer(&cfg.output);
+	if (st != VP8_STATUS_OK) {
+		img_free(im);
+		return webp_status(err, st, "image data");
+	}
+	*out = im;
+	return 0;
+}
+
+int img_decode(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
+    struct img **out, struct img_info *info, aderr *err)
+{
+	struct img_decode_opts dflt = { 0, 0, 0 };
+	struct img *im = NULL, *t;
+	int rc, sw, sh, want;
+
+	*out = NULL;
+	if (o == NULL)
+		o = &dflt;
+	want = o->color ? 3 : 1;
+	memset(info, 0, sizeof *info);
+	info->orientation = 1;
+	if (buf == NULL || len == 0)
+		return aderr_set(err, AD_EEMPTY, "empty file");
+	info->format = img_sniff(buf, len);
+	switch (info->format) {
+	case IMG_JPEG: rc = decode_jpeg(buf, len, o, &im, info, err); break;
+	case IMG_PNG: rc = decode_png(buf, len, o, &im, info, err); break;
+	case IMG_WEBP: rc = decode_webp(buf, len, o, &im, info, err); break;
+	default: return aderr_set(err, AD_ENOTIMG, "not an image: unrecognised format");
+	}
+	if (rc < 0)
+		return rc;
+	if ((im = to_channels(im, want)) == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	if (o->min_side > 0 && (im->w > 2 * o->min_side && im->h > 2 * o->min_side)) {
+		scaled_size(im->w, im->h, o->min_side, &sw, &sh);
+		t = img_resize(im, sw, sh);
+		img_free(im);
+		if ((im = t) == NULL)
+			return aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	if (info->orientation > 1) {
+		t = img_orient(im, info->orientation);
+		img_free(im);
+		if ((im = t) == NULL)
+			return aderr_set(err, AD_ENOMEM, "out of memory");
+		if (info->orientation >= 5) {
+			int tmp = info->width;
+
+			info->width = info->height;
+			info->height = tmp;
+		}
+	}
+	*out = im;
+	return 0;
+}

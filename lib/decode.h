@@ -1,0 +1,53 @@
+/* decode.h — JPEG, PNG and WebP bytes to a reduced-scale, upright 8-bit image.
+ *
+ * The format is told from the bytes, never from a name: JPEG starts FF D8 FF, PNG with
+ * its 8-byte signature, WebP with "RIFF" <size> "WEBP".  Decoding works at the scale
+ * features need, not at full size: libjpeg-turbo's DCT scaling picks the smallest
+ * n/8 whose short side is still >= min_side, libwebp scales while decoding, and any
+ * result whose short side is over 2 * min_side is box-filtered down to min_side (PNG
+ * decodes at full size first, one row at a time where it is not interlaced).  EXIF
+ * orientation (JPEG APP1, PNG eXIf) is applied.  Alpha is composited on white.
+ *
+ * Limits are checked from the headers before any pixel memory is allocated: more than
+ * max_pixels pixels is AD_ETOOBIG.  Errors: AD_EEMPTY (no bytes), AD_ENOTIMG (not a
+ * format we know), AD_ETRUNC (data ends early, including "Premature end of JPEG
+ * file"), AD_EFORMAT (corrupt data: CRC, zlib, Huffman errors), AD_EUNSUP (12-bit or
+ * lossless JPEG, ...), AD_ETOOBIG, AD_ENOMEM; err->msg is a one-line reason such as
+ * "truncated: JPEG data ends early".  libjpeg and libpng never print or exit here.
+ *
+ * Ownership: on success *out is a new image the caller frees with img_free. */
+#ifndef AZD_DECODE_H
+#define AZD_DECODE_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "image.h"
+
+enum img_format { IMG_UNKNOWN = 0, IMG_JPEG, IMG_PNG, IMG_WEBP };
+
+struct img_decode_opts {
+	int min_side;                   /* wanted short side; 0 decodes at full size */
+	unsigned long long max_pixels;  /* 0: no limit */
+	int color;                      /* 0: gray output (ch 1); 1: RGB (ch 3) */
+};
+
+struct img_info {
+	enum img_format format;
+	int width, height;      /* the full-size image, after orientation */
+	int orientation;        /* EXIF orientation found, 1..8 (1 when none) */
+	int animated;           /* an animated WebP: the first frame was decoded */
+};
+
+enum img_format img_sniff(const unsigned char *buf, size_t len);
+/* "jpeg", "png", "webp", or "unknown". */
+const char *img_format_name(enum img_format f);
+
+int img_decode(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
+    struct img **out, struct img_info *info, aderr *err);
+
+/* The orientation (1..8) in an EXIF block starting with the TIFF header ("II" or
+ * "MM"); 1 when absent or malformed.  Exposed for tests. */
+int img_exif_orientation(const unsigned char *tiff, size_t len);
+
+#endif

@@ -1,0 +1,141 @@
+/* features.c — one file in, checksum, size and hashes out. */
+#include "features.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "decode.h"
+#include "hash.h"
+#include "image.h"
+
+void feat_opts_default(struct feat_opts *o)
+{
+	o->max_pixels = 100000000ULL;
+	o->max_bytes = 536870912LL;
+}
+
+int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
+    struct feat *f, aderr *err)
+{
+	struct img_decode_opts dop = { FEAT_WORK_SIDE, o->max_pixels, 0 };
+	struct img_info info;
+	struct img *im = NULL;
+	unsigned int mdlen = 0;
+	int rc;
+
+	memset(f, 0, sizeof *f);
+	if (len == 0)
+		return aderr_set(err, AD_EEMPTY, "empty file");
+	if (o->max_bytes > 0 && (unsigned long long)len > (unsigned long long)o->max_bytes)
+		return aderr_set(err, AD_ETOOBIG, "too large: %zu bytes is over the %lld limit "
+		    "(--max-bytes)", len, o->max_bytes);
+	if (!EVP_Digest(buf, len, f->sha256, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+		return aderr_set(err, AD_EINTERNAL, "SHA-256 failed");
+	rc = img_decode(buf, len, &dop, &im, &info, err);
+	if (rc < 0)
+		return rc;
+	f->format = img_format_name(info.format);
+	f->width = info.width;
+	f->height = info.height;
+	if ((rc = hash_phash(im, &f->phash)) < 0 || (rc = hash_dhash(im, &f->dhash)) < 0 ||
+	    (rc = hash_whash(im, &f->whash)) < 0) {
+		img_free(im);
+		return aderr_set(err, rc, "out of memory hashing the image");
+	}
+	img_free(im);
+	return 0;
+}
+
+int feat_file(const char *path, const struct feat_opts *o, struct feat *f, aderr *err)
+{
+	struct feat_opts dflt;
+	struct stat st;
+	unsigned char *buf;
+	size_t len, got = 0;
+	int fd, rc;
+
+	memset(f, 0, sizeof *f);
+	if (o == NULL) {
+		feat_opts_default(&dflt);
+		o = &dflt;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return aderr_errno(err, aderr_from_errno(errno), errno, "cannot open");
+	if (fstat(fd, &st) < 0) {
+		rc = aderr_errno(err, aderr_from_errno(errno), errno, "cannot stat");
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return aderr_set(err, S_ISDIR(st.st_mode) ? AD_EIO : AD_EUNSUP,
+		    "not a regular file");
+	}
+	if (st.st_size == 0) {
+		close(fd);
+		return aderr_set(err, AD_EEMPTY, "empty file");
+	}
+	if (o->max_bytes > 0 && st.st_size > o->max_bytes) {
+		close(fd);
+		return aderr_set(err, AD_ETOOBIG, "too large: %lld bytes is over the %lld limit "
+		    "(--max-bytes)", (long long)st.st_size, o->max_bytes);
+	}
+	len = (size_t)st.st_size;
+	buf = malloc(len);
+	if (buf == NULL) {
+		close(fd);
+		return aderr_set(err, AD_ENOMEM, "out of memory reading %zu bytes", len);
+	}
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = aderr_errno(err, aderr_from_errno(errno), errno, "read failed");
+			free(buf);
+			close(fd);
+			return rc;
+		}
+		if (n == 0)
+			break;  /* the file shrank while we read it: hash what is there */
+		got += (size_t)n;
+	}
+	close(fd);
+	rc = feat_buffer(buf, got, o, f, err);
+	free(buf);
+	return rc;
+}
+
+int feat_to_json(const struct feat *f, json_t *rec)
+{
+	static const char hex[] = "0123456789abcdef";
+	char sha[65], h[3][17];
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		sha[2 * i] = hex[f->sha256[i] >> 4];
+		sha[2 * i + 1] = hex[f->sha256[i] & 15];
+	}
+	sha[64] = '\0';
+	hash_to_hex(f->phash, h[0]);
+	hash_to_hex(f->dhash, h[1]);
+	hash_to_hex(f->whash, h[2]);
+	if (json_object_set_new(rec, "format", json_string(f->format ? f->format : "unknown")) ||
+	    json_object_set_new(rec, "width", json_integer(f->width)) ||
+	    json_object_set_new(rec, "height", json_integer(f->height)) ||
+	    json_object_set_new(rec, "sha256", json_string(sha)) ||
+	    json_object_set_new(rec, "phash", json_string(h[0])) ||
+	    json_object_set_new(rec, "dhash", json_string(h[1])) ||
+	    json_object_set_new(rec, "whash", json_string(h[2])))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,46 @@
+/* features.h — what featx computes for one image file.
+ *
+ * feat_file reads the whole file, checksums the bytes (SHA-256), decodes once at a
+ * working scale (short side about FEAT_WORK_SIDE, see decode.h) and computes the three
+ * 64-bit hashes of hash.h from the gray image.
+ *
+ * Ownership: struct feat holds no pointers to free (format is a static string). */
+#ifndef AZD_FEATURES_H
+#define AZD_FEATURES_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* Short side of the decode the hashes are computed from (they need 64x64 at most). */
+#define FEAT_WORK_SIDE 128
+
+struct feat_opts {
+	unsigned long long max_pixels;  /* more pixels than this: AD_ETOOBIG */
+	long long max_bytes;            /* a bigger file: AD_ETOOBIG */
+};
+
+/* max_pixels 100000000, max_bytes 536870912 (512 MiB). */
+void feat_opts_default(struct feat_opts *o);
+
+struct feat {
+	const char *format;             /* "jpeg", "png", "webp" */
+	int width, height;              /* full size, after EXIF orientation */
+	unsigned char sha256[32];       /* of the file's bytes */
+	uint64_t phash, dhash, whash;
+};
+
+/* 0, or a negative AD_E* with err->msg a reason without the file name, such as
+ * "truncated: JPEG data ends early" or "empty file". */
+int feat_file(const char *path, const struct feat_opts *o, struct feat *f, aderr *err);
+
+/* Same from bytes already in memory. */
+int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
+    struct feat *f, aderr *err);
+
+/* Adds format, width, height, sha256 (64 lowercase hex), phash, dhash, whash (16
+ * lowercase hex each) to the record; 0, or -1 when out of memory. */
+int feat_to_json(const struct feat *f, json_t *rec);
+
+#endif

@@ -1,0 +1,157 @@
+/* hash.c — phash, dhash and whash after ImageHash; see hash.h for the recipes. */
+#include "hash.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "err.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The gray image resized to w x h, checking the argument. */
+static int shrink(const struct img *gray, int w, int h, struct img **out)
+{
+	if (gray == NULL || gray->ch != 1 || gray->px == NULL)
+		return AD_EINTERNAL;
+	*out = img_resize(gray, w, h);
+	return *out ? 0 : AD_ENOMEM;
+}
+
+int hash_phash(const struct img *gray, uint64_t *out)
+{
+	/* scipy's unnormalised DCT-II: X[k] = 2 sum_n x[n] cos(pi k (2n + 1) / 2N) */
+	double cosk[8][32], t[8][32], d[64], s[64], med;
+	struct img *sm;
+	uint64_t h = 0;
+	int rc, u, v, n, i;
+
+	if ((rc = shrink(gray, 32, 32, &sm)) < 0)
+		return rc;
+	for (u = 0; u < 8; u++)
+		for (n = 0; n < 32; n++)
+			cosk[u][n] = 2.0 * cos(M_PI * u * (2 * n + 1) / 64.0);
+	/* axis 0 (down the columns), only the 8 lowest frequencies are needed */
+	for (u = 0; u < 8; u++)
+		for (n = 0; n < 32; n++) {
+			double acc = 0;
+
+			for (i = 0; i < 32; i++)
+				acc += cosk[u][i] * sm->px[i * 32 + n];
+			t[u][n] = acc;
+		}
+	/* then axis 1 (along the rows) */
+	for (u = 0; u < 8; u++)
+		for (v = 0; v < 8; v++) {
+			double acc = 0;
+
+			for (n = 0; n < 32; n++)
+				acc += cosk[v][n] * t[u][n];
+			if (fabs(acc) < 1e-6)
+				acc = 0;
+			d[u * 8 + v] = s[u * 8 + v] = acc;
+		}
+	img_free(sm);
+	qsort(s, 64, sizeof s[0], cmp_double);
+	med = (s[31] + s[32]) / 2;
+	for (i = 0; i < 64; i++)
+		h = h << 1 | (d[i] > med);
+	*out = h;
+	return 0;
+}
+
+int hash_dhash(const struct img *gray, uint64_t *out)
+{
+	struct img *sm;
+	uint64_t h = 0;
+	int rc, r, c;
+
+	if ((rc = shrink(gray, 9, 8, &sm)) < 0)
+		return rc;
+	for (r = 0; r < 8; r++)
+		for (c = 0; c < 8; c++)
+			h = h << 1 | (sm->px[r * 9 + c + 1] > sm->px[r * 9 + c]);
+	img_free(sm);
+	*out = h;
+	return 0;
+}
+
+int hash_whash(const struct img *gray, uint64_t *out)
+{
+	/* Removing the mean shifts every LL coefficient alike and the level-3 Haar LL is
+	 * block sum / 8, so "LL > median(LL)" is "2 * sum > sum31 + sum32" exactly. */
+	long sum[64], s[64];
+	struct img *sm;
+	uint64_t h = 0;
+	int rc, by, bx, y, x, i;
+
+	if ((rc = shrink(gray, 64, 64, &sm)) < 0)
+		return rc;
+	for (by = 0; by < 8; by++)
+		for (bx = 0; bx < 8; bx++) {
+			long acc = 0;
+
+			for (y = 0; y < 8; y++)
+				for (x = 0; x < 8; x++)
+					acc += sm->px[(by * 8 + y) * 64 + bx * 8 + x];
+			sum[by * 8 + bx] = s[by * 8 + bx] = acc;
+		}
+	img_free(sm);
+	qsort(s, 64, sizeof s[0], cmp_long);
+	for (i = 0; i < 64; i++)
+		h = h << 1 | (2 * sum[i] > s[31] + s[32]);
+	*out = h;
+	return 0;
+}
+
+int hash_hamming(uint64_t a, uint64_t b)
+{
+	return __builtin_popcountll(a ^ b);
+}
+
+void hash_to_hex(uint64_t h, char out[17])
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 15; i >= 0; i--, h >>= 4)
+		out[i] = hex[h & 15];
+	out[16] = '\0';
+}
+
+int hash_from_hex(const char *s, uint64_t *out)
+{
+	uint64_t h = 0;
+	int i, d;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < 16; i++) {
+		char c = s[i];
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		h = h << 4 | (uint64_t)d;
+	}
+	if (s[16] != '\0')
+		return -1;
+	*out = h;
+	return 0;
+}

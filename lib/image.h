@@ -1,0 +1,50 @@
+/* image.h — the 8-bit pixel buffer every decoder fills and every hash reads.
+ *
+ * An image is w x h pixels of ch interleaved 8-bit channels (1 gray, 2 gray+alpha,
+ * 3 RGB, 4 RGBA), rows packed with no padding (stride = w * ch).
+ *
+ * Ownership: every function that returns a struct img * returns a new image that the
+ * caller frees with img_free; the source is only read.  NULL means out of memory or
+ * an invalid argument.  All operations are deterministic: the same input gives the
+ * same bytes on every run and every machine (no threads, no platform SIMD paths). */
+#ifndef AZD_IMAGE_H
+#define AZD_IMAGE_H
+
+#include <stddef.h>
+
+struct img {
+	int w, h, ch;
+	unsigned char *px;
+};
+
+/* Uninitialised pixels; NULL if w, h or ch are out of range or memory is short. */
+struct img *img_new(int w, int h, int ch);
+void img_free(struct img *im);
+
+/* Gray (ch 1) copy.  RGB becomes ITU-R BT.601 luma with the same integer formula as
+ * PIL's convert("L"); alpha is composited on white first. */
+struct img *img_to_gray(const struct img *im);
+
+/* Resampled copy of size w x h, any number of channels.  Along an axis that shrinks,
+ * each output pixel is the area-weighted mean of the input pixels it covers (box
+ * filter); along an axis that grows, bilinear interpolation between pixel centres. */
+struct img *img_resize(const struct img *im, int w, int h);
+
+/* Copy turned upright for an EXIF orientation 1..8 (2 mirror, 3 rotate 180, 4 flip,
+ * 5 transpose, 6 rotate 90 clockwise, 7 transverse, 8 rotate 90 counter-clockwise);
+ * 5..8 swap width and height.  Other values are treated as 1. */
+struct img *img_orient(const struct img *im, int orientation);
+
+/* The composite of one pixel value v with alpha a over white. */
+static inline unsigned char img_over_white(unsigned v, unsigned a)
+{
+	return (unsigned char)((v * a + 255u * (255u - a) + 127u) / 255u);
+}
+
+/* PIL's L = R*299/1000 + G*587/1000 + B*114/1000 in 16-bit fixed point. */
+static inline unsigned char img_luma(unsigned r, unsigned g, unsigned b)
+{
+	return (unsigned char)((r * 19595u + g * 38470u + b * 7471u + 0x8000u) >> 16);
+}
+
+#endif

@@ -1,0 +1,701 @@
+/* test_decode.c — decoding JPEG, PNG and WebP made at test time, every error class,
+ * EXIF orientation, and hash agreement across formats and sizes. */
+#include <dirent.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include <jpeglib.h>
+#include <png.h>
+#include <webp/encode.h>
+#include <zlib.h>
+
+#include "decode.h"
+#include "features.h"
+#include "hash.h"
+#include "image.h"
+#include "unit.h"
+
+static char dir[] = "/tmp/azd-dec.XXXXXX";
+
+struct buf {
+	unsigned char *p;
+	size_t n, cap;
+};
+
+static void buf_add(struct buf *b, const void *data, size_t n)
+{
+	if (b->n + n > b->cap) {
+		size_t cap = (b->n + n) * 2;
+		unsigned char *p = realloc(b->p, cap);
+
+		if (p == NULL)
+			abort();
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, data, n);
+	b->n += n;
+}
+
+/* A natural-looking colour scene laid out relative to its size: gradients, a disc,
+ * a bar, mild noise.  Different seeds are different pictures. */
+static struct img *scene(int w, int h, unsigned seed)
+{
+	struct img *im = img_new(w, h, 3);
+	unsigned r = seed * 2654435761u + 1;
+	double cx = 0.25 + 0.5 * ((seed * 37) % 100) / 100.0, cy = 0.3 + 0.4 * ((seed * 53) % 100) / 100.0;
+	double fx = 1.0 + seed % 4, fy = 0.5 + (seed / 4) % 3;
+	int x, y, c;
+
+	if (im == NULL)
+		abort();
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++) {
+			double u = (double)x / w, v = (double)y / h, p[3];
+			int n;
+
+			p[0] = 110 + 60 * sin(fx * 3.1 * u + seed) * cos(fy * 2.3 * v) + 40 * (v - 0.5);
+			p[1] = 90 + 70 * v + 30 * sin(5 * u);
+			p[2] = 150 - 60 * u + 20 * cos(7 * v + seed);
+			if ((u - cx) * (u - cx) + (v - cy) * (v - cy) < 0.04) {
+				p[0] = 240 - 40 * v;
+				p[1] = 220;
+				p[2] = 40;
+			}
+			if (u > 0.1 + 0.05 * (seed % 5) && u < 0.3 + 0.05 * (seed % 5) && v > 0.6)
+				p[0] = p[1] = p[2] = 25;
+			r = r * 1103515245u + 12345u;
+			n = (int)((r >> 16) % 13) - 6;
+			for (c = 0; c < 3; c++) {
+				double q = p[c] + n;
+
+				im->px[(y * w + x) * 3 + c] = (unsigned char)(q < 0 ? 0 : q > 255 ? 255 : q);
+			}
+		}
+	return im;
+}
+
+/* ---- encoders ---- */
+
+static struct buf enc_jpeg(const struct img *im, int quality, int progressive, int gray,
+    int orientation)
+{
+	struct jpeg_compress_struct c;
+	struct jpeg_error_mgr je;
+	unsigned char *out = NULL;
+	unsigned long outlen = 0;
+	struct buf b = {0};
+	struct img *g = gray == 1 ? img_to_gray(im) : NULL;
+	const struct img *src = gray == 1 ? g : im;
+	unsigned char *cmyk = NULL;
+	int y;
+
+	c.err = jpeg_std_error(&je);
+	jpeg_create_compress(&c);
+	jpeg_mem_dest(&c, &out, &outlen);
+	c.image_width = (JDIMENSION)src->w;
+	c.image_height = (JDIMENSION)src->h;
+	c.input_components = gray == 2 ? 4 : src->ch;
+	c.in_color_space = gray == 2 ? JCS_CMYK : src->ch == 1 ? JCS_GRAYSCALE : JCS_RGB;
+	jpeg_set_defaults(&c);
+	if (gray == 2) {
+		/* Adobe-style inverted CMYK with no black: C, M, Y = R, G, B */
+		jpeg_set_colorspace(&c, JCS_YCCK);
+		cmyk = malloc((size_t)src->w * 4);
+		if (cmyk == NULL)
+			abort();
+	}
+	jpeg_set_quality(&c, quality, TRUE);
+	if (progressive)
+		jpeg_simple_progression(&c);
+	jpeg_start_compress(&c, TRUE);
+	if (orientation) {
+		/* Exif header, big-endian TIFF, IFD0 with one entry: 0x0112 SHORT 1 */
+		unsigned char app1[6 + 8 + 2 + 12 + 4] = {
+			'E', 'x', 'i', 'f', 0, 0, 'M', 'M', 0, 42, 0, 0, 0, 8,
+			0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0
+		};
+
+		app1[6 + 8 + 2 + 9] = (unsigned char)orientation;
+		jpeg_write_marker(&c, JPEG_APP0 + 1, app1, sizeof app1);
+	}
+	for (y = 0; y < src->h; y++) {
+		JSAMPROW row = src->px + (size_t)y * (size_t)src->w * (size_t)src->ch;
+
+		if (cmyk != NULL) {
+			int x;
+
+			for (x = 0; x < src->w; x++) {
+				memcpy(cmyk + x * 4, row + x * 3, 3);
+				cmyk[x * 4 + 3] = 255;
+			}
+			row = cmyk;
+		}
+		jpeg_write_scanlines(&c, &row, 1);
+	}
+	free(cmyk);
+	jpeg_finish_compress(&c);
+	jpeg_destroy_compress(&c);
+	buf_add(&b, out, outlen);
+	free(out);
+	img_free(g);
+	return b;
+}
+
+static void png_write_mem(png_structp png, png_bytep data, size_t n)
+{
+	buf_add(png_get_io_ptr(png), data, n);
+}
+
+static void png_flush_mem(png_structp png)
+{
+	(void)png;
+}
+
+enum { P_RGB8, P_RGB16, P_PALETTE, P_RGBA, P_INTERLACED, P_GRAY };
+
+/* RGBA variant: the left quarter fully transparent (decodes as white). */
+static struct buf enc_png(const struct img *im, int kind)
+{
+	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	png_infop pi = png_create_info_struct(png);
+	struct buf b = {0};
+	int w = im->w, h = im->h, x, y, ctype, depth = 8, ch;
+	unsigned char *row;
+	png_color pal[216];
+
+	if (setjmp(png_jmpbuf(png)))
+		abort();
+	png_set_write_fn(png, &b, png_write_mem, png_flush_mem);
+	switch (kind) {
+	case P_RGB16: ctype = PNG_COLOR_TYPE_RGB; depth = 16; ch = 6; break;
+	case P_PALETTE: ctype = PNG_COLOR_TYPE_PALETTE; ch = 1; break;
+	case P_RGBA: ctype = PNG_COLOR_TYPE_RGB_ALPHA; ch = 4; break;
+	case P_GRAY: ctype = PNG_COLOR_TYPE_GRAY; ch = 1; break;
+	default: ctype = PNG_COLOR_TYPE_RGB; ch = 3; break;
+	}
+	png_set_IHDR(png, pi, (png_uint_32)w, (png_uint_32)h, depth, ctype,
+	    kind == P_INTERLACED ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	if (kind == P_PALETTE) {
+		for (x = 0; x < 216; x++) {
+			pal[x].red = (png_byte)(x / 36 * 51);
+			pal[x].green = (png_byte)(x / 6 % 6 * 51);
+			pal[x].blue = (png_byte)(x % 6 * 51);
+		}
+		png_set_PLTE(png, pi, pal, 216);
+	}
+	png_write_info(png, pi);
+	if (kind == P_INTERLACED) {
+		int pass, npass = png_set_interlace_handling(png);
+
+		for (pass = 0; pass < npass; pass++)
+			for (y = 0; y < h; y++)
+				png_write_row(png, im->px + (size_t)y * (size_t)w * 3);
+	} else {
+		row = malloc((size_t)w * (size_t)ch);
+		if (row == NULL)
+			abort();
+		for (y = 0; y < h; y++) {
+			const unsigned char *s = im->px + (size_t)y * (size_t)w * 3;
+
+			for (x = 0; x < w; x++, s += 3) {
+				switch (kind) {
+				case P_RGB16:
+					for (int c = 0; c < 3; c++) {
+						row[x * 6 + 2 * c] = s[c];
+						row[x * 6 + 2 * c + 1] = (unsigned char)(s[c] ^ 0x5a);
+					}
+					break;
+				case P_PALETTE:
+					row[x] = (unsigned char)((s[0] + 25) / 51 * 36 + (s[1] + 25) / 51 * 6 +
+					    (s[2] + 25) / 51);
+					break;
+				case P_RGBA:
+					memcpy(row + x * 4, s, 3);
+					row[x * 4 + 3] = x < w / 4 ? 0 : 255;
+					break;
+				case P_GRAY:
+					row[x] = img_luma(s[0], s[1], s[2]);
+					break;
+				default:
+					memcpy(row + x * 3, s, 3);
+					break;
+				}
+			}
+			png_write_row(png, row);
+		}
+		free(row);
+	}
+	png_write_end(png, pi);
+	png_destroy_write_struct(&png, &pi);
+	return b;
+}
+
+/* alpha: the left quarter fully transparent. */
+static struct buf enc_webp(const struct img *im, int lossless, int alpha)
+{
+	struct buf b = {0};
+	uint8_t *out = NULL;
+	size_t n;
+
+	if (alpha) {
+		unsigned char *rgba = malloc((size_t)im->w * (size_t)im->h * 4);
+		int i;
+
+		if (rgba == NULL)
+			abort();
+		for (i = 0; i < im->w * im->h; i++) {
+			memcpy(rgba + i * 4, im->px + i * 3, 3);
+			rgba[i * 4 + 3] = i % im->w < im->w / 4 ? 0 : 255;
+		}
+		n = lossless ? WebPEncodeLosslessRGBA(rgba, im->w, im->h, im->w * 4, &out)
+			     : WebPEncodeRGBA(rgba, im->w, im->h, im->w * 4, 85, &out);
+		free(rgba);
+	} else {
+		n = lossless ? WebPEncodeLosslessRGB(im->px, im->w, im->h, im->w * 3, &out)
+			     : WebPEncodeRGB(im->px, im->w, im->h, im->w * 3, 85, &out);
+	}
+	if (n == 0)
+		abort();
+	buf_add(&b, out, n);
+	WebPFree(out);
+	return b;
+}
+
+static void write_file(const char *name, const void *data, size_t n)
+{
+	char p[512];
+	FILE *fp;
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	fp = fopen(p, "wb");
+	CHECK(fp != NULL);
+	if (fp) {
+		CHECK_EQ_INT(fwrite(data, 1, n, fp), n);
+		fclose(fp);
+	}
+}
+
+/* Decodes at the features' working size; returns the code, fills info. */
+static int dec(const struct buf *b, size_t len, struct img **im, struct img_info *info)
+{
+	struct img_decode_opts o = { FEAT_WORK_SIDE, 100000000ULL, 0 };
+	aderr err = {0};
+	int rc = img_decode(b->p, len, &o, im, info, &err);
+
+	if (rc < 0 && *im != NULL)
+		rc = 1;  /* an error must leave no image behind */
+	return rc;
+}
+
+static int feat_of(const struct buf *b, struct feat *f, aderr *err)
+{
+	struct feat_opts o;
+
+	feat_opts_default(&o);
+	return feat_buffer(b->p, b->n, &o, f, err);
+}
+
+/* ---- tests ---- */
+
+static void test_formats_agree(void)
+{
+	struct img *a = scene(640, 480, 3), *half = scene(320, 240, 3), *other = scene(640, 480, 11);
+	struct buf bs[12];
+	const char *what[12] = { "png8", "jpeg90", "jpeg-prog", "jpeg-gray", "png16", "palette",
+		"rgba", "interlaced", "png-gray", "webp-lossy", "webp-lossless", "webp-alpha" };
+	struct feat ref, f;
+	aderr err = {0};
+	int i;
+
+	bs[0] = enc_png(a, P_RGB8);
+	bs[1] = enc_jpeg(a, 90, 0, 0, 0);
+	bs[2] = enc_jpeg(a, 75, 1, 0, 0);
+	bs[3] = enc_jpeg(a, 90, 1, 1, 0);
+	bs[4] = enc_png(a, P_RGB16);
+	bs[5] = enc_png(a, P_PALETTE);
+	bs[6] = enc_png(a, P_RGBA);
+	bs[7] = enc_png(a, P_INTERLACED);
+	bs[8] = enc_png(a, P_GRAY);
+	bs[9] = enc_webp(a, 0, 0);
+	bs[10] = enc_webp(a, 1, 0);
+	bs[11] = enc_webp(a, 0, 1);
+	CHECK_EQ_INT(feat_of(&bs[0], &ref, &err), 0);
+	CHECK_STR(ref.format, "png");
+	for (i = 0; i < 12; i++) {
+		struct img *im = NULL;
+		struct img_info info;
+		int d;
+
+		CHECK_EQ_INT(dec(&bs[i], bs[i].n, &im, &info), 0);
+		CHECK_EQ_INT(info.width, 640);
+		CHECK_EQ_INT(info.height, 480);
+		if (im != NULL) {
+			/* working size: short side 128..256, gray */
+			CHECK(im->h >= FEAT_WORK_SIDE && im->h <= 2 * FEAT_WORK_SIDE);
+			CHECK_EQ_INT(im->ch, 1);
+			CHECK(abs(im->w * 3 - im->h * 4) <= 4);
+			/* alpha composited on white: the transparent quarter is white */
+			if (i == 6 || i == 11)
+				CHECK(im->px[im->h / 2 * im->w + 3] >= 250);
+		}
+		img_free(im);
+		CHECK_EQ_INT(feat_of(&bs[i], &f, &err), 0);
+		CHECK_STR(f.format, i == 0 || (i >= 4 && i <= 8) ? "png" : i <= 3 ? "jpeg" : "webp");
+		d = hash_hamming(ref.phash, f.phash);
+		/* the transparent quarter turns white: a different picture, on purpose */
+		if (i == 6 || i == 11)
+			continue;
+		if (d > 6 || getenv("AZD_VERBOSE"))
+			fprintf(stderr, "%s: phash %d dhash %d whash %d\n", what[i], d,
+			    hash_hamming(ref.dhash, f.dhash), hash_hamming(ref.whash, f.whash));
+		CHECK(d <= (i == 5 ? 10 : 6));  /* the palette is a crude 216-colour one */
+		/* 6-level posterisation moves dhash's neighbour comparisons; phash holds */
+		if (i == 5)
+			continue;
+		d = hash_hamming(ref.dhash, f.dhash);
+		if (d > 8)
+			fprintf(stderr, "%s: dhash distance %d\n", what[i], d);
+		CHECK(d <= 8);
+		CHECK(hash_hamming(ref.whash, f.whash) <= 8);
+	}
+	/* alpha is composited on white: RGBA PNG and WebP see the same picture */
+	{
+		struct feat fa, fw;
+
+		CHECK_EQ_INT(feat_of(&bs[6], &fa, &err), 0);
+		CHECK_EQ_INT(feat_of(&bs[11], &fw, &err), 0);
+		CHECK(hash_hamming(fa.phash, fw.phash) <= 6);
+		CHECK(fa.phash != ref.phash);
+	}
+	/* CMYK (stored as YCCK with an Adobe marker) is converted, not refused */
+	free(bs[0].p);
+	bs[0] = enc_jpeg(a, 90, 0, 2, 0);
+	CHECK_EQ_INT(feat_of(&bs[0], &f, &err), 0);
+	CHECK(hash_hamming(ref.phash, f.phash) <= 6);
+	CHECK_EQ_INT(f.width, 640);
+	/* the same file twice: same bytes, same checksum and hashes */
+	CHECK_EQ_INT(feat_of(&bs[1], &f, &err), 0);
+	{
+		struct feat g;
+
+		CHECK_EQ_INT(feat_of(&bs[1], &g, &err), 0);
+		CHECK(memcmp(f.sha256, g.sha256, 32) == 0 && f.phash == g.phash);
+		CHECK(memcmp(f.sha256, ref.sha256, 32) != 0);
+	}
+	/* a 50% copy is near; another picture is far */
+	for (i = 0; i < 12; i++)
+		free(bs[i].p);
+	bs[0] = enc_jpeg(half, 85, 0, 0, 0);
+	bs[1] = enc_jpeg(other, 90, 0, 0, 0);
+	CHECK_EQ_INT(feat_of(&bs[0], &f, &err), 0);
+	CHECK_EQ_INT(f.width, 320);
+	CHECK(hash_hamming(ref.phash, f.phash) <= 6);
+	CHECK_EQ_INT(feat_of(&bs[1], &f, &err), 0);
+	CHECK(hash_hamming(ref.phash, f.phash) >= 20);
+	free(bs[0].p);
+	free(bs[1].p);
+	img_free(a);
+	img_free(half);
+	img_free(other);
+}
+
+static void test_orientation(void)
+{
+	struct img *a = img_new(300, 200, 3), *up;
+	struct buf b;
+	struct img *im = NULL;
+	struct img_info info;
+	struct feat f6, fr;
+	aderr err = {0};
+	int o, x, y;
+
+	if (a == NULL)
+		abort();
+	/* dark left third, bright elsewhere, a dark dot near the top right */
+	for (y = 0; y < 200; y++)
+		for (x = 0; x < 300; x++)
+			memset(a->px + (y * 300 + x) * 3,
+			    x < 100 || (x > 250 && x < 270 && y > 20 && y < 40) ? 20 : 230, 3);
+	for (o = 1; o <= 8; o++) {
+		b = enc_jpeg(a, 90, 0, 0, o);
+		im = NULL;
+		CHECK_EQ_INT(dec(&b, b.n, &im, &info), 0);
+		CHECK_EQ_INT(info.orientation, o);
+		CHECK_EQ_INT(info.width, o >= 5 ? 200 : 300);
+		CHECK_EQ_INT(info.height, o >= 5 ? 300 : 200);
+		if (im != NULL && o == 6) {
+			/* rotated 90 degrees clockwise: the dark left side is now on top */
+			CHECK(im->px[5 * im->w + im->w / 2] < 60);
+			CHECK(im->px[(im->h - 5) * im->w + im->w / 2] > 200);
+		}
+		if (im != NULL && o == 8) {
+			CHECK(im->px[5 * im->w + im->w / 2] > 200);
+			CHECK(im->px[(im->h - 5) * im->w + im->w / 2] < 60);
+		}
+		if (im != NULL && o == 3) {
+			CHECK(im->px[im->h / 2 * im->w + 5] > 200);
+			CHECK(im->px[im->h / 2 * im->w + im->w - 5] < 60);
+		}
+		img_free(im);
+		free(b.p);
+	}
+	/* a JPEG tagged 6 hashes like the picture turned upright by hand */
+	b = enc_jpeg(a, 90, 0, 0, 6);
+	CHECK_EQ_INT(feat_of(&b, &f6, &err), 0);
+	free(b.p);
+	up = img_orient(a, 6);
+	CHECK(up != NULL && up->w == 200 && up->h == 300);
+	b = enc_png(up, P_RGB8);
+	CHECK_EQ_INT(feat_of(&b, &fr, &err), 0);
+	CHECK(hash_hamming(f6.phash, fr.phash) <= 4);
+	CHECK(hash_hamming(f6.dhash, fr.dhash) <= 6);
+	free(b.p);
+	img_free(up);
+	img_free(a);
+}
+
+static void test_exif_parse(void)
+{
+	static const unsigned char le[] = { 'I', 'I', 42, 0, 8, 0, 0, 0, 2, 0,
+		0x0f, 0x01, 2, 0, 4, 0, 0, 0, 'a', 'b', 'c', 0,
+		0x12, 0x01, 3, 0, 1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0 };
+	unsigned char bad[sizeof le];
+
+	CHECK_EQ_INT(img_exif_orientation(le, sizeof le), 8);
+	/* the entry cut off: no read past the end */
+	CHECK_EQ_INT(img_exif_orientation(le, sizeof le - 8), 1);
+	memcpy(bad, le, sizeof le);
+	bad[4] = 0xf0;  /* IFD offset past the end */
+	CHECK_EQ_INT(img_exif_orientation(bad, sizeof bad), 1);
+	memcpy(bad, le, sizeof le);
+	bad[30] = 9;    /* not an orientation */
+	CHECK_EQ_INT(img_exif_orientation(bad, sizeof bad), 1);
+	bad[8] = 0xff;  /* many entries claimed, few present */
+	bad[9] = 0xff;
+	CHECK_EQ_INT(img_exif_orientation(bad, sizeof bad), 1);
+	CHECK_EQ_INT(img_exif_orientation((const unsigned char *)"MM", 2), 1);
+	CHECK_EQ_INT(img_exif_orientation(NULL, 0), 1);
+}
+
+static size_t find_chunk(const struct buf *b, const char *type)
+{
+	size_t i;
+
+	for (i = 8; i + 8 <= b->n; i++)
+		if (memcmp(b->p + i + 4, type, 4) == 0)
+			return i;
+	return 0;
+}
+
+static void test_errors(void)
+{
+	struct img *a = scene(320, 240, 5), *im = NULL;
+	struct img_info info;
+	struct buf b;
+	struct feat f;
+	struct feat_opts fo;
+	aderr err = {0};
+	size_t at;
+	int i;
+	char p[512];
+
+	/* truncated files: half of each */
+	b = enc_jpeg(a, 90, 0, 0, 0);
+	CHECK_EQ_INT(dec(&b, b.n / 2, &im, &info), AD_ETRUNC);
+	CHECK_EQ_INT(dec(&b, b.n - 2, &im, &info), AD_ETRUNC);   /* no EOI */
+	CHECK_EQ_INT(dec(&b, 100, &im, &info), AD_ETRUNC);       /* inside the headers */
+	/* a 12-bit JPEG (SOF precision byte patched) is understood but not supported */
+	for (at = 2; at + 5 < b.n; at++)
+		if (b.p[at] == 0xff && b.p[at + 1] == 0xc0)
+			break;
+	b.p[at + 4] = 12;
+	CHECK_EQ_INT(dec(&b, b.n, &im, &info), AD_EUNSUP);
+	free(b.p);
+	b = enc_jpeg(a, 90, 1, 0, 0);
+	CHECK_EQ_INT(dec(&b, b.n / 2, &im, &info), AD_ETRUNC);
+	CHECK_EQ_INT(feat_buffer(b.p, b.n / 3, (feat_opts_default(&fo), &fo), &f, &err), AD_ETRUNC);
+	CHECK_STR(err.msg, "truncated: JPEG data ends early");
+	free(b.p);
+
+	b = enc_png(a, P_RGB8);
+	CHECK_EQ_INT(dec(&b, b.n / 2, &im, &info), AD_ETRUNC);
+	CHECK_EQ_INT(dec(&b, 40, &im, &info), AD_ETRUNC);
+	CHECK_EQ_INT(dec(&b, b.n - 6, &im, &info), AD_ETRUNC);   /* IEND cut */
+	/* random bytes in the middle of the IDAT data: CRC error, corrupt */
+	at = find_chunk(&b, "IDAT");
+	CHECK(at > 0);
+	srand(7);
+	for (i = 0; i < 32; i++)
+		b.p[at + 8 + 100 + (size_t)i] = (unsigned char)rand();
+	CHECK_EQ_INT(dec(&b, b.n, &im, &info), AD_EFORMAT);
+	CHECK_EQ_INT(feat_buffer(b.p, b.n, &fo, &f, &err), AD_EFORMAT);
+	CHECK(strncmp(err.msg, "corrupt: PNG", 12) == 0);
+	free(b.p);
+
+	b = enc_webp(a, 0, 0);
+	CHECK_EQ_INT(dec(&b, b.n / 2, &im, &info), AD_ETRUNC);
+	CHECK_EQ_INT(dec(&b, 20, &im, &info), AD_ETRUNC);
+	free(b.p);
+	b = enc_webp(a, 1, 0);
+	CHECK_EQ_INT(dec(&b, b.n / 2, &im, &info), AD_ETRUNC);
+	free(b.p);
+
+	/* empty, text, a bomb */
+	b.p = (unsigned char *)"hello, this is text\n";
+	b.n = strlen((const char *)b.p);
+	CHECK_EQ_INT(dec(&b, 0, &im, &info), AD_EEMPTY);
+	CHECK_EQ_INT(dec(&b, b.n, &im, &info), AD_ENOTIMG);
+	CHECK_EQ_INT(feat_buffer(b.p, b.n, &fo, &f, &err), AD_ENOTIMG);
+	CHECK_STR(err.msg, "not an image: unrecognised format");
+	{
+		/* signature + IHDR for 100000 x 100000 RGB, valid CRC, then nothing */
+		unsigned char bomb[33] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+			0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0,
+			8, 2, 0, 0, 0 };
+		uLong crc = crc32(0, bomb + 12, 17);
+
+		bomb[29] = (unsigned char)(crc >> 24);
+		bomb[30] = (unsigned char)(crc >> 16);
+		bomb[31] = (unsigned char)(crc >> 8);
+		bomb[32] = (unsigned char)crc;
+		CHECK_EQ_INT(feat_buffer(bomb, sizeof bomb, &fo, &f, &err), AD_ETOOBIG);
+		CHECK_STR(err.msg, "too large: 100000x100000 pixels is over the 100000000 limit "
+		    "(--max-pixels)");
+	}
+	/* the limits are options */
+	b = enc_jpeg(a, 90, 0, 0, 0);
+	fo.max_pixels = 320 * 240 - 1;
+	CHECK_EQ_INT(feat_buffer(b.p, b.n, &fo, &f, &err), AD_ETOOBIG);
+	fo.max_pixels = 320 * 240;
+	CHECK_EQ_INT(feat_buffer(b.p, b.n, &fo, &f, &err), 0);
+	write_file("a.jpg", b.p, b.n);
+	write_file("empty.jpg", "", 0);
+	snprintf(p, sizeof p, "%s/a.jpg", dir);
+	fo.max_bytes = (long long)b.n - 1;
+	CHECK_EQ_INT(feat_file(p, &fo, &f, &err), AD_ETOOBIG);
+	CHECK(strstr(err.msg, "--max-bytes") != NULL);
+	feat_opts_default(&fo);
+	CHECK_EQ_INT(feat_file(p, &fo, &f, &err), 0);
+	CHECK_EQ_INT(f.width, 320);
+	snprintf(p, sizeof p, "%s/empty.jpg", dir);
+	CHECK_EQ_INT(feat_file(p, &fo, &f, &err), AD_EEMPTY);
+	CHECK_STR(err.msg, "empty file");
+	snprintf(p, sizeof p, "%s/missing.jpg", dir);
+	CHECK_EQ_INT(feat_file(p, &fo, &f, &err), AD_ENOENT);
+	CHECK(feat_file(dir, &fo, &f, &err) < 0);
+	free(b.p);
+	img_free(a);
+}
+
+/* Cut and damaged files of every kind: each gives a result or a known error, never
+ * a crash, a hang or a leak (the sanitizer build checks the last two). */
+static void test_damage(void)
+{
+	struct img *a = scene(96, 64, 9), *im;
+	struct buf bs[5];
+	struct img_info info;
+	unsigned r = 12345;
+	int k, i, rc, bad = 0;
+
+	bs[0] = enc_jpeg(a, 80, 0, 0, 3);
+	bs[1] = enc_jpeg(a, 80, 1, 0, 0);
+	bs[2] = enc_png(a, P_INTERLACED);
+	bs[3] = enc_webp(a, 0, 1);
+	bs[4] = enc_webp(a, 1, 0);
+	for (k = 0; k < 5; k++) {
+		unsigned char *copy = malloc(bs[k].n);
+		struct buf c = { copy, bs[k].n, bs[k].n };
+
+		if (copy == NULL)
+			abort();
+		for (i = 0; i < 300; i++) {
+			size_t len = bs[k].n;
+
+			memcpy(copy, bs[k].p, bs[k].n);
+			r = r * 1103515245u + 12345u;
+			if (i % 3 == 0) {
+				len = (r >> 8) % bs[k].n;
+			} else {
+				int j, nflip = 1 + (int)((r >> 4) % 8);
+
+				for (j = 0; j < nflip; j++) {
+					r = r * 1103515245u + 12345u;
+					copy[(r >> 8) % bs[k].n] ^= (unsigned char)(1u << (r % 8));
+				}
+			}
+			im = NULL;
+			rc = dec(&c, len, &im, &info);
+			if (rc == 0 && (im == NULL || im->w < 1))
+				bad++;
+			if (rc > 0 || (rc < 0 && rc != AD_ETRUNC && rc != AD_EFORMAT && rc != AD_EUNSUP &&
+			    rc != AD_ETOOBIG && rc != AD_ENOTIMG && rc != AD_EEMPTY))
+				bad++;
+			img_free(im);
+		}
+		free(copy);
+		free(bs[k].p);
+	}
+	CHECK_EQ_INT(bad, 0);
+	img_free(a);
+}
+
+/* The sample photos, when the examples are there: every one decodes. */
+static void test_photos(void)
+{
+	DIR *d = opendir("examples/photos");
+	struct dirent *e;
+	struct feat_opts fo;
+	int n = 0;
+
+	if (d == NULL)
+		return;
+	feat_opts_default(&fo);
+	while ((e = readdir(d)) != NULL) {
+		char p[1024];
+		struct feat f;
+		aderr err = {0};
+		const char *ext = strrchr(e->d_name, '.');
+		int rc;
+
+		if (e->d_name[0] == '.' || ext == NULL || (strcasecmp(ext, ".jpg") != 0 &&
+		    strcasecmp(ext, ".jpeg") != 0 && strcasecmp(ext, ".png") != 0 &&
+		    strcasecmp(ext, ".webp") != 0))
+			continue;
+		snprintf(p, sizeof p, "examples/photos/%s", e->d_name);
+		rc = feat_file(p, &fo, &f, &err);
+		if (rc < 0)
+			fprintf(stderr, "%s: %s\n", p, err.msg);
+		CHECK_EQ_INT(rc, 0);
+		CHECK(f.width > 0 && f.height > 0);
+		n++;
+	}
+	closedir(d);
+	printf("%d example photos decoded\n", n);
+}
+
+int main(void)
+{
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_formats_agree();
+	test_orientation();
+	test_exif_parse();
+	test_errors();
+	test_damage();
+	test_photos();
+	{
+		char cmd[600];
+
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", dir);
+	}
+	return unit_done();
+}

@@ -1,0 +1,230 @@
+/* test_hash.c — hash recipes on hand-checkable images, hex form, Hamming distance,
+ * and stability under rescaling. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "hash.h"
+#include "image.h"
+#include "unit.h"
+
+/* A gray w x h image whose pixel is f(x, y). */
+static struct img *gray_from(int w, int h, int (*f)(int x, int y, int w, int h))
+{
+	struct img *im = img_new(w, h, 1);
+	int x, y;
+
+	if (im != NULL)
+		for (y = 0; y < h; y++)
+			for (x = 0; x < w; x++)
+				im->px[y * w + x] = (unsigned char)f(x, y, w, h);
+	return im;
+}
+
+static int step_lr(int x, int y, int w, int h)
+{
+	(void)y;
+	(void)h;
+	return x < w / 2 ? 50 : 200;
+}
+
+static int ramp_up(int x, int y, int w, int h)
+{
+	(void)y;
+	(void)h;
+	return 10 + 230 * x / (w - 1);
+}
+
+static int ramp_down(int x, int y, int w, int h)
+{
+	return 255 - ramp_up(x, y, w, h);
+}
+
+static int flat(int x, int y, int w, int h)
+{
+	(void)x;
+	(void)y;
+	(void)w;
+	(void)h;
+	return 128;
+}
+
+/* A natural-looking scene: smooth gradients, a disc, a bar and mild noise, laid out
+ * relative to the size so that a rescaled copy shows the same picture. */
+static struct img *scene(int w, int h, unsigned seed)
+{
+	struct img *im = img_new(w, h, 1);
+	unsigned r = seed * 2654435761u + 1;
+	double cx = 0.25 + 0.5 * ((seed * 37) % 100) / 100.0, cy = 0.3 + 0.4 * ((seed * 53) % 100) / 100.0;
+	double fx = 1.0 + seed % 4, fy = 0.5 + (seed / 4) % 3;
+	int x, y;
+
+	if (im == NULL)
+		return NULL;
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++) {
+			double u = (double)x / w, v = (double)y / h, p;
+
+			p = 110 + 60 * sin(fx * 3.1 * u + seed) * cos(fy * 2.3 * v) + 40 * (v - 0.5);
+			if ((u - cx) * (u - cx) + (v - cy) * (v - cy) < 0.04)
+				p = 235 - 40 * v;
+			if (u > 0.1 + 0.05 * (seed % 5) && u < 0.3 + 0.05 * (seed % 5) && v > 0.6)
+				p = 25;
+			r = r * 1103515245u + 12345u;
+			p += (int)((r >> 16) % 13) - 6;
+			im->px[y * w + x] = (unsigned char)(p < 0 ? 0 : p > 255 ? 255 : p);
+		}
+	return im;
+}
+
+static void test_hex(void)
+{
+	char s[17];
+	uint64_t v = 0;
+
+	hash_to_hex(0x0123456789abcdefULL, s);
+	CHECK_STR(s, "0123456789abcdef");
+	CHECK_EQ_INT(hash_from_hex(s, &v), 0);
+	CHECK(v == 0x0123456789abcdefULL);
+	hash_to_hex(0, s);
+	CHECK_STR(s, "0000000000000000");
+	hash_to_hex(UINT64_MAX, s);
+	CHECK_STR(s, "ffffffffffffffff");
+	CHECK_EQ_INT(hash_from_hex("FEDCBA9876543210", &v), 0);
+	CHECK(v == 0xfedcba9876543210ULL);
+	v = 7;
+	CHECK_EQ_INT(hash_from_hex("fedcba987654321", &v), -1);    /* 15 digits */
+	CHECK_EQ_INT(hash_from_hex("fedcba98765432100", &v), -1);  /* 17 digits */
+	CHECK_EQ_INT(hash_from_hex("fedcba98765432g0", &v), -1);
+	CHECK_EQ_INT(hash_from_hex("", &v), -1);
+	CHECK_EQ_INT(hash_from_hex(NULL, &v), -1);
+	CHECK(v == 7);
+}
+
+static void test_hamming(void)
+{
+	CHECK_EQ_INT(hash_hamming(0, 0), 0);
+	CHECK_EQ_INT(hash_hamming(0, UINT64_MAX), 64);
+	CHECK_EQ_INT(hash_hamming(0xf0, 0x0f), 8);
+	CHECK_EQ_INT(hash_hamming(1, 3), 1);
+	CHECK_EQ_INT(hash_hamming(0x8000000000000001ULL, 1), 1);
+	CHECK_EQ_INT(hash_hamming(0xd84c3333cccccc7cULL, 0xd84c3333cccccc7cULL), 0);
+}
+
+/* Each expected value is worked out by hand in the comment above it. */
+static void test_known_hashes(void)
+{
+	struct img *im;
+	uint64_t h = 0;
+
+	/* dhash, 9 columns of a 90-wide step at x = 45: column 4 straddles the edge, so
+	 * per row p4 > p3 and p5 > p4: bits 3 and 4 of each byte, 0x18 */
+	im = gray_from(90, 80, step_lr);
+	CHECK_EQ_INT(hash_dhash(im, &h), 0);
+	CHECK(h == 0x1818181818181818ULL);
+	/* whash: right half of the 8x8 block sums is above the median, 0x0f per row */
+	CHECK_EQ_INT(hash_whash(im, &h), 0);
+	CHECK(h == 0x0f0f0f0f0f0f0f0fULL);
+	img_free(im);
+
+	/* brightness rising to the right sets every dhash bit; falling sets none */
+	im = gray_from(200, 100, ramp_up);
+	CHECK_EQ_INT(hash_dhash(im, &h), 0);
+	CHECK(h == UINT64_MAX);
+	img_free(im);
+	im = gray_from(200, 100, ramp_down);
+	CHECK_EQ_INT(hash_dhash(im, &h), 0);
+	CHECK(h == 0);
+	img_free(im);
+
+	/* phash of a flat image: only the DC term is above the median (0) -> first bit */
+	im = gray_from(50, 70, flat);
+	CHECK_EQ_INT(hash_phash(im, &h), 0);
+	CHECK(h == 0x8000000000000000ULL);
+	CHECK_EQ_INT(hash_dhash(im, &h), 0);
+	CHECK(h == 0);
+	img_free(im);
+
+	/* phash of a 64-wide step (exactly 16 dark + 16 bright columns at 32x32): no
+	 * vertical frequencies, so rows 1..7 are zero; in row 0 the DC is positive, even
+	 * horizontal frequencies vanish, and odd ones follow 2 sum s[n] cos(pi v (2n+1)/64)
+	 * of a dark-to-bright step: v = 1 and 5 negative, v = 3 and 7 positive.  Median
+	 * 0, so row 0 reads 1 0 0 1 0 0 0 1 = 0x91 */
+	im = gray_from(64, 64, step_lr);
+	CHECK_EQ_INT(hash_phash(im, &h), 0);
+	CHECK(h == 0x9100000000000000ULL);
+	img_free(im);
+
+	/* not gray: refused, not misread */
+	im = img_new(8, 8, 3);
+	CHECK(im != NULL);
+	if (im != NULL)
+		CHECK(hash_phash(im, &h) < 0);
+	img_free(im);
+}
+
+static void test_stability(void)
+{
+	struct img *a = scene(640, 480, 3), *half, *other = scene(640, 480, 11);
+	uint64_t pa = 0, ph = 0, po = 0, da = 0, dh = 0, wa = 0, wh = 0;
+
+	CHECK(a != NULL && other != NULL);
+	if (a == NULL || other == NULL)
+		return;
+	half = img_resize(a, 320, 240);
+	CHECK(half != NULL);
+	CHECK_EQ_INT(hash_phash(a, &pa), 0);
+	CHECK_EQ_INT(hash_phash(half, &ph), 0);
+	CHECK_EQ_INT(hash_phash(other, &po), 0);
+	CHECK_EQ_INT(hash_dhash(a, &da), 0);
+	CHECK_EQ_INT(hash_dhash(half, &dh), 0);
+	CHECK_EQ_INT(hash_whash(a, &wa), 0);
+	CHECK_EQ_INT(hash_whash(half, &wh), 0);
+	CHECK(hash_hamming(pa, ph) <= 6);
+	CHECK(hash_hamming(da, dh) <= 6);
+	CHECK(hash_hamming(wa, wh) <= 6);
+	CHECK(hash_hamming(pa, po) >= 20);
+	/* deterministic: the same image hashes the same */
+	CHECK_EQ_INT(hash_phash(a, &ph), 0);
+	CHECK(ph == pa);
+	img_free(a);
+	img_free(half);
+	img_free(other);
+}
+
+/* img_resize: box averages when shrinking, exact copies at the same size. */
+static void test_resize(void)
+{
+	struct img *im = img_new(4, 2, 1), *r;
+	static const unsigned char px[8] = { 0, 100, 200, 40, 10, 110, 210, 60 };
+
+	CHECK(im != NULL);
+	if (im == NULL)
+		return;
+	memcpy(im->px, px, 8);
+	r = img_resize(im, 2, 1);
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_EQ_INT(r->px[0], 55);     /* (0 + 100 + 10 + 110) / 4 */
+		CHECK_EQ_INT(r->px[1], 128);    /* (200 + 40 + 210 + 60) / 4 = 127.5 */
+	}
+	img_free(r);
+	r = img_resize(im, 4, 2);
+	CHECK(r != NULL && memcmp(r->px, px, 8) == 0);
+	img_free(r);
+	r = img_resize(im, 8, 4);       /* bilinear: corners stay, values stay in range */
+	CHECK(r != NULL && r->px[0] == 0 && r->px[7] == 40);
+	img_free(r);
+	CHECK(img_resize(im, 0, 5) == NULL);
+	img_free(im);
+}
+
+int main(void)
+{
+	test_hex();
+	test_hamming();
+	test_known_hashes();
+	test_stability();
+	test_resize();
+	return unit_done();
+}
