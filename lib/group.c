@@ -18,9 +18,9 @@ static const struct {
 void grp_opts_default(struct grp_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->phash_max = 10;
-	o->dhash_max = 12;
-	o->whash_max = 12;
+	o->phash_max = 12;
+	o->dhash_max = 16;
+	o->whash_max = 16;
 	o->keys[0] = KEEP_RESOLUTION;
 	o->keys[1] = KEEP_SIZE;
 	o->keys[2] = KEEP_DATE;

@@ -63,6 +63,8 @@ static void test_exact_and_thresholds(void)
 	aderr err = {0};
 
 	grp_opts_default(&o);
+	o.phash_max = 10;
+	o.dhash_max = o.whash_max = 12;
 	item(&it[0], "x.png", 0x1234, 100, 50, 0);
 	item(&it[1], "y.png", 0xfedcba9876543210ULL, 100, 50, 0);   /* far hashes, same bytes */
 	item(&it[2], "z.png", 0x1234 ^ 0x7ff, 100, 40, 0);          /* 11 bits away */
@@ -88,7 +90,6 @@ static void test_exact_and_thresholds(void)
 
 	/* exact only: the byte copy still groups, the near one does not */
 	grp_opts_default(&o);
-	o.phash_max = 11;
 	o.exact_only = 1;
 	CHECK_EQ_INT(grp_run(it, 4, &o, &err), 1);
 	CHECK_EQ_INT(it[1].keeper, 0);
@@ -96,6 +97,7 @@ static void test_exact_and_thresholds(void)
 
 	/* without checksums, equal Content-MD5 and size mean the same bytes */
 	grp_opts_default(&o);
+	o.phash_max = 10;
 	it[0].has_sha256 = it[1].has_sha256 = 0;
 	strcpy(it[0].content_md5, "q1w2e3==");
 	strcpy(it[1].content_md5, "q1w2e3==");
