@@ -22,8 +22,8 @@ void grp_opts_default(struct grp_opts *o)
 	o->dhash_max = 16;
 	o->whash_max = 16;
 	o->keys[0] = KEEP_RESOLUTION;
-	o->keys[1] = KEEP_SIZE;
-	o->keys[2] = KEEP_DATE;
+	o->keys[1] = KEEP_DATE;
+	o->keys[2] = KEEP_SIZE;
 	o->keys[3] = KEEP_NAME;
 	o->nkeys = 4;
 }

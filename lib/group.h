@@ -50,7 +50,8 @@ struct grp_opts {
 	int nkeys;
 };
 
-/* Defaults: phash 12, dhash 16, whash 16 (chosen on the example photos and their variants: true pairs up to 12/12/14 outside textures, distinct photos from 24/22/16), keep resolution,size,date,name. */
+/* Defaults: phash 12, dhash 16, whash 16 (chosen on the example photos and their variants: true pairs up to 12/12/14 outside textures, distinct photos from 24/22/16), keep resolution,date,size,name: the most pixels, then the oldest (copies and edits are
+ * newer than what they were made from), then the largest file. */
 void grp_opts_default(struct grp_opts *o);
 /* Parses "resolution,size,date,name" (any order, any subset) into o->keys. */
 int grp_parse_keep(struct grp_opts *o, const char *spec, aderr *err);

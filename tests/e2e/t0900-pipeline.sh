@@ -51,7 +51,7 @@ check_eq "copies are byte-identical" "$bad" "0"
 
 # a rerun redoes nothing; `refresh` reruns every stage, which skip their finished work
 run_pipeline "$T/w1" "$T/dst1" > "$T/out2" 2>&1
-check_eq "rerun with markers: no tool runs" "$(grep -c . "$T/out2")" "0"
+check_eq "rerun with markers: no tool runs" "$(cat "$T/out2")" ""
 cp "$R" "$T/report1"
 run_pipeline "$T/w1" "$T/dst1" refresh > /dev/null 2>&1
 make --no-print-directory -f "$TOP/pipeline.mk" SRC="$S" DST="$T/dst1" WORK="$T/w1" BIN="$BIN/" > "$T/out3" 2>&1
@@ -65,12 +65,12 @@ check "refresh: same report" cmp "$R" "$T/report1"
 # feed the real tool half of its input and then hang until killed.
 mkdir -p "$T/bin"
 for t in azls azget featx featstore dedupe azcp; do ln -s "$BIN/$t" "$T/bin/$t"; done
-half() {  # TOOL: replace it in $T/bin by a wrapper that stops half way
+half() {  # TOOL [DIV]: replace it in $T/bin by a wrapper that stops after 1/DIV (1/2)
 	rm -f "$T/bin/$1"
 	cat > "$T/bin/$1" <<WRAP
 #!/bin/sh
 prev=; for a; do [ "\$prev" = -i ] && in=\$a; prev=\$a; done
-n=\$(( \$(wc -l < "\$in") / 2 ))
+n=\$(( \$(wc -l < "\$in") / ${2:-2} ))
 head -n \$n "\$in" > "$T/half.in"
 shift_in=; for a; do if [ "\$shift_in" = 1 ]; then a="$T/half.in"; fi; shift_in=; [ "\$a" = -i ] && shift_in=1; set -- "\$@" "\$a"; shift; done
 "$BIN/$1" "\$@"
@@ -86,7 +86,7 @@ kill_midway() {  # run the pipeline with $T/bin until the wrapper hangs, then SI
 	i=0
 	while [ $i -lt 3000 ] && [ ! -e "$T/half.done" ]; do sleep 0.02; i=$((i + 1)); done
 	sleep 1.5   # let the store's writer flush what it has
-	kill -9 -- -$pid 2> /dev/null
+	kill -9 -$pid 2> /dev/null
 	wait $pid 2> /dev/null
 }
 half featx
@@ -95,7 +95,7 @@ check "killed in featx: no report yet" test ! -e "$T/w2/.done/features"
 stored=$("$BIN/featstore" cat -q "$T/w2/store" 2> /dev/null | jq -r 'select(.error == null) | .name' | wc -l)
 check "some features were stored before the kill" test "$stored" -gt 0
 rm -f "$T/bin/featx" && ln -s "$BIN/featx" "$T/bin/featx"
-half azcp
+half azcp 4    # a report lists the kept originals early: stop before most of them
 kill_midway
 check "killed in azcp: copy not finished" test ! -e "$T/w2/.done/copy"
 redone=$(jq -s 'length' "$T/w2/todo.ndjson")
@@ -103,7 +103,9 @@ check_eq "featx redid only what was not stored" "$((stored + redone))" "$nimg"
 ncopied=$(find "$T/dst2" -type f | wc -l)
 check "some files were copied before the kill" test "$ncopied" -gt 0
 # what a kill in the middle of a file leaves behind
-last=$(jq -r 'select(.dup.role == "keeper" or .dup.role == "unique") | .name' "$R" | tail -n 1)
+last=
+while read -r n; do [ -e "$T/dst2/$n" ] || last=$n; done < "$T/kept"
+check "some files were still to copy after the kill" test -n "$last"
 mkdir -p "$(dirname "$T/dst2/$last")"
 printf 'half a file' > "$(dirname "$T/dst2/$last")/.$(basename "$last").partial"
 run_pipeline "$T/w2" "$T/dst2" > /dev/null 2>&1
