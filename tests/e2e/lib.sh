@@ -8,6 +8,8 @@
 #   check_eq DESC GOT WANT       ok when the two strings are equal
 #   finish                       prints "N passed, N failed" and exits accordingly
 set -u
+# the tests run make themselves: nothing of an outer make (jobserver, -j) must leak in
+unset MAKEFLAGS MFLAGS MAKELEVEL 2> /dev/null || true
 LC_ALL=C
 export LC_ALL
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
