@@ -99,16 +99,16 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cp cp = {0};
-	struct filter f = { .each = cp_one, .ud = &cp, .out = "/dev/null" };
+	struct filter f = { .each = cp_one, .ud = &cp };
 	aderr err = {0};
-	int c, rc, have_out = 0;
+	int c, rc;
 
 	log_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "i:o:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'W': cp.flags |= STOR_OVERWRITE; break;
 		case 'i': f.in = optarg; break;
-		case 'o': f.out = optarg; have_out = 1; break;
+		case 'o': f.out = optarg; break;
 		case 'q': f.quiet = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("azcp (azdedup) %s\n", AZDEDUP_VERSION); return 0;
@@ -119,8 +119,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!have_out)
-		f.out = "-";
 	cp.dst = stor_open(argv[optind], STOR_CREATE, &err);
 	if (cp.dst == NULL) {
 		log_err("%s", err.msg);

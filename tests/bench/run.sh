@@ -31,7 +31,7 @@ rm -f "$T/one/truth.tsv"
 i=1
 while [ "$i" -le "$COPIES" ]; do
 	mkdir -p "$T/src/k$i"
-	cp -r "$T/one/." "$T/src/k$i/"
+	cp -a "$T/one/." "$T/src/k$i/"
 	i=$((i + 1))
 done
 n=$(find "$T/src" -type f | wc -l)
@@ -54,7 +54,7 @@ t0=$(now); "$BIN/featstore" get -q "$T/store" -i "$T/fetched" -o "$T/joined"; t1
 row "featstore get" "$n" "$t0" "$t1" "join in input order"
 t0=$(now); "$BIN/dedupe" -q -i "$T/joined" -o "$T/report"; t1=$(now)
 row "dedupe" "$n" "$t0" "$t1" "$(jq -r 'select(.type == "summary") | "\(.groups) groups"' "$T/report")"
-t0=$(now); "$BIN/azcp" -q -i "$T/report" "$T/dst"; t1=$(now)
+t0=$(now); "$BIN/azcp" -q -i "$T/report" "$T/dst" > /dev/null; t1=$(now)
 row "azcp" "$(find "$T/dst" -type f | wc -l)" "$t0" "$t1" "keepers + uniques"
 
 # the decode floor: djpeg at 1/8 scale to grayscale, one process per file
