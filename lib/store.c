@@ -84,6 +84,9 @@ struct store {
 	long unsynced;
 	double last_sync;
 	int broken;                  /* a write failed: the tail is unknown, refuse more */
+	/* what the last load found, for store_stats */
+	long long st_disk, st_skipped, st_tail;
+	long st_entries, st_bad;
 	/* scratch */
 	unsigned char *rbuf, *zbuf;
 	size_t rcap, zcap;
@@ -257,6 +260,10 @@ static int index_entry(store *s, uint32_t segi, uint64_t off, const unsigned cha
 	e.raw_len = get32(h + 16);
 	e.raw_crc = get32(h + 20);
 	e.flags = (uint8_t)((h[4] & (EF_ERROR | EF_ETAG)) | (bad ? IF_BAD : 0));
+	if (bad)
+		s->st_bad++;
+	else
+		s->st_entries++;
 	return idx_set(s, (const char *)h + ENT_HDR, nl, (const char *)h + ENT_HDR + nl, el, &e);
 }
 
@@ -398,6 +405,7 @@ static int scan_seg(store *s, uint32_t segi, int newest, uint64_t size, aderr *e
 
 			if (next == 0)
 				break;
+			s->st_skipped += (long long)(next - pos);
 			pos = next;
 			blen = 0;
 			continue;
@@ -438,6 +446,11 @@ static int scan_seg(store *s, uint32_t segi, int newest, uint64_t size, aderr *e
 		pos += len;
 	}
 	if (rc == 0) {
+		s->st_disk += (long long)size;
+		if (newest)
+			s->st_tail += (long long)(size - good_end);
+		else if (size > pos)
+			s->st_skipped += (long long)(size - pos);
 		if (newest)
 			sg->end = good_end;
 		else if (nbad == 0 || (rc = index_bad(s, segi, bad, nbad, err)) == 0)
@@ -840,6 +853,22 @@ int store_each(store *s, const char *prefix, store_each_fn cb, void *ud, aderr *
 	}
 	free(v);
 	return rc;
+}
+
+void store_stats(const store *s, struct store_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->segments = (long)s->nsegs;
+	st->disk_bytes = s->st_disk;
+	st->entries = s->st_entries;
+	st->damaged_entries = s->st_bad;
+	st->skipped_bytes = s->st_skipped;
+	st->tail_bytes = s->st_tail;
+	st->names = (long)s->nents;
+	for (size_t i = 0; i < s->nents; i++) {
+		st->errors += (s->ents[i].flags & EF_ERROR) != 0;
+		st->damaged += (s->ents[i].flags & IF_BAD) != 0;
+	}
 }
 
 long store_count(const store *s)

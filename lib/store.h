@@ -92,6 +92,21 @@ int store_get(store *s, const char *name, json_t **out, aderr *err);
 typedef int (*store_each_fn)(void *ud, const char *name, json_t *rec, const aderr *bad);
 int store_each(store *s, const char *prefix, store_each_fn cb, void *ud, aderr *err);
 
+/* What a store holds, and what its last open found wrong (for verify and stats). */
+struct store_stats {
+	long segments;
+	long long disk_bytes;       /* the segments' sizes, headers and damage included */
+	long entries;               /* whole, valid entries read, superseded ones included */
+	long names;                 /* distinct names: what cat prints */
+	long errors;                /* names whose latest record carries an "error" */
+	long damaged;               /* names whose latest entry failed its checksum */
+	long damaged_entries;       /* entries that failed their body checksum */
+	long long skipped_bytes;    /* bytes stepped over because no entry could be read there */
+	long long tail_bytes;       /* torn tail of the newest segment (a writer cuts it) */
+};
+/* As found when the store was opened (a writer has cut the torn tail by then). */
+void store_stats(const store *s, struct store_stats *st);
+
 /* Number of names stored. */
 long store_count(const store *s);
 /* Bytes of valid entries past which a writer starts a new segment (tests make it small). */

@@ -28,6 +28,9 @@ static void usage(FILE *fp)
 	    "       featstore has STORE [-q] [-i FILE] [-o FILE]\n"
 	    "       featstore get STORE [-q] [-i FILE] [-o FILE] [NAME...]\n"
 	    "       featstore cat STORE [-q] [--prefix P] [-o FILE]\n"
+	    "       featstore merge STORE [-q] SRC...\n"
+	    "       featstore verify STORE [-q]\n"
+	    "       featstore stats STORE [-o FILE]\n"
 	    "Keep the records featx makes in STORE, a folder of append-only segment files;\n"
 	    "the latest record of a name wins.\n\n"
 	    "  put  store every input record, failed ones too (STORE is made on first use)\n"
@@ -36,7 +39,11 @@ static void usage(FILE *fp)
 	    "  get  with NAMEs, print their stored records; else replace each input record by\n"
 	    "       its stored one, in input order (fields of the input win); a record with\n"
 	    "       nothing stored for its etag gets a not_found error\n"
-	    "  cat  print the latest record of every name, in byte order of the names\n\n"
+	    "  cat  print the latest record of every name, in byte order of the names\n"
+	    "  merge  add the latest record of every name of each SRC store (later ones win),\n"
+	    "       e.g. shards made on different machines\n"
+	    "  verify  read every entry and check it; exit 1 when anything is damaged\n"
+	    "  stats  print what the store holds as one JSON object\n\n"
 	    "  -i, --input FILE   read FILE instead of standard input\n"
 	    "  -o, --output FILE  write to FILE atomically instead of standard output\n"
 	    "  -p, --prefix P     cat: only names starting with P\n"
@@ -319,6 +326,153 @@ static int cmd_cat(struct fs *fs)
 	return fs->failed ? 1 : 0;
 }
 
+static int cmd_stats(struct fs *fs)
+{
+	struct store_stats st;
+	rec_writer *w;
+	aderr err = {0};
+	json_t *j;
+	int rc;
+
+	if ((fs->st = open_store(fs->dir, 0)) == NULL)
+		return 2;
+	store_stats(fs->st, &st);
+	store_close(fs->st, NULL);
+	j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "store", fs->dir,
+	    "names", (json_int_t)st.names, "errors", (json_int_t)st.errors,
+	    "entries", (json_int_t)st.entries, "segments", (json_int_t)st.segments,
+	    "disk_bytes", (json_int_t)st.disk_bytes,
+	    "bytes_per_name", (json_int_t)(st.names ? st.disk_bytes / st.names : 0),
+	    "damaged_names", (json_int_t)st.damaged,
+	    "damaged_entries", (json_int_t)st.damaged_entries,
+	    "skipped_bytes", (json_int_t)st.skipped_bytes,
+	    "torn_tail_bytes", (json_int_t)st.tail_bytes);
+	if (j == NULL) {
+		log_err("out of memory");
+		return 2;
+	}
+	w = rec_writer_open(fs->out, &err);
+	rc = w == NULL ? err.code : rec_write(w, j, &err);
+	json_decref(j);
+	if (w != NULL && rc < 0)
+		rec_writer_close(w, 0, NULL);
+	else if (w != NULL)
+		rc = rec_writer_close(w, 1, &err);
+	if (rc < 0) {
+		log_err("%s", err.msg);
+		return 2;
+	}
+	return 0;
+}
+
+struct walk {
+	store *dst;              /* merge: where the records go; verify: NULL */
+	const char *from;
+	long records, written, same, damaged;
+	struct progress pg;
+	aderr err;
+};
+
+static int walk_one(void *ud, const char *name, json_t *rec, const aderr *bad)
+{
+	struct walk *w = ud;
+	int rc;
+
+	(void)name;
+	w->records++;
+	if (rec == NULL) {
+		log_err("%s: %s", w->from, bad->msg);   /* the message names the entry */
+		w->damaged++;
+		progress_tick(&w->pg, 1);
+		return 0;
+	}
+	if (w->dst != NULL) {
+		if ((rc = store_put(w->dst, rec, &w->err)) < 0)
+			return rc;
+		*(rc == 1 ? &w->written : &w->same) += 1;
+	}
+	progress_tick(&w->pg, 0);
+	return 0;
+}
+
+static int cmd_verify(struct fs *fs)
+{
+	struct walk w = { .from = fs->dir };
+	struct store_stats st;
+	aderr err = {0};
+	int rc, bad;
+
+	if ((fs->st = open_store(fs->dir, 0)) == NULL)
+		return 2;
+	store_stats(fs->st, &st);
+	progress_init(&w.pg, log_prog(), st.names, fs->quiet);
+	rc = store_each(fs->st, NULL, walk_one, &w, &err);
+	store_close(fs->st, NULL);
+	if (rc != 0) {
+		log_err("%s", rc < 0 && err.code < 0 ? err.msg : w.err.msg);
+		return 2;
+	}
+	if (st.damaged_entries > st.damaged)
+		log_err("%s: %ld older entries damaged (superseded, no data lost)", fs->dir,
+		    st.damaged_entries - st.damaged);
+	if (st.skipped_bytes > 0)
+		log_err("%s: %lld bytes that are no valid entry were stepped over", fs->dir,
+		    st.skipped_bytes);
+	if (st.tail_bytes > 0)
+		log_err("%s: torn tail of %lld bytes at the end (a killed writer; the next put "
+		    "cuts it)", fs->dir, st.tail_bytes);
+	bad = w.damaged > 0 || st.damaged_entries > 0 || st.skipped_bytes > 0 || st.tail_bytes > 0;
+	progress_done(&w.pg, "%s: %ld names in %ld segments checked: %s", fs->dir, w.records,
+	    st.segments, bad ? "problems found" : "ok");
+	return bad ? 1 : 0;
+}
+
+static int cmd_merge(struct fs *fs, char **srcs, int n)
+{
+	struct walk w = {0};
+	aderr err = {0};
+	int rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		char *a = realpath(srcs[i], NULL), *b = realpath(fs->dir, NULL);
+		int same = a != NULL && b != NULL && strcmp(a, b) == 0;
+
+		free(a);
+		free(b);
+		if (same) {
+			log_err("merge: %s is the destination store itself", srcs[i]);
+			return 2;
+		}
+	}
+	if ((w.dst = open_store(fs->dir, STORE_WRITE | STORE_CREATE)) == NULL)
+		return 2;
+	progress_init(&w.pg, log_prog(), -1, fs->quiet);
+	for (int i = 0; i < n && rc == 0; i++) {
+		store *src = open_store(srcs[i], 0);
+
+		if (src == NULL) {
+			rc = 2;
+			break;
+		}
+		w.from = srcs[i];
+		rc = store_each(src, NULL, walk_one, &w, &err);
+		store_close(src, NULL);
+		if (rc != 0) {
+			log_err("%s", rc < 0 && err.code < 0 ? err.msg : w.err.msg);
+			rc = 2;
+		}
+	}
+	if (store_close(w.dst, &err) < 0 && rc == 0) {
+		log_err("%s", err.msg);
+		rc = 2;
+	}
+	if (rc != 0)
+		return rc;
+	progress_done(&w.pg, "merged %ld records from %d stores: %ld written, %ld unchanged, "
+	    "%ld damaged left out", w.records, n, w.written, w.same, w.damaged);
+	return w.damaged ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -379,9 +533,16 @@ int main(int argc, char **argv)
 		return cmd_get_names(&fs, argv + 2 + optind, nargs - 1);
 	if (strcmp(cmd, "cat") == 0 && nargs == 1 && !fs.in)
 		return cmd_cat(&fs);
+	if (strcmp(cmd, "merge") == 0 && nargs > 1 && !fs.in && !fs.out && !fs.prefix)
+		return cmd_merge(&fs, argv + 2 + optind, nargs - 1);
+	if (strcmp(cmd, "verify") == 0 && nargs == 1 && !fs.in && !fs.out && !fs.prefix)
+		return cmd_verify(&fs);
+	if (strcmp(cmd, "stats") == 0 && nargs == 1 && !fs.in && !fs.prefix)
+		return cmd_stats(&fs);
 	if (strcmp(cmd, "put") != 0 && strcmp(cmd, "has") != 0 && strcmp(cmd, "get") != 0 &&
-	    strcmp(cmd, "cat") != 0)
-		log_err("%s: unknown command (put, has, get or cat)", cmd);
+	    strcmp(cmd, "cat") != 0 && strcmp(cmd, "merge") != 0 && strcmp(cmd, "verify") != 0 &&
+	    strcmp(cmd, "stats") != 0)
+		log_err("%s: unknown command (put, has, get, cat, merge, verify or stats)", cmd);
 	else
 		log_err("%s: options or arguments do not fit the command", cmd);
 	usage(stderr);

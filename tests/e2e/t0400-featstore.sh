@@ -126,10 +126,19 @@ check_eq "kill: all there now" "$(featstore cat -q "$T/ks" | wc -l)" "60"
 # a torn tail (the last entry cut short): ignored by readers, cut away by the next writer
 seg="$T/ks/00000001.seg"
 size=$(wc -c < "$seg")
+featstore verify "$T/ks" 2> "$T/err"
+check_eq "verify: a whole store is ok (exit 0)" "$?" "0"
+check "verify: says what it checked" grep -q "^featstore: $T/ks: 60 names in 1 segments checked: ok" "$T/err"
 truncate -s $((size - 7)) "$seg"
 check_eq "torn tail: readers skip the cut entry" "$(featstore cat -q "$T/ks" | wc -l)" "59"
+featstore verify -q "$T/ks" 2> "$T/err"
+check_eq "torn tail: verify exits 1" "$?" "1"
+check "torn tail: verify says so" grep -q "^featstore: $T/ks: torn tail of [0-9]* bytes" "$T/err"
+check_eq "torn tail: stats count it" "$(featstore stats "$T/ks" | jq -c '[.names, .segments, .torn_tail_bytes > 0]')" '[59,1,true]'
 featstore put -q "$T/ks" -i "$T/slow.ndjson"
 check_eq "torn tail: the next writer repairs and completes" "$(featstore cat -q "$T/ks" | wc -l)" "60"
+featstore verify -q "$T/ks"
+check_eq "torn tail: verify is clean after the repair" "$?" "0"
 
 # a damaged byte in the middle (the last of the first entry, k/0.jpg, found from the
 # documented header: 16-byte segment header, lengths at 6, 8 and 12 of the entry's 32):
@@ -143,6 +152,28 @@ check_eq "damage: cat exits 1" "$?" "1"
 check "damage: the entry is named" grep -q '^featstore: k/0.jpg: stored record is damaged' "$T/err"
 check_eq "damage: passed on as an error record" "$(jq -c 'select(.error) | [.name, .error.code]' "$T/dcat")" '["k/0.jpg","corrupt"]'
 check_eq "damage: the others are intact" "$(jq -r 'select(.error == null) | .name' "$T/dcat" | wc -l)" "59"
+featstore verify -q "$T/ks" 2> "$T/err"
+check_eq "damage: verify exits 1" "$?" "1"
+check "damage: verify names the entry" grep -q "^featstore: $T/ks: k/0.jpg: .*damaged" "$T/err"
+check_eq "damage: stats" "$(featstore stats "$T/ks" | jq -c '[.names, .damaged_names, .damaged_entries]')" '[60,1,1]'
+
+# merge: shards made apart become one store; a later source wins a name both hold
+printf '%s\n' '{"name":"m/1.jpg","etag":"a","v":1}' '{"name":"m/2.jpg","etag":"a","v":1}' | featstore put -q "$T/m1"
+printf '%s\n' '{"name":"m/2.jpg","etag":"b","v":2}' '{"name":"m/3.jpg","etag":"a","v":2}' | featstore put -q "$T/m2"
+featstore merge "$T/mall" "$T/m1" "$T/m2" 2> "$T/err"
+check_eq "merge: exit 0" "$?" "0"
+check_eq "merge: the union, the later source winning" "$(featstore cat -q "$T/mall" | jq -c '[.name, .v]' | tr '\n' ' ')" \
+	'["m/1.jpg",1] ["m/2.jpg",2] ["m/3.jpg",2] '
+check "merge: summary" grep -q "^featstore: merged 4 records from 2 stores: 4 written, 0 unchanged, 0 damaged left out" "$T/err"
+featstore merge "$T/mall" "$T/m2" 2> "$T/err"
+check "merge again: nothing new" grep -q "^featstore: merged 2 records from 1 stores: 0 written, 2 unchanged" "$T/err"
+featstore merge "$T/mall" "$T/mall" 2> /dev/null
+check_eq "merge into itself: exit 2" "$?" "2"
+featstore merge "$T/m3" "$T/ks" 2> "$T/err"
+check_eq "merge leaves a damaged entry out: exit 1" "$?" "1"
+check_eq "merge: the intact ones arrive" "$(featstore cat -q "$T/m3" | wc -l)" "59"
+featstore merge "$T/m4" "$T/nothere" 2> "$T/err"
+check_eq "merge from a missing store: exit 2" "$?" "2"
 
 # one writer at a time
 mkdir "$T/fifo"
