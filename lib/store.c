@@ -31,6 +31,7 @@
 /* entry flags (on disk) */
 #define EF_ERROR 1u                  /* the record carries an "error" object */
 #define EF_ETAG 2u                   /* the record has a string "etag" (it may be empty) */
+#define EF_DELETED 4u                /* a tombstone: the name was removed (no body) */
 /* index-only flag */
 #define IF_BAD 0x80u                 /* checksum failed: never hand this entry out */
 
@@ -173,6 +174,14 @@ static struct ient *idx_find(const store *s, const char *name)
 	return e ? &s->ents[e - 1] : NULL;
 }
 
+/* The latest entry of name unless it is a tombstone. */
+static struct ient *idx_live(const store *s, const char *name)
+{
+	struct ient *e = idx_find(s, name);
+
+	return e && !(e->flags & EF_DELETED) ? e : NULL;
+}
+
 static int idx_rehash(store *s)
 {
 	size_t n = s->nslots ? s->nslots * 2 : 1024;
@@ -259,7 +268,7 @@ static int index_entry(store *s, uint32_t segi, uint64_t off, const unsigned cha
 	e.len = (uint32_t)(ENT_HDR + nl + el + get32(h + 12));
 	e.raw_len = get32(h + 16);
 	e.raw_crc = get32(h + 20);
-	e.flags = (uint8_t)((h[4] & (EF_ERROR | EF_ETAG)) | (bad ? IF_BAD : 0));
+	e.flags = (uint8_t)((h[4] & (EF_ERROR | EF_ETAG | EF_DELETED)) | (bad ? IF_BAD : 0));
 	if (bad)
 		s->st_bad++;
 	else
@@ -611,13 +620,80 @@ static int new_seg(store *s, uint32_t num, aderr *err)
 
 static int read_raw(store *s, const struct ient *e, aderr *err);
 
+/* Starts a new segment when the current one would grow past the limit. */
+static int room_for(store *s, size_t total, aderr *err)
+{
+	struct seg *sg = &s->segs[s->nsegs - 1];
+	int rc;
+
+	if (sg->end + s->wlen > SEG_HDR && sg->end + s->wlen + total > s->seg_max) {
+		if ((rc = store_flush(s, 1, err)) < 0 || (rc = new_seg(s, sg->num + 1, err)) < 0)
+			return rc;
+	}
+	if (grow(&s->wbuf, &s->wcap, s->wlen + total, 1) < 0)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Hands buffered entries to the kernel, and to the disk, as often as the policy says. */
+static int after_append(store *s, aderr *err)
+{
+	s->unsynced++;
+	if (s->unsynced >= STORE_SYNC_RECORDS || now_seconds() - s->last_sync >= STORE_SYNC_SECONDS)
+		return store_flush(s, 1, err);
+	if (s->wlen >= WBUF_FLUSH)
+		return flush_buf(s, err);
+	return 0;
+}
+
+/* Appends an entry (header built here) and makes it the latest of its name. */
+static int append_entry(store *s, const char *name, size_t nl, const char *etag, size_t el,
+    unsigned flags, unsigned codec, const void *body, size_t blen, uint32_t raw_len,
+    uint32_t rcrc, aderr *err)
+{
+	size_t total = ENT_HDR + nl + el + blen;
+	struct ient ne = {0};
+	unsigned char *h;
+	int rc;
+
+	if ((rc = room_for(s, total, err)) < 0)
+		return rc;
+	h = s->wbuf + s->wlen;
+	memcpy(h, ENT_MAGIC, 4);
+	h[4] = (unsigned char)flags;
+	h[5] = (unsigned char)codec;
+	put16(h + 6, (unsigned)nl);
+	put16(h + 8, (unsigned)el);
+	put16(h + 10, 0);
+	put32(h + 12, (uint32_t)blen);
+	put32(h + 16, raw_len);
+	put32(h + 20, rcrc);
+	memcpy(h + ENT_HDR, name, nl);
+	if (el)
+		memcpy(h + ENT_HDR + nl, etag, el);
+	if (blen)
+		memcpy(h + ENT_HDR + nl + el, body, blen);
+	put32(h + 24, body_crc(h));
+	put32(h + 28, crc(0, h, 28));
+
+	ne.seg = (uint32_t)(s->nsegs - 1);
+	ne.off = s->segs[s->nsegs - 1].end + s->wlen;
+	ne.len = (uint32_t)total;
+	ne.raw_len = raw_len;
+	ne.raw_crc = rcrc;
+	ne.flags = h[4];
+	s->wlen += total;
+	if (idx_set(s, name, nl, etag ? etag : "", el, &ne) < 0)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	rc = after_append(s, err);
+	return rc < 0 ? rc : 1;
+}
+
 int store_put(store *s, const json_t *rec, aderr *err)
 {
 	const char *name = rec_name(rec), *etag = rec_str(rec, "etag");
-	size_t nl, el, jlen, zlen = 0, total;
-	struct ient ne = {0}, *old;
-	struct seg *sg;
-	unsigned char *h;
+	size_t nl, el, jlen, zlen = 0;
+	struct ient *old;
 	uint32_t rcrc;
 	char *json;
 	int rc;
@@ -643,7 +719,7 @@ int store_put(store *s, const json_t *rec, aderr *err)
 	rcrc = crc(0, json, jlen);
 
 	/* the same bytes again (a rerun of put): keep the store from growing */
-	old = idx_find(s, name);
+	old = idx_live(s, name);
 	if (old && !(old->flags & IF_BAD) && old->raw_len == jlen && old->raw_crc == rcrc &&
 	    read_raw(s, old, NULL) == 0 && memcmp(s->zbuf, json, jlen) == 0) {
 		free(json);
@@ -654,54 +730,140 @@ int store_put(store *s, const json_t *rec, aderr *err)
 		free(json);
 		return rc;
 	}
-	total = ENT_HDR + nl + el + zlen;
-	sg = &s->segs[s->nsegs - 1];
-	if (sg->end + s->wlen > SEG_HDR && sg->end + s->wlen + total > s->seg_max) {
-		if ((rc = store_flush(s, 1, err)) < 0 || (rc = new_seg(s, sg->num + 1, err)) < 0) {
-			free(json);
+	free(json);
+	return append_entry(s, name, nl, etag, el,
+	    (rec_has_error(rec) ? EF_ERROR : 0) | (etag ? EF_ETAG : 0), CODEC_ZDICT1, s->zbuf, zlen,
+	    (uint32_t)jlen, rcrc, err);
+}
+
+int store_rm(store *s, const char *name, aderr *err)
+{
+	if (!(s->flags & STORE_WRITE))
+		return aderr_set(err, AD_EUSAGE, "%s: opened for reading only", s->dir);
+	if (s->broken)
+		return aderr_set(err, AD_EIO, "%s: an earlier write failed", s->dir);
+	if (name == NULL || idx_live(s, name) == NULL)
+		return 0;
+	return append_entry(s, name, strlen(name), NULL, 0, EF_DELETED, CODEC_RAW, NULL, 0, 0,
+	    crc(0, "", 0), err);
+}
+
+struct byname {
+	const char *name;
+	uint32_t i;
+};
+
+static int cmp_byname(const void *a, const void *b)
+{
+	return strcmp(((const struct byname *)a)->name, ((const struct byname *)b)->name);
+}
+
+/* Rewrites the latest entry of every live name into new segments, then removes the old
+ * segments, oldest first.  A crash before the removals leaves the same records twice
+ * (the copies, being newer, win); a crash during them leaves only segments whose
+ * entries are superseded by the copies or are tombstones of names not copied.  Readers
+ * that open the store while it runs may fail to find a segment and must retry. */
+int store_compact(store *s, struct store_compact_result *res, aderr *err)
+{
+	size_t nold, n = 0, keep = 0;
+	struct byname *v;
+	unsigned char *buf = NULL;
+	size_t bcap = 0;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!(s->flags & STORE_WRITE))
+		return aderr_set(err, AD_EUSAGE, "%s: opened for reading only", s->dir);
+	if ((rc = store_flush(s, 1, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < s->nsegs; i++)
+		res->bytes_before += (long long)s->segs[i].end;
+	nold = s->nsegs;
+	if ((rc = new_seg(s, s->segs[nold - 1].num + 1, err)) < 0)
+		return rc;
+	v = malloc((s->nents ? s->nents : 1) * sizeof *v);
+	if (v == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->nents; i++) {
+		if (s->ents[i].flags & (EF_DELETED | IF_BAD)) {
+			res->dropped++;
+			continue;
+		}
+		v[n].name = s->ents[i].name;
+		v[n++].i = (uint32_t)i;
+	}
+	qsort(v, n, sizeof *v, cmp_byname);
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		struct ient *e = &s->ents[v[k].i];
+		int got;
+
+		if (grow(&buf, &bcap, e->len, 1) < 0) {
+			rc = aderr_set(err, AD_ENOMEM, "out of memory");
+			break;
+		}
+		got = pread_all(s->segs[e->seg].fd, buf, e->len, e->off);
+		if (got < 0) {
+			rc = aderr_errno(err, AD_EIO, -got, "%s", s->dir);
+			break;
+		}
+		if (got != 1 || get32(buf + 28) != crc(0, buf, 28) || body_crc(buf) != get32(buf + 24)) {
+			e->flags |= IF_BAD;    /* damaged since the scan: not worth copying */
+			res->dropped++;
+			continue;
+		}
+		if ((rc = room_for(s, e->len, err)) < 0)
+			break;
+		memcpy(s->wbuf + s->wlen, buf, e->len);
+		e->seg = (uint32_t)(s->nsegs - 1);
+		e->off = s->segs[s->nsegs - 1].end + s->wlen;
+		s->wlen += e->len;
+		res->kept++;
+		if (s->wlen >= WBUF_FLUSH && (rc = flush_buf(s, err)) < 0)
+			break;
+	}
+	free(buf);
+	free(v);
+	if (rc == 0)
+		rc = store_flush(s, 1, err);
+	if (rc == 0 && sync_dir(s->dir) != 0)
+		rc = aderr_errno(err, AD_EIO, errno, "%s", s->dir);
+	if (rc < 0)
+		return rc;     /* the old segments are intact: nothing is lost */
+
+	/* the copies are on disk: the old segments go, oldest first */
+	for (size_t i = 0; i < nold; i++) {
+		char *p = seg_path(s, s->segs[i].num);
+
+		if (p == NULL || unlink(p) != 0) {
+			rc = p == NULL ? aderr_set(err, AD_ENOMEM, "out of memory") :
+			    aderr_errno(err, AD_EIO, errno, "%s", p);
+			free(p);
 			return rc;
 		}
-		sg = &s->segs[s->nsegs - 1];
+		free(p);
+		close(s->segs[i].fd);
+		s->segs[i].fd = -1;
 	}
-	if (grow(&s->wbuf, &s->wcap, s->wlen + total, 1) < 0) {
-		free(json);
-		return aderr_set(err, AD_ENOMEM, "out of memory");
+	sync_dir(s->dir);
+	memmove(s->segs, s->segs + nold, (s->nsegs - nold) * sizeof *s->segs);
+	s->nsegs -= nold;
+	/* the index keeps only what was copied */
+	for (size_t i = 0; i < s->nents; i++) {
+		if (s->ents[i].flags & (EF_DELETED | IF_BAD)) {
+			free(s->ents[i].name);
+			continue;
+		}
+		s->ents[i].seg -= (uint32_t)nold;
+		s->ents[keep++] = s->ents[i];
 	}
-	h = s->wbuf + s->wlen;
-	memcpy(h, ENT_MAGIC, 4);
-	h[4] = (unsigned char)((rec_has_error(rec) ? EF_ERROR : 0) | (etag ? EF_ETAG : 0));
-	h[5] = CODEC_ZDICT1;
-	put16(h + 6, (unsigned)nl);
-	put16(h + 8, (unsigned)el);
-	put16(h + 10, 0);
-	put32(h + 12, (uint32_t)zlen);
-	put32(h + 16, (uint32_t)jlen);
-	put32(h + 20, rcrc);
-	memcpy(h + ENT_HDR, name, nl);
-	if (el)
-		memcpy(h + ENT_HDR + nl, etag, el);
-	memcpy(h + ENT_HDR + nl + el, s->zbuf, zlen);
-	put32(h + 24, body_crc(h));
-	put32(h + 28, crc(0, h, 28));
-	free(json);
-
-	ne.seg = (uint32_t)(s->nsegs - 1);
-	ne.off = sg->end + s->wlen;
-	ne.len = (uint32_t)total;
-	ne.raw_len = get32(h + 16);
-	ne.raw_crc = rcrc;
-	ne.flags = h[4];
-	s->wlen += total;
-	if (idx_set(s, name, nl, etag ? etag : "", el, &ne) < 0)
-		return aderr_set(err, AD_ENOMEM, "out of memory");
-	s->unsynced++;
-	if (s->unsynced >= STORE_SYNC_RECORDS || now_seconds() - s->last_sync >= STORE_SYNC_SECONDS)
-		rc = store_flush(s, 1, err);
-	else if (s->wlen >= WBUF_FLUSH)
-		rc = flush_buf(s, err);
-	else
-		rc = 0;
-	return rc < 0 ? rc : 1;
+	s->nents = keep;
+	memset(s->slots, 0, s->nslots * sizeof *s->slots);
+	for (size_t i = 0; i < s->nents; i++)
+		s->slots[idx_slot(s, s->ents[i].name, strlen(s->ents[i].name))] = (uint32_t)(i + 1);
+	for (size_t i = 0; i < s->nsegs; i++)
+		res->bytes_after += (long long)s->segs[i].end;
+	res->segments = (long)s->nsegs;
+	return 0;
 }
 
 /* ---- reading ---- */
@@ -760,7 +922,7 @@ static int read_entry(store *s, const struct ient *e, json_t **out, aderr *err)
 
 int store_lookup(store *s, const char *name, struct store_info *info)
 {
-	struct ient *e = name ? idx_find(s, name) : NULL;
+	struct ient *e = name ? idx_live(s, name) : NULL;
 
 	if (e == NULL)
 		return 0;
@@ -800,7 +962,7 @@ int store_check(store *s, const json_t *rec, struct store_info *info)
 
 int store_get(store *s, const char *name, json_t **out, aderr *err)
 {
-	struct ient *e = name ? idx_find(s, name) : NULL;
+	struct ient *e = name ? idx_live(s, name) : NULL;
 	int rc;
 
 	*out = NULL;
@@ -808,16 +970,6 @@ int store_get(store *s, const char *name, json_t **out, aderr *err)
 		return 0;
 	rc = read_entry(s, e, out, err);
 	return rc < 0 ? rc : 1;
-}
-
-struct byname {
-	const char *name;
-	uint32_t i;
-};
-
-static int cmp_byname(const void *a, const void *b)
-{
-	return strcmp(((const struct byname *)a)->name, ((const struct byname *)b)->name);
 }
 
 int store_each(store *s, const char *prefix, store_each_fn cb, void *ud, aderr *err)
@@ -830,6 +982,8 @@ int store_each(store *s, const char *prefix, store_each_fn cb, void *ud, aderr *
 	if (v == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	for (size_t i = 0; i < s->nents; i++) {
+		if (s->ents[i].flags & EF_DELETED)
+			continue;
 		if (pl == 0 || strncmp(s->ents[i].name, prefix, pl) == 0) {
 			v[n].name = s->ents[i].name;
 			v[n++].i = (uint32_t)i;
@@ -864,8 +1018,10 @@ void store_stats(const store *s, struct store_stats *st)
 	st->damaged_entries = s->st_bad;
 	st->skipped_bytes = s->st_skipped;
 	st->tail_bytes = s->st_tail;
-	st->names = (long)s->nents;
 	for (size_t i = 0; i < s->nents; i++) {
+		if (s->ents[i].flags & EF_DELETED)
+			continue;
+		st->names++;
 		st->errors += (s->ents[i].flags & EF_ERROR) != 0;
 		st->damaged += (s->ents[i].flags & IF_BAD) != 0;
 	}
@@ -873,7 +1029,11 @@ void store_stats(const store *s, struct store_stats *st)
 
 long store_count(const store *s)
 {
-	return (long)s->nents;
+	long n = 0;
+
+	for (size_t i = 0; i < s->nents; i++)
+		n += !(s->ents[i].flags & EF_DELETED);
+	return n;
 }
 
 void store_set_segment_max(store *s, long bytes)

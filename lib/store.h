@@ -72,6 +72,19 @@ int store_put(store *s, const json_t *rec, aderr *err);
  * with sync, fsyncs them too (they then survive a power cut). */
 int store_flush(store *s, int sync, aderr *err);
 
+/* Removes name: appends a tombstone, so the removal survives a crash like any put.
+ * 1 when it was stored, 0 when it was not, negative on error. */
+int store_rm(store *s, const char *name, aderr *err);
+
+/* Rewrites the live records into new segments and removes the old ones, dropping
+ * superseded entries, removed names and damaged entries.  Writers only.  A crash at any
+ * point loses nothing; readers opening the store meanwhile may have to retry. */
+struct store_compact_result {
+	long kept, dropped, segments;
+	long long bytes_before, bytes_after;
+};
+int store_compact(store *s, struct store_compact_result *res, aderr *err);
+
 /* 1 and *info filled when name is stored, 0 when not.  No I/O. */
 int store_lookup(store *s, const char *name, struct store_info *info);
 /* How an input record compares with what is stored under its name. */

@@ -29,6 +29,8 @@ static void usage(FILE *fp)
 	    "       featstore get STORE [-q] [-i FILE] [-o FILE] [NAME...]\n"
 	    "       featstore cat STORE [-q] [--prefix P] [-o FILE]\n"
 	    "       featstore merge STORE [-q] SRC...\n"
+	    "       featstore rm STORE [-q] [-i FILE] [NAME...]\n"
+	    "       featstore compact STORE [-q]\n"
 	    "       featstore verify STORE [-q]\n"
 	    "       featstore stats STORE [-o FILE]\n"
 	    "Keep the records featx makes in STORE, a folder of append-only segment files;\n"
@@ -42,6 +44,9 @@ static void usage(FILE *fp)
 	    "  cat  print the latest record of every name, in byte order of the names\n"
 	    "  merge  add the latest record of every name of each SRC store (later ones win),\n"
 	    "       e.g. shards made on different machines\n"
+	    "  rm   remove the NAMEs, or the names of the input records\n"
+	    "  compact  rewrite the live records into new segments, dropping old versions,\n"
+	    "       removed names and damaged entries\n"
 	    "  verify  read every entry and check it; exit 1 when anything is damaged\n"
 	    "  stats  print what the store holds as one JSON object\n\n"
 	    "  -i, --input FILE   read FILE instead of standard input\n"
@@ -427,6 +432,84 @@ static int cmd_verify(struct fs *fs)
 	return bad ? 1 : 0;
 }
 
+static int rm_name(struct fs *fs, const char *name, aderr *err)
+{
+	int rc = store_rm(fs->st, name, err);
+
+	if (rc > 0)
+		fs->written++;
+	else if (rc == 0)
+		fs->notfound++;
+	return rc;
+}
+
+static int cmd_rm(struct fs *fs, char **names, int n)
+{
+	struct progress pg;
+	aderr err = {0};
+	int rc = 0;
+
+	if ((fs->st = open_store(fs->dir, STORE_WRITE)) == NULL)
+		return 2;
+	progress_init(&pg, log_prog(), -1, fs->quiet);
+	if (n > 0) {
+		for (int i = 0; i < n && rc >= 0; i++)
+			rc = rm_name(fs, names[i], &err);
+	} else {
+		rec_reader *r = rec_reader_open(fs->in, &err);
+		json_t *rec;
+		long bad;
+		int got = 0;
+
+		if (r == NULL)
+			rc = err.code;
+		while (r != NULL && rc >= 0 && (got = rec_read(r, &rec, &bad, &err)) > 0) {
+			if (bad || rec_name(rec) == NULL) {
+				log_err("%s:%ld: %s", rec_reader_label(r), rec_reader_line(r),
+				    bad ? "invalid JSON" : "record has no name");
+				fs->failed++;
+			} else {
+				rc = rm_name(fs, rec_name(rec), &err);
+			}
+			json_decref(rec);
+		}
+		if (got < 0)
+			rc = got;
+		rec_reader_close(r);
+	}
+	if (store_close(fs->st, rc < 0 ? NULL : &err) < 0 && rc >= 0)
+		rc = err.code;
+	if (rc < 0) {
+		log_err("%s", err.msg);
+		return 2;
+	}
+	progress_done(&pg, "removed %ld, %ld were not stored", fs->written, fs->notfound);
+	return fs->failed ? 1 : 0;
+}
+
+static int cmd_compact(struct fs *fs)
+{
+	struct store_compact_result res;
+	struct progress pg;
+	aderr err = {0};
+	int rc;
+
+	if ((fs->st = open_store(fs->dir, STORE_WRITE)) == NULL)
+		return 2;
+	progress_init(&pg, log_prog(), -1, fs->quiet);
+	rc = store_compact(fs->st, &res, &err);
+	if (store_close(fs->st, rc < 0 ? NULL : &err) < 0 && rc >= 0)
+		rc = err.code;
+	if (rc < 0) {
+		log_err("%s", err.msg);
+		return 2;
+	}
+	pg.done = res.kept;
+	progress_done(&pg, "%s: %ld names kept in %ld segments, %ld dropped, %lld -> %lld bytes",
+	    fs->dir, res.kept, res.segments, res.dropped, res.bytes_before, res.bytes_after);
+	return 0;
+}
+
 static int cmd_merge(struct fs *fs, char **srcs, int n)
 {
 	struct walk w = {0};
@@ -535,14 +618,19 @@ int main(int argc, char **argv)
 		return cmd_cat(&fs);
 	if (strcmp(cmd, "merge") == 0 && nargs > 1 && !fs.in && !fs.out && !fs.prefix)
 		return cmd_merge(&fs, argv + 2 + optind, nargs - 1);
+	if (strcmp(cmd, "rm") == 0 && !fs.out && !fs.prefix && !(fs.in && nargs > 1))
+		return cmd_rm(&fs, argv + 2 + optind, nargs - 1);
+	if (strcmp(cmd, "compact") == 0 && nargs == 1 && !fs.in && !fs.out && !fs.prefix)
+		return cmd_compact(&fs);
 	if (strcmp(cmd, "verify") == 0 && nargs == 1 && !fs.in && !fs.out && !fs.prefix)
 		return cmd_verify(&fs);
 	if (strcmp(cmd, "stats") == 0 && nargs == 1 && !fs.in && !fs.prefix)
 		return cmd_stats(&fs);
 	if (strcmp(cmd, "put") != 0 && strcmp(cmd, "has") != 0 && strcmp(cmd, "get") != 0 &&
 	    strcmp(cmd, "cat") != 0 && strcmp(cmd, "merge") != 0 && strcmp(cmd, "verify") != 0 &&
-	    strcmp(cmd, "stats") != 0)
-		log_err("%s: unknown command (put, has, get, cat, merge, verify or stats)", cmd);
+	    strcmp(cmd, "stats") != 0 && strcmp(cmd, "rm") != 0 && strcmp(cmd, "compact") != 0)
+		log_err("%s: unknown command (put, has, get, cat, merge, rm, compact, verify or "
+		    "stats)", cmd);
 	else
 		log_err("%s: options or arguments do not fit the command", cmd);
 	usage(stderr);

@@ -175,6 +175,33 @@ check_eq "merge: the intact ones arrive" "$(featstore cat -q "$T/m3" | wc -l)" "
 featstore merge "$T/m4" "$T/nothere" 2> "$T/err"
 check_eq "merge from a missing store: exit 2" "$?" "2"
 
+# rm and compact: old versions and removed names go, the live records stay as they were
+i=0
+while [ $i -lt 40 ]; do echo "{\"name\":\"c/$i.jpg\",\"etag\":\"v1\",\"phash\":\"$i\"}"; i=$((i + 1)); done > "$T/c1"
+sed 's/"v1"/"v2"/' "$T/c1" > "$T/c2"
+featstore put -q "$T/cs" -i "$T/c1"
+featstore put -q "$T/cs" -i "$T/c2"
+featstore rm "$T/cs" c/3.jpg c/4.jpg nothere.jpg 2> "$T/err"
+check_eq "rm: exit 0" "$?" "0"
+check "rm: summary" grep -q "^featstore: removed 2, 1 were not stored" "$T/err"
+printf '%s\n' '{"name":"c/5.jpg"}' | featstore rm -q "$T/cs"
+check_eq "rm: names from records too" "$(featstore cat -q "$T/cs" | wc -l)" "37"
+check_eq "rm: has sees them as not stored" \
+	"$(printf '%s\n' '{"name":"c/3.jpg","etag":"v2"}' '{"name":"c/6.jpg","etag":"v2"}' | featstore has -q "$T/cs" | jq -r .name)" "c/3.jpg"
+featstore cat -q "$T/cs" > "$T/before"
+before=$(featstore stats "$T/cs" | jq .disk_bytes)
+featstore compact "$T/cs" 2> "$T/err"
+check_eq "compact: exit 0" "$?" "0"
+check "compact: summary" grep -q "^featstore: $T/cs: 37 names kept in 1 segments, 3 dropped" "$T/err"
+featstore cat -q "$T/cs" > "$T/after"
+check "compact: the same records" cmp "$T/before" "$T/after"
+check "compact: smaller on disk" test "$(featstore stats "$T/cs" | jq .disk_bytes)" -lt "$before"
+check_eq "compact: one new segment, the old ones gone" "$(ls "$T/cs" | grep -c 'seg$'):$(ls "$T/cs" | grep -c '^00000001')" "1:0"
+featstore verify -q "$T/cs"
+check_eq "compact: verify is clean" "$?" "0"
+featstore put -q "$T/cs" -i "$T/c2" 2> "$T/err"
+check_eq "compact: a removed name can come back" "$(featstore cat -q "$T/cs" | wc -l)" "40"
+
 # one writer at a time
 mkdir "$T/fifo"
 mkfifo "$T/fifo/in"

@@ -326,6 +326,64 @@ static void test_segments(void)
 	store_close(s, NULL);
 }
 
+/* rm appends tombstones that survive a reopen; compact keeps exactly the live names,
+ * in fewer bytes, and a removed name stays removed even when an older segment that
+ * held it is the one left behind by a crash. */
+static void test_rm_compact(void)
+{
+	aderr err = {0};
+	struct store_compact_result cr;
+	store *s = store_open(path("rmc", NULL), STORE_WRITE | STORE_CREATE, &err);
+	char name[32], ph[32];
+	int ok = 1;
+
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	store_set_segment_max(s, 400);
+	for (int i = 0; i < 30; i++) {
+		snprintf(name, sizeof name, "n%02d", i % 10);
+		snprintf(ph, sizeof ph, "v%d", i);
+		ok &= put(s, name, "e", ph) == 1;
+	}
+	CHECK(ok);
+	CHECK_EQ_INT(store_rm(s, "n03", &err), 1);
+	CHECK_EQ_INT(store_rm(s, "n03", &err), 0);
+	CHECK_EQ_INT(store_rm(s, "nope", &err), 0);
+	CHECK_STR(phash_of(s, "n03"), "");
+	CHECK_EQ_INT(store_count(s), 9);
+	CHECK_EQ_INT(store_close(s, &err), 0);
+
+	s = store_open(path("rmc", NULL), STORE_WRITE, &err);
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	CHECK_STR(phash_of(s, "n03"), "");
+	CHECK_EQ_INT(store_count(s), 9);
+	/* a removed name can come back */
+	CHECK_EQ_INT(put(s, "n04", "e", "back"), 1);
+	CHECK_EQ_INT(store_rm(s, "n05", &err), 1);
+	CHECK_EQ_INT(store_compact(s, &cr, &err), 0);
+	CHECK_EQ_INT(cr.kept, 8);
+	CHECK(cr.dropped > 0);
+	CHECK(cr.bytes_after < cr.bytes_before);
+	CHECK_STR(phash_of(s, "n04"), "back");
+	CHECK_STR(phash_of(s, "n09"), "v29");
+	CHECK_STR(phash_of(s, "n05"), "");
+	CHECK_EQ_INT(store_close(s, &err), 0);
+	CHECK(access(path("rmc", "00000001.seg"), F_OK) != 0);
+
+	s = store_open(path("rmc", NULL), 0, &err);
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	CHECK_EQ_INT(store_count(s), 8);
+	CHECK_STR(phash_of(s, "n00"), "v20");
+	CHECK_STR(phash_of(s, "n03"), "");
+	CHECK_STR(phash_of(s, "n04"), "back");
+	store_close(s, NULL);
+}
+
 /* Four entries: a (v1), b, c, a (v2); then damage, reopen, look. */
 static store *fresh(const char *sub, char **seg, long *size)
 {
@@ -527,6 +585,7 @@ int main(void)
 	test_sha256_check();
 	test_lock_and_folders();
 	test_segments();
+	test_rm_compact();
 	test_torn_tail();
 	test_checksums();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
