@@ -22,7 +22,7 @@ BUILD   ?= build
 SANFLAGS =
 endif
 
-PKGS     = jansson libcurl libpng libwebp libwebpdemux zlib openssl
+PKGS     = jansson libcurl libpng libwebp libwebpdemux zlib openssl expat
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 ifeq ($(WERROR),1)
 WARN    += -Werror
@@ -77,7 +77,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBA)
 
 # Debian packages the build, the tests and the demo need; installed only when missing.
 DEB_PKGS = build-essential pkg-config libcurl4-openssl-dev libssl-dev libjpeg62-turbo-dev \
-           libjpeg-turbo-progs libpng-dev libwebp-dev webp zlib1g-dev libjansson-dev \
+           libjpeg-turbo-progs libpng-dev libwebp-dev webp zlib1g-dev libjansson-dev libexpat1-dev \
            python3 python3-pil jq groff-base
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

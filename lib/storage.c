@@ -1,6 +1,9 @@
 /* storage.c — opening a storage from its URL and dispatching to the backend. */
 #include "storage.h"
+#include "azure.h"
+#include "http.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,9 +24,9 @@ stor *stor_open(const char *url, int flags, aderr *err)
 	}
 	if (strncasecmp(url, "file://", 7) == 0) {
 		rc = stor_local_open(s, url + 7, flags, err);
-	} else if (strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0) {
-		rc = aderr_set(err, AD_EUSAGE, "%s: this build has no Azure Blob backend; "
-		    "use a local folder", url);
+	} else if (strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0 ||
+	    strncasecmp(url, "az://", 5) == 0) {
+		rc = stor_azure_open(s, url, flags, err);
 	} else if (strstr(url, "://") != NULL) {
 		rc = aderr_set(err, AD_EUSAGE, "%s: unknown URL scheme", url);
 	} else {
@@ -69,11 +72,12 @@ int stor_stat(stor *s, const char *name, struct stor_entry *e, aderr *err)
 	return s->ops->stat(s, name, e, err);
 }
 
-int stor_get(stor *s, const char *name, const char *local, int flags, aderr *err)
+int stor_get(stor *s, const char *name, const char *local, int flags,
+    const struct stor_entry *known, aderr *err)
 {
 	if (!stor_name_ok(name, err))
 		return err ? err->code : AD_EUSAGE;
-	return s->ops->get(s, name, local, flags, err);
+	return s->ops->get(s, name, local, flags, known, err);
 }
 
 int stor_put(stor *s, const char *name, const char *local, int flags, aderr *err)
@@ -149,26 +153,35 @@ stor_pool *stor_pool_new(void)
 
 stor *stor_pool_get(stor_pool *p, const char *url, int flags, aderr *err)
 {
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	struct stor_pool *n;
+	stor *s = NULL;
 
+	/* worker threads share the pool: one opens a storage, the others wait for it */
+	pthread_mutex_lock(&mu);
 	for (n = p->next; n; n = n->next)
-		if (strcmp(n->url, url) == 0)
-			return n->s;
+		if (strcmp(n->url, url) == 0) {
+			s = n->s;
+			goto out;
+		}
 	n = calloc(1, sizeof *n);
 	if (n == NULL || (n->url = strdup(url)) == NULL) {
 		free(n);
 		aderr_set(err, AD_ENOMEM, "out of memory");
-		return NULL;
+		goto out;
 	}
 	n->s = stor_open(url, flags, err);
 	if (n->s == NULL) {
 		free(n->url);
 		free(n);
-		return NULL;
+		goto out;
 	}
 	n->next = p->next;
 	p->next = n;
-	return n->s;
+	s = n->s;
+out:
+	pthread_mutex_unlock(&mu);
+	return s;
 }
 
 void stor_pool_free(stor_pool *p)

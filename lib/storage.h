@@ -1,7 +1,7 @@
 /* storage.h — where images live: a source to list and read, a destination to write.
  *
  * A storage is opened from a URL-ish string: a plain path or file:// URL is a local
- * folder.  Backends implement struct stor_ops; the tools only see these calls.  Names are
+ * folder; http(s):// and az:// URLs are Azure Blob containers (azure.h).  Backends implement struct stor_ops; the tools only see these calls.  Names are
  * paths relative to the storage root, '/'-separated, UTF-8, never starting with '/' and
  * never holding "." or ".." components (stor_name_ok checks).
  *
@@ -19,6 +19,7 @@ struct stor_entry {
 	long mtime_nsec;
 	char etag[64];           /* changes whenever the content may have changed */
 	char content_md5[32];    /* base64 MD5 when the backend knows it, else "" */
+	char content_type[64];   /* MIME type when the backend keeps one, else "" */
 };
 
 /* flags */
@@ -38,7 +39,8 @@ struct stor_ops {
 	const char *kind;
 	int (*list)(stor *s, const char *prefix, stor_list_cb cb, void *ud, aderr *err);
 	int (*stat)(stor *s, const char *name, struct stor_entry *e, aderr *err);
-	int (*get)(stor *s, const char *name, const char *local, int flags, aderr *err);
+	int (*get)(stor *s, const char *name, const char *local, int flags,
+	    const struct stor_entry *known, aderr *err);
 	int (*put)(stor *s, const char *name, const char *local, int flags, aderr *err);
 	int (*copy)(stor *dst, const char *dstname, stor *src, const char *srcname,
 	    int flags, aderr *err);
@@ -62,8 +64,11 @@ const char *stor_display(const stor *s);
 int stor_list(stor *s, const char *prefix, stor_list_cb cb, void *ud, aderr *err);
 int stor_stat(stor *s, const char *name, struct stor_entry *e, aderr *err);
 /* Materialises an object as the local file `local`, atomically.  STOR_SAME if an
- * identical file was already there. */
-int stor_get(stor *s, const char *name, const char *local, int flags, aderr *err);
+ * identical file was already there.  known (may be NULL) is what a listing said of the
+ * object (size, mtime, etag, content_md5): a remote backend then need not ask again, and
+ * refuses an object that changed since. */
+int stor_get(stor *s, const char *name, const char *local, int flags,
+    const struct stor_entry *known, aderr *err);
 /* Stores the local file as object `name`: STOR_SAME if identical content was there,
  * AD_EEXIST if different content was there and STOR_OVERWRITE is not set. */
 int stor_put(stor *s, const char *name, const char *local, int flags, aderr *err);

@@ -298,9 +298,12 @@ static int place(const char *from, const char *dst, int flags, aderr *err)
 	return file_copy_atomic(from, dst, err);
 }
 
-static int local_get(stor *s, const char *name, const char *local, int flags, aderr *err)
+static int local_get(stor *s, const char *name, const char *local, int flags,
+    const struct stor_entry *known, aderr *err)
 {
 	char *src = join(s->root, name);
+
+	(void)known;   /* a local file is looked at directly */
 	struct stat ss, sl;
 	int rc;
 
@@ -379,7 +382,7 @@ static int local_copy(stor *dst, const char *dstname, stor *src, const char *src
 		free(from);
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	}
-	rc = src->ops->get(src, srcname, tmp, 0, err);
+	rc = src->ops->get(src, srcname, tmp, 0, NULL, err);
 	if (rc >= 0)
 		rc = place(tmp, from, flags, err);
 	unlink(tmp);

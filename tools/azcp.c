@@ -1,10 +1,12 @@
 /* azcp — copy the images a report keeps (keepers and uniques) to a destination. */
 #include <getopt.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "filter.h"
+#include "http.h"
 #include "log.h"
 #include "rec.h"
 #include "storage.h"
@@ -14,20 +16,22 @@ struct cp {
 	stor *dst;
 	int flags;
 	stor_pool *sources;
-	long copied, same, skipped_dups, skipped_failed;
-	long long bytes;
+	atomic_long copied, same, skipped_dups, skipped_failed;
+	atomic_llong bytes;
 };
 
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: azcp [-q] [--overwrite] [-i FILE] [-o FILE] DST\n"
+	    "usage: azcp [-q] [-P N] [--overwrite] [-i FILE] [-o FILE] DST\n"
 	    "Read records (a dedupe report, or any listing) and copy every image that is\n"
 	    "kept to DST under the same name: keepers and uniques of a report, or every\n"
 	    "record of a plain listing.  Duplicates and failed records are not copied.\n"
 	    "A destination that already holds the same content is left alone; one with\n"
 	    "different content is an error unless --overwrite is given.  Nothing is deleted.\n\n"
 	    "      --overwrite    replace destination files whose content differs\n"
+	    "  -P, --parallel N   copies at once (default 16)\n"
+	    HTTP_OPTS_HELP
 	    "  -i, --input FILE   read FILE instead of standard input\n"
 	    "  -o, --output FILE  write the records, with \"copy\" added, to FILE (atomically)\n"
 	    "  -q, --quiet        no progress line or summary\n"
@@ -82,6 +86,8 @@ static int cp_one(void *ud, json_t *rec, aderr *err)
 	}
 	return FILTER_OK;
 failed:
+	if (err->code == AD_EAUTH || err->code == AD_EUSAGE)
+		return err->code;     /* every record would fail the same way: stop */
 	log_err("%s: %s", name ? name : "(no name)", err->msg);
 	rec_set_error(rec, "azcp", aderr_name(err->code), err->msg);
 	return FILTER_FAILED;
@@ -91,6 +97,8 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "overwrite", no_argument, NULL, 'W' },
+		{ "parallel", required_argument, NULL, 'P' },
+		HTTP_LONG_OPTS,
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -99,20 +107,35 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cp cp = {0};
-	struct filter f = { .each = cp_one, .ud = &cp };
+	struct filter f = { .each = cp_one, .ud = &cp, .threads = 16 };
 	aderr err = {0};
 	int c, rc;
 
 	log_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "i:o:qhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "P:i:o:qhV", opts, NULL)) != -1) {
 		switch (c) {
+		case 'P':
+			f.threads = atoi(optarg);
+			if (f.threads < 1 || f.threads > 64) {
+				log_err("--parallel: expected 1 to 64, got '%s'", optarg);
+				return 2;
+			}
+			break;
 		case 'W': cp.flags |= STOR_OVERWRITE; break;
 		case 'i': f.in = optarg; break;
 		case 'o': f.out = optarg; break;
 		case 'q': f.quiet = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("azcp (azdedup) %s\n", AZDEDUP_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default:
+			if ((rc = http_parse_opt(c, optarg, &err)) > 0)
+				break;
+			if (rc < 0) {
+				log_err("%s", err.msg);
+				return 2;
+			}
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc - 1) {
@@ -139,8 +162,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	progress_done(&f.progress, "%ld copied (%.1f MB), %ld already there, %ld duplicates left out, "
-	    "%ld failed upstream, %ld failed", cp.copied, (double)cp.bytes / 1e6, cp.same,
-	    cp.skipped_dups, cp.skipped_failed, f.failed);
+	    "%ld failed upstream, %ld failed%s", atomic_load(&cp.copied),
+	    (double)atomic_load(&cp.bytes) / 1e6, atomic_load(&cp.same), atomic_load(&cp.skipped_dups),
+	    atomic_load(&cp.skipped_failed), f.failed, http_retry_note());
 	stor_close(cp.dst);
 	return filter_status(&f);
 }

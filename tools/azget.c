@@ -1,10 +1,13 @@
 /* azget — materialise listed images as local files in a work folder. */
 #include <getopt.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "filter.h"
+#include "http.h"
 #include "log.h"
 #include "rec.h"
 #include "storage.h"
@@ -14,17 +17,20 @@ struct get {
 	const char *dir;
 	int flags;
 	stor_pool *sources;
-	long fetched, present;
+	atomic_long fetched, present;
 };
 
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: azget -d DIR [-q] [--copy] [-i FILE] [-o FILE]\n"
+	    "usage: azget -d DIR [-q] [-P N] [--copy] [-i FILE] [-o FILE]\n"
 	    "Read records (from azls), make each image a local file DIR/NAME, and add its\n"
-	    "\"path\".  Files already there with the same size and time are not fetched again.\n\n"
+	    "\"path\".  Files already there with the same size and time are not fetched again;\n"
+	    "a download cut short is resumed where it stopped.\n\n"
 	    "  -d, --dir DIR      the work folder (created if missing)\n"
+	    "  -P, --parallel N   transfers at once (default 16)\n"
 	    "      --copy         always copy a local source (default: hard link when possible)\n"
+	    HTTP_OPTS_HELP
 	    "  -i, --input FILE   read FILE instead of standard input\n"
 	    "  -o, --output FILE  write to FILE atomically instead of standard output\n"
 	    "  -q, --quiet        no progress line or summary\n"
@@ -36,15 +42,39 @@ static int fail(json_t *rec, const aderr *err)
 {
 	const char *name = rec_name(rec);
 
+	/* credentials refused, a missing container: every record would fail the same way */
+	if (err->code == AD_EAUTH || err->code == AD_EUSAGE)
+		return err->code;
 	log_err("%s: %s", name ? name : "(no name)", err->msg);
 	rec_set_error(rec, "azget", aderr_name(err->code), err->msg);
 	return FILTER_FAILED;
+}
+
+/* What the listing said of the object, so that a remote backend need not ask again. */
+static const struct stor_entry *known_of(const json_t *rec, struct stor_entry *e)
+{
+	const char *v;
+	struct tm tm;
+
+	memset(e, 0, sizeof *e);
+	e->size = rec_int(rec, "size", -1);
+	if ((v = rec_str(rec, "etag")) == NULL || e->size < 0 || strlen(v) >= sizeof e->etag)
+		return NULL;
+	strcpy(e->etag, v);
+	memset(&tm, 0, sizeof tm);
+	if ((v = rec_str(rec, "mtime")) == NULL || strptime(v, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+		return NULL;
+	e->mtime = (long long)timegm(&tm);
+	if ((v = rec_str(rec, "content_md5")) != NULL && strlen(v) < sizeof e->content_md5)
+		strcpy(e->content_md5, v);
+	return e;
 }
 
 static int get_one(void *ud, json_t *rec, aderr *err)
 {
 	struct get *g = ud;
 	const char *name = rec_name(rec), *src = rec_str(rec, "src");
+	struct stor_entry known;
 	char *local;
 	stor *s;
 	int rc;
@@ -66,7 +96,7 @@ static int get_one(void *ud, json_t *rec, aderr *err)
 		aderr_set(err, AD_ENOMEM, "out of memory");
 		return fail(rec, err);
 	}
-	rc = stor_get(s, name, local, g->flags, err);
+	rc = stor_get(s, name, local, g->flags, known_of(rec, &known), err);
 	if (rc < 0) {
 		free(local);
 		return fail(rec, err);
@@ -84,6 +114,8 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
+		{ "parallel", required_argument, NULL, 'P' },
+		HTTP_LONG_OPTS,
 		{ "copy", no_argument, NULL, 'c' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
@@ -93,23 +125,38 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct get g = { .flags = STOR_LINK };
-	struct filter f = { .each = get_one, .ud = &g };
+	struct filter f = { .each = get_one, .ud = &g, .threads = 16 };
 	const char *dir = NULL;
 	char *absdir;
 	aderr err = {0};
 	int c, rc;
 
 	log_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "d:i:o:qhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:P:i:o:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
+		case 'P':
+			f.threads = atoi(optarg);
+			if (f.threads < 1 || f.threads > 64) {
+				log_err("--parallel: expected 1 to 64, got '%s'", optarg);
+				return 2;
+			}
+			break;
 		case 'c': g.flags &= ~STOR_LINK; break;
 		case 'i': f.in = optarg; break;
 		case 'o': f.out = optarg; break;
 		case 'q': f.quiet = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("azget (azdedup) %s\n", AZDEDUP_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default:
+			if ((rc = http_parse_opt(c, optarg, &err)) > 0)
+				break;
+			if (rc < 0) {
+				log_err("%s", err.msg);
+				return 2;
+			}
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (dir == NULL || optind != argc) {
@@ -145,7 +192,8 @@ int main(int argc, char **argv)
 		log_err("%s", err.msg);
 		return 2;
 	}
-	progress_done(&f.progress, "%ld fetched, %ld already present, %ld failed, %ld failed upstream",
-	    g.fetched, g.present, f.failed, f.upstream);
+	progress_done(&f.progress, "%ld fetched, %ld already present, %ld failed, %ld failed upstream%s",
+	    atomic_load(&g.fetched), atomic_load(&g.present), f.failed, f.upstream,
+	    http_retry_note());
 	return filter_status(&f);
 }

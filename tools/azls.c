@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "http.h"
 #include "log.h"
 #include "progress.h"
 #include "rec.h"
@@ -25,12 +26,16 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: azls [-aq] [-o FILE] [--prefix P] [--shard K/N] SRC\n"
-	    "List the image files under SRC (a folder or file:// URL) as NDJSON records:\n"
-	    "name (relative to SRC), size, mtime, etag, src.\n\n"
-	    "  -a, --all          list every file, not only image extensions\n"
+	    "List the image files under SRC as NDJSON records: name (relative to SRC), size,\n"
+	    "mtime, etag, content_md5 and content_type when known, src.  SRC is a folder,\n"
+	    "a file:// URL, an Azure container URL (https://ACCOUNT.blob.core.windows.net/\n"
+	    "CONTAINER[/FOLDER][?SAS], or http://HOST:PORT/ACCOUNT/CONTAINER for the emulator),\n"
+	    "or az://CONTAINER[/FOLDER] on the account of AZURE_STORAGE_CONNECTION_STRING.\n\n"
+	    "  -a, --all          list every file, not only images (by extension or type)\n"
 	    "  -p, --prefix P     only names starting with P\n"
 	    "      --shard K/N    only names whose stable hash falls in shard K of N (0-based)\n"
 	    "  -o, --output FILE  write to FILE atomically instead of standard output\n"
+	    HTTP_OPTS_HELP
 	    "  -q, --quiet        no progress line or summary\n"
 	    "  -h, --help         this text\n"
 	    "  -V, --version      print the version\n");
@@ -66,7 +71,7 @@ static int emit(void *ud, const struct stor_entry *e)
 	aderr err = {0};
 	int rc;
 
-	if (!ls->all && !stor_is_image_name(e->name)) {
+	if (!ls->all && !stor_is_image_name(e->name) && strncmp(e->content_type, "image/", 6) != 0) {
 		ls->skipped++;
 		return 0;
 	}
@@ -83,8 +88,15 @@ static int emit(void *ud, const struct stor_entry *e)
 	rec_set_str(rec, "etag", e->etag);
 	if (e->content_md5[0])
 		rec_set_str(rec, "content_md5", e->content_md5);
+	if (e->content_type[0])
+		rec_set_str(rec, "content_type", e->content_type);
 	rec_set_str(rec, "src", ls->src);
-	if (!utf8_valid(e->name)) {
+	if (utf8_valid(e->name) && !stor_name_ok(e->name, &err)) {
+		/* legal in a container, but no safe local file name: say so, keep it */
+		rec_set_error(rec, "azls", "bad_name", err.msg);
+		log_err("%s: %s", e->name, err.msg);
+		ls->failed++;
+	} else if (!utf8_valid(e->name)) {
 		/* a file name that is not UTF-8 cannot be a JSON string: say so, keep it */
 		rec_set_error(rec, "azls", "bad_name", "file name is not valid UTF-8");
 		log_err("%s: file name is not valid UTF-8", json_string_value(json_object_get(rec, "name")));
@@ -108,6 +120,7 @@ int main(int argc, char **argv)
 		{ "prefix", required_argument, NULL, 'p' },
 		{ "shard", required_argument, NULL, 's' },
 		{ "output", required_argument, NULL, 'o' },
+		HTTP_LONG_OPTS,
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -141,7 +154,15 @@ int main(int argc, char **argv)
 		}
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("azls (azdedup) %s\n", AZDEDUP_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default:
+			if ((rc = http_parse_opt(c, optarg, &err)) > 0)
+				break;
+			if (rc < 0) {
+				log_err("%s", err.msg);
+				return 2;
+			}
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc - 1) {
@@ -173,8 +194,8 @@ int main(int argc, char **argv)
 		stor_close(s);
 		return 2;
 	}
-	progress_done(&ls.progress, "listed %ld images under %s (%ld other files skipped)%s",
-	    ls.listed, ls.src, ls.skipped, ls.failed ? ", some names not UTF-8" : "");
+	progress_done(&ls.progress, "listed %ld images under %s (%ld other files skipped)%s%s",
+	    ls.listed, ls.src, ls.skipped, ls.failed ? ", some names unusable" : "", http_retry_note());
 	stor_close(s);
 	return ls.failed ? 1 : 0;
 }

@@ -95,11 +95,11 @@ static void test_get_put_copy(void)
 	if (s == NULL || d == NULL)
 		return;
 	/* get: a hard link when allowed, then recognised as present */
-	CHECK_EQ_INT(stor_get(s, "a/b.jpg", local, STOR_LINK, &err), STOR_DONE);
+	CHECK_EQ_INT(stor_get(s, "a/b.jpg", local, STOR_LINK, NULL, &err), STOR_DONE);
 	CHECK(stat(local, &a) == 0);
 	snprintf(other, sizeof other, "%s/a/b.jpg", root);
 	CHECK(stat(other, &b) == 0 && a.st_ino == b.st_ino);
-	CHECK_EQ_INT(stor_get(s, "a/b.jpg", local, STOR_LINK, &err), STOR_SAME);
+	CHECK_EQ_INT(stor_get(s, "a/b.jpg", local, STOR_LINK, NULL, &err), STOR_SAME);
 	/* copy: new, then same, then different content refused unless overwrite */
 	CHECK_EQ_INT(stor_copy(d, "x/a.jpg", s, "a.jpg", 0, &err), STOR_DONE);
 	CHECK_EQ_INT(stor_copy(d, "x/a.jpg", s, "a.jpg", 0, &err), STOR_SAME);

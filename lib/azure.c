@@ -1,0 +1,1508 @@
+/* azure.c — Azure Blob Storage as a storage, over the Blob REST API.
+ *
+ * A storage root is a container and an optional folder prefix inside it.  Requests are
+ * signed per attempt (SharedKey), or carry a SAS or a bearer token; every request goes
+ * through az_call, which retries what may heal.  The listing is parsed with expat, one
+ * page at a time, while the next page is fetched.  Nothing secret is ever put in a
+ * message: errors name the blob and the service's error code, never the URL's query. */
+#include "storage.h"
+#include "azure.h"
+#include "afile.h"
+#include "http.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <expat.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define AZ_VERSION "2021-08-06"
+#define PUT_MAX (4u << 20)        /* larger files go up in blocks of this size */
+#define PAGE_MAX 5000
+
+static const char dev_account[] = "devstoreaccount1";
+/* the emulator's published, well-known development key (not a secret) */
+static const char dev_key[] =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+enum { AUTH_NONE, AUTH_KEY, AUTH_SAS, AUTH_BEARER };
+
+struct az {
+	char *endpoint;      /* scheme://host[:port][/account] without a trailing '/' */
+	char *canon;         /* "/account" + the endpoint's path, for SharedKey */
+	char *account;
+	char *container;
+	char *prefix;        /* "" or "folder/" */
+	int auth;
+	unsigned char key[96];
+	int keylen;
+	char *sas;           /* without '?' */
+	char *token;
+	int page_max;
+};
+
+/* ---- small helpers ---- */
+
+static char *xstrndup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p != NULL) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+/* Copies s into dst[n], cut to fit. */
+static void put_field(char *dst, size_t n, const char *s)
+{
+	size_t len = strnlen(s, n - 1);
+
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+}
+
+static int b64_decode(const char *in, unsigned char *out, int max)
+{
+	size_t n = strlen(in);
+	unsigned char tmp[256];
+	int len, pad = 0;
+
+	if (n == 0 || n % 4 != 0 || n / 4 * 3 > sizeof tmp)
+		return -1;
+	len = EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)n);
+	if (len < 0)
+		return -1;
+	if (in[n - 1] == '=')
+		pad++;
+	if (in[n - 2] == '=')
+		pad++;
+	len -= pad;
+	if (len > max)
+		return -1;
+	memcpy(out, tmp, (size_t)len);
+	return len;
+}
+
+static void b64_encode(const unsigned char *in, int n, char *out)
+{
+	EVP_EncodeBlock((unsigned char *)out, in, n);
+}
+
+int az_md5_file(int fd, off_t size, char out[32], aderr *err)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char buf[1 << 16], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	off_t off = 0;
+
+	if (c == NULL || !EVP_DigestInit_ex(c, EVP_md5(), NULL)) {
+		EVP_MD_CTX_free(c);
+		return aderr_set(err, AD_EINTERNAL, "MD5 is not available");
+	}
+	while (off < size) {
+		ssize_t got = pread(fd, buf, sizeof buf, off);
+
+		if (got <= 0) {
+			int e = got < 0 ? errno : EIO;
+
+			EVP_MD_CTX_free(c);
+			return aderr_errno(err, AD_EIO, e, "reading for the checksum");
+		}
+		EVP_DigestUpdate(c, buf, (size_t)got);
+		off += got;
+	}
+	EVP_DigestFinal_ex(c, md, &mdlen);
+	EVP_MD_CTX_free(c);
+	b64_encode(md, (int)mdlen, out);
+	return 0;
+}
+
+/* Copies an ETag without its quotes. */
+static void set_etag(char *dst, size_t n, const char *v)
+{
+	size_t len;
+
+	if (v == NULL) {
+		dst[0] = '\0';
+		return;
+	}
+	if (*v == '"')
+		v++;
+	len = strlen(v);
+	if (len > 0 && v[len - 1] == '"')
+		len--;
+	if (len >= n)
+		len = n - 1;
+	memcpy(dst, v, len);
+	dst[len] = '\0';
+}
+
+/* ---- requests ---- */
+
+struct hv {
+	const char *name;       /* as sent; lower-case for x-ms-* */
+	const char *value;
+};
+
+struct call {
+	const char *method;
+	const char *container;  /* NULL: the account */
+	const char *blob;       /* full blob name, or NULL */
+	const char *query[12];  /* name, raw value pairs, NULL-terminated, sorted by name */
+	struct hv hdr[12];      /* extra headers, NULL-terminated */
+	const void *body;
+	int body_fd;
+	off_t body_off;
+	size_t body_len;
+	int (*sink)(void *, const void *, size_t);
+	void *sink_ud;
+	size_t max_body;
+	int no_retry;           /* the caller retries itself */
+	const char *what;       /* for messages: the blob or container name */
+};
+
+static int cmp_hv(const void *a, const void *b)
+{
+	return strcmp(((const struct hv *)a)->name, ((const struct hv *)b)->name);
+}
+
+static const char *hget(const struct hv *h, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(h[i].name, name) == 0)
+			return h[i].value;
+	return "";
+}
+
+/* The Authorization value for SharedKey (API version 2015-02-21 and later). */
+static int sign(struct az *a, const char *method, const char *path, const char *const *query,
+    struct hv *h, size_t nh, char *out, size_t outn)
+{
+	char *sts = NULL, *tmp;
+	size_t cap = 0;
+	FILE *fp = open_memstream(&sts, &cap);
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	char macb64[128];
+	const char *cl = hget(h, nh, "Content-Length");
+
+	if (fp == NULL)
+		return -1;
+	fprintf(fp, "%s\n%s\n%s\n%s\n%s\n%s\n\n%s\n%s\n%s\n%s\n%s\n", method,
+	    hget(h, nh, "Content-Encoding"), hget(h, nh, "Content-Language"),
+	    strcmp(cl, "0") == 0 ? "" : cl, hget(h, nh, "Content-MD5"),
+	    hget(h, nh, "Content-Type"), hget(h, nh, "If-Modified-Since"),
+	    hget(h, nh, "If-Match"), hget(h, nh, "If-None-Match"),
+	    hget(h, nh, "If-Unmodified-Since"), hget(h, nh, "Range"));
+	qsort(h, nh, sizeof *h, cmp_hv);
+	for (size_t i = 0; i < nh; i++)
+		if (strncmp(h[i].name, "x-ms-", 5) == 0)
+			fprintf(fp, "%s:%s\n", h[i].name, h[i].value);
+	fprintf(fp, "%s%s", a->canon, path);
+	for (size_t i = 0; query[i]; i += 2)
+		fprintf(fp, "\n%s:%s", query[i], query[i + 1]);
+	if (fclose(fp) != 0) {
+		free(sts);
+		return -1;
+	}
+	tmp = (char *)HMAC(EVP_sha256(), a->key, a->keylen, (unsigned char *)sts, strlen(sts),
+	    mac, &maclen);
+	free(sts);
+	if (tmp == NULL)
+		return -1;
+	b64_encode(mac, (int)maclen, macb64);
+	snprintf(out, outn, "SharedKey %s:%s", a->account, macb64);
+	return 0;
+}
+
+/* A one-line reason for a response that failed, with the service's error code. */
+static int az_fail(const struct call *c, const struct http_resp *r, int rc, const aderr *neterr,
+    int attempts, aderr *err)
+{
+	const char *code = http_header(r, "x-ms-error-code");
+	const char *what = c->what ? c->what : "request";
+	char tries[48] = "";
+
+	if (attempts > 1)
+		snprintf(tries, sizeof tries, " (after %d attempts)", attempts);
+	if (rc < 0)
+		return aderr_set(err, neterr->code, "%s: %s%s", what, neterr->msg, tries);
+	code = code ? code : "";
+	switch (r->status) {
+	case 401:
+	case 403:
+		return aderr_set(err, AD_EAUTH, "%s: access refused (HTTP %ld %s): the key, SAS or "
+		    "token is wrong, expired or lacks the permission", what, r->status,
+		    *code ? code : "AuthenticationFailed");
+	case 404:
+		if (strcmp(code, "ContainerNotFound") == 0)
+			return aderr_set(err, AD_EUSAGE, "container '%s' does not exist",
+			    c->container ? c->container : "");
+		if (strcmp(code, "ResourceNotFound") == 0 && c->blob == NULL)
+			return aderr_set(err, AD_EUSAGE, "%s: no such account or container", what);
+		return aderr_set(err, AD_ENOENT, "%s: not found (HTTP 404%s%s)", what,
+		    *code ? " " : "", code);
+	case 409:
+	case 412:
+		return aderr_set(err, AD_EEXIST, "%s: HTTP %ld %s", what, r->status, code);
+	default:
+		return aderr_set(err, r->status >= 500 || r->status == 429 ? AD_ENET : AD_EIO,
+		    "%s: HTTP %ld%s%s%s", what, r->status, *code ? " " : "", code, tries);
+	}
+}
+
+static char *call_url(struct az *a, const struct call *c, char **pathp)
+{
+	char *path = NULL, *url = NULL, *q = NULL, *eb = NULL;
+	size_t qn = 0;
+	FILE *fp;
+
+	if (c->blob != NULL) {
+		eb = http_escape(c->blob, 1);
+		if (eb == NULL)
+			return NULL;
+	}
+	if (asprintf(&path, "/%s%s%s", c->container ? c->container : "", eb ? "/" : "",
+	    eb ? eb : "") < 0) {
+		free(eb);
+		return NULL;
+	}
+	free(eb);
+	fp = open_memstream(&q, &qn);
+	if (fp == NULL) {
+		free(path);
+		return NULL;
+	}
+	for (size_t i = 0; c->query[i]; i += 2) {
+		char *v = http_escape(c->query[i + 1], 0);
+
+		fprintf(fp, "%c%s=%s", i == 0 ? '?' : '&', c->query[i], v ? v : "");
+		free(v);
+	}
+	if (a->auth == AUTH_SAS)
+		fprintf(fp, "%c%s", c->query[0] ? '&' : '?', a->sas);
+	if (fclose(fp) != 0 || asprintf(&url, "%s%s%s", a->endpoint, path, q) < 0)
+		url = NULL;
+	free(q);
+	if (url == NULL) {
+		free(path);
+		return NULL;
+	}
+	*pathp = path;
+	return url;
+}
+
+/* Performs the call, retrying what may heal.  0 with *r filled for any final response
+ * (the caller judges the status), negative when no response came after the retries. */
+static int az_call(struct az *a, struct call *c, struct http_resp *r, aderr *err)
+{
+	char *path = NULL, *url = call_url(a, c, &path);
+	int rc = 0, attempt;
+	aderr neterr = {0};
+
+	if (url == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	for (attempt = 1; ; attempt++) {
+		struct hv h[20];
+		char *lines[24], date[64], clen[32], auth[256];
+		size_t nh = 0, nl = 0;
+		struct http_req q = { 0 };
+		time_t now = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		h[nh++] = (struct hv){ "x-ms-date", date };
+		h[nh++] = (struct hv){ "x-ms-version", AZ_VERSION };
+		snprintf(clen, sizeof clen, "%zu", c->body_len);
+		if (strcmp(c->method, "PUT") == 0)
+			h[nh++] = (struct hv){ "Content-Length", clen };
+		for (size_t i = 0; c->hdr[i].name && nh < 18; i++)
+			h[nh++] = c->hdr[i];
+		if (a->auth == AUTH_KEY && sign(a, c->method, path, c->query, h, nh, auth, sizeof auth) < 0) {
+			rc = aderr_set(err, AD_EINTERNAL, "cannot sign the request");
+			break;
+		}
+		for (size_t i = 0; i < nh; i++) {
+			if (strcmp(h[i].name, "Content-Length") == 0)
+				continue;     /* curl sends it */
+			if (asprintf(&lines[nl], "%s: %s", h[i].name, h[i].value) < 0)
+				lines[nl] = NULL;
+			if (lines[nl] != NULL)
+				nl++;
+		}
+		if (a->auth == AUTH_KEY && asprintf(&lines[nl], "Authorization: %s", auth) >= 0)
+			nl++;
+		if (a->auth == AUTH_BEARER && asprintf(&lines[nl], "Authorization: Bearer %s", a->token) >= 0)
+			nl++;
+		lines[nl++] = strdup("Expect:");
+		lines[nl] = NULL;
+		q.method = c->method;
+		q.url = url;
+		q.headers = lines;
+		q.body = c->body;
+		q.body_fd = c->body_fd;
+		q.body_off = c->body_off;
+		q.body_len = c->body_len;
+		q.sink = c->sink;
+		q.sink_ud = c->sink_ud;
+		q.max_body = c->max_body;
+		rc = http_once(&q, r, &neterr);
+		for (size_t i = 0; i < nl; i++)
+			free(lines[i]);
+		if (r->sink_failed) {
+			rc = aderr_set(err, neterr.code, "%s: %s", c->what ? c->what : "download", neterr.msg);
+			break;
+		}
+		if (c->no_retry || !http_retryable(rc, r) || attempt > http_options()->retries) {
+			if (rc < 0 || (r->status >= 500 || r->status == 429 || r->status == 408))
+				rc = az_fail(c, r, rc, &neterr, attempt, err);
+			break;
+		}
+		http_backoff(attempt, r);
+		http_resp_free(r);
+	}
+	free(url);
+	free(path);
+	return rc;
+}
+
+/* ---- opening: URLs and credentials ---- */
+
+static int conn_get(const char *cs, const char *key, char **out)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = cs; p && *p; ) {
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		while (n > 0 && isspace((unsigned char)*p))
+			p++, n--;
+		if (n > kl && strncasecmp(p, key, kl) == 0 && p[kl] == '=') {
+			*out = xstrndup(p + kl + 1, n - kl - 1);
+			return *out ? 1 : -1;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	*out = NULL;
+	return 0;
+}
+
+static int set_key(struct az *a, const char *b64, const char *whence, aderr *err)
+{
+	a->keylen = b64_decode(b64, a->key, (int)sizeof a->key);
+	if (a->keylen <= 0)
+		return aderr_set(err, AD_EAUTH, "%s: the account key is not valid base64", whence);
+	a->auth = AUTH_KEY;
+	return 0;
+}
+
+static int read_token_file(const char *path, char **out, aderr *err)
+{
+	FILE *fp = fopen(path, "r");
+	char buf[16384];
+	size_t n;
+
+	if (fp == NULL)
+		return aderr_errno(err, AD_EAUTH, errno, "AZURE_STORAGE_TOKEN_FILE %s", path);
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		buf[--n] = '\0';
+	if (n == 0)
+		return aderr_set(err, AD_EAUTH, "AZURE_STORAGE_TOKEN_FILE %s: empty", path);
+	*out = strdup(buf);
+	return *out ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
+}
+
+/* Credentials for the account, from the environment, in this order: a SAS in the URL,
+ * AZURE_STORAGE_SAS_TOKEN, a bearer token (AZURE_STORAGE_TOKEN or _FILE), the account
+ * key (connection string or AZURE_STORAGE_KEY), the connection string's SAS, none. */
+static int pick_auth(struct az *a, const char *url_sas, const char *cs, aderr *err)
+{
+	const char *env;
+	char *v = NULL, *acct = NULL;
+	int rc = 0;
+
+	if (url_sas != NULL && *url_sas) {
+		a->sas = strdup(url_sas);
+		a->auth = AUTH_SAS;
+		return a->sas ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	if ((env = getenv("AZURE_STORAGE_SAS_TOKEN")) != NULL && *env) {
+		a->sas = strdup(env[0] == '?' ? env + 1 : env);
+		a->auth = AUTH_SAS;
+		return a->sas ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	if ((env = getenv("AZURE_STORAGE_TOKEN")) != NULL && *env) {
+		a->token = strdup(env);
+		a->auth = AUTH_BEARER;
+		return a->token ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	if ((env = getenv("AZURE_STORAGE_TOKEN_FILE")) != NULL && *env) {
+		if ((rc = read_token_file(env, &a->token, err)) < 0)
+			return rc;
+		a->auth = AUTH_BEARER;
+		return 0;
+	}
+	if (cs != NULL) {
+		char *dev = NULL;
+
+		if (conn_get(cs, "UseDevelopmentStorage", &dev) > 0 && strcasecmp(dev, "true") == 0 &&
+		    strcmp(a->account, dev_account) == 0) {
+			free(dev);
+			return set_key(a, dev_key, "AZURE_STORAGE_CONNECTION_STRING", err);
+		}
+		free(dev);
+		if (conn_get(cs, "AccountName", &acct) > 0 && strcmp(acct, a->account) == 0 &&
+		    conn_get(cs, "AccountKey", &v) > 0) {
+			rc = set_key(a, v, "AZURE_STORAGE_CONNECTION_STRING", err);
+			free(v);
+			free(acct);
+			return rc;
+		}
+		free(v);
+		free(acct);
+		v = NULL;
+		if (conn_get(cs, "SharedAccessSignature", &v) > 0) {
+			a->sas = strdup(v[0] == '?' ? v + 1 : v);
+			free(v);
+			a->auth = AUTH_SAS;
+			return a->sas ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
+		}
+	}
+	env = getenv("AZURE_STORAGE_ACCOUNT");
+	if (env != NULL && strcmp(env, a->account) == 0 && (v = getenv("AZURE_STORAGE_KEY")) && *v)
+		return set_key(a, v, "AZURE_STORAGE_KEY", err);
+	if (strcmp(a->account, dev_account) == 0 && getenv("AZURE_STORAGE_KEY") == NULL)
+		return set_key(a, dev_key, "emulator", err);
+	a->auth = AUTH_NONE;    /* public containers can still be read */
+	return 0;
+}
+
+static int is_dns_account_host(const char *host, size_t n)
+{
+	const char *dot = memchr(host, '.', n);
+
+	return dot != NULL && (size_t)(dot - host) < n && n - (size_t)(dot - host) > 6 &&
+	    strncmp(dot, ".blob.", 6) == 0;
+}
+
+/* scheme://host[:port]/rest: splits out the endpoint and account; rest is what follows
+ * the account ("container/prefix"). */
+static int parse_url(struct az *a, const char *url, const char **rest, aderr *err)
+{
+	const char *hs = strstr(url, "://") + 3, *he = strchr(hs, '/');
+	size_t hn = he ? (size_t)(he - hs) : strlen(hs);
+
+	if (memchr(hs, '@', hn) != NULL)
+		return aderr_set(err, AD_EUSAGE, "credentials in the URL's host part are not supported");
+	if (is_dns_account_host(hs, hn)) {
+		const char *dot = memchr(hs, '.', hn);
+
+		a->account = xstrndup(hs, (size_t)(dot - hs));
+		a->endpoint = xstrndup(url, (size_t)(hs - url) + hn);
+		*rest = he ? he + 1 : "";
+		if (a->account == NULL || a->endpoint == NULL ||
+		    asprintf(&a->canon, "/%s", a->account) < 0)
+			return aderr_set(err, AD_ENOMEM, "out of memory");
+		return 0;
+	}
+	/* path style (the emulator, private endpoints): the first segment is the account */
+	if (he == NULL || he[1] == '\0' || he[1] == '/')
+		return aderr_set(err, AD_EUSAGE, "%.*s: expected http://HOST:PORT/ACCOUNT/CONTAINER",
+		    (int)((size_t)(hs - url) + hn), url);
+	{
+		const char *as = he + 1, *ae = strchr(as, '/');
+		size_t an = ae ? (size_t)(ae - as) : strlen(as);
+
+		a->account = xstrndup(as, an);
+		a->endpoint = xstrndup(url, (size_t)(as - url) + an);
+		*rest = ae ? ae + 1 : "";
+		if (a->account == NULL || a->endpoint == NULL ||
+		    asprintf(&a->canon, "/%s/%s", a->account, a->account) < 0)
+			return aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int pct_decode(char *s)
+{
+	char *o = s;
+
+	for (char *p = s; *p; p++) {
+		if (*p == '%') {
+			int hi, lo;
+
+			if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
+				return -1;
+			hi = isdigit((unsigned char)p[1]) ? p[1] - '0' : (tolower((unsigned char)p[1]) - 'a' + 10);
+			lo = isdigit((unsigned char)p[2]) ? p[2] - '0' : (tolower((unsigned char)p[2]) - 'a' + 10);
+			*o++ = (char)(hi * 16 + lo);
+			p += 2;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return 0;
+}
+
+static void az_free(struct az *a)
+{
+	if (a == NULL)
+		return;
+	free(a->endpoint);
+	free(a->canon);
+	free(a->account);
+	free(a->container);
+	free(a->prefix);
+	if (a->sas)
+		memset(a->sas, 0, strlen(a->sas));
+	free(a->sas);
+	if (a->token)
+		memset(a->token, 0, strlen(a->token));
+	free(a->token);
+	memset(a->key, 0, sizeof a->key);
+	free(a);
+}
+
+/* ---- listing ---- */
+
+struct page {
+	struct stor_entry *v;
+	char **names;
+	size_t n, cap;
+	char *next;
+	/* parser state */
+	char text[2048];
+	size_t tlen;
+	int in_blob, in_props, encoded, overflow, depth;
+	struct stor_entry cur;
+	char *cur_name;
+	int failed;
+};
+
+static void XMLCALL x_start(void *ud, const XML_Char *el, const XML_Char **attr)
+{
+	struct page *p = ud;
+
+	p->depth++;
+	p->tlen = 0;
+	p->overflow = 0;
+	if (strcmp(el, "Blob") == 0) {
+		p->in_blob = 1;
+		memset(&p->cur, 0, sizeof p->cur);
+		free(p->cur_name);
+		p->cur_name = NULL;
+	} else if (strcmp(el, "Properties") == 0) {
+		p->in_props = 1;
+	} else if (strcmp(el, "Name") == 0) {
+		p->encoded = 0;
+		for (int i = 0; attr[i]; i += 2)
+			if (strcmp(attr[i], "Encoded") == 0 && strcmp(attr[i + 1], "true") == 0)
+				p->encoded = 1;
+	}
+}
+
+static void XMLCALL x_text(void *ud, const XML_Char *s, int len)
+{
+	struct page *p = ud;
+
+	if (p->tlen + (size_t)len >= sizeof p->text) {
+		p->overflow = 1;
+		return;
+	}
+	memcpy(p->text + p->tlen, s, (size_t)len);
+	p->tlen += (size_t)len;
+}
+
+static void XMLCALL x_end(void *ud, const XML_Char *el)
+{
+	struct page *p = ud;
+	char *t = p->text;
+
+	p->depth--;
+	t[p->tlen] = '\0';
+	if (p->overflow) {
+		p->failed = 1;
+		return;
+	}
+	if (strcmp(el, "NextMarker") == 0 && !p->in_blob) {
+		free(p->next);
+		p->next = p->tlen ? strdup(t) : NULL;
+	} else if (p->in_blob && !p->in_props && strcmp(el, "Name") == 0) {
+		free(p->cur_name);
+		p->cur_name = strdup(t);
+		if (p->cur_name != NULL && p->encoded && pct_decode(p->cur_name) < 0)
+			p->failed = 1;
+	} else if (p->in_props) {
+		if (strcmp(el, "Properties") == 0)
+			p->in_props = 0;
+		else if (strcmp(el, "Content-Length") == 0)
+			p->cur.size = strtoll(t, NULL, 10);
+		else if (strcmp(el, "Last-Modified") == 0)
+			p->cur.mtime = http_parse_date(t);
+		else if (strcmp(el, "Etag") == 0)
+			set_etag(p->cur.etag, sizeof p->cur.etag, t);
+		else if (strcmp(el, "Content-MD5") == 0)
+			put_field(p->cur.content_md5, sizeof p->cur.content_md5, t);
+		else if (strcmp(el, "Content-Type") == 0)
+			put_field(p->cur.content_type, sizeof p->cur.content_type, t);
+	} else if (strcmp(el, "Blob") == 0 && p->in_blob) {
+		p->in_blob = 0;
+		if (p->cur_name == NULL) {
+			p->failed = 1;
+			return;
+		}
+		if (p->n == p->cap) {
+			size_t nc = p->cap ? p->cap * 2 : 256;
+			struct stor_entry *nv = realloc(p->v, nc * sizeof *nv);
+			char **nn = nv ? realloc(p->names, nc * sizeof *nn) : NULL;
+
+			if (nv)
+				p->v = nv;
+			if (nn == NULL) {
+				p->failed = 1;
+				return;
+			}
+			p->names = nn;
+			p->cap = nc;
+		}
+		p->v[p->n] = p->cur;
+		p->names[p->n++] = p->cur_name;
+		p->cur_name = NULL;
+	}
+	p->tlen = 0;
+}
+
+static void page_free(struct page *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->names[i]);
+	free(p->names);
+	free(p->v);
+	free(p->next);
+	free(p->cur_name);
+	memset(p, 0, sizeof *p);
+}
+
+struct page_job {
+	struct az *a;
+	const char *prefix;
+	char *marker;
+	struct page page;
+	aderr err;
+	int rc;
+};
+
+static int fetch_page(struct az *a, const char *prefix, const char *marker, struct page *pg,
+    aderr *err)
+{
+	char max[16];
+	struct call c = { .method = "GET", .container = a->container, .max_body = 64u << 20,
+	    .what = a->container };
+	struct http_resp r;
+	XML_Parser xp;
+	int rc, i = 0;
+
+	memset(pg, 0, sizeof *pg);
+	snprintf(max, sizeof max, "%d", a->page_max);
+	c.query[i++] = "comp", c.query[i++] = "list";
+	if (marker && *marker)
+		c.query[i++] = "marker", c.query[i++] = marker;
+	c.query[i++] = "maxresults", c.query[i++] = max;
+	if (prefix && *prefix)
+		c.query[i++] = "prefix", c.query[i++] = prefix;
+	c.query[i++] = "restype", c.query[i++] = "container";
+	c.query[i] = NULL;
+	rc = az_call(a, &c, &r, err);
+	if (rc < 0)
+		return rc;
+	if (r.status != 200) {
+		rc = az_fail(&c, &r, 0, NULL, 1, err);
+		http_resp_free(&r);
+		return rc;
+	}
+	xp = XML_ParserCreate("UTF-8");
+	if (xp == NULL) {
+		http_resp_free(&r);
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	XML_SetUserData(xp, pg);
+	XML_SetElementHandler(xp, x_start, x_end);
+	XML_SetCharacterDataHandler(xp, x_text);
+	if (XML_Parse(xp, r.body ? r.body : "", (int)r.body_len, 1) == XML_STATUS_ERROR || pg->failed)
+		rc = aderr_set(err, AD_EFORMAT, "%s: the blob listing is not valid XML (%s, line %lu)",
+		    a->container, pg->failed ? "a name or field is malformed" :
+		    XML_ErrorString(XML_GetErrorCode(xp)), (unsigned long)XML_GetCurrentLineNumber(xp));
+	XML_ParserFree(xp);
+	http_resp_free(&r);
+	if (rc < 0)
+		page_free(pg);
+	return rc;
+}
+
+static void *page_thread(void *arg)
+{
+	struct page_job *j = arg;
+
+	j->rc = fetch_page(j->a, j->prefix, j->marker, &j->page, &j->err);
+	return NULL;
+}
+
+static int az_list(stor *s, const char *prefix, stor_list_cb cb, void *ud, aderr *err)
+{
+	struct az *a = s->impl;
+	size_t plen = strlen(a->prefix);
+	char *full;
+	struct page cur;
+	int rc;
+
+	if (asprintf(&full, "%s%s", a->prefix, prefix) < 0)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	rc = fetch_page(a, full, NULL, &cur, err);
+	while (rc == 0) {
+		struct page_job next = { .a = a, .prefix = full };
+		pthread_t tid;
+		int started = 0;
+
+		/* the next page is fetched while this one is handed out */
+		if (cur.next != NULL) {
+			next.marker = cur.next;
+			started = pthread_create(&tid, NULL, page_thread, &next) == 0;
+			if (!started)
+				page_thread(&next);
+		}
+		for (size_t i = 0; i < cur.n && rc == 0; i++) {
+			size_t nl = strlen(cur.names[i]);
+
+			if (nl <= plen || cur.names[i][nl - 1] == '/')
+				continue;        /* the folder itself, or a folder marker */
+			cur.v[i].name = cur.names[i] + plen;
+			rc = cb(ud, &cur.v[i]);
+		}
+		if (started)
+			pthread_join(tid, NULL);
+		if (cur.next == NULL) {
+			page_free(&cur);
+			break;
+		}
+		page_free(&cur);
+		if (rc != 0) {
+			if (next.rc == 0)
+				page_free(&next.page);
+			break;
+		}
+		if (next.rc < 0) {
+			*err = next.err;
+			rc = next.rc;
+			break;
+		}
+		cur = next.page;
+	}
+	free(full);
+	return rc;
+}
+
+/* ---- single blobs ---- */
+
+static char *blob_name(struct az *a, const char *name)
+{
+	char *b;
+
+	return asprintf(&b, "%s%s", a->prefix, name) < 0 ? NULL : b;
+}
+
+static void entry_from(struct stor_entry *e, const struct http_resp *r)
+{
+	const char *v;
+
+	memset(e, 0, sizeof *e);
+	if ((v = http_header(r, "content-length")) != NULL)
+		e->size = strtoll(v, NULL, 10);
+	if ((v = http_header(r, "last-modified")) != NULL)
+		e->mtime = http_parse_date(v);
+	set_etag(e->etag, sizeof e->etag, http_header(r, "etag"));
+	if ((v = http_header(r, "content-md5")) != NULL)
+		snprintf(e->content_md5, sizeof e->content_md5, "%s", v);
+	if ((v = http_header(r, "content-type")) != NULL)
+		snprintf(e->content_type, sizeof e->content_type, "%s", v);
+}
+
+/* 1 and e filled when the blob exists, 0 when not, negative on error. */
+static int head_blob(struct az *a, const char *blob, const char *what, struct stor_entry *e,
+    struct http_resp *keep, aderr *err)
+{
+	struct call c = { .method = "HEAD", .container = a->container, .blob = blob, .what = what };
+	struct http_resp r;
+	int rc = az_call(a, &c, &r, err);
+
+	if (rc < 0)
+		return rc;
+	if (r.status == 200) {
+		entry_from(e, &r);
+		rc = 1;
+	} else if (r.status == 404 && c.blob != NULL) {
+		/* HEAD has no body: tell a missing container from a missing blob by its code */
+		const char *code = http_header(&r, "x-ms-error-code");
+
+		rc = code && strcmp(code, "ContainerNotFound") == 0 ? az_fail(&c, &r, 0, NULL, 1, err) : 0;
+	} else {
+		rc = az_fail(&c, &r, 0, NULL, 1, err);
+	}
+	if (keep != NULL && rc == 1)
+		*keep = r;
+	else
+		http_resp_free(&r);
+	return rc;
+}
+
+static int az_stat(stor *s, const char *name, struct stor_entry *e, aderr *err)
+{
+	struct az *a = s->impl;
+	char *b = blob_name(a, name);
+	int rc;
+
+	if (b == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	rc = head_blob(a, b, name, e, NULL, err);
+	free(b);
+	if (rc == 0)
+		return aderr_set(err, AD_ENOENT, "%s: not found", name);
+	return rc < 0 ? rc : 0;
+}
+
+struct dl {
+	int fd;
+	off_t pos;
+};
+
+static int dl_sink(void *ud, const void *p, size_t n)
+{
+	struct dl *d = ud;
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = pwrite(d->fd, c, n, d->pos);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		d->pos += w;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	int ok;
+
+	if (fp == NULL)
+		return -1;
+	ok = fputs(text, fp) >= 0;
+	return fclose(fp) == 0 && ok ? 0 : -1;
+}
+
+static int read_small(const char *path, char *buf, size_t n)
+{
+	FILE *fp = fopen(path, "r");
+	size_t got;
+
+	if (fp == NULL)
+		return -1;
+	got = fread(buf, 1, n - 1, fp);
+	fclose(fp);
+	buf[got] = '\0';
+	return 0;
+}
+
+/* Downloads into local atomically: the bytes go to ".NAME.partial" (with the ETag they
+ * belong to beside it, in ".NAME.partial.etag"), a retry or a later run resumes from what
+ * is there when the ETag still matches, and the file is renamed into place only once its
+ * size and MD5 are right. */
+static int az_get(stor *s, const char *name, const char *local, int flags,
+    const struct stor_entry *known, aderr *err)
+{
+	struct az *a = s->impl;
+	struct stor_entry info;
+	char *b = blob_name(a, name), *part = NULL, *tagf = NULL, tag[80], md5[32];
+	struct stat st;
+	struct dl d = { -1, 0 };
+	int rc = 0, attempt;
+	aderr neterr = {0};
+
+	(void)flags;
+	if (b == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	if (known == NULL || known->etag[0] == '\0' || known->size < 0) {
+		rc = head_blob(a, b, name, &info, NULL, err);
+		if (rc == 0)
+			rc = aderr_set(err, AD_ENOENT, "%s: not found", name);
+		if (rc < 0)
+			goto out;
+		known = &info;
+	}
+	/* already there: a file of the same size and time (we set the time) */
+	if (stat(local, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == known->size &&
+	    (long long)st.st_mtim.tv_sec == known->mtime) {
+		rc = STOR_SAME;
+		goto out;
+	}
+	part = partial_name_for(local);
+	if (part == NULL || asprintf(&tagf, "%s.etag", part) < 0) {
+		tagf = NULL;
+		rc = aderr_set(err, AD_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (mkdir_parents(local, err) < 0) {
+		rc = err->code;
+		goto out;
+	}
+	/* a partial file is worth keeping only if it holds the same version of the blob */
+	if (read_small(tagf, tag, sizeof tag) == 0 && strcmp(tag, known->etag) == 0)
+		d.fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	else
+		d.fd = open(part, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (d.fd < 0 || write_file(tagf, known->etag) < 0 || fstat(d.fd, &st) != 0) {
+		rc = aderr_errno(err, aderr_from_errno(errno), errno, "%s", part);
+		goto out;
+	}
+	d.pos = st.st_size > known->size ? 0 : st.st_size;
+	if (st.st_size > known->size && ftruncate(d.fd, 0) != 0) {
+		rc = aderr_errno(err, AD_EIO, errno, "%s", part);
+		goto out;
+	}
+	for (attempt = 1; d.pos < known->size || attempt == 1; attempt++) {
+		char range[64], ifm[80];
+		struct call c = { .method = "GET", .container = a->container, .blob = b, .what = name,
+		    .sink = dl_sink, .sink_ud = &d, .no_retry = 1 };
+		struct http_resp r;
+		off_t from = d.pos;
+		int hi = 0;
+
+		if (known->size == 0)
+			break;
+		snprintf(range, sizeof range, "bytes=%lld-", (long long)d.pos);
+		snprintf(ifm, sizeof ifm, "\"%s\"", known->etag);
+		c.hdr[hi++] = (struct hv){ "If-Match", ifm };
+		if (d.pos > 0)
+			c.hdr[hi++] = (struct hv){ "x-ms-range", range };
+		rc = az_call(a, &c, &r, &neterr);
+		if (rc == 0 && (r.status == 200 || r.status == 206)) {
+			if (r.status == 200 && from > 0) {
+				/* the server ignored the range: what came is the whole blob from 0 */
+				http_resp_free(&r);
+				rc = aderr_set(err, AD_EIO, "%s: the server ignored the range request", name);
+				goto out;
+			}
+			http_resp_free(&r);
+			if (d.pos == known->size)
+				break;
+			rc = aderr_set(&neterr, AD_ENET, "%s: %lld of %lld bytes arrived", name,
+			    (long long)d.pos, (long long)known->size);
+			r.curl_code = CURLE_PARTIAL_FILE;    /* as if the transfer had said so */
+		}
+		if (rc == 0 && r.status == 412) {
+			http_resp_free(&r);
+			rc = aderr_set(err, AD_EEXIST, "%s: changed since it was listed (list it again)", name);
+			goto out;
+		}
+		if (rc == 0 && r.status == 416 && d.pos > 0) {
+			/* the partial file is longer than the blob: start over */
+			http_resp_free(&r);
+			if (ftruncate(d.fd, 0) != 0) {
+				rc = aderr_errno(err, AD_EIO, errno, "%s", part);
+				goto out;
+			}
+			d.pos = 0;
+			continue;
+		}
+		if (r.sink_failed) {
+			http_resp_free(&r);
+			rc = aderr_errno(err, AD_EIO, errno, "%s", part);
+			goto out;
+		}
+		if (!http_retryable(rc, &r) || attempt > http_options()->retries) {
+			if (rc < 0)       /* neterr already names the blob */
+				rc = aderr_set(err, neterr.code, "%s (after %d attempts)", neterr.msg, attempt);
+			else
+				rc = az_fail(&c, &r, 0, NULL, attempt, err);
+			http_resp_free(&r);
+			goto out;
+		}
+		/* a transient failure: keep what arrived and ask for the rest */
+		http_backoff(attempt, rc == 0 ? &r : NULL);
+		http_resp_free(&r);
+		rc = 0;
+	}
+	if (fstat(d.fd, &st) != 0 || st.st_size != known->size) {
+		rc = aderr_set(err, AD_ETRUNC, "%s: size %lld, expected %lld", name,
+		    (long long)st.st_size, (long long)known->size);
+		goto out;
+	}
+	if (known->content_md5[0]) {
+		if ((rc = az_md5_file(d.fd, st.st_size, md5, err)) < 0)
+			goto out;
+		if (strcmp(md5, known->content_md5) != 0) {
+			/* corrupt bytes: do not resume from them */
+			ftruncate(d.fd, 0);
+			rc = aderr_set(err, AD_EFORMAT, "%s: MD5 %s, the service says %s", name, md5,
+			    known->content_md5);
+			goto out;
+		}
+	}
+	{
+		struct timespec ts[2] = { { (time_t)known->mtime, 0 }, { (time_t)known->mtime, 0 } };
+
+		if (fsync(d.fd) != 0 || futimens(d.fd, ts) != 0 || rename(part, local) != 0) {
+			rc = aderr_errno(err, AD_EIO, errno, "%s", local);
+			goto out;
+		}
+	}
+	unlink(tagf);
+	rc = STOR_DONE;
+out:
+	if (d.fd >= 0)
+		close(d.fd);
+	free(part);
+	free(tagf);
+	free(b);
+	return rc;
+}
+
+static const char *mime_of(const char *name)
+{
+	static const char *const map[][2] = {
+		{ "jpg", "image/jpeg" }, { "jpeg", "image/jpeg" }, { "jpe", "image/jpeg" },
+		{ "jfif", "image/jpeg" }, { "png", "image/png" }, { "webp", "image/webp" },
+		{ "gif", "image/gif" }, { "bmp", "image/bmp" }, { "tif", "image/tiff" },
+		{ "tiff", "image/tiff" }, { "heic", "image/heic" }, { "heif", "image/heif" },
+		{ "avif", "image/avif" }, { "json", "application/json" },
+		{ "ndjson", "application/x-ndjson" }, { "txt", "text/plain" },
+	};
+	const char *dot = strrchr(name, '.');
+
+	if (dot != NULL && strchr(dot, '/') == NULL)
+		for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+			if (strcasecmp(dot + 1, map[i][0]) == 0)
+				return map[i][1];
+	return "application/octet-stream";
+}
+
+/* What the destination holds: STOR_SAME when it has the same size and MD5, 0 when it may
+ * be written (absent, or overwrite allowed: *ifmatch then holds its ETag), or an error. */
+static int check_dest(struct az *a, const char *blob, const char *name, long long size,
+    const char *md5, int flags, char *ifmatch, size_t n, aderr *err)
+{
+	struct stor_entry e;
+	int rc = head_blob(a, blob, name, &e, NULL, err);
+
+	ifmatch[0] = '\0';
+	if (rc <= 0)
+		return rc;
+	if (e.size == size && md5 && *md5 && strcmp(e.content_md5, md5) == 0)
+		return STOR_SAME;
+	if (!(flags & STOR_OVERWRITE))
+		return aderr_set(err, AD_EEXIST, "%s: destination exists with different content "
+		    "(use --overwrite to replace it)", name);
+	snprintf(ifmatch, n, "\"%s\"", e.etag);
+	return 0;
+}
+
+static int put_done(const struct call *c, struct http_resp *r, aderr *err)
+{
+	int rc = 0;
+
+	if (r->status == 412 || r->status == 409)
+		rc = aderr_set(err, AD_EEXIST, "%s: the destination changed while copying "
+		    "(another writer?)", c->what);
+	else if (r->status != 201)
+		rc = az_fail(c, r, 0, NULL, 1, err);
+	http_resp_free(r);
+	return rc;
+}
+
+static int az_put(stor *s, const char *name, const char *local, int flags, aderr *err)
+{
+	struct az *a = s->impl;
+	char *b = blob_name(a, name), md5[32], ifm[80];
+	struct stat st;
+	struct http_resp r;
+	int fd = -1, rc;
+
+	if (b == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	fd = open(local, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		rc = aderr_errno(err, aderr_from_errno(errno), errno, "%s", local);
+		goto out;
+	}
+	if ((rc = az_md5_file(fd, st.st_size, md5, err)) < 0)
+		goto out;
+	rc = check_dest(a, b, name, (long long)st.st_size, md5, flags, ifm, sizeof ifm, err);
+	if (rc != 0)
+		goto out;
+	if ((size_t)st.st_size <= PUT_MAX) {
+		struct call c = { .method = "PUT", .container = a->container, .blob = b, .what = name,
+		    .body_fd = fd, .body_len = (size_t)st.st_size };
+		int hi = 0;
+
+		c.hdr[hi++] = (struct hv){ "Content-MD5", md5 };
+		c.hdr[hi++] = (struct hv){ ifm[0] ? "If-Match" : "If-None-Match", ifm[0] ? ifm : "*" };
+		c.hdr[hi++] = (struct hv){ "x-ms-blob-content-type", mime_of(name) };
+		c.hdr[hi++] = (struct hv){ "x-ms-blob-type", "BlockBlob" };
+		if ((rc = az_call(a, &c, &r, err)) < 0)
+			goto out;
+		rc = put_done(&c, &r, err);
+	} else {
+		/* blocks of PUT_MAX, then the list that makes them the blob */
+		size_t nblk = ((size_t)st.st_size + PUT_MAX - 1) / PUT_MAX;
+		char *xml = NULL;
+		size_t xn = 0;
+		FILE *fp = open_memstream(&xml, &xn);
+		struct call c;
+
+		if (fp == NULL) {
+			rc = aderr_set(err, AD_ENOMEM, "out of memory");
+			goto out;
+		}
+		fputs("<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>", fp);
+		for (size_t k = 0; k < nblk && rc == 0; k++) {
+			char raw[24], id[40];
+			struct call bc = { .method = "PUT", .container = a->container, .blob = b,
+			    .what = name, .body_fd = fd, .body_off = (off_t)(k * PUT_MAX) };
+
+			snprintf(raw, sizeof raw, "azdedup-%08zu", k);
+			b64_encode((const unsigned char *)raw, (int)strlen(raw), id);
+			bc.body_len = k + 1 < nblk ? PUT_MAX : (size_t)st.st_size - k * PUT_MAX;
+			bc.query[0] = "blockid", bc.query[1] = id;
+			bc.query[2] = "comp", bc.query[3] = "block";
+			if ((rc = az_call(a, &bc, &r, err)) < 0)
+				break;
+			rc = put_done(&bc, &r, err);
+			fprintf(fp, "<Latest>%s</Latest>", id);
+		}
+		fputs("</BlockList>", fp);
+		if (fclose(fp) != 0 && rc == 0)
+			rc = aderr_set(err, AD_ENOMEM, "out of memory");
+		if (rc < 0) {
+			free(xml);
+			goto out;
+		}
+		memset(&c, 0, sizeof c);
+		c.method = "PUT", c.container = a->container, c.blob = b, c.what = name;
+		c.body = xml, c.body_len = strlen(xml);
+		c.query[0] = "comp", c.query[1] = "blocklist";
+		c.hdr[0] = (struct hv){ ifm[0] ? "If-Match" : "If-None-Match", ifm[0] ? ifm : "*" };
+		c.hdr[1] = (struct hv){ "x-ms-blob-content-md5", md5 };
+		c.hdr[2] = (struct hv){ "x-ms-blob-content-type", mime_of(name) };
+		rc = az_call(a, &c, &r, err);
+		if (rc == 0)
+			rc = put_done(&c, &r, err);
+		free(xml);
+	}
+	if (rc == 0)
+		rc = STOR_DONE;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(b);
+	return rc;
+}
+
+static int same_account(const struct az *x, const struct az *y)
+{
+	return strcmp(x->endpoint, y->endpoint) == 0;
+}
+
+/* Server-side copy; waits for an asynchronous one to finish. */
+static int server_copy(struct az *a, const char *blob, const char *name, struct az *sa,
+    const char *sblob, const char *ifm, aderr *err)
+{
+	char *eb = http_escape(sblob, 1), *src = NULL;
+	struct call c = { .method = "PUT", .container = a->container, .blob = blob, .what = name };
+	struct http_resp r;
+	const char *st;
+	int rc, polls = 0;
+
+	if (eb == NULL || asprintf(&src, "%s/%s/%s%s%s", sa->endpoint, sa->container, eb,
+	    sa->auth == AUTH_SAS ? "?" : "", sa->auth == AUTH_SAS ? sa->sas : "") < 0) {
+		free(eb);
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	free(eb);
+	c.hdr[0] = (struct hv){ ifm[0] ? "If-Match" : "If-None-Match", ifm[0] ? ifm : "*" };
+	c.hdr[1] = (struct hv){ "x-ms-copy-source", src };
+	rc = az_call(a, &c, &r, err);
+	if (src != NULL)
+		memset(src, 0, strlen(src));
+	free(src);
+	if (rc < 0)
+		return rc;
+	if (r.status == 412 || r.status == 409) {
+		http_resp_free(&r);
+		return aderr_set(err, AD_EEXIST, "%s: the destination changed while copying", name);
+	}
+	if (r.status != 202 && r.status != 201) {
+		rc = az_fail(&c, &r, 0, NULL, 1, err);
+		http_resp_free(&r);
+		return rc;
+	}
+	st = http_header(&r, "x-ms-copy-status");
+	while (st != NULL && strcmp(st, "pending") == 0) {
+		struct stor_entry e;
+		struct timespec ts = { 0, polls < 10 ? 200000000L : 999999999L };
+
+		http_resp_free(&r);
+		nanosleep(&ts, NULL);
+		polls++;
+		rc = head_blob(a, blob, name, &e, &r, err);
+		if (rc <= 0)
+			return rc < 0 ? rc : aderr_set(err, AD_ENOENT, "%s: gone while copying", name);
+		st = http_header(&r, "x-ms-copy-status");
+	}
+	if (st != NULL && strcmp(st, "success") != 0) {
+		const char *why = http_header(&r, "x-ms-copy-status-description");
+
+		rc = aderr_set(err, AD_EIO, "%s: server-side copy %s%s%s", name, st, why ? ": " : "",
+		    why ? why : "");
+		http_resp_free(&r);
+		return rc;
+	}
+	http_resp_free(&r);
+	return STOR_DONE;
+}
+
+static int az_copy(stor *dst, const char *dstname, stor *src, const char *srcname, int flags,
+    aderr *err)
+{
+	struct az *a = dst->impl;
+	char *b = NULL, *from = NULL, *tmp = NULL, ifm[80];
+	int rc;
+
+	if (src->ops != &stor_azure_ops) {
+		/* a local source is an upload */
+		if (src->ops != &stor_local_ops)
+			return aderr_set(err, AD_EUNSUP, "cannot copy from %s to Azure", stor_kind(src));
+		if (asprintf(&from, "%s/%s", src->root, srcname) < 0)
+			return aderr_set(err, AD_ENOMEM, "out of memory");
+		rc = az_put(dst, dstname, from, flags, err);
+		free(from);
+		return rc;
+	}
+	{
+		struct az *sa = src->impl;
+		struct stor_entry se;
+		char *sb = blob_name(sa, srcname);
+
+		b = blob_name(a, dstname);
+		if (b == NULL || sb == NULL) {
+			free(sb);
+			free(b);
+			return aderr_set(err, AD_ENOMEM, "out of memory");
+		}
+		rc = head_blob(sa, sb, srcname, &se, NULL, err);
+		if (rc == 0)
+			rc = aderr_set(err, AD_ENOENT, "%s: not found in the source", srcname);
+		if (rc > 0)
+			rc = check_dest(a, b, dstname, se.size, se.content_md5, flags, ifm, sizeof ifm, err);
+		if (rc == 0 && (same_account(a, sa) || sa->auth == AUTH_SAS || sa->auth == AUTH_NONE)) {
+			rc = server_copy(a, b, dstname, sa, sb, ifm, err);
+		} else if (rc == 0) {
+			/* another account signed with its own key: through a local temporary */
+			tmp = strdup("/tmp/azdedup-copy.XXXXXX");
+			int fd = tmp ? mkstemp(tmp) : -1;
+
+			if (fd < 0) {
+				rc = aderr_errno(err, AD_EIO, errno, "temporary file");
+			} else {
+				close(fd);
+				unlink(tmp);
+				rc = az_get(src, srcname, tmp, 0, &se, err);
+				if (rc >= 0)
+					rc = az_put(dst, dstname, tmp, flags | STOR_OVERWRITE, err);
+				unlink(tmp);
+			}
+		}
+		free(sb);
+	}
+	free(tmp);
+	free(b);
+	return rc;
+}
+
+static void az_close(stor *s)
+{
+	az_free(s->impl);
+	s->impl = NULL;
+}
+
+const struct stor_ops stor_azure_ops = {
+	.kind = "azure",
+	.list = az_list,
+	.stat = az_stat,
+	.get = az_get,
+	.put = az_put,
+	.copy = az_copy,
+	.close = az_close,
+};
+
+static int make_container(struct az *a, aderr *err)
+{
+	struct call c = { .method = "PUT", .container = a->container, .what = a->container };
+	struct http_resp r;
+	int rc;
+
+	c.query[0] = "restype", c.query[1] = "container";
+	rc = az_call(a, &c, &r, err);
+	if (rc < 0)
+		return rc;
+	if (r.status != 201 && !(r.status == 409 &&
+	    strcmp(http_header(&r, "x-ms-error-code") ? http_header(&r, "x-ms-error-code") : "",
+	    "ContainerAlreadyExists") == 0))
+		rc = az_fail(&c, &r, 0, NULL, 1, err);
+	http_resp_free(&r);
+	return rc;
+}
+
+int stor_azure_open(stor *s, const char *url, int flags, aderr *err)
+{
+	struct az *a = calloc(1, sizeof *a);
+	const char *cs = getenv("AZURE_STORAGE_CONNECTION_STRING"), *rest = "", *sl;
+	char *base = NULL, *sas = NULL, *q, *ep = NULL;
+	int rc;
+
+	if (a == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	a->page_max = PAGE_MAX;
+	{
+		const char *pm = getenv("AZDEDUP_PAGE_SIZE");    /* for tests: small pages */
+
+		if (pm != NULL && atoi(pm) > 0 && atoi(pm) <= PAGE_MAX)
+			a->page_max = atoi(pm);
+	}
+	if (cs != NULL && *cs == '\0')
+		cs = NULL;
+	if (strncasecmp(url, "az://", 5) == 0) {
+		/* az://CONTAINER/PREFIX on the account of the connection string or the
+		 * environment */
+		char *acct = NULL, *proto = NULL, *suffix = NULL, *dev = NULL;
+
+		if (cs != NULL && conn_get(cs, "BlobEndpoint", &ep) > 0) {
+			;
+		} else if (cs != NULL && conn_get(cs, "UseDevelopmentStorage", &dev) > 0 &&
+		    strcasecmp(dev, "true") == 0) {
+			ep = strdup("http://127.0.0.1:10000/devstoreaccount1");
+		} else if ((cs != NULL && conn_get(cs, "AccountName", &acct) > 0) ||
+		    (getenv("AZURE_STORAGE_ACCOUNT") && (acct = strdup(getenv("AZURE_STORAGE_ACCOUNT"))))) {
+			if (cs != NULL)
+				conn_get(cs, "DefaultEndpointsProtocol", &proto);
+			if (cs != NULL)
+				conn_get(cs, "EndpointSuffix", &suffix);
+			if (asprintf(&ep, "%s://%s.blob.%s", proto ? proto : "https", acct,
+			    suffix ? suffix : "core.windows.net") < 0)
+				ep = NULL;
+		}
+		free(acct);
+		free(proto);
+		free(suffix);
+		free(dev);
+		if (ep == NULL) {
+			free(a);
+			return aderr_set(err, AD_EUSAGE, "%s: az:// needs AZURE_STORAGE_CONNECTION_STRING "
+			    "or AZURE_STORAGE_ACCOUNT", url);
+		}
+		while (*ep && ep[strlen(ep) - 1] == '/')
+			ep[strlen(ep) - 1] = '\0';
+		if (asprintf(&base, "%s/%s", ep, url + 5) < 0)
+			base = NULL;
+		free(ep);
+	} else {
+		base = strdup(url);
+	}
+	if (base == NULL) {
+		free(a);
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	if ((q = strchr(base, '?')) != NULL) {
+		*q = '\0';
+		sas = q + 1;
+	}
+	if ((rc = parse_url(a, base, &rest, err)) < 0)
+		goto fail;
+	sl = strchr(rest, '/');
+	a->container = sl ? xstrndup(rest, (size_t)(sl - rest)) : strdup(rest);
+	if (a->container == NULL) {
+		rc = aderr_set(err, AD_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (a->container[0] == '\0') {
+		rc = aderr_set(err, AD_EUSAGE, "%s: no container in the URL", base);
+		goto fail;
+	}
+	{
+		const char *p = sl ? sl + 1 : "";
+		size_t n = strlen(p);
+
+		while (n > 0 && p[n - 1] == '/')
+			n--;
+		if (asprintf(&a->prefix, "%.*s%s", (int)n, p, n ? "/" : "") < 0) {
+			a->prefix = NULL;
+			rc = aderr_set(err, AD_ENOMEM, "out of memory");
+			goto fail;
+		}
+		if (pct_decode(a->prefix) < 0 || pct_decode(a->container) < 0) {
+			rc = aderr_set(err, AD_EUSAGE, "bad %%-escape in the URL");
+			goto fail;
+		}
+	}
+	if ((rc = pick_auth(a, sas, cs, err)) < 0)
+		goto fail;
+	/* root: the URL without its query, the display form (what records carry) the same */
+	s->root = strdup(base);
+	s->display = strdup(base);
+	if (s->root == NULL || s->display == NULL) {
+		rc = aderr_set(err, AD_ENOMEM, "out of memory");
+		goto fail;
+	}
+	memset(base, 0, strlen(base) + (sas ? strlen(sas) + 1 : 0));
+	free(base);
+	base = NULL;
+	s->ops = &stor_azure_ops;
+	s->impl = a;
+	http_configure(NULL);
+	if ((flags & STOR_CREATE) && (rc = make_container(a, err)) < 0) {
+		s->impl = NULL;
+		goto fail;
+	}
+	return 0;
+fail:
+	if (base != NULL)
+		memset(base, 0, strlen(base));
+	free(base);
+	free(s->root);
+	free(s->display);
+	s->root = s->display = NULL;
+	az_free(a);
+	return rc;
+}

@@ -1,0 +1,19 @@
+/* azure.h — the Azure Blob Storage backend (see storage.h for the interface).
+ *
+ * URLs: https://ACCOUNT.blob.core.windows.net/CONTAINER[/FOLDER][?SAS], the path-style
+ * form http://HOST:PORT/ACCOUNT/CONTAINER[/FOLDER] (the emulator, private endpoints), and
+ * az://CONTAINER[/FOLDER] on the account named by AZURE_STORAGE_CONNECTION_STRING or
+ * AZURE_STORAGE_ACCOUNT.  Credentials come from the URL's SAS or the environment, as
+ * azdedup(7) describes; the storage's root and display form never hold a secret. */
+#ifndef AZD_AZURE_H
+#define AZD_AZURE_H
+
+#include <sys/types.h>
+#include "storage.h"
+
+extern const struct stor_ops stor_azure_ops;
+int stor_azure_open(stor *s, const char *url, int flags, aderr *err);
+/* Base64 MD5 of the first size bytes of fd (the form of Content-MD5). */
+int az_md5_file(int fd, off_t size, char out[32], aderr *err);
+
+#endif
