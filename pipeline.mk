@@ -30,6 +30,12 @@ DEDUPE_OPTS   ?=
 AZCP_OPTS     ?=
 Q             ?=
 
+# SRC and DST reach the tools through the environment, so that a SAS in them is never
+# echoed with the commands; a SAS in SRC also authorises the later stages' reads.
+export AZDEDUP_SRC := $(SRC)
+export AZDEDUP_DST := $(DST)
+SRC_SAS = case "$$AZDEDUP_SRC" in *\?*) export AZURE_STORAGE_SAS_TOKEN="$${AZDEDUP_SRC\#*\?}";; esac;
+
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 .DELETE_ON_ERROR:
@@ -55,11 +61,11 @@ check-dst:
 
 $(D)/list: | check-src
 	@mkdir -p $(D)
-	$(BIN)azls $(Q) $(AZLS_OPTS) -o $(WORK)/list.ndjson '$(SRC)' $(OK1)
+	$(BIN)azls $(Q) $(AZLS_OPTS) -o $(WORK)/list.ndjson "$$AZDEDUP_SRC" $(OK1)
 	@touch $@
 
 $(D)/fetch: $(D)/list
-	$(BIN)azget $(Q) $(AZGET_OPTS) -d $(WORK)/files -i $(WORK)/list.ndjson -o $(WORK)/fetched.ndjson $(OK1)
+	$(SRC_SAS) $(BIN)azget $(Q) $(AZGET_OPTS) -d $(WORK)/files -i $(WORK)/list.ndjson -o $(WORK)/fetched.ndjson $(OK1)
 	@touch $@
 
 $(D)/features: $(D)/fetch
@@ -76,7 +82,7 @@ $(D)/report: $(D)/join
 	@touch $@
 
 $(D)/copy: $(D)/report | check-dst
-	$(BIN)azcp $(Q) $(AZCP_OPTS) -i $(WORK)/report.ndjson -o $(WORK)/copied.ndjson '$(DST)' $(OK1)
+	$(SRC_SAS) $(BIN)azcp $(Q) $(AZCP_OPTS) -i $(WORK)/report.ndjson -o $(WORK)/copied.ndjson "$$AZDEDUP_DST" $(OK1)
 	@touch $@
 
 refresh:

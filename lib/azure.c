@@ -248,10 +248,10 @@ static int az_fail(const struct call *c, const struct http_resp *r, int rc, cons
 		    *code ? code : "AuthenticationFailed");
 	case 404:
 		if (strcmp(code, "ContainerNotFound") == 0)
-			return aderr_set(err, AD_EUSAGE, "container '%s' does not exist",
+			return aderr_set(err, AD_ECONFIG, "container '%s' does not exist",
 			    c->container ? c->container : "");
 		if (strcmp(code, "ResourceNotFound") == 0 && c->blob == NULL)
-			return aderr_set(err, AD_EUSAGE, "%s: no such account or container", what);
+			return aderr_set(err, AD_ECONFIG, "%s: no such account or container", what);
 		return aderr_set(err, AD_ENOENT, "%s: not found (HTTP 404%s%s)", what,
 		    *code ? " " : "", code);
 	case 409:
@@ -1065,7 +1065,7 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 			goto out;
 		if (strcmp(md5, known->content_md5) != 0) {
 			/* corrupt bytes: do not resume from them */
-			ftruncate(d.fd, 0);
+			d.pos = 0;
 			rc = aderr_set(err, AD_EFORMAT, "%s: MD5 %s, the service says %s", name, md5,
 			    known->content_md5);
 			goto out;
@@ -1084,6 +1084,11 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 out:
 	if (d.fd >= 0)
 		close(d.fd);
+	if (rc < 0 && d.fd >= 0 && d.pos == 0) {
+		/* nothing worth resuming: leave no litter */
+		unlink(part);
+		unlink(tagf);
+	}
 	free(part);
 	free(tagf);
 	free(b);

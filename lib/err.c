@@ -53,6 +53,7 @@ const char *aderr_name(int code)
 	case AD_ENET: return "network";
 	case AD_EPERM: return "permission";
 	case AD_ENOTIMG: return "not_image";
+	case AD_ECONFIG: return "config";
 	default: return "internal";
 	}
 }
@@ -67,4 +68,9 @@ int aderr_from_errno(int errnum)
 	case EFBIG: return AD_ETOOBIG;
 	default: return AD_EIO;
 	}
+}
+
+int aderr_fatal(int code)
+{
+	return code == AD_EAUTH || code == AD_ECONFIG;
 }

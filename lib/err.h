@@ -22,7 +22,8 @@ enum {
 	AD_ENET = -12,      /* network failure after retries */
 	AD_EPERM = -13,     /* permission denied */
 	AD_ENOTIMG = -14,   /* not an image at all */
-	AD_EINTERNAL = -15
+	AD_EINTERNAL = -15,
+	AD_ECONFIG = -16    /* the setup is wrong for every record: no such container */
 };
 
 typedef struct aderr {
@@ -38,6 +39,9 @@ int aderr_errno(aderr *e, int code, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Short stable name of a code for error records: "io", "not_found", "corrupt", ... */
 const char *aderr_name(int code);
+/* 1 when an error will fail every record alike (refused credentials, a missing
+ * container): the tool stops with exit status 2 instead of failing records one by one. */
+int aderr_fatal(int code);
 /* Maps an errno value to the closest AD_E* code. */
 int aderr_from_errno(int errnum);
 

@@ -86,7 +86,7 @@ static int cp_one(void *ud, json_t *rec, aderr *err)
 	}
 	return FILTER_OK;
 failed:
-	if (err->code == AD_EAUTH || err->code == AD_EUSAGE)
+	if (aderr_fatal(err->code))
 		return err->code;     /* every record would fail the same way: stop */
 	log_err("%s: %s", name ? name : "(no name)", err->msg);
 	rec_set_error(rec, "azcp", aderr_name(err->code), err->msg);

@@ -43,7 +43,7 @@ static int fail(json_t *rec, const aderr *err)
 	const char *name = rec_name(rec);
 
 	/* credentials refused, a missing container: every record would fail the same way */
-	if (err->code == AD_EAUTH || err->code == AD_EUSAGE)
+	if (aderr_fatal(err->code))
 		return err->code;
 	log_err("%s: %s", name ? name : "(no name)", err->msg);
 	rec_set_error(rec, "azget", aderr_name(err->code), err->msg);
