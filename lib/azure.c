@@ -149,6 +149,38 @@ static void set_etag(char *dst, size_t n, const char *v)
 	dst[len] = '\0';
 }
 
+/* RFC 3339 UTC ("2019-06-01T10:00:00.123456789Z", the form rclone keeps in the blob's
+ * "mtime" metadata): seconds since the epoch, or -1. */
+static long long parse_rfc3339(const char *s, long *nsec)
+{
+	struct tm tm;
+	const char *p;
+	long ns = 0, scale = 100000000;
+
+	memset(&tm, 0, sizeof tm);
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (p == NULL)
+		return -1;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
+			ns += (*p - '0') * scale;
+	if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0)
+		return -1;
+	if (nsec != NULL)
+		*nsec = ns;
+	return (long long)timegm(&tm);
+}
+
+static void format_rfc3339(time_t t, long nsec, char *out, size_t n)
+{
+	struct tm tm;
+	char base[32];
+
+	gmtime_r(&t, &tm);
+	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, n, "%s.%09ldZ", base, nsec);
+}
+
 /* ---- requests ---- */
 
 struct hv {
@@ -232,34 +264,36 @@ static int az_fail(const struct call *c, const struct http_resp *r, int rc, cons
     int attempts, aderr *err)
 {
 	const char *code = http_header(r, "x-ms-error-code");
-	const char *what = c->what ? c->what : "request";
+	/* a blob's name is added by the tool that prints the message */
+	const char *what = c->blob ? "" : c->what ? c->what : "request";
+	const char *sep = *what ? ": " : "";
 	char tries[48] = "";
 
 	if (attempts > 1)
 		snprintf(tries, sizeof tries, " (after %d attempts)", attempts);
 	if (rc < 0)
-		return aderr_set(err, neterr->code, "%s: %s%s", what, neterr->msg, tries);
+		return aderr_set(err, neterr->code, "%s%s%s%s", what, sep, neterr->msg, tries);
 	code = code ? code : "";
 	switch (r->status) {
 	case 401:
 	case 403:
-		return aderr_set(err, AD_EAUTH, "%s: access refused (HTTP %ld %s): the key, SAS or "
-		    "token is wrong, expired or lacks the permission", what, r->status,
+		return aderr_set(err, AD_EAUTH, "%s%saccess refused (HTTP %ld %s): the key, SAS "
+		    "or token is wrong, expired or lacks the permission", what, sep, r->status,
 		    *code ? code : "AuthenticationFailed");
 	case 404:
 		if (strcmp(code, "ContainerNotFound") == 0)
 			return aderr_set(err, AD_ECONFIG, "container '%s' does not exist",
 			    c->container ? c->container : "");
 		if (strcmp(code, "ResourceNotFound") == 0 && c->blob == NULL)
-			return aderr_set(err, AD_ECONFIG, "%s: no such account or container", what);
-		return aderr_set(err, AD_ENOENT, "%s: not found (HTTP 404%s%s)", what,
+			return aderr_set(err, AD_ECONFIG, "%s%sno such account or container", what, sep);
+		return aderr_set(err, AD_ENOENT, "%s%snot found (HTTP 404%s%s)", what, sep,
 		    *code ? " " : "", code);
 	case 409:
 	case 412:
-		return aderr_set(err, AD_EEXIST, "%s: HTTP %ld %s", what, r->status, code);
+		return aderr_set(err, AD_EEXIST, "%s%sHTTP %ld %s", what, sep, r->status, code);
 	default:
 		return aderr_set(err, r->status >= 500 || r->status == 429 ? AD_ENET : AD_EIO,
-		    "%s: HTTP %ld%s%s%s", what, r->status, *code ? " " : "", code, tries);
+		    "%s%sHTTP %ld%s%s%s", what, sep, r->status, *code ? " " : "", code, tries);
 	}
 }
 
@@ -363,7 +397,7 @@ static int az_call(struct az *a, struct call *c, struct http_resp *r, aderr *err
 		for (size_t i = 0; i < nl; i++)
 			free(lines[i]);
 		if (r->sink_failed) {
-			rc = aderr_set(err, neterr.code, "%s: %s", c->what ? c->what : "download", neterr.msg);
+			rc = aderr_set(err, neterr.code, "%s", neterr.msg);
 			break;
 		}
 		if (c->no_retry || !http_retryable(rc, r) || attempt > http_options()->retries) {
@@ -591,7 +625,7 @@ struct page {
 	/* parser state */
 	char text[2048];
 	size_t tlen;
-	int in_blob, in_props, encoded, overflow, depth;
+	int in_blob, in_props, in_meta, meta_mtime, encoded, overflow, depth;
 	struct stor_entry cur;
 	char *cur_name;
 	int failed;
@@ -606,11 +640,14 @@ static void XMLCALL x_start(void *ud, const XML_Char *el, const XML_Char **attr)
 	p->overflow = 0;
 	if (strcmp(el, "Blob") == 0) {
 		p->in_blob = 1;
+		p->meta_mtime = 0;
 		memset(&p->cur, 0, sizeof p->cur);
 		free(p->cur_name);
 		p->cur_name = NULL;
 	} else if (strcmp(el, "Properties") == 0) {
 		p->in_props = 1;
+	} else if (strcmp(el, "Metadata") == 0) {
+		p->in_meta = 1;
 	} else if (strcmp(el, "Name") == 0) {
 		p->encoded = 0;
 		for (int i = 0; attr[i]; i += 2)
@@ -650,13 +687,21 @@ static void XMLCALL x_end(void *ud, const XML_Char *el)
 		p->cur_name = strdup(t);
 		if (p->cur_name != NULL && p->encoded && pct_decode(p->cur_name) < 0)
 			p->failed = 1;
+	} else if (p->in_meta) {
+		long long when;
+		long ns = 0;
+
+		if (strcmp(el, "Metadata") == 0)
+			p->in_meta = 0;
+		else if (strcasecmp(el, "mtime") == 0 && (when = parse_rfc3339(t, &ns)) >= 0)
+			p->cur.mtime = when, p->cur.mtime_nsec = ns, p->meta_mtime = 1;
 	} else if (p->in_props) {
 		if (strcmp(el, "Properties") == 0)
 			p->in_props = 0;
 		else if (strcmp(el, "Content-Length") == 0)
 			p->cur.size = strtoll(t, NULL, 10);
-		else if (strcmp(el, "Last-Modified") == 0)
-			p->cur.mtime = http_parse_date(t);
+		else if (strcmp(el, "Last-Modified") == 0 && !p->meta_mtime)
+			p->cur.mtime = http_parse_date(t);    /* unless the metadata said */
 		else if (strcmp(el, "Etag") == 0)
 			set_etag(p->cur.etag, sizeof p->cur.etag, t);
 		else if (strcmp(el, "Content-MD5") == 0)
@@ -723,6 +768,7 @@ static int fetch_page(struct az *a, const char *prefix, const char *marker, stru
 	memset(pg, 0, sizeof *pg);
 	snprintf(max, sizeof max, "%d", a->page_max);
 	c.query[i++] = "comp", c.query[i++] = "list";
+	c.query[i++] = "include", c.query[i++] = "metadata";
 	if (marker && *marker)
 		c.query[i++] = "marker", c.query[i++] = marker;
 	c.query[i++] = "maxresults", c.query[i++] = max;
@@ -835,7 +881,9 @@ static void entry_from(struct stor_entry *e, const struct http_resp *r)
 	memset(e, 0, sizeof *e);
 	if ((v = http_header(r, "content-length")) != NULL)
 		e->size = strtoll(v, NULL, 10);
-	if ((v = http_header(r, "last-modified")) != NULL)
+	if ((v = http_header(r, "x-ms-meta-mtime")) != NULL && (e->mtime = parse_rfc3339(v, &e->mtime_nsec)) >= 0)
+		;    /* the original's time, kept by the uploader */
+	else if ((v = http_header(r, "last-modified")) != NULL)
 		e->mtime = http_parse_date(v);
 	set_etag(e->etag, sizeof e->etag, http_header(r, "etag"));
 	if ((v = http_header(r, "content-md5")) != NULL)
@@ -883,7 +931,7 @@ static int az_stat(stor *s, const char *name, struct stor_entry *e, aderr *err)
 	rc = head_blob(a, b, name, e, NULL, err);
 	free(b);
 	if (rc == 0)
-		return aderr_set(err, AD_ENOENT, "%s: not found", name);
+		return aderr_set(err, AD_ENOENT, "not found");
 	return rc < 0 ? rc : 0;
 }
 
@@ -957,7 +1005,7 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 	if (known == NULL || known->etag[0] == '\0' || known->size < 0) {
 		rc = head_blob(a, b, name, &info, NULL, err);
 		if (rc == 0)
-			rc = aderr_set(err, AD_ENOENT, "%s: not found", name);
+			rc = aderr_set(err, AD_ENOENT, "not found");
 		if (rc < 0)
 			goto out;
 		known = &info;
@@ -1012,19 +1060,19 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 			if (r.status == 200 && from > 0) {
 				/* the server ignored the range: what came is the whole blob from 0 */
 				http_resp_free(&r);
-				rc = aderr_set(err, AD_EIO, "%s: the server ignored the range request", name);
+				rc = aderr_set(err, AD_EIO, "the server ignored the range request");
 				goto out;
 			}
 			http_resp_free(&r);
 			if (d.pos == known->size)
 				break;
-			rc = aderr_set(&neterr, AD_ENET, "%s: %lld of %lld bytes arrived", name,
+			rc = aderr_set(&neterr, AD_ENET, "%lld of %lld bytes arrived",
 			    (long long)d.pos, (long long)known->size);
 			r.curl_code = CURLE_PARTIAL_FILE;    /* as if the transfer had said so */
 		}
 		if (rc == 0 && r.status == 412) {
 			http_resp_free(&r);
-			rc = aderr_set(err, AD_EEXIST, "%s: changed since it was listed (list it again)", name);
+			rc = aderr_set(err, AD_EEXIST, "changed since it was listed (list it again)");
 			goto out;
 		}
 		if (rc == 0 && r.status == 416 && d.pos > 0) {
@@ -1056,7 +1104,7 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 		rc = 0;
 	}
 	if (fstat(d.fd, &st) != 0 || st.st_size != known->size) {
-		rc = aderr_set(err, AD_ETRUNC, "%s: size %lld, expected %lld", name,
+		rc = aderr_set(err, AD_ETRUNC, "size %lld, expected %lld",
 		    (long long)st.st_size, (long long)known->size);
 		goto out;
 	}
@@ -1066,7 +1114,7 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 		if (strcmp(md5, known->content_md5) != 0) {
 			/* corrupt bytes: do not resume from them */
 			d.pos = 0;
-			rc = aderr_set(err, AD_EFORMAT, "%s: MD5 %s, the service says %s", name, md5,
+			rc = aderr_set(err, AD_EFORMAT, "MD5 %s, the service says %s", md5,
 			    known->content_md5);
 			goto out;
 		}
@@ -1128,8 +1176,8 @@ static int check_dest(struct az *a, const char *blob, const char *name, long lon
 	if (e.size == size && md5 && *md5 && strcmp(e.content_md5, md5) == 0)
 		return STOR_SAME;
 	if (!(flags & STOR_OVERWRITE))
-		return aderr_set(err, AD_EEXIST, "%s: destination exists with different content "
-		    "(use --overwrite to replace it)", name);
+		return aderr_set(err, AD_EEXIST, "destination exists with different content "
+		    "(use --overwrite to replace it)");
 	snprintf(ifmatch, n, "\"%s\"", e.etag);
 	return 0;
 }
@@ -1139,8 +1187,8 @@ static int put_done(const struct call *c, struct http_resp *r, aderr *err)
 	int rc = 0;
 
 	if (r->status == 412 || r->status == 409)
-		rc = aderr_set(err, AD_EEXIST, "%s: the destination changed while copying "
-		    "(another writer?)", c->what);
+		rc = aderr_set(err, AD_EEXIST, "the destination changed while copying "
+		    "(another writer?)");
 	else if (r->status != 201)
 		rc = az_fail(c, r, 0, NULL, 1, err);
 	http_resp_free(r);
@@ -1150,7 +1198,7 @@ static int put_done(const struct call *c, struct http_resp *r, aderr *err)
 static int az_put(stor *s, const char *name, const char *local, int flags, aderr *err)
 {
 	struct az *a = s->impl;
-	char *b = blob_name(a, name), md5[32], ifm[80];
+	char *b = blob_name(a, name), md5[32], ifm[80], mtime[48];
 	struct stat st;
 	struct http_resp r;
 	int fd = -1, rc;
@@ -1164,6 +1212,7 @@ static int az_put(stor *s, const char *name, const char *local, int flags, aderr
 	}
 	if ((rc = az_md5_file(fd, st.st_size, md5, err)) < 0)
 		goto out;
+	format_rfc3339(st.st_mtim.tv_sec, st.st_mtim.tv_nsec, mtime, sizeof mtime);
 	rc = check_dest(a, b, name, (long long)st.st_size, md5, flags, ifm, sizeof ifm, err);
 	if (rc != 0)
 		goto out;
@@ -1176,6 +1225,7 @@ static int az_put(stor *s, const char *name, const char *local, int flags, aderr
 		c.hdr[hi++] = (struct hv){ ifm[0] ? "If-Match" : "If-None-Match", ifm[0] ? ifm : "*" };
 		c.hdr[hi++] = (struct hv){ "x-ms-blob-content-type", mime_of(name) };
 		c.hdr[hi++] = (struct hv){ "x-ms-blob-type", "BlockBlob" };
+		c.hdr[hi++] = (struct hv){ "x-ms-meta-mtime", mtime };
 		if ((rc = az_call(a, &c, &r, err)) < 0)
 			goto out;
 		rc = put_done(&c, &r, err);
@@ -1221,6 +1271,7 @@ static int az_put(stor *s, const char *name, const char *local, int flags, aderr
 		c.hdr[0] = (struct hv){ ifm[0] ? "If-Match" : "If-None-Match", ifm[0] ? ifm : "*" };
 		c.hdr[1] = (struct hv){ "x-ms-blob-content-md5", md5 };
 		c.hdr[2] = (struct hv){ "x-ms-blob-content-type", mime_of(name) };
+		c.hdr[3] = (struct hv){ "x-ms-meta-mtime", mtime };
 		rc = az_call(a, &c, &r, err);
 		if (rc == 0)
 			rc = put_done(&c, &r, err);
@@ -1266,7 +1317,7 @@ static int server_copy(struct az *a, const char *blob, const char *name, struct 
 		return rc;
 	if (r.status == 412 || r.status == 409) {
 		http_resp_free(&r);
-		return aderr_set(err, AD_EEXIST, "%s: the destination changed while copying", name);
+		return aderr_set(err, AD_EEXIST, "the destination changed while copying");
 	}
 	if (r.status != 202 && r.status != 201) {
 		rc = az_fail(&c, &r, 0, NULL, 1, err);
@@ -1283,13 +1334,13 @@ static int server_copy(struct az *a, const char *blob, const char *name, struct 
 		polls++;
 		rc = head_blob(a, blob, name, &e, &r, err);
 		if (rc <= 0)
-			return rc < 0 ? rc : aderr_set(err, AD_ENOENT, "%s: gone while copying", name);
+			return rc < 0 ? rc : aderr_set(err, AD_ENOENT, "gone while copying");
 		st = http_header(&r, "x-ms-copy-status");
 	}
 	if (st != NULL && strcmp(st, "success") != 0) {
 		const char *why = http_header(&r, "x-ms-copy-status-description");
 
-		rc = aderr_set(err, AD_EIO, "%s: server-side copy %s%s%s", name, st, why ? ": " : "",
+		rc = aderr_set(err, AD_EIO, "server-side copy %s%s%s", st, why ? ": " : "",
 		    why ? why : "");
 		http_resp_free(&r);
 		return rc;
@@ -1328,7 +1379,7 @@ static int az_copy(stor *dst, const char *dstname, stor *src, const char *srcnam
 		}
 		rc = head_blob(sa, sb, srcname, &se, NULL, err);
 		if (rc == 0)
-			rc = aderr_set(err, AD_ENOENT, "%s: not found in the source", srcname);
+			rc = aderr_set(err, AD_ENOENT, "not found in the source");
 		if (rc > 0)
 			rc = check_dest(a, b, dstname, se.size, se.content_md5, flags, ifm, sizeof ifm, err);
 		if (rc == 0 && (same_account(a, sa) || sa->auth == AUTH_SAS || sa->auth == AUTH_NONE)) {

@@ -1,0 +1,200 @@
+#!/bin/sh
+# Azure Blob Storage against a real Azurite: awkward names, paging over thousands of
+# blobs, block uploads, conditional copies, credentials refused, the whole pipeline from
+# container to container, and runs killed midway.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/azurite.sh"
+unset AZURE_STORAGE_CONNECTION_STRING AZURE_STORAGE_ACCOUNT AZURE_STORAGE_KEY \
+	AZURE_STORAGE_SAS_TOKEN AZURE_STORAGE_TOKEN AZURE_STORAGE_TOKEN_FILE \
+	AZDEDUP_RETRIES AZDEDUP_RATE AZDEDUP_STALL AZDEDUP_PAGE_SIZE 2> /dev/null || true
+az_start
+
+md5b64() { openssl md5 -binary "$1" | base64; }
+# an account SAS for devstoreaccount1 signed with the emulator's key: sas EXPIRY PERMS
+sas() {
+	"$PY" - "$1" "$2" <<'PY'
+import base64, hashlib, hmac, sys, urllib.parse
+key = base64.b64decode("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==")
+se, sp = sys.argv[1], sys.argv[2]
+f = dict(sv="2021-08-06", ss="b", srt="sco", sp=sp, se=se, spr="https,http")
+sts = "\n".join(["devstoreaccount1", sp, "b", "sco", "", se, "", "https,http", "2021-08-06", ""]) + "\n"
+f["sig"] = base64.b64encode(hmac.new(key, sts.encode(), hashlib.sha256).digest()).decode()
+print(urllib.parse.urlencode(f))
+PY
+}
+
+# --- awkward names round-trip -----------------------------------------------------
+S="$T/odd"
+mkdir -p "$S/holiday 2019" "$S/ünï cødé" "$S/a"
+cp "$PHOTOS/astronaut.jpg" "$S/a b.jpg"
+cp "$PHOTOS/chelsea.jpg" "$S/holiday 2019/café #1.jpg"
+cp "$PHOTOS/camera.png" "$S/100% sure?.png"
+cp "$PHOTOS/coffee.webp" "$S/ünï cødé/日本.webp"
+cp "$PHOTOS/clock.jpg" "$S/x+y=z&w;.jpg"
+cp "$PHOTOS/rocket.jpg" "$S/a/-dash ~'q'.jpg"
+cp "$PHOTOS/grass.jpg" "$S/a/%41%2F.jpg"
+azls --all "$S" | azcp "$AZ/odd" > "$T/odd-up.ndjson" 2> "$T/err"
+check_eq "upload of awkward names: exit 0" "$?" "0"
+check "upload summary" grep -q '^azcp: 7 copied' "$T/err"
+azls -o "$T/odd.ndjson" "$AZ/odd" 2> "$T/err"
+check_eq "azls on a container: exit 0" "$?" "0"
+check_eq "every awkward name comes back as it was, in byte order" \
+	"$(jq -r .name "$T/odd.ndjson" | tr '\n' '|')" \
+	"$(cd "$S" && find . -type f | sed 's|^\./||' | sort | tr '\n' '|')"
+check_eq "records name the container, without credentials" \
+	"$(jq -r .src "$T/odd.ndjson" | sort -u)" "$AZ/odd"
+check_eq "content_md5 from the listing is the file's" \
+	"$(jq -r 'select(.name=="holiday 2019/café #1.jpg") | .content_md5' "$T/odd.ndjson")" \
+	"$(md5b64 "$S/holiday 2019/café #1.jpg")"
+check_eq "content_type set from the extension" \
+	"$(jq -r 'select(.name=="ünï cødé/日本.webp") | .content_type' "$T/odd.ndjson")" "image/webp"
+azget -d "$T/odd-get" -i "$T/odd.ndjson" -o "$T/odd-got.ndjson" 2> "$T/err"
+check_eq "azget from a container: exit 0" "$?" "0"
+check "downloads are byte-identical" diff -r "$S" "$T/odd-get"
+check "no temporaries left" test -z "$(find "$T/odd-get" -name '.*')"
+check_eq "downloads get the blob's time" \
+	"$(date -u -r "$T/odd-get/x+y=z&w;.jpg" +%Y-%m-%dT%H:%M:%SZ)" \
+	"$(jq -r 'select(.name=="x+y=z&w;.jpg") | .mtime' "$T/odd.ndjson")"
+azget -d "$T/odd-get" -i "$T/odd.ndjson" > /dev/null 2> "$T/err"
+check "a rerun fetches nothing" grep -q '^azget: 0 fetched, 7 already present' "$T/err"
+azls -q "$AZ/odd/holiday%202019" > "$T/sub.ndjson"
+check_eq "a folder URL lists names relative to it" "$(jq -r .name "$T/sub.ndjson")" "café #1.jpg"
+check_eq "--prefix inside a container" "$(azls -q --prefix 'ünï' "$AZ/odd" | jq -r .name)" "ünï cødé/日本.webp"
+AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=$AZ;" \
+	azls -q az://odd > "$T/cs.ndjson"
+check_eq "az:// with a connection string" "$(wc -l < "$T/cs.ndjson")" "7"
+
+# --- thousands of blobs over many pages ---------------------------------------------
+M="$T/many"
+for d in 1 2 3; do
+	mkdir -p "$M/d$d"
+	i=0
+	while [ $i -lt 1000 ]; do
+		printf 'blob %s %s' $d $i > "$M/d$d/f$i.jpg"
+		i=$((i + 1))
+	done
+done
+azls -q --all "$M" | azcp -q -P 32 "$AZ/many" > /dev/null
+check_eq "3000 small blobs uploaded" "$?" "0"
+AZDEDUP_PAGE_SIZE=700 azls "$AZ/many" > "$T/many.ndjson" 2> "$T/err"
+check_eq "listing over 5 pages: every blob once" "$(jq -r .name "$T/many.ndjson" | sort -u | wc -l) $(wc -l < "$T/many.ndjson")" "3000 3000"
+check "in byte order" sh -c "jq -r .name '$T/many.ndjson' | sort -c"
+check_eq "the default page size gives the same listing" \
+	"$(azls -q "$AZ/many" | cksum)" "$(cksum < "$T/many.ndjson")"
+check_eq "small pages under a prefix" \
+	"$(AZDEDUP_PAGE_SIZE=7 azls -q --prefix d2/f99 "$AZ/many" | jq -r .name | tr '\n' ' ')" \
+	"d2/f99.jpg d2/f990.jpg d2/f991.jpg d2/f992.jpg d2/f993.jpg d2/f994.jpg d2/f995.jpg d2/f996.jpg d2/f997.jpg d2/f998.jpg d2/f999.jpg "
+check_eq "--shard 0/3 + 1/3 + 2/3 is the whole listing, no overlap" \
+	"$(for k in 0 1 2; do azls -q --shard $k/3 "$AZ/many"; done | jq -r .name | sort -u | wc -l) $(for k in 0 1 2; do azls -q --shard $k/3 "$AZ/many"; done | wc -l)" "3000 3000"
+
+# --- a large file goes up in blocks -------------------------------------------------
+mkdir -p "$T/big"
+head -c 9437000 /dev/urandom > "$T/big/big.jpg"
+azls -q --all "$T/big" | azcp "$AZ/big" > /dev/null 2> "$T/err"
+check_eq "9 MB upload in blocks: exit 0" "$?" "0"
+azls -q --all "$AZ/big" > "$T/big.ndjson"
+check_eq "its size and MD5 are the file's" "$(jq -r '"\(.size) \(.content_md5)"' "$T/big.ndjson")" \
+	"9437000 $(md5b64 "$T/big/big.jpg")"
+azget -q -d "$T/big-get" -i "$T/big.ndjson" > /dev/null
+check "and it comes back byte-identical" cmp "$T/big/big.jpg" "$T/big-get/big.jpg"
+
+# --- conditional writes ----------------------------------------------------------------
+azls -q --all "$S" > "$T/odd-local.ndjson"
+azcp -i "$T/odd-local.ndjson" "$AZ/odd" > "$T/again.ndjson" 2> "$T/err"
+check_eq "same content again: nothing copied" "$(jq -r .copy "$T/again.ndjson" | sort -u)" "unchanged"
+cp "$PHOTOS/hubble.jpg" "$S/a b.jpg"
+azls -q --all "$S" > "$T/odd-local.ndjson"
+azcp -i "$T/odd-local.ndjson" "$AZ/odd" > /dev/null 2> "$T/err"
+check_eq "a different destination blob: exit 1" "$?" "1"
+check "named, with the way out" grep -q '^azcp: a b.jpg: destination exists with different content (use --overwrite to replace it)$' "$T/err"
+azget -q -d "$T/chk1" -i "$T/odd.ndjson" > /dev/null
+check "and the blob is left alone" cmp "$PHOTOS/astronaut.jpg" "$T/chk1/a b.jpg"
+azcp -q --overwrite -i "$T/odd-local.ndjson" "$AZ/odd" > /dev/null
+azls -q "$AZ/odd" | azget -q -d "$T/chk2" > /dev/null
+check "--overwrite replaces it" cmp "$PHOTOS/hubble.jpg" "$T/chk2/a b.jpg"
+azls -q "$AZ/odd" | azcp "$AZ/odd-copy" > "$T/sc.ndjson" 2> "$T/err"
+check_eq "container to container (server side): exit 0" "$?" "0"
+check_eq "every blob copied" "$(jq -r .copy "$T/sc.ndjson" | sort | uniq -c | tr -s ' ')" " 7 copied"
+check_eq "copies keep the MD5s" "$(azls -q "$AZ/odd-copy" | jq -r .content_md5 | sort | cksum)" \
+	"$(azls -q "$AZ/odd" | jq -r .content_md5 | sort | cksum)"
+azls -q "$AZ/odd" | azcp "$AZ/odd-copy" > "$T/sc2.ndjson" 2> /dev/null
+check_eq "container to container again: unchanged" "$(jq -r .copy "$T/sc2.ndjson" | sort -u)" "unchanged"
+
+# --- credentials refused, containers missing --------------------------------------------
+BADKEY=$(printf 'not-the-key-not-the-key-0123' | base64)
+AZURE_STORAGE_ACCOUNT=devstoreaccount1 AZURE_STORAGE_KEY=$BADKEY azls -o "$T/bad.ndjson" "$AZ/odd" 2> "$T/err"
+check_eq "wrong key: exit 2" "$?" "2"
+check_eq "one line" "$(wc -l < "$T/err")" "1"
+check "that says access was refused" grep -q '^azls: odd: access refused (HTTP 403' "$T/err"
+check "nothing written" test ! -e "$T/bad.ndjson"
+check "the key is not shown" sh -c "! grep -q '$BADKEY' '$T/err'"
+AZURE_STORAGE_ACCOUNT=devstoreaccount1 AZURE_STORAGE_KEY=$BADKEY azget -d "$T/bad-get" -i "$T/odd.ndjson" > /dev/null 2> "$T/err"
+check_eq "azget with a wrong key: exit 2" "$?" "2"
+check_eq "azget: nothing fetched, no litter" "$(find "$T/bad-get" -type f | wc -l)" "0"
+OLD=$(sas 2020-01-01T00:00:00Z rl)
+azls -o "$T/bad.ndjson" "$AZ/odd?$OLD" 2> "$T/err"
+check_eq "expired SAS: exit 2" "$?" "2"
+check "refused in one line" sh -c "test \$(wc -l < '$T/err') = 1 && grep -q 'access refused' '$T/err'"
+check "the signature is not shown" sh -c "! grep -q 'sig=' '$T/err'"
+GOOD=$(sas 2099-01-01T00:00:00Z rwlac)
+azls -o "$T/sas.ndjson" "$AZ/odd?$GOOD" 2> "$T/err"
+check_eq "a valid SAS in the URL works" "$(wc -l < "$T/sas.ndjson")" "7"
+check "records and messages hold no signature" sh -c "! grep -q 'sig=' '$T/sas.ndjson' '$T/err'"
+AZURE_STORAGE_SAS_TOKEN="$GOOD" azget -q -d "$T/sas-get" -i "$T/sas.ndjson" > /dev/null
+check_eq "a SAS from AZURE_STORAGE_SAS_TOKEN works" "$(find "$T/sas-get" -type f | wc -l)" "7"
+azls "$AZ/nosuch" > "$T/none.ndjson" 2> "$T/err"
+check_eq "missing container: exit 2" "$?" "2"
+check_eq "says so" "$(cat "$T/err")" "azls: container 'nosuch' does not exist"
+sed "s|$AZ/odd|$AZ/gone|" "$T/odd.ndjson" | azget -d "$T/gone" > /dev/null 2> "$T/err"
+check_eq "azget from a missing container: exit 2" "$?" "2"
+
+# --- the pipeline, container to container ---------------------------------------------------
+"$PY" "$TOP/examples/mkvariants.py" --set demo "$PHOTOS" "$T/var" > /dev/null
+azls -q --all "$T/var" | azcp -q "$AZ/photos" > /dev/null
+make -s -C "$TOP" -f pipeline.mk SRC="$AZ/photos" DST="$AZ/unique" WORK="$T/wa" Q=-q > "$T/pa.out" 2>&1
+check_eq "pipeline from Azurite to Azurite: exit 0" "$?" "0"
+make -s -C "$TOP" -f pipeline.mk SRC="$T/var" DST="$T/unique-local" WORK="$T/wl" Q=-q > "$T/pl.out" 2>&1
+groups() { jq -c 'select(.type=="group") | [.keeper, ([.members[].name] | sort)]' "$1" | sort; }
+check_eq "the same groups as from the local folder" "$(groups "$T/wa/report.ndjson")" "$(groups "$T/wl/report.ndjson")"
+check_eq "exactly the keepers and uniques arrive" \
+	"$(azls -q "$AZ/unique" | jq -r .name | tr '\n' '|')" \
+	"$(jq -r 'select(.dup.role=="keeper" or .dup.role=="unique") | .name' "$T/wa/report.ndjson" | sort | tr '\n' '|')"
+azls -q "$AZ/unique" | azget -q -d "$T/unique-get" > /dev/null
+check "byte-identical to the originals" sh -c "cd '$T/unique-get' && find . -type f | while read -r f; do cmp \"\$f\" '$T/var/'\"\$f\" || exit 1; done"
+check "and to the local run's copies" diff -r "$T/unique-get" "$T/unique-local"
+make -s -C "$TOP" -f pipeline.mk SRC="$AZ/photos?$GOOD" DST="$AZ/unique-sas" WORK="$T/ws" Q=-q > "$T/ps.out" 2>&1
+check_eq "pipeline with a SAS in SRC: exit 0" "$?" "0"
+check "the SAS appears nowhere in its output or work files" sh -c "! grep -rqs 'sig=' '$T/ps.out' '$T/ws'/*.ndjson"
+check_eq "and copies the same" "$(azls -q "$AZ/unique-sas" | jq -r .name | cksum)" "$(azls -q "$AZ/unique" | jq -r .name | cksum)"
+
+# --- killed midway, then rerun ----------------------------------------------------------------
+azls -q "$AZ/many" --prefix d1/ > "$T/d1.ndjson"
+azget -q -P 4 --rate 150 -d "$T/k-get" -i "$T/d1.ndjson" > /dev/null 2>&1 &
+kpid=$!
+sleep 2
+kill -9 $kpid 2> /dev/null
+wait $kpid 2> /dev/null
+before=$(find "$T/k-get" -type f ! -name '.*' | wc -l)
+check "azget was killed midway" test "$before" -gt 0 -a "$before" -lt 1000
+azget -d "$T/k-get" -i "$T/d1.ndjson" > /dev/null 2> "$T/err"
+check_eq "rerun: exit 0" "$?" "0"
+check "rerun fetches only what was missing" grep -q "^azget: $((1000 - before)) fetched, $before already present" "$T/err"
+azget -q -d "$T/k-full" -i "$T/d1.ndjson" > /dev/null
+check "the result equals an uninterrupted run" diff -r "$T/k-get" "$T/k-full"
+check "no temporaries left" test -z "$(find "$T/k-get" -name '.*')"
+
+azls -q --all "$M/d2" > "$T/d2.ndjson"
+azcp -q -P 4 --rate 150 -i "$T/d2.ndjson" "$AZ/killcp" > /dev/null 2>&1 &
+kpid=$!
+sleep 2
+kill -9 $kpid 2> /dev/null
+wait $kpid 2> /dev/null
+before=$(azls -q --all "$AZ/killcp" | wc -l)
+check "azcp was killed midway" test "$before" -gt 0 -a "$before" -lt 1000
+azcp -i "$T/d2.ndjson" "$AZ/killcp" > /dev/null 2> "$T/err"
+check_eq "rerun: exit 0" "$?" "0"
+check "rerun copies only what was missing" grep -q "^azcp: $((1000 - before)) copied (0.0 MB), $before already there" "$T/err"
+azls -q --all "$AZ/killcp" | azget -q -d "$T/killcp-get" > /dev/null
+check "the container equals the source" diff -r "$M/d2" "$T/killcp-get"
+
+finish
