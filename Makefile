@@ -89,6 +89,17 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+	@# Azurite, the Azure Storage emulator the tests run against, from npm (locked versions)
+	@if [ ! -x tests/azurite/node_modules/.bin/azurite-blob ]; then \
+	  if ! command -v npm > /dev/null; then \
+	    echo "installing: nodejs npm"; \
+	    SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	    $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
+	  fi; \
+	  echo "installing: azurite (npm ci in tests/azurite)"; \
+	  npm ci --prefix tests/azurite --no-audit --no-fund --loglevel=error > /dev/null; \
+	fi
 
 unit: $(UNIT_BIN) $(HELPER_BIN) $(BINS)
 e2e: $(BINS) $(HELPER_BIN)
