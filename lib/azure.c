@@ -192,7 +192,7 @@ struct call {
 	const char *method;
 	const char *container;  /* NULL: the account */
 	const char *blob;       /* full blob name, or NULL */
-	const char *query[12];  /* name, raw value pairs, NULL-terminated, sorted by name */
+	const char *query[16];  /* name, raw value pairs, NULL-terminated, sorted by name */
 	struct hv hdr[12];      /* extra headers, NULL-terminated */
 	const void *body;
 	int body_fd;

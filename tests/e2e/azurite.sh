@@ -13,6 +13,7 @@ az_start() {
 		finish
 	fi
 	mkdir -p "$T/azurite"
+	: > "$T/azurite.log"
 	"$AZURITE" --blobHost 127.0.0.1 --blobPort 0 --location "$T/azurite" --silent \
 		--disableTelemetry --skipApiVersionCheck > "$T/azurite.log" 2>&1 &
 	AZ_PID=$!

@@ -171,6 +171,7 @@ check_eq "and copies the same" "$(azls -q "$AZ/unique-sas" | jq -r .name | cksum
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
 	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 > /dev/null 2>&1
 mkdir -p "$T/az-tls"
+: > "$T/tls.log"
 "$AZURITE" --blobHost 127.0.0.1 --blobPort 0 --location "$T/az-tls" --silent --disableTelemetry \
 	--skipApiVersionCheck --cert "$T/cert.pem" --key "$T/key.pem" --oauth basic > "$T/tls.log" 2>&1 &
 TLS_PID=$!
