@@ -400,7 +400,13 @@ static int az_call(struct az *a, struct call *c, struct http_resp *r, aderr *err
 			rc = aderr_set(err, neterr.code, "%s", neterr.msg);
 			break;
 		}
-		if (c->no_retry || !http_retryable(rc, r) || attempt > http_options()->retries) {
+		if (c->no_retry) {
+			/* the caller judges and retries: hand it the outcome as it is */
+			if (rc < 0)
+				*err = neterr;
+			break;
+		}
+		if (!http_retryable(rc, r) || attempt > http_options()->retries) {
 			if (rc < 0 || (r->status >= 500 || r->status == 429 || r->status == 408))
 				rc = az_fail(c, r, rc, &neterr, attempt, err);
 			break;
@@ -1182,6 +1188,22 @@ static int check_dest(struct az *a, const char *blob, const char *name, long lon
 	return 0;
 }
 
+/* A conditional write was refused (412/409): when the destination now holds exactly the
+ * content we were writing, our own earlier attempt did it (its answer was lost on the
+ * way back) or another writer did the same: either way the copy is done. */
+static int settled(struct az *a, const char *blob, const char *name, long long size,
+    const char *md5, int rc)
+{
+	char ifm[80];
+	aderr e2 = {0};
+
+	if (rc != AD_EEXIST || md5 == NULL || *md5 == '\0')
+		return rc;
+	if (check_dest(a, blob, name, size, md5, 0, ifm, sizeof ifm, &e2) == STOR_SAME)
+		return 0;
+	return rc;
+}
+
 static int put_done(const struct call *c, struct http_resp *r, aderr *err)
 {
 	int rc = 0;
@@ -1228,7 +1250,7 @@ static int az_put(stor *s, const char *name, const char *local, int flags, aderr
 		c.hdr[hi++] = (struct hv){ "x-ms-meta-mtime", mtime };
 		if ((rc = az_call(a, &c, &r, err)) < 0)
 			goto out;
-		rc = put_done(&c, &r, err);
+		rc = settled(a, b, name, (long long)st.st_size, md5, put_done(&c, &r, err));
 	} else {
 		/* blocks of PUT_MAX, then the list that makes them the blob */
 		size_t nblk = ((size_t)st.st_size + PUT_MAX - 1) / PUT_MAX;
@@ -1274,7 +1296,7 @@ static int az_put(stor *s, const char *name, const char *local, int flags, aderr
 		c.hdr[3] = (struct hv){ "x-ms-meta-mtime", mtime };
 		rc = az_call(a, &c, &r, err);
 		if (rc == 0)
-			rc = put_done(&c, &r, err);
+			rc = settled(a, b, name, (long long)st.st_size, md5, put_done(&c, &r, err));
 		free(xml);
 	}
 	if (rc == 0)
@@ -1384,6 +1406,8 @@ static int az_copy(stor *dst, const char *dstname, stor *src, const char *srcnam
 			rc = check_dest(a, b, dstname, se.size, se.content_md5, flags, ifm, sizeof ifm, err);
 		if (rc == 0 && (same_account(a, sa) || sa->auth == AUTH_SAS || sa->auth == AUTH_NONE)) {
 			rc = server_copy(a, b, dstname, sa, sb, ifm, err);
+			if (rc == AD_EEXIST)
+				rc = settled(a, b, dstname, se.size, se.content_md5, rc) == 0 ? STOR_DONE : rc;
 		} else if (rc == 0) {
 			/* another account signed with its own key: through a local temporary */
 			tmp = strdup("/tmp/azdedup-copy.XXXXXX");

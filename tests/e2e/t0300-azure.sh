@@ -200,6 +200,57 @@ check_eq "a bad token: exit 2" "$?" "2"
 check "refused, token not shown" sh -c "grep -q 'access refused' '$T/err' && ! grep -q 'not.a.token' '$T/err'"
 kill $TLS_PID 2> /dev/null
 
+# --- faults a real server cannot produce, from a proxy in front of Azurite -------------------
+# Every 4th request gets, in turn: 503 with Retry-After, 429, 500, a reset, a truncated
+# body, a stall.  Nothing may be lost or duplicated, and each fault costs one retry.
+: > "$T/faults.log"
+"$PY" "$TOP/tests/e2e/faultproxy.py" --upstream "127.0.0.1:$AZ_PORT" --port-file "$T/fp.port" \
+	--log "$T/faults.log" --every 4 --faults 503,429,500,reset,trunc,stall --stall-seconds 6 \
+	2> "$T/fp.err" &
+FP_PID=$!
+trap 'kill $FP_PID 2> /dev/null; az_stop; rm -rf "$T"' EXIT
+i=0
+while [ $i -lt 100 ] && [ ! -s "$T/fp.port" ]; do sleep 0.1; i=$((i + 1)); done
+AZF="http://127.0.0.1:$(cat "$T/fp.port")/devstoreaccount1"
+faults() { wc -l < "$T/faults.log"; }
+retries() { sed -n 's/.*, \([0-9]*\) retries.*/\1/p' "$T/err"; }
+
+AZDEDUP_PAGE_SIZE=20 azls --timeout 2 --prefix d3/f1 "$AZF/many" > "$T/f-list.ndjson" 2> "$T/err"
+check_eq "listing through faults: exit 0" "$?" "0"
+n0=$(faults)
+check "faults were injected into the listing" test "$n0" -gt 0
+check_eq "every blob listed once" "$(jq -r .name "$T/f-list.ndjson" | sort -u | wc -l) $(wc -l < "$T/f-list.ndjson")" "111 111"
+check_eq "the same listing as without faults" "$(jq -r .name "$T/f-list.ndjson" | cksum)" \
+	"$(azls -q --prefix d3/f1 "$AZ/many" | jq -r .name | cksum)"
+check_eq "the summary counts one retry per fault" "$(retries)" "$n0"
+
+azget --timeout 2 -P 8 -d "$T/f-get" -i "$T/f-list.ndjson" > "$T/f-got.ndjson" 2> "$T/err"
+check_eq "downloads through faults: exit 0" "$?" "0"
+n1=$(faults)
+check "faults were injected into the downloads" grep -q trunc "$T/faults.log"
+check_eq "every file arrived whole" "$(cd "$T/f-get/d3" && find . -type f | sort | cksum)" \
+	"$(cd "$M/d3" && find . -type f -name 'f1*' | sort | cksum)"
+check "byte-identical" sh -c "cd '$T/f-get/d3' && for f in *; do cmp \"\$f\" '$M/d3/'\"\$f\" || exit 1; done"
+check_eq "one retry per fault" "$(retries)" "$((n1 - n0))"
+check "no temporaries left" test -z "$(find "$T/f-get" -name '.*')"
+
+azcp --timeout 2 -P 8 -i "$T/f-list.ndjson" "$AZF/faultcp" > "$T/f-cp.ndjson" 2> "$T/err"
+check_eq "server-side copies through faults: exit 0" "$?" "0"
+n2=$(faults)
+check_eq "every blob copied once, none failed" "$(jq -r .copy "$T/f-cp.ndjson" | sort | uniq -c | tr -s ' ')" " 111 copied"
+check_eq "the destination holds exactly the source" "$(azls -q "$AZ/faultcp" | jq -r '"\(.name) \(.content_md5)"' | cksum)" \
+	"$(azls -q --prefix d3/f1 "$AZ/many" | jq -r '"\(.name) \(.content_md5)"' | cksum)"
+check_eq "one retry per fault" "$(retries)" "$((n2 - n1))"
+
+azls -q --all "$T/big" | azcp --timeout 2 "$AZF/faultbig" > /dev/null 2> "$T/err"
+check_eq "block upload through faults: exit 0" "$?" "0"
+azls -q --all "$AZF/faultbig" 2> /dev/null | azget -q --timeout 2 -d "$T/f-big" > /dev/null 2>&1
+check "and back, byte-identical" cmp "$T/big/big.jpg" "$T/f-big/big.jpg"
+azls --retries 2 --timeout 1 "http://127.0.0.1:1/devstoreaccount1/x" > /dev/null 2> "$T/err"
+check_eq "a server that is not there: exit 2" "$?" "2"
+check "named, with the attempts" grep -q "after 3 attempts" "$T/err"
+kill $FP_PID 2> /dev/null
+
 # --- killed midway, then rerun ----------------------------------------------------------------
 azls -q "$AZ/many" --prefix d1/ > "$T/d1.ndjson"
 azget -q -P 4 --rate 150 -d "$T/k-get" -i "$T/d1.ndjson" > /dev/null 2>&1 &

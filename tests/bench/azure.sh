@@ -1,0 +1,248 @@
+#!/bin/sh
+# azure.sh — azls/azget/azcp next to rclone against one Azurite (the Azure Storage
+# emulator), same machine, same concurrency: listing, downloading many small and a few
+# large blobs, and a server-side copy between containers.  Prints a table on stdout.
+# Not a test: nothing here passes or fails on speed.  Each step runs once, into a fresh
+# destination.  Azurite is a single Node.js process, so the "azurite" column (CPU it used
+# during the step, as a fraction of one core) says whether the emulator, not the client,
+# set the pace; "host" is the whole machine's busy cores over the step.
+#
+#   N_SMALL=N    small blobs, 20-60 KiB each (default 10000)
+#   N_LARGE=N    large blobs, 2-4 MiB each (default 200)
+#   P=N          concurrency: our -P N, rclone --transfers N --checkers N (default 16)
+set -eu
+cd "$(dirname "$0")/../.."
+TOP=$(pwd)
+BUILD=${BUILD:-build}
+BIN="$TOP/$BUILD/bin"
+N_SMALL=${N_SMALL:-10000}
+N_LARGE=${N_LARGE:-200}
+P=${P:-16}
+AZURITE="$TOP/tests/azurite/node_modules/.bin/azurite-blob"
+# the emulator's published key for devstoreaccount1 (our tools use it by default)
+KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+LC_ALL=C
+export LC_ALL
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/azd-bench-az.XXXXXX")
+AZ_PID=
+cleanup() {
+	if [ -n "$AZ_PID" ]; then
+		kill "$AZ_PID" 2> /dev/null || true
+		wait "$AZ_PID" 2> /dev/null || true
+		AZ_PID=
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for t in azls azget azcp; do
+	if [ ! -x "$BIN/$t" ]; then
+		echo "azure.sh: $BIN/$t missing (run make)" >&2
+		exit 1
+	fi
+done
+if [ ! -x "$AZURITE" ]; then
+	echo "azure.sh: azurite is not installed in tests/azurite (run make deps); skipped"
+	exit 0
+fi
+
+# rclone: Debian's package, installed the way make deps installs packages
+if ! command -v rclone > /dev/null; then
+	SUDO=; [ "$(id -u)" = 0 ] || SUDO="sudo -n"
+	{ $SUDO apt-get update -qq &&
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends rclone; } \
+		> /dev/null 2>&1 || true
+fi
+HAVE_RCLONE=no
+command -v rclone > /dev/null && HAVE_RCLONE=yes
+
+now() { date +%s.%N; }
+TCK=$(getconf CLK_TCK)
+# CPU seconds Azurite has used so far (utime + stime of /proc/PID/stat, all its threads)
+azcpu() {
+	sed 's/^.*) //' "/proc/$AZ_PID/stat" | awk -v t="$TCK" '{ printf "%.2f\n", ($12 + $13) / t }'
+}
+# CPU seconds the whole machine has been busy (everything but idle and iowait)
+hostcpu() {
+	awk -v t="$TCK" '$1 == "cpu" { printf "%.2f\n", ($2 + $3 + $4 + $7 + $8 + $9) / t }' /proc/stat
+}
+# count and bytes of the files under a folder, of the blobs in a container
+files() { find "$1" -type f -printf '%s\n' | awk '{ n++; s += $1 } END { printf "%d %d\n", n, s }'; }
+blobs() { "$BIN/azls" -q --all "$1" | jq -r .size | awk '{ n++; s += $1 } END { printf "%d %d\n", n, s }'; }
+
+# span CMD...: run CMD, set S (seconds), AC (azurite cores), HC (host cores), RC (exit status)
+span() {
+	_c0=$(azcpu); _h0=$(hostcpu); _t0=$(now)
+	RC=0
+	"$@" || RC=$?
+	_t1=$(now); _c1=$(azcpu); _h1=$(hostcpu)
+	S=$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { s = b - a; if (s <= 0) s = 1e-9; printf "%.3f\n", s }')
+	AC=$(awk -v a="$_c0" -v b="$_c1" -v s="$S" 'BEGIN { printf "%.2f\n", (b - a) / s }')
+	HC=$(awk -v a="$_h0" -v b="$_h1" -v s="$S" 'BEGIN { printf "%.2f\n", (b - a) / s }')
+}
+
+FMT="%-22s %-8s %7s %9s %9s %8s %6s %8s %5s\n"
+header() { printf "$FMT" what tool blobs seconds blobs/s MB/s ratio azurite host; }
+# row WHAT TOOL BLOBS BYTES SECONDS AZCORES HOSTCORES [RATE_TO_COMPARE]  (BYTES - for none)
+row() {
+	awk -v w="$1" -v tool="$2" -v n="$3" -v b="$4" -v s="$5" -v ac="$6" -v hc="$7" \
+		-v other="${8:-}" -v fmt="$FMT" 'BEGIN {
+		r = n / s
+		mb = (b == "-") ? "-" : sprintf("%.1f", b / 1e6 / s)
+		ratio = (other == "" || other == "-" || other == 0) ? "-" : sprintf("%.2f", r / other)
+		printf fmt, w, tool, n, sprintf("%.3f", s), sprintf("%.1f", r), mb, ratio, ac, hc }'
+}
+skipped() { printf "$FMT" "$1" rclone - - - - - - - | sed 's/ *$/  (rclone missing, skipped)/'; }
+warn() { echo "  WARNING: $*"; }
+# check WHAT TOOL GOT WANT: GOT and WANT are "count bytes"; a warning row when they differ
+check() {
+	if [ "$3" != "$4" ]; then
+		warn "$1, $2: incomplete: got $3 (blobs bytes), want $4"
+	fi
+}
+
+# --- setup (not timed) -----------------------------------------------------------------
+/usr/bin/python3 - "$T/src" "$N_SMALL" "$N_LARGE" <<'PY'
+import os, random, sys
+top, ns, nl = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(1)
+for i in range(ns):
+    d = os.path.join(top, "small", "f%02d" % (i % 10))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "img%06d.jpg" % i), "wb") as f:
+        f.write(os.urandom(rng.randint(20 << 10, 60 << 10)))
+for i in range(nl):
+    d = os.path.join(top, "large", "f%d" % (i % 4))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "big%04d.jpg" % i), "wb") as f:
+        f.write(os.urandom(rng.randint(2 << 20, 4 << 20)))
+PY
+SMALL=$(files "$T/src/small")
+LARGE=$(files "$T/src/large")
+
+mkdir -p "$T/azurite"
+"$AZURITE" --blobHost 127.0.0.1 --blobPort 0 --location "$T/azurite" --silent \
+	--disableTelemetry --skipApiVersionCheck > "$T/azurite.log" 2>&1 &
+AZ_PID=$!
+i=0
+PORT=
+while [ $i -lt 300 ]; do
+	PORT=$(sed -n 's|.*listens on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/azurite.log")
+	[ -n "$PORT" ] && break
+	kill -0 "$AZ_PID" 2> /dev/null || break
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ -z "$PORT" ]; then
+	echo "azure.sh: azurite did not start" >&2
+	sed 's/^/    /' "$T/azurite.log" >&2
+	exit 1
+fi
+URL="http://127.0.0.1:$PORT/devstoreaccount1"
+
+"$BIN/azls" -q --all "$T/src/small" | "$BIN/azcp" -q -P 32 "$URL/small" > /dev/null
+"$BIN/azls" -q --all "$T/src/large" | "$BIN/azcp" -q -P 32 "$URL/large" > /dev/null
+check "setup upload" azcp "$(blobs "$URL/small")" "$SMALL"
+check "setup upload" azcp "$(blobs "$URL/large")" "$LARGE"
+
+# rclone without a config file.  Debian's rclone (1.60) joins its "endpoint" option as a
+# host suffix (https://ACCOUNT.ENDPOINT), which cannot name a path-style http emulator on
+# a free port, and use_emulator is fixed to 127.0.0.1:10000.  So it gets an account SAS
+# URL for devstoreaccount1, signed here with the emulator's published key; rclone then
+# talks to this Azurite exactly as to any account.
+if [ "$HAVE_RCLONE" = yes ]; then
+	hexkey=$(printf %s "$KEY" | base64 -d | od -An -tx1 -v | tr -d ' \n')
+	sv=2019-12-12
+	se=2099-01-01T00:00:00Z
+	# the account SAS string to sign (versions before 2020-12-06), newline-terminated
+	sig=$(printf 'devstoreaccount1\nracwdl\nb\nsco\n\n%s\n\n\n%s\n' "$se" "$sv" |
+		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$hexkey" -binary | base64 |
+		sed 's|+|%2B|g; s|/|%2F|g; s|=|%3D|g')
+	RCLONE_CONFIG_AZ_TYPE=azureblob
+	RCLONE_CONFIG_AZ_SAS_URL="$URL?sv=$sv&ss=b&srt=sco&sp=racwdl&se=$se&sig=$sig"
+	RCLONE_CONFIG=/dev/null  # no "config file not found" notice
+	export RCLONE_CONFIG_AZ_TYPE RCLONE_CONFIG_AZ_SAS_URL RCLONE_CONFIG
+	RCV=$(rclone version | sed -n '1s/^rclone //p')
+	# -q: errors only; the stats line and notices would go to stderr
+	RCLONE="rclone -q --transfers $P --checkers $P"
+else
+	RCV="missing"
+fi
+
+echo "azdedup vs rclone on Azurite: $N_SMALL small + $N_LARGE large blobs; -P $P /" \
+	"--transfers $P --checkers $P; rclone $RCV; $(nproc) cores; $(uname -m)"
+header
+
+# --- 1. listing -------------------------------------------------------------------------
+ns=${SMALL% *}
+az_list() { "$BIN/azls" -q --all "$URL/small" > /dev/null; }
+span az_list; aS=$S aAC=$AC aHC=$HC aRC=$RC
+if [ "$HAVE_RCLONE" = yes ]; then
+	rc_list() { $RCLONE lsjson -R AZ:small > /dev/null; }
+	span rc_list
+	row "list $ns" azdedup "$ns" - "$aS" "$aAC" "$aHC" "$(awk -v n="$ns" -v s="$S" 'BEGIN { print n / s }')"
+	row "list $ns" rclone "$ns" - "$S" "$AC" "$HC"
+	[ "$RC" = 0 ] || warn "list, rclone: exit status $RC"
+else
+	row "list $ns" azdedup "$ns" - "$aS" "$aAC" "$aHC"
+	skipped "list $ns"
+fi
+[ "$aRC" = 0 ] || warn "list, azdedup: exit status $aRC"
+
+# --- 2, 3. downloads (our listing is timed with it: rclone lists too) --------------------
+# rclone copy to a local folder checks each download against the blob's Content-MD5.
+download() {  # CONTAINER WANT("count bytes")
+	c=$1 want=$2
+	n=${want% *}
+	az_get() { "$BIN/azls" -q --all "$URL/$c" | "$BIN/azget" -q -P "$P" -d "$T/out-az" > /dev/null; }
+	span az_get; aS=$S aAC=$AC aHC=$HC aRC=$RC
+	got_az=$(files "$T/out-az")
+	rm -rf "$T/out-az"
+	if [ "$HAVE_RCLONE" = yes ]; then
+		rc_get() { $RCLONE copy "AZ:$c" "$T/out-rc"; }
+		span rc_get
+		got_rc=$(files "$T/out-rc")
+		rm -rf "$T/out-rc"
+		row "download $c" azdedup "$n" "${want#* }" "$aS" "$aAC" "$aHC" \
+			"$(awk -v n="$n" -v s="$S" 'BEGIN { print n / s }')"
+		row "download $c" rclone "$n" "${want#* }" "$S" "$AC" "$HC"
+		[ "$RC" = 0 ] || warn "download $c, rclone: exit status $RC"
+		check "download $c" rclone "$got_rc" "$want"
+	else
+		row "download $c" azdedup "$n" "${want#* }" "$aS" "$aAC" "$aHC"
+		skipped "download $c"
+	fi
+	[ "$aRC" = 0 ] || warn "download $c, azdedup: exit status $aRC"
+	check "download $c" azdedup "$got_az" "$want"
+}
+download small "$SMALL"
+download large "$LARGE"
+
+# --- 4. server-side copy, container to container ----------------------------------------
+# azcp: Copy Blob from URL for a source container of the same account.  rclone: within
+# one azureblob remote, rclone copy uses server-side copy (Start Copy From URL, then it
+# polls the copy status; rclone -v logs "Copied (server-side copy)").
+az_cp() { "$BIN/azls" -q --all "$URL/small" | "$BIN/azcp" -q -P "$P" "$URL/small-copy-az" > /dev/null; }
+span az_cp; aS=$S aAC=$AC aHC=$HC aRC=$RC
+if [ "$HAVE_RCLONE" = yes ]; then
+	rc_cp() { $RCLONE copy AZ:small AZ:small-copy-rc; }
+	span rc_cp
+	row "server-side copy" azdedup "$ns" "${SMALL#* }" "$aS" "$aAC" "$aHC" \
+		"$(awk -v n="$ns" -v s="$S" 'BEGIN { print n / s }')"
+	row "server-side copy" rclone "$ns" "${SMALL#* }" "$S" "$AC" "$HC"
+	[ "$RC" = 0 ] || warn "server-side copy, rclone: exit status $RC"
+	check "server-side copy" rclone "$(blobs "$URL/small-copy-rc")" "$SMALL"
+else
+	row "server-side copy" azdedup "$ns" "${SMALL#* }" "$aS" "$aAC" "$aHC"
+	skipped "server-side copy"
+fi
+[ "$aRC" = 0 ] || warn "server-side copy, azdedup: exit status $aRC"
+check "server-side copy" azdedup "$(blobs "$URL/small-copy-az")" "$SMALL"
+
+echo "MB = 10^6 bytes; ratio = azdedup blobs/s / rclone blobs/s; azurite = CPU the emulator"
+echo "used over the step in cores (one Node.js process: near 1.00 means Azurite, not the"
+echo "client, is the bottleneck, and the ratio understates the difference); host = busy"
+echo "cores of the whole machine ($(nproc) in all)."
