@@ -208,7 +208,8 @@ kill $TLS_PID 2> /dev/null
 	--log "$T/faults.log" --every 4 --faults 503,429,500,reset,trunc,stall --stall-seconds 6 \
 	2> "$T/fp.err" &
 FP_PID=$!
-trap 'kill $FP_PID 2> /dev/null; az_stop; rm -rf "$T"' EXIT
+FP2_PID=
+trap 'kill $FP_PID $FP2_PID 2> /dev/null; az_stop; rm -rf "$T"' EXIT
 i=0
 while [ $i -lt 100 ] && [ ! -s "$T/fp.port" ]; do sleep 0.1; i=$((i + 1)); done
 AZF="http://127.0.0.1:$(cat "$T/fp.port")/devstoreaccount1"
@@ -250,6 +251,22 @@ azls --retries 2 --timeout 1 "http://127.0.0.1:1/devstoreaccount1/x" > /dev/null
 check_eq "a server that is not there: exit 2" "$?" "2"
 check "named, with the attempts" grep -q "after 3 attempts" "$T/err"
 kill $FP_PID 2> /dev/null
+
+# a download cut in the middle resumes from the bytes it has
+"$PY" "$TOP/tests/e2e/faultproxy.py" --upstream "127.0.0.1:$AZ_PORT" --port-file "$T/fp2.port" \
+	--log "$T/faults2.log" --every 1 --faults trunc --methods GET --max-faults 1 2> /dev/null &
+FP2_PID=$!
+i=0
+while [ $i -lt 100 ] && [ ! -s "$T/fp2.port" ]; do sleep 0.1; i=$((i + 1)); done
+azls -q --all "$AZ/big" | sed "s|$AZ|http://127.0.0.1:$(cat "$T/fp2.port")/devstoreaccount1|" > "$T/big2.ndjson"
+azget --retries 0 -d "$T/resume" -i "$T/big2.ndjson" > /dev/null 2> "$T/err"
+check_eq "a cut download without retries fails: exit 1" "$?" "1"
+part=$(wc -c < "$T/resume/.big.jpg.partial")
+check "and keeps the bytes it got" test "$part" -gt 1000000 -a "$part" -lt 9437000
+azget -d "$T/resume" -i "$T/big2.ndjson" > /dev/null 2> "$T/err"
+check "the rerun asks only for the rest" grep -q "^azget: 1 fetched, 0 already present, 0 failed, 0 failed upstream, $(echo "$part" | awk '{printf "%.1f", (9437000 - $1) / 1e6}') MB received" "$T/err"
+check "and the file is whole" cmp "$T/big/big.jpg" "$T/resume/big.jpg"
+kill $FP2_PID 2> /dev/null
 
 # --- killed midway, then rerun ----------------------------------------------------------------
 azls -q "$AZ/many" --prefix d1/ > "$T/d1.ndjson"
