@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "group.h"
+#include "mih.h"
 
 static const struct {
 	const char *word;
@@ -150,12 +151,158 @@ static int keeper_name_cmp(const void *pa, const void *pb, void *ud)
 	return r != 0 ? r : (ia > ib) - (ia < ib);
 }
 
+/* Every pair of items with the same checksum, as candidates (exact duplicates need not
+ * have near hashes when their hashes are missing). */
+static int cmp_sum(const void *pa, const void *pb, void *ud)
+{
+	const struct grp_item *items = ud;
+	const struct grp_item *a = &items[*(const uint32_t *)pa], *b = &items[*(const uint32_t *)pb];
+	int r;
+
+	if (a->has_sha256 != b->has_sha256)
+		return a->has_sha256 ? -1 : 1;
+	r = a->has_sha256 ? memcmp(a->sha256, b->sha256, sizeof a->sha256) :
+	    strcmp(a->content_md5, b->content_md5);
+	if (r == 0 && !a->has_sha256)
+		r = (a->size > b->size) - (a->size < b->size);
+	return r != 0 ? r : (*(const uint32_t *)pa > *(const uint32_t *)pb) -
+	    (*(const uint32_t *)pa < *(const uint32_t *)pb);
+}
+
+static int add_sum_pairs(struct grp_item *items, size_t n, struct mih_pair **pairs, size_t *np,
+    size_t *cap)
+{
+	uint32_t *v = malloc((n ? n : 1) * sizeof *v);
+	size_t m = 0;
+
+	if (v == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].has_sha256 || items[i].content_md5[0])
+			v[m++] = (uint32_t)i;
+	qsort_r(v, m, sizeof *v, cmp_sum, items);
+	for (size_t a = 0; a < m; ) {
+		size_t b = a + 1;
+
+		while (b < m && same_bytes(&items[v[a]], &items[v[b]]))
+			b++;
+		for (size_t x = a; x < b; x++)
+			for (size_t y = x + 1; y < b; y++) {
+				if (*np == *cap) {
+					size_t nc = *cap ? *cap * 2 : 1024;
+					struct mih_pair *nn = realloc(*pairs, nc * sizeof *nn);
+
+					if (nn == NULL) {
+						free(v);
+						return -1;
+					}
+					*pairs = nn;
+					*cap = nc;
+				}
+				(*pairs)[*np].a = v[x] < v[y] ? v[x] : v[y];
+				(*pairs)[(*np)++].b = v[x] < v[y] ? v[y] : v[x];
+			}
+		a = b;
+	}
+	free(v);
+	return 0;
+}
+
+/* Star grouping over candidate pairs: the items in rank order; each one not yet taken
+ * becomes a keeper and takes its candidates that are still free and match it.  Gives
+ * the groups of the all-pairs loop whenever every matching pair is a candidate. */
+static int group_indexed(struct grp_item *items, size_t n, const size_t *idx,
+    const struct grp_opts *o, struct grp_stats *st, aderr *err)
+{
+	uint64_t *codes = malloc((n ? n : 1) * sizeof *codes);
+	struct mih_pair *pairs = NULL;
+	size_t np = 0, cap;
+	uint32_t *off = NULL, *adj = NULL;
+	unsigned char *done = NULL;
+	int rc = 0;
+
+	if (codes == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+	for (size_t i = 0; i < n; i++)
+		codes[i] = items[i].phash;
+	rc = mih_pairs(codes, n, o->exact_only ? 0 : o->phash_max, o->threads, &pairs, &np, err);
+	free(codes);
+	if (rc < 0)
+		return rc;
+	cap = np;
+	if (add_sum_pairs(items, n, &pairs, &np, &cap) < 0) {
+		free(pairs);
+		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+	}
+	st->candidates = np;
+	off = calloc(n + 1, sizeof *off);
+	adj = malloc((np ? 2 * np : 1) * sizeof *adj);
+	done = calloc(n ? n : 1, 1);
+	if (off == NULL || adj == NULL || done == NULL) {
+		rc = aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+		goto out;
+	}
+	for (size_t p = 0; p < np; p++)
+		off[pairs[p].a + 1]++, off[pairs[p].b + 1]++;
+	for (size_t i = 0; i < n; i++)
+		off[i + 1] += off[i];
+	for (size_t p = 0; p < np; p++) {
+		adj[off[pairs[p].a]++] = pairs[p].b;
+		adj[off[pairs[p].b]++] = pairs[p].a;
+	}
+	memmove(off + 1, off, n * sizeof *off);
+	off[0] = 0;
+	for (size_t q = 0; q < n; q++) {
+		size_t k = idx[q];
+		struct grp_item *kp = &items[k];
+
+		done[k] = 1;
+		if (kp->keeper >= 0)
+			continue;                /* already taken by a better keeper */
+		kp->count = 1;
+		for (uint32_t e = off[k]; e < off[k + 1]; e++) {
+			size_t j = adj[e];
+			int dist[3], mt;
+
+			if (done[j] || items[j].keeper >= 0)
+				continue;
+			st->compared++;
+			mt = match(kp, &items[j], o, dist);
+			if (mt == GRP_NONE)
+				continue;
+			items[j].keeper = (long)k;
+			items[j].stage = mt;
+			memcpy(items[j].dist, dist, sizeof(dist));
+			kp->count++;
+		}
+		if (kp->count > 1)
+			kp->keeper = (long)k;
+		else
+			kp->count = 0;
+	}
+out:
+	free(pairs);
+	free(off);
+	free(adj);
+	free(done);
+	return rc;
+}
+
 long grp_run(struct grp_item *items, size_t n, const struct grp_opts *o, aderr *err)
+{
+	struct grp_stats st;
+
+	return grp_run_stats(items, n, o, &st, err);
+}
+
+long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
+    struct grp_stats *st, aderr *err)
 {
 	struct rank_ctx ctx = { items, o };
 	size_t *idx, m, nk = 0;
 	long groups = 0;
 
+	memset(st, 0, sizeof *st);
 	for (size_t i = 0; i < n; i++) {
 		items[i].group = 0;
 		items[i].keeper = -1;
@@ -172,9 +319,23 @@ long grp_run(struct grp_item *items, size_t n, const struct grp_opts *o, aderr *
 		idx[i] = i;
 	qsort_r(idx, n, sizeof(*idx), rank_cmp, &ctx);
 
+	if (o->search == GRP_SEARCH_INDEX) {
+		int rc = group_indexed(items, n, idx, o, st, err);
+
+		if (rc < 0) {
+			free(idx);
+			return rc;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (items[i].count > 1)
+				idx[nk++] = i;
+		memmove(idx + n - nk, idx, nk * sizeof *idx);
+		m = 0;
+	} else {
+		m = n;
+	}
 	/* idx[0..m) holds the ungrouped items, best ranked first; the first one becomes a
 	 * keeper, takes its matches, and the rest are packed down for the next round */
-	m = n;
 	while (m > 0) {
 		size_t k = idx[0], w = 0;
 		struct grp_item *kp = &items[k];
@@ -182,14 +343,15 @@ long grp_run(struct grp_item *items, size_t n, const struct grp_opts *o, aderr *
 		kp->count = 1;
 		for (size_t q = 1; q < m; q++) {
 			size_t j = idx[q];
-			int dist[3], st = match(kp, &items[j], o, dist);
+			int dist[3], st2 = match(kp, &items[j], o, dist);
 
-			if (st == GRP_NONE) {
+			st->compared++;
+			if (st2 == GRP_NONE) {
 				idx[w++] = j;
 				continue;
 			}
 			items[j].keeper = (long)k;
-			items[j].stage = st;
+			items[j].stage = st2;
 			memcpy(items[j].dist, dist, sizeof(dist));
 			kp->count++;
 		}

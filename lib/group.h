@@ -43,11 +43,24 @@ struct grp_item {
 	long count;                 /* for a keeper: members including itself */
 };
 
+enum { GRP_SEARCH_INDEX = 0, GRP_SEARCH_ALL = 1 };
+
 struct grp_opts {
 	int phash_max, dhash_max, whash_max;
 	int exact_only;
+	int search;                 /* GRP_SEARCH_INDEX (multi-index hashing on the
+	                             * perceptual hash) or GRP_SEARCH_ALL (every pair); both
+	                             * give the same groups */
+	int threads;                /* for the index search; 0: one */
 	int keys[GRP_MAX_KEYS];     /* KEEP_* keys; KEEP_NAME is implied last */
 	int nkeys;
+};
+
+/* Counters of the last grp_run, for reports and benchmarks. */
+struct grp_stats {
+	size_t candidates;          /* pairs the search proposed (phash within range, or the
+	                             * same checksum) */
+	size_t compared;            /* pairs whose distances were all compared */
 };
 
 /* Defaults: phash 12, dhash 16, whash 16 (chosen on the example photos and their variants: true pairs up to 12/12/14 outside textures, distinct photos from 24/22/16), keep resolution,date,size,name: the most pixels, then the oldest (copies and edits are
@@ -59,6 +72,9 @@ int grp_parse_keep(struct grp_opts *o, const char *spec, aderr *err);
 void grp_keep_string(const struct grp_opts *o, char *buf, size_t len);
 
 /* Groups n items in place.  Returns the number of groups, or a negative AD_E* code. */
+/* As grp_run, with the search's counters. */
+long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
+    struct grp_stats *st, aderr *err);
 long grp_run(struct grp_item *items, size_t n, const struct grp_opts *o, aderr *err);
 
 /* The distance between two 64-bit hashes. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "group.h"
@@ -28,7 +29,8 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: dedupe [-q] [--keep POLICY] [--prefer PREFIX]... [--phash-max N]\n"
-	    "              [--dhash-max N] [--whash-max N] [--exact-only] [-i FILE] [-o FILE]\n"
+	    "              [--dhash-max N] [--whash-max N] [--exact-only] [--search all|index]\n"
+	    "              [-j N] [-i FILE] [-o FILE]\n"
 	    "Read feature records (from featx or featstore), group exact duplicates (same\n"
 	    "bytes) and near duplicates (every hash within its distance), pick a keeper per\n"
 	    "group, and write each record with \"dup\" added, then one record per group and a\n"
@@ -42,6 +44,10 @@ static void usage(FILE *fp)
 	    "      --dhash-max N   largest difference-hash distance (default 16)\n"
 	    "      --whash-max N   largest wavelet-hash distance (default 16)\n"
 	    "      --exact-only    only group byte-identical images\n"
+	    "      --search HOW    index: find candidate pairs with multi-index hashing on the\n"
+	    "                      perceptual hash (default); all: compare every pair (same\n"
+	    "                      groups, for checking)\n"
+	    "  -j, --threads N     threads for the search (default: the number of cores)\n"
 	    "  -i, --input FILE    read FILE instead of standard input\n"
 	    "  -o, --output FILE   write to FILE atomically instead of standard output\n"
 	    "  -q, --quiet         no progress line or summary\n"
@@ -344,6 +350,8 @@ int main(int argc, char **argv)
 		{ "dhash-max", required_argument, NULL, 'D' },
 		{ "whash-max", required_argument, NULL, 'W' },
 		{ "exact-only", no_argument, NULL, 'x' },
+		{ "search", required_argument, NULL, 's' },
+		{ "threads", required_argument, NULL, 'j' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -367,8 +375,30 @@ int main(int argc, char **argv)
 		log_err("out of memory");
 		return 2;
 	}
-	while ((c = getopt_long(argc, argv, "i:o:qhV", opts, NULL)) != -1) {
+	{
+		long nc = sysconf(_SC_NPROCESSORS_ONLN);
+
+		o.threads = nc > 0 ? (int)(nc > 64 ? 64 : nc) : 1;
+	}
+	while ((c = getopt_long(argc, argv, "j:i:o:qhV", opts, NULL)) != -1) {
 		switch (c) {
+		case 's':
+			if (strcmp(optarg, "all") == 0) {
+				o.search = GRP_SEARCH_ALL;
+			} else if (strcmp(optarg, "index") == 0) {
+				o.search = GRP_SEARCH_INDEX;
+			} else {
+				log_err("--search: expected all or index, got '%s'", optarg);
+				status = 2;
+			}
+			break;
+		case 'j':
+			o.threads = atoi(optarg);
+			if (o.threads < 1 || o.threads > 64) {
+				log_err("--threads: expected 1 to 64, got '%s'", optarg);
+				status = 2;
+			}
+			break;
 		case 'k':
 			if (grp_parse_keep(&o, optarg, &err) < 0) {
 				log_err("%s", err.msg);

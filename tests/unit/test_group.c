@@ -186,11 +186,74 @@ static void test_determinism(void)
 				CHECK(strcmp(a[i].name, a[j].name) < 0);
 }
 
+/* The index search and the all-pairs loop give the same groups, keepers, stages and
+ * distances, on clustered random hashes with exact copies and every keep policy. */
+static void test_index_equals_all(void)
+{
+	enum { N = 3000 };
+	static struct grp_item a[N], b[N];
+	static char names[N][16];
+	uint64_t x = 0x2545F4914F6CDD1DULL;
+	const char *policies[] = { "resolution,date,size,name", "size,name", "date" };
+
+	for (int i = 0; i < N; i++) {
+		uint64_t h;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		snprintf(names[i], sizeof names[i], "n%05d", (int)(x % 100000));
+		if (i > 0 && x % 3 == 0) {
+			/* a near copy of an earlier one: a few bits off in each hash */
+			const struct grp_item *src = &a[(x >> 8) % (uint64_t)i];
+
+			h = src->phash;
+			for (int k = 0; k < (int)((x >> 20) % 15); k++)
+				h ^= 1ULL << ((x >> (24 + k)) % 64);
+			item(&a[i], names[i], h, src->pixels, src->size, 0);
+			a[i].dhash = src->dhash ^ (x >> 40 & 0xff);
+			a[i].whash = src->whash ^ (x >> 50 & 0x3ff);
+			if (x % 5 == 0) {      /* the same bytes */
+				memcpy(a[i].sha256, src->sha256, 32);
+				a[i].has_sha256 = src->has_sha256;
+				a[i].phash = src->phash;
+			}
+		} else {
+			item(&a[i], names[i], x, (long long)(x % 7) * 1000, (long long)(x % 13), 0);
+			a[i].dhash = x * 31;
+			a[i].whash = x * 77;
+			a[i].sha256[0] = (unsigned char)i, a[i].sha256[1] = (unsigned char)(i >> 8);
+			a[i].has_sha256 = 1;
+		}
+		a[i].mtime = (long long)(x % 5);
+	}
+	for (size_t p = 0; p < sizeof policies / sizeof policies[0]; p++) {
+		struct grp_opts o;
+		aderr err = {0};
+		long ga, gb;
+		int same = 1;
+
+		grp_opts_default(&o);
+		CHECK_EQ_INT(grp_parse_keep(&o, policies[p], &err), 0);
+		memcpy(b, a, sizeof a);
+		o.search = GRP_SEARCH_ALL;
+		ga = grp_run(a, N, &o, &err);
+		o.search = GRP_SEARCH_INDEX;
+		o.threads = 2;
+		gb = grp_run(b, N, &o, &err);
+		CHECK(ga > 100);
+		CHECK_EQ_INT(ga, gb);
+		for (int i = 0; i < N; i++)
+			same &= a[i].group == b[i].group && a[i].keeper == b[i].keeper &&
+			    a[i].stage == b[i].stage && memcmp(a[i].dist, b[i].dist, sizeof a[i].dist) == 0;
+		CHECK(same);
+	}
+}
+
 int main(void)
 {
 	test_no_chaining();
 	test_exact_and_thresholds();
 	test_keep_policy();
 	test_determinism();
+	test_index_equals_all();
 	return unit_done();
 }

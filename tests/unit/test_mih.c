@@ -1,0 +1,63 @@
+/* test_mih.c — the multi-index search returns exactly the pairs that comparing all
+ * pairs does, for several sizes, radii and thread counts, with clustered codes. */
+#include <stdlib.h>
+
+#include "mih.h"
+#include "unit.h"
+
+static uint64_t rng = 88172645463325252ULL;
+
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static uint64_t flip(uint64_t c, int k)
+{
+	for (int i = 0; i < k; i++)
+		c ^= 1ULL << (next() % 64);
+	return c;
+}
+
+static int same_as_brute(const uint64_t *codes, size_t n, int r, int threads)
+{
+	struct mih_pair *p;
+	size_t np, k = 0;
+	aderr err = {0};
+	int ok = 1;
+
+	if (mih_pairs(codes, n, r, threads, &p, &np, &err) < 0)
+		return 0;
+	for (size_t a = 0; a < n && ok; a++)
+		for (size_t b = a + 1; b < n && ok; b++)
+			if (__builtin_popcountll(codes[a] ^ codes[b]) <= r) {
+				ok = k < np && p[k].a == a && p[k].b == b;
+				k++;
+			}
+	ok = ok && k == np;
+	free(p);
+	return ok;
+}
+
+int main(void)
+{
+	static uint64_t codes[6000];
+	size_t sizes[] = { 0, 1, 2, 300, 6000 };
+
+	for (size_t i = 0; i < 6000; i++)
+		codes[i] = i % 7 == 6 ? flip(codes[i - 1], (int)(next() % 14)) :
+		    i % 11 == 10 ? codes[i - 3] : next();
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+		for (int r = 0; r <= 16; r += 4)
+			CHECK(same_as_brute(codes, sizes[s], r, 1));
+	CHECK(same_as_brute(codes, 6000, 12, 2));
+	CHECK(same_as_brute(codes, 6000, 7, 3));
+	CHECK(same_as_brute(codes, 500, 64, 2));    /* every pair */
+	CHECK_EQ_INT(mih_chunks(10), 8);
+	CHECK_EQ_INT(mih_chunks(100000), 4);
+	CHECK_EQ_INT(mih_chunks(1000000), 3);
+	return unit_done();
+}
