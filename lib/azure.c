@@ -23,12 +23,15 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
 #define AZ_VERSION "2021-08-06"
 #define PUT_MAX (4u << 20)        /* larger files go up in blocks of this size */
 #define PAGE_MAX 5000
+#define RESUME_MIN (1 << 20)
+#define ETAG_XATTR "user.azdedup.etag"      /* smaller downloads start over rather than resume */
 
 static const char dev_account[] = "devstoreaccount1";
 /* the emulator's published, well-known development key (not a secret) */
@@ -944,6 +947,7 @@ static int az_stat(stor *s, const char *name, struct stor_entry *e, aderr *err)
 struct dl {
 	int fd;
 	off_t pos;
+	EVP_MD_CTX *md;     /* MD5 of bytes 0..pos, kept as they arrive */
 };
 
 static int dl_sink(void *ud, const void *p, size_t n)
@@ -959,6 +963,7 @@ static int dl_sink(void *ud, const void *p, size_t n)
 				continue;
 			return -1;
 		}
+		EVP_DigestUpdate(d->md, c, (size_t)w);
 		d->pos += w;
 		c += w;
 		n -= (size_t)w;
@@ -1001,8 +1006,8 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 	struct stor_entry info;
 	char *b = blob_name(a, name), *part = NULL, *tagf = NULL, tag[80], md5[32];
 	struct stat st;
-	struct dl d = { -1, 0 };
-	int rc = 0, attempt;
+	struct dl d = { -1, 0, NULL };
+	int rc = 0, attempt, resumable = 0, sidecar = 0;
 	aderr neterr = {0};
 
 	(void)flags;
@@ -1028,16 +1033,36 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 		rc = aderr_set(err, AD_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (mkdir_parents(local, err) < 0) {
-		rc = err->code;
-		goto out;
+	/* a partial file is worth keeping only if it holds the same version of the blob; small
+	 * blobs are fetched again whole rather than keep a note of their version */
+	resumable = known->size >= RESUME_MIN;
+	{
+		ssize_t tl = resumable ? getxattr(part, ETAG_XATTR, tag, sizeof tag - 1) : -1;
+		int keep;
+
+		if (tl >= 0)
+			tag[tl] = '\0';
+		else if (resumable && read_small(tagf, tag, sizeof tag) != 0)
+			tag[0] = '\0';
+		keep = resumable && strcmp(tag, known->etag) == 0;
+		int of = O_RDWR | O_CREAT | O_CLOEXEC | (keep ? 0 : O_TRUNC);
+
+		d.fd = open(part, of, 0644);
+		if (d.fd < 0 && errno == ENOENT) {
+			/* the first file of its folder: make the folders */
+			if (mkdir_parents(local, err) < 0) {
+				rc = err->code;
+				goto out;
+			}
+			d.fd = open(part, of, 0644);
+		}
 	}
-	/* a partial file is worth keeping only if it holds the same version of the blob */
-	if (read_small(tagf, tag, sizeof tag) == 0 && strcmp(tag, known->etag) == 0)
-		d.fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	else
-		d.fd = open(part, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (d.fd < 0 || write_file(tagf, known->etag) < 0 || fstat(d.fd, &st) != 0) {
+	/* the version note goes on the partial file itself, or beside it where the file
+	 * system keeps no extended attributes */
+	if (d.fd >= 0 && resumable &&
+	    fsetxattr(d.fd, ETAG_XATTR, known->etag, strlen(known->etag), 0) != 0)
+		sidecar = 1;
+	if (d.fd < 0 || (sidecar && write_file(tagf, known->etag) < 0) || fstat(d.fd, &st) != 0) {
 		rc = aderr_errno(err, aderr_from_errno(errno), errno, "%s", part);
 		goto out;
 	}
@@ -1045,6 +1070,23 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 	if (st.st_size > known->size && ftruncate(d.fd, 0) != 0) {
 		rc = aderr_errno(err, AD_EIO, errno, "%s", part);
 		goto out;
+	}
+	d.md = EVP_MD_CTX_new();
+	if (d.md == NULL || !EVP_DigestInit_ex(d.md, EVP_md5(), NULL)) {
+		rc = aderr_set(err, AD_EINTERNAL, "MD5 is not available");
+		goto out;
+	}
+	for (off_t at = 0; at < d.pos; ) {
+		/* what an earlier run left: into the checksum first */
+		unsigned char buf[1 << 16];
+		ssize_t got = pread(d.fd, buf, sizeof buf, at);
+
+		if (got <= 0) {
+			rc = aderr_errno(err, AD_EIO, got < 0 ? errno : EIO, "%s", part);
+			goto out;
+		}
+		EVP_DigestUpdate(d.md, buf, (size_t)got);
+		at += got;
 	}
 	for (attempt = 1; d.pos < known->size || attempt == 1; attempt++) {
 		char range[64], ifm[80];
@@ -1084,7 +1126,7 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 		if (rc == 0 && r.status == 416 && d.pos > 0) {
 			/* the partial file is longer than the blob: start over */
 			http_resp_free(&r);
-			if (ftruncate(d.fd, 0) != 0) {
+			if (ftruncate(d.fd, 0) != 0 || !EVP_DigestInit_ex(d.md, EVP_md5(), NULL)) {
 				rc = aderr_errno(err, AD_EIO, errno, "%s", part);
 				goto out;
 			}
@@ -1115,8 +1157,11 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 		goto out;
 	}
 	if (known->content_md5[0]) {
-		if ((rc = az_md5_file(d.fd, st.st_size, md5, err)) < 0)
-			goto out;
+		unsigned char dg[EVP_MAX_MD_SIZE];
+		unsigned int dl = 0;
+
+		EVP_DigestFinal_ex(d.md, dg, &dl);
+		b64_encode(dg, (int)dl, md5);
 		if (strcmp(md5, known->content_md5) != 0) {
 			/* corrupt bytes: do not resume from them */
 			d.pos = 0;
@@ -1128,20 +1173,27 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 	{
 		struct timespec ts[2] = { { (time_t)known->mtime, 0 }, { (time_t)known->mtime, 0 } };
 
-		if (fsync(d.fd) != 0 || futimens(d.fd, ts) != 0 || rename(part, local) != 0) {
+		/* no fsync: the work folder is a cache, and a file that a power cut left short
+		 * fails the size check of the next run and is fetched again */
+		if (resumable && !sidecar)
+			fremovexattr(d.fd, ETAG_XATTR);
+		if (futimens(d.fd, ts) != 0 || rename(part, local) != 0) {
 			rc = aderr_errno(err, AD_EIO, errno, "%s", local);
 			goto out;
 		}
 	}
-	unlink(tagf);
+	if (sidecar)
+		unlink(tagf);
 	rc = STOR_DONE;
 out:
 	if (d.fd >= 0)
 		close(d.fd);
-	if (rc < 0 && d.fd >= 0 && d.pos == 0) {
+	EVP_MD_CTX_free(d.md);
+	if (rc < 0 && d.fd >= 0 && (d.pos == 0 || !resumable)) {
 		/* nothing worth resuming: leave no litter */
 		unlink(part);
-		unlink(tagf);
+		if (sidecar)
+			unlink(tagf);
 	}
 	free(part);
 	free(tagf);

@@ -373,6 +373,9 @@ int http_once(const struct http_req *req, struct http_resp *resp, aderr *err)
 	curl_easy_setopt(x.h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(x.h, CURLOPT_LOW_SPEED_TIME, (long)(opts.stall < 1 ? 1 : opts.stall));
 	curl_easy_setopt(x.h, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* the shared cache keeps at most this many idle connections: room for every worker */
+	curl_easy_setopt(x.h, CURLOPT_MAXCONNECTS, 128L);
+	curl_easy_setopt(x.h, CURLOPT_BUFFERSIZE, 256L * 1024);   /* fewer, larger writes */
 	if (strcmp(req->method, "HEAD") == 0) {
 		curl_easy_setopt(x.h, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(req->method, "PUT") == 0) {

@@ -91,3 +91,6 @@ PY
 t0=$(now); "$BIN/dedupe" -q -i "$T/synth" -o "$T/sreport"; t1=$(now)
 found=$(jq -r 'select(.type == "summary") | .duplicates' "$T/sreport")
 row "dedupe, synthetic" "$NREC" "$t0" "$t1" "$found of $((NREC / 10)) planted pairs found"
+
+# azdedup next to rclone on Azurite: listing, downloads, server-side copy
+sh "$TOP/tests/bench/azure.sh"
