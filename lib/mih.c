@@ -180,6 +180,8 @@ int mih_pairs(const uint64_t *codes, size_t n, int r, int threads, struct mih_pa
 			rc = aderr_set(err, AD_ENOMEM, "out of memory collecting pairs");
 	}
 	for (int k = 0; k < nt && rc == 0; k++) {
+		if (jobs[k].nout == 0)
+			continue;
 		/* within a job the pairs come by query, but a query's candidates in bucket order */
 		qsort(jobs[k].out, jobs[k].nout, sizeof *jobs[k].out, cmp_pair);
 		memcpy(*pairs + *npairs, jobs[k].out, jobs[k].nout * sizeof **pairs);

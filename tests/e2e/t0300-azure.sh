@@ -120,6 +120,10 @@ check_eq "copies keep the MD5s" "$(azls -q "$AZ/odd-copy" | jq -r .content_md5 |
 azls -q "$AZ/odd" | azcp "$AZ/odd-copy" > "$T/sc2.ndjson" 2> /dev/null
 check_eq "container to container again: unchanged" "$(jq -r .copy "$T/sc2.ndjson" | sort -u)" "unchanged"
 
+azls -q "$AZ/odd-copy" | azcp "$T/down" > "$T/down.ndjson" 2> /dev/null
+check_eq "container to a local folder: every blob copied" "$(jq -r .copy "$T/down.ndjson" | sort -u)" "copied"
+check "byte-identical, names intact" diff -r "$S" "$T/down"
+
 # --- credentials refused, containers missing --------------------------------------------
 BADKEY=$(printf 'not-the-key-not-the-key-0123' | base64)
 AZURE_STORAGE_ACCOUNT=devstoreaccount1 AZURE_STORAGE_KEY=$BADKEY azls -o "$T/bad.ndjson" "$AZ/odd" 2> "$T/err"
