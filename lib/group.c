@@ -208,25 +208,89 @@ static int add_sum_pairs(struct grp_item *items, size_t n, struct mih_pair **pai
 	return 0;
 }
 
-/* Star grouping over candidate pairs: the items in rank order; each one not yet taken
- * becomes a keeper and takes its candidates that are still free and match it.  Gives
- * the groups of the all-pairs loop whenever every matching pair is a candidate. */
-static int group_indexed(struct grp_item *items, size_t n, const size_t *idx,
+/* Every pair within the perceptual-hash radius, by comparing all of them: the index's
+ * answer, the slow way (--search all, for checking). */
+static int brute_pairs(const struct grp_item *items, size_t n, int r, struct mih_pair **pairs,
+    size_t *np, aderr *err)
+{
+	size_t cap = 0;
+
+	*pairs = NULL;
+	*np = 0;
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = a + 1; b < n; b++) {
+			if (grp_hamming(items[a].phash, items[b].phash) > r)
+				continue;
+			if (*np == cap) {
+				size_t nc = cap ? cap * 2 : 1024;
+				struct mih_pair *nn = realloc(*pairs, nc * sizeof *nn);
+
+				if (nn == NULL) {
+					free(*pairs);
+					*pairs = NULL;
+					return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+				}
+				*pairs = nn;
+				cap = nc;
+			}
+			(*pairs)[*np].a = (uint32_t)a;
+			(*pairs)[(*np)++].b = (uint32_t)b;
+		}
+	return 0;
+}
+
+static size_t uf_find(size_t *up, size_t x)
+{
+	while (up[x] != x) {
+		up[x] = up[up[x]];
+		x = up[x];
+	}
+	return x;
+}
+
+static int cmp_pos(const void *pa, const void *pb, void *ud)
+{
+	const size_t *pos = ud;
+	size_t a = pos[*(const uint32_t *)pa], b = pos[*(const uint32_t *)pb];
+
+	return (a > b) - (a < b);
+}
+
+static void take(struct grp_item *items, size_t k, size_t j, int mt, const int dist[3])
+{
+	items[j].keeper = (long)k;
+	items[j].stage = mt;
+	memcpy(items[j].dist, dist, 3 * sizeof *dist);
+	items[k].count++;
+}
+
+/* Groups over the candidate pairs, in rank order (idx), by the mode:
+ *   star: each item not yet taken becomes a keeper and takes the free candidates that
+ *         match it (the groups of comparing all pairs, as every matching pair is a
+ *         candidate);
+ *   clique: the same, but a candidate joins only if it matches every member so far;
+ *   components: matching pairs are joined transitively; the best-ranked member keeps. */
+static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
     const struct grp_opts *o, struct grp_stats *st, aderr *err)
 {
-	uint64_t *codes = malloc((n ? n : 1) * sizeof *codes);
 	struct mih_pair *pairs = NULL;
-	size_t np = 0, cap;
-	uint32_t *off = NULL, *adj = NULL;
+	size_t np = 0, cap, *pos = NULL, *up = NULL;
+	uint32_t *off = NULL, *adj = NULL, *mem = NULL;
 	unsigned char *done = NULL;
-	int rc = 0;
+	int rc = 0, r = o->exact_only ? 0 : o->phash_max;
 
-	if (codes == NULL)
-		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
-	for (size_t i = 0; i < n; i++)
-		codes[i] = items[i].phash;
-	rc = mih_pairs(codes, n, o->exact_only ? 0 : o->phash_max, o->threads, &pairs, &np, err);
-	free(codes);
+	if (o->search == GRP_SEARCH_ALL) {
+		rc = brute_pairs(items, n, r, &pairs, &np, err);
+	} else {
+		uint64_t *codes = malloc((n ? n : 1) * sizeof *codes);
+
+		if (codes == NULL)
+			return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+		for (size_t i = 0; i < n; i++)
+			codes[i] = items[i].phash;
+		rc = mih_pairs(codes, n, r, o->threads, &pairs, &np, err);
+		free(codes);
+	}
 	if (rc < 0)
 		return rc;
 	cap = np;
@@ -238,10 +302,14 @@ static int group_indexed(struct grp_item *items, size_t n, const size_t *idx,
 	off = calloc(n + 1, sizeof *off);
 	adj = malloc((np ? 2 * np : 1) * sizeof *adj);
 	done = calloc(n ? n : 1, 1);
-	if (off == NULL || adj == NULL || done == NULL) {
+	pos = malloc((n ? n : 1) * sizeof *pos);
+	mem = malloc((n ? n : 1) * sizeof *mem);
+	if (off == NULL || adj == NULL || done == NULL || pos == NULL || mem == NULL) {
 		rc = aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
 		goto out;
 	}
+	for (size_t q = 0; q < n; q++)
+		pos[idx[q]] = q;
 	for (size_t p = 0; p < np; p++)
 		off[pairs[p].a + 1]++, off[pairs[p].b + 1]++;
 	for (size_t i = 0; i < n; i++)
@@ -252,17 +320,59 @@ static int group_indexed(struct grp_item *items, size_t n, const size_t *idx,
 	}
 	memmove(off + 1, off, n * sizeof *off);
 	off[0] = 0;
+
+	if (o->mode == GRP_MODE_COMPONENTS) {
+		up = malloc((n ? n : 1) * sizeof *up);
+		if (up == NULL) {
+			rc = aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++)
+			up[i] = i;
+		for (size_t p = 0; p < np; p++) {
+			int dist[3];
+			size_t x, y;
+
+			st->compared++;
+			if (match(&items[pairs[p].a], &items[pairs[p].b], o, dist) == GRP_NONE)
+				continue;
+			x = uf_find(up, pairs[p].a);
+			y = uf_find(up, pairs[p].b);
+			/* the root is the best ranked, so it is the keeper */
+			if (x != y) {
+				if (pos[x] < pos[y])
+					up[y] = x;
+				else
+					up[x] = y;
+			}
+		}
+		for (size_t q = 0; q < n; q++) {
+			size_t j = idx[q], k = uf_find(up, j);
+			int dist[3], mt;
+
+			if (k == j)
+				continue;
+			mt = match(&items[k], &items[j], o, dist);
+			items[k].count = items[k].count ? items[k].count : 1;
+			items[k].keeper = (long)k;
+			take(items, k, j, same_bytes(&items[k], &items[j]) ? GRP_EXACT : GRP_NEAR, dist);
+			(void)mt;
+		}
+		goto out;
+	}
 	for (size_t q = 0; q < n; q++) {
-		size_t k = idx[q];
+		size_t k = idx[q], nm = 0;
 		struct grp_item *kp = &items[k];
 
 		done[k] = 1;
 		if (kp->keeper >= 0)
 			continue;                /* already taken by a better keeper */
 		kp->count = 1;
+		if (o->mode == GRP_MODE_CLIQUE)
+			qsort_r(adj + off[k], off[k + 1] - off[k], sizeof *adj, cmp_pos, pos);
 		for (uint32_t e = off[k]; e < off[k + 1]; e++) {
 			size_t j = adj[e];
-			int dist[3], mt;
+			int dist[3], mt, all = 1;
 
 			if (done[j] || items[j].keeper >= 0)
 				continue;
@@ -270,10 +380,19 @@ static int group_indexed(struct grp_item *items, size_t n, const size_t *idx,
 			mt = match(kp, &items[j], o, dist);
 			if (mt == GRP_NONE)
 				continue;
-			items[j].keeper = (long)k;
-			items[j].stage = mt;
-			memcpy(items[j].dist, dist, sizeof(dist));
-			kp->count++;
+			if (o->mode == GRP_MODE_CLIQUE) {
+				/* every member so far must match it too */
+				for (size_t x = 0; x < nm && all; x++) {
+					int d2[3];
+
+					st->compared++;
+					all = match(&items[mem[x]], &items[j], o, d2) != GRP_NONE;
+				}
+				if (!all)
+					continue;
+				mem[nm++] = (uint32_t)j;
+			}
+			take(items, k, j, mt, dist);
 		}
 		if (kp->count > 1)
 			kp->keeper = (long)k;
@@ -285,6 +404,9 @@ out:
 	free(off);
 	free(adj);
 	free(done);
+	free(pos);
+	free(mem);
+	free(up);
 	return rc;
 }
 
@@ -299,7 +421,7 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
     struct grp_stats *st, aderr *err)
 {
 	struct rank_ctx ctx = { items, o };
-	size_t *idx, m, nk = 0;
+	size_t *idx, nk = 0;
 	long groups = 0;
 
 	memset(st, 0, sizeof *st);
@@ -319,8 +441,8 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 		idx[i] = i;
 	qsort_r(idx, n, sizeof(*idx), rank_cmp, &ctx);
 
-	if (o->search == GRP_SEARCH_INDEX) {
-		int rc = group_indexed(items, n, idx, o, st, err);
+	{
+		int rc = group_pairs(items, n, idx, o, st, err);
 
 		if (rc < 0) {
 			free(idx);
@@ -330,38 +452,6 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 			if (items[i].count > 1)
 				idx[nk++] = i;
 		memmove(idx + n - nk, idx, nk * sizeof *idx);
-		m = 0;
-	} else {
-		m = n;
-	}
-	/* idx[0..m) holds the ungrouped items, best ranked first; the first one becomes a
-	 * keeper, takes its matches, and the rest are packed down for the next round */
-	while (m > 0) {
-		size_t k = idx[0], w = 0;
-		struct grp_item *kp = &items[k];
-
-		kp->count = 1;
-		for (size_t q = 1; q < m; q++) {
-			size_t j = idx[q];
-			int dist[3], st2 = match(kp, &items[j], o, dist);
-
-			st->compared++;
-			if (st2 == GRP_NONE) {
-				idx[w++] = j;
-				continue;
-			}
-			items[j].keeper = (long)k;
-			items[j].stage = st2;
-			memcpy(items[j].dist, dist, sizeof(dist));
-			kp->count++;
-		}
-		if (kp->count > 1) {
-			kp->keeper = (long)k;
-			idx[n - 1 - nk++] = k;    /* keepers collect at the free end of idx */
-		} else {
-			kp->count = 0;
-		}
-		m = w;
 	}
 	/* number the groups in keeper-name order */
 	qsort_r(idx + n - nk, nk, sizeof(*idx), keeper_name_cmp, items);

@@ -44,6 +44,7 @@ struct grp_item {
 };
 
 enum { GRP_SEARCH_INDEX = 0, GRP_SEARCH_ALL = 1 };
+enum { GRP_MODE_STAR = 0, GRP_MODE_CLIQUE = 1, GRP_MODE_COMPONENTS = 2 };
 
 struct grp_opts {
 	int phash_max, dhash_max, whash_max;
@@ -52,6 +53,9 @@ struct grp_opts {
 	                             * perceptual hash) or GRP_SEARCH_ALL (every pair); both
 	                             * give the same groups */
 	int threads;                /* for the index search; 0: one */
+	int mode;                   /* GRP_MODE_*: star around the keeper (default), clique
+	                             * (every member matches every other), or connected
+	                             * components (chains allowed) */
 	int keys[GRP_MAX_KEYS];     /* KEEP_* keys; KEEP_NAME is implied last */
 	int nkeys;
 };

@@ -30,7 +30,7 @@ static void usage(FILE *fp)
 	fprintf(fp,
 	    "usage: dedupe [-q] [--keep POLICY] [--prefer PREFIX]... [--phash-max N]\n"
 	    "              [--dhash-max N] [--whash-max N] [--exact-only] [--search all|index]\n"
-	    "              [-j N] [-i FILE] [-o FILE]\n"
+	    "              [--mode star|clique|components] [-j N] [-i FILE] [-o FILE]\n"
 	    "Read feature records (from featx or featstore), group exact duplicates (same\n"
 	    "bytes) and near duplicates (every hash within its distance), pick a keeper per\n"
 	    "group, and write each record with \"dup\" added, then one record per group and a\n"
@@ -44,6 +44,9 @@ static void usage(FILE *fp)
 	    "      --dhash-max N   largest difference-hash distance (default 16)\n"
 	    "      --whash-max N   largest wavelet-hash distance (default 16)\n"
 	    "      --exact-only    only group byte-identical images\n"
+	    "      --mode MODE     star: each member matches its keeper (default); clique:\n"
+	    "                      every member matches every other; components: matches\n"
+	    "                      chain (A~B~C puts A with C)\n"
 	    "      --search HOW    index: find candidate pairs with multi-index hashing on the\n"
 	    "                      perceptual hash (default); all: compare every pair (same\n"
 	    "                      groups, for checking)\n"
@@ -317,6 +320,9 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o, co
 	    "failed_by_stage", t->by_stage, "thresholds", "phash", o->phash_max,
 	    "dhash", o->dhash_max, "whash", o->whash_max, "exact_only", o->exact_only,
 	    "keep", keep);
+	if (j != NULL)
+		json_object_set_new(j, "mode", json_string(o->mode == GRP_MODE_CLIQUE ? "clique" :
+		    o->mode == GRP_MODE_COMPONENTS ? "components" : "star"));
 	if (rc == 0)
 		rc = j ? rec_write(w, j, err) : aderr_set(err, AD_ENOMEM, "out of memory");
 	json_decref(j);
@@ -351,6 +357,7 @@ int main(int argc, char **argv)
 		{ "whash-max", required_argument, NULL, 'W' },
 		{ "exact-only", no_argument, NULL, 'x' },
 		{ "search", required_argument, NULL, 's' },
+		{ "mode", required_argument, NULL, 'm' },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
@@ -389,6 +396,18 @@ int main(int argc, char **argv)
 				o.search = GRP_SEARCH_INDEX;
 			} else {
 				log_err("--search: expected all or index, got '%s'", optarg);
+				status = 2;
+			}
+			break;
+		case 'm':
+			if (strcmp(optarg, "star") == 0) {
+				o.mode = GRP_MODE_STAR;
+			} else if (strcmp(optarg, "clique") == 0) {
+				o.mode = GRP_MODE_CLIQUE;
+			} else if (strcmp(optarg, "components") == 0) {
+				o.mode = GRP_MODE_COMPONENTS;
+			} else {
+				log_err("--mode: expected star, clique or components, got '%s'", optarg);
 				status = 2;
 			}
 			break;

@@ -66,6 +66,27 @@ check "the featureless record is named" grep -q '^dedupe: nofeat.jpg: no feature
 check_eq "both are counted" "$(jq -c 'select(.type == "summary") | .failed_by_stage' "$T/rb")" '{"input":1,"dedupe":1}'
 check_eq "the good ones are still grouped" "$(jq -r 'select(.type == "group") | .keeper' "$T/rb")" "a.jpg"
 
+# modes and searches on the example photos and their variants (real features)
+"$PY" "$TOP/examples/mkvariants.py" --set full "$PHOTOS" "$T/var" > /dev/null
+azls -q "$T/var" | featx -q > "$T/feat"
+for m in star clique components; do
+	for how in index all; do
+		dedupe -q --mode $m --search $how -i "$T/feat" -o "$T/m-$m-$how" || fail "mode $m, search $how"
+	done
+	check "--mode $m: the index gives exactly the all-pairs report" cmp "$T/m-$m-index" "$T/m-$m-all"
+	shuf --random-source="$T/feat" "$T/feat" > "$T/feat-shuf"
+	dedupe -q --mode $m -i "$T/feat-shuf" -o "$T/m-$m-shuf"
+	check_eq "--mode $m: input order changes only the order of the image records" \
+		"$(sort "$T/m-$m-shuf" | cksum)" "$(sort "$T/m-$m-index" | cksum)"
+done
+check "star is the default" sh -c "dedupe -q -i '$T/feat' | cmp - '$T/m-star-index'"
+grp() { jq -c 'select(.type == "group") | [.keeper] + ([.members[].name] | sort)' "$1" | sort; }
+check_eq "the photos' variants make the same groups in every mode" "$(grp "$T/m-clique-index")" "$(grp "$T/m-star-index")"
+check_eq "components: as many groups as photos with variants" \
+	"$(jq -r 'select(.type == "summary") | .groups' "$T/m-components-index")" "7"
+dedupe --mode chain < /dev/null > /dev/null 2> "$T/e"
+check_eq "unknown mode: exit 2" "$?" "2"
+
 # usage errors
 dedupe --keep colour < /dev/null > /dev/null 2> "$T/e"
 check_eq "unknown keep key: exit 2" "$?" "2"

@@ -233,6 +233,7 @@ static void test_index_equals_all(void)
 
 		grp_opts_default(&o);
 		CHECK_EQ_INT(grp_parse_keep(&o, policies[p], &err), 0);
+		o.mode = (int)p % 3;      /* star, clique, components */
 		memcpy(b, a, sizeof a);
 		o.search = GRP_SEARCH_ALL;
 		ga = grp_run(a, N, &o, &err);
@@ -248,9 +249,40 @@ static void test_index_equals_all(void)
 	}
 }
 
+/* The same three as above under the other modes: clique refuses C (it does not match
+ * A), components joins all three through B whoever keeps. */
+static void test_modes(void)
+{
+	struct grp_item it[3];
+	struct grp_opts o;
+	aderr err = {0};
+
+	grp_opts_default(&o);
+	item(&it[0], "a.jpg", 0, 1000, 10, 0);
+	item(&it[1], "b.jpg", 0xffULL, 5000, 10, 0);
+	item(&it[2], "c.jpg", 0xffffULL, 100, 10, 0);
+	o.mode = GRP_MODE_CLIQUE;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[0].keeper, 1);      /* A ranks above C, joins first */
+	CHECK_EQ_INT(it[2].keeper, -1);     /* C matches B but not A */
+	CHECK_EQ_INT(it[1].count, 2);
+	o.mode = GRP_MODE_COMPONENTS;
+	it[1].pixels = 500;                 /* A keeps; C reaches A only through B */
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+	CHECK_EQ_INT(it[2].keeper, 0);
+	CHECK_EQ_INT(it[0].count, 3);
+	CHECK_EQ_INT(it[2].dist[0], 16);    /* the real distance to its keeper */
+	CHECK_EQ_INT(it[2].stage, GRP_NEAR);
+	o.search = GRP_SEARCH_ALL;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[2].keeper, 0);
+}
+
 int main(void)
 {
 	test_no_chaining();
+	test_modes();
 	test_exact_and_thresholds();
 	test_keep_policy();
 	test_determinism();
