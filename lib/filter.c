@@ -1,8 +1,10 @@
 /* filter.c — the shared NDJSON record loop.
  *
- * Records are read in batches; each() runs over a batch on f->threads threads (one when
- * unset), and the batch is written in input order before the next is read, so memory
- * stays bounded by the batch and the output never depends on thread timing. */
+ * Records flow through a window of slots: the main thread reads into free slots and
+ * writes finished ones in input order, while f->threads workers run each() on the
+ * others.  A slow record holds back only the writing, not the work on the records after
+ * it (up to the window), so memory stays bounded by the window and the output never
+ * depends on thread timing. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -13,129 +15,201 @@
 
 struct slot {
 	json_t *rec;
-	int res;        /* FILTER_* or a negative code; -100: not for each() */
+	int res;        /* FILTER_* or a negative code */
+	int state;      /* S_FREE .. S_DONE */
 	aderr err;
 };
 
-struct batch {
+enum { S_FREE, S_READY, S_RUNNING, S_DONE };
+
+struct window {
 	struct filter *f;
 	struct slot *s;
-	size_t n;
-	atomic_size_t next;
+	size_t cap;
+	size_t head, tail, next;    /* counters: write at head, fill at tail, work at next */
+	int stop;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
 };
 
-enum { NOT_MINE = -100 };
-
-static void *work(void *arg)
+static void *worker(void *arg)
 {
-	struct batch *b = arg;
-	size_t i;
+	struct window *w = arg;
 
-	while ((i = atomic_fetch_add(&b->next, 1)) < b->n) {
-		struct slot *s = &b->s[i];
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct slot *s;
 
-		if (s->res == NOT_MINE)
-			s->res = b->f->each(b->f->ud, s->rec, &s->err);
+		while (!w->stop) {
+			/* records passed on as they are need no work */
+			if (w->next < w->head)
+				w->next = w->head;
+			while (w->next < w->tail && w->s[w->next % w->cap].state != S_READY)
+				w->next++;
+			if (w->next < w->tail)
+				break;
+			pthread_cond_wait(&w->work, &w->mu);
+		}
+		if (w->stop)
+			break;
+		s = &w->s[w->next++ % w->cap];
+		s->state = S_RUNNING;
+		pthread_mutex_unlock(&w->mu);
+		s->res = w->f->each(w->f->ud, s->rec, &s->err);
+		pthread_mutex_lock(&w->mu);
+		s->state = S_DONE;
+		pthread_cond_signal(&w->done);
 	}
+	pthread_mutex_unlock(&w->mu);
 	return NULL;
 }
 
-static void run_batch(struct filter *f, struct slot *s, size_t n)
+/* Reads the next record into s: 1 with s->state set (S_READY for each(), S_DONE when it
+ * is passed on as it is), 0 at the end, negative on a read error. */
+static int fill(struct filter *f, rec_reader *r, struct slot *s, aderr *err)
 {
-	struct batch b = { f, s, n, 0 };
-	pthread_t tid[64];
-	int nt = f->threads > 1 ? f->threads : 1, started = 0;
+	long bad;
+	int got = rec_read(r, &s->rec, &bad, err);
 
-	if (nt > 64)
-		nt = 64;
-	if ((size_t)nt > n)
-		nt = (int)n;
-	/* the calling thread works too; a thread that cannot start just means fewer */
-	for (int t = 1; t < nt; t++)
-		if (pthread_create(&tid[started], NULL, work, &b) == 0)
-			started++;
-	work(&b);
-	for (int t = 0; t < started; t++)
-		pthread_join(tid[t], NULL);
+	if (got <= 0)
+		return got;
+	f->records++;
+	s->err.code = 0;
+	s->err.msg[0] = '\0';
+	if (bad) {
+		log_err("%s", json_string_value(json_object_get(json_object_get(s->rec, "error"), "message")));
+		f->malformed++;
+		s->res = FILTER_FAILED;
+		s->state = S_DONE;
+	} else if (rec_has_error(s->rec) && !f->see_errors) {
+		f->upstream++;
+		s->res = FILTER_OK;
+		s->state = S_DONE;
+	} else {
+		s->state = S_READY;
+	}
+	return 1;
+}
+
+/* Writes a finished slot (unless the run already stopped) and frees it. */
+static int drain(struct filter *f, rec_writer *wr, struct slot *s, int rc, aderr *err)
+{
+	if (rc == 0 && s->res < 0) {
+		*err = s->err;
+		rc = s->res;
+	}
+	if (rc == 0) {
+		if (s->res == FILTER_FAILED)
+			f->failed++;
+		if (s->res == FILTER_DROP)
+			f->dropped++;
+		else
+			rc = rec_write(wr, s->rec, err);
+		progress_tick(&f->progress, s->res == FILTER_FAILED);
+	}
+	json_decref(s->rec);
+	s->rec = NULL;
+	s->state = S_FREE;
+	return rc;
 }
 
 int filter_run(struct filter *f, const char *prog, aderr *err)
 {
-	size_t cap = f->threads > 1 ? (size_t)f->threads * 8 : 1, n;
-	struct slot *s;
+	int nt = f->threads > 1 ? (f->threads > 64 ? 64 : f->threads) : 1, started = 0;
+	struct window w = { .f = f };
+	pthread_t tid[64];
 	rec_reader *r;
-	rec_writer *w;
+	rec_writer *wr;
 	int rc = 0, got = 1;
 
 	f->records = f->failed = f->upstream = f->malformed = f->dropped = 0;
-	s = calloc(cap, sizeof(*s));
-	if (s == NULL)
+	w.cap = nt > 1 ? (size_t)nt * 8 : 1;
+	w.s = calloc(w.cap, sizeof *w.s);
+	if (w.s == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	r = rec_reader_open(f->in, err);
 	if (r == NULL) {
-		free(s);
+		free(w.s);
 		return err->code;
 	}
-	w = rec_writer_open(f->out, err);
-	if (w == NULL) {
+	wr = rec_writer_open(f->out, err);
+	if (wr == NULL) {
 		rec_reader_close(r);
-		free(s);
+		free(w.s);
 		return err->code;
 	}
 	progress_init(&f->progress, prog, rec_reader_total(r), f->quiet);
-	while (rc == 0 && got > 0) {
-		size_t i;
+	if (nt == 1) {
+		/* one thread: read, work, write, one record at a time */
+		struct slot *s = &w.s[0];
 
-		for (n = 0; n < cap; n++) {
-			long bad;
+		while (rc == 0 && (got = fill(f, r, s, err)) > 0) {
+			if (s->state == S_READY)
+				s->res = f->each(f->ud, s->rec, &s->err);
+			rc = drain(f, wr, s, rc, err);
+		}
+	} else {
+		pthread_mutex_init(&w.mu, NULL);
+		pthread_cond_init(&w.work, NULL);
+		pthread_cond_init(&w.done, NULL);
+		for (int t = 0; t < nt; t++)
+			if (pthread_create(&tid[started], NULL, worker, &w) == 0)
+				started++;
+		if (started == 0) {
+			rc = aderr_set(err, AD_EINTERNAL, "cannot start worker threads");
+			got = 0;
+		}
+		pthread_mutex_lock(&w.mu);
+		while (rc == 0) {
+			/* fill free slots (reading needs no lock: only this thread touches them) */
+			while (got > 0 && w.tail - w.head < w.cap) {
+				struct slot *s = &w.s[w.tail % w.cap];
 
-			got = rec_read(r, &s[n].rec, &bad, err);
-			if (got <= 0)
+				pthread_mutex_unlock(&w.mu);
+				got = fill(f, r, s, err);
+				pthread_mutex_lock(&w.mu);
+				if (got <= 0)
+					break;
+				w.tail++;
+				pthread_cond_signal(&w.work);
+			}
+			/* write what is finished, in order */
+			while (w.head < w.tail && w.s[w.head % w.cap].state == S_DONE) {
+				struct slot *s = &w.s[w.head % w.cap];
+
+				pthread_mutex_unlock(&w.mu);
+				rc = drain(f, wr, s, rc, err);
+				pthread_mutex_lock(&w.mu);
+				w.head++;
+				if (rc < 0)
+					break;
+			}
+			if (rc < 0 || (got <= 0 && w.head == w.tail))
 				break;
-			f->records++;
-			s[n].err.code = 0;
-			s[n].err.msg[0] = '\0';
-			if (bad) {
-				log_err("%s", json_string_value(json_object_get(json_object_get(s[n].rec, "error"), "message")));
-				f->malformed++;
-				s[n].res = FILTER_FAILED;
-			} else if (rec_has_error(s[n].rec) && !f->see_errors) {
-				f->upstream++;
-				s[n].res = FILTER_OK;
-			} else {
-				s[n].res = NOT_MINE;
-			}
+			if (w.tail - w.head == w.cap || got <= 0)
+				pthread_cond_wait(&w.done, &w.mu);
 		}
-		if (n > 0)
-			run_batch(f, s, n);
-		for (i = 0; i < n; i++) {
-			int res = s[i].res;
-
-			if (rc == 0 && res < 0) {
-				*err = s[i].err;
-				rc = res;
-			}
-			if (rc == 0) {
-				if (res == FILTER_FAILED)
-					f->failed++;
-				if (res == FILTER_DROP)
-					f->dropped++;
-				else
-					rc = rec_write(w, s[i].rec, err);
-				progress_tick(&f->progress, res == FILTER_FAILED);
-			}
-			json_decref(s[i].rec);
-		}
+		w.stop = 1;
+		pthread_cond_broadcast(&w.work);
+		pthread_mutex_unlock(&w.mu);
+		for (int t = 0; t < started; t++)
+			pthread_join(tid[t], NULL);
+		/* after a stop, what was read but not written goes */
+		for (size_t i = w.head; i < w.tail; i++)
+			json_decref(w.s[i % w.cap].rec);
+		pthread_mutex_destroy(&w.mu);
+		pthread_cond_destroy(&w.work);
+		pthread_cond_destroy(&w.done);
 	}
 	if (got < 0 && rc == 0)
 		rc = got;
 	rec_reader_close(r);
-	free(s);
+	free(w.s);
 	if (rc < 0) {
-		rec_writer_close(w, 0, NULL);
+		rec_writer_close(wr, 0, NULL);
 		return rc;
 	}
-	return rec_writer_close(w, 1, err);
+	return rec_writer_close(wr, 1, err);
 }
 
 int filter_status(const struct filter *f)

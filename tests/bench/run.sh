@@ -6,6 +6,7 @@
 #
 #   BENCH_COPIES=N   how many copies of the variant set to stack (default 8)
 #   BENCH_RECORDS=N  synthetic records for dedupe (default 20000)
+#   BENCH_SCALE="N..."  sizes of the dedupe scale runs (default "100000 1000000")
 set -eu
 cd "$(dirname "$0")/../.."
 TOP=$(pwd)
@@ -70,8 +71,10 @@ if command -v djpeg > /dev/null; then
 	row "featx, same JPEGs" "$nj" "$t0" "$t1" "one process"
 fi
 
-# dedupe on synthetic feature records: NREC hashes, every tenth with a planted twin
-/usr/bin/python3 - "$NREC" > "$T/synth" <<'PY'
+# dedupe on synthetic feature records: N hashes, every tenth a planted twin of the one
+# before (2 bits off in each hash); the index search, against all pairs at NREC
+synth() {
+	/usr/bin/python3 - "$1" > "$2" <<'PY'
 import json, random, sys
 n = int(sys.argv[1])
 rng = random.Random(1)
@@ -88,9 +91,25 @@ for i in range(n):
         "sha256": "%064x" % rng.getrandbits(256), "phash": "%016x" % p,
         "dhash": "%016x" % d, "whash": "%016x" % w, "width": 100, "height": 100}) + "\n")
 PY
-t0=$(now); "$BIN/dedupe" -q -i "$T/synth" -o "$T/sreport"; t1=$(now)
-found=$(jq -r 'select(.type == "summary") | .duplicates' "$T/sreport")
-row "dedupe, synthetic" "$NREC" "$t0" "$t1" "$found of $((NREC / 10)) planted pairs found"
+}
+scale_row() {  # N LABEL OPTIONS...
+	n=$1; label=$2; shift 2
+	t0=$(now)
+	/usr/bin/time -f %M -o "$T/rss" "$BIN/dedupe" -q "$@" -i "$T/synth$n" -o "$T/sreport"
+	t1=$(now)
+	found=$(jq -r 'select(.type == "summary") | .duplicates' "$T/sreport")
+	row "$label" "$n" "$t0" "$t1" "$found of $((n / 10)) planted pairs, peak $(($(cat "$T/rss") / 1024)) MiB"
+}
+synth "$NREC" "$T/synth$NREC"
+scale_row "$NREC" "dedupe, all pairs" --search all
+scale_row "$NREC" "dedupe, index r=12" 
+for n in ${BENCH_SCALE:-100000 1000000}; do
+	synth "$n" "$T/synth$n"
+	scale_row "$n" "dedupe, index r=12" 
+	scale_row "$n" "dedupe, index r=8" --phash-max 8
+	scale_row "$n" "dedupe, exact only" --exact-only
+	rm -f "$T/synth$n"
+done
 
 # azdedup next to rclone on Azurite: listing, downloads, server-side copy
 sh "$TOP/tests/bench/azure.sh"
