@@ -15,7 +15,8 @@
 #include "version.h"
 
 struct dd {
-	json_t **recs;              /* every input record, in input order */
+	char **recs;                /* every input record, in input order, as compact JSON
+	                             * (a tenth of the memory of the parsed objects) */
 	long *item;                 /* recs[i]'s index in items, or -1 */
 	size_t nrecs, cap;
 	struct grp_item *items;
@@ -118,12 +119,15 @@ static int item_from_rec(struct dd *d, const json_t *rec, struct grp_item *it, a
 	return 0;
 }
 
-static int push(struct dd *d, json_t *rec)
+static int push(struct dd *d, json_t *rec, aderr *err)
 {
+	long k = -1;
+
 	if (d->nrecs == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 1024;
-		json_t **r = realloc(d->recs, cap * sizeof(*r));
+		char **r = realloc(d->recs, cap * sizeof(*r));
 		long *it;
+		struct grp_item *gi;
 
 		if (r == NULL)
 			return -1;
@@ -132,10 +136,36 @@ static int push(struct dd *d, json_t *rec)
 		if (it == NULL)
 			return -1;
 		d->item = it;
+		gi = realloc(d->items, cap * sizeof(*gi));
+		if (gi == NULL)
+			return -1;
+		d->items = gi;
 		d->cap = cap;
 	}
-	d->recs[d->nrecs] = rec;
-	d->item[d->nrecs] = -1;
+	if (!rec_has_error(rec)) {
+		struct grp_item *it = &d->items[d->nitems];
+		aderr why = {0};
+
+		if (item_from_rec(d, rec, it, &why) < 0) {
+			const char *name = rec_name(rec);
+
+			log_err("%s: %s", name ? name : "(no name)", why.msg);
+			rec_set_error(rec, "dedupe", aderr_name(why.code), why.msg);
+			d->failed_here++;
+		} else {
+			/* the item outlives the record: it keeps its own name */
+			if ((it->name = strdup(it->name)) == NULL)
+				return -1;
+			k = (long)d->nitems++;
+		}
+	}
+	d->recs[d->nrecs] = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (d->recs[d->nrecs] == NULL) {
+		if (k >= 0)
+			free((char *)d->items[--d->nitems].name);
+		return aderr_set(err, AD_ENOMEM, "out of memory after %zu records", d->nrecs);
+	}
+	d->item[d->nrecs] = k;
 	d->nrecs++;
 	return 0;
 }
@@ -162,39 +192,16 @@ static int read_all(struct dd *d, const char *in, struct progress *pr, aderr *er
 			d->malformed++;
 		}
 		json_object_del(rec, "dup");
-		if (push(d, rec) < 0) {
+		if (push(d, rec, err) < 0) {
 			json_decref(rec);
 			rec_reader_close(r);
 			return aderr_set(err, AD_ENOMEM, "out of memory after %zu records", d->nrecs);
 		}
+		json_decref(rec);
 		progress_tick(pr, bad != 0);
 	}
 	rec_reader_close(r);
 	return got < 0 ? got : 0;
-}
-
-static int collect_items(struct dd *d, aderr *err)
-{
-	d->items = calloc(d->nrecs ? d->nrecs : 1, sizeof(*d->items));
-	if (d->items == NULL)
-		return aderr_set(err, AD_ENOMEM, "out of memory");
-	for (size_t i = 0; i < d->nrecs; i++) {
-		json_t *rec = d->recs[i];
-		aderr why = {0};
-
-		if (rec_has_error(rec))
-			continue;
-		if (item_from_rec(d, rec, &d->items[d->nitems], &why) < 0) {
-			const char *name = rec_name(rec);
-
-			log_err("%s: %s", name ? name : "(no name)", why.msg);
-			rec_set_error(rec, "dedupe", aderr_name(why.code), why.msg);
-			d->failed_here++;
-			continue;
-		}
-		d->item[i] = (long)d->nitems++;
-	}
-	return 0;
 }
 
 static const char *stage_word(int st)
@@ -247,8 +254,14 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o, co
 		return err->code;
 	t->by_stage = json_object();
 	for (size_t i = 0; i < d->nrecs && rc == 0; i++) {
-		json_t *rec = d->recs[i];
+		json_t *rec = json_loads(d->recs[i], 0, NULL);
 
+		free(d->recs[i]);
+		d->recs[i] = NULL;
+		if (rec == NULL) {
+			rc = aderr_set(err, AD_ENOMEM, "out of memory writing the report");
+			break;
+		}
 		if (d->item[i] >= 0) {
 			const struct grp_item *it = &d->items[d->item[i]];
 
@@ -270,6 +283,7 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o, co
 			    json_integer(json_integer_value(json_object_get(t->by_stage, stage)) + 1));
 		}
 		rc = rec_write(w, rec, err);
+		json_decref(rec);
 	}
 	t->groups = ngroups;
 
@@ -455,7 +469,7 @@ int main(int argc, char **argv)
 	}
 
 	progress_init(&pr, log_prog(), -1, quiet);
-	if (read_all(&d, in, &pr, &err) < 0 || collect_items(&d, &err) < 0 ||
+	if (read_all(&d, in, &pr, &err) < 0 ||
 	    (ngroups = grp_run(d.items, d.nitems, &o, &err)) < 0 ||
 	    write_report(&d, ngroups, &o, out, &t, &err) < 0) {
 		log_err("%s", err.msg);
@@ -467,7 +481,9 @@ int main(int argc, char **argv)
 		status = d.failed_here || d.malformed ? 1 : 0;
 	}
 	for (size_t i = 0; i < d.nrecs; i++)
-		json_decref(d.recs[i]);
+		free(d.recs[i]);
+	for (size_t i = 0; i < d.nitems; i++)
+		free((char *)d.items[i].name);
 	free(d.recs);
 	free(d.item);
 	free(d.items);
