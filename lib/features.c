@@ -44,7 +44,8 @@ int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
 	f->format = img_format_name(info.format);
 	f->width = info.width;
 	f->height = info.height;
-	if ((rc = hash_phash(im, &f->phash)) < 0 || (rc = hash_dhash(im, &f->dhash)) < 0 ||
+	if ((rc = hash_phash_dihedral(im, f->phash8)) < 0 || (f->phash = f->phash8[0], 0) ||
+	    (rc = hash_dhash(im, &f->dhash)) < 0 ||
 	    (rc = hash_whash(im, &f->whash)) < 0) {
 		img_free(im);
 		return aderr_set(err, rc, "out of memory hashing the image");
@@ -137,5 +138,19 @@ int feat_to_json(const struct feat *f, json_t *rec)
 	    json_object_set_new(rec, "dhash", json_string(h[1])) ||
 	    json_object_set_new(rec, "whash", json_string(h[2])))
 		return -1;
+	{
+		json_t *a = json_array();
+		char x[17];
+
+		for (i = 0; a != NULL && i < 8; i++) {
+			hash_to_hex(f->phash8[i], x);
+			if (json_array_append_new(a, json_string(x)) != 0) {
+				json_decref(a);
+				a = NULL;
+			}
+		}
+		if (a == NULL || json_object_set_new(rec, "phash_orientations", a) != 0)
+			return -1;
+	}
 	return 0;
 }

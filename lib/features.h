@@ -29,6 +29,7 @@ struct feat {
 	int width, height;              /* full size, after EXIF orientation */
 	unsigned char sha256[32];       /* of the file's bytes */
 	uint64_t phash, dhash, whash;
+	uint64_t phash8[8];          /* phash as each EXIF orientation 1..8 turns the image */
 };
 
 /* 0, or a negative AD_E* with err->msg a reason without the file name, such as

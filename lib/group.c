@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "group.h"
+#include "hash.h"
 #include "mih.h"
 
 static const struct {
@@ -126,10 +127,14 @@ static int same_bytes(const struct grp_item *a, const struct grp_item *b)
 	    a->size == b->size;
 }
 
-/* GRP_EXACT, GRP_NEAR or GRP_NONE; fills the distances either way */
+static const int inverse[9] = { 0, 1, 2, 3, 4, 5, 8, 7, 6 };
+
+/* GRP_EXACT, GRP_NEAR or GRP_NONE; fills the distances and the orientation either way.
+ * Symmetric: match(a, b) and match(b, a) agree on the outcome. */
 static int match(const struct grp_item *k, const struct grp_item *j, const struct grp_opts *o,
-    int dist[3])
+    int dist[3], int *orient)
 {
+	*orient = 1;
 	dist[0] = grp_hamming(k->phash, j->phash);
 	dist[1] = grp_hamming(k->dhash, j->dhash);
 	dist[2] = grp_hamming(k->whash, j->whash);
@@ -139,6 +144,25 @@ static int match(const struct grp_item *k, const struct grp_item *j, const struc
 		return GRP_NONE;
 	if (dist[0] <= o->phash_max && dist[1] <= o->dhash_max && dist[2] <= o->whash_max)
 		return GRP_NEAR;
+	if (!o->rotations || !k->has8 || !j->has8)
+		return GRP_NONE;
+	/* j turned by t looks like k (or k turned back looks like j); the difference hash
+	 * has no turned form, so the perceptual and wavelet hashes decide */
+	for (int t = 2; t <= 8; t++) {
+		int dp = grp_hamming(k->phash, j->phash8[t - 1]);
+		int dq = grp_hamming(j->phash, k->phash8[inverse[t] - 1]);
+		int dw = grp_hamming(k->whash, hash_grid_orient(j->whash, t));
+		int dv = grp_hamming(j->whash, hash_grid_orient(k->whash, inverse[t]));
+
+		dp = dq < dp ? dq : dp;
+		dw = dv < dw ? dv : dw;
+		if (dp <= o->phash_max && dw <= o->whash_max) {
+			dist[0] = dp;
+			dist[2] = dw;
+			*orient = t;
+			return GRP_NEAR;
+		}
+	}
 	return GRP_NONE;
 }
 
@@ -208,10 +232,21 @@ static int add_sum_pairs(struct grp_item *items, size_t n, struct mih_pair **pai
 	return 0;
 }
 
+/* 1 when one of a and b, turned, is within r of the other's perceptual hash. */
+static int turned_near(const struct grp_item *a, const struct grp_item *b, int r)
+{
+	if (!a->has8 || !b->has8)
+		return 0;
+	for (int t = 1; t < 8; t++)
+		if (grp_hamming(a->phash, b->phash8[t]) <= r || grp_hamming(b->phash, a->phash8[t]) <= r)
+			return 1;
+	return 0;
+}
+
 /* Every pair within the perceptual-hash radius, by comparing all of them: the index's
  * answer, the slow way (--search all, for checking). */
-static int brute_pairs(const struct grp_item *items, size_t n, int r, struct mih_pair **pairs,
-    size_t *np, aderr *err)
+static int brute_pairs(const struct grp_item *items, size_t n, int r, int rot,
+    struct mih_pair **pairs, size_t *np, aderr *err)
 {
 	size_t cap = 0;
 
@@ -219,7 +254,8 @@ static int brute_pairs(const struct grp_item *items, size_t n, int r, struct mih
 	*np = 0;
 	for (size_t a = 0; a < n; a++)
 		for (size_t b = a + 1; b < n; b++) {
-			if (grp_hamming(items[a].phash, items[b].phash) > r)
+			if (grp_hamming(items[a].phash, items[b].phash) > r &&
+			    !(rot && turned_near(&items[a], &items[b], r)))
 				continue;
 			if (*np == cap) {
 				size_t nc = cap ? cap * 2 : 1024;
@@ -236,6 +272,56 @@ static int brute_pairs(const struct grp_item *items, size_t n, int r, struct mih
 			(*pairs)[*np].a = (uint32_t)a;
 			(*pairs)[(*np)++].b = (uint32_t)b;
 		}
+	return 0;
+}
+
+static int cmp_pairs(const void *x, const void *y)
+{
+	const struct mih_pair *a = x, *b = y;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return (a->b > b->b) - (a->b < b->b);
+}
+
+/* The index over all eight orientation variants of every item: a pair is a candidate
+ * when one item's own hash is near any variant of the other's. */
+static int turned_pairs(const struct grp_item *items, size_t n, int r, int threads,
+    struct mih_pair **pairs, size_t *np, aderr *err)
+{
+	uint64_t *codes;
+	struct mih_pair *all = NULL;
+	size_t na = 0, w = 0;
+	int rc;
+
+	*pairs = NULL;
+	*np = 0;
+	if (n > UINT32_MAX / 8)
+		return aderr_set(err, AD_ETOOBIG, "too many images to match turned copies (%zu)", n);
+	codes = malloc((n ? n : 1) * 8 * sizeof *codes);
+	if (codes == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < 8; k++)
+			codes[i * 8 + (size_t)k] = items[i].has8 ? items[i].phash8[k] : items[i].phash;
+	rc = mih_pairs(codes, n * 8, r, threads, &all, &na, err);
+	free(codes);
+	if (rc < 0)
+		return rc;
+	for (size_t p = 0; p < na; p++) {
+		uint32_t a = all[p].a / 8, b = all[p].b / 8;
+
+		if (a == b || (all[p].a % 8 != 0 && all[p].b % 8 != 0))
+			continue;         /* the same item, or two turned forms */
+		all[w].a = a < b ? a : b;
+		all[w++].b = a < b ? b : a;
+	}
+	qsort(all, w, sizeof *all, cmp_pairs);
+	*np = 0;
+	for (size_t p = 0; p < w; p++)
+		if (*np == 0 || all[p].a != all[*np - 1].a || all[p].b != all[*np - 1].b)
+			all[(*np)++] = all[p];
+	*pairs = all;
 	return 0;
 }
 
@@ -280,7 +366,9 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 	int rc = 0, r = o->exact_only ? 0 : o->phash_max;
 
 	if (o->search == GRP_SEARCH_ALL) {
-		rc = brute_pairs(items, n, r, &pairs, &np, err);
+		rc = brute_pairs(items, n, r, o->rotations && !o->exact_only, &pairs, &np, err);
+	} else if (o->rotations && !o->exact_only) {
+		rc = turned_pairs(items, n, r, o->threads, &pairs, &np, err);
 	} else {
 		uint64_t *codes = malloc((n ? n : 1) * sizeof *codes);
 
@@ -330,11 +418,11 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		for (size_t i = 0; i < n; i++)
 			up[i] = i;
 		for (size_t p = 0; p < np; p++) {
-			int dist[3];
+			int dist[3], ori;
 			size_t x, y;
 
 			st->compared++;
-			if (match(&items[pairs[p].a], &items[pairs[p].b], o, dist) == GRP_NONE)
+			if (match(&items[pairs[p].a], &items[pairs[p].b], o, dist, &ori) == GRP_NONE)
 				continue;
 			x = uf_find(up, pairs[p].a);
 			y = uf_find(up, pairs[p].b);
@@ -348,11 +436,12 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		}
 		for (size_t q = 0; q < n; q++) {
 			size_t j = idx[q], k = uf_find(up, j);
-			int dist[3], mt;
+			int dist[3], mt, ori;
 
 			if (k == j)
 				continue;
-			mt = match(&items[k], &items[j], o, dist);
+			mt = match(&items[k], &items[j], o, dist, &ori);
+			items[j].orient = ori;
 			items[k].count = items[k].count ? items[k].count : 1;
 			items[k].keeper = (long)k;
 			take(items, k, j, same_bytes(&items[k], &items[j]) ? GRP_EXACT : GRP_NEAR, dist);
@@ -372,27 +461,28 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 			qsort_r(adj + off[k], off[k + 1] - off[k], sizeof *adj, cmp_pos, pos);
 		for (uint32_t e = off[k]; e < off[k + 1]; e++) {
 			size_t j = adj[e];
-			int dist[3], mt, all = 1;
+			int dist[3], mt, all = 1, ori;
 
 			if (done[j] || items[j].keeper >= 0)
 				continue;
 			st->compared++;
-			mt = match(kp, &items[j], o, dist);
+			mt = match(kp, &items[j], o, dist, &ori);
 			if (mt == GRP_NONE)
 				continue;
 			if (o->mode == GRP_MODE_CLIQUE) {
 				/* every member so far must match it too */
 				for (size_t x = 0; x < nm && all; x++) {
-					int d2[3];
+					int d2[3], o2;
 
 					st->compared++;
-					all = match(&items[mem[x]], &items[j], o, d2) != GRP_NONE;
+					all = match(&items[mem[x]], &items[j], o, d2, &o2) != GRP_NONE;
 				}
 				if (!all)
 					continue;
 				mem[nm++] = (uint32_t)j;
 			}
 			take(items, k, j, mt, dist);
+			items[j].orient = ori;
 		}
 		if (kp->count > 1)
 			kp->keeper = (long)k;
@@ -430,6 +520,7 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 		items[i].keeper = -1;
 		items[i].stage = GRP_NONE;
 		items[i].count = 0;
+		items[i].orient = 1;
 		memset(items[i].dist, 0, sizeof(items[i].dist));
 	}
 	if (n == 0)

@@ -28,6 +28,8 @@ struct grp_item {
 	/* in */
 	const char *name;
 	uint64_t phash, dhash, whash;
+	uint64_t phash8[8];         /* phash as each EXIF orientation turns the image */
+	int has8;                   /* phash8 is filled (only looked at with rotations) */
 	unsigned char sha256[32];
 	int has_sha256;
 	char content_md5[32];       /* "" when unknown */
@@ -40,6 +42,8 @@ struct grp_item {
 	long keeper;                /* index of the group's keeper (itself for a keeper); -1 */
 	int stage;                  /* GRP_EXACT or GRP_NEAR for a duplicate, else GRP_NONE */
 	int dist[3];                /* phash, dhash, whash distance to the keeper */
+	int orient;                 /* EXIF orientation (2..8) that turns it into its keeper's
+	                             * likeness when matched that way, else 1 */
 	long count;                 /* for a keeper: members including itself */
 };
 
@@ -53,6 +57,9 @@ struct grp_opts {
 	                             * perceptual hash) or GRP_SEARCH_ALL (every pair); both
 	                             * give the same groups */
 	int threads;                /* for the index search; 0: one */
+	int rotations;              /* also match mirrored and turned copies: the phash of one
+	                             * against the other's orientation variants, the wavelet
+	                             * hash against the other's turned grid */
 	int mode;                   /* GRP_MODE_*: star around the keeper (default), clique
 	                             * (every member matches every other), or connected
 	                             * components (chains allowed) */

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
 
@@ -29,12 +30,26 @@ static int shrink(const struct img *gray, int w, int h, struct img **out)
 	return *out ? 0 : AD_ENOMEM;
 }
 
-int hash_phash(const struct img *gray, uint64_t *out)
+/* Bits of the 8x8 coefficients against their median, first coefficient the top bit. */
+static uint64_t dct_bits(const double d[64])
+{
+	double s[64], med;
+	uint64_t h = 0;
+
+	memcpy(s, d, sizeof s);
+	qsort(s, 64, sizeof s[0], cmp_double);
+	med = (s[31] + s[32]) / 2;
+	for (int i = 0; i < 64; i++)
+		h = h << 1 | (d[i] > med);
+	return h;
+}
+
+/* The 8x8 low-frequency block of the 32x32 DCT-II, as hash.h describes. */
+static int dct8(const struct img *gray, double d[64])
 {
 	/* scipy's unnormalised DCT-II: X[k] = 2 sum_n x[n] cos(pi k (2n + 1) / 2N) */
-	double cosk[8][32], t[8][32], d[64], s[64], med;
+	double cosk[8][32], t[8][32];
 	struct img *sm;
-	uint64_t h = 0;
 	int rc, u, v, n, i;
 
 	if ((rc = shrink(gray, 32, 32, &sm)) < 0)
@@ -60,15 +75,72 @@ int hash_phash(const struct img *gray, uint64_t *out)
 				acc += cosk[v][n] * t[u][n];
 			if (fabs(acc) < 1e-6)
 				acc = 0;
-			d[u * 8 + v] = s[u * 8 + v] = acc;
+			d[u * 8 + v] = acc;
 		}
 	img_free(sm);
-	qsort(s, 64, sizeof s[0], cmp_double);
-	med = (s[31] + s[32]) / 2;
-	for (i = 0; i < 64; i++)
-		h = h << 1 | (d[i] > med);
-	*out = h;
 	return 0;
+}
+
+int hash_phash(const struct img *gray, uint64_t *out)
+{
+	double d[64];
+	int rc = dct8(gray, d);
+
+	if (rc < 0)
+		return rc;
+	*out = dct_bits(d);
+	return 0;
+}
+
+/* For EXIF orientation k (1..8): transpose or not, then mirror top-bottom (u, rows)
+ * and/or left-right (v, columns). */
+static const struct { int tr, fu, fv; } op[8] = {
+	{ 0, 0, 0 },    /* 1 as it is */
+	{ 0, 0, 1 },    /* 2 mirrored left-right */
+	{ 0, 1, 1 },    /* 3 turned 180 degrees */
+	{ 0, 1, 0 },    /* 4 mirrored top-bottom */
+	{ 1, 0, 0 },    /* 5 transposed */
+	{ 1, 0, 1 },    /* 6 turned 90 degrees clockwise */
+	{ 1, 1, 1 },    /* 7 transverse */
+	{ 1, 1, 0 },    /* 8 turned 90 degrees anticlockwise */
+};
+
+int hash_phash_dihedral(const struct img *gray, uint64_t out[8])
+{
+	/* a mirror negates the odd frequencies along its axis; a transpose swaps the axes */
+	double d[64], e[64];
+	int rc = dct8(gray, d);
+
+	if (rc < 0)
+		return rc;
+	for (int k = 0; k < 8; k++) {
+		for (int u = 0; u < 8; u++)
+			for (int v = 0; v < 8; v++) {
+				double c = op[k].tr ? d[v * 8 + u] : d[u * 8 + v];
+
+				if ((op[k].fu && (u & 1)) != (op[k].fv && (v & 1)))
+					c = -c;
+				e[u * 8 + v] = c == 0 ? 0 : c;   /* no -0 */
+			}
+		out[k] = dct_bits(e);
+	}
+	return 0;
+}
+
+uint64_t hash_grid_orient(uint64_t h, int k)
+{
+	uint64_t o = 0;
+
+	if (k < 1 || k > 8)
+		return h;
+	for (int r = 0; r < 8; r++)
+		for (int c = 0; c < 8; c++) {
+			int rr = op[k - 1].fu ? 7 - r : r, cc = op[k - 1].fv ? 7 - c : c;
+			int src = op[k - 1].tr ? cc * 8 + rr : rr * 8 + cc;
+
+			o = o << 1 | (h >> (63 - src) & 1);
+		}
+	return o;
 }
 
 int hash_dhash(const struct img *gray, uint64_t *out)

@@ -36,6 +36,14 @@
 #include "image.h"
 
 int hash_phash(const struct img *gray, uint64_t *out);
+/* The perceptual hash of the image as each EXIF orientation 1..8 would turn it (out[0]
+ * is hash_phash), from one DCT: a mirror negates the odd frequencies along its axis and a
+ * transpose swaps the axes, so the other seven cost a sort each, not a decode. */
+int hash_phash_dihedral(const struct img *gray, uint64_t out[8]);
+/* An 8x8 bit grid (row-major, first bit on top) as EXIF orientation k turns it: the
+ * wavelet hash of a turned image, from the hash of the image (its LL band is the grid of
+ * block sums, and the median does not move). */
+uint64_t hash_grid_orient(uint64_t h, int k);
 int hash_dhash(const struct img *gray, uint64_t *out);
 int hash_whash(const struct img *gray, uint64_t *out);
 

@@ -23,6 +23,7 @@ struct dd {
 	size_t nitems;
 	const char **prefer;
 	int nprefer;
+	int rotations;
 	long failed_here, malformed, dropped;
 };
 
@@ -31,7 +32,8 @@ static void usage(FILE *fp)
 	fprintf(fp,
 	    "usage: dedupe [-q] [--keep POLICY] [--prefer PREFIX]... [--phash-max N]\n"
 	    "              [--dhash-max N] [--whash-max N] [--exact-only] [--search all|index]\n"
-	    "              [--mode star|clique|components] [-j N] [-i FILE] [-o FILE]\n"
+	    "              [--mode star|clique|components] [--rotations] [-j N] [-i FILE]\n"
+	    "              [-o FILE]\n"
 	    "Read feature records (from featx or featstore), group exact duplicates (same\n"
 	    "bytes) and near duplicates (every hash within its distance), pick a keeper per\n"
 	    "group, and write each record with \"dup\" added, then one record per group and a\n"
@@ -45,6 +47,8 @@ static void usage(FILE *fp)
 	    "      --dhash-max N   largest difference-hash distance (default 16)\n"
 	    "      --whash-max N   largest wavelet-hash distance (default 16)\n"
 	    "      --exact-only    only group byte-identical images\n"
+	    "      --rotations     also match mirrored and turned copies (90, 180, 270\n"
+	    "                      degrees, flips; needs featx's phash_orientations)\n"
 	    "      --mode MODE     star: each member matches its keeper (default); clique:\n"
 	    "                      every member matches every other; components: matches\n"
 	    "                      chain (A~B~C puts A with C)\n"
@@ -104,6 +108,13 @@ static int item_from_rec(struct dd *d, const json_t *rec, struct grp_item *it, a
 	    hash_from_hex(rec_str(rec, "whash"), &it->whash) < 0)
 		return aderr_set(err, AD_EFORMAT, "no features (run featx first)");
 	it->has_sha256 = parse_sha256(rec_str(rec, "sha256"), it->sha256) == 0;
+	if (d->rotations) {
+		const json_t *a = json_object_get(rec, "phash_orientations");
+
+		it->has8 = json_array_size(a) == 8;
+		for (size_t k = 0; it->has8 && k < 8; k++)
+			it->has8 = hash_from_hex(json_string_value(json_array_get(a, k)), &it->phash8[k]) == 0;
+	}
 	if (md5 != NULL && strlen(md5) < sizeof(it->content_md5))
 		strcpy(it->content_md5, md5);
 	it->size = rec_int(rec, "size", -1);
@@ -216,10 +227,16 @@ static json_t *dup_object(const struct dd *d, const struct grp_item *it)
 	if (it->keeper == it - d->items)
 		return json_pack("{s:s,s:I,s:I}", "role", "keeper", "group", (json_int_t)it->group,
 		    "count", (json_int_t)it->count);
-	return json_pack("{s:s,s:I,s:s,s:s,s:i,s:i,s:i}", "role", "duplicate",
-	    "group", (json_int_t)it->group, "keeper", d->items[it->keeper].name,
-	    "stage", stage_word(it->stage), "phash", it->dist[0], "dhash", it->dist[1],
-	    "whash", it->dist[2]);
+	{
+		json_t *j = json_pack("{s:s,s:I,s:s,s:s,s:i,s:i,s:i}", "role", "duplicate",
+		    "group", (json_int_t)it->group, "keeper", d->items[it->keeper].name,
+		    "stage", stage_word(it->stage), "phash", it->dist[0], "dhash", it->dist[1],
+		    "whash", it->dist[2]);
+
+		if (j != NULL && it->orient != 1)
+			json_object_set_new(j, "orientation", json_integer(it->orient));
+		return j;
+	}
 }
 
 static int cmp_member(const void *pa, const void *pb, void *ud)
@@ -336,7 +353,8 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o, co
 	    "keep", keep);
 	if (j != NULL)
 		json_object_set_new(j, "mode", json_string(o->mode == GRP_MODE_CLIQUE ? "clique" :
-		    o->mode == GRP_MODE_COMPONENTS ? "components" : "star"));
+		    o->mode == GRP_MODE_COMPONENTS ? "components" : "star")),
+		json_object_set_new(j, "rotations", json_boolean(o->rotations));
 	if (rc == 0)
 		rc = j ? rec_write(w, j, err) : aderr_set(err, AD_ENOMEM, "out of memory");
 	json_decref(j);
@@ -372,6 +390,7 @@ int main(int argc, char **argv)
 		{ "exact-only", no_argument, NULL, 'x' },
 		{ "search", required_argument, NULL, 's' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "rotations", no_argument, NULL, 'R' },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
@@ -413,6 +432,7 @@ int main(int argc, char **argv)
 				status = 2;
 			}
 			break;
+		case 'R': o.rotations = d.rotations = 1; break;
 		case 'm':
 			if (strcmp(optarg, "star") == 0) {
 				o.mode = GRP_MODE_STAR;

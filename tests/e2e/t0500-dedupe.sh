@@ -87,6 +87,32 @@ check_eq "components: as many groups as photos with variants" \
 dedupe --mode chain < /dev/null > /dev/null 2> "$T/e"
 check_eq "unknown mode: exit 2" "$?" "2"
 
+# mirrored and turned copies: found only with --rotations, told which way they turn
+mkdir -p "$T/var/turned"
+"$PY" - "$PHOTOS/chelsea.jpg" "$T/var/turned" <<'PY'
+import sys
+from PIL import Image
+im = Image.open(sys.argv[1])
+for name, op in (("mirror", Image.Transpose.FLIP_LEFT_RIGHT), ("upside", Image.Transpose.ROTATE_180),
+                 ("ccw", Image.Transpose.ROTATE_90), ("cw", Image.Transpose.ROTATE_270),
+                 ("transposed", Image.Transpose.TRANSPOSE)):
+    im.transpose(op).save("%s/chelsea-%s.png" % (sys.argv[2], name))
+PY
+azls -q "$T/var" | featx -q > "$T/feat-t"
+dedupe -q -i "$T/feat-t" -o "$T/t-plain"
+check_eq "without --rotations turned copies are unique" \
+	"$(jq -r 'select((.name // "") | startswith("turned/")) | .dup.role' "$T/t-plain" | sort -u)" "unique"
+dedupe -q --rotations -i "$T/feat-t" -o "$T/t-rot"
+check_eq "with --rotations they join the photo's group" \
+	"$(jq -r --arg k "$(jq -r 'select(.name == "originals/chelsea.jpg") | .dup.group' "$T/t-rot")" \
+	'select((.name // "") | startswith("turned/")) | .dup.group == ($k | tonumber)' "$T/t-rot" | sort -u)" "true"
+check_eq "each says how it is turned (EXIF orientation)" \
+	"$(jq -r 'select((.name // "") | startswith("turned/")) | "\(.name)=\(.dup.orientation // 1)"' "$T/t-rot" | tr '\n' ' ')" \
+	"turned/chelsea-ccw.png=6 turned/chelsea-cw.png=8 turned/chelsea-mirror.png=2 turned/chelsea-transposed.png=5 turned/chelsea-upside.png=3 "
+check_eq "and no other photos join anything" "$(grp "$T/t-rot" | grep -v chelsea)" "$(grp "$T/m-star-index" | grep -v chelsea)"
+dedupe -q --rotations --search all -i "$T/feat-t" -o "$T/t-rot-all"
+check "--rotations: the index gives exactly the all-pairs report" cmp "$T/t-rot" "$T/t-rot-all"
+
 # usage errors
 dedupe --keep colour < /dev/null > /dev/null 2> "$T/e"
 check_eq "unknown keep key: exit 2" "$?" "2"

@@ -2,8 +2,10 @@
  * and stability under rescaling. */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "decode.h"
 #include "hash.h"
 #include "image.h"
 #include "unit.h"
@@ -219,6 +221,74 @@ static void test_resize(void)
 	img_free(im);
 }
 
+/* The eight orientation variants from one DCT equal the hash of the image actually
+ * turned, on synthetic scenes and on the example photos (decoded as featx does). */
+static void test_dihedral(void)
+{
+	static const char *const photos[] = {
+		"examples/photos/astronaut.jpg", "examples/photos/camera.png",
+		"examples/photos/coffee.webp", "examples/photos/rocket.jpg",
+	};
+	int exact = 0, total = 0, worst = 0, wd, wworst = 0;
+
+	for (int s = 0; s < 6 + (int)(sizeof photos / sizeof photos[0]); s++) {
+		struct img *im = NULL;
+		uint64_t v[8], direct;
+
+		if (s < 6) {
+			im = scene(s % 2 ? 96 : 120, s % 3 ? 80 : 120, (unsigned)s + 1);
+		} else {
+			FILE *fp = fopen(photos[s - 6], "rb");
+			static unsigned char buf[4 << 20];
+			size_t n = fp ? fread(buf, 1, sizeof buf, fp) : 0;
+			struct img_decode_opts o = { 64, 0, 0 };
+			struct img_info info;
+			aderr err = {0};
+
+			if (fp)
+				fclose(fp);
+			CHECK(n > 0);
+			if (n == 0 || img_decode(buf, n, &o, &im, &info, &err) < 0)
+				im = NULL;
+		}
+		CHECK(im != NULL);
+		if (im == NULL)
+			continue;
+		CHECK_EQ_INT(hash_phash_dihedral(im, v), 0);
+		CHECK_EQ_INT(hash_phash(im, &direct), 0);
+		CHECK(v[0] == direct);
+		for (int k = 1; k <= 8; k++) {
+			struct img *t = img_orient(im, k);
+			uint64_t h = 0;
+			int d;
+
+			CHECK(t != NULL && hash_phash(t, &h) == 0);
+			d = hash_hamming(h, v[k - 1]);
+			{
+				uint64_t w0 = 0, wt = 0;
+
+				CHECK(hash_whash(im, &w0) == 0 && hash_whash(t, &wt) == 0);
+				wd = hash_hamming(wt, hash_grid_orient(w0, k));
+				wworst = wd > wworst ? wd : wworst;
+			}
+			exact += d == 0;
+			worst = d > worst ? d : worst;
+			total++;
+			img_free(t);
+		}
+		/* turned copies are far apart from each other, or it proves nothing */
+		CHECK(hash_hamming(v[0], v[1]) > 8 || hash_hamming(v[0], v[5]) > 8);
+		img_free(im);
+	}
+	/* equal but for the rare coefficient on the median, where resampling sums in another
+	 * order may tip a bit */
+	CHECK(worst <= 2);
+	CHECK(wworst <= 2);
+	CHECK(exact * 10 >= total * 9);
+	printf("dihedral: %d of %d variants exact, worst %d bits; whash turned: worst %d bits\n",
+	    exact, total, worst, wworst);
+}
+
 int main(void)
 {
 	test_hex();
@@ -226,5 +296,6 @@ int main(void)
 	test_known_hashes();
 	test_stability();
 	test_resize();
+	test_dihedral();
 	return unit_done();
 }
