@@ -78,7 +78,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBA)
 # Debian packages the build, the tests and the demo need; installed only when missing.
 DEB_PKGS = build-essential pkg-config libcurl4-openssl-dev libssl-dev libjpeg62-turbo-dev \
            libjpeg-turbo-progs libpng-dev libwebp-dev webp zlib1g-dev libjansson-dev libexpat1-dev \
-           python3 python3-pil jq groff-base openssl time
+           python3 python3-pil jq groff-base openssl time chromium file
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \

@@ -14,11 +14,13 @@
 #include "decode.h"
 #include "hash.h"
 #include "image.h"
+#include "thumb.h"
 
 void feat_opts_default(struct feat_opts *o)
 {
 	o->max_pixels = 100000000ULL;
 	o->max_bytes = 536870912LL;
+	o->thumb = 0;
 }
 
 int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
@@ -51,7 +53,16 @@ int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
 		return aderr_set(err, rc, "out of memory hashing the image");
 	}
 	img_free(im);
+	if (o->thumb > 0 && (rc = thumb_data_uri(buf, len, o->thumb, o->max_pixels, &f->thumb,
+	    err)) < 0)
+		return rc;
 	return 0;
+}
+
+void feat_clear(struct feat *f)
+{
+	free(f->thumb);
+	f->thumb = NULL;
 }
 
 int feat_file(const char *path, const struct feat_opts *o, struct feat *f, aderr *err)
@@ -152,5 +163,7 @@ int feat_to_json(const struct feat *f, json_t *rec)
 		if (a == NULL || json_object_set_new(rec, "phash_orientations", a) != 0)
 			return -1;
 	}
+	if (f->thumb != NULL && json_object_set_new(rec, "thumb", json_string(f->thumb)) != 0)
+		return -1;
 	return 0;
 }

@@ -4,7 +4,8 @@
  * working scale (short side about FEAT_WORK_SIDE, see decode.h) and computes the three
  * 64-bit hashes of hash.h from the gray image.
  *
- * Ownership: struct feat holds no pointers to free (format is a static string). */
+ * Ownership: struct feat's thumb is malloc'd (NULL unless asked for): feat_clear frees
+ * it; format is a static string. */
 #ifndef AZD_FEATURES_H
 #define AZD_FEATURES_H
 
@@ -19,6 +20,8 @@
 struct feat_opts {
 	unsigned long long max_pixels;  /* more pixels than this: AD_ETOOBIG */
 	long long max_bytes;            /* a bigger file: AD_ETOOBIG */
+	int thumb;                      /* > 0: also a thumbnail this many pixels on its long
+	                                 * side (thumb.h) */
 };
 
 /* max_pixels 100000000, max_bytes 536870912 (512 MiB). */
@@ -29,8 +32,11 @@ struct feat {
 	int width, height;              /* full size, after EXIF orientation */
 	unsigned char sha256[32];       /* of the file's bytes */
 	uint64_t phash, dhash, whash;
-	uint64_t phash8[8];          /* phash as each EXIF orientation 1..8 turns the image */
+	uint64_t phash8[8];             /* phash as each EXIF orientation 1..8 turns the image */
+	char *thumb;                    /* data: URI of a small JPEG, or NULL */
 };
+
+void feat_clear(struct feat *f);
 
 /* 0, or a negative AD_E* with err->msg a reason without the file name, such as
  * "truncated: JPEG data ends early" or "empty file". */

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "group.h"
+#include "report_html.h"
 #include "hash.h"
 #include "log.h"
 #include "progress.h"
@@ -24,6 +25,9 @@ struct dd {
 	const char **prefer;
 	int nprefer;
 	int rotations;
+	const char *html;           /* --html FILE, or NULL */
+	char **thumb;               /* per item, with --html: its thumbnail or NULL */
+	long long *w, *h;
 	long failed_here, malformed, dropped;
 };
 
@@ -32,8 +36,8 @@ static void usage(FILE *fp)
 	fprintf(fp,
 	    "usage: dedupe [-q] [--keep POLICY] [--prefer PREFIX]... [--phash-max N]\n"
 	    "              [--dhash-max N] [--whash-max N] [--exact-only] [--search all|index]\n"
-	    "              [--mode star|clique|components] [--rotations] [-j N] [-i FILE]\n"
-	    "              [-o FILE]\n"
+	    "              [--mode star|clique|components] [--rotations] [--html FILE]\n"
+	    "              [-j N] [-i FILE] [-o FILE]\n"
 	    "Read feature records (from featx or featstore), group exact duplicates (same\n"
 	    "bytes) and near duplicates (every hash within its distance), pick a keeper per\n"
 	    "group, and write each record with \"dup\" added, then one record per group and a\n"
@@ -47,6 +51,8 @@ static void usage(FILE *fp)
 	    "      --dhash-max N   largest difference-hash distance (default 16)\n"
 	    "      --whash-max N   largest wavelet-hash distance (default 16)\n"
 	    "      --exact-only    only group byte-identical images\n"
+	    "      --html FILE     also write a page showing each group side by side (with\n"
+	    "                      the thumbnails featx makes on request), sortable\n"
 	    "      --rotations     also match mirrored and turned copies (90, 180, 270\n"
 	    "                      degrees, flips; needs featx's phash_orientations)\n"
 	    "      --mode MODE     star: each member matches its keeper (default); clique:\n"
@@ -258,6 +264,57 @@ struct totals {
 	json_t *by_stage;
 };
 
+/* The visual report: the groups in order (order[0..nin) sorted by group, keeper first). */
+static int write_html(struct dd *d, const size_t *order, size_t nin, const struct totals *t,
+    aderr *err)
+{
+	struct html_group *g = calloc(t->groups ? (size_t)t->groups : 1, sizeof *g);
+	struct html_member *m = calloc(nin ? nin : 1, sizeof *m);
+	size_t ng = 0;
+	char *summary = NULL;
+	int rc;
+
+	if (g == NULL || m == NULL) {
+		free(g);
+		free(m);
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	for (size_t a = 0; a < nin; ) {
+		size_t b = a;
+		long id = d->items[order[a]].group;
+
+		g[ng].id = id;
+		g[ng].m = &m[a];
+		for (; b < nin && d->items[order[b]].group == id; b++) {
+			const struct grp_item *it = &d->items[order[b]];
+			struct html_member *x = &m[b];
+
+			x->name = it->name;
+			x->thumb = d->thumb[order[b]];
+			x->w = d->w[order[b]];
+			x->h = d->h[order[b]];
+			x->size = it->size;
+			x->stage = stage_word(it->stage);
+			memcpy(x->dist, it->dist, sizeof x->dist);
+			x->orient = it->orient;
+			if (b > a)
+				g[ng].saved += it->size > 0 ? it->size : 0;
+		}
+		g[ng++].n = b - a;
+		a = b;
+	}
+	if (asprintf(&summary, "%ld images: %ld groups, %ld duplicates (%ld exact, %ld near), "
+	    "%ld unique, %ld failed; %.1f MB to save", t->images, t->groups, t->dups, t->exact,
+	    t->near, t->unique, t->failed, (double)t->saved / 1e6) < 0)
+		summary = NULL;
+	rc = summary ? html_write(d->html, g, ng, summary, err) :
+	    aderr_set(err, AD_ENOMEM, "out of memory");
+	free(summary);
+	free(g);
+	free(m);
+	return rc;
+}
+
 static int write_report(struct dd *d, long ngroups, const struct grp_opts *o, const char *out,
     struct totals *t, aderr *err)
 {
@@ -269,6 +326,15 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o, co
 
 	if (w == NULL)
 		return err->code;
+	if (d->html != NULL) {
+		d->thumb = calloc(d->nitems ? d->nitems : 1, sizeof *d->thumb);
+		d->w = calloc(d->nitems ? d->nitems : 1, sizeof *d->w);
+		d->h = calloc(d->nitems ? d->nitems : 1, sizeof *d->h);
+		if (d->thumb == NULL || d->w == NULL || d->h == NULL) {
+			rec_writer_close(w, 0, NULL);
+			return aderr_set(err, AD_ENOMEM, "out of memory");
+		}
+	}
 	t->by_stage = json_object();
 	for (size_t i = 0; i < d->nrecs && rc == 0; i++) {
 		json_t *rec = json_loads(d->recs[i], 0, NULL);
@@ -282,6 +348,14 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o, co
 		if (d->item[i] >= 0) {
 			const struct grp_item *it = &d->items[d->item[i]];
 
+			if (d->thumb != NULL && it->group != 0) {
+				const char *th = rec_str(rec, "thumb");
+				long k = d->item[i];
+
+				d->thumb[k] = th ? strdup(th) : NULL;
+				d->w[k] = rec_int(rec, "width", -1);
+				d->h[k] = rec_int(rec, "height", -1);
+			}
 			json_object_set_new(rec, "dup", dup_object(d, it));
 			t->images++;
 			if (it->group == 0)
@@ -326,9 +400,13 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o, co
 			const struct grp_item *m = &d->items[order[b]];
 
 			saved += m->size > 0 ? m->size : 0;
-			json_array_append_new(members, json_pack("{s:s,s:s,s:i,s:i,s:i,s:I}",
+			json_t *mj = json_pack("{s:s,s:s,s:i,s:i,s:i,s:I}",
 			    "name", m->name, "stage", stage_word(m->stage), "phash", m->dist[0],
-			    "dhash", m->dist[1], "whash", m->dist[2], "size", (json_int_t)m->size));
+			    "dhash", m->dist[1], "whash", m->dist[2], "size", (json_int_t)m->size);
+
+			if (mj != NULL && m->orient != 1)
+				json_object_set_new(mj, "orientation", json_integer(m->orient));
+			json_array_append_new(members, mj);
 		}
 		j = json_pack("{s:s,s:I,s:s,s:I,s:I,s:o}", "type", "group", "group",
 		    (json_int_t)k->group, "keeper", k->name, "count", (json_int_t)k->count,
@@ -340,6 +418,8 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o, co
 		json_decref(j);
 		a = b;
 	}
+	if (rc == 0 && d->html != NULL)
+		rc = write_html(d, order, nin, t, err);
 	free(order);
 
 	grp_keep_string(o, keep, sizeof(keep));
@@ -391,6 +471,7 @@ int main(int argc, char **argv)
 		{ "search", required_argument, NULL, 's' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "rotations", no_argument, NULL, 'R' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
@@ -433,6 +514,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'R': o.rotations = d.rotations = 1; break;
+		case 'H': d.html = optarg; break;
 		case 'm':
 			if (strcmp(optarg, "star") == 0) {
 				o.mode = GRP_MODE_STAR;
@@ -505,6 +587,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < d.nitems; i++)
 		free((char *)d.items[i].name);
 	free(d.recs);
+	if (d.thumb != NULL)
+		for (size_t i = 0; i < d.nitems; i++)
+			free(d.thumb[i]);
+	free(d.thumb);
+	free(d.w);
+	free(d.h);
 	free(d.item);
 	free(d.items);
 	free(d.prefer);

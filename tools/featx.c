@@ -18,12 +18,15 @@ struct fx {
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: featx [-q] [-j N] [--max-pixels N] [--max-bytes N] [-i FILE] [-o FILE]\n"
+	    "usage: featx [-q] [-j N] [--thumb N] [--max-pixels N] [--max-bytes N] [-i FILE]\n"
+	    "             [-o FILE]\n"
 	    "Read records (from azget), decode each image (JPEG, PNG, WebP, told apart by\n"
 	    "their bytes) and add its features: format, width, height, sha256, phash, dhash,\n"
-	    "whash.  An image that cannot be decoded gets an error object and is passed on.\n\n"
+	    "whash, phash_orientations.  An image that cannot be decoded gets an error object and is passed on.\n\n"
 	    "  -j, --threads N     decode N images at once (default: the number of cores);\n"
 	    "                      the output keeps the input order\n"
+	    "      --thumb N       add \"thumb\": a JPEG at most N pixels wide and high, as a\n"
+	    "                      data: URI, for the visual report of dedupe (8 to 1024)\n"
 	    "      --max-pixels N  refuse images with more than N pixels (default 100000000)\n"
 	    "      --max-bytes N   refuse files larger than N bytes (default 536870912)\n"
 	    "  -i, --input FILE    read FILE instead of standard input\n"
@@ -63,9 +66,11 @@ static int fx_one(void *ud, json_t *rec, aderr *err)
 		return FILTER_FAILED;
 	}
 	if (feat_to_json(&ft, rec) < 0) {
+		feat_clear(&ft);
 		aderr_set(err, AD_ENOMEM, "out of memory");
 		return AD_ENOMEM;
 	}
+	feat_clear(&ft);
 	return FILTER_OK;
 }
 
@@ -88,6 +93,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "threads", required_argument, NULL, 'j' },
 		{ "max-pixels", required_argument, NULL, 'P' },
+		{ "thumb", required_argument, NULL, 'T' },
 		{ "max-bytes", required_argument, NULL, 'B' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
@@ -115,6 +121,13 @@ int main(int argc, char **argv)
 			if (parse_count("--max-pixels", optarg, &v) < 0)
 				return 2;
 			fx.fo.max_pixels = v;
+			break;
+		case 'T':
+			if (parse_count("--thumb", optarg, &v) < 0 || v < 8 || v > 1024) {
+				log_err("--thumb: expected 8 to 1024 pixels, got '%s'", optarg);
+				return 2;
+			}
+			fx.fo.thumb = (int)v;
 			break;
 		case 'B':
 			if (parse_count("--max-bytes", optarg, &v) < 0)
