@@ -42,7 +42,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all check unit e2e demo bench install uninstall clean deps examples
+.PHONY: all check unit e2e demo bench fuzz install uninstall clean deps examples
 
 all: $(BINS)
 
@@ -116,6 +116,33 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 
+# libFuzzer targets for the decoders, each run FUZZ_SECONDS on the example photos as
+# seeds (clang and its fuzzer runtime are installed when missing); CI runs it briefly.
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS = jpeg png webp exif features
+FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+fuzz:
+	@command -v clang > /dev/null && [ -n "$$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer-x86_64.a' 2>/dev/null)" ] || { \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends clang libclang-rt-dev > /dev/null || \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev > /dev/null; }
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN= \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" build-fuzz/libazdedup.a
+	@mkdir -p build-fuzz/corpus
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  T=$$(echo $$t | tr a-z A-Z); \
+	  clang -std=c11 -D_GNU_SOURCE -O1 -g -DTARGET_$$T -iquote lib $(DEP_CFLAGS) \
+	    -fsanitize=fuzzer $(FUZZ_SAN) -o build-fuzz/fuzz_$$t tests/fuzz/fuzz.c \
+	    build-fuzz/libazdedup.a $(DEP_LIBS); \
+	  mkdir -p build-fuzz/corpus/$$t; cp examples/photos/* build-fuzz/corpus/$$t/; \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=300000 -rss_limit_mb=2048 -print_final_stats=1 build-fuzz/corpus/$$t \
+	    > build-fuzz/fuzz_$$t.log 2>&1 || { tail -40 build-fuzz/fuzz_$$t.log; exit 1; }; \
+	  grep -E '^(stat::number_of_executed_units|Done)' build-fuzz/fuzz_$$t.log; \
+	done
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
@@ -127,6 +154,6 @@ uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(BINS:$(BUILD)/bin/%=$(BUILD)/tools/%.d) $(UNIT_BIN:=.d)

@@ -25,6 +25,7 @@ void log_set_verbose(int on)
 	verbose = on;
 }
 
+__attribute__((format(printf, 1, 0)))
 static void vlog(const char *fmt, va_list ap)
 {
 	char line[2048];
