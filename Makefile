@@ -3,6 +3,8 @@
 #   make check      install missing packages, build, run every test
 #   make demo       install missing packages, build, run the pipeline on examples/
 #   make bench      benchmarks (tables on stdout; never part of check)
+#   make eval       accuracy on known variants of the example photos (tables)
+#   make fuzz       libFuzzer runs of the decoders (FUZZ_SECONDS each)
 #   make install    PREFIX, DESTDIR honoured
 #   make SAN=1 ...  build into build-san with AddressSanitizer + UBSan
 #   make WERROR=1   warnings are errors (CI)
@@ -42,7 +44,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all check unit e2e demo bench fuzz install uninstall clean deps examples
+.PHONY: all check unit e2e demo bench eval fuzz install uninstall clean deps examples
 
 all: $(BINS)
 
@@ -111,6 +113,10 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh examples/demo.sh
+
+eval: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) sh tests/bench/eval.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all

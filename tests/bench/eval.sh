@@ -1,0 +1,16 @@
+#!/bin/sh
+# eval.sh — `make eval`: accuracy of featx + dedupe at the default settings on known
+# variants (27 transforms) of the example photos: per transform the distances of true
+# pairs and the recall, with and without --rotations; pair precision and group purity
+# overall.  Prints tables; not a test.
+set -eu
+cd "$(dirname "$0")/../.."
+BIN="$(pwd)/${BUILD:-build}/bin"
+T=$(mktemp -d "${TMPDIR:-/tmp}/azd-eval.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+/usr/bin/python3 tests/bench/eval.py make examples/photos "$T/set"
+"$BIN/azls" -q "$T/set" | "$BIN/featx" -q > "$T/features.ndjson"
+"$BIN/dedupe" -q -i "$T/features.ndjson" -o "$T/default"
+"$BIN/dedupe" -q --rotations -i "$T/features.ndjson" -o "$T/rotations"
+echo "azdedup accuracy: $(ls "$T/set" | wc -l) photos, $(grep -c . "$T/features.ndjson") files"
+/usr/bin/python3 tests/bench/eval.py score "$T/features.ndjson" "$T/default" "$T/rotations"
