@@ -51,6 +51,8 @@ struct az {
 	int keylen;
 	char *sas;           /* without '?' */
 	char *token;
+	char *token_file;    /* where the token came from: read again when it is refused */
+	pthread_mutex_t token_mu;
 	int page_max;
 };
 
@@ -341,12 +343,41 @@ static char *call_url(struct az *a, const struct call *c, char **pathp)
 	return url;
 }
 
+static int read_token_file(const char *path, char **out, aderr *err);
+
+/* 1 when the token file now holds another token (and it is taken), else 0. */
+static int refresh_token(struct az *a)
+{
+	char *t = NULL;
+	aderr e = {0};
+	int changed = 0;
+
+	if (a->auth != AUTH_BEARER || a->token_file == NULL)
+		return 0;
+	if (read_token_file(a->token_file, &t, &e) < 0)
+		return 0;
+	pthread_mutex_lock(&a->token_mu);
+	if (strcmp(t, a->token) != 0) {
+		memset(a->token, 0, strlen(a->token));
+		free(a->token);
+		a->token = t;
+		t = NULL;
+		changed = 1;
+	}
+	pthread_mutex_unlock(&a->token_mu);
+	if (t != NULL) {
+		memset(t, 0, strlen(t));
+		free(t);
+	}
+	return changed;
+}
+
 /* Performs the call, retrying what may heal.  0 with *r filled for any final response
  * (the caller judges the status), negative when no response came after the retries. */
 static int az_call(struct az *a, struct call *c, struct http_resp *r, aderr *err)
 {
 	char *path = NULL, *url = call_url(a, c, &path);
-	int rc = 0, attempt;
+	int rc = 0, attempt, refreshed = 0;
 	aderr neterr = {0};
 
 	if (url == NULL)
@@ -382,8 +413,12 @@ static int az_call(struct az *a, struct call *c, struct http_resp *r, aderr *err
 		}
 		if (a->auth == AUTH_KEY && asprintf(&lines[nl], "Authorization: %s", auth) >= 0)
 			nl++;
-		if (a->auth == AUTH_BEARER && asprintf(&lines[nl], "Authorization: Bearer %s", a->token) >= 0)
-			nl++;
+		if (a->auth == AUTH_BEARER) {
+			pthread_mutex_lock(&a->token_mu);
+			if (asprintf(&lines[nl], "Authorization: Bearer %s", a->token) >= 0)
+				nl++;
+			pthread_mutex_unlock(&a->token_mu);
+		}
 		lines[nl++] = strdup("Expect:");
 		lines[nl] = NULL;
 		q.method = c->method;
@@ -402,6 +437,13 @@ static int az_call(struct az *a, struct call *c, struct http_resp *r, aderr *err
 		if (r->sink_failed) {
 			rc = aderr_set(err, neterr.code, "%s", neterr.msg);
 			break;
+		}
+		if (rc == 0 && (r->status == 401 || r->status == 403) && !refreshed &&
+		    refresh_token(a)) {
+			/* a token file renewed by someone else while we ran: try once with it */
+			refreshed = 1;
+			http_resp_free(r);
+			continue;
 		}
 		if (c->no_retry) {
 			/* the caller judges and retries: hand it the outcome as it is */
@@ -464,6 +506,8 @@ static int read_token_file(const char *path, char **out, aderr *err)
 	n = fread(buf, 1, sizeof buf - 1, fp);
 	fclose(fp);
 	buf[n] = '\0';
+	n = strcspn(buf, "\r\n");     /* the first line is the token */
+	buf[n] = '\0';
 	while (n > 0 && isspace((unsigned char)buf[n - 1]))
 		buf[--n] = '\0';
 	if (n == 0)
@@ -499,6 +543,8 @@ static int pick_auth(struct az *a, const char *url_sas, const char *cs, aderr *e
 	if ((env = getenv("AZURE_STORAGE_TOKEN_FILE")) != NULL && *env) {
 		if ((rc = read_token_file(env, &a->token, err)) < 0)
 			return rc;
+		if ((a->token_file = strdup(env)) == NULL)
+			return aderr_set(err, AD_ENOMEM, "out of memory");
 		a->auth = AUTH_BEARER;
 		return 0;
 	}
@@ -620,6 +666,8 @@ static void az_free(struct az *a)
 	if (a->token)
 		memset(a->token, 0, strlen(a->token));
 	free(a->token);
+	free(a->token_file);
+	pthread_mutex_destroy(&a->token_mu);
 	memset(a->key, 0, sizeof a->key);
 	free(a);
 }
@@ -1526,6 +1574,7 @@ int stor_azure_open(stor *s, const char *url, int flags, aderr *err)
 
 	if (a == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
+	pthread_mutex_init(&a->token_mu, NULL);
 	a->page_max = PAGE_MAX;
 	{
 		const char *pm = getenv("AZDEDUP_PAGE_SIZE");    /* for tests: small pages */

@@ -184,13 +184,19 @@ i=0
 while [ $i -lt 300 ] && ! grep -q 'listens on' "$T/tls.log"; do sleep 0.1; i=$((i + 1)); done
 AZS="https://127.0.0.1:$(sed -n 's|.*listens on https://127.0.0.1:\([0-9]*\).*|\1|p' "$T/tls.log")/devstoreaccount1"
 # a token of the shape Entra ID issues (Azurite checks its claims, not its signature)
-TOKEN=$("$PY" -c '
-import base64, json, time
+jwt() {  # a token valid from now + $1 seconds to now + $2 seconds
+	"$PY" - "$1" "$2" <<'PY'
+import base64, json, sys, time
 b = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
 t = int(time.time())
 print(b({"alg": "RS256", "typ": "JWT"}) + "." + b({"aud": "https://storage.azure.com",
     "iss": "https://sts.windows.net/ab1f708d-50f6-404c-a006-d71b2ac7a606/",
-    "iat": t - 60, "nbf": t - 60, "exp": t + 3600, "oid": "azdedup-test"}) + ".c2ln")')
+    "iat": t + int(sys.argv[1]), "nbf": t + int(sys.argv[1]), "exp": t + int(sys.argv[2]),
+    "oid": "azdedup-test"}) + ".c2ln")
+PY
+}
+TOKEN=$(jwt -60 3600)
+EXPIRED=$(jwt -7200 -3600)
 azls -q "$AZS/tok" > /dev/null 2> "$T/err"
 check_eq "TLS: an unknown certificate is refused: exit 2" "$?" "2"
 check "with the reason" grep -q 'certificate' "$T/err"
@@ -199,9 +205,15 @@ check_eq "a bearer token and --ca-bundle: upload works" "$?" "0"
 printf '%s\n' "$TOKEN" > "$T/token"
 AZURE_STORAGE_TOKEN_FILE="$T/token" AZDEDUP_CA_BUNDLE="$T/cert.pem" azls -q "$AZS/tok" > "$T/tok.ndjson"
 check_eq "AZURE_STORAGE_TOKEN_FILE and AZDEDUP_CA_BUNDLE: listing works" "$(wc -l < "$T/tok.ndjson")" "7"
-AZURE_STORAGE_TOKEN=not.a.token azls --ca-bundle "$T/cert.pem" "$AZS/tok" > /dev/null 2> "$T/err"
-check_eq "a bad token: exit 2" "$?" "2"
-check "refused, token not shown" sh -c "grep -q 'access refused' '$T/err' && ! grep -q 'not.a.token' '$T/err'"
+# a token that expires mid-run: the file is read again when the service refuses it (a
+# fifo hands out the stale token first, then the renewed one)
+mkfifo "$T/tokfifo"
+( printf '%s\n' "$EXPIRED" > "$T/tokfifo"; sleep 1; printf '%s\n' "$TOKEN" > "$T/tokfifo" ) &
+AZURE_STORAGE_TOKEN_FILE="$T/tokfifo" timeout 60 azls -q --ca-bundle "$T/cert.pem" "$AZS/tok" > "$T/tok2.ndjson" 2> "$T/err"
+check_eq "a refused token is read again from its file and the run goes on" "$(wc -l < "$T/tok2.ndjson")" "7"
+AZURE_STORAGE_TOKEN=$EXPIRED azls --ca-bundle "$T/cert.pem" "$AZS/tok" > /dev/null 2> "$T/err"
+check_eq "an expired token: exit 2" "$?" "2"
+check "refused, token not shown" sh -c "grep -q 'access refused' '$T/err' && ! grep -q '$EXPIRED' '$T/err'"
 kill $TLS_PID 2> /dev/null
 
 # --- faults a real server cannot produce, from a proxy in front of Azurite -------------------
