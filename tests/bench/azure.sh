@@ -77,8 +77,16 @@ hostcpu() {
 files() { find "$1" -type f -printf '%s\n' | awk '{ n++; s += $1 } END { printf "%d %d\n", n, s }'; }
 blobs() { "$BIN/azls" -q --all "$1" | jq -r .size | awk '{ n++; s += $1 } END { printf "%d %d\n", n, s }'; }
 
+# settle: the same start for every step: dirty pages written out, Azurite's blob files in
+# the page cache (else whichever tool runs first pays for the cold reads)
+settle() {
+	sync
+	find "$T/azurite" -type f -exec cat {} + > /dev/null 2>&1 || true
+}
+
 # span CMD...: run CMD, set S (seconds), AC (azurite cores), HC (host cores), RC (exit status)
 span() {
+	settle
 	_c0=$(azcpu); _h0=$(hostcpu); _t0=$(now)
 	RC=0
 	"$@" || RC=$?
