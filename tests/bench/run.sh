@@ -108,6 +108,14 @@ for n in ${BENCH_SCALE:-100000 1000000}; do
 	scale_row "$n" "dedupe, index r=12" 
 	scale_row "$n" "dedupe, index r=8" --phash-max 8
 	scale_row "$n" "dedupe, exact only" --exact-only
+	# the feature store at the same size: put, cat, bytes on disk per image
+	rm -rf "$T/store$n"
+	t0=$(now); "$BIN/featstore" put -q "$T/store$n" -i "$T/synth$n"; t1=$(now)
+	mb=$(du -sk "$T/store$n" | awk '{ print $1 / 1024 }')
+	row "featstore put" "$n" "$t0" "$t1" "$(awk -v k="$mb" -v n="$n" 'BEGIN { printf "%.1f MiB on disk, %.0f bytes per image", k, k * 1048576 / n }')"
+	t0=$(now); "$BIN/featstore" cat -q "$T/store$n" | wc -l > "$T/catn"; t1=$(now)
+	row "featstore cat" "$n" "$t0" "$t1" "$(cat "$T/catn") records back"
+	rm -rf "$T/store$n"
 	rm -f "$T/synth$n"
 done
 
