@@ -24,13 +24,13 @@ BUILD   ?= build
 SANFLAGS =
 endif
 
-PKGS     = jansson libcurl libpng libwebp libwebpdemux zlib openssl expat
+PKGS     = jansson libcurl libpng libwebp libwebpdemux zlib openssl expat libtiff-4
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ljpeg -lpthread -lm
+DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ljpeg -lgif -lpthread -lm
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -iquote lib $(DEP_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
@@ -80,6 +80,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBA)
 # Debian packages the build, the tests and the demo need; installed only when missing.
 DEB_PKGS = build-essential pkg-config libcurl4-openssl-dev libssl-dev libjpeg62-turbo-dev \
            libjpeg-turbo-progs libpng-dev libwebp-dev webp zlib1g-dev libjansson-dev libexpat1-dev \
+           libgif-dev libtiff-dev \
            python3 python3-pil jq groff-base openssl time chromium file
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -125,7 +126,7 @@ bench: deps
 # libFuzzer targets for the decoders, each run FUZZ_SECONDS on the example photos as
 # seeds (clang and its fuzzer runtime are installed when missing); CI runs it briefly.
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS = jpeg png webp exif features
+FUZZ_TARGETS = jpeg png webp gif tiff exif features
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 fuzz:
 	@command -v clang > /dev/null && [ -n "$$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer-x86_64.a' 2>/dev/null)" ] || { \
@@ -142,6 +143,7 @@ fuzz:
 	    -fsanitize=fuzzer $(FUZZ_SAN) -o build-fuzz/fuzz_$$t tests/fuzz/fuzz.c \
 	    build-fuzz/libazdedup.a $(DEP_LIBS); \
 	  mkdir -p build-fuzz/corpus/$$t; cp examples/photos/* build-fuzz/corpus/$$t/; \
+	  if [ -d tests/fuzz/seeds/$$t ]; then cp tests/fuzz/seeds/$$t/* build-fuzz/corpus/$$t/; fi; \
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
 	  ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=300000 -rss_limit_mb=2048 -print_final_stats=1 build-fuzz/corpus/$$t \

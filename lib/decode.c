@@ -2,6 +2,7 @@
 #include "decode.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +14,9 @@
 #include <png.h>
 #include <webp/decode.h>
 #include <webp/demux.h>
+#include <gif_lib.h>
+#include <pthread.h>
+#include <tiffio.h>
 
 enum img_format img_sniff(const unsigned char *buf, size_t len)
 {
@@ -26,6 +30,12 @@ enum img_format img_sniff(const unsigned char *buf, size_t len)
 		return IMG_PNG;
 	if (len >= 12 && memcmp(buf, "RIFF", 4) == 0 && memcmp(buf + 8, "WEBP", 4) == 0)
 		return IMG_WEBP;
+	if (len >= 6 && (memcmp(buf, "GIF87a", 6) == 0 || memcmp(buf, "GIF89a", 6) == 0))
+		return IMG_GIF;
+	if (len >= 4 && (memcmp(buf, "II*\0", 4) == 0 || memcmp(buf, "MM\0*", 4) == 0))
+		return IMG_TIFF;
+	if (len >= 14 && buf[0] == 'B' && buf[1] == 'M')
+		return IMG_BMP;
 	return IMG_UNKNOWN;
 }
 
@@ -35,6 +45,9 @@ const char *img_format_name(enum img_format f)
 	case IMG_JPEG: return "jpeg";
 	case IMG_PNG: return "png";
 	case IMG_WEBP: return "webp";
+	case IMG_GIF: return "gif";
+	case IMG_TIFF: return "tiff";
+	case IMG_BMP: return "bmp";
 	default: return "unknown";
 	}
 }
@@ -612,6 +625,279 @@ static int decode_webp(const unsigned char *buf, size_t len, const struct img_de
 	return 0;
 }
 
+/* ---- GIF (giflib): the first frame ---- */
+
+struct memsrc {
+	const unsigned char *p;
+	size_t len, pos;
+};
+
+static int gif_read(GifFileType *g, GifByteType *to, int n)
+{
+	struct memsrc *m = g->UserData;
+	size_t k = n < 0 ? 0 : (size_t)n;
+
+	if (k > m->len - m->pos)
+		k = m->len - m->pos;
+	memcpy(to, m->p + m->pos, k);
+	m->pos += k;
+	return (int)k;
+}
+
+static int gif_fail(aderr *err, int code)
+{
+	const char *why = GifErrorString(code);
+
+	if (code == D_GIF_ERR_READ_FAILED || code == D_GIF_ERR_EOF_TOO_SOON)
+		return aderr_set(err, AD_ETRUNC, "truncated: GIF data ends early");
+	if (code == D_GIF_ERR_NOT_ENOUGH_MEM)
+		return aderr_set(err, AD_ENOMEM, "out of memory decoding GIF");
+	return aderr_set(err, AD_EFORMAT, "corrupt GIF: %s", why ? why : "unknown error");
+}
+
+static int decode_gif(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
+    struct img **out, struct img_info *info, aderr *err)
+{
+	struct memsrc m = { buf, len, 0 };
+	GifFileType *g;
+	struct img *im = NULL;
+	GifByteType *line = NULL, *ext;
+	int e = 0, rc = 0, type, transparent = -1, done = 0, code;
+
+	g = DGifOpen(&m, gif_read, &e);
+	if (g == NULL)
+		return gif_fail(err, e);
+	if (g->SWidth < 1 || g->SHeight < 1) {
+		DGifCloseFile(g, &e);
+		return aderr_set(err, AD_EFORMAT, "corrupt GIF: no pixels");
+	}
+	if (over_limit((unsigned)g->SWidth, (unsigned)g->SHeight, o->max_pixels)) {
+		rc = too_big(err, (unsigned)g->SWidth, (unsigned)g->SHeight, o->max_pixels);
+		DGifCloseFile(g, &e);
+		return rc;
+	}
+	info->width = g->SWidth;
+	info->height = g->SHeight;
+	im = img_new(g->SWidth, g->SHeight, 3);
+	line = malloc((size_t)g->SWidth + 1);
+	if (im == NULL || line == NULL) {
+		rc = aderr_set(err, AD_ENOMEM, "out of memory decoding GIF");
+		goto out;
+	}
+	memset(im->px, 255, (size_t)im->w * (size_t)im->h * 3);     /* white canvas */
+	while (!done && rc == 0) {
+		if (DGifGetRecordType(g, (GifRecordType *)&type) == GIF_ERROR) {
+			rc = gif_fail(err, g->Error);
+			break;
+		}
+		switch (type) {
+		case EXTENSION_RECORD_TYPE:
+			if (DGifGetExtension(g, &code, &ext) == GIF_ERROR) {
+				rc = gif_fail(err, g->Error);
+				break;
+			}
+			if (code == GRAPHICS_EXT_FUNC_CODE && ext != NULL && ext[0] >= 4 && (ext[1] & 1))
+				transparent = ext[4];
+			while (rc == 0 && ext != NULL)
+				if (DGifGetExtensionNext(g, &ext) == GIF_ERROR)
+					rc = gif_fail(err, g->Error);
+			break;
+		case IMAGE_DESC_RECORD_TYPE: {
+			static const int start[4] = { 0, 4, 2, 1 }, step[4] = { 8, 8, 4, 2 };
+			GifImageDesc *d;
+			ColorMapObject *cm;
+			int passes, w, h;
+
+			if (DGifGetImageDesc(g) == GIF_ERROR) {
+				rc = gif_fail(err, g->Error);
+				break;
+			}
+			d = &g->Image;
+			cm = d->ColorMap ? d->ColorMap : g->SColorMap;
+			w = d->Width;
+			h = d->Height;
+			if (cm == NULL || w < 1 || h < 1 || w > g->SWidth + 65536) {
+				rc = aderr_set(err, AD_EFORMAT, "corrupt GIF: %s",
+				    cm == NULL ? "no colour table" : "bad frame size");
+				break;
+			}
+			if (w > g->SWidth) {
+				GifByteType *nl = realloc(line, (size_t)w + 1);
+
+				if (nl == NULL) {
+					rc = aderr_set(err, AD_ENOMEM, "out of memory decoding GIF");
+					break;
+				}
+				line = nl;
+			}
+			passes = d->Interlace ? 4 : 1;
+			for (int p = 0; p < passes && rc == 0; p++)
+				for (int y = d->Interlace ? start[p] : 0; y < h && rc == 0;
+				    y += d->Interlace ? step[p] : 1) {
+					int row = d->Top + y;
+
+					if (DGifGetLine(g, line, w) == GIF_ERROR) {
+						rc = gif_fail(err, g->Error);
+						break;
+					}
+					if (row < 0 || row >= im->h)
+						continue;        /* off the screen: clipped */
+					for (int x = 0; x < w; x++) {
+						int col = d->Left + x, c = line[x];
+						unsigned char *px;
+
+						if (col < 0 || col >= im->w || c == transparent || c >= cm->ColorCount)
+							continue;
+						px = im->px + ((size_t)row * (size_t)im->w + (size_t)col) * 3;
+						px[0] = cm->Colors[c].Red;
+						px[1] = cm->Colors[c].Green;
+						px[2] = cm->Colors[c].Blue;
+					}
+				}
+			done = 1;
+			/* more frames after this one make it an animation; not read */
+			break;
+		}
+		case TERMINATE_RECORD_TYPE:
+			rc = aderr_set(err, AD_EFORMAT, "corrupt GIF: no image in it");
+			break;
+		default:
+			break;
+		}
+	}
+	if (rc == 0 && DGifGetRecordType(g, (GifRecordType *)&type) != GIF_ERROR)
+		info->animated = type == IMAGE_DESC_RECORD_TYPE || type == EXTENSION_RECORD_TYPE;
+out:
+	free(line);
+	DGifCloseFile(g, &e);
+	if (rc < 0) {
+		img_free(im);
+		return rc;
+	}
+	*out = im;
+	return 0;
+}
+
+/* ---- TIFF (libtiff): the first directory, through its RGBA reader ---- */
+
+static __thread char tiff_msg[200];
+
+static void tiff_error(const char *module, const char *fmt, va_list ap)
+{
+	(void)module;
+	vsnprintf(tiff_msg, sizeof tiff_msg, fmt, ap);
+}
+
+static void tiff_quiet(const char *module, const char *fmt, va_list ap)
+{
+	(void)module, (void)fmt, (void)ap;
+}
+
+static pthread_once_t tiff_once = PTHREAD_ONCE_INIT;
+
+static void tiff_init(void)
+{
+	TIFFSetErrorHandler(tiff_error);
+	TIFFSetWarningHandler(tiff_quiet);
+}
+
+static tmsize_t t_read(thandle_t h, void *to, tmsize_t n)
+{
+	struct memsrc *m = h;
+	size_t k = n < 0 ? 0 : (size_t)n;
+
+	if (m->pos > m->len)
+		return 0;
+	if (k > m->len - m->pos)
+		k = m->len - m->pos;
+	memcpy(to, m->p + m->pos, k);
+	m->pos += k;
+	return (tmsize_t)k;
+}
+
+static tmsize_t t_write(thandle_t h, void *from, tmsize_t n)
+{
+	(void)h, (void)from, (void)n;
+	return -1;
+}
+
+static toff_t t_seek(thandle_t h, toff_t off, int whence)
+{
+	struct memsrc *m = h;
+	unsigned long long base = whence == SEEK_CUR ? m->pos : whence == SEEK_END ? m->len : 0;
+
+	if (base + off < base)
+		return (toff_t)-1;
+	m->pos = (size_t)(base + off);
+	return (toff_t)m->pos;
+}
+
+static int t_close(thandle_t h)
+{
+	(void)h;
+	return 0;
+}
+
+static toff_t t_size(thandle_t h)
+{
+	return (toff_t)((struct memsrc *)h)->len;
+}
+
+static int decode_tiff(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
+    struct img **out, struct img_info *info, aderr *err)
+{
+	struct memsrc m = { buf, len, 0 };
+	TIFF *t;
+	uint32_t w = 0, h = 0, *raster = NULL;
+	struct img *im = NULL;
+	int rc = 0;
+
+	pthread_once(&tiff_once, tiff_init);
+	tiff_msg[0] = '\0';
+	/* "m": no memory mapping, the bytes are already in memory */
+	t = TIFFClientOpen("tiff", "rm", &m, t_read, t_write, t_seek, t_close, t_size, NULL, NULL);
+	if (t == NULL)
+		return aderr_set(err, m.pos >= len ? AD_ETRUNC : AD_EFORMAT, "corrupt TIFF: %s",
+		    tiff_msg[0] ? tiff_msg : "cannot read the header");
+	if (!TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w) || !TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h) ||
+	    w < 1 || h < 1) {
+		rc = aderr_set(err, AD_EFORMAT, "corrupt TIFF: no image size");
+		goto out;
+	}
+	if (over_limit(w, h, o->max_pixels)) {
+		rc = too_big(err, w, h, o->max_pixels);
+		goto out;
+	}
+	info->width = (int)w;
+	info->height = (int)h;
+	raster = malloc((size_t)w * (size_t)h * sizeof *raster);
+	im = img_new((int)w, (int)h, 4);
+	if (raster == NULL || im == NULL) {
+		rc = aderr_set(err, AD_ENOMEM, "out of memory decoding TIFF");
+		goto out;
+	}
+	if (!TIFFReadRGBAImageOriented(t, w, h, raster, ORIENTATION_TOPLEFT, 0)) {
+		rc = aderr_set(err, AD_EFORMAT, "corrupt TIFF: %s",
+		    tiff_msg[0] ? tiff_msg : "cannot read the image data");
+		goto out;
+	}
+	for (size_t i = 0; i < (size_t)w * (size_t)h; i++) {
+		im->px[4 * i] = (unsigned char)TIFFGetR(raster[i]);
+		im->px[4 * i + 1] = (unsigned char)TIFFGetG(raster[i]);
+		im->px[4 * i + 2] = (unsigned char)TIFFGetB(raster[i]);
+		im->px[4 * i + 3] = (unsigned char)TIFFGetA(raster[i]);
+	}
+out:
+	free(raster);
+	TIFFClose(t);
+	if (rc < 0) {
+		img_free(im);
+		return rc;
+	}
+	*out = im;
+	return 0;
+}
+
 int img_decode(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
     struct img **out, struct img_info *info, aderr *err)
 {
@@ -632,6 +918,10 @@ int img_decode(const unsigned char *buf, size_t len, const struct img_decode_opt
 	case IMG_JPEG: rc = decode_jpeg(buf, len, o, &im, info, err); break;
 	case IMG_PNG: rc = decode_png(buf, len, o, &im, info, err); break;
 	case IMG_WEBP: rc = decode_webp(buf, len, o, &im, info, err); break;
+	case IMG_GIF: rc = decode_gif(buf, len, o, &im, info, err); break;
+	case IMG_TIFF: rc = decode_tiff(buf, len, o, &im, info, err); break;
+	case IMG_BMP:
+		return aderr_set(err, AD_EUNSUP, "unsupported: BMP (convert it to PNG)");
 	default: return aderr_set(err, AD_ENOTIMG, "not an image: unrecognised format");
 	}
 	if (rc < 0)

@@ -1,7 +1,11 @@
-/* decode.h — JPEG, PNG and WebP bytes to a reduced-scale, upright 8-bit image.
+/* decode.h — JPEG, PNG, WebP, GIF and TIFF bytes to a reduced-scale, upright 8-bit image.
  *
  * The format is told from the bytes, never from a name: JPEG starts FF D8 FF, PNG with
- * its 8-byte signature, WebP with "RIFF" <size> "WEBP".  Decoding works at the scale
+ * its 8-byte signature, WebP with "RIFF" <size> "WEBP", GIF with "GIF87a"/"GIF89a" (giflib;
+ * the first frame, on the logical screen, transparency on white), TIFF with "II*\0" or
+ * "MM\0*" (libtiff's RGBA reader: every photometric and compression it knows, the
+ * first directory, its orientation tag applied).  BMP is recognised and refused as
+ * unsupported (no Debian library decodes it on its own).  Decoding works at the scale
  * features need, not at full size: libjpeg-turbo's DCT scaling picks the smallest
  * n/8 whose short side is still >= min_side, libwebp scales while decoding, and any
  * result whose short side is over 2 * min_side is box-filtered down to min_side (PNG
@@ -24,7 +28,7 @@
 #include "err.h"
 #include "image.h"
 
-enum img_format { IMG_UNKNOWN = 0, IMG_JPEG, IMG_PNG, IMG_WEBP };
+enum img_format { IMG_UNKNOWN = 0, IMG_JPEG, IMG_PNG, IMG_WEBP, IMG_GIF, IMG_TIFF, IMG_BMP };
 
 struct img_decode_opts {
 	int min_side;                   /* wanted short side; 0 decodes at full size */
@@ -36,11 +40,11 @@ struct img_info {
 	enum img_format format;
 	int width, height;      /* the full-size image, after orientation */
 	int orientation;        /* EXIF orientation found, 1..8 (1 when none) */
-	int animated;           /* an animated WebP: the first frame was decoded */
+	int animated;           /* an animated WebP or GIF: the first frame was decoded */
 };
 
 enum img_format img_sniff(const unsigned char *buf, size_t len);
-/* "jpeg", "png", "webp", or "unknown". */
+/* "jpeg", "png", "webp", "gif", "tiff", "bmp" or "unknown". */
 const char *img_format_name(enum img_format f);
 
 int img_decode(const unsigned char *buf, size_t len, const struct img_decode_opts *o,

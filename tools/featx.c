@@ -20,9 +20,10 @@ static void usage(FILE *fp)
 	fprintf(fp,
 	    "usage: featx [-q] [-j N] [--thumb N] [--max-pixels N] [--max-bytes N] [-i FILE]\n"
 	    "             [-o FILE]\n"
-	    "Read records (from azget), decode each image (JPEG, PNG, WebP, told apart by\n"
-	    "their bytes) and add its features: format, width, height, sha256, phash, dhash,\n"
-	    "whash, phash_orientations.  An image that cannot be decoded gets an error object and is passed on.\n\n"
+	    "Read records (from azget), decode each image (JPEG, PNG, WebP, GIF, TIFF, told\n"
+	    "apart by their bytes) and add its features: format, width, height, sha256,\n"
+	    "phash, dhash, whash, phash_orientations.  An image that cannot be decoded gets\n"
+	    "an error object and is passed on.\n\n"
 	    "  -j, --threads N     decode N images at once (default: the number of cores);\n"
 	    "                      the output keeps the input order\n"
 	    "      --thumb N       add \"thumb\": a JPEG at most N pixels wide and high, as a\n"

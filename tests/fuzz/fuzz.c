@@ -1,5 +1,5 @@
 /* fuzz.c — libFuzzer targets for every decoder entry point: built once per target with
- * -DTARGET_JPEG, _PNG, _WEBP, _EXIF or _FEATURES (make fuzz).  The format targets put
+ * -DTARGET_JPEG, _PNG, _WEBP, _GIF, _TIFF, _EXIF or _FEATURES (make fuzz).  The format targets put
  * the format's signature in front of the fuzzer's bytes (when missing) so the input
  * reaches that decoder rather than the "not an image" answer; the features target takes
  * the bytes as they are, thumbnail included, as featx does. */
@@ -60,6 +60,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0 && (data[0] & 1))
 		n ^= data[0];
 	memcpy(m + 4, &n, 4);
+	return decode(data, size, m, sizeof m);
+#elif defined(TARGET_GIF)
+	static const uint8_t m[] = { 'G', 'I', 'F', '8', '9', 'a' };
+
+	return decode(data, size, m, sizeof m);
+#elif defined(TARGET_TIFF)
+	static const uint8_t m[] = { 'I', 'I', '*', 0 };
+
 	return decode(data, size, m, sizeof m);
 #elif defined(TARGET_EXIF)
 	int r = img_exif_orientation(data, size);

@@ -1,0 +1,53 @@
+#!/bin/sh
+# GIF and TIFF (and BMP refused clearly): the same photo in every format hashes alike;
+# animated GIFs give their first frame; broken files become error records.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$T/f"
+"$PY" - "$PHOTOS/chelsea.jpg" "$T/f" <<'PY'
+import sys
+from PIL import Image
+im = Image.open(sys.argv[1])
+d = sys.argv[2]
+im.save(d + "/c.png")
+im.convert("P", palette=Image.ADAPTIVE).save(d + "/c.gif")
+im.convert("P", palette=Image.ADAPTIVE).save(d + "/c-interlaced.gif", interlace=1)
+rgba = im.convert("RGBA")
+rgba.putpixel((0, 0), (0, 0, 0, 0))
+rgba.convert("P", palette=Image.ADAPTIVE).save(d + "/c-transparent.gif", transparency=0)
+im.save(d + "/c.tif", compression="tiff_lzw")
+im.save(d + "/c-deflate.tif", compression="tiff_adobe_deflate")
+im.convert("L").save(d + "/c-gray.tif")
+im.convert("RGBA").save(d + "/c-alpha.tif")
+im.convert("CMYK").save(d + "/c-cmyk.tif")
+im.save(d + "/c.bmp")
+im.convert("P").save(d + "/anim.gif", save_all=True, duration=100, loop=0,
+                     append_images=[im.rotate(90).convert("P"), im.rotate(180).convert("P")])
+for f in ("c.gif", "c.tif"):
+    b = open(d + "/" + f, "rb").read()
+    open(d + "/cut-" + f, "wb").write(b[:len(b) // 3])
+open(d + "/garbage.tif", "wb").write(b"II*\0" + bytes(range(256)) * 4)
+PY
+azls -q --all "$T/f" | featx > "$T/out" 2> "$T/err"
+check_eq "some records failed: exit 1" "$?" "1"
+fmt() { jq -r --arg n "$1" 'select(.name == $n) | .format // .error.code' "$T/out"; }
+for f in c.gif c-interlaced.gif c-transparent.gif anim.gif; do
+	check_eq "$f is read as GIF" "$(fmt $f)" "gif"
+done
+for f in c.tif c-deflate.tif c-gray.tif c-alpha.tif c-cmyk.tif; do
+	check_eq "$f is read as TIFF" "$(fmt $f)" "tiff"
+done
+png=$(jq -r 'select(.name == "c.png") | .phash' "$T/out")
+near() { "$PY" -c "import sys; print(bin(int(sys.argv[1], 16) ^ int(sys.argv[2], 16)).count('1'))" "$1" "$2"; }
+for f in c.gif c-interlaced.gif c.tif c-deflate.tif c-gray.tif c-alpha.tif c-cmyk.tif anim.gif; do
+	d=$(near "$png" "$(jq -r --arg n "$f" 'select(.name == $n) | .phash' "$T/out")")
+	check "$f hashes like the PNG (phash distance $d)" test "$d" -le 4
+done
+check_eq "sizes are the photo's" "$(jq -r 'select(.format) | "\(.width)x\(.height)"' "$T/out" | sort -u)" "451x300"
+check_eq "BMP: refused as unsupported, named" "$(fmt c.bmp)" "unsupported"
+check "with a way out" grep -q '^featx: c.bmp: unsupported: BMP (convert it to PNG)$' "$T/err"
+check_eq "a cut GIF is truncated" "$(fmt cut-c.gif)" "truncated"
+check "a cut TIFF is an error record" sh -c "test -n \"\$(jq -r 'select(.name == \"cut-c.tif\") | .error.code' '$T/out')\""
+check "garbage after a TIFF signature is an error record" grep -q '^featx: garbage.tif: ' "$T/err"
+check_eq "every file has a record" "$(wc -l < "$T/out")" "$(ls "$T/f" | wc -l)"
+finish
