@@ -29,7 +29,7 @@ static void usage(FILE *fp)
 	    "a download cut short is resumed where it stopped.\n\n"
 	    "  -d, --dir DIR      the work folder (created if missing)\n"
 	    "  -P, --parallel N   transfers at once (default 16)\n"
-	    "      --copy         always copy a local source (default: hard link when possible)\n"
+	    "      --copy         always copy a local source (default: hard link if possible)\n"
 	    HTTP_OPTS_HELP
 	    "  -i, --input FILE   read FILE instead of standard input\n"
 	    "  -o, --output FILE  write to FILE atomically instead of standard output\n"
