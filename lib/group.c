@@ -15,6 +15,7 @@ static const struct {
 	{ "size", KEEP_SIZE },
 	{ "date", KEEP_DATE },
 	{ "name", KEEP_NAME },
+	{ "format", KEEP_FORMAT },
 };
 
 void grp_opts_default(struct grp_opts *o)
@@ -44,7 +45,7 @@ int grp_parse_keep(struct grp_opts *o, const char *spec, aderr *err)
 				key = keep_words[i].key;
 		if (key == 0)
 			return aderr_set(err, AD_EUSAGE,
-			    "--keep: unknown key '%.*s' (use resolution, size, date, name)", (int)len, p);
+			    "--keep: unknown key '%.*s' (use resolution, size, date, format, name)", (int)len, p);
 		for (int i = 0; i < n; i++)
 			if (o->keys[i] == key)
 				return aderr_set(err, AD_EUSAGE, "--keep: '%.*s' given twice", (int)len, p);
@@ -110,6 +111,7 @@ static int rank_cmp(const void *pa, const void *pb, void *ud)
 		case KEEP_SIZE: r = cmp_ll(b->size, a->size); break;
 		case KEEP_DATE: r = cmp_ll(a->mtime, b->mtime); break;
 		case KEEP_NAME: r = strcmp(a->name, b->name); break;
+		case KEEP_FORMAT: r = (a->format_rank > b->format_rank) - (a->format_rank < b->format_rank); break;
 		default: r = 0; break;
 		}
 		if (r != 0)

@@ -21,7 +21,7 @@
 enum { GRP_NONE = 0, GRP_EXACT = 1, GRP_NEAR = 2 };
 
 /* keep policy keys, in the order the user gives them */
-enum { KEEP_RESOLUTION = 1, KEEP_SIZE, KEEP_DATE, KEEP_NAME };
+enum { KEEP_RESOLUTION = 1, KEEP_SIZE, KEEP_DATE, KEEP_NAME, KEEP_FORMAT };
 #define GRP_MAX_KEYS 8
 
 struct grp_item {
@@ -37,6 +37,8 @@ struct grp_item {
 	long long pixels;           /* width * height; -1 unknown */
 	long long mtime;            /* seconds since the epoch; LLONG_MAX unknown */
 	int prefer;                 /* index of the first --prefer prefix it falls under, or INT_MAX */
+	int format_rank;            /* place of its format in the format preference (lower is
+	                             * better), for the "format" keep key */
 	/* out */
 	long group;                 /* 1.. in keeper-name order; 0: in no group */
 	long keeper;                /* index of the group's keeper (itself for a keeper); -1 */

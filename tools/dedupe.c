@@ -24,6 +24,8 @@ struct dd {
 	size_t nitems;
 	const char **prefer;
 	int nprefer;
+	char formats[8][8];         /* --format-order, best first */
+	int nformats;
 	int rotations;
 	const char *html;           /* --html FILE, or NULL */
 	char **thumb;               /* per item, with --html: its thumbnail or NULL */
@@ -43,8 +45,10 @@ static void usage(FILE *fp)
 	    "group, and write each record with \"dup\" added, then one record per group and a\n"
 	    "summary.  A group is a star around its keeper: each member matches the keeper.\n\n"
 	    "      --keep POLICY   how keepers are chosen, a comma list of resolution, size,\n"
-	    "                      date, name (default resolution,date,size,name: most\n"
-	    "                      pixels, then oldest, then largest file)\n"
+	    "                      date, format, name (default resolution,date,size,name:\n"
+	    "                      most pixels, then oldest, then largest file)\n"
+	    "      --format-order LIST  formats best first, for the format key (default\n"
+	    "                      png,tiff,webp,jpeg,gif: lossless before lossy)\n"
 	    "      --prefer PREFIX names under PREFIX are kept first (may be repeated;\n"
 	    "                      earlier ones win)\n"
 	    "      --phash-max N   largest perceptual-hash distance of a near pair (12)\n"
@@ -67,6 +71,30 @@ static void usage(FILE *fp)
 	    "  -q, --quiet         no progress line or summary\n"
 	    "  -h, --help          this text\n"
 	    "  -V, --version       print the version\n");
+}
+
+/* "png,tiff,..." into d->formats; -1 with a message when malformed. */
+static int parse_formats(struct dd *d, const char *list)
+{
+	const char *p = list;
+
+	d->nformats = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0 || n >= sizeof d->formats[0] || d->nformats == 8) {
+			log_err("--format-order: expected a comma list of up to 8 formats, got '%s'", list);
+			return -1;
+		}
+		memcpy(d->formats[d->nformats], p, n);
+		d->formats[d->nformats++][n] = '\0';
+		p += n + (p[n] == ',');
+	}
+	if (d->nformats == 0) {
+		log_err("--format-order: empty list");
+		return -1;
+	}
+	return 0;
 }
 
 static long long parse_mtime(const char *s)
@@ -127,6 +155,16 @@ static int item_from_rec(struct dd *d, const json_t *rec, struct grp_item *it, a
 	it->pixels = w > 0 && h > 0 ? w * h : -1;
 	it->mtime = parse_mtime(rec_str(rec, "mtime"));
 	it->prefer = INT_MAX;
+	it->format_rank = d->nformats;
+	{
+		const char *f = rec_str(rec, "format");
+
+		for (int i = 0; f != NULL && i < d->nformats; i++)
+			if (strcmp(f, d->formats[i]) == 0) {
+				it->format_rank = i;
+				break;
+			}
+	}
 	for (int i = 0; i < d->nprefer; i++) {
 		if (strncmp(it->name, d->prefer[i], strlen(d->prefer[i])) == 0) {
 			it->prefer = i;
@@ -464,6 +502,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "keep", required_argument, NULL, 'k' },
 		{ "prefer", required_argument, NULL, 'p' },
+		{ "format-order", required_argument, NULL, 'F' },
 		{ "phash-max", required_argument, NULL, 'P' },
 		{ "dhash-max", required_argument, NULL, 'D' },
 		{ "whash-max", required_argument, NULL, 'W' },
@@ -491,6 +530,7 @@ int main(int argc, char **argv)
 
 	log_init(argv[0]);
 	grp_opts_default(&o);
+	parse_formats(&d, "png,tiff,webp,jpeg,gif");
 	d.prefer = calloc((size_t)argc, sizeof(*d.prefer));
 	if (d.prefer == NULL) {
 		log_err("out of memory");
@@ -514,6 +554,10 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'R': o.rotations = d.rotations = 1; break;
+		case 'F':
+			if (parse_formats(&d, optarg) < 0)
+				status = 2;
+			break;
 		case 'H': d.html = optarg; break;
 		case 'm':
 			if (strcmp(optarg, "star") == 0) {

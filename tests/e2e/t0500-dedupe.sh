@@ -113,6 +113,16 @@ check_eq "and no other photos join anything" "$(grp "$T/t-rot" | grep -v chelsea
 dedupe -q --rotations --search all -i "$T/feat-t" -o "$T/t-rot-all"
 check "--rotations: the index gives exactly the all-pairs report" cmp "$T/t-rot" "$T/t-rot-all"
 
+# keep by format: the lossless copy keeps, in the order given
+check_eq "--keep format: the PNG of the clock keeps" \
+	"$(dedupe -q --keep format,resolution -i "$T/feat" | jq -r 'select(.type == "group" and (.keeper | test("clock"))) | .keeper')" \
+	"variants/clock-fmt.png"
+check_eq "--format-order jpeg,png: a JPEG keeps" \
+	"$(dedupe -q --keep format,resolution --format-order jpeg,png -i "$T/feat" | jq -r 'select(.type == "group" and (.keeper | test("clock"))) | .keeper | sub(".*[.]"; "")')" \
+	"jpg"
+dedupe --format-order ,, < /dev/null > /dev/null 2>&1
+check_eq "a malformed --format-order: exit 2" "$?" "2"
+
 # usage errors
 dedupe --keep colour < /dev/null > /dev/null 2> "$T/e"
 check_eq "unknown keep key: exit 2" "$?" "2"
