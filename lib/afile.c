@@ -144,9 +144,14 @@ int afile_open(struct afile *af, const char *path, aderr *err)
 
 int afile_commit(struct afile *af, aderr *err)
 {
+	return afile_commit_sync(af, 1, err);
+}
+
+int afile_commit_sync(struct afile *af, int sync, aderr *err)
+{
 	int rc = 0, e = 0;
 
-	if (fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0)
+	if (fflush(af->fp) != 0 || (sync && fsync(fileno(af->fp)) != 0))
 		e = errno;
 	if (fclose(af->fp) != 0 && e == 0)
 		e = errno;

@@ -21,6 +21,9 @@ struct afile {
 
 int afile_open(struct afile *af, const char *path, aderr *err);
 int afile_commit(struct afile *af, aderr *err);
+/* The same, with the fsync only when sync is set (a cache that a later run checks anyway
+ * need not wait for the disk). */
+int afile_commit_sync(struct afile *af, int sync, aderr *err);
 void afile_abort(struct afile *af);
 
 /* Creates every missing directory of path's parent (like mkdir -p `dirname path`). */

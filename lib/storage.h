@@ -93,7 +93,11 @@ extern const struct stor_ops stor_local_ops;
 int stor_local_open(stor *s, const char *path, int flags, aderr *err);
 /* Byte-compares two local files: 1 same, 0 different, negative on error. */
 int file_same(const char *a, const char *b, aderr *err);
-/* Copies a local file to `to` atomically (temp + rename), keeping its mtime. */
+/* Copies a local file to `to` atomically (temp + rename), keeping its mtime; synced to
+ * disk before the rename. */
 int file_copy_atomic(const char *from, const char *to, aderr *err);
+/* The same without waiting for the disk: for work copies, which the next run checks by
+ * size and time anyway. */
+int file_copy_atomic_nosync(const char *from, const char *to, aderr *err);
 
 #endif

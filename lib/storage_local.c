@@ -218,7 +218,7 @@ int file_same(const char *a, const char *b, aderr *err)
 	return rc;
 }
 
-int file_copy_atomic(const char *from, const char *to, aderr *err)
+static int copy_atomic(const char *from, const char *to, int sync, aderr *err)
 {
 	int in = open(from, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -265,7 +265,17 @@ int file_copy_atomic(const char *from, const char *to, aderr *err)
 		fflush(af.fp);
 		futimens(fileno(af.fp), ts);
 	}
-	return afile_commit(&af, err);
+	return afile_commit_sync(&af, sync, err);
+}
+
+int file_copy_atomic(const char *from, const char *to, aderr *err)
+{
+	return copy_atomic(from, to, 1, err);
+}
+
+int file_copy_atomic_nosync(const char *from, const char *to, aderr *err)
+{
+	return copy_atomic(from, to, 0, err);
 }
 
 /* Shared rule of put and copy: identical content is left alone, different content
@@ -344,7 +354,7 @@ static int local_get(stor *s, const char *name, const char *local, int flags,
 		}
 		/* other file system, or links not allowed: fall back on a copy */
 	}
-	rc = file_copy_atomic(src, local, err);
+	rc = file_copy_atomic_nosync(src, local, err);     /* a work copy */
 	free(src);
 	return rc;
 }
