@@ -282,22 +282,22 @@ struct cat {
 static int cat_one(void *ud, const char *name, json_t *rec, const aderr *bad)
 {
 	struct cat *c = ud;
-	json_t *stub = NULL;
+	json_t *failed_rec = NULL;
 	int rc;
 
 	if (rec == NULL) {
 		/* a damaged entry still has a name: pass it on as a failure, as stages do */
 		log_err("%s", bad->msg);
 		c->fs->failed++;
-		rec = stub = json_object();
-		if (stub == NULL || rec_set_str(stub, "name", name) < 0 ||
-		    rec_set_error(stub, "featstore", aderr_name(bad->code), bad->msg) < 0) {
-			json_decref(stub);
+		rec = failed_rec = json_object();
+		if (failed_rec == NULL || rec_set_str(failed_rec, "name", name) < 0 ||
+		    rec_set_error(failed_rec, "featstore", aderr_name(bad->code), bad->msg) < 0) {
+			json_decref(failed_rec);
 			return aderr_set(&c->err, AD_ENOMEM, "out of memory");
 		}
 	}
 	rc = rec_write(c->w, rec, &c->err);
-	json_decref(stub);
+	json_decref(failed_rec);
 	progress_tick(&c->pg, bad != NULL);
 	return rc;
 }
