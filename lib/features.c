@@ -21,14 +21,15 @@ void feat_opts_default(struct feat_opts *o)
 	o->max_pixels = 100000000ULL;
 	o->max_bytes = 536870912LL;
 	o->thumb = 0;
+	o->local = KP_DEFAULT;
 }
 
 int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
     struct feat *f, aderr *err)
 {
-	struct img_decode_opts dop = { FEAT_WORK_SIDE, o->max_pixels, 0 };
+	struct img_decode_opts dop = { FEAT_WORK_SIDE, o->max_pixels, 1 };
 	struct img_info info;
-	struct img *im = NULL;
+	struct img *rgb = NULL, *im = NULL, *grid;
 	unsigned int mdlen = 0;
 	int rc;
 
@@ -40,22 +41,47 @@ int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
 		    "(--max-bytes)", len, o->max_bytes);
 	if (!EVP_Digest(buf, len, f->sha256, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
 		return aderr_set(err, AD_EINTERNAL, "SHA-256 failed");
-	rc = img_decode(buf, len, &dop, &im, &info, err);
+	rc = img_decode(buf, len, &dop, &rgb, &info, err);
 	if (rc < 0)
 		return rc;
 	f->format = img_format_name(info.format);
 	f->width = info.width;
 	f->height = info.height;
+	if ((grid = img_resize(rgb, 4, 4)) == NULL || (im = img_to_gray(rgb)) == NULL) {
+		img_free(grid);
+		img_free(rgb);
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	memcpy(f->color, grid->px, sizeof f->color);
+	img_free(grid);
+	img_free(rgb);
 	if ((rc = hash_phash_dihedral(im, f->phash8)) < 0 || (f->phash = f->phash8[0], 0) ||
 	    (rc = hash_dhash(im, &f->dhash)) < 0 ||
 	    (rc = hash_whash(im, &f->whash)) < 0) {
 		img_free(im);
 		return aderr_set(err, rc, "out of memory hashing the image");
 	}
+	if (o->local > 0) {
+		struct kp_set ks;
+
+		if ((rc = kp_detect(im, o->local, &ks)) < 0) {
+			img_free(im);
+			return aderr_set(err, rc, "out of memory finding keypoints");
+		}
+		f->nlocal = ks.n;
+		f->local = kp_pack(&ks, &f->local_len);
+		kp_free(&ks);
+		if (f->local == NULL) {
+			img_free(im);
+			return aderr_set(err, AD_ENOMEM, "out of memory packing keypoints");
+		}
+	}
 	img_free(im);
 	if (o->thumb > 0 && (rc = thumb_data_uri(buf, len, o->thumb, o->max_pixels, &f->thumb,
-	    err)) < 0)
+	    err)) < 0) {
+		feat_clear(f);
 		return rc;
+	}
 	return 0;
 }
 
@@ -63,6 +89,9 @@ void feat_clear(struct feat *f)
 {
 	free(f->thumb);
 	f->thumb = NULL;
+	free(f->local);
+	f->local = NULL;
+	f->local_len = 0;
 }
 
 int feat_file(const char *path, const struct feat_opts *o, struct feat *f, aderr *err)
@@ -162,6 +191,30 @@ int feat_to_json(const struct feat *f, json_t *rec)
 		}
 		if (a == NULL || json_object_set_new(rec, "phash_orientations", a) != 0)
 			return -1;
+	}
+	{
+		char col[97];
+
+		for (i = 0; i < 48; i++) {
+			col[2 * i] = hex[f->color[i] >> 4];
+			col[2 * i + 1] = hex[f->color[i] & 15];
+		}
+		col[96] = '\0';
+		if (json_object_set_new(rec, "color", json_string(col)) != 0)
+			return -1;
+	}
+	if (f->local != NULL) {
+		size_t n = 4 * ((f->local_len + 2) / 3) + 1;
+		char *b64 = malloc(n);
+
+		if (b64 == NULL)
+			return -1;
+		EVP_EncodeBlock((unsigned char *)b64, f->local, (int)f->local_len);
+		if (json_object_set_new(rec, "local", json_string(b64)) != 0) {
+			free(b64);
+			return -1;
+		}
+		free(b64);
 	}
 	if (f->thumb != NULL && json_object_set_new(rec, "thumb", json_string(f->thumb)) != 0)
 		return -1;

@@ -1,11 +1,12 @@
 /* features.h — what featx computes for one image file.
  *
- * feat_file reads the whole file, checksums the bytes (SHA-256), decodes once at a
- * working scale (short side about FEAT_WORK_SIDE, see decode.h) and computes the three
- * 64-bit hashes of hash.h from the gray image.
+ * feat_file reads the whole file, checksums the bytes (SHA-256), decodes once in colour
+ * at a working scale (short side about FEAT_WORK_SIDE, see decode.h), takes the colour
+ * summary from that image, and from its gray version the 64-bit hashes of hash.h and
+ * the keypoints of keypoints.h.
  *
- * Ownership: struct feat's thumb is malloc'd (NULL unless asked for): feat_clear frees
- * it; format is a static string. */
+ * Ownership: struct feat's thumb and local are malloc'd (NULL unless asked for):
+ * feat_clear frees them; format is a static string. */
 #ifndef AZD_FEATURES_H
 #define AZD_FEATURES_H
 
@@ -13,18 +14,21 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "keypoints.h"
 
-/* Short side of the decode the hashes are computed from (they need 64x64 at most). */
-#define FEAT_WORK_SIDE 128
+/* Short side of the decode everything is computed from: the hashes need 64x64 at
+ * most, the keypoints a level 0 of this size (keypoints.h). */
+#define FEAT_WORK_SIDE KP_BASE_SIDE
 
 struct feat_opts {
 	unsigned long long max_pixels;  /* more pixels than this: AD_ETOOBIG */
 	long long max_bytes;            /* a bigger file: AD_ETOOBIG */
 	int thumb;                      /* > 0: also a thumbnail this many pixels on its long
 	                                 * side (thumb.h) */
+	int local;                      /* keypoints to keep (keypoints.h); 0: none */
 };
 
-/* max_pixels 100000000, max_bytes 536870912 (512 MiB). */
+/* max_pixels 100000000, max_bytes 536870912 (512 MiB), local KP_DEFAULT. */
 void feat_opts_default(struct feat_opts *o);
 
 struct feat {
@@ -33,6 +37,10 @@ struct feat {
 	unsigned char sha256[32];       /* of the file's bytes */
 	uint64_t phash, dhash, whash;
 	uint64_t phash8[8];             /* phash as each EXIF orientation 1..8 turns the image */
+	uint8_t color[48];              /* 4x4 grid of mean R, G, B, row-major */
+	unsigned char *local;           /* packed keypoints (kp_pack), or NULL */
+	size_t local_len;
+	int nlocal;                     /* keypoints in local */
 	char *thumb;                    /* data: URI of a small JPEG, or NULL */
 };
 
@@ -47,7 +55,9 @@ int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
     struct feat *f, aderr *err);
 
 /* Adds format, width, height, sha256 (64 lowercase hex), phash, dhash, whash (16
- * lowercase hex each) to the record; 0, or -1 when out of memory. */
+ * lowercase hex each), phash_orientations, color (96 lowercase hex), local (base64 of
+ * the packed keypoints, when computed) and thumb to the record; 0, or -1 when out of
+ * memory. */
 int feat_to_json(const struct feat *f, json_t *rec);
 
 #endif

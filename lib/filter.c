@@ -4,7 +4,8 @@
  * writes finished ones in input order, while f->threads workers run each() on the
  * others.  A slow record holds back only the writing, not the work on the records after
  * it (up to the window), so memory stays bounded by the window and the output never
- * depends on thread timing. */
+ * depends on thread timing -- unless the tool asks for completion order, where finished
+ * records are written at once. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@ struct slot {
 	aderr err;
 };
 
-enum { S_FREE, S_READY, S_RUNNING, S_DONE };
+enum { S_FREE, S_READY, S_RUNNING, S_DONE, S_WRITTEN };
 
 struct window {
 	struct filter *f;
@@ -123,7 +124,9 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 	int rc = 0, got = 1;
 
 	f->records = f->failed = f->upstream = f->malformed = f->dropped = 0;
-	w.cap = nt > 1 ? (size_t)nt * 8 : 1;
+	/* in completion order a written slot holds no record, so a wider window costs
+	 * little and lets one slow record fall far behind */
+	w.cap = nt > 1 ? (size_t)nt * (f->unordered ? 64 : 8) : 1;
 	w.s = calloc(w.cap, sizeof *w.s);
 	if (w.s == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
@@ -173,6 +176,24 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 				w.tail++;
 				pthread_cond_signal(&w.work);
 			}
+			/* completion order: write every finished record now; its slot is
+			 * reused once the ones before it are written too */
+			for (size_t i = w.head + 1; f->unordered && rc == 0 && i < w.tail; i++) {
+				struct slot *s = &w.s[i % w.cap];
+
+				if (s->state != S_DONE)
+					continue;
+				pthread_mutex_unlock(&w.mu);
+				rc = drain(f, wr, s, rc, err);
+				pthread_mutex_lock(&w.mu);
+				s->state = S_WRITTEN;
+			}
+			while (w.head < w.tail && w.s[w.head % w.cap].state == S_WRITTEN) {
+				w.s[w.head % w.cap].state = S_FREE;
+				w.head++;
+			}
+			if (rc < 0)
+				break;
 			/* write what is finished, in order */
 			while (w.head < w.tail && w.s[w.head % w.cap].state == S_DONE) {
 				struct slot *s = &w.s[w.head % w.cap];
@@ -183,6 +204,10 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 				w.head++;
 				if (rc < 0)
 					break;
+				while (w.head < w.tail && w.s[w.head % w.cap].state == S_WRITTEN) {
+					w.s[w.head % w.cap].state = S_FREE;
+					w.head++;
+				}
 			}
 			if (rc < 0 || (got <= 0 && w.head == w.tail))
 				break;
@@ -196,7 +221,7 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 			pthread_join(tid[t], NULL);
 		/* after a stop, what was read but not written goes */
 		for (size_t i = w.head; i < w.tail; i++)
-			json_decref(w.s[i % w.cap].rec);
+			json_decref(w.s[i % w.cap].rec);  /* NULL once written */
 		pthread_mutex_destroy(&w.mu);
 		pthread_cond_destroy(&w.work);
 		pthread_cond_destroy(&w.done);

@@ -27,6 +27,7 @@ struct filter {
 	int threads;               /* >1: each() runs on that many threads at once over
 	                            * batches of records (it must then be thread-safe);
 	                            * output order is still input order */
+	int unordered;             /* 1: with threads, write records as they finish */
 	/* FILTER_* or a negative AD_E* code to stop the run at once (config/credential errors) */
 	int (*each)(void *ud, json_t *rec, aderr *err);
 	void *ud;

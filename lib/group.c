@@ -1,4 +1,5 @@
 /* group.c — exact and near duplicate groups, star around a keeper. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@ void grp_opts_default(struct grp_opts *o)
 	o->phash_max = 12;
 	o->dhash_max = 16;
 	o->whash_max = 16;
+	o->local = 1;
+	o->local_min = 16;
 	o->keys[0] = KEEP_RESOLUTION;
 	o->keys[1] = KEEP_DATE;
 	o->keys[2] = KEEP_SIZE;
@@ -131,12 +134,31 @@ static int same_bytes(const struct grp_item *a, const struct grp_item *b)
 
 static const int inverse[9] = { 0, 1, 2, 3, 4, 5, 8, 7, 6 };
 
-/* GRP_EXACT, GRP_NEAR or GRP_NONE; fills the distances and the orientation either way.
- * Symmetric: match(a, b) and match(b, a) agree on the outcome. */
+/* Keypoint inliers between two items, always matched in the same direction (by name,
+ * then place) so that the answer does not depend on which one is the keeper. */
+static int local_inliers(const struct grp_item *k, const struct grp_item *j)
+{
+	const struct grp_item *a = k, *b = j;
+	struct kp_match m;
+	int c = strcmp(k->name, j->name);
+
+	if (c > 0 || (c == 0 && k > j)) {
+		a = j;
+		b = k;
+	}
+	if (kp_match(a->kp, b->kp, &m) < 0)
+		return -1;
+	return m.inliers;
+}
+
+/* GRP_EXACT, GRP_NEAR, GRP_LOCAL or GRP_NONE (or a negative AD_E* code); fills the
+ * distances, the orientation and the inliers either way.  Symmetric: match(a, b) and
+ * match(b, a) agree on the outcome. */
 static int match(const struct grp_item *k, const struct grp_item *j, const struct grp_opts *o,
-    int dist[3], int *orient)
+    int dist[3], int *orient, int *inliers)
 {
 	*orient = 1;
+	*inliers = 0;
 	dist[0] = grp_hamming(k->phash, j->phash);
 	dist[1] = grp_hamming(k->dhash, j->dhash);
 	dist[2] = grp_hamming(k->whash, j->whash);
@@ -166,6 +188,18 @@ static int match(const struct grp_item *k, const struct grp_item *j, const struc
 		}
 	}
 	return GRP_NONE;
+}
+
+static int match_all(const struct grp_item *k, const struct grp_item *j,
+    const struct grp_opts *o, int dist[3], int *orient, int *inliers)
+{
+	int mt = match(k, j, o, dist, orient, inliers);
+
+	if (mt != GRP_NONE || !o->local || o->exact_only || k->kp == NULL || j->kp == NULL)
+		return mt;
+	if ((*inliers = local_inliers(k, j)) < 0)
+		return AD_ENOMEM;
+	return *inliers >= o->local_min ? GRP_LOCAL : GRP_NONE;
 }
 
 static int keeper_name_cmp(const void *pa, const void *pb, void *ud)
@@ -327,6 +361,225 @@ static int turned_pairs(const struct grp_item *items, size_t n, int r, int threa
 	return 0;
 }
 
+/* Appends one pair (a < b) to the growing list. */
+static int push_pair(struct mih_pair **pairs, size_t *np, size_t *cap, uint32_t a, uint32_t b)
+{
+	if (*np == *cap) {
+		size_t nc = *cap ? *cap * 2 : 1024;
+		struct mih_pair *nn = realloc(*pairs, nc * sizeof *nn);
+
+		if (nn == NULL)
+			return -1;
+		*pairs = nn;
+		*cap = nc;
+	}
+	(*pairs)[*np].a = a < b ? a : b;
+	(*pairs)[(*np)++].b = a < b ? b : a;
+	return 0;
+}
+
+static int unique_pairs(struct mih_pair *pairs, size_t *np, aderr *err)
+{
+	size_t w = 0;
+
+	(void)err;
+	qsort(pairs, *np, sizeof *pairs, cmp_pairs);
+	for (size_t p = 0; p < *np; p++)
+		if (w == 0 || pairs[p].a != pairs[w - 1].a || pairs[p].b != pairs[w - 1].b)
+			pairs[w++] = pairs[p];
+	*np = w;
+	return 0;
+}
+
+struct lsh_entry {
+	uint32_t key, item;
+};
+
+static int cmp_entry(const void *x, const void *y)
+{
+	const struct lsh_entry *a = x, *b = y;
+
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return (a->item > b->item) - (a->item < b->item);
+}
+
+/* A bucket holding more images than this is a common pattern (sky, text), not evidence. */
+#define LSH_BUCKET_MAX 24
+
+/* Crop candidates: pairs of items whose strongest descriptors collide in at least
+ * GRP_LSH_VOTES of the (table, key) buckets, each image counted once per bucket. */
+static int lsh_pairs(const struct grp_item *items, size_t n, struct mih_pair **pairs,
+    size_t *np, size_t *cap, aderr *err)
+{
+	uint16_t bits[GRP_LSH_TABLES][GRP_LSH_BITS];
+	uint64_t seed = 0x6c7368ULL;
+	struct lsh_entry *e = NULL;
+	struct mih_pair *votes = NULL;
+	size_t ne = 0, nv = 0, vcap = 0, m = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (items[i].kp != NULL)
+			m += (size_t)(items[i].kp->n < GRP_LSH_KEYPOINTS ? items[i].kp->n :
+			    GRP_LSH_KEYPOINTS);
+	if (m == 0)
+		return 0;
+	/* the bit sample of each table: distinct positions, drawn once (splitmix64) */
+	for (int t = 0; t < GRP_LSH_TABLES; t++)
+		for (int b = 0; b < GRP_LSH_BITS; b++) {
+			for (;;) {
+				uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+				int dup = 0;
+
+				z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+				z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+				z ^= z >> 31;
+				bits[t][b] = (uint16_t)(z % 256);
+				for (int c = 0; c < b; c++)
+					dup |= bits[t][c] == bits[t][b];
+				if (!dup)
+					break;
+			}
+		}
+	if ((e = malloc(m * sizeof *e)) == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory indexing keypoints");
+	for (int t = 0; t < GRP_LSH_TABLES && rc == 0; t++) {
+		ne = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct kp_set *ks = items[i].kp;
+			int k = ks == NULL ? 0 : ks->n < GRP_LSH_KEYPOINTS ? ks->n : GRP_LSH_KEYPOINTS;
+
+			for (int q = 0; q < k; q++) {
+				const uint8_t *d = ks->kp[q].d;
+				uint32_t key = 0;
+
+				for (int b = 0; b < GRP_LSH_BITS; b++)
+					key = key << 1 | ((d[bits[t][b] >> 3] >> (bits[t][b] & 7)) & 1u);
+				e[ne++] = (struct lsh_entry){ key, (uint32_t)i };
+			}
+		}
+		qsort(e, ne, sizeof *e, cmp_entry);
+		for (size_t a = 0; a < ne && rc == 0; ) {
+			size_t b = a + 1, w = a + 1;
+
+			while (b < ne && e[b].key == e[a].key)
+				b++;
+			/* one entry per image in the bucket */
+			for (size_t x = a + 1; x < b; x++)
+				if (e[x].item != e[w - 1].item)
+					e[w++] = e[x];
+			if (w - a <= LSH_BUCKET_MAX)
+				for (size_t x = a; x < w && rc == 0; x++)
+					for (size_t y = x + 1; y < w; y++)
+						if (push_pair(&votes, &nv, &vcap, e[x].item, e[y].item) < 0) {
+							rc = aderr_set(err, AD_ENOMEM, "out of memory indexing "
+							    "keypoints");
+							break;
+						}
+			a = b;
+		}
+	}
+	free(e);
+	if (rc == 0) {
+		qsort(votes, nv, sizeof *votes, cmp_pairs);
+		for (size_t a = 0; a < nv && rc == 0; ) {
+			size_t b = a + 1;
+
+			while (b < nv && votes[b].a == votes[a].a && votes[b].b == votes[a].b)
+				b++;
+			if (b - a >= GRP_LSH_VOTES &&
+			    push_pair(pairs, np, cap, votes[a].a, votes[a].b) < 0)
+				rc = aderr_set(err, AD_ENOMEM, "out of memory indexing keypoints");
+			a = b;
+		}
+	}
+	free(votes);
+	return rc;
+}
+
+struct pf_ctx {
+	const struct grp_item *items;
+	struct mih_pair *pairs;
+	unsigned char *keep;
+	size_t np, next, verified;
+	const struct grp_opts *o;
+	int rc;
+	pthread_mutex_t mu;
+};
+
+static void *pf_worker(void *arg)
+{
+	struct pf_ctx *c = arg;
+	size_t verified = 0;
+
+	for (;;) {
+		size_t from, to;
+
+		pthread_mutex_lock(&c->mu);
+		from = c->next;
+		to = from + 256 < c->np ? from + 256 : c->np;
+		c->next = to;
+		pthread_mutex_unlock(&c->mu);
+		if (from >= c->np)
+			break;
+		for (size_t p = from; p < to; p++) {
+			const struct grp_item *a = &c->items[c->pairs[p].a], *b = &c->items[c->pairs[p].b];
+			int dist[3], ori, inl, mt;
+
+			mt = match(a, b, c->o, dist, &ori, &inl);
+			if (mt == GRP_NONE && a->kp != NULL && b->kp != NULL) {
+				verified++;
+				mt = match_all(a, b, c->o, dist, &ori, &inl);
+			}
+			if (mt < 0) {
+				pthread_mutex_lock(&c->mu);
+				c->rc = mt;
+				pthread_mutex_unlock(&c->mu);
+			}
+			c->keep[p] = mt > 0;
+		}
+	}
+	pthread_mutex_lock(&c->mu);
+	c->verified += verified;
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* Keypoint matching is the costly check: run every candidate's on threads first and
+ * keep only the pairs that match, so the grouping pass that follows (one thread, in
+ * rank order) repeats it only for true pairs. */
+static int prefilter(const struct grp_item *items, struct mih_pair *pairs, size_t *np,
+    const struct grp_opts *o, struct grp_stats *st, aderr *err)
+{
+	struct pf_ctx c = { items, pairs, NULL, *np, 0, 0, o, 0, PTHREAD_MUTEX_INITIALIZER };
+	int nt = o->threads > 1 ? (o->threads > 64 ? 64 : o->threads) : 1, started = 0;
+	pthread_t tid[64];
+	size_t w = 0;
+
+	if (*np == 0)
+		return 0;
+	if ((c.keep = malloc(*np)) == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory matching keypoints");
+	for (int t = 1; t < nt; t++)
+		if (pthread_create(&tid[started], NULL, pf_worker, &c) == 0)
+			started++;
+	pf_worker(&c);
+	for (int t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	if (c.rc < 0) {
+		free(c.keep);
+		return aderr_set(err, c.rc, "out of memory matching keypoints");
+	}
+	for (size_t p = 0; p < *np; p++)
+		if (c.keep[p])
+			pairs[w++] = pairs[p];
+	*np = w;
+	st->local_verified = c.verified;
+	free(c.keep);
+	return 0;
+}
+
 static size_t uf_find(size_t *up, size_t x)
 {
 	while (up[x] != x) {
@@ -344,10 +597,12 @@ static int cmp_pos(const void *pa, const void *pb, void *ud)
 	return (a > b) - (a < b);
 }
 
-static void take(struct grp_item *items, size_t k, size_t j, int mt, const int dist[3])
+static void take(struct grp_item *items, size_t k, size_t j, int mt, const int dist[3],
+    int inliers)
 {
 	items[j].keeper = (long)k;
 	items[j].stage = mt;
+	items[j].inliers = mt == GRP_LOCAL ? inliers : 0;
 	memcpy(items[j].dist, dist, 3 * sizeof *dist);
 	items[k].count++;
 }
@@ -388,6 +643,20 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		free(pairs);
 		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
 	}
+	if (o->local && !o->exact_only) {
+		size_t before = np;
+
+		if ((rc = lsh_pairs(items, n, &pairs, &np, &cap, err)) < 0 ||
+		    (rc = unique_pairs(pairs, &np, err)) < 0) {
+			free(pairs);
+			return rc;
+		}
+		st->local_candidates = np > before ? np - before : 0;
+		if ((rc = prefilter(items, pairs, &np, o, st, err)) < 0) {
+			free(pairs);
+			return rc;
+		}
+	}
 	st->candidates = np;
 	off = calloc(n + 1, sizeof *off);
 	adj = malloc((np ? 2 * np : 1) * sizeof *adj);
@@ -424,7 +693,14 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 			size_t x, y;
 
 			st->compared++;
-			if (match(&items[pairs[p].a], &items[pairs[p].b], o, dist, &ori) == GRP_NONE)
+			int inl, mt = match_all(&items[pairs[p].a], &items[pairs[p].b], o, dist, &ori,
+			    &inl);
+
+			if (mt < 0) {
+				rc = aderr_set(err, mt, "out of memory matching keypoints");
+				goto out;
+			}
+			if (mt == GRP_NONE)
 				continue;
 			x = uf_find(up, pairs[p].a);
 			y = uf_find(up, pairs[p].b);
@@ -438,16 +714,20 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		}
 		for (size_t q = 0; q < n; q++) {
 			size_t j = idx[q], k = uf_find(up, j);
-			int dist[3], mt, ori;
+			int dist[3], mt, ori, inl;
 
 			if (k == j)
 				continue;
-			mt = match(&items[k], &items[j], o, dist, &ori);
+			mt = match_all(&items[k], &items[j], o, dist, &ori, &inl);
+			if (mt < 0) {
+				rc = aderr_set(err, mt, "out of memory matching keypoints");
+				goto out;
+			}
 			items[j].orient = ori;
 			items[k].count = items[k].count ? items[k].count : 1;
 			items[k].keeper = (long)k;
-			take(items, k, j, same_bytes(&items[k], &items[j]) ? GRP_EXACT : GRP_NEAR, dist);
-			(void)mt;
+			/* joined through others: near, unless it matches the keeper itself */
+			take(items, k, j, mt != GRP_NONE ? mt : GRP_NEAR, dist, inl);
 		}
 		goto out;
 	}
@@ -463,27 +743,36 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 			qsort_r(adj + off[k], off[k + 1] - off[k], sizeof *adj, cmp_pos, pos);
 		for (uint32_t e = off[k]; e < off[k + 1]; e++) {
 			size_t j = adj[e];
-			int dist[3], mt, all = 1, ori;
+			int dist[3], mt, all = 1, ori, inl;
 
 			if (done[j] || items[j].keeper >= 0)
 				continue;
 			st->compared++;
-			mt = match(kp, &items[j], o, dist, &ori);
+			mt = match_all(kp, &items[j], o, dist, &ori, &inl);
+			if (mt < 0) {
+				rc = aderr_set(err, mt, "out of memory matching keypoints");
+				goto out;
+			}
 			if (mt == GRP_NONE)
 				continue;
 			if (o->mode == GRP_MODE_CLIQUE) {
 				/* every member so far must match it too */
 				for (size_t x = 0; x < nm && all; x++) {
-					int d2[3], o2;
+					int d2[3], o2, i2, m2;
 
 					st->compared++;
-					all = match(&items[mem[x]], &items[j], o, d2, &o2) != GRP_NONE;
+					m2 = match_all(&items[mem[x]], &items[j], o, d2, &o2, &i2);
+					if (m2 < 0) {
+						rc = aderr_set(err, m2, "out of memory matching keypoints");
+						goto out;
+					}
+					all = m2 != GRP_NONE;
 				}
 				if (!all)
 					continue;
 				mem[nm++] = (uint32_t)j;
 			}
-			take(items, k, j, mt, dist);
+			take(items, k, j, mt, dist, inl);
 			items[j].orient = ori;
 		}
 		if (kp->count > 1)

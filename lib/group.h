@@ -10,15 +10,21 @@
  * depends only on the items, not on their input order.
  *
  * A pair matches exactly when the byte checksums are equal (or, without checksums, the
- * listing's Content-MD5 and size are), and near when every hash distance is within its
- * threshold. */
+ * listing's Content-MD5 and size are), near when every hash distance is within its
+ * threshold, and local when the hashes disagree but enough keypoint matches agree on one
+ * similarity transform (a crop, a small turn, a border: keypoints.h).  Candidates for
+ * the local stage are the pairs the perceptual-hash search found, and the pairs that
+ * share descriptors in an index over descriptor bits (locality-sensitive hashing: each
+ * of GRP_LSH_TABLES tables keys the strongest keypoints' descriptors by a fixed sample
+ * of their bits, and two images become candidates when GRP_LSH_VOTES keys collide). */
 #ifndef AZD_GROUP_H
 #define AZD_GROUP_H
 
 #include <stdint.h>
 #include "err.h"
+#include "keypoints.h"
 
-enum { GRP_NONE = 0, GRP_EXACT = 1, GRP_NEAR = 2 };
+enum { GRP_NONE = 0, GRP_EXACT = 1, GRP_NEAR = 2, GRP_LOCAL = 3 };
 
 /* keep policy keys, in the order the user gives them */
 enum { KEEP_RESOLUTION = 1, KEEP_SIZE, KEEP_DATE, KEEP_NAME, KEEP_FORMAT };
@@ -39,15 +45,24 @@ struct grp_item {
 	int prefer;                 /* index of the first --prefer prefix it falls under, or INT_MAX */
 	int format_rank;            /* place of its format in the format preference (lower is
 	                             * better), for the "format" keep key */
+	const struct kp_set *kp;    /* keypoints, or NULL */
 	/* out */
 	long group;                 /* 1.. in keeper-name order; 0: in no group */
 	long keeper;                /* index of the group's keeper (itself for a keeper); -1 */
-	int stage;                  /* GRP_EXACT or GRP_NEAR for a duplicate, else GRP_NONE */
+	int stage;                  /* GRP_EXACT, GRP_NEAR or GRP_LOCAL for a duplicate, else
+	                             * GRP_NONE */
 	int dist[3];                /* phash, dhash, whash distance to the keeper */
+	int inliers;                /* GRP_LOCAL: keypoint matches that agree on one
+	                             * transform to the keeper */
 	int orient;                 /* EXIF orientation (2..8) that turns it into its keeper's
 	                             * likeness when matched that way, else 1 */
 	long count;                 /* for a keeper: members including itself */
 };
+
+#define GRP_LSH_TABLES 8
+#define GRP_LSH_BITS 22
+#define GRP_LSH_KEYPOINTS 64
+#define GRP_LSH_VOTES 2
 
 enum { GRP_SEARCH_INDEX = 0, GRP_SEARCH_ALL = 1 };
 enum { GRP_MODE_STAR = 0, GRP_MODE_CLIQUE = 1, GRP_MODE_COMPONENTS = 2 };
@@ -65,6 +80,10 @@ struct grp_opts {
 	int mode;                   /* GRP_MODE_*: star around the keeper (default), clique
 	                             * (every member matches every other), or connected
 	                             * components (chains allowed) */
+	int local;                  /* match keypoints: crop candidates from an index over
+	                             * descriptor bits, and verification of candidates the
+	                             * hashes turn down (items without keypoints skip it) */
+	int local_min;              /* inliers that make a local match (default 16) */
 	int keys[GRP_MAX_KEYS];     /* KEEP_* keys; KEEP_NAME is implied last */
 	int nkeys;
 };
@@ -74,6 +93,8 @@ struct grp_stats {
 	size_t candidates;          /* pairs the search proposed (phash within range, or the
 	                             * same checksum) */
 	size_t compared;            /* pairs whose distances were all compared */
+	size_t local_candidates;    /* pairs the descriptor index proposed */
+	size_t local_verified;      /* pairs whose keypoints were matched */
 };
 
 /* Defaults: phash 12, dhash 16, whash 16 (chosen on the example photos and their variants: true pairs up to 12/12/14 outside textures, distinct photos from 24/22/16), keep resolution,date,size,name: the most pixels, then the oldest (copies and edits are

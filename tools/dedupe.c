@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "group.h"
 #include "report_html.h"
 #include "hash.h"
@@ -30,6 +32,8 @@ struct dd {
 	const char *html;           /* --html FILE, or NULL */
 	char **thumb;               /* per item, with --html: its thumbnail or NULL */
 	long long *w, *h;
+	int local;                  /* read keypoints (unless --no-local) */
+	int keypoints;              /* strongest keypoints kept per image */
 	long failed_here, malformed, dropped;
 };
 
@@ -39,11 +43,14 @@ static void usage(FILE *fp)
 	    "usage: dedupe [-q] [--keep POLICY] [--prefer PREFIX]... [--phash-max N]\n"
 	    "              [--dhash-max N] [--whash-max N] [--exact-only] [--rotations]\n"
 	    "              [--mode star|clique|components] [--search all|index]\n"
+	    "              [--no-local] [--local-min N] [--keypoints N]\n"
 	    "              [--html FILE] [-j N] [-i FILE] [-o FILE]\n"
 	    "Read feature records (from featx or featstore), group exact duplicates (same\n"
-	    "bytes) and near duplicates (every hash within its distance), pick a keeper per\n"
-	    "group, and write each record with \"dup\" added, then one record per group and a\n"
-	    "summary.  A group is a star around its keeper: each member matches the keeper.\n\n"
+	    "bytes), near duplicates (every hash within its distance) and local matches\n"
+	    "(crops and other copies whose keypoints agree on one transform), pick a keeper\n"
+	    "per group, and write each record with \"dup\" added (and its keypoints\n"
+	    "dropped), then one record per group and a summary.  A group is a star around\n"
+	    "its keeper: each member matches the keeper.\n\n"
 	    "      --keep POLICY   how keepers are chosen, a comma list of resolution, size,\n"
 	    "                      date, format, name (default resolution,date,size,name:\n"
 	    "                      most pixels, then oldest, then largest file)\n"
@@ -55,6 +62,9 @@ static void usage(FILE *fp)
 	    "      --dhash-max N   largest difference-hash distance (default 16)\n"
 	    "      --whash-max N   largest wavelet-hash distance (default 16)\n"
 	    "      --exact-only    only group byte-identical images\n"
+	    "      --no-local      ignore keypoints: no crop candidates, no verification\n"
+	    "      --local-min N   keypoint matches that make a local match (default 16)\n"
+	    "      --keypoints N   strongest keypoints used per image (default 128)\n"
 	    "      --html FILE     also write a page showing each group side by side (with\n"
 	    "                      the thumbnails featx makes on request), sortable\n"
 	    "      --rotations     also match mirrored and turned copies (90, 180, 270\n"
@@ -127,6 +137,57 @@ static int parse_sha256(const char *hex, unsigned char out[32])
 	return 0;
 }
 
+/* it->kp from the record's "local" field (base64 of kp_pack), the strongest
+ * d->keypoints of them; a field that does not decode is reported and left out.  0, or
+ * AD_ENOMEM. */
+static int local_from_rec(struct dd *d, const json_t *rec, struct grp_item *it)
+{
+	const char *b64 = rec_str(rec, "local");
+	size_t len = b64 ? strlen(b64) : 0;
+	unsigned char *raw;
+	struct kp_set *ks;
+	int n;
+
+	if (b64 == NULL)
+		return 0;
+	if (len % 4 != 0 || len > (size_t)INT_MAX / 2) {
+		log_err("%s: local: not base64 (keypoints ignored)", it->name);
+		return 0;
+	}
+	if ((raw = malloc(len / 4 * 3 + 1)) == NULL || (ks = malloc(sizeof *ks)) == NULL) {
+		free(raw);
+		return AD_ENOMEM;
+	}
+	n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)len);
+	if (n >= 0 && len >= 1 && b64[len - 1] == '=')
+		n -= 1 + (len >= 2 && b64[len - 2] == '=');
+	if (n < 0 || kp_unpack(raw, (size_t)n, ks) < 0) {
+		log_err("%s: local: not a keypoint packing (keypoints ignored)", it->name);
+		free(raw);
+		free(ks);
+		return 0;
+	}
+	free(raw);
+	if (ks->n > d->keypoints) {
+		struct kp *t = realloc(ks->kp, (size_t)d->keypoints * sizeof *t);
+
+		if (t != NULL || d->keypoints == 0)
+			ks->kp = t;
+		ks->n = d->keypoints;
+	}
+	it->kp = ks;
+	return 0;
+}
+
+static void free_local(struct grp_item *it)
+{
+	if (it->kp != NULL) {
+		kp_free((struct kp_set *)it->kp);
+		free((struct kp_set *)it->kp);
+		it->kp = NULL;
+	}
+}
+
 /* Fills it from rec; -1 (with a message in err) when the record has no usable features. */
 static int item_from_rec(struct dd *d, const json_t *rec, struct grp_item *it, aderr *err)
 {
@@ -149,6 +210,8 @@ static int item_from_rec(struct dd *d, const json_t *rec, struct grp_item *it, a
 		for (size_t k = 0; it->has8 && k < 8; k++)
 			it->has8 = hash_from_hex(json_string_value(json_array_get(a, k)), &it->phash8[k]) == 0;
 	}
+	if (d->local && (err->code = local_from_rec(d, rec, it)) < 0)
+		return aderr_set(err, AD_ENOMEM, "out of memory reading keypoints");
 	if (md5 != NULL && strlen(md5) < sizeof(it->content_md5))
 		strcpy(it->content_md5, md5);
 	it->size = rec_int(rec, "size", -1);
@@ -204,6 +267,7 @@ static int push(struct dd *d, json_t *rec, aderr *err)
 		if (item_from_rec(d, rec, it, &why) < 0) {
 			const char *name = rec_name(rec);
 
+			free_local(it);
 			log_err("%s: %s", name ? name : "(no name)", why.msg);
 			rec_set_error(rec, "dedupe", aderr_name(why.code), why.msg);
 			d->failed_here++;
@@ -214,10 +278,14 @@ static int push(struct dd *d, json_t *rec, aderr *err)
 			k = (long)d->nitems++;
 		}
 	}
+	/* the keypoints are in the item now; the report does not carry them */
+	json_object_del(rec, "local");
 	d->recs[d->nrecs] = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (d->recs[d->nrecs] == NULL) {
-		if (k >= 0)
+		if (k >= 0) {
 			free((char *)d->items[--d->nitems].name);
+			free_local(&d->items[d->nitems]);
+		}
 		return aderr_set(err, AD_ENOMEM, "out of memory after %zu records", d->nrecs);
 	}
 	d->item[d->nrecs] = k;
@@ -261,7 +329,7 @@ static int read_all(struct dd *d, const char *in, struct progress *pr, aderr *er
 
 static const char *stage_word(int st)
 {
-	return st == GRP_EXACT ? "exact" : "near";
+	return st == GRP_EXACT ? "exact" : st == GRP_LOCAL ? "local" : "near";
 }
 
 static json_t *dup_object(const struct dd *d, const struct grp_item *it)
@@ -279,6 +347,8 @@ static json_t *dup_object(const struct dd *d, const struct grp_item *it)
 
 		if (j != NULL && it->orient != 1)
 			json_object_set_new(j, "orientation", json_integer(it->orient));
+		if (j != NULL && it->stage == GRP_LOCAL)
+			json_object_set_new(j, "inliers", json_integer(it->inliers));
 		return j;
 	}
 }
@@ -297,7 +367,7 @@ static int cmp_member(const void *pa, const void *pb, void *ud)
 }
 
 struct totals {
-	long images, unique, groups, dups, exact, near, failed;
+	long images, unique, groups, dups, exact, near, local, failed;
 	long long saved;
 	json_t *by_stage;
 };
@@ -341,9 +411,9 @@ static int write_html(struct dd *d, const size_t *order, size_t nin, const struc
 		g[ng++].n = b - a;
 		a = b;
 	}
-	if (asprintf(&summary, "%ld images: %ld groups, %ld duplicates (%ld exact, %ld near), "
-	    "%ld unique, %ld failed; %.1f MB to save", t->images, t->groups, t->dups, t->exact,
-	    t->near, t->unique, t->failed, (double)t->saved / 1e6) < 0)
+	if (asprintf(&summary, "%ld images: %ld groups, %ld duplicates (%ld exact, %ld near, "
+	    "%ld local), %ld unique, %ld failed; %.1f MB to save", t->images, t->groups, t->dups,
+	    t->exact, t->near, t->local, t->unique, t->failed, (double)t->saved / 1e6) < 0)
 		summary = NULL;
 	rc = summary ? html_write(d->html, g, ng, summary, err) :
 	    aderr_set(err, AD_ENOMEM, "out of memory");
@@ -353,8 +423,8 @@ static int write_html(struct dd *d, const size_t *order, size_t nin, const struc
 	return rc;
 }
 
-static int write_report(struct dd *d, long ngroups, const struct grp_opts *o, const char *out,
-    struct totals *t, aderr *err)
+static int write_report(struct dd *d, long ngroups, const struct grp_opts *o,
+    const struct grp_stats *st, const char *out, struct totals *t, aderr *err)
 {
 	rec_writer *w = rec_writer_open(out, err);
 	size_t *order = NULL, nin = 0;
@@ -400,7 +470,8 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o, co
 				t->unique++;
 			if (it->group != 0 && it->keeper != it - d->items) {
 				t->dups++;
-				*(it->stage == GRP_EXACT ? &t->exact : &t->near) += 1;
+				*(it->stage == GRP_EXACT ? &t->exact : it->stage == GRP_LOCAL ? &t->local :
+				    &t->near) += 1;
 				t->saved += it->size > 0 ? it->size : 0;
 			}
 		} else if (rec_has_error(rec)) {
@@ -444,6 +515,8 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o, co
 
 			if (mj != NULL && m->orient != 1)
 				json_object_set_new(mj, "orientation", json_integer(m->orient));
+			if (mj != NULL && m->stage == GRP_LOCAL)
+				json_object_set_new(mj, "inliers", json_integer(m->inliers));
 			json_array_append_new(members, mj);
 		}
 		j = json_pack("{s:s,s:I,s:s,s:I,s:I,s:o}", "type", "group", "group",
@@ -472,7 +545,13 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o, co
 	if (j != NULL)
 		json_object_set_new(j, "mode", json_string(o->mode == GRP_MODE_CLIQUE ? "clique" :
 		    o->mode == GRP_MODE_COMPONENTS ? "components" : "star")),
-		json_object_set_new(j, "rotations", json_boolean(o->rotations));
+		json_object_set_new(j, "rotations", json_boolean(o->rotations)),
+		json_object_set_new(j, "local", json_integer(t->local)),
+		json_object_set_new(j, "search", json_pack("{s:I,s:I,s:I,s:I}",
+		    "candidates", (json_int_t)st->candidates,
+		    "compared", (json_int_t)st->compared,
+		    "local_candidates", (json_int_t)st->local_candidates,
+		    "local_verified", (json_int_t)st->local_verified));
 	if (rc == 0)
 		rc = j ? rec_write(w, j, err) : aderr_set(err, AD_ENOMEM, "out of memory");
 	json_decref(j);
@@ -511,6 +590,9 @@ int main(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "rotations", no_argument, NULL, 'R' },
 		{ "html", required_argument, NULL, 'H' },
+		{ "no-local", no_argument, NULL, 'N' },
+		{ "local-min", required_argument, NULL, 'M' },
+		{ "keypoints", required_argument, NULL, 'K' },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
@@ -526,10 +608,13 @@ int main(int argc, char **argv)
 	const char *in = NULL, *out = NULL;
 	aderr err = {0};
 	int quiet = 0, c, status = 0;
+	struct grp_stats st;
 	long ngroups;
 
 	log_init(argv[0]);
 	grp_opts_default(&o);
+	d.local = o.local;
+	d.keypoints = 128;
 	parse_formats(&d, "png,tiff,webp,jpeg,gif");
 	d.prefer = calloc((size_t)argc, sizeof(*d.prefer));
 	if (d.prefer == NULL) {
@@ -559,6 +644,25 @@ int main(int argc, char **argv)
 				status = 2;
 			break;
 		case 'H': d.html = optarg; break;
+		case 'N': o.local = d.local = 0; break;
+		case 'M':
+		case 'K': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end != '\0' || v < (c == 'M' ? 2 : 2) ||
+			    v > (c == 'M' ? 1000 : KP_MAX)) {
+				log_err("%s: expected %s, got '%s'", c == 'M' ? "--local-min" :
+				    "--keypoints", c == 'M' ? "2 to 1000 matches" : "2 to 4096",
+				    optarg);
+				status = 2;
+			} else if (c == 'M') {
+				o.local_min = (int)v;
+			} else {
+				d.keypoints = (int)v;
+			}
+			break;
+		}
 		case 'm':
 			if (strcmp(optarg, "star") == 0) {
 				o.mode = GRP_MODE_STAR;
@@ -625,21 +729,23 @@ int main(int argc, char **argv)
 		/* measured: 1M images take 5 minutes at 12, 22 s at 8 on 2 cores */
 		log_err("note: an exact search within %d bits over %zu images takes minutes; "
 		    "--phash-max 8 is about 14 times faster", o.phash_max, d.nitems);
-	if ((ngroups = grp_run(d.items, d.nitems, &o, &err)) < 0 ||
-	    write_report(&d, ngroups, &o, out, &t, &err) < 0) {
+	if ((ngroups = grp_run_stats(d.items, d.nitems, &o, &st, &err)) < 0 ||
+	    write_report(&d, ngroups, &o, &st, out, &t, &err) < 0) {
 		log_err("%s", err.msg);
 		status = 2;
 	} else {
-		progress_done(&pr, "%ld images, %ld groups, %ld duplicates (%ld exact, %ld near), "
-		    "%ld unique, %ld failed", t.images, t.groups, t.dups, t.exact, t.near, t.unique,
-		    t.failed);
+		progress_done(&pr, "%ld images, %ld groups, %ld duplicates (%ld exact, %ld near, "
+		    "%ld local), %ld unique, %ld failed", t.images, t.groups, t.dups, t.exact,
+		    t.near, t.local, t.unique, t.failed);
 		status = d.failed_here || d.malformed ? 1 : 0;
 	}
 done:
 	for (size_t i = 0; i < d.nrecs; i++)
 		free(d.recs[i]);
-	for (size_t i = 0; i < d.nitems; i++)
+	for (size_t i = 0; i < d.nitems; i++) {
 		free((char *)d.items[i].name);
+		free_local(&d.items[i]);
+	}
 	free(d.recs);
 	if (d.thumb != NULL)
 		for (size_t i = 0; i < d.nitems; i++)

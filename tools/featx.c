@@ -18,14 +18,17 @@ struct fx {
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: featx [-q] [-j N] [--thumb N] [--max-pixels N] [--max-bytes N] [-i FILE]\n"
-	    "             [-o FILE]\n"
+	    "usage: featx [-q] [-j N] [--order input|completion] [--local K] [--thumb N]\n"
+	    "             [--max-pixels N] [--max-bytes N] [-i FILE] [-o FILE]\n"
 	    "Read records (from azget), decode each image (JPEG, PNG, WebP, GIF, TIFF, told\n"
 	    "apart by their bytes) and add its features: format, width, height, sha256,\n"
-	    "phash, dhash, whash, phash_orientations.  An image that cannot be decoded gets\n"
-	    "an error object and is passed on.\n\n"
-	    "  -j, --threads N     decode N images at once (default: the number of cores);\n"
-	    "                      the output keeps the input order\n"
+	    "phash, dhash, whash, phash_orientations, color, local.  An image that cannot be\n"
+	    "decoded gets an error object and is passed on.\n\n"
+	    "  -j, --threads N     decode N images at once (default: the number of cores)\n"
+	    "      --order ORDER   input (default): records leave in the order they came;\n"
+	    "                      completion: as soon as each is done\n"
+	    "      --local K       keep up to K keypoints with descriptors (default 256;\n"
+	    "                      0: hashes only, for dedupe without crop matching)\n"
 	    "      --thumb N       add \"thumb\": a JPEG at most N pixels wide and high, as a\n"
 	    "                      data: URI, for the visual report of dedupe (8 to 1024)\n"
 	    "      --max-pixels N  refuse images with more than N pixels (default 100000000)\n"
@@ -95,6 +98,8 @@ int main(int argc, char **argv)
 		{ "threads", required_argument, NULL, 'j' },
 		{ "max-pixels", required_argument, NULL, 'P' },
 		{ "thumb", required_argument, NULL, 'T' },
+		{ "local", required_argument, NULL, 'L' },
+		{ "order", required_argument, NULL, 'O' },
 		{ "max-bytes", required_argument, NULL, 'B' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
@@ -129,6 +134,27 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			fx.fo.thumb = (int)v;
+			break;
+		case 'L':
+			if (strcmp(optarg, "0") == 0) {
+				fx.fo.local = 0;
+				break;
+			}
+			if (parse_count("--local", optarg, &v) < 0 || v > KP_MAX) {
+				log_err("--local: expected 0 to %d keypoints, got '%s'", KP_MAX, optarg);
+				return 2;
+			}
+			fx.fo.local = (int)v;
+			break;
+		case 'O':
+			if (strcmp(optarg, "input") == 0) {
+				f.unordered = 0;
+			} else if (strcmp(optarg, "completion") == 0) {
+				f.unordered = 1;
+			} else {
+				log_err("--order: expected input or completion, got '%s'", optarg);
+				return 2;
+			}
 			break;
 		case 'B':
 			if (parse_count("--max-bytes", optarg, &v) < 0)

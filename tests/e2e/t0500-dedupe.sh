@@ -31,7 +31,7 @@ check_eq "group record" "$(jq -c 'select(.type == "group") | [.group, .keeper, .
 check_eq "summary" \
 	"$(jq -c 'select(.type == "summary") | [.images, .groups, .duplicates, .exact, .near, .unique, .bytes_saved, .failed, .failed_by_stage]' "$T/r")" \
 	'[5,1,2,1,1,2,6500,2,{"featx":1,"azget":1}]'
-check "summary line on stderr" grep -q '^dedupe: 5 images, 1 groups, 2 duplicates (1 exact, 1 near), 2 unique, 2 failed' "$T/err"
+check "summary line on stderr" grep -q '^dedupe: 5 images, 1 groups, 2 duplicates (1 exact, 1 near, 0 local), 2 unique, 2 failed' "$T/err"
 
 # the same records in another order: the same decisions and the same group records
 tac "$T/in" | dedupe -q > "$T/r2"
@@ -99,9 +99,17 @@ for name, op in (("mirror", Image.Transpose.FLIP_LEFT_RIGHT), ("upside", Image.T
     im.transpose(op).save("%s/chelsea-%s.png" % (sys.argv[2], name))
 PY
 azls -q "$T/var" | featx -q > "$T/feat-t"
-dedupe -q -i "$T/feat-t" -o "$T/t-plain"
-check_eq "without --rotations turned copies are unique" \
+dedupe -q --no-local -i "$T/feat-t" -o "$T/t-plain"
+check_eq "hashes alone, without --rotations: turned copies are unique" \
 	"$(jq -r 'select((.name // "") | startswith("turned/")) | .dup.role' "$T/t-plain" | sort -u)" "unique"
+# keypoints are invariant to turns, not to mirroring: the turned copies join the photo,
+# the transposed one (a mirror turned) joins the mirror
+dedupe -q -i "$T/feat-t" -o "$T/t-local"
+check_eq "keypoints: turned copies match the photo, mirrored ones each other" \
+	"$(jq -r 'select((.name // "") | test("^(originals/chelsea|turned/)")) | "\(.name)=\(.dup.role)/\(.dup.stage // "-")/\(.dup.keeper // "-")"' "$T/t-local" | tr '\n' ' ')" \
+	"originals/chelsea.jpg=keeper/-/- turned/chelsea-ccw.png=duplicate/local/originals/chelsea.jpg turned/chelsea-cw.png=duplicate/local/originals/chelsea.jpg turned/chelsea-mirror.png=keeper/-/- turned/chelsea-transposed.png=duplicate/local/turned/chelsea-mirror.png turned/chelsea-upside.png=duplicate/local/originals/chelsea.jpg "
+check_eq "keypoints: each local match says how many keypoints agree" \
+	"$(jq -r 'select(.dup.stage == "local") | .dup.inliers >= 16' "$T/t-local" | sort -u)" "true"
 dedupe -q --rotations -i "$T/feat-t" -o "$T/t-rot"
 check_eq "with --rotations they join the photo's group" \
 	"$(jq -r --arg k "$(jq -r 'select(.name == "originals/chelsea.jpg") | .dup.group' "$T/t-rot")" \

@@ -1,0 +1,595 @@
+/* keypoints.c — FAST corners, Harris ranking, centroid angle, rotated binary descriptors
+ * and their matching; keypoints.h has the recipe. */
+#include "keypoints.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+#define BORDER 16               /* patch radius 15 + 1: every test stays inside */
+#define PATCH_R 15
+#define PAIR_R 13               /* pattern points; a 5x5 box around them fits in 15 */
+#define NBITS 256
+#define NROT 32
+#define CELL 32                 /* spreading cell, pixels of the level */
+
+static const int circle[16][2] = {
+	{0, -3}, {1, -3}, {2, -2}, {3, -1}, {3, 0}, {3, 1}, {2, 2}, {1, 3},
+	{0, 3}, {-1, 3}, {-2, 2}, {-3, 1}, {-3, 0}, {-3, -1}, {-2, -2}, {-1, -3},
+};
+
+/* pattern[r][i] = {ax, ay, bx, by} turned by r / NROT of a turn */
+static signed char pattern[NROT][NBITS][4];
+static int disc_half[PATCH_R + 1];  /* half width of the disc at each |dy| */
+static pthread_once_t pattern_once = PTHREAD_ONCE_INIT;
+
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* A point near the centre: the sum of four uniform draws (an integer approximation of
+ * a Gaussian with sigma about 5.2), redrawn until it lies in the disc of PAIR_R. */
+static void draw_point(uint64_t *s, int *x, int *y)
+{
+	for (;;) {
+		int a = 0, b = 0;
+
+		for (int k = 0; k < 4; k++) {
+			a += (int)(splitmix(s) % 19) - 9;
+			b += (int)(splitmix(s) % 19) - 9;
+		}
+		if (a * a + b * b <= PAIR_R * PAIR_R) {
+			*x = a;
+			*y = b;
+			return;
+		}
+	}
+}
+
+static void make_pattern(void)
+{
+	uint64_t seed = 0x617a64656475ULL;  /* "azdedu" */
+	int base[NBITS][4];
+
+	for (int i = 0; i < NBITS; i++) {
+		do {
+			draw_point(&seed, &base[i][0], &base[i][1]);
+			draw_point(&seed, &base[i][2], &base[i][3]);
+		} while (base[i][0] == base[i][2] && base[i][1] == base[i][3]);
+	}
+	for (int r = 0; r < NROT; r++) {
+		double a = 2 * M_PI * r / NROT, c = cos(a), s = sin(a);
+
+		for (int i = 0; i < NBITS; i++)
+			for (int p = 0; p < 4; p += 2) {
+				double x = base[i][p], y = base[i][p + 1];
+				long rx = lround(c * x - s * y), ry = lround(s * x + c * y);
+
+				/* rounding can push a point of radius 13 to 14: still inside */
+				pattern[r][i][p] = (signed char)rx;
+				pattern[r][i][p + 1] = (signed char)ry;
+			}
+	}
+	for (int dy = 0; dy <= PATCH_R; dy++) {
+		int h = 0;
+
+		while ((h + 1) * (h + 1) + dy * dy <= PATCH_R * PATCH_R)
+			h++;
+		disc_half[dy] = h;
+	}
+}
+
+struct cand {
+	int x, y;
+	int64_t score;
+};
+
+static int cmp_cand(const void *pa, const void *pb)
+{
+	const struct cand *a = pa, *b = pb;
+
+	if (a->score != b->score)
+		return a->score > b->score ? -1 : 1;
+	if (a->y != b->y)
+		return a->y < b->y ? -1 : 1;
+	return (a->x > b->x) - (a->x < b->x);
+}
+
+/* FAST-9 at (x, y): 1 when 9 contiguous circle pixels are all brighter or all darker. */
+static int fast9(const unsigned char *p, const int off[16], int t)
+{
+	int c = p[0], hi = c + t, lo = c - t;
+	unsigned bright = 0, dark = 0;
+	int nb = 0, nd = 0;
+
+	/* the four compass points: an arc of 9 covers at least two of them */
+	for (int k = 0; k < 16; k += 4) {
+		int v = p[off[k]];
+
+		nb += v > hi;
+		nd += v < lo;
+	}
+	if (nb < 2 && nd < 2)
+		return 0;
+	for (int k = 0; k < 16; k++) {
+		int v = p[off[k]];
+
+		bright |= (unsigned)(v > hi) << k;
+		dark |= (unsigned)(v < lo) << k;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		uint32_t m = pass ? dark : bright, r;
+
+		m |= m << 16;  /* the circle wraps */
+		r = m;
+		for (int k = 1; k < 9; k++)
+			r &= m >> k;
+		if (r)
+			return 1;
+	}
+	return 0;
+}
+
+/* Harris response times 25 (det - 0.04 trace^2, exactly) over the 7x7 window. */
+static int64_t harris(const unsigned char *im, int w, int x, int y)
+{
+	int64_t sxx = 0, syy = 0, sxy = 0;
+
+	for (int dy = -3; dy <= 3; dy++) {
+		const unsigned char *row = im + (size_t)(y + dy) * w + x;
+
+		for (int dx = -3; dx <= 3; dx++) {
+			int gx = row[dx + 1] - row[dx - 1];
+			int gy = row[dx + w] - row[dx - w];
+
+			sxx += gx * gx;
+			syy += gy * gy;
+			sxy += gx * gy;
+		}
+	}
+	return 25 * (sxx * syy - sxy * sxy) - (sxx + syy) * (sxx + syy);
+}
+
+/* 5x5 box sum around (x, y) from the integral image (stride w + 1). */
+static inline uint32_t box5(const uint32_t *ii, int iw, int x, int y)
+{
+	const uint32_t *a = ii + (size_t)(y - 2) * iw + (x - 2);
+	const uint32_t *b = ii + (size_t)(y + 3) * iw + (x - 2);
+
+	return b[5] - b[0] - a[5] + a[0];
+}
+
+static uint8_t centroid_angle(const unsigned char *im, int w, int x, int y)
+{
+	int64_t m10 = 0, m01 = 0;
+	double a;
+	long q;
+
+	for (int dy = -PATCH_R; dy <= PATCH_R; dy++) {
+		int h = disc_half[dy < 0 ? -dy : dy];
+		const unsigned char *row = im + (size_t)(y + dy) * w + x;
+		int64_t rs = 0;
+
+		for (int dx = -h; dx <= h; dx++) {
+			m10 += (int64_t)dx * row[dx];
+			rs += row[dx];
+		}
+		m01 += (int64_t)dy * rs;
+	}
+	if (m10 == 0 && m01 == 0)
+		return 0;
+	a = atan2((double)m01, (double)m10);
+	q = lround(a * 256.0 / (2 * M_PI));
+	return (uint8_t)(q & 255);
+}
+
+static void describe(const uint32_t *ii, int iw, int x, int y, uint8_t angle, uint8_t d[32])
+{
+	int r = ((angle + 4) >> 3) & (NROT - 1);
+
+	memset(d, 0, 32);
+	for (int i = 0; i < NBITS; i++) {
+		const signed char *p = pattern[r][i];
+
+		if (box5(ii, iw, x + p[0], y + p[1]) < box5(ii, iw, x + p[2], y + p[3]))
+			d[i >> 3] |= (uint8_t)(1u << (i & 7));
+	}
+}
+
+/* The keypoints of one level, at most quota, appended to set (positions scaled by sx, sy
+ * to level 0).  0 or AD_ENOMEM. */
+static int detect_level(const struct img *lv, int level, int quota, double sx, double sy,
+    struct kp_set *set)
+{
+	int w = lv->w, h = lv->h, iw = w + 1, off[16];
+	const unsigned char *im = lv->px;
+	int64_t *score = NULL;
+	uint32_t *ii = NULL;
+	struct cand *c = NULL;
+	int *cell = NULL;
+	size_t nc = 0, cap = 0;
+	int cw, ch, cellcap, taken = 0, rc = AD_ENOMEM;
+	unsigned char *used = NULL;
+
+	if (quota <= 0 || w < 2 * BORDER + 1 || h < 2 * BORDER + 1)
+		return 0;
+	for (int k = 0; k < 16; k++)
+		off[k] = circle[k][1] * w + circle[k][0];
+	if ((score = calloc((size_t)w * h, sizeof *score)) == NULL)
+		goto out;
+	for (int y = BORDER; y < h - BORDER; y++)
+		for (int x = BORDER; x < w - BORDER; x++) {
+			const unsigned char *p = im + (size_t)y * w + x;
+
+			if (fast9(p, off, KP_FAST_THRESHOLD)) {
+				int64_t s = harris(im, w, x, y);
+
+				score[(size_t)y * w + x] = s > 0 ? s : 1;
+			}
+		}
+	for (int y = BORDER; y < h - BORDER; y++)
+		for (int x = BORDER; x < w - BORDER; x++) {
+			const int64_t *s = score + (size_t)y * w + x;
+			int64_t v = *s;
+
+			if (v == 0)
+				continue;
+			/* strictly above the neighbours scanned before, at least the later ones */
+			if (v <= s[-w - 1] || v <= s[-w] || v <= s[-w + 1] || v <= s[-1] ||
+			    v < s[1] || v < s[w - 1] || v < s[w] || v < s[w + 1])
+				continue;
+			if (nc == cap) {
+				size_t ncap = cap ? cap * 2 : 256;
+				struct cand *t = realloc(c, ncap * sizeof *t);
+
+				if (t == NULL)
+					goto out;
+				c = t;
+				cap = ncap;
+			}
+			c[nc++] = (struct cand){ x, y, v };
+		}
+	free(score);
+	score = NULL;
+	if (nc == 0) {
+		rc = 0;
+		goto out;
+	}
+	qsort(c, nc, sizeof *c, cmp_cand);
+
+	/* spread: at most cellcap per CELL x CELL cell on a first pass, the rest after */
+	cw = (w + CELL - 1) / CELL;
+	ch = (h + CELL - 1) / CELL;
+	cellcap = (3 * quota + cw * ch - 1) / (cw * ch);
+	if (cellcap < 2)
+		cellcap = 2;
+	if ((cell = calloc((size_t)cw * ch, sizeof *cell)) == NULL ||
+	    (used = calloc(nc, 1)) == NULL)
+		goto out;
+	for (int pass = 0; pass < 2 && taken < quota; pass++)
+		for (size_t i = 0; i < nc && taken < quota; i++) {
+			int *cc = &cell[(c[i].y / CELL) * cw + c[i].x / CELL];
+
+			if (used[i] || (pass == 0 && *cc >= cellcap))
+				continue;
+			used[i] = 1;
+			(*cc)++;
+			taken++;
+		}
+
+	/* integral image for the descriptor boxes */
+	if ((ii = calloc((size_t)iw * (h + 1), sizeof *ii)) == NULL)
+		goto out;
+	for (int y = 0; y < h; y++) {
+		uint32_t rs = 0;
+
+		for (int x = 0; x < w; x++) {
+			rs += im[(size_t)y * w + x];
+			ii[(size_t)(y + 1) * iw + x + 1] = ii[(size_t)y * iw + x + 1] + rs;
+		}
+	}
+	for (size_t i = 0; i < nc; i++) {
+		struct kp *k;
+
+		if (!used[i])
+			continue;
+		k = &set->kp[set->n++];
+		k->x = (float)((c[i].x + 0.5) * sx - 0.5);
+		k->y = (float)((c[i].y + 0.5) * sy - 0.5);
+		k->level = (uint8_t)level;
+		k->response = (double)c[i].score;
+		k->angle = centroid_angle(im, w, c[i].x, c[i].y);
+		describe(ii, iw, c[i].x, c[i].y, k->angle, k->d);
+	}
+	rc = 0;
+out:
+	free(score);
+	free(c);
+	free(cell);
+	free(used);
+	free(ii);
+	return rc;
+}
+
+static int cmp_kp(const void *pa, const void *pb)
+{
+	const struct kp *a = pa, *b = pb;
+
+	if (a->response != b->response)
+		return a->response > b->response ? -1 : 1;
+	if (a->level != b->level)
+		return a->level - b->level;
+	if (a->y != b->y)
+		return a->y < b->y ? -1 : 1;
+	return (a->x > b->x) - (a->x < b->x);
+}
+
+int kp_detect(const struct img *gray, int max, struct kp_set *set)
+{
+	struct img *lv[KP_LEVELS] = {0};
+	double area[KP_LEVELS], total = 0;
+	int w0, h0, s, l, rc = AD_ENOMEM, given = 0;
+
+	memset(set, 0, sizeof *set);
+	if (gray == NULL || gray->ch != 1 || gray->px == NULL || max < 0)
+		return AD_EINTERNAL;
+	if (max > KP_MAX)
+		max = KP_MAX;
+	pthread_once(&pattern_once, make_pattern);
+	w0 = gray->w;
+	h0 = gray->h;
+	s = w0 < h0 ? w0 : h0;
+	if (s > KP_BASE_SIDE) {
+		w0 = (int)(((long long)w0 * KP_BASE_SIDE + s / 2) / s);
+		h0 = (int)(((long long)h0 * KP_BASE_SIDE + s / 2) / s);
+	}
+	if (w0 > 3 * KP_BASE_SIDE) {
+		h0 = (int)((long long)h0 * 3 * KP_BASE_SIDE / w0);
+		w0 = 3 * KP_BASE_SIDE;
+	}
+	if (h0 > 3 * KP_BASE_SIDE) {
+		w0 = (int)((long long)w0 * 3 * KP_BASE_SIDE / h0);
+		h0 = 3 * KP_BASE_SIDE;
+	}
+	if (w0 < 1)
+		w0 = 1;
+	if (h0 < 1)
+		h0 = 1;
+	set->w = w0;
+	set->h = h0;
+	if (max == 0)
+		return 0;
+	if ((set->kp = malloc((size_t)max * sizeof *set->kp)) == NULL)
+		return AD_ENOMEM;
+	for (l = 0; l < KP_LEVELS; l++) {
+		double f = pow(1.3, l);
+		int lw = (int)lround(w0 / f), lh = (int)lround(h0 / f);
+
+		if (lw < 2 * BORDER + 1 || lh < 2 * BORDER + 1)
+			break;
+		if (l == 0 && lw == gray->w && lh == gray->h)
+			lv[l] = img_resize(gray, lw, lh);  /* a copy: same size resamples exactly */
+		else
+			lv[l] = img_resize(l == 0 ? gray : lv[0], lw, lh);
+		if (lv[l] == NULL)
+			goto out;
+		area[l] = (double)(lw - 2 * BORDER) * (lh - 2 * BORDER);
+		total += area[l];
+	}
+	for (int i = 0; i < l; i++) {
+		int quota = i == l - 1 ? max - given : (int)(max * area[i] / total + 0.5);
+
+		if (quota > max - given)
+			quota = max - given;
+		if ((rc = detect_level(lv[i], i, quota, (double)w0 / lv[i]->w,
+		    (double)h0 / lv[i]->h, set)) < 0)
+			goto out;
+		given = set->n;
+	}
+	qsort(set->kp, (size_t)set->n, sizeof *set->kp, cmp_kp);
+	rc = 0;
+out:
+	for (int i = 0; i < KP_LEVELS; i++)
+		img_free(lv[i]);
+	if (rc < 0)
+		kp_free(set);
+	return rc;
+}
+
+void kp_free(struct kp_set *set)
+{
+	free(set->kp);
+	set->kp = NULL;
+	set->n = 0;
+}
+
+static void put16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)(v & 255);
+	p[1] = (unsigned char)(v >> 8);
+}
+
+static unsigned get16(const unsigned char *p)
+{
+	return p[0] | (unsigned)p[1] << 8;
+}
+
+static unsigned fix16(float v)
+{
+	long q = lroundf(v * 16.0f);
+
+	return q < 0 ? 0 : q > 65535 ? 65535 : (unsigned)q;
+}
+
+unsigned char *kp_pack(const struct kp_set *set, size_t *len)
+{
+	size_t n = KP_PACKED_HEAD + (size_t)set->n * KP_PACKED_SIZE;
+	unsigned char *b = malloc(n), *p;
+
+	if (b == NULL)
+		return NULL;
+	b[0] = 1;
+	put16(b + 1, (unsigned)set->w);
+	put16(b + 3, (unsigned)set->h);
+	p = b + KP_PACKED_HEAD;
+	for (int i = 0; i < set->n; i++, p += KP_PACKED_SIZE) {
+		const struct kp *k = &set->kp[i];
+
+		put16(p, fix16(k->x));
+		put16(p + 2, fix16(k->y));
+		p[4] = k->level;
+		p[5] = k->angle;
+		memcpy(p + 6, k->d, 32);
+	}
+	*len = n;
+	return b;
+}
+
+int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set)
+{
+	const unsigned char *p;
+	size_t n;
+
+	memset(set, 0, sizeof *set);
+	if (len < KP_PACKED_HEAD || b[0] != 1 || (len - KP_PACKED_HEAD) % KP_PACKED_SIZE)
+		return -1;
+	n = (len - KP_PACKED_HEAD) / KP_PACKED_SIZE;
+	if (n > KP_MAX)
+		return -1;
+	set->w = (int)get16(b + 1);
+	set->h = (int)get16(b + 3);
+	if (n == 0)
+		return 0;
+	if ((set->kp = malloc(n * sizeof *set->kp)) == NULL)
+		return -1;
+	p = b + KP_PACKED_HEAD;
+	for (size_t i = 0; i < n; i++, p += KP_PACKED_SIZE) {
+		struct kp *k = &set->kp[i];
+
+		k->x = get16(p) / 16.0f;
+		k->y = get16(p + 2) / 16.0f;
+		k->level = p[4];
+		k->angle = p[5];
+		memcpy(k->d, p + 6, 32);
+	}
+	set->n = (int)n;
+	return 0;
+}
+
+int kp_distance(const uint8_t a[32], const uint8_t b[32])
+{
+	int d = 0;
+
+	for (int i = 0; i < 32; i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		d += __builtin_popcountll(x ^ y);
+	}
+	return d;
+}
+
+struct pair {
+	int a, b, d;
+};
+
+static int cmp_pair(const void *pa, const void *pb)
+{
+	const struct pair *x = pa, *y = pb;
+
+	if (x->d != y->d)
+		return x->d - y->d;
+	if (x->a != y->a)
+		return x->a - y->a;
+	return x->b - y->b;
+}
+
+#define RANSAC_TOP 48
+
+int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
+{
+	struct pair *pr;
+	int np = 0, best = 0, top;
+	double tol, bestz_re = 1, bestz_im = 0;
+
+	memset(m, 0, sizeof *m);
+	if (a->n < 2 || b->n < 2)
+		return 0;
+	if ((pr = malloc((size_t)a->n * sizeof *pr)) == NULL)
+		return AD_ENOMEM;
+	for (int i = 0; i < a->n; i++) {
+		int d1 = 257, d2 = 257, j1 = -1;
+
+		for (int j = 0; j < b->n; j++) {
+			int d = kp_distance(a->kp[i].d, b->kp[j].d);
+
+			if (d < d1) {
+				d2 = d1;
+				d1 = d;
+				j1 = j;
+			} else if (d < d2) {
+				d2 = d;
+			}
+		}
+		if (j1 >= 0 && d1 <= KP_MATCH_MAX && 5 * d1 < 4 * d2)
+			pr[np++] = (struct pair){ i, j1, d1 };
+	}
+	m->matches = np;
+	if (np < 2) {
+		free(pr);
+		return 0;
+	}
+	qsort(pr, (size_t)np, sizeof *pr, cmp_pair);
+	top = np < RANSAC_TOP ? np : RANSAC_TOP;
+	tol = 4.0 * (b->w > b->h ? b->h : b->w) / KP_BASE_SIDE;
+	if (tol < 2)
+		tol = 2;
+	for (int i = 0; i < top; i++)
+		for (int j = i + 1; j < top; j++) {
+			const struct kp *a1 = &a->kp[pr[i].a], *a2 = &a->kp[pr[j].a];
+			const struct kp *b1 = &b->kp[pr[i].b], *b2 = &b->kp[pr[j].b];
+			double ax = a2->x - a1->x, ay = a2->y - a1->y;
+			double bx = b2->x - b1->x, by = b2->y - b1->y;
+			double n2 = ax * ax + ay * ay, zr, zi, tx, ty, s2;
+			int in = 0;
+
+			if (n2 < 100)
+				continue;  /* too close together to fix a scale and angle */
+			/* z = (b2 - b1) / (a2 - a1) as complex numbers */
+			zr = (bx * ax + by * ay) / n2;
+			zi = (by * ax - bx * ay) / n2;
+			s2 = zr * zr + zi * zi;
+			if (s2 < 0.0625 || s2 > 16)
+				continue;  /* more than 4x apart in scale */
+			tx = b1->x - (zr * a1->x - zi * a1->y);
+			ty = b1->y - (zi * a1->x + zr * a1->y);
+			for (int k = 0; k < np; k++) {
+				const struct kp *p = &a->kp[pr[k].a], *q = &b->kp[pr[k].b];
+				double ex = zr * p->x - zi * p->y + tx - q->x;
+				double ey = zi * p->x + zr * p->y + ty - q->y;
+
+				in += ex * ex + ey * ey <= tol * tol;
+			}
+			if (in > best) {
+				best = in;
+				bestz_re = zr;
+				bestz_im = zi;
+			}
+		}
+	free(pr);
+	m->inliers = best;
+	if (best > 0) {
+		m->scale = sqrt(bestz_re * bestz_re + bestz_im * bestz_im);
+		m->angle_deg = atan2(bestz_im, bestz_re) * 180.0 / M_PI;
+	}
+	return 0;
+}

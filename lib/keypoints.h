@@ -1,0 +1,82 @@
+/* keypoints.h — local features: oriented FAST corners with rotated binary descriptors.
+ *
+ * For crops and other copies the global hashes miss, featx keeps up to K keypoints per
+ * image, dedupe matches them between two images and checks that the matches agree on one
+ * geometric transform.  The recipe, all of it integer arithmetic where it decides a bit:
+ *
+ *   level 0   the gray working image, resized (area average) to a short side of
+ *             KP_BASE_SIDE when larger, long side at most 3 * KP_BASE_SIDE;
+ *   pyramid   KP_LEVELS levels, each 1/1.3 the size of the one before;
+ *   corners   FAST-9 on the 16-pixel Bresenham circle of radius 3 (9 contiguous pixels
+ *             all brighter, or all darker, than the centre by the threshold), ranked by
+ *             the Harris response over a 7x7 window (k = 0.04, exact in 64-bit
+ *             integers), 3x3 non-maximum suppression, spread over each level with a
+ *             per-cell cap so one textured corner cannot take every keypoint; each
+ *             level gets a share of K proportional to its area;
+ *   angle     the intensity centroid of the disc of radius 15 around the corner,
+ *             in 256 steps of a turn;
+ *   descriptor 256 bits; bit i compares the 5x5 box sums at two points of a fixed
+ *             pattern (pairs drawn once from an integer pseudo-Gaussian inside radius
+ *             13, seeded constant), the pattern turned by the angle (32 steps).
+ *
+ * Keypoints come out strongest first.  Positions are in level-0 pixels.
+ *
+ * The packed form (kp_pack) is what records carry, base64 in the "local" field:
+ *   byte 0 version (1), bytes 1-2 level-0 width, 3-4 height (little-endian), then per
+ *   keypoint 38 bytes: x and y in 1/16 pixel (u16 LE each), level, angle, descriptor. */
+#ifndef AZD_KEYPOINTS_H
+#define AZD_KEYPOINTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image.h"
+
+#define KP_BASE_SIDE 320
+#define KP_LEVELS 4
+#define KP_DEFAULT 256          /* keypoints per image unless told */
+#define KP_MAX 4096
+#define KP_FAST_THRESHOLD 20
+#define KP_PACKED_HEAD 5
+#define KP_PACKED_SIZE 38
+
+struct kp {
+	float x, y;             /* level-0 pixels */
+	uint8_t level, angle;   /* angle: 256 steps of a full turn, counter-clockwise */
+	uint8_t d[32];
+	double response;        /* Harris response; 0 after kp_unpack */
+};
+
+struct kp_set {
+	int w, h;               /* level-0 size */
+	int n;
+	struct kp *kp;          /* n keypoints, strongest first */
+};
+
+/* Up to max keypoints of a gray image (ch 1).  0, or AD_ENOMEM / AD_EINTERNAL.  An image
+ * too small for the patches gives an empty set, not an error.  kp_free releases set->kp. */
+int kp_detect(const struct img *gray, int max, struct kp_set *set);
+void kp_free(struct kp_set *set);
+
+/* The packed form, malloc'd, length in *len; NULL when out of memory. */
+unsigned char *kp_pack(const struct kp_set *set, size_t *len);
+/* Back from the packed form: 0, or -1 when the bytes are not a version-1 packing. */
+int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set);
+
+/* Number of differing bits of two descriptors. */
+int kp_distance(const uint8_t a[32], const uint8_t b[32]);
+
+/* How two keypoint sets match: nearest neighbours under the ratio test (best distance
+ * at most KP_MATCH_MAX and below 0.8 of the second best), then RANSAC over similarity
+ * transforms (scale, rotation, shift; two matches define one) tried from every pair of
+ * the strongest matches.  *inliers gets the matches the best transform explains within 4
+ * level-0 pixels of b (scaled by b's size), *matches the count that passed the ratio test;
+ * *scale and *angle_deg the transform from a to b.  0, or AD_ENOMEM. */
+#define KP_MATCH_MAX 64
+struct kp_match {
+	int matches, inliers;
+	double scale, angle_deg;
+};
+int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m);
+
+#endif

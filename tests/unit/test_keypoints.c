@@ -1,0 +1,187 @@
+/* test_keypoints.c — keypoints on the example photos: deterministic, packed and back,
+ * matched under rotation, crop and rescaling, and not matched between different photos. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "features.h"
+#include "keypoints.h"
+#include "unit.h"
+
+#define MAXP 32
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	unsigned char *b = NULL;
+	long n;
+
+	if (fp == NULL)
+		return NULL;
+	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > 0 && fseek(fp, 0, SEEK_SET) == 0 &&
+	    (b = malloc((size_t)n)) != NULL && fread(b, 1, (size_t)n, fp) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	if (b != NULL)
+		*len = (size_t)n;
+	fclose(fp);
+	return b;
+}
+
+static struct img *load_gray(const char *path)
+{
+	struct img_decode_opts o = { FEAT_WORK_SIDE, 0, 0 };
+	struct img_info info;
+	struct img *im = NULL;
+	aderr err = {0};
+	size_t len = 0;
+	unsigned char *b = slurp(path, &len);
+
+	if (b != NULL && img_decode(b, len, &o, &im, &info, &err) < 0)
+		im = NULL;
+	free(b);
+	return im;
+}
+
+/* The centre (1 - frac) of the image in each direction, shifted by (sx, sy) of the
+ * margin (-1..1). */
+static struct img *crop(const struct img *im, double frac, double sx, double sy)
+{
+	int w = (int)(im->w * (1 - frac)), h = (int)(im->h * (1 - frac));
+	int x0 = (int)((im->w - w) / 2.0 * (1 + sx)), y0 = (int)((im->h - h) / 2.0 * (1 + sy));
+	struct img *out = img_new(w, h, 1);
+
+	if (out != NULL)
+		for (int y = 0; y < h; y++)
+			memcpy(out->px + (size_t)y * w, im->px + (size_t)(y + y0) * im->w + x0, (size_t)w);
+	return out;
+}
+
+/* Matches a against the keypoints of image b; *bw gets b's level-0 width. */
+static int inliers(const struct kp_set *a, const struct img *b, struct kp_match *m, int *bw)
+{
+	struct kp_set sb;
+
+	memset(m, 0, sizeof *m);
+	if (b == NULL || kp_detect(b, KP_DEFAULT, &sb) < 0)
+		return -1;
+	if (bw != NULL)
+		*bw = sb.w;
+	if (kp_match(a, &sb, m) < 0)
+		m->inliers = -1;
+	kp_free(&sb);
+	return m->inliers;
+}
+
+int main(void)
+{
+	struct kp_set set[MAXP];
+	char names[MAXP][256];
+	int np = 0, worst_distinct = 0;
+	DIR *d = opendir("examples/photos");
+	struct dirent *e;
+
+	CHECK(d != NULL);
+	while (d != NULL && (e = readdir(d)) != NULL && np < MAXP) {
+		char path[512];
+		struct img *im, *t;
+		struct kp_set again, back;
+		unsigned char *packed;
+		size_t plen = 0;
+
+		if (e->d_name[0] == '.' || strstr(e->d_name, ".txt") || strstr(e->d_name, ".md") ||
+		    strcmp(e->d_name, "CREDITS") == 0)
+			continue;
+		snprintf(path, sizeof path, "examples/photos/%s", e->d_name);
+		if ((im = load_gray(path)) == NULL)
+			continue;
+		snprintf(names[np], sizeof names[np], "%s", e->d_name);
+		CHECK(kp_detect(im, KP_DEFAULT, &set[np]) == 0);
+		CHECK(set[np].n <= KP_DEFAULT);
+
+		/* the same pixels give the same keypoints, and the packing keeps them */
+		CHECK(kp_detect(im, KP_DEFAULT, &again) == 0);
+		CHECK_EQ_INT(again.n, set[np].n);
+		for (int i = 0; i < again.n && i < set[np].n; i++) {
+			const struct kp *p = &again.kp[i], *q = &set[np].kp[i];
+
+			if (p->x != q->x || p->y != q->y || p->level != q->level ||
+			    p->angle != q->angle || memcmp(p->d, q->d, 32) != 0) {
+				CHECK(!"a second detection differs");
+				break;
+			}
+		}
+		kp_free(&again);
+		packed = kp_pack(&set[np], &plen);
+		CHECK(packed != NULL);
+		CHECK_EQ_INT(plen, KP_PACKED_HEAD + (size_t)set[np].n * KP_PACKED_SIZE);
+		CHECK(packed != NULL && kp_unpack(packed, plen, &back) == 0);
+		CHECK_EQ_INT(back.n, set[np].n);
+		for (int i = 0; i < back.n && i < set[np].n; i++)
+			if (memcmp(back.kp[i].d, set[np].kp[i].d, 32) != 0 ||
+			    fabsf(back.kp[i].x - set[np].kp[i].x) > 0.04f ||
+			    back.kp[i].angle != set[np].kp[i].angle) {
+				CHECK(!"unpacked keypoint differs");
+				break;
+			}
+		kp_free(&back);
+		CHECK(packed == NULL || kp_unpack(packed, plen - 1, &back) == -1);
+		free(packed);
+
+		/* textured photos must match their turned, cropped and shifted copies */
+		if (set[np].n >= 128) {
+			struct kp_match m90, mc, ms, mr;
+			double want = 1;
+			int bw = 0;
+
+			t = img_orient(im, 6);
+			inliers(&set[np], t, &m90, NULL);
+			img_free(t);
+			t = crop(im, 0.25, 0, 0);
+			inliers(&set[np], t, &mc, &bw);
+			if (t != NULL)  /* level 0 shrinks each image to its own size */
+				want = ((double)bw / t->w) / ((double)set[np].w / im->w);
+			img_free(t);
+			t = crop(im, 0.2, 0.8, -0.6);
+			inliers(&set[np], t, &ms, NULL);
+			img_free(t);
+			t = img_resize(im, im->w * 3 / 5, im->h * 3 / 5);
+			inliers(&set[np], t, &mr, NULL);
+			img_free(t);
+			fprintf(stderr, "%-14s %3d kp  rot90 %3d/%3d (%.0f deg)  crop25 %3d/%3d (x%.2f)  "
+			    "crop20 off-centre %3d  resize60 %3d\n", e->d_name, set[np].n, m90.inliers,
+			    m90.matches, m90.angle_deg, mc.inliers, mc.matches, mc.scale, ms.inliers,
+			    mr.inliers);
+			CHECK(m90.inliers >= 30);
+			CHECK(fabs(fabs(m90.angle_deg) - 90) < 3);
+			CHECK(mc.inliers >= 30);
+			CHECK(fabs(mc.scale - want) < 0.03 * want);
+			CHECK(ms.inliers >= 30);
+			CHECK(mr.inliers >= 30);
+		}
+		img_free(im);
+		np++;
+	}
+	if (d != NULL)
+		closedir(d);
+	CHECK(np >= 8);
+	for (int i = 0; i < np; i++)
+		for (int j = i + 1; j < np; j++) {
+			struct kp_match m;
+
+			CHECK(kp_match(&set[i], &set[j], &m) == 0);
+			if (m.inliers > worst_distinct)
+				worst_distinct = m.inliers;
+			if (m.inliers >= 8)
+				fprintf(stderr, "distinct %s %s: %d inliers\n", names[i], names[j], m.inliers);
+			CHECK(m.inliers < 8);
+		}
+	fprintf(stderr, "most inliers between different photos: %d\n", worst_distinct);
+	for (int i = 0; i < np; i++)
+		kp_free(&set[i]);
+	return unit_done();
+}
