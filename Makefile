@@ -24,7 +24,7 @@ BUILD   ?= build
 SANFLAGS =
 endif
 
-PKGS     = jansson libcurl libpng libwebp libwebpdemux zlib openssl expat libtiff-4
+PKGS     = jansson libcurl libpng libwebp libwebpdemux zlib openssl expat libtiff-4 libheif
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 ifeq ($(WERROR),1)
 WARN    += -Werror
@@ -80,7 +80,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBA)
 # Debian packages the build, the tests and the demo need; installed only when missing.
 DEB_PKGS = build-essential pkg-config libcurl4-openssl-dev libssl-dev libjpeg62-turbo-dev \
            libjpeg-turbo-progs libpng-dev libwebp-dev webp zlib1g-dev libjansson-dev libexpat1-dev \
-           libgif-dev libtiff-dev \
+           libgif-dev libtiff-dev libheif-dev libheif-examples \
            python3 python3-pil jq groff-base openssl time chromium file
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -126,7 +126,7 @@ bench: deps
 # libFuzzer targets for the decoders, each run FUZZ_SECONDS on the example photos as
 # seeds (clang and its fuzzer runtime are installed when missing); CI runs it briefly.
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS = jpeg png webp gif tiff exif features
+FUZZ_TARGETS = jpeg png webp gif tiff heif exif features
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 fuzz:
 	@command -v clang > /dev/null && [ -n "$$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer-x86_64.a' 2>/dev/null)" ] || { \

@@ -1,4 +1,5 @@
-/* decode.c — format sniffing and the JPEG, PNG and WebP decoders (see decode.h). */
+/* decode.c — format sniffing and the JPEG, PNG, WebP, GIF, TIFF and HEIF/AVIF decoders
+ * (see decode.h). */
 #include "decode.h"
 
 #include <ctype.h>
@@ -17,6 +18,58 @@
 #include <gif_lib.h>
 #include <pthread.h>
 #include <tiffio.h>
+#include <libheif/heif.h>
+
+static unsigned get16(const unsigned char *p, int be)
+{
+	return be ? (unsigned)p[0] << 8 | p[1] : (unsigned)p[1] << 8 | p[0];
+}
+
+static uint32_t get32(const unsigned char *p, int be)
+{
+	return be ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+		  : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+/* 2: an AV1 brand, 1: an HEVC one, 0: "any codec" (mif1, msf1), -1: not a HEIF brand. */
+static int heif_brand(const unsigned char *b)
+{
+	static const char *const avif[] = { "avif", "avis" };
+	static const char *const hevc[] = { "heic", "heix", "hevc", "hevx", "heim", "heis" };
+	size_t i;
+
+	for (i = 0; i < sizeof avif / sizeof *avif; i++)
+		if (memcmp(b, avif[i], 4) == 0)
+			return 2;
+	for (i = 0; i < sizeof hevc / sizeof *hevc; i++)
+		if (memcmp(b, hevc[i], 4) == 0)
+			return 1;
+	return memcmp(b, "mif1", 4) == 0 || memcmp(b, "msf1", 4) == 0 ? 0 : -1;
+}
+
+/* An ISO-BMFF ftyp box at the start: its major brand decides when it names a codec,
+ * then the compatible brands do (AV1 first: AVIF files also list mif1/miaf). */
+static enum img_format sniff_ftyp(const unsigned char *buf, size_t len)
+{
+	size_t end = (size_t)get32(buf, 1), i;
+	int major = heif_brand(buf + 8), any = major >= 0, avif = 0;
+
+	if (major == 2)
+		return IMG_AVIF;
+	if (major == 1)
+		return IMG_HEIF;
+	if (end < 16 || end > len)
+		end = len;
+	if (end > 4096)
+		end = 4096;
+	for (i = 16; i + 4 <= end; i += 4) {
+		int b = heif_brand(buf + i);
+
+		avif |= b == 2;
+		any |= b >= 0;
+	}
+	return avif ? IMG_AVIF : any ? IMG_HEIF : IMG_UNKNOWN;
+}
 
 enum img_format img_sniff(const unsigned char *buf, size_t len)
 {
@@ -36,6 +89,8 @@ enum img_format img_sniff(const unsigned char *buf, size_t len)
 		return IMG_TIFF;
 	if (len >= 14 && buf[0] == 'B' && buf[1] == 'M')
 		return IMG_BMP;
+	if (len >= 12 && memcmp(buf + 4, "ftyp", 4) == 0)
+		return sniff_ftyp(buf, len);
 	return IMG_UNKNOWN;
 }
 
@@ -48,19 +103,10 @@ const char *img_format_name(enum img_format f)
 	case IMG_GIF: return "gif";
 	case IMG_TIFF: return "tiff";
 	case IMG_BMP: return "bmp";
+	case IMG_HEIF: return "heif";
+	case IMG_AVIF: return "avif";
 	default: return "unknown";
 	}
-}
-
-static unsigned get16(const unsigned char *p, int be)
-{
-	return be ? (unsigned)p[0] << 8 | p[1] : (unsigned)p[1] << 8 | p[0];
-}
-
-static uint32_t get32(const unsigned char *p, int be)
-{
-	return be ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-		  : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
 int img_exif_orientation(const unsigned char *t, size_t len)
@@ -898,6 +944,311 @@ out:
 	return 0;
 }
 
+/* ---- HEIF and AVIF (libheif): the primary image ---- */
+
+/* libheif's own default limit on each side; ours only ever lowers it */
+#define HEIF_MAX_SIDE 32768
+
+static pthread_once_t heif_once = PTHREAD_ONCE_INIT;
+static int heif_have_aom;
+
+/* dav1d, libheif's first choice for AV1, logs stream errors to stderr and libheif 1.15
+ * gives it no logger: libaom's decoder is used where it is there, as it never prints. */
+static void heif_start(void)
+{
+	const struct heif_decoder_descriptor *d[16];
+	int i, n;
+
+	heif_init(NULL);        /* registers the built-in codecs; held for the process */
+	n = heif_get_decoder_descriptors(heif_compression_AV1, d, 16);
+	for (i = 0; i < n; i++)
+		if (strcmp(heif_decoder_descriptor_get_id_name(d[i]), "aom") == 0)
+			heif_have_aom = 1;
+}
+
+/* Whether the top-level boxes claim more bytes than there are: libheif 1.15 reports
+ * a box cut short as missing ("No 'meta' box"), not as the end of the data. */
+static int heif_cut(const unsigned char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	while (len - pos >= 8) {
+		uint64_t n = get32(buf + pos, 1);
+
+		if (n == 0)
+			return 0;       /* runs to the end of the file */
+		if (n == 1) {
+			if (len - pos < 16)
+				return 1;
+			n = (uint64_t)get32(buf + pos + 8, 1) << 32 | get32(buf + pos + 12, 1);
+		}
+		if (n < 8)
+			return 0;       /* nonsense, not a cut */
+		if (n > len - pos)
+			return 1;
+		pos += (size_t)n;
+	}
+	return pos != len;
+}
+
+/* The box of that type among those in [p, end), or NULL; *n gets its size. */
+static const unsigned char *bmff_find(const unsigned char *p, const unsigned char *end,
+    const char *type, size_t *n)
+{
+	while (end - p >= 8) {
+		size_t sz = get32(p, 1), hdr = 8;
+
+		if (sz == 1) {
+			if (end - p < 16 || get32(p + 8, 1) != 0)
+				return NULL;
+			sz = get32(p + 12, 1);
+			hdr = 16;
+		} else if (sz == 0) {
+			sz = (size_t)(end - p);
+		}
+		if (sz < hdr || sz > (size_t)(end - p))
+			return NULL;
+		if (memcmp(p + 4, type, 4) == 0) {
+			*n = sz;
+			return p;
+		}
+		p += sz;
+	}
+	return NULL;
+}
+
+#define HEIF_MAX_DEPTH 16       /* real files: overlay -> grid -> tile -> alpha */
+#define HEIF_MAX_REFS 65536
+
+static int id_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* libheif 1.15 follows derivations (dimg: grid and overlay tiles) and alpha planes (auxl)
+ * by recursion with no depth limit: an item that needs itself overflows the stack.
+ * 0 when every chain of what an item needs to decode is short, -1 when not, -2 when
+ * out of memory. */
+static int heif_refs_ok(const unsigned char *buf, size_t len)
+{
+	const unsigned char *end = buf + len, *meta, *iref, *p, *ie;
+	uint32_t (*e)[2] = NULL, *cur = NULL, *next = NULL;
+	size_t n, mn, ne = 0, ncur = 0, i, k;
+	int wide, depth, rc = 0;
+
+	meta = bmff_find(buf, end, "meta", &mn);
+	if (meta == NULL || mn < 12)
+		return 0;               /* libheif will say what is missing */
+	iref = bmff_find(meta + 12, meta + mn, "iref", &n);
+	if (iref == NULL)
+		return 0;
+	e = malloc(HEIF_MAX_REFS * sizeof *e);
+	cur = malloc(HEIF_MAX_REFS * sizeof *cur);
+	next = malloc(HEIF_MAX_REFS * sizeof *next);
+	if (e == NULL || cur == NULL || next == NULL) {
+		rc = -2;
+		goto out;
+	}
+	/* libheif reads the references one after the other, not going by each one's
+	 * declared size: both readings are taken, and every iref box */
+	for (; iref != NULL; iref = bmff_find(iref + n, meta + mn, "iref", &n)) {
+		wide = n >= 12 && iref[8] != 0;
+		ie = iref + n;
+		for (int seq = 0; seq < 2; seq++)
+			for (p = iref + 12; ie - p >= 8; ) {
+				size_t sz = get32(p, 1), w = wide ? 4 : 2, cnt, need;
+				int dimg = memcmp(p + 4, "dimg", 4) == 0, auxl = memcmp(p + 4, "auxl", 4) == 0;
+				uint32_t from;
+
+				if ((size_t)(ie - p) < 8 + w + 2)
+					break;
+				from = wide ? get32(p + 8, 1) : get16(p + 8, 1);
+				cnt = get16(p + 8 + w, 1);
+				need = 8 + w + 2 + cnt * w;
+				if (seq == 0 && (sz < 8 || sz > (size_t)(ie - p)))
+					break;
+				for (i = 0; (dimg || auxl) && i < cnt && 8 + w + 2 + (i + 1) * w <=
+				    (seq ? (size_t)(ie - p) : sz); i++) {
+					const unsigned char *q = p + 8 + w + 2 + i * w;
+					uint32_t to = wide ? get32(q, 1) : get16(q, 1);
+
+					if (ne == HEIF_MAX_REFS) {
+						rc = -1;
+						goto out;
+					}
+					/* "needs": a derived image its inputs, an image its alpha */
+					e[ne][0] = dimg ? from : to;
+					e[ne][1] = dimg ? to : from;
+					ne++;
+				}
+				p += seq ? need : sz;
+			}
+	}
+	/* walk every chain a step at a time: any still going after the limit is a loop
+	 * or absurdly deep */
+	for (k = 0; k < ne; k++)
+		cur[ncur++] = e[k][0];
+	for (depth = 0; ncur > 0; depth++) {
+		size_t nn = 0;
+
+		if (depth > HEIF_MAX_DEPTH) {
+			rc = -1;
+			break;
+		}
+		qsort(cur, ncur, sizeof *cur, id_cmp);
+		for (k = 0; k < ne; k++)
+			if (bsearch(&e[k][0], cur, ncur, sizeof *cur, id_cmp) != NULL)
+				next[nn++] = e[k][1];
+		memcpy(cur, next, nn * sizeof *cur);
+		ncur = nn;
+	}
+out:
+	free(e);
+	free(cur);
+	free(next);
+	return rc;
+}
+
+static int heif_fail(aderr *err, struct heif_error he, const char *fmt, int cut)
+{
+	const char *why = he.message != NULL && he.message[0] ? he.message : "unknown error";
+	char msg[256];
+
+	snprintf(msg, sizeof msg, "%s", why);
+	tidy_msg(msg);
+	if ((he.code == heif_error_Invalid_input && he.subcode == heif_suberror_End_of_data) ||
+	    (cut && (he.code == heif_error_Invalid_input || he.code == heif_error_Usage_error ||
+	    he.code == heif_error_Decoder_plugin_error)))
+		return aderr_set(err, AD_ETRUNC, "truncated: %s data ends early", fmt);
+	switch (he.code) {
+	case heif_error_Unsupported_feature:
+		if (he.subcode == heif_suberror_Unsupported_codec)
+			return aderr_set(err, AD_EUNSUP, "unsupported: %s coded with a codec this "
+			    "libheif cannot decode (%s)", fmt, msg);
+		return aderr_set(err, AD_EUNSUP, "unsupported: %s (%s)", fmt, msg);
+	case heif_error_Unsupported_filetype:
+	case heif_error_Plugin_loading_error:
+		return aderr_set(err, AD_EUNSUP, "unsupported: %s (%s)", fmt, msg);
+	case heif_error_Memory_allocation_error:
+		if (he.subcode == heif_suberror_Security_limit_exceeded)
+			return aderr_set(err, AD_ETOOBIG, "too large: %s over libheif's limits (%s)",
+			    fmt, msg);
+		return aderr_set(err, AD_ENOMEM, "out of memory decoding %s", fmt);
+	default:
+		/* the codec refused the stream, or an item refers to one not there */
+		return aderr_set(err, AD_EFORMAT, "corrupt: %s data error (%s)", fmt, msg);
+	}
+}
+
+static int decode_heif(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
+    struct img **out, struct img_info *info, aderr *err)
+{
+	const char *fmt = info->format == IMG_AVIF ? "AVIF" : "HEIF";
+	struct heif_context *ctx;
+	struct heif_image_handle *h = NULL;
+	struct heif_decoding_options *dopt = NULL;
+	struct heif_image *hi = NULL;
+	struct heif_error he;
+	const uint8_t *plane;
+	struct img *im = NULL;
+	int rc = 0, w, hh, iw, ih, alpha, ch, stride, y;
+
+	pthread_once(&heif_once, heif_start);
+	switch (heif_refs_ok(buf, len)) {
+	case -1:
+		return aderr_set(err, AD_EFORMAT, "corrupt: %s items refer to each other in a loop",
+		    fmt);
+	case -2:
+		return aderr_set(err, AD_ENOMEM, "out of memory decoding %s", fmt);
+	}
+	if (info->format == IMG_AVIF && !heif_have_decoder_for_format(heif_compression_AV1))
+		return aderr_set(err, AD_EUNSUP, "unsupported: AVIF (libheif has no AV1 decoder)");
+	ctx = heif_context_alloc();
+	if (ctx == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory decoding %s", fmt);
+	/* a side longer than max_pixels is over it whatever the other side is */
+	if (o->max_pixels > 0 && o->max_pixels < HEIF_MAX_SIDE)
+		heif_context_set_maximum_image_size_limit(ctx, (int)o->max_pixels);
+	/* tiles in this thread: featx already decodes several images at once */
+	heif_context_set_max_decoding_threads(ctx, 0);
+	he = heif_context_read_from_memory_without_copy(ctx, buf, len, NULL);
+	if (he.code == heif_error_Ok)
+		he = heif_context_get_primary_image_handle(ctx, &h);
+	if (he.code != heif_error_Ok) {
+		rc = heif_fail(err, he, fmt, heif_cut(buf, len));
+		goto out;
+	}
+	/* the size after libheif's transforms (clap, irot, imir): the upright picture */
+	w = heif_image_handle_get_width(h);
+	hh = heif_image_handle_get_height(h);
+	iw = heif_image_handle_get_ispe_width(h);
+	ih = heif_image_handle_get_ispe_height(h);
+	if (w < 1 || hh < 1) {
+		rc = aderr_set(err, AD_EFORMAT, "corrupt: %s image has no pixels", fmt);
+		goto out;
+	}
+	if (over_limit((unsigned)w, (unsigned)hh, o->max_pixels)) {
+		rc = too_big(err, (unsigned)w, (unsigned)hh, o->max_pixels);
+		goto out;
+	}
+	/* a crop box can hide a huge coded picture behind a small one */
+	if (iw > 0 && ih > 0 && over_limit((unsigned)iw, (unsigned)ih, o->max_pixels)) {
+		rc = too_big(err, (unsigned)iw, (unsigned)ih, o->max_pixels);
+		goto out;
+	}
+	info->width = w;
+	info->height = hh;
+	/* always RGB: libheif 1.15 cannot convert YCbCr without an nclx box to gray, and
+	 * img_decode makes gray of it as it does for every other format */
+	alpha = heif_image_handle_has_alpha_channel(h);
+	ch = alpha ? 4 : 3;
+	dopt = heif_decoding_options_alloc();
+	if (dopt == NULL) {
+		rc = aderr_set(err, AD_ENOMEM, "out of memory decoding %s", fmt);
+		goto out;
+	}
+	dopt->ignore_transformations = 0;
+	if (dopt->version >= 2)
+		dopt->convert_hdr_to_8bit = 1;
+	if (dopt->version >= 4 && info->format == IMG_AVIF && heif_have_aom)
+		dopt->decoder_id = "aom";
+	he = heif_decode_image(h, &hi, heif_colorspace_RGB, alpha ? heif_chroma_interleaved_RGBA :
+	    heif_chroma_interleaved_RGB, dopt);
+	if (he.code != heif_error_Ok) {
+		rc = heif_fail(err, he, fmt, heif_cut(buf, len));
+		goto out;
+	}
+	plane = heif_image_get_plane_readonly(hi, heif_channel_interleaved, &stride);
+	if (plane == NULL || heif_image_get_primary_width(hi) != w ||
+	    heif_image_get_primary_height(hi) != hh ||
+	    heif_image_get_bits_per_pixel(hi, heif_channel_interleaved) != 8 * ch ||
+	    stride < w * ch) {
+		rc = aderr_set(err, AD_EUNSUP, "unsupported: %s decodes to an unexpected layout", fmt);
+		goto out;
+	}
+	im = img_new(w, hh, ch);
+	if (im == NULL) {
+		rc = aderr_set(err, AD_ENOMEM, "out of memory decoding %s", fmt);
+		goto out;
+	}
+	for (y = 0; y < hh; y++)
+		memcpy(im->px + (size_t)y * (size_t)w * (size_t)ch, plane + (size_t)y * (size_t)stride,
+		    (size_t)w * (size_t)ch);
+out:
+	heif_image_release(hi);
+	heif_decoding_options_free(dopt);
+	heif_image_handle_release(h);
+	heif_context_free(ctx);
+	if (rc < 0) {
+		img_free(im);
+		return rc;
+	}
+	*out = im;
+	return 0;
+}
+
 int img_decode(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
     struct img **out, struct img_info *info, aderr *err)
 {
@@ -920,6 +1271,8 @@ int img_decode(const unsigned char *buf, size_t len, const struct img_decode_opt
 	case IMG_WEBP: rc = decode_webp(buf, len, o, &im, info, err); break;
 	case IMG_GIF: rc = decode_gif(buf, len, o, &im, info, err); break;
 	case IMG_TIFF: rc = decode_tiff(buf, len, o, &im, info, err); break;
+	case IMG_HEIF:
+	case IMG_AVIF: rc = decode_heif(buf, len, o, &im, info, err); break;
 	case IMG_BMP:
 		return aderr_set(err, AD_EUNSUP, "unsupported: BMP (convert it to PNG)");
 	default: return aderr_set(err, AD_ENOTIMG, "not an image: unrecognised format");

@@ -1,23 +1,33 @@
-/* decode.h — JPEG, PNG, WebP, GIF and TIFF bytes to a reduced-scale, upright 8-bit image.
+/* decode.h — JPEG, PNG, WebP, GIF, TIFF, HEIF and AVIF bytes to a reduced-scale, upright
+ * 8-bit image.
  *
  * The format is told from the bytes, never from a name: JPEG starts FF D8 FF, PNG with
  * its 8-byte signature, WebP with "RIFF" <size> "WEBP", GIF with "GIF87a"/"GIF89a" (giflib;
  * the first frame, on the logical screen, transparency on white), TIFF with "II*\0" or
  * "MM\0*" (libtiff's RGBA reader: every photometric and compression it knows, the
- * first directory, its orientation tag applied).  BMP is recognised and refused as
- * unsupported (no Debian library decodes it on its own).  Decoding works at the scale
- * features need, not at full size: libjpeg-turbo's DCT scaling picks the smallest
- * n/8 whose short side is still >= min_side, libwebp scales while decoding, and any
- * result whose short side is over 2 * min_side is box-filtered down to min_side (PNG
- * decodes at full size first, one row at a time where it is not interlaced).  EXIF
- * orientation (JPEG APP1, PNG eXIf) is applied.  Alpha is composited on white.
+ * first directory, its orientation tag applied), HEIF and AVIF with an ISO-BMFF "ftyp"
+ * box at offset 4 whose major or compatible brands name heic/heix/hevc/hevx/heim/heis/
+ * mif1/msf1 ("heif") or avif/avis ("avif"; libheif: HEVC through libde265, AV1 through
+ * libaom's decoder where there is one, as dav1d prints; the primary image with its
+ * irot/imir/clap applied by libheif, so width and height are the upright size; item
+ * references that loop, which libheif 1.15 follows until the stack overflows, are
+ * refused first).  BMP is recognised and refused as unsupported (no Debian library
+ * decodes it on its own).  Decoding works at the scale features need, not at full size:
+ * libjpeg-turbo's DCT scaling picks the smallest n/8 whose short side is still >=
+ * min_side, libwebp scales while decoding, and any result whose short side is over
+ * 2 * min_side is box-filtered down to min_side (PNG and HEIF decode at full size
+ * first, PNG one row at a time where it is not interlaced).  EXIF orientation (JPEG
+ * APP1, PNG eXIf) is applied.  Alpha is composited on white.
  *
  * Limits are checked from the headers before any pixel memory is allocated: more than
- * max_pixels pixels is AD_ETOOBIG.  Errors: AD_EEMPTY (no bytes), AD_ENOTIMG (not a
- * format we know), AD_ETRUNC (data ends early, including "Premature end of JPEG
- * file"), AD_EFORMAT (corrupt data: CRC, zlib, Huffman errors), AD_EUNSUP (12-bit or
- * lossless JPEG, ...), AD_ETOOBIG, AD_ENOMEM; err->msg is a one-line reason such as
- * "truncated: JPEG data ends early".  libjpeg and libpng never print or exit here.
+ * max_pixels pixels is AD_ETOOBIG (for HEIF the handle's size and the coded ispe size,
+ * and libheif's own per-side limit lowered to max_pixels when that is smaller).  Errors:
+ * AD_EEMPTY (no bytes), AD_ENOTIMG (not a format we know), AD_ETRUNC (data ends early,
+ * including "Premature end of JPEG file" and HEIF boxes that run past the end),
+ * AD_EFORMAT (corrupt data: CRC, zlib, Huffman errors, a codec refusing its stream),
+ * AD_EUNSUP (12-bit or lossless JPEG, a HEIF codec libheif lacks, ...), AD_ETOOBIG,
+ * AD_ENOMEM; err->msg is a one-line reason such as "truncated: JPEG data ends early".
+ * libjpeg, libpng and libheif never print or exit here.
  *
  * Ownership: on success *out is a new image the caller frees with img_free. */
 #ifndef AZD_DECODE_H
@@ -28,7 +38,9 @@
 #include "err.h"
 #include "image.h"
 
-enum img_format { IMG_UNKNOWN = 0, IMG_JPEG, IMG_PNG, IMG_WEBP, IMG_GIF, IMG_TIFF, IMG_BMP };
+enum img_format {
+	IMG_UNKNOWN = 0, IMG_JPEG, IMG_PNG, IMG_WEBP, IMG_GIF, IMG_TIFF, IMG_BMP, IMG_HEIF, IMG_AVIF
+};
 
 struct img_decode_opts {
 	int min_side;                   /* wanted short side; 0 decodes at full size */
@@ -44,7 +56,7 @@ struct img_info {
 };
 
 enum img_format img_sniff(const unsigned char *buf, size_t len);
-/* "jpeg", "png", "webp", "gif", "tiff", "bmp" or "unknown". */
+/* "jpeg", "png", "webp", "gif", "tiff", "bmp", "heif", "avif" or "unknown". */
 const char *img_format_name(enum img_format f);
 
 int img_decode(const unsigned char *buf, size_t len, const struct img_decode_opts *o,

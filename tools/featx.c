@@ -20,8 +20,8 @@ static void usage(FILE *fp)
 	fprintf(fp,
 	    "usage: featx [-q] [-j N] [--order input|completion] [--local K] [--thumb N]\n"
 	    "             [--max-pixels N] [--max-bytes N] [-i FILE] [-o FILE]\n"
-	    "Read records (from azget), decode each image (JPEG, PNG, WebP, GIF, TIFF, told\n"
-	    "apart by their bytes) and add its features: format, width, height, sha256,\n"
+	    "Read records (from azget), decode each image (JPEG, PNG, WebP, GIF, TIFF, HEIC,\n"
+	    "AVIF, told apart by their bytes) and add its features: format, width, height, sha256,\n"
 	    "phash, dhash, whash, phash_orientations, color, local.  An image that cannot be\n"
 	    "decoded gets an error object and is passed on.\n\n"
 	    "  -j, --threads N     decode N images at once (default: the number of cores)\n"

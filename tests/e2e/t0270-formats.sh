@@ -1,6 +1,6 @@
 #!/bin/sh
-# GIF and TIFF (and BMP refused clearly): the same photo in every format hashes alike;
-# animated GIFs give their first frame; broken files become error records.
+# GIF, TIFF, HEIC and AVIF (and BMP refused clearly): the same photo in every format
+# hashes alike; animated GIFs give their first frame; broken files become error records.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/f"
@@ -28,6 +28,26 @@ for f in ("c.gif", "c.tif"):
     open(d + "/cut-" + f, "wb").write(b[:len(b) // 3])
 open(d + "/garbage.tif", "wb").write(b"II*\0" + bytes(range(256)) * 4)
 PY
+# HEIC (x265) and AVIF (aom) from the PNG with libheif's heif-enc (libheif-examples)
+heif=
+if command -v heif-enc > /dev/null && heif-enc -q 80 -o "$T/f/c.heic" "$T/f/c.png" > /dev/null &&
+    heif-enc -A -q 80 -o "$T/f/c.avif" "$T/f/c.png" > /dev/null; then
+	heif="c.heic c.avif"
+	"$PY" - "$T/f" <<'PY'
+import sys
+d = sys.argv[1]
+for f in ("c.heic", "c.avif"):
+    b = open(d + "/" + f, "rb").read()
+    open(d + "/cut-" + f, "wb").write(b[:len(b) // 2])
+# a real ftyp box (heic, mif1) followed by junk
+b = open(d + "/c.heic", "rb").read()
+n = int.from_bytes(b[:4], "big")
+open(d + "/garbage.heic", "wb").write(b[:n] + bytes(range(7, 256)) * 4)
+PY
+else
+	echo "# heif-enc (libheif-examples) missing or failing: HEIC and AVIF not checked"
+	rm -f "$T/f/c.heic" "$T/f/c.avif"
+fi
 azls -q --all "$T/f" | featx > "$T/out" 2> "$T/err"
 check_eq "some records failed: exit 1" "$?" "1"
 fmt() { jq -r --arg n "$1" 'select(.name == $n) | .format // .error.code' "$T/out"; }
@@ -37,9 +57,13 @@ done
 for f in c.tif c-deflate.tif c-gray.tif c-alpha.tif c-cmyk.tif; do
 	check_eq "$f is read as TIFF" "$(fmt $f)" "tiff"
 done
+if [ -n "$heif" ]; then
+	check_eq "c.heic is read as HEIF" "$(fmt c.heic)" "heif"
+	check_eq "c.avif is read as AVIF" "$(fmt c.avif)" "avif"
+fi
 png=$(jq -r 'select(.name == "c.png") | .phash' "$T/out")
 near() { "$PY" -c "import sys; print(bin(int(sys.argv[1], 16) ^ int(sys.argv[2], 16)).count('1'))" "$1" "$2"; }
-for f in c.gif c-interlaced.gif c.tif c-deflate.tif c-gray.tif c-alpha.tif c-cmyk.tif anim.gif; do
+for f in c.gif c-interlaced.gif c.tif c-deflate.tif c-gray.tif c-alpha.tif c-cmyk.tif anim.gif $heif; do
 	d=$(near "$png" "$(jq -r --arg n "$f" 'select(.name == $n) | .phash' "$T/out")")
 	check "$f hashes like the PNG (phash distance $d)" test "$d" -le 4
 done
@@ -49,5 +73,13 @@ check "with a way out" grep -q '^featx: c.bmp: unsupported: BMP (convert it to P
 check_eq "a cut GIF is truncated" "$(fmt cut-c.gif)" "truncated"
 check "a cut TIFF is an error record" sh -c "test -n \"\$(jq -r 'select(.name == \"cut-c.tif\") | .error.code' '$T/out')\""
 check "garbage after a TIFF signature is an error record" grep -q '^featx: garbage.tif: ' "$T/err"
+if [ -n "$heif" ]; then
+	check_eq "a cut HEIC is truncated" "$(fmt cut-c.heic)" "truncated"
+	check_eq "a cut AVIF is truncated" "$(fmt cut-c.avif)" "truncated"
+	check "with the usual message" grep -q '^featx: cut-c.heic: truncated: HEIF data ends early$' "$T/err"
+	check "garbage after a HEIC ftyp is an error record" sh -c \
+	    "test -n \"\$(jq -r 'select(.name == \"garbage.heic\") | .error.code' '$T/out')\""
+	check "and nothing but featx's own lines on stderr" sh -c "! grep -v '^featx: ' '$T/err'"
+fi
 check_eq "every file has a record" "$(wc -l < "$T/out")" "$(ls "$T/f" | wc -l)"
 finish

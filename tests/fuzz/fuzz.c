@@ -1,8 +1,9 @@
 /* fuzz.c — libFuzzer targets for every decoder entry point: built once per target with
- * -DTARGET_JPEG, _PNG, _WEBP, _GIF, _TIFF, _EXIF or _FEATURES (make fuzz).  The format targets put
- * the format's signature in front of the fuzzer's bytes (when missing) so the input
- * reaches that decoder rather than the "not an image" answer; the features target takes
- * the bytes as they are, thumbnail included, as featx does. */
+ * -DTARGET_JPEG, _PNG, _WEBP, _GIF, _TIFF, _HEIF, _EXIF or _FEATURES (make fuzz).  The format
+ * targets put the format's signature in front of the fuzzer's bytes (when missing) so the
+ * input reaches that decoder rather than the "not an image" answer; the features target
+ * takes the bytes as they are, thumbnail included, as featx does.  The HEIF seeds
+ * (seeds/heif) are chelsea.jpg at 64x43 through heif-enc -q 40, and -A with alpha. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint8_t m[] = { 'I', 'I', '*', 0 };
 
 	return decode(data, size, m, sizeof m);
+#elif defined(TARGET_HEIF)
+	/* an ftyp box naming HEIC or AVIF (the first byte picks), unless one is there */
+	static const uint8_t heic[24] = { 0, 0, 0, 24, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c',
+		0, 0, 0, 0, 'm', 'i', 'f', '1', 'h', 'e', 'i', 'c' };
+	static const uint8_t avif[24] = { 0, 0, 0, 24, 'f', 't', 'y', 'p', 'a', 'v', 'i', 'f',
+		0, 0, 0, 0, 'm', 'i', 'f', '1', 'm', 'i', 'a', 'f' };
+
+	if (size >= 8 && memcmp(data + 4, "ftyp", 4) == 0)
+		return decode(data, size, heic, 0);
+	return decode(data, size, size > 0 && (data[0] & 1) ? avif : heic, sizeof heic);
 #elif defined(TARGET_EXIF)
 	int r = img_exif_orientation(data, size);
 

@@ -1,5 +1,5 @@
-/* test_decode.c — decoding JPEG, PNG and WebP made at test time, every error class,
- * EXIF orientation, and hash agreement across formats and sizes. */
+/* test_decode.c — decoding JPEG, PNG, WebP, HEIC and AVIF made at test time, every error
+ * class, EXIF and HEIF orientation, and hash agreement across formats and sizes. */
 #include <dirent.h>
 #include <math.h>
 #include <stdint.h>
@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include <jpeglib.h>
+#include <libheif/heif.h>
 #include <png.h>
 #include <webp/encode.h>
 #include <zlib.h>
@@ -263,6 +264,60 @@ static struct buf enc_webp(const struct img *im, int lossless, int alpha)
 		abort();
 	buf_add(&b, out, n);
 	WebPFree(out);
+	return b;
+}
+
+static struct heif_error heif_write_mem(struct heif_context *ctx, const void *data, size_t n,
+    void *user)
+{
+	struct heif_error ok = { heif_error_Ok, heif_suberror_Unspecified, "" };
+
+	(void)ctx;
+	buf_add(user, data, n);
+	return ok;
+}
+
+/* HEIC (HEVC) or AVIF (AV1) through libheif's own encoders; alpha: the left quarter
+ * fully transparent; orientation: irot/imir boxes for that EXIF value.  An empty
+ * buffer when this libheif has no such encoder. */
+static struct buf enc_heif(const struct img *im, enum heif_compression_format fmt, int alpha,
+    int orientation)
+{
+	struct buf b = {0};
+	struct heif_context *ctx = heif_context_alloc();
+	struct heif_encoder *enc = NULL;
+	struct heif_encoding_options *eo = heif_encoding_options_alloc();
+	struct heif_image *hi = NULL;
+	struct heif_writer w = { 1, heif_write_mem };
+	int ch = alpha ? 4 : 3, stride, x, y;
+	uint8_t *px;
+
+	if (heif_context_get_encoder_for_format(ctx, fmt, &enc).code != heif_error_Ok)
+		goto out;
+	if (heif_image_create(im->w, im->h, heif_colorspace_RGB, alpha ?
+	    heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB, &hi).code != heif_error_Ok ||
+	    heif_image_add_plane(hi, heif_channel_interleaved, im->w, im->h, 8).code != heif_error_Ok)
+		abort();
+	px = heif_image_get_plane(hi, heif_channel_interleaved, &stride);
+	for (y = 0; y < im->h; y++)
+		for (x = 0; x < im->w; x++) {
+			uint8_t *d = px + (size_t)y * (size_t)stride + (size_t)x * (size_t)ch;
+
+			memcpy(d, im->px + ((size_t)y * (size_t)im->w + (size_t)x) * 3, 3);
+			if (alpha)
+				d[3] = x < im->w / 4 ? 0 : 255;
+		}
+	heif_encoder_set_lossy_quality(enc, 85);
+	if (orientation > 1 && eo->version >= 5)
+		eo->image_orientation = (enum heif_orientation)orientation;
+	if (heif_context_encode_image(ctx, hi, enc, eo, NULL).code != heif_error_Ok ||
+	    heif_context_write(ctx, &w, &b).code != heif_error_Ok)
+		abort();
+out:
+	heif_image_release(hi);
+	heif_encoder_release(enc);
+	heif_encoding_options_free(eo);
+	heif_context_free(ctx);
 	return b;
 }
 
@@ -597,7 +652,7 @@ static void test_errors(void)
 static void test_damage(void)
 {
 	struct img *a = scene(96, 64, 9), *im;
-	struct buf bs[5];
+	struct buf bs[7];
 	struct img_info info;
 	unsigned r = 12345;
 	int k, i, rc, bad = 0;
@@ -607,10 +662,14 @@ static void test_damage(void)
 	bs[2] = enc_png(a, P_INTERLACED);
 	bs[3] = enc_webp(a, 0, 1);
 	bs[4] = enc_webp(a, 1, 0);
-	for (k = 0; k < 5; k++) {
+	bs[5] = enc_heif(a, heif_compression_HEVC, 0, 6);
+	bs[6] = enc_heif(a, heif_compression_AV1, 1, 0);
+	for (k = 0; k < 7; k++) {
 		unsigned char *copy = malloc(bs[k].n);
 		struct buf c = { copy, bs[k].n, bs[k].n };
 
+		if (bs[k].n == 0)
+			continue;       /* no such encoder here */
 		if (copy == NULL)
 			abort();
 		for (i = 0; i < 300; i++) {
@@ -678,6 +737,146 @@ static void test_photos(void)
 	printf("%d example photos decoded\n", n);
 }
 
+/* HEIC and AVIF: sniffed by brand, decoded to the same picture as the PNG (alpha on
+ * white, HEIF orientation applied by libheif), cut and broken files, bombs. */
+static void test_heif(void)
+{
+	static const enum heif_compression_format fmts[2] = { heif_compression_HEVC,
+		heif_compression_AV1 };
+	static const char *const names[2] = { "heif", "avif" };
+	struct img *a = scene(640, 480, 3), *small = scene(300, 200, 4), *im = NULL, *up;
+	struct buf png = enc_png(a, P_RGB8), b;
+	struct img_decode_opts o = { FEAT_WORK_SIDE, 100000000ULL, 1 };
+	struct img_info info;
+	struct feat ref, f, fr;
+	struct feat_opts fo;
+	aderr err = {0};
+	int k;
+
+	CHECK_EQ_INT(feat_of(&png, &ref, &err), 0);
+	for (k = 0; k < 2; k++) {
+		b = enc_heif(a, fmts[k], 0, 0);
+		if (b.n == 0) {
+			printf("no %s encoder in this libheif: skipped\n", names[k]);
+			continue;
+		}
+		CHECK_EQ_INT(img_sniff(b.p, b.n), k == 0 ? IMG_HEIF : IMG_AVIF);
+		CHECK_EQ_INT(dec(&b, b.n, &im, &info), 0);
+		CHECK_STR(img_format_name(info.format), names[k]);
+		CHECK_EQ_INT(info.width, 640);
+		CHECK_EQ_INT(info.height, 480);
+		if (im != NULL) {
+			CHECK_EQ_INT(im->ch, 1);
+			CHECK(im->h >= FEAT_WORK_SIDE && im->h <= 2 * FEAT_WORK_SIDE);
+		}
+		img_free(im);
+		im = NULL;
+		CHECK_EQ_INT(img_decode(b.p, b.n, &o, &im, &info, &err), 0);
+		CHECK(im != NULL && im->ch == 3);
+		img_free(im);
+		im = NULL;
+		CHECK_EQ_INT(feat_of(&b, &f, &err), 0);
+		CHECK_STR(f.format, names[k]);
+		CHECK(hash_hamming(ref.phash, f.phash) <= 6);
+		CHECK(hash_hamming(ref.dhash, f.dhash) <= 8);
+
+		/* cut: in the image data, in the boxes; garbage after the ftyp */
+		CHECK_EQ_INT(dec(&b, b.n / 2, &im, &info), AD_ETRUNC);
+		CHECK_EQ_INT(dec(&b, 60, &im, &info), AD_ETRUNC);
+		CHECK_EQ_INT(feat_buffer(b.p, b.n - 10, (feat_opts_default(&fo), &fo), &f, &err),
+		    AD_ETRUNC);
+		CHECK_STR(err.msg, k == 0 ? "truncated: HEIF data ends early" :
+		    "truncated: AVIF data ends early");
+		{
+			/* everything after the ftyp box replaced */
+			size_t head = (size_t)b.p[0] << 24 | (size_t)b.p[1] << 16 | (size_t)b.p[2] << 8 |
+			    b.p[3], i;
+
+			CHECK(head < b.n);
+			for (i = head; i < b.n; i++)
+				b.p[i] = (unsigned char)(i * 7 + 3);
+			CHECK(dec(&b, b.n, &im, &info) < 0);
+		}
+		/* the pixel limit, from the header, with the usual message */
+		fo.max_pixels = 640 * 480 - 1;
+		free(b.p);
+		b = enc_heif(a, fmts[k], 0, 0);
+		CHECK_EQ_INT(feat_buffer(b.p, b.n, &fo, &f, &err), AD_ETOOBIG);
+		CHECK_STR(err.msg, "too large: 640x480 pixels is over the 307199 limit (--max-pixels)");
+		fo.max_pixels = 600;    /* under libheif's per-side limit too */
+		CHECK_EQ_INT(feat_buffer(b.p, b.n, &fo, &f, &err), AD_ETOOBIG);
+		fo.max_pixels = 640 * 480;
+		CHECK_EQ_INT(feat_buffer(b.p, b.n, &fo, &f, &err), 0);
+		free(b.p);
+
+		/* alpha on white, as the RGBA PNG and WebP */
+		b = enc_heif(a, fmts[k], 1, 0);
+		CHECK_EQ_INT(dec(&b, b.n, &im, &info), 0);
+		if (im != NULL)
+			CHECK(im->px[im->h / 2 * im->w + 3] >= 245);
+		img_free(im);
+		im = NULL;
+		free(b.p);
+
+		/* irot/imir: the upright size and picture, orientation left at 1 */
+		b = enc_heif(small, fmts[k], 0, 6);
+		CHECK_EQ_INT(dec(&b, b.n, &im, &info), 0);
+		CHECK_EQ_INT(info.width, 200);
+		CHECK_EQ_INT(info.height, 300);
+		CHECK_EQ_INT(info.orientation, 1);
+		img_free(im);
+		im = NULL;
+		up = img_orient(small, 6);
+		if (up == NULL)
+			abort();
+		CHECK_EQ_INT(feat_of(&b, &f, &err), 0);
+		{
+			struct buf ub = enc_png(up, P_RGB8);
+
+			CHECK_EQ_INT(feat_of(&ub, &fr, &err), 0);
+			CHECK(hash_hamming(f.phash, fr.phash) <= 6);
+			free(ub.p);
+		}
+		img_free(up);
+		free(b.p);
+	}
+	/* sniffing: the major brand, then the compatible ones; never a plain MP4 */
+	{
+		unsigned char ft[32] = { 0, 0, 0, 32, 'f', 't', 'y', 'p', 'm', 'i', 'f', '1', 0, 0, 0, 0,
+			'm', 'i', 'f', '1', 'm', 'i', 'a', 'f', 'i', 's', 'o', 'm', 'a', 'v', 'i', 'f' };
+
+		CHECK_EQ_INT(img_sniff(ft, sizeof ft), IMG_AVIF);
+		memcpy(ft + 28, "heix", 4);
+		CHECK_EQ_INT(img_sniff(ft, sizeof ft), IMG_HEIF);
+		memcpy(ft + 28, "mp42", 4);
+		CHECK_EQ_INT(img_sniff(ft, sizeof ft), IMG_HEIF);       /* mif1 */
+		memcpy(ft + 8, "isom", 4);
+		memcpy(ft + 16, "mp41", 4);
+		CHECK_EQ_INT(img_sniff(ft, sizeof ft), IMG_UNKNOWN);
+		memcpy(ft + 8, "heic", 4);
+		CHECK_EQ_INT(img_sniff(ft, 12), IMG_HEIF);
+		CHECK_EQ_INT(img_sniff(ft, 11), IMG_UNKNOWN);
+		CHECK_EQ_INT(dec(&(struct buf){ ft, sizeof ft, sizeof ft }, sizeof ft, &im, &info) < 0, 1);
+	}
+	/* the fuzzer's finds: a grid that is its own tile sent libheif 1.15 into endless
+	 * recursion (a stack overflow); refused before libheif sees it */
+	for (k = 0; k < 2; k++) {
+		FILE *fp = fopen(k ? "tests/fuzz/seeds/heif/loop2.heic" :
+		    "tests/fuzz/seeds/heif/loop.heic", "rb");
+		unsigned char lb[4096];
+
+		if (fp != NULL) {
+			struct buf l = { lb, fread(lb, 1, sizeof lb, fp), sizeof lb };
+
+			fclose(fp);
+			CHECK_EQ_INT(dec(&l, l.n, &im, &info), AD_EFORMAT);
+		}
+	}
+	free(png.p);
+	img_free(a);
+	img_free(small);
+}
+
 int main(void)
 {
 	if (mkdtemp(dir) == NULL) {
@@ -688,6 +887,7 @@ int main(void)
 	test_orientation();
 	test_exif_parse();
 	test_errors();
+	test_heif();
 	test_damage();
 	test_photos();
 	{
