@@ -70,6 +70,7 @@ if command -v djpeg > /dev/null; then
 	t0=$(now); "$BIN/featx" -q -i "$T/jpgrecs" -o /dev/null || true; t1=$(now)
 	row "featx, same JPEGs" "$nj" "$t0" "$t1" "one process"
 fi
+BUILD="$BUILD" sh "$TOP/tests/bench/others.sh" "$T/src"  # featx next to ImageHash, OpenCV, findimagedupes
 
 # dedupe on synthetic feature records: N hashes, every tenth a planted twin of the one
 # before (2 bits off in each hash); the index search, against all pairs at NREC
