@@ -136,7 +136,7 @@ static const int inverse[9] = { 0, 1, 2, 3, 4, 5, 8, 7, 6 };
 
 /* Keypoint inliers between two items, always matched in the same direction (by name,
  * then place) so that the answer does not depend on which one is the keeper. */
-static int local_inliers(const struct grp_item *k, const struct grp_item *j)
+static int local_inliers(const struct grp_item *k, const struct grp_item *j, double *cover)
 {
 	const struct grp_item *a = k, *b = j;
 	struct kp_match m;
@@ -148,6 +148,7 @@ static int local_inliers(const struct grp_item *k, const struct grp_item *j)
 	}
 	if (kp_match(a->kp, b->kp, &m) < 0)
 		return -1;
+	*cover = m.cover;
 	return m.inliers;
 }
 
@@ -194,12 +195,13 @@ static int match_all(const struct grp_item *k, const struct grp_item *j,
     const struct grp_opts *o, int dist[3], int *orient, int *inliers)
 {
 	int mt = match(k, j, o, dist, orient, inliers);
+	double cover = 0;
 
 	if (mt != GRP_NONE || !o->local || o->exact_only || k->kp == NULL || j->kp == NULL)
 		return mt;
-	if ((*inliers = local_inliers(k, j)) < 0)
+	if ((*inliers = local_inliers(k, j, &cover)) < 0)
 		return AD_ENOMEM;
-	return *inliers >= o->local_min ? GRP_LOCAL : GRP_NONE;
+	return *inliers >= o->local_min && cover >= GRP_LOCAL_COVER ? GRP_LOCAL : GRP_NONE;
 }
 
 static int keeper_name_cmp(const void *pa, const void *pb, void *ud)

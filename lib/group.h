@@ -59,6 +59,9 @@ struct grp_item {
 	long count;                 /* for a keeper: members including itself */
 };
 
+/* A local match must span this much of one picture (the bounding box of the inliers
+ * over its area): a crop or a framed copy does, two overlapping shots of a scene do not. */
+#define GRP_LOCAL_COVER 0.25
 #define GRP_LSH_TABLES 8
 #define GRP_LSH_BITS 22
 #define GRP_LSH_KEYPOINTS 64

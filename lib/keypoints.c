@@ -519,7 +519,7 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 {
 	struct pair *pr;
 	int np = 0, best = 0, top;
-	double tol, bestz_re = 1, bestz_im = 0;
+	double tol, bestz_re = 1, bestz_im = 0, best_tx = 0, best_ty = 0;
 
 	memset(m, 0, sizeof *m);
 	if (a->n < 2 || b->n < 2)
@@ -583,13 +583,35 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 				best = in;
 				bestz_re = zr;
 				bestz_im = zi;
+				best_tx = tx;
+				best_ty = ty;
 			}
 		}
-	free(pr);
 	m->inliers = best;
 	if (best > 0) {
+		/* how much of each image the inliers span: a copy, a crop or a framed copy
+		 * spans most of the smaller picture; two shots that only overlap do not */
+		double ax0 = 1e9, ay0 = 1e9, ax1 = -1e9, ay1 = -1e9;
+		double bx0 = 1e9, by0 = 1e9, bx1 = -1e9, by1 = -1e9, ca, cb;
+
+		for (int k = 0; k < np; k++) {
+			const struct kp *p = &a->kp[pr[k].a], *q = &b->kp[pr[k].b];
+			double ex = bestz_re * p->x - bestz_im * p->y + best_tx - q->x;
+			double ey = bestz_im * p->x + bestz_re * p->y + best_ty - q->y;
+
+			if (ex * ex + ey * ey > tol * tol)
+				continue;
+			ax0 = fmin(ax0, p->x), ax1 = fmax(ax1, p->x);
+			ay0 = fmin(ay0, p->y), ay1 = fmax(ay1, p->y);
+			bx0 = fmin(bx0, q->x), bx1 = fmax(bx1, q->x);
+			by0 = fmin(by0, q->y), by1 = fmax(by1, q->y);
+		}
+		ca = (ax1 - ax0) * (ay1 - ay0) / ((double)a->w * a->h);
+		cb = (bx1 - bx0) * (by1 - by0) / ((double)b->w * b->h);
+		m->cover = ca > cb ? ca : cb;
 		m->scale = sqrt(bestz_re * bestz_re + bestz_im * bestz_im);
 		m->angle_deg = atan2(bestz_im, bestz_re) * 180.0 / M_PI;
 	}
+	free(pr);
 	return 0;
 }

@@ -71,11 +71,14 @@ int kp_distance(const uint8_t a[32], const uint8_t b[32]);
  * transforms (scale, rotation, shift; two matches define one) tried from every pair of
  * the strongest matches.  *inliers gets the matches the best transform explains within 4
  * level-0 pixels of b (scaled by b's size), *matches the count that passed the ratio test;
- * *scale and *angle_deg the transform from a to b.  0, or AD_ENOMEM. */
+ * *scale and *angle_deg the transform from a to b, *cover how much of the picture the
+ * inliers span.  0, or AD_ENOMEM. */
 #define KP_MATCH_MAX 64
 struct kp_match {
 	int matches, inliers;
 	double scale, angle_deg;
+	double cover;           /* the larger of the two fractions of an image's area that
+	                         * the bounding box of the inliers spans */
 };
 int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m);
 

@@ -83,6 +83,13 @@ TRANSFORMS = [
 EXT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
 
+# hard negatives: two shots of one scene that overlap (the left and right 60 percent of a
+# photo, as a pan or a burst would give) are different pictures
+def halves(im):
+    w, h = im.size
+    return im.crop((0, 0, w * 3 // 5, h)), im.crop((w * 2 // 5, 0, w, h))
+
+
 def make(photos, out):
     for f in sorted(os.listdir(photos)):
         if f.startswith(".") or not f.lower().endswith((".jpg", ".png", ".webp")):
@@ -95,6 +102,10 @@ def make(photos, out):
             o.write(i.read())
         im = Image.open(src)
         im.load()
+        # (a set of their own: each half is also a crop of the photo itself)
+        for side, part in zip(("left", "right"), halves(im.convert("RGB"))):
+            os.makedirs(out + ".hard", exist_ok=True)
+            part.save(os.path.join(out + ".hard", "%s-%s.png" % (stem, side)), "PNG")
         for name, fn, fmt in TRANSFORMS:
             v = fn(im)
             path = os.path.join(d, "%s.%s" % (name, EXT[fmt[0]]))
@@ -189,9 +200,24 @@ def score(features, reports):
               % (name, len(members), tp / max(1, tp + fp), tp, fp, sum(purity) / max(1, len(purity))))
 
 
+def hard(report):
+    n = pairs = 0
+    members = defaultdict(list)
+    for name, k in groups_of(report).items():
+        n += 1
+        if k:
+            members[k].append(name)
+    for ms in members.values():
+        pairs += len(ms) * (len(ms) - 1) // 2
+    print("hard negatives: %d overlapping shots (left and right 60%% of each photo), "
+          "%d false pairs" % (n, pairs))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "make":
         make(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 3 and sys.argv[1] == "hard":
+        hard(sys.argv[2])
     elif len(sys.argv) >= 4 and sys.argv[1] == "score":
         score(sys.argv[2], sys.argv[3:])
     else:

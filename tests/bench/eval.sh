@@ -14,3 +14,5 @@ trap 'rm -rf "$T"' EXIT
 "$BIN/dedupe" -q --rotations -i "$T/features.ndjson" -o "$T/rotations"
 echo "azdedup accuracy: $(ls "$T/set" | wc -l) photos, $(grep -c . "$T/features.ndjson") files"
 /usr/bin/python3 tests/bench/eval.py score "$T/features.ndjson" "$T/default" "$T/rotations"
+"$BIN/azls" -q "$T/set.hard" | "$BIN/featx" -q | "$BIN/dedupe" -q -o "$T/hard"
+/usr/bin/python3 tests/bench/eval.py hard "$T/hard"
