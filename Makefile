@@ -75,6 +75,43 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(DEP_LIBS)
 
+# --- CUDA (kernels/*.cu, lib/gpu.c) -----------------------------------------------------
+# Only where nvcc is found; `make NVCC=` or `make CUDA=0` is the plain CPU build, and
+# lib/gpu.c then answers every call with "built without CUDA".  The kernels must not
+# fuse multiply-adds (-fmad=false): they are bit-for-bit copies of lib/hash.c's sums.
+ifeq ($(CUDA),0)
+NVCC :=
+endif
+ifeq ($(origin NVCC),undefined)
+NVCC := $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+endif
+CUDA_ARCH ?= 75 80 86 89 90
+NVCCFLAGS ?= -O3
+CU_SRC     = $(sort $(wildcard kernels/*.cu))
+CU_OBJ     = $(CU_SRC:kernels/%.cu=$(BUILD)/kernels/%.o)
+ALL_NVCCFLAGS = -std=c++17 $(NVCCFLAGS) -fmad=false \
+  $(foreach a,$(CUDA_ARCH),-gencode arch=compute_$(a),code=sm_$(a)) \
+  -gencode arch=compute_90,code=compute_90 \
+  -Xcompiler -Wall,-Wextra$(if $(filter 1,$(WERROR)),$(comma)-Werror) -MMD -MP
+comma := ,
+.PHONY: cuda-check
+ifneq ($(NVCC),)
+CUDA_HOME ?= $(patsubst %/bin/,%,$(dir $(realpath $(NVCC))))
+$(BUILD)/kernels/%.o: kernels/%.cu kernels/azk.h
+	@mkdir -p $(@D)
+	$(NVCC) $(ALL_NVCCFLAGS) -c -o $@ $<
+$(LIBA): $(CU_OBJ)
+$(BUILD)/lib/gpu.o: ALL_CFLAGS += -DAZD_CUDA
+DEP_LIBS += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lstdc++
+cuda-check: $(CU_OBJ)
+	@echo "cuda-check: $(CU_SRC) compiled for sm $(CUDA_ARCH)"
+-include $(CU_OBJ:.o=.d)
+else
+cuda-check:
+	@echo "cuda-check: nvcc not found (set NVCC=/path/to/nvcc)"; exit 1
+endif
+# --- end CUDA ---------------------------------------------------------------------------
+
 # (lib/ goes on the quote path only: lib/features.h must never shadow <features.h>.)
 
 # Debian packages the build, the tests and the demo need; installed only when missing.

@@ -22,6 +22,7 @@ void feat_opts_default(struct feat_opts *o)
 	o->max_bytes = 536870912LL;
 	o->thumb = 0;
 	o->local = KP_DEFAULT;
+	o->gpu = NULL;
 }
 
 int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
@@ -55,7 +56,14 @@ int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
 	memcpy(f->color, grid->px, sizeof f->color);
 	img_free(grid);
 	img_free(rgb);
-	if ((rc = hash_phash_dihedral(im, f->phash8)) < 0 || (f->phash = f->phash8[0], 0) ||
+	if (o->gpu != NULL) {
+		if ((rc = gpu_batcher_hash(o->gpu, im, f->phash8, &f->dhash, &f->whash, err)) < 0) {
+			img_free(im);
+			return rc;
+		}
+		f->phash = f->phash8[0];
+	} else if ((rc = hash_phash_dihedral(im, f->phash8)) < 0 ||
+	    (f->phash = f->phash8[0], 0) ||
 	    (rc = hash_dhash(im, &f->dhash)) < 0 ||
 	    (rc = hash_whash(im, &f->whash)) < 0) {
 		img_free(im);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "gpu.h"
 #include "keypoints.h"
 
 /* Short side of the decode everything is computed from: the hashes need 64x64 at
@@ -26,6 +27,7 @@ struct feat_opts {
 	int thumb;                      /* > 0: also a thumbnail this many pixels on its long
 	                                 * side (thumb.h) */
 	int local;                      /* keypoints to keep (keypoints.h); 0: none */
+	struct gpu_batcher *gpu;        /* hash on a GPU through it (gpu.h), or NULL */
 };
 
 /* max_pixels 100000000, max_bytes 536870912 (512 MiB), local KP_DEFAULT. */

@@ -626,6 +626,25 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 
 	if (o->search == GRP_SEARCH_ALL) {
 		rc = brute_pairs(items, n, r, o->rotations && !o->exact_only, &pairs, &np, err);
+	} else if (o->gpu != NULL) {
+		int rot = o->rotations && !o->exact_only;
+		uint64_t (*v)[8] = malloc((n ? n : 1) * sizeof *v);
+
+		if (v == NULL)
+			return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+		for (size_t i = 0; i < n; i++)
+			for (int k = 0; k < 8; k++)
+				v[i][k] = rot && items[i].has8 ? items[i].phash8[k] : items[i].phash;
+		if (rot) {
+			rc = gpu_pairs8(o->gpu, (const uint64_t (*)[8])v, n, r, &pairs, &np, err);
+		} else {
+			uint64_t *codes = (uint64_t *)v;  /* the first column, packed in place */
+
+			for (size_t i = 1; i < n; i++)
+				codes[i] = v[i][0];   /* reads 8i, writes i <= 8i: never ahead */
+			rc = gpu_pairs(o->gpu, codes, n, r, &pairs, &np, err);
+		}
+		free(v);
 	} else if (o->rotations && !o->exact_only) {
 		rc = turned_pairs(items, n, r, o->threads, &pairs, &np, err);
 	} else {

@@ -22,6 +22,7 @@
 
 #include <stdint.h>
 #include "err.h"
+#include "gpu.h"
 #include "keypoints.h"
 
 enum { GRP_NONE = 0, GRP_EXACT = 1, GRP_NEAR = 2, GRP_LOCAL = 3 };
@@ -87,6 +88,8 @@ struct grp_opts {
 	                             * descriptor bits, and verification of candidates the
 	                             * hashes turn down (items without keypoints skip it) */
 	int local_min;              /* inliers that make a local match (default 16) */
+	struct gpu *gpu;            /* with GRP_SEARCH_INDEX: find the hash pairs on this GPU
+	                             * (the same pairs, gpu.h), or NULL */
 	int keys[GRP_MAX_KEYS];     /* KEEP_* keys; KEEP_NAME is implied last */
 	int nkeys;
 };

@@ -44,7 +44,7 @@ static void usage(FILE *fp)
 	    "              [--dhash-max N] [--whash-max N] [--exact-only] [--rotations]\n"
 	    "              [--mode star|clique|components] [--search all|index]\n"
 	    "              [--no-local] [--local-min N] [--keypoints N]\n"
-	    "              [--html FILE] [-j N] [-i FILE] [-o FILE]\n"
+	    "              [--html FILE] [-j N] [--device DEV] [-i FILE] [-o FILE]\n"
 	    "Read feature records (from featx or featstore), group exact duplicates (same\n"
 	    "bytes), near duplicates (every hash within its distance) and local matches\n"
 	    "(crops and other copies whose keypoints agree on one transform), pick a keeper\n"
@@ -75,7 +75,9 @@ static void usage(FILE *fp)
 	    "      --search HOW    index: find candidate pairs by multi-index hashing on the\n"
 	    "                      perceptual hash (default); all: compare every pair (same\n"
 	    "                      groups, for checking)\n"
-	    "  -j, --threads N     threads for the search (default: the number of cores)\n"
+	    "  -j, --threads N     threads for the search and the keypoint checks (default:\n"
+	    "                      the number of cores)\n"
+	    "      --device DEV    cpu (default), or cuda[:N]: the hash search on CUDA GPU N\n"
 	    "  -i, --input FILE    read FILE instead of standard input\n"
 	    "  -o, --output FILE   write to FILE atomically instead of standard output\n"
 	    "  -q, --quiet         no progress line or summary\n"
@@ -591,6 +593,7 @@ int main(int argc, char **argv)
 		{ "rotations", no_argument, NULL, 'R' },
 		{ "html", required_argument, NULL, 'H' },
 		{ "no-local", no_argument, NULL, 'N' },
+		{ "device", required_argument, NULL, 'G' },
 		{ "local-min", required_argument, NULL, 'M' },
 		{ "keypoints", required_argument, NULL, 'K' },
 		{ "threads", required_argument, NULL, 'j' },
@@ -609,6 +612,8 @@ int main(int argc, char **argv)
 	aderr err = {0};
 	int quiet = 0, c, status = 0;
 	struct grp_stats st;
+	struct gpu *gpu = NULL;
+	int device = -1;
 	long ngroups;
 
 	log_init(argv[0]);
@@ -645,6 +650,12 @@ int main(int argc, char **argv)
 			break;
 		case 'H': d.html = optarg; break;
 		case 'N': o.local = d.local = 0; break;
+		case 'G':
+			if (gpu_parse_device(optarg, &device, &err) < 0) {
+				log_err("%s", err.msg);
+				status = 2;
+			}
+			break;
 		case 'M':
 		case 'K': {
 			char *end;
@@ -718,6 +729,12 @@ int main(int argc, char **argv)
 		return status;
 	}
 
+	if (device >= 0 && gpu_open(device, &gpu, &err) < 0) {
+		log_err("--device cuda:%d: %s", device, err.msg);
+		free(d.prefer);
+		return 2;
+	}
+	o.gpu = gpu;
 	progress_init(&pr, log_prog(), -1, quiet);
 	if (read_all(&d, in, &pr, &err) < 0) {
 		log_err("%s", err.msg);
@@ -756,5 +773,6 @@ done:
 	free(d.item);
 	free(d.items);
 	free(d.prefer);
+	gpu_close(gpu);
 	return status;
 }

@@ -18,13 +18,15 @@ struct fx {
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: featx [-q] [-j N] [--order input|completion] [--local K] [--thumb N]\n"
-	    "             [--max-pixels N] [--max-bytes N] [-i FILE] [-o FILE]\n"
+	    "usage: featx [-q] [-j N] [--device DEV] [--order input|completion] [--local K]\n"
+	    "             [--thumb N] [--max-pixels N] [--max-bytes N] [-i FILE] [-o FILE]\n"
 	    "Read records (from azget), decode each image (JPEG, PNG, WebP, GIF, TIFF, HEIC,\n"
 	    "AVIF, told apart by their bytes) and add its features: format, width, height, sha256,\n"
 	    "phash, dhash, whash, phash_orientations, color, local.  An image that cannot be\n"
 	    "decoded gets an error object and is passed on.\n\n"
 	    "  -j, --threads N     decode N images at once (default: the number of cores)\n"
+	    "      --device DEV    cpu (default), or cuda[:N]: hash on CUDA GPU N while the\n"
+	    "                      threads decode (one featx per GPU, each on a shard)\n"
 	    "      --order ORDER   input (default): records leave in the order they came;\n"
 	    "                      completion: as soon as each is done\n"
 	    "      --local K       keep up to K keypoints with descriptors (default 256;\n"
@@ -99,6 +101,7 @@ int main(int argc, char **argv)
 		{ "max-pixels", required_argument, NULL, 'P' },
 		{ "thumb", required_argument, NULL, 'T' },
 		{ "local", required_argument, NULL, 'L' },
+		{ "device", required_argument, NULL, 'G' },
 		{ "order", required_argument, NULL, 'O' },
 		{ "max-bytes", required_argument, NULL, 'B' },
 		{ "input", required_argument, NULL, 'i' },
@@ -112,7 +115,8 @@ int main(int argc, char **argv)
 	struct filter f = { .each = fx_one, .ud = &fx };
 	unsigned long long v;
 	aderr err = {0};
-	int c, rc;
+	struct gpu *gpu = NULL;
+	int c, rc, device = -1;
 
 	log_init(argv[0]);
 	feat_opts_default(&fx.fo);
@@ -145,6 +149,12 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			fx.fo.local = (int)v;
+			break;
+		case 'G':
+			if (gpu_parse_device(optarg, &device, &err) < 0) {
+				log_err("%s", err.msg);
+				return 2;
+			}
 			break;
 		case 'O':
 			if (strcmp(optarg, "input") == 0) {
@@ -182,7 +192,16 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (device >= 0 && (gpu_open(device, &gpu, &err) < 0 ||
+	    gpu_batcher_new(gpu, 0, 0, &fx.fo.gpu, &err) < 0)) {
+		log_err("--device cuda:%d: %s", device, err.msg);
+		gpu_close(gpu);
+		return 2;
+	}
 	rc = filter_run(&f, log_prog(), &err);
+	if (fx.fo.gpu != NULL)
+		gpu_batcher_free(fx.fo.gpu);
+	gpu_close(gpu);
 	if (rc < 0) {
 		log_err("%s", err.msg);
 		return 2;

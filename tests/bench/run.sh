@@ -120,5 +120,8 @@ for n in ${BENCH_SCALE:-100000 1000000}; do
 	rm -f "$T/synth$n"
 done
 
+# CPU against GPU (a "skipped" line where there is none)
+BUILD="$BUILD" sh "$TOP/tests/bench/gpu.sh"
+
 # azdedup next to rclone on Azurite: listing, downloads, server-side copy
 sh "$TOP/tests/bench/azure.sh"
