@@ -132,19 +132,38 @@ def groups_of(report):
     return g
 
 
+IMAGEDEDUP_THRESHOLD = 10  # imagededup's default max_distance_threshold for its hashes
+
+
+def imagehash_phash(feats):
+    """ImageHash's phash of every file as an int, or None when ImageHash is not there
+    (set IMAGEHASH_SRC to a checkout of JohannesBuchner/imagehash)."""
+    if os.environ.get("IMAGEHASH_SRC"):
+        sys.path.insert(0, os.environ["IMAGEHASH_SRC"])
+    try:
+        import imagehash
+    except ImportError:
+        return None
+    return {n: int(str(imagehash.phash(Image.open(os.path.join(r["src"], n)))), 16)
+            for n, r in feats.items()}
+
+
 def score(features, reports):
     feats = {}
     for line in open(features):
         r = json.loads(line)
         if "phash" in r:
             feats[r["name"]] = r
+    ih = imagehash_phash(feats)
     photo = {n: n.split("/")[0] for n in feats}
     kind = {n: os.path.splitext(n.split("/")[1])[0] for n in feats}
     originals = {photo[n]: n for n in feats if kind[n] == "original"}
     runs = [(os.path.basename(p), groups_of(p)) for p in reports]
 
-    print("%-12s %5s  %-12s %-12s %-12s %s" % ("transform", "pairs", "phash med/max", "dhash med/max",
-          "whash med/max", "  ".join("recall(%s)" % n for n, _ in runs)))
+    print("%-12s %5s  %-12s %-12s %-12s %s%s" % ("transform", "pairs", "phash med/max", "dhash med/max",
+          "whash med/max", "  ".join("recall(%s)" % n for n, _ in runs),
+          "  ImageHash<=%d" % IMAGEDEDUP_THRESHOLD if ih else ""))
+    ih_tot = [0, 0]
     by = defaultdict(list)
     for n in feats:
         if kind[n] != "original":
@@ -170,11 +189,17 @@ def score(features, reports):
             totals[i][0] += found
             totals[i][1] += len(ns)
             rec.append("%d/%d" % (found, len(ns)))
+        if ih:
+            f = sum(1 for n in ns if bin(ih[n] ^ ih[originals[photo[n]]]).count("1") <= IMAGEDEDUP_THRESHOLD)
+            ih_tot[0] += f
+            ih_tot[1] += len(ns)
+            rec.append("%d/%d" % (f, len(ns)))
         med = lambda xs: sorted(xs)[len(xs) // 2]
         print("%-12s %5d  %5d/%-6d %5d/%-6d %5d/%-6d %s" % (k, len(ns), med(d["phash"]), max(d["phash"]),
               med(d["dhash"]), max(d["dhash"]), med(d["whash"]), max(d["whash"]),
               "  ".join("%-13s" % r for r in rec)))
-    print("%-12s %5s  %s" % ("all", "", "  ".join("recall %.3f" % (f / t) for f, t in totals)))
+    print("%-12s %5s  %s%s" % ("all", "", "  ".join("recall %.3f" % (f / t) for f, t in totals),
+          "  recall %.3f" % (ih_tot[0] / ih_tot[1]) if ih else ""))
     # distinct pairs: the closest two files of different photos
     names = sorted(feats)
     close = min((ham(feats[a]["phash"], feats[b]["phash"]), a, b) for i, a in enumerate(names)
@@ -198,6 +223,19 @@ def score(features, reports):
             purity.append(top / len(ms))
         print("%s: %d groups, pair precision %.3f (%d true, %d false pairs), mean group purity %.3f"
               % (name, len(members), tp / max(1, tp + fp), tp, fp, sum(purity) / max(1, len(purity))))
+    if ih:
+        # imagededup's way: every pair within the threshold is a duplicate pair
+        tp = fp = 0
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                if bin(ih[a] ^ ih[b]).count("1") <= IMAGEDEDUP_THRESHOLD:
+                    tp += photo[a] == photo[b]
+                    fp += photo[a] != photo[b]
+        print("ImageHash phash <= %d (imagededup's default): pair precision %.3f (%d true, %d false pairs)"
+              % (IMAGEDEDUP_THRESHOLD, tp / max(1, tp + fp), tp, fp))
+    else:
+        print("ImageHash: not found (set IMAGEHASH_SRC to a checkout of JohannesBuchner/imagehash "
+              "for its column)")
 
 
 def hard(report):
