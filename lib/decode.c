@@ -1111,6 +1111,137 @@ out:
 	return rc;
 }
 
+/* A big-endian unsigned field of sz bytes (0, 2, 4 or 8) at *p, advancing it; -1 when it
+ * would read past end. */
+static int bmff_uint(const unsigned char **p, const unsigned char *end, int sz, uint64_t *v)
+{
+	*v = 0;
+	if (end - *p < sz)
+		return -1;
+	for (int i = 0; i < sz; i++)
+		*v = *v << 8 | (*p)[i];
+	*p += sz;
+	return 0;
+}
+
+#define HEIF_MAX_GRIDS 64
+
+/* libheif 1.15 sizes a grid image by its descriptor (in idat or mdat), not by the ispe
+ * property the handle reports, so a grid can claim 25000x30000 pixels behind a 78x43
+ * handle and have libheif allocate gigabytes.  The descriptor of every grid item is read
+ * here first: 0 when all are within max_pixels (or cannot be read: libheif then reports
+ * the damage), -1 with *w, *h set when one is not. */
+static int heif_grids_ok(const unsigned char *buf, size_t len, unsigned long long max_pixels,
+    uint64_t *gw, uint64_t *gh)
+{
+	const unsigned char *end = buf + len, *meta, *body, *mend, *box, *p, *bend, *idat;
+	uint32_t grid[HEIF_MAX_GRIDS];
+	size_t n, mn, idn = 0;
+	int ng = 0, ver;
+	uint64_t cnt;
+
+	if (max_pixels == 0 || (meta = bmff_find(buf, end, "meta", &mn)) == NULL || mn < 12)
+		return 0;
+	body = meta + 12;
+	mend = meta + mn;
+	/* iinf: the ids of the grid items */
+	if ((box = bmff_find(body, mend, "iinf", &n)) == NULL || n < 14)
+		return 0;
+	ver = box[8];
+	p = box + 12;
+	bend = box + n;
+	if (bmff_uint(&p, bend, ver == 0 ? 2 : 4, &cnt) < 0)
+		return 0;
+	while (bend - p >= 12 && ng < HEIF_MAX_GRIDS) {
+		size_t sz = get32(p, 1);
+		int iv = p[8];
+
+		if (sz < 12 || sz > (size_t)(bend - p))
+			return 0;
+		if (memcmp(p + 4, "infe", 4) == 0 && iv >= 2) {
+			const unsigned char *q = p + 12;
+			uint64_t id, prot;
+
+			if (bmff_uint(&q, p + sz, iv == 2 ? 2 : 4, &id) == 0 &&
+			    bmff_uint(&q, p + sz, 2, &prot) == 0 && p + sz - q >= 4 &&
+			    memcmp(q, "grid", 4) == 0)
+				grid[ng++] = (uint32_t)id;
+		}
+		p += sz;
+	}
+	if (ng == 0)
+		return 0;
+	idat = bmff_find(body, mend, "idat", &idn);
+	/* iloc: where each grid's descriptor is */
+	if ((box = bmff_find(body, mend, "iloc", &n)) == NULL || n < 16)
+		return 0;
+	ver = box[8];
+	p = box + 12;
+	bend = box + n;
+	{
+		int osz = p[0] >> 4, lsz = p[0] & 15, bsz = p[1] >> 4;
+		int isz = ver == 1 || ver == 2 ? p[1] & 15 : 0;
+
+		p += 2;
+		if (bmff_uint(&p, bend, ver < 2 ? 2 : 4, &cnt) < 0)
+			return 0;
+		for (uint64_t i = 0; i < cnt; i++) {
+			uint64_t id, cm = 0, base, nex, off = 0, ln = 0, x;
+			const unsigned char *d, *dend;
+			int is_grid = 0;
+
+			if (bmff_uint(&p, bend, ver < 2 ? 2 : 4, &id) < 0 ||
+			    ((ver == 1 || ver == 2) && bmff_uint(&p, bend, 2, &cm) < 0) ||
+			    bmff_uint(&p, bend, 2, &x) < 0 || bmff_uint(&p, bend, bsz, &base) < 0 ||
+			    bmff_uint(&p, bend, 2, &nex) < 0)
+				return 0;
+			for (uint64_t e = 0; e < nex; e++) {
+				uint64_t eo, el;
+
+				if (bmff_uint(&p, bend, isz, &x) < 0 || bmff_uint(&p, bend, osz, &eo) < 0 ||
+				    bmff_uint(&p, bend, lsz, &el) < 0)
+					return 0;
+				if (e == 0) {
+					off = eo;
+					ln = el;
+				}
+			}
+			for (int g = 0; g < ng; g++)
+				is_grid |= grid[g] == id;
+			if (!is_grid || nex == 0)
+				continue;
+			cm &= 15;
+			if (cm == 0) {
+				d = buf;
+				dend = end;
+			} else if (cm == 1 && idat != NULL) {
+				d = idat + 8;
+				dend = idat + idn;
+			} else {
+				continue;
+			}
+			if (base > (uint64_t)(dend - d) || off > (uint64_t)(dend - d) - base)
+				continue;
+			d += base + off;
+			if (ln != 0 && ln < (uint64_t)(dend - d))
+				dend = d + ln;
+			if (dend - d < 8)
+				continue;
+			{
+				const unsigned char *q = d + 4;
+				int wide = d[1] & 1;
+
+				if (bmff_uint(&q, dend, wide ? 4 : 2, gw) < 0 ||
+				    bmff_uint(&q, dend, wide ? 4 : 2, gh) < 0)
+					continue;
+				if (*gw * *gh > max_pixels)
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 static int heif_fail(aderr *err, struct heif_error he, const char *fmt, int cut)
 {
 	const char *why = he.message != NULL && he.message[0] ? he.message : "unknown error";
@@ -1156,6 +1287,14 @@ static int decode_heif(const unsigned char *buf, size_t len, const struct img_de
 	int rc = 0, w, hh, iw, ih, alpha, ch, stride, y;
 
 	pthread_once(&heif_once, heif_start);
+	{
+		uint64_t gw = 0, gh = 0;
+
+		if (heif_grids_ok(buf, len, o->max_pixels, &gw, &gh) < 0)
+			return aderr_set(err, AD_ETOOBIG, "too large: %llux%llu pixels is over the %llu "
+			    "limit (--max-pixels)", (unsigned long long)gw, (unsigned long long)gh,
+			    o->max_pixels);
+	}
 	switch (heif_refs_ok(buf, len)) {
 	case -1:
 		return aderr_set(err, AD_EFORMAT, "corrupt: %s items refer to each other in a loop",

@@ -879,6 +879,24 @@ static void test_heif(void)
 			fclose(fp);
 			CHECK_EQ_INT(dec(&l, l.n, &im, &info), AD_EFORMAT);
 		}
+		CHECK(fp != NULL);
+	}
+	/* and a grid whose descriptor claims 24949x30828 pixels behind a 78x43 handle:
+	 * libheif would allocate 2.3 GB for it; refused from the descriptor */
+	{
+		FILE *fp = fopen("tests/fuzz/seeds/heif/grid-bomb.heic", "rb");
+		unsigned char gb[4096];
+		size_t gn = fp ? fread(gb, 1, sizeof gb, fp) : 0;
+		struct img_decode_opts go = { 64, 100000000ULL, 0 };
+		aderr e = {0};
+
+		CHECK(fp != NULL && gn > 0);
+		if (fp != NULL)
+			fclose(fp);
+		im = NULL;
+		CHECK_EQ_INT(img_decode(gb, gn, &go, &im, &info, &e), AD_ETOOBIG);
+		CHECK(strstr(e.msg, "24949x30828") != NULL);
+		CHECK(im == NULL);
 	}
 	free(png.p);
 	img_free(a);
