@@ -20,9 +20,11 @@
  *
  * Differences from ImageHash: ImageHash resizes with PIL's Lanczos (ANTIALIAS)
  * filter, we with img_resize's area average, from a reduced-scale decode.  Measured
- * on 81 opaque PNG/JPEG images against ImageHash's code: phash differs by 1.3 bits on
- * average (max 10), whash 1.0 (max 6), dhash 7.2 (max 18) -- dhash compares
- * neighbouring pixels of a 9x8 thumbnail, so it is the most filter-sensitive.  And
+ * on the 280 files of make eval (the example photos and 27 transforms of each) against
+ * ImageHash 4.3.2's code, from featx's 320-pixel working image: phash differs by 0.49
+ * bits on average (max 4, equal for 216), whash 0.61 (max 5, equal for 202), dhash 6.9
+ * (max 18) -- dhash compares neighbouring pixels of a 9x8 thumbnail, so it is the most
+ * filter-sensitive.  And
  * PIL's convert("L") drops alpha, where we composite on white first.  Near-zero
  * DCT coefficients (|c| < 1e-6) are taken as exactly zero so that flat images hash
  * deterministically instead of on floating-point noise.
