@@ -206,8 +206,8 @@ static void describe(const uint32_t *ii, int iw, int x, int y, uint8_t angle, ui
 
 /* The keypoints of one level, at most quota, appended to set (positions scaled by sx, sy
  * to level 0).  0 or AD_ENOMEM. */
-static int detect_level(const struct img *lv, int level, int quota, double sx, double sy,
-    struct kp_set *set)
+static int detect_level(const struct img *lv, int level, int quota, int threshold, double sx,
+    double sy, struct kp_set *set)
 {
 	int w = lv->w, h = lv->h, iw = w + 1, off[16];
 	const unsigned char *im = lv->px;
@@ -229,7 +229,7 @@ static int detect_level(const struct img *lv, int level, int quota, double sx, d
 		for (int x = BORDER; x < w - BORDER; x++) {
 			const unsigned char *p = im + (size_t)y * w + x;
 
-			if (fast9(p, off, KP_FAST_THRESHOLD)) {
+			if (fast9(p, off, threshold)) {
 				int64_t s = harris(im, w, x, y);
 
 				score[(size_t)y * w + x] = s > 0 ? s : 1;
@@ -384,15 +384,24 @@ int kp_detect(const struct img *gray, int max, struct kp_set *set)
 		area[l] = (double)(lw - 2 * BORDER) * (lh - 2 * BORDER);
 		total += area[l];
 	}
-	for (int i = 0; i < l; i++) {
-		int quota = i == l - 1 ? max - given : (int)(max * area[i] / total + 0.5);
+	/* a flat or soft picture gives few corners at the usual threshold: once more with
+	 * a lower one rather than leave it almost without keypoints */
+	for (int pass = 0; pass < 2; pass++) {
+		int t = pass == 0 ? KP_FAST_THRESHOLD : KP_FAST_THRESHOLD_LOW;
 
-		if (quota > max - given)
-			quota = max - given;
-		if ((rc = detect_level(lv[i], i, quota, (double)w0 / lv[i]->w,
-		    (double)h0 / lv[i]->h, set)) < 0)
-			goto out;
-		given = set->n;
+		set->n = given = 0;
+		for (int i = 0; i < l; i++) {
+			int quota = i == l - 1 ? max - given : (int)(max * area[i] / total + 0.5);
+
+			if (quota > max - given)
+				quota = max - given;
+			if ((rc = detect_level(lv[i], i, quota, t, (double)w0 / lv[i]->w,
+			    (double)h0 / lv[i]->h, set)) < 0)
+				goto out;
+			given = set->n;
+		}
+		if (set->n >= max / 2)
+			break;
 	}
 	qsort(set->kp, (size_t)set->n, sizeof *set->kp, cmp_kp);
 	rc = 0;

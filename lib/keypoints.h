@@ -8,7 +8,8 @@
  *             KP_BASE_SIDE when larger, long side at most 3 * KP_BASE_SIDE;
  *   pyramid   KP_LEVELS levels, each 1/1.3 the size of the one before;
  *   corners   FAST-9 on the 16-pixel Bresenham circle of radius 3 (9 contiguous pixels
- *             all brighter, or all darker, than the centre by the threshold), ranked by
+ *             all brighter, or all darker, than the centre by the threshold: 20, or 8
+ *             when that finds fewer than half of K), ranked by
  *             the Harris response over a 7x7 window (k = 0.04, exact in 64-bit
  *             integers), 3x3 non-maximum suppression, spread over each level with a
  *             per-cell cap so one textured corner cannot take every keypoint; each
@@ -37,6 +38,7 @@
 #define KP_DEFAULT 256          /* keypoints per image unless told */
 #define KP_MAX 4096
 #define KP_FAST_THRESHOLD 20
+#define KP_FAST_THRESHOLD_LOW 8  /* when the first pass finds under half of K */
 #define KP_PACKED_HEAD 5
 #define KP_PACKED_SIZE 38
 
