@@ -102,19 +102,15 @@ void feat_clear(struct feat *f)
 	f->local_len = 0;
 }
 
-int feat_file(const char *path, const struct feat_opts *o, struct feat *f, aderr *err)
+/* The whole file into a new buffer (*buf, *len), refusing what feat_buffer would refuse
+ * for its size before reading it.  0 or a negative AD_E* code. */
+static int read_whole(const char *path, long long max_bytes, unsigned char **buf,
+    size_t *len, aderr *err)
 {
-	struct feat_opts dflt;
 	struct stat st;
-	unsigned char *buf;
-	size_t len, got = 0;
+	size_t got = 0;
 	int fd, rc;
 
-	memset(f, 0, sizeof *f);
-	if (o == NULL) {
-		feat_opts_default(&dflt);
-		o = &dflt;
-	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return aderr_errno(err, aderr_from_errno(errno), errno, "cannot open");
@@ -132,25 +128,25 @@ int feat_file(const char *path, const struct feat_opts *o, struct feat *f, aderr
 		close(fd);
 		return aderr_set(err, AD_EEMPTY, "empty file");
 	}
-	if (o->max_bytes > 0 && st.st_size > o->max_bytes) {
+	if (max_bytes > 0 && st.st_size > max_bytes) {
 		close(fd);
 		return aderr_set(err, AD_ETOOBIG, "too large: %lld bytes is over the %lld limit "
-		    "(--max-bytes)", (long long)st.st_size, o->max_bytes);
+		    "(--max-bytes)", (long long)st.st_size, max_bytes);
 	}
-	len = (size_t)st.st_size;
-	buf = malloc(len);
-	if (buf == NULL) {
+	*len = (size_t)st.st_size;
+	if ((*buf = malloc(*len)) == NULL) {
 		close(fd);
-		return aderr_set(err, AD_ENOMEM, "out of memory reading %zu bytes", len);
+		return aderr_set(err, AD_ENOMEM, "out of memory reading %zu bytes", *len);
 	}
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
+	while (got < *len) {
+		ssize_t n = read(fd, *buf + got, *len - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			rc = aderr_errno(err, aderr_from_errno(errno), errno, "read failed");
-			free(buf);
+			free(*buf);
+			*buf = NULL;
 			close(fd);
 			return rc;
 		}
@@ -159,9 +155,48 @@ int feat_file(const char *path, const struct feat_opts *o, struct feat *f, aderr
 		got += (size_t)n;
 	}
 	close(fd);
-	rc = feat_buffer(buf, got, o, f, err);
+	*len = got;
+	return 0;
+}
+
+int feat_file(const char *path, const struct feat_opts *o, struct feat *f, aderr *err)
+{
+	struct feat_opts dflt;
+	unsigned char *buf;
+	size_t len;
+	int rc;
+
+	memset(f, 0, sizeof *f);
+	if (o == NULL) {
+		feat_opts_default(&dflt);
+		o = &dflt;
+	}
+	if ((rc = read_whole(path, o->max_bytes, &buf, &len, err)) < 0)
+		return rc;
+	rc = feat_buffer(buf, len, o, f, err);
 	free(buf);
 	return rc;
+}
+
+int feat_work_gray(const char *path, struct img **gray, aderr *err)
+{
+	struct img_decode_opts dop = { FEAT_WORK_SIDE, 0, 1 };
+	struct img_info info;
+	struct img *rgb = NULL;
+	unsigned char *buf;
+	size_t len;
+	int rc;
+
+	*gray = NULL;
+	if ((rc = read_whole(path, 0, &buf, &len, err)) < 0)
+		return rc;
+	rc = img_decode(buf, len, &dop, &rgb, &info, err);
+	free(buf);
+	if (rc < 0)
+		return rc;
+	*gray = img_to_gray(rgb);
+	img_free(rgb);
+	return *gray ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
 }
 
 int feat_to_json(const struct feat *f, json_t *rec)

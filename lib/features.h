@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "gpu.h"
+#include "image.h"
 #include "keypoints.h"
 
 /* Short side of the decode everything is computed from: the hashes need 64x64 at
@@ -51,6 +52,11 @@ void feat_clear(struct feat *f);
 /* 0, or a negative AD_E* with err->msg a reason without the file name, such as
  * "truncated: JPEG data ends early" or "empty file". */
 int feat_file(const char *path, const struct feat_opts *o, struct feat *f, aderr *err);
+
+/* The gray working image feat_file hashes and finds keypoints in (the colour decode at
+ * FEAT_WORK_SIDE, then luma), for tests and benchmarks that must see the same pixels.
+ * 0 with *gray a new image, or a negative AD_E* code. */
+int feat_work_gray(const char *path, struct img **gray, aderr *err);
 
 /* Same from bytes already in memory. */
 int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,

@@ -412,6 +412,17 @@ static void *gpu_thread(void *arg)
 	return NULL;
 }
 
+/* Frees a batcher whose thread is not running (never started, or joined). */
+static void batcher_release(struct gpu_batcher *b)
+{
+	for (int k = 0; k < NSLOT; k++)
+		azk_hslot_free(b->s[k].hs);
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->cv_gpu);
+	pthread_cond_destroy(&b->cv_sub);
+	free(b);
+}
+
 int gpu_batcher_new(struct gpu *g, int batch, int wait_us, struct gpu_batcher **out,
     aderr *err)
 {
@@ -444,12 +455,7 @@ int gpu_batcher_new(struct gpu *g, int batch, int wait_us, struct gpu_batcher **
 	if (rc == 0 && pthread_create(&b->th, NULL, gpu_thread, b) != 0)
 		rc = aderr_set(err, AD_ENOMEM, "cannot start the GPU thread");
 	if (rc < 0) {
-		for (int k = 0; k < NSLOT; k++)
-			azk_hslot_free(b->s[k].hs);
-		pthread_mutex_destroy(&b->mu);
-		pthread_cond_destroy(&b->cv_gpu);
-		pthread_cond_destroy(&b->cv_sub);
-		free(b);
+		batcher_release(b);
 		return rc;
 	}
 	*out = b;
@@ -537,12 +543,7 @@ void gpu_batcher_free(struct gpu_batcher *b)
 	pthread_cond_signal(&b->cv_gpu);
 	pthread_mutex_unlock(&b->mu);
 	pthread_join(b->th, NULL);
-	for (int k = 0; k < NSLOT; k++)
-		azk_hslot_free(b->s[k].hs);
-	pthread_mutex_destroy(&b->mu);
-	pthread_cond_destroy(&b->cv_gpu);
-	pthread_cond_destroy(&b->cv_sub);
-	free(b);
+	batcher_release(b);
 }
 
 #endif /* AZD_CUDA */

@@ -7,6 +7,7 @@
 #include "group.h"
 #include "hash.h"
 #include "mih.h"
+#include "splitmix.h"
 
 static const struct {
 	const char *word;
@@ -191,17 +192,27 @@ static int match(const struct grp_item *k, const struct grp_item *j, const struc
 	return GRP_NONE;
 }
 
+/* The keypoint check for a pair the hashes turned down: GRP_LOCAL or GRP_NONE (or
+ * AD_ENOMEM), the inliers in *inliers; GRP_NONE at once when it does not apply. */
+static int match_local(const struct grp_item *k, const struct grp_item *j,
+    const struct grp_opts *o, int *inliers)
+{
+	double cover = 0;
+
+	if (!o->local || o->exact_only || k->kp == NULL || j->kp == NULL)
+		return GRP_NONE;
+	if ((*inliers = local_inliers(k, j, &cover)) < 0)
+		return AD_ENOMEM;
+	return *inliers >= o->local_min && cover >= GRP_LOCAL_COVER ? GRP_LOCAL : GRP_NONE;
+}
+
+/* match, then the keypoints when the hashes say no. */
 static int match_all(const struct grp_item *k, const struct grp_item *j,
     const struct grp_opts *o, int dist[3], int *orient, int *inliers)
 {
 	int mt = match(k, j, o, dist, orient, inliers);
-	double cover = 0;
 
-	if (mt != GRP_NONE || !o->local || o->exact_only || k->kp == NULL || j->kp == NULL)
-		return mt;
-	if ((*inliers = local_inliers(k, j, &cover)) < 0)
-		return AD_ENOMEM;
-	return *inliers >= o->local_min && cover >= GRP_LOCAL_COVER ? GRP_LOCAL : GRP_NONE;
+	return mt != GRP_NONE ? mt : match_local(k, j, o, inliers);
 }
 
 static int keeper_name_cmp(const void *pa, const void *pb, void *ud)
@@ -231,6 +242,44 @@ static int cmp_sum(const void *pa, const void *pb, void *ud)
 	    (*(const uint32_t *)pa < *(const uint32_t *)pb);
 }
 
+static int cmp_pairs(const void *x, const void *y)
+{
+	const struct mih_pair *a = x, *b = y;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return (a->b > b->b) - (a->b < b->b);
+}
+
+/* Appends one pair (a < b) to the growing list. */
+static int push_pair(struct mih_pair **pairs, size_t *np, size_t *cap, uint32_t a, uint32_t b)
+{
+	if (*np == *cap) {
+		size_t nc = *cap ? *cap * 2 : 1024;
+		struct mih_pair *nn = realloc(*pairs, nc * sizeof *nn);
+
+		if (nn == NULL)
+			return -1;
+		*pairs = nn;
+		*cap = nc;
+	}
+	(*pairs)[*np].a = a < b ? a : b;
+	(*pairs)[(*np)++].b = a < b ? b : a;
+	return 0;
+}
+
+/* Sorts the list by a, then b, and drops repeats. */
+static void unique_pairs(struct mih_pair *pairs, size_t *np)
+{
+	size_t w = 0;
+
+	qsort(pairs, *np, sizeof *pairs, cmp_pairs);
+	for (size_t p = 0; p < *np; p++)
+		if (w == 0 || pairs[p].a != pairs[w - 1].a || pairs[p].b != pairs[w - 1].b)
+			pairs[w++] = pairs[p];
+	*np = w;
+}
+
 static int add_sum_pairs(struct grp_item *items, size_t n, struct mih_pair **pairs, size_t *np,
     size_t *cap)
 {
@@ -249,21 +298,11 @@ static int add_sum_pairs(struct grp_item *items, size_t n, struct mih_pair **pai
 		while (b < m && same_bytes(&items[v[a]], &items[v[b]]))
 			b++;
 		for (size_t x = a; x < b; x++)
-			for (size_t y = x + 1; y < b; y++) {
-				if (*np == *cap) {
-					size_t nc = *cap ? *cap * 2 : 1024;
-					struct mih_pair *nn = realloc(*pairs, nc * sizeof *nn);
-
-					if (nn == NULL) {
-						free(v);
-						return -1;
-					}
-					*pairs = nn;
-					*cap = nc;
+			for (size_t y = x + 1; y < b; y++)
+				if (push_pair(pairs, np, cap, v[x], v[y]) < 0) {
+					free(v);
+					return -1;
 				}
-				(*pairs)[*np].a = v[x] < v[y] ? v[x] : v[y];
-				(*pairs)[(*np)++].b = v[x] < v[y] ? v[y] : v[x];
-			}
 		a = b;
 	}
 	free(v);
@@ -295,32 +334,15 @@ static int brute_pairs(const struct grp_item *items, size_t n, int r, int rot,
 			if (grp_hamming(items[a].phash, items[b].phash) > r &&
 			    !(rot && turned_near(&items[a], &items[b], r)))
 				continue;
-			if (*np == cap) {
-				size_t nc = cap ? cap * 2 : 1024;
-				struct mih_pair *nn = realloc(*pairs, nc * sizeof *nn);
-
-				if (nn == NULL) {
-					free(*pairs);
-					*pairs = NULL;
-					return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
-				}
-				*pairs = nn;
-				cap = nc;
+			if (push_pair(pairs, np, &cap, (uint32_t)a, (uint32_t)b) < 0) {
+				free(*pairs);
+				*pairs = NULL;
+				return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
 			}
-			(*pairs)[*np].a = (uint32_t)a;
-			(*pairs)[(*np)++].b = (uint32_t)b;
 		}
 	return 0;
 }
 
-static int cmp_pairs(const void *x, const void *y)
-{
-	const struct mih_pair *a = x, *b = y;
-
-	if (a->a != b->a)
-		return a->a < b->a ? -1 : 1;
-	return (a->b > b->b) - (a->b < b->b);
-}
 
 /* The index over all eight orientation variants of every item: a pair is a candidate
  * when one item's own hash is near any variant of the other's. */
@@ -354,42 +376,9 @@ static int turned_pairs(const struct grp_item *items, size_t n, int r, int threa
 		all[w].a = a < b ? a : b;
 		all[w++].b = a < b ? b : a;
 	}
-	qsort(all, w, sizeof *all, cmp_pairs);
-	*np = 0;
-	for (size_t p = 0; p < w; p++)
-		if (*np == 0 || all[p].a != all[*np - 1].a || all[p].b != all[*np - 1].b)
-			all[(*np)++] = all[p];
-	*pairs = all;
-	return 0;
-}
-
-/* Appends one pair (a < b) to the growing list. */
-static int push_pair(struct mih_pair **pairs, size_t *np, size_t *cap, uint32_t a, uint32_t b)
-{
-	if (*np == *cap) {
-		size_t nc = *cap ? *cap * 2 : 1024;
-		struct mih_pair *nn = realloc(*pairs, nc * sizeof *nn);
-
-		if (nn == NULL)
-			return -1;
-		*pairs = nn;
-		*cap = nc;
-	}
-	(*pairs)[*np].a = a < b ? a : b;
-	(*pairs)[(*np)++].b = a < b ? b : a;
-	return 0;
-}
-
-static int unique_pairs(struct mih_pair *pairs, size_t *np, aderr *err)
-{
-	size_t w = 0;
-
-	(void)err;
-	qsort(pairs, *np, sizeof *pairs, cmp_pairs);
-	for (size_t p = 0; p < *np; p++)
-		if (w == 0 || pairs[p].a != pairs[w - 1].a || pairs[p].b != pairs[w - 1].b)
-			pairs[w++] = pairs[p];
+	unique_pairs(all, &w);
 	*np = w;
+	*pairs = all;
 	return 0;
 }
 
@@ -431,13 +420,9 @@ static int lsh_pairs(const struct grp_item *items, size_t n, struct mih_pair **p
 	for (int t = 0; t < GRP_LSH_TABLES; t++)
 		for (int b = 0; b < GRP_LSH_BITS; b++) {
 			for (;;) {
-				uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
 				int dup = 0;
 
-				z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-				z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-				z ^= z >> 31;
-				bits[t][b] = (uint16_t)(z % 256);
+				bits[t][b] = (uint16_t)(splitmix64(&seed) % 256);
 				for (int c = 0; c < b; c++)
 					dup |= bits[t][c] == bits[t][b];
 				if (!dup)
@@ -532,7 +517,7 @@ static void *pf_worker(void *arg)
 			mt = match(a, b, c->o, dist, &ori, &inl);
 			if (mt == GRP_NONE && a->kp != NULL && b->kp != NULL) {
 				verified++;
-				mt = match_all(a, b, c->o, dist, &ori, &inl);
+				mt = match_local(a, b, c->o, &inl);
 			}
 			if (mt < 0) {
 				pthread_mutex_lock(&c->mu);
@@ -667,11 +652,11 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 	if (o->local && !o->exact_only) {
 		size_t before = np;
 
-		if ((rc = lsh_pairs(items, n, &pairs, &np, &cap, err)) < 0 ||
-		    (rc = unique_pairs(pairs, &np, err)) < 0) {
+		if ((rc = lsh_pairs(items, n, &pairs, &np, &cap, err)) < 0) {
 			free(pairs);
 			return rc;
 		}
+		unique_pairs(pairs, &np);
 		st->local_candidates = np > before ? np - before : 0;
 		if ((rc = prefilter(items, pairs, &np, o, st, err)) < 0) {
 			free(pairs);

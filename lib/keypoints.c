@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "splitmix.h"
 
 #define BORDER 16               /* patch radius 15 + 1: every test stays inside */
 #define PATCH_R 15
@@ -26,15 +27,6 @@ static signed char pattern[NROT][NBITS][4];
 static int disc_half[PATCH_R + 1];  /* half width of the disc at each |dy| */
 static pthread_once_t pattern_once = PTHREAD_ONCE_INIT;
 
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* A point near the centre: the sum of four uniform draws (an integer approximation of
  * a Gaussian with sigma about 5.2), redrawn until it lies in the disc of PAIR_R. */
 static void draw_point(uint64_t *s, int *x, int *y)
@@ -43,8 +35,8 @@ static void draw_point(uint64_t *s, int *x, int *y)
 		int a = 0, b = 0;
 
 		for (int k = 0; k < 4; k++) {
-			a += (int)(splitmix(s) % 19) - 9;
-			b += (int)(splitmix(s) % 19) - 9;
+			a += (int)(splitmix64(s) % 19) - 9;
+			b += (int)(splitmix64(s) % 19) - 9;
 		}
 		if (a * a + b * b <= PAIR_R * PAIR_R) {
 			*x = a;

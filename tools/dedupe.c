@@ -565,6 +565,20 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o,
 	return rec_writer_close(w, 1, err);
 }
 
+/* A whole number from lo to hi into *out; -1 with a message naming the option. */
+static int parse_range(const char *opt, const char *s, long lo, long hi, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end == s || *end != '\0' || v < lo || v > hi) {
+		log_err("%s: expected %ld to %ld, got '%s'", opt, lo, hi, s);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
 static int parse_dist(const char *opt, const char *s, int *out)
 {
 	char *end;
@@ -657,23 +671,13 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'M':
-		case 'K': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-
-			if (end == optarg || *end != '\0' || v < (c == 'M' ? 2 : 2) ||
-			    v > (c == 'M' ? 1000 : KP_MAX)) {
-				log_err("%s: expected %s, got '%s'", c == 'M' ? "--local-min" :
-				    "--keypoints", c == 'M' ? "2 to 1000 matches" : "2 to 4096",
-				    optarg);
+			if (parse_range("--local-min", optarg, 2, 1000, &o.local_min) < 0)
 				status = 2;
-			} else if (c == 'M') {
-				o.local_min = (int)v;
-			} else {
-				d.keypoints = (int)v;
-			}
 			break;
-		}
+		case 'K':
+			if (parse_range("--keypoints", optarg, 2, KP_MAX, &d.keypoints) < 0)
+				status = 2;
+			break;
 		case 'm':
 			if (strcmp(optarg, "star") == 0) {
 				o.mode = GRP_MODE_STAR;

@@ -71,30 +71,14 @@ static int bench_hash(struct gpu *g, int n)
 
 	for (size_t p = 0; p < 10; p++) {
 		char path[256];
-		struct img_decode_opts o = { FEAT_WORK_SIDE, 0, 1 };
-		struct img_info info;
-		struct img *rgb = NULL, *gr;
-		FILE *fp;
-		unsigned char *buf;
-		long len;
+		struct img *gr = NULL;
 
 		snprintf(path, sizeof path, "examples/photos/%s", photos[p]);
-		if ((fp = fopen(path, "rb")) == NULL)
+		if (feat_work_gray(path, &gr, &err) < 0)
 			continue;
-		fseek(fp, 0, SEEK_END);
-		len = ftell(fp);
-		rewind(fp);
-		buf = malloc((size_t)len);
-		if (buf && fread(buf, 1, (size_t)len, fp) == (size_t)len &&
-		    img_decode(buf, (size_t)len, &o, &rgb, &info, &err) == 0 &&
-		    (gr = img_to_gray(rgb)) != NULL) {
-			for (int k = 1; k <= 8; k++)
-				base[nb++] = img_orient(gr, k);
-			img_free(gr);
-		}
-		img_free(rgb);
-		free(buf);
-		fclose(fp);
+		for (int k = 1; k <= 8; k++)
+			base[nb++] = img_orient(gr, k);
+		img_free(gr);
 	}
 	if (nb == 0) {
 		fprintf(stderr, "gpubench: no example photos decoded\n");

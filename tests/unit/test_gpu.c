@@ -38,33 +38,17 @@ static int make_images(struct img **v, int max)
 
 	for (size_t p = 0; p < sizeof photos / sizeof photos[0]; p++) {
 		char path[256];
-		struct img_decode_opts o = { FEAT_WORK_SIDE, 0, 1 };
-		struct img_info info;
-		struct img *rgb = NULL, *g;
-		unsigned char *buf;
+		struct img *g = NULL;
 		aderr err;
-		FILE *fp;
-		long len;
 
 		snprintf(path, sizeof path, "examples/photos/%s", photos[p]);
-		if ((fp = fopen(path, "rb")) == NULL)
+		if (feat_work_gray(path, &g, &err) < 0)
 			continue;
-		fseek(fp, 0, SEEK_END);
-		len = ftell(fp);
-		rewind(fp);
-		buf = malloc((size_t)len);
-		if (buf && fread(buf, 1, (size_t)len, fp) == (size_t)len &&
-		    img_decode(buf, (size_t)len, &o, &rgb, &info, &err) == 0) {
-			g = img_to_gray(rgb);
-			for (int k = 1; k <= 8 && g && n < max; k++)
-				v[n++] = img_orient(g, k);
-			for (size_t s = 0; s < sizeof sizes / sizeof sizes[0] && g && n < max; s++)
-				v[n++] = img_resize(g, sizes[s][0], sizes[s][1]);
-			img_free(g);
-		}
-		img_free(rgb);
-		free(buf);
-		fclose(fp);
+		for (int k = 1; k <= 8 && n < max; k++)
+			v[n++] = img_orient(g, k);
+		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0] && n < max; s++)
+			v[n++] = img_resize(g, sizes[s][0], sizes[s][1]);
+		img_free(g);
 	}
 	while (n < max) {
 		int w = 1 + (int)(rnd() % 300), h = 1 + (int)(rnd() % 300), kind = (int)(rnd() % 4);

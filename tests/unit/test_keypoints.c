@@ -13,38 +13,12 @@
 
 #define MAXP 32
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	unsigned char *b = NULL;
-	long n;
-
-	if (fp == NULL)
-		return NULL;
-	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > 0 && fseek(fp, 0, SEEK_SET) == 0 &&
-	    (b = malloc((size_t)n)) != NULL && fread(b, 1, (size_t)n, fp) != (size_t)n) {
-		free(b);
-		b = NULL;
-	}
-	if (b != NULL)
-		*len = (size_t)n;
-	fclose(fp);
-	return b;
-}
-
 static struct img *load_gray(const char *path)
 {
-	struct img_decode_opts o = { FEAT_WORK_SIDE, 0, 0 };
-	struct img_info info;
 	struct img *im = NULL;
 	aderr err = {0};
-	size_t len = 0;
-	unsigned char *b = slurp(path, &len);
 
-	if (b != NULL && img_decode(b, len, &o, &im, &info, &err) < 0)
-		im = NULL;
-	free(b);
-	return im;
+	return feat_work_gray(path, &im, &err) == 0 ? im : NULL;
 }
 
 /* The centre (1 - frac) of the image in each direction, shifted by (sx, sy) of the
