@@ -22,6 +22,8 @@ struct rec_writer {
 	FILE *fp;
 	struct afile af;
 	int is_file;
+	char *buf;          /* one record's text, written with one fwrite */
+	size_t len, cap;
 };
 
 rec_reader *rec_reader_open(const char *path, aderr *err)
@@ -99,19 +101,14 @@ static int blank(const char *s)
 	return 1;
 }
 
-int rec_read(rec_reader *r, json_t **out, long *bad, aderr *err)
+int rec_read_line(rec_reader *r, const char **line, size_t *len, aderr *err)
 {
-	ssize_t len;
-	json_error_t je;
-	json_t *j;
+	ssize_t n;
 
-	*out = NULL;
-	if (bad)
-		*bad = 0;
 	for (;;) {
 		errno = 0;
-		len = getline(&r->line, &r->cap, r->fp);
-		if (len < 0) {
+		n = getline(&r->line, &r->cap, r->fp);
+		if (n < 0) {
 			if (ferror(r->fp))
 				return aderr_errno(err, AD_EIO, errno ? errno : EIO, "%s", r->label);
 			return 0;
@@ -120,32 +117,54 @@ int rec_read(rec_reader *r, json_t **out, long *bad, aderr *err)
 		if (!blank(r->line))
 			break;
 	}
-	while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
-		r->line[--len] = '\0';
-	j = json_loadb(r->line, (size_t)len, 0, &je);
-	if (j != NULL && json_is_object(j)) {
-		*out = j;
-		return 1;
-	}
-	{
-		char msg[400];
+	while (n > 0 && (r->line[n - 1] == '\n' || r->line[n - 1] == '\r'))
+		r->line[--n] = '\0';
+	*line = r->line;
+	*len = (size_t)n;
+	return 1;
+}
 
-		if (j != NULL)
-			snprintf(msg, sizeof msg, "%s:%ld: record is not a JSON object", r->label, r->lineno);
-		else
-			snprintf(msg, sizeof msg, "%s:%ld: invalid JSON: %s", r->label, r->lineno, je.text);
+json_t *rec_parse(const char *label, long lineno, const char *line, size_t len, long *bad)
+{
+	json_error_t je;
+	json_t *j = json_loadb(line, len, 0, &je);
+	char msg[400];
+
+	if (bad)
+		*bad = 0;
+	if (j != NULL && json_is_object(j))
+		return j;
+	if (j != NULL)
+		snprintf(msg, sizeof msg, "%s:%ld: record is not a JSON object", label, lineno);
+	else
+		snprintf(msg, sizeof msg, "%s:%ld: invalid JSON: %s", label, lineno, je.text);
+	json_decref(j);
+	if ((j = json_object()) == NULL)
+		return NULL;
+	/* keep the text, so nothing given to us is lost */
+	if (rec_set_error(j, "input", "bad_record", msg) < 0 || rec_set_str(j, "raw", line) < 0) {
 		json_decref(j);
-		j = json_object();
-		if (j == NULL)
-			return aderr_set(err, AD_ENOMEM, "out of memory");
-		rec_set_error(j, "input", "bad_record", msg);
-		/* keep the text, so nothing given to us is lost */
-		rec_set_str(j, "raw", r->line);
-		if (bad)
-			*bad = r->lineno;
-		*out = j;
-		return 1;
+		return NULL;
 	}
+	if (bad)
+		*bad = lineno;
+	return j;
+}
+
+int rec_read(rec_reader *r, json_t **out, long *bad, aderr *err)
+{
+	const char *line;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (bad)
+		*bad = 0;
+	if ((rc = rec_read_line(r, &line, &len, err)) <= 0)
+		return rc;
+	if ((*out = rec_parse(r->label, r->lineno, line, len, bad)) == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	return 1;
 }
 
 void rec_reader_close(rec_reader *r)
@@ -180,10 +199,40 @@ rec_writer *rec_writer_open(const char *path, aderr *err)
 	return w;
 }
 
+static int append(const char *s, size_t n, void *ud)
+{
+	rec_writer *w = ud;
+
+	if (w->len + n + 1 > w->cap) {
+		size_t cap = w->cap ? w->cap : 4096;
+		char *b;
+
+		while (cap < w->len + n + 1)
+			cap *= 2;
+		if ((b = realloc(w->buf, cap)) == NULL)
+			return -1;
+		w->buf = b;
+		w->cap = cap;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	return 0;
+}
+
 int rec_write(rec_writer *w, const json_t *rec, aderr *err)
 {
-	if (json_dumpf(rec, w->fp, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 ||
-	    putc('\n', w->fp) == EOF)
+	w->len = 0;
+	if (json_dump_callback(rec, append, w, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+		return aderr_set(err, AD_ENOMEM, "out of memory writing a record");
+	w->buf[w->len++] = '\n';
+	if (fwrite(w->buf, 1, w->len, w->fp) != w->len)
+		return aderr_errno(err, AD_EIO, errno ? errno : EIO, "write error");
+	return 0;
+}
+
+int rec_write_raw(rec_writer *w, const char *text, size_t len, aderr *err)
+{
+	if (fwrite(text, 1, len, w->fp) != len || putc('\n', w->fp) == EOF)
 		return aderr_errno(err, AD_EIO, errno ? errno : EIO, "write error");
 	return 0;
 }
@@ -202,6 +251,7 @@ int rec_writer_close(rec_writer *w, int commit, aderr *err)
 	} else if (fflush(w->fp) != 0) {
 		rc = aderr_errno(err, AD_EIO, errno, "standard output");
 	}
+	free(w->buf);
 	free(w);
 	return rc;
 }

@@ -23,6 +23,12 @@ rec_reader *rec_reader_open(const char *path, aderr *err);
  * A malformed line yields 1 with an error record {"error":{..},"raw":"..."} and
  * sets *bad to the 1-based line number (0 when the line was fine). */
 int rec_read(rec_reader *r, json_t **out, long *bad, aderr *err);
+/* rec_read in two steps, for callers that parse lines on several threads: the next
+ * non-blank line without its line end (1; *line is valid until the next call), 0 at the
+ * end, negative on a read error; then the record of one such line, as rec_read makes it
+ * (NUL-terminated at len; *bad set as rec_read sets it).  NULL only when out of memory. */
+int rec_read_line(rec_reader *r, const char **line, size_t *len, aderr *err);
+json_t *rec_parse(const char *label, long lineno, const char *line, size_t len, long *bad);
 const char *rec_reader_label(const rec_reader *r);
 long rec_reader_line(const rec_reader *r);
 /* Number of lines when the input is a regular file (for progress ETA), else -1. */
@@ -33,6 +39,8 @@ void rec_reader_close(rec_reader *r);
  * renamed into place by rec_writer_close(w, 1). */
 rec_writer *rec_writer_open(const char *path, aderr *err);
 int rec_write(rec_writer *w, const json_t *rec, aderr *err);
+/* One record already in compact JSON text (no line end). */
+int rec_write_raw(rec_writer *w, const char *text, size_t len, aderr *err);
 /* commit=1: flush and (for files) rename into place; commit=0: discard a file's output. */
 int rec_writer_close(rec_writer *w, int commit, aderr *err);
 

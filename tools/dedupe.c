@@ -1,5 +1,6 @@
 /* dedupe — group exact and near-duplicate images and pick a keeper for each group. */
 #include <getopt.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ struct dd {
 	long long *w, *h;
 	int local;                  /* read keypoints (unless --no-local) */
 	int keypoints;              /* strongest keypoints kept per image */
+	int threads;                /* for reading, as for the search */
 	long failed_here, malformed, dropped;
 };
 
@@ -125,24 +127,31 @@ static long long parse_mtime(const char *s)
 	return (long long)timegm(&tm);
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	    c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
 static int parse_sha256(const char *hex, unsigned char out[32])
 {
-	if (hex == NULL || strlen(hex) != 64)
+	if (hex == NULL)
 		return -1;
 	for (int i = 0; i < 32; i++) {
-		unsigned v;
+		int hi = hexval(hex[2 * i]), lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
 
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+		if (lo < 0)
 			return -1;
-		out[i] = (unsigned char)v;
+		out[i] = (unsigned char)(hi << 4 | lo);
 	}
-	return 0;
+	return hex[64] == '\0' ? 0 : -1;
 }
 
 /* it->kp from the record's "local" field (base64 of kp_pack), the strongest
  * d->keypoints of them; a field that does not decode is reported and left out.  0, or
  * AD_ENOMEM. */
-static int local_from_rec(struct dd *d, const json_t *rec, struct grp_item *it)
+static int local_from_rec(const struct dd *d, const json_t *rec, struct grp_item *it,
+    char *warn, size_t wlen)
 {
 	const char *b64 = rec_str(rec, "local");
 	size_t len = b64 ? strlen(b64) : 0;
@@ -153,7 +162,7 @@ static int local_from_rec(struct dd *d, const json_t *rec, struct grp_item *it)
 	if (b64 == NULL)
 		return 0;
 	if (len % 4 != 0 || len > (size_t)INT_MAX / 2) {
-		log_err("%s: local: not base64 (keypoints ignored)", it->name);
+		snprintf(warn, wlen, "%s: local: not base64 (keypoints ignored)", it->name);
 		return 0;
 	}
 	if ((raw = malloc(len / 4 * 3 + 1)) == NULL || (ks = malloc(sizeof *ks)) == NULL) {
@@ -164,7 +173,7 @@ static int local_from_rec(struct dd *d, const json_t *rec, struct grp_item *it)
 	if (n >= 0 && len >= 1 && b64[len - 1] == '=')
 		n -= 1 + (len >= 2 && b64[len - 2] == '=');
 	if (n < 0 || kp_unpack(raw, (size_t)n, ks) < 0) {
-		log_err("%s: local: not a keypoint packing (keypoints ignored)", it->name);
+		snprintf(warn, wlen, "%s: local: not a keypoint packing (keypoints ignored)", it->name);
 		free(raw);
 		free(ks);
 		return 0;
@@ -190,8 +199,10 @@ static void free_local(struct grp_item *it)
 	}
 }
 
-/* Fills it from rec; -1 (with a message in err) when the record has no usable features. */
-static int item_from_rec(struct dd *d, const json_t *rec, struct grp_item *it, aderr *err)
+/* Fills it from rec; -1 (with a message in err) when the record has no usable features.
+ * A warning about a part it leaves out goes to warn.  Runs on the reading threads. */
+static int item_from_rec(const struct dd *d, const json_t *rec, struct grp_item *it,
+    aderr *err, char *warn, size_t wlen)
 {
 	const char *md5 = rec_str(rec, "content_md5");
 	long long w = rec_int(rec, "width", -1), h = rec_int(rec, "height", -1);
@@ -212,7 +223,7 @@ static int item_from_rec(struct dd *d, const json_t *rec, struct grp_item *it, a
 		for (size_t k = 0; it->has8 && k < 8; k++)
 			it->has8 = hash_from_hex(json_string_value(json_array_get(a, k)), &it->phash8[k]) == 0;
 	}
-	if (d->local && (err->code = local_from_rec(d, rec, it)) < 0)
+	if (d->local && (err->code = local_from_rec(d, rec, it, warn, wlen)) < 0)
 		return aderr_set(err, AD_ENOMEM, "out of memory reading keypoints");
 	if (md5 != NULL && strlen(md5) < sizeof(it->content_md5))
 		strcpy(it->content_md5, md5);
@@ -239,94 +250,235 @@ static int item_from_rec(struct dd *d, const json_t *rec, struct grp_item *it, a
 	return 0;
 }
 
-static int push(struct dd *d, json_t *rec, aderr *err)
+/* One input line as a reading thread leaves it for the main thread to append. */
+struct parsed {
+	char *text;         /* the record as compact JSON, less "local" and "dup"; NULL for a
+	                     * group or summary record of an earlier report (dropped) */
+	struct grp_item it; /* its features, when has_item */
+	int has_item;
+	int failed;         /* a record without usable features, now an error record */
+	int oom;
+	long bad;           /* the line number of a malformed line, else 0 */
+	char msg[1100];     /* what to say about it, in input order; "" for nothing */
+};
+
+/* Lines are read on the main thread in batches and parsed on all threads: jansson's
+ * parser is most of dedupe's time on a million records. */
+#define BATCH_LINES 8192
+
+struct batch {
+	const struct dd *d;
+	const char *label;
+	char *text;         /* the batch's lines, each NUL-terminated */
+	size_t *off, *len;
+	long *lineno;
+	struct parsed *out;
+	size_t n, next;
+	pthread_mutex_t mu;
+};
+
+static void parse_line(const struct dd *d, const char *label, long lineno, const char *line,
+    size_t len, struct parsed *p)
 {
-	long k = -1;
+	json_t *rec = rec_parse(label, lineno, line, len, &p->bad);
+	char warn[400];
 
-	if (d->nrecs == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 1024;
-		char **r = realloc(d->recs, cap * sizeof(*r));
-		long *it;
-		struct grp_item *gi;
-
-		if (r == NULL)
-			return -1;
-		d->recs = r;
-		it = realloc(d->item, cap * sizeof(*it));
-		if (it == NULL)
-			return -1;
-		d->item = it;
-		gi = realloc(d->items, cap * sizeof(*gi));
-		if (gi == NULL)
-			return -1;
-		d->items = gi;
-		d->cap = cap;
+	warn[0] = '\0';
+	memset(&p->it, 0, sizeof p->it);
+	p->text = NULL;
+	p->has_item = p->failed = p->oom = 0;
+	p->msg[0] = '\0';
+	if (rec == NULL) {
+		p->oom = 1;
+		return;
 	}
+	if (json_object_get(rec, "type") != NULL) {
+		json_decref(rec);
+		return;
+	}
+	if (p->bad)
+		snprintf(p->msg, sizeof p->msg, "%s", json_string_value(json_object_get(
+		    json_object_get(rec, "error"), "message")));
+	json_object_del(rec, "dup");
 	if (!rec_has_error(rec)) {
-		struct grp_item *it = &d->items[d->nitems];
 		aderr why = {0};
 
-		if (item_from_rec(d, rec, it, &why) < 0) {
+		if (item_from_rec(d, rec, &p->it, &why, warn, sizeof warn) < 0) {
 			const char *name = rec_name(rec);
 
-			free_local(it);
-			log_err("%s: %s", name ? name : "(no name)", why.msg);
-			rec_set_error(rec, "dedupe", aderr_name(why.code), why.msg);
-			d->failed_here++;
-		} else {
+			free_local(&p->it);
+			snprintf(p->msg, sizeof p->msg, "%s: %s", name ? name : "(no name)", why.msg);
+			p->oom = rec_set_error(rec, "dedupe", aderr_name(why.code), why.msg) < 0;
+			p->failed = 1;
+		} else if ((p->it.name = strdup(p->it.name)) == NULL) {
 			/* the item outlives the record: it keeps its own name */
-			if ((it->name = strdup(it->name)) == NULL)
-				return -1;
-			k = (long)d->nitems++;
+			free_local(&p->it);
+			p->oom = 1;
+		} else {
+			p->has_item = 1;
+			if (warn[0] != '\0')
+				snprintf(p->msg, sizeof p->msg, "%s", warn);
 		}
 	}
 	/* the keypoints are in the item now; the report does not carry them */
 	json_object_del(rec, "local");
-	d->recs[d->nrecs] = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (d->recs[d->nrecs] == NULL) {
-		if (k >= 0) {
-			free((char *)d->items[--d->nitems].name);
-			free_local(&d->items[d->nitems]);
-		}
-		return aderr_set(err, AD_ENOMEM, "out of memory after %zu records", d->nrecs);
+	if (!p->oom && (p->text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+		p->oom = 1;
+	if (p->oom && p->has_item) {
+		free((char *)p->it.name);
+		free_local(&p->it);
+		p->has_item = 0;
 	}
-	d->item[d->nrecs] = k;
-	d->nrecs++;
+	json_decref(rec);
+}
+
+static void *parse_worker(void *arg)
+{
+	struct batch *b = arg;
+
+	for (;;) {
+		size_t from, to;
+
+		pthread_mutex_lock(&b->mu);
+		from = b->next;
+		to = from + 64 < b->n ? from + 64 : b->n;
+		b->next = to;
+		pthread_mutex_unlock(&b->mu);
+		if (from >= b->n)
+			return NULL;
+		for (size_t i = from; i < to; i++)
+			parse_line(b->d, b->label, b->lineno[i], b->text + b->off[i], b->len[i],
+			    &b->out[i]);
+	}
+}
+
+static int grow(struct dd *d)
+{
+	size_t cap = d->cap ? d->cap * 2 : 1024;
+	char **r = realloc(d->recs, cap * sizeof(*r));
+	long *it;
+	struct grp_item *gi;
+
+	if (r == NULL)
+		return -1;
+	d->recs = r;
+	if ((it = realloc(d->item, cap * sizeof(*it))) == NULL)
+		return -1;
+	d->item = it;
+	if ((gi = realloc(d->items, cap * sizeof(*gi))) == NULL)
+		return -1;
+	d->items = gi;
+	d->cap = cap;
+	return 0;
+}
+
+/* Appends a parsed line in input order; the batch's text and item pass to d. */
+static int append(struct dd *d, struct parsed *p, struct progress *pr)
+{
+	if (p->oom)
+		return -1;
+	if (p->text == NULL) {
+		d->dropped++;
+		return 0;
+	}
+	if (d->nrecs == d->cap && grow(d) < 0) {
+		free(p->text);
+		if (p->has_item) {
+			free((char *)p->it.name);
+			free_local(&p->it);
+		}
+		return -1;
+	}
+	if (p->msg[0] != '\0')
+		log_err("%s", p->msg);
+	d->malformed += p->bad != 0;
+	d->failed_here += p->failed;
+	d->item[d->nrecs] = -1;
+	if (p->has_item) {
+		d->items[d->nitems] = p->it;
+		d->item[d->nrecs] = (long)d->nitems++;
+	}
+	d->recs[d->nrecs++] = p->text;
+	progress_tick(pr, p->bad != 0);
 	return 0;
 }
 
 static int read_all(struct dd *d, const char *in, struct progress *pr, aderr *err)
 {
 	rec_reader *r = rec_reader_open(in, err);
-	json_t *rec;
-	long bad;
-	int got;
+	struct batch b = { d, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+	size_t tcap = 1 << 20, tlen;
+	int got = 1, rc = 0, nt = d->threads < 1 ? 1 : d->threads > 64 ? 64 : d->threads;
+	pthread_t tid[64];
 
 	if (r == NULL)
 		return err->code;
 	pr->total = rec_reader_total(r);
-	while ((got = rec_read(r, &rec, &bad, err)) > 0) {
-		if (json_object_get(rec, "type") != NULL) {
-			/* group and summary records of an earlier report */
-			d->dropped++;
-			json_decref(rec);
-			continue;
+	b.label = rec_reader_label(r);
+	b.text = malloc(tcap);
+	b.off = malloc(BATCH_LINES * sizeof *b.off);
+	b.len = malloc(BATCH_LINES * sizeof *b.len);
+	b.lineno = malloc(BATCH_LINES * sizeof *b.lineno);
+	b.out = malloc(BATCH_LINES * sizeof *b.out);
+	if (b.text == NULL || b.off == NULL || b.len == NULL || b.lineno == NULL || b.out == NULL)
+		rc = aderr_set(err, AD_ENOMEM, "out of memory");
+	/* jansson seeds its hash function on first use; do it before the threads race to */
+	json_object_seed(0);
+	while (rc == 0 && got > 0) {
+		int started = 0;
+
+		for (b.n = b.next = 0, tlen = 0; b.n < BATCH_LINES; b.n++) {
+			const char *line;
+			size_t len;
+
+			if ((got = rec_read_line(r, &line, &len, err)) <= 0)
+				break;
+			if (tlen + len + 1 > tcap) {
+				char *t;
+
+				while (tlen + len + 1 > tcap)
+					tcap *= 2;
+				if ((t = realloc(b.text, tcap)) == NULL) {
+					got = aderr_set(err, AD_ENOMEM, "out of memory");
+					break;
+				}
+				b.text = t;
+			}
+			memcpy(b.text + tlen, line, len + 1);
+			b.off[b.n] = tlen;
+			b.len[b.n] = len;
+			b.lineno[b.n] = rec_reader_line(r);
+			tlen += len + 1;
 		}
-		if (bad) {
-			log_err("%s", json_string_value(json_object_get(json_object_get(rec, "error"), "message")));
-			d->malformed++;
+		if (got < 0) {
+			rc = got;
+			break;
 		}
-		json_object_del(rec, "dup");
-		if (push(d, rec, err) < 0) {
-			json_decref(rec);
-			rec_reader_close(r);
-			return aderr_set(err, AD_ENOMEM, "out of memory after %zu records", d->nrecs);
-		}
-		json_decref(rec);
-		progress_tick(pr, bad != 0);
+		for (int t = 1; t < nt && (size_t)t * 256 < b.n; t++)
+			if (pthread_create(&tid[started], NULL, parse_worker, &b) == 0)
+				started++;
+		parse_worker(&b);
+		for (int t = 0; t < started; t++)
+			pthread_join(tid[t], NULL);
+		for (size_t i = 0; i < b.n; i++)
+			if (rc == 0 && append(d, &b.out[i], pr) < 0)
+				rc = aderr_set(err, AD_ENOMEM, "out of memory after %zu records", d->nrecs);
+			else if (rc < 0 && !b.out[i].oom) {
+				/* after a failure, the rest of the batch is freed, not kept */
+				free(b.out[i].text);
+				if (b.out[i].has_item) {
+					free((char *)b.out[i].it.name);
+					free_local(&b.out[i].it);
+				}
+			}
 	}
+	free(b.text);
+	free(b.off);
+	free(b.len);
+	free(b.lineno);
+	free(b.out);
 	rec_reader_close(r);
-	return got < 0 ? got : 0;
+	return rc;
 }
 
 static const char *stage_word(int st)
@@ -425,12 +577,61 @@ static int write_html(struct dd *d, const size_t *order, size_t nin, const struc
 	return rc;
 }
 
+/* The record's text with "dup" added as its last field: the text is what jansson wrote
+ * for the record (compact, with "dup" taken out), so this is the text jansson would
+ * write for the record with "dup" set, without parsing it again. */
+static int write_with_dup(rec_writer *w, const struct dd *d, const struct grp_item *it,
+    const char *text, size_t len, char **line, size_t *cap, aderr *err)
+{
+	static const char unique[] = "{\"role\":\"unique\"}";
+	json_t *j = NULL;
+	char *dup = NULL;
+	const char *dt = unique;
+	size_t dl, need;
+	int rc;
+
+	if (it->group != 0) {
+		if ((j = dup_object(d, it)) == NULL ||
+		    (dup = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
+			json_decref(j);
+			return aderr_set(err, AD_ENOMEM, "out of memory writing the report");
+		}
+		json_decref(j);
+		dt = dup;
+	}
+	dl = strlen(dt);
+	need = len + dl + 16;
+	if (need > *cap) {
+		char *t = realloc(*line, need);
+
+		if (t == NULL) {
+			free(dup);
+			return aderr_set(err, AD_ENOMEM, "out of memory writing the report");
+		}
+		*line = t;
+		*cap = need;
+	}
+	/* text is "{...}": drop its "}", add [,]"dup":DUP} */
+	memcpy(*line, text, len - 1);
+	need = len - 1;
+	if (len > 2)
+		(*line)[need++] = ',';
+	memcpy(*line + need, "\"dup\":", 6);
+	need += 6;
+	memcpy(*line + need, dt, dl);
+	need += dl;
+	(*line)[need++] = '}';
+	rc = rec_write_raw(w, *line, need, err);
+	free(dup);
+	return rc;
+}
+
 static int write_report(struct dd *d, long ngroups, const struct grp_opts *o,
     const struct grp_stats *st, const char *out, struct totals *t, aderr *err)
 {
 	rec_writer *w = rec_writer_open(out, err);
-	size_t *order = NULL, nin = 0;
-	char keep[128];
+	size_t *order = NULL, nin = 0, linecap = 0;
+	char keep[128], *line = NULL;
 	json_t *j;
 	int rc = 0;
 
@@ -447,26 +648,24 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o,
 	}
 	t->by_stage = json_object();
 	for (size_t i = 0; i < d->nrecs && rc == 0; i++) {
-		json_t *rec = json_loads(d->recs[i], 0, NULL);
+		char *text = d->recs[i];
+		size_t len = strlen(text);
 
-		free(d->recs[i]);
 		d->recs[i] = NULL;
-		if (rec == NULL) {
-			rc = aderr_set(err, AD_ENOMEM, "out of memory writing the report");
-			break;
-		}
 		if (d->item[i] >= 0) {
 			const struct grp_item *it = &d->items[d->item[i]];
 
 			if (d->thumb != NULL && it->group != 0) {
+				json_t *rec = json_loads(text, 0, NULL);
 				const char *th = rec_str(rec, "thumb");
 				long k = d->item[i];
 
 				d->thumb[k] = th ? strdup(th) : NULL;
 				d->w[k] = rec_int(rec, "width", -1);
 				d->h[k] = rec_int(rec, "height", -1);
+				json_decref(rec);
 			}
-			json_object_set_new(rec, "dup", dup_object(d, it));
+			rc = write_with_dup(w, d, it, text, len, &line, &linecap, err);
 			t->images++;
 			if (it->group == 0)
 				t->unique++;
@@ -476,17 +675,23 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o,
 				    &t->near) += 1;
 				t->saved += it->size > 0 ? it->size : 0;
 			}
-		} else if (rec_has_error(rec)) {
-			const char *stage = rec_error_stage(rec);
+		} else {
+			json_t *rec = json_loads(text, 0, NULL);
 
-			stage = stage ? stage : "unknown";
-			t->failed++;
-			json_object_set_new(t->by_stage, stage,
-			    json_integer(json_integer_value(json_object_get(t->by_stage, stage)) + 1));
+			if (rec_has_error(rec)) {
+				const char *stage = rec_error_stage(rec);
+
+				stage = stage ? stage : "unknown";
+				t->failed++;
+				json_object_set_new(t->by_stage, stage, json_integer(
+				    json_integer_value(json_object_get(t->by_stage, stage)) + 1));
+			}
+			json_decref(rec);
+			rc = rec_write_raw(w, text, len, err);
 		}
-		rc = rec_write(w, rec, err);
-		json_decref(rec);
+		free(text);
 	}
+	free(line);
 	t->groups = ngroups;
 
 	/* one record per group, in group order (keeper-name order) */
@@ -739,6 +944,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	o.gpu = gpu;
+	d.threads = o.threads;
 	progress_init(&pr, log_prog(), -1, quiet);
 	if (read_all(&d, in, &pr, &err) < 0) {
 		log_err("%s", err.msg);

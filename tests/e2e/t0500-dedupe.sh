@@ -131,6 +131,32 @@ check_eq "--format-order jpeg,png: a JPEG keeps" \
 dedupe --format-order ,, < /dev/null > /dev/null 2>&1
 check_eq "a malformed --format-order: exit 2" "$?" "2"
 
+# many lines, parsed in batches on several threads: the same report and the same
+# messages, in input order, whatever the thread count; bad lines across batch edges
+python3 - > "$T/many" <<'EOF'
+import hashlib
+for i in range(20000):
+    if i % 4999 == 17:
+        print("{not json %d" % i)
+    elif i % 7001 == 5:
+        print('{"name":"nofeat%05d.jpg"}' % i)
+    else:
+        h = hashlib.sha256(b"%d" % (i // 2)).hexdigest()
+        print('{"name":"m/%05d.jpg","size":%d,"phash":"%s","dhash":"%s","whash":"%s"}'
+              % (i, 1000 + i, h[:16], h[16:32], h[32:48]))
+EOF
+dedupe -q -j1 -i "$T/many" -o "$T/many1" 2> "$T/many1.err"
+check_eq "20000 lines: exit 1 (bad lines and records without features)" "$?" "1"
+dedupe -q -j3 -i "$T/many" -o "$T/many3" 2> "$T/many3.err"
+check "20000 lines: -j3 writes what -j1 writes" cmp "$T/many1" "$T/many3"
+check "20000 lines: the same messages in the same order" cmp "$T/many1.err" "$T/many3.err"
+check_eq "20000 lines: every bad line named, in order" \
+	"$(grep -o 'many:[0-9]*: invalid JSON' "$T/many3.err" | cut -d: -f2 | tr '\n' ' ')" "18 5017 10016 15015 "
+check_eq "20000 lines: every line back once, in order" \
+	"$(jq -r 'select(.type == null) | .name // .raw' "$T/many3" | awk 'END { print NR }')" "20000"
+check_eq "20000 lines: pairs of equal hashes grouped" \
+	"$(jq -c 'select(.type == "summary") | [.images, .groups, .failed]' "$T/many3")" "[19993,9993,7]"
+
 # usage errors
 dedupe --keep colour < /dev/null > /dev/null 2> "$T/e"
 check_eq "unknown keep key: exit 2" "$?" "2"
