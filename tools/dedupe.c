@@ -1,4 +1,5 @@
 /* dedupe — group exact and near-duplicate images and pick a keeper for each group. */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <limits.h>
@@ -19,9 +20,11 @@
 #include "version.h"
 
 struct dd {
-	char **recs;                /* every input record, in input order, as compact JSON
-	                             * (a tenth of the memory of the parsed objects) */
-	long *item;                 /* recs[i]'s index in items, or -1 */
+	FILE *spool;                /* every input record, in input order, as compact JSON,
+	                             * a line each, in an unlinked temporary file: the report
+	                             * streams them back, so memory holds only the items */
+	char spool_dir[256];        /* where it is, for messages */
+	long *item;                 /* record i's index in items, or -1 */
 	size_t nrecs, cap;
 	struct grp_item *items;
 	size_t nitems;
@@ -355,13 +358,9 @@ static void *parse_worker(void *arg)
 static int grow(struct dd *d)
 {
 	size_t cap = d->cap ? d->cap * 2 : 1024;
-	char **r = realloc(d->recs, cap * sizeof(*r));
 	long *it;
 	struct grp_item *gi;
 
-	if (r == NULL)
-		return -1;
-	d->recs = r;
 	if ((it = realloc(d->item, cap * sizeof(*it))) == NULL)
 		return -1;
 	d->item = it;
@@ -372,22 +371,63 @@ static int grow(struct dd *d)
 	return 0;
 }
 
-/* Appends a parsed line in input order; the batch's text and item pass to d. */
-static int append(struct dd *d, struct parsed *p, struct progress *pr)
+/* The spool: a temporary file in $TMPDIR (or /tmp), unlinked at once so that nothing
+ * is left behind whatever happens to the run. */
+static int spool_open(struct dd *d, aderr *err)
 {
+	const char *dir = getenv("TMPDIR");
+	char path[300];
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	snprintf(d->spool_dir, sizeof d->spool_dir, "%s", dir);
+	if ((size_t)snprintf(path, sizeof path, "%s/dedupe.XXXXXX", dir) >= sizeof path)
+		return aderr_set(err, AD_EUSAGE, "TMPDIR: path too long");
+	if ((fd = mkstemp(path)) < 0)
+		return aderr_errno(err, AD_EIO, errno, "a temporary file in %s", dir);
+	unlink(path);
+	if ((d->spool = fdopen(fd, "w+")) == NULL) {
+		int e = errno;
+
+		close(fd);
+		return aderr_errno(err, AD_ENOMEM, e, "a temporary file in %s", dir);
+	}
+	return 0;
+}
+
+/* Appends a parsed line in input order; the batch's item passes to d, its text to the
+ * spool.  0, or -1 with err set. */
+static int append(struct dd *d, struct parsed *p, struct progress *pr, aderr *err)
+{
+	size_t len;
+
 	if (p->oom)
-		return -1;
+		return aderr_set(err, AD_ENOMEM, "out of memory after %zu records", d->nrecs);
 	if (p->text == NULL) {
 		d->dropped++;
 		return 0;
 	}
-	if (d->nrecs == d->cap && grow(d) < 0) {
+	len = strlen(p->text);
+	p->text[len] = '\n';
+	if (fwrite(p->text, 1, len + 1, d->spool) != len + 1) {
+		int e = errno;
+
 		free(p->text);
 		if (p->has_item) {
 			free((char *)p->it.name);
 			free_local(&p->it);
 		}
-		return -1;
+		return aderr_errno(err, AD_EIO, e ? e : EIO, "writing a temporary file in %s "
+		    "(set TMPDIR to a folder with room)", d->spool_dir);
+	}
+	free(p->text);
+	if (d->nrecs == d->cap && grow(d) < 0) {
+		if (p->has_item) {
+			free((char *)p->it.name);
+			free_local(&p->it);
+		}
+		return aderr_set(err, AD_ENOMEM, "out of memory after %zu records", d->nrecs);
 	}
 	if (p->msg[0] != '\0')
 		log_err("%s", p->msg);
@@ -398,7 +438,7 @@ static int append(struct dd *d, struct parsed *p, struct progress *pr)
 		d->items[d->nitems] = p->it;
 		d->item[d->nrecs] = (long)d->nitems++;
 	}
-	d->recs[d->nrecs++] = p->text;
+	d->nrecs++;
 	progress_tick(pr, p->bad != 0);
 	return 0;
 }
@@ -413,6 +453,10 @@ static int read_all(struct dd *d, const char *in, struct progress *pr, aderr *er
 
 	if (r == NULL)
 		return err->code;
+	if (spool_open(d, err) < 0) {
+		rec_reader_close(r);
+		return err->code;
+	}
 	pr->total = rec_reader_total(r);
 	b.label = rec_reader_label(r);
 	b.text = malloc(tcap);
@@ -461,9 +505,9 @@ static int read_all(struct dd *d, const char *in, struct progress *pr, aderr *er
 		for (int t = 0; t < started; t++)
 			pthread_join(tid[t], NULL);
 		for (size_t i = 0; i < b.n; i++)
-			if (rc == 0 && append(d, &b.out[i], pr) < 0)
-				rc = aderr_set(err, AD_ENOMEM, "out of memory after %zu records", d->nrecs);
-			else if (rc < 0 && !b.out[i].oom) {
+			if (rc == 0)
+				rc = append(d, &b.out[i], pr, err);
+			else if (!b.out[i].oom) {
 				/* after a failure, the rest of the batch is freed, not kept */
 				free(b.out[i].text);
 				if (b.out[i].has_item) {
@@ -630,8 +674,8 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o,
     const struct grp_stats *st, const char *out, struct totals *t, aderr *err)
 {
 	rec_writer *w = rec_writer_open(out, err);
-	size_t *order = NULL, nin = 0, linecap = 0;
-	char keep[128], *line = NULL;
+	size_t *order = NULL, nin = 0, linecap = 0, textcap = 0;
+	char keep[128], *line = NULL, *text = NULL;
 	json_t *j;
 	int rc = 0;
 
@@ -647,11 +691,19 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o,
 		}
 	}
 	t->by_stage = json_object();
+	if (fflush(d->spool) != 0 || fseek(d->spool, 0, SEEK_SET) != 0)
+		rc = aderr_errno(err, AD_EIO, errno, "a temporary file in %s", d->spool_dir);
 	for (size_t i = 0; i < d->nrecs && rc == 0; i++) {
-		char *text = d->recs[i];
-		size_t len = strlen(text);
+		ssize_t got = getline(&text, &textcap, d->spool);
+		size_t len;
 
-		d->recs[i] = NULL;
+		if (got < 2 || text[got - 1] != '\n') {
+			rc = aderr_errno(err, AD_EIO, errno ? errno : EIO, "reading back a temporary "
+			    "file in %s", d->spool_dir);
+			break;
+		}
+		text[got - 1] = '\0';
+		len = (size_t)got - 1;
 		if (d->item[i] >= 0) {
 			const struct grp_item *it = &d->items[d->item[i]];
 
@@ -689,8 +741,8 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o,
 			json_decref(rec);
 			rc = rec_write_raw(w, text, len, err);
 		}
-		free(text);
 	}
+	free(text);
 	free(line);
 	t->groups = ngroups;
 
@@ -967,13 +1019,12 @@ int main(int argc, char **argv)
 		status = d.failed_here || d.malformed ? 1 : 0;
 	}
 done:
-	for (size_t i = 0; i < d.nrecs; i++)
-		free(d.recs[i]);
+	if (d.spool != NULL)
+		fclose(d.spool);
 	for (size_t i = 0; i < d.nitems; i++) {
 		free((char *)d.items[i].name);
 		free_local(&d.items[i]);
 	}
-	free(d.recs);
 	if (d.thumb != NULL)
 		for (size_t i = 0; i < d.nitems; i++)
 			free(d.thumb[i]);

@@ -156,6 +156,11 @@ check_eq "20000 lines: every line back once, in order" \
 	"$(jq -r 'select(.type == null) | .name // .raw' "$T/many3" | awk 'END { print NR }')" "20000"
 check_eq "20000 lines: pairs of equal hashes grouped" \
 	"$(jq -c 'select(.type == "summary") | [.images, .groups, .failed]' "$T/many3")" "[19993,9993,7]"
+check "records wait in an unlinked temporary file: none left in TMPDIR" \
+	sh -c "mkdir -p '$T/tmp' && TMPDIR='$T/tmp' dedupe -q -i '$T/many' -o /dev/null; [ -z \"\$(ls -A '$T/tmp')\" ]"
+TMPDIR="$T/no/such/dir" dedupe -q -i "$T/in" -o "$T/r-notmp" 2> "$T/e"
+check_eq "no room for the temporary file: exit 2" "$?" "2"
+check "no room for the temporary file: says where" grep -q "temporary file in $T/no/such/dir" "$T/e"
 
 # usage errors
 dedupe --keep colour < /dev/null > /dev/null 2> "$T/e"
