@@ -146,11 +146,30 @@ static int taps_make(struct taps *t, int src, int dst)
 	return 0;
 }
 
+#define RB 8
+
+/* One row through the horizontal taps. */
+static void hrow(const struct taps *tx, const unsigned char *row, int ch, int w, float *t)
+{
+	for (int x = 0; x < w; x++) {
+		const float *wt = tx->w + (size_t)x * (size_t)tx->maxn;
+		const unsigned char *s = row + (size_t)tx->start[x] * (size_t)ch;
+
+		for (int c = 0; c < ch; c++) {
+			float sum = 0;
+
+			for (int k = 0; k < tx->count[x]; k++)
+				sum += wt[k] * s[(size_t)k * (size_t)ch + (size_t)c];
+			t[(size_t)x * (size_t)ch + (size_t)c] = sum;
+		}
+	}
+}
+
 struct img *img_resize(const struct img *im, int w, int h)
 {
 	struct taps tx = {0}, ty = {0};
 	struct img *out = NULL;
-	float *tmp = NULL;
+	float *tmp = NULL, *acc = NULL;
 	int ch, x, y, c, k;
 
 	if (im == NULL || im->px == NULL || w < 1 || h < 1)
@@ -166,45 +185,71 @@ struct img *img_resize(const struct img *im, int w, int h)
 	if ((size_t)im->h > SIZE_MAX / sizeof *tmp / (size_t)w / (size_t)ch)
 		goto fail;
 	tmp = malloc((size_t)im->h * (size_t)w * (size_t)ch * sizeof *tmp);
-	if (tmp == NULL || taps_make(&tx, im->w, w) < 0 || taps_make(&ty, im->h, h) < 0)
+	acc = malloc((size_t)w * (size_t)ch * sizeof *acc);
+	if (tmp == NULL || acc == NULL || taps_make(&tx, im->w, w) < 0 || taps_make(&ty, im->h, h) < 0)
 		goto fail;
-	/* horizontal pass into floats, then vertical pass with rounding: one rounding only */
-	for (y = 0; y < im->h; y++) {
-		const unsigned char *row = im->px + (size_t)y * (size_t)im->w * (size_t)ch;
-		float *t = tmp + (size_t)y * (size_t)w * (size_t)ch;
+	/* horizontal pass into floats, then vertical pass with rounding: one rounding only.
+	 * Rows go RB at a time, so the RB sums of one output column run side by side (each
+	 * still added tap by tap, in order: the same floats as one row at a time, but not
+	 * one long chain of dependent additions). */
+	for (y = 0; y < im->h; y += RB) {
+		size_t rowlen = (size_t)im->w * (size_t)ch;
+		const unsigned char *rows = im->px + (size_t)y * rowlen;
 
+		if (im->h - y < RB) {   /* the last few rows, one at a time */
+			for (int r = 0; r < im->h - y; r++)
+				hrow(&tx, rows + (size_t)r * rowlen, ch, w,
+				    tmp + (size_t)(y + r) * (size_t)w * (size_t)ch);
+			break;
+		}
 		for (x = 0; x < w; x++) {
 			const float *wt = tx.w + (size_t)x * (size_t)tx.maxn;
-			const unsigned char *s = row + (size_t)tx.start[x] * (size_t)ch;
 
 			for (c = 0; c < ch; c++) {
-				float acc = 0;
+				const unsigned char *src = rows + (size_t)tx.start[x] * (size_t)ch + (size_t)c;
+				float sum[RB] = {0};
 
-				for (k = 0; k < tx.count[x]; k++)
-					acc += wt[k] * s[(size_t)k * (size_t)ch + (size_t)c];
-				t[(size_t)x * (size_t)ch + (size_t)c] = acc;
+				for (k = 0; k < tx.count[x]; k++) {
+					const unsigned char *v = src + (size_t)k * (size_t)ch;
+
+					for (int r = 0; r < RB; r++)
+						sum[r] += wt[k] * v[(size_t)r * rowlen];
+				}
+				for (int r = 0; r < RB; r++)
+					tmp[((size_t)(y + r) * (size_t)w + (size_t)x) * (size_t)ch + (size_t)c] =
+					    sum[r];
 			}
 		}
 	}
+	/* row by row through the taps, so every pass reads a row in order (the sums are
+	 * made in the same order as tap by tap for each pixel: the same floats) */
 	for (y = 0; y < h; y++) {
 		const float *wt = ty.w + (size_t)y * (size_t)ty.maxn;
 		unsigned char *d = out->px + (size_t)y * (size_t)w * (size_t)ch;
 		size_t i, n = (size_t)w * (size_t)ch;
 
-		for (i = 0; i < n; i++) {
-			float acc = 0;
+		for (i = 0; i < n; i++)
+			acc[i] = 0;
+		for (k = 0; k < ty.count[y]; k++) {
+			const float *src = tmp + ((size_t)ty.start[y] + (size_t)k) * n;
+			float wk = wt[k];
 
-			for (k = 0; k < ty.count[y]; k++)
-				acc += wt[k] * tmp[((size_t)ty.start[y] + (size_t)k) * n + i];
-			acc += 0.5f;
-			d[i] = acc <= 0 ? 0 : acc >= 255 ? 255 : (unsigned char)acc;
+			for (i = 0; i < n; i++)
+				acc[i] += wk * src[i];
+		}
+		for (i = 0; i < n; i++) {
+			float a = acc[i] + 0.5f;
+
+			d[i] = a <= 0 ? 0 : a >= 255 ? 255 : (unsigned char)a;
 		}
 	}
+	free(acc);
 	free(tmp);
 	taps_free(&tx);
 	taps_free(&ty);
 	return out;
 fail:
+	free(acc);
 	free(tmp);
 	taps_free(&tx);
 	taps_free(&ty);
