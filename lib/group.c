@@ -268,12 +268,61 @@ static int push_pair(struct mih_pair **pairs, size_t *np, size_t *cap, uint32_t 
 	return 0;
 }
 
+/* Sorts pairs by a, then b: least significant digit first, 16 bits a pass, skipping
+ * the passes whose digit is the same in every pair (a small collection's high bits).
+ * Millions of pairs come from the descriptor index; qsort was a third of its time.
+ * Falls back to qsort when the buffer cannot be had. */
+static void sort_pairs(struct mih_pair *p, size_t n)
+{
+	struct mih_pair *tmp, *src = p, *dst;
+	size_t *count;
+
+	if (n < 64 || (tmp = malloc(n * sizeof *tmp)) == NULL ||
+	    (count = malloc(65536 * sizeof *count)) == NULL) {
+		if (n >= 64)
+			free(tmp);
+		qsort(p, n, sizeof *p, cmp_pairs);
+		return;
+	}
+	dst = tmp;
+	for (int pass = 0; pass < 4; pass++) {
+		int sh = (pass & 1) * 16;
+		size_t sum = 0;
+
+#define DIGIT(q) ((pass < 2 ? (q).b : (q).a) >> sh & 0xffff)
+		memset(count, 0, 65536 * sizeof *count);
+		for (size_t i = 0; i < n; i++)
+			count[DIGIT(src[i])]++;
+		if (count[DIGIT(src[0])] == n)
+			continue;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[DIGIT(src[i])]++] = src[i];
+#undef DIGIT
+		{
+			struct mih_pair *t = src;
+
+			src = dst;
+			dst = t;
+		}
+	}
+	if (src != p)
+		memcpy(p, src, n * sizeof *p);
+	free(count);
+	free(tmp);
+}
+
 /* Sorts the list by a, then b, and drops repeats. */
 static void unique_pairs(struct mih_pair *pairs, size_t *np)
 {
 	size_t w = 0;
 
-	qsort(pairs, *np, sizeof *pairs, cmp_pairs);
+	sort_pairs(pairs, *np);
 	for (size_t p = 0; p < *np; p++)
 		if (w == 0 || pairs[p].a != pairs[w - 1].a || pairs[p].b != pairs[w - 1].b)
 			pairs[w++] = pairs[p];
@@ -382,33 +431,35 @@ static int turned_pairs(const struct grp_item *items, size_t n, int r, int threa
 	return 0;
 }
 
-struct lsh_entry {
-	uint32_t key, item;
-};
-
-static int cmp_entry(const void *x, const void *y)
-{
-	const struct lsh_entry *a = x, *b = y;
-
-	if (a->key != b->key)
-		return a->key < b->key ? -1 : 1;
-	return (a->item > b->item) - (a->item < b->item);
-}
-
 /* A bucket holding more images than this is a common pattern (sky, text), not evidence. */
 #define LSH_BUCKET_MAX 24
 
+/* Key length for E entries: about log2(E) + 3 bits, so that two random descriptors
+ * share a bucket rarely enough for chance pairs with GRP_LSH_VOTES votes to stay few
+ * (about 8 E / 2^bits random votes a table); at least GRP_LSH_BITS (small collections
+ * keep the most sensitive keys), at most 32. */
+static int lsh_key_bits(size_t e)
+{
+	int b = 0;
+
+	while (b < 40 && ((size_t)1 << b) < e)
+		b++;
+	b += 3;
+	return b < GRP_LSH_BITS ? GRP_LSH_BITS : b > 32 ? 32 : b;
+}
+
 /* Crop candidates: pairs of items whose strongest descriptors collide in at least
- * GRP_LSH_VOTES of the (table, key) buckets, each image counted once per bucket. */
+ * GRP_LSH_VOTES of the (table, key) buckets, each image counted once per bucket.  Each
+ * table sorts its (key, item) entries; a bucket lists its items in order, repeats side
+ * by side. */
 static int lsh_pairs(const struct grp_item *items, size_t n, struct mih_pair **pairs,
     size_t *np, size_t *cap, aderr *err)
 {
-	uint16_t bits[GRP_LSH_TABLES][GRP_LSH_BITS];
+	uint16_t bits[GRP_LSH_TABLES][32];
 	uint64_t seed = 0x6c7368ULL;
-	struct lsh_entry *e = NULL;
-	struct mih_pair *votes = NULL;
+	struct mih_pair *e = NULL, *votes = NULL;
 	size_t ne = 0, nv = 0, vcap = 0, m = 0;
-	int rc = 0;
+	int rc = 0, kb;
 
 	for (size_t i = 0; i < n; i++)
 		if (items[i].kp != NULL)
@@ -416,19 +467,22 @@ static int lsh_pairs(const struct grp_item *items, size_t n, struct mih_pair **p
 			    GRP_LSH_KEYPOINTS);
 	if (m == 0)
 		return 0;
-	/* the bit sample of each table: distinct positions, drawn once (splitmix64) */
-	for (int t = 0; t < GRP_LSH_TABLES; t++)
-		for (int b = 0; b < GRP_LSH_BITS; b++) {
-			for (;;) {
-				int dup = 0;
+	kb = lsh_key_bits(m);
+	/* the bit sample of each table: distinct positions, drawn once (splitmix64); the
+	 * first GRP_LSH_BITS of a longer key are the ones a short key would take */
+	for (int pass = 0; pass < 2; pass++)
+		for (int t = 0; t < GRP_LSH_TABLES; t++)
+			for (int b = pass ? GRP_LSH_BITS : 0; b < (pass ? 32 : GRP_LSH_BITS); b++) {
+				for (;;) {
+					int dup = 0;
 
-				bits[t][b] = (uint16_t)(splitmix64(&seed) % 256);
-				for (int c = 0; c < b; c++)
-					dup |= bits[t][c] == bits[t][b];
-				if (!dup)
-					break;
+					bits[t][b] = (uint16_t)(splitmix64(&seed) % 256);
+					for (int c = 0; c < b; c++)
+						dup |= bits[t][c] == bits[t][b];
+					if (!dup)
+						break;
+				}
 			}
-		}
 	if ((e = malloc(m * sizeof *e)) == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory indexing keypoints");
 	for (int t = 0; t < GRP_LSH_TABLES && rc == 0; t++) {
@@ -439,27 +493,28 @@ static int lsh_pairs(const struct grp_item *items, size_t n, struct mih_pair **p
 
 			for (int q = 0; q < k; q++) {
 				const uint8_t *d = ks->kp[q].d;
-				uint32_t key = 0;
+				uint32_t v = 0;
 
-				for (int b = 0; b < GRP_LSH_BITS; b++)
-					key = key << 1 | ((d[bits[t][b] >> 3] >> (bits[t][b] & 7)) & 1u);
-				e[ne++] = (struct lsh_entry){ key, (uint32_t)i };
+				for (int b = 0; b < kb; b++)
+					v = v << 1 | ((d[bits[t][b] >> 3] >> (bits[t][b] & 7)) & 1u);
+				e[ne].a = v;
+				e[ne++].b = (uint32_t)i;
 			}
 		}
-		qsort(e, ne, sizeof *e, cmp_entry);
+		sort_pairs(e, ne);
 		for (size_t a = 0; a < ne && rc == 0; ) {
 			size_t b = a + 1, w = a + 1;
 
-			while (b < ne && e[b].key == e[a].key)
+			while (b < ne && e[b].a == e[a].a)
 				b++;
 			/* one entry per image in the bucket */
 			for (size_t x = a + 1; x < b; x++)
-				if (e[x].item != e[w - 1].item)
+				if (e[x].b != e[w - 1].b)
 					e[w++] = e[x];
 			if (w - a <= LSH_BUCKET_MAX)
 				for (size_t x = a; x < w && rc == 0; x++)
 					for (size_t y = x + 1; y < w; y++)
-						if (push_pair(&votes, &nv, &vcap, e[x].item, e[y].item) < 0) {
+						if (push_pair(&votes, &nv, &vcap, e[x].b, e[y].b) < 0) {
 							rc = aderr_set(err, AD_ENOMEM, "out of memory indexing "
 							    "keypoints");
 							break;
@@ -469,7 +524,7 @@ static int lsh_pairs(const struct grp_item *items, size_t n, struct mih_pair **p
 	}
 	free(e);
 	if (rc == 0) {
-		qsort(votes, nv, sizeof *votes, cmp_pairs);
+		sort_pairs(votes, nv);
 		for (size_t a = 0; a < nv && rc == 0; ) {
 			size_t b = a + 1;
 

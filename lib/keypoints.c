@@ -514,36 +514,82 @@ static int cmp_pair(const void *pa, const void *pb)
 	return x->b - y->b;
 }
 
+/* The nearest-neighbour pass, the most of kp_match's time: for each descriptor of a, the
+ * closest of b, kept when it passes the ratio test.  Descriptors as 4 words each. */
+static inline __attribute__((always_inline)) int nearest_body(const uint64_t *ad, int an,
+    const uint64_t *bd, int bn, struct pair *pr)
+{
+	int np = 0;
+
+	for (int i = 0; i < an; i++) {
+		const uint64_t *x = ad + (size_t)i * 4;
+		int d1 = 257, d2 = 257, j1 = -1;
+
+		for (int j = 0; j < bn; j++) {
+			const uint64_t *y = bd + (size_t)j * 4;
+			int d = __builtin_popcountll(x[0] ^ y[0]) + __builtin_popcountll(x[1] ^ y[1]) +
+			    __builtin_popcountll(x[2] ^ y[2]) + __builtin_popcountll(x[3] ^ y[3]);
+
+			if (d < d2) {
+				if (d < d1) {
+					d2 = d1;
+					d1 = d;
+					j1 = j;
+				} else {
+					d2 = d;
+				}
+			}
+		}
+		if (j1 >= 0 && d1 <= KP_MATCH_MAX && 5 * d1 < 4 * d2)
+			pr[np++] = (struct pair){ i, j1, d1 };
+	}
+	return np;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* x86-64's baseline has no popcount instruction, and without one each count is a call
+ * into libgcc: the same pass built for CPUs that have it, chosen at run time. */
+__attribute__((target("popcnt")))
+static int nearest_popcnt(const uint64_t *ad, int an, const uint64_t *bd, int bn,
+    struct pair *pr)
+{
+	return nearest_body(ad, an, bd, bn, pr);
+}
+#endif
+
+static int nearest(const uint64_t *ad, int an, const uint64_t *bd, int bn, struct pair *pr)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (__builtin_cpu_supports("popcnt"))
+		return nearest_popcnt(ad, an, bd, bn, pr);
+#endif
+	return nearest_body(ad, an, bd, bn, pr);
+}
+
 #define RANSAC_TOP 48
 
 int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 {
 	struct pair *pr;
+	uint64_t *ad, *bd;
 	int np = 0, best = 0, top;
 	double tol, bestz_re = 1, bestz_im = 0, best_tx = 0, best_ty = 0;
 
 	memset(m, 0, sizeof *m);
 	if (a->n < 2 || b->n < 2)
 		return 0;
-	if ((pr = malloc((size_t)a->n * sizeof *pr)) == NULL)
+	if ((pr = malloc((size_t)a->n * sizeof *pr)) == NULL ||
+	    (ad = malloc((size_t)(a->n + b->n) * 4 * sizeof *ad)) == NULL) {
+		free(pr);
 		return AD_ENOMEM;
-	for (int i = 0; i < a->n; i++) {
-		int d1 = 257, d2 = 257, j1 = -1;
-
-		for (int j = 0; j < b->n; j++) {
-			int d = kp_distance(a->kp[i].d, b->kp[j].d);
-
-			if (d < d1) {
-				d2 = d1;
-				d1 = d;
-				j1 = j;
-			} else if (d < d2) {
-				d2 = d;
-			}
-		}
-		if (j1 >= 0 && d1 <= KP_MATCH_MAX && 5 * d1 < 4 * d2)
-			pr[np++] = (struct pair){ i, j1, d1 };
 	}
+	bd = ad + (size_t)a->n * 4;
+	for (int i = 0; i < a->n; i++)
+		memcpy(ad + (size_t)i * 4, a->kp[i].d, 32);
+	for (int j = 0; j < b->n; j++)
+		memcpy(bd + (size_t)j * 4, b->kp[j].d, 32);
+	np = nearest(ad, a->n, bd, b->n, pr);
+	free(ad);
 	m->matches = np;
 	if (np < 2) {
 		free(pr);
