@@ -163,7 +163,7 @@ bench: deps
 # libFuzzer targets for the decoders, each run FUZZ_SECONDS on the example photos as
 # seeds (clang and its fuzzer runtime are installed when missing); CI runs it briefly.
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS = jpeg png webp gif tiff heif exif features
+FUZZ_TARGETS = jpeg png webp gif tiff heif bmp exif features
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 fuzz:
 	@command -v clang > /dev/null && [ -n "$$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer-x86_64.a' 2>/dev/null)" ] || { \

@@ -1,6 +1,7 @@
 /* decode.c — format sniffing and the JPEG, PNG, WebP, GIF, TIFF and HEIF/AVIF decoders
  * (see decode.h). */
 #include "decode.h"
+#include "bmp.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -1412,8 +1413,7 @@ int img_decode(const unsigned char *buf, size_t len, const struct img_decode_opt
 	case IMG_TIFF: rc = decode_tiff(buf, len, o, &im, info, err); break;
 	case IMG_HEIF:
 	case IMG_AVIF: rc = decode_heif(buf, len, o, &im, info, err); break;
-	case IMG_BMP:
-		return aderr_set(err, AD_EUNSUP, "unsupported: BMP (convert it to PNG)");
+	case IMG_BMP: rc = bmp_decode(buf, len, o, &im, info, err); break;
 	default: return aderr_set(err, AD_ENOTIMG, "not an image: unrecognised format");
 	}
 	if (rc < 0)

@@ -11,8 +11,8 @@
  * libaom's decoder where there is one, as dav1d prints; the primary image with its
  * irot/imir/clap applied by libheif, so width and height are the upright size; item
  * references that loop, which libheif 1.15 follows until the stack overflows, are
- * refused first).  BMP is recognised and refused as unsupported (no Debian library
- * decodes it on its own).  Decoding works at the scale features need, not at full size:
+ * refused first).  BMP through our own reader (bmp.h: no Debian library decodes it on
+ * its own).  Decoding works at the scale features need, not at full size:
  * libjpeg-turbo's DCT scaling picks the smallest n/8 whose short side is still >=
  * min_side, libwebp scales while decoding, and any result whose short side is over
  * 2 * min_side is box-filtered down to min_side (PNG and HEIF decode at full size

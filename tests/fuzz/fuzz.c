@@ -1,9 +1,11 @@
 /* fuzz.c — libFuzzer targets for every decoder entry point: built once per target with
- * -DTARGET_JPEG, _PNG, _WEBP, _GIF, _TIFF, _HEIF, _EXIF or _FEATURES (make fuzz).  The format
- * targets put the format's signature in front of the fuzzer's bytes (when missing) so the
- * input reaches that decoder rather than the "not an image" answer; the features target
- * takes the bytes as they are, thumbnail included, as featx does.  The HEIF seeds
- * (seeds/heif) are chelsea.jpg at 64x43 through heif-enc -q 40, and -A with alpha. */
+ * -DTARGET_JPEG, _PNG, _WEBP, _GIF, _TIFF, _HEIF, _BMP, _EXIF or _FEATURES (make fuzz).
+ * The format targets put the format's signature in front of the fuzzer's bytes (when
+ * missing) so the input reaches that decoder rather than the "not an image" answer; the
+ * features target takes the bytes as they are, thumbnail included, as featx does.  The
+ * HEIF seeds (seeds/heif) are chelsea.jpg at 64x43 through heif-enc -q 40, and -A with
+ * alpha; the BMP seeds (seeds/bmp, the unit tests' fixtures too) are made by
+ * seeds/bmp/make-bmp.py. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +70,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return decode(data, size, m, sizeof m);
 #elif defined(TARGET_TIFF)
 	static const uint8_t m[] = { 'I', 'I', '*', 0 };
+
+	return decode(data, size, m, sizeof m);
+#elif defined(TARGET_BMP)
+	static const uint8_t m[] = { 'B', 'M' };
 
 	return decode(data, size, m, sizeof m);
 #elif defined(TARGET_HEIF)

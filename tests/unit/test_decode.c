@@ -1,5 +1,6 @@
-/* test_decode.c — decoding JPEG, PNG, WebP, HEIC and AVIF made at test time, every error
- * class, EXIF and HEIF orientation, and hash agreement across formats and sizes. */
+/* test_decode.c — decoding JPEG, PNG, WebP, HEIC, AVIF and BMP made at test time, the
+ * committed BMP fixtures against their PNGs, every error class, EXIF and HEIF
+ * orientation, and hash agreement across formats and sizes. */
 #include <dirent.h>
 #include <math.h>
 #include <stdint.h>
@@ -236,6 +237,39 @@ static struct buf enc_png(const struct img *im, int kind)
 	return b;
 }
 
+/* 24-bit BMP, bottom-up, 40-byte header: the format is simple enough to write here. */
+static struct buf enc_bmp(const struct img *im)
+{
+	struct buf b = {0};
+	size_t stride = ((size_t)im->w * 3 + 3) & ~(size_t)3;
+	uint32_t off = 54, size = off + (uint32_t)(stride * (size_t)im->h);
+	unsigned char h[54] = { 'B', 'M' };
+	int x, y;
+
+	for (x = 0; x < 4; x++) {
+		h[2 + x] = (unsigned char)(size >> 8 * x);
+		h[10 + x] = (unsigned char)(off >> 8 * x);
+		h[18 + x] = (unsigned char)((uint32_t)im->w >> 8 * x);
+		h[22 + x] = (unsigned char)((uint32_t)im->h >> 8 * x);
+	}
+	h[14] = 40;
+	h[26] = 1;
+	h[28] = 24;
+	buf_add(&b, h, sizeof h);
+	for (y = im->h - 1; y >= 0; y--) {
+		unsigned char row[4096 * 3 + 3] = {0};
+		const unsigned char *s = im->px + (size_t)y * (size_t)im->w * 3;
+
+		for (x = 0; x < im->w; x++) {
+			row[3 * x] = s[3 * x + 2];
+			row[3 * x + 1] = s[3 * x + 1];
+			row[3 * x + 2] = s[3 * x];
+		}
+		buf_add(&b, row, stride);
+	}
+	return b;
+}
+
 /* alpha: the left quarter fully transparent. */
 static struct buf enc_webp(const struct img *im, int lossless, int alpha)
 {
@@ -333,6 +367,28 @@ static void write_file(const char *name, const void *data, size_t n)
 		CHECK_EQ_INT(fwrite(data, 1, n, fp), n);
 		fclose(fp);
 	}
+}
+
+/* The BMP fixtures that tests/fuzz/seeds/bmp/make-bmp.py made. */
+#define BMP_DIR "tests/fuzz/seeds/bmp/"
+
+static struct buf read_fixture(const char *name)
+{
+	char p[512];
+	struct buf b = {0};
+	unsigned char chunk[4096];
+	size_t n;
+	FILE *fp;
+
+	snprintf(p, sizeof p, "%s%s", BMP_DIR, name);
+	if ((fp = fopen(p, "rb")) == NULL) {
+		fprintf(stderr, "%s: cannot open\n", p);
+		return b;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(fp);
+	return b;
 }
 
 /* Decodes at the features' working size; returns the code, fills info. */
@@ -660,7 +716,7 @@ static void test_errors(void)
 static void test_damage(void)
 {
 	struct img *a = scene(96, 64, 9), *im;
-	struct buf bs[7];
+	struct buf bs[10];
 	struct img_info info;
 	unsigned r = 12345;
 	int k, i, rc, bad = 0;
@@ -672,12 +728,15 @@ static void test_damage(void)
 	bs[4] = enc_webp(a, 1, 0);
 	bs[5] = enc_heif(a, heif_compression_HEVC, 0, 6);
 	bs[6] = enc_heif(a, heif_compression_AV1, 1, 0);
-	for (k = 0; k < 7; k++) {
+	bs[7] = enc_bmp(a);
+	bs[8] = read_fixture("rle4.bmp");
+	bs[9] = read_fixture("rgba-v5.bmp");
+	for (k = 0; k < 10; k++) {
 		unsigned char *copy = malloc(bs[k].n);
 		struct buf c = { copy, bs[k].n, bs[k].n };
 
 		if (bs[k].n == 0)
-			continue;       /* no such encoder here */
+			continue;       /* no such encoder here (a missing fixture: test_bmp says) */
 		if (copy == NULL)
 			abort();
 		for (i = 0; i < 300; i++) {
@@ -903,6 +962,233 @@ static void test_heif(void)
 	img_free(small);
 }
 
+/* ---- BMP: the files tests/fuzz/seeds/bmp/make-bmp.py made (PIL's writer, and by
+ * hand what PIL cannot write), each against the PNG of its picture ---- */
+
+/* The largest difference of any sample, or -1 when the sizes differ. */
+static int img_diff(const struct img *a, const struct img *b)
+{
+	size_t i, n;
+	int d = 0;
+
+	if (a == NULL || b == NULL || a->w != b->w || a->h != b->h || a->ch != b->ch)
+		return -1;
+	n = (size_t)a->w * (size_t)a->h * (size_t)a->ch;
+	for (i = 0; i < n; i++)
+		if (abs(a->px[i] - b->px[i]) > d)
+			d = abs(a->px[i] - b->px[i]);
+	return d;
+}
+
+/* A BMP made of a 14-byte file header and a 40-byte BITMAPINFOHEADER, nothing else. */
+static void bmp_header(unsigned char h[54], int32_t w, int32_t ht, int bpp, uint32_t comp)
+{
+	uint32_t v[4] = { 54, (uint32_t)w, (uint32_t)ht, comp };
+	static const int at[4] = { 10, 18, 22, 30 };
+
+	memset(h, 0, 54);
+	h[0] = 'B';
+	h[1] = 'M';
+	for (int k = 0; k < 4; k++)
+		for (int i = 0; i < 4; i++)
+			h[at[k] + i] = (unsigned char)(v[k] >> 8 * i);
+	h[14] = 40;
+	h[26] = 1;
+	h[28] = (unsigned char)bpp;
+}
+
+static int bmp_dec(const unsigned char *p, size_t n, unsigned long long max, aderr *e)
+{
+	struct img_decode_opts o = { 0, max, 1 };
+	struct img_info info;
+	struct img *im = NULL;
+	int rc = img_decode(p, n, &o, &im, &info, e);
+
+	if (rc < 0 && im != NULL)
+		rc = 1;
+	img_free(im);
+	return rc;
+}
+
+static void test_bmp(void)
+{
+	static const struct { const char *bmp, *png; int tol; } pairs[] = {
+		{ "rgb24.bmp", "ref.png", 0 },                  /* PIL */
+		{ "rgb24-topdown.bmp", "ref.png", 0 },          /* V4 header */
+		{ "rgb32.bmp", "ref.png", 0 },                  /* fourth byte not alpha */
+		{ "rgb32-zero-alpha.bmp", "ref.png", 0 },       /* V3, alpha all 0 */
+		{ "rgba-v5.bmp", "rgba.png", 0 },
+		{ "rgba-alphabitfields.bmp", "rgba.png", 0 },
+		{ "rgb565.bmp", "ref.png", 8 },                 /* 5 bits of 8: truncated */
+		{ "rgb555.bmp", "ref.png", 8 },
+		{ "gray8.bmp", "gray.png", 0 },                 /* PIL */
+		{ "bw1.bmp", "bw.png", 0 },                     /* PIL */
+		{ "pal8.bmp", "pal16.png", 0 },                 /* PIL */
+		{ "pal4.bmp", "pal16.png", 0 },
+		{ "rle8.bmp", "pal16.png", 0 },
+		{ "rle4.bmp", "pal16.png", 0 },
+		{ "core4.bmp", "pal16.png", 0 },                /* OS/2 12-byte header */
+		{ "rle8-escapes.bmp", "rle8-escapes.png", 0 },
+		{ "pal8-short.bmp", "pal8-short.png", 0 },
+	};
+	struct img_decode_opts o = { 0, 100000000ULL, 1 };
+	struct img_info info, pinfo;
+	struct img *im = NULL, *ref = NULL, *td = NULL;
+	struct feat fb, fp;
+	struct feat_opts fo;
+	unsigned char h[54 + 64];
+	aderr err = {0};
+	size_t k, cut;
+	int color, rc, bad = 0;
+
+	for (k = 0; k < sizeof pairs / sizeof *pairs; k++) {
+		struct buf b = read_fixture(pairs[k].bmp), p = read_fixture(pairs[k].png);
+
+		CHECK(b.n > 0 && p.n > 0);
+		for (color = 0; color < 2 && b.n > 0 && p.n > 0; color++) {
+			int d;
+
+			o.color = color;
+			rc = img_decode(b.p, b.n, &o, &im, &info, &err);
+			if (rc < 0)
+				fprintf(stderr, "%s: %s\n", pairs[k].bmp, err.msg);
+			CHECK_EQ_INT(rc, 0);
+			CHECK_EQ_INT(img_decode(p.p, p.n, &o, &ref, &pinfo, &err), 0);
+			CHECK_EQ_INT(info.format, IMG_BMP);
+			CHECK_EQ_INT(info.width, pinfo.width);
+			CHECK_EQ_INT(info.height, pinfo.height);
+			d = img_diff(im, ref);
+			if (d < 0 || d > pairs[k].tol)
+				fprintf(stderr, "%s (%s): differs from %s by %d\n", pairs[k].bmp,
+				    color ? "rgb" : "gray", pairs[k].png, d);
+			CHECK(d >= 0 && d <= pairs[k].tol);
+			img_free(ref);
+			ref = NULL;
+			img_free(im);
+			im = NULL;
+		}
+		/* every cut of the file is an error (but the last row's padding) */
+		for (cut = 0; cut + 4 <= b.n; cut++) {
+			rc = bmp_dec(b.p, cut, 100000000ULL, &err);
+			if (rc != (cut == 0 ? AD_EEMPTY : cut < 14 ? AD_ENOTIMG : AD_ETRUNC)) {
+				if (bad++ < 5)
+					fprintf(stderr, "%s cut to %zu bytes: %d (%s)\n", pairs[k].bmp, cut,
+					    rc, err.msg);
+			}
+		}
+		free(b.p);
+		free(p.p);
+	}
+	CHECK_EQ_INT(bad, 0);
+
+	/* top-down rows are the bottom-up picture */
+	{
+		struct buf a = read_fixture("rgb24.bmp"), b = read_fixture("rgb24-topdown.bmp");
+
+		o.color = 1;
+		CHECK_EQ_INT(img_decode(a.p, a.n, &o, &im, &info, &err), 0);
+		CHECK_EQ_INT(img_decode(b.p, b.n, &o, &td, &info, &err), 0);
+		CHECK_EQ_INT(img_diff(im, td), 0);
+		CHECK_EQ_INT(info.width, 37);
+		CHECK_EQ_INT(info.height, 23);
+		img_free(im);
+		img_free(td);
+		im = td = NULL;
+		/* featx sees the PNG's picture: the same hashes */
+		{
+			struct buf p = read_fixture("ref.png");
+
+			CHECK_EQ_INT(feat_of(&a, &fb, &err), 0);
+			CHECK_EQ_INT(feat_of(&p, &fp, &err), 0);
+			CHECK_STR(fb.format, "bmp");
+			CHECK_EQ_INT(fb.width, 37);
+			CHECK(fb.phash == fp.phash && fb.dhash == fp.dhash && fb.whash == fp.whash);
+			free(p.p);
+		}
+		free(a.p);
+		free(b.p);
+	}
+	/* and a photo-sized one, written here */
+	{
+		struct img *a = scene(640, 480, 3);
+		struct buf b = enc_bmp(a), p = enc_png(a, P_RGB8);
+
+		CHECK_EQ_INT(feat_of(&b, &fb, &err), 0);
+		CHECK_EQ_INT(feat_of(&p, &fp, &err), 0);
+		CHECK_EQ_INT(fb.width, 640);
+		CHECK_EQ_INT(fb.height, 480);
+		CHECK(fb.phash == fp.phash && fb.dhash == fp.dhash && fb.whash == fp.whash);
+		free(b.p);
+		free(p.p);
+		img_free(a);
+	}
+
+	/* a header claiming 100000x100000: refused by the limit, before any allocation */
+	hash_opts(&fo);
+	bmp_header(h, 100000, 100000, 24, 0);
+	CHECK_EQ_INT(feat_buffer(h, 54, &fo, &fb, &err), AD_ETOOBIG);
+	CHECK_STR(err.msg, "too large: 100000x100000 pixels is over the 100000000 limit "
+	    "(--max-pixels)");
+	bmp_header(h, 100000, -100000, 8, 1);   /* RLE8, top-down */
+	CHECK_EQ_INT(bmp_dec(h, 54, 100000000ULL, &err), AD_ETOOBIG);
+	/* with no limit the missing pixel data is found before allocating 30 GB */
+	bmp_header(h, 100000, 100000, 24, 0);
+	CHECK_EQ_INT(bmp_dec(h, 54, 0, &err), AD_ETRUNC);
+	bmp_header(h, 0x7fffffff, -0x7fffffff, 32, 0);
+	CHECK_EQ_INT(bmp_dec(h, 54, 0, &err), AD_ETRUNC);
+
+	/* refused as unsupported, naming what */
+	bmp_header(h, 16, 16, 0, 4);
+	CHECK_EQ_INT(bmp_dec(h, 54, 0, &err), AD_EUNSUP);
+	CHECK_STR(err.msg, "unsupported: BMP with embedded JPEG data");
+	bmp_header(h, 16, 16, 0, 5);
+	CHECK_EQ_INT(bmp_dec(h, 54, 0, &err), AD_EUNSUP);
+	CHECK_STR(err.msg, "unsupported: BMP with embedded PNG data");
+	bmp_header(h, 16, 16, 32, 11);
+	CHECK_EQ_INT(bmp_dec(h, 54, 0, &err), AD_EUNSUP);
+	bmp_header(h, 16, 16, 2, 0);
+	CHECK_EQ_INT(bmp_dec(h, 54, 0, &err), AD_EUNSUP);
+	CHECK_STR(err.msg, "unsupported: 2-bit BMP");
+	bmp_header(h, 16, 16, 24, 0);
+	h[14] = 64;
+	CHECK_EQ_INT(bmp_dec(h, 54, 0, &err), AD_EUNSUP);
+
+	/* nonsense is corrupt */
+	bmp_header(h, 16, 16, 24, 0);
+	h[14] = 41;
+	CHECK_EQ_INT(bmp_dec(h, 54, 0, &err), AD_EFORMAT);
+	bmp_header(h, 16, 16, 4, 1);            /* RLE8 at 4 bits */
+	CHECK_EQ_INT(bmp_dec(h, 54, 0, &err), AD_EFORMAT);
+	bmp_header(h, 16, 16, 24, 3);           /* bit fields at 24 bits */
+	CHECK_EQ_INT(bmp_dec(h, 54, 0, &err), AD_EFORMAT);
+	bmp_header(h, 0, 16, 24, 0);
+	CHECK_EQ_INT(bmp_dec(h, 54, 0, &err), AD_EFORMAT);
+	bmp_header(h, -16, 16, 24, 0);
+	CHECK_EQ_INT(bmp_dec(h, 54, 0, &err), AD_EFORMAT);
+	bmp_header(h, 16, 0, 24, 0);
+	CHECK_EQ_INT(bmp_dec(h, 54, 0, &err), AD_EFORMAT);
+	bmp_header(h, 16, 16, 24, 0);
+	h[10] = 20;                             /* pixels inside the header */
+	CHECK_EQ_INT(bmp_dec(h, 54, 0, &err), AD_EFORMAT);
+	/* 1x1 16-bit with a red mask that is not one run of bits, then a good one */
+	bmp_header(h, 1, 1, 16, 3);
+	h[10] = 54 + 12;
+	memcpy(h + 54, "\x0f\xf0\0\0" "\xe0\x07\0\0" "\x1f\0\0\0" "\xff\xff", 14);
+	CHECK_EQ_INT(bmp_dec(h, 68, 0, &err), AD_EFORMAT);
+	h[54] = 0;
+	h[55] = 0xf8;
+	CHECK_EQ_INT(bmp_dec(h, 68, 0, &err), 0);
+	/* RLE data without its end of bitmap is cut short */
+	bmp_header(h, 4, 1, 8, 1);
+	h[10] = 54 + 8;                         /* a 2-colour palette */
+	memset(h + 54, 0, 8);
+	memcpy(h + 62, "\x04\x01\x00\x00", 4);  /* four of 1, end of line */
+	CHECK_EQ_INT(bmp_dec(h, 66, 0, &err), AD_ETRUNC);
+	CHECK_STR(err.msg, "truncated: BMP data ends early");
+	memcpy(h + 66, "\x00\x01", 2);
+	CHECK_EQ_INT(bmp_dec(h, 68, 0, &err), 0);
+}
+
 int main(void)
 {
 	if (mkdtemp(dir) == NULL) {
@@ -914,6 +1200,7 @@ int main(void)
 	test_exif_parse();
 	test_errors();
 	test_heif();
+	test_bmp();
 	test_damage();
 	test_photos();
 	{
