@@ -135,20 +135,56 @@ static int same_bytes(const struct grp_item *a, const struct grp_item *b)
 
 static const int inverse[9] = { 0, 1, 2, 3, 4, 5, 8, 7, 6 };
 
+/* How many keypoints an item has for matching. */
+static int item_nkp(const struct grp_item *it)
+{
+	return it->kp != NULL ? it->kp->n : it->has_kp ? it->nkp : 0;
+}
+
+/* An item's keypoints, from the item or from the cache (give them back with kp_put).
+ * 0, or a negative AD_E* code with the reason in err. */
+static int kp_get(const struct grp_opts *o, const struct grp_item *it, const struct kp_set **ks,
+    aderr *err)
+{
+	if (it->kp != NULL || !it->has_kp || o->kps == NULL) {
+		*ks = it->kp;
+		return 0;
+	}
+	return kpcache_get(o->kps, it->kp_id, ks, err);
+}
+
+static void kp_put(const struct grp_opts *o, const struct grp_item *it)
+{
+	if (it->kp == NULL && it->has_kp && o->kps != NULL)
+		kpcache_put(o->kps, it->kp_id);
+}
+
 /* Keypoint inliers between two items, always matched in the same direction (by name,
- * then place) so that the answer does not depend on which one is the keeper. */
-static int local_inliers(const struct grp_item *k, const struct grp_item *j, double *cover)
+ * then place) so that the answer does not depend on which one is the keeper; negative
+ * (an AD_E* code, the reason in err) when the keypoints cannot be had. */
+static int local_inliers(const struct grp_item *k, const struct grp_item *j,
+    const struct grp_opts *o, double *cover, aderr *err)
 {
 	const struct grp_item *a = k, *b = j;
+	const struct kp_set *ka, *kb;
 	struct kp_match m;
-	int c = strcmp(k->name, j->name);
+	int c = strcmp(k->name, j->name), rc;
 
 	if (c > 0 || (c == 0 && k > j)) {
 		a = j;
 		b = k;
 	}
-	if (kp_match(a->kp, b->kp, &m) < 0)
-		return -1;
+	if ((rc = kp_get(o, a, &ka, err)) < 0)
+		return rc;
+	if ((rc = kp_get(o, b, &kb, err)) < 0) {
+		kp_put(o, a);
+		return rc;
+	}
+	rc = kp_match(ka, kb, &m);
+	kp_put(o, a);
+	kp_put(o, b);
+	if (rc < 0)
+		return aderr_set(err, rc, "out of memory matching keypoints");
 	*cover = m.cover;
 	return m.inliers;
 }
@@ -195,24 +231,26 @@ static int match(const struct grp_item *k, const struct grp_item *j, const struc
 /* The keypoint check for a pair the hashes turned down: GRP_LOCAL or GRP_NONE (or
  * AD_ENOMEM), the inliers in *inliers; GRP_NONE at once when it does not apply. */
 static int match_local(const struct grp_item *k, const struct grp_item *j,
-    const struct grp_opts *o, int *inliers)
+    const struct grp_opts *o, int *inliers, aderr *err)
 {
 	double cover = 0;
+	int rc;
 
-	if (!o->local || o->exact_only || k->kp == NULL || j->kp == NULL)
+	if (!o->local || o->exact_only || item_nkp(k) == 0 || item_nkp(j) == 0)
 		return GRP_NONE;
-	if ((*inliers = local_inliers(k, j, &cover)) < 0)
-		return AD_ENOMEM;
+	if ((rc = local_inliers(k, j, o, &cover, err)) < 0)
+		return rc;
+	*inliers = rc;
 	return *inliers >= o->local_min && cover >= GRP_LOCAL_COVER ? GRP_LOCAL : GRP_NONE;
 }
 
 /* match, then the keypoints when the hashes say no. */
 static int match_all(const struct grp_item *k, const struct grp_item *j,
-    const struct grp_opts *o, int dist[3], int *orient, int *inliers)
+    const struct grp_opts *o, int dist[3], int *orient, int *inliers, aderr *err)
 {
 	int mt = match(k, j, o, dist, orient, inliers);
 
-	return mt != GRP_NONE ? mt : match_local(k, j, o, inliers);
+	return mt != GRP_NONE ? mt : match_local(k, j, o, inliers, err);
 }
 
 static int keeper_name_cmp(const void *pa, const void *pb, void *ud)
@@ -452,8 +490,8 @@ static int lsh_key_bits(size_t e)
  * GRP_LSH_VOTES of the (table, key) buckets, each image counted once per bucket.  Each
  * table sorts its (key, item) entries; a bucket lists its items in order, repeats side
  * by side. */
-static int lsh_pairs(const struct grp_item *items, size_t n, struct mih_pair **pairs,
-    size_t *np, size_t *cap, aderr *err)
+static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_opts *o,
+    struct mih_pair **pairs, size_t *np, size_t *cap, aderr *err)
 {
 	uint16_t bits[GRP_LSH_TABLES][32];
 	uint64_t seed = 0x6c7368ULL;
@@ -462,9 +500,8 @@ static int lsh_pairs(const struct grp_item *items, size_t n, struct mih_pair **p
 	int rc = 0, kb;
 
 	for (size_t i = 0; i < n; i++)
-		if (items[i].kp != NULL)
-			m += (size_t)(items[i].kp->n < GRP_LSH_KEYPOINTS ? items[i].kp->n :
-			    GRP_LSH_KEYPOINTS);
+		m += (size_t)(item_nkp(&items[i]) < GRP_LSH_KEYPOINTS ? item_nkp(&items[i]) :
+		    GRP_LSH_KEYPOINTS);
 	if (m == 0)
 		return 0;
 	kb = lsh_key_bits(m);
@@ -487,10 +524,18 @@ static int lsh_pairs(const struct grp_item *items, size_t n, struct mih_pair **p
 		return aderr_set(err, AD_ENOMEM, "out of memory indexing keypoints");
 	for (int t = 0; t < GRP_LSH_TABLES && rc == 0; t++) {
 		ne = 0;
-		for (size_t i = 0; i < n; i++) {
-			const struct kp_set *ks = items[i].kp;
-			int k = ks == NULL ? 0 : ks->n < GRP_LSH_KEYPOINTS ? ks->n : GRP_LSH_KEYPOINTS;
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			const struct kp_set *ks;
+			int k;
 
+			if (item_nkp(&items[i]) == 0)
+				continue;
+			if ((rc = kp_get(o, &items[i], &ks, err)) < 0)
+				break;
+			/* never more than counted, whatever the set says */
+			k = ks == NULL ? 0 : ks->n < GRP_LSH_KEYPOINTS ? ks->n : GRP_LSH_KEYPOINTS;
+			if (k > item_nkp(&items[i]))
+				k = item_nkp(&items[i]);
 			for (int q = 0; q < k; q++) {
 				const uint8_t *d = ks->kp[q].d;
 				uint32_t v = 0;
@@ -500,7 +545,10 @@ static int lsh_pairs(const struct grp_item *items, size_t n, struct mih_pair **p
 				e[ne].a = v;
 				e[ne++].b = (uint32_t)i;
 			}
+			kp_put(o, &items[i]);
 		}
+		if (rc < 0)
+			break;
 		sort_pairs(e, ne);
 		for (size_t a = 0; a < ne && rc == 0; ) {
 			size_t b = a + 1, w = a + 1;
@@ -547,6 +595,7 @@ struct pf_ctx {
 	size_t np, next, verified;
 	const struct grp_opts *o;
 	int rc;
+	aderr err;          /* the first failure's */
 	pthread_mutex_t mu;
 };
 
@@ -554,12 +603,13 @@ static void *pf_worker(void *arg)
 {
 	struct pf_ctx *c = arg;
 	size_t verified = 0;
+	aderr e = {0};
 
 	for (;;) {
 		size_t from, to;
 
 		pthread_mutex_lock(&c->mu);
-		from = c->next;
+		from = c->rc < 0 ? c->np : c->next;
 		to = from + 256 < c->np ? from + 256 : c->np;
 		c->next = to;
 		pthread_mutex_unlock(&c->mu);
@@ -570,13 +620,16 @@ static void *pf_worker(void *arg)
 			int dist[3], ori, inl, mt;
 
 			mt = match(a, b, c->o, dist, &ori, &inl);
-			if (mt == GRP_NONE && a->kp != NULL && b->kp != NULL) {
+			if (mt == GRP_NONE && item_nkp(a) > 0 && item_nkp(b) > 0) {
 				verified++;
-				mt = match_local(a, b, c->o, &inl);
+				mt = match_local(a, b, c->o, &inl, &e);
 			}
 			if (mt < 0) {
 				pthread_mutex_lock(&c->mu);
-				c->rc = mt;
+				if (c->rc == 0) {
+					c->rc = mt;
+					c->err = e;
+				}
 				pthread_mutex_unlock(&c->mu);
 			}
 			c->keep[p] = mt > 0;
@@ -594,7 +647,7 @@ static void *pf_worker(void *arg)
 static int prefilter(const struct grp_item *items, struct mih_pair *pairs, size_t *np,
     const struct grp_opts *o, struct grp_stats *st, aderr *err)
 {
-	struct pf_ctx c = { items, pairs, NULL, *np, 0, 0, o, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct pf_ctx c = { items, pairs, NULL, *np, 0, 0, o, 0, {0}, PTHREAD_MUTEX_INITIALIZER };
 	int nt = o->threads > 1 ? (o->threads > 64 ? 64 : o->threads) : 1, started = 0;
 	pthread_t tid[64];
 	size_t w = 0;
@@ -611,7 +664,8 @@ static int prefilter(const struct grp_item *items, struct mih_pair *pairs, size_
 		pthread_join(tid[t], NULL);
 	if (c.rc < 0) {
 		free(c.keep);
-		return aderr_set(err, c.rc, "out of memory matching keypoints");
+		*err = c.err;
+		return c.rc;
 	}
 	for (size_t p = 0; p < *np; p++)
 		if (c.keep[p])
@@ -707,7 +761,7 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 	if (o->local && !o->exact_only) {
 		size_t before = np;
 
-		if ((rc = lsh_pairs(items, n, &pairs, &np, &cap, err)) < 0) {
+		if ((rc = lsh_pairs(items, n, o, &pairs, &np, &cap, err)) < 0) {
 			free(pairs);
 			return rc;
 		}
@@ -755,10 +809,10 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 
 			st->compared++;
 			int inl, mt = match_all(&items[pairs[p].a], &items[pairs[p].b], o, dist, &ori,
-			    &inl);
+			    &inl, err);
 
 			if (mt < 0) {
-				rc = aderr_set(err, mt, "out of memory matching keypoints");
+				rc = mt;
 				goto out;
 			}
 			if (mt == GRP_NONE)
@@ -779,9 +833,9 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 
 			if (k == j)
 				continue;
-			mt = match_all(&items[k], &items[j], o, dist, &ori, &inl);
+			mt = match_all(&items[k], &items[j], o, dist, &ori, &inl, err);
 			if (mt < 0) {
-				rc = aderr_set(err, mt, "out of memory matching keypoints");
+				rc = mt;
 				goto out;
 			}
 			items[j].orient = ori;
@@ -809,9 +863,9 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 			if (done[j] || items[j].keeper >= 0)
 				continue;
 			st->compared++;
-			mt = match_all(kp, &items[j], o, dist, &ori, &inl);
+			mt = match_all(kp, &items[j], o, dist, &ori, &inl, err);
 			if (mt < 0) {
-				rc = aderr_set(err, mt, "out of memory matching keypoints");
+				rc = mt;
 				goto out;
 			}
 			if (mt == GRP_NONE)
@@ -822,9 +876,9 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 					int d2[3], o2, i2, m2;
 
 					st->compared++;
-					m2 = match_all(&items[mem[x]], &items[j], o, d2, &o2, &i2);
+					m2 = match_all(&items[mem[x]], &items[j], o, d2, &o2, &i2, err);
 					if (m2 < 0) {
-						rc = aderr_set(err, m2, "out of memory matching keypoints");
+						rc = m2;
 						goto out;
 					}
 					all = m2 != GRP_NONE;

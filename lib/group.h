@@ -24,6 +24,7 @@
 #include "err.h"
 #include "gpu.h"
 #include "keypoints.h"
+#include "kpcache.h"
 
 enum { GRP_NONE = 0, GRP_EXACT = 1, GRP_NEAR = 2, GRP_LOCAL = 3 };
 
@@ -46,7 +47,10 @@ struct grp_item {
 	int prefer;                 /* index of the first --prefer prefix it falls under, or INT_MAX */
 	int format_rank;            /* place of its format in the format preference (lower is
 	                             * better), for the "format" keep key */
-	const struct kp_set *kp;    /* keypoints, or NULL */
+	const struct kp_set *kp;    /* keypoints, or NULL; or, with grp_opts.kps: */
+	int has_kp;                 /* its keypoints are set kp_id of the cache, */
+	uint32_t kp_id;
+	int nkp;                    /* as many as the cache gives back for it */
 	/* out */
 	long group;                 /* 1.. in keeper-name order; 0: in no group */
 	long keeper;                /* index of the group's keeper (itself for a keeper); -1 */
@@ -88,6 +92,7 @@ struct grp_opts {
 	                             * descriptor bits, and verification of candidates the
 	                             * hashes turn down (items without keypoints skip it) */
 	int local_min;              /* inliers that make a local match (default 16) */
+	struct kpcache *kps;        /* where items with has_kp keep their keypoints, or NULL */
 	struct gpu *gpu;            /* with GRP_SEARCH_INDEX: find the hash pairs on this GPU
 	                             * (the same pairs, gpu.h), or NULL */
 	int keys[GRP_MAX_KEYS];     /* KEEP_* keys; KEEP_NAME is implied last */

@@ -480,6 +480,7 @@ int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set)
 		k->level = p[4];
 		k->angle = p[5];
 		memcpy(k->d, p + 6, 32);
+		k->response = 0;
 	}
 	set->n = (int)n;
 	return 0;

@@ -39,6 +39,8 @@ struct dd {
 	int local;                  /* read keypoints (unless --no-local) */
 	int keypoints;              /* strongest keypoints kept per image */
 	int threads;                /* for reading, as for the search */
+	struct kpcache *kps;        /* every image's keypoints, on disk and a bounded cache */
+	int cache_mb;               /* --kp-cache */
 	long failed_here, malformed, dropped;
 };
 
@@ -48,7 +50,7 @@ static void usage(FILE *fp)
 	    "usage: dedupe [-q] [--keep POLICY] [--prefer PREFIX]... [--phash-max N]\n"
 	    "              [--dhash-max N] [--whash-max N] [--exact-only] [--rotations]\n"
 	    "              [--mode star|clique|components] [--search all|index]\n"
-	    "              [--no-local] [--local-min N] [--keypoints N]\n"
+	    "              [--no-local] [--local-min N] [--keypoints N] [--kp-cache MB]\n"
 	    "              [--html FILE] [-j N] [--device DEV] [-i FILE] [-o FILE]\n"
 	    "Read feature records (from featx or featstore), group exact duplicates (same\n"
 	    "bytes), near duplicates (every hash within its distance) and local matches\n"
@@ -70,6 +72,8 @@ static void usage(FILE *fp)
 	    "      --no-local      ignore keypoints: no crop candidates, no verification\n"
 	    "      --local-min N   keypoint matches that make a local match (default 16)\n"
 	    "      --keypoints N   strongest keypoints used per image (default 128)\n"
+	    "      --kp-cache MB   memory for unpacked keypoints; the rest wait in a\n"
+	    "                      temporary file (default 256)\n"
 	    "      --html FILE     also write a page showing each group side by side (with\n"
 	    "                      the thumbnails featx makes on request), sortable\n"
 	    "      --rotations     also match mirrored and turned copies (90, 180, 270\n"
@@ -150,62 +154,43 @@ static int parse_sha256(const char *hex, unsigned char out[32])
 	return hex[64] == '\0' ? 0 : -1;
 }
 
-/* it->kp from the record's "local" field (base64 of kp_pack), the strongest
- * d->keypoints of them; a field that does not decode is reported and left out.  0, or
- * AD_ENOMEM. */
-static int local_from_rec(const struct dd *d, const json_t *rec, struct grp_item *it,
-    char *warn, size_t wlen)
+/* The record's "local" field (base64 of kp_pack) as bytes, in *raw (malloc'd) and
+ * *rawlen; *raw stays NULL when there is none, or when it is not base64 (then said in
+ * warn).  0, or AD_ENOMEM.  The bytes go to the keypoint cache, which checks them. */
+static int local_from_rec(const json_t *rec, const char *name, unsigned char **raw,
+    size_t *rawlen, char *warn, size_t wlen)
 {
 	const char *b64 = rec_str(rec, "local");
 	size_t len = b64 ? strlen(b64) : 0;
-	unsigned char *raw;
-	struct kp_set *ks;
 	int n;
 
+	*raw = NULL;
+	*rawlen = 0;
 	if (b64 == NULL)
 		return 0;
 	if (len % 4 != 0 || len > (size_t)INT_MAX / 2) {
-		snprintf(warn, wlen, "%s: local: not base64 (keypoints ignored)", it->name);
+		snprintf(warn, wlen, "%s: local: not base64 (keypoints ignored)", name);
 		return 0;
 	}
-	if ((raw = malloc(len / 4 * 3 + 1)) == NULL || (ks = malloc(sizeof *ks)) == NULL) {
-		free(raw);
+	if ((*raw = malloc(len / 4 * 3 + 1)) == NULL)
 		return AD_ENOMEM;
-	}
-	n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)len);
+	n = EVP_DecodeBlock(*raw, (const unsigned char *)b64, (int)len);
 	if (n >= 0 && len >= 1 && b64[len - 1] == '=')
 		n -= 1 + (len >= 2 && b64[len - 2] == '=');
-	if (n < 0 || kp_unpack(raw, (size_t)n, ks) < 0) {
-		snprintf(warn, wlen, "%s: local: not a keypoint packing (keypoints ignored)", it->name);
-		free(raw);
-		free(ks);
+	if (n < 0) {
+		snprintf(warn, wlen, "%s: local: not base64 (keypoints ignored)", name);
+		free(*raw);
+		*raw = NULL;
 		return 0;
 	}
-	free(raw);
-	if (ks->n > d->keypoints) {
-		struct kp *t = realloc(ks->kp, (size_t)d->keypoints * sizeof *t);
-
-		if (t != NULL || d->keypoints == 0)
-			ks->kp = t;
-		ks->n = d->keypoints;
-	}
-	it->kp = ks;
+	*rawlen = (size_t)n;
 	return 0;
 }
 
-static void free_local(struct grp_item *it)
-{
-	if (it->kp != NULL) {
-		kp_free((struct kp_set *)it->kp);
-		free((struct kp_set *)it->kp);
-		it->kp = NULL;
-	}
-}
-
 /* Fills it from rec; -1 (with a message in err) when the record has no usable features.
- * A warning about a part it leaves out goes to warn.  Runs on the reading threads. */
+ * Runs on the reading threads. */
 static int item_from_rec(const struct dd *d, const json_t *rec, struct grp_item *it,
-    aderr *err, char *warn, size_t wlen)
+    aderr *err)
 {
 	const char *md5 = rec_str(rec, "content_md5");
 	long long w = rec_int(rec, "width", -1), h = rec_int(rec, "height", -1);
@@ -226,8 +211,6 @@ static int item_from_rec(const struct dd *d, const json_t *rec, struct grp_item 
 		for (size_t k = 0; it->has8 && k < 8; k++)
 			it->has8 = hash_from_hex(json_string_value(json_array_get(a, k)), &it->phash8[k]) == 0;
 	}
-	if (d->local && (err->code = local_from_rec(d, rec, it, warn, wlen)) < 0)
-		return aderr_set(err, AD_ENOMEM, "out of memory reading keypoints");
 	if (md5 != NULL && strlen(md5) < sizeof(it->content_md5))
 		strcpy(it->content_md5, md5);
 	it->size = rec_int(rec, "size", -1);
@@ -259,6 +242,8 @@ struct parsed {
 	                     * group or summary record of an earlier report (dropped) */
 	struct grp_item it; /* its features, when has_item */
 	int has_item;
+	unsigned char *raw; /* its packed keypoints, or NULL */
+	size_t rawlen;
 	int failed;         /* a record without usable features, now an error record */
 	int oom;
 	long bad;           /* the line number of a malformed line, else 0 */
@@ -289,6 +274,8 @@ static void parse_line(const struct dd *d, const char *label, long lineno, const
 	warn[0] = '\0';
 	memset(&p->it, 0, sizeof p->it);
 	p->text = NULL;
+	p->raw = NULL;
+	p->rawlen = 0;
 	p->has_item = p->failed = p->oom = 0;
 	p->msg[0] = '\0';
 	if (rec == NULL) {
@@ -306,16 +293,17 @@ static void parse_line(const struct dd *d, const char *label, long lineno, const
 	if (!rec_has_error(rec)) {
 		aderr why = {0};
 
-		if (item_from_rec(d, rec, &p->it, &why, warn, sizeof warn) < 0) {
+		if (item_from_rec(d, rec, &p->it, &why) < 0) {
 			const char *name = rec_name(rec);
 
-			free_local(&p->it);
 			snprintf(p->msg, sizeof p->msg, "%s: %s", name ? name : "(no name)", why.msg);
 			p->oom = rec_set_error(rec, "dedupe", aderr_name(why.code), why.msg) < 0;
 			p->failed = 1;
+		} else if (d->local && local_from_rec(rec, p->it.name, &p->raw, &p->rawlen, warn,
+		    sizeof warn) < 0) {
+			p->oom = 1;
 		} else if ((p->it.name = strdup(p->it.name)) == NULL) {
 			/* the item outlives the record: it keeps its own name */
-			free_local(&p->it);
 			p->oom = 1;
 		} else {
 			p->has_item = 1;
@@ -327,9 +315,11 @@ static void parse_line(const struct dd *d, const char *label, long lineno, const
 	json_object_del(rec, "local");
 	if (!p->oom && (p->text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
 		p->oom = 1;
-	if (p->oom && p->has_item) {
-		free((char *)p->it.name);
-		free_local(&p->it);
+	if (p->oom) {
+		if (p->has_item)
+			free((char *)p->it.name);
+		free(p->raw);
+		p->raw = NULL;
 		p->has_item = 0;
 	}
 	json_decref(rec);
@@ -396,8 +386,20 @@ static int spool_open(struct dd *d, aderr *err)
 	return 0;
 }
 
-/* Appends a parsed line in input order; the batch's item passes to d, its text to the
- * spool.  0, or -1 with err set. */
+/* What a parsed line holds, when it is not kept. */
+static void drop_parsed(struct parsed *p)
+{
+	free(p->text);
+	free(p->raw);
+	if (p->has_item)
+		free((char *)p->it.name);
+	p->text = NULL;
+	p->raw = NULL;
+	p->has_item = 0;
+}
+
+/* Appends a parsed line in input order: its item to d, its text to the spool, its
+ * keypoints to the cache.  0, or -1 with err set (the line is freed either way). */
 static int append(struct dd *d, struct parsed *p, struct progress *pr, aderr *err)
 {
 	size_t len;
@@ -413,24 +415,37 @@ static int append(struct dd *d, struct parsed *p, struct progress *pr, aderr *er
 	if (fwrite(p->text, 1, len + 1, d->spool) != len + 1) {
 		int e = errno;
 
-		free(p->text);
-		if (p->has_item) {
-			free((char *)p->it.name);
-			free_local(&p->it);
-		}
+		drop_parsed(p);
 		return aderr_errno(err, AD_EIO, e ? e : EIO, "writing a temporary file in %s "
 		    "(set TMPDIR to a folder with room)", d->spool_dir);
 	}
 	free(p->text);
+	p->text = NULL;
 	if (d->nrecs == d->cap && grow(d) < 0) {
-		if (p->has_item) {
-			free((char *)p->it.name);
-			free_local(&p->it);
-		}
+		drop_parsed(p);
 		return aderr_set(err, AD_ENOMEM, "out of memory after %zu records", d->nrecs);
 	}
 	if (p->msg[0] != '\0')
 		log_err("%s", p->msg);
+	if (p->raw != NULL) {
+		aderr e = {0};
+		int rc = kpcache_add(d->kps, p->raw, p->rawlen, &p->it.kp_id, &e);
+
+		if (rc == AD_EFORMAT) {
+			log_err("%s: local: not a keypoint packing (keypoints ignored)", p->it.name);
+		} else if (rc < 0) {
+			drop_parsed(p);
+			*err = e;
+			return rc;
+		} else {
+			size_t n = (p->rawlen - KP_PACKED_HEAD) / KP_PACKED_SIZE;
+
+			p->it.has_kp = n > 0;
+			p->it.nkp = n < (size_t)d->keypoints ? (int)n : d->keypoints;
+		}
+		free(p->raw);
+		p->raw = NULL;
+	}
 	d->malformed += p->bad != 0;
 	d->failed_here += p->failed;
 	d->item[d->nrecs] = -1;
@@ -507,14 +522,8 @@ static int read_all(struct dd *d, const char *in, struct progress *pr, aderr *er
 		for (size_t i = 0; i < b.n; i++)
 			if (rc == 0)
 				rc = append(d, &b.out[i], pr, err);
-			else if (!b.out[i].oom) {
-				/* after a failure, the rest of the batch is freed, not kept */
-				free(b.out[i].text);
-				if (b.out[i].has_item) {
-					free((char *)b.out[i].it.name);
-					free_local(&b.out[i].it);
-				}
-			}
+			else    /* after a failure, the rest of the batch is freed, not kept */
+				drop_parsed(&b.out[i]);
 	}
 	free(b.text);
 	free(b.off);
@@ -867,6 +876,7 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'G' },
 		{ "local-min", required_argument, NULL, 'M' },
 		{ "keypoints", required_argument, NULL, 'K' },
+		{ "kp-cache", required_argument, NULL, 'C' },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
@@ -891,6 +901,7 @@ int main(int argc, char **argv)
 	grp_opts_default(&o);
 	d.local = o.local;
 	d.keypoints = 128;
+	d.cache_mb = 256;
 	parse_formats(&d, "png,tiff,webp,jpeg,gif");
 	d.prefer = calloc((size_t)argc, sizeof(*d.prefer));
 	if (d.prefer == NULL) {
@@ -933,6 +944,10 @@ int main(int argc, char **argv)
 			break;
 		case 'K':
 			if (parse_range("--keypoints", optarg, 2, KP_MAX, &d.keypoints) < 0)
+				status = 2;
+			break;
+		case 'C':
+			if (parse_range("--kp-cache", optarg, 0, 1 << 20, &d.cache_mb) < 0)
 				status = 2;
 			break;
 		case 'm':
@@ -997,6 +1012,14 @@ int main(int argc, char **argv)
 	}
 	o.gpu = gpu;
 	d.threads = o.threads;
+	if (d.local && (d.kps = kpcache_open((size_t)d.cache_mb << 20, d.keypoints, NULL,
+	    &err)) == NULL) {
+		log_err("%s", err.msg);
+		free(d.prefer);
+		gpu_close(gpu);
+		return 2;
+	}
+	o.kps = d.kps;
 	progress_init(&pr, log_prog(), -1, quiet);
 	if (read_all(&d, in, &pr, &err) < 0) {
 		log_err("%s", err.msg);
@@ -1021,10 +1044,9 @@ int main(int argc, char **argv)
 done:
 	if (d.spool != NULL)
 		fclose(d.spool);
-	for (size_t i = 0; i < d.nitems; i++) {
+	for (size_t i = 0; i < d.nitems; i++)
 		free((char *)d.items[i].name);
-		free_local(&d.items[i]);
-	}
+	kpcache_close(d.kps);
 	if (d.thumb != NULL)
 		for (size_t i = 0; i < d.nitems; i++)
 			free(d.thumb[i]);

@@ -110,6 +110,13 @@ check_eq "keypoints: turned copies match the photo, mirrored ones each other" \
 	"originals/chelsea.jpg=keeper/-/- turned/chelsea-ccw.png=duplicate/local/originals/chelsea.jpg turned/chelsea-cw.png=duplicate/local/originals/chelsea.jpg turned/chelsea-mirror.png=keeper/-/- turned/chelsea-transposed.png=duplicate/local/turned/chelsea-mirror.png turned/chelsea-upside.png=duplicate/local/originals/chelsea.jpg "
 check_eq "keypoints: each local match says how many keypoints agree" \
 	"$(jq -r 'select(.dup.stage == "local") | .dup.inliers >= 16' "$T/t-local" | sort -u)" "true"
+mkdir -p "$T/kptmp"
+TMPDIR="$T/kptmp" dedupe -q --kp-cache 0 -j 3 -i "$T/feat-t" -o "$T/t-local0"
+check "keypoints with no cache (read back from the temporary file each time): the same report" \
+	cmp "$T/t-local" "$T/t-local0"
+check_eq "and no temporary file left" "$(ls -A "$T/kptmp")" ""
+dedupe -q --kp-cache -1 < /dev/null > /dev/null 2>&1
+check_eq "--kp-cache -1: exit 2" "$?" "2"
 dedupe -q --rotations -i "$T/feat-t" -o "$T/t-rot"
 check_eq "with --rotations they join the photo's group" \
 	"$(jq -r --arg k "$(jq -r 'select(.name == "originals/chelsea.jpg") | .dup.group' "$T/t-rot")" \
@@ -160,7 +167,7 @@ check "records wait in an unlinked temporary file: none left in TMPDIR" \
 	sh -c "mkdir -p '$T/tmp' && TMPDIR='$T/tmp' dedupe -q -i '$T/many' -o /dev/null; [ -z \"\$(ls -A '$T/tmp')\" ]"
 TMPDIR="$T/no/such/dir" dedupe -q -i "$T/in" -o "$T/r-notmp" 2> "$T/e"
 check_eq "no room for the temporary file: exit 2" "$?" "2"
-check "no room for the temporary file: says where" grep -q "temporary file in $T/no/such/dir" "$T/e"
+check "no room for the temporary file: says where" grep -q "in $T/no/such/dir" "$T/e"
 
 # usage errors
 dedupe --keep colour < /dev/null > /dev/null 2> "$T/e"
