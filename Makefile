@@ -157,7 +157,7 @@ eval: deps
 	@BUILD=$(BUILD) sh tests/bench/eval.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(HELPER_BIN)
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 
 # libFuzzer targets for the decoders, each run FUZZ_SECONDS on the example photos as
@@ -182,7 +182,7 @@ fuzz:
 	  mkdir -p build-fuzz/corpus/$$t; cp examples/photos/* build-fuzz/corpus/$$t/; \
 	  if [ -d tests/fuzz/seeds/$$t ]; then cp tests/fuzz/seeds/$$t/* build-fuzz/corpus/$$t/; fi; \
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
-	  ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	  ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=300000 -rss_limit_mb=2048 -print_final_stats=1 build-fuzz/corpus/$$t \
 	    > build-fuzz/fuzz_$$t.log 2>&1 || { tail -40 build-fuzz/fuzz_$$t.log; exit 1; }; \
 	  grep -E '^(stat::number_of_executed_units|Done)' build-fuzz/fuzz_$$t.log; \

@@ -6,7 +6,8 @@
 #
 #   BENCH_COPIES=N   how many copies of the variant set to stack (default 8)
 #   BENCH_RECORDS=N  synthetic records for dedupe (default 20000)
-#   BENCH_SCALE="N..."  sizes of the dedupe scale runs (default "100000 1000000")
+#   BENCH_SCALE="N..."  sizes of the dedupe scale runs (default "100000 1000000 10000000")
+#   BENCH_LOCAL="N..."  sizes of the keypoint runs (default "10000 100000")
 set -eu
 cd "$(dirname "$0")/../.."
 TOP=$(pwd)
@@ -72,26 +73,11 @@ if command -v djpeg > /dev/null; then
 fi
 BUILD="$BUILD" sh "$TOP/tests/bench/others.sh" "$T/src"  # featx next to ImageHash, OpenCV, findimagedupes
 
-# dedupe on synthetic feature records: N hashes, every tenth a planted twin of the one
-# before (2 bits off in each hash); the index search, against all pairs at NREC
+# dedupe on synthetic feature records (tests/helpers/synthrec): N hashes, every tenth a
+# planted twin of the one before (2 bits off in each hash); the index search, against
+# all pairs at NREC
 synth() {
-	/usr/bin/python3 - "$1" > "$2" <<'PY'
-import json, random, sys
-n = int(sys.argv[1])
-rng = random.Random(1)
-out = sys.stdout
-for i in range(n):
-    if i % 10 == 9:
-        base = prev
-        flip = lambda h: h ^ (1 << rng.randrange(64)) ^ (1 << rng.randrange(64))
-        p, d, w = flip(base[0]), flip(base[1]), flip(base[2])
-    else:
-        p, d, w = (rng.getrandbits(64) for _ in range(3))
-        prev = (p, d, w)
-    out.write(json.dumps({"name": "s/%08d.jpg" % i, "size": 1000 + i,
-        "sha256": "%064x" % rng.getrandbits(256), "phash": "%016x" % p,
-        "dhash": "%016x" % d, "whash": "%016x" % w, "width": 100, "height": 100}) + "\n")
-PY
+	"$TOP/$BUILD/tests/helpers/synthrec" "$@"
 }
 scale_row() {  # N LABEL OPTIONS...
 	n=$1; label=$2; shift 2
@@ -101,11 +87,11 @@ scale_row() {  # N LABEL OPTIONS...
 	found=$(jq -r 'select(.type == "summary") | .duplicates' "$T/sreport")
 	row "$label" "$n" "$t0" "$t1" "$found of $((n / 10)) planted pairs, peak $(($(cat "$T/rss") / 1024)) MiB"
 }
-synth "$NREC" "$T/synth$NREC"
+synth "$NREC" > "$T/synth$NREC"
 scale_row "$NREC" "dedupe, all pairs" --search all
 scale_row "$NREC" "dedupe, index r=12" 
-for n in ${BENCH_SCALE:-100000 1000000}; do
-	synth "$n" "$T/synth$n"
+for n in ${BENCH_SCALE:-100000 1000000 10000000}; do
+	synth "$n" > "$T/synth$n"
 	scale_row "$n" "dedupe, index r=12" 
 	scale_row "$n" "dedupe, index r=8" --phash-max 8
 	scale_row "$n" "dedupe, exact only" --exact-only
@@ -118,6 +104,22 @@ for n in ${BENCH_SCALE:-100000 1000000}; do
 	row "featstore cat" "$n" "$t0" "$t1" "$(cat "$T/catn") records back"
 	rm -rf "$T/store$n"
 	rm -f "$T/synth$n"
+done
+
+# the local stage at scale: 256 keypoints a record, every tenth record a planted crop
+# of the one before (an 80% window, a tenth of each descriptor's bits turned), found
+# only through the descriptor index and keypoint matching
+for n in ${BENCH_LOCAL:-10000 100000}; do
+	synth "$n" 256 0.10 > "$T/local$n"
+	t0=$(now)
+	/usr/bin/time -f %M -o "$T/rss" "$BIN/dedupe" -q -i "$T/local$n" -o "$T/lreport"
+	t1=$(now)
+	row "dedupe, keypoints" "$n" "$t0" "$t1" "$(jq -r 'select(.type == "summary") | "\(.local) of '$((n / 10))' planted crops, \(.search.local_candidates) index candidates"' "$T/lreport"), peak $(($(cat "$T/rss") / 1024)) MiB, $(($(wc -c < "$T/local$n") / 1048576)) MiB in"
+	t0=$(now)
+	/usr/bin/time -f %M -o "$T/rss" "$BIN/dedupe" -q --kp-cache 32 -i "$T/local$n" -o "$T/lreport2"
+	t1=$(now)
+	row "dedupe, --kp-cache 32" "$n" "$t0" "$t1" "$(cmp -s "$T/lreport" "$T/lreport2" && echo "same report" || echo "REPORT DIFFERS"), peak $(($(cat "$T/rss") / 1024)) MiB"
+	rm -f "$T/local$n"
 done
 
 # CPU against GPU (a "skipped" line where there is none)

@@ -957,6 +957,24 @@ static void test_heif(void)
 		CHECK(strstr(e.msg, "24949x30828") != NULL);
 		CHECK(im == NULL);
 	}
+	/* a damaged AV1 item that dav1d refuses (and libheif's plugin leaks dav1d's buffer
+	 * for: tests/lsan.supp): an error record, nothing more */
+	{
+		FILE *fp = fopen("tests/fuzz/seeds/heif/dav1d-leak.avif", "rb");
+		unsigned char db[4096];
+		size_t dn = fp ? fread(db, 1, sizeof db, fp) : 0;
+		struct img_decode_opts go = { 64, 100000000ULL, 0 };
+		aderr e = {0};
+
+		CHECK(fp != NULL && dn > 0);
+		if (fp != NULL)
+			fclose(fp);
+		im = NULL;
+		CHECK(img_decode(db, dn, &go, &im, &info, &e) < 0);
+		CHECK(e.msg[0] != '\0');
+		CHECK(im == NULL);
+		img_free(im);
+	}
 	free(png.p);
 	img_free(a);
 	img_free(small);
