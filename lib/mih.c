@@ -1,45 +1,171 @@
-/* mih.c — exact Hamming-radius pairs through multi-index hashing. */
+/* mih.c — exact Hamming-radius pairs through multi-index hashing.
+ *
+ * One chunk at a time: the codes are counting-sorted by the chunk's value into a table
+ * that keeps each code next to its index, and every pair of buckets whose values are
+ * within the chunk's radius is joined (each bucket with itself, and with each bucket of
+ * a higher value within the radius), so a bucket's codes are read once for all its
+ * neighbours and no probe is made per code.  Threads take blocks of buckets as they
+ * come free; the pairs are sorted at the end. */
 #include "mih.h"
 
+#include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CHUNKS 16
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MIH_X86 1
+#include <immintrin.h>
+#endif
+
+#define MAX_CHUNKS 16         /* 64 / MIN_BITS */
+#define MIN_BITS 4
+#define MAX_BITS 22         /* 2^22 + 1 offsets: 16 MiB, the largest table tried */
+#define MAX_THREADS 64
+
+/* the pairs are sorted as keys a << 32 | b in the buffer that returns them */
+_Static_assert(sizeof(struct mih_pair) == sizeof(uint64_t), "struct mih_pair is 8 bytes");
+
+struct plan {
+	int all;                    /* comparing all pairs instead */
+	int m;                      /* chunks */
+	int bits[MAX_CHUNKS], shift[MAX_CHUNKS], rad[MAX_CHUNKS];
+};
 
 struct table {
-	int shift, bits;
-	uint32_t *off;      /* 2^bits + 1 offsets into ids */
-	uint32_t *ids;      /* code indexes, by chunk value, then index */
+	int bits, shift;
+	uint32_t *off;      /* 2^bits + 1 offsets into code and id */
+	uint64_t *code;     /* the codes by chunk value, then index */
+	uint32_t *id;       /* their indexes */
+	uint32_t *mask;     /* every nonzero value within the radius, by highest bit */
+	uint32_t mstart[33];    /* masks whose highest bit is h: mask[mstart[h] .. mstart[h+1]) */
+};
+
+struct shared {
+	const uint64_t *codes;      /* comparing all pairs */
+	size_t n;
+	int r;
+	const struct table *t;
+	int nearlier;                       /* the chunks searched before this one */
+	uint64_t emask[MAX_CHUNKS];         /* ... their bits in place */
+	int eshift[MAX_CHUNKS], erad[MAX_CHUNKS];
+	size_t units, block;                /* buckets (or codes) and how many a grab takes */
+	atomic_size_t next;
 };
 
 struct job {
-	const uint64_t *codes;
-	size_t n;
-	int r, m, sub;
-	const struct table *t;
-	size_t from, to;            /* the codes this thread searches for */
+	struct shared *s;
+	int kernel;
 	struct mih_pair *out;
 	size_t nout, cap;
 	int failed;
 };
 
-static uint32_t chunk(uint64_t c, const struct table *t)
+enum { PLAIN, POPCNT, AVX512 };
+
+/* The comparison loop this CPU runs: AVX-512 with its popcount, else the popcnt
+ * instruction, else plain C; AZD_MIH_KERNEL=plain or popcnt asks for a lesser one (tests). */
+static int kernel(void)
 {
-	return (uint32_t)((c >> t->shift) & ((1ULL << t->bits) - 1));
+	const char *want = getenv("AZD_MIH_KERNEL");
+	int k = PLAIN;
+
+#ifdef MIH_X86
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq"))
+		k = AVX512;
+	else if (__builtin_cpu_supports("popcnt"))
+		k = POPCNT;
+#endif
+	if (want != NULL && strcmp(want, "plain") == 0)
+		k = PLAIN;
+	if (want != NULL && strcmp(want, "popcnt") == 0 && k > POPCNT)
+		k = POPCNT;
+	return k;
 }
 
-int mih_chunks(size_t n)
+/* The cost, in nanoseconds or so, of searching a chunk `bits` wide at radius `rad` for n
+ * codes: building the table, visiting the neighbour buckets of each occupied one, and
+ * joining each pair of occupied neighbours (once a pair) row by row, a row being one code
+ * against the other bucket's (the time of a row grows with the bucket when comparing one
+ * pair at a time, hardly below 16 codes with AVX-512).  Measured on one x86-64 machine;
+ * only the ratios matter. */
+static double chunk_cost(double n, int bits, int rad, int wide)
 {
-	/* chunks of about log2(n) bits keep the buckets near one code each; 3 to 8 of them
-	 * (wider than 22 bits would make the offset tables too big) */
-	double lg = 1;
-	int m;
+	double nb = ldexp(1, bits), lambda = n / nb, full = -expm1(-lambda);
+	double masks = 0, c = 1, probe = bits <= 16 ? 1.5 : bits <= 19 ? 3 : 6;
+	double row = wide ? (lambda < 12 ? 2 : lambda / 6) : 0.35 * lambda / full + 1;
 
-	while (lg < 64 && (double)((size_t)1 << (int)lg) < (double)n)
-		lg++;
-	m = (int)(64.0 / lg + 0.5);
-	return m < 3 ? 3 : m > 8 ? 8 : m;
+	for (int k = 1; k <= rad && k <= bits; k++) {
+		c = c * (bits - k + 1) / k;
+		masks += c;
+	}
+	return nb * 0.5 + n * 4 + nb * full * masks / 2 * (probe + full * 5) +
+	    n * (masks + 1) / 2 * full * row;
+}
+
+/* The cheapest cut of the 64 bits into chunks (MIN_BITS to MAX_BITS wide, bits left out
+ * allowed) with radii s_i such that the sum of s_i + 1 is r + 1: two codes within r bits
+ * are then within s_i bits on some chunk i (else they would differ in at least r + 1).
+ * Dynamic programming over the bits left and the radius still to cover; comparing all
+ * pairs where that is cheaper. */
+static void plan_for(size_t n, int r, int k, struct plan *p)
+{
+	static const double inf = 1e300;
+	double cost[65][66], cc[MAX_BITS + 1][MAX_BITS + 1];
+	double dn = (double)n;
+	int wide = k == AVX512;
+	signed char cw[65][66], cs[65][66];     /* the first chunk's width (0: skip a bit), radius */
+
+	memset(p, 0, sizeof *p);
+	p->all = 1;
+	for (int w = MIN_BITS; w <= MAX_BITS; w++)
+		for (int s = 0; s <= w; s++)
+			cc[w][s] = chunk_cost(dn, w, s, wide);
+	for (int b = 0; b <= 64; b++)
+		for (int need = 0; need <= r + 1; need++) {
+			cost[b][need] = need == 0 ? 0 : inf;
+			cw[b][need] = 0;
+			cs[b][need] = -1;
+			if (need == 0)
+				continue;
+			if (b > 0 && cost[b - 1][need] < cost[b][need])
+				cost[b][need] = cost[b - 1][need];
+			for (int w = MIN_BITS; w <= b && w <= MAX_BITS; w++)
+				for (int s = 0; s < need && s <= w; s++) {
+					double c = cc[w][s] + cost[b - w][need - s - 1];
+
+					if (c < cost[b][need]) {
+						cost[b][need] = c;
+						cw[b][need] = (signed char)w;
+						cs[b][need] = (signed char)s;
+					}
+				}
+		}
+	if (cost[64][r + 1] >= dn * dn / 2 * (wide ? 0.15 : 0.4))
+		return;
+	p->all = 0;
+	for (int b = 64, need = r + 1, shift = 0; need > 0; ) {
+		if (cw[b][need] == 0) {
+			b--;
+			shift++;
+			continue;
+		}
+		p->bits[p->m] = cw[b][need];
+		p->shift[p->m] = shift;
+		p->rad[p->m++] = cs[b][need];
+		shift += cw[b][need];
+		need -= cs[b][need] + 1;
+		b -= p->bits[p->m - 1];
+	}
+}
+
+int mih_chunks(size_t n, int r)
+{
+	struct plan p;
+
+	plan_for(n, r < 0 ? 0 : r > 64 ? 64 : r, kernel(), &p);
+	return p.all ? 0 : p.m;
 }
 
 static int push(struct job *j, uint32_t a, uint32_t b)
@@ -53,148 +179,379 @@ static int push(struct job *j, uint32_t a, uint32_t b)
 		j->out = np;
 		j->cap = nc;
 	}
-	j->out[j->nout].a = a;
-	j->out[j->nout++].b = b;
+	j->out[j->nout].a = a < b ? a : b;
+	j->out[j->nout++].b = a < b ? b : a;
 	return 0;
 }
 
-/* Visits every bucket within `left` bits of value v (flipping bits at positions >= from),
- * keeping the candidates j > q that are within r and not found by an earlier chunk. */
-static int probe(struct job *j, int ci, uint32_t q, uint32_t v, int from, int left)
+/* Keeps a pair x = a ^ b apart within r unless a chunk searched before found it. */
+static inline __attribute__((always_inline)) int keep(struct job *j, uint64_t x, uint32_t a,
+    uint32_t b)
 {
-	const struct table *t = &j->t[ci];
-	uint64_t qc = j->codes[q];
+	const struct shared *s = j->s;
 
-	for (uint32_t k = t->off[v]; k < t->off[v + 1]; k++) {
-		uint32_t c = t->ids[k];
-		uint64_t x;
-		int seen = 0;
-
-		if (c <= q)
-			continue;
-		x = qc ^ j->codes[c];
-		if (__builtin_popcountll(x) > j->r)
-			continue;
-		/* reported by an earlier chunk already? (that one was within sub bits there) */
-		for (int e = 0; e < ci && !seen; e++)
-			seen = __builtin_popcount(chunk(x, &j->t[e])) <= j->sub;
-		if (!seen && push(j, q, c) < 0)
-			return -1;
-	}
-	if (left == 0)
+	if (__builtin_popcountll(x) > s->r)
 		return 0;
-	for (int b = from; b < t->bits; b++)
-		if (probe(j, ci, q, v ^ (1u << b), b + 1, left - 1) < 0)
-			return -1;
+	for (int e = 0; e < s->nearlier; e++)
+		if (__builtin_popcountll((x >> s->eshift[e]) & s->emask[e]) <= s->erad[e])
+			return 0;
+	return push(j, a, b);
+}
+
+/* Joins codes[alo, ahi) with codes[blo, bhi) of the same table. */
+static inline __attribute__((always_inline)) int join(struct job *j, const struct table *t,
+    uint32_t alo, uint32_t ahi, uint32_t blo, uint32_t bhi)
+{
+	const uint64_t *code = t->code;
+	int r = j->s->r;
+
+	for (uint32_t a = alo; a < ahi; a++) {
+		uint64_t ca = code[a];
+
+		for (uint32_t b = blo; b < bhi; b++)
+			if (__builtin_expect(__builtin_popcountll(ca ^ code[b]) <= r, 0) &&
+			    keep(j, ca ^ code[b], t->id[a], t->id[b]) < 0)
+				return -1;
+	}
 	return 0;
 }
+
+#ifdef MIH_X86
+/* join with AVX-512: one code against eight of the other bucket at a time */
+__attribute__((target("popcnt,avx512f,avx512vpopcntdq"), noinline)) static int join512(
+    struct job *j, const struct table *t, uint32_t alo, uint32_t ahi, uint32_t blo, uint32_t bhi)
+{
+	const uint64_t *code = t->code;
+	__m512i rv = _mm512_set1_epi64(j->s->r);
+
+	if (bhi - blo <= 16) {      /* the usual bucket: the other one stays in registers */
+		uint32_t nb = bhi - blo;
+		__mmask8 in0 = nb >= 8 ? 0xff : (__mmask8)((1u << nb) - 1);
+		__mmask8 in1 = nb >= 16 ? 0xff : nb > 8 ? (__mmask8)((1u << (nb - 8)) - 1) : 0;
+		__m512i b0 = _mm512_maskz_loadu_epi64(in0, code + blo);
+		__m512i b1 = nb > 8 ? _mm512_maskz_loadu_epi64(in1, code + blo + 8) :
+		    _mm512_setzero_si512();
+
+		for (uint32_t a = alo; a < ahi; a++) {
+			__m512i ca = _mm512_set1_epi64((long long)code[a]);
+			unsigned hit = _mm512_mask_cmple_epu64_mask(in0,
+			    _mm512_popcnt_epi64(_mm512_xor_si512(ca, b0)), rv) |
+			    (unsigned)_mm512_mask_cmple_epu64_mask(in1,
+			    _mm512_popcnt_epi64(_mm512_xor_si512(ca, b1)), rv) << 8;
+
+			for (; hit; hit &= hit - 1) {
+				uint32_t k = blo + (uint32_t)__builtin_ctz(hit);
+
+				if (keep(j, code[a] ^ code[k], t->id[a], t->id[k]) < 0)
+					return -1;
+			}
+		}
+		return 0;
+	}
+	for (uint32_t a = alo; a < ahi; a++) {
+		__m512i ca = _mm512_set1_epi64((long long)code[a]);
+
+		for (uint32_t b = blo; b < bhi; b += 8) {
+			__mmask8 in = bhi - b >= 8 ? 0xff : (__mmask8)((1u << (bhi - b)) - 1);
+			__m512i x = _mm512_xor_si512(ca, _mm512_maskz_loadu_epi64(in, code + b));
+			unsigned hit = _mm512_mask_cmple_epu64_mask(in, _mm512_popcnt_epi64(x), rv);
+
+			for (; hit; hit &= hit - 1) {
+				uint32_t k = b + (uint32_t)__builtin_ctz(hit);
+
+				if (keep(j, code[a] ^ code[k], t->id[a], t->id[k]) < 0)
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+#define JOIN(wide, ...) ((wide) ? join512(__VA_ARGS__) : join(__VA_ARGS__))
+#else
+#define JOIN(wide, ...) join(__VA_ARGS__)
+#endif
+
+static inline __attribute__((always_inline)) void search_body(struct job *j, int wide)
+{
+	struct shared *s = j->s;
+	const struct table *t = s->t;
+
+	for (;;) {
+		size_t from = atomic_fetch_add(&s->next, s->block), to = from + s->block;
+
+		if (from >= s->units || j->failed)
+			return;
+		if (to > s->units)
+			to = s->units;
+		if (t == NULL) {            /* all pairs */
+			for (size_t a = from; a < to; a++)
+				for (size_t b = a + 1; b < s->n; b++)
+					if (__builtin_expect(__builtin_popcountll(s->codes[a] ^ s->codes[b]) <= s->r, 0) &&
+					    push(j, (uint32_t)a, (uint32_t)b) < 0) {
+						j->failed = 1;
+						return;
+					}
+			continue;
+		}
+		for (size_t v = from; v < to; v++) {
+			uint32_t lo = t->off[v], hi = t->off[v + 1];
+
+			if (lo == hi)
+				continue;
+			for (uint32_t a = lo; a + 1 < hi; a++)
+				if (JOIN(wide, j, t, a, a + 1, a + 1, hi) < 0) {
+					j->failed = 1;
+					return;
+				}
+			/* the buckets above v: flip a bit that is 0 in v, and any below it */
+			for (int h = 0; h < t->bits; h++) {
+				if (v >> h & 1)
+					continue;
+				for (uint32_t k = t->mstart[h]; k < t->mstart[h + 1]; k++) {
+					uint32_t w = (uint32_t)v ^ t->mask[k];
+					uint32_t wlo = t->off[w], whi = t->off[w + 1];
+
+					if (wlo != whi && JOIN(wide, j, t, lo, hi, wlo, whi) < 0) {
+						j->failed = 1;
+						return;
+					}
+				}
+			}
+		}
+	}
+}
+
+static void search_plain(struct job *j)
+{
+	search_body(j, 0);
+}
+
+#ifdef MIH_X86
+/* the same loop with the popcnt instruction (a libgcc call otherwise) */
+__attribute__((target("popcnt"))) static void search_popcnt(struct job *j)
+{
+	search_body(j, 0);
+}
+
+__attribute__((target("popcnt,avx512f,avx512vpopcntdq"))) static void search_avx512(
+    struct job *j)
+{
+	search_body(j, 1);
+}
+#endif
 
 static void *search(void *arg)
 {
 	struct job *j = arg;
 
-	for (size_t q = j->from; q < j->to && !j->failed; q++)
-		for (int ci = 0; ci < j->m && !j->failed; ci++)
-			if (probe(j, ci, (uint32_t)q, chunk(j->codes[q], &j->t[ci]), 0, j->sub) < 0)
-				j->failed = 1;
+#ifdef MIH_X86
+	if (j->kernel == AVX512) {
+		search_avx512(j);
+		return NULL;
+	}
+	if (j->kernel == POPCNT) {
+		search_popcnt(j);
+		return NULL;
+	}
+#endif
+	search_plain(j);
 	return NULL;
 }
 
-static int cmp_pair(const void *x, const void *y)
+static void run_threads(struct job *jobs, int nt)
 {
-	const struct mih_pair *a = x, *b = y;
+	pthread_t tid[MAX_THREADS];
+	int started[MAX_THREADS] = {0};
 
-	if (a->a != b->a)
-		return a->a < b->a ? -1 : 1;
-	return (a->b > b->b) - (a->b < b->b);
+	for (int k = 1; k < nt; k++)
+		started[k] = pthread_create(&tid[k], NULL, search, &jobs[k]) == 0;
+	search(&jobs[0]);
+	for (int k = 1; k < nt; k++)
+		if (started[k])
+			pthread_join(tid[k], NULL);
+	/* a thread that could not start leaves its share to the others: they took it */
+}
+
+/* Counting-sorts the codes by the chunk's value, indexes in order within a bucket, and
+ * lists the nonzero masks of at most rad bits grouped by their highest bit. */
+static int build(struct table *t, const uint64_t *codes, size_t n, int rad)
+{
+	size_t nb = (size_t)1 << t->bits, nm = 0;
+	uint64_t cm = ((uint64_t)1 << t->bits) - 1;
+
+	t->off = calloc(nb + 1, sizeof *t->off);
+	t->code = malloc((n ? n : 1) * sizeof *t->code);
+	t->id = malloc((n ? n : 1) * sizeof *t->id);
+	if (rad > t->bits)
+		rad = t->bits;
+	for (int k = 1; k <= rad; k++) {
+		double c = 1;
+
+		for (int i = 1; i <= k; i++)
+			c = c * (t->bits - i + 1) / i;
+		nm += (size_t)(c + 0.5);
+	}
+	t->mask = malloc((nm ? nm : 1) * sizeof *t->mask);
+	if (t->off == NULL || t->code == NULL || t->id == NULL || t->mask == NULL)
+		return -1;
+	for (size_t k = 0; k < n; k++)
+		t->off[((codes[k] >> t->shift) & cm) + 1]++;
+	for (size_t v = 0; v < nb; v++)
+		t->off[v + 1] += t->off[v];
+	for (size_t k = 0; k < n; k++) {
+		uint32_t at = t->off[(codes[k] >> t->shift) & cm]++;
+
+		t->code[at] = codes[k];
+		t->id[at] = (uint32_t)k;
+	}
+	memmove(t->off + 1, t->off, nb * sizeof *t->off);
+	t->off[0] = 0;
+	/* masks with highest bit h: 1 << h plus any value of up to rad - 1 bits below h */
+	nm = 0;
+	for (int h = 0; h < t->bits; h++) {
+		t->mstart[h] = (uint32_t)nm;
+		for (uint32_t low = 0; low < (1u << h); low++)
+			if (__builtin_popcount(low) < rad)
+				t->mask[nm++] = 1u << h | low;
+	}
+	t->mstart[t->bits] = (uint32_t)nm;
+	return 0;
+}
+
+static void drop(struct table *t)
+{
+	free(t->off);
+	free(t->code);
+	free(t->id);
+	free(t->mask);
+	memset(t, 0, sizeof *t);
+}
+
+/* Sorts the keys a << 32 | b: least significant digit first, 11 bits at a time,
+ * skipping the digits that every key shares.  Returns the buffer that holds them sorted
+ * (k or the one it allocates, the other freed), or NULL when out of memory. */
+static uint64_t *sort_keys(uint64_t *k, size_t n)
+{
+	uint64_t *tmp, all_or = 0, all_and = ~(uint64_t)0;
+
+	for (size_t i = 0; i < n; i++) {
+		all_or |= k[i];
+		all_and &= k[i];
+	}
+	if (n < 2 || all_or == all_and)
+		return k;
+	if ((tmp = malloc(n * sizeof *tmp)) == NULL)
+		return NULL;
+	for (int sh = 0; sh < 64; sh += 11) {
+		size_t cnt[2048] = {0}, sum = 0;
+		uint64_t *x;
+
+		if ((((all_or ^ all_and) >> sh) & 2047) == 0)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			cnt[k[i] >> sh & 2047]++;
+		for (int d = 0; d < 2048; d++) {
+			size_t c = cnt[d];
+
+			cnt[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[cnt[k[i] >> sh & 2047]++] = k[i];
+		x = k;
+		k = tmp;
+		tmp = x;
+	}
+	free(tmp);
+	return k;
 }
 
 int mih_pairs(const uint64_t *codes, size_t n, int r, int threads, struct mih_pair **pairs,
     size_t *npairs, aderr *err)
 {
-	struct table t[MAX_CHUNKS];
-	struct job jobs[64];
-	int m = mih_chunks(n), rc = 0, nt = threads < 1 ? 1 : threads > 64 ? 64 : threads;
+	struct job jobs[MAX_THREADS];
+	struct shared sh;
+	struct table t;
+	struct plan p;
+	uint64_t *keys = NULL, *sorted;
+	int rc = 0, kern, nt = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
 	size_t total = 0;
-	pthread_t tid[64];
-	int started[64] = {0};
 
 	*pairs = NULL;
 	*npairs = 0;
-	memset(jobs, 0, sizeof jobs);
 	if (n >= UINT32_MAX)
 		return aderr_set(err, AD_ETOOBIG, "too many images for one index (%zu)", n);
-	if (r < 0)
-		r = 0;
-	memset(t, 0, sizeof t);
-	/* m chunks of nearly equal width, the wider ones first */
-	for (int i = 0, shift = 0; i < m; i++) {
-		t[i].bits = 64 / m + (i < 64 % m);
-		t[i].shift = shift;
-		shift += t[i].bits;
+	r = r < 0 ? 0 : r > 64 ? 64 : r;
+	if ((size_t)nt > n / 256 + 1)
+		nt = (int)(n / 256 + 1);
+	kern = kernel();
+	plan_for(n, r, kern, &p);
+	memset(jobs, 0, sizeof jobs);
+	memset(&sh, 0, sizeof sh);
+	memset(&t, 0, sizeof t);
+	sh.codes = codes;
+	sh.n = n;
+	sh.r = r;
+	for (int k = 0; k < nt; k++) {
+		jobs[k].s = &sh;
+		jobs[k].kernel = kern;
 	}
-	for (int i = 0; i < m && rc == 0; i++) {
-		size_t nb = (size_t)1 << t[i].bits;
-
-		t[i].off = calloc(nb + 1, sizeof *t[i].off);
-		t[i].ids = malloc((n ? n : 1) * sizeof *t[i].ids);
-		if (t[i].off == NULL || t[i].ids == NULL) {
+	if (p.all) {
+		sh.units = n;
+		sh.block = 64;
+		atomic_init(&sh.next, 0);
+		run_threads(jobs, nt);
+	}
+	for (int i = 0; i < p.m && rc == 0; i++) {
+		t.bits = p.bits[i];
+		t.shift = p.shift[i];
+		if (build(&t, codes, n, p.rad[i]) < 0) {
 			rc = aderr_set(err, AD_ENOMEM, "out of memory indexing %zu hashes", n);
 			break;
 		}
-		/* counting sort by chunk value; indexes stay in order within a bucket */
-		for (size_t k = 0; k < n; k++)
-			t[i].off[chunk(codes[k], &t[i]) + 1]++;
-		for (size_t v = 0; v < nb; v++)
-			t[i].off[v + 1] += t[i].off[v];
-		for (size_t k = 0; k < n; k++)
-			t[i].ids[t[i].off[chunk(codes[k], &t[i])]++] = (uint32_t)k;
-		memmove(t[i].off + 1, t[i].off, nb * sizeof *t[i].off);
-		t[i].off[0] = 0;
-	}
-	if (rc == 0) {
-		if ((size_t)nt > n / 256 + 1)
-			nt = (int)(n / 256 + 1);
-		/* interleaved blocks would balance better; contiguous ones keep the output sorted */
-		for (int k = 0; k < nt; k++) {
-			jobs[k] = (struct job){ codes, n, r, m, r / m, t, n * (size_t)k / (size_t)nt,
-			    n * (size_t)(k + 1) / (size_t)nt, NULL, 0, 0, 0 };
-			started[k] = k > 0 && pthread_create(&tid[k], NULL, search, &jobs[k]) == 0;
-		}
-		search(&jobs[0]);
-		for (int k = 1; k < nt; k++) {
-			if (started[k])
-				pthread_join(tid[k], NULL);
-			else
-				search(&jobs[k]);
-		}
-		for (int k = 0; k < nt; k++) {
+		sh.t = &t;
+		sh.units = (size_t)1 << t.bits;
+		sh.block = sh.units / ((size_t)nt * 64) + 1;
+		atomic_init(&sh.next, 0);
+		run_threads(jobs, nt);
+		drop(&t);
+		sh.emask[sh.nearlier] = ((uint64_t)1 << p.bits[i]) - 1;
+		sh.eshift[sh.nearlier] = p.shift[i];
+		sh.erad[sh.nearlier++] = p.rad[i];
+		for (int k = 0; k < nt; k++)
 			if (jobs[k].failed)
-				rc = aderr_set(err, AD_ENOMEM, "out of memory collecting pairs");
-			total += jobs[k].nout;
-		}
+				rc = -1;
 	}
-	if (rc == 0) {
-		*pairs = malloc((total ? total : 1) * sizeof **pairs);
-		if (*pairs == NULL)
-			rc = aderr_set(err, AD_ENOMEM, "out of memory collecting pairs");
+	drop(&t);
+	for (int k = 0; k < nt; k++) {
+		if (jobs[k].failed)
+			rc = -1;
+		total += jobs[k].nout;
 	}
-	for (int k = 0; k < nt && rc == 0; k++) {
-		if (jobs[k].nout == 0)
-			continue;
-		/* within a job the pairs come by query, but a query's candidates in bucket order */
-		qsort(jobs[k].out, jobs[k].nout, sizeof *jobs[k].out, cmp_pair);
-		memcpy(*pairs + *npairs, jobs[k].out, jobs[k].nout * sizeof **pairs);
-		*npairs += jobs[k].nout;
-	}
-	for (int k = 0; k < 64; k++)
+	if (rc == -1)
+		rc = aderr_set(err, AD_ENOMEM, "out of memory collecting pairs");
+	/* the pairs as sort keys, in a buffer that then takes them back as struct mih_pair */
+	if (rc == 0 && (keys = malloc((total ? total : 1) * sizeof *keys)) == NULL)
+		rc = aderr_set(err, AD_ENOMEM, "out of memory collecting pairs");
+	for (int k = 0; k < nt; k++) {
+		for (size_t i = 0; rc == 0 && i < jobs[k].nout; i++)
+			keys[(*npairs)++] = (uint64_t)jobs[k].out[i].a << 32 | jobs[k].out[i].b;
 		free(jobs[k].out);
-	for (int i = 0; i < m; i++) {
-		free(t[i].off);
-		free(t[i].ids);
+	}
+	if (rc == 0 && (sorted = sort_keys(keys, *npairs)) == NULL)
+		rc = aderr_set(err, AD_ENOMEM, "out of memory sorting %zu pairs", *npairs);
+	if (rc == 0) {
+		*pairs = (struct mih_pair *)(void *)sorted;
+		for (size_t i = 0; i < *npairs; i++) {
+			uint64_t x = sorted[i];
+
+			(*pairs)[i].a = (uint32_t)(x >> 32);
+			(*pairs)[i].b = (uint32_t)x;
+		}
+	} else {
+		free(keys);
 	}
 	if (rc < 0) {
-		free(*pairs);
 		*pairs = NULL;
 		*npairs = 0;
 	}

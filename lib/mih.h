@@ -1,13 +1,15 @@
 /* mih.h — multi-index hashing: every pair of 64-bit codes within a Hamming radius,
  * without comparing all pairs.
  *
- * The codes are cut into m chunks of about log2(n) bits and each chunk is indexed by
- * value (a counting-sorted table).  Two codes within distance r agree to within
- * floor(r/m) bits on at least one chunk (pigeonhole), so probing, for each code, every
- * value within that many bits of each of its chunks finds all its neighbours; each pair is
- * reported once, from the first chunk that finds it.  The search is exact: it returns the
- * same pairs as comparing all of them.  Memory: 4 bytes per code and chunk, plus one
- * table of 2^bits offsets per chunk. */
+ * The codes are cut into chunks, each given a radius s_i such that the s_i + 1 add up to
+ * r + 1: two codes within r bits are then within s_i bits on some chunk i (pigeonhole).
+ * Each chunk in turn is indexed by value (a counting-sorted table of the codes themselves)
+ * and every pair of buckets within its radius is joined; a pair is reported once, from
+ * the first chunk that finds it.  The cut (how many chunks, how wide, which radii) comes
+ * from a cost model over n and r; all pairs are compared where that is cheaper.  The
+ * search is exact: it returns the same pairs as comparing all of them.  Memory: one
+ * chunk's table at a time, 12 bytes per code plus 2^bits offsets (at most 16 MiB), and
+ * 8 bytes per pair found (up to three times that while collecting and sorting them). */
 #ifndef AZD_MIH_H
 #define AZD_MIH_H
 
@@ -25,7 +27,8 @@ struct mih_pair {
 int mih_pairs(const uint64_t *codes, size_t n, int r, int threads, struct mih_pair **pairs,
     size_t *npairs, aderr *err);
 
-/* The chunk count mih_pairs picks for n codes (for reports and benchmarks). */
-int mih_chunks(size_t n);
+/* The chunk count mih_pairs picks for n codes at radius r (for reports and benchmarks;
+ * 0 when it compares all pairs). */
+int mih_chunks(size_t n, int r);
 
 #endif

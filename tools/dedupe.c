@@ -1026,11 +1026,6 @@ int main(int argc, char **argv)
 		status = 2;
 		goto done;
 	}
-	if (!quiet && o.search == GRP_SEARCH_INDEX && !o.exact_only && d.nitems > 300000 &&
-	    o.phash_max > 8)
-		/* measured: 1M images take 5 minutes at 12, 22 s at 8 on 2 cores */
-		log_err("note: an exact search within %d bits over %zu images takes minutes; "
-		    "--phash-max 8 is about 14 times faster", o.phash_max, d.nitems);
 	if ((ngroups = grp_run_stats(d.items, d.nitems, &o, &st, &err)) < 0 ||
 	    write_report(&d, ngroups, &o, &st, out, &t, &err) < 0) {
 		log_err("%s", err.msg);

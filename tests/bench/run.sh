@@ -106,6 +106,9 @@ for n in ${BENCH_SCALE:-100000 1000000 10000000}; do
 	rm -f "$T/synth$n"
 done
 
+# the Hamming pair search alone on the same planted twins (tests/helpers/mihbench)
+for r in 8 12; do "$TOP/$BUILD/tests/helpers/mihbench" 1000000 "$r" 2 3; done
+
 # the local stage at scale: 256 keypoints a record, every tenth record a planted crop
 # of the one before (an 80% window, a tenth of each descriptor's bits turned), found
 # only through the descriptor index and keypoint matching

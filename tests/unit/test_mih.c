@@ -46,18 +46,27 @@ int main(void)
 {
 	static uint64_t codes[6000];
 	size_t sizes[] = { 0, 1, 2, 300, 6000 };
+	const char *kernels[] = { "plain", "popcnt", "" };   /* "": the best this CPU has */
 
 	for (size_t i = 0; i < 6000; i++)
 		codes[i] = i % 7 == 6 ? flip(codes[i - 1], (int)(next() % 14)) :
 		    i % 11 == 10 ? codes[i - 3] : next();
-	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
-		for (int r = 0; r <= 16; r += 4)
-			CHECK(same_as_brute(codes, sizes[s], r, 1));
-	CHECK(same_as_brute(codes, 6000, 12, 2));
-	CHECK(same_as_brute(codes, 6000, 7, 3));
-	CHECK(same_as_brute(codes, 500, 64, 2));    /* every pair */
-	CHECK_EQ_INT(mih_chunks(10), 8);
-	CHECK_EQ_INT(mih_chunks(100000), 4);
-	CHECK_EQ_INT(mih_chunks(1000000), 3);
+	/* every radius: the cut (how many chunks, how wide, which radii) changes with it,
+	 * down to r + 1 chunks at radius 0 and to comparing all pairs; each comparison loop */
+	for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++) {
+		setenv("AZD_MIH_KERNEL", kernels[k], 1);
+		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+			for (int r = 0; r <= 16; r += sizes[s] == 6000 ? 1 : 4)
+				CHECK(same_as_brute(codes, sizes[s], r, 1));
+		CHECK(same_as_brute(codes, 6000, 12, 2));
+		CHECK(same_as_brute(codes, 6000, 7, 3));
+		CHECK(same_as_brute(codes, 6000, 20, 2));
+		CHECK(same_as_brute(codes, 500, 64, 2));    /* every pair */
+	}
+	unsetenv("AZD_MIH_KERNEL");
+	CHECK_EQ_INT(mih_chunks(1000000, 8), 4);
+	CHECK_EQ_INT(mih_chunks(1000000, 3), 4);      /* four chunks at radius 0 */
+	CHECK_EQ_INT(mih_chunks(1000, 40), 0);        /* far apart: all pairs */
+	CHECK_EQ_INT(mih_chunks(1000000, 64), 0);
 	return unit_done();
 }

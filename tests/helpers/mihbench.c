@@ -1,0 +1,147 @@
+/* mihbench.c — times mih_pairs on N seeded random 64-bit codes, every tenth a planted
+ * twin of the one before (2 bits off), and prints one row of tests/bench/run.sh's table:
+ * codes, seconds (best of REPEAT), codes a second, then pairs found, planted twins among
+ * them, chunk count (0: all pairs compared) and peak memory growth.
+ * `check` compares mih_pairs with all pairs at radii 0..R instead (exit 1 on a difference).
+ *
+ *   mihbench N R [THREADS [REPEAT]]
+ *   mihbench check N RMAX [THREADS] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "mih.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static long peak_kib(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static uint64_t *make_codes(size_t n)
+{
+	uint64_t *h = malloc((n ? n : 1) * sizeof *h);
+
+	if (h == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		h[i] = rnd();
+		if (i % 10 == 9) {
+			int a = (int)(rnd() % 64), b = (int)(rnd() % 63);
+
+			h[i] = h[i - 1] ^ (1ULL << a) ^ (1ULL << (b >= a ? b + 1 : b));
+		}
+	}
+	return h;
+}
+
+static int check(size_t n, int rmax, int threads)
+{
+	uint64_t *h = make_codes(n);
+	int bad = 0;
+
+	if (h == NULL)
+		return 1;
+	/* exact copies and codes some 4 or 8 bits off, so that every radius sees pairs at
+	 * every distance */
+	for (size_t i = 5; i < n; i += 10) {
+		h[i - 2] = h[i - 3];
+		h[i] = h[i - 1] ^ (rnd() & rnd() & rnd() & (i % 20 == 5 ? rnd() : ~0ULL));
+	}
+	for (int r = 0; r <= rmax; r++) {
+		struct mih_pair *p;
+		size_t np, k = 0;
+		aderr err;
+		int ok = 1;
+
+		if (mih_pairs(h, n, r, threads, &p, &np, &err) < 0) {
+			fprintf(stderr, "mihbench: %s\n", err.msg);
+			return 1;
+		}
+		for (size_t a = 0; a < n && ok; a++)
+			for (size_t b = a + 1; b < n && ok; b++)
+				if (__builtin_popcountll(h[a] ^ h[b]) <= r) {
+					ok = k < np && p[k].a == a && p[k].b == b;
+					k++;
+				}
+		ok = ok && k == np;
+		printf("check n %zu r %2d threads %d: %zu pairs, %s\n", n, r, threads, np,
+		    ok ? "same as all pairs" : "DIFFERENT");
+		bad += !ok;
+		free(p);
+	}
+	free(h);
+	return bad != 0;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t *h;
+	struct mih_pair *p = NULL;
+	size_t n, np = 0, twins = 0;
+	int r, threads, repeat;
+	double best = 1e30;
+	long before;
+	char label[64];
+	aderr err;
+
+	if (argc >= 4 && strcmp(argv[1], "check") == 0)
+		return check(strtoull(argv[2], NULL, 10), atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 2);
+	if (argc < 3) {
+		fprintf(stderr, "usage: mihbench N R [THREADS [REPEAT]] | mihbench check N RMAX [THREADS]\n");
+		return 2;
+	}
+	n = strtoull(argv[1], NULL, 10);
+	r = atoi(argv[2]);
+	threads = argc > 3 ? atoi(argv[3]) : 2;
+	repeat = argc > 4 ? atoi(argv[4]) : 1;
+	snprintf(label, sizeof label, "mih_pairs r=%d, %d threads", r, threads);
+	h = make_codes(n);
+	if (h == NULL) {
+		fprintf(stderr, "mihbench: out of memory\n");
+		return 1;
+	}
+	before = peak_kib();
+	for (int k = 0; k < (repeat < 1 ? 1 : repeat); k++) {
+		double t0 = now(), t;
+
+		free(p);
+		if (mih_pairs(h, n, r, threads, &p, &np, &err) < 0) {
+			fprintf(stderr, "mihbench: %s\n", err.msg);
+			return 1;
+		}
+		t = now() - t0;
+		best = t < best ? t : best;
+	}
+	for (size_t k = 0; k < np; k++)
+		twins += p[k].a % 10 == 8 && p[k].b == p[k].a + 1;
+	printf("%-28s %8zu %9.3f %10.1f  %zu pairs, %zu of %zu twins, %d chunks, peak +%ld MiB\n",
+	    label, n, best, (double)n / best, np, twins, n / 10, mih_chunks(n, r),
+	    (peak_kib() - before) / 1024);
+	free(p);
+	free(h);
+	return 0;
+}
