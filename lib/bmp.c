@@ -127,35 +127,62 @@ static int any_alpha(const struct bmp *b, size_t stride)
 	return 0;
 }
 
+/* One uncompressed row of the file, s, into d in the output's channels. */
+static void decode_row(const struct bmp *b, const unsigned char *s, unsigned char *d)
+{
+	int x;
+
+	for (x = 0; x < b->w; x++, d += b->want) {
+		unsigned idx;
+
+		switch (b->bpp) {
+		case 1: idx = s[x >> 3] >> (7 - (x & 7)) & 1; break;
+		case 4: idx = s[x >> 1] >> (x & 1 ? 0 : 4) & 15; break;
+		case 8: idx = s[x]; break;
+		case 24:
+			emit(d, b->want, s[3 * x + 2], s[3 * x + 1], s[3 * x], 255);
+			continue;
+		default: {
+			uint32_t px = pixel_at(s, b->bpp, x);
+
+			emit(d, b->want, field_get(&b->f[0], px), field_get(&b->f[1], px),
+			    field_get(&b->f[2], px), b->alpha ? field_get(&b->f[3], px) : 255);
+			continue;
+		}
+		}
+		memcpy(d, b->pal[idx], (size_t)b->want);
+	}
+}
+
 static void decode_rows(const struct bmp *b, struct img *im, size_t stride)
 {
-	int x, y;
+	int y;
 
-	for (y = 0; y < b->h; y++) {
-		const unsigned char *s = b->buf + b->off + (size_t)y * stride;
-		unsigned char *d = out_row(b, im, (size_t)y);
+	for (y = 0; y < b->h; y++)
+		decode_row(b, b->buf + b->off + (size_t)y * stride, out_row(b, im, (size_t)y));
+}
 
-		for (x = 0; x < b->w; x++, d += b->want) {
-			unsigned idx;
+/* Uncompressed rows straight into a w x h result, top row first whichever way the file
+ * stores them (the pixel data is all in memory): the full-size image never exists. */
+static struct img *decode_rows_shrunk(const struct bmp *b, size_t stride, int w, int h)
+{
+	struct img_resizer *rs = img_resizer_new(b->w, b->h, b->want, w, h);
+	unsigned char *row = malloc((size_t)b->w * (size_t)b->want);
+	int y;
 
-			switch (b->bpp) {
-			case 1: idx = s[x >> 3] >> (7 - (x & 7)) & 1; break;
-			case 4: idx = s[x >> 1] >> (x & 1 ? 0 : 4) & 15; break;
-			case 8: idx = s[x]; break;
-			case 24:
-				emit(d, b->want, s[3 * x + 2], s[3 * x + 1], s[3 * x], 255);
-				continue;
-			default: {
-				uint32_t px = pixel_at(s, b->bpp, x);
-
-				emit(d, b->want, field_get(&b->f[0], px), field_get(&b->f[1], px),
-				    field_get(&b->f[2], px), b->alpha ? field_get(&b->f[3], px) : 255);
-				continue;
-			}
-			}
-			memcpy(d, b->pal[idx], (size_t)b->want);
-		}
+	if (rs == NULL || row == NULL) {
+		img_resizer_free(rs);
+		free(row);
+		return NULL;
 	}
+	for (y = 0; y < b->h; y++) {
+		size_t fy = b->topdown ? (size_t)y : (size_t)b->h - 1 - (size_t)y;
+
+		decode_row(b, b->buf + b->off + fy * stride, row);
+		img_resizer_push(rs, row);
+	}
+	free(row);
+	return img_resizer_finish(rs);
 }
 
 static void plot(const struct bmp *b, struct img *im, size_t x, size_t y, unsigned idx)
@@ -263,6 +290,7 @@ int bmp_decode(const unsigned char *buf, size_t len, const struct img_decode_opt
 	struct img *im;
 	uint32_t hs, ncol = 0, nmask = 0, i;
 	int64_t sw, sh;
+	int ww, wh;
 	uint64_t stride = 0, rowbytes, bits;
 	size_t palstart, es;
 	int ok, rc;
@@ -376,6 +404,14 @@ int bmp_decode(const unsigned char *buf, size_t len, const struct img_decode_opt
 	}
 	info->width = b.w;
 	info->height = b.h;
+	if (b.comp != BI_RLE8 && b.comp != BI_RLE4 &&
+	    img_working_size(b.w, b.h, o->min_side, &ww, &wh)) {
+		/* RLE may jump about (delta escapes): it keeps the full decode */
+		if ((im = decode_rows_shrunk(&b, (size_t)stride, ww, wh)) == NULL)
+			return aderr_set(err, AD_ENOMEM, "out of memory decoding BMP");
+		*out = im;
+		return 0;
+	}
 	im = img_new(b.w, b.h, b.want);
 	if (im == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory decoding BMP");

@@ -20,8 +20,10 @@
  * o->max_pixels pixels is AD_ETOOBIG, found from the header before any allocation, and
  * uncompressed pixel data shorter than the header says is AD_ETRUNC, also before.
  *
- * Ownership: on success *out is a new full-size image with 1 channel (gray) or 3 (RGB)
- * as o->color asks; info->width and info->height are filled in. */
+ * Ownership: on success *out is a new image with 1 channel (gray) or 3 (RGB) as
+ * o->color asks: already at the working size (img_working_size) for an uncompressed
+ * BMP that img_decode would shrink, else full size; info->width and info->height are
+ * the full size either way. */
 #ifndef AZD_BMP_H
 #define AZD_BMP_H
 

@@ -169,23 +169,6 @@ static int over_limit(unsigned long long w, unsigned long long h, unsigned long 
 	return max != 0 && w * h > max;
 }
 
-/* The short side scaled to about min_side: the size a decoder should aim for. */
-static void scaled_size(int w, int h, int min_side, int *sw, int *sh)
-{
-	int s = w < h ? w : h;
-
-	*sw = w;
-	*sh = h;
-	if (min_side <= 0 || s <= min_side)
-		return;
-	*sw = (int)(((long long)w * min_side + s / 2) / s);
-	*sh = (int)(((long long)h * min_side + s / 2) / s);
-	if (*sw < 1)
-		*sw = 1;
-	if (*sh < 1)
-		*sh = 1;
-}
-
 /* Converts one row of ch-channel pixels to gray (want 1) or RGB (want 3). */
 static void convert_row(const unsigned char *s, int ch, unsigned char *d, int want, int w)
 {
@@ -471,9 +454,11 @@ static int decode_png(const unsigned char *buf, size_t len, const struct img_dec
 	png_infop pi = NULL;
 	struct img *volatile im = NULL;
 	struct img *volatile full = NULL;
+	struct img_resizer *volatile rs = NULL;
 	unsigned char *volatile row = NULL;
+	unsigned char *volatile conv = NULL;
 	png_uint_32 w, h;
-	int depth, ctype, interlace, ch, want = o->color ? 3 : 1, y;
+	int depth, ctype, interlace, ch, want = o->color ? 3 : 1, y, sw, sh;
 
 	/* the IHDR sits at a fixed place: refuse a bomb before libpng sees it */
 	if (len >= 24 && memcmp(buf + 12, "IHDR", 4) == 0 &&
@@ -488,6 +473,9 @@ static int decode_png(const unsigned char *buf, size_t len, const struct img_dec
 		png_destroy_read_struct(&png, &pi, NULL);
 		img_free(im);
 		img_free(full);
+		img_resizer_free(rs);
+		if (conv != row)
+			free(conv);
 		free(row);
 		if (src.truncated)
 			return aderr_set(err, AD_ETRUNC, "truncated: PNG data ends early");
@@ -528,14 +516,13 @@ static int decode_png(const unsigned char *buf, size_t len, const struct img_dec
 	ch = png_get_channels(png, pi);
 	if (ch < 1 || ch > 4 || png_get_rowbytes(png, pi) != (size_t)w * (size_t)ch)
 		png_error(png, "unexpected row layout");
-	im = img_new((int)w, (int)h, want);
-	if (im == NULL)
-		png_error(png, "out of memory");
 	if (interlace != PNG_INTERLACE_NONE) {
-		/* Adam7 fills rows over seven passes: it needs the whole image */
+		/* Adam7 fills rows over seven passes: it needs the whole image, and the common
+		 * tail of img_decode shrinks it */
 		png_bytep *rows;
 
-		full = img_new((int)w, (int)h, ch);
+		im = img_new((int)w, (int)h, want);
+		full = im ? img_new((int)w, (int)h, ch) : NULL;
 		rows = full ? malloc((size_t)h * sizeof *rows) : NULL;
 		if (rows == NULL)
 			png_error(png, "out of memory");
@@ -546,9 +533,27 @@ static int decode_png(const unsigned char *buf, size_t len, const struct img_dec
 		for (y = 0; y < (int)h; y++)
 			convert_row(rows[y], ch, im->px + (size_t)y * (size_t)w * (size_t)want, want,
 			    (int)w);
-	} else {
+	} else if (img_working_size((int)w, (int)h, o->min_side, &sw, &sh)) {
+		/* shrunk row by row as it comes: the full-size image never exists */
+		rs = img_resizer_new((int)w, (int)h, want, sw, sh);
 		row = malloc((size_t)w * (size_t)ch);
-		if (row == NULL)
+		conv = ch == want ? row : malloc((size_t)w * (size_t)want);
+		if (rs == NULL || row == NULL || conv == NULL)
+			png_error(png, "out of memory");
+		for (y = 0; y < (int)h; y++) {
+			png_read_row(png, row, NULL);
+			if (conv != row)
+				convert_row(row, ch, conv, want, (int)w);
+			img_resizer_push(rs, conv);
+		}
+		im = img_resizer_finish(rs);
+		rs = NULL;
+		if (im == NULL)
+			png_error(png, "out of memory");
+	} else {
+		im = img_new((int)w, (int)h, want);
+		row = malloc((size_t)w * (size_t)ch);
+		if (im == NULL || row == NULL)
 			png_error(png, "out of memory");
 		for (y = 0; y < (int)h; y++) {
 			png_read_row(png, row, NULL);
@@ -559,6 +564,8 @@ static int decode_png(const unsigned char *buf, size_t len, const struct img_dec
 	/* the trailing chunks: catches a bad final CRC or a missing IEND */
 	png_read_end(png, NULL);
 	png_destroy_read_struct(&png, &pi, NULL);
+	if (conv != row)
+		free(conv);
 	free(row);
 	img_free(full);
 	*out = im;
@@ -647,7 +654,7 @@ static int decode_webp(const unsigned char *buf, size_t len, const struct img_de
 		info->animated = 1;
 		return decode_webp_anim(buf, len, out, err);
 	}
-	scaled_size(cfg.input.width, cfg.input.height, o->min_side, &sw, &sh);
+	img_scaled_size(cfg.input.width, cfg.input.height, o->min_side, &sw, &sh);
 	if (sw != cfg.input.width || sh != cfg.input.height) {
 		cfg.options.use_scaling = 1;
 		cfg.options.scaled_width = sw;
@@ -1420,8 +1427,8 @@ int img_decode(const unsigned char *buf, size_t len, const struct img_decode_opt
 		return rc;
 	if ((im = to_channels(im, want)) == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
-	if (o->min_side > 0 && (im->w > 2 * o->min_side && im->h > 2 * o->min_side)) {
-		scaled_size(im->w, im->h, o->min_side, &sw, &sh);
+	/* PNG and BMP may have shrunk while decoding: then this finds nothing to do */
+	if (img_working_size(im->w, im->h, o->min_side, &sw, &sh)) {
 		t = img_resize(im, sw, sh);
 		img_free(im);
 		if ((im = t) == NULL)

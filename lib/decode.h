@@ -15,8 +15,10 @@
  * its own).  Decoding works at the scale features need, not at full size:
  * libjpeg-turbo's DCT scaling picks the smallest n/8 whose short side is still >=
  * min_side, libwebp scales while decoding, and any result whose short side is over
- * 2 * min_side is box-filtered down to min_side (PNG and HEIF decode at full size
- * first, PNG one row at a time where it is not interlaced).  EXIF orientation (JPEG
+ * 2 * min_side is box-filtered down to min_side.  PNG (not interlaced) and BMP (not
+ * run-length coded) are filtered row by row as they decode (img_resizer), so their
+ * full-size image never exists; interlaced PNG, RLE BMP, GIF, TIFF and HEIF decode at
+ * full size first.  EXIF orientation (JPEG
  * APP1, PNG eXIf) is applied.  Alpha is composited on white.
  *
  * Limits are checked from the headers before any pixel memory is allocated: more than

@@ -165,12 +165,47 @@ static void hrow(const struct taps *tx, const unsigned char *row, int ch, int w,
 	}
 }
 
+/* RB rows, rowlen bytes apart, through the horizontal taps into t (w * ch floats a row).
+ * The RB sums of one output column run side by side (each still added tap by tap, in
+ * order: the same floats as hrow, but not one long chain of dependent additions). */
+static void hrows(const struct taps *tx, const unsigned char *rows, size_t rowlen, int ch,
+    int w, float *t)
+{
+	for (int x = 0; x < w; x++) {
+		const float *wt = tx->w + (size_t)x * (size_t)tx->maxn;
+
+		for (int c = 0; c < ch; c++) {
+			const unsigned char *src = rows + (size_t)tx->start[x] * (size_t)ch + (size_t)c;
+			float sum[RB] = {0};
+
+			for (int k = 0; k < tx->count[x]; k++) {
+				const unsigned char *v = src + (size_t)k * (size_t)ch;
+
+				for (int r = 0; r < RB; r++)
+					sum[r] += wt[k] * v[(size_t)r * rowlen];
+			}
+			for (int r = 0; r < RB; r++)
+				t[((size_t)r * (size_t)w + (size_t)x) * (size_t)ch + (size_t)c] = sum[r];
+		}
+	}
+}
+
+/* The vertical sums, plus 0.5, clamped to bytes. */
+static void put_row(const float *acc, size_t n, unsigned char *d)
+{
+	for (size_t i = 0; i < n; i++) {
+		float a = acc[i] + 0.5f;
+
+		d[i] = a <= 0 ? 0 : a >= 255 ? 255 : (unsigned char)a;
+	}
+}
+
 struct img *img_resize(const struct img *im, int w, int h)
 {
 	struct taps tx = {0}, ty = {0};
 	struct img *out = NULL;
 	float *tmp = NULL, *acc = NULL;
-	int ch, x, y, c, k;
+	int ch, y, k;
 
 	if (im == NULL || im->px == NULL || w < 1 || h < 1)
 		return NULL;
@@ -188,44 +223,24 @@ struct img *img_resize(const struct img *im, int w, int h)
 	acc = malloc((size_t)w * (size_t)ch * sizeof *acc);
 	if (tmp == NULL || acc == NULL || taps_make(&tx, im->w, w) < 0 || taps_make(&ty, im->h, h) < 0)
 		goto fail;
-	/* horizontal pass into floats, then vertical pass with rounding: one rounding only.
-	 * Rows go RB at a time, so the RB sums of one output column run side by side (each
-	 * still added tap by tap, in order: the same floats as one row at a time, but not
-	 * one long chain of dependent additions). */
+	/* horizontal pass into floats, then vertical pass with rounding: one rounding only */
 	for (y = 0; y < im->h; y += RB) {
 		size_t rowlen = (size_t)im->w * (size_t)ch;
 		const unsigned char *rows = im->px + (size_t)y * rowlen;
+		float *t = tmp + (size_t)y * (size_t)w * (size_t)ch;
 
 		if (im->h - y < RB) {   /* the last few rows, one at a time */
 			for (int r = 0; r < im->h - y; r++)
 				hrow(&tx, rows + (size_t)r * rowlen, ch, w,
-				    tmp + (size_t)(y + r) * (size_t)w * (size_t)ch);
+				    t + (size_t)r * (size_t)w * (size_t)ch);
 			break;
 		}
-		for (x = 0; x < w; x++) {
-			const float *wt = tx.w + (size_t)x * (size_t)tx.maxn;
-
-			for (c = 0; c < ch; c++) {
-				const unsigned char *src = rows + (size_t)tx.start[x] * (size_t)ch + (size_t)c;
-				float sum[RB] = {0};
-
-				for (k = 0; k < tx.count[x]; k++) {
-					const unsigned char *v = src + (size_t)k * (size_t)ch;
-
-					for (int r = 0; r < RB; r++)
-						sum[r] += wt[k] * v[(size_t)r * rowlen];
-				}
-				for (int r = 0; r < RB; r++)
-					tmp[((size_t)(y + r) * (size_t)w + (size_t)x) * (size_t)ch + (size_t)c] =
-					    sum[r];
-			}
-		}
+		hrows(&tx, rows, rowlen, ch, w, t);
 	}
 	/* row by row through the taps, so every pass reads a row in order (the sums are
 	 * made in the same order as tap by tap for each pixel: the same floats) */
 	for (y = 0; y < h; y++) {
 		const float *wt = ty.w + (size_t)y * (size_t)ty.maxn;
-		unsigned char *d = out->px + (size_t)y * (size_t)w * (size_t)ch;
 		size_t i, n = (size_t)w * (size_t)ch;
 
 		for (i = 0; i < n; i++)
@@ -237,11 +252,7 @@ struct img *img_resize(const struct img *im, int w, int h)
 			for (i = 0; i < n; i++)
 				acc[i] += wk * src[i];
 		}
-		for (i = 0; i < n; i++) {
-			float a = acc[i] + 0.5f;
-
-			d[i] = a <= 0 ? 0 : a >= 255 ? 255 : (unsigned char)a;
-		}
+		put_row(acc, n, out->px + (size_t)y * n);
 	}
 	free(acc);
 	free(tmp);
@@ -255,6 +266,194 @@ fail:
 	taps_free(&ty);
 	img_free(out);
 	return NULL;
+}
+
+/* The streaming form of img_resize.  Source rows are buffered RB at a time and go
+ * through the same horizontal pass; each output row still being summed has a float
+ * accumulator, kept in a ring of nacc (the most output rows ever open at once: one or
+ * two for a shrink), and gets each source row's floats times that row's weight, in
+ * source-row order, as img_resize's vertical pass adds them: the same floats, the same
+ * bytes. */
+struct img_resizer {
+	int sw, sh, ch, w, h;
+	struct taps tx, ty;
+	struct img *out;
+	unsigned char *src;     /* up to RB source rows waiting for the horizontal pass */
+	float *t;               /* their horizontal sums, w * ch floats a row */
+	float *acc;             /* nacc accumulators, w * ch floats each */
+	int nacc;
+	int got, pending;       /* source rows pushed; of those, how many wait in src */
+	int lo;                 /* the first output row not yet written */
+};
+
+void img_resizer_free(struct img_resizer *rs)
+{
+	if (rs == NULL)
+		return;
+	taps_free(&rs->tx);
+	taps_free(&rs->ty);
+	img_free(rs->out);
+	free(rs->src);
+	free(rs->t);
+	free(rs->acc);
+	free(rs);
+}
+
+struct img_resizer *img_resizer_new(int sw, int sh, int ch, int w, int h)
+{
+	struct img_resizer *rs;
+	size_t n;
+	int r, lo = 0, hi = -1;
+
+	if (sw < 1 || sh < 1 || w < 1 || h < 1 || ch < 1 || ch > 4)
+		return NULL;
+	if ((size_t)sw > SIZE_MAX / RB / (size_t)ch ||
+	    (size_t)w > SIZE_MAX / RB / sizeof(float) / (size_t)ch)
+		return NULL;
+	rs = calloc(1, sizeof *rs);
+	if (rs == NULL)
+		return NULL;
+	rs->sw = sw;
+	rs->sh = sh;
+	rs->ch = ch;
+	rs->w = w;
+	rs->h = h;
+	if ((rs->out = img_new(w, h, ch)) == NULL)
+		goto fail;
+	if (sw == w && sh == h)
+		return rs;      /* rows are copied as they come */
+	if (taps_make(&rs->tx, sw, w) < 0 || taps_make(&rs->ty, sh, h) < 0)
+		goto fail;
+	/* the output rows open while source row r arrives are lo..hi: those that start at
+	 * or before r and end after it (both bounds only grow: checked here, relied on in
+	 * img_resizer_push) */
+	for (r = 1; r < h; r++) {
+		const int *st = rs->ty.start, *cn = rs->ty.count;
+
+		if (st[r] < st[r - 1] || st[r] + cn[r] < st[r - 1] + cn[r - 1])
+			goto fail;
+	}
+	for (r = 0; r < sh; r++) {
+		while (lo < h && rs->ty.start[lo] + rs->ty.count[lo] <= r)
+			lo++;
+		while (hi + 1 < h && rs->ty.start[hi + 1] <= r)
+			hi++;
+		if (hi - lo + 1 > rs->nacc)
+			rs->nacc = hi - lo + 1;
+	}
+	n = (size_t)w * (size_t)ch;
+	rs->src = malloc((size_t)RB * (size_t)sw * (size_t)ch);
+	rs->t = malloc((size_t)RB * n * sizeof *rs->t);
+	rs->acc = malloc((size_t)rs->nacc * n * sizeof *rs->acc);
+	if (rs->src == NULL || rs->t == NULL || rs->acc == NULL)
+		goto fail;
+	return rs;
+fail:
+	img_resizer_free(rs);
+	return NULL;
+}
+
+/* Source row r's horizontal sums t into every output row that draws on it. */
+static void vrow(struct img_resizer *rs, int r, const float *t)
+{
+	const struct taps *ty = &rs->ty;
+	size_t i, n = (size_t)rs->w * (size_t)rs->ch;
+
+	for (int y = rs->lo; y < rs->h && ty->start[y] <= r; y++) {
+		int k = r - ty->start[y];
+		float *acc = rs->acc + (size_t)(y % rs->nacc) * n;
+		float wk;
+
+		if (k >= ty->count[y])
+			continue;
+		if (k == 0)
+			for (i = 0; i < n; i++)
+				acc[i] = 0;
+		wk = ty->w[(size_t)y * (size_t)ty->maxn + (size_t)k];
+		for (i = 0; i < n; i++)
+			acc[i] += wk * t[i];
+		if (k == ty->count[y] - 1)
+			put_row(acc, n, rs->out->px + (size_t)y * n);
+	}
+	while (rs->lo < rs->h && ty->start[rs->lo] + ty->count[rs->lo] <= r + 1)
+		rs->lo++;
+}
+
+/* The rows waiting in src: RB at once through hrows, fewer one at a time. */
+static void flush(struct img_resizer *rs)
+{
+	size_t rowlen = (size_t)rs->sw * (size_t)rs->ch, n = (size_t)rs->w * (size_t)rs->ch;
+	int first = rs->got - rs->pending;
+
+	if (rs->pending == RB)
+		hrows(&rs->tx, rs->src, rowlen, rs->ch, rs->w, rs->t);
+	else
+		for (int r = 0; r < rs->pending; r++)
+			hrow(&rs->tx, rs->src + (size_t)r * rowlen, rs->ch, rs->w,
+			    rs->t + (size_t)r * n);
+	for (int r = 0; r < rs->pending; r++)
+		vrow(rs, first + r, rs->t + (size_t)r * n);
+	rs->pending = 0;
+}
+
+int img_resizer_push(struct img_resizer *rs, const unsigned char *row)
+{
+	size_t rowlen = (size_t)rs->sw * (size_t)rs->ch;
+
+	if (rs->got >= rs->sh)
+		return -1;
+	if (rs->sw == rs->w && rs->sh == rs->h) {
+		memcpy(rs->out->px + (size_t)rs->got++ * rowlen, row, rowlen);
+		return 0;
+	}
+	memcpy(rs->src + (size_t)rs->pending++ * rowlen, row, rowlen);
+	rs->got++;
+	if (rs->pending == RB)
+		flush(rs);
+	return 0;
+}
+
+struct img *img_resizer_finish(struct img_resizer *rs)
+{
+	struct img *out = NULL;
+
+	if (rs == NULL)
+		return NULL;
+	if (rs->got == rs->sh) {
+		if (rs->pending > 0)
+			flush(rs);
+		out = rs->out;
+		rs->out = NULL;
+	}
+	img_resizer_free(rs);
+	return out;
+}
+
+void img_scaled_size(int w, int h, int min_side, int *sw, int *sh)
+{
+	int s = w < h ? w : h;
+
+	*sw = w;
+	*sh = h;
+	if (min_side <= 0 || s <= min_side)
+		return;
+	*sw = (int)(((long long)w * min_side + s / 2) / s);
+	*sh = (int)(((long long)h * min_side + s / 2) / s);
+	if (*sw < 1)
+		*sw = 1;
+	if (*sh < 1)
+		*sh = 1;
+}
+
+int img_working_size(int w, int h, int min_side, int *sw, int *sh)
+{
+	if (min_side <= 0 || w <= 2 * min_side || h <= 2 * min_side) {
+		*sw = w;
+		*sh = h;
+		return 0;
+	}
+	img_scaled_size(w, h, min_side, sw, sh);
+	return 1;
 }
 
 struct img *img_orient(const struct img *im, int orientation)

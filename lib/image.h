@@ -30,6 +30,28 @@ struct img *img_to_gray(const struct img *im);
  * filter); along an axis that grows, bilinear interpolation between pixel centres. */
 struct img *img_resize(const struct img *im, int w, int h);
 
+/* img_resize one source row at a time, for decoders that should never hold the whole
+ * source: img_resizer_new(sw, sh, ch, w, h) for an sw x sh source of ch channels and a
+ * w x h result; img_resizer_push each of the sh source rows (sw * ch bytes, copied)
+ * top to bottom; img_resizer_finish gives the result, the same bytes img_resize gives.
+ * It holds the result, eight source rows and a few rows of floats of the result's
+ * width, never the whole source.  new returns NULL when out of memory or given bad
+ * sizes; push returns -1 past the last row; finish returns NULL when rows are missing,
+ * and frees the resizer either way.  img_resizer_free drops one not finished. */
+struct img_resizer;
+struct img_resizer *img_resizer_new(int sw, int sh, int ch, int w, int h);
+int img_resizer_push(struct img_resizer *rs, const unsigned char *row);
+struct img *img_resizer_finish(struct img_resizer *rs);
+void img_resizer_free(struct img_resizer *rs);
+
+/* w x h with the short side scaled to about min_side (rounded, at least 1) when it is
+ * longer, else unchanged: the size a scaling decoder (JPEG, WebP) aims for. */
+void img_scaled_size(int w, int h, int min_side, int *sw, int *sh);
+/* The size img_decode brings a w x h image to for a short side of about min_side
+ * (rounded, at least 1): returns 1 and sets *sw x *sh when the short side is over
+ * 2 * min_side (and min_side > 0), else returns 0 with *sw x *sh = w x h. */
+int img_working_size(int w, int h, int min_side, int *sw, int *sh);
+
 /* Copy turned upright for an EXIF orientation 1..8 (2 mirror, 3 rotate 180, 4 flip,
  * 5 transpose, 6 rotate 90 clockwise, 7 transverse, 8 rotate 90 counter-clockwise);
  * 5..8 swap width and height.  Other values are treated as 1. */

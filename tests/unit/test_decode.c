@@ -1,12 +1,14 @@
 /* test_decode.c — decoding JPEG, PNG, WebP, HEIC, AVIF and BMP made at test time, the
  * committed BMP fixtures against their PNGs, every error class, EXIF and HEIF
- * orientation, and hash agreement across formats and sizes. */
+ * orientation, and hash agreement across formats and sizes; the streaming resizer
+ * against img_resize, and the memory a large PNG takes to decode. */
 #include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 #include <jpeglib.h>
 #include <libheif/heif.h>
@@ -372,7 +374,7 @@ static void write_file(const char *name, const void *data, size_t n)
 /* The BMP fixtures that tests/fuzz/seeds/bmp/make-bmp.py made. */
 #define BMP_DIR "tests/fuzz/seeds/bmp/"
 
-static struct buf read_fixture(const char *name)
+static struct buf read_file_in(const char *folder, const char *name)
 {
 	char p[512];
 	struct buf b = {0};
@@ -380,7 +382,7 @@ static struct buf read_fixture(const char *name)
 	size_t n;
 	FILE *fp;
 
-	snprintf(p, sizeof p, "%s%s", BMP_DIR, name);
+	snprintf(p, sizeof p, "%s%s", folder, name);
 	if ((fp = fopen(p, "rb")) == NULL) {
 		fprintf(stderr, "%s: cannot open\n", p);
 		return b;
@@ -389,6 +391,11 @@ static struct buf read_fixture(const char *name)
 		buf_add(&b, chunk, n);
 	fclose(fp);
 	return b;
+}
+
+static struct buf read_fixture(const char *name)
+{
+	return read_file_in(BMP_DIR, name);
 }
 
 /* Decodes at the features' working size; returns the code, fills info. */
@@ -928,52 +935,34 @@ static void test_heif(void)
 	/* the fuzzer's finds: a grid that is its own tile sent libheif 1.15 into endless
 	 * recursion (a stack overflow); refused before libheif sees it */
 	for (k = 0; k < 2; k++) {
-		FILE *fp = fopen(k ? "tests/fuzz/seeds/heif/loop2.heic" :
-		    "tests/fuzz/seeds/heif/loop.heic", "rb");
-		unsigned char lb[4096];
+		struct buf l = read_file_in("tests/fuzz/seeds/heif/", k ? "loop2.heic" : "loop.heic");
 
-		if (fp != NULL) {
-			struct buf l = { lb, fread(lb, 1, sizeof lb, fp), sizeof lb };
-
-			fclose(fp);
-			CHECK_EQ_INT(dec(&l, l.n, &im, &info), AD_EFORMAT);
-		}
-		CHECK(fp != NULL);
+		CHECK(l.n > 0);
+		CHECK_EQ_INT(dec(&l, l.n, &im, &info), AD_EFORMAT);
+		free(l.p);
 	}
 	/* and a grid whose descriptor claims 24949x30828 pixels behind a 78x43 handle:
-	 * libheif would allocate 2.3 GB for it; refused from the descriptor */
-	{
-		FILE *fp = fopen("tests/fuzz/seeds/heif/grid-bomb.heic", "rb");
-		unsigned char gb[4096];
-		size_t gn = fp ? fread(gb, 1, sizeof gb, fp) : 0;
+	 * libheif would allocate 2.3 GB for it; refused from the descriptor; and a damaged
+	 * AV1 item that dav1d refuses (libheif's plugin leaks dav1d's buffer for it:
+	 * tests/lsan.supp): an error, nothing more */
+	for (k = 0; k < 2; k++) {
+		struct buf g = read_file_in("tests/fuzz/seeds/heif/", k ? "dav1d-leak.avif" :
+		    "grid-bomb.heic");
 		struct img_decode_opts go = { 64, 100000000ULL, 0 };
 		aderr e = {0};
+		int rc;
 
-		CHECK(fp != NULL && gn > 0);
-		if (fp != NULL)
-			fclose(fp);
+		CHECK(g.n > 0);
 		im = NULL;
-		CHECK_EQ_INT(img_decode(gb, gn, &go, &im, &info, &e), AD_ETOOBIG);
-		CHECK(strstr(e.msg, "24949x30828") != NULL);
+		rc = img_decode(g.p, g.n, &go, &im, &info, &e);
+		if (k == 0) {
+			CHECK_EQ_INT(rc, AD_ETOOBIG);
+			CHECK(strstr(e.msg, "24949x30828") != NULL);
+		} else {
+			CHECK(rc < 0 && e.msg[0] != '\0');
+		}
 		CHECK(im == NULL);
-	}
-	/* a damaged AV1 item that dav1d refuses (and libheif's plugin leaks dav1d's buffer
-	 * for: tests/lsan.supp): an error record, nothing more */
-	{
-		FILE *fp = fopen("tests/fuzz/seeds/heif/dav1d-leak.avif", "rb");
-		unsigned char db[4096];
-		size_t dn = fp ? fread(db, 1, sizeof db, fp) : 0;
-		struct img_decode_opts go = { 64, 100000000ULL, 0 };
-		aderr e = {0};
-
-		CHECK(fp != NULL && dn > 0);
-		if (fp != NULL)
-			fclose(fp);
-		im = NULL;
-		CHECK(img_decode(db, dn, &go, &im, &info, &e) < 0);
-		CHECK(e.msg[0] != '\0');
-		CHECK(im == NULL);
-		img_free(im);
+		free(g.p);
 	}
 	free(png.p);
 	img_free(a);
@@ -1207,12 +1196,266 @@ static void test_bmp(void)
 	CHECK_EQ_INT(bmp_dec(h, 68, 0, &err), 0);
 }
 
+/* ---- streaming shrink: img_resizer against img_resize, PNG and BMP decoded row by row
+ * against the full decode shrunk afterwards (the old way), and the memory it saves ---- */
+
+static struct img *noise(int w, int h, int ch, unsigned seed)
+{
+	struct img *im = img_new(w, h, ch);
+	size_t i, n = (size_t)w * (size_t)h * (size_t)ch;
+	unsigned r = seed * 2654435761u + 7;
+
+	if (im == NULL)
+		abort();
+	for (i = 0; i < n; i++) {
+		r = r * 1103515245u + 12345u;
+		im->px[i] = (unsigned char)(r >> 16);
+	}
+	return im;
+}
+
+static int same_img(const struct img *a, const struct img *b)
+{
+	return a != NULL && b != NULL && a->w == b->w && a->h == b->h && a->ch == b->ch &&
+	    memcmp(a->px, b->px, (size_t)a->w * (size_t)a->h * (size_t)a->ch) == 0;
+}
+
+/* src pushed row by row gives img_resize's bytes; one push too many is refused. */
+static int stream_same(const struct img *src, int w, int h)
+{
+	struct img *ref = img_resize(src, w, h), *got;
+	struct img_resizer *rs = img_resizer_new(src->w, src->h, src->ch, w, h);
+	size_t rowlen = (size_t)src->w * (size_t)src->ch;
+	int y, ok = ref != NULL && rs != NULL;
+
+	for (y = 0; ok && y < src->h; y++)
+		ok = img_resizer_push(rs, src->px + (size_t)y * rowlen) == 0;
+	ok = ok && img_resizer_push(rs, src->px) == -1;
+	got = img_resizer_finish(rs);
+	ok = ok && same_img(ref, got);
+	if (!ok)
+		fprintf(stderr, "stream %dx%dx%d -> %dx%d differs from img_resize\n", src->w,
+		    src->h, src->ch, w, h);
+	img_free(ref);
+	img_free(got);
+	return ok;
+}
+
+static void test_resizer(void)
+{
+	static const int size[][2] = { { 640, 480 }, { 1000, 3000 }, { 4097, 2049 },
+		{ 333, 777 }, { 1001, 999 }, { 641, 641 }, { 9, 5 }, { 1, 700 }, { 700, 1 } };
+	struct img_resizer *rs;
+	struct img *src;
+	int i, ch, sw, sh;
+
+	for (i = 0; i < (int)(sizeof size / sizeof size[0]); i++) {
+		int w = size[i][0], h = size[i][1], small = (long)w * h < 1000000;
+
+		for (ch = 1; ch <= 4; ch++) {
+			if (!small && ch != 1 && ch != 3)
+				continue;
+			src = noise(w, h, ch, (unsigned)(i * 4 + ch));
+			if (img_working_size(w, h, FEAT_WORK_SIDE, &sw, &sh))
+				CHECK(stream_same(src, sw, sh));
+			CHECK(stream_same(src, w / 3 + 1, h / 7 + 1));
+			CHECK(stream_same(src, w > 1 ? w - 1 : 1, h > 1 ? h - 1 : 1));
+			CHECK(stream_same(src, w, (h + 1) / 2));        /* one axis only */
+			CHECK(stream_same(src, w, h));
+			if (small) {
+				CHECK(stream_same(src, 2 * w + 1, h * 3 / 2 + 1));      /* grows */
+				CHECK(stream_same(src, w / 2 + 1, 3 * h));
+			}
+			img_free(src);
+		}
+	}
+	CHECK_EQ_INT(img_working_size(640, 480, 320, &sw, &sh), 0);
+	CHECK_EQ_INT(img_working_size(1281, 641, 320, &sw, &sh), 1);
+	CHECK(sw == 640 && sh == 320);
+	/* rows missing: no image */
+	rs = img_resizer_new(100, 50, 1, 10, 5);
+	src = noise(100, 50, 1, 1);
+	CHECK(rs != NULL);
+	for (i = 0; rs != NULL && i < 49; i++)
+		CHECK_EQ_INT(img_resizer_push(rs, src->px + (size_t)i * 100), 0);
+	CHECK(img_resizer_finish(rs) == NULL);
+	img_free(src);
+	CHECK(img_resizer_new(0, 5, 1, 1, 1) == NULL);
+	CHECK(img_resizer_new(5, 5, 5, 1, 1) == NULL);
+}
+
+/* A PNG with an eXIf chunk (big-endian TIFF, orientation o) after its IHDR. */
+static struct buf png_with_exif(const struct buf *png, int o)
+{
+	unsigned char c[12 + 26] = { 0, 0, 0, 26, 'e', 'X', 'I', 'f', 'M', 'M', 0, 42, 0, 0, 0, 8,
+		0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct buf b = {0};
+	uLong crc;
+
+	c[8 + 8 + 2 + 9] = (unsigned char)o;
+	crc = crc32(0L, c + 4, 4 + 26);
+	for (int i = 0; i < 4; i++)
+		c[8 + 26 + i] = (unsigned char)(crc >> (24 - 8 * i));
+	buf_add(&b, png->p, 8 + 25);
+	buf_add(&b, c, sizeof c);
+	buf_add(&b, png->p + 8 + 25, png->n - 8 - 25);
+	return b;
+}
+
+/* Decoded at FEAT_WORK_SIDE: exactly the full decode shrunk by img_resize (then turned
+ * by its orientation), with the full picture's size in info. */
+static void check_shrunk(const struct buf *b, int color, int orientation, const char *what)
+{
+	struct img_decode_opts full_o = { 0, 0, color }, o = { FEAT_WORK_SIDE, 0, color };
+	struct img_info fi, info;
+	struct img *full = NULL, *im = NULL, *ref = NULL, *t;
+	aderr err = {0};
+	int sw, sh, ok;
+
+	CHECK_EQ_INT(img_decode(b->p, b->n, &full_o, &full, &fi, &err), 0);
+	CHECK_EQ_INT(img_decode(b->p, b->n, &o, &im, &info, &err), 0);
+	if (full == NULL || im == NULL) {
+		img_free(full);
+		img_free(im);
+		return;
+	}
+	/* the full decode is already turned: undo that to shrink the stored picture */
+	t = orientation == 6 ? img_orient(full, 8) : orientation == 8 ? img_orient(full, 6) :
+	    img_orient(full, orientation);
+	if (img_working_size(t->w, t->h, FEAT_WORK_SIDE, &sw, &sh)) {
+		ref = img_resize(t, sw, sh);
+		img_free(t);
+		t = ref;
+	}
+	ref = img_orient(t, orientation);
+	img_free(t);
+	ok = same_img(ref, im);
+	if (!ok)
+		fprintf(stderr, "%s (color %d): streamed decode differs\n", what, color);
+	CHECK(ok);
+	CHECK_EQ_INT(info.orientation, orientation);
+	CHECK_EQ_INT(info.width, fi.width);
+	CHECK_EQ_INT(info.height, fi.height);
+	CHECK_EQ_INT(im->ch, color ? 3 : 1);
+	img_free(ref);
+	img_free(full);
+	img_free(im);
+}
+
+/* A 24-bit BMP stored top down: enc_bmp's rows in reverse, height negative. */
+static struct buf bmp_topdown(const struct buf *bu, int h)
+{
+	struct buf b = {0};
+	size_t stride = (bu->n - 54) / (size_t)h;
+	uint32_t nh = (uint32_t)-h;
+	int y;
+
+	buf_add(&b, bu->p, 54);
+	for (y = 0; y < 4; y++)
+		b.p[22 + y] = (unsigned char)(nh >> 8 * y);
+	for (y = h - 1; y >= 0; y--)
+		buf_add(&b, bu->p + 54 + (size_t)y * stride, stride);
+	return b;
+}
+
+static void test_stream_decode(void)
+{
+	static const int kinds[] = { P_RGB8, P_GRAY, P_RGBA, P_PALETTE, P_RGB16, P_INTERLACED };
+	static const char *const what[] = { "png8", "png-gray", "rgba", "palette", "png16",
+		"interlaced" };
+	static const int size[][2] = { { 1203, 901 }, { 700, 1401 }, { 641, 1000 } };
+	struct img *a;
+	struct buf b, e, t;
+	int i, k, color, o;
+
+	for (i = 0; i < 3; i++) {
+		a = scene(size[i][0], size[i][1], (unsigned)i + 3);
+		for (k = 0; k < (int)(sizeof kinds / sizeof kinds[0]); k++) {
+			b = enc_png(a, kinds[k]);
+			for (color = 0; color <= 1; color++)
+				check_shrunk(&b, color, 1, what[k]);
+			free(b.p);
+		}
+		b = enc_png(a, P_RGB8);
+		for (o = 2; o <= 8; o += 2) {   /* 2 mirror, 4 flip, 6 and 8 turn */
+			e = png_with_exif(&b, o);
+			check_shrunk(&e, 1, o, "png8+exif");
+			free(e.p);
+		}
+		free(b.p);
+		b = enc_bmp(a);
+		t = bmp_topdown(&b, a->h);
+		for (color = 0; color <= 1; color++) {
+			check_shrunk(&b, color, 1, "bmp bottom-up");
+			check_shrunk(&t, color, 1, "bmp top-down");
+		}
+		free(b.p);
+		free(t.p);
+		img_free(a);
+	}
+}
+
+static long max_rss_kb(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+/* A 6000x4000 gray PNG decoded for features (RGB at the working size) must never hold
+ * the full image: that alone would be 72 MB at three channels.  Runs first, while the
+ * process's peak is still small, so that the peak's growth is the decode's. */
+static void test_png_memory(void)
+{
+	enum { W = 6000, H = 4000 };
+	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	png_infop pi = png_create_info_struct(png);
+	struct img_decode_opts o = { FEAT_WORK_SIDE, 0, 1 };
+	struct img_info info;
+	struct img *im = NULL;
+	struct buf b = {0};
+	unsigned char *row = malloc(W);
+	aderr err = {0};
+	long before, after;
+	int x, y;
+
+	if (row == NULL || setjmp(png_jmpbuf(png)))
+		abort();
+	png_set_write_fn(png, &b, png_write_mem, png_flush_mem);
+	png_set_IHDR(png, pi, W, H, 8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_write_info(png, pi);
+	for (y = 0; y < H; y++) {
+		for (x = 0; x < W; x++)
+			row[x] = (unsigned char)((x / 40 ^ y / 40) * 16 + (x + y) / 100);
+		png_write_row(png, row);
+	}
+	png_write_end(png, pi);
+	png_destroy_write_struct(&png, &pi);
+	free(row);
+	before = max_rss_kb();
+	CHECK_EQ_INT(img_decode(b.p, b.n, &o, &im, &info, &err), 0);
+	after = max_rss_kb();
+	CHECK(before > 0 && after - before < 20 * 1024);
+	if (after - before >= 20 * 1024)
+		fprintf(stderr, "decoding a %dx%d PNG grew the peak by %ld KB\n", W, H,
+		    after - before);
+	CHECK(im != NULL && im->w == 480 && im->h == 320 && im->ch == 3);
+	CHECK_EQ_INT(info.width, W);
+	CHECK_EQ_INT(info.height, H);
+	img_free(im);
+	free(b.p);
+}
+
 int main(void)
 {
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
 		return 1;
 	}
+	test_png_memory();      /* first: it reads the process's peak memory */
+	test_resizer();
+	test_stream_decode();
 	test_formats_agree();
 	test_orientation();
 	test_exif_parse();
