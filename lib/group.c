@@ -431,12 +431,13 @@ static int brute_pairs(const struct grp_item *items, size_t n, int r, int rot,
 }
 
 
-/* The index over all eight orientation variants of every item: a pair is a candidate
+/* Each item's own hash searched among all eight orientation variants of every item
+ * (mih_cross: the variants are not compared among themselves): a pair is a candidate
  * when one item's own hash is near any variant of the other's. */
 static int turned_pairs(const struct grp_item *items, size_t n, int r, int threads,
     struct mih_pair **pairs, size_t *np, aderr *err)
 {
-	uint64_t *codes;
+	uint64_t *codes, *up;
 	struct mih_pair *all = NULL;
 	size_t na = 0, w = 0;
 	int rc;
@@ -446,20 +447,27 @@ static int turned_pairs(const struct grp_item *items, size_t n, int r, int threa
 	if (n > UINT32_MAX / 8)
 		return aderr_set(err, AD_ETOOBIG, "too many images to match turned copies (%zu)", n);
 	codes = malloc((n ? n : 1) * 8 * sizeof *codes);
-	if (codes == NULL)
+	up = malloc((n ? n : 1) * sizeof *up);
+	if (codes == NULL || up == NULL) {
+		free(codes);
+		free(up);
 		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
-	for (size_t i = 0; i < n; i++)
+	}
+	for (size_t i = 0; i < n; i++) {
 		for (int k = 0; k < 8; k++)
 			codes[i * 8 + (size_t)k] = items[i].has8 ? items[i].phash8[k] : items[i].phash;
-	rc = mih_pairs(codes, n * 8, r, threads, &all, &na, err);
+		up[i] = codes[i * 8];
+	}
+	rc = mih_cross(up, n, codes, n * 8, r, threads, &all, &na, err);
 	free(codes);
+	free(up);
 	if (rc < 0)
 		return rc;
 	for (size_t p = 0; p < na; p++) {
-		uint32_t a = all[p].a / 8, b = all[p].b / 8;
+		uint32_t a = all[p].a, b = all[p].b / 8;
 
-		if (a == b || (all[p].a % 8 != 0 && all[p].b % 8 != 0))
-			continue;         /* the same item, or two turned forms */
+		if (a == b)
+			continue;         /* the item's own forms */
 		all[w].a = a < b ? a : b;
 		all[w++].b = a < b ? b : a;
 	}

@@ -5,7 +5,11 @@
  * within the chunk's radius is joined (each bucket with itself, and with each bucket of
  * a higher value within the radius), so a bucket's codes are read once for all its
  * neighbours and no probe is made per code.  Threads take blocks of buckets as they
- * come free; the pairs are sorted at the end. */
+ * come free; the pairs are sorted at the end.
+ *
+ * mih_cross indexes the queries and the codes each in their own table, and joins every
+ * query bucket with every code bucket within the chunk's radius of it (the bucket itself
+ * and all its neighbours, not only the higher ones): only query-code pairs are compared. */
 #include "mih.h"
 
 #include <math.h>
@@ -45,8 +49,11 @@ struct table {
 struct shared {
 	const uint64_t *codes;      /* comparing all pairs */
 	size_t n;
-	int r;
-	const struct table *t;
+	const uint64_t *queries;    /* mih_cross: the queries, compared with all codes */
+	size_t nq;
+	int r, cross;
+	const struct table *t;      /* the codes' table */
+	const struct table *tq;     /* mih_cross: the queries' */
 	int nearlier;                       /* the chunks searched before this one */
 	uint64_t emask[MAX_CHUNKS];         /* ... their bits in place */
 	int eshift[MAX_CHUNKS], erad[MAX_CHUNKS];
@@ -104,16 +111,34 @@ static double chunk_cost(double n, int bits, int rad, int wide)
 	    n * (masks + 1) / 2 * full * row;
 }
 
+/* The same for mih_cross: two tables, each occupied query bucket visiting all its
+ * neighbours in the codes' table, and a row being one query against a code bucket (code
+ * buckets run long here: a row was measured at 0.15 ns a code plus 6, 1M queries against
+ * 8M codes, popcnt loop). */
+static double cross_cost(double nq, double nc, int bits, int rad, int wide)
+{
+	double nb = ldexp(1, bits), lq = nq / nb, lc = nc / nb;
+	double fq = -expm1(-lq), fc = -expm1(-lc);
+	double masks = 1, c = 1, probe = bits <= 16 ? 1.5 : bits <= 19 ? 3 : 6;
+	double row = wide ? (lc < 12 ? 2 : lc / 6) : 0.15 * lc / fc + 6;
+
+	for (int k = 1; k <= rad && k <= bits; k++) {
+		c = c * (bits - k + 1) / k;
+		masks += c;
+	}
+	return nb + (nq + nc) * 4 + nb * fq * masks * (probe + fc * 5) + nq * masks * fc * row;
+}
+
 /* The cheapest cut of the 64 bits into chunks (MIN_BITS to MAX_BITS wide, bits left out
  * allowed) with radii s_i such that the sum of s_i + 1 is r + 1: two codes within r bits
  * are then within s_i bits on some chunk i (else they would differ in at least r + 1).
  * Dynamic programming over the bits left and the radius still to cover; comparing all
- * pairs where that is cheaper. */
-static void plan_for(size_t n, int r, int k, struct plan *p)
+ * pairs where that is cheaper.  nq > 0: nq queries against n codes (mih_cross). */
+static void plan_for(size_t nq, size_t n, int r, int k, struct plan *p)
 {
 	static const double inf = 1e300;
 	double cost[65][66], cc[MAX_BITS + 1][MAX_BITS + 1];
-	double dn = (double)n;
+	double dn = (double)n, dq = (double)nq;
 	int wide = k == AVX512;
 	signed char cw[65][66], cs[65][66];     /* the first chunk's width (0: skip a bit), radius */
 
@@ -121,7 +146,8 @@ static void plan_for(size_t n, int r, int k, struct plan *p)
 	p->all = 1;
 	for (int w = MIN_BITS; w <= MAX_BITS; w++)
 		for (int s = 0; s <= w; s++)
-			cc[w][s] = chunk_cost(dn, w, s, wide);
+			cc[w][s] = nq > 0 ? cross_cost(dq, dn, w, s, wide) :
+			    chunk_cost(dn, w, s, wide);
 	for (int b = 0; b <= 64; b++)
 		for (int need = 0; need <= r + 1; need++) {
 			cost[b][need] = need == 0 ? 0 : inf;
@@ -142,7 +168,7 @@ static void plan_for(size_t n, int r, int k, struct plan *p)
 					}
 				}
 		}
-	if (cost[64][r + 1] >= dn * dn / 2 * (wide ? 0.15 : 0.4))
+	if (cost[64][r + 1] >= (nq > 0 ? dq * dn : dn * dn / 2) * (wide ? 0.15 : 0.4))
 		return;
 	p->all = 0;
 	for (int b = 64, need = r + 1, shift = 0; need > 0; ) {
@@ -164,7 +190,15 @@ int mih_chunks(size_t n, int r)
 {
 	struct plan p;
 
-	plan_for(n, r < 0 ? 0 : r > 64 ? 64 : r, kernel(), &p);
+	plan_for(0, n, r < 0 ? 0 : r > 64 ? 64 : r, kernel(), &p);
+	return p.all ? 0 : p.m;
+}
+
+int mih_cross_chunks(size_t nq, size_t nc, int r)
+{
+	struct plan p;
+
+	plan_for(nq ? nq : 1, nc, r < 0 ? 0 : r > 64 ? 64 : r, kernel(), &p);
 	return p.all ? 0 : p.m;
 }
 
@@ -178,6 +212,11 @@ static int push(struct job *j, uint32_t a, uint32_t b)
 			return -1;
 		j->out = np;
 		j->cap = nc;
+	}
+	if (j->s->cross) {          /* (query, code) as found */
+		j->out[j->nout].a = a;
+		j->out[j->nout++].b = b;
+		return 0;
 	}
 	j->out[j->nout].a = a < b ? a : b;
 	j->out[j->nout++].b = a < b ? b : a;
@@ -198,19 +237,19 @@ static inline __attribute__((always_inline)) int keep(struct job *j, uint64_t x,
 	return push(j, a, b);
 }
 
-/* Joins codes[alo, ahi) with codes[blo, bhi) of the same table. */
-static inline __attribute__((always_inline)) int join(struct job *j, const struct table *t,
-    uint32_t alo, uint32_t ahi, uint32_t blo, uint32_t bhi)
+/* Joins ta's codes [alo, ahi) with tb's [blo, bhi) (the same table for mih_pairs). */
+static inline __attribute__((always_inline)) int join(struct job *j, const struct table *ta,
+    uint32_t alo, uint32_t ahi, const struct table *tb, uint32_t blo, uint32_t bhi)
 {
-	const uint64_t *code = t->code;
+	const uint64_t *acode = ta->code, *code = tb->code;
 	int r = j->s->r;
 
 	for (uint32_t a = alo; a < ahi; a++) {
-		uint64_t ca = code[a];
+		uint64_t ca = acode[a];
 
 		for (uint32_t b = blo; b < bhi; b++)
 			if (__builtin_expect(__builtin_popcountll(ca ^ code[b]) <= r, 0) &&
-			    keep(j, ca ^ code[b], t->id[a], t->id[b]) < 0)
+			    keep(j, ca ^ code[b], ta->id[a], tb->id[b]) < 0)
 				return -1;
 	}
 	return 0;
@@ -219,9 +258,10 @@ static inline __attribute__((always_inline)) int join(struct job *j, const struc
 #ifdef MIH_X86
 /* join with AVX-512: one code against eight of the other bucket at a time */
 __attribute__((target("popcnt,avx512f,avx512vpopcntdq"), noinline)) static int join512(
-    struct job *j, const struct table *t, uint32_t alo, uint32_t ahi, uint32_t blo, uint32_t bhi)
+    struct job *j, const struct table *ta, uint32_t alo, uint32_t ahi, const struct table *tb,
+    uint32_t blo, uint32_t bhi)
 {
-	const uint64_t *code = t->code;
+	const uint64_t *acode = ta->code, *code = tb->code;
 	__m512i rv = _mm512_set1_epi64(j->s->r);
 
 	if (bhi - blo <= 16) {      /* the usual bucket: the other one stays in registers */
@@ -233,7 +273,7 @@ __attribute__((target("popcnt,avx512f,avx512vpopcntdq"), noinline)) static int j
 		    _mm512_setzero_si512();
 
 		for (uint32_t a = alo; a < ahi; a++) {
-			__m512i ca = _mm512_set1_epi64((long long)code[a]);
+			__m512i ca = _mm512_set1_epi64((long long)acode[a]);
 			unsigned hit = _mm512_mask_cmple_epu64_mask(in0,
 			    _mm512_popcnt_epi64(_mm512_xor_si512(ca, b0)), rv) |
 			    (unsigned)_mm512_mask_cmple_epu64_mask(in1,
@@ -242,14 +282,14 @@ __attribute__((target("popcnt,avx512f,avx512vpopcntdq"), noinline)) static int j
 			for (; hit; hit &= hit - 1) {
 				uint32_t k = blo + (uint32_t)__builtin_ctz(hit);
 
-				if (keep(j, code[a] ^ code[k], t->id[a], t->id[k]) < 0)
+				if (keep(j, acode[a] ^ code[k], ta->id[a], tb->id[k]) < 0)
 					return -1;
 			}
 		}
 		return 0;
 	}
 	for (uint32_t a = alo; a < ahi; a++) {
-		__m512i ca = _mm512_set1_epi64((long long)code[a]);
+		__m512i ca = _mm512_set1_epi64((long long)acode[a]);
 
 		for (uint32_t b = blo; b < bhi; b += 8) {
 			__mmask8 in = bhi - b >= 8 ? 0xff : (__mmask8)((1u << (bhi - b)) - 1);
@@ -259,7 +299,7 @@ __attribute__((target("popcnt,avx512f,avx512vpopcntdq"), noinline)) static int j
 			for (; hit; hit &= hit - 1) {
 				uint32_t k = b + (uint32_t)__builtin_ctz(hit);
 
-				if (keep(j, code[a] ^ code[k], t->id[a], t->id[k]) < 0)
+				if (keep(j, acode[a] ^ code[k], ta->id[a], tb->id[k]) < 0)
 					return -1;
 			}
 		}
@@ -270,6 +310,41 @@ __attribute__((target("popcnt,avx512f,avx512vpopcntdq"), noinline)) static int j
 #else
 #define JOIN(wide, ...) join(__VA_ARGS__)
 #endif
+
+/* mih_cross's share [from, to): queries compared with all codes, or query buckets joined
+ * with the code buckets within the radius (the same value, then every mask). */
+static inline __attribute__((always_inline)) int cross_block(struct job *j, int wide,
+    size_t from, size_t to)
+{
+	const struct shared *s = j->s;
+	const struct table *t = s->t, *tq = s->tq;
+
+	if (t == NULL) {
+		for (size_t q = from; q < to; q++)
+			for (size_t c = 0; c < s->n; c++)
+				if (__builtin_expect(__builtin_popcountll(s->queries[q] ^ s->codes[c]) <= s->r, 0) &&
+				    push(j, (uint32_t)q, (uint32_t)c) < 0)
+					return -1;
+		return 0;
+	}
+	for (size_t v = from; v < to; v++) {
+		uint32_t lo = tq->off[v], hi = tq->off[v + 1];
+
+		if (lo == hi)
+			continue;
+		if (t->off[v] != t->off[v + 1] &&
+		    JOIN(wide, j, tq, lo, hi, t, t->off[v], t->off[v + 1]) < 0)
+			return -1;
+		for (uint32_t k = 0; k < t->mstart[t->bits]; k++) {
+			uint32_t w = (uint32_t)v ^ t->mask[k];
+			uint32_t wlo = t->off[w], whi = t->off[w + 1];
+
+			if (wlo != whi && JOIN(wide, j, tq, lo, hi, t, wlo, whi) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
 
 static inline __attribute__((always_inline)) void search_body(struct job *j, int wide)
 {
@@ -283,6 +358,13 @@ static inline __attribute__((always_inline)) void search_body(struct job *j, int
 			return;
 		if (to > s->units)
 			to = s->units;
+		if (s->cross) {
+			if (cross_block(j, wide, from, to) < 0) {
+				j->failed = 1;
+				return;
+			}
+			continue;
+		}
 		if (t == NULL) {            /* all pairs */
 			for (size_t a = from; a < to; a++)
 				for (size_t b = a + 1; b < s->n; b++)
@@ -299,7 +381,7 @@ static inline __attribute__((always_inline)) void search_body(struct job *j, int
 			if (lo == hi)
 				continue;
 			for (uint32_t a = lo; a + 1 < hi; a++)
-				if (JOIN(wide, j, t, a, a + 1, a + 1, hi) < 0) {
+				if (JOIN(wide, j, t, a, a + 1, t, a + 1, hi) < 0) {
 					j->failed = 1;
 					return;
 				}
@@ -311,7 +393,7 @@ static inline __attribute__((always_inline)) void search_body(struct job *j, int
 					uint32_t w = (uint32_t)v ^ t->mask[k];
 					uint32_t wlo = t->off[w], whi = t->off[w + 1];
 
-					if (wlo != whi && JOIN(wide, j, t, lo, hi, wlo, whi) < 0) {
+					if (wlo != whi && JOIN(wide, j, t, lo, hi, t, wlo, whi) < 0) {
 						j->failed = 1;
 						return;
 					}
@@ -466,55 +548,69 @@ static uint64_t *sort_keys(uint64_t *k, size_t n)
 	return k;
 }
 
-int mih_pairs(const uint64_t *codes, size_t n, int r, int threads, struct mih_pair **pairs,
-    size_t *npairs, aderr *err)
+/* mih_pairs (queries NULL) and mih_cross: the plan's chunks one after the other, then
+ * the pairs of all threads sorted as keys a << 32 | b. */
+static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t n, int r,
+    int threads, struct mih_pair **pairs, size_t *npairs, aderr *err)
 {
 	struct job jobs[MAX_THREADS];
 	struct shared sh;
-	struct table t;
+	struct table t, tq;
 	struct plan p;
 	uint64_t *keys = NULL, *sorted;
-	int rc = 0, kern, nt = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
+	int rc = 0, kern, cross = queries != NULL;
+	int nt = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
 	size_t total = 0;
 
 	*pairs = NULL;
 	*npairs = 0;
-	if (n >= UINT32_MAX)
-		return aderr_set(err, AD_ETOOBIG, "too many images for one index (%zu)", n);
+	if (n >= UINT32_MAX || nq >= UINT32_MAX)
+		return aderr_set(err, AD_ETOOBIG, "too many images for one index (%zu)",
+		    n > nq ? n : nq);
+	if (cross && (nq == 0 || n == 0)) {       /* no pairs, in a buffer as ever */
+		*pairs = malloc(sizeof **pairs);
+		return *pairs != NULL ? 0 : aderr_set(err, AD_ENOMEM, "out of memory collecting pairs");
+	}
 	r = r < 0 ? 0 : r > 64 ? 64 : r;
-	if ((size_t)nt > n / 256 + 1)
-		nt = (int)(n / 256 + 1);
+	if ((size_t)nt > (cross ? nq + n : n) / 256 + 1)
+		nt = (int)((cross ? nq + n : n) / 256 + 1);
 	kern = kernel();
-	plan_for(n, r, kern, &p);
+	plan_for(cross ? nq : 0, n, r, kern, &p);
 	memset(jobs, 0, sizeof jobs);
 	memset(&sh, 0, sizeof sh);
 	memset(&t, 0, sizeof t);
+	memset(&tq, 0, sizeof tq);
 	sh.codes = codes;
 	sh.n = n;
+	sh.queries = queries;
+	sh.nq = nq;
+	sh.cross = cross;
 	sh.r = r;
 	for (int k = 0; k < nt; k++) {
 		jobs[k].s = &sh;
 		jobs[k].kernel = kern;
 	}
 	if (p.all) {
-		sh.units = n;
+		sh.units = cross ? nq : n;
 		sh.block = 64;
 		atomic_init(&sh.next, 0);
 		run_threads(jobs, nt);
 	}
 	for (int i = 0; i < p.m && rc == 0; i++) {
-		t.bits = p.bits[i];
-		t.shift = p.shift[i];
-		if (build(&t, codes, n, p.rad[i]) < 0) {
-			rc = aderr_set(err, AD_ENOMEM, "out of memory indexing %zu hashes", n);
+		t.bits = tq.bits = p.bits[i];
+		t.shift = tq.shift = p.shift[i];
+		if (build(&t, codes, n, p.rad[i]) < 0 || (cross && build(&tq, queries, nq, 0) < 0)) {
+			rc = aderr_set(err, AD_ENOMEM, "out of memory indexing %zu hashes", n + nq);
 			break;
 		}
 		sh.t = &t;
+		sh.tq = cross ? &tq : NULL;
 		sh.units = (size_t)1 << t.bits;
 		sh.block = sh.units / ((size_t)nt * 64) + 1;
 		atomic_init(&sh.next, 0);
 		run_threads(jobs, nt);
 		drop(&t);
+		drop(&tq);
 		sh.emask[sh.nearlier] = ((uint64_t)1 << p.bits[i]) - 1;
 		sh.eshift[sh.nearlier] = p.shift[i];
 		sh.erad[sh.nearlier++] = p.rad[i];
@@ -523,6 +619,7 @@ int mih_pairs(const uint64_t *codes, size_t n, int r, int threads, struct mih_pa
 				rc = -1;
 	}
 	drop(&t);
+	drop(&tq);
 	for (int k = 0; k < nt; k++) {
 		if (jobs[k].failed)
 			rc = -1;
@@ -556,4 +653,19 @@ int mih_pairs(const uint64_t *codes, size_t n, int r, int threads, struct mih_pa
 		*npairs = 0;
 	}
 	return rc;
+}
+
+int mih_pairs(const uint64_t *codes, size_t n, int r, int threads, struct mih_pair **pairs,
+    size_t *npairs, aderr *err)
+{
+	return run(NULL, 0, codes, n, r, threads, pairs, npairs, err);
+}
+
+int mih_cross(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t nc, int r,
+    int threads, struct mih_pair **pairs, size_t *npairs, aderr *err)
+{
+	static const uint64_t none;
+
+	return run(queries != NULL ? queries : &none, queries != NULL ? nq : 0, codes, nc, r,
+	    threads, pairs, npairs, err);
 }

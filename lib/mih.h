@@ -18,7 +18,7 @@
 #include "err.h"
 
 struct mih_pair {
-	uint32_t a, b;      /* a < b */
+	uint32_t a, b;      /* mih_pairs: a < b; mih_cross: query, code */
 };
 
 /* All pairs (a, b), a < b, with popcount(codes[a] ^ codes[b]) <= r, on `threads`
@@ -27,8 +27,19 @@ struct mih_pair {
 int mih_pairs(const uint64_t *codes, size_t n, int r, int threads, struct mih_pair **pairs,
     size_t *npairs, aderr *err);
 
+/* All pairs (q, c) with popcount(queries[q] ^ codes[c]) <= r: each query against the
+ * codes only (the codes are not compared among themselves, nor the queries), each pair
+ * once.  Ordered by q, then c; *pairs and *npairs as for mih_pairs.  Memory: a table for
+ * the codes and one for the queries (12 bytes a hash and 2^bits offsets each), plus the
+ * pairs.  nq and nc must be below 2^32. */
+int mih_cross(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t nc, int r,
+    int threads, struct mih_pair **pairs, size_t *npairs, aderr *err);
+
 /* The chunk count mih_pairs picks for n codes at radius r (for reports and benchmarks;
  * 0 when it compares all pairs). */
 int mih_chunks(size_t n, int r);
+
+/* The same for mih_cross with nq queries and nc codes. */
+int mih_cross_chunks(size_t nq, size_t nc, int r);
 
 #endif

@@ -1,6 +1,6 @@
 /* synthrec.c — synthetic feature records for the dedupe scale bench (tests/bench/run.sh).
  *
- *   synthrec N [K [FLIP]]
+ *   synthrec N [K [FLIP [ROT]]]
  *
  * N records on standard output, as featx writes them: random hashes and checksums, and
  * planted duplicates whose count dedupe must find again:
@@ -11,7 +11,13 @@
  *     one before: its own random hashes (so only the keypoints can tie them), and the
  *     first one's keypoints as a centred crop of 80% shows them (scaled by 1.25 back to
  *     the working size), each descriptor with FLIP of its bits turned (default 0.10),
- *     plus a fifth of new keypoints of its own.
+ *     plus a fifth of new keypoints of its own;
+ *   - with ROT 1, every record has "phash_orientations" (random turned forms, the first
+ *     its phash; a near twin's two bits off its original's), and every record with
+ *     i % 10 == 7 is the one before turned: its phash and whash are the turned forms of
+ *     that record's (orientation 2 to 8 at random, one bit off), and its own form turned
+ *     back is the record before's phash.
+ * Without ROT the records are the same as before it existed.
  * The generator is seeded: the same arguments give the same records. */
 #include <math.h>
 #include <stdint.h>
@@ -21,6 +27,7 @@
 
 #include <openssl/evp.h>
 
+#include "hash.h"
 #include "keypoints.h"
 #include "splitmix.h"
 
@@ -91,13 +98,16 @@ int main(int argc, char **argv)
 	long n = argc > 1 ? atol(argv[1]) : 0;
 	int K = argc > 2 ? atoi(argv[2]) : 0;
 	double flip = argc > 3 ? atof(argv[3]) : 0.10;
+	int rot = argc > 4 ? atoi(argv[4]) : 0;
+	static const int inverse[9] = { 0, 1, 2, 3, 4, 5, 8, 7, 6 };
 	struct kp_set cur = {0}, prev = {0};
-	uint64_t ph = 0, dh = 0, wh = 0;
+	uint64_t ph = 0, dh = 0, wh = 0, ph8[8] = {0};
 	char *b64 = NULL;
 	size_t b64cap = 0;
 
-	if (n < 1 || K < 0 || K > KP_MAX || flip < 0 || flip > 1) {
-		fprintf(stderr, "usage: synthrec N [K [FLIP]]  (K 0 to %d, FLIP 0 to 1)\n", KP_MAX);
+	if (n < 1 || K < 0 || K > KP_MAX || flip < 0 || flip > 1 || rot < 0 || rot > 1) {
+		fprintf(stderr, "usage: synthrec N [K [FLIP [ROT]]]  (K 0 to %d, FLIP 0 to 1, "
+		    "ROT 0 or 1)\n", KP_MAX);
 		return 2;
 	}
 	if (K > 0 && ((cur.kp = calloc((size_t)K, sizeof *cur.kp)) == NULL ||
@@ -107,6 +117,7 @@ int main(int argc, char **argv)
 	}
 	for (long i = 0; i < n; i++) {
 		char p[17], d[17], w[17], sha[65];
+		uint64_t pwh = wh;
 
 		if (i % 10 == 9) {
 			ph ^= 1ULL << (rnd() % 64) ^ 1ULL << (rnd() % 64);
@@ -117,6 +128,23 @@ int main(int argc, char **argv)
 			dh = rnd();
 			wh = rnd();
 		}
+		if (rot && i % 10 == 9) {
+			for (int k = 1; k < 8; k++)
+				ph8[k] ^= 1ULL << (rnd() % 64) ^ 1ULL << (rnd() % 64);
+		} else if (rot && i % 10 == 7) {
+			int t = 2 + (int)(rnd() % 7);
+			uint64_t was = ph8[0];
+
+			ph = ph8[t - 1] ^ 1ULL << (rnd() % 64);
+			wh = hash_grid_orient(pwh, t) ^ 1ULL << (rnd() % 64);
+			for (int k = 1; k < 8; k++)
+				ph8[k] = rnd();
+			ph8[inverse[t] - 1] = was;
+		} else if (rot) {
+			for (int k = 1; k < 8; k++)
+				ph8[k] = rnd();
+		}
+		ph8[0] = ph;
 		hex64(p, ph);
 		hex64(d, dh);
 		hex64(w, wh);
@@ -151,7 +179,13 @@ int main(int argc, char **argv)
 			prev = cur;
 			cur = t;
 		}
-		printf("}\n");
+		for (int k = 0; rot && k < 8; k++) {
+			char v[17];
+
+			hex64(v, ph8[k]);
+			printf("%s\"%s\"", k == 0 ? ",\"phash_orientations\":[" : ",", v);
+		}
+		printf("%s}\n", rot ? "]" : "");
 	}
 	free(b64);
 	free(cur.kp);

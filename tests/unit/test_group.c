@@ -5,6 +5,8 @@
 #include <stdlib.h>
 
 #include "group.h"
+#include "hash.h"
+#include "mih.h"
 #include "unit.h"
 
 static void item(struct grp_item *it, const char *name, uint64_t h, long long pixels,
@@ -249,6 +251,120 @@ static void test_index_equals_all(void)
 	}
 }
 
+static int cmp_pair(const void *x, const void *y)
+{
+	const struct mih_pair *a = x, *b = y;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return (a->b > b->b) - (a->b < b->b);
+}
+
+/* The candidate pairs of --rotations the way they were found before mih_cross: every
+ * item's eight forms in one search, keeping the pairs with an upright form (index % 8 ==
+ * 0) of two different items; their count, or -1. */
+static long turned_old_way(const struct grp_item *it, size_t n, int r)
+{
+	uint64_t *codes = malloc(n * 8 * sizeof *codes);
+	struct mih_pair *p = NULL;
+	size_t np = 0, w = 0, u = 0;
+	aderr err = {0};
+
+	if (codes == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < 8; k++)
+			codes[i * 8 + (size_t)k] = it[i].has8 ? it[i].phash8[k] : it[i].phash;
+	if (mih_pairs(codes, n * 8, r, 1, &p, &np, &err) < 0) {
+		free(codes);
+		return -1;
+	}
+	free(codes);
+	for (size_t k = 0; k < np; k++) {
+		uint32_t a = p[k].a / 8, b = p[k].b / 8;
+
+		if (a == b || (p[k].a % 8 != 0 && p[k].b % 8 != 0))
+			continue;
+		p[w].a = a < b ? a : b;
+		p[w++].b = a < b ? b : a;
+	}
+	qsort(p, w, sizeof *p, cmp_pair);
+	for (size_t k = 0; k < w; k++)
+		u += k == 0 || p[k].a != p[k - 1].a || p[k].b != p[k - 1].b;
+	free(p);
+	return (long)u;
+}
+
+/* --rotations: the index (each item's own hash among every item's eight forms) proposes
+ * as many pairs as the search over all eight forms of every item did, and gives the
+ * groups of comparing all pairs, for several radii and thread counts; random forms with planted turned twins (a form of the
+ * one before, a few bits off, its wavelet hash turned too), near twins, and items
+ * without forms. */
+static void test_turned_index(void)
+{
+	enum { N = 2500 };
+	static struct grp_item a[N], b[N];
+	static char names[N][16];
+	static const int inverse[9] = { 0, 1, 2, 3, 4, 5, 8, 7, 6 };
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+
+	for (int i = 0; i < N; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		snprintf(names[i], sizeof names[i], "t%05d", i);
+		item(&a[i], names[i], x, (long long)(x % 7) * 1000, (long long)(x % 13), 0);
+		a[i].dhash = x * 31;
+		a[i].whash = x * 77;
+		a[i].has8 = i % 17 != 3;
+		for (int k = 1; k < 8; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			a[i].phash8[k] = x;
+		}
+		if (i > 0 && i % 5 == 2) {          /* the one before, turned by t */
+			int t = 2 + (int)(x % 7);
+			const struct grp_item *src = &a[i - 1];
+
+			a[i].phash = src->phash8[t - 1] ^ (x >> 8 & 0x1010101ULL);
+			a[i].whash = hash_grid_orient(src->whash, t) ^ (x >> 16 & 0x11);
+			a[i].phash8[inverse[t] - 1] = src->phash ^ (x >> 24 & 0x3);
+		} else if (i > 0 && i % 5 == 4) {   /* the one before, a few bits off */
+			a[i].phash = a[i - 1].phash ^ (x >> 4 & 0x10204081ULL);
+			for (int k = 1; k < 8; k++)
+				a[i].phash8[k] = a[i - 1].phash8[k] ^ (x >> 12 & 0x1001ULL);
+		}
+		a[i].phash8[0] = a[i].phash;
+	}
+	for (int r = 4; r <= 16; r += 4)
+		for (int th = 1; th <= 3; th++) {
+			struct grp_opts o;
+			struct grp_stats sa, sb;
+			aderr err = {0};
+			long ga, gb;
+			int same = 1;
+
+			grp_opts_default(&o);
+			o.rotations = 1;
+			o.local = 0;        /* candidates: the search's pairs as found */
+			o.phash_max = r;
+			o.threads = th;
+			memcpy(b, a, sizeof a);
+			o.search = GRP_SEARCH_ALL;
+			ga = grp_run_stats(a, N, &o, &sa, &err);
+			o.search = GRP_SEARCH_INDEX;
+			gb = grp_run_stats(b, N, &o, &sb, &err);
+			CHECK(ga > N / 10);
+			CHECK_EQ_INT(ga, gb);
+			CHECK_EQ_INT((long)sb.candidates, turned_old_way(a, N, r));
+			/* and more than comparing all pairs: an item without forms stands in with
+			 * its own hash eight times there, where the all-pairs loop turns nothing */
+			CHECK(sb.candidates >= sa.candidates);
+			for (int i = 0; i < N; i++)
+				same &= a[i].group == b[i].group && a[i].keeper == b[i].keeper &&
+				    a[i].stage == b[i].stage && a[i].orient == b[i].orient &&
+				    memcmp(a[i].dist, b[i].dist, sizeof a[i].dist) == 0;
+			CHECK(same);
+		}
+}
+
 /* The same three as above under the other modes: clique refuses C (it does not match
  * A), components joins all three through B whoever keeps. */
 static void test_modes(void)
@@ -287,5 +403,6 @@ int main(void)
 	test_keep_policy();
 	test_determinism();
 	test_index_equals_all();
+	test_turned_index();
 	return unit_done();
 }

@@ -1,5 +1,6 @@
 /* test_mih.c — the multi-index search returns exactly the pairs that comparing all
- * pairs does, for several sizes, radii and thread counts, with clustered codes. */
+ * pairs does, for several sizes, radii and thread counts, with clustered codes; and
+ * mih_cross exactly the query-code pairs that comparing each query with every code does. */
 #include <stdlib.h>
 
 #include "mih.h"
@@ -42,8 +43,32 @@ static int same_as_brute(const uint64_t *codes, size_t n, int r, int threads)
 	return ok;
 }
 
+static int cross_as_brute(const uint64_t *q, size_t nq, const uint64_t *codes, size_t nc,
+    int r, int threads)
+{
+	struct mih_pair *p;
+	size_t np, k = 0;
+	aderr err = {0};
+	int ok = 1;
+
+	if (mih_cross(q, nq, codes, nc, r, threads, &p, &np, &err) < 0)
+		return 0;
+	for (size_t a = 0; a < nq && ok; a++)
+		for (size_t b = 0; b < nc && ok; b++)
+			if (__builtin_popcountll(q[a] ^ codes[b]) <= r) {
+				ok = k < np && p[k].a == a && p[k].b == b;
+				k++;
+			}
+	ok = ok && k == np;
+	free(p);
+	return ok;
+}
+
 int main(void)
 {
+	static uint64_t q[1200], up[750];
+	size_t cq[][2] = { { 0, 0 }, { 0, 300 }, { 1, 0 }, { 1, 1 }, { 2, 300 }, { 300, 2 },
+	    { 300, 300 }, { 1200, 6000 }, { 6000 / 8, 6000 } };
 	static uint64_t codes[6000];
 	size_t sizes[] = { 0, 1, 2, 300, 6000 };
 	const char *kernels[] = { "plain", "popcnt", "" };   /* "": the best this CPU has */
@@ -51,6 +76,11 @@ int main(void)
 	for (size_t i = 0; i < 6000; i++)
 		codes[i] = i % 7 == 6 ? flip(codes[i - 1], (int)(next() % 14)) :
 		    i % 11 == 10 ? codes[i - 3] : next();
+	for (size_t i = 0; i < 1200; i++)
+		q[i] = i % 3 == 0 ? next() : i % 3 == 1 ? flip(codes[next() % 6000], (int)(next() % 10)) :
+		    codes[next() % 6000];
+	for (size_t i = 0; i < 750; i++)
+		up[i] = codes[8 * i];
 	/* every radius: the cut (how many chunks, how wide, which radii) changes with it,
 	 * down to r + 1 chunks at radius 0 and to comparing all pairs; each comparison loop */
 	for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++) {
@@ -62,11 +92,24 @@ int main(void)
 		CHECK(same_as_brute(codes, 6000, 7, 3));
 		CHECK(same_as_brute(codes, 6000, 20, 2));
 		CHECK(same_as_brute(codes, 500, 64, 2));    /* every pair */
+		/* queries apart from the codes, some near or equal to one; and the codes' every
+		 * eighth as the queries (dedupe's upright hashes among all their turned forms) */
+		for (size_t s = 0; s < sizeof cq / sizeof cq[0]; s++) {
+			const uint64_t *qs = cq[s][0] == 750 ? up : q;
+
+			for (int r = 0; r <= 16; r += cq[s][1] == 6000 ? 1 : 4)
+				for (int t = 1; t <= 3; t += cq[s][1] == 6000 || r == 8 ? 1 : 2)
+					CHECK(cross_as_brute(qs, cq[s][0], codes, cq[s][1], r, t));
+		}
+		CHECK(cross_as_brute(q, 1200, codes, 6000, 20, 2));
+		CHECK(cross_as_brute(q, 300, codes, 500, 64, 2));    /* every pair */
 	}
 	unsetenv("AZD_MIH_KERNEL");
 	CHECK_EQ_INT(mih_chunks(1000000, 8), 4);
 	CHECK_EQ_INT(mih_chunks(1000000, 3), 4);      /* four chunks at radius 0 */
 	CHECK_EQ_INT(mih_chunks(1000, 40), 0);        /* far apart: all pairs */
 	CHECK_EQ_INT(mih_chunks(1000000, 64), 0);
+	CHECK(mih_cross_chunks(1000000, 8000000, 12) > 0);
+	CHECK_EQ_INT(mih_cross_chunks(100, 1000, 40), 0);
 	return unit_done();
 }
