@@ -280,15 +280,6 @@ static int cmp_sum(const void *pa, const void *pb, void *ud)
 	    (*(const uint32_t *)pa < *(const uint32_t *)pb);
 }
 
-static int cmp_pairs(const void *x, const void *y)
-{
-	const struct mih_pair *a = x, *b = y;
-
-	if (a->a != b->a)
-		return a->a < b->a ? -1 : 1;
-	return (a->b > b->b) - (a->b < b->b);
-}
-
 /* Appends one pair (a < b) to the growing list. */
 static int push_pair(struct mih_pair **pairs, size_t *np, size_t *cap, uint32_t a, uint32_t b)
 {
@@ -306,61 +297,12 @@ static int push_pair(struct mih_pair **pairs, size_t *np, size_t *cap, uint32_t 
 	return 0;
 }
 
-/* Sorts pairs by a, then b: least significant digit first, 16 bits a pass, skipping
- * the passes whose digit is the same in every pair (a small collection's high bits).
- * Millions of pairs come from the descriptor index; qsort was a third of its time.
- * Falls back to qsort when the buffer cannot be had. */
-static void sort_pairs(struct mih_pair *p, size_t n)
-{
-	struct mih_pair *tmp, *src = p, *dst;
-	size_t *count;
-
-	if (n < 64 || (tmp = malloc(n * sizeof *tmp)) == NULL ||
-	    (count = malloc(65536 * sizeof *count)) == NULL) {
-		if (n >= 64)
-			free(tmp);
-		qsort(p, n, sizeof *p, cmp_pairs);
-		return;
-	}
-	dst = tmp;
-	for (int pass = 0; pass < 4; pass++) {
-		int sh = (pass & 1) * 16;
-		size_t sum = 0;
-
-#define DIGIT(q) ((pass < 2 ? (q).b : (q).a) >> sh & 0xffff)
-		memset(count, 0, 65536 * sizeof *count);
-		for (size_t i = 0; i < n; i++)
-			count[DIGIT(src[i])]++;
-		if (count[DIGIT(src[0])] == n)
-			continue;
-		for (size_t d = 0; d < 65536; d++) {
-			size_t c = count[d];
-
-			count[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			dst[count[DIGIT(src[i])]++] = src[i];
-#undef DIGIT
-		{
-			struct mih_pair *t = src;
-
-			src = dst;
-			dst = t;
-		}
-	}
-	if (src != p)
-		memcpy(p, src, n * sizeof *p);
-	free(count);
-	free(tmp);
-}
-
 /* Sorts the list by a, then b, and drops repeats. */
 static void unique_pairs(struct mih_pair *pairs, size_t *np)
 {
 	size_t w = 0;
 
-	sort_pairs(pairs, *np);
+	mih_sort_pairs(pairs, *np);
 	for (size_t p = 0; p < *np; p++)
 		if (w == 0 || pairs[p].a != pairs[w - 1].a || pairs[p].b != pairs[w - 1].b)
 			pairs[w++] = pairs[p];
@@ -557,7 +499,7 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 		}
 		if (rc < 0)
 			break;
-		sort_pairs(e, ne);
+		mih_sort_pairs(e, ne);
 		for (size_t a = 0; a < ne && rc == 0; ) {
 			size_t b = a + 1, w = a + 1;
 
@@ -580,7 +522,7 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 	}
 	free(e);
 	if (rc == 0) {
-		sort_pairs(votes, nv);
+		mih_sort_pairs(votes, nv);
 		for (size_t a = 0; a < nv && rc == 0; ) {
 			size_t b = a + 1;
 

@@ -28,9 +28,6 @@
 #define MAX_BITS 22         /* 2^22 + 1 offsets: 16 MiB, the largest table tried */
 #define MAX_THREADS 64
 
-/* the pairs are sorted as keys a << 32 | b in the buffer that returns them */
-_Static_assert(sizeof(struct mih_pair) == sizeof(uint64_t), "struct mih_pair is 8 bytes");
-
 struct plan {
 	int all;                    /* comparing all pairs instead */
 	int m;                      /* chunks */
@@ -509,29 +506,42 @@ static void drop(struct table *t)
 	memset(t, 0, sizeof *t);
 }
 
-/* Sorts the keys a << 32 | b: least significant digit first, 11 bits at a time,
- * skipping the digits that every key shares.  Returns the buffer that holds them sorted
- * (k or the one it allocates, the other freed), or NULL when out of memory. */
-static uint64_t *sort_keys(uint64_t *k, size_t n)
+static uint64_t pair_key(const struct mih_pair *q)
 {
-	uint64_t *tmp, all_or = 0, all_and = ~(uint64_t)0;
+	return (uint64_t)q->a << 32 | q->b;
+}
+
+static int cmp_pair(const void *x, const void *y)
+{
+	uint64_t a = pair_key(x), b = pair_key(y);
+
+	return (a > b) - (a < b);
+}
+
+void mih_sort_pairs(struct mih_pair *p, size_t n)
+{
+	struct mih_pair *tmp, *src = p, *dst;
+	uint64_t all_or = 0, all_and = ~(uint64_t)0;
 
 	for (size_t i = 0; i < n; i++) {
-		all_or |= k[i];
-		all_and &= k[i];
+		all_or |= pair_key(&p[i]);
+		all_and &= pair_key(&p[i]);
 	}
 	if (n < 2 || all_or == all_and)
-		return k;
-	if ((tmp = malloc(n * sizeof *tmp)) == NULL)
-		return NULL;
+		return;
+	if ((tmp = malloc(n * sizeof *tmp)) == NULL) {
+		qsort(p, n, sizeof *p, cmp_pair);
+		return;
+	}
+	dst = tmp;
 	for (int sh = 0; sh < 64; sh += 11) {
 		size_t cnt[2048] = {0}, sum = 0;
-		uint64_t *x;
+		struct mih_pair *x;
 
 		if ((((all_or ^ all_and) >> sh) & 2047) == 0)
 			continue;
 		for (size_t i = 0; i < n; i++)
-			cnt[k[i] >> sh & 2047]++;
+			cnt[pair_key(&src[i]) >> sh & 2047]++;
 		for (int d = 0; d < 2048; d++) {
 			size_t c = cnt[d];
 
@@ -539,17 +549,18 @@ static uint64_t *sort_keys(uint64_t *k, size_t n)
 			sum += c;
 		}
 		for (size_t i = 0; i < n; i++)
-			tmp[cnt[k[i] >> sh & 2047]++] = k[i];
-		x = k;
-		k = tmp;
-		tmp = x;
+			dst[cnt[pair_key(&src[i]) >> sh & 2047]++] = src[i];
+		x = src;
+		src = dst;
+		dst = x;
 	}
+	if (src != p)
+		memcpy(p, src, n * sizeof *p);
 	free(tmp);
-	return k;
 }
 
 /* mih_pairs (queries NULL) and mih_cross: the plan's chunks one after the other, then
- * the pairs of all threads sorted as keys a << 32 | b. */
+ * the pairs of all threads, sorted. */
 static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t n, int r,
     int threads, struct mih_pair **pairs, size_t *npairs, aderr *err)
 {
@@ -557,7 +568,6 @@ static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t
 	struct shared sh;
 	struct table t, tq;
 	struct plan p;
-	uint64_t *keys = NULL, *sorted;
 	int rc = 0, kern, cross = queries != NULL;
 	int nt = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
 	size_t total = 0;
@@ -627,27 +637,19 @@ static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t
 	}
 	if (rc == -1)
 		rc = aderr_set(err, AD_ENOMEM, "out of memory collecting pairs");
-	/* the pairs as sort keys, in a buffer that then takes them back as struct mih_pair */
-	if (rc == 0 && (keys = malloc((total ? total : 1) * sizeof *keys)) == NULL)
+	if (rc == 0 && (*pairs = malloc((total ? total : 1) * sizeof **pairs)) == NULL)
 		rc = aderr_set(err, AD_ENOMEM, "out of memory collecting pairs");
 	for (int k = 0; k < nt; k++) {
-		for (size_t i = 0; rc == 0 && i < jobs[k].nout; i++)
-			keys[(*npairs)++] = (uint64_t)jobs[k].out[i].a << 32 | jobs[k].out[i].b;
+		if (rc == 0 && jobs[k].nout > 0) {
+			memcpy(*pairs + *npairs, jobs[k].out, jobs[k].nout * sizeof **pairs);
+			*npairs += jobs[k].nout;
+		}
 		free(jobs[k].out);
 	}
-	if (rc == 0 && (sorted = sort_keys(keys, *npairs)) == NULL)
-		rc = aderr_set(err, AD_ENOMEM, "out of memory sorting %zu pairs", *npairs);
-	if (rc == 0) {
-		*pairs = (struct mih_pair *)(void *)sorted;
-		for (size_t i = 0; i < *npairs; i++) {
-			uint64_t x = sorted[i];
-
-			(*pairs)[i].a = (uint32_t)(x >> 32);
-			(*pairs)[i].b = (uint32_t)x;
-		}
-	} else {
-		free(keys);
-	}
+	if (rc == 0)
+		mih_sort_pairs(*pairs, *npairs);
+	else
+		free(*pairs);
 	if (rc < 0) {
 		*pairs = NULL;
 		*npairs = 0;

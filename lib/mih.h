@@ -35,6 +35,10 @@ int mih_pairs(const uint64_t *codes, size_t n, int r, int threads, struct mih_pa
 int mih_cross(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t nc, int r,
     int threads, struct mih_pair **pairs, size_t *npairs, aderr *err);
 
+/* Sorts pairs by a, then b (a radix sort, least significant digit first, skipping the
+ * digits every pair shares; qsort when the buffer cannot be had). */
+void mih_sort_pairs(struct mih_pair *p, size_t n);
+
 /* The chunk count mih_pairs picks for n codes at radius r (for reports and benchmarks;
  * 0 when it compares all pairs). */
 int mih_chunks(size_t n, int r);
