@@ -13,11 +13,7 @@
 #                2000: Azurite's Copy Blob slows down as the account fills, and all
 #                10000 take rclone some 7 minutes on 2 cores)
 #   P=N          concurrency: our -P N, rclone --transfers N --checkers N (default 16)
-set -eu
-cd "$(dirname "$0")/../.."
-TOP=$(pwd)
-BUILD=${BUILD:-build}
-BIN="$TOP/$BUILD/bin"
+. "$(dirname "$0")/lib.sh"
 N_SMALL=${N_SMALL:-10000}
 N_LARGE=${N_LARGE:-200}
 N_COPY=${N_COPY:-2000}
@@ -25,8 +21,6 @@ P=${P:-16}
 AZURITE="$TOP/tests/azurite/node_modules/.bin/azurite-blob"
 # the emulator's published key for devstoreaccount1 (our tools use it by default)
 KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
-LC_ALL=C
-export LC_ALL
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/azd-bench-az.XXXXXX")
 AZ_PID=

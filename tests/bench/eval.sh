@@ -3,11 +3,8 @@
 # variants (27 transforms) of the example photos: per transform the distances of true
 # pairs and the recall, with and without --rotations; pair precision and group purity
 # overall.  Prints tables; not a test.
-set -eu
-cd "$(dirname "$0")/../.."
-BIN="$(pwd)/${BUILD:-build}/bin"
-T=$(mktemp -d "${TMPDIR:-/tmp}/azd-eval.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"
+bench_tmp eval
 /usr/bin/python3 tests/bench/eval.py make examples/photos "$T/set"
 "$BIN/azls" -q "$T/set" | "$BIN/featx" -q > "$T/features.ndjson"
 "$BIN/dedupe" -q -i "$T/features.ndjson" -o "$T/default"

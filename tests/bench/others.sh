@@ -17,19 +17,12 @@
 # interpreter start or imports per file), on one core.  Debian packages they need,
 # installed here when missing and we are root (or have sudo): python3-numpy
 # python3-scipy python3-pywt python3-pil python3-opencv findimagedupes.
-set -eu
-cd "$(dirname "$0")/../.."
-TOP=$(pwd)
-BUILD=${BUILD:-build}
-BIN="$TOP/$BUILD/bin"
+. "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 HB="$TOP/tests/bench/others/hashbench.py"
 COPIES=${BENCH_COPIES:-8}
 BIG=${BENCH_BIG_COPIES:-4}
-T=$(mktemp -d "${TMPDIR:-/tmp}/azd-others.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-LC_ALL=C
-export LC_ALL
+bench_tmp others
 NCPU=$(nproc)
 # the Python hashers on one core (numpy/scipy/OpenCV would otherwise spread); featx is
 # told -j, findimagedupes runs as it ships (its CPU seconds say what it used)

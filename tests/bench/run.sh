@@ -8,17 +8,10 @@
 #   BENCH_RECORDS=N  synthetic records for dedupe (default 20000)
 #   BENCH_SCALE="N..."  sizes of the dedupe scale runs (default "100000 1000000 10000000")
 #   BENCH_LOCAL="N..."  sizes of the keypoint runs (default "10000 100000")
-set -eu
-cd "$(dirname "$0")/../.."
-TOP=$(pwd)
-BUILD=${BUILD:-build}
-BIN="$TOP/$BUILD/bin"
+. "$(dirname "$0")/lib.sh"
 COPIES=${BENCH_COPIES:-8}
 NREC=${BENCH_RECORDS:-20000}
-T=$(mktemp -d "${TMPDIR:-/tmp}/azd-bench.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-LC_ALL=C
-export LC_ALL
+bench_tmp bench
 
 now() { date +%s.%N; }
 row() {  # WHAT ITEMS T0 T1 NOTE
@@ -49,7 +42,7 @@ row "azget" "$n" "$t0" "$t1" "hard links"
 t0=$(now); "$BIN/azget" -q --copy -d "$T/work2" -i "$T/list" -o /dev/null; t1=$(now)
 row "azget --copy" "$n" "$t0" "$t1" "byte copies"
 t0=$(now); "$BIN/featx" -q -i "$T/fetched" -o "$T/feat" || true; t1=$(now)
-row "featx" "$n" "$t0" "$t1" "decode + sha256 + 3 hashes"
+row "featx" "$n" "$t0" "$t1" "decode, sha256, hashes, colour, keypoints"
 t0=$(now); "$BIN/featstore" put -q "$T/store" -i "$T/feat"; t1=$(now)
 row "featstore put" "$n" "$t0" "$t1" "$(du -sk "$T/store" | cut -f1) KiB on disk"
 t0=$(now); "$BIN/featstore" get -q "$T/store" -i "$T/fetched" -o "$T/joined"; t1=$(now)

@@ -17,6 +17,7 @@
 #include "gpu.h"
 #include "hash.h"
 #include "mih.h"
+#include "splitmix.h"
 
 static double now(void)
 {
@@ -30,10 +31,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return splitmix64(&rng);
 }
 
 struct job {

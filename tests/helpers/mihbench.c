@@ -2,7 +2,6 @@
  * twin of the one before (2 bits off), and prints one row of tests/bench/run.sh's table:
  * codes, seconds (best of REPEAT), codes a second, then pairs found, planted twins among
  * them, chunk count (0: all pairs compared) and peak memory growth.
- * `check` compares mih_pairs with all pairs at radii 0..R instead (exit 1 on a difference).
  * `cross` times dedupe --rotations' search: N items of eight turned forms each (random,
  * every tenth item's own code a turned form of the one before, 2 bits off), each item's own
  * code against all 8N forms with mih_cross, and, in a second row, the way before it: all
@@ -10,7 +9,6 @@
  * which must agree (exit 1 if not).
  *
  *   mihbench N R [THREADS [REPEAT]]
- *   mihbench check N RMAX [THREADS]
  *   mihbench cross N R [THREADS [REPEAT]] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,16 +17,13 @@
 #include <time.h>
 
 #include "mih.h"
+#include "splitmix.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix64(&rng);
 }
 
 static double now(void)
@@ -64,54 +59,6 @@ static uint64_t *make_codes(size_t n)
 	return h;
 }
 
-static int check(size_t n, int rmax, int threads)
-{
-	uint64_t *h = make_codes(n);
-	int bad = 0;
-
-	if (h == NULL)
-		return 1;
-	/* exact copies and codes some 4 or 8 bits off, so that every radius sees pairs at
-	 * every distance */
-	for (size_t i = 5; i < n; i += 10) {
-		h[i - 2] = h[i - 3];
-		h[i] = h[i - 1] ^ (rnd() & rnd() & rnd() & (i % 20 == 5 ? rnd() : ~0ULL));
-	}
-	for (int r = 0; r <= rmax; r++) {
-		struct mih_pair *p;
-		size_t np, k = 0;
-		aderr err;
-		int ok = 1;
-
-		if (mih_pairs(h, n, r, threads, &p, &np, &err) < 0) {
-			fprintf(stderr, "mihbench: %s\n", err.msg);
-			return 1;
-		}
-		for (size_t a = 0; a < n && ok; a++)
-			for (size_t b = a + 1; b < n && ok; b++)
-				if (__builtin_popcountll(h[a] ^ h[b]) <= r) {
-					ok = k < np && p[k].a == a && p[k].b == b;
-					k++;
-				}
-		ok = ok && k == np;
-		printf("check n %zu r %2d threads %d: %zu pairs, %s\n", n, r, threads, np,
-		    ok ? "same as all pairs" : "DIFFERENT");
-		bad += !ok;
-		free(p);
-	}
-	free(h);
-	return bad != 0;
-}
-
-static int cmp_pair(const void *x, const void *y)
-{
-	const struct mih_pair *a = x, *b = y;
-
-	if (a->a != b->a)
-		return a->a < b->a ? -1 : 1;
-	return (a->b > b->b) - (a->b < b->b);
-}
-
 /* (item, item) with the smaller first, sorted and unique, in place; the count */
 static size_t item_pairs(struct mih_pair *p, size_t np, int cross)
 {
@@ -125,7 +72,7 @@ static size_t item_pairs(struct mih_pair *p, size_t np, int cross)
 		p[w].a = a < b ? a : b;
 		p[w++].b = a < b ? b : a;
 	}
-	qsort(p, w, sizeof *p, cmp_pair);
+	mih_sort_pairs(p, w);
 	for (size_t k = 0; k < w; k++)
 		if (u == 0 || p[k].a != p[u - 1].a || p[k].b != p[u - 1].b)
 			p[u++] = p[k];
@@ -205,14 +152,12 @@ int main(int argc, char **argv)
 	char label[64];
 	aderr err;
 
-	if (argc >= 4 && strcmp(argv[1], "check") == 0)
-		return check(strtoull(argv[2], NULL, 10), atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 2);
 	if (argc >= 4 && strcmp(argv[1], "cross") == 0)
 		return cross(strtoull(argv[2], NULL, 10), atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 2,
 		    argc > 5 ? atoi(argv[5]) : 1);
 	if (argc < 3) {
-		fprintf(stderr, "usage: mihbench N R [THREADS [REPEAT]] | mihbench check N RMAX "
-		    "[THREADS] | mihbench cross N R [THREADS [REPEAT]]\n");
+		fprintf(stderr, "usage: mihbench N R [THREADS [REPEAT]] | mihbench cross N R "
+		    "[THREADS [REPEAT]]\n");
 		return 2;
 	}
 	n = strtoull(argv[1], NULL, 10);

@@ -12,16 +12,14 @@
 #include "hash.h"
 #include "image.h"
 #include "mih.h"
+#include "splitmix.h"
 #include "unit.h"
 
 static uint64_t rng = 88172645463325252ULL;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return splitmix64(&rng);
 }
 
 /* Gray working images as featx makes them: each example photo, its 8 orientations and a

@@ -4,16 +4,14 @@
 #include <stdlib.h>
 
 #include "mih.h"
+#include "splitmix.h"
 #include "unit.h"
 
 static uint64_t rng = 88172645463325252ULL;
 
 static uint64_t next(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return splitmix64(&rng);
 }
 
 static uint64_t flip(uint64_t c, int k)
