@@ -141,7 +141,10 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 		free(w.s);
 		return err->code;
 	}
-	progress_init(&f->progress, prog, rec_reader_total(r), f->quiet);
+	progress_init(&f->progress, prog, -1, f->quiet);
+	/* counting the lines reads the input twice: only for a progress line on screen */
+	if (f->progress.tty)
+		f->progress.total = rec_reader_total(r);
 	if (nt == 1) {
 		/* one thread: read, work, write, one record at a time */
 		struct slot *s = &w.s[0];

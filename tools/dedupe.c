@@ -472,7 +472,9 @@ static int read_all(struct dd *d, const char *in, struct progress *pr, aderr *er
 		rec_reader_close(r);
 		return err->code;
 	}
-	pr->total = rec_reader_total(r);
+	/* counting the lines reads the input twice: only for a progress line on screen */
+	if (pr->tty)
+		pr->total = rec_reader_total(r);
 	b.label = rec_reader_label(r);
 	b.text = malloc(tcap);
 	b.off = malloc(BATCH_LINES * sizeof *b.off);

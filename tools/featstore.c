@@ -105,7 +105,10 @@ static int cmd_put(struct fs *fs)
 		close_store(fs->st);
 		return 2;
 	}
-	progress_init(&pg, log_prog(), rec_reader_total(r), fs->quiet);
+	progress_init(&pg, log_prog(), -1, fs->quiet);
+	/* counting the lines reads the input twice: only for a progress line on screen */
+	if (pg.tty)
+		pg.total = rec_reader_total(r);
 	for (;;) {
 		if (input_idle(fs->in) && store_flush(fs->st, 0, &err) < 0) {
 			fatal = 1;
