@@ -105,19 +105,20 @@ static void b64_encode(const unsigned char *in, int n, char *out)
 	EVP_EncodeBlock((unsigned char *)out, in, n);
 }
 
-int az_md5_file(int fd, off_t size, char out[32], aderr *err)
+/* MD5 of the bytes off..end of a file, base64. */
+static int md5_range(int fd, off_t off, off_t end, char out[32], aderr *err)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned char buf[1 << 16], md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	off_t off = 0;
 
 	if (c == NULL || !EVP_DigestInit_ex(c, EVP_md5(), NULL)) {
 		EVP_MD_CTX_free(c);
 		return aderr_set(err, AD_EINTERNAL, "MD5 is not available");
 	}
-	while (off < size) {
-		ssize_t got = pread(fd, buf, sizeof buf, off);
+	while (off < end) {
+		ssize_t got = pread(fd, buf, (size_t)(end - off < (off_t)sizeof buf ? end - off :
+		    (off_t)sizeof buf), off);
 
 		if (got <= 0) {
 			int e = got < 0 ? errno : EIO;
@@ -132,6 +133,21 @@ int az_md5_file(int fd, off_t size, char out[32], aderr *err)
 	EVP_MD_CTX_free(c);
 	b64_encode(md, (int)mdlen, out);
 	return 0;
+}
+
+int az_md5_file(int fd, off_t size, char out[32], aderr *err)
+{
+	return md5_range(fd, 0, size, out, err);
+}
+
+/* The service refused a body whose Content-MD5 did not match: the bytes were damaged on
+ * the way, and sending them again may heal it (Azurite says InvalidOperation). */
+static int md5_refused(const struct http_resp *r)
+{
+	const char *code = http_header(r, "x-ms-error-code");
+
+	return r->status == 400 && code != NULL && (strcmp(code, "Md5Mismatch") == 0 ||
+	    (strcmp(code, "InvalidOperation") == 0 && r->body && strstr(r->body, "MD5") != NULL));
 }
 
 /* Copies an ETag without its quotes. */
@@ -451,7 +467,8 @@ static int az_call(struct az *a, struct call *c, struct http_resp *r, aderr *err
 				*err = neterr;
 			break;
 		}
-		if (!http_retryable(rc, r) || attempt > http_options()->retries) {
+		if (!(http_retryable(rc, r) || (rc == 0 && md5_refused(r))) ||
+		    attempt > http_options()->retries) {
 			if (rc < 0 || (r->status >= 500 || r->status == 429 || r->status == 408))
 				rc = az_fail(c, r, rc, &neterr, attempt, err);
 			break;
@@ -1055,7 +1072,7 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 	char *b = blob_name(a, name), *part = NULL, *tagf = NULL, tag[80], md5[32];
 	struct stat st;
 	struct dl d = { -1, 0, NULL };
-	int rc = 0, attempt, resumable = 0, sidecar = 0;
+	int rc = 0, attempt, resumable = 0, sidecar = 0, refetch = 0;
 	aderr neterr = {0};
 
 	(void)flags;
@@ -1136,6 +1153,7 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 		EVP_DigestUpdate(d.md, buf, (size_t)got);
 		at += got;
 	}
+fetch:
 	for (attempt = 1; d.pos < known->size || attempt == 1; attempt++) {
 		char range[64], ifm[80];
 		struct call c = { .method = "GET", .container = a->container, .blob = b, .what = name,
@@ -1211,8 +1229,14 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 		EVP_DigestFinal_ex(d.md, dg, &dl);
 		b64_encode(dg, (int)dl, md5);
 		if (strcmp(md5, known->content_md5) != 0) {
-			/* corrupt bytes: do not resume from them */
+			/* corrupt bytes (damaged on the way, or a partial file gone bad): do not
+			 * resume from them, fetch the whole blob again */
 			d.pos = 0;
+			if (refetch++ < http_options()->retries && ftruncate(d.fd, 0) == 0 &&
+			    EVP_DigestInit_ex(d.md, EVP_md5(), NULL)) {
+				http_count_retry();
+				goto fetch;
+			}
 			rc = aderr_set(err, AD_EFORMAT, "MD5 %s, the service says %s", md5,
 			    known->content_md5);
 			goto out;
@@ -1365,7 +1389,7 @@ static int az_put(stor *s, const char *name, const char *local, int flags, aderr
 		}
 		fputs("<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>", fp);
 		for (size_t k = 0; k < nblk && rc == 0; k++) {
-			char raw[24], id[40];
+			char raw[24], id[40], bmd5[32];
 			struct call bc = { .method = "PUT", .container = a->container, .blob = b,
 			    .what = name, .body_fd = fd, .body_off = (off_t)(k * PUT_MAX) };
 
@@ -1374,6 +1398,11 @@ static int az_put(stor *s, const char *name, const char *local, int flags, aderr
 			bc.body_len = k + 1 < nblk ? PUT_MAX : (size_t)st.st_size - k * PUT_MAX;
 			bc.query[0] = "blockid", bc.query[1] = id;
 			bc.query[2] = "comp", bc.query[3] = "block";
+			/* the service checks each block against its MD5: a damaged one is sent again */
+			if ((rc = md5_range(fd, bc.body_off, bc.body_off + (off_t)bc.body_len, bmd5,
+			    err)) < 0)
+				break;
+			bc.hdr[0] = (struct hv){ "Content-MD5", bmd5 };
 			if ((rc = az_call(a, &bc, &r, err)) < 0)
 				break;
 			rc = put_done(&bc, &r, err);

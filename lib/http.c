@@ -370,7 +370,9 @@ int http_once(const struct http_req *req, struct http_resp *resp, aderr *err)
 	if (opts.ca_bundle != NULL)
 		curl_easy_setopt(x.h, CURLOPT_CAINFO, opts.ca_bundle);
 	curl_easy_setopt(x.h, CURLOPT_CONNECTTIMEOUT_MS, (long)(opts.connect_timeout * 1000));
-	curl_easy_setopt(x.h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	/* a server that trickles a few bytes a second is as stuck as one that sends nothing:
+	 * drop a transfer slower than HTTP_LOW_SPEED over the --timeout window, and retry */
+	curl_easy_setopt(x.h, CURLOPT_LOW_SPEED_LIMIT, (long)HTTP_LOW_SPEED);
 	curl_easy_setopt(x.h, CURLOPT_LOW_SPEED_TIME, (long)(opts.stall < 1 ? 1 : opts.stall));
 	curl_easy_setopt(x.h, CURLOPT_TCP_KEEPALIVE, 1L);
 	/* the shared cache keeps at most this many idle connections: room for every worker */

@@ -16,10 +16,13 @@
 struct http_opts {
 	int retries;            /* attempts after the first (default 8) */
 	double rate;            /* requests per second over all threads; 0: no cap */
-	double stall;           /* seconds without a byte before a transfer is dropped (30) */
+	double stall;           /* seconds under HTTP_LOW_SPEED before a transfer is dropped (30) */
 	double connect_timeout; /* seconds (15) */
 	const char *ca_bundle;  /* CA file for TLS verification; NULL: the system's */
 };
+
+/* Bytes per second below which a transfer counts as stalled (over opts.stall seconds). */
+#define HTTP_LOW_SPEED 1024
 
 /* Sets the options; fields left 0/NULL keep their defaults, and the environment
  * (AZDEDUP_RETRIES, AZDEDUP_RATE, AZDEDUP_STALL, AZDEDUP_CA_BUNDLE) fills those too. */
@@ -92,7 +95,8 @@ enum { HTTP_OPT_RETRIES = 0x1001, HTTP_OPT_RATE, HTTP_OPT_TIMEOUT, HTTP_OPT_CA }
 #define HTTP_OPTS_HELP \
 	"      --retries N    retry a failed request up to N times (default 8)\n" \
 	"      --rate N       at most N requests per second in all\n" \
-	"      --timeout S    drop a transfer after S seconds without data (default 30)\n" \
+	"      --timeout S    drop a transfer that moves under 1 KiB/s for S seconds\n" \
+	"                     (default 30)\n" \
 	"      --ca-bundle F  verify TLS servers against the CA certificates in F\n"
 /* Handles one of those options: 1 when it was one, 0 when not, -1 (err filled) when its
  * value is bad. */

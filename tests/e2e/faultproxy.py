@@ -28,6 +28,12 @@ a fault, the kinds taken from --faults in turn, at most --max-faults in all:
            (HEAD, Content-Length: 0, 204, 304) is reset instead, after it was passed on
     stall  the request is read whole, nothing is sent for --stall-seconds, then a close;
            not passed on
+    dribble  passed on; the answer (head and body) goes back 2 bytes a second, for at
+           most --stall-seconds, then a close
+    flip   one byte in the middle of a blob's data is changed on the way: the body of
+           a Put Blob or Put Block (request), else the answer's body of a Get Blob.  Other
+           requests (listings, block lists, HEAD, copies) are passed on untouched and do
+           not use up the turn: the next blob request gets it
 
 Note on keep-alive: libcurl silently retries a request on a fresh connection when a
 reused connection dies before any byte of the answer arrived, so a "reset" on a reused
@@ -47,7 +53,7 @@ import sys
 import threading
 import time
 
-KINDS = ("503", "429", "500", "reset", "trunc", "stall")
+KINDS = ("503", "429", "500", "reset", "trunc", "stall", "dribble", "flip")
 MAX_HEAD = 1 << 20
 BUF = 65536
 
@@ -218,7 +224,18 @@ def error_answer(status, reason, code, extra=b"", close=False):
                len(body)) + body)
 
 
-def pick_fault(opts, method):
+def flip_target(method, path, body_len):
+    """Where a flip would land: "request", "response" or None (not blob data)."""
+    query = path.partition(b"?")[2]
+    comp = [q for q in query.split(b"&") if q.startswith(b"comp=")]
+    if method == b"PUT" and body_len > 0 and (not comp or comp == [b"comp=block"]):
+        return "request"
+    if method == b"GET" and not comp:
+        return "response"
+    return None
+
+
+def pick_fault(opts, method, flippable):
     global count, injected
     with lock:
         if opts.methods is not None and method not in opts.methods:
@@ -227,8 +244,19 @@ def pick_fault(opts, method):
         if count % opts.every or (opts.max_faults >= 0 and injected >= opts.max_faults):
             return None
         kind = opts.faults[injected % len(opts.faults)]
+        if kind == "flip" and not flippable:
+            count -= 1      # keep the turn for the next request that carries blob data
+            return None
         injected += 1
         return kind
+
+
+def flip_byte(data):
+    """data with its middle byte changed."""
+    if not data:
+        return data
+    i = len(data) // 2
+    return data[:i] + bytes([data[i] ^ 0x20]) + data[i + 1:]
 
 
 def log_fault(opts, kind, method, path):
@@ -278,6 +306,23 @@ def forward(opts, client, head, method, body, fault, closing):
 
         keep = not closing and b"close" not in tokens(rhdrs, b"connection") \
             and framing[0] != "close" and not first[0].endswith(b"/1.0")
+        if fault == "dribble":
+            raw = rhead + b"".join(body_chunks(urd, framing))
+            end = time.monotonic() + opts.stall_seconds
+            for i in range(len(raw)):
+                if time.monotonic() >= end:
+                    break
+                client.sendall(raw[i:i + 1])
+                time.sleep(0.5)
+            client.close()
+            return False
+        if fault == "flip-response" and framing[0] == "length" and framing[1] > 0:
+            data = flip_byte(b"".join(body_chunks(urd, framing)))
+            if opts.no_keepalive or closing:
+                rhead = drop_close_header(rhead)
+                keep = False
+            client.sendall(rhead + data)
+            return keep
         if fault == "trunc":
             if framing == ("length", 0):
                 reset(client)
@@ -342,9 +387,16 @@ def serve(opts, client):
                     if ln.partition(b":")[0].strip().lower() != b"expect"] + [b"", b""])
                 client.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
             body = list(body_chunks(rd, framing))
-            fault = pick_fault(opts, method.decode("latin-1"))
+            target = flip_target(method, path, sum(len(b) for b in body)) \
+                if framing[0] == "length" else None
+            fault = pick_fault(opts, method.decode("latin-1"), target is not None)
             if fault is not None:
                 log_fault(opts, fault, method, path)
+            if fault == "flip":
+                if target == "request":
+                    body = [flip_byte(b"".join(body))]
+                else:
+                    fault = "flip-response"
             if fault in ("503", "429", "500"):
                 status, reason, code, extra = {
                     "503": (503, b"Service Unavailable", b"ServerBusy", b"Retry-After: 1\r\n"),
