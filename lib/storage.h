@@ -20,13 +20,20 @@ struct stor_entry {
 	char etag[64];           /* changes whenever the content may have changed */
 	char content_md5[32];    /* base64 MD5 when the backend knows it, else "" */
 	char content_type[64];   /* MIME type when the backend keeps one, else "" */
+	/* Set by a listing for a name that is not an object it can hand out (a dangling
+	 * link, a link to a folder it does not follow): why, and whether that is an error
+	 * for the name (fail 1: a record with an error) or only worth a message (fail 0).
+	 * The name of a folder link ends in '/'. */
+	const char *note;
+	int fail;
 };
 
 /* flags */
 enum {
 	STOR_CREATE = 1 << 0,    /* stor_open: create the root if missing (destinations) */
 	STOR_OVERWRITE = 1 << 1, /* put/copy: replace a different existing object */
-	STOR_LINK = 1 << 2       /* get: a hard link is acceptable instead of a copy */
+	STOR_LINK = 1 << 2,      /* get: a hard link is acceptable instead of a copy */
+	STOR_FOLLOW = 1 << 3     /* stor_open, local: list what links out of the folder lead to */
 };
 
 /* Results of put/copy/get besides failure. */

@@ -2,7 +2,14 @@
  *
  * Listing walks the tree depth first and sorts each folder's entries with a '/' after
  * folder names, which yields exactly the byte order of the full names (the order Azure
- * lists blobs in) without holding more than one folder's entries in memory. */
+ * lists blobs in) without holding more than one folder's entries in memory.
+ *
+ * Links: a link to a file is listed under its own name and read through (get, copy and
+ * stat all see the target's bytes, never the link itself); a link that leads out of the
+ * folder, and a link to a folder, are followed only with STOR_FOLLOW and otherwise
+ * reported with a note; links to folders inside the tree are never followed (their files
+ * are listed under their own names), nor are loops.  Dangling links and link loops are
+ * listed with a note that fails the name. */
 #include "storage.h"
 #include "afile.h"
 
@@ -20,7 +27,85 @@ struct dent {
 	char *name;
 	char *key;     /* name, plus '/' for folders */
 	int is_dir;
+	char *note;    /* a link not listed as an object: why (see struct stor_entry) */
+	int fail;
+	int note_dir;  /* the note is of a link to a folder: its name ends in '/' */
 };
+
+/* The real paths of the folders being walked, innermost first: a folder link that leads
+ * to one of them or above one of them is a loop. */
+struct dirstack {
+	const char *real;
+	const struct dirstack *up;
+};
+
+struct walkctx {
+	const char *root;      /* real path */
+	int follow;
+	const char *prefix;
+	stor_list_cb cb;
+	void *ud;
+};
+
+/* 1 when path is dir or lies under it. */
+static int path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1 && dir[0] == '/')
+		return 1;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* What to do with the link at full: 0 list it as a file (*is_dir 0) or walk it as a
+ * folder (*is_dir 1); 1 it gets a note (*note, *fail); negative on failure. */
+static int classify_link(const struct walkctx *w, const struct dirstack *ds, const char *full,
+    int *is_dir, char **note, int *fail, aderr *err)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	int inside;
+
+	*note = NULL;
+	*fail = 0;
+	if (realpath(full, real) == NULL || stat(real, &st) != 0) {
+		int e = errno;
+
+		*fail = 1;
+		if (e == ENOENT || e == ENOTDIR)
+			*note = strdup("dangling link (its target does not exist)");
+		else if (e == ELOOP)
+			*note = strdup("link loop (too many levels of links)");
+		else if (asprintf(note, "link not followed: %s", strerror(e)) < 0)
+			*note = NULL;
+		return *note ? 1 : aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	inside = path_under(real, w->root);
+	*is_dir = S_ISDIR(st.st_mode);
+	if (!*is_dir && !S_ISREG(st.st_mode)) {
+		*note = strdup("link to something that is not a file, not followed");
+	} else if (*is_dir && inside) {
+		*note = strdup("link to a folder inside the source, not followed (its files are "
+		    "listed under their own names)");
+	} else if (!inside && !w->follow) {
+		if (asprintf(note, "link out of the source (to %s), not followed (--follow-links "
+		    "follows it)", real) < 0)
+			*note = NULL;
+	} else if (*is_dir) {
+		for (; ds; ds = ds->up)
+			if (path_under(ds->real, real)) {
+				if (asprintf(note, "link loop (to %s, a folder being listed), not "
+				    "followed", real) < 0)
+					*note = NULL;
+				break;
+			}
+		if (ds == NULL)
+			return 0;
+	} else {
+		return 0;
+	}
+	return *note ? 1 : aderr_set(err, AD_ENOMEM, "out of memory");
+}
 
 static int dent_cmp(const void *a, const void *b)
 {
@@ -52,24 +137,29 @@ static char *join(const char *a, const char *b)
 }
 
 /* rel: name of this folder relative to the root ("" for the root). */
-static int walk(const char *abs, const char *rel, const char *prefix, stor_list_cb cb,
-    void *ud, aderr *err)
+static int walk(const struct walkctx *w, const struct dirstack *up, const char *abs,
+    const char *rel, aderr *err)
 {
+	const char *prefix = w->prefix;
 	DIR *d = opendir(abs);
 	struct dirent *de;
 	struct dent *v = NULL;
 	size_t n = 0, cap = 0;
 	int rc = 0;
+	char real[PATH_MAX];
+	struct dirstack ds = { real, up };
 
-	if (d == NULL) {
+	if (d == NULL || realpath(abs, real) == NULL) {
 		int e = errno;
 
+		if (d != NULL)
+			closedir(d);
 		return aderr_errno(err, aderr_from_errno(e), e, "%s", abs);
 	}
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		struct stat st;
-		char *full;
-		int is_dir;
+		char *full, *note = NULL;
+		int is_dir, fail = 0, note_dir = 0;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
@@ -81,27 +171,34 @@ static int walk(const char *abs, const char *rel, const char *prefix, stor_list_
 			rc = aderr_set(err, AD_ENOMEM, "out of memory");
 			break;
 		}
-		/* follow links to files, but never into linked folders (cycles) */
 		if (lstat(full, &st) != 0) {
 			free(full);
 			continue;
 		}
+		is_dir = S_ISDIR(st.st_mode);
 		if (S_ISLNK(st.st_mode)) {
-			if (stat(full, &st) != 0 || S_ISDIR(st.st_mode)) {
+			rc = classify_link(w, &ds, full, &is_dir, &note, &fail, err);
+			if (rc < 0) {
 				free(full);
-				continue;
+				break;
 			}
+			rc = 0;
+			if (note != NULL) {
+				note_dir = is_dir;
+				is_dir = 0;     /* a name with a note, listed in its place */
+			}
+		} else if (!is_dir && !S_ISREG(st.st_mode)) {
+			free(full);
+			continue;
 		}
 		free(full);
-		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-			continue;
-		is_dir = S_ISDIR(st.st_mode);
 		if (n == cap) {
 			struct dent *nv;
 
 			cap = cap ? cap * 2 : 64;
 			nv = realloc(v, cap * sizeof *v);
 			if (nv == NULL) {
+				free(note);
 				rc = aderr_set(err, AD_ENOMEM, "out of memory");
 				break;
 			}
@@ -110,9 +207,13 @@ static int walk(const char *abs, const char *rel, const char *prefix, stor_list_
 		v[n].name = strdup(de->d_name);
 		v[n].key = malloc(strlen(de->d_name) + 2);
 		v[n].is_dir = is_dir;
+		v[n].note = note;
+		v[n].fail = fail;
+		v[n].note_dir = note_dir;
 		if (v[n].name == NULL || v[n].key == NULL) {
 			free(v[n].name);
 			free(v[n].key);
+			free(note);
 			rc = aderr_set(err, AD_ENOMEM, "out of memory");
 			break;
 		}
@@ -130,6 +231,15 @@ static int walk(const char *abs, const char *rel, const char *prefix, stor_list_
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *childabs = join(abs, v[i].name);
 		char *childrel = *rel ? join(rel, v[i].name) : strdup(v[i].name);
+
+		if (childrel != NULL && v[i].note_dir) {
+			char *t = NULL;
+
+			if (asprintf(&t, "%s/", childrel) < 0)
+				t = NULL;
+			free(childrel);
+			childrel = t;
+		}
 		size_t plen = strlen(prefix), clen;
 
 		if (childabs == NULL || childrel == NULL) {
@@ -138,14 +248,21 @@ static int walk(const char *abs, const char *rel, const char *prefix, stor_list_
 			/* descend only where the prefix can still match */
 			clen = strlen(childrel);
 			if (strncmp(childrel, prefix, clen < plen ? clen : plen) == 0)
-				rc = walk(childabs, childrel, prefix, cb, ud, err);
+				rc = walk(w, &ds, childabs, childrel, err);
 		} else if (strncmp(childrel, prefix, plen) == 0) {
 			struct stat st;
 			struct stor_entry e;
 
-			if (stat(childabs, &st) == 0) {
+			if (v[i].note != NULL) {
+				memset(&e, 0, sizeof e);
+				e.name = childrel;
+				e.size = -1;
+				e.note = v[i].note;
+				e.fail = v[i].fail;
+				rc = w->cb(w->ud, &e);
+			} else if (stat(childabs, &st) == 0) {
 				fill_entry(&e, childrel, &st);
-				rc = cb(ud, &e);
+				rc = w->cb(w->ud, &e);
 			}
 		}
 		free(childabs);
@@ -154,6 +271,7 @@ static int walk(const char *abs, const char *rel, const char *prefix, stor_list_
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].name);
 		free(v[i].key);
+		free(v[i].note);
 	}
 	free(v);
 	return rc;
@@ -161,7 +279,9 @@ static int walk(const char *abs, const char *rel, const char *prefix, stor_list_
 
 static int local_list(stor *s, const char *prefix, stor_list_cb cb, void *ud, aderr *err)
 {
-	return walk(s->root, "", prefix, cb, ud, err);
+	struct walkctx w = { s->root, s->impl != NULL, prefix, cb, ud };
+
+	return walk(&w, NULL, s->root, "", err);
 }
 
 static int local_stat(stor *s, const char *name, struct stor_entry *e, aderr *err)
@@ -327,8 +447,9 @@ static int local_get(stor *s, const char *name, const char *local, int flags,
 			return aderr_set(err, AD_ENOENT, "not found in %s", s->root);
 		return aderr_errno(err, aderr_from_errno(e), e, "%s", name);
 	}
-	/* already there: the same file, or a copy of the same size and time */
-	if (stat(local, &sl) == 0 && S_ISREG(sl.st_mode) &&
+	/* already there: the same file, or a copy of the same size and time (a link in the
+	 * work folder is not: it would resolve against the wrong folder) */
+	if (lstat(local, &sl) == 0 && S_ISREG(sl.st_mode) &&
 	    ((sl.st_dev == ss.st_dev && sl.st_ino == ss.st_ino) ||
 	     (sl.st_size == ss.st_size && sl.st_mtim.tv_sec == ss.st_mtim.tv_sec &&
 	      sl.st_mtim.tv_nsec == ss.st_mtim.tv_nsec))) {
@@ -341,8 +462,10 @@ static int local_get(stor *s, const char *name, const char *local, int flags,
 		rc = -1;
 		if (tmp != NULL)
 			unlink(tmp);    /* a leftover of a killed run */
-		if (tmp != NULL && (link(src, tmp) == 0 ||
-		    (errno == ENOENT && mkdir_parents(local, NULL) == 0 && link(src, tmp) == 0))) {
+		/* a link in the source is linked as its target, never as a link */
+		if (tmp != NULL && (linkat(AT_FDCWD, src, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0 ||
+		    (errno == ENOENT && mkdir_parents(local, NULL) == 0 &&
+		     linkat(AT_FDCWD, src, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0))) {
 			rc = rename(tmp, local) == 0 ? STOR_DONE : -1;
 			if (rc < 0)
 				unlink(tmp);
@@ -448,6 +571,8 @@ int stor_local_open(stor *s, const char *path, int flags, aderr *err)
 		return aderr_errno(err, aderr_from_errno(e), e, "%s", path);
 	}
 	s->ops = &stor_local_ops;
+	/* no state of its own: impl only says whether links out of the folder are followed */
+	s->impl = (flags & STOR_FOLLOW) ? (void *)&stor_local_ops : NULL;
 	s->root = strdup(real);
 	if (s->root == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory");

@@ -1,5 +1,6 @@
 /* azcp — copy the images a report keeps (keepers and uniques) to a destination. */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,29 @@ struct cp {
 	stor_pool *sources;
 	atomic_long copied, same, skipped_dups, skipped_failed;
 	atomic_llong bytes;
+	pthread_mutex_t mu;
+	json_t *owners;     /* destination name -> the source copied there in this run */
 };
+
+/* Two sources may both hold "a.jpg": the first to reach the destination name keeps it,
+ * the other is refused rather than written over it (even with --overwrite). */
+static int claim(struct cp *cp, const char *name, const char *from, aderr *err)
+{
+	const char *had;
+	int rc = 0;
+
+	pthread_mutex_lock(&cp->mu);
+	had = json_string_value(json_object_get(cp->owners, name));
+	if (had == NULL) {
+		if (json_object_set_new(cp->owners, name, json_string(from)) != 0)
+			rc = aderr_set(err, AD_ENOMEM, "out of memory");
+	} else if (strcmp(had, from) != 0) {
+		rc = aderr_set(err, AD_EEXIST, "the same name came from %s in this run: not copied "
+		    "over it (copy each source to its own destination)", had);
+	}
+	pthread_mutex_unlock(&cp->mu);
+	return rc;
+}
 
 static void usage(FILE *fp)
 {
@@ -63,6 +86,8 @@ static int cp_one(void *ud, json_t *rec, aderr *err)
 		aderr_set(err, AD_EFORMAT, "record has no name");
 		goto failed;
 	}
+	if ((src != NULL || path != NULL) && (rc = claim(cp, name, src ? src : path, err)) < 0)
+		goto failed;
 	if (src != NULL) {
 		s = stor_pool_get(cp->sources, src, 0, err);
 		rc = s ? stor_copy(cp->dst, name, s, name, cp->flags, err) : err->code;
@@ -106,7 +131,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cp cp = {0};
+	struct cp cp = { .mu = PTHREAD_MUTEX_INITIALIZER };
 	struct filter f = { .each = cp_one, .ud = &cp, .threads = 16 };
 	aderr err = {0};
 	int c, rc;
@@ -149,13 +174,15 @@ int main(int argc, char **argv)
 	}
 	f.see_errors = 1;
 	cp.sources = stor_pool_new();
-	if (cp.sources == NULL) {
+	cp.owners = json_object();
+	if (cp.sources == NULL || cp.owners == NULL) {
 		log_err("out of memory");
 		stor_close(cp.dst);
 		return 2;
 	}
 	rc = filter_run(&f, log_prog(), &err);
 	stor_pool_free(cp.sources);
+	json_decref(cp.owners);
 	if (rc < 0) {
 		log_err("%s", err.msg);
 		stor_close(cp.dst);

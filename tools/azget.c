@@ -1,10 +1,16 @@
 /* azget — materialise listed images as local files in a work folder. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/xattr.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "filter.h"
 #include "http.h"
@@ -18,7 +24,91 @@ struct get {
 	int flags;
 	stor_pool *sources;
 	atomic_long fetched, present;
+	pthread_mutex_t mu;
+	char *flat;     /* the source whose files lie in DIR itself (DIR/.source) */
 };
+
+/* Work files of distinct sources never share a name: the first source a work folder
+ * sees has its files at DIR/NAME, as a single-source run always had; any other source's
+ * lie at DIR/.src-HASH/NAME, HASH of its location (the one records show, without
+ * credentials).  The first source is noted on DIR (an extended attribute, else the file
+ * DIR/.source), so that reruns agree. */
+#define SOURCE_XATTR "user.azdedup.source"
+
+/* Reads or claims DIR's first source; 0, or a negative code with err filled. */
+static int first_source(struct get *g, const char *src, aderr *err)
+{
+	char buf[4096], *mark = NULL;
+	ssize_t n;
+	int fd;
+
+	n = getxattr(g->dir, SOURCE_XATTR, buf, sizeof buf - 1);
+	if (n < 0 && errno == ENODATA) {
+		if (setxattr(g->dir, SOURCE_XATTR, src, strlen(src), XATTR_CREATE) == 0)
+			return (g->flat = strdup(src)) ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
+		n = getxattr(g->dir, SOURCE_XATTR, buf, sizeof buf - 1);
+	}
+	if (n >= 0) {
+		buf[n] = '\0';
+		return (g->flat = strdup(buf)) ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	/* no extended attributes here: a file beside the work files */
+	if (asprintf(&mark, "%s/.source", g->dir) < 0)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	fd = open(mark, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		n = (ssize_t)strlen(src);
+		if (write(fd, src, (size_t)n) != n || close(fd) != 0) {
+			int e = errno;
+
+			unlink(mark);
+			free(mark);
+			return aderr_errno(err, AD_EIO, e, "%s/.source", g->dir);
+		}
+		free(mark);
+		return (g->flat = strdup(src)) ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	fd = errno == EEXIST ? open(mark, O_RDONLY | O_CLOEXEC) : -1;
+	free(mark);
+	if (fd < 0 || (n = read(fd, buf, sizeof buf - 1)) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return aderr_errno(err, AD_EIO, e, "%s/.source", g->dir);
+	}
+	close(fd);
+	buf[n] = '\0';
+	return (g->flat = strdup(buf)) ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
+}
+
+static char *work_path(struct get *g, const char *src, const char *name, aderr *err)
+{
+	char *p = NULL;
+	uint64_t h = 1469598103934665603ULL;
+	int rc = 0;
+
+	pthread_mutex_lock(&g->mu);
+	if (g->flat == NULL)
+		rc = first_source(g, src, err);
+	pthread_mutex_unlock(&g->mu);
+	if (rc < 0)
+		return NULL;
+	if (strcmp(src, g->flat) == 0) {
+		if (asprintf(&p, "%s/%s", g->dir, name) < 0)
+			p = NULL;
+	} else {
+		for (const char *c = src; *c; c++) {
+			h ^= (unsigned char)*c;
+			h *= 1099511628211ULL;
+		}
+		if (asprintf(&p, "%s/.src-%016llx/%s", g->dir, (unsigned long long)h, name) < 0)
+			p = NULL;
+	}
+	if (p == NULL)
+		aderr_set(err, AD_ENOMEM, "out of memory");
+	return p;
+}
 
 static void usage(FILE *fp)
 {
@@ -92,10 +182,8 @@ static int get_one(void *ud, json_t *rec, aderr *err)
 	s = stor_pool_get(g->sources, src, 0, err);
 	if (s == NULL)
 		return fail(rec, err);
-	if (asprintf(&local, "%s/%s", g->dir, name) < 0) {
-		aderr_set(err, AD_ENOMEM, "out of memory");
-		return fail(rec, err);
-	}
+	if ((local = work_path(g, stor_display(s), name, err)) == NULL)
+		return err->code;     /* the work folder cannot be written: stop */
 	rc = stor_get(s, name, local, g->flags, known_of(rec, &known), err);
 	if (rc < 0) {
 		free(local);
@@ -124,7 +212,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct get g = { .flags = STOR_LINK };
+	struct get g = { .flags = STOR_LINK, .mu = PTHREAD_MUTEX_INITIALIZER };
 	struct filter f = { .each = get_one, .ud = &g, .threads = 16 };
 	const char *dir = NULL;
 	char *absdir;
@@ -188,6 +276,7 @@ int main(int argc, char **argv)
 	rc = filter_run(&f, log_prog(), &err);
 	stor_pool_free(g.sources);
 	free(absdir);
+	free(g.flat);
 	if (rc < 0) {
 		log_err("%s", err.msg);
 		return 2;

@@ -16,7 +16,7 @@
 struct ls {
 	rec_writer *w;
 	const char *src;
-	int all;
+	int all, follow;
 	unsigned shard_k, shard_n;
 	long listed, skipped, failed;
 	struct progress progress;
@@ -35,6 +35,7 @@ static void usage(FILE *fp)
 	    "  -a, --all          list every file, not only images (by extension or type)\n"
 	    "  -p, --prefix P     only names starting with P\n"
 	    "      --shard K/N    only names whose stable hash is in shard K of N (0-based)\n"
+	    "      --follow-links list what links out of a local SRC lead to (files, folders)\n"
 	    "  -o, --output FILE  write to FILE atomically instead of standard output\n"
 	    HTTP_OPTS_HELP
 	    "  -q, --quiet        no progress line or summary\n"
@@ -72,15 +73,34 @@ static int emit(void *ud, const struct stor_entry *e)
 	aderr err = {0};
 	int rc;
 
+	if (e->note != NULL && !e->fail && e->name[strlen(e->name) - 1] == '/') {
+		log_err("%s: %s", e->name, e->note);    /* a folder link left out: say so */
+		ls->skipped++;
+		return 0;
+	}
 	if (!ls->all && !stor_is_image_name(e->name) && strncmp(e->content_type, "image/", 6) != 0) {
 		ls->skipped++;
 		return 0;
 	}
 	if (ls->shard_n > 1 && name_hash(e->name) % ls->shard_n != ls->shard_k)
 		return 0;
+	if (e->note != NULL && !e->fail) {
+		log_err("%s: %s", e->name, e->note);    /* a link left out: say so */
+		ls->skipped++;
+		return 0;
+	}
 	rec = json_object();
 	if (rec == NULL)
 		return AD_ENOMEM;
+	if (e->note != NULL) {
+		/* a dangling link or a loop: a record that names it, with the reason */
+		rec_set_str(rec, "name", e->name);
+		rec_set_str(rec, "src", ls->src);
+		rec_set_error(rec, "azls", "bad_link", e->note);
+		log_err("%s: %s", e->name, e->note);
+		ls->failed++;
+		goto write;
+	}
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	rec_set_str(rec, "name", e->name);
@@ -103,6 +123,7 @@ static int emit(void *ud, const struct stor_entry *e)
 		log_err("%s: file name is not valid UTF-8", json_string_value(json_object_get(rec, "name")));
 		ls->failed++;
 	}
+write:
 	rc = rec_write(ls->w, rec, &err);
 	json_decref(rec);
 	if (rc < 0) {
@@ -120,6 +141,7 @@ int main(int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "prefix", required_argument, NULL, 'p' },
 		{ "shard", required_argument, NULL, 's' },
+		{ "follow-links", no_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'o' },
 		HTTP_LONG_OPTS,
 		{ "quiet", no_argument, NULL, 'q' },
@@ -137,6 +159,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "ap:o:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': ls.all = 1; break;
+		case 'F': ls.follow = 1; break;
 		case 'p': prefix = optarg; break;
 		case 'o': out = optarg; break;
 		case 'q': quiet = 1; break;
@@ -170,7 +193,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	s = stor_open(argv[optind], 0, &err);
+	s = stor_open(argv[optind], ls.follow ? STOR_FOLLOW : 0, &err);
 	if (s == NULL) {
 		log_err("%s", err.msg);
 		return 2;
