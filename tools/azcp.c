@@ -9,6 +9,7 @@
 #include "filter.h"
 #include "http.h"
 #include "log.h"
+#include "readroots.h"
 #include "rec.h"
 #include "storage.h"
 #include "version.h"
@@ -20,6 +21,7 @@ struct cp {
 	atomic_long copied, same, skipped_dups, skipped_failed;
 	atomic_llong bytes;
 	pthread_mutex_t mu;
+	read_roots *roots;  /* where local files may be read from */
 	json_t *owners;     /* destination name -> the source copied there in this run */
 };
 
@@ -53,6 +55,8 @@ static void usage(FILE *fp)
 	    "A destination that already holds the same content is left alone; one with\n"
 	    "different content is an error unless --overwrite is given.  Nothing is deleted.\n\n"
 	    "      --overwrite    replace destination files whose content differs\n"
+	    "      --read-under DIR  read local files only under DIR (may be repeated;\n"
+	    "                     adds to AZDEDUP_READ_ROOTS)\n"
 	    "  -P, --parallel N   copies at once (default 16)\n"
 	    HTTP_OPTS_HELP
 	    "  -i, --input FILE   read FILE instead of standard input\n"
@@ -60,6 +64,23 @@ static void usage(FILE *fp)
 	    "  -q, --quiet        no progress line or summary\n"
 	    "  -h, --help         this text\n"
 	    "  -V, --version      print the version\n");
+}
+
+/* A local source's file may be read only under the folders named (--read-under). */
+static int local_ok(struct cp *cp, stor *s, const char *name, aderr *err)
+{
+	char *p;
+	int rc;
+
+	if (!rr_active(cp->roots) || strcmp(stor_kind(s), "local") != 0)
+		return 0;
+	if (!stor_name_ok(name, err))
+		return err->code;
+	if (asprintf(&p, "%s/%s", s->root, name) < 0)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	rc = rr_check(cp->roots, p, err);
+	free(p);
+	return rc;
 }
 
 static int cp_one(void *ud, json_t *rec, aderr *err)
@@ -90,12 +111,15 @@ static int cp_one(void *ud, json_t *rec, aderr *err)
 		goto failed;
 	if (src != NULL) {
 		s = stor_pool_get(cp->sources, src, 0, err);
-		rc = s ? stor_copy(cp->dst, name, s, name, cp->flags, err) : err->code;
+		rc = s ? local_ok(cp, s, name, err) : err->code;
+		if (rc == 0)
+			rc = stor_copy(cp->dst, name, s, name, cp->flags, err);
 		/* the original may have gone away since the listing; the work copy is as good */
-		if (rc == AD_ENOENT && path != NULL)
+		if (rc == AD_ENOENT && path != NULL && (rc = rr_check(cp->roots, path, err)) == 0)
 			rc = stor_put(cp->dst, name, path, cp->flags, err);
 	} else if (path != NULL) {
-		rc = stor_put(cp->dst, name, path, cp->flags, err);
+		if ((rc = rr_check(cp->roots, path, err)) == 0)
+			rc = stor_put(cp->dst, name, path, cp->flags, err);
 	} else {
 		rc = aderr_set(err, AD_EFORMAT, "record has neither src nor path");
 	}
@@ -122,6 +146,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "overwrite", no_argument, NULL, 'W' },
+		{ "read-under", required_argument, NULL, 'R' },
 		{ "parallel", required_argument, NULL, 'P' },
 		HTTP_LONG_OPTS,
 		{ "input", required_argument, NULL, 'i' },
@@ -137,6 +162,12 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	log_init(argv[0]);
+	cp.roots = rr_new();
+	if (cp.roots == NULL || rr_add_env(cp.roots, &err) < 0) {
+		log_err("AZDEDUP_READ_ROOTS: %s", cp.roots ? err.msg : "out of memory");
+		rr_free(cp.roots);
+		return 2;
+	}
 	while ((c = getopt_long(argc, argv, "P:i:o:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
@@ -147,6 +178,12 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'W': cp.flags |= STOR_OVERWRITE; break;
+		case 'R':
+			if (rr_add(cp.roots, optarg, &err) < 0) {
+				log_err("--read-under: %s", err.msg);
+				return 2;
+			}
+			break;
 		case 'i': f.in = optarg; break;
 		case 'o': f.out = optarg; break;
 		case 'q': f.quiet = 1; break;
@@ -183,6 +220,7 @@ int main(int argc, char **argv)
 	rc = filter_run(&f, log_prog(), &err);
 	stor_pool_free(cp.sources);
 	json_decref(cp.owners);
+	rr_free(cp.roots);
 	if (rc < 0) {
 		log_err("%s", err.msg);
 		stor_close(cp.dst);

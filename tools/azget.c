@@ -15,6 +15,7 @@
 #include "filter.h"
 #include "http.h"
 #include "log.h"
+#include "readroots.h"
 #include "rec.h"
 #include "storage.h"
 #include "version.h"
@@ -25,6 +26,7 @@ struct get {
 	stor_pool *sources;
 	atomic_long fetched, present;
 	pthread_mutex_t mu;
+	read_roots *roots;  /* where a local source may be read from */
 	char *flat;     /* the source whose files lie in DIR itself (DIR/.source) */
 };
 
@@ -120,6 +122,8 @@ static void usage(FILE *fp)
 	    "  -d, --dir DIR      the work folder (created if missing)\n"
 	    "  -P, --parallel N   transfers at once (default 16)\n"
 	    "      --copy         always copy a local source (default: hard link if possible)\n"
+	    "      --read-under DIR  read local sources only under DIR (may be repeated;\n"
+	    "                     adds to AZDEDUP_READ_ROOTS)\n"
 	    HTTP_OPTS_HELP
 	    "  -i, --input FILE   read FILE instead of standard input\n"
 	    "  -o, --output FILE  write to FILE atomically instead of standard output\n"
@@ -182,6 +186,16 @@ static int get_one(void *ud, json_t *rec, aderr *err)
 	s = stor_pool_get(g->sources, src, 0, err);
 	if (s == NULL)
 		return fail(rec, err);
+	if (rr_active(g->roots) && strcmp(stor_kind(s), "local") == 0) {
+		if (asprintf(&local, "%s/%s", s->root, name) < 0) {
+			aderr_set(err, AD_ENOMEM, "out of memory");
+			return fail(rec, err);
+		}
+		rc = rr_check(g->roots, local, err);
+		free(local);
+		if (rc < 0)
+			return fail(rec, err);
+	}
 	if ((local = work_path(g, stor_display(s), name, err)) == NULL)
 		return err->code;     /* the work folder cannot be written: stop */
 	rc = stor_get(s, name, local, g->flags, known_of(rec, &known), err);
@@ -205,6 +219,7 @@ int main(int argc, char **argv)
 		{ "parallel", required_argument, NULL, 'P' },
 		HTTP_LONG_OPTS,
 		{ "copy", no_argument, NULL, 'c' },
+		{ "read-under", required_argument, NULL, 'R' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -220,6 +235,12 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	log_init(argv[0]);
+	g.roots = rr_new();
+	if (g.roots == NULL || rr_add_env(g.roots, &err) < 0) {
+		log_err("AZDEDUP_READ_ROOTS: %s", g.roots ? err.msg : "out of memory");
+		rr_free(g.roots);
+		return 2;
+	}
 	while ((c = getopt_long(argc, argv, "d:P:i:o:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
@@ -231,6 +252,12 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'c': g.flags &= ~STOR_LINK; break;
+		case 'R':
+			if (rr_add(g.roots, optarg, &err) < 0) {
+				log_err("--read-under: %s", err.msg);
+				return 2;
+			}
+			break;
 		case 'i': f.in = optarg; break;
 		case 'o': f.out = optarg; break;
 		case 'q': f.quiet = 1; break;
@@ -277,6 +304,7 @@ int main(int argc, char **argv)
 	stor_pool_free(g.sources);
 	free(absdir);
 	free(g.flat);
+	rr_free(g.roots);
 	if (rc < 0) {
 		log_err("%s", err.msg);
 		return 2;

@@ -8,11 +8,13 @@
 #include "features.h"
 #include "filter.h"
 #include "log.h"
+#include "readroots.h"
 #include "rec.h"
 #include "version.h"
 
 struct fx {
 	struct feat_opts fo;
+	read_roots *roots;  /* where a record's file may be read from */
 };
 
 static void usage(FILE *fp)
@@ -35,6 +37,8 @@ static void usage(FILE *fp)
 	    "                      data: URI, for the visual report of dedupe (8 to 1024)\n"
 	    "      --max-pixels N  refuse images with more than N pixels (default 100000000)\n"
 	    "      --max-bytes N   refuse files larger than N bytes (default 536870912)\n"
+	    "      --read-under DIR  read records' files only under DIR (may be repeated;\n"
+	    "                      adds to AZDEDUP_READ_ROOTS)\n"
 	    "  -i, --input FILE    read FILE instead of standard input\n"
 	    "  -o, --output FILE   write to FILE atomically instead of standard output\n"
 	    "  -q, --quiet         no progress line or summary\n"
@@ -62,7 +66,7 @@ static int fx_one(void *ud, json_t *rec, aderr *err)
 	if (path == NULL) {
 		aderr_set(err, AD_ENOENT, "record has no local path (run azget first)");
 		rc = err->code;
-	} else {
+	} else if ((rc = rr_check(fx->roots, path, err)) == 0) {
 		rc = feat_file(path, &fx->fo, &ft, err);
 	}
 	free(built);
@@ -104,6 +108,7 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'G' },
 		{ "order", required_argument, NULL, 'O' },
 		{ "max-bytes", required_argument, NULL, 'B' },
+		{ "read-under", required_argument, NULL, 'R' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -120,6 +125,12 @@ int main(int argc, char **argv)
 
 	log_init(argv[0]);
 	feat_opts_default(&fx.fo);
+	fx.roots = rr_new();
+	if (fx.roots == NULL || rr_add_env(fx.roots, &err) < 0) {
+		log_err("AZDEDUP_READ_ROOTS: %s", fx.roots ? err.msg : "out of memory");
+		rr_free(fx.roots);
+		return 2;
+	}
 	f.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (f.threads < 1)
 		f.threads = 1;
@@ -171,6 +182,12 @@ int main(int argc, char **argv)
 				return 2;
 			fx.fo.max_bytes = (long long)v;
 			break;
+		case 'R':
+			if (rr_add(fx.roots, optarg, &err) < 0) {
+				log_err("--read-under: %s", err.msg);
+				return 2;
+			}
+			break;
 		case 'j':
 			if (parse_count("--threads", optarg, &v) < 0)
 				return 2;
@@ -202,6 +219,7 @@ int main(int argc, char **argv)
 	if (fx.fo.gpu != NULL)
 		gpu_batcher_free(fx.fo.gpu);
 	gpu_close(gpu);
+	rr_free(fx.roots);
 	if (rc < 0) {
 		log_err("%s", err.msg);
 		return 2;

@@ -84,4 +84,37 @@ check "the second is refused with an error record, even with --overwrite" \
 check_eq "the first source's file stays" "$(sha "$T/dst2/same.jpg")" "$(sha "$T/s1/same.jpg")"
 check_eq "what does not clash is copied" "$(jq -r '.copy // .error.code' "$T/two-cp.ndjson" | tr '\n' ' ')" "copied copied exists "
 
+# --- reads restricted to named folders ---------------------------------------------------
+SECRET="$T/secret"
+mkdir -p "$SECRET"
+cp "$PHOTOS/hubble.jpg" "$SECRET/key.jpg"
+{
+	echo '{"name":"key.jpg","src":"'"$SECRET"'"}'
+	echo '{"name":"stolen.jpg","path":"'"$SECRET/key.jpg"'"}'
+	jq -c 'select(.name == "a.jpg")' "$T/ls.ndjson"
+} > "$T/evil.ndjson"
+azcp --read-under "$S" -i "$T/evil.ndjson" "$T/dst3" > "$T/evil-cp.ndjson" 2> "$T/err"
+check_eq "azcp --read-under: records naming files elsewhere fail: exit 1" "$?" "1"
+check_eq "each refused with an error record, the rest copied" \
+	"$(jq -r '.copy // .error.code' "$T/evil-cp.ndjson" | tr '\n' ' ')" "permission permission copied "
+check_eq "nothing of the other folder reaches the destination" "$(cd "$T/dst3" && find . -type f | sort | tr '\n' ' ')" "./a.jpg "
+check "the message names the file and the rule" \
+	grep -q "^azcp: stolen.jpg: $(cd "$SECRET" && pwd -P)/key.jpg is outside the folders reads are allowed from" "$T/err"
+AZDEDUP_READ_ROOTS="/nonexistent-root:$S" azcp -i "$T/evil.ndjson" "$T/dst4" > /dev/null 2> "$T/err"
+check_eq "a read folder that does not exist: exit 2" "$?" "2"
+AZDEDUP_READ_ROOTS="$T/w:$S" azcp -i "$T/evil.ndjson" "$T/dst4" > "$T/evil-cp2.ndjson" 2> /dev/null
+check_eq "AZDEDUP_READ_ROOTS does the same" "$(jq -r '.copy // .error.code' "$T/evil-cp2.ndjson" | tr '\n' ' ')" "permission permission copied "
+azget -d "$T/w4" --read-under "$S" -i "$T/evil.ndjson" > "$T/evil-get.ndjson" 2> /dev/null
+check_eq "azget --read-under: a source elsewhere is refused, nothing fetched" \
+	"$(jq -r '.error.code // .path' "$T/evil-get.ndjson" | head -1) $(find "$T/w4" -name key.jpg | wc -l)" "permission 0"
+azget -q -d "$T/w5" --read-under "$S" -i "$T/lsf.ndjson" > "$T/f5.ndjson" 2> /dev/null
+check_eq "a link out of a read folder is refused too (links are followed first)" \
+	"$(jq -r 'select(.name == "sub/out.jpg" or .name == "sub/up.jpg") | .error.code // "ok"' "$T/f5.ndjson" | tr '\n' ' ')" "permission ok "
+AZDEDUP_READ_ROOTS="$S:$T/w5" featx -q --local 0 -i "$T/evil.ndjson" -o "$T/evil-fx.ndjson" 2> /dev/null
+check_eq "featx: the same rule for path and src" "$(jq -r '.error.code // .sha256' "$T/evil-fx.ndjson" | tr '\n' ' ')" \
+	"permission permission $(sha "$S/a.jpg") "
+featx -q --local 0 --read-under "$S" --read-under "$T/w5" -i "$T/f5.ndjson" -o "$T/f5-fx.ndjson" 2> /dev/null
+check_eq "work files under a read folder are read" \
+	"$(jq -r 'select(.name == "sub/up.jpg") | .sha256' "$T/f5-fx.ndjson")" "$(sha "$S/a.jpg")"
+
 finish

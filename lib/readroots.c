@@ -1,0 +1,89 @@
+/* readroots.c — the folders a run may read local files from. */
+#include "readroots.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct read_roots {
+	char **dirs;    /* real paths */
+	size_t n;
+};
+
+read_roots *rr_new(void)
+{
+	return calloc(1, sizeof(struct read_roots));
+}
+
+void rr_free(read_roots *rr)
+{
+	if (rr == NULL)
+		return;
+	for (size_t i = 0; i < rr->n; i++)
+		free(rr->dirs[i]);
+	free(rr->dirs);
+	free(rr);
+}
+
+int rr_add(read_roots *rr, const char *dir, aderr *err)
+{
+	char real[PATH_MAX], **nd;
+
+	if (realpath(dir, real) == NULL) {
+		int e = errno;
+
+		return aderr_errno(err, AD_EUSAGE, e, "read folder %s", dir);
+	}
+	nd = realloc(rr->dirs, (rr->n + 1) * sizeof *nd);
+	if (nd == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	rr->dirs = nd;
+	if ((rr->dirs[rr->n] = strdup(real)) == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	rr->n++;
+	return 0;
+}
+
+int rr_add_env(read_roots *rr, aderr *err)
+{
+	const char *v = getenv("AZDEDUP_READ_ROOTS");
+	char *copy, *tok, *save = NULL;
+	int rc = 0;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	if ((copy = strdup(v)) == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	for (tok = strtok_r(copy, ":", &save); tok && rc == 0; tok = strtok_r(NULL, ":", &save))
+		rc = rr_add(rr, tok, err);
+	free(copy);
+	return rc;
+}
+
+int rr_active(const read_roots *rr)
+{
+	return rr != NULL && rr->n > 0;
+}
+
+int rr_check(const read_roots *rr, const char *path, aderr *err)
+{
+	char real[PATH_MAX];
+
+	if (!rr_active(rr))
+		return 0;
+	if (realpath(path, real) == NULL) {
+		int e = errno;
+
+		return aderr_errno(err, aderr_from_errno(e), e, "%s", path);
+	}
+	for (size_t i = 0; i < rr->n; i++) {
+		size_t k = strlen(rr->dirs[i]);
+
+		if ((k == 1 && rr->dirs[i][0] == '/') ||
+		    (strncmp(real, rr->dirs[i], k) == 0 && (real[k] == '/' || real[k] == '\0')))
+			return 0;
+	}
+	return aderr_set(err, AD_EPERM, "%s is outside the folders reads are allowed from "
+	    "(--read-under, AZDEDUP_READ_ROOTS): not read", real);
+}

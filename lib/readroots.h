@@ -1,0 +1,29 @@
+/* readroots.h — the folders a run may read local files from.
+ *
+ * Records are instructions: a record's "path" or "src" names a local file that azget,
+ * featx or azcp will read (and azcp may upload).  A careful user names the folders such
+ * reads may come from (--read-under DIR, AZDEDUP_READ_ROOTS=DIR:DIR); a file whose real
+ * path (links followed) lies outside all of them is refused before a byte is read.  With
+ * no folder named, every readable file may be read, as before.
+ *
+ * Ownership: rr_new returns a set freed by rr_free; the paths are copied. */
+#ifndef AZD_READROOTS_H
+#define AZD_READROOTS_H
+
+#include "err.h"
+
+typedef struct read_roots read_roots;
+
+read_roots *rr_new(void);
+void rr_free(read_roots *rr);
+/* Adds a folder (it must exist: AD_EUSAGE otherwise). */
+int rr_add(read_roots *rr, const char *dir, aderr *err);
+/* Adds the folders of AZDEDUP_READ_ROOTS (':'-separated, empty parts ignored). */
+int rr_add_env(read_roots *rr, aderr *err);
+/* 1 when folders were named, so that reads are checked. */
+int rr_active(const read_roots *rr);
+/* 0 when path may be read (or no folder was named); AD_EPERM with the reason when its
+ * real path lies outside every folder; the realpath failure (AD_ENOENT...) otherwise. */
+int rr_check(const read_roots *rr, const char *path, aderr *err);
+
+#endif
