@@ -123,3 +123,6 @@ BUILD="$BUILD" sh "$TOP/tests/bench/gpu.sh"
 
 # azdedup next to rclone on Azurite: listing, downloads, server-side copy
 sh "$TOP/tests/bench/azure.sh"
+
+# the fault matrix: azcp upload, azget and server-side copy through injected faults
+BUILD="$BUILD" sh "$TOP/tests/bench/faults.sh" || echo "fault matrix: FAILED (status $?)"

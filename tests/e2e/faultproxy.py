@@ -4,7 +4,7 @@ cannot be made to produce, in front of a real Azurite.
 
     faultproxy.py --upstream HOST:PORT --port-file F --log F --every N --faults LIST
                   [--stall-seconds S] [--methods GET,PUT,...] [--max-faults M]
-                  [--no-keepalive]
+                  [--no-keepalive] [--stats F]
 
 Every request is passed on byte for byte: request line (path and query exactly as sent,
 no re-encoding), headers (Authorization and Host included) and body (Content-Length or
@@ -31,9 +31,10 @@ a fault, the kinds taken from --faults in turn, at most --max-faults in all:
     dribble  passed on; the answer (head and body) goes back 2 bytes a second, for at
            most --stall-seconds, then a close
     flip   one byte in the middle of a blob's data is changed on the way: the body of
-           a Put Blob or Put Block (request), else the answer's body of a Get Blob.  Other
-           requests (listings, block lists, HEAD, copies) are passed on untouched and do
-           not use up the turn: the next blob request gets it
+           a Put Blob or Put Block (request), else the answer's body of a Get Blob.  When
+           flip's turn falls on another request (a listing, a block list, HEAD, a copy),
+           that one gets the next kind instead and the flip waits for the next request
+           that carries blob data
 
 Note on keep-alive: libcurl silently retries a request on a fresh connection when a
 reused connection dies before any byte of the answer arrived, so a "reset" on a reused
@@ -42,7 +43,8 @@ test counts the client's own retries per fault.
 
 Each fault is one line "KIND METHOD PATH" appended to --log (flushed at once); nothing
 else goes there.  The port it listens on is written to --port-file (atomically) once it
-listens.  Runs until SIGTERM or SIGINT.
+listens.  With --stats, the number of requests seen so far (faulted or not) is written to
+that file (atomically) after each one.  Runs until SIGTERM or SIGINT.
 """
 import argparse
 import os
@@ -60,6 +62,9 @@ BUF = 65536
 lock = threading.Lock()
 count = 0
 injected = 0
+turn = 0
+flip_pending = False
+seen = 0
 
 
 def warn(msg):
@@ -235,18 +240,40 @@ def flip_target(method, path, body_len):
     return None
 
 
+def note_request(opts):
+    global seen
+    if not opts.stats:
+        return
+    with lock:
+        seen += 1
+        tmp = "%s.tmp" % opts.stats
+        with open(tmp, "w") as f:
+            f.write("%d\n" % seen)
+        os.rename(tmp, opts.stats)
+
+
 def pick_fault(opts, method, flippable):
-    global count, injected
+    global count, injected, turn, flip_pending
     with lock:
         if opts.methods is not None and method not in opts.methods:
             return None
         count += 1
-        if count % opts.every or (opts.max_faults >= 0 and injected >= opts.max_faults):
+        if opts.max_faults >= 0 and injected >= opts.max_faults:
             return None
-        kind = opts.faults[injected % len(opts.faults)]
+        if flip_pending and flippable:
+            flip_pending = False
+            injected += 1
+            return "flip"
+        if count % opts.every:
+            return None
+        kind = opts.faults[turn % len(opts.faults)]
+        turn += 1
         if kind == "flip" and not flippable:
-            count -= 1      # keep the turn for the next request that carries blob data
-            return None
+            flip_pending = True
+            kind = opts.faults[turn % len(opts.faults)]
+            turn += 1
+            if kind == "flip":
+                return None
         injected += 1
         return kind
 
@@ -387,6 +414,7 @@ def serve(opts, client):
                     if ln.partition(b":")[0].strip().lower() != b"expect"] + [b"", b""])
                 client.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
             body = list(body_chunks(rd, framing))
+            note_request(opts)
             target = flip_target(method, path, sum(len(b) for b in body)) \
                 if framing[0] == "length" else None
             fault = pick_fault(opts, method.decode("latin-1"), target is not None)
@@ -439,6 +467,7 @@ def main():
     ap.add_argument("--max-faults", type=int, default=-1, help="default: no limit")
     ap.add_argument("--no-keepalive", action="store_true",
                     help="close the client connection after every answer")
+    ap.add_argument("--stats", default=None, help="file for the count of requests seen")
     ap.add_argument("--upstream-timeout", type=float, default=120, help=argparse.SUPPRESS)
     opts = ap.parse_args()
     opts.faults = [f.strip() for f in opts.faults.split(",") if f.strip()]
