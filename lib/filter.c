@@ -87,6 +87,8 @@ static int fill(struct filter *f, rec_reader *r, struct slot *s, aderr *err)
 		s->res = FILTER_OK;
 		s->state = S_DONE;
 	} else {
+		if (f->seen != NULL)
+			f->seen(f->ud, s->rec);
 		s->state = S_READY;
 	}
 	return 1;

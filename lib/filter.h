@@ -30,6 +30,9 @@ struct filter {
 	int unordered;             /* 1: with threads, write records as they finish */
 	/* FILTER_* or a negative AD_E* code to stop the run at once (config/credential errors) */
 	int (*each)(void *ud, json_t *rec, aderr *err);
+	/* optional: called on the reading thread, in input order, with each record that will
+	 * go to each(), before it does (for decisions that must not depend on thread timing) */
+	void (*seen)(void *ud, const json_t *rec);
 	void *ud;
 	/* counts, filled by filter_run */
 	long records, failed, upstream, malformed, dropped;

@@ -25,8 +25,35 @@ struct cp {
 	json_t *owners;     /* destination name -> the source copied there in this run */
 };
 
-/* Two sources may both hold "a.jpg": the first to reach the destination name keeps it,
- * the other is refused rather than written over it (even with --overwrite). */
+/* Where a record to copy comes from: its src, else its path; NULL for records that are
+ * not copied. */
+static const char *copy_from(const json_t *rec)
+{
+	const char *role = rec_str(json_object_get(rec, "dup"), "role");
+	const char *src = rec_str(rec, "src");
+
+	if (json_object_get(rec, "type") != NULL || rec_has_error(rec) || rec_name(rec) == NULL ||
+	    (role != NULL && strcmp(role, "duplicate") == 0))
+		return NULL;
+	return src ? src : rec_str(rec, "path");
+}
+
+/* Two sources may both hold "a.jpg": the first record in input order that names it owns
+ * the destination name (noted here, on the reading thread, so that thread timing never
+ * decides), and the others are refused rather than written over it. */
+static void cp_seen(void *ud, const json_t *rec)
+{
+	struct cp *cp = ud;
+	const char *from = copy_from(rec);
+
+	if (from == NULL)
+		return;
+	pthread_mutex_lock(&cp->mu);
+	if (json_object_get(cp->owners, rec_name(rec)) == NULL)
+		json_object_set_new(cp->owners, rec_name(rec), json_string(from));
+	pthread_mutex_unlock(&cp->mu);
+}
+
 static int claim(struct cp *cp, const char *name, const char *from, aderr *err)
 {
 	const char *had;
@@ -34,13 +61,9 @@ static int claim(struct cp *cp, const char *name, const char *from, aderr *err)
 
 	pthread_mutex_lock(&cp->mu);
 	had = json_string_value(json_object_get(cp->owners, name));
-	if (had == NULL) {
-		if (json_object_set_new(cp->owners, name, json_string(from)) != 0)
-			rc = aderr_set(err, AD_ENOMEM, "out of memory");
-	} else if (strcmp(had, from) != 0) {
+	if (had != NULL && strcmp(had, from) != 0)
 		rc = aderr_set(err, AD_EEXIST, "the same name came from %s in this run: not copied "
 		    "over it (copy each source to its own destination)", had);
-	}
 	pthread_mutex_unlock(&cp->mu);
 	return rc;
 }
@@ -157,7 +180,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cp cp = { .mu = PTHREAD_MUTEX_INITIALIZER };
-	struct filter f = { .each = cp_one, .ud = &cp, .threads = 16 };
+	struct filter f = { .each = cp_one, .seen = cp_seen, .ud = &cp, .threads = 16 };
 	aderr err = {0};
 	int c, rc;
 
