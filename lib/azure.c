@@ -1335,6 +1335,9 @@ static int put_done(const struct call *c, struct http_resp *r, aderr *err)
 	if (r->status == 412 || r->status == 409)
 		rc = aderr_set(err, AD_EEXIST, "the destination changed while copying "
 		    "(another writer?)");
+	else if (md5_refused(r))
+		rc = aderr_set(err, AD_ENET, "the service refused the data for its MD5 every "
+		    "time (damaged on the way, after %d attempts)", http_options()->retries + 1);
 	else if (r->status != 201)
 		rc = az_fail(c, r, 0, NULL, 1, err);
 	http_resp_free(r);

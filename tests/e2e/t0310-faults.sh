@@ -51,6 +51,12 @@ check "the flip hit a block" grep -q 'comp=block' "$T/f1.log"
 azls -q --all "$AZ/flipup" | azget -q -d "$T/flipup" > /dev/null 2>&1
 check "the service refused the damaged block, the resent one made the blob whole" cmp "$T/big/big.jpg" "$T/flipup/big.jpg"
 kill $FP_PID 2> /dev/null
+proxy "$T/p1b" "$T/f1b.log" --every 1 --faults flip --methods PUT
+azls -q --all "$T/big" | azcp --retries 1 "$FP/flipall" > /dev/null 2> "$T/err"
+check_eq "every attempt damaged: the record fails (exit 1)" "$?" "1"
+check "saying why" grep -q '^azcp: big.jpg: the service refused the data for its MD5 every time (damaged on the way, after 2 attempts)$' "$T/err"
+check_eq "and no blob appears" "$(azls -q --all "$AZ/flipall" 2> /dev/null | wc -l)" "0"
+kill $FP_PID 2> /dev/null
 
 proxy "$T/p2" "$T/f2.log" --every 1 --faults flip --methods GET --max-faults 1
 azls -q --all "$AZ/flipup" | sed "s|$AZ|$FP|" | azget --timeout 2 -d "$T/flipdown" > /dev/null 2> "$T/err"
