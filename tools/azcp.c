@@ -165,6 +165,14 @@ failed:
 	return FILTER_FAILED;
 }
 
+/* the read folders, freed at exit (main returns from many places) */
+static read_roots *roots;
+
+static void free_roots(void)
+{
+	rr_free(roots);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -185,10 +193,10 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	log_init(argv[0]);
-	cp.roots = rr_new();
+	cp.roots = roots = rr_new();
+	atexit(free_roots);
 	if (cp.roots == NULL || rr_add_env(cp.roots, &err) < 0) {
 		log_err("AZDEDUP_READ_ROOTS: %s", cp.roots ? err.msg : "out of memory");
-		rr_free(cp.roots);
 		return 2;
 	}
 	while ((c = getopt_long(argc, argv, "P:i:o:qhV", opts, NULL)) != -1) {
@@ -243,7 +251,6 @@ int main(int argc, char **argv)
 	rc = filter_run(&f, log_prog(), &err);
 	stor_pool_free(cp.sources);
 	json_decref(cp.owners);
-	rr_free(cp.roots);
 	if (rc < 0) {
 		log_err("%s", err.msg);
 		stor_close(cp.dst);

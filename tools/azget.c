@@ -212,6 +212,14 @@ static int get_one(void *ud, json_t *rec, aderr *err)
 	return FILTER_OK;
 }
 
+/* the read folders, freed at exit (main returns from many places) */
+static read_roots *roots;
+
+static void free_roots(void)
+{
+	rr_free(roots);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -235,10 +243,10 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	log_init(argv[0]);
-	g.roots = rr_new();
+	g.roots = roots = rr_new();
+	atexit(free_roots);
 	if (g.roots == NULL || rr_add_env(g.roots, &err) < 0) {
 		log_err("AZDEDUP_READ_ROOTS: %s", g.roots ? err.msg : "out of memory");
-		rr_free(g.roots);
 		return 2;
 	}
 	while ((c = getopt_long(argc, argv, "d:P:i:o:qhV", opts, NULL)) != -1) {
@@ -304,7 +312,6 @@ int main(int argc, char **argv)
 	stor_pool_free(g.sources);
 	free(absdir);
 	free(g.flat);
-	rr_free(g.roots);
 	if (rc < 0) {
 		log_err("%s", err.msg);
 		return 2;

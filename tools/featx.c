@@ -98,6 +98,14 @@ static int parse_count(const char *opt, const char *s, unsigned long long *out)
 	return 0;
 }
 
+/* the read folders, freed at exit (main returns from many places) */
+static read_roots *roots;
+
+static void free_roots(void)
+{
+	rr_free(roots);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -125,10 +133,10 @@ int main(int argc, char **argv)
 
 	log_init(argv[0]);
 	feat_opts_default(&fx.fo);
-	fx.roots = rr_new();
+	fx.roots = roots = rr_new();
+	atexit(free_roots);
 	if (fx.roots == NULL || rr_add_env(fx.roots, &err) < 0) {
 		log_err("AZDEDUP_READ_ROOTS: %s", fx.roots ? err.msg : "out of memory");
-		rr_free(fx.roots);
 		return 2;
 	}
 	f.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -219,7 +227,6 @@ int main(int argc, char **argv)
 	if (fx.fo.gpu != NULL)
 		gpu_batcher_free(fx.fo.gpu);
 	gpu_close(gpu);
-	rr_free(fx.roots);
 	if (rc < 0) {
 		log_err("%s", err.msg);
 		return 2;
