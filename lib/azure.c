@@ -1184,8 +1184,10 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 			continue;
 		}
 		if (r.sink_failed) {
-			/* the disk, not the network: a full disk is no reason to retry */
+			/* the disk, not the network: a full disk is no reason to retry, and the
+			 * partial file goes, so that the records after this one find the room */
 			http_resp_free(&r);
+			d.pos = 0;
 			rc = aderr_errno(err, aderr_from_errno(d.werr ? d.werr : EIO),
 			    d.werr ? d.werr : EIO, "%s", local);
 			goto out;
