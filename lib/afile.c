@@ -13,7 +13,8 @@
 
 static atomic_uint tmp_seq;
 
-/* Room a temporary's name takes beyond ".NAME": ".tmp.PID.N" or ".partial.etag". */
+/* Room a temporary's name takes beyond ".NAME": ".tmp.PID.N", ".partial.etag" or a
+ * suffix of fixed_tmp_name_for. */
 #define TMP_EXTRA 40
 
 /* The first part of every temporary beside path, appended to t: ".NAME" while the longest
@@ -49,16 +50,21 @@ char *tmp_name_for(const char *path)
 	return t;
 }
 
-char *partial_name_for(const char *path)
+char *fixed_tmp_name_for(const char *path, const char *suffix)
 {
-	size_t n = strlen(path) + 64;
+	size_t n = strlen(path) + 32 + strlen(suffix);
 	char *t = malloc(n);
 
 	if (t == NULL)
 		return NULL;
 	tmp_stem(t, n, path);
-	strcat(t, ".partial");
+	strcat(t, suffix);
 	return t;
+}
+
+char *partial_name_for(const char *path)
+{
+	return fixed_tmp_name_for(path, ".partial");
 }
 
 /* Opens the fixed-name temporary, taking it over from a writer that died (its flock is

@@ -4,9 +4,10 @@
  * (".azd-HASH.partial" where NAME is too long to take a suffix within NAME_MAX);
  * afile_commit flushes, fsyncs and renames it over the target, and syncs the folder, so a
  * reader (or a rerun after SIGKILL or a full disk) never sees half a file: when any write,
- * flush, sync or close failed, the temporary is removed and the target left as it was.  The temporary's name is fixed so that a rerun
- * after a kill takes the leftover over (its writer's lock died with it) instead of leaving
- * litter in the destination; only when a live writer holds it is a unique name used.
+ * flush, sync or close failed, the temporary is removed and the target left as it was.
+ * The temporary's name is fixed so that a rerun after a kill takes the leftover over (its
+ * writer's lock died with it) instead of leaving litter in the destination; only when a
+ * live writer holds it is a unique name used.
  * afile_abort removes the temporary.  The struct is the caller's;
  * the strings inside are owned by it until commit/abort. */
 #ifndef AZD_AFILE_H
@@ -39,5 +40,8 @@ char *tmp_name_for(const char *path);
 /* The fixed temporary name of path (".NAME.partial" or ".azd-HASH.partial", with room
  * for another 5 bytes such as ".etag"): caller frees. */
 char *partial_name_for(const char *path);
+/* The same with another suffix (".fetch"), for a second fixed temporary beside path; the
+ * suffix and anything added to the result must stay within 20 bytes. */
+char *fixed_tmp_name_for(const char *path, const char *suffix);
 
 #endif

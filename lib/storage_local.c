@@ -428,10 +428,10 @@ static int local_copy(stor *dst, const char *dstname, stor *src, const char *src
 		return rc;
 	}
 	/* from another backend: fetch beside the destination under a fixed temporary name
-	 * (a large download that failed, on a full disk say, resumes on the rerun), then
-	 * move it into place: one copy's worth of room, not two */
+	 * of its own (a large download cut short resumes on the rerun; afile's ".partial" may
+	 * be another writer's), then move it into place: one copy's worth of room, not two */
 	from = join(dst->root, dstname);
-	tmp = from ? partial_name_for(from) : NULL;
+	tmp = from ? fixed_tmp_name_for(from, ".fetch") : NULL;
 	if (tmp == NULL) {
 		free(from);
 		return aderr_set(err, AD_ENOMEM, "out of memory");
