@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,31 +13,58 @@
 
 static atomic_uint tmp_seq;
 
-char *tmp_name_for(const char *path)
+/* Room a temporary's name takes beyond ".NAME": ".tmp.PID.N", ".partial.etag" or a
+ * suffix of fixed_tmp_name_for. */
+#define TMP_EXTRA 40
+
+/* The first part of every temporary beside path, appended to t: ".NAME" while the longest
+ * temporary built on it fits in NAME_MAX, else ".azd-" and a hash of NAME, since a final
+ * component of 216 to 255 bytes plus a suffix would not fit (ENAMETOOLONG).  Either way
+ * the same target gives the same name, so a rerun finds what a killed run left. */
+static void tmp_stem(char *t, size_t n, const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
+	const char *base = slash ? slash + 1 : path;
+	size_t dirlen = (size_t)(base - path), blen = strlen(base);
+	unsigned long long h = 14695981039346656037ull;     /* FNV-1a, 64 bits */
+
+	if (blen + TMP_EXTRA <= NAME_MAX) {
+		snprintf(t, n, "%.*s.%s", (int)dirlen, path, base);
+		return;
+	}
+	for (const unsigned char *c = (const unsigned char *)base; *c; c++)
+		h = (h ^ *c) * 1099511628211ull;
+	snprintf(t, n, "%.*s.azd-%016llx", (int)dirlen, path, h);
+}
+
+char *tmp_name_for(const char *path)
+{
 	size_t n = strlen(path) + 64;
 	char *t = malloc(n);
 
 	if (t == NULL)
 		return NULL;
-	snprintf(t, n, "%.*s.%s.tmp.%ld.%u", (int)dirlen, path, path + dirlen, (long)getpid(),
+	tmp_stem(t, n, path);
+	snprintf(t + strlen(t), n - strlen(t), ".tmp.%ld.%u", (long)getpid(),
 	    atomic_fetch_add(&tmp_seq, 1));
+	return t;
+}
+
+char *fixed_tmp_name_for(const char *path, const char *suffix)
+{
+	size_t n = strlen(path) + 32 + strlen(suffix);
+	char *t = malloc(n);
+
+	if (t == NULL)
+		return NULL;
+	tmp_stem(t, n, path);
+	strcat(t, suffix);
 	return t;
 }
 
 char *partial_name_for(const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
-	size_t n = strlen(path) + 16;
-	char *t = malloc(n);
-
-	if (t == NULL)
-		return NULL;
-	snprintf(t, n, "%.*s.%s.partial", (int)dirlen, path, path + dirlen);
-	return t;
+	return fixed_tmp_name_for(path, ".partial");
 }
 
 /* Opens the fixed-name temporary, taking it over from a writer that died (its flock is
@@ -147,26 +175,70 @@ int afile_commit(struct afile *af, aderr *err)
 	return afile_commit_sync(af, 1, err);
 }
 
+/* Makes the rename itself durable: the entry lives in the folder. */
+static int sync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	int fd, rc = 0;
+
+	if (dir == NULL)
+		return ENOMEM;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd < 0)
+		return errno;
+	/* some file systems cannot sync a folder (EINVAL): nothing more to do there */
+	if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+		rc = errno;
+	close(fd);
+	return rc;
+}
+
 int afile_commit_sync(struct afile *af, int sync, aderr *err)
 {
 	int rc = 0, e = 0;
 
-	if (fflush(af->fp) != 0 || (sync && fsync(fileno(af->fp)) != 0))
+	/* a write that failed earlier (ENOSPC, EIO) may have dropped its bytes and left only
+	 * the stream's error flag: then the file is short, and it must not replace anything */
+	if (fflush(af->fp) != 0)
+		e = errno ? errno : EIO;
+	else if (ferror(af->fp))
+		e = EIO;
+	else if (sync && fsync(fileno(af->fp)) != 0)
 		e = errno;
 	if (fclose(af->fp) != 0 && e == 0)
 		e = errno;
 	af->fp = NULL;
 	if (e == 0 && rename(af->tmp, af->path) != 0)
 		e = errno;
-	if (e != 0) {
-		rc = aderr_errno(err, aderr_from_errno(e), e, "%s", af->path);
+	if (e != 0)
 		unlink(af->tmp);
-	}
+	else if (sync)
+		e = sync_parent(af->path);
+	if (e != 0)
+		rc = aderr_errno(err, aderr_from_errno(e), e, "%s", af->path);
 	free(af->tmp);
 	af->tmp = NULL;
 	free(af->path);
 	af->path = NULL;
 	return rc;
+}
+
+int afile_move_synced(const char *tmp, const char *path, aderr *err)
+{
+	int fd = open(tmp, O_RDONLY | O_CLOEXEC), e = 0;
+
+	if (fd < 0)
+		return aderr_errno(err, aderr_from_errno(errno), errno, "%s", tmp);
+	if (fsync(fd) != 0)
+		e = errno;
+	close(fd);
+	if (e == 0 && rename(tmp, path) != 0)
+		e = errno;
+	if (e == 0)
+		e = sync_parent(path);
+	return e ? aderr_errno(err, aderr_from_errno(e), e, "%s", path) : 0;
 }
 
 void afile_abort(struct afile *af)

@@ -1013,6 +1013,7 @@ struct dl {
 	int fd;
 	off_t pos;
 	EVP_MD_CTX *md;     /* MD5 of bytes 0..pos, kept as they arrive */
+	int werr;           /* errno of a failed write (ENOSPC, EIO), for the message */
 };
 
 static int dl_sink(void *ud, const void *p, size_t n)
@@ -1026,6 +1027,7 @@ static int dl_sink(void *ud, const void *p, size_t n)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			d->werr = errno;
 			return -1;
 		}
 		EVP_DigestUpdate(d->md, c, (size_t)w);
@@ -1071,7 +1073,7 @@ static int az_get(stor *s, const char *name, const char *local, int flags,
 	struct stor_entry info;
 	char *b = blob_name(a, name), *part = NULL, *tagf = NULL, tag[80], md5[32];
 	struct stat st;
-	struct dl d = { -1, 0, NULL };
+	struct dl d = { -1, 0, NULL, 0 };
 	int rc = 0, attempt, resumable = 0, sidecar = 0, refetch = 0;
 	aderr neterr = {0};
 
@@ -1200,8 +1202,12 @@ fetch:
 			continue;
 		}
 		if (r.sink_failed) {
+			/* the disk, not the network: a full disk is no reason to retry, and the
+			 * partial file goes, so that the records after this one find the room */
 			http_resp_free(&r);
-			rc = aderr_errno(err, AD_EIO, errno, "%s", part);
+			d.pos = 0;
+			rc = aderr_errno(err, aderr_from_errno(d.werr ? d.werr : EIO),
+			    d.werr ? d.werr : EIO, "%s", local);
 			goto out;
 		}
 		if (!http_retryable(rc, &r) || attempt > http_options()->retries) {
@@ -1244,13 +1250,24 @@ fetch:
 	}
 	{
 		struct timespec ts[2] = { { (time_t)known->mtime, 0 }, { (time_t)known->mtime, 0 } };
+		int cfd = d.fd, e = 0;
 
 		/* no fsync: the work folder is a cache, and a file that a power cut left short
 		 * fails the size check of the next run and is fetched again */
 		if (resumable && !sidecar)
 			fremovexattr(d.fd, ETAG_XATTR);
-		if (futimens(d.fd, ts) != 0 || rename(part, local) != 0) {
-			rc = aderr_errno(err, AD_EIO, errno, "%s", local);
+		d.fd = -1;
+		if (futimens(cfd, ts) != 0)
+			e = errno;
+		if (close(cfd) != 0 && e == 0)
+			e = errno;
+		if (e == 0 && rename(part, local) != 0)
+			e = errno;
+		if (e != 0) {
+			rc = aderr_errno(err, aderr_from_errno(e), e, "%s", local);
+			unlink(part);
+			if (sidecar)
+				unlink(tagf);
 			goto out;
 		}
 	}

@@ -219,6 +219,12 @@ static int append(const char *s, size_t n, void *ud)
 	return 0;
 }
 
+/* What a write error names: the -o file, or standard output. */
+static const char *writer_name(const rec_writer *w)
+{
+	return w->is_file ? w->af.path : "standard output";
+}
+
 int rec_write(rec_writer *w, const json_t *rec, aderr *err)
 {
 	w->len = 0;
@@ -226,14 +232,14 @@ int rec_write(rec_writer *w, const json_t *rec, aderr *err)
 		return aderr_set(err, AD_ENOMEM, "out of memory writing a record");
 	w->buf[w->len++] = '\n';
 	if (fwrite(w->buf, 1, w->len, w->fp) != w->len)
-		return aderr_errno(err, AD_EIO, errno ? errno : EIO, "write error");
+		return aderr_errno(err, AD_EIO, errno ? errno : EIO, "%s", writer_name(w));
 	return 0;
 }
 
 int rec_write_raw(rec_writer *w, const char *text, size_t len, aderr *err)
 {
 	if (fwrite(text, 1, len, w->fp) != len || putc('\n', w->fp) == EOF)
-		return aderr_errno(err, AD_EIO, errno ? errno : EIO, "write error");
+		return aderr_errno(err, AD_EIO, errno ? errno : EIO, "%s", writer_name(w));
 	return 0;
 }
 
@@ -248,8 +254,8 @@ int rec_writer_close(rec_writer *w, int commit, aderr *err)
 			rc = afile_commit(&w->af, err);
 		else
 			afile_abort(&w->af);
-	} else if (fflush(w->fp) != 0) {
-		rc = aderr_errno(err, AD_EIO, errno, "standard output");
+	} else if (fflush(w->fp) != 0 || ferror(w->fp)) {
+		rc = aderr_errno(err, AD_EIO, errno ? errno : EIO, "standard output");
 	}
 	free(w->buf);
 	free(w);

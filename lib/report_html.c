@@ -1,6 +1,7 @@
 /* report_html.c — dedupe's visual report: one self-contained HTML page. */
 #include "report_html.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,7 @@ int html_write(const char *path, const struct html_group *g, size_t ng, const ch
 	if (afile_open(&af, path, err) < 0)
 		return err->code;
 	fp = af.fp;
+	errno = 0;
 	fputs("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width\">"
 	    "<title>azdedup: duplicate groups</title><style>", fp);
@@ -132,8 +134,11 @@ int html_write(const char *path, const struct html_group *g, size_t ng, const ch
 	fputs(script, fp);
 	fputs("</script>\n</body></html>\n", fp);
 	if (ferror(fp)) {
+		/* the stream keeps only a flag: the failed write's errno is the cause */
+		int e = errno ? errno : EIO;
+
 		afile_abort(&af);
-		return aderr_set(err, AD_EIO, "%s: write failed", path);
+		return aderr_errno(err, aderr_from_errno(e), e, "%s", path);
 	}
 	return afile_commit(&af, err);
 }

@@ -308,7 +308,9 @@ static int local_stat(stor *s, const char *name, struct stor_entry *e, aderr *er
 	return rc;
 }
 
-int file_same(const char *a, const char *b, aderr *err)
+/* Byte-compares a with b: 1 when equal, or, with prefix set, when a is b's beginning;
+ * 0 otherwise; negative on a read error. */
+static int compare_files(const char *a, const char *b, int prefix, aderr *err)
 {
 	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
 	char ba[65536], bb[65536];
@@ -324,11 +326,11 @@ int file_same(const char *a, const char *b, aderr *err)
 	for (;;) {
 		size_t na = fread(ba, 1, sizeof ba, fa), nb = fread(bb, 1, sizeof bb, fb);
 
-		if (na != nb || memcmp(ba, bb, na) != 0) {
+		if ((na != nb && !(prefix && na < nb)) || memcmp(ba, bb, na) != 0) {
 			rc = 0;
 			break;
 		}
-		if (na == 0)
+		if (na < sizeof ba)
 			break;
 	}
 	if (ferror(fa) || ferror(fb))
@@ -338,14 +340,20 @@ int file_same(const char *a, const char *b, aderr *err)
 	return rc;
 }
 
+int file_same(const char *a, const char *b, aderr *err)
+{
+	return compare_files(a, b, 0, err);
+}
+
 static int copy_atomic(const char *from, const char *to, int sync, aderr *err)
 {
 	int in = open(from, O_RDONLY | O_CLOEXEC);
-	struct stat st;
+	struct stat st, sw;
 	struct afile af;
 	char buf[1 << 16];
 	ssize_t got;
-	int rc;
+	long long total = 0;
+	int rc, out;
 
 	if (in < 0) {
 		int e = errno;
@@ -362,14 +370,25 @@ static int copy_atomic(const char *from, const char *to, int sync, aderr *err)
 		close(in);
 		return rc;
 	}
+	/* straight to the descriptor (the stream stays empty), so every short write is seen
+	 * here with its errno: ENOSPC must never become a short file that looks copied */
+	out = fileno(af.fp);
 	while ((got = read(in, buf, sizeof buf)) > 0) {
-		if (fwrite(buf, 1, (size_t)got, af.fp) != (size_t)got) {
-			int e = errno;
+		for (ssize_t put = 0; put < got; ) {
+			ssize_t w = write(out, buf + put, (size_t)(got - put));
 
-			close(in);
-			afile_abort(&af);
-			return aderr_errno(err, AD_EIO, e, "%s", to);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				int e = w < 0 ? errno : EIO;
+
+				close(in);
+				afile_abort(&af);
+				return aderr_errno(err, aderr_from_errno(e), e, "%s", to);
+			}
+			put += w;
 		}
+		total += got;
 	}
 	if (got < 0) {
 		int e = errno;
@@ -379,11 +398,22 @@ static int copy_atomic(const char *from, const char *to, int sync, aderr *err)
 		return aderr_errno(err, AD_EIO, e, "%s", from);
 	}
 	close(in);
+	if (fstat(out, &sw) != 0)
+		sw.st_size = -1;
+	if (sw.st_size != total) {
+		afile_abort(&af);
+		return aderr_set(err, AD_ETRUNC, "%s: wrote %lld of %lld bytes", to,
+		    (long long)sw.st_size, total);
+	}
 	{
 		struct timespec ts[2] = { st.st_atim, st.st_mtim };
 
-		fflush(af.fp);
-		futimens(fileno(af.fp), ts);
+		if (futimens(out, ts) != 0) {
+			int e = errno;
+
+			afile_abort(&af);
+			return aderr_errno(err, aderr_from_errno(e), e, "%s", to);
+		}
 	}
 	return afile_commit_sync(&af, sync, err);
 }
@@ -399,8 +429,8 @@ int file_copy_atomic_nosync(const char *from, const char *to, aderr *err)
 }
 
 /* Shared rule of put and copy: identical content is left alone, different content
- * is replaced only when asked. */
-static int place(const char *from, const char *dst, int flags, aderr *err)
+ * is replaced only when asked.  STOR_SAME, an error, or STOR_DONE: write it. */
+static int place_check(const char *from, const char *dst, int flags, aderr *err)
 {
 	struct stat sd, sf;
 
@@ -421,11 +451,23 @@ static int place(const char *from, const char *dst, int flags, aderr *err)
 			return same;
 		if (same)
 			return STOR_SAME;
-		if (!(flags & STOR_OVERWRITE))
+		/* a copy cut short (a full disk under an older version, another tool) holds the
+		 * source's first bytes: it is work not done, and finishing it loses nothing */
+		if (!(flags & STOR_OVERWRITE) && sd.st_size < sf.st_size &&
+		    (same = compare_files(dst, from, 1, err)) < 0)
+			return same;
+		if (!(flags & STOR_OVERWRITE) && !same)
 			return aderr_set(err, AD_EEXIST,
 			    "destination exists with different content (use --overwrite to replace it)");
 	}
-	return file_copy_atomic(from, dst, err);
+	return STOR_DONE;
+}
+
+static int place(const char *from, const char *dst, int flags, aderr *err)
+{
+	int rc = place_check(from, dst, flags, err);
+
+	return rc == STOR_DONE ? file_copy_atomic(from, dst, err) : rc;
 }
 
 static int local_get(stor *s, const char *name, const char *local, int flags,
@@ -508,17 +550,22 @@ static int local_copy(stor *dst, const char *dstname, stor *src, const char *src
 		free(from);
 		return rc;
 	}
-	/* from another backend: fetch to a temporary beside the destination, then place it */
+	/* from another backend: fetch beside the destination under a fixed temporary name
+	 * of its own (a large download cut short resumes on the rerun; afile's ".partial" may
+	 * be another writer's), then move it into place: one copy's worth of room, not two */
 	from = join(dst->root, dstname);
-	tmp = from ? tmp_name_for(from) : NULL;
+	tmp = from ? fixed_tmp_name_for(from, ".fetch") : NULL;
 	if (tmp == NULL) {
 		free(from);
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	}
 	rc = src->ops->get(src, srcname, tmp, 0, NULL, err);
 	if (rc >= 0)
-		rc = place(tmp, from, flags, err);
-	unlink(tmp);
+		rc = place_check(tmp, from, flags, err);
+	if (rc == STOR_DONE && afile_move_synced(tmp, from, err) < 0)
+		rc = err ? err->code : AD_EIO;
+	if (rc != STOR_DONE)
+		unlink(tmp);
 	free(tmp);
 	free(from);
 	return rc;

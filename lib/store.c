@@ -546,8 +546,18 @@ static int flush_buf(store *s, aderr *err)
 		return 0;
 	sg = &s->segs[s->nsegs - 1];
 	if (pwrite_all(sg->fd, s->wbuf, s->wlen, sg->end) < 0) {
+		int e = errno, rc;
+		char *p = seg_path(s, sg->num);
+
+		/* (ENOSPC, EIO) cut off what part of the entries got there, so the segment ends
+		 * with its last whole entry and readers find no torn tail; the entries still in
+		 * the buffer are lost with this run, and the writer takes no more */
 		s->broken = 1;
-		return aderr_errno(err, AD_EIO, errno, "%s: write", s->dir);
+		if (ftruncate(sg->fd, (off_t)sg->end) == 0)
+			fdatasync(sg->fd);
+		rc = aderr_errno(err, aderr_from_errno(e), e, "%s", p ? p : s->dir);
+		free(p);
+		return rc;
 	}
 	sg->end += s->wlen;
 	s->wlen = 0;
@@ -827,8 +837,10 @@ int store_compact(store *s, struct store_compact_result *res, aderr *err)
 		rc = store_flush(s, 1, err);
 	if (rc == 0 && sync_dir(s->dir) != 0)
 		rc = aderr_errno(err, AD_EIO, errno, "%s", s->dir);
-	if (rc < 0)
-		return rc;     /* the old segments are intact: nothing is lost */
+	if (rc < 0) {
+		s->broken = 1;     /* the index points at copies that did not all get there */
+		return rc;         /* the old segments are intact: nothing is lost */
+	}
 
 	/* the copies are on disk: the old segments go, oldest first */
 	for (size_t i = 0; i < nold; i++) {

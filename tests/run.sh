@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh — runs every unit test binary and every end-to-end script, adds up their
-# "N passed, N failed" lines, and closes with the total on a line of its own.
+# "N passed, N failed" lines (and ", N skipped" where a test could not run its checks
+# here), and closes with the total on a line of its own.
 # A test that dies without printing its line counts as one failure.
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
@@ -10,6 +11,7 @@ LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
 export LSAN_OPTIONS
 pass=0
 fail=0
+skipped=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -27,6 +29,9 @@ run_one() {
 	p=${line%% passed*}
 	f=${line#*passed, }
 	f=${f%% failed*}
+	case $line in
+	*skipped*) s=${line#*failed, }; skipped=$((skipped + ${s%% skipped*})) ;;
+	esac
 	pass=$((pass + p))
 	fail=$((fail + f))
 	if [ "$f" -ne 0 ] || [ "$rc" -ne 0 ]; then
@@ -47,5 +52,9 @@ for t in tests/e2e/t[0-9]*.sh; do
 	[ -f "$t" ] || continue
 	run_one "e2e/$(basename "$t" .sh)" sh "$t"
 done
-echo "$pass passed, $fail failed"
+if [ "$skipped" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skipped skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
 [ "$fail" -eq 0 ]

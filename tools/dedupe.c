@@ -702,8 +702,9 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o,
 		}
 	}
 	t->by_stage = json_object();
-	if (fflush(d->spool) != 0 || fseek(d->spool, 0, SEEK_SET) != 0)
-		rc = aderr_errno(err, AD_EIO, errno, "a temporary file in %s", d->spool_dir);
+	if (fflush(d->spool) != 0 || ferror(d->spool) || fseek(d->spool, 0, SEEK_SET) != 0)
+		rc = aderr_errno(err, AD_EIO, errno ? errno : EIO, "a temporary file in %s",
+		    d->spool_dir);
 	for (size_t i = 0; i < d->nrecs && rc == 0; i++) {
 		ssize_t got = getline(&text, &textcap, d->spool);
 		size_t len;

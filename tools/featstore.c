@@ -144,7 +144,7 @@ static int cmd_put(struct fs *fs)
 	rec_reader_close(r);
 	if (fatal) {
 		log_err("%s", err.msg);
-		close_store(fs->st);
+		store_close(fs->st, NULL);     /* it would only repeat the failed write */
 		return 2;
 	}
 	if (close_store(fs->st) < 0)

@@ -4,9 +4,11 @@
 #   $T          a fresh temp folder, removed at exit
 #   $PHOTOS     the bundled example photos
 #   ok DESC / fail DESC          count a result
+#   skip DESC                    count a check that could not run here (never a pass)
 #   check DESC CMD...            ok when CMD exits 0
 #   check_eq DESC GOT WANT       ok when the two strings are equal
-#   finish                       prints "N passed, N failed" and exits accordingly
+#   finish                       prints "N passed, N failed" (", N skipped" when some
+#                                were) and exits accordingly
 set -u
 # the tests run make themselves: nothing of an outer make (jobserver, -j) must leak in
 unset MAKEFLAGS MFLAGS MAKELEVEL 2> /dev/null || true
@@ -25,10 +27,12 @@ PATH="$BIN:$PATH"
 export PATH
 _pass=0
 _fail=0
+_skip=0
 _name=$(basename "$0" .sh)
 
 ok() { _pass=$((_pass + 1)); echo "ok - $_name: $*"; }
 fail() { _fail=$((_fail + 1)); echo "FAIL - $_name: $*"; }
+skip() { _skip=$((_skip + 1)); echo "skip - $_name: $*"; }
 check() {
 	_d=$1; shift
 	if "$@" >"$T/.check.out" 2>&1; then ok "$_d"; else fail "$_d"; sed 's/^/    /' "$T/.check.out" | head -20; fi
@@ -37,7 +41,11 @@ check_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1"; echo "    got:  $2"; echo "    want: $3"; fi
 }
 finish() {
-	echo "$_pass passed, $_fail failed"
+	if [ "$_skip" -gt 0 ]; then
+		echo "$_pass passed, $_fail failed, $_skip skipped"
+	else
+		echo "$_pass passed, $_fail failed"
+	fi
 	[ "$_fail" -eq 0 ]
 	exit $?
 }

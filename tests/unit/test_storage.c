@@ -1,4 +1,5 @@
 /* test_storage.c — the local-folder storage: listing order, prefix, get/put/copy rules. */
+#include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -116,6 +117,93 @@ static void test_get_put_copy(void)
 	stor_close(d);
 }
 
+/* A destination cut short (the source's first bytes) is work not done: replaced without
+ * --overwrite.  A shorter file with other bytes is someone's file: refused. */
+static void test_cut_short(void)
+{
+	char root[256], dst[256], p[600];
+	aderr err = {0};
+	stor *s, *d;
+	FILE *fp;
+
+	put_file("cut/src/img.jpg", "0123456789");
+	snprintf(root, sizeof root, "%s/cut/src", dir);
+	snprintf(dst, sizeof dst, "%s/cut/dst", dir);
+	put_file("cut/dst/img.jpg", "0123");
+	put_file("cut/dst/other.jpg", "0124");
+	s = stor_open(root, 0, &err);
+	d = stor_open(dst, 0, &err);
+	CHECK(s != NULL && d != NULL);
+	if (s == NULL || d == NULL)
+		return;
+	CHECK_EQ_INT(stor_copy(d, "img.jpg", s, "img.jpg", 0, &err), STOR_DONE);
+	snprintf(p, sizeof p, "%s/img.jpg", dst);
+	fp = fopen(p, "r");
+	CHECK(fp != NULL);
+	if (fp) {
+		char buf[32] = "";
+
+		CHECK(fgets(buf, sizeof buf, fp) != NULL);
+		CHECK_STR(buf, "0123456789");
+		fclose(fp);
+	}
+	CHECK_EQ_INT(stor_copy(d, "other.jpg", s, "img.jpg", 0, &err), AD_EEXIST);
+	stor_close(s);
+	stor_close(d);
+}
+
+/* Every temporary name fits NAME_MAX whatever the target's length, and the fixed one is
+ * the same for the same target (a rerun takes a killed run's over). */
+static void test_temp_names(void)
+{
+	char path[600], name[NAME_MAX + 1];
+	int long_ok = 1, stable = 1;
+
+	for (int n = 1; n <= NAME_MAX; n++) {
+		char *part, *tmp, *again;
+		const char *b;
+
+		memset(name, 'x', (size_t)n);
+		name[n] = '\0';
+		snprintf(path, sizeof path, "/some/dir/%s", name);
+		part = partial_name_for(path);
+		tmp = tmp_name_for(path);
+		again = partial_name_for(path);
+		if (part == NULL || tmp == NULL || again == NULL) {
+			CHECK(!"out of memory");
+			free(part), free(tmp), free(again);
+			return;
+		}
+		b = strrchr(part, '/') + 1;
+		if (strlen(b) + strlen(".etag") > NAME_MAX || strlen(strrchr(tmp, '/') + 1) > NAME_MAX ||
+		    strncmp(part, "/some/dir/.", 11) != 0)
+			long_ok = 0;
+		if (strcmp(part, again) != 0)
+			stable = 0;
+		if (n == 3)
+			CHECK_STR(part, "/some/dir/.xxx.partial");
+		free(part);
+		free(tmp);
+		free(again);
+	}
+	CHECK(long_ok);
+	CHECK(stable);
+	{
+		char *a, *b;
+
+		memset(name, 'y', NAME_MAX);
+		name[NAME_MAX] = '\0';
+		snprintf(path, sizeof path, "/d/%s", name);
+		a = partial_name_for(path);
+		name[NAME_MAX - 1] = 'z';
+		snprintf(path, sizeof path, "/d/%s", name);
+		b = partial_name_for(path);
+		CHECK(a != NULL && b != NULL && strcmp(a, b) != 0);
+		free(a);
+		free(b);
+	}
+}
+
 static void test_open_errors(void)
 {
 	aderr err = {0};
@@ -154,6 +242,8 @@ int main(void)
 		return 2;
 	test_list();
 	test_get_put_copy();
+	test_cut_short();
+	test_temp_names();
 	test_open_errors();
 	test_names();
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
