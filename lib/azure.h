@@ -13,6 +13,11 @@
 
 extern const struct stor_ops stor_azure_ops;
 int stor_azure_open(stor *s, const char *url, int flags, aderr *err);
+/* Parses one page of a List Blobs response: cb for each blob, named as listed (decoded
+ * where the service encoded it); *next gets the NextMarker (malloc'd), NULL on the last
+ * page.  For tests: the listing code itself goes through this parser. */
+int az_parse_listing(const char *xml, size_t len, stor_list_cb cb, void *ud, char **next,
+    aderr *err);
 /* Base64 MD5 of the first size bytes of fd (the form of Content-MD5). */
 int az_md5_file(int fd, off_t size, char out[32], aderr *err);
 

@@ -26,7 +26,9 @@ struct stor_entry {
 enum {
 	STOR_CREATE = 1 << 0,    /* stor_open: create the root if missing (destinations) */
 	STOR_OVERWRITE = 1 << 1, /* put/copy: replace a different existing object */
-	STOR_LINK = 1 << 2       /* get: a hard link is acceptable instead of a copy */
+	STOR_LINK = 1 << 2,      /* get: a hard link is acceptable instead of a copy */
+	STOR_NAMED = 1 << 3      /* stor_open: the user named this URL on the command line (a
+	                          * credential given without an account may go to it) */
 };
 
 /* Results of put/copy/get besides failure. */

@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	s = stor_open(argv[optind], 0, &err);
+	s = stor_open(argv[optind], STOR_NAMED, &err);
 	if (s == NULL) {
 		log_err("%s", err.msg);
 		return 2;
