@@ -3,8 +3,9 @@
  * URLs: https://ACCOUNT.blob.core.windows.net/CONTAINER[/FOLDER][?SAS], the path-style
  * form http://HOST:PORT/ACCOUNT/CONTAINER[/FOLDER] (the emulator, private endpoints), and
  * az://CONTAINER[/FOLDER] on the account named by AZURE_STORAGE_CONNECTION_STRING or
- * AZURE_STORAGE_ACCOUNT.  Credentials come from the URL's SAS or the environment, as
- * azdedup(7) describes; the storage's root and display form never hold a secret. */
+ * AZURE_STORAGE_ACCOUNT.  Credentials come from the URL's SAS or the environment, each
+ * only for the endpoint it is bound to (azauth.h, azdedup(7) SECURITY); the storage's
+ * root and display form never hold a secret. */
 #ifndef AZD_AZURE_H
 #define AZD_AZURE_H
 

@@ -100,6 +100,17 @@ leak "AZURE_STORAGE_TOKEN" AZURE_STORAGE_TOKEN="$TOKEN"
 printf '%s\n' "$TOKEN" > "$T/token"
 leak "AZURE_STORAGE_TOKEN_FILE" AZURE_STORAGE_TOKEN_FILE="$T/token"
 
+# the same server, named on the command line, does get them: so the checks above could fail
+: > "$T/seen.log"
+azls -q --retries 0 "http://$LS/azdacct/photos?$DEVSAS" > /dev/null 2>&1
+check "a SAS goes to its own URL, unchanged, after the request's parameters" \
+	grep -qxF "GET /azdacct/photos?comp=list&include=metadata&maxresults=5000&restype=container&$DEVSAS" "$T/seen.log"
+: > "$T/seen.log"
+AZURE_STORAGE_TOKEN="$TOKEN" azls -q --retries 0 "http://$LS/azdacct/photos" > /dev/null 2>&1
+check "a bearer token goes to a URL named on this machine" grep -qx "Authorization: Bearer $TOKEN" "$T/seen.log"
+check "with a service version that takes tokens (2017-11-09 or later)" sh -c \
+	"grep -i '^x-ms-version:' '$T/seen.log' | awk '{ exit !(\$2 >= \"2017-11-09\") }'"
+
 # --- SRC's SAS and DST's key in one copy, two accounts -------------------------------------
 mkdir -p "$T/src"
 cp "$PHOTOS/astronaut.jpg" "$T/src/a b.jpg"
