@@ -18,11 +18,13 @@ static const char dev_key[] =
 
 /* ---- endpoints ---- */
 
+/* ACCOUNT.blob.SUFFIX, or a DNS-zone endpoint ACCOUNT.zNN.blob.storage.azure.net */
 static int is_dns_account_host(const char *host)
 {
 	const char *dot = strchr(host, '.');
 
-	return dot != NULL && dot > host && strncmp(dot, ".blob.", 6) == 0 && dot[6] != '\0';
+	return dot != NULL && dot > host && ((strncmp(dot, ".blob.", 6) == 0 && dot[6] != '\0') ||
+	    azauth_azure_host(host));
 }
 
 int azauth_parse(const char *url, struct az_ep *ep, const char **rest, aderr *err)

@@ -297,6 +297,10 @@ static void test_endpoints(void)
 	CHECK(!azauth_loopback("10.0.0.1"));
 	CHECK(azauth_azure_host("acct.blob.core.windows.net"));
 	CHECK(azauth_azure_host("acct.z7.blob.storage.azure.net"));
+	CHECK_EQ_INT(azauth_parse("https://acct.z7.blob.storage.azure.net/c", &b, &rest, &err), 0);
+	CHECK_STR(b.account, "acct");
+	CHECK(!b.path_style);
+	CHECK_STR(rest, "c");
 	CHECK(!azauth_azure_host("acct.blob.core.windows.net.evil.example"));
 	CHECK(!azauth_azure_host(".blob.core.windows.net"));
 }
@@ -370,6 +374,7 @@ static void test_binding(void)
 	 * endpoint on this machine */
 	setenv("AZURE_STORAGE_TOKEN", "TOK", 1);
 	CHECK_STR(cred("https://any.blob.core.windows.net/c", 0), "bearer:TOK");
+	CHECK_STR(cred("https://any.z12.blob.storage.azure.net/c", 0), "bearer:TOK");
 	CHECK_STR(cred("http://any.blob.core.windows.net/c", 0), "none");
 	CHECK_STR(cred("https://evil.example/acct/c", 0), "none");
 	CHECK_STR(cred("https://evil.example/acct/c", AZAUTH_NAMED), "bearer:TOK");
