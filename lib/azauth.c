@@ -320,6 +320,12 @@ static int token_ep(const struct ctx *x)
 	return azauth_loopback(ep->host) && named_ep(x);
 }
 
+/* 1 when sas is the one that came with SRC or DST (with or without its '?') */
+static int same_sas(const char *sas, const struct named *n)
+{
+	return n->sas != NULL && strcmp(sas[0] == '?' ? sas + 1 : sas, n->sas) == 0;
+}
+
 static int set_sas(struct az_cred *c, const char *sas, const char *from, aderr *err)
 {
 	c->sas = strdup(sas[0] == '?' ? sas + 1 : sas);
@@ -392,7 +398,9 @@ static int pick(struct ctx *x, const char *container, const char *url_sas, struc
 	for (const struct named *n = first; n != NULL; n = n == first ? second : NULL)
 		if (n->sas != NULL && azauth_same_ep(ep, &n->ep) && strcmp(container, n->container) == 0)
 			return set_sas(c, n->sas, n == &x->src ? "AZDEDUP_SRC" : "AZDEDUP_DST", err);
-	if ((v = env("AZURE_STORAGE_SAS_TOKEN")) != NULL) {
+	if ((v = env("AZURE_STORAGE_SAS_TOKEN")) != NULL && !same_sas(v, &x->src) &&
+	    !same_sas(v, &x->dst)) {
+		/* (SRC's or DST's own SAS, exported again, is still only theirs: taken above) */
 		const char *for_acct = acct ? acct : x->cs_account[0] ? x->cs_account : NULL;
 
 		if (for_acct != NULL ? account_ep(x, for_acct, acct != NULL) :

@@ -131,6 +131,13 @@ check "no secret in the records or messages" sh -c "! grep -qF -e 'sig=' -e '$DS
 AZURE_STORAGE_ACCOUNT=azddst AZURE_STORAGE_KEY="$DSTKEY" azls -q "$AZH/azddst/unique" > "$T/dst.ndjson"
 check_eq "DST holds SRC's images, same MD5s" "$(jq -r '"\(.name) \(.content_md5)"' "$T/dst.ndjson" | sort)" \
 	"$(jq -r '"\(.name) \(.content_md5)"' "$T/list.ndjson" | sort)"
+# the same with SRC's SAS exported again as AZURE_STORAGE_SAS_TOKEN (as pipeline.mk once
+# did for the copy stage): it is still SRC's alone, and DST keeps its key
+AZDEDUP_SRC="$AZH/azdsrc/photos?$SRCSAS" AZDEDUP_DST="$AZH/azddst/unique3" AZURE_STORAGE_SAS_TOKEN="$SRCSAS" \
+	AZURE_STORAGE_ACCOUNT=azddst AZURE_STORAGE_KEY="$DSTKEY" \
+	azcp -i "$T/list.ndjson" "$AZH/azddst/unique3" > "$T/copied3.ndjson" 2> "$T/err"
+check_eq "and with SRC's SAS in AZURE_STORAGE_SAS_TOKEN too: exit 0" "$?" "0"
+check_eq "every image copied" "$(jq -r .copy "$T/copied3.ndjson" | sort | uniq -c | tr -s ' ')" " 3 copied"
 # SRC's SAS is not DST's: without SRC's key or SAS the source stays closed
 AZDEDUP_DST="$AZH/azddst/unique2" AZURE_STORAGE_ACCOUNT=azddst AZURE_STORAGE_KEY="$DSTKEY" \
 	azcp -i "$T/list.ndjson" "$AZH/azddst/unique2" > /dev/null 2> "$T/err"

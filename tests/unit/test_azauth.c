@@ -405,6 +405,16 @@ static void test_binding(void)
 	CHECK_STR(cred("http://127.0.0.1:10000/devstoreaccount1/unique", AZAUTH_WRITE | AZAUTH_NAMED),
 	    "key:AZURE_STORAGE_KEY");
 	CHECK_STR(cred("http://127.0.0.1:10000/devstoreaccount1/photos", 0), "sas:sv=1&sig=SRC");
+	/* SRC's SAS exported again as AZURE_STORAGE_SAS_TOKEN (as pipeline.mk once did) is
+	 * still SRC's alone: DST keeps its key */
+	setenv("AZURE_STORAGE_SAS_TOKEN", "?sv=1&sig=SRC", 1);
+	CHECK_STR(cred("http://127.0.0.1:10000/devstoreaccount1/unique", AZAUTH_WRITE | AZAUTH_NAMED),
+	    "key:AZURE_STORAGE_KEY");
+	unsetenv("AZURE_STORAGE_ACCOUNT");
+	unsetenv("AZURE_STORAGE_KEY");
+	CHECK_STR(cred("http://127.0.0.1:10000/devstoreaccount1/unique", AZAUTH_WRITE | AZAUTH_NAMED),
+	    "none");
+	CHECK_STR(cred("http://127.0.0.1:10000/devstoreaccount1/photos", 0), "sas:sv=1&sig=SRC");
 	clean_env();
 }
 
