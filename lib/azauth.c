@@ -390,7 +390,7 @@ static int pick(struct ctx *x, const char *container, const char *url_sas, struc
 	const struct named *first = (x->flags & AZAUTH_WRITE) ? &x->dst : &x->src;
 	const struct named *second = (x->flags & AZAUTH_WRITE) ? &x->src : &x->dst;
 	char *s = NULL;
-	int rc;
+	int rc, own_sas = 0;    /* AZURE_STORAGE_SAS_TOKEN is SRC's or DST's SAS again */
 
 	if (url_sas != NULL && *url_sas)
 		return set_sas(c, url_sas, "the URL", err);
@@ -398,8 +398,8 @@ static int pick(struct ctx *x, const char *container, const char *url_sas, struc
 	for (const struct named *n = first; n != NULL; n = n == first ? second : NULL)
 		if (n->sas != NULL && azauth_same_ep(ep, &n->ep) && strcmp(container, n->container) == 0)
 			return set_sas(c, n->sas, n == &x->src ? "AZDEDUP_SRC" : "AZDEDUP_DST", err);
-	if ((v = env("AZURE_STORAGE_SAS_TOKEN")) != NULL && !same_sas(v, &x->src) &&
-	    !same_sas(v, &x->dst)) {
+	if ((v = env("AZURE_STORAGE_SAS_TOKEN")) != NULL &&
+	    !(own_sas = same_sas(v, &x->src) || same_sas(v, &x->dst))) {
 		/* (SRC's or DST's own SAS, exported again, is still only theirs: taken above) */
 		const char *for_acct = acct ? acct : x->cs_account[0] ? x->cs_account : NULL;
 
@@ -451,7 +451,7 @@ static int pick(struct ctx *x, const char *container, const char *url_sas, struc
 	/* the emulator's published key, when nothing else is configured: it is no secret */
 	if (strcmp(ep->account, DEV_ACCOUNT) == 0 && ep->path_style && azauth_loopback(ep->host) &&
 	    x->cs == NULL && env("AZURE_STORAGE_KEY") == NULL &&
-	    env("AZURE_STORAGE_SAS_TOKEN") == NULL && env("AZURE_STORAGE_TOKEN") == NULL &&
+	    (env("AZURE_STORAGE_SAS_TOKEN") == NULL || own_sas) && env("AZURE_STORAGE_TOKEN") == NULL &&
 	    env("AZURE_STORAGE_TOKEN_FILE") == NULL)
 		return set_key(c, dev_key, "emulator", err);
 	c->kind = AZCRED_NONE;    /* public containers can still be read */

@@ -412,7 +412,10 @@ static void test_binding(void)
 	    "key:AZURE_STORAGE_KEY");
 	unsetenv("AZURE_STORAGE_ACCOUNT");
 	unsetenv("AZURE_STORAGE_KEY");
+	/* and it is no configured credential that would keep the emulator's key away */
 	CHECK_STR(cred("http://127.0.0.1:10000/devstoreaccount1/unique", AZAUTH_WRITE | AZAUTH_NAMED),
+	    "key:emulator");
+	CHECK_STR(cred("http://10.0.0.1:10000/devstoreaccount1/unique", AZAUTH_WRITE | AZAUTH_NAMED),
 	    "none");
 	CHECK_STR(cred("http://127.0.0.1:10000/devstoreaccount1/photos", 0), "sas:sv=1&sig=SRC");
 	clean_env();
