@@ -7,6 +7,7 @@
  * message: errors name the blob and the service's error code, never the URL's query. */
 #include "storage.h"
 #include "azure.h"
+#include "azauth.h"
 #include "afile.h"
 #include "http.h"
 
@@ -33,15 +34,12 @@
 #define RESUME_MIN (1 << 20)
 #define ETAG_XATTR "user.azdedup.etag"      /* smaller downloads start over rather than resume */
 
-static const char dev_account[] = "devstoreaccount1";
-/* the emulator's published, well-known development key (not a secret) */
-static const char dev_key[] =
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-
-enum { AUTH_NONE, AUTH_KEY, AUTH_SAS, AUTH_BEARER };
+enum { AUTH_NONE = AZCRED_NONE, AUTH_KEY = AZCRED_KEY, AUTH_SAS = AZCRED_SAS,
+	AUTH_BEARER = AZCRED_BEARER };
 
 struct az {
 	char *endpoint;      /* scheme://host[:port][/account] without a trailing '/' */
+	struct az_ep ep;     /* the same, parsed: what credentials are bound to */
 	char *canon;         /* "/account" + the endpoint's path, for SharedKey */
 	char *account;
 	char *container;
@@ -76,28 +74,6 @@ static void put_field(char *dst, size_t n, const char *s)
 
 	memcpy(dst, s, len);
 	dst[len] = '\0';
-}
-
-static int b64_decode(const char *in, unsigned char *out, int max)
-{
-	size_t n = strlen(in);
-	unsigned char tmp[256];
-	int len, pad = 0;
-
-	if (n == 0 || n % 4 != 0 || n / 4 * 3 > sizeof tmp)
-		return -1;
-	len = EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)n);
-	if (len < 0)
-		return -1;
-	if (in[n - 1] == '=')
-		pad++;
-	if (in[n - 2] == '=')
-		pad++;
-	len -= pad;
-	if (len > max)
-		return -1;
-	memcpy(out, tmp, (size_t)len);
-	return len;
 }
 
 static void b64_encode(const unsigned char *in, int n, char *out)
@@ -226,58 +202,25 @@ struct call {
 	const char *what;       /* for messages: the blob or container name */
 };
 
-static int cmp_hv(const void *a, const void *b)
-{
-	return strcmp(((const struct hv *)a)->name, ((const struct hv *)b)->name);
-}
-
-static const char *hget(const struct hv *h, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcasecmp(h[i].name, name) == 0)
-			return h[i].value;
-	return "";
-}
-
 /* The Authorization value for SharedKey (API version 2015-02-21 and later). */
 static int sign(struct az *a, const char *method, const char *path, const char *const *query,
     struct hv *h, size_t nh, char *out, size_t outn)
 {
-	char *sts = NULL, *tmp;
-	size_t cap = 0;
-	FILE *fp = open_memstream(&sts, &cap);
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
-	char macb64[128];
-	const char *cl = hget(h, nh, "Content-Length");
+	struct az_hv ah[24];
+	char *sts, *res;
+	int rc;
 
-	if (fp == NULL)
+	if (nh > sizeof ah / sizeof ah[0] || asprintf(&res, "%s%s", a->canon, path) < 0)
 		return -1;
-	fprintf(fp, "%s\n%s\n%s\n%s\n%s\n%s\n\n%s\n%s\n%s\n%s\n%s\n", method,
-	    hget(h, nh, "Content-Encoding"), hget(h, nh, "Content-Language"),
-	    strcmp(cl, "0") == 0 ? "" : cl, hget(h, nh, "Content-MD5"),
-	    hget(h, nh, "Content-Type"), hget(h, nh, "If-Modified-Since"),
-	    hget(h, nh, "If-Match"), hget(h, nh, "If-None-Match"),
-	    hget(h, nh, "If-Unmodified-Since"), hget(h, nh, "Range"));
-	qsort(h, nh, sizeof *h, cmp_hv);
 	for (size_t i = 0; i < nh; i++)
-		if (strncmp(h[i].name, "x-ms-", 5) == 0)
-			fprintf(fp, "%s:%s\n", h[i].name, h[i].value);
-	fprintf(fp, "%s%s", a->canon, path);
-	for (size_t i = 0; query[i]; i += 2)
-		fprintf(fp, "\n%s:%s", query[i], query[i + 1]);
-	if (fclose(fp) != 0) {
-		free(sts);
+		ah[i] = (struct az_hv){ h[i].name, h[i].value };
+	sts = azauth_string_to_sign(method, res, query, ah, nh);
+	free(res);
+	if (sts == NULL)
 		return -1;
-	}
-	tmp = (char *)HMAC(EVP_sha256(), a->key, a->keylen, (unsigned char *)sts, strlen(sts),
-	    mac, &maclen);
+	rc = azauth_sharedkey(a->key, a->keylen, a->account, sts, out, outn);
 	free(sts);
-	if (tmp == NULL)
-		return -1;
-	b64_encode(mac, (int)maclen, macb64);
-	snprintf(out, outn, "SharedKey %s:%s", a->account, macb64);
-	return 0;
+	return rc;
 }
 
 /* A one-line reason for a response that failed, with the service's error code. */
@@ -359,8 +302,6 @@ static char *call_url(struct az *a, const struct call *c, char **pathp)
 	return url;
 }
 
-static int read_token_file(const char *path, char **out, aderr *err);
-
 /* 1 when the token file now holds another token (and it is taken), else 0. */
 static int refresh_token(struct az *a)
 {
@@ -370,7 +311,7 @@ static int refresh_token(struct az *a)
 
 	if (a->auth != AUTH_BEARER || a->token_file == NULL)
 		return 0;
-	if (read_token_file(a->token_file, &t, &e) < 0)
+	if (azauth_read_token_file(a->token_file, &t, &e) < 0)
 		return 0;
 	pthread_mutex_lock(&a->token_mu);
 	if (strcmp(t, a->token) != 0) {
@@ -483,166 +424,25 @@ static int az_call(struct az *a, struct call *c, struct http_resp *r, aderr *err
 
 /* ---- opening: URLs and credentials ---- */
 
-static int conn_get(const char *cs, const char *key, char **out)
-{
-	size_t kl = strlen(key);
-
-	for (const char *p = cs; p && *p; ) {
-		const char *end = strchr(p, ';');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		while (n > 0 && isspace((unsigned char)*p))
-			p++, n--;
-		if (n > kl && strncasecmp(p, key, kl) == 0 && p[kl] == '=') {
-			*out = xstrndup(p + kl + 1, n - kl - 1);
-			return *out ? 1 : -1;
-		}
-		p = end ? end + 1 : NULL;
-	}
-	*out = NULL;
-	return 0;
-}
-
-static int set_key(struct az *a, const char *b64, const char *whence, aderr *err)
-{
-	a->keylen = b64_decode(b64, a->key, (int)sizeof a->key);
-	if (a->keylen <= 0)
-		return aderr_set(err, AD_EAUTH, "%s: the account key is not valid base64", whence);
-	a->auth = AUTH_KEY;
-	return 0;
-}
-
-static int read_token_file(const char *path, char **out, aderr *err)
-{
-	FILE *fp = fopen(path, "r");
-	char buf[16384];
-	size_t n;
-
-	if (fp == NULL)
-		return aderr_errno(err, AD_EAUTH, errno, "AZURE_STORAGE_TOKEN_FILE %s", path);
-	n = fread(buf, 1, sizeof buf - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	n = strcspn(buf, "\r\n");     /* the first line is the token */
-	buf[n] = '\0';
-	while (n > 0 && isspace((unsigned char)buf[n - 1]))
-		buf[--n] = '\0';
-	if (n == 0)
-		return aderr_set(err, AD_EAUTH, "AZURE_STORAGE_TOKEN_FILE %s: empty", path);
-	*out = strdup(buf);
-	return *out ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
-}
-
-/* Credentials for the account, from the environment, in this order: a SAS in the URL,
- * AZURE_STORAGE_SAS_TOKEN, a bearer token (AZURE_STORAGE_TOKEN or _FILE), the account
- * key (connection string or AZURE_STORAGE_KEY), the connection string's SAS, none. */
-static int pick_auth(struct az *a, const char *url_sas, const char *cs, aderr *err)
-{
-	const char *env;
-	char *v = NULL, *acct = NULL;
-	int rc = 0;
-
-	if (url_sas != NULL && *url_sas) {
-		a->sas = strdup(url_sas);
-		a->auth = AUTH_SAS;
-		return a->sas ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
-	}
-	if ((env = getenv("AZURE_STORAGE_SAS_TOKEN")) != NULL && *env) {
-		a->sas = strdup(env[0] == '?' ? env + 1 : env);
-		a->auth = AUTH_SAS;
-		return a->sas ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
-	}
-	if ((env = getenv("AZURE_STORAGE_TOKEN")) != NULL && *env) {
-		a->token = strdup(env);
-		a->auth = AUTH_BEARER;
-		return a->token ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
-	}
-	if ((env = getenv("AZURE_STORAGE_TOKEN_FILE")) != NULL && *env) {
-		if ((rc = read_token_file(env, &a->token, err)) < 0)
-			return rc;
-		if ((a->token_file = strdup(env)) == NULL)
-			return aderr_set(err, AD_ENOMEM, "out of memory");
-		a->auth = AUTH_BEARER;
-		return 0;
-	}
-	if (cs != NULL) {
-		char *dev = NULL;
-
-		if (conn_get(cs, "UseDevelopmentStorage", &dev) > 0 && strcasecmp(dev, "true") == 0 &&
-		    strcmp(a->account, dev_account) == 0) {
-			free(dev);
-			return set_key(a, dev_key, "AZURE_STORAGE_CONNECTION_STRING", err);
-		}
-		free(dev);
-		if (conn_get(cs, "AccountName", &acct) > 0 && strcmp(acct, a->account) == 0 &&
-		    conn_get(cs, "AccountKey", &v) > 0) {
-			rc = set_key(a, v, "AZURE_STORAGE_CONNECTION_STRING", err);
-			free(v);
-			free(acct);
-			return rc;
-		}
-		free(v);
-		free(acct);
-		v = NULL;
-		if (conn_get(cs, "SharedAccessSignature", &v) > 0) {
-			a->sas = strdup(v[0] == '?' ? v + 1 : v);
-			free(v);
-			a->auth = AUTH_SAS;
-			return a->sas ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
-		}
-	}
-	env = getenv("AZURE_STORAGE_ACCOUNT");
-	if (env != NULL && strcmp(env, a->account) == 0 && (v = getenv("AZURE_STORAGE_KEY")) && *v)
-		return set_key(a, v, "AZURE_STORAGE_KEY", err);
-	if (strcmp(a->account, dev_account) == 0 && getenv("AZURE_STORAGE_KEY") == NULL)
-		return set_key(a, dev_key, "emulator", err);
-	a->auth = AUTH_NONE;    /* public containers can still be read */
-	return 0;
-}
-
-static int is_dns_account_host(const char *host, size_t n)
-{
-	const char *dot = memchr(host, '.', n);
-
-	return dot != NULL && (size_t)(dot - host) < n && n - (size_t)(dot - host) > 6 &&
-	    strncmp(dot, ".blob.", 6) == 0;
-}
-
 /* scheme://host[:port]/rest: splits out the endpoint and account; rest is what follows
  * the account ("container/prefix"). */
 static int parse_url(struct az *a, const char *url, const char **rest, aderr *err)
 {
-	const char *hs = strstr(url, "://") + 3, *he = strchr(hs, '/');
-	size_t hn = he ? (size_t)(he - hs) : strlen(hs);
+	int rc = azauth_parse(url, &a->ep, rest, err);
+	size_t hn;
 
-	if (memchr(hs, '@', hn) != NULL)
-		return aderr_set(err, AD_EUSAGE, "credentials in the URL's host part are not supported");
-	if (is_dns_account_host(hs, hn)) {
-		const char *dot = memchr(hs, '.', hn);
-
-		a->account = xstrndup(hs, (size_t)(dot - hs));
-		a->endpoint = xstrndup(url, (size_t)(hs - url) + hn);
-		*rest = he ? he + 1 : "";
-		if (a->account == NULL || a->endpoint == NULL ||
-		    asprintf(&a->canon, "/%s", a->account) < 0)
-			return aderr_set(err, AD_ENOMEM, "out of memory");
-		return 0;
-	}
-	/* path style (the emulator, private endpoints): the first segment is the account */
-	if (he == NULL || he[1] == '\0' || he[1] == '/')
-		return aderr_set(err, AD_EUSAGE, "%.*s: expected http://HOST:PORT/ACCOUNT/CONTAINER",
-		    (int)((size_t)(hs - url) + hn), url);
-	{
-		const char *as = he + 1, *ae = strchr(as, '/');
-		size_t an = ae ? (size_t)(ae - as) : strlen(as);
-
-		a->account = xstrndup(as, an);
-		a->endpoint = xstrndup(url, (size_t)(as - url) + an);
-		*rest = ae ? ae + 1 : "";
-		if (a->account == NULL || a->endpoint == NULL ||
-		    asprintf(&a->canon, "/%s/%s", a->account, a->account) < 0)
-			return aderr_set(err, AD_ENOMEM, "out of memory");
-	}
+	if (rc < 0)
+		return rc;
+	/* the endpoint as the URL spells it: scheme://host[:port], and the account for path style */
+	hn = (size_t)(strstr(url, "://") + 3 - url) + strcspn(strstr(url, "://") + 3, "/");
+	if (a->ep.path_style)
+		hn += 1 + strlen(a->ep.account);
+	a->account = strdup(a->ep.account);
+	a->endpoint = xstrndup(url, hn);
+	if (a->account == NULL || a->endpoint == NULL ||
+	    asprintf(&a->canon, "/%s%s%s", a->account, a->ep.path_style ? "/" : "",
+	    a->ep.path_style ? a->account : "") < 0)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -829,6 +629,28 @@ struct page_job {
 	int rc;
 };
 
+/* One page of a List Blobs response into pg (freed on failure). */
+static int parse_page(const char *body, size_t len, const char *what, struct page *pg, aderr *err)
+{
+	XML_Parser xp = XML_ParserCreate("UTF-8");
+	int rc = 0;
+
+	memset(pg, 0, sizeof *pg);
+	if (xp == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	XML_SetUserData(xp, pg);
+	XML_SetElementHandler(xp, x_start, x_end);
+	XML_SetCharacterDataHandler(xp, x_text);
+	if (XML_Parse(xp, body, (int)len, 1) == XML_STATUS_ERROR || pg->failed)
+		rc = aderr_set(err, AD_EFORMAT, "%s: the blob listing is not valid XML (%s, line %lu)",
+		    what, pg->failed ? "a name or field is malformed" :
+		    XML_ErrorString(XML_GetErrorCode(xp)), (unsigned long)XML_GetCurrentLineNumber(xp));
+	XML_ParserFree(xp);
+	if (rc < 0)
+		page_free(pg);
+	return rc;
+}
+
 static int fetch_page(struct az *a, const char *prefix, const char *marker, struct page *pg,
     aderr *err)
 {
@@ -836,7 +658,6 @@ static int fetch_page(struct az *a, const char *prefix, const char *marker, stru
 	struct call c = { .method = "GET", .container = a->container, .max_body = 64u << 20,
 	    .what = a->container };
 	struct http_resp r;
-	XML_Parser xp;
 	int rc, i = 0;
 
 	memset(pg, 0, sizeof *pg);
@@ -858,22 +679,26 @@ static int fetch_page(struct az *a, const char *prefix, const char *marker, stru
 		http_resp_free(&r);
 		return rc;
 	}
-	xp = XML_ParserCreate("UTF-8");
-	if (xp == NULL) {
-		http_resp_free(&r);
-		return aderr_set(err, AD_ENOMEM, "out of memory");
-	}
-	XML_SetUserData(xp, pg);
-	XML_SetElementHandler(xp, x_start, x_end);
-	XML_SetCharacterDataHandler(xp, x_text);
-	if (XML_Parse(xp, r.body ? r.body : "", (int)r.body_len, 1) == XML_STATUS_ERROR || pg->failed)
-		rc = aderr_set(err, AD_EFORMAT, "%s: the blob listing is not valid XML (%s, line %lu)",
-		    a->container, pg->failed ? "a name or field is malformed" :
-		    XML_ErrorString(XML_GetErrorCode(xp)), (unsigned long)XML_GetCurrentLineNumber(xp));
-	XML_ParserFree(xp);
+	rc = parse_page(r.body ? r.body : "", r.body_len, a->container, pg, err);
 	http_resp_free(&r);
-	if (rc < 0)
-		page_free(pg);
+	return rc;
+}
+
+int az_parse_listing(const char *xml, size_t len, stor_list_cb cb, void *ud, char **next,
+    aderr *err)
+{
+	struct page pg;
+	int rc = parse_page(xml, len, "listing", &pg, err), parsed = rc == 0;
+
+	*next = NULL;
+	for (size_t i = 0; rc == 0 && i < pg.n; i++) {
+		pg.v[i].name = pg.names[i];
+		rc = cb(ud, &pg.v[i]);
+	}
+	if (rc == 0 && pg.next != NULL && (*next = strdup(pg.next)) == NULL)
+		rc = aderr_set(err, AD_ENOMEM, "out of memory");
+	if (parsed)
+		page_free(&pg);
 	return rc;
 }
 
@@ -1462,6 +1287,15 @@ static int same_account(const struct az *x, const struct az *y)
 	return strcmp(x->endpoint, y->endpoint) == 0;
 }
 
+/* A server-side copy hands the source's SAS to the destination's service, inside
+ * x-ms-copy-source: only over https, or to an emulator on this machine.  (The SAS is the
+ * source's own, bound to it by azauth_pick; the destination's credentials never go into
+ * that URL.) */
+static int sas_may_travel(const struct az *dst)
+{
+	return strcmp(dst->ep.scheme, "https") == 0 || azauth_loopback(dst->ep.host);
+}
+
 /* Server-side copy; waits for an asynchronous one to finish. */
 static int server_copy(struct az *a, const char *blob, const char *name, struct az *sa,
     const char *sblob, const char *ifm, aderr *err)
@@ -1553,7 +1387,8 @@ static int az_copy(stor *dst, const char *dstname, stor *src, const char *srcnam
 			rc = aderr_set(err, AD_ENOENT, "not found in the source");
 		if (rc > 0)
 			rc = check_dest(a, b, dstname, se.size, se.content_md5, flags, ifm, sizeof ifm, err);
-		if (rc == 0 && (same_account(a, sa) || sa->auth == AUTH_SAS || sa->auth == AUTH_NONE)) {
+		if (rc == 0 && (same_account(a, sa) || sa->auth == AUTH_NONE ||
+		    (sa->auth == AUTH_SAS && sas_may_travel(a)))) {
 			rc = server_copy(a, b, dstname, sa, sb, ifm, err);
 			if (rc == AD_EEXIST)
 				rc = settled(a, b, dstname, se.size, se.content_md5, rc) == 0 ? STOR_DONE : rc;
@@ -1617,8 +1452,8 @@ static int make_container(struct az *a, aderr *err)
 int stor_azure_open(stor *s, const char *url, int flags, aderr *err)
 {
 	struct az *a = calloc(1, sizeof *a);
-	const char *cs = getenv("AZURE_STORAGE_CONNECTION_STRING"), *rest = "", *sl;
-	char *base = NULL, *sas = NULL, *q, *ep = NULL;
+	const char *rest = "", *sl;
+	char *base = NULL, *sas = NULL, *q;
 	int rc;
 
 	if (a == NULL)
@@ -1631,48 +1466,10 @@ int stor_azure_open(stor *s, const char *url, int flags, aderr *err)
 		if (pm != NULL && atoi(pm) > 0 && atoi(pm) <= PAGE_MAX)
 			a->page_max = atoi(pm);
 	}
-	if (cs != NULL && *cs == '\0')
-		cs = NULL;
-	if (strncasecmp(url, "az://", 5) == 0) {
-		/* az://CONTAINER/PREFIX on the account of the connection string or the
-		 * environment */
-		char *acct = NULL, *proto = NULL, *suffix = NULL, *dev = NULL;
-
-		if (cs != NULL && conn_get(cs, "BlobEndpoint", &ep) > 0) {
-			;
-		} else if (cs != NULL && conn_get(cs, "UseDevelopmentStorage", &dev) > 0 &&
-		    strcasecmp(dev, "true") == 0) {
-			ep = strdup("http://127.0.0.1:10000/devstoreaccount1");
-		} else if ((cs != NULL && conn_get(cs, "AccountName", &acct) > 0) ||
-		    (getenv("AZURE_STORAGE_ACCOUNT") && (acct = strdup(getenv("AZURE_STORAGE_ACCOUNT"))))) {
-			if (cs != NULL)
-				conn_get(cs, "DefaultEndpointsProtocol", &proto);
-			if (cs != NULL)
-				conn_get(cs, "EndpointSuffix", &suffix);
-			if (asprintf(&ep, "%s://%s.blob.%s", proto ? proto : "https", acct,
-			    suffix ? suffix : "core.windows.net") < 0)
-				ep = NULL;
-		}
-		free(acct);
-		free(proto);
-		free(suffix);
-		free(dev);
-		if (ep == NULL) {
-			free(a);
-			return aderr_set(err, AD_EUSAGE, "%s: az:// needs AZURE_STORAGE_CONNECTION_STRING "
-			    "or AZURE_STORAGE_ACCOUNT", url);
-		}
-		while (*ep && ep[strlen(ep) - 1] == '/')
-			ep[strlen(ep) - 1] = '\0';
-		if (asprintf(&base, "%s/%s", ep, url + 5) < 0)
-			base = NULL;
-		free(ep);
-	} else {
-		base = strdup(url);
-	}
-	if (base == NULL) {
-		free(a);
-		return aderr_set(err, AD_ENOMEM, "out of memory");
+	/* az://CONTAINER/PREFIX on the account of the connection string or the environment */
+	if ((rc = azauth_resolve(url, &base, err)) < 0) {
+		az_free(a);
+		return rc;
 	}
 	if ((q = strchr(base, '?')) != NULL) {
 		*q = '\0';
@@ -1706,8 +1503,22 @@ int stor_azure_open(stor *s, const char *url, int flags, aderr *err)
 			goto fail;
 		}
 	}
-	if ((rc = pick_auth(a, sas, cs, err)) < 0)
-		goto fail;
+	{
+		struct az_cred c;
+
+		rc = azauth_pick(&a->ep, a->container, sas, ((flags & STOR_NAMED) ? AZAUTH_NAMED : 0) |
+		    ((flags & STOR_CREATE) ? AZAUTH_WRITE : 0), &c, err);
+		if (rc < 0)
+			goto fail;
+		a->auth = c.kind;
+		memcpy(a->key, c.key, sizeof a->key);
+		a->keylen = c.keylen;
+		a->sas = c.sas;
+		a->token = c.token;
+		a->token_file = c.token_file;
+		c.sas = c.token = c.token_file = NULL;
+		azauth_cred_free(&c);
+	}
 	/* root: the URL without its query, the display form (what records carry) the same */
 	s->root = strdup(base);
 	s->display = strdup(base);
@@ -1728,7 +1539,7 @@ int stor_azure_open(stor *s, const char *url, int flags, aderr *err)
 	return 0;
 fail:
 	if (base != NULL)
-		memset(base, 0, strlen(base));
+		memset(base, 0, strlen(base) + (sas ? strlen(sas) + 1 : 0));
 	free(base);
 	free(s->root);
 	free(s->display);

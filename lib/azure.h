@@ -3,8 +3,9 @@
  * URLs: https://ACCOUNT.blob.core.windows.net/CONTAINER[/FOLDER][?SAS], the path-style
  * form http://HOST:PORT/ACCOUNT/CONTAINER[/FOLDER] (the emulator, private endpoints), and
  * az://CONTAINER[/FOLDER] on the account named by AZURE_STORAGE_CONNECTION_STRING or
- * AZURE_STORAGE_ACCOUNT.  Credentials come from the URL's SAS or the environment, as
- * azdedup(7) describes; the storage's root and display form never hold a secret. */
+ * AZURE_STORAGE_ACCOUNT.  Credentials come from the URL's SAS or the environment, each
+ * only for the endpoint it is bound to (azauth.h, azdedup(7) SECURITY); the storage's
+ * root and display form never hold a secret. */
 #ifndef AZD_AZURE_H
 #define AZD_AZURE_H
 
@@ -13,6 +14,11 @@
 
 extern const struct stor_ops stor_azure_ops;
 int stor_azure_open(stor *s, const char *url, int flags, aderr *err);
+/* Parses one page of a List Blobs response: cb for each blob, named as listed (decoded
+ * where the service encoded it); *next gets the NextMarker (malloc'd), NULL on the last
+ * page.  For tests: the listing code itself goes through this parser. */
+int az_parse_listing(const char *xml, size_t len, stor_list_cb cb, void *ud, char **next,
+    aderr *err);
 /* Base64 MD5 of the first size bytes of fd (the form of Content-MD5). */
 int az_md5_file(int fd, off_t size, char out[32], aderr *err);
 

@@ -33,7 +33,9 @@ enum {
 	STOR_CREATE = 1 << 0,    /* stor_open: create the root if missing (destinations) */
 	STOR_OVERWRITE = 1 << 1, /* put/copy: replace a different existing object */
 	STOR_LINK = 1 << 2,      /* get: a hard link is acceptable instead of a copy */
-	STOR_FOLLOW = 1 << 3     /* stor_open, local: list what links out of the folder lead to */
+	STOR_FOLLOW = 1 << 3,    /* stor_open, local: list what links out of the folder lead to */
+	STOR_NAMED = 1 << 4      /* stor_open: the user named this URL on the command line (a
+	                          * credential given without an account may go to it) */
 };
 
 /* Results of put/copy/get besides failure. */

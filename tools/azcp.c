@@ -235,7 +235,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	cp.dst = stor_open(argv[optind], STOR_CREATE, &err);
+	cp.dst = stor_open(argv[optind], STOR_CREATE | STOR_NAMED, &err);
 	if (cp.dst == NULL) {
 		log_err("%s", err.msg);
 		return 2;

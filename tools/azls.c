@@ -193,7 +193,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	s = stor_open(argv[optind], ls.follow ? STOR_FOLLOW : 0, &err);
+	s = stor_open(argv[optind], STOR_NAMED | (ls.follow ? STOR_FOLLOW : 0), &err);
 	if (s == NULL) {
 		log_err("%s", err.msg);
 		return 2;
