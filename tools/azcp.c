@@ -23,12 +23,15 @@ struct cp {
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: azcp [-q] [-P N] [--overwrite] [-i FILE] [-o FILE] DST\n"
+	    "usage: azcp [-q] [-P N] [--overwrite] [-i FILE] [-o FILE] [DST]\n"
 	    "Read records (a dedupe report, or any listing) and copy every image that is\n"
 	    "kept to DST under the same name: keepers and uniques of a report, or every\n"
 	    "record of a plain listing.  Duplicates and failed records are not copied.\n"
 	    "A destination that already holds the same content is left alone; one with\n"
-	    "different content is an error unless --overwrite is given.  Nothing is deleted.\n\n"
+	    "different content is an error unless --overwrite is given.  Nothing is deleted.\n"
+	    "Without DST, the destination is $AZDEDUP_DST (keeps a SAS off the command line).\n"
+	    "A DST inside a record's source tree is refused: the next listing would read\n"
+	    "the copies back.\n\n"
 	    "      --overwrite    replace destination files whose content differs\n"
 	    "  -P, --parallel N   copies at once (default 16)\n"
 	    HTTP_OPTS_HELP
@@ -65,6 +68,11 @@ static int cp_one(void *ud, json_t *rec, aderr *err)
 	}
 	if (src != NULL) {
 		s = stor_pool_get(cp->sources, src, 0, err);
+		if (s != NULL && stor_within(cp->dst, s))
+			/* every record of this source would copy into its own tree: stop */
+			return aderr_set(err, AD_EUSAGE, "%s: destination is inside the source %s "
+			    "(the next run would read its own copies back)", stor_display(cp->dst),
+			    stor_display(s));
 		rc = s ? stor_copy(cp->dst, name, s, name, cp->flags, err) : err->code;
 		/* the original may have gone away since the listing; the work copy is as good */
 		if (rc == AD_ENOENT && path != NULL)
@@ -109,6 +117,7 @@ int main(int argc, char **argv)
 	struct cp cp = {0};
 	struct filter f = { .each = cp_one, .ud = &cp, .threads = 16 };
 	aderr err = {0};
+	const char *dst = NULL;
 	int c, rc;
 
 	log_init(argv[0]);
@@ -138,11 +147,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind < argc - 1 || (optind == argc && (dst = getenv("AZDEDUP_DST")) == NULL)) {
 		usage(stderr);
 		return 2;
 	}
-	cp.dst = stor_open(argv[optind], STOR_CREATE, &err);
+	if (optind == argc - 1)
+		dst = argv[optind];
+	cp.dst = stor_open(dst, STOR_CREATE, &err);
 	if (cp.dst == NULL) {
 		log_err("%s", err.msg);
 		return 2;
