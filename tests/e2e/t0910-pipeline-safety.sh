@@ -53,6 +53,24 @@ check "rerun after the fix: the destination holds every keeper" \
 	sh -c "[ \"\$(cd '$D' && find . -type f | sed 's|^\./||' | sort)\" = \"\$(jq -r 'select(.dup.role == \"keeper\" or .dup.role == \"unique\") | .name' '$W/report.ndjson' | sort)\" ]"
 check "clock.jpg arrived, byte for byte" cmp "$S/clock.jpg" "$D/clock.jpg"
 
+# featx failing on a file it could not read (not the file's fault) leaves features not
+# done; the rerun decodes it
+W3="$T/wa3"
+pl -s SRC="$S" WORK="$W3" Q=-q fetch > /dev/null 2>&1
+gone=$(jq -r 'select(.name == "rocket.jpg") | .path' "$W3/fetched.ndjson")
+mv "$gone" "$T/rocket.away"
+pl -s SRC="$S" WORK="$W3" Q=-q > "$T/a3.out" 2>&1
+check "featx unable to read a work file: the run fails" test "$?" -ne 0
+check "featx unable to read a work file: no done marker for features" test ! -e "$W3/.done/features"
+check "and features is marked incomplete" grep -q '^incomplete 1 records failed in featx' "$W3/.done/features.incomplete"
+check "the later stages still ran" test -e "$W3/.done/report"
+mv "$T/rocket.away" "$gone"
+pl -s SRC="$S" WORK="$W3" Q=-q > "$T/a4.out" 2>&1
+check_eq "rerun with the file back: exit 0" "$?" "0"
+check "rerun with the file back: features done" test -e "$W3/.done/features" -a ! -e "$W3/.done/features.incomplete"
+check_eq "rerun with the file back: only the cut image failed" \
+	"$(jq -r 'select(.error) | .name' "$W3/report.ndjson")" "bad/cut.jpg"
+
 # --- (g) a rerun with nothing changed runs nothing and writes nothing ------------------------
 snap() { find "$W" "$D" -printf '%p %s %T@ %i\n' | sort; }
 snap > "$T/g.before"
@@ -176,16 +194,19 @@ check "every tool ran" sh -c "for t in azls azget featx featstore dedupe azcp; d
 check "no command line holds the SAS" sh -c "! grep -q 'sig=' '$T/cmdlines'"
 check "nor the output or work files" sh -c "! grep -rqs 'sig=' '$T/f.out' '$T/wf'"
 check_eq "the keepers arrived in the container" \
-	"$(AZDEDUP_SRC="$AZ/unique?$SAS" azls -q | jq -r .name | sort | tr '\n' ' ')" \
+	"$(azls -q "$AZ/unique?$SAS" | jq -r .name | sort | tr '\n' ' ')" \
 	"$(kept "$T/wf/report.ndjson" | tr '\n' ' ')"
 azcp -q -i "$T/e.list" > /dev/null 2> "$T/f.err"
 check_eq "azcp without DST nor AZDEDUP_DST: usage error" "$?" "2"
 AZDEDUP_SRC="$S" azls -q > "$T/f.list"
 check_eq "azls takes SRC from AZDEDUP_SRC" "$(wc -l < "$T/f.list")" "$nimg"
 azls -q --all "$S" | AZDEDUP_DST="$AZ/photos?$SAS" azcp -q > /dev/null
-check_eq "azcp takes DST from AZDEDUP_DST" "$(AZDEDUP_SRC="$AZ/photos?$SAS" azls -q | wc -l)" "$nimg"
-AZDEDUP_SRC="$AZ/photos?$SAS" azls -q > "$T/f.az"
-AZDEDUP_DST="$AZ/photos/2019/unique?$SAS" azcp -q -i "$T/f.az" > /dev/null 2> "$T/f.err2"
+check_eq "azcp takes DST from AZDEDUP_DST" "$(azls -q "$AZ/photos?$SAS" | wc -l)" "$nimg"
+azls -q "$AZ/photos?$SAS" > "$T/f.az"
+azcp -q -i "$T/f.az" "$AZ/photos/2019/unique?$SAS" > /dev/null 2> "$T/f.err2"
 check_eq "azcp: a DST prefix inside the records' container and prefix refused" "$?" "2"
-check_eq "azcp: nothing copied there" "$(AZDEDUP_SRC="$AZ/photos/2019?$SAS" azls -q | wc -l)" "0"
+check "azcp: the message says why" grep -q "^azcp: $AZ/photos/2019/unique: destination is inside the source $AZ/photos" "$T/f.err2"
+check_eq "azcp: nothing copied there" "$(azls -q "$AZ/photos/2019?$SAS" | wc -l)" "0"
+azcp -q -i "$T/f.az" "$AZ/photos-unique?$SAS" > /dev/null 2>&1
+check_eq "azcp: a container whose name starts with the source's is not inside it" "$?" "0"
 finish
