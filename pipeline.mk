@@ -69,7 +69,7 @@ export AZD_STORE := $(STORE)
 export AZD_BIN := $(BIN)
 export AZLS_OPTS AZGET_OPTS FEATX_OPTS DEDUPE_OPTS AZCP_OPTS Q
 # make -s: the stages do not show their command lines either
-export AZD_SILENT := $(findstring s,$(firstword -$(MAKEFLAGS)))
+export AZD_SILENT := $(findstring s,$(filter-out --%,$(firstword -$(MAKEFLAGS))))
 
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -83,7 +83,7 @@ D=$AZD_WORK/.done
 say() { [ -n "$AZD_SILENT" ] || printf '%s\n' "$*"; }
 note() { printf 'pipeline.mk: %s\n' "$*" >&2; }
 # run TOOL ARGS...: show and run it; its exit 1 (some records failed) is no failure
-run() { local t=$1; shift; say "$AZD_BIN$t $*"; "$AZD_BIN$t" "$@" || [ $? -eq 1 ]; }
+run() { local t=$1; shift; say "$AZD_BIN$t$(printf ' %q' "$@")"; "$AZD_BIN$t" "$@" || [ $? -eq 1 ]; }
 ver() { "$AZD_BIN$1" --version 2> /dev/null || echo "$1 missing"; }
 # the features FEATX_OPTS ask for, as featx stamps them on its records
 spec() {
@@ -142,7 +142,8 @@ run_fetch() { TOOL=azget OUT=fetched.ndjson
 run_features() { TOOL=featx OUT=todo.ndjson
 	run featstore has $Q --spec "$(spec)" "$AZD_STORE" -i "$W/fetched.ndjson" \
 		-o "$W/todo.ndjson" || return
-	say "${AZD_BIN}featx $Q $FEATX_OPTS -i $W/todo.ndjson | ${AZD_BIN}featstore put $Q $AZD_STORE"
+	say "${AZD_BIN}featx$(printf ' %q' $Q $FEATX_OPTS -i "$W/todo.ndjson") |" \
+		"${AZD_BIN}featstore$(printf ' %q' put $Q "$AZD_STORE")"
 	# featx's records stream into the store as they come; a copy of the stream goes to
 	# grep, which counts the failures a rerun must retry
 	"${AZD_BIN}featx" $Q $FEATX_OPTS -i "$W/todo.ndjson" |
