@@ -163,6 +163,9 @@ check "azcp: the message says why" grep -q "^azcp: $S/unique2: destination is in
 check_eq "azcp: nothing copied" "$(find "$S/unique2" -type f 2> /dev/null | wc -l)" "0"
 azcp -q -i "$T/e.list" "$T/link/unique3" > /dev/null 2>&1
 check_eq "azcp: DST inside the source through a link refused" "$?" "2"
+# the refused DST was made (empty) before the first record: the next listing steps over it
+azls -q "$S" > "$T/e.list2" 2> "$T/e.err5"
+check_eq "azls over the empty refused DST folders: exit 0, the same images" "$?:$(wc -l < "$T/e.list2")" "0:$nimg"
 
 # --- (f) no SAS on any command line -------------------------------------------------------------
 az_start
