@@ -71,6 +71,21 @@ check "rerun with the file back: features done" test -e "$W3/.done/features" -a 
 check_eq "rerun with the file back: only the cut image failed" \
 	"$(jq -r 'select(.error) | .name' "$W3/report.ndjson")" "bad/cut.jpg"
 
+# azget failing on a listed file that went away leaves fetch not done; back, it is fetched
+W4="$T/wa4"
+pl -s SRC="$S" WORK="$W4" Q=-q list > /dev/null 2>&1
+mv "$S/grass.jpg" "$T/grass.away"
+pl -s SRC="$S" WORK="$W4" Q=-q > "$T/a5.out" 2>&1
+check "azget failing on its own record: the run fails" test "$?" -ne 0
+check "azget failing on its own record: fetch incomplete, no marker" \
+	test -e "$W4/.done/fetch.incomplete" -a ! -e "$W4/.done/fetch"
+mv "$T/grass.away" "$S/grass.jpg"
+pl -s SRC="$S" WORK="$W4" Q=-q > "$T/a6.out" 2>&1
+check_eq "rerun with the file back: exit 0, fetch done" "$?:$(ls "$W4/.done" | tr '\n' ' ')" \
+	"0:features fetch join list report "
+check_eq "rerun with the file back: grass.jpg is in the report" \
+	"$(jq -r 'select(.name == "grass.jpg") | .dup.role' "$W4/report.ndjson")" "unique"
+
 # --- (g) a rerun with nothing changed runs nothing and writes nothing ------------------------
 snap() { find "$W" "$D" -printf '%p %s %T@ %i\n' | sort; }
 snap > "$T/g.before"
