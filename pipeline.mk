@@ -1,23 +1,53 @@
 # pipeline.mk — the six azdedup stages as make targets, each with a resume marker.
 #
 #   make -f pipeline.mk SRC=photos/ DST=unique/ [WORK=work] [STORE=WORK/store]
+#   make -f pipeline.mk SRC=... DST=... status      what is done, stale (and why) or to do
 #
 # Stages and their outputs (all under WORK, each written atomically):
-#   list      azls SRC                       -> list.ndjson
-#   fetch     azget -d WORK/files            -> fetched.ndjson
-#   features  featstore has | featx | featstore put STORE   (only names not yet stored)
-#   join      featstore get STORE            -> features.ndjson
-#   report    dedupe                         -> report.ndjson
-#   copy      azcp DST                       -> copied.ndjson
-# A finished stage leaves WORK/.done/STAGE; a rerun after an interruption starts at the
-# first stage without a marker, and the stages themselves skip finished work (files
-# already fetched, features already stored, destinations already holding the content).
-# `make -f pipeline.mk refresh` drops the markers to pick up changes in SRC; the work
-# already done is still skipped.  Exit status 1 from a tool (some images failed) does
-# not stop the pipeline: failures travel as error records and the report counts them.
+#   list      azls  (SRC from $AZDEDUP_SRC)      -> list.ndjson
+#   fetch     azget -d WORK/files                -> fetched.ndjson
+#   features  featstore has --spec | featx | featstore put STORE   (only what is not stored
+#             with the features FEATX_OPTS ask for: featx --spec)  -> todo.ndjson
+#   join      featstore get --spec STORE         -> features.ndjson
+#   report    dedupe                             -> report.ndjson
+#   copy      azcp  (DST from $AZDEDUP_DST)      -> copied.ndjson
+#
+# Markers.  A stage that finished leaves WORK/.done/STAGE, a manifest of what its result
+# depends on: the tools' versions, its options (and for features and join the feature
+# spec and STORE), SRC or DST without their query, the marker of the stage before it and
+# the SHA-256 of its input file, and the SHA-256 of its output.  Each run recomputes that
+# manifest; a stage runs again when it differs (a changed option, tool or input), when its
+# output was changed or removed, or when it has no marker.  The marker of the stage before
+# is part of the manifest, so a stage that reran reruns every stage after it.  A rerun
+# after an interruption starts at the first unfinished stage, and the stages skip
+# finished work (files already fetched, features already stored, destinations already
+# holding the content); a rerun after a finished run runs nothing and writes nothing.
+# `refresh` drops the markers to pick up changes in SRC; `status` prints each stage's state.
+#
+# Failures.  A tool's exit 1 (some records failed) does not stop the pipeline: failures
+# travel as error records (stage, code: azdedup-records(5)) and the report counts them.
+# A stage is marked done only when its own work is done:
+#   - error records from earlier stages never block a marker;
+#   - fetch (azget), join (featstore) and copy (azcp): any error record of the stage's own
+#     tool means its work is not done (a transfer, disk, permission or credential failure,
+#     a blob gone, a destination holding other bytes): a rerun retries those records;
+#   - features: featx's io, not_found, permission, no_memory, network, auth, config and
+#     internal errors are not done; corrupt, truncated, empty, not_image, unsupported and
+#     too_large describe the file itself and are final for that content;
+#   - list (bad_name) and report (a record without features) failures are final.
+# Such a stage leaves WORK/.done/STAGE.incomplete instead of a marker, the later stages
+# still run on its output, and make ends with an error naming it; the next run redoes it.
+#
+# Credentials.  SRC and DST reach the tools only through the environment, as AZDEDUP_SRC
+# and AZDEDUP_DST: azls and azcp read them when given no location, and the library binds
+# a SAS in either to that URL's endpoint and container, so no SAS is on any command line
+# and SRC's and DST's credentials never mix.  Give SRC and DST in the environment too
+# (SRC='https://...?sv=...' make -f pipeline.mk) to keep a SAS off make's own command line.
+# A DST inside SRC (the same folder after resolving links, or the same endpoint and
+# container with DST's prefix under SRC's) is refused before anything runs.
 
-SRC   ?=
-DST   ?=
+SRC   ?= $(AZDEDUP_SRC)
+DST   ?= $(AZDEDUP_DST)
 WORK  ?= work
 STORE ?= $(WORK)/store
 HERE  := $(dir $(lastword $(MAKEFILE_LIST)))
@@ -30,63 +60,225 @@ DEDUPE_OPTS   ?=
 AZCP_OPTS     ?=
 Q             ?=
 
-# SRC and DST reach the tools through the environment, so that a SAS in them is never
-# echoed with the commands; a SAS in SRC also authorises the later stages' reads.
+# Everything reaches the recipes through the environment, never pasted into their text:
+# a path with spaces stays one word, and a SAS is on no command line.
 export AZDEDUP_SRC := $(SRC)
 export AZDEDUP_DST := $(DST)
-SRC_SAS = case "$$AZDEDUP_SRC" in *\?*) export AZURE_STORAGE_SAS_TOKEN="$${AZDEDUP_SRC\#*\?}";; esac;
+export AZD_WORK := $(WORK)
+export AZD_STORE := $(STORE)
+export AZD_BIN := $(BIN)
+export AZLS_OPTS AZGET_OPTS FEATX_OPTS DEDUPE_OPTS AZCP_OPTS Q
+# make -s: the stages do not show their command lines either
+export AZD_SILENT := $(findstring s,$(filter-out --%,$(firstword -$(MAKEFLAGS))))
 
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
-.DELETE_ON_ERROR:
-.PHONY: all list fetch features join report copy refresh clean check-src check-dst
+STAGES := list fetch features join report copy
+.PHONY: all $(STAGES) $(addprefix stage-,$(STAGES)) status refresh clean check-src check-dst
 
-D := $(WORK)/.done
-# a tool's exit 1 means "done, some records failed": go on; 2 or worse stops
-OK1 = || [ $$? -eq 1 ]
+# The stage logic, in bash; each recipe evaluates it (from the environment) and calls it.
+define AZD_LIB
+W=$AZD_WORK
+D=$AZD_WORK/.done
+say() { [ -n "$AZD_SILENT" ] || printf '%s\n' "$*"; }
+note() { printf 'pipeline.mk: %s\n' "$*" >&2; }
+# run TOOL ARGS...: show and run it; its exit 1 (some records failed) is no failure
+run() { local t=$1; shift; say "$AZD_BIN$t$(printf ' %q' "$@")"; "$AZD_BIN$t" "$@" || [ $? -eq 1 ]; }
+ver() { "$AZD_BIN$1" --version 2> /dev/null || echo "$1 missing"; }
+# the features FEATX_OPTS ask for, as featx stamps them on its records
+spec() {
+	[ -n "${SPEC:-}" ] || SPEC=$("${AZD_BIN}featx" $FEATX_OPTS --spec) ||
+		{ note "featx $FEATX_OPTS --spec failed"; return 2; }
+	echo "$SPEC"
+}
+# sum FILE: its SHA-256 ("none" when missing), remembered in WORK/.sums while the file's
+# size, times and inode stay the same, so that a rerun does not read GBs of records again
+sum() {
+	local f=$1 c k s
+	c=$W/.sums/${f##*/}
+	k=$(stat -c '%s %.9Y %.9Z %i' -- "$f" 2> /dev/null) || { echo none; return 0; }
+	if [ -f "$c" ] && [ "$(head -n 1 -- "$c")" = "$k" ]; then sed -n 2p -- "$c"; return 0; fi
+	s=$(sha256sum < "$f") || return 2
+	s=${s%% *}
+	mkdir -p -- "$W/.sums" && printf '%s\n%s\n' "$k" "$s" > "$c.tmp" && mv -f -- "$c.tmp" "$c"
+	echo "$s"
+}
+input() { echo "input $1 $(sum "$W/$1")"; }
+after() {
+	local m=$D/$1 h
+	[ -f "$m" ] || m=$D/$1.incomplete
+	if [ -f "$m" ]; then h=$(sha256sum < "$m"); echo "after $1 ${h%% *}"; else echo "after $1 none"; fi
+}
+# want STAGE: the manifest the stage's marker must hold for it to count as done
+want() {
+	case $1 in
+	list) echo "tool $(ver azls)"; echo "opts AZLS_OPTS=$AZLS_OPTS"
+		echo "src ${AZDEDUP_SRC%%\?*}" ;;
+	fetch) echo "tool $(ver azget)"; echo "opts AZGET_OPTS=$AZGET_OPTS"; after list
+		input list.ndjson ;;
+	features) sp=$(spec) || return 2
+		echo "tool $(ver featx)"; echo "tool $(ver featstore)"
+		echo "opts FEATX_OPTS=$FEATX_OPTS"; echo "spec $sp"; echo "store $AZD_STORE"
+		after fetch; input fetched.ndjson ;;
+	join) sp=$(spec) || return 2
+		echo "tool $(ver featstore)"; echo "spec $sp"; echo "store $AZD_STORE"
+		after features; input fetched.ndjson ;;
+	report) echo "tool $(ver dedupe)"; echo "opts DEDUPE_OPTS=$DEDUPE_OPTS"; after join
+		input features.ndjson ;;
+	copy) echo "tool $(ver azcp)"; echo "opts AZCP_OPTS=$AZCP_OPTS"
+		echo "dst ${AZDEDUP_DST%%\?*}"; after report; input report.ndjson ;;
+	esac
+}
+# own FILE TOOL [CODES]: how many records of FILE failed in TOOL (with one of CODES)
+own() {
+	grep -c -E -- "\"error\":\\{\"stage\":\"$2\",\"code\":\"(${3:-[a-z_]+})\"" "$W/$1" || true
+}
+FEATX_RETRY='io|not_found|permission|no_memory|network|auth|config|internal'
+run_list() { TOOL=azls OUT=list.ndjson OWN=0
+	run azls $Q $AZLS_OPTS -o "$W/list.ndjson"; }
+run_fetch() { TOOL=azget OUT=fetched.ndjson
+	run azget $Q $AZGET_OPTS -d "$W/files" -i "$W/list.ndjson" -o "$W/fetched.ndjson" &&
+	OWN=$(own fetched.ndjson azget); }
+run_features() { TOOL=featx OUT=todo.ndjson
+	run featstore has $Q --spec "$(spec)" "$AZD_STORE" -i "$W/fetched.ndjson" \
+		-o "$W/todo.ndjson" || return
+	say "${AZD_BIN}featx$(printf ' %q' $Q $FEATX_OPTS -i "$W/todo.ndjson") |" \
+		"${AZD_BIN}featstore$(printf ' %q' put $Q "$AZD_STORE")"
+	# featx's records stream into the store as they come; a copy of the stream goes to
+	# grep, which counts the failures a rerun must retry
+	"${AZD_BIN}featx" $Q $FEATX_OPTS -i "$W/todo.ndjson" |
+		{ tee >(grep -c -E -- "\"error\":\\{\"stage\":\"featx\",\"code\":\"($FEATX_RETRY)\"" \
+			> "$D/.featx-own"; exit 0); wait $!; } |
+		"${AZD_BIN}featstore" put $Q "$AZD_STORE" || [ $? -eq 1 ] || return
+	OWN=$(cat -- "$D/.featx-own") && rm -f -- "$D/.featx-own"; }
+run_join() { TOOL=featstore OUT=features.ndjson
+	run featstore get $Q --spec "$(spec)" "$AZD_STORE" -i "$W/fetched.ndjson" \
+		-o "$W/features.ndjson" && OWN=$(own features.ndjson featstore); }
+run_report() { TOOL=dedupe OUT=report.ndjson OWN=0
+	run dedupe $Q $DEDUPE_OPTS -i "$W/features.ndjson" -o "$W/report.ndjson"; }
+run_copy() { TOOL=azcp OUT=copied.ndjson
+	run azcp $Q $AZCP_OPTS -i "$W/report.ndjson" -o "$W/copied.ndjson" &&
+	OWN=$(own copied.ndjson azcp); }
+# outputs_ok MARKER: every output it names still has the checksum it had
+outputs_ok() {
+	local k f h
+	while read -r k f h; do
+		[ "$k" != output ] || [ "$(sum "$W/$f")" = "$h" ] || return 1
+	done < "$1"
+}
+# stage STAGE: run it unless its marker holds what it depends on now
+stage() {
+	local s=$1 w t=$D/.$1.tmp
+	mkdir -p -- "$D" || return 2
+	w=$(want "$s") || return 2
+	if [ -f "$D/$s" ] && [ "$(grep -v '^output ' -- "$D/$s")" = "$w" ] && outputs_ok "$D/$s"; then
+		return 0
+	fi
+	rm -f -- "$D/$s" "$D/$s.incomplete"
+	"run_$s" || return 2
+	{ printf '%s\n' "$w"; echo "output $OUT $(sum "$W/$OUT")"; } > "$t" || return 2
+	if [ "$OWN" -gt 0 ]; then
+		echo "incomplete $OWN records failed in $TOOL" >> "$t" && mv -f -- "$t" "$D/$s.incomplete"
+		note "$s: $OWN records failed in $TOOL (see $OUT): not marked done, a rerun retries them"
+	else
+		mv -f -- "$t" "$D/$s"
+	fi
+}
+# finished STAGE: fails when it or a stage before it is incomplete
+finished() {
+	local s bad=
+	for s in $STAGES; do
+		[ -f "$D/$s.incomplete" ] && bad="$bad $s"
+		[ "$s" = "$1" ] && break
+	done
+	[ -z "$bad" ] || { note "not done:$bad (run the same command again to retry)"; return 1; }
+}
+# status: each stage done, stale (why), incomplete or to do
+status() {
+	local s w m k v why before=
+	for s in $STAGES; do
+		m=$D/$s
+		if [ -n "$before" ]; then
+			if [ -f "$m" ] || [ -f "$m.incomplete" ]; then why="stale ($before is not done)"
+			else why="to do"; fi
+		elif [ -f "$m.incomplete" ]; then
+			why="incomplete ($(sed -n 's/^incomplete //p' -- "$m.incomplete"); a rerun retries them)"
+		elif [ ! -f "$m" ]; then
+			why="to do"
+		else
+			w=$(want "$s") || return 2
+			why=done
+			if [ "$(grep -v '^output ' -- "$m")" != "$w" ]; then
+				while read -r k v; do
+					grep -qxF -- "$k $v" "$m" && continue
+					case $k in
+					tool) why="stale (${v%% *} version changed)" ;;
+					opts) why="stale (${v%%=*} changed)" ;;
+					spec) why="stale (features asked for changed: $v)" ;;
+					src) why="stale (SRC changed)" ;;
+					dst) why="stale (DST changed)" ;;
+					store) why="stale (STORE changed)" ;;
+					after) why="stale (${v%% *} was redone)" ;;
+					input) why="stale (${v%% *} changed)" ;;
+					esac
+					break
+				done <<< "$w"
+			elif ! outputs_ok "$m"; then
+				why="stale (its output was changed or removed)"
+			fi
+		fi
+		[ "$why" = done ] || before=${before:-$s}
+		printf '%-9s %s\n' "$s" "$why"
+	done
+}
+where() {
+	local u=${1%%\?*} h p=
+	case $u in
+	file://*) realpath -m -- "${u#file://}" ;;
+	*://*) h=${u#*://}
+		case $h in */*) p=/${h#*/}; h=${h%%/*} ;; esac
+		printf '%s://%s%s\n' "${u%%://*}" "$h" "$p" | sed 's,/*$,,; s,^[^/]*//[^/]*,\L&,' ;;
+	*) realpath -m -- "$u" ;;
+	esac
+}
+dst_outside_src() {
+	local s d
+	s=$(where "$AZDEDUP_SRC") && d=$(where "$AZDEDUP_DST") || return 2
+	case $d/ in
+	"$s"/*|"${s%/}"/*)
+		note "DST ($d) is inside SRC ($s): the next run would read its own copies back"
+		return 2 ;;
+	esac
+}
+endef
+export AZD_LIB := $(value AZD_LIB)
+export STAGES
 
 all: $(if $(DST),copy,report)
 
-list: $(D)/list
-fetch: $(D)/fetch
-features: $(D)/features
-join: $(D)/join
-report: $(D)/report
-copy: $(D)/copy
+# stage-X runs stage X when needed; X also fails when a stage up to X is incomplete
+stage-list: check-src $(if $(DST),check-dst)
+stage-fetch: stage-list
+stage-features: stage-fetch
+stage-join: stage-features
+stage-report: stage-join
+stage-copy: stage-report check-dst
+$(addprefix stage-,$(STAGES)): stage-%:
+	@eval "$$AZD_LIB" && stage $*
+$(STAGES): %: stage-%
+	@eval "$$AZD_LIB" && finished $@
 
 check-src:
-	@[ -n "$(SRC)" ] || { echo "pipeline.mk: SRC is not set (make -f pipeline.mk SRC=... DST=...)" >&2; exit 2; }
+	@[ -n "$$AZDEDUP_SRC" ] || { echo "pipeline.mk: SRC is not set (make -f pipeline.mk SRC=... DST=...)" >&2; exit 2; }
 check-dst:
-	@[ -n "$(DST)" ] || { echo "pipeline.mk: DST is not set" >&2; exit 2; }
+	@[ -n "$$AZDEDUP_DST" ] || { echo "pipeline.mk: DST is not set" >&2; exit 2; }
+	@[ -z "$$AZDEDUP_SRC" ] || { eval "$$AZD_LIB" && dst_outside_src; }
 
-$(D)/list: | check-src
-	@mkdir -p $(D)
-	$(BIN)azls $(Q) $(AZLS_OPTS) -o $(WORK)/list.ndjson "$$AZDEDUP_SRC" $(OK1)
-	@touch $@
-
-$(D)/fetch: $(D)/list
-	$(SRC_SAS) $(BIN)azget $(Q) $(AZGET_OPTS) -d $(WORK)/files -i $(WORK)/list.ndjson -o $(WORK)/fetched.ndjson $(OK1)
-	@touch $@
-
-$(D)/features: $(D)/fetch
-	$(BIN)featstore has $(Q) '$(STORE)' -i $(WORK)/fetched.ndjson -o $(WORK)/todo.ndjson $(OK1)
-	$(BIN)featx $(Q) $(FEATX_OPTS) -i $(WORK)/todo.ndjson | $(BIN)featstore put $(Q) '$(STORE)' $(OK1)
-	@touch $@
-
-$(D)/join: $(D)/features
-	$(BIN)featstore get $(Q) '$(STORE)' -i $(WORK)/fetched.ndjson -o $(WORK)/features.ndjson $(OK1)
-	@touch $@
-
-$(D)/report: $(D)/join
-	$(BIN)dedupe $(Q) $(DEDUPE_OPTS) -i $(WORK)/features.ndjson -o $(WORK)/report.ndjson $(OK1)
-	@touch $@
-
-$(D)/copy: $(D)/report | check-dst
-	$(SRC_SAS) $(BIN)azcp $(Q) $(AZCP_OPTS) -i $(WORK)/report.ndjson -o $(WORK)/copied.ndjson "$$AZDEDUP_DST" $(OK1)
-	@touch $@
+status:
+	@eval "$$AZD_LIB" && status
 
 refresh:
-	rm -f $(D)/*
+	@rm -rf -- "$$AZD_WORK/.done"
 
 clean:
-	rm -rf $(WORK)
+	rm -rf -- "$$AZD_WORK"

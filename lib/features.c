@@ -25,6 +25,13 @@ void feat_opts_default(struct feat_opts *o)
 	o->gpu = NULL;
 }
 
+int feat_spec(const struct feat_opts *o, char *buf, size_t n)
+{
+	/* the limits (max_pixels, max_bytes) decide only whether an image fails, and a
+	 * stored failure is never reused; the GPU computes the same bits as the CPU */
+	return snprintf(buf, n, "v%d local=%d thumb=%d", FEAT_VERSION, o->local, o->thumb);
+}
+
 int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
     struct feat *f, aderr *err)
 {

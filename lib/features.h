@@ -34,6 +34,17 @@ struct feat_opts {
 /* max_pixels 100000000, max_bytes 536870912 (512 MiB), local KP_DEFAULT. */
 void feat_opts_default(struct feat_opts *o);
 
+/* The version of the feature recipes: raise it whenever any field feat_to_json writes
+ * can come out different for the same file, so that stored features made the old way
+ * are recomputed instead of compared with new ones. */
+#define FEAT_VERSION 1
+
+/* What a record's features depend on, as featx stamps it in "feat_spec": the feature
+ * version and the options that change the fields ("v1 local=256 thumb=0").  A stored
+ * record is reused only for the same spec (featstore has --spec).  Writes at most n
+ * bytes with the NUL; the length snprintf gives. */
+int feat_spec(const struct feat_opts *o, char *buf, size_t n);
+
 struct feat {
 	const char *format;             /* "jpeg", "png", "webp" */
 	int width, height;              /* full size, after EXIF orientation */

@@ -3,6 +3,7 @@
 #include "azure.h"
 #include "http.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,60 @@ int stor_copy(stor *dst, const char *dstname, stor *src, const char *srcname, in
 	if (!stor_name_ok(dstname, err) || !stor_name_ok(srcname, err))
 		return err ? err->code : AD_EUSAGE;
 	return dst->ops->copy(dst, dstname, src, srcname, flags, err);
+}
+
+/* A root in a comparable form: for a URL the scheme and host in lower case, %-escapes of
+ * the path decoded; no trailing '/' (but a lone "/" stays).  NULL when out of memory. */
+static char *root_key(const char *root, int url)
+{
+	char *k = strdup(root), *p, *o;
+	size_t n;
+
+	if (k == NULL)
+		return NULL;
+	if (url && (p = strstr(k, "://")) != NULL) {
+		char *path = strchr(p + 3, '/');
+
+		for (o = k; o < (path ? path : k + strlen(k)); o++)
+			*o = (char)tolower((unsigned char)*o);
+		for (p = o = path ? path : k + strlen(k); *p; p++) {
+			if (p[0] == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+				char hex[3] = { p[1], p[2], '\0' };
+
+				*o++ = (char)strtol(hex, NULL, 16);
+				p += 2;
+			} else {
+				*o++ = *p;
+			}
+		}
+		*o = '\0';
+	}
+	n = strlen(k);
+	while (n > 1 && k[n - 1] == '/')
+		k[--n] = '\0';
+	return k;
+}
+
+int stor_within(const stor *inner, const stor *outer)
+{
+	int url = strcmp(stor_kind(inner), "local") != 0;
+	char *a, *b;
+	size_t n;
+	int in;
+
+	if (strcmp(stor_kind(inner), stor_kind(outer)) != 0)
+		return 0;
+	a = root_key(inner->root, url);
+	b = root_key(outer->root, url);
+	/* out of memory: say "inside", the caller refuses rather than risk a loop */
+	in = a == NULL || b == NULL;
+	if (!in) {
+		n = strlen(b);
+		in = strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || (n == 1 && b[0] == '/'));
+	}
+	free(a);
+	free(b);
+	return in;
 }
 
 int stor_name_ok(const char *name, aderr *err)

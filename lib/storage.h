@@ -85,6 +85,12 @@ int stor_put(stor *s, const char *name, const char *local, int flags, aderr *err
 int stor_copy(stor *dst, const char *dstname, stor *src, const char *srcname, int flags,
     aderr *err);
 
+/* 1 when inner's tree lies inside outer's (or is the same): the same kind, and for local
+ * folders the resolved path (symlinks followed when opened) under outer's, for Azure the
+ * same endpoint and container and inner's prefix under outer's; else 0.  A destination
+ * inside its source would be read back by the next listing. */
+int stor_within(const stor *inner, const stor *outer);
+
 /* A set of storages opened on demand by URL, for tools whose records name their source. */
 typedef struct stor_pool stor_pool;
 stor_pool *stor_pool_new(void);

@@ -226,7 +226,7 @@ static int walk(const struct walkctx *w, const struct dirstack *up, const char *
 		rc = aderr_errno(err, AD_EIO, e, "%s", abs);
 	}
 	closedir(d);
-	if (rc == 0)
+	if (rc == 0 && n > 1)      /* an empty folder has no array at all */
 		qsort(v, n, sizeof *v, dent_cmp);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *childabs = join(abs, v[i].name);

@@ -71,12 +71,15 @@ static int claim(struct cp *cp, const char *name, const char *from, aderr *err)
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: azcp [-q] [-P N] [--overwrite] [-i FILE] [-o FILE] DST\n"
+	    "usage: azcp [-q] [-P N] [--overwrite] [-i FILE] [-o FILE] [DST]\n"
 	    "Read records (a dedupe report, or any listing) and copy every image that is\n"
 	    "kept to DST under the same name: keepers and uniques of a report, or every\n"
 	    "record of a plain listing.  Duplicates and failed records are not copied.\n"
 	    "A destination that already holds the same content is left alone; one with\n"
-	    "different content is an error unless --overwrite is given.  Nothing is deleted.\n\n"
+	    "different content is an error unless --overwrite is given.  Nothing is deleted.\n"
+	    "Without DST, the destination is $AZDEDUP_DST (keeps a SAS off the command line).\n"
+	    "A DST inside a record's source tree is refused: the next listing would read\n"
+	    "the copies back.\n\n"
 	    "      --overwrite    replace destination files whose content differs\n"
 	    "      --read-under DIR  read local files only under DIR (may be repeated;\n"
 	    "                     adds to AZDEDUP_READ_ROOTS)\n"
@@ -134,6 +137,11 @@ static int cp_one(void *ud, json_t *rec, aderr *err)
 		goto failed;
 	if (src != NULL) {
 		s = stor_pool_get(cp->sources, src, 0, err);
+		if (s != NULL && stor_within(cp->dst, s))
+			/* every record of this source would copy into its own tree: stop */
+			return aderr_set(err, AD_EUSAGE, "%s: destination is inside the source %s "
+			    "(the next run would read its own copies back)", stor_display(cp->dst),
+			    stor_display(s));
 		rc = s ? local_ok(cp, s, name, err) : err->code;
 		if (rc == 0)
 			rc = stor_copy(cp->dst, name, s, name, cp->flags, err);
@@ -190,6 +198,7 @@ int main(int argc, char **argv)
 	struct cp cp = { .mu = PTHREAD_MUTEX_INITIALIZER };
 	struct filter f = { .each = cp_one, .seen = cp_seen, .ud = &cp, .threads = 16 };
 	aderr err = {0};
+	const char *dst = NULL;
 	int c, rc;
 
 	log_init(argv[0]);
@@ -231,11 +240,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind < argc - 1 || (optind == argc && (dst = getenv("AZDEDUP_DST")) == NULL)) {
 		usage(stderr);
 		return 2;
 	}
-	cp.dst = stor_open(argv[optind], STOR_CREATE | STOR_NAMED, &err);
+	if (optind == argc - 1)
+		dst = argv[optind];
+	cp.dst = stor_open(dst, STOR_CREATE | STOR_NAMED, &err);
 	if (cp.dst == NULL) {
 		log_err("%s", err.msg);
 		return 2;

@@ -25,13 +25,14 @@ struct ls {
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: azls [-aq] [-o FILE] [--prefix P] [--shard K/N] SRC\n"
+	    "usage: azls [-aq] [-o FILE] [--prefix P] [--shard K/N] [SRC]\n"
 	    "List the image files under SRC as NDJSON records: name (relative to SRC), size,\n"
 	    "mtime, etag, content_md5 and content_type when known, src.  SRC is a folder,\n"
 	    "a file:// URL, an Azure container URL (https://ACCOUNT.blob.core.windows.net/\n"
 	    "CONTAINER[/FOLDER][?SAS], or http://HOST:PORT/ACCOUNT/CONTAINER for the\n"
 	    "emulator), or az://CONTAINER[/FOLDER] on the account of\n"
-	    "AZURE_STORAGE_CONNECTION_STRING.\n\n"
+	    "AZURE_STORAGE_CONNECTION_STRING.  Without SRC, the source is $AZDEDUP_SRC\n"
+	    "(keeps a SAS off the command line).\n\n"
 	    "  -a, --all          list every file, not only images (by extension or type)\n"
 	    "  -p, --prefix P     only names starting with P\n"
 	    "      --shard K/N    only names whose stable hash is in shard K of N (0-based)\n"
@@ -150,7 +151,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ls ls = {0};
-	const char *out = NULL, *prefix = "";
+	const char *out = NULL, *prefix = "", *src = NULL;
 	int quiet = 0, c, rc;
 	aderr err = {0};
 	stor *s;
@@ -189,11 +190,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind < argc - 1 || (optind == argc && (src = getenv("AZDEDUP_SRC")) == NULL)) {
 		usage(stderr);
 		return 2;
 	}
-	s = stor_open(argv[optind], STOR_NAMED | (ls.follow ? STOR_FOLLOW : 0), &err);
+	if (optind == argc - 1)
+		src = argv[optind];
+	s = stor_open(src, STOR_NAMED | (ls.follow ? STOR_FOLLOW : 0), &err);
 	if (s == NULL) {
 		log_err("%s", err.msg);
 		return 2;

@@ -15,7 +15,7 @@
 
 struct fs {
 	store *st;
-	const char *dir, *in, *out, *prefix;
+	const char *dir, *in, *out, *prefix, *spec;
 	int quiet;
 	struct filter *f;
 	long todo, already, notfound, stored_failed, written, failed;
@@ -25,8 +25,8 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: featstore put STORE [-q] [-i FILE]\n"
-	    "       featstore has STORE [-q] [-i FILE] [-o FILE]\n"
-	    "       featstore get STORE [-q] [-i FILE] [-o FILE] [NAME...]\n"
+	    "       featstore has STORE [-q] [--spec S] [-i FILE] [-o FILE]\n"
+	    "       featstore get STORE [-q] [--spec S] [-i FILE] [-o FILE] [NAME...]\n"
 	    "       featstore cat STORE [-q] [--prefix P] [-o FILE]\n"
 	    "       featstore merge STORE [-q] SRC...\n"
 	    "       featstore rm STORE [-q] [-i FILE] [NAME...]\n"
@@ -52,6 +52,10 @@ static void usage(FILE *fp)
 	    "  -i, --input FILE   read FILE instead of standard input\n"
 	    "  -o, --output FILE  write to FILE atomically instead of standard output\n"
 	    "  -p, --prefix P     cat: only names starting with P\n"
+	    "  -s, --spec S       has, get: a stored record counts only when its feat_spec is S\n"
+	    "                     (what `featx OPTIONS --spec` prints): features made by\n"
+	    "                     another featx version, or without a field asked for now\n"
+	    "                     (thumb, keypoints), are not stored\n"
 	    "  -q, --quiet        no progress line or summary\n"
 	    "  -h, --help         this text\n"
 	    "  -V, --version      print the version\n");
@@ -154,6 +158,24 @@ static int cmd_put(struct fs *fs)
 	return fs->failed ? 1 : 0;
 }
 
+/* 1 when no --spec was given, or the stored record of name (stored, when the caller has
+ * read it already) was made with that spec; a record that cannot be read is not. */
+static int spec_ok(struct fs *fs, const char *name, const json_t *stored)
+{
+	json_t *got = NULL;
+	const char *spec;
+	int ok;
+
+	if (fs->spec == NULL)
+		return 1;
+	if (stored == NULL && store_get(fs->st, name, &got, NULL) != 1)
+		return 0;
+	spec = rec_str(stored ? stored : got, "feat_spec");
+	ok = spec != NULL && strcmp(spec, fs->spec) == 0;
+	json_decref(got);
+	return ok;
+}
+
 static int has_one(void *ud, json_t *rec, aderr *err)
 {
 	struct fs *fs = ud;
@@ -165,7 +187,8 @@ static int has_one(void *ud, json_t *rec, aderr *err)
 		rec_set_error(rec, "featstore", "bad_record", err->msg);
 		return FILTER_FAILED;
 	}
-	if (store_check(fs->st, rec, &si) == STORE_SAME && !si.is_error && !si.is_bad) {
+	if (store_check(fs->st, rec, &si) == STORE_SAME && !si.is_error && !si.is_bad &&
+	    spec_ok(fs, rec_name(rec), NULL)) {
 		fs->already++;
 		return FILTER_DROP;
 	}
@@ -202,6 +225,13 @@ static int get_one(void *ud, json_t *rec, aderr *err)
 			aderr_set(err, AD_ENOENT, "no features stored for this name");
 		log_err("%s", err->msg);
 		rec_set_error(rec, "featstore", aderr_name(err->code), err->msg);
+		return FILTER_FAILED;
+	}
+	if (!rec_has_error(stored) && !spec_ok(fs, name, stored)) {
+		json_decref(stored);
+		fs->notfound++;
+		rec_set_error(rec, "featstore", "not_found", "stored features were made by another "
+		    "featx version or with other options (feat_spec differs)");
 		return FILTER_FAILED;
 	}
 	if (json_object_update(stored, rec) != 0 || json_object_clear(rec) != 0 ||
@@ -565,6 +595,7 @@ int main(int argc, char **argv)
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "prefix", required_argument, NULL, 'p' },
+		{ "spec", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -591,8 +622,9 @@ int main(int argc, char **argv)
 	 * command, with the program's name in front for its messages */
 	cmd = argv[1];
 	argv[1] = argv[0];
-	while ((c = getopt_long(argc - 1, argv + 1, "i:o:p:qhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc - 1, argv + 1, "i:o:p:s:qhV", opts, NULL)) != -1) {
 		switch (c) {
+		case 's': fs.spec = optarg; break;
 		case 'i': fs.in = optarg; break;
 		case 'o': fs.out = optarg; break;
 		case 'p': fs.prefix = optarg; break;
@@ -615,6 +647,10 @@ int main(int argc, char **argv)
 		return run_filter(&fs, has_one, STORE_MISSING_OK);
 	if (strcmp(cmd, "get") == 0 && nargs == 1 && !fs.prefix)
 		return run_filter(&fs, get_one, 0);
+	if (fs.spec != NULL) {
+		log_err("--spec: only for has and get with input records");
+		return 2;
+	}
 	if (strcmp(cmd, "get") == 0 && nargs > 1 && !fs.prefix && !fs.in)
 		return cmd_get_names(&fs, argv + 2 + optind, nargs - 1);
 	if (strcmp(cmd, "cat") == 0 && nargs == 1 && !fs.in)

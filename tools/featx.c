@@ -15,6 +15,7 @@
 struct fx {
 	struct feat_opts fo;
 	read_roots *roots;  /* where a record's file may be read from */
+	char spec[64];      /* feat_spec of fo, stamped on each record */
 };
 
 static void usage(FILE *fp)
@@ -22,10 +23,12 @@ static void usage(FILE *fp)
 	fprintf(fp,
 	    "usage: featx [-q] [-j N] [--device DEV] [--order input|completion] [--local K]\n"
 	    "             [--thumb N] [--max-pixels N] [--max-bytes N] [-i FILE] [-o FILE]\n"
+	    "       featx [--local K] [--thumb N] --spec\n"
 	    "Read records (from azget), decode each image (JPEG, PNG, WebP, GIF, TIFF, HEIC,\n"
 	    "AVIF, told apart by their bytes) and add its features: format, width, height, sha256,\n"
-	    "phash, dhash, whash, phash_orientations, color, local.  An image that cannot be\n"
-	    "decoded gets an error object and is passed on.\n\n"
+	    "phash, dhash, whash, phash_orientations, color, local, and feat_spec: the feature\n"
+	    "version and the options they were made with.  An image that cannot be decoded\n"
+	    "gets an error object and is passed on.\n\n"
 	    "  -j, --threads N     decode N images at once (default: the number of cores)\n"
 	    "      --device DEV    cpu (default), or cuda[:N]: hash on CUDA GPU N while the\n"
 	    "                      threads decode (one featx per GPU, each on a shard)\n"
@@ -39,6 +42,8 @@ static void usage(FILE *fp)
 	    "      --max-bytes N   refuse files larger than N bytes (default 536870912)\n"
 	    "      --read-under DIR  read records' files only under DIR (may be repeated;\n"
 	    "                      adds to AZDEDUP_READ_ROOTS)\n"
+	    "      --spec          print the feat_spec these options give and exit (for\n"
+	    "                      featstore has --spec)\n"
 	    "  -i, --input FILE    read FILE instead of standard input\n"
 	    "  -o, --output FILE   write to FILE atomically instead of standard output\n"
 	    "  -q, --quiet         no progress line or summary\n"
@@ -75,7 +80,7 @@ static int fx_one(void *ud, json_t *rec, aderr *err)
 		rec_set_error(rec, "featx", aderr_name(err->code), err->msg);
 		return FILTER_FAILED;
 	}
-	if (feat_to_json(&ft, rec) < 0) {
+	if (feat_to_json(&ft, rec) < 0 || rec_set_str(rec, "feat_spec", fx->spec) < 0) {
 		feat_clear(&ft);
 		aderr_set(err, AD_ENOMEM, "out of memory");
 		return AD_ENOMEM;
@@ -117,6 +122,7 @@ int main(int argc, char **argv)
 		{ "order", required_argument, NULL, 'O' },
 		{ "max-bytes", required_argument, NULL, 'B' },
 		{ "read-under", required_argument, NULL, 'R' },
+		{ "spec", no_argument, NULL, 'S' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -129,7 +135,7 @@ int main(int argc, char **argv)
 	unsigned long long v;
 	aderr err = {0};
 	struct gpu *gpu = NULL;
-	int c, rc, device = -1;
+	int c, rc, device = -1, spec = 0;
 
 	log_init(argv[0]);
 	feat_opts_default(&fx.fo);
@@ -205,6 +211,7 @@ int main(int argc, char **argv)
 			}
 			f.threads = (int)v;
 			break;
+		case 'S': spec = 1; break;
 		case 'i': f.in = optarg; break;
 		case 'o': f.out = optarg; break;
 		case 'q': f.quiet = 1; break;
@@ -216,6 +223,11 @@ int main(int argc, char **argv)
 	if (optind != argc) {
 		usage(stderr);
 		return 2;
+	}
+	feat_spec(&fx.fo, fx.spec, sizeof fx.spec);
+	if (spec) {
+		printf("%s\n", fx.spec);
+		return 0;
 	}
 	if (device >= 0 && (gpu_open(device, &gpu, &err) < 0 ||
 	    gpu_batcher_new(gpu, 0, 0, &fx.fo.gpu, &err) < 0)) {

@@ -69,6 +69,8 @@ half() {  # TOOL [DIV]: replace it in $T/bin by a wrapper that stops after 1/DIV
 	rm -f "$T/bin/$1"
 	cat > "$T/bin/$1" <<WRAP
 #!/bin/sh
+# featx --spec (what the stage's marker records) is no run over records: pass it on
+case " \$* " in *" --spec "*) exec "$BIN/$1" "\$@";; esac
 prev=; for a; do [ "\$prev" = -i ] && in=\$a; prev=\$a; done
 n=\$(( \$(wc -l < "\$in") / ${2:-2} ))
 head -n \$n "\$in" > "$T/half.in"
