@@ -17,7 +17,10 @@
 #   EVAL_DEDUPE_ARGS  more options for every dedupe run of part 2
 #   EVAL_JSON=FILE    also write the scores as JSON (default EVAL_DIR/scores.json): per
 #                     set and run precision, recall, per transform, false and missed pairs
-#   EVAL_FALSE=N      list up to N false pairs per set and run
+#                     with their hash distances
+#   EVAL_TSV=FILE     and as TSV (default EVAL_DIR/scores.tsv): set, run, row (a transform,
+#                     variant+variant, or all), found, pairs, recall, precision, false pairs
+#   EVAL_FALSE=N      list up to N false pairs per set and run (with their hash distances)
 #   IMAGEHASH_SRC=DIR a checkout of JohannesBuchner/imagehash for the ImageHash column
 #   JOBS=N            featx threads (2)
 . "$(dirname "$0")/lib.sh"
@@ -100,4 +103,4 @@ for s in $built; do
 done
 echo "azdedup accuracy on sets of one kind (dedupe ${EVAL_DEDUPE_ARGS:-at its defaults}; cache $TOPV)"
 # shellcheck disable=SC2086
-$PY tests/bench/evalsets.py score "$TOPV" $built $runs --json "${EVAL_JSON:-$EVAL_DIR/scores.json}" --false "${EVAL_FALSE:-0}"
+$PY tests/bench/evalsets.py score "$TOPV" $built $runs --json "${EVAL_JSON:-$EVAL_DIR/scores.json}" --tsv "${EVAL_TSV:-$EVAL_DIR/scores.tsv}" --false "${EVAL_FALSE:-0}"

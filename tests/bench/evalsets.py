@@ -3,8 +3,9 @@
 
     evalsets.py build DIR SET...      write DIR/SET/files/<id>/<file> and DIR/SET/truth.tsv
                                       (sources from DIR/debs/root, extracted Debian packages)
-    evalsets.py score DIR SET... -r RUN=REPORTDIR... [--json FILE] [--false N]
+    evalsets.py score DIR SET... -r RUN=REPORTDIR... [--json FILE] [--tsv FILE] [--false N]
                                       pair precision and recall per set and per transform
+                                      (REPORTDIR/SET.ndjson: dedupe's output for the set)
     evalsets.py sets                  per set: name, Debian packages, version key; then what
                                       counts as distinct
 
@@ -58,7 +59,8 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   contrast, grayscale) of a flat image is still its copy.
 - faces, ui: different source files (source files that are near-identical are dropped
   before the set is built); look-alikes are the nearest other source by a 16x16 grey
-  thumbnail.
+  thumbnail.  Drawn faces: the same face with another expression, glasses and shirt
+  colour is distinct (a look-alike).
 - products: a shape on a plain background; the same shape in another colour (hue turned
   by at least 90 degrees and lightness changed) is distinct (a look-alike).
 """
@@ -541,7 +543,10 @@ def shape_mask(w, h, kind, rng, box=None):
     elif kind == "text":
         s = rng.choice(("LOGO", "azd", "OK", "NEW", "beta", "2026"))
         f = font(h // 3)
-        d.text((box[0], box[1]), s, font=f, fill=255)
+        x0, y0, x1, y1 = d.textbbox((0, 0), s, font=f)
+        x = min(max(0, box[0]), w - (x1 - x0)) - x0
+        y = min(max(0, box[1]), h - (y1 - y0)) - y0
+        d.text((x, y), s, font=f, fill=255)
     return m, box
 
 
@@ -622,12 +627,70 @@ def set_flat(root, rng):
         "(shown on black) and coloured cut-outs on transparency (shown on white)")
 
 
+SKIN = ((255, 224, 189), (241, 194, 125), (224, 172, 105), (198, 134, 66), (141, 85, 36), (92, 56, 30))
+HAIR = ((20, 20, 20), (90, 56, 30), (160, 110, 50), (230, 200, 120), (170, 60, 30), (140, 140, 140))
+
+
+def face(size, p):
+    """a drawn avatar face from the parameters p (a dict): head, hair, eyes, mouth,
+    glasses, background"""
+    S = size
+    im = Image.new("RGB", (S, S), p["bg"])
+    d = ImageDraw.Draw(im)
+    cx, cy = S / 2, S * 0.55
+    hw, hh = S * p["hw"], S * p["hh"]
+    d.ellipse((cx - hw * 1.6, S * 0.85, cx + hw * 1.6, S * 1.4), fill=p["shirt"])  # shoulders
+    if p["long"]:
+        d.rounded_rectangle((cx - hw * 1.1, cy - hh * 1.05, cx + hw * 1.1, cy + hh * 0.9), S // 10, fill=p["hair"])
+    d.ellipse((cx - hw, cy - hh, cx + hw, cy + hh), fill=p["skin"])
+    d.chord((cx - hw * 1.05, cy - hh * 1.1, cx + hw * 1.05, cy + hh * p["fringe"]), 180, 360, fill=p["hair"])
+    ey = cy - hh * 0.05
+    for sx in (-1, 1):
+        ex = cx + sx * hw * p["eyes"]
+        r = S * 0.025
+        d.ellipse((ex - r * 1.6, ey - r, ex + r * 1.6, ey + r * 1.2), fill=(255, 255, 255))
+        d.ellipse((ex - r * 0.8, ey - r * 0.7, ex + r * 0.8, ey + r * 0.9), fill=p["iris"])
+        d.line((ex - r * 2, ey - r * 3 + p["brow"] * S, ex + r * 2, ey - r * 3.4), fill=p["hair"], width=max(2, S // 90))
+        if p["glasses"]:
+            d.ellipse((ex - r * 3, ey - r * 2.4, ex + r * 3, ey + r * 2.4), outline=(30, 30, 30), width=max(2, S // 120))
+    my = cy + hh * 0.45
+    if p["smile"]:
+        d.arc((cx - hw * 0.4, my - hh * 0.2, cx + hw * 0.4, my + hh * 0.15), 20, 160, fill=(150, 40, 40), width=max(2, S // 80))
+    else:
+        d.line((cx - hw * 0.25, my, cx + hw * 0.25, my), fill=(150, 40, 40), width=max(2, S // 80))
+    d.polygon([(cx, cy), (cx - S * 0.02, cy + hh * 0.25), (cx + S * 0.02, cy + hh * 0.25)],
+              fill=tuple(int(c * 0.85) for c in p["skin"]))
+    return im
+
+
+def face_params(rng):
+    return {"bg": tuple(rng.randrange(120, 256) for _ in range(3)), "skin": rng.choice(SKIN),
+            "hair": rng.choice(HAIR), "shirt": tuple(rng.randrange(0, 256) for _ in range(3)),
+            "iris": rng.choice(((60, 40, 20), (40, 90, 160), (50, 110, 60))),
+            "hw": rng.uniform(0.2, 0.26), "hh": rng.uniform(0.27, 0.33), "long": rng.random() < 0.5,
+            "fringe": rng.uniform(-0.6, -0.2), "eyes": rng.uniform(0.35, 0.45),
+            "brow": rng.uniform(-0.01, 0.01), "glasses": rng.random() < 0.3, "smile": rng.random() < 0.6}
+
+
 def set_faces(root, rng):
     fs = sorted(glob.glob(os.path.join(root, "usr/share/pixmaps/faces/*.*")))
     items = drop_near_identical(open_files(fs))
-    o, d, lk = split(items, rng, 28, 8, 6)
+    o, d, lk = split(items, rng, 24, 6, 5)
+    # drawn faces: 22 (16 originals, 6 distractors); look-alike of 6: the same face with
+    # another expression, glasses and shirt
+    drawn = []
+    for i in range(22):
+        p = face_params(rng)
+        drawn.append(("drawn-%d" % i, face(512, p), p))
+    for k, im, p in drawn[:6]:
+        q = dict(p, smile=not p["smile"], glasses=not p["glasses"],
+                 shirt=tuple(rng.randrange(0, 256) for _ in range(3)))
+        lk.append((k, face(512, q), k + "-other-expression"))
+    o += [(k, im) for k, im, _ in drawn[:16]]
+    d += [(k, im) for k, im, _ in drawn[16:]]
     return o, d, lk, ("gnome-control-center-data /usr/share/pixmaps/faces (avatars, not "
-                      "the legacy/ copies); look-alikes: nearest other avatar")
+                      "the legacy/ copies; look-alikes: nearest other avatar) and drawn "
+                      "faces (look-alikes: another expression and glasses)")
 
 
 def set_ui(root, rng):
@@ -713,8 +776,8 @@ SETS = {
     "photos": (set_photos, ["gnome-backgrounds", "mate-backgrounds"], 3),
     "pages": (set_pages, ["debian-reference-en", "gnuplot-doc"], 2),
     "nightsky": (set_nightsky, [], 2),
-    "flat": (set_flat, [], 2),
-    "faces": (set_faces, ["gnome-control-center-data"], 2),
+    "flat": (set_flat, [], 3),
+    "faces": (set_faces, ["gnome-control-center-data"], 3),
     "ui": (set_ui, ["kstars-data", "gnome-user-docs"], 2),
     "products": (set_products, [], 2),
 }
@@ -832,6 +895,10 @@ def imagehash_phash(d, truth):
     return h, None
 
 
+def ham(a, b):
+    return bin(int(a, 16) ^ int(b, 16)).count("1")
+
+
 IH_MAX = 10  # imagededup's default max_distance_threshold for its hashes
 
 
@@ -873,6 +940,24 @@ def score_set(top, name, runs, show_false):
     predicted = {}
     for rname, rdir in runs:
         predicted[rname] = pairs_of_groups(groups_of(os.path.join(rdir, name + ".ndjson")))
+    feats = {}
+    fp_path = os.path.join(d, "features.ndjson")
+    if os.path.exists(fp_path):
+        for line in open(fp_path):
+            r = json.loads(line)
+            if "phash" in r:
+                feats[r["name"]] = r
+
+    def dist(p):
+        """the hash distances of a pair (phash_rot: the least over the turned forms)"""
+        a, b = feats.get(p[0]), feats.get(p[1])
+        out = {"a": p[0], "b": p[1]}
+        if a and b:
+            for h in ("phash", "dhash", "whash"):
+                out[h] = ham(a[h], b[h])
+            if "phash_orientations" in b:
+                out["phash_rot"] = min(ham(a["phash"], x) for x in b["phash_orientations"])
+        return out
     ih, why = imagehash_phash(d, truth)
     if ih is not None:
         ip = set()
@@ -901,8 +986,8 @@ def score_set(top, name, runs, show_false):
             "per_transform": {r: {"found": per[c][r][0], "pairs": per[c][r][1],
                                   "recall": per[c][r][0] / max(1, per[c][r][1])}
                               for r in rows if per[c][r][1]},
-            "false": [list(p) for p in fp],
-            "missed": [list(p) for p in sorted(true_pairs - predicted[c])],
+            "false": [dist(p) for p in fp],
+            "missed": [dict(dist(p), transform=row(p)) for p in sorted(true_pairs - predicted[c])],
         }
     res["imagehash_missing"] = why
     # the table
@@ -920,13 +1005,14 @@ def score_set(top, name, runs, show_false):
               % (name, c, x["precision"], x["recall"], x["false_pairs"], x["lookalike_false_pairs"],
                  x["true_pairs_found"], len(true_pairs)))
         for p in x["false"][:show_false]:
-            print("    false: %s  %s" % tuple(p))
+            print("    false: %s  %s  %s" % (p["a"], p["b"], " ".join(
+                "%s %d" % (h, p[h]) for h in ("phash", "dhash", "whash", "phash_rot") if h in p)))
     if why:
         print("%s: ImageHash column: - (%s)" % (name, why))
     return res
 
 
-def score(top, sets, runs, json_out, show_false):
+def score(top, sets, runs, json_out, show_false, tsv_out=None):
     results = [score_set(top, s, runs, show_false) for s in sets]
     # all sets together, per transform
     cols = list(results[0]["runs"]) if results else []
@@ -960,6 +1046,18 @@ def score(top, sets, runs, json_out, show_false):
         t = sum(r["true_pairs"] for r in results)
         print("%-9s %-14s precision %.3f recall %.3f (false pairs %d, true pairs %d)"
               % ("all:", c, tp / max(1, tp + fp), tp / max(1, t), fp, t))
+    if tsv_out:
+        # one line per set, run and row: the row "all" has precision and false pairs too
+        with open(tsv_out, "w") as f:
+            f.write("set\trun\trow\tfound\tpairs\trecall\tprecision\tfalse_pairs\n")
+            for res in results:
+                for c, x in res["runs"].items():
+                    f.write("%s\t%s\tall\t%d\t%d\t%.4f\t%.4f\t%d\n" % (
+                        res["set"], c, x["true_pairs_found"], res["true_pairs"], x["recall"],
+                        x["precision"], x["false_pairs"]))
+                    for r, y in x["per_transform"].items():
+                        f.write("%s\t%s\t%s\t%d\t%d\t%.4f\t-\t-\n" % (
+                            res["set"], c, r, y["found"], y["pairs"], y["recall"]))
     if json_out:
         with open(json_out, "w") as f:
             json.dump({"version": GEN_VERSION, "sets": results, "per_transform": tot}, f, indent=1)
@@ -980,7 +1078,7 @@ def main(argv):
         return 0
     if len(argv) >= 4 and argv[1] == "score":
         top = argv[2]
-        sets, runs, json_out, show_false = [], [], None, 0
+        sets, runs, json_out, tsv_out, show_false = [], [], None, None, 0
         i = 3
         while i < len(argv):
             if argv[i] == "-r":
@@ -990,13 +1088,16 @@ def main(argv):
             elif argv[i] == "--json":
                 json_out = argv[i + 1]
                 i += 2
+            elif argv[i] == "--tsv":
+                tsv_out = argv[i + 1]
+                i += 2
             elif argv[i] == "--false":
                 show_false = int(argv[i + 1])
                 i += 2
             else:
                 sets.append(argv[i])
                 i += 1
-        score(top, sets, runs, json_out, show_false)
+        score(top, sets, runs, json_out, show_false, tsv_out)
         return 0
     sys.stderr.write(__doc__)
     return 2
