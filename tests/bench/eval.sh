@@ -22,7 +22,8 @@
 #                     variant+variant, or all), found, pairs, recall, precision, false pairs
 #   EVAL_FALSE=N      list up to N false pairs per set and run (with their hash distances)
 #   IMAGEHASH_SRC=DIR a checkout of JohannesBuchner/imagehash for the ImageHash column
-#   JOBS=N            featx threads (2)
+#   EVAL_VARIANTS=N   variants per original (2; more gives steadier figures per transform)
+#   JOBS=N            featx and dedupe threads (2)
 . "$(dirname "$0")/lib.sh"
 bench_tmp eval
 PY=/usr/bin/python3
@@ -92,14 +93,15 @@ case "$help" in
 *--no-rotations*) other="no-rotations" ;;
 *--rotations*) other="rotations" ;;
 esac
-mkdir -p "$T/default" ${other:+"$T/$other"}
-runs="-r default=$T/default"
-[ -n "$other" ] && runs="$runs -r $other=$T/$other"
+R="$T/runs"
+mkdir -p "$R/default" ${other:+"$R/$other"}
+runs="-r default=$R/default"
+[ -n "$other" ] && runs="$runs -r $other=$R/$other"
 # shellcheck disable=SC2086
 for s in $built; do
-	"$BIN/dedupe" -q -j "${JOBS:-2}" ${EVAL_DEDUPE_ARGS:-} -i "$TOPV/$s/features.ndjson" -o "$T/default/$s.ndjson"
+	"$BIN/dedupe" -q -j "${JOBS:-2}" ${EVAL_DEDUPE_ARGS:-} -i "$TOPV/$s/features.ndjson" -o "$R/default/$s.ndjson"
 	[ -z "$other" ] || "$BIN/dedupe" -q -j "${JOBS:-2}" "--$other" ${EVAL_DEDUPE_ARGS:-} \
-		-i "$TOPV/$s/features.ndjson" -o "$T/$other/$s.ndjson"
+		-i "$TOPV/$s/features.ndjson" -o "$R/$other/$s.ndjson"
 done
 echo "azdedup accuracy on sets of one kind (dedupe ${EVAL_DEDUPE_ARGS:-at its defaults}; cache $TOPV)"
 # shellcheck disable=SC2086

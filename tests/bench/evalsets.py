@@ -38,7 +38,7 @@ except ImportError:  # noise, star fields and scan-like variants need it
 # the generator's version, and each set's (in SETS): a built set is kept while its key
 # (both versions) is unchanged, so any change to what a set holds must bump one of them
 GEN_VERSION = 1
-VARIANTS = int(os.environ.get("EVAL_VARIANTS", "2"))
+VARIANTS = int(os.environ.get("EVAL_VARIANTS", "2"))  # variants per original (part of the key)
 MAX_SIDE = 1024  # sources larger than this are shrunk first (featx time)
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
@@ -52,7 +52,9 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   is a crop of it).
 - pages: different pages of a manual; neighbouring pages are the look-alikes.
 - nightsky: star fields of different sky regions; a neighbouring region that overlaps a
-  third of the width is distinct (a look-alike).
+  third of the width is distinct (a look-alike); two galaxies of nearly the same shape on
+  different star fields are distinct; two phases of the Moon whose 32x32 thumbnails
+  differ by 6 or more grey levels on average are distinct.
 - flat: flat colours that differ by 20 or more levels in one channel, gradients whose
   end colour differs by 40 or more levels, overlays of a different shape, and cut-outs of
   one shape in a different colour are distinct.  A colour-changing transform (gamma,
@@ -487,25 +489,85 @@ class Sky:
         return Image.fromarray(np.clip(img + 0.5, 0, 255).astype(np.uint8), "RGB")
 
 
+def galaxy(bg, g):
+    """a galaxy (an exponential disc with two spiral arms and a bulge) from the parameters
+    g, on the star field bg"""
+    w, h = bg.size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    x, y = xx - g["cx"] * w, yy - g["cy"] * h
+    c, s_ = math.cos(g["angle"]), math.sin(g["angle"])
+    u, v = x * c + y * s_, (-x * s_ + y * c) / g["q"]
+    r = np.hypot(u, v) + 1e-3
+    th = np.arctan2(v, u)
+    rs = g["size"] * min(w, h)
+    arms = 1 + g["arms"] * np.cos(2 * (th - np.log(r / rs + 1e-3) / g["pitch"]))
+    disc = np.exp(-r / rs) * arms
+    bulge = np.exp(-(r / (rs * 0.25)) ** 2)
+    light = (disc[..., None] * np.array(g["disc"], np.float32) +
+             bulge[..., None] * np.array(g["core"], np.float32))
+    out = np.asarray(bg, np.float32) + light * g["bright"]
+    return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8), "RGB")
+
+
+def galaxy_params(rng):
+    return {"cx": rng.uniform(0.35, 0.65), "cy": rng.uniform(0.35, 0.65), "angle": rng.uniform(0, math.pi),
+            "q": rng.uniform(0.3, 0.9), "size": rng.uniform(0.06, 0.12), "arms": rng.uniform(0.2, 0.7),
+            "pitch": rng.uniform(0.3, 0.6), "disc": (rng.uniform(0.6, 1), rng.uniform(0.6, 0.9), 1.0),
+            "core": (1.0, rng.uniform(0.8, 0.95), rng.uniform(0.5, 0.8)), "bright": rng.uniform(120, 220)}
+
+
 def set_nightsky(root, rng):
     if np is None:
         raise RuntimeError("python3-numpy is missing")
     w = 800
-    sky = Sky(20261201, 3 * w * 40 + 2 * w * 20 + w)
-    # region i starts at 3w*i: a gap of two widths between originals; the look-alike of
-    # region i starts two thirds of a width further (overlap: a third of the width)
+    sky = Sky(20261201, 3 * w * 60 + w)
+    # star fields: region i starts at 3w*i: a gap of two widths between originals; the
+    # look-alike of region i starts two thirds of a width further (overlap: a third)
     originals, lookalikes, distractors = [], [], []
-    for i in range(40):
+    for i in range(26):
         x0 = 3 * w * i
         originals.append(("sky-%d" % x0, sky.tile(x0, w)))
         if i % 3 == 0:
             lookalikes.append(("sky-%d" % x0, sky.tile(x0 + 2 * w // 3, w), "sky-%d" % (x0 + 2 * w // 3)))
-    for i in range(20):
-        x0 = 3 * w * 40 + 2 * w * i
+    for i in range(26, 36):
+        x0 = 3 * w * i
         distractors.append(("sky-%d" % x0, sky.tile(x0, w)))
+    # galaxies on star fields (dimmed): 8 originals, 4 distractors; look-alike of 3: another
+    # galaxy of nearly the same shape on another field
+    for i in range(12):
+        x0 = 3 * w * (36 + i)
+        g = galaxy_params(rng)
+        item = ("galaxy-%d" % i, galaxy(ImageEnhance.Brightness(sky.tile(x0, w)).enhance(0.6), g))
+        (originals if i < 8 else distractors).append(item)
+        if i < 3:
+            g2 = dict(g, angle=g["angle"] + rng.choice((-1, 1)) * 0.5, q=min(0.95, g["q"] + 0.1),
+                      arms=g["arms"] * 0.7)
+            bg2 = ImageEnhance.Brightness(sky.tile(3 * w * (50 + i), w)).enhance(0.6)
+            lookalikes.append((item[0], galaxy(bg2, g2), item[0] + "-other"))
+    # the Moon's phases from kstars-data (grey with alpha, shown on black); phases whose
+    # 32x32 thumbnails on black are within 6 levels of a kept one are dropped (the textures
+    # near full and new moon barely differ); of the rest, in phase order, pairs of
+    # neighbours: the first of three pairs an original with the second its look-alike,
+    # then originals, the last three distractors
+    moons = sorted(glob.glob(os.path.join(root, "usr/share/kstars/textures/moon[0-9][0-9].png")))
+    if len(moons) != 36:
+        raise RuntimeError("kstars-data: %d moon textures, not 36" % len(moons))
+    kept, th = [], []
+    for f in moons:
+        im = Image.open(f).convert("RGBA")
+        t = thumb(rgb(im, (0, 0, 0)), 32)
+        if all(tdist(t, u) >= 6 for u in th):
+            kept.append((os.path.basename(f)[:-4], im))
+            th.append(t)
+    for k in range(3):
+        originals.append(kept[2 * k])
+        lookalikes.append((kept[2 * k][0], kept[2 * k + 1][1], kept[2 * k + 1][0]))
+    originals += kept[6:-3]
+    distractors += kept[-3:]
     return originals, distractors, lookalikes, (
-        "generated (no Debian package has night-sky photos outside the reserved list): "
-        "star fields cut from one synthetic strip of sky, seed 20261201")
+        "generated star fields cut from one synthetic strip of sky (seed 20261201; no "
+        "Debian package outside the reserved list has night-sky photos), generated galaxies "
+        "on star fields, and the Moon's phases from kstars-data")
 
 
 def gradient(w, h, c0, c1, angle, radial=False):
@@ -775,7 +837,7 @@ def set_products(root, rng):
 SETS = {
     "photos": (set_photos, ["gnome-backgrounds", "mate-backgrounds"], 3),
     "pages": (set_pages, ["debian-reference-en", "gnuplot-doc"], 2),
-    "nightsky": (set_nightsky, [], 2),
+    "nightsky": (set_nightsky, ["kstars-data"], 4),
     "flat": (set_flat, [], 3),
     "faces": (set_faces, ["gnome-control-center-data"], 3),
     "ui": (set_ui, ["kstars-data", "gnome-user-docs"], 2),
@@ -819,7 +881,7 @@ def build(top, name, root):
                     deck = []
                 continue
             want.append(t)
-        matte = (0, 0, 0) if key.startswith("ink-") else (255, 255, 255)
+        matte = (0, 0, 0) if key.startswith(("ink-", "moon")) else (255, 255, 255)
         oid = "o%03d-%s" % (i, key)
         os.makedirs(os.path.join(files, oid), exist_ok=True)
         rows.append((save(im, os.path.join(files, oid, "original"), ("PNG",), matte), oid, "original", "-"))
@@ -830,7 +892,7 @@ def build(top, name, root):
     okeys = [k for k, _ in originals]
     for role, lst in (("distractor", [(k, im, k) for k, im in distractors]), ("lookalike", lookalikes)):
         for i, (key, im, own) in enumerate(lst):
-            matte = (0, 0, 0) if key.startswith("ink-") else (255, 255, 255)
+            matte = (0, 0, 0) if key.startswith(("ink-", "moon")) else (255, 255, 255)
             oid = "%s%03d-%s" % (role[0], i, own)
             os.makedirs(os.path.join(files, oid), exist_ok=True)
             rows.append((save(im, os.path.join(files, oid, role), ("PNG",), matte), oid, role,
@@ -1034,18 +1096,19 @@ def score(top, sets, runs, json_out, show_false, tsv_out=None):
         if k:
             tot[r] = {c: {"found": f, "pairs": n} for c, (f, n) in zip(cols, vals)}
             print("%-16s %5d  %s" % (r, k, "  ".join("%-14s" % ("%d/%d %.2f" % (f, n, f / n)) for f, n in vals)))
-    print("== summary (pair precision, pair recall, false pairs, true pairs)")
-    for res in results:
-        for c in cols:
-            x = res["runs"][c]
-            print("%-9s %-14s precision %.3f recall %.3f (false pairs %d, true pairs %d)"
-                  % (res["set"] + ":", c, x["precision"], x["recall"], x["false_pairs"], res["true_pairs"]))
+    # one line per set and run: "SET: ..." for dedupe at its defaults, "SET/RUN: ..." else
+    print("== summary: pair precision and recall per set")
     for c in cols:
+        for res in results:
+            x = res["runs"][c]
+            print("%s: precision %.3f recall %.3f (false pairs %d, true pairs %d)"
+                  % (res["set"] if c == "default" else "%s/%s" % (res["set"], c), x["precision"],
+                     x["recall"], x["false_pairs"], res["true_pairs"]))
         tp = sum(r["runs"][c]["true_pairs_found"] for r in results)
         fp = sum(r["runs"][c]["false_pairs"] for r in results)
         t = sum(r["true_pairs"] for r in results)
-        print("%-9s %-14s precision %.3f recall %.3f (false pairs %d, true pairs %d)"
-              % ("all:", c, tp / max(1, tp + fp), tp / max(1, t), fp, t))
+        print("%s: precision %.3f recall %.3f (false pairs %d, true pairs %d)"
+              % ("all" if c == "default" else "all/" + c, tp / max(1, tp + fp), tp / max(1, t), fp, t))
     if tsv_out:
         # one line per set, run and row: the row "all" has precision and false pairs too
         with open(tsv_out, "w") as f:
@@ -1066,7 +1129,7 @@ def score(top, sets, runs, json_out, show_false, tsv_out=None):
 def main(argv):
     if len(argv) >= 2 and argv[1] == "sets":
         for k, (fn, pkgs, v) in SETS.items():
-            print("%s\t%s\t%d.%d" % (k, " ".join(pkgs) or "generated", GEN_VERSION, v))
+            print("%s\t%s\t%d.%d.%d" % (k, " ".join(pkgs) or "generated", GEN_VERSION, v, VARIANTS))
         print(DISTINCT, end="")
         return 0
     if len(argv) >= 4 and argv[1] == "build":
