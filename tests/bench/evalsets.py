@@ -1054,13 +1054,15 @@ def score_set(top, name, runs, show_false):
     res["imagehash_missing"] = why
     # the table
     print("== %s: %d files, %d true pairs (%s)" % (name, len(names), len(true_pairs), res["source"]))
-    print("%-16s %5s  %s" % ("transform", "pairs", "  ".join("%-14s" % c for c in cols)))
+    dash = "  %-14s" % "-" if why else ""  # the ImageHash column when it cannot be had
+    print("%-16s %5s  %s%s" % ("transform", "pairs", "  ".join("%-14s" % c for c in cols),
+                               "  %-14s" % "ImageHash" if why else ""))
     for r in rows:
         k = per[cols[0]][r][1] if cols else 0
         if not k:
             continue
-        print("%-16s %5d  %s" % (r, k, "  ".join("%-14s" % ("%d/%d %.2f" % (per[c][r][0], k, per[c][r][0] / k))
-                                                 for c in cols)))
+        print("%-16s %5d  %s%s" % (r, k, "  ".join("%-14s" % ("%d/%d %.2f" % (per[c][r][0], k, per[c][r][0] / k))
+                                                   for c in cols), dash))
     for c in cols:
         x = res["runs"][c]
         print("%s: %s: precision %.3f recall %.3f (false pairs %d, %d with a look-alike; true pairs %d/%d)"
@@ -1070,7 +1072,7 @@ def score_set(top, name, runs, show_false):
             print("    false: %s  %s  %s" % (p["a"], p["b"], " ".join(
                 "%s %d" % (h, p[h]) for h in ("phash", "dhash", "whash", "phash_rot") if h in p)))
     if why:
-        print("%s: ImageHash column: - (%s)" % (name, why))
+        print("%s: ImageHash: - (%s)" % (name, why))
     return res
 
 
