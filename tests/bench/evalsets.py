@@ -1045,6 +1045,7 @@ def score_set(top, name, runs, show_false):
         res["runs"][c] = {
             "precision": tp / max(1, tp + len(fp)), "recall": tp / max(1, len(true_pairs)),
             "true_pairs_found": tp, "false_pairs": len(fp), "lookalike_false_pairs": len(look_fp),
+            "files_in_false_pairs": len({x for p in fp for x in p}),
             "per_transform": {r: {"found": per[c][r][0], "pairs": per[c][r][1],
                                   "recall": per[c][r][0] / max(1, per[c][r][1])}
                               for r in rows if per[c][r][1]},
@@ -1065,9 +1066,10 @@ def score_set(top, name, runs, show_false):
                                                    for c in cols), dash))
     for c in cols:
         x = res["runs"][c]
-        print("%s: %s: precision %.3f recall %.3f (false pairs %d, %d with a look-alike; true pairs %d/%d)"
-              % (name, c, x["precision"], x["recall"], x["false_pairs"], x["lookalike_false_pairs"],
-                 x["true_pairs_found"], len(true_pairs)))
+        print("%s: %s: precision %.3f recall %.3f (false pairs %d, %d with a look-alike, %d files in one; "
+              "true pairs %d/%d)" % (name, c, x["precision"], x["recall"], x["false_pairs"],
+                                     x["lookalike_false_pairs"], x["files_in_false_pairs"],
+                                     x["true_pairs_found"], len(true_pairs)))
         for p in x["false"][:show_false]:
             print("    false: %s  %s  %s" % (p["a"], p["b"], " ".join(
                 "%s %d" % (h, p[h]) for h in ("phash", "dhash", "whash", "phash_rot") if h in p)))
