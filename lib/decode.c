@@ -832,6 +832,60 @@ static double webp_mem(int w, int h, int format, int alpha)
 	return (alpha ? (double)w * h : 0) + rows;
 }
 
+/* The first frame when its full-size decode does not fit the budget: libwebp scales it
+ * while decoding straight into its place on a canvas already at the scaling decoders'
+ * size (sw x sh for a cw x ch canvas), cleared to transparent; the features are then a
+ * little different from a full decode's, as for a still WebP. */
+static int webp_frame_scaled(const WebPIterator *it, WebPDecoderConfig *cfg,
+    const struct img_decode_opts *o, int cw, int ch, int sw, int sh, struct img **out,
+    aderr *err)
+{
+	double sx = (double)sw / cw, sy = (double)sh / ch;
+	int x0 = (int)(it->x_offset * sx + 0.5), y0 = (int)(it->y_offset * sy + 0.5);
+	int x1 = (int)((it->x_offset + it->width) * sx + 0.5);
+	int y1 = (int)((it->y_offset + it->height) * sy + 0.5);
+	struct img *im;
+	VP8StatusCode st;
+	int rc;
+
+	/* at least a pixel, inside the canvas */
+	if (x0 > sw - 1)
+		x0 = sw - 1;
+	if (y0 > sh - 1)
+		y0 = sh - 1;
+	if (x1 <= x0)
+		x1 = x0 + 1;
+	if (y1 <= y0)
+		y1 = y0 + 1;
+	if (x1 > sw)
+		x1 = sw;
+	if (y1 > sh)
+		y1 = sh;
+	if ((rc = img_decode_reserve(o, webp_mem(it->width, it->height, cfg->input.format,
+	    cfg->input.has_alpha) + 16.0 * it->width * 4 + (double)sw * sh * 4 +
+	    img_decode_tail(o, sw, sh, 4), err)) < 0)
+		return rc;
+	if ((im = img_new(sw, sh, 4)) == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory decoding WebP");
+	memset(im->px, 0, (size_t)sw * (size_t)sh * 4);
+	cfg->options.use_scaling = 1;
+	cfg->options.scaled_width = x1 - x0;
+	cfg->options.scaled_height = y1 - y0;
+	cfg->output.colorspace = MODE_RGBA;
+	cfg->output.is_external_memory = 1;
+	cfg->output.u.RGBA.rgba = im->px + ((size_t)y0 * (size_t)sw + (size_t)x0) * 4;
+	cfg->output.u.RGBA.stride = sw * 4;
+	cfg->output.u.RGBA.size = (size_t)(y1 - y0 - 1) * (size_t)sw * 4 + (size_t)(x1 - x0) * 4;
+	st = WebPDecode(it->fragment.bytes, it->fragment.size, cfg);
+	WebPFreeDecBuffer(&cfg->output);
+	if (st != VP8_STATUS_OK) {
+		img_free(im);
+		return aderr_set(err, AD_EFORMAT, "corrupt: cannot decode the first WebP frame");
+	}
+	*out = im;
+	return 0;
+}
+
 /* An animation's first frame on its canvas, as WebPAnimDecoder makes it (the canvas
  * cleared to transparent black, the frame decoded into its rectangle, nothing blended
  * under it), but only the frame is decoded whole: the canvas goes a row at a time into
@@ -847,7 +901,8 @@ static int decode_webp_anim(const unsigned char *buf, size_t len,
 	VP8StatusCode st;
 	struct rowsink k;
 	unsigned char *frame = NULL, *row = NULL;
-	int cw, chh, fw, fh, fx, fy, y, rc = 0;
+	int cw, chh, fw, fh, fx, fy, y, rc = 0, sw, sh;
+	double need;
 
 	dmx = WebPDemux(&data);
 	if (dmx == NULL) {
@@ -879,9 +934,14 @@ static int decode_webp_anim(const unsigned char *buf, size_t len,
 		rc = aderr_set(err, AD_EFORMAT, "corrupt: cannot decode the first WebP frame");
 		goto out;
 	}
-	if ((rc = img_decode_reserve(o, 4.0 * fw * fh + webp_mem(fw, fh, cfg.input.format,
-	    cfg.input.has_alpha) + 8.0 * cw + sink_mem(o, cw, chh) + img_decode_tail(o, cw, chh,
-	    o->color ? 3 : 1), err)) < 0)
+	need = 4.0 * fw * fh + webp_mem(fw, fh, cfg.input.format, cfg.input.has_alpha) + 8.0 * cw +
+	    sink_mem(o, cw, chh) + img_decode_tail(o, cw, chh, o->color ? 3 : 1);
+	img_scaled_size(cw, chh, o->min_side, &sw, &sh);
+	if (need > img_decode_room(o) && (sw < cw || sh < chh)) {
+		rc = webp_frame_scaled(&it, &cfg, o, cw, chh, sw, sh, out, err);
+		goto out;
+	}
+	if ((rc = img_decode_reserve(o, need, err)) < 0)
 		goto out;
 	frame = malloc((size_t)fw * (size_t)fh * 4);
 	row = malloc((size_t)cw * 4);

@@ -75,10 +75,11 @@ int img_decode(const unsigned char *buf, size_t len, const struct img_decode_opt
  * bytes) is AD_ETOOBIG.  Where a format can be decoded with less, a decode that
  * would not fit takes the smaller way: an interlaced PNG is read from its first Adam7
  * passes only (every second, fourth or eighth pixel: the finest grid that fits and
- * still has min_side pixels on its short side), which changes the features a little;
+ * still has min_side pixels on its short side), and an animated WebP's first frame is
+ * scaled while it decodes, as a still one is: both change the features a little;
  * every other way of saving memory gives the same pixels as the full decode (animated
- * WebP and GIF compose the first frame's screen a row at a time, TIFF is read a strip
- * or a row of tiles at a time).  When the call returns, the hold is back where it was.
+ * WebP and GIF compose the first frame's screen a row at a time, TIFF is read a strip,
+ * a row of tiles or, stored as one big strip, a scanline at a time).  When the call returns, the hold is back where it was.
  * For the decoders in lib/, on the thread of the call: img_decode_reserve raises the
  * hold to base + n bytes (0 or AD_ETOOBIG), img_decode_room is the most one decode may
  * take (total - base, or a huge number without a budget). */

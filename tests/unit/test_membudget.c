@@ -2,7 +2,8 @@
  * grow and shrink their holds never taking more than the whole between them, and the
  * decoders' ways of doing with less (decode.h): a TIFF stored as one strip read a row at
  * a time gives the same bytes, an interlaced PNG from its first passes nearly the same,
- * an animated WebP's canvas and a GIF's screen composed a row at a time. */
+ * an animated WebP's canvas and a GIF's screen composed a row at a time, a WebP frame too
+ * big for the budget scaled while it decodes. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -337,14 +338,15 @@ static void test_tiff_scanlines(void)
 
 /* RIFF WEBP, VP8X (animation), ANIM, one ANMF with the frame at (fx, fy) */
 static struct buf webp_anim(int cw, int ch, int fx, int fy, const unsigned char *rgba, int fw,
-    int fh)
+    int fh, int lossy)
 {
 	struct buf b = { NULL, 0 }, body = { NULL, 0 }, fr = { NULL, 0 };
 	uint8_t *ll = NULL;
-	size_t n = WebPEncodeLosslessRGBA(rgba, fw, fh, fw * 4, &ll);
+	size_t n = lossy ? WebPEncodeRGBA(rgba, fw, fh, fw * 4, 80, &ll) :
+	    WebPEncodeLosslessRGBA(rgba, fw, fh, fw * 4, &ll);
 
-	/* the encoder's own RIFF/VP8L: keep the VP8L chunk */
-	CHECK(n > 20 && memcmp(ll + 12, "VP8L", 4) == 0);
+	/* the encoder's own RIFF: keep its VP8L or VP8 chunk */
+	CHECK(n > 20 && (memcmp(ll + 12, "VP8L", 4) == 0 || memcmp(ll + 12, "VP8 ", 4) == 0));
 	put(&fr, ll + 12, n - 12);
 	WebPFree(ll);
 	put(&body, "VP8X", 4);
@@ -386,7 +388,7 @@ static void test_canvas(void)
 	/* a 2 x 2 frame, one pixel half transparent, at (20, 10) on a 64 x 48 canvas */
 	unsigned char rgba[16] = { 200, 30, 30, 255, 30, 200, 30, 255, 30, 30, 200, 255,
 		0, 0, 0, 128 };
-	struct buf w = webp_anim(64, 48, 20, 10, rgba, 2, 2);
+	struct buf w = webp_anim(64, 48, 20, 10, rgba, 2, 2, 0);
 	/* a GIF: a 64 x 48 screen, a 1 x 1 frame at (5, 7) of colour 0 */
 	static const unsigned char gif[] = { 'G', 'I', 'F', '8', '9', 'a', 64, 0, 48, 0, 0x80,
 		0, 0, 200, 30, 30, 0, 0, 0, ',', 5, 0, 7, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0,
@@ -433,6 +435,43 @@ static void test_canvas(void)
 	free(w.p);
 }
 
+/* an animated WebP whose lossy first frame fills a canvas too big for the budget: scaled
+ * while it decodes, close to the full decode */
+static void test_webp_scaled(void)
+{
+	struct img *src = photo(1600, 1200), *full = NULL, *part = NULL;
+	unsigned char *rgba = malloc((size_t)1600 * 1200 * 4);
+	struct buf w;
+	double diff = 0;
+
+	if (rgba == NULL)
+		abort();
+	for (size_t i = 0; i < (size_t)1600 * 1200; i++) {
+		memcpy(rgba + 4 * i, src->px + 3 * i, 3);
+		rgba[4 * i + 3] = 255;
+	}
+	w = webp_anim(1600, 1200, 0, 0, rgba, 1600, 1200, 1);
+	CHECK_EQ_INT(held(&w, (size_t)1 << 30, 320, &full), 0);
+	CHECK_EQ_INT(held(&w, (size_t)4 << 20, 320, &part), 0);
+	if (full != NULL && part != NULL && full->w == part->w && full->h == part->h) {
+		for (size_t i = 0; i < (size_t)full->w * full->h * 3; i++)
+			diff += abs(full->px[i] - part->px[i]);
+		diff /= (double)full->w * full->h * 3;
+		printf("animated WebP frame scaled while decoding: mean difference %.2f, phash %d "
+		    "bits\n", diff, phash_bits(full, part));
+		CHECK(diff < 4);
+		CHECK(phash_bits(full, part) <= 4);
+	} else {
+		CHECK(!"scaled frame has the full decode's working size");
+	}
+	img_free(part);
+	CHECK_EQ_INT(held(&w, (size_t)1 << 20, 320, &part), AD_ETOOBIG);
+	img_free(full);
+	img_free(src);
+	free(rgba);
+	free(w.p);
+}
+
 int main(void)
 {
 	test_parse();
@@ -441,5 +480,6 @@ int main(void)
 	test_png_passes();
 	test_tiff_scanlines();
 	test_canvas();
+	test_webp_scaled();
 	return unit_done();
 }
