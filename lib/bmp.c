@@ -290,7 +290,7 @@ int bmp_decode(const unsigned char *buf, size_t len, const struct img_decode_opt
 	struct img *im;
 	uint32_t hs, ncol = 0, nmask = 0, i;
 	int64_t sw, sh;
-	int ww, wh;
+	int ww, wh, shrink;
 	uint64_t stride = 0, rowbytes, bits;
 	size_t palstart, es;
 	int ok, rc;
@@ -404,8 +404,13 @@ int bmp_decode(const unsigned char *buf, size_t len, const struct img_decode_opt
 	}
 	info->width = b.w;
 	info->height = b.h;
-	if (b.comp != BI_RLE8 && b.comp != BI_RLE4 &&
-	    img_working_size(b.w, b.h, o->min_side, &ww, &wh)) {
+	shrink = b.comp != BI_RLE8 && b.comp != BI_RLE4 &&
+	    img_working_size(b.w, b.h, o->min_side, &ww, &wh);
+	if ((rc = img_decode_reserve(o, shrink ? (double)ww * wh * b.want * 2 + 12.0 * b.w *
+	    b.want + 65536 + img_decode_tail(o, ww, wh, b.want) : (double)b.w * b.h * b.want +
+	    img_decode_tail(o, b.w, b.h, b.want), err)) < 0)
+		return rc;
+	if (shrink) {
 		/* RLE may jump about (delta escapes): it keeps the full decode */
 		if ((im = decode_rows_shrunk(&b, (size_t)stride, ww, wh)) == NULL)
 			return aderr_set(err, AD_ENOMEM, "out of memory decoding BMP");

@@ -4,6 +4,7 @@
 #include "bmp.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -169,6 +170,51 @@ static int over_limit(unsigned long long w, unsigned long long h, unsigned long 
 	return max != 0 && w * h > max;
 }
 
+/* ---- memory (decode.h) ---- */
+
+/* the hold of the img_decode_held call running on this thread (the decoders' options
+ * stay the plain struct every caller fills) */
+static __thread struct mb_hold *cur_hold;
+
+int img_decode_reserve(const struct img_decode_opts *o, double n, aderr *err)
+{
+	double all;
+
+	(void)o;
+	if (cur_hold == NULL)
+		return 0;
+	all = (double)cur_hold->base + n;
+	return membudget_hold(cur_hold, all >= (double)SIZE_MAX ? SIZE_MAX : (size_t)all, err);
+}
+
+double img_decode_room(const struct img_decode_opts *o)
+{
+	size_t total;
+
+	(void)o;
+	if (cur_hold == NULL || cur_hold->b == NULL)
+		return 1e300;
+	total = membudget_total(cur_hold->b);
+	return total > cur_hold->base ? (double)(total - cur_hold->base) : 0;
+}
+
+double img_decode_tail(const struct img_decode_opts *o, int w, int h, int ch)
+{
+	double want = o->color ? 3 : 1, n = (double)w * h;
+	int sw = w, sh = h;
+
+	img_working_size(w, h, o->min_side, &sw, &sh);
+	return (ch != want ? n * want : 0) + 2.0 * sw * sh * want + 65536;
+}
+
+/* An img_resizer from sw x sh to w x h pixels of ch channels: its result, eight source
+ * rows, the filter rows and taps (image.c). */
+static double resizer_mem(int sw, int sh, int ch, int w, int h)
+{
+	return (double)w * h * ch + 8.0 * sw * ch + 12.0 * w * ch * sizeof(float) +
+	    16.0 * ((double)sw + sh + w + h);
+}
+
 /* Converts one row of ch-channel pixels to gray (want 1) or RGB (want 3). */
 static void convert_row(const unsigned char *s, int ch, unsigned char *d, int want, int w)
 {
@@ -214,6 +260,77 @@ static struct img *to_channels(struct img *im, int want)
 	return o;
 }
 
+/* Where a decoder that makes its rows top to bottom puts them: shrunk as they come to
+ * the working size when img_decode would shrink the image (the same bytes as the full
+ * image through to_channels and img_resize), else kept whole; in o->color's channels. */
+struct rowsink {
+	struct img_resizer *rs;
+	struct img *im;
+	unsigned char *conv;
+	int w, h, y, want;
+};
+
+static double sink_mem(const struct img_decode_opts *o, int w, int h)
+{
+	int want = o->color ? 3 : 1, sw, sh;
+
+	if (img_working_size(w, h, o->min_side, &sw, &sh))
+		return resizer_mem(w, h, want, sw, sh) + (double)w * want;
+	return (double)w * h * want;
+}
+
+static int sink_open(struct rowsink *k, const struct img_decode_opts *o, int w, int h)
+{
+	int sw, sh;
+
+	memset(k, 0, sizeof *k);
+	k->w = w;
+	k->h = h;
+	k->want = o->color ? 3 : 1;
+	if (img_working_size(w, h, o->min_side, &sw, &sh)) {
+		k->rs = img_resizer_new(w, h, k->want, sw, sh);
+		k->conv = malloc((size_t)w * (size_t)k->want);
+		return k->rs != NULL && k->conv != NULL ? 0 : -1;
+	}
+	k->im = img_new(w, h, k->want);
+	return k->im != NULL ? 0 : -1;
+}
+
+/* The next row, w pixels of ch channels. */
+static void sink_push(struct rowsink *k, const unsigned char *row, int ch)
+{
+	if (k->y >= k->h)
+		return;
+	if (k->rs != NULL) {
+		convert_row(row, ch, k->conv, k->want, k->w);
+		img_resizer_push(k->rs, k->conv);
+	} else {
+		convert_row(row, ch, k->im->px + (size_t)k->y * (size_t)k->w * (size_t)k->want,
+		    k->want, k->w);
+	}
+	k->y++;
+}
+
+/* The image once every row is in; NULL when out of memory.  Frees the sink. */
+static struct img *sink_finish(struct rowsink *k)
+{
+	struct img *im = k->im;
+
+	if (k->rs != NULL)
+		im = img_resizer_finish(k->rs);
+	free(k->conv);
+	memset(k, 0, sizeof *k);
+	return im;
+}
+
+static void sink_free(struct rowsink *k)
+{
+	img_resizer_free(k->rs);
+	img_free(k->im);
+	free(k->conv);
+	memset(k, 0, sizeof *k);
+}
+
 /* ---- JPEG ---- */
 
 struct jerr {
@@ -245,6 +362,9 @@ static void j_error_exit(j_common_ptr c)
 		break;
 	case JERR_OUT_OF_MEMORY:
 		j_fail(c, AD_ENOMEM);
+		break;
+	case JERR_NO_BACKING_STORE:
+		j_fail(c, AD_ETOOBIG);   /* over mem->max_memory_to_use: the budget */
 		break;
 	case JERR_INPUT_EMPTY:
 	case JERR_INPUT_EOF:
@@ -329,6 +449,9 @@ static int decode_jpeg(const unsigned char *buf, size_t len, const struct img_de
 			return aderr_set(err, AD_EUNSUP, "unsupported: JPEG %s", je.msg);
 		case AD_ENOMEM:
 			return aderr_set(err, AD_ENOMEM, "out of memory decoding JPEG");
+		case AD_ETOOBIG:
+			return aderr_set(err, AD_ETOOBIG, "too large: JPEG needs more memory than "
+			    "the budget allows (--max-memory)");
 		default:
 			return aderr_set(err, AD_EFORMAT, "corrupt: JPEG data error (%s)", je.msg);
 		}
@@ -375,6 +498,35 @@ static int decode_jpeg(const unsigned char *buf, size_t len, const struct img_de
 	default:
 		c.out_color_space = JCS_RGB;
 		break;
+	}
+	/* a progressive or multi-scan file keeps every coefficient of the image until the
+	 * last scan: two bytes a sample at full size, whatever the scaling */
+	jpeg_calc_output_dimensions(&c);
+	{
+		double need = 65536 + 48.0 * c.image_width * c.num_components, coef = 0, room;
+		int i;
+
+		if (jpeg_has_multiple_scans(&c))
+			for (i = 0; i < c.num_components; i++) {
+				jpeg_component_info *ci = &c.comp_info[i];
+				double bw = ((ci->width_in_blocks + ci->h_samp_factor - 1) /
+				    ci->h_samp_factor) * ci->h_samp_factor;
+				double bh = ((ci->height_in_blocks + ci->v_samp_factor - 1) /
+				    ci->v_samp_factor) * ci->v_samp_factor;
+
+				coef += bw * bh * DCTSIZE2 * sizeof(JCOEF);
+			}
+		need += coef + (double)c.output_width * c.output_height * c.out_color_components +
+		    img_decode_tail(o, (int)c.output_width, (int)c.output_height,
+		    c.out_color_components);
+		if ((rc = img_decode_reserve(o, need, err)) < 0) {
+			jpeg_destroy_decompress(&c);
+			return rc;
+		}
+		/* and libjpeg itself stops at what the budget has room for */
+		room = img_decode_room(o);
+		if (room < (double)LONG_MAX)
+			c.mem->max_memory_to_use = (long)room;
 	}
 	jpeg_start_decompress(&c);
 	ch = (int)c.output_components;
@@ -458,7 +610,9 @@ static int decode_png(const unsigned char *buf, size_t len, const struct img_dec
 	unsigned char *volatile row = NULL;
 	unsigned char *volatile conv = NULL;
 	png_uint_32 w, h;
-	int depth, ctype, interlace, ch, want = o->color ? 3 : 1, y, sw, sh;
+	int depth, ctype, interlace, ch, want = o->color ? 3 : 1, y, sw, sh, shrink;
+	volatile int budget_rc = 0, step = 1;
+	double need, rowmem;
 
 	/* the IHDR sits at a fixed place: refuse a bomb before libpng sees it */
 	if (len >= 24 && memcmp(buf + 12, "IHDR", 4) == 0 &&
@@ -477,6 +631,8 @@ static int decode_png(const unsigned char *buf, size_t len, const struct img_dec
 		if (conv != row)
 			free(conv);
 		free(row);
+		if (budget_rc < 0)
+			return budget_rc;
 		if (src.truncated)
 			return aderr_set(err, AD_ETRUNC, "truncated: PNG data ends early");
 		if (strstr(src.msg, "memory") != NULL)
@@ -511,12 +667,87 @@ static int decode_png(const unsigned char *buf, size_t len, const struct img_dec
 		png_set_tRNS_to_alpha(png);
 	if (depth == 16)
 		png_set_strip_16(png);
-	png_set_interlace_handling(png);
-	png_read_update_info(png, pi);
-	ch = png_get_channels(png, pi);
-	if (ch < 1 || ch > 4 || png_get_rowbytes(png, pi) != (size_t)w * (size_t)ch)
-		png_error(png, "unexpected row layout");
+	/* the channels the transforms above give, needed before libpng is told how to
+	 * read the passes */
+	ch = ctype == PNG_COLOR_TYPE_GRAY_ALPHA ? 2 : ctype == PNG_COLOR_TYPE_RGB_ALPHA ? 4 :
+	    (ctype == PNG_COLOR_TYPE_GRAY ? 1 : 3) + (png_get_valid(png, pi, PNG_INFO_tRNS) != 0);
+	rowmem = 5.0 * w * ch + 400000;        /* libpng's rows, zlib's window and state */
+	shrink = img_working_size((int)w, (int)h, o->min_side, &sw, &sh);
 	if (interlace != PNG_INTERLACE_NONE) {
+		double whole = (double)w * h * (ch + want) + 8.0 * h + rowmem +
+		    img_decode_tail(o, (int)w, (int)h, want);
+
+		need = whole;
+		/* Adam7 needs the whole image; when that does not fit, its first passes hold
+		 * every second, fourth or eighth pixel: the finest grid that fits */
+		if (whole > img_decode_room(o) && shrink && w >= 8 && h >= 8)
+			for (step = 2; step <= 8; step *= 2) {
+				double g = (double)((w + step - 1) / step) * ((h + step - 1) / step) * want +
+				    rowmem + (double)sw * sh * want + img_decode_tail(o, sw, sh, want);
+				int gs = (int)(((w < h ? w : h) + step - 1) / step);
+
+				if (gs < (sw < sh ? sw : sh))
+					break;
+				if (g <= img_decode_room(o)) {
+					need = g;
+					break;
+				}
+			}
+		if (need == whole)
+			step = 1;
+	} else if (shrink) {
+		need = resizer_mem((int)w, (int)h, want, sw, sh) + (double)w * (ch + want) + rowmem +
+		    img_decode_tail(o, sw, sh, want);
+	} else {
+		need = (double)w * h * want + w * ch + rowmem + img_decode_tail(o, (int)w, (int)h, want);
+	}
+	if ((budget_rc = img_decode_reserve(o, need, err)) < 0)
+		png_error(png, "over the memory budget");
+	if (step == 1)
+		png_set_interlace_handling(png);
+	png_read_update_info(png, pi);
+	if (png_get_channels(png, pi) != ch || png_get_rowbytes(png, pi) != (size_t)w * (size_t)ch)
+		png_error(png, "unexpected row layout");
+	if (step > 1) {
+		/* passes 1..np of Adam7 (x0, y0, dx, dy): their pixels sit on the step grid */
+		static const int pass[7][4] = { { 0, 0, 8, 8 }, { 4, 0, 8, 8 }, { 0, 4, 4, 8 },
+			{ 2, 0, 4, 4 }, { 0, 2, 2, 4 }, { 1, 0, 2, 2 }, { 0, 1, 1, 2 } };
+		int np = step == 8 ? 1 : step == 4 ? 3 : 5, gw = (int)((w + step - 1) / step);
+		int gh = (int)((h + step - 1) / step);
+
+		full = img_new(gw, gh, want);
+		row = malloc((size_t)w * (size_t)ch);
+		conv = malloc((size_t)w * (size_t)want);
+		if (full == NULL || row == NULL || conv == NULL)
+			png_error(png, "out of memory");
+		for (int p = 0; p < np; p++) {
+			int x0 = pass[p][0], y0 = pass[p][1], dx = pass[p][2], dy = pass[p][3];
+			int cols = ((int)w - x0 + dx - 1) / dx, nrows = ((int)h - y0 + dy - 1) / dy;
+
+			if (cols <= 0 || nrows <= 0)
+				continue;       /* libpng skips an empty pass */
+			for (y = 0; y < nrows; y++) {
+				unsigned char *g = full->px + (size_t)((y0 + y * dy) / step) * (size_t)gw *
+				    (size_t)want;
+
+				png_read_row(png, row, NULL);
+				convert_row(row, ch, conv, want, cols);
+				for (int k = 0; k < cols; k++)
+					memcpy(g + (size_t)((x0 + k * dx) / step) * (size_t)want,
+					    conv + (size_t)k * (size_t)want, (size_t)want);
+			}
+		}
+		/* the passes left are not read, nor the chunks after them */
+		im = img_resize(full, sw, sh);
+		if (im == NULL)
+			png_error(png, "out of memory");
+		png_destroy_read_struct(&png, &pi, NULL);
+		free(conv);
+		free(row);
+		img_free(full);
+		*out = im;
+		return 0;
+	} else if (interlace != PNG_INTERLACE_NONE) {
 		/* Adam7 fills rows over seven passes: it needs the whole image, and the common
 		 * tail of img_decode shrinks it */
 		png_bytep *rows;
@@ -533,7 +764,7 @@ static int decode_png(const unsigned char *buf, size_t len, const struct img_dec
 		for (y = 0; y < (int)h; y++)
 			convert_row(rows[y], ch, im->px + (size_t)y * (size_t)w * (size_t)want, want,
 			    (int)w);
-	} else if (img_working_size((int)w, (int)h, o->min_side, &sw, &sh)) {
+	} else if (shrink) {
 		/* shrunk row by row as it comes: the full-size image never exists */
 		rs = img_resizer_new((int)w, (int)h, want, sw, sh);
 		row = malloc((size_t)w * (size_t)ch);
@@ -589,45 +820,168 @@ static int webp_status(aderr *err, VP8StatusCode st, const char *what)
 	}
 }
 
-static int decode_webp_anim(const unsigned char *buf, size_t len, struct img **out,
+/* What libwebp holds decoding a w x h picture of this kind (beside the output): a
+ * lossless one (format 2, or 0 when it cannot tell) all its pixels as 32-bit ARGB, a lossy
+ * one with alpha its alpha plane, a lossy one a few macroblock rows. */
+static double webp_mem(int w, int h, int format, int alpha)
+{
+	double rows = 256.0 * w + 200000;
+
+	if (format != 1)
+		return 4.0 * w * h + rows;
+	return (alpha ? (double)w * h : 0) + rows;
+}
+
+/* The first frame when its full-size decode does not fit the budget: libwebp scales it
+ * while decoding straight into its place on a canvas already at the scaling decoders'
+ * size (sw x sh for a cw x ch canvas), cleared to transparent; the features are then a
+ * little different from a full decode's, as for a still WebP. */
+static int webp_frame_scaled(const WebPIterator *it, WebPDecoderConfig *cfg,
+    const struct img_decode_opts *o, int cw, int ch, int sw, int sh, struct img **out,
     aderr *err)
 {
-	WebPData data = { buf, len };
-	WebPAnimDecoderOptions ao;
-	WebPAnimDecoder *dec;
-	WebPAnimInfo ai;
-	uint8_t *frame;
-	int ts;
+	double sx = (double)sw / cw, sy = (double)sh / ch;
+	int x0 = (int)(it->x_offset * sx + 0.5), y0 = (int)(it->y_offset * sy + 0.5);
+	int x1 = (int)((it->x_offset + it->width) * sx + 0.5);
+	int y1 = (int)((it->y_offset + it->height) * sy + 0.5);
 	struct img *im;
+	VP8StatusCode st;
+	int rc;
 
-	if (!WebPAnimDecoderOptionsInit(&ao))
-		return aderr_set(err, AD_EINTERNAL, "libwebp version mismatch");
-	ao.color_mode = MODE_RGBA;
-	ao.use_threads = 0;
-	dec = WebPAnimDecoderNew(&data, &ao);
-	if (dec == NULL) {
+	/* at least a pixel, inside the canvas */
+	if (x0 > sw - 1)
+		x0 = sw - 1;
+	if (y0 > sh - 1)
+		y0 = sh - 1;
+	if (x1 <= x0)
+		x1 = x0 + 1;
+	if (y1 <= y0)
+		y1 = y0 + 1;
+	if (x1 > sw)
+		x1 = sw;
+	if (y1 > sh)
+		y1 = sh;
+	if ((rc = img_decode_reserve(o, webp_mem(it->width, it->height, cfg->input.format,
+	    cfg->input.has_alpha) + 16.0 * it->width * 4 + (double)sw * sh * 4 +
+	    img_decode_tail(o, sw, sh, 4), err)) < 0)
+		return rc;
+	if ((im = img_new(sw, sh, 4)) == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory decoding WebP");
+	memset(im->px, 0, (size_t)sw * (size_t)sh * 4);
+	cfg->options.use_scaling = 1;
+	cfg->options.scaled_width = x1 - x0;
+	cfg->options.scaled_height = y1 - y0;
+	cfg->output.colorspace = MODE_RGBA;
+	cfg->output.is_external_memory = 1;
+	cfg->output.u.RGBA.rgba = im->px + ((size_t)y0 * (size_t)sw + (size_t)x0) * 4;
+	cfg->output.u.RGBA.stride = sw * 4;
+	cfg->output.u.RGBA.size = (size_t)(y1 - y0 - 1) * (size_t)sw * 4 + (size_t)(x1 - x0) * 4;
+	st = WebPDecode(it->fragment.bytes, it->fragment.size, cfg);
+	WebPFreeDecBuffer(&cfg->output);
+	if (st != VP8_STATUS_OK) {
+		img_free(im);
+		return aderr_set(err, AD_EFORMAT, "corrupt: cannot decode the first WebP frame");
+	}
+	*out = im;
+	return 0;
+}
+
+/* An animation's first frame on its canvas, as WebPAnimDecoder makes it (the canvas
+ * cleared to transparent black, the frame decoded into its rectangle, nothing blended
+ * under it), but only the frame is decoded whole: the canvas goes a row at a time into
+ * a rowsink, so a canvas of 9999 x 9999 pixels around a 1 x 1 frame costs no more than
+ * the frame. */
+static int decode_webp_anim(const unsigned char *buf, size_t len,
+    const struct img_decode_opts *o, struct img **out, aderr *err)
+{
+	WebPData data = { buf, len };
+	WebPDemuxer *dmx;
+	WebPIterator it;
+	WebPDecoderConfig cfg;
+	VP8StatusCode st;
+	struct rowsink k;
+	unsigned char *frame = NULL, *row = NULL;
+	int cw, chh, fw, fh, fx, fy, y, rc = 0, sw, sh;
+	double need;
+
+	dmx = WebPDemux(&data);
+	if (dmx == NULL) {
 		WebPDemuxState state;
-		WebPDemuxer *dmx = WebPDemuxPartial(&data, &state);
 
+		dmx = WebPDemuxPartial(&data, &state);
 		WebPDemuxDelete(dmx);
 		if (state == WEBP_DEMUX_PARSING_HEADER || state == WEBP_DEMUX_PARSED_HEADER)
 			return aderr_set(err, AD_ETRUNC, "truncated: WebP animation ends early");
 		return aderr_set(err, AD_EFORMAT, "corrupt: cannot read WebP animation");
 	}
-	if (!WebPAnimDecoderGetInfo(dec, &ai) || ai.canvas_width < 1 || ai.canvas_height < 1 ||
-	    !WebPAnimDecoderGetNext(dec, &frame, &ts)) {
-		WebPAnimDecoderDelete(dec);
+	cw = (int)WebPDemuxGetI(dmx, WEBP_FF_CANVAS_WIDTH);
+	chh = (int)WebPDemuxGetI(dmx, WEBP_FF_CANVAS_HEIGHT);
+	if (cw < 1 || chh < 1 || !WebPDemuxGetFrame(dmx, 1, &it)) {
+		WebPDemuxDelete(dmx);
 		return aderr_set(err, AD_EFORMAT, "corrupt: cannot decode the first WebP frame");
 	}
-	im = img_new((int)ai.canvas_width, (int)ai.canvas_height, 4);
-	if (im == NULL) {
-		WebPAnimDecoderDelete(dec);
-		return aderr_set(err, AD_ENOMEM, "out of memory decoding WebP");
+	fw = it.width;
+	fh = it.height;
+	fx = it.x_offset;
+	fy = it.y_offset;
+	if (!WebPInitDecoderConfig(&cfg)) {
+		rc = aderr_set(err, AD_EINTERNAL, "libwebp version mismatch");
+		goto out;
 	}
-	memcpy(im->px, frame, (size_t)im->w * (size_t)im->h * 4);
-	WebPAnimDecoderDelete(dec);
-	*out = im;
-	return 0;
+	if (fw < 1 || fh < 1 || fx < 0 || fy < 0 || fx > cw - fw || fy > chh - fh ||
+	    WebPGetFeatures(it.fragment.bytes, it.fragment.size, &cfg.input) != VP8_STATUS_OK ||
+	    cfg.input.width != fw || cfg.input.height != fh) {
+		rc = aderr_set(err, AD_EFORMAT, "corrupt: cannot decode the first WebP frame");
+		goto out;
+	}
+	need = 4.0 * fw * fh + webp_mem(fw, fh, cfg.input.format, cfg.input.has_alpha) + 8.0 * cw +
+	    sink_mem(o, cw, chh) + img_decode_tail(o, cw, chh, o->color ? 3 : 1);
+	img_scaled_size(cw, chh, o->min_side, &sw, &sh);
+	if (need > img_decode_room(o) && (sw < cw || sh < chh)) {
+		rc = webp_frame_scaled(&it, &cfg, o, cw, chh, sw, sh, out, err);
+		goto out;
+	}
+	if ((rc = img_decode_reserve(o, need, err)) < 0)
+		goto out;
+	frame = malloc((size_t)fw * (size_t)fh * 4);
+	row = malloc((size_t)cw * 4);
+	if (frame == NULL || row == NULL) {
+		rc = aderr_set(err, AD_ENOMEM, "out of memory decoding WebP");
+		goto out;
+	}
+	cfg.output.colorspace = MODE_RGBA;
+	cfg.output.is_external_memory = 1;
+	cfg.output.u.RGBA.rgba = frame;
+	cfg.output.u.RGBA.stride = fw * 4;
+	cfg.output.u.RGBA.size = (size_t)fw * (size_t)fh * 4;
+	st = WebPDecode(it.fragment.bytes, it.fragment.size, &cfg);
+	WebPFreeDecBuffer(&cfg.output);
+	if (st != VP8_STATUS_OK) {
+		rc = aderr_set(err, AD_EFORMAT, "corrupt: cannot decode the first WebP frame");
+		goto out;
+	}
+	if (sink_open(&k, o, cw, chh) < 0) {
+		sink_free(&k);
+		rc = aderr_set(err, AD_ENOMEM, "out of memory decoding WebP");
+		goto out;
+	}
+	memset(row, 0, (size_t)cw * 4);
+	for (y = 0; y < chh; y++) {
+		if (y >= fy && y < fy + fh)
+			memcpy(row + (size_t)fx * 4, frame + (size_t)(y - fy) * (size_t)fw * 4,
+			    (size_t)fw * 4);
+		else if (y == fy + fh)
+			memset(row + (size_t)fx * 4, 0, (size_t)fw * 4);
+		sink_push(&k, row, 4);
+	}
+	if ((*out = sink_finish(&k)) == NULL)
+		rc = aderr_set(err, AD_ENOMEM, "out of memory decoding WebP");
+out:
+	WebPDemuxReleaseIterator(&it);
+	WebPDemuxDelete(dmx);
+	free(frame);
+	free(row);
+	return rc;
 }
 
 static int decode_webp(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
@@ -636,7 +990,7 @@ static int decode_webp(const unsigned char *buf, size_t len, const struct img_de
 	WebPDecoderConfig cfg;
 	VP8StatusCode st;
 	struct img *im;
-	int sw, sh, ch;
+	int sw, sh, ch, rc;
 
 	if (!WebPInitDecoderConfig(&cfg))
 		return aderr_set(err, AD_EINTERNAL, "libwebp version mismatch");
@@ -652,7 +1006,7 @@ static int decode_webp(const unsigned char *buf, size_t len, const struct img_de
 	info->height = cfg.input.height;
 	if (cfg.input.has_animation) {
 		info->animated = 1;
-		return decode_webp_anim(buf, len, out, err);
+		return decode_webp_anim(buf, len, o, out, err);
 	}
 	img_scaled_size(cfg.input.width, cfg.input.height, o->min_side, &sw, &sh);
 	if (sw != cfg.input.width || sh != cfg.input.height) {
@@ -661,6 +1015,10 @@ static int decode_webp(const unsigned char *buf, size_t len, const struct img_de
 		cfg.options.scaled_height = sh;
 	}
 	ch = cfg.input.has_alpha ? 4 : 3;
+	if ((rc = img_decode_reserve(o, webp_mem(cfg.input.width, cfg.input.height,
+	    cfg.input.format, cfg.input.has_alpha) + 16.0 * sw * ch + (double)sw * sh * ch +
+	    img_decode_tail(o, sw, sh, ch), err)) < 0)
+		return rc;
 	im = img_new(sw, sh, ch);
 	if (im == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory decoding WebP");
@@ -709,15 +1067,42 @@ static int gif_fail(aderr *err, int code)
 	return aderr_set(err, AD_EFORMAT, "corrupt GIF: %s", why ? why : "unknown error");
 }
 
+/* One row of the logical screen: white, with the frame's pixels where its line (NULL
+ * for none) covers it, clipped to the screen. */
+static void gif_row(unsigned char *rgb, int sw, const GifByteType *line, int left, int w,
+    const ColorMapObject *cm, int transparent)
+{
+	memset(rgb, 255, (size_t)sw * 3);
+	if (line == NULL)
+		return;
+	for (int x = 0; x < w; x++) {
+		int col = left + x, c = line[x];
+		unsigned char *px;
+
+		if (col < 0 || col >= sw || c == transparent || c >= cm->ColorCount)
+			continue;
+		px = rgb + (size_t)col * 3;
+		px[0] = cm->Colors[c].Red;
+		px[1] = cm->Colors[c].Green;
+		px[2] = cm->Colors[c].Blue;
+	}
+}
+
+/* The first frame on a white logical screen.  The screen goes a row at a time into a
+ * rowsink as the frame's lines come (an interlaced frame keeps its lines' colour
+ * indices, a byte a pixel, until the last pass), so a 9999 x 9999 screen around a small
+ * frame costs little. */
 static int decode_gif(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
     struct img **out, struct img_info *info, aderr *err)
 {
 	struct memsrc m = { buf, len, 0 };
 	GifFileType *g;
-	struct img *im = NULL;
-	GifByteType *line = NULL, *ext;
+	struct rowsink k;
+	GifByteType *line = NULL, *ext, *idx = NULL;
+	unsigned char *rgb = NULL;
 	int e = 0, rc = 0, type, transparent = -1, done = 0, code;
 
+	memset(&k, 0, sizeof k);
 	g = DGifOpen(&m, gif_read, &e);
 	if (g == NULL)
 		return gif_fail(err, e);
@@ -732,13 +1117,6 @@ static int decode_gif(const unsigned char *buf, size_t len, const struct img_dec
 	}
 	info->width = g->SWidth;
 	info->height = g->SHeight;
-	im = img_new(g->SWidth, g->SHeight, 3);
-	line = malloc((size_t)g->SWidth + 1);
-	if (im == NULL || line == NULL) {
-		rc = aderr_set(err, AD_ENOMEM, "out of memory decoding GIF");
-		goto out;
-	}
-	memset(im->px, 255, (size_t)im->w * (size_t)im->h * 3);     /* white canvas */
 	while (!done && rc == 0) {
 		if (DGifGetRecordType(g, (GifRecordType *)&type) == GIF_ERROR) {
 			rc = gif_fail(err, g->Error);
@@ -760,7 +1138,7 @@ static int decode_gif(const unsigned char *buf, size_t len, const struct img_dec
 			static const int start[4] = { 0, 4, 2, 1 }, step[4] = { 8, 8, 4, 2 };
 			GifImageDesc *d;
 			ColorMapObject *cm;
-			int passes, w, h;
+			int passes, w, h, sy = 0;
 
 			if (DGifGetImageDesc(g) == GIF_ERROR) {
 				rc = gif_fail(err, g->Error);
@@ -775,39 +1153,48 @@ static int decode_gif(const unsigned char *buf, size_t len, const struct img_dec
 				    cm == NULL ? "no colour table" : "bad frame size");
 				break;
 			}
-			if (w > g->SWidth) {
-				GifByteType *nl = realloc(line, (size_t)w + 1);
-
-				if (nl == NULL) {
-					rc = aderr_set(err, AD_ENOMEM, "out of memory decoding GIF");
-					break;
-				}
-				line = nl;
+			if ((rc = img_decode_reserve(o, (d->Interlace ? (double)w * h : 0) + 2.0 * w +
+			    3.0 * g->SWidth + sink_mem(o, g->SWidth, g->SHeight) +
+			    img_decode_tail(o, g->SWidth, g->SHeight, o->color ? 3 : 1), err)) < 0)
+				break;
+			line = malloc((size_t)w + 1);
+			rgb = malloc((size_t)g->SWidth * 3);
+			idx = d->Interlace ? malloc((size_t)w * (size_t)h) : NULL;
+			if (line == NULL || rgb == NULL || (d->Interlace && idx == NULL) ||
+			    sink_open(&k, o, g->SWidth, g->SHeight) < 0) {
+				rc = aderr_set(err, AD_ENOMEM, "out of memory decoding GIF");
+				break;
 			}
 			passes = d->Interlace ? 4 : 1;
 			for (int p = 0; p < passes && rc == 0; p++)
 				for (int y = d->Interlace ? start[p] : 0; y < h && rc == 0;
 				    y += d->Interlace ? step[p] : 1) {
-					int row = d->Top + y;
+					GifByteType *to = idx ? idx + (size_t)y * (size_t)w : line;
 
-					if (DGifGetLine(g, line, w) == GIF_ERROR) {
+					if (DGifGetLine(g, to, w) == GIF_ERROR) {
 						rc = gif_fail(err, g->Error);
 						break;
 					}
-					if (row < 0 || row >= im->h)
-						continue;        /* off the screen: clipped */
-					for (int x = 0; x < w; x++) {
-						int col = d->Left + x, c = line[x];
-						unsigned char *px;
-
-						if (col < 0 || col >= im->w || c == transparent || c >= cm->ColorCount)
-							continue;
-						px = im->px + ((size_t)row * (size_t)im->w + (size_t)col) * 3;
-						px[0] = cm->Colors[c].Red;
-						px[1] = cm->Colors[c].Green;
-						px[2] = cm->Colors[c].Blue;
+					if (idx != NULL)
+						continue;
+					/* the screen's rows down to this line's */
+					for (; sy < d->Top + y && sy < g->SHeight; sy++) {
+						gif_row(rgb, g->SWidth, NULL, 0, 0, cm, transparent);
+						sink_push(&k, rgb, 3);
+					}
+					if (sy == d->Top + y && sy < g->SHeight) {
+						gif_row(rgb, g->SWidth, line, d->Left, w, cm, transparent);
+						sink_push(&k, rgb, 3);
+						sy++;
 					}
 				}
+			for (; rc == 0 && sy < g->SHeight; sy++) {
+				int fy = sy - d->Top;
+
+				gif_row(rgb, g->SWidth, idx != NULL && fy >= 0 && fy < h ?
+				    idx + (size_t)fy * (size_t)w : NULL, d->Left, w, cm, transparent);
+				sink_push(&k, rgb, 3);
+			}
 			done = 1;
 			/* more frames after this one make it an animation; not read */
 			break;
@@ -821,14 +1208,16 @@ static int decode_gif(const unsigned char *buf, size_t len, const struct img_dec
 	}
 	if (rc == 0 && DGifGetRecordType(g, (GifRecordType *)&type) != GIF_ERROR)
 		info->animated = type == IMAGE_DESC_RECORD_TYPE || type == EXTENSION_RECORD_TYPE;
-out:
 	free(line);
+	free(rgb);
+	free(idx);
 	DGifCloseFile(g, &e);
 	if (rc < 0) {
-		img_free(im);
+		sink_free(&k);
 		return rc;
 	}
-	*out = im;
+	if ((*out = sink_finish(&k)) == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory decoding GIF");
 	return 0;
 }
 
@@ -897,15 +1286,91 @@ static toff_t t_size(thandle_t h)
 	return (toff_t)((struct memsrc *)h)->len;
 }
 
+/* Whether the image can be read a row at a time as it is stored (a strip of many rows
+ * that the RGBA reader would unpack whole) and give the same pixels that reader gives:
+ * stripped, contiguous 8-bit RGB or gray with no extra samples, not turned upside down,
+ * compressed with a codec that decodes row by row. */
+static int tiff_scanlines_ok(TIFF *t, uint16_t spp, uint16_t bps)
+{
+	uint16_t photo = 0, planar = PLANARCONFIG_CONTIG, comp = COMPRESSION_NONE;
+	uint16_t orient = ORIENTATION_TOPLEFT;
+
+	if (TIFFIsTiled(t) || bps != 8 || !TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &photo))
+		return 0;
+	TIFFGetFieldDefaulted(t, TIFFTAG_PLANARCONFIG, &planar);
+	TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, &comp);
+	TIFFGetFieldDefaulted(t, TIFFTAG_ORIENTATION, &orient);
+	return planar == PLANARCONFIG_CONTIG &&
+	    ((photo == PHOTOMETRIC_RGB && spp == 3) || ((photo == PHOTOMETRIC_MINISBLACK ||
+	    photo == PHOTOMETRIC_MINISWHITE) && spp == 1)) &&
+	    (comp == COMPRESSION_NONE || comp == COMPRESSION_LZW || comp == COMPRESSION_DEFLATE ||
+	    comp == COMPRESSION_ADOBE_DEFLATE || comp == COMPRESSION_PACKBITS) &&
+	    (orient == ORIENTATION_TOPLEFT || orient == ORIENTATION_TOPRIGHT ||
+	    orient == ORIENTATION_LEFTTOP || orient == ORIENTATION_RIGHTTOP);
+}
+
+/* tiff_scanlines_ok's images a row at a time into a new rowsink k: the pixels libtiff's
+ * RGBA reader gives them (gray inverted for min-is-white, rows mirrored where the
+ * orientation says so), with one row and the codec's state in memory. */
+static int tiff_by_scanline(TIFF *t, const struct img_decode_opts *o, int w, int h,
+    uint16_t spp, double raw, struct rowsink *k, aderr *err)
+{
+	uint16_t photo = 0, orient = ORIENTATION_TOPLEFT;
+	unsigned char *line;
+	int rc, mirror;
+
+	TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &photo);
+	TIFFGetFieldDefaulted(t, TIFFTAG_ORIENTATION, &orient);
+	mirror = orient == ORIENTATION_TOPRIGHT || orient == ORIENTATION_RIGHTTOP;
+	if ((rc = img_decode_reserve(o, 2.0 * w * spp + raw + 400000 + sink_mem(o, w, h) +
+	    img_decode_tail(o, w, h, o->color ? 3 : 1), err)) < 0)
+		return rc;
+	line = malloc((size_t)TIFFScanlineSize(t) + (size_t)w * spp);
+	if (line == NULL || sink_open(k, o, w, h) < 0) {
+		free(line);
+		return aderr_set(err, AD_ENOMEM, "out of memory decoding TIFF");
+	}
+	for (int y = 0; y < h; y++) {
+		unsigned char *px = line + TIFFScanlineSize(t);
+
+		if (TIFFReadScanline(t, line, (uint32_t)y, 0) < 0) {
+			free(line);
+			return aderr_set(err, AD_EFORMAT, "corrupt TIFF: %s",
+			    tiff_msg[0] ? tiff_msg : "cannot read the image data");
+		}
+		for (int x = 0; x < w; x++) {
+			const unsigned char *s = line + (size_t)(mirror ? w - 1 - x : x) * spp;
+
+			for (int c = 0; c < spp; c++)
+				px[(size_t)x * spp + (size_t)c] = photo == PHOTOMETRIC_MINISWHITE ?
+				    (unsigned char)(255 - s[c]) : s[c];
+		}
+		sink_push(k, px, spp);
+	}
+	free(line);
+	return 0;
+}
+
+/* The first directory through libtiff's RGBA reader (every photometric and compression
+ * it knows), a band at a time: a strip, or a row of tiles, whichever the file is made
+ * of, with the file's orientation applied as TIFFReadRGBAImageOriented applies it
+ * (flips only), each band's rows going into a rowsink.  A file stored as one strip is
+ * still decoded whole. */
 static int decode_tiff(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
     struct img **out, struct img_info *info, aderr *err)
 {
 	struct memsrc m = { buf, len, 0 };
 	TIFF *t;
-	uint32_t w = 0, h = 0, *raster = NULL;
-	struct img *im = NULL;
-	int rc = 0;
+	TIFFRGBAImage ri;
+	struct rowsink k;
+	uint32_t w = 0, h = 0, band = 0, *raster = NULL;
+	uint16_t spp = 1, bps = 8;
+	unsigned char *row = NULL;
+	char emsg[1024] = "";
+	int rc = 0, begun = 0, bottom;
+	double raw = 0, unpacked, need;
 
+	memset(&k, 0, sizeof k);
 	pthread_once(&tiff_once, tiff_init);
 	tiff_msg[0] = '\0';
 	/* "m": no memory mapping, the bytes are already in memory */
@@ -924,31 +1389,93 @@ static int decode_tiff(const unsigned char *buf, size_t len, const struct img_de
 	}
 	info->width = (int)w;
 	info->height = (int)h;
-	raster = malloc((size_t)w * (size_t)h * sizeof *raster);
-	im = img_new((int)w, (int)h, 4);
-	if (raster == NULL || im == NULL) {
+	if (w > INT_MAX || h > INT_MAX) {
+		rc = aderr_set(err, AD_EUNSUP, "unsupported: TIFF of %ux%u pixels", (unsigned)w,
+		    (unsigned)h);
+		goto out;
+	}
+	TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &spp);
+	TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bps);
+	if (TIFFIsTiled(t)) {
+		uint32_t tw = 0, th = 0;
+
+		if (!TIFFGetField(t, TIFFTAG_TILEWIDTH, &tw) || !TIFFGetField(t, TIFFTAG_TILELENGTH,
+		    &th) || tw < 1 || th < 1) {
+			rc = aderr_set(err, AD_EFORMAT, "corrupt TIFF: no tile size");
+			goto out;
+		}
+		band = th;
+		unpacked = (double)tw * th * spp * (bps + 7) / 8 + 4.0 * tw * th;
+	} else {
+		TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &band);
+		if (band < 1 || band > h)
+			band = h;
+		unpacked = (double)w * band * spp * (bps + 7) / 8;
+	}
+	for (uint32_t i = 0; i < TIFFNumberOfStrips(t) && i < 1000000; i++)
+		if ((double)TIFFGetStrileByteCount(t, i) > raw)
+			raw = (double)TIFFGetStrileByteCount(t, i);
+	if (raw > (double)len)
+		raw = (double)len;
+	need = 4.0 * w * band + unpacked + raw + 400000 + 4.0 * w + sink_mem(o, (int)w, (int)h) +
+	    img_decode_tail(o, (int)w, (int)h, o->color ? 3 : 1);
+	if (need > img_decode_room(o) && tiff_scanlines_ok(t, spp, bps)) {
+		rc = tiff_by_scanline(t, o, (int)w, (int)h, spp, raw, &k, err);
+		goto out;
+	}
+	if ((rc = img_decode_reserve(o, need, err)) < 0)
+		goto out;
+	if (!TIFFRGBAImageOK(t, emsg) || !TIFFRGBAImageBegin(&ri, t, 0, emsg)) {
+		rc = aderr_set(err, AD_EFORMAT, "corrupt TIFF: %s", tiff_msg[0] ? tiff_msg :
+		    emsg[0] ? emsg : "cannot read the image data");
+		goto out;
+	}
+	begun = 1;
+	ri.req_orientation = ORIENTATION_TOPLEFT;
+	/* flipped upside down: the bands from the last, each already upright */
+	bottom = ri.orientation == ORIENTATION_BOTRIGHT || ri.orientation == ORIENTATION_RIGHTBOT ||
+	    ri.orientation == ORIENTATION_BOTLEFT || ri.orientation == ORIENTATION_LEFTBOT;
+	raster = malloc((size_t)w * (size_t)band * sizeof *raster);
+	row = malloc((size_t)w * 4);
+	if (raster == NULL || row == NULL || sink_open(&k, o, (int)w, (int)h) < 0) {
 		rc = aderr_set(err, AD_ENOMEM, "out of memory decoding TIFF");
 		goto out;
 	}
-	if (!TIFFReadRGBAImageOriented(t, w, h, raster, ORIENTATION_TOPLEFT, 0)) {
-		rc = aderr_set(err, AD_EFORMAT, "corrupt TIFF: %s",
-		    tiff_msg[0] ? tiff_msg : "cannot read the image data");
-		goto out;
-	}
-	for (size_t i = 0; i < (size_t)w * (size_t)h; i++) {
-		im->px[4 * i] = (unsigned char)TIFFGetR(raster[i]);
-		im->px[4 * i + 1] = (unsigned char)TIFFGetG(raster[i]);
-		im->px[4 * i + 2] = (unsigned char)TIFFGetB(raster[i]);
-		im->px[4 * i + 3] = (unsigned char)TIFFGetA(raster[i]);
+	for (uint32_t b = 0; b < (h + band - 1) / band; b++) {
+		uint32_t y0 = (bottom ? (h + band - 1) / band - 1 - b : b) * band;
+		uint32_t n = h - y0 < band ? h - y0 : band;
+
+		ri.row_offset = (int)y0;
+		ri.col_offset = 0;
+		if (!TIFFRGBAImageGet(&ri, raster, w, n)) {
+			rc = aderr_set(err, AD_EFORMAT, "corrupt TIFF: %s",
+			    tiff_msg[0] ? tiff_msg : "cannot read the image data");
+			goto out;
+		}
+		for (uint32_t y = 0; y < n; y++) {
+			const uint32_t *s = raster + (size_t)y * w;
+
+			for (uint32_t x = 0; x < w; x++) {
+				row[4 * x] = (unsigned char)TIFFGetR(s[x]);
+				row[4 * x + 1] = (unsigned char)TIFFGetG(s[x]);
+				row[4 * x + 2] = (unsigned char)TIFFGetB(s[x]);
+				row[4 * x + 3] = (unsigned char)TIFFGetA(s[x]);
+			}
+			sink_push(&k, row, 4);
+		}
 	}
 out:
 	free(raster);
+	free(row);
+	if (begun)
+		TIFFRGBAImageEnd(&ri);
 	TIFFClose(t);
 	if (rc < 0) {
-		img_free(im);
+		sink_free(&k);
 		return rc;
 	}
-	*out = im;
+	if ((*out = sink_finish(&k)) == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory decoding TIFF");
 	return 0;
 }
 
@@ -1351,6 +1878,17 @@ static int decode_heif(const unsigned char *buf, size_t len, const struct img_de
 	 * img_decode makes gray of it as it does for every other format */
 	alpha = heif_image_handle_has_alpha_channel(h);
 	ch = alpha ? 4 : 3;
+	/* libheif decodes the whole picture: its planes (up to 16 bits a sample, chroma and
+	 * alpha), the interleaved RGB it converts them to, and our copy */
+	{
+		double n = (double)w * hh;
+
+		if (iw > 0 && ih > 0 && (double)iw * ih > n)
+			n = (double)iw * ih;
+		if ((rc = img_decode_reserve(o, n * (8 + 2.0 * ch) + img_decode_tail(o, w, hh, ch),
+		    err)) < 0)
+			goto out;
+	}
 	dopt = heif_decoding_options_alloc();
 	if (dopt == NULL) {
 		rc = aderr_set(err, AD_ENOMEM, "out of memory decoding %s", fmt);
@@ -1397,6 +1935,31 @@ out:
 }
 
 int img_decode(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
+    struct img **out, struct img_info *info, aderr *err)
+{
+	return img_decode_held(buf, len, o, NULL, out, info, err);
+}
+
+static int decode_any(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
+    struct img **out, struct img_info *info, aderr *err);
+
+int img_decode_held(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
+    struct mb_hold *hold, struct img **out, struct img_info *info, aderr *err)
+{
+	aderr ignore;
+	int rc;
+
+	if (hold != NULL)
+		hold->base = hold->held;
+	cur_hold = hold;
+	rc = decode_any(buf, len, o, out, info, err);
+	cur_hold = NULL;
+	if (hold != NULL)
+		membudget_hold(hold, hold->base, &ignore);     /* a shrink: never waits */
+	return rc;
+}
+
+static int decode_any(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
     struct img **out, struct img_info *info, aderr *err)
 {
 	struct img_decode_opts dflt = { 0, 0, 0 };

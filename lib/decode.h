@@ -15,11 +15,12 @@
  * its own).  Decoding works at the scale features need, not at full size:
  * libjpeg-turbo's DCT scaling picks the smallest n/8 whose short side is still >=
  * min_side, libwebp scales while decoding, and any result whose short side is over
- * 2 * min_side is box-filtered down to min_side.  PNG (not interlaced) and BMP (not
- * run-length coded) are filtered row by row as they decode (img_resizer), so their
- * full-size image never exists; interlaced PNG, RLE BMP, GIF, TIFF and HEIF decode at
- * full size first.  EXIF orientation (JPEG
- * APP1, PNG eXIf) is applied.  Alpha is composited on white.
+ * 2 * min_side is box-filtered down to min_side.  PNG (not interlaced), BMP (not
+ * run-length coded), GIF's logical screen, an animated WebP's canvas and TIFF (a strip
+ * or a row of tiles at a time) are filtered row by row as they come (img_resizer), so
+ * their full-size image never exists; interlaced PNG, RLE BMP and HEIF decode at full
+ * size first.  EXIF orientation (JPEG APP1, PNG eXIf) is applied.  Alpha is composited
+ * on white.
  *
  * Limits are checked from the headers before any pixel memory is allocated: more than
  * max_pixels pixels is AD_ETOOBIG (for HEIF the handle's size and the coded ispe size,
@@ -39,6 +40,7 @@
 
 #include "err.h"
 #include "image.h"
+#include "membudget.h"
 
 enum img_format {
 	IMG_UNKNOWN = 0, IMG_JPEG, IMG_PNG, IMG_WEBP, IMG_GIF, IMG_TIFF, IMG_BMP, IMG_HEIF, IMG_AVIF
@@ -63,6 +65,31 @@ const char *img_format_name(enum img_format f);
 
 int img_decode(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
     struct img **out, struct img_info *info, aderr *err);
+
+/* img_decode within a memory budget: hold is the caller's part of it (membudget.h), or
+ * NULL for none (img_decode itself).  Each decoder estimates from the headers what it will hold at
+ * its peak (its library's buffers, the pixels it keeps, the result and the copies the
+ * common tail makes) and raises the hold by that much before allocating any of it: it
+ * may wait there while other threads hold the budget, and an estimate over the whole
+ * budget (less what the hold had when the call began, hold->base: the caller's file
+ * bytes) is AD_ETOOBIG.  Where a format can be decoded with less, a decode that
+ * would not fit takes the smaller way: an interlaced PNG is read from its first Adam7
+ * passes only (every second, fourth or eighth pixel: the finest grid that fits and
+ * still has min_side pixels on its short side), and an animated WebP's first frame is
+ * scaled while it decodes, as a still one is: both change the features a little;
+ * every other way of saving memory gives the same pixels as the full decode (animated
+ * WebP and GIF compose the first frame's screen a row at a time, TIFF is read a strip,
+ * a row of tiles or, stored as one big strip, a scanline at a time).  When the call returns, the hold is back where it was.
+ * For the decoders in lib/, on the thread of the call: img_decode_reserve raises the
+ * hold to base + n bytes (0 or AD_ETOOBIG), img_decode_room is the most one decode may
+ * take (total - base, or a huge number without a budget). */
+int img_decode_held(const unsigned char *buf, size_t len, const struct img_decode_opts *o,
+    struct mb_hold *hold, struct img **out, struct img_info *info, aderr *err);
+int img_decode_reserve(const struct img_decode_opts *o, double n, aderr *err);
+double img_decode_room(const struct img_decode_opts *o);
+/* What the common tail of img_decode holds at most after a decoder returns a w x h
+ * image of ch channels: the o->color copy, the working-size copy, a turned copy. */
+double img_decode_tail(const struct img_decode_opts *o, int w, int h, int ch);
 
 /* The orientation (1..8) in an EXIF block starting with the TIFF header ("II" or
  * "MM"); 1 when absent or malformed.  Exposed for tests. */

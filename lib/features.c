@@ -23,6 +23,7 @@ void feat_opts_default(struct feat_opts *o)
 	o->thumb = 0;
 	o->local = KP_DEFAULT;
 	o->gpu = NULL;
+	o->mem = NULL;
 }
 
 int feat_spec(const struct feat_opts *o, char *buf, size_t n)
@@ -32,8 +33,9 @@ int feat_spec(const struct feat_opts *o, char *buf, size_t n)
 	return snprintf(buf, n, "v%d local=%d thumb=%d", FEAT_VERSION, o->local, o->thumb);
 }
 
-int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
-    struct feat *f, aderr *err)
+/* feat_buffer with the bytes already held in h */
+static int feat_held(const unsigned char *buf, size_t len, const struct feat_opts *o,
+    struct mb_hold *h, struct feat *f, aderr *err)
 {
 	struct img_decode_opts dop = { FEAT_WORK_SIDE, o->max_pixels, 1 };
 	struct img_info info;
@@ -49,9 +51,14 @@ int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
 		    "(--max-bytes)", len, o->max_bytes);
 	if (!EVP_Digest(buf, len, f->sha256, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
 		return aderr_set(err, AD_EINTERNAL, "SHA-256 failed");
-	rc = img_decode(buf, len, &dop, &rgb, &info, err);
+	rc = img_decode_held(buf, len, &dop, h, &rgb, &info, err);
 	if (rc < 0)
 		return rc;
+	/* the working image, its gray copy, the keypoints' pyramid and scratch */
+	if ((rc = membudget_hold(h, len + (size_t)rgb->w * (size_t)rgb->h * 16, err)) < 0) {
+		img_free(rgb);
+		return rc;
+	}
 	f->format = img_format_name(info.format);
 	f->width = info.width;
 	f->height = info.height;
@@ -100,6 +107,20 @@ int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
 	return 0;
 }
 
+int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
+    struct feat *f, aderr *err)
+{
+	struct mb_hold h = { o->mem, 0, 0 };
+	int rc;
+
+	memset(f, 0, sizeof *f);
+	if (len > 0 && (rc = membudget_hold(&h, len, err)) < 0)
+		return rc;
+	rc = feat_held(buf, len, o, &h, f, err);
+	membudget_release(&h);
+	return rc;
+}
+
 void feat_clear(struct feat *f)
 {
 	free(f->thumb);
@@ -110,9 +131,10 @@ void feat_clear(struct feat *f)
 }
 
 /* The whole file into a new buffer (*buf, *len), refusing what feat_buffer would refuse
- * for its size before reading it.  0 or a negative AD_E* code. */
-static int read_whole(const char *path, long long max_bytes, unsigned char **buf,
-    size_t *len, aderr *err)
+ * for its size before reading it, its size taken from h first (h may be NULL).  0 or a
+ * negative AD_E* code. */
+static int read_whole(const char *path, long long max_bytes, struct mb_hold *h,
+    unsigned char **buf, size_t *len, aderr *err)
 {
 	struct stat st;
 	size_t got = 0;
@@ -141,6 +163,10 @@ static int read_whole(const char *path, long long max_bytes, unsigned char **buf
 		    "(--max-bytes)", (long long)st.st_size, max_bytes);
 	}
 	*len = (size_t)st.st_size;
+	if (h != NULL && (rc = membudget_hold(h, *len, err)) < 0) {
+		close(fd);
+		return rc;
+	}
 	if ((*buf = malloc(*len)) == NULL) {
 		close(fd);
 		return aderr_set(err, AD_ENOMEM, "out of memory reading %zu bytes", *len);
@@ -169,6 +195,7 @@ static int read_whole(const char *path, long long max_bytes, unsigned char **buf
 int feat_file(const char *path, const struct feat_opts *o, struct feat *f, aderr *err)
 {
 	struct feat_opts dflt;
+	struct mb_hold h = { NULL, 0, 0 };
 	unsigned char *buf;
 	size_t len;
 	int rc;
@@ -178,10 +205,14 @@ int feat_file(const char *path, const struct feat_opts *o, struct feat *f, aderr
 		feat_opts_default(&dflt);
 		o = &dflt;
 	}
-	if ((rc = read_whole(path, o->max_bytes, &buf, &len, err)) < 0)
+	h.b = o->mem;
+	if ((rc = read_whole(path, o->max_bytes, &h, &buf, &len, err)) < 0) {
+		membudget_release(&h);
 		return rc;
-	rc = feat_buffer(buf, len, o, f, err);
+	}
+	rc = feat_held(buf, len, o, &h, f, err);
 	free(buf);
+	membudget_release(&h);
 	return rc;
 }
 
@@ -195,7 +226,7 @@ int feat_work_gray(const char *path, struct img **gray, aderr *err)
 	int rc;
 
 	*gray = NULL;
-	if ((rc = read_whole(path, 0, &buf, &len, err)) < 0)
+	if ((rc = read_whole(path, 0, NULL, &buf, &len, err)) < 0)
 		return rc;
 	rc = img_decode(buf, len, &dop, &rgb, &info, err);
 	free(buf);

@@ -17,6 +17,7 @@
 #include "gpu.h"
 #include "image.h"
 #include "keypoints.h"
+#include "membudget.h"
 
 /* Short side of the decode everything is computed from: the hashes need 64x64 at
  * most, the keypoints a level 0 of this size (keypoints.h). */
@@ -29,9 +30,12 @@ struct feat_opts {
 	                                 * side (thumb.h) */
 	int local;                      /* keypoints to keep (keypoints.h); 0: none */
 	struct gpu_batcher *gpu;        /* hash on a GPU through it (gpu.h), or NULL */
+	struct membudget *mem;          /* the memory budget the file's bytes, its decode
+	                                 * (decode.h) and its features take their part of,
+	                                 * shared by the threads; NULL: none */
 };
 
-/* max_pixels 100000000, max_bytes 536870912 (512 MiB), local KP_DEFAULT. */
+/* max_pixels 100000000, max_bytes 536870912 (512 MiB), local KP_DEFAULT, no budget. */
 void feat_opts_default(struct feat_opts *o);
 
 /* The version of the feature recipes: raise it whenever any field feat_to_json writes

@@ -8,6 +8,7 @@
 #include "features.h"
 #include "filter.h"
 #include "log.h"
+#include "membudget.h"
 #include "readroots.h"
 #include "rec.h"
 #include "version.h"
@@ -18,11 +19,18 @@ struct fx {
 	char spec[64];      /* feat_spec of fo, stamped on each record */
 };
 
+/* What the threads' decodes may hold at once: a progressive JPEG at the pixel limit
+ * (1e8 pixels, 4:2:0) keeps 300 MB of coefficients and fits with room beside it for the
+ * other threads' ordinary photos, while -j 4 on files that each claim the most they
+ * may stays near half a gigabyte instead of four times one of them. */
+#define FX_MAX_MEMORY ((size_t)512 << 20)
+
 static void usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: featx [-q] [-j N] [--device DEV] [--order input|completion] [--local K]\n"
-	    "             [--thumb N] [--max-pixels N] [--max-bytes N] [-i FILE] [-o FILE]\n"
+	    "             [--thumb N] [--max-pixels N] [--max-bytes N] [--max-memory SIZE]\n"
+	    "             [-i FILE] [-o FILE]\n"
 	    "       featx [--local K] [--thumb N] --spec\n"
 	    "Read records (from azget), decode each image (JPEG, PNG, WebP, GIF, TIFF, HEIC,\n"
 	    "AVIF, told apart by their bytes) and add its features: format, width, height, sha256,\n"
@@ -44,6 +52,9 @@ static void usage(FILE *fp)
 	    "                      adds to AZDEDUP_READ_ROOTS)\n"
 	    "      --spec          print the feat_spec these options give and exit (for\n"
 	    "                      featstore has --spec)\n"
+	    "      --max-memory SIZE  what the threads' decodes may hold at once (K, M, G;\n"
+	    "                      default 512M): a decode waits for room, and an image that\n"
+	    "                      needs more than SIZE alone gets a too_large error\n"
 	    "  -i, --input FILE    read FILE instead of standard input\n"
 	    "  -o, --output FILE   write to FILE atomically instead of standard output\n"
 	    "  -q, --quiet         no progress line or summary\n"
@@ -123,6 +134,7 @@ int main(int argc, char **argv)
 		{ "max-bytes", required_argument, NULL, 'B' },
 		{ "read-under", required_argument, NULL, 'R' },
 		{ "spec", no_argument, NULL, 'S' },
+		{ "max-memory", required_argument, NULL, 'M' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -133,6 +145,7 @@ int main(int argc, char **argv)
 	struct fx fx = {0};
 	struct filter f = { .each = fx_one, .ud = &fx };
 	unsigned long long v;
+	size_t maxmem = FX_MAX_MEMORY;
 	aderr err = {0};
 	struct gpu *gpu = NULL;
 	int c, rc, device = -1, spec = 0;
@@ -202,6 +215,13 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'M':
+			if (membudget_parse_size(optarg, &maxmem) < 0) {
+				log_err("--max-memory: expected a size such as 512M or 2G, got '%s'",
+				    optarg);
+				return 2;
+			}
+			break;
 		case 'j':
 			if (parse_count("--threads", optarg, &v) < 0)
 				return 2;
@@ -229,16 +249,22 @@ int main(int argc, char **argv)
 		printf("%s\n", fx.spec);
 		return 0;
 	}
+	if ((fx.fo.mem = membudget_new(maxmem)) == NULL) {
+		log_err("out of memory");
+		return 2;
+	}
 	if (device >= 0 && (gpu_open(device, &gpu, &err) < 0 ||
 	    gpu_batcher_new(gpu, 0, 0, &fx.fo.gpu, &err) < 0)) {
 		log_err("--device cuda:%d: %s", device, err.msg);
 		gpu_close(gpu);
+		membudget_free(fx.fo.mem);
 		return 2;
 	}
 	rc = filter_run(&f, log_prog(), &err);
 	if (fx.fo.gpu != NULL)
 		gpu_batcher_free(fx.fo.gpu);
 	gpu_close(gpu);
+	membudget_free(fx.fo.mem);
 	if (rc < 0) {
 		log_err("%s", err.msg);
 		return 2;

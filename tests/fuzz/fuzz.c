@@ -5,7 +5,8 @@
  * features target takes the bytes as they are, thumbnail included, as featx does.  The
  * HEIF seeds (seeds/heif) are chelsea.jpg at 64x43 through heif-enc -q 40, and -A with
  * alpha; the BMP seeds (seeds/bmp, the unit tests' fixtures too) are made by
- * seeds/bmp/make-bmp.py. */
+ * seeds/bmp/make-bmp.py; the small decompression bombs (a 1999 x 1999 picture claimed by
+ * a few hundred bytes) are tests/e2e/mkbombs.py's with SIDE 1999. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,15 +32,25 @@ static int decode(const uint8_t *data, size_t size, const uint8_t *magic, size_t
 		return 0;
 	memcpy(buf, magic, mlen);
 	memcpy(buf + mlen, data, size);
-	for (int color = 0; color < 2; color++) {
-		o.color = color;
-		if (img_decode(buf, size + mlen, &o, &im, &info, &err) == 0) {
+	for (int color = 0; color < 3; color++) {
+		/* the third time within a small budget: the ways of decoding with less
+		 * (decode.h), and refusals */
+		static struct membudget *mb;
+		struct mb_hold h = { NULL, 0, 0 };
+
+		if (color == 2 && mb == NULL && (mb = membudget_new((size_t)1 << 20)) == NULL)
+			abort();
+		h.b = color == 2 ? mb : NULL;
+		o.color = color & 1;
+		if (img_decode_held(buf, size + mlen, &o, &h, &im, &info, &err) == 0) {
 			/* a decoded image must be what it says */
 			if (im == NULL || im->w < 1 || im->h < 1 || (im->ch != 1 && im->ch != 3))
 				abort();
 			img_free(im);
 			im = NULL;
 		}
+		if (h.held != 0)
+			abort();        /* the budget is given back */
 	}
 	free(buf);
 	return 0;
