@@ -5,13 +5,16 @@
 #   make bench      benchmarks (tables on stdout; never part of check)
 #   make eval       accuracy on known variants of the example photos (tables)
 #   make fuzz       libFuzzer runs of the decoders (FUZZ_SECONDS each)
-#   make install    PREFIX, DESTDIR honoured
+#   make install    PREFIX, DESTDIR honoured; make uninstall removes what it put
 #   make SAN=1 ...  build into build-san with AddressSanitizer + UBSan
 #   make WERROR=1   warnings are errors (CI)
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+# where the tools look for the CUDA plugin: ../lib/azdedup from their own folder
+PLUGINDIR = $(dir $(BINDIR))lib/azdedup
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 PKG_CONFIG ?= pkg-config
@@ -30,7 +33,7 @@ ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ljpeg -lgif -lpthread -lm
+DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ljpeg -lgif -lpthread -ldl -lm
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -iquote lib $(DEP_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
@@ -44,7 +47,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all check unit e2e demo bench eval fuzz install uninstall clean deps examples
+.PHONY: all check unit e2e demo bench eval fuzz install uninstall clean deps test-deps examples
 
 all: $(BINS)
 
@@ -79,6 +82,10 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBA)
 # Only where nvcc is found; `make NVCC=` or `make CUDA=0` is the plain CPU build, and
 # lib/gpu.c then answers every call with "built without CUDA".  The kernels must not
 # fuse multiply-adds (-fmad=false): they are bit-for-bit copies of lib/hash.c's sums.
+# The kernels and their CUDA runtime calls go into a plugin, $(CUDA_PLUGIN), linked
+# against libcudart; lib/gpu.c (built with -DAZD_CUDA) dlopens it on the first
+# --device cuda, so the tools never link cudart and one build runs with or without it.
+# $(BUILD)/cuda.stamp records the setting: switching it rebuilds lib/gpu.o and relinks.
 ifeq ($(CUDA),0)
 NVCC :=
 endif
@@ -89,24 +96,33 @@ CUDA_ARCH ?= 75 80 86 89 90
 NVCCFLAGS ?= -O3
 CU_SRC     = $(sort $(wildcard kernels/*.cu))
 CU_OBJ     = $(CU_SRC:kernels/%.cu=$(BUILD)/kernels/%.o)
+CUDA_PLUGIN = $(BUILD)/lib/azdedup/azdedup-cuda.so
+CUDA_STAMP  = $(BUILD)/cuda.stamp
 ALL_NVCCFLAGS = -std=c++17 $(NVCCFLAGS) -fmad=false \
   $(foreach a,$(CUDA_ARCH),-gencode arch=compute_$(a),code=sm_$(a)) \
   -gencode arch=compute_90,code=compute_90 \
-  -Xcompiler -Wall,-Wextra$(if $(filter 1,$(WERROR)),$(comma)-Werror) -MMD -MP
+  -Xcompiler -fPIC,-fvisibility=hidden,-Wall,-Wextra$(if $(filter 1,$(WERROR)),$(comma)-Werror) -MMD -MP
 comma := ,
-.PHONY: cuda-check
+.PHONY: cuda-check cuda-stamp-force
+$(CUDA_STAMP): cuda-stamp-force
+	@mkdir -p $(@D)
+	@echo 'NVCC=$(NVCC)' | cmp -s - $@ || echo 'NVCC=$(NVCC)' > $@
+$(BUILD)/lib/gpu.o: $(CUDA_STAMP)
 ifneq ($(NVCC),)
 CUDA_HOME ?= $(patsubst %/bin/,%,$(dir $(realpath $(NVCC))))
 $(BUILD)/kernels/%.o: kernels/%.cu kernels/azk.h
 	@mkdir -p $(@D)
 	$(NVCC) $(ALL_NVCCFLAGS) -c -o $@ $<
-$(LIBA): $(CU_OBJ)
+$(CUDA_PLUGIN): $(CU_OBJ)
+	@mkdir -p $(@D)
+	$(NVCC) -shared -cudart shared -Xlinker -rpath,$(CUDA_HOME)/lib64 -o $@ $(CU_OBJ) -ldl
+all unit: $(CUDA_PLUGIN)
 $(BUILD)/lib/gpu.o: ALL_CFLAGS += -DAZD_CUDA
-DEP_LIBS += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lstdc++
-cuda-check: $(CU_OBJ)
-	@echo "cuda-check: $(CU_SRC) compiled for sm $(CUDA_ARCH)"
+cuda-check: $(CUDA_PLUGIN)
+	@echo "cuda-check: $(CU_SRC) compiled for sm $(CUDA_ARCH) into $(CUDA_PLUGIN)"
 -include $(CU_OBJ:.o=.d)
 else
+CUDA_PLUGIN :=
 cuda-check:
 	@echo "cuda-check: nvcc not found (set NVCC=/path/to/nvcc)"; exit 1
 endif
@@ -114,13 +130,18 @@ endif
 
 # (lib/ goes on the quote path only: lib/features.h must never shadow <features.h>.)
 
-# Debian packages the build, the tests and the demo need; installed only when missing.
+# Debian packages, installed only when missing: DEB_PKGS what building and `make demo`
+# need (the compiler, the libraries, examples/demo.sh's python3-pil and jq); `make check`
+# adds TEST_DEB_PKGS, what the tests call (decoders' command-line tools, groff for the
+# man pages, chromium for the HTML report, ...) and Azurite, the Azure Storage emulator,
+# from npm (locked versions, with Node when missing).  CUDA is never installed: the
+# kernels are built only where nvcc already is.
 DEB_PKGS = build-essential pkg-config libcurl4-openssl-dev libssl-dev libjpeg62-turbo-dev \
-           libjpeg-turbo-progs libpng-dev libwebp-dev webp zlib1g-dev libjansson-dev libexpat1-dev \
-           libgif-dev libtiff-dev libheif-dev libheif-examples \
-           python3 python3-pil jq groff-base openssl time chromium file
-deps:
-	@missing=""; for p in $(DEB_PKGS); do \
+           libpng-dev libwebp-dev zlib1g-dev libjansson-dev libexpat1-dev \
+           libgif-dev libtiff-dev libheif-dev python3 python3-pil jq
+TEST_DEB_PKGS = libjpeg-turbo-progs webp libheif-examples groff-base openssl time chromium file
+define deb_install
+missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -129,7 +150,11 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
-	@# Azurite, the Azure Storage emulator the tests run against, from npm (locked versions)
+endef
+deps:
+	@$(call deb_install,$(DEB_PKGS))
+test-deps: deps
+	@$(call deb_install,$(TEST_DEB_PKGS))
 	@if [ ! -x tests/azurite/node_modules/.bin/azurite-blob ]; then \
 	  if ! command -v npm > /dev/null; then \
 	    echo "installing: nodejs npm"; \
@@ -144,7 +169,7 @@ deps:
 unit: $(UNIT_BIN) $(HELPER_BIN) $(BINS)
 e2e: $(BINS) $(HELPER_BIN)
 
-check: deps
+check: test-deps
 	@$(MAKE) --no-print-directory all unit
 	@BUILD=$(BUILD) sh tests/run.sh
 
@@ -158,7 +183,7 @@ demo: deps
 # images themselves come from the packages evalsets.py names, downloaded and unpacked
 # under build/eval by eval.sh, never installed.  SETS=pages,nightsky runs a few sets.
 EVAL_DEB_PKGS = poppler-utils python3-numpy python3-scipy python3-pywt fonts-dejavu-core
-eval: deps
+eval: test-deps
 	@missing=""; for p in $(EVAL_DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -171,7 +196,7 @@ eval: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) $(if $(SETS),SETS=$(SETS)) sh tests/bench/eval.sh
 
-bench: deps
+bench: test-deps
 	@$(MAKE) --no-print-directory all $(HELPER_BIN)
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 
@@ -203,15 +228,28 @@ fuzz:
 	  grep -E '^(stat::number_of_executed_units|Done)' build-fuzz/fuzz_$$t.log; \
 	done
 
+# make install: the tools, every man page, pipeline.mk in $(DATADIR)/azdedup (it runs the
+# tools in its ../../bin when they are there, else the ones on PATH) and, in a CUDA build,
+# the plugin in $(PLUGINDIR), where the tools look for it.  make uninstall removes that.
+MAN_PAGES = $(sort $(wildcard man/*.[157]))
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	  $(DESTDIR)$(DATADIR)/azdedup
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 644 pipeline.mk $(DESTDIR)$(DATADIR)/azdedup/
+ifneq ($(CUDA_PLUGIN),)
+	mkdir -p $(DESTDIR)$(PLUGINDIR)
+	install -m 755 $(CUDA_PLUGIN) $(DESTDIR)$(PLUGINDIR)/
+endif
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+	rm -f $(DESTDIR)$(DATADIR)/azdedup/pipeline.mk $(DESTDIR)$(PLUGINDIR)/azdedup-cuda.so
+	-rmdir $(DESTDIR)$(DATADIR)/azdedup $(DESTDIR)$(PLUGINDIR) 2> /dev/null
 
 clean:
 	rm -rf build build-san build-fuzz

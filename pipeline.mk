@@ -51,7 +51,10 @@ DST   ?= $(AZDEDUP_DST)
 WORK  ?= work
 STORE ?= $(WORK)/store
 HERE  := $(dir $(lastword $(MAKEFILE_LIST)))
-BIN   ?= $(if $(wildcard $(HERE)build/bin/azls),$(HERE)build/bin/,)
+# the tools: build/bin beside this file (the source tree), else PREFIX/bin when this file
+# is the installed PREFIX/share/azdedup/pipeline.mk, else those on PATH
+INSTALLED_BIN := $(patsubst %/share/azdedup/,%/bin/,$(filter %/share/azdedup/,$(abspath $(HERE))/))
+BIN   ?= $(or $(if $(wildcard $(HERE)build/bin/azls),$(HERE)build/bin/),$(if $(wildcard $(INSTALLED_BIN)azls),$(INSTALLED_BIN)))
 # extra options per stage, e.g. DEDUPE_OPTS='--keep size'
 AZLS_OPTS     ?=
 AZGET_OPTS    ?=

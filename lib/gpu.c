@@ -1,5 +1,6 @@
 /* gpu.c — the host side of gpu.h: batches, streams and the batcher thread; the CUDA
- * runtime calls themselves are in kernels/ behind kernels/azk.h. */
+ * runtime calls themselves are in kernels/ behind kernels/azk.h, built into a plugin that
+ * gpu_open loads at run time (so the tools never link the CUDA runtime). */
 #include "gpu.h"
 
 #include <stdlib.h>
@@ -74,14 +75,18 @@ void gpu_batcher_free(struct gpu_batcher *b)
 
 #else /* AZD_CUDA */
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hash.h"
 #include "../kernels/azk.h"
@@ -89,6 +94,96 @@ void gpu_batcher_free(struct gpu_batcher *b)
 /* azk_pairs writes a, b, a, b, ... uint32_t: the layout of an array of mih_pair */
 _Static_assert(sizeof(struct mih_pair) == 8 && offsetof(struct mih_pair, b) == 4,
     "struct mih_pair is two packed uint32_t");
+
+/* The plugin (kernels/, built into azdedup-cuda.so) and its table, loaded once by the
+ * first gpu_open and kept for the life of the process. */
+#define PLUGIN_ENV "AZDEDUP_CUDA_PLUGIN"
+#define PLUGIN_REL "lib/azdedup/azdedup-cuda.so"
+
+static pthread_once_t k_once = PTHREAD_ONCE_INIT;
+static const struct azk_ops *K;
+static char k_msg[PATH_MAX + AZK_MSG];
+
+static int k_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Sets k_msg, why plugin_load failed; -1. */
+static int k_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(k_msg, sizeof k_msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* $AZDEDUP_CUDA_PLUGIN, or ../lib/azdedup/azdedup-cuda.so beside the executable: the
+ * layout of both make install (PREFIX/bin, PREFIX/lib/azdedup) and the build tree
+ * (build/bin and build/tests, build/lib/azdedup). */
+static int plugin_path(char *path, size_t size)
+{
+	const char *env = getenv(PLUGIN_ENV);
+	char exe[PATH_MAX];
+	ssize_t len;
+	char *slash;
+
+	if (env != NULL && *env != '\0') {
+		if (strlen(env) >= size)
+			return k_say(PLUGIN_ENV ": path too long");
+		strcpy(path, env);
+		return 0;
+	}
+	len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len <= 0 || (size_t)len >= sizeof exe - 1)
+		return k_say("cannot find the CUDA plugin: /proc/self/exe does not name the "
+		    "executable (set " PLUGIN_ENV ")");
+	exe[len] = '\0';
+	for (int up = 0; up < 2; up++) {        /* strip the file name, then its folder */
+		if ((slash = strrchr(exe, '/')) == NULL)
+			return k_say("cannot find the CUDA plugin beside %s (set " PLUGIN_ENV ")",
+			    exe);
+		*slash = '\0';
+	}
+	if ((size_t)snprintf(path, size, "%s/" PLUGIN_REL, exe) >= size)
+		return k_say("cannot find the CUDA plugin: path too long (set " PLUGIN_ENV ")");
+	return 0;
+}
+
+/* Once, from gpu_open: sets K, or leaves it NULL with the reason in k_msg. */
+static void plugin_load(void)
+{
+	char path[PATH_MAX];
+	const struct azk_ops *ops;
+	azk_plugin_fn *fn;
+	const char *why;
+	void *h;
+
+	if (plugin_path(path, sizeof path) < 0)
+		return;
+	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		/* dlerror names the plugin when it is missing, the library when one it needs
+		 * (libcudart) is */
+		why = dlerror();
+		if (why != NULL && strncmp(why, path, strlen(path)) == 0)
+			k_say("cannot load the CUDA plugin %s", why);
+		else
+			k_say("cannot load the CUDA plugin %s: %s", path, why ? why : "unknown error");
+		return;
+	}
+	*(void **)&fn = dlsym(h, AZK_PLUGIN_SYMBOL);
+	if (fn == NULL || (ops = fn()) == NULL) {
+		k_say("%s: not an azdedup CUDA plugin (no " AZK_PLUGIN_SYMBOL ")", path);
+		dlclose(h);
+		return;
+	}
+	if (ops->abi != AZK_ABI) {
+		k_say("%s: CUDA plugin of interface %d, these tools need %d (install the plugin "
+		    "built with them)", path, ops->abi, AZK_ABI);
+		dlclose(h);
+		return;
+	}
+	K = ops;
+}
 
 #define SLOT_IMAGES 512
 #define SLOT_BYTES ((size_t)32 << 20)
@@ -122,7 +217,9 @@ int gpu_open(int device, struct gpu **out, aderr *err)
 	int n = 0, rc;
 
 	*out = NULL;
-	if ((rc = azk_device_count(&n, msg)) < 0)
+	if (pthread_once(&k_once, plugin_load) != 0 || K == NULL)
+		return aderr_set(err, AD_ECONFIG, "%s", k_msg[0] ? k_msg : "cannot load the CUDA plugin");
+	if ((rc = K->device_count(&n, msg)) < 0)
 		return kfail(err, rc, msg);
 	if (device < 0 || device >= n)
 		return aderr_set(err, AD_EUNSUP, "no CUDA device %d (there are %d)", device, n);
@@ -134,10 +231,10 @@ int gpu_open(int device, struct gpu **out, aderr *err)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	}
 	dct_table(cosk);
-	if ((rc = azk_use_device(device, g->name, sizeof g->name, msg)) < 0 ||
-	    (rc = azk_hash_set_cos(cosk, msg)) < 0 ||
-	    (rc = azk_hslot_new(SLOT_IMAGES, SLOT_BYTES, &g->slot[0], msg)) < 0 ||
-	    (rc = azk_hslot_new(SLOT_IMAGES, SLOT_BYTES, &g->slot[1], msg)) < 0) {
+	if ((rc = K->use_device(device, g->name, sizeof g->name, msg)) < 0 ||
+	    (rc = K->hash_set_cos(cosk, msg)) < 0 ||
+	    (rc = K->hslot_new(SLOT_IMAGES, SLOT_BYTES, &g->slot[0], msg)) < 0 ||
+	    (rc = K->hslot_new(SLOT_IMAGES, SLOT_BYTES, &g->slot[1], msg)) < 0) {
 		gpu_close(g);
 		return kfail(err, rc, msg);
 	}
@@ -149,8 +246,8 @@ void gpu_close(struct gpu *g)
 {
 	if (g == NULL)
 		return;
-	azk_hslot_free(g->slot[0]);
-	azk_hslot_free(g->slot[1]);
+	K->hslot_free(g->slot[0]);
+	K->hslot_free(g->slot[1]);
 	pthread_mutex_destroy(&g->lock);
 	free(g);
 }
@@ -210,7 +307,7 @@ int gpu_hash_batch(struct gpu *g, const struct img *const *grays, int n,
 	if (p == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	pthread_mutex_lock(&g->lock);
-	if ((rc = azk_use_device(g->device, NULL, 0, msg)) < 0) {
+	if ((rc = K->use_device(g->device, NULL, 0, msg)) < 0) {
 		rc = kfail(err, rc, msg);
 		goto out;
 	}
@@ -223,7 +320,7 @@ int gpu_hash_batch(struct gpu *g, const struct img *const *grays, int n,
 		size_t bytes = 0;
 		int other = cur ^ 1;
 
-		azk_hslot_host(s, &px, &meta, &o);
+		K->hslot_host(s, &px, &meta, &o);
 		p[cur].n = 0;
 		while (i < n && p[cur].n < SLOT_IMAGES && rc == 0) {
 			const struct img *im = grays[i];
@@ -245,16 +342,16 @@ int gpu_hash_batch(struct gpu *g, const struct img *const *grays, int n,
 			p[cur].idx[p[cur].n++] = i++;
 			bytes += (sz + 15) & ~(size_t)15;
 		}
-		if (rc == 0 && p[cur].n > 0 && (rc = azk_hslot_launch(s, p[cur].n, bytes, msg)) < 0)
+		if (rc == 0 && p[cur].n > 0 && (rc = K->hslot_launch(s, p[cur].n, bytes, msg)) < 0)
 			rc = kfail(err, rc, msg);
 		if (rc < 0)
 			p[cur].n = 0;
 		if (p[other].n > 0) {
-			int wr = azk_hslot_wait(g->slot[other], msg);
+			int wr = K->hslot_wait(g->slot[other], msg);
 
 			if (wr < 0 && rc == 0)
 				rc = kfail(err, wr, msg);
-			azk_hslot_host(g->slot[other], &px, &meta, &o);
+			K->hslot_host(g->slot[other], &px, &meta, &o);
 			for (int k = 0; k < p[other].n && rc == 0; k++) {
 				int at = p[other].idx[k];
 
@@ -264,7 +361,7 @@ int gpu_hash_batch(struct gpu *g, const struct img *const *grays, int n,
 			p[other].n = 0;
 		}
 		if (rc < 0) {
-			azk_hslot_wait(g->slot[cur], msg);
+			K->hslot_wait(g->slot[cur], msg);
 			break;
 		}
 		cur = other;
@@ -285,8 +382,8 @@ static int pairs_common(struct gpu *g, const uint64_t *codes, size_t n, int nv, 
 	*pairs = NULL;
 	*npairs = 0;
 	pthread_mutex_lock(&g->lock);
-	if ((rc = azk_use_device(g->device, NULL, 0, msg)) == 0)
-		rc = azk_pairs(codes, n, nv, r, &u, npairs, msg);
+	if ((rc = K->use_device(g->device, NULL, 0, msg)) == 0)
+		rc = K->pairs(codes, n, nv, r, &u, npairs, msg);
 	pthread_mutex_unlock(&g->lock);
 	if (rc < 0)
 		return kfail(err, rc, msg);
@@ -359,7 +456,7 @@ static void *gpu_thread(void *arg)
 {
 	struct gpu_batcher *b = arg;
 	char msg[AZK_MSG];
-	int devrc = azk_use_device(b->g->device, NULL, 0, msg);
+	int devrc = K->use_device(b->g->device, NULL, 0, msg);
 
 	pthread_mutex_lock(&b->mu);
 	for (;;) {
@@ -386,7 +483,7 @@ static void *gpu_thread(void *arg)
 				b->fill = -1;
 			pthread_mutex_unlock(&b->mu);
 			if (rc == 0)
-				rc = azk_hslot_launch(ready->hs, ready->n, ready->bytes, msg);
+				rc = K->hslot_launch(ready->hs, ready->n, ready->bytes, msg);
 			pthread_mutex_lock(&b->mu);
 			if (rc < 0)
 				done(b, ready, rc, msg);
@@ -396,7 +493,7 @@ static void *gpu_thread(void *arg)
 			int rc;
 
 			pthread_mutex_unlock(&b->mu);
-			rc = azk_hslot_wait(oldest->hs, msg);
+			rc = K->hslot_wait(oldest->hs, msg);
 			pthread_mutex_lock(&b->mu);
 			done(b, oldest, rc, msg);
 			continue;
@@ -416,7 +513,7 @@ static void *gpu_thread(void *arg)
 static void batcher_release(struct gpu_batcher *b)
 {
 	for (int k = 0; k < NSLOT; k++)
-		azk_hslot_free(b->s[k].hs);
+		K->hslot_free(b->s[k].hs);
 	pthread_mutex_destroy(&b->mu);
 	pthread_cond_destroy(&b->cv_gpu);
 	pthread_cond_destroy(&b->cv_sub);
@@ -444,13 +541,13 @@ int gpu_batcher_new(struct gpu *g, int batch, int wait_us, struct gpu_batcher **
 	pthread_cond_init(&b->cv_gpu, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&b->cv_sub, NULL);
-	if ((rc = azk_use_device(g->device, NULL, 0, msg)) < 0)
+	if ((rc = K->use_device(g->device, NULL, 0, msg)) < 0)
 		rc = kfail(err, rc, msg);
 	for (int k = 0; k < NSLOT && rc == 0; k++) {
-		if ((rc = azk_hslot_new(b->batch, SLOT_BYTES, &b->s[k].hs, msg)) < 0)
+		if ((rc = K->hslot_new(b->batch, SLOT_BYTES, &b->s[k].hs, msg)) < 0)
 			rc = kfail(err, rc, msg);
 		else
-			azk_hslot_host(b->s[k].hs, &b->s[k].px, &b->s[k].meta, &b->s[k].out);
+			K->hslot_host(b->s[k].hs, &b->s[k].px, &b->s[k].meta, &b->s[k].out);
 	}
 	if (rc == 0 && pthread_create(&b->th, NULL, gpu_thread, b) != 0)
 		rc = aderr_set(err, AD_ENOMEM, "cannot start the GPU thread");

@@ -2,7 +2,9 @@
 # --device cuda: on a machine with a CUDA GPU, featx and dedupe give exactly the records
 # of --device cpu (the kernels are bit-for-bit copies of the CPU hashes and search).
 # Without a GPU, or built without CUDA, the same commands must refuse in one line with
-# exit 2 and write nothing; the parity part is then skipped with the reason.
+# exit 2 and write nothing; the parity part is then skipped with the reason.  Any other
+# CUDA failure (the plugin or its runtime missing, a driver too old) fails.  The tools
+# never link libcudart; a missing or foreign plugin is one line and exit 2.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/in"
@@ -10,17 +12,65 @@ $PY examples/mkvariants.py "$PHOTOS" "$T/in" > /dev/null
 rm -f "$T/in/truth.tsv"
 azls -q "$T/in" > "$T/list"
 
+# The tools never link the CUDA runtime: CUDA is the plugin's, loaded on --device cuda.
+for t in azls azget featx featstore dedupe azcp; do
+	check "$t does not link libcudart" sh -c "! readelf -d '$BIN/$t' | grep -q 'NEEDED.*cudart'"
+done
+if grep -q '^NVCC=.' "$TOP/$BUILD/cuda.stamp" 2> /dev/null; then
+	PLUGIN="$TOP/$BUILD/lib/azdedup/azdedup-cuda.so"
+	check "the CUDA plugin is built" test -f "$PLUGIN"
+	check "the plugin links libcudart" sh -c "readelf -d '$PLUGIN' | grep -q 'NEEDED.*cudart'"
+	# a plugin that is missing, one whose own library is missing, one that is not ours:
+	# each is one line and exit 2, and never a "no device" (the GPU tests would skip)
+	printf 'int azd_dep(void);\nint azd_dep(void) { return 0; }\n' > "$T/dep.c"
+	printf 'int azd_dep(void);\nint azd_use(void);\nint azd_use(void) { return azd_dep(); }\n' > "$T/use.c"
+	cc -shared -fPIC -o "$T/libazdgone.so" "$T/dep.c" &&
+		cc -shared -fPIC -o "$T/needsgone.so" "$T/use.c" -L"$T" -lazdgone &&
+		rm "$T/libazdgone.so"
+	for case in "$T/none.so|cannot load the CUDA plugin $T/none.so: cannot open shared object file" \
+	    "$T/needsgone.so|cannot load the CUDA plugin $T/needsgone.so: libazdgone.so: cannot open" \
+	    "$T/dep.c|cannot load the CUDA plugin $T/dep.c: "; do
+		p=${case%%|*}
+		want=${case#*|}
+		for tool in featx dedupe; do
+			AZDEDUP_CUDA_PLUGIN=$p $tool --device cuda -i /dev/null -o "$T/o" 2> "$T/perr"
+			check_eq "plugin $(basename "$p"): $tool --device cuda exits 2" "$?" "2"
+			check_eq "plugin $(basename "$p"): $tool says it in one line" \
+			    "$(wc -l < "$T/perr" | tr -d ' ')" "1"
+			check "plugin $(basename "$p"): $tool says why" \
+			    grep -qF "$tool: --device cuda:0: $want" "$T/perr"
+			check "plugin $(basename "$p"): $tool writes nothing" test ! -e "$T/o"
+		done
+	done
+	printf 'int azd_x(void);\nint azd_x(void) { return 1; }\n' > "$T/x.c"
+	cc -shared -fPIC -o "$T/notours.so" "$T/x.c"
+	AZDEDUP_CUDA_PLUGIN=$T/notours.so featx --device cuda -i /dev/null -o "$T/o" 2> "$T/perr"
+	check_eq "a library that is not the plugin: exit 2" "$?" "2"
+	check "a library that is not the plugin: it says so" \
+	    grep -qx "featx: --device cuda:0: $T/notours.so: not an azdedup CUDA plugin (no azk_plugin)" "$T/perr"
+else
+	AZDEDUP_CUDA_PLUGIN=$T/none.so featx --device cuda -i /dev/null -o "$T/o" 2> "$T/perr"
+	check "built without CUDA: AZDEDUP_CUDA_PLUGIN changes nothing" \
+	    grep -qx 'featx: --device cuda:0: built without CUDA (nvcc was not found at build time)' "$T/perr"
+fi
+
 featx --device cuda -i "$T/list" -o "$T/gpu-feat" 2> "$T/err"
 rc=$?
 if [ "$rc" -ne 0 ]; then
 	check_eq "no usable GPU: featx --device cuda exits 2" "$rc" "2"
 	check_eq "no usable GPU: one line on stderr" "$(wc -l < "$T/err" | tr -d ' ')" "1"
-	check "no usable GPU: it says why" grep -Eq '^featx: --device cuda:0: (no CUDA device|built without CUDA)' "$T/err"
 	check "no usable GPU: no output file" test ! -e "$T/gpu-feat"
 	dedupe --device cuda:3 -i /dev/null -o "$T/gpu-report" 2> "$T/err2"
 	check_eq "no usable GPU: dedupe --device cuda:3 exits 2" "$?" "2"
 	check "no usable GPU: dedupe names the device" grep -q '^dedupe: --device cuda:3: ' "$T/err2"
-	echo "skip: GPU parity ($(sed 's/^featx: //' "$T/err" | head -n 1))"
+	# only "no device" (or a build without CUDA) is a machine without a GPU; any other
+	# CUDA error is a failure here, not a reason to skip the parity checks
+	if grep -Eq '^featx: --device cuda:0: (no CUDA device|built without CUDA)' "$T/err"; then
+		skip "GPU parity ($(sed 's/^featx: //' "$T/err" | head -n 1))"
+	else
+		fail "featx --device cuda: CUDA failed on something other than a missing device"
+		sed 's/^/    /' "$T/err"
+	fi
 	finish
 fi
 featx --device cpu -i "$T/list" -o "$T/cpu-feat"
