@@ -6,9 +6,13 @@
  * filter callbacks) hand in one image each and wait for its hashes while a thread of its
  * own sends them to the GPU in batches.
  *
- * Built without CUDA (nvcc missing at build time) every function fails with AD_EUNSUP
- * and "built without CUDA (nvcc was not found at build time)"; on a machine without a
- * device gpu_open fails with AD_EUNSUP and a message starting "no CUDA device".
+ * The CUDA code is a plugin (kernels/, azdedup-cuda.so) that gpu_open loads once, from
+ * $AZDEDUP_CUDA_PLUGIN or ../lib/azdedup/ beside the executable; nothing else links the
+ * CUDA runtime.  Built without CUDA (nvcc missing at build time) every function fails
+ * with AD_EUNSUP and "built without CUDA (nvcc was not found at build time)"; on a
+ * machine without a device or without the NVIDIA driver gpu_open fails with AD_EUNSUP
+ * and a message starting "no CUDA device"; when the plugin (or the CUDA runtime it
+ * needs) does not load, or CUDA fails otherwise, with AD_ECONFIG and the reason.
  *
  * Ownership: gpu_open's struct gpu is freed by gpu_close, after every batcher made from
  * it is freed.  The calls on one struct gpu are serialised by a lock inside it, so any

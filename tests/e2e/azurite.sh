@@ -1,5 +1,5 @@
 # azurite.sh — start and stop a real Azurite (the Azure Storage emulator) for a test.
-# Sourced after lib.sh.  make deps installs it into tests/azurite with npm ci.
+# Sourced after lib.sh.  make test-deps (make check) installs it into tests/azurite with npm ci.
 #
 #   az_start       starts azurite-blob on 127.0.0.1 on a free port, data in $T/azurite;
 #                  sets AZ_PORT, AZ (http://127.0.0.1:PORT/devstoreaccount1), AZ_PID
@@ -9,7 +9,7 @@ AZ_PID=
 
 az_start() {
 	if [ ! -x "$AZURITE" ]; then
-		fail "azurite is not installed in tests/azurite (run make deps)"
+		fail "azurite is not installed in tests/azurite (run make test-deps)"
 		finish
 	fi
 	mkdir -p "$T/azurite"

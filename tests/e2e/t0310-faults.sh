@@ -12,7 +12,7 @@ unset AZURE_STORAGE_CONNECTION_STRING AZURE_STORAGE_ACCOUNT AZURE_STORAGE_KEY \
 FAULT_BLOBS=60 BUILD="$BUILD" sh "$TOP/tests/bench/faults.sh" > "$T/matrix" 2> "$T/matrix.err"
 rc=$?
 if [ "$rc" = 3 ]; then
-	fail "azurite is not installed in tests/azurite (run make deps)"
+	fail "azurite is not installed in tests/azurite (run make test-deps)"
 	finish
 fi
 sed 's/^/    /' "$T/matrix"

@@ -28,7 +28,7 @@ check "without thumbnails: placeholders" grep -q 'no thumbnail' "$T/nothumb.html
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$CHROMIUM" ]; then
-	fail "chromium is not installed (make deps installs it)"
+	fail "chromium is not installed (make test-deps installs it)"
 	finish
 fi
 chrome() {
