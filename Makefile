@@ -116,7 +116,7 @@ $(BUILD)/kernels/%.o: kernels/%.cu kernels/azk.h
 $(CUDA_PLUGIN): $(CU_OBJ)
 	@mkdir -p $(@D)
 	$(NVCC) -shared -cudart shared -Xlinker -rpath,$(CUDA_HOME)/lib64 -o $@ $(CU_OBJ) -ldl
-all unit: $(CUDA_PLUGIN)
+all unit e2e: $(CUDA_PLUGIN)
 $(BUILD)/lib/gpu.o: ALL_CFLAGS += -DAZD_CUDA
 cuda-check: $(CUDA_PLUGIN)
 	@echo "cuda-check: $(CU_SRC) compiled for sm $(CUDA_ARCH) into $(CUDA_PLUGIN)"
@@ -183,7 +183,7 @@ demo: deps
 # images themselves come from the packages evalsets.py names, downloaded and unpacked
 # under build/eval by eval.sh, never installed.  SETS=pages,nightsky runs a few sets.
 EVAL_DEB_PKGS = poppler-utils python3-numpy python3-scipy python3-pywt fonts-dejavu-core
-eval: test-deps
+eval: deps
 	@missing=""; for p in $(EVAL_DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
