@@ -232,6 +232,9 @@ fuzz:
 # tools in its ../../bin when they are there, else the ones on PATH) and, in a CUDA build,
 # the plugin in $(PLUGINDIR), where the tools look for it.  make uninstall removes that.
 MAN_PAGES = $(sort $(wildcard man/*.[157]))
+# the tools' objects are kept (not deleted as intermediates after a first build), so that
+# make install after make relinks nothing, whatever flags (SAN=1) that build had
+.SECONDARY: $(TOOLS:%=$(BUILD)/tools/%.o)
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 	  $(DESTDIR)$(DATADIR)/azdedup
