@@ -117,9 +117,10 @@ static int k_say(const char *fmt, ...)
 	return -1;
 }
 
-/* $AZDEDUP_CUDA_PLUGIN, or ../lib/azdedup/azdedup-cuda.so beside the executable: the
- * layout of both make install (PREFIX/bin, PREFIX/lib/azdedup) and the build tree
- * (build/bin and build/tests, build/lib/azdedup). */
+/* $AZDEDUP_CUDA_PLUGIN, or ../lib/azdedup/azdedup-cuda.so from the executable's folder:
+ * the layout of both make install (PREFIX/bin, PREFIX/lib/azdedup) and the build tree
+ * (build/bin and build/tests, build/lib/azdedup); else ../../lib/azdedup when it is there
+ * (build/tests/helpers).  Neither there: the first, for dlopen's message. */
 static int plugin_path(char *path, size_t size)
 {
 	const char *env = getenv(PLUGIN_ENV);
@@ -138,14 +139,27 @@ static int plugin_path(char *path, size_t size)
 		return k_say("cannot find the CUDA plugin: /proc/self/exe does not name the "
 		    "executable (set " PLUGIN_ENV ")");
 	exe[len] = '\0';
-	for (int up = 0; up < 2; up++) {        /* strip the file name, then its folder */
+	path[0] = '\0';
+	if ((slash = strrchr(exe, '/')) != NULL)
+		*slash = '\0';                  /* the executable's folder */
+	for (int up = 1; up <= 2 && slash != NULL; up++) {
+		char cand[PATH_MAX];
+
 		if ((slash = strrchr(exe, '/')) == NULL)
-			return k_say("cannot find the CUDA plugin beside %s (set " PLUGIN_ENV ")",
-			    exe);
+			break;
 		*slash = '\0';
+		if ((size_t)snprintf(cand, sizeof cand, "%s/" PLUGIN_REL, exe) >= sizeof cand ||
+		    strlen(cand) >= size)
+			return k_say("cannot find the CUDA plugin: path too long (set " PLUGIN_ENV ")");
+		if (up == 1)
+			strcpy(path, cand);
+		if (access(cand, F_OK) == 0) {
+			strcpy(path, cand);
+			break;
+		}
 	}
-	if ((size_t)snprintf(path, size, "%s/" PLUGIN_REL, exe) >= size)
-		return k_say("cannot find the CUDA plugin: path too long (set " PLUGIN_ENV ")");
+	if (path[0] == '\0')
+		return k_say("cannot find the CUDA plugin beside the executable (set " PLUGIN_ENV ")");
 	return 0;
 }
 

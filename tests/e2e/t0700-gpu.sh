@@ -42,6 +42,11 @@ if grep -q '^NVCC=.' "$TOP/$BUILD/cuda.stamp" 2> /dev/null; then
 			check "plugin $(basename "$p"): $tool writes nothing" test ! -e "$T/o"
 		done
 	done
+	# a program two folders down (build/tests/helpers) finds the build's plugin too: it
+	# answers with a device or "no CUDA device", never that the plugin did not load
+	"$HELPERS/gpubench" probe > "$T/probe" 2>&1
+	check "build/tests/helpers/gpubench finds the plugin" \
+	    sh -c "! grep -q 'CUDA plugin' '$T/probe' && [ -s '$T/probe' ]"
 	printf 'int azd_x(void);\nint azd_x(void) { return 1; }\n' > "$T/x.c"
 	cc -shared -fPIC -o "$T/notours.so" "$T/x.c"
 	AZDEDUP_CUDA_PLUGIN=$T/notours.so featx --device cuda -i /dev/null -o "$T/o" 2> "$T/perr"
