@@ -80,11 +80,11 @@ void gpu_batcher_free(struct gpu_batcher *b)
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdarg.h>
 #include <time.h>
 #include <unistd.h>
 

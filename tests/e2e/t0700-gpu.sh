@@ -42,6 +42,13 @@ if grep -q '^NVCC=.' "$TOP/$BUILD/cuda.stamp" 2> /dev/null; then
 			check "plugin $(basename "$p"): $tool writes nothing" test ! -e "$T/o"
 		done
 	done
+	# a plugin of another interface (AZK_ABI) is refused before any call through it
+	printf 'struct t { int abi; };\nconst struct t *azk_plugin(void);\nstatic const struct t t = { 9999 };\nconst struct t *azk_plugin(void) { return &t; }\n' > "$T/abi.c"
+	cc -shared -fPIC -o "$T/abi.so" "$T/abi.c"
+	AZDEDUP_CUDA_PLUGIN=$T/abi.so dedupe --device cuda -i /dev/null -o "$T/o" 2> "$T/perr"
+	check_eq "a plugin of another interface: exit 2" "$?" "2"
+	check "a plugin of another interface: it says so" \
+	    grep -q "^dedupe: --device cuda:0: $T/abi.so: CUDA plugin of interface 9999, these tools need [0-9]* (install the plugin built with them)\$" "$T/perr"
 	# a program two folders down (build/tests/helpers) finds the build's plugin too: it
 	# answers with a device or "no CUDA device", never that the plugin did not load
 	"$HELPERS/gpubench" probe > "$T/probe" 2>&1
