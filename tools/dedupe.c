@@ -211,6 +211,18 @@ static int item_from_rec(const struct dd *d, const json_t *rec, struct grp_item 
 		for (size_t k = 0; it->has8 && k < 8; k++)
 			it->has8 = hash_from_hex(json_string_value(json_array_get(a, k)), &it->phash8[k]) == 0;
 	}
+	{
+		const char *col = rec_str(rec, "color");
+
+		it->has_color = col != NULL && strlen(col) == 2 * sizeof it->color;
+		for (size_t k = 0; it->has_color && k < sizeof it->color; k++) {
+			int hi = hexval(col[2 * k]), lo = hexval(col[2 * k + 1]);
+
+			it->has_color = hi >= 0 && lo >= 0;
+			it->color[k] = (uint8_t)(hi << 4 | (lo & 15));
+		}
+	}
+	it->low_info = json_is_true(json_object_get(rec, "low_info"));
 	if (md5 != NULL && strlen(md5) < sizeof(it->content_md5))
 		strcpy(it->content_md5, md5);
 	it->size = rec_int(rec, "size", -1);
@@ -541,13 +553,53 @@ static const char *stage_word(int st)
 	return st == GRP_EXACT ? "exact" : st == GRP_LOCAL ? "local" : "near";
 }
 
+/* What tied a duplicate to its keeper: the bytes; the hashes, with the margin of the
+ * pair's perceptual-hash distance below the nearest distinct neighbour; or the keypoints
+ * (matches, inliers, the share of the picture they span, and whether the hashes matched
+ * too in a crowded neighbourhood).  The colour-grid difference when both are colourful. */
+static json_t *evidence_object(const struct grp_item *it)
+{
+	json_t *e;
+
+	if (it->stage == GRP_EXACT)
+		return json_pack("{s:s}", "kind", "exact");
+	if (it->stage == GRP_LOCAL)
+		e = json_pack("{s:s,s:i,s:i,s:f,s:b}", "kind", "keypoints", "inliers", it->inliers,
+		    "matches", it->matches, "coverage", (double)(int)(it->cover * 1000 + 0.5) / 1000,
+		    "hashes_matched", it->verified);
+	else if (it->margin >= GRP_MARGIN_OPEN)
+		e = json_pack("{s:s,s:i,s:s}", "kind", "hash", "phash", it->dist[0], "margin", "open");
+	else if (it->margin >= 0)
+		e = json_pack("{s:s,s:i,s:i}", "kind", "hash", "phash", it->dist[0], "margin",
+		    it->margin);
+	else    /* components: joined through other members */
+		e = json_pack("{s:s,s:i}", "kind", "chain", "phash", it->dist[0]);
+	if (e != NULL && it->color_diff >= 0)
+		json_object_set_new(e, "color", json_integer(it->color_diff));
+	return e;
+}
+
+/* Why a keeper was kept, in words: the key that put it before its best-ranked member. */
+static const char *kept_because(const struct grp_item *k)
+{
+	switch (k->kept_by) {
+	case KEEP_PREFER: return "prefer";
+	case KEEP_RESOLUTION: return "resolution";
+	case KEEP_SIZE: return "size";
+	case KEEP_DATE: return "date";
+	case KEEP_FORMAT: return "format";
+	default: return "name";
+	}
+}
+
 static json_t *dup_object(const struct dd *d, const struct grp_item *it)
 {
 	if (it->group == 0)
 		return json_pack("{s:s}", "role", "unique");
 	if (it->keeper == it - d->items)
-		return json_pack("{s:s,s:I,s:I}", "role", "keeper", "group", (json_int_t)it->group,
-		    "count", (json_int_t)it->count);
+		return json_pack("{s:s,s:I,s:I,s:s,s:s}", "role", "keeper", "group",
+		    (json_int_t)it->group, "count", (json_int_t)it->count, "kept_because",
+		    kept_because(it), "over", it->runner_up >= 0 ? d->items[it->runner_up].name : "");
 	{
 		json_t *j = json_pack("{s:s,s:I,s:s,s:s,s:i,s:i,s:i}", "role", "duplicate",
 		    "group", (json_int_t)it->group, "keeper", d->items[it->keeper].name,
@@ -558,6 +610,8 @@ static json_t *dup_object(const struct dd *d, const struct grp_item *it)
 			json_object_set_new(j, "orientation", json_integer(it->orient));
 		if (j != NULL && it->stage == GRP_LOCAL)
 			json_object_set_new(j, "inliers", json_integer(it->inliers));
+		if (j != NULL)
+			json_object_set_new(j, "evidence", evidence_object(it));
 		return j;
 	}
 }
@@ -787,6 +841,8 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o,
 				json_object_set_new(mj, "orientation", json_integer(m->orient));
 			if (mj != NULL && m->stage == GRP_LOCAL)
 				json_object_set_new(mj, "inliers", json_integer(m->inliers));
+			if (mj != NULL)
+				json_object_set_new(mj, "evidence", evidence_object(m));
 			json_array_append_new(members, mj);
 		}
 		j = json_pack("{s:s,s:I,s:s,s:I,s:I,s:o}", "type", "group", "group",
@@ -873,6 +929,7 @@ int main(int argc, char **argv)
 		{ "search", required_argument, NULL, 's' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "rotations", no_argument, NULL, 'R' },
+		{ "no-rotations", no_argument, NULL, 'r' },
 		{ "html", required_argument, NULL, 'H' },
 		{ "no-local", no_argument, NULL, 'N' },
 		{ "device", required_argument, NULL, 'G' },
@@ -901,6 +958,7 @@ int main(int argc, char **argv)
 
 	log_init(argv[0]);
 	grp_opts_default(&o);
+	d.rotations = o.rotations;
 	d.local = o.local;
 	d.keypoints = 128;
 	d.cache_mb = 256;
@@ -928,6 +986,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'R': o.rotations = d.rotations = 1; break;
+		case 'r': o.rotations = d.rotations = 0; break;
 		case 'F':
 			if (parse_formats(&d, optarg) < 0)
 				status = 2;
