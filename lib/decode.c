@@ -169,7 +169,8 @@ static int over_limit(unsigned long long w, unsigned long long h, unsigned long 
 	return max != 0 && w * h > max;
 }
 
-/* Converts one row of ch-channel pixels to gray (want 1) or RGB (want 3). */
+/* Converts one row of ch-channel pixels to gray (want 1), RGB (want 3) or RGBA with the
+ * colours as they are (want 4; opaque when the source has no alpha). */
 static void convert_row(const unsigned char *s, int ch, unsigned char *d, int want, int w)
 {
 	int x;
@@ -177,6 +178,14 @@ static void convert_row(const unsigned char *s, int ch, unsigned char *d, int wa
 	for (x = 0; x < w; x++, s += ch) {
 		unsigned r, g, b;
 
+		if (want == 4) {
+			d[0] = s[0];
+			d[1] = ch >= 3 ? s[1] : s[0];
+			d[2] = ch >= 3 ? s[2] : s[0];
+			d[3] = ch == 2 ? s[1] : ch == 4 ? s[3] : 255;
+			d += 4;
+			continue;
+		}
 		switch (ch) {
 		case 1: r = g = b = s[0]; break;
 		case 2: r = g = b = img_over_white(s[0], s[1]); break;
@@ -458,7 +467,7 @@ static int decode_png(const unsigned char *buf, size_t len, const struct img_dec
 	unsigned char *volatile row = NULL;
 	unsigned char *volatile conv = NULL;
 	png_uint_32 w, h;
-	int depth, ctype, interlace, ch, want = o->color ? 3 : 1, y, sw, sh;
+	int depth, ctype, interlace, ch, want = o->color == 2 ? 4 : o->color ? 3 : 1, y, sw, sh;
 
 	/* the IHDR sits at a fixed place: refuse a bomb before libpng sees it */
 	if (len >= 24 && memcmp(buf + 12, "IHDR", 4) == 0 &&
@@ -1425,6 +1434,8 @@ int img_decode(const unsigned char *buf, size_t len, const struct img_decode_opt
 	}
 	if (rc < 0)
 		return rc;
+	if (o->color == 2)
+		want = im->ch == 2 || im->ch == 4 ? 4 : 3;
 	if ((im = to_channels(im, want)) == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	/* PNG and BMP may have shrunk while decoding: then this finds nothing to do */

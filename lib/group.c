@@ -629,6 +629,15 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	return m.inliers >= o->local_min && m.cover >= GRP_LOCAL_COVER;
 }
 
+/* 1 when the keypoints cannot see a pair: a mirrored match (the descriptors are not
+ * mirror-symmetric), or too few keypoints on one side. */
+static int blind_pair(const struct grp_opts *o, const struct grp_item *a,
+    const struct grp_item *b, int orient)
+{
+	return orient == 2 || orient == 4 || orient == 5 || orient == 7 || !o->local ||
+	    item_nkp(a) < 2 * GRP_STRICT_INLIERS || item_nkp(b) < 2 * GRP_STRICT_INLIERS;
+}
+
 /* An item whose perceptual-hash neighbourhood holds a distinct picture, or many
  * pictures: its hashes alone do not tell its copies from its neighbours. */
 static int crowded(const struct cl_ctx *c, uint32_t x)
@@ -672,13 +681,24 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		r->cdiff = (int16_t)color_diff(a, b, r->orient);
 		r->margin = (int16_t)(bg >= GRP_MARGIN_OPEN ? GRP_MARGIN_OPEN : bg - r->dmin);
 		if (r->margin >= GRP_MARGIN && c->cnt[c->pairs[p].a] <= GRP_CROWD &&
-		    c->cnt[c->pairs[p].b] <= GRP_CROWD && r->cdiff <= GRP_COLOR_MAX)
+		    c->cnt[c->pairs[p].b] <= GRP_CROWD && r->cdiff <= GRP_COLOR_MAX) {
+			/* a small neighbourhood of look-alikes (eight pages of one manual) is not
+			 * crowded yet: where the keypoints can see the pair, they must not tell
+			 * it apart (many matches, few of them agreeing) */
+			if (!c->o->local || blind_pair(c->o, a, b, r->orient))
+				return 0;
+			(*verified)++;
+			if ((rc = local_ok(a, b, c->o, 1, r, e)) < 0)
+				return rc;
+			if (rc == 0 && r->matches >= GRP_STRICT_INLIERS)
+				r->stage = GRP_NONE;
+			r->inliers = r->matches = 0;
+			r->cover = 0;
 			return 0;
+		}
 		/* ambiguous: the keypoints decide, strictly */
 		(*ambiguous)++;
-		r->blind = r->orient == 2 || r->orient == 4 || r->orient == 5 || r->orient == 7 ||
-		    !c->o->local || item_nkp(a) < 2 * GRP_STRICT_INLIERS ||
-		    item_nkp(b) < 2 * GRP_STRICT_INLIERS;
+		r->blind = (int8_t)blind_pair(c->o, a, b, r->orient);
 		if (item_nkp(a) > 0 && item_nkp(b) > 0 && c->o->local)
 			(*verified)++;
 		if ((rc = local_ok(a, b, c->o, 1, r, e)) < 0)
@@ -1136,6 +1156,52 @@ out:
 	free(mem);
 	free(up);
 	return rc;
+}
+
+/* Members of one group by their bytes: the group, then the checksum. */
+static int cmp_group_sum(const void *pa, const void *pb, void *ud)
+{
+	const struct grp_item *items = ud;
+	const struct grp_item *a = &items[*(const uint32_t *)pa], *b = &items[*(const uint32_t *)pb];
+
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	return cmp_sum(pa, pb, ud);
+}
+
+long grp_exact_pairs(const struct grp_item *items, size_t n)
+{
+	uint32_t *v = malloc((n ? n : 1) * sizeof *v);
+	unsigned char *near = calloc(n ? n : 1, 1);
+	size_t m = 0;
+	long pairs = 0;
+
+	if (v == NULL || near == NULL) {
+		free(v);
+		free(near);
+		return -1;
+	}
+	/* the groups that hold a near or local member */
+	for (size_t i = 0; i < n; i++)
+		if (items[i].group > 0 && items[i].stage != GRP_NONE && items[i].stage != GRP_EXACT)
+			near[items[i].keeper] = 1;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].group > 0 && near[items[i].keeper >= 0 ? items[i].keeper : (long)i] &&
+		    (items[i].has_sha256 || items[i].content_md5[0]))
+			v[m++] = (uint32_t)i;
+	qsort_r(v, m, sizeof *v, cmp_group_sum, (void *)items);
+	for (size_t a = 0; a < m; ) {
+		size_t b = a + 1;
+
+		while (b < m && items[v[b]].group == items[v[a]].group &&
+		    same_bytes(&items[v[a]], &items[v[b]]))
+			b++;
+		pairs += (long)((b - a) * (b - a - 1) / 2);
+		a = b;
+	}
+	free(v);
+	free(near);
+	return pairs;
 }
 
 long grp_run(struct grp_item *items, size_t n, const struct grp_opts *o, aderr *err)

@@ -163,6 +163,11 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
     struct grp_stats *st, aderr *err);
 long grp_run(struct grp_item *items, size_t n, const struct grp_opts *o, aderr *err);
 
+/* After grp_run: pairs of members with the same bytes inside groups that also hold near
+ * or local members (copies of one file that reached the group by their hashes); -1 when
+ * out of memory. */
+long grp_exact_pairs(const struct grp_item *items, size_t n);
+
 /* The distance between two 64-bit hashes. */
 static inline int grp_hamming(uint64_t a, uint64_t b)
 {

@@ -873,11 +873,16 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o,
 		    o->mode == GRP_MODE_COMPONENTS ? "components" : "star")),
 		json_object_set_new(j, "rotations", json_boolean(o->rotations)),
 		json_object_set_new(j, "local", json_integer(t->local)),
+		json_object_set_new(j, "exact_in_groups", json_integer(grp_exact_pairs(d->items,
+		    d->nitems))),
+		json_object_set_new(j, "low_info", json_integer((json_int_t)st->low_info)),
 		json_object_set_new(j, "search", json_pack("{s:I,s:I,s:I,s:I}",
 		    "candidates", (json_int_t)st->candidates,
 		    "compared", (json_int_t)st->compared,
 		    "local_candidates", (json_int_t)st->local_candidates,
-		    "local_verified", (json_int_t)st->local_verified));
+		    "local_verified", (json_int_t)st->local_verified)),
+		json_object_set_new(json_object_get(j, "search"), "ambiguous",
+		    json_integer((json_int_t)st->ambiguous));
 	if (rc == 0)
 		rc = j ? rec_write(w, j, err) : aderr_set(err, AD_ENOMEM, "out of memory");
 	json_decref(j);
