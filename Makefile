@@ -152,9 +152,24 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh examples/demo.sh
 
+# what make eval needs besides DEB_PKGS (the sets of one kind: pdftoppm for the pages,
+# numpy for the generated sets and the scan-like variants, a TrueType font for captions,
+# scipy and PyWavelets for ImageHash when IMAGEHASH_SRC names a checkout of it); the
+# images themselves come from the packages evalsets.py names, downloaded and unpacked
+# under build/eval by eval.sh, never installed.  SETS=pages,nightsky runs a few sets.
+EVAL_DEB_PKGS = poppler-utils python3-numpy python3-scipy python3-pywt fonts-dejavu-core
 eval: deps
+	@missing=""; for p in $(EVAL_DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) sh tests/bench/eval.sh
+	@BUILD=$(BUILD) $(if $(SETS),SETS=$(SETS)) sh tests/bench/eval.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(HELPER_BIN)

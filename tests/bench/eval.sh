@@ -1,15 +1,108 @@
 #!/bin/sh
-# eval.sh — `make eval`: accuracy of featx + dedupe at the default settings on known
-# variants (27 transforms) of the example photos: per transform the distances of true
-# pairs and the recall, with and without --rotations; pair precision and group purity
-# overall.  Prints tables; not a test.
+# eval.sh — `make eval`: accuracy of featx + dedupe at the default settings.
+#  1. known variants (27 transforms) of the example photos: per transform the distances
+#     of true pairs and the recall, with and without --rotations; pair precision and
+#     group purity overall; hard negatives.
+#  2. sets of one kind (tests/bench/evalsets.py: photos, pages, nightsky, flat, faces,
+#     ui, products): originals, two variants each from 17 transforms, distractors,
+#     look-alikes; pair precision and recall per set and per transform for dedupe at its
+#     defaults, with rotations on or off (whichever dedupe's --help offers), and
+#     ImageHash's phash <= 10 on the same files.  Prints tables; not a test.
+# Environment:
+#   SETS=a,b          only these sets (default: all); SETS=none skips part 2
+#   EXAMPLES=0        skip part 1
+#   EVAL_DIR=DIR      cache of source packages (debs/), built sets and their features
+#                     (sets/SET/), default build/eval; a set is rebuilt when its version
+#                     key in evalsets.py changes, its features when the featx binary does
+#   EVAL_DEDUPE_ARGS  more options for every dedupe run of part 2
+#   EVAL_JSON=FILE    also write the scores as JSON (default EVAL_DIR/scores.json): per
+#                     set and run precision, recall, per transform, false and missed pairs
+#                     with their hash distances
+#   EVAL_TSV=FILE     and as TSV (default EVAL_DIR/scores.tsv): set, run, row (a transform,
+#                     variant+variant, or all), found, pairs, recall, precision, false pairs
+#   EVAL_FALSE=N      list up to N false pairs per set and run (with their hash distances)
+#   IMAGEHASH_SRC=DIR a checkout of JohannesBuchner/imagehash for the ImageHash column
+#   EVAL_VARIANTS=N   variants per original (2; more gives steadier figures per transform)
+#   JOBS=N            featx and dedupe threads (2)
 . "$(dirname "$0")/lib.sh"
 bench_tmp eval
-/usr/bin/python3 tests/bench/eval.py make examples/photos "$T/set"
-"$BIN/azls" -q "$T/set" | "$BIN/featx" -q > "$T/features.ndjson"
-"$BIN/dedupe" -q -i "$T/features.ndjson" -o "$T/default"
-"$BIN/dedupe" -q --rotations -i "$T/features.ndjson" -o "$T/rotations"
-echo "azdedup accuracy: $(ls "$T/set" | wc -l) photos, $(grep -c . "$T/features.ndjson") files"
-/usr/bin/python3 tests/bench/eval.py score "$T/features.ndjson" "$T/default" "$T/rotations"
-"$BIN/azls" -q "$T/set.hard" | "$BIN/featx" -q | "$BIN/dedupe" -q -o "$T/hard"
-/usr/bin/python3 tests/bench/eval.py hard "$T/hard"
+PY=/usr/bin/python3
+if [ "${EXAMPLES:-1}" != 0 ]; then
+	$PY tests/bench/eval.py make examples/photos "$T/set"
+	"$BIN/azls" -q "$T/set" | "$BIN/featx" -q > "$T/features.ndjson"
+	"$BIN/dedupe" -q -i "$T/features.ndjson" -o "$T/default"
+	"$BIN/dedupe" -q --rotations -i "$T/features.ndjson" -o "$T/rotations"
+	echo "azdedup accuracy: $(ls "$T/set" | wc -l) photos, $(grep -c . "$T/features.ndjson") files"
+	$PY tests/bench/eval.py score "$T/features.ndjson" "$T/default" "$T/rotations"
+	"$BIN/azls" -q "$T/set.hard" | "$BIN/featx" -q | "$BIN/dedupe" -q -o "$T/hard"
+	$PY tests/bench/eval.py hard "$T/hard"
+fi
+
+SETS=${SETS:-all}
+[ "$SETS" = none ] && exit 0
+$PY tests/bench/evalsets.py sets | awk -F'\t' 'NF == 3' > "$T/sets"
+[ "$SETS" = all ] && SETS=$(cut -f1 "$T/sets" | paste -sd, -)
+EVAL_DIR=${EVAL_DIR:-build/eval}
+mkdir -p "$EVAL_DIR"
+EVAL_DIR=$(cd "$EVAL_DIR" && pwd)
+TOPV="$EVAL_DIR/sets"
+DEBS="$EVAL_DIR/debs"
+mkdir -p "$TOPV" "$DEBS/root"
+sets=$(echo "$SETS" | tr ',' ' ')
+
+# the Debian packages the chosen sets draw their images from: downloaded and unpacked
+# under EVAL_DIR/debs (not installed)
+pkgs=""
+for s in $sets; do
+	p=$(awk -F'\t' -v s="$s" '$1 == s { print $2 }' "$T/sets")
+	[ -n "$p" ] || { echo "eval.sh: $s: no such set" >&2; exit 2; }
+	[ "$p" = generated ] || pkgs="$pkgs $p"
+done
+for p in $pkgs; do
+	[ -e "$DEBS/$p.done" ] && continue
+	(cd "$DEBS" && rm -f "${p}"_*.deb && apt-get download -qq "$p" 2>/dev/null) || {
+		echo "eval.sh: $p: apt-get download failed; the sets that need it are skipped" >&2; continue; }
+	dpkg-deb -x "$DEBS/${p}"_*.deb "$DEBS/root" && rm -f "$DEBS/${p}"_*.deb && touch "$DEBS/$p.done"
+done
+
+FEATX_KEY=$(sha256sum "$BIN/featx" | cut -c1-16)
+built=""
+for s in $sets; do
+	need=$(awk -F'\t' -v s="$s" '$1 == s { print $2 }' "$T/sets")
+	key=$(awk -F'\t' -v s="$s" '$1 == s { print $3 }' "$T/sets")
+	miss=""
+	for p in $need; do [ "$p" = generated ] || [ -e "$DEBS/$p.done" ] || miss="$miss $p"; done
+	if [ -n "$miss" ]; then echo "$s: skipped (missing:$miss)"; continue; fi
+	if [ "$(cat "$TOPV/$s/built.key" 2>/dev/null)" != "$key" ]; then
+		rm -rf "${TOPV:?}/$s"
+		EVAL_DEBS="$DEBS/root" $PY tests/bench/evalsets.py build "$TOPV" "$s"
+		echo "$key" > "$TOPV/$s/built.key"
+	fi
+	if [ "$(cat "$TOPV/$s/features.key" 2>/dev/null)" != "$FEATX_KEY" ]; then
+		"$BIN/azls" -q "$TOPV/$s/files" | "$BIN/featx" -q -j "${JOBS:-2}" -o "$TOPV/$s/features.ndjson"
+		echo "$FEATX_KEY" > "$TOPV/$s/features.key"
+	fi
+	built="$built $s"
+done
+[ -n "$built" ] || exit 0
+
+# dedupe at its defaults, and with rotations switched the other way
+help=$("$BIN/dedupe" --help 2>&1 || true)
+other=""
+case "$help" in
+*--no-rotations*) other="no-rotations" ;;
+*--rotations*) other="rotations" ;;
+esac
+R="$T/runs"
+mkdir -p "$R/default" ${other:+"$R/$other"}
+runs="-r default=$R/default"
+[ -n "$other" ] && runs="$runs -r $other=$R/$other"
+# shellcheck disable=SC2086
+for s in $built; do
+	"$BIN/dedupe" -q -j "${JOBS:-2}" ${EVAL_DEDUPE_ARGS:-} -i "$TOPV/$s/features.ndjson" -o "$R/default/$s.ndjson"
+	[ -z "$other" ] || "$BIN/dedupe" -q -j "${JOBS:-2}" "--$other" ${EVAL_DEDUPE_ARGS:-} \
+		-i "$TOPV/$s/features.ndjson" -o "$R/$other/$s.ndjson"
+done
+echo "azdedup accuracy on sets of one kind (dedupe ${EVAL_DEDUPE_ARGS:-at its defaults}; cache $TOPV)"
+# shellcheck disable=SC2086
+$PY tests/bench/evalsets.py score "$TOPV" $built $runs --json "${EVAL_JSON:-$EVAL_DIR/scores.json}" --tsv "${EVAL_TSV:-$EVAL_DIR/scores.tsv}" --false "${EVAL_FALSE:-0}"

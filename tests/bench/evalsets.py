@@ -1,0 +1,1170 @@
+#!/usr/bin/python3
+"""evalsets.py - sets of one kind for `make eval`: build them, score dedupe on them.
+
+    evalsets.py build DIR SET...      write DIR/SET/files/<id>/<file> and DIR/SET/truth.tsv
+                                      (sources from DIR/debs/root, extracted Debian packages)
+    evalsets.py score DIR SET... -r RUN=REPORTDIR... [--json FILE] [--tsv FILE] [--false N]
+                                      pair precision and recall per set and per transform
+                                      (REPORTDIR/SET.ndjson: dedupe's output for the set)
+    evalsets.py sets                  per set: name, Debian packages, version key; then what
+                                      counts as distinct
+
+Every set: originals, each with VARIANTS (2) variants drawn from the transforms with a
+fixed seed (dealt so that each transform gets its share), distractors (other images of
+the kind, no variants) and look-alikes (a distinct image that looks like one original).
+Files of one id (an original and its variants) are true pairs; any two files of
+different ids are distinct: grouping them is a false pair.  What counts as distinct, per
+set, is written in SETS below and in DISTINCT.
+"""
+import colorsys
+import glob
+import hashlib
+import io
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+from collections import defaultdict
+
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
+
+try:
+    import numpy as np
+except ImportError:  # noise, star fields and scan-like variants need it
+    np = None
+
+# the generator's version, and each set's (in SETS): a built set is kept while its key
+# (both versions) is unchanged, so any change to what a set holds must bump one of them
+GEN_VERSION = 1
+VARIANTS = int(os.environ.get("EVAL_VARIANTS", "2"))  # variants per original (part of the key)
+MAX_SIDE = 1024  # sources larger than this are shrunk first (featx time)
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+DISTINCT = """\
+What counts as distinct (a false pair when grouped) and what as a copy (a true pair):
+- copies: an original and its variants (the transforms below), and two variants of one
+  original.  Nothing else.
+- photos: different photos and wallpapers; the light and dark versions of one GNOME
+  wallpaper are distinct (look-alikes); the left and right 60 percent of an example photo
+  (a pan: 20 percent overlap) are distinct (the whole photo is not in the set: each part
+  is a crop of it).
+- pages: different pages of a manual; neighbouring pages are the look-alikes.
+- nightsky: star fields of different sky regions; a neighbouring region that overlaps a
+  third of the width is distinct (a look-alike); two galaxies of nearly the same shape on
+  different star fields are distinct; two phases of the Moon whose 32x32 thumbnails
+  differ by 6 or more grey levels on average are distinct.
+- flat: flat colours that differ by 20 or more levels in one channel, gradients whose
+  end colour differs by 40 or more levels, overlays of a different shape, and cut-outs of
+  one shape in a different colour are distinct.  A colour-changing transform (gamma,
+  contrast, grayscale) of a flat image is still its copy.
+- faces, ui: different source files (source files that are near-identical are dropped
+  before the set is built); look-alikes are the nearest other source by a 16x16 grey
+  thumbnail.  Drawn faces: the same face with another expression, glasses and shirt
+  colour is distinct (a look-alike).
+- products: a shape on a plain background; the same shape in another colour (hue turned
+  by at least 90 degrees and lightness changed) is distinct (a look-alike).
+"""
+
+
+def font(size):
+    try:
+        return ImageFont.truetype(FONT, max(8, int(size)))
+    except OSError:
+        return ImageFont.load_default()
+
+
+# ---------------------------------------------------------------------------------------
+# transforms: fn(image, rng, matte) -> image; matte is the colour an image with an alpha
+# channel is shown on (where a transform or JPEG must flatten it)
+
+
+def rgb(im, matte):
+    if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
+        im = im.convert("RGBA")
+        bg = Image.new("RGBA", im.size, matte + (255,))
+        return Image.alpha_composite(bg, im).convert("RGB")
+    return im.convert("RGB")
+
+
+def keep_alpha(im, fn):
+    """apply fn to the colour of im, keeping its alpha channel"""
+    if im.mode == "RGBA":
+        a = im.getchannel("A")
+        out = fn(im.convert("RGB"))
+        if out.mode != "RGB":
+            out = out.convert("RGB")
+        out.putalpha(a)
+        return out
+    return fn(im.convert("RGB"))
+
+
+def t_gamma(im, rng, matte):
+    g = rng.choice((0.6, 0.7, 1.4, 1.6))
+    lut = [min(255, int(255 * (i / 255.0) ** g + 0.5)) for i in range(256)]
+    return keep_alpha(im, lambda c: c.point(lut * 3))
+
+
+def t_contrast(im, rng, matte):
+    f = rng.choice((0.7, 1.3, 1.5))
+    return keep_alpha(im, lambda c: ImageEnhance.Contrast(c).enhance(f))
+
+
+def t_gray(im, rng, matte):
+    if im.mode == "RGBA":
+        a = im.getchannel("A")
+        g = ImageOps.grayscale(im.convert("RGB")).convert("LA")
+        g.putalpha(a)
+        return g
+    return ImageOps.grayscale(im.convert("RGB"))
+
+
+def t_blur(im, rng, matte):
+    r = max(1.0, min(im.size) / 400.0) * rng.choice((1.0, 1.5, 2.0))
+    return im.filter(ImageFilter.GaussianBlur(r))
+
+
+def add_noise(c, sigma, seed):
+    a = np.asarray(c, dtype=np.float32)
+    a = a + np.random.default_rng(seed).normal(0, sigma, a.shape)
+    return Image.fromarray(np.clip(a + 0.5, 0, 255).astype(np.uint8), c.mode)
+
+
+def t_noise(im, rng, matte):
+    sigma = rng.choice((8, 12, 16))
+    seed = rng.getrandbits(32)
+    return keep_alpha(im, lambda c: add_noise(c, sigma, seed))
+
+
+def t_resize50(im, rng, matte):
+    return im.resize((max(8, im.width // 2), max(8, im.height // 2)), Image.LANCZOS)
+
+
+def t_crop(frac):
+    def fn(im, rng, matte):
+        # frac of the width and of the height removed, split at random between the sides
+        w, h = im.size
+        cw, ch = int(w * frac), int(h * frac)
+        x0, y0 = rng.randint(0, cw), rng.randint(0, ch)
+        return im.crop((x0, y0, x0 + w - cw, y0 + h - ch))
+    return fn
+
+
+CAPTIONS = ("holiday 2019", "(c) azdedup", "SALE -30%", "draft", "copy", "page 12",
+            "M42 - 2h exposure", "sample", "do not share", "my avatar")
+
+
+def t_caption(im, rng, matte):
+    # a line of text across the bottom quarter, in white with a dark outline, as captions
+    # and watermarks are
+    im = im.convert("RGBA") if im.mode in ("RGBA", "LA", "P") else im.convert("RGB")
+    d = ImageDraw.Draw(im)
+    w, h = im.size
+    s = rng.choice(CAPTIONS)
+    f = font(max(10, h // 12))
+    tw = d.textlength(s, font=f)
+    x = max(2, int((w - tw) / 2))
+    y = int(h * 0.78)
+    fill = (255, 255, 255, 255) if im.mode == "RGBA" else (255, 255, 255)
+    d.text((x, y), s, font=f, fill=fill, stroke_width=max(1, h // 200),
+           stroke_fill=(0, 0, 0, 255) if im.mode == "RGBA" else (0, 0, 0))
+    return im
+
+
+def t_border(im, rng, matte):
+    # a frame of one colour, 4 to 8 percent of the short side
+    w, h = im.size
+    b = max(2, int(min(w, h) * rng.uniform(0.04, 0.08)))
+    c = rng.choice(((255, 255, 255), (0, 0, 0), (128, 128, 128), (200, 180, 140)))
+    mode = "RGBA" if im.mode in ("RGBA", "LA") else "RGB"
+    out = Image.new(mode, (w + 2 * b, h + 2 * b), c + ((255,) if mode == "RGBA" else ()))
+    out.paste(im.convert(mode), (b, b))
+    return out
+
+
+def t_letterbox(im, rng, matte):
+    # black bars above and below (or left and right of a tall image) to 16:9 or 9:16
+    w, h = im.size
+    mode = "RGBA" if im.mode in ("RGBA", "LA") else "RGB"
+    black = (0, 0, 0, 255) if mode == "RGBA" else (0, 0, 0)
+    if w >= h:
+        H = max(h + h // 5, w * 9 // 16)
+        out = Image.new(mode, (w, H), black)
+        out.paste(im.convert(mode), (0, (H - h) // 2))
+    else:
+        W = max(w + w // 5, h * 9 // 16)
+        out = Image.new(mode, (W, h), black)
+        out.paste(im.convert(mode), ((W - w) // 2, 0))
+    return out
+
+
+def t_rotate5(im, rng, matte):
+    a = rng.choice((-5, 5))
+    if im.mode == "RGBA":
+        return im.rotate(a, resample=Image.BICUBIC)
+    return im.convert("RGB").rotate(a, resample=Image.BICUBIC)
+
+
+def t_scan(im, rng, matte):
+    # a page printed and scanned: slight skew, margin crop, blur, noise, contrast, half
+    # size, then JPEG 30 (the format below)
+    c = rgb(im, matte)
+    angle = rng.uniform(0.5, 1.5) * rng.choice((-1, 1))
+    c = c.rotate(angle, resample=Image.BICUBIC, expand=True, fillcolor=(255, 255, 255))
+    w, h = c.size
+    m = [int(rng.uniform(0.02, 0.05) * s) for s in (w, h, w, h)]
+    c = c.crop((m[0], m[1], w - m[2], h - m[3]))
+    c = c.filter(ImageFilter.GaussianBlur(0.8))
+    c = add_noise(c, 6, rng.getrandbits(32))
+    c = ImageEnhance.Contrast(c).enhance(1.25)
+    c = ImageEnhance.Brightness(c).enhance(0.95)
+    return c.resize((max(8, c.width // 2), max(8, c.height // 2)), Image.LANCZOS)
+
+
+def same(im, rng, matte):
+    return im
+
+
+# name -> (function, output format); the 17 transforms of every set, then the pages' scan
+TRANSFORMS = [
+    ("jpeg-q30", same, ("JPEG", 30)),
+    ("jpeg-q75", same, ("JPEG", 75)),
+    ("resize-50", t_resize50, ("PNG",)),
+    ("blur", t_blur, ("PNG",)),
+    ("noise", t_noise, ("PNG",)),
+    ("gamma", t_gamma, ("PNG",)),
+    ("contrast", t_contrast, ("PNG",)),
+    ("grayscale", t_gray, ("PNG",)),
+    ("crop-10", t_crop(0.10), ("PNG",)),
+    ("crop-20", t_crop(0.20), ("PNG",)),
+    ("caption", t_caption, ("PNG",)),
+    ("border", t_border, ("PNG",)),
+    ("letterbox", t_letterbox, ("PNG",)),
+    ("mirror", lambda im, r, m: im.transpose(Image.Transpose.FLIP_LEFT_RIGHT), ("PNG",)),
+    ("rotate-90", lambda im, r, m: im.transpose(Image.Transpose.ROTATE_90), ("PNG",)),
+    ("rotate-180", lambda im, r, m: im.transpose(Image.Transpose.ROTATE_180), ("PNG",)),
+    ("rotate-5deg", t_rotate5, ("PNG",)),
+    ("scan", t_scan, ("JPEG", 30)),
+]
+TRANSFORM_NAMES = [t[0] for t in TRANSFORMS]
+EXT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+def save(im, path_stem, fmt, matte):
+    path = "%s.%s" % (path_stem, EXT[fmt[0]])
+    if fmt[0] == "JPEG":
+        rgb(im, matte).save(path, "JPEG", quality=fmt[1])
+    else:
+        if im.mode not in ("RGB", "RGBA", "L", "LA"):
+            im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+        im.save(path, fmt[0])
+    return path
+
+
+# ---------------------------------------------------------------------------------------
+# sources
+
+
+def shrink(im):
+    im.load()
+    if im.mode not in ("RGB", "RGBA", "L", "LA"):
+        im = im.convert("RGBA" if ("transparency" in im.info or "A" in im.mode) else "RGB")
+    if max(im.size) > MAX_SIDE:
+        f = MAX_SIDE / max(im.size)
+        im = im.resize((max(8, round(im.width * f)), max(8, round(im.height * f))), Image.LANCZOS)
+    return im
+
+
+def thumb(im, n=16):
+    return list(rgb(im, (255, 255, 255)).convert("L").resize((n, n), Image.BILINEAR).getdata())
+
+
+def tdist(a, b):
+    return sum(abs(x - y) for x, y in zip(a, b)) / len(a)
+
+
+def drop_near_identical(items, limit=3.0):
+    """items [(key, image)] less those whose 32x32 grey thumbnail is within limit (mean
+    absolute difference) of an earlier one: re-captures of one screen, one picture at two
+    sizes"""
+    kept, th = [], []
+    for k, im in items:
+        t = thumb(im, 32)
+        if any(tdist(t, u) < limit for u in th):
+            continue
+        kept.append((k, im))
+        th.append(t)
+    return kept
+
+
+def nearest_pairs(items, count, rng):
+    """look-alikes: up to count (original, look-alike) pairs, each the nearest other item
+    by grey thumbnail, every item used once"""
+    th = {k: thumb(im) for k, im in items}
+    keys = [k for k, _ in items]
+    cand = sorted((tdist(th[a], th[b]), a, b) for i, a in enumerate(keys) for b in keys[i + 1:])
+    used, out = set(), []
+    for _, a, b in cand:
+        if a in used or b in used:
+            continue
+        used.update((a, b))
+        out.append((a, b) if rng.random() < 0.5 else (b, a))
+        if len(out) == count:
+            break
+    return out
+
+
+def open_files(paths):
+    out = []
+    for p in paths:
+        try:
+            im = Image.open(p)
+            im.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a smaller scale
+            im = shrink(im)
+        except (OSError, ValueError) as e:
+            print("evalsets: %s: %s (skipped)" % (p, e), file=sys.stderr)
+            continue
+        if min(im.size) < 32:
+            continue
+        out.append((os.path.splitext(os.path.basename(p))[0], im))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# the sets: each returns (originals, distractors, lookalikes, source note), where
+# originals and distractors are [(key, image)] and lookalikes [(original's key, image,
+# own key)]
+
+
+def split(items, rng, n_orig, n_dist, n_look, lookalike_of=None):
+    """originals, distractors and look-alikes from one pool of distinct items: look-alike
+    pairs first (nearest items), then originals, then distractors"""
+    items = list(items)
+    rng.shuffle(items)
+    look = nearest_pairs(items, n_look, rng) if lookalike_of is None else lookalike_of
+    by = dict(items)
+    used = set()
+    originals, lookalikes = [], []
+    for a, b in look:
+        originals.append((a, by[a]))
+        lookalikes.append((a, by[b], b))
+        used.update((a, b))
+    rest = [kv for kv in items if kv[0] not in used]
+    k = max(0, n_orig - len(originals))
+    originals += rest[:k]
+    distractors = rest[k:k + n_dist]
+    return originals, distractors, lookalikes
+
+
+def set_photos(root, rng):
+    ex = sorted(glob.glob("examples/photos/*.*"))
+    ex = [p for p in ex if p.lower().endswith((".jpg", ".png", ".webp"))]
+    gn = sorted(glob.glob(os.path.join(root, "usr/share/backgrounds/gnome/*.webp")))
+    mate = sorted(p for p in glob.glob(os.path.join(root, "usr/share/backgrounds/mate/*/*.*"))
+                  if p.lower().endswith((".jpg", ".png")))
+    # one picture at several sizes (Elephants_3840x2160.jpg): keep the first
+    seen, mate1 = set(), []
+    for p in mate:
+        stem = os.path.splitext(os.path.basename(p))[0].split("_")[0]
+        if stem not in seen:
+            seen.add(stem)
+            mate1.append(p)
+    # the example photos as a pan: the left 60 percent is the original, the right 60
+    # percent (20 percent overlap) its look-alike; the whole photo is not in the set (each
+    # part is a crop of it)
+    items, look = [], []
+    for k, im in open_files(ex):
+        w, h = im.size
+        items.append((k, im.crop((0, 0, w * 3 // 5, h))))
+        look.append((k, im.crop((w * 2 // 5, 0, w, h)), k + "-right"))
+    g = dict(open_files(gn))
+    for k in sorted(g):
+        if k.endswith("-l") and k[:-2] + "-d" in g:
+            items.append((k, g[k]))
+            look.append((k, g[k[:-2] + "-d"], k[:-2] + "-d"))
+    mates = drop_near_identical(open_files(mate1))
+    rng.shuffle(mates)
+    # the MATE wallpapers: 14 originals, the rest distractors
+    items += mates[:14]
+    rng.shuffle(items)
+    lk = {k: (im, n) for k, im, n in look}
+    originals = items
+    lookalikes = [(k,) + lk[k] for k, _ in originals if k in lk]
+    return originals, mates[14:], lookalikes, (
+        "examples/photos (left 60%, the right 60% as its look-alike), gnome-backgrounds "
+        "(light versions; the dark ones as look-alikes), mate-backgrounds")
+
+
+def render_pdf(pdf, pages, dpi, tmp):
+    out = []
+    for p in pages:
+        stem = os.path.join(tmp, "p%04d" % p)
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(p), "-l", str(p), "-singlefile",
+                        "-png", pdf, stem], check=True)
+        out.append((p, Image.open(stem + ".png").convert("RGB")))
+        os.unlink(stem + ".png")
+    return out
+
+
+def pdf_pages(pdf):
+    r = subprocess.run(["pdfinfo", pdf], check=True, capture_output=True, text=True)
+    for line in r.stdout.splitlines():
+        if line.startswith("Pages:"):
+            return int(line.split()[1])
+    raise RuntimeError("%s: no page count" % pdf)
+
+
+def set_pages(root, rng, tmp):
+    ref = os.path.join(root, "usr/share/debian-reference/debian-reference.en.pdf")
+    gp = os.path.join(root, "usr/share/doc/gnuplot/gnuplot.pdf")
+    for p in (ref, gp):
+        if not os.path.exists(p):
+            raise RuntimeError("%s: missing" % p)
+    n = pdf_pages(ref)
+    # 40 pages spread over the manual (skipping the first 10: title, contents), the page
+    # after each of 12 of them as its look-alike; 20 pages of another manual as distractors
+    starts = [10 + i * (n - 20) // 40 for i in range(40)]
+    pick = sorted(set(starts) | {p + 1 for p in starts[:: 40 // 12][:12]})
+    pages = dict(render_pdf(ref, pick, 60, tmp))
+    originals = [("ref-p%d" % p, pages[p]) for p in starts]
+    lookalikes = [("ref-p%d" % p, pages[p + 1], "ref-p%d" % (p + 1)) for p in starts[:: 40 // 12][:12]]
+    ng = pdf_pages(gp)
+    dp = [20 + i * (ng - 40) // 20 for i in range(20)]
+    distractors = [("gnuplot-p%d" % p, im) for p, im in render_pdf(gp, dp, 60, tmp)]
+    return originals, distractors, lookalikes, (
+        "debian-reference-en (pages at 60 dpi, neighbouring pages as look-alikes), "
+        "gnuplot-doc pages as distractors; pdftoppm")
+
+
+class Sky:
+    """a strip of synthetic sky: stars as Gaussians (power-law brightness, some colour),
+    faint nebulae from smoothed noise, a sky-glow gradient; deterministic from a seed"""
+
+    SIGMAS = (0.7, 1.0, 1.4, 1.9, 2.5)
+
+    def __init__(self, seed, width, height=600):
+        r = np.random.default_rng(seed)
+        n = int(width * height * 0.0012)
+        self.x = r.uniform(0, width, n)
+        self.y = r.uniform(0, height, n)
+        self.mag = r.pareto(1.6, n) + 1.0
+        # brighter stars are wider: one of five widths
+        self.cls = np.minimum(len(self.SIGMAS) - 1, (np.log2(self.mag) * 1.2).astype(int))
+        self.tint = r.uniform(-0.15, 0.15, (n, 3))
+        self.seed = seed
+        self.h = height
+
+    def tile(self, x0, w):
+        h, pad = self.h, 20
+        H, W = h + 2 * pad, w + 2 * pad
+        img = np.zeros((h, w, 3), np.float32)
+        # sky glow: a gradient from the horizon, and a nebula from smoothed noise
+        yy = np.linspace(1, 0, h)[:, None, None]
+        img += np.array([8, 10, 22], np.float32) + 18 * yy ** 2 * np.array([1.0, 0.8, 0.6], np.float32)
+        r = np.random.default_rng(self.seed + int(x0))
+        lo = r.normal(0, 1, (h // 40 + 2, w // 40 + 2, 3)).astype(np.float32)
+        neb = np.asarray(Image.fromarray(((lo - lo.min()) / (np.ptp(lo) + 1e-6) * 255).astype(np.uint8))
+                         .resize((w, h), Image.BICUBIC), np.float32) / 255.0
+        img += 30 * np.clip(neb - 0.45, 0, 1) * np.array([1.0, 0.4, 0.7], np.float32)
+        # stars: their light put on the nearest pixel (of a padded frame), then each width
+        # class blurred by its Gaussian (in the frequency domain)
+        sel = (self.x >= x0 - pad) & (self.x < x0 + w + pad)
+        xs, ys = self.x[sel] - x0 + pad, self.y[sel] + pad
+        amp = np.minimum(255.0, 40 * self.mag[sel])
+        fy = np.fft.fftfreq(H)[:, None]
+        fx = np.fft.rfftfreq(W)[None, :]
+        for c, s in enumerate(self.SIGMAS):
+            k = self.cls[sel] == c
+            if not k.any():
+                continue
+            acc = np.zeros((H, W, 3), np.float64)
+            xi = np.clip(np.rint(xs[k]).astype(int), 0, W - 1)
+            yi = np.clip(np.rint(ys[k]).astype(int), 0, H - 1)
+            np.add.at(acc, (yi, xi), (amp[k, None] * (1 + self.tint[sel][k])) * 2 * math.pi * s * s)
+            g = np.exp(-2 * math.pi ** 2 * s * s * (fx ** 2 + fy ** 2))[..., None]
+            acc = np.fft.irfft2(np.fft.rfft2(acc, axes=(0, 1)) * g, s=(H, W), axes=(0, 1))
+            img += acc[pad:pad + h, pad:pad + w].astype(np.float32)
+        img += r.normal(0, 2.0, img.shape).astype(np.float32)
+        return Image.fromarray(np.clip(img + 0.5, 0, 255).astype(np.uint8), "RGB")
+
+
+def galaxy(bg, g):
+    """a galaxy (an exponential disc with two spiral arms and a bulge) from the parameters
+    g, on the star field bg"""
+    w, h = bg.size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    x, y = xx - g["cx"] * w, yy - g["cy"] * h
+    c, s_ = math.cos(g["angle"]), math.sin(g["angle"])
+    u, v = x * c + y * s_, (-x * s_ + y * c) / g["q"]
+    r = np.hypot(u, v) + 1e-3
+    th = np.arctan2(v, u)
+    rs = g["size"] * min(w, h)
+    arms = 1 + g["arms"] * np.cos(2 * (th - np.log(r / rs + 1e-3) / g["pitch"]))
+    disc = np.exp(-r / rs) * arms
+    bulge = np.exp(-(r / (rs * 0.25)) ** 2)
+    light = (disc[..., None] * np.array(g["disc"], np.float32) +
+             bulge[..., None] * np.array(g["core"], np.float32))
+    out = np.asarray(bg, np.float32) + light * g["bright"]
+    return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8), "RGB")
+
+
+def galaxy_params(rng):
+    return {"cx": rng.uniform(0.35, 0.65), "cy": rng.uniform(0.35, 0.65), "angle": rng.uniform(0, math.pi),
+            "q": rng.uniform(0.3, 0.9), "size": rng.uniform(0.06, 0.12), "arms": rng.uniform(0.2, 0.7),
+            "pitch": rng.uniform(0.3, 0.6), "disc": (rng.uniform(0.6, 1), rng.uniform(0.6, 0.9), 1.0),
+            "core": (1.0, rng.uniform(0.8, 0.95), rng.uniform(0.5, 0.8)), "bright": rng.uniform(120, 220)}
+
+
+def set_nightsky(root, rng):
+    if np is None:
+        raise RuntimeError("python3-numpy is missing")
+    w = 800
+    sky = Sky(20261201, 3 * w * 60 + w)
+    # star fields: region i starts at 3w*i: a gap of two widths between originals; the
+    # look-alike of region i starts two thirds of a width further (overlap: a third)
+    originals, lookalikes, distractors = [], [], []
+    for i in range(26):
+        x0 = 3 * w * i
+        originals.append(("sky-%d" % x0, sky.tile(x0, w)))
+        if i % 3 == 0:
+            lookalikes.append(("sky-%d" % x0, sky.tile(x0 + 2 * w // 3, w), "sky-%d" % (x0 + 2 * w // 3)))
+    for i in range(26, 36):
+        x0 = 3 * w * i
+        distractors.append(("sky-%d" % x0, sky.tile(x0, w)))
+    # galaxies on star fields (dimmed): 8 originals, 4 distractors; look-alike of 3: another
+    # galaxy of nearly the same shape on another field
+    for i in range(12):
+        x0 = 3 * w * (36 + i)
+        g = galaxy_params(rng)
+        item = ("galaxy-%d" % i, galaxy(ImageEnhance.Brightness(sky.tile(x0, w)).enhance(0.6), g))
+        (originals if i < 8 else distractors).append(item)
+        if i < 3:
+            g2 = dict(g, angle=g["angle"] + rng.choice((-1, 1)) * 0.5, q=min(0.95, g["q"] + 0.1),
+                      arms=g["arms"] * 0.7)
+            bg2 = ImageEnhance.Brightness(sky.tile(3 * w * (50 + i), w)).enhance(0.6)
+            lookalikes.append((item[0], galaxy(bg2, g2), item[0] + "-other"))
+    # the Moon's phases from kstars-data (grey with alpha, shown on black); phases whose
+    # 32x32 thumbnails on black are within 6 levels of a kept one are dropped (the textures
+    # near full and new moon barely differ); of the rest, in phase order, pairs of
+    # neighbours: the first of three pairs an original with the second its look-alike,
+    # then originals, the last three distractors
+    moons = sorted(glob.glob(os.path.join(root, "usr/share/kstars/textures/moon[0-9][0-9].png")))
+    if len(moons) != 36:
+        raise RuntimeError("kstars-data: %d moon textures, not 36" % len(moons))
+    kept, th = [], []
+    for f in moons:
+        im = Image.open(f).convert("RGBA")
+        t = thumb(rgb(im, (0, 0, 0)), 32)
+        if all(tdist(t, u) >= 6 for u in th):
+            kept.append((os.path.basename(f)[:-4], im))
+            th.append(t)
+    for k in range(3):
+        originals.append(kept[2 * k])
+        lookalikes.append((kept[2 * k][0], kept[2 * k + 1][1], kept[2 * k + 1][0]))
+    originals += kept[6:-3]
+    distractors += kept[-3:]
+    return originals, distractors, lookalikes, (
+        "generated star fields cut from one synthetic strip of sky (seed 20261201; no "
+        "Debian package outside the reserved list has night-sky photos), generated galaxies "
+        "on star fields, and the Moon's phases from kstars-data")
+
+
+def gradient(w, h, c0, c1, angle, radial=False):
+    a = np.zeros((h, w, 3), np.float32)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    if radial:
+        t = np.hypot(xx - w / 2, yy - h / 2) / math.hypot(w / 2, h / 2)
+    else:
+        dx, dy = math.cos(angle), math.sin(angle)
+        p = xx * dx + yy * dy
+        t = (p - p.min()) / (np.ptp(p) + 1e-6)
+    a = np.array(c0, np.float32) * (1 - t[..., None]) + np.array(c1, np.float32) * t[..., None]
+    return Image.fromarray(np.clip(a + 0.5, 0, 255).astype(np.uint8), "RGB")
+
+
+def shape_mask(w, h, kind, rng, box=None):
+    m = Image.new("L", (w, h), 0)
+    d = ImageDraw.Draw(m)
+    if box is None:
+        bw, bh = rng.uniform(0.3, 0.6) * w, rng.uniform(0.3, 0.6) * h
+        x0, y0 = rng.uniform(0.1, 0.9) * w - bw / 2, rng.uniform(0.1, 0.9) * h - bh / 2
+        box = (x0, y0, x0 + bw, y0 + bh)
+    if kind == "ellipse":
+        d.ellipse(box, fill=255)
+    elif kind == "rect":
+        d.rounded_rectangle(box, radius=int((box[2] - box[0]) / 6), fill=255)
+    elif kind == "triangle":
+        d.polygon([(box[0], box[3]), ((box[0] + box[2]) / 2, box[1]), (box[2], box[3])], fill=255)
+    elif kind == "star":
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        R = min(box[2] - box[0], box[3] - box[1]) / 2
+        pts = [(cx + (R if k % 2 == 0 else R / 2.3) * math.sin(k * math.pi / 5),
+                cy - (R if k % 2 == 0 else R / 2.3) * math.cos(k * math.pi / 5)) for k in range(10)]
+        d.polygon(pts, fill=255)
+    elif kind == "text":
+        s = rng.choice(("LOGO", "azd", "OK", "NEW", "beta", "2026"))
+        f = font(h // 3)
+        x0, y0, x1, y1 = d.textbbox((0, 0), s, font=f)
+        x = min(max(0, box[0]), w - (x1 - x0)) - x0
+        y = min(max(0, box[1]), h - (y1 - y0)) - y0
+        d.text((x, y), s, font=f, fill=255)
+    return m, box
+
+
+SHAPES = ("ellipse", "rect", "triangle", "star", "text")
+
+
+def far_colour(rng, taken, gap):
+    for _ in range(10000):
+        c = tuple(rng.randrange(0, 256) for _ in range(3))
+        if all(max(abs(a - b) for a, b in zip(c, t)) >= gap for t in taken):
+            return c
+    raise RuntimeError("no colour far enough")
+
+
+def set_flat(root, rng):
+    if np is None:
+        raise RuntimeError("python3-numpy is missing")
+    w, h = 640, 480
+    items, looks = [], []
+    taken = []
+    # flat colours: 14 originals at least 48 levels apart in some channel; look-alike of 5:
+    # the same colour 20 levels off in one channel; 8 more as distractors
+    for i in range(22):
+        c = far_colour(rng, taken, 48)
+        taken.append(c)
+        items.append(("flat-%02x%02x%02x" % c, Image.new("RGB", (w, h), c)))
+    for k, im in items[:5]:
+        c = list(im.getpixel((0, 0)))
+        j = rng.randrange(3)
+        c[j] = c[j] + 20 if c[j] < 200 else c[j] - 20
+        looks.append((k, Image.new("RGB", (w, h), tuple(c)), "flat-%02x%02x%02x" % tuple(c)))
+    flats = items
+    # gradients: linear at an angle, or radial; look-alike: one end colour 40 levels off
+    grads = []
+    for i in range(18):
+        c0, c1 = far_colour(rng, [], 0), far_colour(rng, [], 0)
+        ang = rng.uniform(0, 2 * math.pi)
+        radial = rng.random() < 0.25
+        grads.append(("grad-%d" % i, gradient(w, h, c0, c1, ang, radial), (c0, c1, ang, radial)))
+    for k, im, (c0, c1, ang, radial) in grads[:4]:
+        c = list(c1)
+        j = rng.randrange(3)
+        c[j] = c[j] + 40 if c[j] < 180 else c[j] - 40
+        looks.append((k, gradient(w, h, c0, tuple(c), ang, radial), k + "-other-end"))
+    # transparent overlays: white RGB with the picture in the alpha channel (a watermark
+    # or icon made to lie on a dark page), and cut-outs: a coloured shape on transparency;
+    # look-alike: the same kind, another shape in the same place / the same shape in
+    # another colour
+    overlays = []
+    for i in range(14):
+        kind = SHAPES[i % len(SHAPES)]
+        m, box = shape_mask(w, h, kind, rng)
+        m = m.filter(ImageFilter.GaussianBlur(1.5))
+        if i % 2 == 0:
+            im = Image.new("RGBA", (w, h), (255, 255, 255, 0))
+            im.putalpha(m)
+            overlays.append(("ink-%d" % i, im, (kind, box, None)))
+        else:
+            c = far_colour(rng, [], 0)
+            im = Image.new("RGBA", (w, h), c + (0,))
+            im.putalpha(m)
+            overlays.append(("cut-%d" % i, im, (kind, box, c)))
+    for k, im, (kind, box, c) in overlays[:4]:
+        if c is None:
+            other = SHAPES[(SHAPES.index(kind) + 1) % 4]
+            m, _ = shape_mask(w, h, other, rng, box)
+            m = m.filter(ImageFilter.GaussianBlur(1.5))
+            lim = Image.new("RGBA", (w, h), (255, 255, 255, 0))
+        else:
+            m = im.getchannel("A")
+            lim = Image.new("RGBA", (w, h), far_colour(rng, [c], 120) + (0,))
+        lim.putalpha(m)
+        looks.append((k, lim, k + ("-other-shape" if c is None else "-other-colour")))
+    originals = flats[:14] + [(k, im) for k, im, _ in grads[:12]] + [(k, im) for k, im, _ in overlays[:10]]
+    distractors = flats[14:] + [(k, im) for k, im, _ in grads[12:]] + [(k, im) for k, im, _ in overlays[10:]]
+    return originals, distractors, looks, (
+        "generated: flat colours, linear and radial gradients, white-on-alpha overlays "
+        "(shown on black) and coloured cut-outs on transparency (shown on white)")
+
+
+SKIN = ((255, 224, 189), (241, 194, 125), (224, 172, 105), (198, 134, 66), (141, 85, 36), (92, 56, 30))
+HAIR = ((20, 20, 20), (90, 56, 30), (160, 110, 50), (230, 200, 120), (170, 60, 30), (140, 140, 140))
+
+
+def face(size, p):
+    """a drawn avatar face from the parameters p (a dict): head, hair, eyes, mouth,
+    glasses, background"""
+    S = size
+    im = Image.new("RGB", (S, S), p["bg"])
+    d = ImageDraw.Draw(im)
+    cx, cy = S / 2, S * 0.55
+    hw, hh = S * p["hw"], S * p["hh"]
+    d.ellipse((cx - hw * 1.6, S * 0.85, cx + hw * 1.6, S * 1.4), fill=p["shirt"])  # shoulders
+    if p["long"]:
+        d.rounded_rectangle((cx - hw * 1.1, cy - hh * 1.05, cx + hw * 1.1, cy + hh * 0.9), S // 10, fill=p["hair"])
+    d.ellipse((cx - hw, cy - hh, cx + hw, cy + hh), fill=p["skin"])
+    d.chord((cx - hw * 1.05, cy - hh * 1.1, cx + hw * 1.05, cy + hh * p["fringe"]), 180, 360, fill=p["hair"])
+    ey = cy - hh * 0.05
+    for sx in (-1, 1):
+        ex = cx + sx * hw * p["eyes"]
+        r = S * 0.025
+        d.ellipse((ex - r * 1.6, ey - r, ex + r * 1.6, ey + r * 1.2), fill=(255, 255, 255))
+        d.ellipse((ex - r * 0.8, ey - r * 0.7, ex + r * 0.8, ey + r * 0.9), fill=p["iris"])
+        d.line((ex - r * 2, ey - r * 3 + p["brow"] * S, ex + r * 2, ey - r * 3.4), fill=p["hair"], width=max(2, S // 90))
+        if p["glasses"]:
+            d.ellipse((ex - r * 3, ey - r * 2.4, ex + r * 3, ey + r * 2.4), outline=(30, 30, 30), width=max(2, S // 120))
+    my = cy + hh * 0.45
+    if p["smile"]:
+        d.arc((cx - hw * 0.4, my - hh * 0.2, cx + hw * 0.4, my + hh * 0.15), 20, 160, fill=(150, 40, 40), width=max(2, S // 80))
+    else:
+        d.line((cx - hw * 0.25, my, cx + hw * 0.25, my), fill=(150, 40, 40), width=max(2, S // 80))
+    d.polygon([(cx, cy), (cx - S * 0.02, cy + hh * 0.25), (cx + S * 0.02, cy + hh * 0.25)],
+              fill=tuple(int(c * 0.85) for c in p["skin"]))
+    return im
+
+
+def face_params(rng):
+    return {"bg": tuple(rng.randrange(120, 256) for _ in range(3)), "skin": rng.choice(SKIN),
+            "hair": rng.choice(HAIR), "shirt": tuple(rng.randrange(0, 256) for _ in range(3)),
+            "iris": rng.choice(((60, 40, 20), (40, 90, 160), (50, 110, 60))),
+            "hw": rng.uniform(0.2, 0.26), "hh": rng.uniform(0.27, 0.33), "long": rng.random() < 0.5,
+            "fringe": rng.uniform(-0.6, -0.2), "eyes": rng.uniform(0.35, 0.45),
+            "brow": rng.uniform(-0.01, 0.01), "glasses": rng.random() < 0.3, "smile": rng.random() < 0.6}
+
+
+def set_faces(root, rng):
+    fs = sorted(glob.glob(os.path.join(root, "usr/share/pixmaps/faces/*.*")))
+    items = drop_near_identical(open_files(fs))
+    o, d, lk = split(items, rng, 24, 6, 5)
+    # drawn faces: 22 (16 originals, 6 distractors); look-alike of 6: the same face with
+    # another expression, glasses and shirt
+    drawn = []
+    for i in range(22):
+        p = face_params(rng)
+        drawn.append(("drawn-%d" % i, face(512, p), p))
+    for k, im, p in drawn[:6]:
+        q = dict(p, smile=not p["smile"], glasses=not p["glasses"],
+                 shirt=tuple(rng.randrange(0, 256) for _ in range(3)))
+        lk.append((k, face(512, q), k + "-other-expression"))
+    o += [(k, im) for k, im, _ in drawn[:16]]
+    d += [(k, im) for k, im, _ in drawn[16:]]
+    return o, d, lk, ("gnome-control-center-data /usr/share/pixmaps/faces (avatars, not "
+                      "the legacy/ copies; look-alikes: nearest other avatar) and drawn "
+                      "faces (look-alikes: another expression and glasses)")
+
+
+def set_ui(root, rng):
+    fs = sorted(glob.glob(os.path.join(root, "usr/share/doc/HTML/en/kstars/*.png")) +
+                glob.glob(os.path.join(root, "usr/share/help/C/gnome-help/figures/*.png")))
+    items = [(k, im) for k, im in open_files(fs) if im.width >= 300 and im.height >= 200]
+    items = drop_near_identical(items)
+    o, d, lk = split(items, rng, 45, 20, 12)
+    return o, d, lk, ("kstars-data (en handbook screenshots), gnome-user-docs (C figures); "
+                      "look-alikes: nearest other screenshot (dialog tabs, wizard pages)")
+
+
+def product(w, h, kind, colour, bg, rng_geom):
+    r = rng_geom
+    im = Image.new("RGB", (w, h), bg)
+    d = ImageDraw.Draw(im, "RGBA")
+    cx, cy = w / 2 + r.uniform(-0.08, 0.08) * w, h / 2 + r.uniform(-0.05, 0.05) * h
+    s = min(w, h) * r.uniform(0.28, 0.38)
+    # a soft shadow under the object
+    sh = Image.new("L", (w, h), 0)
+    ImageDraw.Draw(sh).ellipse((cx - s, cy + s * 0.85, cx + s, cy + s * 1.1), fill=90)
+    sh = sh.filter(ImageFilter.GaussianBlur(s / 8))
+    im.paste((60, 60, 60), (0, 0), sh)
+    dark = tuple(int(c * 0.7) for c in colour)
+    if kind == "mug":
+        d.rounded_rectangle((cx - s * 0.6, cy - s * 0.7, cx + s * 0.6, cy + s * 0.9), s / 8, fill=colour)
+        d.ellipse((cx + s * 0.45, cy - s * 0.35, cx + s * 1.0, cy + s * 0.45), outline=dark, width=int(s / 7))
+    elif kind == "bottle":
+        d.rounded_rectangle((cx - s * 0.35, cy - s * 0.4, cx + s * 0.35, cy + s), s / 6, fill=colour)
+        d.rectangle((cx - s * 0.12, cy - s, cx + s * 0.12, cy - s * 0.35), fill=dark)
+    elif kind == "box":
+        d.polygon([(cx - s * 0.8, cy - s * 0.3), (cx, cy - s * 0.7), (cx + s * 0.8, cy - s * 0.3),
+                   (cx, cy + s * 0.1)], fill=tuple(min(255, int(c * 1.2)) for c in colour))
+        d.polygon([(cx - s * 0.8, cy - s * 0.3), (cx, cy + s * 0.1), (cx, cy + s), (cx - s * 0.8, cy + s * 0.6)],
+                  fill=colour)
+        d.polygon([(cx + s * 0.8, cy - s * 0.3), (cx, cy + s * 0.1), (cx, cy + s), (cx + s * 0.8, cy + s * 0.6)],
+                  fill=dark)
+    elif kind == "ball":
+        d.ellipse((cx - s * 0.8, cy - s * 0.6, cx + s * 0.8, cy + s), fill=colour)
+        d.ellipse((cx - s * 0.45, cy - s * 0.35, cx - s * 0.1, cy), fill=(255, 255, 255, 110))
+    elif kind == "shoe":
+        d.polygon([(cx - s, cy + s * 0.6), (cx - s, cy - s * 0.1), (cx - s * 0.3, cy - s * 0.2),
+                   (cx + s * 0.2, cy + s * 0.2), (cx + s, cy + s * 0.35), (cx + s, cy + s * 0.6)], fill=colour)
+        d.rectangle((cx - s, cy + s * 0.6, cx + s, cy + s * 0.75), fill=dark)
+    else:  # lamp
+        d.polygon([(cx - s * 0.6, cy - s * 0.1), (cx - s * 0.3, cy - s * 0.8), (cx + s * 0.3, cy - s * 0.8),
+                   (cx + s * 0.6, cy - s * 0.1)], fill=colour)
+        d.rectangle((cx - s * 0.05, cy - s * 0.1, cx + s * 0.05, cy + s * 0.8), fill=dark)
+        d.ellipse((cx - s * 0.4, cy + s * 0.7, cx + s * 0.4, cy + s * 0.95), fill=dark)
+    return im
+
+
+PRODUCTS = ("mug", "bottle", "box", "ball", "shoe", "lamp")
+
+
+def set_products(root, rng):
+    w, h = 640, 640
+    originals, looks, distractors = [], [], []
+    for i in range(44):
+        kind = PRODUCTS[i % len(PRODUCTS)]
+        hue = rng.random()
+        light = rng.uniform(0.35, 0.6)
+        colour = tuple(int(255 * c) for c in colorsys.hls_to_rgb(hue, light, rng.uniform(0.5, 0.9)))
+        bg = rng.choice(((255, 255, 255), (245, 245, 245), (235, 238, 242), (250, 246, 238)))
+        gseed = rng.getrandbits(32)
+        im = product(w, h, kind, colour, bg, random.Random(gseed))
+        item = ("%s-%d" % (kind, i), im)
+        (originals if i < 32 else distractors).append(item)
+        if i < 10:
+            # the same product in another colour: hue turned 90 to 270 degrees, lighter or
+            # darker by 0.15
+            h2 = (hue + rng.uniform(0.25, 0.75)) % 1.0
+            l2 = light + (0.15 if light < 0.5 else -0.15)
+            c2 = tuple(int(255 * c) for c in colorsys.hls_to_rgb(h2, l2, 0.7))
+            looks.append((item[0], product(w, h, kind, c2, bg, random.Random(gseed)), item[0] + "-other-colour"))
+    return originals, distractors, looks, (
+        "generated: six kinds of object on a plain light background with a soft shadow; "
+        "look-alikes: the same object in another colour")
+
+
+# name -> (builder, the Debian packages its images come from, the set's version)
+SETS = {
+    "photos": (set_photos, ["gnome-backgrounds", "mate-backgrounds"], 3),
+    "pages": (set_pages, ["debian-reference-en", "gnuplot-doc"], 2),
+    "nightsky": (set_nightsky, ["kstars-data"], 4),
+    "flat": (set_flat, [], 3),
+    "faces": (set_faces, ["gnome-control-center-data"], 3),
+    "ui": (set_ui, ["kstars-data", "gnome-user-docs"], 2),
+    "products": (set_products, [], 2),
+}
+# packages whose images must never be drawn on (the held-out evaluation's)
+RESERVED = {"stellarium-data", "r-doc-pdf", "gcompris-qt-data", "scratch", "opencv-doc",
+            "kphotoalbum", "tuxpaint-data", "oxygen-icon-theme"}
+assert not RESERVED & {p for _, ps, _ in SETS.values() for p in ps}
+
+
+def transforms_of(name):
+    return TRANSFORMS if name == "pages" else TRANSFORMS[:17]
+
+
+def build(top, name, root):
+    fn = SETS[name][0]
+    rng = random.Random("%s-%d" % (name, GEN_VERSION))
+    d = os.path.join(top, name)
+    files = os.path.join(d, "files")
+    os.makedirs(files, exist_ok=True)
+    if name == "pages":
+        originals, distractors, lookalikes, note = fn(root, rng, d)
+    else:
+        originals, distractors, lookalikes, note = fn(root, rng)
+    tr = transforms_of(name)
+    # deal the transforms: VARIANTS per original, every transform about as often, no
+    # original twice with one transform
+    deck = []
+    rows = []
+    for i, (key, im) in enumerate(originals):
+        want = []
+        while len(want) < VARIANTS:
+            if not deck:
+                deck = list(range(len(tr)))
+                rng.shuffle(deck)
+            t = deck.pop()
+            if t in want:
+                deck.insert(0, t)
+                if len(set(deck)) == 1 and deck[0] in want:
+                    deck = []
+                continue
+            want.append(t)
+        matte = (0, 0, 0) if key.startswith(("ink-", "moon")) else (255, 255, 255)
+        oid = "o%03d-%s" % (i, key)
+        os.makedirs(os.path.join(files, oid), exist_ok=True)
+        rows.append((save(im, os.path.join(files, oid, "original"), ("PNG",), matte), oid, "original", "-"))
+        for t in sorted(want):
+            tname, tfn, fmt = tr[t]
+            v = tfn(im, random.Random("%s-%s-%s" % (name, oid, tname)), matte)
+            rows.append((save(v, os.path.join(files, oid, tname), fmt, matte), oid, "variant", tname))
+    okeys = [k for k, _ in originals]
+    for role, lst in (("distractor", [(k, im, k) for k, im in distractors]), ("lookalike", lookalikes)):
+        for i, (key, im, own) in enumerate(lst):
+            matte = (0, 0, 0) if key.startswith(("ink-", "moon")) else (255, 255, 255)
+            oid = "%s%03d-%s" % (role[0], i, own)
+            os.makedirs(os.path.join(files, oid), exist_ok=True)
+            rows.append((save(im, os.path.join(files, oid, role), ("PNG",), matte), oid, role,
+                         "-" if role == "distractor" else "o%03d" % okeys.index(key)))
+    with open(os.path.join(d, "truth.tsv"), "w") as f:
+        f.write("# name\tid\trole\ttransform-or-lookalike-of\n")
+        for path, oid, role, t in rows:
+            f.write("%s\t%s\t%s\t%s\n" % (os.path.relpath(path, files), oid, role, t))
+    with open(os.path.join(d, "source.txt"), "w") as f:
+        f.write(note + "\n")
+    print("%s: %d originals, %d variants, %d distractors, %d look-alikes (%s)"
+          % (name, len(originals), sum(1 for r in rows if r[2] == "variant"), len(distractors),
+             len(lookalikes), note))
+
+
+# ---------------------------------------------------------------------------------------
+# scoring
+
+
+def read_truth(d):
+    truth = {}
+    for line in open(os.path.join(d, "truth.tsv")):
+        if line.startswith("#"):
+            continue
+        name, oid, role, t = line.rstrip("\n").split("\t")
+        truth[name] = (oid, role, t)
+    return truth
+
+
+def groups_of(report, prefix=""):
+    g = {}
+    for line in open(report):
+        r = json.loads(line)
+        if "type" in r or "dup" not in r:
+            continue
+        d = r["dup"]
+        g[prefix + r["name"]] = d.get("group", 0) if d["role"] != "unique" else 0
+    return g
+
+
+def imagehash_phash(d, truth):
+    """ImageHash's phash of every file (cached in d/imagehash.tsv), or (None, why)"""
+    cache = os.path.join(d, "imagehash.tsv")
+    if os.path.exists(cache):
+        h = {}
+        for line in open(cache):
+            n, v = line.split()
+            h[n] = int(v, 16)
+        if set(h) == set(truth):
+            return h, None
+    if os.environ.get("IMAGEHASH_SRC"):
+        sys.path.insert(0, os.environ["IMAGEHASH_SRC"])
+    try:
+        import imagehash
+    except ImportError as e:
+        return None, ("ImageHash not importable (%s): Debian has no python3-imagehash; set "
+                      "IMAGEHASH_SRC to a checkout of JohannesBuchner/imagehash" % e)
+    h = {n: int(str(imagehash.phash(Image.open(os.path.join(d, "files", n)))), 16) for n in truth}
+    with open(cache, "w") as f:
+        for n in sorted(h):
+            f.write("%s %016x\n" % (n, h[n]))
+    return h, None
+
+
+def ham(a, b):
+    return bin(int(a, 16) ^ int(b, 16)).count("1")
+
+
+IH_MAX = 10  # imagededup's default max_distance_threshold for its hashes
+
+
+def pairs_of_groups(g):
+    members = defaultdict(list)
+    for n, k in g.items():
+        if k:
+            members[k].append(n)
+    out = set()
+    for ms in members.values():
+        ms.sort()
+        for i, a in enumerate(ms):
+            for b in ms[i + 1:]:
+                out.add((a, b))
+    return out
+
+
+def score_set(top, name, runs, show_false):
+    d = os.path.join(top, name)
+    truth = read_truth(d)
+    names = sorted(truth)
+    by_id = defaultdict(list)
+    for n in names:
+        by_id[truth[n][0]].append(n)
+    true_pairs = set()
+    for ms in by_id.values():
+        for i, a in enumerate(ms):
+            for b in ms[i + 1:]:
+                true_pairs.add((a, b))
+    # each true pair's row: the transform of its variant(s); a pair of two variants is in
+    # the row "variant+variant"
+    def row(p):
+        a, b = truth[p[0]], truth[p[1]]
+        if a[1] == "original":
+            return b[2]
+        if b[1] == "original":
+            return a[2]
+        return "variant+variant"
+    predicted = {}
+    for rname, rdir in runs:
+        predicted[rname] = pairs_of_groups(groups_of(os.path.join(rdir, name + ".ndjson")))
+    feats = {}
+    fp_path = os.path.join(d, "features.ndjson")
+    if os.path.exists(fp_path):
+        for line in open(fp_path):
+            r = json.loads(line)
+            if "phash" in r:
+                feats[r["name"]] = r
+
+    def dist(p):
+        """the hash distances of a pair (phash_rot: the least over the turned forms)"""
+        a, b = feats.get(p[0]), feats.get(p[1])
+        out = {"a": p[0], "b": p[1]}
+        if a and b:
+            for h in ("phash", "dhash", "whash"):
+                out[h] = ham(a[h], b[h])
+            if "phash_orientations" in b:
+                out["phash_rot"] = min(ham(a["phash"], x) for x in b["phash_orientations"])
+        return out
+    ih, why = imagehash_phash(d, truth)
+    if ih is not None:
+        ip = set()
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                if bin(ih[a] ^ ih[b]).count("1") <= IH_MAX:
+                    ip.add((a, b))
+        predicted["ImageHash"] = ip
+    cols = list(predicted)
+    res = {"set": name, "files": len(names), "true_pairs": len(true_pairs), "runs": {},
+           "source": open(os.path.join(d, "source.txt")).read().strip()}
+    rows = [t[0] for t in transforms_of(name)] + ["variant+variant"]
+    per = {c: defaultdict(lambda: [0, 0]) for c in cols}
+    for p in true_pairs:
+        r = row(p)
+        for c in cols:
+            per[c][r][1] += 1
+            per[c][r][0] += p in predicted[c]
+    for c in cols:
+        tp = len(predicted[c] & true_pairs)
+        fp = sorted(predicted[c] - true_pairs)
+        look_fp = [p for p in fp if any(truth[x][1] == "lookalike" for x in p)]
+        res["runs"][c] = {
+            "precision": tp / max(1, tp + len(fp)), "recall": tp / max(1, len(true_pairs)),
+            "true_pairs_found": tp, "false_pairs": len(fp), "lookalike_false_pairs": len(look_fp),
+            "per_transform": {r: {"found": per[c][r][0], "pairs": per[c][r][1],
+                                  "recall": per[c][r][0] / max(1, per[c][r][1])}
+                              for r in rows if per[c][r][1]},
+            "false": [dist(p) for p in fp],
+            "missed": [dict(dist(p), transform=row(p)) for p in sorted(true_pairs - predicted[c])],
+        }
+    res["imagehash_missing"] = why
+    # the table
+    print("== %s: %d files, %d true pairs (%s)" % (name, len(names), len(true_pairs), res["source"]))
+    print("%-16s %5s  %s" % ("transform", "pairs", "  ".join("%-14s" % c for c in cols)))
+    for r in rows:
+        k = per[cols[0]][r][1] if cols else 0
+        if not k:
+            continue
+        print("%-16s %5d  %s" % (r, k, "  ".join("%-14s" % ("%d/%d %.2f" % (per[c][r][0], k, per[c][r][0] / k))
+                                                 for c in cols)))
+    for c in cols:
+        x = res["runs"][c]
+        print("%s: %s: precision %.3f recall %.3f (false pairs %d, %d with a look-alike; true pairs %d/%d)"
+              % (name, c, x["precision"], x["recall"], x["false_pairs"], x["lookalike_false_pairs"],
+                 x["true_pairs_found"], len(true_pairs)))
+        for p in x["false"][:show_false]:
+            print("    false: %s  %s  %s" % (p["a"], p["b"], " ".join(
+                "%s %d" % (h, p[h]) for h in ("phash", "dhash", "whash", "phash_rot") if h in p)))
+    if why:
+        print("%s: ImageHash column: - (%s)" % (name, why))
+    return res
+
+
+def score(top, sets, runs, json_out, show_false, tsv_out=None):
+    results = [score_set(top, s, runs, show_false) for s in sets]
+    # all sets together, per transform
+    cols = list(results[0]["runs"]) if results else []
+    print("== all sets: recall per transform")
+    print("%-16s %5s  %s" % ("transform", "pairs", "  ".join("%-14s" % c for c in cols)))
+    tot = {}
+    for r in TRANSFORM_NAMES + ["variant+variant"]:
+        vals = []
+        k = 0
+        for c in cols:
+            f = n = 0
+            for res in results:
+                x = res["runs"][c]["per_transform"].get(r)
+                if x:
+                    f += x["found"]
+                    n += x["pairs"]
+            vals.append((f, n))
+            k = n
+        if k:
+            tot[r] = {c: {"found": f, "pairs": n} for c, (f, n) in zip(cols, vals)}
+            print("%-16s %5d  %s" % (r, k, "  ".join("%-14s" % ("%d/%d %.2f" % (f, n, f / n)) for f, n in vals)))
+    # one line per set and run: "SET: ..." for dedupe at its defaults, "SET/RUN: ..." else
+    print("== summary: pair precision and recall per set")
+    for c in cols:
+        for res in results:
+            x = res["runs"][c]
+            print("%s: precision %.3f recall %.3f (false pairs %d, true pairs %d)"
+                  % (res["set"] if c == "default" else "%s/%s" % (res["set"], c), x["precision"],
+                     x["recall"], x["false_pairs"], res["true_pairs"]))
+        tp = sum(r["runs"][c]["true_pairs_found"] for r in results)
+        fp = sum(r["runs"][c]["false_pairs"] for r in results)
+        t = sum(r["true_pairs"] for r in results)
+        print("%s: precision %.3f recall %.3f (false pairs %d, true pairs %d)"
+              % ("all" if c == "default" else "all/" + c, tp / max(1, tp + fp), tp / max(1, t), fp, t))
+    if tsv_out:
+        # one line per set, run and row: the row "all" has precision and false pairs too
+        with open(tsv_out, "w") as f:
+            f.write("set\trun\trow\tfound\tpairs\trecall\tprecision\tfalse_pairs\n")
+            for res in results:
+                for c, x in res["runs"].items():
+                    f.write("%s\t%s\tall\t%d\t%d\t%.4f\t%.4f\t%d\n" % (
+                        res["set"], c, x["true_pairs_found"], res["true_pairs"], x["recall"],
+                        x["precision"], x["false_pairs"]))
+                    for r, y in x["per_transform"].items():
+                        f.write("%s\t%s\t%s\t%d\t%d\t%.4f\t-\t-\n" % (
+                            res["set"], c, r, y["found"], y["pairs"], y["recall"]))
+    if json_out:
+        with open(json_out, "w") as f:
+            json.dump({"version": GEN_VERSION, "sets": results, "per_transform": tot}, f, indent=1)
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[1] == "sets":
+        for k, (fn, pkgs, v) in SETS.items():
+            print("%s\t%s\t%d.%d.%d" % (k, " ".join(pkgs) or "generated", GEN_VERSION, v, VARIANTS))
+        print(DISTINCT, end="")
+        return 0
+    if len(argv) >= 4 and argv[1] == "build":
+        top = argv[2]
+        for s in argv[3:]:
+            if s not in SETS:
+                sys.exit("evalsets.py: %s: no such set" % s)
+            build(top, s, os.environ.get("EVAL_DEBS", "/"))
+        return 0
+    if len(argv) >= 4 and argv[1] == "score":
+        top = argv[2]
+        sets, runs, json_out, tsv_out, show_false = [], [], None, None, 0
+        i = 3
+        while i < len(argv):
+            if argv[i] == "-r":
+                k, v = argv[i + 1].split("=", 1)
+                runs.append((k, v))
+                i += 2
+            elif argv[i] == "--json":
+                json_out = argv[i + 1]
+                i += 2
+            elif argv[i] == "--tsv":
+                tsv_out = argv[i + 1]
+                i += 2
+            elif argv[i] == "--false":
+                show_false = int(argv[i + 1])
+                i += 2
+            else:
+                sets.append(argv[i])
+                i += 1
+        score(top, sets, runs, json_out, show_false, tsv_out)
+        return 0
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
