@@ -48,7 +48,7 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: dedupe [-q] [--keep POLICY] [--prefer PREFIX]... [--phash-max N]\n"
-	    "              [--dhash-max N] [--whash-max N] [--exact-only] [--rotations]\n"
+	    "              [--dhash-max N] [--whash-max N] [--exact-only] [--no-rotations]\n"
 	    "              [--mode star|clique|components] [--search all|index]\n"
 	    "              [--no-local] [--local-min N] [--keypoints N] [--kp-cache MB]\n"
 	    "              [--html FILE] [-j N] [--device DEV] [-i FILE] [-o FILE]\n"
@@ -77,7 +77,9 @@ static void usage(FILE *fp)
 	    "      --html FILE     also write a page showing each group side by side (with\n"
 	    "                      the thumbnails featx makes on request), sortable\n"
 	    "      --rotations     also match mirrored and turned copies (90, 180, 270\n"
-	    "                      degrees, flips; needs featx's phash_orientations)\n"
+	    "                      degrees, flips; needs featx's phash_orientations): the\n"
+	    "                      default\n"
+	    "      --no-rotations  match images only as they are turned\n"
 	    "      --mode MODE     star: each member matches its keeper (default); clique:\n"
 	    "                      every member matches every other; components: matches\n"
 	    "                      chain (A~B~C puts A with C)\n"
