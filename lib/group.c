@@ -578,8 +578,9 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 struct pres {
 	int8_t stage;           /* GRP_* (a first-pass GRP_NEAR may still be turned down) */
 	int8_t orient;
-	int8_t verified;        /* the strict keypoint test decided (1), or the pair was
-	                         * taken on the trust of its neighbourhood (2) */
+	int8_t verified;        /* the strict keypoint test decided a hash match (1) or a
+	                         * keypoint match in a crowded neighbourhood (3), or the
+	                         * pair was taken on the trust of its neighbourhood (2) */
 	int8_t blind;           /* the keypoints cannot see this pair: a mirrored match
 	                         * (the descriptors are not mirror-symmetric) or too few
 	                         * keypoints on one side */
@@ -709,7 +710,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	    crowded(c, c->pairs[p].b))) {
 		r->stage = r->inliers >= GRP_STRICT_INLIERS && r->inliers >= GRP_STRICT_RATIO *
 		    r->matches ? GRP_LOCAL : GRP_NONE;
-		r->verified = 1;
+		r->verified = 3;
 	}
 	if (r->stage == GRP_LOCAL && r->cdiff < 0)
 		r->cdiff = (int16_t)color_diff(a, b, r->orient);

@@ -75,8 +75,11 @@ struct grp_item {
 	double cover;               /* GRP_LOCAL: the share of a picture the inliers span */
 	int color_diff;             /* colour-grid difference to the keeper (0..255), or -1
 	                             * when either is gray or has no grid */
-	int verified;               /* GRP_LOCAL: the hashes matched too, but the neighbourhood
-	                             * was crowded, so the keypoints decided */
+	int verified;               /* 1: the hashes matched too, but in a crowded
+	                             * neighbourhood, so the keypoints decided; 2: taken on its
+	                             * hashes on the trust of a neighbourhood of verified
+	                             * copies; 3: a keypoint match held to the strict test in
+	                             * a crowded neighbourhood; else 0 */
 	long runner_up;             /* for a keeper: its best-ranked member, else -1 */
 	int kept_by;                /* for a keeper: the KEEP_* key that put it before
 	                             * runner_up (KEEP_PREFER: --prefer) */

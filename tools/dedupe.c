@@ -568,7 +568,7 @@ static json_t *evidence_object(const struct grp_item *it)
 	if (it->stage == GRP_LOCAL)
 		e = json_pack("{s:s,s:i,s:i,s:f,s:b}", "kind", "keypoints", "inliers", it->inliers,
 		    "matches", it->matches, "coverage", (double)(int)(it->cover * 1000 + 0.5) / 1000,
-		    "hashes_matched", it->verified);
+		    "hashes_matched", it->verified == 1);
 	else if (it->margin >= GRP_MARGIN_OPEN)
 		e = json_pack("{s:s,s:i,s:s}", "kind", "hash", "phash", it->dist[0], "margin", "open");
 	else if (it->margin >= 0)
@@ -637,19 +637,53 @@ struct totals {
 	json_t *by_stage;
 };
 
+/* The evidence of a duplicate, or why a keeper was kept, as one line of text (malloc'd;
+ * NULL when out of memory, and the page goes without it). */
+static char *why_text(const struct dd *d, const struct grp_item *it)
+{
+	char *t = NULL;
+	int rc;
+
+	if (it->keeper == it - d->items)
+		rc = asprintf(&t, "kept: %s, over %s", kept_because(it),
+		    it->runner_up >= 0 ? d->items[it->runner_up].name : "-");
+	else if (it->stage == GRP_EXACT)
+		rc = asprintf(&t, "same bytes");
+	else if (it->stage == GRP_LOCAL)
+		rc = asprintf(&t, "keypoints: %d inliers of %d matches, coverage %.2f%s", it->inliers,
+		    it->matches, it->cover, it->verified == 1 ? " (hashes matched in a crowded neighbourhood)" : "");
+	else if (it->margin >= GRP_MARGIN_OPEN)
+		rc = asprintf(&t, "hashes: no distinct neighbour within reach%s",
+		    it->verified == 2 ? " (taken on a neighbourhood of verified copies)" : "");
+	else
+		rc = asprintf(&t, "hashes: %d bits below the nearest distinct neighbour%s", it->margin,
+		    it->verified == 2 ? " (taken on a neighbourhood of verified copies)" : "");
+	if (rc >= 0 && it->color_diff >= 0 && it->keeper != it - d->items) {
+		char *u = NULL;
+
+		if (asprintf(&u, "%s; colour difference %d", t, it->color_diff) >= 0) {
+			free(t);
+			t = u;
+		}
+	}
+	return rc < 0 ? NULL : t;
+}
+
 /* The visual report: the groups in order (order[0..nin) sorted by group, keeper first). */
 static int write_html(struct dd *d, const size_t *order, size_t nin, const struct totals *t,
     aderr *err)
 {
 	struct html_group *g = calloc(t->groups ? (size_t)t->groups : 1, sizeof *g);
 	struct html_member *m = calloc(nin ? nin : 1, sizeof *m);
+	char **why = calloc(nin ? nin : 1, sizeof *why);
 	size_t ng = 0;
 	char *summary = NULL;
 	int rc;
 
-	if (g == NULL || m == NULL) {
+	if (g == NULL || m == NULL || why == NULL) {
 		free(g);
 		free(m);
+		free(why);
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	}
 	for (size_t a = 0; a < nin; ) {
@@ -670,6 +704,7 @@ static int write_html(struct dd *d, const size_t *order, size_t nin, const struc
 			x->stage = stage_word(it->stage);
 			memcpy(x->dist, it->dist, sizeof x->dist);
 			x->orient = it->orient;
+			x->why = why[b] = why_text(d, it);
 			if (b > a)
 				g[ng].saved += it->size > 0 ? it->size : 0;
 		}
@@ -685,6 +720,9 @@ static int write_html(struct dd *d, const size_t *order, size_t nin, const struc
 	free(summary);
 	free(g);
 	free(m);
+	for (size_t i = 0; i < nin; i++)
+		free(why[i]);
+	free(why);
 	return rc;
 }
 
