@@ -221,7 +221,7 @@ static int color_diff(const struct grp_item *k, const struct grp_item *j, int or
 {
 	int sum = 0;
 
-	if (!k->has_color || !j->has_color || colorfulness(k->color) < GRP_COLORFUL ||
+	if (k->color == NULL || j->color == NULL || colorfulness(k->color) < GRP_COLORFUL ||
 	    colorfulness(j->color) < GRP_COLORFUL)
 		return -1;
 	for (int r = 0; r < 4; r++)
@@ -915,6 +915,22 @@ static int cmp_pos(const void *pa, const void *pb, void *ud)
 	return (x > y) - (x < y);
 }
 
+/* For two members that were no candidate pair of each other (clique mode): 1 when their
+ * bytes, hashes or keypoints (the lenient test) match, 0 when not, or a negative AD_E*
+ * code. */
+static int pair_matches(const struct grp_item *items, uint32_t a, uint32_t b,
+    const struct grp_opts *o, aderr *err)
+{
+	struct pres r = {0};
+	int dist[3], ori;
+
+	if (match(&items[a], &items[b], o, dist, &ori) != GRP_NONE)
+		return 1;
+	if (o->exact_only || items[a].low_info || items[b].low_info)
+		return 0;
+	return local_ok(&items[a], &items[b], o, 0, &r, err);
+}
+
 /* The accepted pair (a, b), or -1. */
 static long find_pair(const struct mih_pair *pairs, size_t np, uint32_t a, uint32_t b)
 {
@@ -951,7 +967,7 @@ static void take(struct grp_item *items, size_t k, size_t j, const struct mih_pa
 	/* r->orient turns pr->b into pr->a's likeness */
 	it->orient = pr->a == k ? r->orient : inverse[r->orient];
 	it->inliers = it->stage == GRP_LOCAL ? r->inliers : 0;
-	it->matches = it->stage == GRP_LOCAL ? r->matches : 0;
+	it->matches = (int16_t)(it->stage == GRP_LOCAL ? r->matches : 0);
 	it->cover = it->stage == GRP_LOCAL ? r->cover : 0;
 	it->margin = r->margin;
 	it->color_diff = r->cdiff;
@@ -1135,6 +1151,10 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 				for (size_t x = 0; x < nm && all; x++) {
 					st->compared++;
 					all = find_pair(pairs, np, mem[x], (uint32_t)j) >= 0;
+					if (!all && (rc = pair_matches(items, mem[x], (uint32_t)j, o, err)) < 0)
+						goto out;
+					all = all || rc > 0;
+					rc = 0;
 				}
 				if (!all)
 					continue;
@@ -1257,7 +1277,10 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 			if (it->keeper >= 0 && it->keeper != (long)idx[q] &&
 			    items[it->keeper].runner_up < 0) {
 				items[it->keeper].runner_up = (long)idx[q];
-				keep_cmp(&items[it->keeper], it, o, &items[it->keeper].kept_by);
+				int key;
+
+				keep_cmp(&items[it->keeper], it, o, &key);
+				items[it->keeper].kept_by = (int8_t)key;
 			}
 		}
 		for (size_t i = 0; i < n; i++)

@@ -51,11 +51,11 @@ struct grp_item {
 	int has_kp;                 /* its keypoints are set kp_id of the cache, */
 	uint32_t kp_id;
 	int nkp;                    /* as many as the cache gives back for it */
-	int low_info;               /* its hashes carry little information (featx's
+	const uint8_t *color;       /* 48 bytes: 4x4 grid of mean R, G, B, row-major (featx's
+	                             * color), or NULL */
+	int8_t low_info;            /* its hashes carry little information (featx's
 	                             * low_info: flat, one colour, almost all transparent):
 	                             * grouped by its bytes only */
-	uint8_t color[48];          /* 4x4 grid of mean R, G, B, row-major (featx's color) */
-	int has_color;
 	/* out */
 	long group;                 /* 1.. in keeper-name order; 0: in no group */
 	long keeper;                /* index of the group's keeper (itself for a keeper); -1 */
@@ -68,21 +68,21 @@ struct grp_item {
 	                             * likeness when matched that way, else 1 */
 	long count;                 /* for a keeper: members including itself */
 	/* the evidence that tied it to its keeper: */
-	int margin;                 /* GRP_NEAR: how far the pair's perceptual-hash distance
+	int16_t margin;             /* GRP_NEAR: how far the pair's perceptual-hash distance
 	                             * lies below the nearest distinct neighbour of either
 	                             * (GRP_MARGIN_OPEN: none within the search radius) */
-	int matches;                /* GRP_LOCAL: keypoint matches that passed the ratio test */
-	double cover;               /* GRP_LOCAL: the share of a picture the inliers span */
-	int color_diff;             /* colour-grid difference to the keeper (0..255), or -1
+	int16_t matches;            /* GRP_LOCAL: keypoint matches that passed the ratio test */
+	float cover;                /* GRP_LOCAL: the share of a picture the inliers span */
+	int16_t color_diff;         /* colour-grid difference to the keeper (0..255), or -1
 	                             * when either is gray or has no grid */
-	int verified;               /* 1: the hashes matched too, but in a crowded
+	int8_t verified;            /* 1: the hashes matched too, but in a crowded
 	                             * neighbourhood, so the keypoints decided; 2: taken on its
 	                             * hashes on the trust of a neighbourhood of verified
 	                             * copies; 3: a keypoint match held to the strict test in
 	                             * a crowded neighbourhood; else 0 */
-	long runner_up;             /* for a keeper: its best-ranked member, else -1 */
-	int kept_by;                /* for a keeper: the KEEP_* key that put it before
+	int8_t kept_by;             /* for a keeper: the KEEP_* key that put it before
 	                             * runner_up (KEEP_PREFER: --prefer) */
+	long runner_up;             /* for a keeper: its best-ranked member, else -1 */
 };
 
 /* Collection-aware acceptance.  A pair whose hashes all match is accepted on them alone

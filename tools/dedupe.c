@@ -28,6 +28,7 @@ struct dd {
 	size_t nrecs, cap;
 	struct grp_item *items;
 	size_t nitems;
+	uint8_t (*colors)[48];      /* items' colour grids, allocated at the first one */
 	const char **prefer;
 	int nprefer;
 	char formats[8][8];         /* --format-order, best first */
@@ -192,7 +193,7 @@ static int local_from_rec(const json_t *rec, const char *name, unsigned char **r
 /* Fills it from rec; -1 (with a message in err) when the record has no usable features.
  * Runs on the reading threads. */
 static int item_from_rec(const struct dd *d, const json_t *rec, struct grp_item *it,
-    aderr *err)
+    uint8_t color[48], int *has_color, aderr *err)
 {
 	const char *md5 = rec_str(rec, "content_md5");
 	long long w = rec_int(rec, "width", -1), h = rec_int(rec, "height", -1);
@@ -216,15 +217,15 @@ static int item_from_rec(const struct dd *d, const json_t *rec, struct grp_item 
 	{
 		const char *col = rec_str(rec, "color");
 
-		it->has_color = col != NULL && strlen(col) == 2 * sizeof it->color;
-		for (size_t k = 0; it->has_color && k < sizeof it->color; k++) {
+		*has_color = col != NULL && strlen(col) == 2 * 48;
+		for (size_t k = 0; *has_color && k < 48; k++) {
 			int hi = hexval(col[2 * k]), lo = hexval(col[2 * k + 1]);
 
-			it->has_color = hi >= 0 && lo >= 0;
-			it->color[k] = (uint8_t)(hi << 4 | (lo & 15));
+			*has_color = hi >= 0 && lo >= 0;
+			color[k] = (uint8_t)(hi << 4 | (lo & 15));
 		}
 	}
-	it->low_info = json_is_true(json_object_get(rec, "low_info"));
+	it->low_info = (int8_t)json_is_true(json_object_get(rec, "low_info"));
 	if (md5 != NULL && strlen(md5) < sizeof(it->content_md5))
 		strcpy(it->content_md5, md5);
 	it->size = rec_int(rec, "size", -1);
@@ -256,6 +257,8 @@ struct parsed {
 	                     * group or summary record of an earlier report (dropped) */
 	struct grp_item it; /* its features, when has_item */
 	int has_item;
+	uint8_t color[48];  /* its colour grid, when has_color */
+	int has_color;
 	unsigned char *raw; /* its packed keypoints, or NULL */
 	size_t rawlen;
 	int failed;         /* a record without usable features, now an error record */
@@ -307,7 +310,7 @@ static void parse_line(const struct dd *d, const char *label, long lineno, const
 	if (!rec_has_error(rec)) {
 		aderr why = {0};
 
-		if (item_from_rec(d, rec, &p->it, &why) < 0) {
+		if (item_from_rec(d, rec, &p->it, p->color, &p->has_color, &why) < 0) {
 			const char *name = rec_name(rec);
 
 			snprintf(p->msg, sizeof p->msg, "%s: %s", name ? name : "(no name)", why.msg);
@@ -371,6 +374,13 @@ static int grow(struct dd *d)
 	if ((gi = realloc(d->items, cap * sizeof(*gi))) == NULL)
 		return -1;
 	d->items = gi;
+	if (d->colors != NULL) {
+		uint8_t (*c)[48] = realloc(d->colors, cap * sizeof *c);
+
+		if (c == NULL)
+			return -1;
+		d->colors = c;
+	}
 	d->cap = cap;
 	return 0;
 }
@@ -463,7 +473,15 @@ static int append(struct dd *d, struct parsed *p, struct progress *pr, aderr *er
 	d->malformed += p->bad != 0;
 	d->failed_here += p->failed;
 	d->item[d->nrecs] = -1;
+	if (p->has_item && p->has_color && d->colors == NULL &&
+	    (d->colors = malloc(d->cap * sizeof *d->colors)) == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
 	if (p->has_item) {
+		if (p->has_color)
+			memcpy(d->colors[d->nitems], p->color, sizeof p->color);
+		/* a mark for now: the grid's place is set once every item is in (the array
+		 * moves as it grows) */
+		p->it.color = p->has_color ? p->color : NULL;
 		d->items[d->nitems] = p->it;
 		d->item[d->nrecs] = (long)d->nitems++;
 	}
@@ -1132,6 +1150,8 @@ int main(int argc, char **argv)
 		status = 2;
 		goto done;
 	}
+	for (size_t i = 0; i < d.nitems; i++)
+		d.items[i].color = d.items[i].color != NULL ? d.colors[i] : NULL;
 	if ((ngroups = grp_run_stats(d.items, d.nitems, &o, &st, &err)) < 0 ||
 	    write_report(&d, ngroups, &o, &st, out, &t, &err) < 0) {
 		log_err("%s", err.msg);
@@ -1156,6 +1176,7 @@ done:
 	free(d.h);
 	free(d.item);
 	free(d.items);
+	free(d.colors);
 	free(d.prefer);
 	gpu_close(gpu);
 	return status;
