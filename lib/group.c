@@ -219,7 +219,7 @@ static int colorfulness(const uint8_t *c)
  * picture is still a copy). */
 static int color_diff(const struct grp_item *k, const struct grp_item *j, int orient)
 {
-	int sum = 0;
+	int sum = 0, worst = 0;
 
 	if (k->color == NULL || j->color == NULL || colorfulness(k->color) < GRP_COLORFUL ||
 	    colorfulness(j->color) < GRP_COLORFUL)
@@ -230,9 +230,13 @@ static int color_diff(const struct grp_item *k, const struct grp_item *j, int or
 			const uint8_t *y = &j->color[3 * hash_cell_orient(orient, 4, r, c)];
 			int d1 = (x[0] - x[1]) - (y[0] - y[1]), d2 = (x[2] - x[1]) - (y[2] - y[1]);
 
-			sum += (d1 < 0 ? -d1 : d1) + (d2 < 0 ? -d2 : d2);
+			d1 = (d1 < 0 ? -d1 : d1) + (d2 < 0 ? -d2 : d2);
+			sum += d1;
+			worst = d1 > worst ? d1 : worst;
 		}
-	return sum / 32;
+	/* the mean over the cells, or a quarter of the worst cell: a product in another colour on
+	 * the same white ground changes a few cells much */
+	return sum / 32 > worst / 4 ? sum / 32 : worst / 4;
 }
 
 /* GRP_EXACT, GRP_NEAR or GRP_NONE by the bytes and the hashes alone; fills the
@@ -626,8 +630,16 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	 * plain wall), but many more of them must agree */
 	if (strict)
 		return m.inliers >= o->local_min && m.inliers >= GRP_STRICT_INLIERS &&
-		    m.inliers >= GRP_STRICT_RATIO * m.matches;
+		    m.inliers >= GRP_STRICT_RATIO * m.matches && m.cover >= GRP_STRICT_COVER;
 	return m.inliers >= o->local_min && m.cover >= GRP_LOCAL_COVER;
+}
+
+/* 1 when the keypoints tell a pair apart: many matches, few of them on one transform
+ * (two pages of one manual); a pair with few matches, or whose agreeing matches only
+ * span a small part of the picture, is undecided. */
+static int told_apart(const struct pres *r)
+{
+	return r->matches >= GRP_STRICT_INLIERS && r->inliers < GRP_STRICT_RATIO * r->matches;
 }
 
 /* 1 when the keypoints cannot see a pair: a mirrored match (the descriptors are not
@@ -691,7 +703,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 			(*verified)++;
 			if ((rc = local_ok(a, b, c->o, 1, r, e)) < 0)
 				return rc;
-			if (rc == 0 && r->matches >= GRP_STRICT_INLIERS)
+			if (rc == 0 && told_apart(r))
 				r->stage = GRP_NONE;
 			r->inliers = r->matches = 0;
 			r->cover = 0;
@@ -709,11 +721,15 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	} else if (r->stage == GRP_LOCAL && (crowded(c, c->pairs[p].a) ||
 	    crowded(c, c->pairs[p].b))) {
 		r->stage = r->inliers >= GRP_STRICT_INLIERS && r->inliers >= GRP_STRICT_RATIO *
-		    r->matches ? GRP_LOCAL : GRP_NONE;
+		    r->matches && r->cover >= GRP_LOCAL_COVER ? GRP_LOCAL : GRP_NONE;
 		r->verified = 3;
 	}
 	if (r->stage == GRP_LOCAL && r->cdiff < 0)
 		r->cdiff = (int16_t)color_diff(a, b, r->orient);
+	/* two colourful pictures with different colour layouts are different pictures,
+	 * whatever their keypoints share (a bottle of one brand and of another) */
+	if (r->stage != GRP_EXACT && r->cdiff > GRP_COLOR_MAX)
+		r->stage = GRP_NONE;
 	return 0;
 }
 
@@ -801,7 +817,7 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 		}
 		nok[a]++;
 		nok[b]++;
-		if (r->matches >= GRP_STRICT_INLIERS) {
+		if (told_apart(r)) {
 			apart[a]++;
 			apart[b]++;
 		}
@@ -812,7 +828,7 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 		int trust_a = ok[a] > 0 && ok[a] >= 2 * nok[a], trust_b = ok[b] > 0 && ok[b] >= 2 * nok[b];
 
 		if (r->verified != 1 || r->stage != GRP_NONE || r->margin < GRP_MARGIN ||
-		    r->cdiff > GRP_COLOR_MAX || (!r->blind && r->matches >= GRP_STRICT_INLIERS))
+		    r->cdiff > GRP_COLOR_MAX || (!r->blind && told_apart(r)))
 			continue;
 		if ((trust_a || trust_b) && 2 * apart[a] <= ok[a] && 2 * apart[b] <= ok[b] &&
 		    !items[a].low_info && !items[b].low_info) {

@@ -92,7 +92,7 @@ struct grp_item {
  * colour grids agree.  Otherwise the pair is ambiguous: the keypoints decide with the
  * strict test (GRP_STRICT_*), and without keypoints it is not a pair.  Pages of text and
  * star fields, where distinct pictures share their hashes, land here. */
-#define GRP_MARGIN 4
+#define GRP_MARGIN 6
 #define GRP_MARGIN_OPEN 99
 #define GRP_CROWD 8
 /* Strict keypoint test: inliers at least local_min and GRP_STRICT_INLIERS and this share of the matches, and
@@ -100,14 +100,16 @@ struct grp_item {
  * but not their places (at most a third of the matches agree); a copy keeps them. */
 #define GRP_STRICT_RATIO 0.4
 #define GRP_STRICT_INLIERS 24
+#define GRP_STRICT_COVER 0.25
 /* Colour: two grids whose cells are this colourful on average (0..255) are compared;
  * a mean chroma difference over GRP_COLOR_MAX says two different pictures. */
 #define GRP_COLORFUL 12
-#define GRP_COLOR_MAX 40
+#define GRP_COLOR_MAX 20
 
 /* A local match must span this much of one picture (the bounding box of the inliers
- * over its area): a crop or a framed copy does, two overlapping shots of a scene do not. */
-#define GRP_LOCAL_COVER 0.25
+ * over its area): a crop or a framed copy does, two overlapping shots of a scene do not,
+ * nor do two phases of the Moon (the craters lit in both). */
+#define GRP_LOCAL_COVER 0.4
 #define GRP_LSH_TABLES 8
 #define GRP_LSH_BITS 22
 #define GRP_LSH_KEYPOINTS 64
