@@ -810,7 +810,10 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 
 		if (r->verified != 1 || r->blind)
 			continue;
-		if (r->stage == GRP_LOCAL) {
+		/* many agreeing matches over a small part of the picture (a clock face on a
+		 * plain wall) count as a pass here */
+		if (r->stage == GRP_LOCAL || (r->inliers >= GRP_STRICT_INLIERS &&
+		    r->inliers >= GRP_STRICT_RATIO * r->matches)) {
 			ok[a]++;
 			ok[b]++;
 			continue;
