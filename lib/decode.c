@@ -200,7 +200,9 @@ double img_decode_room(const struct img_decode_opts *o)
 
 double img_decode_tail(const struct img_decode_opts *o, int w, int h, int ch)
 {
-	double want = o->color ? 3 : 1, n = (double)w * h;
+	/* as img_decode converts at the end: RGBA output keeps what has alpha, else RGB */
+	double want = o->color == 2 ? (ch == 2 || ch == 4 ? 4 : 3) : o->color ? 3 : 1,
+	    n = (double)w * h;
 	int sw = w, sh = h;
 
 	img_working_size(w, h, o->min_side, &sw, &sh);
@@ -215,7 +217,8 @@ static double resizer_mem(int sw, int sh, int ch, int w, int h)
 	    16.0 * ((double)sw + sh + w + h);
 }
 
-/* Converts one row of ch-channel pixels to gray (want 1) or RGB (want 3). */
+/* Converts one row of ch-channel pixels to gray (want 1), RGB (want 3) or RGBA with the
+ * colours as they are (want 4; opaque when the source has no alpha). */
 static void convert_row(const unsigned char *s, int ch, unsigned char *d, int want, int w)
 {
 	int x;
@@ -223,6 +226,14 @@ static void convert_row(const unsigned char *s, int ch, unsigned char *d, int wa
 	for (x = 0; x < w; x++, s += ch) {
 		unsigned r, g, b;
 
+		if (want == 4) {
+			d[0] = s[0];
+			d[1] = ch >= 3 ? s[1] : s[0];
+			d[2] = ch >= 3 ? s[2] : s[0];
+			d[3] = ch == 2 ? s[1] : ch == 4 ? s[3] : 255;
+			d += 4;
+			continue;
+		}
 		switch (ch) {
 		case 1: r = g = b = s[0]; break;
 		case 2: r = g = b = img_over_white(s[0], s[1]); break;
@@ -610,7 +621,7 @@ static int decode_png(const unsigned char *buf, size_t len, const struct img_dec
 	unsigned char *volatile row = NULL;
 	unsigned char *volatile conv = NULL;
 	png_uint_32 w, h;
-	int depth, ctype, interlace, ch, want = o->color ? 3 : 1, y, sw, sh, shrink;
+	int depth, ctype, interlace, ch, want = o->color == 2 ? 4 : o->color ? 3 : 1, y, sw, sh, shrink;
 	volatile int budget_rc = 0, step = 1;
 	double need, rowmem;
 
@@ -1988,6 +1999,8 @@ static int decode_any(const unsigned char *buf, size_t len, const struct img_dec
 	}
 	if (rc < 0)
 		return rc;
+	if (o->color == 2)
+		want = im->ch == 2 || im->ch == 4 ? 4 : 3;
 	if ((im = to_channels(im, want)) == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	/* PNG and BMP may have shrunk while decoding: then this finds nothing to do */

@@ -49,7 +49,10 @@ enum img_format {
 struct img_decode_opts {
 	int min_side;                   /* wanted short side; 0 decodes at full size */
 	unsigned long long max_pixels;  /* 0: no limit */
-	int color;                      /* 0: gray output (ch 1); 1: RGB (ch 3) */
+	int color;                      /* 0: gray output (ch 1); 1: RGB (ch 3), alpha
+	                                 * composited on white; 2: RGBA (ch 4) when the
+	                                 * decoder gives alpha (PNG, WebP and others that
+	                                 * keep it), else RGB */
 };
 
 struct img_info {

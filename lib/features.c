@@ -2,6 +2,7 @@
 #include "features.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,11 +34,113 @@ int feat_spec(const struct feat_opts *o, char *buf, size_t n)
 	return snprintf(buf, n, "v%d local=%d thumb=%d", FEAT_VERSION, o->local, o->thumb);
 }
 
+/* The standard deviation of a gray image's pixels. */
+static double gray_std(const struct img *g)
+{
+	size_t n = (size_t)g->w * (size_t)g->h;
+	double sum = 0, sq = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		sum += g->px[i];
+		sq += (double)g->px[i] * g->px[i];
+	}
+	sum /= (double)(n ? n : 1);
+	sq = sq / (double)(n ? n : 1) - sum * sum;
+	return sq > 0 ? sqrt(sq) : 0;
+}
+
+/* The RGB composite of an RGBA image on white (bg 255) or black (bg 0). */
+static struct img *composite(const struct img *im, unsigned bg)
+{
+	struct img *o = img_new(im->w, im->h, 3);
+	size_t n = (size_t)im->w * (size_t)im->h;
+
+	if (o == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *s = im->px + 4 * i;
+
+		for (int c = 0; c < 3; c++)
+			o->px[3 * i + (size_t)c] = (unsigned char)((s[c] * s[3] + bg * (255u - s[3]) +
+			    127u) / 255u);
+	}
+	return o;
+}
+
+/* An RGBA decode to the RGB image the features come from: opaque pixels as they are;
+ * with transparency, the composite on white, or on black when that shows clearly more
+ * (white pixels whose picture is in the alpha channel).  Sets f->opaque and f->alpha.
+ * Frees rgba; NULL when out of memory. */
+static struct img *flatten(struct img *rgba, struct feat *f)
+{
+	struct img *w, *b, *gw, *gb;
+	size_t n = (size_t)rgba->w * (size_t)rgba->h, opaque = 0, solid = 0;
+	double sw, sb;
+
+	f->opaque = 1;
+	if (rgba->ch != 4)
+		return rgba;
+	for (size_t i = 0; i < n; i++) {
+		opaque += rgba->px[4 * i + 3] >= 128;
+		solid += rgba->px[4 * i + 3] == 255;
+	}
+	f->opaque = n ? (double)opaque / (double)n : 1;
+	w = composite(rgba, 255);
+	if (solid == n || w == NULL) {
+		img_free(rgba);
+		return w;
+	}
+	b = composite(rgba, 0);
+	img_free(rgba);
+	gw = img_to_gray(w);
+	gb = b ? img_to_gray(b) : NULL;
+	if (b == NULL || gw == NULL || gb == NULL) {
+		img_free(w);
+		img_free(b);
+		img_free(gw);
+		img_free(gb);
+		return NULL;
+	}
+	sw = gray_std(gw);
+	sb = gray_std(gb);
+	img_free(gw);
+	img_free(gb);
+	if (sb > FEAT_ALPHA_BLACK * sw + 1) {
+		f->alpha = "black";
+		img_free(w);
+		return b;
+	}
+	f->alpha = "white";
+	img_free(b);
+	return w;
+}
+
+/* How much a gray image shows: its standard deviation and the share of pixels within
+ * FEAT_DOMINANT_TOL of the commonest value. */
+static void measure(const struct img *g, struct feat *f)
+{
+	size_t n = (size_t)g->w * (size_t)g->h, hist[256] = {0}, best = 0;
+
+	for (size_t i = 0; i < n; i++)
+		hist[g->px[i]]++;
+	for (int v = 0; v < 256; v++) {
+		size_t c = 0;
+
+		for (int u = v - FEAT_DOMINANT_TOL; u <= v + FEAT_DOMINANT_TOL; u++)
+			c += u >= 0 && u < 256 ? hist[u] : 0;
+		best = c > best ? c : best;
+	}
+	f->info = gray_std(g);
+	f->dominant = n ? (double)best / (double)n : 1;
+	f->low_info = f->info < FEAT_LOW_STD || f->dominant >= FEAT_LOW_DOMINANT ||
+	    f->opaque < FEAT_LOW_OPAQUE;
+}
+
 /* feat_buffer with the bytes already held in h */
 static int feat_held(const unsigned char *buf, size_t len, const struct feat_opts *o,
     struct mb_hold *h, struct feat *f, aderr *err)
 {
-	struct img_decode_opts dop = { FEAT_WORK_SIDE, o->max_pixels, 1 };
+	struct img_decode_opts dop = { FEAT_WORK_SIDE, o->max_pixels, 2 };
 	struct img_info info;
 	struct img *rgb = NULL, *im = NULL, *grid;
 	unsigned int mdlen = 0;
@@ -62,6 +165,8 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 	f->format = img_format_name(info.format);
 	f->width = info.width;
 	f->height = info.height;
+	if ((rgb = flatten(rgb, f)) == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
 	if ((grid = img_resize(rgb, 4, 4)) == NULL || (im = img_to_gray(rgb)) == NULL) {
 		img_free(grid);
 		img_free(rgb);
@@ -70,6 +175,7 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 	memcpy(f->color, grid->px, sizeof f->color);
 	img_free(grid);
 	img_free(rgb);
+	measure(im, f);
 	if (o->gpu != NULL) {
 		if ((rc = gpu_batcher_hash(o->gpu, im, f->phash8, &f->dhash, &f->whash, err)) < 0) {
 			img_free(im);
@@ -218,9 +324,10 @@ int feat_file(const char *path, const struct feat_opts *o, struct feat *f, aderr
 
 int feat_work_gray(const char *path, struct img **gray, aderr *err)
 {
-	struct img_decode_opts dop = { FEAT_WORK_SIDE, 0, 1 };
+	struct img_decode_opts dop = { FEAT_WORK_SIDE, 0, 2 };
 	struct img_info info;
 	struct img *rgb = NULL;
+	struct feat f;
 	unsigned char *buf;
 	size_t len;
 	int rc;
@@ -232,6 +339,8 @@ int feat_work_gray(const char *path, struct img **gray, aderr *err)
 	free(buf);
 	if (rc < 0)
 		return rc;
+	if ((rgb = flatten(rgb, &f)) == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
 	*gray = img_to_gray(rgb);
 	img_free(rgb);
 	return *gray ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
@@ -297,6 +406,10 @@ int feat_to_json(const struct feat *f, json_t *rec)
 		}
 		free(b64);
 	}
+	if (json_object_set_new(rec, "info", json_real(round(f->info * 10) / 10)) != 0 ||
+	    (f->low_info && json_object_set_new(rec, "low_info", json_true()) != 0) ||
+	    (f->alpha != NULL && json_object_set_new(rec, "alpha", json_string(f->alpha)) != 0))
+		return -1;
 	if (f->thumb != NULL && json_object_set_new(rec, "thumb", json_string(f->thumb)) != 0)
 		return -1;
 	return 0;

@@ -1,7 +1,8 @@
 /* features.h — what featx computes for one image file.
  *
  * feat_file reads the whole file, checksums the bytes (SHA-256), decodes once in colour
- * at a working scale (short side about FEAT_WORK_SIDE, see decode.h), takes the colour
+ * at a working scale (short side about FEAT_WORK_SIDE, see decode.h), with alpha when
+ * there is some (composited on white, or on black when that shows more), takes the colour
  * summary from that image, and from its gray version the 64-bit hashes of hash.h and
  * the keypoints of keypoints.h.
  *
@@ -41,7 +42,7 @@ void feat_opts_default(struct feat_opts *o);
 /* The version of the feature recipes: raise it whenever any field feat_to_json writes
  * can come out different for the same file, so that stored features made the old way
  * are recomputed instead of compared with new ones. */
-#define FEAT_VERSION 1
+#define FEAT_VERSION 2
 
 /* What a record's features depend on, as featx stamps it in "feat_spec": the feature
  * version and the options that change the fields ("v1 local=256 thumb=0").  A stored
@@ -60,7 +61,26 @@ struct feat {
 	size_t local_len;
 	int nlocal;                     /* keypoints in local */
 	char *thumb;                    /* data: URI of a small JPEG, or NULL */
+	double info;                    /* standard deviation of the gray working image */
+	double dominant;                /* share of its pixels near the commonest gray */
+	double opaque;                  /* share of pixels at least half opaque */
+	const char *alpha;              /* with transparency: the background the picture
+	                                 * was composited on, "white" or "black"; else NULL */
+	int low_info;                   /* the hashes carry little: info under FEAT_LOW_STD,
+	                                 * dominant at least FEAT_LOW_DOMINANT, or opaque
+	                                 * under FEAT_LOW_OPAQUE */
 };
+
+/* Low information: nearly flat, nearly one gray, or almost all transparent.  Such an
+ * image's hashes are close to those of any other such image (a white JPEG, a grey PNG
+ * and a transparent PNG hash alike), so dedupe groups it by its bytes only. */
+#define FEAT_LOW_STD 4.0
+#define FEAT_DOMINANT_TOL 4
+#define FEAT_LOW_DOMINANT 0.98
+#define FEAT_LOW_OPAQUE 0.02
+/* With transparency the picture is composited on black instead of white when that
+ * shows this many times the contrast (white pixels whose picture is in the alpha). */
+#define FEAT_ALPHA_BLACK 1.5
 
 void feat_clear(struct feat *f);
 

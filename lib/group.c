@@ -28,6 +28,7 @@ void grp_opts_default(struct grp_opts *o)
 	o->whash_max = 16;
 	o->local = 1;
 	o->local_min = 16;
+	o->rotations = 1;
 	o->keys[0] = KEEP_RESOLUTION;
 	o->keys[1] = KEEP_DATE;
 	o->keys[2] = KEEP_SIZE;
@@ -99,18 +100,18 @@ static int cmp_ll(long long a, long long b)
 	return (a > b) - (a < b);
 }
 
-/* <0 when item a is the better keeper */
-static int rank_cmp(const void *pa, const void *pb, void *ud)
+/* <0 when item a is the better keeper; *key the KEEP_* key that decided (KEEP_PREFER
+ * for --prefer, KEEP_NAME for the last tie-break). */
+static int keep_cmp(const struct grp_item *a, const struct grp_item *b, const struct grp_opts *o,
+    int *key)
 {
-	const struct rank_ctx *c = ud;
-	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
-	const struct grp_item *a = &c->items[ia], *b = &c->items[ib];
 	int r;
 
+	*key = KEEP_PREFER;
 	if (a->prefer != b->prefer)
 		return a->prefer < b->prefer ? -1 : 1;
-	for (int i = 0; i < c->o->nkeys; i++) {
-		switch (c->o->keys[i]) {
+	for (int i = 0; i < o->nkeys; i++) {
+		switch (o->keys[i]) {
 		case KEEP_RESOLUTION: r = cmp_ll(b->pixels, a->pixels); break;
 		case KEEP_SIZE: r = cmp_ll(b->size, a->size); break;
 		case KEEP_DATE: r = cmp_ll(a->mtime, b->mtime); break;
@@ -118,10 +119,21 @@ static int rank_cmp(const void *pa, const void *pb, void *ud)
 		case KEEP_FORMAT: r = (a->format_rank > b->format_rank) - (a->format_rank < b->format_rank); break;
 		default: r = 0; break;
 		}
+		*key = o->keys[i];
 		if (r != 0)
 			return r;
 	}
-	r = strcmp(a->name, b->name);
+	*key = KEEP_NAME;
+	return strcmp(a->name, b->name);
+}
+
+/* <0 when item a is the better keeper */
+static int rank_cmp(const void *pa, const void *pb, void *ud)
+{
+	const struct rank_ctx *c = ud;
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	int key, r = keep_cmp(&c->items[ia], &c->items[ib], c->o, &key);
+
 	return r != 0 ? r : (ia > ib) - (ia < ib);
 }
 
@@ -159,15 +171,14 @@ static void kp_put(const struct grp_opts *o, const struct grp_item *it)
 		kpcache_put(o->kps, it->kp_id);
 }
 
-/* Keypoint inliers between two items, always matched in the same direction (by name,
- * then place) so that the answer does not depend on which one is the keeper; negative
- * (an AD_E* code, the reason in err) when the keypoints cannot be had. */
-static int local_inliers(const struct grp_item *k, const struct grp_item *j,
-    const struct grp_opts *o, double *cover, aderr *err)
+/* Keypoint matches between two items, always matched in the same direction (by name,
+ * then place) so that the answer does not depend on which one is the keeper; 0, or a
+ * negative AD_E* code (the reason in err) when the keypoints cannot be had. */
+static int local_match(const struct grp_item *k, const struct grp_item *j,
+    const struct grp_opts *o, struct kp_match *m, aderr *err)
 {
 	const struct grp_item *a = k, *b = j;
 	const struct kp_set *ka, *kb;
-	struct kp_match m;
 	int c = strcmp(k->name, j->name), rc;
 
 	if (c > 0 || (c == 0 && k > j)) {
@@ -180,29 +191,67 @@ static int local_inliers(const struct grp_item *k, const struct grp_item *j,
 		kp_put(o, a);
 		return rc;
 	}
-	rc = kp_match(ka, kb, &m);
+	rc = kp_match(ka, kb, m);
 	kp_put(o, a);
 	kp_put(o, b);
 	if (rc < 0)
 		return aderr_set(err, rc, "out of memory matching keypoints");
-	*cover = m.cover;
-	return m.inliers;
+	return 0;
 }
 
-/* GRP_EXACT, GRP_NEAR, GRP_LOCAL or GRP_NONE (or a negative AD_E* code); fills the
- * distances, the orientation and the inliers either way.  Symmetric: match(a, b) and
- * match(b, a) agree on the outcome. */
+/* How colourful a 4x4 grid is: the mean over its cells of the spread of R, G and B. */
+static int colorfulness(const uint8_t *c)
+{
+	int sum = 0;
+
+	for (int i = 0; i < 16; i++) {
+		int r = c[3 * i], g = c[3 * i + 1], b = c[3 * i + 2];
+		int hi = r > g ? (r > b ? r : b) : (g > b ? g : b);
+		int lo = r < g ? (r < b ? r : b) : (g < b ? g : b);
+
+		sum += hi - lo;
+	}
+	return sum / 16;
+}
+
+/* The mean difference of the chroma (R - G, B - G) of two colour grids, j's turned by
+ * orient to lie like k's; -1 when either is missing or gray (a gray copy of a colour
+ * picture is still a copy). */
+static int color_diff(const struct grp_item *k, const struct grp_item *j, int orient)
+{
+	int sum = 0, worst = 0;
+
+	if (k->color == NULL || j->color == NULL || colorfulness(k->color) < GRP_COLORFUL ||
+	    colorfulness(j->color) < GRP_COLORFUL)
+		return -1;
+	for (int r = 0; r < 4; r++)
+		for (int c = 0; c < 4; c++) {
+			const uint8_t *x = &k->color[3 * (r * 4 + c)];
+			const uint8_t *y = &j->color[3 * hash_cell_orient(orient, 4, r, c)];
+			int d1 = (x[0] - x[1]) - (y[0] - y[1]), d2 = (x[2] - x[1]) - (y[2] - y[1]);
+
+			d1 = (d1 < 0 ? -d1 : d1) + (d2 < 0 ? -d2 : d2);
+			sum += d1;
+			worst = d1 > worst ? d1 : worst;
+		}
+	/* the mean over the cells, or a quarter of the worst cell: a product in another colour on
+	 * the same white ground changes a few cells much */
+	return sum / 32 > worst / 4 ? sum / 32 : worst / 4;
+}
+
+/* GRP_EXACT, GRP_NEAR or GRP_NONE by the bytes and the hashes alone; fills the
+ * distances and the orientation either way.  Symmetric: match(a, b) and match(b, a)
+ * agree on the outcome.  An item with little information matches by its bytes only. */
 static int match(const struct grp_item *k, const struct grp_item *j, const struct grp_opts *o,
-    int dist[3], int *orient, int *inliers)
+    int dist[3], int *orient)
 {
 	*orient = 1;
-	*inliers = 0;
 	dist[0] = grp_hamming(k->phash, j->phash);
 	dist[1] = grp_hamming(k->dhash, j->dhash);
 	dist[2] = grp_hamming(k->whash, j->whash);
 	if (same_bytes(k, j))
 		return GRP_EXACT;
-	if (o->exact_only)
+	if (o->exact_only || k->low_info || j->low_info)
 		return GRP_NONE;
 	if (dist[0] <= o->phash_max && dist[1] <= o->dhash_max && dist[2] <= o->whash_max)
 		return GRP_NEAR;
@@ -228,29 +277,19 @@ static int match(const struct grp_item *k, const struct grp_item *j, const struc
 	return GRP_NONE;
 }
 
-/* The keypoint check for a pair the hashes turned down: GRP_LOCAL or GRP_NONE (or
- * AD_ENOMEM), the inliers in *inliers; GRP_NONE at once when it does not apply. */
-static int match_local(const struct grp_item *k, const struct grp_item *j,
-    const struct grp_opts *o, int *inliers, aderr *err)
+/* The smallest perceptual-hash distance of two items over the orientations matched. */
+static int phash_min(const struct grp_item *k, const struct grp_item *j, int rot)
 {
-	double cover = 0;
-	int rc;
+	int d = grp_hamming(k->phash, j->phash);
 
-	if (!o->local || o->exact_only || item_nkp(k) == 0 || item_nkp(j) == 0)
-		return GRP_NONE;
-	if ((rc = local_inliers(k, j, o, &cover, err)) < 0)
-		return rc;
-	*inliers = rc;
-	return *inliers >= o->local_min && cover >= GRP_LOCAL_COVER ? GRP_LOCAL : GRP_NONE;
-}
+	if (rot && k->has8 && j->has8)
+		for (int t = 1; t < 8; t++) {
+			int e = grp_hamming(k->phash, j->phash8[t]), f = grp_hamming(j->phash, k->phash8[t]);
 
-/* match, then the keypoints when the hashes say no. */
-static int match_all(const struct grp_item *k, const struct grp_item *j,
-    const struct grp_opts *o, int dist[3], int *orient, int *inliers, aderr *err)
-{
-	int mt = match(k, j, o, dist, orient, inliers);
-
-	return mt != GRP_NONE ? mt : match_local(k, j, o, inliers, err);
+			d = e < d ? e : d;
+			d = f < d ? f : d;
+		}
+	return d;
 }
 
 static int keeper_name_cmp(const void *pa, const void *pb, void *ud)
@@ -538,21 +577,166 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 	return rc;
 }
 
-struct pf_ctx {
+/* What the checks found for one candidate pair (a < b), as match(items[a], items[b])
+ * sees it: orient turns b into a's likeness. */
+struct pres {
+	int8_t stage;           /* GRP_* (a first-pass GRP_NEAR may still be turned down) */
+	int8_t orient;
+	int8_t verified;        /* the strict keypoint test decided a hash match (1) or a
+	                         * keypoint match in a crowded neighbourhood (3), or the
+	                         * pair was taken on the trust of its neighbourhood (2) */
+	int8_t blind;           /* the keypoints cannot see this pair: a mirrored match
+	                         * (the descriptors are not mirror-symmetric) or too few
+	                         * keypoints on one side */
+	uint8_t dist[3];
+	uint8_t dmin;           /* perceptual-hash distance over the orientations */
+	int16_t margin;
+	int16_t cdiff;
+	int16_t inliers, matches;
+	float cover;
+};
+
+struct cl_ctx {
 	const struct grp_item *items;
-	struct mih_pair *pairs;
-	unsigned char *keep;
-	size_t np, next, verified;
+	const struct mih_pair *pairs;
+	struct pres *res;
+	const uint8_t *bg;      /* second pass: each item's nearest distinct neighbour */
+	const uint32_t *cnt;    /* second pass: each item's hash neighbours */
+	size_t np, next, verified, ambiguous;
+	int pass;
 	const struct grp_opts *o;
 	int rc;
-	aderr err;          /* the first failure's */
+	aderr err;              /* the first failure's */
 	pthread_mutex_t mu;
 };
 
-static void *pf_worker(void *arg)
+/* The keypoint test: 1 when the matches make a copy (strict: see GRP_STRICT_RATIO), 0
+ * when not, or a negative AD_E* code.  Fills the pair's keypoint evidence. */
+static int local_ok(const struct grp_item *a, const struct grp_item *b, const struct grp_opts *o,
+    int strict, struct pres *r, aderr *err)
 {
-	struct pf_ctx *c = arg;
-	size_t verified = 0;
+	struct kp_match m;
+	int rc;
+
+	if (!o->local || item_nkp(a) == 0 || item_nkp(b) == 0)
+		return 0;
+	if ((rc = local_match(a, b, o, &m, err)) < 0)
+		return rc;
+	r->inliers = (int16_t)(m.inliers > INT16_MAX ? INT16_MAX : m.inliers);
+	r->matches = (int16_t)(m.matches > INT16_MAX ? INT16_MAX : m.matches);
+	r->cover = (float)m.cover;
+	/* strict, for a pair the hashes matched: the hashes already say the pictures are
+	 * alike as wholes, so the matches need not span a quarter of one (a clock face on a
+	 * plain wall), but many more of them must agree */
+	if (strict)
+		return m.inliers >= o->local_min && m.inliers >= GRP_STRICT_INLIERS &&
+		    m.inliers >= GRP_STRICT_RATIO * m.matches && m.cover >= GRP_STRICT_COVER;
+	return m.inliers >= o->local_min && m.cover >= GRP_LOCAL_COVER;
+}
+
+/* 1 when the keypoints tell a pair apart: many matches, few of them on one transform
+ * (two pages of one manual); a pair with few matches, or whose agreeing matches only
+ * span a small part of the picture, is undecided. */
+static int told_apart(const struct pres *r)
+{
+	return r->matches >= GRP_STRICT_INLIERS && r->inliers < GRP_STRICT_RATIO * r->matches;
+}
+
+/* 1 when the keypoints cannot see a pair: a mirrored match (the descriptors are not
+ * mirror-symmetric), or too few keypoints on one side. */
+static int blind_pair(const struct grp_opts *o, const struct grp_item *a,
+    const struct grp_item *b, int orient)
+{
+	return orient == 2 || orient == 4 || orient == 5 || orient == 7 || !o->local ||
+	    item_nkp(a) < 2 * GRP_STRICT_INLIERS || item_nkp(b) < 2 * GRP_STRICT_INLIERS;
+}
+
+/* An item whose perceptual-hash neighbourhood holds a distinct picture, or many
+ * pictures: its hashes alone do not tell its copies from its neighbours. */
+static int crowded(const struct cl_ctx *c, uint32_t x)
+{
+	return c->bg[x] <= c->o->phash_max + 1 || c->cnt[x] > GRP_CROWD;
+}
+
+/* First pass: bytes and hashes, and the keypoints (lenient) for pairs the hashes turn
+ * down.  Second pass: the collection-aware decision on the pairs that matched. */
+static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *ambiguous,
+    aderr *e)
+{
+	const struct grp_item *a = &c->items[c->pairs[p].a], *b = &c->items[c->pairs[p].b];
+	struct pres *r = &c->res[p];
+	int rc;
+
+	if (c->pass == 1) {
+		int dist[3], ori, mt = match(a, b, c->o, dist, &ori);
+
+		memset(r, 0, sizeof *r);
+		r->orient = (int8_t)ori;
+		for (int i = 0; i < 3; i++)
+			r->dist[i] = (uint8_t)dist[i];
+		r->dmin = (uint8_t)(mt == GRP_NEAR ? dist[0] : phash_min(a, b, c->o->rotations));
+		r->cdiff = -1;
+		r->margin = GRP_MARGIN_OPEN;
+		if (mt == GRP_NONE && !a->low_info && !b->low_info && !c->o->exact_only) {
+			if (item_nkp(a) > 0 && item_nkp(b) > 0 && c->o->local)
+				(*verified)++;
+			if ((rc = local_ok(a, b, c->o, 0, r, e)) < 0)
+				return rc;
+			mt = rc ? GRP_LOCAL : GRP_NONE;
+		}
+		r->stage = (int8_t)mt;
+		return 0;
+	}
+	if (r->stage == GRP_NEAR) {
+		int bg = c->bg[c->pairs[p].a] < c->bg[c->pairs[p].b] ? c->bg[c->pairs[p].a] :
+		    c->bg[c->pairs[p].b];
+
+		r->cdiff = (int16_t)color_diff(a, b, r->orient);
+		r->margin = (int16_t)(bg >= GRP_MARGIN_OPEN ? GRP_MARGIN_OPEN : bg - r->dmin);
+		if (r->margin >= GRP_MARGIN && c->cnt[c->pairs[p].a] <= GRP_CROWD &&
+		    c->cnt[c->pairs[p].b] <= GRP_CROWD && r->cdiff <= GRP_COLOR_MAX) {
+			/* a small neighbourhood of look-alikes (eight pages of one manual) is not
+			 * crowded yet: where the keypoints can see the pair, they must not tell
+			 * it apart (many matches, few of them agreeing) */
+			if (!c->o->local || blind_pair(c->o, a, b, r->orient))
+				return 0;
+			(*verified)++;
+			if ((rc = local_ok(a, b, c->o, 1, r, e)) < 0)
+				return rc;
+			if (rc == 0 && told_apart(r))
+				r->stage = GRP_NONE;
+			r->inliers = r->matches = 0;
+			r->cover = 0;
+			return 0;
+		}
+		/* ambiguous: the keypoints decide, strictly */
+		(*ambiguous)++;
+		r->blind = (int8_t)blind_pair(c->o, a, b, r->orient);
+		if (item_nkp(a) > 0 && item_nkp(b) > 0 && c->o->local)
+			(*verified)++;
+		if ((rc = local_ok(a, b, c->o, 1, r, e)) < 0)
+			return rc;
+		r->stage = rc ? GRP_LOCAL : GRP_NONE;
+		r->verified = 1;
+	} else if (r->stage == GRP_LOCAL && (crowded(c, c->pairs[p].a) ||
+	    crowded(c, c->pairs[p].b))) {
+		r->stage = r->inliers >= GRP_STRICT_INLIERS && r->inliers >= GRP_STRICT_RATIO *
+		    r->matches && r->cover >= GRP_LOCAL_COVER ? GRP_LOCAL : GRP_NONE;
+		r->verified = 3;
+	}
+	if (r->stage == GRP_LOCAL && r->cdiff < 0)
+		r->cdiff = (int16_t)color_diff(a, b, r->orient);
+	/* two colourful pictures with different colour layouts are different pictures,
+	 * whatever their keypoints share (a bottle of one brand and of another) */
+	if (r->stage != GRP_EXACT && r->cdiff > GRP_COLOR_MAX)
+		r->stage = GRP_NONE;
+	return 0;
+}
+
+static void *cl_worker(void *arg)
+{
+	struct cl_ctx *c = arg;
+	size_t verified = 0, ambiguous = 0;
 	aderr e = {0};
 
 	for (;;) {
@@ -566,63 +750,161 @@ static void *pf_worker(void *arg)
 		if (from >= c->np)
 			break;
 		for (size_t p = from; p < to; p++) {
-			const struct grp_item *a = &c->items[c->pairs[p].a], *b = &c->items[c->pairs[p].b];
-			int dist[3], ori, inl, mt;
+			int rc = classify_one(c, p, &verified, &ambiguous, &e);
 
-			mt = match(a, b, c->o, dist, &ori, &inl);
-			if (mt == GRP_NONE && item_nkp(a) > 0 && item_nkp(b) > 0) {
-				verified++;
-				mt = match_local(a, b, c->o, &inl, &e);
-			}
-			if (mt < 0) {
+			if (rc < 0) {
 				pthread_mutex_lock(&c->mu);
 				if (c->rc == 0) {
-					c->rc = mt;
+					c->rc = rc;
 					c->err = e;
 				}
 				pthread_mutex_unlock(&c->mu);
+				break;
 			}
-			c->keep[p] = mt > 0;
 		}
 	}
 	pthread_mutex_lock(&c->mu);
 	c->verified += verified;
+	c->ambiguous += ambiguous;
 	pthread_mutex_unlock(&c->mu);
 	return NULL;
 }
 
-/* Keypoint matching is the costly check: run every candidate's on threads first and
- * keep only the pairs that match, so the grouping pass that follows (one thread, in
- * rank order) repeats it only for true pairs. */
-static int prefilter(const struct grp_item *items, struct mih_pair *pairs, size_t *np,
-    const struct grp_opts *o, struct grp_stats *st, aderr *err)
+static int cl_run(struct cl_ctx *c, int pass)
 {
-	struct pf_ctx c = { items, pairs, NULL, *np, 0, 0, o, 0, {0}, PTHREAD_MUTEX_INITIALIZER };
-	int nt = o->threads > 1 ? (o->threads > 64 ? 64 : o->threads) : 1, started = 0;
+	int nt = c->o->threads > 1 ? (c->o->threads > 64 ? 64 : c->o->threads) : 1, started = 0;
 	pthread_t tid[64];
-	size_t w = 0;
 
-	if (*np == 0)
-		return 0;
-	if ((c.keep = malloc(*np)) == NULL)
-		return aderr_set(err, AD_ENOMEM, "out of memory matching keypoints");
-	for (int t = 1; t < nt; t++)
-		if (pthread_create(&tid[started], NULL, pf_worker, &c) == 0)
+	c->pass = pass;
+	c->next = 0;
+	for (int t = 1; t < nt && c->np > 256; t++)
+		if (pthread_create(&tid[started], NULL, cl_worker, c) == 0)
 			started++;
-	pf_worker(&c);
+	cl_worker(c);
 	for (int t = 0; t < started; t++)
 		pthread_join(tid[t], NULL);
-	if (c.rc < 0) {
-		free(c.keep);
+	return c->rc;
+}
+
+/* Ambiguous pairs the keypoints could not decide (a mirror, too few keypoints, or too
+ * few matches to say anything) are taken on their hashes when one side's neighbourhood
+ * is copies rather than look-alikes: of that item's ambiguous pairs the keypoints could
+ * see, those that passed (ok) are at least twice those that did not, and neither side
+ * has more pairs the keypoints clearly told apart (many matches, few agreeing) than
+ * half its passes.  A flipped copy in a group of verified copies is taken; a flipped
+ * star field among star fields is not, nor is a page among pages.  cnt is reused. */
+static void trust_pass(const struct grp_item *items, size_t n, const struct mih_pair *pairs,
+    size_t np, struct pres *res, uint32_t *ok)
+{
+	uint32_t *nok = calloc(n ? n : 1, sizeof *nok), *apart = calloc(n ? n : 1, sizeof *apart);
+
+	if (nok == NULL || apart == NULL) {
+		free(nok);
+		free(apart);
+		return;         /* no rescue: the stricter outcome stands */
+	}
+	memset(ok, 0, (n ? n : 1) * sizeof *ok);
+	for (size_t p = 0; p < np; p++) {
+		const struct pres *r = &res[p];
+		uint32_t a = pairs[p].a, b = pairs[p].b;
+
+		if (r->verified != 1 || r->blind)
+			continue;
+		/* many agreeing matches over a small part of the picture (a clock face on a
+		 * plain wall) count as a pass here */
+		if (r->stage == GRP_LOCAL || (r->inliers >= GRP_STRICT_INLIERS &&
+		    r->inliers >= GRP_STRICT_RATIO * r->matches)) {
+			ok[a]++;
+			ok[b]++;
+			continue;
+		}
+		nok[a]++;
+		nok[b]++;
+		if (told_apart(r)) {
+			apart[a]++;
+			apart[b]++;
+		}
+	}
+	for (size_t p = 0; p < np; p++) {
+		struct pres *r = &res[p];
+		uint32_t a = pairs[p].a, b = pairs[p].b;
+		int trust_a = ok[a] > 0 && ok[a] >= 2 * nok[a], trust_b = ok[b] > 0 && ok[b] >= 2 * nok[b];
+
+		if (r->verified != 1 || r->stage != GRP_NONE || r->margin < GRP_MARGIN ||
+		    r->cdiff > GRP_COLOR_MAX || (!r->blind && told_apart(r)))
+			continue;
+		if ((trust_a || trust_b) && 2 * apart[a] <= ok[a] && 2 * apart[b] <= ok[b] &&
+		    !items[a].low_info && !items[b].low_info) {
+			r->stage = GRP_NEAR;
+			r->verified = 2;
+		}
+	}
+	free(nok);
+	free(apart);
+}
+
+/* Decides every candidate pair (on threads: the keypoint checks are the costly part)
+ * and keeps the pairs that match, with what they found in *res (malloc'd). */
+static int classify(const struct grp_item *items, size_t n, struct mih_pair *pairs, size_t *np,
+    struct pres **res, const struct grp_opts *o, struct grp_stats *st, aderr *err)
+{
+	struct cl_ctx c = { items, pairs, NULL, NULL, NULL, *np, 0, 0, 0, 0, o, 0, {0},
+	    PTHREAD_MUTEX_INITIALIZER };
+	uint8_t *bg = malloc(n ? n : 1);
+	uint32_t *cnt = calloc(n ? n : 1, sizeof *cnt);
+	size_t w = 0;
+	int rc;
+
+	*res = NULL;
+	c.res = malloc((*np ? *np : 1) * sizeof *c.res);
+	if (bg == NULL || cnt == NULL || c.res == NULL) {
+		free(bg);
+		free(cnt);
+		free(c.res);
+		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+	}
+	memset(bg, GRP_MARGIN_OPEN, n ? n : 1);
+	c.bg = bg;
+	c.cnt = cnt;
+	if ((rc = cl_run(&c, 1)) == 0) {
+		/* the neighbourhood: the nearest pair neither bytes, hashes nor keypoints tie,
+		 * and the count of hash neighbours */
+		for (size_t p = 0; p < *np; p++) {
+			const struct pres *r = &c.res[p];
+			uint32_t a = pairs[p].a, b = pairs[p].b;
+
+			if (items[a].low_info || items[b].low_info)
+				continue;
+			if (r->stage == GRP_NONE) {
+				bg[a] = r->dmin < bg[a] ? r->dmin : bg[a];
+				bg[b] = r->dmin < bg[b] ? r->dmin : bg[b];
+			} else if (r->stage == GRP_NEAR) {
+				cnt[a]++;
+				cnt[b]++;
+			}
+		}
+		rc = cl_run(&c, 2);
+	}
+	if (rc == 0)
+		trust_pass(items, n, pairs, *np, c.res, cnt);
+	if (rc < 0) {
 		*err = c.err;
-		return c.rc;
+		free(bg);
+		free(cnt);
+		free(c.res);
+		return rc;
 	}
 	for (size_t p = 0; p < *np; p++)
-		if (c.keep[p])
-			pairs[w++] = pairs[p];
+		if (c.res[p].stage != GRP_NONE) {
+			pairs[w] = pairs[p];
+			c.res[w++] = c.res[p];
+		}
 	*np = w;
 	st->local_verified = c.verified;
-	free(c.keep);
+	st->ambiguous = c.ambiguous;
+	free(bg);
+	free(cnt);
+	*res = c.res;
 	return 0;
 }
 
@@ -635,39 +917,100 @@ static size_t uf_find(size_t *up, size_t x)
 	return x;
 }
 
+struct pos_ctx {
+	const size_t *pos;
+	const struct mih_pair *pairs;
+};
+
+/* Two pairs of one item by the rank of their other ends. */
 static int cmp_pos(const void *pa, const void *pb, void *ud)
 {
-	const size_t *pos = ud;
-	size_t a = pos[*(const uint32_t *)pa], b = pos[*(const uint32_t *)pb];
+	const struct pos_ctx *c = ud;
+	uint32_t p = *(const uint32_t *)pa, q = *(const uint32_t *)pb;
+	/* both pairs share one end: the sums of the ranks order them by the other */
+	size_t x = c->pos[c->pairs[p].a] + c->pos[c->pairs[p].b];
+	size_t y = c->pos[c->pairs[q].a] + c->pos[c->pairs[q].b];
 
-	return (a > b) - (a < b);
+	return (x > y) - (x < y);
 }
 
-static void take(struct grp_item *items, size_t k, size_t j, int mt, const int dist[3],
-    int inliers)
+/* For two members that were no candidate pair of each other (clique mode): 1 when their
+ * bytes, hashes or keypoints (the lenient test) match, 0 when not, or a negative AD_E*
+ * code. */
+static int pair_matches(const struct grp_item *items, uint32_t a, uint32_t b,
+    const struct grp_opts *o, aderr *err)
 {
-	items[j].keeper = (long)k;
-	items[j].stage = mt;
-	items[j].inliers = mt == GRP_LOCAL ? inliers : 0;
-	memcpy(items[j].dist, dist, 3 * sizeof *dist);
+	struct pres r = {0};
+	int dist[3], ori;
+
+	if (match(&items[a], &items[b], o, dist, &ori) != GRP_NONE)
+		return 1;
+	if (o->exact_only || items[a].low_info || items[b].low_info)
+		return 0;
+	return local_ok(&items[a], &items[b], o, 0, &r, err);
+}
+
+/* The accepted pair (a, b), or -1. */
+static long find_pair(const struct mih_pair *pairs, size_t np, uint32_t a, uint32_t b)
+{
+	size_t lo = 0, hi = np;
+
+	if (a > b) {
+		uint32_t t = a;
+
+		a = b;
+		b = t;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pairs[mid].a < a || (pairs[mid].a == a && pairs[mid].b < b))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < np && pairs[lo].a == a && pairs[lo].b == b ? (long)lo : -1;
+}
+
+/* j joins keeper k on the evidence of pair p (stage mt overrides the pair's when not
+ * GRP_NONE: members joined through others in components mode). */
+static void take(struct grp_item *items, size_t k, size_t j, const struct mih_pair *pr,
+    const struct pres *r, int mt)
+{
+	struct grp_item *it = &items[j];
+
+	it->keeper = (long)k;
+	it->stage = mt != GRP_NONE ? mt : r->stage;
+	for (int i = 0; i < 3; i++)
+		it->dist[i] = r->dist[i];
+	/* r->orient turns pr->b into pr->a's likeness */
+	it->orient = pr->a == k ? r->orient : inverse[r->orient];
+	it->inliers = it->stage == GRP_LOCAL ? r->inliers : 0;
+	it->matches = (int16_t)(it->stage == GRP_LOCAL ? r->matches : 0);
+	it->cover = it->stage == GRP_LOCAL ? r->cover : 0;
+	it->margin = r->margin;
+	it->color_diff = r->cdiff;
+	it->verified = r->verified;
 	items[k].count++;
 }
 
-/* Groups over the candidate pairs, in rank order (idx), by the mode:
- *   star: each item not yet taken becomes a keeper and takes the free candidates that
- *         match it (the groups of comparing all pairs, as every matching pair is a
- *         candidate);
- *   clique: the same, but a candidate joins only if it matches every member so far;
- *   components: matching pairs are joined transitively; the best-ranked member keeps. */
+/* Groups over the accepted pairs, in rank order (idx), by the mode:
+ *   star: each item not yet taken becomes a keeper and takes the free items it is
+ *         paired with;
+ *   clique: the same, but an item joins only if it is paired with every member so far;
+ *   components: pairs are joined transitively; the best-ranked member keeps. */
 static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
     const struct grp_opts *o, struct grp_stats *st, aderr *err)
 {
 	struct mih_pair *pairs = NULL;
+	struct pres *res = NULL;
 	size_t np = 0, cap, *pos = NULL, *up = NULL;
 	uint32_t *off = NULL, *adj = NULL, *mem = NULL;
 	unsigned char *done = NULL;
 	int rc = 0, r = o->exact_only ? 0 : o->phash_max;
 
+	for (size_t i = 0; i < n; i++)
+		st->low_info += items[i].low_info != 0;
 	if (o->search == GRP_SEARCH_ALL) {
 		rc = brute_pairs(items, n, r, o->rotations && !o->exact_only, &pairs, &np, err);
 	} else if (o->gpu != NULL) {
@@ -717,12 +1060,18 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		}
 		unique_pairs(pairs, &np);
 		st->local_candidates = np > before ? np - before : 0;
-		if ((rc = prefilter(items, pairs, &np, o, st, err)) < 0) {
-			free(pairs);
-			return rc;
-		}
+	} else {
+		unique_pairs(pairs, &np);
 	}
 	st->candidates = np;
+	if (np > UINT32_MAX) {
+		free(pairs);
+		return aderr_set(err, AD_ETOOBIG, "too many candidate pairs (%zu)", np);
+	}
+	if ((rc = classify(items, n, pairs, &np, &res, o, st, err)) < 0) {
+		free(pairs);
+		return rc;
+	}
 	off = calloc(n + 1, sizeof *off);
 	adj = malloc((np ? 2 * np : 1) * sizeof *adj);
 	done = calloc(n ? n : 1, 1);
@@ -734,13 +1083,14 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 	}
 	for (size_t q = 0; q < n; q++)
 		pos[idx[q]] = q;
+	/* each item's accepted pairs, by pair number */
 	for (size_t p = 0; p < np; p++)
 		off[pairs[p].a + 1]++, off[pairs[p].b + 1]++;
 	for (size_t i = 0; i < n; i++)
 		off[i + 1] += off[i];
 	for (size_t p = 0; p < np; p++) {
-		adj[off[pairs[p].a]++] = pairs[p].b;
-		adj[off[pairs[p].b]++] = pairs[p].a;
+		adj[off[pairs[p].a]++] = (uint32_t)p;
+		adj[off[pairs[p].b]++] = (uint32_t)p;
 	}
 	memmove(off + 1, off, n * sizeof *off);
 	off[0] = 0;
@@ -754,21 +1104,9 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		for (size_t i = 0; i < n; i++)
 			up[i] = i;
 		for (size_t p = 0; p < np; p++) {
-			int dist[3], ori;
-			size_t x, y;
+			size_t x = uf_find(up, pairs[p].a), y = uf_find(up, pairs[p].b);
 
 			st->compared++;
-			int inl, mt = match_all(&items[pairs[p].a], &items[pairs[p].b], o, dist, &ori,
-			    &inl, err);
-
-			if (mt < 0) {
-				rc = mt;
-				goto out;
-			}
-			if (mt == GRP_NONE)
-				continue;
-			x = uf_find(up, pairs[p].a);
-			y = uf_find(up, pairs[p].b);
 			/* the root is the best ranked, so it is the keeper */
 			if (x != y) {
 				if (pos[x] < pos[y])
@@ -779,20 +1117,30 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		}
 		for (size_t q = 0; q < n; q++) {
 			size_t j = idx[q], k = uf_find(up, j);
-			int dist[3], mt, ori, inl;
+			long p;
 
 			if (k == j)
 				continue;
-			mt = match_all(&items[k], &items[j], o, dist, &ori, &inl, err);
-			if (mt < 0) {
-				rc = mt;
-				goto out;
-			}
-			items[j].orient = ori;
 			items[k].count = items[k].count ? items[k].count : 1;
 			items[k].keeper = (long)k;
-			/* joined through others: near, unless it matches the keeper itself */
-			take(items, k, j, mt != GRP_NONE ? mt : GRP_NEAR, dist, inl);
+			p = find_pair(pairs, np, (uint32_t)k, (uint32_t)j);
+			if (p >= 0) {
+				take(items, k, j, &pairs[p], &res[p], GRP_NONE);
+			} else {
+				/* joined through others: near, with its distances to the keeper */
+				struct mih_pair pr = { (uint32_t)(k < j ? k : j), (uint32_t)(k < j ? j : k) };
+				struct pres x = {0};
+				int dist[3], ori;
+
+				match(&items[pr.a], &items[pr.b], o, dist, &ori);
+				x.stage = GRP_NEAR;
+				x.orient = (int8_t)ori;
+				for (int i = 0; i < 3; i++)
+					x.dist[i] = (uint8_t)dist[i];
+				x.margin = -1;
+				x.cdiff = -1;
+				take(items, k, j, &pr, &x, GRP_NEAR);
+			}
 		}
 		goto out;
 	}
@@ -804,41 +1152,34 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		if (kp->keeper >= 0)
 			continue;                /* already taken by a better keeper */
 		kp->count = 1;
-		if (o->mode == GRP_MODE_CLIQUE)
-			qsort_r(adj + off[k], off[k + 1] - off[k], sizeof *adj, cmp_pos, pos);
+		if (o->mode == GRP_MODE_CLIQUE) {
+			struct pos_ctx ctx = { pos, pairs };
+
+			qsort_r(adj + off[k], off[k + 1] - off[k], sizeof *adj, cmp_pos, &ctx);
+		}
 		for (uint32_t e = off[k]; e < off[k + 1]; e++) {
-			size_t j = adj[e];
-			int dist[3], mt, all = 1, ori, inl;
+			uint32_t p = adj[e];
+			size_t j = pairs[p].a == k ? pairs[p].b : pairs[p].a;
+			int all = 1;
 
 			if (done[j] || items[j].keeper >= 0)
 				continue;
 			st->compared++;
-			mt = match_all(kp, &items[j], o, dist, &ori, &inl, err);
-			if (mt < 0) {
-				rc = mt;
-				goto out;
-			}
-			if (mt == GRP_NONE)
-				continue;
 			if (o->mode == GRP_MODE_CLIQUE) {
-				/* every member so far must match it too */
+				/* every member so far must be paired with it too */
 				for (size_t x = 0; x < nm && all; x++) {
-					int d2[3], o2, i2, m2;
-
 					st->compared++;
-					m2 = match_all(&items[mem[x]], &items[j], o, d2, &o2, &i2, err);
-					if (m2 < 0) {
-						rc = m2;
+					all = find_pair(pairs, np, mem[x], (uint32_t)j) >= 0;
+					if (!all && (rc = pair_matches(items, mem[x], (uint32_t)j, o, err)) < 0)
 						goto out;
-					}
-					all = m2 != GRP_NONE;
+					all = all || rc > 0;
+					rc = 0;
 				}
 				if (!all)
 					continue;
 				mem[nm++] = (uint32_t)j;
 			}
-			take(items, k, j, mt, dist, inl);
-			items[j].orient = ori;
+			take(items, k, j, &pairs[p], &res[p], GRP_NONE);
 		}
 		if (kp->count > 1)
 			kp->keeper = (long)k;
@@ -847,6 +1188,7 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 	}
 out:
 	free(pairs);
+	free(res);
 	free(off);
 	free(adj);
 	free(done);
@@ -854,6 +1196,52 @@ out:
 	free(mem);
 	free(up);
 	return rc;
+}
+
+/* Members of one group by their bytes: the group, then the checksum. */
+static int cmp_group_sum(const void *pa, const void *pb, void *ud)
+{
+	const struct grp_item *items = ud;
+	const struct grp_item *a = &items[*(const uint32_t *)pa], *b = &items[*(const uint32_t *)pb];
+
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	return cmp_sum(pa, pb, ud);
+}
+
+long grp_exact_pairs(const struct grp_item *items, size_t n)
+{
+	uint32_t *v = malloc((n ? n : 1) * sizeof *v);
+	unsigned char *near = calloc(n ? n : 1, 1);
+	size_t m = 0;
+	long pairs = 0;
+
+	if (v == NULL || near == NULL) {
+		free(v);
+		free(near);
+		return -1;
+	}
+	/* the groups that hold a near or local member */
+	for (size_t i = 0; i < n; i++)
+		if (items[i].group > 0 && items[i].stage != GRP_NONE && items[i].stage != GRP_EXACT)
+			near[items[i].keeper] = 1;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].group > 0 && near[items[i].keeper >= 0 ? items[i].keeper : (long)i] &&
+		    (items[i].has_sha256 || items[i].content_md5[0]))
+			v[m++] = (uint32_t)i;
+	qsort_r(v, m, sizeof *v, cmp_group_sum, (void *)items);
+	for (size_t a = 0; a < m; ) {
+		size_t b = a + 1;
+
+		while (b < m && items[v[b]].group == items[v[a]].group &&
+		    same_bytes(&items[v[a]], &items[v[b]]))
+			b++;
+		pairs += (long)((b - a) * (b - a - 1) / 2);
+		a = b;
+	}
+	free(v);
+	free(near);
+	return pairs;
 }
 
 long grp_run(struct grp_item *items, size_t n, const struct grp_opts *o, aderr *err)
@@ -878,6 +1266,12 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 		items[i].count = 0;
 		items[i].orient = 1;
 		memset(items[i].dist, 0, sizeof(items[i].dist));
+		items[i].inliers = items[i].matches = items[i].verified = 0;
+		items[i].margin = 0;
+		items[i].cover = 0;
+		items[i].color_diff = -1;
+		items[i].runner_up = -1;
+		items[i].kept_by = 0;
 	}
 	if (n == 0)
 		return 0;
@@ -894,6 +1288,19 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 		if (rc < 0) {
 			free(idx);
 			return rc;
+		}
+		/* why each keeper won: the key that put it before its best-ranked member */
+		for (size_t q = 0; q < n; q++) {
+			struct grp_item *it = &items[idx[q]];
+
+			if (it->keeper >= 0 && it->keeper != (long)idx[q] &&
+			    items[it->keeper].runner_up < 0) {
+				items[it->keeper].runner_up = (long)idx[q];
+				int key;
+
+				keep_cmp(&items[it->keeper], it, o, &key);
+				items[it->keeper].kept_by = (int8_t)key;
+			}
 		}
 		for (size_t i = 0; i < n; i++)
 			if (items[i].count > 1)

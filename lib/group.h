@@ -29,7 +29,7 @@
 enum { GRP_NONE = 0, GRP_EXACT = 1, GRP_NEAR = 2, GRP_LOCAL = 3 };
 
 /* keep policy keys, in the order the user gives them */
-enum { KEEP_RESOLUTION = 1, KEEP_SIZE, KEEP_DATE, KEEP_NAME, KEEP_FORMAT };
+enum { KEEP_PREFER = 0, KEEP_RESOLUTION = 1, KEEP_SIZE, KEEP_DATE, KEEP_NAME, KEEP_FORMAT };
 #define GRP_MAX_KEYS 8
 
 struct grp_item {
@@ -51,6 +51,11 @@ struct grp_item {
 	int has_kp;                 /* its keypoints are set kp_id of the cache, */
 	uint32_t kp_id;
 	int nkp;                    /* as many as the cache gives back for it */
+	const uint8_t *color;       /* 48 bytes: 4x4 grid of mean R, G, B, row-major (featx's
+	                             * color), or NULL */
+	int8_t low_info;            /* its hashes carry little information (featx's
+	                             * low_info: flat, one colour, almost all transparent):
+	                             * grouped by its bytes only */
 	/* out */
 	long group;                 /* 1.. in keeper-name order; 0: in no group */
 	long keeper;                /* index of the group's keeper (itself for a keeper); -1 */
@@ -62,11 +67,49 @@ struct grp_item {
 	int orient;                 /* EXIF orientation (2..8) that turns it into its keeper's
 	                             * likeness when matched that way, else 1 */
 	long count;                 /* for a keeper: members including itself */
+	/* the evidence that tied it to its keeper: */
+	int16_t margin;             /* GRP_NEAR: how far the pair's perceptual-hash distance
+	                             * lies below the nearest distinct neighbour of either
+	                             * (GRP_MARGIN_OPEN: none within the search radius) */
+	int16_t matches;            /* GRP_LOCAL: keypoint matches that passed the ratio test */
+	float cover;                /* GRP_LOCAL: the share of a picture the inliers span */
+	int16_t color_diff;         /* colour-grid difference to the keeper (0..255), or -1
+	                             * when either is gray or has no grid */
+	int8_t verified;            /* 1: the hashes matched too, but in a crowded
+	                             * neighbourhood, so the keypoints decided; 2: taken on its
+	                             * hashes on the trust of a neighbourhood of verified
+	                             * copies; 3: a keypoint match held to the strict test in
+	                             * a crowded neighbourhood; else 0 */
+	int8_t kept_by;             /* for a keeper: the KEEP_* key that put it before
+	                             * runner_up (KEEP_PREFER: --prefer) */
+	long runner_up;             /* for a keeper: its best-ranked member, else -1 */
 };
 
+/* Collection-aware acceptance.  A pair whose hashes all match is accepted on them alone
+ * only when its perceptual-hash distance lies at least GRP_MARGIN below the distance of
+ * either image's nearest distinct neighbour (a candidate the hashes and the keypoints
+ * both turned down), neither image has more than GRP_CROWD hash neighbours, and their
+ * colour grids agree.  Otherwise the pair is ambiguous: the keypoints decide with the
+ * strict test (GRP_STRICT_*), and without keypoints it is not a pair.  Pages of text and
+ * star fields, where distinct pictures share their hashes, land here. */
+#define GRP_MARGIN 6
+#define GRP_MARGIN_OPEN 99
+#define GRP_CROWD 8
+/* Strict keypoint test: inliers at least local_min and GRP_STRICT_INLIERS and this share of the matches, and
+ * the inliers span GRP_LOCAL_COVER of a picture.  Two pages of one manual share letters
+ * but not their places (at most a third of the matches agree); a copy keeps them. */
+#define GRP_STRICT_RATIO 0.4
+#define GRP_STRICT_INLIERS 24
+#define GRP_STRICT_COVER 0.25
+/* Colour: two grids whose cells are this colourful on average (0..255) are compared;
+ * a mean chroma difference over GRP_COLOR_MAX says two different pictures. */
+#define GRP_COLORFUL 12
+#define GRP_COLOR_MAX 20
+
 /* A local match must span this much of one picture (the bounding box of the inliers
- * over its area): a crop or a framed copy does, two overlapping shots of a scene do not. */
-#define GRP_LOCAL_COVER 0.25
+ * over its area): a crop or a framed copy does, two overlapping shots of a scene do not,
+ * nor do two phases of the Moon (the craters lit in both). */
+#define GRP_LOCAL_COVER 0.4
 #define GRP_LSH_TABLES 8
 #define GRP_LSH_BITS 22
 #define GRP_LSH_KEYPOINTS 64
@@ -106,6 +149,9 @@ struct grp_stats {
 	size_t compared;            /* pairs whose distances were all compared */
 	size_t local_candidates;    /* pairs the descriptor index proposed */
 	size_t local_verified;      /* pairs whose keypoints were matched */
+	size_t ambiguous;           /* pairs the hashes matched in a crowded neighbourhood
+	                             * (or with clashing colours), left to the keypoints */
+	size_t low_info;            /* items grouped by their bytes only */
 };
 
 /* Defaults: phash 12, dhash 16, whash 16 (chosen on the example photos and their variants: true pairs up to 12/12/14 outside textures, distinct photos from 24/22/16), keep resolution,date,size,name: the most pixels, then the oldest (copies and edits are
@@ -121,6 +167,11 @@ void grp_keep_string(const struct grp_opts *o, char *buf, size_t len);
 long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
     struct grp_stats *st, aderr *err);
 long grp_run(struct grp_item *items, size_t n, const struct grp_opts *o, aderr *err);
+
+/* After grp_run: pairs of members with the same bytes inside groups that also hold near
+ * or local members (copies of one file that reached the group by their hashes); -1 when
+ * out of memory. */
+long grp_exact_pairs(const struct grp_item *items, size_t n);
 
 /* The distance between two 64-bit hashes. */
 static inline int grp_hamming(uint64_t a, uint64_t b)

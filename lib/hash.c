@@ -127,6 +127,17 @@ int hash_phash_dihedral(const struct img *gray, uint64_t out[8])
 	return 0;
 }
 
+int hash_cell_orient(int k, int n, int r, int c)
+{
+	int rr, cc;
+
+	if (k < 1 || k > 8)
+		return r * n + c;
+	rr = op[k - 1].fu ? n - 1 - r : r;
+	cc = op[k - 1].fv ? n - 1 - c : c;
+	return op[k - 1].tr ? cc * n + rr : rr * n + cc;
+}
+
 uint64_t hash_grid_orient(uint64_t h, int k)
 {
 	uint64_t o = 0;

@@ -46,6 +46,9 @@ int hash_phash_dihedral(const struct img *gray, uint64_t out[8]);
  * wavelet hash of a turned image, from the hash of the image (its LL band is the grid of
  * block sums, and the median does not move). */
 uint64_t hash_grid_orient(uint64_t h, int k);
+/* The same turn for any n x n grid: the source cell (row-major index) of cell (r, c)
+ * of the grid turned for EXIF orientation k (1..8; others leave it in place). */
+int hash_cell_orient(int k, int n, int r, int c);
 int hash_dhash(const struct img *gray, uint64_t *out);
 int hash_whash(const struct img *gray, uint64_t *out);
 

@@ -126,6 +126,11 @@ int html_write(const char *path, const struct html_group *g, size_t ng, const ch
 				if (m->orient > 1)
 					fprintf(fp, " &middot; turned (orientation %d)", m->orient);
 			}
+			if (m->why != NULL) {
+				fputs("<br><span class=\"why\">", fp);
+				esc(fp, m->why);
+				fputs("</span>", fp);
+			}
 			fputs("</figcaption></figure>\n", fp);
 		}
 		fputs("</div></section>\n", fp);

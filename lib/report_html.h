@@ -17,6 +17,8 @@ struct html_member {
 	const char *stage;          /* "exact" or "near" for duplicates */
 	int dist[3];                /* phash, dhash, whash distance to the keeper */
 	int orient;                 /* EXIF orientation of a turned match, else 1 */
+	const char *why;            /* the evidence (a duplicate) or why it was kept (the
+	                             * keeper), plain text, or NULL */
 };
 
 struct html_group {

@@ -28,6 +28,7 @@ struct dd {
 	size_t nrecs, cap;
 	struct grp_item *items;
 	size_t nitems;
+	uint8_t (*colors)[48];      /* items' colour grids, allocated at the first one */
 	const char **prefer;
 	int nprefer;
 	char formats[8][8];         /* --format-order, best first */
@@ -48,7 +49,7 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: dedupe [-q] [--keep POLICY] [--prefer PREFIX]... [--phash-max N]\n"
-	    "              [--dhash-max N] [--whash-max N] [--exact-only] [--rotations]\n"
+	    "              [--dhash-max N] [--whash-max N] [--exact-only] [--no-rotations]\n"
 	    "              [--mode star|clique|components] [--search all|index]\n"
 	    "              [--no-local] [--local-min N] [--keypoints N] [--kp-cache MB]\n"
 	    "              [--html FILE] [-j N] [--device DEV] [-i FILE] [-o FILE]\n"
@@ -77,7 +78,9 @@ static void usage(FILE *fp)
 	    "      --html FILE     also write a page showing each group side by side (with\n"
 	    "                      the thumbnails featx makes on request), sortable\n"
 	    "      --rotations     also match mirrored and turned copies (90, 180, 270\n"
-	    "                      degrees, flips; needs featx's phash_orientations)\n"
+	    "                      degrees, flips; needs featx's phash_orientations): the\n"
+	    "                      default\n"
+	    "      --no-rotations  match images only as they are turned\n"
 	    "      --mode MODE     star: each member matches its keeper (default); clique:\n"
 	    "                      every member matches every other; components: matches\n"
 	    "                      chain (A~B~C puts A with C)\n"
@@ -190,7 +193,7 @@ static int local_from_rec(const json_t *rec, const char *name, unsigned char **r
 /* Fills it from rec; -1 (with a message in err) when the record has no usable features.
  * Runs on the reading threads. */
 static int item_from_rec(const struct dd *d, const json_t *rec, struct grp_item *it,
-    aderr *err)
+    uint8_t color[48], int *has_color, aderr *err)
 {
 	const char *md5 = rec_str(rec, "content_md5");
 	long long w = rec_int(rec, "width", -1), h = rec_int(rec, "height", -1);
@@ -211,6 +214,18 @@ static int item_from_rec(const struct dd *d, const json_t *rec, struct grp_item 
 		for (size_t k = 0; it->has8 && k < 8; k++)
 			it->has8 = hash_from_hex(json_string_value(json_array_get(a, k)), &it->phash8[k]) == 0;
 	}
+	{
+		const char *col = rec_str(rec, "color");
+
+		*has_color = col != NULL && strlen(col) == 2 * 48;
+		for (size_t k = 0; *has_color && k < 48; k++) {
+			int hi = hexval(col[2 * k]), lo = hexval(col[2 * k + 1]);
+
+			*has_color = hi >= 0 && lo >= 0;
+			color[k] = (uint8_t)(hi << 4 | (lo & 15));
+		}
+	}
+	it->low_info = (int8_t)json_is_true(json_object_get(rec, "low_info"));
 	if (md5 != NULL && strlen(md5) < sizeof(it->content_md5))
 		strcpy(it->content_md5, md5);
 	it->size = rec_int(rec, "size", -1);
@@ -242,6 +257,8 @@ struct parsed {
 	                     * group or summary record of an earlier report (dropped) */
 	struct grp_item it; /* its features, when has_item */
 	int has_item;
+	uint8_t color[48];  /* its colour grid, when has_color */
+	int has_color;
 	unsigned char *raw; /* its packed keypoints, or NULL */
 	size_t rawlen;
 	int failed;         /* a record without usable features, now an error record */
@@ -293,7 +310,7 @@ static void parse_line(const struct dd *d, const char *label, long lineno, const
 	if (!rec_has_error(rec)) {
 		aderr why = {0};
 
-		if (item_from_rec(d, rec, &p->it, &why) < 0) {
+		if (item_from_rec(d, rec, &p->it, p->color, &p->has_color, &why) < 0) {
 			const char *name = rec_name(rec);
 
 			snprintf(p->msg, sizeof p->msg, "%s: %s", name ? name : "(no name)", why.msg);
@@ -357,6 +374,13 @@ static int grow(struct dd *d)
 	if ((gi = realloc(d->items, cap * sizeof(*gi))) == NULL)
 		return -1;
 	d->items = gi;
+	if (d->colors != NULL) {
+		uint8_t (*c)[48] = realloc(d->colors, cap * sizeof *c);
+
+		if (c == NULL)
+			return -1;
+		d->colors = c;
+	}
 	d->cap = cap;
 	return 0;
 }
@@ -449,7 +473,15 @@ static int append(struct dd *d, struct parsed *p, struct progress *pr, aderr *er
 	d->malformed += p->bad != 0;
 	d->failed_here += p->failed;
 	d->item[d->nrecs] = -1;
+	if (p->has_item && p->has_color && d->colors == NULL &&
+	    (d->colors = malloc(d->cap * sizeof *d->colors)) == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
 	if (p->has_item) {
+		if (p->has_color)
+			memcpy(d->colors[d->nitems], p->color, sizeof p->color);
+		/* a mark for now: the grid's place is set once every item is in (the array
+		 * moves as it grows) */
+		p->it.color = p->has_color ? p->color : NULL;
 		d->items[d->nitems] = p->it;
 		d->item[d->nrecs] = (long)d->nitems++;
 	}
@@ -541,13 +573,53 @@ static const char *stage_word(int st)
 	return st == GRP_EXACT ? "exact" : st == GRP_LOCAL ? "local" : "near";
 }
 
+/* What tied a duplicate to its keeper: the bytes; the hashes, with the margin of the
+ * pair's perceptual-hash distance below the nearest distinct neighbour; or the keypoints
+ * (matches, inliers, the share of the picture they span, and whether the hashes matched
+ * too in a crowded neighbourhood).  The colour-grid difference when both are colourful. */
+static json_t *evidence_object(const struct grp_item *it)
+{
+	json_t *e;
+
+	if (it->stage == GRP_EXACT)
+		return json_pack("{s:s}", "kind", "exact");
+	if (it->stage == GRP_LOCAL)
+		e = json_pack("{s:s,s:i,s:i,s:f,s:b}", "kind", "keypoints", "inliers", it->inliers,
+		    "matches", it->matches, "coverage", (double)(int)(it->cover * 1000 + 0.5) / 1000,
+		    "hashes_matched", it->verified == 1);
+	else if (it->margin >= GRP_MARGIN_OPEN)
+		e = json_pack("{s:s,s:i,s:s}", "kind", "hash", "phash", it->dist[0], "margin", "open");
+	else if (it->margin >= 0)
+		e = json_pack("{s:s,s:i,s:i}", "kind", "hash", "phash", it->dist[0], "margin",
+		    it->margin);
+	else    /* components: joined through other members */
+		e = json_pack("{s:s,s:i}", "kind", "chain", "phash", it->dist[0]);
+	if (e != NULL && it->color_diff >= 0)
+		json_object_set_new(e, "color", json_integer(it->color_diff));
+	return e;
+}
+
+/* Why a keeper was kept, in words: the key that put it before its best-ranked member. */
+static const char *kept_because(const struct grp_item *k)
+{
+	switch (k->kept_by) {
+	case KEEP_PREFER: return "prefer";
+	case KEEP_RESOLUTION: return "resolution";
+	case KEEP_SIZE: return "size";
+	case KEEP_DATE: return "date";
+	case KEEP_FORMAT: return "format";
+	default: return "name";
+	}
+}
+
 static json_t *dup_object(const struct dd *d, const struct grp_item *it)
 {
 	if (it->group == 0)
 		return json_pack("{s:s}", "role", "unique");
 	if (it->keeper == it - d->items)
-		return json_pack("{s:s,s:I,s:I}", "role", "keeper", "group", (json_int_t)it->group,
-		    "count", (json_int_t)it->count);
+		return json_pack("{s:s,s:I,s:I,s:s,s:s}", "role", "keeper", "group",
+		    (json_int_t)it->group, "count", (json_int_t)it->count, "kept_because",
+		    kept_because(it), "over", it->runner_up >= 0 ? d->items[it->runner_up].name : "");
 	{
 		json_t *j = json_pack("{s:s,s:I,s:s,s:s,s:i,s:i,s:i}", "role", "duplicate",
 		    "group", (json_int_t)it->group, "keeper", d->items[it->keeper].name,
@@ -558,6 +630,8 @@ static json_t *dup_object(const struct dd *d, const struct grp_item *it)
 			json_object_set_new(j, "orientation", json_integer(it->orient));
 		if (j != NULL && it->stage == GRP_LOCAL)
 			json_object_set_new(j, "inliers", json_integer(it->inliers));
+		if (j != NULL)
+			json_object_set_new(j, "evidence", evidence_object(it));
 		return j;
 	}
 }
@@ -581,19 +655,53 @@ struct totals {
 	json_t *by_stage;
 };
 
+/* The evidence of a duplicate, or why a keeper was kept, as one line of text (malloc'd;
+ * NULL when out of memory, and the page goes without it). */
+static char *why_text(const struct dd *d, const struct grp_item *it)
+{
+	char *t = NULL;
+	int rc;
+
+	if (it->keeper == it - d->items)
+		rc = asprintf(&t, "kept: %s, over %s", kept_because(it),
+		    it->runner_up >= 0 ? d->items[it->runner_up].name : "-");
+	else if (it->stage == GRP_EXACT)
+		rc = asprintf(&t, "same bytes");
+	else if (it->stage == GRP_LOCAL)
+		rc = asprintf(&t, "keypoints: %d inliers of %d matches, coverage %.2f%s", it->inliers,
+		    it->matches, it->cover, it->verified == 1 ? " (hashes matched in a crowded neighbourhood)" : "");
+	else if (it->margin >= GRP_MARGIN_OPEN)
+		rc = asprintf(&t, "hashes: no distinct neighbour within reach%s",
+		    it->verified == 2 ? " (taken on a neighbourhood of verified copies)" : "");
+	else
+		rc = asprintf(&t, "hashes: %d bits below the nearest distinct neighbour%s", it->margin,
+		    it->verified == 2 ? " (taken on a neighbourhood of verified copies)" : "");
+	if (rc >= 0 && it->color_diff >= 0 && it->keeper != it - d->items) {
+		char *u = NULL;
+
+		if (asprintf(&u, "%s; colour difference %d", t, it->color_diff) >= 0) {
+			free(t);
+			t = u;
+		}
+	}
+	return rc < 0 ? NULL : t;
+}
+
 /* The visual report: the groups in order (order[0..nin) sorted by group, keeper first). */
 static int write_html(struct dd *d, const size_t *order, size_t nin, const struct totals *t,
     aderr *err)
 {
 	struct html_group *g = calloc(t->groups ? (size_t)t->groups : 1, sizeof *g);
 	struct html_member *m = calloc(nin ? nin : 1, sizeof *m);
+	char **why = calloc(nin ? nin : 1, sizeof *why);
 	size_t ng = 0;
 	char *summary = NULL;
 	int rc;
 
-	if (g == NULL || m == NULL) {
+	if (g == NULL || m == NULL || why == NULL) {
 		free(g);
 		free(m);
+		free(why);
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	}
 	for (size_t a = 0; a < nin; ) {
@@ -614,6 +722,7 @@ static int write_html(struct dd *d, const size_t *order, size_t nin, const struc
 			x->stage = stage_word(it->stage);
 			memcpy(x->dist, it->dist, sizeof x->dist);
 			x->orient = it->orient;
+			x->why = why[b] = why_text(d, it);
 			if (b > a)
 				g[ng].saved += it->size > 0 ? it->size : 0;
 		}
@@ -629,6 +738,9 @@ static int write_html(struct dd *d, const size_t *order, size_t nin, const struc
 	free(summary);
 	free(g);
 	free(m);
+	for (size_t i = 0; i < nin; i++)
+		free(why[i]);
+	free(why);
 	return rc;
 }
 
@@ -788,6 +900,8 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o,
 				json_object_set_new(mj, "orientation", json_integer(m->orient));
 			if (mj != NULL && m->stage == GRP_LOCAL)
 				json_object_set_new(mj, "inliers", json_integer(m->inliers));
+			if (mj != NULL)
+				json_object_set_new(mj, "evidence", evidence_object(m));
 			json_array_append_new(members, mj);
 		}
 		j = json_pack("{s:s,s:I,s:s,s:I,s:I,s:o}", "type", "group", "group",
@@ -818,11 +932,16 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o,
 		    o->mode == GRP_MODE_COMPONENTS ? "components" : "star")),
 		json_object_set_new(j, "rotations", json_boolean(o->rotations)),
 		json_object_set_new(j, "local", json_integer(t->local)),
+		json_object_set_new(j, "exact_in_groups", json_integer(grp_exact_pairs(d->items,
+		    d->nitems))),
+		json_object_set_new(j, "low_info", json_integer((json_int_t)st->low_info)),
 		json_object_set_new(j, "search", json_pack("{s:I,s:I,s:I,s:I}",
 		    "candidates", (json_int_t)st->candidates,
 		    "compared", (json_int_t)st->compared,
 		    "local_candidates", (json_int_t)st->local_candidates,
-		    "local_verified", (json_int_t)st->local_verified));
+		    "local_verified", (json_int_t)st->local_verified)),
+		json_object_set_new(json_object_get(j, "search"), "ambiguous",
+		    json_integer((json_int_t)st->ambiguous));
 	if (rc == 0)
 		rc = j ? rec_write(w, j, err) : aderr_set(err, AD_ENOMEM, "out of memory");
 	json_decref(j);
@@ -874,6 +993,7 @@ int main(int argc, char **argv)
 		{ "search", required_argument, NULL, 's' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "rotations", no_argument, NULL, 'R' },
+		{ "no-rotations", no_argument, NULL, 'r' },
 		{ "html", required_argument, NULL, 'H' },
 		{ "no-local", no_argument, NULL, 'N' },
 		{ "device", required_argument, NULL, 'G' },
@@ -902,6 +1022,7 @@ int main(int argc, char **argv)
 
 	log_init(argv[0]);
 	grp_opts_default(&o);
+	d.rotations = o.rotations;
 	d.local = o.local;
 	d.keypoints = 128;
 	d.cache_mb = 256;
@@ -929,6 +1050,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'R': o.rotations = d.rotations = 1; break;
+		case 'r': o.rotations = d.rotations = 0; break;
 		case 'F':
 			if (parse_formats(&d, optarg) < 0)
 				status = 2;
@@ -1029,6 +1151,8 @@ int main(int argc, char **argv)
 		status = 2;
 		goto done;
 	}
+	for (size_t i = 0; i < d.nitems; i++)
+		d.items[i].color = d.items[i].color != NULL ? d.colors[i] : NULL;
 	if ((ngroups = grp_run_stats(d.items, d.nitems, &o, &st, &err)) < 0 ||
 	    write_report(&d, ngroups, &o, &st, out, &t, &err) < 0) {
 		log_err("%s", err.msg);
@@ -1053,6 +1177,7 @@ done:
 	free(d.h);
 	free(d.item);
 	free(d.items);
+	free(d.colors);
 	free(d.prefer);
 	gpu_close(gpu);
 	return status;

@@ -8,6 +8,8 @@
 #   BENCH_RECORDS=N  synthetic records for dedupe (default 20000)
 #   BENCH_SCALE="N..."  sizes of the dedupe scale runs (default "100000 1000000 10000000")
 #   BENCH_LOCAL="N..."  sizes of the keypoint runs (default "10000 100000")
+#   BENCH_REAL="N..."   sizes of the runs on records from real photo features (default
+#                       "1000000")
 . "$(dirname "$0")/lib.sh"
 COPIES=${BENCH_COPIES:-8}
 NREC=${BENCH_RECORDS:-20000}
@@ -98,6 +100,18 @@ for n in ${BENCH_SCALE:-100000 1000000 10000000}; do
 	row "featstore cat" "$n" "$t0" "$t1" "$(cat "$T/catn") records back"
 	rm -rf "$T/store$n"
 	rm -f "$T/synth$n"
+done
+
+# dedupe on records from real photo features (tests/bench/realrec.py: perturbed copies
+# of the photo set's features, biased and correlated bits as real hashes have, every
+# tenth a planted near twin), at the default settings (turns and mirrors on)
+for n in ${BENCH_REAL:-1000000}; do
+	/usr/bin/python3 "$TOP/tests/bench/realrec.py" "$T/feat" "$n" > "$T/real$n"
+	t0=$(now)
+	/usr/bin/time -f %M -o "$T/rss" "$BIN/dedupe" -q -i "$T/real$n" -o "$T/rreport"
+	t1=$(now)
+	row "dedupe, real-feature records" "$n" "$t0" "$t1" "$(jq -r 'select(.type == "summary") | "\(.duplicates) duplicates ('$((n / 10))' planted), \(.search.ambiguous) ambiguous"' "$T/rreport"), peak $(($(cat "$T/rss") / 1024)) MiB"
+	rm -f "$T/real$n"
 done
 
 # the Hamming pair search alone on the same planted twins (tests/helpers/mihbench)

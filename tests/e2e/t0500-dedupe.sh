@@ -99,26 +99,26 @@ for name, op in (("mirror", Image.Transpose.FLIP_LEFT_RIGHT), ("upside", Image.T
     im.transpose(op).save("%s/chelsea-%s.png" % (sys.argv[2], name))
 PY
 azls -q "$T/var" | featx -q > "$T/feat-t"
-dedupe -q --no-local -i "$T/feat-t" -o "$T/t-plain"
-check_eq "hashes alone, without --rotations: turned copies are unique" \
+dedupe -q --no-local --no-rotations -i "$T/feat-t" -o "$T/t-plain"
+check_eq "hashes alone, with --no-rotations: turned copies are unique" \
 	"$(jq -r 'select((.name // "") | startswith("turned/")) | .dup.role' "$T/t-plain" | sort -u)" "unique"
 # keypoints are invariant to turns, not to mirroring: the turned copies join the photo,
 # the transposed one (a mirror turned) joins the mirror
-dedupe -q -i "$T/feat-t" -o "$T/t-local"
+dedupe -q --no-rotations -i "$T/feat-t" -o "$T/t-local"
 check_eq "keypoints: turned copies match the photo, mirrored ones each other" \
 	"$(jq -r 'select((.name // "") | test("^(originals/chelsea|turned/)")) | "\(.name)=\(.dup.role)/\(.dup.stage // "-")/\(.dup.keeper // "-")"' "$T/t-local" | tr '\n' ' ')" \
 	"originals/chelsea.jpg=keeper/-/- turned/chelsea-ccw.png=duplicate/local/originals/chelsea.jpg turned/chelsea-cw.png=duplicate/local/originals/chelsea.jpg turned/chelsea-mirror.png=keeper/-/- turned/chelsea-transposed.png=duplicate/local/turned/chelsea-mirror.png turned/chelsea-upside.png=duplicate/local/originals/chelsea.jpg "
 check_eq "keypoints: each local match says how many keypoints agree" \
 	"$(jq -r 'select(.dup.stage == "local") | .dup.inliers >= 16' "$T/t-local" | sort -u)" "true"
 mkdir -p "$T/kptmp"
-TMPDIR="$T/kptmp" dedupe -q --kp-cache 0 -j 3 -i "$T/feat-t" -o "$T/t-local0"
+TMPDIR="$T/kptmp" dedupe -q --no-rotations --kp-cache 0 -j 3 -i "$T/feat-t" -o "$T/t-local0"
 check "keypoints with no cache (read back from the temporary file each time): the same report" \
 	cmp "$T/t-local" "$T/t-local0"
 check_eq "and no temporary file left" "$(ls -A "$T/kptmp")" ""
 dedupe -q --kp-cache -1 < /dev/null > /dev/null 2>&1
 check_eq "--kp-cache -1: exit 2" "$?" "2"
 dedupe -q --rotations -i "$T/feat-t" -o "$T/t-rot"
-check_eq "with --rotations they join the photo's group" \
+check_eq "with --rotations (the default) they join the photo's group" \
 	"$(jq -r --arg k "$(jq -r 'select(.name == "originals/chelsea.jpg") | .dup.group' "$T/t-rot")" \
 	'select((.name // "") | startswith("turned/")) | .dup.group == ($k | tonumber)' "$T/t-rot" | sort -u)" "true"
 check_eq "each says how it is turned (EXIF orientation)" \

@@ -395,8 +395,49 @@ static void test_modes(void)
 	CHECK_EQ_INT(it[2].keeper, 0);
 }
 
+/* Collection-aware acceptance, without keypoints: two images with equal hashes and
+ * nothing else near them group on their hashes (margin "open"); ten such images, a
+ * crowd that only keypoints could sort out, stay apart (a hash match alone is not
+ * enough there, and there are no keypoints to decide); low_info images group by their
+ * bytes only. */
+static void test_acceptance(void)
+{
+	static const char *names[10] = { "c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9" };
+	struct grp_item it[10];
+	struct grp_opts o;
+	aderr err = {0};
+
+	grp_opts_default(&o);
+	item(&it[0], "a", 0x0123456789abcdefULL, 100, 10, 0);
+	item(&it[1], "b", 0x0123456789abcdefULL, 50, 10, 0);
+	CHECK_EQ_INT(grp_run(it, 2, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+	CHECK_EQ_INT(it[1].stage, GRP_NEAR);
+	CHECK_EQ_INT(it[1].margin, GRP_MARGIN_OPEN);
+	CHECK_EQ_INT(it[0].kept_by, KEEP_RESOLUTION);
+	CHECK_EQ_INT(it[0].runner_up, 1);
+
+	for (int i = 0; i < 10; i++)
+		item(&it[i], names[i], 0xfedcba9876543210ULL ^ (uint64_t)(i & 1), 100, 10 + i, 0);
+	CHECK_EQ_INT(grp_run(it, 10, &o, &err), 0);
+
+	/* flat: every hash constant; one byte copy among them */
+	for (int i = 0; i < 4; i++) {
+		item(&it[i], names[i], 0x8000000000000000ULL, 100, 10 + i, 0);
+		it[i].low_info = 1;
+		it[i].has_sha256 = 1;
+		it[i].sha256[0] = (unsigned char)(i < 2 ? 7 : i);
+	}
+	CHECK_EQ_INT(grp_run(it, 4, &o, &err), 1);
+	CHECK_EQ_INT(it[0].stage + it[1].stage, GRP_EXACT);
+	CHECK_EQ_INT(it[2].group, 0);
+	CHECK_EQ_INT(it[3].group, 0);
+	CHECK_EQ_INT(grp_exact_pairs(it, 4), 0);   /* an exact group, not a near one */
+}
+
 int main(void)
 {
+	test_acceptance();
 	test_no_chaining();
 	test_modes();
 	test_exact_and_thresholds();
