@@ -87,12 +87,19 @@ kill_midway() {  # run the pipeline with $T/bin until the wrapper hangs, then SI
 	pid=$!
 	i=0
 	while [ $i -lt 3000 ] && [ ! -e "$T/half.done" ]; do sleep 0.02; i=$((i + 1)); done
-	sleep 1.5   # let the store's writer flush what it has
+	# the wrapped tool is done and hangs: let the store's writer take in all it wrote
+	# (featx's half is stored once the store holds as many records), bounded
+	if [ -e "$T/half.done" ] && [ "${1:-}" = featx ]; then
+		i=0
+		while [ $i -lt 1500 ] && [ "$("$BIN/featstore" cat -q "$T/w2/store" 2> /dev/null | wc -l)" -lt "$(wc -l < "$T/half.in")" ]; do
+			sleep 0.02; i=$((i + 1))
+		done
+	fi
 	kill -9 -$pid 2> /dev/null
 	wait $pid 2> /dev/null
 }
 half featx
-kill_midway
+kill_midway featx
 check "killed in featx: no report yet" test ! -e "$T/w2/.done/features"
 stored=$("$BIN/featstore" cat -q "$T/w2/store" 2> /dev/null | jq -r 'select(.error == null) | .name' | wc -l)
 check "some features were stored before the kill" test "$stored" -gt 0
