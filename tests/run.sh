@@ -5,6 +5,7 @@
 # under its test's line and counted as skipped, never as a pass. Each test's whole
 # output is kept in $BUILD/test-logs/ (unit-NAME.log, e2e-NAME.log).
 # A test that dies without printing its line counts as one failure.
+# UNIT_TESTS / E2E_TESTS, when set, name the only tests to run (test_mih, t0500-dedupe).
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 export BUILD
@@ -48,13 +49,20 @@ run_one() {
 	fi
 }
 
+picked() {  # picked NAME LIST: NAME is to run (LIST unset: every test is)
+	[ "${2+set}" = set ] || return 0
+	case " $2 " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	case $t in *.o|*.d) continue ;; esac
+	picked "$(basename "$t")" ${UNIT_TESTS+"$UNIT_TESTS"} || continue
 	run_one "unit/$(basename "$t")" "$t"
 done
 for t in tests/e2e/t[0-9]*.sh; do
 	[ -f "$t" ] || continue
+	picked "$(basename "$t" .sh)" ${E2E_TESTS+"$E2E_TESTS"} || continue
 	run_one "e2e/$(basename "$t" .sh)" sh "$t"
 done
 if [ "$skipped" -gt 0 ]; then
