@@ -106,7 +106,7 @@ while [ $i -lt 60 ]; do echo "{\"name\":\"k/$i.jpg\",\"etag\":\"$i\",\"phash\":\
 ) | featstore put -q "$T/ks" &
 pid=$!
 n=0
-while [ ! -e "$T/produced" ] && [ $n -lt 500 ]; do sleep 0.02; n=$((n + 1)); done
+while [ ! -s "$T/produced" ] && [ $n -lt 500 ]; do sleep 0.02; n=$((n + 1)); done
 sent=$(cat "$T/produced")
 # kill once the writer has taken in what was sent (it writes each record as it comes;
 # syncing is the store's job, not tested here): wait on that, bounded, not on a sleep
