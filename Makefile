@@ -7,6 +7,7 @@
 #   make fuzz       libFuzzer runs of the decoders (FUZZ_SECONDS each)
 #   make install    PREFIX, DESTDIR honoured; make uninstall removes what it put
 #   make SAN=1 ...  build into build-san with AddressSanitizer + UBSan
+#   make tsan       ThreadSanitizer (build-tsan) on the threaded parts' tests
 #   make WERROR=1   warnings are errors (CI)
 
 PREFIX  ?= /usr/local
@@ -22,6 +23,9 @@ PKG_CONFIG ?= pkg-config
 ifeq ($(SAN),1)
 BUILD   ?= build-san
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SAN),thread)
+BUILD   ?= build-tsan
+SANFLAGS = -fsanitize=thread -fno-omit-frame-pointer
 else
 BUILD   ?= build
 SANFLAGS =
@@ -47,7 +51,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all check unit e2e demo bench eval fuzz install uninstall clean deps test-deps examples
+.PHONY: all check unit e2e demo bench eval fuzz tsan install uninstall clean deps test-deps examples
 
 all: $(BINS)
 
@@ -173,6 +177,17 @@ check: test-deps
 	@$(MAKE) --no-print-directory all unit
 	@BUILD=$(BUILD) sh tests/run.sh
 
+# ThreadSanitizer on the threaded parts: the record window (lib/filter.c) and dedupe's
+# readers, the keypoint cache, the multi-index search, the HTTP pool and the transfer
+# workers, through their unit tests and end-to-end scripts that run them with -j/-P > 1.
+# Any report fails the run (tests/tsan.supp holds only third-party reports, each said why).
+TSAN_UNIT = test_mih test_kpcache test_http test_group test_keypoints test_membudget test_storage
+TSAN_E2E  = t0200-azget t0250-featx t0400-featstore t0500-dedupe t0600-azcp
+tsan: deps
+	@$(MAKE) --no-print-directory SAN=thread all unit
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  UNIT_TESTS="$(TSAN_UNIT)" E2E_TESTS="$(TSAN_E2E)" BUILD=build-tsan sh tests/run.sh
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh examples/demo.sh
@@ -201,9 +216,11 @@ bench: test-deps
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 
 # libFuzzer targets for the decoders, each run FUZZ_SECONDS on the example photos as
-# seeds (clang and its fuzzer runtime are installed when missing); CI runs it briefly.
+# seeds, and for the other outside inputs (NDJSON records, a store segment, a List Blobs
+# page, packed keypoints) on tests/fuzz/seeds/<target> (clang and its fuzzer runtime are
+# installed when missing); CI runs it briefly.  FUZZ_TARGETS=... picks some.
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS = jpeg png webp gif tiff heif bmp exif features
+FUZZ_TARGETS ?= jpeg png webp gif tiff heif bmp exif features rec store listing keypoints
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 fuzz:
 	@command -v clang > /dev/null && [ -n "$$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer-x86_64.a' 2>/dev/null)" ] || { \
@@ -219,7 +236,8 @@ fuzz:
 	  clang -std=c11 -D_GNU_SOURCE -O1 -g -DTARGET_$$T -iquote lib $(DEP_CFLAGS) \
 	    -fsanitize=fuzzer $(FUZZ_SAN) -o build-fuzz/fuzz_$$t tests/fuzz/fuzz.c \
 	    build-fuzz/libazdedup.a $(DEP_LIBS); \
-	  mkdir -p build-fuzz/corpus/$$t; cp examples/photos/* build-fuzz/corpus/$$t/; \
+	  mkdir -p build-fuzz/corpus/$$t; \
+	  case $$t in rec|store|listing|keypoints) ;; *) cp examples/photos/* build-fuzz/corpus/$$t/ ;; esac; \
 	  if [ -d tests/fuzz/seeds/$$t ]; then cp tests/fuzz/seeds/$$t/* build-fuzz/corpus/$$t/; fi; \
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
 	  ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
@@ -255,6 +273,6 @@ uninstall:
 	-rmdir $(DESTDIR)$(DATADIR)/azdedup $(DESTDIR)$(PLUGINDIR) 2> /dev/null
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-tsan build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(BINS:$(BUILD)/bin/%=$(BUILD)/tools/%.d) $(UNIT_BIN:=.d)

@@ -121,9 +121,27 @@ int mkdir_parents(const char *path, aderr *err)
 
 int afile_open(struct afile *af, const char *path, aderr *err)
 {
+	struct stat st;
 	int fd;
 
 	memset(af, 0, sizeof *af);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		/* a device or a pipe: renaming a temporary over it would replace the node
+		 * (as root, /dev/null itself) with a regular file; write to it in place */
+		if ((af->path = strdup(path)) == NULL)
+			return aderr_set(err, AD_ENOMEM, "out of memory");
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || (af->fp = fdopen(fd, "w")) == NULL) {
+			int e = errno;
+
+			if (fd >= 0)
+				close(fd);
+			afile_abort(af);
+			return aderr_errno(err, aderr_from_errno(e), e, "%s", path);
+		}
+		af->direct = 1;
+		return 0;
+	}
 	af->path = strdup(path);
 	af->tmp = partial_name_for(path);
 	if (af->path == NULL || af->tmp == NULL) {
@@ -205,17 +223,19 @@ int afile_commit_sync(struct afile *af, int sync, aderr *err)
 		e = errno ? errno : EIO;
 	else if (ferror(af->fp))
 		e = EIO;
-	else if (sync && fsync(fileno(af->fp)) != 0)
+	else if (sync && !af->direct && fsync(fileno(af->fp)) != 0)
 		e = errno;
 	if (fclose(af->fp) != 0 && e == 0)
 		e = errno;
 	af->fp = NULL;
-	if (e == 0 && rename(af->tmp, af->path) != 0)
-		e = errno;
-	if (e != 0)
-		unlink(af->tmp);
-	else if (sync)
-		e = sync_parent(af->path);
+	if (!af->direct) {      /* written in place: nothing to rename */
+		if (e == 0 && rename(af->tmp, af->path) != 0)
+			e = errno;
+		if (e != 0)
+			unlink(af->tmp);
+		else if (sync)
+			e = sync_parent(af->path);
+	}
 	if (e != 0)
 		rc = aderr_errno(err, aderr_from_errno(e), e, "%s", af->path);
 	free(af->tmp);

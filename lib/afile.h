@@ -20,6 +20,8 @@ struct afile {
 	FILE *fp;
 	char *path;     /* final name */
 	char *tmp;      /* temporary name, NULL once committed or aborted */
+	int direct;     /* path is no regular file (-o /dev/null, a FIFO): written in place,
+	                 * never replaced by a rename */
 };
 
 int afile_open(struct afile *af, const char *path, aderr *err);

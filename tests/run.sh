@@ -1,8 +1,11 @@
 #!/bin/sh
 # run.sh — runs every unit test binary and every end-to-end script, adds up their
 # "N passed, N failed" lines (and ", N skipped" where a test could not run its checks
-# here), and closes with the total on a line of its own.
+# here), and closes with the total on a line of its own. A skipped check is listed
+# under its test's line and counted as skipped, never as a pass. Each test's whole
+# output is kept in $BUILD/test-logs/ (unit-NAME.log, e2e-NAME.log).
 # A test that dies without printing its line counts as one failure.
+# UNIT_TESTS / E2E_TESTS, when set, name the only tests to run (test_mih, t0500-dedupe).
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 export BUILD
@@ -12,11 +15,13 @@ export LSAN_OPTIONS
 pass=0
 fail=0
 skipped=0
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+logs=$BUILD/test-logs
+rm -rf "$logs"
+mkdir -p "$logs" || exit 2
 
 run_one() {
 	label=$1; shift
+	log=$logs/$(echo "$label" | tr '/' '-').log
 	"$@" >"$log" 2>&1
 	rc=$?
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
@@ -40,16 +45,24 @@ run_one() {
 		grep -v '^ok ' "$log" | sed 's/^/    /' | tail -n 40
 	else
 		echo "ok   $label ($line)"
+		grep -E '^skip' "$log" | sed 's/^/    /'
 	fi
 }
 
+picked() {  # picked NAME LIST: NAME is to run (LIST unset: every test is)
+	[ "${2+set}" = set ] || return 0
+	case " $2 " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	case $t in *.o|*.d) continue ;; esac
+	picked "$(basename "$t")" ${UNIT_TESTS+"$UNIT_TESTS"} || continue
 	run_one "unit/$(basename "$t")" "$t"
 done
 for t in tests/e2e/t[0-9]*.sh; do
 	[ -f "$t" ] || continue
+	picked "$(basename "$t" .sh)" ${E2E_TESTS+"$E2E_TESTS"} || continue
 	run_one "e2e/$(basename "$t" .sh)" sh "$t"
 done
 if [ "$skipped" -gt 0 ]; then

@@ -7,6 +7,11 @@
 #   skip DESC                    count a check that could not run here (never a pass)
 #   check DESC CMD...            ok when CMD exits 0
 #   check_eq DESC GOT WANT       ok when the two strings are equal
+#   check_same DESC GOT WANT     the same, for two values computed from the outputs: fails
+#                                when WANT is empty (nothing was there to compare)
+#   no_files DIR FIND-ARGS...    exits 0 when DIR exists and find DIR FIND-ARGS names nothing
+#   seeded_bytes N SEED          N pseudo-random bytes on stdout, the same for the same SEED
+#                                (tests use no unseeded randomness)
 #   finish                       prints "N passed, N failed" (", N skipped" when some
 #                                were) and exits accordingly
 set -u
@@ -39,6 +44,17 @@ check() {
 }
 check_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1"; echo "    got:  $2"; echo "    want: $3"; fi
+}
+check_same() {
+	if [ -z "$3" ]; then fail "$1"; echo "    nothing to compare (both sides empty?): got '$2'"; return; fi
+	check_eq "$@"
+}
+no_files() {
+	_dir=$1; shift
+	test -d "$_dir" && [ -z "$(find "$_dir" "$@")" ]
+}
+seeded_bytes() {
+	"$PY" -c 'import random, sys; sys.stdout.buffer.write(random.Random(int(sys.argv[2])).randbytes(int(sys.argv[1])))' "$1" "$2"
 }
 finish() {
 	if [ "$_skip" -gt 0 ]; then

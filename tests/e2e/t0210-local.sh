@@ -81,7 +81,7 @@ azcp --overwrite -i "$T/two-got.ndjson" "$T/dst2" > "$T/two-cp.ndjson" 2> "$T/er
 check_eq "azcp: two sources' same name: exit 1" "$?" "1"
 check "the second is refused with an error record, even with --overwrite" \
 	grep -q "^azcp: same.jpg: the same name came from $(cd "$T/s1" && pwd -P) in this run: not copied over it" "$T/err"
-check_eq "the first source's file stays" "$(sha "$T/dst2/same.jpg")" "$(sha "$T/s1/same.jpg")"
+check_same "the first source's file stays" "$(sha "$T/dst2/same.jpg")" "$(sha "$T/s1/same.jpg")"
 { azls -q "$T/s2"; azls -q "$T/s1"; } | azcp -P 16 "$T/dst2b" > /dev/null 2> "$T/err"
 check "the first in the input wins, whatever the thread timing" \
 	sh -c "cmp '$T/dst2b/same.jpg' '$T/s2/same.jpg' && grep -q 'same.jpg: the same name came from $(cd "$T/s2" && pwd -P) in this run' '$T/err'"

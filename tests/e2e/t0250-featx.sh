@@ -30,7 +30,7 @@ echo "hello" > "$T/in/text.png"
 head -c 5000 "$jpg" > "$T/in/cut.jpg"
 head -c 4000 "$png" > "$T/in/cut.png"
 head -c 3000 "$webp" > "$T/in/cut.webp"
-head -c 512 /dev/urandom > "$T/in/noise.jpg"
+seeded_bytes 512 250 > "$T/in/noise.jpg"
 # 400 bytes of the entropy-coded data overwritten (fixed seed: always the same damage)
 $PY - "$jpg" "$T/in/corrupt.jpg" <<'PY'
 import random, sys

@@ -45,7 +45,7 @@ n = int.from_bytes(b[:4], "big")
 open(d + "/garbage.heic", "wb").write(b[:n] + bytes(range(7, 256)) * 4)
 PY
 else
-	echo "# heif-enc (libheif-examples) missing or failing: HEIC and AVIF not checked"
+	echo "# heif-enc (libheif-examples) missing or failing: the HEIC and AVIF checks skip"
 	rm -f "$T/f/c.heic" "$T/f/c.avif"
 fi
 azls -q --all "$T/f" | featx > "$T/out" 2> "$T/err"
@@ -60,6 +60,11 @@ done
 if [ -n "$heif" ]; then
 	check_eq "c.heic is read as HEIF" "$(fmt c.heic)" "heif"
 	check_eq "c.avif is read as AVIF" "$(fmt c.avif)" "avif"
+else
+	skip "c.heic is read as HEIF: no heif-enc"
+	skip "c.avif is read as AVIF: no heif-enc"
+	skip "c.heic hashes like the PNG: no heif-enc"
+	skip "c.avif hashes like the PNG: no heif-enc"
 fi
 png=$(jq -r 'select(.name == "c.png") | .phash' "$T/out")
 near() { "$PY" -c "import sys; print(bin(int(sys.argv[1], 16) ^ int(sys.argv[2], 16)).count('1'))" "$1" "$2"; }
@@ -71,15 +76,22 @@ check_eq "sizes are the photo's" "$(jq -r 'select(.format) | "\(.width)x\(.heigh
 check_eq "c.bmp is read as BMP" "$(fmt c.bmp)" "bmp"
 check_eq "and is the PNG's picture" "$(jq -r 'select(.name == "c.bmp") | .phash' "$T/out")" "$png"
 check_eq "a cut GIF is truncated" "$(fmt cut-c.gif)" "truncated"
-check "a cut TIFF is an error record" sh -c "test -n \"\$(jq -r 'select(.name == \"cut-c.tif\") | .error.code' '$T/out')\""
+# an error record has a string .error.code ("null" when there is none, "" when the
+# record is missing: both fail)
+check_eq "a cut TIFF is an error record" "$(jq -r 'select(.name == "cut-c.tif") | .error.code | type' "$T/out")" "string"
 check "garbage after a TIFF signature is an error record" grep -q '^featx: garbage.tif: ' "$T/err"
 if [ -n "$heif" ]; then
 	check_eq "a cut HEIC is truncated" "$(fmt cut-c.heic)" "truncated"
 	check_eq "a cut AVIF is truncated" "$(fmt cut-c.avif)" "truncated"
 	check "with the usual message" grep -q '^featx: cut-c.heic: truncated: HEIF data ends early$' "$T/err"
-	check "garbage after a HEIC ftyp is an error record" sh -c \
-	    "test -n \"\$(jq -r 'select(.name == \"garbage.heic\") | .error.code' '$T/out')\""
-	check "and nothing but featx's own lines on stderr" sh -c "! grep -v '^featx: ' '$T/err'"
+	check_eq "garbage after a HEIC ftyp is an error record" \
+	    "$(jq -r 'select(.name == "garbage.heic") | .error.code | type' "$T/out")" "string"
+	check "and nothing but featx's own lines on stderr" sh -c "grep -v '^featx: ' '$T/err'; [ \$? -eq 1 ]"
+else
+	for what in "a cut HEIC is truncated" "a cut AVIF is truncated" "with the usual message" \
+	    "garbage after a HEIC ftyp is an error record" "and nothing but featx's own lines on stderr"; do
+		skip "$what: no heif-enc"
+	done
 fi
 check_eq "every file has a record" "$(wc -l < "$T/out")" "$(ls "$T/f" | wc -l)"
 finish

@@ -51,7 +51,7 @@ check_eq "content_type set from the extension" \
 azget -d "$T/odd-get" -i "$T/odd.ndjson" -o "$T/odd-got.ndjson" 2> "$T/err"
 check_eq "azget from a container: exit 0" "$?" "0"
 check "downloads are byte-identical" diff -r "$S" "$T/odd-get"
-check "no temporaries left" test -z "$(find "$T/odd-get" -name '.*')"
+check "no temporaries left" no_files "$T/odd-get" -name '.*'
 check_eq "downloads get the blob's time" \
 	"$(date -u -r "$T/odd-get/x+y=z&w;.jpg" +%Y-%m-%dT%H:%M:%SZ)" \
 	"$(jq -r 'select(.name=="x+y=z&w;.jpg") | .mtime' "$T/odd.ndjson")"
@@ -89,7 +89,7 @@ check_eq "--shard 0/3 + 1/3 + 2/3 is the whole listing, no overlap" \
 
 # --- a large file goes up in blocks -------------------------------------------------
 mkdir -p "$T/big"
-head -c 9437000 /dev/urandom > "$T/big/big.jpg"
+seeded_bytes 9437000 300 > "$T/big/big.jpg"
 azls -q --all "$T/big" | azcp "$AZ/big" > /dev/null 2> "$T/err"
 check_eq "9 MB upload in blocks: exit 0" "$?" "0"
 azls -q --all "$AZ/big" > "$T/big.ndjson"
@@ -131,7 +131,7 @@ check_eq "wrong key: exit 2" "$?" "2"
 check_eq "one line" "$(wc -l < "$T/err")" "1"
 check "that says access was refused" grep -q '^azls: odd: access refused (HTTP 403' "$T/err"
 check "nothing written" test ! -e "$T/bad.ndjson"
-check "the key is not shown" sh -c "! grep -q '$BADKEY' '$T/err'"
+check "the key is not shown" sh -c "grep -q '$BADKEY' '$T/err'; [ \$? -eq 1 ]"
 AZDEDUP_SRC="$AZ/odd" AZURE_STORAGE_ACCOUNT=devstoreaccount1 AZURE_STORAGE_KEY=$BADKEY azget -d "$T/bad-get" -i "$T/odd.ndjson" > /dev/null 2> "$T/err"
 check_eq "azget with a wrong key: exit 2" "$?" "2"
 check_eq "azget: nothing fetched, no litter" "$(find "$T/bad-get" -type f | wc -l)" "0"
@@ -139,11 +139,11 @@ OLD=$(sas 2020-01-01T00:00:00Z rl)
 azls -o "$T/bad.ndjson" "$AZ/odd?$OLD" 2> "$T/err"
 check_eq "expired SAS: exit 2" "$?" "2"
 check "refused in one line" sh -c "test \$(wc -l < '$T/err') = 1 && grep -q 'access refused' '$T/err'"
-check "the signature is not shown" sh -c "! grep -q 'sig=' '$T/err'"
+check "the signature is not shown" sh -c "grep -q 'sig=' '$T/err'; [ \$? -eq 1 ]"
 GOOD=$(sas 2099-01-01T00:00:00Z rwlac)
 azls -o "$T/sas.ndjson" "$AZ/odd?$GOOD" 2> "$T/err"
 check_eq "a valid SAS in the URL works" "$(wc -l < "$T/sas.ndjson")" "7"
-check "records and messages hold no signature" sh -c "! grep -q 'sig=' '$T/sas.ndjson' '$T/err'"
+check "records and messages hold no signature" sh -c "grep -q 'sig=' '$T/sas.ndjson' '$T/err'; [ \$? -eq 1 ]"
 AZURE_STORAGE_SAS_TOKEN="$GOOD" azls -q "$AZ/odd" > "$T/sas-env.ndjson"
 check_eq "a SAS from AZURE_STORAGE_SAS_TOKEN works for the URL on the command line" "$(wc -l < "$T/sas-env.ndjson")" "7"
 # the records name SRC without its SAS: azget takes it from AZDEDUP_SRC (as pipeline.mk
@@ -164,7 +164,7 @@ make -s -C "$TOP" -f pipeline.mk SRC="$AZ/photos" DST="$AZ/unique" WORK="$T/wa" 
 check_eq "pipeline from Azurite to Azurite: exit 0" "$?" "0"
 make -s -C "$TOP" -f pipeline.mk SRC="$T/var" DST="$T/unique-local" WORK="$T/wl" Q=-q > "$T/pl.out" 2>&1
 groups() { jq -c 'select(.type=="group") | [.keeper, ([.members[].name] | sort)]' "$1" | sort; }
-check_eq "the same groups as from the local folder" "$(groups "$T/wa/report.ndjson")" "$(groups "$T/wl/report.ndjson")"
+check_same "the same groups as from the local folder" "$(groups "$T/wa/report.ndjson")" "$(groups "$T/wl/report.ndjson")"
 check_eq "exactly the keepers and uniques arrive" \
 	"$(azls -q "$AZ/unique" | jq -r .name | tr '\n' '|')" \
 	"$(jq -r 'select(.dup.role=="keeper" or .dup.role=="unique") | .name' "$T/wa/report.ndjson" | sort | tr '\n' '|')"
@@ -173,8 +173,8 @@ check "byte-identical to the originals" sh -c "cd '$T/unique-get' && find . -typ
 check "and to the local run's copies" diff -r "$T/unique-get" "$T/unique-local"
 make -s -C "$TOP" -f pipeline.mk SRC="$AZ/photos?$GOOD" DST="$AZ/unique-sas" WORK="$T/ws" Q=-q > "$T/ps.out" 2>&1
 check_eq "pipeline with a SAS in SRC: exit 0" "$?" "0"
-check "the SAS appears nowhere in its output or work files" sh -c "! grep -rqs 'sig=' '$T/ps.out' '$T/ws'/*.ndjson"
-check_eq "and copies the same" "$(azls -q "$AZ/unique-sas" | jq -r .name | cksum)" "$(azls -q "$AZ/unique" | jq -r .name | cksum)"
+check "the SAS appears nowhere in its output or work files" sh -c "grep -rqs 'sig=' '$T/ps.out' '$T/ws'/*.ndjson; [ \$? -eq 1 ]"
+check_same "and copies the same" "$(azls -q "$AZ/unique-sas" | jq -r .name)" "$(azls -q "$AZ/unique" | jq -r .name)"
 
 # --- TLS and a bearer token (Entra ID), against Azurite serving HTTPS with OAuth ----------
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
@@ -211,10 +211,19 @@ printf '%s\n' "$TOKEN" > "$T/token"
 AZURE_STORAGE_TOKEN_FILE="$T/token" AZDEDUP_CA_BUNDLE="$T/cert.pem" azls -q "$AZS/tok" > "$T/tok.ndjson"
 check_eq "AZURE_STORAGE_TOKEN_FILE and AZDEDUP_CA_BUNDLE: listing works" "$(wc -l < "$T/tok.ndjson")" "7"
 # a token that expires mid-run: the file is read again when the service refuses it (a
-# fifo hands out the stale token first, then the renewed one)
+# fifo hands out the stale token first, then the renewed one once azls has closed the
+# fifo after the first read: a condition waited on, not a sleep)
 mkfifo "$T/tokfifo"
-( printf '%s\n' "$EXPIRED" > "$T/tokfifo"; sleep 1; printf '%s\n' "$TOKEN" > "$T/tokfifo" ) &
-AZURE_STORAGE_TOKEN_FILE="$T/tokfifo" timeout 60 azls -q --ca-bundle "$T/cert.pem" "$AZS/tok" > "$T/tok2.ndjson" 2> "$T/err"
+AZURE_STORAGE_TOKEN_FILE="$T/tokfifo" azls -q --ca-bundle "$T/cert.pem" "$AZS/tok" > "$T/tok2.ndjson" 2> "$T/err" &
+apid=$!
+( i=0; while [ $i -lt 600 ] && kill -0 $apid 2> /dev/null; do sleep 0.1; i=$((i + 1)); done; kill $apid 2> /dev/null ) &
+wdog=$!
+timeout 60 sh -c 'printf "%s\n" "$1" > "$2"' sh "$EXPIRED" "$T/tokfifo"
+i=0
+while [ $i -lt 600 ] && ls -l /proc/$apid/fd 2> /dev/null | grep -q tokfifo; do sleep 0.05; i=$((i + 1)); done
+timeout 60 sh -c 'printf "%s\n" "$1" > "$2"' sh "$TOKEN" "$T/tokfifo"
+wait $apid
+kill $wdog 2> /dev/null
 check_eq "a refused token is read again from its file and the run goes on" "$(wc -l < "$T/tok2.ndjson")" "7"
 AZURE_STORAGE_TOKEN=$EXPIRED azls --ca-bundle "$T/cert.pem" "$AZS/tok" > /dev/null 2> "$T/err"
 check_eq "an expired token: exit 2" "$?" "2"
@@ -257,7 +266,7 @@ check_eq "every file arrived whole" "$(cd "$T/f-get/d3" && find . -type f | sort
 	"$(cd "$M/d3" && find . -type f -name 'f1*' | sort | cksum)"
 check "byte-identical" sh -c "cd '$T/f-get/d3' && for f in *; do cmp \"\$f\" '$M/d3/'\"\$f\" || exit 1; done"
 check_eq "one retry per fault" "$(retries)" "$((n1 - n0))"
-check "no temporaries left" test -z "$(find "$T/f-get" -name '.*')"
+check "no temporaries left" no_files "$T/f-get" -name '.*'
 
 azcp --timeout 2 -P 8 -i "$T/f-list.ndjson" "$AZF/faultcp" > "$T/f-cp.ndjson" 2> "$T/err"
 check_eq "server-side copies through faults: exit 0" "$?" "0"
@@ -311,7 +320,9 @@ kill $FP2_PID 2> /dev/null
 azls -q "$AZ/many" --prefix d1/ > "$T/d1.ndjson"
 azget -q -P 4 --rate 150 -d "$T/k-get" -i "$T/d1.ndjson" > /dev/null 2>&1 &
 kpid=$!
-sleep 2
+# kill once some (not all) files are there: a condition, bounded, not a sleep
+i=0
+while [ $i -lt 600 ] && [ "$(find "$T/k-get" -type f ! -name '.*' 2> /dev/null | wc -l)" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 kill -9 $kpid 2> /dev/null
 wait $kpid 2> /dev/null
 before=$(find "$T/k-get" -type f ! -name '.*' | wc -l)
@@ -321,12 +332,15 @@ check_eq "rerun: exit 0" "$?" "0"
 check "rerun fetches only what was missing" grep -q "^azget: $((1000 - before)) fetched, $before already present" "$T/err"
 azget -q -d "$T/k-full" -i "$T/d1.ndjson" > /dev/null
 check "the result equals an uninterrupted run" diff -r "$T/k-get" "$T/k-full"
-check "no temporaries left" test -z "$(find "$T/k-get" -name '.*')"
+check "no temporaries left" no_files "$T/k-get" -name '.*'
 
 azls -q --all "$M/d2" > "$T/d2.ndjson"
-azcp -q -P 4 --rate 150 -i "$T/d2.ndjson" "$AZ/killcp" > /dev/null 2>&1 &
+: > "$T/killcp.out"
+azcp -q -P 4 --rate 150 -i "$T/d2.ndjson" "$AZ/killcp" > "$T/killcp.out" 2>&1 &
 kpid=$!
-sleep 2
+# kill once azcp has reported some uploads (one record a blob), bounded
+i=0
+while [ $i -lt 600 ] && [ "$(wc -l < "$T/killcp.out")" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 kill -9 $kpid 2> /dev/null
 wait $kpid 2> /dev/null
 before=$(azls -q --all "$AZ/killcp" | wc -l)

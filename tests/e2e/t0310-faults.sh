@@ -31,7 +31,7 @@ check "flipped bytes were sent up and down" sh -c "grep '^azcp upload ' '$T/matr
 # --- one flipped byte, where it can hide ---------------------------------------------------
 az_start
 mkdir -p "$T/big"
-head -c 9437000 /dev/urandom > "$T/big/big.jpg"
+seeded_bytes 9437000 310 > "$T/big/big.jpg"
 proxy() {  # PORTFILE LOG OPTIONS...: starts a proxy, sets FP (its URL) and FP_PID
 	pf=$1 log=$2
 	shift 2

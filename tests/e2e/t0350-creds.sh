@@ -82,10 +82,10 @@ leak() {
 	env "$@" azcp -q --retries 0 -i "$T/records.ndjson" "$T/c" > /dev/null 2> "$T/cp.err"
 	check "$name: the logging server was asked for every record" sh -c \
 		"test \$(grep -cE '^(GET|HEAD) .*/photos/a%20b%20[0-9].jpg' '$T/seen.log') -ge 12 && grep -q '^CONNECT ' '$T/seen.log'"
-	check "$name: and saw no Authorization header" sh -c "! grep -qi '^authorization:' '$T/seen.log'"
-	check "$name: no SAS" sh -c "! grep -q 'sig=' '$T/seen.log'"
-	check "$name: no token, no key" sh -c "! grep -qF -e '$TOKEN' -e 'SharedKey' -e 'Bearer' '$T/seen.log'"
-	check "$name: and the messages hold no secret" sh -c "! grep -qF -e 'sig=' -e '$TOKEN' '$T/get.err' '$T/cp.err'"
+	check "$name: and saw no Authorization header" sh -c "grep -qi '^authorization:' '$T/seen.log'; [ \$? -eq 1 ]"
+	check "$name: no SAS" sh -c "grep -q 'sig=' '$T/seen.log'; [ \$? -eq 1 ]"
+	check "$name: no token, no key" sh -c "grep -qF -e '$TOKEN' -e 'SharedKey' -e 'Bearer' '$T/seen.log'; [ \$? -eq 1 ]"
+	check "$name: and the messages hold no secret" sh -c "grep -qF -e 'sig=' -e '$TOKEN' '$T/get.err' '$T/cp.err'; [ \$? -eq 1 ]"
 }
 
 VALID="azls -q '$AZ/none' 2>&1 | grep -q \"container 'none' does not exist\""
@@ -129,7 +129,7 @@ AZDEDUP_SRC="$AZH/azdsrc/photos?$SRCSAS" AZDEDUP_DST="$AZH/azddst/unique" \
 	azcp -i "$T/list.ndjson" "$AZH/azddst/unique" > "$T/copied.ndjson" 2> "$T/err"
 check_eq "copy from SRC (its SAS) to DST (its key): exit 0" "$?" "0"
 check_eq "every image copied" "$(jq -r .copy "$T/copied.ndjson" | sort | uniq -c | tr -s ' ')" " 3 copied"
-check "no secret in the records or messages" sh -c "! grep -qF -e 'sig=' -e '$DSTKEY' '$T/copied.ndjson' '$T/err'"
+check "no secret in the records or messages" sh -c "grep -qF -e 'sig=' -e '$DSTKEY' '$T/copied.ndjson' '$T/err'; [ \$? -eq 1 ]"
 AZURE_STORAGE_ACCOUNT=azddst AZURE_STORAGE_KEY="$DSTKEY" azls -q "$AZH/azddst/unique" > "$T/dst.ndjson"
 check_eq "DST holds SRC's images, same MD5s" "$(jq -r '"\(.name) \(.content_md5)"' "$T/dst.ndjson" | sort)" \
 	"$(jq -r '"\(.name) \(.content_md5)"' "$T/list.ndjson" | sort)"
@@ -169,7 +169,7 @@ check "blob requests for awkward names are signed over the path as sent" sh -c \
 : > "$T/seen.log"
 AZURE_STORAGE_ACCOUNT=azdacct AZURE_STORAGE_KEY="$ACCTKEY" azls -q --retries 0 "http://$LS/azdacct/redirect/x" > /dev/null 2>&1
 check "the server answered with a redirect" grep -q '^GET /azdacct/redirect?' "$T/seen.log"
-check "which was not followed" sh -c "! grep -q '/redirected/' '$T/seen.log'"
+check "which was not followed" sh -c "grep -q '/redirected/' '$T/seen.log'; [ \$? -eq 1 ]"
 
 kill $LS_PID 2> /dev/null
 finish

@@ -106,9 +106,14 @@ while [ $i -lt 60 ]; do echo "{\"name\":\"k/$i.jpg\",\"etag\":\"$i\",\"phash\":\
 ) | featstore put -q "$T/ks" &
 pid=$!
 n=0
-while [ ! -e "$T/produced" ] && [ $n -lt 500 ]; do sleep 0.02; n=$((n + 1)); done
+while [ ! -s "$T/produced" ] && [ $n -lt 500 ]; do sleep 0.02; n=$((n + 1)); done
 sent=$(cat "$T/produced")
-sleep 0.5   # time to take in what was sent (not to sync it: that is the store's job)
+# kill once the writer has taken in what was sent (it writes each record as it comes;
+# syncing is the store's job, not tested here): wait on that, bounded, not on a sleep
+n=0
+while [ "$(featstore cat -q "$T/ks" 2> /dev/null | wc -l)" -lt "$sent" ] && [ $n -lt 1500 ]; do
+	sleep 0.02; n=$((n + 1))
+done
 kill -9 $pid 2> /dev/null
 wait $pid 2> /dev/null
 check_eq "kill: the writer died by SIGKILL half way" "$?:$sent" "137:20"

@@ -39,7 +39,8 @@ chrome() {
 chrome --dump-dom "file://$T/report.html" > "$T/dom.html"
 check "the page's script ran" grep -q 'data-ready="1"' "$T/dom.html"
 sizes=$(grep -o 'data-size="[0-9]*"' "$T/dom.html" | tr -dc '0-9\n')
-check_eq "groups sorted largest first" "$(echo "$sizes" | tr '\n' ' ')" "$(echo "$sizes" | sort -rn -s | tr '\n' ' ')"
+# shellcheck disable=SC2086
+check_same "groups sorted largest first" "$(echo $sizes)" "$(echo $(echo "$sizes" | sort -rn -s))"
 chrome --dump-dom "file://$T/report.html#sort=name" > "$T/dom-name.html"
 names=$(grep -o 'data-name="[^"]*"' "$T/dom-name.html" | sed 's/data-name=//')
 check_eq "#sort=name sorts by keeper name" "$names" "$(echo "$names" | LC_ALL=C sort)"

@@ -28,7 +28,7 @@ same_as() {
 	done
 }
 # no temporary (hidden) file under DIR
-no_temps() { test -z "$(find "$1" -name '.*' ! -name . | head -n 1)"; }
+no_temps() { no_files "$1" -name '.*' ! -name .; }
 
 S="$T/src"
 mkdir -p "$S"

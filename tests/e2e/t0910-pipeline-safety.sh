@@ -107,7 +107,7 @@ pl SRC="$S" DST="$D" WORK="$W" DEDUPE_OPTS='--prefer b/' > "$T/b1.out" 2>&1
 check_eq "new DEDUPE_OPTS: exit 0" "$?" "0"
 check "new DEDUPE_OPTS: dedupe ran" grep -q 'bin/dedupe ' "$T/b1.out"
 check "new DEDUPE_OPTS: azcp ran" grep -q 'bin/azcp ' "$T/b1.out"
-check "new DEDUPE_OPTS: featx did not" sh -c "! grep -q 'bin/featx ' '$T/b1.out'"
+check "new DEDUPE_OPTS: featx did not" sh -c "grep -q 'bin/featx ' '$T/b1.out'; [ \$? -eq 1 ]"
 check_eq "new DEDUPE_OPTS: the report follows them" "$(jq -r 'select(.type == "group") | .keeper' "$W/report.ndjson")" "b/astronaut.jpg"
 check "new DEDUPE_OPTS: the new keeper was copied" cmp "$S/b/astronaut.jpg" "$D/b/astronaut.jpg"
 pl -s SRC="$S" DST="$D" WORK="$W" DEDUPE_OPTS='--prefer b/' > "$T/b2.out" 2>&1
@@ -167,10 +167,10 @@ check_eq "pipeline: DST = SRC refused" "$?" "2"
 pl -s SRC="http://127.0.0.1:9/devstoreaccount1/photos" \
 	DST="HTTP://127.0.0.1:9/devstoreaccount1/photos/2019/unique/?sv=x&sig=y" WORK="$T/we" Q=-q > /dev/null 2> "$T/e.err2"
 check_eq "pipeline: a DST prefix under SRC's in the same container refused" "$?" "2"
-check "pipeline: its message shows no SAS" sh -c "! grep -q 'sig=' '$T/e.err2'"
+check "pipeline: its message shows no SAS" sh -c "grep -q 'sig=' '$T/e.err2'; [ \$? -eq 1 ]"
 pl -s SRC="http://127.0.0.1:9/devstoreaccount1/photos" DST="http://127.0.0.1:9/devstoreaccount1/photos-unique" \
 	WORK="$T/we" Q=-q list > /dev/null 2> "$T/e.err3"
-check "pipeline: a container whose name starts with SRC's is not inside it" sh -c "! grep -q 'is inside' '$T/e.err3'"
+check "pipeline: a container whose name starts with SRC's is not inside it" sh -c "grep -q 'is inside' '$T/e.err3'; [ \$? -eq 1 ]"
 azls -q "$S" > "$T/e.list"
 azcp -q -i "$T/e.list" "$S/unique2" > /dev/null 2> "$T/e.err4"
 check_eq "azcp: DST inside a record's source refused with exit 2" "$?" "2"
@@ -209,8 +209,8 @@ SRC="$S" DST="$AZ/unique?$SAS" make --no-print-directory -s -f "$TOP/pipeline.mk
 	WORK="$T/wf" Q=-q > "$T/f.out" 2>&1
 check_eq "pipeline to a container with a SAS in DST: exit 0" "$?" "0"
 check "every tool ran" sh -c "for t in azls azget featx featstore dedupe azcp; do grep -q \"^\$t \" '$T/cmdlines' || exit 1; done"
-check "no command line holds the SAS" sh -c "! grep -q 'sig=' '$T/cmdlines'"
-check "nor the output or work files" sh -c "! grep -rqs 'sig=' '$T/f.out' '$T/wf'"
+check "no command line holds the SAS" sh -c "grep -q 'sig=' '$T/cmdlines'; [ \$? -eq 1 ]"
+check "nor the output or work files" sh -c "grep -rqs 'sig=' '$T/f.out' '$T/wf'; [ \$? -eq 1 ]"
 check_eq "the keepers arrived in the container" \
 	"$(azls -q "$AZ/unique?$SAS" | jq -r .name | sort | tr '\n' ' ')" \
 	"$(kept "$T/wf/report.ndjson" | tr '\n' ' ')"

@@ -6,14 +6,34 @@
  * HEIF seeds (seeds/heif) are chelsea.jpg at 64x43 through heif-enc -q 40, and -A with
  * alpha; the BMP seeds (seeds/bmp, the unit tests' fixtures too) are made by
  * seeds/bmp/make-bmp.py; the small decompression bombs (a 1999 x 1999 picture claimed by
- * a few hundred bytes) are tests/e2e/mkbombs.py's with SIDE 1999. */
+ * a few hundred bytes) are tests/e2e/mkbombs.py's with SIDE 1999.
+ *
+ * The other inputs the tools read from outside (TARGET_REC, _STORE, _LISTING,
+ * _KEYPOINTS), seeded from tests/fuzz/seeds/<target> only:
+ *   rec        NDJSON lines through rec_reader (a file of the bytes) and rec_parse, and
+ *              the accessors on what comes back; seeds are the tools' own records
+ *   store      the bytes as a store's one segment (the segment header put in front when
+ *              missing; when the first byte is odd, every entry's header and body
+ *              checksums are made right first, so the inflate and JSON paths are
+ *              reached), then store_open, store_each, store_get and the stats; the seed
+ *              is a segment featstore put wrote from four of the unit tests' records
+ *   listing    az_parse_listing on a List Blobs page; seeds are pages of Azurite's answers
+ *   keypoints  kp_unpack of a packed set (as kpcache reads them back), kp_pack must give
+ *              the same bytes back, and kp_match of the set against itself runs */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
+#include "azure.h"
 #include "decode.h"
 #include "features.h"
 #include "image.h"
+#include "keypoints.h"
+#include "rec.h"
+#include "store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -56,9 +76,225 @@ static int decode(const uint8_t *data, size_t size, const uint8_t *magic, size_t
 	return 0;
 }
 
+#if defined(TARGET_REC) || defined(TARGET_STORE)
+/* A private folder for the target's files, made once (removed by nobody: it is tiny and
+ * under TMPDIR). */
+static const char *scratch(void)
+{
+	static char dir[256];
+
+	if (dir[0] == '\0') {
+		snprintf(dir, sizeof dir, "%s/azd-fuzz.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		if (mkdtemp(dir) == NULL)
+			abort();
+	}
+	return dir;
+}
+
+static void write_file(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL || (n > 0 && fwrite(p, 1, n, f) != n) || fclose(f) != 0)
+		abort();
+}
+#endif
+
+#if defined(TARGET_REC)
+static void rec_use(const json_t *rec)
+{
+	const char *stage, *name;
+
+	if (rec == NULL || !json_is_object(rec))
+		abort();        /* rec_parse gives an object, an error record at worst */
+	name = rec_name(rec);
+	if (name != NULL && strlen(name) > (size_t)-2)
+		abort();
+	(void)rec_has_error(rec);
+	stage = rec_error_stage(rec);
+	(void)stage;
+	(void)rec_int(rec, "size", -1);
+	(void)rec_str(rec, "etag");
+}
+
+static int fuzz_rec(const uint8_t *data, size_t size)
+{
+	char path[512];
+	rec_reader *r;
+	aderr err = {0};
+	json_t *rec;
+	long bad = 0;
+	char *line, *clean;
+
+	snprintf(path, sizeof path, "%s/in.ndjson", scratch());
+	write_file(path, data, size);
+	if ((r = rec_reader_open(path, &err)) == NULL)
+		abort();
+	while (rec_read(r, &rec, &bad, &err) == 1) {
+		rec_use(rec);
+		json_decref(rec);
+	}
+	rec_reader_close(r);
+	/* the whole input as one line, as the threaded readers hand lines to rec_parse */
+	if ((line = malloc(size + 1)) == NULL)
+		return 0;
+	memcpy(line, data, size);
+	line[size] = '\0';
+	if ((rec = rec_parse("fuzz", 1, line, size, &bad)) != NULL) {
+		rec_use(rec);
+		json_decref(rec);
+	}
+	if ((clean = utf8_sanitize(line)) != NULL)
+		free(clean);
+	free(line);
+	return 0;
+}
+#endif
+
+#if defined(TARGET_STORE)
+static void put32le(uint8_t *p, uint32_t v)
+{
+	p[0] = v & 0xff; p[1] = (v >> 8) & 0xff; p[2] = (v >> 16) & 0xff; p[3] = (v >> 24) & 0xff;
+}
+
+/* Makes each entry's checksums right, walking the entries as the store does. */
+static void fix_checksums(uint8_t *b, size_t n)
+{
+	size_t at = 16;
+
+	while (at + 32 <= n && memcmp(b + at, "AZR1", 4) == 0) {
+		size_t nl = b[at + 6] | (size_t)b[at + 7] << 8, el = b[at + 8] | (size_t)b[at + 9] << 8;
+		size_t sl = b[at + 12] | (size_t)b[at + 13] << 8 | (size_t)b[at + 14] << 16 |
+		    (size_t)b[at + 15] << 24;
+		size_t body = nl + el + sl;
+
+		put32le(b + at + 28, (uint32_t)crc32(0, b + at, 28));
+		if (body > n - at - 32)
+			break;
+		put32le(b + at + 24, (uint32_t)crc32(0, b + at + 32, (uInt)body));
+		put32le(b + at + 28, (uint32_t)crc32(0, b + at, 28));
+		at += 32 + body;
+	}
+}
+
+static int each_cb(void *ud, const char *name, json_t *rec, const aderr *bad)
+{
+	store *s = ud;
+	json_t *again = NULL;
+	aderr err = {0};
+
+	if (name == NULL || (rec == NULL && bad == NULL))
+		abort();
+	if (rec != NULL && !json_is_object(rec))
+		abort();
+	if (store_get(s, name, &again, &err) == 1)
+		json_decref(again);
+	return 0;
+}
+
+static int fuzz_store(const uint8_t *data, size_t size)
+{
+	static const uint8_t head[16] = { 'A', 'Z', 'D', 'S', 'E', 'G', '1', '\n', 1, 0, 0, 0,
+		1, 0, 0, 0 };
+	static int made;        /* FORMAT is written once */
+	char path[512];
+	size_t hl = size >= 8 && memcmp(data, head, 8) == 0 ? 0 : sizeof head;
+	uint8_t *b = malloc(size + hl);
+	struct store_stats st;
+	aderr err = {0};
+	store *s;
+
+	if (b == NULL)
+		return 0;
+	memcpy(b, head, hl);
+	memcpy(b + hl, data, size);
+	if (size > 0 && (data[0] & 1))
+		fix_checksums(b, size + hl);
+	if (!made) {
+		snprintf(path, sizeof path, "%s/FORMAT", scratch());
+		write_file(path, "azdedup feature store 1\n", 24);
+		made = 1;
+	}
+	snprintf(path, sizeof path, "%s/00000001.seg", scratch());
+	write_file(path, b, size + hl);
+	free(b);
+	if ((s = store_open(scratch(), 0, &err)) == NULL)
+		return 0;
+	store_stats(s, &st);
+	if (st.names < 0 || st.entries < 0 || st.damaged < 0)
+		abort();
+	(void)store_each(s, NULL, each_cb, s, &err);
+	(void)store_each(s, "a", each_cb, s, &err);
+	store_close(s, &err);
+	return 0;
+}
+#endif
+
+#if defined(TARGET_LISTING)
+static int listing_cb(void *ud, const struct stor_entry *e)
+{
+	(void)ud;
+	if (e->name == NULL || e->size < -1 || memchr(e->etag, '\0', sizeof e->etag) == NULL ||
+	    memchr(e->content_md5, '\0', sizeof e->content_md5) == NULL ||
+	    memchr(e->content_type, '\0', sizeof e->content_type) == NULL)
+		abort();
+	(void)strlen(e->name);
+	return 0;
+}
+
+static int fuzz_listing(const uint8_t *data, size_t size)
+{
+	char *xml = malloc(size + 1), *next = NULL;
+	aderr err = {0};
+
+	if (xml == NULL)
+		return 0;
+	memcpy(xml, data, size);
+	xml[size] = '\0';
+	if (az_parse_listing(xml, size, listing_cb, NULL, &next, &err) == 0 && next != NULL)
+		(void)strlen(next);
+	free(next);
+	free(xml);
+	return 0;
+}
+#endif
+
+#if defined(TARGET_KEYPOINTS)
+static int fuzz_keypoints(const uint8_t *data, size_t size)
+{
+	struct kp_set set;
+	struct kp_match m;
+	unsigned char *back;
+	size_t blen = 0;
+
+	if (kp_unpack(data, size, &set) != 0)
+		return 0;
+	if (set.n < 0 || set.n > KP_MAX || (set.n > 0 && set.kp == NULL))
+		abort();
+	/* what was read packs back to the same bytes (the cache relies on one form) */
+	if ((back = kp_pack(&set, &blen)) == NULL)
+		abort();
+	if (blen != size || memcmp(back, data, size) != 0)
+		abort();
+	free(back);
+	memset(&m, 0, sizeof m);
+	(void)kp_match(&set, &set, &m);
+	kp_free(&set);
+	return 0;
+}
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-#if defined(TARGET_JPEG)
+#if defined(TARGET_REC)
+	return fuzz_rec(data, size);
+#elif defined(TARGET_STORE)
+	return fuzz_store(data, size);
+#elif defined(TARGET_LISTING)
+	return fuzz_listing(data, size);
+#elif defined(TARGET_KEYPOINTS)
+	return fuzz_keypoints(data, size);
+#elif defined(TARGET_JPEG)
 	static const uint8_t m[] = { 0xff, 0xd8, 0xff };
 
 	return decode(data, size, m, sizeof m);

@@ -1,4 +1,5 @@
 /* test_rec.c — NDJSON reading, writing, pass-through and atomic output. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -127,6 +128,41 @@ static void test_missing_input(void)
 	CHECK(strstr(err.msg, "/nonexistent/in.ndjson") != NULL);
 }
 
+/* An output that is no regular file (-o /dev/null, a FIFO) is written in place: the
+ * temporary-and-rename of a regular file would replace the node itself (as root, -o
+ * /dev/null turned /dev/null into a regular file).  A FIFO stands for the device here:
+ * it needs no privilege and a rename replaces it just the same. */
+static void test_special_output(void)
+{
+	char fifo[256], buf[256];
+	struct stat st;
+	rec_writer *w;
+	json_t *rec = json_pack("{s:s}", "name", "a.jpg");
+	aderr err = {0};
+	int rfd;
+	ssize_t n;
+
+	snprintf(fifo, sizeof fifo, "%s/out.fifo", dir);
+	CHECK(mkfifo(fifo, 0600) == 0);
+	/* a reader first, so that the writer's open does not wait */
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK);
+	CHECK(rfd >= 0);
+	w = rec_writer_open(fifo, &err);
+	CHECK(w != NULL);
+	if (w != NULL) {
+		CHECK_EQ_INT(rec_write(w, rec, &err), 0);
+		CHECK_EQ_INT(rec_writer_close(w, 1, &err), 0);
+	}
+	CHECK(stat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+	n = rfd >= 0 ? read(rfd, buf, sizeof buf - 1) : -1;
+	if (n >= 0)
+		buf[n] = '\0';
+	CHECK(n > 0 && strcmp(buf, "{\"name\":\"a.jpg\"}\n") == 0);
+	if (rfd >= 0)
+		close(rfd);
+	json_decref(rec);
+}
+
 int main(void)
 {
 	if (mkdtemp(dir) == NULL)
@@ -135,6 +171,7 @@ int main(void)
 	test_abort();
 	test_helpers();
 	test_missing_input();
+	test_special_output();
 	{
 		char cmd[300];
 
