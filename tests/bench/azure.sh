@@ -14,6 +14,7 @@
 #                10000 take rclone some 7 minutes on 2 cores)
 #   P=N          concurrency: our -P N, rclone --transfers N --checkers N (default 16)
 . "$(dirname "$0")/lib.sh"
+. "$TOP/tests/stop.sh"
 N_SMALL=${N_SMALL:-10000}
 N_LARGE=${N_LARGE:-200}
 N_COPY=${N_COPY:-2000}
@@ -26,8 +27,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/azd-bench-az.XXXXXX")
 AZ_PID=
 cleanup() {
 	if [ -n "$AZ_PID" ]; then
-		kill "$AZ_PID" 2> /dev/null || true
-		wait "$AZ_PID" 2> /dev/null || true
+		stop_proc "$AZ_PID"
 		AZ_PID=
 	fi
 	rm -rf "$T"

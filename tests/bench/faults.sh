@@ -14,6 +14,7 @@
 # Exit status: 0 all delivered intact, 1 some blob lost, duplicated or corrupted, 2 setup
 # failed, 3 skipped (no Azurite).
 . "$(dirname "$0")/lib.sh"
+. "$TOP/tests/stop.sh"
 N=${FAULT_BLOBS:-300}
 EVERY=${FAULT_EVERY:-5}
 KINDS=${FAULT_KINDS:-503,429,500,reset,trunc,stall,flip}
@@ -26,8 +27,7 @@ AZ_PID=
 FP_PID=
 cleanup() {
 	for p in $FP_PID $AZ_PID; do
-		kill "$p" 2> /dev/null || true
-		wait "$p" 2> /dev/null || true
+		stop_proc "$p"
 	done
 	rm -rf "$T"
 }

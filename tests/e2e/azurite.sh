@@ -4,6 +4,7 @@
 #   az_start       starts azurite-blob on 127.0.0.1 on a free port, data in $T/azurite;
 #                  sets AZ_PORT, AZ (http://127.0.0.1:PORT/devstoreaccount1), AZ_PID
 #   az_stop        stops it (also done at exit)
+. "$TOP/tests/stop.sh"
 AZURITE="$TOP/tests/azurite/node_modules/.bin/azurite-blob"
 AZ_PID=
 
@@ -39,8 +40,7 @@ az_start() {
 
 az_stop() {
 	if [ -n "$AZ_PID" ]; then
-		kill "$AZ_PID" 2> /dev/null
-		wait "$AZ_PID" 2> /dev/null
+		stop_proc "$AZ_PID"
 		AZ_PID=
 	fi
 }
