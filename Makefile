@@ -199,15 +199,7 @@ demo: deps
 # under build/eval by eval.sh, never installed.  SETS=pages,nightsky runs a few sets.
 EVAL_DEB_PKGS = poppler-utils python3-numpy python3-scipy python3-pywt fonts-dejavu-core
 eval: deps
-	@missing=""; for p in $(EVAL_DEB_PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	@$(call deb_install,$(EVAL_DEB_PKGS))
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) $(if $(SETS),SETS=$(SETS)) sh tests/bench/eval.sh
 

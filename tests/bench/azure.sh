@@ -14,38 +14,14 @@
 #                10000 take rclone some 7 minutes on 2 cores)
 #   P=N          concurrency: our -P N, rclone --transfers N --checkers N (default 16)
 . "$(dirname "$0")/lib.sh"
-. "$TOP/tests/stop.sh"
 N_SMALL=${N_SMALL:-10000}
 N_LARGE=${N_LARGE:-200}
 N_COPY=${N_COPY:-2000}
 P=${P:-16}
-AZURITE="$TOP/tests/azurite/node_modules/.bin/azurite-blob"
 # the emulator's published key for devstoreaccount1 (our tools use it by default)
 KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/azd-bench-az.XXXXXX")
-AZ_PID=
-cleanup() {
-	if [ -n "$AZ_PID" ]; then
-		stop_proc "$AZ_PID"
-		AZ_PID=
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-for t in azls azget azcp; do
-	if [ ! -x "$BIN/$t" ]; then
-		echo "azure.sh: $BIN/$t missing (run make)" >&2
-		exit 1
-	fi
-done
-if [ ! -x "$AZURITE" ]; then
-	echo "azure.sh: azurite is not installed in tests/azurite (run make deps); skipped"
-	exit 0
-fi
+bench_azurite azure 0 azls azget azcp
 
 # rclone: Debian's package, installed the way make deps installs packages
 if ! command -v rclone > /dev/null; then

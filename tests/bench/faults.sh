@@ -14,37 +14,13 @@
 # Exit status: 0 all delivered intact, 1 some blob lost, duplicated or corrupted, 2 setup
 # failed, 3 skipped (no Azurite).
 . "$(dirname "$0")/lib.sh"
-. "$TOP/tests/stop.sh"
 N=${FAULT_BLOBS:-300}
 EVERY=${FAULT_EVERY:-5}
 KINDS=${FAULT_KINDS:-503,429,500,reset,trunc,stall,flip}
 P=${P:-8}
-AZURITE="$TOP/tests/azurite/node_modules/.bin/azurite-blob"
 PY=/usr/bin/python3
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/azd-faults.XXXXXX")
-AZ_PID=
-FP_PID=
-cleanup() {
-	for p in $FP_PID $AZ_PID; do
-		stop_proc "$p"
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-for t in azls azget azcp; do
-	if [ ! -x "$BIN/$t" ]; then
-		echo "faults.sh: $BIN/$t missing (run make)" >&2
-		exit 2
-	fi
-done
-if [ ! -x "$AZURITE" ]; then
-	echo "faults.sh: azurite is not installed in tests/azurite (run make deps); skipped"
-	exit 3
-fi
+bench_azurite faults 3 azls azget azcp
 
 # --- Azurite, and the proxy in front of it ---------------------------------------------
 mkdir -p "$T/azurite"

@@ -8,8 +8,35 @@ BUILD=${BUILD:-build}
 BIN="$TOP/$BUILD/bin"
 LC_ALL=C
 export LC_ALL
+. "$TOP/tests/stop.sh"
 
 bench_tmp() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/azd-$1.XXXXXX")
 	trap 'rm -rf "$T"' EXIT
+}
+
+# bench_azurite NAME SKIPRC TOOL...: for the scripts that start their own Azurite: $T,
+# removed at exit with Azurite ($AZ_PID) and a proxy ($FP_PID) stopped; a missing TOOL
+# exits 2, a missing Azurite prints a skipped line and exits SKIPRC.
+bench_azurite() {
+	_name=$1
+	_skip=$2
+	shift 2
+	AZURITE="$TOP/tests/azurite/node_modules/.bin/azurite-blob"
+	T=$(mktemp -d "${TMPDIR:-/tmp}/azd-$_name.XXXXXX")
+	AZ_PID=
+	FP_PID=
+	trap 'for p in $FP_PID $AZ_PID; do stop_proc "$p"; done; rm -rf "$T"' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	for t in "$@"; do
+		if [ ! -x "$BIN/$t" ]; then
+			echo "$_name.sh: $BIN/$t missing (run make)" >&2
+			exit 2
+		fi
+	done
+	if [ ! -x "$AZURITE" ]; then
+		echo "$_name.sh: azurite is not installed in tests/azurite (run make test-deps); skipped"
+		exit "$_skip"
+	fi
 }
