@@ -84,6 +84,31 @@ static int first_source(struct get *g, const char *src, aderr *err)
 	return (g->flat = strdup(buf)) ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
 }
 
+/* The first source is the one of the first record in input order (noted here, on the
+ * reading thread), not of whichever parallel fetch gets there first, so that the same
+ * input always gives the same layout.  A failure is left for get_one to report. */
+static void get_seen(void *ud, const json_t *rec)
+{
+	struct get *g = ud;
+	const char *src = rec_str(rec, "src");
+	aderr err = {0};
+	stor *s;
+
+	int claimed;
+
+	pthread_mutex_lock(&g->mu);
+	claimed = g->flat != NULL;
+	pthread_mutex_unlock(&g->mu);
+	if (claimed || src == NULL || rec_name(rec) == NULL)
+		return;
+	if ((s = stor_pool_get(g->sources, src, 0, &err)) == NULL)
+		return;
+	pthread_mutex_lock(&g->mu);
+	if (g->flat == NULL)
+		first_source(g, stor_display(s), &err);
+	pthread_mutex_unlock(&g->mu);
+}
+
 static char *work_path(struct get *g, const char *src, const char *name, aderr *err)
 {
 	char *p = NULL;
@@ -236,7 +261,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct get g = { .flags = STOR_LINK, .mu = PTHREAD_MUTEX_INITIALIZER };
-	struct filter f = { .each = get_one, .ud = &g, .threads = 16 };
+	struct filter f = { .each = get_one, .seen = get_seen, .ud = &g, .threads = 16 };
 	const char *dir = NULL;
 	char *absdir;
 	aderr err = {0};

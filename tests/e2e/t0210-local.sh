@@ -70,6 +70,21 @@ check "each holds its own source's bytes" sh -c "
 	while read -r s p; do cmp \"\$s/same.jpg\" \"\$p\" || exit 1; done"
 check_eq "the first source keeps the plain layout" \
 	"$(jq -r 'select(.src == "'"$(cd "$T/s1" && pwd -P)"'") | .path' "$T/two-got.ndjson")" "$(cd "$T" && pwd -P)/w2/same.jpg"
+# which source is first is the input's order, not the parallel fetches' timing: one file
+# from s1 ahead of forty from s3, fetched 16 at a time into fresh folders, ten times
+mkdir -p "$T/s3"
+i=0
+while [ $i -lt 40 ]; do cp "$PHOTOS/rocket.jpg" "$T/s3/f$i.jpg"; i=$((i + 1)); done
+cp "$PHOTOS/grass.jpg" "$T/s3/same.jpg"
+{ azls -q "$T/s1"; azls -q "$T/s3"; } > "$T/many.ndjson"
+plain=0
+for run in 1 2 3 4 5 6 7 8 9 10; do
+	rm -rf "$T/w3"
+	azget -q -P 16 -d "$T/w3" -i "$T/many.ndjson" -o "$T/many-got.ndjson" 2> /dev/null
+	[ "$(jq -r 'select(.name == "same.jpg") | .path' "$T/many-got.ndjson" | head -n 1)" = \
+	    "$(cd "$T" && pwd -P)/w3/same.jpg" ] && plain=$((plain + 1))
+done
+check_eq "the first record's source keeps the plain layout, whatever the timing" "$plain" "10"
 azget -d "$T/w2" -i "$T/two.ndjson" -o "$T/two-got2.ndjson" 2> "$T/err"
 check "a rerun fetches nothing" grep -q '^azget: 0 fetched, 3 already present' "$T/err"
 check "and gives the same paths" cmp "$T/two-got.ndjson" "$T/two-got2.ndjson"
