@@ -121,14 +121,15 @@ def ham(a, b):
     return bin(int(a, 16) ^ int(b, 16)).count("1")
 
 
-def groups_of(report):
+def groups_of(report, prefix=""):
+    """name (with prefix) -> its dedupe group, 0 for a unique image"""
     g = {}
     for line in open(report):
         r = json.loads(line)
         if "type" in r or "dup" not in r:
             continue
         d = r["dup"]
-        g[r["name"]] = d.get("group", 0) if d["role"] != "unique" else 0
+        g[prefix + r["name"]] = d.get("group", 0) if d["role"] != "unique" else 0
     return g
 
 

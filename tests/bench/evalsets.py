@@ -30,6 +30,9 @@ from collections import defaultdict
 
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from eval import groups_of  # noqa: E402  (the example-photo eval's reader of reports)
+
 try:
     import numpy as np
 except ImportError:  # noise, star fields and scan-like variants need it
@@ -920,17 +923,6 @@ def read_truth(d):
         name, oid, role, t = line.rstrip("\n").split("\t")
         truth[name] = (oid, role, t)
     return truth
-
-
-def groups_of(report, prefix=""):
-    g = {}
-    for line in open(report):
-        r = json.loads(line)
-        if "type" in r or "dup" not in r:
-            continue
-        d = r["dup"]
-        g[prefix + r["name"]] = d.get("group", 0) if d["role"] != "unique" else 0
-    return g
 
 
 def imagehash_phash(d, truth):
