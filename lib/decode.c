@@ -1149,7 +1149,7 @@ static int decode_gif(const unsigned char *buf, size_t len, const struct img_dec
 			static const int start[4] = { 0, 4, 2, 1 }, step[4] = { 8, 8, 4, 2 };
 			GifImageDesc *d;
 			ColorMapObject *cm;
-			int passes, w, h, sy = 0;
+			int passes, w, h, vis, sy = 0;
 
 			if (DGifGetImageDesc(g) == GIF_ERROR) {
 				rc = gif_fail(err, g->Error);
@@ -1159,19 +1159,27 @@ static int decode_gif(const unsigned char *buf, size_t len, const struct img_dec
 			cm = d->ColorMap ? d->ColorMap : g->SColorMap;
 			w = d->Width;
 			h = d->Height;
-			if (cm == NULL || w < 1 || h < 1 || w > g->SWidth + 65536) {
+			if (cm == NULL || w < 1 || h < 1) {
 				rc = aderr_set(err, AD_EFORMAT, "corrupt GIF: %s",
 				    cm == NULL ? "no colour table" : "bad frame size");
 				break;
 			}
-			if ((rc = img_decode_reserve(o, (d->Interlace ? (double)w * h : 0) + 2.0 * w +
+			/* a frame is decoded whole even where it leaves the screen: its
+			 * pixels count against the limit as the screen's do */
+			if (over_limit((unsigned)w, (unsigned)h, o->max_pixels)) {
+				rc = too_big(err, (unsigned)w, (unsigned)h, o->max_pixels);
+				break;
+			}
+			/* an interlaced frame keeps only its rows that land on the screen */
+			vis = d->Top >= g->SHeight ? 0 : h < g->SHeight - d->Top ? h : g->SHeight - d->Top;
+			if ((rc = img_decode_reserve(o, (d->Interlace ? (double)w * vis : 0) + 2.0 * w +
 			    3.0 * g->SWidth + sink_mem(o, g->SWidth, g->SHeight) +
 			    img_decode_tail(o, g->SWidth, g->SHeight, o->color ? 3 : 1), err)) < 0)
 				break;
 			line = malloc((size_t)w + 1);
 			rgb = malloc((size_t)g->SWidth * 3);
-			idx = d->Interlace ? malloc((size_t)w * (size_t)h) : NULL;
-			if (line == NULL || rgb == NULL || (d->Interlace && idx == NULL) ||
+			idx = d->Interlace && vis > 0 ? malloc((size_t)w * (size_t)vis) : NULL;
+			if (line == NULL || rgb == NULL || (d->Interlace && vis > 0 && idx == NULL) ||
 			    sink_open(&k, o, g->SWidth, g->SHeight) < 0) {
 				rc = aderr_set(err, AD_ENOMEM, "out of memory decoding GIF");
 				break;
@@ -1180,13 +1188,14 @@ static int decode_gif(const unsigned char *buf, size_t len, const struct img_dec
 			for (int p = 0; p < passes && rc == 0; p++)
 				for (int y = d->Interlace ? start[p] : 0; y < h && rc == 0;
 				    y += d->Interlace ? step[p] : 1) {
-					GifByteType *to = idx ? idx + (size_t)y * (size_t)w : line;
+					GifByteType *to = d->Interlace && y < vis ?
+					    idx + (size_t)y * (size_t)w : line;
 
 					if (DGifGetLine(g, to, w) == GIF_ERROR) {
 						rc = gif_fail(err, g->Error);
 						break;
 					}
-					if (idx != NULL)
+					if (d->Interlace)
 						continue;
 					/* the screen's rows down to this line's */
 					for (; sy < d->Top + y && sy < g->SHeight; sy++) {
@@ -1202,7 +1211,7 @@ static int decode_gif(const unsigned char *buf, size_t len, const struct img_dec
 			for (; rc == 0 && sy < g->SHeight; sy++) {
 				int fy = sy - d->Top;
 
-				gif_row(rgb, g->SWidth, idx != NULL && fy >= 0 && fy < h ?
+				gif_row(rgb, g->SWidth, idx != NULL && fy >= 0 && fy < vis ?
 				    idx + (size_t)fy * (size_t)w : NULL, d->Left, w, cm, transparent);
 				sink_push(&k, rgb, 3);
 			}

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 
+#include <gif_lib.h>
 #include <jpeglib.h>
 #include <libheif/heif.h>
 #include <png.h>
@@ -1454,6 +1455,79 @@ static void test_png_memory(void)
 	free(b.p);
 }
 
+static int gif_write_mem(GifFileType *g, const GifByteType *data, int n)
+{
+	buf_add(g->UserData, data, (size_t)n);
+	return n;
+}
+
+/* GIF frames that leave the logical screen.  A frame's own size counts against the pixel
+ * limit (a 111-byte file that libFuzzer found names a 64507 x 64507 interlaced frame on
+ * a 1999 x 1999 screen; the decoder asked for 4 GB to hold its rows), and an interlaced
+ * frame that runs past the screen's bottom keeps only the rows that land on it. */
+static void test_gif_frames(void)
+{
+	static const unsigned char bytes[] = {
+		0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0xcf, 0x07, 0xcf, 0x07, 0x80, 0x00,
+		0x00, 0xc8, 0x1e, 0x1e, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0xfb, 0xfb,
+		0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb,
+		0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb,
+		0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb,
+		0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb,
+		0xfb, 0xfb, 0xfb, 0xfe, 0x03, 0x04, 0x04, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb,
+		0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb, 0xfb,
+		0xfb, 0xfb, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44,
+		0x01, 0x00, 0x3b,
+	};
+	struct img_decode_opts o = { 64, 0, 1 };
+	struct img_info info;
+	struct img *im = NULL;
+	aderr err = {0};
+
+	CHECK_EQ_INT((int)sizeof bytes, 111);
+	o.max_pixels = 4000000;
+	CHECK_EQ_INT(img_decode(bytes, sizeof bytes, &o, &im, &info, &err), AD_ETOOBIG);
+	CHECK(im == NULL);
+	CHECK(strstr(err.msg, "64507x64507") != NULL);
+
+	/* a 16 x 16 screen, an interlaced 16 x 40 frame from row 8: its rows 0-7 show */
+	{
+		struct buf b = {0};
+		GifColorType cols[2] = { { 0, 0, 0 }, { 255, 255, 255 } };
+		ColorMapObject *cm = GifMakeMapObject(2, cols);
+		int e = 0;
+		GifFileType *g = EGifOpen(&b, gif_write_mem, &e);
+		GifByteType line[16];
+
+		if (g == NULL || cm == NULL)
+			abort();
+		EGifSetGifVersion(g, true);
+		CHECK_EQ_INT(EGifPutScreenDesc(g, 16, 16, 1, 1, cm), GIF_OK);
+		CHECK_EQ_INT(EGifPutImageDesc(g, 0, 8, 16, 40, true, NULL), GIF_OK);
+		/* interlaced: lines go in pass order; every frame row is black */
+		memset(line, 0, sizeof line);
+		for (int p = 0; p < 4; p++)
+			for (int y = (int[]){ 0, 4, 2, 1 }[p]; y < 40; y += (int[]){ 8, 8, 4, 2 }[p])
+				CHECK_EQ_INT(EGifPutLine(g, line, 16), GIF_OK);
+		CHECK_EQ_INT(EGifCloseFile(g, &e), GIF_OK);
+		GifFreeMapObject(cm);
+		o.max_pixels = 0;
+		o.min_side = 0;
+		CHECK_EQ_INT(img_decode(b.p, b.n, &o, &im, &info, &err), 0);
+		CHECK(im != NULL && im->w == 16 && im->h == 16);
+		if (im != NULL && im->w == 16 && im->h == 16) {
+			/* rows 0-7 the white background (index 1), rows 8-15 the black frame */
+			CHECK_EQ_INT(im->px[(size_t)(0 * 16 + 3) * (size_t)im->ch], 255);
+			CHECK_EQ_INT(im->px[(size_t)(7 * 16 + 3) * (size_t)im->ch], 255);
+			CHECK_EQ_INT(im->px[(size_t)(8 * 16 + 3) * (size_t)im->ch], 0);
+			CHECK_EQ_INT(im->px[(size_t)(15 * 16 + 3) * (size_t)im->ch], 0);
+		}
+		img_free(im);
+		im = NULL;
+		free(b.p);
+	}
+}
+
 int main(void)
 {
 	if (mkdtemp(dir) == NULL) {
@@ -1469,6 +1543,7 @@ int main(void)
 	test_errors();
 	test_heif();
 	test_bmp();
+	test_gif_frames();
 	test_damage();
 	test_photos();
 	{
