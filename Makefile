@@ -38,11 +38,20 @@ WARN    += -Werror
 endif
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ljpeg -lgif -lpthread -ldl -lm
-ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -iquote lib $(DEP_CFLAGS) -MMD -MP
+# lib/ by layer, each folder a job (its README says which): base (errors, logging, safe
+# file writes, the memory budget), records (the NDJSON record and the tools' filter
+# loop), storage (the local and Azure backends behind one dispatcher), image (format
+# decoders), features (hashes, keypoints, the GPU plugin's loader), match (the
+# multi-index search and grouping), featstore (the feature store), report (dedupe's
+# report writers).  Each folder goes on the quote path: modules include each other by
+# plain name.
+LIB_DIRS = base records storage image features match featstore report
+LIB_INC  = $(LIB_DIRS:%=-iquote lib/%)
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) $(LIB_INC) $(DEP_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 TOOLS    = azls azget featx featstore dedupe azcp
-LIB_SRC  = $(sort $(wildcard lib/*.c))
+LIB_SRC  = $(sort $(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.c)))
 LIB_OBJ  = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 LIBA     = $(BUILD)/libazdedup.a
 BINS     = $(TOOLS:%=$(BUILD)/bin/%)
@@ -82,12 +91,12 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(DEP_LIBS)
 
-# --- CUDA (kernels/*.cu, lib/gpu.c) -----------------------------------------------------
+# --- CUDA (kernels/*.cu, lib/features/gpu.c) -----------------------------------------------------
 # Only where nvcc is found; `make NVCC=` or `make CUDA=0` is the plain CPU build, and
-# lib/gpu.c then answers every call with "built without CUDA".  The kernels must not
-# fuse multiply-adds (-fmad=false): they are bit-for-bit copies of lib/hash.c's sums.
+# lib/features/gpu.c then answers every call with "built without CUDA".  The kernels must not
+# fuse multiply-adds (-fmad=false): they are bit-for-bit copies of lib/features/hash.c's sums.
 # The kernels and their CUDA runtime calls go into a plugin, $(CUDA_PLUGIN), linked
-# against libcudart; lib/gpu.c (built with -DAZD_CUDA) dlopens it on the first
+# against libcudart; lib/features/gpu.c (built with -DAZD_CUDA) dlopens it on the first
 # --device cuda, so the tools never link cudart and one build runs with or without it.
 # $(BUILD)/cuda.stamp records the setting: switching it rebuilds lib/gpu.o and relinks.
 ifeq ($(CUDA),0)
@@ -111,7 +120,7 @@ comma := ,
 $(CUDA_STAMP): cuda-stamp-force
 	@mkdir -p $(@D)
 	@echo 'NVCC=$(NVCC)' | cmp -s - $@ || echo 'NVCC=$(NVCC)' > $@
-$(BUILD)/lib/gpu.o: $(CUDA_STAMP)
+$(BUILD)/lib/features/gpu.o: $(CUDA_STAMP)
 ifneq ($(NVCC),)
 CUDA_HOME ?= $(patsubst %/bin/,%,$(dir $(realpath $(NVCC))))
 $(BUILD)/kernels/%.o: kernels/%.cu kernels/azk.h
@@ -121,7 +130,7 @@ $(CUDA_PLUGIN): $(CU_OBJ)
 	@mkdir -p $(@D)
 	$(NVCC) -shared -cudart shared -Xlinker -rpath,$(CUDA_HOME)/lib64 -o $@ $(CU_OBJ) -ldl
 all unit e2e: $(CUDA_PLUGIN)
-$(BUILD)/lib/gpu.o: ALL_CFLAGS += -DAZD_CUDA
+$(BUILD)/lib/features/gpu.o: ALL_CFLAGS += -DAZD_CUDA
 cuda-check: $(CUDA_PLUGIN)
 	@echo "cuda-check: $(CU_SRC) compiled for sm $(CUDA_ARCH) into $(CUDA_PLUGIN)"
 -include $(CU_OBJ:.o=.d)
@@ -132,7 +141,8 @@ cuda-check:
 endif
 # --- end CUDA ---------------------------------------------------------------------------
 
-# (lib/ goes on the quote path only: lib/features.h must never shadow <features.h>.)
+# (lib/'s folders go on the quote path only: lib/features/features.h must never shadow
+# <features.h>.)
 
 # Debian packages, installed only when missing: DEB_PKGS what building and `make demo`
 # need (the compiler, the libraries, examples/demo.sh's python3-pil and jq); `make check`
@@ -177,7 +187,7 @@ check: test-deps
 	@$(MAKE) --no-print-directory all unit
 	@BUILD=$(BUILD) sh tests/run.sh
 
-# ThreadSanitizer on the threaded parts: the record window (lib/filter.c) and dedupe's
+# ThreadSanitizer on the threaded parts: the record window (lib/records/filter.c) and dedupe's
 # readers, the keypoint cache, the multi-index search, the HTTP pool and the transfer
 # workers, through their unit tests and end-to-end scripts that run them with -j/-P > 1.
 # Any report fails the run (tests/tsan.supp holds only third-party reports, each said why).
@@ -212,7 +222,7 @@ bench: test-deps
 # page, packed keypoints) on tests/fuzz/seeds/<target> (clang and its fuzzer runtime are
 # installed when missing); CI runs it briefly.  FUZZ_TARGETS=... picks some.
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS ?= jpeg png webp gif tiff heif bmp exif features rec store listing keypoints
+FUZZ_TARGETS ?= jpeg png webp gif tiff heif bmp exif features rec featstore listing keypoints
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 fuzz:
 	@command -v clang > /dev/null && [ -n "$$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer-x86_64.a' 2>/dev/null)" ] || { \
@@ -225,11 +235,11 @@ fuzz:
 	@mkdir -p build-fuzz/corpus
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  T=$$(echo $$t | tr a-z A-Z); \
-	  clang -std=c11 -D_GNU_SOURCE -O1 -g -DTARGET_$$T -iquote lib $(DEP_CFLAGS) \
+	  clang -std=c11 -D_GNU_SOURCE -O1 -g -DTARGET_$$T $(LIB_INC) $(DEP_CFLAGS) \
 	    -fsanitize=fuzzer $(FUZZ_SAN) -o build-fuzz/fuzz_$$t tests/fuzz/fuzz.c \
 	    build-fuzz/libazdedup.a $(DEP_LIBS); \
 	  mkdir -p build-fuzz/corpus/$$t; \
-	  case $$t in rec|store|listing|keypoints) ;; *) cp examples/photos/* build-fuzz/corpus/$$t/ ;; esac; \
+	  case $$t in rec|featstore|listing|keypoints) ;; *) cp examples/photos/* build-fuzz/corpus/$$t/ ;; esac; \
 	  if [ -d tests/fuzz/seeds/$$t ]; then cp tests/fuzz/seeds/$$t/* build-fuzz/corpus/$$t/; fi; \
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
 	  ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \

@@ -1,8 +1,8 @@
-/* azk.h — the C interface of the CUDA kernels, for lib/gpu.c only.
+/* azk.h — the C interface of the CUDA kernels, for lib/features/gpu.c only.
  *
  * Everything that touches the CUDA runtime lives in the kernels/ .cu files behind these plain C
- * calls, so lib/gpu.c needs no CUDA headers.  The .cu files are built into a plugin,
- * azdedup-cuda.so, whose one exported symbol is azk_plugin: lib/gpu.c dlopens it and
+ * calls, so lib/features/gpu.c needs no CUDA headers.  The .cu files are built into a plugin,
+ * azdedup-cuda.so, whose one exported symbol is azk_plugin: lib/features/gpu.c dlopens it and
  * makes every call through the table azk_plugin returns, so nothing else links cudart.  Calls return 0 or a negative AD_E* code
  * (err.h values) and then write a reason, without a trailing period, into msg (AZK_MSG
  * bytes).  A slot is one batch's worth of pinned host buffers, device buffers and its own
@@ -37,7 +37,7 @@ int azk_device_count(int *n, char *msg);
 /* Makes `device` current for the calling thread and, unless name is NULL, describes it
  * there. */
 int azk_use_device(int device, char *name, size_t namelen, char *msg);
-/* Copies the 8 x 32 DCT cosine table (computed on the host, see lib/gpu.c) to the
+/* Copies the 8 x 32 DCT cosine table (computed on the host, see lib/features/gpu.c) to the
  * current device. */
 int azk_hash_set_cos(const double cosk[8 * 32], char *msg);
 

@@ -1,11 +1,11 @@
 /* gpu.cu — the device and runtime calls of azk.h that are not a kernel: finding and
- * choosing the device (lib/gpu.c's gpu_open), and the plugin's table of every call. */
+ * choosing the device (lib/features/gpu.c's gpu_open), and the plugin's table of every call. */
 #include <cuda_runtime.h>
 #include <dlfcn.h>
 #include <stdio.h>
 
 extern "C" {
-#include "../lib/err.h"
+#include "../lib/base/err.h"
 }
 #include "azk.h"
 

@@ -1,5 +1,5 @@
 /* hamming.cu — every pair of 64-bit hashes within a Hamming radius, by comparing all of
- * them on the GPU; lib/mih.c (and group.c's turned_pairs for the orientation variants)
+ * them on the GPU; lib/match/mih.c (and group.c's turned_pairs for the orientation variants)
  * is the reference, and the output is the same list in the same order.
  *
  * One thread per row hash i, a block per TILE consecutive rows; the block walks the
@@ -17,7 +17,7 @@
 #include <string.h>
 
 extern "C" {
-#include "../lib/err.h"
+#include "../lib/base/err.h"
 }
 #include "azk.h"
 

@@ -1,5 +1,5 @@
 /* hash.cu — phash (all 8 orientations), dhash and whash of a batch of gray images, one
- * thread block per image; lib/hash.c and lib/image.c's img_resize are the reference.
+ * thread block per image; lib/features/hash.c and lib/image/image.c's img_resize are the reference.
  *
  * The kernel starts from the gray working image, not from CPU-made thumbnails: it does
  * img_resize's area average itself, computing each output pixel's taps with the same
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 
 extern "C" {
-#include "../lib/err.h"
+#include "../lib/base/err.h"
 }
 #include "azk.h"
 

@@ -10,11 +10,11 @@
 #include "filter.h"
 #include "log.h"
 #include "rec.h"
-#include "store.h"
+#include "featstore.h"
 #include "version.h"
 
 struct fs {
-	store *st;
+	featstore *st;
 	const char *dir, *in, *out, *prefix, *spec;
 	int quiet;
 	struct filter *f;
@@ -61,21 +61,21 @@ static void usage(FILE *fp)
 	    "  -V, --version      print the version\n");
 }
 
-static store *open_store(const char *dir, int flags)
+static featstore *open_store(const char *dir, int flags)
 {
 	aderr err = {0};
-	store *st = store_open(dir, flags, &err);
+	featstore *st = featstore_open(dir, flags, &err);
 
 	if (st == NULL)
 		log_err("%s", err.msg);
 	return st;
 }
 
-static int close_store(store *st)
+static int close_store(featstore *st)
 {
 	aderr err = {0};
 
-	if (store_close(st, &err) < 0) {
+	if (featstore_close(st, &err) < 0) {
 		log_err("%s", err.msg);
 		return -1;
 	}
@@ -102,7 +102,7 @@ static int cmd_put(struct fs *fs)
 	long bad, stored = 0, unchanged = 0, with_error = 0;
 	int rc, fatal = 0;
 
-	if ((fs->st = open_store(fs->dir, STORE_WRITE | STORE_CREATE)) == NULL)
+	if ((fs->st = open_store(fs->dir, FEATSTORE_WRITE | FEATSTORE_CREATE)) == NULL)
 		return 2;
 	if ((r = rec_reader_open(fs->in, &err)) == NULL) {
 		log_err("%s", err.msg);
@@ -114,7 +114,7 @@ static int cmd_put(struct fs *fs)
 	if (pg.tty)
 		pg.total = rec_reader_total(r);
 	for (;;) {
-		if (input_idle(fs->in) && store_flush(fs->st, 0, &err) < 0) {
+		if (input_idle(fs->in) && featstore_flush(fs->st, 0, &err) < 0) {
 			fatal = 1;
 			break;
 		}
@@ -127,7 +127,7 @@ static int cmd_put(struct fs *fs)
 			log_err("%s", json_string_value(json_object_get(json_object_get(rec, "error"), "message")));
 		else if (rec_name(rec) == NULL)
 			log_err("%s:%ld: record has no name", rec_reader_label(r), rec_reader_line(r));
-		else if ((rc = store_put(fs->st, rec, &err)) < 0)
+		else if ((rc = featstore_put(fs->st, rec, &err)) < 0)
 			/* one record too big is that record's problem; a failed write is everyone's */
 			fatal = rc != AD_ETOOBIG && rc != AD_EFORMAT;
 		if (bad || rec_name(rec) == NULL || rc < 0) {
@@ -148,7 +148,7 @@ static int cmd_put(struct fs *fs)
 	rec_reader_close(r);
 	if (fatal) {
 		log_err("%s", err.msg);
-		store_close(fs->st, NULL);     /* it would only repeat the failed write */
+		featstore_close(fs->st, NULL);     /* it would only repeat the failed write */
 		return 2;
 	}
 	if (close_store(fs->st) < 0)
@@ -168,7 +168,7 @@ static int spec_ok(struct fs *fs, const char *name, const json_t *stored)
 
 	if (fs->spec == NULL)
 		return 1;
-	if (stored == NULL && store_get(fs->st, name, &got, NULL) != 1)
+	if (stored == NULL && featstore_get(fs->st, name, &got, NULL) != 1)
 		return 0;
 	spec = rec_str(stored ? stored : got, "feat_spec");
 	ok = spec != NULL && strcmp(spec, fs->spec) == 0;
@@ -179,7 +179,7 @@ static int spec_ok(struct fs *fs, const char *name, const json_t *stored)
 static int has_one(void *ud, json_t *rec, aderr *err)
 {
 	struct fs *fs = ud;
-	struct store_info si;
+	struct featstore_info si;
 
 	if (rec_name(rec) == NULL) {
 		aderr_set(err, AD_EFORMAT, "record has no name");
@@ -187,7 +187,7 @@ static int has_one(void *ud, json_t *rec, aderr *err)
 		rec_set_error(rec, "featstore", "bad_record", err->msg);
 		return FILTER_FAILED;
 	}
-	if (store_check(fs->st, rec, &si) == STORE_SAME && !si.is_error && !si.is_bad &&
+	if (featstore_check(fs->st, rec, &si) == FEATSTORE_SAME && !si.is_error && !si.is_bad &&
 	    spec_ok(fs, rec_name(rec), NULL)) {
 		fs->already++;
 		return FILTER_DROP;
@@ -201,7 +201,7 @@ static int has_one(void *ud, json_t *rec, aderr *err)
 static int get_one(void *ud, json_t *rec, aderr *err)
 {
 	struct fs *fs = ud;
-	struct store_info si;
+	struct featstore_info si;
 	const char *name = rec_name(rec);
 	json_t *stored;
 	int state, rc;
@@ -212,14 +212,14 @@ static int get_one(void *ud, json_t *rec, aderr *err)
 		rec_set_error(rec, "featstore", "bad_record", err->msg);
 		return FILTER_FAILED;
 	}
-	state = store_check(fs->st, rec, &si);
-	if (state != STORE_SAME) {
+	state = featstore_check(fs->st, rec, &si);
+	if (state != FEATSTORE_SAME) {
 		fs->notfound++;
-		rec_set_error(rec, "featstore", "not_found", state == STORE_NONE ?
+		rec_set_error(rec, "featstore", "not_found", state == FEATSTORE_NONE ?
 		    "no features stored for this name" : "stored features are stale (etag differs)");
 		return FILTER_FAILED;
 	}
-	rc = store_get(fs->st, name, &stored, err);
+	rc = featstore_get(fs->st, name, &stored, err);
 	if (rc <= 0) {
 		if (rc == 0)
 			aderr_set(err, AD_ENOENT, "no features stored for this name");
@@ -256,7 +256,7 @@ static int run_filter(struct fs *fs, int (*each)(void *, json_t *, aderr *), int
 		return 2;
 	fs->f = &f;
 	rc = filter_run(&f, log_prog(), &err);
-	store_close(fs->st, NULL);
+	featstore_close(fs->st, NULL);
 	if (rc < 0) {
 		log_err("%s", err.msg);
 		return 2;
@@ -282,11 +282,11 @@ static int cmd_get_names(struct fs *fs, char **names, int n)
 		return 2;
 	if ((w = rec_writer_open(fs->out, &err)) == NULL) {
 		log_err("%s", err.msg);
-		store_close(fs->st, NULL);
+		featstore_close(fs->st, NULL);
 		return 2;
 	}
 	for (int i = 0; i < n && rc == 0; i++) {
-		int got = store_get(fs->st, names[i], &rec, &err);
+		int got = featstore_get(fs->st, names[i], &rec, &err);
 
 		if (got == 0)
 			log_err("%s: not found in %s", names[i], fs->dir);
@@ -297,7 +297,7 @@ static int cmd_get_names(struct fs *fs, char **names, int n)
 		fs->failed += got <= 0;
 		json_decref(rec);
 	}
-	store_close(fs->st, NULL);
+	featstore_close(fs->st, NULL);
 	if (rc < 0 || rec_writer_close(w, rc == 0, &err) < 0) {
 		log_err("%s", err.msg);
 		return 2;
@@ -345,12 +345,12 @@ static int cmd_cat(struct fs *fs)
 		return 2;
 	if ((c.w = rec_writer_open(fs->out, &err)) == NULL) {
 		log_err("%s", err.msg);
-		store_close(fs->st, NULL);
+		featstore_close(fs->st, NULL);
 		return 2;
 	}
-	progress_init(&c.pg, log_prog(), store_count(fs->st), fs->quiet);
-	rc = store_each(fs->st, fs->prefix, cat_one, &c, &err);
-	store_close(fs->st, NULL);
+	progress_init(&c.pg, log_prog(), featstore_count(fs->st), fs->quiet);
+	rc = featstore_each(fs->st, fs->prefix, cat_one, &c, &err);
+	featstore_close(fs->st, NULL);
 	if (rc != 0) {
 		log_err("%s", rc < 0 && err.code < 0 ? err.msg : c.err.msg);
 		rec_writer_close(c.w, 0, NULL);
@@ -366,7 +366,7 @@ static int cmd_cat(struct fs *fs)
 
 static int cmd_stats(struct fs *fs)
 {
-	struct store_stats st;
+	struct featstore_stats st;
 	rec_writer *w;
 	aderr err = {0};
 	json_t *j;
@@ -374,8 +374,8 @@ static int cmd_stats(struct fs *fs)
 
 	if ((fs->st = open_store(fs->dir, 0)) == NULL)
 		return 2;
-	store_stats(fs->st, &st);
-	store_close(fs->st, NULL);
+	featstore_stats(fs->st, &st);
+	featstore_close(fs->st, NULL);
 	j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "store", fs->dir,
 	    "names", (json_int_t)st.names, "errors", (json_int_t)st.errors,
 	    "entries", (json_int_t)st.entries, "segments", (json_int_t)st.segments,
@@ -404,7 +404,7 @@ static int cmd_stats(struct fs *fs)
 }
 
 struct walk {
-	store *dst;              /* merge: where the records go; verify: NULL */
+	featstore *dst;              /* merge: where the records go; verify: NULL */
 	const char *from;
 	long records, written, same, damaged;
 	struct progress pg;
@@ -425,7 +425,7 @@ static int walk_one(void *ud, const char *name, json_t *rec, const aderr *bad)
 		return 0;
 	}
 	if (w->dst != NULL) {
-		if ((rc = store_put(w->dst, rec, &w->err)) < 0)
+		if ((rc = featstore_put(w->dst, rec, &w->err)) < 0)
 			return rc;
 		*(rc == 1 ? &w->written : &w->same) += 1;
 	}
@@ -436,16 +436,16 @@ static int walk_one(void *ud, const char *name, json_t *rec, const aderr *bad)
 static int cmd_verify(struct fs *fs)
 {
 	struct walk w = { .from = fs->dir };
-	struct store_stats st;
+	struct featstore_stats st;
 	aderr err = {0};
 	int rc, bad;
 
 	if ((fs->st = open_store(fs->dir, 0)) == NULL)
 		return 2;
-	store_stats(fs->st, &st);
+	featstore_stats(fs->st, &st);
 	progress_init(&w.pg, log_prog(), st.names, fs->quiet);
-	rc = store_each(fs->st, NULL, walk_one, &w, &err);
-	store_close(fs->st, NULL);
+	rc = featstore_each(fs->st, NULL, walk_one, &w, &err);
+	featstore_close(fs->st, NULL);
 	if (rc != 0) {
 		log_err("%s", rc < 0 && err.code < 0 ? err.msg : w.err.msg);
 		return 2;
@@ -467,7 +467,7 @@ static int cmd_verify(struct fs *fs)
 
 static int rm_name(struct fs *fs, const char *name, aderr *err)
 {
-	int rc = store_rm(fs->st, name, err);
+	int rc = featstore_rm(fs->st, name, err);
 
 	if (rc > 0)
 		fs->written++;
@@ -482,7 +482,7 @@ static int cmd_rm(struct fs *fs, char **names, int n)
 	aderr err = {0};
 	int rc = 0;
 
-	if ((fs->st = open_store(fs->dir, STORE_WRITE)) == NULL)
+	if ((fs->st = open_store(fs->dir, FEATSTORE_WRITE)) == NULL)
 		return 2;
 	progress_init(&pg, log_prog(), -1, fs->quiet);
 	if (n > 0) {
@@ -510,7 +510,7 @@ static int cmd_rm(struct fs *fs, char **names, int n)
 			rc = got;
 		rec_reader_close(r);
 	}
-	if (store_close(fs->st, rc < 0 ? NULL : &err) < 0 && rc >= 0)
+	if (featstore_close(fs->st, rc < 0 ? NULL : &err) < 0 && rc >= 0)
 		rc = err.code;
 	if (rc < 0) {
 		log_err("%s", err.msg);
@@ -522,16 +522,16 @@ static int cmd_rm(struct fs *fs, char **names, int n)
 
 static int cmd_compact(struct fs *fs)
 {
-	struct store_compact_result res;
+	struct featstore_compact_result res;
 	struct progress pg;
 	aderr err = {0};
 	int rc;
 
-	if ((fs->st = open_store(fs->dir, STORE_WRITE)) == NULL)
+	if ((fs->st = open_store(fs->dir, FEATSTORE_WRITE)) == NULL)
 		return 2;
 	progress_init(&pg, log_prog(), -1, fs->quiet);
-	rc = store_compact(fs->st, &res, &err);
-	if (store_close(fs->st, rc < 0 ? NULL : &err) < 0 && rc >= 0)
+	rc = featstore_compact(fs->st, &res, &err);
+	if (featstore_close(fs->st, rc < 0 ? NULL : &err) < 0 && rc >= 0)
 		rc = err.code;
 	if (rc < 0) {
 		log_err("%s", err.msg);
@@ -560,25 +560,25 @@ static int cmd_merge(struct fs *fs, char **srcs, int n)
 			return 2;
 		}
 	}
-	if ((w.dst = open_store(fs->dir, STORE_WRITE | STORE_CREATE)) == NULL)
+	if ((w.dst = open_store(fs->dir, FEATSTORE_WRITE | FEATSTORE_CREATE)) == NULL)
 		return 2;
 	progress_init(&w.pg, log_prog(), -1, fs->quiet);
 	for (int i = 0; i < n && rc == 0; i++) {
-		store *src = open_store(srcs[i], 0);
+		featstore *src = open_store(srcs[i], 0);
 
 		if (src == NULL) {
 			rc = 2;
 			break;
 		}
 		w.from = srcs[i];
-		rc = store_each(src, NULL, walk_one, &w, &err);
-		store_close(src, NULL);
+		rc = featstore_each(src, NULL, walk_one, &w, &err);
+		featstore_close(src, NULL);
 		if (rc != 0) {
 			log_err("%s", rc < 0 && err.code < 0 ? err.msg : w.err.msg);
 			rc = 2;
 		}
 	}
-	if (store_close(w.dst, &err) < 0 && rc == 0) {
+	if (featstore_close(w.dst, &err) < 0 && rc == 0) {
 		log_err("%s", err.msg);
 		rc = 2;
 	}
@@ -644,7 +644,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "put") == 0 && nargs == 1 && !fs.out && !fs.prefix)
 		return cmd_put(&fs);
 	if (strcmp(cmd, "has") == 0 && nargs == 1 && !fs.prefix)
-		return run_filter(&fs, has_one, STORE_MISSING_OK);
+		return run_filter(&fs, has_one, FEATSTORE_MISSING_OK);
 	if (strcmp(cmd, "get") == 0 && nargs == 1 && !fs.prefix)
 		return run_filter(&fs, get_one, 0);
 	if (fs.spec != NULL) {

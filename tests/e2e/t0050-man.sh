@@ -2,7 +2,7 @@
 # The manual pages: they format without warnings, each names itself, every option a
 # tool's --help prints is documented and every option a page lists is in --help, the
 # record page covers every field and every error code the code can put in a record
-# (read from lib/err.c's table and the tools' own codes, not a list kept here), and the
+# (read from lib/base/err.c's table and the tools' own codes, not a list kept here), and the
 # EXAMPLES run: each command of every page's examples runs here on the example photos,
 # except the ones listed below that need an Azure account (counted as skipped).
 . "$(dirname "$0")/lib.sh"
@@ -46,11 +46,11 @@ for f in name size mtime etag content_md5 src path format width height sha256 ph
 	grep -q "Li $f\b" "$M/azdedup-records.5" || missing="$missing $f"
 done
 check_eq "every record field is described" "$missing" ""
-# and every error code a record can carry: aderr_name's table in lib/err.c (its default
+# and every error code a record can carry: aderr_name's table in lib/base/err.c (its default
 # is "internal"; "ok" is no error) and the codes the tools and the record layer name
 # themselves in rec_set_error calls
-codes=$(sed -n 's/.*return "\([a-z_]*\)";.*/\1/p' "$TOP/lib/err.c" | grep -vx ok)
-codes="$codes $(grep -ho 'rec_set_error([^;]*' "$TOP"/lib/*.c "$TOP"/tools/*.c |
+codes=$(sed -n 's/.*return "\([a-z_]*\)";.*/\1/p' "$TOP/lib/base/err.c" | grep -vx ok)
+codes="$codes $(grep -ho 'rec_set_error([^;]*' "$TOP"/lib/*/*.c "$TOP"/tools/*.c |
     sed -n 's/^rec_set_error([^,]*, *"[a-z]*", *"\([a-z_]*\)".*/\1/p' | sort -u)"
 check "the code tables were read (io, internal, bad_record among them)" sh -c \
     "echo '$codes' | tr ' ' '\n' | grep -qx io && echo '$codes' | tr ' ' '\n' | grep -qx internal &&

@@ -15,7 +15,7 @@
  *   store      the bytes as a store's one segment (the segment header put in front when
  *              missing; when the first byte is odd, every entry's header and body
  *              checksums are made right first, so the inflate and JSON paths are
- *              reached), then store_open, store_each, store_get and the stats; the seed
+ *              reached), then featstore_open, featstore_each, featstore_get and the stats; the seed
  *              is a segment featstore put wrote from four of the unit tests' records
  *   listing    az_parse_listing on a List Blobs page; seeds are pages of Azurite's answers
  *   keypoints  kp_unpack of a packed set (as kpcache reads them back), kp_pack must give
@@ -33,7 +33,7 @@
 #include "image.h"
 #include "keypoints.h"
 #include "rec.h"
-#include "store.h"
+#include "featstore.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -76,7 +76,7 @@ static int decode(const uint8_t *data, size_t size, const uint8_t *magic, size_t
 	return 0;
 }
 
-#if defined(TARGET_REC) || defined(TARGET_STORE)
+#if defined(TARGET_REC) || defined(TARGET_FEATSTORE)
 /* A private folder for the target's files, made once (removed by nobody: it is tiny and
  * under TMPDIR). */
 static const char *scratch(void)
@@ -151,7 +151,7 @@ static int fuzz_rec(const uint8_t *data, size_t size)
 }
 #endif
 
-#if defined(TARGET_STORE)
+#if defined(TARGET_FEATSTORE)
 static void put32le(uint8_t *p, uint32_t v)
 {
 	p[0] = v & 0xff; p[1] = (v >> 8) & 0xff; p[2] = (v >> 16) & 0xff; p[3] = (v >> 24) & 0xff;
@@ -179,7 +179,7 @@ static void fix_checksums(uint8_t *b, size_t n)
 
 static int each_cb(void *ud, const char *name, json_t *rec, const aderr *bad)
 {
-	store *s = ud;
+	featstore *s = ud;
 	json_t *again = NULL;
 	aderr err = {0};
 
@@ -187,7 +187,7 @@ static int each_cb(void *ud, const char *name, json_t *rec, const aderr *bad)
 		abort();
 	if (rec != NULL && !json_is_object(rec))
 		abort();
-	if (store_get(s, name, &again, &err) == 1)
+	if (featstore_get(s, name, &again, &err) == 1)
 		json_decref(again);
 	return 0;
 }
@@ -200,9 +200,9 @@ static int fuzz_store(const uint8_t *data, size_t size)
 	char path[512];
 	size_t hl = size >= 8 && memcmp(data, head, 8) == 0 ? 0 : sizeof head;
 	uint8_t *b = malloc(size + hl);
-	struct store_stats st;
+	struct featstore_stats st;
 	aderr err = {0};
-	store *s;
+	featstore *s;
 
 	if (b == NULL)
 		return 0;
@@ -218,14 +218,14 @@ static int fuzz_store(const uint8_t *data, size_t size)
 	snprintf(path, sizeof path, "%s/00000001.seg", scratch());
 	write_file(path, b, size + hl);
 	free(b);
-	if ((s = store_open(scratch(), 0, &err)) == NULL)
+	if ((s = featstore_open(scratch(), 0, &err)) == NULL)
 		return 0;
-	store_stats(s, &st);
+	featstore_stats(s, &st);
 	if (st.names < 0 || st.entries < 0 || st.damaged < 0)
 		abort();
-	(void)store_each(s, NULL, each_cb, s, &err);
-	(void)store_each(s, "a", each_cb, s, &err);
-	store_close(s, &err);
+	(void)featstore_each(s, NULL, each_cb, s, &err);
+	(void)featstore_each(s, "a", each_cb, s, &err);
+	featstore_close(s, &err);
 	return 0;
 }
 #endif
@@ -288,7 +288,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 #if defined(TARGET_REC)
 	return fuzz_rec(data, size);
-#elif defined(TARGET_STORE)
+#elif defined(TARGET_FEATSTORE)
 	return fuzz_store(data, size);
 #elif defined(TARGET_LISTING)
 	return fuzz_listing(data, size);

@@ -1,6 +1,6 @@
-/* store.c — the feature store: segment files, their in-memory index, the writer's lock.
+/* featstore.c — the feature store: segment files, their in-memory index, the writer's lock.
  * The format is described in store.h. */
-#include "store.h"
+#include "featstore.h"
 #include "afile.h"
 #include "progress.h"
 #include "rec.h"
@@ -67,7 +67,7 @@ struct seg {
 	uint64_t end;                /* end of the valid entries (the writer's: on disk) */
 };
 
-struct store {
+struct featstore {
 	char *dir;
 	int flags;
 	int lock_fd;
@@ -85,7 +85,7 @@ struct store {
 	long unsynced;
 	double last_sync;
 	int broken;                  /* a write failed: the tail is unknown, refuse more */
-	/* what the last load found, for store_stats */
+	/* what the last load found, for featstore_stats */
 	long long st_disk, st_skipped, st_tail;
 	long st_entries, st_bad;
 	/* scratch */
@@ -129,7 +129,7 @@ static int grow(void *pp, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-static char *seg_path(const store *s, uint32_t num)
+static char *seg_path(const featstore *s, uint32_t num)
 {
 	char *p;
 
@@ -150,7 +150,7 @@ static uint64_t hash_name(const char *p, size_t n)
 }
 
 /* The slot holding name, or the empty slot where it would go. */
-static size_t idx_slot(const store *s, const char *name, size_t n)
+static size_t idx_slot(const featstore *s, const char *name, size_t n)
 {
 	size_t mask = s->nslots - 1, i = (size_t)hash_name(name, n) & mask;
 
@@ -164,7 +164,7 @@ static size_t idx_slot(const store *s, const char *name, size_t n)
 	}
 }
 
-static struct ient *idx_find(const store *s, const char *name)
+static struct ient *idx_find(const featstore *s, const char *name)
 {
 	uint32_t e;
 
@@ -175,14 +175,14 @@ static struct ient *idx_find(const store *s, const char *name)
 }
 
 /* The latest entry of name unless it is a tombstone. */
-static struct ient *idx_live(const store *s, const char *name)
+static struct ient *idx_live(const featstore *s, const char *name)
 {
 	struct ient *e = idx_find(s, name);
 
 	return e && !(e->flags & EF_DELETED) ? e : NULL;
 }
 
-static int idx_rehash(store *s)
+static int idx_rehash(featstore *s)
 {
 	size_t n = s->nslots ? s->nslots * 2 : 1024;
 	uint32_t *old = s->slots;
@@ -200,7 +200,7 @@ static int idx_rehash(store *s)
 }
 
 /* Makes e (name and etag given by length, not terminated) the latest entry of its name. */
-static int idx_set(store *s, const char *name, size_t nl, const char *etag, size_t el,
+static int idx_set(featstore *s, const char *name, size_t nl, const char *etag, size_t el,
     const struct ient *e)
 {
 	struct ient *cur;
@@ -258,7 +258,7 @@ static uint32_t body_crc(const unsigned char *h)
 }
 
 /* Indexes the entry whose bytes (header and body) are at h. */
-static int index_entry(store *s, uint32_t segi, uint64_t off, const unsigned char *h, int bad)
+static int index_entry(featstore *s, uint32_t segi, uint64_t off, const unsigned char *h, int bad)
 {
 	struct ient e = {0};
 	unsigned nl = get16(h + 6), el = get16(h + 8);
@@ -313,7 +313,7 @@ static int pwrite_all(int fd, const void *buf, size_t n, uint64_t off)
 /* Indexes entries that failed their checksum but were followed by good ones: damage in
  * the middle of a segment, kept in the index so the name is not served stale data from
  * an older entry. */
-static int index_bad(store *s, uint32_t segi, const uint64_t *offs, size_t n, aderr *err)
+static int index_bad(featstore *s, uint32_t segi, const uint64_t *offs, size_t n, aderr *err)
 {
 	unsigned char h[ENT_HDR];
 	unsigned char *key;
@@ -342,7 +342,7 @@ static int index_bad(store *s, uint32_t segi, const uint64_t *offs, size_t n, ad
 /* The offset of the first whole, valid entry at or after from, or 0 when there is none:
  * how a scan steps over damage in the middle of a segment (a header checksum that fails
  * leaves the lengths untrustworthy, so the next entry has to be searched for). */
-static uint64_t resync(store *s, uint32_t segi, uint64_t from, uint64_t size)
+static uint64_t resync(featstore *s, uint32_t segi, uint64_t from, uint64_t size)
 {
 	int fd = s->segs[segi].fd;
 	unsigned char *buf = malloc(SCAN_CHUNK), *ent;
@@ -376,7 +376,7 @@ static uint64_t resync(store *s, uint32_t segi, uint64_t from, uint64_t size)
  * entries end.  Entries that fail their body checksum but are followed by good ones are
  * indexed as damaged; in the newest segment, everything past the last good entry is the
  * torn tail (a power cut can leave zeroed pages under a grown file size). */
-static int scan_seg(store *s, uint32_t segi, int newest, uint64_t size, aderr *err)
+static int scan_seg(featstore *s, uint32_t segi, int newest, uint64_t size, aderr *err)
 {
 	struct seg *sg = &s->segs[segi];
 	uint64_t pos = SEG_HDR, good_end = SEG_HDR, bstart = 0, *bad = NULL;
@@ -471,7 +471,7 @@ static int scan_seg(store *s, uint32_t segi, int newest, uint64_t size, aderr *e
 
 /* ---- compression ---- */
 
-static int deflate_json(store *s, const char *json, size_t n, size_t *out, aderr *err)
+static int deflate_json(featstore *s, const char *json, size_t n, size_t *out, aderr *err)
 {
 	size_t bound;
 	int zr;
@@ -500,7 +500,7 @@ static int deflate_json(store *s, const char *json, size_t n, size_t *out, aderr
 }
 
 /* Inflates n bytes at p into s->zbuf, which then holds raw_len bytes and a NUL. */
-static int inflate_json(store *s, int codec, const unsigned char *p, size_t n, size_t raw_len)
+static int inflate_json(featstore *s, int codec, const unsigned char *p, size_t n, size_t raw_len)
 {
 	int zr;
 
@@ -538,7 +538,7 @@ static int inflate_json(store *s, int codec, const unsigned char *p, size_t n, s
 
 /* ---- writing ---- */
 
-static int flush_buf(store *s, aderr *err)
+static int flush_buf(featstore *s, aderr *err)
 {
 	struct seg *sg;
 
@@ -564,9 +564,9 @@ static int flush_buf(store *s, aderr *err)
 	return 0;
 }
 
-int store_flush(store *s, int sync, aderr *err)
+int featstore_flush(featstore *s, int sync, aderr *err)
 {
-	if (s == NULL || !(s->flags & STORE_WRITE) || s->nsegs == 0)
+	if (s == NULL || !(s->flags & FEATSTORE_WRITE) || s->nsegs == 0)
 		return 0;
 	if (s->broken)
 		return aderr_set(err, AD_EIO, "%s: an earlier write failed", s->dir);
@@ -595,7 +595,7 @@ static int sync_dir(const char *dir)
 }
 
 /* Starts segment number num: header written and synced, then the folder synced. */
-static int new_seg(store *s, uint32_t num, aderr *err)
+static int new_seg(featstore *s, uint32_t num, aderr *err)
 {
 	unsigned char h[SEG_HDR];
 	char *path = seg_path(s, num);
@@ -628,16 +628,16 @@ static int new_seg(store *s, uint32_t num, aderr *err)
 	return 0;
 }
 
-static int read_raw(store *s, const struct ient *e, aderr *err);
+static int read_raw(featstore *s, const struct ient *e, aderr *err);
 
 /* Starts a new segment when the current one would grow past the limit. */
-static int room_for(store *s, size_t total, aderr *err)
+static int room_for(featstore *s, size_t total, aderr *err)
 {
 	struct seg *sg = &s->segs[s->nsegs - 1];
 	int rc;
 
 	if (sg->end + s->wlen > SEG_HDR && sg->end + s->wlen + total > s->seg_max) {
-		if ((rc = store_flush(s, 1, err)) < 0 || (rc = new_seg(s, sg->num + 1, err)) < 0)
+		if ((rc = featstore_flush(s, 1, err)) < 0 || (rc = new_seg(s, sg->num + 1, err)) < 0)
 			return rc;
 	}
 	if (grow(&s->wbuf, &s->wcap, s->wlen + total, 1) < 0)
@@ -646,18 +646,18 @@ static int room_for(store *s, size_t total, aderr *err)
 }
 
 /* Hands buffered entries to the kernel, and to the disk, as often as the policy says. */
-static int after_append(store *s, aderr *err)
+static int after_append(featstore *s, aderr *err)
 {
 	s->unsynced++;
-	if (s->unsynced >= STORE_SYNC_RECORDS || now_seconds() - s->last_sync >= STORE_SYNC_SECONDS)
-		return store_flush(s, 1, err);
+	if (s->unsynced >= FEATSTORE_SYNC_RECORDS || now_seconds() - s->last_sync >= FEATSTORE_SYNC_SECONDS)
+		return featstore_flush(s, 1, err);
 	if (s->wlen >= WBUF_FLUSH)
 		return flush_buf(s, err);
 	return 0;
 }
 
 /* Appends an entry (header built here) and makes it the latest of its name. */
-static int append_entry(store *s, const char *name, size_t nl, const char *etag, size_t el,
+static int append_entry(featstore *s, const char *name, size_t nl, const char *etag, size_t el,
     unsigned flags, unsigned codec, const void *body, size_t blen, uint32_t raw_len,
     uint32_t rcrc, aderr *err)
 {
@@ -699,7 +699,7 @@ static int append_entry(store *s, const char *name, size_t nl, const char *etag,
 	return rc < 0 ? rc : 1;
 }
 
-int store_put(store *s, const json_t *rec, aderr *err)
+int featstore_put(featstore *s, const json_t *rec, aderr *err)
 {
 	const char *name = rec_name(rec), *etag = rec_str(rec, "etag");
 	size_t nl, el, jlen, zlen = 0;
@@ -708,7 +708,7 @@ int store_put(store *s, const json_t *rec, aderr *err)
 	char *json;
 	int rc;
 
-	if (!(s->flags & STORE_WRITE))
+	if (!(s->flags & FEATSTORE_WRITE))
 		return aderr_set(err, AD_EUSAGE, "%s: opened for reading only", s->dir);
 	if (s->broken)
 		return aderr_set(err, AD_EIO, "%s: an earlier write failed", s->dir);
@@ -746,9 +746,9 @@ int store_put(store *s, const json_t *rec, aderr *err)
 	    (uint32_t)jlen, rcrc, err);
 }
 
-int store_rm(store *s, const char *name, aderr *err)
+int featstore_rm(featstore *s, const char *name, aderr *err)
 {
-	if (!(s->flags & STORE_WRITE))
+	if (!(s->flags & FEATSTORE_WRITE))
 		return aderr_set(err, AD_EUSAGE, "%s: opened for reading only", s->dir);
 	if (s->broken)
 		return aderr_set(err, AD_EIO, "%s: an earlier write failed", s->dir);
@@ -773,7 +773,7 @@ static int cmp_byname(const void *a, const void *b)
  * (the copies, being newer, win); a crash during them leaves only segments whose
  * entries are superseded by the copies or are tombstones of names not copied.  Readers
  * that open the store while it runs may fail to find a segment and must retry. */
-int store_compact(store *s, struct store_compact_result *res, aderr *err)
+int featstore_compact(featstore *s, struct featstore_compact_result *res, aderr *err)
 {
 	size_t nold, n = 0, keep = 0;
 	struct byname *v;
@@ -782,9 +782,9 @@ int store_compact(store *s, struct store_compact_result *res, aderr *err)
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if (!(s->flags & STORE_WRITE))
+	if (!(s->flags & FEATSTORE_WRITE))
 		return aderr_set(err, AD_EUSAGE, "%s: opened for reading only", s->dir);
-	if ((rc = store_flush(s, 1, err)) < 0)
+	if ((rc = featstore_flush(s, 1, err)) < 0)
 		return rc;
 	for (size_t i = 0; i < s->nsegs; i++)
 		res->bytes_before += (long long)s->segs[i].end;
@@ -834,7 +834,7 @@ int store_compact(store *s, struct store_compact_result *res, aderr *err)
 	free(buf);
 	free(v);
 	if (rc == 0)
-		rc = store_flush(s, 1, err);
+		rc = featstore_flush(s, 1, err);
 	if (rc == 0 && sync_dir(s->dir) != 0)
 		rc = aderr_errno(err, AD_EIO, errno, "%s", s->dir);
 	if (rc < 0) {
@@ -881,7 +881,7 @@ int store_compact(store *s, struct store_compact_result *res, aderr *err)
 /* ---- reading ---- */
 
 /* Reads entry e, checks it, and leaves its JSON in s->zbuf (NUL-terminated). */
-static int read_raw(store *s, const struct ient *e, aderr *err)
+static int read_raw(featstore *s, const struct ient *e, aderr *err)
 {
 	struct seg *sg = &s->segs[e->seg];
 	const char *name = e->name;
@@ -891,7 +891,7 @@ static int read_raw(store *s, const struct ient *e, aderr *err)
 
 	if (e->flags & IF_BAD)
 		goto damaged;
-	if ((s->flags & STORE_WRITE) && e->seg == s->nsegs - 1 && e->off + e->len > sg->end &&
+	if ((s->flags & FEATSTORE_WRITE) && e->seg == s->nsegs - 1 && e->off + e->len > sg->end &&
 	    flush_buf(s, err) < 0)
 		return err ? err->code : AD_EIO;
 	if (grow(&s->rbuf, &s->rcap, e->len, 1) < 0)
@@ -915,7 +915,7 @@ damaged:
 	    "%08u.seg at offset %llu)", name, (unsigned)sg->num, (unsigned long long)e->off);
 }
 
-static int read_entry(store *s, const struct ient *e, json_t **out, aderr *err)
+static int read_entry(featstore *s, const struct ient *e, json_t **out, aderr *err)
 {
 	json_error_t je;
 	int rc;
@@ -932,7 +932,7 @@ static int read_entry(store *s, const struct ient *e, json_t **out, aderr *err)
 	return 0;
 }
 
-int store_lookup(store *s, const char *name, struct store_info *info)
+int featstore_lookup(featstore *s, const char *name, struct featstore_info *info)
 {
 	struct ient *e = name ? idx_live(s, name) : NULL;
 
@@ -946,33 +946,33 @@ int store_lookup(store *s, const char *name, struct store_info *info)
 	return 1;
 }
 
-int store_check(store *s, const json_t *rec, struct store_info *info)
+int featstore_check(featstore *s, const json_t *rec, struct featstore_info *info)
 {
-	struct store_info si;
+	struct featstore_info si;
 	const char *etag = rec_str(rec, "etag"), *sha = rec_str(rec, "sha256"), *old;
 	json_t *stored;
 	int rc;
 
 	if (info == NULL)
 		info = &si;
-	if (!store_lookup(s, rec_name(rec), info))
-		return STORE_NONE;
+	if (!featstore_lookup(s, rec_name(rec), info))
+		return FEATSTORE_NONE;
 	if (etag != NULL)
-		return info->etag && strcmp(info->etag, etag) == 0 ? STORE_SAME : STORE_STALE;
+		return info->etag && strcmp(info->etag, etag) == 0 ? FEATSTORE_SAME : FEATSTORE_STALE;
 	if (sha == NULL || info->is_bad)
-		return STORE_SAME;
+		return FEATSTORE_SAME;
 	/* no etag (a listing that has none): the checksum is the next best witness */
-	if (store_get(s, rec_name(rec), &stored, NULL) != 1) {
+	if (featstore_get(s, rec_name(rec), &stored, NULL) != 1) {
 		info->is_bad = 1;
-		return STORE_SAME;
+		return FEATSTORE_SAME;
 	}
 	old = rec_str(stored, "sha256");
-	rc = old == NULL || strcmp(old, sha) == 0 ? STORE_SAME : STORE_STALE;
+	rc = old == NULL || strcmp(old, sha) == 0 ? FEATSTORE_SAME : FEATSTORE_STALE;
 	json_decref(stored);
 	return rc;
 }
 
-int store_get(store *s, const char *name, json_t **out, aderr *err)
+int featstore_get(featstore *s, const char *name, json_t **out, aderr *err)
 {
 	struct ient *e = name ? idx_live(s, name) : NULL;
 	int rc;
@@ -984,7 +984,7 @@ int store_get(store *s, const char *name, json_t **out, aderr *err)
 	return rc < 0 ? rc : 1;
 }
 
-int store_each(store *s, const char *prefix, store_each_fn cb, void *ud, aderr *err)
+int featstore_each(featstore *s, const char *prefix, featstore_each_fn cb, void *ud, aderr *err)
 {
 	size_t pl = prefix ? strlen(prefix) : 0, n = 0;
 	struct byname *v;
@@ -1021,7 +1021,7 @@ int store_each(store *s, const char *prefix, store_each_fn cb, void *ud, aderr *
 	return rc;
 }
 
-void store_stats(const store *s, struct store_stats *st)
+void featstore_stats(const featstore *s, struct featstore_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->segments = (long)s->nsegs;
@@ -1039,7 +1039,7 @@ void store_stats(const store *s, struct store_stats *st)
 	}
 }
 
-long store_count(const store *s)
+long featstore_count(const featstore *s)
 {
 	long n = 0;
 
@@ -1048,12 +1048,12 @@ long store_count(const store *s)
 	return n;
 }
 
-void store_set_segment_max(store *s, long bytes)
+void featstore_set_segment_max(featstore *s, long bytes)
 {
 	s->seg_max = bytes > SEG_HDR ? (uint64_t)bytes : SEG_HDR + 1;
 }
 
-const char *store_dir(const store *s)
+const char *featstore_dir(const featstore *s)
 {
 	return s->dir;
 }
@@ -1069,7 +1069,7 @@ static int cmp_u32(const void *a, const void *b)
 
 /* The numbers of the segment files, sorted; *empty says whether the folder holds nothing
  * but what a store's creation may have left (LOCK, FORMAT's temporary). */
-static int list_dir(store *s, uint32_t **nums, size_t *n, int *empty, aderr *err)
+static int list_dir(featstore *s, uint32_t **nums, size_t *n, int *empty, aderr *err)
 {
 	DIR *d = opendir(s->dir);
 	struct dirent *de;
@@ -1105,7 +1105,7 @@ static int list_dir(store *s, uint32_t **nums, size_t *n, int *empty, aderr *err
 }
 
 /* 1: FORMAT says this is a store we read; 0: no FORMAT; negative: refused. */
-static int check_format(store *s, aderr *err)
+static int check_format(featstore *s, aderr *err)
 {
 	char *p, buf[128];
 	ssize_t n;
@@ -1131,7 +1131,7 @@ static int check_format(store *s, aderr *err)
 	return 1;
 }
 
-static int write_format(store *s, aderr *err)
+static int write_format(featstore *s, aderr *err)
 {
 	struct afile af;
 	char *p;
@@ -1153,7 +1153,7 @@ static int write_format(store *s, aderr *err)
 	return rc;
 }
 
-static int take_lock(store *s, aderr *err)
+static int take_lock(featstore *s, aderr *err)
 {
 	char *p, pid[32];
 	int fd, n;
@@ -1189,12 +1189,12 @@ static int take_lock(store *s, aderr *err)
 
 /* Opens every segment and indexes it; the writer truncates a torn tail and opens the
  * newest segment for appending (or starts the first one). */
-static int load(store *s, aderr *err)
+static int load(featstore *s, aderr *err)
 {
 	uint32_t *nums;
 	size_t n;
 	int empty, rc;
-	int wr = (s->flags & STORE_WRITE) != 0;
+	int wr = (s->flags & FEATSTORE_WRITE) != 0;
 
 	if ((rc = list_dir(s, &nums, &n, &empty, err)) < 0)
 		return rc;
@@ -1261,11 +1261,11 @@ static int load(store *s, aderr *err)
 	return rc;
 }
 
-store *store_open(const char *dir, int flags, aderr *err)
+featstore *featstore_open(const char *dir, int flags, aderr *err)
 {
-	store *s = calloc(1, sizeof *s);
+	featstore *s = calloc(1, sizeof *s);
 	struct stat st;
-	int rc, wr = (flags & STORE_WRITE) != 0;
+	int rc, wr = (flags & FEATSTORE_WRITE) != 0;
 
 	if (s == NULL || (s->dir = strdup(dir)) == NULL) {
 		free(s);
@@ -1274,7 +1274,7 @@ store *store_open(const char *dir, int flags, aderr *err)
 	}
 	s->flags = flags;
 	s->lock_fd = -1;
-	s->seg_max = STORE_SEGMENT_MAX;
+	s->seg_max = FEATSTORE_SEGMENT_MAX;
 	s->last_sync = now_seconds();
 	if (stat(dir, &st) != 0) {
 		int e = errno;
@@ -1283,9 +1283,9 @@ store *store_open(const char *dir, int flags, aderr *err)
 			aderr_errno(err, aderr_from_errno(e), e, "%s", dir);
 			goto fail;
 		}
-		if (!wr && (flags & STORE_MISSING_OK))
+		if (!wr && (flags & FEATSTORE_MISSING_OK))
 			return s;
-		if (!wr || !(flags & STORE_CREATE)) {
+		if (!wr || !(flags & FEATSTORE_CREATE)) {
 			aderr_set(err, AD_ENOENT, "%s: no such feature store", dir);
 			goto fail;
 		}
@@ -1316,12 +1316,12 @@ store *store_open(const char *dir, int flags, aderr *err)
 		if (list_dir(s, &nums, &n, &empty, err) < 0)
 			goto fail;
 		free(nums);
-		if (!empty || (wr && !(flags & STORE_CREATE))) {
+		if (!empty || (wr && !(flags & FEATSTORE_CREATE))) {
 			aderr_set(err, AD_EFORMAT, "%s: not a feature store", dir);
 			goto fail;
 		}
 		if (!wr) {
-			if (flags & STORE_MISSING_OK)
+			if (flags & FEATSTORE_MISSING_OK)
 				return s;
 			aderr_set(err, AD_EFORMAT, "%s: not a feature store", dir);
 			goto fail;
@@ -1338,18 +1338,18 @@ store *store_open(const char *dir, int flags, aderr *err)
 		goto fail;
 	return s;
 fail:
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 	return NULL;
 }
 
-int store_close(store *s, aderr *err)
+int featstore_close(featstore *s, aderr *err)
 {
 	int rc = 0;
 
 	if (s == NULL)
 		return 0;
-	if ((s->flags & STORE_WRITE) && s->nsegs)
-		rc = store_flush(s, 1, err);
+	if ((s->flags & FEATSTORE_WRITE) && s->nsegs)
+		rc = featstore_flush(s, 1, err);
 	for (size_t i = 0; i < s->nsegs; i++)
 		close(s->segs[i].fd);
 	if (s->lock_fd >= 0)

@@ -1,4 +1,4 @@
-/* store.h — the feature store: the latest record of every name, kept on disk.
+/* featstore.h — the feature store: the latest record of every name, kept on disk.
  *
  * A store is a folder of append-only segment files, so that a million images make a few
  * files rather than a million, and a killed writer loses at most its last few records:
@@ -24,89 +24,89 @@
  * writer truncates it away before appending.
  *
  * A writer buffers appends, hands them to the kernel when the buffer fills or the caller
- * says its input went idle (store_flush), and fsyncs every STORE_SYNC_RECORDS records or
- * STORE_SYNC_SECONDS, at each new segment, and at close.
+ * says its input went idle (featstore_flush), and fsyncs every FEATSTORE_SYNC_RECORDS records or
+ * FEATSTORE_SYNC_SECONDS, at each new segment, and at close.
  *
  * A handle is not thread-safe.  Ownership is written at each function. */
-#ifndef AZD_STORE_H
-#define AZD_STORE_H
+#ifndef AZD_FEATSTORE_H
+#define AZD_FEATSTORE_H
 
 #include <jansson.h>
 #include <stdint.h>
 #include "err.h"
 
-typedef struct store store;
+typedef struct featstore featstore;
 
-/* store_open flags */
+/* featstore_open flags */
 enum {
-	STORE_WRITE = 1,        /* take the writer's lock, truncate a torn tail, allow store_put */
-	STORE_CREATE = 2,       /* with STORE_WRITE: make the folder (and parents) when missing
+	FEATSTORE_WRITE = 1,        /* take the writer's lock, truncate a torn tail, allow featstore_put */
+	FEATSTORE_CREATE = 2,       /* with FEATSTORE_WRITE: make the folder (and parents) when missing
 	                         * or empty */
-	STORE_MISSING_OK = 4    /* reading: a folder that does not exist is an empty store */
+	FEATSTORE_MISSING_OK = 4    /* reading: a folder that does not exist is an empty featstore */
 };
 
-#define STORE_SEGMENT_MAX (256L << 20)   /* a new segment starts past this size */
-#define STORE_SYNC_RECORDS 1000
-#define STORE_SYNC_SECONDS 1.0
+#define FEATSTORE_SEGMENT_MAX (256L << 20)   /* a new segment starts past this size */
+#define FEATSTORE_SYNC_RECORDS 1000
+#define FEATSTORE_SYNC_SECONDS 1.0
 
 /* What the index knows about a name without reading its record. */
-struct store_info {
+struct featstore_info {
 	const char *etag;       /* NULL when the record had none; owned by the store, valid
-	                         * until the next store_put or store_close */
+	                         * until the next featstore_put or featstore_close */
 	int is_error;           /* the stored record carries an "error" object */
-	int is_bad;             /* the entry failed its checksum: store_get will refuse it */
+	int is_bad;             /* the entry failed its checksum: featstore_get will refuse it */
 };
 
-/* Opens (and with STORE_WRITE locks) the store in dir.  NULL on failure, err says why:
+/* Opens (and with FEATSTORE_WRITE locks) the store in dir.  NULL on failure, err says why:
  * AD_ENOENT no such folder, AD_EFORMAT not a feature store or a damaged segment,
  * AD_EEXIST another writer holds the lock. */
-store *store_open(const char *dir, int flags, aderr *err);
+featstore *featstore_open(const char *dir, int flags, aderr *err);
 /* Flushes, fsyncs and releases everything; returns the first error met.  NULL is fine. */
-int store_close(store *s, aderr *err);
+int featstore_close(featstore *s, aderr *err);
 
 /* Appends rec (borrowed) as the latest entry of its name.  Returns 1 when written, 0 when
  * it is byte for byte the record already stored (nothing appended), negative on error
  * (AD_EFORMAT: no "name"; AD_ETOOBIG: over the size limits). */
-int store_put(store *s, const json_t *rec, aderr *err);
+int featstore_put(featstore *s, const json_t *rec, aderr *err);
 /* Hands buffered appends to the kernel (they then survive the process being killed);
  * with sync, fsyncs them too (they then survive a power cut). */
-int store_flush(store *s, int sync, aderr *err);
+int featstore_flush(featstore *s, int sync, aderr *err);
 
 /* Removes name: appends a tombstone, so the removal survives a crash like any put.
  * 1 when it was stored, 0 when it was not, negative on error. */
-int store_rm(store *s, const char *name, aderr *err);
+int featstore_rm(featstore *s, const char *name, aderr *err);
 
 /* Rewrites the live records into new segments and removes the old ones, dropping
  * superseded entries, removed names and damaged entries.  Writers only.  A crash at any
  * point loses nothing; readers opening the store meanwhile may have to retry. */
-struct store_compact_result {
+struct featstore_compact_result {
 	long kept, dropped, segments;
 	long long bytes_before, bytes_after;
 };
-int store_compact(store *s, struct store_compact_result *res, aderr *err);
+int featstore_compact(featstore *s, struct featstore_compact_result *res, aderr *err);
 
 /* 1 and *info filled when name is stored, 0 when not.  No I/O. */
-int store_lookup(store *s, const char *name, struct store_info *info);
+int featstore_lookup(featstore *s, const char *name, struct featstore_info *info);
 /* How an input record compares with what is stored under its name. */
-enum { STORE_NONE = 0, STORE_STALE = 1, STORE_SAME = 2 };
-/* STORE_SAME when the name is stored for the same content: the same etag when rec has
+enum { FEATSTORE_NONE = 0, FEATSTORE_STALE = 1, FEATSTORE_SAME = 2 };
+/* FEATSTORE_SAME when the name is stored for the same content: the same etag when rec has
  * one; else the same sha256 when both have one; else the name alone is enough.  *info is
- * filled unless STORE_NONE; is_bad is set too when the stored record had to be read to
+ * filled unless FEATSTORE_NONE; is_bad is set too when the stored record had to be read to
  * compare sha256 and could not be. */
-int store_check(store *s, const json_t *rec, struct store_info *info);
+int featstore_check(featstore *s, const json_t *rec, struct featstore_info *info);
 /* 1 and *out a new reference to the latest record of name, 0 when not stored, negative
  * on a read error or a damaged entry (AD_EFORMAT). */
-int store_get(store *s, const char *name, json_t **out, aderr *err);
+int featstore_get(featstore *s, const char *name, json_t **out, aderr *err);
 
 /* Calls cb for the latest record of every name starting with prefix (NULL: all), in
  * strcmp order of the names.  rec is borrowed for the call; when the entry cannot be read
  * rec is NULL and bad says why (the walk goes on).  A nonzero return from cb stops the
  * walk and is returned; otherwise 0, or negative when the walk itself failed. */
-typedef int (*store_each_fn)(void *ud, const char *name, json_t *rec, const aderr *bad);
-int store_each(store *s, const char *prefix, store_each_fn cb, void *ud, aderr *err);
+typedef int (*featstore_each_fn)(void *ud, const char *name, json_t *rec, const aderr *bad);
+int featstore_each(featstore *s, const char *prefix, featstore_each_fn cb, void *ud, aderr *err);
 
 /* What a store holds, and what its last open found wrong (for verify and stats). */
-struct store_stats {
+struct featstore_stats {
 	long segments;
 	long long disk_bytes;       /* the segments' sizes, headers and damage included */
 	long entries;               /* whole, valid entries read, superseded ones included */
@@ -118,12 +118,12 @@ struct store_stats {
 	long long tail_bytes;       /* torn tail of the newest segment (a writer cuts it) */
 };
 /* As found when the store was opened (a writer has cut the torn tail by then). */
-void store_stats(const store *s, struct store_stats *st);
+void featstore_stats(const featstore *s, struct featstore_stats *st);
 
 /* Number of names stored. */
-long store_count(const store *s);
+long featstore_count(const featstore *s);
 /* Bytes of valid entries past which a writer starts a new segment (tests make it small). */
-void store_set_segment_max(store *s, long bytes);
-const char *store_dir(const store *s);
+void featstore_set_segment_max(featstore *s, long bytes);
+const char *featstore_dir(const featstore *s);
 
 #endif

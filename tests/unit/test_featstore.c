@@ -1,4 +1,4 @@
-/* test_store.c — the feature store: put/get, latest wins, order, reopen, segments, the
+/* test_featstore.c — the feature store: put/get, latest wins, order, reopen, segments, the
  * writer's lock, and damage: torn tails cut away, bad checksums never served as data. */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "rec.h"
-#include "store.h"
+#include "featstore.h"
 #include "unit.h"
 
 static char top[] = "/tmp/azd-store.XXXXXX";
@@ -24,11 +24,11 @@ static json_t *mk(const char *name, const char *etag, const char *phash)
 	return r;
 }
 
-static int put(store *s, const char *name, const char *etag, const char *phash)
+static int put(featstore *s, const char *name, const char *etag, const char *phash)
 {
 	json_t *r = mk(name, etag, phash);
 	aderr err = {0};
-	int rc = store_put(s, r, &err);
+	int rc = featstore_put(s, r, &err);
 
 	json_decref(r);
 	if (rc < 0)
@@ -37,12 +37,12 @@ static int put(store *s, const char *name, const char *etag, const char *phash)
 }
 
 /* The stored phash of name, "" when not stored, "ERR" when refused. */
-static const char *phash_of(store *s, const char *name)
+static const char *phash_of(featstore *s, const char *name)
 {
 	static char buf[64];
 	aderr err = {0};
 	json_t *r;
-	int rc = store_get(s, name, &r, &err);
+	int rc = featstore_get(s, name, &r, &err);
 
 	if (rc < 0)
 		return "ERR";
@@ -121,10 +121,10 @@ static int walk_cb(void *ud, const char *name, json_t *rec, const aderr *bad)
 static void test_basic(void)
 {
 	aderr err = {0};
-	struct store_info si;
+	struct featstore_info si;
 	struct walk w = {{0}, 0, 0};
 	json_t *r, *e;
-	store *s = store_open(path("basic", NULL), STORE_WRITE | STORE_CREATE, &err);
+	featstore *s = featstore_open(path("basic", NULL), FEATSTORE_WRITE | FEATSTORE_CREATE, &err);
 
 	CHECK(s != NULL);
 	if (s == NULL) {
@@ -137,19 +137,19 @@ static void test_basic(void)
 	CHECK_EQ_INT(put(s, "dir-d.jpg", "e4", "d1"), 1);
 	CHECK_EQ_INT(put(s, "b.jpg", "e1b", "b2"), 1);          /* overwrite: latest wins */
 	CHECK_EQ_INT(put(s, "b.jpg", "e1b", "b2"), 0);          /* same bytes: not appended */
-	CHECK_EQ_INT(store_count(s), 4);
+	CHECK_EQ_INT(featstore_count(s), 4);
 	CHECK_STR(phash_of(s, "b.jpg"), "b2");
 	CHECK_STR(phash_of(s, "a.jpg"), "a1");
 	CHECK_STR(phash_of(s, "zzz"), "");
-	CHECK_EQ_INT(store_lookup(s, "b.jpg", &si), 1);
+	CHECK_EQ_INT(featstore_lookup(s, "b.jpg", &si), 1);
 	CHECK_STR(si.etag, "e1b");
 	CHECK_EQ_INT(si.is_error, 0);
-	CHECK_EQ_INT(store_lookup(s, "dir/c.jpg", &si), 1);
+	CHECK_EQ_INT(featstore_lookup(s, "dir/c.jpg", &si), 1);
 	CHECK(si.etag == NULL);
-	CHECK_EQ_INT(store_lookup(s, "nope", &si), 0);
+	CHECK_EQ_INT(featstore_lookup(s, "nope", &si), 0);
 
 	/* the whole record comes back, unknown fields and their order included */
-	CHECK_EQ_INT(store_get(s, "a.jpg", &r, &err), 1);
+	CHECK_EQ_INT(featstore_get(s, "a.jpg", &r, &err), 1);
 	e = mk("a.jpg", "e2", "a1");
 	CHECK(json_equal(r, e));
 	{
@@ -166,135 +166,135 @@ static void test_basic(void)
 	r = mk("bad.png", "e9", NULL);
 	json_object_set_new(r, "error", json_pack("{s:s,s:s,s:s}", "stage", "featx", "code",
 	    "corrupt", "message", "bad PNG"));
-	CHECK_EQ_INT(store_put(s, r, &err), 1);
+	CHECK_EQ_INT(featstore_put(s, r, &err), 1);
 	json_decref(r);
-	CHECK_EQ_INT(store_lookup(s, "bad.png", &si), 1);
+	CHECK_EQ_INT(featstore_lookup(s, "bad.png", &si), 1);
 	CHECK_EQ_INT(si.is_error, 1);
 
 	/* a record with no name is refused */
 	r = json_pack("{s:i}", "size", 3);
-	CHECK_EQ_INT(store_put(s, r, &err), AD_EFORMAT);
+	CHECK_EQ_INT(featstore_put(s, r, &err), AD_EFORMAT);
 	json_decref(r);
 
 	/* checks used by `has` and `get` */
 	r = json_pack("{s:s,s:s}", "name", "b.jpg", "etag", "e1b");
-	CHECK_EQ_INT(store_check(s, r, &si), STORE_SAME);
+	CHECK_EQ_INT(featstore_check(s, r, &si), FEATSTORE_SAME);
 	json_object_set_new(r, "etag", json_string("other"));
-	CHECK_EQ_INT(store_check(s, r, &si), STORE_STALE);
+	CHECK_EQ_INT(featstore_check(s, r, &si), FEATSTORE_STALE);
 	json_decref(r);
 	r = json_pack("{s:s}", "name", "a.jpg");
-	CHECK_EQ_INT(store_check(s, r, &si), STORE_SAME);   /* no etag: name alone */
+	CHECK_EQ_INT(featstore_check(s, r, &si), FEATSTORE_SAME);   /* no etag: name alone */
 	json_decref(r);
 	r = json_pack("{s:s}", "name", "new.jpg");
-	CHECK_EQ_INT(store_check(s, r, &si), STORE_NONE);
+	CHECK_EQ_INT(featstore_check(s, r, &si), FEATSTORE_NONE);
 	json_decref(r);
 
 	/* name order, and prefixes, before and after reopening */
-	CHECK_EQ_INT(store_each(s, NULL, walk_cb, &w, &err), 0);
+	CHECK_EQ_INT(featstore_each(s, NULL, walk_cb, &w, &err), 0);
 	CHECK_STR(w.names, "a.jpg|b.jpg|bad.png|dir-d.jpg|dir/c.jpg|");
-	CHECK_EQ_INT(store_close(s, &err), 0);
+	CHECK_EQ_INT(featstore_close(s, &err), 0);
 
-	s = store_open(path("basic", NULL), 0, &err);
+	s = featstore_open(path("basic", NULL), 0, &err);
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
-	CHECK_EQ_INT(store_count(s), 5);
+	CHECK_EQ_INT(featstore_count(s), 5);
 	CHECK_STR(phash_of(s, "b.jpg"), "b2");
 	CHECK_STR(phash_of(s, "dir/c.jpg"), "c1");
 	memset(&w, 0, sizeof w);
-	CHECK_EQ_INT(store_each(s, "dir", walk_cb, &w, &err), 0);
+	CHECK_EQ_INT(featstore_each(s, "dir", walk_cb, &w, &err), 0);
 	CHECK_STR(w.names, "dir-d.jpg|dir/c.jpg|");
 	memset(&w, 0, sizeof w);
-	CHECK_EQ_INT(store_each(s, "dir/", walk_cb, &w, &err), 0);
+	CHECK_EQ_INT(featstore_each(s, "dir/", walk_cb, &w, &err), 0);
 	CHECK_STR(w.names, "dir/c.jpg|");
 	r = json_pack("{s:s}", "name", "x");
-	CHECK(store_put(s, r, &err) < 0);                       /* read-only handle */
+	CHECK(featstore_put(s, r, &err) < 0);                       /* read-only handle */
 	json_decref(r);
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 }
 
 static void test_sha256_check(void)
 {
 	aderr err = {0};
-	store *s = store_open(path("sha", NULL), STORE_WRITE | STORE_CREATE, &err);
+	featstore *s = featstore_open(path("sha", NULL), FEATSTORE_WRITE | FEATSTORE_CREATE, &err);
 	json_t *r;
 
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
 	r = json_pack("{s:s,s:s}", "name", "p.jpg", "sha256", "abc");
-	CHECK_EQ_INT(store_put(s, r, &err), 1);
-	CHECK_EQ_INT(store_check(s, r, NULL), STORE_SAME);
+	CHECK_EQ_INT(featstore_put(s, r, &err), 1);
+	CHECK_EQ_INT(featstore_check(s, r, NULL), FEATSTORE_SAME);
 	json_object_set_new(r, "sha256", json_string("def"));
-	CHECK_EQ_INT(store_check(s, r, NULL), STORE_STALE);
+	CHECK_EQ_INT(featstore_check(s, r, NULL), FEATSTORE_STALE);
 	json_decref(r);
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 }
 
 static void test_lock_and_folders(void)
 {
 	aderr err = {0};
-	store *w, *w2, *r;
+	featstore *w, *w2, *r;
 	FILE *fp;
 
-	w = store_open(path("lock", NULL), STORE_WRITE | STORE_CREATE, &err);
+	w = featstore_open(path("lock", NULL), FEATSTORE_WRITE | FEATSTORE_CREATE, &err);
 	CHECK(w != NULL);
 	if (w == NULL)
 		return;
 	CHECK_EQ_INT(put(w, "one", "1", "p1"), 1);
-	CHECK_EQ_INT(store_flush(w, 0, &err), 0);
-	w2 = store_open(path("lock", NULL), STORE_WRITE, &err);
+	CHECK_EQ_INT(featstore_flush(w, 0, &err), 0);
+	w2 = featstore_open(path("lock", NULL), FEATSTORE_WRITE, &err);
 	CHECK(w2 == NULL);
 	CHECK_EQ_INT(err.code, AD_EEXIST);
 	CHECK(strstr(err.msg, "in use by another writer (pid ") != NULL);
-	store_close(w2, NULL);
+	featstore_close(w2, NULL);
 	/* readers take no lock, and see what the writer has handed to the kernel */
-	r = store_open(path("lock", NULL), 0, &err);
+	r = featstore_open(path("lock", NULL), 0, &err);
 	CHECK(r != NULL);
 	CHECK_STR(phash_of(r, "one"), "p1");
-	store_close(r, NULL);
-	store_close(w, NULL);
+	featstore_close(r, NULL);
+	featstore_close(w, NULL);
 
 	/* a folder with other things in it is not taken over */
 	mkdir(path("photos", NULL), 0755);
 	fp = fopen(path("photos", "a.jpg"), "w");
 	if (fp)
 		fclose(fp);
-	w = store_open(path("photos", NULL), STORE_WRITE | STORE_CREATE, &err);
+	w = featstore_open(path("photos", NULL), FEATSTORE_WRITE | FEATSTORE_CREATE, &err);
 	CHECK(w == NULL);
 	CHECK_EQ_INT(err.code, AD_EFORMAT);
 	CHECK(strstr(err.msg, ": not a feature store") != NULL);
 	CHECK(access(path("photos", "LOCK"), F_OK) != 0);
-	r = store_open(path("photos", NULL), 0, &err);
+	r = featstore_open(path("photos", NULL), 0, &err);
 	CHECK(r == NULL);
 	CHECK_EQ_INT(err.code, AD_EFORMAT);
 
 	/* missing: an error, unless the caller says an empty store will do */
-	r = store_open(path("missing", NULL), 0, &err);
+	r = featstore_open(path("missing", NULL), 0, &err);
 	CHECK(r == NULL);
 	CHECK_EQ_INT(err.code, AD_ENOENT);
-	r = store_open(path("missing", NULL), STORE_MISSING_OK, &err);
+	r = featstore_open(path("missing", NULL), FEATSTORE_MISSING_OK, &err);
 	CHECK(r != NULL);
-	CHECK_EQ_INT(store_count(r), 0);
+	CHECK_EQ_INT(featstore_count(r), 0);
 	CHECK_STR(phash_of(r, "x"), "");
-	store_close(r, NULL);
+	featstore_close(r, NULL);
 	CHECK(access(path("missing", NULL), F_OK) != 0);
 
 	/* an empty folder becomes a store, parents are made */
 	mkdir(path("empty", NULL), 0755);
-	w = store_open(path("empty", NULL), STORE_WRITE | STORE_CREATE, &err);
+	w = featstore_open(path("empty", NULL), FEATSTORE_WRITE | FEATSTORE_CREATE, &err);
 	CHECK(w != NULL);
-	store_close(w, NULL);
-	w = store_open(path("deep/er/store", NULL), STORE_WRITE | STORE_CREATE, &err);
+	featstore_close(w, NULL);
+	w = featstore_open(path("deep/er/store", NULL), FEATSTORE_WRITE | FEATSTORE_CREATE, &err);
 	CHECK(w != NULL);
-	store_close(w, NULL);
+	featstore_close(w, NULL);
 	CHECK(access(path("deep/er/store", "FORMAT"), F_OK) == 0);
 }
 
 static void test_segments(void)
 {
 	aderr err = {0};
-	store *s = store_open(path("segs", NULL), STORE_WRITE | STORE_CREATE, &err);
+	featstore *s = featstore_open(path("segs", NULL), FEATSTORE_WRITE | FEATSTORE_CREATE, &err);
 	char name[32], ph[32];
 	struct walk w = {{0}, 0, 0};
 	int ok = 1;
@@ -302,28 +302,28 @@ static void test_segments(void)
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
-	store_set_segment_max(s, 400);
+	featstore_set_segment_max(s, 400);
 	for (int i = 0; i < 40; i++) {
 		snprintf(name, sizeof name, "n%02d", i % 10);
 		snprintf(ph, sizeof ph, "v%d", i);
 		ok &= put(s, name, "e", ph) == 1;
 	}
 	CHECK(ok);
-	CHECK_EQ_INT(store_close(s, &err), 0);
+	CHECK_EQ_INT(featstore_close(s, &err), 0);
 	CHECK(access(path("segs", "00000005.seg"), F_OK) == 0);
-	s = store_open(path("segs", NULL), STORE_WRITE, &err);
+	s = featstore_open(path("segs", NULL), FEATSTORE_WRITE, &err);
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
-	CHECK_EQ_INT(store_count(s), 10);
+	CHECK_EQ_INT(featstore_count(s), 10);
 	CHECK_STR(phash_of(s, "n00"), "v30");
 	CHECK_STR(phash_of(s, "n09"), "v39");
-	CHECK_EQ_INT(store_each(s, "n0", walk_cb, &w, &err), 0);
+	CHECK_EQ_INT(featstore_each(s, "n0", walk_cb, &w, &err), 0);
 	CHECK_EQ_INT(w.n, 10);
 	CHECK_EQ_INT(w.bad, 0);
 	CHECK_EQ_INT(put(s, "n00", "e", "v40"), 1);
 	CHECK_STR(phash_of(s, "n00"), "v40");
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 }
 
 /* rm appends tombstones that survive a reopen; compact keeps exactly the live names,
@@ -332,63 +332,63 @@ static void test_segments(void)
 static void test_rm_compact(void)
 {
 	aderr err = {0};
-	struct store_compact_result cr;
-	store *s = store_open(path("rmc", NULL), STORE_WRITE | STORE_CREATE, &err);
+	struct featstore_compact_result cr;
+	featstore *s = featstore_open(path("rmc", NULL), FEATSTORE_WRITE | FEATSTORE_CREATE, &err);
 	char name[32], ph[32];
 	int ok = 1;
 
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
-	store_set_segment_max(s, 400);
+	featstore_set_segment_max(s, 400);
 	for (int i = 0; i < 30; i++) {
 		snprintf(name, sizeof name, "n%02d", i % 10);
 		snprintf(ph, sizeof ph, "v%d", i);
 		ok &= put(s, name, "e", ph) == 1;
 	}
 	CHECK(ok);
-	CHECK_EQ_INT(store_rm(s, "n03", &err), 1);
-	CHECK_EQ_INT(store_rm(s, "n03", &err), 0);
-	CHECK_EQ_INT(store_rm(s, "nope", &err), 0);
+	CHECK_EQ_INT(featstore_rm(s, "n03", &err), 1);
+	CHECK_EQ_INT(featstore_rm(s, "n03", &err), 0);
+	CHECK_EQ_INT(featstore_rm(s, "nope", &err), 0);
 	CHECK_STR(phash_of(s, "n03"), "");
-	CHECK_EQ_INT(store_count(s), 9);
-	CHECK_EQ_INT(store_close(s, &err), 0);
+	CHECK_EQ_INT(featstore_count(s), 9);
+	CHECK_EQ_INT(featstore_close(s, &err), 0);
 
-	s = store_open(path("rmc", NULL), STORE_WRITE, &err);
+	s = featstore_open(path("rmc", NULL), FEATSTORE_WRITE, &err);
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
 	CHECK_STR(phash_of(s, "n03"), "");
-	CHECK_EQ_INT(store_count(s), 9);
+	CHECK_EQ_INT(featstore_count(s), 9);
 	/* a removed name can come back */
 	CHECK_EQ_INT(put(s, "n04", "e", "back"), 1);
-	CHECK_EQ_INT(store_rm(s, "n05", &err), 1);
-	CHECK_EQ_INT(store_compact(s, &cr, &err), 0);
+	CHECK_EQ_INT(featstore_rm(s, "n05", &err), 1);
+	CHECK_EQ_INT(featstore_compact(s, &cr, &err), 0);
 	CHECK_EQ_INT(cr.kept, 8);
 	CHECK(cr.dropped > 0);
 	CHECK(cr.bytes_after < cr.bytes_before);
 	CHECK_STR(phash_of(s, "n04"), "back");
 	CHECK_STR(phash_of(s, "n09"), "v29");
 	CHECK_STR(phash_of(s, "n05"), "");
-	CHECK_EQ_INT(store_close(s, &err), 0);
+	CHECK_EQ_INT(featstore_close(s, &err), 0);
 	CHECK(access(path("rmc", "00000001.seg"), F_OK) != 0);
 
-	s = store_open(path("rmc", NULL), 0, &err);
+	s = featstore_open(path("rmc", NULL), 0, &err);
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
-	CHECK_EQ_INT(store_count(s), 8);
+	CHECK_EQ_INT(featstore_count(s), 8);
 	CHECK_STR(phash_of(s, "n00"), "v20");
 	CHECK_STR(phash_of(s, "n03"), "");
 	CHECK_STR(phash_of(s, "n04"), "back");
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 }
 
 /* Four entries: a (v1), b, c, a (v2); then damage, reopen, look. */
-static store *fresh(const char *sub, char **seg, long *size)
+static featstore *fresh(const char *sub, char **seg, long *size)
 {
 	aderr err = {0};
-	store *s = store_open(path(sub, NULL), STORE_WRITE | STORE_CREATE, &err);
+	featstore *s = featstore_open(path(sub, NULL), FEATSTORE_WRITE | FEATSTORE_CREATE, &err);
 
 	if (s == NULL)
 		return NULL;
@@ -396,10 +396,10 @@ static store *fresh(const char *sub, char **seg, long *size)
 	put(s, "b", "1", "b1");
 	put(s, "c", "1", "c1");
 	put(s, "a", "2", "a2");
-	store_close(s, &err);
+	featstore_close(s, &err);
 	*seg = path(sub, "00000001.seg");
 	*size = fsize(*seg);
-	return store_open(path(sub, NULL), 0, &err);
+	return featstore_open(path(sub, NULL), 0, &err);
 }
 
 static void test_torn_tail(void)
@@ -407,11 +407,11 @@ static void test_torn_tail(void)
 	aderr err = {0};
 	long size, off[8];
 	char *seg;
-	store *s = fresh("garbage", &seg, &size);
+	featstore *s = fresh("garbage", &seg, &size);
 	FILE *fp;
 
 	CHECK(s != NULL);
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 	/* garbage after the last entry: readers ignore it, a writer cuts it away */
 	fp = fopen(seg, "a");
 	CHECK(fp != NULL);
@@ -419,139 +419,139 @@ static void test_torn_tail(void)
 		fputs("AZR1 this is not an entry, just the junk a crash leaves", fp);
 		fclose(fp);
 	}
-	s = store_open(path("garbage", NULL), 0, &err);
+	s = featstore_open(path("garbage", NULL), 0, &err);
 	CHECK(s != NULL);
 	CHECK_STR(phash_of(s, "a"), "a2");
 	CHECK_STR(phash_of(s, "c"), "c1");
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 	CHECK(fsize(seg) > size);
-	s = store_open(path("garbage", NULL), STORE_WRITE, &err);
+	s = featstore_open(path("garbage", NULL), FEATSTORE_WRITE, &err);
 	CHECK(s != NULL);
 	CHECK_EQ_INT(fsize(seg), size);
 	CHECK_EQ_INT(put(s, "d", "1", "d1"), 1);
-	store_close(s, NULL);
-	s = store_open(path("garbage", NULL), 0, &err);
+	featstore_close(s, NULL);
+	s = featstore_open(path("garbage", NULL), 0, &err);
 	CHECK_STR(phash_of(s, "a"), "a2");
 	CHECK_STR(phash_of(s, "d"), "d1");
-	CHECK_EQ_INT(store_count(s), 4);
-	store_close(s, NULL);
+	CHECK_EQ_INT(featstore_count(s), 4);
+	featstore_close(s, NULL);
 
 	/* the last entry cut in half (killed mid-write): it is gone, the one before it stands */
 	s = fresh("cut", &seg, &size);
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 	CHECK_EQ_INT(entries(seg, off, 8), 4);
 	CHECK_EQ_INT(truncate(seg, (off[3] + size) / 2), 0);
-	s = store_open(path("cut", NULL), 0, &err);
+	s = featstore_open(path("cut", NULL), 0, &err);
 	CHECK(s != NULL);
 	CHECK_STR(phash_of(s, "a"), "a1");
 	CHECK_STR(phash_of(s, "b"), "b1");
 	CHECK_STR(phash_of(s, "c"), "c1");
-	store_close(s, NULL);
-	s = store_open(path("cut", NULL), STORE_WRITE, &err);
+	featstore_close(s, NULL);
+	s = featstore_open(path("cut", NULL), FEATSTORE_WRITE, &err);
 	CHECK(s != NULL);
 	CHECK_EQ_INT(fsize(seg), off[3]);
 	CHECK_EQ_INT(put(s, "a", "3", "a3"), 1);
 	CHECK_EQ_INT(put(s, "e", "1", "e1"), 1);
-	store_close(s, NULL);
-	s = store_open(path("cut", NULL), 0, &err);
+	featstore_close(s, NULL);
+	s = featstore_open(path("cut", NULL), 0, &err);
 	CHECK_STR(phash_of(s, "a"), "a3");
 	CHECK_STR(phash_of(s, "e"), "e1");
-	CHECK_EQ_INT(store_count(s), 4);
-	store_close(s, NULL);
+	CHECK_EQ_INT(featstore_count(s), 4);
+	featstore_close(s, NULL);
 
 	/* cut inside the header of the last entry */
 	s = fresh("cuthdr", &seg, &size);
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 	entries(seg, off, 8);
 	CHECK_EQ_INT(truncate(seg, off[3] + 10), 0);
-	s = store_open(path("cuthdr", NULL), STORE_WRITE, &err);
+	s = featstore_open(path("cuthdr", NULL), FEATSTORE_WRITE, &err);
 	CHECK(s != NULL);
 	CHECK_EQ_INT(fsize(seg), off[3]);
 	CHECK_STR(phash_of(s, "a"), "a1");
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 
 	/* a segment a writer died creating, before its header was whole */
 	s = fresh("newseg", &seg, &size);
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 	{
 		int fd = open(path("newseg", "00000002.seg"), O_WRONLY | O_CREAT, 0644);
 
 		CHECK(fd >= 0 && write(fd, "AZD", 3) == 3);
 		close(fd);
 	}
-	s = store_open(path("newseg", NULL), 0, &err);
+	s = featstore_open(path("newseg", NULL), 0, &err);
 	CHECK(s != NULL);
 	CHECK_STR(phash_of(s, "a"), "a2");
-	store_close(s, NULL);
-	s = store_open(path("newseg", NULL), STORE_WRITE, &err);
+	featstore_close(s, NULL);
+	s = featstore_open(path("newseg", NULL), FEATSTORE_WRITE, &err);
 	CHECK(s != NULL);
 	CHECK_EQ_INT(put(s, "f", "1", "f1"), 1);
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 	CHECK(fsize(path("newseg", "00000002.seg")) > 16);
-	s = store_open(path("newseg", NULL), 0, &err);
+	s = featstore_open(path("newseg", NULL), 0, &err);
 	CHECK_STR(phash_of(s, "f"), "f1");
 	CHECK_STR(phash_of(s, "a"), "a2");
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 }
 
 static void test_checksums(void)
 {
 	aderr err = {0};
-	struct store_info si;
+	struct featstore_info si;
 	struct walk w = {{0}, 0, 0};
 	long size, off[8];
 	char *seg;
 	json_t *r;
-	store *s = fresh("crc", &seg, &size);
+	featstore *s = fresh("crc", &seg, &size);
 
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 	CHECK_EQ_INT(entries(seg, off, 8), 4);
 	/* one byte of b's compressed payload (its last byte) flipped: detected, not served */
 	poke(seg, off[2] - 1, 0x40);
-	s = store_open(path("crc", NULL), 0, &err);
+	s = featstore_open(path("crc", NULL), 0, &err);
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
 	CHECK_STR(phash_of(s, "b"), "ERR");
-	CHECK_EQ_INT(store_get(s, "b", &r, &err), AD_EFORMAT);
+	CHECK_EQ_INT(featstore_get(s, "b", &r, &err), AD_EFORMAT);
 	CHECK(r == NULL);
 	CHECK(strstr(err.msg, "b: stored record is damaged") != NULL);
-	CHECK_EQ_INT(store_lookup(s, "b", &si), 1);
+	CHECK_EQ_INT(featstore_lookup(s, "b", &si), 1);
 	CHECK_EQ_INT(si.is_bad, 1);
 	CHECK_STR(phash_of(s, "a"), "a2");
 	CHECK_STR(phash_of(s, "c"), "c1");
-	CHECK_EQ_INT(store_each(s, NULL, walk_cb, &w, &err), 0);
+	CHECK_EQ_INT(featstore_each(s, NULL, walk_cb, &w, &err), 0);
 	CHECK_STR(w.names, "a|b!|c|");
 	CHECK_EQ_INT(w.bad, 1);
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 
 	/* a writer keeps the damaged entry (entries after it are good) and a new put of
 	 * the name replaces it */
-	s = store_open(path("crc", NULL), STORE_WRITE, &err);
+	s = featstore_open(path("crc", NULL), FEATSTORE_WRITE, &err);
 	CHECK(s != NULL);
 	CHECK_EQ_INT(fsize(seg), size);
 	CHECK_EQ_INT(put(s, "b", "1", "b2"), 1);
 	CHECK_STR(phash_of(s, "b"), "b2");
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 
 	/* damage in a header's length: its checksum catches it, the scan finds the next
 	 * entry past it, and a writer keeps what follows (it is not a tail) */
 	s = fresh("crchdr", &seg, &size);
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 	entries(seg, off, 8);
 	poke(seg, off[1] + 13, 0x01);
-	s = store_open(path("crchdr", NULL), STORE_WRITE, &err);
+	s = featstore_open(path("crchdr", NULL), FEATSTORE_WRITE, &err);
 	CHECK(s != NULL);
 	CHECK_EQ_INT(fsize(seg), size);
 	CHECK_STR(phash_of(s, "a"), "a2");
 	CHECK_STR(phash_of(s, "b"), "");
 	CHECK_STR(phash_of(s, "c"), "c1");
 	CHECK_EQ_INT(put(s, "b", "1", "b3"), 1);
-	store_close(s, NULL);
-	s = store_open(path("crchdr", NULL), 0, &err);
+	featstore_close(s, NULL);
+	s = featstore_open(path("crchdr", NULL), 0, &err);
 	CHECK_STR(phash_of(s, "b"), "b3");
-	CHECK_EQ_INT(store_count(s), 3);
-	store_close(s, NULL);
+	CHECK_EQ_INT(featstore_count(s), 3);
+	featstore_close(s, NULL);
 
 	/* damage under an open reader is caught on read too */
 	s = fresh("crclate", &seg, &size);
@@ -559,18 +559,18 @@ static void test_checksums(void)
 	entries(seg, off, 8);
 	poke(seg, off[3] - 1, 0x01);
 	CHECK_STR(phash_of(s, "c"), "ERR");
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 
 	/* a bad checksum in the very last entry is a torn tail: dropped, the older a stands */
 	s = fresh("crclast", &seg, &size);
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 	entries(seg, off, 8);
 	poke(seg, size - 1, 0x01);
-	s = store_open(path("crclast", NULL), STORE_WRITE, &err);
+	s = featstore_open(path("crclast", NULL), FEATSTORE_WRITE, &err);
 	CHECK(s != NULL);
 	CHECK_STR(phash_of(s, "a"), "a1");
 	CHECK_EQ_INT(fsize(seg), off[3]);
-	store_close(s, NULL);
+	featstore_close(s, NULL);
 }
 
 int main(void)
