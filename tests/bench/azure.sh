@@ -105,20 +105,9 @@ PY
 SMALL=$(files "$T/src/small")
 LARGE=$(files "$T/src/large")
 
-mkdir -p "$T/azurite"
-: > "$T/azurite.log"
-"$AZURITE" --blobHost 127.0.0.1 --blobPort 0 --location "$T/azurite" --silent \
-	--disableTelemetry --skipApiVersionCheck > "$T/azurite.log" 2>&1 &
-AZ_PID=$!
-i=0
-PORT=
-while [ $i -lt 300 ]; do
-	PORT=$(sed -n 's|.*listens on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/azurite.log")
-	[ -n "$PORT" ] && break
-	kill -0 "$AZ_PID" 2> /dev/null || break
-	sleep 0.1
-	i=$((i + 1))
-done
+azurite_launch "$T/azurite" "$T/azurite.log" || true
+AZ_PID=$AZURITE_PID
+PORT=$AZURITE_PORT
 if [ -z "$PORT" ]; then
 	echo "azure.sh: azurite did not start" >&2
 	sed 's/^/    /' "$T/azurite.log" >&2

@@ -23,17 +23,9 @@ PY=/usr/bin/python3
 bench_azurite faults 3 azls azget azcp
 
 # --- Azurite, and the proxy in front of it ---------------------------------------------
-mkdir -p "$T/azurite"
-"$AZURITE" --blobHost 127.0.0.1 --blobPort 0 --location "$T/azurite" --silent \
-	--disableTelemetry --skipApiVersionCheck > "$T/azurite.log" 2>&1 &
-AZ_PID=$!
-i=0
-AZ_PORT=
-while [ $i -lt 300 ] && [ -z "$AZ_PORT" ]; do
-	AZ_PORT=$(sed -n 's|.*listens on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/azurite.log")
-	[ -n "$AZ_PORT" ] || sleep 0.1
-	i=$((i + 1))
-done
+azurite_launch "$T/azurite" "$T/azurite.log" || true
+AZ_PID=$AZURITE_PID
+AZ_PORT=$AZURITE_PORT
 if [ -z "$AZ_PORT" ]; then
 	echo "faults.sh: azurite did not start" >&2
 	exit 2

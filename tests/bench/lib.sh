@@ -9,6 +9,21 @@ BIN="$TOP/$BUILD/bin"
 LC_ALL=C
 export LC_ALL
 . "$TOP/tests/stop.sh"
+. "$TOP/tests/azurite/launch.sh"
+
+# bench_photoset DIR COPIES: the bench photo set, every variant of every example photo,
+# COPIES times under DIR/k1, DIR/k2 ...
+bench_photoset() {
+	/usr/bin/python3 examples/mkvariants.py examples/photos "$T/one" > /dev/null
+	rm -f "$T/one/truth.tsv"
+	_k=1
+	while [ "$_k" -le "$2" ]; do
+		mkdir -p "$1/k$_k"
+		cp -a "$T/one/." "$1/k$_k/"
+		_k=$((_k + 1))
+	done
+	rm -rf "$T/one"
+}
 
 bench_tmp() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/azd-$1.XXXXXX")
@@ -22,7 +37,6 @@ bench_azurite() {
 	_name=$1
 	_skip=$2
 	shift 2
-	AZURITE="$TOP/tests/azurite/node_modules/.bin/azurite-blob"
 	T=$(mktemp -d "${TMPDIR:-/tmp}/azd-$_name.XXXXXX")
 	AZ_PID=
 	FP_PID=

@@ -174,15 +174,7 @@ fi
 if [ $# -ge 1 ]; then
 	compare "$1" "the bench photo set"
 else
-	"$PY" examples/mkvariants.py examples/photos "$T/one" > /dev/null
-	rm -f "$T/one/truth.tsv"
-	i=1
-	while [ "$i" -le "$COPIES" ]; do
-		mkdir -p "$T/src/k$i"
-		cp -a "$T/one/." "$T/src/k$i/"
-		i=$((i + 1))
-	done
-	rm -rf "$T/one"
+	bench_photoset "$T/src" "$COPIES"
 	compare "$T/src" "the bench photo set (variants x $COPIES)"
 	rm -rf "$T/src"
 fi

@@ -22,15 +22,8 @@ row() {  # WHAT ITEMS T0 T1 NOTE
 		printf "%-28s %8d %9.3f %10.1f  %s\n", w, n, s, n / s, note }'
 }
 
-# the photo set: every variant of every example photo, COPIES times under k01/, k02/...
-/usr/bin/python3 examples/mkvariants.py examples/photos "$T/one" > /dev/null
-rm -f "$T/one/truth.tsv"
-i=1
-while [ "$i" -le "$COPIES" ]; do
-	mkdir -p "$T/src/k$i"
-	cp -a "$T/one/." "$T/src/k$i/"
-	i=$((i + 1))
-done
+# the photo set: every variant of every example photo, COPIES times under k1/, k2/...
+bench_photoset "$T/src" "$COPIES"
 n=$(find "$T/src" -type f | wc -l)
 mb=$(du -sm "$T/src" | cut -f1)
 

@@ -5,7 +5,7 @@
 #                  sets AZ_PORT, AZ (http://127.0.0.1:PORT/devstoreaccount1), AZ_PID
 #   az_stop        stops it (also done at exit)
 . "$TOP/tests/stop.sh"
-AZURITE="$TOP/tests/azurite/node_modules/.bin/azurite-blob"
+. "$TOP/tests/azurite/launch.sh"
 AZ_PID=
 
 az_start() {
@@ -13,22 +13,9 @@ az_start() {
 		fail "azurite is not installed in tests/azurite (run make test-deps)"
 		finish
 	fi
-	mkdir -p "$T/azurite"
-	: > "$T/azurite.log"
-	"$AZURITE" --blobHost 127.0.0.1 --blobPort 0 --location "$T/azurite" --silent \
-		--disableTelemetry --skipApiVersionCheck > "$T/azurite.log" 2>&1 &
-	AZ_PID=$!
-	_i=0
-	AZ_PORT=
-	while [ $_i -lt 300 ]; do
-		AZ_PORT=$(sed -n 's|.*listens on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/azurite.log")
-		[ -n "$AZ_PORT" ] && break
-		if ! kill -0 "$AZ_PID" 2> /dev/null; then
-			break
-		fi
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	azurite_launch "$T/azurite" "$T/azurite.log" || true
+	AZ_PID=$AZURITE_PID
+	AZ_PORT=$AZURITE_PORT
 	if [ -z "$AZ_PORT" ]; then
 		fail "azurite did not start"
 		sed 's/^/    /' "$T/azurite.log"

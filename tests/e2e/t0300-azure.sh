@@ -4,9 +4,7 @@
 # container to container, and runs killed midway.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/azurite.sh"
-unset AZURE_STORAGE_CONNECTION_STRING AZURE_STORAGE_ACCOUNT AZURE_STORAGE_KEY \
-	AZURE_STORAGE_SAS_TOKEN AZURE_STORAGE_TOKEN AZURE_STORAGE_TOKEN_FILE \
-	AZDEDUP_RETRIES AZDEDUP_RATE AZDEDUP_STALL AZDEDUP_PAGE_SIZE 2> /dev/null || true
+azurite_clean_env
 az_start
 
 md5b64() { openssl md5 -binary "$1" | base64; }
@@ -179,15 +177,11 @@ check_same "and copies the same" "$(azls -q "$AZ/unique-sas" | jq -r .name)" "$(
 # --- TLS and a bearer token (Entra ID), against Azurite serving HTTPS with OAuth ----------
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
 	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 > /dev/null 2>&1
-mkdir -p "$T/az-tls"
-: > "$T/tls.log"
-"$AZURITE" --blobHost 127.0.0.1 --blobPort 0 --location "$T/az-tls" --silent --disableTelemetry \
-	--skipApiVersionCheck --cert "$T/cert.pem" --key "$T/key.pem" --oauth basic > "$T/tls.log" 2>&1 &
-TLS_PID=$!
+azurite_launch "$T/az-tls" "$T/tls.log" --cert "$T/cert.pem" --key "$T/key.pem" --oauth basic ||
+	fail "azurite with TLS did not start: $(cat "$T/tls.log")"
+TLS_PID=$AZURITE_PID
 trap 'kill $TLS_PID 2> /dev/null; az_stop; rm -rf "$T"' EXIT
-i=0
-while [ $i -lt 300 ] && ! grep -q 'listens on' "$T/tls.log"; do sleep 0.1; i=$((i + 1)); done
-AZS="https://127.0.0.1:$(sed -n 's|.*listens on https://127.0.0.1:\([0-9]*\).*|\1|p' "$T/tls.log")/devstoreaccount1"
+AZS="https://127.0.0.1:$AZURITE_PORT/devstoreaccount1"
 # a token of the shape Entra ID issues (Azurite checks its claims, not its signature)
 jwt() {  # a token valid from now + $1 seconds to now + $2 seconds
 	"$PY" - "$1" "$2" <<'PY'

@@ -4,9 +4,7 @@
 # uploaded block and in a download, and a server that trickles 2 bytes a second.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/azurite.sh"
-unset AZURE_STORAGE_CONNECTION_STRING AZURE_STORAGE_ACCOUNT AZURE_STORAGE_KEY \
-	AZURE_STORAGE_SAS_TOKEN AZURE_STORAGE_TOKEN AZURE_STORAGE_TOKEN_FILE \
-	AZDEDUP_RETRIES AZDEDUP_RATE AZDEDUP_STALL AZDEDUP_PAGE_SIZE AZDEDUP_READ_ROOTS 2> /dev/null || true
+azurite_clean_env
 
 # --- the matrix --------------------------------------------------------------------------
 FAULT_BLOBS=60 BUILD="$BUILD" sh "$TOP/tests/bench/faults.sh" > "$T/matrix" 2> "$T/matrix.err"

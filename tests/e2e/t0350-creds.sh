@@ -8,11 +8,7 @@
 # of the REST reference accepts, and are not followed through a redirect.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/azurite.sh"
-unset AZURE_STORAGE_CONNECTION_STRING AZURE_STORAGE_ACCOUNT AZURE_STORAGE_KEY \
-	AZURE_STORAGE_SAS_TOKEN AZURE_STORAGE_TOKEN AZURE_STORAGE_TOKEN_FILE AZDEDUP_SRC \
-	AZDEDUP_DST AZDEDUP_RETRIES AZDEDUP_RATE AZDEDUP_STALL AZDEDUP_PAGE_SIZE \
-	http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy no_proxy NO_PROXY \
-	2> /dev/null || true
+azurite_clean_env
 
 DEVKEY=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==
 SRCKEY=$(printf 'azdsrc-account-key-for-the-tests-only' | base64 | tr -d '\n')

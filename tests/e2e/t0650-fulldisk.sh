@@ -7,9 +7,7 @@
 # built as name + suffix would pass NAME_MAX) run everywhere.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/azurite.sh"
-unset AZURE_STORAGE_CONNECTION_STRING AZURE_STORAGE_ACCOUNT AZURE_STORAGE_KEY \
-	AZURE_STORAGE_SAS_TOKEN AZURE_STORAGE_TOKEN AZURE_STORAGE_TOKEN_FILE \
-	AZDEDUP_RETRIES AZDEDUP_RATE AZDEDUP_STALL AZDEDUP_PAGE_SIZE 2> /dev/null || true
+azurite_clean_env
 az_start
 
 MOUNTS=
