@@ -89,7 +89,7 @@ void gpu_batcher_free(struct gpu_batcher *b)
 #include <unistd.h>
 
 #include "hash.h"
-#include "../kernels/azk.h"
+#include "../../kernels/azk.h"
 
 /* azk_pairs writes a, b, a, b, ... uint32_t: the layout of an array of mih_pair */
 _Static_assert(sizeof(struct mih_pair) == 8 && offsetof(struct mih_pair, b) == 4,

@@ -67,11 +67,11 @@ else
 	    grep -qx 'featx: --device cuda:0: built without CUDA (nvcc was not found at build time)' "$T/perr"
 fi
 
-# Switching the CUDA setting rebuilds lib/gpu.o (build/cuda.stamp): a CPU-only build
+# Switching the CUDA setting rebuilds lib/features/gpu.o (build/cuda.stamp): a CPU-only build
 # followed by a plain make must not keep the "built without CUDA" object, nor the other
 # way round.  (NVCC=/bin/true: gpu.o itself needs no nvcc, only the setting.)
 B="$T/stampbuild"
-gpuo() { make --no-print-directory -C "$TOP" BUILD="$B" "$@" "$B/lib/gpu.o" 2>&1; }
+gpuo() { make --no-print-directory -C "$TOP" BUILD="$B" "$@" "$B/lib/features/gpu.o" 2>&1; }
 gpuo CUDA=0 > "$T/mk1"
 check "a CPU-only build compiles gpu.o without AZD_CUDA" sh -c "grep -q 'gpu.c' '$T/mk1' && ! grep -q AZD_CUDA '$T/mk1'"
 gpuo NVCC=/bin/true > "$T/mk2"
