@@ -219,10 +219,11 @@ bench: test-deps
 
 # libFuzzer targets for the decoders, each run FUZZ_SECONDS on the example photos as
 # seeds, and for the other outside inputs (NDJSON records, a store segment, a List Blobs
-# page, packed keypoints) on tests/fuzz/seeds/<target> (clang and its fuzzer runtime are
-# installed when missing); CI runs it briefly.  FUZZ_TARGETS=... picks some.
+# page, packed keypoints) and the HEIF box walk on tests/fuzz/seeds/<target> (clang and
+# its fuzzer runtime are installed when missing); CI runs it briefly.  FUZZ_TARGETS=...
+# picks some.
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS ?= jpeg png webp gif tiff heif bmp exif features rec featstore listing keypoints
+FUZZ_TARGETS ?= jpeg png webp gif tiff heif bmp exif features rec featstore listing keypoints bmff
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 fuzz:
 	@command -v clang > /dev/null && [ -n "$$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer-x86_64.a' 2>/dev/null)" ] || { \
@@ -239,7 +240,7 @@ fuzz:
 	    -fsanitize=fuzzer $(FUZZ_SAN) -o build-fuzz/fuzz_$$t tests/fuzz/fuzz.c \
 	    build-fuzz/libazdedup.a $(DEP_LIBS); \
 	  mkdir -p build-fuzz/corpus/$$t; \
-	  case $$t in rec|featstore|listing|keypoints) ;; *) cp examples/photos/* build-fuzz/corpus/$$t/ ;; esac; \
+	  case $$t in rec|featstore|listing|keypoints|bmff) ;; *) cp examples/photos/* build-fuzz/corpus/$$t/ ;; esac; \
 	  if [ -d tests/fuzz/seeds/$$t ]; then cp tests/fuzz/seeds/$$t/* build-fuzz/corpus/$$t/; fi; \
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
 	  ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \

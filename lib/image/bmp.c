@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode_int.h"
 #include "image.h"
 
 enum {
@@ -31,16 +32,6 @@ struct bmp {
 	struct field f[4];              /* R, G, B, A of 16- and 32-bit pixels */
 	int alpha;
 };
-
-static uint32_t le16(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static int64_t s32(uint32_t v)
 {
@@ -82,7 +73,7 @@ static unsigned field_get(const struct field *f, uint32_t px)
 	return f->bits <= 8 ? f->lut[v] : v >> (f->bits - 8);
 }
 
-/* One pixel in the output's channels, alpha composited on white as convert_row does. */
+/* One pixel in the output's channels, alpha composited on white as dec_convert_row does. */
 static void emit(unsigned char *d, int want, unsigned r, unsigned g, unsigned b, unsigned a)
 {
 	if (a < 255) {
@@ -108,7 +99,7 @@ static unsigned char *out_row(const struct bmp *b, struct img *im, size_t y)
 
 static uint32_t pixel_at(const unsigned char *s, int bpp, int x)
 {
-	return bpp == 16 ? le16(s + 2 * (size_t)x) : le32(s + 4 * (size_t)x);
+	return bpp == 16 ? dec_get16(s + 2 * (size_t)x, 0) : dec_get32(s + 4 * (size_t)x, 0);
 }
 
 /* Whether any 16- or 32-bit pixel has a non-zero alpha: files that carry an alpha mask
@@ -255,7 +246,7 @@ static int read_masks(struct bmp *b, uint32_t hs, aderr *err)
 
 	if (b->comp == BI_BITFIELDS || b->comp == BI_ALPHABITFIELDS) {
 		for (i = 0; i < 3; i++)
-			mask[i] = le32(m + 4 * i);
+			mask[i] = dec_get32(m + 4 * i, 0);
 	} else if (b->bpp == 16) {
 		mask[0] = 0x7c00;
 		mask[1] = 0x03e0;
@@ -266,7 +257,7 @@ static int read_masks(struct bmp *b, uint32_t hs, aderr *err)
 		mask[2] = 0xff;
 	}
 	if (b->comp == BI_ALPHABITFIELDS || hs >= 56)
-		mask[3] = le32(m + 12);
+		mask[3] = dec_get32(m + 12, 0);
 	/* BI_RGB has no masks: a header's alpha mask is taken only when it makes sense */
 	if (b->comp == BI_RGB && ((mask[3] & ~limit) != 0 ||
 	    (mask[3] & (mask[0] | mask[1] | mask[2])) != 0 || field_init(&b->f[3], mask[3]) < 0))
@@ -301,7 +292,7 @@ int bmp_decode(const unsigned char *buf, size_t len, const struct img_decode_opt
 	b.want = o->color ? 3 : 1;
 	if (len < FILE_HDR + 4)
 		return truncated(err);
-	hs = le32(buf + FILE_HDR);
+	hs = dec_get32(buf + FILE_HDR, 0);
 	switch (hs) {
 	case 12: case 40: case 52: case 56: case 108: case 124:
 		break;
@@ -314,16 +305,16 @@ int bmp_decode(const unsigned char *buf, size_t len, const struct img_decode_opt
 	if (len - FILE_HDR < hs)
 		return truncated(err);
 	if (hs == 12) {
-		sw = le16(buf + 18);
-		sh = le16(buf + 20);
-		b.bpp = (int)le16(buf + 24);
+		sw = dec_get16(buf + 18, 0);
+		sh = dec_get16(buf + 20, 0);
+		b.bpp = (int)dec_get16(buf + 24, 0);
 		b.comp = BI_RGB;
 	} else {
-		sw = s32(le32(buf + 18));
-		sh = s32(le32(buf + 22));
-		b.bpp = (int)le16(buf + 28);
-		b.comp = le32(buf + 30);
-		ncol = le32(buf + 46);
+		sw = s32(dec_get32(buf + 18, 0));
+		sh = s32(dec_get32(buf + 22, 0));
+		b.bpp = (int)dec_get16(buf + 28, 0);
+		b.comp = dec_get32(buf + 30, 0);
+		ncol = dec_get32(buf + 46, 0);
 	}
 
 	switch (b.comp) {
@@ -361,15 +352,14 @@ int bmp_decode(const unsigned char *buf, size_t len, const struct img_decode_opt
 	b.topdown = sh < 0;
 	b.w = (int)sw;
 	b.h = (int)(sh < 0 ? -sh : sh);
-	if (o->max_pixels != 0 && (uint64_t)b.w * (uint64_t)b.h > o->max_pixels)
-		return aderr_set(err, AD_ETOOBIG, "too large: %dx%d pixels is over the %llu limit "
-		    "(--max-pixels)", b.w, b.h, o->max_pixels);
+	if (dec_over_limit((unsigned)b.w, (unsigned)b.h, o->max_pixels))
+		return dec_too_big(err, (unsigned)b.w, (unsigned)b.h, o->max_pixels);
 
 	/* masks that a 40- or 52-byte header lacks come right after it, then the palette */
 	palstart = FILE_HDR + hs;
 	if (hs >= 40 && nmask > (hs - 40) / 4)
 		palstart += 4 * (nmask - (hs - 40) / 4);
-	b.off = le32(buf + 10);
+	b.off = dec_get32(buf + 10, 0);
 	if (b.off < palstart)
 		return aderr_set(err, AD_EFORMAT, "corrupt: BMP pixel data at %zu, inside the "
 		    "headers", b.off);

@@ -9,7 +9,8 @@
  * a few hundred bytes) are tests/e2e/mkbombs.py's with SIDE 1999.
  *
  * The other inputs the tools read from outside (TARGET_REC, _STORE, _LISTING,
- * _KEYPOINTS), seeded from tests/fuzz/seeds/<target> only:
+ * _KEYPOINTS), and the HEIF box walk on its own (TARGET_BMFF), seeded from
+ * tests/fuzz/seeds/<target> only:
  *   rec        NDJSON lines through rec_reader (a file of the bytes) and rec_parse, and
  *              the accessors on what comes back; seeds are the tools' own records
  *   store      the bytes as a store's one segment (the segment header put in front when
@@ -19,7 +20,12 @@
  *              is a segment featstore put wrote from four of the unit tests' records
  *   listing    az_parse_listing on a List Blobs page; seeds are pages of Azurite's answers
  *   keypoints  kp_unpack of a packed set (as kpcache reads them back), kp_pack must give
- *              the same bytes back, and kp_match of the set against itself runs */
+ *              the same bytes back, and kp_match of the set against itself runs
+ *   bmff       the bytes as they are through each step of lib/image/bmff.h's box walk
+ *              (the ftyp brands, cut boxes, item reference chains, grid descriptors
+ *              against three pixel limits), each answer one the header allows; seeds
+ *              are the ftyp and meta boxes of the HEIF seeds and a few variants
+ *              (seeds/bmff/make-bmff.py) */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +34,7 @@
 #include <zlib.h>
 
 #include "azure.h"
+#include "bmff.h"
 #include "decode.h"
 #include "features.h"
 #include "image.h"
@@ -284,6 +291,31 @@ static int fuzz_keypoints(const uint8_t *data, size_t size)
 }
 #endif
 
+#if defined(TARGET_BMFF)
+static int fuzz_bmff(const uint8_t *data, size_t size)
+{
+	static const unsigned long long limits[] = { 0, 1, 4000000 };
+	enum img_format f = bmff_ftyp(data, size);
+	int r;
+
+	if (f != IMG_UNKNOWN && f != IMG_HEIF && f != IMG_AVIF)
+		abort();
+	if ((r = bmff_cut(data, size)) != 0 && r != 1)
+		abort();
+	if ((r = bmff_refs_ok(data, size)) != 0 && r != -1 && r != -2)
+		abort();
+	for (size_t i = 0; i < sizeof limits / sizeof *limits; i++) {
+		uint64_t gw = 0, gh = 0;
+
+		r = bmff_grids_ok(data, size, limits[i], &gw, &gh);
+		/* over the limit only when there is one and the size it names is over it */
+		if (r != 0 && (r != -1 || limits[i] == 0 || gw * gh <= limits[i]))
+			abort();
+	}
+	return 0;
+}
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 #if defined(TARGET_REC)
@@ -294,6 +326,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return fuzz_listing(data, size);
 #elif defined(TARGET_KEYPOINTS)
 	return fuzz_keypoints(data, size);
+#elif defined(TARGET_BMFF)
+	return fuzz_bmff(data, size);
 #elif defined(TARGET_JPEG)
 	static const uint8_t m[] = { 0xff, 0xd8, 0xff };
 
