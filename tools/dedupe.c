@@ -89,7 +89,7 @@ static const char help[] =
     "                      the number of cores)\n"
     "      --device DEV    cpu (default), or cuda[:N]: the hash search on CUDA GPU N\n";
 
-/* "png,tiff,..." into d->formats; -1 with a message when malformed. */
+/* "png,tiff,..." into d->formats; -1 after a usage error when malformed. */
 static int parse_formats(struct dd *d, const char *list)
 {
 	const char *p = list;
@@ -99,7 +99,7 @@ static int parse_formats(struct dd *d, const char *list)
 		size_t n = strcspn(p, ",");
 
 		if (n == 0 || n >= sizeof d->formats[0] || d->nformats == 8) {
-			log_err("--format-order: expected a comma list of up to 8 formats, got '%s'", list);
+			tool_usage("--format-order: expected a comma list of up to 8 formats, got '%s'", list);
 			return -1;
 		}
 		memcpy(d->formats[d->nformats], p, n);
@@ -107,7 +107,7 @@ static int parse_formats(struct dd *d, const char *list)
 		p += n + (p[n] == ',');
 	}
 	if (d->nformats == 0) {
-		log_err("--format-order: empty list");
+		tool_usage("--format-order: empty list");
 		return -1;
 	}
 	return 0;

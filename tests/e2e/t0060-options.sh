@@ -87,6 +87,7 @@ usage featstore "option before the command" "-q: the command comes first" -q has
 usage featstore "option that does not fit the command" "cat: options or arguments do not fit" \
     cat "$T/store" -i x
 usage dedupe "bad --mode" "--mode: .*'ring'" --mode ring
+usage dedupe "bad --format-order" "--format-order: .*'png,,jpeg'" --format-order png,,jpeg
 usage featx "bad --order" "--order: .*'random'" --order random
 usage azls "bad --shard" "--shard: .*'1/-3'" --shard 1/-3 "$T/src"
 
