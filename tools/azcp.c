@@ -12,7 +12,7 @@
 #include "readroots.h"
 #include "rec.h"
 #include "storage.h"
-#include "version.h"
+#include "tool.h"
 
 struct cp {
 	stor *dst;
@@ -68,29 +68,21 @@ static int claim(struct cp *cp, const char *name, const char *from, aderr *err)
 	return rc;
 }
 
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-	    "usage: azcp [-q] [-P N] [--overwrite] [-i FILE] [-o FILE] [DST]\n"
-	    "Read records (a dedupe report, or any listing) and copy every image that is\n"
-	    "kept to DST under the same name: keepers and uniques of a report, or every\n"
-	    "record of a plain listing.  Duplicates and failed records are not copied.\n"
-	    "A destination that already holds the same content is left alone; one with\n"
-	    "different content is an error unless --overwrite is given.  Nothing is deleted.\n"
-	    "Without DST, the destination is $AZDEDUP_DST (keeps a SAS off the command line).\n"
-	    "A DST inside a record's source tree is refused: the next listing would read\n"
-	    "the copies back.\n\n"
-	    "      --overwrite    replace destination files whose content differs\n"
-	    "      --read-under DIR  read local files only under DIR (may be repeated;\n"
-	    "                     adds to AZDEDUP_READ_ROOTS)\n"
-	    "  -P, --parallel N   copies at once (default 16)\n"
-	    HTTP_OPTS_HELP
-	    "  -i, --input FILE   read FILE instead of standard input\n"
-	    "  -o, --output FILE  write the records, with \"copy\" added, to FILE (atomically)\n"
-	    "  -q, --quiet        no progress line or summary\n"
-	    "  -h, --help         this text\n"
-	    "  -V, --version      print the version\n");
-}
+static const char help[] =
+    "usage: azcp [-q] [-P N] [--overwrite] [-i FILE] [-o FILE] [DST]\n"
+    "Read records (a dedupe report, or any listing) and copy every image that is\n"
+    "kept to DST under the same name: keepers and uniques of a report, or every\n"
+    "record of a plain listing.  Duplicates and failed records are not copied.\n"
+    "A destination that already holds the same content is left alone; one with\n"
+    "different content is an error unless --overwrite is given.  Nothing is deleted.\n"
+    "Without DST, the destination is $AZDEDUP_DST (keeps a SAS off the command line).\n"
+    "A DST inside a record's source tree is refused: the next listing would read\n"
+    "the copies back.\n\n"
+    "      --overwrite    replace destination files whose content differs\n"
+    "      --read-under DIR  read local files only under DIR (may be repeated;\n"
+    "                     adds to AZDEDUP_READ_ROOTS)\n"
+    "  -P, --parallel N   copies at once (default 16)\n"
+    HTTP_OPTS_HELP;
 
 /* A local source's file may be read only under the folders named (--read-under). */
 static int local_ok(struct cp *cp, stor *s, const char *name, aderr *err)
@@ -173,83 +165,46 @@ failed:
 	return FILTER_FAILED;
 }
 
-/* the read folders, freed at exit (main returns from many places) */
-static read_roots *roots;
-
-static void free_roots(void)
-{
-	rr_free(roots);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "overwrite", no_argument, NULL, 'W' },
-		{ "read-under", required_argument, NULL, 'R' },
-		{ "parallel", required_argument, NULL, 'P' },
+		RR_LONG_OPTS,
 		HTTP_LONG_OPTS,
-		{ "input", required_argument, NULL, 'i' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+		TOOL_LONG_PARALLEL,
+		TOOL_LONG_IN,
+		TOOL_LONG_OUT,
+		TOOL_LONG_OPTS
 	};
+	struct tool t = { .help = help, .flags = TOOL_IN | TOOL_OUT | TOOL_PARALLEL,
+	    .out_help = "write the records, with \"copy\" added, to FILE (atomically)",
+	    .more = { http_parse_opt, rr_parse_opt }, .threads = 16 };
 	struct cp cp = { .mu = PTHREAD_MUTEX_INITIALIZER };
-	struct filter f = { .each = cp_one, .seen = cp_seen, .ud = &cp, .threads = 16 };
+	struct filter f = { .each = cp_one, .seen = cp_seen, .ud = &cp };
 	aderr err = {0};
 	const char *dst = NULL;
 	int c, rc;
 
-	log_init(argv[0]);
-	cp.roots = roots = rr_new();
-	atexit(free_roots);
-	if (cp.roots == NULL || rr_add_env(cp.roots, &err) < 0) {
-		log_err("AZDEDUP_READ_ROOTS: %s", cp.roots ? err.msg : "out of memory");
-		return 2;
+	tool_init(argv);
+	if ((cp.roots = rr_tool(&err)) == NULL) {
+		log_err("AZDEDUP_READ_ROOTS: %s", err.msg);
+		return TOOL_ERROR;
 	}
-	while ((c = getopt_long(argc, argv, "P:i:o:qhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "P:i:o:" TOOL_SHORT, opts, NULL)) != -1) {
 		switch (c) {
-		case 'P':
-			f.threads = atoi(optarg);
-			if (f.threads < 1 || f.threads > 64) {
-				log_err("--parallel: expected 1 to 64, got '%s'", optarg);
-				return 2;
-			}
-			break;
 		case 'W': cp.flags |= STOR_OVERWRITE; break;
-		case 'R':
-			if (rr_add(cp.roots, optarg, &err) < 0) {
-				log_err("--read-under: %s", err.msg);
-				return 2;
-			}
-			break;
-		case 'i': f.in = optarg; break;
-		case 'o': f.out = optarg; break;
-		case 'q': f.quiet = 1; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("azcp (azdedup) %s\n", AZDEDUP_VERSION); return 0;
 		default:
-			if ((rc = http_parse_opt(c, optarg, &err)) > 0)
-				break;
-			if (rc < 0) {
-				log_err("%s", err.msg);
-				return 2;
-			}
-			usage(stderr);
-			return 2;
+			if ((rc = tool_opt(&t, c, optarg)) != TOOL_GO)
+				return rc;
 		}
 	}
-	if (optind < argc - 1 || (optind == argc && (dst = getenv("AZDEDUP_DST")) == NULL)) {
-		usage(stderr);
-		return 2;
-	}
-	if (optind == argc - 1)
-		dst = argv[optind];
+	if ((rc = tool_operand_or_env(argc, argv, "DST", "AZDEDUP_DST", &dst)) != TOOL_OK)
+		return rc;
+	tool_filter(&t, &f);
 	cp.dst = stor_open(dst, STOR_CREATE | STOR_NAMED, &err);
 	if (cp.dst == NULL) {
 		log_err("%s", err.msg);
-		return 2;
+		return TOOL_ERROR;
 	}
 	f.see_errors = 1;
 	cp.sources = stor_pool_new();
@@ -257,7 +212,7 @@ int main(int argc, char **argv)
 	if (cp.sources == NULL || cp.owners == NULL) {
 		log_err("out of memory");
 		stor_close(cp.dst);
-		return 2;
+		return TOOL_ERROR;
 	}
 	rc = filter_run(&f, log_prog(), &err);
 	stor_pool_free(cp.sources);
@@ -265,7 +220,7 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		log_err("%s", err.msg);
 		stor_close(cp.dst);
-		return 2;
+		return TOOL_ERROR;
 	}
 	progress_done(&f.progress, "%ld copied (%.1f MB), %ld already there, %ld duplicates left out, "
 	    "%ld failed upstream, %ld failed%s", atomic_load(&cp.copied),

@@ -1,5 +1,7 @@
 /* azls — list the images of a storage location as records. */
+#include <ctype.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +13,7 @@
 #include "progress.h"
 #include "rec.h"
 #include "storage.h"
-#include "version.h"
+#include "tool.h"
 
 struct ls {
 	rec_writer *w;
@@ -22,27 +24,20 @@ struct ls {
 	struct progress progress;
 };
 
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-	    "usage: azls [-aq] [-o FILE] [--prefix P] [--shard K/N] [SRC]\n"
-	    "List the image files under SRC as NDJSON records: name (relative to SRC), size,\n"
-	    "mtime, etag, content_md5 and content_type when known, src.  SRC is a folder,\n"
-	    "a file:// URL, an Azure container URL (https://ACCOUNT.blob.core.windows.net/\n"
-	    "CONTAINER[/FOLDER][?SAS], or http://HOST:PORT/ACCOUNT/CONTAINER for the\n"
-	    "emulator), or az://CONTAINER[/FOLDER] on the account of\n"
-	    "AZURE_STORAGE_CONNECTION_STRING.  Without SRC, the source is $AZDEDUP_SRC\n"
-	    "(keeps a SAS off the command line).\n\n"
-	    "  -a, --all          list every file, not only images (by extension or type)\n"
-	    "  -p, --prefix P     only names starting with P\n"
-	    "      --shard K/N    only names whose stable hash is in shard K of N (0-based)\n"
-	    "      --follow-links list what links out of a local SRC lead to (files, folders)\n"
-	    "  -o, --output FILE  write to FILE atomically instead of standard output\n"
-	    HTTP_OPTS_HELP
-	    "  -q, --quiet        no progress line or summary\n"
-	    "  -h, --help         this text\n"
-	    "  -V, --version      print the version\n");
-}
+static const char help[] =
+    "usage: azls [-aq] [-o FILE] [--prefix P] [--shard K/N] [SRC]\n"
+    "List the image files under SRC as NDJSON records: name (relative to SRC), size,\n"
+    "mtime, etag, content_md5 and content_type when known, src.  SRC is a folder,\n"
+    "a file:// URL, an Azure container URL (https://ACCOUNT.blob.core.windows.net/\n"
+    "CONTAINER[/FOLDER][?SAS], or http://HOST:PORT/ACCOUNT/CONTAINER for the\n"
+    "emulator), or az://CONTAINER[/FOLDER] on the account of\n"
+    "AZURE_STORAGE_CONNECTION_STRING.  Without SRC, the source is $AZDEDUP_SRC\n"
+    "(keeps a SAS off the command line).\n\n"
+    "  -a, --all          list every file, not only images (by extension or type)\n"
+    "  -p, --prefix P     only names starting with P\n"
+    "      --shard K/N    only names whose stable hash is in shard K of N (0-based)\n"
+    "      --follow-links list what links out of a local SRC lead to (files, folders)\n"
+    HTTP_OPTS_HELP;
 
 /* FNV-1a: stable across machines and runs, so shards agree everywhere */
 static uint64_t name_hash(const char *s)
@@ -143,86 +138,71 @@ int main(int argc, char **argv)
 		{ "prefix", required_argument, NULL, 'p' },
 		{ "shard", required_argument, NULL, 's' },
 		{ "follow-links", no_argument, NULL, 'F' },
-		{ "output", required_argument, NULL, 'o' },
 		HTTP_LONG_OPTS,
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+		TOOL_LONG_OUT,
+		TOOL_LONG_OPTS
 	};
+	struct tool t = { .help = help, .flags = TOOL_OUT, .more = { http_parse_opt } };
 	struct ls ls = {0};
-	const char *out = NULL, *prefix = "", *src = NULL;
-	int quiet = 0, c, rc;
+	const char *prefix = "", *src = NULL;
+	int c, rc;
 	aderr err = {0};
 	stor *s;
 
-	log_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "ap:o:qhV", opts, NULL)) != -1) {
+	tool_init(argv);
+	while ((c = getopt_long(argc, argv, "ap:o:" TOOL_SHORT, opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': ls.all = 1; break;
 		case 'F': ls.follow = 1; break;
 		case 'p': prefix = optarg; break;
-		case 'o': out = optarg; break;
-		case 'q': quiet = 1; break;
 		case 's': {
 			char *end;
-			unsigned long k = strtoul(optarg, &end, 10), n;
+			unsigned long k = strtoul(optarg, &end, 10), n = 0;
 
-			n = *end == '/' ? strtoul(end + 1, &end, 10) : 0;
-			if (*end != '\0' || n == 0 || k >= n) {
-				log_err("--shard: expected K/N with 0 <= K < N, got '%s'", optarg);
-				return 2;
-			}
+			if (isdigit((unsigned char)optarg[0]) && *end == '/' &&
+			    isdigit((unsigned char)end[1]))
+				n = strtoul(end + 1, &end, 10);
+			if (*end != '\0' || n == 0 || k >= n || n > UINT_MAX)
+				return tool_usage("--shard: expected K/N with 0 <= K < N, got '%s'",
+				    optarg);
 			ls.shard_k = (unsigned)k;
 			ls.shard_n = (unsigned)n;
 			break;
 		}
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("azls (azdedup) %s\n", AZDEDUP_VERSION); return 0;
 		default:
-			if ((rc = http_parse_opt(c, optarg, &err)) > 0)
-				break;
-			if (rc < 0) {
-				log_err("%s", err.msg);
-				return 2;
-			}
-			usage(stderr);
-			return 2;
+			if ((rc = tool_opt(&t, c, optarg)) != TOOL_GO)
+				return rc;
 		}
 	}
-	if (optind < argc - 1 || (optind == argc && (src = getenv("AZDEDUP_SRC")) == NULL)) {
-		usage(stderr);
-		return 2;
-	}
-	if (optind == argc - 1)
-		src = argv[optind];
+	if ((rc = tool_operand_or_env(argc, argv, "SRC", "AZDEDUP_SRC", &src)) != TOOL_OK)
+		return rc;
 	s = stor_open(src, STOR_NAMED | (ls.follow ? STOR_FOLLOW : 0), &err);
 	if (s == NULL) {
 		log_err("%s", err.msg);
-		return 2;
+		return TOOL_ERROR;
 	}
 	ls.src = stor_display(s);
-	ls.w = rec_writer_open(out, &err);
+	ls.w = rec_writer_open(t.out, &err);
 	if (ls.w == NULL) {
 		log_err("%s", err.msg);
 		stor_close(s);
-		return 2;
+		return TOOL_ERROR;
 	}
-	progress_init(&ls.progress, log_prog(), -1, quiet);
+	progress_init(&ls.progress, log_prog(), -1, t.quiet);
 	rc = stor_list(s, prefix, emit, &ls, &err);
 	if (rc < 0) {
 		log_err("%s", err.msg);
 		rec_writer_close(ls.w, 0, NULL);
 		stor_close(s);
-		return 2;
+		return TOOL_ERROR;
 	}
 	if (rec_writer_close(ls.w, 1, &err) < 0) {
 		log_err("%s", err.msg);
 		stor_close(s);
-		return 2;
+		return TOOL_ERROR;
 	}
 	progress_done(&ls.progress, "listed %ld images under %s (%ld other files skipped)%s%s",
 	    ls.listed, ls.src, ls.skipped, ls.failed ? ", some names unusable" : "", http_retry_note());
 	stor_close(s);
-	return ls.failed ? 1 : 0;
+	return ls.failed ? TOOL_FAILED : TOOL_OK;
 }

@@ -17,7 +17,7 @@
 #include "log.h"
 #include "progress.h"
 #include "rec.h"
-#include "version.h"
+#include "tool.h"
 
 struct dd {
 	FILE *spool;                /* every input record, in input order, as compact JSON,
@@ -45,59 +45,51 @@ struct dd {
 	long failed_here, malformed, dropped;
 };
 
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-	    "usage: dedupe [-q] [--keep POLICY] [--prefer PREFIX]... [--phash-max N]\n"
-	    "              [--dhash-max N] [--whash-max N] [--exact-only] [--no-rotations]\n"
-	    "              [--mode star|clique|components] [--search all|index]\n"
-	    "              [--no-local] [--local-min N] [--keypoints N] [--kp-cache MB]\n"
-	    "              [--html FILE] [-j N] [--device DEV] [-i FILE] [-o FILE]\n"
-	    "Read feature records (from featx or featstore), group exact duplicates (same\n"
-	    "bytes), near duplicates (every hash within its distance) and local matches\n"
-	    "(crops and other copies whose keypoints agree on one transform), pick a keeper\n"
-	    "per group, and write each record with \"dup\" added (and its keypoints\n"
-	    "dropped), then one record per group and a summary.  A group is a star around\n"
-	    "its keeper: each member matches the keeper.\n\n"
-	    "      --keep POLICY   how keepers are chosen, a comma list of resolution, size,\n"
-	    "                      date, format, name (default resolution,date,size,name:\n"
-	    "                      most pixels, then oldest, then largest file)\n"
-	    "      --format-order LIST  formats best first, for the format key (default\n"
-	    "                      png,tiff,webp,jpeg,gif: lossless before lossy)\n"
-	    "      --prefer PREFIX names under PREFIX are kept first (may be repeated;\n"
-	    "                      earlier ones win)\n"
-	    "      --phash-max N   largest perceptual-hash distance of a near pair (12)\n"
-	    "      --dhash-max N   largest difference-hash distance (default 16)\n"
-	    "      --whash-max N   largest wavelet-hash distance (default 16)\n"
-	    "      --exact-only    only group byte-identical images\n"
-	    "      --no-local      ignore keypoints: no crop candidates, no verification\n"
-	    "      --local-min N   keypoint matches that make a local match (default 16)\n"
-	    "      --keypoints N   strongest keypoints used per image (default 128)\n"
-	    "      --kp-cache MB   memory for unpacked keypoints; the rest wait in a\n"
-	    "                      temporary file (default 256)\n"
-	    "      --html FILE     also write a page showing each group side by side (with\n"
-	    "                      the thumbnails featx makes on request), sortable\n"
-	    "      --rotations     also match mirrored and turned copies (90, 180, 270\n"
-	    "                      degrees, flips; needs featx's phash_orientations): the\n"
-	    "                      default\n"
-	    "      --no-rotations  match images only as they are turned\n"
-	    "      --mode MODE     star: each member matches its keeper (default); clique:\n"
-	    "                      every member matches every other; components: matches\n"
-	    "                      chain (A~B~C puts A with C)\n"
-	    "      --search HOW    index: find candidate pairs by multi-index hashing on the\n"
-	    "                      perceptual hash (default); all: compare every pair (same\n"
-	    "                      groups, for checking)\n"
-	    "  -j, --threads N     threads for the search and the keypoint checks (default:\n"
-	    "                      the number of cores)\n"
-	    "      --device DEV    cpu (default), or cuda[:N]: the hash search on CUDA GPU N\n"
-	    "  -i, --input FILE    read FILE instead of standard input\n"
-	    "  -o, --output FILE   write to FILE atomically instead of standard output\n"
-	    "  -q, --quiet         no progress line or summary\n"
-	    "  -h, --help          this text\n"
-	    "  -V, --version       print the version\n");
-}
+static const char help[] =
+    "usage: dedupe [-q] [--keep POLICY] [--prefer PREFIX]... [--phash-max N]\n"
+    "              [--dhash-max N] [--whash-max N] [--exact-only] [--no-rotations]\n"
+    "              [--mode star|clique|components] [--search all|index]\n"
+    "              [--no-local] [--local-min N] [--keypoints N] [--kp-cache MB]\n"
+    "              [--html FILE] [-j N] [--device DEV] [-i FILE] [-o FILE]\n"
+    "Read feature records (from featx or featstore), group exact duplicates (same\n"
+    "bytes), near duplicates (every hash within its distance) and local matches\n"
+    "(crops and other copies whose keypoints agree on one transform), pick a keeper\n"
+    "per group, and write each record with \"dup\" added (and its keypoints\n"
+    "dropped), then one record per group and a summary.  A group is a star around\n"
+    "its keeper: each member matches the keeper.\n\n"
+    "      --keep POLICY   how keepers are chosen, a comma list of resolution, size,\n"
+    "                      date, format, name (default resolution,date,size,name:\n"
+    "                      most pixels, then oldest, then largest file)\n"
+    "      --format-order LIST  formats best first, for the format key (default\n"
+    "                      png,tiff,webp,jpeg,gif: lossless before lossy)\n"
+    "      --prefer PREFIX names under PREFIX are kept first (may be repeated;\n"
+    "                      earlier ones win)\n"
+    "      --phash-max N   largest perceptual-hash distance of a near pair (12)\n"
+    "      --dhash-max N   largest difference-hash distance (default 16)\n"
+    "      --whash-max N   largest wavelet-hash distance (default 16)\n"
+    "      --exact-only    only group byte-identical images\n"
+    "      --no-local      ignore keypoints: no crop candidates, no verification\n"
+    "      --local-min N   keypoint matches that make a local match (default 16)\n"
+    "      --keypoints N   strongest keypoints used per image (default 128)\n"
+    "      --kp-cache MB   memory for unpacked keypoints; the rest wait in a\n"
+    "                      temporary file (default 256)\n"
+    "      --html FILE     also write a page showing each group side by side (with\n"
+    "                      the thumbnails featx makes on request), sortable\n"
+    "      --rotations     also match mirrored and turned copies (90, 180, 270\n"
+    "                      degrees, flips; needs featx's phash_orientations): the\n"
+    "                      default\n"
+    "      --no-rotations  match images only as they are turned\n"
+    "      --mode MODE     star: each member matches its keeper (default); clique:\n"
+    "                      every member matches every other; components: matches\n"
+    "                      chain (A~B~C puts A with C)\n"
+    "      --search HOW    index: find candidate pairs by multi-index hashing on the\n"
+    "                      perceptual hash (default); all: compare every pair (same\n"
+    "                      groups, for checking)\n"
+    "  -j, --threads N     threads for the search and the keypoint checks (default:\n"
+    "                      the number of cores)\n"
+    "      --device DEV    cpu (default), or cuda[:N]: the hash search on CUDA GPU N\n";
 
-/* "png,tiff,..." into d->formats; -1 with a message when malformed. */
+/* "png,tiff,..." into d->formats; -1 after a usage error when malformed. */
 static int parse_formats(struct dd *d, const char *list)
 {
 	const char *p = list;
@@ -107,7 +99,7 @@ static int parse_formats(struct dd *d, const char *list)
 		size_t n = strcspn(p, ",");
 
 		if (n == 0 || n >= sizeof d->formats[0] || d->nformats == 8) {
-			log_err("--format-order: expected a comma list of up to 8 formats, got '%s'", list);
+			tool_usage("--format-order: expected a comma list of up to 8 formats, got '%s'", list);
 			return -1;
 		}
 		memcpy(d->formats[d->nformats], p, n);
@@ -115,7 +107,7 @@ static int parse_formats(struct dd *d, const char *list)
 		p += n + (p[n] == ',');
 	}
 	if (d->nformats == 0) {
-		log_err("--format-order: empty list");
+		tool_usage("--format-order: empty list");
 		return -1;
 	}
 	return 0;
@@ -953,33 +945,6 @@ static int write_report(struct dd *d, long ngroups, const struct grp_opts *o,
 	return rec_writer_close(w, 1, err);
 }
 
-/* A whole number from lo to hi into *out; -1 with a message naming the option. */
-static int parse_range(const char *opt, const char *s, long lo, long hi, int *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (end == s || *end != '\0' || v < lo || v > hi) {
-		log_err("%s: expected %ld to %ld, got '%s'", opt, lo, hi, s);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
-}
-
-static int parse_dist(const char *opt, const char *s, int *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (end == s || *end != '\0' || v < 0 || v > 64) {
-		log_err("%s: expected a distance from 0 to 64, got '%s'", opt, s);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1000,27 +965,26 @@ int main(int argc, char **argv)
 		{ "local-min", required_argument, NULL, 'M' },
 		{ "keypoints", required_argument, NULL, 'K' },
 		{ "kp-cache", required_argument, NULL, 'C' },
-		{ "threads", required_argument, NULL, 'j' },
-		{ "input", required_argument, NULL, 'i' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+		TOOL_LONG_THREADS,
+		TOOL_LONG_IN,
+		TOOL_LONG_OUT,
+		TOOL_LONG_OPTS
 	};
+	struct tool tl = { .help = help, .col = 22, .flags = TOOL_IN | TOOL_OUT | TOOL_THREADS,
+	    .threads = tool_cores() };
 	struct dd d = {0};
 	struct grp_opts o;
 	struct totals t = {0};
 	struct progress pr;
-	const char *in = NULL, *out = NULL;
+	const char *in, *out;
 	aderr err = {0};
-	int quiet = 0, c, status = 0;
+	int quiet, c, status = 0, go = TOOL_GO;
 	struct grp_stats st;
 	struct gpu *gpu = NULL;
 	int device = -1;
 	long ngroups;
 
-	log_init(argv[0]);
+	tool_init(argv);
 	grp_opts_default(&o);
 	d.rotations = o.rotations;
 	d.local = o.local;
@@ -1030,105 +994,70 @@ int main(int argc, char **argv)
 	d.prefer = calloc((size_t)argc, sizeof(*d.prefer));
 	if (d.prefer == NULL) {
 		log_err("out of memory");
-		return 2;
+		return TOOL_ERROR;
 	}
-	{
-		long nc = sysconf(_SC_NPROCESSORS_ONLN);
-
-		o.threads = nc > 0 ? (int)(nc > 64 ? 64 : nc) : 1;
-	}
-	while ((c = getopt_long(argc, argv, "j:i:o:qhV", opts, NULL)) != -1) {
+	while (go == TOOL_GO && (c = getopt_long(argc, argv, "j:i:o:" TOOL_SHORT, opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (strcmp(optarg, "all") == 0) {
+			if (strcmp(optarg, "all") == 0)
 				o.search = GRP_SEARCH_ALL;
-			} else if (strcmp(optarg, "index") == 0) {
+			else if (strcmp(optarg, "index") == 0)
 				o.search = GRP_SEARCH_INDEX;
-			} else {
-				log_err("--search: expected all or index, got '%s'", optarg);
-				status = 2;
-			}
+			else
+				go = tool_usage("--search: expected all or index, got '%s'", optarg);
 			break;
 		case 'R': o.rotations = d.rotations = 1; break;
 		case 'r': o.rotations = d.rotations = 0; break;
 		case 'F':
 			if (parse_formats(&d, optarg) < 0)
-				status = 2;
+				go = TOOL_ERROR;
 			break;
 		case 'H': d.html = optarg; break;
 		case 'N': o.local = d.local = 0; break;
 		case 'G':
-			if (gpu_parse_device(optarg, &device, &err) < 0) {
-				log_err("%s", err.msg);
-				status = 2;
-			}
+			if (gpu_parse_device(optarg, &device, &err) < 0)
+				go = tool_usage("%s", err.msg);
 			break;
-		case 'M':
-			if (parse_range("--local-min", optarg, 2, 1000, &o.local_min) < 0)
-				status = 2;
-			break;
-		case 'K':
-			if (parse_range("--keypoints", optarg, 2, KP_MAX, &d.keypoints) < 0)
-				status = 2;
-			break;
-		case 'C':
-			if (parse_range("--kp-cache", optarg, 0, 1 << 20, &d.cache_mb) < 0)
-				status = 2;
-			break;
+		case 'M': if (tool_int("--local-min", optarg, 2, 1000, &o.local_min)) go = TOOL_ERROR; break;
+		case 'K': if (tool_int("--keypoints", optarg, 2, KP_MAX, &d.keypoints)) go = TOOL_ERROR; break;
+		case 'C': if (tool_int("--kp-cache", optarg, 0, 1 << 20, &d.cache_mb)) go = TOOL_ERROR; break;
 		case 'm':
-			if (strcmp(optarg, "star") == 0) {
+			if (strcmp(optarg, "star") == 0)
 				o.mode = GRP_MODE_STAR;
-			} else if (strcmp(optarg, "clique") == 0) {
+			else if (strcmp(optarg, "clique") == 0)
 				o.mode = GRP_MODE_CLIQUE;
-			} else if (strcmp(optarg, "components") == 0) {
+			else if (strcmp(optarg, "components") == 0)
 				o.mode = GRP_MODE_COMPONENTS;
-			} else {
-				log_err("--mode: expected star, clique or components, got '%s'", optarg);
-				status = 2;
-			}
-			break;
-		case 'j':
-			o.threads = atoi(optarg);
-			if (o.threads < 1 || o.threads > 64) {
-				log_err("--threads: expected 1 to 64, got '%s'", optarg);
-				status = 2;
-			}
+			else
+				go = tool_usage("--mode: expected star, clique or components, got '%s'",
+				    optarg);
 			break;
 		case 'k':
-			if (grp_parse_keep(&o, optarg, &err) < 0) {
-				log_err("%s", err.msg);
-				status = 2;
-			}
+			if (grp_parse_keep(&o, optarg, &err) < 0)
+				go = tool_usage("%s", err.msg);
 			break;
 		case 'p':
-			if (*optarg == '\0') {
-				log_err("--prefer: empty prefix");
-				status = 2;
-			}
+			if (*optarg == '\0')
+				go = tool_usage("--prefer: empty prefix");
 			d.prefer[d.nprefer++] = optarg;
 			break;
-		case 'P': if (parse_dist("--phash-max", optarg, &o.phash_max) < 0) status = 2; break;
-		case 'D': if (parse_dist("--dhash-max", optarg, &o.dhash_max) < 0) status = 2; break;
-		case 'W': if (parse_dist("--whash-max", optarg, &o.whash_max) < 0) status = 2; break;
+		case 'P': if (tool_int("--phash-max", optarg, 0, 64, &o.phash_max)) go = TOOL_ERROR; break;
+		case 'D': if (tool_int("--dhash-max", optarg, 0, 64, &o.dhash_max)) go = TOOL_ERROR; break;
+		case 'W': if (tool_int("--whash-max", optarg, 0, 64, &o.whash_max)) go = TOOL_ERROR; break;
 		case 'x': o.exact_only = 1; break;
-		case 'i': in = optarg; break;
-		case 'o': out = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); free(d.prefer); return 0;
-		case 'V': printf("dedupe (azdedup) %s\n", AZDEDUP_VERSION); free(d.prefer); return 0;
-		default: status = 2; usage(stderr); break;
+		default: go = tool_opt(&tl, c, optarg); break;
 		}
-		if (status)
-			break;
 	}
-	if (status == 0 && optind != argc) {
-		usage(stderr);
-		status = 2;
-	}
-	if (status != 0) {
+	if (go == TOOL_GO && tool_operands(argc, argv, 0) != TOOL_OK)
+		go = TOOL_ERROR;
+	if (go != TOOL_GO) {
 		free(d.prefer);
-		return status;
+		return go;
 	}
+	in = tl.in;
+	out = tl.out;
+	quiet = tl.quiet;
+	o.threads = tl.threads;
 
 	if (device >= 0 && gpu_open(device, &gpu, &err) < 0) {
 		log_err("--device cuda:%d: %s", device, err.msg);

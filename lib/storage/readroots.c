@@ -87,3 +87,37 @@ int rr_check(const read_roots *rr, const char *path, aderr *err)
 	return aderr_set(err, AD_EPERM, "%s is outside the folders reads are allowed from "
 	    "(--read-under, AZDEDUP_READ_ROOTS): not read", real);
 }
+
+static read_roots *tool_set;
+
+static void tool_set_free(void)
+{
+	rr_free(tool_set);
+	tool_set = NULL;
+}
+
+read_roots *rr_tool(aderr *err)
+{
+	if (tool_set != NULL)
+		return tool_set;
+	if ((tool_set = rr_new()) == NULL) {
+		aderr_set(err, AD_ENOMEM, "out of memory");
+		return NULL;
+	}
+	atexit(tool_set_free);
+	if (rr_add_env(tool_set, err) < 0)
+		tool_set_free();
+	return tool_set;
+}
+
+int rr_parse_opt(int code, const char *arg, aderr *err)
+{
+	read_roots *rr;
+	aderr why = {0};
+
+	if (code != RR_OPT_READ_UNDER)
+		return 0;
+	if ((rr = rr_tool(&why)) == NULL || rr_add(rr, arg, &why) < 0)
+		return aderr_set(err, why.code, "--read-under: %s", why.msg);
+	return 1;
+}

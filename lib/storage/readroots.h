@@ -26,4 +26,13 @@ int rr_active(const read_roots *rr);
  * real path lies outside every folder; the realpath failure (AD_ENOENT...) otherwise. */
 int rr_check(const read_roots *rr, const char *path, aderr *err);
 
+/* A tool's set: the folders of AZDEDUP_READ_ROOTS, made on the first call (NULL, err
+ * filled, when they cannot be read), and of each --read-under; freed at exit. */
+read_roots *rr_tool(aderr *err);
+/* --read-under DIR for a tool's getopt_long table; rr_parse_opt adds DIR to rr_tool's
+ * set: 1 when code was that option, 0 when not, negative (err filled) when DIR is bad. */
+enum { RR_OPT_READ_UNDER = 0x1101 };
+#define RR_LONG_OPTS { "read-under", required_argument, NULL, RR_OPT_READ_UNDER }
+int rr_parse_opt(int code, const char *arg, aderr *err);
+
 #endif
