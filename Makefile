@@ -45,7 +45,7 @@ DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ljpeg -lgif -lp
 # multi-index search and grouping), featstore (the feature store), report (dedupe's
 # report writers).  Each folder goes on the quote path: modules include each other by
 # plain name.
-LIB_DIRS = base records storage image features match featstore report
+LIB_DIRS = base records storage storage/azure image features match featstore report
 LIB_INC  = $(LIB_DIRS:%=-iquote lib/%)
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) $(LIB_INC) $(DEP_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
