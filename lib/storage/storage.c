@@ -2,6 +2,8 @@
 #include "storage.h"
 #include "azure.h"
 #include "http.h"
+#include "stor_across.h"
+#include "storage_local.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -93,6 +95,8 @@ int stor_copy(stor *dst, const char *dstname, stor *src, const char *srcname, in
 {
 	if (!stor_name_ok(dstname, err) || !stor_name_ok(srcname, err))
 		return err ? err->code : AD_EUSAGE;
+	if (dst->ops != src->ops)
+		return stor_copy_across(dst, dstname, src, srcname, flags, err);
 	return dst->ops->copy(dst, dstname, src, srcname, flags, err);
 }
 

@@ -103,9 +103,6 @@ int stor_name_ok(const char *name, aderr *err);
 /* 1 if the name's extension is an image type we decode (case-insensitive). */
 int stor_is_image_name(const char *name);
 
-/* The local backend, for backends that fall back on it and for tests. */
-extern const struct stor_ops stor_local_ops;
-int stor_local_open(stor *s, const char *path, int flags, aderr *err);
 /* Byte-compares two local files: 1 same, 0 different, negative on error. */
 int file_same(const char *a, const char *b, aderr *err);
 /* Copies a local file to `to` atomically (temp + rename), keeping its mtime; synced to

@@ -2,7 +2,6 @@
  * service may read the source (the same account, a public source, or a SAS that may
  * travel), else down through a local temporary and up again. */
 #include "az_int.h"
-#include "azure.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -83,63 +82,51 @@ static int server_copy(struct az *a, const char *blob, const char *name, struct 
 	return STOR_DONE;
 }
 
+/* Both storages are Azure containers: the dispatcher sends a copy between backends to
+ * stor_across.c. */
 int az_copy(stor *dst, const char *dstname, stor *src, const char *srcname, int flags,
     aderr *err)
 {
-	struct az *a = dst->impl;
-	char *b = NULL, *from = NULL, *tmp = NULL, ifm[80];
+	struct az *a = dst->impl, *sa = src->impl;
+	struct stor_entry se;
+	char *b = az_blob_name(a, dstname), *sb = az_blob_name(sa, srcname), *tmp = NULL;
+	char ifm[80];
 	int rc;
 
-	if (src->ops != &stor_azure_ops) {
-		/* a local source is an upload */
-		if (src->ops != &stor_local_ops)
-			return aderr_set(err, AD_EUNSUP, "cannot copy from %s to Azure", stor_kind(src));
-		if (asprintf(&from, "%s/%s", src->root, srcname) < 0)
-			return aderr_set(err, AD_ENOMEM, "out of memory");
-		rc = az_put(dst, dstname, from, flags, err);
-		free(from);
-		return rc;
-	}
-	{
-		struct az *sa = src->impl;
-		struct stor_entry se;
-		char *sb = az_blob_name(sa, srcname);
-
-		b = az_blob_name(a, dstname);
-		if (b == NULL || sb == NULL) {
-			free(sb);
-			free(b);
-			return aderr_set(err, AD_ENOMEM, "out of memory");
-		}
-		rc = az_head_blob(sa, sb, srcname, &se, NULL, err);
-		if (rc == 0)
-			rc = aderr_set(err, AD_ENOENT, "not found in the source");
-		if (rc > 0)
-			rc = az_check_dest(a, b, dstname, se.size, se.content_md5, flags, ifm, sizeof ifm, err);
-		if (rc == 0 && (same_account(a, sa) || sa->auth == AUTH_NONE ||
-		    (sa->auth == AUTH_SAS && sas_may_travel(a)))) {
-			rc = server_copy(a, b, dstname, sa, sb, ifm, err);
-			if (rc == AD_EEXIST)
-				rc = az_settled(a, b, dstname, se.size, se.content_md5, rc) == 0 ? STOR_DONE : rc;
-		} else if (rc == 0) {
-			/* another account signed with its own key: through a local temporary */
-			tmp = strdup("/tmp/azdedup-copy.XXXXXX");
-			int fd = tmp ? mkstemp(tmp) : -1;
-
-			if (fd < 0) {
-				rc = aderr_errno(err, AD_EIO, errno, "temporary file");
-			} else {
-				close(fd);
-				unlink(tmp);
-				rc = az_get(src, srcname, tmp, 0, &se, err);
-				if (rc >= 0)
-					rc = az_put(dst, dstname, tmp, flags | STOR_OVERWRITE, err);
-				unlink(tmp);
-			}
-		}
+	if (b == NULL || sb == NULL) {
 		free(sb);
+		free(b);
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	rc = az_head_blob(sa, sb, srcname, &se, NULL, err);
+	if (rc == 0)
+		rc = aderr_set(err, AD_ENOENT, "not found in the source");
+	if (rc > 0)
+		rc = az_check_dest(a, b, dstname, se.size, se.content_md5, flags, ifm, sizeof ifm, err);
+	if (rc == 0 && (same_account(a, sa) || sa->auth == AUTH_NONE ||
+	    (sa->auth == AUTH_SAS && sas_may_travel(a)))) {
+		rc = server_copy(a, b, dstname, sa, sb, ifm, err);
+		if (rc == AD_EEXIST)
+			rc = az_settled(a, b, dstname, se.size, se.content_md5, rc) == 0 ? STOR_DONE : rc;
+	} else if (rc == 0) {
+		/* another account signed with its own key: through a local temporary */
+		int fd;
+
+		tmp = strdup("/tmp/azdedup-copy.XXXXXX");
+		fd = tmp ? mkstemp(tmp) : -1;
+		if (fd < 0) {
+			rc = aderr_errno(err, AD_EIO, errno, "temporary file");
+		} else {
+			close(fd);
+			unlink(tmp);
+			rc = az_get(src, srcname, tmp, 0, &se, err);
+			if (rc >= 0)
+				rc = az_put(dst, dstname, tmp, flags | STOR_OVERWRITE, err);
+			unlink(tmp);
+		}
 	}
 	free(tmp);
+	free(sb);
 	free(b);
 	return rc;
 }

@@ -64,7 +64,7 @@ static void az_close(stor *s)
 	s->impl = NULL;
 }
 
-const struct stor_ops stor_azure_ops = {
+static const struct stor_ops stor_azure_ops = {
 	.kind = "azure",
 	.list = az_list,
 	.stat = az_stat,
