@@ -3,6 +3,7 @@
  * another: a backend's own copy is only ever between two storages of its kind. */
 #include "stor_across.h"
 #include "afile.h"
+#include "stor_int.h"
 #include "storage_local.h"
 
 #include <stdlib.h>

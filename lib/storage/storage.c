@@ -1,5 +1,6 @@
 /* storage.c — opening a storage from its URL and dispatching to the backend. */
 #include "storage.h"
+#include "stor_int.h"
 #include "azure.h"
 #include "http.h"
 #include "stor_across.h"
@@ -61,6 +62,11 @@ const char *stor_kind(const stor *s)
 const char *stor_display(const stor *s)
 {
 	return s->display ? s->display : s->root;
+}
+
+const char *stor_root(const stor *s)
+{
+	return s->root;
 }
 
 int stor_list(stor *s, const char *prefix, stor_list_cb cb, void *ud, aderr *err)

@@ -3,7 +3,7 @@
 #ifndef AZD_STORAGE_LOCAL_H
 #define AZD_STORAGE_LOCAL_H
 
-#include "storage.h"
+#include "stor_int.h"
 
 extern const struct stor_ops stor_local_ops;
 int stor_local_open(stor *s, const char *path, int flags, aderr *err);

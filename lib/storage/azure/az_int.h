@@ -12,7 +12,7 @@
 #include <time.h>
 #include "azauth.h"
 #include "http.h"
-#include "storage.h"
+#include "stor_int.h"
 
 enum { AUTH_NONE = AZCRED_NONE, AUTH_KEY = AZCRED_KEY, AUTH_SAS = AZCRED_SAS,
 	AUTH_BEARER = AZCRED_BEARER };
