@@ -9,15 +9,22 @@
 
 #include "storage.h"
 
+/* The operations, as function types a backend's files can declare theirs with. */
+typedef int stor_list_fn(stor *s, const char *prefix, stor_list_cb cb, void *ud, aderr *err);
+typedef int stor_stat_fn(stor *s, const char *name, struct stor_entry *e, aderr *err);
+typedef int stor_get_fn(stor *s, const char *name, const char *local, int flags,
+    const struct stor_entry *known, aderr *err);
+typedef int stor_put_fn(stor *s, const char *name, const char *local, int flags, aderr *err);
+typedef int stor_copy_fn(stor *dst, const char *dstname, stor *src, const char *srcname,
+    int flags, aderr *err);
+
 struct stor_ops {
 	const char *kind;
-	int (*list)(stor *s, const char *prefix, stor_list_cb cb, void *ud, aderr *err);
-	int (*stat)(stor *s, const char *name, struct stor_entry *e, aderr *err);
-	int (*get)(stor *s, const char *name, const char *local, int flags,
-	    const struct stor_entry *known, aderr *err);
-	int (*put)(stor *s, const char *name, const char *local, int flags, aderr *err);
-	int (*copy)(stor *dst, const char *dstname, stor *src, const char *srcname,
-	    int flags, aderr *err);
+	stor_list_fn *list;
+	stor_stat_fn *stat;
+	stor_get_fn *get;
+	stor_put_fn *put;
+	stor_copy_fn *copy;
 	void (*close)(stor *s);
 };
 

@@ -100,12 +100,10 @@ int az_settled(struct az *a, const char *blob, const char *name, long long size,
 
 /* ---- the storage operations (az_listing.c, az_blob.c, az_get.c, az_put.c, az_copy.c) */
 
-int az_list(stor *s, const char *prefix, stor_list_cb cb, void *ud, aderr *err);
-int az_stat(stor *s, const char *name, struct stor_entry *e, aderr *err);
-int az_get(stor *s, const char *name, const char *local, int flags,
-    const struct stor_entry *known, aderr *err);
-int az_put(stor *s, const char *name, const char *local, int flags, aderr *err);
-int az_copy(stor *dst, const char *dstname, stor *src, const char *srcname, int flags,
-    aderr *err);
+stor_list_fn az_list;
+stor_stat_fn az_stat;
+stor_get_fn az_get;
+stor_put_fn az_put;
+stor_copy_fn az_copy;
 
 #endif
