@@ -2,7 +2,6 @@
 #include "storage.h"
 #include "stor_int.h"
 #include "azure.h"
-#include "http.h"
 #include "stor_across.h"
 #include "storage_local.h"
 
