@@ -40,12 +40,12 @@ DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ljpeg -lgif -lpthread -ldl -lm
 # lib/ by layer, each folder a job (its README says which): base (errors, logging, safe
 # file writes, the memory budget), records (the NDJSON record and the tools' filter
-# loop), storage (the local and Azure backends behind one dispatcher), image (format
-# decoders), features (hashes, keypoints, the GPU plugin's loader), match (the
-# multi-index search and grouping), featstore (the feature store), report (dedupe's
-# report writers).  Each folder goes on the quote path: modules include each other by
-# plain name.
-LIB_DIRS = base records storage image features match featstore report
+# loop), storage (the local and Azure backends behind one dispatcher; the Azure one in
+# its own folder, storage/azure), image (format decoders), features (hashes, keypoints,
+# the GPU plugin's loader), match (the multi-index search and grouping), featstore (the
+# feature store), report (dedupe's report writers).  Each folder goes on the quote path:
+# modules include each other by plain name.
+LIB_DIRS = base records storage storage/azure image features match featstore report
 LIB_INC  = $(LIB_DIRS:%=-iquote lib/%)
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) $(LIB_INC) $(DEP_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)

@@ -94,7 +94,7 @@ static int local_ok(struct cp *cp, stor *s, const char *name, aderr *err)
 		return 0;
 	if (!stor_name_ok(name, err))
 		return err->code;
-	if (asprintf(&p, "%s/%s", s->root, name) < 0)
+	if (asprintf(&p, "%s/%s", stor_root(s), name) < 0)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	rc = rr_check(cp->roots, p, err);
 	free(p);

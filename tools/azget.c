@@ -108,7 +108,7 @@ static int get_one(void *ud, json_t *rec, aderr *err)
 	if (s == NULL)
 		return fail(rec, err);
 	if (rr_active(g->roots) && strcmp(stor_kind(s), "local") == 0) {
-		if (asprintf(&local, "%s/%s", s->root, name) < 0) {
+		if (asprintf(&local, "%s/%s", stor_root(s), name) < 0) {
 			aderr_set(err, AD_ENOMEM, "out of memory");
 			return fail(rec, err);
 		}

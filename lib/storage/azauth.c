@@ -1,5 +1,6 @@
 /* azauth.c — credential binding and SharedKey signing for the Azure backend (azauth.h). */
 #include "azauth.h"
+#include "b64.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -584,12 +585,12 @@ int azauth_sharedkey(const unsigned char *key, int keylen, const char *account, 
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
-	char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+	char b64[B64_LEN(EVP_MAX_MD_SIZE)];
 
 	if (HMAC(EVP_sha256(), key, keylen, (const unsigned char *)sts, strlen(sts), mac,
 	    &maclen) == NULL)
 		return -1;
-	EVP_EncodeBlock((unsigned char *)b64, mac, (int)maclen);
+	b64_encode(mac, maclen, b64);
 	if ((size_t)snprintf(out, outn, "SharedKey %s:%s", account, b64) >= outn)
 		return -1;
 	return 0;

@@ -104,7 +104,7 @@ int http_parse_opt(int code, const char *arg, aderr *err);
 /* ", N retries" when there were any, for summaries. */
 const char *http_retry_note(void);
 
-/* Frees the pooled handles; call once at exit (tools do it through stor_pool_free). */
+/* Frees the pooled handles; registered with atexit when the pool is first set up. */
 void http_cleanup(void);
 
 /* Percent-encodes s for a URL path (keep '/') or a query value (keep nothing else). */

@@ -1,7 +1,9 @@
 /* storage.c — opening a storage from its URL and dispatching to the backend. */
 #include "storage.h"
+#include "stor_int.h"
 #include "azure.h"
-#include "http.h"
+#include "stor_across.h"
+#include "storage_local.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -61,6 +63,11 @@ const char *stor_display(const stor *s)
 	return s->display ? s->display : s->root;
 }
 
+const char *stor_root(const stor *s)
+{
+	return s->root;
+}
+
 int stor_list(stor *s, const char *prefix, stor_list_cb cb, void *ud, aderr *err)
 {
 	return s->ops->list(s, prefix ? prefix : "", cb, ud, err);
@@ -93,6 +100,8 @@ int stor_copy(stor *dst, const char *dstname, stor *src, const char *srcname, in
 {
 	if (!stor_name_ok(dstname, err) || !stor_name_ok(srcname, err))
 		return err ? err->code : AD_EUSAGE;
+	if (dst->ops != src->ops)
+		return stor_copy_across(dst, dstname, src, srcname, flags, err);
 	return dst->ops->copy(dst, dstname, src, srcname, flags, err);
 }
 

@@ -1,9 +1,10 @@
 /* storage.h — where images live: a source to list and read, a destination to write.
  *
  * A storage is opened from a URL-ish string: a plain path or file:// URL is a local
- * folder; http(s):// and az:// URLs are Azure Blob containers (azure.h).  Backends implement struct stor_ops; the tools only see these calls.  Names are
- * paths relative to the storage root, '/'-separated, UTF-8, never starting with '/' and
- * never holding "." or ".." components (stor_name_ok checks).
+ * folder; http(s):// and az:// URLs are Azure Blob containers (azure.h).  The handle is
+ * opaque: backends implement the operations of stor_int.h, the tools only see these
+ * calls.  Names are paths relative to the storage root, '/'-separated, UTF-8, never
+ * starting with '/' and never holding "." or ".." components (stor_name_ok checks).
  *
  * Ownership: stor_open returns a handle freed by stor_close; entries passed to a list
  * callback are borrowed for the duration of the call. */
@@ -44,29 +45,15 @@ enum { STOR_DONE = 0, STOR_SAME = 1 /* destination already held identical conten
 typedef struct stor stor;
 typedef int (*stor_list_cb)(void *ud, const struct stor_entry *e);
 
-struct stor_ops {
-	const char *kind;
-	int (*list)(stor *s, const char *prefix, stor_list_cb cb, void *ud, aderr *err);
-	int (*stat)(stor *s, const char *name, struct stor_entry *e, aderr *err);
-	int (*get)(stor *s, const char *name, const char *local, int flags,
-	    const struct stor_entry *known, aderr *err);
-	int (*put)(stor *s, const char *name, const char *local, int flags, aderr *err);
-	int (*copy)(stor *dst, const char *dstname, stor *src, const char *srcname,
-	    int flags, aderr *err);
-	void (*close)(stor *s);
-};
-
-struct stor {
-	const struct stor_ops *ops;
-	char *root;     /* backend's root: an absolute folder path, or a URL */
-	char *display;  /* the root as it may be printed: secrets removed */
-	void *impl;
-};
-
 stor *stor_open(const char *url, int flags, aderr *err);
 void stor_close(stor *s);
+/* "local" or "azure". */
 const char *stor_kind(const stor *s);
+/* The root as it may be printed: secrets removed. */
 const char *stor_display(const stor *s);
+/* The backend's root: for a local folder its absolute path (links resolved), for Azure
+ * the URL without its query (never a secret).  Owned by the storage. */
+const char *stor_root(const stor *s);
 
 /* Lists every object under prefix (NULL or "" for all) in byte order of the name, calling
  * cb for each; a non-zero return from cb stops the listing and is returned. */
@@ -103,9 +90,6 @@ int stor_name_ok(const char *name, aderr *err);
 /* 1 if the name's extension is an image type we decode (case-insensitive). */
 int stor_is_image_name(const char *name);
 
-/* The local backend, for backends that fall back on it and for tests. */
-extern const struct stor_ops stor_local_ops;
-int stor_local_open(stor *s, const char *path, int flags, aderr *err);
 /* Byte-compares two local files: 1 same, 0 different, negative on error. */
 int file_same(const char *a, const char *b, aderr *err);
 /* Copies a local file to `to` atomically (temp + rename), keeping its mtime; synced to

@@ -10,7 +10,7 @@
  * reported with a note; links to folders inside the tree are never followed (their files
  * are listed under their own names), nor are loops.  Dangling links and link loops are
  * listed with a note that fails the name. */
-#include "storage.h"
+#include "storage_local.h"
 #include "afile.h"
 
 #include <dirent.h>
@@ -536,38 +536,32 @@ static int local_put(stor *s, const char *name, const char *local, int flags, ad
 	return rc;
 }
 
+/* Only between two local folders: the dispatcher sends a copy between backends to
+ * stor_across.c. */
 static int local_copy(stor *dst, const char *dstname, stor *src, const char *srcname,
     int flags, aderr *err)
 {
-	char *from, *tmp;
+	char *from = join(src->root, srcname);
 	int rc;
 
-	if (src->ops == &stor_local_ops) {
-		from = join(src->root, srcname);
-		if (from == NULL)
-			return aderr_set(err, AD_ENOMEM, "out of memory");
-		rc = local_put(dst, dstname, from, flags, err);
-		free(from);
-		return rc;
-	}
-	/* from another backend: fetch beside the destination under a fixed temporary name
-	 * of its own (a large download cut short resumes on the rerun; afile's ".partial" may
-	 * be another writer's), then move it into place: one copy's worth of room, not two */
-	from = join(dst->root, dstname);
-	tmp = from ? fixed_tmp_name_for(from, ".fetch") : NULL;
-	if (tmp == NULL) {
-		free(from);
+	if (from == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
-	}
-	rc = src->ops->get(src, srcname, tmp, 0, NULL, err);
-	if (rc >= 0)
-		rc = place_check(tmp, from, flags, err);
-	if (rc == STOR_DONE && afile_move_synced(tmp, from, err) < 0)
-		rc = err ? err->code : AD_EIO;
-	if (rc != STOR_DONE)
-		unlink(tmp);
-	free(tmp);
+	rc = local_put(dst, dstname, from, flags, err);
 	free(from);
+	return rc;
+}
+
+char *stor_local_path(const stor *s, const char *name)
+{
+	return join(s->root, name);
+}
+
+int stor_local_adopt(const char *tmp, const char *path, int flags, aderr *err)
+{
+	int rc = place_check(tmp, path, flags, err);
+
+	if (rc == STOR_DONE && afile_move_synced(tmp, path, err) < 0)
+		rc = err ? err->code : AD_EIO;
 	return rc;
 }
 

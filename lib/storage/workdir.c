@@ -30,7 +30,7 @@ workdir *workdir_open(const char *dir, aderr *err)
 	if (s == NULL)
 		return NULL;
 	w = calloc(1, sizeof *w);
-	if (w == NULL || (w->dir = strdup(s->root)) == NULL) {
+	if (w == NULL || (w->dir = strdup(stor_root(s))) == NULL) {
 		free(w);
 		stor_close(s);
 		aderr_set(err, AD_ENOMEM, "out of memory");

@@ -78,7 +78,7 @@ static void test_urls(void)
 	if (s != NULL) {
 		CHECK_STR(stor_kind(s), "azure");
 		CHECK_STR(stor_display(s), "https://acct.blob.core.windows.net/photos/2019/");
-		CHECK(strstr(s->root, "SECRET") == NULL);
+		CHECK(strstr(stor_root(s), "SECRET") == NULL);
 		stor_close(s);
 	}
 	s = stor_open("http://127.0.0.1:10000/devstoreaccount1", 0, &err);

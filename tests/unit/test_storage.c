@@ -234,6 +234,28 @@ static void test_names(void)
 	CHECK(!stor_is_image_name("notes.txt"));
 }
 
+/* stor_root: a local folder's absolute path with its links resolved, also through a
+ * link to the folder; its display form is the same. */
+static void test_root(void)
+{
+	char src[512], link[512], real[PATH_MAX];
+	aderr err = {0};
+	stor *s;
+
+	put_file("rooted/a.jpg", "1");
+	snprintf(src, sizeof src, "%s/rooted", dir);
+	snprintf(link, sizeof link, "%s/rooted-link", dir);
+	CHECK_EQ_INT(symlink(src, link), 0);
+	CHECK(realpath(src, real) != NULL);
+	s = stor_open(link, 0, &err);
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	CHECK_STR(stor_root(s), real);
+	CHECK_STR(stor_display(s), real);
+	stor_close(s);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -246,6 +268,7 @@ int main(void)
 	test_temp_names();
 	test_open_errors();
 	test_names();
+	test_root();
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);

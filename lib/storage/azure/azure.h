@@ -12,7 +12,7 @@
 #include <sys/types.h>
 #include "storage.h"
 
-extern const struct stor_ops stor_azure_ops;
+/* Opens the container at url as the storage s (for the dispatcher, storage.c). */
 int stor_azure_open(stor *s, const char *url, int flags, aderr *err);
 /* Parses one page of a List Blobs response: cb for each blob, named as listed (decoded
  * where the service encoded it); *next gets the NextMarker (malloc'd), NULL on the last
