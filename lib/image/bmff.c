@@ -80,9 +80,11 @@ int bmff_cut(const unsigned char *buf, size_t len)
 	return pos != len;
 }
 
-/* The box of that type among those in [p, end), or NULL; *n gets its size. */
+/* The box of that type among those in [p, end), or NULL; *n gets its size and *hdr its
+ * header's (8, or 16 for a box whose size is written in 64 bits): its contents start
+ * at the box + *hdr, a full box's (version, flags) the same way. */
 static const unsigned char *bmff_find(const unsigned char *p, const unsigned char *end,
-    const char *type, size_t *n)
+    const char *type, size_t *n, size_t *hdrlen)
 {
 	while (end - p >= 8) {
 		size_t sz = dec_get32(p, 1), hdr = 8;
@@ -99,6 +101,7 @@ static const unsigned char *bmff_find(const unsigned char *p, const unsigned cha
 			return NULL;
 		if (memcmp(p + 4, type, 4) == 0) {
 			*n = sz;
+			*hdrlen = hdr;
 			return p;
 		}
 		p += sz;
@@ -124,13 +127,13 @@ int bmff_refs_ok(const unsigned char *buf, size_t len)
 {
 	const unsigned char *end = buf + len, *meta, *iref, *p, *ie;
 	uint32_t (*e)[2] = NULL, *cur = NULL, *next = NULL;
-	size_t n, mn, ne = 0, ncur = 0, i, k;
+	size_t n, mn, mh, ih, ne = 0, ncur = 0, i, k;
 	int wide, depth, rc = 0;
 
-	meta = bmff_find(buf, end, "meta", &mn);
-	if (meta == NULL || mn < 12)
+	meta = bmff_find(buf, end, "meta", &mn, &mh);
+	if (meta == NULL || mn < mh + 4)
 		return 0;               /* libheif will say what is missing */
-	iref = bmff_find(meta + 12, meta + mn, "iref", &n);
+	iref = bmff_find(meta + mh + 4, meta + mn, "iref", &n, &ih);
 	if (iref == NULL)
 		return 0;
 	e = malloc(HEIF_MAX_REFS * sizeof *e);
@@ -142,11 +145,11 @@ int bmff_refs_ok(const unsigned char *buf, size_t len)
 	}
 	/* libheif reads the references one after the other, not going by each one's
 	 * declared size: both readings are taken, and every iref box */
-	for (; iref != NULL; iref = bmff_find(iref + n, meta + mn, "iref", &n)) {
-		wide = n >= 12 && iref[8] != 0;
+	for (; iref != NULL; iref = bmff_find(iref + n, meta + mn, "iref", &n, &ih)) {
+		wide = n >= ih + 4 && iref[ih] != 0;
 		ie = iref + n;
 		for (int seq = 0; seq < 2; seq++)
-			for (p = iref + 12; ie - p >= 8; ) {
+			for (p = iref + ih + 4; ie - p >= 8; ) {
 				size_t sz = dec_get32(p, 1), w = wide ? 4 : 2, cnt, need;
 				int dimg = memcmp(p + 4, "dimg", 4) == 0, auxl = memcmp(p + 4, "auxl", 4) == 0;
 				uint32_t from;
@@ -225,19 +228,20 @@ int bmff_grids_ok(const unsigned char *buf, size_t len, unsigned long long max_p
 {
 	const unsigned char *end = buf + len, *meta, *body, *mend, *box, *p, *bend, *idat;
 	uint32_t grid[HEIF_MAX_GRIDS];
-	size_t n, mn, idn = 0;
+	size_t n, mn, idn = 0, hdr, idh = 8;
 	int ng = 0, ver;
 	uint64_t cnt;
 
-	if (max_pixels == 0 || (meta = bmff_find(buf, end, "meta", &mn)) == NULL || mn < 12)
+	if (max_pixels == 0 || (meta = bmff_find(buf, end, "meta", &mn, &hdr)) == NULL ||
+	    mn < hdr + 4)
 		return 0;
-	body = meta + 12;
+	body = meta + hdr + 4;
 	mend = meta + mn;
 	/* iinf: the ids of the grid items */
-	if ((box = bmff_find(body, mend, "iinf", &n)) == NULL || n < 14)
+	if ((box = bmff_find(body, mend, "iinf", &n, &hdr)) == NULL || n < hdr + 6)
 		return 0;
-	ver = box[8];
-	p = box + 12;
+	ver = box[hdr];
+	p = box + hdr + 4;
 	bend = box + n;
 	if (bmff_uint(&p, bend, ver == 0 ? 2 : 4, &cnt) < 0)
 		return 0;
@@ -260,12 +264,12 @@ int bmff_grids_ok(const unsigned char *buf, size_t len, unsigned long long max_p
 	}
 	if (ng == 0)
 		return 0;
-	idat = bmff_find(body, mend, "idat", &idn);
+	idat = bmff_find(body, mend, "idat", &idn, &idh);
 	/* iloc: where each grid's descriptor is */
-	if ((box = bmff_find(body, mend, "iloc", &n)) == NULL || n < 16)
+	if ((box = bmff_find(body, mend, "iloc", &n, &hdr)) == NULL || n < hdr + 8)
 		return 0;
-	ver = box[8];
-	p = box + 12;
+	ver = box[hdr];
+	p = box + hdr + 4;
 	bend = box + n;
 	{
 		int osz = p[0] >> 4, lsz = p[0] & 15, bsz = p[1] >> 4;
@@ -304,7 +308,7 @@ int bmff_grids_ok(const unsigned char *buf, size_t len, unsigned long long max_p
 				d = buf;
 				dend = end;
 			} else if (cm == 1 && idat != NULL) {
-				d = idat + 8;
+				d = idat + idh;
 				dend = idat + idn;
 			} else {
 				continue;

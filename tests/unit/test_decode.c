@@ -972,6 +972,52 @@ static void test_heif(void)
 		CHECK(im == NULL);
 		free(g.p);
 	}
+	/* the same files with their meta box's size written in 64 bits (a largesize box:
+	 * size 1, then the size in the 8 bytes after the type), which libheif reads as
+	 * well: the checks found no references and no grid in them, reading the box's
+	 * contents 8 bytes early, and let the loops and the bomb through */
+	for (k = 0; k < 3; k++) {
+		struct buf g = read_file_in("tests/fuzz/seeds/heif/", k == 0 ? "grid-bomb.heic" :
+		    k == 1 ? "loop.heic" : "loop2.heic");
+		struct buf w = {0};
+		struct img_decode_opts go = { 64, 100000000ULL, 0 };
+		size_t pos = 0;
+		aderr e = {0};
+		int rc, widened = 0;
+
+		CHECK(g.n > 0);
+		while (g.n - pos >= 8) {
+			size_t sz = (size_t)g.p[pos] << 24 | (size_t)g.p[pos + 1] << 16 |
+			    (size_t)g.p[pos + 2] << 8 | g.p[pos + 3];
+
+			if (sz < 8 || sz > g.n - pos)
+				break;
+			if (memcmp(g.p + pos + 4, "meta", 4) == 0) {
+				unsigned char h[16] = { 0, 0, 0, 1, 'm', 'e', 't', 'a' };
+
+				for (int i = 0; i < 8; i++)
+					h[8 + i] = (unsigned char)((uint64_t)(sz + 8) >> (56 - 8 * i));
+				buf_add(&w, g.p, pos);
+				buf_add(&w, h, sizeof h);
+				buf_add(&w, g.p + pos + 8, g.n - pos - 8);
+				widened = 1;
+				break;
+			}
+			pos += sz;
+		}
+		CHECK(widened);
+		if (widened) {
+			im = NULL;
+			rc = img_decode(w.p, w.n, &go, &im, &info, &e);
+			CHECK_EQ_INT(rc, k == 0 ? AD_ETOOBIG : AD_EFORMAT);
+			if (k == 0)
+				CHECK(strstr(e.msg, "24949x30828") != NULL);
+			CHECK(im == NULL);
+			img_free(im);
+		}
+		free(w.p);
+		free(g.p);
+	}
 	free(png.p);
 	img_free(a);
 	img_free(small);
