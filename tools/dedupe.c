@@ -18,16 +18,13 @@
 
 /* The options that shape the item set and the report. */
 struct dd {
+	struct itemset set;         /* the images, --format-order set in it */
 	const char **prefer;
 	int nprefer;
-	char formats[8][8];         /* --format-order, best first */
-	int nformats;
 	int rotations;
 	const char *html;           /* --html FILE, or NULL */
 	int local;                  /* read keypoints (unless --no-local) */
 	int keypoints;              /* strongest keypoints kept per image */
-	int threads;                /* for reading, as for the search */
-	struct kpcache *kps;        /* every image's keypoints, on disk and a bounded cache */
 	int cache_mb;               /* --kp-cache */
 };
 
@@ -83,25 +80,13 @@ static void usage(FILE *fp)
 	    "  -V, --version       print the version\n");
 }
 
-/* "png,tiff,..." into d->formats; -1 with a message when malformed. */
+/* --format-order LIST into the item set; -1 with a message when malformed. */
 static int parse_formats(struct dd *d, const char *list)
 {
-	const char *p = list;
+	aderr err = {0};
 
-	d->nformats = 0;
-	while (*p) {
-		size_t n = strcspn(p, ",");
-
-		if (n == 0 || n >= sizeof d->formats[0] || d->nformats == 8) {
-			log_err("--format-order: expected a comma list of up to 8 formats, got '%s'", list);
-			return -1;
-		}
-		memcpy(d->formats[d->nformats], p, n);
-		d->formats[d->nformats++][n] = '\0';
-		p += n + (p[n] == ',');
-	}
-	if (d->nformats == 0) {
-		log_err("--format-order: empty list");
+	if (itemset_formats(&d->set, list, &err) < 0) {
+		log_err("%s", err.msg);
 		return -1;
 	}
 	return 0;
@@ -136,28 +121,36 @@ static int parse_dist(const char *opt, const char *s, int *out)
 
 /* The record loop: every record into the item set (its text into the spool), then the
  * groups and the report.  The exit status. */
-static int run(struct dd *d, struct grp_opts *o, const char *in, const char *out, int quiet)
+static int run(struct dd *d, struct grp_opts *o, int device, const char *in, const char *out,
+    int quiet)
 {
-	struct itemset set = { .prefer = d->prefer, .nprefer = d->nprefer,
-	    .nformats = d->nformats, .rotations = d->rotations, .local = d->local,
-	    .keypoints = d->keypoints, .kps = d->kps };
-	struct filter f = { .in = in, .quiet = quiet, .threads = d->threads, .see_errors = 1,
+	struct itemset *set = &d->set;
+	struct filter f = { .in = in, .quiet = quiet, .threads = o->threads, .see_errors = 1,
 	    .item_size = itemset_slot_size, .each_item = itemset_each,
-	    .collect = itemset_collect, .drop = itemset_drop, .keep = 1, .ud = &set };
+	    .collect = itemset_collect, .drop = itemset_drop, .keep = 1, .ud = set };
 	struct report_totals t = {0};
 	struct grp_stats st;
 	aderr err = {0};
 	long ngroups;
 	int status = 2;
 
-	memcpy(set.formats, d->formats, sizeof set.formats);
-	if (filter_run(&f, log_prog(), &err) < 0) {
+	set->prefer = d->prefer;
+	set->nprefer = d->nprefer;
+	set->rotations = d->rotations;
+	set->local = d->local;
+	set->keypoints = d->keypoints;
+	if (device >= 0 && gpu_open(device, &o->gpu, &err) < 0) {
+		log_err("--device cuda:%d: %s", device, err.msg);
+		return 2;
+	}
+	if ((d->local && (o->kps = set->kps = kpcache_open((size_t)d->cache_mb << 20,
+	    d->keypoints, NULL, &err)) == NULL) || filter_run(&f, log_prog(), &err) < 0) {
 		log_err("%s", err.msg);
 		goto done;
 	}
-	itemset_finish(&set);
-	if ((ngroups = grp_run_stats(set.items, set.nitems, o, &st, &err)) < 0 ||
-	    report_write(&set, f.kept, ngroups, o, &st, out, d->html, &t, &err) < 0) {
+	itemset_finish(set);
+	if ((ngroups = grp_run_stats(set->items, set->nitems, o, &st, &err)) < 0 ||
+	    report_write(set, f.kept, ngroups, o, &st, out, d->html, &t, &err) < 0) {
 		log_err("%s", err.msg);
 		goto done;
 	}
@@ -167,7 +160,9 @@ static int run(struct dd *d, struct grp_opts *o, const char *in, const char *out
 	status = filter_status(&f);
 done:
 	spool_close(f.kept);
-	itemset_free(&set);
+	itemset_free(set);
+	kpcache_close(set->kps);
+	gpu_close(o->gpu);
 	return status;
 }
 
@@ -204,7 +199,6 @@ int main(int argc, char **argv)
 	const char *in = NULL, *out = NULL;
 	aderr err = {0};
 	int quiet = 0, c, status = 0;
-	struct gpu *gpu = NULL;
 	int device = -1;
 
 	log_init(argv[0]);
@@ -316,24 +310,7 @@ int main(int argc, char **argv)
 		free(d.prefer);
 		return status;
 	}
-	if (device >= 0 && gpu_open(device, &gpu, &err) < 0) {
-		log_err("--device cuda:%d: %s", device, err.msg);
-		free(d.prefer);
-		return 2;
-	}
-	o.gpu = gpu;
-	d.threads = o.threads;
-	if (d.local && (d.kps = kpcache_open((size_t)d.cache_mb << 20, d.keypoints, NULL,
-	    &err)) == NULL) {
-		log_err("%s", err.msg);
-		free(d.prefer);
-		gpu_close(gpu);
-		return 2;
-	}
-	o.kps = d.kps;
-	status = run(&d, &o, in, out, quiet);
-	kpcache_close(d.kps);
+	status = run(&d, &o, device, in, out, quiet);
 	free(d.prefer);
-	gpu_close(gpu);
 	return status;
 }

@@ -56,6 +56,26 @@ static void item_from(const struct itemset *s, const struct featrec *fr, struct 
 		}
 }
 
+int itemset_formats(struct itemset *s, const char *list, aderr *err)
+{
+	const char *p = list;
+
+	s->nformats = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0 || n >= sizeof s->formats[0] || s->nformats == 8)
+			return aderr_set(err, AD_EUSAGE, "--format-order: expected a comma list of up "
+			    "to 8 formats, got '%s'", list);
+		memcpy(s->formats[s->nformats], p, n);
+		s->formats[s->nformats++][n] = '\0';
+		p += n + (p[n] == ',');
+	}
+	if (s->nformats == 0)
+		return aderr_set(err, AD_EUSAGE, "--format-order: empty list");
+	return 0;
+}
+
 /* What a slot holds, when it is not kept. */
 static void slot_free(struct slot *p)
 {

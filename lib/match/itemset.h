@@ -33,6 +33,8 @@ struct itemset {
 	uint8_t (*colors)[48];      /* items' colour grids, allocated at the first one */
 };
 
+/* --format-order: "png,tiff,..." (up to 8, best first) into s; AD_EUSAGE when malformed. */
+int itemset_formats(struct itemset *s, const char *list, aderr *err);
 /* The bytes of the loop's slot (filter.item_size). */
 extern const size_t itemset_slot_size;
 /* The loop's each_item, collect and drop (ud: the set).  A record of an earlier report
