@@ -13,11 +13,13 @@
 #include <unistd.h>
 
 #include "filter.h"
+#include "fnv.h"
 #include "http.h"
 #include "log.h"
 #include "readroots.h"
 #include "rec.h"
 #include "storage.h"
+#include "timefmt.h"
 #include "version.h"
 
 struct get {
@@ -112,7 +114,6 @@ static void get_seen(void *ud, const json_t *rec)
 static char *work_path(struct get *g, const char *src, const char *name, aderr *err)
 {
 	char *p = NULL;
-	uint64_t h = 1469598103934665603ULL;
 	int rc = 0;
 
 	pthread_mutex_lock(&g->mu);
@@ -125,11 +126,8 @@ static char *work_path(struct get *g, const char *src, const char *name, aderr *
 		if (asprintf(&p, "%s/%s", g->dir, name) < 0)
 			p = NULL;
 	} else {
-		for (const char *c = src; *c; c++) {
-			h ^= (unsigned char)*c;
-			h *= 1099511628211ULL;
-		}
-		if (asprintf(&p, "%s/.src-%016llx/%s", g->dir, (unsigned long long)h, name) < 0)
+		if (asprintf(&p, "%s/.src-%016llx/%s", g->dir,
+		    (unsigned long long)fnv1a(FNV1A_BASIS_AZD, src, strlen(src)), name) < 0)
 			p = NULL;
 	}
 	if (p == NULL)
@@ -173,17 +171,14 @@ static int fail(json_t *rec, const aderr *err)
 static const struct stor_entry *known_of(const json_t *rec, struct stor_entry *e)
 {
 	const char *v;
-	struct tm tm;
 
 	memset(e, 0, sizeof *e);
 	e->size = rec_int(rec, "size", -1);
 	if ((v = rec_str(rec, "etag")) == NULL || e->size < 0 || strlen(v) >= sizeof e->etag)
 		return NULL;
 	strcpy(e->etag, v);
-	memset(&tm, 0, sizeof tm);
-	if ((v = rec_str(rec, "mtime")) == NULL || strptime(v, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+	if (time_parse_iso(rec_str(rec, "mtime"), &e->mtime, &v) < 0 || *v != 'Z')
 		return NULL;
-	e->mtime = (long long)timegm(&tm);
 	if ((v = rec_str(rec, "content_md5")) != NULL && strlen(v) < sizeof e->content_md5)
 		strcpy(e->content_md5, v);
 	return e;

@@ -66,6 +66,19 @@ static const char *kept_because(const struct grp_item *k)
 	}
 }
 
+/* A duplicate's fields after its distances (in its "dup" and in its group's members):
+ * the turn that matched, the keypoint inliers, the evidence.  j, or NULL. */
+static json_t *add_tie(json_t *j, const struct grp_item *it)
+{
+	if (j != NULL && it->orient != 1)
+		json_object_set_new(j, "orientation", json_integer(it->orient));
+	if (j != NULL && it->stage == GRP_LOCAL)
+		json_object_set_new(j, "inliers", json_integer(it->inliers));
+	if (j != NULL)
+		json_object_set_new(j, "evidence", evidence_object(it));
+	return j;
+}
+
 static json_t *dup_object(const struct rep *d, const struct grp_item *it)
 {
 	if (it->group == 0)
@@ -80,13 +93,7 @@ static json_t *dup_object(const struct rep *d, const struct grp_item *it)
 		    "stage", stage_word(it->stage), "phash", it->dist[0], "dhash", it->dist[1],
 		    "whash", it->dist[2]);
 
-		if (j != NULL && it->orient != 1)
-			json_object_set_new(j, "orientation", json_integer(it->orient));
-		if (j != NULL && it->stage == GRP_LOCAL)
-			json_object_set_new(j, "inliers", json_integer(it->inliers));
-		if (j != NULL)
-			json_object_set_new(j, "evidence", evidence_object(it));
-		return j;
+		return add_tie(j, it);
 	}
 }
 
@@ -343,13 +350,7 @@ int report_write(const struct itemset *set, spool *kept, long ngroups, const str
 			    "name", m->name, "stage", stage_word(m->stage), "phash", m->dist[0],
 			    "dhash", m->dist[1], "whash", m->dist[2], "size", (json_int_t)m->size);
 
-			if (mj != NULL && m->orient != 1)
-				json_object_set_new(mj, "orientation", json_integer(m->orient));
-			if (mj != NULL && m->stage == GRP_LOCAL)
-				json_object_set_new(mj, "inliers", json_integer(m->inliers));
-			if (mj != NULL)
-				json_object_set_new(mj, "evidence", evidence_object(m));
-			json_array_append_new(members, mj);
+			json_array_append_new(members, add_tie(mj, m));
 		}
 		j = json_pack("{s:s,s:I,s:s,s:I,s:I,s:o}", "type", "group", "group",
 		    (json_int_t)k->group, "keeper", k->name, "count", (json_int_t)k->count,
