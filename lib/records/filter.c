@@ -165,7 +165,8 @@ static int fill(struct window *w, rec_reader *r, struct slot *s, int parse, ader
 	}
 }
 
-/* Writes (or collects) a finished slot unless the run already stopped, and frees it. */
+/* Writes (or collects) a finished slot unless the run already stopped, and frees what it
+ * holds (its state is the caller's to set, under the lock where workers run). */
 static int drain(struct filter *f, rec_writer *wr, struct slot *s, int rc, aderr *err)
 {
 	if (rc == 0 && s->res < 0) {
@@ -203,7 +204,6 @@ static int drain(struct filter *f, rec_writer *wr, struct slot *s, int rc, aderr
 	s->text = NULL;
 	json_decref(s->rec);
 	s->rec = NULL;
-	s->state = S_FREE;
 	return rc;
 }
 
@@ -216,12 +216,13 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 	rec_writer *wr = NULL;
 	char *items = NULL;
 	int rc = 0, got = 1, parse = nt == 1 || f->seen != NULL;
+	int unordered = f->unordered && f->collect == NULL;
 
 	f->records = f->failed = f->upstream = f->malformed = f->dropped = 0;
 	f->kept = NULL;
 	/* in completion order a written slot holds no record, so a wider window costs
 	 * little and lets one slow record fall far behind; so does a collected one */
-	w.cap = nt > 1 ? (size_t)nt * (f->unordered || f->collect ? 64 : 8) : 1;
+	w.cap = nt > 1 ? (size_t)nt * (unordered || f->collect ? 64 : 8) : 1;
 	w.s = calloc(w.cap, sizeof *w.s);
 	if (w.s != NULL && f->collect != NULL &&
 	    (items = calloc(w.cap, f->item_size ? f->item_size : 1)) == NULL) {
@@ -288,7 +289,7 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 			}
 			/* completion order: write every finished record now; its slot is
 			 * reused once the ones before it are written too */
-			for (size_t i = w.head + 1; f->unordered && rc == 0 && i < w.tail; i++) {
+			for (size_t i = w.head + 1; unordered && rc == 0 && i < w.tail; i++) {
 				struct slot *s = &w.s[i % w.cap];
 
 				if (s->state != S_DONE)
@@ -311,6 +312,7 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 				pthread_mutex_unlock(&w.mu);
 				rc = drain(f, wr, s, rc, err);
 				pthread_mutex_lock(&w.mu);
+				s->state = S_FREE;
 				w.head++;
 				if (rc < 0)
 					break;

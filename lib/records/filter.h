@@ -34,7 +34,8 @@ struct filter {
 	                            * batches of records (it must then be thread-safe);
 	                            * output order is still input order.  Without seen(),
 	                            * the lines are parsed on those threads too */
-	int unordered;             /* 1: with threads, write records as they finish */
+	int unordered;             /* 1: with threads, write records as they finish (not in
+	                            * collect mode) */
 	/* FILTER_* or a negative AD_E* code to stop the run at once (config/credential errors) */
 	int (*each)(void *ud, json_t *rec, aderr *err);
 	/* optional: called on the reading thread, in input order, with each record that will
