@@ -187,11 +187,12 @@ check: test-deps
 	@$(MAKE) --no-print-directory all unit
 	@BUILD=$(BUILD) sh tests/run.sh
 
-# ThreadSanitizer on the threaded parts: the record window (lib/records/filter.c) and dedupe's
-# readers, the keypoint cache, the multi-index search, the HTTP pool and the transfer
-# workers, through their unit tests and end-to-end scripts that run them with -j/-P > 1.
+# ThreadSanitizer on the threaded parts: the record window (lib/records/filter.c, dedupe's
+# reader in its collect mode), the keypoint cache, the multi-index search, the HTTP pool
+# and the transfer workers, through their unit tests and end-to-end scripts that run them
+# with -j/-P > 1.
 # Any report fails the run (tests/tsan.supp holds only third-party reports, each said why).
-TSAN_UNIT = test_mih test_kpcache test_http test_group test_keypoints test_membudget test_storage
+TSAN_UNIT = test_mih test_kpcache test_http test_group test_keypoints test_membudget test_storage test_filter
 TSAN_E2E  = t0200-azget t0250-featx t0400-featstore t0500-dedupe t0600-azcp
 tsan: deps
 	@$(MAKE) --no-print-directory SAN=thread all unit

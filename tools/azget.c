@@ -7,11 +7,13 @@
 #include <time.h>
 
 #include "filter.h"
+#include "fnv.h"
 #include "http.h"
 #include "log.h"
 #include "readroots.h"
 #include "rec.h"
 #include "storage.h"
+#include "timefmt.h"
 #include "tool.h"
 #include "workdir.h"
 
@@ -69,17 +71,14 @@ static int fail(json_t *rec, const aderr *err)
 static const struct stor_entry *known_of(const json_t *rec, struct stor_entry *e)
 {
 	const char *v;
-	struct tm tm;
 
 	memset(e, 0, sizeof *e);
 	e->size = rec_int(rec, "size", -1);
 	if ((v = rec_str(rec, "etag")) == NULL || e->size < 0 || strlen(v) >= sizeof e->etag)
 		return NULL;
 	strcpy(e->etag, v);
-	memset(&tm, 0, sizeof tm);
-	if ((v = rec_str(rec, "mtime")) == NULL || strptime(v, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+	if (time_parse_iso(rec_str(rec, "mtime"), &e->mtime, &v) < 0 || *v != 'Z')
 		return NULL;
-	e->mtime = (long long)timegm(&tm);
 	if ((v = rec_str(rec, "content_md5")) != NULL && strlen(v) < sizeof e->content_md5)
 		strcpy(e->content_md5, v);
 	return e;

@@ -6,13 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "fnv.h"
 #include "http.h"
 #include "log.h"
 #include "progress.h"
 #include "rec.h"
 #include "storage.h"
+#include "timefmt.h"
 #include "tool.h"
 
 struct ls {
@@ -39,18 +40,6 @@ static const char help[] =
     "      --follow-links list what links out of a local SRC lead to (files, folders)\n"
     HTTP_OPTS_HELP;
 
-/* FNV-1a: stable across machines and runs, so shards agree everywhere */
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static int utf8_valid(const char *s)
 {
 	json_t *t = json_string(s);
@@ -64,8 +53,6 @@ static int emit(void *ud, const struct stor_entry *e)
 	struct ls *ls = ud;
 	json_t *rec;
 	char when[32];
-	struct tm tm;
-	time_t t = (time_t)e->mtime;
 	aderr err = {0};
 	int rc;
 
@@ -78,7 +65,7 @@ static int emit(void *ud, const struct stor_entry *e)
 		ls->skipped++;
 		return 0;
 	}
-	if (ls->shard_n > 1 && name_hash(e->name) % ls->shard_n != ls->shard_k)
+	if (ls->shard_n > 1 && fnv1a(FNV1A_BASIS_AZD, e->name, strlen(e->name)) % ls->shard_n != ls->shard_k)
 		return 0;
 	if (e->note != NULL && !e->fail) {
 		log_err("%s: %s", e->name, e->note);    /* a link left out: say so */
@@ -97,8 +84,7 @@ static int emit(void *ud, const struct stor_entry *e)
 		ls->failed++;
 		goto write;
 	}
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	time_format_iso(e->mtime, -1, when, sizeof when);
 	rec_set_str(rec, "name", e->name);
 	rec_set_int(rec, "size", e->size);
 	rec_set_str(rec, "mtime", when);

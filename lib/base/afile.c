@@ -1,5 +1,6 @@
 /* afile.c — temp + rename output files. */
 #include "afile.h"
+#include "fnv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,15 +27,13 @@ static void tmp_stem(char *t, size_t n, const char *path)
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
 	size_t dirlen = (size_t)(base - path), blen = strlen(base);
-	unsigned long long h = 14695981039346656037ull;     /* FNV-1a, 64 bits */
 
 	if (blen + TMP_EXTRA <= NAME_MAX) {
 		snprintf(t, n, "%.*s.%s", (int)dirlen, path, base);
 		return;
 	}
-	for (const unsigned char *c = (const unsigned char *)base; *c; c++)
-		h = (h ^ *c) * 1099511628211ull;
-	snprintf(t, n, "%.*s.azd-%016llx", (int)dirlen, path, h);
+	snprintf(t, n, "%.*s.azd-%016llx", (int)dirlen, path,
+	    (unsigned long long)fnv1a(FNV1A_BASIS, base, blen));
 }
 
 char *tmp_name_for(const char *path)

@@ -2,6 +2,7 @@
  * The format is described in store.h. */
 #include "featstore.h"
 #include "afile.h"
+#include "fnv.h"
 #include "progress.h"
 #include "rec.h"
 
@@ -140,12 +141,8 @@ static char *seg_path(const featstore *s, uint32_t num)
 
 static uint64_t hash_name(const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;          /* FNV-1a */
+	uint64_t h = fnv1a(FNV1A_BASIS_AZD, p, n);
 
-	while (n--) {
-		h ^= (unsigned char)*p++;
-		h *= 1099511628211ull;
-	}
 	return h ^ (h >> 29);
 }
 

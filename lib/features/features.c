@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "codec.h"
 #include "decode.h"
 #include "hash.h"
 #include "image.h"
@@ -348,15 +349,10 @@ int feat_work_gray(const char *path, struct img **gray, aderr *err)
 
 int feat_to_json(const struct feat *f, json_t *rec)
 {
-	static const char hex[] = "0123456789abcdef";
 	char sha[65], h[3][17];
 	int i;
 
-	for (i = 0; i < 32; i++) {
-		sha[2 * i] = hex[f->sha256[i] >> 4];
-		sha[2 * i + 1] = hex[f->sha256[i] & 15];
-	}
-	sha[64] = '\0';
+	hex_encode(f->sha256, 32, sha);
 	hash_to_hex(f->phash, h[0]);
 	hash_to_hex(f->dhash, h[1]);
 	hash_to_hex(f->whash, h[2]);
@@ -385,21 +381,16 @@ int feat_to_json(const struct feat *f, json_t *rec)
 	{
 		char col[97];
 
-		for (i = 0; i < 48; i++) {
-			col[2 * i] = hex[f->color[i] >> 4];
-			col[2 * i + 1] = hex[f->color[i] & 15];
-		}
-		col[96] = '\0';
+		hex_encode(f->color, 48, col);
 		if (json_object_set_new(rec, "color", json_string(col)) != 0)
 			return -1;
 	}
 	if (f->local != NULL) {
-		size_t n = 4 * ((f->local_len + 2) / 3) + 1;
-		char *b64 = malloc(n);
+		char *b64 = malloc(b64_len(f->local_len) + 1);
 
 		if (b64 == NULL)
 			return -1;
-		EVP_EncodeBlock((unsigned char *)b64, f->local, (int)f->local_len);
+		b64_encode(f->local, f->local_len, b64);
 		if (json_object_set_new(rec, "local", json_string(b64)) != 0) {
 			free(b64);
 			return -1;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "err.h"
 
 static int cmp_double(const void *a, const void *b)
@@ -198,11 +199,6 @@ int hash_whash(const struct img *gray, uint64_t *out)
 	return 0;
 }
 
-int hash_hamming(uint64_t a, uint64_t b)
-{
-	return __builtin_popcountll(a ^ b);
-}
-
 void hash_to_hex(uint64_t h, char out[17])
 {
 	static const char hex[] = "0123456789abcdef";
@@ -221,15 +217,7 @@ int hash_from_hex(const char *s, uint64_t *out)
 	if (s == NULL)
 		return -1;
 	for (i = 0; i < 16; i++) {
-		char c = s[i];
-
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else
+		if ((d = hex_val(s[i])) < 0)
 			return -1;
 		h = h << 4 | (uint64_t)d;
 	}

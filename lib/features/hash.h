@@ -52,8 +52,11 @@ int hash_cell_orient(int k, int n, int r, int c);
 int hash_dhash(const struct img *gray, uint64_t *out);
 int hash_whash(const struct img *gray, uint64_t *out);
 
-/* Number of differing bits. */
-int hash_hamming(uint64_t a, uint64_t b);
+/* Number of differing bits (inline: the grouping's search calls it in its inner loops). */
+static inline int hash_hamming(uint64_t a, uint64_t b)
+{
+	return __builtin_popcountll(a ^ b);
+}
 /* 16 lowercase hex digits and a NUL. */
 void hash_to_hex(uint64_t h, char out[17]);
 /* Exactly 16 hex digits (either case); 0, or -1 leaving *out alone. */

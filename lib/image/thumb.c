@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include <jpeglib.h>
-#include <openssl/evp.h>
 
+#include "codec.h"
 #include "decode.h"
 #include "image.h"
 
@@ -109,7 +109,7 @@ int thumb_data_uri(const unsigned char *buf, size_t len, int side,
 			rc = AD_ENOMEM;
 		} else {
 			memcpy(*uri, pre, sizeof pre - 1);
-			EVP_EncodeBlock((unsigned char *)*uri + sizeof pre - 1, jpg, (int)jlen);
+			b64_encode(jpg, jlen, *uri + sizeof pre - 1);
 		}
 	}
 	if (rc < 0)

@@ -246,9 +246,9 @@ static int match(const struct grp_item *k, const struct grp_item *j, const struc
     int dist[3], int *orient)
 {
 	*orient = 1;
-	dist[0] = grp_hamming(k->phash, j->phash);
-	dist[1] = grp_hamming(k->dhash, j->dhash);
-	dist[2] = grp_hamming(k->whash, j->whash);
+	dist[0] = hash_hamming(k->phash, j->phash);
+	dist[1] = hash_hamming(k->dhash, j->dhash);
+	dist[2] = hash_hamming(k->whash, j->whash);
 	if (same_bytes(k, j))
 		return GRP_EXACT;
 	if (o->exact_only || k->low_info || j->low_info)
@@ -260,10 +260,10 @@ static int match(const struct grp_item *k, const struct grp_item *j, const struc
 	/* j turned by t looks like k (or k turned back looks like j); the difference hash
 	 * has no turned form, so the perceptual and wavelet hashes decide */
 	for (int t = 2; t <= 8; t++) {
-		int dp = grp_hamming(k->phash, j->phash8[t - 1]);
-		int dq = grp_hamming(j->phash, k->phash8[inverse[t] - 1]);
-		int dw = grp_hamming(k->whash, hash_grid_orient(j->whash, t));
-		int dv = grp_hamming(j->whash, hash_grid_orient(k->whash, inverse[t]));
+		int dp = hash_hamming(k->phash, j->phash8[t - 1]);
+		int dq = hash_hamming(j->phash, k->phash8[inverse[t] - 1]);
+		int dw = hash_hamming(k->whash, hash_grid_orient(j->whash, t));
+		int dv = hash_hamming(j->whash, hash_grid_orient(k->whash, inverse[t]));
 
 		dp = dq < dp ? dq : dp;
 		dw = dv < dw ? dv : dw;
@@ -280,11 +280,11 @@ static int match(const struct grp_item *k, const struct grp_item *j, const struc
 /* The smallest perceptual-hash distance of two items over the orientations matched. */
 static int phash_min(const struct grp_item *k, const struct grp_item *j, int rot)
 {
-	int d = grp_hamming(k->phash, j->phash);
+	int d = hash_hamming(k->phash, j->phash);
 
 	if (rot && k->has8 && j->has8)
 		for (int t = 1; t < 8; t++) {
-			int e = grp_hamming(k->phash, j->phash8[t]), f = grp_hamming(j->phash, k->phash8[t]);
+			int e = hash_hamming(k->phash, j->phash8[t]), f = hash_hamming(j->phash, k->phash8[t]);
 
 			d = e < d ? e : d;
 			d = f < d ? f : d;
@@ -383,7 +383,7 @@ static int turned_near(const struct grp_item *a, const struct grp_item *b, int r
 	if (!a->has8 || !b->has8)
 		return 0;
 	for (int t = 1; t < 8; t++)
-		if (grp_hamming(a->phash, b->phash8[t]) <= r || grp_hamming(b->phash, a->phash8[t]) <= r)
+		if (hash_hamming(a->phash, b->phash8[t]) <= r || hash_hamming(b->phash, a->phash8[t]) <= r)
 			return 1;
 	return 0;
 }
@@ -399,7 +399,7 @@ static int brute_pairs(const struct grp_item *items, size_t n, int r, int rot,
 	*np = 0;
 	for (size_t a = 0; a < n; a++)
 		for (size_t b = a + 1; b < n; b++) {
-			if (grp_hamming(items[a].phash, items[b].phash) > r &&
+			if (hash_hamming(items[a].phash, items[b].phash) > r &&
 			    !(rot && turned_near(&items[a], &items[b], r)))
 				continue;
 			if (push_pair(pairs, np, &cap, (uint32_t)a, (uint32_t)b) < 0) {

@@ -173,10 +173,4 @@ long grp_run(struct grp_item *items, size_t n, const struct grp_opts *o, aderr *
  * out of memory. */
 long grp_exact_pairs(const struct grp_item *items, size_t n);
 
-/* The distance between two 64-bit hashes. */
-static inline int grp_hamming(uint64_t a, uint64_t b)
-{
-	return __builtin_popcountll(a ^ b);
-}
-
 #endif

@@ -5,19 +5,29 @@
  * others.  A slow record holds back only the writing, not the work on the records after
  * it (up to the window), so memory stays bounded by the window and the output never
  * depends on thread timing -- unless the tool asks for completion order, where finished
- * records are written at once. */
+ * records are written at once.  With threads and no seen() hook the workers also parse
+ * the lines (jansson's parser is most of the time of a cheap each()); in collect mode the
+ * finished records go to the tool's collect() and the spool instead of the output. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "filter.h"
 #include "log.h"
 #include "rec.h"
 
 struct slot {
-	json_t *rec;
-	int res;        /* FILTER_* or a negative code */
-	int state;      /* S_FREE .. S_DONE */
+	json_t *rec;        /* NULL until parsed */
+	char *line;         /* the line, when a worker parses it */
+	size_t len, cap;
+	long lineno, bad;   /* bad: the line number of a malformed line, else 0 */
+	char *text;         /* collect mode with keep: the record's text for the spool */
+	void *item;         /* collect mode: what each_item() made of it */
+	int ran;            /* each_item() ran: item holds something until collected */
+	int upstream;       /* passed on as it is: it failed upstream */
+	int res;            /* FILTER_* or a negative code */
+	int state;          /* S_FREE .. S_DONE */
 	aderr err;
 };
 
@@ -25,6 +35,7 @@ enum { S_FREE, S_READY, S_RUNNING, S_DONE, S_WRITTEN };
 
 struct window {
 	struct filter *f;
+	const char *label;  /* the input's name, for messages about its lines */
 	struct slot *s;
 	size_t cap;
 	size_t head, tail, next;    /* counters: write at head, fill at tail, work at next */
@@ -32,6 +43,47 @@ struct window {
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
 };
+
+/* 1 when the record is passed on as it is, without each(): a malformed line, or a
+ * record that failed upstream when the tool does not see those. */
+static int pass_on(const struct filter *f, struct slot *s)
+{
+	if (s->bad) {
+		s->res = FILTER_FAILED;
+		return 1;
+	}
+	if (rec_has_error(s->rec) && !f->see_errors) {
+		s->upstream = 1;
+		s->res = FILTER_OK;
+		return 1;
+	}
+	return 0;
+}
+
+/* A slot's work, on whichever thread runs it: the parse when the reader left it, then
+ * the tool's function, then the text the spool keeps. */
+static void work(struct window *w, struct slot *s)
+{
+	struct filter *f = w->f;
+
+	if (s->rec == NULL) {
+		if ((s->rec = rec_parse(w->label, s->lineno, s->line, s->len, &s->bad)) == NULL) {
+			s->res = aderr_set(&s->err, AD_ENOMEM, "out of memory");
+			return;
+		}
+		if (pass_on(f, s))
+			return;
+	}
+	if (f->collect == NULL) {
+		s->res = f->each(f->ud, s->rec, &s->err);
+		return;
+	}
+	s->res = f->each_item(f->ud, s->rec, s->item, &s->err);
+	s->ran = 1;
+	if (f->keep && s->res >= 0 && s->res != FILTER_DROP &&
+	    (s->text = json_dumps(s->rec, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+		s->res = aderr_set(&s->err, AD_ENOMEM, "out of memory");
+}
 
 static void *worker(void *arg)
 {
@@ -56,7 +108,7 @@ static void *worker(void *arg)
 		s = &w->s[w->next++ % w->cap];
 		s->state = S_RUNNING;
 		pthread_mutex_unlock(&w->mu);
-		s->res = w->f->each(w->f->ud, s->rec, &s->err);
+		work(w, s);
 		pthread_mutex_lock(&w->mu);
 		s->state = S_DONE;
 		pthread_cond_signal(&w->done);
@@ -65,36 +117,56 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* Reads the next record into s: 1 with s->state set (S_READY for each(), S_DONE when it
- * is passed on as it is), 0 at the end, negative on a read error. */
-static int fill(struct filter *f, rec_reader *r, struct slot *s, aderr *err)
+/* Reads the next record into s: 1 with s->state set (S_READY for work(), S_DONE when it
+ * is passed on as it is), 0 at the end, negative on a read error.  With parse 0 the line
+ * is only copied, for a worker to parse. */
+static int fill(struct window *w, rec_reader *r, struct slot *s, int parse, aderr *err)
 {
-	long bad;
-	int got = rec_read(r, &s->rec, &bad, err);
+	struct filter *f = w->f;
+	int got;
 
-	if (got <= 0)
-		return got;
-	f->records++;
 	s->err.code = 0;
 	s->err.msg[0] = '\0';
-	if (bad) {
-		log_err("%s", json_string_value(json_object_get(json_object_get(s->rec, "error"), "message")));
-		f->malformed++;
-		s->res = FILTER_FAILED;
-		s->state = S_DONE;
-	} else if (rec_has_error(s->rec) && !f->see_errors) {
-		f->upstream++;
-		s->res = FILTER_OK;
-		s->state = S_DONE;
+	s->bad = 0;
+	s->upstream = 0;
+	if (parse) {
+		if ((got = rec_read(r, &s->rec, &s->bad, err)) <= 0)
+			return got;
+		f->records++;
+		if (pass_on(f, s)) {
+			s->state = S_DONE;
+		} else {
+			if (f->seen != NULL)
+				f->seen(f->ud, s->rec);
+			s->state = S_READY;
+		}
+		return 1;
 	} else {
-		if (f->seen != NULL)
-			f->seen(f->ud, s->rec);
+		const char *line;
+		size_t len;
+
+		if ((got = rec_read_line(r, &line, &len, err)) <= 0)
+			return got;
+		if (len + 1 > s->cap) {
+			char *t = realloc(s->line, len + 1);
+
+			if (t == NULL)
+				return aderr_set(err, AD_ENOMEM, "out of memory");
+			s->line = t;
+			s->cap = len + 1;
+		}
+		memcpy(s->line, line, len + 1);
+		s->len = len;
+		s->lineno = rec_reader_line(r);
+		s->rec = NULL;
+		f->records++;
 		s->state = S_READY;
+		return 1;
 	}
-	return 1;
 }
 
-/* Writes a finished slot (unless the run already stopped) and frees it. */
+/* Writes (or collects) a finished slot unless the run already stopped, and frees what it
+ * holds (its state is the caller's to set, under the lock where workers run). */
 static int drain(struct filter *f, rec_writer *wr, struct slot *s, int rc, aderr *err)
 {
 	if (rc == 0 && s->res < 0) {
@@ -102,17 +174,36 @@ static int drain(struct filter *f, rec_writer *wr, struct slot *s, int rc, aderr
 		rc = s->res;
 	}
 	if (rc == 0) {
+		/* said here, not when read, so that messages keep the input's order */
+		if (s->bad) {
+			log_err("%s", json_string_value(json_object_get(json_object_get(s->rec, "error"), "message")));
+			f->malformed++;
+		}
+		f->upstream += s->upstream;
 		if (s->res == FILTER_FAILED)
 			f->failed++;
 		if (s->res == FILTER_DROP)
 			f->dropped++;
-		else
+		if (f->collect != NULL) {
+			rc = f->collect(f->ud, s->rec, s->ran ? s->item : NULL, s->res, err);
+			s->ran = 0;
+			if (rc == 0 && f->keep && s->res != FILTER_DROP && s->text == NULL &&
+			    (s->text = json_dumps(s->rec, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+				rc = aderr_set(err, AD_ENOMEM, "out of memory");
+			if (rc == 0 && s->text != NULL)
+				rc = spool_add(f->kept, s->text, strlen(s->text), err);
+		} else if (s->res != FILTER_DROP) {
 			rc = rec_write(wr, s->rec, err);
+		}
 		progress_tick(&f->progress, s->res == FILTER_FAILED);
 	}
+	if (s->ran && f->drop != NULL)
+		f->drop(f->ud, s->item);
+	s->ran = 0;
+	free(s->text);
+	s->text = NULL;
 	json_decref(s->rec);
 	s->rec = NULL;
-	s->state = S_FREE;
 	return rc;
 }
 
@@ -122,24 +213,37 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 	struct window w = { .f = f };
 	pthread_t tid[64];
 	rec_reader *r;
-	rec_writer *wr;
-	int rc = 0, got = 1;
+	rec_writer *wr = NULL;
+	char *items = NULL;
+	int rc = 0, got = 1, parse = nt == 1 || f->seen != NULL;
+	int unordered = f->unordered && f->collect == NULL;
 
 	f->records = f->failed = f->upstream = f->malformed = f->dropped = 0;
+	f->kept = NULL;
 	/* in completion order a written slot holds no record, so a wider window costs
-	 * little and lets one slow record fall far behind */
-	w.cap = nt > 1 ? (size_t)nt * (f->unordered ? 64 : 8) : 1;
+	 * little and lets one slow record fall far behind; so does a collected one */
+	w.cap = nt > 1 ? (size_t)nt * (unordered || f->collect ? 64 : 8) : 1;
 	w.s = calloc(w.cap, sizeof *w.s);
+	if (w.s != NULL && f->collect != NULL &&
+	    (items = calloc(w.cap, f->item_size ? f->item_size : 1)) == NULL) {
+		free(w.s);
+		w.s = NULL;
+	}
 	if (w.s == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
+	for (size_t i = 0; items != NULL && i < w.cap; i++)
+		w.s[i].item = items + i * f->item_size;
 	r = rec_reader_open(f->in, err);
 	if (r == NULL) {
+		free(items);
 		free(w.s);
 		return err->code;
 	}
-	wr = rec_writer_open(f->out, err);
-	if (wr == NULL) {
+	w.label = rec_reader_label(r);
+	if (f->collect != NULL ? f->keep && (f->kept = spool_open(err)) == NULL :
+	    (wr = rec_writer_open(f->out, err)) == NULL) {
 		rec_reader_close(r);
+		free(items);
 		free(w.s);
 		return err->code;
 	}
@@ -151,15 +255,17 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 		/* one thread: read, work, write, one record at a time */
 		struct slot *s = &w.s[0];
 
-		while (rc == 0 && (got = fill(f, r, s, err)) > 0) {
+		while (rc == 0 && (got = fill(&w, r, s, 1, err)) > 0) {
 			if (s->state == S_READY)
-				s->res = f->each(f->ud, s->rec, &s->err);
+				work(&w, s);
 			rc = drain(f, wr, s, rc, err);
 		}
 	} else {
 		pthread_mutex_init(&w.mu, NULL);
 		pthread_cond_init(&w.work, NULL);
 		pthread_cond_init(&w.done, NULL);
+		/* jansson seeds its hash function on first use: before the workers race to */
+		json_object_seed(0);
 		for (int t = 0; t < nt; t++)
 			if (pthread_create(&tid[started], NULL, worker, &w) == 0)
 				started++;
@@ -174,7 +280,7 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 				struct slot *s = &w.s[w.tail % w.cap];
 
 				pthread_mutex_unlock(&w.mu);
-				got = fill(f, r, s, err);
+				got = fill(&w, r, s, parse, err);
 				pthread_mutex_lock(&w.mu);
 				if (got <= 0)
 					break;
@@ -183,7 +289,7 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 			}
 			/* completion order: write every finished record now; its slot is
 			 * reused once the ones before it are written too */
-			for (size_t i = w.head + 1; f->unordered && rc == 0 && i < w.tail; i++) {
+			for (size_t i = w.head + 1; unordered && rc == 0 && i < w.tail; i++) {
 				struct slot *s = &w.s[i % w.cap];
 
 				if (s->state != S_DONE)
@@ -206,6 +312,7 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 				pthread_mutex_unlock(&w.mu);
 				rc = drain(f, wr, s, rc, err);
 				pthread_mutex_lock(&w.mu);
+				s->state = S_FREE;
 				w.head++;
 				if (rc < 0)
 					break;
@@ -226,7 +333,7 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 			pthread_join(tid[t], NULL);
 		/* after a stop, what was read but not written goes */
 		for (size_t i = w.head; i < w.tail; i++)
-			json_decref(w.s[i % w.cap].rec);  /* NULL once written */
+			drain(f, wr, &w.s[i % w.cap], -1, err);  /* nothing left once written */
 		pthread_mutex_destroy(&w.mu);
 		pthread_cond_destroy(&w.work);
 		pthread_cond_destroy(&w.done);
@@ -234,7 +341,12 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 	if (got < 0 && rc == 0)
 		rc = got;
 	rec_reader_close(r);
+	for (size_t i = 0; i < w.cap; i++)
+		free(w.s[i].line);
+	free(items);
 	free(w.s);
+	if (wr == NULL)
+		return rc;
 	if (rc < 0) {
 		rec_writer_close(wr, 0, NULL);
 		return rc;

@@ -5,13 +5,19 @@
  * line number and passed on as an error record; a record that already failed upstream is
  * passed on untouched (unless the tool asks to see those too); the output file is
  * committed only when the loop ends normally, so a killed or fatal run leaves no half
- * output behind. */
+ * output behind.
+ *
+ * A tool that must see every record before it writes any (dedupe) runs the loop in
+ * collect mode: nothing is written; each record goes, in input order, to the tool's
+ * collect(), with what each_item() made of it on the workers, and (with keep) its text
+ * to a spool for the tool's second pass. */
 #ifndef AZD_FILTER_H
 #define AZD_FILTER_H
 
 #include <jansson.h>
 #include "err.h"
 #include "progress.h"
+#include "spool.h"
 
 /* What the tool's function returns for a record. */
 enum {
@@ -26,14 +32,30 @@ struct filter {
 	int see_errors;            /* 1: records with an error go to each() too */
 	int threads;               /* >1: each() runs on that many threads at once over
 	                            * batches of records (it must then be thread-safe);
-	                            * output order is still input order */
-	int unordered;             /* 1: with threads, write records as they finish */
+	                            * output order is still input order.  Without seen(),
+	                            * the lines are parsed on those threads too */
+	int unordered;             /* 1: with threads, write records as they finish (not in
+	                            * collect mode) */
 	/* FILTER_* or a negative AD_E* code to stop the run at once (config/credential errors) */
 	int (*each)(void *ud, json_t *rec, aderr *err);
 	/* optional: called on the reading thread, in input order, with each record that will
 	 * go to each(), before it does (for decisions that must not depend on thread timing) */
 	void (*seen)(void *ud, const json_t *rec);
 	void *ud;
+	/* collect mode, when collect is set: each_item() takes each()'s place, with a slot
+	 * of item_size bytes to fill for collect(), which the reading thread then calls for
+	 * every record in input order: item is NULL when each_item() did not see the record
+	 * (a malformed line, or an upstream failure without see_errors), res what it returned
+	 * (or FILTER_FAILED, FILTER_OK for those).  collect() returns 0 or a negative code to
+	 * stop the run.  drop() frees what each_item() made of a record that will never reach
+	 * collect() (the run stopped first). */
+	size_t item_size;
+	int (*each_item)(void *ud, json_t *rec, void *item, aderr *err);
+	int (*collect)(void *ud, json_t *rec, void *item, int res, aderr *err);
+	void (*drop)(void *ud, void *item);
+	int keep;                  /* collect mode: keep the records not dropped, as each_item()
+	                            * left them, in f->kept (the caller closes it) */
+	spool *kept;
 	/* counts, filled by filter_run */
 	long records, failed, upstream, malformed, dropped;
 	struct progress progress;

@@ -1,6 +1,6 @@
 /* azauth.c — credential binding and SharedKey signing for the Azure backend (azauth.h). */
 #include "azauth.h"
-#include "b64.h"
+#include "codec.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "progress.h"
+#include "timefmt.h"
 
 static struct http_opts opts = { 8, 0, 30, 15, NULL };
 static char *ca_copy;
@@ -528,14 +529,9 @@ char *http_escape(const char *s, int keep_slash)
 
 long long http_parse_date(const char *s)
 {
-	struct tm tm;
-	const char *end;
+	long long t;
 
-	memset(&tm, 0, sizeof tm);
-	end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	if (end == NULL || *end != '\0')
-		return -1;
-	return (long long)timegm(&tm);
+	return time_parse_http(s, &t) < 0 ? -1 : t;
 }
 
 char *http_redact(const char *url)

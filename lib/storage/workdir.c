@@ -11,6 +11,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "fnv.h"
 #include "storage.h"
 
 #define SOURCE_XATTR "user.azdedup.source"
@@ -122,7 +123,6 @@ int workdir_claim(workdir *w, const char *src, aderr *err)
 char *workdir_path(workdir *w, const char *src, const char *name, aderr *err)
 {
 	char *p = NULL;
-	uint64_t h = 1469598103934665603ULL;
 
 	if (workdir_claim(w, src, err) < 0)
 		return NULL;
@@ -131,11 +131,8 @@ char *workdir_path(workdir *w, const char *src, const char *name, aderr *err)
 		if (asprintf(&p, "%s/%s", w->dir, name) < 0)
 			p = NULL;
 	} else {
-		for (const char *c = src; *c; c++) {   /* FNV-1a: stable across machines */
-			h ^= (unsigned char)*c;
-			h *= 1099511628211ULL;
-		}
-		if (asprintf(&p, "%s/.src-%016llx/%s", w->dir, (unsigned long long)h, name) < 0)
+		if (asprintf(&p, "%s/.src-%016llx/%s", w->dir,
+		    (unsigned long long)fnv1a(FNV1A_BASIS_AZD, src, strlen(src)), name) < 0)
 			p = NULL;
 	}
 	if (p == NULL)

@@ -3,7 +3,7 @@
  * matches, and the file takes its name only once its size and MD5 are right. */
 #include "az_int.h"
 #include "afile.h"
-#include "b64.h"
+#include "codec.h"
 
 #include <curl/curl.h>
 #include <errno.h>

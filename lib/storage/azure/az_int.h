@@ -44,7 +44,6 @@ int az_pct_decode(char *s);
  * "mtime" metadata): seconds since the epoch, or -1. */
 long long az_parse_rfc3339(const char *s, long *nsec);
 /* The same form, with nine digits of nanoseconds. */
-void az_format_rfc3339(time_t t, long nsec, char *out, size_t n);
 /* MD5 of the bytes off..end of a file, base64 (the form of Content-MD5). */
 int az_md5_range(int fd, off_t off, off_t end, char out[32], aderr *err);
 

@@ -5,7 +5,8 @@
  * blob's "mtime" metadata. */
 #include "az_int.h"
 #include "azure.h"
-#include "b64.h"
+#include "codec.h"
+#include "timefmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -70,7 +71,7 @@ int az_put(stor *s, const char *name, const char *local, int flags, aderr *err)
 	}
 	if ((rc = az_md5_file(fd, st.st_size, md5, err)) < 0)
 		goto out;
-	az_format_rfc3339(st.st_mtim.tv_sec, st.st_mtim.tv_nsec, mtime, sizeof mtime);
+	time_format_iso(st.st_mtim.tv_sec, st.st_mtim.tv_nsec, mtime, sizeof mtime);
 	rc = az_check_dest(a, b, name, (long long)st.st_size, md5, flags, ifm, sizeof ifm, err);
 	if (rc != 0)
 		goto out;

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "timefmt.h"
+
 #define AZ_VERSION "2021-08-06"
 
 /* The bytes were damaged on the way, and sending them again may heal it (Azurite says
@@ -164,11 +166,8 @@ int az_call(struct az *a, struct call *c, struct http_resp *r, aderr *err)
 		char *lines[24], date[64], clen[32], auth[256];
 		size_t nh = 0, nl = 0;
 		struct http_req q = { 0 };
-		time_t now = time(NULL);
-		struct tm tm;
 
-		gmtime_r(&now, &tm);
-		strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		time_format_http((long long)time(NULL), date, sizeof date);
 		h[nh++] = (struct hv){ "x-ms-date", date };
 		h[nh++] = (struct hv){ "x-ms-version", AZ_VERSION };
 		snprintf(clen, sizeof clen, "%zu", c->body_len);

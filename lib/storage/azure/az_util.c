@@ -2,7 +2,8 @@
  * %-decoding, the RFC 3339 times of the "mtime" metadata, and MD5s of file ranges. */
 #include "az_int.h"
 #include "azure.h"
-#include "b64.h"
+#include "codec.h"
+#include "timefmt.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -66,13 +67,11 @@ void az_set_etag(char *dst, size_t n, const char *v)
 
 long long az_parse_rfc3339(const char *s, long *nsec)
 {
-	struct tm tm;
 	const char *p;
 	long ns = 0, scale = 100000000;
+	long long t;
 
-	memset(&tm, 0, sizeof tm);
-	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (p == NULL)
+	if (time_parse_iso(s, &t, &p) < 0)
 		return -1;
 	if (*p == '.')
 		for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
@@ -81,17 +80,7 @@ long long az_parse_rfc3339(const char *s, long *nsec)
 		return -1;
 	if (nsec != NULL)
 		*nsec = ns;
-	return (long long)timegm(&tm);
-}
-
-void az_format_rfc3339(time_t t, long nsec, char *out, size_t n)
-{
-	struct tm tm;
-	char base[32];
-
-	gmtime_r(&t, &tm);
-	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, n, "%s.%09ldZ", base, nsec);
+	return t;
 }
 
 int az_pct_decode(char *s)

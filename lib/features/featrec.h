@@ -1,0 +1,39 @@
+/* featrec.h — a feature record read back into values: the counterpart of feat_to_json,
+ * for the stages that compare what featx wrote (dedupe).
+ *
+ * The strings stay the record's: a featrec is valid while its record is. */
+#ifndef AZD_FEATREC_H
+#define AZD_FEATREC_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+struct featrec {
+	const char *name;
+	uint64_t phash, dhash, whash;
+	uint64_t phash8[8];         /* phash_orientations, when has8 */
+	int has8;
+	unsigned char sha256[32];   /* when has_sha256 */
+	int has_sha256;
+	uint8_t color[48];          /* the colour grid, when has_color */
+	int has_color;
+	int low_info;
+	const char *content_md5;    /* or NULL */
+	const char *format;         /* or NULL */
+	long long size;             /* -1 when unknown */
+	long long pixels;           /* width * height; -1 when unknown */
+	long long mtime;            /* seconds since the epoch; LLONG_MAX when unknown */
+};
+
+/* Reads rec into fr (phash_orientations only with orientations): 0, or AD_EFORMAT with
+ * err saying why when the record has no name or no hashes (featx did not run on it). */
+int featrec_from_json(const json_t *rec, int orientations, struct featrec *fr, aderr *err);
+/* The packed keypoints in the "local" field (kp_pack's bytes, base64): 0 with *raw
+ * malloc'd (NULL when there is no such field) and *len; 1 when the field is not base64
+ * (*raw NULL); AD_ENOMEM.  Whether the bytes are a packing is the keypoint cache's to
+ * check. */
+int featrec_local(const json_t *rec, unsigned char **raw, size_t *len);
+
+#endif

@@ -1,0 +1,244 @@
+/* itemset.c — feature records into grp_items, on the workers, appended in input order. */
+#include "itemset.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "featrec.h"
+#include "filter.h"
+#include "log.h"
+#include "rec.h"
+
+/* One record as a worker leaves it for the reading thread to append. */
+struct slot {
+	struct grp_item it; /* its features, when has_item */
+	int has_item;
+	uint8_t color[48];  /* its colour grid, when has_color */
+	int has_color;
+	unsigned char *raw; /* its packed keypoints, or NULL */
+	size_t rawlen;
+	int oom;
+	char msg[1100];     /* what to say about it, in input order; "" for nothing */
+};
+
+const size_t itemset_slot_size = sizeof(struct slot);
+
+static void item_from(const struct itemset *s, const struct featrec *fr, struct grp_item *it)
+{
+	memset(it, 0, sizeof *it);
+	it->name = fr->name;
+	it->phash = fr->phash;
+	it->dhash = fr->dhash;
+	it->whash = fr->whash;
+	it->has8 = fr->has8;
+	memcpy(it->phash8, fr->phash8, sizeof it->phash8);
+	it->has_sha256 = fr->has_sha256;
+	memcpy(it->sha256, fr->sha256, sizeof it->sha256);
+	it->low_info = (int8_t)fr->low_info;
+	if (fr->content_md5 != NULL && strlen(fr->content_md5) < sizeof it->content_md5)
+		strcpy(it->content_md5, fr->content_md5);
+	it->size = fr->size;
+	it->pixels = fr->pixels;
+	it->mtime = fr->mtime;
+	it->prefer = INT_MAX;
+	it->format_rank = s->nformats;
+	for (int i = 0; fr->format != NULL && i < s->nformats; i++)
+		if (strcmp(fr->format, s->formats[i]) == 0) {
+			it->format_rank = i;
+			break;
+		}
+	for (int i = 0; i < s->nprefer; i++)
+		if (strncmp(it->name, s->prefer[i], strlen(s->prefer[i])) == 0) {
+			it->prefer = i;
+			break;
+		}
+}
+
+int itemset_formats(struct itemset *s, const char *list, aderr *err)
+{
+	const char *p = list;
+
+	s->nformats = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0 || n >= sizeof s->formats[0] || s->nformats == 8)
+			return aderr_set(err, AD_EUSAGE, "--format-order: expected a comma list of up "
+			    "to 8 formats, got '%s'", list);
+		memcpy(s->formats[s->nformats], p, n);
+		s->formats[s->nformats++][n] = '\0';
+		p += n + (p[n] == ',');
+	}
+	if (s->nformats == 0)
+		return aderr_set(err, AD_EUSAGE, "--format-order: empty list");
+	return 0;
+}
+
+/* What a slot holds, when it is not kept. */
+static void slot_free(struct slot *p)
+{
+	free(p->raw);
+	if (p->has_item)
+		free((char *)p->it.name);
+	p->raw = NULL;
+	p->has_item = 0;
+}
+
+int itemset_each(void *ud, json_t *rec, void *slot, aderr *err)
+{
+	const struct itemset *s = ud;
+	struct slot *p = slot;
+	struct featrec fr;
+	aderr why = {0};
+	int rc = FILTER_OK;
+
+	(void)err;
+	memset(&p->it, 0, sizeof p->it);
+	p->raw = NULL;
+	p->rawlen = 0;
+	p->has_item = p->has_color = p->oom = 0;
+	p->msg[0] = '\0';
+	if (json_object_get(rec, "type") != NULL)
+		return FILTER_DROP;
+	json_object_del(rec, "dup");
+	if (!rec_has_error(rec)) {
+		int lr = 0;
+
+		if (featrec_from_json(rec, s->rotations, &fr, &why) < 0) {
+			const char *name = rec_name(rec);
+
+			snprintf(p->msg, sizeof p->msg, "%s: %s", name ? name : "(no name)", why.msg);
+			p->oom = rec_set_error(rec, "dedupe", aderr_name(why.code), why.msg) < 0;
+			rc = FILTER_FAILED;
+		} else if (s->local && (lr = featrec_local(rec, &p->raw, &p->rawlen)) < 0) {
+			p->oom = 1;
+		} else if ((p->it.name = strdup(fr.name)) == NULL) {
+			/* the item outlives the record: it keeps its own name */
+			p->oom = 1;
+		} else {
+			const char *name = p->it.name;
+
+			item_from(s, &fr, &p->it);
+			p->it.name = name;
+			p->has_color = fr.has_color;
+			memcpy(p->color, fr.color, sizeof p->color);
+			p->has_item = 1;
+			if (lr == 1)
+				snprintf(p->msg, sizeof p->msg, "%s: local: not base64 (keypoints ignored)",
+				    name);
+		}
+	}
+	/* the keypoints are in the item now; the report does not carry them */
+	json_object_del(rec, "local");
+	if (p->oom)
+		slot_free(p);
+	return rc;
+}
+
+static int grow(struct itemset *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 1024;
+	long *it;
+	struct grp_item *gi;
+
+	if ((it = realloc(s->item, cap * sizeof(*it))) == NULL)
+		return -1;
+	s->item = it;
+	if ((gi = realloc(s->items, cap * sizeof(*gi))) == NULL)
+		return -1;
+	s->items = gi;
+	if (s->colors != NULL) {
+		uint8_t (*c)[48] = realloc(s->colors, cap * sizeof *c);
+
+		if (c == NULL)
+			return -1;
+		s->colors = c;
+	}
+	s->cap = cap;
+	return 0;
+}
+
+int itemset_collect(void *ud, json_t *rec, void *slot, int res, aderr *err)
+{
+	struct itemset *s = ud;
+	static struct slot none;   /* for a malformed line: no item (only this thread reads it) */
+	struct slot *p = slot;
+
+	(void)rec;
+	if (res == FILTER_DROP)
+		return 0;
+	if (p == NULL)      /* a malformed line: no item */
+		p = &none;
+	if (p->oom)
+		return aderr_set(err, AD_ENOMEM, "out of memory after %zu records", s->nrecs);
+	if (s->nrecs == s->cap && grow(s) < 0) {
+		slot_free(p);
+		return aderr_set(err, AD_ENOMEM, "out of memory after %zu records", s->nrecs);
+	}
+	if (p->msg[0] != '\0')
+		log_err("%s", p->msg);
+	if (p->raw != NULL) {
+		aderr e = {0};
+		int rc = kpcache_add(s->kps, p->raw, p->rawlen, &p->it.kp_id, &e);
+
+		if (rc == AD_EFORMAT) {
+			log_err("%s: local: not a keypoint packing (keypoints ignored)", p->it.name);
+		} else if (rc < 0) {
+			slot_free(p);
+			*err = e;
+			return rc;
+		} else {
+			size_t n = (p->rawlen - KP_PACKED_HEAD) / KP_PACKED_SIZE;
+
+			p->it.has_kp = n > 0;
+			p->it.nkp = n < (size_t)s->keypoints ? (int)n : s->keypoints;
+		}
+		free(p->raw);
+		p->raw = NULL;
+	}
+	s->item[s->nrecs] = -1;
+	if (p->has_item && p->has_color && s->colors == NULL &&
+	    (s->colors = malloc(s->cap * sizeof *s->colors)) == NULL) {
+		slot_free(p);
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	if (p->has_item) {
+		if (p->has_color)
+			memcpy(s->colors[s->nitems], p->color, sizeof p->color);
+		/* a mark for now: the grid's place is set once every item is in (the array
+		 * moves as it grows) */
+		p->it.color = p->has_color ? p->color : NULL;
+		s->items[s->nitems] = p->it;
+		s->item[s->nrecs] = (long)s->nitems++;
+		p->has_item = 0;
+	}
+	s->nrecs++;
+	return 0;
+}
+
+void itemset_drop(void *ud, void *slot)
+{
+	(void)ud;
+	slot_free(slot);
+}
+
+void itemset_finish(struct itemset *s)
+{
+	for (size_t i = 0; i < s->nitems; i++)
+		s->items[i].color = s->items[i].color != NULL ? s->colors[i] : NULL;
+}
+
+void itemset_free(struct itemset *s)
+{
+	for (size_t i = 0; i < s->nitems; i++)
+		free((char *)s->items[i].name);
+	free(s->items);
+	free(s->item);
+	free(s->colors);
+	s->items = NULL;
+	s->item = NULL;
+	s->colors = NULL;
+	s->nitems = s->nrecs = s->cap = 0;
+}
