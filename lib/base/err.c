@@ -6,15 +6,21 @@
 #include <stdio.h>
 #include <string.h>
 
+__attribute__((format(printf, 3, 0)))
+static void vset(aderr *e, int code, const char *fmt, va_list ap)
+{
+	e->code = code;
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+}
+
 int aderr_set(aderr *e, int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (e == NULL)
 		return code;
-	e->code = code;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	vset(e, code, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -26,9 +32,8 @@ int aderr_errno(aderr *e, int code, int errnum, const char *fmt, ...)
 
 	if (e == NULL)
 		return code;
-	e->code = code;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	vset(e, code, fmt, ap);
 	va_end(ap);
 	n = strlen(e->msg);
 	snprintf(e->msg + n, sizeof e->msg - n, "%s%s", n ? ": " : "", strerror(errnum));

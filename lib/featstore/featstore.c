@@ -1184,6 +1184,18 @@ static int take_lock(featstore *s, aderr *err)
 	return 0;
 }
 
+/* The next slot of s->segs (room made by the caller) for segment num open on fd, with
+ * only its header read so far. */
+static struct seg *add_seg(featstore *s, uint32_t num, int fd)
+{
+	struct seg *sg = &s->segs[s->nsegs++];
+
+	sg->num = num;
+	sg->fd = fd;
+	sg->end = SEG_HDR;
+	return sg;
+}
+
 /* Opens every segment and indexes it; the writer truncates a torn tail and opens the
  * newest segment for appending (or starts the first one). */
 static int load(featstore *s, aderr *err)
@@ -1226,10 +1238,7 @@ static int load(featstore *s, aderr *err)
 				free(p);
 				break;
 			}
-			sg = &s->segs[s->nsegs++];
-			sg->num = nums[i];
-			sg->fd = fd;
-			sg->end = SEG_HDR;
+			add_seg(s, nums[i], fd);
 			free(p);
 			continue;
 		}
@@ -1240,10 +1249,7 @@ static int load(featstore *s, aderr *err)
 			free(p);
 			break;
 		}
-		sg = &s->segs[s->nsegs++];
-		sg->num = nums[i];
-		sg->fd = fd;
-		sg->end = SEG_HDR;
+		sg = add_seg(s, nums[i], fd);
 		rc = scan_seg(s, (uint32_t)(s->nsegs - 1), newest, (uint64_t)st.st_size, err);
 		if (rc == 0 && wr && newest && (uint64_t)st.st_size > sg->end) {
 			/* the torn tail of a writer that died: drop it before appending after it */
