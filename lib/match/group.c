@@ -1017,6 +1017,7 @@ static size_t uf_find(size_t *up, size_t x)
 struct pos_ctx {
 	const size_t *pos;
 	const struct mih_pair *pairs;
+	const struct pres *res;
 };
 
 /* Two pairs of one item by the rank of their other ends. */
@@ -1029,6 +1030,27 @@ static int cmp_pos(const void *pa, const void *pb, void *ud)
 	size_t y = c->pos[c->pairs[q].a] + c->pos[c->pairs[q].b];
 
 	return (x > y) - (x < y);
+}
+
+/* How surely a pair is a copy: the same bytes, then a hash match by its distance, then
+ * a keypoint match by its inliers (lower is surer). */
+static int strength(const struct pres *r)
+{
+	if (r->stage == GRP_EXACT)
+		return 0;
+	if (r->stage == GRP_NEAR)
+		return 1 + r->dmin;
+	return 1000 - (r->inliers > 900 ? 900 : r->inliers);
+}
+
+/* Two pairs of one keeper by how surely they are copies, then by rank. */
+static int cmp_strength(const void *pa, const void *pb, void *ud)
+{
+	const struct pos_ctx *c = ud;
+	uint32_t p = *(const uint32_t *)pa, q = *(const uint32_t *)pb;
+	int x = strength(&c->res[p]), y = strength(&c->res[q]);
+
+	return x != y ? (x > y) - (x < y) : cmp_pos(pa, pb, ud);
 }
 
 /* For two members that were no candidate pair of each other (clique mode): 1 when their
@@ -1251,9 +1273,12 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		kp->count = 1;
 		nm = 0;
 		if (o->mode == GRP_MODE_CLIQUE || nconf > 0) {
-			struct pos_ctx ctx = { pos, pairs };
+			struct pos_ctx ctx = { pos, pairs, res };
 
-			qsort_r(adj + off[k], off[k + 1] - off[k], sizeof *adj, cmp_pos, &ctx);
+			/* star: the surest copies of the keeper first, so that one told apart
+			 * from them stays out rather than they */
+			qsort_r(adj + off[k], off[k + 1] - off[k], sizeof *adj,
+			    o->mode == GRP_MODE_CLIQUE ? cmp_pos : cmp_strength, &ctx);
 		}
 		for (uint32_t e = off[k]; e < off[k + 1]; e++) {
 			uint32_t p = adj[e];
@@ -1277,9 +1302,9 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 					continue;
 				mem[nm++] = (uint32_t)j;
 			} else if (nconf > 0) {
-				/* star: a member told apart from one taken before it (by better rank)
-				 * stays out; the keeper's likeness to both does not make them one
-				 * picture (a moon matched to two of its phases) */
+				/* star: a member told apart from one taken before it (a surer copy of
+				 * the keeper) stays out; the keeper's likeness to both does not make
+				 * them one picture (a moon matched to two of its phases) */
 				for (size_t x = 0; x < nm && all; x++)
 					all = find_pair(conf, nconf, mem[x], (uint32_t)j) < 0;
 				if (!all)

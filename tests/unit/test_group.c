@@ -456,7 +456,7 @@ static void hex_grid(uint8_t g[48], const char *hex)
 }
 
 /* What tells look-alikes apart without keypoints: a star keeps out a member whose
- * colours clash with a better-ranked member's (each alike enough to the keeper); a
+ * colours clash with a surer copy of the keeper (each alike enough to the keeper); a
  * tinted grey cut-out and a green one of the same shape are compared by colour (the
  * grids of make eval's flat set: cut-1 and its other-colour look-alike); a turned match
  * needs GRP_TURN_MARGIN more margin than a straight one. */
@@ -482,8 +482,15 @@ static void test_told_apart(void)
 	it[2].color = gy;
 	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
 	CHECK_EQ_INT(it[1].keeper, 0);
-	CHECK_EQ_INT(it[2].keeper, -1);        /* told apart from x, which ranks before it */
+	CHECK_EQ_INT(it[2].keeper, -1);        /* told apart from x, as sure a copy, ranked first */
 	CHECK_EQ_INT(it[2].group, 0);
+	/* the surer copy goes in first, whatever its rank: y matches the keeper exactly
+	 * (phash 0 bits off), x 4 bits off, so x stays out */
+	it[1].phash ^= 0xfULL;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[2].keeper, 0);
+	CHECK_EQ_INT(it[1].keeper, -1);
+	CHECK_EQ_INT(it[1].group, 0);
 
 	hex_grid(gx, "00000000000000000000000000000032302c373530010101000000bfb9a8c6c0ae"
 	    "0d0c0b0000002726222b2a26000000");
