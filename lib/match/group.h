@@ -6,8 +6,10 @@
  *
  * Grouping is "star around the keeper": items are ranked by the keep policy; the best
  * ranked item not yet in a group becomes a keeper and takes every ungrouped item that
- * matches it directly.  A~B and B~C never put A and C together through B, and the result
- * depends only on the items, not on their input order.
+ * matches it directly, its surest copies first (bytes, then hashes by distance, then
+ * keypoints by inliers); an item told apart from a member already taken (colours, tone
+ * layout, keypoints) stays out.  A~B and B~C never put A and C together through B, and
+ * the result depends only on the items, not on their input order.
  *
  * A pair matches exactly when the byte checksums are equal (or, without checksums, the
  * listing's Content-MD5 and size are), near when every hash distance is within its
