@@ -1,4 +1,5 @@
 /* group.c — exact and near duplicate groups, star around a keeper. */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,7 +176,7 @@ static void kp_put(const struct grp_opts *o, const struct grp_item *it)
  * then place) so that the answer does not depend on which one is the keeper; 0, or a
  * negative AD_E* code (the reason in err) when the keypoints cannot be had. */
 static int local_match(const struct grp_item *k, const struct grp_item *j,
-    const struct grp_opts *o, struct kp_match *m, aderr *err)
+    const struct grp_opts *o, struct kp_match *m, double *frame, aderr *err)
 {
 	const struct grp_item *a = k, *b = j;
 	const struct kp_set *ka, *kb;
@@ -192,6 +193,8 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		return rc;
 	}
 	rc = kp_match(ka, kb, m);
+	/* the scale that maps one whole picture onto the other */
+	*frame = ka->w > 0 && ka->h > 0 ? sqrt((double)kb->w * kb->h / ((double)ka->w * ka->h)) : 1;
 	kp_put(o, a);
 	kp_put(o, b);
 	if (rc < 0)
@@ -658,6 +661,11 @@ struct pres {
 	int8_t conflict;        /* turned down on evidence that tells the two apart (the
 	                         * colours, the tone layout, the keypoints): no group may
 	                         * hold both */
+	int8_t hashed;          /* the hashes matched in the first pass: the two grids lie
+	                         * alike (a crop's or a letterbox's do not) */
+	int8_t shifted;         /* the keypoints agree on a transform that does not map one
+	                         * whole picture onto the other (a letterbox, a border): the
+	                         * grids do not lie alike */
 	float cover;
 };
 
@@ -681,12 +689,15 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
     int strict, struct pres *r, aderr *err)
 {
 	struct kp_match m;
+	double frame;
 	int rc;
 
 	if (!o->local || item_nkp(a) == 0 || item_nkp(b) == 0)
 		return 0;
-	if ((rc = local_match(a, b, o, &m, err)) < 0)
+	if ((rc = local_match(a, b, o, &m, &frame, err)) < 0)
 		return rc;
+	r->shifted = (int8_t)(m.inliers >= GRP_LOOSE_INLIERS &&
+	    fabs(m.scale / frame - 1) > GRP_FRAME_TOL);
 	r->inliers = (int16_t)(m.inliers > INT16_MAX ? INT16_MAX : m.inliers);
 	r->matches = (int16_t)(m.matches > INT16_MAX ? INT16_MAX : m.matches);
 	r->cover = (float)m.cover;
@@ -751,6 +762,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 			mt = rc ? GRP_LOCAL : GRP_NONE;
 		}
 		r->stage = (int8_t)mt;
+		r->hashed = (int8_t)(mt == GRP_NEAR);
 		return 0;
 	}
 	if (r->stage == GRP_NEAR) {
@@ -772,9 +784,10 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 				return rc;
 			/* nor, when they do not vouch for it, may the brightness layouts follow
 			 * no one tone curve (the Moon in two phases: one disc, other cells lit) */
-			if (rc == 0 && (told_apart(r) || tone_miss(a, b, r->orient) > GRP_TONE_MAX)) {
+			r->tone = (int16_t)(r->shifted ? 0 : tone_miss(a, b, r->orient));
+			if (rc == 0 && (told_apart(r) || r->tone > GRP_TONE_MAX)) {
 				r->stage = GRP_NONE;
-				r->conflict = 1;
+				r->conflict = (int8_t)(told_apart(r) || r->tone > 2 * GRP_TONE_MAX);
 			}
 			r->inliers = r->matches = 0;
 			r->cover = 0;
@@ -790,9 +803,14 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		/* the hashes matched whole pictures, so their grids lie alike: the keypoints of
 		 * one lit surface (the Moon in two phases) do not make a copy when the
 		 * brightness layouts follow no one tone curve */
-		r->tone = (int16_t)tone_miss(a, b, r->orient);
+		/* a mirrored pair's keypoint transform says nothing of where the pictures lie */
+		r->shifted = (int8_t)(r->shifted && !r->blind);
+		r->tone = (int16_t)(r->shifted ? 0 : tone_miss(a, b, r->orient));
 		r->stage = rc && r->tone <= GRP_TONE_MAX ? GRP_LOCAL : GRP_NONE;
-		r->conflict = (int8_t)((rc && r->tone > GRP_TONE_MAX) || (!rc && told_apart(r)));
+		/* told apart for good (no group holds both) on twice the tone miss: a gamma
+		 * and a turn of 5 degrees together miss by some 20 */
+		r->conflict = (int8_t)((rc && r->tone > 2 * GRP_TONE_MAX) ||
+		    (!rc && !r->blind && told_apart(r)));
 		r->verified = 1;
 	} else if (r->stage == GRP_LOCAL && (crowded(c, c->pairs[p].a) ||
 	    crowded(c, c->pairs[p].b))) {
@@ -805,8 +823,11 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	/* two colourful pictures with different colour layouts are different pictures,
 	 * whatever their keypoints share (a bottle of one brand and of another) */
 	if (r->stage != GRP_EXACT && r->cdiff > GRP_COLOR_MAX) {
+		/* told apart for good only where the grids lie alike (a letterbox's black
+		 * bands change its grid, not its picture) and the keypoints did not vouch for
+		 * the pair (a stronger contrast turns up the colours of one picture) */
+		r->conflict = (int8_t)(r->hashed && !r->shifted && r->stage != GRP_LOCAL);
 		r->stage = GRP_NONE;
-		r->conflict = 1;
 	}
 	return 0;
 }
@@ -915,7 +936,7 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 		 * (a drawn face mirrored is another drawn face, not a copy) */
 		if ((trust_a || trust_b) && 2 * apart[a] <= ok[a] && 2 * apart[b] <= ok[b] &&
 		    !items[a].low_info && !items[b].low_info &&
-		    tone_miss(&items[a], &items[b], r->orient) <= GRP_TONE_MAX / 2) {
+		    (r->shifted || tone_miss(&items[a], &items[b], r->orient) <= GRP_TONE_MAX / 2)) {
 			r->stage = GRP_NEAR;
 			r->verified = 2;
 		}

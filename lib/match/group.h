@@ -111,6 +111,10 @@ struct grp_item {
  * line that maps one grid's brightness onto the other's.  Half of it for a pair taken
  * on the trust of its neighbourhood, which no keypoints saw. */
 #define GRP_TONE_MAX 20
+/* Unless the keypoints (GRP_LOOSE_INLIERS or more) agree on a scale this far (as a
+ * fraction) from the one that maps one whole picture onto the other: a letterbox or a
+ * border moves the picture inside its frame, and the grids no longer lie alike. */
+#define GRP_FRAME_TOL 0.08
 /* Colour: two grids whose cells are this colourful on average (0..255) are compared;
  * a mean chroma difference over GRP_COLOR_MAX says two different pictures. */
 #define GRP_COLORFUL 12
