@@ -1,6 +1,7 @@
 /* group.c — exact and near duplicate groups, star around a keeper. */
 #include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -649,23 +650,22 @@ struct pres {
 	int8_t verified;        /* the strict keypoint test decided a hash match (1) or a
 	                         * keypoint match in a crowded neighbourhood (3), or the
 	                         * pair was taken on the trust of its neighbourhood (2) */
-	int8_t blind;           /* the keypoints cannot see this pair: a mirrored match
+	bool blind : 1;         /* the keypoints cannot see this pair: a mirrored match
 	                         * (the descriptors are not mirror-symmetric) or too few
 	                         * keypoints on one side */
+	bool conflict : 1;      /* turned down on evidence that tells the two apart (the
+	                         * colours, the tone layout, the keypoints): no group may
+	                         * hold both */
+	bool hashed : 1;        /* the hashes matched in the first pass: the two grids lie
+	                         * alike (a crop's or a letterbox's do not) */
+	bool shifted : 1;       /* the keypoints agree on a transform that does not map one
+	                         * whole picture onto the other (a letterbox, a border): the
+	                         * grids do not lie alike */
 	uint8_t dist[3];
 	uint8_t dmin;           /* perceptual-hash distance over the orientations */
 	int16_t margin;
 	int16_t cdiff;
 	int16_t inliers, matches;
-	int16_t tone;           /* tone_miss of a pair the strict test decided, else 0 */
-	int8_t conflict;        /* turned down on evidence that tells the two apart (the
-	                         * colours, the tone layout, the keypoints): no group may
-	                         * hold both */
-	int8_t hashed;          /* the hashes matched in the first pass: the two grids lie
-	                         * alike (a crop's or a letterbox's do not) */
-	int8_t shifted;         /* the keypoints agree on a transform that does not map one
-	                         * whole picture onto the other (a letterbox, a border): the
-	                         * grids do not lie alike */
 	float cover;
 };
 
@@ -696,7 +696,7 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 		return 0;
 	if ((rc = local_match(a, b, o, &m, &frame, err)) < 0)
 		return rc;
-	r->shifted = (int8_t)(m.inliers >= GRP_LOOSE_INLIERS &&
+	r->shifted = (m.inliers >= GRP_LOOSE_INLIERS &&
 	    fabs(m.scale / frame - 1) > GRP_FRAME_TOL);
 	r->inliers = (int16_t)(m.inliers > INT16_MAX ? INT16_MAX : m.inliers);
 	r->matches = (int16_t)(m.matches > INT16_MAX ? INT16_MAX : m.matches);
@@ -762,12 +762,13 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 			mt = rc ? GRP_LOCAL : GRP_NONE;
 		}
 		r->stage = (int8_t)mt;
-		r->hashed = (int8_t)(mt == GRP_NEAR);
+		r->hashed = mt == GRP_NEAR;
 		return 0;
 	}
 	if (r->stage == GRP_NEAR) {
 		int bg = c->bg[c->pairs[p].a] < c->bg[c->pairs[p].b] ? c->bg[c->pairs[p].a] :
 		    c->bg[c->pairs[p].b];
+		int tone;
 
 		r->cdiff = (int16_t)color_diff(a, b, r->orient);
 		r->margin = (int16_t)(bg >= GRP_MARGIN_OPEN ? GRP_MARGIN_OPEN : bg - r->dmin);
@@ -784,10 +785,10 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 				return rc;
 			/* nor, when they do not vouch for it, may the brightness layouts follow
 			 * no one tone curve (the Moon in two phases: one disc, other cells lit) */
-			r->tone = (int16_t)(r->shifted ? 0 : tone_miss(a, b, r->orient));
-			if (rc == 0 && (told_apart(r) || r->tone > GRP_TONE_MAX)) {
+			tone = r->shifted ? 0 : tone_miss(a, b, r->orient);
+			if (rc == 0 && (told_apart(r) || tone > GRP_TONE_MAX)) {
 				r->stage = GRP_NONE;
-				r->conflict = (int8_t)(told_apart(r) || r->tone > 2 * GRP_TONE_MAX);
+				r->conflict = told_apart(r) || tone > 2 * GRP_TONE_MAX;
 			}
 			r->inliers = r->matches = 0;
 			r->cover = 0;
@@ -795,22 +796,21 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		}
 		/* ambiguous: the keypoints decide, strictly */
 		(*ambiguous)++;
-		r->blind = (int8_t)blind_pair(c->o, a, b, r->orient);
+		r->blind = blind_pair(c->o, a, b, r->orient);
 		if (item_nkp(a) > 0 && item_nkp(b) > 0 && c->o->local)
 			(*verified)++;
 		if ((rc = local_ok(a, b, c->o, 1, r, e)) < 0)
 			return rc;
+		/* a mirrored pair's keypoint transform says nothing of where the pictures lie */
+		r->shifted = r->shifted && !r->blind;
 		/* the hashes matched whole pictures, so their grids lie alike: the keypoints of
 		 * one lit surface (the Moon in two phases) do not make a copy when the
 		 * brightness layouts follow no one tone curve */
-		/* a mirrored pair's keypoint transform says nothing of where the pictures lie */
-		r->shifted = (int8_t)(r->shifted && !r->blind);
-		r->tone = (int16_t)(r->shifted ? 0 : tone_miss(a, b, r->orient));
-		r->stage = rc && r->tone <= GRP_TONE_MAX ? GRP_LOCAL : GRP_NONE;
+		tone = rc && !r->shifted ? tone_miss(a, b, r->orient) : 0;
+		r->stage = rc && tone <= GRP_TONE_MAX ? GRP_LOCAL : GRP_NONE;
 		/* told apart for good (no group holds both) on twice the tone miss: a gamma
 		 * and a turn of 5 degrees together miss by some 20 */
-		r->conflict = (int8_t)((rc && r->tone > 2 * GRP_TONE_MAX) ||
-		    (!rc && !r->blind && told_apart(r)));
+		r->conflict = (rc && tone > 2 * GRP_TONE_MAX) || (!rc && !r->blind && told_apart(r));
 		r->verified = 1;
 	} else if (r->stage == GRP_LOCAL && (crowded(c, c->pairs[p].a) ||
 	    crowded(c, c->pairs[p].b))) {
@@ -826,7 +826,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		/* told apart for good only where the grids lie alike (a letterbox's black
 		 * bands change its grid, not its picture) and the keypoints did not vouch for
 		 * the pair (a stronger contrast turns up the colours of one picture) */
-		r->conflict = (int8_t)(r->hashed && !r->shifted && r->stage != GRP_LOCAL);
+		r->conflict = r->hashed && !r->shifted && r->stage != GRP_LOCAL;
 		r->stage = GRP_NONE;
 	}
 	return 0;
@@ -1292,7 +1292,6 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		if (kp->keeper >= 0)
 			continue;                /* already taken by a better keeper */
 		kp->count = 1;
-		nm = 0;
 		if (o->mode == GRP_MODE_CLIQUE || nconf > 0) {
 			struct pos_ctx ctx = { pos, pairs, res };
 
