@@ -529,8 +529,49 @@ static void test_told_apart(void)
 	}
 }
 
+/* Evidence that does not tell two images apart for good: two members whose colours
+ * clash (a stronger contrast turns up the colours) but whose keypoints agree stay in
+ * their keeper's group; the keypoints here are one random set shared by the three. */
+static void test_vouched(void)
+{
+	enum { NK = 64 };
+	static struct kp pts[NK];
+	static uint8_t gk[48], gx[48], gy[48];
+	struct kp_set set = { 512, 512, NK, pts };
+	struct grp_item it[3];
+	struct grp_opts o;
+	aderr err = {0};
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+
+	for (int i = 0; i < NK; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		pts[i].x = (float)(16 + x % 480);
+		pts[i].y = (float)(16 + (x >> 20) % 480);
+		for (int b = 0; b < 32; b++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			pts[i].d[b] = (uint8_t)(x >> 24);
+		}
+	}
+	grp_opts_default(&o);
+	grid(gk, 128, 100, 128);
+	grid(gx, 152, 100, 128);
+	grid(gy, 104, 100, 128);
+	item(&it[0], "k", 0x0123456789abcdefULL, 300, 10, 0);
+	item(&it[1], "x", 0x0123456789abcdefULL, 200, 10, 0);
+	item(&it[2], "y", 0x0123456789abcdefULL, 100, 10, 0);
+	it[0].color = gk;
+	it[1].color = gx;
+	it[2].color = gy;
+	for (int i = 0; i < 3; i++)
+		it[i].kp = &set;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+	CHECK_EQ_INT(it[2].keeper, 0);
+}
+
 int main(void)
 {
+	test_vouched();
 	test_told_apart();
 	test_acceptance();
 	test_no_chaining();
