@@ -266,10 +266,10 @@ static int color_diff(const struct grp_item *k, const struct grp_item *j, int or
 }
 
 /* How far the brightness layouts of two grids (j's turned by orient to lie like k's)
- * are from one tone curve: the least-squares line that maps k's 16 cell brightnesses
- * onto j's, and the largest miss of a cell (0..255).  A copy's brightness changes by one
- * curve (gamma, contrast, grayscale); two phases of the Moon light different cells.
- * 0 when either grid is missing or flat. */
+ * are from one tone curve: the least-squares line (rising, or flat) that maps k's 16
+ * cell brightnesses onto j's, and the largest miss of a cell (0..255).  A copy's
+ * brightness changes by one curve (gamma, contrast, grayscale); two phases of the Moon
+ * light different cells.  0 when either grid is missing or flat. */
 static int tone_miss(const struct grp_item *k, const struct grp_item *j, int orient)
 {
 	double x[16], y[16], mx = 0, my = 0, sxx = 0, sxy = 0, a, b, worst = 0;
@@ -293,7 +293,8 @@ static int tone_miss(const struct grp_item *k, const struct grp_item *j, int ori
 	}
 	if (sxx < 16.0)
 		return 0;
-	a = sxy / sxx;
+	/* a tone curve rises: an inverted layout is fitted by the flat line */
+	a = sxy > 0 ? sxy / sxx : 0;
 	b = my - a * mx;
 	for (int i = 0; i < 16; i++) {
 		double d = y[i] - (a * x[i] + b);
