@@ -1,5 +1,7 @@
 /* group.c — exact and near duplicate groups, star around a keeper. */
+#include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,7 +177,7 @@ static void kp_put(const struct grp_opts *o, const struct grp_item *it)
  * then place) so that the answer does not depend on which one is the keeper; 0, or a
  * negative AD_E* code (the reason in err) when the keypoints cannot be had. */
 static int local_match(const struct grp_item *k, const struct grp_item *j,
-    const struct grp_opts *o, struct kp_match *m, aderr *err)
+    const struct grp_opts *o, struct kp_match *m, double *frame, aderr *err)
 {
 	const struct grp_item *a = k, *b = j;
 	const struct kp_set *ka, *kb;
@@ -192,6 +194,8 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		return rc;
 	}
 	rc = kp_match(ka, kb, m);
+	/* the scale that maps one whole picture onto the other */
+	*frame = ka->w > 0 && ka->h > 0 ? sqrt((double)kb->w * kb->h / ((double)ka->w * ka->h)) : 1;
 	kp_put(o, a);
 	kp_put(o, b);
 	if (rc < 0)
@@ -214,6 +218,28 @@ static int colorfulness(const uint8_t *c)
 	return sum / 16;
 }
 
+/* The largest spread of R, G and B over the cells of a grid. */
+static int spread_max(const uint8_t *c)
+{
+	int worst = 0;
+
+	for (int i = 0; i < 16; i++) {
+		int r = c[3 * i], g = c[3 * i + 1], b = c[3 * i + 2];
+		int hi = r > g ? (r > b ? r : b) : (g > b ? g : b);
+		int lo = r < g ? (r < b ? r : b) : (g < b ? g : b);
+
+		worst = hi - lo > worst ? hi - lo : worst;
+	}
+	return worst;
+}
+
+/* 1 when a grid is colourful on average, or has a strongly coloured cell (a coloured
+ * cut-out on a white or clear ground: most cells gray, the shape's cells not). */
+static int colourful(const uint8_t *c)
+{
+	return colorfulness(c) >= GRP_COLORFUL || spread_max(c) >= GRP_COLOR_CELL;
+}
+
 /* The mean difference of the chroma (R - G, B - G) of two colour grids, j's turned by
  * orient to lie like k's; -1 when either is missing or gray (a gray copy of a colour
  * picture is still a copy). */
@@ -221,8 +247,8 @@ static int color_diff(const struct grp_item *k, const struct grp_item *j, int or
 {
 	int sum = 0, worst = 0;
 
-	if (k->color == NULL || j->color == NULL || colorfulness(k->color) < GRP_COLORFUL ||
-	    colorfulness(j->color) < GRP_COLORFUL)
+	if (k->color == NULL || j->color == NULL || spread_max(k->color) < GRP_GRAY_CELL ||
+	    spread_max(j->color) < GRP_GRAY_CELL || (!colourful(k->color) && !colourful(j->color)))
 		return -1;
 	for (int r = 0; r < 4; r++)
 		for (int c = 0; c < 4; c++) {
@@ -237,6 +263,46 @@ static int color_diff(const struct grp_item *k, const struct grp_item *j, int or
 	/* the mean over the cells, or a quarter of the worst cell: a product in another colour on
 	 * the same white ground changes a few cells much */
 	return sum / 32 > worst / 4 ? sum / 32 : worst / 4;
+}
+
+/* How far the brightness layouts of two grids (j's turned by orient to lie like k's)
+ * are from one tone curve: the least-squares line (rising, or flat) that maps k's 16
+ * cell brightnesses onto j's, and the largest miss of a cell (0..255).  A copy's
+ * brightness changes by one curve (gamma, contrast, grayscale); two phases of the Moon
+ * light different cells.  0 when either grid is missing or flat. */
+static int tone_miss(const struct grp_item *k, const struct grp_item *j, int orient)
+{
+	double x[16], y[16], mx = 0, my = 0, sxx = 0, sxy = 0, a, b, worst = 0;
+
+	if (k->color == NULL || j->color == NULL)
+		return 0;
+	for (int r = 0; r < 4; r++)
+		for (int c = 0; c < 4; c++) {
+			const uint8_t *p = &k->color[3 * (r * 4 + c)];
+			const uint8_t *q = &j->color[3 * hash_cell_orient(orient, 4, r, c)];
+			int i = r * 4 + c;
+
+			x[i] = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+			y[i] = 0.299 * q[0] + 0.587 * q[1] + 0.114 * q[2];
+			mx += x[i] / 16;
+			my += y[i] / 16;
+		}
+	for (int i = 0; i < 16; i++) {
+		sxx += (x[i] - mx) * (x[i] - mx);
+		sxy += (x[i] - mx) * (y[i] - my);
+	}
+	if (sxx < 16.0)
+		return 0;
+	/* a tone curve rises: an inverted layout is fitted by the flat line */
+	a = sxy > 0 ? sxy / sxx : 0;
+	b = my - a * mx;
+	for (int i = 0; i < 16; i++) {
+		double d = y[i] - (a * x[i] + b);
+
+		d = d < 0 ? -d : d;
+		worst = d > worst ? d : worst;
+	}
+	return (int)(worst + 0.5);
 }
 
 /* GRP_EXACT, GRP_NEAR or GRP_NONE by the bytes and the hashes alone; fills the
@@ -585,9 +651,17 @@ struct pres {
 	int8_t verified;        /* the strict keypoint test decided a hash match (1) or a
 	                         * keypoint match in a crowded neighbourhood (3), or the
 	                         * pair was taken on the trust of its neighbourhood (2) */
-	int8_t blind;           /* the keypoints cannot see this pair: a mirrored match
+	bool blind : 1;         /* the keypoints cannot see this pair: a mirrored match
 	                         * (the descriptors are not mirror-symmetric) or too few
 	                         * keypoints on one side */
+	bool conflict : 1;      /* turned down on evidence that tells the two apart (the
+	                         * colours, the tone layout, the keypoints): no group may
+	                         * hold both */
+	bool hashed : 1;        /* the hashes matched in the first pass: the two grids lie
+	                         * alike (a crop's or a letterbox's do not) */
+	bool shifted : 1;       /* the keypoints agree on a transform that does not map one
+	                         * whole picture onto the other (a letterbox, a border): the
+	                         * grids do not lie alike */
 	uint8_t dist[3];
 	uint8_t dmin;           /* perceptual-hash distance over the orientations */
 	int16_t margin;
@@ -616,12 +690,15 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
     int strict, struct pres *r, aderr *err)
 {
 	struct kp_match m;
+	double frame;
 	int rc;
 
 	if (!o->local || item_nkp(a) == 0 || item_nkp(b) == 0)
 		return 0;
-	if ((rc = local_match(a, b, o, &m, err)) < 0)
+	if ((rc = local_match(a, b, o, &m, &frame, err)) < 0)
 		return rc;
+	r->shifted = (m.inliers >= GRP_LOOSE_INLIERS &&
+	    fabs(m.scale / frame - 1) > GRP_FRAME_TOL);
 	r->inliers = (int16_t)(m.inliers > INT16_MAX ? INT16_MAX : m.inliers);
 	r->matches = (int16_t)(m.matches > INT16_MAX ? INT16_MAX : m.matches);
 	r->cover = (float)m.cover;
@@ -631,7 +708,8 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	if (strict)
 		return m.inliers >= o->local_min && m.inliers >= GRP_STRICT_INLIERS &&
 		    m.inliers >= GRP_STRICT_RATIO * m.matches && m.cover >= GRP_STRICT_COVER;
-	return m.inliers >= o->local_min && m.cover >= GRP_LOCAL_COVER;
+	return m.inliers >= o->local_min && m.inliers >= GRP_LOOSE_INLIERS &&
+	    m.inliers >= GRP_STRICT_RATIO * m.matches && m.cover >= GRP_LOCAL_COVER;
 }
 
 /* 1 when the keypoints tell a pair apart: many matches, few of them on one transform
@@ -685,15 +763,18 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 			mt = rc ? GRP_LOCAL : GRP_NONE;
 		}
 		r->stage = (int8_t)mt;
+		r->hashed = mt == GRP_NEAR;
 		return 0;
 	}
 	if (r->stage == GRP_NEAR) {
 		int bg = c->bg[c->pairs[p].a] < c->bg[c->pairs[p].b] ? c->bg[c->pairs[p].a] :
 		    c->bg[c->pairs[p].b];
+		int tone;
 
 		r->cdiff = (int16_t)color_diff(a, b, r->orient);
 		r->margin = (int16_t)(bg >= GRP_MARGIN_OPEN ? GRP_MARGIN_OPEN : bg - r->dmin);
-		if (r->margin >= GRP_MARGIN && c->cnt[c->pairs[p].a] <= GRP_CROWD &&
+		if (r->margin >= GRP_MARGIN + (r->orient != 1 ? GRP_TURN_MARGIN : 0) &&
+		    c->cnt[c->pairs[p].a] <= GRP_CROWD &&
 		    c->cnt[c->pairs[p].b] <= GRP_CROWD && r->cdiff <= GRP_COLOR_MAX) {
 			/* a small neighbourhood of look-alikes (eight pages of one manual) is not
 			 * crowded yet: where the keypoints can see the pair, they must not tell
@@ -703,20 +784,34 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 			(*verified)++;
 			if ((rc = local_ok(a, b, c->o, 1, r, e)) < 0)
 				return rc;
-			if (rc == 0 && told_apart(r))
+			/* nor, when they do not vouch for it, may the brightness layouts follow
+			 * no one tone curve (the Moon in two phases: one disc, other cells lit) */
+			tone = r->shifted ? 0 : tone_miss(a, b, r->orient);
+			if (rc == 0 && (told_apart(r) || tone > GRP_TONE_MAX)) {
 				r->stage = GRP_NONE;
+				r->conflict = told_apart(r) || tone > 2 * GRP_TONE_MAX;
+			}
 			r->inliers = r->matches = 0;
 			r->cover = 0;
 			return 0;
 		}
 		/* ambiguous: the keypoints decide, strictly */
 		(*ambiguous)++;
-		r->blind = (int8_t)blind_pair(c->o, a, b, r->orient);
+		r->blind = blind_pair(c->o, a, b, r->orient);
 		if (item_nkp(a) > 0 && item_nkp(b) > 0 && c->o->local)
 			(*verified)++;
 		if ((rc = local_ok(a, b, c->o, 1, r, e)) < 0)
 			return rc;
-		r->stage = rc ? GRP_LOCAL : GRP_NONE;
+		/* a mirrored pair's keypoint transform says nothing of where the pictures lie */
+		r->shifted = r->shifted && !r->blind;
+		/* the hashes matched whole pictures, so their grids lie alike: the keypoints of
+		 * one lit surface (the Moon in two phases) do not make a copy when the
+		 * brightness layouts follow no one tone curve */
+		tone = rc && !r->shifted ? tone_miss(a, b, r->orient) : 0;
+		r->stage = rc && tone <= GRP_TONE_MAX ? GRP_LOCAL : GRP_NONE;
+		/* told apart for good (no group holds both) on twice the tone miss: a gamma
+		 * and a turn of 5 degrees together miss by some 20 */
+		r->conflict = (rc && tone > 2 * GRP_TONE_MAX) || (!rc && !r->blind && told_apart(r));
 		r->verified = 1;
 	} else if (r->stage == GRP_LOCAL && (crowded(c, c->pairs[p].a) ||
 	    crowded(c, c->pairs[p].b))) {
@@ -728,8 +823,13 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		r->cdiff = (int16_t)color_diff(a, b, r->orient);
 	/* two colourful pictures with different colour layouts are different pictures,
 	 * whatever their keypoints share (a bottle of one brand and of another) */
-	if (r->stage != GRP_EXACT && r->cdiff > GRP_COLOR_MAX)
+	if (r->stage != GRP_EXACT && r->cdiff > GRP_COLOR_MAX) {
+		/* told apart for good only where the grids lie alike (a letterbox's black
+		 * bands change its grid, not its picture) and the keypoints did not vouch for
+		 * the pair (a stronger contrast turns up the colours of one picture) */
+		r->conflict = r->hashed && !r->shifted && r->stage != GRP_LOCAL;
 		r->stage = GRP_NONE;
+	}
 	return 0;
 }
 
@@ -833,8 +933,11 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 		if (r->verified != 1 || r->stage != GRP_NONE || r->margin < GRP_MARGIN ||
 		    r->cdiff > GRP_COLOR_MAX || (!r->blind && told_apart(r)))
 			continue;
+		/* taken with no keypoint evidence: the brightness layouts must agree closely
+		 * (a drawn face mirrored is another drawn face, not a copy) */
 		if ((trust_a || trust_b) && 2 * apart[a] <= ok[a] && 2 * apart[b] <= ok[b] &&
-		    !items[a].low_info && !items[b].low_info) {
+		    !items[a].low_info && !items[b].low_info &&
+		    (r->shifted || tone_miss(&items[a], &items[b], r->orient) <= GRP_TONE_MAX / 2)) {
 			r->stage = GRP_NEAR;
 			r->verified = 2;
 		}
@@ -846,7 +949,8 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 /* Decides every candidate pair (on threads: the keypoint checks are the costly part)
  * and keeps the pairs that match, with what they found in *res (malloc'd). */
 static int classify(const struct grp_item *items, size_t n, struct mih_pair *pairs, size_t *np,
-    struct pres **res, const struct grp_opts *o, struct grp_stats *st, aderr *err)
+    struct pres **res, struct mih_pair **conflicts, size_t *nconf, const struct grp_opts *o,
+    struct grp_stats *st, aderr *err)
 {
 	struct cl_ctx c = { items, pairs, NULL, NULL, NULL, *np, 0, 0, 0, 0, o, 0, {0},
 	    PTHREAD_MUTEX_INITIALIZER };
@@ -894,6 +998,21 @@ static int classify(const struct grp_item *items, size_t n, struct mih_pair *pai
 		free(c.res);
 		return rc;
 	}
+	/* the pairs told apart, in pair order (sorted, for find_pair) */
+	*nconf = 0;
+	for (size_t p = 0; p < *np; p++)
+		*nconf += c.res[p].stage == GRP_NONE && c.res[p].conflict;
+	*conflicts = malloc((*nconf ? *nconf : 1) * sizeof **conflicts);
+	if (*conflicts == NULL) {
+		free(bg);
+		free(cnt);
+		free(c.res);
+		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+	}
+	*nconf = 0;
+	for (size_t p = 0; p < *np; p++)
+		if (c.res[p].stage == GRP_NONE && c.res[p].conflict)
+			(*conflicts)[(*nconf)++] = pairs[p];
 	for (size_t p = 0; p < *np; p++)
 		if (c.res[p].stage != GRP_NONE) {
 			pairs[w] = pairs[p];
@@ -920,6 +1039,7 @@ static size_t uf_find(size_t *up, size_t x)
 struct pos_ctx {
 	const size_t *pos;
 	const struct mih_pair *pairs;
+	const struct pres *res;
 };
 
 /* Two pairs of one item by the rank of their other ends. */
@@ -932,6 +1052,27 @@ static int cmp_pos(const void *pa, const void *pb, void *ud)
 	size_t y = c->pos[c->pairs[q].a] + c->pos[c->pairs[q].b];
 
 	return (x > y) - (x < y);
+}
+
+/* How surely a pair is a copy: the same bytes, then a hash match by its distance, then
+ * a keypoint match by its inliers (lower is surer). */
+static int strength(const struct pres *r)
+{
+	if (r->stage == GRP_EXACT)
+		return 0;
+	if (r->stage == GRP_NEAR)
+		return 1 + r->dmin;
+	return 1000 - (r->inliers > 900 ? 900 : r->inliers);
+}
+
+/* Two pairs of one keeper by how surely they are copies, then by rank. */
+static int cmp_strength(const void *pa, const void *pb, void *ud)
+{
+	const struct pos_ctx *c = ud;
+	uint32_t p = *(const uint32_t *)pa, q = *(const uint32_t *)pb;
+	int x = strength(&c->res[p]), y = strength(&c->res[q]);
+
+	return x != y ? (x > y) - (x < y) : cmp_pos(pa, pb, ud);
 }
 
 /* For two members that were no candidate pair of each other (clique mode): 1 when their
@@ -1002,9 +1143,9 @@ static void take(struct grp_item *items, size_t k, size_t j, const struct mih_pa
 static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
     const struct grp_opts *o, struct grp_stats *st, aderr *err)
 {
-	struct mih_pair *pairs = NULL;
+	struct mih_pair *pairs = NULL, *conf = NULL;
 	struct pres *res = NULL;
-	size_t np = 0, cap, *pos = NULL, *up = NULL;
+	size_t np = 0, nconf = 0, cap, *pos = NULL, *up = NULL;
 	uint32_t *off = NULL, *adj = NULL, *mem = NULL;
 	unsigned char *done = NULL;
 	int rc = 0, r = o->exact_only ? 0 : o->phash_max;
@@ -1068,7 +1209,7 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		free(pairs);
 		return aderr_set(err, AD_ETOOBIG, "too many candidate pairs (%zu)", np);
 	}
-	if ((rc = classify(items, n, pairs, &np, &res, o, st, err)) < 0) {
+	if ((rc = classify(items, n, pairs, &np, &res, &conf, &nconf, o, st, err)) < 0) {
 		free(pairs);
 		return rc;
 	}
@@ -1152,10 +1293,13 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		if (kp->keeper >= 0)
 			continue;                /* already taken by a better keeper */
 		kp->count = 1;
-		if (o->mode == GRP_MODE_CLIQUE) {
-			struct pos_ctx ctx = { pos, pairs };
+		if (o->mode == GRP_MODE_CLIQUE || nconf > 0) {
+			struct pos_ctx ctx = { pos, pairs, res };
 
-			qsort_r(adj + off[k], off[k + 1] - off[k], sizeof *adj, cmp_pos, &ctx);
+			/* star: the surest copies of the keeper first, so that one told apart
+			 * from them stays out rather than they */
+			qsort_r(adj + off[k], off[k + 1] - off[k], sizeof *adj,
+			    o->mode == GRP_MODE_CLIQUE ? cmp_pos : cmp_strength, &ctx);
 		}
 		for (uint32_t e = off[k]; e < off[k + 1]; e++) {
 			uint32_t p = adj[e];
@@ -1178,6 +1322,15 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 				if (!all)
 					continue;
 				mem[nm++] = (uint32_t)j;
+			} else if (nconf > 0) {
+				/* star: a member told apart from one taken before it (a surer copy of
+				 * the keeper) stays out; the keeper's likeness to both does not make
+				 * them one picture (a moon matched to two of its phases) */
+				for (size_t x = 0; x < nm && all; x++)
+					all = find_pair(conf, nconf, mem[x], (uint32_t)j) < 0;
+				if (!all)
+					continue;
+				mem[nm++] = (uint32_t)j;
 			}
 			take(items, k, j, &pairs[p], &res[p], GRP_NONE);
 		}
@@ -1188,6 +1341,7 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 	}
 out:
 	free(pairs);
+	free(conf);
 	free(res);
 	free(off);
 	free(adj);

@@ -6,8 +6,10 @@
  *
  * Grouping is "star around the keeper": items are ranked by the keep policy; the best
  * ranked item not yet in a group becomes a keeper and takes every ungrouped item that
- * matches it directly.  A~B and B~C never put A and C together through B, and the result
- * depends only on the items, not on their input order.
+ * matches it directly, its surest copies first (bytes, then hashes by distance, then
+ * keypoints by inliers); an item told apart from a member already taken (colours, tone
+ * layout, keypoints) stays out.  A~B and B~C never put A and C together through B, and
+ * the result depends only on the items, not on their input order.
  *
  * A pair matches exactly when the byte checksums are equal (or, without checksums, the
  * listing's Content-MD5 and size are), near when every hash distance is within its
@@ -95,16 +97,40 @@ struct grp_item {
 #define GRP_MARGIN 6
 #define GRP_MARGIN_OPEN 99
 #define GRP_CROWD 8
+/* A match through a turn or a mirror tried seven more forms of the picture, so it
+ * needs this much more margin to be taken on its hashes alone. */
+#define GRP_TURN_MARGIN 2
 /* Strict keypoint test: inliers at least local_min and GRP_STRICT_INLIERS and this share of the matches, and
  * the inliers span GRP_LOCAL_COVER of a picture.  Two pages of one manual share letters
  * but not their places (at most a third of the matches agree); a copy keeps them. */
 #define GRP_STRICT_RATIO 0.4
 #define GRP_STRICT_INLIERS 24
 #define GRP_STRICT_COVER 0.25
+/* A hash match decided by the strict keypoint test must also keep its brightness layout
+ * up to one tone curve: no cell of the 4x4 grid further than this (0..255) from the
+ * line that maps one grid's brightness onto the other's.  Half of it for a pair taken
+ * on the trust of its neighbourhood, which no keypoints saw. */
+#define GRP_TONE_MAX 20
+/* Unless the keypoints (GRP_LOOSE_INLIERS or more) agree on a scale this far (as a
+ * fraction) from the one that maps one whole picture onto the other: a letterbox or a
+ * border moves the picture inside its frame, and the grids no longer lie alike. */
+#define GRP_FRAME_TOL 0.08
 /* Colour: two grids whose cells are this colourful on average (0..255) are compared;
  * a mean chroma difference over GRP_COLOR_MAX says two different pictures. */
 #define GRP_COLORFUL 12
 #define GRP_COLOR_MAX 20
+/* A grid with one cell this colourful (0..255) counts as colourful too: a coloured
+ * cut-out on a white or clear ground, whose other cells are gray. */
+#define GRP_COLOR_CELL 48
+/* A grid whose every cell spreads less than this is gray: a grayscale copy, whose
+ * colours are not compared.  A tinted picture (a light grey shape with a warm cast) is
+ * not gray, and its colours are compared with a colourful one's. */
+#define GRP_GRAY_CELL 8
+/* A keypoint match the hashes turned down needs this many inliers (and local_min), and
+ * GRP_STRICT_RATIO of the matches on its transform: two pages of one manual share
+ * letters (16 inliers of 54 matches), a light and a dark version of one wallpaper its
+ * outline (18 of 26). */
+#define GRP_LOOSE_INLIERS 20
 
 /* A local match must span this much of one picture (the bounding box of the inliers
  * over its area): a crop or a framed copy does, two overlapping shots of a scene do not,

@@ -20,7 +20,8 @@
 #                     with their hash distances
 #   EVAL_TSV=FILE     and as TSV (default EVAL_DIR/scores.tsv): set, run, row (a transform,
 #                     variant+variant, or all), found, pairs, recall, precision, false pairs
-#   EVAL_FALSE=N      list up to N false pairs per set and run (with their hash distances)
+#   EVAL_FALSE=N      list up to N false pairs per set and run (with their hash distances,
+#                     and how each end joined its group: keeper, stage, evidence)
 #   IMAGEHASH_SRC=DIR a checkout of JohannesBuchner/imagehash for the ImageHash column
 #   EVAL_VARIANTS=N   variants per original (2; more gives steadier figures per transform)
 #   JOBS=N            featx and dedupe threads (2)

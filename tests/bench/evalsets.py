@@ -992,8 +992,15 @@ def score_set(top, name, runs, show_false):
             return a[2]
         return "variant+variant"
     predicted = {}
+    dups = {}  # run -> name -> its dup object (the evidence printed with a false pair)
     for rname, rdir in runs:
-        predicted[rname] = pairs_of_groups(groups_of(os.path.join(rdir, name + ".ndjson")))
+        rep = os.path.join(rdir, name + ".ndjson")
+        predicted[rname] = pairs_of_groups(groups_of(rep))
+        dups[rname] = {}
+        for line in open(rep):
+            r = json.loads(line)
+            if "dup" in r and "type" not in r:
+                dups[rname][r["name"]] = r["dup"]
     feats = {}
     fp_path = os.path.join(d, "features.ndjson")
     if os.path.exists(fp_path):
@@ -1065,6 +1072,12 @@ def score_set(top, name, runs, show_false):
         for p in x["false"][:show_false]:
             print("    false: %s  %s  %s" % (p["a"], p["b"], " ".join(
                 "%s %d" % (h, p[h]) for h in ("phash", "dhash", "whash", "phash_rot") if h in p)))
+            # how each end joined its group: keeper, stage and evidence (dedupe's dup)
+            for m in (p["a"], p["b"]):
+                d = dups.get(c, {}).get(m)
+                if d and d.get("role") == "duplicate":
+                    print("        %s: keeper %s, %s %s" % (m, d.get("keeper"), d.get("stage"),
+                                                     json.dumps(d.get("evidence"), sort_keys=True)))
     if why:
         print("%s: ImageHash: - (%s)" % (name, why))
     return res

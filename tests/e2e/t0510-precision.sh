@@ -9,7 +9,7 @@ mkdir -p "$T/img"
 import io, os, random, sys
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 out, photos = sys.argv[1], sys.argv[2]
-for d in ("flat", "pages", "sky", "turned"):
+for d in ("flat", "pages", "sky", "turned", "cut"):
     os.makedirs(os.path.join(out, d), exist_ok=True)
 
 # flat and transparent: every hash of these is constant
@@ -59,6 +59,18 @@ for i in range(8):
         s = s.point(lambda v: 30 + v * 200 // 255).crop((20, 20, 830, 1080))
         s.save(out + "/pages/page%d-rescan.jpg" % i, quality=50)
         im.save(out + "/pages/page%d-q75.jpg" % i, quality=75)
+
+# cut-outs: one star shape on transparency, a light warm grey one and a green one (a
+# grey with a tint is no grayscale copy: their colours are compared)
+m = Image.new("L", (400, 300), 0)
+pts = [(200 + (110 if k % 2 == 0 else 48) * __import__("math").sin(k * 0.6283185),
+        150 - (110 if k % 2 == 0 else 48) * __import__("math").cos(k * 0.6283185)) for k in range(10)]
+ImageDraw.Draw(m).polygon(pts, fill=255)
+m = m.filter(ImageFilter.GaussianBlur(1.5))
+for name, c in (("grey", (191, 185, 168)), ("green", (118, 211, 39))):
+    cut = Image.new("RGBA", (400, 300), c + (0,))
+    cut.putalpha(m)
+    cut.save(out + "/cut/%s.png" % name)
 
 # star fields over one horizon, as a night's shots from one place
 rng = random.Random(11)
@@ -119,6 +131,9 @@ check_eq "overlays are hashed on black: the picture in the alpha channel" \
 check_eq "the half-size overlay joins its overlay" "$(role flat/overlay-camera-half.png)" \
 	"duplicate flat/overlay-camera.png"
 check_eq "the two overlays of different pictures do not" "$(role flat/overlay-astronaut.png)" "unique -"
+
+check_eq "a grey cut-out and a green one of one shape stay apart (colour)" \
+	"$(role cut/grey.png) $(role cut/green.png)" "unique - unique -"
 
 # 2, 3. pages of one manual: the keypoints decide, strictly
 check_eq "no two pages share a group" "$(pairs "$T/r" | grep pages/ | awk '$1 != $2')" ""

@@ -1,6 +1,7 @@
 /* test_group.c — grouping rules of dedupe: stars, no chaining, exact vs near, keep
  * policy, tie-breaks, determinism, group numbering. */
 #include <limits.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -435,8 +436,211 @@ static void test_acceptance(void)
 	CHECK_EQ_INT(grp_exact_pairs(it, 4), 0);   /* an exact group, not a near one */
 }
 
+static void grid(uint8_t g[48], int r, int gr, int b)
+{
+	for (int i = 0; i < 16; i++) {
+		g[3 * i] = (uint8_t)r;
+		g[3 * i + 1] = (uint8_t)gr;
+		g[3 * i + 2] = (uint8_t)b;
+	}
+}
+
+static void hex_grid(uint8_t g[48], const char *hex)
+{
+	for (int i = 0; i < 48; i++) {
+		unsigned v = 0;
+
+		sscanf(hex + 2 * i, "%2x", &v);
+		g[i] = (uint8_t)v;
+	}
+}
+
+/* What tells look-alikes apart without keypoints: a star keeps out a member whose
+ * colours clash with a surer copy of the keeper (each alike enough to the keeper); a
+ * tinted grey cut-out and a green one of the same shape are compared by colour (the
+ * grids of make eval's flat set: cut-1 and its other-colour look-alike); a turned match
+ * needs GRP_TURN_MARGIN more margin than a straight one. */
+static void test_told_apart(void)
+{
+	static uint8_t gk[48], gx[48], gy[48];
+	static const int inverse[9] = { 0, 1, 2, 3, 4, 5, 8, 7, 6 };
+	struct grp_item it[3];
+	struct grp_opts o;
+	aderr err = {0};
+	uint64_t x = 0x2545F4914F6CDD1DULL;
+
+	grp_opts_default(&o);
+	/* R - G of the keeper 28, of x 52, of y 4: x and y each 12 from the keeper, 24 apart */
+	grid(gk, 128, 100, 128);
+	grid(gx, 152, 100, 128);
+	grid(gy, 104, 100, 128);
+	item(&it[0], "k", 0x0123456789abcdefULL, 300, 10, 0);
+	item(&it[1], "x", 0x0123456789abcdefULL, 200, 10, 0);
+	item(&it[2], "y", 0x0123456789abcdefULL, 100, 10, 0);
+	it[0].color = gk;
+	it[1].color = gx;
+	it[2].color = gy;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+	CHECK_EQ_INT(it[2].keeper, -1);        /* told apart from x, as sure a copy, ranked first */
+	CHECK_EQ_INT(it[2].group, 0);
+	/* the surer copy goes in first, whatever its rank: y matches the keeper exactly
+	 * (phash 0 bits off), x 4 bits off, so x stays out */
+	it[1].phash ^= 0xfULL;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[2].keeper, 0);
+	CHECK_EQ_INT(it[1].keeper, -1);
+	CHECK_EQ_INT(it[1].group, 0);
+
+	hex_grid(gx, "00000000000000000000000000000032302c373530010101000000bfb9a8c6c0ae"
+	    "0d0c0b0000002726222b2a26000000");
+	hex_grid(gy, "0000000000000000000000000000001f370a223d0b00010000000076d3277adb28"
+	    "080e03000000182b081b3009000000");
+	item(&it[0], "cut", 0x9e616196d7786561ULL, 300, 10, 0);
+	item(&it[1], "cut-green", 0x9e616196d7786561ULL, 300, 10, 0);
+	it[0].color = gx;
+	it[1].color = gy;
+	CHECK_EQ_INT(grp_run(it, 2, &o, &err), 0);
+
+	/* b is a turned a, 4 bits off; c a straight neighbour of a that the other hashes
+	 * turn down, 10 bits away (margin 6) or 12 (margin 8) */
+	for (int m = 10; m <= 12; m += 2) {
+		item(&it[0], "a", 0, 300, 10, 0);
+		item(&it[1], "b", 0, 200, 10, 0);
+		item(&it[2], "c", 0, 100, 10, 0);
+		for (int i = 0; i < 3; i++) {
+			it[i].has8 = 1;
+			for (int k = 0; k < 8; k++) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				it[i].phash8[k] = x;
+			}
+			it[i].phash = it[i].phash8[0];
+			it[i].dhash = x * 31;
+			it[i].whash = x * 77;
+		}
+		it[1].phash = it[1].phash8[0] = it[0].phash8[5] ^ 0xfULL;
+		it[1].phash8[inverse[6] - 1] = it[0].phash ^ 0xfULL;
+		it[1].whash = hash_grid_orient(it[0].whash, 6);
+		it[2].phash = it[2].phash8[0] = it[0].phash ^ (m == 10 ? 0x3ffULL : 0xfffULL);
+		it[2].whash = it[0].whash;
+		CHECK_EQ_INT(grp_run(it, 3, &o, &err), (m == 10 ? 0 : 1));
+		CHECK_EQ_INT(it[1].keeper, (m == 10 ? -1 : 0));
+		CHECK_EQ_INT(it[2].group, 0);
+	}
+}
+
+/* Evidence that does not tell two images apart for good: two members whose colours
+ * clash (a stronger contrast turns up the colours) but whose keypoints agree stay in
+ * their keeper's group; the keypoints here are one random set shared by the three. */
+static void test_vouched(void)
+{
+	enum { NK = 64 };
+	static struct kp pts[NK];
+	static uint8_t gk[48], gx[48], gy[48];
+	struct kp_set set = { 512, 512, NK, pts };
+	struct grp_item it[3];
+	struct grp_opts o;
+	aderr err = {0};
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+
+	for (int i = 0; i < NK; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		pts[i].x = (float)(16 + x % 480);
+		pts[i].y = (float)(16 + (x >> 20) % 480);
+		for (int b = 0; b < 32; b++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			pts[i].d[b] = (uint8_t)(x >> 24);
+		}
+	}
+	grp_opts_default(&o);
+	grid(gk, 128, 100, 128);
+	grid(gx, 152, 100, 128);
+	grid(gy, 104, 100, 128);
+	item(&it[0], "k", 0x0123456789abcdefULL, 300, 10, 0);
+	item(&it[1], "x", 0x0123456789abcdefULL, 200, 10, 0);
+	item(&it[2], "y", 0x0123456789abcdefULL, 100, 10, 0);
+	it[0].color = gk;
+	it[1].color = gx;
+	it[2].color = gy;
+	for (int i = 0; i < 3; i++)
+		it[i].kp = &set;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+	CHECK_EQ_INT(it[2].keeper, 0);
+}
+
+/* Keypoint evidence held to what separates look-alikes: a keypoint match the hashes
+ * turned down needs 20 inliers that are 40% of the matches (16 of 54 agreeing, as two
+ * pages of one manual share letters, is no copy); a hash match the keypoints pass in a
+ * crowded neighbourhood must keep its brightness layout up to one tone curve (the Moon
+ * in two phases: the same craters, other cells lit). */
+static void test_keypoint_evidence(void)
+{
+	enum { NK = 64 };
+	static struct kp pa[NK], pb[NK];
+	static uint8_t ga[48], gb[48];
+	struct kp_set sa = { 512, 512, NK, pa }, sb = { 512, 512, NK, pb };
+	struct grp_item it[3];
+	struct grp_opts o;
+	aderr err = {0};
+	uint64_t x = 0xD1B54A32D192ED03ULL;
+
+	for (int i = 0; i < NK; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		pa[i].x = (float)(16 + x % 480);
+		pa[i].y = (float)(16 + (x >> 20) % 480);
+		for (int b = 0; b < 32; b++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			pa[i].d[b] = (uint8_t)(x >> 24);
+		}
+		pb[i] = pa[i];
+	}
+	grp_opts_default(&o);
+	/* 54 descriptors shared, 16 of them in place, 38 elsewhere; 10 of b's unrelated */
+	for (int i = 16; i < NK; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		pb[i].x = (float)(16 + x % 480);
+		pb[i].y = (float)(16 + (x >> 20) % 480);
+		if (i >= 54)
+			for (int b = 0; b < 32; b++)
+				pb[i].d[b] = (uint8_t)(pa[i].d[b] ^ 0x5a);
+	}
+	item(&it[0], "page1", 0x0123456789abcdefULL, 300, 10, 0);
+	item(&it[1], "page2", 0xfedcba9876543210ULL, 300, 10, 0);
+	it[0].kp = &sa;
+	it[1].kp = &sb;
+	CHECK_EQ_INT(grp_run(it, 2, &o, &err), 0);
+
+	/* the same keypoints and hashes; a distinct neighbour 4 bits off (margin 4: the
+	 * keypoints decide); the left half lit in one, the right half in the other */
+	for (int i = 0; i < NK; i++)
+		pb[i] = pa[i];
+	for (int i = 0; i < 16; i++) {
+		int v = i % 4 < 2 ? 200 : 40, w = i % 4 < 2 ? 40 : 200;
+
+		ga[3 * i] = ga[3 * i + 1] = ga[3 * i + 2] = (uint8_t)(v + i);
+		gb[3 * i] = gb[3 * i + 1] = gb[3 * i + 2] = (uint8_t)(w + i);
+	}
+	item(&it[0], "moon1", 0x0123456789abcdefULL, 300, 10, 0);
+	item(&it[1], "moon2", 0x0123456789abcdefULL, 300, 10, 0);
+	item(&it[2], "other", 0x0123456789abcdefULL ^ 0xf, 300, 10, 0);
+	it[2].dhash = ~it[0].dhash;
+	it[0].kp = &sa;
+	it[1].kp = &sb;
+	it[0].color = ga;
+	it[1].color = gb;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 0);
+	/* a copy of moon1 lies alike: taken */
+	it[1].color = ga;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+}
+
 int main(void)
 {
+	test_keypoint_evidence();
+	test_vouched();
+	test_told_apart();
 	test_acceptance();
 	test_no_chaining();
 	test_modes();
