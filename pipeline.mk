@@ -2,6 +2,14 @@
 #
 #   make -f pipeline.mk SRC=photos/ DST=unique/ [WORK=work] [STORE=WORK/store]
 #   make -f pipeline.mk SRC=... DST=... status      what is done, stale (and why) or to do
+#   make -f pipeline.mk SRC=... DST=... FILTER='--include "*.jpg" --max-size 20M'
+#
+# FILTER chooses what the list stage looks at, with azls's rclone-style filters:
+# --include/--exclude PATTERN, --include-from/--exclude-from FILE, --min-size/--max-size
+# SIZE, --max-age/--min-age AGE (azls(1)).  Its words are split as the shell would split
+# them, quotes and backslashes included (by xargs, never by eval: nothing in it runs, and a
+# pattern is never expanded against the files here).  A changed FILTER makes the list
+# stage, and so every stage after it, stale.
 #
 # Stages and their outputs (all under WORK, each written atomically):
 #   list      azls  (SRC from $AZDEDUP_SRC)      -> list.ndjson
@@ -57,6 +65,7 @@ INSTALLED_BIN := $(patsubst %/share/azdedup/,%/bin/,$(filter %/share/azdedup/,$(
 BIN   ?= $(or $(if $(wildcard $(HERE)build/bin/azls),$(HERE)build/bin/),$(if $(wildcard $(INSTALLED_BIN)azls),$(INSTALLED_BIN)))
 # extra options per stage, e.g. DEDUPE_OPTS='--keep size'
 AZLS_OPTS     ?=
+FILTER        ?=
 AZGET_OPTS    ?=
 FEATX_OPTS    ?=
 DEDUPE_OPTS   ?=
@@ -70,7 +79,7 @@ export AZDEDUP_DST := $(DST)
 export AZD_WORK := $(WORK)
 export AZD_STORE := $(STORE)
 export AZD_BIN := $(BIN)
-export AZLS_OPTS AZGET_OPTS FEATX_OPTS DEDUPE_OPTS AZCP_OPTS Q
+export AZLS_OPTS AZGET_OPTS FEATX_OPTS DEDUPE_OPTS AZCP_OPTS Q FILTER
 # make -s: the stages do not show their command lines either
 export AZD_SILENT := $(findstring s,$(filter-out --%,$(firstword -$(MAKEFLAGS))))
 
@@ -115,7 +124,7 @@ after() {
 # want STAGE: the manifest the stage's marker must hold for it to count as done
 want() {
 	case $1 in
-	list) echo "tool $(ver azls)"; echo "opts AZLS_OPTS=$AZLS_OPTS"
+	list) echo "tool $(ver azls)"; echo "opts AZLS_OPTS=$AZLS_OPTS"; echo "opts FILTER=$FILTER"
 		echo "src ${AZDEDUP_SRC%%\?*}" ;;
 	fetch) echo "tool $(ver azget)"; echo "opts AZGET_OPTS=$AZGET_OPTS"; after list
 		input list.ndjson ;;
@@ -138,7 +147,12 @@ own() {
 }
 FEATX_RETRY='io|not_found|permission|no_memory|network|auth|config|internal'
 run_list() { TOOL=azls OUT=list.ndjson OWN=0
-	run azls $Q $AZLS_OPTS -o "$W/list.ndjson"; }
+	local F=() f
+	if [ -n "$FILTER" ]; then
+		f=$(printf '%s' "$FILTER" | xargs -r printf '%s\n') && mapfile -t F <<< "$f" ||
+			{ note "FILTER: cannot split it into words (an unmatched quote?)"; return 2; }
+	fi
+	run azls $Q $AZLS_OPTS "${F[@]}" -o "$W/list.ndjson"; }
 run_fetch() { TOOL=azget OUT=fetched.ndjson
 	run azget $Q $AZGET_OPTS -d "$W/files" -i "$W/list.ndjson" -o "$W/fetched.ndjson" &&
 	OWN=$(own fetched.ndjson azget); }
