@@ -235,6 +235,8 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 		rc = got;
 	rec_reader_close(r);
 	free(w.s);
+	if (rc == 0 && f->end != NULL)
+		rc = f->end(f->ud, wr, err);
 	if (rc < 0) {
 		rec_writer_close(wr, 0, NULL);
 		return rc;
