@@ -128,6 +128,20 @@ check "the undo list is marked as replayed" test -f "$T/q/undo.ndjson.undone" -a
 azcp --quarantine "$S/q" -i "$T/r2.ndjson" > /dev/null 2> "$T/err"
 check_eq "a quarantine inside the source is refused: exit 2" "$?" "2"
 check_eq "and nothing moved" "$(tree "$S" | head -c0; cd "$S" && find . -name '*.jpg' -o -name '*.png' | wc -l)" "4"
+# ---- the pipeline's DRY_RUN=1: a plan, no copy, no marker
+mkdir -p "$T/psrc"
+cp "$PHOTOS/astronaut.jpg" "$PHOTOS/chelsea.jpg" "$T/psrc/"
+make --no-print-directory -s -f "$TOP/pipeline.mk" SRC="$T/psrc" DST="$T/pdst" WORK="$T/pw" \
+	BIN="$BIN/" Q=-q DRY_RUN=1 > /dev/null 2> "$T/err"
+check_eq "pipeline DRY_RUN=1: exit 0" "$?" "0"
+check "DST not created" test ! -e "$T/pdst"
+check_eq "the plan copies both images" "$(jq -r 'select(.plan=="copy") | .name' "$T/pw/plan.ndjson" | wc -l)" "2"
+check "the copy stage is not marked done" test ! -e "$T/pw/.done/copy" -a ! -e "$T/pw/.done/copy.incomplete"
+check "the report stage is" test -f "$T/pw/.done/report"
+make --no-print-directory -s -f "$TOP/pipeline.mk" SRC="$T/psrc" DST="$T/pdst" WORK="$T/pw" \
+	BIN="$BIN/" Q=-q > /dev/null 2> "$T/err"
+check_eq "the run after it copies: both there" "$(ls "$T/pdst" | wc -l)" "2"
+check "and marks the copy stage done" test -f "$T/pw/.done/copy"
 printf 'not json\n' > "$T/bad-undo.ndjson"
 azcp --undo "$T/bad-undo.ndjson" 2> "$T/err"
 check_eq "a malformed undo list: exit 2" "$?" "2"
