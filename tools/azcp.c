@@ -6,11 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dstsync.h"
+#include "cpact.h"
 #include "filter.h"
 #include "http.h"
 #include "log.h"
-#include "quarantine.h"
 #include "readroots.h"
 #include "rec.h"
 #include "storage.h"
@@ -22,17 +21,10 @@ struct cp {
 	stor_pool *sources;
 	atomic_long copied, same, skipped_dups, skipped_failed;
 	atomic_llong bytes;
-	rec_writer *wr;             /* cp_end's output, for extra_one */
-	aderr *wr_err;
 	pthread_mutex_t mu;
 	read_roots *roots;  /* where local files may be read from */
 	json_t *owners;     /* destination name -> the source copied there in this run */
-	/* acting on the result: --dry-run, --list/--delete-extraneous, --link, --quarantine */
-	int dry, extra, link;       /* extra: 1 list, 2 delete; link: 1 hard, 2 sym */
-	const char *qdir;
-	quarantine *q;
-	stor *qs;                   /* the quarantine folder, to refuse one inside a source */
-	long removed, extra_failed;
+	struct cpact act;   /* --dry-run, --list/--delete-extraneous, --link, --quarantine */
 };
 
 /* Where a record to copy comes from: its src, else its path; NULL for records that are
@@ -121,67 +113,37 @@ static int local_ok(struct cp *cp, stor *s, const char *name, aderr *err)
 	return rc;
 }
 
-/* ---- acting on the result: dry run, quarantine, links, extraneous names ---- */
+/* ---- acting on the result: dry run, quarantine, links, extraneous names (cpact.h) ---- */
 
-static int act_failed(json_t *rec, const char *name, aderr *err)
+static int act_failed(json_t *rec, aderr *err)
 {
 	if (aderr_fatal(err->code))
 		return err->code;
-	log_err("%s: %s", name, err->msg);
+	log_err("%s: %s", rec_name(rec), err->msg);
 	rec_set_error(rec, "azcp", aderr_name(err->code), err->msg);
 	return FILTER_FAILED;
 }
 
-/* --quarantine: a duplicate in a local source moves to the quarantine (or, in a dry run,
- * says it would); every other record passes untouched. */
+/* --quarantine: a duplicate moves out of its local source; the others pass untouched. */
 static int quarantine_one(struct cp *cp, json_t *rec, aderr *err)
 {
 	const char *role = rec_str(json_object_get(rec, "dup"), "role"), *src = rec_str(rec, "src");
-	const char *name = rec_name(rec);
-	char *from = NULL, *to = NULL;
-	stor *s;
-	int rc;
+	stor *s = NULL;
 
-	if (rec_has_error(rec) || role == NULL || strcmp(role, "duplicate") != 0 || name == NULL)
+	if (rec_has_error(rec) || role == NULL || strcmp(role, "duplicate") != 0 ||
+	    rec_name(rec) == NULL)
 		return FILTER_OK;
-	if (src == NULL || (s = stor_pool_get(cp->sources, src, 0, err)) == NULL ||
-	    strcmp(stor_kind(s), "local") != 0) {
-		if (src != NULL && err->code != 0 && aderr_fatal(err->code))
-			return err->code;
-		aderr_set(err, AD_EUSAGE, "not in a local source folder: not moved");
-		rec_set_error(rec, "azcp", aderr_name(err->code), err->msg);
-		log_err("%s: %s", name, err->msg);
-		return FILTER_FAILED;
-	}
-	if (cp->qs != NULL && stor_within(cp->qs, s))
-		return aderr_set(err, AD_EUSAGE, "%s: the quarantine is inside the source %s (the "
-		    "next listing would read the duplicates back)", cp->qdir, stor_display(s));
-	if ((rc = local_ok(cp, s, name, err)) < 0)
-		return act_failed(rec, name, err);
-	if (cp->dry)
-		return rec_set_str(rec, "plan", "quarantine"), FILTER_OK;
-	if (asprintf(&from, "%s/%s", stor_root(s), name) < 0)
-		return aderr_set(err, AD_ENOMEM, "out of memory");
-	rc = qr_move(cp->q, from, name, &to, err);
-	free(from);
-	if (rc < 0)
-		return act_failed(rec, name, err);
-	rec_set_str(rec, "copy", "quarantined");
-	rec_set_str(rec, "quarantine", to);
-	free(to);
+	if ((src != NULL && (s = stor_pool_get(cp->sources, src, 0, err)) == NULL) ||
+	    (s != NULL && local_ok(cp, s, rec_name(rec), err) < 0) ||
+	    cpact_quarantine(&cp->act, rec, s, err) < 0)
+		return act_failed(rec, err);
 	return FILTER_OK;
 }
 
-/* --dry-run: what the copy of a kept record would do, in "plan". */
 static int plan_one(struct cp *cp, json_t *rec, stor *s, const char *path, aderr *err)
 {
-	const char *name = rec_name(rec);
-	int rc = dst_plan(cp->dst, name, s, path, cp->flags, err);
-
-	if (rc < 0)
-		return act_failed(rec, name, err);
-	rec_set_str(rec, "plan", rc == STOR_SAME ? "unchanged" : cp->link ? "link" : "copy");
-	return FILTER_OK;
+	return cpact_plan(&cp->act, cp->dst, rec, s, path, cp->flags, err) < 0 ?
+	    act_failed(rec, err) : FILTER_OK;
 }
 
 static int kept(void *ud, const char *name)
@@ -189,55 +151,23 @@ static int kept(void *ud, const char *name)
 	return json_object_get(((struct cp *)ud)->owners, name) != NULL;
 }
 
-/* An extraneous name: listed, or removed (or, in a dry run, planned for removal). */
-static int extra_one(void *ud, const char *name)
+static void not_removed(const char *name, const aderr *e)
 {
-	struct cp *cp = ud;
-	json_t *rec = json_pack("{s:s, s:s, s:s}", "type", "extraneous", "name", name, "dst",
-	    stor_display(cp->dst));
-	aderr e = {0};
-	int rc;
-
-	if (rec == NULL)
-		return AD_ENOMEM;
-	if (cp->extra == 2 && cp->dry) {
-		rec_set_str(rec, "plan", "remove");
-	} else if (cp->extra == 2) {
-		if ((rc = stor_delete(cp->dst, name, &e)) < 0 && rc != AD_ENOENT) {
-			cp->extra_failed++;
-			log_err("%s: %s", name, e.msg);
-			rec_set_error(rec, "azcp", aderr_name(e.code), e.msg);
-		} else {
-			cp->removed++;
-			rec_set_str(rec, "copy", "removed");
-		}
-	}
-	rc = rec_write(cp->wr, rec, cp->wr_err);
-	json_decref(rec);
-	return rc;
+	log_err("%s: not removed: %s", name, e->msg);
 }
 
-/* After the copies: the names under DST no kept record names, when asked for. */
+/* After the copies: the names under DST that no kept record names, when asked for. */
 static int cp_end(void *ud, rec_writer *wr, aderr *err)
 {
 	struct cp *cp = ud;
-	aderr le = {0};
-	int rc;
 
-	if (cp->extra == 0 || cp->dst == NULL)
+	if (cp->act.extra == 0)
 		return 0;
-	if (cp->extra == 2 && cp->skipped_failed > 0)
+	if (cp->act.extra == CPACT_DELETE && cp->skipped_failed > 0)
 		return aderr_set(err, AD_EUSAGE, "--delete-extraneous: %ld records failed upstream: "
 		    "their copies in DST would look extraneous; nothing removed (rerun the stages "
 		    "that failed, or drop the option)", atomic_load(&cp->skipped_failed));
-	cp->wr = wr;
-	cp->wr_err = err;
-	rc = dst_extraneous(cp->dst, kept, extra_one, cp, &le);
-	if (rc == AD_ENOMEM)
-		return aderr_set(err, AD_ENOMEM, "out of memory");
-	if (rc < 0 && le.code != 0)
-		return (*err = le), rc;
-	return rc;
+	return cpact_extraneous(&cp->act, cp->dst, kept, cp, wr, not_removed, err);
 }
 
 static int cp_one(void *ud, json_t *rec, aderr *err)
@@ -249,19 +179,19 @@ static int cp_one(void *ud, json_t *rec, aderr *err)
 	int rc;
 
 	if (json_object_get(rec, "type") != NULL)
-		return cp->extra == 1 ? FILTER_DROP : FILTER_OK;  /* group and summary records */
-	if (cp->qdir != NULL)
+		return cp->act.extra == 1 ? FILTER_DROP : FILTER_OK;  /* group and summary records */
+	if (cp->act.qdir != NULL)
 		return quarantine_one(cp, rec, err);
 	if (rec_has_error(rec)) {
 		cp->skipped_failed++;
-		rec_set_str(rec, cp->dry ? "plan" : "copy", "skipped (failed upstream)");
-		return cp->extra == 1 ? FILTER_DROP : FILTER_OK;
+		rec_set_str(rec, cp->act.dry ? "plan" : "copy", "skipped (failed upstream)");
+		return cp->act.extra == 1 ? FILTER_DROP : FILTER_OK;
 	}
-	if (cp->extra == 1)
+	if (cp->act.extra == 1)
 		return FILTER_DROP;        /* --list-extraneous: only the names under DST */
 	if (role != NULL && strcmp(role, "duplicate") == 0) {
 		cp->skipped_dups++;
-		rec_set_str(rec, cp->dry ? "plan" : "copy", "skipped (duplicate)");
+		rec_set_str(rec, cp->act.dry ? "plan" : "copy", "skipped (duplicate)");
 		return FILTER_OK;
 	}
 	if (name == NULL) {
@@ -278,21 +208,21 @@ static int cp_one(void *ud, json_t *rec, aderr *err)
 			    "(the next run would read its own copies back)", stor_display(cp->dst),
 			    stor_display(s));
 		rc = s ? local_ok(cp, s, name, err) : err->code;
-		if (rc == 0 && cp->dry)
+		if (rc == 0 && cp->act.dry)
 			return plan_one(cp, rec, s, NULL, err);
-		if (rc == 0 && cp->link)
-			rc = stor_link(cp->dst, name, s, name, cp->link == 2, cp->flags, err);
+		if (rc == 0 && cp->act.link)
+			rc = stor_link(cp->dst, name, s, name, cp->act.link == 2, cp->flags, err);
 		else if (rc == 0)
 			rc = stor_copy(cp->dst, name, s, name, cp->flags, err);
 		/* the original may have gone away since the listing; the work copy is as good */
-		if (rc == AD_ENOENT && path != NULL && !cp->link &&
+		if (rc == AD_ENOENT && path != NULL && !cp->act.link &&
 		    (rc = rr_check(cp->roots, path, err)) == 0)
 			rc = stor_put(cp->dst, name, path, cp->flags, err);
-	} else if (path != NULL && cp->link) {
+	} else if (path != NULL && cp->act.link) {
 		rc = aderr_set(err, AD_EUNSUP, "--link links a record's local source (src), and "
 		    "this one has none");
 	} else if (path != NULL) {
-		if ((rc = rr_check(cp->roots, path, err)) == 0 && cp->dry)
+		if ((rc = rr_check(cp->roots, path, err)) == 0 && cp->act.dry)
 			return plan_one(cp, rec, NULL, path, err);
 		if (rc == 0)
 			rc = stor_put(cp->dst, name, path, cp->flags, err);
@@ -307,7 +237,7 @@ static int cp_one(void *ud, json_t *rec, aderr *err)
 	} else {
 		cp->copied++;
 		cp->bytes += rec_int(rec, "size", 0);
-		rec_set_str(rec, "copy", cp->link ? "linked" : "copied");
+		rec_set_str(rec, "copy", cp->act.link ? "linked" : "copied");
 	}
 	return FILTER_OK;
 failed:
@@ -346,7 +276,7 @@ static int run_undo(const char *file, int quiet)
 static int open_dst(struct cp *cp, const char *dst, aderr *err)
 {
 	struct stor_entry e;
-	int look = cp->dry || cp->extra == 1;
+	int look = cp->act.dry || cp->act.extra == 1;
 
 	cp->dst = stor_open(dst, STOR_NAMED | (look ? STOR_WRITE : STOR_CREATE), err);
 	if (cp->dst == NULL && look && err->code == AD_ENOENT)
@@ -358,7 +288,7 @@ static int open_dst(struct cp *cp, const char *dst, aderr *err)
 		stor_close(cp->dst);
 		cp->dst = NULL;
 	}
-	if (cp->link && cp->dst != NULL && strcmp(stor_kind(cp->dst), "local") != 0)
+	if (cp->act.link && cp->dst != NULL && strcmp(stor_kind(cp->dst), "local") != 0)
 		return aderr_set(err, AD_EUSAGE, "--link: %s is not a local folder",
 		    stor_display(cp->dst));
 	return 0;
@@ -400,15 +330,15 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'W': cp.flags |= STOR_OVERWRITE; break;
 		/* acting on the result */
-		case 'n': cp.dry = 1; break;
-		case 'X': cp.extra = cp.extra ? cp.extra : 1; break;
-		case 'Y': cp.extra = 2; break;
+		case 'n': cp.act.dry = 1; break;
+		case 'X': cp.act.extra = cp.act.extra ? cp.act.extra : 1; break;
+		case 'Y': cp.act.extra = 2; break;
 		case 'K':
 			if (strcmp(optarg, "hard") != 0 && strcmp(optarg, "sym") != 0)
 				return tool_usage("--link: '%s': hard or sym", optarg);
-			cp.link = optarg[0] == 'h' ? 1 : 2;
+			cp.act.link = optarg[0] == 'h' ? 1 : 2;
 			break;
-		case 'Q': cp.qdir = optarg; break;
+		case 'Q': cp.act.qdir = optarg; break;
 		case 'U': undo = optarg; break;
 		default:
 			if ((rc = tool_opt(&t, c, optarg)) != TOOL_GO)
@@ -417,23 +347,23 @@ int main(int argc, char **argv)
 	}
 	/* acting on the result: which options go together */
 	if (undo != NULL)
-		return cp.qdir || cp.extra || cp.link || cp.dry || t.in ? tool_usage("--undo "
-		    "takes no other action and no input") : tool_operands(argc, argv, 0) != TOOL_OK ?
-		    TOOL_ERROR : run_undo(undo, t.quiet);
-	if (cp.qdir != NULL && (cp.extra || cp.link))
+		return cp.act.qdir || cp.act.extra || cp.act.link || cp.act.dry || t.in ?
+		    tool_usage("--undo takes no other action and no input") :
+		    tool_operands(argc, argv, 0) != TOOL_OK ? TOOL_ERROR : run_undo(undo, t.quiet);
+	if (cp.act.qdir != NULL && (cp.act.extra || cp.act.link))
 		return tool_usage("--quarantine moves duplicates out of their source; it copies, "
 		    "links and lists nothing");
-	if (cp.qdir != NULL ? tool_operands(argc, argv, 0) != TOOL_OK :
+	if (cp.act.qdir != NULL ? tool_operands(argc, argv, 0) != TOOL_OK :
 	    (rc = tool_operand_or_env(argc, argv, "DST", "AZDEDUP_DST", &dst)) != TOOL_OK)
 		return TOOL_ERROR;
 	tool_filter(&t, &f);
-	if (cp.qdir != NULL && !cp.dry && (cp.q = qr_open(cp.qdir, &err)) == NULL) {
+	if (cp.act.qdir != NULL && !cp.act.dry && (cp.act.q = qr_open(cp.act.qdir, &err)) == NULL) {
 		log_err("%s", err.msg);
 		return TOOL_ERROR;
 	}
-	if (cp.qdir != NULL)
-		cp.qs = stor_open(cp.q ? qr_root(cp.q) : cp.qdir, 0, &err);  /* NULL: not there */
-	if (cp.qdir == NULL && open_dst(&cp, dst, &err) < 0) {
+	if (cp.act.qdir != NULL)
+		cp.act.qs = stor_open(cp.act.q ? qr_root(cp.act.q) : cp.act.qdir, 0, &err);
+	if (cp.act.qdir == NULL && open_dst(&cp, dst, &err) < 0) {
 		log_err("%s", err.msg);
 		stor_close(cp.dst);
 		return TOOL_ERROR;
@@ -451,19 +381,19 @@ int main(int argc, char **argv)
 	}
 	stor_pool_free(cp.sources);
 	json_decref(cp.owners);
-	qr_close(cp.q);
-	stor_close(cp.qs);
+	qr_close(cp.act.q);
+	stor_close(cp.act.qs);
 	if (rc < 0) {
 		stor_close(cp.dst);
 		return TOOL_ERROR;
 	}
-	if (cp.extra)
-		progress_done(&f.progress, "%ld extraneous %s, %ld not removed", cp.removed +
-		    cp.extra_failed, cp.extra == 2 && !cp.dry ? "removed" : "listed", cp.extra_failed);
+	if (cp.act.extra)
+		progress_done(&f.progress, "%ld extraneous in DST, %ld removed, %ld not removed%s",
+		    cp.act.found, cp.act.removed, cp.act.failed, cp.act.dry ? " (dry run)" : "");
 	progress_done(&f.progress, "%ld copied (%.1f MB), %ld already there, %ld duplicates left out, "
 	    "%ld failed upstream, %ld failed%s", atomic_load(&cp.copied),
 	    (double)atomic_load(&cp.bytes) / 1e6, atomic_load(&cp.same), atomic_load(&cp.skipped_dups),
 	    atomic_load(&cp.skipped_failed), f.failed, http_retry_note());
 	stor_close(cp.dst);
-	return cp.extra_failed > 0 ? TOOL_FAILED : filter_status(&f);
+	return cp.act.failed > 0 ? TOOL_FAILED : filter_status(&f);
 }
