@@ -137,13 +137,22 @@ static int quarantine_one(struct cp *cp, json_t *rec, aderr *err)
 	    (s != NULL && local_ok(cp, s, rec_name(rec), err) < 0) ||
 	    cpact_quarantine(&cp->act, rec, s, err) < 0)
 		return act_failed(rec, err);
+	cp->copied++;
+	cp->bytes += rec_int(rec, "size", 0);
 	return FILTER_OK;
 }
 
 static int plan_one(struct cp *cp, json_t *rec, stor *s, const char *path, aderr *err)
 {
-	return cpact_plan(&cp->act, cp->dst, rec, s, path, cp->flags, err) < 0 ?
-	    act_failed(rec, err) : FILTER_OK;
+	if (cpact_plan(&cp->act, cp->dst, rec, s, path, cp->flags, err) < 0)
+		return act_failed(rec, err);
+	if (strcmp(rec_str(rec, "plan"), "unchanged") == 0) {
+		cp->same++;
+	} else {
+		cp->copied++;
+		cp->bytes += rec_int(rec, "size", 0);
+	}
+	return FILTER_OK;
 }
 
 static int kept(void *ud, const char *name)
@@ -163,6 +172,9 @@ static int cp_end(void *ud, rec_writer *wr, aderr *err)
 
 	if (cp->act.extra == 0)
 		return 0;
+	if (cp->skipped_failed > 0 && cp->act.extra == CPACT_LIST)
+		log_err("note: %ld records failed upstream: their names in DST are listed too",
+		    atomic_load(&cp->skipped_failed));
 	if (cp->act.extra == CPACT_DELETE && cp->skipped_failed > 0)
 		return aderr_set(err, AD_EUSAGE, "--delete-extraneous: %ld records failed upstream: "
 		    "their copies in DST would look extraneous; nothing removed (rerun the stages "
@@ -387,13 +399,21 @@ int main(int argc, char **argv)
 		stor_close(cp.dst);
 		return TOOL_ERROR;
 	}
+	if (cp.act.qdir != NULL) {
+		progress_done(&f.progress, "%ld duplicates %s the quarantine (%.1f MB), %ld failed",
+		    atomic_load(&cp.copied), cp.act.dry ? "would move to" : "moved to",
+		    (double)atomic_load(&cp.bytes) / 1e6, f.failed);
+	} else if (cp.act.extra != CPACT_LIST) {
+		progress_done(&f.progress, "%s%ld %s (%.1f MB), %ld already there, %ld duplicates "
+		    "left out, %ld failed upstream, %ld failed%s", cp.act.dry ? "dry run: " : "",
+		    atomic_load(&cp.copied), cp.act.dry ? "to copy" : cp.act.link ? "linked" :
+		    "copied", (double)atomic_load(&cp.bytes) / 1e6, atomic_load(&cp.same),
+		    atomic_load(&cp.skipped_dups), atomic_load(&cp.skipped_failed), f.failed,
+		    http_retry_note());
+	}
 	if (cp.act.extra)
 		progress_done(&f.progress, "%ld extraneous in DST, %ld removed, %ld not removed%s",
 		    cp.act.found, cp.act.removed, cp.act.failed, cp.act.dry ? " (dry run)" : "");
-	progress_done(&f.progress, "%ld copied (%.1f MB), %ld already there, %ld duplicates left out, "
-	    "%ld failed upstream, %ld failed%s", atomic_load(&cp.copied),
-	    (double)atomic_load(&cp.bytes) / 1e6, atomic_load(&cp.same), atomic_load(&cp.skipped_dups),
-	    atomic_load(&cp.skipped_failed), f.failed, http_retry_note());
 	stor_close(cp.dst);
 	return cp.act.failed > 0 ? TOOL_FAILED : filter_status(&f);
 }

@@ -30,6 +30,7 @@ before=$(tree "$S")
 azcp --dry-run -i "$T/r1.ndjson" -o "$T/plan.ndjson" "$T/dst" 2> "$T/err"
 check_eq "dry run to a missing folder: exit 0" "$?" "0"
 check "the folder is not created" test ! -e "$T/dst"
+check "the summary says it is a dry run" grep -q '^azcp: dry run: 3 to copy' "$T/err"
 check_eq "the plan per record" "$(jq -r '.plan // "-"' "$T/plan.ndjson" | tr '\n' '|')" \
 	"copy|skipped (duplicate)|copy|copy|-|"
 check_eq "source untouched" "$(tree "$S")" "$before"
@@ -74,6 +75,7 @@ check "it says why" grep -q "records failed upstream" "$T/err"
 check_eq "nothing removed" "$(azls -q --all "$AZ/sync" | jq -r .name | wc -l)" "3"
 azcp --delete-extraneous -i "$T/r2.ndjson" -o "$T/del.ndjson" "$AZ/sync" 2> "$T/err"
 check_eq "--delete-extraneous: exit 0" "$?" "0"
+check "summary" grep -q '^azcp: 1 extraneous in DST, 1 removed, 0 not removed' "$T/err"
 check_eq "the removal is recorded" "$(jq -r 'select(.type=="extraneous") | .name + "=" + .copy' "$T/del.ndjson")" "sub/d.png=removed"
 check_eq "exactly the extraneous blob is gone" "$(azls -q --all "$AZ/sync" | jq -r .name | tr '\n' ' ')" "a.jpg sub/c.jpg "
 
@@ -108,6 +110,10 @@ fi
 before=$(tree "$S")
 azcp --quarantine "$T/q" -i "$T/r2.ndjson" -o "$T/q.ndjson" 2> "$T/err"
 check_eq "--quarantine: exit 0" "$?" "0"
+check "summary" grep -q '^azcp: 2 duplicates moved to the quarantine' "$T/err"
+check_eq "the records say where each went" \
+	"$(jq -r 'select(.copy=="quarantined") | .quarantine' "$T/q.ndjson" | tr '\n' ' ')" \
+	"$T/q/a-copy.jpg $T/q/sub/d.png "
 check_eq "the duplicates moved, keeping their paths" "$(cd "$T/q" && find . -type f | sort | tr '\n' ' ')" \
 	"./a-copy.jpg ./sub/d.png ./undo.ndjson "
 check "the keepers stay" test -f "$S/a.jpg" -a -f "$S/sub/c.jpg" -a ! -e "$S/sub/d.png"
