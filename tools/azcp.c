@@ -221,7 +221,7 @@ static int cp_one(void *ud, json_t *rec, aderr *err)
 			    stor_display(s));
 		rc = s ? local_ok(cp, s, name, err) : err->code;
 		if (rc == 0 && cp->act.dry)
-			return plan_one(cp, rec, s, NULL, err);
+			return plan_one(cp, rec, s, path, err);
 		if (rc == 0 && cp->act.link)
 			rc = stor_link(cp->dst, name, s, name, cp->act.link == 2, cp->flags, err);
 		else if (rc == 0)

@@ -47,10 +47,12 @@ int dst_plan(stor *dst, const char *name, stor *src, const char *local, int flag
 		return STOR_DONE;
 	if (rc < 0)
 		return rc;
-	if (src != NULL) {
-		if ((rc = stor_stat(src, name, &o, err)) < 0)
-			return rc;
-	} else {
+	/* the original gone: the copy falls back on the local file, when there is one */
+	if (src != NULL && (rc = stor_stat(src, name, &o, err)) == AD_ENOENT && local != NULL)
+		src = NULL;
+	else if (src != NULL && rc < 0)
+		return rc;
+	if (src == NULL) {
 		if (stat(local, &st) != 0)
 			return aderr_errno(err, aderr_from_errno(errno), errno, "%s", local);
 		memset(&o, 0, sizeof o);

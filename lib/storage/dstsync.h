@@ -14,8 +14,8 @@
 int dst_extraneous(stor *dst, int (*kept)(void *ud, const char *name),
     int (*extra)(void *ud, const char *name), void *ud, aderr *err);
 
-/* What stor_copy (src set) or stor_put (local set) would do to dst/name, touching
- * nothing: STOR_DONE it would write (absent, or replaced with STOR_OVERWRITE, or present
+/* What stor_copy (src set; local when src has no such object any more) or stor_put
+ * (local) would do to dst/name, touching nothing: STOR_DONE it would write (absent, or replaced with STOR_OVERWRITE, or present
  * with the same size where only the copy itself can tell), STOR_SAME the same bytes are
  * there already (the same size and MD5, or for two local files the same bytes), AD_EEXIST
  * different bytes are there and STOR_OVERWRITE is not set, or another error.  dst NULL
