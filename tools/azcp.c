@@ -292,11 +292,12 @@ static int open_dst(struct cp *cp, const char *dst, aderr *err)
 
 	cp->dst = stor_open(dst, STOR_NAMED | (look ? STOR_WRITE : STOR_CREATE), err);
 	if (cp->dst == NULL && look && err->code == AD_ENOENT)
-		return log_err("%s: does not exist (nothing created by a dry run)", dst), 0;
+		return log_err("%s: does not exist (and is not created)", strchr(dst, '?') ? "DST" :
+		    dst), 0;
 	if (cp->dst == NULL)
 		return err->code;
 	if (look && stor_stat(cp->dst, ".azdedup-probe", &e, err) == AD_ECONFIG) {
-		log_err("%s: %s (nothing created by a dry run)", stor_display(cp->dst), err->msg);
+		log_err("%s: %s (and is not created)", stor_display(cp->dst), err->msg);
 		stor_close(cp->dst);
 		cp->dst = NULL;
 	}
