@@ -19,6 +19,8 @@
 #   join      featstore get --spec STORE         -> features.ndjson
 #   report    dedupe                             -> report.ndjson
 #   copy      azcp  (DST from $AZDEDUP_DST)      -> copied.ndjson
+#             DRY_RUN=1: azcp --dry-run -> plan.ndjson (what it would copy or skip; nothing
+#             written to DST, the copy stage not marked done)
 #
 # Markers.  A stage that finished leaves WORK/.done/STAGE, a manifest of what its result
 # depends on: the tools' versions, its options (and for features and join the feature
@@ -71,6 +73,8 @@ FEATX_OPTS    ?=
 DEDUPE_OPTS   ?=
 AZCP_OPTS     ?=
 Q             ?=
+# DRY_RUN=1: the copy stage only plans (azcp --dry-run -> WORK/plan.ndjson)
+DRY_RUN       ?=
 
 # Everything reaches the recipes through the environment, never pasted into their text:
 # a path with spaces stays one word, and a SAS is on no command line.
@@ -79,7 +83,7 @@ export AZDEDUP_DST := $(DST)
 export AZD_WORK := $(WORK)
 export AZD_STORE := $(STORE)
 export AZD_BIN := $(BIN)
-export AZLS_OPTS AZGET_OPTS FEATX_OPTS DEDUPE_OPTS AZCP_OPTS Q FILTER
+export AZLS_OPTS AZGET_OPTS FEATX_OPTS DEDUPE_OPTS AZCP_OPTS Q FILTER DRY_RUN
 # make -s: the stages do not show their command lines either
 export AZD_SILENT := $(findstring s,$(filter-out --%,$(firstword -$(MAKEFLAGS))))
 
@@ -187,6 +191,11 @@ outputs_ok() {
 stage() {
 	local s=$1 w t=$D/.$1.tmp
 	mkdir -p -- "$D" || return 2
+	# a dry run of the copy plans it and leaves the marker as it was
+	if [ "$s" = copy ] && [ -n "$DRY_RUN" ] && [ "$DRY_RUN" != 0 ]; then
+		run azcp $Q --dry-run $AZCP_OPTS -i "$W/report.ndjson" -o "$W/plan.ndjson" || return 2
+		say "dry run: the plan is in $W/plan.ndjson; nothing copied"; return 0
+	fi
 	w=$(want "$s") || return 2
 	if [ -f "$D/$s" ] && [ "$(grep -v '^output ' -- "$D/$s")" = "$w" ] && outputs_ok "$D/$s"; then
 		return 0

@@ -345,6 +345,8 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 		free(w.s[i].line);
 	free(items);
 	free(w.s);
+	if (rc == 0 && f->end != NULL)
+		rc = f->end(f->ud, wr, err);
 	if (wr == NULL)
 		return rc;
 	if (rc < 0) {

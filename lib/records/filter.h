@@ -18,6 +18,7 @@
 #include "err.h"
 #include "progress.h"
 #include "spool.h"
+#include "rec.h"
 
 /* What the tool's function returns for a record. */
 enum {
@@ -41,6 +42,10 @@ struct filter {
 	/* optional: called on the reading thread, in input order, with each record that will
 	 * go to each(), before it does (for decisions that must not depend on thread timing) */
 	void (*seen)(void *ud, const json_t *rec);
+	/* optional: called once after the last record was written and before the output is
+	 * committed, to write records of its own (rec_write), or to stop the run (a negative
+	 * AD_E* code, err filled: the output is then not written) */
+	int (*end)(void *ud, rec_writer *wr, aderr *err);
 	void *ud;
 	/* collect mode, when collect is set: each_item() takes each()'s place, with a slot
 	 * of item_size bytes to fill for collect(), which the reading thread then calls for

@@ -17,6 +17,8 @@ typedef int stor_get_fn(stor *s, const char *name, const char *local, int flags,
 typedef int stor_put_fn(stor *s, const char *name, const char *local, int flags, aderr *err);
 typedef int stor_copy_fn(stor *dst, const char *dstname, stor *src, const char *srcname,
     int flags, aderr *err);
+/* Removes the object: 0, AD_ENOENT when it was not there, or an error. */
+typedef int stor_delete_fn(stor *s, const char *name, aderr *err);
 
 struct stor_ops {
 	const char *kind;
@@ -25,6 +27,7 @@ struct stor_ops {
 	stor_get_fn *get;
 	stor_put_fn *put;
 	stor_copy_fn *copy;
+	stor_delete_fn *del;
 	void (*close)(stor *s);
 };
 

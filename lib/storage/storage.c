@@ -105,6 +105,24 @@ int stor_copy(stor *dst, const char *dstname, stor *src, const char *srcname, in
 	return dst->ops->copy(dst, dstname, src, srcname, flags, err);
 }
 
+int stor_delete(stor *s, const char *name, aderr *err)
+{
+	if (!stor_name_ok(name, err))
+		return err ? err->code : AD_EUSAGE;
+	return s->ops->del(s, name, err);
+}
+
+int stor_link(stor *dst, const char *dstname, stor *src, const char *srcname, int sym,
+    int flags, aderr *err)
+{
+	if (!stor_name_ok(dstname, err) || !stor_name_ok(srcname, err))
+		return err ? err->code : AD_EUSAGE;
+	if (dst->ops != &stor_local_ops || src->ops != &stor_local_ops)
+		return aderr_set(err, AD_EUSAGE, "links are made only between local folders "
+		    "(%s to %s)", stor_display(src), stor_display(dst));
+	return stor_local_link(dst, dstname, src, srcname, sym, flags, err);
+}
+
 /* A root in a comparable form: for a URL the scheme and host in lower case, %-escapes of
  * the path decoded; no trailing '/' (but a lone "/" stays).  NULL when out of memory. */
 static char *root_key(const char *root, int url)

@@ -35,8 +35,10 @@ enum {
 	STOR_OVERWRITE = 1 << 1, /* put/copy: replace a different existing object */
 	STOR_LINK = 1 << 2,      /* get: a hard link is acceptable instead of a copy */
 	STOR_FOLLOW = 1 << 3,    /* stor_open, local: list what links out of the folder lead to */
-	STOR_NAMED = 1 << 4      /* stor_open: the user named this URL on the command line (a
+	STOR_NAMED = 1 << 4,     /* stor_open: the user named this URL on the command line (a
 	                          * credential given without an account may go to it) */
+	STOR_WRITE = 1 << 5      /* stor_open: a destination (its credential first), but nothing
+	                          * is created: what STOR_CREATE implies, for a dry run */
 };
 
 /* Results of put/copy/get besides failure. */
@@ -71,6 +73,17 @@ int stor_put(stor *s, const char *name, const char *local, int flags, aderr *err
 /* Copies src/srcname to dst/dstname with the same rules as stor_put. */
 int stor_copy(stor *dst, const char *dstname, stor *src, const char *srcname, int flags,
     aderr *err);
+
+/* Removes the object name: 0, AD_ENOENT when it was not there, or an error.  A local
+ * object is unlinked (a link, not what it leads to); the folders it was in stay. */
+int stor_delete(stor *s, const char *name, aderr *err);
+/* Local folders only: makes dst/dstname a hard link (sym 0) or a symbolic link (sym 1, to
+ * the absolute path) of src/srcname instead of a copy, created beside it and renamed into
+ * place.  STOR_SAME when dstname already is that link (or the same file); AD_EEXIST when
+ * something else is there and STOR_OVERWRITE is not set; AD_EUSAGE for a storage that is
+ * not a local folder; a hard link across file systems fails (AD_EUNSUP) and says so. */
+int stor_link(stor *dst, const char *dstname, stor *src, const char *srcname, int sym,
+    int flags, aderr *err);
 
 /* 1 when inner's tree lies inside outer's (or is the same): the same kind, and for local
  * folders the resolved path (symlinks followed when opened) under outer's, for Azure the

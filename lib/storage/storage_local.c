@@ -565,6 +565,96 @@ int stor_local_adopt(const char *tmp, const char *path, int flags, aderr *err)
 	return rc;
 }
 
+static int local_delete(stor *s, const char *name, aderr *err)
+{
+	char *p = join(s->root, name);
+	int rc = 0;
+
+	if (p == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	if (unlink(p) != 0) {
+		int e = errno;
+
+		rc = e == ENOENT ? aderr_set(err, AD_ENOENT, "not found in %s", s->root) :
+		    aderr_errno(err, aderr_from_errno(e), e, "%s", p);
+	}
+	free(p);
+	return rc;
+}
+
+/* What is at dst already, for a link to target (sym) or of target (hard): STOR_SAME when
+ * it is that link, STOR_DONE when nothing is there or it may be replaced, else an error. */
+static int link_check(const char *target, const char *dst, int sym, int flags, aderr *err)
+{
+	struct stat sd, st;
+	char buf[PATH_MAX];
+	ssize_t n;
+
+	if (lstat(dst, &sd) != 0)
+		return STOR_DONE;
+	if (sym && S_ISLNK(sd.st_mode) && (n = readlink(dst, buf, sizeof buf - 1)) >= 0) {
+		buf[n] = '\0';
+		if (strcmp(buf, target) == 0)
+			return STOR_SAME;
+	}
+	if (!sym && S_ISREG(sd.st_mode) && stat(target, &st) == 0 && st.st_dev == sd.st_dev &&
+	    st.st_ino == sd.st_ino)
+		return STOR_SAME;
+	if (S_ISDIR(sd.st_mode) || !(flags & STOR_OVERWRITE))
+		return aderr_set(err, AD_EEXIST, "%s: exists and is not this %s link (use "
+		    "--overwrite to replace it)", dst, sym ? "symbolic" : "hard");
+	return STOR_DONE;
+}
+
+int stor_local_link(stor *dst, const char *dstname, stor *src, const char *srcname, int sym,
+    int flags, aderr *err)
+{
+	char *from = join(src->root, srcname), *to = join(dst->root, dstname), *tmp = NULL;
+	struct stat st;
+	int rc;
+
+	if (from == NULL || to == NULL || (tmp = partial_name_for(to)) == NULL) {
+		rc = aderr_set(err, AD_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* a link to a link would leave DST at the mercy of SRC's links: only files */
+	if (lstat(from, &st) != 0) {
+		int e = errno;
+
+		rc = e == ENOENT ? aderr_set(err, AD_ENOENT, "not found in %s", src->root) :
+		    aderr_errno(err, aderr_from_errno(e), e, "%s", from);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = aderr_set(err, AD_EUNSUP, "%s: not a regular file, not linked", from);
+		goto out;
+	}
+	if ((rc = link_check(from, to, sym, flags, err)) != STOR_DONE)
+		goto out;
+	unlink(tmp);    /* a leftover of a killed run */
+	if ((rc = mkdir_parents(to, err)) < 0)
+		goto out;
+	if ((sym ? symlink(from, tmp) : link(from, tmp)) != 0) {
+		int e = errno;
+
+		rc = e == EXDEV ? aderr_set(err, AD_EUNSUP, "%s: a hard link cannot cross file "
+		    "systems (%s is on another one; copy, or use --link sym)", to, from) :
+		    aderr_errno(err, aderr_from_errno(e), e, "%s", to);
+		goto out;
+	}
+	if (rename(tmp, to) != 0) {
+		int e = errno;
+
+		unlink(tmp);
+		rc = aderr_errno(err, aderr_from_errno(e), e, "%s", to);
+	}
+out:
+	free(from);
+	free(to);
+	free(tmp);
+	return rc;
+}
+
 static void local_close(stor *s)
 {
 	(void)s;
@@ -577,6 +667,7 @@ const struct stor_ops stor_local_ops = {
 	.get = local_get,
 	.put = local_put,
 	.copy = local_copy,
+	.del = local_delete,
 	.close = local_close,
 };
 

@@ -15,4 +15,8 @@ char *stor_local_path(const stor *s, const char *name);
  * an error; tmp is the caller's to remove unless it moved. */
 int stor_local_adopt(const char *tmp, const char *path, int flags, aderr *err);
 
+/* stor_link for two local folders (the dispatcher has checked the names and kinds). */
+int stor_local_link(stor *dst, const char *dstname, stor *src, const char *srcname, int sym,
+    int flags, aderr *err);
+
 #endif

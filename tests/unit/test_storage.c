@@ -1,10 +1,12 @@
-/* test_storage.c — the local-folder storage: listing order, prefix, get/put/copy rules. */
+/* test_storage.c — the local-folder storage: listing order, prefix, get/put/copy rules,
+ * delete and links, and what a copy would do (dst_plan). */
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "afile.h"
+#include "dstsync.h"
 #include "storage.h"
 #include "unit.h"
 
@@ -256,6 +258,62 @@ static void test_root(void)
 	stor_close(s);
 }
 
+/* stor_delete, stor_link and dst_plan between two local folders */
+static void test_delete_link_plan(void)
+{
+	char sp[300], dp[300], buf[700], tgt[700], want[700];
+	struct stat a, b;
+	aderr err = {0};
+	stor *src, *dst;
+	ssize_t n;
+
+	put_file("ls/one.jpg", "one");
+	put_file("ls/sub/two.jpg", "two");
+	snprintf(sp, sizeof sp, "%s/ls", dir);
+	snprintf(dp, sizeof dp, "%s/ld", dir);
+	src = stor_open(sp, 0, &err);
+	CHECK(src != NULL);
+	CHECK(stor_open(dp, STOR_WRITE, &err) == NULL);     /* STOR_WRITE creates nothing */
+	CHECK_EQ_INT(err.code, AD_ENOENT);
+	dst = stor_open(dp, STOR_CREATE, &err);
+	CHECK(dst != NULL);
+	if (src == NULL || dst == NULL)
+		return;
+	CHECK_EQ_INT(dst_plan(NULL, "one.jpg", src, NULL, 0, &err), STOR_DONE);
+	CHECK_EQ_INT(dst_plan(dst, "one.jpg", src, NULL, 0, &err), STOR_DONE);
+	CHECK_EQ_INT(stor_link(dst, "one.jpg", src, "one.jpg", 0, 0, &err), STOR_DONE);
+	snprintf(buf, sizeof buf, "%s/one.jpg", dp);
+	CHECK(stat(buf, &a) == 0);
+	snprintf(buf, sizeof buf, "%s/one.jpg", sp);
+	CHECK(stat(buf, &b) == 0 && a.st_ino == b.st_ino);
+	CHECK_EQ_INT(stor_link(dst, "one.jpg", src, "one.jpg", 0, 0, &err), STOR_SAME);
+	CHECK_EQ_INT(dst_plan(dst, "one.jpg", src, NULL, 0, &err), STOR_SAME);
+	CHECK_EQ_INT(stor_link(dst, "one.jpg", src, "one.jpg", 1, 0, &err), AD_EEXIST);
+	CHECK_EQ_INT(stor_link(dst, "sub/two.jpg", src, "sub/two.jpg", 1, 0, &err), STOR_DONE);
+	snprintf(buf, sizeof buf, "%s/sub/two.jpg", dp);
+	n = readlink(buf, tgt, sizeof tgt - 1);
+	CHECK(n > 0);
+	if (n > 0) {
+		tgt[n] = '\0';
+		snprintf(want, sizeof want, "%s/sub/two.jpg", stor_root(src));
+		CHECK_STR(tgt, want);   /* the absolute path of the source file */
+	}
+	CHECK_EQ_INT(stor_link(dst, "sub/two.jpg", src, "sub/two.jpg", 1, 0, &err), STOR_SAME);
+	CHECK_EQ_INT(stor_link(dst, "x.jpg", src, "none.jpg", 1, 0, &err), AD_ENOENT);
+	put_file("ld/other.jpg", "oth");
+	CHECK_EQ_INT(dst_plan(dst, "other.jpg", src, NULL, 0, &err), AD_ENOENT);  /* no such src */
+	put_file("ls/other.jpg", "OTH");
+	CHECK_EQ_INT(dst_plan(dst, "other.jpg", src, NULL, 0, &err), AD_EEXIST);
+	CHECK_EQ_INT(dst_plan(dst, "other.jpg", src, NULL, STOR_OVERWRITE, &err), STOR_DONE);
+	CHECK_EQ_INT(stor_delete(dst, "sub/two.jpg", &err), 0);
+	CHECK(lstat(buf, &a) != 0);
+	CHECK(stat(want, &a) == 0);          /* the link went, not what it led to */
+	CHECK_EQ_INT(stor_delete(dst, "sub/two.jpg", &err), AD_ENOENT);
+	CHECK_EQ_INT(stor_delete(dst, "../ls/one.jpg", &err), AD_EUSAGE);
+	stor_close(src);
+	stor_close(dst);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -269,6 +327,7 @@ int main(void)
 	test_open_errors();
 	test_names();
 	test_root();
+	test_delete_link_plan();
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);

@@ -1,5 +1,6 @@
 /* az_blob.c — one blob's properties: its full name under the storage's prefix, what a
- * HEAD says of it (stat), and whether a destination blob may be written. */
+ * HEAD says of it (stat), whether a destination blob may be written, and removing it
+ * (Delete Blob, signed and retried like every request). */
 #include "az_int.h"
 
 #include <stdio.h>
@@ -104,5 +105,31 @@ int az_settled(struct az *a, const char *blob, const char *name, long long size,
 		return rc;
 	if (az_check_dest(a, blob, name, size, md5, 0, ifm, sizeof ifm, &e2) == STOR_SAME)
 		return 0;
+	return rc;
+}
+
+int az_delete(stor *s, const char *name, aderr *err)
+{
+	struct az *a = s->impl;
+	char *b = az_blob_name(a, name);
+	struct call c = { .method = "DELETE", .container = a->container, .what = name };
+	struct http_resp r;
+	int rc;
+
+	if (b == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	c.blob = b;
+	rc = az_call(a, &c, &r, err);
+	if (rc == 0) {
+		const char *code = http_header(&r, "x-ms-error-code");
+
+		/* gone already: a retry after a lost answer, or another remover */
+		if (r.status == 404 && code != NULL && strcmp(code, "BlobNotFound") == 0)
+			rc = aderr_set(err, AD_ENOENT, "not found");
+		else if (r.status != 202)
+			rc = az_fail(&c, &r, 0, NULL, 1, err);
+		http_resp_free(&r);
+	}
+	free(b);
 	return rc;
 }

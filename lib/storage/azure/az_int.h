@@ -104,5 +104,6 @@ stor_stat_fn az_stat;
 stor_get_fn az_get;
 stor_put_fn az_put;
 stor_copy_fn az_copy;
+stor_delete_fn az_delete;
 
 #endif

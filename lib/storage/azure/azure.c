@@ -71,6 +71,7 @@ static const struct stor_ops stor_azure_ops = {
 	.get = az_get,
 	.put = az_put,
 	.copy = az_copy,
+	.del = az_delete,
 	.close = az_close,
 };
 
@@ -150,7 +151,7 @@ int stor_azure_open(stor *s, const char *url, int flags, aderr *err)
 		struct az_cred c;
 
 		rc = azauth_pick(&a->ep, a->container, sas, ((flags & STOR_NAMED) ? AZAUTH_NAMED : 0) |
-		    ((flags & STOR_CREATE) ? AZAUTH_WRITE : 0), &c, err);
+		    ((flags & (STOR_CREATE | STOR_WRITE)) ? AZAUTH_WRITE : 0), &c, err);
 		if (rc < 0)
 			goto fail;
 		a->auth = c.kind;
