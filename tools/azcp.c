@@ -21,53 +21,15 @@ struct cp {
 	stor_pool *sources;
 	atomic_long copied, same, skipped_dups, skipped_failed;
 	atomic_llong bytes;
-	pthread_mutex_t mu;
 	read_roots *roots;  /* where local files may be read from */
-	json_t *owners;     /* destination name -> the source copied there in this run */
+	cpact_owners *owners;  /* destination name -> the source copied there in this run */
 	struct cpact act;   /* --dry-run, --list/--delete-extraneous, --link, --quarantine */
 };
 
-/* Where a record to copy comes from: its src, else its path; NULL for records that are
- * not copied. */
-static const char *copy_from(const json_t *rec)
-{
-	const char *role = rec_str(json_object_get(rec, "dup"), "role");
-	const char *src = rec_str(rec, "src");
-
-	if (json_object_get(rec, "type") != NULL || rec_has_error(rec) || rec_name(rec) == NULL ||
-	    (role != NULL && strcmp(role, "duplicate") == 0))
-		return NULL;
-	return src ? src : rec_str(rec, "path");
-}
-
-/* Two sources may both hold "a.jpg": the first record in input order that names it owns
- * the destination name (noted here, on the reading thread, so that thread timing never
- * decides), and the others are refused rather than written over it. */
+/* the reading thread notes which source owns each destination name (cpact.h) */
 static void cp_seen(void *ud, const json_t *rec)
 {
-	struct cp *cp = ud;
-	const char *from = copy_from(rec);
-
-	if (from == NULL)
-		return;
-	pthread_mutex_lock(&cp->mu);
-	if (json_object_get(cp->owners, rec_name(rec)) == NULL)
-		json_object_set_new(cp->owners, rec_name(rec), json_string(from));
-	pthread_mutex_unlock(&cp->mu);
-}
-
-static int claim(struct cp *cp, const char *name, const char *from, aderr *err)
-{
-	const char *had;
-	int rc = 0;
-
-	pthread_mutex_lock(&cp->mu);
-	had = json_string_value(json_object_get(cp->owners, name));
-	if (had != NULL && strcmp(had, from) != 0)
-		rc = aderr_set(err, AD_EEXIST, "the same name came from %s in this run: not copied "
-		    "over it (copy each source to its own destination)", had);
-	pthread_mutex_unlock(&cp->mu);
-	return rc;
+	cpact_owners_note(((struct cp *)ud)->owners, rec);
 }
 
 static const char help[] =
@@ -96,23 +58,6 @@ static const char help[] =
     "  -P, --parallel N   copies at once (default 16)\n"
     HTTP_OPTS_HELP;
 
-/* A local source's file may be read only under the folders named (--read-under). */
-static int local_ok(struct cp *cp, stor *s, const char *name, aderr *err)
-{
-	char *p;
-	int rc;
-
-	if (!rr_active(cp->roots) || strcmp(stor_kind(s), "local") != 0)
-		return 0;
-	if (!stor_name_ok(name, err))
-		return err->code;
-	if (asprintf(&p, "%s/%s", stor_root(s), name) < 0)
-		return aderr_set(err, AD_ENOMEM, "out of memory");
-	rc = rr_check(cp->roots, p, err);
-	free(p);
-	return rc;
-}
-
 /* ---- acting on the result: dry run, quarantine, links, extraneous names (cpact.h) ---- */
 
 static int act_failed(json_t *rec, aderr *err)
@@ -134,7 +79,7 @@ static int quarantine_one(struct cp *cp, json_t *rec, aderr *err)
 	    rec_name(rec) == NULL)
 		return FILTER_OK;
 	if ((src != NULL && (s = stor_pool_get(cp->sources, src, 0, err)) == NULL) ||
-	    (s != NULL && local_ok(cp, s, rec_name(rec), err) < 0) ||
+	    (s != NULL && rr_check_in(cp->roots, s, rec_name(rec), err) < 0) ||
 	    cpact_quarantine(&cp->act, rec, s, err) < 0)
 		return act_failed(rec, err);
 	cp->copied++;
@@ -153,11 +98,6 @@ static int plan_one(struct cp *cp, json_t *rec, stor *s, const char *path, aderr
 		cp->bytes += rec_int(rec, "size", 0);
 	}
 	return FILTER_OK;
-}
-
-static int kept(void *ud, const char *name)
-{
-	return json_object_get(((struct cp *)ud)->owners, name) != NULL;
 }
 
 static void not_removed(const char *name, const aderr *e)
@@ -179,7 +119,8 @@ static int cp_end(void *ud, rec_writer *wr, aderr *err)
 		return aderr_set(err, AD_EUSAGE, "--delete-extraneous: %ld records failed upstream: "
 		    "their copies in DST would look extraneous; nothing removed (rerun the stages "
 		    "that failed, or drop the option)", atomic_load(&cp->skipped_failed));
-	return cpact_extraneous(&cp->act, cp->dst, kept, cp, wr, not_removed, err);
+	return cpact_extraneous(&cp->act, cp->dst, cpact_owners_kept, cp->owners, wr,
+	    not_removed, err);
 }
 
 static int cp_one(void *ud, json_t *rec, aderr *err)
@@ -210,7 +151,7 @@ static int cp_one(void *ud, json_t *rec, aderr *err)
 		aderr_set(err, AD_EFORMAT, "record has no name");
 		goto failed;
 	}
-	if ((src != NULL || path != NULL) && (rc = claim(cp, name, src ? src : path, err)) < 0)
+	if ((src != NULL || path != NULL) && (rc = cpact_owners_claim(cp->owners, name, src ? src : path, err)) < 0)
 		goto failed;
 	if (src != NULL) {
 		s = stor_pool_get(cp->sources, src, 0, err);
@@ -219,7 +160,7 @@ static int cp_one(void *ud, json_t *rec, aderr *err)
 			return aderr_set(err, AD_EUSAGE, "%s: destination is inside the source %s "
 			    "(the next run would read its own copies back)", stor_display(cp->dst),
 			    stor_display(s));
-		rc = s ? local_ok(cp, s, name, err) : err->code;
+		rc = s ? rr_check_in(cp->roots, s, name, err) : err->code;
 		if (rc == 0 && cp->act.dry)
 			return plan_one(cp, rec, s, path, err);
 		if (rc == 0 && cp->act.link)
@@ -283,30 +224,6 @@ static int run_undo(const char *file, int quiet)
 	return failed > 0 ? TOOL_FAILED : TOOL_OK;
 }
 
-/* The destination as the options want it: created for a run that writes; for a dry run or
- * a listing only opened, and one that does not exist yet (NULL) holds nothing. */
-static int open_dst(struct cp *cp, const char *dst, aderr *err)
-{
-	struct stor_entry e;
-	int look = cp->act.dry || cp->act.extra == 1;
-
-	cp->dst = stor_open(dst, STOR_NAMED | (look ? STOR_WRITE : STOR_CREATE), err);
-	if (cp->dst == NULL && look && err->code == AD_ENOENT)
-		return log_err("%s: does not exist (and is not created)", strchr(dst, '?') ? "DST" :
-		    dst), 0;
-	if (cp->dst == NULL)
-		return err->code;
-	if (look && stor_stat(cp->dst, ".azdedup-probe", &e, err) == AD_ECONFIG) {
-		log_err("%s: %s (and is not created)", stor_display(cp->dst), err->msg);
-		stor_close(cp->dst);
-		cp->dst = NULL;
-	}
-	if (cp->act.link && cp->dst != NULL && strcmp(stor_kind(cp->dst), "local") != 0)
-		return aderr_set(err, AD_EUSAGE, "--link: %s is not a local folder",
-		    stor_display(cp->dst));
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -328,7 +245,7 @@ int main(int argc, char **argv)
 	struct tool t = { .help = help, .flags = TOOL_IN | TOOL_OUT | TOOL_PARALLEL,
 	    .out_help = "write the records, with \"copy\" added, to FILE (atomically)",
 	    .more = { http_parse_opt, rr_parse_opt }, .threads = 16 };
-	struct cp cp = { .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct cp cp = {0};
 	struct filter f = { .each = cp_one, .seen = cp_seen, .end = cp_end, .ud = &cp };
 	aderr err = {0};
 	const char *dst = NULL, *undo = NULL;
@@ -376,14 +293,20 @@ int main(int argc, char **argv)
 	}
 	if (cp.act.qdir != NULL)
 		cp.act.qs = stor_open(cp.act.q ? qr_root(cp.act.q) : cp.act.qdir, 0, &err);
-	if (cp.act.qdir == NULL && open_dst(&cp, dst, &err) < 0) {
-		log_err("%s", err.msg);
-		stor_close(cp.dst);
-		return TOOL_ERROR;
+	if (cp.act.qdir == NULL) {
+		char note[600] = "";
+
+		rc = cpact_open_dst(&cp.act, dst, &cp.dst, note, sizeof note, &err);
+		if (*note)
+			log_err("%s", note);
+		if (rc < 0) {
+			log_err("%s", err.msg);
+			return TOOL_ERROR;
+		}
 	}
 	f.see_errors = 1;
 	cp.sources = stor_pool_new();
-	cp.owners = json_object();
+	cp.owners = cpact_owners_new();
 	if (cp.sources == NULL || cp.owners == NULL) {
 		log_err("out of memory");
 		rc = AD_ENOMEM;
@@ -393,7 +316,7 @@ int main(int argc, char **argv)
 			log_err("%s", err.msg);
 	}
 	stor_pool_free(cp.sources);
-	json_decref(cp.owners);
+	cpact_owners_free(cp.owners);
 	qr_close(cp.act.q);
 	stor_close(cp.act.qs);
 	if (rc < 0) {

@@ -106,16 +106,8 @@ static int get_one(void *ud, json_t *rec, aderr *err)
 	s = stor_pool_get(g->sources, src, 0, err);
 	if (s == NULL)
 		return fail(rec, err);
-	if (rr_active(g->roots) && strcmp(stor_kind(s), "local") == 0) {
-		if (asprintf(&local, "%s/%s", stor_root(s), name) < 0) {
-			aderr_set(err, AD_ENOMEM, "out of memory");
-			return fail(rec, err);
-		}
-		rc = rr_check(g->roots, local, err);
-		free(local);
-		if (rc < 0)
-			return fail(rec, err);
-	}
+	if (rr_check_in(g->roots, s, name, err) < 0)
+		return fail(rec, err);
 	if ((local = workdir_path(g->work, stor_display(s), name, err)) == NULL)
 		return err->code;     /* the work folder cannot be written: stop */
 	rc = stor_get(s, name, local, g->flags, known_of(rec, &known), err);

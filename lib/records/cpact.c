@@ -3,9 +3,106 @@
 #include "cpact.h"
 #include "dstsync.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+struct cpact_owners {
+	pthread_mutex_t mu;
+	json_t *owner;          /* destination name -> the source that owns it */
+};
+
+cpact_owners *cpact_owners_new(void)
+{
+	cpact_owners *o = calloc(1, sizeof *o);
+
+	if (o == NULL || (o->owner = json_object()) == NULL) {
+		free(o);
+		return NULL;
+	}
+	pthread_mutex_init(&o->mu, NULL);
+	return o;
+}
+
+void cpact_owners_free(cpact_owners *o)
+{
+	if (o == NULL)
+		return;
+	json_decref(o->owner);
+	pthread_mutex_destroy(&o->mu);
+	free(o);
+}
+
+void cpact_owners_note(cpact_owners *o, const json_t *rec)
+{
+	const char *role = rec_str(json_object_get(rec, "dup"), "role");
+	const char *from = rec_str(rec, "src"), *name = rec_name(rec);
+
+	if (from == NULL)
+		from = rec_str(rec, "path");
+	if (from == NULL || name == NULL || json_object_get(rec, "type") != NULL ||
+	    rec_has_error(rec) || (role != NULL && strcmp(role, "duplicate") == 0))
+		return;
+	pthread_mutex_lock(&o->mu);
+	if (json_object_get(o->owner, name) == NULL)
+		json_object_set_new(o->owner, name, json_string(from));
+	pthread_mutex_unlock(&o->mu);
+}
+
+int cpact_owners_claim(cpact_owners *o, const char *name, const char *from, aderr *err)
+{
+	const char *had;
+	int rc = 0;
+
+	pthread_mutex_lock(&o->mu);
+	had = json_string_value(json_object_get(o->owner, name));
+	if (had != NULL && strcmp(had, from) != 0)
+		rc = aderr_set(err, AD_EEXIST, "the same name came from %s in this run: not copied "
+		    "over it (copy each source to its own destination)", had);
+	pthread_mutex_unlock(&o->mu);
+	return rc;
+}
+
+int cpact_owners_kept(void *o, const char *name)
+{
+	cpact_owners *ow = o;
+	int k;
+
+	pthread_mutex_lock(&ow->mu);
+	k = json_object_get(ow->owner, name) != NULL;
+	pthread_mutex_unlock(&ow->mu);
+	return k;
+}
+
+int cpact_open_dst(const struct cpact *a, const char *url, stor **dst, char *note, size_t n,
+    aderr *err)
+{
+	struct stor_entry e;
+	int look = a->dry || a->extra == CPACT_LIST;
+
+	*note = '\0';
+	*dst = stor_open(url, STOR_NAMED | (look ? STOR_WRITE : STOR_CREATE), err);
+	if (*dst == NULL && look && err->code == AD_ENOENT) {
+		snprintf(note, n, "%s: does not exist (and is not created)",
+		    strchr(url, '?') ? "DST" : url);
+		return 0;
+	}
+	if (*dst == NULL)
+		return err->code;
+	if (look && stor_stat(*dst, ".azdedup-probe", &e, err) == AD_ECONFIG) {
+		snprintf(note, n, "%s: %s (and is not created)", stor_display(*dst), err->msg);
+		stor_close(*dst);
+		*dst = NULL;
+	}
+	if (a->link && *dst != NULL && strcmp(stor_kind(*dst), "local") != 0) {
+		aderr_set(err, AD_EUSAGE, "--link: %s is not a local folder", stor_display(*dst));
+		stor_close(*dst);
+		*dst = NULL;
+		return err->code;
+	}
+	return 0;
+}
 
 int cpact_plan(const struct cpact *a, stor *dst, json_t *rec, stor *src, const char *path,
     int flags, aderr *err)

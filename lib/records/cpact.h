@@ -25,6 +25,28 @@ struct cpact {
 	long removed, failed; /* of those, removed, and those that could not be */
 };
 
+/* Which source owns each destination name in a run: the first record in input order
+ * that names it (noted on the reading thread, so that thread timing never decides).  Two
+ * sources may both hold "a.jpg": the others are refused rather than written over it,
+ * and the names no record owns are the destination's extraneous ones.  Thread-safe. */
+typedef struct cpact_owners cpact_owners;
+cpact_owners *cpact_owners_new(void);
+void cpact_owners_free(cpact_owners *o);
+/* Notes rec's source (its src, else its path) as the owner of its name, unless the name
+ * has one or rec is not one to copy (a duplicate, a failed or a group record). */
+void cpact_owners_note(cpact_owners *o, const json_t *rec);
+/* 0 when name is owned by from (or by nobody), else AD_EEXIST with the reason. */
+int cpact_owners_claim(cpact_owners *o, const char *name, const char *from, aderr *err);
+/* 1 when some record owns name (o is a cpact_owners, as cpact_extraneous's kept). */
+int cpact_owners_kept(void *o, const char *name);
+
+/* Opens DST as the options want it into *dst: created for a run that writes; for a dry
+ * run or a listing only opened, and one that does not exist yet gives *dst NULL (it holds
+ * nothing) with a note for the user in note[n].  0, or negative with err filled (and
+ * *dst NULL). */
+int cpact_open_dst(const struct cpact *a, const char *url, stor **dst, char *note, size_t n,
+    aderr *err);
+
 /* Sets rec's "plan" to what copying it to dst/name (dst NULL: not there yet) would do,
  * from src, else from the local file path: 0, or negative with err filled when the copy
  * would fail (different bytes in the way, say). */

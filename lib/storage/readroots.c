@@ -3,8 +3,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "storage.h"
 
 struct read_roots {
 	char **dirs;    /* real paths */
@@ -120,4 +123,20 @@ int rr_parse_opt(int code, const char *arg, aderr *err)
 	if ((rr = rr_tool(&why)) == NULL || rr_add(rr, arg, &why) < 0)
 		return aderr_set(err, why.code, "--read-under: %s", why.msg);
 	return 1;
+}
+
+int rr_check_in(const read_roots *rr, stor *s, const char *name, aderr *err)
+{
+	char *p;
+	int rc;
+
+	if (!rr_active(rr) || strcmp(stor_kind(s), "local") != 0)
+		return 0;
+	if (!stor_name_ok(name, err))
+		return err->code;
+	if (asprintf(&p, "%s/%s", stor_root(s), name) < 0)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	rc = rr_check(rr, p, err);
+	free(p);
+	return rc;
 }

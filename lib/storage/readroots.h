@@ -26,6 +26,10 @@ int rr_active(const read_roots *rr);
  * real path lies outside every folder; the realpath failure (AD_ENOENT...) otherwise. */
 int rr_check(const read_roots *rr, const char *path, aderr *err);
 
+/* 0 when name under the storage s may be read: always for a source that is not a local
+ * folder, else rr_check of its path (a name that leaves the folder is refused too). */
+struct stor;
+int rr_check_in(const read_roots *rr, struct stor *s, const char *name, aderr *err);
 /* A tool's set: the folders of AZDEDUP_READ_ROOTS, made on the first call (NULL, err
  * filled, when they cannot be read), and of each --read-under; freed at exit. */
 read_roots *rr_tool(aderr *err);
