@@ -159,7 +159,7 @@ done:
 		name = "(no name)";
 	if (rc < 0) {
 		/* credentials refused, a missing container: every record would fail the same way */
-		if (s != NULL && aderr_fatal(rc))
+		if (aderr_fatal(rc))
 			return rc;
 		log_err("%s: %s", name, err->msg);
 		rec_set_error(rec, "featx", aderr_name(err->code), err->msg);

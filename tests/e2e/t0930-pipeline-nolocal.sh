@@ -137,6 +137,28 @@ check_eq "--max-memory bounds what a blob's bytes may hold" "$(jq -r .error.code
 jq -c 'select(.name == "camera.png") | .src = "'"$AZ"'/nosuch"' "$T/w3/list.ndjson" | featx -q > /dev/null 2> "$T/c6.err"
 check_eq "a missing container stops featx: exit 2" "$?" "2"
 
+# --- faults on the way, from a proxy in front of Azurite: featx retries as azget does ------
+# every 3rd GET in turn: 503, a reset, a body cut in half (resumed with a range), a byte
+# changed (the MD5 of the listing catches it: read again whole)
+: > "$T/faults.log"
+"$PY" "$TOP/tests/e2e/faultproxy.py" --no-keepalive --upstream "127.0.0.1:$AZURITE_PORT" \
+	--port-file "$T/fp.port" --log "$T/faults.log" --every 3 --methods GET \
+	--faults 503,reset,trunc,flip 2> "$T/fp.err" &
+FP_PID=$!
+trap 'kill $FP_PID 2> /dev/null; az_stop; rm -rf "$T"' EXIT
+i=0
+while [ $i -lt 100 ] && [ ! -s "$T/fp.port" ]; do sleep 0.1; i=$((i + 1)); done
+AZF="http://127.0.0.1:$(cat "$T/fp.port")/devstoreaccount1"
+sed "s|$AZ/photos|$AZF/photos|" "$T/w1/list.ndjson" | featx -j 4 --timeout 2 --local 0 > "$T/f.ndjson" 2> "$T/f.err"
+check_eq "reading through faults: exit 0" "$?" "0"
+check "faults of each kind were injected" sh -c "for k in 503 reset trunc flip; do grep -q \$k '$T/faults.log' || exit 1; done"
+check_same "every image has the checksum of its blob" \
+	"$(jq -r '"\(.name) \(.sha256)"' "$T/f.ndjson" | sort)" \
+	"$(jq -r 'select(.type == null) | "\(.name) \(.sha256)"' "$T/w1/report.ndjson" | sort)"
+check_eq "the summary counts one retry per fault" \
+	"$(sed -n 's/.*, \([0-9]*\) retries.*/\1/p' "$T/f.err")" "$(wc -l < "$T/faults.log")"
+kill $FP_PID 2> /dev/null
+
 # --- a folder, the default pipeline against KEEP_FILES=1 -----------------------------------
 pl -s SRC="$T/var" DST="$T/dl1" WORK="$T/w4" Q=-q > /dev/null 2>&1
 check_eq "default pipeline from a folder: exit 0" "$?" "0"
