@@ -58,7 +58,7 @@ make --no-print-directory -f "$TOP/pipeline.mk" SRC="$S" DST="$T/dst1" WORK="$T/
 check "refresh: no copies made (no azget)" sh -c "! grep -q '^azget' '$T/out3'"
 # stored failures count as not stored: only the 6 broken files are read again
 check "refresh: nothing read or fingerprinted again but the broken files" \
-	grep -q '^featx: 0 images fingerprinted, 6 failed, 0 failed upstream; 6 read from their source$' "$T/out3"
+	grep -q '^featx: 0 images fingerprinted, 6 failed, 0 failed upstream; 6 read from their source' "$T/out3"
 check "refresh: nothing copied again" grep -q '^azcp: 0 copied' "$T/out3"
 check "refresh: same report" cmp "$R" "$T/report1"
 
