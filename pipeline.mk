@@ -1,6 +1,6 @@
 # pipeline.mk — the six azdedup stages as make targets, each with a resume marker.
 #
-#   make -f pipeline.mk SRC=photos/ DST=unique/ [WORK=work] [STORE=WORK/store]
+#   make -f pipeline.mk SRC=photos/ DST=unique/ [WORK=work] [STORE=WORK/store] [KEEP_FILES=1]
 #   make -f pipeline.mk SRC=... DST=... status      what is done, stale (and why) or to do
 #   make -f pipeline.mk SRC=... DST=... FILTER='--include "*.jpg" --max-size 20M'
 #
@@ -13,7 +13,8 @@
 #
 # Stages and their outputs (all under WORK, each written atomically):
 #   list      azls  (SRC from $AZDEDUP_SRC)      -> list.ndjson
-#   fetch     azget -d WORK/files                -> fetched.ndjson
+#   fetch     nothing by default: featx reads each image from SRC itself
+#             KEEP_FILES=1: azget -d WORK/files  -> fetched.ndjson
 #   features  featstore has --spec | featx | featstore put STORE   (only what is not stored
 #             with the features FEATX_OPTS ask for: featx --spec)  -> todo.ndjson
 #   join      featstore get --spec STORE         -> features.ndjson
@@ -21,6 +22,15 @@
 #   copy      azcp  (DST from $AZDEDUP_DST)      -> copied.ndjson
 #             DRY_RUN=1: azcp --dry-run -> plan.ndjson (what it would copy or skip; nothing
 #             written to DST, the copy stage not marked done)
+#
+# No local copies.  By default no image is copied into WORK: `featstore has` takes the
+# listing and passes on only the names whose etag (modification time and size for a
+# folder's file, the ETag for a blob) the store has no features for, and featx reads those
+# straight from SRC (a container's blobs into memory, checked against the listing's size,
+# ETag and MD5; a folder's files where they are).  WORK holds the listings, the store
+# (features and thumbnails) and the reports, and a rerun reads only new or changed images.
+# KEEP_FILES=1 keeps the old layout: azget copies every image into WORK/files first (and
+# keeps them), featx reads those copies, and `featstore has` filters what azget fetched.
 #
 # Markers.  A stage that finished leaves WORK/.done/STAGE, a manifest of what its result
 # depends on: the tools' versions, its options (and for features and join the feature
@@ -75,6 +85,8 @@ AZCP_OPTS     ?=
 Q             ?=
 # DRY_RUN=1: the copy stage only plans (azcp --dry-run -> WORK/plan.ndjson)
 DRY_RUN       ?=
+# 1: copy the images into WORK/files (azget) and fingerprint the copies; empty: no copies
+KEEP_FILES    ?=
 
 # Everything reaches the recipes through the environment, never pasted into their text:
 # a path with spaces stays one word, and a SAS is on no command line.
@@ -83,7 +95,7 @@ export AZDEDUP_DST := $(DST)
 export AZD_WORK := $(WORK)
 export AZD_STORE := $(STORE)
 export AZD_BIN := $(BIN)
-export AZLS_OPTS AZGET_OPTS FEATX_OPTS DEDUPE_OPTS AZCP_OPTS Q FILTER DRY_RUN
+export AZLS_OPTS AZGET_OPTS FEATX_OPTS DEDUPE_OPTS AZCP_OPTS Q FILTER DRY_RUN KEEP_FILES
 # make -s: the stages do not show their command lines either
 export AZD_SILENT := $(findstring s,$(filter-out --%,$(firstword -$(MAKEFLAGS))))
 
@@ -96,6 +108,8 @@ STAGES := list fetch features join report copy
 define AZD_LIB
 W=$AZD_WORK
 D=$AZD_WORK/.done
+# the records the features and join stages start from: azget's with KEEP_FILES, else the listing
+if [ -n "$KEEP_FILES" ]; then IN=fetched.ndjson; else IN=list.ndjson; fi
 say() { [ -n "$AZD_SILENT" ] || printf '%s\n' "$*"; }
 note() { printf 'pipeline.mk: %s\n' "$*" >&2; }
 # run TOOL ARGS...: show and run it; its exit 1 (some records failed) is no failure
@@ -130,15 +144,16 @@ want() {
 	case $1 in
 	list) echo "tool $(ver azls)"; echo "opts AZLS_OPTS=$AZLS_OPTS"; echo "opts FILTER=$FILTER"
 		echo "src ${AZDEDUP_SRC%%\?*}" ;;
-	fetch) echo "tool $(ver azget)"; echo "opts AZGET_OPTS=$AZGET_OPTS"; after list
-		input list.ndjson ;;
+	fetch) echo "keep KEEP_FILES=$KEEP_FILES"
+		[ -z "$KEEP_FILES" ] || { echo "tool $(ver azget)"; echo "opts AZGET_OPTS=$AZGET_OPTS"; }
+		after list; input list.ndjson ;;
 	features) sp=$(spec) || return 2
 		echo "tool $(ver featx)"; echo "tool $(ver featstore)"
 		echo "opts FEATX_OPTS=$FEATX_OPTS"; echo "spec $sp"; echo "store $AZD_STORE"
-		after fetch; input fetched.ndjson ;;
+		after fetch; input $IN ;;
 	join) sp=$(spec) || return 2
 		echo "tool $(ver featstore)"; echo "spec $sp"; echo "store $AZD_STORE"
-		after features; input fetched.ndjson ;;
+		after features; input $IN ;;
 	report) echo "tool $(ver dedupe)"; echo "opts DEDUPE_OPTS=$DEDUPE_OPTS"; after join
 		input features.ndjson ;;
 	copy) echo "tool $(ver azcp)"; echo "opts AZCP_OPTS=$AZCP_OPTS"
@@ -149,7 +164,8 @@ want() {
 own() {
 	grep -c -E -- "\"error\":\\{\"stage\":\"$2\",\"code\":\"(${3:-[a-z_]+})\"" "$W/$1" || true
 }
-FEATX_RETRY='io|not_found|permission|no_memory|network|auth|config|internal'
+# exists: a blob that changed since it was listed (a rerun after `refresh` lists it again)
+FEATX_RETRY='io|not_found|permission|no_memory|network|auth|config|internal|exists'
 run_list() { TOOL=azls OUT=list.ndjson OWN=0
 	local F=() f
 	if [ -n "$FILTER" ]; then
@@ -158,10 +174,16 @@ run_list() { TOOL=azls OUT=list.ndjson OWN=0
 	fi
 	run azls $Q $AZLS_OPTS "${F[@]}" -o "$W/list.ndjson"; }
 run_fetch() { TOOL=azget OUT=fetched.ndjson
+	if [ -z "$KEEP_FILES" ]; then
+		OUT=list.ndjson OWN=0
+		say "fetch: nothing to copy, featx reads the images from SRC (KEEP_FILES=1 copies them)"
+		[ ! -d "$W/files" ] || note "$W/files holds copies from a KEEP_FILES=1 run; this run does not use them (remove them to free the disk)"
+		return 0
+	fi
 	run azget $Q $AZGET_OPTS -d "$W/files" -i "$W/list.ndjson" -o "$W/fetched.ndjson" &&
 	OWN=$(own fetched.ndjson azget); }
 run_features() { TOOL=featx OUT=todo.ndjson
-	run featstore has $Q --spec "$(spec)" "$AZD_STORE" -i "$W/fetched.ndjson" \
+	run featstore has $Q --spec "$(spec)" "$AZD_STORE" -i "$W/$IN" \
 		-o "$W/todo.ndjson" || return
 	say "${AZD_BIN}featx$(printf ' %q' $Q $FEATX_OPTS -i "$W/todo.ndjson") |" \
 		"${AZD_BIN}featstore$(printf ' %q' put $Q "$AZD_STORE")"
@@ -173,7 +195,7 @@ run_features() { TOOL=featx OUT=todo.ndjson
 		"${AZD_BIN}featstore" put $Q "$AZD_STORE" || [ $? -eq 1 ] || return
 	OWN=$(cat -- "$D/.featx-own") && rm -f -- "$D/.featx-own"; }
 run_join() { TOOL=featstore OUT=features.ndjson
-	run featstore get $Q --spec "$(spec)" "$AZD_STORE" -i "$W/fetched.ndjson" \
+	run featstore get $Q --spec "$(spec)" "$AZD_STORE" -i "$W/$IN" \
 		-o "$W/features.ndjson" && OWN=$(own features.ndjson featstore); }
 run_report() { TOOL=dedupe OUT=report.ndjson OWN=0
 	run dedupe $Q $DEDUPE_OPTS -i "$W/features.ndjson" -o "$W/report.ndjson"; }
@@ -239,6 +261,7 @@ status() {
 					grep -qxF -- "$k $v" "$m" && continue
 					case $k in
 					tool) why="stale (${v%% *} version changed)" ;;
+					keep) why="stale (KEEP_FILES changed)" ;;
 					opts) why="stale (${v%%=*} changed)" ;;
 					spec) why="stale (features asked for changed: $v)" ;;
 					src) why="stale (SRC changed)" ;;

@@ -1,22 +1,27 @@
 /* featx — fingerprint each image: checksum, size, perceptual hashes. */
 #include <getopt.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "features.h"
 #include "filter.h"
+#include "http.h"
 #include "log.h"
 #include "membudget.h"
 #include "readroots.h"
 #include "rec.h"
+#include "storage.h"
 #include "tool.h"
 
 struct fx {
 	struct feat_opts fo;
 	read_roots *roots;  /* where a record's file may be read from */
 	char spec[64];      /* feat_spec of fo, stamped on each record */
+	stor_pool *sources; /* the containers records without a path are read from */
+	atomic_long read;   /* images read from their source (no local copy) */
 };
 
 /* What the threads' decodes may hold at once: a progressive JPEG at the pixel limit
@@ -30,11 +35,13 @@ static const char help[] =
     "             [--thumb N] [--max-pixels N] [--max-bytes N] [--max-memory SIZE]\n"
     "             [-i FILE] [-o FILE]\n"
     "       featx [--local K] [--thumb N] --spec\n"
-    "Read records (from azget), decode each image (JPEG, PNG, WebP, GIF, TIFF, HEIC,\n"
+    "Read records (from azls or azget), decode each image (JPEG, PNG, WebP, GIF, TIFF, HEIC,\n"
     "AVIF, told apart by their bytes) and add its features: format, width, height, sha256,\n"
     "phash, dhash, whash, phash_orientations, color, local, and feat_spec: the feature\n"
     "version and the options they were made with.  An image that cannot be decoded\n"
-    "gets an error object and is passed on.\n\n"
+    "gets an error object and is passed on.  A record without a \"path\" is read\n"
+    "from its source (\"src\" and \"name\": a folder, or a container read into memory,\n"
+    "checked as azget checks it), never copied to disk.\n\n"
     "  -j, --threads N     decode N images at once (default: the number of cores)\n"
     "      --device DEV    cpu (default), or cuda[:N]: hash on CUDA GPU N while the\n"
     "                      threads decode (one featx per GPU, each on a shard)\n"
@@ -52,33 +59,108 @@ static const char help[] =
     "                      featstore has --spec)\n"
     "      --max-memory SIZE  what the threads' decodes may hold at once (K, M, G;\n"
     "                      default 512M): a decode waits for room, and an image that\n"
-    "                      needs more than SIZE alone gets a too_large error\n";
+    "                      needs more than SIZE alone gets a too_large error;\n"
+    "                      images read from a container hold their bytes in it too\n"
+    HTTP_OPTS_HELP;
+
+/* What the listing said of a blob: its size and ETag (and Content-MD5), for a read that
+ * refuses another version; NULL when the record lacks them. */
+static const struct stor_entry *known_of(const json_t *rec, struct stor_entry *e)
+{
+	const char *v;
+
+	memset(e, 0, sizeof *e);
+	e->size = rec_int(rec, "size", -1);
+	if ((v = rec_str(rec, "etag")) == NULL || e->size < 0 || strlen(v) >= sizeof e->etag)
+		return NULL;
+	strcpy(e->etag, v);
+	if ((v = rec_str(rec, "content_md5")) != NULL && strlen(v) < sizeof e->content_md5)
+		strcpy(e->content_md5, v);
+	return e;
+}
+
+/* The features of a blob read into memory: its room is taken from the budget before a
+ * byte is fetched, so the images in flight never hold more than --max-memory. */
+static int fx_remote(struct fx *fx, stor *s, const json_t *rec, const char *name,
+    struct feat *ft, aderr *err)
+{
+	struct mb_hold h = { fx->fo.mem, 0, 0 };
+	struct stor_entry e;
+	unsigned char *buf;
+	int rc;
+
+	memset(ft, 0, sizeof *ft);
+	if (known_of(rec, &e) == NULL && (rc = stor_stat(s, name, &e, err)) < 0)
+		return rc;
+	if (e.size == 0)
+		return aderr_set(err, AD_EEMPTY, "empty file");
+	if (fx->fo.max_bytes > 0 && e.size > fx->fo.max_bytes)
+		return aderr_set(err, AD_ETOOBIG, "too large: %lld bytes is over the %lld limit "
+		    "(--max-bytes)", e.size, fx->fo.max_bytes);
+	if ((unsigned long long)e.size > SIZE_MAX)
+		return aderr_set(err, AD_ETOOBIG, "too large: %lld bytes", e.size);
+	if ((rc = membudget_hold(&h, (size_t)e.size, err)) < 0)
+		return rc;
+	if ((buf = malloc((size_t)e.size)) == NULL) {
+		membudget_release(&h);
+		return aderr_set(err, AD_ENOMEM, "out of memory reading %lld bytes", e.size);
+	}
+	rc = stor_read(s, name, &e, buf, err);
+	if (rc == 0) {
+		fx->read++;
+		rc = feat_buffer_held(buf, (size_t)e.size, &fx->fo, &h, ft, err);
+	}
+	free(buf);
+	membudget_release(&h);
+	return rc;
+}
 
 static int fx_one(void *ud, json_t *rec, aderr *err)
 {
 	struct fx *fx = ud;
 	const char *name = rec_name(rec), *path = rec_str(rec, "path"), *src;
 	char *built = NULL;
+	stor *s = NULL;
 	struct feat ft;
 	int rc;
 
-	if (name == NULL)
-		name = "(no name)";
-	if (path == NULL && (src = rec_str(rec, "src")) != NULL && strstr(src, "://") == NULL &&
-	    rec_name(rec) != NULL) {
+	if (path == NULL && (src = rec_str(rec, "src")) != NULL && name != NULL) {
+		if (!stor_name_ok(name, err)) {
+			rc = err->code;
+			goto done;
+		}
+		if (strstr(src, "://") != NULL) {
+			if ((s = stor_pool_get(fx->sources, src, 0, err)) == NULL) {
+				rc = err->code;
+				goto done;
+			}
+			if (strcmp(stor_kind(s), "local") != 0) {
+				rc = fx_remote(fx, s, rec, name, &ft, err);
+				goto done;
+			}
+			src = stor_root(s);   /* a file:// URL: the folder it names */
+		}
 		/* a local source needs no azget: read the file where it is */
 		if (asprintf(&built, "%s/%s", src, name) < 0)
 			built = NULL;
 		path = built;
+		if (path != NULL)
+			fx->read++;
 	}
 	if (path == NULL) {
-		aderr_set(err, AD_ENOENT, "record has no local path (run azget first)");
+		aderr_set(err, AD_ENOENT, "record has no local path and no src to read from");
 		rc = err->code;
 	} else if ((rc = rr_check(fx->roots, path, err)) == 0) {
 		rc = feat_file(path, &fx->fo, &ft, err);
 	}
+done:
 	free(built);
+	if (name == NULL)
+		name = "(no name)";
 	if (rc < 0) {
+		/* credentials refused, a missing container: every record would fail the same way */
+		if (aderr_fatal(rc))
+			return rc;
 		log_err("%s: %s", name, err->msg);
 		rec_set_error(rec, "featx", aderr_name(err->code), err->msg);
 		return FILTER_FAILED;
@@ -102,6 +184,7 @@ int main(int argc, char **argv)
 		{ "order", required_argument, NULL, 'O' },
 		{ "max-bytes", required_argument, NULL, 'B' },
 		RR_LONG_OPTS,
+		HTTP_LONG_OPTS,
 		{ "spec", no_argument, NULL, 'S' },
 		{ "max-memory", required_argument, NULL, 'M' },
 		TOOL_LONG_THREADS,
@@ -110,7 +193,7 @@ int main(int argc, char **argv)
 		TOOL_LONG_OPTS
 	};
 	struct tool t = { .help = help, .col = 22, .flags = TOOL_IN | TOOL_OUT | TOOL_THREADS,
-	    .more = { rr_parse_opt }, .threads = tool_cores() };
+	    .more = { rr_parse_opt, http_parse_opt }, .threads = tool_cores() };
 	struct fx fx = {0};
 	struct filter f = { .each = fx_one, .ud = &fx };
 	unsigned long long v;
@@ -184,7 +267,15 @@ int main(int argc, char **argv)
 		membudget_free(fx.fo.mem);
 		return TOOL_ERROR;
 	}
+	if ((fx.sources = stor_pool_new()) == NULL) {
+		log_err("out of memory");
+		gpu_batcher_free(fx.fo.gpu);
+		gpu_close(gpu);
+		membudget_free(fx.fo.mem);
+		return TOOL_ERROR;
+	}
 	rc = filter_run(&f, log_prog(), &err);
+	stor_pool_free(fx.sources);
 	if (fx.fo.gpu != NULL)
 		gpu_batcher_free(fx.fo.gpu);
 	gpu_close(gpu);
@@ -193,7 +284,16 @@ int main(int argc, char **argv)
 		log_err("%s", err.msg);
 		return TOOL_ERROR;
 	}
-	progress_done(&f.progress, "%ld images fingerprinted, %ld failed, %ld failed upstream",
-	    f.records - f.failed - f.upstream, f.failed, f.upstream);
+	{
+		struct http_counts hc;
+		char recv[48] = "";
+
+		http_counts(&hc);
+		if (hc.bytes_in > 0)
+			snprintf(recv, sizeof recv, ", %.1f MB received", (double)hc.bytes_in / 1e6);
+		progress_done(&f.progress, "%ld images fingerprinted, %ld failed, %ld failed "
+		    "upstream; %ld read from their source%s%s", f.records - f.failed - f.upstream,
+		    f.failed, f.upstream, atomic_load(&fx.read), recv, http_retry_note());
+	}
 	return filter_status(&f);
 }

@@ -228,6 +228,12 @@ int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
 	return rc;
 }
 
+int feat_buffer_held(const unsigned char *buf, size_t len, const struct feat_opts *o,
+    struct mb_hold *h, struct feat *f, aderr *err)
+{
+	return feat_held(buf, len, o, h, f, err);
+}
+
 void feat_clear(struct feat *f)
 {
 	free(f->thumb);

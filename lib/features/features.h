@@ -97,6 +97,12 @@ int feat_work_gray(const char *path, struct img **gray, aderr *err);
 int feat_buffer(const unsigned char *buf, size_t len, const struct feat_opts *o,
     struct feat *f, aderr *err);
 
+/* The same with the bytes already held in h (h->b being o->mem): a reader that took
+ * their room from the budget before it fetched them.  h keeps what the decode held until
+ * the caller releases it. */
+int feat_buffer_held(const unsigned char *buf, size_t len, const struct feat_opts *o,
+    struct mb_hold *h, struct feat *f, aderr *err);
+
 /* Adds format, width, height, sha256 (64 lowercase hex), phash, dhash, whash (16
  * lowercase hex each), phash_orientations, color (96 lowercase hex), local (base64 of
  * the packed keypoints, when computed) and thumb to the record; 0, or -1 when out of

@@ -14,6 +14,8 @@ typedef int stor_list_fn(stor *s, const char *prefix, stor_list_cb cb, void *ud,
 typedef int stor_stat_fn(stor *s, const char *name, struct stor_entry *e, aderr *err);
 typedef int stor_get_fn(stor *s, const char *name, const char *local, int flags,
     const struct stor_entry *known, aderr *err);
+typedef int stor_read_fn(stor *s, const char *name, const struct stor_entry *known,
+    void *buf, aderr *err);
 typedef int stor_put_fn(stor *s, const char *name, const char *local, int flags, aderr *err);
 typedef int stor_copy_fn(stor *dst, const char *dstname, stor *src, const char *srcname,
     int flags, aderr *err);
@@ -25,6 +27,7 @@ struct stor_ops {
 	stor_list_fn *list;
 	stor_stat_fn *stat;
 	stor_get_fn *get;
+	stor_read_fn *read;     /* NULL: the backend's objects are files, read in place */
 	stor_put_fn *put;
 	stor_copy_fn *copy;
 	stor_delete_fn *del;

@@ -88,6 +88,20 @@ int stor_get(stor *s, const char *name, const char *local, int flags,
 	return s->ops->get(s, name, local, flags, known, err);
 }
 
+int stor_read(stor *s, const char *name, const struct stor_entry *known, void *buf,
+    aderr *err)
+{
+	if (!stor_name_ok(name, err))
+		return err ? err->code : AD_EUSAGE;
+	if (s->ops->read == NULL)
+		return aderr_set(err, AD_EUNSUP, "a %s storage is read as files, not into memory",
+		    s->ops->kind);
+	if (known == NULL || known->size < 0 || known->etag[0] == '\0')
+		return aderr_set(err, AD_EUSAGE, "reading into memory needs the size and etag "
+		    "a listing gives");
+	return s->ops->read(s, name, known, buf, err);
+}
+
 int stor_put(stor *s, const char *name, const char *local, int flags, aderr *err)
 {
 	if (!stor_name_ok(name, err))

@@ -67,6 +67,15 @@ int stor_stat(stor *s, const char *name, struct stor_entry *e, aderr *err);
  * refuses an object that changed since. */
 int stor_get(stor *s, const char *name, const char *local, int flags,
     const struct stor_entry *known, aderr *err);
+/* Reads an object's bytes into buf, which has room for known->size bytes: what a listing
+ * said of the object (size and etag, content_md5 when the listing has it).  The bytes
+ * never touch the disk and are checked as stor_get checks them: an object that changed
+ * since it was listed is refused (AD_EEXIST), a wrong size gives AD_ETRUNC, a wrong MD5
+ * (after the retries, which fetch the whole object again) AD_EFORMAT.  0, or a negative
+ * AD_E*; AD_EUNSUP for a backend without it (a local folder, whose objects are files at
+ * stor_root/NAME that a reader opens where they are). */
+int stor_read(stor *s, const char *name, const struct stor_entry *known, void *buf,
+    aderr *err);
 /* Stores the local file as object `name`: STOR_SAME if identical content was there,
  * AD_EEXIST if different content was there and STOR_OVERWRITE is not set. */
 int stor_put(stor *s, const char *name, const char *local, int flags, aderr *err);

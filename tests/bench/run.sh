@@ -132,5 +132,8 @@ BUILD="$BUILD" sh "$TOP/tests/bench/gpu.sh"
 # azdedup next to rclone on Azurite: listing, downloads, server-side copy
 sh "$TOP/tests/bench/azure.sh"
 
+# the pipeline without local copies against KEEP_FILES=1: scratch disk per image, time
+BUILD="$BUILD" sh "$TOP/tests/bench/nolocal.sh"
+
 # the fault matrix: azcp upload, azget and server-side copy through injected faults
 BUILD="$BUILD" sh "$TOP/tests/bench/faults.sh" || echo "fault matrix: FAILED (status $?)"

@@ -75,6 +75,8 @@ azcp.1	AZDEDUP_DST='https://acct.blob.core.windows.net/unique?sv=...&sig=...' \\
 azdedup.7	export SRC='https://acct.blob.core.windows.net/photos?sv=...&sig=...'	a SAS for an Azure account's container (acct.blob.core.windows.net)
 azdedup.7	export DST='https://acct.blob.core.windows.net/unique?sv=...&sig=...'	a SAS for an Azure account's container (acct.blob.core.windows.net)
 azdedup.7	make -f pipeline.mk WORK=/tmp/azd	SRC and DST from the two exports above: Azure containers and their SAS
+featx.1	export AZDEDUP_SRC='https://acct.blob.core.windows.net/photos?sv=...&sig=...'	a SAS for an Azure account's container (acct.blob.core.windows.net)
+featx.1	azls | featx -j 16 > features.ndjson	AZDEDUP_SRC from the export above: an Azure container and its SAS
 EOF_AZ
 "$PY" "$TOP/tests/e2e/manexamples.py" "$M" > "$T/examples"
 check "the examples were read (every tool page has some)" sh -c \

@@ -100,14 +100,15 @@ check_eq "--max-pixels refuses every real photo" "$(comm -23 "$T/good" "$T/big" 
 featx -q --max-bytes 100 -i "$T/list" > "$T/out3" 2> /dev/null
 check "--max-bytes names the limit" jq -e -s '[.[] | select(.name == "photo.jpg") | .error.message | test("max-bytes")] | all' "$T/out3"
 
-# records that cannot be processed, and records that failed upstream, go on
+# records that cannot be processed, and records that failed upstream, go on (the first
+# names a container featx cannot open: a name of one letter)
 printf '%s\n' '{"name":"nopath.jpg","src":"https://example.invalid/c"}' '{"name":"bad", ' \
 	'{"name":"was.jpg","error":{"stage":"azget","code":"io","message":"boom"}}' \
 	"{\"name\":\"gone.jpg\",\"path\":\"$T/nothing.jpg\"}" > "$T/odd"
 featx -i "$T/odd" -o "$T/oddout" 2> "$T/odderr"
 check_eq "odd records: exit 1" "$?" "1"
 check_eq "odd records: all passed on" "$(wc -l < "$T/oddout")" "4"
-check_eq "odd records: reasons" "$(jq -r '.error.code' "$T/oddout" | tr '\n' ' ')" "not_found bad_record io not_found "
+check_eq "odd records: reasons" "$(jq -r '.error.code' "$T/oddout" | tr '\n' ' ')" "usage bad_record io not_found "
 check "malformed line named with its number" grep -q 'odd:2: invalid JSON' "$T/odderr"
 check_eq "upstream error untouched" "$(jq -c 'select(.name == "was.jpg") | .error' "$T/oddout")" \
 	'{"stage":"azget","code":"io","message":"boom"}'

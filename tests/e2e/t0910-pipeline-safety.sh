@@ -53,18 +53,18 @@ check "rerun after the fix: the destination holds every keeper" \
 check "clock.jpg arrived, byte for byte" cmp "$S/clock.jpg" "$D/clock.jpg"
 
 # featx failing on a file it could not read (not the file's fault) leaves features not
-# done; the rerun decodes it
+# done; the rerun decodes it (KEEP_FILES=1: the work copies of azget)
 W3="$T/wa3"
-pl -s SRC="$S" WORK="$W3" Q=-q fetch > /dev/null 2>&1
+pl -s KEEP_FILES=1 SRC="$S" WORK="$W3" Q=-q fetch > /dev/null 2>&1
 gone=$(jq -r 'select(.name == "rocket.jpg") | .path' "$W3/fetched.ndjson")
 mv "$gone" "$T/rocket.away"
-pl -s SRC="$S" WORK="$W3" Q=-q > "$T/a3.out" 2>&1
+pl -s KEEP_FILES=1 SRC="$S" WORK="$W3" Q=-q > "$T/a3.out" 2>&1
 check "featx unable to read a work file: the run fails" test "$?" -ne 0
 check "featx unable to read a work file: no done marker for features" test ! -e "$W3/.done/features"
 check "and features is marked incomplete" grep -q '^incomplete 1 records failed in featx' "$W3/.done/features.incomplete"
 check "the later stages still ran" test -e "$W3/.done/report"
 mv "$T/rocket.away" "$gone"
-pl -s SRC="$S" WORK="$W3" Q=-q > "$T/a4.out" 2>&1
+pl -s KEEP_FILES=1 SRC="$S" WORK="$W3" Q=-q > "$T/a4.out" 2>&1
 check_eq "rerun with the file back: exit 0" "$?" "0"
 check "rerun with the file back: features done" test -e "$W3/.done/features" -a ! -e "$W3/.done/features.incomplete"
 check_eq "rerun with the file back: only the cut image failed" \
@@ -72,14 +72,14 @@ check_eq "rerun with the file back: only the cut image failed" \
 
 # azget failing on a listed file that went away leaves fetch not done; back, it is fetched
 W4="$T/wa4"
-pl -s SRC="$S" WORK="$W4" Q=-q list > /dev/null 2>&1
+pl -s KEEP_FILES=1 SRC="$S" WORK="$W4" Q=-q list > /dev/null 2>&1
 mv "$S/grass.jpg" "$T/grass.away"
-pl -s SRC="$S" WORK="$W4" Q=-q > "$T/a5.out" 2>&1
+pl -s KEEP_FILES=1 SRC="$S" WORK="$W4" Q=-q > "$T/a5.out" 2>&1
 check "azget failing on its own record: the run fails" test "$?" -ne 0
 check "azget failing on its own record: fetch incomplete, no marker" \
 	test -e "$W4/.done/fetch.incomplete" -a ! -e "$W4/.done/fetch"
 mv "$T/grass.away" "$S/grass.jpg"
-pl -s SRC="$S" WORK="$W4" Q=-q > "$T/a6.out" 2>&1
+pl -s KEEP_FILES=1 SRC="$S" WORK="$W4" Q=-q > "$T/a6.out" 2>&1
 check_eq "rerun with the file back: exit 0, fetch done" "$?:$(ls "$W4/.done" | tr '\n' ' ')" \
 	"0:features fetch join list report "
 check_eq "rerun with the file back: grass.jpg is in the report" \
@@ -127,11 +127,11 @@ check_eq "and so has every record of the report" \
 # features stored by an older featx (no feat_spec) or with other options are not reused
 featstore cat -q "$W/store" | jq -c 'del(.feat_spec)' | featstore put -q "$T/oldstore"
 check_eq "has --spec: records stored by an older featx are not stored" \
-	"$(featstore has -q --spec "$(featx --thumb 160 --spec)" "$T/oldstore" -i "$W/fetched.ndjson" | wc -l)" "$nimg"
+	"$(featstore has -q --spec "$(featx --thumb 160 --spec)" "$T/oldstore" -i "$W/list.ndjson" | wc -l)" "$nimg"
 check_eq "has --spec: records stored without a thumb are not stored when one is asked" \
-	"$(featstore has -q --spec "$(featx --thumb 100 --spec)" "$W/store" -i "$W/fetched.ndjson" | wc -l)" "$nimg"
+	"$(featstore has -q --spec "$(featx --thumb 100 --spec)" "$W/store" -i "$W/list.ndjson" | wc -l)" "$nimg"
 check_eq "has --spec: the same spec is stored (only the cut image is to do)" \
-	"$(featstore has -q --spec "$(featx --thumb 160 --spec)" "$W/store" -i "$W/fetched.ndjson" | jq -r .name)" "bad/cut.jpg"
+	"$(featstore has -q --spec "$(featx --thumb 160 --spec)" "$W/store" -i "$W/list.ndjson" | jq -r .name)" "bad/cut.jpg"
 
 # --- (c) status on a fresh WORK, and after an output was removed -------------------------------
 pl SRC="$S" DST="$D" WORK="$T/fresh" status > "$T/c.status" 2>&1
@@ -208,7 +208,8 @@ done
 SRC="$S" DST="$AZ/unique?$SAS" make --no-print-directory -s -f "$TOP/pipeline.mk" BIN="$T/wrap/" \
 	WORK="$T/wf" Q=-q > "$T/f.out" 2>&1
 check_eq "pipeline to a container with a SAS in DST: exit 0" "$?" "0"
-check "every tool ran" sh -c "for t in azls azget featx featstore dedupe azcp; do grep -q \"^\$t \" '$T/cmdlines' || exit 1; done"
+check "every tool of the default pipeline ran" sh -c "for t in azls featx featstore dedupe azcp; do grep -q \"^\$t \" '$T/cmdlines' || exit 1; done"
+check "and no azget (no local copies)" sh -c "grep -q '^azget ' '$T/cmdlines'; [ \$? -eq 1 ]"
 check "no command line holds the SAS" sh -c "grep -q 'sig=' '$T/cmdlines'; [ \$? -eq 1 ]"
 check "nor the output or work files" sh -c "grep -rqs 'sig=' '$T/f.out' '$T/wf'; [ \$? -eq 1 ]"
 check_eq "the keepers arrived in the container" \

@@ -314,6 +314,39 @@ static void test_delete_link_plan(void)
 	stor_close(dst);
 }
 
+/* stor_read: a local folder's objects are files, read where they are (not into memory);
+ * an unsafe name or a read without the listing's size and etag is refused before any
+ * request. */
+static void test_read(void)
+{
+	struct stor_entry e;
+	char src[512], buf[4];
+	aderr err = {0};
+	stor *s;
+
+	put_file("readable/a.jpg", "abc");
+	snprintf(src, sizeof src, "%s/readable", dir);
+	s = stor_open(src, 0, &err);
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	CHECK_EQ_INT(stor_stat(s, "a.jpg", &e, &err), 0);
+	CHECK_EQ_INT(stor_read(s, "a.jpg", &e, buf, &err), AD_EUNSUP);
+	CHECK(strstr(err.msg, "read as files") != NULL);
+	CHECK_EQ_INT(stor_read(s, "../a.jpg", &e, buf, &err), AD_EUSAGE);
+	stor_close(s);
+	s = stor_open("http://127.0.0.1:1/devstoreaccount1/cont", 0, &err);
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	CHECK_EQ_INT(stor_read(s, "a.jpg", NULL, buf, &err), AD_EUSAGE);
+	memset(&e, 0, sizeof e);
+	e.size = 3;
+	CHECK_EQ_INT(stor_read(s, "a.jpg", &e, buf, &err), AD_EUSAGE);
+	CHECK(strstr(err.msg, "size and etag") != NULL);
+	stor_close(s);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -328,6 +361,7 @@ int main(void)
 	test_names();
 	test_root();
 	test_delete_link_plan();
+	test_read();
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);

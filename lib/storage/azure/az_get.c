@@ -299,3 +299,115 @@ out:
 	free(b);
 	return rc;
 }
+
+/* az_read: the blob's bytes into the caller's buffer of known->size bytes */
+struct mem {
+	unsigned char *buf;
+	size_t pos, cap;
+};
+
+static int mem_sink(void *ud, const void *p, size_t n)
+{
+	struct mem *m = ud;
+
+	/* more than the listing's size of an unchanged version: never, but refuse it */
+	if (n > m->cap - m->pos)
+		return -1;
+	memcpy(m->buf + m->pos, p, n);
+	m->pos += n;
+	return 0;
+}
+
+/* The same conditional GET as az_get (If-Match the listed ETag, a range for the rest
+ * after a transient failure, the whole blob again after a wrong MD5), into memory. */
+int az_read(stor *s, const char *name, const struct stor_entry *known, void *buf, aderr *err)
+{
+	struct az *a = s->impl;
+	char *b = az_blob_name(a, name), md5[32];
+	struct mem m = { buf, 0, (size_t)known->size };
+	int rc = 0, attempt, refetch = 0;
+	aderr neterr = {0};
+
+	if (b == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+fetch:
+	for (attempt = 1; m.pos < m.cap; attempt++) {
+		char range[64], ifm[80];
+		struct call c = { .method = "GET", .container = a->container, .blob = b, .what = name,
+		    .sink = mem_sink, .sink_ud = &m, .no_retry = 1 };
+		struct http_resp r;
+		size_t from = m.pos;
+		int hi = 0;
+
+		snprintf(range, sizeof range, "bytes=%zu-", m.pos);
+		snprintf(ifm, sizeof ifm, "\"%s\"", known->etag);
+		c.hdr[hi++] = (struct hv){ "If-Match", ifm };
+		if (m.pos > 0)
+			c.hdr[hi++] = (struct hv){ "x-ms-range", range };
+		rc = az_call(a, &c, &r, &neterr);
+		if (rc == 0 && (r.status == 200 || r.status == 206)) {
+			if (r.status == 200 && from > 0) {
+				http_resp_free(&r);
+				rc = aderr_set(err, AD_EIO, "the server ignored the range request");
+				goto out;
+			}
+			http_resp_free(&r);
+			if (m.pos == m.cap)
+				break;
+			rc = aderr_set(&neterr, AD_ENET, "%zu of %zu bytes arrived", m.pos, m.cap);
+			r.curl_code = CURLE_PARTIAL_FILE;
+		}
+		if (rc == 0 && r.status == 412) {
+			http_resp_free(&r);
+			rc = aderr_set(err, AD_EEXIST, "changed since it was listed (list it again)");
+			goto out;
+		}
+		if (r.sink_failed) {
+			/* more bytes than the listing's size: not the version that was listed */
+			http_resp_free(&r);
+			rc = aderr_set(err, AD_EEXIST, "more than the listed %zu bytes: changed since "
+			    "it was listed (list it again)", m.cap);
+			goto out;
+		}
+		if (!http_retryable(rc, &r) || attempt > http_options()->retries) {
+			if (rc < 0)
+				rc = aderr_set(err, neterr.code, "%s (after %d attempts)", neterr.msg, attempt);
+			else
+				rc = az_fail(&c, &r, 0, NULL, attempt, err);
+			http_resp_free(&r);
+			goto out;
+		}
+		http_backoff(attempt, rc == 0 ? &r : NULL);
+		http_resp_free(&r);
+		rc = 0;
+	}
+	if (m.pos != m.cap) {
+		rc = aderr_set(err, AD_ETRUNC, "size %zu, expected %zu", m.pos, m.cap);
+		goto out;
+	}
+	if (known->content_md5[0]) {
+		unsigned char dg[EVP_MAX_MD_SIZE];
+		unsigned int dl = 0;
+
+		if (!EVP_Digest(m.buf, m.cap, dg, &dl, EVP_md5(), NULL)) {
+			rc = aderr_set(err, AD_EINTERNAL, "MD5 is not available");
+			goto out;
+		}
+		b64_encode(dg, dl, md5);
+		if (strcmp(md5, known->content_md5) != 0) {
+			/* damaged on the way: fetch the whole blob again */
+			if (refetch++ < http_options()->retries) {
+				http_count_retry();
+				m.pos = 0;
+				goto fetch;
+			}
+			rc = aderr_set(err, AD_EFORMAT, "MD5 %s, the service says %s", md5,
+			    known->content_md5);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(b);
+	return rc;
+}

@@ -102,6 +102,7 @@ int az_settled(struct az *a, const char *blob, const char *name, long long size,
 stor_list_fn az_list;
 stor_stat_fn az_stat;
 stor_get_fn az_get;
+stor_read_fn az_read;
 stor_put_fn az_put;
 stor_copy_fn az_copy;
 stor_delete_fn az_delete;

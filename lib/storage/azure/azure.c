@@ -69,6 +69,7 @@ static const struct stor_ops stor_azure_ops = {
 	.list = az_list,
 	.stat = az_stat,
 	.get = az_get,
+	.read = az_read,
 	.put = az_put,
 	.copy = az_copy,
 	.del = az_delete,

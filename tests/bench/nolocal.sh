@@ -1,0 +1,73 @@
+#!/bin/sh
+# nolocal.sh — the pipeline from an Azurite container up to the report, without local
+# copies (the default: featx reads each blob into memory) against the old layout
+# (KEEP_FILES=1: azget copies every blob into WORK/files first): the scratch disk WORK
+# takes per image and the wall time of a first run and of a rerun after `refresh` with
+# nothing changed.  Prints a table on stdout.  Not a test: nothing here passes or fails
+# on speed.
+#
+#   NOLOCAL_N=N   blobs (default 10000): the example photos over and over, ~120 KB each
+#   P=N           featx threads and azget transfers (default 16)
+. "$(dirname "$0")/lib.sh"
+N=${NOLOCAL_N:-10000}
+P=${P:-16}
+
+bench_azurite nolocal 0 azls azget featx featstore dedupe azcp
+
+now() { date +%s.%N; }
+# the source: blob i is example photo i mod 10, as hard links (no disk for the copies)
+mkdir -p "$T/src"
+set -- "$TOP"/examples/photos/*.jpg "$TOP"/examples/photos/*.png "$TOP"/examples/photos/*.webp
+np=$#
+i=0
+while [ "$i" -lt "$N" ]; do
+	eval "f=\${$((i % np + 1))}"
+	d="$T/src/d$((i / 1000))"
+	[ -d "$d" ] || mkdir -p "$d"
+	ln "$f" "$d/img$(printf %06d "$i").${f##*.}"
+	i=$((i + 1))
+done
+mb=$(find "$T/src" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s / 1e6 }')
+
+azurite_launch "$T/azurite" "$T/azurite.log" || true
+AZ_PID=$AZURITE_PID
+if [ -z "$AZURITE_PORT" ]; then
+	echo "nolocal.sh: azurite did not start" >&2
+	sed 's/^/    /' "$T/azurite.log" >&2
+	exit 1
+fi
+URL="http://127.0.0.1:$AZURITE_PORT/devstoreaccount1"
+"$BIN/azls" -q --all "$T/src" | "$BIN/azcp" -q -P 32 "$URL/bench" > /dev/null
+got=$("$BIN/azls" -q "$URL/bench" | wc -l)
+[ "$got" = "$N" ] || echo "  WARNING: setup upload: $got blobs, want $N"
+
+FMT="%-30s %7s %9s %8s %12s %10s\n"
+echo "pipeline to the report from Azurite: $N blobs ($mb MB), featx -j $P ($(nproc) cores)"
+printf "$FMT" layout blobs seconds blobs/s "WORK KiB" "KiB/image"
+# run LAYOUT WORK [make args]: the pipeline to the report, timed, and WORK's size after it
+run() {
+	_what=$1 _w=$2
+	shift 2
+	sync
+	_t0=$(now)
+	make --no-print-directory -s -f "$TOP/pipeline.mk" SRC="$URL/bench" WORK="$_w" BIN="$BIN/" \
+		Q=-q FEATX_OPTS="-j $P" AZGET_OPTS="-P $P" "$@" report > "$T/out" 2>&1 ||
+		echo "  WARNING: $_what: make failed: $(tail -n 3 "$T/out")"
+	_t1=$(now)
+	_k=$(du -sk "$_w" | cut -f1)
+	awk -v w="$_what" -v n="$N" -v a="$_t0" -v b="$_t1" -v k="$_k" -v fmt="$FMT" 'BEGIN {
+		s = b - a; if (s <= 0) s = 1e-9
+		printf fmt, w, n, sprintf("%.2f", s), sprintf("%.1f", n / s), k, sprintf("%.1f", k / n) }'
+}
+run "old (KEEP_FILES=1)" "$T/wold" KEEP_FILES=1
+run "new (no local copy)" "$T/wnew"
+make --no-print-directory -s -f "$TOP/pipeline.mk" WORK="$T/wold" refresh
+make --no-print-directory -s -f "$TOP/pipeline.mk" WORK="$T/wnew" refresh
+run "old, rerun after refresh" "$T/wold" KEEP_FILES=1
+run "new, rerun after refresh" "$T/wnew"
+canon() { jq -c 'select(.type == null) | [.name, .dup.role, .sha256]' "$1" | sort; }
+if [ "$(canon "$T/wold/report.ndjson")" = "$(canon "$T/wnew/report.ndjson")" ]; then
+	echo "  same report from both layouts"
+else
+	echo "  WARNING: the two layouts' reports differ"
+fi
