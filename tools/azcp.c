@@ -11,6 +11,7 @@
 #include "log.h"
 #include "readroots.h"
 #include "rec.h"
+#include "shard.h"
 #include "storage.h"
 #include "version.h"
 
@@ -23,6 +24,7 @@ struct cp {
 	pthread_mutex_t mu;
 	read_roots *roots;  /* where local files may be read from */
 	json_t *owners;     /* destination name -> the source copied there in this run */
+	struct shard shard; /* --shard: only this worker's groups */
 };
 
 /* Where a record to copy comes from: its src, else its path; NULL for records that are
@@ -46,7 +48,7 @@ static void cp_seen(void *ud, const json_t *rec)
 	struct cp *cp = ud;
 	const char *from = copy_from(rec);
 
-	if (from == NULL)
+	if (from == NULL || !shard_has(&cp->shard, rec))
 		return;
 	pthread_mutex_lock(&cp->mu);
 	if (json_object_get(cp->owners, rec_name(rec)) == NULL)
@@ -71,7 +73,7 @@ static int claim(struct cp *cp, const char *name, const char *from, aderr *err)
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: azcp [-q] [-P N] [--overwrite] [-i FILE] [-o FILE] [DST]\n"
+	    "usage: azcp [-q] [-P N] [--overwrite] [--shard K/N] [-i FILE] [-o FILE] [DST]\n"
 	    "Read records (a dedupe report, or any listing) and copy every image that is\n"
 	    "kept to DST under the same name: keepers and uniques of a report, or every\n"
 	    "record of a plain listing.  Duplicates and failed records are not copied.\n"
@@ -84,6 +86,7 @@ static void usage(FILE *fp)
 	    "      --read-under DIR  read local files only under DIR (may be repeated;\n"
 	    "                     adds to AZDEDUP_READ_ROOTS)\n"
 	    "  -P, --parallel N   copies at once (default 16)\n"
+	    "      --shard K/N    only the records of shard K of N (0-based), by group\n"
 	    HTTP_OPTS_HELP
 	    "  -i, --input FILE   read FILE instead of standard input\n"
 	    "  -o, --output FILE  write the records, with \"copy\" added, to FILE (atomically)\n"
@@ -117,6 +120,8 @@ static int cp_one(void *ud, json_t *rec, aderr *err)
 	stor *s;
 	int rc;
 
+	if (!shard_has(&cp->shard, rec))
+		return FILTER_DROP;        /* another worker's (--shard) */
 	if (json_object_get(rec, "type") != NULL)
 		return FILTER_OK;          /* group and summary records of a report */
 	if (rec_has_error(rec)) {
@@ -187,6 +192,7 @@ int main(int argc, char **argv)
 		{ "overwrite", no_argument, NULL, 'W' },
 		{ "read-under", required_argument, NULL, 'R' },
 		{ "parallel", required_argument, NULL, 'P' },
+		{ "shard", required_argument, NULL, 'S' },
 		HTTP_LONG_OPTS,
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
@@ -218,6 +224,12 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'W': cp.flags |= STOR_OVERWRITE; break;
+		case 'S':
+			if (shard_parse(optarg, &cp.shard, &err) < 0) {
+				log_err("--shard: %s", err.msg);
+				return 2;
+			}
+			break;
 		case 'R':
 			if (rr_add(cp.roots, optarg, &err) < 0) {
 				log_err("--read-under: %s", err.msg);
