@@ -4,12 +4,14 @@
 # dedupe, and C array tasks that depend on it copy a part of the report each.
 #
 #   AZD_SHARED=/shared/azd AZDEDUP_SRC=... AZDEDUP_DST=... \
-#   AZD_CREDENTIALS=~/.azdedup.env examples/slurm/submit.sh [-n N] [-c C] [-g] [-- SBATCH-OPTS...]
+#   AZD_CREDENTIALS=~/.azdedup.env examples/slurm/submit.sh [-n N] [-c C] [-p P] [-m MEM] [-g]
+#       [-- SBATCH-OPTS...]
 #
 #   -n N   listing shards (array tasks of the feature step; default 16)
 #   -c C   copy parts (array tasks of the copy step; default N)
 #   -g     ask for a GPU for each shard task (--gres=gpu:1); featx then uses it
 #   -p P   at most P shard tasks at once (--array=...%P)
+#   -m MEM memory of the merge job (sbatch --mem; dedupe holds every image's data)
 #   --     the rest goes to every sbatch (a partition, an account, ...)
 #
 # Prints the three job ids ("shard MERGE copy").  Run it again after a failure: finished
@@ -18,13 +20,14 @@
 # put them in the AZD_CREDENTIALS file.
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-n=16 c= gpu= par=
-while getopts n:c:gp: o; do
+n=16 c= gpu= par= mem=
+while getopts n:c:gp:m: o; do
 	case $o in
 	n) n=$OPTARG ;;
 	c) c=$OPTARG ;;
 	g) gpu=1 ;;
 	p) par=$OPTARG ;;
+	m) mem=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -57,7 +60,8 @@ sb() { sbatch --parsable --export=ALL --output="$log" "$@"; }
 a=$(sb "$@" --job-name=azd-shard --array="0-$((n - 1))${par:+%$par}" ${gpu:+--gres=gpu:1} \
 	"$here/azdedup.sbatch" shard "$n") || die "sbatch (shards) failed"
 a=${a%%;*}
-m=$(sb "$@" --job-name=azd-merge --dependency="afterok:$a" "$here/azdedup.sbatch" merge "$n") ||
+m=$(sb "$@" ${mem:+--mem="$mem"} --job-name=azd-merge --dependency="afterok:$a" \
+	"$here/azdedup.sbatch" merge "$n") ||
 	die "sbatch (merge) failed"
 m=${m%%;*}
 k=$(sb "$@" --job-name=azd-copy --dependency="afterok:$m" --array="0-$((c - 1))" \

@@ -45,7 +45,7 @@ chmod 600 "$T/creds"
 submit() {  # SHARED DST N C: submit, wait; sets JOBS, t_run
 	_t0=$(now)
 	JOBS=$(AZD_SHARED="$1" AZDEDUP_SRC="$AZ/photos" AZDEDUP_DST="$AZ/$2" AZD_BIN="$BIN" \
-		AZD_CREDENTIALS="$T/creds" "$TOP/examples/slurm/submit.sh" -n "$3" -c "$4" -- --cpus-per-task=1 --mem=100M \
+		AZD_CREDENTIALS="$T/creds" "$TOP/examples/slurm/submit.sh" -n "$3" -c "$4" -m 200M -- --cpus-per-task=1 --mem=100M \
 		2> "$T/submit.err")
 	if [ $? -ne 0 ]; then
 		fail "submit.sh -n $3 -c $4"
@@ -93,6 +93,8 @@ check_eq "the shards' listings together are the whole listing, each name once" \
 	"$(jq -r .name "$T/one/list.ndjson" | sort | md5sum)"
 check_eq "every copy part copied something" \
 	"$(for k in 0 1 2 3; do jq -r 'select(.copy == "copied") | .name' "$T/sh4/shards-4/copy-4/$k.ndjson" | wc -l | awk '$1 > 0 { print "y" }'; done | tr -d '\n')" "yyyy"
+check_eq "the merge job got its own memory (-m)" \
+	"$(scontrol -o show job "$(echo "$JOBS" | cut -d, -f2)" | grep -o 'MinMemoryNode=[0-9A-Z]*')" "MinMemoryNode=200M"
 check "no credential in the job logs or the records" sh -c '! grep -rl -e Eby8vdM02 -e AccountKey "$1/sh4"' - "$T"
 check "no credential in Slurm's state of the jobs" sh -c '! grep -rl -e Eby8vdM02 -e AccountKey "$1/slurm/state"' - "$T"
 
