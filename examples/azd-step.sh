@@ -72,8 +72,10 @@ step_shard() {
 	dev=$(device_opts) || exit 2
 	say "shard $k/$n in $w${dev:+ ($dev)}"
 	# SRC reaches pipeline.mk (and azls) through AZDEDUP_SRC: no SAS on a command line
+	local bin=()
+	[ -z "$B" ] || bin=(BIN="$B")
 	make --no-print-directory -s -f "$PIPELINE" WORK="$w" STORE="$w/store" \
-		${B:+BIN="$B"} Q=-q AZLS_OPTS="--shard $k/$n" AZGET_OPTS="${AZGET_OPTS:-}" \
+		"${bin[@]}" Q=-q AZLS_OPTS="--shard $k/$n" AZGET_OPTS="${AZGET_OPTS:-}" \
 		FEATX_OPTS="${FEATX_OPTS:-}${dev:+ $dev}" features
 	case $? in
 	0) say "shard $k/$n: done ($(wc -l < "$w/fetched.ndjson") records)" ;;
