@@ -60,7 +60,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all check unit e2e demo bench eval fuzz tsan install uninstall clean deps test-deps examples
+.PHONY: all check check-cluster unit e2e demo bench eval fuzz tsan install uninstall clean deps test-deps examples
 
 all: $(BINS)
 
@@ -153,7 +153,7 @@ endif
 DEB_PKGS = build-essential pkg-config libcurl4-openssl-dev libssl-dev libjpeg62-turbo-dev \
            libpng-dev libwebp-dev zlib1g-dev libjansson-dev libexpat1-dev \
            libgif-dev libtiff-dev libheif-dev python3 python3-pil jq
-TEST_DEB_PKGS = libjpeg-turbo-progs webp libheif-examples groff-base openssl time chromium file
+TEST_DEB_PKGS = libjpeg-turbo-progs webp libheif-examples groff-base openssl time chromium file python3-yaml
 define deb_install
 missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
@@ -186,6 +186,20 @@ e2e: $(BINS) $(HELPER_BIN)
 check: test-deps
 	@$(MAKE) --no-print-directory all unit
 	@BUILD=$(BUILD) sh tests/run.sh
+
+# The cluster recipes (examples/slurm, examples/k8s) on a real single-node Slurm that
+# each test in tests/cluster starts itself (munged, slurmctld, slurmd on free ports, all
+# under its temporary folder, stopped at exit), against Azurite.  Needs root; installs
+# slurm-wlm and munge when missing.  Not part of check: CI runs it on its own.
+CLUSTER_DEB_PKGS = slurm-wlm munge
+check-cluster: test-deps
+	@$(call deb_install,$(CLUSTER_DEB_PKGS))
+	@$(MAKE) --no-print-directory all
+	@fail=0; for t in tests/cluster/t*.sh; do \
+	  echo "== $$t"; BUILD=$(BUILD) sh $$t > $(BUILD)/$$(basename $$t .sh).log 2>&1; rc=$$?; \
+	  grep -v '^ok ' $(BUILD)/$$(basename $$t .sh).log; \
+	  tail -n 1 $(BUILD)/$$(basename $$t .sh).log | grep -Eq '^[0-9]+ passed, 0 failed' && [ $$rc -eq 0 ] || fail=1; \
+	done; exit $$fail
 
 # ThreadSanitizer on the threaded parts: the record window (lib/records/filter.c, dedupe's
 # reader in its collect mode), the keypoint cache, the multi-index search, the HTTP pool

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "readroots.h"
 #include "rec.h"
+#include "shard.h"
 #include "storage.h"
 #include "tool.h"
 
@@ -24,16 +25,20 @@ struct cp {
 	read_roots *roots;  /* where local files may be read from */
 	cpact_owners *owners;  /* destination name -> the source copied there in this run */
 	struct cpact act;   /* --dry-run, --list/--delete-extraneous, --link, --quarantine */
+	struct shard shard; /* --shard: only this worker's groups */
 };
 
 /* the reading thread notes which source owns each destination name (cpact.h) */
 static void cp_seen(void *ud, const json_t *rec)
 {
-	cpact_owners_note(((struct cp *)ud)->owners, rec);
+	struct cp *cp = ud;
+
+	if (shard_has(&cp->shard, rec))
+		cpact_owners_note(cp->owners, rec);
 }
 
 static const char help[] =
-    "usage: azcp [-q] [-P N] [--overwrite] [-i FILE] [-o FILE] [DST]\n"
+    "usage: azcp [-q] [-P N] [--overwrite] [--shard K/N] [-i FILE] [-o FILE] [DST]\n"
     "Read records (a dedupe report, or any listing) and copy every image that is\n"
     "kept to DST under the same name: keepers and uniques of a report, or every\n"
     "record of a plain listing.  Duplicates and failed records are not copied.\n"
@@ -56,6 +61,7 @@ static const char help[] =
     "      --read-under DIR  read local files only under DIR (may be repeated;\n"
     "                     adds to AZDEDUP_READ_ROOTS)\n"
     "  -P, --parallel N   copies at once (default 16)\n"
+    "      --shard K/N    only the records of shard K of N (0-based), by group\n"
     HTTP_OPTS_HELP;
 
 /* ---- acting on the result: dry run, quarantine, links, extraneous names (cpact.h) ---- */
@@ -131,6 +137,8 @@ static int cp_one(void *ud, json_t *rec, aderr *err)
 	stor *s;
 	int rc;
 
+	if (!shard_has(&cp->shard, rec))
+		return FILTER_DROP;        /* another worker's (--shard) */
 	if (json_object_get(rec, "type") != NULL)
 		return cp->act.extra == 1 ? FILTER_DROP : FILTER_OK;  /* group and summary records */
 	if (cp->act.qdir != NULL)
@@ -228,6 +236,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "overwrite", no_argument, NULL, 'W' },
+		{ "shard", required_argument, NULL, 'S' },
 		/* acting on the result */
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "list-extraneous", no_argument, NULL, 'X' },
@@ -259,6 +268,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "nP:i:o:" TOOL_SHORT, opts, NULL)) != -1) {
 		switch (c) {
 		case 'W': cp.flags |= STOR_OVERWRITE; break;
+		case 'S':
+			if (shard_parse(optarg, &cp.shard, &err) < 0)
+				return tool_usage("--shard: %s", err.msg);
+			break;
 		/* acting on the result */
 		case 'n': cp.act.dry = 1; break;
 		case 'X': cp.act.extra = cp.act.extra ? cp.act.extra : 1; break;
@@ -280,6 +293,9 @@ int main(int argc, char **argv)
 		return cp.act.qdir || cp.act.extra || cp.act.link || cp.act.dry || t.in ?
 		    tool_usage("--undo takes no other action and no input") :
 		    tool_operands(argc, argv, 0) != TOOL_OK ? TOOL_ERROR : run_undo(undo, t.quiet);
+	if (cp.shard.n > 1 && cp.act.extra)
+		return tool_usage("--shard: each worker knows only its own groups, so the others' "
+		    "copies would look extraneous: list or delete them in a run without --shard");
 	if (cp.act.qdir != NULL && (cp.act.extra || cp.act.link))
 		return tool_usage("--quarantine moves duplicates out of their source; it copies, "
 		    "links and lists nothing");

@@ -1,5 +1,4 @@
 /* azls — list the images of a storage location as records. */
-#include <ctype.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdint.h>
@@ -7,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fnv.h"
 #include "http.h"
 #include "log.h"
 #include "progress.h"
 #include "rec.h"
+#include "shard.h"
 #include "select.h"
 #include "storage.h"
 #include "timefmt.h"
@@ -21,7 +20,7 @@ struct ls {
 	rec_writer *w;
 	const char *src;
 	int all, follow;
-	unsigned shard_k, shard_n;
+	struct shard shard;         /* --shard K/N */
 	sel *sel;                  /* --include, --exclude, sizes and ages */
 	long listed, skipped, failed, filtered;
 	struct progress progress;
@@ -84,7 +83,7 @@ static int emit(void *ud, const struct stor_entry *e)
 		ls->filtered++;
 		return 0;
 	}
-	if (ls->shard_n > 1 && fnv1a(FNV1A_BASIS_AZD, e->name, strlen(e->name)) % ls->shard_n != ls->shard_k)
+	if (ls->shard.n > 1 && shard_name_hash(e->name) % ls->shard.n != ls->shard.k)
 		return 0;
 	if (e->note != NULL && !e->fail) {
 		log_err("%s: %s", e->name, e->note);    /* a link left out: say so */
@@ -213,20 +212,10 @@ static int azls(int argc, char **argv, sel *pick)
 		case 'a': ls.all = 1; break;
 		case 'F': ls.follow = 1; break;
 		case 'p': prefix = optarg; break;
-		case 's': {
-			char *end;
-			unsigned long k = strtoul(optarg, &end, 10), n = 0;
-
-			if (isdigit((unsigned char)optarg[0]) && *end == '/' &&
-			    isdigit((unsigned char)end[1]))
-				n = strtoul(end + 1, &end, 10);
-			if (*end != '\0' || n == 0 || k >= n || n > UINT_MAX)
-				return tool_usage("--shard: expected K/N with 0 <= K < N, got '%s'",
-				    optarg);
-			ls.shard_k = (unsigned)k;
-			ls.shard_n = (unsigned)n;
+		case 's':
+			if (shard_parse(optarg, &ls.shard, &err) < 0)
+				return tool_usage("--shard: %s", err.msg);
 			break;
-		}
 		default:
 			if ((rc = tool_opt(&t, c, optarg)) != TOOL_GO)
 				return rc;

@@ -30,7 +30,7 @@ for k in 0 1 2; do azls -q --shard $k/3 "$S" | jq -r .name; done | sort > "$T/sh
 jq -r .name "$T/ls.ndjson" | sort > "$T/whole"
 check "3 shards cover the listing exactly once" cmp "$T/shards" "$T/whole"
 azls -q --shard 3/3 "$S" > /dev/null 2> "$T/err"
-check_eq "bad --shard is a usage error" "$?:$(cat "$T/err")" "2:azls: --shard: expected K/N with 0 <= K < N, got '3/3'
+check_eq "bad --shard is a usage error" "$?:$(cat "$T/err")" "2:azls: --shard: expected K/N with 0 <= K < N <= 1000000, got '3/3'
 try 'azls --help'"
 
 azls -q "$T/missing" > "$T/out" 2> "$T/err"
