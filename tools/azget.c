@@ -180,16 +180,8 @@ int main(int argc, char **argv)
 		log_err("%s", err.msg);
 		return TOOL_ERROR;
 	}
-	{
-		struct http_counts hc;
-		char recv[48] = "";
-
-		http_counts(&hc);
-		if (hc.bytes_in > 0)
-			snprintf(recv, sizeof recv, ", %.1f MB received", (double)hc.bytes_in / 1e6);
-		progress_done(&f.progress, "%ld fetched, %ld already present, %ld failed, "
-		    "%ld failed upstream%s%s", atomic_load(&g.fetched), atomic_load(&g.present),
-		    f.failed, f.upstream, recv, http_retry_note());
-	}
+	progress_done(&f.progress, "%ld fetched, %ld already present, %ld failed, "
+	    "%ld failed upstream%s%s", atomic_load(&g.fetched), atomic_load(&g.present),
+	    f.failed, f.upstream, http_received_note(), http_retry_note());
 	return filter_status(&f);
 }

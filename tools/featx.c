@@ -284,16 +284,9 @@ int main(int argc, char **argv)
 		log_err("%s", err.msg);
 		return TOOL_ERROR;
 	}
-	{
-		struct http_counts hc;
-		char recv[48] = "";
-
-		http_counts(&hc);
-		if (hc.bytes_in > 0)
-			snprintf(recv, sizeof recv, ", %.1f MB received", (double)hc.bytes_in / 1e6);
-		progress_done(&f.progress, "%ld images fingerprinted, %ld failed, %ld failed "
-		    "upstream; %ld read from their source%s%s", f.records - f.failed - f.upstream,
-		    f.failed, f.upstream, atomic_load(&fx.read), recv, http_retry_note());
-	}
+	progress_done(&f.progress, "%ld images fingerprinted, %ld failed, %ld failed "
+	    "upstream; %ld read from their source%s%s", f.records - f.failed - f.upstream,
+	    f.failed, f.upstream, atomic_load(&fx.read), http_received_note(),
+	    http_retry_note());
 	return filter_status(&f);
 }

@@ -582,6 +582,18 @@ int http_parse_opt(int code, const char *arg, aderr *err)
 	return 1;
 }
 
+const char *http_received_note(void)
+{
+	static char buf[64];
+	struct http_counts hc;
+
+	http_counts(&hc);
+	if (hc.bytes_in <= 0)
+		return "";
+	snprintf(buf, sizeof buf, ", %.1f MB received", (double)hc.bytes_in / 1e6);
+	return buf;
+}
+
 const char *http_retry_note(void)
 {
 	static char buf[64];

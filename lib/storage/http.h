@@ -103,6 +103,8 @@ enum { HTTP_OPT_RETRIES = 0x1001, HTTP_OPT_RATE, HTTP_OPT_TIMEOUT, HTTP_OPT_CA }
 int http_parse_opt(int code, const char *arg, aderr *err);
 /* ", N retries" when there were any, for summaries. */
 const char *http_retry_note(void);
+/* ", N.N MB received" when any response body bytes came, for summaries. */
+const char *http_received_note(void);
 
 /* Frees the pooled handles; registered with atexit when the pool is first set up. */
 void http_cleanup(void);
