@@ -405,12 +405,60 @@ static int push_pair(struct mih_pair **pairs, size_t *np, size_t *cap, uint32_t 
 	return 0;
 }
 
+/* Sorts pairs by a, then b, in place: into at most 4096 buckets by the top bits of a
+ * (the pairs moved along the cycles of the permutation, American-flag style, with few
+ * enough open buckets to stay in cache), then each bucket by mih_sort_pairs, whose
+ * buffer is then one bucket's size rather than all the pairs' (in a crowded collection
+ * the pairs outnumber the items many times). */
+static void sort_pairs(struct mih_pair *p, size_t np)
+{
+	uint32_t maxa = 0;
+	int shift = 0;
+	size_t nb, *start, *next;
+
+	for (size_t i = 0; i < np; i++)
+		maxa = p[i].a > maxa ? p[i].a : maxa;
+	while ((maxa >> shift) >= 4096)
+		shift++;
+	nb = (size_t)(maxa >> shift) + 1;
+	start = calloc(nb + 1, sizeof *start);
+	next = malloc(nb * sizeof *next);
+	if (start == NULL || next == NULL) {
+		free(start);
+		free(next);
+		mih_sort_pairs(p, np);
+		return;
+	}
+	for (size_t i = 0; i < np; i++)
+		start[(p[i].a >> shift) + 1]++;
+	for (size_t k = 0; k < nb; k++) {
+		start[k + 1] += start[k];
+		next[k] = start[k];
+	}
+	for (size_t k = 0; k < nb; k++)
+		while (next[k] < start[k + 1]) {
+			struct mih_pair x = p[next[k]];
+
+			while ((x.a >> shift) != k) {   /* to its bucket, taking up what lay there */
+				struct mih_pair y = p[next[x.a >> shift]];
+
+				p[next[x.a >> shift]++] = x;
+				x = y;
+			}
+			p[next[k]++] = x;
+		}
+	for (size_t k = 0; k < nb; k++)
+		mih_sort_pairs(p + start[k], start[k + 1] - start[k]);
+	free(start);
+	free(next);
+}
+
 /* Sorts the list by a, then b, and drops repeats. */
 static void unique_pairs(struct mih_pair *pairs, size_t *np)
 {
 	size_t w = 0;
 
-	mih_sort_pairs(pairs, *np);
+	sort_pairs(pairs, *np);
 	for (size_t p = 0; p < *np; p++)
 		if (w == 0 || pairs[p].a != pairs[w - 1].a || pairs[p].b != pairs[w - 1].b)
 			pairs[w++] = pairs[p];

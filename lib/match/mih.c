@@ -665,9 +665,9 @@ static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t
 		}
 		free(jobs[k].out);
 	}
-	if (rc == 0)
+	if (rc == 0 && !forms)
 		mih_sort_pairs(*pairs, *npairs);
-	else
+	else if (rc < 0)
 		free(*pairs);
 	if (rc < 0) {
 		*pairs = NULL;

@@ -39,7 +39,8 @@ int mih_cross(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t 
  * its first form queries[q] itself.  Leaves out each item's own forms, and finds a pair
  * of first forms (q, c * forms) only from the lower item (the match is symmetric: the
  * other query finds it too), which halves the pairs of a crowded collection; a pair of
- * other forms is found as mih_cross finds it. */
+ * other forms is found as mih_cross finds it.  The pairs come in no order (the caller
+ * sorts them as it needs: a sort buffer would double the memory they take). */
 int mih_cross_forms(const uint64_t *queries, size_t nq, const uint64_t *codes, uint32_t forms,
     int r, int threads, struct mih_pair **pairs, size_t *npairs, aderr *err);
 

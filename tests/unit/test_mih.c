@@ -81,6 +81,7 @@ static int forms_as_brute(const uint64_t *codes, size_t nq, int r, int threads)
 		free(q);
 		return 0;
 	}
+	mih_sort_pairs(p, np);       /* they come in no order */
 	for (size_t a = 0; a < nq && ok; a++)
 		for (size_t b = 0; b < 8 * nq && ok; b++)
 			if (b / 8 != a && !(b % 8 == 0 && b / 8 < a) &&
