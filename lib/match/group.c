@@ -306,10 +306,12 @@ static int tone_miss(const struct grp_item *k, const struct grp_item *j, int ori
 }
 
 /* GRP_EXACT, GRP_NEAR or GRP_NONE by the bytes and the hashes alone; fills the
- * distances and the orientation either way.  Symmetric: match(a, b) and match(b, a)
+ * distances and the orientation either way.  kw and jw, when not NULL, are the eight
+ * orientations of k's and j's wavelet hashes (hash_grid_orient, computed once an item
+ * rather than once a pair).  Symmetric: match(a, b) and match(b, a)
  * agree on the outcome.  An item with little information matches by its bytes only. */
 static int match(const struct grp_item *k, const struct grp_item *j, const struct grp_opts *o,
-    int dist[3], int *orient)
+    const uint64_t *kw, const uint64_t *jw, int dist[3], int *orient)
 {
 	*orient = 1;
 	dist[0] = hash_hamming(k->phash, j->phash);
@@ -328,8 +330,9 @@ static int match(const struct grp_item *k, const struct grp_item *j, const struc
 	for (int t = 2; t <= 8; t++) {
 		int dp = hash_hamming(k->phash, j->phash8[t - 1]);
 		int dq = hash_hamming(j->phash, k->phash8[inverse[t] - 1]);
-		int dw = hash_hamming(k->whash, hash_grid_orient(j->whash, t));
-		int dv = hash_hamming(j->whash, hash_grid_orient(k->whash, inverse[t]));
+		int dw = hash_hamming(k->whash, jw ? jw[t - 1] : hash_grid_orient(j->whash, t));
+		int dv = hash_hamming(j->whash, kw ? kw[inverse[t] - 1] :
+		    hash_grid_orient(k->whash, inverse[t]));
 
 		dp = dq < dp ? dq : dp;
 		dw = dv < dw ? dv : dw;
@@ -402,12 +405,60 @@ static int push_pair(struct mih_pair **pairs, size_t *np, size_t *cap, uint32_t 
 	return 0;
 }
 
+/* Sorts pairs by a, then b, in place: into at most 4096 buckets by the top bits of a
+ * (the pairs moved along the cycles of the permutation, American-flag style, with few
+ * enough open buckets to stay in cache), then each bucket by mih_sort_pairs, whose
+ * buffer is then one bucket's size rather than all the pairs' (in a crowded collection
+ * the pairs outnumber the items many times). */
+static void sort_pairs(struct mih_pair *p, size_t np)
+{
+	uint32_t maxa = 0;
+	int shift = 0;
+	size_t nb, *start, *next;
+
+	for (size_t i = 0; i < np; i++)
+		maxa = p[i].a > maxa ? p[i].a : maxa;
+	while ((maxa >> shift) >= 4096)
+		shift++;
+	nb = (size_t)(maxa >> shift) + 1;
+	start = calloc(nb + 1, sizeof *start);
+	next = malloc(nb * sizeof *next);
+	if (start == NULL || next == NULL) {
+		free(start);
+		free(next);
+		mih_sort_pairs(p, np);
+		return;
+	}
+	for (size_t i = 0; i < np; i++)
+		start[(p[i].a >> shift) + 1]++;
+	for (size_t k = 0; k < nb; k++) {
+		start[k + 1] += start[k];
+		next[k] = start[k];
+	}
+	for (size_t k = 0; k < nb; k++)
+		while (next[k] < start[k + 1]) {
+			struct mih_pair x = p[next[k]];
+
+			while ((x.a >> shift) != k) {   /* to its bucket, taking up what lay there */
+				struct mih_pair y = p[next[x.a >> shift]];
+
+				p[next[x.a >> shift]++] = x;
+				x = y;
+			}
+			p[next[k]++] = x;
+		}
+	for (size_t k = 0; k < nb; k++)
+		mih_sort_pairs(p + start[k], start[k + 1] - start[k]);
+	free(start);
+	free(next);
+}
+
 /* Sorts the list by a, then b, and drops repeats. */
 static void unique_pairs(struct mih_pair *pairs, size_t *np)
 {
 	size_t w = 0;
 
-	mih_sort_pairs(pairs, *np);
+	sort_pairs(pairs, *np);
 	for (size_t p = 0; p < *np; p++)
 		if (w == 0 || pairs[p].a != pairs[w - 1].a || pairs[p].b != pairs[w - 1].b)
 			pairs[w++] = pairs[p];
@@ -479,8 +530,9 @@ static int brute_pairs(const struct grp_item *items, size_t n, int r, int rot,
 
 
 /* Each item's own hash searched among all eight orientation variants of every item
- * (mih_cross: the variants are not compared among themselves): a pair is a candidate
- * when one item's own hash is near any variant of the other's. */
+ * (mih_cross_forms: the variants are not compared among themselves, and a pair of own
+ * hashes comes once): a pair is a candidate when one item's own hash is near any variant
+ * of the other's. */
 static int turned_pairs(const struct grp_item *items, size_t n, int r, int threads,
     struct mih_pair **pairs, size_t *np, aderr *err)
 {
@@ -505,7 +557,7 @@ static int turned_pairs(const struct grp_item *items, size_t n, int r, int threa
 			codes[i * 8 + (size_t)k] = items[i].has8 ? items[i].phash8[k] : items[i].phash;
 		up[i] = codes[i * 8];
 	}
-	rc = mih_cross(up, n, codes, n * 8, r, threads, &all, &na, err);
+	rc = mih_cross_forms(up, n, codes, 8, r, threads, &all, &na, err);
 	free(codes);
 	free(up);
 	if (rc < 0)
@@ -682,6 +734,8 @@ struct cl_ctx {
 	int rc;
 	aderr err;              /* the first failure's */
 	pthread_mutex_t mu;
+	const uint64_t (*w8)[8]; /* first pass: each item's wavelet hash in the eight
+	                         * orientations (NULL: computed a pair at a time) */
 };
 
 /* The keypoint test: 1 when the matches make a copy (strict: see GRP_STRICT_RATIO), 0
@@ -746,7 +800,9 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	int rc;
 
 	if (c->pass == 1) {
-		int dist[3], ori, mt = match(a, b, c->o, dist, &ori);
+		const uint64_t *aw = c->w8 ? c->w8[c->pairs[p].a] : NULL;
+		const uint64_t *bw = c->w8 ? c->w8[c->pairs[p].b] : NULL;
+		int dist[3], ori, mt = match(a, b, c->o, aw, bw, dist, &ori);
 
 		memset(r, 0, sizeof *r);
 		r->orient = (int8_t)ori;
@@ -946,6 +1002,12 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 	free(apart);
 }
 
+/* Pairs the first pass decides at a time: the pairs it turns down leave only their
+ * distance to the neighbourhoods, so only a block's worth of results and those of the
+ * pairs that matched are held (in crowded collections most candidates are turned down,
+ * and their number grows with the square of the collection's). */
+#define CL_BLOCK ((size_t)1 << 20)
+
 /* Decides every candidate pair (on threads: the keypoint checks are the costly part)
  * and keeps the pairs that match, with what they found in *res (malloc'd). */
 static int classify(const struct grp_item *items, size_t n, struct mih_pair *pairs, size_t *np,
@@ -953,30 +1015,65 @@ static int classify(const struct grp_item *items, size_t n, struct mih_pair *pai
     struct grp_stats *st, aderr *err)
 {
 	struct cl_ctx c = { items, pairs, NULL, NULL, NULL, *np, 0, 0, 0, 0, o, 0, {0},
-	    PTHREAD_MUTEX_INITIALIZER };
+	    PTHREAD_MUTEX_INITIALIZER, NULL };
 	uint8_t *bg = malloc(n ? n : 1);
 	uint32_t *cnt = calloc(n ? n : 1, sizeof *cnt);
-	size_t w = 0;
-	int rc;
+	uint64_t (*w8)[8] = NULL;
+	struct pres *blk = malloc((*np < CL_BLOCK ? (*np ? *np : 1) : CL_BLOCK) * sizeof *blk);
+	struct pres *kept = NULL;
+	size_t w = 0, nkept = 0, capk = 0;
+	int rc = 0;
 
 	*res = NULL;
-	c.res = malloc((*np ? *np : 1) * sizeof *c.res);
-	if (bg == NULL || cnt == NULL || c.res == NULL) {
+	if (o->rotations && !o->exact_only)
+		w8 = malloc((n ? n : 1) * sizeof *w8);
+	if (bg == NULL || cnt == NULL || blk == NULL || (o->rotations && !o->exact_only &&
+	    w8 == NULL)) {
 		free(bg);
 		free(cnt);
-		free(c.res);
+		free(blk);
+		free(w8);
 		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
 	}
+	for (size_t i = 0; w8 != NULL && i < n; i++)
+		for (int t = 1; t <= 8; t++)
+			w8[i][t - 1] = hash_grid_orient(items[i].whash, t);
+	c.w8 = (const uint64_t (*)[8])w8;
 	memset(bg, GRP_MARGIN_OPEN, n ? n : 1);
 	c.bg = bg;
 	c.cnt = cnt;
-	if ((rc = cl_run(&c, 1)) == 0) {
+	/* the first pass a block at a time; the pairs that matched move to the front of
+	 * pairs (in order) and their results into kept */
+	for (size_t from = 0; from < *np && rc == 0; from += CL_BLOCK) {
+		size_t len = *np - from < CL_BLOCK ? *np - from : CL_BLOCK;
+
+		c.pairs = pairs + from;
+		c.res = blk;
+		c.np = len;
+		if ((rc = cl_run(&c, 1)) < 0)
+			break;
 		/* the neighbourhood: the nearest pair neither bytes, hashes nor keypoints tie,
 		 * and the count of hash neighbours */
-		for (size_t p = 0; p < *np; p++) {
-			const struct pres *r = &c.res[p];
-			uint32_t a = pairs[p].a, b = pairs[p].b;
+		for (size_t p = 0; p < len; p++) {
+			const struct pres *r = &blk[p];
+			uint32_t a = pairs[from + p].a, b = pairs[from + p].b;
 
+			if (r->stage != GRP_NONE) {
+				if (nkept == capk) {
+					size_t nc = capk ? 2 * capk : 1024;
+					struct pres *nn = realloc(kept, nc * sizeof *nn);
+
+					if (nn == NULL) {
+						rc = aderr_set(&c.err, AD_ENOMEM,
+						    "out of memory grouping %zu images", n);
+						break;
+					}
+					kept = nn;
+					capk = nc;
+				}
+				pairs[nkept] = pairs[from + p];
+				kept[nkept++] = *r;
+			}
 			if (items[a].low_info || items[b].low_info)
 				continue;
 			if (r->stage == GRP_NONE) {
@@ -987,15 +1084,25 @@ static int classify(const struct grp_item *items, size_t n, struct mih_pair *pai
 				cnt[b]++;
 			}
 		}
-		rc = cl_run(&c, 2);
 	}
+	free(blk);
+	free(w8);
+	c.w8 = NULL;
+	/* the second pass on the pairs that matched (a pair the first turned down has no
+	 * second: it is neither taken nor told apart) */
+	c.pairs = pairs;
+	c.res = kept;
+	c.np = nkept;
+	*np = nkept;
+	if (rc == 0)
+		rc = cl_run(&c, 2);
 	if (rc == 0)
 		trust_pass(items, n, pairs, *np, c.res, cnt);
 	if (rc < 0) {
 		*err = c.err;
 		free(bg);
 		free(cnt);
-		free(c.res);
+		free(kept);
 		return rc;
 	}
 	/* the pairs told apart, in pair order (sorted, for find_pair) */
@@ -1006,7 +1113,7 @@ static int classify(const struct grp_item *items, size_t n, struct mih_pair *pai
 	if (*conflicts == NULL) {
 		free(bg);
 		free(cnt);
-		free(c.res);
+		free(kept);
 		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
 	}
 	*nconf = 0;
@@ -1023,7 +1130,9 @@ static int classify(const struct grp_item *items, size_t n, struct mih_pair *pai
 	st->ambiguous = c.ambiguous;
 	free(bg);
 	free(cnt);
-	*res = c.res;
+	if (kept == NULL && (kept = malloc(sizeof *kept)) == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+	*res = kept;
 	return 0;
 }
 
@@ -1084,7 +1193,7 @@ static int pair_matches(const struct grp_item *items, uint32_t a, uint32_t b,
 	struct pres r = {0};
 	int dist[3], ori;
 
-	if (match(&items[a], &items[b], o, dist, &ori) != GRP_NONE)
+	if (match(&items[a], &items[b], o, NULL, NULL, dist, &ori) != GRP_NONE)
 		return 1;
 	if (o->exact_only || items[a].low_info || items[b].low_info)
 		return 0;
@@ -1273,7 +1382,7 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 				struct pres x = {0};
 				int dist[3], ori;
 
-				match(&items[pr.a], &items[pr.b], o, dist, &ori);
+				match(&items[pr.a], &items[pr.b], o, NULL, NULL, dist, &ori);
 				x.stage = GRP_NEAR;
 				x.orient = (int8_t)ori;
 				for (int i = 0; i < 3; i++)

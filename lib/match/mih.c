@@ -49,6 +49,7 @@ struct shared {
 	const uint64_t *queries;    /* mih_cross: the queries, compared with all codes */
 	size_t nq;
 	int r, cross;
+	uint32_t forms;             /* mih_cross_forms: forms an item, else 0 */
 	const struct table *t;      /* the codes' table */
 	const struct table *tq;     /* mih_cross: the queries' */
 	int nearlier;                       /* the chunks searched before this one */
@@ -201,6 +202,12 @@ int mih_cross_chunks(size_t nq, size_t nc, int r)
 
 static int push(struct job *j, uint32_t a, uint32_t b)
 {
+	if (j->s->forms) {          /* an item's own forms; a pair of plain forms once */
+		uint32_t bi = b / j->s->forms;
+
+		if (bi == a || (b % j->s->forms == 0 && bi < a))
+			return 0;
+	}
 	if (j->nout == j->cap) {
 		size_t nc = j->cap ? j->cap * 2 : 1024;
 		struct mih_pair *np = realloc(j->out, nc * sizeof *np);
@@ -562,7 +569,7 @@ void mih_sort_pairs(struct mih_pair *p, size_t n)
 /* mih_pairs (queries NULL) and mih_cross: the plan's chunks one after the other, then
  * the pairs of all threads, sorted. */
 static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t n, int r,
-    int threads, struct mih_pair **pairs, size_t *npairs, aderr *err)
+    uint32_t forms, int threads, struct mih_pair **pairs, size_t *npairs, aderr *err)
 {
 	struct job jobs[MAX_THREADS];
 	struct shared sh;
@@ -595,6 +602,7 @@ static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t
 	sh.queries = queries;
 	sh.nq = nq;
 	sh.cross = cross;
+	sh.forms = forms;
 	sh.r = r;
 	for (int k = 0; k < nt; k++) {
 		jobs[k].s = &sh;
@@ -637,18 +645,29 @@ static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t
 	}
 	if (rc == -1)
 		rc = aderr_set(err, AD_ENOMEM, "out of memory collecting pairs");
-	if (rc == 0 && (*pairs = malloc((total ? total : 1) * sizeof **pairs)) == NULL)
-		rc = aderr_set(err, AD_ENOMEM, "out of memory collecting pairs");
+	/* the first thread's buffer grows to hold all (a large one in place, by mremap)
+	 * and each other's is freed once copied, so that the pairs are not held twice */
+	if (rc == 0) {
+		struct mih_pair *all = realloc(jobs[0].out, (total ? total : 1) * sizeof **pairs);
+
+		if (all == NULL) {
+			rc = aderr_set(err, AD_ENOMEM, "out of memory collecting pairs");
+		} else {
+			jobs[0].out = NULL;
+			*pairs = all;
+			*npairs = jobs[0].nout;
+		}
+	}
 	for (int k = 0; k < nt; k++) {
-		if (rc == 0 && jobs[k].nout > 0) {
+		if (rc == 0 && k > 0 && jobs[k].nout > 0) {
 			memcpy(*pairs + *npairs, jobs[k].out, jobs[k].nout * sizeof **pairs);
 			*npairs += jobs[k].nout;
 		}
 		free(jobs[k].out);
 	}
-	if (rc == 0)
+	if (rc == 0 && !forms)
 		mih_sort_pairs(*pairs, *npairs);
-	else
+	else if (rc < 0)
 		free(*pairs);
 	if (rc < 0) {
 		*pairs = NULL;
@@ -660,7 +679,7 @@ static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t
 int mih_pairs(const uint64_t *codes, size_t n, int r, int threads, struct mih_pair **pairs,
     size_t *npairs, aderr *err)
 {
-	return run(NULL, 0, codes, n, r, threads, pairs, npairs, err);
+	return run(NULL, 0, codes, n, r, 0, threads, pairs, npairs, err);
 }
 
 int mih_cross(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t nc, int r,
@@ -669,5 +688,16 @@ int mih_cross(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t 
 	static const uint64_t none;
 
 	return run(queries != NULL ? queries : &none, queries != NULL ? nq : 0, codes, nc, r,
-	    threads, pairs, npairs, err);
+	    0, threads, pairs, npairs, err);
+}
+
+int mih_cross_forms(const uint64_t *queries, size_t nq, const uint64_t *codes, uint32_t forms,
+    int r, int threads, struct mih_pair **pairs, size_t *npairs, aderr *err)
+{
+	static const uint64_t none;
+
+	if (forms == 0 || nq > (UINT32_MAX - 1) / forms)
+		return aderr_set(err, AD_ETOOBIG, "too many images for one index (%zu)", nq);
+	return run(queries != NULL ? queries : &none, queries != NULL ? nq : 0, codes,
+	    nq * forms, r, forms, threads, pairs, npairs, err);
 }

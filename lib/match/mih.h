@@ -35,6 +35,15 @@ int mih_pairs(const uint64_t *codes, size_t n, int r, int threads, struct mih_pa
 int mih_cross(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t nc, int r,
     int threads, struct mih_pair **pairs, size_t *npairs, aderr *err);
 
+/* mih_cross for nq items of `forms` forms each: codes[q * forms + k] is item q's form k,
+ * its first form queries[q] itself.  Leaves out each item's own forms, and finds a pair
+ * of first forms (q, c * forms) only from the lower item (the match is symmetric: the
+ * other query finds it too), which halves the pairs of a crowded collection; a pair of
+ * other forms is found as mih_cross finds it.  The pairs come in no order (the caller
+ * sorts them as it needs: a sort buffer would double the memory they take). */
+int mih_cross_forms(const uint64_t *queries, size_t nq, const uint64_t *codes, uint32_t forms,
+    int r, int threads, struct mih_pair **pairs, size_t *npairs, aderr *err);
+
 /* Sorts pairs by a, then b (a radix sort, least significant digit first, skipping the
  * digits every pair shares; qsort when the buffer cannot be had). */
 void mih_sort_pairs(struct mih_pair *p, size_t n);

@@ -1,6 +1,8 @@
 /* test_mih.c — the multi-index search returns exactly the pairs that comparing all
  * pairs does, for several sizes, radii and thread counts, with clustered codes; and
- * mih_cross exactly the query-code pairs that comparing each query with every code does. */
+ * mih_cross exactly the query-code pairs that comparing each query with every code does,
+ * and mih_cross_forms those less an item's own forms and the repeat of a pair of own
+ * hashes. */
 #include <stdlib.h>
 
 #include "mih.h"
@@ -62,6 +64,37 @@ static int cross_as_brute(const uint64_t *q, size_t nq, const uint64_t *codes, s
 	return ok;
 }
 
+/* mih_cross_forms on nq items of 8 forms (codes[8 q] the item's own hash): exactly the
+ * query-code pairs of comparing each item's own hash with every other item's forms,
+ * less a pair of own hashes (q, 8 c) where c < q, found from c as (c, 8 q). */
+static int forms_as_brute(const uint64_t *codes, size_t nq, int r, int threads)
+{
+	struct mih_pair *p;
+	size_t np, k = 0;
+	uint64_t *q = malloc((nq ? nq : 1) * sizeof *q);
+	aderr err = {0};
+	int ok = q != NULL;
+
+	for (size_t a = 0; a < nq && ok; a++)
+		q[a] = codes[8 * a];
+	if (!ok || mih_cross_forms(q, nq, codes, 8, r, threads, &p, &np, &err) < 0) {
+		free(q);
+		return 0;
+	}
+	mih_sort_pairs(p, np);       /* they come in no order */
+	for (size_t a = 0; a < nq && ok; a++)
+		for (size_t b = 0; b < 8 * nq && ok; b++)
+			if (b / 8 != a && !(b % 8 == 0 && b / 8 < a) &&
+			    __builtin_popcountll(q[a] ^ codes[b]) <= r) {
+				ok = k < np && p[k].a == a && p[k].b == b;
+				k++;
+			}
+	ok = ok && k == np;
+	free(p);
+	free(q);
+	return ok;
+}
+
 int main(void)
 {
 	static uint64_t q[1200], up[750];
@@ -101,6 +134,12 @@ int main(void)
 		}
 		CHECK(cross_as_brute(q, 1200, codes, 6000, 20, 2));
 		CHECK(cross_as_brute(q, 300, codes, 500, 64, 2));    /* every pair */
+		/* an item's own forms left out, a pair of own hashes once */
+		for (int r = 0; r <= 16; r += 2)
+			CHECK(forms_as_brute(codes, 750, r, 1 + r % 3));
+		CHECK(forms_as_brute(codes, 0, 8, 1));
+		CHECK(forms_as_brute(codes, 1, 8, 1));
+		CHECK(forms_as_brute(codes, 60, 64, 2));     /* every pair */
 	}
 	unsetenv("AZD_MIH_KERNEL");
 	CHECK_EQ_INT(mih_chunks(1000000, 8), 4);
