@@ -85,6 +85,14 @@ for a in 4/4 x/2 1/0 "1/2x" "-1/2" "" 1; do
 	check_eq "--shard '$a': exit 2" "$?" "2"
 done
 check "the message names what was given" grep -q "^azcp: --shard: expected K/N with 0 <= K < N <= 1000000, got '1'$" "$T/err"
+# a worker knows only its own groups: the other shards' copies would look extraneous
+for opt in --list-extraneous --delete-extraneous; do
+	ls -A "$T/dst4" > "$T/before"
+	azcp -q --shard 1/4 $opt -i "$T/many.ndjson" "$T/dst4" > "$T/out" 2> "$T/err"
+	check_eq "--shard with $opt: exit 2" "$?" "2"
+	check "--shard with $opt: says why" grep -q "^azcp: --shard: each worker knows only its own groups" "$T/err"
+	check_eq "--shard with $opt: nothing removed" "$(ls -A "$T/dst4")" "$(cat "$T/before")"
+done
 azcp > /dev/null 2>&1
 check_eq "missing DST: exit 2" "$?" "2"
 finish
