@@ -12,8 +12,8 @@
 #include "log.h"
 #include "readroots.h"
 #include "rec.h"
+#include "recstor.h"
 #include "storage.h"
-#include "timefmt.h"
 #include "tool.h"
 #include "workdir.h"
 
@@ -67,23 +67,6 @@ static int fail(json_t *rec, const aderr *err)
 	return FILTER_FAILED;
 }
 
-/* What the listing said of the object, so that a remote backend need not ask again. */
-static const struct stor_entry *known_of(const json_t *rec, struct stor_entry *e)
-{
-	const char *v;
-
-	memset(e, 0, sizeof *e);
-	e->size = rec_int(rec, "size", -1);
-	if ((v = rec_str(rec, "etag")) == NULL || e->size < 0 || strlen(v) >= sizeof e->etag)
-		return NULL;
-	strcpy(e->etag, v);
-	if (time_parse_iso(rec_str(rec, "mtime"), &e->mtime, &v) < 0 || *v != 'Z')
-		return NULL;
-	if ((v = rec_str(rec, "content_md5")) != NULL && strlen(v) < sizeof e->content_md5)
-		strcpy(e->content_md5, v);
-	return e;
-}
-
 static int get_one(void *ud, json_t *rec, aderr *err)
 {
 	struct get *g = ud;
@@ -110,7 +93,7 @@ static int get_one(void *ud, json_t *rec, aderr *err)
 		return fail(rec, err);
 	if ((local = workdir_path(g->work, stor_display(s), name, err)) == NULL)
 		return err->code;     /* the work folder cannot be written: stop */
-	rc = stor_get(s, name, local, g->flags, known_of(rec, &known), err);
+	rc = stor_get(s, name, local, g->flags, rec_stor_entry(rec, &known, 1), err);
 	if (rc < 0) {
 		free(local);
 		return fail(rec, err);

@@ -13,6 +13,7 @@
 #include "membudget.h"
 #include "readroots.h"
 #include "rec.h"
+#include "recstor.h"
 #include "storage.h"
 #include "tool.h"
 
@@ -63,22 +64,6 @@ static const char help[] =
     "                      images read from a container hold their bytes in it too\n"
     HTTP_OPTS_HELP;
 
-/* What the listing said of a blob: its size and ETag (and Content-MD5), for a read that
- * refuses another version; NULL when the record lacks them. */
-static const struct stor_entry *known_of(const json_t *rec, struct stor_entry *e)
-{
-	const char *v;
-
-	memset(e, 0, sizeof *e);
-	e->size = rec_int(rec, "size", -1);
-	if ((v = rec_str(rec, "etag")) == NULL || e->size < 0 || strlen(v) >= sizeof e->etag)
-		return NULL;
-	strcpy(e->etag, v);
-	if ((v = rec_str(rec, "content_md5")) != NULL && strlen(v) < sizeof e->content_md5)
-		strcpy(e->content_md5, v);
-	return e;
-}
-
 /* The features of a blob read into memory: its room is taken from the budget before a
  * byte is fetched, so the images in flight never hold more than --max-memory. */
 static int fx_remote(struct fx *fx, stor *s, const json_t *rec, const char *name,
@@ -90,7 +75,7 @@ static int fx_remote(struct fx *fx, stor *s, const json_t *rec, const char *name
 	int rc;
 
 	memset(ft, 0, sizeof *ft);
-	if (known_of(rec, &e) == NULL && (rc = stor_stat(s, name, &e, err)) < 0)
+	if (rec_stor_entry(rec, &e, 0) == NULL && (rc = stor_stat(s, name, &e, err)) < 0)
 		return rc;
 	if (e.size == 0)
 		return aderr_set(err, AD_EEMPTY, "empty file");
