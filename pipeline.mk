@@ -3,6 +3,18 @@
 #   make -f pipeline.mk SRC=photos/ DST=unique/ [WORK=work] [STORE=WORK/store] [KEEP_FILES=1]
 #   make -f pipeline.mk SRC=... DST=... status      what is done, stale (and why) or to do
 #   make -f pipeline.mk SRC=... DST=... FILTER='--include "*.jpg" --max-size 20M'
+#   make -f pipeline.mk SRC=... DST=... V=1       each command and the tools' own summaries
+#
+# Output: one line per stage that ran, its tool, what it did and how long it took
+#   azls       1,236 listed (0.4 s)
+#   featx      1,230 fingerprinted, 0 already stored, 6 failed (19.2 s)
+#   featstore  1,236 joined (0.3 s)
+#   dedupe     1,230 images: 210 groups, 540 duplicates, 480 unique, 6 failed (1.1 s)
+#   azcp       690 copied, 0 already there (2.5 s)
+# and the tools' messages about single records on stderr.  V=1 shows, besides, each command
+# and each tool's own summary (and, on a terminal, its progress line); make -s shows none
+# of it, only errors.  A tool that stops the run (exit 2) says why, and pipeline.mk names
+# the stage and the tool.
 #
 # FILTER chooses what the list stage looks at, with azls's rclone-style filters:
 # --include/--exclude PATTERN, --include-from/--exclude-from FILE, --min-size/--max-size
@@ -96,8 +108,11 @@ export AZD_WORK := $(WORK)
 export AZD_STORE := $(STORE)
 export AZD_BIN := $(BIN)
 export AZLS_OPTS AZGET_OPTS FEATX_OPTS DEDUPE_OPTS AZCP_OPTS Q FILTER DRY_RUN KEEP_FILES
-# make -s: the stages do not show their command lines either
+# make -s: no stage lines (and no command lines, even with V=1)
 export AZD_SILENT := $(findstring s,$(filter-out --%,$(firstword -$(MAKEFLAGS))))
+# V=1: the commands and the tools' summaries too
+V ?=
+export V
 
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -112,8 +127,44 @@ D=$AZD_WORK/.done
 if [ -n "$KEEP_FILES" ]; then IN=fetched.ndjson; else IN=list.ndjson; fi
 say() { [ -n "$AZD_SILENT" ] || printf '%s\n' "$*"; }
 note() { printf 'pipeline.mk: %s\n' "$*" >&2; }
-# run TOOL ARGS...: show and run it; its exit 1 (some records failed) is no failure
-run() { local t=$1; shift; say "$AZD_BIN$t$(printf ' %q' "$@")"; "$AZD_BIN$t" "$@" || [ $? -eq 1 ]; }
+# without V=1 the tools print no summary (the stage's line says it) and no command is shown
+[ -n "$V" ] || Q=-q
+tell() { [ -z "$V" ] || say "$@"; }
+# run TOOL ARGS...: show (V=1) and run it; its exit 1 (some records failed) is no failure
+run() { local t=$1 rc=0; shift; tell "$AZD_BIN$t$(printf ' %q' "$@")"; "$AZD_BIN$t" "$@" || rc=$?
+	[ $rc -le 1 ] || note "${s:-}: $t stopped the run (exit status $rc)"; [ $rc -le 1 ]; }
+# num N: N with thousands separated by commas
+num() { local n=$1 r=; while [ ${#n} -gt 3 ]; do r=,${n: -3}$r; n=${n:0:${#n}-3}; done; echo "$n$r"; }
+# usec: the time in microseconds
+usec() { local t=${EPOCHREALTIME:-}; t=${t//[^0-9]/}; [ -n "$t" ] || t=$(date +%s%6N); echo "$t"; }
+# lines FILE [PATTERN]: how many lines of WORK/FILE (that match PATTERN)
+lines() { grep -c -E -- "${2:-^}" "$W/$1" 2> /dev/null || true; }
+# sumfield NAME: a number of the report's summary record
+sumfield() { grep -m 1 '^{"type":"summary"' -- "$W/report.ndjson" | grep -o -m 1 "\"$1\":[0-9]*" | head -n 1 | cut -d: -f2; }
+# failed N: ", N failed" when N > 0
+failed() { [ "${1:-0}" -eq 0 ] || printf ', %s failed' "$(num "$1")"; }
+# what STAGE: the words of the stage's line
+what() {
+	local n
+	case $1 in
+	list) echo "$(num "$(lines list.ndjson)") listed$(failed "$(own list.ndjson azls)")" ;;
+	fetch) n=$(lines fetched.ndjson '"path":')
+		echo "$(num "$n") in $W/files$(failed "$(own fetched.ndjson azget)")" ;;
+	features) n=$(lines todo.ndjson)
+		echo "$(num $((n - FAILED - $(lines todo.ndjson '"error":'))) ) fingerprinted," \
+			"$(num $(($(lines $IN) - n))) already stored$(failed "$FAILED")" ;;
+	join) echo "$(num $(($(lines features.ndjson) - OWN))) joined$(failed "$OWN")" ;;
+	report) echo "$(num "$(sumfield images)") images: $(num "$(sumfield groups)") groups," \
+		"$(num "$(sumfield duplicates)") duplicates, $(num "$(sumfield unique)") unique$(failed "$(sumfield failed)")" ;;
+	copy) echo "$(num "$(lines copied.ndjson '"copy":"(copied|linked)"')") copied," \
+		"$(num "$(lines copied.ndjson '"copy":"unchanged"')") already there$(failed "$OWN")" ;;
+	esac
+}
+# line STAGE START: the stage's line, from START (usec) to now
+line() {
+	local us=$(($(usec) - $2))
+	say "$(printf '%-10s %s (%d.%d s)' "$TOOL" "$(what "$1")" $((us / 1000000)) $((us % 1000000 / 100000)))"
+}
 ver() { "$AZD_BIN$1" --version 2> /dev/null || echo "$1 missing"; }
 # the features FEATX_OPTS ask for, as featx stamps them on its records
 spec() {
@@ -176,7 +227,7 @@ run_list() { TOOL=azls OUT=list.ndjson OWN=0
 run_fetch() { TOOL=azget OUT=fetched.ndjson
 	if [ -z "$KEEP_FILES" ]; then
 		OUT=list.ndjson OWN=0
-		say "fetch: nothing to copy, featx reads the images from SRC (KEEP_FILES=1 copies them)"
+		tell "fetch: nothing to copy, featx reads the images from SRC (KEEP_FILES=1 copies them)"
 		[ ! -d "$W/files" ] || note "$W/files holds copies from a KEEP_FILES=1 run; this run does not use them (remove them to free the disk)"
 		return 0
 	fi
@@ -185,15 +236,18 @@ run_fetch() { TOOL=azget OUT=fetched.ndjson
 run_features() { TOOL=featx OUT=todo.ndjson
 	run featstore has $Q --spec "$(spec)" "$AZD_STORE" -i "$W/$IN" \
 		-o "$W/todo.ndjson" || return
-	say "${AZD_BIN}featx$(printf ' %q' $Q $FEATX_OPTS -i "$W/todo.ndjson") |" \
+	tell "${AZD_BIN}featx$(printf ' %q' $Q $FEATX_OPTS -i "$W/todo.ndjson") |" \
 		"${AZD_BIN}featstore$(printf ' %q' put $Q "$AZD_STORE")"
 	# featx's records stream into the store as they come; a copy of the stream goes to
-	# grep, which counts the failures a rerun must retry
+	# grep, which keeps the codes of featx's failures (those a rerun must retry count)
 	"${AZD_BIN}featx" $Q $FEATX_OPTS -i "$W/todo.ndjson" |
-		{ tee >(grep -c -E -- "\"error\":\\{\"stage\":\"featx\",\"code\":\"($FEATX_RETRY)\"" \
-			> "$D/.featx-own"; exit 0); wait $!; } |
-		"${AZD_BIN}featstore" put $Q "$AZD_STORE" || [ $? -eq 1 ] || return
-	OWN=$(cat -- "$D/.featx-own") && rm -f -- "$D/.featx-own"; }
+		{ tee >(grep -o -E -- '"error":\{"stage":"featx","code":"[a-z_]+"' \
+			> "$D/.featx-codes"; exit 0); wait $!; } |
+		"${AZD_BIN}featstore" put $Q "$AZD_STORE" ||
+		{ local rc=$?; [ $rc -eq 1 ] || { note "$s: featx or featstore put stopped the run (exit status $rc)"; return $rc; }; }
+	OWN=$(grep -c -E -- "\"($FEATX_RETRY)\"\$" "$D/.featx-codes") || true
+	FAILED=$(grep -c '' "$D/.featx-codes") || true
+	rm -f -- "$D/.featx-codes"; }
 run_join() { TOOL=featstore OUT=features.ndjson
 	run featstore get $Q --spec "$(spec)" "$AZD_STORE" -i "$W/$IN" \
 		-o "$W/features.ndjson" && OWN=$(own features.ndjson featstore); }
@@ -216,14 +270,19 @@ stage() {
 	# a dry run of the copy plans it and leaves the marker as it was
 	if [ "$s" = copy ] && [ -n "$DRY_RUN" ] && [ "$DRY_RUN" != 0 ]; then
 		run azcp $Q --dry-run $AZCP_OPTS -i "$W/report.ndjson" -o "$W/plan.ndjson" || return 2
-		say "dry run: the plan is in $W/plan.ndjson; nothing copied"; return 0
+		say "$(printf '%-10s' azcp) dry run: $(num "$(lines plan.ndjson '"plan":"(copy|link)"')") to copy," \
+			"$(num "$(lines plan.ndjson '"plan":"unchanged"')") already there; the plan is in $W/plan.ndjson, nothing copied"
+		return 0
 	fi
 	w=$(want "$s") || return 2
 	if [ -f "$D/$s" ] && [ "$(grep -v '^output ' -- "$D/$s")" = "$w" ] && outputs_ok "$D/$s"; then
 		return 0
 	fi
 	rm -f -- "$D/$s" "$D/$s.incomplete"
+	local t0
+	t0=$(usec)
 	"run_$s" || return 2
+	[ "$s" = fetch ] && [ -z "$KEEP_FILES" ] || line "$s" "$t0"
 	{ printf '%s\n' "$w"; echo "output $OUT $(sum "$W/$OUT")"; } > "$t" || return 2
 	if [ "$OWN" -gt 0 ]; then
 		echo "incomplete $OWN records failed in $TOOL" >> "$t" && mv -f -- "$t" "$D/$s.incomplete"

@@ -18,7 +18,7 @@ echo "not a photo" > "$D/src/broken/notes.jpg"
 
 echo "== running the pipeline on $(find "$D/src" -type f | wc -l) files in $D/src"
 t0=$(date +%s.%N)
-make --no-print-directory -s -f pipeline.mk SRC="$D/src" DST="$D/unique" WORK="$D/work" \
+make --no-print-directory -f pipeline.mk SRC="$D/src" DST="$D/unique" WORK="$D/work" \
 	BIN="$BUILD/bin/" | grep -v '^\(\$\|make\)' || true
 t1=$(date +%s.%N)
 R="$D/work/report.ndjson"

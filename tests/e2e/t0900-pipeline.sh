@@ -49,12 +49,43 @@ bad=0
 while read -r n; do cmp -s "$S/$n" "$T/dst1/$n" || bad=$((bad + 1)); done < "$T/kept"
 check_eq "copies are byte-identical" "$bad" "0"
 
+# what a run prints: one line per stage on stdout (its tool, what it did, the time), no
+# command and no tool summary; the tools' messages about single records on stderr.
+# V=1 shows the commands and the summaries too; make -s prints no stage line.
+make --no-print-directory -f "$TOP/pipeline.mk" SRC="$S" DST="$T/dst0" WORK="$T/w0" BIN="$BIN/" \
+	> "$T/out0" 2> "$T/err0"
+check_eq "default output: exit 0" "$?" "0"
+check_eq "one line per stage that ran, in order, each with its time" \
+	"$(sed 's/ ([0-9][0-9]*\.[0-9] s)$/ (T)/' "$T/out0" | tr '\n' '|')" \
+	"$(printf '%s|' "azls       $nimg listed (T)" \
+		"featx      $((nimg - 6)) fingerprinted, 0 already stored, 6 failed (T)" \
+		"featstore  $nimg joined (T)" \
+		"$(jq -r 'select(.type == "summary") | "dedupe     \(.images) images: \(.groups) groups, \(.duplicates) duplicates, \(.unique) unique, \(.failed) failed (T)"' "$R")" \
+		"azcp       $(wc -l < "$T/kept") copied, 0 already there (T)")"
+check_eq "stderr: featx's message for each broken file, nothing else" \
+	"$(grep -c '^featx: bad/' "$T/err0"):$(wc -l < "$T/err0")" "6:6"
+make --no-print-directory -f "$TOP/pipeline.mk" SRC="$S" DST="$T/dst0v" WORK="$T/w0v" BIN="$BIN/" \
+	V=1 > "$T/out0v" 2> "$T/err0v"
+check_eq "V=1: exit 0" "$?" "0"
+check "V=1: the commands are shown" grep -q "^$BIN/dedupe -i " "$T/out0v"
+check "V=1: and the tools' summaries" grep -q "^dedupe: [0-9]* images, [0-9]* groups" "$T/err0v"
+check "V=1: and the stage lines" grep -q "^azcp       $(wc -l < "$T/kept") copied, 0 already there (" "$T/out0v"
+make --no-print-directory -s -f "$TOP/pipeline.mk" SRC="$S" DST="$T/dst0s" WORK="$T/w0s" BIN="$BIN/" \
+	> "$T/out0s" 2> "$T/err0s"
+check_eq "make -s: no stage line, only the record messages" "$?:$(wc -l < "$T/out0s"):$(wc -l < "$T/err0s")" "0:0:6"
+make --no-print-directory -f "$TOP/pipeline.mk" SRC="$S" WORK="$T/w0" BIN="$BIN/" \
+	DEDUPE_OPTS=--no-such-option > "$T/out0f" 2> "$T/err0f"
+check_eq "a tool's usage error stops the run: exit 2" "$?" "2"
+check "the tool says why" grep -q "^dedupe: .*no-such-option" "$T/err0f"
+check "pipeline.mk names the stage and the tool" \
+	grep -qx "pipeline.mk: report: dedupe stopped the run (exit status 2)" "$T/err0f"
+
 # a rerun redoes nothing; `refresh` reruns every stage, which skip their finished work
 run_pipeline "$T/w1" "$T/dst1" > "$T/out2" 2>&1
 check_eq "rerun with markers: no tool runs" "$(cat "$T/out2")" ""
 cp "$R" "$T/report1"
 run_pipeline "$T/w1" "$T/dst1" refresh > /dev/null 2>&1
-make --no-print-directory -f "$TOP/pipeline.mk" SRC="$S" DST="$T/dst1" WORK="$T/w1" BIN="$BIN/" > "$T/out3" 2>&1
+make --no-print-directory -f "$TOP/pipeline.mk" SRC="$S" DST="$T/dst1" WORK="$T/w1" BIN="$BIN/" V=1 > "$T/out3" 2>&1
 check "refresh: no copies made (no azget)" sh -c "! grep -q '^azget' '$T/out3'"
 # stored failures count as not stored: only the 6 broken files are read again
 check "refresh: nothing read or fingerprinted again but the broken files" \

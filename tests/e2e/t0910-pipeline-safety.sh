@@ -102,7 +102,7 @@ pl SRC="$S" DST="$D" WORK="$W" DEDUPE_OPTS='--prefer b/' status > "$T/b.status" 
 check "status: report stale because DEDUPE_OPTS changed" grep -qx 'report    stale (DEDUPE_OPTS changed)' "$T/b.status"
 check "status: copy waits for report" grep -qx 'copy      stale (report is not done)' "$T/b.status"
 check "status: earlier stages done" grep -qx 'features  done' "$T/b.status"
-pl SRC="$S" DST="$D" WORK="$W" DEDUPE_OPTS='--prefer b/' > "$T/b1.out" 2>&1
+pl SRC="$S" DST="$D" WORK="$W" DEDUPE_OPTS='--prefer b/' V=1 > "$T/b1.out" 2>&1
 check_eq "new DEDUPE_OPTS: exit 0" "$?" "0"
 check "new DEDUPE_OPTS: dedupe ran" grep -q 'bin/dedupe ' "$T/b1.out"
 check "new DEDUPE_OPTS: azcp ran" grep -q 'bin/azcp ' "$T/b1.out"
@@ -115,7 +115,7 @@ check_eq "no thumbs stored yet (of every record stored)" \
 	"$(featstore cat -q "$W/store" | jq -rs '"\(length) \(map(select(has("thumb"))) | length)"')" "$nimg 0"
 pl SRC="$S" DST="$D" WORK="$W" DEDUPE_OPTS='--prefer b/' FEATX_OPTS='--thumb 160' status > "$T/b.status2" 2>&1
 check "status: features stale because FEATX_OPTS changed" grep -qx 'features  stale (FEATX_OPTS changed)' "$T/b.status2"
-pl SRC="$S" DST="$D" WORK="$W" DEDUPE_OPTS='--prefer b/' FEATX_OPTS='--thumb 160' > "$T/b3.out" 2>&1
+pl SRC="$S" DST="$D" WORK="$W" DEDUPE_OPTS='--prefer b/' FEATX_OPTS='--thumb 160' V=1 > "$T/b3.out" 2>&1
 check_eq "FEATX_OPTS=--thumb 160: exit 0" "$?" "0"
 check "FEATX_OPTS=--thumb 160: featx ran" grep -q "bin/featx  *--thumb 160" "$T/b3.out"
 check "FEATX_OPTS=--thumb 160: every image decoded again" grep -q "^featx: $((nimg - 1)) images fingerprinted, 1 failed" "$T/b3.out"

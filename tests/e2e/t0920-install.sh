@@ -38,7 +38,7 @@ cp "$PHOTOS"/*.jpg "$PHOTOS"/*.png "$PHOTOS"/*.webp "$T/src/"
 n=$(ls "$T/src" | wc -l)
 cd "$T/elsewhere" || exit 2
 PATH="$I/bin:/usr/bin:/bin" make --no-print-directory -f "$I/share/azdedup/pipeline.mk" \
-	SRC="$T/src" DST="$T/dst" WORK=work > "$T/pipe.out" 2>&1
+	SRC="$T/src" DST="$T/dst" WORK=work V=1 > "$T/pipe.out" 2>&1
 check_eq "the installed pipeline.mk runs from another folder" "$?" "0"
 check "it ran the installed tools" grep -q "^$I/bin/dedupe " "$T/pipe.out"
 check_eq "its report has every photo" \

@@ -49,7 +49,7 @@ check_eq "the source container holds the images" "$(blobs photos | wc -l)" "$nim
 
 # --- a container, the default pipeline against KEEP_FILES=1 ------------------------------
 cut_log
-pl SRC="$AZ/photos" DST="$AZ/unique" WORK="$T/w1" > "$T/a1.out" 2>&1
+pl SRC="$AZ/photos" DST="$AZ/unique" WORK="$T/w1" V=1 > "$T/a1.out" 2>&1
 check_eq "default pipeline from a container: exit 0" "$?" "0"
 check "no azget ran" sh -c "grep -q '/azget ' '$T/a1.out'; [ \$? -eq 1 ]"
 check "the fetch stage says featx reads from SRC" grep -q '^fetch: nothing to copy, featx reads the images from SRC' "$T/a1.out"
@@ -61,7 +61,7 @@ check_eq "WORK holds no image file" "$(images_in "$T/w1")" ""
 check "no WORK/files" test ! -e "$T/w1/files"
 check_eq "no record of the report has a local path" "$(jq -r 'select(.path) | .name' "$T/w1/report.ndjson")" ""
 
-pl SRC="$AZ/photos" DST="$AZ/unique-keep" WORK="$T/w2" KEEP_FILES=1 > "$T/a2.out" 2>&1
+pl SRC="$AZ/photos" DST="$AZ/unique-keep" WORK="$T/w2" KEEP_FILES=1 V=1 > "$T/a2.out" 2>&1
 check_eq "KEEP_FILES=1 from a container: exit 0" "$?" "0"
 check "KEEP_FILES=1: azget ran" grep -q "^azget: $nimg fetched" "$T/a2.out"
 check_eq "KEEP_FILES=1: WORK/files holds a copy of every image" "$(find "$T/w2/files" -type f | wc -l)" "$nimg"
@@ -76,7 +76,7 @@ cut_log
 pl -s SRC="$AZ/photos" DST="$AZ/unique" WORK="$T/w1" > "$T/b1.out" 2>&1
 check_eq "rerun with the markers: nothing runs" "$?:$(cat "$T/b1.out")" "0:"
 pl -s SRC="$AZ/photos" DST="$AZ/unique" WORK="$T/w1" refresh
-pl SRC="$AZ/photos" DST="$AZ/unique" WORK="$T/w1" > "$T/b2.out" 2>&1
+pl SRC="$AZ/photos" DST="$AZ/unique" WORK="$T/w1" V=1 > "$T/b2.out" 2>&1
 check_eq "refresh with nothing changed: exit 0" "$?" "0"
 check_eq "refresh with nothing changed: no blob downloaded" "$(gets photos | wc -l)" "0"
 check "refresh with nothing changed: featx read nothing" \
@@ -89,7 +89,7 @@ cp "$T/var/$first" "$T/add/new/rocket copy.jpg"
 azls -q --all "$T/add" | azcp -q "$AZ/photos" > /dev/null
 cut_log
 pl -s SRC="$AZ/photos" DST="$AZ/unique" WORK="$T/w1" refresh
-pl SRC="$AZ/photos" DST="$AZ/unique" WORK="$T/w1" > "$T/b3.out" 2>&1
+pl SRC="$AZ/photos" DST="$AZ/unique" WORK="$T/w1" V=1 > "$T/b3.out" 2>&1
 check_eq "one blob added: exit 0" "$?" "0"
 check_eq "one blob added: only it was downloaded" "$(gets photos)" "new/rocket%20copy.jpg"
 check "one blob added: featx read one image" \
@@ -169,12 +169,12 @@ check_eq "KEEP_FILES=1: WORK/files holds every image" "$(find "$T/w5/files" -typ
 check_same "the same report as KEEP_FILES=1" "$(canon "$T/w4/report.ndjson")" "$(canon "$T/w5/report.ndjson")"
 check "the same destination as KEEP_FILES=1" diff -r "$T/dl1" "$T/dl2"
 pl -s SRC="$T/var" DST="$T/dl1" WORK="$T/w4" refresh
-pl SRC="$T/var" DST="$T/dl1" WORK="$T/w4" > "$T/d1.out" 2>&1
+pl SRC="$T/var" DST="$T/dl1" WORK="$T/w4" V=1 > "$T/d1.out" 2>&1
 check "a folder, refresh with nothing changed: featx read nothing" \
 	grep -q '^featx: 0 images fingerprinted, 0 failed, 0 failed upstream; 0 read from their source' "$T/d1.out"
 cp "$PHOTOS/rocket.jpg" "$T/var/rocket again.jpg"
 pl -s SRC="$T/var" DST="$T/dl1" WORK="$T/w4" refresh
-pl SRC="$T/var" DST="$T/dl1" WORK="$T/w4" > "$T/d2.out" 2>&1
+pl SRC="$T/var" DST="$T/dl1" WORK="$T/w4" V=1 > "$T/d2.out" 2>&1
 check "a folder, one file added: featx read one" \
 	grep -q '^featx: 1 images fingerprinted, 0 failed, 0 failed upstream; 1 read from their source' "$T/d2.out"
 pl SRC="$T/var" DST="$T/dl1" WORK="$T/w4" KEEP_FILES=1 status > "$T/d.status" 2>&1
