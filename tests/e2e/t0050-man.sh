@@ -62,8 +62,8 @@ done
 check_eq "every error code is listed" "$missing" ""
 
 # --- the EXAMPLES run --------------------------------------------------------------------
-# tests/e2e/manexamples.py lists every example command (EXAMPLES sections, azdedup(7)'s
-# Recipes).  Those that need an Azure account are listed here, each with the reason;
+# tests/e2e/manexamples.py lists every example command (the EXAMPLES sections).
+# Those that need an Azure account are listed here, each with the reason;
 # every other example runs in $T/ex with bash -o pipefail and must exit 0 (and print
 # something when it ends in jq, sort or uniq), on files made here: the example
 # photos and their variants as ~/photos (HOME is $T/home), and the inputs the examples
