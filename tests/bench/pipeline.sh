@@ -1,0 +1,148 @@
+#!/bin/sh
+# pipeline.sh — the whole pipeline against its peer, end to end on the same files: azdedup's
+# default pipeline (make -f pipeline.mk, all stages to the copy) from a local folder to
+# a folder and from an Azurite container to another container, against `rclone copy` of
+# the container to a local folder followed by an ImageHash script that computes phash,
+# dhash and whash of every image and pairs them at imagededup's default threshold
+# (Hamming distance <= 10: tests/bench/others/pipepeer.py), and that script alone on the
+# folder.  Prints wall seconds, CPU seconds (user + sys of the command and its children;
+# Azurite's own CPU apart, in its column) and the ratios, then the pair precision and
+# recall of both against the photo set's truth.  Not a test: nothing here passes or fails
+# on speed.  One Azurite, one run each, into fresh destinations; the machine is shared, so
+# compare CPU seconds as much as wall seconds.
+#
+#   PIPE_COPIES=N     copies of the bench photo set's 52 images (default BENCH_COPIES, else
+#                     8: 416 images, 31 MB; PIPE_COPIES=100 gives 5,200 images, 390 MB)
+#   IMAGEHASH_SRC=DIR a checkout of github.com/JohannesBuchner/imagehash, used when
+#                     `import imagehash` fails (Debian has no package of it); numpy,
+#                     scipy, PyWavelets and PIL come from Debian (python3-numpy
+#                     python3-scipy python3-pywt python3-pil)
+#   P=N               azcp -P and rclone --transfers/--checkers (default 16)
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/bench/rclone.sh"
+COPIES=${PIPE_COPIES:-${BENCH_COPIES:-8}}
+P=${P:-16}
+PY=/usr/bin/python3
+PEER="$TOP/tests/bench/others/pipepeer.py"
+
+bench_azurite pipeline 0 azls featx featstore dedupe azcp
+
+# ImageHash: importable as is, or from IMAGEHASH_SRC
+IH=no
+why="ImageHash not importable (set IMAGEHASH_SRC to a checkout of JohannesBuchner/imagehash)"
+if "$PY" -c 'import numpy, scipy, pywt, PIL' 2> /dev/null; then
+	if "$PY" -c 'import imagehash' 2> /dev/null; then
+		IH=yes
+	elif [ -n "${IMAGEHASH_SRC:-}" ] && PYTHONPATH="$IMAGEHASH_SRC" "$PY" -c 'import imagehash' 2> /dev/null; then
+		IH=yes
+	fi
+else
+	why="numpy, scipy, pywt or PIL missing (Debian python3-numpy python3-scipy python3-pywt python3-pil)"
+fi
+
+bench_photoset "$T/src" "$COPIES" "$T/truth.tsv"
+n=$(find "$T/src" -type f | wc -l)
+mb=$(du -sm "$T/src" | cut -f1)
+
+azurite_launch "$T/azurite" "$T/azurite.log" || true
+AZ_PID=$AZURITE_PID
+if [ -z "$AZURITE_PORT" ]; then
+	echo "pipeline.sh: azurite did not start" >&2
+	sed 's/^/    /' "$T/azurite.log" >&2
+	exit 1
+fi
+URL="http://127.0.0.1:$AZURITE_PORT/devstoreaccount1"
+"$BIN/azls" -q --all "$T/src" | "$BIN/azcp" -q -P 32 "$URL/photos" > /dev/null
+got=$("$BIN/azls" -q "$URL/photos" | wc -l)
+[ "$got" = "$n" ] || echo "  WARNING: setup upload: $got blobs, want $n"
+bench_rclone "$URL"
+
+TCK=$(getconf CLK_TCK)
+azcpu() {
+	sed 's/^.*) //' "/proc/$AZ_PID/stat" | awk -v t="$TCK" '{ printf "%.2f\n", ($12 + $13) / t }'
+}
+# settle: dirty pages written out, the source files and Azurite's blobs in the page cache
+settle() {
+	sync
+	find "$T/src" "$T/azurite" -type f -exec cat {} + > /dev/null 2>&1 || true
+}
+# timed NAME CMD...: run CMD under /usr/bin/time; NAME.t gets "WALL CPU AZURITE_CPU RC"
+timed() {
+	_o=$1
+	shift
+	settle
+	_a0=$(azcpu)
+	_rc=0
+	/usr/bin/time -f '%e %U %S' -o "$T/$_o.time" "$@" > "$T/$_o.out" 2>&1 || _rc=$?
+	_a1=$(azcpu)
+	tail -n 1 "$T/$_o.time" | awk -v a="$_a0" -v b="$_a1" -v rc="$_rc" \
+		'{ printf "%s %.2f %.2f %s\n", $1, $2 + $3, b - a, rc }' > "$T/$_o.t"
+	[ "$_rc" = 0 ] || { echo "  WARNING: $_o: exit status $_rc:"; tail -n 5 "$T/$_o.out" | sed 's/^/    /'; }
+}
+# the runs, each a command of its own for /usr/bin/time
+PIPE='make --no-print-directory -f "$1/pipeline.mk" SRC="$2" DST="$3" WORK="$4" BIN="$5" AZCP_OPTS="-P $6"'
+PEER_RCLONE='rclone -q --transfers "$1" --checkers "$1" copy AZ:photos "$2" && "$3" "$4" run "$2" "$5"'
+
+timed az-local sh -c "$PIPE" sh "$TOP" "$T/src" "$T/dst-local" "$T/w-local" "$BIN/" "$P"
+timed az-azure sh -c "$PIPE" sh "$TOP" "$URL/photos" "$URL/unique" "$T/w-azure" "$BIN/" "$P"
+if [ "$IH" = yes ]; then
+	[ -z "${IMAGEHASH_SRC:-}" ] || { PYTHONPATH="$IMAGEHASH_SRC"; export PYTHONPATH; }
+	timed ih-local "$PY" "$PEER" run "$T/src" "$T/peer-local"
+	[ "$HAVE_RCLONE" = no ] ||
+		timed ih-azure sh -c "$PEER_RCLONE" sh "$P" "$T/rc" "$PY" "$PEER" "$T/peer-az"
+fi
+
+FMT="%-34s %9s %9s %8s %6s %6s  %s\n"
+echo "whole pipeline: $n images ($mb MB, the bench photo set x $COPIES), $(nproc) cores;" \
+	"rclone $RCV, -P $P; ImageHash pairs at <= 10 (imagededup's default)"
+printf "$FMT" "run" "wall s" "CPU s" "azurite" "wall x" "CPU x" "note"
+row() {  # WHAT NAME BASE_NAME NOTE WHY_SKIPPED
+	if [ ! -f "$T/$2.t" ]; then
+		printf "$FMT" "$1" - - - - - "skipped: $5"
+		return
+	fi
+	read -r w c a rc < "$T/$2.t"
+	[ "$rc" = 0 ] || set -- "$1" "$2" "$3" "FAILED (exit status $rc), $4"
+	if [ -n "$3" ] && [ -f "$T/$3.t" ]; then
+		read -r bw bc _ _ < "$T/$3.t"
+		wx=$(awk -v a="$w" -v b="$bw" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1e-9) }')
+		cx=$(awk -v a="$c" -v b="$bc" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1e-9) }')
+	else
+		wx=- cx=-
+	fi
+	printf "$FMT" "$1" "$w" "$c" "$a" "$wx" "$cx" "$4"
+}
+ihwhy=$why
+[ "$HAVE_RCLONE" = yes ] || ihwhy="rclone missing (Debian rclone)"
+row "azdedup, folder -> folder" az-local "" "make -f pipeline.mk, every stage" ""
+row "ImageHash script on the folder" ih-local az-local "3 hashes, $(nproc) processes" "$why"
+row "azdedup, container -> container" az-azure "" "featx reads the blobs, azcp copies server-side" ""
+row "rclone copy + ImageHash script" ih-azure az-azure "copy to a folder, then the script" "$ihwhy"
+echo "wall x, CPU x: the peer's seconds over azdedup's on the same files (the target: 5x or more)."
+echo "The peer stops at its pairs: it neither groups nor copies anything; azdedup's runs end"
+echo "with the unique images in the destination.  CPU s: user + sys of the run and its"
+echo "children (make and the tools; rclone, Python and its $(nproc) workers); azurite: the"
+echo "emulator's CPU seconds during the run, counted in neither."
+for r in az-local az-azure ih-local ih-azure; do
+	[ -s "$T/$r.out" ] || continue
+	case $r in az-local) echo "pipeline.mk's lines, folder -> folder:" ;;
+	az-azure) echo "pipeline.mk's lines, container -> container:" ;;
+	ih-*) echo "the peer's ImageHash script, $([ $r = ih-local ] && echo "on the folder" || echo "on rclone's copy"):" ;;
+	esac
+	sed 's/^/  /' "$T/$r.out"
+done
+
+echo "accuracy on the same files (truth: the photo each file was made from):"
+if [ -s "$T/w-local/report.ndjson" ] && [ -s "$T/peer-local" ]; then
+	"$PY" "$PEER" score "$T/truth.tsv" "$T/w-local/report.ndjson" "$T/peer-local"
+elif [ -s "$T/w-local/report.ndjson" ]; then
+	"$PY" "$PEER" score "$T/truth.tsv" "$T/w-local/report.ndjson" -
+fi
+# the container runs found the same: the same report, the same pairs
+canon() { jq -c 'select(.type == null) | [.name, .dup.role, .sha256]' "$1" | sort; }
+if [ -s "$T/w-azure/report.ndjson" ] && [ "$(canon "$T/w-local/report.ndjson")" != "$(canon "$T/w-azure/report.ndjson")" ]; then
+	echo "  WARNING: azdedup's reports from the folder and the container differ"
+fi
+if [ -s "$T/peer-az" ] && [ "$(grep '^p' "$T/peer-local" | sort)" != "$(grep '^p' "$T/peer-az" | sort)" ]; then
+	echo "  WARNING: the peer's pairs from the folder and rclone's copy differ"
+fi
