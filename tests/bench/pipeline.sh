@@ -123,8 +123,10 @@ echo "The peer stops at its pairs: it neither groups nor copies anything; azdedu
 echo "with the unique images in the destination.  CPU s: user + sys of the run and its"
 echo "children (make and the tools; rclone, Python and its $(nproc) workers); azurite: the"
 echo "emulator's CPU seconds during the run, counted in neither."
-echo "The set holds each file $COPIES times, byte for byte: every photo's hash neighbourhood is"
-echo "crowded, so dedupe sends its near pairs to keypoint matching (its line below)."
+if [ "$COPIES" -gt 1 ]; then
+	echo "The set holds each file $COPIES times, byte for byte: every photo's hash neighbourhood"
+	echo "is crowded, so dedupe sends its near pairs to keypoint matching (its line below)."
+fi
 for r in az-local az-azure ih-local ih-azure; do
 	[ -s "$T/$r.out" ] || continue
 	case $r in az-local) echo "pipeline.mk's lines, folder -> folder:" ;;
