@@ -1365,8 +1365,7 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 			st->compared++;
 			if (x != y && o->apart != NULL && (rc = dec_apart_joins(o->apart, up, x, y)) != 0) {
 				/* a decision keeps them apart: the end in the worse-ranked part stays out */
-				size_t w = pos[x] < pos[y] ? x : y, j = uf_find(up, pairs[p].a) == w ?
-				    pairs[p].b : pairs[p].a;
+				size_t w = pos[x] < pos[y] ? x : y, j = x == w ? pairs[p].b : pairs[p].a;
 
 				if (rc < 0) {
 					rc = aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
