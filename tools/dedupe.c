@@ -102,6 +102,7 @@ static int run(struct dd *d, struct grp_opts *o, int device, const char *in, con
 	struct report_totals t = {0};
 	struct grp_stats st;
 	struct dec_counts dc;
+	char dtext[128] = "";
 	aderr err = {0};
 	long ngroups;
 	int status = 2;
@@ -132,9 +133,12 @@ static int run(struct dd *d, struct grp_opts *o, int device, const char *in, con
 		log_err("%s", err.msg);
 		goto done;
 	}
+	if (d->dec != NULL)
+		snprintf(dtext, sizeof dtext, ", %ld decisions (%ld applied, %ld unmatched)",
+		    dc.total, dc.applied, dc.unmatched);
 	progress_done(&f.progress, "%ld images, %ld groups, %ld duplicates (%ld exact, %ld near, "
-	    "%ld local), %ld unique, %ld failed", t.images, t.groups, t.dups, t.exact, t.near,
-	    t.local, t.unique, t.failed);
+	    "%ld local), %ld unique, %ld failed%s", t.images, t.groups, t.dups, t.exact, t.near,
+	    t.local, t.unique, t.failed, dtext);
 	status = filter_status(&f);
 done:
 	spool_close(f.kept);

@@ -92,6 +92,7 @@ check_eq "reviewed: the group with exactly those members is marked" \
 	"[\"$AST\",null] [\"originals/coffee.webp\",null] [\"variants/astronaut-q40.jpg\",null] [\"variants/chelsea-fmt.png\",true] "
 check_eq "summary: the decisions counted" "$(summary "$T/r1" .decisions)" \
 	'{"total":6,"applied":5,"unmatched":1,"keepers":1,"released":3,"reviewed":1}'
+check "the closing line counts them" grep -q '^dedupe: .* 0 failed, 6 decisions (5 applied, 1 unmatched) in ' "$T/r1.err"
 check_eq "summary: one group more, one unique more" "$(summary "$T/r1" '[.groups, .unique]')" "[4,4]"
 check "records without decisions carry no decision fields" \
 	sh -c "! grep -q 'released_by' '$T/r0' && ! grep -q '\"reviewed\"' '$T/r0' && ! grep -q '\"decisions\"' '$T/r0'"
