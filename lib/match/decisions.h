@@ -53,7 +53,8 @@ int dec_op(const struct dec_set *d, size_t i);
 
 /* Before grp_run on items[0..n): sets every item's keep_first (0 for none) and *apart to
  * the cannot-link pairs among the items (NULL when there are none).  0, or AD_ENOMEM.
- * The items must stay in place until dec_finish. */
+ * The items must stay in place until dec_finish; one grp_run per dec_bind (the
+ * components mode keeps its state in *apart). */
 int dec_bind(struct dec_set *d, struct grp_item *items, size_t n, struct dec_apart **apart,
     aderr *err);
 /* After grp_run on the bound items: marks the keepers of reviewed groups and fills c.
