@@ -293,11 +293,46 @@ static void test_unmatched(void)
 	CHECK(c.total == 2 && c.applied == 0 && c.unmatched == 2 && c.released == 0);
 }
 
+/* components: a chain a~b~c~d with a apart from d breaks where d would join; the
+ * members with partners are followed through every join */
+static void test_chain(void)
+{
+	struct grp_item it[5];
+	struct dec_counts c;
+	char l1[400];
+	const char *lines[1];
+
+	/* each link 6 bits, two links 12 (within 12/16/16), three 18 (out) */
+	item(&it[0], "a.jpg", 0, 1, 4000);
+	item(&it[1], "b.jpg", 0x3fULL, 2, 3000);
+	item(&it[2], "c.jpg", 0xfffULL, 3, 2000);
+	item(&it[3], "d.jpg", 0x3ffffULL, 4, 1000);
+	item(&it[4], "e.jpg", 0xffffffffff000000ULL, 5, 500);
+	CHECK_EQ_INT(apply(it, 5, GRP_MODE_COMPONENTS, NULL, 0, &c), 1);
+	CHECK_EQ_INT(it[3].keeper, 0);                  /* chained in without decisions */
+	lines[0] = FMT(l1, "{\"op\":\"not_duplicate\",\"sha256\":\"%s\",\"of\":\"%s\"}",
+	    sum(4), sum(1));
+	CHECK_EQ_INT(apply(it, 5, GRP_MODE_COMPONENTS, lines, 1, &c), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+	CHECK_EQ_INT(it[2].keeper, 0);
+	CHECK_EQ_INT(it[3].group, 0);
+	CHECK_EQ_INT(it[3].apart_from, 0);
+	CHECK_EQ_INT(c.released, 1);
+	/* apart from b, the chain's middle: d still stays out, through c */
+	lines[0] = FMT(l1, "{\"op\":\"not_duplicate\",\"sha256\":\"%s\",\"of\":\"%s\"}",
+	    sum(4), sum(2));
+	CHECK_EQ_INT(apply(it, 5, GRP_MODE_COMPONENTS, lines, 1, &c), 1);
+	CHECK_EQ_INT(it[2].keeper, 0);
+	CHECK_EQ_INT(it[3].group, 0);
+	CHECK_EQ_INT(it[3].apart_from, 0);
+}
+
 int main(void)
 {
 	test_parse();
 	test_load();
 	test_apply();
 	test_unmatched();
+	test_chain();
 	return unit_done();
 }
