@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "decisions.h"
 #include "filter.h"
 #include "group.h"
 #include "itemset.h"
@@ -26,6 +27,7 @@ struct dd {
 	int local;                  /* read keypoints (unless --no-local) */
 	int keypoints;              /* strongest keypoints kept per image */
 	int cache_mb;               /* --kp-cache */
+	struct dec_set *dec;        /* --decisions, or NULL */
 };
 
 static const char help[] =
@@ -33,7 +35,8 @@ static const char help[] =
     "              [--dhash-max N] [--whash-max N] [--exact-only] [--no-rotations]\n"
     "              [--mode star|clique|components] [--search all|index]\n"
     "              [--no-local] [--local-min N] [--keypoints N] [--kp-cache MB]\n"
-    "              [--html FILE] [-j N] [--device DEV] [-i FILE] [-o FILE]\n"
+    "              [--html FILE] [--decisions FILE]... [-j N] [--device DEV]\n"
+    "              [-i FILE] [-o FILE]\n"
     "Read feature records (from featx or featstore), group exact duplicates (same\n"
     "bytes), near duplicates (every hash within its distance) and local matches\n"
     "(crops and other copies whose keypoints agree on one transform), pick a keeper\n"
@@ -58,6 +61,9 @@ static const char help[] =
     "                      temporary file (default 256)\n"
     "      --html FILE     also write a page showing each group side by side (with\n"
     "                      the thumbnails featx makes on request), sortable\n"
+    "      --decisions FILE  apply a reviewer's decisions (NDJSON, keyed by sha256:\n"
+    "                      keeper, not_duplicate, split, reviewed); may be repeated,\n"
+    "                      later files winning\n"
     "      --rotations     also match mirrored and turned copies (90, 180, 270\n"
     "                      degrees, flips; needs featx's phash_orientations): the\n"
     "                      default\n"
@@ -95,6 +101,8 @@ static int run(struct dd *d, struct grp_opts *o, int device, const char *in, con
 	    .collect = itemset_collect, .drop = itemset_drop, .keep = 1, .ud = set };
 	struct report_totals t = {0};
 	struct grp_stats st;
+	struct dec_counts dc;
+	char dtext[128] = "";
 	aderr err = {0};
 	long ngroups;
 	int status = 2;
@@ -114,14 +122,23 @@ static int run(struct dd *d, struct grp_opts *o, int device, const char *in, con
 		goto done;
 	}
 	itemset_finish(set);
-	if ((ngroups = grp_run_stats(set->items, set->nitems, o, &st, &err)) < 0 ||
-	    report_write(set, f.kept, ngroups, o, &st, out, d->html, &t, &err) < 0) {
+	if ((d->dec != NULL && dec_bind(d->dec, set->items, set->nitems, &o->apart, &err) < 0) ||
+	    (ngroups = grp_run_stats(set->items, set->nitems, o, &st, &err)) < 0 ||
+	    (d->dec != NULL && dec_finish(d->dec, set->items, set->nitems, &dc, &err) < 0)) {
 		log_err("%s", err.msg);
 		goto done;
 	}
+	st.decisions = d->dec != NULL ? &dc : NULL;
+	if (report_write(set, f.kept, ngroups, o, &st, out, d->html, &t, &err) < 0) {
+		log_err("%s", err.msg);
+		goto done;
+	}
+	if (d->dec != NULL)
+		snprintf(dtext, sizeof dtext, ", %ld decisions (%ld applied, %ld unmatched)",
+		    dc.total, dc.applied, dc.unmatched);
 	progress_done(&f.progress, "%ld images, %ld groups, %ld duplicates (%ld exact, %ld near, "
-	    "%ld local), %ld unique, %ld failed", t.images, t.groups, t.dups, t.exact, t.near,
-	    t.local, t.unique, t.failed);
+	    "%ld local), %ld unique, %ld failed%s", t.images, t.groups, t.dups, t.exact, t.near,
+	    t.local, t.unique, t.failed, dtext);
 	status = filter_status(&f);
 done:
 	spool_close(f.kept);
@@ -151,6 +168,7 @@ int main(int argc, char **argv)
 		{ "local-min", required_argument, NULL, 'M' },
 		{ "keypoints", required_argument, NULL, 'K' },
 		{ "kp-cache", required_argument, NULL, 'C' },
+		{ "decisions", required_argument, NULL, 'X' },
 		TOOL_LONG_THREADS,
 		TOOL_LONG_IN,
 		TOOL_LONG_OUT,
@@ -193,6 +211,16 @@ int main(int argc, char **argv)
 				go = TOOL_ERROR;
 			break;
 		case 'H': d.html = optarg; break;
+		case 'X':
+			/* read now: a bad file stops the run before any input is read */
+			if (d.dec == NULL && (d.dec = dec_new()) == NULL) {
+				log_err("out of memory");
+				go = TOOL_ERROR;
+			} else if (dec_load(d.dec, optarg, &err) < 0) {
+				log_err("%s", err.msg);
+				go = TOOL_ERROR;
+			}
+			break;
 		case 'N': o.local = d.local = 0; break;
 		case 'G':
 			if (gpu_parse_device(optarg, &device, &err) < 0)
@@ -232,10 +260,12 @@ int main(int argc, char **argv)
 		go = TOOL_ERROR;
 	if (go != TOOL_GO) {
 		free(d.prefer);
+		dec_free(d.dec);
 		return go;
 	}
 	o.threads = tl.threads;
 	status = run(&d, &o, device, tl.in, tl.out, tl.quiet);
 	free(d.prefer);
+	dec_free(d.dec);
 	return status;
 }

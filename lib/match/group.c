@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "group.h"
+#include "decisions.h"
 #include "hash.h"
 #include "mih.h"
 #include "splitmix.h"
@@ -134,7 +135,12 @@ static int rank_cmp(const void *pa, const void *pb, void *ud)
 {
 	const struct rank_ctx *c = ud;
 	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
-	int key, r = keep_cmp(&c->items[ia], &c->items[ib], c->o, &key);
+	int key, r;
+
+	/* a reviewer's keepers first, the latest decision first */
+	if (c->items[ia].keep_first != c->items[ib].keep_first)
+		return c->items[ia].keep_first > c->items[ib].keep_first ? -1 : 1;
+	r = keep_cmp(&c->items[ia], &c->items[ib], c->o, &key);
 
 	return r != 0 ? r : (ia > ib) - (ia < ib);
 }
@@ -1357,14 +1363,32 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 			size_t x = uf_find(up, pairs[p].a), y = uf_find(up, pairs[p].b);
 
 			st->compared++;
+			if (x != y && o->apart != NULL && (rc = dec_apart_joins(o->apart, up, x, y)) != 0) {
+				/* a decision keeps them apart: the end in the worse-ranked part stays out */
+				size_t w = pos[x] < pos[y] ? x : y, j = x == w ? pairs[p].b : pairs[p].a;
+
+				if (rc < 0) {
+					rc = aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+					goto out;
+				}
+				rc = 0;
+				if (items[j].apart_from < 0)
+					items[j].apart_from = (long)w;
+				continue;
+			}
 			/* the root is the best ranked, so it is the keeper */
 			if (x != y) {
 				if (pos[x] < pos[y])
 					up[y] = x;
 				else
 					up[x] = y;
+				if (o->apart != NULL)
+					dec_apart_union(o->apart, pos[x] < pos[y] ? x : y, pos[x] < pos[y] ? y : x);
 			}
 		}
+		for (size_t i = 0; i < n; i++)
+			if (items[i].apart_from >= 0)
+				items[i].apart_from = (long)uf_find(up, (size_t)items[i].apart_from);
 		for (size_t q = 0; q < n; q++) {
 			size_t j = idx[q], k = uf_find(up, j);
 			long p;
@@ -1402,7 +1426,7 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		if (kp->keeper >= 0)
 			continue;                /* already taken by a better keeper */
 		kp->count = 1;
-		if (o->mode == GRP_MODE_CLIQUE || nconf > 0) {
+		if (o->mode == GRP_MODE_CLIQUE || nconf > 0 || o->apart != NULL) {
 			struct pos_ctx ctx = { pos, pairs, res };
 
 			/* star: the surest copies of the keeper first, so that one told apart
@@ -1418,6 +1442,12 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 			if (done[j] || items[j].keeper >= 0)
 				continue;
 			st->compared++;
+			if (o->apart != NULL && dec_apart_refuses(o->apart, items, k, j)) {
+				/* a decision keeps it apart from the keeper or a member */
+				if (items[j].apart_from < 0)
+					items[j].apart_from = (long)k;
+				continue;
+			}
 			if (o->mode == GRP_MODE_CLIQUE) {
 				/* every member so far must be paired with it too */
 				for (size_t x = 0; x < nm && all; x++) {
@@ -1535,6 +1565,8 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 		items[i].color_diff = -1;
 		items[i].runner_up = -1;
 		items[i].kept_by = 0;
+		items[i].apart_from = -1;
+		items[i].reviewed = 0;
 	}
 	if (n == 0)
 		return 0;
@@ -1562,7 +1594,8 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 				int key;
 
 				keep_cmp(&items[it->keeper], it, o, &key);
-				items[it->keeper].kept_by = (int8_t)key;
+				items[it->keeper].kept_by = (int8_t)(items[it->keeper].keep_first > 0 ?
+				    KEEP_DECISION : key);
 			}
 		}
 		for (size_t i = 0; i < n; i++)
