@@ -202,11 +202,12 @@ pl DECISIONS="$T/pd.ndjson" status > "$T/p.status" 2>&1
 check "status: report stale because the decisions changed" grep -qx 'report    stale (DECISIONS changed)' "$T/p.status"
 check "status: copy waits for report" grep -qx 'copy      stale (report is not done)' "$T/p.status"
 check "status: features still done" grep -qx 'features  done' "$T/p.status"
-pl Q=-q DECISIONS="$T/pd.ndjson" > "$T/p2.out" 2>&1
+pl V=1 Q=-q DECISIONS="$T/pd.ndjson" > "$T/p2.out" 2>&1
 check_eq "pipeline rerun: exit 0" "$?" "0"
 check "pipeline rerun: dedupe ran with the decisions" grep -q "bin/dedupe .*--decisions $T/pd.ndjson" "$T/p2.out"
 check "pipeline rerun: azcp ran" grep -q 'bin/azcp ' "$T/p2.out"
 check "pipeline rerun: featx did not" sh -c "! grep -q 'bin/featx ' '$T/p2.out'"
+check "pipeline rerun: the report stage's line" grep -q '^dedupe  *[0-9,]* images: ' "$T/p2.out"
 check_eq "pipeline rerun: the crop is released" \
 	"$(dupf "$T/w/report.ndjson" variants/coffee-crop.webp '[.role, .released_by]')" '["unique","decision"]'
 check "pipeline rerun: the released image was copied" cmp "$S/variants/coffee-crop.webp" \
