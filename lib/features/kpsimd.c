@@ -1,0 +1,272 @@
+/* kpsimd.c — FAST-9 and Harris for keypoints.c: plain C, and SSE2 and AVX2 forms that
+ * compute the same integers (kpsimd.h). */
+#include "kpsimd.h"
+
+#include "image.h"
+
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define KPS_X86 1
+#else
+#define KPS_X86 0
+#endif
+
+/* the 16-pixel Bresenham circle of radius 3, clockwise from the top */
+static const int circle[16][2] = {
+	{0, -3}, {1, -3}, {2, -2}, {3, -1}, {3, 0}, {3, 1}, {2, 2}, {1, 3},
+	{0, 3}, {-1, 3}, {-2, 2}, {-3, 1}, {-3, 0}, {-3, -1}, {-2, -2}, {-1, -3},
+};
+
+static void circle_offsets(int w, int off[16])
+{
+	for (int k = 0; k < 16; k++)
+		off[k] = circle[k][1] * w + circle[k][0];
+}
+
+/* ---- plain C ---- */
+
+/* FAST-9 at p: 1 when 9 contiguous circle pixels are all brighter or all darker. */
+static int fast9(const unsigned char *p, const int off[16], int t)
+{
+	int c = p[0], hi = c + t, lo = c - t;
+	unsigned bright = 0, dark = 0;
+	int nb = 0, nd = 0;
+
+	/* the four compass points: an arc of 9 covers at least two of them */
+	for (int k = 0; k < 16; k += 4) {
+		int v = p[off[k]];
+
+		nb += v > hi;
+		nd += v < lo;
+	}
+	if (nb < 2 && nd < 2)
+		return 0;
+	for (int k = 0; k < 16; k++) {
+		int v = p[off[k]];
+
+		bright |= (unsigned)(v > hi) << k;
+		dark |= (unsigned)(v < lo) << k;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		uint32_t m = pass ? dark : bright, r;
+
+		m |= m << 16;  /* the circle wraps */
+		r = m;
+		for (int k = 1; k < 9; k++)
+			r &= m >> k;
+		if (r)
+			return 1;
+	}
+	return 0;
+}
+
+static int fast_row_c(const unsigned char *im, int w, int y, int x0, int x1, int t, int *xs)
+{
+	const unsigned char *row = im + (size_t)y * (size_t)w;
+	int off[16], n = 0;
+
+	circle_offsets(w, off);
+	for (int x = x0; x < x1; x++)
+		if (fast9(row + x, off, t))
+			xs[n++] = x;
+	return n;
+}
+
+static int64_t harris_c(const unsigned char *im, int w, int x, int y)
+{
+	int64_t sxx = 0, syy = 0, sxy = 0;
+
+	for (int dy = -3; dy <= 3; dy++) {
+		const unsigned char *row = im + (size_t)(y + dy) * (size_t)w + x;
+
+		for (int dx = -3; dx <= 3; dx++) {
+			int gx = row[dx + 1] - row[dx - 1];
+			int gy = row[dx + w] - row[dx - w];
+
+			sxx += gx * gx;
+			syy += gy * gy;
+			sxy += gx * gy;
+		}
+	}
+	return 25 * (sxx * syy - sxy * sxy) - (sxx + syy) * (sxx + syy);
+}
+
+#if KPS_X86
+/* ---- SSE2 (every x86-64) ----
+ * Per circle pixel k, a byte mask that is all ones where it is NOT brighter than the
+ * centre plus t (nb) or NOT darker than the centre minus t (nd), with saturating byte
+ * arithmetic: where c + t passes 255 no pixel is brighter, as in plain C.  A lane is a
+ * corner when for some k the OR of nb over k .. k + 8 (wrapping) is zero, built from
+ * runs of 2, 4, 8 and 9.  Any arc of 9 holds two neighbouring compass points (0, 4, 8,
+ * 12), so blocks where no lane has such a pair skip the full test. */
+#define FAST_ARCS(OR, AND, m, out) do { \
+	V r2_[16], r8_[16]; \
+	for (int k_ = 0; k_ < 16; k_++) \
+		r2_[k_] = OR(m[k_], m[(k_ + 1) & 15]); \
+	for (int k_ = 0; k_ < 16; k_++) \
+		r8_[k_] = OR(r2_[k_], r2_[(k_ + 2) & 15]); \
+	for (int k_ = 0; k_ < 16; k_++) \
+		r2_[k_] = OR(r8_[k_], r8_[(k_ + 4) & 15]); \
+	out = OR(r2_[0], m[8]); \
+	for (int k_ = 1; k_ < 16; k_++) \
+		out = AND(out, OR(r2_[k_], m[(k_ + 8) & 15])); \
+} while (0)
+
+#define V __m128i
+static int fast_row_sse2(const unsigned char *im, int w, int y, int x0, int x1, int t, int *xs)
+{
+	const unsigned char *row = im + (size_t)y * (size_t)w;
+	const __m128i tv = _mm_set1_epi8((char)t), z = _mm_setzero_si128();
+	int off[16], n = 0;
+
+	circle_offsets(w, off);
+	for (int x = x0; x < x1; x += 16) {
+		const unsigned char *p = row + x;
+		unsigned valid = x1 - x >= 16 ? 0xffffu : (1u << (x1 - x)) - 1, hit;
+		__m128i c = _mm_loadu_si128((const __m128i *)p);
+		__m128i hi = _mm_adds_epu8(c, tv), lo = _mm_subs_epu8(c, tv);
+		__m128i nb[16], nd[16], pb, pd, ob, od;
+
+		for (int k = 0; k < 16; k += 4) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(p + off[k]));
+
+			nb[k] = _mm_cmpeq_epi8(_mm_subs_epu8(v, hi), z);
+			nd[k] = _mm_cmpeq_epi8(_mm_subs_epu8(lo, v), z);
+		}
+		pb = _mm_and_si128(_mm_and_si128(_mm_or_si128(nb[0], nb[4]), _mm_or_si128(nb[4], nb[8])),
+		    _mm_and_si128(_mm_or_si128(nb[8], nb[12]), _mm_or_si128(nb[12], nb[0])));
+		pd = _mm_and_si128(_mm_and_si128(_mm_or_si128(nd[0], nd[4]), _mm_or_si128(nd[4], nd[8])),
+		    _mm_and_si128(_mm_or_si128(nd[8], nd[12]), _mm_or_si128(nd[12], nd[0])));
+		if ((~(unsigned)_mm_movemask_epi8(_mm_and_si128(pb, pd)) & valid) == 0)
+			continue;
+		for (int k = 0; k < 16; k++) {
+			__m128i v;
+
+			if ((k & 3) == 0)
+				continue;
+			v = _mm_loadu_si128((const __m128i *)(p + off[k]));
+			nb[k] = _mm_cmpeq_epi8(_mm_subs_epu8(v, hi), z);
+			nd[k] = _mm_cmpeq_epi8(_mm_subs_epu8(lo, v), z);
+		}
+		FAST_ARCS(_mm_or_si128, _mm_and_si128, nb, ob);
+		FAST_ARCS(_mm_or_si128, _mm_and_si128, nd, od);
+		hit = ~(unsigned)_mm_movemask_epi8(_mm_and_si128(ob, od)) & valid;
+		while (hit) {
+			xs[n++] = x + __builtin_ctz(hit);
+			hit &= hit - 1;
+		}
+	}
+	return n;
+}
+#undef V
+
+/* ---- AVX2: the same, 32 pixels at a time ---- */
+#define V __m256i
+__attribute__((target("avx2")))
+static int fast_row_avx2(const unsigned char *im, int w, int y, int x0, int x1, int t, int *xs)
+{
+	const unsigned char *row = im + (size_t)y * (size_t)w;
+	const __m256i tv = _mm256_set1_epi8((char)t), z = _mm256_setzero_si256();
+	int off[16], n = 0;
+
+	circle_offsets(w, off);
+	for (int x = x0; x < x1; x += 32) {
+		const unsigned char *p = row + x;
+		uint32_t valid = x1 - x >= 32 ? 0xffffffffu : (1u << (x1 - x)) - 1, hit;
+		__m256i c = _mm256_loadu_si256((const __m256i *)p);
+		__m256i hi = _mm256_adds_epu8(c, tv), lo = _mm256_subs_epu8(c, tv);
+		__m256i nb[16], nd[16], pb, pd, ob, od;
+
+		for (int k = 0; k < 16; k += 4) {
+			__m256i v = _mm256_loadu_si256((const __m256i *)(p + off[k]));
+
+			nb[k] = _mm256_cmpeq_epi8(_mm256_subs_epu8(v, hi), z);
+			nd[k] = _mm256_cmpeq_epi8(_mm256_subs_epu8(lo, v), z);
+		}
+		pb = _mm256_and_si256(_mm256_and_si256(_mm256_or_si256(nb[0], nb[4]),
+		    _mm256_or_si256(nb[4], nb[8])), _mm256_and_si256(_mm256_or_si256(nb[8], nb[12]),
+		    _mm256_or_si256(nb[12], nb[0])));
+		pd = _mm256_and_si256(_mm256_and_si256(_mm256_or_si256(nd[0], nd[4]),
+		    _mm256_or_si256(nd[4], nd[8])), _mm256_and_si256(_mm256_or_si256(nd[8], nd[12]),
+		    _mm256_or_si256(nd[12], nd[0])));
+		if ((~(uint32_t)_mm256_movemask_epi8(_mm256_and_si256(pb, pd)) & valid) == 0)
+			continue;
+		for (int k = 0; k < 16; k++) {
+			__m256i v;
+
+			if ((k & 3) == 0)
+				continue;
+			v = _mm256_loadu_si256((const __m256i *)(p + off[k]));
+			nb[k] = _mm256_cmpeq_epi8(_mm256_subs_epu8(v, hi), z);
+			nd[k] = _mm256_cmpeq_epi8(_mm256_subs_epu8(lo, v), z);
+		}
+		FAST_ARCS(_mm256_or_si256, _mm256_and_si256, nb, ob);
+		FAST_ARCS(_mm256_or_si256, _mm256_and_si256, nd, od);
+		hit = ~(uint32_t)_mm256_movemask_epi8(_mm256_and_si256(ob, od)) & valid;
+		while (hit) {
+			xs[n++] = x + __builtin_ctz(hit);
+			hit &= hit - 1;
+		}
+	}
+	return n;
+}
+#undef V
+
+/* Harris with SSE2: per window row, the 8 gradients of dx = -3 .. 4 as 16-bit lanes
+ * (the last one zeroed), squared and multiplied in pairs into 32-bit sums (at most
+ * 49 * 65025: no overflow); the same integers as plain C. */
+static int64_t harris_sse2(const unsigned char *im, int w, int x, int y)
+{
+	const __m128i z = _mm_setzero_si128();
+	const __m128i keep7 = _mm_set_epi16(0, -1, -1, -1, -1, -1, -1, -1);
+	__m128i axx = z, ayy = z, axy = z;
+	int32_t s[3][4];
+	int64_t sxx, syy, sxy;
+
+	for (int dy = -3; dy <= 3; dy++) {
+		const unsigned char *r = im + (size_t)(y + dy) * (size_t)w + x;
+		__m128i m = _mm_loadu_si128((const __m128i *)(r - 4));        /* x-4 .. x+11 */
+		__m128i left = _mm_unpacklo_epi8(m, z);                        /* x-4 .. x+3 */
+		__m128i right = _mm_unpacklo_epi8(_mm_srli_si128(m, 2), z);   /* x-2 .. x+5 */
+		__m128i up = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r - w - 3)), z);
+		__m128i down = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r + w - 3)), z);
+		__m128i gx = _mm_and_si128(_mm_sub_epi16(right, left), keep7);
+		__m128i gy = _mm_and_si128(_mm_sub_epi16(down, up), keep7);
+
+		axx = _mm_add_epi32(axx, _mm_madd_epi16(gx, gx));
+		ayy = _mm_add_epi32(ayy, _mm_madd_epi16(gy, gy));
+		axy = _mm_add_epi32(axy, _mm_madd_epi16(gx, gy));
+	}
+	_mm_storeu_si128((__m128i *)s[0], axx);
+	_mm_storeu_si128((__m128i *)s[1], ayy);
+	_mm_storeu_si128((__m128i *)s[2], axy);
+	sxx = (int64_t)s[0][0] + s[0][1] + s[0][2] + s[0][3];
+	syy = (int64_t)s[1][0] + s[1][1] + s[1][2] + s[1][3];
+	sxy = (int64_t)s[2][0] + s[2][1] + s[2][2] + s[2][3];
+	return 25 * (sxx * syy - sxy * sxy) - (sxx + syy) * (sxx + syy);
+}
+#endif
+
+int kps_fast_row(const unsigned char *im, int w, int y, int x0, int x1, int t, int *xs)
+{
+	if (x1 <= x0)
+		return 0;
+#if KPS_X86
+	switch (img_simd_form()) {
+	case IMG_SIMD_AVX2: return fast_row_avx2(im, w, y, x0, x1, t, xs);
+	case IMG_SIMD_SSE2: return fast_row_sse2(im, w, y, x0, x1, t, xs);
+	default: break;
+	}
+#endif
+	return fast_row_c(im, w, y, x0, x1, t, xs);
+}
+
+int64_t kps_harris(const unsigned char *im, int w, int x, int y)
+{
+#if KPS_X86
+	if (img_simd_form() != IMG_SIMD_NONE)
+		return harris_sse2(im, w, x, y);
+#endif
+	return harris_c(im, w, x, y);
+}
