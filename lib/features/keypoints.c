@@ -103,21 +103,11 @@ static inline uint32_t box5(const uint32_t *ii, int iw, int x, int y)
 
 static uint8_t centroid_angle(const unsigned char *im, int w, int x, int y)
 {
-	int64_t m10 = 0, m01 = 0;
+	int64_t m10, m01;
 	double a;
 	long q;
 
-	for (int dy = -PATCH_R; dy <= PATCH_R; dy++) {
-		int h = disc_half[dy < 0 ? -dy : dy];
-		const unsigned char *row = im + (size_t)(y + dy) * w + x;
-		int64_t rs = 0;
-
-		for (int dx = -h; dx <= h; dx++) {
-			m10 += (int64_t)dx * row[dx];
-			rs += row[dx];
-		}
-		m01 += (int64_t)dy * rs;
-	}
+	kps_moments(im, w, x, y, disc_half, PATCH_R, &m10, &m01);
 	if (m10 == 0 && m01 == 0)
 		return 0;
 	a = atan2((double)m01, (double)m10);
@@ -138,6 +128,10 @@ static void describe(const uint32_t *ii, int iw, int x, int y, uint8_t angle, ui
 	}
 }
 
+struct scratch;
+static void describe_any(struct scratch *z, int iw, int x, int y, uint8_t angle,
+    uint8_t d[32]);
+
 /* What detect_level works in, made once per kp_detect for the largest level (level 0)
  * and reused by every level and both thresholds: the corners of a level row by row
  * (x and Harris response; row[y] .. row[y + 1] - 1 are row y's), the candidates that
@@ -151,6 +145,9 @@ struct scratch {
 	int *row;               /* h + 2 entries */
 	int *cell;
 	uint32_t *ii;
+	int32_t (*off)[2][NBITS];  /* per turn of the pattern, its box offsets in ii (the
+	                         * vector descriptor), made as turns come up in a level */
+	uint32_t offmade;       /* which turns off holds for this level */
 };
 
 static void scratch_free(struct scratch *z)
@@ -162,6 +159,7 @@ static void scratch_free(struct scratch *z)
 	free(z->row);
 	free(z->cell);
 	free(z->ii);
+	free(z->off);
 	memset(z, 0, sizeof *z);
 }
 
@@ -178,8 +176,9 @@ static int scratch_make(struct scratch *z, int w, int h)
 	z->row = malloc(((size_t)h + 2) * sizeof *z->row);
 	z->cell = malloc(cells * sizeof *z->cell);
 	z->ii = malloc(((size_t)w + 1) * ((size_t)h + 1) * sizeof *z->ii);
+	z->off = malloc(NROT * sizeof *z->off);
 	if (z->xs == NULL || z->score == NULL || z->c == NULL || z->used == NULL ||
-	    z->row == NULL || z->cell == NULL || z->ii == NULL) {
+	    z->row == NULL || z->cell == NULL || z->ii == NULL || z->off == NULL) {
 		scratch_free(z);
 		return AD_ENOMEM;
 	}
@@ -210,6 +209,30 @@ static int scratch_grow(struct scratch *z, size_t n)
 	z->used = p;
 	z->cap = cap;
 	return 0;
+}
+
+/* describe, through the vector form where there is one (kpsimd.h), with the pattern
+ * turned by angle as box offsets in this level's integral image. */
+static void describe_any(struct scratch *z, int iw, int x, int y, uint8_t angle,
+    uint8_t d[32])
+{
+	int r = ((angle + 4) >> 3) & (NROT - 1);
+
+	if (img_simd_form() != IMG_SIMD_AVX2) {
+		describe(z->ii, iw, x, y, angle, d);
+		return;
+	}
+	if (!(z->offmade >> r & 1)) {
+		for (int i = 0; i < NBITS; i++) {
+			const signed char *p = pattern[r][i];
+
+			z->off[r][0][i] = (p[1] - 2) * iw + (p[0] - 2);
+			z->off[r][1][i] = (p[3] - 2) * iw + (p[2] - 2);
+		}
+		z->offmade |= 1u << r;
+	}
+	if (kps_describe(z->ii, iw, x, y, z->off[r][0], z->off[r][1], d) < 0)
+		describe(z->ii, iw, x, y, angle, d);    /* not reached */
 }
 
 /* Whether corner i (at x of row y) is the strongest of its 3x3 neighbourhood: strictly
@@ -306,18 +329,8 @@ static int detect_level(const struct img *lv, int level, int quota, int threshol
 	fprof_lap(FP_NMS);
 
 	/* integral image for the descriptor boxes */
-	memset(z->ii, 0, (size_t)iw * sizeof *z->ii);
-	for (int y = 0; y < h; y++) {
-		const unsigned char *src = im + (size_t)y * w;
-		const uint32_t *up = z->ii + (size_t)y * iw;
-		uint32_t *ii = z->ii + (size_t)(y + 1) * iw, rs = 0;
-
-		ii[0] = 0;
-		for (int x = 0; x < w; x++) {
-			rs += src[x];
-			ii[x + 1] = up[x + 1] + rs;
-		}
-	}
+	kps_integral(im, w, h, z->ii);
+	z->offmade = 0;
 	fprof_lap(FP_INTEGRAL);
 	{
 		int first = set->n;
@@ -338,7 +351,7 @@ static int detect_level(const struct img *lv, int level, int quota, int threshol
 		for (size_t i = 0, j = (size_t)first; i < nc; i++) {
 			if (!z->used[i])
 				continue;
-			describe(z->ii, iw, z->c[i].x, z->c[i].y, set->kp[j].angle, set->kp[j].d);
+			describe_any(z, iw, z->c[i].x, z->c[i].y, set->kp[j].angle, set->kp[j].d);
 			j++;
 		}
 		fprof_lap(FP_DESCRIBE);

@@ -2,6 +2,8 @@
  * compute the same integers (kpsimd.h). */
 #include "kpsimd.h"
 
+#include <string.h>
+
 #include "image.h"
 
 
@@ -90,6 +92,41 @@ static int64_t harris_c(const unsigned char *im, int w, int x, int y)
 		}
 	}
 	return 25 * (sxx * syy - sxy * sxy) - (sxx + syy) * (sxx + syy);
+}
+
+static void integral_c(const unsigned char *im, int w, int h, uint32_t *ii)
+{
+	int iw = w + 1;
+
+	memset(ii, 0, (size_t)iw * sizeof *ii);
+	for (int y = 0; y < h; y++) {
+		const unsigned char *src = im + (size_t)y * (size_t)w;
+		const uint32_t *up = ii + (size_t)y * (size_t)iw;
+		uint32_t *row = ii + (size_t)(y + 1) * (size_t)iw, rs = 0;
+
+		row[0] = 0;
+		for (int x = 0; x < w; x++) {
+			rs += src[x];
+			row[x + 1] = up[x + 1] + rs;
+		}
+	}
+}
+
+static void moments_c(const unsigned char *im, int w, int x, int y, const int *half, int r,
+    int64_t *m10, int64_t *m01)
+{
+	*m10 = *m01 = 0;
+	for (int dy = -r; dy <= r; dy++) {
+		int h = half[dy < 0 ? -dy : dy];
+		const unsigned char *row = im + (size_t)(y + dy) * (size_t)w + x;
+		int64_t rs = 0;
+
+		for (int dx = -h; dx <= h; dx++) {
+			*m10 += (int64_t)dx * row[dx];
+			rs += row[dx];
+		}
+		*m01 += (int64_t)dy * rs;
+	}
 }
 
 #if KPS_X86
@@ -246,7 +283,148 @@ static int64_t harris_sse2(const unsigned char *im, int w, int x, int y)
 	sxy = (int64_t)s[2][0] + s[2][1] + s[2][2] + s[2][3];
 	return 25 * (sxx * syy - sxy * sxy) - (sxx + syy) * (sxx + syy);
 }
+
+/* The integral image with SSE2: a row's bytes 8 at a time, their running sums in 16-bit
+ * lanes (at most 8 * 255) by three shifted additions, widened and added to the sum of
+ * the row so far and to the row above: the same uint32 sums as plain C. */
+static void integral_sse2(const unsigned char *im, int w, int h, uint32_t *ii)
+{
+	const __m128i z = _mm_setzero_si128();
+	int iw = w + 1;
+
+	memset(ii, 0, (size_t)iw * sizeof *ii);
+	for (int y = 0; y < h; y++) {
+		const unsigned char *src = im + (size_t)y * (size_t)w;
+		const uint32_t *up = ii + (size_t)y * (size_t)iw;
+		uint32_t *row = ii + (size_t)(y + 1) * (size_t)iw, rs;
+		__m128i carry = z;
+		int x = 0;
+
+		row[0] = 0;
+		for (; x + 8 <= w; x += 8) {
+			__m128i v = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(src + x)), z);
+			__m128i lo, hi;
+
+			v = _mm_add_epi16(v, _mm_slli_si128(v, 2));
+			v = _mm_add_epi16(v, _mm_slli_si128(v, 4));
+			v = _mm_add_epi16(v, _mm_slli_si128(v, 8));
+			lo = _mm_add_epi32(_mm_unpacklo_epi16(v, z), carry);
+			hi = _mm_add_epi32(_mm_unpackhi_epi16(v, z), carry);
+			carry = _mm_shuffle_epi32(hi, 0xff);
+			_mm_storeu_si128((__m128i *)(row + x + 1),
+			    _mm_add_epi32(lo, _mm_loadu_si128((const __m128i *)(up + x + 1))));
+			_mm_storeu_si128((__m128i *)(row + x + 5),
+			    _mm_add_epi32(hi, _mm_loadu_si128((const __m128i *)(up + x + 5))));
+		}
+		rs = (uint32_t)_mm_cvtsi128_si32(carry);
+		for (; x < w; x++) {
+			rs += src[x];
+			row[x + 1] = up[x + 1] + rs;
+		}
+	}
+}
+
+/* The moments with SSE2: each row of the disc as 32 bytes (dx = -15 .. 16) masked to
+ * |dx| <= its half width, the row sum by sums of absolute differences with 0 and the
+ * dx-weighted sum by 16-bit multiply-adds into 32-bit lanes (at most 31 * 31 * 15 * 255
+ * in all: no overflow); the same integers as plain C. */
+static void moments_sse2(const unsigned char *im, int w, int x, int y, const int *half, int r,
+    int64_t *m10, int64_t *m01)
+{
+	const __m128i z = _mm_setzero_si128();
+	const __m128i dx0 = _mm_setr_epi8(-15, -14, -13, -12, -11, -10, -9, -8, -7, -6, -5, -4,
+	    -3, -2, -1, 0);
+	const __m128i dx1 = _mm_setr_epi8(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+	const __m128i w0 = _mm_setr_epi16(-15, -14, -13, -12, -11, -10, -9, -8);
+	const __m128i w1 = _mm_setr_epi16(-7, -6, -5, -4, -3, -2, -1, 0);
+	const __m128i w2 = _mm_setr_epi16(1, 2, 3, 4, 5, 6, 7, 8);
+	const __m128i w3 = _mm_setr_epi16(9, 10, 11, 12, 13, 14, 15, 16);
+	__m128i acc = z;
+	int32_t a[4];
+	int64_t s01 = 0;
+
+	for (int dy = -r; dy <= r; dy++) {
+		int h = half[dy < 0 ? -dy : dy];
+		const unsigned char *row = im + (size_t)(y + dy) * (size_t)w + x;
+		__m128i hi = _mm_set1_epi8((char)(h + 1)), lo = _mm_set1_epi8((char)(-h - 1));
+		__m128i v0 = _mm_loadu_si128((const __m128i *)(row - 15));
+		__m128i v1 = _mm_loadu_si128((const __m128i *)(row + 1));
+		__m128i s;
+
+		v0 = _mm_and_si128(v0, _mm_and_si128(_mm_cmplt_epi8(dx0, hi), _mm_cmpgt_epi8(dx0, lo)));
+		v1 = _mm_and_si128(v1, _mm_and_si128(_mm_cmplt_epi8(dx1, hi), _mm_cmpgt_epi8(dx1, lo)));
+		s = _mm_add_epi64(_mm_sad_epu8(v0, z), _mm_sad_epu8(v1, z));
+		s01 += (int64_t)dy * (_mm_cvtsi128_si32(s) + _mm_cvtsi128_si32(_mm_srli_si128(s, 8)));
+		acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_unpacklo_epi8(v0, z), w0));
+		acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_unpackhi_epi8(v0, z), w1));
+		acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_unpacklo_epi8(v1, z), w2));
+		acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_unpackhi_epi8(v1, z), w3));
+	}
+	_mm_storeu_si128((__m128i *)a, acc);
+	*m10 = (int64_t)a[0] + a[1] + a[2] + a[3];
+	*m01 = s01;
+}
+
+/* The descriptor with AVX2 gathers: 8 pairs at a time, the four corners of each box
+ * gathered from the integral image, the sums (at most 25 * 255: the wrapped uint32
+ * differences come out exact) compared as int32. */
+__attribute__((target("avx2")))
+static void describe_avx2(const uint32_t *ii, int iw, int x, int y, const int32_t *offa,
+    const int32_t *offb, uint8_t d[32])
+{
+	const int *b0 = (const int *)(ii + (size_t)y * (size_t)iw + x), *b1 = b0 + 5;
+	const int *b2 = b0 + 5 * iw, *b3 = b2 + 5;
+
+	for (int i = 0; i < 256; i += 8) {
+		__m256i oa = _mm256_loadu_si256((const __m256i *)(offa + i));
+		__m256i ob = _mm256_loadu_si256((const __m256i *)(offb + i));
+		__m256i a = _mm256_add_epi32(_mm256_sub_epi32(_mm256_sub_epi32(
+		    _mm256_i32gather_epi32(b3, oa, 4), _mm256_i32gather_epi32(b2, oa, 4)),
+		    _mm256_i32gather_epi32(b1, oa, 4)), _mm256_i32gather_epi32(b0, oa, 4));
+		__m256i b = _mm256_add_epi32(_mm256_sub_epi32(_mm256_sub_epi32(
+		    _mm256_i32gather_epi32(b3, ob, 4), _mm256_i32gather_epi32(b2, ob, 4)),
+		    _mm256_i32gather_epi32(b1, ob, 4)), _mm256_i32gather_epi32(b0, ob, 4));
+
+		d[i >> 3] = (uint8_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(b, a)));
+	}
+}
 #endif
+
+void kps_integral(const unsigned char *im, int w, int h, uint32_t *ii)
+{
+#if KPS_X86
+	if (img_simd_form() != IMG_SIMD_NONE) {
+		integral_sse2(im, w, h, ii);
+		return;
+	}
+#endif
+	integral_c(im, w, h, ii);
+}
+
+void kps_moments(const unsigned char *im, int w, int x, int y, const int *half, int r,
+    int64_t *m10, int64_t *m01)
+{
+#if KPS_X86
+	if (img_simd_form() != IMG_SIMD_NONE) {
+		moments_sse2(im, w, x, y, half, r, m10, m01);
+		return;
+	}
+#endif
+	moments_c(im, w, x, y, half, r, m10, m01);
+}
+
+int kps_describe(const uint32_t *ii, int iw, int x, int y, const int32_t *offa,
+    const int32_t *offb, uint8_t d[32])
+{
+#if KPS_X86
+	if (img_simd_form() == IMG_SIMD_AVX2) {
+		describe_avx2(ii, iw, x, y, offa, offb, d);
+		return 0;
+	}
+#endif
+	(void)ii, (void)iw, (void)x, (void)y, (void)offa, (void)offb, (void)d;
+	return -1;
+}
 
 int kps_fast_row(const unsigned char *im, int w, int y, int x0, int x1, int t, int *xs)
 {

@@ -11,6 +11,9 @@
  *
  * Exit 1 when a file cannot be read or decoded. */
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -84,6 +87,10 @@ int main(int argc, char **argv)
 	const char *label;
 	double total = 0, t0, floor_ms = 0;
 
+#ifdef __GLIBC__
+	mallopt(M_MMAP_THRESHOLD, 8 << 20);     /* as featx sets it */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
 	feat_opts_default(&fo);
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
