@@ -81,15 +81,66 @@ struct cand {
 	int64_t score;
 };
 
-static int cmp_cand(const void *pa, const void *pb)
+/* Whether candidate a ranks before b: stronger first, then top to bottom, left to right
+ * (a total order: the ranking does not depend on how it is made). */
+static inline int before(const struct cand *a, const struct cand *b)
 {
-	const struct cand *a = pa, *b = pb;
-
 	if (a->score != b->score)
-		return a->score > b->score ? -1 : 1;
+		return a->score > b->score;
 	if (a->y != b->y)
-		return a->y < b->y ? -1 : 1;
-	return (a->x > b->x) - (a->x < b->x);
+		return a->y < b->y;
+	return a->x < b->x;
+}
+
+static void sift(struct cand *h, size_t n, size_t i)
+{
+	struct cand v = h[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && before(&h[c + 1], &h[c]))
+			c++;
+		if (!before(&h[c], &v))
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = v;
+}
+
+/* The candidates in rank order, made as far as they are asked for: the spreading stops
+ * once the quota is taken, usually long before the last of them, so a heap gives the
+ * first ones without sorting the rest.  s[0 .. ns) are ranked; heap holds the others. */
+struct ranking {
+	struct cand *heap, *s;
+	size_t nheap, ns;
+};
+
+static void ranking_start(struct ranking *r, struct cand *c, size_t n, struct cand *s)
+{
+	r->heap = c;
+	r->nheap = n;
+	r->s = s;
+	r->ns = 0;
+	for (size_t i = n / 2; i-- > 0;)
+		sift(c, n, i);
+}
+
+/* 1 with s[i] ranked, or 0 when there are no more than i candidates. */
+static int ranked(struct ranking *r, size_t i)
+{
+	while (r->ns <= i) {
+		if (r->nheap == 0)
+			return 0;
+		r->s[r->ns++] = r->heap[0];
+		r->heap[0] = r->heap[--r->nheap];
+		if (r->nheap > 0)
+			sift(r->heap, r->nheap, 0);
+	}
+	return 1;
 }
 
 /* 5x5 box sum around (x, y) from the integral image (stride w + 1). */
@@ -139,7 +190,7 @@ static void describe_any(struct scratch *z, int iw, int x, int y, uint8_t angle,
 struct scratch {
 	int *xs;
 	int64_t *score;
-	struct cand *c;
+	struct cand *c, *s;     /* the candidates; s: them in rank order (struct ranking) */
 	unsigned char *used;
 	size_t cap;             /* of xs, score, c and used */
 	int *row;               /* h + 2 entries */
@@ -155,6 +206,7 @@ static void scratch_free(struct scratch *z)
 	free(z->xs);
 	free(z->score);
 	free(z->c);
+	free(z->s);
 	free(z->used);
 	free(z->row);
 	free(z->cell);
@@ -172,12 +224,13 @@ static int scratch_make(struct scratch *z, int w, int h)
 	z->xs = malloc(z->cap * sizeof *z->xs);
 	z->score = malloc(z->cap * sizeof *z->score);
 	z->c = malloc(z->cap * sizeof *z->c);
+	z->s = malloc(z->cap * sizeof *z->s);
 	z->used = malloc(z->cap);
 	z->row = malloc(((size_t)h + 2) * sizeof *z->row);
 	z->cell = malloc(cells * sizeof *z->cell);
 	z->ii = malloc(((size_t)w + 1) * ((size_t)h + 1) * sizeof *z->ii);
 	z->off = malloc(NROT * sizeof *z->off);
-	if (z->xs == NULL || z->score == NULL || z->c == NULL || z->used == NULL ||
+	if (z->xs == NULL || z->score == NULL || z->c == NULL || z->s == NULL || z->used == NULL ||
 	    z->row == NULL || z->cell == NULL || z->ii == NULL || z->off == NULL) {
 		scratch_free(z);
 		return AD_ENOMEM;
@@ -204,6 +257,9 @@ static int scratch_grow(struct scratch *z, size_t n)
 	if ((p = realloc(z->c, cap * sizeof *z->c)) == NULL)
 		return AD_ENOMEM;
 	z->c = p;
+	if ((p = realloc(z->s, cap * sizeof *z->s)) == NULL)
+		return AD_ENOMEM;
+	z->s = p;
 	if ((p = realloc(z->used, cap)) == NULL)
 		return AD_ENOMEM;
 	z->used = p;
@@ -271,6 +327,7 @@ static int detect_level(const struct img *lv, int level, int quota, int threshol
 	int w = lv->w, h = lv->h, iw = w + 1;
 	const unsigned char *im = lv->px;
 	size_t n = 0, nc = 0;
+	struct ranking rk;
 	int cw, ch, cellcap, taken = 0, rc;
 
 	if (quota <= 0 || w < 2 * BORDER + 1 || h < 2 * BORDER + 1)
@@ -306,7 +363,7 @@ static int detect_level(const struct img *lv, int level, int quota, int threshol
 		fprof_lap(FP_NMS);
 		return 0;
 	}
-	qsort(z->c, nc, sizeof *z->c, cmp_cand);
+	ranking_start(&rk, z->c, nc, z->s);
 
 	/* spread: at most cellcap per CELL x CELL cell on a first pass, the rest after */
 	cw = (w + CELL - 1) / CELL;
@@ -317,8 +374,8 @@ static int detect_level(const struct img *lv, int level, int quota, int threshol
 	memset(z->cell, 0, (size_t)cw * (size_t)ch * sizeof *z->cell);
 	memset(z->used, 0, nc);
 	for (int pass = 0; pass < 2 && taken < quota; pass++)
-		for (size_t i = 0; i < nc && taken < quota; i++) {
-			int *cc = &z->cell[(z->c[i].y / CELL) * cw + z->c[i].x / CELL];
+		for (size_t i = 0; taken < quota && ranked(&rk, i); i++) {
+			int *cc = &z->cell[(rk.s[i].y / CELL) * cw + rk.s[i].x / CELL];
 
 			if (z->used[i] || (pass == 0 && *cc >= cellcap))
 				continue;
@@ -335,23 +392,25 @@ static int detect_level(const struct img *lv, int level, int quota, int threshol
 	{
 		int first = set->n;
 
-		for (size_t i = 0; i < nc; i++) {
+		const struct cand *c = rk.s;
+
+		for (size_t i = 0; i < rk.ns; i++) {
 			struct kp *k;
 
 			if (!z->used[i])
 				continue;
 			k = &set->kp[set->n++];
-			k->x = (float)((z->c[i].x + 0.5) * sx - 0.5);
-			k->y = (float)((z->c[i].y + 0.5) * sy - 0.5);
+			k->x = (float)((c[i].x + 0.5) * sx - 0.5);
+			k->y = (float)((c[i].y + 0.5) * sy - 0.5);
 			k->level = (uint8_t)level;
-			k->response = (double)z->c[i].score;
-			k->angle = centroid_angle(im, w, z->c[i].x, z->c[i].y);
+			k->response = (double)c[i].score;
+			k->angle = centroid_angle(im, w, c[i].x, c[i].y);
 		}
 		fprof_lap(FP_ANGLE);
-		for (size_t i = 0, j = (size_t)first; i < nc; i++) {
+		for (size_t i = 0, j = (size_t)first; i < rk.ns; i++) {
 			if (!z->used[i])
 				continue;
-			describe_any(z, iw, z->c[i].x, z->c[i].y, set->kp[j].angle, set->kp[j].d);
+			describe_any(z, iw, c[i].x, c[i].y, set->kp[j].angle, set->kp[j].d);
 			j++;
 		}
 		fprof_lap(FP_DESCRIBE);

@@ -336,6 +336,65 @@ static void cols_fill16_sse2(const unsigned char *p, size_t rowlen, v8f *d)
 }
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/* s[i][r] to d[r * stride + i]: an 8 x 8 transpose in AVX registers. */
+__attribute__((target("avx2")))
+static void store_block_avx2(const v8f *s, float *d, size_t stride)
+{
+	__m256 a[8], b[8];
+
+	for (int i = 0; i < 8; i++)
+		memcpy(&a[i], &s[i], sizeof a[i]);
+	for (int i = 0; i < 8; i += 2) {
+		b[i] = _mm256_unpacklo_ps(a[i], a[i + 1]);
+		b[i + 1] = _mm256_unpackhi_ps(a[i], a[i + 1]);
+	}
+	for (int i = 0; i < 8; i += 4) {
+		a[i] = _mm256_shuffle_ps(b[i], b[i + 2], 0x44);
+		a[i + 1] = _mm256_shuffle_ps(b[i], b[i + 2], 0xee);
+		a[i + 2] = _mm256_shuffle_ps(b[i + 1], b[i + 3], 0x44);
+		a[i + 3] = _mm256_shuffle_ps(b[i + 1], b[i + 3], 0xee);
+	}
+	for (int i = 0; i < 4; i++) {
+		_mm256_storeu_ps(d + (size_t)i * stride, _mm256_permute2f128_ps(a[i], a[i + 4], 0x20));
+		_mm256_storeu_ps(d + (size_t)(i + 4) * stride,
+		    _mm256_permute2f128_ps(a[i], a[i + 4], 0x31));
+	}
+}
+
+/* The same with four 4 x 4 transposes in SSE registers. */
+static void store_block_sse2(const v8f *s, float *d, size_t stride)
+{
+	for (int half = 0; half < 2; half++)          /* rows 0-3, 4-7 */
+		for (int q = 0; q < 8; q += 4) {        /* outputs 0-3, 4-7 */
+			__m128 m[4];
+
+			for (int i = 0; i < 4; i++)
+				memcpy(&m[i], (const float *)&s[q + i] + 4 * half, sizeof m[i]);
+			_MM_TRANSPOSE4_PS(m[0], m[1], m[2], m[3]);
+			for (int r = 0; r < 4; r++)
+				_mm_storeu_ps(d + (size_t)(4 * half + r) * stride + q, m[r]);
+		}
+}
+#endif
+
+/* s[i][r] to d[r * stride + i] for RB outputs of RB rows. */
+static inline __attribute__((always_inline)) void store_block(const v8f *s, float *d,
+    size_t stride, int avx2)
+{
+	(void)avx2;
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (avx2)
+		store_block_avx2(s, d, stride);
+	else
+		store_block_sse2(s, d, stride);
+#else
+	for (int i = 0; i < RB; i++)
+		for (int r = 0; r < RB; r++)
+			d[(size_t)r * stride + (size_t)i] = s[i][r];
+#endif
+}
+
 /* cols[j - lo] = byte j of each of the RB rows as floats, for lo <= j < hi (<= rowlen). */
 static inline __attribute__((always_inline)) void cols_fill(const unsigned char *rows,
     size_t rowlen, size_t lo, size_t hi, v8f *cols, int avx2)
@@ -364,7 +423,9 @@ static inline __attribute__((always_inline)) void hrows_vec_body(const struct ta
     const unsigned char *rows, size_t rowlen, int ch, int w, float *t, v8f *cols,
     size_t colcap, int avx2)
 {
-	int x = 0;
+	size_t wch = (size_t)w * (size_t)ch, done = 0;
+	v8f held[RB];
+	int x = 0, nheld = 0;
 
 	while (x < w) {
 		size_t lo = (size_t)tx->start[x] * (size_t)ch;
@@ -385,19 +446,28 @@ static inline __attribute__((always_inline)) void hrows_vec_body(const struct ta
 		cols_fill(rows, rowlen, lo, hi, cols, avx2);
 		for (; x < xb; x++) {
 			const float *wt = tx->w + (size_t)x * (size_t)tx->maxn;
+			const v8f *src = cols + ((size_t)tx->start[x] * (size_t)ch - lo);
+			int n = tx->count[x];
 
-			for (int c = 0; c < ch; c++) {
-				const v8f *src = cols + ((size_t)tx->start[x] * (size_t)ch + (size_t)c - lo);
+			for (int c = 0; c < ch; c++, src++) {
 				v8f sum = { 0, 0, 0, 0, 0, 0, 0, 0 };
-				float *d = t + (size_t)x * (size_t)ch + (size_t)c;
+				const v8f *v = src;
 
-				for (int k = 0; k < tx->count[x]; k++)
-					sum += wt[k] * src[(size_t)k * (size_t)ch];
-				for (int r = 0; r < RB; r++)
-					d[(size_t)r * (size_t)w * (size_t)ch] = sum[r];
+				for (int k = 0; k < n; k++, v += ch)
+					sum += wt[k] * *v;
+				held[nheld++] = sum;
+				if (nheld == RB) {
+					/* RB outputs of RB rows: turned into RB runs along the rows */
+					store_block(held, t + done, wch, avx2);
+					done += RB;
+					nheld = 0;
+				}
 			}
 		}
 	}
+	for (int i = 0; i < nheld; i++)
+		for (int r = 0; r < RB; r++)
+			t[(size_t)r * wch + done + (size_t)i] = held[i][r];
 }
 
 /* acc[i] += wk * src[i], RB at a time (the same floats as one at a time). */
