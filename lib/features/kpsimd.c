@@ -134,27 +134,16 @@ static void moments_c(const unsigned char *im, int w, int x, int y, const int *h
  * Per circle pixel k, a byte mask that is all ones where it is NOT brighter than the
  * centre plus t (nb) or NOT darker than the centre minus t (nd), with saturating byte
  * arithmetic: where c + t passes 255 no pixel is brighter, as in plain C.  A lane is a
- * corner when for some k the OR of nb over k .. k + 8 (wrapping) is zero, built from
- * runs of 2, 4, 8 and 9.  Any arc of 9 holds two neighbouring compass points (0, 4, 8,
+ * corner when the circle, walked once and 9 pixels on (it wraps), has a run of 9
+ * brighter or 9 darker.  Any arc of 9 holds two neighbouring compass points (0, 4, 8,
  * 12), so blocks where no lane has such a pair skip the full test. */
-#define FAST_ARCS(OR, AND, m, out) do { \
-	V r2_[16], r8_[16]; \
-	for (int k_ = 0; k_ < 16; k_++) \
-		r2_[k_] = OR(m[k_], m[(k_ + 1) & 15]); \
-	for (int k_ = 0; k_ < 16; k_++) \
-		r8_[k_] = OR(r2_[k_], r2_[(k_ + 2) & 15]); \
-	for (int k_ = 0; k_ < 16; k_++) \
-		r2_[k_] = OR(r8_[k_], r8_[(k_ + 4) & 15]); \
-	out = OR(r2_[0], m[8]); \
-	for (int k_ = 1; k_ < 16; k_++) \
-		out = AND(out, OR(r2_[k_], m[(k_ + 8) & 15])); \
-} while (0)
 
 #define V __m128i
 static int fast_row_sse2(const unsigned char *im, int w, int y, int x0, int x1, int t, int *xs)
 {
 	const unsigned char *row = im + (size_t)y * (size_t)w;
 	const __m128i tv = _mm_set1_epi8((char)t), z = _mm_setzero_si128();
+	const __m128i ones = _mm_set1_epi8(-1), eight = _mm_set1_epi8(8);
 	int off[16], n = 0;
 
 	circle_offsets(w, off);
@@ -163,7 +152,7 @@ static int fast_row_sse2(const unsigned char *im, int w, int y, int x0, int x1, 
 		unsigned valid = x1 - x >= 16 ? 0xffffu : (1u << (x1 - x)) - 1, hit;
 		__m128i c = _mm_loadu_si128((const __m128i *)p);
 		__m128i hi = _mm_adds_epu8(c, tv), lo = _mm_subs_epu8(c, tv);
-		__m128i nb[16], nd[16], pb, pd, ob, od;
+		__m128i nb[16], nd[16], pb, pd;
 
 		for (int k = 0; k < 16; k += 4) {
 			__m128i v = _mm_loadu_si128((const __m128i *)(p + off[k]));
@@ -177,18 +166,25 @@ static int fast_row_sse2(const unsigned char *im, int w, int y, int x0, int x1, 
 		    _mm_and_si128(_mm_or_si128(nd[8], nd[12]), _mm_or_si128(nd[12], nd[0])));
 		if ((~(unsigned)_mm_movemask_epi8(_mm_and_si128(pb, pd)) & valid) == 0)
 			continue;
-		for (int k = 0; k < 16; k++) {
-			__m128i v;
+		{
+			__m128i cb = z, cd = z, mb = z, md = z;
 
-			if ((k & 3) == 0)
-				continue;
-			v = _mm_loadu_si128((const __m128i *)(p + off[k]));
-			nb[k] = _mm_cmpeq_epi8(_mm_subs_epu8(v, hi), z);
-			nd[k] = _mm_cmpeq_epi8(_mm_subs_epu8(lo, v), z);
+			/* runs of brighter (darker) pixels along 0 .. 15, 0 .. 8: a byte
+			 * counter per lane, reset where the run breaks, and its maximum */
+			for (int k = 0; k < 25; k++) {
+				__m128i v = _mm_loadu_si128((const __m128i *)(p + off[k & 15]));
+
+				cb = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_subs_epu8(v, hi), z),
+				    _mm_sub_epi8(cb, ones));
+				cd = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_subs_epu8(lo, v), z),
+				    _mm_sub_epi8(cd, ones));
+				mb = _mm_max_epu8(mb, cb);
+				md = _mm_max_epu8(md, cd);
+			}
+			mb = _mm_max_epu8(mb, md);
+			hit = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(mb, eight),
+			    eight)) & valid;
 		}
-		FAST_ARCS(_mm_or_si128, _mm_and_si128, nb, ob);
-		FAST_ARCS(_mm_or_si128, _mm_and_si128, nd, od);
-		hit = ~(unsigned)_mm_movemask_epi8(_mm_and_si128(ob, od)) & valid;
 		while (hit) {
 			xs[n++] = x + __builtin_ctz(hit);
 			hit &= hit - 1;
@@ -205,6 +201,7 @@ static int fast_row_avx2(const unsigned char *im, int w, int y, int x0, int x1, 
 {
 	const unsigned char *row = im + (size_t)y * (size_t)w;
 	const __m256i tv = _mm256_set1_epi8((char)t), z = _mm256_setzero_si256();
+	const __m256i ones = _mm256_set1_epi8(-1), eight = _mm256_set1_epi8(8);
 	int off[16], n = 0;
 
 	circle_offsets(w, off);
@@ -213,7 +210,7 @@ static int fast_row_avx2(const unsigned char *im, int w, int y, int x0, int x1, 
 		uint32_t valid = x1 - x >= 32 ? 0xffffffffu : (1u << (x1 - x)) - 1, hit;
 		__m256i c = _mm256_loadu_si256((const __m256i *)p);
 		__m256i hi = _mm256_adds_epu8(c, tv), lo = _mm256_subs_epu8(c, tv);
-		__m256i nb[16], nd[16], pb, pd, ob, od;
+		__m256i nb[16], nd[16], pb, pd;
 
 		for (int k = 0; k < 16; k += 4) {
 			__m256i v = _mm256_loadu_si256((const __m256i *)(p + off[k]));
@@ -229,18 +226,23 @@ static int fast_row_avx2(const unsigned char *im, int w, int y, int x0, int x1, 
 		    _mm256_or_si256(nd[12], nd[0])));
 		if ((~(uint32_t)_mm256_movemask_epi8(_mm256_and_si256(pb, pd)) & valid) == 0)
 			continue;
-		for (int k = 0; k < 16; k++) {
-			__m256i v;
+		{
+			__m256i cb = z, cd = z, mb = z, md = z;
 
-			if ((k & 3) == 0)
-				continue;
-			v = _mm256_loadu_si256((const __m256i *)(p + off[k]));
-			nb[k] = _mm256_cmpeq_epi8(_mm256_subs_epu8(v, hi), z);
-			nd[k] = _mm256_cmpeq_epi8(_mm256_subs_epu8(lo, v), z);
+			for (int k = 0; k < 25; k++) {
+				__m256i v = _mm256_loadu_si256((const __m256i *)(p + off[k & 15]));
+
+				cb = _mm256_andnot_si256(_mm256_cmpeq_epi8(_mm256_subs_epu8(v, hi), z),
+				    _mm256_sub_epi8(cb, ones));
+				cd = _mm256_andnot_si256(_mm256_cmpeq_epi8(_mm256_subs_epu8(lo, v), z),
+				    _mm256_sub_epi8(cd, ones));
+				mb = _mm256_max_epu8(mb, cb);
+				md = _mm256_max_epu8(md, cd);
+			}
+			mb = _mm256_max_epu8(mb, md);
+			hit = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+			    _mm256_max_epu8(mb, eight), eight)) & valid;
 		}
-		FAST_ARCS(_mm256_or_si256, _mm256_and_si256, nb, ob);
-		FAST_ARCS(_mm256_or_si256, _mm256_and_si256, nd, od);
-		hit = ~(uint32_t)_mm256_movemask_epi8(_mm256_and_si256(ob, od)) & valid;
 		while (hit) {
 			xs[n++] = x + __builtin_ctz(hit);
 			hit &= hit - 1;
