@@ -127,7 +127,8 @@ static int taps_make(struct taps *t, int src, int dst)
 	t->maxn = dst < src ? (int)ceil(scale) + 1 : 2;
 	t->start = malloc((size_t)dst * sizeof *t->start);
 	t->count = malloc((size_t)dst * sizeof *t->count);
-	t->w = malloc((size_t)dst * (size_t)t->maxn * sizeof *t->w);
+	/* zeros past each output's count: hrows_vec may add those taps (times 0) */
+	t->w = calloc((size_t)dst * (size_t)t->maxn, sizeof *t->w);
 	if (t->start == NULL || t->count == NULL || t->w == NULL) {
 		taps_free(t);
 		return -1;
@@ -444,18 +445,76 @@ static inline __attribute__((always_inline)) void hrows_vec_body(const struct ta
 			hi = h;
 		}
 		cols_fill(rows, rowlen, lo, hi, cols, avx2);
-		for (; x < xb; x++) {
-			const float *wt = tx->w + (size_t)x * (size_t)tx->maxn;
-			const v8f *src = cols + ((size_t)tx->start[x] * (size_t)ch - lo);
-			int n = tx->count[x];
+		while (x < xb) {
+			v8f sum[RB];
+			int nsum, kmax = 0;
 
-			for (int c = 0; c < ch; c++, src++) {
-				v8f sum = { 0, 0, 0, 0, 0, 0, 0, 0 };
-				const v8f *v = src;
+			/* RB gray outputs at once, as RB chains of additions side by side (a
+			 * chain alone waits on each addition); the ones with fewer taps than
+			 * the most add weight 0 times a column in their range, which leaves a
+			 * sum of products >= 0 as it was */
+			if (ch == 1 && x + RB <= xb) {
+				for (int i = 0; i < RB; i++)
+					kmax = tx->count[x + i] > kmax ? tx->count[x + i] : kmax;
+				for (int i = 0; i < RB && kmax > 0; i++)
+					if ((size_t)(tx->start[x + i] + kmax) > hi)
+						kmax = 0;
+			}
+			if (kmax > 0) {
+				const float *wt = tx->w + (size_t)x * (size_t)tx->maxn;
+				const v8f *c0 = cols + ((size_t)tx->start[x] - lo);
+				size_t m = (size_t)tx->maxn, o[RB];
+				v8f s0 = { 0, 0, 0, 0, 0, 0, 0, 0 }, s1 = s0, s2 = s0, s3 = s0, s4 = s0,
+				    s5 = s0, s6 = s0, s7 = s0;
 
-				for (int k = 0; k < n; k++, v += ch)
-					sum += wt[k] * *v;
-				held[nheld++] = sum;
+				for (int i = 0; i < RB; i++)
+					o[i] = (size_t)(tx->start[x + i] - tx->start[x]);
+				/* named sums, so that they stay in registers */
+				for (int k = 0; k < kmax; k++) {
+					const v8f *c = c0 + k;
+					const float *q = wt + k;
+
+					s0 += q[0] * c[o[0]];
+					s1 += q[m] * c[o[1]];
+					s2 += q[2 * m] * c[o[2]];
+					s3 += q[3 * m] * c[o[3]];
+					s4 += q[4 * m] * c[o[4]];
+					s5 += q[5 * m] * c[o[5]];
+					s6 += q[6 * m] * c[o[6]];
+					s7 += q[7 * m] * c[o[7]];
+				}
+				sum[0] = s0;
+				sum[1] = s1;
+				sum[2] = s2;
+				sum[3] = s3;
+				sum[4] = s4;
+				sum[5] = s5;
+				sum[6] = s6;
+				sum[7] = s7;
+				nsum = RB;
+				x += RB;
+			} else {
+				/* one output pixel: its channels side by side */
+				const float *wt = tx->w + (size_t)x * (size_t)tx->maxn;
+				const v8f *v = cols + ((size_t)tx->start[x] * (size_t)ch - lo);
+				int n = tx->count[x];
+
+				for (int c = 0; c < ch; c++)
+					sum[c] = (v8f){ 0, 0, 0, 0, 0, 0, 0, 0 };
+				for (int k = 0; k < n; k++, v += ch) {
+					sum[0] += wt[k] * v[0];
+					if (ch > 1)
+						sum[1] += wt[k] * v[1];
+					if (ch > 2)
+						sum[2] += wt[k] * v[2];
+					if (ch > 3)
+						sum[3] += wt[k] * v[3];
+				}
+				nsum = ch;
+				x++;
+			}
+			for (int i = 0; i < nsum; i++) {
+				held[nheld++] = sum[i];
 				if (nheld == RB) {
 					/* RB outputs of RB rows: turned into RB runs along the rows */
 					store_block(held, t + done, wch, avx2);
