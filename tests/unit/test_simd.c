@@ -62,7 +62,7 @@ static int same_kps(const struct kp_set *a, const struct kp_set *b)
 
 /* Corners and responses of every row of im in the form in use, into xs (room for all
  * pixels); the count, with sum a checksum of the responses. */
-static int corners(const struct img *im, int t, int x0, int x1, int *xs, int64_t *sum)
+static int corners(const struct img *im, int t, int x0, int x1, int *xs, uint64_t *sum)
 {
 	int n = 0;
 
@@ -71,7 +71,8 @@ static int corners(const struct img *im, int t, int x0, int x1, int *xs, int64_t
 		int k = kps_fast_row(im->px, im->w, y, x0, x1, t, xs + n);
 
 		for (int i = n; i < n + k; i++)
-			*sum = *sum * 31 + kps_harris(im->px, im->w, xs[i], y) + xs[i] + y;
+			*sum = *sum * 31 + (uint64_t)kps_harris(im->px, im->w, xs[i], y) +
+			    (uint64_t)xs[i] + (uint64_t)y;
 		n += k;
 	}
 	return n;
@@ -97,7 +98,7 @@ static void check_fast(int form)
 			for (int t = 8; t <= 20; t += 12)
 				for (int cut = 0; cut < 3; cut++) {
 					int x0 = 16 + cut, x1 = w - 16 - cut * 5;
-					int64_t sa, sb;
+					uint64_t sa, sb;
 					int na, nb;
 
 					if (x1 <= x0)
