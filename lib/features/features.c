@@ -117,10 +117,18 @@ static struct img *flatten(struct img *rgba, struct feat *f)
 		solid += rgba->px[4 * i + 3] == 255;
 	}
 	f->opaque = n ? (double)opaque / (double)n : 1;
-	w = composite(rgba, 255);
-	if (solid == n || w == NULL) {
+	if (solid == n) {
+		/* all opaque: the composite is the colour channels ((255 v + 127) / 255 = v) */
+		w = img_new(rgba->w, rgba->h, 3);
+		for (size_t i = 0; w != NULL && i < n; i++)
+			memcpy(w->px + 3 * i, rgba->px + 4 * i, 3);
 		img_free(rgba);
 		return w;
+	}
+	w = composite(rgba, 255);
+	if (w == NULL) {
+		img_free(rgba);
+		return NULL;
 	}
 	b = composite(rgba, 0);
 	img_free(rgba);
