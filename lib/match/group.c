@@ -774,6 +774,21 @@ static int told_apart(const struct pres *r)
 	return r->matches >= GRP_STRICT_INLIERS && r->inliers < GRP_STRICT_RATIO * r->matches;
 }
 
+/* 1 when a hash match whose keypoints agree (GRP_STRICT_INLIERS, GRP_STRICT_RATIO) but
+ * span too little of the picture for the strict test is a copy all the same: the grids
+ * lie alike (not shifted) and follow one tone curve to within GRP_TONE_MAX / 2, and the
+ * colour layouts differ by at most GRP_COLOR_MAX / 2 (or one is gray).  Two bottles of
+ * one shape in two colours, two phases of the Moon, two dialogs of one program fail it. */
+static int close_look(const struct grp_item *a, const struct grp_item *b, struct pres *r,
+    int tone)
+{
+	if (r->blind || r->shifted || r->inliers < GRP_STRICT_INLIERS ||
+	    r->inliers < GRP_STRICT_RATIO * r->matches || tone > GRP_TONE_MAX / 2)
+		return 0;
+	r->cdiff = (int16_t)color_diff(a, b, r->orient);
+	return r->cdiff <= GRP_COLOR_MAX / 2;
+}
+
 /* 1 when the keypoints cannot see a pair: a mirrored match (the descriptors are not
  * mirror-symmetric), or too few keypoints on one side. */
 static int blind_pair(const struct grp_opts *o, const struct grp_item *a,
@@ -835,8 +850,15 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 			/* a small neighbourhood of look-alikes (eight pages of one manual) is not
 			 * crowded yet: where the keypoints can see the pair, they must not tell
 			 * it apart (many matches, few of them agreeing) */
-			if (!c->o->local || blind_pair(c->o, a, b, r->orient))
+			if (!c->o->local || blind_pair(c->o, a, b, r->orient)) {
+				/* no keypoints can see it (a mirror, a picture with few corners):
+				 * the brightness layouts must follow one tone curve closely, as
+				 * for a pair taken on trust (a bottle mirrored is another bottle
+				 * of its shape, its colour lit on other cells) */
+				if (tone_miss(a, b, r->orient) > GRP_TONE_MAX / 2)
+					r->stage = GRP_NONE;
 				return 0;
+			}
 			(*verified)++;
 			if ((rc = local_ok(a, b, c->o, 1, r, e)) < 0)
 				return rc;
@@ -863,7 +885,15 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		/* the hashes matched whole pictures, so their grids lie alike: the keypoints of
 		 * one lit surface (the Moon in two phases) do not make a copy when the
 		 * brightness layouts follow no one tone curve */
-		tone = rc && !r->shifted ? tone_miss(a, b, r->orient) : 0;
+		tone = !r->shifted ? tone_miss(a, b, r->orient) : 0;
+		/* many agreeing keypoints over a small part of the picture (a product on a
+		 * plain ground, a face drawn on a blank page) make a copy when the whole
+		 * pictures, whose hashes matched, also look alike: one tone curve and one
+		 * colour layout, each to half its limit */
+		if (rc == 0 && close_look(a, b, r, tone))
+			rc = 1;
+		if (!rc)
+			tone = 0;
 		r->stage = rc && tone <= GRP_TONE_MAX ? GRP_LOCAL : GRP_NONE;
 		/* told apart for good (no group holds both) on twice the tone miss: a gamma
 		 * and a turn of 5 degrees together miss by some 20 */
@@ -1244,6 +1274,90 @@ static void take(struct grp_item *items, size_t k, size_t j, const struct mih_pa
 	items[k].count++;
 }
 
+/* 1 when an accepted pair may carry a left-out item into its partner's group: its
+ * hashes matched with the margin over the neighbourhood (GRP_MARGIN) and the keypoints
+ * had nothing against it, and the colours could be compared (a gray copy is as like a
+ * mug of another colour as its own). */
+static int sure_link(const struct grp_item *a, const struct grp_item *b, const struct pres *r)
+{
+	int ga = a->color == NULL || spread_max(a->color) < GRP_GRAY_CELL;
+	int gb = b->color == NULL || spread_max(b->color) < GRP_GRAY_CELL;
+
+	if (r->stage == GRP_EXACT)
+		return 1;
+	return r->stage == GRP_NEAR && r->verified == 0 && r->margin >= GRP_MARGIN &&
+	    (ga == gb || (ga && !colourful(b->color)) || (gb && !colourful(a->color)));
+}
+
+/* Star: an item left alone (its partners all taken by a keeper that matched it by
+ * hashes, but in a neighbourhood too crowded to take it on them alone: a mirrored copy
+ * of a photo whose larger, tilted copy became the keeper) joins the keeper's group when
+ * its surest partner there is a sure_link and no member of the group was told apart
+ * from it (colours, tone, keypoints).  An item whose hashes do not match the keeper's
+ * never joins: no chaining.  It joins as through other members (evidence "chain", its
+ * distances to the keeper).  0, or a negative AD_E* code. */
+static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
+    const struct mih_pair *pairs, const struct pres *res, const uint32_t *off, uint32_t *adj,
+    const size_t *pos, const struct mih_pair *conf, size_t nconf,
+    const struct grp_opts *o, aderr *err)
+{
+	long *head = malloc((n ? n : 1) * sizeof *head), *nxt = malloc((n ? n : 1) * sizeof *nxt);
+	struct pos_ctx ctx = { pos, pairs, res };
+
+	if (head == NULL || nxt == NULL) {
+		free(head);
+		free(nxt);
+		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+	}
+	for (size_t i = 0; i < n; i++)
+		head[i] = nxt[i] = -1;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].keeper >= 0) {
+			nxt[i] = head[items[i].keeper];
+			head[items[i].keeper] = (long)i;
+		}
+	for (size_t q = 0; q < n; q++) {
+		size_t j = idx[q];
+
+		if (items[j].keeper >= 0 || off[j + 1] == off[j])
+			continue;
+		qsort_r(adj + off[j], off[j + 1] - off[j], sizeof *adj, cmp_strength, &ctx);
+		for (uint32_t e = off[j]; e < off[j + 1]; e++) {
+			uint32_t p = adj[e];
+			size_t m = pairs[p].a == j ? pairs[p].b : pairs[p].a;
+			long k = items[m].keeper, x;
+			struct mih_pair pr;
+			struct pres r = {0};
+			int dist[3], ori;
+
+			if (k < 0 || !sure_link(&items[j], &items[m], &res[p]))
+				continue;
+			for (x = head[k]; x >= 0; x = nxt[x])
+				if (find_pair(conf, nconf, (uint32_t)x, (uint32_t)j) >= 0)
+					break;
+			if (x >= 0)
+				continue;
+			pr.a = (uint32_t)((size_t)k < j ? (size_t)k : j);
+			pr.b = (uint32_t)((size_t)k < j ? j : (size_t)k);
+			if (match(&items[pr.a], &items[pr.b], o, NULL, NULL, dist, &ori) != GRP_NEAR)
+				break;   /* no chaining: the keeper's hashes must match its own */
+			r.stage = GRP_NEAR;
+			r.orient = (int8_t)ori;
+			for (int i = 0; i < 3; i++)
+				r.dist[i] = (uint8_t)dist[i];
+			r.margin = -1;
+			r.cdiff = -1;
+			take(items, (size_t)k, j, &pr, &r, GRP_NEAR);
+			nxt[j] = head[k];
+			head[k] = (long)j;
+			break;
+		}
+	}
+	free(head);
+	free(nxt);
+	return 0;
+}
+
 /* Groups over the accepted pairs, in rank order (idx), by the mode:
  *   star: each item not yet taken becomes a keeper and takes the free items it is
  *         paired with;
@@ -1448,6 +1562,8 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		else
 			kp->count = 0;
 	}
+	if (o->mode == GRP_MODE_STAR)
+		rc = join_left_out(items, n, idx, pairs, res, off, adj, pos, conf, nconf, o, err);
 out:
 	free(pairs);
 	free(conf);
