@@ -305,6 +305,22 @@ static int tone_miss(const struct grp_item *k, const struct grp_item *j, int ori
 	return (int)(worst + 0.5);
 }
 
+/* 1 when two low-information items are one flat picture: both colour grids flat (every
+ * cell within GRP_FLAT_TOL of the first in R, G and B) and within GRP_FLAT_TOL of each
+ * other, and both opaque or both with transparency.  A flat picture is its colour; a
+ * flat grey and a flat purple are not one, nor is a clear PNG a white JPEG. */
+static int flat_same(const struct grp_item *k, const struct grp_item *j)
+{
+	if (k->color == NULL || j->color == NULL || k->low_info != j->low_info)
+		return 0;
+	for (int i = 0; i < 48; i++)
+		if (abs(k->color[i] - k->color[i % 3]) > GRP_FLAT_TOL ||
+		    abs(j->color[i] - j->color[i % 3]) > GRP_FLAT_TOL ||
+		    abs(k->color[i] - j->color[i]) > GRP_FLAT_TOL)
+			return 0;
+	return 1;
+}
+
 /* GRP_EXACT, GRP_NEAR or GRP_NONE by the bytes and the hashes alone; fills the
  * distances and the orientation either way.  kw and jw, when not NULL, are the eight
  * orientations of k's and j's wavelet hashes (hash_grid_orient, computed once an item
@@ -319,8 +335,10 @@ static int match(const struct grp_item *k, const struct grp_item *j, const struc
 	dist[2] = hash_hamming(k->whash, j->whash);
 	if (same_bytes(k, j))
 		return GRP_EXACT;
-	if (o->exact_only || k->low_info || j->low_info)
+	if (o->exact_only)
 		return GRP_NONE;
+	if (k->low_info || j->low_info)
+		return k->low_info && j->low_info && flat_same(k, j) ? GRP_NEAR : GRP_NONE;
 	if (dist[0] <= o->phash_max && dist[1] <= o->dhash_max && dist[2] <= o->whash_max)
 		return GRP_NEAR;
 	if (!o->rotations || !k->has8 || !j->has8)
@@ -490,6 +508,42 @@ static int add_sum_pairs(struct grp_item *items, size_t n, struct mih_pair **pai
 				}
 		a = b;
 	}
+	free(v);
+	return 0;
+}
+
+static int cmp_flat(const void *pa, const void *pb, void *ud)
+{
+	const struct grp_item *items = ud;
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	int r = items[a].color[0] - items[b].color[0];
+
+	return r != 0 ? r : (a > b) - (a < b);
+}
+
+/* Every pair of flat low-information items (flat_same) as candidates: their hashes are
+ * constant or noise, so the hash search need not find them.  Sorted by red, each item
+ * is paired with those within GRP_FLAT_TOL of it there that flat_same takes. */
+static int add_flat_pairs(const struct grp_item *items, size_t n, struct mih_pair **pairs,
+    size_t *np, size_t *cap)
+{
+	uint32_t *v = malloc((n ? n : 1) * sizeof *v);
+	size_t m = 0;
+
+	if (v == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].low_info && flat_same(&items[i], &items[i]))
+			v[m++] = (uint32_t)i;
+	qsort_r(v, m, sizeof *v, cmp_flat, (void *)items);
+	for (size_t x = 0; x < m; x++)
+		for (size_t y = x + 1; y < m &&
+		    items[v[y]].color[0] - items[v[x]].color[0] <= GRP_FLAT_TOL; y++)
+			if (flat_same(&items[v[x]], &items[v[y]]) &&
+			    push_pair(pairs, np, cap, v[x], v[y]) < 0) {
+				free(v);
+				return -1;
+			}
 	free(v);
 	return 0;
 }
@@ -1411,7 +1465,8 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 	if (rc < 0)
 		return rc;
 	cap = np;
-	if (add_sum_pairs(items, n, &pairs, &np, &cap) < 0) {
+	if (add_sum_pairs(items, n, &pairs, &np, &cap) < 0 ||
+	    (!o->exact_only && add_flat_pairs(items, n, &pairs, &np, &cap) < 0)) {
 		free(pairs);
 		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
 	}

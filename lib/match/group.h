@@ -56,8 +56,9 @@ struct grp_item {
 	const uint8_t *color;       /* 48 bytes: 4x4 grid of mean R, G, B, row-major (featx's
 	                             * color), or NULL */
 	int8_t low_info;            /* its hashes carry little information (featx's
-	                             * low_info: flat, one colour, almost all transparent):
-	                             * grouped by its bytes only */
+	                             * low_info: flat, one colour, almost all transparent;
+	                             * 2 with transparency): grouped by its bytes only, or
+	                             * as one flat picture (GRP_FLAT_TOL) */
 	/* out */
 	long group;                 /* 1.. in keeper-name order; 0: in no group */
 	long keeper;                /* index of the group's keeper (itself for a keeper); -1 */
@@ -136,6 +137,10 @@ struct grp_item {
  * over its area): a crop or a framed copy does, two overlapping shots of a scene do not,
  * nor do two phases of the Moon (the craters lit in both). */
 #define GRP_LOCAL_COVER 0.4
+/* Two low-information pictures whose colour grids are both flat and agree to within this
+ * (0..255, every cell and channel) are one flat picture: its JPEG, half-size or noisy
+ * copy; a colour 20 levels off is another (make eval's flat look-alikes). */
+#define GRP_FLAT_TOL 4
 #define GRP_LSH_TABLES 8
 #define GRP_LSH_BITS 22
 #define GRP_LSH_KEYPOINTS 64

@@ -91,6 +91,39 @@ for p in coffee hubble; do
 done
 check_eq "and says it was joined through a member" \
 	"$(jq -r 'select(.name == "turned/coffee-mirror.png") | .dup.evidence.kind' "$T/r")" "chain"
+
+# 3. flat pictures (low information: no hash says anything) are their colour: a JPEG, a
+# half-size and a noisy copy of a flat purple share its group; a purple 20 levels off,
+# a flat grey, and a clear PNG beside a white JPEG do not
+mkdir -p "$T/flat"
+"$PY" - "$T/flat" <<'PY'
+import os, random, sys
+from PIL import Image
+out = sys.argv[1]
+im = Image.new("RGB", (400, 300), (120, 40, 160))
+im.save(out + "/purple.png")
+im.save(out + "/purple-q30.jpg", quality=30)
+im.resize((200, 150)).save(out + "/purple-half.png")
+r = random.Random(3)
+n = im.copy()
+n.putdata([tuple(max(0, min(255, c + r.randint(-3, 3))) for c in p) for p in n.getdata()])
+n.save(out + "/purple-noise.png")
+Image.new("RGB", (400, 300), (120, 60, 160)).save(out + "/purple2.png")
+Image.new("RGB", (400, 300), (128, 128, 128)).save(out + "/grey.png")
+Image.new("RGB", (300, 300), (255, 255, 255)).save(out + "/white.jpg", quality=90)
+Image.new("RGBA", (300, 300), (0, 0, 0, 0)).save(out + "/clear.png")
+for f in os.listdir(out):
+    os.utime(os.path.join(out, f), (1700000000, 1700000000))
+PY
+azls -q "$T/flat" | featx -q | dedupe -q -o "$T/f" || fail "dedupe"
+check_eq "every flat picture is low_info" "$(jq -r 'select(.dup) | .low_info' "$T/f" | sort -u)" "true"
+check_eq "the copies of a flat purple share its group, as one flat picture" \
+	"$(jq -r 'select((.name // "") | test("^purple[.-]")) | "\(.dup.group) \(.dup.evidence.kind // "keeper")"' "$T/f" | sort | uniq -c | awk '{ print $1, $3 }' | tr '\n' ' ')" \
+	"3 hash 1 keeper "
+for f in purple2.png grey.png white.jpg clear.png; do
+	check_eq "$f stays apart" "$(jq -r --arg n "$f" 'select(.name == $n) | .dup.role' "$T/f")" "unique"
+done
+
 dedupe -q --html "$T/page.html" -i "$T/feat" -o /dev/null
 check "the HTML page says so too" grep -q "joined through another member (perceptual hash [0-9]* bits from the keeper)" "$T/page.html"
 finish
