@@ -923,8 +923,6 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 				r->stage = GRP_NONE;
 				r->conflict = told_apart(r) || tone > 2 * GRP_TONE_MAX;
 			}
-			r->inliers = r->matches = 0;
-			r->cover = 0;
 			return 0;
 		}
 		/* ambiguous: the keypoints decide, strictly */
@@ -1086,6 +1084,32 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 	free(apart);
 }
 
+/* Hands one candidate pair's checks to o->trace. */
+static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
+    struct mih_pair pr, const struct pres *r, int pass)
+{
+	struct grp_trace t;
+
+	t.a = pr.a;
+	t.b = pr.b;
+	t.pass = pass;
+	t.stage = r->stage;
+	t.orient = r->orient;
+	t.verified = r->verified;
+	t.blind = r->blind;
+	t.conflict = r->conflict;
+	t.hashed = r->hashed;
+	t.shifted = r->shifted;
+	t.dmin = r->dmin;
+	t.margin = r->margin;
+	t.cdiff = r->cdiff >= 0 ? r->cdiff : color_diff(&items[pr.a], &items[pr.b], r->orient);
+	t.tone = tone_miss(&items[pr.a], &items[pr.b], r->orient);
+	t.inliers = r->inliers;
+	t.matches = r->matches;
+	t.cover = r->cover;
+	o->trace(o->trace_ud, &t);
+}
+
 /* Pairs the first pass decides at a time: the pairs it turns down leave only their
  * distance to the neighbourhoods, so only a block's worth of results and those of the
  * pairs that matched are held (in crowded collections most candidates are turned down,
@@ -1158,6 +1182,8 @@ static int classify(const struct grp_item *items, size_t n, struct mih_pair *pai
 				pairs[nkept] = pairs[from + p];
 				kept[nkept++] = *r;
 			}
+			if (r->stage == GRP_NONE && o->trace != NULL)
+				trace_pair(o, items, pairs[from + p], r, 1);
 			if (items[a].low_info || items[b].low_info)
 				continue;
 			if (r->stage == GRP_NONE) {
@@ -1189,6 +1215,8 @@ static int classify(const struct grp_item *items, size_t n, struct mih_pair *pai
 		free(kept);
 		return rc;
 	}
+	for (size_t p = 0; o->trace != NULL && p < *np; p++)
+		trace_pair(o, items, pairs[p], &c.res[p], 2);
 	/* the pairs told apart, in pair order (sorted, for find_pair) */
 	*nconf = 0;
 	for (size_t p = 0; p < *np; p++)

@@ -149,6 +149,23 @@ struct grp_item {
 enum { GRP_SEARCH_INDEX = 0, GRP_SEARCH_ALL = 1 };
 enum { GRP_MODE_STAR = 0, GRP_MODE_CLIQUE = 1, GRP_MODE_COMPONENTS = 2 };
 
+/* One candidate pair as the acceptance checks left it (items a < b). */
+struct grp_trace {
+	size_t a, b;
+	int pass;                   /* 1: turned down by the first pass (bytes, hashes, the
+	                             * lenient keypoint test); 2: decided by the second */
+	int stage;                  /* GRP_*: GRP_NONE when turned down */
+	int orient;                 /* turns b into a's likeness */
+	int verified;               /* as grp_item's */
+	int blind, conflict, hashed, shifted;
+	int dmin;                   /* perceptual-hash distance over the orientations */
+	int margin;                 /* to the nearest distinct neighbour (GRP_MARGIN_OPEN:
+	                             * none; pass 1: not measured) */
+	int cdiff, tone;            /* colour and tone-curve misses (-1 / 0: not compared) */
+	int inliers, matches;
+	double cover;
+};
+
 struct grp_opts {
 	int phash_max, dhash_max, whash_max;
 	int exact_only;
@@ -171,6 +188,10 @@ struct grp_opts {
 	                             * (the same pairs, gpu.h), or NULL */
 	int keys[GRP_MAX_KEYS];     /* KEEP_* keys; KEEP_NAME is implied last */
 	int nkeys;
+	/* when not NULL, called once for each candidate pair with what the checks found
+	 * (dedupe --trace-pairs), from one thread */
+	void (*trace)(void *ud, const struct grp_trace *t);
+	void *trace_ud;
 };
 
 /* Counters of the last grp_run, for reports and benchmarks. */

@@ -124,6 +124,18 @@ for f in purple2.png grey.png white.jpg clear.png; do
 	check_eq "$f stays apart" "$(jq -r --arg n "$f" 'select(.name == $n) | .dup.role' "$T/f")" "unique"
 done
 
+# 4. --trace-pairs: a line per candidate pair, with what the checks found
+azls -q "$T/flat" | featx -q | dedupe -q --trace-pairs "$T/trace" -o /dev/null || fail "dedupe --trace-pairs"
+check_eq "the flat purple and its JPEG copy: taken as near in the second pass" \
+	"$(jq -r 'select([.a, .b] == ["purple-q30.jpg", "purple.png"]) | "\(.pass) \(.stage)"' "$T/trace")" "2 2"
+check_eq "every line names both images and its checks" \
+	"$(jq -r '[.a, .b, .pass, .stage, .dmin, .margin, .cdiff, .tone, .inliers, .matches, .cover] | map(type) | join(",")' "$T/trace" | sort -u)" \
+	"string,string,number,number,number,number,number,number,number,number,number"
+azls -q "$T/flat" | featx -q > "$T/flat.feat"
+dedupe -q --trace-pairs "$T/no/such/dir/trace" -i "$T/flat.feat" -o /dev/null 2> "$T/err"
+check_eq "an unwritable trace file is an error (exit 2)" "$?" 2
+check "naming the file" grep -q "^dedupe: $T/no/such/dir/trace: " "$T/err"
+
 dedupe -q --html "$T/page.html" -i "$T/feat" -o /dev/null
 check "the HTML page says so too" grep -q "joined through another member (perceptual hash [0-9]* bits from the keeper)" "$T/page.html"
 finish
