@@ -521,9 +521,11 @@ static int cmp_flat(const void *pa, const void *pb, void *ud)
 	return r != 0 ? r : (a > b) - (a < b);
 }
 
-/* Every pair of flat low-information items (flat_same) as candidates: their hashes are
+/* Pairs of flat low-information items (flat_same) as candidates: their hashes are
  * constant or noise, so the hash search need not find them.  Sorted by red, each item
- * is paired with those within GRP_FLAT_TOL of it there that flat_same takes. */
+ * is paired with those within GRP_FLAT_TOL of it there that flat_same takes, at most
+ * GRP_FLAT_PAIRS after it (a million blank scans would otherwise make half a million
+ * million pairs). */
 static int add_flat_pairs(const struct grp_item *items, size_t n, struct mih_pair **pairs,
     size_t *np, size_t *cap)
 {
@@ -537,7 +539,7 @@ static int add_flat_pairs(const struct grp_item *items, size_t n, struct mih_pai
 			v[m++] = (uint32_t)i;
 	qsort_r(v, m, sizeof *v, cmp_flat, (void *)items);
 	for (size_t x = 0; x < m; x++)
-		for (size_t y = x + 1; y < m &&
+		for (size_t y = x + 1; y < m && y - x <= GRP_FLAT_PAIRS &&
 		    items[v[y]].color[0] - items[v[x]].color[0] <= GRP_FLAT_TOL; y++)
 			if (flat_same(&items[v[x]], &items[v[y]]) &&
 			    push_pair(pairs, np, cap, v[x], v[y]) < 0) {

@@ -141,6 +141,8 @@ struct grp_item {
  * (0..255, every cell and channel) are one flat picture: its JPEG, half-size or noisy
  * copy; a colour 20 levels off is another (make eval's flat look-alikes). */
 #define GRP_FLAT_TOL 4
+/* Flat items are paired by colour with at most this many after them in colour order. */
+#define GRP_FLAT_PAIRS 256
 #define GRP_LSH_TABLES 8
 #define GRP_LSH_BITS 22
 #define GRP_LSH_KEYPOINTS 64
