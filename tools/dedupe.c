@@ -3,11 +3,14 @@
  * The options and the record loop: the loop collects every record's features into an
  * item set (lib/match/itemset) and keeps the records in a spool, grp_run groups the
  * items, and the report (lib/report/report) writes each record again with its role. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "decisions.h"
 #include "filter.h"
@@ -24,6 +27,9 @@ struct dd {
 	int nprefer;
 	int rotations;
 	const char *html;           /* --html FILE, or NULL */
+	const char *trace;          /* --trace-pairs FILE, or NULL */
+	FILE *trace_f;
+	int trace_rc;               /* 0, or -1 after a write failed */
 	int local;                  /* read keypoints (unless --no-local) */
 	int keypoints;              /* strongest keypoints kept per image */
 	int cache_mb;               /* --kp-cache */
@@ -35,8 +41,8 @@ static const char help[] =
     "              [--dhash-max N] [--whash-max N] [--exact-only] [--no-rotations]\n"
     "              [--mode star|clique|components] [--search all|index]\n"
     "              [--no-local] [--local-min N] [--keypoints N] [--kp-cache MB]\n"
-    "              [--html FILE] [--decisions FILE]... [-j N] [--device DEV]\n"
-    "              [-i FILE] [-o FILE]\n"
+    "              [--html FILE] [--decisions FILE]... [--trace-pairs FILE]\n"
+    "              [-j N] [--device DEV] [-i FILE] [-o FILE]\n"
     "Read feature records (from featx or featstore), group exact duplicates (same\n"
     "bytes), near duplicates (every hash within its distance) and local matches\n"
     "(crops and other copies whose keypoints agree on one transform), pick a keeper\n"
@@ -64,6 +70,9 @@ static const char help[] =
     "      --decisions FILE  apply a reviewer's decisions (NDJSON, keyed by sha256:\n"
     "                      keeper, not_duplicate, split, reviewed); may be repeated,\n"
     "                      later files winning\n"
+    "      --trace-pairs FILE  also write one JSON line per candidate pair with\n"
+    "                      what the acceptance checks found (for tuning; see\n"
+    "                      dedupe(1), Acceptance)\n"
     "      --rotations     also match mirrored and turned copies (90, 180, 270\n"
     "                      degrees, flips; needs featx's phash_orientations): the\n"
     "                      default\n"
@@ -88,6 +97,25 @@ static int parse_formats(struct dd *d, const char *list)
 		return -1;
 	}
 	return 0;
+}
+
+/* grp_opts.trace: one candidate pair as a JSON line in --trace-pairs. */
+static void trace_pair(void *ud, const struct grp_trace *t)
+{
+	struct dd *d = ud;
+	json_t *j;
+
+	if (d->trace_rc < 0)
+		return;
+	j = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:b,s:b,s:b,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:f}",
+	    "a", d->set.items[t->a].name, "b", d->set.items[t->b].name, "pass", t->pass,
+	    "stage", t->stage, "orient", t->orient, "verified", t->verified, "blind", t->blind,
+	    "conflict", t->conflict, "hashed", t->hashed, "shifted", t->shifted, "dmin", t->dmin,
+	    "margin", t->margin, "cdiff", t->cdiff, "tone", t->tone, "inliers", t->inliers,
+	    "matches", t->matches, "cover", (double)(int)(t->cover * 1000 + 0.5) / 1000);
+	if (j == NULL || json_dumpf(j, d->trace_f, JSON_COMPACT) < 0 || fputc('\n', d->trace_f) == EOF)
+		d->trace_rc = -1;
+	json_decref(j);
 }
 
 /* The record loop: every record into the item set (its text into the spool), then the
@@ -122,6 +150,14 @@ static int run(struct dd *d, struct grp_opts *o, int device, const char *in, con
 		goto done;
 	}
 	itemset_finish(set);
+	if (d->trace != NULL) {
+		if ((d->trace_f = fopen(d->trace, "w")) == NULL) {
+			log_err("%s: %s", d->trace, strerror(errno));
+			goto done;
+		}
+		o->trace = trace_pair;
+		o->trace_ud = d;
+	}
 	if ((d->dec != NULL && dec_bind(d->dec, set->items, set->nitems, &o->apart, &err) < 0) ||
 	    (ngroups = grp_run_stats(set->items, set->nitems, o, &st, &err)) < 0 ||
 	    (d->dec != NULL && dec_finish(d->dec, set->items, set->nitems, &dc, &err) < 0)) {
@@ -133,6 +169,12 @@ static int run(struct dd *d, struct grp_opts *o, int device, const char *in, con
 		log_err("%s", err.msg);
 		goto done;
 	}
+	if (d->trace_f != NULL && (fclose(d->trace_f) != 0 || d->trace_rc < 0)) {
+		d->trace_f = NULL;
+		log_err("%s: write failed", d->trace);
+		goto done;
+	}
+	d->trace_f = NULL;
 	if (d->dec != NULL)
 		snprintf(dtext, sizeof dtext, ", %ld decisions (%ld applied, %ld unmatched)",
 		    dc.total, dc.applied, dc.unmatched);
@@ -141,6 +183,8 @@ static int run(struct dd *d, struct grp_opts *o, int device, const char *in, con
 	    t.local, t.unique, t.failed, dtext);
 	status = filter_status(&f);
 done:
+	if (d->trace_f != NULL)
+		fclose(d->trace_f);
 	spool_close(f.kept);
 	itemset_free(set);
 	kpcache_close(set->kps);
@@ -163,6 +207,7 @@ int main(int argc, char **argv)
 		{ "rotations", no_argument, NULL, 'R' },
 		{ "no-rotations", no_argument, NULL, 'r' },
 		{ "html", required_argument, NULL, 'H' },
+		{ "trace-pairs", required_argument, NULL, 'T' },
 		{ "no-local", no_argument, NULL, 'N' },
 		{ "device", required_argument, NULL, 'G' },
 		{ "local-min", required_argument, NULL, 'M' },
@@ -221,6 +266,7 @@ int main(int argc, char **argv)
 				go = TOOL_ERROR;
 			}
 			break;
+		case 'T': d.trace = optarg; break;
 		case 'N': o.local = d.local = 0; break;
 		case 'G':
 			if (gpu_parse_device(optarg, &device, &err) < 0)

@@ -57,8 +57,9 @@ struct grp_item {
 	const uint8_t *color;       /* 48 bytes: 4x4 grid of mean R, G, B, row-major (featx's
 	                             * color), or NULL */
 	int8_t low_info;            /* its hashes carry little information (featx's
-	                             * low_info: flat, one colour, almost all transparent):
-	                             * grouped by its bytes only */
+	                             * low_info: flat, one colour, almost all transparent;
+	                             * 2 with transparency): grouped by its bytes only, or
+	                             * as one flat picture (GRP_FLAT_TOL) */
 	long keep_first;            /* > 0: a reviewer's decision made it a keeper: it ranks
 	                             * before every item with less (decisions.h) */
 	/* out */
@@ -144,6 +145,12 @@ struct grp_item {
  * over its area): a crop or a framed copy does, two overlapping shots of a scene do not,
  * nor do two phases of the Moon (the craters lit in both). */
 #define GRP_LOCAL_COVER 0.4
+/* Two low-information pictures whose colour grids are both flat and agree to within this
+ * (0..255, every cell and channel) are one flat picture: its JPEG, half-size or noisy
+ * copy; a colour 20 levels off is another (make eval's flat look-alikes). */
+#define GRP_FLAT_TOL 4
+/* Flat items are paired by colour with at most this many after them in colour order. */
+#define GRP_FLAT_PAIRS 256
 #define GRP_LSH_TABLES 8
 #define GRP_LSH_BITS 22
 #define GRP_LSH_KEYPOINTS 64
@@ -153,6 +160,23 @@ enum { GRP_SEARCH_INDEX = 0, GRP_SEARCH_ALL = 1 };
 struct dec_apart;               /* decisions.h */
 struct dec_counts;
 enum { GRP_MODE_STAR = 0, GRP_MODE_CLIQUE = 1, GRP_MODE_COMPONENTS = 2 };
+
+/* One candidate pair as the acceptance checks left it (items a < b). */
+struct grp_trace {
+	size_t a, b;
+	int pass;                   /* 1: turned down by the first pass (bytes, hashes, the
+	                             * lenient keypoint test); 2: decided by the second */
+	int stage;                  /* GRP_*: GRP_NONE when turned down */
+	int orient;                 /* turns b into a's likeness */
+	int verified;               /* as grp_item's */
+	int blind, conflict, hashed, shifted;
+	int dmin;                   /* perceptual-hash distance over the orientations */
+	int margin;                 /* to the nearest distinct neighbour (GRP_MARGIN_OPEN:
+	                             * none; pass 1: not measured) */
+	int cdiff, tone;            /* colour and tone-curve misses (-1 / 0: not compared) */
+	int inliers, matches;
+	double cover;
+};
 
 struct grp_opts {
 	int phash_max, dhash_max, whash_max;
@@ -178,6 +202,10 @@ struct grp_opts {
 	int nkeys;
 	struct dec_apart *apart;    /* pairs of items that never share a group (a reviewer's
 	                             * decisions: dec_bind), or NULL */
+	/* when not NULL, called once for each candidate pair with what the checks found
+	 * (dedupe --trace-pairs), from one thread */
+	void (*trace)(void *ud, const struct grp_trace *t);
+	void *trace_ud;
 };
 
 /* Counters of the last grp_run, for reports and benchmarks. */

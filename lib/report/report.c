@@ -138,6 +138,9 @@ static char *why_text(const struct rep *d, const struct grp_item *it)
 	else if (it->stage == GRP_LOCAL)
 		rc = asprintf(&t, "keypoints: %d inliers of %d matches, coverage %.2f%s", it->inliers,
 		    it->matches, it->cover, it->verified == 1 ? " (hashes matched in a crowded neighbourhood)" : "");
+	else if (it->margin < 0)
+		rc = asprintf(&t, "joined through another member (perceptual hash %d bits from the "
+		    "keeper)", it->dist[0]);
 	else if (it->margin >= GRP_MARGIN_OPEN)
 		rc = asprintf(&t, "hashes: no distinct neighbour within reach%s",
 		    it->verified == 2 ? " (taken on a neighbourhood of verified copies)" : "");

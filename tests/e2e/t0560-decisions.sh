@@ -99,13 +99,16 @@ check "records without decisions carry no decision fields" \
 dedupe -q --decisions "$T/d1.ndjson" -i "$T/feat" -o "$T/r1b"
 check "the same decisions give a byte-identical report" cmp "$T/r1" "$T/r1b"
 dedupe -q --decisions "$T/d1.ndjson" -i "$T/r1" -o "$T/r1c"
-# (the report has no keypoints, so only the evidence may differ)
-roles() {
-	jq -c 'select(.type != "summary") | [.name, (.dup | del(.evidence)), .type, .keeper,
-	    .reviewed, [.members[]?.name]]' "$1"
+# the report has no keypoints, so crops found by the keypoints alone may be missed on
+# this run: what the decisions did is compared
+decided() {
+	jq -c 'select(.dup.released_by != null or .dup.kept_because == "decision" or
+	    .reviewed != null) | [.name, .dup.role, .dup.released_by, .dup.apart_from,
+	    .dup.kept_because, .keeper, .reviewed]' "$1"
 }
-check_eq "run again on its own corrected report: the same roles and groups" \
-	"$(roles "$T/r1c")" "$(roles "$T/r1")"
+check "the corrected report has decided records" test -n "$(decided "$T/r1")"
+check_eq "run again on its own corrected report: the same decisions hold" \
+	"$(decided "$T/r1c")" "$(decided "$T/r1")"
 
 # every mode obeys the cannot-link pairs and the keeper
 for m in clique components; do
