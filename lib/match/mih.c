@@ -597,7 +597,7 @@ static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t
 	struct shared sh;
 	struct table t, tq;
 	struct plan p;
-	int rc = 0, kern, cross = queries != NULL;
+	int rc = 0, sinkrc = 0, kern, cross = queries != NULL;
 	int nt = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
 	size_t total = 0;
 
@@ -671,11 +671,13 @@ static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t
 		total += jobs[k].nout;
 	}
 	for (int k = 0; k < nt && rc == -1; k++)
-		if (jobs[k].rc < 0) {       /* the sink's own failure */
-			rc = jobs[k].rc;
+		if (jobs[k].rc < 0) {       /* the sink's own failure (AD_EIO is -1 too) */
+			sinkrc = jobs[k].rc;
 			*err = jobs[k].err;
 		}
-	if (rc == -1)
+	if (sinkrc < 0)
+		rc = sinkrc;
+	else if (rc == -1)
 		rc = aderr_set(err, AD_ENOMEM, "out of memory collecting pairs");
 	if (sink != NULL) {         /* all handed over */
 		for (int k = 0; k < nt; k++)
