@@ -1449,24 +1449,19 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 	unsigned char *done = NULL;
 	int rc = 0, r = o->exact_only ? 0 : o->phash_max, streamed = 0;
 	struct cl_stream cs;
-	size_t nhash, before;
+	size_t before;
 
 	for (size_t i = 0; i < n; i++)
 		st->low_info += items[i].low_info != 0;
-	if ((rc = cl_stream_init(&cs, items, n, o, r, err)) < 0)
-		return rc;
-	/* the hash search: its pairs decided as they come where it hands them over, else
-	 * listed here with the others */
+	/* a search that lists its pairs lists them here, before the others */
 	if (o->search == GRP_SEARCH_ALL) {
 		rc = brute_pairs(items, n, r, o->rotations && !o->exact_only, &pairs, &np, err);
 	} else if (o->gpu != NULL) {
 		int rot = o->rotations && !o->exact_only;
 		uint64_t (*v)[8] = malloc((n ? n : 1) * sizeof *v);
 
-		if (v == NULL) {
-			cl_stream_free(&cs);
+		if (v == NULL)
 			return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
-		}
 		for (size_t i = 0; i < n; i++)
 			for (int k = 0; k < 8; k++)
 				v[i][k] = rot && items[i].has8 ? items[i].phash8[k] : items[i].phash;
@@ -1480,69 +1475,67 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 			rc = gpu_pairs(o->gpu, codes, n, r, &pairs, &np, err);
 		}
 		free(v);
-	} else if (o->rotations && !o->exact_only) {
-		/* each item's own hash among the eight forms of every item */
-		uint64_t *codes, *own;
-
+	} else {
 		streamed = 1;
-		if (n > UINT32_MAX / 8) {
-			cl_stream_free(&cs);
-			return aderr_set(err, AD_ETOOBIG, "too many images to match turned copies (%zu)",
-			    n);
-		}
-		codes = malloc((n ? n : 1) * 8 * sizeof *codes);
-		own = malloc((n ? n : 1) * sizeof *own);
-		if (codes == NULL || own == NULL) {
-			free(codes);
-			free(own);
-			cl_stream_free(&cs);
-			return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
-		}
-		for (size_t i = 0; i < n; i++) {
+	}
+	if (rc < 0)
+		return rc;
+	/* the pairs of one checksum and of the descriptor index (found before the hash
+	 * search streams its pairs, so that the index's peak and the kept pairs are not held
+	 * at once); the local candidates are the pairs the index adds to those of the search
+	 * and the checksums */
+	cap = np;
+	if (add_sum_pairs(items, n, &pairs, &np, &cap) < 0) {
+		free(pairs);
+		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+	}
+	before = np;
+	if (o->local && !o->exact_only &&
+	    (rc = lsh_pairs(items, n, o, &pairs, &np, &cap, err)) < 0) {
+		free(pairs);
+		return rc;
+	}
+	unique_pairs(pairs, &np);
+	if ((rc = cl_stream_init(&cs, items, n, o, r, err)) < 0) {
+		free(pairs);
+		return rc;
+	}
+	/* the hash search that hands its pairs over: each decided as it comes */
+	if (streamed && o->rotations && !o->exact_only) {
+		/* each item's own hash among the eight forms of every item */
+		uint64_t *codes = NULL, *own = NULL;
+
+		if (n > UINT32_MAX / 8)
+			rc = aderr_set(err, AD_ETOOBIG, "too many images to match turned copies (%zu)", n);
+		else if ((codes = malloc((n ? n : 1) * 8 * sizeof *codes)) == NULL ||
+		    (own = malloc((n ? n : 1) * sizeof *own)) == NULL)
+			rc = aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+		for (size_t i = 0; rc == 0 && i < n; i++) {
 			for (int k = 0; k < 8; k++)
 				codes[i * 8 + (size_t)k] = items[i].has8 ? items[i].phash8[k] : items[i].phash;
 			own[i] = codes[i * 8];
 		}
 		cs.codes = codes;
-		rc = mih_cross_forms_each(own, n, codes, 8, r, o->threads, turned_sink, &cs, err);
+		if (rc == 0)
+			rc = mih_cross_forms_each(own, n, codes, 8, r, o->threads, turned_sink, &cs, err);
 		free(own);
-	} else {
+	} else if (streamed) {
 		uint64_t *codes = malloc((n ? n : 1) * sizeof *codes);
 
-		streamed = 1;
-		if (codes == NULL) {
-			cl_stream_free(&cs);
-			return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
-		}
-		for (size_t i = 0; i < n; i++)
+		if (codes == NULL)
+			rc = aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+		for (size_t i = 0; rc == 0 && i < n; i++)
 			codes[i] = items[i].phash;
-		rc = mih_pairs_each(codes, n, r, o->threads, plain_sink, &cs, err);
+		if (rc == 0)
+			rc = mih_pairs_each(codes, n, r, o->threads, plain_sink, &cs, err);
 		free(codes);
 	}
 	if (rc < 0) {
-		cl_stream_free(&cs);
-		return rc;
-	}
-	/* the pairs of one checksum and of the descriptor index, less those the hash search
-	 * handed over (nhash of them); the local candidates are the pairs the index adds to
-	 * those of the search and the checksums */
-	nhash = 0;
-	for (int k = 0; streamed && k < cs.nparts; k++)
-		nhash += cs.part[k].seen;
-	cap = np;
-	if (add_sum_pairs(items, n, &pairs, &np, &cap) < 0) {
-		free(pairs);
-		cl_stream_free(&cs);
-		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
-	}
-	before = nhash + np;
-	if (o->local && !o->exact_only &&
-	    (rc = lsh_pairs(items, n, o, &pairs, &np, &cap, err)) < 0) {
 		free(pairs);
 		cl_stream_free(&cs);
 		return rc;
 	}
-	unique_pairs(pairs, &np);
+	/* the listed pairs less those the search handed over */
 	if (streamed) {
 		size_t w = 0;
 
@@ -1553,7 +1546,7 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		np = w;
 	}
 	if (o->local && !o->exact_only)
-		st->local_candidates = nhash + np > before ? nhash + np - before : 0;
+		st->local_candidates = np > before ? np - before : 0;
 	rc = cl_first_list(&cs, pairs, np, err);
 	free(pairs);
 	pairs = NULL;
