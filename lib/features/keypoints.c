@@ -673,13 +673,155 @@ static int nearest_popcnt(const uint64_t *ad, int an, const uint64_t *bd, int bn
 }
 #endif
 
-static int nearest(const uint64_t *ad, int an, const uint64_t *bd, int bn, struct pair *pr)
-{
 #if defined(__x86_64__) && defined(__GNUC__)
+#define KP_X86 1
+#include <immintrin.h>
+
+/* The pass with AVX-512: one descriptor of a against eight of b at a time (b's words
+ * laid out word by word), each lane keeping the best two of its share, then the lanes
+ * merged: the same nearest, first among equals, and second best as one at a time.  -1
+ * when the layout cannot be had. */
+__attribute__((target("popcnt,avx512f,avx512vpopcntdq"), noinline))
+static int nearest512(const uint64_t *ad, int an, const uint64_t *bd, int bn, struct pair *pr)
+{
+	int bp = (bn + 7) & ~7, np = 0;
+	uint64_t *t = malloc((size_t)bp * 4 * sizeof *t);
+	const __m512i lanes = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+	const __m512i none = _mm512_set1_epi64(257), pad = _mm512_set1_epi64(1000);
+
+	if (t == NULL)
+		return -1;
+	for (int j = 0; j < bp; j++)
+		for (int w = 0; w < 4; w++)
+			t[(size_t)w * (size_t)bp + (size_t)j] = j < bn ? bd[(size_t)j * 4 + (size_t)w] : 0;
+	for (int i = 0; i < an; i++) {
+		const uint64_t *x = ad + (size_t)i * 4;
+		__m512i x0 = _mm512_set1_epi64((long long)x[0]), x1 = _mm512_set1_epi64((long long)x[1]);
+		__m512i x2 = _mm512_set1_epi64((long long)x[2]), x3 = _mm512_set1_epi64((long long)x[3]);
+		__m512i d1 = none, d2 = none, j1 = _mm512_set1_epi64(-1);
+		long long l1[8], l2[8], lj[8];
+		int D1 = 257, D2 = 257, J1 = -1;
+
+		for (int j = 0; j < bp; j += 8) {
+			__m512i d = _mm512_add_epi64(
+			    _mm512_add_epi64(
+				_mm512_popcnt_epi64(_mm512_xor_si512(x0, _mm512_loadu_si512(t + j))),
+				_mm512_popcnt_epi64(_mm512_xor_si512(x1, _mm512_loadu_si512(t + bp + j)))),
+			    _mm512_add_epi64(
+				_mm512_popcnt_epi64(_mm512_xor_si512(x2, _mm512_loadu_si512(t + 2 * bp + j))),
+				_mm512_popcnt_epi64(_mm512_xor_si512(x3, _mm512_loadu_si512(t + 3 * bp + j)))));
+			__mmask8 m1, m2;
+
+			if (j + 8 > bn)     /* the lanes past the end never count */
+				d = _mm512_mask_mov_epi64(pad, (__mmask8)((1u << (bn - j)) - 1), d);
+			m1 = _mm512_cmplt_epi64_mask(d, d1);
+			m2 = _mm512_cmplt_epi64_mask(d, d2);
+			d2 = _mm512_mask_mov_epi64(d2, m2, d);
+			d2 = _mm512_mask_mov_epi64(d2, m1, d1);
+			d1 = _mm512_mask_mov_epi64(d1, m1, d);
+			j1 = _mm512_mask_mov_epi64(j1, m1, _mm512_add_epi64(lanes, _mm512_set1_epi64(j)));
+		}
+		_mm512_storeu_si512(l1, d1);
+		_mm512_storeu_si512(l2, d2);
+		_mm512_storeu_si512(lj, j1);
+		/* the best of all and its first place; the second best is the next of the lanes'
+		 * bests or a lane's second */
+		for (int l = 0; l < 8; l++)
+			if (l1[l] < D1 || (l1[l] == D1 && l1[l] < 257 && lj[l] < J1)) {
+				D1 = (int)l1[l];
+				J1 = (int)lj[l];
+			}
+		for (int l = 0, seen = 0; l < 8; l++) {
+			if (l1[l] == D1 && lj[l] == J1 && !seen) {
+				seen = 1;       /* the best itself */
+			} else if (l1[l] < D2) {
+				D2 = (int)l1[l];
+			}
+			D2 = l2[l] < D2 ? (int)l2[l] : D2;
+		}
+		if (J1 >= 0 && D1 <= KP_MATCH_MAX && 5 * D1 < 4 * D2)
+			pr[np++] = (struct pair){ i, J1, D1 };
+	}
+	free(t);
+	return np;
+}
+
+/* How many matches the transform maps within tol of their partners (AVX-512, eight at
+ * a time, each in the order of inlier_count's sums, so the same doubles), stopping once
+ * the count cannot pass best. */
+__attribute__((target("avx512f"), noinline))
+static int inliers512(const double *px, const double *py, const double *qx, const double *qy,
+    int np, const double z[4], double tol2, int best)
+{
+	__m512d zr = _mm512_set1_pd(z[0]), zi = _mm512_set1_pd(z[1]);
+	__m512d tx = _mm512_set1_pd(z[2]), ty = _mm512_set1_pd(z[3]), t2 = _mm512_set1_pd(tol2);
+	int in = 0;
+
+	for (int k = 0; k < np && in + (np - k) > best; k += 8) {
+		__mmask8 m = np - k >= 8 ? 0xff : (__mmask8)((1u << (np - k)) - 1);
+		__m512d x = _mm512_maskz_loadu_pd(m, px + k), y = _mm512_maskz_loadu_pd(m, py + k);
+		__m512d ex = _mm512_sub_pd(_mm512_add_pd(_mm512_sub_pd(_mm512_mul_pd(zr, x),
+		    _mm512_mul_pd(zi, y)), tx), _mm512_maskz_loadu_pd(m, qx + k));
+		__m512d ey = _mm512_sub_pd(_mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(zi, x),
+		    _mm512_mul_pd(zr, y)), ty), _mm512_maskz_loadu_pd(m, qy + k));
+		__m512d d = _mm512_add_pd(_mm512_mul_pd(ex, ex), _mm512_mul_pd(ey, ey));
+
+		in += __builtin_popcount(_mm512_mask_cmp_pd_mask(m, d, t2, _CMP_LE_OQ));
+	}
+	return in;
+}
+#endif
+
+/* 1 when this CPU runs the AVX-512 passes (AZD_KP_KERNEL=plain asks for the others:
+ * tests compare the two). */
+static int kp_wide(void)
+{
+#ifdef KP_X86
+	const char *want = getenv("AZD_KP_KERNEL");
+
+	return (want == NULL || strcmp(want, "plain") != 0) && __builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512vpopcntdq");
+#else
+	return 0;
+#endif
+}
+
+static int nearest(const uint64_t *ad, int an, const uint64_t *bd, int bn, struct pair *pr,
+    int wide)
+{
+#ifdef KP_X86
+	int np;
+
+	if (wide && (np = nearest512(ad, an, bd, bn, pr)) >= 0)
+		return np;
 	if (__builtin_cpu_supports("popcnt"))
 		return nearest_popcnt(ad, an, bd, bn, pr);
 #endif
+	(void)wide;
 	return nearest_body(ad, an, bd, bn, pr);
+}
+
+/* How many matches the transform z (zr, zi, tx, ty) maps within tol (tol2 = tol * tol)
+ * of their partners, or a count no more than best once it cannot pass it. */
+static int inlier_count(const double *px, const double *py, const double *qx,
+    const double *qy, int np, const double z[4], double tol2, int best, int wide)
+{
+	int in = 0;
+
+#ifdef KP_X86
+	if (wide)
+		return inliers512(px, py, qx, qy, np, z, tol2, best);
+#endif
+	(void)wide;
+	/* stops once the matches left cannot lift the count above the best: only a larger
+	 * count replaces it, so the outcome is the same */
+	for (int k = 0; k < np && in + (np - k) > best; k++) {
+		double ex = z[0] * px[k] - z[1] * py[k] + z[2] - qx[k];
+		double ey = z[1] * px[k] + z[0] * py[k] + z[3] - qy[k];
+
+		in += ex * ex + ey * ey <= tol2;
+	}
+	return in;
 }
 
 #define RANSAC_TOP 48
@@ -688,7 +830,8 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 {
 	struct pair *pr;
 	uint64_t *ad, *bd;
-	int np = 0, best = 0, top;
+	double *px, *py, *qx, *qy;
+	int np = 0, best = 0, top, wide = kp_wide();
 	double tol, bestz_re = 1, bestz_im = 0, best_tx = 0, best_ty = 0;
 
 	memset(m, 0, sizeof *m);
@@ -704,7 +847,7 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 		memcpy(ad + (size_t)i * 4, a->kp[i].d, 32);
 	for (int j = 0; j < b->n; j++)
 		memcpy(bd + (size_t)j * 4, b->kp[j].d, 32);
-	np = nearest(ad, a->n, bd, b->n, pr);
+	np = nearest(ad, a->n, bd, b->n, pr, wide);
 	free(ad);
 	m->matches = np;
 	if (np < 2) {
@@ -712,6 +855,20 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 		return 0;
 	}
 	qsort(pr, (size_t)np, sizeof *pr, cmp_pair);
+	/* the matched places side by side, for the inlier counts */
+	if ((px = malloc((size_t)np * 4 * sizeof *px)) == NULL) {
+		free(pr);
+		return AD_ENOMEM;
+	}
+	py = px + np;
+	qx = py + np;
+	qy = qx + np;
+	for (int k = 0; k < np; k++) {
+		px[k] = a->kp[pr[k].a].x;
+		py[k] = a->kp[pr[k].a].y;
+		qx[k] = b->kp[pr[k].b].x;
+		qy[k] = b->kp[pr[k].b].y;
+	}
 	top = np < RANSAC_TOP ? np : RANSAC_TOP;
 	tol = 4.0 * (b->w > b->h ? b->h : b->w) / KP_BASE_SIDE;
 	if (tol < 2)
@@ -722,8 +879,8 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 			const struct kp *b1 = &b->kp[pr[i].b], *b2 = &b->kp[pr[j].b];
 			double ax = a2->x - a1->x, ay = a2->y - a1->y;
 			double bx = b2->x - b1->x, by = b2->y - b1->y;
-			double n2 = ax * ax + ay * ay, zr, zi, tx, ty, s2;
-			int in = 0;
+			double n2 = ax * ax + ay * ay, zr, zi, tx, ty, s2, z[4];
+			int in;
 
 			if (n2 < 100)
 				continue;  /* too close together to fix a scale and angle */
@@ -735,13 +892,11 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 				continue;  /* more than 4x apart in scale */
 			tx = b1->x - (zr * a1->x - zi * a1->y);
 			ty = b1->y - (zi * a1->x + zr * a1->y);
-			for (int k = 0; k < np; k++) {
-				const struct kp *p = &a->kp[pr[k].a], *q = &b->kp[pr[k].b];
-				double ex = zr * p->x - zi * p->y + tx - q->x;
-				double ey = zi * p->x + zr * p->y + ty - q->y;
-
-				in += ex * ex + ey * ey <= tol * tol;
-			}
+			z[0] = zr;
+			z[1] = zi;
+			z[2] = tx;
+			z[3] = ty;
+			in = inlier_count(px, py, qx, qy, np, z, tol * tol, best, wide);
 			if (in > best) {
 				best = in;
 				bestz_re = zr;
@@ -775,6 +930,7 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 		m->scale = sqrt(bestz_re * bestz_re + bestz_im * bestz_im);
 		m->angle_deg = atan2(bestz_im, bestz_re) * 180.0 / M_PI;
 	}
+	free(px);
 	free(pr);
 	return 0;
 }

@@ -591,53 +591,6 @@ static int brute_pairs(const struct grp_item *items, size_t n, int r, int rot,
 }
 
 
-/* Each item's own hash searched among all eight orientation variants of every item
- * (mih_cross_forms: the variants are not compared among themselves, and a pair of own
- * hashes comes once): a pair is a candidate when one item's own hash is near any variant
- * of the other's. */
-static int turned_pairs(const struct grp_item *items, size_t n, int r, int threads,
-    struct mih_pair **pairs, size_t *np, aderr *err)
-{
-	uint64_t *codes, *up;
-	struct mih_pair *all = NULL;
-	size_t na = 0, w = 0;
-	int rc;
-
-	*pairs = NULL;
-	*np = 0;
-	if (n > UINT32_MAX / 8)
-		return aderr_set(err, AD_ETOOBIG, "too many images to match turned copies (%zu)", n);
-	codes = malloc((n ? n : 1) * 8 * sizeof *codes);
-	up = malloc((n ? n : 1) * sizeof *up);
-	if (codes == NULL || up == NULL) {
-		free(codes);
-		free(up);
-		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
-	}
-	for (size_t i = 0; i < n; i++) {
-		for (int k = 0; k < 8; k++)
-			codes[i * 8 + (size_t)k] = items[i].has8 ? items[i].phash8[k] : items[i].phash;
-		up[i] = codes[i * 8];
-	}
-	rc = mih_cross_forms(up, n, codes, 8, r, threads, &all, &na, err);
-	free(codes);
-	free(up);
-	if (rc < 0)
-		return rc;
-	for (size_t p = 0; p < na; p++) {
-		uint32_t a = all[p].a, b = all[p].b / 8;
-
-		if (a == b)
-			continue;         /* the item's own forms */
-		all[w].a = a < b ? a : b;
-		all[w++].b = a < b ? b : a;
-	}
-	unique_pairs(all, &w);
-	*np = w;
-	*pairs = all;
-	return 0;
-}
-
 /* A bucket holding more images than this is a common pattern (sky, text), not evidence. */
 #define LSH_BUCKET_MAX 24
 
@@ -1118,142 +1071,385 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	o->trace(o->trace_ud, &t);
 }
 
-/* Pairs the first pass decides at a time: the pairs it turns down leave only their
- * distance to the neighbourhoods, so only a block's worth of results and those of the
- * pairs that matched are held (in crowded collections most candidates are turned down,
- * and their number grows with the square of the collection's). */
+/* Pairs the first pass decides at a time when they come as a list (the extra pairs of
+ * the checksums and the descriptor index, or a search that lists its pairs): only a
+ * block's worth of results and those of the pairs that matched are held. */
 #define CL_BLOCK ((size_t)1 << 20)
+#define CL_PARTS 64
 
-/* Decides every candidate pair (on threads: the keypoint checks are the costly part)
- * and keeps the pairs that match, with what they found in *res (malloc'd). */
-static int classify(const struct grp_item *items, size_t n, struct mih_pair *pairs, size_t *np,
-    struct pres **res, struct mih_pair **conflicts, size_t *nconf, const struct grp_opts *o,
-    struct grp_stats *st, aderr *err)
+/* One worker's share of the first pass: the pairs that matched, with their results, and
+ * the nearest pair each item had that neither bytes, hashes nor keypoints tie. */
+struct cl_part {
+	struct pres *blk;       /* a block's results (MIH_SINK_BLOCK) */
+	struct mih_pair *kp;    /* the pairs kept, in no order */
+	struct pres *kr;        /* and their results */
+	size_t nk, capk;
+	uint8_t *bg;
+	size_t verified, ambiguous, seen;
+};
+
+/* The first pass over the candidate pairs as the search hands them over (in blocks, on
+ * its threads): each pair is decided once, and only the pairs that matched are kept, so
+ * the memory goes with the matches rather than with the candidates (whose number grows
+ * with the square of a crowded collection's). */
+struct cl_stream {
+	const struct grp_item *items;
+	size_t n;
+	const struct grp_opts *o;
+	const uint64_t (*w8)[8];        /* each item's wavelet hash in the eight orientations
+	                                 * (NULL: computed a pair at a time) */
+	const uint64_t *codes;          /* the turned search: each item's eight forms */
+	int r;
+	int nparts;
+	struct cl_part part[CL_PARTS];
+	pthread_mutex_t trace_mu;       /* o->trace is called under it */
+};
+
+static void cl_stream_free(struct cl_stream *s)
 {
-	struct cl_ctx c = { items, pairs, NULL, NULL, NULL, *np, 0, 0, 0, 0, o, 0, {0},
-	    PTHREAD_MUTEX_INITIALIZER, NULL };
-	uint8_t *bg = malloc(n ? n : 1);
-	uint32_t *cnt = calloc(n ? n : 1, sizeof *cnt);
+	for (int w = 0; w < s->nparts; w++) {
+		free(s->part[w].blk);
+		free(s->part[w].kp);
+		free(s->part[w].kr);
+		free(s->part[w].bg);
+	}
+	free((void *)s->w8);
+	free((void *)s->codes);
+	memset(s, 0, sizeof *s);
+}
+
+static int cl_stream_init(struct cl_stream *s, const struct grp_item *items, size_t n,
+    const struct grp_opts *o, int r, aderr *err)
+{
 	uint64_t (*w8)[8] = NULL;
-	struct pres *blk = malloc((*np < CL_BLOCK ? (*np ? *np : 1) : CL_BLOCK) * sizeof *blk);
-	struct pres *kept = NULL;
-	size_t w = 0, nkept = 0, capk = 0;
+
+	memset(s, 0, sizeof *s);
+	pthread_mutex_init(&s->trace_mu, NULL);
+	s->items = items;
+	s->n = n;
+	s->o = o;
+	s->r = r;
+	s->nparts = o->threads > 1 ? (o->threads > CL_PARTS ? CL_PARTS : o->threads) : 1;
+	if (o->rotations && !o->exact_only) {
+		if ((w8 = malloc((n ? n : 1) * sizeof *w8)) == NULL)
+			return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+		for (size_t i = 0; i < n; i++)
+			for (int t = 1; t <= 8; t++)
+				w8[i][t - 1] = hash_grid_orient(items[i].whash, t);
+		s->w8 = (const uint64_t (*)[8])w8;
+	}
+	for (int w = 0; w < s->nparts; w++) {
+		struct cl_part *pt = &s->part[w];
+
+		pt->blk = malloc(MIH_SINK_BLOCK * sizeof *pt->blk);
+		pt->bg = malloc(n ? n : 1);
+		if (pt->blk == NULL || pt->bg == NULL) {
+			s->nparts = w + 1;
+			cl_stream_free(s);
+			return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+		}
+		memset(pt->bg, GRP_MARGIN_OPEN, n ? n : 1);
+	}
+	return 0;
+}
+
+/* Keeps the pairs of a decided block that matched, and notes the distances of those
+ * turned down to the neighbourhoods. */
+static int cl_fold(struct cl_stream *s, struct cl_part *pt, const struct mih_pair *pairs,
+    const struct pres *res, size_t len, aderr *err)
+{
+	for (size_t p = 0; p < len; p++) {
+		const struct pres *r = &res[p];
+		uint32_t a = pairs[p].a, b = pairs[p].b;
+
+		if (r->stage != GRP_NONE) {
+			if (pt->nk == pt->capk) {
+				size_t nc = pt->capk ? 2 * pt->capk : 1024;
+				struct mih_pair *np = realloc(pt->kp, nc * sizeof *np);
+				struct pres *nr;
+
+				if (np == NULL)
+					return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images",
+					    s->n);
+				pt->kp = np;
+				if ((nr = realloc(pt->kr, nc * sizeof *nr)) == NULL)
+					return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images",
+					    s->n);
+				pt->kr = nr;
+				pt->capk = nc;
+			}
+			pt->kp[pt->nk] = pairs[p];
+			pt->kr[pt->nk++] = *r;
+			continue;
+		}
+		if (s->o->trace != NULL) {
+			/* the search's threads take turns: o->trace is called from one at a time */
+			pthread_mutex_lock(&s->trace_mu);
+			trace_pair(s->o, s->items, pairs[p], r, 1);
+			pthread_mutex_unlock(&s->trace_mu);
+		}
+		if (s->items[a].low_info || s->items[b].low_info)
+			continue;
+		pt->bg[a] = r->dmin < pt->bg[a] ? r->dmin : pt->bg[a];
+		pt->bg[b] = r->dmin < pt->bg[b] ? r->dmin : pt->bg[b];
+	}
+	return 0;
+}
+
+/* The first pass on a block of pairs (a < b), on the calling thread, as worker w. */
+static int cl_first(struct cl_stream *s, int w, const struct mih_pair *pairs, size_t len,
+    aderr *err)
+{
+	struct cl_part *pt = &s->part[w];
+	struct cl_ctx c = { s->items, pairs, pt->blk, NULL, NULL, len, 0, 0, 0, 1, s->o, 0, {0},
+	    PTHREAD_MUTEX_INITIALIZER, s->w8 };
+	int rc;
+
+	pt->seen += len;
+	for (size_t p = 0; p < len; p++)
+		if ((rc = classify_one(&c, p, &pt->verified, &pt->ambiguous, err)) < 0)
+			return rc;
+	return cl_fold(s, pt, pairs, pt->blk, len, err);
+}
+
+/* The first pass on a list of pairs, a block at a time on the threads; the pairs that
+ * matched go to the first worker's share. */
+static int cl_first_list(struct cl_stream *s, const struct mih_pair *pairs, size_t np,
+    aderr *err)
+{
+	struct cl_ctx c = { s->items, pairs, NULL, NULL, NULL, 0, 0, 0, 0, 1, s->o, 0, {0},
+	    PTHREAD_MUTEX_INITIALIZER, s->w8 };
+	struct pres *blk = malloc((np < CL_BLOCK ? (np ? np : 1) : CL_BLOCK) * sizeof *blk);
 	int rc = 0;
 
-	*res = NULL;
-	if (o->rotations && !o->exact_only)
-		w8 = malloc((n ? n : 1) * sizeof *w8);
-	if (bg == NULL || cnt == NULL || blk == NULL || (o->rotations && !o->exact_only &&
-	    w8 == NULL)) {
-		free(bg);
-		free(cnt);
-		free(blk);
-		free(w8);
-		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
-	}
-	for (size_t i = 0; w8 != NULL && i < n; i++)
-		for (int t = 1; t <= 8; t++)
-			w8[i][t - 1] = hash_grid_orient(items[i].whash, t);
-	c.w8 = (const uint64_t (*)[8])w8;
-	memset(bg, GRP_MARGIN_OPEN, n ? n : 1);
-	c.bg = bg;
-	c.cnt = cnt;
-	/* the first pass a block at a time; the pairs that matched move to the front of
-	 * pairs (in order) and their results into kept */
-	for (size_t from = 0; from < *np && rc == 0; from += CL_BLOCK) {
-		size_t len = *np - from < CL_BLOCK ? *np - from : CL_BLOCK;
+	if (blk == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", s->n);
+	for (size_t from = 0; from < np && rc == 0; from += CL_BLOCK) {
+		size_t len = np - from < CL_BLOCK ? np - from : CL_BLOCK;
 
 		c.pairs = pairs + from;
 		c.res = blk;
 		c.np = len;
-		if ((rc = cl_run(&c, 1)) < 0)
+		if ((rc = cl_run(&c, 1)) < 0) {
+			*err = c.err;
 			break;
-		/* the neighbourhood: the nearest pair neither bytes, hashes nor keypoints tie,
-		 * and the count of hash neighbours */
-		for (size_t p = 0; p < len; p++) {
-			const struct pres *r = &blk[p];
-			uint32_t a = pairs[from + p].a, b = pairs[from + p].b;
-
-			if (r->stage != GRP_NONE) {
-				if (nkept == capk) {
-					size_t nc = capk ? 2 * capk : 1024;
-					struct pres *nn = realloc(kept, nc * sizeof *nn);
-
-					if (nn == NULL) {
-						rc = aderr_set(&c.err, AD_ENOMEM,
-						    "out of memory grouping %zu images", n);
-						break;
-					}
-					kept = nn;
-					capk = nc;
-				}
-				pairs[nkept] = pairs[from + p];
-				kept[nkept++] = *r;
-			}
-			if (r->stage == GRP_NONE && o->trace != NULL)
-				trace_pair(o, items, pairs[from + p], r, 1);
-			if (items[a].low_info || items[b].low_info)
-				continue;
-			if (r->stage == GRP_NONE) {
-				bg[a] = r->dmin < bg[a] ? r->dmin : bg[a];
-				bg[b] = r->dmin < bg[b] ? r->dmin : bg[b];
-			} else if (r->stage == GRP_NEAR) {
-				cnt[a]++;
-				cnt[b]++;
-			}
 		}
+		rc = cl_fold(s, &s->part[0], pairs + from, blk, len, err);
 	}
+	s->part[0].seen += np;
+	s->part[0].verified += c.verified;
+	s->part[0].ambiguous += c.ambiguous;
 	free(blk);
-	free(w8);
-	c.w8 = NULL;
+	return rc;
+}
+
+/* 1 when the turned search's hit (q, form t of b) is the first way it finds the pair of
+ * items: the lower item's own hash against the higher's forms in order, then the higher's
+ * own hash against the lower's turned forms in order; each pair is then decided once. */
+static int turned_first(const uint64_t *codes, uint32_t q, uint32_t b, uint32_t t, int r)
+{
+	uint32_t x = q < b ? q : b, y = q < b ? b : q;
+	const uint64_t *cx = codes + (size_t)x * 8, *cy = codes + (size_t)y * 8;
+
+	for (uint32_t k = 0; k < (q == x ? t : 8); k++)
+		if (hash_hamming(cx[0], cy[k]) <= r)
+			return 0;
+	for (uint32_t k = 1; q == y && k < t; k++)
+		if (hash_hamming(cy[0], cx[k]) <= r)
+			return 0;
+	return 1;
+}
+
+/* 1 when the turned search finds the pair (a, b). */
+static int turned_hit(const uint64_t *codes, uint32_t a, uint32_t b, int r)
+{
+	const uint64_t *ca = codes + (size_t)a * 8, *cb = codes + (size_t)b * 8;
+
+	for (int k = 0; k < 8; k++)
+		if (hash_hamming(ca[0], cb[k]) <= r || hash_hamming(cb[0], ca[k]) <= r)
+			return 1;
+	return 0;
+}
+
+/* mih_cross_forms_each's sink: the hits as item pairs, each pair once, decided. */
+static int turned_sink(void *ud, int worker, struct mih_pair *p, size_t n, aderr *err)
+{
+	struct cl_stream *s = ud;
+	size_t w = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t q = p[i].a, b = p[i].b / 8, t = p[i].b % 8;
+
+		if (!turned_first(s->codes, q, b, t, s->r))
+			continue;
+		p[w].a = q < b ? q : b;
+		p[w++].b = q < b ? b : q;
+	}
+	return cl_first(s, worker, p, w, err);
+}
+
+/* mih_pairs_each's sink: its pairs come once each. */
+static int plain_sink(void *ud, int worker, struct mih_pair *p, size_t n, aderr *err)
+{
+	return cl_first(ud, worker, p, n, err);
+}
+
+struct kept_ctx {
+	const struct mih_pair *pairs;
+};
+
+static int cmp_kept(const void *pa, const void *pb, void *ud)
+{
+	const struct kept_ctx *c = ud;
+	const struct mih_pair *x = &c->pairs[*(const uint32_t *)pa], *y = &c->pairs[*(const uint32_t *)pb];
+
+	if (x->a != y->a)
+		return x->a < y->a ? -1 : 1;
+	return (x->b > y->b) - (x->b < y->b);
+}
+
+/* After the first pass: the second on the pairs that matched (collection-aware), then
+ * the pairs taken on trust; keeps the pairs that match, sorted, with what they found in
+ * *res, and the pairs told apart in *conflicts (sorted; both malloc'd). */
+static int classify(struct cl_stream *s, struct mih_pair **pairs, size_t *np,
+    struct pres **res, struct mih_pair **conflicts, size_t *nconf, struct grp_stats *st,
+    aderr *err)
+{
+	const struct grp_item *items = s->items;
+	size_t n = s->n, total = 0, w = 0;
+	struct cl_ctx c = { items, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, s->o, 0, {0},
+	    PTHREAD_MUTEX_INITIALIZER, NULL };
+	struct cl_part *p0 = &s->part[0];
+	uint32_t *cnt = calloc(n ? n : 1, sizeof *cnt), *ord = NULL;
+	struct mih_pair *kp = NULL, *acc = NULL;
+	struct pres *kr = NULL, *accr = NULL;
+	int rc = 0;
+
+	*pairs = NULL;
+	*res = NULL;
+	*conflicts = NULL;
+	*np = *nconf = 0;
+	st->candidates = 0;
+	for (int k = 0; k < s->nparts; k++) {
+		total += s->part[k].nk;
+		st->candidates += s->part[k].seen;
+		st->local_verified += s->part[k].verified;
+		st->ambiguous += s->part[k].ambiguous;
+	}
+	if (total > UINT32_MAX) {
+		free(cnt);
+		return aderr_set(err, AD_ETOOBIG, "too many matching pairs (%zu)", total);
+	}
+	/* the workers' shares in one list (each freed once copied); the neighbourhoods */
+	kp = realloc(p0->kp, (total ? total : 1) * sizeof *kp);
+	if (kp != NULL)
+		p0->kp = kp;
+	kr = realloc(p0->kr, (total ? total : 1) * sizeof *kr);
+	if (kr != NULL)
+		p0->kr = kr;
+	if (cnt == NULL || kp == NULL || kr == NULL) {
+		free(cnt);
+		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+	}
+	p0->kp = NULL;
+	p0->kr = NULL;
+	w = p0->nk;
+	for (int k = 1; k < s->nparts; k++) {
+		struct cl_part *pt = &s->part[k];
+
+		if (pt->nk > 0) {
+			memcpy(kp + w, pt->kp, pt->nk * sizeof *kp);
+			memcpy(kr + w, pt->kr, pt->nk * sizeof *kr);
+			w += pt->nk;
+		}
+		free(pt->kp);
+		free(pt->kr);
+		pt->kp = NULL;
+		pt->kr = NULL;
+		for (size_t i = 0; i < n; i++)
+			p0->bg[i] = pt->bg[i] < p0->bg[i] ? pt->bg[i] : p0->bg[i];
+	}
+	/* the count of hash neighbours */
+	for (size_t p = 0; p < total; p++)
+		if (kr[p].stage == GRP_NEAR && !items[kp[p].a].low_info && !items[kp[p].b].low_info) {
+			cnt[kp[p].a]++;
+			cnt[kp[p].b]++;
+		}
 	/* the second pass on the pairs that matched (a pair the first turned down has no
 	 * second: it is neither taken nor told apart) */
-	c.pairs = pairs;
-	c.res = kept;
-	c.np = nkept;
-	*np = nkept;
-	if (rc == 0)
-		rc = cl_run(&c, 2);
-	if (rc == 0)
-		trust_pass(items, n, pairs, *np, c.res, cnt);
-	if (rc < 0) {
+	free((void *)s->w8);
+	free((void *)s->codes);
+	s->w8 = NULL;
+	s->codes = NULL;
+	c.pairs = kp;
+	c.res = kr;
+	c.np = total;
+	c.bg = p0->bg;
+	c.cnt = cnt;
+	if ((rc = cl_run(&c, 2)) < 0)
 		*err = c.err;
-		free(bg);
-		free(cnt);
-		free(kept);
-		return rc;
-	}
-	for (size_t p = 0; o->trace != NULL && p < *np; p++)
-		trace_pair(o, items, pairs[p], &c.res[p], 2);
-	/* the pairs told apart, in pair order (sorted, for find_pair) */
-	*nconf = 0;
-	for (size_t p = 0; p < *np; p++)
-		*nconf += c.res[p].stage == GRP_NONE && c.res[p].conflict;
-	*conflicts = malloc((*nconf ? *nconf : 1) * sizeof **conflicts);
-	if (*conflicts == NULL) {
-		free(bg);
-		free(cnt);
-		free(kept);
-		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
-	}
-	*nconf = 0;
-	for (size_t p = 0; p < *np; p++)
-		if (c.res[p].stage == GRP_NONE && c.res[p].conflict)
-			(*conflicts)[(*nconf)++] = pairs[p];
-	for (size_t p = 0; p < *np; p++)
-		if (c.res[p].stage != GRP_NONE) {
-			pairs[w] = pairs[p];
-			c.res[w++] = c.res[p];
-		}
-	*np = w;
-	st->local_verified = c.verified;
-	st->ambiguous = c.ambiguous;
-	free(bg);
+	if (rc == 0)
+		trust_pass(items, n, kp, total, kr, cnt);
+	for (size_t p = 0; rc == 0 && s->o->trace != NULL && p < total; p++)
+		trace_pair(s->o, items, kp[p], &kr[p], 2);
+	st->local_verified += c.verified;
+	st->ambiguous += c.ambiguous;
 	free(cnt);
-	if (kept == NULL && (kept = malloc(sizeof *kept)) == NULL)
-		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
-	*res = kept;
+	if (rc < 0)
+		goto fail;
+	/* the pairs told apart, sorted (for find_pair) */
+	for (size_t p = 0; p < total; p++)
+		*nconf += kr[p].stage == GRP_NONE && kr[p].conflict;
+	*conflicts = malloc((*nconf ? *nconf : 1) * sizeof **conflicts);
+	if (*conflicts == NULL)
+		goto nomem;
+	*nconf = 0;
+	for (size_t p = 0; p < total; p++)
+		if (kr[p].stage == GRP_NONE && kr[p].conflict)
+			(*conflicts)[(*nconf)++] = kp[p];
+	sort_pairs(*conflicts, *nconf);
+	/* the pairs that match, sorted, with their results */
+	w = 0;
+	for (size_t p = 0; p < total; p++)
+		if (kr[p].stage != GRP_NONE) {
+			kp[w] = kp[p];
+			kr[w++] = kr[p];
+		}
+	ord = malloc((w ? w : 1) * sizeof *ord);
+	acc = malloc((w ? w : 1) * sizeof *acc);
+	accr = malloc((w ? w : 1) * sizeof *accr);
+	if (ord == NULL || acc == NULL || accr == NULL)
+		goto nomem;
+	for (size_t p = 0; p < w; p++)
+		ord[p] = (uint32_t)p;
+	{
+		struct kept_ctx kc = { kp };
+
+		qsort_r(ord, w, sizeof *ord, cmp_kept, &kc);
+	}
+	for (size_t p = 0; p < w; p++) {
+		acc[p] = kp[ord[p]];
+		accr[p] = kr[ord[p]];
+	}
+	free(ord);
+	free(kp);
+	free(kr);
+	*pairs = acc;
+	*res = accr;
+	*np = w;
 	return 0;
+nomem:
+	rc = aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+fail:
+	free(ord);
+	free(acc);
+	free(accr);
+	free(kp);
+	free(kr);
+	free(*conflicts);
+	*conflicts = NULL;
+	*nconf = 0;
+	return rc;
 }
 
 static size_t uf_find(size_t *up, size_t x)
@@ -1467,10 +1663,13 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 	size_t np = 0, nconf = 0, cap, *pos = NULL, *up = NULL;
 	uint32_t *off = NULL, *adj = NULL, *mem = NULL;
 	unsigned char *done = NULL;
-	int rc = 0, r = o->exact_only ? 0 : o->phash_max;
+	int rc = 0, r = o->exact_only ? 0 : o->phash_max, streamed = 0;
+	struct cl_stream cs;
+	size_t before;
 
 	for (size_t i = 0; i < n; i++)
 		st->low_info += items[i].low_info != 0;
+	/* a search that lists its pairs lists them here, before the others */
 	if (o->search == GRP_SEARCH_ALL) {
 		rc = brute_pairs(items, n, r, o->rotations && !o->exact_only, &pairs, &np, err);
 	} else if (o->gpu != NULL) {
@@ -1492,47 +1691,87 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 			rc = gpu_pairs(o->gpu, codes, n, r, &pairs, &np, err);
 		}
 		free(v);
-	} else if (o->rotations && !o->exact_only) {
-		rc = turned_pairs(items, n, r, o->threads, &pairs, &np, err);
 	} else {
-		uint64_t *codes = malloc((n ? n : 1) * sizeof *codes);
-
-		if (codes == NULL)
-			return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
-		for (size_t i = 0; i < n; i++)
-			codes[i] = items[i].phash;
-		rc = mih_pairs(codes, n, r, o->threads, &pairs, &np, err);
-		free(codes);
+		streamed = 1;
 	}
 	if (rc < 0)
 		return rc;
+	/* the pairs of one checksum and of the descriptor index (found before the hash
+	 * search streams its pairs, so that the index's peak and the kept pairs are not held
+	 * at once); the local candidates are the pairs the index adds to those of the search
+	 * and the checksums */
 	cap = np;
 	if (add_sum_pairs(items, n, &pairs, &np, &cap) < 0 ||
 	    (!o->exact_only && add_flat_pairs(items, n, &pairs, &np, &cap) < 0)) {
 		free(pairs);
 		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
 	}
-	if (o->local && !o->exact_only) {
-		size_t before = np;
-
-		if ((rc = lsh_pairs(items, n, o, &pairs, &np, &cap, err)) < 0) {
-			free(pairs);
-			return rc;
-		}
-		unique_pairs(pairs, &np);
-		st->local_candidates = np > before ? np - before : 0;
-	} else {
-		unique_pairs(pairs, &np);
-	}
-	st->candidates = np;
-	if (np > UINT32_MAX) {
-		free(pairs);
-		return aderr_set(err, AD_ETOOBIG, "too many candidate pairs (%zu)", np);
-	}
-	if ((rc = classify(items, n, pairs, &np, &res, &conf, &nconf, o, st, err)) < 0) {
+	before = np;
+	if (o->local && !o->exact_only &&
+	    (rc = lsh_pairs(items, n, o, &pairs, &np, &cap, err)) < 0) {
 		free(pairs);
 		return rc;
 	}
+	unique_pairs(pairs, &np);
+	if ((rc = cl_stream_init(&cs, items, n, o, r, err)) < 0) {
+		free(pairs);
+		return rc;
+	}
+	/* the hash search that hands its pairs over: each decided as it comes */
+	if (streamed && o->rotations && !o->exact_only) {
+		/* each item's own hash among the eight forms of every item */
+		uint64_t *codes = NULL, *own = NULL;
+
+		if (n > UINT32_MAX / 8)
+			rc = aderr_set(err, AD_ETOOBIG, "too many images to match turned copies (%zu)", n);
+		else if ((codes = malloc((n ? n : 1) * 8 * sizeof *codes)) == NULL ||
+		    (own = malloc((n ? n : 1) * sizeof *own)) == NULL)
+			rc = aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			for (int k = 0; k < 8; k++)
+				codes[i * 8 + (size_t)k] = items[i].has8 ? items[i].phash8[k] : items[i].phash;
+			own[i] = codes[i * 8];
+		}
+		cs.codes = codes;
+		if (rc == 0)
+			rc = mih_cross_forms_each(own, n, codes, 8, r, o->threads, turned_sink, &cs, err);
+		free(own);
+	} else if (streamed) {
+		uint64_t *codes = malloc((n ? n : 1) * sizeof *codes);
+
+		if (codes == NULL)
+			rc = aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			codes[i] = items[i].phash;
+		if (rc == 0)
+			rc = mih_pairs_each(codes, n, r, o->threads, plain_sink, &cs, err);
+		free(codes);
+	}
+	if (rc < 0) {
+		free(pairs);
+		cl_stream_free(&cs);
+		return rc;
+	}
+	/* the listed pairs less those the search handed over */
+	if (streamed) {
+		size_t w = 0;
+
+		for (size_t p = 0; p < np; p++)
+			if (!(cs.codes != NULL ? turned_hit(cs.codes, pairs[p].a, pairs[p].b, r) :
+			    hash_hamming(items[pairs[p].a].phash, items[pairs[p].b].phash) <= r))
+				pairs[w++] = pairs[p];
+		np = w;
+	}
+	if (o->local && !o->exact_only)
+		st->local_candidates = np > before ? np - before : 0;
+	rc = cl_first_list(&cs, pairs, np, err);
+	free(pairs);
+	pairs = NULL;
+	if (rc == 0)
+		rc = classify(&cs, &pairs, &np, &res, &conf, &nconf, st, err);
+	cl_stream_free(&cs);
+	if (rc < 0)
+		return rc;
 	off = calloc(n + 1, sizeof *off);
 	adj = malloc((np ? 2 * np : 1) * sizeof *adj);
 	done = calloc(n ? n : 1, 1);

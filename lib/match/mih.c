@@ -57,6 +57,8 @@ struct shared {
 	int eshift[MAX_CHUNKS], erad[MAX_CHUNKS];
 	size_t units, block;                /* buckets (or codes) and how many a grab takes */
 	atomic_size_t next;
+	mih_sink sink;                      /* the *_each searches: where the pairs go */
+	void *ud;
 };
 
 struct job {
@@ -65,6 +67,9 @@ struct job {
 	struct mih_pair *out;
 	size_t nout, cap;
 	int failed;
+	int id;                     /* the worker's number, for the sink */
+	int rc;                     /* the sink's failure, with err */
+	aderr err;
 };
 
 enum { PLAIN, POPCNT, AVX512 };
@@ -200,6 +205,22 @@ int mih_cross_chunks(size_t nq, size_t nc, int r)
 	return p.all ? 0 : p.m;
 }
 
+/* Hands the worker's pairs to the sink; 0, or -1 with the sink's code in j->rc. */
+static int flush(struct job *j)
+{
+	int rc;
+
+	if (j->nout == 0)
+		return 0;
+	rc = j->s->sink(j->s->ud, j->id, j->out, j->nout, &j->err);
+	j->nout = 0;
+	if (rc < 0) {
+		j->rc = rc;
+		return -1;
+	}
+	return 0;
+}
+
 static int push(struct job *j, uint32_t a, uint32_t b)
 {
 	if (j->s->forms) {          /* an item's own forms; a pair of plain forms once */
@@ -220,11 +241,11 @@ static int push(struct job *j, uint32_t a, uint32_t b)
 	if (j->s->cross) {          /* (query, code) as found */
 		j->out[j->nout].a = a;
 		j->out[j->nout++].b = b;
-		return 0;
+	} else {
+		j->out[j->nout].a = a < b ? a : b;
+		j->out[j->nout++].b = a < b ? b : a;
 	}
-	j->out[j->nout].a = a < b ? a : b;
-	j->out[j->nout++].b = a < b ? b : a;
-	return 0;
+	return j->s->sink != NULL && j->nout >= MIH_SINK_BLOCK ? flush(j) : 0;
 }
 
 /* Keeps a pair x = a ^ b apart within r unless a chunk searched before found it. */
@@ -431,16 +452,16 @@ static void *search(void *arg)
 	struct job *j = arg;
 
 #ifdef MIH_X86
-	if (j->kernel == AVX512) {
+	if (j->kernel == AVX512)
 		search_avx512(j);
-		return NULL;
-	}
-	if (j->kernel == POPCNT) {
+	else if (j->kernel == POPCNT)
 		search_popcnt(j);
-		return NULL;
-	}
+	else
 #endif
-	search_plain(j);
+		search_plain(j);
+	/* what the worker still holds goes to the sink before the next chunk */
+	if (j->s->sink != NULL && !j->failed && flush(j) < 0)
+		j->failed = 1;
 	return NULL;
 }
 
@@ -569,13 +590,14 @@ void mih_sort_pairs(struct mih_pair *p, size_t n)
 /* mih_pairs (queries NULL) and mih_cross: the plan's chunks one after the other, then
  * the pairs of all threads, sorted. */
 static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t n, int r,
-    uint32_t forms, int threads, struct mih_pair **pairs, size_t *npairs, aderr *err)
+    uint32_t forms, int threads, mih_sink sink, void *ud, struct mih_pair **pairs,
+    size_t *npairs, aderr *err)
 {
 	struct job jobs[MAX_THREADS];
 	struct shared sh;
 	struct table t, tq;
 	struct plan p;
-	int rc = 0, kern, cross = queries != NULL;
+	int rc = 0, sinkrc = 0, kern, cross = queries != NULL;
 	int nt = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
 	size_t total = 0;
 
@@ -585,6 +607,8 @@ static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t
 		return aderr_set(err, AD_ETOOBIG, "too many images for one index (%zu)",
 		    n > nq ? n : nq);
 	if (cross && (nq == 0 || n == 0)) {       /* no pairs, in a buffer as ever */
+		if (sink != NULL)
+			return 0;
 		*pairs = malloc(sizeof **pairs);
 		return *pairs != NULL ? 0 : aderr_set(err, AD_ENOMEM, "out of memory collecting pairs");
 	}
@@ -604,9 +628,12 @@ static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t
 	sh.cross = cross;
 	sh.forms = forms;
 	sh.r = r;
+	sh.sink = sink;
+	sh.ud = ud;
 	for (int k = 0; k < nt; k++) {
 		jobs[k].s = &sh;
 		jobs[k].kernel = kern;
+		jobs[k].id = k;
 	}
 	if (p.all) {
 		sh.units = cross ? nq : n;
@@ -643,8 +670,20 @@ static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t
 			rc = -1;
 		total += jobs[k].nout;
 	}
-	if (rc == -1)
+	for (int k = 0; k < nt && rc == -1; k++)
+		if (jobs[k].rc < 0) {       /* the sink's own failure (AD_EIO is -1 too) */
+			sinkrc = jobs[k].rc;
+			*err = jobs[k].err;
+		}
+	if (sinkrc < 0)
+		rc = sinkrc;
+	else if (rc == -1)
 		rc = aderr_set(err, AD_ENOMEM, "out of memory collecting pairs");
+	if (sink != NULL) {         /* all handed over */
+		for (int k = 0; k < nt; k++)
+			free(jobs[k].out);
+		return rc;
+	}
 	/* the first thread's buffer grows to hold all (a large one in place, by mremap)
 	 * and each other's is freed once copied, so that the pairs are not held twice */
 	if (rc == 0) {
@@ -679,7 +718,16 @@ static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t
 int mih_pairs(const uint64_t *codes, size_t n, int r, int threads, struct mih_pair **pairs,
     size_t *npairs, aderr *err)
 {
-	return run(NULL, 0, codes, n, r, 0, threads, pairs, npairs, err);
+	return run(NULL, 0, codes, n, r, 0, threads, NULL, NULL, pairs, npairs, err);
+}
+
+int mih_pairs_each(const uint64_t *codes, size_t n, int r, int threads, mih_sink sink,
+    void *ud, aderr *err)
+{
+	struct mih_pair *none;
+	size_t nn;
+
+	return run(NULL, 0, codes, n, r, 0, threads, sink, ud, &none, &nn, err);
 }
 
 int mih_cross(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t nc, int r,
@@ -688,7 +736,7 @@ int mih_cross(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t 
 	static const uint64_t none;
 
 	return run(queries != NULL ? queries : &none, queries != NULL ? nq : 0, codes, nc, r,
-	    0, threads, pairs, npairs, err);
+	    0, threads, NULL, NULL, pairs, npairs, err);
 }
 
 int mih_cross_forms(const uint64_t *queries, size_t nq, const uint64_t *codes, uint32_t forms,
@@ -699,5 +747,18 @@ int mih_cross_forms(const uint64_t *queries, size_t nq, const uint64_t *codes, u
 	if (forms == 0 || nq > (UINT32_MAX - 1) / forms)
 		return aderr_set(err, AD_ETOOBIG, "too many images for one index (%zu)", nq);
 	return run(queries != NULL ? queries : &none, queries != NULL ? nq : 0, codes,
-	    nq * forms, r, forms, threads, pairs, npairs, err);
+	    nq * forms, r, forms, threads, NULL, NULL, pairs, npairs, err);
+}
+
+int mih_cross_forms_each(const uint64_t *queries, size_t nq, const uint64_t *codes,
+    uint32_t forms, int r, int threads, mih_sink sink, void *ud, aderr *err)
+{
+	static const uint64_t none;
+	struct mih_pair *nop;
+	size_t nn;
+
+	if (forms == 0 || nq > (UINT32_MAX - 1) / forms)
+		return aderr_set(err, AD_ETOOBIG, "too many images for one index (%zu)", nq);
+	return run(queries != NULL ? queries : &none, queries != NULL ? nq : 0, codes,
+	    nq * forms, r, forms, threads, sink, ud, &nop, &nn, err);
 }

@@ -9,7 +9,8 @@
  * from a cost model over n and r; all pairs are compared where that is cheaper.  The
  * search is exact: it returns the same pairs as comparing all of them.  Memory: one
  * chunk's table at a time, 12 bytes per code plus 2^bits offsets (at most 16 MiB), and
- * 8 bytes per pair found (up to three times that while collecting and sorting them). */
+ * 8 bytes per pair found (up to three times that while collecting and sorting them), or,
+ * for the *_each searches that hand the pairs over as they come, a block a thread. */
 #ifndef AZD_MIH_H
 #define AZD_MIH_H
 
@@ -43,6 +44,24 @@ int mih_cross(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t 
  * sorts them as it needs: a sort buffer would double the memory they take). */
 int mih_cross_forms(const uint64_t *queries, size_t nq, const uint64_t *codes, uint32_t forms,
     int r, int threads, struct mih_pair **pairs, size_t *npairs, aderr *err);
+
+/* Receives the pairs of the *_each searches a block at a time, as a worker finds them:
+ * `worker` (0 to threads - 1) is the calling thread's number, and the workers call at the
+ * same time, each with its own blocks (the sink may reorder or overwrite the block; it is
+ * reused once the call returns).  0, or a negative AD_E* code with the reason in err:
+ * the search then stops and returns it. */
+typedef int (*mih_sink)(void *ud, int worker, struct mih_pair *pairs, size_t n, aderr *err);
+
+/* mih_pairs without collecting the pairs: each pair (a < b) is handed to sink once, in
+ * no order, at most MIH_SINK_BLOCK at a time, from at most `threads` workers.  Memory:
+ * one chunk's table and a block of pairs a worker. */
+#define MIH_SINK_BLOCK 65536
+int mih_pairs_each(const uint64_t *codes, size_t n, int r, int threads, mih_sink sink,
+    void *ud, aderr *err);
+
+/* mih_cross_forms the same way: its pairs (q, c) handed to sink as found. */
+int mih_cross_forms_each(const uint64_t *queries, size_t nq, const uint64_t *codes,
+    uint32_t forms, int r, int threads, mih_sink sink, void *ud, aderr *err);
 
 /* Sorts pairs by a, then b (a radix sort, least significant digit first, skipping the
  * digits every pair shares; qsort when the buffer cannot be had). */

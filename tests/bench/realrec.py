@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""realrec.py FEATURES N: N feature records drawn from real ones, for dedupe at scale.
+"""realrec.py FEATURES N [K]: N feature records drawn from real ones, for dedupe at scale.
 
 Uniform random hashes are the easy case for the index: real hashes have biased bits
 (some nearly always set, some nearly never), so they crowd some buckets.  Each record
@@ -8,17 +8,47 @@ hash (and of each turned phash form) comes from one of the four, chosen by rando
 shared by the hashes of the record, so each bit keeps the set's own odds of being set
 while the records stay distinct pictures; the colour grid is the first one's.  Every
 tenth record is a planted near twin of the one before (2 bits off in each hash), which
-dedupe should find.  Seeded: the same arguments give the same records.  No keypoints.
+dedupe should find.  Seeded: the same arguments give the same records.  No keypoints,
+unless K > 0: then each record carries up to K keypoints ("local") at the places of its
+first record's, each descriptor mixed bit by bit from keypoints of the four records (the
+same one of the first, others from a place drawn for each of the three and the record)
+by the record's masks, so the descriptors keep real ones' biased bits; a twin's are its original's with 8 bits of each descriptor off (drawn from a
+second generator: the hashes are those made without K).
 """
+import base64
 import json
 import random
+import struct
 import sys
+
+
+def keypoints(r, k):
+    """(width, height, [(x16, y16, level, angle, descriptor as an int)]) of a record."""
+    if "local" not in r:
+        return None
+    b = base64.b64decode(r["local"])
+    w, h = struct.unpack_from("<HH", b, 1)
+    kps = []
+    for at in range(5, len(b) - 37, 38):
+        x, y, lv, an = struct.unpack_from("<HHBB", b, at)
+        kps.append((x, y, lv, an, int.from_bytes(b[at + 6:at + 38], "little")))
+        if len(kps) == k:
+            break
+    return (w, h, kps)
+
+
+def pack(w, h, kps):
+    out = [struct.pack("<BHH", 1, w, h)]
+    for x, y, lv, an, d in kps:
+        out.append(struct.pack("<HHBB", x, y, lv, an) + d.to_bytes(32, "little"))
+    return base64.b64encode(b"".join(out)).decode()
 
 HASHES = ("phash", "dhash", "whash")
 
 
 def main():
     feats, n = sys.argv[1], int(sys.argv[2])
+    nkp = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     base = []
     seen = set()
     for line in open(feats):
@@ -32,8 +62,11 @@ def main():
     rng = random.Random(20261201)
     forms = [[int(x, 16) for x in ([r[h] for h in HASHES] +
              r.get("phash_orientations", [r["phash"]] * 8)[1:])] for r in base]
+    kpsets = [keypoints(r, nkp) for r in base] if nkp > 0 else None
+    krng = random.Random(20261202)
     out = sys.stdout
     prev = None
+    prevkp = None
     for i in range(n):
         if i % 10 == 9 and prev is not None:
             v = []
@@ -59,6 +92,32 @@ def main():
         r["phash_orientations"] = ["%016x" % x for x in [v[0]] + v[3:]]
         if "color" in first:
             r["color"] = first["color"]
+        if kpsets is not None:
+            if i % 10 == 9 and prevkp is not None:
+                w, h, kps = prevkp
+                kn = []
+                for x, y, lv, an, d in kps:
+                    for _ in range(8):
+                        d ^= 1 << krng.randrange(256)
+                    kn.append((x, y, lv, an, d))
+                kp = (w, h, kn)
+            else:
+                sets = [kpsets[j] for j in idx]
+                kp = None
+                if all(s is not None and s[2] for s in sets):
+                    M1, M2, M3 = (m * 0x1000000000000000100000000000000010000000000000001
+                                  for m in (m1, m2, m3))
+                    kn = []
+                    off = [krng.randrange(len(s[2])) for s in sets[1:]]
+                    for q, (x, y, lv, an, d0) in enumerate(sets[0][2]):
+                        d1, d2, d3 = (s[2][(q + o) % len(s[2])][4] for s, o in zip(sets[1:], off))
+                        a = d0 ^ ((d0 ^ d1) & M1)
+                        c = d2 ^ ((d2 ^ d3) & M2)
+                        kn.append((x, y, lv, an, a ^ ((a ^ c) & M3)))
+                    kp = (sets[0][0], sets[0][1], kn)
+            if kp is not None:
+                r["local"] = pack(*kp)
+            prevkp = kp
         out.write(json.dumps(r, separators=(",", ":")) + "\n")
         prev = v
 

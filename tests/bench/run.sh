@@ -10,6 +10,8 @@
 #   BENCH_LOCAL="N..."  sizes of the keypoint runs (default "10000 100000")
 #   BENCH_REAL="N..."   sizes of the runs on records from real photo features (default
 #                       "1000000")
+#   BENCH_LOCALREAL="N..."  sizes of the local-stage runs on real-feature records with
+#                       keypoints (tests/bench/localscale.sh; default "10000 100000")
 . "$(dirname "$0")/lib.sh"
 COPIES=${BENCH_COPIES:-8}
 NREC=${BENCH_RECORDS:-20000}
@@ -69,13 +71,13 @@ BUILD="$BUILD" sh "$TOP/tests/bench/bombs.sh"  # featx's peak memory on decompre
 synth() {
 	"$TOP/$BUILD/tests/helpers/synthrec" "$@"
 }
-scale_row() {  # N LABEL OPTIONS...
+scale_row() {  # N LABEL OPTIONS...  (SYNTH=FILE for other records than $T/synthN, PLANTED=K)
 	n=$1; label=$2; shift 2
 	t0=$(now)
-	/usr/bin/time -f %M -o "$T/rss" "$BIN/dedupe" -q "$@" -i "$T/synth$n" -o "$T/sreport"
+	/usr/bin/time -f '%M %U %S' -o "$T/rss" "$BIN/dedupe" -q "$@" -i "${SYNTH:-$T/synth$n}" -o "$T/sreport"
 	t1=$(now)
 	found=$(jq -r 'select(.type == "summary") | .duplicates' "$T/sreport")
-	row "$label" "$n" "$t0" "$t1" "$found of $((n / 10)) planted pairs, peak $(($(cat "$T/rss") / 1024)) MiB"
+	row "$label" "$n" "$t0" "$t1" "$found of ${PLANTED:-$((n / 10))} planted pairs, $(awk '{ printf "peak %d MiB, %.1f s CPU", $1 / 1024, $2 + $3 }' "$T/rss")"
 }
 synth "$NREC" > "$T/synth$NREC"
 scale_row "$NREC" "dedupe, all pairs" --search all
@@ -85,6 +87,14 @@ for n in ${BENCH_SCALE:-100000 1000000 10000000}; do
 	scale_row "$n" "dedupe, index r=12" 
 	scale_row "$n" "dedupe, index r=8" --phash-max 8
 	scale_row "$n" "dedupe, exact only" --exact-only
+	# the defaults' turns and mirrors on records that have turned forms (every tenth a
+	# near twin, every tenth another a turned copy), up to 1M (each own hash searched
+	# among eight forms of every item: 10M takes hours)
+	if [ "$n" -le 1000000 ]; then
+		synth "$n" 0 0.10 1 > "$T/synthrot$n"
+		SYNTH="$T/synthrot$n" PLANTED=$((n / 5)) scale_row "$n" "dedupe, turns+mirrors"
+		rm -f "$T/synthrot$n"
+	fi
 	# the feature store at the same size: put, cat, bytes on disk per image
 	rm -rf "$T/store$n"
 	t0=$(now); "$BIN/featstore" put -q "$T/store$n" -i "$T/synth$n"; t1=$(now)
@@ -126,6 +136,10 @@ for n in ${BENCH_LOCAL:-10000 100000}; do
 	row "dedupe, --kp-cache 32" "$n" "$t0" "$t1" "$(cmp -s "$T/lreport" "$T/lreport2" && echo "same report" || echo "REPORT DIFFERS"), peak $(($(cat "$T/rss") / 1024)) MiB"
 	rm -f "$T/local$n"
 done
+
+# the local stage per verified pair and per image on clustered real-feature records with
+# keypoints and on the eval sets
+BUILD="$BUILD" sh "$TOP/tests/bench/localscale.sh" ${BENCH_LOCALREAL:-10000 100000}
 
 # CPU against GPU (a "skipped" line where there is none)
 BUILD="$BUILD" sh "$TOP/tests/bench/gpu.sh"

@@ -2,7 +2,9 @@
  * pairs does, for several sizes, radii and thread counts, with clustered codes; and
  * mih_cross exactly the query-code pairs that comparing each query with every code does,
  * and mih_cross_forms those less an item's own forms and the repeat of a pair of own
- * hashes. */
+ * hashes; mih_pairs_each and mih_cross_forms_each hand the same pairs to a sink, each
+ * once, from no more workers than asked, and stop on the sink's failure. */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "mih.h"
@@ -95,6 +97,79 @@ static int forms_as_brute(const uint64_t *codes, size_t nq, int r, int threads)
 	return ok;
 }
 
+/* A sink that collects what each worker hands over (fail_after > 0: fails on that call). */
+struct collect {
+	pthread_mutex_t mu;
+	struct mih_pair *p;
+	size_t np, cap, calls, biggest;
+	int threads, bad_worker, fail_after;
+};
+
+static int collect_sink(void *ud, int worker, struct mih_pair *p, size_t n, aderr *err)
+{
+	struct collect *c = ud;
+	int rc = 0;
+
+	pthread_mutex_lock(&c->mu);
+	c->calls++;
+	c->biggest = n > c->biggest ? n : c->biggest;
+	if (worker < 0 || worker >= (c->threads < 1 ? 1 : c->threads))
+		c->bad_worker = 1;
+	if (c->fail_after > 0 && c->calls >= (size_t)c->fail_after) {
+		rc = aderr_set(err, AD_EIO, "the sink says no");
+	} else {
+		if (c->np + n > c->cap) {
+			size_t nc = (c->np + n) * 2;
+			struct mih_pair *q = realloc(c->p, nc * sizeof *q);
+
+			if (q == NULL) {
+				pthread_mutex_unlock(&c->mu);
+				return aderr_set(err, AD_ENOMEM, "out of memory");
+			}
+			c->p = q;
+			c->cap = nc;
+		}
+		for (size_t i = 0; i < n; i++)
+			c->p[c->np++] = p[i];
+		/* the block is the sink's to overwrite */
+		for (size_t i = 0; i < n; i++)
+			p[i].a = p[i].b = 0xdeadbeef;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+/* The *_each search (forms 0: mih_pairs_each) hands over exactly the pairs of the
+ * collecting one, in blocks of at most MIH_SINK_BLOCK, from workers below threads. */
+static int each_as_list(const uint64_t *codes, size_t n, int r, int threads, uint32_t forms)
+{
+	struct collect c = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, 0, threads, 0, 0 };
+	struct mih_pair *p = NULL;
+	size_t np = 0, nq = forms ? n / forms : n;
+	uint64_t *q = malloc((nq ? nq : 1) * sizeof *q);
+	aderr err = {0};
+	int ok = q != NULL;
+
+	for (size_t a = 0; ok && forms && a < nq; a++)
+		q[a] = codes[forms * a];
+	if (ok)
+		ok = (forms ? mih_cross_forms(q, nq, codes, forms, r, threads, &p, &np, &err) :
+		    mih_pairs(codes, n, r, threads, &p, &np, &err)) == 0;
+	if (ok)
+		ok = (forms ? mih_cross_forms_each(q, nq, codes, forms, r, threads, collect_sink, &c,
+		    &err) : mih_pairs_each(codes, n, r, threads, collect_sink, &c, &err)) == 0;
+	if (ok) {
+		mih_sort_pairs(p, np);
+		mih_sort_pairs(c.p, c.np);
+		ok = c.np == np && !c.bad_worker && c.biggest <= MIH_SINK_BLOCK &&
+		    (np == 0 || memcmp(p, c.p, np * sizeof *p) == 0);
+	}
+	free(p);
+	free(c.p);
+	free(q);
+	return ok;
+}
+
 int main(void)
 {
 	static uint64_t q[1200], up[750];
@@ -142,6 +217,31 @@ int main(void)
 		CHECK(forms_as_brute(codes, 60, 64, 2));     /* every pair */
 	}
 	unsetenv("AZD_MIH_KERNEL");
+	/* handed over as found: the same pairs, more than a block of them at every pair */
+	for (int r = 0; r <= 16; r += 4) {
+		CHECK(each_as_list(codes, 6000, r, 1 + r % 3, 0));
+		CHECK(each_as_list(codes, 6000, r, 1 + r % 3, 8));
+	}
+	CHECK(each_as_list(codes, 0, 8, 2, 0));
+	CHECK(each_as_list(codes, 0, 8, 2, 8));
+	CHECK(each_as_list(codes, 600, 64, 2, 0));      /* 179700 pairs: several blocks */
+	CHECK(each_as_list(codes, 800, 64, 3, 8));
+	{
+		struct collect c = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, 0, 2, 0, 2 };
+		aderr err = {0};
+
+		/* the sink's failure stops the search and comes back with its reason */
+		CHECK_EQ_INT(mih_pairs_each(codes, 600, 64, 2, collect_sink, &c, &err), AD_EIO);
+		CHECK_STR(err.msg, "the sink says no");
+		free(c.p);
+		memset(&c, 0, sizeof c);
+		pthread_mutex_init(&c.mu, NULL);
+		c.threads = 1;
+		c.fail_after = 1;
+		CHECK_EQ_INT(mih_cross_forms_each(up, 750, codes, 8, 64, 1, collect_sink, &c, &err),
+		    AD_EIO);
+		free(c.p);
+	}
 	CHECK_EQ_INT(mih_chunks(1000000, 8), 4);
 	CHECK_EQ_INT(mih_chunks(1000000, 3), 4);      /* four chunks at radius 0 */
 	CHECK_EQ_INT(mih_chunks(1000, 40), 0);        /* far apart: all pairs */

@@ -1,0 +1,56 @@
+#!/bin/sh
+# localscale.sh — what dedupe's local stage (the descriptor index's candidates and the
+# keypoint verification, kp_match) costs per verified pair and per image: dedupe at its
+# defaults against --no-local on the same records, CPU time (user + sys, GNU time) and
+# peak memory.  The records come from real photo features (tests/bench/realrec.py with
+# K keypoints a record: real descriptors' biased bits, clustered, every tenth a planted
+# twin), and, where `make eval` has built them, the eval sets' own features.  Not a test:
+# nothing passes or fails on speed.  Part of make bench (tests/bench/run.sh):
+#
+#   BUILD=build sh tests/bench/localscale.sh [N...]     (default 10000 100000)
+#   LOCAL_KP=K   keypoints a record (default 64; 1M records at 64 take some 3.7 GB)
+. "$(dirname "$0")/lib.sh"
+bench_tmp localscale
+[ $# -gt 0 ] || set -- 10000 100000
+K=${LOCAL_KP:-64}
+
+cpu() {  # OUT ARGS...: runs dedupe, leaves "cpu_s peak_kib" in $T/t
+	_out=$1
+	shift
+	/usr/bin/time -f '%U %S %M' -o "$T/time" "$BIN/dedupe" -q "$@" -o "$_out"
+	awk '{ printf "%.2f %d\n", $1 + $2, $3 }' "$T/time" > "$T/t"
+}
+row() {  # LABEL IMAGES REPORT CPU_LOCAL CPU_NOLOCAL PEAK_KIB
+	_v=$(jq -r 'select(.type == "summary") | .search.local_verified' "$3")
+	_c=$(jq -r 'select(.type == "summary") | .search.candidates' "$3")
+	awk -v l="$1" -v n="$2" -v v="$_v" -v c="$_c" -v a="$4" -v b="$5" -v k="$6" 'BEGIN {
+		s = a - b; if (s < 0) s = 0
+		printf("%-24s %9d %10d %10d %8.2f %8.2f %9.1f %8.3f %8.0f\n", l, n, c, v, a, s,
+		    (v > 0 ? s * 1e6 / v : 0), s * 1e3 / n, k / 1024) }'
+}
+
+echo "dedupe's local stage: defaults against --no-local; CPU seconds (user + sys)"
+printf '%-24s %9s %10s %10s %8s %8s %9s %8s %8s\n' records images candidates verified \
+    cpu_s local_s us/pair ms/image peak_MiB
+/usr/bin/python3 examples/mkvariants.py examples/photos "$T/one" > /dev/null
+rm -f "$T/one/truth.tsv"
+"$BIN/azls" -q "$T/one" | "$BIN/featx" -q > "$T/feat"
+for n in "$@"; do
+	/usr/bin/python3 tests/bench/realrec.py "$T/feat" "$n" "$K" > "$T/real"
+	cpu "$T/report" -i "$T/real"
+	read -r on peak < "$T/t"
+	cpu /dev/null --no-local -i "$T/real"
+	read -r off _ < "$T/t"
+	row "realrec, $K keypoints" "$n" "$T/report" "$on" "$off" "$peak"
+	rm -f "$T/real" "$T/report"
+done
+for f in "$BUILD"/eval/sets/*/features.ndjson; do
+	[ -f "$f" ] || { echo "eval sets: skipped (no $BUILD/eval/sets: run make eval)"; break; }
+	set=$(basename "$(dirname "$f")")
+	n=$(grep -c . "$f")
+	cpu "$T/report" -i "$f"
+	read -r on peak < "$T/t"
+	cpu /dev/null --no-local -i "$f"
+	read -r off _ < "$T/t"
+	row "eval set $set" "$n" "$T/report" "$on" "$off" "$peak"
+done
