@@ -400,6 +400,7 @@
 		page = Math.max(0, p);
 		var first = page * PAGE, last = Math.min(n, first + PAGE), need = {}, left = 0;
 		var ticket = ++drawing;
+		body.dataset.ready = '0';
 		for (var i = first; i < last; i++) need[Math.floor(at(i) / meta.chunk)] = 1;
 		var keys = Object.keys(need);
 		function draw() {
@@ -487,9 +488,8 @@
 		if (by === 'saved') list.sort(function (a, b) { return index.saved[b] - index.saved[a] || a - b; });
 		else if (by === 'size') list.sort(function (a, b) { return index.n[b] - index.n[a] || a - b; });
 		order = list;
-		body.dataset.sorted = by;
 		focus = 0;
-		go(0);
+		go(0, function () { body.dataset.sorted = by; });
 	}
 	function indexReady() {
 		[sortSel, stageSel, evSel, folderIn].forEach(function (c) { c.disabled = false; });
