@@ -263,6 +263,7 @@
 		s.dataset.id = String(g.id);
 		s.dataset.size = String(g.m.length);
 		s.dataset.saved = String(g.saved);
+		s.dataset.rank = String(g.rank);
 		if (d && d.rev) s.classList.add('reviewed');
 		var h = el('h2');
 		h.appendChild(el('span', null, 'Group ' + g.id + ' \u00b7 ' + g.m.length + ' images \u00b7 ' +
