@@ -502,6 +502,7 @@
 			body.dataset.sorted = 'attention';
 			status();
 		}
+		body.dataset.indexMs = performance.now().toFixed(1);
 		body.dataset.index = '1';
 	}
 	[sortSel, stageSel, evSel].forEach(function (c) { c.addEventListener('change', apply); });

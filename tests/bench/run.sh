@@ -10,6 +10,7 @@
 #   BENCH_LOCAL="N..."  sizes of the keypoint runs (default "10000 100000")
 #   BENCH_REAL="N..."   sizes of the runs on records from real photo features (default
 #                       "1000000")
+#   BENCH_REVIEW="N..." sizes of the review page runs (default "10000 100000 1000000")
 . "$(dirname "$0")/lib.sh"
 COPIES=${BENCH_COPIES:-8}
 NREC=${BENCH_RECORDS:-20000}
@@ -125,6 +126,9 @@ for n in ${BENCH_LOCAL:-10000 100000}; do
 	row "dedupe, --kp-cache 32" "$n" "$t0" "$t1" "$(cmp -s "$T/lreport" "$T/lreport2" && echo "same report" || echo "REPORT DIFFERS"), peak $(($(cat "$T/rss") / 1024)) MiB"
 	rm -f "$T/local$n"
 done
+
+# the review page at 10k, 100k and 1M images: writing, size, time to first render
+BUILD="$BUILD" sh "$TOP/tests/bench/review.sh"
 
 # CPU against GPU (a "skipped" line where there is none)
 BUILD="$BUILD" sh "$TOP/tests/bench/gpu.sh"
