@@ -289,49 +289,99 @@ static int put_json(FILE *fp, const json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER |
 	    JSON_ENCODE_ANY);
+	const char *c = s;
 
 	if (s == NULL)
 		return -1;
-	for (const char *c = s; *c; c++) {
-		if (*c == '<')
-			fputs("\\u003c", fp);
-		else if (*c == '>')
-			fputs("\\u003e", fp);
-		else if (*c == '&')
-			fputs("\\u0026", fp);
-		else
-			fputc(*c, fp);
+	while (*c) {
+		size_t n = strcspn(c, "<>&");
+
+		fwrite(c, 1, n, fp);
+		c += n;
+		if (*c)
+			fprintf(fp, "\\u%04x", (unsigned char)*c++);
 	}
 	free(s);
 	return 0;
 }
 
-static json_t *str_or_null(const char *s)
+/* The length of the UTF-8 sequence at S and its code point, or 0 when S holds none. */
+static int utf8_seq(const unsigned char *s, unsigned *cp)
 {
-	return s ? json_string(s) : json_null();
+	int n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 :
+	    (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	unsigned v = n == 1 ? s[0] : n == 2 ? s[0] & 0x1fu : n == 3 ? s[0] & 0x0fu : s[0] & 0x07u;
+
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3fu);
+	}
+	if (n == 0 || (n == 2 && v < 0x80) || (n == 3 && v < 0x800) || (n == 4 && v < 0x10000) ||
+	    v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n;
 }
 
-static json_t *member_json(const struct html_member *m)
+/* S as a JSON string the same way (a byte that is not UTF-8 becomes U+FFFD), or null. */
+static void put_str(FILE *fp, const char *str)
 {
-	json_t *j = json_object();
+	const unsigned char *s = (const unsigned char *)str;
 
-	if (j == NULL)
-		return NULL;
-	json_object_set_new(j, "n", json_string(m->name ? m->name : ""));
-	if (json_object_get(j, "n") == NULL)    /* not UTF-8: shown as replaced */
-		json_object_set_new(j, "n", json_string("(a name that is not UTF-8)"));
-	json_object_set_new(j, "s", str_or_null(m->sha256));
-	json_object_set_new(j, "u", str_or_null(m->url));
-	json_object_set_new(j, "t", str_or_null(m->thumb));
-	json_object_set_new(j, "w", json_integer(m->w));
-	json_object_set_new(j, "h", json_integer(m->h));
-	json_object_set_new(j, "b", json_integer(m->size));
-	json_object_set_new(j, "st", str_or_null(m->stage));
-	json_object_set_new(j, "k", str_or_null(m->kind));
-	json_object_set_new(j, "d", json_pack("[i,i,i]", m->dist[0], m->dist[1], m->dist[2]));
-	json_object_set_new(j, "o", json_integer(m->orient));
-	json_object_set_new(j, "y", m->why ? json_string(m->why) : json_null());
-	return j;
+	if (s == NULL) {
+		fputs("null", fp);
+		return;
+	}
+	fputc('"', fp);
+	while (*s) {
+		size_t n = 0;
+		unsigned cp;
+		int k;
+
+		while (s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' && s[n] != '\\' && s[n] != '<' &&
+		    s[n] != '>' && s[n] != '&')
+			n++;
+		fwrite(s, 1, n, fp);
+		s += n;
+		if (*s == '\0')
+			break;
+		if (*s == '"' || *s == '\\') {
+			fputc('\\', fp);
+			fputc(*s++, fp);
+		} else if ((k = utf8_seq(s, &cp)) == 0) {
+			fputs("\\ufffd", fp);
+			s++;
+		} else {
+			if (cp >= 0x10000)
+				fprintf(fp, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
+				    0xdc00 + ((cp - 0x10000) & 0x3ff));
+			else
+				fprintf(fp, "\\u%04x", cp);
+			s += k;
+		}
+	}
+	fputc('"', fp);
+}
+
+static void put_member(FILE *fp, const struct html_member *m)
+{
+	fputs("{\"n\":", fp);
+	put_str(fp, m->name ? m->name : "");
+	fputs(",\"s\":", fp);
+	put_str(fp, m->sha256);
+	fputs(",\"u\":", fp);
+	put_str(fp, m->url);
+	fputs(",\"t\":", fp);
+	put_str(fp, m->thumb);
+	fprintf(fp, ",\"w\":%lld,\"h\":%lld,\"b\":%lld,\"st\":", m->w, m->h, m->size);
+	put_str(fp, m->stage);
+	fputs(",\"k\":", fp);
+	put_str(fp, m->kind);
+	fprintf(fp, ",\"d\":[%d,%d,%d],\"o\":%d,\"y\":", m->dist[0], m->dist[1], m->dist[2],
+	    m->orient);
+	put_str(fp, m->why);
+	fputc('}', fp);
 }
 
 /* Writes the text of BUILD (a function of FP) as DIR/NAME. */
@@ -364,30 +414,22 @@ struct chunk { const struct html_group *g; size_t first, n; };
 static int build_chunk(FILE *fp, void *ud)
 {
 	const struct chunk *c = ud;
-	json_t *arr = json_array();
-	int rc = 0;
 
-	if (arr == NULL)
-		return AD_ENOMEM;
-	for (size_t i = c->first; i < c->first + c->n && rc == 0; i++) {
+	fprintf(fp, "AZD.chunk(%zu,[", c->first / HTML_CHUNK);
+	for (size_t i = c->first; i < c->first + c->n; i++) {
 		const struct html_group *g = &c->g[i];
-		json_t *ms = json_array(), *gj;
 
-		for (size_t k = 0; ms != NULL && k < g->n; k++)
-			if (json_array_append_new(ms, member_json(&g->m[k])) < 0)
-				rc = AD_ENOMEM;
-		gj = json_pack("{s:I,s:i,s:I,s:o}", "id", (json_int_t)g->id, "rank", g->rank,
-		    "saved", (json_int_t)g->saved, "m", ms);
-		if (gj == NULL || json_array_append_new(arr, gj) < 0)
-			rc = AD_ENOMEM;
+		fprintf(fp, "%s{\"id\":%ld,\"rank\":%d,\"saved\":%lld,\"m\":[",
+		    i > c->first ? ",\n" : "", g->id, g->rank, g->saved);
+		for (size_t k = 0; k < g->n; k++) {
+			if (k)
+				fputc(',', fp);
+			put_member(fp, &g->m[k]);
+		}
+		fputs("]}", fp);
 	}
-	if (rc == 0) {
-		fprintf(fp, "AZD.chunk(%zu,", c->first / HTML_CHUNK);
-		rc = put_json(fp, arr) < 0 ? AD_ENOMEM : 0;
-		fputs(");\n", fp);
-	}
-	json_decref(arr);
-	return rc;
+	fputs("]);\n", fp);
+	return 0;
 }
 
 /* The folders of the members (each name up to its last '/'), numbered as first seen. */
@@ -452,7 +494,6 @@ static int build_index(FILE *fp, void *ud)
 {
 	const struct index *x = ud;
 	struct folders f = { 0 };
-	json_t *names = NULL;
 	int rc = 0;
 
 	fputs("AZD.index({\"n\":[", fp);
@@ -528,16 +569,13 @@ static int build_index(FILE *fp, void *ud)
 		}
 		free(seen);
 	}
-	fputs("],\"folders\":", fp);
-	if (rc == 0 && (names = json_array()) == NULL)
-		rc = AD_ENOMEM;
-	for (size_t i = 0; rc == 0 && i < f.n; i++)
-		if (json_array_append_new(names, json_string(f.name[i])) < 0)
-			rc = AD_ENOMEM;
-	if (rc == 0 && put_json(fp, names) < 0)
-		rc = AD_ENOMEM;
-	fputs("});\n", fp);
-	json_decref(names);
+	fputs("],\"folders\":[", fp);
+	for (size_t i = 0; rc == 0 && i < f.n; i++) {
+		if (i)
+			fputc(',', fp);
+		put_str(fp, f.name[i]);
+	}
+	fputs("]});\n", fp);
 	for (size_t i = 0; i < f.n; i++)
 		free(f.name[i]);
 	free(f.name);

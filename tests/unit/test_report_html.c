@@ -22,7 +22,7 @@ static void url_is(const char *src, const char *name, const char *want)
 int main(void)
 {
 	aderr err = { 0 };
-	char dir[] = "/tmp/azd-unit-html.XXXXXX", path[256], cmd[300];
+	char dir[] = "/tmp/azd-unit-html.XXXXXX", path[256], cmd[512];
 	struct stat st;
 
 	url_is("/data/photos", "a b/100% sure?.jpg", "file:///data/photos/a%20b/100%25%20sure%3F.jpg");
@@ -64,7 +64,7 @@ int main(void)
 		CHECK_EQ_INT(html_thumb(p, "../x", "data:image/jpeg;base64,/9j/4AAQ", &err), 1);
 		CHECK_EQ_INT(html_thumb(p, "cd34", "data:image/png;base64,iVBORw0K", &err), 1);
 		CHECK_EQ_INT(html_thumb(p, "cd34", "data:image/jpeg;base64,iVBORw0K", &err), 1);
-		m2.name = "a/c.jpg";
+		m2.name = "a/c\xff\xf0\x9f\x98\x80\"</script>.jpg";
 		ms[0] = m;
 		ms[1] = m2;
 		g.m = ms;
@@ -74,6 +74,9 @@ int main(void)
 	CHECK(stat(path, &st) == 0 && st.st_size == 6);
 	snprintf(path, sizeof path, "%s/r_files/g/000000.js", dir);
 	CHECK(stat(path, &st) == 0);
+	/* names as ASCII JSON: not UTF-8 replaced, astral as a pair, no markup */
+	snprintf(cmd, sizeof cmd, "grep -qF '\"n\":\"a/c\\ufffd\\ud83d\\ude00\\\"\\u003c/script\\u003e.jpg\"' %s", path);
+	CHECK(system(cmd) == 0);
 	/* a second page replaces the folder whole */
 	snprintf(path, sizeof path, "%s/r.html", dir);
 	{
