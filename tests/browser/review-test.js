@@ -101,6 +101,20 @@ async function main() {
 	await page.eval('(() => { const s = document.querySelector("#bar select"); s.value = "attention"; s.dispatchEvent(new Event("change")); })()');
 	await page.waitFor('document.body.dataset.sorted === "attention"');
 
+	// the evidence and stage filters
+	async function pick(i, value) {
+		await page.eval(`(() => { const s = document.querySelectorAll("#bar select")[${i}]; s.value = ${J(value)}; s.dispatchEvent(new Event("change")); })()`);
+		await page.waitFor('document.body.dataset.ready === "1"');
+	}
+	await pick(2, '1');
+	const ex = await page.eval('[...document.querySelectorAll("section.group")].map(s => [...s.querySelectorAll(".tag")].some(t => t.textContent === "exact"))');
+	ok(ex.length > 0 && ex.every((x) => x), 'the evidence filter "same bytes" keeps groups with an exact copy', J(ex));
+	await pick(2, '');
+	await pick(1, '2');
+	const nr = await page.eval('[...document.querySelectorAll("section.group")].map(s => [...s.querySelectorAll(".tag")].some(t => t.textContent === "near"))');
+	ok(nr.length === 20 && nr.every((x) => x), 'the stage filter "near" keeps groups with a near copy', J(nr));
+	await pick(1, '');
+
 	// the folder filter, typed
 	async function filter(prefix) {
 		await page.click('document.querySelector("#bar input")');
@@ -150,6 +164,13 @@ async function main() {
 	await page.click(`${sec('variants/chelsea-crop.jpg')}.querySelector(".b-rev")`);
 	await page.waitFor(`${sec('variants/chelsea-crop.jpg')}.classList.contains("reviewed")`);
 	ok(true, 'the group is shown reviewed');
+	if (process.env.REVIEW_SHOT) {
+		await page.send('Emulation.setDeviceMetricsOverride', { width: 1200, height: 1700, deviceScaleFactor: 1, mobile: false });
+		await page.eval('window.scrollTo(0, 0)');
+		const shot = await page.send('Page.captureScreenshot', { format: 'png' });
+		fs.writeFileSync(process.env.REVIEW_SHOT, Buffer.from(shot.data, 'base64'));
+		await page.send('Emulation.clearDeviceMetricsOverride');
+	}
 	const n = await page.eval('+document.body.dataset.decisions');
 	ok(n === 4, 'four decisions counted', n);
 

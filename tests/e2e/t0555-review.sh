@@ -60,7 +60,7 @@ jq -n --argjson g "$groups" --argjson h "$holiday" --arg src "$T/var" '{groups: 
 	hostile: ["originals/x<b>&\"'"'"'.jpg", "originals/<img src=x onerror=alert(1)>.jpg",
 		"originals/x<script>window.__pwned=1</script>.jpg"]}' > "$T/expect.json"
 
-"$NODE" "$TOP/tests/browser/review-test.js" "$CHROMIUM" "$page" "$T/browser" "$T/expect.json" \
+REVIEW_SHOT=${REVIEW_SHOT:-} "$NODE" "$TOP/tests/browser/review-test.js" "$CHROMIUM" "$page" "$T/browser" "$T/expect.json" \
 	> "$T/browser.out" 2>&1
 while IFS= read -r line; do
 	case $line in
