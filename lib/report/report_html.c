@@ -660,11 +660,12 @@ int html_commit(html_page *p, struct html_group *g, size_t ng, const char *summa
     aderr *err)
 {
 	struct afile af;
-	char name[64], *old = NULL;
+	char name[4096], *old = NULL;
 	struct stat st;
 	int rc = 0;
 
-	qsort(g, ng, sizeof *g, cmp_group);
+	if (ng > 1)
+		qsort(g, ng, sizeof *g, cmp_group);
 	snprintf(name, sizeof name, "%s/g", p->tmp);
 	if (mkdir(name, 0777) < 0)
 		rc = aderr_errno(err, aderr_from_errno(errno), errno, "%s/g", p->tmp);

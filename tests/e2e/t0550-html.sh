@@ -44,6 +44,10 @@ check "and leaves it, and writes no page" sh -c "test \"\$(cat '$T/mine_files/no
 jq -c '.src = "https://acct.blob.core.windows.net/photos?sv=2024&sig=SECRETSIG"' "$T/feat" |
 	dedupe -q --html "$T/az.html" > /dev/null
 check "the blob URL without the SAS" sh -c "grep -q '\"u\":\"https://acct.blob.core.windows.net/photos/originals/' '$T/az_files/g/000000.js' && ! grep -rq SECRETSIG '$T/az.html' '$T/az_files'"
+long="$T/a folder with a name long enough to pass the sixty-fourth byte of a path"
+mkdir "$long"
+dedupe -q --html "$long/report.html" -i "$T/feat" > /dev/null
+check "a long path: the page and its chunks" test -s "$long/report.html" -a -s "$long/report_files/g/000000.js"
 azls -q "$T/var" | featx -q | dedupe -q --html "$T/nothumb.html" > /dev/null
 check "without thumbnails: no files" test ! -e "$T/nothumb_files/t"
 
