@@ -101,6 +101,21 @@ static int remove_tree(const char *dir)
 	return nftw(dir, unlink_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* An error about a file in the temporary folder names it where it was to be: the
+ * folder's final name (the temporary one means nothing to the user). */
+static int shown(const html_page *p, int rc, aderr *err)
+{
+	size_t tl = p->tmp ? strlen(p->tmp) : 0;
+
+	if (rc < 0 && err != NULL && tl > 0 && strncmp(err->msg, p->tmp, tl) == 0) {
+		char rest[sizeof err->msg];
+
+		snprintf(rest, sizeof rest, "%s", err->msg + tl);
+		snprintf(err->msg, sizeof err->msg, "%s%s", p->dir, rest);
+	}
+	return rc;
+}
+
 static void page_free(html_page *p)
 {
 	if (p == NULL)
@@ -217,7 +232,7 @@ static int put_file(const char *path, const void *buf, size_t len, aderr *err)
 	return 0;
 }
 
-int html_thumb(html_page *p, const char *key, const char *data_uri, aderr *err)
+static int thumb_write(html_page *p, const char *key, const char *data_uri, aderr *err)
 {
 	static const char pre[] = "data:image/jpeg;base64,";
 	size_t kl = key ? strlen(key) : 0, n, o = 0;
@@ -268,6 +283,11 @@ int html_thumb(html_page *p, const char *key, const char *data_uri, aderr *err)
 	rc = put_file(path, buf, o, err);
 	free(buf);
 	return rc;
+}
+
+int html_thumb(html_page *p, const char *key, const char *data_uri, aderr *err)
+{
+	return shown(p, thumb_write(p, key, data_uri, err), err);
 }
 
 static int cmp_group(const void *pa, const void *pb)
@@ -677,10 +697,11 @@ int html_commit(html_page *p, struct html_group *g, size_t ng, const char *summa
 		snprintf(name, sizeof name, "g/%06zu.js", c);
 		rc = put_text(p->tmp, name, build_chunk, &ch, err);
 	}
+	rc = shown(p, rc, err);
 	if (rc == 0) {
 		struct index x = { g, ng };
 
-		rc = put_text(p->tmp, "index.js", build_index, &x, err);
+		rc = shown(p, put_text(p->tmp, "index.js", build_index, &x, err), err);
 	}
 	if (rc == 0 && afile_open(&af, p->path, err) < 0)
 		rc = err->code;

@@ -180,7 +180,8 @@
 				var a = uniq(part.map(function (i) { return d.m[i][0]; }));
 				var from = uniq(d.m.map(function (m, i) { return part.indexOf(i) < 0 ? m[0] : null; }))
 					.filter(function (s) { return a.indexOf(s) < 0; });
-				out.push({ op: 'split', sha256: a, from: from, at: at });
+				if (a.length && from.length)    /* else nothing to keep apart */
+					out.push({ op: 'split', sha256: a, from: from, at: at });
 			});
 			if (d.rev) {
 				var left = uniq(d.m.map(function (m, i) {
