@@ -442,7 +442,7 @@ int report_write(const struct itemset *set, spool *kept, long ngroups, const str
 		rc = rec_writer_close(w, 1, err);
 out:
 	html_abort(d->page);
-	for (size_t i = 0; d->thumb != NULL && i < d->s->nitems; i++) {
+	for (size_t i = 0; d->thumb && d->sha && d->url && i < d->s->nitems; i++) {
 		free(d->thumb[i]);
 		free(d->sha[i]);
 		free(d->url[i]);
