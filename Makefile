@@ -72,6 +72,14 @@ $(BUILD)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# the review page's script and style (lib/report/review.js, review.css) as C strings for
+# lib/report/report_html.c
+$(BUILD)/gen/review_assets.h: lib/report/review.css lib/report/review.js lib/report/embed.awk
+	@mkdir -p $(@D)
+	awk -f lib/report/embed.awk lib/report/review.css lib/report/review.js > $@.tmp && mv $@.tmp $@
+$(BUILD)/lib/report/report_html.o: $(BUILD)/gen/review_assets.h
+$(BUILD)/lib/report/report_html.o: ALL_CFLAGS += -iquote $(BUILD)/gen
+
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^

@@ -18,7 +18,9 @@ struct rep {
 	const struct itemset *s;
 	const struct grp_item *items;
 	const char *html;
-	char **thumb;
+	html_page *page;            /* the page being written, or NULL */
+	char **sha, **url, **thumb; /* per item: the checksum, the original's URL, the key
+	                             * of its thumbnail file (html_thumb) */
 	long long *w, *h;
 	json_t *by_stage;
 };
@@ -186,16 +188,25 @@ static int write_html(struct rep *d, const size_t *order, size_t nin, const stru
 			struct html_member *x = &m[b];
 
 			x->name = it->name;
+			x->sha256 = d->sha[order[b]];
+			x->url = d->url[order[b]];
 			x->thumb = d->thumb[order[b]];
 			x->w = d->w[order[b]];
 			x->h = d->h[order[b]];
 			x->size = it->size;
 			x->stage = stage_word(it->stage);
+			x->kind = it->stage == GRP_EXACT ? "exact" : it->stage == GRP_LOCAL ?
+			    "keypoints" : it->margin >= 0 ? "hash" : "chain";
 			memcpy(x->dist, it->dist, sizeof x->dist);
 			x->orient = it->orient;
 			x->why = why[b] = why_text(d, it);
-			if (b > a)
+			if (b > a) {
+				int r = html_rank(x->kind, it->margin >= GRP_MARGIN_OPEN ? -1 :
+				    it->margin, it->inliers);
+
 				g[ng].saved += it->size > 0 ? it->size : 0;
+				g[ng].rank = b == a + 1 || r < g[ng].rank ? r : g[ng].rank;
+			}
 		}
 		g[ng++].n = b - a;
 		a = b;
@@ -204,14 +215,42 @@ static int write_html(struct rep *d, const size_t *order, size_t nin, const stru
 	    "%ld local), %ld unique, %ld failed; %.1f MB to save", t->images, t->groups, t->dups,
 	    t->exact, t->near, t->local, t->unique, t->failed, (double)t->saved / 1e6) < 0)
 		summary = NULL;
-	rc = summary ? html_write(d->html, g, ng, summary, err) :
+	rc = summary ? html_commit(d->page, g, ng, summary, err) :
 	    aderr_set(err, AD_ENOMEM, "out of memory");
+	d->page = NULL;     /* html_commit freed it */
 	free(summary);
 	free(g);
 	free(m);
 	for (size_t i = 0; i < nin; i++)
 		free(why[i]);
 	free(why);
+	return rc;
+}
+
+/* What the page shows of grouped item K besides its grouping, from its record's TEXT:
+ * the checksum, the original's URL, the size in pixels, and its thumbnail, written to the
+ * page's folder now (only its key is kept). */
+static int page_item(struct rep *d, long k, const char *text, aderr *err)
+{
+	json_t *rec = json_loads(text, 0, NULL);
+	const char *sha = rec_str(rec, "sha256"), *th = rec_str(rec, "thumb");
+	char key[32];
+	int rc = 0;
+
+	if (sha != NULL && strlen(sha) == 64 && strspn(sha, "0123456789abcdef") == 64 &&
+	    (d->sha[k] = strdup(sha)) == NULL)
+		rc = aderr_set(err, AD_ENOMEM, "out of memory");
+	d->url[k] = html_url(rec_str(rec, "src"), d->items[k].name);
+	d->w[k] = rec_int(rec, "width", -1);
+	d->h[k] = rec_int(rec, "height", -1);
+	snprintf(key, sizeof key, "i%ld", k);
+	if (rc == 0 && th != NULL) {
+		rc = html_thumb(d->page, d->sha[k] ? d->sha[k] : key, th, err);
+		if (rc == 0 && (d->thumb[k] = strdup(d->sha[k] ? d->sha[k] : key)) == NULL)
+			rc = aderr_set(err, AD_ENOMEM, "out of memory");
+		rc = rc > 0 ? 0 : rc;
+	}
+	json_decref(rec);
 	return rc;
 }
 
@@ -278,12 +317,22 @@ int report_write(const struct itemset *set, spool *kept, long ngroups, const str
 	if (w == NULL)
 		return err->code;
 	if (d->html != NULL) {
-		d->thumb = calloc(d->s->nitems ? d->s->nitems : 1, sizeof *d->thumb);
-		d->w = calloc(d->s->nitems ? d->s->nitems : 1, sizeof *d->w);
-		d->h = calloc(d->s->nitems ? d->s->nitems : 1, sizeof *d->h);
-		if (d->thumb == NULL || d->w == NULL || d->h == NULL) {
+		size_t n = d->s->nitems ? d->s->nitems : 1;
+
+		d->thumb = calloc(n, sizeof *d->thumb);
+		d->sha = calloc(n, sizeof *d->sha);
+		d->url = calloc(n, sizeof *d->url);
+		d->w = calloc(n, sizeof *d->w);
+		d->h = calloc(n, sizeof *d->h);
+		if (d->thumb == NULL || d->sha == NULL || d->url == NULL || d->w == NULL ||
+		    d->h == NULL) {
 			rec_writer_close(w, 0, NULL);
 			rc = aderr_set(err, AD_ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((d->page = html_open(d->html, err)) == NULL) {
+			rec_writer_close(w, 0, NULL);
+			rc = err->code;
 			goto out;
 		}
 	}
@@ -302,17 +351,10 @@ int report_write(const struct itemset *set, spool *kept, long ngroups, const str
 		if (d->s->item[i] >= 0) {
 			const struct grp_item *it = &d->items[d->s->item[i]];
 
-			if (d->thumb != NULL && it->group != 0) {
-				json_t *rec = json_loads(text, 0, NULL);
-				const char *th = rec_str(rec, "thumb");
-				long k = d->s->item[i];
-
-				d->thumb[k] = th ? strdup(th) : NULL;
-				d->w[k] = rec_int(rec, "width", -1);
-				d->h[k] = rec_int(rec, "height", -1);
-				json_decref(rec);
-			}
-			rc = write_with_dup(w, d, it, text, len, &line, &linecap, err);
+			if (d->page != NULL && it->group != 0)
+				rc = page_item(d, d->s->item[i], text, err);
+			if (rc == 0)
+				rc = write_with_dup(w, d, it, text, len, &line, &linecap, err);
 			t->images++;
 			if (it->group == 0)
 				t->unique++;
@@ -425,10 +467,15 @@ int report_write(const struct itemset *set, spool *kept, long ngroups, const str
 	else
 		rc = rec_writer_close(w, 1, err);
 out:
-	if (d->thumb != NULL)
-		for (size_t i = 0; i < d->s->nitems; i++)
-			free(d->thumb[i]);
+	html_abort(d->page);
+	for (size_t i = 0; d->thumb && d->sha && d->url && i < d->s->nitems; i++) {
+		free(d->thumb[i]);
+		free(d->sha[i]);
+		free(d->url[i]);
+	}
 	free(d->thumb);
+	free(d->sha);
+	free(d->url);
 	free(d->w);
 	free(d->h);
 	return rc;

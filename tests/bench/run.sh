@@ -12,6 +12,7 @@
 #                       "1000000")
 #   BENCH_LOCALREAL="N..."  sizes of the local-stage runs on real-feature records with
 #                       keypoints (tests/bench/localscale.sh; default "10000 100000")
+#   BENCH_REVIEW="N..." sizes of the review page runs (default "10000 100000 1000000")
 . "$(dirname "$0")/lib.sh"
 COPIES=${BENCH_COPIES:-8}
 NREC=${BENCH_RECORDS:-20000}
@@ -140,6 +141,9 @@ done
 # the local stage per verified pair and per image on clustered real-feature records with
 # keypoints and on the eval sets
 BUILD="$BUILD" sh "$TOP/tests/bench/localscale.sh" ${BENCH_LOCALREAL:-10000 100000}
+
+# the review page at 10k, 100k and 1M images: writing, size, time to first render
+BUILD="$BUILD" sh "$TOP/tests/bench/review.sh"
 
 # CPU against GPU (a "skipped" line where there is none)
 BUILD="$BUILD" sh "$TOP/tests/bench/gpu.sh"

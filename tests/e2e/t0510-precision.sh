@@ -169,6 +169,6 @@ check "every duplicate carries its evidence" sh -c \
 check_eq "the summary counts exact pairs inside near groups" \
 	"$(jq -r 'select(.type == "summary") | .exact_in_groups' "$T/r")" "1"
 dedupe -q --html "$T/page.html" -i "$T/feat" -o /dev/null
-check "the HTML page says why each keeper was kept" grep -q "kept: name, over turned/chelsea.png" "$T/page.html"
-check "and what accepted the crop" grep -q "keypoints: [0-9]* inliers of [0-9]* matches, coverage" "$T/page.html"
+check "the HTML page says why each keeper was kept" grep -q "kept: name, over turned/chelsea.png" "$T/page_files/g/000000.js"
+check "and what accepted the crop" grep -q "keypoints: [0-9]* inliers of [0-9]* matches, coverage" "$T/page_files/g/000000.js"
 finish
