@@ -6,8 +6,8 @@
 # paging, keys, sorting, the folder filter, a new keeper, a member that is not a
 # duplicate, a split and a reviewed group by clicking, the side-by-side view, the saved
 # decisions file (checked line by line against the checksums of the clicked images), a
-# reload, and hostile names shown as text.  The records stay in $T/feat and the decisions
-# in $T/decisions.ndjson (a rerun with dedupe --decisions can follow).
+# reload, and hostile names shown as text; then the next run obeys the saved file
+# (dedupe --decisions on the same records, azcp copying what the corrected report keeps).
 . "$(dirname "$0")/lib.sh"
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
@@ -73,4 +73,30 @@ cp "$T/browser/downloads/decisions.ndjson" "$T/decisions.ndjson" 2> /dev/null
 check_eq "the saved decisions are exactly the clicked ones" "$(norm "$T/decisions.ndjson" 2>&1)" "$(norm "$T/want.ndjson")"
 check_eq "one line each, and a UTC time on each" \
 	"$(jq -r '.at' "$T/decisions.ndjson" | grep -Ec '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$')" "4"
+
+# the next run obeys the page's decisions, and azcp copies what the corrected report keeps
+dedupe -q --decisions "$T/decisions.ndjson" -i "$T/feat" -o "$T/report2.ndjson"
+check_eq "dedupe --decisions with the saved file: exit 0" "$?" "0"
+dupof() { jq -r --arg n "$1" "select(.name == \$n) | .dup | $2" "$T/report2.ndjson"; }
+check_eq "the keeper clicked keeps its group, because of the decision" \
+	"$(dupof variants/astronaut-q40.jpg '"\(.role) \(.kept_because)"')" "keeper decision"
+check_eq "the member marked not a duplicate is released from that keeper's group" \
+	"$(dupof "holiday 2019/100% sure?.jpg" '"\(.keeper != "variants/astronaut-q40.jpg") \(.released_by)"')" "true decision"
+gof() { dupof "$1" '.group // 0'; }
+check "the split members share no group with the original" \
+	test "$(gof variants/chelsea-bright.jpg)" != "$(gof originals/chelsea.jpg)" -a \
+	"$(gof variants/chelsea-crop.jpg)" != "$(gof originals/chelsea.jpg)"
+check_eq "the reviewed group is marked reviewed" \
+	"$(jq -r --argjson g "$(gof originals/chelsea.jpg)" 'select(.type == "group" and .group == $g) | .reviewed' "$T/report2.ndjson")" "true"
+check_eq "the summary counts 4 decisions, all applied" \
+	"$(jq -c 'select(.type == "summary") | .decisions | [.total, .applied, .unmatched]' "$T/report2.ndjson")" "[4,4,0]"
+jq -c 'select(.type == null and .dup.role != "duplicate" and .src == $src) | .name' --arg src "$T/var" \
+	"$T/report2.ndjson" | sort > "$T/kept"
+jq -c 'select(.src == $src)' --arg src "$T/var" "$T/report2.ndjson" > "$T/report2.real"
+azcp -q -i "$T/report2.real" -o "$T/copied" "$T/dst"
+check_eq "azcp: exit 0" "$?" "0"
+check "azcp copied the released member" cmp "$T/var/holiday 2019/100% sure?.jpg" "$T/dst/holiday 2019/100% sure?.jpg"
+check "azcp copied the new keeper" cmp "$T/var/variants/astronaut-q40.jpg" "$T/dst/variants/astronaut-q40.jpg"
+check_eq "azcp copied exactly the keepers and uniques" \
+	"$(cd "$T/dst" && find . -type f | sed 's|^\./||' | jq -R -c . | sort)" "$(cat "$T/kept")"
 finish
