@@ -183,6 +183,7 @@ static int write_html(struct rep *d, const size_t *order, size_t nin, const stru
 
 		g[ng].id = id;
 		g[ng].m = &m[a];
+		g[ng].reviewed = d->items[order[a]].reviewed;
 		for (; b < nin && d->items[order[b]].group == id; b++) {
 			const struct grp_item *it = &d->items[order[b]];
 			struct html_member *x = &m[b];

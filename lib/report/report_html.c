@@ -439,8 +439,9 @@ static int build_chunk(FILE *fp, void *ud)
 	for (size_t i = c->first; i < c->first + c->n; i++) {
 		const struct html_group *g = &c->g[i];
 
-		fprintf(fp, "%s{\"id\":%ld,\"rank\":%d,\"saved\":%lld,\"m\":[",
-		    i > c->first ? ",\n" : "", g->id, g->rank, g->saved);
+		fprintf(fp, "%s{\"id\":%ld,\"rank\":%d,\"saved\":%lld,%s\"m\":[",
+		    i > c->first ? ",\n" : "", g->id, g->rank, g->saved,
+		    g->reviewed ? "\"rv\":1," : "");
 		for (size_t k = 0; k < g->n; k++) {
 			if (k)
 				fputc(',', fp);

@@ -38,6 +38,8 @@ struct html_group {
 	long long saved;            /* bytes of the duplicates */
 	int rank;                   /* the weakest evidence among the duplicates: lower
 	                             * needs more attention (html_rank) */
+	int reviewed;               /* a reviewer's decision said this group is right
+	                             * (dedupe --decisions, on an earlier review) */
 };
 
 typedef struct html_page html_page;

@@ -265,7 +265,7 @@
 		s.dataset.size = String(g.m.length);
 		s.dataset.saved = String(g.saved);
 		s.dataset.rank = String(g.rank);
-		if (d && d.rev) s.classList.add('reviewed');
+		if ((d && d.rev) || g.rv) s.classList.add('reviewed');
 		var h = el('h2');
 		h.appendChild(el('span', null, 'Group ' + g.id + ' \u00b7 ' + g.m.length + ' images \u00b7 ' +
 			bytes(g.saved) + ' to save'));
@@ -273,6 +273,7 @@
 		g.m.slice(1).forEach(function (m) { kinds[EVWORD[m.k] || m.k] = 1; });
 		h.appendChild(el('span', 'ev', 'evidence: ' + Object.keys(kinds).join(', ')));
 		if (d && d.rev) h.appendChild(el('span', 'done', '\u2713 reviewed'));
+		else if (g.rv) h.appendChild(el('span', 'done', '\u2713 reviewed before'));
 		var a = el('span', 'acts');
 		function gb(cl, text, title, fn, off) {
 			var x = el('button', cl, text);

@@ -88,6 +88,10 @@ check "the split members share no group with the original" \
 	"$(gof variants/chelsea-crop.jpg)" != "$(gof originals/chelsea.jpg)"
 check_eq "the reviewed group is marked reviewed" \
 	"$(jq -r --argjson g "$(gof originals/chelsea.jpg)" 'select(.type == "group" and .group == $g) | .reviewed' "$T/report2.ndjson")" "true"
+dedupe -q --decisions "$T/decisions.ndjson" --html "$T/again.html" -i "$T/feat" -o /dev/null
+check_eq "the next page marks the reviewed group as reviewed before, and only it" \
+	"$(cat "$T/again_files/g/"*.js | grep -o '"id":[0-9]*,"rank":[0-9]*,"saved":[0-9]*,"rv":1' | cut -d, -f1)" \
+	"\"id\":$(gof originals/chelsea.jpg)"
 check_eq "the summary counts 4 decisions, all applied" \
 	"$(jq -c 'select(.type == "summary") | .decisions | [.total, .applied, .unmatched]' "$T/report2.ndjson")" "[4,4,0]"
 jq -c 'select(.type == null and .dup.role != "duplicate" and .src == $src) | .name' --arg src "$T/var" \
