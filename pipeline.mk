@@ -31,6 +31,7 @@
 #             with the features FEATX_OPTS ask for: featx --spec)  -> todo.ndjson
 #   join      featstore get --spec STORE         -> features.ndjson
 #   report    dedupe                             -> report.ndjson
+#             DECISIONS=FILE: dedupe --decisions FILE (a reviewer's decisions, dedupe(1))
 #   copy      azcp  (DST from $AZDEDUP_DST)      -> copied.ndjson
 #             DRY_RUN=1: azcp --dry-run -> plan.ndjson (what it would copy or skip; nothing
 #             written to DST, the copy stage not marked done)
@@ -97,6 +98,8 @@ AZCP_OPTS     ?=
 Q             ?=
 # DRY_RUN=1: the copy stage only plans (azcp --dry-run -> WORK/plan.ndjson)
 DRY_RUN       ?=
+# a reviewer's decisions file for dedupe --decisions; a change in it reruns report and copy
+DECISIONS     ?=
 # 1: copy the images into WORK/files (azget) and fingerprint the copies; empty: no copies
 KEEP_FILES    ?=
 
@@ -107,6 +110,7 @@ export AZDEDUP_DST := $(DST)
 export AZD_WORK := $(WORK)
 export AZD_STORE := $(STORE)
 export AZD_BIN := $(BIN)
+export AZD_DECISIONS := $(DECISIONS)
 export AZLS_OPTS AZGET_OPTS FEATX_OPTS DEDUPE_OPTS AZCP_OPTS Q FILTER DRY_RUN KEEP_FILES
 # make -s: no stage lines (and no command lines, even with V=1)
 export AZD_SILENT := $(findstring s,$(filter-out --%,$(firstword -$(MAKEFLAGS))))
@@ -185,6 +189,13 @@ sum() {
 	echo "$s"
 }
 input() { echo "input $1 $(sum "$W/$1")"; }
+# the decisions file's SHA-256, when DECISIONS is set
+decisions() {
+	local h
+	[ -n "$AZD_DECISIONS" ] || return 0
+	h=$(sha256sum < "$AZD_DECISIONS" 2> /dev/null) || h=missing
+	echo "decisions ${h%% *}"
+}
 after() {
 	local m=$D/$1 h
 	[ -f "$m" ] || m=$D/$1.incomplete
@@ -205,8 +216,8 @@ want() {
 	join) sp=$(spec) || return 2
 		echo "tool $(ver featstore)"; echo "spec $sp"; echo "store $AZD_STORE"
 		after features; input $IN ;;
-	report) echo "tool $(ver dedupe)"; echo "opts DEDUPE_OPTS=$DEDUPE_OPTS"; after join
-		input features.ndjson ;;
+	report) echo "tool $(ver dedupe)"; echo "opts DEDUPE_OPTS=$DEDUPE_OPTS"; decisions
+		after join; input features.ndjson ;;
 	copy) echo "tool $(ver azcp)"; echo "opts AZCP_OPTS=$AZCP_OPTS"
 		echo "dst ${AZDEDUP_DST%%\?*}"; after report; input report.ndjson ;;
 	esac
@@ -252,7 +263,9 @@ run_join() { TOOL=featstore OUT=features.ndjson
 	run featstore get $Q --spec "$(spec)" "$AZD_STORE" -i "$W/$IN" \
 		-o "$W/features.ndjson" && OWN=$(own features.ndjson featstore); }
 run_report() { TOOL=dedupe OUT=report.ndjson OWN=0
-	run dedupe $Q $DEDUPE_OPTS -i "$W/features.ndjson" -o "$W/report.ndjson"; }
+	local X=()
+	[ -z "$AZD_DECISIONS" ] || X=(--decisions "$AZD_DECISIONS")
+	run dedupe $Q $DEDUPE_OPTS "${X[@]}" -i "$W/features.ndjson" -o "$W/report.ndjson"; }
 run_copy() { TOOL=azcp OUT=copied.ndjson
 	run azcp $Q $AZCP_OPTS -i "$W/report.ndjson" -o "$W/copied.ndjson" &&
 	OWN=$(own copied.ndjson azcp); }
@@ -328,9 +341,12 @@ status() {
 					store) why="stale (STORE changed)" ;;
 					after) why="stale (${v%% *} was redone)" ;;
 					input) why="stale (${v%% *} changed)" ;;
+					decisions) why="stale (DECISIONS changed)" ;;
 					esac
 					break
 				done <<< "$w"
+				# decisions dropped: the marker has a line the manifest has not
+				[ "$why" != done ] || ! grep -q '^decisions ' -- "$m" || why="stale (DECISIONS changed)"
 			elif ! outputs_ok "$m"; then
 				why="stale (its output was changed or removed)"
 			fi

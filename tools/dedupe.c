@@ -3,12 +3,16 @@
  * The options and the record loop: the loop collects every record's features into an
  * item set (lib/match/itemset) and keeps the records in a spool, grp_run groups the
  * items, and the report (lib/report/report) writes each record again with its role. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "decisions.h"
 #include "filter.h"
 #include "group.h"
 #include "itemset.h"
@@ -23,9 +27,13 @@ struct dd {
 	int nprefer;
 	int rotations;
 	const char *html;           /* --html FILE, or NULL */
+	const char *trace;          /* --trace-pairs FILE, or NULL */
+	FILE *trace_f;
+	int trace_rc;               /* 0, or -1 after a write failed */
 	int local;                  /* read keypoints (unless --no-local) */
 	int keypoints;              /* strongest keypoints kept per image */
 	int cache_mb;               /* --kp-cache */
+	struct dec_set *dec;        /* --decisions, or NULL */
 };
 
 static const char help[] =
@@ -33,7 +41,8 @@ static const char help[] =
     "              [--dhash-max N] [--whash-max N] [--exact-only] [--no-rotations]\n"
     "              [--mode star|clique|components] [--search all|index]\n"
     "              [--no-local] [--local-min N] [--keypoints N] [--kp-cache MB]\n"
-    "              [--html FILE] [-j N] [--device DEV] [-i FILE] [-o FILE]\n"
+    "              [--html FILE] [--decisions FILE]... [--trace-pairs FILE]\n"
+    "              [-j N] [--device DEV] [-i FILE] [-o FILE]\n"
     "Read feature records (from featx or featstore), group exact duplicates (same\n"
     "bytes), near duplicates (every hash within its distance) and local matches\n"
     "(crops and other copies whose keypoints agree on one transform), pick a keeper\n"
@@ -58,6 +67,12 @@ static const char help[] =
     "                      temporary file (default 256)\n"
     "      --html FILE     also write a page showing each group side by side (with\n"
     "                      the thumbnails featx makes on request), sortable\n"
+    "      --decisions FILE  apply a reviewer's decisions (NDJSON, keyed by sha256:\n"
+    "                      keeper, not_duplicate, split, reviewed); may be repeated,\n"
+    "                      later files winning\n"
+    "      --trace-pairs FILE  also write one JSON line per candidate pair with\n"
+    "                      what the acceptance checks found (for tuning; see\n"
+    "                      dedupe(1), Acceptance)\n"
     "      --rotations     also match mirrored and turned copies (90, 180, 270\n"
     "                      degrees, flips; needs featx's phash_orientations): the\n"
     "                      default\n"
@@ -84,6 +99,25 @@ static int parse_formats(struct dd *d, const char *list)
 	return 0;
 }
 
+/* grp_opts.trace: one candidate pair as a JSON line in --trace-pairs. */
+static void trace_pair(void *ud, const struct grp_trace *t)
+{
+	struct dd *d = ud;
+	json_t *j;
+
+	if (d->trace_rc < 0)
+		return;
+	j = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:b,s:b,s:b,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:f}",
+	    "a", d->set.items[t->a].name, "b", d->set.items[t->b].name, "pass", t->pass,
+	    "stage", t->stage, "orient", t->orient, "verified", t->verified, "blind", t->blind,
+	    "conflict", t->conflict, "hashed", t->hashed, "shifted", t->shifted, "dmin", t->dmin,
+	    "margin", t->margin, "cdiff", t->cdiff, "tone", t->tone, "inliers", t->inliers,
+	    "matches", t->matches, "cover", (double)(int)(t->cover * 1000 + 0.5) / 1000);
+	if (j == NULL || json_dumpf(j, d->trace_f, JSON_COMPACT) < 0 || fputc('\n', d->trace_f) == EOF)
+		d->trace_rc = -1;
+	json_decref(j);
+}
+
 /* The record loop: every record into the item set (its text into the spool), then the
  * groups and the report.  The exit status. */
 static int run(struct dd *d, struct grp_opts *o, int device, const char *in, const char *out,
@@ -95,6 +129,8 @@ static int run(struct dd *d, struct grp_opts *o, int device, const char *in, con
 	    .collect = itemset_collect, .drop = itemset_drop, .keep = 1, .ud = set };
 	struct report_totals t = {0};
 	struct grp_stats st;
+	struct dec_counts dc;
+	char dtext[128] = "";
 	aderr err = {0};
 	long ngroups;
 	int status = 2;
@@ -114,16 +150,41 @@ static int run(struct dd *d, struct grp_opts *o, int device, const char *in, con
 		goto done;
 	}
 	itemset_finish(set);
-	if ((ngroups = grp_run_stats(set->items, set->nitems, o, &st, &err)) < 0 ||
-	    report_write(set, f.kept, ngroups, o, &st, out, d->html, &t, &err) < 0) {
+	if (d->trace != NULL) {
+		if ((d->trace_f = fopen(d->trace, "w")) == NULL) {
+			log_err("%s: %s", d->trace, strerror(errno));
+			goto done;
+		}
+		o->trace = trace_pair;
+		o->trace_ud = d;
+	}
+	if ((d->dec != NULL && dec_bind(d->dec, set->items, set->nitems, &o->apart, &err) < 0) ||
+	    (ngroups = grp_run_stats(set->items, set->nitems, o, &st, &err)) < 0 ||
+	    (d->dec != NULL && dec_finish(d->dec, set->items, set->nitems, &dc, &err) < 0)) {
 		log_err("%s", err.msg);
 		goto done;
 	}
+	st.decisions = d->dec != NULL ? &dc : NULL;
+	if (report_write(set, f.kept, ngroups, o, &st, out, d->html, &t, &err) < 0) {
+		log_err("%s", err.msg);
+		goto done;
+	}
+	if (d->trace_f != NULL && (fclose(d->trace_f) != 0 || d->trace_rc < 0)) {
+		d->trace_f = NULL;
+		log_err("%s: write failed", d->trace);
+		goto done;
+	}
+	d->trace_f = NULL;
+	if (d->dec != NULL)
+		snprintf(dtext, sizeof dtext, ", %ld decisions (%ld applied, %ld unmatched)",
+		    dc.total, dc.applied, dc.unmatched);
 	progress_done(&f.progress, "%ld images, %ld groups, %ld duplicates (%ld exact, %ld near, "
-	    "%ld local), %ld unique, %ld failed", t.images, t.groups, t.dups, t.exact, t.near,
-	    t.local, t.unique, t.failed);
+	    "%ld local), %ld unique, %ld failed%s", t.images, t.groups, t.dups, t.exact, t.near,
+	    t.local, t.unique, t.failed, dtext);
 	status = filter_status(&f);
 done:
+	if (d->trace_f != NULL)
+		fclose(d->trace_f);
 	spool_close(f.kept);
 	itemset_free(set);
 	kpcache_close(set->kps);
@@ -146,11 +207,13 @@ int main(int argc, char **argv)
 		{ "rotations", no_argument, NULL, 'R' },
 		{ "no-rotations", no_argument, NULL, 'r' },
 		{ "html", required_argument, NULL, 'H' },
+		{ "trace-pairs", required_argument, NULL, 'T' },
 		{ "no-local", no_argument, NULL, 'N' },
 		{ "device", required_argument, NULL, 'G' },
 		{ "local-min", required_argument, NULL, 'M' },
 		{ "keypoints", required_argument, NULL, 'K' },
 		{ "kp-cache", required_argument, NULL, 'C' },
+		{ "decisions", required_argument, NULL, 'X' },
 		TOOL_LONG_THREADS,
 		TOOL_LONG_IN,
 		TOOL_LONG_OUT,
@@ -193,6 +256,17 @@ int main(int argc, char **argv)
 				go = TOOL_ERROR;
 			break;
 		case 'H': d.html = optarg; break;
+		case 'X':
+			/* read now: a bad file stops the run before any input is read */
+			if (d.dec == NULL && (d.dec = dec_new()) == NULL) {
+				log_err("out of memory");
+				go = TOOL_ERROR;
+			} else if (dec_load(d.dec, optarg, &err) < 0) {
+				log_err("%s", err.msg);
+				go = TOOL_ERROR;
+			}
+			break;
+		case 'T': d.trace = optarg; break;
 		case 'N': o.local = d.local = 0; break;
 		case 'G':
 			if (gpu_parse_device(optarg, &device, &err) < 0)
@@ -232,10 +306,12 @@ int main(int argc, char **argv)
 		go = TOOL_ERROR;
 	if (go != TOOL_GO) {
 		free(d.prefer);
+		dec_free(d.dec);
 		return go;
 	}
 	o.threads = tl.threads;
 	status = run(&d, &o, device, tl.in, tl.out, tl.quiet);
 	free(d.prefer);
+	dec_free(d.dec);
 	return status;
 }

@@ -31,6 +31,8 @@ int featrec_from_json(const json_t *rec, int orientations, struct featrec *fr, a
 	}
 	fr->has_color = hex_decode(rec_str(rec, "color"), fr->color, 48) == 0;
 	fr->low_info = json_is_true(json_object_get(rec, "low_info"));
+	if (fr->low_info && json_object_get(rec, "alpha") != NULL)
+		fr->low_info = 2;   /* with transparency: never one flat picture with an opaque one */
 	fr->content_md5 = rec_str(rec, "content_md5");
 	fr->format = rec_str(rec, "format");
 	fr->size = rec_int(rec, "size", -1);

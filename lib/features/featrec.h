@@ -19,7 +19,7 @@ struct featrec {
 	int has_sha256;
 	uint8_t color[48];          /* the colour grid, when has_color */
 	int has_color;
-	int low_info;
+	int low_info;               /* 1; 2 when it also has transparency (an alpha field) */
 	const char *content_md5;    /* or NULL */
 	const char *format;         /* or NULL */
 	long long size;             /* -1 when unknown */

@@ -14,6 +14,7 @@
 
 #include "codec.h"
 #include "decode.h"
+#include "featprof.h"
 #include "hash.h"
 #include "image.h"
 #include "thumb.h"
@@ -35,19 +36,49 @@ int feat_spec(const struct feat_opts *o, char *buf, size_t n)
 	return snprintf(buf, n, "v%d local=%d thumb=%d", FEAT_VERSION, o->local, o->thumb);
 }
 
+/* The histogram of a gray image's n pixels (four interleaved counts, so that runs of
+ * one value do not wait on each other's increments). */
+static void gray_hist(const struct img *g, size_t hist[256])
+{
+	size_t n = (size_t)g->w * (size_t)g->h, h4[4][256], i = 0;
+	const unsigned char *p = g->px;
+
+	memset(h4, 0, sizeof h4);
+	for (; i + 4 <= n; i += 4) {
+		h4[0][p[i]]++;
+		h4[1][p[i + 1]]++;
+		h4[2][p[i + 2]]++;
+		h4[3][p[i + 3]]++;
+	}
+	for (; i < n; i++)
+		h4[0][p[i]]++;
+	for (int v = 0; v < 256; v++)
+		hist[v] = h4[0][v] + h4[1][v] + h4[2][v] + h4[3][v];
+}
+
+/* The standard deviation of n pixels with this histogram.  The sums are whole numbers
+ * far below 2^53: the same doubles as adding pixel by pixel. */
+static double hist_std(const size_t hist[256], size_t n)
+{
+	uint64_t s = 0, q = 0;
+	double sum, sq;
+
+	for (uint64_t v = 0; v < 256; v++) {
+		s += v * hist[v];
+		q += v * v * hist[v];
+	}
+	sum = (double)s / (double)(n ? n : 1);
+	sq = (double)q / (double)(n ? n : 1) - sum * sum;
+	return sq > 0 ? sqrt(sq) : 0;
+}
+
 /* The standard deviation of a gray image's pixels. */
 static double gray_std(const struct img *g)
 {
-	size_t n = (size_t)g->w * (size_t)g->h;
-	double sum = 0, sq = 0;
+	size_t hist[256];
 
-	for (size_t i = 0; i < n; i++) {
-		sum += g->px[i];
-		sq += (double)g->px[i] * g->px[i];
-	}
-	sum /= (double)(n ? n : 1);
-	sq = sq / (double)(n ? n : 1) - sum * sum;
-	return sq > 0 ? sqrt(sq) : 0;
+	gray_hist(g, hist);
+	return hist_std(hist, (size_t)g->w * (size_t)g->h);
 }
 
 /* The RGB composite of an RGBA image on white (bg 255) or black (bg 0). */
@@ -86,10 +117,18 @@ static struct img *flatten(struct img *rgba, struct feat *f)
 		solid += rgba->px[4 * i + 3] == 255;
 	}
 	f->opaque = n ? (double)opaque / (double)n : 1;
-	w = composite(rgba, 255);
-	if (solid == n || w == NULL) {
+	if (solid == n) {
+		/* all opaque: the composite is the colour channels ((255 v + 127) / 255 = v) */
+		w = img_new(rgba->w, rgba->h, 3);
+		for (size_t i = 0; w != NULL && i < n; i++)
+			memcpy(w->px + 3 * i, rgba->px + 4 * i, 3);
 		img_free(rgba);
 		return w;
+	}
+	w = composite(rgba, 255);
+	if (w == NULL) {
+		img_free(rgba);
+		return NULL;
 	}
 	b = composite(rgba, 0);
 	img_free(rgba);
@@ -120,10 +159,9 @@ static struct img *flatten(struct img *rgba, struct feat *f)
  * FEAT_DOMINANT_TOL of the commonest value. */
 static void measure(const struct img *g, struct feat *f)
 {
-	size_t n = (size_t)g->w * (size_t)g->h, hist[256] = {0}, best = 0;
+	size_t n = (size_t)g->w * (size_t)g->h, hist[256], best = 0;
 
-	for (size_t i = 0; i < n; i++)
-		hist[g->px[i]]++;
+	gray_hist(g, hist);
 	for (int v = 0; v < 256; v++) {
 		size_t c = 0;
 
@@ -131,7 +169,7 @@ static void measure(const struct img *g, struct feat *f)
 			c += u >= 0 && u < 256 ? hist[u] : 0;
 		best = c > best ? c : best;
 	}
-	f->info = gray_std(g);
+	f->info = hist_std(hist, n);
 	f->dominant = n ? (double)best / (double)n : 1;
 	f->low_info = f->info < FEAT_LOW_STD || f->dominant >= FEAT_LOW_DOMINANT ||
 	    f->opaque < FEAT_LOW_OPAQUE;
@@ -155,9 +193,11 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 		    "(--max-bytes)", len, o->max_bytes);
 	if (!EVP_Digest(buf, len, f->sha256, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
 		return aderr_set(err, AD_EINTERNAL, "SHA-256 failed");
+	fprof_lap(FP_SHA256);
 	rc = img_decode_held(buf, len, &dop, h, &rgb, &info, err);
 	if (rc < 0)
 		return rc;
+	fprof_lap(FP_DECODE);
 	/* the working image, its gray copy, the keypoints' pyramid and scratch */
 	if ((rc = membudget_hold(h, len + (size_t)rgb->w * (size_t)rgb->h * 16, err)) < 0) {
 		img_free(rgb);
@@ -166,9 +206,12 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 	f->format = img_format_name(info.format);
 	f->width = info.width;
 	f->height = info.height;
+	fprof_lap(FP_OTHER);
 	if ((rgb = flatten(rgb, f)) == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
-	if ((grid = img_resize(rgb, 4, 4)) == NULL || (im = img_to_gray(rgb)) == NULL) {
+	fprof_lap(FP_FLATTEN);
+	if ((grid = img_resize(rgb, 4, 4)) == NULL || (fprof_lap(FP_GRID), 0) ||
+	    (im = img_to_gray(rgb)) == NULL) {
 		img_free(grid);
 		img_free(rgb);
 		return aderr_set(err, AD_ENOMEM, "out of memory");
@@ -176,7 +219,9 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 	memcpy(f->color, grid->px, sizeof f->color);
 	img_free(grid);
 	img_free(rgb);
+	fprof_lap(FP_GRAY);
 	measure(im, f);
+	fprof_lap(FP_MEASURE);
 	if (o->gpu != NULL) {
 		if ((rc = gpu_batcher_hash(o->gpu, im, f->phash8, &f->dhash, &f->whash, err)) < 0) {
 			img_free(im);
@@ -184,9 +229,9 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 		}
 		f->phash = f->phash8[0];
 	} else if ((rc = hash_phash_dihedral(im, f->phash8)) < 0 ||
-	    (f->phash = f->phash8[0], 0) ||
-	    (rc = hash_dhash(im, &f->dhash)) < 0 ||
-	    (rc = hash_whash(im, &f->whash)) < 0) {
+	    (f->phash = f->phash8[0], fprof_lap(FP_PHASH), 0) ||
+	    (rc = hash_dhash(im, &f->dhash)) < 0 || (fprof_lap(FP_DHASH), 0) ||
+	    (rc = hash_whash(im, &f->whash)) < 0 || (fprof_lap(FP_WHASH), 0)) {
 		img_free(im);
 		return aderr_set(err, rc, "out of memory hashing the image");
 	}
@@ -200,6 +245,7 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 		f->nlocal = ks.n;
 		f->local = kp_pack(&ks, &f->local_len);
 		kp_free(&ks);
+		fprof_lap(FP_PACK);
 		if (f->local == NULL) {
 			img_free(im);
 			return aderr_set(err, AD_ENOMEM, "out of memory packing keypoints");
@@ -392,12 +438,14 @@ int feat_to_json(const struct feat *f, json_t *rec)
 			return -1;
 	}
 	if (f->local != NULL) {
-		char *b64 = malloc(b64_len(f->local_len) + 1);
+		/* base64 is ASCII: no UTF-8 check of its 13 kB (json_stringn_nocheck) */
+		size_t n = b64_len(f->local_len);
+		char *b64 = malloc(n + 1);
 
 		if (b64 == NULL)
 			return -1;
 		b64_encode(f->local, f->local_len, b64);
-		if (json_object_set_new(rec, "local", json_string(b64)) != 0) {
+		if (json_object_set_new(rec, "local", json_stringn_nocheck(b64, n)) != 0) {
 			free(b64);
 			return -1;
 		}

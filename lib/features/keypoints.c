@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "err.h"
+#include "featprof.h"
+#include "kpsimd.h"
 #include "splitmix.h"
 
 #define BORDER 16               /* patch radius 15 + 1: every test stays inside */
@@ -16,11 +18,6 @@
 #define NBITS 256
 #define NROT 32
 #define CELL 32                 /* spreading cell, pixels of the level */
-
-static const int circle[16][2] = {
-	{0, -3}, {1, -3}, {2, -2}, {3, -1}, {3, 0}, {3, 1}, {2, 2}, {1, 3},
-	{0, 3}, {-1, 3}, {-2, 2}, {-3, 1}, {-3, 0}, {-3, -1}, {-2, -2}, {-1, -3},
-};
 
 /* pattern[r][i] = {ax, ay, bx, by} turned by r / NROT of a turn */
 static signed char pattern[NROT][NBITS][4];
@@ -84,70 +81,66 @@ struct cand {
 	int64_t score;
 };
 
-static int cmp_cand(const void *pa, const void *pb)
+/* Whether candidate a ranks before b: stronger first, then top to bottom, left to right
+ * (a total order: the ranking does not depend on how it is made). */
+static inline int before(const struct cand *a, const struct cand *b)
 {
-	const struct cand *a = pa, *b = pb;
-
 	if (a->score != b->score)
-		return a->score > b->score ? -1 : 1;
+		return a->score > b->score;
 	if (a->y != b->y)
-		return a->y < b->y ? -1 : 1;
-	return (a->x > b->x) - (a->x < b->x);
+		return a->y < b->y;
+	return a->x < b->x;
 }
 
-/* FAST-9 at (x, y): 1 when 9 contiguous circle pixels are all brighter or all darker. */
-static int fast9(const unsigned char *p, const int off[16], int t)
+static void sift(struct cand *h, size_t n, size_t i)
 {
-	int c = p[0], hi = c + t, lo = c - t;
-	unsigned bright = 0, dark = 0;
-	int nb = 0, nd = 0;
+	struct cand v = h[i];
 
-	/* the four compass points: an arc of 9 covers at least two of them */
-	for (int k = 0; k < 16; k += 4) {
-		int v = p[off[k]];
+	for (;;) {
+		size_t c = 2 * i + 1;
 
-		nb += v > hi;
-		nd += v < lo;
+		if (c >= n)
+			break;
+		if (c + 1 < n && before(&h[c + 1], &h[c]))
+			c++;
+		if (!before(&h[c], &v))
+			break;
+		h[i] = h[c];
+		i = c;
 	}
-	if (nb < 2 && nd < 2)
-		return 0;
-	for (int k = 0; k < 16; k++) {
-		int v = p[off[k]];
-
-		bright |= (unsigned)(v > hi) << k;
-		dark |= (unsigned)(v < lo) << k;
-	}
-	for (int pass = 0; pass < 2; pass++) {
-		uint32_t m = pass ? dark : bright, r;
-
-		m |= m << 16;  /* the circle wraps */
-		r = m;
-		for (int k = 1; k < 9; k++)
-			r &= m >> k;
-		if (r)
-			return 1;
-	}
-	return 0;
+	h[i] = v;
 }
 
-/* Harris response times 25 (det - 0.04 trace^2, exactly) over the 7x7 window. */
-static int64_t harris(const unsigned char *im, int w, int x, int y)
+/* The candidates in rank order, made as far as they are asked for: the spreading stops
+ * once the quota is taken, usually long before the last of them, so a heap gives the
+ * first ones without sorting the rest.  s[0 .. ns) are ranked; heap holds the others. */
+struct ranking {
+	struct cand *heap, *s;
+	size_t nheap, ns;
+};
+
+static void ranking_start(struct ranking *r, struct cand *c, size_t n, struct cand *s)
 {
-	int64_t sxx = 0, syy = 0, sxy = 0;
+	r->heap = c;
+	r->nheap = n;
+	r->s = s;
+	r->ns = 0;
+	for (size_t i = n / 2; i-- > 0;)
+		sift(c, n, i);
+}
 
-	for (int dy = -3; dy <= 3; dy++) {
-		const unsigned char *row = im + (size_t)(y + dy) * w + x;
-
-		for (int dx = -3; dx <= 3; dx++) {
-			int gx = row[dx + 1] - row[dx - 1];
-			int gy = row[dx + w] - row[dx - w];
-
-			sxx += gx * gx;
-			syy += gy * gy;
-			sxy += gx * gy;
-		}
+/* 1 with s[i] ranked, or 0 when there are no more than i candidates. */
+static int ranked(struct ranking *r, size_t i)
+{
+	while (r->ns <= i) {
+		if (r->nheap == 0)
+			return 0;
+		r->s[r->ns++] = r->heap[0];
+		r->heap[0] = r->heap[--r->nheap];
+		if (r->nheap > 0)
+			sift(r->heap, r->nheap, 0);
 	}
-	return 25 * (sxx * syy - sxy * sxy) - (sxx + syy) * (sxx + syy);
+	return 1;
 }
 
 /* 5x5 box sum around (x, y) from the integral image (stride w + 1). */
@@ -161,21 +154,11 @@ static inline uint32_t box5(const uint32_t *ii, int iw, int x, int y)
 
 static uint8_t centroid_angle(const unsigned char *im, int w, int x, int y)
 {
-	int64_t m10 = 0, m01 = 0;
+	int64_t m10, m01;
 	double a;
 	long q;
 
-	for (int dy = -PATCH_R; dy <= PATCH_R; dy++) {
-		int h = disc_half[dy < 0 ? -dy : dy];
-		const unsigned char *row = im + (size_t)(y + dy) * w + x;
-		int64_t rs = 0;
-
-		for (int dx = -h; dx <= h; dx++) {
-			m10 += (int64_t)dx * row[dx];
-			rs += row[dx];
-		}
-		m01 += (int64_t)dy * rs;
-	}
+	kps_moments(im, w, x, y, disc_half, PATCH_R, &m10, &m01);
 	if (m10 == 0 && m01 == 0)
 		return 0;
 	a = atan2((double)m01, (double)m10);
@@ -196,66 +179,191 @@ static void describe(const uint32_t *ii, int iw, int x, int y, uint8_t angle, ui
 	}
 }
 
+struct scratch;
+static void describe_any(struct scratch *z, int iw, int x, int y, uint8_t angle,
+    uint8_t d[32]);
+
+/* What detect_level works in, made once per kp_detect for the largest level (level 0)
+ * and reused by every level and both thresholds: the corners of a level row by row
+ * (x and Harris response; row[y] .. row[y + 1] - 1 are row y's), the candidates that
+ * survive the suppression, the spreading cells and the integral image. */
+struct scratch {
+	int *xs;
+	int64_t *score;
+	struct cand *c, *s;     /* the candidates; s: them in rank order (struct ranking) */
+	unsigned char *used;
+	size_t cap;             /* of xs, score, c and used */
+	int *row;               /* h + 2 entries */
+	int *cell;
+	uint32_t *ii;
+	int32_t (*off)[2][NBITS];  /* per turn of the pattern, its box offsets in ii (the
+	                         * vector descriptor), made as turns come up in a level */
+	uint32_t offmade;       /* which turns off holds for this level */
+};
+
+static void scratch_free(struct scratch *z)
+{
+	free(z->xs);
+	free(z->score);
+	free(z->c);
+	free(z->s);
+	free(z->used);
+	free(z->row);
+	free(z->cell);
+	free(z->ii);
+	free(z->off);
+	memset(z, 0, sizeof *z);
+}
+
+static int scratch_make(struct scratch *z, int w, int h)
+{
+	size_t cells = (size_t)((w + CELL - 1) / CELL) * (size_t)((h + CELL - 1) / CELL);
+
+	memset(z, 0, sizeof *z);
+	z->cap = (size_t)w * (size_t)h / 16 + 1024;
+	z->xs = malloc(z->cap * sizeof *z->xs);
+	z->score = malloc(z->cap * sizeof *z->score);
+	z->c = malloc(z->cap * sizeof *z->c);
+	z->s = malloc(z->cap * sizeof *z->s);
+	z->used = malloc(z->cap);
+	z->row = malloc(((size_t)h + 2) * sizeof *z->row);
+	z->cell = malloc(cells * sizeof *z->cell);
+	z->ii = malloc(((size_t)w + 1) * ((size_t)h + 1) * sizeof *z->ii);
+	z->off = malloc(NROT * sizeof *z->off);
+	if (z->xs == NULL || z->score == NULL || z->c == NULL || z->s == NULL || z->used == NULL ||
+	    z->row == NULL || z->cell == NULL || z->ii == NULL || z->off == NULL) {
+		scratch_free(z);
+		return AD_ENOMEM;
+	}
+	return 0;
+}
+
+/* Room for at least n corners, keeping the first ones.  0 or AD_ENOMEM. */
+static int scratch_grow(struct scratch *z, size_t n)
+{
+	size_t cap = z->cap;
+	void *p;
+
+	if (n <= cap)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	if ((p = realloc(z->xs, cap * sizeof *z->xs)) == NULL)
+		return AD_ENOMEM;
+	z->xs = p;
+	if ((p = realloc(z->score, cap * sizeof *z->score)) == NULL)
+		return AD_ENOMEM;
+	z->score = p;
+	if ((p = realloc(z->c, cap * sizeof *z->c)) == NULL)
+		return AD_ENOMEM;
+	z->c = p;
+	if ((p = realloc(z->s, cap * sizeof *z->s)) == NULL)
+		return AD_ENOMEM;
+	z->s = p;
+	if ((p = realloc(z->used, cap)) == NULL)
+		return AD_ENOMEM;
+	z->used = p;
+	z->cap = cap;
+	return 0;
+}
+
+/* describe, through the vector form where there is one (kpsimd.h), with the pattern
+ * turned by angle as box offsets in this level's integral image. */
+static void describe_any(struct scratch *z, int iw, int x, int y, uint8_t angle,
+    uint8_t d[32])
+{
+	int r = ((angle + 4) >> 3) & (NROT - 1);
+
+	if (img_simd_form() != IMG_SIMD_AVX2) {
+		describe(z->ii, iw, x, y, angle, d);
+		return;
+	}
+	if (!(z->offmade >> r & 1)) {
+		for (int i = 0; i < NBITS; i++) {
+			const signed char *p = pattern[r][i];
+
+			z->off[r][0][i] = (p[1] - 2) * iw + (p[0] - 2);
+			z->off[r][1][i] = (p[3] - 2) * iw + (p[2] - 2);
+		}
+		z->offmade |= 1u << r;
+	}
+	if (kps_describe(z->ii, iw, x, y, z->off[r][0], z->off[r][1], d) < 0)
+		describe(z->ii, iw, x, y, angle, d);    /* not reached */
+}
+
+/* Whether corner i (at x of row y) is the strongest of its 3x3 neighbourhood: strictly
+ * above the corners scanned before it (row y - 1, and x - 1), at least the later ones
+ * (x + 1, row y + 1); pixels that are no corner count as 0, below every response.  *a
+ * and *b walk rows y - 1 and y + 1 along with x (they only move forward). */
+static int local_max(const struct scratch *z, int y, int i, int *a, int *b)
+{
+	const int *xs = z->xs, *row = z->row;
+	const int64_t *sc = z->score;
+	int x = xs[i];
+	int64_t v = sc[i];
+
+	if (i > row[y] && xs[i - 1] == x - 1 && v <= sc[i - 1])
+		return 0;
+	if (i + 1 < row[y + 1] && xs[i + 1] == x + 1 && v < sc[i + 1])
+		return 0;
+	while (*a < row[y] && xs[*a] < x - 1)
+		(*a)++;
+	for (int k = *a; k < row[y] && xs[k] <= x + 1; k++)
+		if (v <= sc[k])
+			return 0;
+	while (*b < row[y + 2] && xs[*b] < x - 1)
+		(*b)++;
+	for (int k = *b; k < row[y + 2] && xs[k] <= x + 1; k++)
+		if (v < sc[k])
+			return 0;
+	return 1;
+}
+
 /* The keypoints of one level, at most quota, appended to set (positions scaled by sx, sy
  * to level 0).  0 or AD_ENOMEM. */
 static int detect_level(const struct img *lv, int level, int quota, int threshold, double sx,
-    double sy, struct kp_set *set)
+    double sy, struct kp_set *set, struct scratch *z)
 {
-	int w = lv->w, h = lv->h, iw = w + 1, off[16];
+	int w = lv->w, h = lv->h, iw = w + 1;
 	const unsigned char *im = lv->px;
-	int64_t *score = NULL;
-	uint32_t *ii = NULL;
-	struct cand *c = NULL;
-	int *cell = NULL;
-	size_t nc = 0, cap = 0;
-	int cw, ch, cellcap, taken = 0, rc = AD_ENOMEM;
-	unsigned char *used = NULL;
+	size_t n = 0, nc = 0;
+	struct ranking rk;
+	int cw, ch, cellcap, taken = 0, rc;
 
 	if (quota <= 0 || w < 2 * BORDER + 1 || h < 2 * BORDER + 1)
 		return 0;
-	for (int k = 0; k < 16; k++)
-		off[k] = circle[k][1] * w + circle[k][0];
-	if ((score = calloc((size_t)w * h, sizeof *score)) == NULL)
-		goto out;
-	for (int y = BORDER; y < h - BORDER; y++)
-		for (int x = BORDER; x < w - BORDER; x++) {
-			const unsigned char *p = im + (size_t)y * w + x;
-
-			if (fast9(p, off, threshold)) {
-				int64_t s = harris(im, w, x, y);
-
-				score[(size_t)y * w + x] = s > 0 ? s : 1;
-			}
-		}
-	for (int y = BORDER; y < h - BORDER; y++)
-		for (int x = BORDER; x < w - BORDER; x++) {
-			const int64_t *s = score + (size_t)y * w + x;
-			int64_t v = *s;
-
-			if (v == 0)
-				continue;
-			/* strictly above the neighbours scanned before, at least the later ones */
-			if (v <= s[-w - 1] || v <= s[-w] || v <= s[-w + 1] || v <= s[-1] ||
-			    v < s[1] || v < s[w - 1] || v < s[w] || v < s[w + 1])
-				continue;
-			if (nc == cap) {
-				size_t ncap = cap ? cap * 2 : 256;
-				struct cand *t = realloc(c, ncap * sizeof *t);
-
-				if (t == NULL)
-					goto out;
-				c = t;
-				cap = ncap;
-			}
-			c[nc++] = (struct cand){ x, y, v };
-		}
-	free(score);
-	score = NULL;
-	if (nc == 0) {
-		rc = 0;
-		goto out;
+	/* FAST over every pixel inside the border, row by row */
+	for (int y = 0; y <= BORDER; y++)
+		z->row[y] = 0;
+	for (int y = BORDER; y < h - BORDER; y++) {
+		if ((rc = scratch_grow(z, n + (size_t)w)) < 0)
+			return rc;
+		z->row[y] = (int)n;
+		n += (size_t)kps_fast_row(im, w, y, BORDER, w - BORDER, threshold, z->xs + n);
 	}
-	qsort(c, nc, sizeof *c, cmp_cand);
+	for (int y = h - BORDER; y <= h + 1; y++)
+		z->row[y] = (int)n;
+	fprof_lap(FP_FAST);
+	for (int y = BORDER; y < h - BORDER; y++)
+		for (int i = z->row[y]; i < z->row[y + 1]; i++) {
+			int64_t s = kps_harris(im, w, z->xs[i], y);
+
+			z->score[i] = s > 0 ? s : 1;
+		}
+	fprof_lap(FP_HARRIS);
+	/* 3x3 non-maximum suppression, strongest first, deterministic ties */
+	for (int y = BORDER; y < h - BORDER; y++) {
+		int a = z->row[y - 1], b = z->row[y + 1];
+
+		for (int i = z->row[y]; i < z->row[y + 1]; i++)
+			if (local_max(z, y, i, &a, &b))
+				z->c[nc++] = (struct cand){ z->xs[i], y, z->score[i] };
+	}
+	if (nc == 0) {
+		fprof_lap(FP_NMS);
+		return 0;
+	}
+	ranking_start(&rk, z->c, nc, z->s);
 
 	/* spread: at most cellcap per CELL x CELL cell on a first pass, the rest after */
 	cw = (w + CELL - 1) / CELL;
@@ -263,52 +371,51 @@ static int detect_level(const struct img *lv, int level, int quota, int threshol
 	cellcap = (3 * quota + cw * ch - 1) / (cw * ch);
 	if (cellcap < 2)
 		cellcap = 2;
-	if ((cell = calloc((size_t)cw * ch, sizeof *cell)) == NULL ||
-	    (used = calloc(nc, 1)) == NULL)
-		goto out;
+	memset(z->cell, 0, (size_t)cw * (size_t)ch * sizeof *z->cell);
+	memset(z->used, 0, nc);
 	for (int pass = 0; pass < 2 && taken < quota; pass++)
-		for (size_t i = 0; i < nc && taken < quota; i++) {
-			int *cc = &cell[(c[i].y / CELL) * cw + c[i].x / CELL];
+		for (size_t i = 0; taken < quota && ranked(&rk, i); i++) {
+			int *cc = &z->cell[(rk.s[i].y / CELL) * cw + rk.s[i].x / CELL];
 
-			if (used[i] || (pass == 0 && *cc >= cellcap))
+			if (z->used[i] || (pass == 0 && *cc >= cellcap))
 				continue;
-			used[i] = 1;
+			z->used[i] = 1;
 			(*cc)++;
 			taken++;
 		}
+	fprof_lap(FP_NMS);
 
 	/* integral image for the descriptor boxes */
-	if ((ii = calloc((size_t)iw * (h + 1), sizeof *ii)) == NULL)
-		goto out;
-	for (int y = 0; y < h; y++) {
-		uint32_t rs = 0;
+	kps_integral(im, w, h, z->ii);
+	z->offmade = 0;
+	fprof_lap(FP_INTEGRAL);
+	{
+		int first = set->n;
 
-		for (int x = 0; x < w; x++) {
-			rs += im[(size_t)y * w + x];
-			ii[(size_t)(y + 1) * iw + x + 1] = ii[(size_t)y * iw + x + 1] + rs;
+		const struct cand *c = rk.s;
+
+		for (size_t i = 0; i < rk.ns; i++) {
+			struct kp *k;
+
+			if (!z->used[i])
+				continue;
+			k = &set->kp[set->n++];
+			k->x = (float)((c[i].x + 0.5) * sx - 0.5);
+			k->y = (float)((c[i].y + 0.5) * sy - 0.5);
+			k->level = (uint8_t)level;
+			k->response = (double)c[i].score;
+			k->angle = centroid_angle(im, w, c[i].x, c[i].y);
 		}
+		fprof_lap(FP_ANGLE);
+		for (size_t i = 0, j = (size_t)first; i < rk.ns; i++) {
+			if (!z->used[i])
+				continue;
+			describe_any(z, iw, c[i].x, c[i].y, set->kp[j].angle, set->kp[j].d);
+			j++;
+		}
+		fprof_lap(FP_DESCRIBE);
 	}
-	for (size_t i = 0; i < nc; i++) {
-		struct kp *k;
-
-		if (!used[i])
-			continue;
-		k = &set->kp[set->n++];
-		k->x = (float)((c[i].x + 0.5) * sx - 0.5);
-		k->y = (float)((c[i].y + 0.5) * sy - 0.5);
-		k->level = (uint8_t)level;
-		k->response = (double)c[i].score;
-		k->angle = centroid_angle(im, w, c[i].x, c[i].y);
-		describe(ii, iw, c[i].x, c[i].y, k->angle, k->d);
-	}
-	rc = 0;
-out:
-	free(score);
-	free(c);
-	free(cell);
-	free(used);
-	free(ii);
-	return rc;
+	return 0;
 }
 
 static int cmp_kp(const void *pa, const void *pb)
@@ -327,6 +434,7 @@ static int cmp_kp(const void *pa, const void *pb)
 int kp_detect(const struct img *gray, int max, struct kp_set *set)
 {
 	struct img *lv[KP_LEVELS] = {0};
+	struct scratch z = {0};
 	double area[KP_LEVELS], total = 0;
 	int w0, h0, s, l, rc = AD_ENOMEM, given = 0;
 
@@ -361,6 +469,7 @@ int kp_detect(const struct img *gray, int max, struct kp_set *set)
 		return 0;
 	if ((set->kp = malloc((size_t)max * sizeof *set->kp)) == NULL)
 		return AD_ENOMEM;
+	fprof_lap(FP_OTHER);
 	for (l = 0; l < KP_LEVELS; l++) {
 		double f = pow(1.3, l);
 		int lw = (int)lround(w0 / f), lh = (int)lround(h0 / f);
@@ -376,6 +485,10 @@ int kp_detect(const struct img *gray, int max, struct kp_set *set)
 		area[l] = (double)(lw - 2 * BORDER) * (lh - 2 * BORDER);
 		total += area[l];
 	}
+	if (l > 0 && (rc = scratch_make(&z, lv[0]->w, lv[0]->h)) < 0)
+		goto out;
+	rc = AD_ENOMEM;
+	fprof_lap(FP_PYRAMID);
 	/* a flat or soft picture gives few corners at the usual threshold: once more with
 	 * a lower one rather than leave it almost without keypoints */
 	for (int pass = 0; pass < 2; pass++) {
@@ -388,7 +501,7 @@ int kp_detect(const struct img *gray, int max, struct kp_set *set)
 			if (quota > max - given)
 				quota = max - given;
 			if ((rc = detect_level(lv[i], i, quota, t, (double)w0 / lv[i]->w,
-			    (double)h0 / lv[i]->h, set)) < 0)
+			    (double)h0 / lv[i]->h, set, &z)) < 0)
 				goto out;
 			given = set->n;
 		}
@@ -396,10 +509,12 @@ int kp_detect(const struct img *gray, int max, struct kp_set *set)
 			break;
 	}
 	qsort(set->kp, (size_t)set->n, sizeof *set->kp, cmp_kp);
+	fprof_lap(FP_KPSORT);
 	rc = 0;
 out:
 	for (int i = 0; i < KP_LEVELS; i++)
 		img_free(lv[i]);
+	scratch_free(&z);
 	if (rc < 0)
 		kp_free(set);
 	return rc;

@@ -121,14 +121,31 @@ size_t dec_memsrc_read(struct dec_memsrc *m, void *to, long long n)
 
 double dec_resizer_mem(int sw, int sh, int ch, int w, int h)
 {
+	/* the result, eight source rows, the rows of floats, the taps, and the columns of
+	 * the vector pass (image.c: at least 1024, 32 bytes each) */
 	return (double)w * h * ch + 8.0 * sw * ch + 12.0 * w * ch * sizeof(float) +
-	    16.0 * ((double)sw + sh + w + h);
+	    16.0 * ((double)sw + sh + w + h) + 32.0 * (1024 + ((double)sw / w + 3) * ch);
 }
 
 void dec_convert_row(const unsigned char *s, int ch, unsigned char *d, int want, int w)
 {
 	int x;
 
+	/* the common cases first, as the loop below would do them: a copy, and opaque RGB
+	 * to RGBA */
+	if (ch == want) {
+		memcpy(d, s, (size_t)w * (size_t)ch);
+		return;
+	}
+	if (ch == 3 && want == 4) {
+		for (x = 0; x < w; x++, s += 3, d += 4) {
+			d[0] = s[0];
+			d[1] = s[1];
+			d[2] = s[2];
+			d[3] = 255;
+		}
+		return;
+	}
 	for (x = 0; x < w; x++, s += ch) {
 		unsigned r, g, b;
 

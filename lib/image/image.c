@@ -2,9 +2,15 @@
 #include "image.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 struct img *img_new(int w, int h, int ch)
 {
@@ -38,6 +44,34 @@ void img_free(struct img *im)
 	free(im);
 }
 
+/* RGB to luma, n pixels: a loop the compiler vectorises, built for AVX2 where the CPU
+ * has it (integer arithmetic: the same bytes in every form). */
+static inline __attribute__((always_inline)) void luma_body(const unsigned char *s,
+    unsigned char *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		d[i] = img_luma(s[3 * i], s[3 * i + 1], s[3 * i + 2]);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"), optimize("tree-vectorize")))
+static void luma_avx2(const unsigned char *s, unsigned char *d, size_t n)
+{
+	luma_body(s, d, n);
+}
+#endif
+
+static void luma_rows(const unsigned char *s, unsigned char *d, size_t n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (img_simd_form() == IMG_SIMD_AVX2) {
+		luma_avx2(s, d, n);
+		return;
+	}
+#endif
+	luma_body(s, d, n);
+}
+
 struct img *img_to_gray(const struct img *im)
 {
 	struct img *g;
@@ -60,8 +94,7 @@ struct img *img_to_gray(const struct img *im)
 			g->px[i] = img_over_white(s[0], s[1]);
 		break;
 	case 3:
-		for (i = 0; i < n; i++, s += 3)
-			g->px[i] = img_luma(s[0], s[1], s[2]);
+		luma_rows(s, g->px, n);
 		break;
 	default:
 		for (i = 0; i < n; i++, s += 4)
@@ -94,7 +127,8 @@ static int taps_make(struct taps *t, int src, int dst)
 	t->maxn = dst < src ? (int)ceil(scale) + 1 : 2;
 	t->start = malloc((size_t)dst * sizeof *t->start);
 	t->count = malloc((size_t)dst * sizeof *t->count);
-	t->w = malloc((size_t)dst * (size_t)t->maxn * sizeof *t->w);
+	/* zeros past each output's count: hrows_vec may add those taps (times 0) */
+	t->w = calloc((size_t)dst * (size_t)t->maxn, sizeof *t->w);
 	if (t->start == NULL || t->count == NULL || t->w == NULL) {
 		taps_free(t);
 		return -1;
@@ -190,10 +224,424 @@ static void hrows(const struct taps *tx, const unsigned char *rows, size_t rowle
 	}
 }
 
-/* The vertical sums, plus 0.5, clamped to bytes. */
+/* ---- the vector forms (image.h: img_simd) ----
+ * hrows again, with the RB sums of one output column in one vector of RB floats: the
+ * RB rows' bytes are first turned into floats column by column (cols[j] holds byte j
+ * of each row), a chunk of columns at a time (at most colcap, which holds every tap of
+ * one output), and each tap adds weight times a whole column.  Every lane is the same
+ * chain of float multiplications and additions as in hrows, in the same order, so the
+ * sums are the same floats.  GCC's vector extension: AVX2 where the CPU has it (a
+ * function built for it, chosen at run time), else two SSE2 halves (or whatever the
+ * target has). */
+typedef float v8f __attribute__((vector_size(RB * sizeof(float))));
+
+static atomic_int simd_forced = IMG_SIMD_AUTO;
+static int simd_best = IMG_SIMD_NONE;
+static pthread_once_t simd_once = PTHREAD_ONCE_INIT;
+
+static void simd_choose(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	simd_best = __builtin_cpu_supports("avx2") ? IMG_SIMD_AVX2 : IMG_SIMD_SSE2;
+#else
+	simd_best = IMG_SIMD_NONE;
+#endif
+}
+
+int img_simd_form(void)
+{
+	int f = atomic_load_explicit(&simd_forced, memory_order_relaxed);
+
+	if (f != IMG_SIMD_AUTO)
+		return f;
+	pthread_once(&simd_once, simd_choose);
+	return simd_best;
+}
+
+int img_simd(int form)
+{
+	if (form != IMG_SIMD_AUTO && form != IMG_SIMD_NONE) {
+		pthread_once(&simd_once, simd_choose);
+		if (form < IMG_SIMD_NONE || form > simd_best)
+			return -1;
+	}
+	atomic_store(&simd_forced, form);
+	return 0;
+}
+
+/* Columns of floats hrows_vec needs room for with these taps and channels. */
+static size_t cols_needed(const struct taps *tx, int ch)
+{
+	size_t n = (size_t)(tx->maxn + 1) * (size_t)ch;
+
+	return n > 1024 ? n : 1024;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* 8 rows of 16 bytes to 8 vectors of two columns each (8 bytes of column 2i, then 8 of
+ * column 2i + 1): three rounds of interleaving. */
+static inline void transpose8x16(const unsigned char *p, size_t rowlen, __m128i c[8])
+{
+	__m128i r[8], a[8], b[8];
+
+	for (int i = 0; i < 8; i++)
+		r[i] = _mm_loadu_si128((const __m128i *)(p + (size_t)i * rowlen));
+	for (int i = 0; i < 4; i++) {
+		a[2 * i] = _mm_unpacklo_epi8(r[2 * i], r[2 * i + 1]);
+		a[2 * i + 1] = _mm_unpackhi_epi8(r[2 * i], r[2 * i + 1]);
+	}
+	for (int h = 0; h < 2; h++) {     /* rows 0-3, then 4-7 */
+		b[4 * h] = _mm_unpacklo_epi16(a[4 * h], a[4 * h + 2]);
+		b[4 * h + 1] = _mm_unpackhi_epi16(a[4 * h], a[4 * h + 2]);
+		b[4 * h + 2] = _mm_unpacklo_epi16(a[4 * h + 1], a[4 * h + 3]);
+		b[4 * h + 3] = _mm_unpackhi_epi16(a[4 * h + 1], a[4 * h + 3]);
+	}
+	for (int i = 0; i < 4; i++) {
+		c[2 * i] = _mm_unpacklo_epi32(b[i], b[i + 4]);
+		c[2 * i + 1] = _mm_unpackhi_epi32(b[i], b[i + 4]);
+	}
+}
+
+__attribute__((target("avx2")))
+static void cols_fill16_avx2(const unsigned char *p, size_t rowlen, v8f *d)
+{
+	__m128i c[8];
+
+	transpose8x16(p, rowlen, c);
+	for (int i = 0; i < 8; i++) {
+		__m256 lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(c[i]));
+		__m256 hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(c[i], 8)));
+
+		memcpy(d + 2 * i, &lo, sizeof lo);
+		memcpy(d + 2 * i + 1, &hi, sizeof hi);
+	}
+}
+
+static void cols_fill16_sse2(const unsigned char *p, size_t rowlen, v8f *d)
+{
+	const __m128i z = _mm_setzero_si128();
+	__m128i c[8];
+
+	transpose8x16(p, rowlen, c);
+	for (int i = 0; i < 8; i++) {
+		__m128i w0 = _mm_unpacklo_epi8(c[i], z), w1 = _mm_unpackhi_epi8(c[i], z);
+		__m128 f[4] = {
+			_mm_cvtepi32_ps(_mm_unpacklo_epi16(w0, z)),
+			_mm_cvtepi32_ps(_mm_unpackhi_epi16(w0, z)),
+			_mm_cvtepi32_ps(_mm_unpacklo_epi16(w1, z)),
+			_mm_cvtepi32_ps(_mm_unpackhi_epi16(w1, z)),
+		};
+
+		memcpy(d + 2 * i, f, sizeof f);
+	}
+}
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* s[i][r] to d[r * stride + i]: an 8 x 8 transpose in AVX registers. */
+__attribute__((target("avx2")))
+static void store_block_avx2(const v8f *s, float *d, size_t stride)
+{
+	__m256 a[8], b[8];
+
+	for (int i = 0; i < 8; i++)
+		memcpy(&a[i], &s[i], sizeof a[i]);
+	for (int i = 0; i < 8; i += 2) {
+		b[i] = _mm256_unpacklo_ps(a[i], a[i + 1]);
+		b[i + 1] = _mm256_unpackhi_ps(a[i], a[i + 1]);
+	}
+	for (int i = 0; i < 8; i += 4) {
+		a[i] = _mm256_shuffle_ps(b[i], b[i + 2], 0x44);
+		a[i + 1] = _mm256_shuffle_ps(b[i], b[i + 2], 0xee);
+		a[i + 2] = _mm256_shuffle_ps(b[i + 1], b[i + 3], 0x44);
+		a[i + 3] = _mm256_shuffle_ps(b[i + 1], b[i + 3], 0xee);
+	}
+	for (int i = 0; i < 4; i++) {
+		_mm256_storeu_ps(d + (size_t)i * stride, _mm256_permute2f128_ps(a[i], a[i + 4], 0x20));
+		_mm256_storeu_ps(d + (size_t)(i + 4) * stride,
+		    _mm256_permute2f128_ps(a[i], a[i + 4], 0x31));
+	}
+}
+
+/* The same with four 4 x 4 transposes in SSE registers. */
+static void store_block_sse2(const v8f *s, float *d, size_t stride)
+{
+	for (int half = 0; half < 2; half++)          /* rows 0-3, 4-7 */
+		for (int q = 0; q < 8; q += 4) {        /* outputs 0-3, 4-7 */
+			__m128 m[4];
+
+			for (int i = 0; i < 4; i++)
+				memcpy(&m[i], (const float *)&s[q + i] + 4 * half, sizeof m[i]);
+			_MM_TRANSPOSE4_PS(m[0], m[1], m[2], m[3]);
+			for (int r = 0; r < 4; r++)
+				_mm_storeu_ps(d + (size_t)(4 * half + r) * stride + q, m[r]);
+		}
+}
+#endif
+
+/* s[i][r] to d[r * stride + i] for RB outputs of RB rows. */
+static inline __attribute__((always_inline)) void store_block(const v8f *s, float *d,
+    size_t stride, int avx2)
+{
+	(void)avx2;
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (avx2)
+		store_block_avx2(s, d, stride);
+	else
+		store_block_sse2(s, d, stride);
+#else
+	for (int i = 0; i < RB; i++)
+		for (int r = 0; r < RB; r++)
+			d[(size_t)r * stride + (size_t)i] = s[i][r];
+#endif
+}
+
+/* cols[j - lo] = byte j of each of the RB rows as floats, for lo <= j < hi (<= rowlen). */
+static inline __attribute__((always_inline)) void cols_fill(const unsigned char *rows,
+    size_t rowlen, size_t lo, size_t hi, v8f *cols, int avx2)
+{
+	size_t j = lo;
+
+	(void)avx2;
+#if defined(__x86_64__) && defined(__GNUC__)
+	for (; j + 16 <= hi; j += 16) {
+		if (avx2)
+			cols_fill16_avx2(rows + j, rowlen, cols + (j - lo));
+		else
+			cols_fill16_sse2(rows + j, rowlen, cols + (j - lo));
+	}
+#endif
+	for (; j < hi; j++) {
+		const unsigned char *v = rows + j;
+		v8f c = { v[0], v[rowlen], v[2 * rowlen], v[3 * rowlen], v[4 * rowlen],
+		    v[5 * rowlen], v[6 * rowlen], v[7 * rowlen] };
+
+		cols[j - lo] = c;
+	}
+}
+
+static inline __attribute__((always_inline)) void hrows_vec_body(const struct taps *tx,
+    const unsigned char *rows, size_t rowlen, int ch, int w, float *t, v8f *cols,
+    size_t colcap, int avx2)
+{
+	size_t wch = (size_t)w * (size_t)ch, done = 0;
+	v8f held[RB];
+	int x = 0, nheld = 0;
+
+	while (x < w) {
+		size_t lo = (size_t)tx->start[x] * (size_t)ch;
+		size_t hi = (size_t)(tx->start[x] + tx->count[x]) * (size_t)ch;
+		int xb = x + 1;
+
+		for (; xb < w; xb++) {
+			size_t l = (size_t)tx->start[xb] * (size_t)ch;
+			size_t h = (size_t)(tx->start[xb] + tx->count[xb]) * (size_t)ch;
+
+			l = l < lo ? l : lo;
+			h = h > hi ? h : hi;
+			if (h - l > colcap)
+				break;
+			lo = l;
+			hi = h;
+		}
+		cols_fill(rows, rowlen, lo, hi, cols, avx2);
+		while (x < xb) {
+			v8f sum[RB];
+			int nsum, kmax = 0;
+
+			/* RB gray outputs at once, as RB chains of additions side by side (a
+			 * chain alone waits on each addition); the ones with fewer taps than
+			 * the most add weight 0 times a column in their range, which leaves a
+			 * sum of products >= 0 as it was */
+			if (ch == 1 && x + RB <= xb) {
+				for (int i = 0; i < RB; i++)
+					kmax = tx->count[x + i] > kmax ? tx->count[x + i] : kmax;
+				for (int i = 0; i < RB && kmax > 0; i++)
+					if ((size_t)(tx->start[x + i] + kmax) > hi)
+						kmax = 0;
+			}
+			if (kmax > 0) {
+				const float *wt = tx->w + (size_t)x * (size_t)tx->maxn;
+				const v8f *c0 = cols + ((size_t)tx->start[x] - lo);
+				size_t m = (size_t)tx->maxn, o[RB];
+				v8f s0 = { 0, 0, 0, 0, 0, 0, 0, 0 }, s1 = s0, s2 = s0, s3 = s0, s4 = s0,
+				    s5 = s0, s6 = s0, s7 = s0;
+
+				for (int i = 0; i < RB; i++)
+					o[i] = (size_t)(tx->start[x + i] - tx->start[x]);
+				/* named sums, so that they stay in registers */
+				for (int k = 0; k < kmax; k++) {
+					const v8f *c = c0 + k;
+					const float *q = wt + k;
+
+					s0 += q[0] * c[o[0]];
+					s1 += q[m] * c[o[1]];
+					s2 += q[2 * m] * c[o[2]];
+					s3 += q[3 * m] * c[o[3]];
+					s4 += q[4 * m] * c[o[4]];
+					s5 += q[5 * m] * c[o[5]];
+					s6 += q[6 * m] * c[o[6]];
+					s7 += q[7 * m] * c[o[7]];
+				}
+				sum[0] = s0;
+				sum[1] = s1;
+				sum[2] = s2;
+				sum[3] = s3;
+				sum[4] = s4;
+				sum[5] = s5;
+				sum[6] = s6;
+				sum[7] = s7;
+				nsum = RB;
+				x += RB;
+			} else {
+				/* one output pixel: its channels side by side */
+				const float *wt = tx->w + (size_t)x * (size_t)tx->maxn;
+				const v8f *v = cols + ((size_t)tx->start[x] * (size_t)ch - lo);
+				int n = tx->count[x];
+
+				for (int c = 0; c < ch; c++)
+					sum[c] = (v8f){ 0, 0, 0, 0, 0, 0, 0, 0 };
+				for (int k = 0; k < n; k++, v += ch) {
+					sum[0] += wt[k] * v[0];
+					if (ch > 1)
+						sum[1] += wt[k] * v[1];
+					if (ch > 2)
+						sum[2] += wt[k] * v[2];
+					if (ch > 3)
+						sum[3] += wt[k] * v[3];
+				}
+				nsum = ch;
+				x++;
+			}
+			for (int i = 0; i < nsum; i++) {
+				held[nheld++] = sum[i];
+				if (nheld == RB) {
+					/* RB outputs of RB rows: turned into RB runs along the rows */
+					store_block(held, t + done, wch, avx2);
+					done += RB;
+					nheld = 0;
+				}
+			}
+		}
+	}
+	for (int i = 0; i < nheld; i++)
+		for (int r = 0; r < RB; r++)
+			t[(size_t)r * wch + done + (size_t)i] = held[i][r];
+}
+
+/* acc[i] += wk * src[i], RB at a time (the same floats as one at a time). */
+static inline __attribute__((always_inline)) void axpy_body(float *acc, const float *src,
+    float wk, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + RB <= n; i += RB) {
+		v8f a, b;
+
+		memcpy(&a, acc + i, sizeof a);
+		memcpy(&b, src + i, sizeof b);
+		a += wk * b;
+		memcpy(acc + i, &a, sizeof a);
+	}
+	for (; i < n; i++)
+		acc[i] += wk * src[i];
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2")))
+static void hrows_avx2(const struct taps *tx, const unsigned char *rows, size_t rowlen, int ch,
+    int w, float *t, v8f *cols, size_t colcap)
+{
+	hrows_vec_body(tx, rows, rowlen, ch, w, t, cols, colcap, 1);
+}
+
+__attribute__((target("avx2")))
+static void axpy_avx2(float *acc, const float *src, float wk, size_t n)
+{
+	axpy_body(acc, src, wk, n);
+}
+#endif
+
+static void hrows_vec(const struct taps *tx, const unsigned char *rows, size_t rowlen, int ch,
+    int w, float *t, v8f *cols, size_t colcap)
+{
+	hrows_vec_body(tx, rows, rowlen, ch, w, t, cols, colcap, 0);
+}
+
+static void axpy_vec(float *acc, const float *src, float wk, size_t n)
+{
+	axpy_body(acc, src, wk, n);
+}
+
+/* RB rows through the horizontal taps in the form chosen (cols: colcap columns). */
+static void hrows_any(const struct taps *tx, const unsigned char *rows, size_t rowlen, int ch,
+    int w, float *t, v8f *cols, size_t colcap)
+{
+	switch (img_simd_form()) {
+	case IMG_SIMD_NONE:
+		hrows(tx, rows, rowlen, ch, w, t);
+		break;
+#if defined(__x86_64__) && defined(__GNUC__)
+	case IMG_SIMD_AVX2:
+		hrows_avx2(tx, rows, rowlen, ch, w, t, cols, colcap);
+		break;
+#endif
+	default:
+		hrows_vec(tx, rows, rowlen, ch, w, t, cols, colcap);
+		break;
+	}
+}
+
+static void axpy(float *acc, const float *src, float wk, size_t n)
+{
+	switch (img_simd_form()) {
+	case IMG_SIMD_NONE:
+		for (size_t i = 0; i < n; i++)
+			acc[i] += wk * src[i];
+		break;
+#if defined(__x86_64__) && defined(__GNUC__)
+	case IMG_SIMD_AVX2:
+		axpy_avx2(acc, src, wk, n);
+		break;
+#endif
+	default:
+		axpy_vec(acc, src, wk, n);
+		break;
+	}
+}
+
+/* A buffer of n columns for hrows_vec, 32-byte aligned; NULL when out of memory. */
+static v8f *cols_new(size_t n)
+{
+	return aligned_alloc(sizeof(v8f), n * sizeof(v8f));
+}
+
+/* The vertical sums, plus 0.5, clamped to bytes (SSE2 on x86-64: truncation of the
+ * clamped sum is the same byte as the C conversion). */
 static void put_row(const float *acc, size_t n, unsigned char *d)
 {
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (img_simd_form() != IMG_SIMD_NONE) {
+		const __m128 half = _mm_set1_ps(0.5f), top = _mm_set1_ps(255.0f);
+
+		for (; i + 16 <= n; i += 16) {
+			__m128i q[4];
+
+			for (int k = 0; k < 4; k++) {
+				__m128 a = _mm_add_ps(_mm_loadu_ps(acc + i + 4 * k), half);
+
+				/* at most 255, and 0 where a <= 0 */
+				a = _mm_and_ps(_mm_min_ps(a, top), _mm_cmpgt_ps(a, _mm_setzero_ps()));
+				q[k] = _mm_cvttps_epi32(a);
+			}
+			_mm_storeu_si128((__m128i *)(d + i), _mm_packus_epi16(
+			    _mm_packs_epi32(q[0], q[1]), _mm_packs_epi32(q[2], q[3])));
+		}
+	}
+#endif
+	for (; i < n; i++) {
 		float a = acc[i] + 0.5f;
 
 		d[i] = a <= 0 ? 0 : a >= 255 ? 255 : (unsigned char)a;
@@ -205,6 +653,8 @@ struct img *img_resize(const struct img *im, int w, int h)
 	struct taps tx = {0}, ty = {0};
 	struct img *out = NULL;
 	float *tmp = NULL, *acc = NULL;
+	v8f *cols = NULL;
+	size_t colcap = 0;
 	int ch, y, k;
 
 	if (im == NULL || im->px == NULL || w < 1 || h < 1)
@@ -223,6 +673,9 @@ struct img *img_resize(const struct img *im, int w, int h)
 	acc = malloc((size_t)w * (size_t)ch * sizeof *acc);
 	if (tmp == NULL || acc == NULL || taps_make(&tx, im->w, w) < 0 || taps_make(&ty, im->h, h) < 0)
 		goto fail;
+	colcap = cols_needed(&tx, ch);
+	if (im->h >= RB && (cols = cols_new(colcap)) == NULL)
+		goto fail;
 	/* horizontal pass into floats, then vertical pass with rounding: one rounding only */
 	for (y = 0; y < im->h; y += RB) {
 		size_t rowlen = (size_t)im->w * (size_t)ch;
@@ -235,7 +688,7 @@ struct img *img_resize(const struct img *im, int w, int h)
 				    t + (size_t)r * (size_t)w * (size_t)ch);
 			break;
 		}
-		hrows(&tx, rows, rowlen, ch, w, t);
+		hrows_any(&tx, rows, rowlen, ch, w, t, cols, colcap);
 	}
 	/* row by row through the taps, so every pass reads a row in order (the sums are
 	 * made in the same order as tap by tap for each pixel: the same floats) */
@@ -245,21 +698,18 @@ struct img *img_resize(const struct img *im, int w, int h)
 
 		for (i = 0; i < n; i++)
 			acc[i] = 0;
-		for (k = 0; k < ty.count[y]; k++) {
-			const float *src = tmp + ((size_t)ty.start[y] + (size_t)k) * n;
-			float wk = wt[k];
-
-			for (i = 0; i < n; i++)
-				acc[i] += wk * src[i];
-		}
+		for (k = 0; k < ty.count[y]; k++)
+			axpy(acc, tmp + ((size_t)ty.start[y] + (size_t)k) * n, wt[k], n);
 		put_row(acc, n, out->px + (size_t)y * n);
 	}
+	free(cols);
 	free(acc);
 	free(tmp);
 	taps_free(&tx);
 	taps_free(&ty);
 	return out;
 fail:
+	free(cols);
 	free(acc);
 	free(tmp);
 	taps_free(&tx);
@@ -281,6 +731,8 @@ struct img_resizer {
 	unsigned char *src;     /* up to RB source rows waiting for the horizontal pass */
 	float *t;               /* their horizontal sums, w * ch floats a row */
 	float *acc;             /* nacc accumulators, w * ch floats each */
+	v8f *cols;              /* colcap columns for hrows_vec */
+	size_t colcap;
 	int nacc;
 	int got, pending;       /* source rows pushed; of those, how many wait in src */
 	int lo;                 /* the first output row not yet written */
@@ -296,6 +748,7 @@ void img_resizer_free(struct img_resizer *rs)
 	free(rs->src);
 	free(rs->t);
 	free(rs->acc);
+	free(rs->cols);
 	free(rs);
 }
 
@@ -345,7 +798,9 @@ struct img_resizer *img_resizer_new(int sw, int sh, int ch, int w, int h)
 	rs->src = malloc((size_t)RB * (size_t)sw * (size_t)ch);
 	rs->t = malloc((size_t)RB * n * sizeof *rs->t);
 	rs->acc = malloc((size_t)rs->nacc * n * sizeof *rs->acc);
-	if (rs->src == NULL || rs->t == NULL || rs->acc == NULL)
+	rs->colcap = cols_needed(&rs->tx, ch);
+	rs->cols = cols_new(rs->colcap);
+	if (rs->src == NULL || rs->t == NULL || rs->acc == NULL || rs->cols == NULL)
 		goto fail;
 	return rs;
 fail:
@@ -370,8 +825,7 @@ static void vrow(struct img_resizer *rs, int r, const float *t)
 			for (i = 0; i < n; i++)
 				acc[i] = 0;
 		wk = ty->w[(size_t)y * (size_t)ty->maxn + (size_t)k];
-		for (i = 0; i < n; i++)
-			acc[i] += wk * t[i];
+		axpy(acc, t, wk, n);
 		if (k == ty->count[y] - 1)
 			put_row(acc, n, rs->out->px + (size_t)y * n);
 	}
@@ -386,7 +840,7 @@ static void flush(struct img_resizer *rs)
 	int first = rs->got - rs->pending;
 
 	if (rs->pending == RB)
-		hrows(&rs->tx, rs->src, rowlen, rs->ch, rs->w, rs->t);
+		hrows_any(&rs->tx, rs->src, rowlen, rs->ch, rs->w, rs->t, rs->cols, rs->colcap);
 	else
 		for (int r = 0; r < rs->pending; r++)
 			hrow(&rs->tx, rs->src + (size_t)r * rowlen, rs->ch, rs->w,

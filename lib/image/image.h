@@ -6,7 +6,8 @@
  * Ownership: every function that returns a struct img * returns a new image that the
  * caller frees with img_free; the source is only read.  NULL means out of memory or
  * an invalid argument.  All operations are deterministic: the same input gives the
- * same bytes on every run and every machine (no threads, no platform SIMD paths). */
+ * same bytes on every run and every machine (no threads; the vector forms of
+ * img_simd compute the same floats in the same order as the plain C). */
 #ifndef AZD_IMAGE_H
 #define AZD_IMAGE_H
 
@@ -43,6 +44,15 @@ struct img_resizer *img_resizer_new(int sw, int sh, int ch, int w, int h);
 int img_resizer_push(struct img_resizer *rs, const unsigned char *row);
 struct img *img_resizer_finish(struct img_resizer *rs);
 void img_resizer_free(struct img_resizer *rs);
+
+/* The forms of the pixel loops (img_resize's and the resizer's passes, and the FAST and
+ * Harris loops of keypoints.h), all giving the same bytes: plain C, or x86 SSE2 or
+ * AVX2, the widest this CPU has chosen at run time.  img_simd(form) forces one for tests
+ * (IMG_SIMD_AUTO: back to the choice): 0, or -1 when this CPU or build lacks it.  Not
+ * to be called while other threads work on images.  img_simd_form says which is in use. */
+enum { IMG_SIMD_AUTO = -1, IMG_SIMD_NONE = 0, IMG_SIMD_SSE2 = 1, IMG_SIMD_AVX2 = 2 };
+int img_simd(int form);
+int img_simd_form(void);
 
 /* w x h with the short side scaled to about min_side (rounded, at least 1) when it is
  * longer, else unchanged: the size a scaling decoder (JPEG, WebP) aims for. */

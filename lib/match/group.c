@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "group.h"
+#include "decisions.h"
 #include "hash.h"
 #include "mih.h"
 #include "splitmix.h"
@@ -134,7 +135,12 @@ static int rank_cmp(const void *pa, const void *pb, void *ud)
 {
 	const struct rank_ctx *c = ud;
 	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
-	int key, r = keep_cmp(&c->items[ia], &c->items[ib], c->o, &key);
+	int key, r;
+
+	/* a reviewer's keepers first, the latest decision first */
+	if (c->items[ia].keep_first != c->items[ib].keep_first)
+		return c->items[ia].keep_first > c->items[ib].keep_first ? -1 : 1;
+	r = keep_cmp(&c->items[ia], &c->items[ib], c->o, &key);
 
 	return r != 0 ? r : (ia > ib) - (ia < ib);
 }
@@ -305,6 +311,22 @@ static int tone_miss(const struct grp_item *k, const struct grp_item *j, int ori
 	return (int)(worst + 0.5);
 }
 
+/* 1 when two low-information items are one flat picture: both colour grids flat (every
+ * cell within GRP_FLAT_TOL of the first in R, G and B) and within GRP_FLAT_TOL of each
+ * other, and both opaque or both with transparency.  A flat picture is its colour; a
+ * flat grey and a flat purple are not one, nor is a clear PNG a white JPEG. */
+static int flat_same(const struct grp_item *k, const struct grp_item *j)
+{
+	if (k->color == NULL || j->color == NULL || k->low_info != j->low_info)
+		return 0;
+	for (int i = 0; i < 48; i++)
+		if (abs(k->color[i] - k->color[i % 3]) > GRP_FLAT_TOL ||
+		    abs(j->color[i] - j->color[i % 3]) > GRP_FLAT_TOL ||
+		    abs(k->color[i] - j->color[i]) > GRP_FLAT_TOL)
+			return 0;
+	return 1;
+}
+
 /* GRP_EXACT, GRP_NEAR or GRP_NONE by the bytes and the hashes alone; fills the
  * distances and the orientation either way.  kw and jw, when not NULL, are the eight
  * orientations of k's and j's wavelet hashes (hash_grid_orient, computed once an item
@@ -319,8 +341,10 @@ static int match(const struct grp_item *k, const struct grp_item *j, const struc
 	dist[2] = hash_hamming(k->whash, j->whash);
 	if (same_bytes(k, j))
 		return GRP_EXACT;
-	if (o->exact_only || k->low_info || j->low_info)
+	if (o->exact_only)
 		return GRP_NONE;
+	if (k->low_info || j->low_info)
+		return k->low_info && j->low_info && flat_same(k, j) ? GRP_NEAR : GRP_NONE;
 	if (dist[0] <= o->phash_max && dist[1] <= o->dhash_max && dist[2] <= o->whash_max)
 		return GRP_NEAR;
 	if (!o->rotations || !k->has8 || !j->has8)
@@ -490,6 +514,44 @@ static int add_sum_pairs(struct grp_item *items, size_t n, struct mih_pair **pai
 				}
 		a = b;
 	}
+	free(v);
+	return 0;
+}
+
+static int cmp_flat(const void *pa, const void *pb, void *ud)
+{
+	const struct grp_item *items = ud;
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	int r = items[a].color[0] - items[b].color[0];
+
+	return r != 0 ? r : (a > b) - (a < b);
+}
+
+/* Pairs of flat low-information items (flat_same) as candidates: their hashes are
+ * constant or noise, so the hash search need not find them.  Sorted by red, each item
+ * is paired with those within GRP_FLAT_TOL of it there that flat_same takes, at most
+ * GRP_FLAT_PAIRS after it (a million blank scans would otherwise make half a million
+ * million pairs). */
+static int add_flat_pairs(const struct grp_item *items, size_t n, struct mih_pair **pairs,
+    size_t *np, size_t *cap)
+{
+	uint32_t *v = malloc((n ? n : 1) * sizeof *v);
+	size_t m = 0;
+
+	if (v == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].low_info && flat_same(&items[i], &items[i]))
+			v[m++] = (uint32_t)i;
+	qsort_r(v, m, sizeof *v, cmp_flat, (void *)items);
+	for (size_t x = 0; x < m; x++)
+		for (size_t y = x + 1; y < m && y - x <= GRP_FLAT_PAIRS &&
+		    items[v[y]].color[0] - items[v[x]].color[0] <= GRP_FLAT_TOL; y++)
+			if (flat_same(&items[v[x]], &items[v[y]]) &&
+			    push_pair(pairs, np, cap, v[x], v[y]) < 0) {
+				free(v);
+				return -1;
+			}
 	free(v);
 	return 0;
 }
@@ -774,6 +836,21 @@ static int told_apart(const struct pres *r)
 	return r->matches >= GRP_STRICT_INLIERS && r->inliers < GRP_STRICT_RATIO * r->matches;
 }
 
+/* 1 when a hash match whose keypoints agree (GRP_STRICT_INLIERS, GRP_STRICT_RATIO) but
+ * span too little of the picture for the strict test is a copy all the same: the grids
+ * lie alike (not shifted) and follow one tone curve to within GRP_TONE_MAX / 2, and the
+ * colour layouts differ by at most GRP_COLOR_MAX / 2 (or one is gray).  Two bottles of
+ * one shape in two colours, two phases of the Moon, two dialogs of one program fail it. */
+static int close_look(const struct grp_item *a, const struct grp_item *b, struct pres *r,
+    int tone)
+{
+	if (r->blind || r->shifted || r->inliers < GRP_STRICT_INLIERS ||
+	    r->inliers < GRP_STRICT_RATIO * r->matches || tone > GRP_TONE_MAX / 2)
+		return 0;
+	r->cdiff = (int16_t)color_diff(a, b, r->orient);
+	return r->cdiff <= GRP_COLOR_MAX / 2;
+}
+
 /* 1 when the keypoints cannot see a pair: a mirrored match (the descriptors are not
  * mirror-symmetric), or too few keypoints on one side. */
 static int blind_pair(const struct grp_opts *o, const struct grp_item *a,
@@ -835,8 +912,15 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 			/* a small neighbourhood of look-alikes (eight pages of one manual) is not
 			 * crowded yet: where the keypoints can see the pair, they must not tell
 			 * it apart (many matches, few of them agreeing) */
-			if (!c->o->local || blind_pair(c->o, a, b, r->orient))
+			if (!c->o->local || blind_pair(c->o, a, b, r->orient)) {
+				/* no keypoints can see it (a mirror, a picture with few corners):
+				 * the brightness layouts must follow one tone curve closely, as
+				 * for a pair taken on trust (a bottle mirrored is another bottle
+				 * of its shape, its colour lit on other cells) */
+				if (tone_miss(a, b, r->orient) > GRP_TONE_MAX / 2)
+					r->stage = GRP_NONE;
 				return 0;
+			}
 			(*verified)++;
 			if ((rc = local_ok(a, b, c->o, 1, r, e)) < 0)
 				return rc;
@@ -847,8 +931,6 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 				r->stage = GRP_NONE;
 				r->conflict = told_apart(r) || tone > 2 * GRP_TONE_MAX;
 			}
-			r->inliers = r->matches = 0;
-			r->cover = 0;
 			return 0;
 		}
 		/* ambiguous: the keypoints decide, strictly */
@@ -863,7 +945,15 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		/* the hashes matched whole pictures, so their grids lie alike: the keypoints of
 		 * one lit surface (the Moon in two phases) do not make a copy when the
 		 * brightness layouts follow no one tone curve */
-		tone = rc && !r->shifted ? tone_miss(a, b, r->orient) : 0;
+		tone = !r->shifted ? tone_miss(a, b, r->orient) : 0;
+		/* many agreeing keypoints over a small part of the picture (a product on a
+		 * plain ground, a face drawn on a blank page) make a copy when the whole
+		 * pictures, whose hashes matched, also look alike: one tone curve and one
+		 * colour layout, each to half its limit */
+		if (rc == 0 && close_look(a, b, r, tone))
+			rc = 1;
+		if (!rc)
+			tone = 0;
 		r->stage = rc && tone <= GRP_TONE_MAX ? GRP_LOCAL : GRP_NONE;
 		/* told apart for good (no group holds both) on twice the tone miss: a gamma
 		 * and a turn of 5 degrees together miss by some 20 */
@@ -1002,6 +1092,32 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 	free(apart);
 }
 
+/* Hands one candidate pair's checks to o->trace. */
+static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
+    struct mih_pair pr, const struct pres *r, int pass)
+{
+	struct grp_trace t;
+
+	t.a = pr.a;
+	t.b = pr.b;
+	t.pass = pass;
+	t.stage = r->stage;
+	t.orient = r->orient;
+	t.verified = r->verified;
+	t.blind = r->blind;
+	t.conflict = r->conflict;
+	t.hashed = r->hashed;
+	t.shifted = r->shifted;
+	t.dmin = r->dmin;
+	t.margin = r->margin;
+	t.cdiff = r->cdiff >= 0 ? r->cdiff : color_diff(&items[pr.a], &items[pr.b], r->orient);
+	t.tone = tone_miss(&items[pr.a], &items[pr.b], r->orient);
+	t.inliers = r->inliers;
+	t.matches = r->matches;
+	t.cover = r->cover;
+	o->trace(o->trace_ud, &t);
+}
+
 /* Pairs the first pass decides at a time: the pairs it turns down leave only their
  * distance to the neighbourhoods, so only a block's worth of results and those of the
  * pairs that matched are held (in crowded collections most candidates are turned down,
@@ -1074,6 +1190,8 @@ static int classify(const struct grp_item *items, size_t n, struct mih_pair *pai
 				pairs[nkept] = pairs[from + p];
 				kept[nkept++] = *r;
 			}
+			if (r->stage == GRP_NONE && o->trace != NULL)
+				trace_pair(o, items, pairs[from + p], r, 1);
 			if (items[a].low_info || items[b].low_info)
 				continue;
 			if (r->stage == GRP_NONE) {
@@ -1105,6 +1223,8 @@ static int classify(const struct grp_item *items, size_t n, struct mih_pair *pai
 		free(kept);
 		return rc;
 	}
+	for (size_t p = 0; o->trace != NULL && p < *np; p++)
+		trace_pair(o, items, pairs[p], &c.res[p], 2);
 	/* the pairs told apart, in pair order (sorted, for find_pair) */
 	*nconf = 0;
 	for (size_t p = 0; p < *np; p++)
@@ -1244,6 +1364,96 @@ static void take(struct grp_item *items, size_t k, size_t j, const struct mih_pa
 	items[k].count++;
 }
 
+/* 1 when an accepted pair may carry a left-out item into its partner's group: its
+ * hashes matched with the margin over the neighbourhood (GRP_MARGIN) and the keypoints
+ * had nothing against it, and the colours could be compared (a gray copy is as like a
+ * mug of another colour as its own). */
+static int sure_link(const struct grp_item *a, const struct grp_item *b, const struct pres *r)
+{
+	int ga = a->color == NULL || spread_max(a->color) < GRP_GRAY_CELL;
+	int gb = b->color == NULL || spread_max(b->color) < GRP_GRAY_CELL;
+
+	if (r->stage == GRP_EXACT)
+		return 1;
+	return r->stage == GRP_NEAR && r->verified == 0 && r->margin >= GRP_MARGIN &&
+	    (ga == gb || (ga && !colourful(b->color)) || (gb && !colourful(a->color)));
+}
+
+/* Star: an item left alone (its partners all taken by a keeper that matched it by
+ * hashes, but in a neighbourhood too crowded to take it on them alone: a mirrored copy
+ * of a photo whose larger, tilted copy became the keeper) joins the keeper's group when
+ * its surest partner there is a sure_link and no member of the group was told apart
+ * from it (colours, tone, keypoints).  An item whose hashes do not match the keeper's
+ * never joins: no chaining.  It joins as through other members (evidence "chain", its
+ * distances to the keeper).  0, or a negative AD_E* code. */
+static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
+    const struct mih_pair *pairs, const struct pres *res, const uint32_t *off, uint32_t *adj,
+    const size_t *pos, const struct mih_pair *conf, size_t nconf,
+    const struct grp_opts *o, aderr *err)
+{
+	long *head = malloc((n ? n : 1) * sizeof *head), *nxt = malloc((n ? n : 1) * sizeof *nxt);
+	struct pos_ctx ctx = { pos, pairs, res };
+
+	if (head == NULL || nxt == NULL) {
+		free(head);
+		free(nxt);
+		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+	}
+	for (size_t i = 0; i < n; i++)
+		head[i] = nxt[i] = -1;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].keeper >= 0) {
+			nxt[i] = head[items[i].keeper];
+			head[items[i].keeper] = (long)i;
+		}
+	for (size_t q = 0; q < n; q++) {
+		size_t j = idx[q];
+
+		if (items[j].keeper >= 0 || off[j + 1] == off[j])
+			continue;
+		qsort_r(adj + off[j], off[j + 1] - off[j], sizeof *adj, cmp_strength, &ctx);
+		for (uint32_t e = off[j]; e < off[j + 1]; e++) {
+			uint32_t p = adj[e];
+			size_t m = pairs[p].a == j ? pairs[p].b : pairs[p].a;
+			long k = items[m].keeper, x;
+			struct mih_pair pr;
+			struct pres r = {0};
+			int dist[3], ori;
+
+			if (k < 0 || !sure_link(&items[j], &items[m], &res[p]))
+				continue;
+			/* a reviewer's decision keeps it apart from the keeper or a member */
+			if (o->apart != NULL && dec_apart_refuses(o->apart, items, (size_t)k, j)) {
+				if (items[j].apart_from < 0)
+					items[j].apart_from = k;
+				continue;
+			}
+			for (x = head[k]; x >= 0; x = nxt[x])
+				if (find_pair(conf, nconf, (uint32_t)x, (uint32_t)j) >= 0)
+					break;
+			if (x >= 0)
+				continue;
+			pr.a = (uint32_t)((size_t)k < j ? (size_t)k : j);
+			pr.b = (uint32_t)((size_t)k < j ? j : (size_t)k);
+			if (match(&items[pr.a], &items[pr.b], o, NULL, NULL, dist, &ori) != GRP_NEAR)
+				break;   /* no chaining: the keeper's hashes must match its own */
+			r.stage = GRP_NEAR;
+			r.orient = (int8_t)ori;
+			for (int i = 0; i < 3; i++)
+				r.dist[i] = (uint8_t)dist[i];
+			r.margin = -1;
+			r.cdiff = -1;
+			take(items, (size_t)k, j, &pr, &r, GRP_NEAR);
+			nxt[j] = head[k];
+			head[k] = (long)j;
+			break;
+		}
+	}
+	free(head);
+	free(nxt);
+	return 0;
+}
+
 /* Groups over the accepted pairs, in rank order (idx), by the mode:
  *   star: each item not yet taken becomes a keeper and takes the free items it is
  *         paired with;
@@ -1297,7 +1507,8 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 	if (rc < 0)
 		return rc;
 	cap = np;
-	if (add_sum_pairs(items, n, &pairs, &np, &cap) < 0) {
+	if (add_sum_pairs(items, n, &pairs, &np, &cap) < 0 ||
+	    (!o->exact_only && add_flat_pairs(items, n, &pairs, &np, &cap) < 0)) {
 		free(pairs);
 		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
 	}
@@ -1357,14 +1568,32 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 			size_t x = uf_find(up, pairs[p].a), y = uf_find(up, pairs[p].b);
 
 			st->compared++;
+			if (x != y && o->apart != NULL && (rc = dec_apart_joins(o->apart, up, x, y)) != 0) {
+				/* a decision keeps them apart: the end in the worse-ranked part stays out */
+				size_t w = pos[x] < pos[y] ? x : y, j = x == w ? pairs[p].b : pairs[p].a;
+
+				if (rc < 0) {
+					rc = aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+					goto out;
+				}
+				rc = 0;
+				if (items[j].apart_from < 0)
+					items[j].apart_from = (long)w;
+				continue;
+			}
 			/* the root is the best ranked, so it is the keeper */
 			if (x != y) {
 				if (pos[x] < pos[y])
 					up[y] = x;
 				else
 					up[x] = y;
+				if (o->apart != NULL)
+					dec_apart_union(o->apart, pos[x] < pos[y] ? x : y, pos[x] < pos[y] ? y : x);
 			}
 		}
+		for (size_t i = 0; i < n; i++)
+			if (items[i].apart_from >= 0)
+				items[i].apart_from = (long)uf_find(up, (size_t)items[i].apart_from);
 		for (size_t q = 0; q < n; q++) {
 			size_t j = idx[q], k = uf_find(up, j);
 			long p;
@@ -1402,7 +1631,7 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		if (kp->keeper >= 0)
 			continue;                /* already taken by a better keeper */
 		kp->count = 1;
-		if (o->mode == GRP_MODE_CLIQUE || nconf > 0) {
+		if (o->mode == GRP_MODE_CLIQUE || nconf > 0 || o->apart != NULL) {
 			struct pos_ctx ctx = { pos, pairs, res };
 
 			/* star: the surest copies of the keeper first, so that one told apart
@@ -1418,6 +1647,12 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 			if (done[j] || items[j].keeper >= 0)
 				continue;
 			st->compared++;
+			if (o->apart != NULL && dec_apart_refuses(o->apart, items, k, j)) {
+				/* a decision keeps it apart from the keeper or a member */
+				if (items[j].apart_from < 0)
+					items[j].apart_from = (long)k;
+				continue;
+			}
 			if (o->mode == GRP_MODE_CLIQUE) {
 				/* every member so far must be paired with it too */
 				for (size_t x = 0; x < nm && all; x++) {
@@ -1448,6 +1683,8 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		else
 			kp->count = 0;
 	}
+	if (o->mode == GRP_MODE_STAR)
+		rc = join_left_out(items, n, idx, pairs, res, off, adj, pos, conf, nconf, o, err);
 out:
 	free(pairs);
 	free(conf);
@@ -1544,6 +1781,8 @@ long grp_run_distinct(struct grp_item *items, size_t n, const struct grp_opts *o
 		items[i].color_diff = -1;
 		items[i].runner_up = -1;
 		items[i].kept_by = 0;
+		items[i].apart_from = -1;
+		items[i].reviewed = 0;
 	}
 	if (n == 0)
 		return 0;
@@ -1571,7 +1810,8 @@ long grp_run_distinct(struct grp_item *items, size_t n, const struct grp_opts *o
 				int key;
 
 				keep_cmp(&items[it->keeper], it, o, &key);
-				items[it->keeper].kept_by = (int8_t)key;
+				items[it->keeper].kept_by = (int8_t)(items[it->keeper].keep_first > 0 ?
+				    KEEP_DECISION : key);
 			}
 		}
 		for (size_t i = 0; i < n; i++)

@@ -31,7 +31,8 @@
 enum { GRP_NONE = 0, GRP_EXACT = 1, GRP_NEAR = 2, GRP_LOCAL = 3 };
 
 /* keep policy keys, in the order the user gives them */
-enum { KEEP_PREFER = 0, KEEP_RESOLUTION = 1, KEEP_SIZE, KEEP_DATE, KEEP_NAME, KEEP_FORMAT };
+enum { KEEP_PREFER = 0, KEEP_RESOLUTION = 1, KEEP_SIZE, KEEP_DATE, KEEP_NAME, KEEP_FORMAT,
+       KEEP_DECISION };        /* KEEP_DECISION: only in kept_by (a reviewer's decision) */
 #define GRP_MAX_KEYS 8
 
 struct grp_item {
@@ -56,8 +57,11 @@ struct grp_item {
 	const uint8_t *color;       /* 48 bytes: 4x4 grid of mean R, G, B, row-major (featx's
 	                             * color), or NULL */
 	int8_t low_info;            /* its hashes carry little information (featx's
-	                             * low_info: flat, one colour, almost all transparent):
-	                             * grouped by its bytes only */
+	                             * low_info: flat, one colour, almost all transparent;
+	                             * 2 with transparency): grouped by its bytes only, or
+	                             * as one flat picture (GRP_FLAT_TOL) */
+	long keep_first;            /* > 0: a reviewer's decision made it a keeper: it ranks
+	                             * before every item with less (decisions.h) */
 	/* out */
 	long group;                 /* 1.. in keeper-name order; 0: in no group */
 	long keeper;                /* index of the group's keeper (itself for a keeper); -1 */
@@ -85,6 +89,11 @@ struct grp_item {
 	int8_t kept_by;             /* for a keeper: the KEEP_* key that put it before
 	                             * runner_up (KEEP_PREFER: --prefer) */
 	long runner_up;             /* for a keeper: its best-ranked member, else -1 */
+	long apart_from;            /* a decision's cannot-link kept it out of the group of
+	                             * this item (its keeper, or the keeper it would have had),
+	                             * else -1 */
+	int8_t reviewed;            /* for a keeper: a decision says its group, with just these
+	                             * members, was reviewed (set by dec_finish) */
 };
 
 /* Collection-aware acceptance.  A pair whose hashes all match is accepted on them alone
@@ -136,13 +145,38 @@ struct grp_item {
  * over its area): a crop or a framed copy does, two overlapping shots of a scene do not,
  * nor do two phases of the Moon (the craters lit in both). */
 #define GRP_LOCAL_COVER 0.4
+/* Two low-information pictures whose colour grids are both flat and agree to within this
+ * (0..255, every cell and channel) are one flat picture: its JPEG, half-size or noisy
+ * copy; a colour 20 levels off is another (make eval's flat look-alikes). */
+#define GRP_FLAT_TOL 4
+/* Flat items are paired by colour with at most this many after them in colour order. */
+#define GRP_FLAT_PAIRS 256
 #define GRP_LSH_TABLES 8
 #define GRP_LSH_BITS 22
 #define GRP_LSH_KEYPOINTS 64
 #define GRP_LSH_VOTES 2
 
 enum { GRP_SEARCH_INDEX = 0, GRP_SEARCH_ALL = 1 };
+struct dec_apart;               /* decisions.h */
+struct dec_counts;
 enum { GRP_MODE_STAR = 0, GRP_MODE_CLIQUE = 1, GRP_MODE_COMPONENTS = 2 };
+
+/* One candidate pair as the acceptance checks left it (items a < b). */
+struct grp_trace {
+	size_t a, b;
+	int pass;                   /* 1: turned down by the first pass (bytes, hashes, the
+	                             * lenient keypoint test); 2: decided by the second */
+	int stage;                  /* GRP_*: GRP_NONE when turned down */
+	int orient;                 /* turns b into a's likeness */
+	int verified;               /* as grp_item's */
+	int blind, conflict, hashed, shifted;
+	int dmin;                   /* perceptual-hash distance over the orientations */
+	int margin;                 /* to the nearest distinct neighbour (GRP_MARGIN_OPEN:
+	                             * none; pass 1: not measured) */
+	int cdiff, tone;            /* colour and tone-curve misses (-1 / 0: not compared) */
+	int inliers, matches;
+	double cover;
+};
 
 struct grp_opts {
 	int phash_max, dhash_max, whash_max;
@@ -166,6 +200,12 @@ struct grp_opts {
 	                             * (the same pairs, gpu.h), or NULL */
 	int keys[GRP_MAX_KEYS];     /* KEEP_* keys; KEEP_NAME is implied last */
 	int nkeys;
+	struct dec_apart *apart;    /* pairs of items that never share a group (a reviewer's
+	                             * decisions: dec_bind), or NULL */
+	/* when not NULL, called once for each candidate pair with what the checks found
+	 * (dedupe --trace-pairs), from one thread */
+	void (*trace)(void *ud, const struct grp_trace *t);
+	void *trace_ud;
 };
 
 /* Counters of the last grp_run, for reports and benchmarks. */
@@ -178,6 +218,8 @@ struct grp_stats {
 	size_t ambiguous;           /* pairs the hashes matched in a crowded neighbourhood
 	                             * (or with clashing colours), left to the keypoints */
 	size_t low_info;            /* items grouped by their bytes only */
+	const struct dec_counts *decisions; /* what --decisions did (dec_finish, set by the
+	                             * caller after grp_run), or NULL */
 };
 
 /* Defaults: phash 12, dhash 16, whash 16 (chosen on the example photos and their variants: true pairs up to 12/12/14 outside textures, distinct photos from 24/22/16), keep resolution,date,size,name: the most pixels, then the oldest (copies and edits are

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decisions.h"
 #include "rec.h"
 #include "report_html.h"
 
@@ -62,6 +63,7 @@ static const char *kept_because(const struct grp_item *k)
 	case KEEP_SIZE: return "size";
 	case KEEP_DATE: return "date";
 	case KEEP_FORMAT: return "format";
+	case KEEP_DECISION: return "decision";
 	default: return "name";
 	}
 }
@@ -79,21 +81,32 @@ static json_t *add_tie(json_t *j, const struct grp_item *it)
 	return j;
 }
 
+/* A decision kept it out of a group it matched: which image's. */
+static json_t *add_released(json_t *j, const struct rep *d, const struct grp_item *it)
+{
+	if (j != NULL && it->apart_from >= 0) {
+		json_object_set_new(j, "released_by", json_string("decision"));
+		json_object_set_new(j, "apart_from", json_string(d->items[it->apart_from].name));
+	}
+	return j;
+}
+
 static json_t *dup_object(const struct rep *d, const struct grp_item *it)
 {
 	if (it->group == 0)
-		return json_pack("{s:s}", "role", "unique");
+		return add_released(json_pack("{s:s}", "role", "unique"), d, it);
 	if (it->keeper == it - d->items)
-		return json_pack("{s:s,s:I,s:I,s:s,s:s}", "role", "keeper", "group",
+		return add_released(json_pack("{s:s,s:I,s:I,s:s,s:s}", "role", "keeper", "group",
 		    (json_int_t)it->group, "count", (json_int_t)it->count, "kept_because",
-		    kept_because(it), "over", it->runner_up >= 0 ? d->items[it->runner_up].name : "");
+		    kept_because(it), "over", it->runner_up >= 0 ? d->items[it->runner_up].name : ""),
+		    d, it);
 	{
 		json_t *j = json_pack("{s:s,s:I,s:s,s:s,s:i,s:i,s:i}", "role", "duplicate",
 		    "group", (json_int_t)it->group, "keeper", d->items[it->keeper].name,
 		    "stage", stage_word(it->stage), "phash", it->dist[0], "dhash", it->dist[1],
 		    "whash", it->dist[2]);
 
-		return add_tie(j, it);
+		return add_released(add_tie(j, it), d, it);
 	}
 }
 
@@ -125,6 +138,9 @@ static char *why_text(const struct rep *d, const struct grp_item *it)
 	else if (it->stage == GRP_LOCAL)
 		rc = asprintf(&t, "keypoints: %d inliers of %d matches, coverage %.2f%s", it->inliers,
 		    it->matches, it->cover, it->verified == 1 ? " (hashes matched in a crowded neighbourhood)" : "");
+	else if (it->margin < 0)
+		rc = asprintf(&t, "joined through another member (perceptual hash %d bits from the "
+		    "keeper)", it->dist[0]);
 	else if (it->margin >= GRP_MARGIN_OPEN)
 		rc = asprintf(&t, "hashes: no distinct neighbour within reach%s",
 		    it->verified == 2 ? " (taken on a neighbourhood of verified copies)" : "");
@@ -212,7 +228,7 @@ static int write_with_dup(rec_writer *w, const struct rep *d, const struct grp_i
 	size_t dl, need;
 	int rc;
 
-	if (it->group != 0) {
+	if (it->group != 0 || it->apart_from >= 0) {
 		if ((j = dup_object(d, it)) == NULL ||
 		    (dup = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
 			json_decref(j);
@@ -355,6 +371,8 @@ int report_write(const struct itemset *set, spool *kept, long ngroups, const str
 		j = json_pack("{s:s,s:I,s:s,s:I,s:I,s:o}", "type", "group", "group",
 		    (json_int_t)k->group, "keeper", k->name, "count", (json_int_t)k->count,
 		    "bytes_saved", (json_int_t)saved, "members", members);
+		if (j != NULL && k->reviewed)
+			json_object_set_new(j, "reviewed", json_true());
 		if (j == NULL)
 			rc = aderr_set(err, AD_ENOMEM, "out of memory");
 		else
@@ -390,6 +408,14 @@ int report_write(const struct itemset *set, spool *kept, long ngroups, const str
 		    "local_verified", (json_int_t)st->local_verified)),
 		json_object_set_new(json_object_get(j, "search"), "ambiguous",
 		    json_integer((json_int_t)st->ambiguous));
+	if (j != NULL && st->decisions != NULL)
+		json_object_set_new(j, "decisions", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
+		    "total", (json_int_t)st->decisions->total,
+		    "applied", (json_int_t)st->decisions->applied,
+		    "unmatched", (json_int_t)st->decisions->unmatched,
+		    "keepers", (json_int_t)st->decisions->keepers,
+		    "released", (json_int_t)st->decisions->released,
+		    "reviewed", (json_int_t)st->decisions->reviewed));
 	if (rc == 0)
 		rc = j ? rec_write(w, j, err) : aderr_set(err, AD_ENOMEM, "out of memory");
 	json_decref(j);

@@ -22,6 +22,10 @@
 #                     variant+variant, or all), found, pairs, recall, precision, false pairs
 #   EVAL_FALSE=N      list up to N false pairs per set and run (with their hash distances,
 #                     and how each end joined its group: keeper, stage, evidence)
+#   EVAL_WHY=1        also trace every candidate pair of the default runs (dedupe
+#                     --trace-pairs) and print, per set, why its true pairs were missed
+#                     and how its false pairs were taken (tests/bench/evalwhy.py; -v
+#                     lists the pairs: EVAL_WHY=-v)
 #   IMAGEHASH_SRC=DIR a checkout of JohannesBuchner/imagehash for the ImageHash column
 #   EVAL_VARIANTS=N   variants per original (2; more gives steadier figures per transform)
 #   JOBS=N            featx and dedupe threads (2)
@@ -100,10 +104,19 @@ runs="-r default=$R/default"
 [ -n "$other" ] && runs="$runs -r $other=$R/$other"
 # shellcheck disable=SC2086
 for s in $built; do
-	"$BIN/dedupe" -q -j "${JOBS:-2}" ${EVAL_DEDUPE_ARGS:-} -i "$TOPV/$s/features.ndjson" -o "$R/default/$s.ndjson"
+	"$BIN/dedupe" -q -j "${JOBS:-2}" ${EVAL_DEDUPE_ARGS:-} ${EVAL_WHY:+--trace-pairs "$R/default/$s.trace"} \
+		-i "$TOPV/$s/features.ndjson" -o "$R/default/$s.ndjson"
 	[ -z "$other" ] || "$BIN/dedupe" -q -j "${JOBS:-2}" "--$other" ${EVAL_DEDUPE_ARGS:-} \
 		-i "$TOPV/$s/features.ndjson" -o "$R/$other/$s.ndjson"
 done
 echo "azdedup accuracy on sets of one kind (dedupe ${EVAL_DEDUPE_ARGS:-at its defaults}; cache $TOPV)"
 # shellcheck disable=SC2086
 $PY tests/bench/evalsets.py score "$TOPV" $built $runs --json "${EVAL_JSON:-$EVAL_DIR/scores.json}" --tsv "${EVAL_TSV:-$EVAL_DIR/scores.tsv}" --false "${EVAL_FALSE:-0}"
+if [ -n "${EVAL_WHY:-}" ]; then
+	for s in $built; do
+		echo "== $s: why (tests/bench/evalwhy.py)"
+		# shellcheck disable=SC2046
+		$PY tests/bench/evalwhy.py "$TOPV/$s" "$R/default/$s.ndjson" "$R/default/$s.trace" \
+			$([ "$EVAL_WHY" = -v ] && echo -v)
+	done
+fi

@@ -60,6 +60,7 @@ if command -v djpeg > /dev/null; then
 	row "featx, same JPEGs" "$nj" "$t0" "$t1" "one process"
 fi
 BUILD="$BUILD" sh "$TOP/tests/bench/others.sh" "$T/src"  # featx next to ImageHash, OpenCV, findimagedupes
+BUILD="$BUILD" sh "$TOP/tests/bench/featx_stages.sh"  # featx stage by stage, and against djpeg
 BUILD="$BUILD" sh "$TOP/tests/bench/bombs.sh"  # featx's peak memory on decompression bombs
 
 # dedupe on synthetic feature records (tests/helpers/synthrec): N hashes, every tenth a

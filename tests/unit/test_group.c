@@ -702,9 +702,54 @@ static void test_copies_folded(void)
 	CHECK_EQ_INT(it[keeper_of(it, N, "k00/b.jpg")].count, C);
 }
 
+/* Flat pictures are one picture by their colour grids, whatever their hashes (noise on a
+ * flat colour scrambles them), opaque with opaque only; and a crowd of one flat colour
+ * is paired within GRP_FLAT_PAIRS in colour order, not every pair with every other. */
+static void test_flat(void)
+{
+	enum { N = 600 };
+	static uint8_t purple[48], purple2[48], grey[48];
+	static struct grp_item it[N];
+	struct grp_stats st;
+	struct grp_opts o;
+	aderr err = {0};
+	uint64_t x = 0x2545F4914F6CDD1DULL;
+
+	grp_opts_default(&o);
+	grid(purple, 120, 40, 160);
+	grid(purple2, 122, 42, 158);     /* a JPEG copy: 2 levels off */
+	grid(grey, 128, 128, 128);
+	item(&it[0], "purple.png", 0x0123456789abcdefULL, 300, 10, 0);
+	item(&it[1], "purple-noise.png", 0xfedcba9876543210ULL, 300, 9, 0);
+	item(&it[2], "grey.png", 0x0123456789abcdefULL, 300, 8, 0);
+	item(&it[3], "clear.png", 0x0123456789abcdefULL, 300, 7, 0);
+	it[0].color = purple;
+	it[1].color = purple2;
+	it[2].color = grey;
+	it[3].color = purple;
+	for (int i = 0; i < 4; i++)
+		it[i].low_info = 1;
+	it[3].low_info = 2;              /* with transparency */
+	CHECK_EQ_INT(grp_run(it, 4, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+	CHECK_EQ_INT(it[2].group, 0);
+	CHECK_EQ_INT(it[3].group, 0);
+
+	for (int i = 0; i < N; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		item(&it[i], "flat", x, 300, 10, 0);
+		it[i].whash = x * 77;
+		it[i].color = purple;
+		it[i].low_info = 1;
+	}
+	CHECK(grp_run_stats(it, N, &o, &st, &err) >= 1);
+	CHECK(st.candidates <= (size_t)N * GRP_FLAT_PAIRS);
+}
+
 int main(void)
 {
 	test_copies_folded();
+	test_flat();
 	test_keypoint_evidence();
 	test_vouched();
 	test_told_apart();

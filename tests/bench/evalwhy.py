@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""evalwhy.py: why make eval's true pairs are missed and its false pairs taken.
+
+usage: evalwhy.py SETDIR REPORT TRACE [-v]
+
+SETDIR is a built set (truth.tsv), REPORT dedupe's output on its features and TRACE what
+dedupe --trace-pairs wrote on that run.  Prints, for the pairs of an original and one of
+its variants that are not in one group, the check that turned each down, counted per
+reason and per transform; for each false pair (distinct pictures in one group), how it
+was taken.  -v lists every such pair with its trace.  Reasons:
+  no candidate           neither the hash search nor the descriptor index proposed it
+  pass 1: ...            the hashes did not match and the lenient keypoint test failed:
+                         no keypoint matches, under 20 inliers, under 40% of the
+                         matches agreeing, or the inliers spanning under 0.4 of a picture
+  pass 2 hash: ...       the hashes matched with the margin, but the keypoints told the
+                         pair apart, the tone layouts or the colours disagree
+  pass 2 ambiguous: ...  the hashes matched in a crowded neighbourhood and the strict
+                         keypoint test failed (blind: no keypoints can see the pair)
+  taken, not grouped     the pair was accepted, but the star put the two apart
+Not a test: a tool for choosing acceptance rules with data."""
+import json
+import sys
+from collections import Counter, defaultdict
+
+
+def load(setdir, report, trace):
+    truth = {}
+    for line in open(setdir + "/truth.tsv"):
+        if line.startswith("#"):
+            continue
+        name, oid, role, t = line.rstrip("\n").split("\t")
+        truth[name] = (oid, role, t)
+    group = {}
+    for line in open(report):
+        r = json.loads(line)
+        if "type" in r or "dup" not in r:
+            continue
+        if r["dup"]["role"] != "unique":
+            group[r["name"]] = r["dup"]["group"]
+    tr = {}
+    for line in open(trace):
+        t = json.loads(line)
+        tr[tuple(sorted((t["a"], t["b"])))] = t
+    return truth, group, tr
+
+
+def why_missed(t):
+    if t is None:
+        return "no candidate"
+    if t["pass"] == 1:
+        if t["matches"] == 0:
+            return "pass 1: no keypoint matches"
+        if t["inliers"] < 20:
+            return "pass 1: under 20 inliers"
+        if t["inliers"] < 0.4 * t["matches"]:
+            return "pass 1: under 40% agree"
+        if t["cover"] < 0.4:
+            return "pass 1: span under 0.4"
+        return "pass 1: other"
+    if t["stage"] != 0:
+        return "taken, not grouped"
+    if t["verified"] == 0:
+        if t["cdiff"] > 20:
+            return "pass 2 hash: colours"
+        if t["matches"] >= 24 and t["inliers"] < 0.4 * t["matches"]:
+            return "pass 2 hash: keypoints told apart"
+        return "pass 2 hash: tone"
+    if t["blind"]:
+        return "pass 2 ambiguous: blind"
+    if t["inliers"] < 24 or t["inliers"] < 0.4 * t["matches"]:
+        return "pass 2 ambiguous: too few inliers"
+    if t["cover"] < 0.25:
+        return "pass 2 ambiguous: span under 0.25"
+    return "pass 2 ambiguous: tone or colours"
+
+
+def how_taken(t):
+    if t is None:
+        return "through other members"
+    if t["stage"] == 1:
+        return "exact"
+    if t["stage"] == 2:
+        return {0: "hash, with the margin", 2: "hash, on trust"}.get(t["verified"], "hash")
+    return "keypoints" + (" (hashes matched)" if t["verified"] in (1, 3) else "")
+
+
+def main(argv):
+    if len(argv) < 4:
+        print(__doc__, file=sys.stderr)
+        return 2
+    verbose = "-v" in argv[4:]
+    truth, group, tr = load(argv[1], argv[2], argv[3])
+    names = sorted(truth)
+    missed, per_t, taken = Counter(), defaultdict(Counter), Counter()
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            same = truth[a][0] == truth[b][0]
+            together = a in group and group.get(b) == group[a]
+            t = tr.get((a, b))
+            if same and not together and "original" in (truth[a][1], truth[b][1]):
+                w = why_missed(t)
+                tname = truth[b][2] if truth[a][1] == "original" else truth[a][2]
+                missed[w] += 1
+                per_t[tname][w] += 1
+                if verbose:
+                    print("missed", tname, w, a, b, json.dumps(t) if t else "")
+            elif not same and together:
+                h = how_taken(t)
+                taken[h] += 1
+                if verbose:
+                    print("false", h, a, b, json.dumps(t) if t else "")
+    print("missed pairs of an original and its variant: %d" % sum(missed.values()))
+    for w, n in missed.most_common():
+        print("  %4d  %s" % (n, w))
+    print("per transform:")
+    for tname in sorted(per_t):
+        print("  %-12s %s" % (tname, ", ".join("%s %d" % (w, n) for w, n in per_t[tname].most_common())))
+    print("false pairs: %d" % sum(taken.values()))
+    for h, n in taken.most_common():
+        print("  %4d  %s" % (n, h))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
