@@ -11,11 +11,20 @@
  * representative keeps, or beside it with its stage, distances and evidence when it is a
  * member (the copy matches the keeper as its representative does); a representative in
  * no group keeps its copies in a group of exact copies.  Finding the copies is one pass
- * over a hash table: a collection without any costs that pass and nothing else. */
+ * over a hash table: a collection without any costs that pass and nothing else.
+ *
+ * A reviewer's decisions (decisions.h) name checksums, so they hold for every copy of a
+ * content alike, and the representative carries them: a keeper decision ranks its
+ * copies first, the one it names before the others, so that one represents them and
+ * keeps; the cannot-link pairs are renamed onto the representatives the search sees (a
+ * pair within one content cannot be written: the decisions file refuses an image apart
+ * from itself), and a copy is released from the group its representative was kept out
+ * of, with it.  --trace-pairs names the representatives' places in items. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "decisions.h"
 #include "group.h"
 #include "hash.h"
 
@@ -133,6 +142,7 @@ static void take_exact(struct grp_item *items, size_t k, size_t c)
 	it->margin = GRP_MARGIN_OPEN;
 	it->color_diff = -1;
 	it->verified = 0;
+	it->apart_from = items[k].apart_from;
 	items[k].count++;
 }
 
@@ -152,6 +162,7 @@ static void take_beside(struct grp_item *items, size_t m, size_t c)
 	it->margin = r->margin;
 	it->color_diff = r->color_diff;
 	it->verified = r->verified;
+	it->apart_from = r->apart_from;
 	items[r->keeper].count++;
 }
 
@@ -176,6 +187,23 @@ static void put_back(struct grp_item *items, const struct grp_item *reps, const 
 	it->count = x->count;
 	it->kept_by = x->kept_by;
 	it->runner_up = x->runner_up >= 0 ? (long)at[x->runner_up] : -1;
+	it->apart_from = x->apart_from >= 0 ? (long)at[x->apart_from] : -1;
+}
+
+/* grp_opts.trace for the run over the representatives: the pair as places in items. */
+struct fold_trace {
+	const struct grp_opts *o;
+	const size_t *at;
+};
+
+static void trace_back(void *ud, const struct grp_trace *t)
+{
+	const struct fold_trace *ft = ud;
+	struct grp_trace x = *t;
+
+	x.a = ft->at[t->a];
+	x.b = ft->at[t->b];
+	ft->o->trace(ft->o->trace_ud, &x);
 }
 
 long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
@@ -183,6 +211,8 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 {
 	struct grp_item *reps = NULL;
 	size_t *v = NULL, *at = NULL, *rep = NULL, nr = 0, nk = 0, low = 0;
+	struct grp_opts fo = *o;
+	struct fold_trace ft = { o, NULL };
 	long groups;
 
 	if (n < 2)
@@ -197,6 +227,7 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 		return grp_run_distinct(items, n, o, st, err);
 	}
 	/* the representatives in input order; at[r]: representative r's place in items */
+	fo.apart = NULL;
 	reps = malloc(nr * sizeof *reps);
 	at = malloc(nr * sizeof *at);
 	v = malloc(n * sizeof *v);
@@ -204,13 +235,27 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 		groups = aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
 		goto out;
 	}
+	/* v[i]: the place of item i's representative among them */
 	nr = 0;
 	for (size_t i = 0; i < n; i++)
 		if (rep[i] == i) {
 			reps[nr] = items[i];
+			v[i] = nr;
 			at[nr++] = i;
 		}
-	if ((groups = grp_run_distinct(reps, nr, o, st, err)) < 0)
+	for (size_t i = 0; i < n; i++)
+		v[i] = v[rep[i]];
+	/* the decisions' cannot-link pairs and the trace over the representatives */
+	if (o->apart != NULL && (fo.apart = dec_apart_fold(o->apart, v, nr, err)) == NULL) {
+		groups = AD_ENOMEM;
+		goto out;
+	}
+	ft.at = at;
+	if (o->trace != NULL) {
+		fo.trace = trace_back;
+		fo.trace_ud = &ft;
+	}
+	if ((groups = grp_run_distinct(reps, nr, &fo, st, err)) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		items[i].group = 0;
@@ -219,6 +264,8 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 		items[i].count = 0;
 		items[i].runner_up = -1;
 		items[i].kept_by = 0;
+		items[i].apart_from = -1;
+		items[i].reviewed = 0;
 		low += items[i].low_info != 0;
 	}
 	for (size_t r = 0; r < nr; r++)
@@ -239,7 +286,7 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 			take_beside(items, r, i);
 	}
 	/* a keeper's best-ranked member may now be a copy of it; why it was kept is said
-	 * against that one */
+	 * against that one (a keeper by a reviewer's decision stays one by decision) */
 	for (size_t i = 0; i < n; i++) {
 		long k = items[i].keeper;
 		int key;
@@ -250,7 +297,7 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 		    &key) < 0) {
 			items[k].runner_up = (long)i;
 			grp_rank(items, (size_t)k, i, o, &key);
-			items[k].kept_by = (int8_t)key;
+			items[k].kept_by = (int8_t)(items[k].keep_first > 0 ? KEEP_DECISION : key);
 		}
 	}
 	/* number the groups in keeper-name order */
@@ -269,6 +316,7 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 	st->compared += n - nr;
 	st->low_info = low;
 out:
+	dec_apart_free(fo.apart);
 	free(v);
 	free(rep);
 	free(reps);

@@ -2,9 +2,13 @@
 # dedupe on a backup: the example photos and their variants, each file there 3 to 5
 # times byte for byte under other names, must get the decisions of the collection
 # holding each file once (the same groups by content, with the same keepers' content,
-# every variant grouped), plus each copy in its original's group, at the defaults, with
-# --no-local and in every mode.  Counted one by one, the copies crowd every picture's
-# neighbourhood: the near pairs went to the keypoints, and without them none was found.
+# every variant grouped; without keypoints a crop only they see stays out), plus each
+# copy in its original's group, at the defaults, with --no-local and in every mode.
+# Counted one by one, the copies crowd every picture's neighbourhood: the near pairs
+# went to the keypoints, and without them none was found.
+# A reviewer's decisions hold for every copy of the image they name (a not_duplicate
+# releases all its copies; a keeper decision's "name" picks the copy that keeps), and
+# --trace-pairs names the images the search compared.
 . "$(dirname "$0")/lib.sh"
 
 "$PY" "$TOP/examples/mkvariants.py" --set full "$PHOTOS" "$T/one" > /dev/null
@@ -85,14 +89,20 @@ for r in many:
         for f in ("stage", "phash", "dhash", "whash", "evidence", "orientation"):
             if d.get(f) != od.get(f):
                 out.append("%s: %s %s, its original's %s" % (r["name"], f, d.get(f), od.get(f)))
-# every variant grouped with its photo: the files of one photo share one group
-photo_groups = {}
-for r in many:
-    p = truth[r["name"].split("/", 1)[1]]
-    photo_groups.setdefault(p, set()).add(r["dup"].get("group", 0))
-for p, gs in sorted(photo_groups.items()):
-    if len(gs) != 1 or 0 in gs:
-        out.append("photo %s in groups %s" % (p, sorted(gs)))
+# every variant grouped with its photo: the files of one photo share one group (with
+# keypoints; without them, a crop only they see is a picture of its own, in as many
+# groups as the single collection puts the photo's files: its copies form one)
+def photo_groups(recs, strip):
+    res = {}
+    for r in recs:
+        p = truth[r["name"].split("/", 1)[1] if strip else r["name"]]
+        res.setdefault(p, set()).add(r["dup"].get("group") or r["sha256"])
+    return res
+pg_one = photo_groups(one, False)
+for p, gs in sorted(photo_groups(many, True).items()):
+    want = 1 if sys.argv[4] == "local" else len(pg_one[p])
+    if len(gs) != want or not all(isinstance(g, int) for g in gs):
+        out.append("photo %s in groups %s" % (p, sorted(map(str, gs))))
 print("\n".join(out[:5]))
 PY
 
@@ -102,7 +112,8 @@ for args in "" "--no-local" "--mode clique" "--mode components" "--mode clique -
 	dedupe -q $args -i "$T/f-one" -o "$T/r-one" || fail "$what: dedupe on the single copies"
 	dedupe -q $args -i "$T/f-many" -o "$T/r-many" || fail "$what: dedupe on the backup"
 	check_eq "$what: the backup's groups are the single collection's, every copy with its original" \
-		"$("$PY" "$T/compare.py" "$T/r-one" "$T/r-many" "$T/truth.tsv")" ""
+		"$("$PY" "$T/compare.py" "$T/r-one" "$T/r-many" "$T/truth.tsv" \
+		"$(case "$args" in *--no-local*) echo hashes;; *) echo local;; esac)")" ""
 	one=$(jq -c 'select(.type == "summary") | [.near, .local]' "$T/r-one")
 	check_eq "$what: near and local duplicates count each copy" \
 		"$(jq -c 'select(.type == "summary") | [.near, .local]' "$T/r-many")" \
@@ -133,4 +144,100 @@ check_eq "duplicates: every file but the keepers" \
 check "a rerun gives the same report" sh -c "dedupe -q --no-rotations -i '$T/f-many' | cmp - '$T/r-many'"
 check "--search all gives the index's report" sh -c \
 	"dedupe -q --search all -i '$T/f-many' -o '$T/r-all' && dedupe -q -i '$T/f-many' | cmp - '$T/r-all'"
+
+# --- a reviewer's decisions on the backup (dedupe --decisions, by checksum) ---------------
+# They name contents, so every copy of an image is decided alike: the one image that
+# stands for its copies in the search carries the decision, and its copies follow it.
+sha() { jq -r --arg n "$1" 'select(.name == $n) | .sha256' "$T/f-many" | head -n 1; }
+# the files holding the bytes of NAME, sorted
+copies() { jq -r --arg s "$(sha "$1")" 'select(.sha256 == $s) | .name' "$T/f-many" | sort; }
+# REPORT SHA256: each record with those bytes as "name role keeper stage released apart"
+by_sum() {
+	jq -r --arg s "$2" 'select(.sha256 == $s and .dup != null) | [.name, .dup.role,
+	    .dup.keeper // "-", .dup.stage // "-", .dup.released_by // "-", .dup.apart_from // "-"] |
+	    join(" ")' "$1"
+}
+K=backup-1/originals/coffee.webp
+B=backup-1/variants/coffee-bright.webp
+nb=$(copies "$B" | wc -l | tr -d ' ')
+check "decisions: the bright coffee is in the backup 3 times or more" test "$nb" -ge 3
+# keeper: one of several byte-identical copies, named; the policy would take backup-1's
+F=$(copies backup-1/variants/chelsea-fmt.png | tail -n 1)
+check "decisions: the chosen chelsea is not the first of its copies" \
+	test "$F" != backup-1/variants/chelsea-fmt.png
+for args in "" "--mode clique" "--mode components" "--no-local"; do
+	what="decisions ${args:-defaults}"
+	dedupe -q $args -i "$T/f-many" -o "$T/r-base" || fail "$what: dedupe without them"
+	check_eq "$what: before, every bright coffee is a near duplicate of the coffee" \
+		"$(by_sum "$T/r-base" "$(sha "$B")" | awk '{ print $2, $3, $4 }' | sort -u)" "duplicate $K near"
+	{
+		printf '{"op":"not_duplicate","sha256":"%s","of":"%s"}\n' "$(sha "$B")" "$(sha "$K")"
+		printf '{"op":"keeper","sha256":"%s","name":"%s"}\n' "$(sha "$F")" "$F"
+		# a group's checksums as a set: the coffee group after the release, its
+		# copies among them, and the bright coffee's copies on their own
+		jq -s -c --arg b "$(sha "$B")" --arg k "$K" '{op: "reviewed", group: ([.[] |
+		    select(.dup.keeper == $k or .name == $k) | .sha256] | unique |
+		    map(select(. != $b)))}' "$T/r-base"
+		printf '{"op":"reviewed","group":["%s"]}\n' "$(sha "$B")"
+	} > "$T/dec.ndjson"
+	dedupe -q $args --decisions "$T/dec.ndjson" -i "$T/f-many" -o "$T/r-dec" ||
+		fail "$what: dedupe on the backup"
+	# not_duplicate: every copy of the bright coffee leaves the coffee's group, released,
+	# and its copies stay together as exact copies of the first of them
+	check_eq "$what: not_duplicate releases every copy of the image" \
+		"$(by_sum "$T/r-dec" "$(sha "$B")" | sort)" \
+		"$(copies "$B" | awk -v b="$B" -v k="$K" '$0 == b { print $0, "keeper - - decision", k }
+		    $0 != b { print $0, "duplicate", b, "exact decision", k }')"
+	check_eq "$what: the coffee keeps the rest of its group" \
+		"$(jq -r --arg k "$K" 'select(.type == "group" and .keeper == $k) | .count' "$T/r-dec")" \
+		"$(jq -r --arg k "$K" --argjson nb "$nb" 'select(.type == "group" and .keeper == $k) |
+		    .count - $nb' "$T/r-base")"
+	# keeper: exactly the named copy keeps, because of the decision; its twins are its
+	# exact copies; the group is the one chelsea.jpg kept
+	check_eq "$what: the named copy keeps" "$(jq -c --arg f "$F" 'select(.name == $f) |
+	    [.dup.role, .dup.kept_because]' "$T/r-dec")" '["keeper","decision"]'
+	check_eq "$what: its byte-identical copies are its exact duplicates" \
+		"$(by_sum "$T/r-dec" "$(sha "$F")" | grep -v "^$F " | awk '{ print $2, $3, $4 }' | sort -u)" \
+		"duplicate $F exact"
+	check_eq "$what: the chelsea group keeps its members" \
+		"$(jq -r --arg f "$F" 'select(.type == "group" and .keeper == $f) | .count' "$T/r-dec")" \
+		"$(jq -r 'select(.type == "group" and .keeper == "backup-1/originals/chelsea.jpg") |
+		    .count' "$T/r-base")"
+	# reviewed: member checksums compared as a set, the copies counted once
+	check_eq "$what: both reviewed groups are marked" \
+		"$(jq -r 'select(.type == "group" and .reviewed == true) | .keeper' "$T/r-dec" | sort | tr '\n' ' ')" \
+		"$K $B "
+	check_eq "$what: the summary counts every released copy" \
+		"$(jq -c 'select(.type == "summary") | .decisions' "$T/r-dec")" \
+		"{\"total\":4,\"applied\":4,\"unmatched\":0,\"keepers\":1,\"released\":$nb,\"reviewed\":2}"
+done
+
+# --trace-pairs names the images the search compared (one per content): the same pairs of
+# contents as on the single copies, never two copies of one file
+dedupe -q --trace-pairs "$T/t-one" -i "$T/f-one" -o /dev/null || fail "trace on the single copies"
+dedupe -q --trace-pairs "$T/t-many" -i "$T/f-many" -o /dev/null || fail "trace on the backup"
+cat > "$T/trace.py" <<'PY'
+import json, sys
+def pairs(trace, feat):
+    sha = {}
+    for l in open(feat):
+        r = json.loads(l)
+        sha[r["name"]] = r["sha256"]
+    out = []
+    for l in open(trace):
+        t = json.loads(l)
+        a, b = sha[t["a"]], sha[t["b"]]
+        if a == b:
+            print("%s and %s: one content" % (t["a"], t["b"]))
+        out.append((min(a, b), max(a, b), t["stage"]))
+    return sorted(out)
+one, many = pairs(sys.argv[1], sys.argv[2]), pairs(sys.argv[3], sys.argv[4])
+if not one:
+    print("no pair traced")
+if one != many:
+    print("%d pairs traced on the single copies, %d on the backup, %d differ" %
+          (len(one), len(many), len(set(one) ^ set(many))))
+PY
+check_eq "--trace-pairs on the backup: the single copies' pairs of contents" \
+	"$("$PY" "$T/trace.py" "$T/t-one" "$T/f-one" "$T/t-many" "$T/f-many" 2>&1 | head -n 5)" ""
 finish

@@ -636,6 +636,29 @@ static void test_keypoint_evidence(void)
 	CHECK_EQ_INT(it[1].keeper, 0);
 }
 
+/* grp_opts.trace for test_copies_folded: the pairs by name */
+struct copies_trace {
+	const struct grp_item *items;
+	int pairs, ab, same;
+};
+
+static void trace_copies(void *ud, const struct grp_trace *t)
+{
+	struct copies_trace *c = ud;
+	const struct grp_item *a = &c->items[t->a], *b = &c->items[t->b];
+
+	c->pairs++;
+	c->same += a->sha256[0] == b->sha256[0];
+	if (strcmp(a->name, b->name) > 0) {
+		const struct grp_item *x = a;
+
+		a = b;
+		b = x;
+	}
+	c->ab += t->stage == GRP_NEAR && strcmp(a->name, "k00/a.jpg") == 0 &&
+	    strcmp(b->name, "k00/b.jpg") == 0;
+}
+
 /* A backup: two near pictures and a third, each there ten times byte for byte.  The
  * copies are not neighbours: the pair is taken on its hashes as it is with one copy each
  * (counted one by one they crowded both neighbourhoods, and without keypoints the pair
@@ -694,6 +717,19 @@ static void test_copies_folded(void)
 	CHECK_EQ_INT(grp_run(it, N, &o, &err), 2);
 	CHECK_EQ_INT(keeper_of(it, N, "k09/b.jpg"), N - 1);
 	CHECK_EQ_INT(keeper_of(it, N, "k05/c.jpg"), N - 3);
+	/* the trace names the items the search compared (k00's, now last), not the
+	 * representatives' places among themselves */
+	{
+		struct copies_trace ct = { it, 0, 0, 0 };
+
+		o.trace = trace_copies;
+		o.trace_ud = &ct;
+		CHECK_EQ_INT(grp_run(it, N, &o, &err), 2);
+		o.trace = NULL;
+		CHECK(ct.pairs >= 1);
+		CHECK_EQ_INT(ct.same, 0);
+		CHECK_EQ_INT(ct.ab, 1);
+	}
 	/* copies of a low-information picture still group by their bytes, with nothing else */
 	for (int i = 0; i < N; i++)
 		it[i].low_info = it[i].sha256[0] == 2;
