@@ -366,6 +366,32 @@ static int cmp_pair(const void *pa, const void *pb)
 	return (a->b > b->b) - (a->b < b->b);
 }
 
+/* The pairs p[0 .. np), sorted here, as the adjacency of n items (repeats once). */
+static struct dec_apart *apart_make(struct pair *p, size_t np, size_t n)
+{
+	struct dec_apart *ap;
+	size_t m = 0;
+
+	qsort(p, np, sizeof *p, cmp_pair);
+	for (size_t i = 0; i < np; i++)
+		if (m == 0 || p[i].a != p[m - 1].a || p[i].b != p[m - 1].b)
+			p[m++] = p[i];
+	ap = calloc(1, sizeof *ap);
+	if (ap == NULL || (ap->off = calloc(n + 1, sizeof *ap->off)) == NULL ||
+	    (ap->nb = malloc((m ? m : 1) * sizeof *ap->nb)) == NULL) {
+		apart_free(ap);
+		return NULL;
+	}
+	ap->n = n;
+	for (size_t i = 0; i < m; i++) {
+		ap->off[p[i].a + 1]++;
+		ap->nb[i] = p[i].b;
+	}
+	for (size_t i = 0; i < n; i++)
+		ap->off[i + 1] += ap->off[i];
+	return ap;
+}
+
 /* Every item with a checksum of one run apart from every item with one of the other,
  * both ways, into *p (np of cap).  With p NULL, only counts. */
 static int add_apart(const struct dec_set *d, uint32_t a, uint32_t na, uint32_t b, uint32_t nb,
@@ -406,28 +432,39 @@ static int build_apart(struct dec_set *d, size_t n, aderr *err)
 	for (size_t i = 0; i < d->n; i++)
 		if (d->v[i].op == DEC_NOT_DUPLICATE || d->v[i].op == DEC_SPLIT)
 			add_apart(d, d->v[i].a, d->v[i].na, d->v[i].b, d->v[i].nb, p, &m);
-	qsort(p, np, sizeof *p, cmp_pair);
-	m = 0;
-	for (size_t i = 0; i < np; i++)
-		if (m == 0 || p[i].a != p[m - 1].a || p[i].b != p[m - 1].b)
-			p[m++] = p[i];
-	ap = calloc(1, sizeof *ap);
-	if (ap == NULL || (ap->off = calloc(n + 1, sizeof *ap->off)) == NULL ||
-	    (ap->nb = malloc(m * sizeof *ap->nb)) == NULL) {
-		apart_free(ap);
-		free(p);
-		return aderr_set(err, AD_ENOMEM, "out of memory applying the decisions");
-	}
-	ap->n = n;
-	for (size_t i = 0; i < m; i++) {
-		ap->off[p[i].a + 1]++;
-		ap->nb[i] = p[i].b;
-	}
-	for (size_t i = 0; i < n; i++)
-		ap->off[i + 1] += ap->off[i];
+	ap = apart_make(p, np, n);
 	free(p);
+	if (ap == NULL)
+		return aderr_set(err, AD_ENOMEM, "out of memory applying the decisions");
 	d->ap = ap;
 	return 0;
+}
+
+struct dec_apart *dec_apart_fold(const struct dec_apart *ap, const size_t *to, size_t m,
+    aderr *err)
+{
+	size_t np = 0, total = ap->off[ap->n];
+	struct dec_apart *r;
+	struct pair *p = malloc((total ? total : 1) * sizeof *p);
+
+	if (p == NULL) {
+		aderr_set(err, AD_ENOMEM, "out of memory applying the decisions");
+		return NULL;
+	}
+	for (size_t i = 0; i < ap->n; i++)
+		for (uint32_t e = ap->off[i]; e < ap->off[i + 1]; e++)
+			if (to[i] != to[ap->nb[e]])
+				p[np++] = (struct pair){ (uint32_t)to[i], (uint32_t)to[ap->nb[e]] };
+	r = apart_make(p, np, m);
+	free(p);
+	if (r == NULL)
+		aderr_set(err, AD_ENOMEM, "out of memory applying the decisions");
+	return r;
+}
+
+void dec_apart_free(struct dec_apart *ap)
+{
+	apart_free(ap);
 }
 
 int dec_bind(struct dec_set *d, struct grp_item *items, size_t n, struct dec_apart **apart,

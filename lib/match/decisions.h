@@ -74,4 +74,13 @@ int dec_apart_joins(struct dec_apart *ap, size_t *up, size_t x, size_t y);
 /* Components: y's component was joined under root x. */
 void dec_apart_union(struct dec_apart *ap, size_t x, size_t y);
 
+/* For fold.c, which groups one representative per content: the pairs of ap with item i
+ * renamed to[i] (every to[i] < m), repeats once, a pair whose two ends become one item
+ * dropped.  Decisions name checksums, so the byte-identical copies folded onto one
+ * representative have the same partners, and it gets them.  NULL with err set when out
+ * of memory; give it back with dec_apart_free. */
+struct dec_apart *dec_apart_fold(const struct dec_apart *ap, const size_t *to, size_t m,
+    aderr *err);
+void dec_apart_free(struct dec_apart *ap);
+
 #endif

@@ -1990,7 +1990,16 @@ long grp_run(struct grp_item *items, size_t n, const struct grp_opts *o, aderr *
 	return grp_run_stats(items, n, o, &st, err);
 }
 
-long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
+int grp_rank(const struct grp_item *items, size_t a, size_t b, const struct grp_opts *o,
+    int *key)
+{
+	struct rank_ctx ctx = { items, o };
+
+	keep_cmp(&items[a], &items[b], o, key);
+	return rank_cmp(&a, &b, &ctx);
+}
+
+long grp_run_distinct(struct grp_item *items, size_t n, const struct grp_opts *o,
     struct grp_stats *st, aderr *err)
 {
 	struct rank_ctx ctx = { items, o };

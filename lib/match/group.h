@@ -230,11 +230,25 @@ int grp_parse_keep(struct grp_opts *o, const char *spec, aderr *err);
 /* Writes the policy back as text ("resolution,size,date,name"). */
 void grp_keep_string(const struct grp_opts *o, char *buf, size_t len);
 
-/* Groups n items in place.  Returns the number of groups, or a negative AD_E* code. */
+/* Groups n items in place.  Returns the number of groups, or a negative AD_E* code.
+ * Byte-identical copies are folded first (fold.c): the search and the checks see one
+ * item per content, the best ranked of its copies, and the others follow it (into its
+ * group as exact copies when it keeps, else with its stage and evidence), so a
+ * collection holding every picture N times gets the decisions of the one holding it
+ * once.  The stats count each copy set aside as one candidate pair compared. */
 /* As grp_run, with the search's counters. */
 long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
     struct grp_stats *st, aderr *err);
 long grp_run(struct grp_item *items, size_t n, const struct grp_opts *o, aderr *err);
+/* For fold.c: grp_run_stats without the folding (items of distinct content, or copies
+ * each searched and checked on its own). */
+long grp_run_distinct(struct grp_item *items, size_t n, const struct grp_opts *o,
+    struct grp_stats *st, aderr *err);
+/* For fold.c: <0 when items[a] ranks before items[b] in the order keepers are chosen
+ * (the keep policy, then the place), >0 after; *key the KEEP_* key that decides between
+ * them by the policy. */
+int grp_rank(const struct grp_item *items, size_t a, size_t b, const struct grp_opts *o,
+    int *key);
 
 /* After grp_run: pairs of members with the same bytes inside groups that also hold near
  * or local members (copies of one file that reached the group by their hashes); -1 when

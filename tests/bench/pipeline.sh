@@ -124,8 +124,8 @@ echo "with the unique images in the destination.  CPU s: user + sys of the run a
 echo "children (make and the tools; rclone, Python and its $(nproc) workers); azurite: the"
 echo "emulator's CPU seconds during the run, counted in neither."
 if [ "$COPIES" -gt 1 ]; then
-	echo "The set holds each file $COPIES times, byte for byte: every photo's hash neighbourhood"
-	echo "is crowded, so dedupe sends its near pairs to keypoint matching (its line below)."
+	echo "The set holds each file $COPIES times, byte for byte: dedupe folds the copies (one"
+	echo "image per content is searched and checked) and groups the others with it."
 fi
 for r in az-local az-azure ih-local ih-azure; do
 	[ -s "$T/$r.out" ] || continue

@@ -636,6 +636,108 @@ static void test_keypoint_evidence(void)
 	CHECK_EQ_INT(it[1].keeper, 0);
 }
 
+/* grp_opts.trace for test_copies_folded: the pairs by name */
+struct copies_trace {
+	const struct grp_item *items;
+	int pairs, ab, same;
+};
+
+static void trace_copies(void *ud, const struct grp_trace *t)
+{
+	struct copies_trace *c = ud;
+	const struct grp_item *a = &c->items[t->a], *b = &c->items[t->b];
+
+	c->pairs++;
+	c->same += a->sha256[0] == b->sha256[0];
+	if (strcmp(a->name, b->name) > 0) {
+		const struct grp_item *x = a;
+
+		a = b;
+		b = x;
+	}
+	c->ab += t->stage == GRP_NEAR && strcmp(a->name, "k00/a.jpg") == 0 &&
+	    strcmp(b->name, "k00/b.jpg") == 0;
+}
+
+/* A backup: two near pictures and a third, each there ten times byte for byte.  The
+ * copies are not neighbours: the pair is taken on its hashes as it is with one copy each
+ * (counted one by one they crowded both neighbourhoods, and without keypoints the pair
+ * was lost), every copy joins its original's group, and the stats count each copy once. */
+static void test_copies_folded(void)
+{
+	enum { C = 10, N = 3 * C };
+	struct grp_item it[N];
+	struct grp_opts o;
+	struct grp_stats st;
+	char names[N][16];
+	aderr err = {0};
+
+	grp_opts_default(&o);
+	o.local = 0;
+	for (int i = 0; i < N; i++) {
+		int c = i % 3;      /* content: 0 a, 1 b (2 bits off a), 2 c (far from both) */
+
+		snprintf(names[i], sizeof names[i], "k%02d/%c.jpg", i / 3, "abc"[c]);
+		item(&it[i], names[i], c == 0 ? 0 : c == 1 ? 3 : 0xffffffffULL, c == 1 ? 500 : 1000,
+		    100 + c, 0);
+		it[i].has_sha256 = 1;
+		it[i].sha256[0] = (unsigned char)(c + 1);
+	}
+	/* with one copy each: a keeps, b is near */
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[1].stage, GRP_NEAR);
+	CHECK_EQ_INT(it[1].margin, GRP_MARGIN_OPEN);
+	/* ten copies each: the same, and the copies follow */
+	CHECK_EQ_INT(grp_run_stats(it, N, &o, &st, &err), 2);
+	for (int i = 0; i < N; i++) {
+		int c = i % 3;
+
+		CHECK_EQ_INT(it[i].keeper, c == 2 ? 2 : 0);
+		CHECK_EQ_INT(it[i].group, c == 2 ? 2 : 1);
+		CHECK_EQ_INT(it[i].stage, i < 3 && c != 1 ? GRP_NONE : c == 1 ? GRP_NEAR : GRP_EXACT);
+		CHECK_EQ_INT(it[i].dist[0], c == 1 ? 2 : 0);
+		if (i >= 3 || c == 1)
+			CHECK_EQ_INT(it[i].margin, GRP_MARGIN_OPEN);
+	}
+	CHECK_EQ_INT(it[0].count, 2 * C);
+	CHECK_EQ_INT(it[2].count, C);
+	/* the keeper's best-ranked member is a copy of it, kept over it by name */
+	CHECK_EQ_INT(it[0].runner_up, 3);
+	CHECK_EQ_INT(it[0].kept_by, KEEP_NAME);
+	CHECK_EQ_INT(it[2].runner_up, 5);
+	CHECK_EQ_INT((long)st.candidates, 3 * (C - 1) + 1);
+	CHECK_EQ_INT((long)st.ambiguous, 0);
+	/* the same whatever the order: the last copy of each first */
+	for (int i = 0; i < N / 2; i++) {
+		struct grp_item t = it[i];
+
+		it[i] = it[N - 1 - i];
+		it[N - 1 - i] = t;
+	}
+	CHECK_EQ_INT(grp_run(it, N, &o, &err), 2);
+	CHECK_EQ_INT(keeper_of(it, N, "k09/b.jpg"), N - 1);
+	CHECK_EQ_INT(keeper_of(it, N, "k05/c.jpg"), N - 3);
+	/* the trace names the items the search compared (k00's, now last), not the
+	 * representatives' places among themselves */
+	{
+		struct copies_trace ct = { it, 0, 0, 0 };
+
+		o.trace = trace_copies;
+		o.trace_ud = &ct;
+		CHECK_EQ_INT(grp_run(it, N, &o, &err), 2);
+		o.trace = NULL;
+		CHECK(ct.pairs >= 1);
+		CHECK_EQ_INT(ct.same, 0);
+		CHECK_EQ_INT(ct.ab, 1);
+	}
+	/* copies of a low-information picture still group by their bytes, with nothing else */
+	for (int i = 0; i < N; i++)
+		it[i].low_info = it[i].sha256[0] == 2;
+	CHECK_EQ_INT(grp_run(it, N, &o, &err), 3);
+	CHECK_EQ_INT(keeper_of(it, N, "k09/b.jpg"), keeper_of(it, N, "k00/b.jpg"));
+	CHECK_EQ_INT(it[keeper_of(it, N, "k00/b.jpg")].count, C);
+}
+
 /* Flat pictures are one picture by their colour grids, whatever their hashes (noise on a
  * flat colour scrambles them), opaque with opaque only; and a crowd of one flat colour
  * is paired within GRP_FLAT_PAIRS in colour order, not every pair with every other. */
@@ -682,6 +784,7 @@ static void test_flat(void)
 
 int main(void)
 {
+	test_copies_folded();
 	test_flat();
 	test_keypoint_evidence();
 	test_vouched();
