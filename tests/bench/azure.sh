@@ -14,24 +14,14 @@
 #                10000 take rclone some 7 minutes on 2 cores)
 #   P=N          concurrency: our -P N, rclone --transfers N --checkers N (default 16)
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/rclone.sh"
 N_SMALL=${N_SMALL:-10000}
 N_LARGE=${N_LARGE:-200}
 N_COPY=${N_COPY:-2000}
 P=${P:-16}
-# the emulator's published key for devstoreaccount1 (our tools use it by default)
-KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 
 bench_azurite azure 0 azls azget azcp
 
-# rclone: Debian's package, installed the way make deps installs packages
-if ! command -v rclone > /dev/null; then
-	SUDO=; [ "$(id -u)" = 0 ] || SUDO="sudo -n"
-	{ $SUDO apt-get update -qq &&
-		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends rclone; } \
-		> /dev/null 2>&1 || true
-fi
-HAVE_RCLONE=no
-command -v rclone > /dev/null && HAVE_RCLONE=yes
 
 now() { date +%s.%N; }
 TCK=$(getconf CLK_TCK)
@@ -131,29 +121,11 @@ else
 	check "setup upload" azcp "$(blobs "$URL/$CSRC")" "$COPY"
 fi
 
-# rclone without a config file.  Debian's rclone (1.60) joins its "endpoint" option as a
-# host suffix (https://ACCOUNT.ENDPOINT), which cannot name a path-style http emulator on
-# a free port, and use_emulator is fixed to 127.0.0.1:10000.  So it gets an account SAS
-# URL for devstoreaccount1, signed here with the emulator's published key; rclone then
-# talks to this Azurite exactly as to any account.
-if [ "$HAVE_RCLONE" = yes ]; then
-	hexkey=$(printf %s "$KEY" | base64 -d | od -An -tx1 -v | tr -d ' \n')
-	sv=2019-12-12
-	se=2099-01-01T00:00:00Z
-	# the account SAS string to sign (versions before 2020-12-06), newline-terminated
-	sig=$(printf 'devstoreaccount1\nracwdl\nb\nsco\n\n%s\n\n\n%s\n' "$se" "$sv" |
-		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$hexkey" -binary | base64 |
-		sed 's|+|%2B|g; s|/|%2F|g; s|=|%3D|g')
-	RCLONE_CONFIG_AZ_TYPE=azureblob
-	RCLONE_CONFIG_AZ_SAS_URL="$URL?sv=$sv&ss=b&srt=sco&sp=racwdl&se=$se&sig=$sig"
-	RCLONE_CONFIG=/dev/null  # no "config file not found" notice
-	export RCLONE_CONFIG_AZ_TYPE RCLONE_CONFIG_AZ_SAS_URL RCLONE_CONFIG
-	RCV=$(rclone version | sed -n '1s/^rclone //p')
-	# -q: errors only; the stats line and notices would go to stderr
-	RCLONE="rclone -q --transfers $P --checkers $P"
-else
-	RCV="missing"
-fi
+# rclone without a config file, on this Azurite (rclone.sh: Debian's package, an account
+# SAS signed with the emulator's published key)
+bench_rclone "$URL"
+# -q: errors only; the stats line and notices would go to stderr
+RCLONE="rclone -q --transfers $P --checkers $P"
 
 echo "azdedup vs rclone on Azurite: $N_SMALL small + $N_LARGE large blobs, ${COPY% *} copied;" \
 	"-P $P / --transfers $P --checkers $P; rclone $RCV; $(nproc) cores; $(uname -m)"
