@@ -3,7 +3,7 @@
 as PAGE<TAB>COMMAND (COMMAND with its newlines and backslashes escaped as \\n and \\\\).
 
 An example is every command in a literal display (.Bd -literal ... .Ed) of a page's
-EXAMPLES section, and of azdedup(7)'s "Recipes" subsection (the page's examples).  A
+EXAMPLES section (azdedup(7)'s included).  A
 command ends at a line that does not continue it: a trailing backslash, a trailing
 pipe or && or an open single quote carries on to the next line.  Roff escapes are
 undone (\\e is a backslash, \\(aq a quote, \\- a minus)."""
@@ -24,9 +24,6 @@ def blocks(path):
             line = line.rstrip("\n")
             if line.startswith(".Sh "):
                 in_sec = line[4:].strip() == "EXAMPLES"
-            elif line.startswith(".Ss "):
-                if path.endswith(".7"):
-                    in_sec = line[4:].strip() == "Recipes"
             if not in_sec:
                 continue
             if line.startswith(".Bd") and "-literal" in line:
