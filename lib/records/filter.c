@@ -35,6 +35,9 @@ struct slot {
 
 enum { S_FREE, S_READY, S_RUNNING, S_DONE, S_WRITTEN };
 
+/* Collect mode: records per turn of the lock, and slots per thread in the window. */
+enum { BATCH = 64, COLLECT_SLOTS = 256 };
+
 struct window {
 	struct filter *f;
 	const char *label;  /* the input's name, for messages about its lines */
@@ -122,7 +125,7 @@ static void work(struct window *w, struct slot *s)
 static void *worker(void *arg)
 {
 	struct window *w = arg;
-	struct slot *mine[64];
+	struct slot *mine[BATCH];
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -267,11 +270,11 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 	f->kept = NULL;
 	/* in completion order a written slot holds no record, so a wider window costs
 	 * little and lets one slow record fall far behind; so does a collected one */
-	w.cap = nt > 1 ? (size_t)nt * (unordered || f->collect ? 64 : 8) : 1;
+	w.cap = nt > 1 ? (size_t)nt * (unordered ? 64 : f->collect ? COLLECT_SLOTS : 8) : 1;
 	/* collect mode's records are cheap and nothing waits for one of them: the lock is
 	 * taken once per batch of them, not per record (per record it costs as much as the
 	 * work, in switches between the threads) */
-	w.batch = f->collect != NULL ? 16 : 1;
+	w.batch = f->collect != NULL ? BATCH : 1;
 	w.s = calloc(w.cap, sizeof *w.s);
 	if (w.s != NULL && f->collect != NULL &&
 	    (items = calloc(w.cap, f->item_size ? f->item_size : 1)) == NULL) {
