@@ -41,10 +41,16 @@ long b64_decode(const char *in, size_t len, unsigned char *out)
 	return n;
 }
 
+const unsigned char hex_digit1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
+	['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16
+};
+
 int hex_val(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	    c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return hex_digit1[(unsigned char)c] - 1;
 }
 
 void hex_encode(const unsigned char *in, size_t n, char *out)
@@ -63,11 +69,12 @@ int hex_decode(const char *s, unsigned char *out, size_t n)
 	if (s == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		int hi = hex_val(s[2 * i]), lo = hi < 0 ? -1 : hex_val(s[2 * i + 1]);
+		int hi = hex_digit1[(unsigned char)s[2 * i]], lo;
 
-		if (lo < 0)
+		/* not past a NUL: s may be shorter than 2n */
+		if (hi == 0 || (lo = hex_digit1[(unsigned char)s[2 * i + 1]]) == 0)
 			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
+		out[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
 	}
 	return s[2 * n] == '\0' ? 0 : -1;
 }

@@ -18,6 +18,8 @@ long b64_decode(const char *in, size_t len, unsigned char *out);
 
 /* A hex digit's value (either case), or -1. */
 int hex_val(char c);
+/* The same as a table, indexed by the byte as unsigned char: the value + 1, or 0. */
+extern const unsigned char hex_digit1[256];
 /* 2n lowercase hex digits of in[0..n) and a NUL to out. */
 void hex_encode(const unsigned char *in, size_t n, char *out);
 /* Exactly 2n hex digits (either case) and nothing after them into out[0..n): 0, or -1

@@ -217,9 +217,9 @@ int hash_from_hex(const char *s, uint64_t *out)
 	if (s == NULL)
 		return -1;
 	for (i = 0; i < 16; i++) {
-		if ((d = hex_val(s[i])) < 0)
+		if ((d = hex_digit1[(unsigned char)s[i]]) == 0)
 			return -1;
-		h = h << 4 | (uint64_t)d;
+		h = h << 4 | (uint64_t)(d - 1);
 	}
 	if (s[16] != '\0')
 		return -1;

@@ -22,7 +22,9 @@ struct slot {
 	char *line;         /* the line, when a worker parses it */
 	size_t len, cap;
 	long lineno, bad;   /* bad: the line number of a malformed line, else 0 */
-	char *text;         /* collect mode with keep: the record's text for the spool */
+	char *text;         /* collect mode with keep: the record's text for the spool (a
+	                     * buffer the slot keeps from record to record) */
+	size_t textlen, textcap;    /* textlen: 0 when there is no text */
 	void *item;         /* collect mode: what each_item() made of it */
 	int ran;            /* each_item() ran: item holds something until collected */
 	int upstream;       /* passed on as it is: it failed upstream */
@@ -33,12 +35,16 @@ struct slot {
 
 enum { S_FREE, S_READY, S_RUNNING, S_DONE, S_WRITTEN };
 
+/* Collect mode: records per turn of the lock, and slots per thread in the window. */
+enum { BATCH = 64, COLLECT_SLOTS = 256 };
+
 struct window {
 	struct filter *f;
 	const char *label;  /* the input's name, for messages about its lines */
 	struct slot *s;
 	size_t cap;
 	size_t head, tail, next;    /* counters: write at head, fill at tail, work at next */
+	size_t batch;       /* slots read, worked or written per turn of the lock */
 	int stop;
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
@@ -57,6 +63,30 @@ static int pass_on(const struct filter *f, struct slot *s)
 		s->res = FILTER_OK;
 		return 1;
 	}
+	return 0;
+}
+
+/* The record's text into the slot's buffer (what json_dumps would make, without a
+ * fresh allocation per record); 0, or -1 when out of memory. */
+static int dump_text(struct slot *s)
+{
+	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
+	size_t n = json_dumpb(s->rec, s->text, s->textcap, flags);
+
+	if (n == 0)
+		return -1;
+	if (n > s->textcap) {
+		size_t cap = n + n / 2 + 256;
+		char *t = realloc(s->text, cap);
+
+		if (t == NULL)
+			return -1;
+		s->text = t;
+		s->textcap = cap;
+		if ((n = json_dumpb(s->rec, s->text, s->textcap, flags)) == 0 || n > s->textcap)
+			return -1;
+	}
+	s->textlen = n;
 	return 0;
 }
 
@@ -80,18 +110,26 @@ static void work(struct window *w, struct slot *s)
 	}
 	s->res = f->each_item(f->ud, s->rec, s->item, &s->err);
 	s->ran = 1;
-	if (f->keep && s->res >= 0 && s->res != FILTER_DROP &&
-	    (s->text = json_dumps(s->rec, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
-		s->res = aderr_set(&s->err, AD_ENOMEM, "out of memory");
+	if (f->keep && s->res >= 0 && s->res != FILTER_DROP) {
+		if (dump_text(s) < 0) {
+			s->res = aderr_set(&s->err, AD_ENOMEM, "out of memory");
+		} else {
+			/* the text is all that is kept: the record goes here, on the thread
+			 * that made it (malloc's per-thread arenas free it without a lock) */
+			json_decref(s->rec);
+			s->rec = NULL;
+		}
+	}
 }
 
 static void *worker(void *arg)
 {
 	struct window *w = arg;
+	struct slot *mine[BATCH];
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		struct slot *s;
+		size_t n = 0, most;
 
 		while (!w->stop) {
 			/* records passed on as they are need no work */
@@ -105,12 +143,23 @@ static void *worker(void *arg)
 		}
 		if (w->stop)
 			break;
-		s = &w->s[w->next++ % w->cap];
-		s->state = S_RUNNING;
+		/* up to a batch, a share of what is ready so that the others get theirs */
+		most = (w->tail - w->next) / (size_t)w->f->threads;
+		most = most < 1 ? 1 : most > w->batch ? w->batch : most;
+		for (; n < most && w->next < w->tail; w->next++) {
+			struct slot *s = &w->s[w->next % w->cap];
+
+			if (s->state == S_READY) {
+				s->state = S_RUNNING;
+				mine[n++] = s;
+			}
+		}
 		pthread_mutex_unlock(&w->mu);
-		work(w, s);
+		for (size_t i = 0; i < n; i++)
+			work(w, mine[i]);
 		pthread_mutex_lock(&w->mu);
-		s->state = S_DONE;
+		for (size_t i = 0; i < n; i++)
+			mine[i]->state = S_DONE;
 		pthread_cond_signal(&w->done);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -187,11 +236,11 @@ static int drain(struct filter *f, rec_writer *wr, struct slot *s, int rc, aderr
 		if (f->collect != NULL) {
 			rc = f->collect(f->ud, s->rec, s->ran ? s->item : NULL, s->res, err);
 			s->ran = 0;
-			if (rc == 0 && f->keep && s->res != FILTER_DROP && s->text == NULL &&
-			    (s->text = json_dumps(s->rec, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+			if (rc == 0 && f->keep && s->res != FILTER_DROP && s->textlen == 0 &&
+			    dump_text(s) < 0)
 				rc = aderr_set(err, AD_ENOMEM, "out of memory");
-			if (rc == 0 && s->text != NULL)
-				rc = spool_add(f->kept, s->text, strlen(s->text), err);
+			if (rc == 0 && s->textlen > 0)
+				rc = spool_add(f->kept, s->text, s->textlen, err);
 		} else if (s->res != FILTER_DROP) {
 			rc = rec_write(wr, s->rec, err);
 		}
@@ -200,8 +249,7 @@ static int drain(struct filter *f, rec_writer *wr, struct slot *s, int rc, aderr
 	if (s->ran && f->drop != NULL)
 		f->drop(f->ud, s->item);
 	s->ran = 0;
-	free(s->text);
-	s->text = NULL;
+	s->textlen = 0;
 	json_decref(s->rec);
 	s->rec = NULL;
 	return rc;
@@ -222,7 +270,11 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 	f->kept = NULL;
 	/* in completion order a written slot holds no record, so a wider window costs
 	 * little and lets one slow record fall far behind; so does a collected one */
-	w.cap = nt > 1 ? (size_t)nt * (unordered || f->collect ? 64 : 8) : 1;
+	w.cap = nt > 1 ? (size_t)nt * (unordered ? 64 : f->collect ? COLLECT_SLOTS : 8) : 1;
+	/* collect mode's records are cheap and nothing waits for one of them: the lock is
+	 * taken once per batch of them, not per record (per record it costs as much as the
+	 * work, in switches between the threads) */
+	w.batch = f->collect != NULL ? BATCH : 1;
 	w.s = calloc(w.cap, sizeof *w.s);
 	if (w.s != NULL && f->collect != NULL &&
 	    (items = calloc(w.cap, f->item_size ? f->item_size : 1)) == NULL) {
@@ -275,17 +327,24 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 		}
 		pthread_mutex_lock(&w.mu);
 		while (rc == 0) {
-			/* fill free slots (reading needs no lock: only this thread touches them) */
+			/* fill free slots (reading needs no lock: only this thread touches them
+			 * and head) */
 			while (got > 0 && w.tail - w.head < w.cap) {
-				struct slot *s = &w.s[w.tail % w.cap];
+				size_t n = 0, room = w.cap - (w.tail - w.head);
 
+				room = room < w.batch ? room : w.batch;
 				pthread_mutex_unlock(&w.mu);
-				got = fill(&w, r, s, parse, err);
+				while (n < room && (got = fill(&w, r, &w.s[(w.tail + n) % w.cap], parse,
+				    err)) > 0)
+					n++;
 				pthread_mutex_lock(&w.mu);
+				w.tail += n;
+				if (n > 1)
+					pthread_cond_broadcast(&w.work);
+				else if (n == 1)
+					pthread_cond_signal(&w.work);
 				if (got <= 0)
 					break;
-				w.tail++;
-				pthread_cond_signal(&w.work);
 			}
 			/* completion order: write every finished record now; its slot is
 			 * reused once the ones before it are written too */
@@ -305,15 +364,20 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 			}
 			if (rc < 0)
 				break;
-			/* write what is finished, in order */
+			/* write what is finished, in order, a batch per turn of the lock */
 			while (w.head < w.tail && w.s[w.head % w.cap].state == S_DONE) {
-				struct slot *s = &w.s[w.head % w.cap];
+				size_t n = 1, d = 0;
 
+				while (n < w.batch && w.head + n < w.tail &&
+				    w.s[(w.head + n) % w.cap].state == S_DONE)
+					n++;
 				pthread_mutex_unlock(&w.mu);
-				rc = drain(f, wr, s, rc, err);
+				while (d < n && rc == 0)
+					rc = drain(f, wr, &w.s[(w.head + d++) % w.cap], rc, err);
 				pthread_mutex_lock(&w.mu);
-				s->state = S_FREE;
-				w.head++;
+				for (size_t i = 0; i < d; i++)
+					w.s[(w.head + i) % w.cap].state = S_FREE;
+				w.head += d;
 				if (rc < 0)
 					break;
 				while (w.head < w.tail && w.s[w.head % w.cap].state == S_WRITTEN) {
@@ -341,8 +405,10 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 	if (got < 0 && rc == 0)
 		rc = got;
 	rec_reader_close(r);
-	for (size_t i = 0; i < w.cap; i++)
+	for (size_t i = 0; i < w.cap; i++) {
 		free(w.s[i].line);
+		free(w.s[i].text);
+	}
 	free(items);
 	free(w.s);
 	if (rc == 0 && f->end != NULL)

@@ -51,8 +51,10 @@ struct filter {
 	 * of item_size bytes to fill for collect(), which the reading thread then calls for
 	 * every record in input order: item is NULL when each_item() did not see the record
 	 * (a malformed line, or an upstream failure without see_errors), res what it returned
-	 * (or FILTER_FAILED, FILTER_OK for those).  collect() returns 0 or a negative code to
-	 * stop the run.  drop() frees what each_item() made of a record that will never reach
+	 * (or FILTER_FAILED, FILTER_OK for those); with keep, rec is NULL once the worker
+	 * made its text for the spool (the record was freed there).  Workers take records a
+	 * batch at a time in this mode.  collect() returns 0 or a negative code to stop the
+	 * run.  drop() frees what each_item() made of a record that will never reach
 	 * collect() (the run stopped first). */
 	size_t item_size;
 	int (*each_item)(void *ud, json_t *rec, void *item, aderr *err);

@@ -9,8 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* stdio's buffer for the files opened here (not stdin and stdout): a record file is
+ * read or written whole, and the default moves a block (4 KiB) per system call */
+enum { REC_BUF = 1 << 18 };
+
 struct rec_reader {
 	FILE *fp;
+	char *buf;          /* stdio's buffer, or NULL */
 	int owned;
 	char *label;
 	char *line;
@@ -20,6 +25,7 @@ struct rec_reader {
 
 struct rec_writer {
 	FILE *fp;
+	char *fbuf;         /* stdio's buffer, or NULL */
 	struct afile af;
 	int is_file;
 	char *buf;          /* one record's text, written with one fwrite */
@@ -48,6 +54,8 @@ rec_reader *rec_reader_open(const char *path, aderr *err)
 		}
 		r->owned = 1;
 		r->label = strdup(path);
+		if ((r->buf = malloc(REC_BUF)) != NULL)
+			setvbuf(r->fp, r->buf, _IOFBF, REC_BUF);
 	}
 	if (r->label == NULL) {
 		rec_reader_close(r);
@@ -173,6 +181,7 @@ void rec_reader_close(rec_reader *r)
 		return;
 	if (r->owned && r->fp)
 		fclose(r->fp);
+	free(r->buf);
 	free(r->line);
 	free(r->label);
 	free(r);
@@ -196,6 +205,8 @@ rec_writer *rec_writer_open(const char *path, aderr *err)
 	}
 	w->fp = w->af.fp;
 	w->is_file = 1;
+	if ((w->fbuf = malloc(REC_BUF)) != NULL)
+		setvbuf(w->fp, w->fbuf, _IOFBF, REC_BUF);
 	return w;
 }
 
@@ -258,6 +269,7 @@ int rec_writer_close(rec_writer *w, int commit, aderr *err)
 		rc = aderr_errno(err, AD_EIO, errno ? errno : EIO, "standard output");
 	}
 	free(w->buf);
+	free(w->fbuf);
 	free(w);
 	return rc;
 }

@@ -13,7 +13,10 @@ struct spool {
 	char *line;
 	size_t cap;
 	size_t added, read;	/* records written, and read back since the rewind */
+	char *buf;          /* stdio's buffer: large, as the file is (one record a line) */
 };
+
+enum { SPOOL_BUF = 1 << 20 };
 
 spool *spool_open(aderr *err)
 {
@@ -46,6 +49,9 @@ spool *spool_open(aderr *err)
 		free(s);
 		return NULL;
 	}
+	/* without it, stdio moves the file a block (4 KiB) per system call */
+	if ((s->buf = malloc(SPOOL_BUF)) != NULL)
+		setvbuf(s->fp, s->buf, _IOFBF, SPOOL_BUF);
 	return s;
 }
 
@@ -91,6 +97,7 @@ void spool_close(spool *s)
 		return;
 	if (s->fp != NULL)
 		fclose(s->fp);
+	free(s->buf);
 	free(s->line);
 	free(s);
 }

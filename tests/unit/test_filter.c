@@ -3,6 +3,8 @@
  * come back from the spool as each_item() left them, and a stopped run frees what it made. */
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "filter.h"
@@ -192,6 +194,80 @@ static void test_stop(const char *in, int threads)
 	free(r);
 }
 
+/* The spool keeps jansson's compact text of each record as each_item() left it, whatever
+ * the input's spacing and escapes, and a long record after short ones (a slot's text
+ * buffer grows) and a short one after it come back whole. */
+static void test_spool_text(const char *dir, int threads)
+{
+	const char *lines[] = {
+		"{ \"name\" : \"a\\/b\", \"n\": 1, \"x\": 2, \"u\": \"\\u00e9\\u0001\" }",
+		"{\"name\":\"s\",\"n\":2,\"f\":1.50,\"e\":1e3}",
+		NULL,       /* a long one, made below */
+		"{\"name\":\"t\",\"n\":4,\"x\":[1,2]}",
+	};
+	enum { NL = sizeof lines / sizeof lines[0], LONG = 200000 };
+	struct run *r = calloc(1, sizeof *r);
+	struct filter f = { .quiet = 1, .threads = threads, .item_size = sizeof(struct item),
+	    .each_item = each_item, .collect = collect, .drop = drop, .keep = 1 };
+	char path[80], *big = malloc(LONG + 64);
+	aderr err = {0};
+	FILE *fp;
+	int ok = 1, h;
+
+	if (r == NULL || big == NULL) {
+		free(r);
+		free(big);
+		return;
+	}
+	snprintf(path, sizeof path, "%s/text.ndjson", dir);
+	h = snprintf(big, 64, "{\"name\":\"l\",\"n\":3,\"v\":\"");
+	memset(big + h, 'q', LONG);
+	strcpy(big + h + LONG, "\"}");
+	lines[2] = big;
+	fp = fopen(path, "w");
+	CHECK(fp != NULL);
+	if (fp == NULL) {
+		free(r);
+		free(big);
+		return;
+	}
+	/* enough copies that the slots are used again, long after short and short after long */
+	for (int k = 0; k < 300; k++)
+		for (int i = 0; i < NL; i++)
+			fprintf(fp, "%s\n", lines[i]);
+	fclose(fp);
+	r->stop_at = -1;
+	f.ud = r;
+	f.in = path;
+	CHECK_EQ_INT(filter_run(&f, "test", &err), 0);
+	CHECK(f.kept != NULL);
+	if (f.kept != NULL) {
+		const char *text;
+		size_t len;
+		long got = 0;
+
+		CHECK_EQ_INT(spool_rewind(f.kept, &err), 0);
+		while (spool_next(f.kept, &text, &len, &err) == 1) {
+			json_t *want = json_loads(lines[got % NL], 0, NULL);
+			char *w;
+
+			json_object_del(want, "x");
+			w = json_dumps(want, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			ok &= w != NULL && strlen(w) == len && memcmp(w, text, len) == 0;
+			free(w);
+			json_decref(want);
+			got++;
+		}
+		CHECK(ok);
+		CHECK_EQ_INT(got, 300 * NL);
+		spool_close(f.kept);
+	}
+	CHECK_EQ_INT(atomic_load(&r->made), atomic_load(&r->freed));
+	unlink(path);
+	free(big);
+	free(r);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/azd-filter.XXXXXX", in[64];
@@ -211,6 +287,8 @@ int main(void)
 	test_collect(in, 16, 1);
 	test_stop(in, 1);
 	test_stop(in, 6);
+	test_spool_text(dir, 1);
+	test_spool_text(dir, 4);
 	unlink(in);
 	rmdir(dir);
 	return unit_done();
