@@ -146,6 +146,21 @@ static void take_exact(struct grp_item *items, size_t k, size_t c)
 	items[k].count++;
 }
 
+/* How src joined its group (stage, distances, orientation, the keypoints' and the
+ * neighbourhood's figures) onto dst: a copy joins as its representative did. */
+static void same_match(struct grp_item *dst, const struct grp_item *src)
+{
+	dst->stage = src->stage;
+	memcpy(dst->dist, src->dist, sizeof dst->dist);
+	dst->orient = src->orient;
+	dst->inliers = src->inliers;
+	dst->matches = src->matches;
+	dst->cover = src->cover;
+	dst->margin = src->margin;
+	dst->color_diff = src->color_diff;
+	dst->verified = src->verified;
+}
+
 /* Copy c of member m follows m: the same keeper, stage, distances and evidence. */
 static void take_beside(struct grp_item *items, size_t m, size_t c)
 {
@@ -153,15 +168,7 @@ static void take_beside(struct grp_item *items, size_t m, size_t c)
 	const struct grp_item *r = &items[m];
 
 	it->keeper = r->keeper;
-	it->stage = r->stage;
-	memcpy(it->dist, r->dist, sizeof it->dist);
-	it->orient = r->orient;
-	it->inliers = r->inliers;
-	it->matches = r->matches;
-	it->cover = r->cover;
-	it->margin = r->margin;
-	it->color_diff = r->color_diff;
-	it->verified = r->verified;
+	same_match(it, r);
 	it->apart_from = r->apart_from;
 	items[r->keeper].count++;
 }
@@ -175,15 +182,7 @@ static void put_back(struct grp_item *items, const struct grp_item *reps, const 
 	const struct grp_item *x = &reps[r];
 
 	it->keeper = x->keeper >= 0 ? (long)at[x->keeper] : -1;
-	it->stage = x->stage;
-	memcpy(it->dist, x->dist, sizeof it->dist);
-	it->orient = x->orient;
-	it->inliers = x->inliers;
-	it->matches = x->matches;
-	it->cover = x->cover;
-	it->margin = x->margin;
-	it->color_diff = x->color_diff;
-	it->verified = x->verified;
+	same_match(it, x);
 	it->count = x->count;
 	it->kept_by = x->kept_by;
 	it->runner_up = x->runner_up >= 0 ? (long)at[x->runner_up] : -1;
