@@ -55,3 +55,24 @@ bench_azurite() {
 		exit "$_skip"
 	fi
 }
+
+# bench_azurite_up NAME: an Azurite of its own under $T (stopped by bench_azurite's or
+# bench_tmp's trap through AZ_PID); sets URL to its account.  Exits 1 when it does not
+# start, with its log.
+bench_azurite_up() {
+	azurite_launch "$T/azurite" "$T/azurite.log" || true
+	AZ_PID=$AZURITE_PID
+	if [ -z "$AZURITE_PORT" ]; then
+		echo "$1.sh: azurite did not start" >&2
+		sed 's/^/    /' "$T/azurite.log" >&2
+		exit 1
+	fi
+	URL="http://127.0.0.1:$AZURITE_PORT/devstoreaccount1"
+}
+
+# bench_upload DIR CONTAINER N: DIR's files into CONTAINER of $URL; warns unless N arrived
+bench_upload() {
+	"$BIN/azls" -q --all "$1" | "$BIN/azcp" -q -P 32 "$URL/$2" > /dev/null
+	_got=$("$BIN/azls" -q "$URL/$2" | wc -l)
+	[ "$_got" = "$3" ] || echo "  WARNING: setup upload: $_got blobs, want $3"
+}

@@ -31,17 +31,8 @@ while [ "$i" -lt "$N" ]; do
 done
 mb=$(find "$T/src" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s / 1e6 }')
 
-azurite_launch "$T/azurite" "$T/azurite.log" || true
-AZ_PID=$AZURITE_PID
-if [ -z "$AZURITE_PORT" ]; then
-	echo "nolocal.sh: azurite did not start" >&2
-	sed 's/^/    /' "$T/azurite.log" >&2
-	exit 1
-fi
-URL="http://127.0.0.1:$AZURITE_PORT/devstoreaccount1"
-"$BIN/azls" -q --all "$T/src" | "$BIN/azcp" -q -P 32 "$URL/bench" > /dev/null
-got=$("$BIN/azls" -q "$URL/bench" | wc -l)
-[ "$got" = "$N" ] || echo "  WARNING: setup upload: $got blobs, want $N"
+bench_azurite_up nolocal
+bench_upload "$T/src" bench "$N"
 bench_rclone "$URL"
 
 FMT="%-30s %7s %9s %8s %12s %10s\n"

@@ -44,17 +44,8 @@ bench_photoset "$T/src" "$COPIES" "$T/truth.tsv"
 n=$(find "$T/src" -type f | wc -l)
 mb=$(du -sm "$T/src" | cut -f1)
 
-azurite_launch "$T/azurite" "$T/azurite.log" || true
-AZ_PID=$AZURITE_PID
-if [ -z "$AZURITE_PORT" ]; then
-	echo "pipeline.sh: azurite did not start" >&2
-	sed 's/^/    /' "$T/azurite.log" >&2
-	exit 1
-fi
-URL="http://127.0.0.1:$AZURITE_PORT/devstoreaccount1"
-"$BIN/azls" -q --all "$T/src" | "$BIN/azcp" -q -P 32 "$URL/photos" > /dev/null
-got=$("$BIN/azls" -q "$URL/photos" | wc -l)
-[ "$got" = "$n" ] || echo "  WARNING: setup upload: $got blobs, want $n"
+bench_azurite_up pipeline
+bench_upload "$T/src" photos "$n"
 bench_rclone "$URL"
 
 TCK=$(getconf CLK_TCK)
