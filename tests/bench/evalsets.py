@@ -62,8 +62,8 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   end colour differs by 40 or more levels, overlays of a different shape, and cut-outs of
   one shape in a different colour are distinct.  A colour-changing transform (gamma,
   contrast, grayscale) of a flat image is still its copy.
-- faces, ui: different source files (source files that are near-identical are dropped
-  before the set is built); look-alikes are the nearest other source by a 16x16 grey
+- faces, ui: different source files (source files that are near-identical, as they are
+  or after one tone curve, are dropped before the set is built); look-alikes are the nearest other source by a 16x16 grey
   thumbnail.  Drawn faces: the same face with another expression, glasses and shirt
   colour is distinct (a look-alike).
 - products: a shape on a plain background; the same shape in another colour (hue turned
@@ -287,14 +287,29 @@ def tdist(a, b):
     return sum(abs(x - y) for x, y in zip(a, b)) / len(a)
 
 
+def tone_dist(a, b):
+    """the mean absolute difference of thumbnail b from the rising straight line (a tone
+    curve: brightness and contrast) that fits b to a best, least squares"""
+    n = len(a)
+    ma, mb = sum(a) / n, sum(b) / n
+    sxx = sum((x - ma) ** 2 for x in a)
+    sxy = sum((x - ma) * (y - mb) for x, y in zip(a, b))
+    k = sxy / sxx if sxx > 0 and sxy > 0 else 0
+    return sum(abs(y - (k * (x - ma) + mb)) for x, y in zip(a, b)) / n
+
+
 def drop_near_identical(items, limit=3.0):
     """items [(key, image)] less those whose 32x32 grey thumbnail is within limit (mean
-    absolute difference) of an earlier one: re-captures of one screen, one picture at two
-    sizes"""
+    absolute difference) of an earlier one, as it is or after one tone curve: re-captures
+    of one screen, one picture at two sizes, one photo printed with two colour profiles
+    (gnome-help's color-display and color-printer figures).  The sets' own gamma,
+    contrast and grayscale transforms make copies of that kind, so two such sources are
+    one picture, not two."""
     kept, th = [], []
     for k, im in items:
         t = thumb(im, 32)
-        if any(tdist(t, u) < limit for u in th):
+        if any(tdist(t, u) < limit or min(tone_dist(t, u), tone_dist(u, t)) < limit
+               for u in th):
             continue
         kept.append((k, im))
         th.append(t)
@@ -838,12 +853,12 @@ def set_products(root, rng):
 
 # name -> (builder, the Debian packages its images come from, the set's version)
 SETS = {
-    "photos": (set_photos, ["gnome-backgrounds", "mate-backgrounds"], 3),
+    "photos": (set_photos, ["gnome-backgrounds", "mate-backgrounds"], 4),
     "pages": (set_pages, ["debian-reference-en", "gnuplot-doc"], 2),
     "nightsky": (set_nightsky, ["kstars-data"], 4),
     "flat": (set_flat, [], 3),
-    "faces": (set_faces, ["gnome-control-center-data"], 3),
-    "ui": (set_ui, ["kstars-data", "gnome-user-docs"], 2),
+    "faces": (set_faces, ["gnome-control-center-data"], 4),
+    "ui": (set_ui, ["kstars-data", "gnome-user-docs"], 3),
     "products": (set_products, [], 2),
 }
 # packages whose images must never be drawn on (the held-out evaluation's)
