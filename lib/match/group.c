@@ -877,10 +877,12 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 			(*verified)++;
 			if ((rc = local_ok(a, b, c->o, 1, r, e)) < 0)
 				return rc;
-			/* nor, when they do not vouch for it, may the brightness layouts follow
-			 * no one tone curve (the Moon in two phases: one disc, other cells lit) */
+			/* nor, when they do not vouch for it, may the brightness layouts stray
+			 * from one tone curve by more than a blind pair's may (the Moon in two
+			 * phases: one disc, other cells lit; the light and the dark version of
+			 * one wallpaper: its shapes, other shades) */
 			tone = r->shifted ? 0 : tone_miss(a, b, r->orient);
-			if (rc == 0 && (told_apart(r) || tone > GRP_TONE_MAX)) {
+			if (rc == 0 && (told_apart(r) || tone > GRP_TONE_MAX / 2)) {
 				r->stage = GRP_NONE;
 				r->conflict = told_apart(r) || tone > 2 * GRP_TONE_MAX;
 			}

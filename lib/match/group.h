@@ -118,7 +118,8 @@ struct grp_item {
 /* A hash match decided by the strict keypoint test must also keep its brightness layout
  * up to one tone curve: no cell of the 4x4 grid further than this (0..255) from the
  * line that maps one grid's brightness onto the other's.  Half of it for a pair taken
- * on the trust of its neighbourhood, which no keypoints saw. */
+ * on the trust of its neighbourhood, which no keypoints saw, or taken on its hashes
+ * with the margin without the keypoints passing it. */
 #define GRP_TONE_MAX 20
 /* Unless the keypoints (GRP_LOOSE_INLIERS or more) agree on a scale this far (as a
  * fraction) from the one that maps one whole picture onto the other: a letterbox or a
