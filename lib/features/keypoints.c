@@ -826,6 +826,75 @@ static int inlier_count(const double *px, const double *py, const double *qx,
 
 #define RANSAC_TOP 48
 
+/* How many of a's keypoints z maps inside b's picture (BORDER from its edges, where b
+ * could have found a corner), and how many of those land within tol of one of b's
+ * keypoints whose descriptor is within KP_MATCH_MAX of theirs; *in and *rep. */
+static void shared_one(const struct kp_set *a, const struct kp_set *b, const double z[4],
+    double tol, int *in, int *rep)
+{
+	double lo = BORDER, hx = b->w - 1 - BORDER, hy = b->h - 1 - BORDER, tol2 = tol * tol;
+
+	*in = *rep = 0;
+	for (int i = 0; i < a->n; i++) {
+		double x = z[0] * a->kp[i].x - z[1] * a->kp[i].y + z[2];
+		double y = z[1] * a->kp[i].x + z[0] * a->kp[i].y + z[3];
+
+		if (x < lo || y < lo || x > hx || y > hy)
+			continue;
+		(*in)++;
+		for (int j = 0; j < b->n; j++) {
+			double dx = b->kp[j].x - x, dy = b->kp[j].y - y;
+
+			if (dx * dx + dy * dy <= tol2 &&
+			    kp_distance(a->kp[i].d, b->kp[j].d) <= KP_MATCH_MAX) {
+				(*rep)++;
+				break;
+			}
+		}
+	}
+}
+
+/* The share of a's picture that z maps inside b's, on a 16 x 16 grid of a's places. */
+static double inside_share(const struct kp_set *a, const struct kp_set *b, const double z[4])
+{
+	int in = 0;
+
+	for (int gy = 0; gy < 16; gy++)
+		for (int gx = 0; gx < 16; gx++) {
+			double px = (gx + 0.5) * a->w / 16, py = (gy + 0.5) * a->h / 16;
+			double x = z[0] * px - z[1] * py + z[2], y = z[1] * px + z[0] * py + z[3];
+
+			in += x >= 0 && y >= 0 && x <= b->w && y <= b->h;
+		}
+	return in / 256.0;
+}
+
+/* The keypoints of the part the two pictures share under the transform (zr, zi, tx,
+ * ty) from a to b, seen from both sides: m->shared and m->agree for the side with
+ * fewer keypoints there. */
+static void shared_layout(const struct kp_set *a, const struct kp_set *b, double zr, double zi,
+    double tx, double ty, double tol, struct kp_match *m)
+{
+	double s2 = zr * zr + zi * zi, z[4] = { zr, zi, tx, ty }, w[4];
+	int ia, ra, ib, rb;
+
+	/* the inverse: p = conj(z) (q - t) / |z|^2 */
+	w[0] = zr / s2;
+	w[1] = -zi / s2;
+	w[2] = -(w[0] * tx - w[1] * ty);
+	w[3] = -(w[1] * tx + w[0] * ty);
+	m->contain = fmax(inside_share(b, a, w), inside_share(a, b, z));
+	shared_one(a, b, z, tol, &ia, &ra);
+	shared_one(b, a, w, tol / sqrt(s2), &ib, &rb);
+	if (ia <= ib) {
+		m->shared = ia;
+		m->agree = ra;
+	} else {
+		m->shared = ib;
+		m->agree = rb;
+	}
+}
+
 int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 {
 	struct pair *pr;
@@ -929,6 +998,11 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 		m->cover = ca > cb ? ca : cb;
 		m->scale = sqrt(bestz_re * bestz_re + bestz_im * bestz_im);
 		m->angle_deg = atan2(bestz_im, bestz_re) * 180.0 / M_PI;
+		m->z[0] = bestz_re;
+		m->z[1] = bestz_im;
+		m->z[2] = best_tx;
+		m->z[3] = best_ty;
+		shared_layout(a, b, bestz_re, bestz_im, best_tx, best_ty, tol, m);
 	}
 	free(px);
 	free(pr);

@@ -81,6 +81,13 @@ struct kp_match {
 	double scale, angle_deg;
 	double cover;           /* the larger of the two fractions of an image's area that
 	                         * the bounding box of the inliers spans */
+	double z[4];            /* the transform from a to b: x + iy goes to
+	                         * (z[0] + i z[1]) (x + iy) + z[2] + i z[3] */
+	double contain;
+	int wworst, wmean;      /* filled by dedupe: colour grids compared through z */         /* the larger share of one picture that the transform maps
+	                         * inside the other (1: a crop, or a framed copy) */
+	int shared, agree;      /* keypoints of the shared part (the side with fewer),
+	                         * and how many of them the other side repeats */
 };
 int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m);
 
