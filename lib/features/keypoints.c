@@ -869,23 +869,38 @@ static double inside_share(const struct kp_set *a, const struct kp_set *b, const
 	return in / 256.0;
 }
 
-/* The keypoints of the part the two pictures share under the transform (zr, zi, tx,
- * ty) from a to b, seen from both sides: m->shared and m->agree for the side with
- * fewer keypoints there. */
-static void shared_layout(const struct kp_set *a, const struct kp_set *b, double zr, double zi,
-    double tx, double ty, double tol, struct kp_match *m)
+/* The inverse of the transform z. */
+static void invert(const double z[4], double w[4])
 {
-	double s2 = zr * zr + zi * zi, z[4] = { zr, zi, tx, ty }, w[4];
+	double s2 = z[0] * z[0] + z[1] * z[1];
+
+	/* p = conj(z) (q - t) / |z|^2 */
+	w[0] = z[0] / s2;
+	w[1] = -z[1] / s2;
+	w[2] = -(w[0] * z[2] - w[1] * z[3]);
+	w[3] = -(w[1] * z[2] + w[0] * z[3]);
+}
+
+/* The share of b's picture that the inverse of z (a to b) maps inside a's. */
+static double inside_share_back(const struct kp_set *a, const struct kp_set *b, const double z[4])
+{
+	double w[4];
+
+	invert(z, w);
+	return inside_share(b, a, w);
+}
+
+void kp_shared(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
+{
+	double w[4];
 	int ia, ra, ib, rb;
 
-	/* the inverse: p = conj(z) (q - t) / |z|^2 */
-	w[0] = zr / s2;
-	w[1] = -zi / s2;
-	w[2] = -(w[0] * tx - w[1] * ty);
-	w[3] = -(w[1] * tx + w[0] * ty);
-	m->contain = fmax(inside_share(b, a, w), inside_share(a, b, z));
-	shared_one(a, b, z, tol, &ia, &ra);
-	shared_one(b, a, w, tol / sqrt(s2), &ib, &rb);
+	m->shared = m->agree = 0;
+	if (m->inliers <= 0)
+		return;
+	invert(m->z, w);
+	shared_one(a, b, m->z, m->tol, &ia, &ra);
+	shared_one(b, a, w, m->tol / sqrt(m->z[0] * m->z[0] + m->z[1] * m->z[1]), &ib, &rb);
 	if (ia <= ib) {
 		m->shared = ia;
 		m->agree = ra;
@@ -1002,7 +1017,8 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 		m->z[1] = bestz_im;
 		m->z[2] = best_tx;
 		m->z[3] = best_ty;
-		shared_layout(a, b, bestz_re, bestz_im, best_tx, best_ty, tol, m);
+		m->tol = tol;
+		m->contain = fmax(inside_share(a, b, m->z), inside_share_back(a, b, m->z));
 	}
 	free(px);
 	free(pr);

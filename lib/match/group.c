@@ -247,10 +247,13 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		return rc;
 	}
 	rc = kp_match(ka, kb, m);
-	/* the colour grids read through the transform, both ways (each side's cells that
-	 * fall inside the other) */
+	/* for the framed rule (local_ok), when only it can take the pair: the keypoints of
+	 * the part both pictures show, and the colour grids read through the transform, both
+	 * ways (each side's cells that fall inside the other) */
 	*wcol = -1;
-	if (rc == 0 && m->inliers > 0) {
+	if (rc == 0 && m->inliers >= GRP_LOOSE_INLIERS && m->inliers >= GRP_STRICT_RATIO *
+	    m->matches && m->cover < GRP_LOCAL_COVER && m->cover >= GRP_FRAMED_COVER &&
+	    m->contain >= GRP_FRAMED_CONTAIN) {
 		double s2 = m->z[0] * m->z[0] + m->z[1] * m->z[1], w[4];
 		int w1, w2;
 
@@ -261,6 +264,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		w1 = warp_color(a->color, ka->w, ka->h, b->color, kb->w, kb->h, m->z);
 		w2 = warp_color(b->color, kb->w, kb->h, a->color, ka->w, ka->h, w);
 		*wcol = w1 < 0 || w2 < 0 ? -1 : w1 > w2 ? w1 : w2;
+		kp_shared(ka, kb, m);
 	}
 	/* the scale that maps one whole picture onto the other */
 	*frame = ka->w > 0 && ka->h > 0 ? sqrt((double)kb->w * kb->h / ((double)ka->w * ka->h)) : 1;
