@@ -201,23 +201,50 @@ static double grid_at(const uint8_t *c, int w, int h, double x, double y, int ch
 	    fy * ((1 - fx) * c[(y1 * 4 + x0) * 3 + ch] + fx * c[(y1 * 4 + x1) * 3 + ch]);
 }
 
+/* 1 when the whole of cell (cx, cy) of a w x h picture's 4x4 grid lies inside the other
+ * picture (ow x oh) on the transform z, give or take 3% of its sides. */
+static int cell_inside(int w, int h, int cx, int cy, const double z[4], int ow, int oh)
+{
+	for (int k = 0; k < 4; k++) {
+		double px = (double)(cx + (k & 1)) * w / 4, py = (double)(cy + (k >> 1)) * h / 4;
+		double x = z[0] * px - z[1] * py + z[2], y = z[1] * px + z[0] * py + z[3];
+
+		if (x < -0.03 * ow || y < -0.03 * oh || x > 1.03 * ow || y > 1.03 * oh)
+			return 0;
+	}
+	return 1;
+}
+
 /* The colour grids of a and b compared through the keypoints' transform z (a's level-0
- * places to b's): over a's cells whose centre z puts inside b, the largest difference of
- * a channel between a's cell and b's grid read there; -1 when none lies inside b or a
- * grid is missing. */
+ * places to b's; zb the other way): each cell of a that lies inside b against b's grid
+ * read at its centre, between b's cell centres, where the cells read also lie inside a
+ * (a border's or a letterbox's bands are not compared with the picture).  The largest
+ * difference of a channel; *n counts the cells compared. */
 static int warp_color(const uint8_t *ca, int aw, int ah, const uint8_t *cb, int bw, int bh,
-    const double z[4])
+    const double z[4], const double zb[4], int *n)
 {
 	int worst = -1;
+	uint8_t inb[16];
 
-	if (ca == NULL || cb == NULL || aw <= 0 || ah <= 0 || bw <= 0 || bh <= 0)
-		return -1;
+	*n = 0;
+	for (int c = 0; c < 16; c++)
+		inb[c] = (uint8_t)cell_inside(bw, bh, c % 4, c / 4, zb, aw, ah);
 	for (int cy = 0; cy < 4; cy++)
 		for (int cx = 0; cx < 4; cx++) {
 			double px = (cx + 0.5) * aw / 4, py = (cy + 0.5) * ah / 4;
 			double x = z[0] * px - z[1] * py + z[2], y = z[1] * px + z[0] * py + z[3];
+			double gx = x * 4 / bw - 0.5, gy = y * 4 / bh - 0.5;
+			int x0, y0, x1, y1;
 
-			if (x < 0 || y < 0 || x > bw || y > bh)
+			if (!cell_inside(aw, ah, cx, cy, z, bw, bh))
+				continue;
+			gx = gx < 0 ? 0 : gx > 3 ? 3 : gx;
+			gy = gy < 0 ? 0 : gy > 3 ? 3 : gy;
+			x0 = (int)gx;
+			y0 = (int)gy;
+			x1 = x0 < 3 && gx > x0 ? x0 + 1 : x0;
+			y1 = y0 < 3 && gy > y0 ? y0 + 1 : y0;
+			if (!inb[y0 * 4 + x0] || !inb[y0 * 4 + x1] || !inb[y1 * 4 + x0] || !inb[y1 * 4 + x1])
 				continue;
 			for (int ch = 0; ch < 3; ch++) {
 				int e = (int)lround(fabs(ca[(cy * 4 + cx) * 3 + ch] -
@@ -225,6 +252,7 @@ static int warp_color(const uint8_t *ca, int aw, int ah, const uint8_t *cb, int 
 
 				worst = e > worst ? e : worst;
 			}
+			(*n)++;
 		}
 	return worst;
 }
@@ -255,15 +283,19 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	    m->matches && m->cover < GRP_LOCAL_COVER && m->cover >= GRP_FRAMED_COVER &&
 	    m->contain >= GRP_FRAMED_CONTAIN) {
 		double s2 = m->z[0] * m->z[0] + m->z[1] * m->z[1], w[4];
-		int w1, w2;
+		int w1, w2, n1, n2;
 
 		w[0] = m->z[0] / s2;
 		w[1] = -m->z[1] / s2;
 		w[2] = -(w[0] * m->z[2] - w[1] * m->z[3]);
 		w[3] = -(w[1] * m->z[2] + w[0] * m->z[3]);
-		w1 = warp_color(a->color, ka->w, ka->h, b->color, kb->w, kb->h, m->z);
-		w2 = warp_color(b->color, kb->w, kb->h, a->color, ka->w, ka->h, w);
-		*wcol = w1 < 0 || w2 < 0 ? -1 : w1 > w2 ? w1 : w2;
+		if (a->color != NULL && b->color != NULL) {
+			w1 = warp_color(a->color, ka->w, ka->h, b->color, kb->w, kb->h, m->z, w, &n1);
+			w2 = warp_color(b->color, kb->w, kb->h, a->color, ka->w, ka->h, w, m->z, &n2);
+			/* at least a quarter of a grid compared */
+			if (n1 + n2 >= GRP_FRAMED_CELLS)
+				*wcol = w1 > w2 ? w1 : w2;
+		}
 		kp_shared(ka, kb, m);
 	}
 	/* the scale that maps one whole picture onto the other */
