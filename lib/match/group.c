@@ -878,27 +878,25 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	r->wcol = (int16_t)wcol;
 	r->shared = (int16_t)(m.shared > INT16_MAX ? INT16_MAX : m.shared);
 	r->agree = (int16_t)(m.agree > INT16_MAX ? INT16_MAX : m.agree);
-	/* strict, for a pair the hashes matched: the hashes already say the pictures are
-	 * alike as wholes, so the matches need not span a quarter of one (a clock face on a
-	 * plain wall), but many more of them must agree */
-	if (strict)
-		return m.inliers >= o->local_min && m.inliers >= GRP_STRICT_INLIERS &&
-		    m.inliers >= GRP_STRICT_RATIO * m.matches && m.cover >= GRP_STRICT_COVER;
 	if (m.inliers < o->local_min || m.inliers < GRP_LOOSE_INLIERS ||
 	    m.inliers < GRP_STRICT_RATIO * m.matches)
 		return 0;
-	if (m.cover >= GRP_LOCAL_COVER)
-		return 1;
 	/* a copy whose inliers span less (a face or a product on a plain ground, cropped or
 	 * framed): one picture lies inside the other on the transform (two shots that only
 	 * overlap do not), the part they share holds the same keypoints on both sides (two
 	 * pages of one manual, two phases of the Moon, two dialogs of one program do not),
 	 * and the colour grids read through the transform agree (a bottle of one shape in
 	 * another colour does not) */
-	r->framed = m.cover >= GRP_FRAMED_COVER && m.contain >= GRP_FRAMED_CONTAIN &&
-	    m.agree >= GRP_FRAMED_AGREE * m.shared && m.shared > 0 && wcol >= 0 &&
-	    wcol <= GRP_FRAMED_COLOR;
-	return r->framed;
+	r->framed = m.cover < GRP_LOCAL_COVER && m.cover >= GRP_FRAMED_COVER &&
+	    m.contain >= GRP_FRAMED_CONTAIN && m.agree >= GRP_FRAMED_AGREE * m.shared &&
+	    m.shared > 0 && wcol >= 0 && wcol <= GRP_FRAMED_COLOR;
+	/* strict, for a pair the hashes matched: the hashes already say the pictures are
+	 * alike as wholes, so the matches need not span a quarter of one (a clock face on a
+	 * plain wall), but many more of them must agree */
+	if (strict)
+		return m.inliers >= GRP_STRICT_INLIERS &&
+		    (m.cover >= GRP_STRICT_COVER || r->framed);
+	return m.cover >= GRP_LOCAL_COVER || r->framed;
 }
 
 /* 1 when the keypoints tell a pair apart: many matches, few of them on one transform
