@@ -826,6 +826,90 @@ static int inlier_count(const double *px, const double *py, const double *qx,
 
 #define RANSAC_TOP 48
 
+/* How many of a's keypoints z maps inside b's picture (BORDER from its edges, where b
+ * could have found a corner), and how many of those land within tol of one of b's
+ * keypoints whose descriptor is within KP_MATCH_MAX of theirs; *in and *rep. */
+static void shared_one(const struct kp_set *a, const struct kp_set *b, const double z[4],
+    double tol, int *in, int *rep)
+{
+	double lo = BORDER, hx = b->w - 1 - BORDER, hy = b->h - 1 - BORDER, tol2 = tol * tol;
+
+	*in = *rep = 0;
+	for (int i = 0; i < a->n; i++) {
+		double x = z[0] * a->kp[i].x - z[1] * a->kp[i].y + z[2];
+		double y = z[1] * a->kp[i].x + z[0] * a->kp[i].y + z[3];
+
+		if (x < lo || y < lo || x > hx || y > hy)
+			continue;
+		(*in)++;
+		for (int j = 0; j < b->n; j++) {
+			double dx = b->kp[j].x - x, dy = b->kp[j].y - y;
+
+			if (dx * dx + dy * dy <= tol2 &&
+			    kp_distance(a->kp[i].d, b->kp[j].d) <= KP_MATCH_MAX) {
+				(*rep)++;
+				break;
+			}
+		}
+	}
+}
+
+/* The share of a's picture that z maps inside b's, on a 16 x 16 grid of a's places. */
+static double inside_share(const struct kp_set *a, const struct kp_set *b, const double z[4])
+{
+	int in = 0;
+
+	for (int gy = 0; gy < 16; gy++)
+		for (int gx = 0; gx < 16; gx++) {
+			double px = (gx + 0.5) * a->w / 16, py = (gy + 0.5) * a->h / 16;
+			double x = z[0] * px - z[1] * py + z[2], y = z[1] * px + z[0] * py + z[3];
+
+			in += x >= 0 && y >= 0 && x <= b->w && y <= b->h;
+		}
+	return in / 256.0;
+}
+
+/* The inverse of the transform z. */
+static void invert(const double z[4], double w[4])
+{
+	double s2 = z[0] * z[0] + z[1] * z[1];
+
+	/* p = conj(z) (q - t) / |z|^2 */
+	w[0] = z[0] / s2;
+	w[1] = -z[1] / s2;
+	w[2] = -(w[0] * z[2] - w[1] * z[3]);
+	w[3] = -(w[1] * z[2] + w[0] * z[3]);
+}
+
+/* The share of b's picture that the inverse of z (a to b) maps inside a's. */
+static double inside_share_back(const struct kp_set *a, const struct kp_set *b, const double z[4])
+{
+	double w[4];
+
+	invert(z, w);
+	return inside_share(b, a, w);
+}
+
+void kp_shared(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
+{
+	double w[4];
+	int ia, ra, ib, rb;
+
+	m->shared = m->agree = 0;
+	if (m->inliers <= 0)
+		return;
+	invert(m->z, w);
+	shared_one(a, b, m->z, m->tol, &ia, &ra);
+	shared_one(b, a, w, m->tol / sqrt(m->z[0] * m->z[0] + m->z[1] * m->z[1]), &ib, &rb);
+	if (ia <= ib) {
+		m->shared = ia;
+		m->agree = ra;
+	} else {
+		m->shared = ib;
+		m->agree = rb;
+	}
+}
+
 int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 {
 	struct pair *pr;
@@ -929,6 +1013,12 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 		m->cover = ca > cb ? ca : cb;
 		m->scale = sqrt(bestz_re * bestz_re + bestz_im * bestz_im);
 		m->angle_deg = atan2(bestz_im, bestz_re) * 180.0 / M_PI;
+		m->z[0] = bestz_re;
+		m->z[1] = bestz_im;
+		m->z[2] = best_tx;
+		m->z[3] = best_ty;
+		m->tol = tol;
+		m->contain = fmax(inside_share(a, b, m->z), inside_share_back(a, b, m->z));
 	}
 	free(px);
 	free(pr);

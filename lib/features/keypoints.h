@@ -81,7 +81,19 @@ struct kp_match {
 	double scale, angle_deg;
 	double cover;           /* the larger of the two fractions of an image's area that
 	                         * the bounding box of the inliers spans */
+	double z[4];            /* the transform from a to b: x + iy goes to
+	                         * (z[0] + i z[1]) (x + iy) + z[2] + i z[3] */
+	double contain;
+	int wworst, wmean;      /* filled by dedupe: colour grids compared through z */         /* the larger share of one picture that the transform maps
+	                         * inside the other (1: a crop, or a framed copy) */
+	double tol;             /* the inlier tolerance, level-0 pixels of b */
+	int shared, agree;      /* filled by kp_shared, 0 until then */
 };
 int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m);
+/* For a match kp_match found (m from kp_match(a, b, m)): m->shared, the keypoints that
+ * a or b (the side with fewer) has in the part both pictures show under m->z (away from
+ * the other's edges), and m->agree, how many of them the other side repeats (a keypoint
+ * within the inlier tolerance whose descriptor is within KP_MATCH_MAX).  O(a->n b->n). */
+void kp_shared(const struct kp_set *a, const struct kp_set *b, struct kp_match *m);
 
 #endif

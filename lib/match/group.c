@@ -182,8 +182,83 @@ static void kp_put(const struct grp_opts *o, const struct grp_item *it)
 /* Keypoint matches between two items, always matched in the same direction (by name,
  * then place) so that the answer does not depend on which one is the keeper; 0, or a
  * negative AD_E* code (the reason in err) when the keypoints cannot be had. */
+/* b's colour grid (4 x 4 cell means, row-major RGB) at the level-0 place (x, y) of a
+ * picture w x h, read between the cell centres; channel ch. */
+static double grid_at(const uint8_t *c, int w, int h, double x, double y, int ch)
+{
+	double gx = x * 4 / w - 0.5, gy = y * 4 / h - 0.5, fx, fy;
+	int x0, y0, x1, y1;
+
+	gx = gx < 0 ? 0 : gx > 3 ? 3 : gx;
+	gy = gy < 0 ? 0 : gy > 3 ? 3 : gy;
+	x0 = (int)gx;
+	y0 = (int)gy;
+	x1 = x0 < 3 ? x0 + 1 : 3;
+	y1 = y0 < 3 ? y0 + 1 : 3;
+	fx = gx - x0;
+	fy = gy - y0;
+	return (1 - fy) * ((1 - fx) * c[(y0 * 4 + x0) * 3 + ch] + fx * c[(y0 * 4 + x1) * 3 + ch]) +
+	    fy * ((1 - fx) * c[(y1 * 4 + x0) * 3 + ch] + fx * c[(y1 * 4 + x1) * 3 + ch]);
+}
+
+/* 1 when the whole of cell (cx, cy) of a w x h picture's 4x4 grid lies inside the other
+ * picture (ow x oh) on the transform z, give or take 3% of its sides. */
+static int cell_inside(int w, int h, int cx, int cy, const double z[4], int ow, int oh)
+{
+	for (int k = 0; k < 4; k++) {
+		double px = (double)(cx + (k & 1)) * w / 4, py = (double)(cy + (k >> 1)) * h / 4;
+		double x = z[0] * px - z[1] * py + z[2], y = z[1] * px + z[0] * py + z[3];
+
+		if (x < -0.03 * ow || y < -0.03 * oh || x > 1.03 * ow || y > 1.03 * oh)
+			return 0;
+	}
+	return 1;
+}
+
+/* The colour grids of a and b compared through the keypoints' transform z (a's level-0
+ * places to b's; zb the other way): each cell of a that lies inside b against b's grid
+ * read at its centre, between b's cell centres, where the cells read also lie inside a
+ * (a border's or a letterbox's bands are not compared with the picture).  The largest
+ * difference of a channel; *n counts the cells compared. */
+static int warp_color(const uint8_t *ca, int aw, int ah, const uint8_t *cb, int bw, int bh,
+    const double z[4], const double zb[4], int *n)
+{
+	int worst = -1;
+	uint8_t inb[16];
+
+	*n = 0;
+	for (int c = 0; c < 16; c++)
+		inb[c] = (uint8_t)cell_inside(bw, bh, c % 4, c / 4, zb, aw, ah);
+	for (int cy = 0; cy < 4; cy++)
+		for (int cx = 0; cx < 4; cx++) {
+			double px = (cx + 0.5) * aw / 4, py = (cy + 0.5) * ah / 4;
+			double x = z[0] * px - z[1] * py + z[2], y = z[1] * px + z[0] * py + z[3];
+			double gx = x * 4 / bw - 0.5, gy = y * 4 / bh - 0.5;
+			int x0, y0, x1, y1;
+
+			if (!cell_inside(aw, ah, cx, cy, z, bw, bh))
+				continue;
+			gx = gx < 0 ? 0 : gx > 3 ? 3 : gx;
+			gy = gy < 0 ? 0 : gy > 3 ? 3 : gy;
+			x0 = (int)gx;
+			y0 = (int)gy;
+			x1 = x0 < 3 && gx > x0 ? x0 + 1 : x0;
+			y1 = y0 < 3 && gy > y0 ? y0 + 1 : y0;
+			if (!inb[y0 * 4 + x0] || !inb[y0 * 4 + x1] || !inb[y1 * 4 + x0] || !inb[y1 * 4 + x1])
+				continue;
+			for (int ch = 0; ch < 3; ch++) {
+				int e = (int)lround(fabs(ca[(cy * 4 + cx) * 3 + ch] -
+				    grid_at(cb, bw, bh, x, y, ch)));
+
+				worst = e > worst ? e : worst;
+			}
+			(*n)++;
+		}
+	return worst;
+}
+
 static int local_match(const struct grp_item *k, const struct grp_item *j,
-    const struct grp_opts *o, struct kp_match *m, double *frame, aderr *err)
+    const struct grp_opts *o, struct kp_match *m, double *frame, int *wcol, aderr *err)
 {
 	const struct grp_item *a = k, *b = j;
 	const struct kp_set *ka, *kb;
@@ -200,6 +275,29 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		return rc;
 	}
 	rc = kp_match(ka, kb, m);
+	/* for the framed rule (local_ok), when only it can take the pair: the keypoints of
+	 * the part both pictures show, and the colour grids read through the transform, both
+	 * ways (each side's cells that fall inside the other) */
+	*wcol = -1;
+	if (rc == 0 && m->inliers >= GRP_LOOSE_INLIERS && m->inliers >= GRP_STRICT_RATIO *
+	    m->matches && m->cover < GRP_LOCAL_COVER && m->cover >= GRP_FRAMED_COVER &&
+	    m->contain >= GRP_FRAMED_CONTAIN) {
+		double s2 = m->z[0] * m->z[0] + m->z[1] * m->z[1], w[4];
+		int w1, w2, n1, n2;
+
+		w[0] = m->z[0] / s2;
+		w[1] = -m->z[1] / s2;
+		w[2] = -(w[0] * m->z[2] - w[1] * m->z[3]);
+		w[3] = -(w[1] * m->z[2] + w[0] * m->z[3]);
+		if (a->color != NULL && b->color != NULL) {
+			w1 = warp_color(a->color, ka->w, ka->h, b->color, kb->w, kb->h, m->z, w, &n1);
+			w2 = warp_color(b->color, kb->w, kb->h, a->color, ka->w, ka->h, w, m->z, &n2);
+			/* at least a quarter of a grid compared */
+			if (n1 + n2 >= GRP_FRAMED_CELLS)
+				*wcol = w1 > w2 ? w1 : w2;
+		}
+		kp_shared(ka, kb, m);
+	}
 	/* the scale that maps one whole picture onto the other */
 	*frame = ka->w > 0 && ka->h > 0 ? sqrt((double)kb->w * kb->h / ((double)ka->w * ka->h)) : 1;
 	kp_put(o, a);
@@ -726,6 +824,8 @@ struct pres {
 	                         * hold both */
 	bool hashed : 1;        /* the hashes matched in the first pass: the two grids lie
 	                         * alike (a crop's or a letterbox's do not) */
+	bool framed : 1;        /* the lenient keypoint test took the pair on its framed
+	                         * rule (GRP_FRAMED_*) rather than the span */
 	bool shifted : 1;       /* the keypoints agree on a transform that does not map one
 	                         * whole picture onto the other (a letterbox, a border): the
 	                         * grids do not lie alike */
@@ -734,7 +834,10 @@ struct pres {
 	int16_t margin;
 	int16_t cdiff;
 	int16_t inliers, matches;
-	float cover;
+	int16_t shared, agree;  /* the keypoints of the part both pictures show (kp_match) */
+	int16_t wcol;           /* the colour grids compared through the keypoints'
+	                         * transform (warp_color; -1 not compared) */
+	float cover, contain;
 };
 
 struct cl_ctx {
@@ -760,25 +863,40 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 {
 	struct kp_match m;
 	double frame;
-	int rc;
+	int rc, wcol;
 
 	if (!o->local || item_nkp(a) == 0 || item_nkp(b) == 0)
 		return 0;
-	if ((rc = local_match(a, b, o, &m, &frame, err)) < 0)
+	if ((rc = local_match(a, b, o, &m, &frame, &wcol, err)) < 0)
 		return rc;
 	r->shifted = (m.inliers >= GRP_LOOSE_INLIERS &&
 	    fabs(m.scale / frame - 1) > GRP_FRAME_TOL);
 	r->inliers = (int16_t)(m.inliers > INT16_MAX ? INT16_MAX : m.inliers);
 	r->matches = (int16_t)(m.matches > INT16_MAX ? INT16_MAX : m.matches);
 	r->cover = (float)m.cover;
+	r->contain = (float)m.contain;
+	r->wcol = (int16_t)wcol;
+	r->shared = (int16_t)(m.shared > INT16_MAX ? INT16_MAX : m.shared);
+	r->agree = (int16_t)(m.agree > INT16_MAX ? INT16_MAX : m.agree);
+	if (m.inliers < o->local_min || m.inliers < GRP_LOOSE_INLIERS ||
+	    m.inliers < GRP_STRICT_RATIO * m.matches)
+		return 0;
+	/* a copy whose inliers span less (a face or a product on a plain ground, cropped or
+	 * framed): one picture lies inside the other on the transform (two shots that only
+	 * overlap do not), the part they share holds the same keypoints on both sides (two
+	 * pages of one manual, two phases of the Moon, two dialogs of one program do not),
+	 * and the colour grids read through the transform agree (a bottle of one shape in
+	 * another colour does not) */
+	r->framed = m.cover < GRP_LOCAL_COVER && m.cover >= GRP_FRAMED_COVER &&
+	    m.contain >= GRP_FRAMED_CONTAIN && m.agree >= GRP_FRAMED_AGREE * m.shared &&
+	    m.shared > 0 && wcol >= 0 && wcol <= GRP_FRAMED_COLOR;
 	/* strict, for a pair the hashes matched: the hashes already say the pictures are
 	 * alike as wholes, so the matches need not span a quarter of one (a clock face on a
 	 * plain wall), but many more of them must agree */
 	if (strict)
-		return m.inliers >= o->local_min && m.inliers >= GRP_STRICT_INLIERS &&
-		    m.inliers >= GRP_STRICT_RATIO * m.matches && m.cover >= GRP_STRICT_COVER;
-	return m.inliers >= o->local_min && m.inliers >= GRP_LOOSE_INLIERS &&
-	    m.inliers >= GRP_STRICT_RATIO * m.matches && m.cover >= GRP_LOCAL_COVER;
+		return m.inliers >= GRP_STRICT_INLIERS &&
+		    (m.cover >= GRP_STRICT_COVER || r->framed);
+	return m.cover >= GRP_LOCAL_COVER || r->framed;
 }
 
 /* 1 when the keypoints tell a pair apart: many matches, few of them on one transform
@@ -917,7 +1035,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	} else if (r->stage == GRP_LOCAL && (crowded(c, c->pairs[p].a) ||
 	    crowded(c, c->pairs[p].b))) {
 		r->stage = r->inliers >= GRP_STRICT_INLIERS && r->inliers >= GRP_STRICT_RATIO *
-		    r->matches && r->cover >= GRP_LOCAL_COVER ? GRP_LOCAL : GRP_NONE;
+		    r->matches && (r->cover >= GRP_LOCAL_COVER || r->framed) ? GRP_LOCAL : GRP_NONE;
 		r->verified = 3;
 	}
 	if (r->stage == GRP_LOCAL && r->cdiff < 0)
@@ -1070,6 +1188,10 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.inliers = r->inliers;
 	t.matches = r->matches;
 	t.cover = r->cover;
+	t.contain = r->contain;
+	t.wcol = r->wcol;
+	t.shared = r->shared;
+	t.agree = r->agree;
 	o->trace(o->trace_ud, &t);
 }
 

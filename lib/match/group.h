@@ -146,6 +146,17 @@ struct grp_item {
  * over its area): a crop or a framed copy does, two overlapping shots of a scene do not,
  * nor do two phases of the Moon (the craters lit in both). */
 #define GRP_LOCAL_COVER 0.4
+/* A lenient match whose inliers span less than GRP_LOCAL_COVER (but GRP_FRAMED_COVER)
+ * is a copy when the transform puts GRP_FRAMED_CONTAIN of one picture inside the other,
+ * GRP_FRAMED_AGREE of the keypoints either side has in the part they share are repeated
+ * on the other (same place, descriptor within KP_MATCH_MAX), and the 4x4 colour grids
+ * read through the transform differ by at most GRP_FRAMED_COLOR in any cell and channel
+ * (GRP_FRAMED_CELLS cells or more compared, those inside the other picture). */
+#define GRP_FRAMED_COVER 0.1
+#define GRP_FRAMED_CONTAIN 0.9
+#define GRP_FRAMED_AGREE 0.85
+#define GRP_FRAMED_COLOR 24
+#define GRP_FRAMED_CELLS 4
 /* Two low-information pictures whose colour grids are both flat and agree to within this
  * (0..255, every cell and channel) are one flat picture: its JPEG, half-size or noisy
  * copy; a colour 20 levels off is another (make eval's flat look-alikes). */
@@ -176,7 +187,11 @@ struct grp_trace {
 	                             * none; pass 1: not measured) */
 	int cdiff, tone;            /* colour and tone-curve misses (-1 / 0: not compared) */
 	int inliers, matches;
-	double cover;
+	double cover, contain;
+	int wcol;                   /* colour grids compared through the keypoints'
+	                             * transform (-1: not compared) */
+	int shared, agree;          /* keypoints of the part both pictures show (the side
+	                             * with fewer) and how many the other side repeats */
 };
 
 struct grp_opts {

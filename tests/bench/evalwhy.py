@@ -12,6 +12,9 @@ was taken.  -v lists every such pair with its trace.  Reasons:
   pass 1: ...            the hashes did not match and the lenient keypoint test failed:
                          no keypoint matches, under 20 inliers, under 40% of the
                          matches agreeing, or the inliers spanning under 0.4 of a picture
+                         and the rule for framed copies failing (span under 0.1, neither
+                         picture inside the other, the shared part's keypoints not
+                         repeated, or the colour grids through the transform apart)
   pass 2 hash: ...       the hashes matched with the margin, but the keypoints told the
                          pair apart, the tone layouts or the colours disagree
   pass 2 ambiguous: ...  the hashes matched in a crowded neighbourhood and the strict
@@ -44,6 +47,22 @@ def load(setdir, report, trace):
     return truth, group, tr
 
 
+def framed_miss(t):
+    """which condition of the rule for framed copies (cover 0.1, contain 0.9, agree
+    0.85 of shared, colour grids through the transform within 24) turned the pair down"""
+    if "contain" not in t:
+        return ""
+    if t["cover"] < 0.1:
+        return ", framed: span under 0.1"
+    if t["contain"] < 0.9:
+        return ", framed: not inside"
+    if t["shared"] == 0 or t["agree"] < 0.85 * t["shared"]:
+        return ", framed: shared keypoints not repeated"
+    if t["wcol"] < 0 or t["wcol"] > 24:
+        return ", framed: colours"
+    return ", framed: other"
+
+
 def why_missed(t):
     if t is None:
         return "no candidate"
@@ -55,7 +74,7 @@ def why_missed(t):
         if t["inliers"] < 0.4 * t["matches"]:
             return "pass 1: under 40% agree"
         if t["cover"] < 0.4:
-            return "pass 1: span under 0.4"
+            return "pass 1: span under 0.4" + framed_miss(t)
         return "pass 1: other"
     if t["stage"] != 0:
         return "taken, not grouped"

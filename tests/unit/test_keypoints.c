@@ -136,6 +136,39 @@ int main(void)
 			CHECK(fabs(mc.scale - want) < 0.03 * want);
 			CHECK(ms.inliers >= 30);
 			CHECK(mr.inliers >= 30);
+			/* a crop lies inside its photo on the transform, and the keypoints of the
+			 * part they share are mostly found on both; the left and the right 60% of
+			 * the photo (two shots that only overlap) share a third of each */
+			CHECK(mc.contain >= 0.95);
+			{
+				struct img *l = crop(im, 0.4, -1, 0), *r = crop(im, 0.4, 1, 0);
+				struct kp_set sl, sr, sc;
+				struct kp_match mo, mk;
+
+				t = crop(im, 0.25, 0, 0);
+				CHECK(l != NULL && r != NULL && t != NULL);
+				if (l != NULL && r != NULL && t != NULL && kp_detect(l, KP_DEFAULT, &sl) == 0) {
+					if (kp_detect(r, KP_DEFAULT, &sr) == 0) {
+						CHECK(kp_match(&sl, &sr, &mo) == 0);
+						fprintf(stderr, "%-14s left/right 60%%: %d inliers, contain %.2f\n",
+						    e->d_name, mo.inliers, mo.contain);
+						CHECK(mo.inliers == 0 || mo.contain < 0.9);
+						kp_free(&sr);
+					}
+					if (kp_detect(t, KP_DEFAULT, &sc) == 0) {
+						CHECK(kp_match(&set[np], &sc, &mk) == 0);
+						kp_shared(&set[np], &sc, &mk);
+						fprintf(stderr, "%-14s crop25 shared %d agree %d\n", e->d_name,
+						    mk.shared, mk.agree);
+						CHECK(mk.shared >= 30 && mk.agree >= mk.shared / 2);
+						kp_free(&sc);
+					}
+					kp_free(&sl);
+				}
+				img_free(l);
+				img_free(r);
+				img_free(t);
+			}
 		}
 		img_free(im);
 		np++;
