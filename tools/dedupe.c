@@ -48,7 +48,7 @@ static const char help[] =
     "(crops and other copies whose keypoints agree on one transform), pick a keeper\n"
     "per group, and write each record with \"dup\" added (and its keypoints\n"
     "dropped), then one record per group and a summary.  A group is a star around\n"
-    "its keeper: each member matches the keeper.\n\n"
+    "its keeper: each member matches the keeper, or a member by a sure match.\n\n"
     "      --keep POLICY   how keepers are chosen, a comma list of resolution, size,\n"
     "                      date, format, name (default resolution,date,size,name:\n"
     "                      most pixels, then oldest, then largest file)\n"

@@ -170,6 +170,7 @@ static void take_beside(struct grp_item *items, size_t m, size_t c)
 	it->keeper = r->keeper;
 	same_match(it, r);
 	it->apart_from = r->apart_from;
+	it->via = r->via;
 	items[r->keeper].count++;
 }
 
@@ -187,6 +188,7 @@ static void put_back(struct grp_item *items, const struct grp_item *reps, const 
 	it->kept_by = x->kept_by;
 	it->runner_up = x->runner_up >= 0 ? (long)at[x->runner_up] : -1;
 	it->apart_from = x->apart_from >= 0 ? (long)at[x->apart_from] : -1;
+	it->via = x->via >= 0 ? (long)at[x->via] : -1;
 }
 
 /* grp_opts.trace for the run over the representatives: the pair as places in items. */
@@ -264,6 +266,7 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 		items[i].runner_up = -1;
 		items[i].kept_by = 0;
 		items[i].apart_from = -1;
+		items[i].via = -1;
 		items[i].reviewed = 0;
 		low += items[i].low_info != 0;
 	}

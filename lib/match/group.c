@@ -1703,9 +1703,14 @@ static int sure_link(const struct grp_item *a, const struct grp_item *b, const s
  * hashes, but in a neighbourhood too crowded to take it on them alone: a mirrored copy
  * of a photo whose larger, tilted copy became the keeper) joins the keeper's group when
  * its surest partner there is a sure_link and no member of the group was told apart
- * from it (colours, tone, keypoints).  An item whose hashes do not match the keeper's
- * never joins: no chaining.  It joins as through other members (evidence "chain", its
- * distances to the keeper).  0, or a negative AD_E* code. */
+ * from it (colours, tone, keypoints).  It joins on the keeper's hashes if they match its
+ * own, else on the keeper's keypoints by the test of a local pair (evidence "keypoints"),
+ * else through that member (evidence "chain", "via" the member): a sure link is a pair
+ * accepted on its own evidence, standing out from both neighbourhoods, so the two are
+ * one picture and the member's group is its group (a bordered copy, or a noisy one kept
+ * for its size, whose hashes no longer match a gamma copy of the original).  Chains go
+ * no further: only sure links carry, and only into a group.  0, or a negative AD_E*
+ * code. */
 static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
     const struct mih_pair *pairs, const struct pres *res, const uint32_t *off, uint32_t *adj,
     const size_t *pos, const struct mih_pair *conf, size_t nconf,
@@ -1755,15 +1760,39 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
 				continue;
 			pr.a = (uint32_t)((size_t)k < j ? (size_t)k : j);
 			pr.b = (uint32_t)((size_t)k < j ? j : (size_t)k);
-			if (match(&items[pr.a], &items[pr.b], o, NULL, NULL, dist, &ori) != GRP_NEAR)
-				break;   /* no chaining: the keeper's hashes must match its own */
-			r.stage = GRP_NEAR;
+			if (match(&items[pr.a], &items[pr.b], o, NULL, NULL, dist, &ori) == GRP_NEAR) {
+				r.stage = GRP_NEAR;
+			} else {
+				/* the keeper's hashes do not match its own (a keeper with a border, or
+				 * turned by a few degrees, or a noisy copy kept for its size): the
+				 * keeper's keypoints, by the test of a local pair, with the colours
+				 * agreeing; or else the sure link to the member carries it */
+				int lk = local_ok(&items[pr.a], &items[pr.b], o, 0, &r, err);
+
+				if (lk < 0) {
+					free(head);
+					free(nxt);
+					return lk;
+				}
+				ori = 1;
+				if (lk && color_diff(&items[pr.a], &items[pr.b], 1) <= GRP_COLOR_MAX) {
+					r.stage = GRP_LOCAL;
+					r.margin = GRP_MARGIN_OPEN;
+				} else {
+					memset(&r, 0, sizeof r);
+					r.stage = GRP_NEAR;
+				}
+			}
+			if (r.stage == GRP_NEAR) {
+				r.margin = -1;
+				r.cdiff = -1;
+			} else
+				r.cdiff = (int16_t)color_diff(&items[pr.a], &items[pr.b], 1);
 			r.orient = (int8_t)ori;
 			for (int i = 0; i < 3; i++)
 				r.dist[i] = (uint8_t)dist[i];
-			r.margin = -1;
-			r.cdiff = -1;
-			take(items, (size_t)k, j, &pr, &r, GRP_NEAR);
+			take(items, (size_t)k, j, &pr, &r, r.stage);
+			items[j].via = r.stage == GRP_NEAR ? (long)m : -1;
 			nxt[j] = head[k];
 			head[k] = (long)j;
 			break;
@@ -2145,6 +2174,7 @@ long grp_run_distinct(struct grp_item *items, size_t n, const struct grp_opts *o
 		items[i].runner_up = -1;
 		items[i].kept_by = 0;
 		items[i].apart_from = -1;
+		items[i].via = -1;
 		items[i].reviewed = 0;
 	}
 	if (n == 0)

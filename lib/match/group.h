@@ -89,6 +89,8 @@ struct grp_item {
 	int8_t kept_by;             /* for a keeper: the KEEP_* key that put it before
 	                             * runner_up (KEEP_PREFER: --prefer) */
 	long runner_up;             /* for a keeper: its best-ranked member, else -1 */
+	long via;                   /* joined through this member, whose hashes its own
+	                             * match with the margin (evidence "chain"), else -1 */
 	long apart_from;            /* a decision's cannot-link kept it out of the group of
 	                             * this item (its keeper, or the keeper it would have had),
 	                             * else -1 */

@@ -34,7 +34,7 @@ static const char *stage_word(int st)
  * pair's perceptual-hash distance below the nearest distinct neighbour; or the keypoints
  * (matches, inliers, the share of the picture they span, and whether the hashes matched
  * too in a crowded neighbourhood).  The colour-grid difference when both are colourful. */
-static json_t *evidence_object(const struct grp_item *it)
+static json_t *evidence_object(const struct rep *d, const struct grp_item *it)
 {
 	json_t *e;
 
@@ -49,6 +49,9 @@ static json_t *evidence_object(const struct grp_item *it)
 	else if (it->margin >= 0)
 		e = json_pack("{s:s,s:i,s:i}", "kind", "hash", "phash", it->dist[0], "margin",
 		    it->margin);
+	else if (it->via >= 0)  /* star: through one member, by a sure link */
+		e = json_pack("{s:s,s:i,s:s}", "kind", "chain", "phash", it->dist[0], "via",
+		    d->items[it->via].name);
 	else    /* components: joined through other members */
 		e = json_pack("{s:s,s:i}", "kind", "chain", "phash", it->dist[0]);
 	if (e != NULL && it->color_diff >= 0)
@@ -72,14 +75,14 @@ static const char *kept_because(const struct grp_item *k)
 
 /* A duplicate's fields after its distances (in its "dup" and in its group's members):
  * the turn that matched, the keypoint inliers, the evidence.  j, or NULL. */
-static json_t *add_tie(json_t *j, const struct grp_item *it)
+static json_t *add_tie(json_t *j, const struct rep *d, const struct grp_item *it)
 {
 	if (j != NULL && it->orient != 1)
 		json_object_set_new(j, "orientation", json_integer(it->orient));
 	if (j != NULL && it->stage == GRP_LOCAL)
 		json_object_set_new(j, "inliers", json_integer(it->inliers));
 	if (j != NULL)
-		json_object_set_new(j, "evidence", evidence_object(it));
+		json_object_set_new(j, "evidence", evidence_object(d, it));
 	return j;
 }
 
@@ -108,7 +111,7 @@ static json_t *dup_object(const struct rep *d, const struct grp_item *it)
 		    "stage", stage_word(it->stage), "phash", it->dist[0], "dhash", it->dist[1],
 		    "whash", it->dist[2]);
 
-		return add_released(add_tie(j, it), d, it);
+		return add_released(add_tie(j, d, it), d, it);
 	}
 }
 
@@ -140,6 +143,9 @@ static char *why_text(const struct rep *d, const struct grp_item *it)
 	else if (it->stage == GRP_LOCAL)
 		rc = asprintf(&t, "keypoints: %d inliers of %d matches, coverage %.2f%s", it->inliers,
 		    it->matches, it->cover, it->verified == 1 ? " (hashes matched in a crowded neighbourhood)" : "");
+	else if (it->margin < 0 && it->via >= 0)
+		rc = asprintf(&t, "joined through %s, whose hashes match its own with the margin "
+		    "(perceptual hash %d bits from the keeper)", d->items[it->via].name, it->dist[0]);
 	else if (it->margin < 0)
 		rc = asprintf(&t, "joined through another member (perceptual hash %d bits from the "
 		    "keeper)", it->dist[0]);
@@ -409,7 +415,7 @@ int report_write(const struct itemset *set, spool *kept, long ngroups, const str
 			    "name", m->name, "stage", stage_word(m->stage), "phash", m->dist[0],
 			    "dhash", m->dist[1], "whash", m->dist[2], "size", (json_int_t)m->size);
 
-			json_array_append_new(members, add_tie(mj, m));
+			json_array_append_new(members, add_tie(mj, d, m));
 		}
 		j = json_pack("{s:s,s:I,s:s,s:I,s:I,s:o}", "type", "group", "group",
 		    (json_int_t)k->group, "keeper", k->name, "count", (json_int_t)k->count,

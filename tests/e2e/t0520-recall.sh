@@ -89,8 +89,9 @@ for p in coffee hubble; do
 		"$(role turned/$p.png | cut -d' ' -f2) $(role turned/$p-mirror.png)" \
 		"turned/$p-tiltbig.png duplicate turned/$p-tiltbig.png"
 done
-check_eq "and says it was joined through a member" \
-	"$(jq -r 'select(.name == "turned/coffee-mirror.png") | .dup.evidence.kind' "$T/r")" "chain"
+check_eq "and says it was joined through a member, which one" \
+	"$(jq -r 'select(.name == "turned/coffee-mirror.png") | "\(.dup.evidence.kind) \(.dup.evidence.via)"' "$T/r")" \
+	"chain turned/coffee.png"
 # a reviewer's not_duplicate keeps such a join out too (dedupe --decisions)
 sha() { jq -r --arg n "$1" 'select(.name == $n) | .sha256' "$T/feat"; }
 printf '{"op":"not_duplicate","sha256":"%s","of":"%s"}\n' "$(sha turned/coffee-mirror.png)" \
@@ -145,5 +146,29 @@ check_eq "an unwritable trace file is an error (exit 2)" "$?" 2
 check "naming the file" grep -q "^dedupe: $T/no/such/dir/trace: " "$T/err"
 
 dedupe -q --html "$T/page.html" -i "$T/feat" -o /dev/null
-check "the HTML page says so too (in its groups' chunks)" grep -q "joined through another member (perceptual hash [0-9]* bits from the keeper)" "$T/page_files/g/000000.js"
+check "the HTML page says so too (in its groups' chunks)" grep -q "joined through turned/coffee.png, whose hashes match its own with the margin (perceptual hash [0-9]* bits from the keeper)" "$T/page_files/g/000000.js"
+
+# 5. a framed copy is kept for its size and takes its original on the keypoints; a
+# soft copy of the original (its hashes match the original's with the margin, its
+# corners blurred away) matches the framed keeper neither by hashes nor by keypoints,
+# and joins the group through the original (it was left unique)
+mkdir -p "$T/framed"
+"$PY" - "$T/framed" "$PHOTOS" <<'PY'
+import sys
+from PIL import Image, ImageFilter, ImageOps
+out, photos = sys.argv[1], sys.argv[2]
+o = Image.open(photos + "/astronaut.jpg").convert("RGB")
+o.save(out + "/orig.png")
+ImageOps.expand(o, border=max(o.size) // 12, fill=(255, 255, 255)).save(out + "/framed.png")
+o.filter(ImageFilter.GaussianBlur(6)).save(out + "/soft.png")
+PY
+azls -q "$T/framed" | featx -q > "$T/ffeat" || fail "featx on the framed set"
+dedupe -q -i "$T/ffeat" -o "$T/fr" --trace-pairs "$T/ftrace" || fail "dedupe on the framed set"
+check_eq "the framed copy keeps, the original joins it on keypoints" \
+	"$(jq -r 'select(.name == "orig.png") | "\(.dup.keeper) \(.dup.evidence.kind)"' "$T/fr")" "framed.png keypoints"
+check_eq "the soft copy matches the framed one neither way" \
+	"$(jq -r 'select(.a == "framed.png" and .b == "soft.png") | .stage' "$T/ftrace")" "0"
+check_eq "it joins the group through the original" \
+	"$(jq -r 'select(.name == "soft.png") | "\(.dup.keeper) \(.dup.evidence.kind) \(.dup.evidence.via)"' "$T/fr")" \
+	"framed.png chain orig.png"
 finish
