@@ -1745,7 +1745,8 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
 			struct pres r = {0};
 			int dist[3], ori;
 
-			if (k < 0 || !sure_link(&items[j], &items[m], &res[p]))
+			/* one step: a member that joined through another carries no one */
+			if (k < 0 || items[m].via >= 0 || !sure_link(&items[j], &items[m], &res[p]))
 				continue;
 			/* a reviewer's decision keeps it apart from the keeper or a member */
 			if (o->apart != NULL && dec_apart_refuses(o->apart, items, (size_t)k, j)) {

@@ -1,5 +1,5 @@
-/* test_group.c — grouping rules of dedupe: stars, no chaining, exact vs near, keep
- * policy, tie-breaks, determinism, group numbering. */
+/* test_group.c — grouping rules of dedupe: stars, one step through a sure match,
+ * exact vs near, keep policy, tie-breaks, determinism, group numbering. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -30,8 +30,10 @@ static long keeper_of(const struct grp_item *items, size_t n, const char *name)
 	return -2;
 }
 
-/* A~B and B~C but not A~C: whoever ranks best decides, and A never joins C through B */
-static void test_no_chaining(void)
+/* A~B and B~C but not A~C: whoever ranks best decides; C, left out, joins A's group
+ * through B only because its match to B is a sure one (no distinct neighbour near:
+ * evidence "chain", via B) */
+static void test_sure_chain(void)
 {
 	struct grp_item it[3];
 	struct grp_opts o;
@@ -45,17 +47,22 @@ static void test_no_chaining(void)
 	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
 	CHECK_EQ_INT(it[0].keeper, 0);
 	CHECK_EQ_INT(it[1].keeper, 0);
-	CHECK_EQ_INT(it[2].keeper, -1);     /* C matches only B, which is not a keeper */
-	CHECK_EQ_INT(it[2].group, 0);
-	CHECK_EQ_INT(it[0].count, 2);
+	CHECK_EQ_INT(it[2].keeper, 0);      /* C matches only B: through it */
+	CHECK_EQ_INT(it[2].via, 1);
+	CHECK_EQ_INT(it[2].stage, GRP_NEAR);
+	CHECK_EQ_INT(it[2].margin, -1);     /* evidence "chain" */
+	CHECK_EQ_INT(it[2].dist[0], 16);    /* its distance to the keeper */
+	CHECK_EQ_INT(it[0].count, 3);
 	CHECK_EQ_INT(it[1].stage, GRP_NEAR);
+	CHECK_EQ_INT(it[1].via, -1);
 	CHECK_EQ_INT(it[1].dist[0], 8);
 
-	/* now B has the most pixels: it is the centre of the star and takes both */
+	/* now B has the most pixels: it is the centre of the star and takes A and C */
 	it[1].pixels = 5000;
 	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
 	CHECK_EQ_INT(it[0].keeper, 1);
 	CHECK_EQ_INT(it[2].keeper, 1);
+	CHECK_EQ_INT(it[2].via, -1);
 	CHECK_EQ_INT(it[1].count, 3);
 }
 
@@ -790,7 +797,7 @@ int main(void)
 	test_vouched();
 	test_told_apart();
 	test_acceptance();
-	test_no_chaining();
+	test_sure_chain();
 	test_modes();
 	test_exact_and_thresholds();
 	test_keep_policy();
