@@ -1663,12 +1663,14 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 	size_t np = 0, nconf = 0, cap, *pos = NULL, *up = NULL;
 	uint32_t *off = NULL, *adj = NULL, *mem = NULL;
 	unsigned char *done = NULL;
-	int rc = 0, r = o->exact_only ? 0 : o->phash_max, streamed = 0;
+	int rc = 0, r = o->exact_only ? 0 : o->phash_max, streamed = 0, turned = 0;
 	struct cl_stream cs;
 	size_t before;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		st->low_info += items[i].low_info != 0;
+		turned |= items[i].has8;
+	}
 	/* a search that lists its pairs lists them here, before the others */
 	if (o->search == GRP_SEARCH_ALL) {
 		rc = brute_pairs(items, n, r, o->rotations && !o->exact_only, &pairs, &np, err);
@@ -1718,8 +1720,10 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		return rc;
 	}
 	/* the hash search that hands its pairs over: each decided as it comes */
-	if (streamed && o->rotations && !o->exact_only) {
-		/* each item's own hash among the eight forms of every item */
+	if (streamed && o->rotations && !o->exact_only && turned) {
+		/* each item's own hash among the eight forms of every item (without any
+		 * turned forms, the plain search finds the same pairs: an item's forms are
+		 * then its own hash eight times) */
 		uint64_t *codes = NULL, *own = NULL;
 
 		if (n > UINT32_MAX / 8)
