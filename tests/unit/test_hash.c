@@ -289,8 +289,29 @@ static void test_dihedral(void)
 	    exact, total, worst, wworst);
 }
 
+/* hash_grid_orient moves every bit where hash_cell_orient says its cell goes (the grid
+ * row-major, first bit on top), for every orientation, on random grids and single bits. */
+static void test_grid_orient(void)
+{
+	uint64_t x = 0x243f6a8885a308d3ULL;
+
+	for (int i = 0; i < 200; i++) {
+		uint64_t h = i < 64 ? 1ULL << i : (x = x * 6364136223846793005ULL + 1442695040888963407ULL);
+
+		for (int k = 0; k <= 9; k++) {
+			uint64_t want = 0;
+
+			for (int r = 0; r < 8; r++)
+				for (int c = 0; c < 8; c++)
+					want = want << 1 | (h >> (63 - hash_cell_orient(k, 8, r, c)) & 1);
+			CHECK(hash_grid_orient(h, k) == want);
+		}
+	}
+}
+
 int main(void)
 {
+	test_grid_orient();
 	test_hex();
 	test_hamming();
 	test_known_hashes();
