@@ -111,6 +111,19 @@ static void test_hamming(void)
 	CHECK_EQ_INT(hash_hamming(1, 3), 1);
 	CHECK_EQ_INT(hash_hamming(0x8000000000000001ULL, 1), 1);
 	CHECK_EQ_INT(hash_hamming(0xd84c3333cccccc7cULL, 0xd84c3333cccccc7cULL), 0);
+	/* every count, on bits spread over the word, against counting them one by one */
+	for (int k = 0; k <= 64; k++) {
+		uint64_t x = 0;
+		int n = 0;
+
+		for (int i = 0; i < 64 && n < k; i++)
+			if ((i * 37 + k) % 64 >= 64 - k) {
+				x |= 1ULL << i;
+				n++;
+			}
+		CHECK_EQ_INT(hash_hamming(x, 0), n);
+		CHECK_EQ_INT(hash_hamming(~x, UINT64_MAX), n);
+	}
 }
 
 /* Each expected value is worked out by hand in the comment above it. */
