@@ -128,7 +128,7 @@ static int run(struct dd *d, struct grp_opts *o, int device, const char *in, con
 {
 	struct itemset *set = &d->set;
 	struct filter f = { .in = in, .quiet = quiet, .threads = o->threads, .see_errors = 1,
-	    .item_size = itemset_slot_size, .each_item = itemset_each,
+	    .item_size = itemset_slot_size, .each_item = itemset_each, .each_line = itemset_each_line,
 	    .collect = itemset_collect, .drop = itemset_drop, .keep = 1, .ud = set };
 	struct report_totals t = {0};
 	struct grp_stats st;

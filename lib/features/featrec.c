@@ -42,16 +42,101 @@ int featrec_from_json(const json_t *rec, int orientations, struct featrec *fr, a
 	return 0;
 }
 
+/* The member's string NUL-terminated in place (its closing quote), or NULL when it is
+ * not a string (rec_str's answer). */
+static const char *scan_str(struct rscan_member *m, int n, const char *key)
+{
+	struct rscan_member *x = (struct rscan_member *)rscan_get(m, n, key);
+
+	if (x == NULL || x->v.type != RSCAN_STRING)
+		return NULL;
+	((char *)x->v.p)[x->v.len] = '\0';
+	return x->v.p;
+}
+
+/* rec_int's answer for an integer or an absent member or one of another kind (dflt); -1
+ * for a real, which this leaves to rec_int. */
+static int scan_int(const struct rscan_member *m, int n, const char *key, long long dflt,
+    long long *out)
+{
+	const struct rscan_member *x = rscan_get(m, n, key);
+	char buf[24];
+
+	*out = dflt;
+	if (x == NULL || x->v.type != RSCAN_INT)
+		return x != NULL && x->v.type == RSCAN_REAL ? -1 : 0;
+	memcpy(buf, x->v.p, x->v.len);       /* at most 19 characters: recscan.h */
+	buf[x->v.len] = '\0';
+	*out = strtoll(buf, NULL, 10);
+	return 0;
+}
+
+int featrec_from_scan(struct rscan_member *m, int n, int orientations, struct featrec *fr)
+{
+	long long w, h;
+
+	memset(fr, 0, sizeof *fr);
+	if (scan_int(m, n, "width", -1, &w) < 0 || scan_int(m, n, "height", -1, &h) < 0 ||
+	    scan_int(m, n, "size", -1, &fr->size) < 0)
+		return -1;
+	if ((fr->name = scan_str(m, n, "name")) == NULL ||
+	    hash_from_hex(scan_str(m, n, "phash"), &fr->phash) < 0 ||
+	    hash_from_hex(scan_str(m, n, "dhash"), &fr->dhash) < 0 ||
+	    hash_from_hex(scan_str(m, n, "whash"), &fr->whash) < 0) {
+		/* featrec_from_json says why, on the line as it was: the quotes back */
+		for (int i = 0; i < n; i++)
+			if (m[i].v.type == RSCAN_STRING)
+				((char *)m[i].v.p)[m[i].v.len] = '"';
+		return -1;
+	}
+	fr->has_sha256 = hex_decode(scan_str(m, n, "sha256"), fr->sha256, 32) == 0;
+	if (orientations) {
+		const struct rscan_member *a = rscan_get(m, n, "phash_orientations");
+		struct rscan_val e[8];
+		int ne = 0;
+
+		fr->has8 = a != NULL && rscan_array(&a->v, e, 8, &ne) && ne == 8;
+		for (int k = 0; fr->has8 && k < 8; k++) {
+			char hex[17];
+
+			fr->has8 = e[k].type == RSCAN_STRING && e[k].len == 16;
+			if (fr->has8) {
+				memcpy(hex, e[k].p, 16);
+				hex[16] = '\0';
+				fr->has8 = hash_from_hex(hex, &fr->phash8[k]) == 0;
+			}
+		}
+	}
+	fr->has_color = hex_decode(scan_str(m, n, "color"), fr->color, 48) == 0;
+	fr->low_info = rscan_get(m, n, "low_info") != NULL &&
+	    rscan_get(m, n, "low_info")->v.type == RSCAN_TRUE;
+	if (fr->low_info && rscan_get(m, n, "alpha") != NULL)
+		fr->low_info = 2;
+	fr->content_md5 = scan_str(m, n, "content_md5");
+	fr->format = scan_str(m, n, "format");
+	fr->pixels = w > 0 && h > 0 ? w * h : -1;
+	if (time_parse_iso(scan_str(m, n, "mtime"), &fr->mtime, NULL) < 0)
+		fr->mtime = LLONG_MAX;
+	return 0;
+}
+
 int featrec_local(const json_t *rec, unsigned char **raw, size_t *len)
 {
 	const char *b64 = rec_str(rec, "local");
-	size_t n = b64 ? strlen(b64) : 0;
-	long got;
 
 	*raw = NULL;
 	*len = 0;
 	if (b64 == NULL)
 		return 0;
+	return featrec_local_text(b64, strlen(b64), raw, len);
+}
+
+int featrec_local_text(const char *b64, size_t n, unsigned char **raw, size_t *len)
+{
+	long got;
+
+	*raw = NULL;
+	*len = 0;
 	if (n % 4 != 0)
 		return 1;
 	if ((*raw = malloc(n / 4 * 3 + 1)) == NULL)

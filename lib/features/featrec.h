@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "err.h"
+#include "recscan.h"
 
 struct featrec {
 	const char *name;
@@ -30,10 +31,17 @@ struct featrec {
 /* Reads rec into fr (phash_orientations only with orientations): 0, or AD_EFORMAT with
  * err saying why when the record has no name or no hashes (featx did not run on it). */
 int featrec_from_json(const json_t *rec, int orientations, struct featrec *fr, aderr *err);
+/* featrec_from_json on a record line's members (recscan.h), whose strings this
+ * NUL-terminates in the line (at their closing quotes): 0, or -1 when the record is one
+ * featrec_from_json turns down or reads in a way this does not (a real size), to be
+ * parsed and read by it instead.  fr's strings point into the line. */
+int featrec_from_scan(struct rscan_member *m, int n, int orientations, struct featrec *fr);
 /* The packed keypoints in the "local" field (kp_pack's bytes, base64): 0 with *raw
  * malloc'd (NULL when there is no such field) and *len; 1 when the field is not base64
  * (*raw NULL); AD_ENOMEM.  Whether the bytes are a packing is the keypoint cache's to
  * check. */
 int featrec_local(const json_t *rec, unsigned char **raw, size_t *len);
+/* The same for the field's text (b64, n bytes). */
+int featrec_local_text(const char *b64, size_t n, unsigned char **raw, size_t *len);
 
 #endif

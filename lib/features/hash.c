@@ -139,20 +139,32 @@ int hash_cell_orient(int k, int n, int r, int c)
 	return op[k - 1].tr ? cc * n + rr : rr * n + cc;
 }
 
+/* The grid (row r the byte 7 - r, column c its bit 7 - c) turned with a few shifts and
+ * masks rather than bit by bit (dedupe turns every item's wavelet hash eight ways): a
+ * transpose by three exchanges of bit blocks across the diagonal, a top-bottom mirror
+ * by reversing the bytes, a left-right one by reversing the bits of each. */
 uint64_t hash_grid_orient(uint64_t h, int k)
 {
-	uint64_t o = 0;
+	uint64_t t;
 
 	if (k < 1 || k > 8)
 		return h;
-	for (int r = 0; r < 8; r++)
-		for (int c = 0; c < 8; c++) {
-			int rr = op[k - 1].fu ? 7 - r : r, cc = op[k - 1].fv ? 7 - c : c;
-			int src = op[k - 1].tr ? cc * 8 + rr : rr * 8 + cc;
-
-			o = o << 1 | (h >> (63 - src) & 1);
-		}
-	return o;
+	if (op[k - 1].tr) {
+		t = (h ^ (h >> 7)) & 0x00aa00aa00aa00aaULL;
+		h ^= t ^ (t << 7);
+		t = (h ^ (h >> 14)) & 0x0000cccc0000ccccULL;
+		h ^= t ^ (t << 14);
+		t = (h ^ (h >> 28)) & 0x00000000f0f0f0f0ULL;
+		h ^= t ^ (t << 28);
+	}
+	if (op[k - 1].fu)
+		h = __builtin_bswap64(h);
+	if (op[k - 1].fv) {
+		h = (h >> 1 & 0x5555555555555555ULL) | (h & 0x5555555555555555ULL) << 1;
+		h = (h >> 2 & 0x3333333333333333ULL) | (h & 0x3333333333333333ULL) << 2;
+		h = (h >> 4 & 0x0f0f0f0f0f0f0f0fULL) | (h & 0x0f0f0f0f0f0f0f0fULL) << 4;
+	}
+	return h;
 }
 
 int hash_dhash(const struct img *gray, uint64_t *out)

@@ -52,10 +52,31 @@ int hash_cell_orient(int k, int n, int r, int c);
 int hash_dhash(const struct img *gray, uint64_t *out);
 int hash_whash(const struct img *gray, uint64_t *out);
 
-/* Number of differing bits (inline: the grouping's search calls it in its inner loops). */
+/* Number of differing bits (inline: the grouping's search calls it in its inner loops).
+ * Without the popcnt instruction in the build (-mpopcnt), __builtin_popcountll is a call
+ * into libgcc that counts a byte at a time through a table (dedupe's first pass over
+ * 300M candidate pairs, each compared in eight orientations, spent a third of its time
+ * there): the instruction then where the CPU has it, else the bits counted in place. */
 static inline int hash_hamming(uint64_t a, uint64_t b)
 {
-	return __builtin_popcountll(a ^ b);
+	uint64_t x = a ^ b;
+
+#ifdef __POPCNT__
+	return __builtin_popcountll(x);
+#else
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (__builtin_cpu_supports("popcnt")) {
+		uint64_t c;
+
+		__asm__("popcntq %1, %0" : "=r"(c) : "r"(x));
+		return (int)c;
+	}
+#endif
+	x -= x >> 1 & 0x5555555555555555ULL;
+	x = (x & 0x3333333333333333ULL) + (x >> 2 & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (int)((x * 0x0101010101010101ULL) >> 56);
+#endif
 }
 /* 16 lowercase hex digits and a NUL. */
 void hash_to_hex(uint64_t h, char out[17]);

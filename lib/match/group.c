@@ -510,6 +510,24 @@ static int cmp_sum(const void *pa, const void *pb, void *ud)
 	    (*(const uint32_t *)pa < *(const uint32_t *)pb);
 }
 
+/* cmp_sum's order, most comparisons decided by the checksum's first 8 bytes held beside
+ * the index (not by reading the items, all over memory). */
+struct sum_key {
+	uint64_t head;          /* the sha256's first bytes, big-endian; 0 without one */
+	uint32_t i, nosum;      /* the item; 1 without a sha256 (after those with one) */
+};
+
+static int cmp_sum_key(const void *pa, const void *pb, void *ud)
+{
+	const struct sum_key *a = pa, *b = pb;
+
+	if (a->nosum != b->nosum)
+		return a->nosum ? 1 : -1;
+	if (a->head != b->head)
+		return a->head < b->head ? -1 : 1;
+	return cmp_sum(&a->i, &b->i, ud);
+}
+
 /* Appends one pair (a < b) to the growing list. */
 static int push_pair(struct mih_pair **pairs, size_t *np, size_t *cap, uint32_t a, uint32_t b)
 {
@@ -591,14 +609,28 @@ static int add_sum_pairs(struct grp_item *items, size_t n, struct mih_pair **pai
     size_t *cap)
 {
 	uint32_t *v = malloc((n ? n : 1) * sizeof *v);
+	struct sum_key *k = malloc((n ? n : 1) * sizeof *k);
 	size_t m = 0;
 
-	if (v == NULL)
+	if (v == NULL || k == NULL) {
+		free(v);
+		free(k);
 		return -1;
+	}
 	for (size_t i = 0; i < n; i++)
-		if (items[i].has_sha256 || items[i].content_md5[0])
-			v[m++] = (uint32_t)i;
-	qsort_r(v, m, sizeof *v, cmp_sum, items);
+		if (items[i].has_sha256 || items[i].content_md5[0]) {
+			uint64_t x = 0;
+
+			for (int b = 0; b < 8 && items[i].has_sha256; b++)
+				x = x << 8 | items[i].sha256[b];
+			k[m].nosum = !items[i].has_sha256;
+			k[m].head = x;
+			k[m++].i = (uint32_t)i;
+		}
+	qsort_r(k, m, sizeof *k, cmp_sum_key, items);
+	for (size_t i = 0; i < m; i++)
+		v[i] = k[i].i;
+	free(k);
 	for (size_t a = 0; a < m; ) {
 		size_t b = a + 1;
 
@@ -1817,12 +1849,14 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 	size_t np = 0, nconf = 0, cap, *pos = NULL, *up = NULL;
 	uint32_t *off = NULL, *adj = NULL, *mem = NULL;
 	unsigned char *done = NULL;
-	int rc = 0, r = o->exact_only ? 0 : o->phash_max, streamed = 0;
+	int rc = 0, r = o->exact_only ? 0 : o->phash_max, streamed = 0, turned = 0;
 	struct cl_stream cs;
 	size_t before;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		st->low_info += items[i].low_info != 0;
+		turned |= items[i].has8;
+	}
 	/* a search that lists its pairs lists them here, before the others */
 	if (o->search == GRP_SEARCH_ALL) {
 		rc = brute_pairs(items, n, r, o->rotations && !o->exact_only, &pairs, &np, err);
@@ -1872,8 +1906,10 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 		return rc;
 	}
 	/* the hash search that hands its pairs over: each decided as it comes */
-	if (streamed && o->rotations && !o->exact_only) {
-		/* each item's own hash among the eight forms of every item */
+	if (streamed && o->rotations && !o->exact_only && turned) {
+		/* each item's own hash among the eight forms of every item (without any
+		 * turned forms, the plain search finds the same pairs: an item's forms are
+		 * then its own hash eight times) */
 		uint64_t *codes = NULL, *own = NULL;
 
 		if (n > UINT32_MAX / 8)

@@ -10,6 +10,7 @@
 #include "filter.h"
 #include "log.h"
 #include "rec.h"
+#include "recscan.h"
 
 /* One record as a worker leaves it for the reading thread to append. */
 struct slot {
@@ -135,6 +136,77 @@ int itemset_each(void *ud, json_t *rec, void *slot, aderr *err)
 	if (p->oom)
 		slot_free(p);
 	return rc;
+}
+
+/* itemset_each on the line itself, when it is in jansson's compact form (recscan.h):
+ * the same item, message and text, without the record (most of the time of reading was
+ * jansson's, building, taking apart and writing again every record). */
+int itemset_each_line(void *ud, char *line, size_t len, void *slot, char **text,
+    size_t *textlen, size_t *cap, aderr *err)
+{
+	const struct itemset *s = ud;
+	struct slot *p = slot;
+	struct rscan_member m[64];
+	const struct rscan_member *loc;
+	struct featrec fr;
+	size_t need = 2, at = 0;
+	int n, lr = 0;
+
+	(void)err;
+	if (!rscan_object(line, len, m, 64, &n) || rscan_get(m, n, "type") != NULL ||
+	    rscan_get(m, n, "error") != NULL)
+		return FILTER_PARSE;
+	/* the text: the line less "dup" and "local", which the report does not carry */
+	for (int i = 0; i < n; i++)
+		need += m[i].span + 1;
+	if (need > *cap) {
+		char *t = realloc(*text, need + need / 2);
+
+		if (t == NULL)
+			return FILTER_PARSE;        /* its out of memory said there */
+		*text = t;
+		*cap = need + need / 2;
+	}
+	(*text)[at++] = '{';
+	for (int i = 0; i < n; i++) {
+		if ((m[i].klen == 3 && memcmp(m[i].key, "dup", 3) == 0) ||
+		    (m[i].klen == 5 && memcmp(m[i].key, "local", 5) == 0))
+			continue;
+		if (at > 1)
+			(*text)[at++] = ',';
+		memcpy(*text + at, m[i].at, m[i].span);
+		at += m[i].span;
+	}
+	(*text)[at++] = '}';
+	memset(&p->it, 0, sizeof p->it);
+	p->raw = NULL;
+	p->rawlen = 0;
+	p->has_item = p->has_color = p->oom = 0;
+	p->msg[0] = '\0';
+	loc = rscan_get(m, n, "local");
+	if (featrec_from_scan(m, n, s->rotations, &fr) < 0)
+		return FILTER_PARSE;
+	*textlen = at;
+	if (s->local && loc != NULL && loc->v.type == RSCAN_STRING &&
+	    (lr = featrec_local_text(loc->v.p, loc->v.len, &p->raw, &p->rawlen)) < 0) {
+		p->oom = 1;
+	} else if ((p->it.name = strdup(fr.name)) == NULL) {
+		p->oom = 1;
+	} else {
+		const char *name = p->it.name;
+
+		item_from(s, &fr, &p->it);
+		p->it.name = name;
+		p->has_color = fr.has_color;
+		memcpy(p->color, fr.color, sizeof p->color);
+		p->has_item = 1;
+		if (lr == 1)
+			snprintf(p->msg, sizeof p->msg, "%s: local: not base64 (keypoints ignored)",
+			    name);
+	}
+	if (p->oom)
+		slot_free(p);
+	return FILTER_OK;
 }
 
 static int grow(struct itemset *s)

@@ -42,6 +42,10 @@ extern const size_t itemset_slot_size;
  * error record.  Messages about records are said on the reading thread, in input order. */
 int itemset_each(void *ud, json_t *rec, void *slot, aderr *err);
 int itemset_collect(void *ud, json_t *rec, void *slot, int res, aderr *err);
+/* The loop's each_line: itemset_each on a line in jansson's compact form, read in place
+ * (the same item and text); FILTER_PARSE for any other line. */
+int itemset_each_line(void *ud, char *line, size_t len, void *slot, char **text,
+    size_t *textlen, size_t *cap, aderr *err);
 void itemset_drop(void *ud, void *slot);
 /* After the last record: points the items at their colour grids. */
 void itemset_finish(struct itemset *s);

@@ -281,6 +281,25 @@ static inline __attribute__((always_inline)) int join(struct job *j, const struc
 }
 
 #ifdef MIH_X86
+/* The hits of one code against eight of the other bucket (in: the lanes there are),
+ * each kept. */
+__attribute__((target("popcnt,avx512f,avx512vpopcntdq"), always_inline)) static inline int
+hits512(struct job *j, const struct table *ta, uint32_t a, const struct table *tb, uint32_t b,
+    __m512i cb, __mmask8 in, __m512i rv)
+{
+	__m512i ca = _mm512_set1_epi64((long long)ta->code[a]);
+	unsigned hit = _mm512_mask_cmple_epu64_mask(in,
+	    _mm512_popcnt_epi64(_mm512_xor_si512(ca, cb)), rv);
+
+	for (; hit; hit &= hit - 1) {
+		uint32_t k = b + (uint32_t)__builtin_ctz(hit);
+
+		if (keep(j, ta->code[a] ^ tb->code[k], ta->id[a], tb->id[k]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* join with AVX-512: one code against eight of the other bucket at a time */
 __attribute__((target("popcnt,avx512f,avx512vpopcntdq"), noinline)) static int join512(
     struct job *j, const struct table *ta, uint32_t alo, uint32_t ahi, const struct table *tb,
@@ -313,21 +332,43 @@ __attribute__((target("popcnt,avx512f,avx512vpopcntdq"), noinline)) static int j
 		}
 		return 0;
 	}
-	for (uint32_t a = alo; a < ahi; a++) {
-		__m512i ca = _mm512_set1_epi64((long long)acode[a]);
+	/* a long bucket: four codes at a time against each eight of it (sixteen while
+	 * there are), their distances folded into the least so that one test says whether
+	 * any is near (rarely: then each is looked at) */
+	for (uint32_t a = alo; a < ahi; a += 4) {
+		uint32_t na = ahi - a < 4 ? ahi - a : 4, b = blo;
+		__m512i c0 = _mm512_set1_epi64((long long)acode[a]);
+		__m512i c1 = _mm512_set1_epi64((long long)acode[a + (na > 1)]);
+		__m512i c2 = _mm512_set1_epi64((long long)acode[a + (na > 2 ? 2 : 0)]);
+		__m512i c3 = _mm512_set1_epi64((long long)acode[a + (na > 3 ? 3 : 0)]);
 
-		for (uint32_t b = blo; b < bhi; b += 8) {
-			__mmask8 in = bhi - b >= 8 ? 0xff : (__mmask8)((1u << (bhi - b)) - 1);
-			__m512i x = _mm512_xor_si512(ca, _mm512_maskz_loadu_epi64(in, code + b));
-			unsigned hit = _mm512_mask_cmple_epu64_mask(in, _mm512_popcnt_epi64(x), rv);
+#define MIN4(cb) _mm512_min_epu64(_mm512_min_epu64( \
+		    _mm512_popcnt_epi64(_mm512_xor_si512(c0, cb)), \
+		    _mm512_popcnt_epi64(_mm512_xor_si512(c1, cb))), \
+		    _mm512_min_epu64(_mm512_popcnt_epi64(_mm512_xor_si512(c2, cb)), \
+		    _mm512_popcnt_epi64(_mm512_xor_si512(c3, cb))))
+		for (; b + 16 <= bhi; b += 16) {
+			__m512i cb = _mm512_loadu_si512(code + b), cd = _mm512_loadu_si512(code + b + 8);
 
-			for (; hit; hit &= hit - 1) {
-				uint32_t k = b + (uint32_t)__builtin_ctz(hit);
-
-				if (keep(j, acode[a] ^ code[k], ta->id[a], tb->id[k]) < 0)
+			if (__builtin_expect(_mm512_cmple_epu64_mask(_mm512_min_epu64(MIN4(cb),
+			    MIN4(cd)), rv) == 0, 1))
+				continue;
+			for (uint32_t i = 0; i < na; i++)
+				if (hits512(j, ta, a + i, tb, b, cb, 0xff, rv) < 0 ||
+				    hits512(j, ta, a + i, tb, b + 8, cd, 0xff, rv) < 0)
 					return -1;
-			}
 		}
+		for (; b < bhi; b += 8) {
+			__mmask8 in = bhi - b >= 8 ? 0xff : (__mmask8)((1u << (bhi - b)) - 1);
+			__m512i cb = _mm512_maskz_loadu_epi64(in, code + b);
+
+			if (__builtin_expect(_mm512_mask_cmple_epu64_mask(in, MIN4(cb), rv) == 0, 1))
+				continue;
+			for (uint32_t i = 0; i < na; i++)
+				if (hits512(j, ta, a + i, tb, b, cb, in, rv) < 0)
+					return -1;
+		}
+#undef MIN4
 	}
 	return 0;
 }
@@ -337,7 +378,10 @@ __attribute__((target("popcnt,avx512f,avx512vpopcntdq"), noinline)) static int j
 #endif
 
 /* mih_cross's share [from, to): queries compared with all codes, or query buckets joined
- * with the code buckets within the radius (the same value, then every mask). */
+ * with the code buckets within the radius (the same value, then every mask).  A mask at
+ * a time over the share's buckets: the code buckets it reaches then lie together, read
+ * in order (a bucket at a time, mask after mask, reached buckets all over the table, and
+ * the search waited on the memory more than it compared). */
 static inline __attribute__((always_inline)) int cross_block(struct job *j, int wide,
     size_t from, size_t to)
 {
@@ -352,19 +396,14 @@ static inline __attribute__((always_inline)) int cross_block(struct job *j, int 
 					return -1;
 		return 0;
 	}
-	for (size_t v = from; v < to; v++) {
-		uint32_t lo = tq->off[v], hi = tq->off[v + 1];
+	for (uint32_t k = 0; k <= t->mstart[t->bits]; k++) {
+		uint32_t m = k == 0 ? 0 : t->mask[k - 1];
 
-		if (lo == hi)
-			continue;
-		if (t->off[v] != t->off[v + 1] &&
-		    JOIN(wide, j, tq, lo, hi, t, t->off[v], t->off[v + 1]) < 0)
-			return -1;
-		for (uint32_t k = 0; k < t->mstart[t->bits]; k++) {
-			uint32_t w = (uint32_t)v ^ t->mask[k];
-			uint32_t wlo = t->off[w], whi = t->off[w + 1];
+		for (size_t v = from; v < to; v++) {
+			uint32_t lo = tq->off[v], hi = tq->off[v + 1];
+			uint32_t w = (uint32_t)v ^ m, wlo = t->off[w], whi = t->off[w + 1];
 
-			if (wlo != whi && JOIN(wide, j, tq, lo, hi, t, wlo, whi) < 0)
+			if (lo != hi && wlo != whi && JOIN(wide, j, tq, lo, hi, t, wlo, whi) < 0)
 				return -1;
 		}
 	}
@@ -403,28 +442,29 @@ static inline __attribute__((always_inline)) void search_body(struct job *j, int
 		for (size_t v = from; v < to; v++) {
 			uint32_t lo = t->off[v], hi = t->off[v + 1];
 
-			if (lo == hi)
-				continue;
 			for (uint32_t a = lo; a + 1 < hi; a++)
 				if (JOIN(wide, j, t, a, a + 1, t, a + 1, hi) < 0) {
 					j->failed = 1;
 					return;
 				}
-			/* the buckets above v: flip a bit that is 0 in v, and any below it */
-			for (int h = 0; h < t->bits; h++) {
-				if (v >> h & 1)
-					continue;
-				for (uint32_t k = t->mstart[h]; k < t->mstart[h + 1]; k++) {
-					uint32_t w = (uint32_t)v ^ t->mask[k];
-					uint32_t wlo = t->off[w], whi = t->off[w + 1];
+		}
+		/* the buckets above each v: flip a bit that is 0 in v, and any below it; a mask
+		 * at a time over the share (as cross_block) */
+		for (int h = 0; h < t->bits; h++)
+			for (uint32_t k = t->mstart[h]; k < t->mstart[h + 1]; k++)
+				for (size_t v = from; v < to; v++) {
+					uint32_t lo = t->off[v], hi = t->off[v + 1];
+					uint32_t w = (uint32_t)v ^ t->mask[k], wlo, whi;
 
+					if (v >> h & 1 || lo == hi)
+						continue;
+					wlo = t->off[w];
+					whi = t->off[w + 1];
 					if (wlo != whi && JOIN(wide, j, t, lo, hi, t, wlo, whi) < 0) {
 						j->failed = 1;
 						return;
 					}
 				}
-			}
-		}
 	}
 }
 
@@ -587,6 +627,20 @@ void mih_sort_pairs(struct mih_pair *p, size_t n)
 	free(tmp);
 }
 
+/* The buckets a thread takes at a time: a power of two (the shares are then aligned, and
+ * a mask reaches from one share to one other: the buckets a run of masks that differ in
+ * the lower bits reaches lie together), whose codes take some 256 KiB (they are read
+ * again for each mask, from the cache), and at least 16 shares a thread. */
+static size_t share(size_t units, size_t n, int nt)
+{
+	size_t b = 1, most = units / ((size_t)nt * 16);
+	double per = (double)n / (double)units;
+
+	while (b * 2 <= most && (double)(b * 2) * per * 8 <= 256 * 1024)
+		b *= 2;
+	return b;
+}
+
 /* mih_pairs (queries NULL) and mih_cross: the plan's chunks one after the other, then
  * the pairs of all threads, sorted. */
 static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t n, int r,
@@ -651,7 +705,7 @@ static int run(const uint64_t *queries, size_t nq, const uint64_t *codes, size_t
 		sh.t = &t;
 		sh.tq = cross ? &tq : NULL;
 		sh.units = (size_t)1 << t.bits;
-		sh.block = sh.units / ((size_t)nt * 64) + 1;
+		sh.block = share(sh.units, n, nt);
 		atomic_init(&sh.next, 0);
 		run_threads(jobs, nt);
 		drop(&t);

@@ -96,6 +96,17 @@ static void work(struct window *w, struct slot *s)
 {
 	struct filter *f = w->f;
 
+	if (s->rec == NULL && f->each_line != NULL && f->collect != NULL && f->keep) {
+		s->res = f->each_line(f->ud, s->line, s->len, s->item, &s->text, &s->textlen,
+		    &s->textcap, &s->err);
+		if (s->res != FILTER_PARSE) {
+			s->ran = 1;
+			if (s->res >= 0 && s->res != FILTER_DROP && s->textlen == 0)
+				s->res = aderr_set(&s->err, AD_EINTERNAL, "a record without text");
+			return;
+		}
+		s->textlen = 0;
+	}
 	if (s->rec == NULL) {
 		if ((s->rec = rec_parse(w->label, s->lineno, s->line, s->len, &s->bad)) == NULL) {
 			s->res = aderr_set(&s->err, AD_ENOMEM, "out of memory");
@@ -307,7 +318,7 @@ int filter_run(struct filter *f, const char *prog, aderr *err)
 		/* one thread: read, work, write, one record at a time */
 		struct slot *s = &w.s[0];
 
-		while (rc == 0 && (got = fill(&w, r, s, 1, err)) > 0) {
+		while (rc == 0 && (got = fill(&w, r, s, f->each_line == NULL, err)) > 0) {
 			if (s->state == S_READY)
 				work(&w, s);
 			rc = drain(f, wr, s, rc, err);

@@ -24,7 +24,8 @@
 enum {
 	FILTER_OK = 0,      /* write it */
 	FILTER_FAILED = 1,  /* the function attached an error; write it, count a failure */
-	FILTER_DROP = 2     /* do not write it (the tool's job is to filter) */
+	FILTER_DROP = 2,    /* do not write it (the tool's job is to filter) */
+	FILTER_PARSE = 3    /* each_line: parse the line, and each_item() the record */
 };
 
 struct filter {
@@ -60,6 +61,14 @@ struct filter {
 	int (*each_item)(void *ud, json_t *rec, void *item, aderr *err);
 	int (*collect)(void *ud, json_t *rec, void *item, int res, aderr *err);
 	void (*drop)(void *ud, void *item);
+	/* optional, collect mode with keep: each_item() on the line itself, before it is
+	 * parsed (the slot's copy, NUL-terminated at len, which it may write into unless it
+	 * returns FILTER_PARSE): FILTER_* with the record's text for the spool in *text (a
+	 * malloc'd buffer of *cap bytes, grown as needed) and its length in *len; or
+	 * FILTER_PARSE, the line untouched, to have the line parsed and each_item() run on
+	 * the record as ever (a line it does not read: a malformed one, for one) */
+	int (*each_line)(void *ud, char *line, size_t len, void *item, char **text, size_t *len_out,
+	    size_t *cap, aderr *err);
 	int keep;                  /* collect mode: keep the records not dropped, as each_item()
 	                            * left them, in f->kept (the caller closes it) */
 	spool *kept;

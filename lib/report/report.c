@@ -261,11 +261,132 @@ static int page_item(struct rep *d, long k, const char *text, aderr *err)
 	return rc;
 }
 
+/* A growing text; bad once something was added that jansson would write otherwise. */
+struct sbuf {
+	char *p;
+	size_t n, cap;
+	int oom, bad;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = (b->n + n + 1) * 2;
+		char *t = b->oom ? NULL : realloc(b->p, cap);
+
+		if (t == NULL) {
+			b->oom = 1;
+			return;
+		}
+		b->p = t;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+}
+
+/* ,"key": (or without the comma first) */
+static void sb_key(struct sbuf *b, const char *key)
+{
+	if (b->n > 1)
+		sb_add(b, ",", 1);
+	sb_add(b, "\"", 1);
+	sb_add(b, key, strlen(key));
+	sb_add(b, "\":", 2);
+}
+
+/* a string jansson writes as it is: printable ASCII without quotes or backslashes */
+static void sb_str(struct sbuf *b, const char *key, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e || s[i] == '"' ||
+		    s[i] == '\\')
+			b->bad = 1;
+	sb_key(b, key);
+	sb_add(b, "\"", 1);
+	sb_add(b, s, n);
+	sb_add(b, "\"", 1);
+}
+
+static void sb_int(struct sbuf *b, const char *key, long long v)
+{
+	char t[32];
+
+	sb_key(b, key);
+	sb_add(b, t, (size_t)snprintf(t, sizeof t, "%lld", v));
+}
+
+/* dup_object's text as json_dumps writes it (compact, in order), without building it:
+ * 0 with it in b, or 1 for jansson to write it (a local match's real coverage, a name
+ * with characters it escapes or does not leave alone), or AD_ENOMEM. */
+static int dup_text(const struct rep *d, const struct grp_item *it, struct sbuf *b)
+{
+	b->n = 0;
+	b->bad = 0;
+	if (it->stage == GRP_LOCAL && it->group != 0 && it->keeper != it - d->items)
+		return 1;
+	sb_add(b, "{", 1);
+	if (it->group == 0) {
+		sb_str(b, "role", "unique");
+	} else if (it->keeper == it - d->items) {
+		sb_str(b, "role", "keeper");
+		sb_int(b, "group", it->group);
+		sb_int(b, "count", it->count);
+		sb_str(b, "kept_because", kept_because(it));
+		sb_str(b, "over", it->runner_up >= 0 ? d->items[it->runner_up].name : "");
+	} else {
+		sb_str(b, "role", "duplicate");
+		sb_int(b, "group", it->group);
+		sb_str(b, "keeper", d->items[it->keeper].name);
+		sb_str(b, "stage", stage_word(it->stage));
+		sb_int(b, "phash", it->dist[0]);
+		sb_int(b, "dhash", it->dist[1]);
+		sb_int(b, "whash", it->dist[2]);
+		if (it->orient != 1)
+			sb_int(b, "orientation", it->orient);
+		sb_key(b, "evidence");
+		{
+			struct sbuf e = { NULL, 0, 0, 0, 0 };
+
+			sb_add(&e, "{", 1);
+			if (it->stage == GRP_EXACT) {
+				sb_str(&e, "kind", "exact");
+			} else {
+				sb_str(&e, "kind", it->margin >= 0 ? "hash" : "chain");
+				sb_int(&e, "phash", it->dist[0]);
+				if (it->margin >= GRP_MARGIN_OPEN)
+					sb_str(&e, "margin", "open");
+				else if (it->margin >= 0)
+					sb_int(&e, "margin", it->margin);
+				if (it->color_diff >= 0)
+					sb_int(&e, "color", it->color_diff);
+			}
+			sb_add(&e, "}", 1);
+			if (!e.oom)
+				sb_add(b, e.p, e.n);
+			b->oom |= e.oom;
+			b->bad |= e.bad;
+			free(e.p);
+		}
+	}
+	if (it->apart_from >= 0) {
+		sb_str(b, "released_by", "decision");
+		sb_str(b, "apart_from", d->items[it->apart_from].name);
+	}
+	sb_add(b, "}", 1);
+	if (b->oom)
+		return AD_ENOMEM;
+	b->p[b->n] = '\0';
+	return b->bad ? 1 : 0;
+}
+
 /* The record's text with "dup" added as its last field: the text is what jansson wrote
  * for the record (compact, with "dup" taken out), so this is the text jansson would
  * write for the record with "dup" set, without parsing it again. */
 static int write_with_dup(rec_writer *w, const struct rep *d, const struct grp_item *it,
-    const char *text, size_t len, char **line, size_t *cap, aderr *err)
+    const char *text, size_t len, char **line, size_t *cap, struct sbuf *sb, aderr *err)
 {
 	static const char unique[] = "{\"role\":\"unique\"}";
 	json_t *j = NULL;
@@ -274,7 +395,11 @@ static int write_with_dup(rec_writer *w, const struct rep *d, const struct grp_i
 	size_t dl, need;
 	int rc;
 
-	if (it->group != 0 || it->apart_from >= 0) {
+	if ((it->group != 0 || it->apart_from >= 0) && (rc = dup_text(d, it, sb)) <= 0) {
+		if (rc < 0)
+			return aderr_set(err, AD_ENOMEM, "out of memory writing the report");
+		dt = sb->p;
+	} else if (it->group != 0 || it->apart_from >= 0) {
 		if ((j = dup_object(d, it)) == NULL ||
 		    (dup = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
 			json_decref(j);
@@ -318,6 +443,7 @@ int report_write(const struct itemset *set, spool *kept, long ngroups, const str
 	rec_writer *w = rec_writer_open(out, err);
 	size_t *order = NULL, nin = 0, linecap = 0;
 	char keep[128], *line = NULL;
+	struct sbuf sb = { NULL, 0, 0, 0, 0 };
 	json_t *j;
 	int rc = 0;
 
@@ -361,7 +487,7 @@ int report_write(const struct itemset *set, spool *kept, long ngroups, const str
 			if (d->page != NULL && it->group != 0)
 				rc = page_item(d, d->s->item[i], text, err);
 			if (rc == 0)
-				rc = write_with_dup(w, d, it, text, len, &line, &linecap, err);
+				rc = write_with_dup(w, d, it, text, len, &line, &linecap, &sb, err);
 			t->images++;
 			if (it->group == 0)
 				t->unique++;
@@ -387,6 +513,7 @@ int report_write(const struct itemset *set, spool *kept, long ngroups, const str
 		}
 	}
 	free(line);
+	free(sb.p);
 	t->groups = ngroups;
 
 	/* one record per group, in group order (keeper-name order) */

@@ -111,6 +111,19 @@ static void test_hamming(void)
 	CHECK_EQ_INT(hash_hamming(1, 3), 1);
 	CHECK_EQ_INT(hash_hamming(0x8000000000000001ULL, 1), 1);
 	CHECK_EQ_INT(hash_hamming(0xd84c3333cccccc7cULL, 0xd84c3333cccccc7cULL), 0);
+	/* every count, on bits spread over the word, against counting them one by one */
+	for (int k = 0; k <= 64; k++) {
+		uint64_t x = 0;
+		int n = 0;
+
+		for (int i = 0; i < 64 && n < k; i++)
+			if ((i * 37 + k) % 64 >= 64 - k) {
+				x |= 1ULL << i;
+				n++;
+			}
+		CHECK_EQ_INT(hash_hamming(x, 0), n);
+		CHECK_EQ_INT(hash_hamming(~x, UINT64_MAX), n);
+	}
 }
 
 /* Each expected value is worked out by hand in the comment above it. */
@@ -289,8 +302,29 @@ static void test_dihedral(void)
 	    exact, total, worst, wworst);
 }
 
+/* hash_grid_orient moves every bit where hash_cell_orient says its cell goes (the grid
+ * row-major, first bit on top), for every orientation, on random grids and single bits. */
+static void test_grid_orient(void)
+{
+	uint64_t x = 0x243f6a8885a308d3ULL;
+
+	for (int i = 0; i < 200; i++) {
+		uint64_t h = i < 64 ? 1ULL << i : (x = x * 6364136223846793005ULL + 1442695040888963407ULL);
+
+		for (int k = 0; k <= 9; k++) {
+			uint64_t want = 0;
+
+			for (int r = 0; r < 8; r++)
+				for (int c = 0; c < 8; c++)
+					want = want << 1 | (h >> (63 - hash_cell_orient(k, 8, r, c)) & 1);
+			CHECK(hash_grid_orient(h, k) == want);
+		}
+	}
+}
+
 int main(void)
 {
+	test_grid_orient();
 	test_hex();
 	test_hamming();
 	test_known_hashes();

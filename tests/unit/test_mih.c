@@ -175,7 +175,7 @@ int main(void)
 	static uint64_t q[1200], up[750];
 	size_t cq[][2] = { { 0, 0 }, { 0, 300 }, { 1, 0 }, { 1, 1 }, { 2, 300 }, { 300, 2 },
 	    { 300, 300 }, { 1200, 6000 }, { 6000 / 8, 6000 } };
-	static uint64_t codes[6000];
+	static uint64_t codes[6000], crowd[3000];
 	size_t sizes[] = { 0, 1, 2, 300, 6000 };
 	const char *kernels[] = { "plain", "popcnt", "" };   /* "": the best this CPU has */
 
@@ -187,6 +187,11 @@ int main(void)
 		    codes[next() % 6000];
 	for (size_t i = 0; i < 750; i++)
 		up[i] = codes[8 * i];
+	/* a crowded collection: 3000 codes around 24 centres, a few bits off each, so that
+	 * every chunk's buckets run long (the AVX-512 loop's sixteen-code steps, its tail of
+	 * one to seven, and runs of one to four codes against them) */
+	for (size_t i = 0; i < 3000; i++)
+		crowd[i] = i < 24 ? next() : flip(crowd[next() % 24], (int)(next() % 12));
 	/* every radius: the cut (how many chunks, how wide, which radii) changes with it,
 	 * down to r + 1 chunks at radius 0 and to comparing all pairs; each comparison loop */
 	for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++) {
@@ -208,6 +213,11 @@ int main(void)
 					CHECK(cross_as_brute(qs, cq[s][0], codes, cq[s][1], r, t));
 		}
 		CHECK(cross_as_brute(q, 1200, codes, 6000, 20, 2));
+		for (int r = 0; r <= 16; r += 3) {
+			CHECK(same_as_brute(crowd, 3000, r, 1 + r % 2));
+			CHECK(cross_as_brute(crowd, 1 + (size_t)r * 37, crowd + 1000, 2000, r, 2));
+			CHECK(cross_as_brute(crowd + 2000, 1000, crowd, 2000, r, 1));
+		}
 		CHECK(cross_as_brute(q, 300, codes, 500, 64, 2));    /* every pair */
 		/* an item's own forms left out, a pair of own hashes once */
 		for (int r = 0; r <= 16; r += 2)
