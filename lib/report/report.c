@@ -360,6 +360,8 @@ static int dup_text(const struct rep *d, const struct grp_item *it, struct sbuf 
 					sb_str(&e, "margin", "open");
 				else if (it->margin >= 0)
 					sb_int(&e, "margin", it->margin);
+				else if (it->via >= 0)
+					sb_str(&e, "via", d->items[it->via].name);
 				if (it->color_diff >= 0)
 					sb_int(&e, "color", it->color_diff);
 			}

@@ -1,8 +1,8 @@
 /* test_report.c — each record's "dup" in dedupe's report is the text jansson writes for
  * it (compact, in order), whichever way it was written: for keepers, duplicates by bytes,
- * by hashes (an open margin, a margin, a chain, a colour difference, a turn), by
- * keypoints, uniques, items a decision released, and names jansson escapes or that are
- * not ASCII. */
+ * by hashes (an open margin, a margin, a chain through a member, a colour difference, a
+ * turn), by keypoints, uniques, items a decision released, and names jansson escapes or
+ * that are not ASCII. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +32,7 @@ int main(void)
 		"{\"n\":3,\"dup\":{\"role\":\"duplicate\",\"group\":2,\"keeper\":\"a\\\"b\\\\c\",\"stage\":\"exact\",\"phash\":0,\"dhash\":0,\"whash\":0,\"evidence\":{\"kind\":\"exact\"}}}",
 		"{\"n\":4,\"dup\":{\"role\":\"keeper\",\"group\":3,\"count\":5,\"kept_because\":\"date\",\"over\":\"d3\",\"released_by\":\"decision\",\"apart_from\":\"u2\"}}",
 		"{\"n\":5,\"dup\":{\"role\":\"duplicate\",\"group\":3,\"keeper\":\"k3\",\"stage\":\"near\",\"phash\":12,\"dhash\":0,\"whash\":0,\"orientation\":5,\"evidence\":{\"kind\":\"hash\",\"phash\":12,\"margin\":7,\"color\":12}}}",
-		"{\"n\":6,\"dup\":{\"role\":\"duplicate\",\"group\":3,\"keeper\":\"k3\",\"stage\":\"near\",\"phash\":9,\"dhash\":0,\"whash\":0,\"evidence\":{\"kind\":\"chain\",\"phash\":9}}}",
+		"{\"n\":6,\"dup\":{\"role\":\"duplicate\",\"group\":3,\"keeper\":\"k3\",\"stage\":\"near\",\"phash\":9,\"dhash\":0,\"whash\":0,\"evidence\":{\"kind\":\"chain\",\"phash\":9,\"via\":\"d3\"}}}",
 		"{\"n\":7,\"dup\":{\"role\":\"duplicate\",\"group\":3,\"keeper\":\"k3\",\"stage\":\"local\",\"phash\":0,\"dhash\":0,\"whash\":0,\"orientation\":3,\"inliers\":30,\"evidence\":{\"kind\":\"keypoints\",\"inliers\":30,\"matches\":50,\"coverage\":0.56699999999999995,\"hashes_matched\":true,\"color\":2}}}",
 		"{\"n\":8,\"dup\":{\"role\":\"unique\",\"released_by\":\"decision\",\"apart_from\":\"k1\"}}",
 		"{\"n\":9,\"dup\":{\"role\":\"unique\"}}",
@@ -41,7 +41,7 @@ int main(void)
 		"{\"n\":12,\"dup\":{\"role\":\"duplicate\",\"group\":2,\"keeper\":\"a\\\"b\\\\c\",\"stage\":\"near\",\"phash\":0,\"dhash\":0,\"whash\":0,\"orientation\":6,\"evidence\":{\"kind\":\"hash\",\"phash\":0,\"margin\":8,\"color\":4}}}",
 		"{\"type\":\"group\",\"group\":1,\"keeper\":\"k1\",\"count\":2,\"bytes_saved\":101,\"members\":[{\"name\":\"d1\",\"stage\":\"near\",\"phash\":3,\"dhash\":5,\"whash\":7,\"size\":101,\"evidence\":{\"kind\":\"hash\",\"phash\":3,\"margin\":\"open\"}}]}",
 		"{\"type\":\"group\",\"group\":2,\"keeper\":\"a\\\"b\\\\c\",\"count\":3,\"bytes_saved\":215,\"members\":[{\"name\":\"tab\\there\",\"stage\":\"near\",\"phash\":0,\"dhash\":0,\"whash\":0,\"size\":112,\"orientation\":6,\"evidence\":{\"kind\":\"hash\",\"phash\":0,\"margin\":8,\"color\":4}},{\"name\":\"\xc3""\xa9""t\xc3""\xa9"".jpg\",\"stage\":\"exact\",\"phash\":0,\"dhash\":0,\"whash\":0,\"size\":103,\"evidence\":{\"kind\":\"exact\"}}]}",
-		"{\"type\":\"group\",\"group\":3,\"keeper\":\"k3\",\"count\":5,\"bytes_saved\":428,\"members\":[{\"name\":\"d3\",\"stage\":\"near\",\"phash\":12,\"dhash\":0,\"whash\":0,\"size\":105,\"orientation\":5,\"evidence\":{\"kind\":\"hash\",\"phash\":12,\"margin\":7,\"color\":12}},{\"name\":\"d4\",\"stage\":\"near\",\"phash\":9,\"dhash\":0,\"whash\":0,\"size\":106,\"evidence\":{\"kind\":\"chain\",\"phash\":9}},{\"name\":\"d5\",\"stage\":\"local\",\"phash\":0,\"dhash\":0,\"whash\":0,\"size\":107,\"orientation\":3,\"inliers\":30,\"evidence\":{\"kind\":\"keypoints\",\"inliers\":30,\"matches\":50,\"coverage\":0.56699999999999995,\"hashes_matched\":true,\"color\":2}},{\"name\":\"d6\",\"stage\":\"near\",\"phash\":0,\"dhash\":0,\"whash\":0,\"size\":110,\"evidence\":{\"kind\":\"hash\",\"phash\":0,\"margin\":0}}]}",
+		"{\"type\":\"group\",\"group\":3,\"keeper\":\"k3\",\"count\":5,\"bytes_saved\":428,\"members\":[{\"name\":\"d3\",\"stage\":\"near\",\"phash\":12,\"dhash\":0,\"whash\":0,\"size\":105,\"orientation\":5,\"evidence\":{\"kind\":\"hash\",\"phash\":12,\"margin\":7,\"color\":12}},{\"name\":\"d4\",\"stage\":\"near\",\"phash\":9,\"dhash\":0,\"whash\":0,\"size\":106,\"evidence\":{\"kind\":\"chain\",\"phash\":9,\"via\":\"d3\"}},{\"name\":\"d5\",\"stage\":\"local\",\"phash\":0,\"dhash\":0,\"whash\":0,\"size\":107,\"orientation\":3,\"inliers\":30,\"evidence\":{\"kind\":\"keypoints\",\"inliers\":30,\"matches\":50,\"coverage\":0.56699999999999995,\"hashes_matched\":true,\"color\":2}},{\"name\":\"d6\",\"stage\":\"near\",\"phash\":0,\"dhash\":0,\"whash\":0,\"size\":110,\"evidence\":{\"kind\":\"hash\",\"phash\":0,\"margin\":0}}]}",
 		"{\"type\":\"group\",\"group\":4,\"keeper\":\"k4\",\"count\":1,\"bytes_saved\":0,\"members\":[]}",
 		"{\"type\":\"summary\",\"images\":13,\"unique\":2,\"groups\":4,\"duplicates\":7,\"exact\":1,\"near\":5,\"bytes_saved\":744,\"failed\":0,\"failed_by_stage\":{},\"thresholds\":{\"phash\":12,\"dhash\":16,\"whash\":16,\"exact_only\":false},\"keep\":\"resolution,date,size,name\",\"mode\":\"star\",\"rotations\":true,\"local\":1,\"exact_in_groups\":0,\"low_info\":0,\"search\":{\"candidates\":0,\"compared\":0,\"local_candidates\":0,\"local_verified\":0,\"ambiguous\":0}}",
 	};
@@ -62,6 +62,7 @@ int main(void)
 		it[i].keeper = -1;
 		it[i].runner_up = -1;
 		it[i].apart_from = -1;
+		it[i].via = -1;
 		it[i].orient = 1;
 		it[i].color_diff = -1;
 		it[i].size = 100 + i;
@@ -109,6 +110,7 @@ int main(void)
 	it[6].stage = GRP_NEAR;
 	it[6].margin = -1;
 	it[6].dist[0] = 9;
+	it[6].via = 5;      /* joined through d3 */
 	it[7].stage = GRP_LOCAL;
 	it[7].inliers = 30;
 	it[7].matches = 50;
