@@ -87,6 +87,27 @@ static void slot_free(struct slot *p)
 	p->has_item = 0;
 }
 
+/* The slot's item from a record read (either way), with a name of its own, since the
+ * item outlives the record; lr 1 when its "local" field was not base64.  p->oom on
+ * failure. */
+static void slot_take(const struct itemset *s, struct slot *p, const struct featrec *fr,
+    int lr)
+{
+	const char *name;
+
+	if ((name = strdup(fr->name)) == NULL) {
+		p->oom = 1;
+		return;
+	}
+	item_from(s, fr, &p->it);
+	p->it.name = name;
+	p->has_color = fr->has_color;
+	memcpy(p->color, fr->color, sizeof p->color);
+	p->has_item = 1;
+	if (lr == 1)
+		snprintf(p->msg, sizeof p->msg, "%s: local: not base64 (keypoints ignored)", name);
+}
+
 int itemset_each(void *ud, json_t *rec, void *slot, aderr *err)
 {
 	const struct itemset *s = ud;
@@ -115,20 +136,8 @@ int itemset_each(void *ud, json_t *rec, void *slot, aderr *err)
 			rc = FILTER_FAILED;
 		} else if (s->local && (lr = featrec_local(rec, &p->raw, &p->rawlen)) < 0) {
 			p->oom = 1;
-		} else if ((p->it.name = strdup(fr.name)) == NULL) {
-			/* the item outlives the record: it keeps its own name */
-			p->oom = 1;
 		} else {
-			const char *name = p->it.name;
-
-			item_from(s, &fr, &p->it);
-			p->it.name = name;
-			p->has_color = fr.has_color;
-			memcpy(p->color, fr.color, sizeof p->color);
-			p->has_item = 1;
-			if (lr == 1)
-				snprintf(p->msg, sizeof p->msg, "%s: local: not base64 (keypoints ignored)",
-				    name);
+			slot_take(s, p, &fr, lr);
 		}
 	}
 	/* the keypoints are in the item now; the report does not carry them */
@@ -190,19 +199,8 @@ int itemset_each_line(void *ud, char *line, size_t len, void *slot, char **text,
 	if (s->local && loc != NULL && loc->v.type == RSCAN_STRING &&
 	    (lr = featrec_local_text(loc->v.p, loc->v.len, &p->raw, &p->rawlen)) < 0) {
 		p->oom = 1;
-	} else if ((p->it.name = strdup(fr.name)) == NULL) {
-		p->oom = 1;
 	} else {
-		const char *name = p->it.name;
-
-		item_from(s, &fr, &p->it);
-		p->it.name = name;
-		p->has_color = fr.has_color;
-		memcpy(p->color, fr.color, sizeof p->color);
-		p->has_item = 1;
-		if (lr == 1)
-			snprintf(p->msg, sizeof p->msg, "%s: local: not base64 (keypoints ignored)",
-			    name);
+		slot_take(s, p, &fr, lr);
 	}
 	if (p->oom)
 		slot_free(p);
