@@ -619,15 +619,20 @@ struct pair {
 	int a, b, d;
 };
 
-static int cmp_pair(const void *pa, const void *pb)
+/* The pairs in order of distance, then of a, then of b: a counting sort by distance
+ * (at most KP_MATCH_MAX), stable, through tmp (room for np).  The passes below make
+ * the pairs in order of a, one each, so a stable sort by distance gives that order. */
+static void sort_pairs(struct pair *pr, int np, struct pair *tmp)
 {
-	const struct pair *x = pa, *y = pb;
+	int at[KP_MATCH_MAX + 2] = { 0 };
 
-	if (x->d != y->d)
-		return x->d - y->d;
-	if (x->a != y->a)
-		return x->a - y->a;
-	return x->b - y->b;
+	for (int k = 0; k < np; k++)
+		at[pr[k].d + 1]++;
+	for (int d = 1; d <= KP_MATCH_MAX + 1; d++)
+		at[d] += at[d - 1];
+	for (int k = 0; k < np; k++)
+		tmp[at[pr[k].d]++] = pr[k];
+	memcpy(pr, tmp, (size_t)np * sizeof *pr);
 }
 
 /* The nearest-neighbour pass, the most of kp_match's time: for each descriptor of a, the
@@ -677,70 +682,134 @@ static int nearest_popcnt(const uint64_t *ad, int an, const uint64_t *bd, int bn
 #define KP_X86 1
 #include <immintrin.h>
 
-/* The pass with AVX-512: one descriptor of a against eight of b at a time (b's words
- * laid out word by word), each lane keeping the best two of its share, then the lanes
- * merged: the same nearest, first among equals, and second best as one at a time.  -1
- * when the layout cannot be had. */
+/* The pass with AVX-512: b's descriptors laid out word by word, eight to a vector, and
+ * four descriptors of a at a time against each eight of b.  Each lane keeps the least
+ * and the second least distance of its share (as a multiset: a tie makes both the
+ * same), the lanes are merged into the best D1 and the second best D2 of all, and only
+ * for a keypoint that passes the ratio test is b scanned again for the first place at
+ * D1: the same nearest, first among equals, and second best as one at a time.  -1 when
+ * the layout cannot be had. */
+#define NN_ROWS 4
+
+__attribute__((target("popcnt,avx512f,avx512vpopcntdq"), always_inline))
+static inline __m512i dist8(const uint64_t *x, const uint64_t *t, int bp, int j)
+{
+	return _mm512_add_epi64(
+	    _mm512_add_epi64(
+		_mm512_popcnt_epi64(_mm512_xor_si512(_mm512_set1_epi64((long long)x[0]),
+		    _mm512_loadu_si512(t + j))),
+		_mm512_popcnt_epi64(_mm512_xor_si512(_mm512_set1_epi64((long long)x[1]),
+		    _mm512_loadu_si512(t + bp + j)))),
+	    _mm512_add_epi64(
+		_mm512_popcnt_epi64(_mm512_xor_si512(_mm512_set1_epi64((long long)x[2]),
+		    _mm512_loadu_si512(t + 2 * bp + j))),
+		_mm512_popcnt_epi64(_mm512_xor_si512(_mm512_set1_epi64((long long)x[3]),
+		    _mm512_loadu_si512(t + 3 * bp + j)))));
+}
+
+/* The best and second best of the lanes' bests m1 and seconds m2; 1 when they pass
+ * the ratio test (then *d1 is the best). */
+__attribute__((target("popcnt,avx512f,avx512vpopcntdq"), always_inline))
+static inline int merge8(__m512i m1, __m512i m2, int *d1)
+{
+	long long D1 = _mm512_reduce_min_epu64(m1), D2;
+	__mmask8 at = _mm512_cmpeq_epi64_mask(m1, _mm512_set1_epi64(D1));
+
+	/* every lane's second, and every lane's best but one copy of D1 */
+	at &= (__mmask8)-at;
+	D2 = _mm512_reduce_min_epu64(_mm512_min_epu64(m2,
+	    _mm512_mask_mov_epi64(m1, at, _mm512_set1_epi64(257))));
+	*d1 = (int)D1;
+	return D1 <= KP_MATCH_MAX && 5 * D1 < 4 * D2;
+}
+
 __attribute__((target("popcnt,avx512f,avx512vpopcntdq"), noinline))
 static int nearest512(const uint64_t *ad, int an, const uint64_t *bd, int bn, struct pair *pr)
 {
-	int bp = (bn + 7) & ~7, np = 0;
+	int bp = (bn + 7) & ~7, bf = bn & ~7, np = 0, i = 0;
 	uint64_t *t = malloc((size_t)bp * 4 * sizeof *t);
-	const __m512i lanes = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
 	const __m512i none = _mm512_set1_epi64(257), pad = _mm512_set1_epi64(1000);
+	const __mmask8 tail = (__mmask8)((1u << (bn - bf)) - 1);
+	__m512i m1[NN_ROWS], m2[NN_ROWS];
 
 	if (t == NULL)
 		return -1;
 	for (int j = 0; j < bp; j++)
 		for (int w = 0; w < 4; w++)
 			t[(size_t)w * (size_t)bp + (size_t)j] = j < bn ? bd[(size_t)j * 4 + (size_t)w] : 0;
-	for (int i = 0; i < an; i++) {
-		const uint64_t *x = ad + (size_t)i * 4;
-		__m512i x0 = _mm512_set1_epi64((long long)x[0]), x1 = _mm512_set1_epi64((long long)x[1]);
-		__m512i x2 = _mm512_set1_epi64((long long)x[2]), x3 = _mm512_set1_epi64((long long)x[3]);
-		__m512i d1 = none, d2 = none, j1 = _mm512_set1_epi64(-1);
-		long long l1[8], l2[8], lj[8];
-		int D1 = 257, D2 = 257, J1 = -1;
+	while (i < an) {
+		int rows = an - i >= NN_ROWS ? NN_ROWS : 1;
 
-		for (int j = 0; j < bp; j += 8) {
-			__m512i d = _mm512_add_epi64(
-			    _mm512_add_epi64(
-				_mm512_popcnt_epi64(_mm512_xor_si512(x0, _mm512_loadu_si512(t + j))),
-				_mm512_popcnt_epi64(_mm512_xor_si512(x1, _mm512_loadu_si512(t + bp + j)))),
-			    _mm512_add_epi64(
-				_mm512_popcnt_epi64(_mm512_xor_si512(x2, _mm512_loadu_si512(t + 2 * bp + j))),
-				_mm512_popcnt_epi64(_mm512_xor_si512(x3, _mm512_loadu_si512(t + 3 * bp + j)))));
-			__mmask8 m1, m2;
+		for (int r = 0; r < NN_ROWS; r++)
+			m1[r] = m2[r] = none;
+		if (rows == NN_ROWS) {
+			/* the four rows' words held in registers, their bests in locals */
+			const uint64_t *x = ad + (size_t)i * 4;
+#define NN_B(k) _mm512_set1_epi64((long long)x[k])
+			__m512i a00 = NN_B(0), a01 = NN_B(1), a02 = NN_B(2), a03 = NN_B(3);
+			__m512i a10 = NN_B(4), a11 = NN_B(5), a12 = NN_B(6), a13 = NN_B(7);
+			__m512i a20 = NN_B(8), a21 = NN_B(9), a22 = NN_B(10), a23 = NN_B(11);
+			__m512i a30 = NN_B(12), a31 = NN_B(13), a32 = NN_B(14), a33 = NN_B(15);
+#undef NN_B
+			__m512i p0 = none, q0 = none, p1 = none, q1 = none, p2 = none, q2 = none;
+			__m512i p3 = none, q3 = none;
 
-			if (j + 8 > bn)     /* the lanes past the end never count */
-				d = _mm512_mask_mov_epi64(pad, (__mmask8)((1u << (bn - j)) - 1), d);
-			m1 = _mm512_cmplt_epi64_mask(d, d1);
-			m2 = _mm512_cmplt_epi64_mask(d, d2);
-			d2 = _mm512_mask_mov_epi64(d2, m2, d);
-			d2 = _mm512_mask_mov_epi64(d2, m1, d1);
-			d1 = _mm512_mask_mov_epi64(d1, m1, d);
-			j1 = _mm512_mask_mov_epi64(j1, m1, _mm512_add_epi64(lanes, _mm512_set1_epi64(j)));
-		}
-		_mm512_storeu_si512(l1, d1);
-		_mm512_storeu_si512(l2, d2);
-		_mm512_storeu_si512(lj, j1);
-		/* the best of all and its first place; the second best is the next of the lanes'
-		 * bests or a lane's second */
-		for (int l = 0; l < 8; l++)
-			if (l1[l] < D1 || (l1[l] == D1 && l1[l] < 257 && lj[l] < J1)) {
-				D1 = (int)l1[l];
-				J1 = (int)lj[l];
+			for (int j = 0; j < bf; j += 8) {
+				__m512i w0 = _mm512_loadu_si512(t + j);
+				__m512i w1 = _mm512_loadu_si512(t + bp + j);
+				__m512i w2 = _mm512_loadu_si512(t + 2 * bp + j);
+				__m512i w3 = _mm512_loadu_si512(t + 3 * bp + j), d;
+
+#define NN_ROW(A0, A1, A2, A3, P, Q) \
+	d = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(_mm512_xor_si512(A0, w0)), \
+	    _mm512_popcnt_epi64(_mm512_xor_si512(A1, w1))), \
+	    _mm512_add_epi64(_mm512_popcnt_epi64(_mm512_xor_si512(A2, w2)), \
+	    _mm512_popcnt_epi64(_mm512_xor_si512(A3, w3)))); \
+	Q = _mm512_min_epu64(Q, _mm512_max_epu64(P, d)); \
+	P = _mm512_min_epu64(P, d)
+				NN_ROW(a00, a01, a02, a03, p0, q0);
+				NN_ROW(a10, a11, a12, a13, p1, q1);
+				NN_ROW(a20, a21, a22, a23, p2, q2);
+				NN_ROW(a30, a31, a32, a33, p3, q3);
+#undef NN_ROW
 			}
-		for (int l = 0, seen = 0; l < 8; l++) {
-			if (l1[l] == D1 && lj[l] == J1 && !seen) {
-				seen = 1;       /* the best itself */
-			} else if (l1[l] < D2) {
-				D2 = (int)l1[l];
+			m1[0] = p0, m2[0] = q0, m1[1] = p1, m2[1] = q1;
+			m1[2] = p2, m2[2] = q2, m1[3] = p3, m2[3] = q3;
+		} else {
+			for (int j = 0; j < bf; j += 8) {
+				__m512i d = dist8(ad + (size_t)i * 4, t, bp, j);
+
+				m2[0] = _mm512_min_epu64(m2[0], _mm512_max_epu64(m1[0], d));
+				m1[0] = _mm512_min_epu64(m1[0], d);
 			}
-			D2 = l2[l] < D2 ? (int)l2[l] : D2;
 		}
-		if (J1 >= 0 && D1 <= KP_MATCH_MAX && 5 * D1 < 4 * D2)
-			pr[np++] = (struct pair){ i, J1, D1 };
+		for (int r = 0; r < rows; r++) {
+			const uint64_t *x = ad + (size_t)(i + r) * 4;
+			int d1;
+
+			if (bf < bn) {  /* the lanes past the end never count */
+				__m512i d = _mm512_mask_mov_epi64(pad, tail, dist8(x, t, bp, bf));
+
+				m2[r] = _mm512_min_epu64(m2[r], _mm512_max_epu64(m1[r], d));
+				m1[r] = _mm512_min_epu64(m1[r], d);
+			}
+			if (!merge8(m1[r], m2[r], &d1))
+				continue;
+			/* the first place at the best distance */
+			for (int j = 0; j < bp; j += 8) {
+				__mmask8 eq = _mm512_cmpeq_epi64_mask(dist8(x, t, bp, j),
+				    _mm512_set1_epi64(d1));
+
+				if (j + 8 > bn)
+					eq &= tail;
+				if (eq) {
+					pr[np++] = (struct pair){ i + r, j + __builtin_ctz(eq),
+					    d1 };
+					break;
+				}
+			}
+		}
+		i += rows;
 	}
 	free(t);
 	return np;
@@ -749,8 +818,8 @@ static int nearest512(const uint64_t *ad, int an, const uint64_t *bd, int bn, st
 /* How many matches the transform maps within tol of their partners (AVX-512, eight at
  * a time, each in the order of inlier_count's sums, so the same doubles), stopping once
  * the count cannot pass best. */
-__attribute__((target("avx512f"), noinline))
-static int inliers512(const double *px, const double *py, const double *qx, const double *qy,
+__attribute__((target("avx512f"), always_inline))
+static inline int inliers512(const double *px, const double *py, const double *qx, const double *qy,
     int np, const double z[4], double tol2, int best)
 {
 	__m512d zr = _mm512_set1_pd(z[0]), zi = _mm512_set1_pd(z[1]);
@@ -767,6 +836,109 @@ static int inliers512(const double *px, const double *py, const double *qx, cons
 		__m512d d = _mm512_add_pd(_mm512_mul_pd(ex, ex), _mm512_mul_pd(ey, ey));
 
 		in += __builtin_popcount(_mm512_mask_cmp_pd_mask(m, d, t2, _CMP_LE_OQ));
+	}
+	return in;
+}
+/* RANSAC's hypotheses with AVX-512: for each strong match i, the transforms from it and
+ * eight of the matches after it at a time, with the same operations in the same order as
+ * kp_match's loop (the differences in float, then doubles), so the same doubles; then
+ * each one kept, in the loop's order, counted against the best so far.  fx .. gy: the
+ * places of the top matches as floats, room for top + 8.  The best count, its transform
+ * in bz (untouched when none passes 0). */
+__attribute__((target("avx512f"), noinline))
+static int ransac512(const float *fx, const float *fy, const float *gx, const float *gy,
+    const double *px, const double *py, const double *qx, const double *qy, int np, int top,
+    double tol2, double bz[4])
+{
+	const __m512d hundred = _mm512_set1_pd(100), lo = _mm512_set1_pd(0.0625);
+	const __m512d hi = _mm512_set1_pd(16);
+	int best = 0;
+
+	for (int i = 0; i < top; i++) {
+		__m256 a1x = _mm256_set1_ps(fx[i]), a1y = _mm256_set1_ps(fy[i]);
+		__m256 b1x = _mm256_set1_ps(gx[i]), b1y = _mm256_set1_ps(gy[i]);
+		__m512d pxi = _mm512_set1_pd(px[i]), pyi = _mm512_set1_pd(py[i]);
+		__m512d qxi = _mm512_set1_pd(qx[i]), qyi = _mm512_set1_pd(qy[i]);
+
+		for (int j = i + 1; j < top; j += 8) {
+			__m512d ax = _mm512_cvtps_pd(_mm256_sub_ps(_mm256_loadu_ps(fx + j), a1x));
+			__m512d ay = _mm512_cvtps_pd(_mm256_sub_ps(_mm256_loadu_ps(fy + j), a1y));
+			__m512d bx = _mm512_cvtps_pd(_mm256_sub_ps(_mm256_loadu_ps(gx + j), b1x));
+			__m512d by = _mm512_cvtps_pd(_mm256_sub_ps(_mm256_loadu_ps(gy + j), b1y));
+			__m512d n2 = _mm512_add_pd(_mm512_mul_pd(ax, ax), _mm512_mul_pd(ay, ay));
+			__m512d zr = _mm512_div_pd(_mm512_add_pd(_mm512_mul_pd(bx, ax),
+			    _mm512_mul_pd(by, ay)), n2);
+			__m512d zi = _mm512_div_pd(_mm512_sub_pd(_mm512_mul_pd(by, ax),
+			    _mm512_mul_pd(bx, ay)), n2);
+			__m512d s2 = _mm512_add_pd(_mm512_mul_pd(zr, zr), _mm512_mul_pd(zi, zi));
+			__m512d tx = _mm512_sub_pd(qxi, _mm512_sub_pd(_mm512_mul_pd(zr, pxi),
+			    _mm512_mul_pd(zi, pyi)));
+			__m512d ty = _mm512_sub_pd(qyi, _mm512_add_pd(_mm512_mul_pd(zi, pxi),
+			    _mm512_mul_pd(zr, pyi)));
+			/* as the loop's tests: not n2 < 100, not s2 < 0.0625, not s2 > 16 */
+			unsigned keep = (unsigned)_mm512_cmp_pd_mask(n2, hundred, _CMP_NLT_UQ) &
+			    (unsigned)_mm512_cmp_pd_mask(s2, lo, _CMP_NLT_UQ) &
+			    (unsigned)_mm512_cmp_pd_mask(s2, hi, _CMP_NGT_UQ);
+			double zrs[8], zis[8], txs[8], tys[8];
+
+			if (top - j < 8)
+				keep &= (1u << (top - j)) - 1;
+			if (keep == 0)
+				continue;
+			_mm512_storeu_pd(zrs, zr);
+			_mm512_storeu_pd(zis, zi);
+			_mm512_storeu_pd(txs, tx);
+			_mm512_storeu_pd(tys, ty);
+			while (keep) {
+				int l = __builtin_ctz(keep), in;
+				double z[4] = { zrs[l], zis[l], txs[l], tys[l] };
+
+				keep &= keep - 1;
+				in = inliers512(px, py, qx, qy, np, z, tol2, best);
+				if (in > best) {
+					best = in;
+					memcpy(bz, z, sizeof z);
+				}
+			}
+		}
+	}
+	return best;
+}
+/* inside_share's count with AVX-512: a row of the grid as two vectors of eight places,
+ * each place and its image under z by the same operations in the same order as the
+ * plain loop, so the same doubles and the same count. */
+__attribute__((target("avx512f"), noinline))
+static int inside512(int aw, int ah, int bw, int bh, const double z[4])
+{
+	const __m512d z0 = _mm512_set1_pd(z[0]), z1 = _mm512_set1_pd(z[1]);
+	const __m512d z2 = _mm512_set1_pd(z[2]), z3 = _mm512_set1_pd(z[3]);
+	const __m512d zero = _mm512_setzero_pd(), w = _mm512_set1_pd(bw), h = _mm512_set1_pd(bh);
+	const __m512d sixteen = _mm512_set1_pd(16), awv = _mm512_set1_pd(aw);
+	__m512d px[2], z0px[2], z1px[2];
+	int in = 0;
+
+	px[0] = _mm512_div_pd(_mm512_mul_pd(_mm512_setr_pd(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5,
+	    7.5), awv), sixteen);
+	px[1] = _mm512_div_pd(_mm512_mul_pd(_mm512_setr_pd(8.5, 9.5, 10.5, 11.5, 12.5, 13.5,
+	    14.5, 15.5), awv), sixteen);
+	for (int k = 0; k < 2; k++) {
+		z0px[k] = _mm512_mul_pd(z0, px[k]);
+		z1px[k] = _mm512_mul_pd(z1, px[k]);
+	}
+	for (int gy = 0; gy < 16; gy++) {
+		double py = (gy + 0.5) * ah / 16;
+		__m512d z1py = _mm512_set1_pd(z[1] * py), z0py = _mm512_set1_pd(z[0] * py);
+
+		for (int k = 0; k < 2; k++) {
+			__m512d x = _mm512_add_pd(_mm512_sub_pd(z0px[k], z1py), z2);
+			__m512d y = _mm512_add_pd(_mm512_add_pd(z1px[k], z0py), z3);
+			__mmask8 m = _mm512_cmp_pd_mask(x, zero, _CMP_GE_OQ) &
+			    _mm512_cmp_pd_mask(y, zero, _CMP_GE_OQ) &
+			    _mm512_cmp_pd_mask(x, w, _CMP_LE_OQ) &
+			    _mm512_cmp_pd_mask(y, h, _CMP_LE_OQ);
+
+			in += __builtin_popcount(m);
+		}
 	}
 	return in;
 }
@@ -802,17 +974,13 @@ static int nearest(const uint64_t *ad, int an, const uint64_t *bd, int bn, struc
 }
 
 /* How many matches the transform z (zr, zi, tx, ty) maps within tol (tol2 = tol * tol)
- * of their partners, or a count no more than best once it cannot pass it. */
+ * of their partners, or a count no more than best once it cannot pass it (plain C;
+ * ransac512 has the AVX-512 form). */
 static int inlier_count(const double *px, const double *py, const double *qx,
-    const double *qy, int np, const double z[4], double tol2, int best, int wide)
+    const double *qy, int np, const double z[4], double tol2, int best)
 {
 	int in = 0;
 
-#ifdef KP_X86
-	if (wide)
-		return inliers512(px, py, qx, qy, np, z, tol2, best);
-#endif
-	(void)wide;
 	/* stops once the matches left cannot lift the count above the best: only a larger
 	 * count replaces it, so the outcome is the same */
 	for (int k = 0; k < np && in + (np - k) > best; k++) {
@@ -855,10 +1023,16 @@ static void shared_one(const struct kp_set *a, const struct kp_set *b, const dou
 }
 
 /* The share of a's picture that z maps inside b's, on a 16 x 16 grid of a's places. */
-static double inside_share(const struct kp_set *a, const struct kp_set *b, const double z[4])
+static double inside_share(const struct kp_set *a, const struct kp_set *b, const double z[4],
+    int wide)
 {
 	int in = 0;
 
+#ifdef KP_X86
+	if (wide)
+		return inside512(a->w, a->h, b->w, b->h, z) / 256.0;
+#endif
+	(void)wide;
 	for (int gy = 0; gy < 16; gy++)
 		for (int gx = 0; gx < 16; gx++) {
 			double px = (gx + 0.5) * a->w / 16, py = (gy + 0.5) * a->h / 16;
@@ -882,12 +1056,13 @@ static void invert(const double z[4], double w[4])
 }
 
 /* The share of b's picture that the inverse of z (a to b) maps inside a's. */
-static double inside_share_back(const struct kp_set *a, const struct kp_set *b, const double z[4])
+static double inside_share_back(const struct kp_set *a, const struct kp_set *b, const double z[4],
+    int wide)
 {
 	double w[4];
 
 	invert(z, w);
-	return inside_share(b, a, w);
+	return inside_share(b, a, w, wide);
 }
 
 void kp_shared(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
@@ -921,7 +1096,7 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 	memset(m, 0, sizeof *m);
 	if (a->n < 2 || b->n < 2)
 		return 0;
-	if ((pr = malloc((size_t)a->n * sizeof *pr)) == NULL ||
+	if ((pr = malloc((size_t)a->n * 2 * sizeof *pr)) == NULL ||
 	    (ad = malloc((size_t)(a->n + b->n) * 4 * sizeof *ad)) == NULL) {
 		free(pr);
 		return AD_ENOMEM;
@@ -938,7 +1113,7 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 		free(pr);
 		return 0;
 	}
-	qsort(pr, (size_t)np, sizeof *pr, cmp_pair);
+	sort_pairs(pr, np, pr + a->n);
 	/* the matched places side by side, for the inlier counts */
 	if ((px = malloc((size_t)np * 4 * sizeof *px)) == NULL) {
 		free(pr);
@@ -957,7 +1132,32 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 	tol = 4.0 * (b->w > b->h ? b->h : b->w) / KP_BASE_SIDE;
 	if (tol < 2)
 		tol = 2;
-	for (int i = 0; i < top; i++)
+#ifdef KP_X86
+	if (wide) {
+		float *f = calloc((size_t)(top + 8) * 4, sizeof *f);
+		double bz[4] = { 1, 0, 0, 0 };
+
+		if (f == NULL) {
+			free(px);
+			free(pr);
+			return AD_ENOMEM;
+		}
+		for (int k = 0; k < top; k++) {
+			f[k] = a->kp[pr[k].a].x;
+			f[top + 8 + k] = a->kp[pr[k].a].y;
+			f[2 * (top + 8) + k] = b->kp[pr[k].b].x;
+			f[3 * (top + 8) + k] = b->kp[pr[k].b].y;
+		}
+		best = ransac512(f, f + top + 8, f + 2 * (top + 8), f + 3 * (top + 8), px, py, qx,
+		    qy, np, top, tol * tol, bz);
+		free(f);
+		bestz_re = bz[0];
+		bestz_im = bz[1];
+		best_tx = bz[2];
+		best_ty = bz[3];
+	}
+#endif
+	for (int i = 0; i < top && !wide; i++)
 		for (int j = i + 1; j < top; j++) {
 			const struct kp *a1 = &a->kp[pr[i].a], *a2 = &a->kp[pr[j].a];
 			const struct kp *b1 = &b->kp[pr[i].b], *b2 = &b->kp[pr[j].b];
@@ -980,7 +1180,7 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 			z[1] = zi;
 			z[2] = tx;
 			z[3] = ty;
-			in = inlier_count(px, py, qx, qy, np, z, tol * tol, best, wide);
+			in = inlier_count(px, py, qx, qy, np, z, tol * tol, best);
 			if (in > best) {
 				best = in;
 				bestz_re = zr;
@@ -1018,7 +1218,8 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 		m->z[2] = best_tx;
 		m->z[3] = best_ty;
 		m->tol = tol;
-		m->contain = fmax(inside_share(a, b, m->z), inside_share_back(a, b, m->z));
+		m->contain = fmax(inside_share(a, b, m->z, wide),
+		    inside_share_back(a, b, m->z, wide));
 	}
 	free(px);
 	free(pr);

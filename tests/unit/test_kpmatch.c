@@ -1,6 +1,7 @@
 /* test_kpmatch.c — kp_match gives the same answer with its AVX-512 passes (the nearest
- * neighbours, lanes merged; the inlier counts, eight at a time, with the early stop) as
- * with the plain ones (AZD_KP_KERNEL=plain): sets of many sizes (not multiples of eight),
+ * neighbours, four keypoints at a time, lanes merged; RANSAC's hypotheses and inlier
+ * counts, eight at a time, with the early stop; the grid of inside_share) as with the
+ * plain ones (AZD_KP_KERNEL=plain), the transform and the contain share included: sets of many sizes (not multiples of eight),
  * copies turned, scaled and moved with bits of their descriptors turned, repeated and
  * nearly repeated descriptors (ties and close seconds, in one lane and across lanes),
  * and strangers. */
@@ -79,7 +80,8 @@ static int same_both_ways(const struct kp_set *a, const struct kp_set *b)
 	unsetenv("AZD_KP_KERNEL");
 	ry = kp_match(a, b, &y);
 	return rx == 0 && ry == 0 && x.matches == y.matches && x.inliers == y.inliers &&
-	    x.scale == y.scale && x.angle_deg == y.angle_deg && x.cover == y.cover;
+	    x.scale == y.scale && x.angle_deg == y.angle_deg && x.cover == y.cover &&
+	    x.contain == y.contain && memcmp(x.z, y.z, sizeof x.z) == 0 && x.tol == y.tol;
 }
 
 int main(void)
