@@ -95,15 +95,7 @@ PY
 SMALL=$(files "$T/src/small")
 LARGE=$(files "$T/src/large")
 
-azurite_launch "$T/azurite" "$T/azurite.log" || true
-AZ_PID=$AZURITE_PID
-PORT=$AZURITE_PORT
-if [ -z "$PORT" ]; then
-	echo "azure.sh: azurite did not start" >&2
-	sed 's/^/    /' "$T/azurite.log" >&2
-	exit 1
-fi
-URL="http://127.0.0.1:$PORT/devstoreaccount1"
+bench_azurite_up azure
 
 "$BIN/azls" -q --all "$T/src/small" | "$BIN/azcp" -q -P 32 "$URL/small" > /dev/null
 "$BIN/azls" -q --all "$T/src/large" | "$BIN/azcp" -q -P 32 "$URL/large" > /dev/null
