@@ -10,6 +10,25 @@
 #include "rec.h"
 #include "timefmt.h"
 
+/* The picture's pixels: width x height less the bands of an added frame featx found
+ * (top, bottom, left, right), so that a bordered copy is not the larger picture, and
+ * less FRAME_SLACK more: a framed copy outranks a copy without a frame only with clearly
+ * more of the picture, not for the few pixels of a band featx ended a line early (a
+ * blurred edge) or could not tell from the picture on one side (a tan band beside a
+ * tan table); -1 when unknown. */
+#define FRAME_SLACK 0.1
+static long long content_pixels(long long w, long long h, const long long b[4])
+{
+	if (w <= 0 || h <= 0)
+		return -1;
+	for (int i = 0; i < 4; i++)
+		if (b[i] < 0 || b[i] > (i < 2 ? h : w))
+			return w * h;       /* not a frame of this picture */
+	if (b[0] + b[1] + b[2] + b[3] == 0 || b[0] + b[1] >= h || b[2] + b[3] >= w)
+		return w * h;
+	return (long long)((double)(w - b[2] - b[3]) * (double)(h - b[0] - b[1]) * (1 - FRAME_SLACK));
+}
+
 int featrec_from_json(const json_t *rec, int orientations, struct featrec *fr, aderr *err)
 {
 	long long w = rec_int(rec, "width", -1), h = rec_int(rec, "height", -1);
@@ -36,7 +55,16 @@ int featrec_from_json(const json_t *rec, int orientations, struct featrec *fr, a
 	fr->content_md5 = rec_str(rec, "content_md5");
 	fr->format = rec_str(rec, "format");
 	fr->size = rec_int(rec, "size", -1);
-	fr->pixels = w > 0 && h > 0 ? w * h : -1;
+	{
+		const json_t *f = json_object_get(rec, "frame");
+		long long b[4] = { 0, 0, 0, 0 };
+
+		for (size_t k = 0; json_array_size(f) == 4 && k < 4; k++)
+			b[k] = json_is_integer(json_array_get(f, k)) ?
+			    json_integer_value(json_array_get(f, k)) : -1;
+		fr->pixels = content_pixels(w, h, b);
+		fr->framed = fr->pixels != (w > 0 && h > 0 ? w * h : -1);
+	}
 	if (time_parse_iso(rec_str(rec, "mtime"), &fr->mtime, NULL) < 0)
 		fr->mtime = LLONG_MAX;
 	return 0;
@@ -114,7 +142,27 @@ int featrec_from_scan(struct rscan_member *m, int n, int orientations, struct fe
 		fr->low_info = 2;
 	fr->content_md5 = scan_str(m, n, "content_md5");
 	fr->format = scan_str(m, n, "format");
-	fr->pixels = w > 0 && h > 0 ? w * h : -1;
+	{
+		const struct rscan_member *f = rscan_get(m, n, "frame");
+		struct rscan_val e[4];
+		long long b[4] = { 0, 0, 0, 0 };
+		int ne = 0;
+
+		if (f != NULL && rscan_array(&f->v, e, 4, &ne) && ne == 4)
+			for (int k = 0; k < 4; k++) {
+				char buf[24];
+
+				if (e[k].type != RSCAN_INT) {
+					b[k] = -1;
+					continue;
+				}
+				memcpy(buf, e[k].p, e[k].len);   /* at most 19: recscan.h */
+				buf[e[k].len] = '\0';
+				b[k] = strtoll(buf, NULL, 10);
+			}
+		fr->pixels = content_pixels(w, h, b);
+		fr->framed = fr->pixels != (w > 0 && h > 0 ? w * h : -1);
+	}
 	if (time_parse_iso(scan_str(m, n, "mtime"), &fr->mtime, NULL) < 0)
 		fr->mtime = LLONG_MAX;
 	return 0;

@@ -24,7 +24,9 @@ struct featrec {
 	const char *content_md5;    /* or NULL */
 	const char *format;         /* or NULL */
 	long long size;             /* -1 when unknown */
-	long long pixels;           /* width * height; -1 when unknown */
+	long long pixels;           /* width * height less the bands of an added frame
+	                             * (featx's "frame"); -1 when unknown */
+	int framed;                 /* the record has such a frame */
 	long long mtime;            /* seconds since the epoch; LLONG_MAX when unknown */
 };
 

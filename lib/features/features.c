@@ -155,6 +155,191 @@ static struct img *flatten(struct img *rgba, struct feat *f)
 	return w;
 }
 
+/* An added frame: a border, letterbox or pillarbox bands of one colour around the
+ * picture.  Each side's band colour is the median of its outermost line; a line is part
+ * of the band while the mean of every run of FRAME_RUN pixels along it stays within
+ * FRAME_TOL of that colour on each channel (means, so that noise and JPEG grain inside
+ * a band do not end it, while an edge or a line of text does).  A side's band is kept
+ * only when the picture begins along a straight edge (FRAME_EDGE of the line's runs
+ * differ, within FRAME_SOFT lines of where the band ends) and the picture is not drawn
+ * on the band's colour (FRAME_GROUND).  The bands are kept only when one is at least
+ * FRAME_MIN of its side and what is left is at least FRAME_KEEP of each side (a flat
+ * picture or an empty page is all band, and stays whole). */
+#define FRAME_RUN 8
+#define FRAME_TOL 12
+#define FRAME_MIN 0.02
+#define FRAME_KEEP 0.3
+#define FRAME_EDGE 0.5
+#define FRAME_SOFT 3
+#define FRAME_GROUND 0.3
+
+/* pixel k of line i of one side: 0 top, 1 bottom, 2 left, 3 right */
+static const unsigned char *side_px(const struct img *im, int side, int i, int k)
+{
+	int x, y;
+
+	if (side < 2) {
+		y = side == 0 ? i : im->h - 1 - i;
+		x = k;
+	} else {
+		x = side == 2 ? i : im->w - 1 - i;
+		y = k;
+	}
+	return im->px + ((size_t)y * (size_t)im->w + (size_t)x) * 3;
+}
+
+/* How many of line i's runs of FRAME_RUN pixels have a mean further than FRAME_TOL from
+ * c on some channel, out of *runs. */
+static int runs_off(const struct img *im, int side, int i, int n, const int c[3], int *runs)
+{
+	int off = 0;
+
+	*runs = 0;
+	for (int k = 0; k < n; k += FRAME_RUN) {
+		int e = k + FRAME_RUN < n ? k + FRAME_RUN : n, sum[3] = { 0, 0, 0 };
+
+		for (int q = k; q < e; q++) {
+			const unsigned char *p = side_px(im, side, i, q);
+
+			sum[0] += p[0];
+			sum[1] += p[1];
+			sum[2] += p[2];
+		}
+		(*runs)++;
+		for (int ch = 0; ch < 3; ch++)
+			if (abs(sum[ch] - c[ch] * (e - k)) > FRAME_TOL * (e - k)) {
+				off++;
+				break;
+			}
+	}
+	return off;
+}
+
+/* The share of the picture inside the bands b (every fourth row, in runs of FRAME_RUN
+ * pixels) whose mean is within FRAME_TOL of c. */
+static double ground_share(const struct img *im, const int b[4], const int c[3])
+{
+	long runs = 0, near = 0;
+
+	for (int y = b[0]; y < im->h - b[1]; y += 4)
+		for (int x = b[2]; x + FRAME_RUN <= im->w - b[3]; x += FRAME_RUN) {
+			const unsigned char *p = im->px + ((size_t)y * (size_t)im->w + (size_t)x) * 3;
+			int sum[3] = { 0, 0, 0 }, ok = 1;
+
+			for (int q = 0; q < FRAME_RUN; q++)
+				for (int ch = 0; ch < 3; ch++)
+					sum[ch] += p[3 * q + ch];
+			for (int ch = 0; ch < 3; ch++)
+				ok &= abs(sum[ch] - c[ch] * FRAME_RUN) <= FRAME_TOL * FRAME_RUN;
+			near += ok;
+			runs++;
+		}
+	return runs ? (double)near / (double)runs : 1;
+}
+
+/* The bands of rgb's frame, in pixels: b[0] top, b[1] bottom, b[2] left, b[3] right;
+ * all 0 when it has none. */
+static void frame_bands(const struct img *im, int b[4])
+{
+	int len[2] = { im->w, im->h }, col[4][3];
+
+	memset(b, 0, 4 * sizeof *b);
+	if (im->ch != 3 || im->w < 4 * FRAME_RUN || im->h < 4 * FRAME_RUN)
+		return;
+	for (int side = 0; side < 4; side++) {
+		int n = len[side >> 1], depth = side < 2 ? im->h : im->w, *c = col[side];
+
+		/* the band colour: the median of the outermost line, channel by channel */
+		for (int ch = 0; ch < 3; ch++) {
+			int hist[256] = { 0 }, acc = 0, v = 0;
+
+			for (int k = 0; k < n; k++)
+				hist[side_px(im, side, 0, k)[ch]]++;
+			while (v < 255 && (acc += hist[v]) * 2 < n)
+				v++;
+			c[ch] = v;
+		}
+		for (;;) {
+			int runs, off;
+
+			if (b[side] >= depth / 2) {
+				b[side] = 0;    /* all band: a flat picture, not a frame */
+				break;
+			}
+			if ((off = runs_off(im, side, b[side], n, c, &runs)) == 0) {
+				b[side]++;
+				continue;
+			}
+			/* the picture starts along a straight edge across the side, as an added
+			 * band's does, within FRAME_SOFT lines (resampling and JPEG blend the
+			 * line where they meet); a plain margin that ends where the drawing or
+			 * the text begins is part of the picture */
+			for (int k = 1; k < FRAME_SOFT && b[side] + k < depth / 2; k++) {
+				int o2 = runs_off(im, side, b[side] + k, n, c, &runs);
+
+				off = o2 > off ? o2 : off;
+			}
+			if (off < FRAME_EDGE * runs)
+				b[side] = 0;
+			break;
+		}
+	}
+	/* a band of the colour the picture is drawn on (a page's white, the black of a sky)
+	 * is its margin, not a frame: no more than FRAME_GROUND of what lies inside may be
+	 * of the band's colour */
+	for (int side = 0; side < 4; side++)
+		if (b[side] > 0 && ground_share(im, b, col[side]) > FRAME_GROUND)
+			b[side] = 0;
+	if (b[0] + b[1] > (1 - FRAME_KEEP) * im->h || b[2] + b[3] > (1 - FRAME_KEEP) * im->w ||
+	    (b[0] < FRAME_MIN * im->h && b[1] < FRAME_MIN * im->h &&
+	    b[2] < FRAME_MIN * im->w && b[3] < FRAME_MIN * im->w))
+		memset(b, 0, 4 * sizeof *b);
+}
+
+/* The part of im inside the bands b (top, bottom, left, right): a new image, or NULL
+ * when out of memory. */
+static struct img *inside(const struct img *im, const int b[4])
+{
+	int w = im->w - b[2] - b[3], h = im->h - b[0] - b[1];
+	size_t row = (size_t)w * (size_t)im->ch;
+	struct img *c = img_new(w, h, im->ch);
+
+	for (int y = 0; c != NULL && y < h; y++)
+		memcpy(c->px + (size_t)y * row,
+		    im->px + ((size_t)(y + b[0]) * (size_t)im->w + (size_t)b[2]) * (size_t)im->ch, row);
+	return c;
+}
+
+/* What the keypoints see of a framed picture: the part inside the bands b with up to
+ * FRAME_KP_KEEP of each side's band left on, so that the picture's own edges (where lines
+ * of text begin, a window's outline) keep the corners that place it, while a frame's
+ * outer corners, which any two pictures in frames of one size share, are gone. */
+#define FRAME_KP_KEEP 0.05
+static struct img *kp_view(const struct img *whole, const int b[4])
+{
+	int k[4];
+
+	for (int i = 0; i < 4; i++) {
+		int keep = (int)(FRAME_KP_KEEP * (i < 2 ? whole->h : whole->w));
+
+		k[i] = b[i] > keep ? b[i] - keep : 0;
+	}
+	return inside(whole, k);
+}
+
+/* rgb's frame (frame_bands) into f->frame, scaled to the full-size picture, and
+ * f->framed; the bands on rgb in b. */
+static void find_frame(const struct img *rgb, struct feat *f, int b[4])
+{
+	frame_bands(rgb, b);
+	f->framed = b[0] + b[1] + b[2] + b[3] > 0;
+	for (int i = 0; i < 4; i++) {
+		int full = i < 2 ? f->height : f->width, work = i < 2 ? rgb->h : rgb->w;
+
+		f->frame[i] = (int)((long long)b[i] * full / work);
+	}
+}
+
 /* How much a gray image shows: its standard deviation and the share of pixels within
  * FEAT_DOMINANT_TOL of the commonest value. */
 static void measure(const struct img *g, struct feat *f)
@@ -175,15 +360,24 @@ static void measure(const struct img *g, struct feat *f)
 	    f->opaque < FEAT_LOW_OPAQUE;
 }
 
+/* the gray picture inside the frame and the whole one, one image when there is no frame */
+static void free_work(struct img *im, struct img *whole)
+{
+	if (im != whole)
+		img_free(im);
+	img_free(whole);
+}
+
 /* feat_buffer with the bytes already held in h */
 static int feat_held(const unsigned char *buf, size_t len, const struct feat_opts *o,
     struct mb_hold *h, struct feat *f, aderr *err)
 {
 	struct img_decode_opts dop = { FEAT_WORK_SIDE, o->max_pixels, 2 };
 	struct img_info info;
-	struct img *rgb = NULL, *im = NULL, *grid;
+	struct img *rgb = NULL, *im = NULL, *whole = NULL, *inner = NULL, *grid = NULL;
+	struct img *kpim = NULL;
 	unsigned int mdlen = 0;
-	int rc;
+	int rc, b[4];
 
 	memset(f, 0, sizeof *f);
 	if (len == 0)
@@ -210,21 +404,35 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 	if ((rgb = flatten(rgb, f)) == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	fprof_lap(FP_FLATTEN);
-	if ((grid = img_resize(rgb, 4, 4)) == NULL || (fprof_lap(FP_GRID), 0) ||
-	    (im = img_to_gray(rgb)) == NULL) {
-		img_free(grid);
+	/* the hashes, the colour grid and the measures are of the picture inside an added
+	 * frame, the keypoints of it with a little of the frame (kp_view) */
+	find_frame(rgb, f, b);
+	if (f->framed && (inner = inside(rgb, b)) == NULL) {
 		img_free(rgb);
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	}
+	if ((grid = img_resize(inner ? inner : rgb, 4, 4)) == NULL || (fprof_lap(FP_GRID), 0) ||
+	    (whole = img_to_gray(rgb)) == NULL || (f->framed && (im = inside(whole, b)) == NULL) ||
+	    (f->framed && (kpim = kp_view(whole, b)) == NULL)) {
+		img_free(grid);
+		img_free(inner);
+		img_free(rgb);
+		img_free(whole);
+		img_free(im);
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	if (!f->framed)
+		im = whole;
 	memcpy(f->color, grid->px, sizeof f->color);
 	img_free(grid);
+	img_free(inner);
 	img_free(rgb);
 	fprof_lap(FP_GRAY);
 	measure(im, f);
 	fprof_lap(FP_MEASURE);
 	if (o->gpu != NULL) {
 		if ((rc = gpu_batcher_hash(o->gpu, im, f->phash8, &f->dhash, &f->whash, err)) < 0) {
-			img_free(im);
+			free_work(im, whole);
 			return rc;
 		}
 		f->phash = f->phash8[0];
@@ -232,26 +440,29 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 	    (f->phash = f->phash8[0], fprof_lap(FP_PHASH), 0) ||
 	    (rc = hash_dhash(im, &f->dhash)) < 0 || (fprof_lap(FP_DHASH), 0) ||
 	    (rc = hash_whash(im, &f->whash)) < 0 || (fprof_lap(FP_WHASH), 0)) {
-		img_free(im);
+		free_work(im, whole);
 		return aderr_set(err, rc, "out of memory hashing the image");
 	}
 	if (o->local > 0) {
 		struct kp_set ks;
 
-		if ((rc = kp_detect(im, o->local, &ks)) < 0) {
-			img_free(im);
+		if ((rc = kp_detect(kpim ? kpim : whole, o->local, &ks)) < 0) {
+			img_free(kpim);
+			free_work(im, whole);
 			return aderr_set(err, rc, "out of memory finding keypoints");
 		}
 		f->nlocal = ks.n;
 		f->local = kp_pack(&ks, &f->local_len);
 		kp_free(&ks);
+		img_free(kpim);
+		kpim = NULL;
 		fprof_lap(FP_PACK);
 		if (f->local == NULL) {
-			img_free(im);
+			free_work(im, whole);
 			return aderr_set(err, AD_ENOMEM, "out of memory packing keypoints");
 		}
 	}
-	img_free(im);
+	free_work(im, whole);
 	if (o->thumb > 0 && (rc = thumb_data_uri(buf, len, o->thumb, o->max_pixels, &f->thumb,
 	    err)) < 0) {
 		feat_clear(f);
@@ -455,6 +666,12 @@ int feat_to_json(const struct feat *f, json_t *rec)
 	    (f->low_info && json_object_set_new(rec, "low_info", json_true()) != 0) ||
 	    (f->alpha != NULL && json_object_set_new(rec, "alpha", json_string(f->alpha)) != 0))
 		return -1;
+	if (f->framed) {
+		json_t *a = json_pack("[iiii]", f->frame[0], f->frame[1], f->frame[2], f->frame[3]);
+
+		if (a == NULL || json_object_set_new(rec, "frame", a) != 0)
+			return -1;
+	}
 	if (f->thumb != NULL && json_object_set_new(rec, "thumb", json_string(f->thumb)) != 0)
 		return -1;
 	return 0;

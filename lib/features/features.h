@@ -42,7 +42,7 @@ void feat_opts_default(struct feat_opts *o);
 /* The version of the feature recipes: raise it whenever any field feat_to_json writes
  * can come out different for the same file, so that stored features made the old way
  * are recomputed instead of compared with new ones. */
-#define FEAT_VERSION 2
+#define FEAT_VERSION 3
 
 /* What a record's features depend on, as featx stamps it in "feat_spec": the feature
  * version and the options that change the fields ("v1 local=256 thumb=0").  A stored
@@ -66,6 +66,12 @@ struct feat {
 	double opaque;                  /* share of pixels at least half opaque */
 	const char *alpha;              /* with transparency: the background the picture
 	                                 * was composited on, "white" or "black"; else NULL */
+	int framed;                     /* the picture had an added frame (bands of one
+	                                 * colour: a border, a letterbox), and the hashes,
+	                                 * the colour grid, info and dominant are of what
+	                                 * lies inside it (the keypoints are of the whole) */
+	int frame[4];                   /* the frame's bands in full-size pixels: top,
+	                                 * bottom, left, right */
 	int low_info;                   /* the hashes carry little: info under FEAT_LOW_STD,
 	                                 * dominant at least FEAT_LOW_DOMINANT, or opaque
 	                                 * under FEAT_LOW_OPAQUE */
@@ -88,8 +94,9 @@ void feat_clear(struct feat *f);
  * "truncated: JPEG data ends early" or "empty file". */
 int feat_file(const char *path, const struct feat_opts *o, struct feat *f, aderr *err);
 
-/* The gray working image feat_file hashes and finds keypoints in (the colour decode at
- * FEAT_WORK_SIDE, then luma), for tests and benchmarks that must see the same pixels.
+/* The gray working image feat_file finds keypoints in, and hashes when it has no added
+ * frame (the colour decode at FEAT_WORK_SIDE, then luma), for tests and benchmarks that
+ * must see the same pixels.
  * 0 with *gray a new image, or a negative AD_E* code. */
 int feat_work_gray(const char *path, struct img **gray, aderr *err);
 

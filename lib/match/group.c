@@ -115,7 +115,11 @@ static int keep_cmp(const struct grp_item *a, const struct grp_item *b, const st
 		return a->prefer < b->prefer ? -1 : 1;
 	for (int i = 0; i < o->nkeys; i++) {
 		switch (o->keys[i]) {
-		case KEEP_RESOLUTION: r = cmp_ll(b->pixels, a->pixels); break;
+		case KEEP_RESOLUTION:
+			/* the picture's own pixels; at a tie, the copy without an added frame */
+			r = cmp_ll(b->pixels, a->pixels);
+			r = r ? r : (a->framed > b->framed) - (a->framed < b->framed);
+			break;
 		case KEEP_SIZE: r = cmp_ll(b->size, a->size); break;
 		case KEEP_DATE: r = cmp_ll(a->mtime, b->mtime); break;
 		case KEEP_NAME: r = strcmp(a->name, b->name); break;
@@ -344,12 +348,52 @@ static int colourful(const uint8_t *c)
 	return colorfulness(c) >= GRP_COLORFUL || spread_max(c) >= GRP_COLOR_CELL;
 }
 
+/* How far the chroma (R - G, B - G) of j's grid, turned by orient to lie like k's, is
+ * from that of k's scaled by one factor (and k's from j's), the smaller of the two: the
+ * largest miss of a cell, summed over both.  A stronger or weaker contrast or saturation
+ * scales a picture's chroma, a gamma nearly so; another colouring of one drawing (a lamp
+ * in violet on cream, the same lamp in magenta on blue-grey) cannot be fitted so. */
+static int chroma_fit(const struct grp_item *k, const struct grp_item *j, int orient)
+{
+	double x[16][2], y[16][2], sxy = 0, sxx = 0, syy = 0, best = 1e9;
+
+	for (int r = 0; r < 4; r++)
+		for (int c = 0; c < 4; c++) {
+			const uint8_t *p = &k->color[3 * (r * 4 + c)];
+			const uint8_t *q = &j->color[3 * hash_cell_orient(orient, 4, r, c)];
+			int i = r * 4 + c;
+
+			x[i][0] = p[0] - p[1];
+			x[i][1] = p[2] - p[1];
+			y[i][0] = q[0] - q[1];
+			y[i][1] = q[2] - q[1];
+			sxy += x[i][0] * y[i][0] + x[i][1] * y[i][1];
+			sxx += x[i][0] * x[i][0] + x[i][1] * x[i][1];
+			syy += y[i][0] * y[i][0] + y[i][1] * y[i][1];
+		}
+	if (sxx < 1 || syy < 1)
+		return 0;
+	for (int side = 0; side < 2; side++) {
+		double (*u)[2] = side ? y : x, (*v)[2] = side ? x : y;
+		double s = sxy > 0 ? sxy / (side ? syy : sxx) : 0, worst = 0;
+
+		for (int i = 0; i < 16; i++) {
+			double d = fabs(v[i][0] - s * u[i][0]) + fabs(v[i][1] - s * u[i][1]);
+
+			worst = d > worst ? d : worst;
+		}
+		best = worst < best ? worst : best;
+	}
+	return (int)(best + 0.5);
+}
+
 /* The mean difference of the chroma (R - G, B - G) of two colour grids, j's turned by
  * orient to lie like k's; -1 when either is missing or gray (a gray copy of a colour
  * picture is still a copy). */
-static int color_diff(const struct grp_item *k, const struct grp_item *j, int orient)
+static int color_diff(const struct grp_item *k, const struct grp_item *j, int orient,
+    int aligned)
 {
-	int sum = 0, worst = 0;
+	int sum = 0, worst = 0, fit;
 
 	if (k->color == NULL || j->color == NULL || spread_max(k->color) < GRP_GRAY_CELL ||
 	    spread_max(j->color) < GRP_GRAY_CELL || (!colourful(k->color) && !colourful(j->color)))
@@ -366,7 +410,11 @@ static int color_diff(const struct grp_item *k, const struct grp_item *j, int or
 		}
 	/* the mean over the cells, or a quarter of the worst cell: a product in another colour on
 	 * the same white ground changes a few cells much */
-	return sum / 32 > worst / 4 ? sum / 32 : worst / 4;
+	worst = sum / 32 > worst / 4 ? sum / 32 : worst / 4;
+	/* where the hashes say the grids lie alike, one colouring must map onto the other
+	 * by one contrast (GRP_CHROMA_FIT, scaled to this measure) */
+	fit = aligned ? chroma_fit(k, j, orient) * GRP_COLOR_MAX / GRP_CHROMA_FIT : 0;
+	return fit > worst ? fit : worst;
 }
 
 /* How far the brightness layouts of two grids (j's turned by orient to lie like k's)
@@ -950,7 +998,7 @@ static int close_look(const struct grp_item *a, const struct grp_item *b, struct
 	if (r->blind || r->shifted || r->inliers < GRP_STRICT_INLIERS ||
 	    r->inliers < GRP_STRICT_RATIO * r->matches || tone > GRP_TONE_MAX / 2)
 		return 0;
-	r->cdiff = (int16_t)color_diff(a, b, r->orient);
+	r->cdiff = (int16_t)color_diff(a, b, r->orient, 1);
 	return r->cdiff <= GRP_COLOR_MAX / 2;
 }
 
@@ -1007,7 +1055,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		    c->bg[c->pairs[p].b];
 		int tone;
 
-		r->cdiff = (int16_t)color_diff(a, b, r->orient);
+		r->cdiff = (int16_t)color_diff(a, b, r->orient, 1);
 		r->margin = (int16_t)(bg >= GRP_MARGIN_OPEN ? GRP_MARGIN_OPEN : bg - r->dmin);
 		if (r->margin >= GRP_MARGIN + (r->orient != 1 ? GRP_TURN_MARGIN : 0) &&
 		    c->cnt[c->pairs[p].a] <= GRP_CROWD &&
@@ -1071,7 +1119,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		r->verified = 3;
 	}
 	if (r->stage == GRP_LOCAL && r->cdiff < 0)
-		r->cdiff = (int16_t)color_diff(a, b, r->orient);
+		r->cdiff = (int16_t)color_diff(a, b, r->orient, r->hashed && !r->shifted);
 	/* two colourful pictures with different colour layouts are different pictures,
 	 * whatever their keypoints share (a bottle of one brand and of another) */
 	if (r->stage != GRP_EXACT && r->cdiff > GRP_COLOR_MAX) {
@@ -1215,7 +1263,8 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.shifted = r->shifted;
 	t.dmin = r->dmin;
 	t.margin = r->margin;
-	t.cdiff = r->cdiff >= 0 ? r->cdiff : color_diff(&items[pr.a], &items[pr.b], r->orient);
+	t.cdiff = r->cdiff >= 0 ? r->cdiff : color_diff(&items[pr.a], &items[pr.b], r->orient,
+	    r->hashed && !r->shifted);
 	t.tone = tone_miss(&items[pr.a], &items[pr.b], r->orient);
 	t.inliers = r->inliers;
 	t.matches = r->matches;
@@ -1808,7 +1857,7 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
 					return lk;
 				}
 				ori = 1;
-				if (lk && color_diff(&items[pr.a], &items[pr.b], 1) <= GRP_COLOR_MAX) {
+				if (lk && color_diff(&items[pr.a], &items[pr.b], 1, 0) <= GRP_COLOR_MAX) {
 					r.stage = GRP_LOCAL;
 					r.margin = GRP_MARGIN_OPEN;
 				} else {
@@ -1820,7 +1869,7 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
 				r.margin = -1;
 				r.cdiff = -1;
 			} else
-				r.cdiff = (int16_t)color_diff(&items[pr.a], &items[pr.b], 1);
+				r.cdiff = (int16_t)color_diff(&items[pr.a], &items[pr.b], 1, 0);
 			r.orient = (int8_t)ori;
 			for (int i = 0; i < 3; i++)
 				r.dist[i] = (uint8_t)dist[i];

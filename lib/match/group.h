@@ -45,7 +45,10 @@ struct grp_item {
 	int has_sha256;
 	char content_md5[32];       /* "" when unknown */
 	long long size;             /* bytes; -1 unknown */
-	long long pixels;           /* width * height; -1 unknown */
+	long long pixels;           /* width * height (less an added frame's bands); -1
+	                             * unknown */
+	int framed;                 /* featx found an added frame (a border, letterbox
+	                             * bands): at equal pixels, the copy without one keeps */
 	long long mtime;            /* seconds since the epoch; LLONG_MAX unknown */
 	int prefer;                 /* index of the first --prefer prefix it falls under, or INT_MAX */
 	int format_rank;            /* place of its format in the format preference (lower is
@@ -131,6 +134,12 @@ struct grp_item {
  * a mean chroma difference over GRP_COLOR_MAX says two different pictures. */
 #define GRP_COLORFUL 12
 #define GRP_COLOR_MAX 20
+/* Where the hashes match, the largest miss of a grid cell's chroma (|R - G| + |B - G|
+ * summed) once one picture's chroma is scaled by one factor onto the other's: beyond it
+ * the colour difference counts as GRP_COLOR_MAX (see chroma_fit).  A copy whose contrast,
+ * gamma or saturation changed misses by up to about 30 on the eval sets; one drawing
+ * coloured twice by 60 and more. */
+#define GRP_CHROMA_FIT 45
 /* A grid with one cell this colourful (0..255) counts as colourful too: a coloured
  * cut-out on a white or clear ground, whose other cells are gray. */
 #define GRP_COLOR_CELL 48

@@ -42,6 +42,7 @@ static void item_from(const struct itemset *s, const struct featrec *fr, struct 
 		strcpy(it->content_md5, fr->content_md5);
 	it->size = fr->size;
 	it->pixels = fr->pixels;
+	it->framed = fr->framed;
 	it->mtime = fr->mtime;
 	it->prefer = INT_MAX;
 	it->format_rank = s->nformats;

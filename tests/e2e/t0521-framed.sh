@@ -41,10 +41,10 @@ check_eq "a noisy copy of a drawn face is a copy on its keypoints (they span 0.1
 	"$(pair f07/noise.png f07/original.png)" "3 true"
 check_eq "so is a JPEG copy" "$(pair f14/original.png f14/q75.jpg)" "3 true"
 check_eq "and a copy with a border" "$(pair f10/border.png f10/original.png)" "3 true"
-# the colour grids are compared where each cell read lies inside the other picture: a
-# border of another colour than the ground is not compared with the picture
-check_eq "and a copy with a border of another colour than its ground" \
-	"$(pair f14/border.png f14/original.png)" "3 true"
+# a border of another colour than the ground ends on a straight edge: featx leaves it
+# out of the hashes (t0522-frame), which match
+check_eq "and a copy with a border of another colour than its ground, on its hashes" \
+	"$(pair f14/border.png f14/original.png)" "2 true"
 check_eq "the two overlapping shots: neither lies inside the other on the transform" \
 	"$(jq -r 'select(.a == "shot-left.png" and .b == "shot-right.png") | .contain < 0.9' "$T/trace")" "true"
 check_eq "no pair of distinct faces is taken on the keypoints" \
