@@ -15,10 +15,10 @@ was taken.  -v lists every such pair with its trace.  Reasons:
                          and the rule for framed copies failing (span under 0.1, neither
                          picture inside the other, the shared part's keypoints not
                          repeated, or the colour grids through the transform apart);
-                         for too few inliers or too few agreeing, which condition of
-                         the test of repetition failed (under 8 inliers, span under
-                         0.15, not inside, under 48 shared keypoints, not repeated,
-                         colours)
+                         then (and for too few inliers or too few agreeing) which
+                         condition of the test of repetition failed (under 8
+                         inliers, span under 0.15, not inside, under 48 shared
+                         keypoints, not repeated, colours)
   pass 2 hash: ...       the hashes matched with the margin, but the keypoints told the
                          pair apart, the tone layouts or the colours disagree
   pass 2 ambiguous: ...  the hashes matched in a crowded neighbourhood and the strict
@@ -99,7 +99,7 @@ def why_missed(t):
         if t["inliers"] < 0.4 * t["matches"]:
             return "pass 1: under 40% agree" + repeat_miss(t)
         if t["cover"] < 0.4:
-            return "pass 1: span under 0.4" + framed_miss(t)
+            return "pass 1: span under 0.4" + framed_miss(t) + repeat_miss(t)
         return "pass 1: other"
     if t["stage"] != 0:
         return "taken, not grouped"
