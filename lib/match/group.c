@@ -261,6 +261,16 @@ static int warp_color(const uint8_t *ca, int aw, int ah, const uint8_t *cb, int 
 	return worst;
 }
 
+/* 1 when only the test of repetition (GRP_REPEAT_*) can take a keypoint match: enough
+ * inliers for it, spanning enough and inside, but too few, too few of the matches or
+ * too small a span for the lenient and the strict tests. */
+static int repeat_candidate(const struct kp_match *m)
+{
+	return m->inliers >= GRP_REPEAT_INLIERS && m->cover >= GRP_REPEAT_COVER &&
+	    m->contain >= GRP_FRAMED_CONTAIN && !(m->inliers >= GRP_STRICT_INLIERS &&
+	    m->inliers >= GRP_STRICT_RATIO * m->matches && m->cover >= GRP_LOCAL_COVER);
+}
+
 static int local_match(const struct grp_item *k, const struct grp_item *j,
     const struct grp_opts *o, struct kp_match *m, double *frame, int *wcol, aderr *err)
 {
@@ -283,9 +293,9 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	 * the part both pictures show, and the colour grids read through the transform, both
 	 * ways (each side's cells that fall inside the other) */
 	*wcol = -1;
-	if (rc == 0 && m->inliers >= GRP_LOOSE_INLIERS && m->inliers >= GRP_STRICT_RATIO *
+	if (rc == 0 && ((m->inliers >= GRP_LOOSE_INLIERS && m->inliers >= GRP_STRICT_RATIO *
 	    m->matches && m->cover < GRP_LOCAL_COVER && m->cover >= GRP_FRAMED_COVER &&
-	    m->contain >= GRP_FRAMED_CONTAIN) {
+	    m->contain >= GRP_FRAMED_CONTAIN) || repeat_candidate(m))) {
 		double s2 = m->z[0] * m->z[0] + m->z[1] * m->z[1], w[4];
 		int w1, w2, n1, n2;
 
@@ -906,6 +916,9 @@ struct pres {
 	                         * alike (a crop's or a letterbox's do not) */
 	bool framed : 1;        /* the lenient keypoint test took the pair on its framed
 	                         * rule (GRP_FRAMED_*) rather than the span */
+	bool repeated : 1;      /* the keypoint test took the pair on the test of
+	                         * repetition (GRP_REPEAT_*): few inliers, but the part both
+	                         * pictures show holds the same keypoints */
 	bool shifted : 1;       /* the keypoints agree on a transform that does not map one
 	                         * whole picture onto the other (a letterbox, a border): the
 	                         * grids do not lie alike */
@@ -958,9 +971,17 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	r->wcol = (int16_t)wcol;
 	r->shared = (int16_t)(m.shared > INT16_MAX ? INT16_MAX : m.shared);
 	r->agree = (int16_t)(m.agree > INT16_MAX ? INT16_MAX : m.agree);
+	/* few inliers that the rest of the keypoints bear out (GRP_REPEAT_*): a crop, a
+	 * letterbox or a border of a picture whose keypoints move in the ranking (a page of
+	 * text, a screenshot) keeps the keypoints of the part both show in their places; a
+	 * look-alike aligned on some of them (another page, another tab of one dialog) does
+	 * not */
+	r->repeated = repeat_candidate(&m) && 2 * m.inliers >= o->local_min &&
+	    m.shared >= GRP_REPEAT_SHARED && m.agree >= GRP_REPEAT_AGREE * m.shared &&
+	    wcol >= 0 && wcol <= GRP_FRAMED_COLOR;
 	if (m.inliers < o->local_min || m.inliers < GRP_LOOSE_INLIERS ||
 	    m.inliers < GRP_STRICT_RATIO * m.matches)
-		return 0;
+		return !strict && r->repeated;
 	/* a copy whose inliers span less (a face or a product on a plain ground, cropped or
 	 * framed): one picture lies inside the other on the transform (two shots that only
 	 * overlap do not), the part they share holds the same keypoints on both sides (two
@@ -976,7 +997,7 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	if (strict)
 		return m.inliers >= GRP_STRICT_INLIERS &&
 		    (m.cover >= GRP_STRICT_COVER || r->framed);
-	return m.cover >= GRP_LOCAL_COVER || r->framed;
+	return m.cover >= GRP_LOCAL_COVER || r->framed || r->repeated;
 }
 
 /* 1 when the keypoints tell a pair apart: many matches, few of them on one transform
@@ -1116,6 +1137,8 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	    crowded(c, c->pairs[p].b))) {
 		r->stage = r->inliers >= GRP_STRICT_INLIERS && r->inliers >= GRP_STRICT_RATIO *
 		    r->matches && (r->cover >= GRP_LOCAL_COVER || r->framed) ? GRP_LOCAL : GRP_NONE;
+		/* or the test of repetition, which a look-alike fails however crowded */
+		r->stage = r->repeated ? GRP_LOCAL : r->stage;
 		r->verified = 3;
 	}
 	if (r->stage == GRP_LOCAL && r->cdiff < 0)
@@ -1273,6 +1296,7 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.wcol = r->wcol;
 	t.shared = r->shared;
 	t.agree = r->agree;
+	t.repeated = r->repeated;
 	o->trace(o->trace_ud, &t);
 }
 

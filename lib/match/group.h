@@ -168,6 +168,22 @@ struct grp_item {
 #define GRP_FRAMED_AGREE 0.85
 #define GRP_FRAMED_COLOR 24
 #define GRP_FRAMED_CELLS 4
+/* A keypoint match with fewer inliers than the lenient test wants (GRP_REPEAT_INLIERS
+ * and half of local_min will do) is a copy when it passes the test of repetition: the
+ * inliers span GRP_REPEAT_COVER of a picture, the transform puts GRP_FRAMED_CONTAIN of
+ * one picture inside the other, the colour grids read through it agree as the framed
+ * rule wants (GRP_FRAMED_COLOR, GRP_FRAMED_CELLS), and of the keypoints either side has
+ * in the part both show (GRP_REPEAT_SHARED or more) GRP_REPEAT_AGREE are repeated on the
+ * other.  A small crop or a letterbox of a page of text loses most of its matches to the
+ * keypoints that move in the ranking (13 to 18 inliers), but the transform still finds
+ * 40 to 70 percent of the keypoints of the part both show in their place; the
+ * neighbouring page of a manual, aligned on a line of letters, at most 30 percent.
+ * Dialog tabs of one program repeat half of them, over a tenth of the picture (their
+ * frame): hence the span. */
+#define GRP_REPEAT_INLIERS 8
+#define GRP_REPEAT_COVER 0.15
+#define GRP_REPEAT_SHARED 48
+#define GRP_REPEAT_AGREE 0.4
 /* Two low-information pictures whose colour grids are both flat and agree to within this
  * (0..255, every cell and channel) are one flat picture: its JPEG, half-size or noisy
  * copy; a colour 20 levels off is another (make eval's flat look-alikes). */
@@ -203,6 +219,8 @@ struct grp_trace {
 	                             * transform (-1: not compared) */
 	int shared, agree;          /* keypoints of the part both pictures show (the side
 	                             * with fewer) and how many the other side repeats */
+	int repeated;               /* the keypoints took it on the test of repetition
+	                             * (GRP_REPEAT_*) */
 };
 
 struct grp_opts {

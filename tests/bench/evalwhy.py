@@ -14,7 +14,11 @@ was taken.  -v lists every such pair with its trace.  Reasons:
                          matches agreeing, or the inliers spanning under 0.4 of a picture
                          and the rule for framed copies failing (span under 0.1, neither
                          picture inside the other, the shared part's keypoints not
-                         repeated, or the colour grids through the transform apart)
+                         repeated, or the colour grids through the transform apart);
+                         then (and for too few inliers or too few agreeing) which
+                         condition of the test of repetition failed (under 8
+                         inliers, span under 0.15, not inside, under 48 shared
+                         keypoints, not repeated, colours)
   pass 2 hash: ...       the hashes matched with the margin, but the keypoints told the
                          pair apart, the tone layouts or the colours disagree
   pass 2 ambiguous: ...  the hashes matched in a crowded neighbourhood and the strict
@@ -63,6 +67,27 @@ def framed_miss(t):
     return ", framed: other"
 
 
+def repeat_miss(t):
+    """which condition of the test of repetition (8 inliers, a span of 0.15, contain 0.9,
+    48 shared keypoints of which 0.4 repeated, colour grids through the transform within
+    24) turned down a pair with too few inliers for the lenient test"""
+    if "repeated" not in t:
+        return ""
+    if t["inliers"] < 8:
+        return ", repeated: under 8 inliers"
+    if t["cover"] < 0.15:
+        return ", repeated: span under 0.15"
+    if t["contain"] < 0.9:
+        return ", repeated: not inside"
+    if t["shared"] < 48:
+        return ", repeated: under 48 shared keypoints"
+    if t["agree"] < 0.4 * t["shared"]:
+        return ", repeated: shared keypoints not repeated"
+    if t["wcol"] < 0 or t["wcol"] > 24:
+        return ", repeated: colours"
+    return ", repeated: other"
+
+
 def why_missed(t):
     if t is None:
         return "no candidate"
@@ -70,11 +95,11 @@ def why_missed(t):
         if t["matches"] == 0:
             return "pass 1: no keypoint matches"
         if t["inliers"] < 20:
-            return "pass 1: under 20 inliers"
+            return "pass 1: under 20 inliers" + repeat_miss(t)
         if t["inliers"] < 0.4 * t["matches"]:
-            return "pass 1: under 40% agree"
+            return "pass 1: under 40% agree" + repeat_miss(t)
         if t["cover"] < 0.4:
-            return "pass 1: span under 0.4" + framed_miss(t)
+            return "pass 1: span under 0.4" + framed_miss(t) + repeat_miss(t)
         return "pass 1: other"
     if t["stage"] != 0:
         return "taken, not grouped"
@@ -100,7 +125,8 @@ def how_taken(t):
         return "exact"
     if t["stage"] == 2:
         return {0: "hash, with the margin", 2: "hash, on trust"}.get(t["verified"], "hash")
-    return "keypoints" + (" (hashes matched)" if t["verified"] in (1, 3) else "")
+    return "keypoints" + (" (hashes matched)" if t["verified"] in (1, 3) else "") + \
+        (", repeated" if t.get("repeated") else "")
 
 
 def main(argv):

@@ -1,0 +1,118 @@
+#!/bin/sh
+# dedupe's test of repetition (GRP_REPEAT_*): a keypoint match with too few inliers for
+# the lenient test, or whose inliers span under 0.4 of the picture without passing the
+# framed rule, is a copy when the inliers span 0.15 of a picture, one picture lies inside
+# the other on their transform, the colour grids read through it agree, and 40% of the
+# keypoints of the part both pictures show are found again on the other side (a border,
+# a crop, a letterbox); the look-alike pages of one manual, aligned on some of their
+# letters, are not (they repeat far fewer).
+. "$(dirname "$0")/lib.sh"
+
+# 1. copies of the example photos: borders, crops and letterboxes
+mkdir -p "$T/img"
+"$PY" - "$T/img" "$TOP" "$PHOTOS" <<'PY'
+import glob, os, random, sys
+sys.path.insert(0, sys.argv[2] + "/tests/bench")
+import evalsets as E
+out, photos = sys.argv[1], sys.argv[3]
+for f in sorted(glob.glob(photos + "/*")):
+    if f.endswith(".md"):
+        continue
+    n = os.path.splitext(os.path.basename(f))[0]
+    im = E.Image.open(f).convert("RGB")
+    im.thumbnail((512, 512))
+    d = out + "/" + n
+    os.makedirs(d, exist_ok=True)
+    im.save(d + "/original.png")
+    for s in range(3):
+        E.t_border(im, random.Random(s), None).save(d + "/border-%d.png" % s)
+    for s in range(2):
+        E.t_crop(0.2)(im, random.Random(s), None).save(d + "/crop-%d.png" % s)
+    E.t_letterbox(im, random.Random(0), None).save(d + "/letterbox.png")
+PY
+azls -q "$T/img" | featx -q > "$T/feat" || fail "featx"
+dedupe -q --trace-pairs "$T/trace" -i "$T/feat" -o "$T/r" || fail "dedupe"
+pair() {
+	jq -r --arg a "$1" --arg b "$2" 'select(.a == $a and .b == $b) |
+		"\(.stage) \(.repeated) \(.inliers < 20 or (.cover < 0.4 and .agree < 0.85 * .shared))"' "$T/trace"
+}
+group() { jq -r --arg n "$1" 'select(.name == $n) | .dup.group // ("none: " + .name)' "$T/r"; }
+# stage 3 taken on the keypoints, by the test of repetition; the last word: the lenient
+# test's span or the framed rule's 85% could not take it
+check_eq "a border of a photo, 58 inliers over 0.375 of it, 64% of its keypoints repeated" \
+	"$(pair chelsea/border-1.png chelsea/original.png)" "3 true true"
+check_eq "a border of a photo with 18 inliers (under the lenient test's 20), half its keypoints repeated" \
+	"$(pair grass/border-2.png grass/original.png)" "3 true true"
+check_eq "a crop of 20% of a photo, its inliers over 0.31 of it" \
+	"$(pair cell/crop-1.png cell/original.png)" "3 true true"
+check_eq "the bordered copy shares its original's group" \
+	"$(group chelsea/border-1.png)" "$(group chelsea/original.png)"
+check_eq "and so does the one with 18 inliers" \
+	"$(group grass/border-2.png)" "$(group grass/original.png)"
+check_eq "no distinct photos share a group" \
+	"$(jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$T/r" |
+		sed 's|/[^ ]*||g' | awk '$1 != $2')" ""
+
+# 2. pages of one manual (one font, one layout, different words, a code block here and
+# there) with their borders, crops and letterboxes: the keypoints align some letters of
+# two pages, but the rest of the part both show is not repeated
+mkdir -p "$T/pages"
+"$PY" - "$T/pages" "$TOP" <<'PY'
+import os, random, sys
+sys.path.insert(0, sys.argv[2] + "/tests/bench")
+import evalsets as E
+from PIL import Image, ImageDraw, ImageFont
+out = sys.argv[1]
+rng = random.Random(7)
+WORDS = ("the of and to in is that for it as with was on be by this are from at or an "
+         "which system image file copy page manual chapter section value option default "
+         "group hash distance keeper record index search pair match colour photo scan").split()
+font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 18)
+mono = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 16)
+head = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 26)
+for i in range(8):
+    im = Image.new("RGB", (850, 1100), (255, 255, 255))
+    d = ImageDraw.Draw(im)
+    d.text((80, 60), "Chapter %d" % (i + 1), font=head, fill=0)
+    y = 120
+    while y < 1000:
+        r = rng.random()
+        if r < 0.08:
+            y += 26
+            continue
+        if r < 0.16:
+            n = rng.randint(2, 5)
+            d.rectangle((100, y, 760, y + 22 * n + 8), fill=(235, 235, 235))
+            for k in range(n):
+                d.text((110, y + 4 + 22 * k), "$ " + " ".join(
+                    rng.choice(WORDS) for _ in range(rng.randint(2, 6))), font=mono, fill=0)
+            y += 22 * n + 20
+            continue
+        line = []
+        x = rng.choice((80, 80, 80, 110))
+        while len(" ".join(line)) < rng.randint(40, 62):
+            line.append(rng.choice(WORDS))
+        d.text((x, y), " ".join(line), font=font, fill=0)
+        y += 26
+    im = im.resize((510, 660), Image.LANCZOS)
+    p = out + "/p%d" % i
+    os.makedirs(p, exist_ok=True)
+    im.save(p + "/original.png")
+    E.t_crop(0.1)(im, random.Random(i), None).save(p + "/crop-10.png")
+    E.t_crop(0.2)(im, random.Random(i), None).save(p + "/crop-20.png")
+    E.t_letterbox(im, random.Random(i), None).save(p + "/letterbox.png")
+    E.t_border(im, random.Random(i), None).save(p + "/border.png")
+PY
+azls -q "$T/pages" | featx -q > "$T/pfeat" || fail "featx"
+dedupe -q --trace-pairs "$T/ptrace" -i "$T/pfeat" -o "$T/p" || fail "dedupe"
+# the pairs of distinct pages whose keypoints' transform the test of repetition looked at
+jq -r 'select((.a | split("/")[0]) != (.b | split("/")[0]) and .shared >= 48) |
+	"\(.agree / .shared < 0.4) \(.repeated)"' "$T/ptrace" | sort | uniq -c > "$T/apart"
+check "distinct pages whose keypoints the test of repetition looked at" \
+	awk '$2 == "true" && $3 == "false" { n = $1 } END { exit !(n >= 5) }' "$T/apart"
+check_eq "none of them repeats 40% of the keypoints of the part both show, none is taken" \
+	"$(awk '$2 != "true" || $3 != "false"' "$T/apart")" ""
+check_eq "no distinct pages share a group" \
+	"$(jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$T/p" |
+		sed 's|/[^ ]*||g' | awk '$1 != $2')" ""
+finish
