@@ -78,6 +78,46 @@ def font(size):
         return ImageFont.load_default()
 
 
+MANUAL_WORDS = ("the of and to in is that for it as with was on be by this are from at or an "
+                "which system image file copy page manual chapter section value option "
+                "default group hash distance keeper record index search pair match colour "
+                "photo scan").split()
+
+
+def manual_page(number, rng, varied=False):
+    """A page of a made-up manual, 850 x 1100: one font, one layout, different words (the
+    look-alikes of the tests' precision checks).  varied adds code blocks on gray, lines
+    indented or of several lengths."""
+    dejavu = "/usr/share/fonts/truetype/dejavu/"
+    text = ImageFont.truetype(dejavu + "DejaVuSerif.ttf", 18)
+    head = ImageFont.truetype(dejavu + "DejaVuSans-Bold.ttf", 26)
+    mono = ImageFont.truetype(dejavu + "DejaVuSansMono.ttf", 16)
+    im = Image.new("RGB", (850, 1100), (255, 255, 255))
+    d = ImageDraw.Draw(im)
+    d.text((80, 60), "Chapter %d" % number, font=head, fill=0)
+    y = 120
+    while y < 1000:
+        r = rng.random()
+        if r < 0.08:
+            y += 26
+            continue
+        if varied and r < 0.16:
+            n = rng.randint(2, 5)
+            d.rectangle((100, y, 760, y + 22 * n + 8), fill=(235, 235, 235))
+            for k in range(n):
+                d.text((110, y + 4 + 22 * k), "$ " + " ".join(
+                    rng.choice(MANUAL_WORDS) for _ in range(rng.randint(2, 6))), font=mono, fill=0)
+            y += 22 * n + 20
+            continue
+        line = []
+        x = rng.choice((80, 80, 80, 110)) if varied else 80
+        while len(" ".join(line)) < (rng.randint(40, 62) if varied else 62):
+            line.append(rng.choice(MANUAL_WORDS))
+        d.text((x, y), " ".join(line), font=text, fill=0)
+        y += 26
+    return im
+
+
 # ---------------------------------------------------------------------------------------
 # transforms: fn(image, rng, matte) -> image; matte is the colour an image with an alpha
 # channel is shown on (where a transform or JPEG must flatten it)

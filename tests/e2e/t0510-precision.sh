@@ -5,10 +5,12 @@
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/img"
-"$PY" - "$T/img" "$PHOTOS" <<'PY'
+"$PY" - "$T/img" "$PHOTOS" "$TOP" <<'PY'
 import io, os, random, sys
-from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 out, photos = sys.argv[1], sys.argv[2]
+sys.path.insert(0, sys.argv[3] + "/tests/bench")
+import evalsets as E
 for d in ("flat", "pages", "sky", "turned", "cut"):
     os.makedirs(os.path.join(out, d), exist_ok=True)
 
@@ -31,25 +33,8 @@ overlay("overlay-astronaut.png", 400, photos + "/astronaut.jpg")
 
 # pages of one manual: one font, one layout, different words
 rng = random.Random(7)
-WORDS = ("the of and to in is that for it as with was on be by this are from at or an "
-         "which system image file copy page manual chapter section value option default "
-         "group hash distance keeper record index search pair match colour photo scan").split()
-font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 18)
-head = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 26)
 for i in range(8):
-    im = Image.new("RGB", (850, 1100), (255, 255, 255))
-    d = ImageDraw.Draw(im)
-    d.text((80, 60), "Chapter %d" % (i + 1), font=head, fill=0)
-    y = 120
-    while y < 1000:
-        if rng.random() < 0.08:
-            y += 26
-            continue
-        line = []
-        while len(" ".join(line)) < 62:
-            line.append(rng.choice(WORDS))
-        d.text((80, y), " ".join(line), font=font, fill=0)
-        y += 26
+    im = E.manual_page(i + 1, rng)
     im.save(out + "/pages/page%d.png" % i)
     if i < 2:
         # a re-scan: slight skew, blur, noise, less contrast, margins cropped, JPEG 50

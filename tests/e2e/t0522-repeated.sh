@@ -63,39 +63,11 @@ mkdir -p "$T/pages"
 import os, random, sys
 sys.path.insert(0, sys.argv[2] + "/tests/bench")
 import evalsets as E
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 out = sys.argv[1]
 rng = random.Random(7)
-WORDS = ("the of and to in is that for it as with was on be by this are from at or an "
-         "which system image file copy page manual chapter section value option default "
-         "group hash distance keeper record index search pair match colour photo scan").split()
-font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 18)
-mono = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 16)
-head = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 26)
 for i in range(8):
-    im = Image.new("RGB", (850, 1100), (255, 255, 255))
-    d = ImageDraw.Draw(im)
-    d.text((80, 60), "Chapter %d" % (i + 1), font=head, fill=0)
-    y = 120
-    while y < 1000:
-        r = rng.random()
-        if r < 0.08:
-            y += 26
-            continue
-        if r < 0.16:
-            n = rng.randint(2, 5)
-            d.rectangle((100, y, 760, y + 22 * n + 8), fill=(235, 235, 235))
-            for k in range(n):
-                d.text((110, y + 4 + 22 * k), "$ " + " ".join(
-                    rng.choice(WORDS) for _ in range(rng.randint(2, 6))), font=mono, fill=0)
-            y += 22 * n + 20
-            continue
-        line = []
-        x = rng.choice((80, 80, 80, 110))
-        while len(" ".join(line)) < rng.randint(40, 62):
-            line.append(rng.choice(WORDS))
-        d.text((x, y), " ".join(line), font=font, fill=0)
-        y += 26
+    im = E.manual_page(i + 1, rng, varied=True)
     im = im.resize((510, 660), Image.LANCZOS)
     p = out + "/p%d" % i
     os.makedirs(p, exist_ok=True)
