@@ -1,6 +1,7 @@
 /* test_featstore.c — the feature store: put/get, latest wins, order, reopen, segments, the
  * writer's lock, and damage: torn tails cut away, bad checksums never served as data. */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -671,6 +672,33 @@ static void test_text_paths(void)
 	}
 	/* a.jpg three times, b.jpg and d.jpg (no etag: its sha256 agrees) read in place */
 	CHECK_EQ_INT(read_in_place, 5);
+	{
+		/* a record of keypoints' size (base64 of bytes that repeat nothing, deflated
+		 * with Huffman codes only) comes back as it went in, and smaller on disk */
+		static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		char big[12001];
+		uint32_t x = 12345;
+		long before = fsize(path("text", "00000001.seg"));
+		json_t *r;
+
+		for (int i = 0; i < 12000; i++) {
+			x = x * 1103515245u + 12345u;
+			big[i] = b64[(x >> 16) & 63];
+		}
+		big[12000] = '\0';
+		r = json_pack("{s:s, s:s, s:s}", "name", "big.jpg", "etag", "e5", "local", big);
+		want = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		CHECK_EQ_INT(featstore_put(s, r, &err), 1);
+		CHECK(featstore_get_text(s, "big.jpg", &t, &len, &err) == 1 && len == strlen(want) &&
+		    memcmp(t, want, len) == 0);
+		CHECK(featstore_flush(s, 0, &err) == 0);
+		CHECK(fsize(path("text", "00000001.seg")) - before < (long)strlen(want) * 8 / 10);
+		free(want);
+		json_decref(r);
+		CHECK_EQ_INT(featstore_put(p, (r = json_pack("{s:s, s:s, s:s}", "name", "big.jpg",
+		    "etag", "e5", "local", big)), &err), 1);
+		json_decref(r);
+	}
 	free(text);
 	featstore_close(s, NULL);
 	featstore_close(p, NULL);
