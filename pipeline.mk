@@ -143,8 +143,13 @@ num() { local n=$1 r=; while [ ${#n} -gt 3 ]; do r=,${n: -3}$r; n=${n:0:${#n}-3}
 usec() { local t=${EPOCHREALTIME:-}; t=${t//[^0-9]/}; [ -n "$t" ] || t=$(date +%s%6N); echo "$t"; }
 # lines FILE [PATTERN]: how many lines of WORK/FILE (that match PATTERN)
 lines() { grep -c -E -- "${2:-^}" "$W/$1" 2> /dev/null || true; }
-# sumfield NAME: a number of the report's summary record
-sumfield() { grep -m 1 '^{"type":"summary"' -- "$W/report.ndjson" | grep -o -m 1 "\"$1\":[0-9]*" | head -n 1 | cut -d: -f2; }
+# sumfield NAME: a number of the report's summary record (its line read once per shell,
+# the number taken with bash's own matching: no processes per field)
+sumfield() {
+	local re="\"$1\":([0-9]+)"
+	[ -n "${SUMLINE+set}" ] || SUMLINE=$(grep -m 1 '^{"type":"summary"' -- "$W/report.ndjson")
+	[[ $SUMLINE =~ $re ]] && echo "${BASH_REMATCH[1]}"
+}
 # failed N: ", N failed" when N > 0
 failed() { [ "${1:-0}" -eq 0 ] || printf ', %s failed' "$(num "$1")"; }
 # what STAGE: the words of the stage's line
@@ -158,7 +163,8 @@ what() {
 		echo "$(num $((n - FAILED - $(lines todo.ndjson '"error":'))) ) fingerprinted," \
 			"$(num $(($(lines $IN) - n))) already stored$(failed "$FAILED")" ;;
 	join) echo "$(num $(($(lines features.ndjson) - OWN))) joined$(failed "$OWN")" ;;
-	report) echo "$(num "$(sumfield images)") images: $(num "$(sumfield groups)") groups," \
+	report) SUMLINE=$(grep -m 1 '^{"type":"summary"' -- "$W/report.ndjson")
+		echo "$(num "$(sumfield images)") images: $(num "$(sumfield groups)") groups," \
 		"$(num "$(sumfield duplicates)") duplicates, $(num "$(sumfield unique)") unique$(failed "$(sumfield failed)")" ;;
 	copy) echo "$(num "$(lines copied.ndjson '"copy":"(copied|linked)"')") copied," \
 		"$(num "$(lines copied.ndjson '"copy":"unchanged"')") already there$(failed "$OWN")" ;;
@@ -170,22 +176,28 @@ line() {
 	say "$(printf '%-10s %s (%d.%d s)' "$TOOL" "$(what "$1")" $((us / 1000000)) $((us % 1000000 / 100000)))"
 }
 ver() { "$AZD_BIN$1" --version 2> /dev/null || echo "$1 missing"; }
-# the features FEATX_OPTS ask for, as featx stamps them on its records
-spec() {
+# the features FEATX_OPTS ask for, as featx stamps them on its records: spec_get asks
+# featx once and keeps the answer in SPEC (call it outside $(...), where the answer would
+# be lost with the subshell); spec prints it
+spec_get() {
 	[ -n "${SPEC:-}" ] || SPEC=$("${AZD_BIN}featx" $FEATX_OPTS --spec) ||
-		{ note "featx $FEATX_OPTS --spec failed"; return 2; }
-	echo "$SPEC"
+		{ SPEC=; note "featx $FEATX_OPTS --spec failed"; return 2; }
 }
+spec() { spec_get || return 2; echo "$SPEC"; }
 # sum FILE: its SHA-256 ("none" when missing), remembered in WORK/.sums while the file's
 # size, times and inode stay the same, so that a rerun does not read GBs of records again
 sum() {
 	local f=$1 c k s
+	local ck cs
 	c=$W/.sums/${f##*/}
 	k=$(stat -c '%s %.9Y %.9Z %i' -- "$f" 2> /dev/null) || { echo none; return 0; }
-	if [ -f "$c" ] && [ "$(head -n 1 -- "$c")" = "$k" ]; then sed -n 2p -- "$c"; return 0; fi
+	if [ -f "$c" ] && { IFS= read -r ck && IFS= read -r cs; } < "$c" && [ "$ck" = "$k" ]; then
+		echo "$cs"; return 0
+	fi
 	s=$(sha256sum < "$f") || return 2
 	s=${s%% *}
-	mkdir -p -- "$W/.sums" && printf '%s\n%s\n' "$k" "$s" > "$c.tmp" && mv -f -- "$c.tmp" "$c"
+	{ [ -d "$W/.sums" ] || mkdir -p -- "$W/.sums"; } &&
+	printf '%s\n%s\n' "$k" "$s" > "$c.tmp" && mv -f -- "$c.tmp" "$c"
 	echo "$s"
 }
 input() { echo "input $1 $(sum "$W/$1")"; }
@@ -279,7 +291,7 @@ outputs_ok() {
 # stage STAGE: run it unless its marker holds what it depends on now
 stage() {
 	local s=$1 w t=$D/.$1.tmp
-	mkdir -p -- "$D" || return 2
+	[ -d "$D" ] || mkdir -p -- "$D" || return 2
 	# a dry run of the copy plans it and leaves the marker as it was
 	if [ "$s" = copy ] && [ -n "$DRY_RUN" ] && [ "$DRY_RUN" != 0 ]; then
 		run azcp $Q --dry-run $AZCP_OPTS -i "$W/report.ndjson" -o "$W/plan.ndjson" || return 2
@@ -287,11 +299,13 @@ stage() {
 			"$(num "$(lines plan.ndjson '"plan":"unchanged"')") already there; the plan is in $W/plan.ndjson, nothing copied"
 		return 0
 	fi
+	# the spec asked of featx once here, not in each subshell that prints it
+	case $s in features|join) spec_get || return 2 ;; esac
 	w=$(want "$s") || return 2
 	if [ -f "$D/$s" ] && [ "$(grep -v '^output ' -- "$D/$s")" = "$w" ] && outputs_ok "$D/$s"; then
 		return 0
 	fi
-	rm -f -- "$D/$s" "$D/$s.incomplete"
+	[ ! -e "$D/$s" ] && [ ! -e "$D/$s.incomplete" ] || rm -f -- "$D/$s" "$D/$s.incomplete"
 	local t0
 	t0=$(usec)
 	"run_$s" || return 2

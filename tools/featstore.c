@@ -84,27 +84,31 @@ static int has_one(void *ud, json_t *rec, aderr *err)
 	return FILTER_OK;
 }
 
-static int get_one(void *ud, json_t *rec, aderr *err)
+/* get: the input record joined with its stored one; its text made from the stored text
+ * where it can be (fsops_join_text), else the joined record */
+static int get_text(void *ud, json_t *rec, char **text, size_t *len, size_t *cap, aderr *err)
 {
 	struct fs *fs = ud;
-	int rc;
+	int rc, stored_error;
 
+	*len = 0;
 	if (rec_name(rec) == NULL)
 		return has_one(ud, rec, err);      /* the same complaint */
-	rc = fsops_join(fs->st, rec, fs->spec, err);
+	rc = fsops_join_text(fs->st, rec, fs->spec, text, len, cap, &stored_error, err);
 	if (rc == 1) {
 		fs->notfound++;
 		rec_set_error(rec, "featstore", "not_found", err->msg);
 		return FILTER_FAILED;
 	}
 	if (rc < 0) {
+		*len = 0;
 		if (rc == AD_ENOMEM)
 			return rc;
 		log_err("%s", err->msg);
 		rec_set_error(rec, "featstore", aderr_name(err->code), err->msg);
 		return FILTER_FAILED;
 	}
-	fs->stored_failed += rec_has_error(rec);
+	fs->stored_failed += *len > 0 ? stored_error : rec_has_error(rec);
 	fs->written++;
 	return FILTER_OK;
 }
@@ -114,7 +118,7 @@ static int cmd_filter(struct fs *fs)
 {
 	int has = strcmp(fs->cmd, "has") == 0;
 	struct filter f = { .in = fs->op.in, .out = fs->op.out, .quiet = fs->pg.quiet,
-	    .each = has ? has_one : get_one, .ud = fs };
+	    .each = has ? has_one : NULL, .each_text = has ? NULL : get_text, .ud = fs };
 	int rc;
 
 	if ((fs->st = featstore_open(fs->op.dir, has ? FEATSTORE_MISSING_OK : 0,

@@ -468,8 +468,16 @@ static int scan_seg(featstore *s, uint32_t segi, int newest, uint64_t size, ader
 
 /* ---- compression ---- */
 
+/* Records at least this long are deflated with Huffman codes only (Z_HUFFMAN_ONLY): they
+ * are mostly base64 (keypoints, thumbnails) of bytes that repeat nothing, where looking
+ * for matches costs half of put's time and saves about 4% of the size; shorter ones (a
+ * failure, features without keypoints) are mostly repeated names the dictionary finds.
+ * Either stream inflates the same way. */
+#define HUFFMAN_ONLY_FROM 4096
+
 static int deflate_json(featstore *s, const char *json, size_t n, size_t *out, aderr *err)
 {
+	int strategy = n >= HUFFMAN_ONLY_FROM ? Z_HUFFMAN_ONLY : Z_DEFAULT_STRATEGY;
 	size_t bound;
 	int zr;
 
@@ -480,6 +488,9 @@ static int deflate_json(featstore *s, const char *json, size_t n, size_t *out, a
 	} else if (deflateReset(&s->dz) != Z_OK) {
 		return aderr_set(err, AD_EINTERNAL, "zlib reset failed");
 	}
+	/* nothing is deflated yet after a reset: the new strategy needs no flush */
+	if (deflateParams(&s->dz, Z_DEFAULT_COMPRESSION, strategy) != Z_OK)
+		return aderr_set(err, AD_EINTERNAL, "zlib parameters refused");
 	if (deflateSetDictionary(&s->dz, (const Bytef *)dict1, sizeof dict1 - 1) != Z_OK)
 		return aderr_set(err, AD_EINTERNAL, "zlib dictionary refused");
 	bound = deflateBound(&s->dz, (uLong)n) + 16;
@@ -696,51 +707,72 @@ static int append_entry(featstore *s, const char *name, size_t nl, const char *e
 	return rc < 0 ? rc : 1;
 }
 
-int featstore_put(featstore *s, const json_t *rec, aderr *err)
+/* The checks both forms of put make before they encode anything. */
+static int put_ok(featstore *s, const char *name, size_t nl, size_t el, aderr *err)
 {
-	const char *name = rec_name(rec), *etag = rec_str(rec, "etag");
-	size_t nl, el, jlen, zlen = 0;
-	struct ient *old;
-	uint32_t rcrc;
-	char *json;
-	int rc;
-
 	if (!(s->flags & FEATSTORE_WRITE))
 		return aderr_set(err, AD_EUSAGE, "%s: opened for reading only", s->dir);
 	if (s->broken)
 		return aderr_set(err, AD_EIO, "%s: an earlier write failed", s->dir);
-	if (name == NULL || *name == '\0')
+	if (name == NULL || nl == 0)
 		return aderr_set(err, AD_EFORMAT, "record has no name");
-	nl = strlen(name);
-	el = etag ? strlen(etag) : 0;
 	if (nl > 0xffff || el > 0xffff)
 		return aderr_set(err, AD_ETOOBIG, "%s: name or etag longer than 65535 bytes", name);
-	json = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (json == NULL)
-		return aderr_set(err, AD_ENOMEM, "%s: cannot encode the record", name);
-	jlen = strlen(json);
-	if (jlen > MAX_RAW) {
-		free(json);
+	return 0;
+}
+
+/* put with the record's text in hand: json[0, jlen) is its compact dump. */
+static int put_text(featstore *s, const char *name, size_t nl, const char *etag, size_t el,
+    int is_error, const char *json, size_t jlen, aderr *err)
+{
+	struct ient *old;
+	uint32_t rcrc;
+	size_t zlen = 0;
+	int rc;
+
+	if (jlen > MAX_RAW)
 		return aderr_set(err, AD_ETOOBIG, "%s: record larger than %u bytes", name, MAX_RAW);
-	}
 	rcrc = crc(0, json, jlen);
 
 	/* the same bytes again (a rerun of put): keep the store from growing */
 	old = idx_live(s, name);
 	if (old && !(old->flags & IF_BAD) && old->raw_len == jlen && old->raw_crc == rcrc &&
-	    read_raw(s, old, NULL) == 0 && memcmp(s->zbuf, json, jlen) == 0) {
-		free(json);
+	    read_raw(s, old, NULL) == 0 && memcmp(s->zbuf, json, jlen) == 0)
 		return 0;
-	}
 
-	if ((rc = deflate_json(s, json, jlen, &zlen, err)) < 0) {
-		free(json);
+	if ((rc = deflate_json(s, json, jlen, &zlen, err)) < 0)
 		return rc;
-	}
-	free(json);
 	return append_entry(s, name, nl, etag, el,
-	    (rec_has_error(rec) ? EF_ERROR : 0) | (etag ? EF_ETAG : 0), CODEC_ZDICT1, s->zbuf, zlen,
+	    (is_error ? EF_ERROR : 0) | (etag ? EF_ETAG : 0), CODEC_ZDICT1, s->zbuf, zlen,
 	    (uint32_t)jlen, rcrc, err);
+}
+
+int featstore_put(featstore *s, const json_t *rec, aderr *err)
+{
+	const char *name = rec_name(rec), *etag = rec_str(rec, "etag");
+	size_t nl = name ? strlen(name) : 0, el = etag ? strlen(etag) : 0;
+	char *json;
+	int rc;
+
+	if ((rc = put_ok(s, name, nl, el, err)) < 0)
+		return rc;
+	json = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (json == NULL)
+		return aderr_set(err, AD_ENOMEM, "%s: cannot encode the record", name);
+	rc = put_text(s, name, nl, etag, el, rec_has_error(rec), json, strlen(json), err);
+	free(json);
+	return rc;
+}
+
+int featstore_put_text(featstore *s, const char *name, const char *etag, int is_error,
+    const char *json, size_t jlen, aderr *err)
+{
+	size_t nl = name ? strlen(name) : 0, el = etag ? strlen(etag) : 0;
+	int rc;
+
+	if ((rc = put_ok(s, name, nl, el, err)) < 0)
+		return rc;
+	return put_text(s, name, nl, etag, el, is_error, json, jlen, err);
 }
 
 int featstore_rm(featstore *s, const char *name, aderr *err)
@@ -979,6 +1011,23 @@ int featstore_get(featstore *s, const char *name, json_t **out, aderr *err)
 		return 0;
 	rc = read_entry(s, e, out, err);
 	return rc < 0 ? rc : 1;
+}
+
+int featstore_get_text(featstore *s, const char *name, const char **text, size_t *len,
+    aderr *err)
+{
+	struct ient *e = name ? idx_live(s, name) : NULL;
+	int rc;
+
+	*text = NULL;
+	*len = 0;
+	if (e == NULL)
+		return 0;
+	if ((rc = read_raw(s, e, err)) < 0)
+		return rc;
+	*text = (const char *)s->zbuf;
+	*len = e->raw_len;
+	return 1;
 }
 
 int featstore_each(featstore *s, const char *prefix, featstore_each_fn cb, void *ud, aderr *err)

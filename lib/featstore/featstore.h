@@ -68,6 +68,11 @@ int featstore_close(featstore *s, aderr *err);
  * it is byte for byte the record already stored (nothing appended), negative on error
  * (AD_EFORMAT: no "name"; AD_ETOOBIG: over the size limits). */
 int featstore_put(featstore *s, const json_t *rec, aderr *err);
+/* featstore_put of a record whose compact dump (JSON_COMPACT | JSON_PRESERVE_ORDER) the
+ * caller holds already, json[0, jlen), with its name, etag (NULL: none) and whether it
+ * has an error object: the same entry, without building and dumping the record. */
+int featstore_put_text(featstore *s, const char *name, const char *etag, int is_error,
+    const char *json, size_t jlen, aderr *err);
 /* Hands buffered appends to the kernel (they then survive the process being killed);
  * with sync, fsyncs them too (they then survive a power cut). */
 int featstore_flush(featstore *s, int sync, aderr *err);
@@ -97,6 +102,10 @@ int featstore_check(featstore *s, const json_t *rec, struct featstore_info *info
 /* 1 and *out a new reference to the latest record of name, 0 when not stored, negative
  * on a read error or a damaged entry (AD_EFORMAT). */
 int featstore_get(featstore *s, const char *name, json_t **out, aderr *err);
+/* featstore_get's record as the text it was stored as (its compact dump), *text[0, *len),
+ * NUL-terminated, valid until the next call on s; the same returns, without a parse. */
+int featstore_get_text(featstore *s, const char *name, const char **text, size_t *len,
+    aderr *err);
 
 /* Calls cb for the latest record of every name starting with prefix (NULL: all), in
  * strcmp order of the names.  rec is borrowed for the call; when the entry cannot be read

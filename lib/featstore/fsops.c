@@ -9,6 +9,10 @@
 #include <unistd.h>
 
 #include "rec.h"
+#include "recscan.h"
+
+/* the most members a record put reads in place may have (more: it is parsed) */
+#define FSOPS_SCAN_MAX 128
 
 __attribute__((format(printf, 2, 3)))
 static void warn(struct fsops *o, const char *fmt, ...)
@@ -41,13 +45,59 @@ static int input_idle(const char *in)
 	return poll(&p, 1, 0) == 0;
 }
 
+/* A string member of a scanned record as a new NUL-terminated string in *out (NULL when
+ * the member is missing or not a string); 0, or -1 when out of memory. */
+static int scan_str(const struct rscan_member *m, int n, const char *key, char **out)
+{
+	const struct rscan_member *x = rscan_get(m, n, key);
+
+	*out = NULL;
+	if (x == NULL || x->v.type != RSCAN_STRING)
+		return 0;
+	return (*out = strndup(x->v.p, x->v.len)) ? 0 : -1;
+}
+
+/* put of a line in jansson's compact form (what featx writes), straight from its text:
+ * that text is the dump featstore_put would make of the parsed record, so the entry is
+ * the same.  1 when done (*rc: featstore_put's result), 0 when the line is not in that
+ * form or has no name (the caller parses it and says what is wrong), -1 out of memory. */
+static int put_line(featstore *st, const char *line, size_t len, int *rc, int *is_error,
+    aderr *err)
+{
+	struct rscan_member m[FSOPS_SCAN_MAX];
+	const struct rscan_member *e;
+	char *name, *etag;
+	int n;
+
+	if (!rscan_object(line, len, m, FSOPS_SCAN_MAX, &n))
+		return 0;
+	if (scan_str(m, n, "name", &name) < 0)
+		return -1;
+	if (name == NULL || *name == '\0') {
+		free(name);
+		return 0;
+	}
+	if (scan_str(m, n, "etag", &etag) < 0) {
+		free(name);
+		return -1;
+	}
+	e = rscan_get(m, n, "error");
+	*is_error = e != NULL && e->v.type == RSCAN_OBJECT;
+	*rc = featstore_put_text(st, name, etag, *is_error, line, len, err);
+	free(name);
+	free(etag);
+	return 1;
+}
+
 int fsops_put(struct fsops *o)
 {
 	featstore *st = featstore_open(o->dir, FEATSTORE_WRITE | FEATSTORE_CREATE, &o->err);
 	rec_reader *r;
 	json_t *rec;
+	const char *line;
+	size_t len;
 	long bad;
-	int rc, fatal = 0;
+	int rc, fatal = 0, fast, is_error;
 
 	if (st == NULL)
 		return o->err.code;
@@ -63,8 +113,37 @@ int fsops_put(struct fsops *o)
 			fatal = 1;
 			break;
 		}
-		if ((rc = rec_read(r, &rec, &bad, &o->err)) <= 0) {
+		if ((rc = rec_read_line(r, &line, &len, &o->err)) <= 0) {
 			fatal = rc < 0;
+			break;
+		}
+		bad = 0;
+		if ((fast = put_line(st, line, len, &rc, &is_error, &o->err)) < 0) {
+			aderr_set(&o->err, AD_ENOMEM, "out of memory");
+			fatal = 1;
+			break;
+		}
+		if (fast) {
+			/* as below, for a record with a name */
+			fatal = rc < 0 && rc != AD_ETOOBIG && rc != AD_EFORMAT;
+			if (rc < 0) {
+				if (!fatal)
+					warn(o, "%s", o->err.msg);
+				o->failed++;
+			} else if (rc == 0) {
+				o->same++;
+			} else {
+				o->written++;
+				o->with_error += is_error;
+			}
+			if (fatal)
+				break;
+			tick(o, rc < 0);
+			continue;
+		}
+		if ((rec = rec_parse(rec_reader_label(r), rec_reader_line(r), line, len, &bad)) == NULL) {
+			aderr_set(&o->err, AD_ENOMEM, "out of memory");
+			fatal = 1;
 			break;
 		}
 		rc = 0;
@@ -435,4 +514,116 @@ int fsops_join(featstore *st, json_t *rec, const char *spec, aderr *err)
 	}
 	json_decref(stored);
 	return 0;
+}
+
+/* room for n more bytes (and a NUL) in the buffer *t (*len used of *cap); 0, or -1 out
+ * of memory */
+static int reserve(char **t, size_t len, size_t *cap, size_t n)
+{
+	if (len + n + 1 > *cap) {
+		size_t c = (len + n + 1) * 2;
+		char *x = realloc(*t, c);
+
+		if (x == NULL)
+			return -1;
+		*t = x;
+		*cap = c;
+	}
+	return 0;
+}
+
+/* text[0, n) at the end of the buffer */
+static int put_out(char **t, size_t *len, size_t *cap, const char *text, size_t n)
+{
+	if (reserve(t, *len, cap, n) < 0)
+		return -1;
+	memcpy(*t + *len, text, n);
+	*len += n;
+	return 0;
+}
+
+/* A member "key":value of the input record at the end of the buffer, as jansson's compact
+ * dump writes it (the key is plain: no escapes). */
+static int put_member(char **t, size_t *len, size_t *cap, const char *key, size_t klen,
+    const json_t *v)
+{
+	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
+	size_t n;
+
+	if (put_out(t, len, cap, "\"", 1) < 0 || put_out(t, len, cap, key, klen) < 0 ||
+	    put_out(t, len, cap, "\":", 2) < 0)
+		return -1;
+	if ((n = json_dumpb(v, NULL, 0, flags)) == 0 || reserve(t, *len, cap, n) < 0 ||
+	    json_dumpb(v, *t + *len, n, flags) != n)
+		return -1;
+	*len += n;
+	return 0;
+}
+
+/* 1 when jansson writes the name as it is: printable ASCII, no quote or backslash */
+static int plain_key(const char *k)
+{
+	for (; *k; k++)
+		if ((unsigned char)*k < 0x20 || (unsigned char)*k >= 0x7f || *k == '"' || *k == '\\')
+			return 0;
+	return 1;
+}
+
+int fsops_join_text(featstore *st, json_t *rec, const char *spec, char **text, size_t *len,
+    size_t *cap, int *stored_error, aderr *err)
+{
+	struct rscan_member m[FSOPS_SCAN_MAX];
+	const struct rscan_member *x;
+	struct featstore_info si;
+	const char *name = rec_name(rec), *stored, *key;
+	size_t slen;
+	json_t *v;
+	int n, rc, comma;
+
+	*len = 0;
+	*stored_error = 0;
+	/* what is not read in place below (a missing, stale, damaged or foreign record, a
+	 * stored text not in compact form, a name to escape) is fsops_join's, which says why */
+	if (featstore_check(st, rec, &si) != FEATSTORE_SAME ||
+	    featstore_get_text(st, name, &stored, &slen, NULL) != 1 ||
+	    !rscan_object(stored, slen, m, FSOPS_SCAN_MAX, &n))
+		goto parse;
+	x = rscan_get(m, n, "error");
+	*stored_error = x != NULL && x->v.type == RSCAN_OBJECT;
+	if (!*stored_error && spec != NULL && ((x = rscan_get(m, n, "feat_spec")) == NULL ||
+	    x->v.type != RSCAN_STRING || x->v.len != strlen(spec) ||
+	    memcmp(x->v.p, spec, x->v.len) != 0))
+		goto parse;
+	json_object_foreach(rec, key, v)
+		if (!plain_key(key))
+			goto parse;
+	/* the stored record with the input's fields over it, in the stored order, then the
+	 * input's own fields in theirs: what json_object_update and a dump make of them */
+	if (put_out(text, len, cap, "{", 1) < 0)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && put_out(text, len, cap, ",", 1) < 0)
+			return aderr_set(err, AD_ENOMEM, "out of memory");
+		v = json_object_getn(rec, m[i].key, m[i].klen);
+		rc = v != NULL ? put_member(text, len, cap, m[i].key, m[i].klen, v) :
+		    put_out(text, len, cap, m[i].at, m[i].span);
+		if (rc < 0)
+			return aderr_set(err, AD_ENOMEM, "out of memory");
+	}
+	comma = n > 0;
+	json_object_foreach(rec, key, v) {
+		if (rscan_get(m, n, key) != NULL)
+			continue;
+		if ((comma && put_out(text, len, cap, ",", 1) < 0) ||
+		    put_member(text, len, cap, key, strlen(key), v) < 0)
+			return aderr_set(err, AD_ENOMEM, "out of memory");
+		comma = 1;
+	}
+	if (put_out(text, len, cap, "}", 1) < 0)
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	return 0;
+parse:
+	*len = 0;
+	*stored_error = 0;
+	return fsops_join(st, rec, spec, err);
 }

@@ -54,5 +54,11 @@ int fsops_current(featstore *st, const json_t *rec, const char *spec);
  * nothing current is stored (err says why: nothing for the name, another etag, another
  * feat_spec); negative (err filled) when the stored record cannot be read. */
 int fsops_join(featstore *st, json_t *rec, const char *spec, aderr *err);
+/* fsops_join, with the joined record's text made from the stored text where it can be
+ * (the same bytes as rec's dump after fsops_join): in (*text)[0, *len) (a buffer of *cap,
+ * grown with realloc), rec untouched, *stored_error set when the stored record carries an
+ * error; else *len is 0 and rec is joined as fsops_join joins it.  The same returns. */
+int fsops_join_text(featstore *st, json_t *rec, const char *spec, char **text, size_t *len,
+    size_t *cap, int *stored_error, aderr *err);
 
 #endif

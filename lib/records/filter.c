@@ -116,7 +116,8 @@ static void work(struct window *w, struct slot *s)
 			return;
 	}
 	if (f->collect == NULL) {
-		s->res = f->each(f->ud, s->rec, &s->err);
+		s->res = f->each_text != NULL ? f->each_text(f->ud, s->rec, &s->text, &s->textlen,
+		    &s->textcap, &s->err) : f->each(f->ud, s->rec, &s->err);
 		return;
 	}
 	s->res = f->each_item(f->ud, s->rec, s->item, &s->err);
@@ -253,7 +254,8 @@ static int drain(struct filter *f, rec_writer *wr, struct slot *s, int rc, aderr
 			if (rc == 0 && s->textlen > 0)
 				rc = spool_add(f->kept, s->text, s->textlen, err);
 		} else if (s->res != FILTER_DROP) {
-			rc = rec_write(wr, s->rec, err);
+			rc = s->textlen > 0 ? rec_write_raw(wr, s->text, s->textlen, err) :
+			    rec_write(wr, s->rec, err);
 		}
 		progress_tick(&f->progress, s->res == FILTER_FAILED);
 	}

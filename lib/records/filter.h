@@ -40,6 +40,12 @@ struct filter {
 	                            * collect mode) */
 	/* FILTER_* or a negative AD_E* code to stop the run at once (config/credential errors) */
 	int (*each)(void *ud, json_t *rec, aderr *err);
+	/* optional, instead of each() (not in collect mode): the same, and the record's
+	 * output text may come back ready in (*text)[0, *len) (a buffer of *cap bytes the
+	 * filter keeps and the function may grow with realloc), written as it is in place of
+	 * the record's dump; *len left 0 writes the record as each() would have it */
+	int (*each_text)(void *ud, json_t *rec, char **text, size_t *len, size_t *cap,
+	    aderr *err);
 	/* optional: called on the reading thread, in input order, with each record that will
 	 * go to each(), before it does (for decisions that must not depend on thread timing) */
 	void (*seen)(void *ud, const json_t *rec);

@@ -18,6 +18,8 @@
 #                     scipy, PyWavelets and PIL come from Debian (python3-numpy
 #                     python3-scipy python3-pywt python3-pil)
 #   P=N               azcp -P and rclone --transfers/--checkers (default 16)
+#   PIPE_STAGE_REPEAT=N  runs of each tool alone for the table of where the folder run's
+#                     CPU seconds go (default 3)
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/bench/rclone.sh"
 COPIES=${PIPE_COPIES:-${BENCH_COPIES:-8}}
@@ -126,6 +128,55 @@ for r in az-local az-azure ih-local ih-azure; do
 	esac
 	sed 's/^/  /' "$T/$r.out"
 done
+
+# Where the folder run's CPU seconds go: each stage's tool run again alone on the run's own
+# files (PIPE_STAGE_REPEAT times, the mean), the tools' starts for pipeline.mk's --version
+# and --spec questions, and what is left of the run's CPU seconds: pipeline.mk itself
+# (bash, its checksums, greps and renames) and the pipe between featx and featstore.
+if [ -s "$T/w-local/features.ndjson" ] && [ -f "$T/az-local.t" ]; then
+	R=${PIPE_STAGE_REPEAT:-3}
+	SPEC=$("$BIN/featx" --spec)
+	W=$T/w-local
+	# cpu NAME CMD...: the mean CPU seconds (user + sys) of R runs into $T/st-NAME
+	cpu() {
+		_n=$1
+		shift
+		: > "$T/st-$_n.all"
+		_k=0
+		while [ $_k -lt "$R" ]; do
+			rm -rf "$T/st-store" "$T/st-dst"
+			[ "$_n" != "featstore get" ] || "$BIN/featstore" put -q "$T/st-store" -i "$T/st-fx.ndjson"
+			/usr/bin/time -f '%U %S' -o "$T/st.time" "$@" > /dev/null 2>&1 || true
+			tail -n 1 "$T/st.time" >> "$T/st-$_n.all"
+			_k=$((_k + 1))
+		done
+		awk -v r="$R" '{ s += $1 + $2 } END { printf "%.3f\n", s / r }' "$T/st-$_n.all" > "$T/st-$_n"
+	}
+	"$BIN/featx" -q -i "$W/todo.ndjson" -o "$T/st-fx.ndjson"
+	cpu "azls" "$BIN/azls" -q "$T/src" -o "$T/st-list.ndjson"
+	cpu "featstore has" "$BIN/featstore" has -q --spec "$SPEC" "$T/st-store" -i "$W/list.ndjson" -o "$T/st-todo.ndjson"
+	cpu "featx" "$BIN/featx" -q -i "$W/todo.ndjson" -o "$T/st-fx2.ndjson"
+	cpu "featstore put" "$BIN/featstore" put -q "$T/st-store" -i "$T/st-fx.ndjson"
+	cpu "featstore get" "$BIN/featstore" get -q --spec "$SPEC" "$T/st-store" -i "$W/list.ndjson" -o "$T/st-features.ndjson"
+	cpu "dedupe" "$BIN/dedupe" -q -i "$W/features.ndjson" -o "$T/st-report.ndjson"
+	cpu "azcp" "$BIN/azcp" -q -P "$P" -i "$W/report.ndjson" -o "$T/st-copied.ndjson" "$T/st-dst"
+	# the questions pipeline.mk asks: each tool's --version, featx --spec twice
+	cpu "tool starts" sh -c 'for t in azls featx featstore featstore dedupe azcp; do "$1/$t" --version; done; "$1/featx" --spec; "$1/featx" --spec' sh "$BIN"
+	# the whole folder run R times more, into fresh folders: its mean, beside the tools' means
+	cpu "run" sh -c 'rm -rf "$4" "$5" && make --no-print-directory -f "$1/pipeline.mk" SRC="$2" DST="$5" WORK="$4" BIN="$3/" AZCP_OPTS="-P $6"' \
+		sh "$TOP" "$T/src" "$BIN" "$T/st-work" "$T/st-dst2" "$P"
+	run_cpu=$(cat "$T/st-run")
+	echo "where the CPU seconds of the folder -> folder run go (the run and each tool alone on its files, means of $R):"
+	sum=0
+	for n in "azls" "featstore has" "featx" "featstore put" "featstore get" "dedupe" "azcp" "tool starts"; do
+		c=$(cat "$T/st-$n")
+		sum=$(awk -v a="$sum" -v b="$c" 'BEGIN { print a + b }')
+		printf "  %-16s %7.3f s  %5.1f%%\n" "$n" "$c" "$(awk -v a="$c" -v b="$run_cpu" 'BEGIN { print (b > 0 ? 100 * a / b : 0) }')"
+	done
+	printf "  %-16s %7.3f s  %5.1f%%  (the rest of the run's %.2f s: bash, sha256sum, grep, tee, mv; and featx and featstore put sharing the cores)\n" \
+		"pipeline.mk" "$(awk -v a="$run_cpu" -v b="$sum" 'BEGIN { print a - b }')" \
+		"$(awk -v a="$run_cpu" -v b="$sum" 'BEGIN { print (a > 0 ? 100 * (a - b) / a : 0) }')" "$run_cpu"
+fi
 
 echo "accuracy on the same files (truth: the photo each file was made from):"
 if [ -s "$T/w-local/report.ndjson" ] && [ -s "$T/peer-local" ]; then

@@ -1,12 +1,14 @@
 /* test_featstore.c — the feature store: put/get, latest wins, order, reopen, segments, the
  * writer's lock, and damage: torn tails cut away, bad checksums never served as data. */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "rec.h"
 #include "featstore.h"
+#include "fsops.h"
 #include "unit.h"
 
 static char top[] = "/tmp/azd-store.XXXXXX";
@@ -68,6 +70,21 @@ static long fsize(const char *p)
 	struct stat st;
 
 	return stat(p, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* 1 when both files can be read and hold the same bytes */
+static int same_file(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+	int ca, cb, same = fa != NULL && fb != NULL;
+
+	while (same && ((ca = getc(fa)) != EOF) | ((cb = getc(fb)) != EOF))
+		same = ca == cb;
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return same;
 }
 
 /* Offsets of the entries of a segment, walking the documented headers. */
@@ -573,6 +590,122 @@ static void test_checksums(void)
 	featstore_close(s, NULL);
 }
 
+/* The text paths against the parsed ones: featstore_put_text stores the bytes
+ * featstore_put stores, and fsops_join_text makes the text fsops_join's record dumps to,
+ * with the input's fields over the stored ones in the stored order, fields only the input
+ * has after them, and whatever it cannot read in place (a stale etag, another spec, a
+ * name to escape) left to fsops_join. */
+static void test_text_paths(void)
+{
+	static const char *stored[] = {
+		"{\"name\":\"a.jpg\",\"size\":10,\"etag\":\"e1\",\"phash\":\"00ff\","
+		    "\"info\":74.900000000000006,\"o\":[\"x\",{\"y\":null}],\"feat_spec\":\"S\"}",
+		"{\"name\":\"b.jpg\",\"etag\":\"e2\",\"error\":{\"stage\":\"featx\","
+		    "\"code\":\"corrupt\",\"message\":\"bad\"}}",
+		"{\"name\":\"c.jpg\",\"etag\":\"e3\",\"feat_spec\":\"T\"}",
+		"{\"name\":\"d.jpg\",\"sha256\":\"ab\",\"feat_spec\":\"S\"}",
+	};
+	static const char *inputs[] = {
+		"{\"name\":\"a.jpg\",\"etag\":\"e1\"}",
+		"{\"name\":\"a.jpg\",\"size\":11,\"etag\":\"e1\",\"z\":{\"k\":[1,2.5]},\"m\":\"\\u00e9\"}",
+		"{\"z\":true,\"name\":\"a.jpg\",\"etag\":\"e1\",\"phash\":null}",
+		"{\"name\":\"a.jpg\",\"etag\":\"e1\",\"q\\\"k\":1}",
+		"{\"name\":\"a.jpg\",\"etag\":\"old\"}",
+		"{\"name\":\"b.jpg\",\"etag\":\"e2\",\"x\":2}",
+		"{\"name\":\"c.jpg\",\"etag\":\"e3\"}",
+		"{\"name\":\"d.jpg\",\"sha256\":\"ab\"}",
+		"{\"name\":\"nothere.jpg\",\"etag\":\"e9\"}",
+	};
+	aderr err = {0};
+	featstore *s = featstore_open(path("text", NULL), FEATSTORE_WRITE | FEATSTORE_CREATE, &err);
+	featstore *p = featstore_open(path("parsed", NULL), FEATSTORE_WRITE | FEATSTORE_CREATE, &err);
+	char *text = NULL, *want, *st_name;
+	size_t len, cap = 0, read_in_place = 0;
+	const char *t;
+	int stored_error;
+
+	CHECK(s != NULL && p != NULL);
+	if (s == NULL || p == NULL) {
+		featstore_close(s, NULL);
+		featstore_close(p, NULL);
+		return;
+	}
+	for (size_t i = 0; i < sizeof stored / sizeof *stored; i++) {
+		json_t *r = json_loads(stored[i], 0, NULL);
+		const char *etag = rec_str(r, "etag");
+
+		st_name = strdup(rec_name(r));
+		CHECK_EQ_INT(featstore_put_text(s, st_name, etag, rec_has_error(r), stored[i],
+		    strlen(stored[i]), &err), 1);
+		CHECK_EQ_INT(featstore_put(p, r, &err), 1);
+		/* the same record again is no new entry, either way */
+		CHECK_EQ_INT(featstore_put_text(s, st_name, etag, rec_has_error(r), stored[i],
+		    strlen(stored[i]), &err), 0);
+		CHECK(featstore_get_text(s, st_name, &t, &len, &err) == 1 && len == strlen(stored[i]) &&
+		    memcmp(t, stored[i], len) == 0);
+		free(st_name);
+		json_decref(r);
+	}
+	for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
+		json_t *a = json_loads(inputs[i], 0, NULL), *b = json_loads(inputs[i], 0, NULL);
+		aderr ea = {0}, eb = {0};
+		int ra = fsops_join_text(s, a, "S", &text, &len, &cap, &stored_error, &ea);
+		int rb = fsops_join(p, b, "S", &eb);
+
+		CHECK_EQ_INT(ra, rb);
+		CHECK_STR(ea.msg, eb.msg);
+		want = json_dumps(b, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (len > 0) {
+			read_in_place++;
+			text[len] = '\0';
+			CHECK_STR(text, want);
+			CHECK_EQ_INT(stored_error, rec_has_error(b));
+		} else {
+			char *got = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+			CHECK_STR(got, want);
+			free(got);
+		}
+		free(want);
+		json_decref(a);
+		json_decref(b);
+	}
+	/* a.jpg three times, b.jpg and d.jpg (no etag: its sha256 agrees) read in place */
+	CHECK_EQ_INT(read_in_place, 5);
+	{
+		/* a record of keypoints' size (base64 of bytes that repeat nothing, deflated
+		 * with Huffman codes only) comes back as it went in, and smaller on disk */
+		static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		char big[12001];
+		uint32_t x = 12345;
+		long before = fsize(path("text", "00000001.seg"));
+		json_t *r;
+
+		for (int i = 0; i < 12000; i++) {
+			x = x * 1103515245u + 12345u;
+			big[i] = b64[(x >> 16) & 63];
+		}
+		big[12000] = '\0';
+		r = json_pack("{s:s, s:s, s:s}", "name", "big.jpg", "etag", "e5", "local", big);
+		want = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		CHECK_EQ_INT(featstore_put(s, r, &err), 1);
+		CHECK(featstore_get_text(s, "big.jpg", &t, &len, &err) == 1 && len == strlen(want) &&
+		    memcmp(t, want, len) == 0);
+		CHECK(featstore_flush(s, 0, &err) == 0);
+		CHECK(fsize(path("text", "00000001.seg")) - before < (long)strlen(want) * 8 / 10);
+		free(want);
+		json_decref(r);
+		CHECK_EQ_INT(featstore_put(p, (r = json_pack("{s:s, s:s, s:s}", "name", "big.jpg",
+		    "etag", "e5", "local", big)), &err), 1);
+		json_decref(r);
+	}
+	free(text);
+	featstore_close(s, NULL);
+	featstore_close(p, NULL);
+	/* and the two stores hold the same bytes */
+	CHECK(same_file(path("text", "00000001.seg"), path("parsed", "00000001.seg")));
+}
+
 int main(void)
 {
 	char cmd[600];
@@ -588,6 +721,7 @@ int main(void)
 	test_rm_compact();
 	test_torn_tail();
 	test_checksums();
+	test_text_paths();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", top);
