@@ -43,16 +43,28 @@ static void draw_point(uint64_t *s, int *x, int *y)
 	}
 }
 
+/* The pattern is closed under mirroring: bit 2k + 1 tests the points of bit 2k with y
+ * negated.  Mirroring a picture left-right turns a keypoint's angle t into a half turn
+ * minus t, and the pattern turned by that, read in the mirrored picture, is the pattern
+ * turned by t with y negated, read in the original: each bit becomes its partner
+ * (kp_mirror).  A pair on the axis, or one whose partner is itself reversed, would be
+ * its own partner (or its complement): drawn again. */
 static void make_pattern(void)
 {
 	uint64_t seed = 0x617a64656475ULL;  /* "azdedu" */
 	int base[NBITS][4];
 
-	for (int i = 0; i < NBITS; i++) {
+	for (int i = 0; i < NBITS; i += 2) {
 		do {
 			draw_point(&seed, &base[i][0], &base[i][1]);
 			draw_point(&seed, &base[i][2], &base[i][3]);
-		} while (base[i][0] == base[i][2] && base[i][1] == base[i][3]);
+		} while ((base[i][0] == base[i][2] && base[i][1] == base[i][3]) ||
+		    (base[i][1] == 0 && base[i][3] == 0) ||
+		    (base[i][0] == base[i][2] && base[i][1] == -base[i][3]));
+		base[i + 1][0] = base[i][0];
+		base[i + 1][1] = -base[i][1];
+		base[i + 1][2] = base[i][2];
+		base[i + 1][3] = -base[i][3];
 	}
 	for (int r = 0; r < NROT; r++) {
 		double a = 2 * M_PI * r / NROT, c = cos(a), s = sin(a);
@@ -65,6 +77,19 @@ static void make_pattern(void)
 				/* rounding can push a point of radius 13 to 14: still inside */
 				pattern[r][i][p] = (signed char)rx;
 				pattern[r][i][p + 1] = (signed char)ry;
+			}
+	}
+	/* the turn by 16 - r, x negated, is the turn by r of the partner bits, as exactly
+	 * as the rounding allows: made so, not left to cos and sin of two angles */
+	for (int r = 0; r < NROT; r++) {
+		int m = (NROT / 2 - r) & (NROT - 1);
+
+		if ((r > NROT / 4 && r < 3 * NROT / 4) || r == m)
+			continue;  /* each other pair once, from its r in the half around 0 */
+		for (int i = 0; i < NBITS; i++)
+			for (int p = 0; p < 4; p += 2) {
+				pattern[m][i][p] = (signed char)-pattern[r][i ^ 1][p];
+				pattern[m][i][p + 1] = pattern[r][i ^ 1][p + 1];
 			}
 	}
 	for (int dy = 0; dy <= PATCH_R; dy++) {
@@ -166,9 +191,19 @@ static uint8_t centroid_angle(const unsigned char *im, int w, int x, int y)
 	return (uint8_t)(q & 255);
 }
 
+/* The turn of the pattern for an angle: the nearest of NROT, a tie to the even one, so
+ * that angles t and a half turn minus t (a mirrored keypoint) get turns r and
+ * NROT / 2 - r. */
+static int angle_turn(uint8_t angle)
+{
+	int q = angle >> 3, rest = angle & 7;
+
+	return (rest > 4 || (rest == 4 && (q & 1)) ? q + 1 : q) & (NROT - 1);
+}
+
 static void describe(const uint32_t *ii, int iw, int x, int y, uint8_t angle, uint8_t d[32])
 {
-	int r = ((angle + 4) >> 3) & (NROT - 1);
+	int r = angle_turn(angle);
 
 	memset(d, 0, 32);
 	for (int i = 0; i < NBITS; i++) {
@@ -272,7 +307,7 @@ static int scratch_grow(struct scratch *z, size_t n)
 static void describe_any(struct scratch *z, int iw, int x, int y, uint8_t angle,
     uint8_t d[32])
 {
-	int r = ((angle + 4) >> 3) & (NROT - 1);
+	int r = angle_turn(angle);
 
 	if (img_simd_form() != IMG_SIMD_AVX2) {
 		describe(z->ii, iw, x, y, angle, d);
@@ -598,6 +633,30 @@ int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set)
 		k->response = 0;
 	}
 	set->n = (int)n;
+	return 0;
+}
+
+int kp_mirror(const struct kp_set *in, struct kp_set *out)
+{
+	memset(out, 0, sizeof *out);
+	out->w = in->w;
+	out->h = in->h;
+	if (in->n == 0)
+		return 0;
+	if ((out->kp = malloc((size_t)in->n * sizeof *out->kp)) == NULL)
+		return AD_ENOMEM;
+	for (int i = 0; i < in->n; i++) {
+		const struct kp *k = &in->kp[i];
+		struct kp *m = &out->kp[i];
+
+		*m = *k;
+		/* pixel centres at 0 .. w - 1 */
+		m->x = (float)(in->w - 1) - k->x;
+		m->angle = (uint8_t)(128 - k->angle);
+		for (int b = 0; b < 32; b++)
+			m->d[b] = (uint8_t)((k->d[b] & 0x55) << 1 | (k->d[b] >> 1 & 0x55));
+	}
+	out->n = in->n;
 	return 0;
 }
 

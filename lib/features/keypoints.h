@@ -18,7 +18,11 @@
  *             in 256 steps of a turn;
  *   descriptor 256 bits; bit i compares the 5x5 box sums at two points of a fixed
  *             pattern (pairs drawn once from an integer pseudo-Gaussian inside radius
- *             13, seeded constant), the pattern turned by the angle (32 steps).
+ *             13, seeded constant; bit 2k + 1 the pair of bit 2k with y negated), the
+ *             pattern turned by the angle (32 steps, the nearest, a tie to the even
+ *             step).  A keypoint of the picture mirrored left-right has, up to rounding,
+ *             the angle a half turn minus this one and the descriptor with the bits of
+ *             each pair 2k, 2k + 1 swapped (kp_mirror).
  *
  * Keypoints come out strongest first.  Positions are in level-0 pixels.
  *
@@ -64,6 +68,13 @@ void kp_free(struct kp_set *set);
 unsigned char *kp_pack(const struct kp_set *set, size_t *len);
 /* Back from the packed form: 0, or -1 when the bytes are not a version-1 packing. */
 int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set);
+
+/* The keypoints the picture mirrored left-right would have, as far as the recipe is
+ * symmetric (the corners, their ranking and angles are; the spreading cells and ties
+ * are not quite): x to w - 1 - x, the angle to a half turn minus it, the descriptor's
+ * partner bits swapped.  Matching a set's mirror with kp_match finds a mirrored copy.
+ * 0, or AD_ENOMEM; out is then empty.  kp_free releases out->kp. */
+int kp_mirror(const struct kp_set *in, struct kp_set *out);
 
 /* Number of differing bits of two descriptors. */
 int kp_distance(const uint8_t a[32], const uint8_t b[32]);

@@ -271,13 +271,30 @@ static int repeat_candidate(const struct kp_match *m)
 	    m->inliers >= GRP_STRICT_RATIO * m->matches && m->cover >= GRP_LOCAL_COVER);
 }
 
+/* 1 for the EXIF orientations that mirror (2, 4, 5, 7): the others only turn. */
+static int mirrors(int orient)
+{
+	return orient == 2 || orient == 4 || orient == 5 || orient == 7;
+}
+
+/* The keypoint match of k and j (in the order of their names); mirror: of the first's
+ * picture mirrored left-right (kp_mirror) with the second's, for a pair whose hashes
+ * matched through a mirror (any mirror is a left-right one and a turn, which the
+ * similarity transforms take).  The transform and the colour grids are then those of the
+ * mirrored picture. */
 static int local_match(const struct grp_item *k, const struct grp_item *j,
-    const struct grp_opts *o, struct kp_match *m, double *frame, int *wcol, aderr *err)
+    const struct grp_opts *o, int mirror, struct kp_match *m, double *frame, int *wcol,
+    aderr *err)
 {
 	const struct grp_item *a = k, *b = j;
 	const struct kp_set *ka, *kb;
+	struct kp_set mk = {0};
+	uint8_t mcolor[48];
+	const uint8_t *acolor;
 	int c = strcmp(k->name, j->name), rc;
 
+	*wcol = -1;
+	*frame = 1;
 	if (c > 0 || (c == 0 && k > j)) {
 		a = j;
 		b = k;
@@ -287,6 +304,22 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	if ((rc = kp_get(o, b, &kb, err)) < 0) {
 		kp_put(o, a);
 		return rc;
+	}
+	acolor = a->color;
+	if (mirror) {
+		if ((rc = kp_mirror(ka, &mk)) < 0) {
+			kp_put(o, a);
+			kp_put(o, b);
+			return aderr_set(err, rc, "out of memory mirroring keypoints");
+		}
+		kp_put(o, a);
+		ka = &mk;
+		if (acolor != NULL) {
+			for (int r = 0; r < 4; r++)
+				for (int cc = 0; cc < 4; cc++)
+					memcpy(mcolor + 3 * (4 * r + cc), acolor + 3 * (4 * r + 3 - cc), 3);
+			acolor = mcolor;
+		}
 	}
 	rc = kp_match(ka, kb, m);
 	/* for the framed rule (local_ok), when only it can take the pair: the keypoints of
@@ -303,9 +336,9 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		w[1] = -m->z[1] / s2;
 		w[2] = -(w[0] * m->z[2] - w[1] * m->z[3]);
 		w[3] = -(w[1] * m->z[2] + w[0] * m->z[3]);
-		if (a->color != NULL && b->color != NULL) {
-			w1 = warp_color(a->color, ka->w, ka->h, b->color, kb->w, kb->h, m->z, w, &n1);
-			w2 = warp_color(b->color, kb->w, kb->h, a->color, ka->w, ka->h, w, m->z, &n2);
+		if (acolor != NULL && b->color != NULL) {
+			w1 = warp_color(acolor, ka->w, ka->h, b->color, kb->w, kb->h, m->z, w, &n1);
+			w2 = warp_color(b->color, kb->w, kb->h, acolor, ka->w, ka->h, w, m->z, &n2);
 			/* at least a quarter of a grid compared */
 			if (n1 + n2 >= GRP_FRAMED_CELLS)
 				*wcol = w1 > w2 ? w1 : w2;
@@ -314,7 +347,10 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	}
 	/* the scale that maps one whole picture onto the other */
 	*frame = ka->w > 0 && ka->h > 0 ? sqrt((double)kb->w * kb->h / ((double)ka->w * ka->h)) : 1;
-	kp_put(o, a);
+	if (mirror)
+		kp_free(&mk);
+	else
+		kp_put(o, a);
 	kp_put(o, b);
 	if (rc < 0)
 		return aderr_set(err, rc, "out of memory matching keypoints");
@@ -906,9 +942,8 @@ struct pres {
 	int8_t verified;        /* the strict keypoint test decided a hash match (1) or a
 	                         * keypoint match in a crowded neighbourhood (3), or the
 	                         * pair was taken on the trust of its neighbourhood (2) */
-	bool blind : 1;         /* the keypoints cannot see this pair: a mirrored match
-	                         * (the descriptors are not mirror-symmetric) or too few
-	                         * keypoints on one side */
+	bool blind : 1;         /* the keypoints cannot see this pair: too few keypoints
+	                         * on one side */
 	bool conflict : 1;      /* turned down on evidence that tells the two apart (the
 	                         * colours, the tone layout, the keypoints): no group may
 	                         * hold both */
@@ -952,7 +987,7 @@ struct cl_ctx {
 /* The keypoint test: 1 when the matches make a copy (strict: see GRP_STRICT_RATIO), 0
  * when not, or a negative AD_E* code.  Fills the pair's keypoint evidence. */
 static int local_ok(const struct grp_item *a, const struct grp_item *b, const struct grp_opts *o,
-    int strict, struct pres *r, aderr *err)
+    int strict, int mirror, struct pres *r, aderr *err)
 {
 	struct kp_match m;
 	double frame;
@@ -960,7 +995,7 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 
 	if (!o->local || item_nkp(a) == 0 || item_nkp(b) == 0)
 		return 0;
-	if ((rc = local_match(a, b, o, &m, &frame, &wcol, err)) < 0)
+	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, err)) < 0)
 		return rc;
 	r->shifted = (m.inliers >= GRP_LOOSE_INLIERS &&
 	    fabs(m.scale / frame - 1) > GRP_FRAME_TOL);
@@ -1023,13 +1058,13 @@ static int close_look(const struct grp_item *a, const struct grp_item *b, struct
 	return r->cdiff <= GRP_COLOR_MAX / 2;
 }
 
-/* 1 when the keypoints cannot see a pair: a mirrored match (the descriptors are not
- * mirror-symmetric), or too few keypoints on one side. */
+/* 1 when the keypoints cannot see a pair: too few keypoints on one side.  (A mirrored
+ * match they see through kp_mirror.) */
 static int blind_pair(const struct grp_opts *o, const struct grp_item *a,
-    const struct grp_item *b, int orient)
+    const struct grp_item *b)
 {
-	return orient == 2 || orient == 4 || orient == 5 || orient == 7 || !o->local ||
-	    item_nkp(a) < 2 * GRP_STRICT_INLIERS || item_nkp(b) < 2 * GRP_STRICT_INLIERS;
+	return !o->local || item_nkp(a) < 2 * GRP_STRICT_INLIERS ||
+	    item_nkp(b) < 2 * GRP_STRICT_INLIERS;
 }
 
 /* An item whose perceptual-hash neighbourhood holds a distinct picture, or many
@@ -1063,7 +1098,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		if (mt == GRP_NONE && !a->low_info && !b->low_info && !c->o->exact_only) {
 			if (item_nkp(a) > 0 && item_nkp(b) > 0 && c->o->local)
 				(*verified)++;
-			if ((rc = local_ok(a, b, c->o, 0, r, e)) < 0)
+			if ((rc = local_ok(a, b, c->o, 0, 0, r, e)) < 0)
 				return rc;
 			mt = rc ? GRP_LOCAL : GRP_NONE;
 		}
@@ -1084,8 +1119,8 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 			/* a small neighbourhood of look-alikes (eight pages of one manual) is not
 			 * crowded yet: where the keypoints can see the pair, they must not tell
 			 * it apart (many matches, few of them agreeing) */
-			if (!c->o->local || blind_pair(c->o, a, b, r->orient)) {
-				/* no keypoints can see it (a mirror, a picture with few corners):
+			if (!c->o->local || blind_pair(c->o, a, b)) {
+				/* no keypoints can see it (a picture with few corners):
 				 * the brightness layouts must follow one tone curve closely, as
 				 * for a pair taken on trust (a bottle mirrored is another bottle
 				 * of its shape, its colour lit on other cells) */
@@ -1094,7 +1129,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 				return 0;
 			}
 			(*verified)++;
-			if ((rc = local_ok(a, b, c->o, 1, r, e)) < 0)
+			if ((rc = local_ok(a, b, c->o, 1, mirrors(r->orient), r, e)) < 0)
 				return rc;
 			/* nor, when they do not vouch for it, may the brightness layouts stray
 			 * from one tone curve by more than a blind pair's may (the Moon in two
@@ -1109,12 +1144,12 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		}
 		/* ambiguous: the keypoints decide, strictly */
 		(*ambiguous)++;
-		r->blind = blind_pair(c->o, a, b, r->orient);
+		r->blind = blind_pair(c->o, a, b);
 		if (item_nkp(a) > 0 && item_nkp(b) > 0 && c->o->local)
 			(*verified)++;
-		if ((rc = local_ok(a, b, c->o, 1, r, e)) < 0)
+		if ((rc = local_ok(a, b, c->o, 1, mirrors(r->orient), r, e)) < 0)
 			return rc;
-		/* a mirrored pair's keypoint transform says nothing of where the pictures lie */
+		/* a blind pair's few keypoints say nothing of where the pictures lie */
 		r->shifted = r->shifted && !r->blind;
 		/* the hashes matched whole pictures, so their grids lie alike: the keypoints of
 		 * one lit surface (the Moon in two phases) do not make a copy when the
@@ -1208,8 +1243,8 @@ static int cl_run(struct cl_ctx *c, int pass)
 	return c->rc;
 }
 
-/* Ambiguous pairs the keypoints could not decide (a mirror, too few keypoints, or too
- * few matches to say anything) are taken on their hashes when one side's neighbourhood
+/* Ambiguous pairs the keypoints could not decide (too few keypoints, or too few
+ * matches to say anything) are taken on their hashes when one side's neighbourhood
  * is copies rather than look-alikes: of that item's ambiguous pairs the keypoints could
  * see, those that passed (ok) are at least twice those that did not, and neither side
  * has more pairs the keypoints clearly told apart (many matches, few agreeing) than
@@ -1742,7 +1777,7 @@ static int pair_matches(const struct grp_item *items, uint32_t a, uint32_t b,
 		return 1;
 	if (o->exact_only || items[a].low_info || items[b].low_info)
 		return 0;
-	return local_ok(&items[a], &items[b], o, 0, &r, err);
+	return local_ok(&items[a], &items[b], o, 0, 0, &r, err);
 }
 
 /* The accepted pair (a, b), or -1. */
@@ -1873,7 +1908,7 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
 				 * turned by a few degrees, or a noisy copy kept for its size): the
 				 * keeper's keypoints, by the test of a local pair, with the colours
 				 * agreeing; or else the sure link to the member carries it */
-				int lk = local_ok(&items[pr.a], &items[pr.b], o, 0, &r, err);
+				int lk = local_ok(&items[pr.a], &items[pr.b], o, 0, 0, &r, err);
 
 				if (lk < 0) {
 					free(head);

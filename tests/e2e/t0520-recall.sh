@@ -78,20 +78,22 @@ PY
 azls -q "$T/img" | featx -q > "$T/feat" || fail "featx"
 dedupe -q -i "$T/feat" -o "$T/r" || fail "dedupe"
 role() { jq -r --arg n "$1" 'select(.name == $n) | "\(.dup.role) \(.dup.keeper // "-")"' "$T/r"; }
-check_eq "a mirrored bottle of another colour is no copy (no keypoints see a mirror: the colours decide, closely)" \
+check_eq "a mirrored bottle of another colour is no copy (the colours decide)" \
 	"$(role products/bottle6.png)" "unique -"
 check_eq "no distinct pictures share a group" \
 	"$(jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$T/r" |
 		sed 's|\([^ ]*/[^-. ]*\)[^ ]* \([^ ]*/[^-. ]*\).*|\1 \2|' | awk '$1 != $2')" ""
-# the mirrored copy's only sure match is the photo, which the tilted, larger keeper took
+# the mirrored copy joins the tilted, larger keeper's group (with the photo)
 for p in coffee hubble; do
-	check_eq "$p: the mirrored copy joins the tilted keeper's group through the photo" \
+	check_eq "$p: the mirrored copy joins the tilted keeper's group" \
 		"$(role turned/$p.png | cut -d' ' -f2) $(role turned/$p-mirror.png)" \
 		"turned/$p-tiltbig.png duplicate turned/$p-tiltbig.png"
 done
-check_eq "and says it was joined through a member, which one" \
+# (before the keypoints could see a mirror it joined only through the photo, its one
+# sure match: the keeper's tone differs too much for a blind pair)
+check_eq "on the keeper's own keypoints, matched mirrored" \
 	"$(jq -r 'select(.name == "turned/coffee-mirror.png") | "\(.dup.evidence.kind) \(.dup.evidence.via)"' "$T/r")" \
-	"chain turned/coffee.png"
+	"keypoints null"
 # a reviewer's not_duplicate keeps such a join out too (dedupe --decisions)
 sha() { jq -r --arg n "$1" 'select(.name == $n) | .sha256' "$T/feat"; }
 printf '{"op":"not_duplicate","sha256":"%s","of":"%s"}\n' "$(sha turned/coffee-mirror.png)" \
@@ -145,8 +147,6 @@ dedupe -q --trace-pairs "$T/no/such/dir/trace" -i "$T/flat.feat" -o /dev/null 2>
 check_eq "an unwritable trace file is an error (exit 2)" "$?" 2
 check "naming the file" grep -q "^dedupe: $T/no/such/dir/trace: " "$T/err"
 
-dedupe -q --html "$T/page.html" -i "$T/feat" -o /dev/null
-check "the HTML page says so too (in its groups' chunks)" grep -q "joined through turned/coffee.png, whose hashes match its own with the margin (perceptual hash [0-9]* bits from the keeper)" "$T/page_files/g/000000.js"
 
 # 5. a framed copy is kept for its size and takes its original on the keypoints (a
 # patterned mat, which featx cannot tell from the picture as it does a plain band: see
@@ -160,7 +160,7 @@ from PIL import Image, ImageDraw, ImageFilter
 out, photos = sys.argv[1], sys.argv[2]
 o = Image.open(photos + "/astronaut.jpg").convert("RGB")
 o.save(out + "/orig.png")
-b = max(o.size) // 12
+b = max(o.size) // 14
 mat = Image.new("RGB", (o.size[0] + 2 * b, o.size[1] + 2 * b), (250, 248, 240))
 d, rng = ImageDraw.Draw(mat), random.Random(4)
 for _ in range(400):
@@ -179,4 +179,6 @@ check_eq "the soft copy matches the framed one neither way" \
 check_eq "it joins the group through the original" \
 	"$(jq -r 'select(.name == "soft.png") | "\(.dup.keeper) \(.dup.evidence.kind) \(.dup.evidence.via)"' "$T/fr")" \
 	"framed.png chain orig.png"
+dedupe -q --html "$T/page.html" -i "$T/ffeat" -o /dev/null
+check "the HTML page says so too (in its groups' chunks)" grep -q "joined through orig.png, whose hashes match its own with the margin (perceptual hash [0-9]* bits from the keeper)" "$T/page_files/g/000000.js"
 finish

@@ -28,8 +28,9 @@ for i in range(16):
     q = dict(p, smile=not p["smile"], glasses=not p["glasses"],
              shirt=tuple(rng.randrange(0, 256) for _ in range(3)))
     E.face(512, q).save(out + "/f%02d-other.png" % i)
-# two shots that only overlap: the left and the right 60% of a face
-im = E.face(512, E.face_params(random.Random(7)))
+# two shots that only overlap: the left and the right 60% of a photo (not of a drawn
+# face: its halves are mirror images, which the keypoints match mirrored)
+im = E.Image.open(sys.argv[2] + "/examples/photos/chelsea.jpg").convert("RGB").resize((512, 512))
 im.crop((0, 0, 307, 512)).save(out + "/shot-left.png")
 im.crop((205, 0, 512, 512)).save(out + "/shot-right.png")
 PY

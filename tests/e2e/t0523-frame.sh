@@ -89,7 +89,7 @@ check_eq "a page's white margins are part of the page" "$(frame page.png)" "null
 check_eq "a product's plain ground is part of the picture" "$(frame product.png)" "null"
 check_eq "a flat picture has no frame" "$(frame flat.png)" "null"
 check_eq "the feature spec says the recipes changed" \
-	"$(jq -r 'select(.name == "flat.png") | .feat_spec' "$T/feat" | cut -d' ' -f1)" "v3"
+	"$(jq -r 'select(.name == "flat.png") | .feat_spec' "$T/feat" | cut -d' ' -f1)" "v4"
 
 dedupe -q -i "$T/feat" -o "$T/r" || fail "dedupe"
 dup() { jq -r --arg n "$1" 'select(.name == $n) | .dup | "\(.role) \(.keeper) \(.evidence.kind)"' "$T/r"; }

@@ -1,5 +1,6 @@
 /* test_keypoints.c — keypoints on the example photos: deterministic, packed and back,
- * matched under rotation, crop and rescaling, and not matched between different photos. */
+ * matched under rotation, crop, rescaling and (through kp_mirror) mirroring, and not
+ * matched between different photos. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -140,6 +141,45 @@ int main(void)
 			 * part they share are mostly found on both; the left and the right 60% of
 			 * the photo (two shots that only overlap) share a third of each */
 			CHECK(mc.contain >= 0.95);
+			/* mirrored: a keypoint found at the mirrored place has kp_mirror's angle
+			 * and descriptor (the recipe is symmetric but for rounding at a tie),
+			 * and the mirrored set matches the mirrored photo with no turn, while
+			 * the set itself does not match it (the photos are not symmetric) */
+			t = img_orient(im, 2);
+			CHECK(t != NULL);
+			if (t != NULL) {
+				struct kp_set sm, mir;
+				struct kp_match mm, mp;
+				int same = 0, exact = 0;
+
+				CHECK(kp_detect(t, KP_DEFAULT, &sm) == 0);
+				CHECK(kp_mirror(&set[np], &mir) == 0);
+				CHECK_EQ_INT(mir.n, set[np].n);
+				for (int i = 0; i < mir.n; i++)
+					for (int j = 0; j < sm.n; j++)
+						if (fabsf(mir.kp[i].x - sm.kp[j].x) < 0.01f &&
+						    fabsf(mir.kp[i].y - sm.kp[j].y) < 0.01f &&
+						    mir.kp[i].level == sm.kp[j].level) {
+							same++;
+							exact += mir.kp[i].angle == sm.kp[j].angle &&
+							    kp_distance(mir.kp[i].d, sm.kp[j].d) == 0;
+							break;
+						}
+				CHECK(kp_match(&mir, &sm, &mm) == 0);
+				CHECK(kp_match(&set[np], &sm, &mp) == 0);
+				fprintf(stderr, "%-14s mirror: %d at mirrored places, %d the same; "
+				    "mirrored set %d/%d inliers (%.0f deg, x%.2f), unmirrored %d\n",
+				    e->d_name, same, exact, mm.inliers, mm.matches, mm.angle_deg,
+				    mm.scale, mp.inliers);
+				CHECK(same >= set[np].n / 2);
+				CHECK(exact >= same * 9 / 10);
+				CHECK(mm.inliers >= 30);
+				CHECK(fabs(mm.angle_deg) < 3 && fabs(mm.scale - 1) < 0.03);
+				CHECK(mp.inliers < mm.inliers / 2);
+				kp_free(&sm);
+				kp_free(&mir);
+				img_free(t);
+			}
 			{
 				struct img *l = crop(im, 0.4, -1, 0), *r = crop(im, 0.4, 1, 0);
 				struct kp_set sl, sr, sc;
