@@ -89,6 +89,20 @@ static int put_line(featstore *st, const char *line, size_t len, int *rc, int *i
 	return 1;
 }
 
+/* One record's outcome in put's counts: failed, the same as stored (rc 0), or written
+ * (with an error object or not). */
+static void count_put(struct fsops *o, int failed, int rc, int is_error)
+{
+	if (failed)
+		o->failed++;
+	else if (rc == 0)
+		o->same++;
+	else {
+		o->written++;
+		o->with_error += is_error;
+	}
+}
+
 int fsops_put(struct fsops *o)
 {
 	featstore *st = featstore_open(o->dir, FEATSTORE_WRITE | FEATSTORE_CREATE, &o->err);
@@ -126,16 +140,9 @@ int fsops_put(struct fsops *o)
 		if (fast) {
 			/* as below, for a record with a name */
 			fatal = rc < 0 && rc != AD_ETOOBIG && rc != AD_EFORMAT;
-			if (rc < 0) {
-				if (!fatal)
-					warn(o, "%s", o->err.msg);
-				o->failed++;
-			} else if (rc == 0) {
-				o->same++;
-			} else {
-				o->written++;
-				o->with_error += is_error;
-			}
+			if (!fatal && rc < 0)
+				warn(o, "%s", o->err.msg);
+			count_put(o, rc < 0, rc, is_error);
 			if (fatal)
 				break;
 			tick(o, rc < 0);
@@ -155,16 +162,9 @@ int fsops_put(struct fsops *o)
 		else if ((rc = featstore_put(st, rec, &o->err)) < 0)
 			/* one record too big is that record's problem; a failed write is everyone's */
 			fatal = rc != AD_ETOOBIG && rc != AD_EFORMAT;
-		if (bad || rec_name(rec) == NULL || rc < 0) {
-			if (!fatal && rc < 0)
-				warn(o, "%s", o->err.msg);
-			o->failed++;
-		} else if (rc == 0) {
-			o->same++;
-		} else {
-			o->written++;
-			o->with_error += rec_has_error(rec);
-		}
+		if (!fatal && rc < 0)
+			warn(o, "%s", o->err.msg);
+		count_put(o, bad || rec_name(rec) == NULL || rc < 0, rc, rec_has_error(rec));
 		json_decref(rec);
 		if (fatal)
 			break;
