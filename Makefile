@@ -37,7 +37,12 @@ ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ljpeg -lgif -lpthread -ldl -lm
+# libheif and libcurl are not linked: lib/image/heif.c opens libheif on the first HEIF or
+# AVIF file, lib/storage/http.c libcurl on the first request (each with what it links
+# costs every start of a tool several ms of CPU otherwise); only test_decode, which
+# encodes HEIF and AVIF with libheif, links it
+DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out libheif libcurl,$(PKGS)) 2>/dev/null) -ljpeg -lgif -lpthread -ldl -lm
+HEIF_LIBS  := $(shell $(PKG_CONFIG) --libs libheif 2>/dev/null)
 # lib/ by layer, each folder a job (its README says which): base (errors, logging, safe
 # file writes, the memory budget), records (the NDJSON record and the tools' filter
 # loop), storage (the local and Azure backends behind one dispatcher; the Azure one in
@@ -94,6 +99,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c tests/unit/unit.h
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBA)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(DEP_LIBS)
+$(BUILD)/tests/test_decode: DEP_LIBS += $(HEIF_LIBS)
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBA)
 	@mkdir -p $(@D)

@@ -3,7 +3,11 @@
 #include "http.h"
 
 #include <ctype.h>
+/* the calls below go through pointers (lc): gcc's type-checking macros of
+ * curl_easy_setopt would not apply to them */
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -27,6 +31,71 @@ static CURLSH *share;
 static CURL **pool;
 static size_t npool, cap_pool;
 static int init_failed;
+
+/* libcurl is opened on the first request (dlopen), not linked: it and what it links
+ * (GnuTLS, Kerberos, LDAP, SSH, ...) cost every start of a tool about 9 ms of CPU, and
+ * most starts (featx, featstore, dedupe on a local folder, --spec, --version) never
+ * make one.  Its functions, looked up by name with the header's types; below this the
+ * file calls them by their own names (the defines after curl_load). */
+#define CURL_FUNCS(X) \
+	X(curl_global_init) X(curl_global_cleanup) X(curl_share_init) X(curl_share_setopt) \
+	X(curl_share_cleanup) X(curl_easy_init) X(curl_easy_cleanup) X(curl_easy_reset) \
+	X(curl_easy_setopt) X(curl_easy_perform) X(curl_easy_getinfo) X(curl_easy_strerror) \
+	X(curl_slist_append) X(curl_slist_free_all)
+#define CURL_FIELD(f) __typeof__(&f) f;
+static struct {
+	CURL_FUNCS(CURL_FIELD)
+} lc;
+static char curl_why[200];      /* why libcurl could not be opened */
+
+/* Opens libcurl (soname libcurl.so.4 since curl 7.16; Debian's GnuTLS build of the same
+ * interface as libcurl-gnutls.so.4), for good, and looks its functions up: 0, or -1
+ * with the reason in curl_why. */
+static int curl_load(void)
+{
+	static const char *const names[] = { "libcurl.so.4", "libcurl-gnutls.so.4" };
+	const char *name = names[0], *why;
+	void *h = NULL;
+
+	for (size_t i = 0; h == NULL && i < sizeof names / sizeof names[0]; i++) {
+		if ((h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL)) != NULL)
+			name = names[i];
+		else if (i == 0) {      /* the first one's reason is the one to give */
+			why = dlerror();
+			snprintf(curl_why, sizeof curl_why, "%s", why != NULL ? why : name);
+		}
+	}
+	if (h == NULL)
+		return -1;
+#define CURL_LOOK(f) \
+	if ((*(void **)&lc.f = dlsym(h, #f)) == NULL) { \
+		snprintf(curl_why, sizeof curl_why, "%s has no %s", name, #f); \
+		dlclose(h); \
+		return -1; \
+	}
+	CURL_FUNCS(CURL_LOOK)
+#undef CURL_LOOK
+	return 0;
+}
+
+/* (curl.h has pass-through macros of its own for these three) */
+#undef curl_share_setopt
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#define curl_global_init (*lc.curl_global_init)
+#define curl_global_cleanup (*lc.curl_global_cleanup)
+#define curl_share_init (*lc.curl_share_init)
+#define curl_share_setopt (*lc.curl_share_setopt)
+#define curl_share_cleanup (*lc.curl_share_cleanup)
+#define curl_easy_init (*lc.curl_easy_init)
+#define curl_easy_cleanup (*lc.curl_easy_cleanup)
+#define curl_easy_reset (*lc.curl_easy_reset)
+#define curl_easy_setopt (*lc.curl_easy_setopt)
+#define curl_easy_perform (*lc.curl_easy_perform)
+#define curl_easy_getinfo (*lc.curl_easy_getinfo)
+#define curl_easy_strerror (*lc.curl_easy_strerror)
+#define curl_slist_append (*lc.curl_slist_append)
+#define curl_slist_free_all (*lc.curl_slist_free_all)
 
 static atomic_long n_requests, n_retries;
 static atomic_llong n_in, n_out;
@@ -118,12 +187,18 @@ static void init_once(void)
 {
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_init(&share_mu[i], NULL);
+	if (curl_load() < 0) {
+		init_failed = 1;
+		return;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(curl_why, sizeof curl_why, "curl_global_init failed");
 		init_failed = 1;
 		return;
 	}
 	share = curl_share_init();
 	if (share == NULL) {
+		snprintf(curl_why, sizeof curl_why, "out of memory");
 		init_failed = 1;
 		return;
 	}
@@ -344,7 +419,8 @@ int http_once(const struct http_req *req, struct http_resp *resp, aderr *err)
 	memset(resp, 0, sizeof *resp);
 	x.h = take();
 	if (x.h == NULL)
-		return aderr_set(err, AD_EINTERNAL, "cannot start libcurl");
+		return aderr_set(err, AD_EINTERNAL, "cannot start libcurl: %s",
+		    init_failed ? curl_why : "out of memory");
 	for (char **h = req->headers; h && *h; h++) {
 		struct curl_slist *t = curl_slist_append(hl, *h);
 

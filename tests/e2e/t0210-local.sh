@@ -1,6 +1,7 @@
 #!/bin/sh
 # Local sources: links in the source tree, the same name from two sources, and reads
-# restricted to the folders a run names (--read-under, AZDEDUP_READ_ROOTS).
+# restricted to the folders a run names (--read-under, AZDEDUP_READ_ROOTS); folder to
+# folder without libcurl.
 . "$(dirname "$0")/lib.sh"
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
@@ -134,5 +135,29 @@ check_eq "featx: the same rule for path and src" "$(jq -r '.error.code // .sha25
 featx -q --local 0 --read-under "$S" --read-under "$T/w5" -i "$T/f5.ndjson" -o "$T/f5-fx.ndjson" 2> /dev/null
 check_eq "work files under a read folder are read" \
 	"$(jq -r 'select(.name == "sub/up.jpg") | .sha256' "$T/f5-fx.ndjson")" "$(sha "$S/a.jpg")"
+
+# --- without libcurl ----------------------------------------------------------------------
+# the tools open libcurl on their first request to a store, they do not link it: where it
+# cannot be loaded (empty files of its names found first through LD_LIBRARY_PATH) a run
+# from folder to folder works as ever, and a container names the reason
+mkdir -p "$T/nocurl" "$T/ncsrc"
+cp "$PHOTOS/astronaut.jpg" "$T/ncsrc/a.jpg"
+cp "$PHOTOS/coffee.webp" "$T/ncsrc/c.webp"
+: > "$T/nocurl/libcurl.so.4"
+: > "$T/nocurl/libcurl-gnutls.so.4"
+LD_LIBRARY_PATH="$T/nocurl" azls -q "$T/ncsrc" > "$T/nc-ls.ndjson" 2> /dev/null
+check_eq "without libcurl: azls lists a folder" \
+	"$(jq -r 'select(.error == null) | .name' "$T/nc-ls.ndjson" | tr '\n' ' ')" "a.jpg c.webp "
+LD_LIBRARY_PATH="$T/nocurl" featx -q --local 0 -i "$T/nc-ls.ndjson" -o "$T/nc-fx.ndjson" 2> /dev/null
+check_eq "featx reads its files" "$(jq -r 'select(.name == "a.jpg") | .sha256' "$T/nc-fx.ndjson")" \
+	"$(sha "$T/ncsrc/a.jpg")"
+LD_LIBRARY_PATH="$T/nocurl" azcp -q -i "$T/nc-ls.ndjson" "$T/nc-dst" > /dev/null 2>&1
+check_eq "azcp copies them to a folder" "$(cd "$T/nc-dst" && find . -type f | sort | tr '\n' ' ')" \
+	"./a.jpg ./c.webp "
+AZURE_STORAGE_CONNECTION_STRING='DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;' \
+	LD_LIBRARY_PATH="$T/nocurl" azls az://c > /dev/null 2> "$T/nc-err"
+check_eq "a container without libcurl: exit 2" "$?" "2"
+check "saying libcurl cannot be started, and why" \
+	grep -q '^azls: c: cannot start libcurl: .*libcurl.so.4' "$T/nc-err"
 
 finish

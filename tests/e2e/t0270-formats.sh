@@ -94,4 +94,22 @@ else
 	done
 fi
 check_eq "every file has a record" "$(wc -l < "$T/out")" "$(ls "$T/f" | wc -l)"
+
+# featx opens libheif on the first HEIF or AVIF file, it does not link it: where the
+# library cannot be loaded (here an empty file of its name, found first through
+# LD_LIBRARY_PATH) the other formats are read as ever and the HEIC is an "unsupported"
+# error record naming the reason
+mkdir -p "$T/noheif"
+: > "$T/noheif/libheif.so.1"
+printf '{"name":"c.png","path":"%s"}\n{"name":"c.heic","path":"%s"}\n' "$T/f/c.png" "$T/f/c.heic" |
+    LD_LIBRARY_PATH="$T/noheif" featx -q > "$T/nh.out" 2> "$T/nh.err"
+check_eq "without a loadable libheif: exit 1" "$?" "1"
+check_eq "the PNG is read" "$(jq -r 'select(.name == "c.png") | .phash' "$T/nh.out")" "$png"
+if [ -n "$heif" ]; then
+	check_eq "the HEIC is an unsupported error record" "$(jq -r 'select(.name == "c.heic") | .error.code' "$T/nh.out")" "unsupported"
+	check "saying libheif cannot be loaded" grep -q '^featx: c.heic: unsupported: HEIF (cannot load libheif: .*libheif.so.1' "$T/nh.err"
+else
+	skip "the HEIC is an unsupported error record: no heif-enc"
+	skip "saying libheif cannot be loaded: no heif-enc"
+fi
 finish
