@@ -375,7 +375,6 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 	struct img_decode_opts dop = { FEAT_WORK_SIDE, o->max_pixels, 2 };
 	struct img_info info;
 	struct img *rgb = NULL, *im = NULL, *whole = NULL, *inner = NULL, *grid = NULL;
-	struct img *kpim = NULL;
 	unsigned int mdlen = 0;
 	int rc, b[4];
 
@@ -412,8 +411,7 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	}
 	if ((grid = img_resize(inner ? inner : rgb, 4, 4)) == NULL || (fprof_lap(FP_GRID), 0) ||
-	    (whole = img_to_gray(rgb)) == NULL || (f->framed && (im = inside(whole, b)) == NULL) ||
-	    (f->framed && (kpim = kp_view(whole, b)) == NULL)) {
+	    (whole = img_to_gray(rgb)) == NULL || (f->framed && (im = inside(whole, b)) == NULL)) {
 		img_free(grid);
 		img_free(inner);
 		img_free(rgb);
@@ -445,17 +443,21 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 	}
 	if (o->local > 0) {
 		struct kp_set ks;
+		struct img *kpim = NULL;
 
-		if ((rc = kp_detect(kpim ? kpim : whole, o->local, &ks)) < 0) {
-			img_free(kpim);
+		if (f->framed && (kpim = kp_view(whole, b)) == NULL) {
+			free_work(im, whole);
+			return aderr_set(err, AD_ENOMEM, "out of memory");
+		}
+		rc = kp_detect(kpim ? kpim : whole, o->local, &ks);
+		img_free(kpim);
+		if (rc < 0) {
 			free_work(im, whole);
 			return aderr_set(err, rc, "out of memory finding keypoints");
 		}
 		f->nlocal = ks.n;
 		f->local = kp_pack(&ks, &f->local_len);
 		kp_free(&ks);
-		img_free(kpim);
-		kpim = NULL;
 		fprof_lap(FP_PACK);
 		if (f->local == NULL) {
 			free_work(im, whole);
