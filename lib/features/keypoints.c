@@ -1055,29 +1055,44 @@ static int inlier_count(const double *px, const double *py, const double *qx,
 
 /* How many of a's keypoints z maps inside b's picture (BORDER from its edges, where b
  * could have found a corner), and how many of those land within tol of one of b's
- * keypoints whose descriptor is within KP_MATCH_MAX of theirs; *in and *rep. */
+ * keypoints whose descriptor is within KP_MATCH_MAX of theirs; *in and *rep.  And of the
+ * four middle cells of a 4 x 4 grid over a's picture, those that hold KP_CELL_MIN of the
+ * first (added to *mid) and of them those that hold none of the second (to *mid_dead). */
 static void shared_one(const struct kp_set *a, const struct kp_set *b, const double z[4],
-    double tol, int *in, int *rep)
+    double tol, int *in, int *rep, int *mid, int *mid_dead)
 {
 	double lo = BORDER, hx = b->w - 1 - BORDER, hy = b->h - 1 - BORDER, tol2 = tol * tol;
+	int has[4] = { 0 }, got[4] = { 0 };
 
 	*in = *rep = 0;
 	for (int i = 0; i < a->n; i++) {
 		double x = z[0] * a->kp[i].x - z[1] * a->kp[i].y + z[2];
 		double y = z[1] * a->kp[i].x + z[0] * a->kp[i].y + z[3];
+		/* the middle cells: the second and third quarter across and down */
+		int cx = a->w > 0 ? (int)(a->kp[i].x * 4 / a->w) - 1 : -1;
+		int cy = a->h > 0 ? (int)(a->kp[i].y * 4 / a->h) - 1 : -1;
+		int c = cx >= 0 && cx < 2 && cy >= 0 && cy < 2 ? 2 * cy + cx : -1;
 
 		if (x < lo || y < lo || x > hx || y > hy)
 			continue;
 		(*in)++;
+		if (c >= 0)
+			has[c]++;
 		for (int j = 0; j < b->n; j++) {
 			double dx = b->kp[j].x - x, dy = b->kp[j].y - y;
 
 			if (dx * dx + dy * dy <= tol2 &&
 			    kp_distance(a->kp[i].d, b->kp[j].d) <= KP_MATCH_MAX) {
 				(*rep)++;
+				if (c >= 0)
+					got[c]++;
 				break;
 			}
 		}
+	}
+	for (int c = 0; c < 4; c++) {
+		*mid += has[c] >= KP_CELL_MIN;
+		*mid_dead += has[c] >= KP_CELL_MIN && got[c] == 0;
 	}
 }
 
@@ -1129,12 +1144,13 @@ void kp_shared(const struct kp_set *a, const struct kp_set *b, struct kp_match *
 	double w[4];
 	int ia, ra, ib, rb;
 
-	m->shared = m->agree = 0;
+	m->shared = m->agree = m->mid = m->mid_dead = 0;
 	if (m->inliers <= 0)
 		return;
 	invert(m->z, w);
-	shared_one(a, b, m->z, m->tol, &ia, &ra);
-	shared_one(b, a, w, m->tol / sqrt(m->z[0] * m->z[0] + m->z[1] * m->z[1]), &ib, &rb);
+	shared_one(a, b, m->z, m->tol, &ia, &ra, &m->mid, &m->mid_dead);
+	shared_one(b, a, w, m->tol / sqrt(m->z[0] * m->z[0] + m->z[1] * m->z[1]), &ib, &rb,
+	    &m->mid, &m->mid_dead);
 	if (ia <= ib) {
 		m->shared = ia;
 		m->agree = ra;

@@ -99,12 +99,18 @@ struct kp_match {
 	                         * inside the other (1: a crop, or a framed copy) */
 	double tol;             /* the inlier tolerance, level-0 pixels of b */
 	int shared, agree;      /* filled by kp_shared, 0 until then */
+	int mid, mid_dead;      /* and of the four middle cells of a 4 x 4 grid over each
+	                         * picture, those that hold KP_CELL_MIN of those keypoints,
+	                         * and of them those where the other side repeats none (both
+	                         * pictures' cells: 0 to 8) */
 };
 int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m);
 /* For a match kp_match found (m from kp_match(a, b, m)): m->shared, the keypoints that
  * a or b (the side with fewer) has in the part both pictures show under m->z (away from
  * the other's edges), and m->agree, how many of them the other side repeats (a keypoint
- * within the inlier tolerance whose descriptor is within KP_MATCH_MAX).  O(a->n b->n). */
+ * within the inlier tolerance whose descriptor is within KP_MATCH_MAX), and m->mid,
+ * m->mid_dead.  O(a->n b->n). */
 void kp_shared(const struct kp_set *a, const struct kp_set *b, struct kp_match *m);
+#define KP_CELL_MIN 3
 
 #endif

@@ -261,6 +261,13 @@ static int warp_color(const uint8_t *ca, int aw, int ah, const uint8_t *cb, int 
 	return worst;
 }
 
+/* 1 when a keypoint match repeats nothing in most of the pictures' middle cells that
+ * hold keypoints (GRP_MID_MIN): whatever it shares lies around the middle. */
+static int hollow(int mid, int mid_dead)
+{
+	return mid >= GRP_MID_MIN && 2 * mid_dead > mid;
+}
+
 /* 1 when only the test of repetition (GRP_REPEAT_*) can take a keypoint match: enough
  * inliers for it, spanning enough and inside, but too few, too few of the matches or
  * too small a span for the lenient and the strict tests. */
@@ -327,8 +334,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	 * ways (each side's cells that fall inside the other) */
 	*wcol = -1;
 	if (rc == 0 && ((m->inliers >= GRP_LOOSE_INLIERS && m->inliers >= GRP_STRICT_RATIO *
-	    m->matches && m->cover < GRP_LOCAL_COVER && m->cover >= GRP_FRAMED_COVER &&
-	    m->contain >= GRP_FRAMED_CONTAIN) || repeat_candidate(m))) {
+	    m->matches) || repeat_candidate(m))) {
 		double s2 = m->z[0] * m->z[0] + m->z[1] * m->z[1], w[4];
 		int w1, w2, n1, n2;
 
@@ -962,6 +968,7 @@ struct pres {
 	int16_t margin;
 	int16_t cdiff;
 	int16_t inliers, matches;
+	int8_t mid, mid_dead;   /* the middle cells (kp_match) */
 	int16_t shared, agree;  /* the keypoints of the part both pictures show (kp_match) */
 	int16_t wcol;           /* the colour grids compared through the keypoints'
 	                         * transform (warp_color; -1 not compared) */
@@ -1003,6 +1010,8 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	r->matches = (int16_t)(m.matches > INT16_MAX ? INT16_MAX : m.matches);
 	r->cover = (float)m.cover;
 	r->contain = (float)m.contain;
+	r->mid = (int8_t)m.mid;
+	r->mid_dead = (int8_t)m.mid_dead;
 	r->wcol = (int16_t)wcol;
 	r->shared = (int16_t)(m.shared > INT16_MAX ? INT16_MAX : m.shared);
 	r->agree = (int16_t)(m.agree > INT16_MAX ? INT16_MAX : m.agree);
@@ -1013,7 +1022,7 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	 * not */
 	r->repeated = repeat_candidate(&m) && 2 * m.inliers >= o->local_min &&
 	    m.shared >= GRP_REPEAT_SHARED && m.agree >= GRP_REPEAT_AGREE * m.shared &&
-	    wcol >= 0 && wcol <= GRP_FRAMED_COLOR;
+	    wcol >= 0 && wcol <= GRP_FRAMED_COLOR && !hollow(m.mid, m.mid_dead);
 	if (m.inliers < o->local_min || m.inliers < GRP_LOOSE_INLIERS ||
 	    m.inliers < GRP_STRICT_RATIO * m.matches)
 		return !strict && r->repeated;
@@ -1026,6 +1035,10 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	r->framed = m.cover < GRP_LOCAL_COVER && m.cover >= GRP_FRAMED_COVER &&
 	    m.contain >= GRP_FRAMED_CONTAIN && m.agree >= GRP_FRAMED_AGREE * m.shared &&
 	    m.shared > 0 && wcol >= 0 && wcol <= GRP_FRAMED_COLOR;
+	/* either way the middle of the pictures must repeat (GRP_MID_MIN: not only the
+	 * frame two pages of one dialog share) */
+	if (hollow(m.mid, m.mid_dead))
+		return 0;
 	/* strict, for a pair the hashes matched: the hashes already say the pictures are
 	 * alike as wholes, so the matches need not span a quarter of one (a clock face on a
 	 * plain wall), but many more of them must agree */
@@ -1046,13 +1059,15 @@ static int told_apart(const struct pres *r)
 /* 1 when a hash match whose keypoints agree (GRP_STRICT_INLIERS, GRP_STRICT_RATIO) but
  * span too little of the picture for the strict test is a copy all the same: the grids
  * lie alike (not shifted) and follow one tone curve to within GRP_TONE_MAX / 2, and the
- * colour layouts differ by at most GRP_COLOR_MAX / 2 (or one is gray).  Two bottles of
- * one shape in two colours, two phases of the Moon, two dialogs of one program fail it. */
+ * colour layouts differ by at most GRP_COLOR_MAX / 2 (or one is gray), and the middle
+ * cells repeat (GRP_MID_MIN).  Two bottles of one shape in two colours, two phases of the
+ * Moon, two dialogs of one program fail it. */
 static int close_look(const struct grp_item *a, const struct grp_item *b, struct pres *r,
     int tone)
 {
 	if (r->blind || r->shifted || r->inliers < GRP_STRICT_INLIERS ||
-	    r->inliers < GRP_STRICT_RATIO * r->matches || tone > GRP_TONE_MAX / 2)
+	    r->inliers < GRP_STRICT_RATIO * r->matches || tone > GRP_TONE_MAX / 2 ||
+	    hollow(r->mid, r->mid_dead))
 		return 0;
 	r->cdiff = (int16_t)color_diff(a, b, r->orient, 1);
 	return r->cdiff <= GRP_COLOR_MAX / 2;
@@ -1328,6 +1343,8 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.matches = r->matches;
 	t.cover = r->cover;
 	t.contain = r->contain;
+	t.mid = r->mid;
+	t.mid_dead = r->mid_dead;
 	t.wcol = r->wcol;
 	t.shared = r->shared;
 	t.agree = r->agree;

@@ -118,6 +118,80 @@ def manual_page(number, rng, varied=False):
     return im
 
 
+DIALOG_SECTIONS = ("Catalogs", "Solar System", "Satellites", "Supernovae", "Guides",
+                   "Terrain", "Colors", "FITS", "Ekos", "Advanced")
+
+
+def settings_dialog(section, rng):
+    """One page of a made-up settings dialog, 900 x 740: the frame every page shares (a
+    title bar, a side bar of ten sections with an icon and a name each, the section
+    picked, a row of buttons) around the section's own page, two columns of check boxes,
+    sliders, number fields and radio buttons with words from rng (the look-alikes of the
+    tests' precision checks: two pages share their frame and nothing else)."""
+    dejavu = "/usr/share/fonts/truetype/dejavu/"
+    ui = ImageFont.truetype(dejavu + "DejaVuSans.ttf", 13)
+    big = ImageFont.truetype(dejavu + "DejaVuSans.ttf", 20)
+    w, h, ink, blue = 900, 740, (20, 20, 20), (60, 150, 220)
+    im = Image.new("RGB", (w, h), (239, 240, 241))
+    d = ImageDraw.Draw(im)
+    d.rectangle((0, 0, w, 28), fill=(222, 224, 226))
+    d.text((w // 2 - 70, 7), "Configure - Planetarium", font=ui, fill=ink)
+    for k, x in enumerate((w - 80, w - 55, w - 30)):
+        d.ellipse((x, 7, x + 14, 21), outline=(60, 60, 60), fill=(200, 60, 60) if k == 2 else None)
+    d.rectangle((0, 29, 134, h - 45), fill=(252, 252, 252))
+    for i, name in enumerate(DIALOG_SECTIONS):
+        y, cx = 40 + i * 64, 67
+        cy = y + 14
+        if i == section:
+            d.rectangle((0, y - 6, 134, y + 56), fill=(190, 220, 245))
+        if i % 4 == 0:
+            d.polygon([(cx, cy - 12), (cx + 11, cy + 10), (cx - 11, cy + 10)], fill=(40, 40, 40))
+        elif i % 4 == 1:
+            d.ellipse((cx - 12, cy - 12, cx + 12, cy + 12), outline=(40, 40, 40), width=3)
+            d.ellipse((cx - 4, cy - 4, cx + 4, cy + 4), fill=(40, 40, 40))
+        elif i % 4 == 2:
+            d.rectangle((cx - 11, cy - 10, cx + 11, cy + 10), outline=(40, 40, 40), width=2)
+            d.line((cx - 11, cy - 3, cx + 11, cy - 3), fill=(40, 40, 40), width=2)
+        else:
+            for k in range(4):
+                d.line((cx - 12 + 8 * k, cy - 12, cx - 12 + 8 * k, cy + 12), fill=(40, 40, 40), width=2)
+        d.text((cx - d.textlength(name, font=ui) / 2, y + 32), name, font=ui, fill=ink)
+    for name, x in (("Help", 145), ("Defaults", 235), ("OK", w - 270), ("Apply", w - 180),
+                    ("Cancel", w - 90)):
+        d.rounded_rectangle((x, h - 38, x + 80, h - 10), 3, outline=(150, 150, 150), fill=(245, 245, 245))
+        d.text((x + 14, h - 31), name, font=ui, fill=ink)
+    d.text((145, 36), DIALOG_SECTIONS[section], font=big, fill=ink)
+    d.rectangle((145, 70, w - 12, h - 50), outline=(200, 200, 200))
+    for col in (0, 1):
+        y = 80 + rng.randrange(0, 20)
+        while y < h - 90:
+            kind = rng.randrange(4)
+            label = " ".join(rng.choice(MANUAL_WORDS) for _ in range(rng.randint(2, 4))).capitalize()
+            x = 165 + col * 370 + rng.randrange(0, 30)
+            if kind == 0:
+                d.rectangle((x, y + 2, x + 13, y + 15), outline=(80, 80, 80),
+                            fill=blue if rng.random() < .5 else (255, 255, 255))
+                d.text((x + 22, y), label, font=ui, fill=ink)
+            elif kind == 1:
+                d.text((x, y), label + ":", font=ui, fill=ink)
+                length, x0 = rng.randint(80, 150), x + 190
+                k = x0 + rng.randrange(length)
+                d.line((x0, y + 8, x0 + length, y + 8), fill=(180, 180, 180), width=4)
+                d.line((x0, y + 8, k, y + 8), fill=blue, width=4)
+                d.ellipse((k - 8, y, k + 8, y + 16), fill=(250, 250, 250), outline=(120, 120, 120))
+            elif kind == 2:
+                d.text((x, y), label + ":", font=ui, fill=ink)
+                d.rectangle((x + 200, y - 3, x + 280, y + 19), outline=(140, 140, 140), fill=(255, 255, 255))
+                d.text((x + 206, y), "%.1f" % (rng.random() * 30), font=ui, fill=ink)
+            else:
+                d.ellipse((x, y + 2, x + 13, y + 15), outline=(80, 80, 80))
+                d.text((x + 22, y), label, font=ui, fill=ink)
+                d.ellipse((x + 200, y + 2, x + 213, y + 15), outline=(80, 80, 80), fill=blue)
+                d.text((x + 222, y), rng.choice(MANUAL_WORDS).capitalize(), font=ui, fill=ink)
+            y += rng.choice((26, 30, 36))
+    return im
+
+
 # ---------------------------------------------------------------------------------------
 # transforms: fn(image, rng, matte) -> image; matte is the colour an image with an alpha
 # channel is shown on (where a transform or JPEG must flatten it)

@@ -23,6 +23,10 @@ was taken.  -v lists every such pair with its trace.  Reasons:
                          pair apart, the tone layouts or the colours disagree
   pass 2 ambiguous: ...  the hashes matched in a crowded neighbourhood and the strict
                          keypoint test failed (blind: no keypoints can see the pair)
+  pass N: middle repeats nothing
+                         the keypoints' transform repeats none of the part both show
+                         in over half of the pictures' middle cells that hold some
+                         (GRP_MID_MIN: two pages of one dialog share only their frame)
   taken, not grouped     the pair was accepted, but the star put the two apart
 Not a test: a tool for choosing acceptance rules with data."""
 import json
@@ -88,9 +92,17 @@ def repeat_miss(t):
     return ", repeated: other"
 
 
+def hollow(t):
+    """the middle cells repeat nothing (GRP_MID_MIN: of the middle cells of a 4 x 4 grid
+    on each picture that hold keypoints, 3 or more, over half repeat none)"""
+    return t.get("mid", 0) >= 3 and 2 * t.get("mid_dead", 0) > t.get("mid", 0)
+
+
 def why_missed(t):
     if t is None:
         return "no candidate"
+    if t["stage"] == 0 and hollow(t) and t["inliers"] >= 8:
+        return "pass %d: middle repeats nothing" % t["pass"]
     if t["pass"] == 1:
         if t["matches"] == 0:
             return "pass 1: no keypoint matches"

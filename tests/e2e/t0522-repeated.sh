@@ -5,7 +5,9 @@
 # the other on their transform, the colour grids read through it agree, and 40% of the
 # keypoints of the part both pictures show are found again on the other side (a border,
 # a crop, a letterbox); the look-alike pages of one manual, aligned on some of their
-# letters, are not (they repeat far fewer).
+# letters, are not (they repeat far fewer), nor are two pages of one settings dialog,
+# which repeat their frame and nothing of the page in the middle (GRP_MID_MIN, which
+# holds for every keypoint test).
 . "$(dirname "$0")/lib.sh"
 
 # 1. copies of the example photos: borders, crops and letterboxes
@@ -89,4 +91,39 @@ check_eq "none of them repeats 40% of the keypoints of the part both show, none 
 check_eq "no distinct pages share a group" \
 	"$(jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$T/p" |
 		sed 's|/[^ ]*||g' | awk '$1 != $2')" ""
+
+# 3. pages of one settings dialog: one frame (title, side bar, buttons) around different
+# pages, with their crops, letterboxes and borders; the frame gives two pages 40 to 50
+# inliers, but the middle cells (the page) repeat nothing
+mkdir -p "$T/dialogs"
+"$PY" - "$T/dialogs" "$TOP" <<'PY'
+import os, random, sys
+sys.path.insert(0, sys.argv[2] + "/tests/bench")
+import evalsets as E
+out = sys.argv[1]
+for i in range(6):
+    im = E.settings_dialog(i, random.Random(100 + i))
+    p = out + "/d%d" % i
+    os.makedirs(p, exist_ok=True)
+    im.save(p + "/original.png")
+    E.t_crop(0.1)(im, random.Random(i), None).save(p + "/crop-10.png")
+    E.t_letterbox(im, random.Random(i), None).save(p + "/letterbox.png")
+    E.t_border(im, random.Random(i), None).save(p + "/border.png")
+PY
+azls -q "$T/dialogs" | featx -q > "$T/dfeat" || fail "featx"
+dedupe -q --trace-pairs "$T/dtrace" -i "$T/dfeat" -o "$T/d" || fail "dedupe"
+# distinct pages whose keypoints agree on one transform (the frame's), 20 inliers or more,
+# and of the middle cells holding keypoints most repeat none (GRP_MID_MIN)
+jq -r 'select((.a | split("/")[0]) != (.b | split("/")[0]) and .inliers >= 20) |
+	"\(2 * .mid_dead > .mid and .mid >= 3) \(.stage)"' "$T/dtrace" | sort | uniq -c > "$T/dapart"
+check "distinct dialog pages with 20 or more inliers, most middle cells repeating nothing" \
+	awk '$2 == "true" && $3 == 0 { n = $1 } END { exit !(n >= 10) }' "$T/dapart"
+check_eq "none of those is taken" "$(awk '$2 == "true" && $3 != 0' "$T/dapart")" ""
+check_eq "no distinct dialog pages share a group" \
+	"$(jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$T/d" |
+		sed 's|/[^ ]*||g' | awk '$1 != $2')" ""
+kept=$(jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$T/d" |
+	sed 's|/[^ ]*||g' | awk '$1 == $2' | wc -l)
+check "each page keeps its copies: 14 or more of the 18 in their page's group (got $kept)" \
+	test "$kept" -ge 14
 finish
