@@ -1048,6 +1048,24 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	return m.cover >= GRP_LOCAL_COVER || r->framed || r->repeated;
 }
 
+/* 1 when a hash match in a crowded neighbourhood whose keypoints are too few for the
+ * strict test (a product on a plain ground: 12 to 22 inliers) is one picture all the
+ * same: the perceptual hashes at most GRP_TWIN_HASH apart, the brightness layouts on one
+ * tone curve to within GRP_TWIN_TONE, the colour layouts compared (neither gray: a gray
+ * copy is as like a look-alike of another colour as its own) and within GRP_TWIN_COLOR,
+ * the grids lying alike, and the keypoints agreeing as far as they go (GRP_REPEAT_INLIERS
+ * and GRP_TWIN_RATIO of the matches, the middle repeating).  The same shape in another
+ * colour, another phase of the Moon, another galaxy of one shape fail it. */
+static int twins(const struct grp_item *a, const struct grp_item *b, struct pres *r, int tone)
+{
+	if (r->shifted || r->dmin > GRP_TWIN_HASH || tone > GRP_TWIN_TONE ||
+	    r->inliers < GRP_REPEAT_INLIERS || r->inliers < GRP_TWIN_RATIO * r->matches ||
+	    hollow(r->mid, r->mid_dead))
+		return 0;
+	r->cdiff = (int16_t)color_diff(a, b, r->orient, 1);
+	return r->cdiff >= 0 && r->cdiff <= GRP_TWIN_COLOR;
+}
+
 /* 1 when the keypoints tell a pair apart: many matches, few of them on one transform
  * (two pages of one manual); a pair with few matches, or whose agreeing matches only
  * span a small part of the picture, is undecided. */
@@ -1174,7 +1192,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		 * plain ground, a face drawn on a blank page) make a copy when the whole
 		 * pictures, whose hashes matched, also look alike: one tone curve and one
 		 * colour layout, each to half its limit */
-		if (rc == 0 && close_look(a, b, r, tone))
+		if (rc == 0 && (close_look(a, b, r, tone) || twins(a, b, r, tone)))
 			rc = 1;
 		if (!rc)
 			tone = 0;

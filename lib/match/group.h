@@ -194,6 +194,17 @@ struct grp_item {
  * screenshot or a photo repeats something in most middle cells (make eval: of 531 pairs
  * of copies whose middle cells were counted, none with more than half of them dead). */
 #define GRP_MID_MIN 3
+/* A hash match in a crowded neighbourhood with too few keypoints for the strict test is
+ * still one picture when it is one at the hashes' scale: perceptual hashes at most
+ * GRP_TWIN_HASH apart, one tone curve to within GRP_TWIN_TONE, colour layouts (neither
+ * gray) within GRP_TWIN_COLOR, and GRP_TWIN_RATIO of the keypoint matches agreeing (make
+ * eval: a product's JPEG, letterbox, gamma or noise copy, 12 to 22 inliers; the one
+ * look-alike so close, a galaxy of one shape on another star field, is gray at the
+ * grid and 4 of 15). */
+#define GRP_TWIN_HASH 2
+#define GRP_TWIN_TONE 2
+#define GRP_TWIN_COLOR 5
+#define GRP_TWIN_RATIO 0.6
 /* Two low-information pictures whose colour grids are both flat and agree to within this
  * (0..255, every cell and channel) are one flat picture: its JPEG, half-size or noisy
  * copy; a colour 20 levels off is another (make eval's flat look-alikes). */
