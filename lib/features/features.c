@@ -356,8 +356,11 @@ static void measure(const struct img *g, struct feat *f)
 	}
 	f->info = hist_std(hist, n);
 	f->dominant = n ? (double)best / (double)n : 1;
+	/* almost all transparent shows nothing, unless the picture is in the alpha channel
+	 * and shown on black (a wallpaper of white light, an overlay): then what it shows
+	 * decides, as for any picture */
 	f->low_info = f->info < FEAT_LOW_STD || f->dominant >= FEAT_LOW_DOMINANT ||
-	    f->opaque < FEAT_LOW_OPAQUE;
+	    (f->opaque < FEAT_LOW_OPAQUE && (f->alpha == NULL || strcmp(f->alpha, "black") != 0));
 }
 
 /* the gray picture inside the frame and the whole one, one image when there is no frame */

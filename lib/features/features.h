@@ -42,7 +42,7 @@ void feat_opts_default(struct feat_opts *o);
 /* The version of the feature recipes: raise it whenever any field feat_to_json writes
  * can come out different for the same file, so that stored features made the old way
  * are recomputed instead of compared with new ones. */
-#define FEAT_VERSION 4
+#define FEAT_VERSION 5
 
 /* What a record's features depend on, as featx stamps it in "feat_spec": the feature
  * version and the options that change the fields ("v1 local=256 thumb=0").  A stored
@@ -74,7 +74,8 @@ struct feat {
 	                                 * bottom, left, right */
 	int low_info;                   /* the hashes carry little: info under FEAT_LOW_STD,
 	                                 * dominant at least FEAT_LOW_DOMINANT, or opaque
-	                                 * under FEAT_LOW_OPAQUE */
+	                                 * under FEAT_LOW_OPAQUE (unless shown on black: the
+	                                 * picture is in the alpha channel) */
 };
 
 /* Low information: nearly flat, nearly one gray, or almost all transparent.  Such an

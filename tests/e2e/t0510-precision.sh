@@ -30,6 +30,16 @@ def overlay(name, side, path):
 overlay("overlay-camera.png", 400, photos + "/camera.png")
 overlay("overlay-camera-half.png", 200, photos + "/camera.png")
 overlay("overlay-astronaut.png", 400, photos + "/astronaut.jpg")
+# faint ones, a wallpaper of white light: no pixel even half opaque, the picture shows
+# on black only (the same pictures, fainter: copies of the overlays above)
+def faint(name, side, path):
+    a = Image.open(path).convert("L").resize((side, side)).point(lambda v: v * 2 // 5)
+    im = Image.new("RGBA", (side, side), (255, 255, 255, 255))
+    im.putalpha(a)
+    im.save(out + "/flat/" + name)
+faint("overlay-camera-faint.png", 400, photos + "/camera.png")
+faint("overlay-camera-faint-half.png", 200, photos + "/camera.png")
+faint("overlay-astronaut-faint.png", 400, photos + "/astronaut.jpg")
 
 # pages of one manual: one font, one layout, different words
 rng = random.Random(7)
@@ -115,7 +125,20 @@ check_eq "overlays are hashed on black: the picture in the alpha channel" \
 	"$(jq -r 'select((.name // "") | startswith("flat/overlay")) | .alpha' "$T/feat" | sort -u)" "black"
 check_eq "the half-size overlay joins its overlay" "$(role flat/overlay-camera-half.png)" \
 	"duplicate flat/overlay-camera.png"
-check_eq "the two overlays of different pictures do not" "$(role flat/overlay-astronaut.png)" "unique -"
+group() { jq -r --arg n "$1" 'select(.name == $n) | .dup.group // "none"' "$T/r"; }
+check "the two overlays of different pictures do not share a group" \
+	test "$(group flat/overlay-astronaut.png)" != "$(group flat/overlay-camera.png)"
+check_eq "faint overlays (no pixel half opaque) are shown on black and not low_info" \
+	"$(jq -r 'select((.name // "") | endswith("faint.png") or endswith("faint-half.png")) |
+		"\(.alpha) \(.low_info // false) \(.opaque < 0.02)"' "$T/feat" | sort -u)" \
+	"black false true"
+for f in overlay-camera-faint overlay-camera-faint-half; do
+	check_eq "flat/$f.png, fainter, is in its overlay's group" "$(group flat/$f.png)" \
+		"$(group flat/overlay-camera.png)"
+done
+astro=$(group flat/overlay-astronaut.png)
+check "and so is the faint astronaut in the astronaut's (group $astro)" \
+	test "$(group flat/overlay-astronaut-faint.png)" = "$astro" -a "$astro" != none
 
 check_eq "a grey cut-out and a green one of one shape stay apart (colour)" \
 	"$(role cut/grey.png) $(role cut/green.png)" "unique - unique -"

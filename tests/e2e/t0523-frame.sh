@@ -88,8 +88,9 @@ check_eq "a picture with no frame has no frame field" "$(frame cat/original.png)
 check_eq "a page's white margins are part of the page" "$(frame page.png)" "null"
 check_eq "a product's plain ground is part of the picture" "$(frame product.png)" "null"
 check_eq "a flat picture has no frame" "$(frame flat.png)" "null"
-check_eq "the feature spec says the recipes changed" \
-	"$(jq -r 'select(.name == "flat.png") | .feat_spec' "$T/feat" | cut -d' ' -f1)" "v4"
+spec=$(jq -r 'select(.name == "flat.png") | .feat_spec' "$T/feat" | cut -d' ' -f1)
+check "the feature spec says the recipes changed since the frame (v4 or later; got $spec)" \
+	test "${spec#v}" -ge 4
 
 dedupe -q -i "$T/feat" -o "$T/r" || fail "dedupe"
 dup() { jq -r --arg n "$1" 'select(.name == $n) | .dup | "\(.role) \(.keeper) \(.evidence.kind)"' "$T/r"; }
