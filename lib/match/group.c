@@ -525,6 +525,36 @@ static int flat_same(const struct grp_item *k, const struct grp_item *j)
 	return 1;
 }
 
+/* 1 when both items are smooth pictures with colour grids: their grids decide. */
+static int both_smooth(const struct grp_item *k, const struct grp_item *j)
+{
+	return k->smooth && j->smooth && k->color != NULL && j->color != NULL;
+}
+
+/* The orientation (1..8: j turned that way lies like k) in which two smooth items are
+ * one picture by their colour grids (GRP_SMOOTH_TOL) and their wavelet hashes
+ * (GRP_SMOOTH_WHASH), and upright their difference hashes (dist: as match's); the
+ * turned ones only with o->rotations.  0 when none. */
+static int smooth_same(const struct grp_item *k, const struct grp_item *j, const int dist[3],
+    const struct grp_opts *o)
+{
+	if (!both_smooth(k, j) || k->low_info != j->low_info)
+		return 0;
+	for (int t = 1; t <= (o->rotations ? 8 : 1); t++) {
+		int ok = t == 1 ? dist[1] <= o->dhash_max && dist[2] <= GRP_SMOOTH_WHASH :
+		    hash_hamming(k->whash, hash_grid_orient(j->whash, t)) <= GRP_SMOOTH_WHASH;
+
+		for (int r = 0; ok && r < 4; r++)
+			for (int c = 0; ok && c < 4; c++)
+				for (int ch = 0; ok && ch < 3; ch++)
+					ok = abs(k->color[3 * (r * 4 + c) + ch] -
+					    j->color[3 * hash_cell_orient(t, 4, r, c) + ch]) <= GRP_SMOOTH_TOL;
+		if (ok)
+			return t;
+	}
+	return 0;
+}
+
 /* GRP_EXACT, GRP_NEAR or GRP_NONE by the bytes and the hashes alone; fills the
  * distances and the orientation either way.  kw and jw, when not NULL, are the eight
  * orientations of k's and j's wavelet hashes (hash_grid_orient, computed once an item
@@ -541,8 +571,17 @@ static int match(const struct grp_item *k, const struct grp_item *j, const struc
 		return GRP_EXACT;
 	if (o->exact_only)
 		return GRP_NONE;
-	if (k->low_info || j->low_info)
-		return k->low_info && j->low_info && flat_same(k, j) ? GRP_NEAR : GRP_NONE;
+	if (k->low_info || j->low_info) {
+		if (!k->low_info || !j->low_info)
+			return GRP_NONE;
+		if (flat_same(k, j))
+			return GRP_NEAR;
+		return (*orient = smooth_same(k, j, dist, o)) ? GRP_NEAR : (*orient = 1, GRP_NONE);
+	}
+	/* two smooth pictures are their colour layouts, whatever their hashes say (a
+	 * gradient's end colour 40 levels off moves its perceptual hash a bit or two) */
+	if (both_smooth(k, j))
+		return (*orient = smooth_same(k, j, dist, o)) ? GRP_NEAR : (*orient = 1, GRP_NONE);
 	if (dist[0] <= o->phash_max && dist[1] <= o->dhash_max && dist[2] <= o->whash_max)
 		return GRP_NEAR;
 	if (!o->rotations || !k->has8 || !j->has8)
@@ -786,6 +825,37 @@ static int add_flat_pairs(const struct grp_item *items, size_t n, struct mih_pai
 	return 0;
 }
 
+/* Pairs of smooth items (smooth_same) as candidates, the same way: sorted by red, each
+ * with those within GRP_SMOOTH_TOL of it there, at most GRP_FLAT_PAIRS after it. */
+static int add_smooth_pairs(const struct grp_item *items, size_t n, const struct grp_opts *o,
+    struct mih_pair **pairs, size_t *np, size_t *cap)
+{
+	uint32_t *v = malloc((n ? n : 1) * sizeof *v);
+	size_t m = 0;
+
+	if (v == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].smooth && items[i].color != NULL)
+			v[m++] = (uint32_t)i;
+	qsort_r(v, m, sizeof *v, cmp_flat, (void *)items);
+	for (size_t x = 0; x < m; x++)
+		for (size_t y = x + 1; y < m && y - x <= GRP_FLAT_PAIRS &&
+		    items[v[y]].color[0] - items[v[x]].color[0] <= GRP_SMOOTH_TOL; y++) {
+			const struct grp_item *k = &items[v[x]], *j = &items[v[y]];
+			int dist[3] = { hash_hamming(k->phash, j->phash), hash_hamming(k->dhash, j->dhash),
+			    hash_hamming(k->whash, j->whash) };
+
+			if (smooth_same(k, j, dist, o) != 0 &&
+			    push_pair(pairs, np, cap, v[x], v[y]) < 0) {
+				free(v);
+				return -1;
+			}
+		}
+	free(v);
+	return 0;
+}
+
 /* 1 when one of a and b, turned, is within r of the other's perceptual hash. */
 static int turned_near(const struct grp_item *a, const struct grp_item *b, int r)
 {
@@ -960,6 +1030,8 @@ struct pres {
 	bool repeated : 1;      /* the keypoint test took the pair on the test of
 	                         * repetition (GRP_REPEAT_*): few inliers, but the part both
 	                         * pictures show holds the same keypoints */
+	bool smooth : 1;        /* two smooth pictures one by their colour grids
+	                         * (smooth_same): decided in the first pass */
 	bool shifted : 1;       /* the keypoints agree on a transform that does not map one
 	                         * whole picture onto the other (a letterbox, a border): the
 	                         * grids do not lie alike */
@@ -1137,6 +1209,13 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		}
 		r->stage = (int8_t)mt;
 		r->hashed = mt == GRP_NEAR;
+		r->smooth = mt == GRP_NEAR && both_smooth(a, b) && !flat_same(a, b);
+		return 0;
+	}
+	if (r->stage == GRP_NEAR && r->smooth) {
+		/* their perceptual hashes are noise and measure no neighbourhood: the colour
+		 * grids decided */
+		r->cdiff = (int16_t)color_diff(a, b, r->orient, 1);
 		return 0;
 	}
 	if (r->stage == GRP_NEAR) {
@@ -1487,7 +1566,7 @@ static int cl_fold(struct cl_stream *s, struct cl_part *pt, const struct mih_pai
 			trace_pair(s->o, s->items, pairs[p], r, 1);
 			pthread_mutex_unlock(&s->trace_mu);
 		}
-		if (s->items[a].low_info || s->items[b].low_info)
+		if (s->items[a].low_info || s->items[b].low_info || r->smooth)
 			continue;
 		pt->bg[a] = r->dmin < pt->bg[a] ? r->dmin : pt->bg[a];
 		pt->bg[b] = r->dmin < pt->bg[b] ? r->dmin : pt->bg[b];
@@ -1670,7 +1749,8 @@ static int classify(struct cl_stream *s, struct mih_pair **pairs, size_t *np,
 	}
 	/* the count of hash neighbours */
 	for (size_t p = 0; p < total; p++)
-		if (kr[p].stage == GRP_NEAR && !items[kp[p].a].low_info && !items[kp[p].b].low_info) {
+		if (kr[p].stage == GRP_NEAR && !items[kp[p].a].low_info && !items[kp[p].b].low_info &&
+		    !kr[p].smooth) {
 			cnt[kp[p].a]++;
 			cnt[kp[p].b]++;
 		}
@@ -2033,7 +2113,8 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 	 * and the checksums */
 	cap = np;
 	if (add_sum_pairs(items, n, &pairs, &np, &cap) < 0 ||
-	    (!o->exact_only && add_flat_pairs(items, n, &pairs, &np, &cap) < 0)) {
+	    (!o->exact_only && (add_flat_pairs(items, n, &pairs, &np, &cap) < 0 ||
+	    add_smooth_pairs(items, n, o, &pairs, &np, &cap) < 0))) {
 		free(pairs);
 		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
 	}

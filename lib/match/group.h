@@ -63,6 +63,9 @@ struct grp_item {
 	                             * low_info: flat, one colour, almost all transparent;
 	                             * 2 with transparency): grouped by its bytes only, or
 	                             * as one flat picture (GRP_FLAT_TOL) */
+	int8_t smooth;              /* featx looked for keypoints and found none, with room
+	                             * to (GRP_SMOOTH_SIDE): a gradient, a soft blur,
+	                             * matched on its colour grid (GRP_SMOOTH_TOL) */
 	long keep_first;            /* > 0: a reviewer's decision made it a keeper: it ranks
 	                             * before every item with less (decisions.h) */
 	/* out */
@@ -211,6 +214,18 @@ struct grp_item {
 #define GRP_FLAT_TOL 4
 /* Flat items are paired by colour with at most this many after them in colour order. */
 #define GRP_FLAT_PAIRS 256
+/* Two smooth pictures (featx found no keypoint in either: a gradient, a soft blur), both
+ * low-information or both not, are one when their colour grids agree within
+ * GRP_SMOOTH_TOL in every cell and channel, their wavelet hashes within
+ * GRP_SMOOTH_WHASH and their difference hashes within the usual limit: such a picture is
+ * its colour layout, and its perceptual hash is noise (a gradient's JPEG or half-size
+ * copy is 20 or more bits off; the grid moves 1 or 2).  A gradient whose end colour is
+ * 40 off is another (make eval's flat look-alikes: 10 or more at the end cells). */
+#define GRP_SMOOTH_TOL 6
+#define GRP_SMOOTH_WHASH 8
+/* Smooth only where featx had room to find keypoints: a working picture (the local
+ * field's size) at least this many pixels on each side. */
+#define GRP_SMOOTH_SIDE 96
 #define GRP_LSH_TABLES 8
 #define GRP_LSH_BITS 22
 #define GRP_LSH_KEYPOINTS 64

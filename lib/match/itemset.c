@@ -264,6 +264,11 @@ int itemset_collect(void *ud, json_t *rec, void *slot, int res, aderr *err)
 			size_t n = (p->rawlen - KP_PACKED_HEAD) / KP_PACKED_SIZE;
 
 			p->it.has_kp = n > 0;
+			/* none found where there was room to find some (a small icon has none
+			 * for want of room, not for want of corners) */
+			p->it.smooth = n == 0 && p->rawlen >= KP_PACKED_HEAD &&
+			    (p->raw[1] | p->raw[2] << 8) >= GRP_SMOOTH_SIDE &&
+			    (p->raw[3] | p->raw[4] << 8) >= GRP_SMOOTH_SIDE;
 			p->it.nkp = n < (size_t)s->keypoints ? (int)n : s->keypoints;
 		}
 		free(p->raw);
