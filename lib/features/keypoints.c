@@ -901,40 +901,62 @@ static inline __m256i hmin8(__m256i v)
 	return _mm256_min_epi32(v, _mm256_shuffle_epi32(v, 0xb1));
 }
 
+/* groups of eight laid out on the stack (16 KiB), past that on the heap */
+#define NN_STACK 32
+
 __attribute__((target("avx2"), noinline))
 static int nearest256(const uint64_t *ad, int an, const uint64_t *bd, int bn, struct pair *pr)
 {
 	/* t: for group g of eight (two vectors of four), word w, nibble half h, the vector
 	 * at t[(2w + h) * stride + 2g + k], k = 0 for the even descriptors, 1 the odd */
 	size_t ng = ((size_t)bn + 7) / 8, stride = 2 * ng;
-	__m256i *t = aligned_alloc(32, (ng ? ng : 1) * 16 * sizeof *t);
+	__m256i tbuf[NN_STACK * 16], *t = ng <= NN_STACK ? tbuf :
+	    aligned_alloc(32, ng * 16 * sizeof *t);
 	const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
 	    0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
 	const __m256i none = _mm256_set1_epi32(257), eight = _mm256_set1_epi32(8);
 	const __m256i zero = _mm256_setzero_si256(), big = _mm256_set1_epi32(INT32_MAX);
+	const __m256i nib = _mm256_set1_epi8(0x0f);
 	int np = 0, padv[8];
 	__m256i pad;
 
 	if (t == NULL)
 		return -1;
-	if (ng == 0) {
-		free(t);
+	if (ng == 0)
 		return 0;
-	}
 	/* lanes past the end of b: far more than any distance */
 	for (int l = 0; l < 8; l++)
 		padv[l] = bn % 8 != 0 && l >= bn % 8 ? 1 << 16 : 0;
 	pad = _mm256_loadu_si256((const __m256i *)padv);
-	/* word by word (stores of whole vectors made of four word stores would stall) */
-	for (size_t j = 0; j < ng * 8; j++)
-		for (size_t w = 0; w < 4; w++) {
-			uint64_t v = j < (size_t)bn ? bd[j * 4 + w] : 0;
-			uint64_t *at = (uint64_t *)(t + 2 * w * stride + 2 * (j / 8) + j % 2) +
-			    j % 8 / 2;
+	for (size_t g = 0; g < ng; g++) {
+		uint64_t last[32];  /* the last eight, zero past the end of b */
+		const uint64_t *src = bd + g * 32;
 
-			at[0] = v & 0x0f0f0f0f0f0f0f0fULL;
-			at[4 * stride] = v >> 4 & 0x0f0f0f0f0f0f0f0fULL;
+		if (g * 8 + 8 > (size_t)bn) {
+			memset(last, 0, sizeof last);
+			memcpy(last, src, ((size_t)bn - g * 8) * 4 * sizeof *last);
+			src = last;
 		}
+		for (size_t k = 0; k < 2; k++) {
+			/* descriptors k, k + 2, k + 4 and k + 6, their words transposed */
+			__m256i r0 = _mm256_loadu_si256((const __m256i *)(src + 4 * k));
+			__m256i r1 = _mm256_loadu_si256((const __m256i *)(src + 4 * (k + 2)));
+			__m256i r2 = _mm256_loadu_si256((const __m256i *)(src + 4 * (k + 4)));
+			__m256i r3 = _mm256_loadu_si256((const __m256i *)(src + 4 * (k + 6)));
+			__m256i u0 = _mm256_unpacklo_epi64(r0, r1), u1 = _mm256_unpackhi_epi64(r0, r1);
+			__m256i u2 = _mm256_unpacklo_epi64(r2, r3), u3 = _mm256_unpackhi_epi64(r2, r3);
+			__m256i w[4] = { _mm256_permute2x128_si256(u0, u2, 0x20),
+				_mm256_permute2x128_si256(u1, u3, 0x20),
+				_mm256_permute2x128_si256(u0, u2, 0x31),
+				_mm256_permute2x128_si256(u1, u3, 0x31) };
+
+			for (size_t h = 0; h < 4; h++) {
+				t[2 * h * stride + 2 * g + k] = _mm256_and_si256(w[h], nib);
+				t[(2 * h + 1) * stride + 2 * g + k] = _mm256_and_si256(
+				    _mm256_srli_epi64(w[h], 4), nib);
+			}
+		}
+	}
 	for (int i = 0; i < an; i++) {
 		const uint64_t *x = ad + (size_t)i * 4;
 #define NN_LO(w) _mm256_set1_epi64x((long long)(x[w] & 0x0f0f0f0f0f0f0f0fULL))
@@ -947,33 +969,41 @@ static int nearest256(const uint64_t *ad, int an, const uint64_t *bd, int bn, st
 		__m256i d, d1v, eq;
 		unsigned eqm;
 		int d1, d2;
+		size_t g = 0;
 
-		for (size_t g = 0; g < ng; g++) {
+		for (;;) {
 			const __m256i *v = t + 2 * g;
 
 			d = _mm256_or_si256(NN_COUNT4(v), _mm256_slli_epi64(NN_COUNT4(v + 1), 32));
-			if (g + 1 == ng)
-				d = _mm256_or_si256(d, pad);
+			if (++g == ng)
+				break;
 			/* a lane's first place at its least: only a smaller one moves it */
 			at = _mm256_blendv_epi8(at, j, _mm256_cmpgt_epi32(p, d));
 			q = _mm256_min_epi32(q, _mm256_max_epi32(p, d));
 			p = _mm256_min_epi32(p, d);
 			j = _mm256_add_epi32(j, eight);
 		}
+		d = _mm256_or_si256(d, pad);
+		at = _mm256_blendv_epi8(at, j, _mm256_cmpgt_epi32(p, d));
+		q = _mm256_min_epi32(q, _mm256_max_epi32(p, d));
+		p = _mm256_min_epi32(p, d);
 		/* D1 the least of the lanes' least; D2 the least of every lane's second and
-		 * every lane's least but one copy of D1 (D1 itself when two lanes have it) */
+		 * every lane's least but one copy of D1.  Two lanes at D1 make D2 = D1, which
+		 * fails the ratio test; with one, D2 is the least of the seconds and the other
+		 * lanes' least. */
 		d1v = hmin8(p);
 		eq = _mm256_cmpeq_epi32(p, d1v);
 		eqm = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(eq));
 		d1 = _mm256_cvtsi256_si32(d1v);
-		d2 = eqm & (eqm - 1) ? d1 : _mm256_cvtsi256_si32(hmin8(_mm256_min_epi32(q,
-		    _mm256_or_si256(p, _mm256_and_si256(eq, big)))));
-		if (d1 <= KP_MATCH_MAX && 5 * d1 < 4 * d2)
-			/* the first place at D1: the least of the lanes' first places at it */
-			pr[np++] = (struct pair){ i, _mm256_cvtsi256_si32(hmin8(_mm256_blendv_epi8(
-			    big, at, eq))), d1 };
+		d2 = _mm256_cvtsi256_si32(hmin8(_mm256_min_epi32(q, _mm256_or_si256(p,
+		    _mm256_and_si256(eq, big)))));
+		/* the first place at D1: the least of the lanes' first places at it */
+		pr[np] = (struct pair){ i, _mm256_cvtsi256_si32(hmin8(_mm256_blendv_epi8(big, at,
+		    eq))), d1 };
+		np += (eqm & (eqm - 1)) == 0 && d1 <= KP_MATCH_MAX && 5 * d1 < 4 * d2;
 	}
-	free(t);
+	if (t != tbuf)
+		free(t);
 	return np;
 }
 #undef NN_COUNT4
