@@ -901,11 +901,21 @@ static inline __m256i hmin8(__m256i v)
 	return _mm256_min_epi32(v, _mm256_shuffle_epi32(v, 0xb1));
 }
 
+/* word w of descriptor d */
+static inline uint64_t word(const uint8_t *d, int w)
+{
+	uint64_t v;
+
+	memcpy(&v, d + 8 * w, sizeof v);
+	return v;
+}
+
 /* groups of eight laid out on the stack (16 KiB), past that on the heap */
 #define NN_STACK 32
 
 __attribute__((target("avx2"), noinline))
-static int nearest256(const uint64_t *ad, int an, const uint64_t *bd, int bn, struct pair *pr)
+static int nearest256(const struct kp *ak, int an, const struct kp *bk, int bn,
+    struct pair *pr)
 {
 	/* t: for group g of eight (two vectors of four), word w, nibble half h, the vector
 	 * at t[(2w + h) * stride + 2g + k], k = 0 for the even descriptors, 1 the odd */
@@ -929,20 +939,17 @@ static int nearest256(const uint64_t *ad, int an, const uint64_t *bd, int bn, st
 		padv[l] = bn % 8 != 0 && l >= bn % 8 ? 1 << 16 : 0;
 	pad = _mm256_loadu_si256((const __m256i *)padv);
 	for (size_t g = 0; g < ng; g++) {
-		uint64_t last[32];  /* the last eight, zero past the end of b */
-		const uint64_t *src = bd + g * 32;
+		static const uint8_t past[32];  /* past the end of b */
+		const uint8_t *src[8];
 
-		if (g * 8 + 8 > (size_t)bn) {
-			memset(last, 0, sizeof last);
-			memcpy(last, src, ((size_t)bn - g * 8) * 4 * sizeof *last);
-			src = last;
-		}
+		for (size_t l = 0; l < 8; l++)
+			src[l] = g * 8 + l < (size_t)bn ? bk[g * 8 + l].d : past;
 		for (size_t k = 0; k < 2; k++) {
 			/* descriptors k, k + 2, k + 4 and k + 6, their words transposed */
-			__m256i r0 = _mm256_loadu_si256((const __m256i *)(src + 4 * k));
-			__m256i r1 = _mm256_loadu_si256((const __m256i *)(src + 4 * (k + 2)));
-			__m256i r2 = _mm256_loadu_si256((const __m256i *)(src + 4 * (k + 4)));
-			__m256i r3 = _mm256_loadu_si256((const __m256i *)(src + 4 * (k + 6)));
+			__m256i r0 = _mm256_loadu_si256((const __m256i *)src[k]);
+			__m256i r1 = _mm256_loadu_si256((const __m256i *)src[k + 2]);
+			__m256i r2 = _mm256_loadu_si256((const __m256i *)src[k + 4]);
+			__m256i r3 = _mm256_loadu_si256((const __m256i *)src[k + 6]);
 			__m256i u0 = _mm256_unpacklo_epi64(r0, r1), u1 = _mm256_unpackhi_epi64(r0, r1);
 			__m256i u2 = _mm256_unpacklo_epi64(r2, r3), u3 = _mm256_unpackhi_epi64(r2, r3);
 			__m256i w[4] = { _mm256_permute2x128_si256(u0, u2, 0x20),
@@ -958,9 +965,9 @@ static int nearest256(const uint64_t *ad, int an, const uint64_t *bd, int bn, st
 		}
 	}
 	for (int i = 0; i < an; i++) {
-		const uint64_t *x = ad + (size_t)i * 4;
-#define NN_LO(w) _mm256_set1_epi64x((long long)(x[w] & 0x0f0f0f0f0f0f0f0fULL))
-#define NN_HI(w) _mm256_set1_epi64x((long long)(x[w] >> 4 & 0x0f0f0f0f0f0f0f0fULL))
+		const uint8_t *x = ak[i].d;
+#define NN_LO(w) _mm256_set1_epi64x((long long)(word(x, w) & 0x0f0f0f0f0f0f0f0fULL))
+#define NN_HI(w) _mm256_set1_epi64x((long long)(word(x, w) >> 4 & 0x0f0f0f0f0f0f0f0fULL))
 		const __m256i a0 = NN_LO(0), a1 = NN_HI(0), a2 = NN_LO(1), a3 = NN_HI(1);
 		const __m256i a4 = NN_LO(2), a5 = NN_HI(2), a6 = NN_LO(3), a7 = NN_HI(3);
 #undef NN_LO
@@ -1048,13 +1055,14 @@ static int ransac512(const float *fx, const float *fy, const float *gx, const fl
 	const __m512d hi = _mm512_set1_pd(16);
 	int best = 0;
 
-	for (int i = 0; i < top; i++) {
+	/* once every match is an inlier nothing can pass the best: stop */
+	for (int i = 0; i < top && best < np; i++) {
 		__m256 a1x = _mm256_set1_ps(fx[i]), a1y = _mm256_set1_ps(fy[i]);
 		__m256 b1x = _mm256_set1_ps(gx[i]), b1y = _mm256_set1_ps(gy[i]);
 		__m512d pxi = _mm512_set1_pd(px[i]), pyi = _mm512_set1_pd(py[i]);
 		__m512d qxi = _mm512_set1_pd(qx[i]), qyi = _mm512_set1_pd(qy[i]);
 
-		for (int j = i + 1; j < top; j += 8) {
+		for (int j = i + 1; j < top && best < np; j += 8) {
 			__m512d ax = _mm512_cvtps_pd(_mm256_sub_ps(_mm256_loadu_ps(fx + j), a1x));
 			__m512d ay = _mm512_cvtps_pd(_mm256_sub_ps(_mm256_loadu_ps(fy + j), a1y));
 			__m512d bx = _mm512_cvtps_pd(_mm256_sub_ps(_mm256_loadu_ps(gx + j), b1x));
@@ -1179,13 +1187,13 @@ static int ransac256(const float *fx, const float *fy, const float *gx, const fl
 	const __m256d hi = _mm256_set1_pd(16);
 	int best = 0;
 
-	for (int i = 0; i < top; i++) {
+	for (int i = 0; i < top && best < np; i++) {
 		__m128 a1x = _mm_set1_ps(fx[i]), a1y = _mm_set1_ps(fy[i]);
 		__m128 b1x = _mm_set1_ps(gx[i]), b1y = _mm_set1_ps(gy[i]);
 		__m256d pxi = _mm256_set1_pd(px[i]), pyi = _mm256_set1_pd(py[i]);
 		__m256d qxi = _mm256_set1_pd(qx[i]), qyi = _mm256_set1_pd(qy[i]);
 
-		for (int j = i + 1; j < top; j += 4) {
+		for (int j = i + 1; j < top && best < np; j += 4) {
 			__m256d ax = _mm256_cvtps_pd(_mm_sub_ps(_mm_loadu_ps(fx + j), a1x));
 			__m256d ay = _mm256_cvtps_pd(_mm_sub_ps(_mm_loadu_ps(fy + j), a1y));
 			__m256d bx = _mm256_cvtps_pd(_mm_sub_ps(_mm_loadu_ps(gx + j), b1x));
@@ -1298,8 +1306,6 @@ static int nearest(const uint64_t *ad, int an, const uint64_t *bd, int bn, struc
 	int np;
 
 	if (kern == KP_AVX512 && (np = nearest512(ad, an, bd, bn, pr)) >= 0)
-		return np;
-	if (kern == KP_AVX2 && (np = nearest256(ad, an, bd, bn, pr)) >= 0)
 		return np;
 	if (__builtin_cpu_supports("popcnt"))
 		return nearest_popcnt(ad, an, bd, bn, pr);
@@ -1433,18 +1439,27 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 	memset(m, 0, sizeof *m);
 	if (a->n < 2 || b->n < 2)
 		return 0;
-	if ((pr = malloc((size_t)a->n * 2 * sizeof *pr)) == NULL ||
-	    (ad = malloc((size_t)(a->n + b->n) * 4 * sizeof *ad)) == NULL) {
-		free(pr);
+	if ((pr = malloc((size_t)a->n * 2 * sizeof *pr)) == NULL)
 		return AD_ENOMEM;
+	np = -1;
+#ifdef KP_X86
+	/* the AVX2 pass reads the descriptors where they lie */
+	if (kern == KP_AVX2)
+		np = nearest256(a->kp, a->n, b->kp, b->n, pr);
+#endif
+	if (np < 0) {
+		if ((ad = malloc((size_t)(a->n + b->n) * 4 * sizeof *ad)) == NULL) {
+			free(pr);
+			return AD_ENOMEM;
+		}
+		bd = ad + (size_t)a->n * 4;
+		for (int i = 0; i < a->n; i++)
+			memcpy(ad + (size_t)i * 4, a->kp[i].d, 32);
+		for (int j = 0; j < b->n; j++)
+			memcpy(bd + (size_t)j * 4, b->kp[j].d, 32);
+		np = nearest(ad, a->n, bd, b->n, pr, kern);
+		free(ad);
 	}
-	bd = ad + (size_t)a->n * 4;
-	for (int i = 0; i < a->n; i++)
-		memcpy(ad + (size_t)i * 4, a->kp[i].d, 32);
-	for (int j = 0; j < b->n; j++)
-		memcpy(bd + (size_t)j * 4, b->kp[j].d, 32);
-	np = nearest(ad, a->n, bd, b->n, pr, kern);
-	free(ad);
 	m->matches = np;
 	if (np < 2) {
 		free(pr);
@@ -1494,8 +1509,10 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 		best_ty = bz[3];
 	}
 #endif
-	for (int i = 0; i < top && kern == KP_PLAIN; i++)
-		for (int j = i + 1; j < top; j++) {
+	/* only a count above the best replaces it, and none is above np: once every match
+	 * is an inlier the rest cannot change the outcome */
+	for (int i = 0; i < top && kern == KP_PLAIN && best < np; i++)
+		for (int j = i + 1; j < top && best < np; j++) {
 			const struct kp *a1 = &a->kp[pr[i].a], *a2 = &a->kp[pr[j].a];
 			const struct kp *b1 = &b->kp[pr[i].b], *b2 = &b->kp[pr[j].b];
 			double ax = a2->x - a1->x, ay = a2->y - a1->y;
