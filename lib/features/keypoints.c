@@ -660,6 +660,14 @@ int kp_mirror(const struct kp_set *in, struct kp_set *out)
 	return 0;
 }
 
+/* Matching.  The plain passes and the AVX2 and AVX-512 ones must give the same doubles,
+ * so no fused multiply-add where the C has a multiply and an add: GCC with -std=c11
+ * keeps them apart, clang (which fuses by default where the target has FMA, as with
+ * -march=native) is told so from here on. */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 int kp_distance(const uint8_t a[32], const uint8_t b[32])
 {
 	int d = 0;
