@@ -886,11 +886,12 @@ static int nearest512(const uint64_t *ad, int an, const uint64_t *bd, int bn, st
  * split ahead of time into its low and its high nibbles (x ^ y's nibbles are x's nibbles
  * ^ y's), so a distance is eight table lookups (vpshufb) of the nibbles' bit counts,
  * summed by byte and then by descriptor (vpsadbw).  Two groups of four make eight
- * 32-bit lanes; each lane keeps the least and second least distance of its share (as a
- * multiset) and the first place at its least.  The lanes merged give the same D1, D2
- * and first nearest as one at a time.  b's descriptor j sits in lane j % 8 of the
- * eight from j & ~7: the even ones in the first group, the odd ones in the second.
- * -1 when the layout cannot be had. */
+ * 32-bit lanes, each a key: the distance above, b's place below (16 bits), so that keys
+ * order as (distance, place) and no two are equal.  Each lane keeps its least and
+ * second least key; the least of all is D1 at the first place at it, and the second
+ * least of all has D2 (D1 again when two places tie at D1): the same as one at a time.
+ * b's descriptor j sits in lane j % 8 of the eight from j & ~7: the even ones in the
+ * first group, the odd ones in the second.  -1 when the layout cannot be had. */
 /* the distances of a's row (its nibbles, four words broadcast, in a0 .. a7) to the four
  * descriptors of b at v, as the low 16 bits of 64-bit lanes */
 #define NN_COUNT4(v) _mm256_sad_epu8(_mm256_add_epi8(_mm256_add_epi8( \
@@ -928,23 +929,24 @@ static int nearest256(const struct kp *ak, int an, const struct kp *bk, int bn,
 	/* t: for group g of eight (two vectors of four), word w, nibble half h, the vector
 	 * at t[(2w + h) * stride + 2g + k], k = 0 for the even descriptors, 1 the odd */
 	size_t ng = ((size_t)bn + 7) / 8, stride = 2 * ng;
-	__m256i tbuf[NN_STACK * 16], *t = ng <= NN_STACK ? tbuf :
-	    aligned_alloc(32, ng * 16 * sizeof *t);
+	__m256i tbuf[NN_STACK * 16], *t;
 	const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
 	    0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-	const __m256i none = _mm256_set1_epi32(257), eight = _mm256_set1_epi32(8);
+	const __m256i none = _mm256_set1_epi32(257 << 16), eight = _mm256_set1_epi32(8);
 	const __m256i zero = _mm256_setzero_si256(), big = _mm256_set1_epi32(INT32_MAX);
 	const __m256i nib = _mm256_set1_epi8(0x0f);
 	int np = 0, padv[8];
 	__m256i pad;
 
-	if (t == NULL)
+	if (bn > 0xffff)  /* places past 16 bits: the other passes */
 		return -1;
 	if (ng == 0)
 		return 0;
-	/* lanes past the end of b: far more than any distance */
+	if ((t = ng <= NN_STACK ? tbuf : aligned_alloc(32, ng * 16 * sizeof *t)) == NULL)
+		return -1;
+	/* lanes past the end of b: far more than any key */
 	for (int l = 0; l < 8; l++)
-		padv[l] = bn % 8 != 0 && l >= bn % 8 ? 1 << 16 : 0;
+		padv[l] = bn % 8 != 0 && l >= bn % 8 ? 1 << 30 : 0;
 	pad = _mm256_loadu_si256((const __m256i *)padv);
 	for (size_t g = 0; g < ng; g++) {
 		static const uint8_t past[32];  /* past the end of b */
@@ -980,42 +982,33 @@ static int nearest256(const struct kp *ak, int an, const struct kp *bk, int bn,
 		const __m256i a4 = NN_LO(2), a5 = NN_HI(2), a6 = NN_LO(3), a7 = NN_HI(3);
 #undef NN_LO
 #undef NN_HI
-		__m256i p = none, q = none, at = zero, j = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-		__m256i d, d1v, eq;
-		unsigned eqm;
-		int d1, d2;
+		__m256i p = none, q = none, j = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+		__m256i d, k1v;
+		int k1, d2;
 		size_t g = 0;
 
 		for (;;) {
 			const __m256i *v = t + 2 * g;
 
-			d = _mm256_or_si256(NN_COUNT4(v), _mm256_slli_epi64(NN_COUNT4(v + 1), 32));
+			d = _mm256_or_si256(_mm256_or_si256(_mm256_slli_epi64(NN_COUNT4(v), 16),
+			    _mm256_slli_epi64(NN_COUNT4(v + 1), 48)), j);
 			if (++g == ng)
 				break;
-			/* a lane's first place at its least: only a smaller one moves it */
-			at = _mm256_blendv_epi8(at, j, _mm256_cmpgt_epi32(p, d));
 			q = _mm256_min_epi32(q, _mm256_max_epi32(p, d));
 			p = _mm256_min_epi32(p, d);
 			j = _mm256_add_epi32(j, eight);
 		}
 		d = _mm256_or_si256(d, pad);
-		at = _mm256_blendv_epi8(at, j, _mm256_cmpgt_epi32(p, d));
 		q = _mm256_min_epi32(q, _mm256_max_epi32(p, d));
 		p = _mm256_min_epi32(p, d);
-		/* D1 the least of the lanes' least; D2 the least of every lane's second and
-		 * every lane's least but one copy of D1.  Two lanes at D1 make D2 = D1, which
-		 * fails the ratio test; with one, D2 is the least of the seconds and the other
-		 * lanes' least. */
-		d1v = hmin8(p);
-		eq = _mm256_cmpeq_epi32(p, d1v);
-		eqm = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(eq));
-		d1 = _mm256_cvtsi256_si32(d1v);
+		/* the second least of all: the least of the lanes' seconds and of the other
+		 * lanes' least */
+		k1v = hmin8(p);
+		k1 = _mm256_cvtsi256_si32(k1v);
 		d2 = _mm256_cvtsi256_si32(hmin8(_mm256_min_epi32(q, _mm256_or_si256(p,
-		    _mm256_and_si256(eq, big)))));
-		/* the first place at D1: the least of the lanes' first places at it */
-		pr[np] = (struct pair){ i, _mm256_cvtsi256_si32(hmin8(_mm256_blendv_epi8(big, at,
-		    eq))), d1 };
-		np += (eqm & (eqm - 1)) == 0 && d1 <= KP_MATCH_MAX && 5 * d1 < 4 * d2;
+		    _mm256_and_si256(_mm256_cmpeq_epi32(p, k1v), big))))) >> 16;
+		pr[np] = (struct pair){ i, k1 & 0xffff, k1 >> 16 };
+		np += k1 >> 16 <= KP_MATCH_MAX && 5 * (k1 >> 16) < 4 * d2;
 	}
 	if (t != tbuf)
 		free(t);
