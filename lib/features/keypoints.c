@@ -882,16 +882,6 @@ static int nearest512(const uint64_t *ad, int an, const uint64_t *bd, int bn, st
 	return np;
 }
 
-/* The pass with AVX2: b's descriptors laid out word by word, four to a vector, each word
- * split ahead of time into its low and its high nibbles (x ^ y's nibbles are x's nibbles
- * ^ y's), so a distance is eight table lookups (vpshufb) of the nibbles' bit counts,
- * summed by byte and then by descriptor (vpsadbw).  Two groups of four make eight
- * 32-bit lanes, each a key: the distance above, b's place below (16 bits), so that keys
- * order as (distance, place) and no two are equal.  Each lane keeps its least and
- * second least key; the least of all is D1 at the first place at it, and the second
- * least of all has D2 (D1 again when two places tie at D1): the same as one at a time.
- * b's descriptor j sits in lane j % 8 of the eight from j & ~7: the even ones in the
- * first group, the odd ones in the second.  -1 when the layout cannot be had. */
 /* the distances of a's row (its nibbles, four words broadcast, in a0 .. a7) to the four
  * descriptors of b at v, as the low 16 bits of 64-bit lanes */
 #define NN_COUNT4(v) _mm256_sad_epu8(_mm256_add_epi8(_mm256_add_epi8( \
@@ -922,6 +912,16 @@ static inline uint64_t word(const uint8_t *d, int w)
 /* groups of eight laid out on the stack (16 KiB), past that on the heap */
 #define NN_STACK 32
 
+/* The pass with AVX2: b's descriptors laid out word by word, four to a vector, each word
+ * split ahead of time into its low and its high nibbles (x ^ y's nibbles are x's nibbles
+ * ^ y's), so a distance is eight table lookups (vpshufb) of the nibbles' bit counts,
+ * summed by byte and then by descriptor (vpsadbw).  Two groups of four make eight
+ * 32-bit lanes, each a key: the distance above, b's place below (16 bits), so that keys
+ * order as (distance, place) and no two are equal.  Each lane keeps its least and
+ * second least key; the least of all is D1 at the first place at it, and the second
+ * least of all has D2 (D1 again when two places tie at D1): the same as one at a time.
+ * b's descriptor j sits in lane j % 8 of the eight from j & ~7: the even ones in the
+ * first group, the odd ones in the second.  -1 when the layout cannot be had. */
 __attribute__((target("avx2"), noinline))
 static int nearest256(const struct kp *ak, int an, const struct kp *bk, int bn,
     struct pair *pr)
