@@ -1300,6 +1300,13 @@ static int kp_kernel(void)
 #endif
 }
 
+const char *kp_kernel_name(void)
+{
+	static const char *const names[] = { "plain", "avx2", "avx512" };
+
+	return names[kp_kernel()];
+}
+
 static int nearest(const uint64_t *ad, int an, const uint64_t *bd, int bn, struct pair *pr,
     int kern)
 {

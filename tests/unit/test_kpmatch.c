@@ -209,6 +209,16 @@ int main(void)
 		SKIP("no AVX2 on this CPU: the AVX2 passes are not compared");
 	if (!have[1])
 		SKIP("no AVX-512 on this CPU: the AVX-512 passes are not compared");
+	/* each kernel asked for is the one that runs (not plain against plain) */
+	setenv("AZD_KP_KERNEL", "plain", 1);
+	CHECK_STR(kp_kernel_name(), "plain");
+	for (int k = 0; k < 2; k++) {
+		setenv("AZD_KP_KERNEL", kernels[k], 1);
+		if (have[k])
+			CHECK_STR(kp_kernel_name(), kernels[k]);
+	}
+	unsetenv("AZD_KP_KERNEL");
+	CHECK_STR(kp_kernel_name(), have[1] ? "avx512" : have[0] ? "avx2" : "plain");
 	/* the copies are found at all (the comparison is not between two empty answers) */
 	CHECK(random_sets() >= 40);
 	jitter = 6;
