@@ -660,6 +660,14 @@ int kp_mirror(const struct kp_set *in, struct kp_set *out)
 	return 0;
 }
 
+/* Matching.  The plain passes and the AVX2 and AVX-512 ones must give the same doubles,
+ * so no fused multiply-add where the C has a multiply and an add: GCC with -std=c11
+ * keeps them apart, clang (which fuses by default where the target has FMA, as with
+ * -march=native) is told so from here on. */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 int kp_distance(const uint8_t a[32], const uint8_t b[32])
 {
 	int d = 0;
@@ -874,6 +882,141 @@ static int nearest512(const uint64_t *ad, int an, const uint64_t *bd, int bn, st
 	return np;
 }
 
+/* the distances of a's row (its nibbles, four words broadcast, in a0 .. a7) to the four
+ * descriptors of b at v, as the low 16 bits of 64-bit lanes */
+#define NN_COUNT4(v) _mm256_sad_epu8(_mm256_add_epi8(_mm256_add_epi8( \
+	_mm256_add_epi8(NN_LOOK(v, 0, a0), NN_LOOK(v, 1, a1)), \
+	_mm256_add_epi8(NN_LOOK(v, 2, a2), NN_LOOK(v, 3, a3))), _mm256_add_epi8( \
+	_mm256_add_epi8(NN_LOOK(v, 4, a4), NN_LOOK(v, 5, a5)), \
+	_mm256_add_epi8(NN_LOOK(v, 6, a6), NN_LOOK(v, 7, a7)))), zero)
+#define NN_LOOK(v, h, a) _mm256_shuffle_epi8(table, _mm256_xor_si256(a, \
+	_mm256_load_si256((v) + (size_t)(h) * stride)))
+
+__attribute__((target("avx2"), always_inline))
+static inline __m256i hmin8(__m256i v)
+{
+	v = _mm256_min_epi32(v, _mm256_permute2x128_si256(v, v, 1));
+	v = _mm256_min_epi32(v, _mm256_shuffle_epi32(v, 0x4e));
+	return _mm256_min_epi32(v, _mm256_shuffle_epi32(v, 0xb1));
+}
+
+/* word w of descriptor d */
+static inline uint64_t word(const uint8_t *d, int w)
+{
+	uint64_t v;
+
+	memcpy(&v, d + 8 * w, sizeof v);
+	return v;
+}
+
+/* groups of eight laid out on the stack (16 KiB), past that on the heap */
+#define NN_STACK 32
+
+/* The pass with AVX2: b's descriptors laid out word by word, four to a vector, each word
+ * split ahead of time into its low and its high nibbles (x ^ y's nibbles are x's nibbles
+ * ^ y's), so a distance is eight table lookups (vpshufb) of the nibbles' bit counts,
+ * summed by byte and then by descriptor (vpsadbw).  Two groups of four make eight
+ * 32-bit lanes, each a key: the distance above, b's place below (16 bits), so that keys
+ * order as (distance, place) and no two are equal.  Each lane keeps its least and
+ * second least key; the least of all is D1 at the first place at it, and the second
+ * least of all has D2 (D1 again when two places tie at D1): the same as one at a time.
+ * b's descriptor j sits in lane j % 8 of the eight from j & ~7: the even ones in the
+ * first group, the odd ones in the second.  -1 when the layout cannot be had. */
+__attribute__((target("avx2"), noinline))
+static int nearest256(const struct kp *ak, int an, const struct kp *bk, int bn,
+    struct pair *pr)
+{
+	/* t: for group g of eight (two vectors of four), word w, nibble half h, the vector
+	 * at t[(2w + h) * stride + 2g + k], k = 0 for the even descriptors, 1 the odd */
+	size_t ng = ((size_t)bn + 7) / 8, stride = 2 * ng;
+	__m256i tbuf[NN_STACK * 16], *t;
+	const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+	    0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+	const __m256i none = _mm256_set1_epi32(257 << 16), eight = _mm256_set1_epi32(8);
+	const __m256i zero = _mm256_setzero_si256(), big = _mm256_set1_epi32(INT32_MAX);
+	const __m256i nib = _mm256_set1_epi8(0x0f);
+	int np = 0, padv[8];
+	__m256i pad;
+
+	if (bn > 0xffff)  /* places past 16 bits: the other passes */
+		return -1;
+	if (ng == 0)
+		return 0;
+	if ((t = ng <= NN_STACK ? tbuf : aligned_alloc(32, ng * 16 * sizeof *t)) == NULL)
+		return -1;
+	/* lanes past the end of b: far more than any key */
+	for (int l = 0; l < 8; l++)
+		padv[l] = bn % 8 != 0 && l >= bn % 8 ? 1 << 30 : 0;
+	pad = _mm256_loadu_si256((const __m256i *)padv);
+	for (size_t g = 0; g < ng; g++) {
+		static const uint8_t past[32];  /* past the end of b */
+		const uint8_t *src[8];
+
+		for (size_t l = 0; l < 8; l++)
+			src[l] = g * 8 + l < (size_t)bn ? bk[g * 8 + l].d : past;
+		for (size_t k = 0; k < 2; k++) {
+			/* descriptors k, k + 2, k + 4 and k + 6, their words transposed */
+			__m256i r0 = _mm256_loadu_si256((const __m256i *)src[k]);
+			__m256i r1 = _mm256_loadu_si256((const __m256i *)src[k + 2]);
+			__m256i r2 = _mm256_loadu_si256((const __m256i *)src[k + 4]);
+			__m256i r3 = _mm256_loadu_si256((const __m256i *)src[k + 6]);
+			__m256i u0 = _mm256_unpacklo_epi64(r0, r1), u1 = _mm256_unpackhi_epi64(r0, r1);
+			__m256i u2 = _mm256_unpacklo_epi64(r2, r3), u3 = _mm256_unpackhi_epi64(r2, r3);
+			__m256i w[4] = { _mm256_permute2x128_si256(u0, u2, 0x20),
+				_mm256_permute2x128_si256(u1, u3, 0x20),
+				_mm256_permute2x128_si256(u0, u2, 0x31),
+				_mm256_permute2x128_si256(u1, u3, 0x31) };
+
+			for (size_t h = 0; h < 4; h++) {
+				t[2 * h * stride + 2 * g + k] = _mm256_and_si256(w[h], nib);
+				t[(2 * h + 1) * stride + 2 * g + k] = _mm256_and_si256(
+				    _mm256_srli_epi64(w[h], 4), nib);
+			}
+		}
+	}
+	for (int i = 0; i < an; i++) {
+		const uint8_t *x = ak[i].d;
+#define NN_LO(w) _mm256_set1_epi64x((long long)(word(x, w) & 0x0f0f0f0f0f0f0f0fULL))
+#define NN_HI(w) _mm256_set1_epi64x((long long)(word(x, w) >> 4 & 0x0f0f0f0f0f0f0f0fULL))
+		const __m256i a0 = NN_LO(0), a1 = NN_HI(0), a2 = NN_LO(1), a3 = NN_HI(1);
+		const __m256i a4 = NN_LO(2), a5 = NN_HI(2), a6 = NN_LO(3), a7 = NN_HI(3);
+#undef NN_LO
+#undef NN_HI
+		__m256i p = none, q = none, j = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+		__m256i d, k1v;
+		int k1, d2;
+		size_t g = 0;
+
+		for (;;) {
+			const __m256i *v = t + 2 * g;
+
+			d = _mm256_or_si256(_mm256_or_si256(_mm256_slli_epi64(NN_COUNT4(v), 16),
+			    _mm256_slli_epi64(NN_COUNT4(v + 1), 48)), j);
+			if (++g == ng)
+				break;
+			q = _mm256_min_epi32(q, _mm256_max_epi32(p, d));
+			p = _mm256_min_epi32(p, d);
+			j = _mm256_add_epi32(j, eight);
+		}
+		d = _mm256_or_si256(d, pad);
+		q = _mm256_min_epi32(q, _mm256_max_epi32(p, d));
+		p = _mm256_min_epi32(p, d);
+		/* the second least of all: the least of the lanes' seconds and of the other
+		 * lanes' least */
+		k1v = hmin8(p);
+		k1 = _mm256_cvtsi256_si32(k1v);
+		d2 = _mm256_cvtsi256_si32(hmin8(_mm256_min_epi32(q, _mm256_or_si256(p,
+		    _mm256_and_si256(_mm256_cmpeq_epi32(p, k1v), big))))) >> 16;
+		pr[np] = (struct pair){ i, k1 & 0xffff, k1 >> 16 };
+		np += k1 >> 16 <= KP_MATCH_MAX && 5 * (k1 >> 16) < 4 * d2;
+	}
+	if (t != tbuf)
+		free(t);
+	return np;
+}
+#undef NN_COUNT4
+#undef NN_LOOK
+
 /* How many matches the transform maps within tol of their partners (AVX-512, eight at
  * a time, each in the order of inlier_count's sums, so the same doubles), stopping once
  * the count cannot pass best. */
@@ -913,13 +1056,14 @@ static int ransac512(const float *fx, const float *fy, const float *gx, const fl
 	const __m512d hi = _mm512_set1_pd(16);
 	int best = 0;
 
-	for (int i = 0; i < top; i++) {
+	/* once every match is an inlier nothing can pass the best: stop */
+	for (int i = 0; i < top && best < np; i++) {
 		__m256 a1x = _mm256_set1_ps(fx[i]), a1y = _mm256_set1_ps(fy[i]);
 		__m256 b1x = _mm256_set1_ps(gx[i]), b1y = _mm256_set1_ps(gy[i]);
 		__m512d pxi = _mm512_set1_pd(px[i]), pyi = _mm512_set1_pd(py[i]);
 		__m512d qxi = _mm512_set1_pd(qx[i]), qyi = _mm512_set1_pd(qy[i]);
 
-		for (int j = i + 1; j < top; j += 8) {
+		for (int j = i + 1; j < top && best < np; j += 8) {
 			__m512d ax = _mm512_cvtps_pd(_mm256_sub_ps(_mm256_loadu_ps(fx + j), a1x));
 			__m512d ay = _mm512_cvtps_pd(_mm256_sub_ps(_mm256_loadu_ps(fy + j), a1y));
 			__m512d bx = _mm512_cvtps_pd(_mm256_sub_ps(_mm256_loadu_ps(gx + j), b1x));
@@ -1001,40 +1145,186 @@ static int inside512(int aw, int ah, int bw, int bh, const double z[4])
 	}
 	return in;
 }
+
+/* inlier_count with AVX2, four at a time, as inliers512 (the same doubles, the same
+ * early stop at every fourth match). */
+__attribute__((target("avx2"), always_inline))
+static inline int inliers256(const double *px, const double *py, const double *qx, const double *qy,
+    int np, const double z[4], double tol2, int best)
+{
+	__m256d zr = _mm256_set1_pd(z[0]), zi = _mm256_set1_pd(z[1]);
+	__m256d tx = _mm256_set1_pd(z[2]), ty = _mm256_set1_pd(z[3]), t2 = _mm256_set1_pd(tol2);
+	int in = 0, k = 0;
+
+	for (; k + 4 <= np && in + (np - k) > best; k += 4) {
+		__m256d x = _mm256_loadu_pd(px + k), y = _mm256_loadu_pd(py + k);
+		__m256d ex = _mm256_sub_pd(_mm256_add_pd(_mm256_sub_pd(_mm256_mul_pd(zr, x),
+		    _mm256_mul_pd(zi, y)), tx), _mm256_loadu_pd(qx + k));
+		__m256d ey = _mm256_sub_pd(_mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(zi, x),
+		    _mm256_mul_pd(zr, y)), ty), _mm256_loadu_pd(qy + k));
+		__m256d d = _mm256_add_pd(_mm256_mul_pd(ex, ex), _mm256_mul_pd(ey, ey));
+
+		in += __builtin_popcount((unsigned)_mm256_movemask_pd(_mm256_cmp_pd(d, t2,
+		    _CMP_LE_OQ)));
+	}
+	/* the last few one at a time, by the same operations */
+	for (; k < np && in + (np - k) > best; k++) {
+		double ex = z[0] * px[k] - z[1] * py[k] + z[2] - qx[k];
+		double ey = z[1] * px[k] + z[0] * py[k] + z[3] - qy[k];
+
+		in += ex * ex + ey * ey <= tol2;
+	}
+	return in;
+}
+
+/* RANSAC's hypotheses with AVX2, four at a time, as ransac512 (fx .. gy with room for
+ * top + 8). */
+__attribute__((target("avx2"), noinline))
+static int ransac256(const float *fx, const float *fy, const float *gx, const float *gy,
+    const double *px, const double *py, const double *qx, const double *qy, int np, int top,
+    double tol2, double bz[4])
+{
+	const __m256d hundred = _mm256_set1_pd(100), lo = _mm256_set1_pd(0.0625);
+	const __m256d hi = _mm256_set1_pd(16);
+	int best = 0;
+
+	for (int i = 0; i < top && best < np; i++) {
+		__m128 a1x = _mm_set1_ps(fx[i]), a1y = _mm_set1_ps(fy[i]);
+		__m128 b1x = _mm_set1_ps(gx[i]), b1y = _mm_set1_ps(gy[i]);
+		__m256d pxi = _mm256_set1_pd(px[i]), pyi = _mm256_set1_pd(py[i]);
+		__m256d qxi = _mm256_set1_pd(qx[i]), qyi = _mm256_set1_pd(qy[i]);
+
+		for (int j = i + 1; j < top && best < np; j += 4) {
+			__m256d ax = _mm256_cvtps_pd(_mm_sub_ps(_mm_loadu_ps(fx + j), a1x));
+			__m256d ay = _mm256_cvtps_pd(_mm_sub_ps(_mm_loadu_ps(fy + j), a1y));
+			__m256d bx = _mm256_cvtps_pd(_mm_sub_ps(_mm_loadu_ps(gx + j), b1x));
+			__m256d by = _mm256_cvtps_pd(_mm_sub_ps(_mm_loadu_ps(gy + j), b1y));
+			__m256d n2 = _mm256_add_pd(_mm256_mul_pd(ax, ax), _mm256_mul_pd(ay, ay));
+			__m256d zr = _mm256_div_pd(_mm256_add_pd(_mm256_mul_pd(bx, ax),
+			    _mm256_mul_pd(by, ay)), n2);
+			__m256d zi = _mm256_div_pd(_mm256_sub_pd(_mm256_mul_pd(by, ax),
+			    _mm256_mul_pd(bx, ay)), n2);
+			__m256d s2 = _mm256_add_pd(_mm256_mul_pd(zr, zr), _mm256_mul_pd(zi, zi));
+			__m256d tx = _mm256_sub_pd(qxi, _mm256_sub_pd(_mm256_mul_pd(zr, pxi),
+			    _mm256_mul_pd(zi, pyi)));
+			__m256d ty = _mm256_sub_pd(qyi, _mm256_add_pd(_mm256_mul_pd(zi, pxi),
+			    _mm256_mul_pd(zr, pyi)));
+			/* as the loop's tests: not n2 < 100, not s2 < 0.0625, not s2 > 16 */
+			unsigned keep = (unsigned)_mm256_movemask_pd(_mm256_and_pd(_mm256_and_pd(
+			    _mm256_cmp_pd(n2, hundred, _CMP_NLT_UQ), _mm256_cmp_pd(s2, lo,
+			    _CMP_NLT_UQ)), _mm256_cmp_pd(s2, hi, _CMP_NGT_UQ)));
+			double zrs[4], zis[4], txs[4], tys[4];
+
+			if (top - j < 4)
+				keep &= (1u << (top - j)) - 1;
+			if (keep == 0)
+				continue;
+			_mm256_storeu_pd(zrs, zr);
+			_mm256_storeu_pd(zis, zi);
+			_mm256_storeu_pd(txs, tx);
+			_mm256_storeu_pd(tys, ty);
+			while (keep) {
+				int l = __builtin_ctz(keep), in;
+				double z[4] = { zrs[l], zis[l], txs[l], tys[l] };
+
+				keep &= keep - 1;
+				in = inliers256(px, py, qx, qy, np, z, tol2, best);
+				if (in > best) {
+					best = in;
+					memcpy(bz, z, sizeof z);
+				}
+			}
+		}
+	}
+	return best;
+}
+
+/* inside_share's count with AVX2: a row of the grid as four vectors of four places, as
+ * inside512. */
+__attribute__((target("avx2"), noinline))
+static int inside256(int aw, int ah, int bw, int bh, const double z[4])
+{
+	const __m256d z0 = _mm256_set1_pd(z[0]), z1 = _mm256_set1_pd(z[1]);
+	const __m256d z2 = _mm256_set1_pd(z[2]), z3 = _mm256_set1_pd(z[3]);
+	const __m256d zero = _mm256_setzero_pd(), w = _mm256_set1_pd(bw), h = _mm256_set1_pd(bh);
+	const __m256d sixteen = _mm256_set1_pd(16), awv = _mm256_set1_pd(aw);
+	__m256d z0px[4], z1px[4];
+	int in = 0;
+
+	for (int k = 0; k < 4; k++) {
+		__m256d px = _mm256_div_pd(_mm256_mul_pd(_mm256_setr_pd(4 * k + 0.5, 4 * k + 1.5,
+		    4 * k + 2.5, 4 * k + 3.5), awv), sixteen);
+
+		z0px[k] = _mm256_mul_pd(z0, px);
+		z1px[k] = _mm256_mul_pd(z1, px);
+	}
+	for (int gy = 0; gy < 16; gy++) {
+		double py = (gy + 0.5) * ah / 16;
+		__m256d z1py = _mm256_set1_pd(z[1] * py), z0py = _mm256_set1_pd(z[0] * py);
+
+		for (int k = 0; k < 4; k++) {
+			__m256d x = _mm256_add_pd(_mm256_sub_pd(z0px[k], z1py), z2);
+			__m256d y = _mm256_add_pd(_mm256_add_pd(z1px[k], z0py), z3);
+			__m256d m = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(x, zero, _CMP_GE_OQ),
+			    _mm256_cmp_pd(y, zero, _CMP_GE_OQ)), _mm256_and_pd(_mm256_cmp_pd(x, w,
+			    _CMP_LE_OQ), _mm256_cmp_pd(y, h, _CMP_LE_OQ)));
+
+			in += __builtin_popcount((unsigned)_mm256_movemask_pd(m));
+		}
+	}
+	return in;
+}
 #endif
 
-/* 1 when this CPU runs the AVX-512 passes (AZD_KP_KERNEL=plain asks for the others:
- * tests compare the two). */
-static int kp_wide(void)
+enum { KP_PLAIN, KP_AVX2, KP_AVX512 };
+
+/* The passes this CPU runs: the widest it has, or as AZD_KP_KERNEL asks (plain, avx2,
+ * avx512; tests compare them), never wider than it has. */
+static int kp_kernel(void)
 {
 #ifdef KP_X86
 	const char *want = getenv("AZD_KP_KERNEL");
+	int k = KP_PLAIN;
 
-	return (want == NULL || strcmp(want, "plain") != 0) && __builtin_cpu_supports("avx512f") &&
-	    __builtin_cpu_supports("avx512vpopcntdq");
+	if (__builtin_cpu_supports("avx2"))
+		k = KP_AVX2;
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq"))
+		k = KP_AVX512;
+	if (want != NULL && strcmp(want, "plain") == 0)
+		k = KP_PLAIN;
+	else if (want != NULL && strcmp(want, "avx2") == 0 && k > KP_AVX2)
+		k = KP_AVX2;
+	return k;
 #else
-	return 0;
+	return KP_PLAIN;
 #endif
 }
 
+const char *kp_kernel_name(void)
+{
+	static const char *const names[] = { "plain", "avx2", "avx512" };
+
+	return names[kp_kernel()];
+}
+
 static int nearest(const uint64_t *ad, int an, const uint64_t *bd, int bn, struct pair *pr,
-    int wide)
+    int kern)
 {
 #ifdef KP_X86
 	int np;
 
-	if (wide && (np = nearest512(ad, an, bd, bn, pr)) >= 0)
+	if (kern == KP_AVX512 && (np = nearest512(ad, an, bd, bn, pr)) >= 0)
 		return np;
 	if (__builtin_cpu_supports("popcnt"))
 		return nearest_popcnt(ad, an, bd, bn, pr);
 #endif
-	(void)wide;
+	(void)kern;
 	return nearest_body(ad, an, bd, bn, pr);
 }
 
 /* How many matches the transform z (zr, zi, tx, ty) maps within tol (tol2 = tol * tol)
  * of their partners, or a count no more than best once it cannot pass it (plain C;
- * ransac512 has the AVX-512 form). */
+ * ransac512 and ransac256 have the AVX-512 and AVX2 forms). */
 static int inlier_count(const double *px, const double *py, const double *qx,
     const double *qy, int np, const double z[4], double tol2, int best)
 {
@@ -1098,15 +1388,17 @@ static void shared_one(const struct kp_set *a, const struct kp_set *b, const dou
 
 /* The share of a's picture that z maps inside b's, on a 16 x 16 grid of a's places. */
 static double inside_share(const struct kp_set *a, const struct kp_set *b, const double z[4],
-    int wide)
+    int kern)
 {
 	int in = 0;
 
 #ifdef KP_X86
-	if (wide)
+	if (kern == KP_AVX512)
 		return inside512(a->w, a->h, b->w, b->h, z) / 256.0;
+	if (kern == KP_AVX2)
+		return inside256(a->w, a->h, b->w, b->h, z) / 256.0;
 #endif
-	(void)wide;
+	(void)kern;
 	for (int gy = 0; gy < 16; gy++)
 		for (int gx = 0; gx < 16; gx++) {
 			double px = (gx + 0.5) * a->w / 16, py = (gy + 0.5) * a->h / 16;
@@ -1131,12 +1423,12 @@ static void invert(const double z[4], double w[4])
 
 /* The share of b's picture that the inverse of z (a to b) maps inside a's. */
 static double inside_share_back(const struct kp_set *a, const struct kp_set *b, const double z[4],
-    int wide)
+    int kern)
 {
 	double w[4];
 
 	invert(z, w);
-	return inside_share(b, a, w, wide);
+	return inside_share(b, a, w, kern);
 }
 
 void kp_shared(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
@@ -1165,24 +1457,33 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 	struct pair *pr;
 	uint64_t *ad, *bd;
 	double *px, *py, *qx, *qy;
-	int np = 0, best = 0, top, wide = kp_wide();
+	int np = 0, best = 0, top, kern = kp_kernel();
 	double tol, bestz_re = 1, bestz_im = 0, best_tx = 0, best_ty = 0;
 
 	memset(m, 0, sizeof *m);
 	if (a->n < 2 || b->n < 2)
 		return 0;
-	if ((pr = malloc((size_t)a->n * 2 * sizeof *pr)) == NULL ||
-	    (ad = malloc((size_t)(a->n + b->n) * 4 * sizeof *ad)) == NULL) {
-		free(pr);
+	if ((pr = malloc((size_t)a->n * 2 * sizeof *pr)) == NULL)
 		return AD_ENOMEM;
+	np = -1;
+#ifdef KP_X86
+	/* the AVX2 pass reads the descriptors where they lie */
+	if (kern == KP_AVX2)
+		np = nearest256(a->kp, a->n, b->kp, b->n, pr);
+#endif
+	if (np < 0) {
+		if ((ad = malloc((size_t)(a->n + b->n) * 4 * sizeof *ad)) == NULL) {
+			free(pr);
+			return AD_ENOMEM;
+		}
+		bd = ad + (size_t)a->n * 4;
+		for (int i = 0; i < a->n; i++)
+			memcpy(ad + (size_t)i * 4, a->kp[i].d, 32);
+		for (int j = 0; j < b->n; j++)
+			memcpy(bd + (size_t)j * 4, b->kp[j].d, 32);
+		np = nearest(ad, a->n, bd, b->n, pr, kern);
+		free(ad);
 	}
-	bd = ad + (size_t)a->n * 4;
-	for (int i = 0; i < a->n; i++)
-		memcpy(ad + (size_t)i * 4, a->kp[i].d, 32);
-	for (int j = 0; j < b->n; j++)
-		memcpy(bd + (size_t)j * 4, b->kp[j].d, 32);
-	np = nearest(ad, a->n, bd, b->n, pr, wide);
-	free(ad);
 	m->matches = np;
 	if (np < 2) {
 		free(pr);
@@ -1208,7 +1509,7 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 	if (tol < 2)
 		tol = 2;
 #ifdef KP_X86
-	if (wide) {
+	if (kern != KP_PLAIN) {
 		float *f = calloc((size_t)(top + 8) * 4, sizeof *f);
 		double bz[4] = { 1, 0, 0, 0 };
 
@@ -1223,8 +1524,8 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 			f[2 * (top + 8) + k] = b->kp[pr[k].b].x;
 			f[3 * (top + 8) + k] = b->kp[pr[k].b].y;
 		}
-		best = ransac512(f, f + top + 8, f + 2 * (top + 8), f + 3 * (top + 8), px, py, qx,
-		    qy, np, top, tol * tol, bz);
+		best = (kern == KP_AVX512 ? ransac512 : ransac256)(f, f + top + 8,
+		    f + 2 * (top + 8), f + 3 * (top + 8), px, py, qx, qy, np, top, tol * tol, bz);
 		free(f);
 		bestz_re = bz[0];
 		bestz_im = bz[1];
@@ -1232,8 +1533,10 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 		best_ty = bz[3];
 	}
 #endif
-	for (int i = 0; i < top && !wide; i++)
-		for (int j = i + 1; j < top; j++) {
+	/* only a count above the best replaces it, and none is above np: once every match
+	 * is an inlier the rest cannot change the outcome */
+	for (int i = 0; i < top && kern == KP_PLAIN && best < np; i++)
+		for (int j = i + 1; j < top && best < np; j++) {
 			const struct kp *a1 = &a->kp[pr[i].a], *a2 = &a->kp[pr[j].a];
 			const struct kp *b1 = &b->kp[pr[i].b], *b2 = &b->kp[pr[j].b];
 			double ax = a2->x - a1->x, ay = a2->y - a1->y;
@@ -1293,8 +1596,8 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 		m->z[2] = best_tx;
 		m->z[3] = best_ty;
 		m->tol = tol;
-		m->contain = fmax(inside_share(a, b, m->z, wide),
-		    inside_share_back(a, b, m->z, wide));
+		m->contain = fmax(inside_share(a, b, m->z, kern),
+		    inside_share_back(a, b, m->z, kern));
 	}
 	free(px);
 	free(pr);

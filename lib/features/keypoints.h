@@ -105,6 +105,9 @@ struct kp_match {
 	                         * pictures' cells: 0 to 8) */
 };
 int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m);
+/* The passes kp_match runs now: "plain", "avx2" or "avx512", the widest this CPU has or a
+ * narrower one that AZD_KP_KERNEL (plain, avx2, avx512) asks for; all give the same. */
+const char *kp_kernel_name(void);
 /* For a match kp_match found (m from kp_match(a, b, m)): m->shared, the keypoints that
  * a or b (the side with fewer) has in the part both pictures show under m->z (away from
  * the other's edges), and m->agree, how many of them the other side repeats (a keypoint
