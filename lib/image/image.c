@@ -610,6 +610,123 @@ static void axpy(float *acc, const float *src, float wk, size_t n)
 	}
 }
 
+/* ---- a gray shrink by a small factor (the keypoints' pyramid), row by row ----
+ * Eight outputs of one row at once, one per lane: the bytes they read at tap k are
+ * picked out of two 16-byte loads (one for outputs 0-3, one for 4-7) by a byte
+ * shuffle, made floats, times the eight weights of tap k, added to the eight sums.  A
+ * block qualifies when each half's taps lie within its 16 bytes, and those lie inside
+ * the row; the other outputs go through hrow's loop.  Each lane adds weight times pixel
+ * tap by tap from 0 as hrow does, the taps past an output's count with weight 0
+ * (a sum >= 0 stays as it was): the same floats as hrow, with no transposes. */
+struct gplan {
+	int nb;                 /* blocks of 8 outputs */
+	unsigned char *ok;      /* per block: qualifies */
+	unsigned char *kmax;    /* per block: the most taps of its outputs */
+	unsigned char (*mask)[32];      /* per block: the shuffle of tap 0 */
+	float *wt;              /* per block, per tap k < maxn: the 8 outputs' weights */
+};
+
+static void gplan_free(struct gplan *g)
+{
+	free(g->ok);
+	free(g->kmax);
+	free(g->mask);
+	free(g->wt);
+	memset(g, 0, sizeof *g);
+}
+
+/* The plan for taps tx over rows of sw bytes: 1 when some block qualifies, 0 when none
+ * does (nothing held), -1 when out of memory. */
+static int gplan_make(struct gplan *g, const struct taps *tx, int sw, int w)
+{
+	int any = 0;
+
+	memset(g, 0, sizeof *g);
+	g->nb = w / RB;
+	if (g->nb == 0 || tx->maxn > 16)
+		return 0;
+	g->ok = calloc((size_t)g->nb, 1);
+	g->kmax = calloc((size_t)g->nb, 1);
+	g->mask = aligned_alloc(32, (size_t)g->nb * sizeof *g->mask);
+	g->wt = aligned_alloc(32, (size_t)g->nb * (size_t)tx->maxn * RB * sizeof *g->wt);
+	if (g->ok == NULL || g->kmax == NULL || g->mask == NULL || g->wt == NULL) {
+		gplan_free(g);
+		return -1;
+	}
+	for (int b = 0; b < g->nb; b++) {
+		int x = b * RB, kmax = 0, ok = 1;
+
+		for (int i = 0; i < RB; i++)
+			kmax = tx->count[x + i] > kmax ? tx->count[x + i] : kmax;
+		for (int i = 0; i < RB; i++) {
+			int base = tx->start[x + (i & 4)], d = tx->start[x + i] - base;
+
+			if (base + 16 > sw || d < 0 || d + kmax > 16)
+				ok = 0;
+			for (int q = 0; q < 4; q++)
+				g->mask[b][4 * i + q] = q == 0 && ok ? (unsigned char)d : 0x80;
+			for (int k = 0; k < tx->maxn; k++)
+				g->wt[((size_t)b * (size_t)tx->maxn + (size_t)k) * RB + (size_t)i] =
+				    tx->w[(size_t)(x + i) * (size_t)tx->maxn + (size_t)k];
+		}
+		g->ok[b] = (unsigned char)ok;
+		g->kmax[b] = (unsigned char)kmax;
+		any |= ok;
+	}
+	if (!any)
+		gplan_free(g);
+	return any;
+}
+
+/* Outputs x0 .. x1 - 1 of one gray row, as hrow makes them. */
+static void hrow_part(const struct taps *tx, const unsigned char *row, int x0, int x1, float *t)
+{
+	for (int x = x0; x < x1; x++) {
+		const float *wt = tx->w + (size_t)x * (size_t)tx->maxn;
+		const unsigned char *s = row + tx->start[x];
+		float sum = 0;
+
+		for (int k = 0; k < tx->count[x]; k++)
+			sum += wt[k] * s[k];
+		t[x] = sum;
+	}
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2")))
+static void hrow_gather_avx2(const struct gplan *g, const struct taps *tx,
+    const unsigned char *row, int w, float *t)
+{
+	const __m256i one = _mm256_set1_epi8(1);
+	size_t m = (size_t)tx->maxn;
+
+	for (int b = 0; b < g->nb; b++) {
+		int x = b * RB;
+		const float *wk = g->wt + (size_t)b * m * RB;
+		__m256i v, sh;
+		__m256 s;
+
+		if (!g->ok[b]) {
+			hrow_part(tx, row, x, x + RB, t);
+			continue;
+		}
+		v = _mm256_inserti128_si256(_mm256_castsi128_si256(
+		    _mm_loadu_si128((const __m128i *)(row + tx->start[x]))),
+		    _mm_loadu_si128((const __m128i *)(row + tx->start[x + 4])), 1);
+		sh = _mm256_load_si256((const __m256i *)g->mask[b]);
+		s = _mm256_setzero_ps();
+		for (int k = 0; k < g->kmax[b]; k++) {
+			__m256 f = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(v, sh));
+
+			s = _mm256_add_ps(s, _mm256_mul_ps(_mm256_load_ps(wk + (size_t)k * RB), f));
+			sh = _mm256_add_epi8(sh, one);
+		}
+		_mm256_storeu_ps(t + x, s);
+	}
+	hrow_part(tx, row, g->nb * RB, w, t);
+}
+#endif
+
 /* A buffer of n columns for hrows_vec, 32-byte aligned; NULL when out of memory. */
 static v8f *cols_new(size_t n)
 {
@@ -648,6 +765,55 @@ static void put_row(const float *acc, size_t n, unsigned char *d)
 	}
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/* One output row of img_resize's vertical pass with AVX2: the sum over the taps of
+ * weight times row k, from 0 in tap order, plus 0.5, clamped and truncated to bytes;
+ * the same floats as axpy tap by tap into zeros and the same bytes as put_row, in one
+ * pass with the sums in registers. */
+__attribute__((target("avx2")))
+static void vrow_avx2(const float *src, size_t n, const float *wt, int count, unsigned char *d)
+{
+	const __m256 half = _mm256_set1_ps(0.5f), top = _mm256_set1_ps(255.0f);
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m256 a = _mm256_setzero_ps(), b = a;
+		__m128i q;
+
+		for (int k = 0; k < count; k++) {
+			const float *r = src + (size_t)k * n + i;
+			__m256 wk = _mm256_set1_ps(wt[k]);
+
+			a = _mm256_add_ps(a, _mm256_mul_ps(wk, _mm256_loadu_ps(r)));
+			b = _mm256_add_ps(b, _mm256_mul_ps(wk, _mm256_loadu_ps(r + 8)));
+		}
+		a = _mm256_add_ps(a, half);
+		b = _mm256_add_ps(b, half);
+		a = _mm256_and_ps(_mm256_min_ps(a, top), _mm256_cmp_ps(a, _mm256_setzero_ps(),
+		    _CMP_GT_OQ));
+		b = _mm256_and_ps(_mm256_min_ps(b, top), _mm256_cmp_ps(b, _mm256_setzero_ps(),
+		    _CMP_GT_OQ));
+		{
+			__m256i pa = _mm256_packs_epi32(_mm256_cvttps_epi32(a), _mm256_cvttps_epi32(b));
+
+			/* lanes: a0-3 b0-3 | a4-7 b4-7, as 16-bit; to bytes in order */
+			pa = _mm256_permute4x64_epi64(pa, 0xd8);
+			q = _mm_packus_epi16(_mm256_castsi256_si128(pa),
+			    _mm256_extracti128_si256(pa, 1));
+		}
+		_mm_storeu_si128((__m128i *)(d + i), q);
+	}
+	for (; i < n; i++) {
+		float a = 0;
+
+		for (int k = 0; k < count; k++)
+			a += wt[k] * src[(size_t)k * n + i];
+		a += 0.5f;
+		d[i] = a <= 0 ? 0 : a >= 255 ? 255 : (unsigned char)a;
+	}
+}
+#endif
+
 struct img *img_resize(const struct img *im, int w, int h)
 {
 	struct taps tx = {0}, ty = {0};
@@ -673,6 +839,21 @@ struct img *img_resize(const struct img *im, int w, int h)
 	acc = malloc((size_t)w * (size_t)ch * sizeof *acc);
 	if (tmp == NULL || acc == NULL || taps_make(&tx, im->w, w) < 0 || taps_make(&ty, im->h, h) < 0)
 		goto fail;
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (ch == 1 && img_simd_form() == IMG_SIMD_AVX2) {
+		struct gplan g;
+		int rc = gplan_make(&g, &tx, im->w, w);
+
+		if (rc < 0)
+			goto fail;
+		for (y = 0; rc > 0 && y < im->h; y++)
+			hrow_gather_avx2(&g, &tx, im->px + (size_t)y * (size_t)im->w, w,
+			    tmp + (size_t)y * (size_t)w);
+		gplan_free(&g);
+		if (rc > 0)
+			goto vertical;
+	}
+#endif
 	colcap = cols_needed(&tx, ch);
 	if (im->h >= RB && (cols = cols_new(colcap)) == NULL)
 		goto fail;
@@ -690,12 +871,20 @@ struct img *img_resize(const struct img *im, int w, int h)
 		}
 		hrows_any(&tx, rows, rowlen, ch, w, t, cols, colcap);
 	}
+vertical:
 	/* row by row through the taps, so every pass reads a row in order (the sums are
 	 * made in the same order as tap by tap for each pixel: the same floats) */
 	for (y = 0; y < h; y++) {
 		const float *wt = ty.w + (size_t)y * (size_t)ty.maxn;
 		size_t i, n = (size_t)w * (size_t)ch;
 
+#if defined(__x86_64__) && defined(__GNUC__)
+		if (img_simd_form() == IMG_SIMD_AVX2) {
+			vrow_avx2(tmp + (size_t)ty.start[y] * n, n, wt, ty.count[y],
+			    out->px + (size_t)y * n);
+			continue;
+		}
+#endif
 		for (i = 0; i < n; i++)
 			acc[i] = 0;
 		for (k = 0; k < ty.count[y]; k++)

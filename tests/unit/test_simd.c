@@ -124,6 +124,10 @@ static void check_resize(int form)
 		{ 480, 320, 64, 64 }, { 480, 320, 4, 4 }, { 721, 1283, 320, 569 },
 		{ 97, 2001, 33, 680 }, { 65, 65, 130, 97 }, { 300, 7, 100, 3 }, { 13, 400, 40, 30 },
 		{ 1283, 721, 1283, 500 },
+		/* the keypoints' pyramid (gray shrinks by 1.3, 1.69, 2.2: image.c's row
+		 * gather), a halving, and shrinks whose blocks only partly qualify */
+		{ 480, 320, 284, 189 }, { 480, 320, 218, 146 }, { 500, 375, 250, 187 },
+		{ 371, 53, 290, 17 }, { 1001, 40, 333, 20 }, { 37, 37, 35, 33 },
 	};
 
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
