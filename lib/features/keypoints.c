@@ -230,8 +230,9 @@ struct scratch {
 	size_t cap;             /* of xs, score, c and used */
 	int *row;               /* h + 2 entries */
 	int *cell;
-	uint32_t *ii;
-	int32_t (*off)[2][NBITS];  /* per turn of the pattern, its box offsets in ii (the
+	uint32_t *ii;           /* the plain forms' boxes: the integral image */
+	uint16_t *box;          /* AVX2's: the box sums themselves (kps_box5) */
+	int32_t (*off)[2][NBITS];  /* per turn of the pattern, its box offsets in box (the
 	                         * vector descriptor), made as turns come up in a level */
 	uint32_t offmade;       /* which turns off holds for this level */
 };
@@ -246,6 +247,7 @@ static void scratch_free(struct scratch *z)
 	free(z->row);
 	free(z->cell);
 	free(z->ii);
+	free(z->box);
 	free(z->off);
 	memset(z, 0, sizeof *z);
 }
@@ -263,10 +265,14 @@ static int scratch_make(struct scratch *z, int w, int h)
 	z->used = malloc(z->cap);
 	z->row = malloc(((size_t)h + 2) * sizeof *z->row);
 	z->cell = malloc(cells * sizeof *z->cell);
-	z->ii = malloc(((size_t)w + 1) * ((size_t)h + 1) * sizeof *z->ii);
+	if (img_simd_form() == IMG_SIMD_AVX2)
+		z->box = malloc(((size_t)w * (size_t)h + 1) * sizeof *z->box);
+	else
+		z->ii = malloc(((size_t)w + 1) * ((size_t)h + 1) * sizeof *z->ii);
 	z->off = malloc(NROT * sizeof *z->off);
 	if (z->xs == NULL || z->score == NULL || z->c == NULL || z->s == NULL || z->used == NULL ||
-	    z->row == NULL || z->cell == NULL || z->ii == NULL || z->off == NULL) {
+	    z->row == NULL || z->cell == NULL || (z->ii == NULL && z->box == NULL) ||
+	    z->off == NULL) {
 		scratch_free(z);
 		return AD_ENOMEM;
 	}
@@ -302,14 +308,14 @@ static int scratch_grow(struct scratch *z, size_t n)
 	return 0;
 }
 
-/* describe, through the vector form where there is one (kpsimd.h), with the pattern
- * turned by angle as box offsets in this level's integral image. */
+/* describe: from this level's integral image in the plain forms, from its box sums
+ * (kpsimd.h) with AVX2, the pattern turned by angle as offsets among them. */
 static void describe_any(struct scratch *z, int iw, int x, int y, uint8_t angle,
     uint8_t d[32])
 {
-	int r = angle_turn(angle);
+	int r = angle_turn(angle), w = iw - 1;
 
-	if (img_simd_form() != IMG_SIMD_AVX2) {
+	if (z->box == NULL) {
 		describe(z->ii, iw, x, y, angle, d);
 		return;
 	}
@@ -317,13 +323,12 @@ static void describe_any(struct scratch *z, int iw, int x, int y, uint8_t angle,
 		for (int i = 0; i < NBITS; i++) {
 			const signed char *p = pattern[r][i];
 
-			z->off[r][0][i] = (p[1] - 2) * iw + (p[0] - 2);
-			z->off[r][1][i] = (p[3] - 2) * iw + (p[2] - 2);
+			z->off[r][0][i] = p[1] * w + p[0];
+			z->off[r][1][i] = p[3] * w + p[2];
 		}
 		z->offmade |= 1u << r;
 	}
-	if (kps_describe(z->ii, iw, x, y, z->off[r][0], z->off[r][1], d) < 0)
-		describe(z->ii, iw, x, y, angle, d);    /* not reached */
+	kps_describe_box(z->box, w, x, y, z->off[r][0], z->off[r][1], d);
 }
 
 /* Whether corner i (at x of row y) is the strongest of its 3x3 neighbourhood: strictly
@@ -420,8 +425,11 @@ static int detect_level(const struct img *lv, int level, int quota, int threshol
 		}
 	fprof_lap(FP_NMS);
 
-	/* integral image for the descriptor boxes */
-	kps_integral(im, w, h, z->ii);
+	/* the descriptor boxes: an integral image, or the sums themselves */
+	if (z->box != NULL)
+		kps_box5(im, w, h, z->box);
+	else
+		kps_integral(im, w, h, z->ii);
 	z->offmade = 0;
 	fprof_lap(FP_INTEGRAL);
 	{

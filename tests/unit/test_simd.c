@@ -2,8 +2,9 @@
  * the same results as the plain C, each form forced in turn: FAST-9 corners and Harris
  * responses row by row on noise, edges and flat images of odd widths (the tails of the
  * 16- and 32-pixel blocks), img_resize and the row resizer on gray, RGB and RGBA
- * (shrinking, growing, mixed), luma, and kp_detect's whole keypoint sets on the example
- * photos.  A form this CPU lacks shows as skipped. */
+ * (shrinking, growing, mixed), luma, the descriptors' box sums and bits, and kp_detect's
+ * whole keypoint sets on the example photos (the plain forms' descriptors from an integral
+ * image, AVX2's from the box sums).  A form this CPU lacks shows as skipped. */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,76 @@ static void check_resize(int form)
 		}
 }
 
+/* kps_box5's sums in the form in use against the 25 pixels added one by one, on every
+ * width around the 16-column blocks, and kps_describe_box's bits against the plain C
+ * ones for random offsets that reach the patch's edge. */
+static void check_box(int form)
+{
+	for (int w = 5; w <= 53; w++) {
+		int h = 9 + w % 4;
+		struct img *im = test_image(w, h, 1, w % 3, 500 + (uint64_t)w);
+		uint16_t *box = malloc(((size_t)(h - 4) * (size_t)w + 1) * sizeof *box);
+		int bad = 0;
+
+		CHECK(im != NULL && box != NULL);
+		if (im == NULL || box == NULL) {
+			img_free(im);
+			free(box);
+			return;
+		}
+		img_simd(form);
+		kps_box5(im->px, w, h, box);
+		for (int y = 0; y + 5 <= h; y++)
+			for (int x = 0; x < w; x++) {
+				unsigned want = 0;
+
+				for (int dy = 0; x + 4 < w && dy < 5; dy++)
+					for (int dx = 0; dx < 5; dx++)
+						want += im->px[(size_t)(y + dy) * (size_t)w + (size_t)(x + dx)];
+				bad += box[(size_t)y * (size_t)w + (size_t)x] != want;
+			}
+		CHECK_EQ_INT(bad, 0);
+		img_free(im);
+		free(box);
+	}
+	{
+		int w = 97, h = 61;
+		struct img *im = test_image(w, h, 1, 0, 4242);
+		uint16_t *box = malloc(((size_t)(h - 4) * (size_t)w + 1) * sizeof *box);
+		int32_t off[2][256];
+		uint64_t seed = 99;
+		int same = 1;
+
+		CHECK(im != NULL && box != NULL);
+		if (im == NULL || box == NULL) {
+			img_free(im);
+			free(box);
+			return;
+		}
+		img_simd(IMG_SIMD_NONE);
+		kps_box5(im->px, w, h, box);
+		for (int rep = 0; rep < 50; rep++) {
+			uint8_t da[32], db[32];
+			/* the keypoint's place keeps every box inside, as keypoints.c's border does */
+			int x = 16 + (int)(splitmix64(&seed) % (uint64_t)(w - 32));
+			int y = 16 + (int)(splitmix64(&seed) % (uint64_t)(h - 32));
+
+			for (int i = 0; i < 256; i++)
+				for (int k = 0; k < 2; k++)
+					off[k][i] = ((int)(splitmix64(&seed) % 29) - 14) * w +
+					    (int)(splitmix64(&seed) % 29) - 14;
+			img_simd(IMG_SIMD_NONE);
+			kps_describe_box(box, w, x, y, off[0], off[1], da);
+			img_simd(form);
+			kps_describe_box(box, w, x, y, off[0], off[1], db);
+			same &= memcmp(da, db, 32) == 0;
+		}
+		CHECK(same);
+		img_free(im);
+		free(box);
+	}
+}
+
 static void check_keypoints(int form)
 {
 	DIR *d = opendir("examples/photos");
@@ -245,6 +316,7 @@ int main(void)
 		CHECK_EQ_INT(img_simd_form(), form);
 		check_fast(form);
 		check_resize(form);
+		check_box(form);
 		check_keypoints(form);
 	}
 	img_simd(IMG_SIMD_AUTO);
