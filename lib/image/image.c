@@ -619,8 +619,9 @@ static void axpy(float *acc, const float *src, float wk, size_t n)
  * tap by tap from 0 as hrow does, the taps past an output's count with weight 0
  * (a sum >= 0 stays as it was): the same floats as hrow, with no transposes. */
 struct gplan {
-	int nb;                 /* blocks of 8 outputs */
+	int nb;                 /* blocks of 8 outputs, the last maybe short */
 	unsigned char *ok;      /* per block: qualifies */
+	int *base;              /* per block, per half: where its 16 bytes start */
 	unsigned char *kmax;    /* per block: the most taps of its outputs */
 	unsigned char (*mask)[32];      /* per block: the shuffle of tap 0 */
 	float *wt;              /* per block, per tap k < maxn: the 8 outputs' weights */
@@ -630,42 +631,53 @@ static void gplan_free(struct gplan *g)
 {
 	free(g->ok);
 	free(g->kmax);
+	free(g->base);
 	free(g->mask);
 	free(g->wt);
 	memset(g, 0, sizeof *g);
 }
 
 /* The plan for taps tx over rows of sw bytes: 1 when some block qualifies, 0 when none
- * does (nothing held), -1 when out of memory. */
+ * does (nothing held), -1 when out of memory.  A half's 16 bytes start at its first
+ * output's first tap, or end at the row's end when that is nearer; the last block may
+ * be short (its missing outputs read nothing, weigh 0 and are not stored). */
 static int gplan_make(struct gplan *g, const struct taps *tx, int sw, int w)
 {
 	int any = 0;
 
 	memset(g, 0, sizeof *g);
-	g->nb = w / RB;
-	if (g->nb == 0 || tx->maxn > 16)
+	g->nb = (w + RB - 1) / RB;
+	if (w < RB || sw < 16 || tx->maxn > 16)
 		return 0;
 	g->ok = calloc((size_t)g->nb, 1);
 	g->kmax = calloc((size_t)g->nb, 1);
+	g->base = malloc((size_t)g->nb * 2 * sizeof *g->base);
 	g->mask = aligned_alloc(32, (size_t)g->nb * sizeof *g->mask);
-	g->wt = aligned_alloc(32, (size_t)g->nb * (size_t)tx->maxn * RB * sizeof *g->wt);
-	if (g->ok == NULL || g->kmax == NULL || g->mask == NULL || g->wt == NULL) {
+	g->wt = calloc((size_t)g->nb * (size_t)tx->maxn * RB, sizeof *g->wt);
+	if (g->ok == NULL || g->kmax == NULL || g->base == NULL || g->mask == NULL ||
+	    g->wt == NULL) {
 		gplan_free(g);
 		return -1;
 	}
 	for (int b = 0; b < g->nb; b++) {
-		int x = b * RB, kmax = 0, ok = 1;
+		int x = b * RB, n = w - x < RB ? w - x : RB, kmax = 0, ok = 1;
 
-		for (int i = 0; i < RB; i++)
+		for (int i = 0; i < n; i++)
 			kmax = tx->count[x + i] > kmax ? tx->count[x + i] : kmax;
-		for (int i = 0; i < RB; i++) {
-			int base = tx->start[x + (i & 4)], d = tx->start[x + i] - base;
+		for (int half = 0; half < 2; half++) {
+			int first = x + 4 * half;
 
-			if (base + 16 > sw || d < 0 || d + kmax > 16)
+			g->base[2 * b + half] = first < w && tx->start[first] < sw - 16 ?
+			    tx->start[first] : sw - 16;
+		}
+		for (int i = 0; i < RB; i++) {
+			int d = i < n ? tx->start[x + i] - g->base[2 * b + i / 4] : 0;
+
+			if (i < n && (d < 0 || d + kmax > 16))
 				ok = 0;
 			for (int q = 0; q < 4; q++)
-				g->mask[b][4 * i + q] = q == 0 && ok ? (unsigned char)d : 0x80;
-			for (int k = 0; k < tx->maxn; k++)
+				g->mask[b][4 * i + q] = q == 0 && i < n && ok ? (unsigned char)d : 0x80;
+			for (int k = 0; i < n && k < tx->maxn; k++)
 				g->wt[((size_t)b * (size_t)tx->maxn + (size_t)k) * RB + (size_t)i] =
 				    tx->w[(size_t)(x + i) * (size_t)tx->maxn + (size_t)k];
 		}
@@ -701,18 +713,18 @@ static void hrow_gather_avx2(const struct gplan *g, const struct taps *tx,
 	size_t m = (size_t)tx->maxn;
 
 	for (int b = 0; b < g->nb; b++) {
-		int x = b * RB;
+		int x = b * RB, n = w - x < RB ? w - x : RB;
 		const float *wk = g->wt + (size_t)b * m * RB;
 		__m256i v, sh;
 		__m256 s;
 
 		if (!g->ok[b]) {
-			hrow_part(tx, row, x, x + RB, t);
+			hrow_part(tx, row, x, x + n, t);
 			continue;
 		}
 		v = _mm256_inserti128_si256(_mm256_castsi128_si256(
-		    _mm_loadu_si128((const __m128i *)(row + tx->start[x]))),
-		    _mm_loadu_si128((const __m128i *)(row + tx->start[x + 4])), 1);
+		    _mm_loadu_si128((const __m128i *)(row + g->base[2 * b]))),
+		    _mm_loadu_si128((const __m128i *)(row + g->base[2 * b + 1])), 1);
 		sh = _mm256_load_si256((const __m256i *)g->mask[b]);
 		s = _mm256_setzero_ps();
 		for (int k = 0; k < g->kmax[b]; k++) {
@@ -721,9 +733,15 @@ static void hrow_gather_avx2(const struct gplan *g, const struct taps *tx,
 			s = _mm256_add_ps(s, _mm256_mul_ps(_mm256_load_ps(wk + (size_t)k * RB), f));
 			sh = _mm256_add_epi8(sh, one);
 		}
-		_mm256_storeu_ps(t + x, s);
+		if (n == RB) {
+			_mm256_storeu_ps(t + x, s);
+		} else {
+			float part[RB];
+
+			_mm256_storeu_ps(part, s);
+			memcpy(t + x, part, (size_t)n * sizeof *part);
+		}
 	}
-	hrow_part(tx, row, g->nb * RB, w, t);
 }
 #endif
 
