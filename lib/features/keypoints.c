@@ -403,12 +403,12 @@ static int detect_level(const struct img *lv, int level, int quota, int threshol
 	for (int y = h - BORDER; y <= h + 1; y++)
 		z->row[y] = (int)n;
 	fprof_lap(FP_FAST);
-	for (int y = BORDER; y < h - BORDER; y++)
-		for (int i = z->row[y]; i < z->row[y + 1]; i++) {
-			int64_t s = kps_harris(im, w, z->xs[i], y);
-
-			z->score[i] = s > 0 ? s : 1;
-		}
+	for (int y = BORDER; y < h - BORDER; y++) {
+		kps_harris_row(im, w, y, z->xs + z->row[y], z->row[y + 1] - z->row[y],
+		    z->score + z->row[y]);
+		for (int i = z->row[y]; i < z->row[y + 1]; i++)
+			z->score[i] = z->score[i] > 0 ? z->score[i] : 1;
+	}
 	fprof_lap(FP_HARRIS);
 	nc = suppress(z, w, h);
 	if (nc == 0) {

@@ -18,6 +18,8 @@
 /* Writes the corners' x into xs (room for x1 - x0), returns how many. */
 int kps_fast_row(const unsigned char *im, int w, int y, int x0, int x1, int t, int *xs);
 int64_t kps_harris(const unsigned char *im, int w, int x, int y);
+/* kps_harris of the corners xs[0 .. n) of row y, into r (the form chosen once a row). */
+void kps_harris_row(const unsigned char *im, int w, int y, const int *xs, int n, int64_t *r);
 
 /* The integral image of a w x h level: (w + 1) x (h + 1) sums, the first row and column
  * 0, ii[(y + 1) * (w + 1) + x + 1] the sum of the pixels above and left of (x, y)

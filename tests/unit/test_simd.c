@@ -70,10 +70,13 @@ static int corners(const struct img *im, int t, int x0, int x1, int *xs, uint64_
 	*sum = 0;
 	for (int y = 16; y < im->h - 16; y++) {
 		int k = kps_fast_row(im->px, im->w, y, x0, x1, t, xs + n);
+		int64_t r[512];
 
+		/* one at a time and a row at once (the rows are at most 481 wide) */
+		kps_harris_row(im->px, im->w, y, xs + n, k, r);
 		for (int i = n; i < n + k; i++)
 			*sum = *sum * 31 + (uint64_t)kps_harris(im->px, im->w, xs[i], y) +
-			    (uint64_t)xs[i] + (uint64_t)y;
+			    (uint64_t)r[i - n] * 7 + (uint64_t)xs[i] + (uint64_t)y;
 		n += k;
 	}
 	return n;
