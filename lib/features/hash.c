@@ -2,24 +2,57 @@
 #include "hash.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codec.h"
 #include "err.h"
 
-static int cmp_double(const void *a, const void *b)
+/* The 32nd and 33rd smallest of 64 values into *a and *b (s is reordered): what sorting
+ * all 64 and taking the middle two gives, found by selection (Hoare's partitioning
+ * towards the 32nd, then the least of those above it). */
+static void middle64(double *s, double *a, double *b)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	int lo = 0, hi = 63;
 
-	return (x > y) - (x < y);
+	while (lo < hi) {
+		double pv = s[(lo + hi) / 2], t;
+		int i = lo, j = hi;
+
+		while (i <= j) {
+			while (s[i] < pv)
+				i++;
+			while (s[j] > pv)
+				j--;
+			if (i <= j) {
+				t = s[i];
+				s[i++] = s[j];
+				s[j--] = t;
+			}
+		}
+		if (31 <= j)
+			hi = j;
+		else if (31 >= i)
+			lo = i;
+		else
+			break;          /* s[31] is the pivot's value, in its place */
+	}
+	*a = s[31];
+	*b = s[32];
+	for (int k = 33; k < 64; k++)
+		*b = s[k] < *b ? s[k] : *b;
 }
 
-static int cmp_long(const void *a, const void *b)
-{
-	long x = *(const long *)a, y = *(const long *)b;
+/* the cosines of the 32-point DCT-II's 8 lowest frequencies, made once */
+static double cosk[8][32];
+static pthread_once_t cosk_once = PTHREAD_ONCE_INIT;
 
-	return (x > y) - (x < y);
+static void cosk_make(void)
+{
+	for (int u = 0; u < 8; u++)
+		for (int n = 0; n < 32; n++)
+			cosk[u][n] = 2.0 * cos(M_PI * u * (2 * n + 1) / 64.0);
 }
 
 /* The gray image resized to w x h, checking the argument. */
@@ -34,12 +67,12 @@ static int shrink(const struct img *gray, int w, int h, struct img **out)
 /* Bits of the 8x8 coefficients against their median, first coefficient the top bit. */
 static uint64_t dct_bits(const double d[64])
 {
-	double s[64], med;
+	double s[64], a, b, med;
 	uint64_t h = 0;
 
 	memcpy(s, d, sizeof s);
-	qsort(s, 64, sizeof s[0], cmp_double);
-	med = (s[31] + s[32]) / 2;
+	middle64(s, &a, &b);
+	med = (a + b) / 2;
 	for (int i = 0; i < 64; i++)
 		h = h << 1 | (d[i] > med);
 	return h;
@@ -49,15 +82,13 @@ static uint64_t dct_bits(const double d[64])
 static int dct8(const struct img *gray, double d[64])
 {
 	/* scipy's unnormalised DCT-II: X[k] = 2 sum_n x[n] cos(pi k (2n + 1) / 2N) */
-	double cosk[8][32], t[8][32];
+	double t[8][32];
 	struct img *sm;
 	int rc, u, v, n, i;
 
 	if ((rc = shrink(gray, 32, 32, &sm)) < 0)
 		return rc;
-	for (u = 0; u < 8; u++)
-		for (n = 0; n < 32; n++)
-			cosk[u][n] = 2.0 * cos(M_PI * u * (2 * n + 1) / 64.0);
+	pthread_once(&cosk_once, cosk_make);
 	/* axis 0 (down the columns), only the 8 lowest frequencies are needed */
 	for (u = 0; u < 8; u++)
 		for (n = 0; n < 32; n++) {
@@ -186,8 +217,10 @@ int hash_dhash(const struct img *gray, uint64_t *out)
 int hash_whash(const struct img *gray, uint64_t *out)
 {
 	/* Removing the mean shifts every LL coefficient alike and the level-3 Haar LL is
-	 * block sum / 8, so "LL > median(LL)" is "2 * sum > sum31 + sum32" exactly. */
-	long sum[64], s[64];
+	 * block sum / 8, so "LL > median(LL)" is "2 * sum > sum31 + sum32" exactly (the
+	 * sums, below 2^22, are exact as doubles too). */
+	long sum[64];
+	double s[64], a, b;
 	struct img *sm;
 	uint64_t h = 0;
 	int rc, by, bx, y, x, i;
@@ -201,12 +234,13 @@ int hash_whash(const struct img *gray, uint64_t *out)
 			for (y = 0; y < 8; y++)
 				for (x = 0; x < 8; x++)
 					acc += sm->px[(by * 8 + y) * 64 + bx * 8 + x];
-			sum[by * 8 + bx] = s[by * 8 + bx] = acc;
+			sum[by * 8 + bx] = acc;
+			s[by * 8 + bx] = (double)acc;
 		}
 	img_free(sm);
-	qsort(s, 64, sizeof s[0], cmp_long);
+	middle64(s, &a, &b);
 	for (i = 0; i < 64; i++)
-		h = h << 1 | (2 * sum[i] > s[31] + s[32]);
+		h = h << 1 | (2 * sum[i] > (long)a + (long)b);
 	*out = h;
 	return 0;
 }
