@@ -614,8 +614,8 @@ static void axpy(float *acc, const float *src, float wk, size_t n)
  * Eight outputs of one row at once, one per lane: the bytes they read at tap k are
  * picked out of two 16-byte loads (one for outputs 0-3, one for 4-7) by a byte
  * shuffle, made floats, times the eight weights of tap k, added to the eight sums.  A
- * block qualifies when each half's taps lie within its 16 bytes, and those lie inside
- * the row; the other outputs go through hrow's loop.  Each lane adds weight times pixel
+ * block qualifies when each half's weighed taps lie within its 16 bytes, and those lie
+ * inside the row; the other outputs go through hrow's loop.  Each lane adds weight times pixel
  * tap by tap from 0 as hrow does, the taps past an output's count with weight 0
  * (a sum >= 0 stays as it was): the same floats as hrow, with no transposes. */
 struct gplan {
@@ -673,7 +673,9 @@ static int gplan_make(struct gplan *g, const struct taps *tx, int sw, int w)
 		for (int i = 0; i < RB; i++) {
 			int d = i < n ? tx->start[x + i] - g->base[2 * b + i / 4] : 0;
 
-			if (i < n && (d < 0 || d + kmax > 16))
+			/* the taps it weighs must lie in the half's 16 bytes; those past its
+			 * count (weight 0) may pick any of them */
+			if (i < n && (d < 0 || d + tx->count[x + i] > 16))
 				ok = 0;
 			for (int q = 0; q < 4; q++)
 				g->mask[b][4 * i + q] = q == 0 && i < n && ok ? (unsigned char)d : 0x80;
