@@ -8,6 +8,7 @@
 
 #include "codec.h"
 #include "err.h"
+#include "featprof.h"
 
 /* The 32nd and 33rd smallest of 64 values into *a and *b (s is reordered): what sorting
  * all 64 and taking the middle two gives, found by selection (Hoare's partitioning
@@ -78,16 +79,13 @@ static uint64_t dct_bits(const double d[64])
 	return h;
 }
 
-/* The 8x8 low-frequency block of the 32x32 DCT-II, as hash.h describes. */
-static int dct8(const struct img *gray, double d[64])
+/* The 8x8 low-frequency block of the DCT-II of the 32x32 shrink sm, as hash.h describes. */
+static void dct8_of(const struct img *sm, double d[64])
 {
 	/* scipy's unnormalised DCT-II: X[k] = 2 sum_n x[n] cos(pi k (2n + 1) / 2N) */
 	double t[8][32];
-	struct img *sm;
-	int rc, u, v, n, i;
+	int u, v, n, i;
 
-	if ((rc = shrink(gray, 32, 32, &sm)) < 0)
-		return rc;
 	pthread_once(&cosk_once, cosk_make);
 	/* axis 0 (down the columns), only the 8 lowest frequencies are needed */
 	for (u = 0; u < 8; u++)
@@ -109,6 +107,17 @@ static int dct8(const struct img *gray, double d[64])
 				acc = 0;
 			d[u * 8 + v] = acc;
 		}
+}
+
+/* The same from the gray image. */
+static int dct8(const struct img *gray, double d[64])
+{
+	struct img *sm;
+	int rc;
+
+	if ((rc = shrink(gray, 32, 32, &sm)) < 0)
+		return rc;
+	dct8_of(sm, d);
 	img_free(sm);
 	return 0;
 }
@@ -137,14 +146,12 @@ static const struct { int tr, fu, fv; } op[8] = {
 	{ 1, 1, 0 },    /* 8 turned 90 degrees anticlockwise */
 };
 
-int hash_phash_dihedral(const struct img *gray, uint64_t out[8])
+/* The eight orientations' phashes from the DCT block d. */
+static void dihedral_of(const double d[64], uint64_t out[8])
 {
 	/* a mirror negates the odd frequencies along its axis; a transpose swaps the axes */
-	double d[64], e[64];
-	int rc = dct8(gray, d);
+	double e[64];
 
-	if (rc < 0)
-		return rc;
 	for (int k = 0; k < 8; k++) {
 		for (int u = 0; u < 8; u++)
 			for (int v = 0; v < 8; v++) {
@@ -156,6 +163,16 @@ int hash_phash_dihedral(const struct img *gray, uint64_t out[8])
 			}
 		out[k] = dct_bits(e);
 	}
+}
+
+int hash_phash_dihedral(const struct img *gray, uint64_t out[8])
+{
+	double d[64];
+	int rc = dct8(gray, d);
+
+	if (rc < 0)
+		return rc;
+	dihedral_of(d, out);
 	return 0;
 }
 
@@ -198,50 +215,86 @@ uint64_t hash_grid_orient(uint64_t h, int k)
 	return h;
 }
 
+/* dhash from the 9x8 shrink sm. */
+static uint64_t dhash_of(const struct img *sm)
+{
+	uint64_t h = 0;
+
+	for (int r = 0; r < 8; r++)
+		for (int c = 0; c < 8; c++)
+			h = h << 1 | (sm->px[r * 9 + c + 1] > sm->px[r * 9 + c]);
+	return h;
+}
+
 int hash_dhash(const struct img *gray, uint64_t *out)
 {
 	struct img *sm;
-	uint64_t h = 0;
-	int rc, r, c;
+	int rc;
 
 	if ((rc = shrink(gray, 9, 8, &sm)) < 0)
 		return rc;
-	for (r = 0; r < 8; r++)
-		for (c = 0; c < 8; c++)
-			h = h << 1 | (sm->px[r * 9 + c + 1] > sm->px[r * 9 + c]);
+	*out = dhash_of(sm);
 	img_free(sm);
-	*out = h;
 	return 0;
 }
 
-int hash_whash(const struct img *gray, uint64_t *out)
+/* whash from the 64x64 shrink sm. */
+static uint64_t whash_of(const struct img *sm)
 {
 	/* Removing the mean shifts every LL coefficient alike and the level-3 Haar LL is
 	 * block sum / 8, so "LL > median(LL)" is "2 * sum > sum31 + sum32" exactly (the
 	 * sums, below 2^22, are exact as doubles too). */
 	long sum[64];
 	double s[64], a, b;
-	struct img *sm;
 	uint64_t h = 0;
-	int rc, by, bx, y, x, i;
 
-	if ((rc = shrink(gray, 64, 64, &sm)) < 0)
-		return rc;
-	for (by = 0; by < 8; by++)
-		for (bx = 0; bx < 8; bx++) {
+	for (int by = 0; by < 8; by++)
+		for (int bx = 0; bx < 8; bx++) {
 			long acc = 0;
 
-			for (y = 0; y < 8; y++)
-				for (x = 0; x < 8; x++)
+			for (int y = 0; y < 8; y++)
+				for (int x = 0; x < 8; x++)
 					acc += sm->px[(by * 8 + y) * 64 + bx * 8 + x];
 			sum[by * 8 + bx] = acc;
 			s[by * 8 + bx] = (double)acc;
 		}
-	img_free(sm);
 	middle64(s, &a, &b);
-	for (i = 0; i < 64; i++)
+	for (int i = 0; i < 64; i++)
 		h = h << 1 | (2 * sum[i] > (long)a + (long)b);
-	*out = h;
+	return h;
+}
+
+int hash_whash(const struct img *gray, uint64_t *out)
+{
+	struct img *sm;
+	int rc;
+
+	if ((rc = shrink(gray, 64, 64, &sm)) < 0)
+		return rc;
+	*out = whash_of(sm);
+	img_free(sm);
+	return 0;
+}
+
+int hash_all(const struct img *gray, uint64_t phash8[8], uint64_t *dhash, uint64_t *whash)
+{
+	static const int ws[3] = { 32, 9, 64 }, hs[3] = { 32, 8, 64 };
+	struct img *sm[3];
+	double d[64];
+
+	if (gray == NULL || gray->ch != 1 || gray->px == NULL)
+		return AD_EINTERNAL;
+	if (img_resize_multi(gray, 3, ws, hs, sm) < 0)
+		return AD_ENOMEM;
+	dct8_of(sm[0], d);
+	dihedral_of(d, phash8);
+	fprof_lap(FP_PHASH);
+	*dhash = dhash_of(sm[1]);
+	fprof_lap(FP_DHASH);
+	*whash = whash_of(sm[2]);
+	fprof_lap(FP_WHASH);
+	for (int i = 0; i < 3; i++)
+		img_free(sm[i]);
 	return 0;
 }
 

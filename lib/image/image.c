@@ -422,7 +422,7 @@ static inline __attribute__((always_inline)) void cols_fill(const unsigned char 
 
 static inline __attribute__((always_inline)) void hrows_vec_body(const struct taps *tx,
     const unsigned char *rows, size_t rowlen, int ch, int w, float *t, v8f *cols,
-    size_t colcap, int avx2)
+    size_t colcap, int avx2, int filled)
 {
 	size_t wch = (size_t)w * (size_t)ch, done = 0;
 	v8f held[RB];
@@ -444,7 +444,11 @@ static inline __attribute__((always_inline)) void hrows_vec_body(const struct ta
 			lo = l;
 			hi = h;
 		}
-		cols_fill(rows, rowlen, lo, hi, cols, avx2);
+		/* filled: cols already holds every column of the rows (img_resize_multi) */
+		const v8f *cc = filled ? cols + lo : cols;
+
+		if (!filled)
+			cols_fill(rows, rowlen, lo, hi, cols, avx2);
 		while (x < xb) {
 			v8f sum[RB];
 			int nsum, kmax = 0;
@@ -462,7 +466,7 @@ static inline __attribute__((always_inline)) void hrows_vec_body(const struct ta
 			}
 			if (kmax > 0) {
 				const float *wt = tx->w + (size_t)x * (size_t)tx->maxn;
-				const v8f *c0 = cols + ((size_t)tx->start[x] - lo);
+				const v8f *c0 = cc + ((size_t)tx->start[x] - lo);
 				size_t m = (size_t)tx->maxn, o[RB];
 				v8f s0 = { 0, 0, 0, 0, 0, 0, 0, 0 }, s1 = s0, s2 = s0, s3 = s0, s4 = s0,
 				    s5 = s0, s6 = s0, s7 = s0;
@@ -496,7 +500,7 @@ static inline __attribute__((always_inline)) void hrows_vec_body(const struct ta
 			} else {
 				/* one output pixel: its channels side by side */
 				const float *wt = tx->w + (size_t)x * (size_t)tx->maxn;
-				const v8f *v = cols + ((size_t)tx->start[x] * (size_t)ch - lo);
+				const v8f *v = cc + ((size_t)tx->start[x] * (size_t)ch - lo);
 				int n = tx->count[x];
 
 				for (int c = 0; c < ch; c++)
@@ -552,7 +556,20 @@ __attribute__((target("avx2")))
 static void hrows_avx2(const struct taps *tx, const unsigned char *rows, size_t rowlen, int ch,
     int w, float *t, v8f *cols, size_t colcap)
 {
-	hrows_vec_body(tx, rows, rowlen, ch, w, t, cols, colcap, 1);
+	hrows_vec_body(tx, rows, rowlen, ch, w, t, cols, colcap, 1, 0);
+}
+
+__attribute__((target("avx2")))
+static void hrows_filled_avx2(const struct taps *tx, size_t rowlen, int ch, int w, float *t,
+    v8f *cols)
+{
+	hrows_vec_body(tx, NULL, rowlen, ch, w, t, cols, rowlen, 1, 1);
+}
+
+__attribute__((target("avx2")))
+static void cols_fill_avx2(const unsigned char *rows, size_t rowlen, v8f *cols)
+{
+	cols_fill(rows, rowlen, 0, rowlen, cols, 1);
 }
 
 __attribute__((target("avx2")))
@@ -565,7 +582,13 @@ static void axpy_avx2(float *acc, const float *src, float wk, size_t n)
 static void hrows_vec(const struct taps *tx, const unsigned char *rows, size_t rowlen, int ch,
     int w, float *t, v8f *cols, size_t colcap)
 {
-	hrows_vec_body(tx, rows, rowlen, ch, w, t, cols, colcap, 0);
+	hrows_vec_body(tx, rows, rowlen, ch, w, t, cols, colcap, 0, 0);
+}
+
+static void hrows_filled_vec(const struct taps *tx, size_t rowlen, int ch, int w, float *t,
+    v8f *cols)
+{
+	hrows_vec_body(tx, NULL, rowlen, ch, w, t, cols, rowlen, 0, 1);
 }
 
 static void axpy_vec(float *acc, const float *src, float wk, size_t n)
@@ -847,6 +870,30 @@ static void vrow_avx2(const float *src, size_t n, const float *wt, int count, un
 }
 #endif
 
+/* img_resize's vertical pass: output row y of h (n bytes) from the horizontal sums tmp
+ * (n floats a source row) through the taps ty, with acc room for n floats: row by row
+ * through the taps, so every pass reads a row in order (the sums are made in the same
+ * order as tap by tap for each pixel: the same floats). */
+static void vpass(const struct taps *ty, const float *tmp, size_t n, int h, float *acc,
+    unsigned char *out)
+{
+	for (int y = 0; y < h; y++) {
+		const float *wt = ty->w + (size_t)y * (size_t)ty->maxn;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+		if (img_simd_form() == IMG_SIMD_AVX2) {
+			vrow_avx2(tmp + (size_t)ty->start[y] * n, n, wt, ty->count[y], out + (size_t)y * n);
+			continue;
+		}
+#endif
+		for (size_t i = 0; i < n; i++)
+			acc[i] = 0;
+		for (int k = 0; k < ty->count[y]; k++)
+			axpy(acc, tmp + ((size_t)ty->start[y] + (size_t)k) * n, wt[k], n);
+		put_row(acc, n, out + (size_t)y * n);
+	}
+}
+
 struct img *img_resize(const struct img *im, int w, int h)
 {
 	struct taps tx = {0}, ty = {0};
@@ -854,7 +901,7 @@ struct img *img_resize(const struct img *im, int w, int h)
 	float *tmp = NULL, *acc = NULL;
 	v8f *cols = NULL;
 	size_t colcap = 0;
-	int ch, y, k;
+	int ch, y;
 
 	if (im == NULL || im->px == NULL || w < 1 || h < 1)
 		return NULL;
@@ -909,25 +956,7 @@ struct img *img_resize(const struct img *im, int w, int h)
 		hrows_any(&tx, rows, rowlen, ch, w, t, cols, colcap);
 	}
 vertical:
-	/* row by row through the taps, so every pass reads a row in order (the sums are
-	 * made in the same order as tap by tap for each pixel: the same floats) */
-	for (y = 0; y < h; y++) {
-		const float *wt = ty.w + (size_t)y * (size_t)ty.maxn;
-		size_t i, n = (size_t)w * (size_t)ch;
-
-#if defined(__x86_64__) && defined(__GNUC__)
-		if (img_simd_form() == IMG_SIMD_AVX2) {
-			vrow_avx2(tmp + (size_t)ty.start[y] * n, n, wt, ty.count[y],
-			    out->px + (size_t)y * n);
-			continue;
-		}
-#endif
-		for (i = 0; i < n; i++)
-			acc[i] = 0;
-		for (k = 0; k < ty.count[y]; k++)
-			axpy(acc, tmp + ((size_t)ty.start[y] + (size_t)k) * n, wt[k], n);
-		put_row(acc, n, out->px + (size_t)y * n);
-	}
+	vpass(&ty, tmp, (size_t)w * (size_t)ch, h, acc, out->px);
 	free(cols);
 	free(acc);
 	free(tmp);
@@ -942,6 +971,97 @@ fail:
 	taps_free(&ty);
 	img_free(out);
 	return NULL;
+}
+
+int img_resize_multi(const struct img *im, int n, const int *ws, const int *hs,
+    struct img **out)
+{
+	struct taps tx[IMG_MULTI_MAX], ty[IMG_MULTI_MAX];
+	float *tmp[IMG_MULTI_MAX], *acc = NULL;
+	v8f *cols = NULL;
+	size_t rowlen, maxw = 1;
+	int form = img_simd_form(), ch, i, ok = 1;
+
+	for (i = 0; i < n; i++)
+		out[i] = NULL;
+	if (im == NULL || im->px == NULL || n < 1 || n > IMG_MULTI_MAX)
+		return -1;
+	ch = im->ch;
+	rowlen = (size_t)im->w * (size_t)ch;
+	for (i = 0; i < n; i++)
+		ok &= ws[i] >= 1 && hs[i] >= 1 && ws[i] < im->w && hs[i] < im->h &&
+		    (size_t)im->h <= SIZE_MAX / sizeof(float) / (size_t)ws[i] / (size_t)ch;
+	if (form == IMG_SIMD_NONE || !ok || im->h < RB || rowlen > 4096) {
+		/* the plain form, or a case the shared pass is not for: one at a time */
+		for (i = 0; i < n; i++)
+			if ((out[i] = img_resize(im, ws[i], hs[i])) == NULL) {
+				while (i-- > 0) {
+					img_free(out[i]);
+					out[i] = NULL;
+				}
+				return -1;
+			}
+		return 0;
+	}
+	memset(tx, 0, sizeof tx);
+	memset(ty, 0, sizeof ty);
+	memset(tmp, 0, sizeof tmp);
+	for (i = 0; i < n; i++) {
+		out[i] = img_new(ws[i], hs[i], ch);
+		tmp[i] = malloc((size_t)im->h * (size_t)ws[i] * (size_t)ch * sizeof **tmp);
+		if (out[i] == NULL || tmp[i] == NULL || taps_make(&tx[i], im->w, ws[i]) < 0 ||
+		    taps_make(&ty[i], im->h, hs[i]) < 0)
+			goto fail;
+		maxw = (size_t)ws[i] > maxw ? (size_t)ws[i] : maxw;
+	}
+	acc = malloc(maxw * (size_t)ch * sizeof *acc);
+	if (acc == NULL || (cols = cols_new(rowlen)) == NULL)
+		goto fail;
+	for (int y = 0; y < im->h; y += RB) {
+		const unsigned char *rows = im->px + (size_t)y * rowlen;
+
+		if (im->h - y < RB) {   /* the last few rows, one at a time */
+			for (i = 0; i < n; i++)
+				for (int r = 0; r < im->h - y; r++)
+					hrow(&tx[i], rows + (size_t)r * rowlen, ch, ws[i],
+					    tmp[i] + (size_t)(y + r) * (size_t)ws[i] * (size_t)ch);
+			break;
+		}
+#if defined(__x86_64__) && defined(__GNUC__)
+		if (form == IMG_SIMD_AVX2) {
+			cols_fill_avx2(rows, rowlen, cols);
+			for (i = 0; i < n; i++)
+				hrows_filled_avx2(&tx[i], rowlen, ch, ws[i],
+				    tmp[i] + (size_t)y * (size_t)ws[i] * (size_t)ch, cols);
+			continue;
+		}
+#endif
+		cols_fill(rows, rowlen, 0, rowlen, cols, 0);
+		for (i = 0; i < n; i++)
+			hrows_filled_vec(&tx[i], rowlen, ch, ws[i],
+			    tmp[i] + (size_t)y * (size_t)ws[i] * (size_t)ch, cols);
+	}
+	for (i = 0; i < n; i++)
+		vpass(&ty[i], tmp[i], (size_t)ws[i] * (size_t)ch, hs[i], acc, out[i]->px);
+	free(cols);
+	free(acc);
+	for (i = 0; i < n; i++) {
+		free(tmp[i]);
+		taps_free(&tx[i]);
+		taps_free(&ty[i]);
+	}
+	return 0;
+fail:
+	free(cols);
+	free(acc);
+	for (i = 0; i < n; i++) {
+		free(tmp[i]);
+		taps_free(&tx[i]);
+		taps_free(&ty[i]);
+		img_free(out[i]);
+		out[i] = NULL;
+	}
+	return -1;
 }
 
 /* The streaming form of img_resize.  Source rows are buffered RB at a time and go

@@ -408,9 +408,39 @@ static void test_median_by_sort(void)
 	CHECK_EQ_INT(bad, 0);
 }
 
+/* hash_all (the three shrinks made together) against the three hashes one by one, on
+ * noise of several sizes, some too small for the shared pass. */
+static void test_all_at_once(void)
+{
+	static const int sz[][2] = { { 480, 320 }, { 320, 480 }, { 97, 65 }, { 64, 200 },
+		{ 40, 30 }, { 501, 77 } };
+	uint64_t seed = 777;
+
+	for (size_t i = 0; i < sizeof sz / sizeof sz[0]; i++) {
+		struct img *im = img_new(sz[i][0], sz[i][1], 1);
+		uint64_t p8[8], q8[8], d1, d2, w1, w2;
+
+		if (im == NULL)
+			break;
+		for (int k = 0; k < im->w * im->h; k++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			im->px[k] = (unsigned char)((seed >> 40) & 255);
+		}
+		CHECK_EQ_INT(hash_all(im, p8, &d1, &w1), 0);
+		CHECK_EQ_INT(hash_phash_dihedral(im, q8), 0);
+		CHECK_EQ_INT(hash_dhash(im, &d2), 0);
+		CHECK_EQ_INT(hash_whash(im, &w2), 0);
+		CHECK(memcmp(p8, q8, sizeof p8) == 0);
+		CHECK(d1 == d2);
+		CHECK(w1 == w2);
+		img_free(im);
+	}
+}
+
 int main(void)
 {
 	test_median_by_sort();
+	test_all_at_once();
 	test_grid_orient();
 	test_hex();
 	test_hamming();

@@ -173,6 +173,41 @@ static void check_resize(int form)
 		}
 }
 
+/* img_resize_multi in the form in use against img_resize in plain C, one size at a time:
+ * the hashes' three shrinks, the colour grid's, and sources of odd heights and widths
+ * (the last rows one at a time, chunks of columns), for 1 to 4 channels. */
+static void check_resize_multi(int form)
+{
+	static const int src[][2] = { { 480, 320 }, { 333, 517 }, { 1283, 97 }, { 65, 66 },
+		{ 200, 8 } };
+	static const int ws[][3] = { { 32, 9, 64 }, { 4, 7, 3 } }, hs[][3] = { { 32, 8, 64 },
+		{ 4, 5, 2 } };
+
+	for (size_t i = 0; i < sizeof src / sizeof src[0]; i++)
+		for (int ch = 1; ch <= 4; ch++)
+			for (int set = 0; set < 2; set++) {
+				struct img *im = test_image(src[i][0], src[i][1], ch, (int)(i % 3),
+				    700 + i * 8 + (size_t)ch * 2 + (size_t)set);
+				struct img *got[3], *want;
+
+				if (im == NULL) {
+					CHECK(im != NULL);
+					continue;
+				}
+				img_simd(form);
+				CHECK_EQ_INT(img_resize_multi(im, 3, ws[set], hs[set], got), 0);
+				img_simd(IMG_SIMD_NONE);
+				for (int k = 0; k < 3; k++) {
+					want = img_resize(im, ws[set][k], hs[set][k]);
+					CHECK(same_img(got[k], want));
+					img_free(want);
+					img_free(got[k]);
+				}
+				img_free(im);
+			}
+	img_simd(form);
+}
+
 /* kps_box5's sums in the form in use against the 25 pixels added one by one, on every
  * width around the 16-column blocks, and kps_describe_box's bits against the plain C
  * ones for random offsets that reach the patch's edge. */
@@ -319,6 +354,7 @@ int main(void)
 		CHECK_EQ_INT(img_simd_form(), form);
 		check_fast(form);
 		check_resize(form);
+		check_resize_multi(form);
 		check_box(form);
 		check_keypoints(form);
 	}
