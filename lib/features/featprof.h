@@ -20,9 +20,10 @@ enum fprof_stage {
 	FP_GRID,        /* the 4x4 colour grid (a resize) */
 	FP_GRAY,        /* RGB to gray */
 	FP_MEASURE,     /* histogram, contrast, dominant gray */
-	FP_PHASH,       /* 32x32 resize, DCT, the 8 orientations */
-	FP_DHASH,       /* 9x8 resize */
-	FP_WHASH,       /* 64x64 resize, Haar LL */
+	FP_PHASH,       /* the three hashes' resizes (32x32, 9x8, 64x64, made together:
+	                 * hash_all), DCT, the 8 orientations */
+	FP_DHASH,       /* dhash from its 9x8 */
+	FP_WHASH,       /* whash from its 64x64: block sums, median */
 	FP_PYRAMID,     /* the keypoints' levels (resizes) */
 	FP_FAST,        /* FAST-9 over every pixel of every level */
 	FP_HARRIS,      /* Harris responses of the FAST corners */

@@ -437,12 +437,11 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 			return rc;
 		}
 		f->phash = f->phash8[0];
-	} else if ((rc = hash_phash_dihedral(im, f->phash8)) < 0 ||
-	    (f->phash = f->phash8[0], fprof_lap(FP_PHASH), 0) ||
-	    (rc = hash_dhash(im, &f->dhash)) < 0 || (fprof_lap(FP_DHASH), 0) ||
-	    (rc = hash_whash(im, &f->whash)) < 0 || (fprof_lap(FP_WHASH), 0)) {
+	} else if ((rc = hash_all(im, f->phash8, &f->dhash, &f->whash)) < 0) {
 		free_work(im, whole);
 		return aderr_set(err, rc, "out of memory hashing the image");
+	} else {
+		f->phash = f->phash8[0];
 	}
 	if (o->local > 0) {
 		struct kp_set ks;

@@ -2,24 +2,58 @@
 #include "hash.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codec.h"
 #include "err.h"
+#include "featprof.h"
 
-static int cmp_double(const void *a, const void *b)
+/* The 32nd and 33rd smallest of 64 values into *a and *b (s is reordered): what sorting
+ * all 64 and taking the middle two gives, found by selection (Hoare's partitioning
+ * towards the 32nd, then the least of those above it). */
+static void middle64(double *s, double *a, double *b)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	int lo = 0, hi = 63;
 
-	return (x > y) - (x < y);
+	while (lo < hi) {
+		double pv = s[(lo + hi) / 2], t;
+		int i = lo, j = hi;
+
+		while (i <= j) {
+			while (s[i] < pv)
+				i++;
+			while (s[j] > pv)
+				j--;
+			if (i <= j) {
+				t = s[i];
+				s[i++] = s[j];
+				s[j--] = t;
+			}
+		}
+		if (31 <= j)
+			hi = j;
+		else if (31 >= i)
+			lo = i;
+		else
+			break;          /* s[31] is the pivot's value, in its place */
+	}
+	*a = s[31];
+	*b = s[32];
+	for (int k = 33; k < 64; k++)
+		*b = s[k] < *b ? s[k] : *b;
 }
 
-static int cmp_long(const void *a, const void *b)
-{
-	long x = *(const long *)a, y = *(const long *)b;
+/* the cosines of the 32-point DCT-II's 8 lowest frequencies, made once */
+static double cosk[8][32];
+static pthread_once_t cosk_once = PTHREAD_ONCE_INIT;
 
-	return (x > y) - (x < y);
+static void cosk_make(void)
+{
+	for (int u = 0; u < 8; u++)
+		for (int n = 0; n < 32; n++)
+			cosk[u][n] = 2.0 * cos(M_PI * u * (2 * n + 1) / 64.0);
 }
 
 /* The gray image resized to w x h, checking the argument. */
@@ -34,30 +68,25 @@ static int shrink(const struct img *gray, int w, int h, struct img **out)
 /* Bits of the 8x8 coefficients against their median, first coefficient the top bit. */
 static uint64_t dct_bits(const double d[64])
 {
-	double s[64], med;
+	double s[64], a, b, med;
 	uint64_t h = 0;
 
 	memcpy(s, d, sizeof s);
-	qsort(s, 64, sizeof s[0], cmp_double);
-	med = (s[31] + s[32]) / 2;
+	middle64(s, &a, &b);
+	med = (a + b) / 2;
 	for (int i = 0; i < 64; i++)
 		h = h << 1 | (d[i] > med);
 	return h;
 }
 
-/* The 8x8 low-frequency block of the 32x32 DCT-II, as hash.h describes. */
-static int dct8(const struct img *gray, double d[64])
+/* The 8x8 low-frequency block of the DCT-II of the 32x32 shrink sm, as hash.h describes. */
+static void dct8_of(const struct img *sm, double d[64])
 {
 	/* scipy's unnormalised DCT-II: X[k] = 2 sum_n x[n] cos(pi k (2n + 1) / 2N) */
-	double cosk[8][32], t[8][32];
-	struct img *sm;
-	int rc, u, v, n, i;
+	double t[8][32];
+	int u, v, n, i;
 
-	if ((rc = shrink(gray, 32, 32, &sm)) < 0)
-		return rc;
-	for (u = 0; u < 8; u++)
-		for (n = 0; n < 32; n++)
-			cosk[u][n] = 2.0 * cos(M_PI * u * (2 * n + 1) / 64.0);
+	pthread_once(&cosk_once, cosk_make);
 	/* axis 0 (down the columns), only the 8 lowest frequencies are needed */
 	for (u = 0; u < 8; u++)
 		for (n = 0; n < 32; n++) {
@@ -78,6 +107,17 @@ static int dct8(const struct img *gray, double d[64])
 				acc = 0;
 			d[u * 8 + v] = acc;
 		}
+}
+
+/* The same from the gray image. */
+static int dct8(const struct img *gray, double d[64])
+{
+	struct img *sm;
+	int rc;
+
+	if ((rc = shrink(gray, 32, 32, &sm)) < 0)
+		return rc;
+	dct8_of(sm, d);
 	img_free(sm);
 	return 0;
 }
@@ -106,14 +146,12 @@ static const struct { int tr, fu, fv; } op[8] = {
 	{ 1, 1, 0 },    /* 8 turned 90 degrees anticlockwise */
 };
 
-int hash_phash_dihedral(const struct img *gray, uint64_t out[8])
+/* The eight orientations' phashes from the DCT block d. */
+static void dihedral_of(const double d[64], uint64_t out[8])
 {
 	/* a mirror negates the odd frequencies along its axis; a transpose swaps the axes */
-	double d[64], e[64];
-	int rc = dct8(gray, d);
+	double e[64];
 
-	if (rc < 0)
-		return rc;
 	for (int k = 0; k < 8; k++) {
 		for (int u = 0; u < 8; u++)
 			for (int v = 0; v < 8; v++) {
@@ -125,6 +163,16 @@ int hash_phash_dihedral(const struct img *gray, uint64_t out[8])
 			}
 		out[k] = dct_bits(e);
 	}
+}
+
+int hash_phash_dihedral(const struct img *gray, uint64_t out[8])
+{
+	double d[64];
+	int rc = dct8(gray, d);
+
+	if (rc < 0)
+		return rc;
+	dihedral_of(d, out);
 	return 0;
 }
 
@@ -167,47 +215,86 @@ uint64_t hash_grid_orient(uint64_t h, int k)
 	return h;
 }
 
+/* dhash from the 9x8 shrink sm. */
+static uint64_t dhash_of(const struct img *sm)
+{
+	uint64_t h = 0;
+
+	for (int r = 0; r < 8; r++)
+		for (int c = 0; c < 8; c++)
+			h = h << 1 | (sm->px[r * 9 + c + 1] > sm->px[r * 9 + c]);
+	return h;
+}
+
 int hash_dhash(const struct img *gray, uint64_t *out)
 {
 	struct img *sm;
-	uint64_t h = 0;
-	int rc, r, c;
+	int rc;
 
 	if ((rc = shrink(gray, 9, 8, &sm)) < 0)
 		return rc;
-	for (r = 0; r < 8; r++)
-		for (c = 0; c < 8; c++)
-			h = h << 1 | (sm->px[r * 9 + c + 1] > sm->px[r * 9 + c]);
+	*out = dhash_of(sm);
 	img_free(sm);
-	*out = h;
 	return 0;
+}
+
+/* whash from the 64x64 shrink sm. */
+static uint64_t whash_of(const struct img *sm)
+{
+	/* Removing the mean shifts every LL coefficient alike and the level-3 Haar LL is
+	 * block sum / 8, so "LL > median(LL)" is "2 * sum > sum31 + sum32" exactly (the
+	 * sums, below 2^22, are exact as doubles too). */
+	long sum[64];
+	double s[64], a, b;
+	uint64_t h = 0;
+
+	for (int by = 0; by < 8; by++)
+		for (int bx = 0; bx < 8; bx++) {
+			long acc = 0;
+
+			for (int y = 0; y < 8; y++)
+				for (int x = 0; x < 8; x++)
+					acc += sm->px[(by * 8 + y) * 64 + bx * 8 + x];
+			sum[by * 8 + bx] = acc;
+			s[by * 8 + bx] = (double)acc;
+		}
+	middle64(s, &a, &b);
+	for (int i = 0; i < 64; i++)
+		h = h << 1 | (2 * sum[i] > (long)a + (long)b);
+	return h;
 }
 
 int hash_whash(const struct img *gray, uint64_t *out)
 {
-	/* Removing the mean shifts every LL coefficient alike and the level-3 Haar LL is
-	 * block sum / 8, so "LL > median(LL)" is "2 * sum > sum31 + sum32" exactly. */
-	long sum[64], s[64];
 	struct img *sm;
-	uint64_t h = 0;
-	int rc, by, bx, y, x, i;
+	int rc;
 
 	if ((rc = shrink(gray, 64, 64, &sm)) < 0)
 		return rc;
-	for (by = 0; by < 8; by++)
-		for (bx = 0; bx < 8; bx++) {
-			long acc = 0;
-
-			for (y = 0; y < 8; y++)
-				for (x = 0; x < 8; x++)
-					acc += sm->px[(by * 8 + y) * 64 + bx * 8 + x];
-			sum[by * 8 + bx] = s[by * 8 + bx] = acc;
-		}
+	*out = whash_of(sm);
 	img_free(sm);
-	qsort(s, 64, sizeof s[0], cmp_long);
-	for (i = 0; i < 64; i++)
-		h = h << 1 | (2 * sum[i] > s[31] + s[32]);
-	*out = h;
+	return 0;
+}
+
+int hash_all(const struct img *gray, uint64_t phash8[8], uint64_t *dhash, uint64_t *whash)
+{
+	static const int ws[3] = { 32, 9, 64 }, hs[3] = { 32, 8, 64 };
+	struct img *sm[3];
+	double d[64];
+
+	if (gray == NULL || gray->ch != 1 || gray->px == NULL)
+		return AD_EINTERNAL;
+	if (img_resize_multi(gray, 3, ws, hs, sm) < 0)
+		return AD_ENOMEM;
+	dct8_of(sm[0], d);
+	dihedral_of(d, phash8);
+	fprof_lap(FP_PHASH);
+	*dhash = dhash_of(sm[1]);
+	fprof_lap(FP_DHASH);
+	*whash = whash_of(sm[2]);
+	fprof_lap(FP_WHASH);
+	for (int i = 0; i < 3; i++)
+		img_free(sm[i]);
 	return 0;
 }
 

@@ -40,7 +40,7 @@
 int hash_phash(const struct img *gray, uint64_t *out);
 /* The perceptual hash of the image as each EXIF orientation 1..8 would turn it (out[0]
  * is hash_phash), from one DCT: a mirror negates the odd frequencies along its axis and a
- * transpose swaps the axes, so the other seven cost a sort each, not a decode. */
+ * transpose swaps the axes, so the other seven cost a median each, not a decode. */
 int hash_phash_dihedral(const struct img *gray, uint64_t out[8]);
 /* An 8x8 bit grid (row-major, first bit on top) as EXIF orientation k turns it: the
  * wavelet hash of a turned image, from the hash of the image (its LL band is the grid of
@@ -51,6 +51,9 @@ uint64_t hash_grid_orient(uint64_t h, int k);
 int hash_cell_orient(int k, int n, int r, int c);
 int hash_dhash(const struct img *gray, uint64_t *out);
 int hash_whash(const struct img *gray, uint64_t *out);
+/* hash_phash_dihedral, hash_dhash and hash_whash at once, their three shrinks made
+ * together (img_resize_multi): the same bits.  0 or a negative AD_E* code. */
+int hash_all(const struct img *gray, uint64_t phash8[8], uint64_t *dhash, uint64_t *whash);
 
 /* Number of differing bits (inline: the grouping's search calls it in its inner loops).
  * Without the popcnt instruction in the build (-mpopcnt), __builtin_popcountll is a call

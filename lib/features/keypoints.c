@@ -229,9 +229,12 @@ struct scratch {
 	unsigned char *used;
 	size_t cap;             /* of xs, score, c and used */
 	int *row;               /* h + 2 entries */
+	int64_t *nms;           /* three rows of w responses, 0 where no corner (kept so
+	                         * between uses) */
 	int *cell;
-	uint32_t *ii;
-	int32_t (*off)[2][NBITS];  /* per turn of the pattern, its box offsets in ii (the
+	uint32_t *ii;           /* the plain forms' boxes: the integral image */
+	uint16_t *box;          /* AVX2's: the box sums themselves (kps_box5) */
+	int32_t (*off)[2][NBITS];  /* per turn of the pattern, its box offsets in box (the
 	                         * vector descriptor), made as turns come up in a level */
 	uint32_t offmade;       /* which turns off holds for this level */
 };
@@ -244,8 +247,10 @@ static void scratch_free(struct scratch *z)
 	free(z->s);
 	free(z->used);
 	free(z->row);
+	free(z->nms);
 	free(z->cell);
 	free(z->ii);
+	free(z->box);
 	free(z->off);
 	memset(z, 0, sizeof *z);
 }
@@ -262,11 +267,17 @@ static int scratch_make(struct scratch *z, int w, int h)
 	z->s = malloc(z->cap * sizeof *z->s);
 	z->used = malloc(z->cap);
 	z->row = malloc(((size_t)h + 2) * sizeof *z->row);
+	z->nms = calloc(3 * (size_t)w, sizeof *z->nms);
 	z->cell = malloc(cells * sizeof *z->cell);
-	z->ii = malloc(((size_t)w + 1) * ((size_t)h + 1) * sizeof *z->ii);
+	if (img_simd_form() == IMG_SIMD_AVX2)
+		z->box = malloc(((size_t)w * (size_t)h + 1) * sizeof *z->box);
+	else
+		z->ii = malloc(((size_t)w + 1) * ((size_t)h + 1) * sizeof *z->ii);
 	z->off = malloc(NROT * sizeof *z->off);
 	if (z->xs == NULL || z->score == NULL || z->c == NULL || z->s == NULL || z->used == NULL ||
-	    z->row == NULL || z->cell == NULL || z->ii == NULL || z->off == NULL) {
+	    z->row == NULL || z->nms == NULL || z->cell == NULL ||
+	    (z->ii == NULL && z->box == NULL) ||
+	    z->off == NULL) {
 		scratch_free(z);
 		return AD_ENOMEM;
 	}
@@ -302,14 +313,14 @@ static int scratch_grow(struct scratch *z, size_t n)
 	return 0;
 }
 
-/* describe, through the vector form where there is one (kpsimd.h), with the pattern
- * turned by angle as box offsets in this level's integral image. */
+/* describe: from this level's integral image in the plain forms, from its box sums
+ * (kpsimd.h) with AVX2, the pattern turned by angle as offsets among them. */
 static void describe_any(struct scratch *z, int iw, int x, int y, uint8_t angle,
     uint8_t d[32])
 {
-	int r = angle_turn(angle);
+	int r = angle_turn(angle), w = iw - 1;
 
-	if (img_simd_form() != IMG_SIMD_AVX2) {
+	if (z->box == NULL) {
 		describe(z->ii, iw, x, y, angle, d);
 		return;
 	}
@@ -317,41 +328,54 @@ static void describe_any(struct scratch *z, int iw, int x, int y, uint8_t angle,
 		for (int i = 0; i < NBITS; i++) {
 			const signed char *p = pattern[r][i];
 
-			z->off[r][0][i] = (p[1] - 2) * iw + (p[0] - 2);
-			z->off[r][1][i] = (p[3] - 2) * iw + (p[2] - 2);
+			z->off[r][0][i] = p[1] * w + p[0];
+			z->off[r][1][i] = p[3] * w + p[2];
 		}
 		z->offmade |= 1u << r;
 	}
-	if (kps_describe(z->ii, iw, x, y, z->off[r][0], z->off[r][1], d) < 0)
-		describe(z->ii, iw, x, y, angle, d);    /* not reached */
+	kps_describe_box(z->box, w, x, y, z->off[r][0], z->off[r][1], d);
 }
 
-/* Whether corner i (at x of row y) is the strongest of its 3x3 neighbourhood: strictly
- * above the corners scanned before it (row y - 1, and x - 1), at least the later ones
- * (x + 1, row y + 1); pixels that are no corner count as 0, below every response.  *a
- * and *b walk rows y - 1 and y + 1 along with x (they only move forward). */
-static int local_max(const struct scratch *z, int y, int i, int *a, int *b)
+/* Row y's corners (x and response) spread into nms row y % 3, or taken out again. */
+static void nms_put(struct scratch *z, int w, int y, int clear)
 {
-	const int *xs = z->xs, *row = z->row;
-	const int64_t *sc = z->score;
-	int x = xs[i];
-	int64_t v = sc[i];
+	int64_t *d = z->nms + (size_t)(y % 3) * (size_t)w;
 
-	if (i > row[y] && xs[i - 1] == x - 1 && v <= sc[i - 1])
-		return 0;
-	if (i + 1 < row[y + 1] && xs[i + 1] == x + 1 && v < sc[i + 1])
-		return 0;
-	while (*a < row[y] && xs[*a] < x - 1)
-		(*a)++;
-	for (int k = *a; k < row[y] && xs[k] <= x + 1; k++)
-		if (v <= sc[k])
-			return 0;
-	while (*b < row[y + 2] && xs[*b] < x - 1)
-		(*b)++;
-	for (int k = *b; k < row[y + 2] && xs[k] <= x + 1; k++)
-		if (v < sc[k])
-			return 0;
-	return 1;
+	for (int i = z->row[y]; i < z->row[y + 1]; i++)
+		d[z->xs[i]] = clear ? 0 : z->score[i];
+}
+
+/* 3x3 non-maximum suppression, strongest first, deterministic ties: a corner is kept
+ * when it is strictly above the corners scanned before it (row y - 1, and x - 1), at
+ * least the later ones (x + 1, row y + 1); pixels that are no corner count as 0, below
+ * every response.  Rows y - 1 .. y + 1 lie spread out in z->nms, so that each test is a
+ * load and a comparison.  The candidates into z->c; how many. */
+static size_t suppress(struct scratch *z, int w, int h)
+{
+	size_t nc = 0;
+
+	nms_put(z, w, BORDER, 0);
+	for (int y = BORDER; y < h - BORDER; y++) {
+		const int64_t *up = z->nms + (size_t)((y - 1) % 3) * (size_t)w;
+		const int64_t *mid = z->nms + (size_t)(y % 3) * (size_t)w;
+		const int64_t *dn = z->nms + (size_t)((y + 1) % 3) * (size_t)w;
+
+		nms_put(z, w, y + 1, 0);
+		for (int i = z->row[y]; i < z->row[y + 1]; i++) {
+			int x = z->xs[i];
+			int64_t v = z->score[i];
+			int keep = (v > up[x - 1]) & (v > up[x]) & (v > up[x + 1]) & (v > mid[x - 1]) &
+			    (v >= mid[x + 1]) & (v >= dn[x - 1]) & (v >= dn[x]) & (v >= dn[x + 1]);
+
+			/* written either way, kept by counting it (nc <= i: within z->c) */
+			z->c[nc] = (struct cand){ x, y, v };
+			nc += (size_t)keep;
+		}
+		nms_put(z, w, y - 1, 1);
+	}
+	nms_put(z, w, h - BORDER - 1, 1);
+	nms_put(z, w, h - BORDER, 1);
+	return nc;
 }
 
 /* The keypoints of one level, at most quota, appended to set (positions scaled by sx, sy
@@ -379,21 +403,14 @@ static int detect_level(const struct img *lv, int level, int quota, int threshol
 	for (int y = h - BORDER; y <= h + 1; y++)
 		z->row[y] = (int)n;
 	fprof_lap(FP_FAST);
-	for (int y = BORDER; y < h - BORDER; y++)
-		for (int i = z->row[y]; i < z->row[y + 1]; i++) {
-			int64_t s = kps_harris(im, w, z->xs[i], y);
-
-			z->score[i] = s > 0 ? s : 1;
-		}
-	fprof_lap(FP_HARRIS);
-	/* 3x3 non-maximum suppression, strongest first, deterministic ties */
 	for (int y = BORDER; y < h - BORDER; y++) {
-		int a = z->row[y - 1], b = z->row[y + 1];
-
+		kps_harris_row(im, w, y, z->xs + z->row[y], z->row[y + 1] - z->row[y],
+		    z->score + z->row[y]);
 		for (int i = z->row[y]; i < z->row[y + 1]; i++)
-			if (local_max(z, y, i, &a, &b))
-				z->c[nc++] = (struct cand){ z->xs[i], y, z->score[i] };
+			z->score[i] = z->score[i] > 0 ? z->score[i] : 1;
 	}
+	fprof_lap(FP_HARRIS);
+	nc = suppress(z, w, h);
 	if (nc == 0) {
 		fprof_lap(FP_NMS);
 		return 0;
@@ -420,8 +437,11 @@ static int detect_level(const struct img *lv, int level, int quota, int threshol
 		}
 	fprof_lap(FP_NMS);
 
-	/* integral image for the descriptor boxes */
-	kps_integral(im, w, h, z->ii);
+	/* the descriptor boxes: an integral image, or the sums themselves */
+	if (z->box != NULL)
+		kps_box5(im, w, h, z->box);
+	else
+		kps_integral(im, w, h, z->ii);
 	z->offmade = 0;
 	fprof_lap(FP_INTEGRAL);
 	{

@@ -112,6 +112,40 @@ static void integral_c(const unsigned char *im, int w, int h, uint32_t *ii)
 	}
 }
 
+/* one row of kps_box5: the vertical sums of rows y .. y + 4 already in b[0 .. w), made
+ * into the sums of five along the row in place (b[x] is read last by output x) */
+static void box5_across_c(uint16_t *b, int x, int w)
+{
+	for (; x + 4 < w; x++)
+		b[x] = (uint16_t)(b[x] + b[x + 1] + b[x + 2] + b[x + 3] + b[x + 4]);
+	for (; x < w; x++)
+		b[x] = 0;
+}
+
+static void box5_c(const unsigned char *im, int w, int h, uint16_t *box)
+{
+	for (int y = 0; y + 5 <= h; y++) {
+		const unsigned char *s = im + (size_t)y * (size_t)w;
+		uint16_t *b = box + (size_t)y * (size_t)w;
+
+		for (int x = 0; x < w; x++)
+			b[x] = (uint16_t)(s[x] + s[x + w] + s[x + 2 * (size_t)w] + s[x + 3 * (size_t)w] +
+			    s[x + 4 * (size_t)w]);
+		box5_across_c(b, 0, w);
+	}
+}
+
+static void describe_box_c(const uint16_t *box, int w, int x, int y, const int32_t *offa,
+    const int32_t *offb, uint8_t d[32])
+{
+	const uint16_t *at = box + (size_t)(y - 2) * (size_t)w + (x - 2);
+
+	memset(d, 0, 32);
+	for (int i = 0; i < 256; i++)
+		if (at[offa[i]] < at[offb[i]])
+			d[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
 static void moments_c(const unsigned char *im, int w, int x, int y, const int *half, int r,
     int64_t *m10, int64_t *m01)
 {
@@ -286,6 +320,53 @@ static int64_t harris_sse2(const unsigned char *im, int w, int x, int y)
 	return 25 * (sxx * syy - sxy * sxy) - (sxx + syy) * (sxx + syy);
 }
 
+/* Harris with AVX2: harris_sse2 on two window rows at once, one a 128-bit lane (the
+ * eighth row, past the window, read but zeroed); the same integers. */
+__attribute__((target("avx2")))
+static int64_t harris_avx2(const unsigned char *im, int w, int x, int y)
+{
+	const __m256i z = _mm256_setzero_si256();
+	const __m256i keep7 = _mm256_set_epi16(0, -1, -1, -1, -1, -1, -1, -1,
+	    0, -1, -1, -1, -1, -1, -1, -1);
+	const __m256i keep7lo = _mm256_set_epi16(0, 0, 0, 0, 0, 0, 0, 0,
+	    0, -1, -1, -1, -1, -1, -1, -1);
+	__m256i axx = z, ayy = z, axy = z;
+	int32_t s[3][8];
+	int64_t sxx = 0, syy = 0, sxy = 0;
+
+	for (int dy = -3; dy <= 3; dy += 2) {
+		const unsigned char *r0 = im + (size_t)(y + dy) * (size_t)w + x, *r1 = r0 + w;
+		__m256i m = _mm256_inserti128_si256(_mm256_castsi128_si256(
+		    _mm_loadu_si128((const __m128i *)(r0 - 4))),
+		    _mm_loadu_si128((const __m128i *)(r1 - 4)), 1);
+		__m256i u = _mm256_inserti128_si256(_mm256_castsi128_si256(
+		    _mm_loadl_epi64((const __m128i *)(r0 - w - 3))),
+		    _mm_loadl_epi64((const __m128i *)(r1 - w - 3)), 1);
+		__m256i d = _mm256_inserti128_si256(_mm256_castsi128_si256(
+		    _mm_loadl_epi64((const __m128i *)(r0 + w - 3))),
+		    _mm_loadl_epi64((const __m128i *)(r1 + w - 3)), 1);
+		__m256i left = _mm256_unpacklo_epi8(m, z);
+		__m256i right = _mm256_unpacklo_epi8(_mm256_srli_si256(m, 2), z);
+		__m256i k = dy == 3 ? keep7lo : keep7;
+		__m256i gx = _mm256_and_si256(_mm256_sub_epi16(right, left), k);
+		__m256i gy = _mm256_and_si256(_mm256_sub_epi16(_mm256_unpacklo_epi8(d, z),
+		    _mm256_unpacklo_epi8(u, z)), k);
+
+		axx = _mm256_add_epi32(axx, _mm256_madd_epi16(gx, gx));
+		ayy = _mm256_add_epi32(ayy, _mm256_madd_epi16(gy, gy));
+		axy = _mm256_add_epi32(axy, _mm256_madd_epi16(gx, gy));
+	}
+	_mm256_storeu_si256((__m256i *)s[0], axx);
+	_mm256_storeu_si256((__m256i *)s[1], ayy);
+	_mm256_storeu_si256((__m256i *)s[2], axy);
+	for (int i = 0; i < 8; i++) {
+		sxx += s[0][i];
+		syy += s[1][i];
+		sxy += s[2][i];
+	}
+	return 25 * (sxx * syy - sxy * sxy) - (sxx + syy) * (sxx + syy);
+}
+
 /* The integral image with SSE2: a row's bytes 8 at a time, their running sums in 16-bit
  * lanes (at most 8 * 255) by three shifted additions, widened and added to the sum of
  * the row so far and to the row above: the same uint32 sums as plain C. */
@@ -367,29 +448,60 @@ static void moments_sse2(const unsigned char *im, int w, int x, int y, const int
 	*m01 = s01;
 }
 
-/* The descriptor with AVX2 gathers: 8 pairs at a time, the four corners of each box
- * gathered from the integral image, the sums (at most 25 * 255: the wrapped uint32
- * differences come out exact) compared as int32. */
+/* The box sums with AVX2: each row's vertical sums of five, 16 columns at a time as
+ * 16-bit lanes (at most 5 * 255), then the sums of five along the row in place from
+ * five unaligned loads (all made before the store over the first of them): the same
+ * whole numbers as plain C. */
 __attribute__((target("avx2")))
-static void describe_avx2(const uint32_t *ii, int iw, int x, int y, const int32_t *offa,
+static void box5_avx2(const unsigned char *im, int w, int h, uint16_t *box)
+{
+	for (int y = 0; y + 5 <= h; y++) {
+		const unsigned char *s = im + (size_t)y * (size_t)w;
+		uint16_t *b = box + (size_t)y * (size_t)w;
+		int x = 0;
+
+		for (; x + 16 <= w; x += 16) {
+			__m256i v = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + x)));
+
+			for (int r = 1; r < 5; r++)
+				v = _mm256_add_epi16(v, _mm256_cvtepu8_epi16(_mm_loadu_si128(
+				    (const __m128i *)(s + (size_t)r * (size_t)w + x))));
+			_mm256_storeu_si256((__m256i *)(b + x), v);
+		}
+		for (; x < w; x++)
+			b[x] = (uint16_t)(s[x] + s[x + w] + s[x + 2 * (size_t)w] + s[x + 3 * (size_t)w] +
+			    s[x + 4 * (size_t)w]);
+		for (x = 0; x + 20 <= w; x += 16) {
+			__m256i v = _mm256_loadu_si256((const __m256i *)(b + x));
+
+			for (int k = 1; k < 5; k++)
+				v = _mm256_add_epi16(v, _mm256_loadu_si256((const __m256i *)(b + x + k)));
+			_mm256_storeu_si256((__m256i *)(b + x), v);
+		}
+		box5_across_c(b, x, w);
+	}
+}
+
+/* The descriptor from box sums with AVX2 gathers: 8 pairs at a time, each sum read as
+ * the 32 bits at its place and cut to its 16 (box's entry past the last keeps the last
+ * read inside), compared as int32. */
+__attribute__((target("avx2")))
+static void describe_box_avx2(const uint16_t *box, int w, int x, int y, const int32_t *offa,
     const int32_t *offb, uint8_t d[32])
 {
-	const int *b0 = (const int *)(ii + (size_t)y * (size_t)iw + x), *b1 = b0 + 5;
-	const int *b2 = b0 + 5 * iw, *b3 = b2 + 5;
+	const int *at = (const int *)(const void *)(box + (size_t)(y - 2) * (size_t)w + (x - 2));
+	const __m256i lo = _mm256_set1_epi32(0xffff);
 
 	for (int i = 0; i < 256; i += 8) {
-		__m256i oa = _mm256_loadu_si256((const __m256i *)(offa + i));
-		__m256i ob = _mm256_loadu_si256((const __m256i *)(offb + i));
-		__m256i a = _mm256_add_epi32(_mm256_sub_epi32(_mm256_sub_epi32(
-		    _mm256_i32gather_epi32(b3, oa, 4), _mm256_i32gather_epi32(b2, oa, 4)),
-		    _mm256_i32gather_epi32(b1, oa, 4)), _mm256_i32gather_epi32(b0, oa, 4));
-		__m256i b = _mm256_add_epi32(_mm256_sub_epi32(_mm256_sub_epi32(
-		    _mm256_i32gather_epi32(b3, ob, 4), _mm256_i32gather_epi32(b2, ob, 4)),
-		    _mm256_i32gather_epi32(b1, ob, 4)), _mm256_i32gather_epi32(b0, ob, 4));
+		__m256i a = _mm256_and_si256(_mm256_i32gather_epi32(at,
+		    _mm256_loadu_si256((const __m256i *)(offa + i)), 2), lo);
+		__m256i b = _mm256_and_si256(_mm256_i32gather_epi32(at,
+		    _mm256_loadu_si256((const __m256i *)(offb + i)), 2), lo);
 
 		d[i >> 3] = (uint8_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(b, a)));
 	}
 }
+
 #endif
 
 void kps_integral(const unsigned char *im, int w, int h, uint32_t *ii)
@@ -403,6 +515,29 @@ void kps_integral(const unsigned char *im, int w, int h, uint32_t *ii)
 	integral_c(im, w, h, ii);
 }
 
+void kps_box5(const unsigned char *im, int w, int h, uint16_t *box)
+{
+#if KPS_X86
+	if (img_simd_form() == IMG_SIMD_AVX2) {
+		box5_avx2(im, w, h, box);
+		return;
+	}
+#endif
+	box5_c(im, w, h, box);
+}
+
+void kps_describe_box(const uint16_t *box, int w, int x, int y, const int32_t *offa,
+    const int32_t *offb, uint8_t d[32])
+{
+#if KPS_X86
+	if (img_simd_form() == IMG_SIMD_AVX2) {
+		describe_box_avx2(box, w, x, y, offa, offb, d);
+		return;
+	}
+#endif
+	describe_box_c(box, w, x, y, offa, offb, d);
+}
+
 void kps_moments(const unsigned char *im, int w, int x, int y, const int *half, int r,
     int64_t *m10, int64_t *m01)
 {
@@ -413,19 +548,6 @@ void kps_moments(const unsigned char *im, int w, int x, int y, const int *half, 
 	}
 #endif
 	moments_c(im, w, x, y, half, r, m10, m01);
-}
-
-int kps_describe(const uint32_t *ii, int iw, int x, int y, const int32_t *offa,
-    const int32_t *offb, uint8_t d[32])
-{
-#if KPS_X86
-	if (img_simd_form() == IMG_SIMD_AVX2) {
-		describe_avx2(ii, iw, x, y, offa, offb, d);
-		return 0;
-	}
-#endif
-	(void)ii, (void)iw, (void)x, (void)y, (void)offa, (void)offb, (void)d;
-	return -1;
 }
 
 int kps_fast_row(const unsigned char *im, int w, int y, int x0, int x1, int t, int *xs)
@@ -445,8 +567,31 @@ int kps_fast_row(const unsigned char *im, int w, int y, int x0, int x1, int t, i
 int64_t kps_harris(const unsigned char *im, int w, int x, int y)
 {
 #if KPS_X86
-	if (img_simd_form() != IMG_SIMD_NONE)
-		return harris_sse2(im, w, x, y);
+	switch (img_simd_form()) {
+	case IMG_SIMD_AVX2: return harris_avx2(im, w, x, y);
+	case IMG_SIMD_SSE2: return harris_sse2(im, w, x, y);
+	default: break;
+	}
 #endif
 	return harris_c(im, w, x, y);
+}
+
+void kps_harris_row(const unsigned char *im, int w, int y, const int *xs, int n, int64_t *r)
+{
+#if KPS_X86
+	switch (img_simd_form()) {
+	case IMG_SIMD_AVX2:
+		for (int i = 0; i < n; i++)
+			r[i] = harris_avx2(im, w, xs[i], y);
+		return;
+	case IMG_SIMD_SSE2:
+		for (int i = 0; i < n; i++)
+			r[i] = harris_sse2(im, w, xs[i], y);
+		return;
+	default:
+		break;
+	}
+#endif
+	for (int i = 0; i < n; i++)
+		r[i] = harris_c(im, w, xs[i], y);
 }

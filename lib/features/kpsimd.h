@@ -18,6 +18,8 @@
 /* Writes the corners' x into xs (room for x1 - x0), returns how many. */
 int kps_fast_row(const unsigned char *im, int w, int y, int x0, int x1, int t, int *xs);
 int64_t kps_harris(const unsigned char *im, int w, int x, int y);
+/* kps_harris of the corners xs[0 .. n) of row y, into r (the form chosen once a row). */
+void kps_harris_row(const unsigned char *im, int w, int y, const int *xs, int n, int64_t *r);
 
 /* The integral image of a w x h level: (w + 1) x (h + 1) sums, the first row and column
  * 0, ii[(y + 1) * (w + 1) + x + 1] the sum of the pixels above and left of (x, y)
@@ -29,11 +31,18 @@ void kps_integral(const unsigned char *im, int w, int h, uint32_t *ii);
 void kps_moments(const unsigned char *im, int w, int x, int y, const int *half, int r,
     int64_t *m10, int64_t *m01);
 
-/* The 256 descriptor bits at (x, y) of the integral image ii (stride iw): bit i is set
- * when the 5x5 box sum at offset offa[i] is less than the one at offb[i], an offset
- * being (dy - 2) * iw + (dx - 2) for the box centred at (x + dx, y + dy).  0, or -1
- * when this form has no vector version of it (the caller does it in plain C). */
-int kps_describe(const uint32_t *ii, int iw, int x, int y, const int32_t *offa,
+/* The 5x5 box sums of a w x h level (w, h >= 5), for the descriptors: box[y * w + x] is
+ * the sum of the pixels x .. x + 4 of rows y .. y + 4 (the box centred at (x + 2, y + 2))
+ * for x <= w - 5, y <= h - 5; the last four entries of each of those rows are 0.  box
+ * holds (h - 4) * w + 1 entries (the vector descriptor reads 32 bits at a sum). */
+void kps_box5(const unsigned char *im, int w, int h, uint16_t *box);
+
+/* The 256 descriptor bits at (x, y) from kps_box5's sums (stride w): bit i is set when
+ * the box at offset offa[i] sums to less than the one at offb[i], an offset being
+ * dy * w + dx for the box centred at (x + dx, y + dy).  The same bits as
+ * keypoints.c's describe from the integral image, as the sums are the same whole
+ * numbers. */
+void kps_describe_box(const uint16_t *box, int w, int x, int y, const int32_t *offa,
     const int32_t *offb, uint8_t d[32]);
 
 #endif

@@ -422,7 +422,7 @@ static inline __attribute__((always_inline)) void cols_fill(const unsigned char 
 
 static inline __attribute__((always_inline)) void hrows_vec_body(const struct taps *tx,
     const unsigned char *rows, size_t rowlen, int ch, int w, float *t, v8f *cols,
-    size_t colcap, int avx2)
+    size_t colcap, int avx2, int filled)
 {
 	size_t wch = (size_t)w * (size_t)ch, done = 0;
 	v8f held[RB];
@@ -444,7 +444,11 @@ static inline __attribute__((always_inline)) void hrows_vec_body(const struct ta
 			lo = l;
 			hi = h;
 		}
-		cols_fill(rows, rowlen, lo, hi, cols, avx2);
+		/* filled: cols already holds every column of the rows (img_resize_multi) */
+		const v8f *cc = filled ? cols + lo : cols;
+
+		if (!filled)
+			cols_fill(rows, rowlen, lo, hi, cols, avx2);
 		while (x < xb) {
 			v8f sum[RB];
 			int nsum, kmax = 0;
@@ -462,7 +466,7 @@ static inline __attribute__((always_inline)) void hrows_vec_body(const struct ta
 			}
 			if (kmax > 0) {
 				const float *wt = tx->w + (size_t)x * (size_t)tx->maxn;
-				const v8f *c0 = cols + ((size_t)tx->start[x] - lo);
+				const v8f *c0 = cc + ((size_t)tx->start[x] - lo);
 				size_t m = (size_t)tx->maxn, o[RB];
 				v8f s0 = { 0, 0, 0, 0, 0, 0, 0, 0 }, s1 = s0, s2 = s0, s3 = s0, s4 = s0,
 				    s5 = s0, s6 = s0, s7 = s0;
@@ -496,7 +500,7 @@ static inline __attribute__((always_inline)) void hrows_vec_body(const struct ta
 			} else {
 				/* one output pixel: its channels side by side */
 				const float *wt = tx->w + (size_t)x * (size_t)tx->maxn;
-				const v8f *v = cols + ((size_t)tx->start[x] * (size_t)ch - lo);
+				const v8f *v = cc + ((size_t)tx->start[x] * (size_t)ch - lo);
 				int n = tx->count[x];
 
 				for (int c = 0; c < ch; c++)
@@ -552,7 +556,20 @@ __attribute__((target("avx2")))
 static void hrows_avx2(const struct taps *tx, const unsigned char *rows, size_t rowlen, int ch,
     int w, float *t, v8f *cols, size_t colcap)
 {
-	hrows_vec_body(tx, rows, rowlen, ch, w, t, cols, colcap, 1);
+	hrows_vec_body(tx, rows, rowlen, ch, w, t, cols, colcap, 1, 0);
+}
+
+__attribute__((target("avx2")))
+static void hrows_filled_avx2(const struct taps *tx, size_t rowlen, int ch, int w, float *t,
+    v8f *cols)
+{
+	hrows_vec_body(tx, NULL, rowlen, ch, w, t, cols, rowlen, 1, 1);
+}
+
+__attribute__((target("avx2")))
+static void cols_fill_avx2(const unsigned char *rows, size_t rowlen, v8f *cols)
+{
+	cols_fill(rows, rowlen, 0, rowlen, cols, 1);
 }
 
 __attribute__((target("avx2")))
@@ -565,7 +582,13 @@ static void axpy_avx2(float *acc, const float *src, float wk, size_t n)
 static void hrows_vec(const struct taps *tx, const unsigned char *rows, size_t rowlen, int ch,
     int w, float *t, v8f *cols, size_t colcap)
 {
-	hrows_vec_body(tx, rows, rowlen, ch, w, t, cols, colcap, 0);
+	hrows_vec_body(tx, rows, rowlen, ch, w, t, cols, colcap, 0, 0);
+}
+
+static void hrows_filled_vec(const struct taps *tx, size_t rowlen, int ch, int w, float *t,
+    v8f *cols)
+{
+	hrows_vec_body(tx, NULL, rowlen, ch, w, t, cols, rowlen, 0, 1);
 }
 
 static void axpy_vec(float *acc, const float *src, float wk, size_t n)
@@ -610,6 +633,156 @@ static void axpy(float *acc, const float *src, float wk, size_t n)
 	}
 }
 
+/* ---- a gray shrink by a small factor (the keypoints' pyramid), row by row ----
+ * Eight outputs of one row at once, one per lane: the bytes they read at tap k are
+ * picked out of two 16-byte loads (one for outputs 0-3, one for 4-7) by a byte
+ * shuffle, made floats, times the eight weights of tap k, added to the eight sums.  A
+ * block qualifies when each half's weighed taps lie within its 16 bytes, and those lie
+ * inside the row; the other outputs go through hrow's loop.  Each lane adds weight times pixel
+ * tap by tap from 0 as hrow does, the taps past an output's count with weight 0
+ * (a sum >= 0 stays as it was): the same floats as hrow, with no transposes. */
+struct gplan {
+	int nb;                 /* blocks of 8 outputs, the last maybe short */
+	unsigned char *ok;      /* per block: qualifies */
+	int *base;              /* per block, per half: where its 16 bytes start */
+	unsigned char *kmax;    /* per block: the most taps of its outputs */
+	unsigned char (*mask)[32];      /* per block: the shuffle of tap 0 */
+	float *wt;              /* per block, per tap k < maxn: the 8 outputs' weights */
+};
+
+static void gplan_free(struct gplan *g)
+{
+	free(g->ok);
+	free(g->kmax);
+	free(g->base);
+	free(g->mask);
+	free(g->wt);
+	memset(g, 0, sizeof *g);
+}
+
+/* The plan for taps tx over rows of sw bytes: 1 when some block qualifies, 0 when none
+ * does (nothing held), -1 when out of memory.  A half's 16 bytes start at its first
+ * output's first tap, or end at the row's end when that is nearer; the last block may
+ * be short (its missing outputs read nothing, weigh 0 and are not stored). */
+static int gplan_make(struct gplan *g, const struct taps *tx, int sw, int w)
+{
+	int any = 0;
+
+	memset(g, 0, sizeof *g);
+	g->nb = (w + RB - 1) / RB;
+	if (w < RB || sw < 16 || tx->maxn > 16)
+		return 0;
+	g->ok = calloc((size_t)g->nb, 1);
+	g->kmax = calloc((size_t)g->nb, 1);
+	g->base = malloc((size_t)g->nb * 2 * sizeof *g->base);
+	g->mask = aligned_alloc(32, (size_t)g->nb * sizeof *g->mask);
+	g->wt = calloc((size_t)g->nb * (size_t)tx->maxn * RB, sizeof *g->wt);
+	if (g->ok == NULL || g->kmax == NULL || g->base == NULL || g->mask == NULL ||
+	    g->wt == NULL) {
+		gplan_free(g);
+		return -1;
+	}
+	for (int b = 0; b < g->nb; b++) {
+		int x = b * RB, n = w - x < RB ? w - x : RB, kmax = 0, ok = 1;
+
+		for (int i = 0; i < n; i++)
+			kmax = tx->count[x + i] > kmax ? tx->count[x + i] : kmax;
+		for (int half = 0; half < 2; half++) {
+			int first = x + 4 * half;
+
+			g->base[2 * b + half] = first < w && tx->start[first] < sw - 16 ?
+			    tx->start[first] : sw - 16;
+		}
+		for (int i = 0; i < RB; i++) {
+			int d = i < n ? tx->start[x + i] - g->base[2 * b + i / 4] : 0;
+
+			/* the taps it weighs must lie in the half's 16 bytes; those past its
+			 * count (weight 0) may pick any of them */
+			if (i < n && (d < 0 || d + tx->count[x + i] > 16))
+				ok = 0;
+			for (int q = 0; q < 4; q++)
+				g->mask[b][4 * i + q] = q == 0 && i < n && ok ? (unsigned char)d : 0x80;
+			for (int k = 0; i < n && k < tx->maxn; k++)
+				g->wt[((size_t)b * (size_t)tx->maxn + (size_t)k) * RB + (size_t)i] =
+				    tx->w[(size_t)(x + i) * (size_t)tx->maxn + (size_t)k];
+		}
+		g->ok[b] = (unsigned char)ok;
+		g->kmax[b] = (unsigned char)kmax;
+		any |= ok;
+	}
+	if (!any)
+		gplan_free(g);
+	return any;
+}
+
+/* Outputs x0 .. x1 - 1 of one gray row, as hrow makes them. */
+static void hrow_part(const struct taps *tx, const unsigned char *row, int x0, int x1, float *t)
+{
+	for (int x = x0; x < x1; x++) {
+		const float *wt = tx->w + (size_t)x * (size_t)tx->maxn;
+		const unsigned char *s = row + tx->start[x];
+		float sum = 0;
+
+		for (int k = 0; k < tx->count[x]; k++)
+			sum += wt[k] * s[k];
+		t[x] = sum;
+	}
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* Rows r0 and r1 (r1 may be r0) through the plan into t0 and t1: the two rows' sums are
+ * independent chains, made side by side so that neither waits on its own additions. */
+__attribute__((target("avx2")))
+static void hrow_gather_avx2(const struct gplan *g, const struct taps *tx,
+    const unsigned char *r0, const unsigned char *r1, int w, float *t0, float *t1)
+{
+	const __m256i one = _mm256_set1_epi8(1);
+	size_t m = (size_t)tx->maxn;
+
+	for (int b = 0; b < g->nb; b++) {
+		int x = b * RB, n = w - x < RB ? w - x : RB, lo = g->base[2 * b], hi = g->base[2 * b + 1];
+		const float *wk = g->wt + (size_t)b * m * RB;
+		__m256i v0, v1, sh;
+		__m256 s0, s1;
+
+		if (!g->ok[b]) {
+			hrow_part(tx, r0, x, x + n, t0);
+			hrow_part(tx, r1, x, x + n, t1);
+			continue;
+		}
+		v0 = _mm256_inserti128_si256(_mm256_castsi128_si256(
+		    _mm_loadu_si128((const __m128i *)(r0 + lo))),
+		    _mm_loadu_si128((const __m128i *)(r0 + hi)), 1);
+		v1 = _mm256_inserti128_si256(_mm256_castsi128_si256(
+		    _mm_loadu_si128((const __m128i *)(r1 + lo))),
+		    _mm_loadu_si128((const __m128i *)(r1 + hi)), 1);
+		sh = _mm256_load_si256((const __m256i *)g->mask[b]);
+		s0 = _mm256_setzero_ps();
+		s1 = s0;
+		for (int k = 0; k < g->kmax[b]; k++) {
+			__m256 wv = _mm256_load_ps(wk + (size_t)k * RB);
+
+			s0 = _mm256_add_ps(s0, _mm256_mul_ps(wv,
+			    _mm256_cvtepi32_ps(_mm256_shuffle_epi8(v0, sh))));
+			s1 = _mm256_add_ps(s1, _mm256_mul_ps(wv,
+			    _mm256_cvtepi32_ps(_mm256_shuffle_epi8(v1, sh))));
+			sh = _mm256_add_epi8(sh, one);
+		}
+		if (n == RB) {
+			_mm256_storeu_ps(t0 + x, s0);
+			_mm256_storeu_ps(t1 + x, s1);
+		} else {
+			float part[2][RB];
+
+			_mm256_storeu_ps(part[0], s0);
+			_mm256_storeu_ps(part[1], s1);
+			memcpy(t0 + x, part[0], (size_t)n * sizeof part[0][0]);
+			memcpy(t1 + x, part[1], (size_t)n * sizeof part[1][0]);
+		}
+	}
+}
+#endif
+
 /* A buffer of n columns for hrows_vec, 32-byte aligned; NULL when out of memory. */
 static v8f *cols_new(size_t n)
 {
@@ -648,6 +821,79 @@ static void put_row(const float *acc, size_t n, unsigned char *d)
 	}
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/* One output row of img_resize's vertical pass with AVX2: the sum over the taps of
+ * weight times row k, from 0 in tap order, plus 0.5, clamped and truncated to bytes;
+ * the same floats as axpy tap by tap into zeros and the same bytes as put_row, in one
+ * pass with the sums in registers. */
+__attribute__((target("avx2")))
+static void vrow_avx2(const float *src, size_t n, const float *wt, int count, unsigned char *d)
+{
+	const __m256 half = _mm256_set1_ps(0.5f), top = _mm256_set1_ps(255.0f);
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m256 a = _mm256_setzero_ps(), b = a;
+		__m128i q;
+
+		for (int k = 0; k < count; k++) {
+			const float *r = src + (size_t)k * n + i;
+			__m256 wk = _mm256_set1_ps(wt[k]);
+
+			a = _mm256_add_ps(a, _mm256_mul_ps(wk, _mm256_loadu_ps(r)));
+			b = _mm256_add_ps(b, _mm256_mul_ps(wk, _mm256_loadu_ps(r + 8)));
+		}
+		a = _mm256_add_ps(a, half);
+		b = _mm256_add_ps(b, half);
+		a = _mm256_and_ps(_mm256_min_ps(a, top), _mm256_cmp_ps(a, _mm256_setzero_ps(),
+		    _CMP_GT_OQ));
+		b = _mm256_and_ps(_mm256_min_ps(b, top), _mm256_cmp_ps(b, _mm256_setzero_ps(),
+		    _CMP_GT_OQ));
+		{
+			__m256i pa = _mm256_packs_epi32(_mm256_cvttps_epi32(a), _mm256_cvttps_epi32(b));
+
+			/* lanes: a0-3 b0-3 | a4-7 b4-7, as 16-bit; to bytes in order */
+			pa = _mm256_permute4x64_epi64(pa, 0xd8);
+			q = _mm_packus_epi16(_mm256_castsi256_si128(pa),
+			    _mm256_extracti128_si256(pa, 1));
+		}
+		_mm_storeu_si128((__m128i *)(d + i), q);
+	}
+	for (; i < n; i++) {
+		float a = 0;
+
+		for (int k = 0; k < count; k++)
+			a += wt[k] * src[(size_t)k * n + i];
+		a += 0.5f;
+		d[i] = a <= 0 ? 0 : a >= 255 ? 255 : (unsigned char)a;
+	}
+}
+#endif
+
+/* img_resize's vertical pass: output row y of h (n bytes) from the horizontal sums tmp
+ * (n floats a source row) through the taps ty, with acc room for n floats: row by row
+ * through the taps, so every pass reads a row in order (the sums are made in the same
+ * order as tap by tap for each pixel: the same floats). */
+static void vpass(const struct taps *ty, const float *tmp, size_t n, int h, float *acc,
+    unsigned char *out)
+{
+	for (int y = 0; y < h; y++) {
+		const float *wt = ty->w + (size_t)y * (size_t)ty->maxn;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+		if (img_simd_form() == IMG_SIMD_AVX2) {
+			vrow_avx2(tmp + (size_t)ty->start[y] * n, n, wt, ty->count[y], out + (size_t)y * n);
+			continue;
+		}
+#endif
+		for (size_t i = 0; i < n; i++)
+			acc[i] = 0;
+		for (int k = 0; k < ty->count[y]; k++)
+			axpy(acc, tmp + ((size_t)ty->start[y] + (size_t)k) * n, wt[k], n);
+		put_row(acc, n, out + (size_t)y * n);
+	}
+}
+
 struct img *img_resize(const struct img *im, int w, int h)
 {
 	struct taps tx = {0}, ty = {0};
@@ -655,7 +901,7 @@ struct img *img_resize(const struct img *im, int w, int h)
 	float *tmp = NULL, *acc = NULL;
 	v8f *cols = NULL;
 	size_t colcap = 0;
-	int ch, y, k;
+	int ch, y;
 
 	if (im == NULL || im->px == NULL || w < 1 || h < 1)
 		return NULL;
@@ -673,6 +919,25 @@ struct img *img_resize(const struct img *im, int w, int h)
 	acc = malloc((size_t)w * (size_t)ch * sizeof *acc);
 	if (tmp == NULL || acc == NULL || taps_make(&tx, im->w, w) < 0 || taps_make(&ty, im->h, h) < 0)
 		goto fail;
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (ch == 1 && img_simd_form() == IMG_SIMD_AVX2) {
+		struct gplan g;
+		int rc = gplan_make(&g, &tx, im->w, w);
+
+		if (rc < 0)
+			goto fail;
+		for (y = 0; rc > 0 && y < im->h; y += 2) {
+			int y1 = y + 1 < im->h ? y + 1 : y;
+
+			hrow_gather_avx2(&g, &tx, im->px + (size_t)y * (size_t)im->w,
+			    im->px + (size_t)y1 * (size_t)im->w, w, tmp + (size_t)y * (size_t)w,
+			    tmp + (size_t)y1 * (size_t)w);
+		}
+		gplan_free(&g);
+		if (rc > 0)
+			goto vertical;
+	}
+#endif
 	colcap = cols_needed(&tx, ch);
 	if (im->h >= RB && (cols = cols_new(colcap)) == NULL)
 		goto fail;
@@ -690,18 +955,8 @@ struct img *img_resize(const struct img *im, int w, int h)
 		}
 		hrows_any(&tx, rows, rowlen, ch, w, t, cols, colcap);
 	}
-	/* row by row through the taps, so every pass reads a row in order (the sums are
-	 * made in the same order as tap by tap for each pixel: the same floats) */
-	for (y = 0; y < h; y++) {
-		const float *wt = ty.w + (size_t)y * (size_t)ty.maxn;
-		size_t i, n = (size_t)w * (size_t)ch;
-
-		for (i = 0; i < n; i++)
-			acc[i] = 0;
-		for (k = 0; k < ty.count[y]; k++)
-			axpy(acc, tmp + ((size_t)ty.start[y] + (size_t)k) * n, wt[k], n);
-		put_row(acc, n, out->px + (size_t)y * n);
-	}
+vertical:
+	vpass(&ty, tmp, (size_t)w * (size_t)ch, h, acc, out->px);
 	free(cols);
 	free(acc);
 	free(tmp);
@@ -716,6 +971,97 @@ fail:
 	taps_free(&ty);
 	img_free(out);
 	return NULL;
+}
+
+int img_resize_multi(const struct img *im, int n, const int *ws, const int *hs,
+    struct img **out)
+{
+	struct taps tx[IMG_MULTI_MAX], ty[IMG_MULTI_MAX];
+	float *tmp[IMG_MULTI_MAX], *acc = NULL;
+	v8f *cols = NULL;
+	size_t rowlen, maxw = 1;
+	int form = img_simd_form(), ch, i, ok = 1;
+
+	for (i = 0; i < n; i++)
+		out[i] = NULL;
+	if (im == NULL || im->px == NULL || n < 1 || n > IMG_MULTI_MAX)
+		return -1;
+	ch = im->ch;
+	rowlen = (size_t)im->w * (size_t)ch;
+	for (i = 0; i < n; i++)
+		ok &= ws[i] >= 1 && hs[i] >= 1 && ws[i] < im->w && hs[i] < im->h &&
+		    (size_t)im->h <= SIZE_MAX / sizeof(float) / (size_t)ws[i] / (size_t)ch;
+	if (form == IMG_SIMD_NONE || !ok || im->h < RB || rowlen > 4096) {
+		/* the plain form, or a case the shared pass is not for: one at a time */
+		for (i = 0; i < n; i++)
+			if ((out[i] = img_resize(im, ws[i], hs[i])) == NULL) {
+				while (i-- > 0) {
+					img_free(out[i]);
+					out[i] = NULL;
+				}
+				return -1;
+			}
+		return 0;
+	}
+	memset(tx, 0, sizeof tx);
+	memset(ty, 0, sizeof ty);
+	memset(tmp, 0, sizeof tmp);
+	for (i = 0; i < n; i++) {
+		out[i] = img_new(ws[i], hs[i], ch);
+		tmp[i] = malloc((size_t)im->h * (size_t)ws[i] * (size_t)ch * sizeof **tmp);
+		if (out[i] == NULL || tmp[i] == NULL || taps_make(&tx[i], im->w, ws[i]) < 0 ||
+		    taps_make(&ty[i], im->h, hs[i]) < 0)
+			goto fail;
+		maxw = (size_t)ws[i] > maxw ? (size_t)ws[i] : maxw;
+	}
+	acc = malloc(maxw * (size_t)ch * sizeof *acc);
+	if (acc == NULL || (cols = cols_new(rowlen)) == NULL)
+		goto fail;
+	for (int y = 0; y < im->h; y += RB) {
+		const unsigned char *rows = im->px + (size_t)y * rowlen;
+
+		if (im->h - y < RB) {   /* the last few rows, one at a time */
+			for (i = 0; i < n; i++)
+				for (int r = 0; r < im->h - y; r++)
+					hrow(&tx[i], rows + (size_t)r * rowlen, ch, ws[i],
+					    tmp[i] + (size_t)(y + r) * (size_t)ws[i] * (size_t)ch);
+			break;
+		}
+#if defined(__x86_64__) && defined(__GNUC__)
+		if (form == IMG_SIMD_AVX2) {
+			cols_fill_avx2(rows, rowlen, cols);
+			for (i = 0; i < n; i++)
+				hrows_filled_avx2(&tx[i], rowlen, ch, ws[i],
+				    tmp[i] + (size_t)y * (size_t)ws[i] * (size_t)ch, cols);
+			continue;
+		}
+#endif
+		cols_fill(rows, rowlen, 0, rowlen, cols, 0);
+		for (i = 0; i < n; i++)
+			hrows_filled_vec(&tx[i], rowlen, ch, ws[i],
+			    tmp[i] + (size_t)y * (size_t)ws[i] * (size_t)ch, cols);
+	}
+	for (i = 0; i < n; i++)
+		vpass(&ty[i], tmp[i], (size_t)ws[i] * (size_t)ch, hs[i], acc, out[i]->px);
+	free(cols);
+	free(acc);
+	for (i = 0; i < n; i++) {
+		free(tmp[i]);
+		taps_free(&tx[i]);
+		taps_free(&ty[i]);
+	}
+	return 0;
+fail:
+	free(cols);
+	free(acc);
+	for (i = 0; i < n; i++) {
+		free(tmp[i]);
+		taps_free(&tx[i]);
+		taps_free(&ty[i]);
+		img_free(out[i]);
+		out[i] = NULL;
+	}
+	return -1;
 }
 
 /* The streaming form of img_resize.  Source rows are buffered RB at a time and go

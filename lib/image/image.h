@@ -30,6 +30,12 @@ struct img *img_to_gray(const struct img *im);
  * each output pixel is the area-weighted mean of the input pixels it covers (box
  * filter); along an axis that grows, bilinear interpolation between pixel centres. */
 struct img *img_resize(const struct img *im, int w, int h);
+/* img_resize of one image to n sizes (ws[i] x hs[i], up to IMG_MULTI_MAX, each a shrink
+ * of both sides) into out[i], the vector forms turning the source's rows into floats once
+ * for all of them: the same bytes as n calls of img_resize.  0, or -1 (out all NULL). */
+#define IMG_MULTI_MAX 4
+int img_resize_multi(const struct img *im, int n, const int *ws, const int *hs,
+    struct img **out);
 
 /* img_resize one source row at a time, for decoders that should never hold the whole
  * source: img_resizer_new(sw, sh, ch, w, h) for an sw x sh source of ch channels and a

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "decode.h"
 #include "hash.h"
@@ -322,8 +323,124 @@ static void test_grid_orient(void)
 	}
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Bits of v against the mean of the middle two of it sorted (the recipes' median). */
+static uint64_t bits_by_sort(const double v[64])
+{
+	double s[64], med;
+	uint64_t h = 0;
+
+	memcpy(s, v, sizeof s);
+	qsort(s, 64, sizeof s[0], cmp_dbl);
+	med = (s[31] + s[32]) / 2;
+	for (int i = 0; i < 64; i++)
+		h = h << 1 | (v[i] > med);
+	return h;
+}
+
+/* phash and whash, whose medians hash.c finds by selection, against the same recipes
+ * with a full sort, on noise of few levels (many equal coefficients and block sums) and
+ * of many. */
+static void test_median_by_sort(void)
+{
+	uint64_t seed = 12345;
+	int bad = 0;
+
+	for (int rep = 0; rep < 300; rep++) {
+		int w = 40 + rep % 37, h = 33 + rep % 29, levels = rep % 3 == 0 ? 2 : rep % 3 == 1 ? 5 : 256;
+		struct img *im = img_new(w, h, 1), *sm32, *sm64;
+		double d[64], t[8][32], sums[64];
+		uint64_t ph, wh;
+
+		if (im == NULL)
+			break;
+		for (int i = 0; i < w * h; i++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			im->px[i] = (unsigned char)((seed >> 33) % (uint64_t)levels * (255 / (levels - 1)));
+		}
+		sm32 = img_resize(im, 32, 32);
+		sm64 = img_resize(im, 64, 64);
+		CHECK(sm32 != NULL && sm64 != NULL && hash_phash(im, &ph) == 0 &&
+		    hash_whash(im, &wh) == 0);
+		if (sm32 == NULL || sm64 == NULL) {
+			img_free(sm32);
+			img_free(sm64);
+			img_free(im);
+			break;
+		}
+		/* hash.h's DCT, as hash.c computes it */
+		for (int u = 0; u < 8; u++)
+			for (int n = 0; n < 32; n++) {
+				double acc = 0;
+
+				for (int i = 0; i < 32; i++)
+					acc += 2.0 * cos(M_PI * u * (2 * i + 1) / 64.0) * sm32->px[i * 32 + n];
+				t[u][n] = acc;
+			}
+		for (int u = 0; u < 8; u++)
+			for (int v = 0; v < 8; v++) {
+				double acc = 0;
+
+				for (int n = 0; n < 32; n++)
+					acc += 2.0 * cos(M_PI * v * (2 * n + 1) / 64.0) * t[u][n];
+				d[u * 8 + v] = fabs(acc) < 1e-6 ? 0 : acc;
+			}
+		for (int b = 0; b < 64; b++) {
+			long acc = 0;
+
+			for (int y = 0; y < 8; y++)
+				for (int x = 0; x < 8; x++)
+					acc += sm64->px[((b / 8) * 8 + y) * 64 + (b % 8) * 8 + x];
+			sums[b] = (double)acc;
+		}
+		bad += ph != bits_by_sort(d);
+		bad += wh != bits_by_sort(sums);
+		img_free(sm32);
+		img_free(sm64);
+		img_free(im);
+	}
+	CHECK_EQ_INT(bad, 0);
+}
+
+/* hash_all (the three shrinks made together) against the three hashes one by one, on
+ * noise of several sizes, some too small for the shared pass. */
+static void test_all_at_once(void)
+{
+	static const int sz[][2] = { { 480, 320 }, { 320, 480 }, { 97, 65 }, { 64, 200 },
+		{ 40, 30 }, { 501, 77 } };
+	uint64_t seed = 777;
+
+	for (size_t i = 0; i < sizeof sz / sizeof sz[0]; i++) {
+		struct img *im = img_new(sz[i][0], sz[i][1], 1);
+		uint64_t p8[8], q8[8], d1, d2, w1, w2;
+
+		if (im == NULL)
+			break;
+		for (int k = 0; k < im->w * im->h; k++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			im->px[k] = (unsigned char)((seed >> 40) & 255);
+		}
+		CHECK_EQ_INT(hash_all(im, p8, &d1, &w1), 0);
+		CHECK_EQ_INT(hash_phash_dihedral(im, q8), 0);
+		CHECK_EQ_INT(hash_dhash(im, &d2), 0);
+		CHECK_EQ_INT(hash_whash(im, &w2), 0);
+		CHECK(memcmp(p8, q8, sizeof p8) == 0);
+		CHECK(d1 == d2);
+		CHECK(w1 == w2);
+		img_free(im);
+	}
+}
+
 int main(void)
 {
+	test_median_by_sort();
+	test_all_at_once();
 	test_grid_orient();
 	test_hex();
 	test_hamming();

@@ -2,8 +2,9 @@
  * the same results as the plain C, each form forced in turn: FAST-9 corners and Harris
  * responses row by row on noise, edges and flat images of odd widths (the tails of the
  * 16- and 32-pixel blocks), img_resize and the row resizer on gray, RGB and RGBA
- * (shrinking, growing, mixed), luma, and kp_detect's whole keypoint sets on the example
- * photos.  A form this CPU lacks shows as skipped. */
+ * (shrinking, growing, mixed), luma, the descriptors' box sums and bits, and kp_detect's
+ * whole keypoint sets on the example photos (the plain forms' descriptors from an integral
+ * image, AVX2's from the box sums).  A form this CPU lacks shows as skipped. */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,10 +70,13 @@ static int corners(const struct img *im, int t, int x0, int x1, int *xs, uint64_
 	*sum = 0;
 	for (int y = 16; y < im->h - 16; y++) {
 		int k = kps_fast_row(im->px, im->w, y, x0, x1, t, xs + n);
+		int64_t r[512];
 
+		/* one at a time and a row at once (the rows are at most 481 wide) */
+		kps_harris_row(im->px, im->w, y, xs + n, k, r);
 		for (int i = n; i < n + k; i++)
 			*sum = *sum * 31 + (uint64_t)kps_harris(im->px, im->w, xs[i], y) +
-			    (uint64_t)xs[i] + (uint64_t)y;
+			    (uint64_t)r[i - n] * 7 + (uint64_t)xs[i] + (uint64_t)y;
 		n += k;
 	}
 	return n;
@@ -124,6 +128,10 @@ static void check_resize(int form)
 		{ 480, 320, 64, 64 }, { 480, 320, 4, 4 }, { 721, 1283, 320, 569 },
 		{ 97, 2001, 33, 680 }, { 65, 65, 130, 97 }, { 300, 7, 100, 3 }, { 13, 400, 40, 30 },
 		{ 1283, 721, 1283, 500 },
+		/* the keypoints' pyramid (gray shrinks by 1.3, 1.69, 2.2: image.c's row
+		 * gather), a halving, and shrinks whose blocks only partly qualify */
+		{ 480, 320, 284, 189 }, { 480, 320, 218, 146 }, { 500, 375, 250, 187 },
+		{ 371, 53, 290, 17 }, { 1001, 40, 333, 20 }, { 37, 37, 35, 33 },
 	};
 
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
@@ -163,6 +171,111 @@ static void check_resize(int form)
 			img_free(c);
 			img_free(im);
 		}
+}
+
+/* img_resize_multi in the form in use against img_resize in plain C, one size at a time:
+ * the hashes' three shrinks, the colour grid's, and sources of odd heights and widths
+ * (the last rows one at a time, chunks of columns), for 1 to 4 channels. */
+static void check_resize_multi(int form)
+{
+	static const int src[][2] = { { 480, 320 }, { 333, 517 }, { 1283, 97 }, { 65, 66 },
+		{ 200, 8 } };
+	static const int ws[][3] = { { 32, 9, 64 }, { 4, 7, 3 } }, hs[][3] = { { 32, 8, 64 },
+		{ 4, 5, 2 } };
+
+	for (size_t i = 0; i < sizeof src / sizeof src[0]; i++)
+		for (int ch = 1; ch <= 4; ch++)
+			for (int set = 0; set < 2; set++) {
+				struct img *im = test_image(src[i][0], src[i][1], ch, (int)(i % 3),
+				    700 + i * 8 + (size_t)ch * 2 + (size_t)set);
+				struct img *got[3], *want;
+
+				if (im == NULL) {
+					CHECK(im != NULL);
+					continue;
+				}
+				img_simd(form);
+				CHECK_EQ_INT(img_resize_multi(im, 3, ws[set], hs[set], got), 0);
+				img_simd(IMG_SIMD_NONE);
+				for (int k = 0; k < 3; k++) {
+					want = img_resize(im, ws[set][k], hs[set][k]);
+					CHECK(same_img(got[k], want));
+					img_free(want);
+					img_free(got[k]);
+				}
+				img_free(im);
+			}
+	img_simd(form);
+}
+
+/* kps_box5's sums in the form in use against the 25 pixels added one by one, on every
+ * width around the 16-column blocks, and kps_describe_box's bits against the plain C
+ * ones for random offsets that reach the patch's edge. */
+static void check_box(int form)
+{
+	for (int w = 5; w <= 53; w++) {
+		int h = 9 + w % 4;
+		struct img *im = test_image(w, h, 1, w % 3, 500 + (uint64_t)w);
+		uint16_t *box = malloc(((size_t)(h - 4) * (size_t)w + 1) * sizeof *box);
+		int bad = 0;
+
+		CHECK(im != NULL && box != NULL);
+		if (im == NULL || box == NULL) {
+			img_free(im);
+			free(box);
+			return;
+		}
+		img_simd(form);
+		kps_box5(im->px, w, h, box);
+		for (int y = 0; y + 5 <= h; y++)
+			for (int x = 0; x < w; x++) {
+				unsigned want = 0;
+
+				for (int dy = 0; x + 4 < w && dy < 5; dy++)
+					for (int dx = 0; dx < 5; dx++)
+						want += im->px[(size_t)(y + dy) * (size_t)w + (size_t)(x + dx)];
+				bad += box[(size_t)y * (size_t)w + (size_t)x] != want;
+			}
+		CHECK_EQ_INT(bad, 0);
+		img_free(im);
+		free(box);
+	}
+	{
+		int w = 97, h = 61;
+		struct img *im = test_image(w, h, 1, 0, 4242);
+		uint16_t *box = malloc(((size_t)(h - 4) * (size_t)w + 1) * sizeof *box);
+		int32_t off[2][256];
+		uint64_t seed = 99;
+		int same = 1;
+
+		CHECK(im != NULL && box != NULL);
+		if (im == NULL || box == NULL) {
+			img_free(im);
+			free(box);
+			return;
+		}
+		img_simd(IMG_SIMD_NONE);
+		kps_box5(im->px, w, h, box);
+		for (int rep = 0; rep < 50; rep++) {
+			uint8_t da[32], db[32];
+			/* the keypoint's place keeps every box inside, as keypoints.c's border does */
+			int x = 16 + (int)(splitmix64(&seed) % (uint64_t)(w - 32));
+			int y = 16 + (int)(splitmix64(&seed) % (uint64_t)(h - 32));
+
+			for (int i = 0; i < 256; i++)
+				for (int k = 0; k < 2; k++)
+					off[k][i] = ((int)(splitmix64(&seed) % 29) - 14) * w +
+					    (int)(splitmix64(&seed) % 29) - 14;
+			img_simd(IMG_SIMD_NONE);
+			kps_describe_box(box, w, x, y, off[0], off[1], da);
+			img_simd(form);
+			kps_describe_box(box, w, x, y, off[0], off[1], db);
+			same &= memcmp(da, db, 32) == 0;
+		}
+		CHECK(same);
+		img_free(im);
+		free(box);
+	}
 }
 
 static void check_keypoints(int form)
@@ -241,6 +354,8 @@ int main(void)
 		CHECK_EQ_INT(img_simd_form(), form);
 		check_fast(form);
 		check_resize(form);
+		check_resize_multi(form);
+		check_box(form);
 		check_keypoints(form);
 	}
 	img_simd(IMG_SIMD_AUTO);
