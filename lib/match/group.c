@@ -404,10 +404,17 @@ static int colourful(const uint8_t *c)
  * from that of k's scaled by one factor (and k's from j's), the smaller of the two: the
  * largest miss of a cell, summed over both.  A stronger or weaker contrast or saturation
  * scales a picture's chroma, a gamma nearly so; another colouring of one drawing (a lamp
- * in violet on cream, the same lamp in magenta on blue-grey) cannot be fitted so. */
-static int chroma_fit(const struct grp_item *k, const struct grp_item *j, int orient)
+ * in violet on cream, the same lamp in magenta on blue-grey) cannot be fitted so.  The
+ * fit's factor (at least 1: the paler side scaled up) in *scale, and its misses in the
+ * colour difference's measure (the mean over the cells, or a quarter of the worst) in
+ * *rest; a factor of 0 when the chromas do not rise together. */
+static int chroma_fit(const struct grp_item *k, const struct grp_item *j, int orient,
+    double *scale, double *rest)
 {
 	double x[16][2], y[16][2], sxy = 0, sxx = 0, syy = 0, best = 1e9;
+
+	*scale = 0;
+	*rest = 1e9;
 
 	for (int r = 0; r < 4; r++)
 		for (int c = 0; c < 4; c++) {
@@ -423,18 +430,26 @@ static int chroma_fit(const struct grp_item *k, const struct grp_item *j, int or
 			sxx += x[i][0] * x[i][0] + x[i][1] * x[i][1];
 			syy += y[i][0] * y[i][0] + y[i][1] * y[i][1];
 		}
-	if (sxx < 1 || syy < 1)
+	if (sxx < 1 || syy < 1) {
+		*scale = 1;
+		*rest = 0;
 		return 0;
+	}
 	for (int side = 0; side < 2; side++) {
 		double (*u)[2] = side ? y : x, (*v)[2] = side ? x : y;
-		double s = sxy > 0 ? sxy / (side ? syy : sxx) : 0, worst = 0;
+		double s = sxy > 0 ? sxy / (side ? syy : sxx) : 0, worst = 0, sum = 0;
 
 		for (int i = 0; i < 16; i++) {
 			double d = fabs(v[i][0] - s * u[i][0]) + fabs(v[i][1] - s * u[i][1]);
 
 			worst = d > worst ? d : worst;
+			sum += d;
 		}
-		best = worst < best ? worst : best;
+		if (worst < best) {
+			best = worst;
+			*scale = s >= 1 || s <= 0 ? s : 1 / s;
+			*rest = sum / 32 > worst / 4 ? sum / 32 : worst / 4;
+		}
 	}
 	return (int)(best + 0.5);
 }
@@ -445,7 +460,8 @@ static int chroma_fit(const struct grp_item *k, const struct grp_item *j, int or
 static int color_diff(const struct grp_item *k, const struct grp_item *j, int orient,
     int aligned)
 {
-	int sum = 0, worst = 0, fit;
+	int sum = 0, worst = 0, fit = 0;
+	double scale, rest;
 
 	if (k->color == NULL || j->color == NULL || spread_max(k->color) < GRP_GRAY_CELL ||
 	    spread_max(j->color) < GRP_GRAY_CELL || (!colourful(k->color) && !colourful(j->color)))
@@ -464,8 +480,15 @@ static int color_diff(const struct grp_item *k, const struct grp_item *j, int or
 	 * the same white ground changes a few cells much */
 	worst = sum / 32 > worst / 4 ? sum / 32 : worst / 4;
 	/* where the hashes say the grids lie alike, one colouring must map onto the other
-	 * by one contrast (GRP_CHROMA_FIT, scaled to this measure) */
-	fit = aligned ? chroma_fit(k, j, orient) * GRP_COLOR_MAX / GRP_CHROMA_FIT : 0;
+	 * by one contrast (GRP_CHROMA_FIT, scaled to this measure); and when it does, by a
+	 * factor within GRP_CHROMA_SCALE, the colours differ by what that contrast leaves
+	 * (a stronger contrast or saturation, scaling every cell's chroma by 1.4, is not
+	 * another colouring) */
+	if (aligned) {
+		fit = chroma_fit(k, j, orient, &scale, &rest) * GRP_COLOR_MAX / GRP_CHROMA_FIT;
+		if (scale >= 1 && scale <= GRP_CHROMA_SCALE && rest < worst)
+			worst = (int)(rest + 0.5);
+	}
 	return fit > worst ? fit : worst;
 }
 

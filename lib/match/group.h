@@ -143,6 +143,10 @@ struct grp_item {
  * gamma or saturation changed misses by up to about 30 on the eval sets; one drawing
  * coloured twice by 60 and more. */
 #define GRP_CHROMA_FIT 45
+/* And where one factor within this (either way) fits, the colour difference is what the
+ * fit leaves: a contrast copy's chroma is its original's times 1.4, missing by 1 to 3;
+ * a paler or a more vivid picture past it is another. */
+#define GRP_CHROMA_SCALE 1.6
 /* A grid with one cell this colourful (0..255) counts as colourful too: a coloured
  * cut-out on a white or clear ground, whose other cells are gray. */
 #define GRP_COLOR_CELL 48
