@@ -94,8 +94,7 @@ struct kp_match {
 	                         * the bounding box of the inliers spans */
 	double z[4];            /* the transform from a to b: x + iy goes to
 	                         * (z[0] + i z[1]) (x + iy) + z[2] + i z[3] */
-	double contain;
-	int wworst, wmean;      /* filled by dedupe: colour grids compared through z */         /* the larger share of one picture that the transform maps
+	double contain;         /* the larger share of one picture that the transform maps
 	                         * inside the other (1: a crop, or a framed copy) */
 	double tol;             /* the inlier tolerance, level-0 pixels of b */
 	int shared, agree;      /* filled by kp_shared, 0 until then */
