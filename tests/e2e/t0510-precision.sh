@@ -21,25 +21,20 @@ Image.new("RGB", (400, 400), (120, 40, 160)).save(out + "/flat/purple.png")
 Image.new("RGBA", (300, 300), (0, 0, 0, 0)).save(out + "/flat/clear.png")
 with open(out + "/flat/grey.png", "rb") as i, open(out + "/flat/grey-copy.png", "wb") as o:
     o.write(i.read())
-# overlays: white pixels, the picture in the alpha channel
-def overlay(name, side, path):
-    a = Image.open(path).convert("L").resize((side, side))
+# overlays: white pixels, the picture in the alpha channel (at opacity 5/5 of its gray)
+def overlay(name, side, path, opacity=5):
+    a = Image.open(path).convert("L").resize((side, side)).point(lambda v: v * opacity // 5)
     im = Image.new("RGBA", (side, side), (255, 255, 255, 255))
     im.putalpha(a)
     im.save(out + "/flat/" + name)
 overlay("overlay-camera.png", 400, photos + "/camera.png")
 overlay("overlay-camera-half.png", 200, photos + "/camera.png")
 overlay("overlay-astronaut.png", 400, photos + "/astronaut.jpg")
-# faint ones, a wallpaper of white light: no pixel even half opaque, the picture shows
-# on black only (the same pictures, fainter: copies of the overlays above)
-def faint(name, side, path):
-    a = Image.open(path).convert("L").resize((side, side)).point(lambda v: v * 2 // 5)
-    im = Image.new("RGBA", (side, side), (255, 255, 255, 255))
-    im.putalpha(a)
-    im.save(out + "/flat/" + name)
-faint("overlay-camera-faint.png", 400, photos + "/camera.png")
-faint("overlay-camera-faint-half.png", 200, photos + "/camera.png")
-faint("overlay-astronaut-faint.png", 400, photos + "/astronaut.jpg")
+# faint ones (2/5), a wallpaper of white light: no pixel even half opaque, the picture
+# shows on black only (the same pictures, fainter: copies of the overlays above)
+overlay("overlay-camera-faint.png", 400, photos + "/camera.png", 2)
+overlay("overlay-camera-faint-half.png", 200, photos + "/camera.png", 2)
+overlay("overlay-astronaut-faint.png", 400, photos + "/astronaut.jpg", 2)
 
 # pages of one manual: one font, one layout, different words
 rng = random.Random(7)
