@@ -211,6 +211,30 @@ static void test_listing(void)
 
 	CHECK(az_parse_listing("<EnumerationResults><Blobs><Blob>", 33, collect, &g, &next,
 	    &err) == AD_EFORMAT);
+
+	/* a Content-Length that is no count of bytes (the fuzzer's -1920) is a size not
+	 * known, never a negative one */
+	{
+		static const struct { const char *v; long long want; } lengths[] = {
+			{ "-1920", -1 }, { "12x", -1 }, { "+5", -1 }, { "1.5", -1 }, { "", -1 },
+			{ "99999999999999999999", -1 }, { "0", 0 }, { "81920", 81920 },
+			{ "9223372036854775807", 9223372036854775807LL },
+		};
+
+		for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+			char xml[512];
+
+			snprintf(xml, sizeof xml, "<EnumerationResults><Blobs><Blob><Name>x</Name>"
+			    "<Properties><Content-Length>%s</Content-Length></Properties></Blob>"
+			    "</Blobs><NextMarker/></EnumerationResults>", lengths[i].v);
+			memset(&g, 0, sizeof g);
+			CHECK_EQ_INT(az_parse_listing(xml, strlen(xml), collect, &g, &next, &err), 0);
+			CHECK_EQ_INT(g.n, 1);
+			CHECK(g.e[0].size == lengths[i].want);
+			free(next);
+			next = NULL;
+		}
+	}
 }
 
 /* ---- which credential goes where ---- */

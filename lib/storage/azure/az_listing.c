@@ -4,6 +4,7 @@
 #include "azure.h"
 
 #include <expat.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,23 @@
 #include <strings.h>
 
 /* Copies s into dst[n], cut to fit. */
+/* A Content-Length: a count of bytes, digits only; anything else (a sign, a fraction,
+ * trailing text, a count past what a long long holds) is -1, a size not known, so that
+ * the download learns it rather than trust a negative or truncated one. */
+static long long parse_length(const char *t)
+{
+	long long v = 0;
+
+	if (*t == '\0')
+		return -1;
+	for (; *t != '\0'; t++) {
+		if (*t < '0' || *t > '9' || v > (LLONG_MAX - (*t - '0')) / 10)
+			return -1;
+		v = v * 10 + (*t - '0');
+	}
+	return v;
+}
+
 static void put_field(char *dst, size_t n, const char *s)
 {
 	size_t len = strnlen(s, n - 1);
@@ -101,7 +119,7 @@ static void XMLCALL x_end(void *ud, const XML_Char *el)
 		if (strcmp(el, "Properties") == 0)
 			p->in_props = 0;
 		else if (strcmp(el, "Content-Length") == 0)
-			p->cur.size = strtoll(t, NULL, 10);
+			p->cur.size = parse_length(t);
 		else if (strcmp(el, "Last-Modified") == 0 && !p->meta_mtime)
 			p->cur.mtime = http_parse_date(t);    /* unless the metadata said */
 		else if (strcmp(el, "Etag") == 0)
