@@ -100,8 +100,9 @@ static struct img *composite(const struct img *im, unsigned bg)
 }
 
 /* An RGBA decode to the RGB image the features come from: opaque pixels as they are;
- * with transparency, the composite on white, or on black when that shows clearly more
- * (white pixels whose picture is in the alpha channel).  Sets f->opaque and f->alpha.
+ * with transparency, the composite on white, or on black when white shows next to
+ * nothing and black clearly more (FEAT_ALPHA_FAINT: white pixels whose picture is in the
+ * alpha channel).  Sets f->opaque and f->alpha.
  * Frees rgba; NULL when out of memory. */
 static struct img *flatten(struct img *rgba, struct feat *f)
 {
@@ -145,7 +146,7 @@ static struct img *flatten(struct img *rgba, struct feat *f)
 	sb = gray_std(gb);
 	img_free(gw);
 	img_free(gb);
-	if (sb > FEAT_ALPHA_BLACK * sw + 1) {
+	if (sw < FEAT_ALPHA_FAINT && sb > FEAT_ALPHA_BLACK * sw + 1) {
 		f->alpha = "black";
 		img_free(w);
 		return b;
@@ -452,6 +453,8 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 			return aderr_set(err, AD_ENOMEM, "out of memory");
 		}
 		rc = kp_detect(kpim ? kpim : whole, o->local, &ks);
+		if (rc == 0)
+			rc = kp_detail_of(kpim ? kpim : whole, f->detail);
 		img_free(kpim);
 		if (rc < 0) {
 			free_work(im, whole);
@@ -616,7 +619,7 @@ int feat_work_gray(const char *path, struct img **gray, aderr *err)
 
 int feat_to_json(const struct feat *f, json_t *rec)
 {
-	char sha[65], h[3][17];
+	char sha[65], h[3][17], dt[(KP_DETAIL_BYTES + 2) / 3 * 4 + 1];
 	int i;
 
 	hex_encode(f->sha256, 32, sha);
@@ -665,6 +668,9 @@ int feat_to_json(const struct feat *f, json_t *rec)
 			return -1;
 		}
 		free(b64);
+		b64_encode(f->detail, KP_DETAIL_BYTES, dt);
+		if (json_object_set_new(rec, "detail", json_stringn_nocheck(dt, b64_len(KP_DETAIL_BYTES))) != 0)
+			return -1;
 	}
 	if (json_object_set_new(rec, "info", json_real(round(f->info * 10) / 10)) != 0 ||
 	    (f->low_info && json_object_set_new(rec, "low_info", json_true()) != 0) ||

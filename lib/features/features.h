@@ -42,7 +42,7 @@ void feat_opts_default(struct feat_opts *o);
 /* The version of the feature recipes: raise it whenever any field feat_to_json writes
  * can come out different for the same file, so that stored features made the old way
  * are recomputed instead of compared with new ones. */
-#define FEAT_VERSION 5
+#define FEAT_VERSION 6
 
 /* What a record's features depend on, as featx stamps it in "feat_spec": the feature
  * version and the options that change the fields ("v1 local=256 thumb=0").  A stored
@@ -60,6 +60,8 @@ struct feat {
 	unsigned char *local;           /* packed keypoints (kp_pack), or NULL */
 	size_t local_len;
 	int nlocal;                     /* keypoints in local */
+	uint8_t detail[KP_DETAIL_BYTES]; /* with local: the picture the keypoints see,
+	                                 * KP_DETAIL x KP_DETAIL gray (kp_detail_of) */
 	char *thumb;                    /* data: URI of a small JPEG, or NULL */
 	double info;                    /* standard deviation of the gray working image */
 	double dominant;                /* share of its pixels near the commonest gray */
@@ -85,9 +87,14 @@ struct feat {
 #define FEAT_DOMINANT_TOL 4
 #define FEAT_LOW_DOMINANT 0.98
 #define FEAT_LOW_OPAQUE 0.02
-/* With transparency the picture is composited on black instead of white when that
- * shows this many times the contrast (white pixels whose picture is in the alpha). */
+/* With transparency the picture is composited on white, as a page, a viewer and a
+ * conversion to JPEG show it, unless it shows next to nothing there (a gray standard
+ * deviation under FEAT_ALPHA_FAINT: white pixels whose picture is in the alpha) and
+ * FEAT_ALPHA_BLACK times more on black.  An icon or a cut-out of light colours shows on
+ * white too, so its copies flattened on white and its cropped or framed copies with
+ * their transparency are seen on one ground. */
 #define FEAT_ALPHA_BLACK 1.5
+#define FEAT_ALPHA_FAINT 3.0
 
 void feat_clear(struct feat *f);
 

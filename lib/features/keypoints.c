@@ -579,6 +579,7 @@ void kp_free(struct kp_set *set)
 {
 	free(set->kp);
 	set->kp = NULL;
+	set->detail = NULL;
 	set->n = 0;
 }
 
@@ -624,24 +625,72 @@ unsigned char *kp_pack(const struct kp_set *set, size_t *len)
 	return b;
 }
 
+size_t kp_packed_head(const unsigned char *b)
+{
+	return KP_PACKED_HEAD + (b[0] == 2 ? KP_DETAIL_BYTES : 0);
+}
+
+long kp_packed_count(const unsigned char *b, size_t len)
+{
+	size_t head;
+
+	if (len < KP_PACKED_HEAD || (b[0] != 1 && b[0] != 2))
+		return -1;
+	head = kp_packed_head(b);
+	if (len < head || (len - head) % KP_PACKED_SIZE || (len - head) / KP_PACKED_SIZE > KP_MAX)
+		return -1;
+	return (long)((len - head) / KP_PACKED_SIZE);
+}
+
+unsigned char *kp_pack_detail(const unsigned char *packed, size_t len,
+    const uint8_t detail[KP_DETAIL_BYTES], size_t *outlen)
+{
+	unsigned char *b;
+
+	if (len < KP_PACKED_HEAD || (b = malloc(len + KP_DETAIL_BYTES)) == NULL)
+		return NULL;
+	memcpy(b, packed, KP_PACKED_HEAD);
+	b[0] = 2;
+	memcpy(b + KP_PACKED_HEAD, detail, KP_DETAIL_BYTES);
+	memcpy(b + KP_PACKED_HEAD + KP_DETAIL_BYTES, packed + KP_PACKED_HEAD, len - KP_PACKED_HEAD);
+	*outlen = len + KP_DETAIL_BYTES;
+	return b;
+}
+
+int kp_detail_of(const struct img *gray, uint8_t out[KP_DETAIL_BYTES])
+{
+	struct img *d = img_resize(gray, KP_DETAIL, KP_DETAIL);
+
+	if (d == NULL)
+		return AD_ENOMEM;
+	memcpy(out, d->px, KP_DETAIL_BYTES);
+	img_free(d);
+	return 0;
+}
+
 int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set)
 {
 	const unsigned char *p;
-	size_t n;
+	long cnt = kp_packed_count(b, len);
+	size_t n, dbytes;
 
 	memset(set, 0, sizeof *set);
-	if (len < KP_PACKED_HEAD || b[0] != 1 || (len - KP_PACKED_HEAD) % KP_PACKED_SIZE)
+	if (cnt < 0)
 		return -1;
-	n = (len - KP_PACKED_HEAD) / KP_PACKED_SIZE;
-	if (n > KP_MAX)
-		return -1;
+	n = (size_t)cnt;
+	dbytes = b[0] == 2 ? KP_DETAIL_BYTES : 0;
 	set->w = (int)get16(b + 1);
 	set->h = (int)get16(b + 3);
-	if (n == 0)
+	if (n == 0 && dbytes == 0)
 		return 0;
-	if ((set->kp = malloc(n * sizeof *set->kp)) == NULL)
+	/* the keypoints and the detail in one block, which kp_free frees */
+	if ((set->kp = malloc(n * sizeof *set->kp + dbytes)) == NULL)
 		return -1;
-	p = b + KP_PACKED_HEAD;
+	if (dbytes) {
+		memcpy((unsigned char *)(set->kp + n), b + KP_PACKED_HEAD, dbytes);
+		set->detail = (const uint8_t *)(set->kp + n);
+	}
+	p = b + kp_packed_head(b);
 	for (size_t i = 0; i < n; i++, p += KP_PACKED_SIZE) {
 		struct kp *k = &set->kp[i];
 
@@ -663,8 +712,18 @@ int kp_mirror(const struct kp_set *in, struct kp_set *out)
 	out->h = in->h;
 	if (in->n == 0)
 		return 0;
-	if ((out->kp = malloc((size_t)in->n * sizeof *out->kp)) == NULL)
+	/* the keypoints, and the detail mirrored too, in one block as kp_unpack's */
+	if ((out->kp = malloc((size_t)in->n * sizeof *out->kp +
+	    (in->detail ? KP_DETAIL_BYTES : 0))) == NULL)
 		return AD_ENOMEM;
+	if (in->detail != NULL) {
+		uint8_t *d = (uint8_t *)(out->kp + in->n);
+
+		for (int y = 0; y < KP_DETAIL; y++)
+			for (int x = 0; x < KP_DETAIL; x++)
+				d[y * KP_DETAIL + x] = in->detail[y * KP_DETAIL + KP_DETAIL - 1 - x];
+		out->detail = d;
+	}
 	for (int i = 0; i < in->n; i++) {
 		const struct kp *k = &in->kp[i];
 		struct kp *m = &out->kp[i];

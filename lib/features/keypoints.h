@@ -28,7 +28,10 @@
  *
  * The packed form (kp_pack) is what records carry, base64 in the "local" field:
  *   byte 0 version (1), bytes 1-2 level-0 width, 3-4 height (little-endian), then per
- *   keypoint 38 bytes: x and y in 1/16 pixel (u16 LE each), level, angle, descriptor. */
+ *   keypoint 38 bytes: x and y in 1/16 pixel (u16 LE each), level, angle, descriptor.
+ * Version 2 (dedupe's own, never in a record) has KP_DETAIL_BYTES after the header: the
+ * picture's detail (kp_detail_of, the record's "detail" field), then the keypoints as in
+ * version 1, so that the strongest K are still a prefix. */
 #ifndef AZD_KEYPOINTS_H
 #define AZD_KEYPOINTS_H
 
@@ -53,10 +56,19 @@ struct kp {
 	double response;        /* Harris response; 0 after kp_unpack */
 };
 
+/* The detail: the picture the keypoints see, shrunk (area average) to a KP_DETAIL x
+ * KP_DETAIL gray grid whatever its shape, row-major.  dedupe reads one picture's through
+ * the keypoints' transform against the other's to find what one shows and the other
+ * does not (an emblem on a folder, another level on a battery). */
+#define KP_DETAIL 32
+#define KP_DETAIL_BYTES (KP_DETAIL * KP_DETAIL)
+
 struct kp_set {
 	int w, h;               /* level-0 size */
 	int n;
 	struct kp *kp;          /* n keypoints, strongest first */
+	const uint8_t *detail;  /* KP_DETAIL_BYTES (a version-2 packing), or NULL; it lives
+	                         * in kp's block and goes with kp_free */
 };
 
 /* Up to max keypoints of a gray image (ch 1).  0, or AD_ENOMEM / AD_EINTERNAL.  An image
@@ -66,8 +78,19 @@ void kp_free(struct kp_set *set);
 
 /* The packed form, malloc'd, length in *len; NULL when out of memory. */
 unsigned char *kp_pack(const struct kp_set *set, size_t *len);
-/* Back from the packed form: 0, or -1 when the bytes are not a version-1 packing. */
+/* Back from the packed form: 0, or -1 when the bytes are not a version-1 or 2 packing
+ * (or memory is short). */
 int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set);
+/* The keypoints a packing holds, or -1 when the bytes are not one. */
+long kp_packed_count(const unsigned char *b, size_t len);
+/* The size of a packing's header: KP_PACKED_HEAD, with the detail for version 2. */
+size_t kp_packed_head(const unsigned char *b);
+/* A version-1 packing and a detail as one version-2 packing, malloc'd (length in *len);
+ * NULL when out of memory. */
+unsigned char *kp_pack_detail(const unsigned char *packed, size_t len,
+    const uint8_t detail[KP_DETAIL_BYTES], size_t *outlen);
+/* The detail of a gray picture (the one kp_detect is given).  0, or AD_ENOMEM. */
+int kp_detail_of(const struct img *gray, uint8_t out[KP_DETAIL_BYTES]);
 
 /* The keypoints the picture mirrored left-right would have, as far as the recipe is
  * symmetric (the corners, their ranking and angles are; the spreading cells and ties

@@ -261,6 +261,212 @@ static int warp_color(const uint8_t *ca, int aw, int ah, const uint8_t *cb, int 
 	return worst;
 }
 
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+#define DETAIL_BANDS 16
+
+/* The tone curve from a's levels to b's: for each of DETAIL_BANDS bands of a's levels,
+ * the median of b's over the cells in it (in marks), or, for a band with under 3 cells,
+ * what its neighbours say (straight between them; the nearest at the ends). */
+static void tone_curve(const double *av, const double *bv, const uint8_t *in, double *c)
+{
+	enum { NN = KP_DETAIL_BYTES };
+	static const int w = 256 / DETAIL_BANDS;
+	double v[NN];
+	int have[DETAIL_BANDS];
+
+	for (int k = 0; k < DETAIL_BANDS; k++) {
+		int m = 0;
+
+		for (int i = 0; i < NN; i++)
+			if (in[i] && (int)av[i] / w == k)
+				v[m++] = bv[i];
+		have[k] = m >= 3;
+		if (have[k]) {
+			qsort(v, (size_t)m, sizeof *v, cmp_double);
+			c[k] = v[m / 2];
+		}
+	}
+	for (int k = 0; k < DETAIL_BANDS; k++) {
+		int lo = k, hi = k;
+
+		if (have[k])
+			continue;
+		while (lo >= 0 && !have[lo])
+			lo--;
+		while (hi < DETAIL_BANDS && !have[hi])
+			hi++;
+		if (lo < 0 && hi >= DETAIL_BANDS)
+			c[k] = (k + 0.5) * w;
+		else if (lo < 0)
+			c[k] = c[hi];
+		else if (hi >= DETAIL_BANDS)
+			c[k] = c[lo];
+		else
+			c[k] = c[lo] + (c[hi] - c[lo]) * (k - lo) / (hi - lo);
+	}
+}
+
+/* The tone curve at level x. */
+static double curve_at(const double *c, double x)
+{
+	static const double w = 256.0 / DETAIL_BANDS;
+	double t = x / w - 0.5;
+	int k = (int)floor(t);
+
+	if (k < 0)
+		return c[0];
+	if (k >= DETAIL_BANDS - 1)
+		return c[DETAIL_BANDS - 1];
+	return c[k] + (c[k + 1] - c[k]) * (t - k);
+}
+
+/* What one picture shows and the other does not, in the part both show: a's detail
+ * (KP_DETAIL x KP_DETAIL gray, keypoints.h) against b's read through the keypoints'
+ * transform z (a's level-0 places to b's), after the tone curve that fits them best (a
+ * gamma, a contrast, a gray copy change the levels, not the layout: tone_curve).  A cell's miss
+ * counts only beyond what a slight misplacement along an edge of both pictures can make
+ * (half the smaller of the two local ranges) and twice the pair's median miss (JPEG,
+ * noise); the result is the largest mean of those excesses over a 3 x 3 block of cells,
+ * in gray levels: an emblem on one folder and not on the other, a battery's level, the
+ * waves of a loudspeaker.  -1 when either has no detail or under a quarter of a's cells
+ * fall inside b. */
+static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4])
+{
+	enum { N = KP_DETAIL, NN = KP_DETAIL * KP_DETAIL };
+	double av[NN], bv[NN], res[NN], c16[DETAIL_BANDS], sorted[NN], med, best = 0;
+	uint8_t in[NN];
+	int n = 0;
+
+	if (ka->detail == NULL || kb->detail == NULL || ka->w <= 0 || ka->h <= 0 || kb->w <= 0 ||
+	    kb->h <= 0)
+		return -1;
+	for (int cy = 0; cy < N; cy++)
+		for (int cx = 0; cx < N; cx++) {
+			int i = cy * N + cx, x0, y0;
+			double px = (cx + 0.5) * ka->w / N, py = (cy + 0.5) * ka->h / N;
+			double x = z[0] * px - z[1] * py + z[2], y = z[1] * px + z[0] * py + z[3];
+			double gx = x * N / kb->w - 0.5, gy = y * N / kb->h - 0.5, fx, fy;
+			const uint8_t *d = kb->detail;
+
+			in[i] = 0;
+			if (gx < 0.5 || gy < 0.5 || gx > N - 1.5 || gy > N - 1.5)
+				continue;
+			x0 = (int)gx;
+			y0 = (int)gy;
+			fx = gx - x0;
+			fy = gy - y0;
+			bv[i] = (1 - fy) * ((1 - fx) * d[y0 * N + x0] + fx * d[y0 * N + x0 + 1]) +
+			    fy * ((1 - fx) * d[(y0 + 1) * N + x0] + fx * d[(y0 + 1) * N + x0 + 1]);
+			av[i] = ka->detail[i];
+			in[i] = 1;
+			n++;
+		}
+	if (n < NN / 4)
+		return -1;
+	/* the tone curve: per band of a's levels, the median of b's (a gamma, a contrast
+	 * that clips, a gray copy; the cells that differ are too few in a band to move its
+	 * median), straight between the bands' middles */
+	tone_curve(av, bv, in, c16);
+	for (int i = 0, m = 0; i < NN; i++)
+		if (in[i]) {
+			res[i] = fabs(bv[i] - curve_at(c16, av[i]));
+			sorted[m++] = res[i];
+		}
+	qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
+	med = sorted[n / 2];
+	/* each cell's excess over what misplacement and noise explain */
+	for (int cy = 0; cy < N; cy++)
+		for (int cx = 0; cx < N; cx++) {
+			int i = cy * N + cx;
+			double alo = 255, ahi = 0, blo = 255, bhi = 0, range;
+
+			if (!in[i])
+				continue;
+			for (int dy = -1; dy <= 1; dy++)
+				for (int dx = -1; dx <= 1; dx++) {
+					int y = cy + dy, x = cx + dx, k = y * N + x;
+
+					if (x < 0 || y < 0 || x >= N || y >= N || !in[k])
+						continue;
+					alo = av[k] < alo ? av[k] : alo;
+					ahi = av[k] > ahi ? av[k] : ahi;
+					blo = bv[k] < blo ? bv[k] : blo;
+					bhi = bv[k] > bhi ? bv[k] : bhi;
+				}
+			/* a's range in b's levels (through the curve) */
+			range = fabs(curve_at(c16, ahi) - curve_at(c16, alo));
+			range = range < bhi - blo ? range : bhi - blo;
+			res[i] -= range / 2 + 2 * med;
+			res[i] = res[i] > 0 ? res[i] : 0;
+		}
+	/* a line of text laid over one copy (a caption, a watermark) is a copy's mark, not
+	 * another picture: connected cells that miss (GRP_DETAIL_CELL) and make a band at
+	 * most GRP_DETAIL_LINE cells high and wider than tall count for nothing */
+	{
+		int stack[NN], comp[NN], nc;
+		uint8_t seen[NN] = {0};
+
+		for (int i = 0; i < NN; i++) {
+			int x0 = N, x1 = -1, y0 = N, y1 = -1, top = 0;
+
+			if (seen[i] || !in[i] || res[i] <= GRP_DETAIL_CELL)
+				continue;
+			nc = 0;
+			seen[i] = 1;
+			stack[top++] = i;
+			while (top > 0) {
+				int k = stack[--top], kx = k % N, ky = k / N;
+
+				comp[nc++] = k;
+				x0 = kx < x0 ? kx : x0;
+				x1 = kx > x1 ? kx : x1;
+				y0 = ky < y0 ? ky : y0;
+				y1 = ky > y1 ? ky : y1;
+				for (int dy = -1; dy <= 1; dy++)
+					for (int dx = -1; dx <= 1; dx++) {
+						int x = kx + dx, y = ky + dy, q = y * N + x;
+
+						if (x < 0 || y < 0 || x >= N || y >= N || seen[q] || !in[q] ||
+						    res[q] <= GRP_DETAIL_CELL)
+							continue;
+						seen[q] = 1;
+						stack[top++] = q;
+					}
+			}
+			if (y1 - y0 + 1 <= GRP_DETAIL_LINE && 2 * (x1 - x0 + 1) >= 3 * (y1 - y0 + 1) &&
+			    (y0 >= N - GRP_DETAIL_BAND || y1 < GRP_DETAIL_BAND))
+				for (int k = 0; k < nc; k++)
+					res[comp[k]] = 0;
+		}
+	}
+	/* blocks away from the pictures' edges, where a turned copy's corners are filled */
+	for (int cy = GRP_DETAIL_EDGE + 1; cy < N - 1 - GRP_DETAIL_EDGE; cy++)
+		for (int cx = GRP_DETAIL_EDGE + 1; cx < N - 1 - GRP_DETAIL_EDGE; cx++) {
+			double sum = 0;
+			int all = 1;
+
+			for (int dy = -1; dy <= 1 && all; dy++)
+				for (int dx = -1; dx <= 1; dx++) {
+					int k = (cy + dy) * N + cx + dx;
+
+					if (!in[k]) {
+						all = 0;
+						break;
+					}
+					sum += res[k];
+				}
+			if (all && sum / 9 > best)
+				best = sum / 9;
+		}
+	return (int)lround(best);
+}
+
 /* 1 when a keypoint match repeats nothing in most of the pictures' middle cells that
  * hold keypoints (GRP_MID_MIN): whatever it shares lies around the middle. */
 static int hollow(int mid, int mid_dead)
@@ -291,7 +497,7 @@ static int mirrors(int orient)
  * mirrored picture. */
 static int local_match(const struct grp_item *k, const struct grp_item *j,
     const struct grp_opts *o, int mirror, struct kp_match *m, double *frame, int *wcol,
-    aderr *err)
+    int *ddiff, aderr *err)
 {
 	const struct grp_item *a = k, *b = j;
 	const struct kp_set *ka, *kb;
@@ -301,6 +507,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	int c = strcmp(k->name, j->name), rc;
 
 	*wcol = -1;
+	*ddiff = -1;
 	*frame = 1;
 	if (c > 0 || (c == 0 && k > j)) {
 		a = j;
@@ -350,6 +557,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 				*wcol = w1 > w2 ? w1 : w2;
 		}
 		kp_shared(ka, kb, m);
+		*ddiff = detail_diff(ka, kb, m->z);
 	}
 	/* the scale that maps one whole picture onto the other */
 	*frame = ka->w > 0 && ka->h > 0 ? sqrt((double)kb->w * kb->h / ((double)ka->w * ka->h)) : 1;
@@ -1067,6 +1275,8 @@ struct pres {
 	int16_t shared, agree;  /* the keypoints of the part both pictures show (kp_match) */
 	int16_t wcol;           /* the colour grids compared through the keypoints'
 	                         * transform (warp_color; -1 not compared) */
+	int16_t ddiff;          /* the details compared through it (detail_diff; -1 not
+	                         * compared) */
 	float cover, contain;
 };
 
@@ -1093,12 +1303,13 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 {
 	struct kp_match m;
 	double frame;
-	int rc, wcol;
+	int rc, wcol, ddiff;
 
 	if (!o->local || item_nkp(a) == 0 || item_nkp(b) == 0)
 		return 0;
-	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, err)) < 0)
+	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, &ddiff, err)) < 0)
 		return rc;
+	r->ddiff = (int16_t)ddiff;
 	r->shifted = (m.inliers >= GRP_LOOSE_INLIERS &&
 	    fabs(m.scale / frame - 1) > GRP_FRAME_TOL);
 	r->inliers = (int16_t)(m.inliers > INT16_MAX ? INT16_MAX : m.inliers);
@@ -1202,9 +1413,33 @@ static int crowded(const struct cl_ctx *c, uint32_t x)
 	return c->bg[x] <= c->o->phash_max + 1 || c->cnt[x] > GRP_CROWD;
 }
 
+/* 1 when the details read through a pair's keypoint transform show one thing on one
+ * side and not on the other (GRP_DETAIL_MAX): two pictures, whatever else took them. */
+static int detail_apart(const struct pres *r)
+{
+	return r->ddiff > GRP_DETAIL_MAX;
+}
+
 /* First pass: bytes and hashes, and the keypoints (lenient) for pairs the hashes turn
  * down.  Second pass: the collection-aware decision on the pairs that matched. */
+static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *ambiguous,
+    aderr *e);
+
 static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *ambiguous,
+    aderr *e)
+{
+	struct pres *r = &c->res[p];
+	int rc = classify_pair(c, p, verified, ambiguous, e);
+
+	/* the second pass's last word: a pair whose details differ is no copy (it is not
+	 * told apart for good: a copy's detail can miss through a bad transform, and its
+	 * group may still hold both through their other copies) */
+	if (rc == 0 && c->pass == 2 && r->stage != GRP_EXACT && detail_apart(r))
+		r->stage = GRP_NONE;
+	return rc;
+}
+
+static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *ambiguous,
     aderr *e)
 {
 	const struct grp_item *a = &c->items[c->pairs[p].a], *b = &c->items[c->pairs[p].b];
@@ -1217,6 +1452,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		int dist[3], ori, mt = match(a, b, c->o, aw, bw, dist, &ori);
 
 		memset(r, 0, sizeof *r);
+		r->ddiff = -1;
 		r->orient = (int8_t)ori;
 		for (int i = 0; i < 3; i++)
 			r->dist[i] = (uint8_t)dist[i];
@@ -1423,7 +1659,7 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 		int trust_a = ok[a] > 0 && ok[a] >= 2 * nok[a], trust_b = ok[b] > 0 && ok[b] >= 2 * nok[b];
 
 		if (r->verified != 1 || r->stage != GRP_NONE || r->margin < GRP_MARGIN ||
-		    r->cdiff > GRP_COLOR_MAX || (!r->blind && told_apart(r)))
+		    r->cdiff > GRP_COLOR_MAX || (!r->blind && told_apart(r)) || detail_apart(r))
 			continue;
 		/* taken with no keypoint evidence: the brightness layouts must agree closely
 		 * (a drawn face mirrored is another drawn face, not a copy) */
@@ -1466,6 +1702,7 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.mid = r->mid;
 	t.mid_dead = r->mid_dead;
 	t.wcol = r->wcol;
+	t.ddiff = r->ddiff;
 	t.shared = r->shared;
 	t.agree = r->agree;
 	t.repeated = r->repeated;

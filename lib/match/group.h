@@ -201,6 +201,21 @@ struct grp_item {
  * screenshot or a photo repeats something in most middle cells (make eval: of 531 pairs
  * of copies whose middle cells were counted, none with more than half of them dead). */
 #define GRP_MID_MIN 3
+/* Whatever took a pair with a keypoint transform, the details (keypoints.h) read
+ * through it must show the same thing (detail_diff): no 3 x 3 block of cells, away from
+ * GRP_DETAIL_EDGE cells of the edges, may miss by more than GRP_DETAIL_MAX gray levels on
+ * average beyond what the tone curve, misplacement along edges and the pair's noise
+ * explain.  Cells missing by over GRP_DETAIL_CELL that make a band at most
+ * GRP_DETAIL_LINE cells high and wider than tall, within GRP_DETAIL_BAND cells of the top
+ * or the bottom (a caption), count for nothing.  Two icons of one theme that differ by
+ * an emblem, a level, a badge or a mouth miss so (make eval, pairs the other rules took:
+ * of 169 such icon pairs 119 miss by over 22; of 841 pairs of copies 8 do, captions the
+ * band rule does not see and one letterbox, most miss by under 10). */
+#define GRP_DETAIL_MAX 22
+#define GRP_DETAIL_BAND 12
+#define GRP_DETAIL_CELL 12
+#define GRP_DETAIL_LINE 7
+#define GRP_DETAIL_EDGE 2
 /* A hash match in a crowded neighbourhood with too few keypoints for the strict test is
  * still one picture when it is one at the hashes' scale: perceptual hashes at most
  * GRP_TWIN_HASH apart, one tone curve to within GRP_TWIN_TONE, colour layouts (neither
@@ -257,6 +272,9 @@ struct grp_trace {
 	double cover, contain;
 	int wcol;                   /* colour grids compared through the keypoints'
 	                             * transform (-1: not compared) */
+	int ddiff;                  /* the details compared through it (the largest
+	                             * difference of a 3 x 3 block of cells beyond what
+	                             * misplacement and noise explain; -1 not compared) */
 	int shared, agree;          /* keypoints of the part both pictures show (the side
 	                             * with fewer) and how many the other side repeats */
 	int mid, mid_dead;          /* the middle cells that hold such keypoints and those

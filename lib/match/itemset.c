@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "featrec.h"
 #include "filter.h"
+#include "keypoints.h"
 #include "log.h"
 #include "rec.h"
 #include "recscan.h"
@@ -109,6 +111,31 @@ static void slot_take(const struct itemset *s, struct slot *p, const struct feat
 		snprintf(p->msg, sizeof p->msg, "%s: local: not base64 (keypoints ignored)", name);
 }
 
+/* The record's "detail" (b64, n characters: kp_detail_of's grid, base64) joined to the
+ * slot's keypoints as one version-2 packing (keypoints.h), when both are there.  A detail
+ * that is not one is left out, and said.  0, or -1 when out of memory. */
+static int slot_detail(struct slot *p, const char *b64, size_t n)
+{
+	unsigned char d[(KP_DETAIL_BYTES + 2) / 3 * 3 + 3], *v2;
+	size_t len;
+
+	if (p->raw == NULL || b64 == NULL || kp_packed_count(p->raw, p->rawlen) < 0 ||
+	    p->raw[0] != 1)
+		return 0;
+	if (n != b64_len(KP_DETAIL_BYTES) || b64_decode(b64, n, d) != KP_DETAIL_BYTES) {
+		if (p->msg[0] == '\0')
+			snprintf(p->msg, sizeof p->msg, "%s: detail: not %d bytes of base64 (left out)",
+			    p->it.name ? p->it.name : "(no name)", KP_DETAIL_BYTES);
+		return 0;
+	}
+	if ((v2 = kp_pack_detail(p->raw, p->rawlen, d, &len)) == NULL)
+		return -1;
+	free(p->raw);
+	p->raw = v2;
+	p->rawlen = len;
+	return 0;
+}
+
 int itemset_each(void *ud, json_t *rec, void *slot, aderr *err)
 {
 	const struct itemset *s = ud;
@@ -139,10 +166,14 @@ int itemset_each(void *ud, json_t *rec, void *slot, aderr *err)
 			p->oom = 1;
 		} else {
 			slot_take(s, p, &fr, lr);
+			if (p->has_item && slot_detail(p, rec_str(rec, "detail"),
+			    rec_str(rec, "detail") ? strlen(rec_str(rec, "detail")) : 0) < 0)
+				p->oom = 1;
 		}
 	}
 	/* the keypoints are in the item now; the report does not carry them */
 	json_object_del(rec, "local");
+	json_object_del(rec, "detail");
 	if (p->oom)
 		slot_free(p);
 	return rc;
@@ -180,7 +211,8 @@ int itemset_each_line(void *ud, char *line, size_t len, void *slot, char **text,
 	(*text)[at++] = '{';
 	for (int i = 0; i < n; i++) {
 		if ((m[i].klen == 3 && memcmp(m[i].key, "dup", 3) == 0) ||
-		    (m[i].klen == 5 && memcmp(m[i].key, "local", 5) == 0))
+		    (m[i].klen == 5 && memcmp(m[i].key, "local", 5) == 0) ||
+		    (m[i].klen == 6 && memcmp(m[i].key, "detail", 6) == 0))
 			continue;
 		if (at > 1)
 			(*text)[at++] = ',';
@@ -201,7 +233,12 @@ int itemset_each_line(void *ud, char *line, size_t len, void *slot, char **text,
 	    (lr = featrec_local_text(loc->v.p, loc->v.len, &p->raw, &p->rawlen)) < 0) {
 		p->oom = 1;
 	} else {
+		const struct rscan_member *det = rscan_get(m, n, "detail");
+
 		slot_take(s, p, &fr, lr);
+		if (p->has_item && det != NULL && det->v.type == RSCAN_STRING &&
+		    slot_detail(p, det->v.p, det->v.len) < 0)
+			p->oom = 1;
 	}
 	if (p->oom)
 		slot_free(p);
@@ -261,7 +298,7 @@ int itemset_collect(void *ud, json_t *rec, void *slot, int res, aderr *err)
 			*err = e;
 			return rc;
 		} else {
-			size_t n = (p->rawlen - KP_PACKED_HEAD) / KP_PACKED_SIZE;
+			long n = kp_packed_count(p->raw, p->rawlen);
 
 			p->it.has_kp = n > 0;
 			/* none found where there was room to find some (a small icon has none
@@ -269,7 +306,7 @@ int itemset_collect(void *ud, json_t *rec, void *slot, int res, aderr *err)
 			p->it.smooth = n == 0 && p->rawlen >= KP_PACKED_HEAD &&
 			    (p->raw[1] | p->raw[2] << 8) >= GRP_SMOOTH_SIDE &&
 			    (p->raw[3] | p->raw[4] << 8) >= GRP_SMOOTH_SIDE;
-			p->it.nkp = n < (size_t)s->keypoints ? (int)n : s->keypoints;
+			p->it.nkp = n < (long)s->keypoints ? (int)n : s->keypoints;
 		}
 		free(p->raw);
 		p->raw = NULL;

@@ -69,8 +69,7 @@ size_t kpcache_set_cost(int n)
 
 static int packed_ok(const unsigned char *b, size_t len)
 {
-	return len >= KP_PACKED_HEAD && b[0] == 1 && (len - KP_PACKED_HEAD) % KP_PACKED_SIZE == 0 &&
-	    (len - KP_PACKED_HEAD) / KP_PACKED_SIZE <= KP_MAX;
+	return kp_packed_count(b, len) >= 0;
 }
 
 struct kpcache *kpcache_open(size_t budget_bytes, int max_keypoints, const char *tmpdir,
@@ -326,6 +325,9 @@ static int load(struct kpcache *c, struct ent *e, uint64_t o, size_t len, aderr 
 		else
 			got += (size_t)r;
 	}
+	if (rc == 0 && c->maxkp > 0 && len >= KP_PACKED_HEAD &&
+	    len > kp_packed_head(b) + (size_t)c->maxkp * KP_PACKED_SIZE)
+		len = kp_packed_head(b) + (size_t)c->maxkp * KP_PACKED_SIZE;
 	if (rc == 0 && !packed_ok(b, len))
 		rc = aderr_set(err, AD_EFORMAT, "keypoint spill file in %s: set %u is corrupt",
 		    c->dir, e->id);
@@ -389,15 +391,16 @@ int kpcache_get(struct kpcache *c, uint32_t id, const struct kp_set **out, aderr
 	c->st.misses++;
 	pthread_mutex_unlock(&c->mu);
 
-	/* keypoints are packed strongest first: the strongest K are a prefix */
-	cut = KP_PACKED_HEAD + (size_t)c->maxkp * KP_PACKED_SIZE;
+	/* keypoints are packed strongest first: the strongest K are a prefix (of what
+	 * follows the header: load cuts again once it knows the header's size) */
+	cut = KP_PACKED_HEAD + KP_DETAIL_BYTES + (size_t)c->maxkp * KP_PACKED_SIZE;
 	if (c->maxkp > 0 && len > cut)
 		len = cut;
 	rc = load(c, e, o, len, err);
 
 	pthread_mutex_lock(&c->mu);
 	if (rc == 0) {
-		e->cost = kpcache_set_cost(e->set.n);
+		e->cost = kpcache_set_cost(e->set.n) + (e->set.detail ? KP_DETAIL_BYTES : 0);
 		evict_locked(c, e->cost, &victims);
 		c->st.held += e->cost;
 		if (c->st.held > c->st.peak)

@@ -3,7 +3,7 @@
 #  1. known variants (27 transforms) of the example photos: per transform the distances
 #     of true pairs and the recall, with and without --rotations; pair precision and
 #     group purity overall; hard negatives.
-#  2. sets of one kind (tests/bench/evalsets.py: photos, pages, nightsky, flat, faces,
+#  2. sets of one kind (tests/bench/evalsets.py: photos, pages, nightsky, flat, faces, icons,
 #     ui, products): originals, two variants each from 17 transforms, distractors,
 #     look-alikes; pair precision and recall per set and per transform for dedupe at its
 #     defaults, with rotations on or off (whichever dedupe's --help offers), and

@@ -66,6 +66,10 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   or after one tone curve, are dropped before the set is built); look-alikes are the nearest other source by a 16x16 grey
   thumbnail.  Drawn faces: the same face with another expression, glasses and shirt
   colour is distinct (a look-alike).
+- icons: different icons of one theme (files, not links; two icons whose 32x32 grey
+  thumbnails differ by under 1 level on average are one); the same folder, printer,
+  battery or face with another emblem, level or expression is distinct (look-alikes are
+  the nearest other icon by a 16x16 grey thumbnail).
 - products: a shape on a plain background; the same shape in another colour (hue turned
   by at least 90 degrees and lightness changed) is distinct (a look-alike).
 """
@@ -965,6 +969,18 @@ def set_products(root, rng):
         "look-alikes: the same object in another colour")
 
 
+def set_icons(root, rng):
+    # the theme's largest icons (256 px, RGBA): one file per icon (the theme's symbolic
+    # links give one picture many names)
+    fs = sorted(p for p in glob.glob(os.path.join(root, "usr/share/icons/gnome/256x256/*/*.png"))
+                if not os.path.islink(p))
+    items = drop_near_identical(open_files(fs), 1.0)
+    o, d, lk = split(items, rng, 60, 40, 20)
+    return o, d, lk, ("gnome-icon-theme (256 px icons with transparency, shown on white); "
+                      "look-alikes: nearest other icon (folders with other emblems, "
+                      "battery levels, faces, devices with badges)")
+
+
 # name -> (builder, the Debian packages its images come from, the set's version)
 SETS = {
     "photos": (set_photos, ["gnome-backgrounds", "mate-backgrounds"], 4),
@@ -974,6 +990,7 @@ SETS = {
     "faces": (set_faces, ["gnome-control-center-data"], 4),
     "ui": (set_ui, ["kstars-data", "gnome-user-docs"], 3),
     "products": (set_products, [], 2),
+    "icons": (set_icons, ["gnome-icon-theme"], 1),
 }
 # packages whose images must never be drawn on (the held-out evaluation's)
 RESERVED = {"stellarium-data", "r-doc-pdf", "gcompris-qt-data", "scratch", "opencv-doc",
