@@ -329,12 +329,13 @@ static double curve_at(const double *c, double x)
 /* What one picture shows and the other does not, in the part both show: a's detail
  * (KP_DETAIL x KP_DETAIL gray, keypoints.h) against b's read through the keypoints'
  * transform z (a's level-0 places to b's), after the tone curve that fits them best (a
- * gamma, a contrast, a gray copy change the levels, not the layout: tone_curve).  A cell's miss
- * counts only beyond what a slight misplacement along an edge of both pictures can make
- * (half the smaller of the two local ranges) and twice the pair's median miss (JPEG,
- * noise); the result is the largest mean of those excesses over a 3 x 3 block of cells,
- * in gray levels: an emblem on one folder and not on the other, a battery's level, the
- * waves of a loudspeaker.  -1 when either has no detail or under a quarter of a's cells
+ * gamma, a contrast, a gray copy change the levels, not the layout: tone_curve).  A
+ * cell's miss counts only beyond what a slight misplacement along an edge of both pictures can make
+ * (GRP_DETAIL_SHIFT of the smaller of the two local ranges) and twice the pair's median
+ * miss (JPEG, noise); the result is the largest mean of those excesses over a 3 x 3 block
+ * of cells whose two sides do not rise and fall together (GRP_DETAIL_SHAPE), in gray
+ * levels: an emblem on one folder and not on the other, a battery's level, the waves of
+ * a loudspeaker.  -1 when either has no detail or under a quarter of a's cells
  * fall inside b. */
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4])
 {
@@ -402,7 +403,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			/* a's range in b's levels (through the curve) */
 			range = fabs(curve_at(c16, ahi) - curve_at(c16, alo));
 			range = range < bhi - blo ? range : bhi - blo;
-			res[i] -= range / 2 + 2 * med;
+			res[i] -= range * GRP_DETAIL_SHIFT + 2 * med;
 			res[i] = res[i] > 0 ? res[i] : 0;
 		}
 	/* a line of text laid over one copy (a caption, a watermark) is a copy's mark, not
@@ -461,6 +462,34 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 					}
 					sum += res[k];
 				}
+			if (all) {
+				/* the same shape at another amplitude (a star a contrast clipped, a
+				 * level the tone curve could not fit for want of cells): the block's
+				 * two sides rise and fall together */
+				double sa = 0, sb = 0, sab = 0, ma = 0, mb = 0;
+				int k9 = 0;
+
+				for (int dy = -1; dy <= 1; dy++)
+					for (int dx = -1; dx <= 1; dx++) {
+						int k = (cy + dy) * N + cx + dx;
+
+						ma += av[k];
+						mb += bv[k];
+						k9++;
+					}
+				ma /= k9;
+				mb /= k9;
+				for (int dy = -1; dy <= 1; dy++)
+					for (int dx = -1; dx <= 1; dx++) {
+						int k = (cy + dy) * N + cx + dx;
+
+						sa += (av[k] - ma) * (av[k] - ma);
+						sb += (bv[k] - mb) * (bv[k] - mb);
+						sab += (av[k] - ma) * (bv[k] - mb);
+					}
+				if (sa > 16 * k9 && sb > 16 * k9 && sab > GRP_DETAIL_SHAPE * sqrt(sa * sb))
+					continue;
+			}
 			if (all && sum / 9 > best)
 				best = sum / 9;
 		}
@@ -1434,8 +1463,10 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	/* the second pass's last word: a pair whose details differ is no copy (it is not
 	 * told apart for good: a copy's detail can miss through a bad transform, and its
 	 * group may still hold both through their other copies) */
-	if (rc == 0 && c->pass == 2 && r->stage != GRP_EXACT && detail_apart(r))
+	if (rc == 0 && c->pass == 2 && r->stage != GRP_EXACT && detail_apart(r)) {
 		r->stage = GRP_NONE;
+		r->conflict = r->conflict || r->ddiff > 2 * GRP_DETAIL_MAX;
+	}
 	return rc;
 }
 
