@@ -261,11 +261,35 @@ static int warp_color(const uint8_t *ca, int aw, int ah, const uint8_t *cb, int 
 	return worst;
 }
 
-static int cmp_double(const void *x, const void *y)
+/* The k-th smallest of v[0..n-1] (0-based; n > 0), reordering v (quickselect). */
+static double kth_double(double *v, int n, int k)
 {
-	double a = *(const double *)x, b = *(const double *)y;
+	int lo = 0, hi = n - 1;
 
-	return (a > b) - (a < b);
+	while (lo < hi) {
+		double p = v[lo + (hi - lo) / 2];
+		int i = lo, j = hi;
+
+		while (i <= j) {
+			while (v[i] < p)
+				i++;
+			while (v[j] > p)
+				j--;
+			if (i <= j) {
+				double t = v[i];
+
+				v[i++] = v[j];
+				v[j--] = t;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
 }
 
 #define DETAIL_BANDS 16
@@ -287,10 +311,8 @@ static void tone_curve(const double *av, const double *bv, const uint8_t *in, do
 			if (in[i] && (int)av[i] / w == k)
 				v[m++] = bv[i];
 		have[k] = m >= 3;
-		if (have[k]) {
-			qsort(v, (size_t)m, sizeof *v, cmp_double);
-			c[k] = v[m / 2];
-		}
+		if (have[k])
+			c[k] = kth_double(v, m, m / 2);
 	}
 	for (int k = 0; k < DETAIL_BANDS; k++) {
 		int lo = k, hi = k;
@@ -379,8 +401,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			res[i] = fabs(bv[i] - curve_at(c16, av[i]));
 			sorted[m++] = res[i];
 		}
-	qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
-	med = sorted[n / 2];
+	med = kth_double(sorted, n, n / 2);
 	/* each cell's excess over what misplacement and noise explain */
 	for (int cy = 0; cy < N; cy++)
 		for (int cx = 0; cx < N; cx++) {
