@@ -354,9 +354,9 @@ static double curve_at(const double *c, double x)
  * gamma, a contrast, a gray copy change the levels, not the layout: tone_curve).  A
  * cell's miss counts only beyond what a slight misplacement along an edge of both pictures can make
  * (GRP_DETAIL_SHIFT of the smaller of the two local ranges) and twice the pair's median
- * miss (JPEG, noise); the result is the largest mean of those excesses over a 3 x 3 block
- * of cells whose two sides do not rise and fall together (GRP_DETAIL_SHAPE), in gray
- * levels: an emblem on one folder and not on the other, a battery's level, the waves of
+ * miss (JPEG, noise); the result is the largest mean of the GRP_DETAIL_TOP largest excesses
+ * of a 3 x 3 block of cells whose two sides do not rise and fall together
+ * (GRP_DETAIL_SHAPE), in gray levels: an emblem on one folder and not on the other, a battery's level, the waves of
  * a loudspeaker.  -1 when either has no detail or under a quarter of a's cells
  * fall inside b. */
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4])
@@ -470,7 +470,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	/* blocks away from the pictures' edges, where a turned copy's corners are filled */
 	for (int cy = GRP_DETAIL_EDGE + 1; cy < N - 1 - GRP_DETAIL_EDGE; cy++)
 		for (int cx = GRP_DETAIL_EDGE + 1; cx < N - 1 - GRP_DETAIL_EDGE; cx++) {
-			double sum = 0;
+			double sum;
 			int all = 1;
 
 			for (int dy = -1; dy <= 1 && all; dy++)
@@ -481,7 +481,6 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 						all = 0;
 						break;
 					}
-					sum += res[k];
 				}
 			if (all) {
 				/* the same shape at another amplitude (a star a contrast clipped, a
@@ -511,8 +510,29 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				if (sa > 16 * k9 && sb > 16 * k9 && sab > GRP_DETAIL_SHAPE * sqrt(sa * sb))
 					continue;
 			}
-			if (all && sum / 9 > best)
-				best = sum / 9;
+			if (all) {
+				/* the block's GRP_DETAIL_TOP largest misses: a line one cell wide
+				 * (a mouth, a wave) counts as fully as a blot */
+				double t[GRP_DETAIL_TOP] = {0};
+
+				for (int dy = -1; dy <= 1; dy++)
+					for (int dx = -1; dx <= 1; dx++) {
+						double v = res[(cy + dy) * N + cx + dx];
+
+						for (int q = 0; q < GRP_DETAIL_TOP; q++)
+							if (v > t[q]) {
+								double u = t[q];
+
+								t[q] = v;
+								v = u;
+							}
+					}
+				sum = 0;
+				for (int q = 0; q < GRP_DETAIL_TOP; q++)
+					sum += t[q];
+				if (sum / GRP_DETAIL_TOP > best)
+					best = sum / GRP_DETAIL_TOP;
+			}
 		}
 	return (int)lround(best);
 }

@@ -202,19 +202,21 @@ struct grp_item {
  * of copies whose middle cells were counted, none with more than half of them dead). */
 #define GRP_MID_MIN 3
 /* Whatever took a pair with a keypoint transform, the details (keypoints.h) read
- * through it must show the same thing (detail_diff): no 3 x 3 block of cells, away from
- * GRP_DETAIL_EDGE cells of the edges, may miss by more than GRP_DETAIL_MAX gray levels on
- * average beyond what the tone curve, misplacement along edges (GRP_DETAIL_SHIFT of the
- * local range) and the pair's noise explain, unless its two sides rise and fall together
- * (a correlation over GRP_DETAIL_SHAPE: one star at two amplitudes).  Cells missing by
- * over GRP_DETAIL_CELL that make a band at most GRP_DETAIL_LINE cells high and wider than
- * tall, within GRP_DETAIL_BAND cells of the top or the bottom (a caption), count for
- * nothing.  Two icons of one theme that differ by an emblem, a level, a badge or a mouth
- * miss so (make eval, pairs the other rules took: of 176 such pairs 146 miss by over 18;
- * of 741 pairs of copies 6 do: four captions of screenshots, a moon's contrast copy and
- * its JPEG copy, flattened on black where featx shows the original on white).  Over
- * twice GRP_DETAIL_MAX a pair is told apart for good. */
-#define GRP_DETAIL_MAX 18
+ * through it must show the same thing (detail_diff): in no 3 x 3 block of cells, away
+ * from GRP_DETAIL_EDGE cells of the edges, may the GRP_DETAIL_TOP largest misses average
+ * more than GRP_DETAIL_MAX gray levels beyond what the tone curve, misplacement along
+ * edges (GRP_DETAIL_SHIFT of the local range) and the pair's noise explain, unless the
+ * block's two sides rise and fall together (a correlation over GRP_DETAIL_SHAPE: one star
+ * at two amplitudes).  Cells missing by over GRP_DETAIL_CELL that make a band at most
+ * GRP_DETAIL_LINE cells high and wider than tall, within GRP_DETAIL_BAND cells of the top
+ * or the bottom (a caption), count for nothing.  Two icons of one theme that differ by
+ * an emblem, a level, a badge or a mouth miss so (make eval, pairs the other rules took:
+ * of 176 such pairs 155 miss by over 35; of 741 pairs of copies 5 do: captions of
+ * screenshots and star fields the band rule does not see, and a moon's JPEG copy,
+ * flattened on black where featx shows the original on white).  Over twice
+ * GRP_DETAIL_MAX a pair is told apart for good. */
+#define GRP_DETAIL_MAX 35
+#define GRP_DETAIL_TOP 3
 #define GRP_DETAIL_SHIFT 0.25
 #define GRP_DETAIL_SHAPE 0.8
 #define GRP_DETAIL_BAND 12

@@ -13,7 +13,7 @@ unless K > 0: then each record carries up to K keypoints ("local") at the places
 first record's, each descriptor mixed bit by bit from keypoints of the four records (the
 same one of the first, others from a place drawn for each of the three and the record)
 by the record's masks, so the descriptors keep real ones' biased bits; a twin's are its original's with 8 bits of each descriptor off (drawn from a
-second generator: the hashes are those made without K).
+second generator: the hashes are those made without K), and the first record's detail.
 """
 import base64
 import json
@@ -117,6 +117,10 @@ def main():
                     kp = (sets[0][0], sets[0][1], kn)
             if kp is not None:
                 r["local"] = pack(*kp)
+                # the detail of the picture whose places the keypoints have (a twin's:
+                # its original's), so that dedupe compares details as it would
+                if "detail" in first:
+                    r["detail"] = first["detail"]
             prevkp = kp
         out.write(json.dumps(r, separators=(",", ":")) + "\n")
         prev = v

@@ -72,7 +72,7 @@ check_eq "no icon shares a group with another that differs by its emblem or mout
 	"$(jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$T/r" |
 		sed 's|/[^ ]*||g' | awk '$1 != $2')" ""
 check "pairs of distinct icons turned down on their details" \
-	test "$(jq -r 'select(.detail > 18) | select((.a | split("/")[0]) != (.b | split("/")[0])) | .a' \
+	test "$(jq -r 'select(.detail > 35) | select((.a | split("/")[0]) != (.b | split("/")[0])) | .a' \
 		"$T/trace" | wc -l)" -ge 3
 kept=$(jq -r 'select(.dup.role == "duplicate") | .name' "$T/r" | wc -l)
 check "the copies grouped with their icon: 16 or more of the 20 (got $kept)" \
