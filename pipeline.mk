@@ -56,6 +56,14 @@
 # finished work (files already fetched, features already stored, destinations already
 # holding the content); a rerun after a finished run runs nothing and writes nothing.
 # `refresh` drops the markers to pick up changes in SRC; `status` prints each stage's state.
+# The checksums are kept in WORK/.sums: a file's while its size, times and inode stay the
+# same, a marker's with the marker's content; so such a rerun reads no records and starts
+# no tool but for the --version and --spec the manifests hold, each asked once.
+#
+# Each goal (all, a stage, status) runs in one bash: it checks SRC and DST and runs the
+# stages up to the goal in order, each unless done.  The stages follow one another, so
+# make -j has nothing to run side by side; .NOTPARALLEL keeps two goals given together
+# (make -j report copy) one after the other.
 #
 # Failures.  A tool's exit 1 (some records failed) does not stop the pipeline: failures
 # travel as error records (stage, code: azdedup-records(5)) and the report counts them.
@@ -117,6 +125,8 @@ export AZD_SILENT := $(findstring s,$(filter-out --%,$(firstword -$(MAKEFLAGS)))
 # V=1: the commands and the tools' summaries too
 V ?=
 export V
+# whether DST is given, as make sees it (what `all` and the checks go by)
+export AZD_HAVE_DST := $(if $(DST),1)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -124,6 +134,10 @@ STAGES := list fetch features join report copy
 .PHONY: all $(STAGES) $(addprefix stage-,$(STAGES)) status refresh clean check-src check-dst
 
 # The stage logic, in bash; each recipe evaluates it (from the environment) and calls it.
+# A goal's stages all run in one bash (see upto), so what a run asks once it keeps in
+# variables: the tools' versions, featx's spec, the stat keys and checksums of the files.
+# The helpers set variables (printf -v) rather than print, so that no $(...) forks a
+# subshell for them: a no-op rerun starts only the tools' --version and --spec and one stat.
 define AZD_LIB
 W=$AZD_WORK
 D=$AZD_WORK/.done
@@ -135,108 +149,179 @@ note() { printf 'pipeline.mk: %s\n' "$*" >&2; }
 [ -n "$V" ] || Q=-q
 tell() { [ -z "$V" ] || say "$@"; }
 # run TOOL ARGS...: show (V=1) and run it; its exit 1 (some records failed) is no failure
-run() { local t=$1 rc=0; shift; tell "$AZD_BIN$t$(printf ' %q' "$@")"; "$AZD_BIN$t" "$@" || rc=$?
-	[ $rc -le 1 ] || note "${s:-}: $t stopped the run (exit status $rc)"; [ $rc -le 1 ]; }
-# num N: N with thousands separated by commas
-num() { local n=$1 r=; while [ ${#n} -gt 3 ]; do r=,${n: -3}$r; n=${n:0:${#n}-3}; done; echo "$n$r"; }
-# usec: the time in microseconds
-usec() { local t=${EPOCHREALTIME:-}; t=${t//[^0-9]/}; [ -n "$t" ] || t=$(date +%s%6N); echo "$t"; }
-# lines FILE [PATTERN]: how many lines of WORK/FILE (that match PATTERN)
-lines() { grep -c -E -- "${2:-^}" "$W/$1" 2> /dev/null || true; }
-# sumfield NAME: a number of the report's summary record (its line read once per shell,
-# the number taken with bash's own matching: no processes per field)
-sumfield() {
-	local re="\"$1\":([0-9]+)"
-	[ -n "${SUMLINE+set}" ] || SUMLINE=$(grep -m 1 '^{"type":"summary"' -- "$W/report.ndjson")
-	[[ $SUMLINE =~ $re ]] && echo "${BASH_REMATCH[1]}"
+run() {
+	local t=$1 rc=0 a; shift
+	[ -z "$V" ] || { printf -v a ' %q' "$@"; tell "$AZD_BIN$t$a"; }
+	"$AZD_BIN$t" "$@" || rc=$?
+	[ $rc -le 1 ] || note "${s:-}: $t stopped the run (exit status $rc)"; [ $rc -le 1 ]
 }
-# failed N: ", N failed" when N > 0
-failed() { [ "${1:-0}" -eq 0 ] || printf ', %s failed' "$(num "$1")"; }
-# what STAGE: the words of the stage's line
+# num VAR N: VAR = N with thousands separated by commas
+num() {
+	local _n=$2 _r=
+	while [ ${#_n} -gt 3 ]; do _r=,${_n: -3}$_r; _n=${_n:0:${#_n}-3}; done
+	printf -v "$1" %s "$_n$_r"
+}
+# failed VAR N: VAR = ", N failed" when N > 0, else empty
+failed() { printf -v "$1" %s ''; [ "${2:-0}" -eq 0 ] || { num "$1" "$2"; printf -v "$1" ', %s failed' "${!1}"; }; }
+# usec VAR: VAR = the time in microseconds
+usec() { local _t=${EPOCHREALTIME:-}; _t=${_t//[^0-9]/}; [ -n "$_t" ] || _t=$(date +%s%6N); printf -v "$1" %s "$_t"; }
+# tally FILE [ERE...]: N0 = the lines of WORK/FILE, N1, N2, N3 = those that match each ERE
+# (up to 3), in one pass of awk; the EREs reach it through the environment, so awk does
+# not take their backslashes as string escapes.  All empty when FILE is missing.
+tally() {
+	local f=$W/$1
+	local -x AZD_RE1=${2-} AZD_RE2=${3-} AZD_RE3=${4-} AZD_NRE=$(($# - 1))
+	N0= N1= N2= N3=
+	[ -f "$f" ] || return 0
+	read -r N0 N1 N2 N3 < <(awk 'BEGIN { n = ENVIRON["AZD_NRE"]; for (i = 1; i <= n; i++) re[i] = ENVIRON["AZD_RE" i] }
+		{ for (i = 1; i <= n; i++) if ($0 ~ re[i]) c[i]++ }
+		END { printf "%d", NR; for (i = 1; i <= n; i++) printf " %d", c[i]; print "" }' "$f")
+}
+# ownre TOOL: the ERE of a record that failed in TOOL
+ownre() { printf -v RE '"error":[{]"stage":"%s","code":"[a-z_]+"' "$1"; }
+# LINES[FILE]: the lines of WORK/FILE, when a stage of this run counted them
+declare -A LINES=()
+# sumfield VAR NAME: VAR = a number of the report's summary record (SUMLINE, read once)
+sumfield() {
+	local re="\"$2\":([0-9]+)"
+	printf -v "$1" %s ''
+	[[ $SUMLINE =~ $re ]] && printf -v "$1" %s "${BASH_REMATCH[1]}"
+}
+# what STAGE: WHAT = the words of the stage's line
 what() {
-	local n
+	local a b c d e n
 	case $1 in
-	list) echo "$(num "$(lines list.ndjson)") listed$(failed "$(own list.ndjson azls)")" ;;
-	fetch) n=$(lines fetched.ndjson '"path":')
-		echo "$(num "$n") in $W/files$(failed "$(own fetched.ndjson azget)")" ;;
-	features) n=$(lines todo.ndjson)
-		echo "$(num $((n - FAILED - $(lines todo.ndjson '"error":'))) ) fingerprinted," \
-			"$(num $(($(lines $IN) - n))) already stored$(failed "$FAILED")" ;;
-	join) echo "$(num $(($(lines features.ndjson) - OWN))) joined$(failed "$OWN")" ;;
-	report) SUMLINE=$(grep -m 1 '^{"type":"summary"' -- "$W/report.ndjson")
-		echo "$(num "$(sumfield images)") images: $(num "$(sumfield groups)") groups," \
-		"$(num "$(sumfield duplicates)") duplicates, $(num "$(sumfield unique)") unique$(failed "$(sumfield failed)")" ;;
-	copy) echo "$(num "$(lines copied.ndjson '"copy":"(copied|linked)"')") copied," \
-		"$(num "$(lines copied.ndjson '"copy":"unchanged"')") already there$(failed "$OWN")" ;;
+	list) num a "$NL"; failed b "$OWNLIST"; WHAT="$a listed$b" ;;
+	fetch) num a "$NPATH"; failed b "$OWN"; WHAT="$a in $W/files$b" ;;
+	features) tally todo.ndjson '"error":'; n=$N0 e=$N1
+		[ -n "${LINES[$IN]+set}" ] || { tally "$IN"; LINES[$IN]=$N0; }
+		d=${LINES[$IN]}
+		num a $((n - FAILED - e)); num b $((d - n)); failed c "$FAILED"
+		WHAT="$a fingerprinted, $b already stored$c" ;;
+	join) num a $((NL - OWN)); failed b "$OWN"; WHAT="$a joined$b" ;;
+	report) SUMLINE=
+		IFS= read -r SUMLINE < <(grep -m 1 '^{"type":"summary"' -- "$W/report.ndjson")
+		sumfield n images; num a "$n"; sumfield n groups; num b "$n"
+		sumfield n duplicates; num c "$n"; sumfield n unique; num d "$n"
+		sumfield n failed; failed e "$n"
+		WHAT="$a images: $b groups, $c duplicates, $d unique$e" ;;
+	copy) num a "$NCOPIED"; num b "$NUNCHANGED"; failed c "$OWN"
+		WHAT="$a copied, $b already there$c" ;;
 	esac
 }
-# line STAGE START: the stage's line, from START (usec) to now
+# line STAGE START: the stage's line, from START (usec) to now (nothing to count with make -s)
 line() {
-	local us=$(($(usec) - $2))
-	say "$(printf '%-10s %s (%d.%d s)' "$TOOL" "$(what "$1")" $((us / 1000000)) $((us % 1000000 / 100000)))"
+	local us x
+	usec us; us=$((us - $2))
+	[ -z "$AZD_SILENT" ] || return 0
+	what "$1"
+	printf -v x '%-10s %s (%d.%d s)' "$TOOL" "$WHAT" $((us / 1000000)) $((us % 1000000 / 100000))
+	say "$x"
 }
-ver() { "$AZD_BIN$1" --version 2> /dev/null || echo "$1 missing"; }
+# ver TOOL: VER[TOOL] = its --version, asked once a run
+declare -A VER=()
+ver() { [ -n "${VER[$1]+set}" ] || VER[$1]=$("$AZD_BIN$1" --version 2> /dev/null || echo "$1 missing"); }
 # the features FEATX_OPTS ask for, as featx stamps them on its records: spec_get asks
-# featx once and keeps the answer in SPEC (call it outside $(...), where the answer would
-# be lost with the subshell); spec prints it
+# featx once a run and keeps the answer in SPEC
 spec_get() {
 	[ -n "${SPEC:-}" ] || SPEC=$("${AZD_BIN}featx" $FEATX_OPTS --spec) ||
 		{ SPEC=; note "featx $FEATX_OPTS --spec failed"; return 2; }
 }
-spec() { spec_get || return 2; echo "$SPEC"; }
-# sum FILE: its SHA-256 ("none" when missing), remembered in WORK/.sums while the file's
-# size, times and inode stay the same, so that a rerun does not read GBs of records again
-sum() {
-	local f=$1 c k s
-	local ck cs
-	c=$W/.sums/${f##*/}
-	k=$(stat -c '%s %.9Y %.9Z %i' -- "$f" 2> /dev/null) || { echo none; return 0; }
-	if [ -f "$c" ] && { IFS= read -r ck && IFS= read -r cs; } < "$c" && [ "$ck" = "$k" ]; then
-		echo "$cs"; return 0
-	fi
-	s=$(sha256sum < "$f") || return 2
-	s=${s%% *}
-	{ [ -d "$W/.sums" ] || mkdir -p -- "$W/.sums"; } &&
-	printf '%s\n%s\n' "$k" "$s" > "$c.tmp" && mv -f -- "$c.tmp" "$c"
-	echo "$s"
+# The checksums.  sum FILE VAR: VAR = FILE's SHA-256 ("none" when missing), remembered in
+# WORK/.sums while the file's size, times and inode stay the same, so that a rerun does
+# not read GBs of records again.  The stat keys (ST) come from one stat of every record
+# file at the first sum of the run, and again for the output a stage has just written;
+# SM holds the sums this run knows for the keys in ST.
+declare -A ST=() SM=()
+RECORDS="list fetched todo features report copied"
+# restat PATH...: ST[PATH] = "size mtime ctime inode" of each (empty when missing)
+restat() {
+	local l k p
+	for p; do ST[$p]= SM[$p]=; done
+	while IFS= read -r -d '' l; do
+		k=${l%% *}; l=${l#* }; k="$k ${l%% *}"; l=${l#* }
+		k="$k ${l%% *}"; l=${l#* }; k="$k ${l%% *}"; p=${l#* }
+		ST[$p]=$k
+	done < <(stat --printf '%s %.9Y %.9Z %i %n\0' -- "$@" 2> /dev/null)
 }
-input() { echo "input $1 $(sum "$W/$1")"; }
+sum() {
+	local _f=$1 _c _k _ck= _cs= _s r
+	if [ -z "${ST[$_f]+set}" ]; then
+		local a=()
+		for r in $RECORDS; do [ -n "${ST[$W/$r.ndjson]+set}" ] || a+=("$W/$r.ndjson"); done
+		restat "$_f" "${a[@]}"
+	fi
+	_k=${ST[$_f]}
+	[ -n "$_k" ] || { printf -v "$2" none; return 0; }
+	[ -z "${SM[$_f]}" ] || { printf -v "$2" %s "${SM[$_f]}"; return 0; }
+	_c=$W/.sums/${_f##*/}
+	[ ! -f "$_c" ] || { IFS= read -r _ck && IFS= read -r _cs; } < "$_c"
+	if [ "$_ck" != "$_k" ] || [[ ! $_cs =~ ^[0-9a-f]{64}$ ]]; then
+		_cs=$(sha256sum < "$_f") || { printf -v "$2" %s ''; return 2; }
+		_cs=${_cs%% *}
+		# written in place: a torn entry holds no whole sum, or the wrong key, and is a miss
+		{ [ -d "$W/.sums" ] || mkdir -p -- "$W/.sums"; } && printf '%s\n%s\n' "$_k" "$_cs" > "$_c"
+	fi
+	SM[$_f]=$_cs
+	printf -v "$2" %s "$_cs"
+}
+# add LINE: a line of the manifest WANT
+add() { WANT+=${WANT:+$'\n'}$1; }
+input() { local h; sum "$W/$1" h; add "input $1 $h"; }
 # the decisions file's SHA-256, when DECISIONS is set
 decisions() {
 	local h
 	[ -n "$AZD_DECISIONS" ] || return 0
 	h=$(sha256sum < "$AZD_DECISIONS" 2> /dev/null) || h=missing
-	echo "decisions ${h%% *}"
+	add "decisions ${h%% *}"
 }
+# after STAGE: the SHA-256 of the stage's marker (or of its .incomplete), remembered in
+# WORK/.sums/marker.STAGE with the marker's content: the same content, the same sum
 after() {
-	local m=$D/$1 h
+	local m=$D/$1 c= h= cc= cf=$W/.sums/marker.$1
 	[ -f "$m" ] || m=$D/$1.incomplete
-	if [ -f "$m" ]; then h=$(sha256sum < "$m"); echo "after $1 ${h%% *}"; else echo "after $1 none"; fi
+	[ -f "$m" ] || { add "after $1 none"; return 0; }
+	IFS= read -r -d '' c < "$m"
+	[ ! -f "$cf" ] || { IFS= read -r h; IFS= read -r -d '' cc; } < "$cf"
+	if [ "$cc" != "$c" ] || [[ ! $h =~ ^[0-9a-f]{64}$ ]]; then
+		# the sum of the content read (a marker ends with a newline, which <<< adds back)
+		if [ "${c%$'\n'}" != "$c" ]; then h=$(sha256sum <<< "${c%$'\n'}"); else h=$(sha256sum < "$m"); fi
+		h=${h%% *}
+		{ [ -d "$W/.sums" ] || mkdir -p -- "$W/.sums"; } && printf '%s\n%s' "$h" "$c" > "$cf"
+	fi
+	add "after $1 $h"
 }
-# want STAGE: the manifest the stage's marker must hold for it to count as done
+# want STAGE: WANT = the manifest the stage's marker must hold for it to count as done
 want() {
+	WANT=
 	case $1 in
-	list) echo "tool $(ver azls)"; echo "opts AZLS_OPTS=$AZLS_OPTS"; echo "opts FILTER=$FILTER"
-		echo "src ${AZDEDUP_SRC%%\?*}" ;;
-	fetch) echo "keep KEEP_FILES=$KEEP_FILES"
-		[ -z "$KEEP_FILES" ] || { echo "tool $(ver azget)"; echo "opts AZGET_OPTS=$AZGET_OPTS"; }
+	list) ver azls; add "tool ${VER[azls]}"; add "opts AZLS_OPTS=$AZLS_OPTS"; add "opts FILTER=$FILTER"
+		add "src ${AZDEDUP_SRC%%\?*}" ;;
+	fetch) add "keep KEEP_FILES=$KEEP_FILES"
+		[ -z "$KEEP_FILES" ] || { ver azget; add "tool ${VER[azget]}"; add "opts AZGET_OPTS=$AZGET_OPTS"; }
 		after list; input list.ndjson ;;
-	features) sp=$(spec) || return 2
-		echo "tool $(ver featx)"; echo "tool $(ver featstore)"
-		echo "opts FEATX_OPTS=$FEATX_OPTS"; echo "spec $sp"; echo "store $AZD_STORE"
+	features) spec_get || return 2
+		ver featx; ver featstore
+		add "tool ${VER[featx]}"; add "tool ${VER[featstore]}"
+		add "opts FEATX_OPTS=$FEATX_OPTS"; add "spec $SPEC"; add "store $AZD_STORE"
 		after fetch; input $IN ;;
-	join) sp=$(spec) || return 2
-		echo "tool $(ver featstore)"; echo "spec $sp"; echo "store $AZD_STORE"
+	join) spec_get || return 2
+		ver featstore; add "tool ${VER[featstore]}"; add "spec $SPEC"; add "store $AZD_STORE"
 		after features; input $IN ;;
-	report) echo "tool $(ver dedupe)"; echo "opts DEDUPE_OPTS=$DEDUPE_OPTS"; decisions
+	report) ver dedupe; add "tool ${VER[dedupe]}"; add "opts DEDUPE_OPTS=$DEDUPE_OPTS"; decisions
 		after join; input features.ndjson ;;
-	copy) echo "tool $(ver azcp)"; echo "opts AZCP_OPTS=$AZCP_OPTS"
-		echo "dst ${AZDEDUP_DST%%\?*}"; after report; input report.ndjson ;;
+	copy) ver azcp; add "tool ${VER[azcp]}"; add "opts AZCP_OPTS=$AZCP_OPTS"
+		add "dst ${AZDEDUP_DST%%\?*}"; after report; input report.ndjson ;;
 	esac
 }
-# own FILE TOOL [CODES]: how many records of FILE failed in TOOL (with one of CODES)
-own() {
-	grep -c -E -- "\"error\":\\{\"stage\":\"$2\",\"code\":\"(${3:-[a-z_]+})\"" "$W/$1" || true
+# held MARKER VAR: VAR = the marker's lines but its output lines (the manifest it holds)
+held() {
+	local _l _x=
+	while IFS= read -r _l || [ -n "$_l" ]; do
+		[[ $_l == "output "* ]] || _x+=$_l$'\n'
+	done < "$1"
+	while [ "${_x%$'\n'}" != "$_x" ]; do _x=${_x%$'\n'}; done
+	printf -v "$2" %s "$_x"
 }
 # exists: a blob that changed since it was listed (a rerun after `refresh` lists it again)
 FEATX_RETRY='io|not_found|permission|no_memory|network|auth|config|internal|exists'
@@ -246,7 +331,8 @@ run_list() { TOOL=azls OUT=list.ndjson OWN=0
 		f=$(printf '%s' "$FILTER" | xargs -r printf '%s\n') && mapfile -t F <<< "$f" ||
 			{ note "FILTER: cannot split it into words (an unmatched quote?)"; return 2; }
 	fi
-	run azls $Q $AZLS_OPTS "${F[@]}" -o "$W/list.ndjson"; }
+	run azls $Q $AZLS_OPTS "${F[@]}" -o "$W/list.ndjson" || return
+	ownre azls; tally list.ndjson "$RE"; NL=$N0 OWNLIST=$N1 LINES[list.ndjson]=$N0; }
 run_fetch() { TOOL=azget OUT=fetched.ndjson
 	if [ -z "$KEEP_FILES" ]; then
 		OUT=list.ndjson OWN=0
@@ -254,69 +340,89 @@ run_fetch() { TOOL=azget OUT=fetched.ndjson
 		[ ! -d "$W/files" ] || note "$W/files holds copies from a KEEP_FILES=1 run; this run does not use them (remove them to free the disk)"
 		return 0
 	fi
-	run azget $Q $AZGET_OPTS -d "$W/files" -i "$W/list.ndjson" -o "$W/fetched.ndjson" &&
-	OWN=$(own fetched.ndjson azget); }
+	run azget $Q $AZGET_OPTS -d "$W/files" -i "$W/list.ndjson" -o "$W/fetched.ndjson" || return
+	ownre azget; tally fetched.ndjson '"path":' "$RE"; NPATH=$N1 OWN=$N2 LINES[fetched.ndjson]=$N0; }
 run_features() { TOOL=featx OUT=todo.ndjson
-	run featstore has $Q --spec "$(spec)" "$AZD_STORE" -i "$W/$IN" \
+	local a b
+	run featstore has $Q --spec "$SPEC" "$AZD_STORE" -i "$W/$IN" \
 		-o "$W/todo.ndjson" || return
-	tell "${AZD_BIN}featx$(printf ' %q' $Q $FEATX_OPTS -i "$W/todo.ndjson") |" \
-		"${AZD_BIN}featstore$(printf ' %q' put $Q "$AZD_STORE")"
+	[ -z "$V" ] || { printf -v a ' %q' $Q $FEATX_OPTS -i "$W/todo.ndjson"; printf -v b ' %q' put $Q "$AZD_STORE"
+		tell "${AZD_BIN}featx$a |" "${AZD_BIN}featstore$b"; }
 	# featx's records stream into the store as they come; a copy of the stream goes to
 	# grep, which keeps the codes of featx's failures (those a rerun must retry count)
 	"${AZD_BIN}featx" $Q $FEATX_OPTS -i "$W/todo.ndjson" |
-		{ tee >(grep -o -E -- '"error":\{"stage":"featx","code":"[a-z_]+"' \
-			> "$D/.featx-codes"; exit 0); wait $!; } |
+		{ tee >(grep -o -E -- '"error":\{"stage":"featx","code":"[a-z_]+"' > "$D/.featx-codes"); wait $! || :; } |
 		"${AZD_BIN}featstore" put $Q "$AZD_STORE" ||
 		{ local rc=$?; [ $rc -eq 1 ] || { note "$s: featx or featstore put stopped the run (exit status $rc)"; return $rc; }; }
-	OWN=$(grep -c -E -- "\"($FEATX_RETRY)\"\$" "$D/.featx-codes") || true
-	FAILED=$(grep -c '' "$D/.featx-codes") || true
+	tally .done/.featx-codes "\"($FEATX_RETRY)\"\$"; FAILED=$N0 OWN=$N1
 	rm -f -- "$D/.featx-codes"; }
 run_join() { TOOL=featstore OUT=features.ndjson
-	run featstore get $Q --spec "$(spec)" "$AZD_STORE" -i "$W/$IN" \
-		-o "$W/features.ndjson" && OWN=$(own features.ndjson featstore); }
+	run featstore get $Q --spec "$SPEC" "$AZD_STORE" -i "$W/$IN" \
+		-o "$W/features.ndjson" || return
+	ownre featstore; tally features.ndjson "$RE"; NL=$N0 OWN=$N1; }
 run_report() { TOOL=dedupe OUT=report.ndjson OWN=0
 	local X=()
 	[ -z "$AZD_DECISIONS" ] || X=(--decisions "$AZD_DECISIONS")
 	run dedupe $Q $DEDUPE_OPTS "${X[@]}" -i "$W/features.ndjson" -o "$W/report.ndjson"; }
 run_copy() { TOOL=azcp OUT=copied.ndjson
-	run azcp $Q $AZCP_OPTS -i "$W/report.ndjson" -o "$W/copied.ndjson" &&
-	OWN=$(own copied.ndjson azcp); }
+	run azcp $Q $AZCP_OPTS -i "$W/report.ndjson" -o "$W/copied.ndjson" || return
+	ownre azcp; tally copied.ndjson '"copy":"(copied|linked)"' '"copy":"unchanged"' "$RE"
+	NCOPIED=$N1 NUNCHANGED=$N2 OWN=$N3; }
 # outputs_ok MARKER: every output it names still has the checksum it had
 outputs_ok() {
-	local k f h
+	local k f h x
 	while read -r k f h; do
-		[ "$k" != output ] || [ "$(sum "$W/$f")" = "$h" ] || return 1
+		[ "$k" != output ] || { sum "$W/$f" x; [ "$x" = "$h" ]; } || return 1
 	done < "$1"
 }
 # stage STAGE: run it unless its marker holds what it depends on now
 stage() {
-	local s=$1 w t=$D/.$1.tmp
-	[ -d "$D" ] || mkdir -p -- "$D" || return 2
+	local s=$1 t=$D/.$1.tmp h a b
+	# .sums too: the first sum of the run needs it
+	[ -d "$D" ] || mkdir -p -- "$D" "$W/.sums" || return 2
 	# a dry run of the copy plans it and leaves the marker as it was
 	if [ "$s" = copy ] && [ -n "$DRY_RUN" ] && [ "$DRY_RUN" != 0 ]; then
 		run azcp $Q --dry-run $AZCP_OPTS -i "$W/report.ndjson" -o "$W/plan.ndjson" || return 2
-		say "$(printf '%-10s' azcp) dry run: $(num "$(lines plan.ndjson '"plan":"(copy|link)"')") to copy," \
-			"$(num "$(lines plan.ndjson '"plan":"unchanged"')") already there; the plan is in $W/plan.ndjson, nothing copied"
+		[ -n "$AZD_SILENT" ] && return 0
+		tally plan.ndjson '"plan":"(copy|link)"' '"plan":"unchanged"'; num a "$N1"; num b "$N2"
+		printf -v h %-10s azcp
+		say "$h dry run: $a to copy," \
+			"$b already there; the plan is in $W/plan.ndjson, nothing copied"
 		return 0
 	fi
-	# the spec asked of featx once here, not in each subshell that prints it
-	case $s in features|join) spec_get || return 2 ;; esac
-	w=$(want "$s") || return 2
-	if [ -f "$D/$s" ] && [ "$(grep -v '^output ' -- "$D/$s")" = "$w" ] && outputs_ok "$D/$s"; then
+	want "$s" || return 2
+	if [ -f "$D/$s" ] && held "$D/$s" h && [ "$h" = "$WANT" ] && outputs_ok "$D/$s"; then
 		return 0
 	fi
 	[ ! -e "$D/$s" ] && [ ! -e "$D/$s.incomplete" ] || rm -f -- "$D/$s" "$D/$s.incomplete"
 	local t0
-	t0=$(usec)
+	usec t0
 	"run_$s" || return 2
-	[ "$s" = fetch ] && [ -z "$KEEP_FILES" ] || line "$s" "$t0"
-	{ printf '%s\n' "$w"; echo "output $OUT $(sum "$W/$OUT")"; } > "$t" || return 2
+	if [ "$s" != fetch ] || [ -n "$KEEP_FILES" ]; then
+		line "$s" "$t0"
+		restat "$W/$OUT"    # the tool has just written it
+	fi
+	sum "$W/$OUT" h
+	{ printf '%s\n' "$WANT"; echo "output $OUT $h"; } > "$t" || return 2
 	if [ "$OWN" -gt 0 ]; then
 		echo "incomplete $OWN records failed in $TOOL" >> "$t" && mv -f -- "$t" "$D/$s.incomplete"
 		note "$s: $OWN records failed in $TOOL (see $OUT): not marked done, a rerun retries them"
 	else
 		mv -f -- "$t" "$D/$s"
 	fi
+}
+# upto STAGE: check SRC and DST, then run every stage up to STAGE in order, each unless
+# done; the first that fails stops the rest (as make stops at a failed prerequisite)
+upto() {
+	local s
+	check_src || return 2
+	[ -z "$AZD_HAVE_DST" ] || check_dst || return 2
+	for s in $STAGES; do
+		# copy without DST: the stages before it run, then the check stops the run
+		[ "$s" != copy ] || [ -n "$AZD_HAVE_DST" ] || check_dst || return 2
+		stage "$s" || return 2
+		[ "$s" != "$1" ] || break
+	done
 }
 # finished STAGE: fails when it or a stage before it is incomplete
 finished() {
@@ -329,7 +435,7 @@ finished() {
 }
 # status: each stage done, stale (why), incomplete or to do
 status() {
-	local s w m k v why before=
+	local s w m k v h why before=
 	for s in $STAGES; do
 		m=$D/$s
 		if [ -n "$before" ]; then
@@ -340,9 +446,11 @@ status() {
 		elif [ ! -f "$m" ]; then
 			why="to do"
 		else
-			w=$(want "$s") || return 2
+			want "$s" || return 2
+			w=$WANT
 			why=done
-			if [ "$(grep -v '^output ' -- "$m")" != "$w" ]; then
+			held "$m" h
+			if [ "$h" != "$w" ]; then
 				while read -r k v; do
 					grep -qxF -- "$k $v" "$m" && continue
 					case $k in
@@ -369,19 +477,38 @@ status() {
 		printf '%-9s %s\n' "$s" "$why"
 	done
 }
-where() {
-	local u=${1%%\?*} h p=
-	case $u in
-	file://*) realpath -m -- "${u#file://}" ;;
-	*://*) h=${u#*://}
-		case $h in */*) p=/${h#*/}; h=${h%%/*} ;; esac
-		printf '%s://%s%s\n' "${u%%://*}" "$h" "$p" | sed 's,/*$,,; s,^[^/]*//[^/]*,\L&,' ;;
-	*) realpath -m -- "$u" ;;
-	esac
+check_src() {
+	[ -n "$AZDEDUP_SRC" ] || { note "SRC is not set (make -f pipeline.mk SRC=... DST=...)"; return 2; }
+}
+check_dst() {
+	[ -n "$AZDEDUP_DST" ] || { note "DST is not set"; return 2; }
+	[ -z "$AZDEDUP_SRC" ] || dst_outside_src
+}
+# canon VAR URL: VAR = URL without its query; a folder or file:// URL as realpath -m
+# resolves it (the caller's one realpath for both), a URL with scheme and host in lower
+# case and no trailing slash
+canon_url() {
+	local u=$2 h p= x re='^([^/]*//[^/]*)(.*)$'
+	h=${u#*://}
+	case $h in */*) p=/${h#*/}; h=${h%%/*} ;; esac
+	x="${u%%://*}://$h$p"
+	while [ "${x%/}" != "$x" ]; do x=${x%/}; done
+	[[ $x =~ $re ]] && x=${BASH_REMATCH[1],,}${BASH_REMATCH[2]}
+	printf -v "$1" %s "$x"
 }
 dst_outside_src() {
-	local s d
-	s=$(where "$AZDEDUP_SRC") && d=$(where "$AZDEDUP_DST") || return 2
+	local u s d L=() R=() i=0
+	for u in "${AZDEDUP_SRC%%\?*}" "${AZDEDUP_DST%%\?*}"; do
+		case $u in file://*) L+=("${u#file://}") ;; *://*) ;; *) L+=("$u") ;; esac
+	done
+	if [ ${#L[@]} -gt 0 ]; then
+		mapfile -d '' -t R < <(realpath -z -m -- "${L[@]}")
+		wait $! && [ ${#R[@]} -eq ${#L[@]} ] || return 2
+	fi
+	u=${AZDEDUP_SRC%%\?*}
+	case $u in file://*) s=${R[i++]} ;; *://*) canon_url s "$u" ;; *) s=${R[i++]} ;; esac
+	u=${AZDEDUP_DST%%\?*}
+	case $u in file://*) d=${R[i++]} ;; *://*) canon_url d "$u" ;; *) d=${R[i++]} ;; esac
 	case $d/ in
 	"$s"/*|"${s%/}"/*)
 		note "DST ($d) is inside SRC ($s): the next run would read its own copies back"
@@ -392,25 +519,20 @@ endef
 export AZD_LIB := $(value AZD_LIB)
 export STAGES
 
+# One bash for a whole goal (see the header): X runs the stages up to X and fails when
+# one of them is incomplete; stage-X runs them without that last check.
+.NOTPARALLEL:
 all: $(if $(DST),copy,report)
 
-# stage-X runs stage X when needed; X also fails when a stage up to X is incomplete
-stage-list: check-src $(if $(DST),check-dst)
-stage-fetch: stage-list
-stage-features: stage-fetch
-stage-join: stage-features
-stage-report: stage-join
-stage-copy: stage-report check-dst
+$(STAGES):
+	@eval "$$AZD_LIB" && upto $@ && finished $@
 $(addprefix stage-,$(STAGES)): stage-%:
-	@eval "$$AZD_LIB" && stage $*
-$(STAGES): %: stage-%
-	@eval "$$AZD_LIB" && finished $@
+	@eval "$$AZD_LIB" && upto $*
 
 check-src:
-	@[ -n "$$AZDEDUP_SRC" ] || { echo "pipeline.mk: SRC is not set (make -f pipeline.mk SRC=... DST=...)" >&2; exit 2; }
+	@eval "$$AZD_LIB" && check_src
 check-dst:
-	@[ -n "$$AZDEDUP_DST" ] || { echo "pipeline.mk: DST is not set" >&2; exit 2; }
-	@[ -z "$$AZDEDUP_SRC" ] || { eval "$$AZD_LIB" && dst_outside_src; }
+	@eval "$$AZD_LIB" && check_dst
 
 status:
 	@eval "$$AZD_LIB" && status

@@ -83,6 +83,26 @@ check "pipeline.mk names the stage and the tool" \
 # a rerun redoes nothing; `refresh` reruns every stage, which skip their finished work
 run_pipeline "$T/w1" "$T/dst1" > "$T/out2" 2>&1
 check_eq "rerun with markers: no tool runs" "$(cat "$T/out2")" ""
+# what such a rerun starts: one shell for the whole run (make's child, found up the line
+# of parents), which asks each tool its version and featx its spec once (the manifests
+# need them), and runs nothing else of ours
+mkdir -p "$T/wrap"
+for t in azls azget featx featstore dedupe azcp; do
+	cat > "$T/wrap/$t" <<WRAP
+#!/bin/sh
+p=\$PPID
+while q=\$(cut -d ' ' -f 4 /proc/\$p/stat) && [ "\$(cat /proc/\$q/comm)" != make ]; do p=\$q; done
+echo "\$p $t \$*" >> "$T/starts"
+exec "$BIN/$t" "\$@"
+WRAP
+	chmod +x "$T/wrap/$t"
+done
+: > "$T/starts"
+make --no-print-directory -s -f "$TOP/pipeline.mk" SRC="$S" DST="$T/dst1" WORK="$T/w1" BIN="$T/wrap/" Q=-q > "$T/out2w" 2>&1
+check_eq "rerun with markers: each tool asked its version once, featx its spec once" \
+	"$(cut -d ' ' -f 2- "$T/starts" | sort | tr '\n' '|')" \
+	"azcp --version|azls --version|dedupe --version|featstore --version|featx --spec|featx --version|"
+check_eq "rerun with markers: all from one shell" "$(cut -d ' ' -f 1 "$T/starts" | sort -u | wc -l)" "1"
 cp "$R" "$T/report1"
 run_pipeline "$T/w1" "$T/dst1" refresh > /dev/null 2>&1
 make --no-print-directory -f "$TOP/pipeline.mk" SRC="$S" DST="$T/dst1" WORK="$T/w1" BIN="$BIN/" V=1 > "$T/out3" 2>&1

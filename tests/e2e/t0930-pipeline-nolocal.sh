@@ -30,7 +30,7 @@ groups() { jq -c 'select(.type == "group") | [.keeper, ([.members[].name] | sort
 # WORK's files that are not listings, records, markers, checksums or the store
 strays() {
 	(cd "$1" && find . -type f | sed 's|^\./||' |
-		grep -v -E '^((list|todo|features|report|copied)\.ndjson|\.done/[a-z]+(\.incomplete)?|\.sums/[a-z]+\.ndjson|store/.*)$')
+		grep -v -E '^((list|todo|features|report|copied)\.ndjson|\.done/[a-z]+(\.incomplete)?|\.sums/([a-z]+\.ndjson|marker\.[a-z]+)|store/.*)$')
 }
 # image files anywhere under a folder, told by their first bytes (JPEG, PNG, WebP)
 images_in() {
