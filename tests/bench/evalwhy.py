@@ -103,6 +103,8 @@ def why_missed(t):
         return "no candidate"
     if t["stage"] == 0 and hollow(t) and t["inliers"] >= 8:
         return "pass %d: middle repeats nothing" % t["pass"]
+    if t["stage"] == 0 and t.get("detail", -1) > 35:
+        return "pass %d: details differ (GRP_DETAIL_MAX)" % t["pass"]
     if t["pass"] == 1:
         if t["matches"] == 0:
             return "pass 1: no keypoint matches"
