@@ -302,17 +302,24 @@ static void tone_curve(const double *av, const double *bv, const uint8_t *in, do
 	enum { NN = KP_DETAIL_BYTES };
 	static const int w = 256 / DETAIL_BANDS;
 	double v[NN];
-	int have[DETAIL_BANDS];
+	int have[DETAIL_BANDS], cnt[DETAIL_BANDS] = {0}, at[DETAIL_BANDS + 1];
 
+	/* b's levels grouped by a's band, in one pass (a counting sort) */
+	for (int i = 0; i < NN; i++)
+		if (in[i])
+			cnt[(int)av[i] / w]++;
+	at[0] = 0;
+	for (int k = 0; k < DETAIL_BANDS; k++)
+		at[k + 1] = at[k] + cnt[k];
+	for (int i = 0; i < NN; i++)
+		if (in[i])
+			v[at[(int)av[i] / w + 1] - cnt[(int)av[i] / w]--] = bv[i];
 	for (int k = 0; k < DETAIL_BANDS; k++) {
-		int m = 0;
+		int m = at[k + 1] - at[k];
 
-		for (int i = 0; i < NN; i++)
-			if (in[i] && (int)av[i] / w == k)
-				v[m++] = bv[i];
 		have[k] = m >= 3;
 		if (have[k])
-			c[k] = kth_double(v, m, m / 2);
+			c[k] = kth_double(v + at[k], m, m / 2);
 	}
 	for (int k = 0; k < DETAIL_BANDS; k++) {
 		int lo = k, hi = k;
@@ -396,11 +403,13 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	 * that clips, a gray copy; the cells that differ are too few in a band to move its
 	 * median), straight between the bands' middles */
 	tone_curve(av, bv, in, c16);
-	for (int i = 0, m = 0; i < NN; i++)
+	for (int i = 0, m = 0; i < NN; i++) {
+		res[i] = 0;
 		if (in[i]) {
 			res[i] = fabs(bv[i] - curve_at(c16, av[i]));
 			sorted[m++] = res[i];
 		}
+	}
 	med = kth_double(sorted, n, n / 2);
 	/* each cell's excess over what misplacement and noise explain */
 	for (int cy = 0; cy < N; cy++)
@@ -470,69 +479,52 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	/* blocks away from the pictures' edges, where a turned copy's corners are filled */
 	for (int cy = GRP_DETAIL_EDGE + 1; cy < N - 1 - GRP_DETAIL_EDGE; cy++)
 		for (int cx = GRP_DETAIL_EDGE + 1; cx < N - 1 - GRP_DETAIL_EDGE; cx++) {
-			double sum;
+			/* the block's GRP_DETAIL_TOP largest misses: a line one cell wide (a
+			 * mouth, a wave) counts as fully as a blot */
+			double t[GRP_DETAIL_TOP] = {0}, sum = 0, sa = 0, sb = 0, sab = 0, ma = 0, mb = 0;
 			int all = 1;
 
-			for (int dy = -1; dy <= 1 && all; dy++)
+			for (int dy = -1; dy <= 1; dy++)
+				for (int dx = -1; dx <= 1; dx++) {
+					int k = (cy + dy) * N + cx + dx;
+					double v = res[k];
+
+					all = all && in[k];
+					for (int q = 0; q < GRP_DETAIL_TOP; q++)
+						if (v > t[q]) {
+							double u = t[q];
+
+							t[q] = v;
+							v = u;
+						}
+				}
+			for (int q = 0; q < GRP_DETAIL_TOP; q++)
+				sum += t[q];
+			if (!all || sum / GRP_DETAIL_TOP <= best)
+				continue;
+			/* the same shape at another amplitude (a star a contrast clipped, a level
+			 * the tone curve could not fit for want of cells): the block's two sides
+			 * rise and fall together */
+			for (int dy = -1; dy <= 1; dy++)
 				for (int dx = -1; dx <= 1; dx++) {
 					int k = (cy + dy) * N + cx + dx;
 
-					if (!in[k]) {
-						all = 0;
-						break;
-					}
+					ma += av[k];
+					mb += bv[k];
 				}
-			if (all) {
-				/* the same shape at another amplitude (a star a contrast clipped, a
-				 * level the tone curve could not fit for want of cells): the block's
-				 * two sides rise and fall together */
-				double sa = 0, sb = 0, sab = 0, ma = 0, mb = 0;
-				int k9 = 0;
+			ma /= 9;
+			mb /= 9;
+			for (int dy = -1; dy <= 1; dy++)
+				for (int dx = -1; dx <= 1; dx++) {
+					int k = (cy + dy) * N + cx + dx;
 
-				for (int dy = -1; dy <= 1; dy++)
-					for (int dx = -1; dx <= 1; dx++) {
-						int k = (cy + dy) * N + cx + dx;
-
-						ma += av[k];
-						mb += bv[k];
-						k9++;
-					}
-				ma /= k9;
-				mb /= k9;
-				for (int dy = -1; dy <= 1; dy++)
-					for (int dx = -1; dx <= 1; dx++) {
-						int k = (cy + dy) * N + cx + dx;
-
-						sa += (av[k] - ma) * (av[k] - ma);
-						sb += (bv[k] - mb) * (bv[k] - mb);
-						sab += (av[k] - ma) * (bv[k] - mb);
-					}
-				if (sa > 16 * k9 && sb > 16 * k9 && sab > GRP_DETAIL_SHAPE * sqrt(sa * sb))
-					continue;
-			}
-			if (all) {
-				/* the block's GRP_DETAIL_TOP largest misses: a line one cell wide
-				 * (a mouth, a wave) counts as fully as a blot */
-				double t[GRP_DETAIL_TOP] = {0};
-
-				for (int dy = -1; dy <= 1; dy++)
-					for (int dx = -1; dx <= 1; dx++) {
-						double v = res[(cy + dy) * N + cx + dx];
-
-						for (int q = 0; q < GRP_DETAIL_TOP; q++)
-							if (v > t[q]) {
-								double u = t[q];
-
-								t[q] = v;
-								v = u;
-							}
-					}
-				sum = 0;
-				for (int q = 0; q < GRP_DETAIL_TOP; q++)
-					sum += t[q];
-				if (sum / GRP_DETAIL_TOP > best)
-					best = sum / GRP_DETAIL_TOP;
-			}
+					sa += (av[k] - ma) * (av[k] - ma);
+					sb += (bv[k] - mb) * (bv[k] - mb);
+					sab += (av[k] - ma) * (bv[k] - mb);
+				}
+			if (sa > 16 * 9 && sb > 16 * 9 && sab > GRP_DETAIL_SHAPE * sqrt(sa * sb))
+				continue;
+			best = sum / GRP_DETAIL_TOP;
 		}
 	return (int)lround(best);
 }
@@ -1338,15 +1330,16 @@ struct pres {
 	                         * grids do not lie alike */
 	uint8_t dist[3];
 	uint8_t dmin;           /* perceptual-hash distance over the orientations */
-	int16_t margin;
+	int8_t margin;          /* the hashes' margin over the neighbourhood (-64 .. 64, or
+	                         * GRP_MARGIN_OPEN) */
+	int8_t ddiff;           /* the details compared through the keypoints' transform
+	                         * (detail_diff, at most 127; -1 not compared) */
 	int16_t cdiff;
 	int16_t inliers, matches;
 	int8_t mid, mid_dead;   /* the middle cells (kp_match) */
 	int16_t shared, agree;  /* the keypoints of the part both pictures show (kp_match) */
 	int16_t wcol;           /* the colour grids compared through the keypoints'
 	                         * transform (warp_color; -1 not compared) */
-	int16_t ddiff;          /* the details compared through it (detail_diff; -1 not
-	                         * compared) */
 	float cover, contain;
 };
 
@@ -1379,7 +1372,7 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 		return 0;
 	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, &ddiff, err)) < 0)
 		return rc;
-	r->ddiff = (int16_t)ddiff;
+	r->ddiff = (int8_t)(ddiff > INT8_MAX ? INT8_MAX : ddiff);
 	r->shifted = (m.inliers >= GRP_LOOSE_INLIERS &&
 	    fabs(m.scale / frame - 1) > GRP_FRAME_TOL);
 	r->inliers = (int16_t)(m.inliers > INT16_MAX ? INT16_MAX : m.inliers);
@@ -1555,7 +1548,7 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 		int tone;
 
 		r->cdiff = (int16_t)color_diff(a, b, r->orient, 1);
-		r->margin = (int16_t)(bg >= GRP_MARGIN_OPEN ? GRP_MARGIN_OPEN : bg - r->dmin);
+		r->margin = (int8_t)(bg >= GRP_MARGIN_OPEN ? GRP_MARGIN_OPEN : bg - r->dmin);
 		if (r->margin >= GRP_MARGIN + (r->orient != 1 ? GRP_TURN_MARGIN : 0) &&
 		    c->cnt[c->pairs[p].a] <= GRP_CROWD &&
 		    c->cnt[c->pairs[p].b] <= GRP_CROWD && r->cdiff <= GRP_COLOR_MAX) {
