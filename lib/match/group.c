@@ -1527,7 +1527,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	 * group may still hold both through their other copies) */
 	if (rc == 0 && c->pass == 2 && r->stage != GRP_EXACT && detail_apart(r)) {
 		r->stage = GRP_NONE;
-		r->conflict = r->conflict || r->ddiff > 2 * GRP_DETAIL_MAX;
+		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART;
 	}
 	return rc;
 }

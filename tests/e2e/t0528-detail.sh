@@ -74,6 +74,10 @@ check_eq "no icon shares a group with another that differs by its emblem or mout
 check "pairs of distinct icons turned down on their details" \
 	test "$(jq -r 'select(.detail > 35) | select((.a | split("/")[0]) != (.b | split("/")[0])) | .a' \
 		"$T/trace" | wc -l)" -ge 3
+check "pairs whose details differ by over 50" \
+	test "$(jq -r 'select(.pass == 2 and .detail > 50) | .a' "$T/trace" | wc -l)" -ge 1
+check_eq "a pair whose details differ by over 50 is told apart for good (no group holds both)" \
+	"$(jq -r 'select(.pass == 2 and .detail > 50 and (.conflict | not)) | .a' "$T/trace")" ""
 kept=$(jq -r 'select(.dup.role == "duplicate") | .name' "$T/r" | wc -l)
 check "the copies grouped with their icon: 16 or more of the 20 (got $kept)" \
 	test "$kept" -ge 16
