@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "features.h"
 #include "hash.h"
 #include "rec.h"
 #include "timefmt.h"
@@ -27,6 +28,30 @@ static long long content_pixels(long long w, long long h, const long long b[4])
 	if (b[0] + b[1] + b[2] + b[3] == 0 || b[0] + b[1] >= h || b[2] + b[3] >= w)
 		return w * h;
 	return (long long)((double)(w - b[2] - b[3]) * (double)(h - b[0] - b[1]) * (1 - FRAME_SLACK));
+}
+
+/* What of the frame b (full-size pixels of a w x h picture) the keypoints' view keeps
+ * (features.c kp_view: up to FEAT_FRAME_KP_KEEP of each side), in 256ths of the view's
+ * side; all 0 when b is no frame of this picture. */
+static void kp_bands(long long w, long long h, const long long b[4], uint8_t out[4])
+{
+	long long kept[4], side[2];
+
+	memset(out, 0, 4);
+	if (w <= 0 || h <= 0 || content_pixels(w, h, b) == w * h)
+		return;
+	for (int i = 0; i < 4; i++) {
+		long long keep = (long long)(FEAT_FRAME_KP_KEEP * (double)(i < 2 ? h : w));
+
+		kept[i] = b[i] < keep ? b[i] : keep;
+	}
+	side[0] = h - b[0] - b[1] + kept[0] + kept[1];
+	side[1] = w - b[2] - b[3] + kept[2] + kept[3];
+	for (int i = 0; i < 4; i++) {
+		long long v = side[i / 2] > 0 ? 256 * kept[i] / side[i / 2] : 0;
+
+		out[i] = (uint8_t)(v > 255 ? 255 : v);
+	}
 }
 
 int featrec_from_json(const json_t *rec, int orientations, struct featrec *fr, aderr *err)
@@ -64,6 +89,7 @@ int featrec_from_json(const json_t *rec, int orientations, struct featrec *fr, a
 			    json_integer_value(json_array_get(f, k)) : -1;
 		fr->pixels = content_pixels(w, h, b);
 		fr->framed = fr->pixels != (w > 0 && h > 0 ? w * h : -1);
+		kp_bands(w, h, b, fr->kpband);
 	}
 	if (time_parse_iso(rec_str(rec, "mtime"), &fr->mtime, NULL) < 0)
 		fr->mtime = LLONG_MAX;
@@ -162,6 +188,7 @@ int featrec_from_scan(struct rscan_member *m, int n, int orientations, struct fe
 			}
 		fr->pixels = content_pixels(w, h, b);
 		fr->framed = fr->pixels != (w > 0 && h > 0 ? w * h : -1);
+		kp_bands(w, h, b, fr->kpband);
 	}
 	if (time_parse_iso(scan_str(m, n, "mtime"), &fr->mtime, NULL) < 0)
 		fr->mtime = LLONG_MAX;

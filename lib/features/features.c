@@ -312,16 +312,15 @@ static struct img *inside(const struct img *im, const int b[4])
 }
 
 /* What the keypoints see of a framed picture: the part inside the bands b with up to
- * FRAME_KP_KEEP of each side's band left on, so that the picture's own edges (where lines
+ * FEAT_FRAME_KP_KEEP of each side's band left on, so that the picture's own edges (where lines
  * of text begin, a window's outline) keep the corners that place it, while a frame's
  * outer corners, which any two pictures in frames of one size share, are gone. */
-#define FRAME_KP_KEEP 0.05
 static struct img *kp_view(const struct img *whole, const int b[4])
 {
 	int k[4];
 
 	for (int i = 0; i < 4; i++) {
-		int keep = (int)(FRAME_KP_KEEP * (i < 2 ? whole->h : whole->w));
+		int keep = (int)(FEAT_FRAME_KP_KEEP * (i < 2 ? whole->h : whole->w));
 
 		k[i] = b[i] > keep ? b[i] - keep : 0;
 	}

@@ -39,6 +39,10 @@ struct feat_opts {
 /* max_pixels 100000000, max_bytes 536870912 (512 MiB), local KP_DEFAULT, no budget. */
 void feat_opts_default(struct feat_opts *o);
 
+/* The keypoints (and the detail) of a framed picture see it with up to this share of
+ * each side left on of that side's band (features.c kp_view). */
+#define FEAT_FRAME_KP_KEEP 0.05
+
 /* The version of the feature recipes: raise it whenever any field feat_to_json writes
  * can come out different for the same file, so that stored features made the old way
  * are recomputed instead of compared with new ones. */

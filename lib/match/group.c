@@ -366,7 +366,8 @@ static double curve_at(const double *c, double x)
  * (GRP_DETAIL_SHAPE), in gray levels: an emblem on one folder and not on the other, a battery's level, the waves of
  * a loudspeaker.  -1 when either has no detail or under a quarter of a's cells
  * fall inside b. */
-static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4])
+static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
+    const uint8_t ba[4], const uint8_t bb[4])
 {
 	enum { N = KP_DETAIL, NN = KP_DETAIL * KP_DETAIL };
 	double av[NN], bv[NN], res[NN], c16[DETAIL_BANDS], sorted[NN], lut[256], med, best = 0;
@@ -387,6 +388,13 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 
 			in[i] = 0;
 			if (gx < 0.5 || gy < 0.5 || gx > N - 1.5 || gy > N - 1.5)
+				continue;
+			/* nor the bands of a frame either view keeps (a tan border's against a
+			 * letterbox's black), with a cell to spare */
+			if (cy < ba[0] * N / 256 + 1 || cy >= N - 1 - ba[1] * N / 256 ||
+			    cx < ba[2] * N / 256 + 1 || cx >= N - 1 - ba[3] * N / 256 ||
+			    gy < bb[0] * N / 256.0 + 0.5 || gy > N - 1.5 - bb[1] * N / 256.0 ||
+			    gx < bb[2] * N / 256.0 + 0.5 || gx > N - 1.5 - bb[3] * N / 256.0)
 				continue;
 			x0 = (int)gx;
 			y0 = (int)gy;
@@ -647,7 +655,13 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 				*wcol = w1 > w2 ? w1 : w2;
 		}
 		kp_shared(ka, kb, m);
-		*ddiff = detail_diff(ka, kb, m->z);
+		{
+			/* a's bands as its mirror has them */
+			uint8_t ba[4] = { a->kpband[0], a->kpband[1], a->kpband[mirror ? 3 : 2],
+				a->kpband[mirror ? 2 : 3] };
+
+			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband);
+		}
 	}
 	/* the scale that maps one whole picture onto the other */
 	*frame = ka->w > 0 && ka->h > 0 ? sqrt((double)kb->w * kb->h / ((double)ka->w * ka->h)) : 1;

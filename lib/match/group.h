@@ -49,6 +49,9 @@ struct grp_item {
 	                             * unknown */
 	int framed;                 /* featx found an added frame (a border, letterbox
 	                             * bands): at equal pixels, the copy without one keeps */
+	uint8_t kpband[4];          /* what of that frame the keypoints' view keeps, top,
+	                             * bottom, left, right, in 256ths of its side: no part
+	                             * of the picture for detail_diff */
 	long long mtime;            /* seconds since the epoch; LLONG_MAX unknown */
 	int prefer;                 /* index of the first --prefer prefix it falls under, or INT_MAX */
 	int format_rank;            /* place of its format in the format preference (lower is

@@ -45,6 +45,7 @@ static void item_from(const struct itemset *s, const struct featrec *fr, struct 
 	it->size = fr->size;
 	it->pixels = fr->pixels;
 	it->framed = fr->framed;
+	memcpy(it->kpband, fr->kpband, sizeof it->kpband);
 	it->mtime = fr->mtime;
 	it->prefer = INT_MAX;
 	it->format_rank = s->nformats;
