@@ -597,6 +597,8 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
     const struct grp_opts *o, int mirror, struct kp_match *m, double *frame, int *wcol,
     int *ddiff, aderr *err)
 {
+	/* ddiff NULL: no details compared (the passes); else *ddiff is set (the detail pass),
+	 * -1 where the keypoints gave no transform to read them through */
 	const struct grp_item *a = k, *b = j;
 	const struct kp_set *ka, *kb;
 	struct kp_set mk = {0};
@@ -605,7 +607,8 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	int c = strcmp(k->name, j->name), rc;
 
 	*wcol = -1;
-	*ddiff = -1;
+	if (ddiff != NULL)
+		*ddiff = -1;
 	*frame = 1;
 	if (c > 0 || (c == 0 && k > j)) {
 		a = j;
@@ -655,12 +658,13 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 				*wcol = w1 > w2 ? w1 : w2;
 		}
 		kp_shared(ka, kb, m);
-		{
+		if (ddiff != NULL) {
 			/* a's bands as its mirror has them */
 			uint8_t ba[4] = { a->kpband[0], a->kpband[1], a->kpband[mirror ? 3 : 2],
 				a->kpband[mirror ? 2 : 3] };
 
 			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband);
+			*ddiff = *ddiff < 0 ? -2 : *ddiff;
 		}
 	}
 	/* the scale that maps one whole picture onto the other */
@@ -1370,12 +1374,16 @@ struct pres {
 	bool shifted : 1;       /* the keypoints agree on a transform that does not map one
 	                         * whole picture onto the other (a letterbox, a border): the
 	                         * grids do not lie alike */
+	bool kpz : 1;           /* the keypoints agreed on a transform the details can be
+	                         * read through (local_match computed it): the detail pass
+	                         * compares them if the pair is taken */
 	uint8_t dist[3];
 	uint8_t dmin;           /* perceptual-hash distance over the orientations */
 	int8_t margin;          /* the hashes' margin over the neighbourhood (-64 .. 64, or
 	                         * GRP_MARGIN_OPEN) */
 	int8_t ddiff;           /* the details compared through the keypoints' transform
-	                         * (detail_diff, at most 127; -1 not compared) */
+	                         * (detail_diff, at most 127; -1 not compared, -2 compared
+	                         * but not comparable) */
 	int16_t cdiff;
 	int16_t inliers, matches;
 	int8_t mid, mid_dead;   /* the middle cells (kp_match) */
@@ -1408,13 +1416,16 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 {
 	struct kp_match m;
 	double frame;
-	int rc, wcol, ddiff;
+	int rc, wcol;
 
 	if (!o->local || item_nkp(a) == 0 || item_nkp(b) == 0)
 		return 0;
-	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, &ddiff, err)) < 0)
+	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, NULL, err)) < 0)
 		return rc;
-	r->ddiff = (int8_t)(ddiff > INT8_MAX ? INT8_MAX : ddiff);
+	/* the transform the detail pass reads the details through, if the pair is taken */
+	r->kpz = (m.inliers >= GRP_LOOSE_INLIERS && m.inliers >= GRP_STRICT_RATIO * m.matches) ||
+	    repeat_candidate(&m);
+	r->ddiff = -1;
 	r->shifted = (m.inliers >= GRP_LOOSE_INLIERS &&
 	    fabs(m.scale / frame - 1) > GRP_FRAME_TOL);
 	r->inliers = (int16_t)(m.inliers > INT16_MAX ? INT16_MAX : m.inliers);
@@ -1534,16 +1545,32 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
     aderr *e)
 {
 	struct pres *r = &c->res[p];
-	int rc = classify_pair(c, p, verified, ambiguous, e);
+	const struct grp_item *a, *b;
+	struct kp_match m;
+	double frame;
+	int wcol, d, rc;
 
-	/* the second pass's last word: a pair whose details differ is no copy (it is not
-	 * told apart for good: a copy's detail can miss through a bad transform, and its
-	 * group may still hold both through their other copies) */
-	if (rc == 0 && c->pass == 2 && r->stage != GRP_EXACT && detail_apart(r)) {
+	if (c->pass != 3)
+		return classify_pair(c, p, verified, ambiguous, e);
+	/* the detail pass, over the pairs taken whose keypoints gave a transform (the
+	 * details are compared for those alone: most candidate pairs are turned down on
+	 * other evidence first): a pair whose details differ is no copy, and over
+	 * GRP_DETAIL_APART no group may hold both */
+	if ((r->stage != GRP_NEAR && r->stage != GRP_LOCAL) || !r->kpz || r->ddiff != -1)
+		return 0;
+	a = &c->items[c->pairs[p].a];
+	b = &c->items[c->pairs[p].b];
+	/* as the last keypoint test matched them: a hash match through its orientation's
+	 * mirror (the second pass), a keypoint match as it is (the first) */
+	if ((rc = local_match(a, b, c->o, r->hashed ? mirrors(r->orient) : 0, &m, &frame, &wcol,
+	    &d, e)) < 0)
+		return rc;
+	r->ddiff = (int8_t)(d > INT8_MAX ? INT8_MAX : d);
+	if (detail_apart(r)) {
 		r->stage = GRP_NONE;
 		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART;
 	}
-	return rc;
+	return 0;
 }
 
 static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *ambiguous,
@@ -1809,7 +1836,7 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.mid = r->mid;
 	t.mid_dead = r->mid_dead;
 	t.wcol = r->wcol;
-	t.ddiff = r->ddiff;
+	t.ddiff = r->ddiff < 0 ? -1 : r->ddiff;
 	t.shared = r->shared;
 	t.agree = r->agree;
 	t.repeated = r->repeated;
@@ -2132,10 +2159,14 @@ static int classify(struct cl_stream *s, struct mih_pair **pairs, size_t *np,
 	c.np = total;
 	c.bg = p0->bg;
 	c.cnt = cnt;
-	if ((rc = cl_run(&c, 2)) < 0)
+	if ((rc = cl_run(&c, 2)) < 0 || (rc = cl_run(&c, 3)) < 0)
 		*err = c.err;
-	if (rc == 0)
+	if (rc == 0) {
 		trust_pass(items, n, kp, total, kr, cnt);
+		/* and the pairs it took */
+		if ((rc = cl_run(&c, 3)) < 0)
+			*err = c.err;
+	}
 	for (size_t p = 0; rc == 0 && s->o->trace != NULL && p < total; p++)
 		trace_pair(s->o, items, kp[p], &kr[p], 2);
 	st->local_verified += c.verified;

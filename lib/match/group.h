@@ -205,7 +205,7 @@ struct grp_item {
  * of copies whose middle cells were counted, none with more than half of them dead). */
 #define GRP_MID_MIN 3
 /* Whatever took a pair with a keypoint transform, the details (keypoints.h) read
- * through it must show the same thing (detail_diff): in no 3 x 3 block of cells, away
+ * through it must show the same thing (detail_diff, in a pass over the pairs taken): in no 3 x 3 block of cells, away
  * from GRP_DETAIL_EDGE cells of the edges, may the GRP_DETAIL_TOP largest misses average
  * more than GRP_DETAIL_MAX gray levels beyond what the tone curve, misplacement along
  * edges (GRP_DETAIL_SHIFT of the local range) and the pair's noise explain, unless the
