@@ -544,7 +544,7 @@ static void test_vouched(void)
 	enum { NK = 64 };
 	static struct kp pts[NK];
 	static uint8_t gk[48], gx[48], gy[48];
-	struct kp_set set = { 512, 512, NK, pts };
+	struct kp_set set = { .w = 512, .h = 512, .n = NK, .kp = pts };
 	struct grp_item it[3];
 	struct grp_opts o;
 	aderr err = {0};
@@ -586,7 +586,8 @@ static void test_keypoint_evidence(void)
 	enum { NK = 64 };
 	static struct kp pa[NK], pb[NK];
 	static uint8_t ga[48], gb[48];
-	struct kp_set sa = { 512, 512, NK, pa }, sb = { 512, 512, NK, pb };
+	struct kp_set sa = { .w = 512, .h = 512, .n = NK, .kp = pa },
+	    sb = { .w = 512, .h = 512, .n = NK, .kp = pb };
 	struct grp_item it[3];
 	struct grp_opts o;
 	aderr err = {0};
