@@ -295,7 +295,7 @@ static double kth_double(double *v, int n, int k)
 #define DETAIL_BANDS 16
 
 /* The tone curve from a's levels to b's: for each of DETAIL_BANDS bands of a's levels,
- * the median of b's over the cells in it (in marks), or, for a band with under 3 cells,
+ * the median of b's over the cells of it that in marks, or, for a band with under 3 cells,
  * what its neighbours say (straight between them; the nearest at the ends). */
 static void tone_curve(const double *av, const double *bv, const uint8_t *in, double *c)
 {
@@ -455,7 +455,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 		}
 	/* a line of text laid over one copy (a caption, a watermark) is a copy's mark, not
 	 * another picture: connected cells that miss (GRP_DETAIL_CELL) and make a band at
-	 * most GRP_DETAIL_LINE cells high and wider than tall count for nothing */
+	 * most GRP_DETAIL_LINE cells high and wider than tall, in the top or the bottom
+	 * GRP_DETAIL_BAND rows, count for nothing */
 	{
 		int stack[NN], comp[NN], nc;
 		uint8_t seen[NN] = {0};
