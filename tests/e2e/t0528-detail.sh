@@ -81,4 +81,14 @@ check_eq "a pair whose details differ by over 50 is told apart for good (no grou
 kept=$(jq -r 'select(.dup.role == "duplicate") | .name' "$T/r" | wc -l)
 check "the copies grouped with their icon: 16 or more of the 20 (got $kept)" \
 	test "$kept" -ge 16
+# a record whose detail is not one: said, left out, the rest of the record used
+jq -c 'if .name == "folder-note/original.png" then .detail = "not base64!" else . end' \
+	"$T/feat" > "$T/feat-bad"
+dedupe -q -i "$T/feat-bad" -o "$T/r-bad" 2> "$T/err-bad"
+check_eq "a malformed detail: dedupe still exits 0" "$?" "0"
+check "a malformed detail is named with its file" \
+	grep -q 'folder-note/original.png: detail: not 1024 bytes of base64 (left out)' "$T/err-bad"
+check_eq "and its record is still grouped with its copies" \
+	"$(jq -r 'select(.name == "folder-note/jpeg-q75.jpg") | .dup.keeper // .name' "$T/r-bad" |
+		cut -d/ -f1)" "folder-note"
 finish
