@@ -9,37 +9,14 @@
 #include "codec.h"
 #include "err.h"
 #include "featprof.h"
+#include "kth.h"
 
 /* The 32nd and 33rd smallest of 64 values into *a and *b (s is reordered): what sorting
- * all 64 and taking the middle two gives, found by selection (Hoare's partitioning
- * towards the 32nd, then the least of those above it). */
+ * all 64 and taking the middle two gives, found by selection (kth.h: the 32nd, then the
+ * least of those above it). */
 static void middle64(double *s, double *a, double *b)
 {
-	int lo = 0, hi = 63;
-
-	while (lo < hi) {
-		double pv = s[(lo + hi) / 2], t;
-		int i = lo, j = hi;
-
-		while (i <= j) {
-			while (s[i] < pv)
-				i++;
-			while (s[j] > pv)
-				j--;
-			if (i <= j) {
-				t = s[i];
-				s[i++] = s[j];
-				s[j--] = t;
-			}
-		}
-		if (31 <= j)
-			hi = j;
-		else if (31 >= i)
-			lo = i;
-		else
-			break;          /* s[31] is the pivot's value, in its place */
-	}
-	*a = s[31];
+	*a = kth_double(s, 64, 31);
 	*b = s[32];
 	for (int k = 33; k < 64; k++)
 		*b = s[k] < *b ? s[k] : *b;

@@ -9,6 +9,7 @@
 #include "group.h"
 #include "decisions.h"
 #include "hash.h"
+#include "kth.h"
 #include "mih.h"
 #include "splitmix.h"
 
@@ -259,37 +260,6 @@ static int warp_color(const uint8_t *ca, int aw, int ah, const uint8_t *cb, int 
 			(*n)++;
 		}
 	return worst;
-}
-
-/* The k-th smallest of v[0..n-1] (0-based; n > 0), reordering v (quickselect). */
-static double kth_double(double *v, int n, int k)
-{
-	int lo = 0, hi = n - 1;
-
-	while (lo < hi) {
-		double p = v[lo + (hi - lo) / 2];
-		int i = lo, j = hi;
-
-		while (i <= j) {
-			while (v[i] < p)
-				i++;
-			while (v[j] > p)
-				j--;
-			if (i <= j) {
-				double t = v[i];
-
-				v[i++] = v[j];
-				v[j--] = t;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			break;
-	}
-	return v[k];
 }
 
 #define DETAIL_BANDS 16
