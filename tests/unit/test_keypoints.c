@@ -105,6 +105,44 @@ int main(void)
 			}
 		kp_free(&back);
 		CHECK(packed == NULL || kp_unpack(packed, plen - 1, &back) == -1);
+		/* with the picture's detail: version 2, the keypoints as they were, the detail
+		 * back as it went in, mirrored by kp_mirror; cut anywhere it is no packing */
+		if (packed != NULL) {
+			uint8_t det[KP_DETAIL_BYTES];
+			unsigned char *v2;
+			size_t l2 = 0;
+			struct kp_set mir;
+
+			double dm = 0, im_m = 0;
+
+			/* the detail is the picture averaged down: the same mean level */
+			CHECK(kp_detail_of(im, det) == 0);
+			for (int i = 0; i < KP_DETAIL_BYTES; i++)
+				dm += det[i];
+			for (size_t i = 0; i < (size_t)im->w * (size_t)im->h; i++)
+				im_m += im->px[i];
+			CHECK(fabs(dm / KP_DETAIL_BYTES - im_m / ((double)im->w * im->h)) < 2);
+			v2 = kp_pack_detail(packed, plen, det, &l2);
+			CHECK(v2 != NULL && l2 == plen + KP_DETAIL_BYTES && v2[0] == 2);
+			CHECK(v2 != NULL && kp_packed_count(v2, l2) == set[np].n);
+			CHECK(v2 != NULL && kp_packed_head(v2) == KP_PACKED_HEAD + KP_DETAIL_BYTES);
+			CHECK(v2 != NULL && kp_unpack(v2, l2, &back) == 0);
+			CHECK_EQ_INT(back.n, set[np].n);
+			CHECK(back.detail != NULL && memcmp(back.detail, det, sizeof det) == 0);
+			for (int i = 0; i < back.n && i < set[np].n; i++)
+				if (memcmp(back.kp[i].d, set[np].kp[i].d, 32) != 0) {
+					CHECK(!"a keypoint of the version-2 packing differs");
+					break;
+				}
+			CHECK(kp_mirror(&back, &mir) == 0);
+			CHECK(back.n == 0 || (mir.detail != NULL && mir.detail[0] == det[KP_DETAIL - 1] &&
+			    mir.detail[KP_DETAIL] == det[2 * KP_DETAIL - 1]));
+			kp_free(&mir);
+			kp_free(&back);
+			CHECK(v2 == NULL || kp_unpack(v2, l2 - 1, &back) == -1);
+			CHECK(v2 == NULL || kp_packed_count(v2, KP_PACKED_HEAD + 10) == -1);
+			free(v2);
+		}
 		free(packed);
 
 		/* textured photos must match their turned, cropped and shifted copies */

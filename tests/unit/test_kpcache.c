@@ -270,6 +270,46 @@ static void test_budget_and_cut(void)
 	}
 }
 
+/* Sets with their detail (version-2 packings, keypoints.h): got back whole, and cut to
+ * the strongest K with the detail kept (the cut knows the longer header). */
+static void test_detail(void)
+{
+	for (int k = 0; k <= 8; k += 8) {
+		aderr err = {0};
+		struct kpcache *c = kpcache_open(1 << 20, k, tmpdir, &err);
+		int bad = 0;
+
+		CHECK(c != NULL);
+		if (c == NULL)
+			return;
+		for (int i = 0; i < np; i++) {
+			uint8_t det[KP_DETAIL_BYTES];
+			unsigned char *v2;
+			size_t l2 = 0;
+			uint32_t id;
+			const struct kp_set *s;
+
+			for (int j = 0; j < KP_DETAIL_BYTES; j++)
+				det[j] = (uint8_t)(j * 31 + i);
+			v2 = kp_pack_detail(pk[i], pklen[i], det, &l2);
+			if (v2 == NULL || kpcache_add(c, v2, l2, &id, &err) < 0 ||
+			    kpcache_get(c, id, &s, &err) < 0) {
+				bad++;
+				free(v2);
+				continue;
+			}
+			if (s->detail == NULL || memcmp(s->detail, det, sizeof det) != 0 ||
+			    s->n != (k > 0 && full[i].n > k ? k : full[i].n) ||
+			    (s->n > 0 && memcmp(s->kp[0].d, full[i].kp[0].d, 32) != 0))
+				bad++;
+			kpcache_put(c, id);
+			free(v2);
+		}
+		CHECK_EQ_INT(bad, 0);
+		kpcache_close(c);
+	}
+}
+
 struct worker {
 	struct kpcache *c;
 	uint32_t nids;
@@ -544,6 +584,7 @@ int main(void)
 	if (np > 0) {
 		test_eviction();
 		test_budget_and_cut();
+		test_detail();
 		test_threads();
 		test_spill_errors();
 		bench();
