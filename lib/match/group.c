@@ -484,7 +484,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			/* the block's GRP_DETAIL_TOP largest misses: a line one cell wide (a
 			 * mouth, a wave) counts as fully as a blot */
 			double t[GRP_DETAIL_TOP] = {0}, sum = 0, sa = 0, sb = 0, sab = 0, ma = 0, mb = 0;
-			int all = 1, y0 = cy - 1, y1 = cy + 2, x0 = cx - 1, x1 = cx + 2, W = N + 1;
+			int y0 = cy - 1, y1 = cy + 2, x0 = cx - 1, x1 = cx + 2, W = N + 1;
 
 			/* a block with no miss, or with a cell outside b, is passed over at once */
 			if (nz[y1 * W + x1] - nz[y0 * W + x1] - nz[y1 * W + x0] + nz[y0 * W + x0] == 0 ||
@@ -496,7 +496,6 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 					int k = (cy + dy) * N + cx + dx;
 					double v = res[k];
 
-					all = all && in[k];
 					for (int q = 0; q < GRP_DETAIL_TOP; q++)
 						if (v > t[q]) {
 							double u = t[q];
@@ -507,7 +506,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				}
 			for (int q = 0; q < GRP_DETAIL_TOP; q++)
 				sum += t[q];
-			if (!all || sum / GRP_DETAIL_TOP <= best)
+			if (sum / GRP_DETAIL_TOP <= best)
 				continue;
 			/* the same shape at another amplitude (a star a contrast clipped, a level
 			 * the tone curve could not fit for want of cells): the block's two sides
@@ -551,6 +550,15 @@ static int repeat_candidate(const struct kp_match *m)
 	return m->inliers >= GRP_REPEAT_INLIERS && m->cover >= GRP_REPEAT_COVER &&
 	    m->contain >= GRP_FRAMED_CONTAIN && !(m->inliers >= GRP_STRICT_INLIERS &&
 	    m->inliers >= GRP_STRICT_RATIO * m->matches && m->cover >= GRP_LOCAL_COVER);
+}
+
+/* 1 when a keypoint match has a transform worth reading the pictures through (the
+ * colour grids, the shared keypoints, the details): enough inliers that agree, or a
+ * candidate for the test of repetition. */
+static int transform_usable(const struct kp_match *m)
+{
+	return (m->inliers >= GRP_LOOSE_INLIERS && m->inliers >= GRP_STRICT_RATIO * m->matches) ||
+	    repeat_candidate(m);
 }
 
 /* 1 for the EXIF orientations that mirror (2, 4, 5, 7): the others only turn. */
@@ -612,8 +620,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	 * the part both pictures show, and the colour grids read through the transform, both
 	 * ways (each side's cells that fall inside the other) */
 	*wcol = -1;
-	if (rc == 0 && ((m->inliers >= GRP_LOOSE_INLIERS && m->inliers >= GRP_STRICT_RATIO *
-	    m->matches) || repeat_candidate(m))) {
+	if (rc == 0 && transform_usable(m)) {
 		double s2 = m->z[0] * m->z[0] + m->z[1] * m->z[1], w[4];
 		int w1, w2, n1, n2;
 
@@ -1394,8 +1401,7 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, NULL, err)) < 0)
 		return rc;
 	/* the transform the detail pass reads the details through, if the pair is taken */
-	r->kpz = (m.inliers >= GRP_LOOSE_INLIERS && m.inliers >= GRP_STRICT_RATIO * m.matches) ||
-	    repeat_candidate(&m);
+	r->kpz = transform_usable(&m);
 	r->ddiff = -1;
 	r->shifted = (m.inliers >= GRP_LOOSE_INLIERS &&
 	    fabs(m.scale / frame - 1) > GRP_FRAME_TOL);

@@ -166,9 +166,10 @@ int itemset_each(void *ud, json_t *rec, void *slot, aderr *err)
 		} else if (s->local && (lr = featrec_local(rec, &p->raw, &p->rawlen)) < 0) {
 			p->oom = 1;
 		} else {
+			const char *det = rec_str(rec, "detail");
+
 			slot_take(s, p, &fr, lr);
-			if (p->has_item && slot_detail(p, rec_str(rec, "detail"),
-			    rec_str(rec, "detail") ? strlen(rec_str(rec, "detail")) : 0) < 0)
+			if (p->has_item && slot_detail(p, det, det ? strlen(det) : 0) < 0)
 				p->oom = 1;
 		}
 	}
