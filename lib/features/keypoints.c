@@ -1675,8 +1675,11 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 		m->z[2] = best_tx;
 		m->z[3] = best_ty;
 		m->tol = tol;
-		m->contain = fmax(inside_share(a, b, m->z, kern),
-		    inside_share_back(a, b, m->z, kern));
+		double in_b = inside_share(a, b, m->z, kern);
+		double in_a = inside_share_back(a, b, m->z, kern);
+
+		m->contain = fmax(in_b, in_a);
+		m->overlap = fmin(in_b, in_a);
 	}
 	free(px);
 	free(pr);

@@ -119,6 +119,8 @@ struct kp_match {
 	                         * (z[0] + i z[1]) (x + iy) + z[2] + i z[3] */
 	double contain;         /* the larger share of one picture that the transform maps
 	                         * inside the other (1: a crop, or a framed copy) */
+	double overlap;         /* and the smaller: how much of the larger picture the other
+	                         * shows (0.64 for a crop of a fifth each way) */
 	double tol;             /* the inlier tolerance, level-0 pixels of b */
 	int shared, agree;      /* filled by kp_shared, 0 until then */
 	int mid, mid_dead;      /* and of the four middle cells of a 4 x 4 grid over each

@@ -567,6 +567,22 @@ static int mirrors(int orient)
 	return orient == 2 || orient == 4 || orient == 5 || orient == 7;
 }
 
+/* The scale, in the pictures' own pixels, at which the smaller of a and b (by the area
+ * its view takes in the other's on m's transform) appears in the larger: a picture's
+ * pixels per keypoint-view unit are its pixels (less a frame) over its view's area.  0
+ * when either picture's pixels are unknown. */
+static double shown_scale(const struct grp_item *a, const struct grp_item *b,
+    const struct kp_set *ka, const struct kp_set *kb, const struct kp_match *m)
+{
+	double va = (double)ka->w * ka->h, vb = (double)kb->w * kb->h, s;
+
+	if (a->pixels <= 0 || b->pixels <= 0 || va <= 0 || vb <= 0 || m->scale <= 0)
+		return 0;
+	/* a's pixels to b's: the view scale, times b's pixels per unit over a's */
+	s = m->scale * sqrt((double)b->pixels / vb) / sqrt((double)a->pixels / va);
+	return m->scale * m->scale * va <= vb ? s : 1 / s;
+}
+
 /* The keypoint match of k and j (in the order of their names); mirror: of the first's
  * picture mirrored left-right (kp_mirror) with the second's, for a pair whose hashes
  * matched through a mirror (any mirror is a left-right one and a turn, which the
@@ -574,10 +590,13 @@ static int mirrors(int orient)
  * mirrored picture. */
 static int local_match(const struct grp_item *k, const struct grp_item *j,
     const struct grp_opts *o, int mirror, struct kp_match *m, double *frame, int *wcol,
-    int *ddiff, aderr *err)
+    int *ddiff, double *shown, aderr *err)
 {
 	/* ddiff NULL: no details compared (the passes); else *ddiff is set (the detail pass),
-	 * -1 where the keypoints gave no transform to read them through */
+	 * -1 where the keypoints gave no transform to read them through, and *shown: at what
+	 * scale, in the pictures' own pixels, the smaller picture appears in the larger on the
+	 * transform (1 for a crop, 0.5 for an icon a document shows at half size; 0 when a
+	 * picture's size is unknown) */
 	const struct grp_item *a = k, *b = j;
 	const struct kp_set *ka, *kb;
 	struct kp_set mk = {0};
@@ -586,8 +605,10 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	int c = strcmp(k->name, j->name), rc;
 
 	*wcol = -1;
-	if (ddiff != NULL)
+	if (ddiff != NULL) {
 		*ddiff = -1;
+		*shown = 0;
+	}
 	*frame = 1;
 	if (c > 0 || (c == 0 && k > j)) {
 		a = j;
@@ -643,6 +664,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 
 			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband);
 			*ddiff = *ddiff < 0 ? -2 : *ddiff;
+			*shown = shown_scale(a, b, ka, kb, m);
 		}
 	}
 	/* the scale that maps one whole picture onto the other */
@@ -1368,7 +1390,8 @@ struct pres {
 	int16_t shared, agree;  /* the keypoints of the part both pictures show (kp_match) */
 	int16_t wcol;           /* the colour grids compared through the keypoints'
 	                         * transform (warp_color; -1 not compared) */
-	float cover, contain;
+	float cover;
+	uint16_t contain, overlap; /* kp_match's, in 256ths (its 16 x 16 samples) */
 };
 
 struct cl_ctx {
@@ -1398,7 +1421,7 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 
 	if (!o->local || item_nkp(a) == 0 || item_nkp(b) == 0)
 		return 0;
-	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, NULL, err)) < 0)
+	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, NULL, NULL, err)) < 0)
 		return rc;
 	/* the transform the detail pass reads the details through, if the pair is taken */
 	r->kpz = transform_usable(&m);
@@ -1408,7 +1431,8 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	r->inliers = (int16_t)(m.inliers > INT16_MAX ? INT16_MAX : m.inliers);
 	r->matches = (int16_t)(m.matches > INT16_MAX ? INT16_MAX : m.matches);
 	r->cover = (float)m.cover;
-	r->contain = (float)m.contain;
+	r->contain = (uint16_t)lround(m.contain * 256);
+	r->overlap = (uint16_t)lround(m.overlap * 256);
 	r->mid = (int8_t)m.mid;
 	r->mid_dead = (int8_t)m.mid_dead;
 	r->wcol = (int16_t)wcol;
@@ -1513,6 +1537,15 @@ static int detail_apart(const struct pres *r)
 	return r->ddiff > GRP_DETAIL_MAX;
 }
 
+/* 1 when a pair's keypoint transform shows under GRP_OVERLAP_MIN of the larger
+ * picture in the other, and the other there at under GRP_OVERLAP_SHOWN of its own size
+ * (shown, local_match's): one is a part of the other that keeping it would lose the
+ * detail of, whatever else took them. */
+static int part_of(const struct pres *r, double shown)
+{
+	return r->overlap < GRP_OVERLAP_MIN * 256 && shown < GRP_OVERLAP_SHOWN;
+}
+
 /* First pass: bytes and hashes, and the keypoints (lenient) for pairs the hashes turn
  * down.  Second pass: the collection-aware decision on the pairs that matched. */
 static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *ambiguous,
@@ -1524,8 +1557,8 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	struct pres *r = &c->res[p];
 	const struct grp_item *a, *b;
 	struct kp_match m;
-	double frame;
-	int wcol, d, rc;
+	double frame, shown;
+	int wcol, d, rc, part;
 
 	if (c->pass != 3)
 		return classify_pair(c, p, verified, ambiguous, e);
@@ -1540,12 +1573,15 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	/* as the last keypoint test matched them: a hash match through its orientation's
 	 * mirror (the second pass), a keypoint match as it is (the first) */
 	if ((rc = local_match(a, b, c->o, r->hashed ? mirrors(r->orient) : 0, &m, &frame, &wcol,
-	    &d, e)) < 0)
+	    &d, &shown, e)) < 0)
 		return rc;
 	r->ddiff = (int8_t)(d > INT8_MAX ? INT8_MAX : d);
-	if (detail_apart(r)) {
+	r->contain = (uint16_t)lround(m.contain * 256);
+	r->overlap = (uint16_t)lround(m.overlap * 256);
+	part = d != -1 && part_of(r, shown);
+	if (detail_apart(r) || part) {
 		r->stage = GRP_NONE;
-		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART;
+		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART || part;
 	}
 	return 0;
 }
@@ -1809,7 +1845,8 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.inliers = r->inliers;
 	t.matches = r->matches;
 	t.cover = r->cover;
-	t.contain = r->contain;
+	t.contain = r->contain / 256.0;
+	t.overlap = r->overlap / 256.0;
 	t.mid = r->mid;
 	t.mid_dead = r->mid_dead;
 	t.wcol = r->wcol;

@@ -228,6 +228,18 @@ struct grp_item {
 #define GRP_DETAIL_BAND 12
 #define GRP_DETAIL_CELL 12
 #define GRP_DETAIL_LINE 7
+/* And the transform must show most of both, or the smaller whole: a pair whose
+ * transform puts under GRP_OVERLAP_MIN of the larger picture's view inside the other's
+ * (kp_match's overlap), and shows the smaller there at under GRP_OVERLAP_SHOWN of its own
+ * pixels, is a picture and a part of another (an icon a document shows at half size, a
+ * photo in a collage): keeping the larger would lose the smaller's detail, so it is no
+ * copy, and no group holds both.  A crop that keeps under 0.4 of a photo is still its
+ * copy: the photo holds every pixel of it.  Copies stay above the line: a crop of a fifth
+ * each way keeps 0.64, a border or a letterbox 0.7 to 0.85, a crop of a bordered copy 0.5
+ * (make eval: of the pairs of copies taken with a transform, none under 0.5; the icon of
+ * a globe and a document showing it at half size 0.29 to 0.31). */
+#define GRP_OVERLAP_MIN 0.4
+#define GRP_OVERLAP_SHOWN 0.9
 #define GRP_DETAIL_EDGE 2
 /* A hash match in a crowded neighbourhood with too few keypoints for the strict test is
  * still one picture when it is one at the hashes' scale: perceptual hashes at most
@@ -282,7 +294,7 @@ struct grp_trace {
 	                             * none; pass 1: not measured) */
 	int cdiff, tone;            /* colour and tone-curve misses (-1 / 0: not compared) */
 	int inliers, matches;
-	double cover, contain;
+	double cover, contain, overlap;
 	int wcol;                   /* colour grids compared through the keypoints'
 	                             * transform (-1: not compared) */
 	int ddiff;                  /* the details compared through it (the largest
