@@ -1680,6 +1680,8 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 
 		m->contain = fmax(in_b, in_a);
 		m->overlap = fmin(in_b, in_a);
+		m->a_in = in_b;
+		m->b_in = in_a;
 	}
 	free(px);
 	free(pr);

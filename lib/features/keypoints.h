@@ -121,6 +121,7 @@ struct kp_match {
 	                         * inside the other (1: a crop, or a framed copy) */
 	double overlap;         /* and the smaller: how much of the larger picture the other
 	                         * shows (0.64 for a crop of a fifth each way) */
+	double a_in, b_in;      /* the two shares: of a's picture inside b, of b's inside a */
 	double tol;             /* the inlier tolerance, level-0 pixels of b */
 	int shared, agree;      /* filled by kp_shared, 0 until then */
 	int mid, mid_dead;      /* and of the four middle cells of a 4 x 4 grid over each

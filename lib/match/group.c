@@ -567,6 +567,29 @@ static int mirrors(int orient)
 	return orient == 2 || orient == 4 || orient == 5 || orient == 7;
 }
 
+/* The share of a's picture (its keypoint view less the bands of a frame it keeps, ba:
+ * top, bottom, left, right in 256ths of the side) that the transform z puts inside b's
+ * (the same, bb), on a 16 x 16 grid of samples. */
+static double share_in(const struct kp_set *ka, const uint8_t ba[4], const struct kp_set *kb,
+    const uint8_t bb[4], const double z[4])
+{
+	double ax0 = ba[2] * ka->w / 256.0, ax1 = ka->w - ba[3] * ka->w / 256.0;
+	double ay0 = ba[0] * ka->h / 256.0, ay1 = ka->h - ba[1] * ka->h / 256.0;
+	double bx0 = bb[2] * kb->w / 256.0, bx1 = kb->w - bb[3] * kb->w / 256.0;
+	double by0 = bb[0] * kb->h / 256.0, by1 = kb->h - bb[1] * kb->h / 256.0;
+	int in = 0;
+
+	for (int gy = 0; gy < 16; gy++)
+		for (int gx = 0; gx < 16; gx++) {
+			double px = ax0 + (gx + 0.5) * (ax1 - ax0) / 16;
+			double py = ay0 + (gy + 0.5) * (ay1 - ay0) / 16;
+			double x = z[0] * px - z[1] * py + z[2], y = z[1] * px + z[0] * py + z[3];
+
+			in += x >= bx0 && y >= by0 && x <= bx1 && y <= by1;
+		}
+	return in / 256.0;
+}
+
 /* The scale, in the pictures' own pixels, at which the smaller of a and b (by the area
  * its view takes in the other's on m's transform) appears in the larger: a picture's
  * pixels per keypoint-view unit are its pixels (less a frame) over its view's area.  0
@@ -587,7 +610,7 @@ static double shown_scale(const struct grp_item *a, const struct grp_item *b,
  * picture mirrored left-right (kp_mirror) with the second's, for a pair whose hashes
  * matched through a mirror (any mirror is a left-right one and a turn, which the
  * similarity transforms take).  The transform and the colour grids are then those of the
- * mirrored picture. */
+ * mirrored picture; m's a_in and b_in are k's share and j's. */
 static int local_match(const struct grp_item *k, const struct grp_item *j,
     const struct grp_opts *o, int mirror, struct kp_match *m, double *frame, int *wcol,
     int *ddiff, double *shown, aderr *err)
@@ -644,6 +667,9 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	if (rc == 0 && transform_usable(m)) {
 		double s2 = m->z[0] * m->z[0] + m->z[1] * m->z[1], w[4];
 		int w1, w2, n1, n2;
+		/* a's bands as its mirror has them */
+		uint8_t ba[4] = { a->kpband[0], a->kpband[1], a->kpband[mirror ? 3 : 2],
+			a->kpband[mirror ? 2 : 3] };
 
 		w[0] = m->z[0] / s2;
 		w[1] = -m->z[1] / s2;
@@ -657,11 +683,11 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 				*wcol = w1 > w2 ? w1 : w2;
 		}
 		kp_shared(ka, kb, m);
+		/* the shares of the pictures themselves, an added frame's bands left out (a
+		 * bordered copy shows no more than the photo) */
+		m->a_in = share_in(ka, ba, kb, b->kpband, m->z);
+		m->b_in = share_in(kb, b->kpband, ka, ba, w);
 		if (ddiff != NULL) {
-			/* a's bands as its mirror has them */
-			uint8_t ba[4] = { a->kpband[0], a->kpband[1], a->kpband[mirror ? 3 : 2],
-				a->kpband[mirror ? 2 : 3] };
-
 			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband);
 			*ddiff = *ddiff < 0 ? -2 : *ddiff;
 			*shown = shown_scale(a, b, ka, kb, m);
@@ -669,6 +695,13 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	}
 	/* the scale that maps one whole picture onto the other */
 	*frame = ka->w > 0 && ka->h > 0 ? sqrt((double)kb->w * kb->h / ((double)ka->w * ka->h)) : 1;
+	/* the shares in the caller's order (k, j) */
+	if (a != k) {
+		double t = m->a_in;
+
+		m->a_in = m->b_in;
+		m->b_in = t;
+	}
 	if (mirror)
 		kp_free(&mk);
 	else
@@ -1391,7 +1424,9 @@ struct pres {
 	int16_t wcol;           /* the colour grids compared through the keypoints'
 	                         * transform (warp_color; -1 not compared) */
 	float cover;
-	uint16_t contain, overlap; /* kp_match's, in 256ths (its 16 x 16 samples) */
+	uint16_t a_in, b_in;    /* the share of a's picture the keypoints' transform puts
+	                         * inside b's, and of b's inside a's, in 256ths (kp_match's
+	                         * 16 x 16 samples; 0 when not measured) */
 };
 
 struct cl_ctx {
@@ -1431,8 +1466,8 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	r->inliers = (int16_t)(m.inliers > INT16_MAX ? INT16_MAX : m.inliers);
 	r->matches = (int16_t)(m.matches > INT16_MAX ? INT16_MAX : m.matches);
 	r->cover = (float)m.cover;
-	r->contain = (uint16_t)lround(m.contain * 256);
-	r->overlap = (uint16_t)lround(m.overlap * 256);
+	r->a_in = (uint16_t)lround(m.a_in * 256);
+	r->b_in = (uint16_t)lround(m.b_in * 256);
 	r->mid = (int8_t)m.mid;
 	r->mid_dead = (int8_t)m.mid_dead;
 	r->wcol = (int16_t)wcol;
@@ -1543,7 +1578,8 @@ static int detail_apart(const struct pres *r)
  * detail of, whatever else took them. */
 static int part_of(const struct pres *r, double shown)
 {
-	return r->overlap < GRP_OVERLAP_MIN * 256 && shown < GRP_OVERLAP_SHOWN;
+	return (r->a_in < r->b_in ? r->a_in : r->b_in) < GRP_OVERLAP_MIN * 256 &&
+	    shown < GRP_OVERLAP_SHOWN;
 }
 
 /* First pass: bytes and hashes, and the keypoints (lenient) for pairs the hashes turn
@@ -1576,8 +1612,8 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	    &d, &shown, e)) < 0)
 		return rc;
 	r->ddiff = (int8_t)(d > INT8_MAX ? INT8_MAX : d);
-	r->contain = (uint16_t)lround(m.contain * 256);
-	r->overlap = (uint16_t)lround(m.overlap * 256);
+	r->a_in = (uint16_t)lround(m.a_in * 256);
+	r->b_in = (uint16_t)lround(m.b_in * 256);
 	part = d != -1 && part_of(r, shown);
 	if (detail_apart(r) || part) {
 		r->stage = GRP_NONE;
@@ -1845,8 +1881,8 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.inliers = r->inliers;
 	t.matches = r->matches;
 	t.cover = r->cover;
-	t.contain = r->contain / 256.0;
-	t.overlap = r->overlap / 256.0;
+	t.contain = (r->a_in > r->b_in ? r->a_in : r->b_in) / 256.0;
+	t.overlap = (r->a_in < r->b_in ? r->a_in : r->b_in) / 256.0;
 	t.mid = r->mid;
 	t.mid_dead = r->mid_dead;
 	t.wcol = r->wcol;
@@ -2366,6 +2402,17 @@ static int sure_link(const struct grp_item *a, const struct grp_item *b, const s
 	    (ga == gb || (ga && !colourful(b->color)) || (gb && !colourful(a->color)));
 }
 
+/* 1 when member j of pair pr shows more than the other side of it (the keeper, or the
+ * member it would join through): the keypoints' transform puts under GRP_MORE of j's
+ * picture inside the other's, so the other is a crop of it, or a part.  Dropping j for
+ * it would lose what the crop cut off: j stays out of the group. */
+static int shows_more(const struct pres *r, const struct mih_pair *pr, size_t j)
+{
+	int in = j == pr->a ? r->a_in : r->b_in;
+
+	return r->kpz && (r->a_in > 0 || r->b_in > 0) && in < GRP_MORE * 256;
+}
+
 /* Star: an item left alone (its partners all taken by a keeper that matched it by
  * hashes, but in a neighbourhood too crowded to take it on them alone: a mirrored copy
  * of a photo whose larger, tilted copy became the keeper) joins the keeper's group when
@@ -2412,8 +2459,10 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
 			struct pres r = {0};
 			int dist[3], ori;
 
-			/* one step: a member that joined through another carries no one */
-			if (k < 0 || items[m].via >= 0 || !sure_link(&items[j], &items[m], &res[p]))
+			/* one step: a member that joined through another carries no one, nor one
+			 * that shows less than it */
+			if (k < 0 || items[m].via >= 0 || !sure_link(&items[j], &items[m], &res[p]) ||
+			    shows_more(&res[p], &pairs[p], j))
 				continue;
 			/* a reviewer's decision keeps it apart from the keeper or a member */
 			if (o->apart != NULL && dec_apart_refuses(o->apart, items, (size_t)k, j)) {
@@ -2443,7 +2492,8 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
 					return lk;
 				}
 				ori = 1;
-				if (lk && color_diff(&items[pr.a], &items[pr.b], 1, 0) <= GRP_COLOR_MAX) {
+				if (lk && color_diff(&items[pr.a], &items[pr.b], 1, 0) <= GRP_COLOR_MAX &&
+				    !shows_more(&r, &pr, j)) {
 					r.stage = GRP_LOCAL;
 					r.margin = GRP_MARGIN_OPEN;
 				} else {
@@ -2709,7 +2759,7 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 			size_t j = pairs[p].a == k ? pairs[p].b : pairs[p].a;
 			int all = 1;
 
-			if (done[j] || items[j].keeper >= 0)
+			if (done[j] || items[j].keeper >= 0 || shows_more(&res[p], &pairs[p], j))
 				continue;
 			st->compared++;
 			if (o->apart != NULL && dec_apart_refuses(o->apart, items, k, j)) {

@@ -240,6 +240,14 @@ struct grp_item {
  * a globe and a document showing it at half size 0.29 to 0.31). */
 #define GRP_OVERLAP_MIN 0.4
 #define GRP_OVERLAP_SHOWN 0.9
+/* A keeper never takes a picture that shows more than it: a member whose picture the
+ * keypoints' transform puts under GRP_MORE inside the keeper's (the keeper is a crop of
+ * it: a crop of a fifth each way has 0.64 of the picture) stays out of its group, kept,
+ * whatever the keep policy ranked first (--keep name, --prefer, or a crop with more
+ * pixels than a half-size copy of the whole).  Copies that only lose an edge stay in:
+ * a turn of 5 degrees keeps about 0.9 of the picture, a scan's cropped margins 0.86 to
+ * 0.92, a crop of a tenth 0.81. */
+#define GRP_MORE 0.8
 #define GRP_DETAIL_EDGE 2
 /* A hash match in a crowded neighbourhood with too few keypoints for the strict test is
  * still one picture when it is one at the hashes' scale: perceptual hashes at most
