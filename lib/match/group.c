@@ -117,9 +117,11 @@ static int keep_cmp(const struct grp_item *a, const struct grp_item *b, const st
 	for (int i = 0; i < o->nkeys; i++) {
 		switch (o->keys[i]) {
 		case KEEP_RESOLUTION:
-			/* the picture's own pixels; at a tie, the copy without an added frame */
+			/* the picture's own pixels; at a tie, the copy without an added frame,
+			 * then the one without a caption or watermark its copies lack */
 			r = cmp_ll(b->pixels, a->pixels);
 			r = r ? r : (a->framed > b->framed) - (a->framed < b->framed);
+			r = r ? r : (a->overlaid > b->overlaid) - (a->overlaid < b->overlaid);
 			break;
 		case KEEP_SIZE: r = cmp_ll(b->size, a->size); break;
 		case KEEP_DATE: r = cmp_ll(a->mtime, b->mtime); break;
@@ -325,6 +327,30 @@ static double curve_at(const double *c, double x)
 	return c[k] + (c[k + 1] - c[k]) * (t - k);
 }
 
+/* The keypoints of a inside cells x0 .. x1, y0 .. y1 of its detail grid (added to *na),
+ * and those of b inside the box the transform z makes of them (to *nb). */
+static void line_corners(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
+    int x0, int x1, int y0, int y1, int *na, int *nb)
+{
+	double ax0 = (double)x0 * ka->w / KP_DETAIL, ax1 = (double)(x1 + 1) * ka->w / KP_DETAIL;
+	double ay0 = (double)y0 * ka->h / KP_DETAIL, ay1 = (double)(y1 + 1) * ka->h / KP_DETAIL;
+	double bx0 = INFINITY, bx1 = -INFINITY, by0 = INFINITY, by1 = -INFINITY;
+
+	for (int c = 0; c < 4; c++) {
+		double px = c & 1 ? ax1 : ax0, py = c & 2 ? ay1 : ay0;
+		double x = z[0] * px - z[1] * py + z[2], y = z[1] * px + z[0] * py + z[3];
+
+		bx0 = fmin(bx0, x), bx1 = fmax(bx1, x);
+		by0 = fmin(by0, y), by1 = fmax(by1, y);
+	}
+	for (int i = 0; i < ka->n; i++)
+		*na += ka->kp[i].x >= ax0 && ka->kp[i].x < ax1 && ka->kp[i].y >= ay0 &&
+		    ka->kp[i].y < ay1;
+	for (int i = 0; i < kb->n; i++)
+		*nb += kb->kp[i].x >= bx0 && kb->kp[i].x < bx1 && kb->kp[i].y >= by0 &&
+		    kb->kp[i].y < by1;
+}
+
 /* What one picture shows and the other does not, in the part both show: a's detail
  * (KP_DETAIL x KP_DETAIL gray, keypoints.h) against b's read through the keypoints'
  * transform z (a's level-0 places to b's), after the tone curve that fits them best (a
@@ -337,13 +363,15 @@ static double curve_at(const double *c, double x)
  * a loudspeaker.  -1 when either has no detail or under a quarter of a's cells
  * fall inside b. */
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
-    const uint8_t ba[4], const uint8_t bb[4])
+    const uint8_t ba[4], const uint8_t bb[4], int *overlay)
 {
 	enum { N = KP_DETAIL, NN = KP_DETAIL * KP_DETAIL };
 	double av[NN], bv[NN], res[NN], c16[DETAIL_BANDS], sorted[NN], lut[256], med, best = 0;
 	int nz[(N + 1) * (N + 1)], out[(N + 1) * (N + 1)];
 	uint8_t in[NN];
 	int n = 0;
+
+	*overlay = 0;
 
 	if (ka->detail == NULL || kb->detail == NULL || ka->w <= 0 || ka->h <= 0 || kb->w <= 0 ||
 	    kb->h <= 0)
@@ -428,8 +456,9 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	 * most GRP_DETAIL_LINE cells high and wider than tall, in the top or the bottom
 	 * GRP_DETAIL_BAND rows, count for nothing */
 	{
-		int stack[NN], comp[NN], nc;
+		int stack[NN], comp[NN], nc, nline = 0, ka_line = 0, kb_line = 0, nvar = 0;
 		uint8_t seen[NN] = {0};
+		double va = 0, vb = 0;
 
 		for (int i = 0; i < NN; i++) {
 			int x0 = N, x1 = -1, y0 = N, y1 = -1, top = 0;
@@ -460,8 +489,34 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			}
 			if (y1 - y0 + 1 <= GRP_DETAIL_LINE && 2 * (x1 - x0 + 1) >= 3 * (y1 - y0 + 1) &&
 			    (y0 >= N - GRP_DETAIL_BAND || y1 < GRP_DETAIL_BAND))
-				for (int k = 0; k < nc; k++)
-					res[comp[k]] = 0;
+			{
+				for (int k = 0; k < nc; k++) {
+					int q = comp[k];
+
+					res[q] = 0;
+					/* text is strokes: on a plain ground, the side that carries
+					 * it varies from cell to cell along the line (a through the
+					 * curve, in b's levels) */
+					if (q % N + 1 < N && in[q + 1]) {
+						va += fabs(lut[(int)av[q + 1]] - lut[(int)av[q]]);
+						vb += fabs(bv[q + 1] - bv[q]);
+						nvar++;
+					}
+				}
+				/* and text is corners: on a textured one, the side that
+				 * carries it has the keypoints there */
+				line_corners(ka, kb, z, x0, x1, y0, y1, &ka_line, &kb_line);
+				nline += nc;
+			}
+		}
+		if (nline >= GRP_OVERLAY_CELLS) {
+			int by_var = va > GRP_OVERLAY_RATIO * vb + GRP_OVERLAY_VAR * nvar ? 1 :
+			    vb > GRP_OVERLAY_RATIO * va + GRP_OVERLAY_VAR * nvar ? 2 : 0;
+			int by_kp = ka_line >= GRP_OVERLAY_RATIO * kb_line + GRP_OVERLAY_MIN ? 1 :
+			    kb_line >= GRP_OVERLAY_RATIO * ka_line + GRP_OVERLAY_MIN ? 2 : 0;
+
+			/* either says which, the other not the opposite */
+			*overlay = by_var == 0 ? by_kp : by_kp == 0 || by_kp == by_var ? by_var : 0;
 		}
 	}
 	/* per block, how many of its cells miss and how many lie outside b: summed areas */
@@ -613,13 +668,14 @@ static double shown_scale(const struct grp_item *a, const struct grp_item *b,
  * mirrored picture; m's a_in and b_in are k's share and j's. */
 static int local_match(const struct grp_item *k, const struct grp_item *j,
     const struct grp_opts *o, int mirror, struct kp_match *m, double *frame, int *wcol,
-    int *ddiff, double *shown, aderr *err)
+    int *ddiff, double *shown, int *overlay, aderr *err)
 {
 	/* ddiff NULL: no details compared (the passes); else *ddiff is set (the detail pass),
 	 * -1 where the keypoints gave no transform to read them through, and *shown: at what
 	 * scale, in the pictures' own pixels, the smaller picture appears in the larger on the
 	 * transform (1 for a crop, 0.5 for an icon a document shows at half size; 0 when a
-	 * picture's size is unknown) */
+	 * picture's size is unknown), and *overlay: 1 when k carries a line of text over the
+	 * picture that j does not (a caption, a watermark), 2 the other way, else 0 */
 	const struct grp_item *a = k, *b = j;
 	const struct kp_set *ka, *kb;
 	struct kp_set mk = {0};
@@ -631,6 +687,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	if (ddiff != NULL) {
 		*ddiff = -1;
 		*shown = 0;
+		*overlay = 0;
 	}
 	*frame = 1;
 	if (c > 0 || (c == 0 && k > j)) {
@@ -688,19 +745,21 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		m->a_in = share_in(ka, ba, kb, b->kpband, m->z);
 		m->b_in = share_in(kb, b->kpband, ka, ba, w);
 		if (ddiff != NULL) {
-			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband);
+			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, overlay);
 			*ddiff = *ddiff < 0 ? -2 : *ddiff;
 			*shown = shown_scale(a, b, ka, kb, m);
 		}
 	}
 	/* the scale that maps one whole picture onto the other */
 	*frame = ka->w > 0 && ka->h > 0 ? sqrt((double)kb->w * kb->h / ((double)ka->w * ka->h)) : 1;
-	/* the shares in the caller's order (k, j) */
+	/* the shares and the overlay in the caller's order (k, j) */
 	if (a != k) {
 		double t = m->a_in;
 
 		m->a_in = m->b_in;
 		m->b_in = t;
+		if (overlay != NULL && *overlay != 0)
+			*overlay = 3 - *overlay;
 	}
 	if (mirror)
 		kp_free(&mk);
@@ -1387,9 +1446,12 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 struct pres {
 	int8_t stage;           /* GRP_* (a first-pass GRP_NEAR may still be turned down) */
 	int8_t orient;
-	int8_t verified;        /* the strict keypoint test decided a hash match (1) or a
+	uint8_t verified : 2;   /* the strict keypoint test decided a hash match (1) or a
 	                         * keypoint match in a crowded neighbourhood (3), or the
 	                         * pair was taken on the trust of its neighbourhood (2) */
+	uint8_t overlay : 2;    /* the detail pass found a line of text over one side's
+	                         * picture that the other lacks (a caption, a watermark): 1
+	                         * on a, 2 on b, 0 on neither */
 	bool blind : 1;         /* the keypoints cannot see this pair: too few keypoints
 	                         * on one side */
 	bool conflict : 1;      /* turned down on evidence that tells the two apart (the
@@ -1428,6 +1490,8 @@ struct pres {
 	                         * inside b's, and of b's inside a's, in 256ths (kp_match's
 	                         * 16 x 16 samples; 0 when not measured) */
 };
+/* a million candidate pairs cost 32 MB: keep it so */
+_Static_assert(sizeof(struct pres) == 32, "struct pres grew");
 
 struct cl_ctx {
 	const struct grp_item *items;
@@ -1456,7 +1520,7 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 
 	if (!o->local || item_nkp(a) == 0 || item_nkp(b) == 0)
 		return 0;
-	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, NULL, NULL, err)) < 0)
+	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, NULL, NULL, NULL, err)) < 0)
 		return rc;
 	/* the transform the detail pass reads the details through, if the pair is taken */
 	r->kpz = transform_usable(&m);
@@ -1594,7 +1658,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	const struct grp_item *a, *b;
 	struct kp_match m;
 	double frame, shown;
-	int wcol, d, rc, part;
+	int wcol, d, rc, part, overlay;
 
 	if (c->pass != 3)
 		return classify_pair(c, p, verified, ambiguous, e);
@@ -1609,8 +1673,9 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	/* as the last keypoint test matched them: a hash match through its orientation's
 	 * mirror (the second pass), a keypoint match as it is (the first) */
 	if ((rc = local_match(a, b, c->o, r->hashed ? mirrors(r->orient) : 0, &m, &frame, &wcol,
-	    &d, &shown, e)) < 0)
+	    &d, &shown, &overlay, e)) < 0)
 		return rc;
+	r->overlay = (uint8_t)overlay;
 	r->ddiff = (int8_t)(d > INT8_MAX ? INT8_MAX : d);
 	r->a_in = (uint16_t)lround(m.a_in * 256);
 	r->b_in = (uint16_t)lround(m.b_in * 256);
@@ -2526,7 +2591,7 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
  *         paired with;
  *   clique: the same, but an item joins only if it is paired with every member so far;
  *   components: pairs are joined transitively; the best-ranked member keeps. */
-static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
+static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
     const struct grp_opts *o, struct grp_stats *st, aderr *err)
 {
 	struct mih_pair *pairs = NULL, *conf = NULL;
@@ -2648,6 +2713,22 @@ static int group_pairs(struct grp_item *items, size_t n, const size_t *idx,
 	cl_stream_free(&cs);
 	if (rc < 0)
 		return rc;
+	/* a copy that carries a caption or a watermark its copies lack ranks after them at
+	 * equal pixels (keep_cmp): the ranking again when the detail pass found one */
+	{
+		int again = 0;
+
+		for (size_t p = 0; p < np; p++)
+			if (res[p].stage != GRP_NONE && res[p].overlay != 0) {
+				items[res[p].overlay == 1 ? pairs[p].a : pairs[p].b].overlaid = 1;
+				again = 1;
+			}
+		if (again) {
+			struct rank_ctx ctx = { items, o };
+
+			qsort_r(idx, n, sizeof(*idx), rank_cmp, &ctx);
+		}
+	}
 	off = calloc(n + 1, sizeof *off);
 	adj = malloc((np ? 2 * np : 1) * sizeof *adj);
 	done = calloc(n ? n : 1, 1);
@@ -2899,6 +2980,7 @@ long grp_run_distinct(struct grp_item *items, size_t n, const struct grp_opts *o
 		items[i].apart_from = -1;
 		items[i].via = -1;
 		items[i].reviewed = 0;
+		items[i].overlaid = 0;
 	}
 	if (n == 0)
 		return 0;

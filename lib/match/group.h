@@ -49,6 +49,10 @@ struct grp_item {
 	                             * unknown */
 	int framed;                 /* featx found an added frame (a border, letterbox
 	                             * bands): at equal pixels, the copy without one keeps */
+	int8_t overlaid;            /* out: the detail pass found a line of text over its
+	                             * picture (a caption, a watermark) that a copy of it
+	                             * lacks: at equal pixels, after the frame, that copy
+	                             * keeps */
 	uint8_t kpband[4];          /* what of that frame the keypoints' view keeps, top,
 	                             * bottom, left, right, in 256ths of its side: no part
 	                             * of the picture for detail_diff */
@@ -248,6 +252,18 @@ struct grp_item {
  * a turn of 5 degrees keeps about 0.9 of the picture, a scan's cropped margins 0.86 to
  * 0.92, a crop of a tenth 0.81. */
 #define GRP_MORE 0.8
+/* Which side of a pair carries the caption the detail pass passed over (GRP_DETAIL_LINE;
+ * GRP_OVERLAY_CELLS cells or more).  Text is strokes: on a plain ground the side that
+ * carries it varies along the line's cells GRP_OVERLAY_RATIO times the other's, and
+ * GRP_OVERLAY_VAR gray levels a cell more.  And text is corners: on a textured ground
+ * (a cat's fur varies as much) that side has GRP_OVERLAY_RATIO times the other's
+ * keypoints in the line's box, and GRP_OVERLAY_MIN more.  Either decides unless the
+ * other says the opposite.  That copy ranks after the other at equal pixels (keep_cmp):
+ * the picture under the text reaches the destination. */
+#define GRP_OVERLAY_CELLS 4
+#define GRP_OVERLAY_RATIO 2
+#define GRP_OVERLAY_VAR 4
+#define GRP_OVERLAY_MIN 4
 #define GRP_DETAIL_EDGE 2
 /* A hash match in a crowded neighbourhood with too few keypoints for the strict test is
  * still one picture when it is one at the hashes' scale: perceptual hashes at most
