@@ -1636,6 +1636,37 @@ static int detail_apart(const struct pres *r)
 	return r->ddiff > GRP_DETAIL_MAX;
 }
 
+/* Which of a and b carries a caption the other lacks (detail_diff's overlay: 1 a, 2 b,
+ * 0 neither or unknown), reading the details of two pictures that lie one on the other
+ * (their views of one shape) through the scale alone.  0, or a negative AD_E* code. */
+static int aligned_overlay(const struct grp_item *a, const struct grp_item *b,
+    const struct grp_opts *o, int *overlay, aderr *err)
+{
+	const struct kp_set *ka, *kb;
+	int rc;
+
+	*overlay = 0;
+	if (!o->local || (a->kp == NULL && !a->has_kp) || (b->kp == NULL && !b->has_kp))
+		return 0;
+	if ((rc = kp_get(o, a, &ka, err)) < 0)
+		return rc;
+	if ((rc = kp_get(o, b, &kb, err)) < 0) {
+		kp_put(o, a);
+		return rc;
+	}
+	if (ka != NULL && kb != NULL && ka->w > 0 && ka->h > 0 && kb->w > 0 && kb->h > 0) {
+		double sx = (double)kb->w / ka->w, sy = (double)kb->h / ka->h;
+		double z[4] = { sx, 0, 0, 0 };
+
+		/* one scale both ways (within a pixel or two of the views' rounding) */
+		if (fabs(sx - sy) <= 0.02 * sx)
+			detail_diff(ka, kb, z, a->kpband, b->kpband, overlay);
+	}
+	kp_put(o, a);
+	kp_put(o, b);
+	return 0;
+}
+
 /* 1 when a pair's keypoint transform shows under GRP_OVERLAP_MIN of the larger
  * picture in the other, and the other there at under GRP_OVERLAP_SHOWN of its own size
  * (shown, local_match's): one is a part of the other that keeping it would lose the
@@ -1666,10 +1697,22 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	 * details are compared for those alone: most candidate pairs are turned down on
 	 * other evidence first): a pair whose details differ is no copy, and over
 	 * GRP_DETAIL_APART no group may hold both */
-	if ((r->stage != GRP_NEAR && r->stage != GRP_LOCAL) || !r->kpz || r->ddiff != -1)
+	if ((r->stage != GRP_NEAR && r->stage != GRP_LOCAL) || r->ddiff != -1)
 		return 0;
 	a = &c->items[c->pairs[p].a];
 	b = &c->items[c->pairs[p].b];
+	if (!r->kpz) {
+		/* taken on the hashes alone, upright and unshifted: the pictures lie one on
+		 * the other, so which of them carries a caption can be read with no
+		 * transform (the overlay alone: the details decide nothing here) */
+		if (r->stage != GRP_NEAR || !r->hashed || r->shifted || r->orient != 1 || c->o->exact_only)
+			return 0;
+		r->ddiff = -2;
+		if ((rc = aligned_overlay(a, b, c->o, &overlay, e)) < 0)
+			return rc;
+		r->overlay = (uint8_t)overlay;
+		return 0;
+	}
 	/* as the last keypoint test matched them: a hash match through its orientation's
 	 * mirror (the second pass), a keypoint match as it is (the first) */
 	if ((rc = local_match(a, b, c->o, r->hashed ? mirrors(r->orient) : 0, &m, &frame, &wcol,
