@@ -348,11 +348,15 @@ run_features() { TOOL=featx OUT=todo.ndjson
 		-o "$W/todo.ndjson" || return
 	[ -z "$V" ] || { printf -v a ' %q' $Q $FEATX_OPTS -i "$W/todo.ndjson"; printf -v b ' %q' put $Q "$AZD_STORE"
 		tell "${AZD_BIN}featx$a |" "${AZD_BIN}featstore$b"; }
-	# featx's records stream into the store as they come; a copy of the stream goes to
-	# grep, which keeps the codes of featx's failures (those a rerun must retry count)
-	"${AZD_BIN}featx" $Q $FEATX_OPTS -i "$W/todo.ndjson" |
-		{ tee >(grep -o -E -- '"error":\{"stage":"featx","code":"[a-z_]+"' > "$D/.featx-codes"); wait $! || :; } |
-		"${AZD_BIN}featstore" put $Q "$AZD_STORE" ||
+	# featx's records stream into the store as they come; tee gives a copy of the stream
+	# (on fd 4) to grep, which keeps the codes of featx's failures (those a rerun must
+	# retry count).  grep is a member of the pipeline, not a process substitution: bash
+	# (5.2) can return from `wait $!` on one before it ends once PIDs wrap around, and
+	# the codes would then be counted before grep had written them all.
+	{ { "${AZD_BIN}featx" $Q $FEATX_OPTS -i "$W/todo.ndjson" | tee /dev/fd/4 |
+		"${AZD_BIN}featstore" put $Q "$AZD_STORE" 4>&- >&3; } 4>&1 |
+		{ grep -o -E -- '"error":\{"stage":"featx","code":"[a-z_]+"' > "$D/.featx-codes"; [ $? -le 1 ]; }
+	} 3>&1 ||
 		{ local rc=$?; [ $rc -eq 1 ] || { note "$s: featx or featstore put stopped the run (exit status $rc)"; return $rc; }; }
 	tally .done/.featx-codes "\"($FEATX_RETRY)\"\$"; FAILED=$N0 OWN=$N1
 	rm -f -- "$D/.featx-codes"; }
@@ -501,9 +505,14 @@ dst_outside_src() {
 	for u in "${AZDEDUP_SRC%%\?*}" "${AZDEDUP_DST%%\?*}"; do
 		case $u in file://*) L+=("${u#file://}") ;; *://*) ;; *) L+=("$u") ;; esac
 	done
+	# no `wait $!` on the process substitution (bash 5.2's can fail at random once PIDs
+	# wrap around): mapfile reads to its end, and a realpath that fails adds a line no
+	# path of realpath's can be
 	if [ ${#L[@]} -gt 0 ]; then
-		mapfile -d '' -t R < <(realpath -z -m -- "${L[@]}")
-		wait $! && [ ${#R[@]} -eq ${#L[@]} ] || return 2
+		mapfile -d '' -t R < <(realpath -z -m -- "${L[@]}" || printf '!\0')
+		u=${#R[@]}
+		[ "$u" -ne ${#L[@]} ] || for u in "${R[@]}"; do [[ $u == /* ]] || break; done
+		[[ $u == /* ]] || { note "SRC or DST: realpath cannot resolve ${L[*]}"; return 2; }
 	fi
 	u=${AZDEDUP_SRC%%\?*}
 	case $u in file://*) s=${R[i++]} ;; *://*) canon_url s "$u" ;; *) s=${R[i++]} ;; esac
