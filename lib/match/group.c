@@ -1629,11 +1629,27 @@ static int crowded(const struct cl_ctx *c, uint32_t x)
 	return c->bg[x] <= c->o->phash_max + 1 || c->cnt[x] > GRP_CROWD;
 }
 
-/* 1 when the details read through a pair's keypoint transform show one thing on one
- * side and not on the other (GRP_DETAIL_MAX): two pictures, whatever else took them. */
-static int detail_apart(const struct pres *r)
+/* 1 when exactly one of two grids is gray and the other colourful: the pair can only
+ * be a gray copy and its colour picture, and the colours were not compared
+ * (color_diff). */
+static int gray_and_colour(const struct grp_item *a, const struct grp_item *b)
 {
-	return r->ddiff > GRP_DETAIL_MAX;
+	int ga, gb;
+
+	if (a->color == NULL || b->color == NULL)
+		return 0;
+	ga = spread_max(a->color) < GRP_GRAY_CELL;
+	gb = spread_max(b->color) < GRP_GRAY_CELL;
+	return ga != gb && colourful(ga ? b->color : a->color);
+}
+
+/* 1 when the details read through a pair's keypoint transform show one thing on one
+ * side and not on the other (GRP_DETAIL_MAX), or are not what a gray copy of the
+ * colour side would show (GRP_GRAY_DETAIL): two pictures, whatever else took them. */
+static int detail_apart(const struct grp_item *a, const struct grp_item *b,
+    const struct pres *r)
+{
+	return r->ddiff > GRP_DETAIL_MAX || (r->ddiff > GRP_GRAY_DETAIL && gray_and_colour(a, b));
 }
 
 /* Which of a and b carries a caption the other lacks (detail_diff's overlay: 1 a, 2 b,
@@ -1723,9 +1739,10 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	r->a_in = (uint16_t)lround(m.a_in * 256);
 	r->b_in = (uint16_t)lround(m.b_in * 256);
 	part = d != -1 && part_of(r, shown);
-	if (detail_apart(r) || part) {
+	if (detail_apart(a, b, r) || part) {
 		r->stage = GRP_NONE;
-		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART || part;
+		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART || part ||
+		    (r->ddiff > GRP_GRAY_DETAIL && gray_and_colour(a, b));
 	}
 	return 0;
 }
@@ -1950,7 +1967,8 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 		int trust_a = ok[a] > 0 && ok[a] >= 2 * nok[a], trust_b = ok[b] > 0 && ok[b] >= 2 * nok[b];
 
 		if (r->verified != 1 || r->stage != GRP_NONE || r->margin < GRP_MARGIN ||
-		    r->cdiff > GRP_COLOR_MAX || (!r->blind && told_apart(r)) || detail_apart(r))
+		    r->cdiff > GRP_COLOR_MAX || (!r->blind && told_apart(r)) ||
+		    detail_apart(&items[a], &items[b], r))
 			continue;
 		/* taken with no keypoint evidence: the brightness layouts must agree closely
 		 * (a drawn face mirrored is another drawn face, not a copy) */

@@ -225,6 +225,13 @@ struct grp_item {
  * eval: icons' precision 0.859 -> 0.913, no copy lost; at 40 the captions of two
  * screenshots split their groups). */
 #define GRP_DETAIL_MAX 35
+/* A gray picture and a colour one (gray_and_colour: their colours are not compared) are
+ * a gray copy and its original only when the details follow one tone curve as closely
+ * as a gray copy's, a function of the colour side's pixels, do: within GRP_GRAY_DETAIL.
+ * A silver trophy and the gold one of its theme, one drawing in two metals, show the
+ * same shapes, but shaded otherwise (make eval: gray copies and their originals 0 to 7,
+ * the trophies 16 to 22, two document icons 11). */
+#define GRP_GRAY_DETAIL 12
 #define GRP_DETAIL_TOP 3
 #define GRP_DETAIL_APART 50
 #define GRP_DETAIL_SHIFT 0.25

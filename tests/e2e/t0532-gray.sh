@@ -1,0 +1,60 @@
+#!/bin/sh
+# A gray picture and a colour one are one picture only as a gray copy and its original
+# (GRP_GRAY_DETAIL): the colours cannot be compared, so the details must follow one
+# tone curve as closely as a gray copy's do.  A gold trophy and a silver one drawn on
+# one outline, shaded otherwise, match on their hashes (a few bits apart) and on nearly
+# every keypoint; the gray copy of the gold one is still its copy, and the silver one
+# joins no group of the gold one's, not even through that gray copy.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$T/img"
+"$PY" - "$T/img" <<'PY'
+import sys
+from PIL import Image, ImageDraw
+out = sys.argv[1]
+
+def cup(metal):
+    """a drawn trophy, 256 px on transparency: one outline, in gold lit from the left,
+    or in silver lit so too but with a bright band left of the middle"""
+    im = Image.new("RGBA", (256, 256), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    gold = metal == "gold"
+    for x in range(60, 197):
+        t = (x - 60) / 136
+        c = (int(250 - 90 * t), int(200 - 80 * t), int(40 + 20 * t))
+        if not gold:
+            v = int(0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2])
+            v = min(255, v + (40 if 0.35 < t < 0.5 else 0))
+            c = (v, v, v)
+        d.line((x, 40, x, 40 + int(100 * (1 - abs(t - 0.5) ** 2 * 1.6))), fill=c + (255,))
+    rim = (120, 100, 40, 255) if gold else (110, 110, 110, 255)
+    d.ellipse((20, 50, 70, 110), outline=rim, width=8)
+    d.ellipse((186, 50, 236, 110), outline=rim, width=8)
+    d.rectangle((116, 140, 140, 190), fill=(180, 140, 40, 255) if gold else (150, 150, 150, 255))
+    d.rounded_rectangle((70, 190, 186, 220), 6, fill=(90, 60, 30, 255) if gold else (60, 60, 60, 255))
+    d.text((110, 196), "2026", fill=(230, 210, 120, 255) if gold else (220, 220, 220, 255))
+    return im
+
+g = cup("gold")
+g.save(out + "/gold.png")
+cup("silver").save(out + "/silver.png")
+g.convert("LA").save(out + "/gold-gray.png")
+g.convert("LA").convert("RGBA").resize((192, 192), Image.LANCZOS).save(out + "/gold-gray-small.png")
+PY
+azls -q "$T/img" | featx -q > "$T/feat" || fail "featx"
+dedupe -q --trace-pairs "$T/trace" -i "$T/feat" -o "$T/r" || fail "dedupe"
+pair() { jq -r --arg a "$1" --arg b "$2" 'select(.a == $a and .b == $b) | '"$3" "$T/trace"; }
+check "gold and silver: their hashes match (a few bits apart)" \
+	test "$(pair gold.png silver.png .dmin)" -le 6
+check "gold and silver: their keypoints agree" \
+	test "$(pair gold.png silver.png .inliers)" -ge 40
+check "gold and silver: their details miss by over GRP_GRAY_DETAIL (12)" \
+	test "$(pair gold.png silver.png .detail)" -gt 12
+check_eq "gold and silver: turned down, and told apart for good" \
+	"$(pair gold.png silver.png '"\(.stage) \(.conflict)"')" "0 true"
+check_eq "the gray copies are in the gold trophy's group" \
+	"$(jq -r 'select(.dup.keeper == "gold.png") | .name' "$T/r" | sort | tr '\n' ' ')" \
+	"gold-gray-small.png gold-gray.png "
+check_eq "the silver trophy is in no group" \
+	"$(jq -r 'select(.name == "silver.png") | .dup.role' "$T/r")" "unique"
+finish
