@@ -2539,6 +2539,14 @@ static int shows_more(const struct pres *r, const struct mih_pair *pr, size_t j)
 	return r->kpz && (r->a_in > 0 || r->b_in > 0) && in < GRP_MORE * 256;
 }
 
+/* 1 when member j is in colour and keeper k gray (gray_and_colour): keeping k for j
+ * would lose j's colours, and a gray picture is as like another colouring of its shape
+ * (a mug in blue and in red) as its own; j stays out of k's group, kept. */
+static int loses_colour(const struct grp_item *k, const struct grp_item *j)
+{
+	return k->color != NULL && spread_max(k->color) < GRP_GRAY_CELL && gray_and_colour(k, j);
+}
+
 /* Star: an item left alone (its partners all taken by a keeper that matched it by
  * hashes, but in a neighbourhood too crowded to take it on them alone: a mirrored copy
  * of a photo whose larger, tilted copy became the keeper) joins the keeper's group when
@@ -2588,7 +2596,7 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
 			/* one step: a member that joined through another carries no one, nor one
 			 * that shows less than it */
 			if (k < 0 || items[m].via >= 0 || !sure_link(&items[j], &items[m], &res[p]) ||
-			    shows_more(&res[p], &pairs[p], j))
+			    shows_more(&res[p], &pairs[p], j) || loses_colour(&items[k], &items[j]))
 				continue;
 			/* a reviewer's decision keeps it apart from the keeper or a member */
 			if (o->apart != NULL && dec_apart_refuses(o->apart, items, (size_t)k, j)) {
@@ -2901,7 +2909,8 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 			size_t j = pairs[p].a == k ? pairs[p].b : pairs[p].a;
 			int all = 1;
 
-			if (done[j] || items[j].keeper >= 0 || shows_more(&res[p], &pairs[p], j))
+			if (done[j] || items[j].keeper >= 0 || shows_more(&res[p], &pairs[p], j) ||
+			    loses_colour(kp, &items[j]))
 				continue;
 			st->compared++;
 			if (o->apart != NULL && dec_apart_refuses(o->apart, items, k, j)) {

@@ -4,12 +4,14 @@
 # tone curve as closely as a gray copy's do.  A gold trophy and a silver one drawn on
 # one outline, shaded otherwise, match on their hashes (a few bits apart) and on nearly
 # every keypoint; the gray copy of the gold one is still its copy, and the silver one
-# joins no group of the gold one's, not even through that gray copy.
+# joins no group of the gold one's, not even through that gray copy.  And a gray keeper
+# never takes a colour picture (loses_colour): a gray copy with more pixels than its
+# original ranks first, and the original then stays out, kept.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/img"
 "$PY" - "$T/img" <<'PY'
-import sys
+import os, sys
 from PIL import Image, ImageDraw
 out = sys.argv[1]
 
@@ -40,6 +42,11 @@ g.save(out + "/gold.png")
 cup("silver").save(out + "/silver.png")
 g.convert("LA").save(out + "/gold-gray.png")
 g.convert("LA").convert("RGBA").resize((192, 192), Image.LANCZOS).save(out + "/gold-gray-small.png")
+# apart: the gold trophy and a gray copy of it with more pixels, which the default
+# policy (resolution first) ranks first
+os.makedirs(out + "2")
+g.save(out + "2/gold.png")
+g.convert("LA").convert("RGBA").resize((320, 320), Image.LANCZOS).save(out + "2/gold-gray-big.png")
 PY
 azls -q "$T/img" | featx -q > "$T/feat" || fail "featx"
 dedupe -q --trace-pairs "$T/trace" -i "$T/feat" -o "$T/r" || fail "dedupe"
@@ -57,4 +64,14 @@ check_eq "the gray copies are in the gold trophy's group" \
 	"gold-gray-small.png gold-gray.png "
 check_eq "the silver trophy is in no group" \
 	"$(jq -r 'select(.name == "silver.png") | .dup.role' "$T/r")" "unique"
+# A keeper never takes a picture in colour when it is gray itself: the gray copy with
+# more pixels ranks first, and dropping the colour picture for it would lose its colours
+azls -q "$T/img2" | featx -q > "$T/feat2" || fail "featx"
+dedupe -q --trace-pairs "$T/trace2" -i "$T/feat2" -o "$T/r2" || fail "dedupe"
+check_eq "gold and its larger gray copy: a pair the hashes take" \
+	"$(jq -r 'select(.a == "gold-gray-big.png" and .b == "gold.png") | .stage' "$T/trace2")" "2"
+check_eq "the gold trophy is no duplicate of its gray copy (both kept)" \
+	"$(jq -r 'select(.name == "gold.png") | .dup.role' "$T/r2")" "unique"
+check_eq "nor is the gray copy dropped" \
+	"$(jq -r 'select(.name == "gold-gray-big.png") | .dup.role' "$T/r2")" "unique"
 finish
