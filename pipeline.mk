@@ -353,13 +353,31 @@ run_features() { TOOL=featx OUT=todo.ndjson
 	# retry count).  grep is a member of the pipeline, not a process substitution: bash
 	# (5.2) can return from `wait $!` on one before it ends once PIDs wrap around, and
 	# the codes would then be counted before grep had written them all.
+	# The statuses of featx and featstore put (PIPESTATUS, in the subshell that ran
+	# them; over 2 counts as 2, and a failed tee fails featstore put) come out as
+	# 10 * featx + featstore put, and grep's failure as 9: the worse of the two tools
+	# decides, not the last (featx stopped by a full memory leaves a torn last record,
+	# and featstore put's 1 for it must not hide featx's 2).
+	local rc
 	{ { "${AZD_BIN}featx" $Q $FEATX_OPTS -i "$W/todo.ndjson" | tee /dev/fd/4 |
-		"${AZD_BIN}featstore" put $Q "$AZD_STORE" 4>&- >&3; } 4>&1 |
-		{ grep -o -E -- '"error":\{"stage":"featx","code":"[a-z_]+"' > "$D/.featx-codes"; [ $? -le 1 ]; }
-	} 3>&1 ||
-		{ local rc=$?; [ $rc -eq 1 ] || { note "$s: featx or featstore put stopped the run (exit status $rc)"; return $rc; }; }
+		"${AZD_BIN}featstore" put $Q "$AZD_STORE" 4>&- >&3
+		set -- "${PIPESTATUS[@]}"
+		[ "$2" -eq 0 ] || set -- "$1" 0 2
+		exit $((10 * ($1 > 2 ? 2 : $1) + ($3 > 2 ? 2 : $3))); } 4>&1 |
+		{ grep -o -E -- '"error":\{"stage":"featx","code":"[a-z_]+"' > "$D/.featx-codes"
+			[ $? -le 1 ] || exit 9; }
+	} 3>&1
+	rc=$?
+	[ $rc -ne 9 ] || { note "$s: cannot write $D/.featx-codes"; return 2; }
+	[ $rc -lt 20 ] || { note "$s: featx stopped the run"; return 2; }
+	[ $((rc % 10)) -lt 2 ] || { note "$s: featstore put stopped the run"; return 2; }
 	tally .done/.featx-codes "\"($FEATX_RETRY)\"\$"; FAILED=$N0 OWN=$N1
-	rm -f -- "$D/.featx-codes"; }
+	rm -f -- "$D/.featx-codes"
+	# featstore put failed on some of featx's records (a torn or damaged one): those are
+	# not stored, and a rerun must make them again
+	if [ $((rc % 10)) -eq 1 ]; then
+		OWN=$((OWN + 1)) WHY="featstore put failed on records of featx (see its messages)"
+	fi; }
 run_join() { TOOL=featstore OUT=features.ndjson
 	run featstore get $Q --spec "$SPEC" "$AZD_STORE" -i "$W/$IN" \
 		-o "$W/features.ndjson" || return
@@ -401,6 +419,7 @@ stage() {
 	[ ! -e "$D/$s" ] && [ ! -e "$D/$s.incomplete" ] || rm -f -- "$D/$s" "$D/$s.incomplete"
 	local t0
 	usec t0
+	WHY=
 	"run_$s" || return 2
 	if [ "$s" != fetch ] || [ -n "$KEEP_FILES" ]; then
 		line "$s" "$t0"
@@ -408,7 +427,10 @@ stage() {
 	fi
 	sum "$W/$OUT" h
 	{ printf '%s\n' "$WANT"; echo "output $OUT $h"; } > "$t" || return 2
-	if [ "$OWN" -gt 0 ]; then
+	if [ -n "$WHY" ]; then
+		echo "incomplete $WHY" >> "$t" && mv -f -- "$t" "$D/$s.incomplete"
+		note "$s: $WHY: not marked done, a rerun retries them"
+	elif [ "$OWN" -gt 0 ]; then
 		echo "incomplete $OWN records failed in $TOOL" >> "$t" && mv -f -- "$t" "$D/$s.incomplete"
 		note "$s: $OWN records failed in $TOOL (see $OUT): not marked done, a rerun retries them"
 	else

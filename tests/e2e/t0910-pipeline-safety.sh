@@ -85,6 +85,47 @@ check_eq "rerun with the file back: exit 0, fetch done" "$?:$(ls "$W4/.done" | t
 check_eq "rerun with the file back: grass.jpg is in the report" \
 	"$(jq -r 'select(.name == "grass.jpg") | .dup.role' "$W4/report.ndjson")" "unique"
 
+# featx stopped mid-stream (exit 2: a full memory, a kill) leaves a torn last record, on
+# which featstore put fails with 1: the run stops there, features not done, nothing
+# copied; it used to take featstore put's 1 for the stage's status, mark features done
+# with most images never stored, and copy without them, and every rerun then failed in
+# join with features never redone.  And a record featstore put cannot store (featx
+# exiting 0) leaves features incomplete, so that a rerun makes it again.
+mkdir -p "$T/cut"
+for t in azls azget featstore dedupe azcp; do ln -sf "$BIN/$t" "$T/cut/$t"; done
+cat > "$T/cut/featx" <<EOF
+#!/bin/bash
+case " \$* " in *" --spec "*|*" --version "*|*" -V "*) exec "$BIN/featx" "\$@" ;; esac
+"$BIN/featx" "\$@" | head -c 30000
+case \$(cat "$T/cut/mode") in
+stop) echo "featx: out of memory (made up by the test)" >&2; exit 2 ;;
+torn) echo '{"name":"torn'; exit 0 ;;
+esac
+EOF
+chmod +x "$T/cut/featx"
+W5="$T/wa5" D5="$T/dst5"
+echo stop > "$T/cut/mode"
+make --no-print-directory -s -f "$TOP/pipeline.mk" BIN="$T/cut/" SRC="$S" DST="$D5" WORK="$W5" \
+	Q=-q > "$T/a7.out" 2>&1
+check_eq "featx stopped mid-stream, featstore put failing on its torn record: the run stops (2)" \
+	"$?" "2"
+check "the run says featx stopped it" grep -q '^pipeline.mk: features: featx stopped the run' "$T/a7.out"
+check_eq "no marker for features, and nothing after it ran" "$(ls "$W5/.done" | tr '\n' ' ')" "fetch list "
+check "nothing copied" test ! -e "$D5"
+pl -s SRC="$S" DST="$D5" WORK="$W5" Q=-q > "$T/a8.out" 2>&1
+check_eq "rerun with featx whole: exit 0" "$?" "0"
+check_eq "rerun: the destination holds every keeper" "$(files "$D5")" "$(kept "$W5/report.ndjson")"
+W6="$T/wa6" D6="$T/dst6"
+echo torn > "$T/cut/mode"
+make --no-print-directory -s -f "$TOP/pipeline.mk" BIN="$T/cut/" SRC="$S" DST="$D6" WORK="$W6" \
+	Q=-q > "$T/a9.out" 2>&1
+check "a record featstore put cannot store: the run fails" test "$?" -ne 0
+check "features is marked incomplete, and says why" \
+	grep -q '^incomplete featstore put failed on records of featx' "$W6/.done/features.incomplete"
+pl -s SRC="$S" DST="$D6" WORK="$W6" Q=-q > "$T/a10.out" 2>&1
+check "rerun with featx whole: features done" test -e "$W6/.done/features" -a ! -e "$W6/.done/features.incomplete"
+check_eq "rerun: the destination holds every keeper" "$(files "$D6")" "$(kept "$W6/report.ndjson")"
+
 # --- (g) a rerun with nothing changed runs nothing and writes nothing ------------------------
 snap() { find "$W" "$D" -printf '%p %s %T@ %i\n' | sort; }
 snap > "$T/g.before"
