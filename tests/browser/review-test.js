@@ -189,9 +189,21 @@ async function main() {
 	await Promise.race([done, new Promise((_, no) => setTimeout(() => no(new Error('no download')), 30000))]);
 	ok(fs.existsSync(path.join(downloads, 'decisions.ndjson')), 'the decisions file was downloaded');
 
-	// a reload keeps the decisions
+	// a reload keeps the decisions.  The old page is marked first: right after
+	// Page.reload the old document can still answer (ready and indexed), and a check
+	// that reached it, or the new one before its script ran, failed under load.
+	await page.eval('window.__beforeReload = 1');
 	await page.send('Page.reload');
-	await page.waitFor('document.body.dataset.ready === "1" && document.body.dataset.index === "1"');
+	for (const t0 = Date.now(); ;) {
+		let back = false;
+		try {
+			back = await page.eval('window.__beforeReload === undefined && !!document.body && ' +
+				'document.body.dataset.ready === "1" && document.body.dataset.index === "1"');
+		} catch (e) { /* the old page's context went away mid-check */ }
+		if (back) break;
+		if (Date.now() - t0 > 60000) throw new Error('the page did not come back after a reload');
+		await new Promise((r) => setTimeout(r, 50));
+	}
 	ok(await page.eval('+document.body.dataset.decisions') === 4, 'a reload keeps the decisions');
 	await filter('holiday 2019/');
 	ok(await page.eval(`${fig('variants/astronaut-q40.jpg')}.classList.contains("newkeeper")`),
