@@ -375,9 +375,7 @@ run_features() { TOOL=featx OUT=todo.ndjson
 	rm -f -- "$D/.featx-codes"
 	# featstore put failed on some of featx's records (a torn or damaged one): those are
 	# not stored, and a rerun must make them again
-	if [ $((rc % 10)) -eq 1 ]; then
-		OWN=$((OWN + 1)) WHY="featstore put failed on records of featx (see its messages)"
-	fi; }
+	[ $((rc % 10)) -ne 1 ] || WHY="featstore put failed on records of featx (see its messages)"; }
 run_join() { TOOL=featstore OUT=features.ndjson
 	run featstore get $Q --spec "$SPEC" "$AZD_STORE" -i "$W/$IN" \
 		-o "$W/features.ndjson" || return
@@ -528,13 +526,12 @@ dst_outside_src() {
 		case $u in file://*) L+=("${u#file://}") ;; *://*) ;; *) L+=("$u") ;; esac
 	done
 	# no `wait $!` on the process substitution (bash 5.2's can fail at random once PIDs
-	# wrap around): mapfile reads to its end, and a realpath that fails adds a line no
-	# path of realpath's can be
+	# wrap around): mapfile reads to its end, and a realpath that fails adds a last line
+	# "!", which no path of realpath's (all absolute) can be
 	if [ ${#L[@]} -gt 0 ]; then
 		mapfile -d '' -t R < <(realpath -z -m -- "${L[@]}" || printf '!\0')
-		u=${#R[@]}
-		[ "$u" -ne ${#L[@]} ] || for u in "${R[@]}"; do [[ $u == /* ]] || break; done
-		[[ $u == /* ]] || { note "SRC or DST: realpath cannot resolve ${L[*]}"; return 2; }
+		[ ${#R[@]} -eq ${#L[@]} ] && [ "${R[-1]}" != '!' ] ||
+			{ note "SRC or DST: realpath cannot resolve ${L[*]}"; return 2; }
 	fi
 	u=${AZDEDUP_SRC%%\?*}
 	case $u in file://*) s=${R[i++]} ;; *://*) canon_url s "$u" ;; *) s=${R[i++]} ;; esac

@@ -808,6 +808,13 @@ static int colourful(const uint8_t *c)
 	return colorfulness(c) >= GRP_COLORFUL || spread_max(c) >= GRP_COLOR_CELL;
 }
 
+/* 1 when a grid is gray: every cell's R, G and B within GRP_GRAY_CELL (a gray copy,
+ * whose colours are not compared); 0 for a missing grid */
+static int grid_gray(const uint8_t *c)
+{
+	return c != NULL && spread_max(c) < GRP_GRAY_CELL;
+}
+
 /* How far the chroma (R - G, B - G) of j's grid, turned by orient to lie like k's, is
  * from that of k's scaled by one factor (and k's from j's), the smaller of the two: the
  * largest miss of a cell, summed over both.  A stronger or weaker contrast or saturation
@@ -871,8 +878,8 @@ static int color_diff(const struct grp_item *k, const struct grp_item *j, int or
 	int sum = 0, worst = 0, fit = 0;
 	double scale, rest;
 
-	if (k->color == NULL || j->color == NULL || spread_max(k->color) < GRP_GRAY_CELL ||
-	    spread_max(j->color) < GRP_GRAY_CELL || (!colourful(k->color) && !colourful(j->color)))
+	if (k->color == NULL || j->color == NULL || grid_gray(k->color) || grid_gray(j->color) ||
+	    (!colourful(k->color) && !colourful(j->color)))
 		return -1;
 	for (int r = 0; r < 4; r++)
 		for (int c = 0; c < 4; c++) {
@@ -1634,22 +1641,28 @@ static int crowded(const struct cl_ctx *c, uint32_t x)
  * (color_diff). */
 static int gray_and_colour(const struct grp_item *a, const struct grp_item *b)
 {
-	int ga, gb;
+	int ga = grid_gray(a->color);
 
-	if (a->color == NULL || b->color == NULL)
-		return 0;
-	ga = spread_max(a->color) < GRP_GRAY_CELL;
-	gb = spread_max(b->color) < GRP_GRAY_CELL;
-	return ga != gb && colourful(ga ? b->color : a->color);
+	return a->color != NULL && b->color != NULL && ga != grid_gray(b->color) &&
+	    colourful(ga ? b->color : a->color);
+}
+
+/* 1 when the details read through a pair's keypoint transform are not what a gray copy
+ * of the colour side would show (GRP_GRAY_DETAIL): two pictures, and no group holds
+ * both. */
+static int gray_apart(const struct grp_item *a, const struct grp_item *b,
+    const struct pres *r)
+{
+	return r->ddiff > GRP_GRAY_DETAIL && gray_and_colour(a, b);
 }
 
 /* 1 when the details read through a pair's keypoint transform show one thing on one
- * side and not on the other (GRP_DETAIL_MAX), or are not what a gray copy of the
- * colour side would show (GRP_GRAY_DETAIL): two pictures, whatever else took them. */
+ * side and not on the other (GRP_DETAIL_MAX), or gray_apart: two pictures, whatever
+ * else took them. */
 static int detail_apart(const struct grp_item *a, const struct grp_item *b,
     const struct pres *r)
 {
-	return r->ddiff > GRP_DETAIL_MAX || (r->ddiff > GRP_GRAY_DETAIL && gray_and_colour(a, b));
+	return r->ddiff > GRP_DETAIL_MAX || gray_apart(a, b, r);
 }
 
 /* Which of a and b carries a caption the other lacks (detail_diff's overlay: 1 a, 2 b,
@@ -1705,7 +1718,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	const struct grp_item *a, *b;
 	struct kp_match m;
 	double frame, shown;
-	int wcol, d, rc, part, overlay;
+	int wcol, d, rc, part, gray, overlay;
 
 	if (c->pass != 3)
 		return classify_pair(c, p, verified, ambiguous, e);
@@ -1739,10 +1752,10 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	r->a_in = (uint16_t)lround(m.a_in * 256);
 	r->b_in = (uint16_t)lround(m.b_in * 256);
 	part = d != -1 && part_of(r, shown);
-	if (detail_apart(a, b, r) || part) {
+	gray = gray_apart(a, b, r);
+	if (r->ddiff > GRP_DETAIL_MAX || gray || part) {
 		r->stage = GRP_NONE;
-		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART || part ||
-		    (r->ddiff > GRP_GRAY_DETAIL && gray_and_colour(a, b));
+		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART || part || gray;
 	}
 	return 0;
 }
@@ -2519,8 +2532,8 @@ static void take(struct grp_item *items, size_t k, size_t j, const struct mih_pa
  * mug of another colour as its own). */
 static int sure_link(const struct grp_item *a, const struct grp_item *b, const struct pres *r)
 {
-	int ga = a->color == NULL || spread_max(a->color) < GRP_GRAY_CELL;
-	int gb = b->color == NULL || spread_max(b->color) < GRP_GRAY_CELL;
+	int ga = a->color == NULL || grid_gray(a->color);
+	int gb = b->color == NULL || grid_gray(b->color);
 
 	if (r->stage == GRP_EXACT)
 		return 1;
@@ -2544,7 +2557,7 @@ static int shows_more(const struct pres *r, const struct mih_pair *pr, size_t j)
  * (a mug in blue and in red) as its own; j stays out of k's group, kept. */
 static int loses_colour(const struct grp_item *k, const struct grp_item *j)
 {
-	return k->color != NULL && spread_max(k->color) < GRP_GRAY_CELL && gray_and_colour(k, j);
+	return grid_gray(k->color) && gray_and_colour(k, j);
 }
 
 /* Star: an item left alone (its partners all taken by a keeper that matched it by
