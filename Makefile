@@ -220,7 +220,7 @@ check-cluster: test-deps
 # and the transfer workers, through their unit tests and end-to-end scripts that run them
 # with -j/-P > 1.
 # Any report fails the run (tests/tsan.supp holds only third-party reports, each said why).
-TSAN_UNIT = test_mih test_kpcache test_http test_group test_keypoints test_membudget test_storage test_filter
+TSAN_UNIT = test_mih test_kpcache test_featmemo test_http test_group test_keypoints test_membudget test_storage test_filter
 TSAN_E2E  = t0200-azget t0250-featx t0400-featstore t0500-dedupe t0600-azcp
 tsan: deps
 	@$(MAKE) --no-print-directory SAN=thread all unit

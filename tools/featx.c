@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "featmemo.h"
 #include "features.h"
 #include "filter.h"
 #include "http.h"
@@ -34,10 +35,15 @@ struct fx {
  * may stays near half a gigabyte instead of four times one of them. */
 #define FX_MAX_MEMORY ((size_t)512 << 20)
 
+/* The features kept to answer byte-identical files from (--memo): an entry of a photo
+ * with its default 256 keypoints takes about 12 KB, so some 5,000 contents, more than
+ * lie between the copies of a file in the same or a sibling folder. */
+#define FX_MEMO ((size_t)64 << 20)
+
 static const char help[] =
     "usage: featx [-q] [-j N] [--device DEV] [--order input|completion] [--local K]\n"
     "             [--thumb N] [--max-pixels N] [--max-bytes N] [--max-memory SIZE]\n"
-    "             [-i FILE] [-o FILE]\n"
+    "             [--memo SIZE] [-i FILE] [-o FILE]\n"
     "       featx [--local K] [--thumb N] --spec\n"
     "Read records (from azls or azget), decode each image (JPEG, PNG, WebP, GIF, TIFF, HEIC,\n"
     "AVIF, told apart by their bytes) and add its features: format, width, height, sha256,\n"
@@ -65,6 +71,9 @@ static const char help[] =
     "                      default 512M): a decode waits for room, and an image that\n"
     "                      needs more than SIZE alone gets a too_large error;\n"
     "                      images read from a container hold their bytes in it too\n"
+    "      --memo SIZE     keep the features of up to SIZE of the latest contents\n"
+    "                      (default 64M; 0: none): a file whose bytes equal one of\n"
+    "                      theirs (same SHA-256) takes their features, not decoded again\n"
     HTTP_OPTS_HELP;
 
 /* The features of a blob read into memory: its room is taken from the budget before a
@@ -175,6 +184,7 @@ int main(int argc, char **argv)
 		HTTP_LONG_OPTS,
 		{ "spec", no_argument, NULL, 'S' },
 		{ "max-memory", required_argument, NULL, 'M' },
+		{ "memo", required_argument, NULL, 'm' },
 		TOOL_LONG_THREADS,
 		TOOL_LONG_IN,
 		TOOL_LONG_OUT,
@@ -185,7 +195,9 @@ int main(int argc, char **argv)
 	struct fx fx = {0};
 	struct filter f = { .each = fx_one, .ud = &fx };
 	unsigned long long v;
-	size_t maxmem = FX_MAX_MEMORY;
+	size_t maxmem = FX_MAX_MEMORY, memo = FX_MEMO;
+	struct feat_memo_stats ms;
+	char memonote[96] = "";
 	aderr err = {0};
 	struct gpu *gpu = NULL;
 	int c, rc, device = -1, spec = 0;
@@ -238,6 +250,12 @@ int main(int argc, char **argv)
 			if (tool_size("--max-memory", optarg, &maxmem))
 				return TOOL_ERROR;
 			break;
+		case 'm':
+			if (strcmp(optarg, "0") == 0)
+				memo = 0;
+			else if (tool_size("--memo", optarg, &memo))
+				return TOOL_ERROR;
+			break;
 		case 'S': spec = 1; break;
 		default:
 			if ((rc = tool_opt(&t, c, optarg)) != TOOL_GO)
@@ -256,10 +274,16 @@ int main(int argc, char **argv)
 		log_err("out of memory");
 		return TOOL_ERROR;
 	}
+	if (memo > 0 && (fx.fo.memo = feat_memo_new(memo)) == NULL) {
+		log_err("out of memory");
+		membudget_free(fx.fo.mem);
+		return TOOL_ERROR;
+	}
 	if (device >= 0 && (gpu_open(device, &gpu, &err) < 0 ||
 	    gpu_batcher_new(gpu, 0, 0, &fx.fo.gpu, &err) < 0)) {
 		log_err("--device cuda:%d: %s", device, err.msg);
 		gpu_close(gpu);
+		feat_memo_free(fx.fo.memo);
 		membudget_free(fx.fo.mem);
 		return TOOL_ERROR;
 	}
@@ -267,6 +291,7 @@ int main(int argc, char **argv)
 		log_err("out of memory");
 		gpu_batcher_free(fx.fo.gpu);
 		gpu_close(gpu);
+		feat_memo_free(fx.fo.memo);
 		membudget_free(fx.fo.mem);
 		return TOOL_ERROR;
 	}
@@ -275,14 +300,19 @@ int main(int argc, char **argv)
 	if (fx.fo.gpu != NULL)
 		gpu_batcher_free(fx.fo.gpu);
 	gpu_close(gpu);
+	feat_memo_stats(fx.fo.memo, &ms);
+	feat_memo_free(fx.fo.memo);
 	membudget_free(fx.fo.mem);
+	if (ms.hits > 0)
+		snprintf(memonote, sizeof memonote, "; %llu the same bytes as an earlier image "
+		    "(not decoded again)", (unsigned long long)ms.hits);
 	if (rc < 0) {
 		log_err("%s", err.msg);
 		return TOOL_ERROR;
 	}
 	progress_done(&f.progress, "%ld images fingerprinted, %ld failed, %ld failed "
-	    "upstream; %ld read from their source%s%s", f.records - f.failed - f.upstream,
+	    "upstream; %ld read from their source%s%s%s", f.records - f.failed - f.upstream,
 	    f.failed, f.upstream, atomic_load(&fx.read), http_received_note(),
-	    http_retry_note());
+	    http_retry_note(), memonote);
 	return filter_status(&f);
 }

@@ -14,6 +14,7 @@
 
 #include "codec.h"
 #include "decode.h"
+#include "featmemo.h"
 #include "featprof.h"
 #include "hash.h"
 #include "image.h"
@@ -27,6 +28,7 @@ void feat_opts_default(struct feat_opts *o)
 	o->local = KP_DEFAULT;
 	o->gpu = NULL;
 	o->mem = NULL;
+	o->memo = NULL;
 }
 
 int feat_spec(const struct feat_opts *o, char *buf, size_t n)
@@ -390,6 +392,9 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 	if (!EVP_Digest(buf, len, f->sha256, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
 		return aderr_set(err, AD_EINTERNAL, "SHA-256 failed");
 	fprof_lap(FP_SHA256);
+	/* the same bytes fingerprinted earlier in this run: their features, not a decode */
+	if (o->memo != NULL && (rc = feat_memo_get(o->memo, f->sha256, f)) != 0)
+		return rc < 0 ? aderr_set(err, rc, "out of memory") : 0;
 	rc = img_decode_held(buf, len, &dop, h, &rgb, &info, err);
 	if (rc < 0)
 		return rc;
@@ -474,6 +479,8 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 		feat_clear(f);
 		return rc;
 	}
+	if (o->memo != NULL)
+		feat_memo_put(o->memo, f);
 	return 0;
 }
 

@@ -24,6 +24,8 @@
  * most, the keypoints a level 0 of this size (keypoints.h). */
 #define FEAT_WORK_SIDE KP_BASE_SIDE
 
+struct feat_memo;
+
 struct feat_opts {
 	unsigned long long max_pixels;  /* more pixels than this: AD_ETOOBIG */
 	long long max_bytes;            /* a bigger file: AD_ETOOBIG */
@@ -34,9 +36,13 @@ struct feat_opts {
 	struct membudget *mem;          /* the memory budget the file's bytes, its decode
 	                                 * (decode.h) and its features take their part of,
 	                                 * shared by the threads; NULL: none */
+	struct feat_memo *memo;         /* the features of bytes fingerprinted before, to
+	                                 * answer a byte-identical file from (featmemo.h);
+	                                 * NULL: every file decoded */
 };
 
-/* max_pixels 100000000, max_bytes 536870912 (512 MiB), local KP_DEFAULT, no budget. */
+/* max_pixels 100000000, max_bytes 536870912 (512 MiB), local KP_DEFAULT, no budget, no
+ * memo. */
 void feat_opts_default(struct feat_opts *o);
 
 /* The keypoints (and the detail) of a framed picture see it with up to this share of

@@ -39,8 +39,9 @@ for k in jpg1920 jpg12mp; do
 	for r in 1 2 3; do sed 's|.*|{"name":"x","path":"&"}|' "$T/files"; done > "$T/recs"
 	# shellcheck disable=SC2016
 	cpu_of "$T/floor" sh -c 'for r in 1 2 3; do while read -r f; do djpeg -scale 1/8 -grayscale "$f"; done < "$1"; done' sh "$T/files"
-	cpu_of "$T/all" "$BIN/featx" -q -j 1 -i "$T/recs"
-	cpu_of "$T/hashes" "$BIN/featx" -q -j 1 --local 0 -i "$T/recs"
+	# --memo 0: each of the set's three rounds decodes its files again
+	cpu_of "$T/all" "$BIN/featx" -q -j 1 --memo 0 -i "$T/recs"
+	cpu_of "$T/hashes" "$BIN/featx" -q -j 1 --memo 0 --local 0 -i "$T/recs"
 	f=$(cat "$T/floor"); a=$(cat "$T/all"); h=$(cat "$T/hashes")
 	awk -v k="$k" -v n="$n" -v f="$f" -v a="$a" -v h="$h" 'BEGIN {
 		m = 1000 / (3 * n)

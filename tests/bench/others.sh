@@ -55,6 +55,9 @@ fi
 # featx: hashes only through --local 0 when this featx has it
 LOCAL0=
 "$BIN/featx" --help 2>&1 | grep -q -- '--local' && LOCAL0=yes
+# every file decoded, as the other hashers do: the set's copies are byte for byte
+MEMO0=
+"$BIN/featx" --help 2>&1 | grep -q -- '--memo' && MEMO0="--memo 0"
 
 row() {  # WHAT ITEMS SECONDS NOTE
 	awk -v w="$1" -v n="$2" -v s="$3" -v note="$4" 'BEGIN {
@@ -99,7 +102,7 @@ compare() {  # SETDIR LABEL
 		[ "$NCPU" -le 1 ] || js="1 $NCPU"
 		for j in $js; do
 			# shellcheck disable=SC2086
-			timed "$T/r" "$BIN/featx" -q -j "$j" $opt -i "$T/recs" -o "$T/feat"
+			timed "$T/r" "$BIN/featx" -q -j "$j" $MEMO0 $opt -i "$T/recs" -o "$T/feat"
 			read -r w c < "$T/r"
 			if [ "$j" = 1 ]; then
 				w1=$w

@@ -73,11 +73,15 @@ timed() {
 	[ "$_rc" = 0 ] || { echo "  WARNING: $_o: exit status $_rc:"; tail -n 5 "$T/$_o.out" | sed 's/^/    /'; }
 }
 # the runs, each a command of its own for /usr/bin/time
-PIPE='make --no-print-directory -f "$1/pipeline.mk" SRC="$2" DST="$3" WORK="$4" BIN="$5" AZCP_OPTS="-P $6"'
+PIPE='make --no-print-directory -f "$1/pipeline.mk" SRC="$2" DST="$3" WORK="$4" BIN="$5" AZCP_OPTS="-P $6" FEATX_OPTS="$7"'
 PEER_RCLONE='rclone -q --transfers "$1" --checkers "$1" copy AZ:photos "$2" && "$3" "$4" run "$2" "$5"'
 
-timed az-local sh -c "$PIPE" sh "$TOP" "$T/src" "$T/dst-local" "$T/w-local" "$BIN/" "$P"
-timed az-azure sh -c "$PIPE" sh "$TOP" "$URL/photos" "$URL/unique" "$T/w-azure" "$BIN/" "$P"
+timed az-local sh -c "$PIPE" sh "$TOP" "$T/src" "$T/dst-local" "$T/w-local" "$BIN/" "$P" ""
+timed az-azure sh -c "$PIPE" sh "$TOP" "$URL/photos" "$URL/unique" "$T/w-azure" "$BIN/" "$P" ""
+# the same with every file decoded (featx --memo 0: no byte-identical copy answered from
+# the features of an earlier one), the cost of a set without exact copies
+timed az-local0 sh -c "$PIPE" sh "$TOP" "$T/src" "$T/dst-local0" "$T/w-local0" "$BIN/" "$P" "--memo 0"
+timed az-azure0 sh -c "$PIPE" sh "$TOP" "$URL/photos" "$URL/unique0" "$T/w-azure0" "$BIN/" "$P" "--memo 0"
 if [ "$IH" = yes ]; then
 	[ -z "${IMAGEHASH_SRC:-}" ] || { PYTHONPATH="$IMAGEHASH_SRC"; export PYTHONPATH; }
 	timed ih-local "$PY" "$PEER" run "$T/src" "$T/peer-local"
@@ -111,14 +115,20 @@ row "azdedup, folder -> folder" az-local "" "make -f pipeline.mk, every stage" "
 row "ImageHash script on the folder" ih-local az-local "3 hashes, $(nproc) processes" "$why"
 row "azdedup, container -> container" az-azure "" "featx reads the blobs, azcp copies server-side" ""
 row "rclone copy + ImageHash script" ih-azure az-azure "copy to a folder, then the script" "$ihwhy"
+row "azdedup, folder, --memo 0" az-local0 "" "every file decoded, copies too" ""
+row "ImageHash script on the folder" ih-local az-local0 "against the row above" "$why"
+row "azdedup, container, --memo 0" az-azure0 "" "every blob decoded, copies too" ""
+row "rclone copy + ImageHash script" ih-azure az-azure0 "against the row above" "$ihwhy"
 echo "wall x, CPU x: the peer's seconds over azdedup's on the same files (the target: 5x or more)."
 echo "The peer stops at its pairs: it neither groups nor copies anything; azdedup's runs end"
 echo "with the unique images in the destination.  CPU s: user + sys of the run and its"
 echo "children (make and the tools; rclone, Python and its $(nproc) workers); azurite: the"
 echo "emulator's CPU seconds during the run, counted in neither."
 if [ "$COPIES" -gt 1 ]; then
-	echo "The set holds each file $COPIES times, byte for byte: dedupe folds the copies (one"
-	echo "image per content is searched and checked) and groups the others with it."
+	echo "The set holds each file $COPIES times, byte for byte: featx decodes each content once"
+	echo "(a copy takes the features of the first, --memo), and dedupe folds the copies (one"
+	echo "image per content is searched and checked) and groups the others with it.  The"
+	echo "--memo 0 rows decode every file, as a set without exact copies costs per image."
 fi
 for r in az-local az-azure ih-local ih-azure; do
 	[ -s "$T/$r.out" ] || continue

@@ -113,6 +113,37 @@ check "malformed line named with its number" grep -q 'odd:2: invalid JSON' "$T/o
 check_eq "upstream error untouched" "$(jq -c 'select(.name == "was.jpg") | .error' "$T/oddout")" \
 	'{"stage":"azget","code":"io","message":"boom"}'
 
+# byte-identical files (another folder, another name) are decoded once: their features are
+# those a decode of each gives, whatever the threads; a damaged file fails each time
+mkdir -p "$T/same/a" "$T/same/b b"
+for f in photo.jpg photo.png photo.webp same-half.jpg cut.jpg corrupt.jpg; do
+	cp "$T/in/$f" "$T/same/a/$f"
+	cp "$T/in/$f" "$T/same/b b/copy of $f"
+	cp "$T/in/$f" "$T/same/z-$f"
+done
+azls -q "$T/same" > "$T/samelist"
+featx -j 1 --memo 0 --thumb 32 -i "$T/samelist" -o "$T/same0" 2> "$T/sameerr0"
+for j in 1 3; do
+	featx -j "$j" --thumb 32 -i "$T/samelist" -o "$T/same$j" 2> "$T/sameerr$j"
+	check_eq "memo, -j $j: exit 1 (the damaged files)" "$?" "1"
+	check "memo, -j $j: every record as without it, byte for byte" cmp "$T/same0" "$T/same$j"
+	check "memo, -j $j: the damaged files fail each time, with their reason" \
+		sh -c "[ \$(grep -c 'cut.jpg: \|corrupt.jpg: ' '$T/sameerr$j') -eq 6 ]"
+done
+check "memo: the summary counts the contents not decoded again" \
+	grep -q '^featx: 12 images fingerprinted, 6 failed, 0 failed upstream; 18 read from their source; 8 the same bytes as an earlier image (not decoded again)' "$T/sameerr1"
+check "--memo 0: every file decoded, no such count" \
+	sh -c "grep '^featx: 12 images fingerprinted' '$T/sameerr0' | grep -v -q 'the same bytes'"
+check_eq "memo: the copies carry their own names" \
+	"$(jq -r 'select(.sha256 == "'"$(sha256sum "$jpg" | cut -d' ' -f1)"'") | .name' "$T/same1" | tr '\n' ' ')" \
+	"a/photo.jpg b b/copy of photo.jpg z-photo.jpg "
+# a memo too small for one photo's features keeps none, and changes nothing
+featx -j 1 --memo 1K --thumb 32 -i "$T/samelist" -o "$T/samek" 2> "$T/sameerrk"
+check "--memo 1K: the same records" cmp "$T/same0" "$T/samek"
+check "--memo 1K: nothing answered from it" sh -c "! grep -q 'the same bytes' '$T/sameerrk'"
+featx --memo lots < /dev/null > /dev/null 2>&1
+check_eq "--memo lots: exit 2" "$?" "2"
+
 featx --bogus < /dev/null > /dev/null 2>&1
 check_eq "unknown option: exit 2" "$?" "2"
 featx --max-pixels abc < /dev/null > /dev/null 2>&1
