@@ -110,6 +110,10 @@ DRY_RUN       ?=
 DECISIONS     ?=
 # 1: copy the images into WORK/files (azget) and fingerprint the copies; empty: no copies
 KEEP_FILES    ?=
+# featx's threads when it reads a container's blobs itself (SRC a container, no
+# KEEP_FILES, no -j in FEATX_OPTS): a read waits on the network, so more reads are kept
+# in flight than there are cores (the images they hold stay within featx --max-memory)
+FEATX_READS   ?= 16
 
 # Everything reaches the recipes through the environment, never pasted into their text:
 # a path with spaces stays one word, and a SAS is on no command line.
@@ -119,7 +123,7 @@ export AZD_WORK := $(WORK)
 export AZD_STORE := $(STORE)
 export AZD_BIN := $(BIN)
 export AZD_DECISIONS := $(DECISIONS)
-export AZLS_OPTS AZGET_OPTS FEATX_OPTS DEDUPE_OPTS AZCP_OPTS Q FILTER DRY_RUN KEEP_FILES
+export AZLS_OPTS AZGET_OPTS FEATX_OPTS FEATX_READS DEDUPE_OPTS AZCP_OPTS Q FILTER DRY_RUN KEEP_FILES
 # make -s: no stage lines (and no command lines, even with V=1)
 export AZD_SILENT := $(findstring s,$(filter-out --%,$(firstword -$(MAKEFLAGS))))
 # V=1: the commands and the tools' summaries too
@@ -343,10 +347,17 @@ run_fetch() { TOOL=azget OUT=fetched.ndjson
 	run azget $Q $AZGET_OPTS -d "$W/files" -i "$W/list.ndjson" -o "$W/fetched.ndjson" || return
 	ownre azget; tally fetched.ndjson '"path":' "$RE"; NPATH=$N1 OWN=$N2 LINES[fetched.ndjson]=$N0; }
 run_features() { TOOL=featx OUT=todo.ndjson
-	local a b
+	local a b j=
+	# featx reading a container (not a folder, not azget's copies): FEATX_READS threads
+	# unless FEATX_OPTS says how many (not in the stage's inputs: the records are the same)
+	case $AZDEDUP_SRC in
+	file://*) ;;
+	*://*) [ -n "$KEEP_FILES" ] || j="-j $FEATX_READS" ;;
+	esac
+	case " $FEATX_OPTS " in *" -j"*|*" --threads"*) j= ;; esac
 	run featstore has $Q --spec "$SPEC" "$AZD_STORE" -i "$W/$IN" \
 		-o "$W/todo.ndjson" || return
-	[ -z "$V" ] || { printf -v a ' %q' $Q $FEATX_OPTS -i "$W/todo.ndjson"; printf -v b ' %q' put $Q "$AZD_STORE"
+	[ -z "$V" ] || { printf -v a ' %q' $Q $j $FEATX_OPTS -i "$W/todo.ndjson"; printf -v b ' %q' put $Q "$AZD_STORE"
 		tell "${AZD_BIN}featx$a |" "${AZD_BIN}featstore$b"; }
 	# featx's records stream into the store as they come; tee gives a copy of the stream
 	# (on fd 4) to grep, which keeps the codes of featx's failures (those a rerun must
@@ -359,7 +370,7 @@ run_features() { TOOL=featx OUT=todo.ndjson
 	# decides, not the last (featx stopped by a full memory leaves a torn last record,
 	# and featstore put's 1 for it must not hide featx's 2).
 	local rc
-	{ { "${AZD_BIN}featx" $Q $FEATX_OPTS -i "$W/todo.ndjson" | tee /dev/fd/4 |
+	{ { "${AZD_BIN}featx" $Q $j $FEATX_OPTS -i "$W/todo.ndjson" | tee /dev/fd/4 |
 		"${AZD_BIN}featstore" put $Q "$AZD_STORE" 4>&- >&3
 		set -- "${PIPESTATUS[@]}"
 		[ "$2" -eq 0 ] || set -- "$1" 0 2

@@ -154,6 +154,7 @@ sh "$TOP/tests/bench/azure.sh"
 # the pipeline without local copies against KEEP_FILES=1: scratch disk per image, time
 BUILD="$BUILD" sh "$TOP/tests/bench/nolocal.sh"
 BUILD="$BUILD" sh "$TOP/tests/bench/pipeline.sh"  # the whole pipeline against rclone copy + ImageHash (IMAGEHASH_SRC), wall and CPU
+BUILD="$BUILD" sh "$TOP/tests/bench/latency.sh"  # featx reading a container 30 ms away, by thread count
 
 # the fault matrix: azcp upload, azget and server-side copy through injected faults
 BUILD="$BUILD" sh "$TOP/tests/bench/faults.sh" || echo "fault matrix: FAILED (status $?)"

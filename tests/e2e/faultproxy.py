@@ -4,7 +4,7 @@ cannot be made to produce, in front of a real Azurite.
 
     faultproxy.py --upstream HOST:PORT --port-file F --log F --every N --faults LIST
                   [--stall-seconds S] [--methods GET,PUT,...] [--max-faults M]
-                  [--no-keepalive] [--stats F]
+                  [--no-keepalive] [--stats F] [--delay-ms D] [--peak F]
 
 Every request is passed on byte for byte: request line (path and query exactly as sent,
 no re-encoding), headers (Authorization and Host included) and body (Content-Length or
@@ -35,6 +35,12 @@ a fault, the kinds taken from --faults in turn, at most --max-faults in all:
            flip's turn falls on another request (a listing, a block list, HEAD, a copy),
            that one gets the next kind instead and the flip waits for the next request
            that carries blob data
+
+With --delay-ms D, every request is held D milliseconds before it is answered or passed
+on: the round trip to a storage account far away, which Azurite on loopback does not
+have (benchmarks of how many reads a tool keeps in flight; --max-faults 0 for no fault).
+With --peak F, the most requests in flight at once (read whole, not yet answered) is
+written to F, atomically, each time it grows; removing F starts the count again.
 
 Note on keep-alive: libcurl silently retries a request on a fresh connection when a
 reused connection dies before any byte of the answer arrived, so a "reset" on a reused
@@ -252,6 +258,36 @@ def note_request(opts):
         os.rename(tmp, opts.stats)
 
 
+class InFlight:
+    """Counts a request as in flight from the moment it was read whole to the end of its
+    answer; with --peak, the most at once is written to that file (atomically) each
+    time it grows, counted again from the next request once the file is removed."""
+    now = 0
+    peak = 0
+
+    def __init__(self, opts):
+        self.opts = opts
+
+    def __enter__(self):
+        with lock:
+            InFlight.now += 1
+            if self.opts.peak and not os.path.exists(self.opts.peak):
+                InFlight.peak = 0   # the file removed: counted again from here
+            if InFlight.now > InFlight.peak:
+                InFlight.peak = InFlight.now
+                if self.opts.peak:
+                    tmp = "%s.tmp" % self.opts.peak
+                    with open(tmp, "w") as f:
+                        f.write("%d\n" % InFlight.peak)
+                    os.rename(tmp, self.opts.peak)
+        return self
+
+    def __exit__(self, *exc):
+        with lock:
+            InFlight.now -= 1
+        return False
+
+
 def pick_fault(opts, method, flippable):
     global count, injected, turn, flip_pending
     with lock:
@@ -415,35 +451,38 @@ def serve(opts, client):
                 client.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
             body = list(body_chunks(rd, framing))
             note_request(opts)
-            target = flip_target(method, path, sum(len(b) for b in body)) \
-                if framing[0] == "length" else None
-            fault = pick_fault(opts, method.decode("latin-1"), target is not None)
-            if fault is not None:
-                log_fault(opts, fault, method, path)
-            if fault == "flip":
-                if target == "request":
-                    body = [flip_byte(b"".join(body))]
-                else:
-                    fault = "flip-response"
-            if fault in ("503", "429", "500"):
-                status, reason, code, extra = {
-                    "503": (503, b"Service Unavailable", b"ServerBusy", b"Retry-After: 1\r\n"),
-                    "429": (429, b"Too Many Requests", b"TooManyRequests", b""),
-                    "500": (500, b"Internal Server Error", b"InternalError", b""),
-                }[fault]
-                close = closing or opts.no_keepalive
-                client.sendall(error_answer(status, reason, code, extra, close))
-                if close:
+            with InFlight(opts):
+                if opts.delay_ms > 0:
+                    time.sleep(opts.delay_ms / 1000.0)
+                target = flip_target(method, path, sum(len(b) for b in body)) \
+                    if framing[0] == "length" else None
+                fault = pick_fault(opts, method.decode("latin-1"), target is not None)
+                if fault is not None:
+                    log_fault(opts, fault, method, path)
+                if fault == "flip":
+                    if target == "request":
+                        body = [flip_byte(b"".join(body))]
+                    else:
+                        fault = "flip-response"
+                if fault in ("503", "429", "500"):
+                    status, reason, code, extra = {
+                        "503": (503, b"Service Unavailable", b"ServerBusy", b"Retry-After: 1\r\n"),
+                        "429": (429, b"Too Many Requests", b"TooManyRequests", b""),
+                        "500": (500, b"Internal Server Error", b"InternalError", b""),
+                    }[fault]
+                    close = closing or opts.no_keepalive
+                    client.sendall(error_answer(status, reason, code, extra, close))
+                    if close:
+                        return
+                    continue
+                if fault == "reset":
+                    reset(client)
                     return
-                continue
-            if fault == "reset":
-                reset(client)
-                return
-            if fault == "stall":
-                time.sleep(opts.stall_seconds)
-                return
-            if not forward(opts, client, head, method, body, fault, closing):
-                return
+                if fault == "stall":
+                    time.sleep(opts.stall_seconds)
+                    return
+                if not forward(opts, client, head, method, body, fault, closing):
+                    return
     except (OSError, Closed, ValueError, IndexError):
         pass  # the client went away or sent garbage: drop the connection
     except Exception as e:
@@ -468,6 +507,10 @@ def main():
     ap.add_argument("--no-keepalive", action="store_true",
                     help="close the client connection after every answer")
     ap.add_argument("--stats", default=None, help="file for the count of requests seen")
+    ap.add_argument("--peak", default=None,
+                    help="file for the most requests in flight at once")
+    ap.add_argument("--delay-ms", type=float, default=0,
+                    help="hold every request this long before answering it")
     ap.add_argument("--upstream-timeout", type=float, default=120, help=argparse.SUPPRESS)
     opts = ap.parse_args()
     opts.faults = [f.strip() for f in opts.faults.split(",") if f.strip()]

@@ -159,6 +159,33 @@ check_eq "the summary counts one retry per fault" \
 	"$(sed -n 's/.*, \([0-9]*\) retries.*/\1/p' "$T/f.err")" "$(wc -l < "$T/faults.log")"
 kill $FP_PID 2> /dev/null
 
+# --- a container far away: featx keeps FEATX_READS reads in flight -------------------------
+# every request held 300 ms (a storage account in another region); the proxy counts the
+# most requests in flight at once.  Two threads a core would keep 2 (this machine's
+# cores, whatever they are, are fewer than the 16 reads)
+: > "$T/faults.log"
+"$PY" "$TOP/tests/e2e/faultproxy.py" --upstream "127.0.0.1:$AZURITE_PORT" --max-faults 0 \
+	--delay-ms 300 --port-file "$T/fl.port" --log "$T/faults.log" --peak "$T/fl.peak" 2> "$T/fl.err" &
+FP_PID=$!
+i=0
+while [ $i -lt 100 ] && [ ! -s "$T/fl.port" ]; do sleep 0.1; i=$((i + 1)); done
+AZL="http://127.0.0.1:$(cat "$T/fl.port")/devstoreaccount1"
+pl SRC="$AZL/photos" WORK="$T/w6" V=1 join > "$T/l1.out" 2>&1
+check_eq "far container: exit 0" "$?" "0"
+check "far container: featx runs with -j 16" grep -q 'featx -j 16 -i ' "$T/l1.out"
+check "far container: 8 or more reads in flight at once (peak $(cat "$T/fl.peak" 2> /dev/null))" \
+	test "$(cat "$T/fl.peak" 2> /dev/null || echo 0)" -ge 8
+rm -f "$T/fl.peak"
+pl SRC="$AZL/photos" WORK="$T/w7" FEATX_OPTS="-j 2" V=1 join > "$T/l2.out" 2>&1
+check_eq "far container, FEATX_OPTS=-j 2: exit 0" "$?" "0"
+check "far container, FEATX_OPTS=-j 2: featx keeps its -j" grep -q 'featx -j 2 -i ' "$T/l2.out"
+check "far container, FEATX_OPTS=-j 2: at most 2 reads in flight (peak $(cat "$T/fl.peak" 2> /dev/null))" \
+	test "$(cat "$T/fl.peak" 2> /dev/null || echo 99)" -le 2
+check_same "far container: the same features either way" \
+	"$(jq -c '[.name, .sha256, .phash, .local]' "$T/w6/features.ndjson" | sort | sha256sum)" \
+	"$(jq -c '[.name, .sha256, .phash, .local]' "$T/w7/features.ndjson" | sort | sha256sum)"
+kill $FP_PID 2> /dev/null
+
 # --- a folder, the default pipeline against KEEP_FILES=1 -----------------------------------
 pl -s SRC="$T/var" DST="$T/dl1" WORK="$T/w4" Q=-q > /dev/null 2>&1
 check_eq "default pipeline from a folder: exit 0" "$?" "0"
