@@ -392,9 +392,10 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 	if (!EVP_Digest(buf, len, f->sha256, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
 		return aderr_set(err, AD_EINTERNAL, "SHA-256 failed");
 	fprof_lap(FP_SHA256);
-	/* the same bytes fingerprinted earlier in this run: their features, not a decode */
-	if (o->memo != NULL && (rc = feat_memo_get(o->memo, f->sha256, f)) != 0)
-		return rc < 0 ? aderr_set(err, rc, "out of memory") : 0;
+	/* the same bytes fingerprinted earlier in this run: their features, not a decode
+	 * (when even their copy cannot be had, the decode says what memory allows) */
+	if (o->memo != NULL && feat_memo_get(o->memo, f->sha256, f) == 1)
+		return 0;
 	rc = img_decode_held(buf, len, &dop, h, &rgb, &info, err);
 	if (rc < 0)
 		return rc;
