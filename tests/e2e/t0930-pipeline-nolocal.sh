@@ -64,6 +64,9 @@ check_eq "no record of the report has a local path" "$(jq -r 'select(.path) | .n
 pl SRC="$AZ/photos" DST="$AZ/unique-keep" WORK="$T/w2" KEEP_FILES=1 V=1 > "$T/a2.out" 2>&1
 check_eq "KEEP_FILES=1 from a container: exit 0" "$?" "0"
 check "KEEP_FILES=1: azget ran" grep -q "^azget: $nimg fetched" "$T/a2.out"
+check "KEEP_FILES=1: featx reads azget's copies with its own threads (no -j)" \
+	sh -c "grep -q 'featx -i ' '$T/a2.out' && ! grep -q 'featx -j' '$T/a2.out'"
+check "a container: featx keeps 16 reads in flight (-j 16)" grep -q 'featx -j 16 -i ' "$T/a1.out"
 check_eq "KEEP_FILES=1: WORK/files holds a copy of every image" "$(find "$T/w2/files" -type f | wc -l)" "$nimg"
 check_same "the same report as KEEP_FILES=1" "$(canon "$T/w1/report.ndjson")" "$(canon "$T/w2/report.ndjson")"
 check_same "the same groups" "$(groups "$T/w1/report.ndjson")" "$(groups "$T/w2/report.ndjson")"
@@ -204,6 +207,8 @@ pl -s SRC="$T/var" DST="$T/dl1" WORK="$T/w4" refresh
 pl SRC="$T/var" DST="$T/dl1" WORK="$T/w4" V=1 > "$T/d2.out" 2>&1
 check "a folder, one file added: featx read one" \
 	grep -q '^featx: 1 images fingerprinted, 0 failed, 0 failed upstream; 1 read from their source' "$T/d2.out"
+check "a folder: featx with its own threads (no -j)" \
+	sh -c "grep -q 'featx -i ' '$T/d2.out' && ! grep -q 'featx -j' '$T/d2.out'"
 pl SRC="$T/var" DST="$T/dl1" WORK="$T/w4" KEEP_FILES=1 status > "$T/d.status" 2>&1
 check "status: switching to KEEP_FILES=1 makes fetch stale" grep -qx 'fetch     stale (KEEP_FILES changed)' "$T/d.status"
 finish
