@@ -1422,6 +1422,72 @@ static int inlier_count(const double *px, const double *py, const double *qx,
 
 #define RANSAC_TOP 48
 
+/* b's keypoints by bands of rows: band k holds those with k * bh <= y < (k + 1) * bh
+ * (the first and the last band also those above and below), idx[start[k] ..
+ * start[k + 1]) in b's order.  So a search near a place reads a few bands, not all of b. */
+struct kp_bands {
+	int nb;
+	double bh;
+	int *start, *idx;       /* nb + 1 and b->n, one block */
+};
+
+static int band_of(const struct kp_bands *bd, double y)
+{
+	double k = floor(y / bd->bh);
+
+	return k < 0 ? 0 : k >= bd->nb ? bd->nb - 1 : (int)k;
+}
+
+/* 0, or -1 when out of memory (then the caller reads all of b) */
+static int bands_make(const struct kp_set *b, double tol, struct kp_bands *bd)
+{
+	int h = b->h > 1 ? b->h : 1;
+
+	/* bands a tolerance high, at most 1024 of them */
+	bd->bh = tol > h / 1024.0 ? tol : h / 1024.0;
+	bd->nb = (int)(h / bd->bh) + 1;
+	if ((bd->start = calloc((size_t)bd->nb + 1 + (size_t)b->n, sizeof *bd->start)) == NULL)
+		return -1;
+	bd->idx = bd->start + bd->nb + 1;
+	for (int j = 0; j < b->n; j++)
+		bd->start[band_of(bd, b->kp[j].y) + 1]++;
+	for (int k = 0; k < bd->nb; k++)
+		bd->start[k + 1] += bd->start[k];
+	/* start[k] is where band k's next entry goes until the last band is placed; then
+	 * each start is moved back by its band's count */
+	for (int j = 0; j < b->n; j++)
+		bd->idx[bd->start[band_of(bd, b->kp[j].y)]++] = j;
+	for (int k = bd->nb; k > 0; k--)
+		bd->start[k] = bd->start[k - 1];
+	bd->start[0] = 0;
+	return 0;
+}
+
+/* 1 when one of b's keypoints within tol of (x, y) (tol2 = tol * tol) has a descriptor
+ * within KP_MATCH_MAX of d.  With bands (bd not NULL), only the bands a band beyond the
+ * tolerance reads (the test below may take a point just past tol after rounding); the
+ * same answer as the whole of b, as the test is the same and only its order changes. */
+static int near_like(const struct kp_set *b, const struct kp_bands *bd, double x, double y,
+    double tol, double tol2, const uint8_t *d)
+{
+	int j0 = 0, j1 = b->n;
+
+	if (bd != NULL) {
+		int k0 = band_of(bd, y - tol) - 1, k1 = band_of(bd, y + tol) + 1;
+
+		j0 = bd->start[k0 < 0 ? 0 : k0];
+		j1 = bd->start[k1 >= bd->nb ? bd->nb : k1 + 1];
+	}
+	for (int q = j0; q < j1; q++) {
+		int j = bd != NULL ? bd->idx[q] : q;
+		double dx = b->kp[j].x - x, dy = b->kp[j].y - y;
+
+		if (dx * dx + dy * dy <= tol2 && kp_distance(d, b->kp[j].d) <= KP_MATCH_MAX)
+			return 1;
+	}
+	return 0;
+}
+
 /* How many of a's keypoints z maps inside b's picture (BORDER from its edges, where b
  * could have found a corner), and how many of those land within tol of one of b's
  * keypoints whose descriptor is within KP_MATCH_MAX of theirs; *in and *rep.  And of the
@@ -1432,6 +1498,8 @@ static void shared_one(const struct kp_set *a, const struct kp_set *b, const dou
 {
 	double lo = BORDER, hx = b->w - 1 - BORDER, hy = b->h - 1 - BORDER, tol2 = tol * tol;
 	int has[4] = { 0 }, got[4] = { 0 };
+	struct kp_bands bd;
+	int banded = bands_make(b, tol, &bd) == 0;
 
 	*in = *rep = 0;
 	for (int i = 0; i < a->n; i++) {
@@ -1447,18 +1515,14 @@ static void shared_one(const struct kp_set *a, const struct kp_set *b, const dou
 		(*in)++;
 		if (c >= 0)
 			has[c]++;
-		for (int j = 0; j < b->n; j++) {
-			double dx = b->kp[j].x - x, dy = b->kp[j].y - y;
-
-			if (dx * dx + dy * dy <= tol2 &&
-			    kp_distance(a->kp[i].d, b->kp[j].d) <= KP_MATCH_MAX) {
-				(*rep)++;
-				if (c >= 0)
-					got[c]++;
-				break;
-			}
+		if (near_like(b, banded ? &bd : NULL, x, y, tol, tol2, a->kp[i].d)) {
+			(*rep)++;
+			if (c >= 0)
+				got[c]++;
 		}
 	}
+	if (banded)
+		free(bd.start);
 	for (int c = 0; c < 4; c++) {
 		*mid += has[c] >= KP_CELL_MIN;
 		*mid_dead += has[c] >= KP_CELL_MIN && got[c] == 0;

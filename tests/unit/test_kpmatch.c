@@ -5,7 +5,9 @@
  * share included: sets of many sizes (not multiples of four or eight), copies turned,
  * scaled and moved with bits of their descriptors turned, repeated and nearly repeated
  * descriptors (ties and close seconds, in one lane and across lanes), strangers, and the
- * keypoints of the example photos, whole, cut short, mirrored and against each other. */
+ * keypoints of the example photos, whole, cut short, mirrored and against each other.
+ * And kp_shared (which reads b's keypoints band by band near each place) against the
+ * whole of b read for every keypoint of a, as written out here. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -84,6 +86,72 @@ static void copy_set(struct kp_set *b, const struct kp_set *a, double ang, doubl
 static const char *const kernels[] = { "avx2", "avx512" };
 static int have[2];
 static int compared[2];
+static int shared_checked, shared_agreeing;
+
+/* kp_shared's count one way, every keypoint of b tried for each of a (keypoints.c's
+ * BORDER is 16) */
+static void ref_shared_one(const struct kp_set *a, const struct kp_set *b, const double z[4],
+    double tol, int *in, int *rep, int *mid, int *mid_dead)
+{
+	double lo = 16, hx = b->w - 1 - 16, hy = b->h - 1 - 16;
+	int has[4] = { 0 }, got[4] = { 0 };
+
+	*in = *rep = 0;
+	for (int i = 0; i < a->n; i++) {
+		double x = z[0] * a->kp[i].x - z[1] * a->kp[i].y + z[2];
+		double y = z[1] * a->kp[i].x + z[0] * a->kp[i].y + z[3];
+		int cx = a->w > 0 ? (int)(a->kp[i].x * 4 / a->w) - 1 : -1;
+		int cy = a->h > 0 ? (int)(a->kp[i].y * 4 / a->h) - 1 : -1;
+		int c = cx >= 0 && cx < 2 && cy >= 0 && cy < 2 ? 2 * cy + cx : -1, hit = 0;
+
+		if (x < lo || y < lo || x > hx || y > hy)
+			continue;
+		(*in)++;
+		has[c >= 0 ? c : 0] += c >= 0;
+		for (int j = 0; j < b->n && !hit; j++) {
+			double dx = b->kp[j].x - x, dy = b->kp[j].y - y;
+
+			hit = dx * dx + dy * dy <= tol * tol &&
+			    kp_distance(a->kp[i].d, b->kp[j].d) <= KP_MATCH_MAX;
+		}
+		*rep += hit;
+		got[c >= 0 ? c : 0] += c >= 0 && hit;
+	}
+	for (int c = 0; c < 4; c++) {
+		*mid += has[c] >= KP_CELL_MIN;
+		*mid_dead += has[c] >= KP_CELL_MIN && got[c] == 0;
+	}
+}
+
+/* kp_shared on m (a match of a and b) against the reference: 1 when they agree */
+static int shared_ok(const struct kp_set *a, const struct kp_set *b, struct kp_match m)
+{
+	struct kp_match r = m;
+	double s2 = m.z[0] * m.z[0] + m.z[1] * m.z[1], w[4];
+	int ia, ra, ib, rb;
+
+	if (m.inliers <= 0)
+		return 1;
+	kp_shared(a, b, &m);
+	w[0] = m.z[0] / s2;
+	w[1] = -m.z[1] / s2;
+	w[2] = -(w[0] * m.z[2] - w[1] * m.z[3]);
+	w[3] = -(w[1] * m.z[2] + w[0] * m.z[3]);
+	r.mid = r.mid_dead = 0;
+	ref_shared_one(a, b, m.z, m.tol, &ia, &ra, &r.mid, &r.mid_dead);
+	ref_shared_one(b, a, w, m.tol / sqrt(s2), &ib, &rb, &r.mid, &r.mid_dead);
+	r.shared = ia <= ib ? ia : ib;
+	r.agree = ia <= ib ? ra : rb;
+	shared_checked++;
+	shared_agreeing += r.agree > 0;
+	if (m.shared == r.shared && m.agree == r.agree && m.mid == r.mid &&
+	    m.mid_dead == r.mid_dead)
+		return 1;
+	fprintf(stderr, "kp_shared: shared %d agree %d mid %d dead %d, every keypoint tried: "
+	    "%d %d %d %d\n", m.shared, m.agree, m.mid, m.mid_dead, r.shared, r.agree, r.mid,
+	    r.mid_dead);
+	return 0;
+}
 
 /* kp_match(a, b) with each kernel this CPU has against the plain one: 1 when all agree */
 static int same_all(const struct kp_set *a, const struct kp_set *b)
@@ -92,7 +160,7 @@ static int same_all(const struct kp_set *a, const struct kp_set *b)
 	int ok = 1;
 
 	setenv("AZD_KP_KERNEL", "plain", 1);
-	if (kp_match(a, b, &x) != 0)
+	if (kp_match(a, b, &x) != 0 || !shared_ok(a, b, x))
 		ok = 0;
 	for (int k = 0; k < 2; k++) {
 		if (!have[k])
@@ -228,5 +296,9 @@ int main(void)
 	CHECK(random_sets() >= 40);
 	real_sets();
 	fprintf(stderr, "compared with plain: avx2 %d, avx512 %d\n", compared[0], compared[1]);
+	/* kp_shared was tried on many matches, and on ones where keypoints agree */
+	fprintf(stderr, "kp_shared against every keypoint tried: %d matches, %d agreeing\n",
+	    shared_checked, shared_agreeing);
+	CHECK(shared_checked >= 100 && shared_agreeing >= 50);
 	return unit_done();
 }
