@@ -104,15 +104,18 @@ static struct img *composite(const struct img *im, unsigned bg)
 /* An RGBA decode to the RGB image the features come from: opaque pixels as they are;
  * with transparency, the composite on white, or on black when white shows next to
  * nothing and black clearly more (FEAT_ALPHA_FAINT: white pixels whose picture is in the
- * alpha channel).  Sets f->opaque and f->alpha.
+ * alpha channel).  Sets f->opaque and f->alpha, and with transparency *alpha (when
+ * alpha is not NULL) to the alpha channel as a gray image (else NULL).
  * Frees rgba; NULL when out of memory. */
-static struct img *flatten(struct img *rgba, struct feat *f)
+static struct img *flatten(struct img *rgba, struct feat *f, struct img **alpha)
 {
 	struct img *w, *b, *gw, *gb;
 	size_t n = (size_t)rgba->w * (size_t)rgba->h, opaque = 0, solid = 0;
 	double sw, sb;
 
 	f->opaque = 1;
+	if (alpha != NULL)
+		*alpha = NULL;
 	if (rgba->ch != 4)
 		return rgba;
 	for (size_t i = 0; i < n; i++) {
@@ -120,6 +123,14 @@ static struct img *flatten(struct img *rgba, struct feat *f)
 		solid += rgba->px[4 * i + 3] == 255;
 	}
 	f->opaque = n ? (double)opaque / (double)n : 1;
+	if (solid != n && alpha != NULL) {
+		if ((*alpha = img_new(rgba->w, rgba->h, 1)) == NULL) {
+			img_free(rgba);
+			return NULL;
+		}
+		for (size_t i = 0; i < n; i++)
+			(*alpha)->px[i] = rgba->px[4 * i + 3];
+	}
 	if (solid == n) {
 		/* all opaque: the composite is the colour channels ((255 v + 127) / 255 = v) */
 		w = img_new(rgba->w, rgba->h, 3);
@@ -131,6 +142,10 @@ static struct img *flatten(struct img *rgba, struct feat *f)
 	w = composite(rgba, 255);
 	if (w == NULL) {
 		img_free(rgba);
+		if (alpha != NULL) {
+			img_free(*alpha);
+			*alpha = NULL;
+		}
 		return NULL;
 	}
 	b = composite(rgba, 0);
@@ -142,6 +157,10 @@ static struct img *flatten(struct img *rgba, struct feat *f)
 		img_free(b);
 		img_free(gw);
 		img_free(gb);
+		if (alpha != NULL) {
+			img_free(*alpha);
+			*alpha = NULL;
+		}
 		return NULL;
 	}
 	sw = gray_std(gw);
@@ -380,6 +399,7 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 	struct img_decode_opts dop = { FEAT_WORK_SIDE, o->max_pixels, 2 };
 	struct img_info info;
 	struct img *rgb = NULL, *im = NULL, *whole = NULL, *inner = NULL, *grid = NULL;
+	struct img *alpha = NULL;
 	unsigned int mdlen = 0;
 	int rc, b[4];
 
@@ -409,12 +429,27 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 	f->width = info.width;
 	f->height = info.height;
 	fprof_lap(FP_OTHER);
-	if ((rgb = flatten(rgb, f)) == NULL)
+	if ((rgb = flatten(rgb, f, o->local > 0 ? &alpha : NULL)) == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	fprof_lap(FP_FLATTEN);
 	/* the hashes, the colour grid and the measures are of the picture inside an added
 	 * frame, the keypoints of it with a little of the frame (kp_view) */
 	find_frame(rgb, f, b);
+	if (alpha != NULL) {
+		/* the shape: the alpha channel of what the keypoints will see, on the
+		 * detail's grid */
+		struct img *av = f->framed ? kp_view(alpha, b) : alpha;
+
+		rc = av != NULL ? kp_detail_of(av, f->alpha_detail) : AD_ENOMEM;
+		if (av != alpha)
+			img_free(av);
+		img_free(alpha);
+		if (rc < 0) {
+			img_free(rgb);
+			return aderr_set(err, AD_ENOMEM, "out of memory");
+		}
+		f->has_alpha_detail = 1;
+	}
 	if (f->framed && (inner = inside(rgb, b)) == NULL) {
 		img_free(rgb);
 		return aderr_set(err, AD_ENOMEM, "out of memory");
@@ -617,7 +652,7 @@ int feat_work_gray(const char *path, struct img **gray, aderr *err)
 	free(buf);
 	if (rc < 0)
 		return rc;
-	if ((rgb = flatten(rgb, &f)) == NULL)
+	if ((rgb = flatten(rgb, &f, NULL)) == NULL)
 		return aderr_set(err, AD_ENOMEM, "out of memory");
 	*gray = img_to_gray(rgb);
 	img_free(rgb);
@@ -678,6 +713,12 @@ int feat_to_json(const struct feat *f, json_t *rec)
 		b64_encode(f->detail, KP_DETAIL_BYTES, dt);
 		if (json_object_set_new(rec, "detail", json_stringn_nocheck(dt, b64_len(KP_DETAIL_BYTES))) != 0)
 			return -1;
+		if (f->has_alpha_detail) {
+			b64_encode(f->alpha_detail, KP_DETAIL_BYTES, dt);
+			if (json_object_set_new(rec, "alpha_detail",
+			    json_stringn_nocheck(dt, b64_len(KP_DETAIL_BYTES))) != 0)
+				return -1;
+		}
 	}
 	if (json_object_set_new(rec, "info", json_real(round(f->info * 10) / 10)) != 0 ||
 	    (f->low_info && json_object_set_new(rec, "low_info", json_true()) != 0) ||

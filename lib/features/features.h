@@ -52,7 +52,7 @@ void feat_opts_default(struct feat_opts *o);
 /* The version of the feature recipes: raise it whenever any field feat_to_json writes
  * can come out different for the same file, so that stored features made the old way
  * are recomputed instead of compared with new ones. */
-#define FEAT_VERSION 6
+#define FEAT_VERSION 7
 
 /* What a record's features depend on, as featx stamps it in "feat_spec": the feature
  * version and the options that change the fields ("v1 local=256 thumb=0").  A stored
@@ -72,6 +72,10 @@ struct feat {
 	int nlocal;                     /* keypoints in local */
 	uint8_t detail[KP_DETAIL_BYTES]; /* with local: the picture the keypoints see,
 	                                 * KP_DETAIL x KP_DETAIL gray (kp_detail_of) */
+	uint8_t alpha_detail[KP_DETAIL_BYTES]; /* with local and transparency: its alpha
+	                                 * channel on that grid, the shape (where the
+	                                 * picture is, wherever it is light or dark) */
+	int has_alpha_detail;
 	char *thumb;                    /* data: URI of a small JPEG, or NULL */
 	double info;                    /* standard deviation of the gray working image */
 	double dominant;                /* share of its pixels near the commonest gray */

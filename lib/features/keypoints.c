@@ -627,14 +627,14 @@ unsigned char *kp_pack(const struct kp_set *set, size_t *len)
 
 size_t kp_packed_head(const unsigned char *b)
 {
-	return KP_PACKED_HEAD + (b[0] == 2 ? KP_DETAIL_BYTES : 0);
+	return KP_PACKED_HEAD + (b[0] == 2 ? KP_DETAIL_BYTES : b[0] == 3 ? 2 * KP_DETAIL_BYTES : 0);
 }
 
 long kp_packed_count(const unsigned char *b, size_t len)
 {
 	size_t head;
 
-	if (len < KP_PACKED_HEAD || (b[0] != 1 && b[0] != 2))
+	if (len < KP_PACKED_HEAD || b[0] < 1 || b[0] > 3)
 		return -1;
 	head = kp_packed_head(b);
 	if (len < head || (len - head) % KP_PACKED_SIZE || (len - head) / KP_PACKED_SIZE > KP_MAX)
@@ -643,17 +643,20 @@ long kp_packed_count(const unsigned char *b, size_t len)
 }
 
 unsigned char *kp_pack_detail(const unsigned char *packed, size_t len,
-    const uint8_t detail[KP_DETAIL_BYTES], size_t *outlen)
+    const uint8_t detail[KP_DETAIL_BYTES], const uint8_t *alpha, size_t *outlen)
 {
+	size_t extra = (alpha != NULL ? 2 : 1) * (size_t)KP_DETAIL_BYTES;
 	unsigned char *b;
 
-	if (len < KP_PACKED_HEAD || (b = malloc(len + KP_DETAIL_BYTES)) == NULL)
+	if (len < KP_PACKED_HEAD || (b = malloc(len + extra)) == NULL)
 		return NULL;
 	memcpy(b, packed, KP_PACKED_HEAD);
-	b[0] = 2;
+	b[0] = alpha != NULL ? 3 : 2;
 	memcpy(b + KP_PACKED_HEAD, detail, KP_DETAIL_BYTES);
-	memcpy(b + KP_PACKED_HEAD + KP_DETAIL_BYTES, packed + KP_PACKED_HEAD, len - KP_PACKED_HEAD);
-	*outlen = len + KP_DETAIL_BYTES;
+	if (alpha != NULL)
+		memcpy(b + KP_PACKED_HEAD + KP_DETAIL_BYTES, alpha, KP_DETAIL_BYTES);
+	memcpy(b + KP_PACKED_HEAD + extra, packed + KP_PACKED_HEAD, len - KP_PACKED_HEAD);
+	*outlen = len + extra;
 	return b;
 }
 
@@ -678,7 +681,7 @@ int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set)
 	if (cnt < 0)
 		return -1;
 	n = (size_t)cnt;
-	dbytes = b[0] == 2 ? KP_DETAIL_BYTES : 0;
+	dbytes = kp_packed_head(b) - KP_PACKED_HEAD;
 	set->w = (int)get16(b + 1);
 	set->h = (int)get16(b + 3);
 	if (n == 0 && dbytes == 0)
@@ -689,6 +692,8 @@ int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set)
 	if (dbytes) {
 		memcpy((unsigned char *)(set->kp + n), b + KP_PACKED_HEAD, dbytes);
 		set->detail = (const uint8_t *)(set->kp + n);
+		if (dbytes > KP_DETAIL_BYTES)
+			set->alpha = set->detail + KP_DETAIL_BYTES;
 	}
 	p = b + kp_packed_head(b);
 	for (size_t i = 0; i < n; i++, p += KP_PACKED_SIZE) {
@@ -705,6 +710,14 @@ int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set)
 	return 0;
 }
 
+/* A detail grid mirrored left-right. */
+static void mirror_grid(const uint8_t *in, uint8_t *out)
+{
+	for (int y = 0; y < KP_DETAIL; y++)
+		for (int x = 0; x < KP_DETAIL; x++)
+			out[y * KP_DETAIL + x] = in[y * KP_DETAIL + KP_DETAIL - 1 - x];
+}
+
 int kp_mirror(const struct kp_set *in, struct kp_set *out)
 {
 	memset(out, 0, sizeof *out);
@@ -712,17 +725,20 @@ int kp_mirror(const struct kp_set *in, struct kp_set *out)
 	out->h = in->h;
 	if (in->n == 0)
 		return 0;
-	/* the keypoints, and the detail mirrored too, in one block as kp_unpack's */
+	/* the keypoints, and the detail and the shape mirrored too, in one block as
+	 * kp_unpack's */
 	if ((out->kp = malloc((size_t)in->n * sizeof *out->kp +
-	    (in->detail ? KP_DETAIL_BYTES : 0))) == NULL)
+	    (in->detail ? KP_DETAIL_BYTES : 0) + (in->detail && in->alpha ? KP_DETAIL_BYTES : 0))) == NULL)
 		return AD_ENOMEM;
 	if (in->detail != NULL) {
 		uint8_t *d = (uint8_t *)(out->kp + in->n);
 
-		for (int y = 0; y < KP_DETAIL; y++)
-			for (int x = 0; x < KP_DETAIL; x++)
-				d[y * KP_DETAIL + x] = in->detail[y * KP_DETAIL + KP_DETAIL - 1 - x];
+		mirror_grid(in->detail, d);
 		out->detail = d;
+		if (in->alpha != NULL) {
+			mirror_grid(in->alpha, d + KP_DETAIL_BYTES);
+			out->alpha = d + KP_DETAIL_BYTES;
+		}
 	}
 	for (int i = 0; i < in->n; i++) {
 		const struct kp *k = &in->kp[i];

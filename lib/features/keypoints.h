@@ -31,7 +31,9 @@
  *   keypoint 38 bytes: x and y in 1/16 pixel (u16 LE each), level, angle, descriptor.
  * Version 2 (dedupe's own, never in a record) has KP_DETAIL_BYTES after the header: the
  * picture's detail (kp_detail_of, the record's "detail" field), then the keypoints as in
- * version 1, so that the strongest K are still a prefix. */
+ * version 1, so that the strongest K are still a prefix.  Version 3 (dedupe's own too)
+ * has the shape after the detail (KP_DETAIL_BYTES more: the record's "alpha_detail",
+ * for a picture with transparency), then the keypoints. */
 #ifndef AZD_KEYPOINTS_H
 #define AZD_KEYPOINTS_H
 
@@ -67,8 +69,11 @@ struct kp_set {
 	int w, h;               /* level-0 size */
 	int n;
 	struct kp *kp;          /* n keypoints, strongest first */
-	const uint8_t *detail;  /* KP_DETAIL_BYTES (a version-2 packing), or NULL; it lives
-	                         * in kp's block and goes with kp_free */
+	const uint8_t *detail;  /* KP_DETAIL_BYTES (a version-2 or 3 packing), or NULL; it
+	                         * lives in kp's block and goes with kp_free */
+	const uint8_t *alpha;   /* the shape: the alpha channel of the picture the
+	                         * keypoints see, on the detail's grid (a version-3
+	                         * packing), or NULL (an opaque picture); in kp's block too */
 };
 
 /* Up to max keypoints of a gray image (ch 1).  0, or AD_ENOMEM / AD_EINTERNAL.  An image
@@ -78,17 +83,18 @@ void kp_free(struct kp_set *set);
 
 /* The packed form, malloc'd, length in *len; NULL when out of memory. */
 unsigned char *kp_pack(const struct kp_set *set, size_t *len);
-/* Back from the packed form: 0, or -1 when the bytes are not a version-1 or 2 packing
- * (or memory is short). */
+/* Back from the packed form: 0, or -1 when the bytes are not a version-1, 2 or 3
+ * packing (or memory is short). */
 int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set);
 /* The keypoints a packing holds, or -1 when the bytes are not one. */
 long kp_packed_count(const unsigned char *b, size_t len);
-/* The size of a packing's header: KP_PACKED_HEAD, with the detail for version 2. */
+/* The size of a packing's header: KP_PACKED_HEAD, with the detail for version 2, and
+ * the shape too for version 3. */
 size_t kp_packed_head(const unsigned char *b);
-/* A version-1 packing and a detail as one version-2 packing, malloc'd (length in *len);
- * NULL when out of memory. */
+/* A version-1 packing and a detail as one version-2 packing, or with a shape (alpha not
+ * NULL) as one version-3 packing, malloc'd (length in *outlen); NULL when out of memory. */
 unsigned char *kp_pack_detail(const unsigned char *packed, size_t len,
-    const uint8_t detail[KP_DETAIL_BYTES], size_t *outlen);
+    const uint8_t detail[KP_DETAIL_BYTES], const uint8_t *alpha, size_t *outlen);
 /* The detail of a gray picture (the one kp_detect is given).  0, or AD_ENOMEM. */
 int kp_detail_of(const struct img *gray, uint8_t out[KP_DETAIL_BYTES]);
 

@@ -361,20 +361,22 @@ static void line_corners(const struct kp_set *ka, const struct kp_set *kb, const
  * of a 3 x 3 block of cells whose two sides do not rise and fall together
  * (GRP_DETAIL_SHAPE), in gray levels: an emblem on one folder and not on the other, a battery's level, the waves of
  * a loudspeaker.  -1 when either has no detail or under a quarter of a's cells
- * fall inside b. */
+ * fall inside b.  With shape set, the same of the pictures' shapes (their alpha
+ * channels, keypoints.h), with no tone curve: a shape is where the picture is, and no
+ * change of levels, of colours or of gray moves it; -1 too when either is opaque. */
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
-    const uint8_t ba[4], const uint8_t bb[4], int *overlay)
+    const uint8_t ba[4], const uint8_t bb[4], int shape, int *overlay)
 {
+	const uint8_t *ga = shape ? ka->alpha : ka->detail, *gb = shape ? kb->alpha : kb->detail;
 	enum { N = KP_DETAIL, NN = KP_DETAIL * KP_DETAIL };
-	double av[NN], bv[NN], res[NN], c16[DETAIL_BANDS], sorted[NN], lut[256], med, best = 0;
+	double av[NN], bv[NN], bgx[NN], bgy[NN], res[NN], c16[DETAIL_BANDS], sorted[NN], lut[256], med, best = 0;
 	int nz[(N + 1) * (N + 1)], out[(N + 1) * (N + 1)];
 	uint8_t in[NN];
 	int n = 0;
 
 	*overlay = 0;
 
-	if (ka->detail == NULL || kb->detail == NULL || ka->w <= 0 || ka->h <= 0 || kb->w <= 0 ||
-	    kb->h <= 0)
+	if (ga == NULL || gb == NULL || ka->w <= 0 || ka->h <= 0 || kb->w <= 0 || kb->h <= 0)
 		return -1;
 	for (int cy = 0; cy < N; cy++)
 		for (int cx = 0; cx < N; cx++) {
@@ -382,7 +384,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			double px = (cx + 0.5) * ka->w / N, py = (cy + 0.5) * ka->h / N;
 			double x = z[0] * px - z[1] * py + z[2], y = z[1] * px + z[0] * py + z[3];
 			double gx = x * N / kb->w - 0.5, gy = y * N / kb->h - 0.5, fx, fy;
-			const uint8_t *d = kb->detail;
+			const uint8_t *d = gb;
 
 			in[i] = 0;
 			if (gx < 0.5 || gy < 0.5 || gx > N - 1.5 || gy > N - 1.5)
@@ -398,9 +400,11 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			y0 = (int)gy;
 			fx = gx - x0;
 			fy = gy - y0;
+			bgx[i] = gx;
+			bgy[i] = gy;
 			bv[i] = (1 - fy) * ((1 - fx) * d[y0 * N + x0] + fx * d[y0 * N + x0 + 1]) +
 			    fy * ((1 - fx) * d[(y0 + 1) * N + x0] + fx * d[(y0 + 1) * N + x0 + 1]);
-			av[i] = ka->detail[i];
+			av[i] = ga[i];
 			in[i] = 1;
 			n++;
 		}
@@ -409,14 +413,15 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	/* the tone curve: per band of a's levels, the median of b's (a gamma, a contrast
 	 * that clips, a gray copy; the cells that differ are too few in a band to move its
 	 * median), straight between the bands' middles */
-	tone_curve(av, bv, in, c16);
+	if (!shape)
+		tone_curve(av, bv, in, c16);
 	/* a's levels are whole numbers: the curve at each, once */
 	for (int v = 0; v < 256; v++)
-		lut[v] = curve_at(c16, v);
+		lut[v] = shape ? v : curve_at(c16, v);
 	for (int i = 0, m = 0; i < NN; i++) {
 		res[i] = 0;
 		if (in[i]) {
-			res[i] = fabs(bv[i] - lut[ka->detail[i]]);
+			res[i] = fabs(bv[i] - lut[ga[i]]);
 			sorted[m++] = res[i];
 		}
 	}
@@ -438,6 +443,22 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				for (int dx = -1; dx <= 1; dx++) {
 					int y = cy + dy, x = cx + dx, k = y * N + x;
 
+					if (shape) {
+						/* a shape's edge is sharp, and where a's view or b's
+						 * ends it may lie just past the cells compared: each
+						 * grid's own neighbours around the place */
+						int bx = (int)lround(bgx[i]) + dx, by = (int)lround(bgy[i]) + dy;
+
+						if (x >= 0 && y >= 0 && x < N && y < N) {
+							alo = ga[k] < alo ? ga[k] : alo;
+							ahi = ga[k] > ahi ? ga[k] : ahi;
+						}
+						if (bx >= 0 && by >= 0 && bx < N && by < N) {
+							blo = gb[by * N + bx] < blo ? gb[by * N + bx] : blo;
+							bhi = gb[by * N + bx] > bhi ? gb[by * N + bx] : bhi;
+						}
+						continue;
+					}
 					if (x < 0 || y < 0 || x >= N || y >= N || !in[k])
 						continue;
 					alo = av[k] < alo ? av[k] : alo;
@@ -448,7 +469,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			/* a's range in b's levels (through the curve) */
 			range = fabs(lut[(int)ahi] - lut[(int)alo]);
 			range = range < bhi - blo ? range : bhi - blo;
-			res[i] -= range * GRP_DETAIL_SHIFT + 2 * med;
+			res[i] -= range * (shape ? GRP_SHAPE_SHIFT : GRP_DETAIL_SHIFT) + 2 * med;
 			res[i] = res[i] > 0 ? res[i] : 0;
 		}
 	/* a line of text laid over one copy (a caption, a watermark) is a copy's mark, not
@@ -668,10 +689,11 @@ static double shown_scale(const struct grp_item *a, const struct grp_item *b,
  * mirrored picture; m's a_in and b_in are k's share and j's. */
 static int local_match(const struct grp_item *k, const struct grp_item *j,
     const struct grp_opts *o, int mirror, struct kp_match *m, double *frame, int *wcol,
-    int *ddiff, double *shown, int *overlay, aderr *err)
+    int *ddiff, int *sdiff, double *shown, int *overlay, aderr *err)
 {
 	/* ddiff NULL: no details compared (the passes); else *ddiff is set (the detail pass),
-	 * -1 where the keypoints gave no transform to read them through, and *shown: at what
+	 * -1 where the keypoints gave no transform to read them through, *sdiff the same for
+	 * the shapes (-1 too when either picture is opaque), and *shown: at what
 	 * scale, in the pictures' own pixels, the smaller picture appears in the larger on the
 	 * transform (1 for a crop, 0.5 for an icon a document shows at half size; 0 when a
 	 * picture's size is unknown), and *overlay: 1 when k carries a line of text over the
@@ -686,6 +708,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	*wcol = -1;
 	if (ddiff != NULL) {
 		*ddiff = -1;
+		*sdiff = -1;
 		*shown = 0;
 		*overlay = 0;
 	}
@@ -745,8 +768,11 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		m->a_in = share_in(ka, ba, kb, b->kpband, m->z);
 		m->b_in = share_in(kb, b->kpband, ka, ba, w);
 		if (ddiff != NULL) {
-			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, overlay);
+			int none;
+
+			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, 0, overlay);
 			*ddiff = *ddiff < 0 ? -2 : *ddiff;
+			*sdiff = detail_diff(ka, kb, m->z, ba, b->kpband, 1, &none);
 			*shown = shown_scale(a, b, ka, kb, m);
 		}
 	}
@@ -1479,6 +1505,8 @@ struct pres {
 	bool kpz : 1;           /* the keypoints agreed on a transform the details can be
 	                         * read through (local_match computed it): the detail pass
 	                         * compares them if the pair is taken */
+	bool shape_apart : 1;   /* the detail pass found the shapes differ (GRP_SHAPE_MAX):
+	                         * two pictures, and no group may hold both */
 	uint8_t dist[3];
 	uint8_t dmin;           /* perceptual-hash distance over the orientations */
 	int8_t margin;          /* the hashes' margin over the neighbourhood (-64 .. 64, or
@@ -1527,7 +1555,7 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 
 	if (!o->local || item_nkp(a) == 0 || item_nkp(b) == 0)
 		return 0;
-	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, NULL, NULL, NULL, err)) < 0)
+	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, NULL, NULL, NULL, NULL, err)) < 0)
 		return rc;
 	/* the transform the detail pass reads the details through, if the pair is taken */
 	r->kpz = transform_usable(&m);
@@ -1689,7 +1717,7 @@ static int aligned_overlay(const struct grp_item *a, const struct grp_item *b,
 
 		/* one scale both ways (within a pixel or two of the views' rounding) */
 		if (fabs(sx - sy) <= 0.02 * sx)
-			detail_diff(ka, kb, z, a->kpband, b->kpband, overlay);
+			detail_diff(ka, kb, z, a->kpband, b->kpband, 0, overlay);
 	}
 	kp_put(o, a);
 	kp_put(o, b);
@@ -1718,7 +1746,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	const struct grp_item *a, *b;
 	struct kp_match m;
 	double frame, shown;
-	int wcol, d, rc, part, gray, overlay;
+	int wcol, d, sd, rc, part, gray, overlay;
 
 	if (c->pass != 3)
 		return classify_pair(c, p, verified, ambiguous, e);
@@ -1745,17 +1773,19 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	/* as the last keypoint test matched them: a hash match through its orientation's
 	 * mirror (the second pass), a keypoint match as it is (the first) */
 	if ((rc = local_match(a, b, c->o, r->hashed ? mirrors(r->orient) : 0, &m, &frame, &wcol,
-	    &d, &shown, &overlay, e)) < 0)
+	    &d, &sd, &shown, &overlay, e)) < 0)
 		return rc;
 	r->overlay = (uint8_t)overlay;
 	r->ddiff = (int8_t)(d > INT8_MAX ? INT8_MAX : d);
+	r->shape_apart = sd > GRP_SHAPE_MAX;
 	r->a_in = (uint16_t)lround(m.a_in * 256);
 	r->b_in = (uint16_t)lround(m.b_in * 256);
 	part = d != -1 && part_of(r, shown);
 	gray = gray_apart(a, b, r);
-	if (r->ddiff > GRP_DETAIL_MAX || gray || part) {
+	if (r->ddiff > GRP_DETAIL_MAX || gray || part || r->shape_apart) {
 		r->stage = GRP_NONE;
-		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART || part || gray;
+		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART || part || gray ||
+		    r->shape_apart;
 	}
 	return 0;
 }
@@ -2029,6 +2059,7 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.shared = r->shared;
 	t.agree = r->agree;
 	t.repeated = r->repeated;
+	t.shape_apart = r->shape_apart;
 	o->trace(o->trace_ud, &t);
 }
 

@@ -232,6 +232,21 @@ struct grp_item {
  * same shapes, but shaded otherwise (make eval: gray copies and their originals 0 to 7,
  * the trophies 16 to 22, two document icons 11). */
 #define GRP_GRAY_DETAIL 12
+/* Two pictures with transparency (an icon, a cut-out, an overlay) are read through the
+ * same transform by their shapes too (the alpha channel on the detail's grid,
+ * keypoints.h), as detail_diff reads the details but with no tone curve (no change of
+ * levels or colours moves a shape) and with more room for misplacement along an edge of
+ * both (GRP_SHAPE_SHIFT of the local range: a shape's edge is a full step from clear to
+ * opaque, and a turn of a few degrees moves it across half a cell): in no 3 x 3 block
+ * may the largest misses average over GRP_SHAPE_MAX.  Loudspeaker icons with and without
+ * their sound waves, an empty waste basket and a full one, two documents of one theme
+ * show the same light shading on white, and their details differ by 14 to 35; where one
+ * has its waves, paper or folded corner the other is clear (make eval: 80 to 255 for
+ * every such pair the details let through, 21 at most for 158 pairs of copies: crops,
+ * borders, turns, half sizes, blurred and noisy copies).  Such a pair is two pictures for
+ * good: no group holds both. */
+#define GRP_SHAPE_MAX 48
+#define GRP_SHAPE_SHIFT 0.5
 #define GRP_DETAIL_TOP 3
 #define GRP_DETAIL_APART 50
 #define GRP_DETAIL_SHIFT 0.25
@@ -337,6 +352,8 @@ struct grp_trace {
 	                             * where none is repeated (kp_match's mid, mid_dead) */
 	int repeated;               /* the keypoints took it on the test of repetition
 	                             * (GRP_REPEAT_*) */
+	int shape_apart;            /* the detail pass found the pictures' shapes (their
+	                             * transparency) differ (GRP_SHAPE_MAX) */
 };
 
 struct grp_opts {

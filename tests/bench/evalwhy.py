@@ -23,6 +23,8 @@ was taken.  -v lists every such pair with its trace.  Reasons:
                          pair apart, the tone layouts or the colours disagree
   pass 2 ambiguous: ...  the hashes matched in a crowded neighbourhood and the strict
                          keypoint test failed (blind: no keypoints can see the pair)
+  pass N: shapes differ  both pictures have transparency and their alpha channels,
+                         read through the keypoints' transform, differ (GRP_SHAPE_MAX)
   pass N: middle repeats nothing
                          the keypoints' transform repeats none of the part both show
                          in over half of the pictures' middle cells that hold some
@@ -105,6 +107,8 @@ def why_missed(t):
         return "pass %d: middle repeats nothing" % t["pass"]
     if t["stage"] == 0 and t.get("detail", -1) > 35:
         return "pass %d: details differ (GRP_DETAIL_MAX)" % t["pass"]
+    if t["stage"] == 0 and t.get("shape_apart"):
+        return "pass %d: shapes differ (GRP_SHAPE_MAX)" % t["pass"]
     if t["pass"] == 1:
         if t["matches"] == 0:
             return "pass 1: no keypoint matches"

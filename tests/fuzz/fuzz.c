@@ -278,15 +278,15 @@ static int fuzz_keypoints(const uint8_t *data, size_t size)
 		return 0;
 	if (set.n < 0 || set.n > KP_MAX || (set.n > 0 && set.kp == NULL))
 		abort();
-	/* a detail exactly when the packing is version 2 */
-	if ((set.detail != NULL) != (data[0] == 2))
+	/* a detail exactly when the packing is version 2 or 3, a shape when it is 3 */
+	if ((set.detail != NULL) != (data[0] >= 2) || (set.alpha != NULL) != (data[0] == 3))
 		abort();
 	/* what was read packs back to the same bytes (the cache relies on one form): as
-	 * version 1, and with its detail as version 2 */
+	 * version 1, and with its detail (and shape) as version 2 (3) */
 	if ((back = kp_pack(&set, &blen)) == NULL)
 		abort();
 	if (set.detail != NULL) {
-		unsigned char *v2 = kp_pack_detail(back, blen, set.detail, &blen);
+		unsigned char *v2 = kp_pack_detail(back, blen, set.detail, set.alpha, &blen);
 
 		free(back);
 		if ((back = v2) == NULL)

@@ -122,7 +122,7 @@ int main(void)
 			for (size_t i = 0; i < (size_t)im->w * (size_t)im->h; i++)
 				im_m += im->px[i];
 			CHECK(fabs(dm / KP_DETAIL_BYTES - im_m / ((double)im->w * im->h)) < 2);
-			v2 = kp_pack_detail(packed, plen, det, &l2);
+			v2 = kp_pack_detail(packed, plen, det, NULL, &l2);
 			CHECK(v2 != NULL && l2 == plen + KP_DETAIL_BYTES && v2[0] == 2);
 			CHECK(v2 != NULL && kp_packed_count(v2, l2) == set[np].n);
 			CHECK(v2 != NULL && kp_packed_head(v2) == KP_PACKED_HEAD + KP_DETAIL_BYTES);
@@ -141,7 +141,45 @@ int main(void)
 			kp_free(&back);
 			CHECK(v2 == NULL || kp_unpack(v2, l2 - 1, &back) == -1);
 			CHECK(v2 == NULL || kp_packed_count(v2, KP_PACKED_HEAD + 10) == -1);
+			CHECK(v2 == NULL || back.alpha == NULL);
 			free(v2);
+			/* with a shape too: version 3, the detail then the shape, both back as they
+			 * went in and mirrored together; the keypoints as they were */
+			{
+				uint8_t shp[KP_DETAIL_BYTES];
+				unsigned char *v3;
+				size_t l3 = 0;
+
+				for (int i = 0; i < KP_DETAIL_BYTES; i++)
+					shp[i] = (uint8_t)(i * 7 + 3);
+				v3 = kp_pack_detail(packed, plen, det, shp, &l3);
+				CHECK(v3 != NULL && l3 == plen + 2 * KP_DETAIL_BYTES && v3[0] == 3);
+				CHECK(v3 != NULL && kp_packed_count(v3, l3) == set[np].n);
+				CHECK(v3 != NULL && kp_packed_head(v3) == KP_PACKED_HEAD + 2 * KP_DETAIL_BYTES);
+				CHECK(v3 != NULL && kp_unpack(v3, l3, &back) == 0);
+				CHECK_EQ_INT(back.n, set[np].n);
+				CHECK(back.detail != NULL && memcmp(back.detail, det, sizeof det) == 0);
+				CHECK(back.alpha != NULL && memcmp(back.alpha, shp, sizeof shp) == 0);
+				for (int i = 0; i < back.n && i < set[np].n; i++)
+					if (memcmp(back.kp[i].d, set[np].kp[i].d, 32) != 0 ||
+					    fabsf(back.kp[i].x - set[np].kp[i].x) > 0.04f) {
+						CHECK(!"a keypoint of the version-3 packing differs");
+						break;
+					}
+				CHECK(kp_mirror(&back, &mir) == 0);
+				CHECK(back.n == 0 || (mir.alpha != NULL && mir.alpha[0] == shp[KP_DETAIL - 1] &&
+				    mir.alpha[KP_DETAIL] == shp[2 * KP_DETAIL - 1] &&
+				    mir.detail[0] == det[KP_DETAIL - 1]));
+				kp_free(&mir);
+				kp_free(&back);
+				CHECK(v3 == NULL || kp_unpack(v3, l3 - 1, &back) == -1);
+				/* a version past 3 is no packing */
+				if (v3 != NULL) {
+					v3[0] = 4;
+					CHECK(kp_packed_count(v3, l3) == -1);
+				}
+				free(v3);
+			}
 		}
 		free(packed);
 

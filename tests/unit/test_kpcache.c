@@ -283,15 +283,19 @@ static void test_detail(void)
 		if (c == NULL)
 			return;
 		for (int i = 0; i < np; i++) {
-			uint8_t det[KP_DETAIL_BYTES];
+			uint8_t det[KP_DETAIL_BYTES], shp[KP_DETAIL_BYTES];
 			unsigned char *v2;
 			size_t l2 = 0;
 			uint32_t id;
 			const struct kp_set *s;
 
-			for (int j = 0; j < KP_DETAIL_BYTES; j++)
+			for (int j = 0; j < KP_DETAIL_BYTES; j++) {
 				det[j] = (uint8_t)(j * 31 + i);
-			v2 = kp_pack_detail(pk[i], pklen[i], det, &l2);
+				shp[j] = (uint8_t)(j * 13 + 7 * i);
+			}
+			/* every other set with a shape too (version 3): the cut to the strongest
+			 * keypoints keeps both grids */
+			v2 = kp_pack_detail(pk[i], pklen[i], det, i % 2 ? shp : NULL, &l2);
 			if (v2 == NULL || kpcache_add(c, v2, l2, &id, &err) < 0 ||
 			    kpcache_get(c, id, &s, &err) < 0) {
 				bad++;
@@ -299,6 +303,8 @@ static void test_detail(void)
 				continue;
 			}
 			if (s->detail == NULL || memcmp(s->detail, det, sizeof det) != 0 ||
+			    (i % 2 ? s->alpha == NULL || memcmp(s->alpha, shp, sizeof shp) != 0 :
+			    s->alpha != NULL) ||
 			    s->n != (k > 0 && full[i].n > k ? k : full[i].n) ||
 			    (s->n > 0 && memcmp(s->kp[0].d, full[i].kp[0].d, 32) != 0))
 				bad++;
