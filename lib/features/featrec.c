@@ -32,12 +32,17 @@ static long long content_pixels(long long w, long long h, const long long b[4])
 
 /* What of the frame b (full-size pixels of a w x h picture) the keypoints' view keeps
  * (features.c kp_view: up to FEAT_FRAME_KP_KEEP of each side), in 256ths of the view's
- * side; all 0 when b is no frame of this picture. */
-static void kp_bands(long long w, long long h, const long long b[4], uint8_t out[4])
+ * side; all 0 when b is no frame of this picture.  And where that view lies in the
+ * picture (view: left, top, right, bottom in 65535ths of its sides; the whole picture
+ * when b is no frame of it). */
+static void kp_bands(long long w, long long h, const long long b[4], uint8_t out[4],
+    uint16_t view[4])
 {
 	long long kept[4], side[2];
 
 	memset(out, 0, 4);
+	view[0] = view[1] = 0;
+	view[2] = view[3] = 65535;
 	if (w <= 0 || h <= 0 || content_pixels(w, h, b) == w * h)
 		return;
 	for (int i = 0; i < 4; i++) {
@@ -45,6 +50,11 @@ static void kp_bands(long long w, long long h, const long long b[4], uint8_t out
 
 		kept[i] = b[i] < keep ? b[i] : keep;
 	}
+	/* the view is the picture less the bands beyond what it keeps */
+	view[0] = (uint16_t)(65535 * (b[2] - kept[2]) / w);
+	view[1] = (uint16_t)(65535 * (b[0] - kept[0]) / h);
+	view[2] = (uint16_t)(65535 - 65535 * (b[3] - kept[3]) / w);
+	view[3] = (uint16_t)(65535 - 65535 * (b[1] - kept[1]) / h);
 	side[0] = h - b[0] - b[1] + kept[0] + kept[1];
 	side[1] = w - b[2] - b[3] + kept[2] + kept[3];
 	for (int i = 0; i < 4; i++) {
@@ -89,7 +99,7 @@ int featrec_from_json(const json_t *rec, int orientations, struct featrec *fr, a
 			    json_integer_value(json_array_get(f, k)) : -1;
 		fr->pixels = content_pixels(w, h, b);
 		fr->framed = fr->pixels != (w > 0 && h > 0 ? w * h : -1);
-		kp_bands(w, h, b, fr->kpband);
+		kp_bands(w, h, b, fr->kpband, fr->kpview);
 	}
 	if (time_parse_iso(rec_str(rec, "mtime"), &fr->mtime, NULL) < 0)
 		fr->mtime = LLONG_MAX;
@@ -188,7 +198,7 @@ int featrec_from_scan(struct rscan_member *m, int n, int orientations, struct fe
 			}
 		fr->pixels = content_pixels(w, h, b);
 		fr->framed = fr->pixels != (w > 0 && h > 0 ? w * h : -1);
-		kp_bands(w, h, b, fr->kpband);
+		kp_bands(w, h, b, fr->kpband, fr->kpview);
 	}
 	if (time_parse_iso(scan_str(m, n, "mtime"), &fr->mtime, NULL) < 0)
 		fr->mtime = LLONG_MAX;

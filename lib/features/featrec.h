@@ -30,6 +30,8 @@ struct featrec {
 	uint8_t kpband[4];          /* what of that frame the keypoints' (and the detail's)
 	                             * view keeps, top, bottom, left, right, in 256ths of
 	                             * the view's side */
+	uint16_t kpview[4];         /* where that view lies in the whole picture, left, top,
+	                             * right, bottom, in 65535ths of its sides */
 	long long mtime;            /* seconds since the epoch; LLONG_MAX when unknown */
 };
 

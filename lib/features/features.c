@@ -436,13 +436,10 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 	 * frame, the keypoints of it with a little of the frame (kp_view) */
 	find_frame(rgb, f, b);
 	if (alpha != NULL) {
-		/* the shape: the alpha channel of what the keypoints will see, on the
-		 * detail's grid */
-		struct img *av = f->framed ? kp_view(alpha, b) : alpha;
-
-		rc = av != NULL ? kp_detail_of(av, f->alpha_detail) : AD_ENOMEM;
-		if (av != alpha)
-			img_free(av);
+		/* the shape: the alpha channel of the whole picture on the detail's grid (a
+		 * margin of transparency that frame_bands took for a frame is part of it:
+		 * what lies there on one copy and not on the other counts) */
+		rc = kp_detail_of(alpha, f->alpha_detail);
 		img_free(alpha);
 		if (rc < 0) {
 			img_free(rgb);

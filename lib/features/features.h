@@ -72,9 +72,9 @@ struct feat {
 	int nlocal;                     /* keypoints in local */
 	uint8_t detail[KP_DETAIL_BYTES]; /* with local: the picture the keypoints see,
 	                                 * KP_DETAIL x KP_DETAIL gray (kp_detail_of) */
-	uint8_t alpha_detail[KP_DETAIL_BYTES]; /* with local and transparency: its alpha
-	                                 * channel on that grid, the shape (where the
-	                                 * picture is, wherever it is light or dark) */
+	uint8_t alpha_detail[KP_DETAIL_BYTES]; /* with local and transparency: the whole
+	                                 * picture's alpha channel on that grid, its shape
+	                                 * (where the picture is, light or dark) */
 	int has_alpha_detail;
 	char *thumb;                    /* data: URI of a small JPEG, or NULL */
 	double info;                    /* standard deviation of the gray working image */

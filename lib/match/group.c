@@ -362,10 +362,14 @@ static void line_corners(const struct kp_set *ka, const struct kp_set *kb, const
  * (GRP_DETAIL_SHAPE), in gray levels: an emblem on one folder and not on the other, a battery's level, the waves of
  * a loudspeaker.  -1 when either has no detail or under a quarter of a's cells
  * fall inside b.  With shape set, the same of the pictures' shapes (their alpha
- * channels, keypoints.h), with no tone curve: a shape is where the picture is, and no
- * change of levels, of colours or of gray moves it; -1 too when either is opaque. */
+ * channels over the whole pictures, keypoints.h), with no tone curve: a shape is where
+ * the picture is, and no change of levels, of colours or of gray moves it; wa and wb
+ * say where each keypoint view lies in its picture (grp_item's kpview), and no band of
+ * a frame is left out (a transparent margin is part of the shape, and an added border
+ * lies outside the other picture); -1 too when either is opaque. */
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
-    const uint8_t ba[4], const uint8_t bb[4], int shape, int *overlay)
+    const uint8_t ba[4], const uint8_t bb[4], int shape, const uint16_t wa[4],
+    const uint16_t wb[4], int *overlay)
 {
 	const uint8_t *ga = shape ? ka->alpha : ka->detail, *gb = shape ? kb->alpha : kb->detail;
 	enum { N = KP_DETAIL, NN = KP_DETAIL * KP_DETAIL };
@@ -381,20 +385,34 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	for (int cy = 0; cy < N; cy++)
 		for (int cx = 0; cx < N; cx++) {
 			int i = cy * N + cx, x0, y0;
-			double px = (cx + 0.5) * ka->w / N, py = (cy + 0.5) * ka->h / N;
-			double x = z[0] * px - z[1] * py + z[2], y = z[1] * px + z[0] * py + z[3];
-			double gx = x * N / kb->w - 0.5, gy = y * N / kb->h - 0.5, fx, fy;
+			double px = (cx + 0.5) * ka->w / N, py = (cy + 0.5) * ka->h / N, x, y, gx, gy, fx, fy;
 			const uint8_t *d = gb;
 
+			if (shape) {
+				/* a's cell of its whole picture in its view's pixels; below, b's
+				 * place in its whole picture */
+				double sx = (wa[2] - wa[0]) / 65535.0, sy = (wa[3] - wa[1]) / 65535.0;
+
+				px = ((cx + 0.5) / N - wa[0] / 65535.0) / (sx > 0 ? sx : 1) * ka->w;
+				py = ((cy + 0.5) / N - wa[1] / 65535.0) / (sy > 0 ? sy : 1) * ka->h;
+			}
+			x = z[0] * px - z[1] * py + z[2];
+			y = z[1] * px + z[0] * py + z[3];
+			gx = x * N / kb->w - 0.5;
+			gy = y * N / kb->h - 0.5;
+			if (shape) {
+				gx = (wb[0] + x / kb->w * (wb[2] - wb[0])) / 65535.0 * N - 0.5;
+				gy = (wb[1] + y / kb->h * (wb[3] - wb[1])) / 65535.0 * N - 0.5;
+			}
 			in[i] = 0;
 			if (gx < 0.5 || gy < 0.5 || gx > N - 1.5 || gy > N - 1.5)
 				continue;
 			/* nor the bands of a frame either view keeps (a tan border's against a
 			 * letterbox's black), with a cell to spare */
-			if (cy < ba[0] * N / 256 + 1 || cy >= N - 1 - ba[1] * N / 256 ||
+			if (!shape && (cy < ba[0] * N / 256 + 1 || cy >= N - 1 - ba[1] * N / 256 ||
 			    cx < ba[2] * N / 256 + 1 || cx >= N - 1 - ba[3] * N / 256 ||
 			    gy < bb[0] * N / 256.0 + 0.5 || gy > N - 1.5 - bb[1] * N / 256.0 ||
-			    gx < bb[2] * N / 256.0 + 0.5 || gx > N - 1.5 - bb[3] * N / 256.0)
+			    gx < bb[2] * N / 256.0 + 0.5 || gx > N - 1.5 - bb[3] * N / 256.0))
 				continue;
 			x0 = (int)gx;
 			y0 = (int)gy;
@@ -475,7 +493,10 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	/* a line of text laid over one copy (a caption, a watermark) is a copy's mark, not
 	 * another picture: connected cells that miss (GRP_DETAIL_CELL) and make a band at
 	 * most GRP_DETAIL_LINE cells high and wider than tall, in the top or the bottom
-	 * GRP_DETAIL_BAND rows, count for nothing */
+	 * GRP_DETAIL_BAND rows, count for nothing.  Not for shapes: at this grid a band of
+	 * shape under a picture is as often an emblem of its theme (a network connector
+	 * under a folder) as text, and a caption over clear ground only costs a pair of
+	 * copies, where an emblem taken for one would cost a picture */
 	{
 		int stack[NN], comp[NN], nc, nline = 0, ka_line = 0, kb_line = 0, nvar = 0;
 		uint8_t seen[NN] = {0};
@@ -508,7 +529,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 						stack[top++] = q;
 					}
 			}
-			if (y1 - y0 + 1 <= GRP_DETAIL_LINE && 2 * (x1 - x0 + 1) >= 3 * (y1 - y0 + 1) &&
+			if (!shape && y1 - y0 + 1 <= GRP_DETAIL_LINE && 2 * (x1 - x0 + 1) >= 3 * (y1 - y0 + 1) &&
 			    (y0 >= N - GRP_DETAIL_BAND || y1 < GRP_DETAIL_BAND))
 			{
 				for (int k = 0; k < nc; k++) {
@@ -770,9 +791,13 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		if (ddiff != NULL) {
 			int none;
 
-			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, 0, overlay);
+			/* a's view as its mirror has it */
+			uint16_t wa[4] = { mirror ? 65535 - a->kpview[2] : a->kpview[0], a->kpview[1],
+				mirror ? 65535 - a->kpview[0] : a->kpview[2], a->kpview[3] };
+
+			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, 0, NULL, NULL, overlay);
 			*ddiff = *ddiff < 0 ? -2 : *ddiff;
-			*sdiff = detail_diff(ka, kb, m->z, ba, b->kpband, 1, &none);
+			*sdiff = detail_diff(ka, kb, m->z, ba, b->kpband, 1, wa, b->kpview, &none);
 			*shown = shown_scale(a, b, ka, kb, m);
 		}
 	}
@@ -1717,7 +1742,7 @@ static int aligned_overlay(const struct grp_item *a, const struct grp_item *b,
 
 		/* one scale both ways (within a pixel or two of the views' rounding) */
 		if (fabs(sx - sy) <= 0.02 * sx)
-			detail_diff(ka, kb, z, a->kpband, b->kpband, 0, overlay);
+			detail_diff(ka, kb, z, a->kpband, b->kpband, 0, NULL, NULL, overlay);
 	}
 	kp_put(o, a);
 	kp_put(o, b);
@@ -1746,7 +1771,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	const struct grp_item *a, *b;
 	struct kp_match m;
 	double frame, shown;
-	int wcol, d, sd, rc, part, gray, overlay;
+	int wcol, d, sd, rc, part, gray, overlay, mirror;
 
 	if (c->pass != 3)
 		return classify_pair(c, p, verified, ambiguous, e);
@@ -1772,9 +1797,23 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	}
 	/* as the last keypoint test matched them: a hash match through its orientation's
 	 * mirror (the second pass), a keypoint match as it is (the first) */
-	if ((rc = local_match(a, b, c->o, r->hashed ? mirrors(r->orient) : 0, &m, &frame, &wcol,
-	    &d, &sd, &shown, &overlay, e)) < 0)
+	mirror = r->hashed ? mirrors(r->orient) : 0;
+	if ((rc = local_match(a, b, c->o, mirror, &m, &frame, &wcol, &d, &sd, &shown, &overlay,
+	    e)) < 0)
 		return rc;
+	if (sd > GRP_SHAPE_MAX && c->o->rotations) {
+		/* a picture symmetric but for a part (a waste basket and its paper) matches
+		 * its mirrored copy as it is, on the rest: the shapes through the mirror too,
+		 * the closer of the two (a mirrored copy is a copy) */
+		struct kp_match m2;
+		double frame2, shown2;
+		int wcol2, d2, sd2, overlay2;
+
+		if ((rc = local_match(a, b, c->o, !mirror, &m2, &frame2, &wcol2, &d2, &sd2, &shown2,
+		    &overlay2, e)) < 0)
+			return rc;
+		sd = sd2 >= 0 && sd2 < sd ? sd2 : sd;
+	}
 	r->overlay = (uint8_t)overlay;
 	r->ddiff = (int8_t)(d > INT8_MAX ? INT8_MAX : d);
 	r->shape_apart = sd > GRP_SHAPE_MAX;

@@ -56,6 +56,9 @@ struct grp_item {
 	uint8_t kpband[4];          /* what of that frame the keypoints' view keeps, top,
 	                             * bottom, left, right, in 256ths of its side: no part
 	                             * of the picture for detail_diff */
+	uint16_t kpview[4];         /* where the keypoints' view lies in the whole picture
+	                             * (left, top, right, bottom in 65535ths of its sides):
+	                             * the shape is the whole picture's */
 	long long mtime;            /* seconds since the epoch; LLONG_MAX unknown */
 	int prefer;                 /* index of the first --prefer prefix it falls under, or INT_MAX */
 	int format_rank;            /* place of its format in the format preference (lower is
@@ -233,19 +236,22 @@ struct grp_item {
  * the trophies 16 to 22, two document icons 11). */
 #define GRP_GRAY_DETAIL 12
 /* Two pictures with transparency (an icon, a cut-out, an overlay) are read through the
- * same transform by their shapes too (the alpha channel on the detail's grid,
- * keypoints.h), as detail_diff reads the details but with no tone curve (no change of
- * levels or colours moves a shape) and with more room for misplacement along an edge of
+ * same transform by their shapes too: the alpha channels of the whole pictures on the
+ * detail's grid (keypoints.h), a margin of transparency that featx took for a frame
+ * included.  As detail_diff reads the details, but with no tone curve (no change of
+ * levels or colours moves a shape), with more room for misplacement along an edge of
  * both (GRP_SHAPE_SHIFT of the local range: a shape's edge is a full step from clear to
- * opaque, and a turn of a few degrees moves it across half a cell): in no 3 x 3 block
- * may the largest misses average over GRP_SHAPE_MAX.  Loudspeaker icons with and without
- * their sound waves, an empty waste basket and a full one, two documents of one theme
- * show the same light shading on white, and their details differ by 14 to 35; where one
- * has its waves, paper or folded corner the other is clear (make eval: 80 to 255 for
- * every such pair the details let through, 21 at most for 158 pairs of copies: crops,
- * borders, turns, half sizes, blurred and noisy copies).  Such a pair is two pictures for
- * good: no group holds both. */
-#define GRP_SHAPE_MAX 48
+ * opaque, and a turn of a degree or two moves it across half a cell at the far end of a
+ * picture), and with no line passed over as a caption: in no 3 x 3 block may the
+ * largest misses average over GRP_SHAPE_MAX.  Loudspeaker icons with and without their
+ * sound waves, an empty waste basket and a full one, two documents of one theme, a
+ * folder and the same folder over a network connector show the same light shading on
+ * white, and their details differ by 3 to 35; where one has its waves, paper, folded
+ * corner or connector the other is clear (make eval: 94 to 255 for every such pair the
+ * details let through; 36 at most for 158 pairs of copies: crops, borders, turns, half
+ * sizes, blurred and noisy copies).  Such a pair is two pictures for good: no group
+ * holds both. */
+#define GRP_SHAPE_MAX 64
 #define GRP_SHAPE_SHIFT 0.5
 #define GRP_DETAIL_TOP 3
 #define GRP_DETAIL_APART 50

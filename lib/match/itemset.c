@@ -46,6 +46,7 @@ static void item_from(const struct itemset *s, const struct featrec *fr, struct 
 	it->pixels = fr->pixels;
 	it->framed = fr->framed;
 	memcpy(it->kpband, fr->kpband, sizeof it->kpband);
+	memcpy(it->kpview, fr->kpview, sizeof it->kpview);
 	it->mtime = fr->mtime;
 	it->prefer = INT_MAX;
 	it->format_rank = s->nformats;

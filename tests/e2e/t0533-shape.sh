@@ -49,8 +49,26 @@ def basket(full):
             d.line((box[0] + 10, box[1] + 20, box[2] - 12, box[3] - 15), fill=(215, 220, 228, 255), width=2)
     return im
 
+def folder(remote):
+    """a tan folder, 256 px on transparency, its foot on a clear margin (which featx
+    takes for a frame on white); the remote one stands on a gray network connector there"""
+    im = Image.new("RGBA", (256, 256), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    top = 20 if remote else 40
+    d.rounded_rectangle((30, top, 110, top + 40), 8, fill=(140, 120, 95, 255))
+    d.rounded_rectangle((24, top + 22, 232, top + 176), 10, fill=(196, 180, 150, 255),
+                        outline=(150, 135, 110, 255), width=2)
+    for y in range(top + 40, top + 170, 14):
+        d.line((36, y, 220, y), fill=(186, 170, 140, 255), width=1)
+    if remote:
+        d.rectangle((120, top + 176, 136, 236), fill=(150, 150, 155, 255))
+        d.rounded_rectangle((60, 226, 196, 244), 6, fill=(170, 170, 175, 255),
+                            outline=(120, 120, 125, 255), width=2)
+    return im
+
 items = [("speaker-waves", speaker(True)), ("speaker-quiet", speaker(False)),
-         ("basket-full", basket(True)), ("basket-empty", basket(False))]
+         ("basket-full", basket(True)), ("basket-empty", basket(False)),
+         ("folder-remote", folder(True)), ("folder-plain", folder(False))]
 for k, im in items:
     d = os.path.join(out, k)
     os.makedirs(d)
@@ -92,6 +110,8 @@ check_eq "a pair told apart by its shapes is told apart for good (no group holds
 	"$(jq -r 'select(.shape_apart and (.conflict | not)) | .a' "$T/trace")" ""
 check_eq "no pair of copies is told apart by its shapes" \
 	"$(jq -r 'select(.shape_apart) | select((.a | split("/")[0]) == (.b | split("/")[0])) | "\(.a) \(.b)"' "$T/trace")" ""
+check_eq "the plain folder's clear foot is taken for a frame, the shape is still the whole picture's" \
+	"$(jq -r 'select(.name == "folder-plain/original.png") | "\(.frame != null) \(.alpha_detail | length)"' "$T/feat")" "true 1368"
 # the same records without their shapes: what the other checks decide alone
 jq -c 'del(.alpha_detail)' "$T/feat" > "$T/feat0"
 dedupe -q --trace-pairs "$T/trace0" -i "$T/feat0" -o "$T/r0" || fail "dedupe without shapes"
