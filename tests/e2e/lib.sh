@@ -12,6 +12,11 @@
 #   no_files DIR FIND-ARGS...    exits 0 when DIR exists and find DIR FIND-ARGS names nothing
 #   seeded_bytes N SEED          N pseudo-random bytes on stdout, the same for the same SEED
 #                                (tests use no unseeded randomness)
+#   mixed_groups REPORT          "FOLDER KEEPER-FOLDER" for each duplicate of dedupe's REPORT
+#                                kept by an image of another folder (the first part of a
+#                                name), for tests whose folders each hold one picture
+#   cross_pairs TRACE FILTER     how many candidate pairs of dedupe --trace-pairs TRACE
+#                                join images of two folders and pass the jq FILTER
 #   finish                       prints "N passed, N failed" (", N skipped" when some
 #                                were) and exits accordingly
 set -u
@@ -55,6 +60,13 @@ no_files() {
 }
 seeded_bytes() {
 	"$PY" -c 'import random, sys; sys.stdout.buffer.write(random.Random(int(sys.argv[2])).randbytes(int(sys.argv[1])))' "$1" "$2"
+}
+cross_pairs() {
+	jq -r "select($2) | select((.a | split(\"/\")[0]) != (.b | split(\"/\")[0])) | .a" "$1" | wc -l
+}
+mixed_groups() {
+	jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$1" |
+		sed 's|/[^ ]*||g' | awk '$1 != $2'
 }
 finish() {
 	if [ "$_skip" -gt 0 ]; then

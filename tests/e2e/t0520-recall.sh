@@ -22,8 +22,7 @@ check_eq "on keypoints, with the hashes matched" \
 	"keypoints true"
 # the picture a file shows: its folder (oNNN-what, dNNN-what, lNNN-what)
 check_eq "no distinct products share a group" \
-	"$(jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$T/p" |
-		sed 's|/[^ ]*||g' | awk '$1 != $2')" ""
+	"$(mixed_groups "$T/p")" ""
 
 # 2. mirrors, which the keypoints cannot see, and tilted, larger keepers
 mkdir -p "$T/img"

@@ -54,8 +54,7 @@ check_eq "the crop shares its original's group" \
 check_eq "and so does the one with 16 inliers" \
 	"$(group grass/crop-1.png)" "$(group grass/original.png)"
 check_eq "no distinct photos share a group" \
-	"$(jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$T/r" |
-		sed 's|/[^ ]*||g' | awk '$1 != $2')" ""
+	"$(mixed_groups "$T/r")" ""
 
 # 2. pages of one manual (one font, one layout, different words, a code block here and
 # there) with their borders, crops and letterboxes: the keypoints align some letters of
@@ -89,8 +88,7 @@ check "distinct pages whose keypoints the test of repetition looked at" \
 check_eq "none of them repeats 40% of the keypoints of the part both show, none is taken" \
 	"$(awk '$2 != "true" || $3 != "false"' "$T/apart")" ""
 check_eq "no distinct pages share a group" \
-	"$(jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$T/p" |
-		sed 's|/[^ ]*||g' | awk '$1 != $2')" ""
+	"$(mixed_groups "$T/p")" ""
 
 # 3. pages of one settings dialog: one frame (title, side bar, buttons) around different
 # pages, with their crops, letterboxes and borders; the frame gives two pages 40 to 50
@@ -120,8 +118,7 @@ check "distinct dialog pages with 20 or more inliers, most middle cells repeatin
 	awk '$2 == "true" && $3 == 0 { n = $1 } END { exit !(n >= 10) }' "$T/dapart"
 check_eq "none of those is taken" "$(awk '$2 == "true" && $3 != 0' "$T/dapart")" ""
 check_eq "no distinct dialog pages share a group" \
-	"$(jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$T/d" |
-		sed 's|/[^ ]*||g' | awk '$1 != $2')" ""
+	"$(mixed_groups "$T/d")" ""
 kept=$(jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$T/d" |
 	sed 's|/[^ ]*||g' | awk '$1 == $2' | wc -l)
 check "each page keeps its copies: 14 or more of the 18 in their page's group (got $kept)" \

@@ -69,11 +69,9 @@ check_eq "a light icon on transparency is shown on white" \
 	"$(jq -r 'select(.name | endswith("original.png")) | select(.alpha != "white") | .name' "$T/feat")" ""
 dedupe -q --trace-pairs "$T/trace" -i "$T/feat" -o "$T/r" || fail "dedupe"
 check_eq "no icon shares a group with another that differs by its emblem or mouth" \
-	"$(jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$T/r" |
-		sed 's|/[^ ]*||g' | awk '$1 != $2')" ""
+	"$(mixed_groups "$T/r")" ""
 check "pairs of distinct icons turned down on their details" \
-	test "$(jq -r 'select(.detail > 35) | select((.a | split("/")[0]) != (.b | split("/")[0])) | .a' \
-		"$T/trace" | wc -l)" -ge 3
+	test "$(cross_pairs "$T/trace" '.detail > 35')" -ge 3
 check "pairs whose details differ by over 50" \
 	test "$(jq -r 'select(.pass == 2 and .detail > 50) | .a' "$T/trace" | wc -l)" -ge 1
 check_eq "a pair whose details differ by over 50 is told apart for good (no group holds both)" \

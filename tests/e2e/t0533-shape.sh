@@ -101,11 +101,9 @@ for line in open(sys.argv[1]):
 PY
 dedupe -q --trace-pairs "$T/trace" -i "$T/feat" -o "$T/r" || fail "dedupe"
 check_eq "no picture shares a group with the look-alike that differs by its waves or its paper" \
-	"$(jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$T/r" |
-		sed 's|/[^ ]*||g' | awk '$1 != $2')" ""
+	"$(mixed_groups "$T/r")" ""
 check "pairs of look-alikes told apart by their shapes" \
-	test "$(jq -r 'select(.shape_apart) | select((.a | split("/")[0]) != (.b | split("/")[0])) | .a' \
-		"$T/trace" | wc -l)" -ge 2
+	test "$(cross_pairs "$T/trace" .shape_apart)" -ge 2
 check_eq "a pair told apart by its shapes is told apart for good (no group holds both)" \
 	"$(jq -r 'select(.shape_apart and (.conflict | not)) | .a' "$T/trace")" ""
 check_eq "no pair of copies is told apart by its shapes" \
@@ -116,8 +114,7 @@ check_eq "the plain folder's clear foot is taken for a frame, the shape is still
 jq -c 'del(.alpha_detail)' "$T/feat" > "$T/feat0"
 dedupe -q --trace-pairs "$T/trace0" -i "$T/feat0" -o "$T/r0" || fail "dedupe without shapes"
 check "without the shapes, look-alikes are taken (their hashes, keypoints and details agree)" \
-	test "$(jq -r 'select(.stage > 0) | select((.a | split("/")[0]) != (.b | split("/")[0])) | .a' \
-		"$T/trace0" | wc -l)" -ge 1
+	test "$(cross_pairs "$T/trace0" '.stage > 0')" -ge 1
 pairs() {  # the decisions on pairs of copies of one picture
 	jq -r 'select((.a | split("/")[0]) == (.b | split("/")[0])) | "\(.a) \(.b) \(.stage) \(.conflict)"' "$1" | sort
 }
