@@ -267,8 +267,9 @@ static int warp_color(const uint8_t *ca, int aw, int ah, const uint8_t *cb, int 
 #define DETAIL_BANDS 16
 
 /* The tone curve from a's levels to b's: for each of DETAIL_BANDS bands of a's levels,
- * the median of b's over the cells of it that in marks, or, for a band with under 3 cells,
- * what its neighbours say (straight between them; the nearest at the ends). */
+ * the median of b's over the cells of it that in marks, made non-decreasing, or, for a
+ * band with under 3 cells, what its neighbours say (straight between them; the nearest
+ * at the ends). */
 static void tone_curve(const double *av, const double *bv, const uint8_t *in, double *c)
 {
 	enum { NN = KP_DETAIL_BYTES };
@@ -292,6 +293,37 @@ static void tone_curve(const double *av, const double *bv, const uint8_t *in, do
 		have[k] = m >= 3;
 		if (have[k])
 			c[k] = kth_double(v + at[k], m, m / 2);
+	}
+	{
+		/* a change of tone keeps the order of levels (a gamma, a contrast, a gray
+		 * copy): the bands' medians made non-decreasing, adjacent ones that fall
+		 * pooled into their mean weighted by their cells (pool adjacent violators).
+		 * Else the band of a caption's white letters over a dark sky takes the sky's
+		 * level, and the stars of that band on both sides miss: make eval, four
+		 * caption copies more found (a galaxy's 37 -> 4), no look-alike taken */
+		double pv[DETAIL_BANDS], pw[DETAIL_BANDS];
+		int pk[DETAIL_BANDS], np = 0;
+
+		for (int k = 0; k < DETAIL_BANDS; k++) {
+			if (!have[k])
+				continue;
+			pv[np] = c[k];
+			pw[np] = at[k + 1] - at[k];
+			pk[np++] = k;
+			while (np > 1 && pv[np - 2] > pv[np - 1]) {
+				pv[np - 2] = (pv[np - 2] * pw[np - 2] + pv[np - 1] * pw[np - 1]) /
+				    (pw[np - 2] + pw[np - 1]);
+				pw[np - 2] += pw[np - 1];
+				np--;
+			}
+		}
+		for (int q = 0, k = 0; q < np; q++) {
+			int end = q + 1 < np ? pk[q + 1] : DETAIL_BANDS;
+
+			for (; k < end; k++)
+				if (have[k])
+					c[k] = pv[q];
+		}
 	}
 	for (int k = 0; k < DETAIL_BANDS; k++) {
 		int lo = k, hi = k;

@@ -1,0 +1,40 @@
+#!/bin/sh
+# The tone curve the detail pass reads one picture's details through (group.c tone_curve)
+# keeps the order of levels, as a gamma, a contrast or a gray copy does: a caption's
+# white letters over a dark star field made the curve's top band fall to the sky's level,
+# and then the stars of that band missed on both sides and the copy with the caption was
+# told apart from its star field (make eval: a galaxy's caption copy 37, here six of
+# sixteen 43 to 72).  Copies with a caption are taken, and two star fields stay apart.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$T/img"
+"$PY" - "$T/img" "$TOP" <<'PY'
+import os, random, sys
+from PIL import ImageEnhance
+sys.path.insert(0, sys.argv[2] + "/tests/bench")
+import evalsets as E
+out = sys.argv[1]
+field = E.Sky(20261201, 17 * 800)
+rng = random.Random(5)
+for k in range(16):
+    # a galaxy on a dimmed star field, as make eval's night sky has them
+    sky = E.galaxy(ImageEnhance.Brightness(field.tile(800 * k, 800)).enhance(0.6), E.galaxy_params(rng))
+    d = os.path.join(out, "sky%d" % k)
+    os.makedirs(d)
+    sky.save(d + "/original.png")
+    E.t_caption(sky, random.Random(k), (0, 0, 0)).save(d + "/caption.png")
+    E.t_gamma(sky, random.Random(k), (0, 0, 0)).save(d + "/gamma.png")
+PY
+azls -q "$T/img" | featx -q > "$T/feat" || fail "featx"
+dedupe -q --trace-pairs "$T/trace" -i "$T/feat" -o "$T/r" || fail "dedupe"
+check_eq "every copy with a caption is taken with its star field" \
+	"$(jq -r 'select((.a | split("/")[0]) == (.b | split("/")[0])) |
+		select(.a | endswith("caption.png")) | select(.b | endswith("original.png")) |
+		select(.stage == 0) | "\(.a) detail \(.detail)"' "$T/trace")" ""
+check "and so are all sixteen" test "$(jq -r 'select(.stage > 0) |
+	select(.a | endswith("caption.png")) | select(.b | endswith("original.png")) | .a' "$T/trace" |
+	wc -l)" -eq 16
+check_eq "no pair of a caption's copy and its star field is told apart on the details" \
+	"$(jq -r 'select((.a | split("/")[0]) == (.b | split("/")[0]) and .detail > 35) | "\(.a) \(.b) \(.detail)"' "$T/trace")" ""
+check_eq "no star field shares a group with another" "$(mixed_groups "$T/r")" ""
+finish
