@@ -720,6 +720,8 @@ static void mirror_grid(const uint8_t *in, uint8_t *out)
 
 int kp_mirror(const struct kp_set *in, struct kp_set *out)
 {
+	size_t grids;
+
 	memset(out, 0, sizeof *out);
 	out->w = in->w;
 	out->h = in->h;
@@ -727,8 +729,8 @@ int kp_mirror(const struct kp_set *in, struct kp_set *out)
 		return 0;
 	/* the keypoints, and the detail and the shape mirrored too, in one block as
 	 * kp_unpack's */
-	if ((out->kp = malloc((size_t)in->n * sizeof *out->kp +
-	    (in->detail ? KP_DETAIL_BYTES : 0) + (in->detail && in->alpha ? KP_DETAIL_BYTES : 0))) == NULL)
+	grids = in->detail == NULL ? 0 : in->alpha == NULL ? 1 : 2;
+	if ((out->kp = malloc((size_t)in->n * sizeof *out->kp + grids * KP_DETAIL_BYTES)) == NULL)
 		return AD_ENOMEM;
 	if (in->detail != NULL) {
 		uint8_t *d = (uint8_t *)(out->kp + in->n);

@@ -405,7 +405,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 {
 	const uint8_t *ga = shape ? ka->alpha : ka->detail, *gb = shape ? kb->alpha : kb->detail;
 	enum { N = KP_DETAIL, NN = KP_DETAIL * KP_DETAIL };
-	double av[NN], bv[NN], bgx[NN], bgy[NN], res[NN], c16[DETAIL_BANDS], sorted[NN], lut[256], med, best = 0;
+	double av[NN], bv[NN], bgx[NN], bgy[NN], res[NN], c16[DETAIL_BANDS], sorted[NN], lut[256];
+	double med, best = 0;
 	int nz[(N + 1) * (N + 1)], out[(N + 1) * (N + 1)];
 	uint8_t in[NN];
 	int n = 0;

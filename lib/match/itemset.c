@@ -113,8 +113,8 @@ static void slot_take(const struct itemset *s, struct slot *p, const struct feat
 		snprintf(p->msg, sizeof p->msg, "%s: local: not base64 (keypoints ignored)", name);
 }
 
-/* One grid of the record (field, n characters of base64 in b64) into d; 1 when it is one, else 0 (and
- * said, the grid left out). */
+/* One grid of the record (field, n characters of base64 in b64) into d; 1 when it is
+ * one, else 0 (and said, the grid left out). */
 static int slot_grid(struct slot *p, const char *field, const char *b64, size_t n,
     unsigned char d[(KP_DETAIL_BYTES + 2) / 3 * 3 + 3])
 {
