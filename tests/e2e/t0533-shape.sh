@@ -100,7 +100,7 @@ for line in open(sys.argv[1]):
             sys.exit(1)
 PY
 dedupe -q --trace-pairs "$T/trace" -i "$T/feat" -o "$T/r" || fail "dedupe"
-check_eq "no picture shares a group with the look-alike that differs by its waves or its paper" \
+check_eq "no picture shares a group with the look-alike that differs by its waves, its paper or its connector" \
 	"$(mixed_groups "$T/r")" ""
 check "pairs of look-alikes told apart by their shapes" \
 	test "$(cross_pairs "$T/trace" .shape_apart)" -ge 2
