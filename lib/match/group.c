@@ -403,7 +403,9 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
     const uint8_t ba[4], const uint8_t bb[4], int shape, const uint16_t wa[4],
     const uint16_t wb[4], int *overlay)
 {
+	static const uint16_t full[4] = { 0, 0, 65535, 65535 };
 	const uint8_t *ga = shape ? ka->alpha : ka->detail, *gb = shape ? kb->alpha : kb->detail;
+	double fa[2], fb[2];
 	enum { N = KP_DETAIL, NN = KP_DETAIL * KP_DETAIL };
 	double av[NN], bv[NN], bgx[NN], bgy[NN], res[NN], c16[DETAIL_BANDS], sorted[NN], lut[256];
 	double med, best = 0;
@@ -415,28 +417,27 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 
 	if (ga == NULL || gb == NULL || ka->w <= 0 || ka->h <= 0 || kb->w <= 0 || kb->h <= 0)
 		return -1;
+	if (!shape)
+		wa = wb = full;
+	/* each view's sides as shares of its picture's */
+	for (int k = 0; k < 2; k++) {
+		fa[k] = (wa[k + 2] - wa[k]) / 65535.0;
+		fb[k] = (wb[k + 2] - wb[k]) / 65535.0;
+		fa[k] = fa[k] > 0 ? fa[k] : 1;
+	}
 	for (int cy = 0; cy < N; cy++)
 		for (int cx = 0; cx < N; cx++) {
 			int i = cy * N + cx, x0, y0;
-			double px = (cx + 0.5) * ka->w / N, py = (cy + 0.5) * ka->h / N, x, y, gx, gy, fx, fy;
+			/* a's cell, a share of its whole picture, in its view's pixels; through z
+			 * to b's view, and to b's whole picture's grid (a detail's view is its
+			 * whole grid: full) */
+			double px = ((cx + 0.5) / N - wa[0] / 65535.0) / fa[0] * ka->w;
+			double py = ((cy + 0.5) / N - wa[1] / 65535.0) / fa[1] * ka->h;
+			double x = z[0] * px - z[1] * py + z[2], y = z[1] * px + z[0] * py + z[3];
+			double gx = (wb[0] / 65535.0 + x / kb->w * fb[0]) * N - 0.5;
+			double gy = (wb[1] / 65535.0 + y / kb->h * fb[1]) * N - 0.5, fx, fy;
 			const uint8_t *d = gb;
 
-			if (shape) {
-				/* a's cell of its whole picture in its view's pixels; below, b's
-				 * place in its whole picture */
-				double sx = (wa[2] - wa[0]) / 65535.0, sy = (wa[3] - wa[1]) / 65535.0;
-
-				px = ((cx + 0.5) / N - wa[0] / 65535.0) / (sx > 0 ? sx : 1) * ka->w;
-				py = ((cy + 0.5) / N - wa[1] / 65535.0) / (sy > 0 ? sy : 1) * ka->h;
-			}
-			x = z[0] * px - z[1] * py + z[2];
-			y = z[1] * px + z[0] * py + z[3];
-			gx = x * N / kb->w - 0.5;
-			gy = y * N / kb->h - 0.5;
-			if (shape) {
-				gx = (wb[0] + x / kb->w * (wb[2] - wb[0])) / 65535.0 * N - 0.5;
-				gy = (wb[1] + y / kb->h * (wb[3] - wb[1])) / 65535.0 * N - 0.5;
-			}
 			in[i] = 0;
 			if (gx < 0.5 || gy < 0.5 || gx > N - 1.5 || gy > N - 1.5)
 				continue;
