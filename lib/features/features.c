@@ -447,6 +447,18 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 		}
 		f->has_alpha_detail = 1;
 	}
+	if (o->local > 0) {
+		/* the colours the detail's grid would see, of the keypoints' view */
+		struct img *cv = f->framed ? kp_view(rgb, b) : NULL;
+
+		rc = f->framed && cv == NULL ? AD_ENOMEM : kp_chroma_of(cv ? cv : rgb,
+		    f->color_detail);
+		img_free(cv);
+		if (rc < 0) {
+			img_free(rgb);
+			return aderr_set(err, AD_ENOMEM, "out of memory");
+		}
+	}
 	if (f->framed && (inner = inside(rgb, b)) == NULL) {
 		img_free(rgb);
 		return aderr_set(err, AD_ENOMEM, "out of memory");
@@ -709,6 +721,10 @@ int feat_to_json(const struct feat *f, json_t *rec)
 		free(b64);
 		b64_encode(f->detail, KP_DETAIL_BYTES, dt);
 		if (json_object_set_new(rec, "detail", json_stringn_nocheck(dt, b64_len(KP_DETAIL_BYTES))) != 0)
+			return -1;
+		b64_encode(f->color_detail, KP_CHROMA_BYTES, dt);
+		if (json_object_set_new(rec, "color_detail",
+		    json_stringn_nocheck(dt, b64_len(KP_CHROMA_BYTES))) != 0)
 			return -1;
 		if (f->has_alpha_detail) {
 			b64_encode(f->alpha_detail, KP_DETAIL_BYTES, dt);

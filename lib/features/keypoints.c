@@ -627,14 +627,16 @@ unsigned char *kp_pack(const struct kp_set *set, size_t *len)
 
 size_t kp_packed_head(const unsigned char *b)
 {
-	return KP_PACKED_HEAD + (b[0] == 2 ? KP_DETAIL_BYTES : b[0] == 3 ? 2 * KP_DETAIL_BYTES : 0);
+	/* the detail from version 2, the shape in 3 and 5, the colours in 4 and 5 */
+	return KP_PACKED_HEAD + (b[0] >= 2 ? KP_DETAIL_BYTES : 0) +
+	    (b[0] == 3 || b[0] == 5 ? KP_DETAIL_BYTES : 0) + (b[0] >= 4 ? KP_CHROMA_BYTES : 0);
 }
 
 long kp_packed_count(const unsigned char *b, size_t len)
 {
 	size_t head;
 
-	if (len < KP_PACKED_HEAD || b[0] < 1 || b[0] > 3)
+	if (len < KP_PACKED_HEAD || b[0] < 1 || b[0] > 5)
 		return -1;
 	head = kp_packed_head(b);
 	if (len < head || (len - head) % KP_PACKED_SIZE || (len - head) / KP_PACKED_SIZE > KP_MAX)
@@ -643,18 +645,25 @@ long kp_packed_count(const unsigned char *b, size_t len)
 }
 
 unsigned char *kp_pack_detail(const unsigned char *packed, size_t len,
-    const uint8_t detail[KP_DETAIL_BYTES], const uint8_t *alpha, size_t *outlen)
+    const uint8_t detail[KP_DETAIL_BYTES], const uint8_t *alpha, const uint8_t *chroma,
+    size_t *outlen)
 {
-	size_t extra = (alpha != NULL ? 2 : 1) * (size_t)KP_DETAIL_BYTES;
+	size_t extra = (alpha != NULL ? 2 : 1) * (size_t)KP_DETAIL_BYTES +
+	    (chroma != NULL ? KP_CHROMA_BYTES : 0), at = KP_PACKED_HEAD;
 	unsigned char *b;
 
 	if (len < KP_PACKED_HEAD || (b = malloc(len + extra)) == NULL)
 		return NULL;
 	memcpy(b, packed, KP_PACKED_HEAD);
-	b[0] = alpha != NULL ? 3 : 2;
-	memcpy(b + KP_PACKED_HEAD, detail, KP_DETAIL_BYTES);
-	if (alpha != NULL)
-		memcpy(b + KP_PACKED_HEAD + KP_DETAIL_BYTES, alpha, KP_DETAIL_BYTES);
+	b[0] = (unsigned char)((alpha != NULL ? 3 : 2) + (chroma != NULL ? 2 : 0));
+	memcpy(b + at, detail, KP_DETAIL_BYTES);
+	at += KP_DETAIL_BYTES;
+	if (alpha != NULL) {
+		memcpy(b + at, alpha, KP_DETAIL_BYTES);
+		at += KP_DETAIL_BYTES;
+	}
+	if (chroma != NULL)
+		memcpy(b + at, chroma, KP_CHROMA_BYTES);
 	memcpy(b + KP_PACKED_HEAD + extra, packed + KP_PACKED_HEAD, len - KP_PACKED_HEAD);
 	*outlen = len + extra;
 	return b;
@@ -667,6 +676,23 @@ int kp_detail_of(const struct img *gray, uint8_t out[KP_DETAIL_BYTES])
 	if (d == NULL)
 		return AD_ENOMEM;
 	memcpy(out, d->px, KP_DETAIL_BYTES);
+	img_free(d);
+	return 0;
+}
+
+int kp_chroma_of(const struct img *rgb, uint8_t out[KP_CHROMA_BYTES])
+{
+	struct img *d = img_resize(rgb, KP_CHROMA, KP_CHROMA);
+
+	if (d == NULL)
+		return AD_ENOMEM;
+	for (int i = 0; i < KP_CHROMA * KP_CHROMA; i++) {
+		const unsigned char *p = d->px + (size_t)i * (size_t)d->ch;
+
+		/* (-255 .. 255) / 2 + 128: 1 .. 255 */
+		out[2 * i] = (uint8_t)(d->ch >= 3 ? (p[0] - p[1]) / 2 + 128 : 128);
+		out[2 * i + 1] = (uint8_t)(d->ch >= 3 ? (p[2] - p[1]) / 2 + 128 : 128);
+	}
 	img_free(d);
 	return 0;
 }
@@ -692,8 +718,10 @@ int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set)
 	if (dbytes) {
 		memcpy((unsigned char *)(set->kp + n), b + KP_PACKED_HEAD, dbytes);
 		set->detail = (const uint8_t *)(set->kp + n);
-		if (dbytes > KP_DETAIL_BYTES)
+		if (b[0] == 3 || b[0] == 5)
 			set->alpha = set->detail + KP_DETAIL_BYTES;
+		if (b[0] >= 4)
+			set->chroma = set->detail + dbytes - KP_CHROMA_BYTES;
 	}
 	p = b + kp_packed_head(b);
 	for (size_t i = 0; i < n; i++, p += KP_PACKED_SIZE) {
@@ -710,12 +738,12 @@ int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set)
 	return 0;
 }
 
-/* A detail grid mirrored left-right. */
-static void mirror_grid(const uint8_t *in, uint8_t *out)
+/* A grid of side n and ch bytes a cell mirrored left-right. */
+static void mirror_grid(const uint8_t *in, uint8_t *out, int n, int ch)
 {
-	for (int y = 0; y < KP_DETAIL; y++)
-		for (int x = 0; x < KP_DETAIL; x++)
-			out[y * KP_DETAIL + x] = in[y * KP_DETAIL + KP_DETAIL - 1 - x];
+	for (int y = 0; y < n; y++)
+		for (int x = 0; x < n; x++)
+			memcpy(out + (y * n + x) * ch, in + (y * n + n - 1 - x) * ch, (size_t)ch);
 }
 
 int kp_mirror(const struct kp_set *in, struct kp_set *out)
@@ -729,17 +757,25 @@ int kp_mirror(const struct kp_set *in, struct kp_set *out)
 		return 0;
 	/* the keypoints, and the detail and the shape mirrored too, in one block as
 	 * kp_unpack's */
-	grids = in->detail == NULL ? 0 : in->alpha == NULL ? 1 : 2;
-	if ((out->kp = malloc((size_t)in->n * sizeof *out->kp + grids * KP_DETAIL_BYTES)) == NULL)
+	grids = in->detail == NULL ? 0 : (in->alpha == NULL ? 1 : 2) * (size_t)KP_DETAIL_BYTES +
+	    (in->chroma != NULL ? KP_CHROMA_BYTES : 0);
+	if ((out->kp = malloc((size_t)in->n * sizeof *out->kp + grids)) == NULL)
 		return AD_ENOMEM;
 	if (in->detail != NULL) {
 		uint8_t *d = (uint8_t *)(out->kp + in->n);
 
-		mirror_grid(in->detail, d);
+		mirror_grid(in->detail, d, KP_DETAIL, 1);
 		out->detail = d;
+		d += KP_DETAIL_BYTES;
 		if (in->alpha != NULL) {
-			mirror_grid(in->alpha, d + KP_DETAIL_BYTES);
-			out->alpha = d + KP_DETAIL_BYTES;
+			mirror_grid(in->alpha, d, KP_DETAIL, 1);
+			out->alpha = d;
+			d += KP_DETAIL_BYTES;
+		}
+		/* a mirror moves the colours, and changes none */
+		if (in->chroma != NULL) {
+			mirror_grid(in->chroma, d, KP_CHROMA, 2);
+			out->chroma = d;
 		}
 	}
 	for (int i = 0; i < in->n; i++) {

@@ -33,7 +33,9 @@
  * picture's detail (kp_detail_of, the record's "detail" field), then the keypoints as in
  * version 1, so that the strongest K are still a prefix.  Version 3 (dedupe's own too)
  * has the shape after the detail (KP_DETAIL_BYTES more: the record's "alpha_detail",
- * for a picture with transparency), then the keypoints. */
+ * for a picture with transparency), then the keypoints.  Versions 4 and 5 are versions 2
+ * and 3 with the colours after the grids (KP_CHROMA_BYTES more: the record's
+ * "color_detail"). */
 #ifndef AZD_KEYPOINTS_H
 #define AZD_KEYPOINTS_H
 
@@ -64,6 +66,13 @@ struct kp {
  * does not (an emblem on a folder, another level on a battery). */
 #define KP_DETAIL 32
 #define KP_DETAIL_BYTES (KP_DETAIL * KP_DETAIL)
+/* The colours: the chroma of the picture the keypoints see (the detail's view), area
+ * averaged to a KP_CHROMA x KP_CHROMA grid, two bytes a cell, (R - G) / 2 + 128 and
+ * (B - G) / 2 + 128, row-major (kp_chroma_of).  A gray picture is 128 throughout.
+ * dedupe reads two pictures' through their keypoint transform: the same shape in
+ * another colour (a bottle, a lamp, a ball of one make) is another picture. */
+#define KP_CHROMA 16
+#define KP_CHROMA_BYTES (KP_CHROMA * KP_CHROMA * 2)
 
 struct kp_set {
 	int w, h;               /* level-0 size */
@@ -74,6 +83,8 @@ struct kp_set {
 	const uint8_t *alpha;   /* the shape: the alpha channel of the picture the
 	                         * keypoints see, on the detail's grid (a version-3
 	                         * packing), or NULL (an opaque picture); in kp's block too */
+	const uint8_t *chroma;  /* the colours (KP_CHROMA_BYTES, a version-4 or 5 packing),
+	                         * or NULL; in kp's block too */
 };
 
 /* Up to max keypoints of a gray image (ch 1).  0, or AD_ENOMEM / AD_EINTERNAL.  An image
@@ -88,15 +99,20 @@ unsigned char *kp_pack(const struct kp_set *set, size_t *len);
 int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set);
 /* The keypoints a packing holds, or -1 when the bytes are not one. */
 long kp_packed_count(const unsigned char *b, size_t len);
-/* The size of a packing's header: KP_PACKED_HEAD, with the detail for version 2, and
- * the shape too for version 3. */
+/* The size of a packing's header: KP_PACKED_HEAD, with the detail for version 2, the
+ * shape too for version 3, the colours too for versions 4 and 5. */
 size_t kp_packed_head(const unsigned char *b);
-/* A version-1 packing and a detail as one version-2 packing, or with a shape (alpha not
- * NULL) as one version-3 packing, malloc'd (length in *outlen); NULL when out of memory. */
+/* A version-1 packing and a detail as one version-2 packing, with a shape (alpha not
+ * NULL) as one version-3 packing, with colours (chroma not NULL) as version 4 or 5,
+ * malloc'd (length in *outlen); NULL when out of memory. */
 unsigned char *kp_pack_detail(const unsigned char *packed, size_t len,
-    const uint8_t detail[KP_DETAIL_BYTES], const uint8_t *alpha, size_t *outlen);
+    const uint8_t detail[KP_DETAIL_BYTES], const uint8_t *alpha, const uint8_t *chroma,
+    size_t *outlen);
 /* The detail of a gray picture (the one kp_detect is given).  0, or AD_ENOMEM. */
 int kp_detail_of(const struct img *gray, uint8_t out[KP_DETAIL_BYTES]);
+/* The colours of a picture (3 channels, or 1: gray throughout), as the detail's grid
+ * would see it.  0, or AD_ENOMEM. */
+int kp_chroma_of(const struct img *rgb, uint8_t out[KP_CHROMA_BYTES]);
 
 /* The keypoints the picture mirrored left-right would have, as far as the recipe is
  * symmetric (the corners, their ranking and angles are; the spreading cells and ties

@@ -666,6 +666,172 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	return (int)lround(best);
 }
 
+/* Channel ch of an n x n grid of chs bytes a cell read at (x, y) (cell centres at whole
+ * numbers, 0 .. n - 1), straight between the four cells around it. */
+static double grid_read(const uint8_t *g, int n, int chs, int ch, double x, double y)
+{
+	int x0 = (int)x, y0 = (int)y, x1 = x0 < n - 1 ? x0 + 1 : x0, y1 = y0 < n - 1 ? y0 + 1 : y0;
+	double fx = x - x0, fy = y - y0;
+
+	return (1 - fy) * ((1 - fx) * g[(y0 * n + x0) * chs + ch] + fx * g[(y0 * n + x1) * chs + ch]) +
+	    fy * ((1 - fx) * g[(y1 * n + x0) * chs + ch] + fx * g[(y1 * n + x1) * chs + ch]);
+}
+
+/* 1 when a colour grid (kp_chroma_of) is gray: no cell's chroma over GRP_CHROMA_GRAY. */
+static int chroma_gray(const uint8_t *c)
+{
+	for (int i = 0; i < KP_CHROMA * KP_CHROMA; i++)
+		if (abs(c[2 * i] - 128) + abs(c[2 * i + 1] - 128) > GRP_CHROMA_GRAY)
+			return 0;
+	return 1;
+}
+
+/* How far two pictures read through the keypoints' transform z are from showing the
+ * same colours and levels (a crop, a border, a turn or a re-encoding of one picture)
+ * rather than one shape coloured or lit otherwise (a bottle, a box or a mug of one make
+ * in another colour, on another ground): each cell of a's colour grid (keypoints.h) that
+ * lies inside b (and outside either's frame bands) against b's grid read there, its
+ * miss the two chroma channels' and the gray level's (the details, averaged to the colour
+ * grid's cells) summed, with no tone curve; less twice the median miss up to
+ * GRP_CHROMA_NOISE (a JPEG's or a blur's), and GRP_DETAIL_SHIFT of the range of its
+ * neighbours on both sides in each channel (an edge a little misplaced).  The worst 3 x
+ * 3 block's GRP_DETAIL_TOP largest misses averaged, or GRP_CHROMA_LEVEL times the median
+ * gray miss if more (the whole picture a little lighter or darker: a product on another
+ * shade of ground).  -1 when a grid is missing or gray (a gray picture shows no colours
+ * to tell it by) or under a quarter of a's cells lie inside b. */
+static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
+    const uint8_t ba[4], const uint8_t bb[4])
+{
+	enum { N = KP_CHROMA, NN = KP_CHROMA * KP_CHROMA, S = KP_DETAIL / KP_CHROMA };
+	const uint8_t *ca = ka->chroma, *cb = kb->chroma, *da = ka->detail, *db = kb->detail;
+	double res[NN], sorted[NN], gray[NN], av[NN][3], bv[NN][3], med, best = 0;
+	uint8_t in[NN];
+	int n = 0;
+
+	if (ca == NULL || cb == NULL || da == NULL || db == NULL || ka->w <= 0 || ka->h <= 0 ||
+	    kb->w <= 0 || kb->h <= 0 || chroma_gray(ca) || chroma_gray(cb))
+		return -1;
+	for (int cy = 0; cy < N; cy++)
+		for (int cx = 0; cx < N; cx++) {
+			int i = cy * N + cx;
+			double px = (cx + 0.5) / N * ka->w, py = (cy + 0.5) / N * ka->h;
+			double x = z[0] * px - z[1] * py + z[2], y = z[1] * px + z[0] * py + z[3];
+			/* b's place on its colour grid and on its detail's */
+			double gx = x / kb->w * N - 0.5, gy = y / kb->h * N - 0.5;
+			double hx = x / kb->w * KP_DETAIL - 0.5, hy = y / kb->h * KP_DETAIL - 0.5;
+
+			in[i] = 0;
+			if (gx < 0 || gy < 0 || gx > N - 1 || gy > N - 1)
+				continue;
+			if (cy < ba[0] * N / 256 + 1 || cy >= N - 1 - ba[1] * N / 256 ||
+			    cx < ba[2] * N / 256 + 1 || cx >= N - 1 - ba[3] * N / 256 ||
+			    gy < bb[0] * N / 256.0 + 0.5 || gy > N - 1.5 - bb[1] * N / 256.0 ||
+			    gx < bb[2] * N / 256.0 + 0.5 || gx > N - 1.5 - bb[3] * N / 256.0)
+				continue;
+			hx = hx < 0 ? 0 : hx > KP_DETAIL - 1 ? KP_DETAIL - 1 : hx;
+			hy = hy < 0 ? 0 : hy > KP_DETAIL - 1 ? KP_DETAIL - 1 : hy;
+			av[i][0] = ca[2 * i];
+			av[i][1] = ca[2 * i + 1];
+			av[i][2] = 0;
+			for (int k = 0; k < S * S; k++)
+				av[i][2] += da[(S * cy + k / S) * KP_DETAIL + S * cx + k % S];
+			av[i][2] /= S * S;
+			bv[i][0] = grid_read(cb, N, 2, 0, gx, gy);
+			bv[i][1] = grid_read(cb, N, 2, 1, gx, gy);
+			bv[i][2] = grid_read(db, KP_DETAIL, 1, 0, hx, hy);
+			res[i] = 0;
+			for (int k = 0; k < 3; k++)
+				res[i] += fabs(av[i][k] - bv[i][k]);
+			gray[n] = fabs(av[i][2] - bv[i][2]);
+			sorted[n++] = res[i];
+			in[i] = 1;
+		}
+	if (n < NN / 4)
+		return -1;
+	med = kth_double(sorted, n, n / 2);
+	med = med < GRP_CHROMA_NOISE ? med : GRP_CHROMA_NOISE;
+	for (int cy = 0; cy < N; cy++)
+		for (int cx = 0; cx < N; cx++) {
+			int i = cy * N + cx;
+			double room = 0;
+
+			if (!in[i] || res[i] <= 2 * med) {
+				res[i] = 0;
+				continue;
+			}
+			for (int k = 0; k < 3; k++) {
+				double alo = 255, ahi = 0, blo = 255, bhi = 0;
+
+				for (int dy = -1; dy <= 1; dy++)
+					for (int dx = -1; dx <= 1; dx++) {
+						int y = cy + dy, x = cx + dx, q = y * N + x;
+
+						if (x < 0 || y < 0 || x >= N || y >= N || !in[q])
+							continue;
+						alo = av[q][k] < alo ? av[q][k] : alo;
+						ahi = av[q][k] > ahi ? av[q][k] : ahi;
+						blo = bv[q][k] < blo ? bv[q][k] : blo;
+						bhi = bv[q][k] > bhi ? bv[q][k] : bhi;
+					}
+				room += (ahi - alo < bhi - blo ? ahi - alo : bhi - blo) * GRP_DETAIL_SHIFT;
+			}
+			res[i] -= room + 2 * med;
+			res[i] = res[i] > 0 ? res[i] : 0;
+		}
+	for (int cy = 1; cy < N - 1; cy++)
+		for (int cx = 1; cx < N - 1; cx++) {
+			double t[GRP_DETAIL_TOP] = {0}, sum = 0;
+			int all = 1;
+
+			for (int k = 0; all && k < 9; k++) {
+				int q = (cy + k / 3 - 1) * N + cx + k % 3 - 1;
+				double v = res[q];
+
+				all = in[q];
+				for (int j = 0; j < GRP_DETAIL_TOP; j++)
+					if (v > t[j]) {
+						double u = t[j];
+
+						t[j] = v;
+						v = u;
+					}
+			}
+			if (!all)
+				continue;
+			for (int j = 0; j < GRP_DETAIL_TOP; j++)
+				sum += t[j];
+			best = sum / GRP_DETAIL_TOP > best ? sum / GRP_DETAIL_TOP : best;
+		}
+	med = GRP_CHROMA_LEVEL * kth_double(gray, n, n / 2);
+	best = best > med ? best : med;
+	/* and each side's most colourful cell, its pure colour (a shape's inside, where no
+	 * edge moves it): a crop keeps it, another colouring of the shape does not */
+	{
+		int ia = -1, ib = -1;
+		double ma = -1, mb = -1, pure;
+
+		for (int i = 0; i < NN; i++) {
+			double va, vb;
+
+			if (!in[i])
+				continue;
+			va = fabs(av[i][0] - 128) + fabs(av[i][1] - 128);
+			vb = fabs(bv[i][0] - 128) + fabs(bv[i][1] - 128);
+			if (va > ma) {
+				ma = va;
+				ia = i;
+			}
+			if (vb > mb) {
+				mb = vb;
+				ib = i;
+			}
+		}
+		pure = GRP_CHROMA_PURE * (fabs(av[ia][0] - bv[ib][0]) + fabs(av[ia][1] - bv[ib][1]));
+		best = best > pure ? best : pure;
+	}
+	return (int)lround(best);
+}
+
 /* 1 when a keypoint match repeats nothing in most of the pictures' middle cells that
  * hold keypoints (GRP_MID_MIN): whatever it shares lies around the middle. */
 static int hollow(int mid, int mid_dead)
@@ -744,7 +910,7 @@ static double shown_scale(const struct grp_item *a, const struct grp_item *b,
  * mirrored picture; m's a_in and b_in are k's share and j's. */
 static int local_match(const struct grp_item *k, const struct grp_item *j,
     const struct grp_opts *o, int mirror, struct kp_match *m, double *frame, int *wcol,
-    int *ddiff, int *sdiff, double *shown, int *overlay, aderr *err)
+    int *chroma, int *ddiff, int *sdiff, double *shown, int *overlay, aderr *err)
 {
 	/* ddiff NULL: no details compared (the passes); else *ddiff is set (the detail pass),
 	 * -1 where the keypoints gave no transform to read them through, *sdiff the same for
@@ -799,6 +965,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	 * the part both pictures show, and the colour grids read through the transform, both
 	 * ways (each side's cells that fall inside the other) */
 	*wcol = -1;
+	*chroma = -1;
 	if (rc == 0 && transform_usable(m)) {
 		double s2 = m->z[0] * m->z[0] + m->z[1] * m->z[1], w[4];
 		int w1, w2, n1, n2;
@@ -817,6 +984,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 			if (n1 + n2 >= GRP_FRAMED_CELLS)
 				*wcol = w1 > w2 ? w1 : w2;
 		}
+		*chroma = chroma_diff(ka, kb, m->z, ba, b->kpband);
 		kp_shared(ka, kb, m);
 		/* the shares of the pictures themselves, an added frame's bands left out (a
 		 * bordered copy shows no more than the photo) */
@@ -1566,6 +1734,8 @@ struct pres {
 	                         * compares them if the pair is taken */
 	bool shape_apart : 1;   /* the detail pass found the shapes differ (GRP_SHAPE_MAX):
 	                         * two pictures, and no group may hold both */
+	bool same : 1;          /* the colour details read through the keypoints' transform
+	                         * show the same colours and levels (GRP_CHROMA_SAME) */
 	uint8_t dist[3];
 	uint8_t dmin;           /* perceptual-hash distance over the orientations */
 	int8_t margin;          /* the hashes' margin over the neighbourhood (-64 .. 64, or
@@ -1575,7 +1745,9 @@ struct pres {
 	                         * but not comparable) */
 	int16_t cdiff;
 	int16_t inliers, matches;
-	int8_t mid, mid_dead;   /* the middle cells (kp_match) */
+	uint8_t mid : 4, mid_dead : 4; /* the middle cells (kp_match: 0 .. 8) */
+	int8_t chroma;          /* the colours compared through the keypoints' transform
+	                         * (chroma_diff, at most 127; -1 not compared) */
 	int16_t shared, agree;  /* the keypoints of the part both pictures show (kp_match) */
 	int16_t wcol;           /* the colour grids compared through the keypoints'
 	                         * transform (warp_color; -1 not compared) */
@@ -1586,6 +1758,7 @@ struct pres {
 };
 /* a million candidate pairs cost 32 MB: keep it so */
 _Static_assert(sizeof(struct pres) == 32, "struct pres grew");
+
 
 struct cl_ctx {
 	const struct grp_item *items;
@@ -1610,11 +1783,12 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 {
 	struct kp_match m;
 	double frame;
-	int rc, wcol;
+	int rc, wcol, cd, colours;
 
 	if (!o->local || item_nkp(a) == 0 || item_nkp(b) == 0)
 		return 0;
-	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, NULL, NULL, NULL, NULL, err)) < 0)
+	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, &cd, NULL, NULL, NULL, NULL,
+	    err)) < 0)
 		return rc;
 	/* the transform the detail pass reads the details through, if the pair is taken */
 	r->kpz = transform_usable(&m);
@@ -1626,19 +1800,32 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	r->cover = (float)m.cover;
 	r->a_in = (uint16_t)lround(m.a_in * 256);
 	r->b_in = (uint16_t)lround(m.b_in * 256);
-	r->mid = (int8_t)m.mid;
-	r->mid_dead = (int8_t)m.mid_dead;
+	r->mid = (uint8_t)(m.mid & 15);
+	r->mid_dead = (uint8_t)(m.mid_dead & 15);
 	r->wcol = (int16_t)wcol;
+	r->chroma = (int8_t)(cd > INT8_MAX ? INT8_MAX : cd);
 	r->shared = (int16_t)(m.shared > INT16_MAX ? INT16_MAX : m.shared);
 	r->agree = (int16_t)(m.agree > INT16_MAX ? INT16_MAX : m.agree);
+	/* the colour grids read through the transform agree, or where they are too coarse
+	 * for a small shape on a plain ground (one cell's mean shifts with a crop's edge),
+	 * the colour details say the same colours and levels */
+	colours = (wcol >= 0 && wcol <= GRP_FRAMED_COLOR) || (cd >= 0 && cd <= GRP_CHROMA_SAME);
 	/* few inliers that the rest of the keypoints bear out (GRP_REPEAT_*): a crop, a
 	 * letterbox or a border of a picture whose keypoints move in the ranking (a page of
 	 * text, a screenshot) keeps the keypoints of the part both show in their places; a
 	 * look-alike aligned on some of them (another page, another tab of one dialog) does
 	 * not */
+	r->same = cd >= 0 && cd <= GRP_CHROMA_SAME;
 	r->repeated = repeat_candidate(&m) && 2 * m.inliers >= o->local_min &&
 	    m.shared >= GRP_REPEAT_SHARED && m.agree >= GRP_REPEAT_AGREE * m.shared &&
-	    wcol >= 0 && wcol <= GRP_FRAMED_COLOR && !hollow(m.mid, m.mid_dead);
+	    colours && !hollow(m.mid, m.mid_dead);
+	/* or a small shape on a plain ground (a product, cropped or framed) with too few
+	 * keypoints for that, but all of them in their places and the same colours
+	 * (GRP_SAME_*) */
+	r->repeated = r->repeated || (r->same && m.inliers >= GRP_REPEAT_INLIERS &&
+	    2 * m.inliers >= o->local_min && m.cover >= GRP_FRAMED_COVER &&
+	    m.contain >= GRP_FRAMED_CONTAIN && m.shared >= GRP_SAME_SHARED &&
+	    m.agree >= GRP_FRAMED_AGREE * m.shared && !hollow(m.mid, m.mid_dead));
 	if (m.inliers < o->local_min || m.inliers < GRP_LOOSE_INLIERS ||
 	    m.inliers < GRP_STRICT_RATIO * m.matches)
 		return !strict && r->repeated;
@@ -1650,7 +1837,7 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	 * another colour does not) */
 	r->framed = m.cover < GRP_LOCAL_COVER && m.cover >= GRP_FRAMED_COVER &&
 	    m.contain >= GRP_FRAMED_CONTAIN && m.agree >= GRP_FRAMED_AGREE * m.shared &&
-	    m.shared > 0 && wcol >= 0 && wcol <= GRP_FRAMED_COLOR;
+	    m.shared > 0 && colours;
 	/* either way the middle of the pictures must repeat (GRP_MID_MIN: not only the
 	 * frame two pages of one dialog share) */
 	if (hollow(m.mid, m.mid_dead))
@@ -1805,7 +1992,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	const struct grp_item *a, *b;
 	struct kp_match m;
 	double frame, shown;
-	int wcol, d, sd, rc, part, gray, overlay, mirror;
+	int wcol, cd, d, sd, rc, part, gray, overlay, mirror;
 
 	if (c->pass != 3)
 		return classify_pair(c, p, verified, ambiguous, e);
@@ -1832,7 +2019,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	/* as the last keypoint test matched them: a hash match through its orientation's
 	 * mirror (the second pass), a keypoint match as it is (the first) */
 	mirror = r->hashed ? mirrors(r->orient) : 0;
-	if ((rc = local_match(a, b, c->o, mirror, &m, &frame, &wcol, &d, &sd, &shown, &overlay,
+	if ((rc = local_match(a, b, c->o, mirror, &m, &frame, &wcol, &cd, &d, &sd, &shown, &overlay,
 	    e)) < 0)
 		return rc;
 	if (sd > GRP_SHAPE_MAX && c->o->rotations) {
@@ -1841,9 +2028,9 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		 * the closer of the two (a mirrored copy is a copy) */
 		struct kp_match m2;
 		double frame2, shown2;
-		int wcol2, d2, sd2, overlay2;
+		int wcol2, cd2, d2, sd2, overlay2;
 
-		if ((rc = local_match(a, b, c->o, !mirror, &m2, &frame2, &wcol2, &d2, &sd2, &shown2,
+		if ((rc = local_match(a, b, c->o, !mirror, &m2, &frame2, &wcol2, &cd2, &d2, &sd2, &shown2,
 		    &overlay2, e)) < 0)
 			return rc;
 		sd = sd2 >= 0 && sd2 < sd ? sd2 : sd;
@@ -1877,6 +2064,7 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 
 		memset(r, 0, sizeof *r);
 		r->ddiff = -1;
+		r->chroma = -1;
 		r->orient = (int8_t)ori;
 		for (int i = 0; i < 3; i++)
 			r->dist[i] = (uint8_t)dist[i];
@@ -1975,7 +2163,8 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 		r->cdiff = (int16_t)color_diff(a, b, r->orient, r->hashed && !r->shifted);
 	/* two colourful pictures with different colour layouts are different pictures,
 	 * whatever their keypoints share (a bottle of one brand and of another) */
-	if (r->stage != GRP_EXACT && r->cdiff > GRP_COLOR_MAX) {
+	if (r->stage != GRP_EXACT && r->cdiff > GRP_COLOR_MAX &&
+	    !(r->stage == GRP_LOCAL && r->same)) {
 		/* told apart for good only where the grids lie alike (a letterbox's black
 		 * bands change its grid, not its picture) and the keypoints did not vouch for
 		 * the pair (a stronger contrast turns up the colours of one picture) */
@@ -2128,6 +2317,7 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.mid = r->mid;
 	t.mid_dead = r->mid_dead;
 	t.wcol = r->wcol;
+	t.chroma = r->chroma;
 	t.ddiff = r->ddiff < 0 ? -1 : r->ddiff;
 	t.shared = r->shared;
 	t.agree = r->agree;

@@ -185,6 +185,30 @@ struct grp_item {
 #define GRP_FRAMED_AGREE 0.85
 #define GRP_FRAMED_COLOR 24
 #define GRP_FRAMED_CELLS 4
+/* The colour details (keypoints.h, the record's "color_detail") where the 4x4 grids are
+ * too coarse: a product on a plain ground cropped by a tenth shifts every cell's mean
+ * across the shape's edge, and its colour grid read through the transform misses by 26
+ * to 91 (make eval), as much as a bottle of one shape in another colour does.  Read
+ * cell by cell through the transform with the gray levels and no tone curve
+ * (chroma_diff), a crop, a border, a turn, a blurred, noisy or JPEG copy of one picture
+ * misses by at most 18 (make eval: 22 such pairs the grids turned down); the same
+ * product in another colour or on another shade of ground, another drawing of one face,
+ * by 23 and more.  A grid none of whose cells has a chroma over GRP_CHROMA_GRAY (the two
+ * channels' distances from 128 summed, in half steps) is gray and says nothing;
+ * GRP_CHROMA_NOISE caps the noise taken off each cell (twice the median miss: a JPEG's,
+ * a blur's), and the median gray miss counts GRP_CHROMA_LEVEL times (the whole picture
+ * a little lighter: another ground).  Up to GRP_CHROMA_SAME the colours are the same:
+ * they stand for the colour grids in the framed rule and the test of repetition, the
+ * latter wanting then only GRP_SAME_SHARED keypoints in the part both show with
+ * GRP_FRAMED_AGREE of them repeated (a cropped product has 20 or so: make eval's 5
+ * pairs of copies so taken, no look-alike), and a pair they took keeps them against the
+ * 4x4 grids' colour difference (GRP_COLOR_MAX), which compares the cells as they lie. */
+#define GRP_CHROMA_GRAY 4
+#define GRP_CHROMA_NOISE 4
+#define GRP_CHROMA_LEVEL 4
+#define GRP_CHROMA_PURE 2
+#define GRP_CHROMA_SAME 20
+#define GRP_SAME_SHARED 16
 /* A keypoint match with fewer inliers than the lenient test wants (GRP_REPEAT_INLIERS
  * and half of local_min will do) is a copy when it passes the test of repetition: the
  * inliers span GRP_REPEAT_COVER of a picture, the transform puts GRP_FRAMED_CONTAIN of
@@ -358,6 +382,7 @@ struct grp_trace {
 	                             * where none is repeated (kp_match's mid, mid_dead) */
 	int repeated;               /* the keypoints took it on the test of repetition
 	                             * (GRP_REPEAT_*) */
+	int chroma;                 /* chroma_diff through the keypoints' transform, or -1 */
 	int shape_apart;            /* the detail pass found the pictures' shapes (their
 	                             * transparency) differ (GRP_SHAPE_MAX) */
 };

@@ -116,34 +116,36 @@ static void slot_take(const struct itemset *s, struct slot *p, const struct feat
 /* One grid of the record (field, n characters of base64 in b64) into d; 1 when it is
  * one, else 0 (and said, the grid left out). */
 static int slot_grid(struct slot *p, const char *field, const char *b64, size_t n,
-    unsigned char d[(KP_DETAIL_BYTES + 2) / 3 * 3 + 3])
+    unsigned char d[(KP_DETAIL_BYTES + 2) / 3 * 3 + 3], size_t bytes)
 {
-	if (n != b64_len(KP_DETAIL_BYTES) || b64_decode(b64, n, d) != KP_DETAIL_BYTES) {
+	if (n != b64_len(bytes) || b64_decode(b64, n, d) != (long)bytes) {
 		if (p->msg[0] == '\0')
-			snprintf(p->msg, sizeof p->msg, "%s: %s: not %d bytes of base64 (left out)",
-			    p->it.name ? p->it.name : "(no name)", field, KP_DETAIL_BYTES);
+			snprintf(p->msg, sizeof p->msg, "%s: %s: not %zu bytes of base64 (left out)",
+			    p->it.name ? p->it.name : "(no name)", field, bytes);
 		return 0;
 	}
 	return 1;
 }
 
 /* The record's "detail" (kp_detail_of's grid, base64) joined to the slot's keypoints as
- * one version-2 packing (keypoints.h), when both are there, and its "alpha_detail" (the
- * shape) with them as a version-3 one.  A grid that is not one is left out, and said.
- * 0, or -1 when out of memory. */
-static int slot_detail(struct slot *p, const char *b64, size_t n, const char *a64, size_t an)
+ * one version-2 packing (keypoints.h), when both are there, its "alpha_detail" (the
+ * shape) with them as a version-3 one, and its "color_detail" (the colours) as a version
+ * 4 or 5.  A grid that is not one is left out, and said.  0, or -1 when out of memory. */
+static int slot_detail(struct slot *p, const char *b64, size_t n, const char *a64, size_t an,
+    const char *c64, size_t cn)
 {
-	unsigned char d[(KP_DETAIL_BYTES + 2) / 3 * 3 + 3], a[sizeof d], *v2;
+	unsigned char d[(KP_DETAIL_BYTES + 2) / 3 * 3 + 3], a[sizeof d], c[sizeof d], *v2;
 	size_t len;
-	int ha;
+	int ha, hc;
 
 	if (p->raw == NULL || b64 == NULL || kp_packed_count(p->raw, p->rawlen) < 0 ||
 	    p->raw[0] != 1)
 		return 0;
-	if (!slot_grid(p, "detail", b64, n, d))
+	if (!slot_grid(p, "detail", b64, n, d, KP_DETAIL_BYTES))
 		return 0;
-	ha = a64 != NULL && slot_grid(p, "alpha_detail", a64, an, a);
-	if ((v2 = kp_pack_detail(p->raw, p->rawlen, d, ha ? a : NULL, &len)) == NULL)
+	ha = a64 != NULL && slot_grid(p, "alpha_detail", a64, an, a, KP_DETAIL_BYTES);
+	hc = c64 != NULL && slot_grid(p, "color_detail", c64, cn, c, KP_CHROMA_BYTES);
+	if ((v2 = kp_pack_detail(p->raw, p->rawlen, d, ha ? a : NULL, hc ? c : NULL, &len)) == NULL)
 		return -1;
 	free(p->raw);
 	p->raw = v2;
@@ -181,10 +183,11 @@ int itemset_each(void *ud, json_t *rec, void *slot, aderr *err)
 			p->oom = 1;
 		} else {
 			const char *det = rec_str(rec, "detail"), *al = rec_str(rec, "alpha_detail");
+			const char *co = rec_str(rec, "color_detail");
 
 			slot_take(s, p, &fr, lr);
 			if (p->has_item && slot_detail(p, det, det ? strlen(det) : 0, al,
-			    al ? strlen(al) : 0) < 0)
+			    al ? strlen(al) : 0, co, co ? strlen(co) : 0) < 0)
 				p->oom = 1;
 		}
 	}
@@ -192,6 +195,7 @@ int itemset_each(void *ud, json_t *rec, void *slot, aderr *err)
 	json_object_del(rec, "local");
 	json_object_del(rec, "detail");
 	json_object_del(rec, "alpha_detail");
+	json_object_del(rec, "color_detail");
 	if (p->oom)
 		slot_free(p);
 	return rc;
@@ -232,7 +236,8 @@ int itemset_each_line(void *ud, char *line, size_t len, void *slot, char **text,
 		if ((m[i].klen == 3 && memcmp(m[i].key, "dup", 3) == 0) ||
 		    (m[i].klen == 5 && memcmp(m[i].key, "local", 5) == 0) ||
 		    (m[i].klen == 6 && memcmp(m[i].key, "detail", 6) == 0) ||
-		    (m[i].klen == 12 && memcmp(m[i].key, "alpha_detail", 12) == 0))
+		    (m[i].klen == 12 && memcmp(m[i].key, "alpha_detail", 12) == 0) ||
+		    (m[i].klen == 12 && memcmp(m[i].key, "color_detail", 12) == 0))
 			continue;
 		if (at > 1)
 			(*text)[at++] = ',';
@@ -255,11 +260,14 @@ int itemset_each_line(void *ud, char *line, size_t len, void *slot, char **text,
 	} else {
 		const struct rscan_member *det = rscan_get(m, n, "detail");
 		const struct rscan_member *al = rscan_get(m, n, "alpha_detail");
+		const struct rscan_member *co = rscan_get(m, n, "color_detail");
 		int ha = al != NULL && al->v.type == RSCAN_STRING;
+		int hc = co != NULL && co->v.type == RSCAN_STRING;
 
 		slot_take(s, p, &fr, lr);
 		if (p->has_item && det != NULL && det->v.type == RSCAN_STRING &&
-		    slot_detail(p, det->v.p, det->v.len, ha ? al->v.p : NULL, ha ? al->v.len : 0) < 0)
+		    slot_detail(p, det->v.p, det->v.len, ha ? al->v.p : NULL, ha ? al->v.len : 0,
+		    hc ? co->v.p : NULL, hc ? co->v.len : 0) < 0)
 			p->oom = 1;
 	}
 	if (p->oom)

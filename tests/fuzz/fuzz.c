@@ -278,15 +278,18 @@ static int fuzz_keypoints(const uint8_t *data, size_t size)
 		return 0;
 	if (set.n < 0 || set.n > KP_MAX || (set.n > 0 && set.kp == NULL))
 		abort();
-	/* a detail exactly when the packing is version 2 or 3, a shape when it is 3 */
-	if ((set.detail != NULL) != (data[0] >= 2) || (set.alpha != NULL) != (data[0] == 3))
+	/* a detail exactly when the packing is version 2 to 5, a shape when it is 3 or 5,
+	 * colours when it is 4 or 5 */
+	if ((set.detail != NULL) != (data[0] >= 2) ||
+	    (set.alpha != NULL) != (data[0] == 3 || data[0] == 5) ||
+	    (set.chroma != NULL) != (data[0] >= 4))
 		abort();
 	/* what was read packs back to the same bytes (the cache relies on one form): as
-	 * version 1, and with its detail (and shape) as version 2 (3) */
+	 * version 1, and with its grids as the version they came in */
 	if ((back = kp_pack(&set, &blen)) == NULL)
 		abort();
 	if (set.detail != NULL) {
-		unsigned char *v2 = kp_pack_detail(back, blen, set.detail, set.alpha, &blen);
+		unsigned char *v2 = kp_pack_detail(back, blen, set.detail, set.alpha, set.chroma, &blen);
 
 		free(back);
 		if ((back = v2) == NULL)

@@ -34,6 +34,7 @@ static int same_feat(const struct feat *a, const struct feat *b)
 	    memcmp(a->detail, b->detail, sizeof a->detail) == 0 &&
 	    a->has_alpha_detail == b->has_alpha_detail &&
 	    memcmp(a->alpha_detail, b->alpha_detail, sizeof a->alpha_detail) == 0 &&
+	    memcmp(a->color_detail, b->color_detail, sizeof a->color_detail) == 0 &&
 	    (a->thumb == NULL) == (b->thumb == NULL) &&
 	    (a->thumb == NULL || strcmp(a->thumb, b->thumb) == 0) &&
 	    a->info == b->info && a->dominant == b->dominant && a->opaque == b->opaque &&

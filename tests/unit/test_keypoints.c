@@ -122,7 +122,7 @@ int main(void)
 			for (size_t i = 0; i < (size_t)im->w * (size_t)im->h; i++)
 				im_m += im->px[i];
 			CHECK(fabs(dm / KP_DETAIL_BYTES - im_m / ((double)im->w * im->h)) < 2);
-			v2 = kp_pack_detail(packed, plen, det, NULL, &l2);
+			v2 = kp_pack_detail(packed, plen, det, NULL, NULL, &l2);
 			CHECK(v2 != NULL && l2 == plen + KP_DETAIL_BYTES && v2[0] == 2);
 			CHECK(v2 != NULL && kp_packed_count(v2, l2) == set[np].n);
 			CHECK(v2 != NULL && kp_packed_head(v2) == KP_PACKED_HEAD + KP_DETAIL_BYTES);
@@ -152,7 +152,7 @@ int main(void)
 
 				for (int i = 0; i < KP_DETAIL_BYTES; i++)
 					shp[i] = (uint8_t)(i * 7 + 3);
-				v3 = kp_pack_detail(packed, plen, det, shp, &l3);
+				v3 = kp_pack_detail(packed, plen, det, shp, NULL, &l3);
 				CHECK(v3 != NULL && l3 == plen + 2 * KP_DETAIL_BYTES && v3[0] == 3);
 				CHECK(v3 != NULL && kp_packed_count(v3, l3) == set[np].n);
 				CHECK(v3 != NULL && kp_packed_head(v3) == KP_PACKED_HEAD + 2 * KP_DETAIL_BYTES);
@@ -173,12 +173,52 @@ int main(void)
 				kp_free(&mir);
 				kp_free(&back);
 				CHECK(v3 == NULL || kp_unpack(v3, l3 - 1, &back) == -1);
-				/* a version past 3 is no packing */
-				if (v3 != NULL) {
-					v3[0] = 4;
-					CHECK(kp_packed_count(v3, l3) == -1);
-				}
 				free(v3);
+			}
+			/* with colours too: version 4 (the detail, then the colours) and version
+			 * 5 (the detail, the shape, the colours), each grid back as it went in,
+			 * mirrored with the others (a cell's two bytes move together and keep
+			 * their values); a version past 5 is no packing */
+			for (int withshape = 0; withshape < 2; withshape++) {
+				uint8_t shp[KP_DETAIL_BYTES], col[KP_CHROMA_BYTES];
+				unsigned char *v4;
+				size_t l4 = 0, grids = (withshape ? 2 : 1) * (size_t)KP_DETAIL_BYTES +
+				    KP_CHROMA_BYTES;
+
+				for (int i = 0; i < KP_DETAIL_BYTES; i++)
+					shp[i] = (uint8_t)(i * 7 + 3);
+				for (int i = 0; i < KP_CHROMA_BYTES; i++)
+					col[i] = (uint8_t)(i * 13 + 5);
+				v4 = kp_pack_detail(packed, plen, det, withshape ? shp : NULL, col, &l4);
+				CHECK(v4 != NULL && l4 == plen + grids && v4[0] == (withshape ? 5 : 4));
+				CHECK(v4 != NULL && kp_packed_count(v4, l4) == set[np].n);
+				CHECK(v4 != NULL && kp_packed_head(v4) == KP_PACKED_HEAD + grids);
+				CHECK(v4 != NULL && kp_unpack(v4, l4, &back) == 0);
+				CHECK_EQ_INT(back.n, set[np].n);
+				CHECK(back.detail != NULL && memcmp(back.detail, det, sizeof det) == 0);
+				CHECK(withshape ? back.alpha != NULL && memcmp(back.alpha, shp, sizeof shp) == 0 :
+				    back.alpha == NULL);
+				CHECK(back.chroma != NULL && memcmp(back.chroma, col, sizeof col) == 0);
+				for (int i = 0; i < back.n && i < set[np].n; i++)
+					if (memcmp(back.kp[i].d, set[np].kp[i].d, 32) != 0) {
+						CHECK(!"a keypoint of the version-4 or 5 packing differs");
+						break;
+					}
+				CHECK(kp_mirror(&back, &mir) == 0);
+				CHECK(back.n == 0 || (mir.chroma != NULL &&
+				    mir.chroma[0] == col[2 * (KP_CHROMA - 1)] &&
+				    mir.chroma[1] == col[2 * (KP_CHROMA - 1) + 1] &&
+				    mir.chroma[2 * KP_CHROMA] == col[2 * (2 * KP_CHROMA - 1)] &&
+				    mir.detail[0] == det[KP_DETAIL - 1] &&
+				    (!withshape || mir.alpha[0] == shp[KP_DETAIL - 1])));
+				kp_free(&mir);
+				kp_free(&back);
+				CHECK(v4 == NULL || kp_unpack(v4, l4 - 1, &back) == -1);
+				if (v4 != NULL) {
+					v4[0] = 6;
+					CHECK(kp_packed_count(v4, l4) == -1);
+				}
+				free(v4);
 			}
 		}
 		free(packed);
@@ -306,5 +346,41 @@ int main(void)
 	fprintf(stderr, "most inliers between different photos: %d\n", worst_distinct);
 	for (int i = 0; i < np; i++)
 		kp_free(&set[i]);
+	/* the colours: a picture red on its left half and blue on its right, 64 x 32, has
+	 * (R - G) / 2 + 128 = 255 and 128, then 128 and 255, in each row; a gray picture is
+	 * 128 throughout */
+	{
+		struct img *rb = img_new(64, 32, 3), *g = img_new(64, 32, 1);
+		uint8_t col[KP_CHROMA_BYTES];
+		int ok = 1;
+
+		CHECK(rb != NULL && g != NULL);
+		if (rb != NULL && g != NULL) {
+			for (int i = 0; i < 64 * 32; i++) {
+				int left = i % 64 < 32;
+
+				rb->px[3 * i] = (unsigned char)(left ? 255 : 0);
+				rb->px[3 * i + 1] = 0;
+				rb->px[3 * i + 2] = (unsigned char)(left ? 0 : 255);
+				g->px[i] = (unsigned char)(i % 251);
+			}
+			CHECK(kp_chroma_of(rb, col) == 0);
+			for (int y = 0; y < KP_CHROMA; y++)
+				for (int x = 0; x < KP_CHROMA; x++) {
+					const uint8_t *c = col + 2 * (y * KP_CHROMA + x);
+
+					ok = ok && c[0] == (x < KP_CHROMA / 2 ? 255 : 128) &&
+					    c[1] == (x < KP_CHROMA / 2 ? 128 : 255);
+				}
+			CHECK(ok);
+			CHECK(kp_chroma_of(g, col) == 0);
+			ok = 1;
+			for (int i = 0; i < KP_CHROMA_BYTES; i++)
+				ok = ok && col[i] == 128;
+			CHECK(ok);
+		}
+		img_free(rb);
+		img_free(g);
+	}
 	return unit_done();
 }
