@@ -191,9 +191,12 @@ struct grp_item {
  * to 91 (make eval), as much as a bottle of one shape in another colour does.  Read
  * cell by cell through the transform with the gray levels and no tone curve
  * (chroma_diff), a crop, a border, a turn, a blurred, noisy or JPEG copy of one picture
- * misses by at most 18 (make eval: 22 such pairs the grids turned down); the same
- * product in another colour or on another shade of ground, another drawing of one face,
- * by 23 and more.  A grid none of whose cells has a chroma over GRP_CHROMA_GRAY (the two
+ * misses by at most 18 (make eval, pairs the grids turned down); the same product in
+ * another colour or on another shade of ground, another drawing of one face, by 23 and
+ * more.  A lamp of one shape in a near shade on the same ground misses by only 10 to 20
+ * cell by cell (all its cells are edges at this grid: t0525), so each side's most
+ * colourful cell, its pure colour, is compared too, GRP_CHROMA_PURE times (a crop keeps
+ * it).  A grid none of whose cells has a chroma over GRP_CHROMA_GRAY (the two
  * channels' distances from 128 summed, in half steps) is gray and says nothing;
  * GRP_CHROMA_NOISE caps the noise taken off each cell (twice the median miss: a JPEG's,
  * a blur's), and the median gray miss counts GRP_CHROMA_LEVEL times (the whole picture
