@@ -171,6 +171,7 @@ static void take_beside(struct grp_item *items, size_t m, size_t c)
 	same_match(it, r);
 	it->apart_from = r->apart_from;
 	it->via = r->via;
+	it->via_kp = r->via_kp;
 	items[r->keeper].count++;
 }
 
@@ -189,6 +190,7 @@ static void put_back(struct grp_item *items, const struct grp_item *reps, const 
 	it->runner_up = x->runner_up >= 0 ? (long)at[x->runner_up] : -1;
 	it->apart_from = x->apart_from >= 0 ? (long)at[x->apart_from] : -1;
 	it->via = x->via >= 0 ? (long)at[x->via] : -1;
+	it->via_kp = x->via_kp;
 }
 
 /* grp_opts.trace for the run over the representatives: the pair as places in items. */
@@ -267,6 +269,7 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 		items[i].kept_by = 0;
 		items[i].apart_from = -1;
 		items[i].via = -1;
+		items[i].via_kp = 0;
 		items[i].reviewed = 0;
 		low += items[i].low_info != 0;
 	}

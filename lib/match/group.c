@@ -2823,7 +2823,8 @@ static void take(struct grp_item *items, size_t k, size_t j, const struct mih_pa
 /* 1 when an accepted pair may carry a left-out item into its partner's group: its
  * hashes matched with the margin over the neighbourhood (GRP_MARGIN) and the keypoints
  * had nothing against it, and the colours could be compared (a gray copy is as like a
- * mug of another colour as its own). */
+ * mug of another colour as its own); or the keypoints took it and its details read
+ * through their transform agree closely (GRP_CARRY_DETAIL). */
 static int sure_link(const struct grp_item *a, const struct grp_item *b, const struct pres *r)
 {
 	int ga = a->color == NULL || grid_gray(a->color);
@@ -2831,6 +2832,9 @@ static int sure_link(const struct grp_item *a, const struct grp_item *b, const s
 
 	if (r->stage == GRP_EXACT)
 		return 1;
+	/* or a keypoint match whose details agree to half their limit (GRP_CARRY_DETAIL) */
+	if (r->stage == GRP_LOCAL)
+		return r->ddiff >= 0 && r->ddiff <= GRP_CARRY_DETAIL;
 	return r->stage == GRP_NEAR && r->verified == 0 && r->margin >= GRP_MARGIN &&
 	    (ga == gb || (ga && !colourful(b->color)) || (gb && !colourful(a->color)));
 }
@@ -2952,6 +2956,7 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
 				r.dist[i] = (uint8_t)dist[i];
 			take(items, (size_t)k, j, &pr, &r, r.stage);
 			items[j].via = r.stage == GRP_NEAR ? (long)m : -1;
+			items[j].via_kp = (int8_t)(r.stage == GRP_NEAR && res[p].stage == GRP_LOCAL);
 			nxt[j] = head[k];
 			head[k] = (long)j;
 			break;
@@ -3356,6 +3361,7 @@ long grp_run_distinct(struct grp_item *items, size_t n, const struct grp_opts *o
 		items[i].kept_by = 0;
 		items[i].apart_from = -1;
 		items[i].via = -1;
+		items[i].via_kp = 0;
 		items[i].reviewed = 0;
 		items[i].overlaid = 0;
 	}

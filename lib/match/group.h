@@ -106,7 +106,9 @@ struct grp_item {
 	                             * runner_up (KEEP_PREFER: --prefer) */
 	long runner_up;             /* for a keeper: its best-ranked member, else -1 */
 	long via;                   /* joined through this member, whose hashes its own
-	                             * match with the margin (evidence "chain"), else -1 */
+	                             * match with the margin, or whose keypoints and details
+	                             * its own (via_kp) (evidence "chain"), else -1 */
+	int8_t via_kp;              /* the link to via is a keypoint match (sure_link) */
 	long apart_from;            /* a decision's cannot-link kept it out of the group of
 	                             * this item (its keeper, or the keeper it would have had),
 	                             * else -1 */
@@ -255,6 +257,13 @@ struct grp_item {
  * eval: icons' precision 0.859 -> 0.913, no copy lost; at 40 the captions of two
  * screenshots split their groups). */
 #define GRP_DETAIL_MAX 35
+/* A keypoint match carries a copy left out of every group (its partner's keeper matched
+ * it neither way: a noisy copy kept for its size, a crop's original whose contrast copy
+ * keeps) into its partner's group when the details read through its transform agree to
+ * half their limit (make eval: the copies so carried 0 to 15, and one at 25; a drawn face
+ * without a smile, taken with the smiling one on a match whose details reached 33, the
+ * one look-alike). */
+#define GRP_CARRY_DETAIL (GRP_DETAIL_MAX / 2)
 /* A gray picture and a colour one (gray_and_colour: their colours are not compared) are
  * a gray copy and its original only when the details follow one tone curve as closely
  * as a gray copy's, a function of the colour side's pixels, do: within GRP_GRAY_DETAIL.

@@ -50,8 +50,8 @@ static json_t *evidence_object(const struct rep *d, const struct grp_item *it)
 		e = json_pack("{s:s,s:i,s:i}", "kind", "hash", "phash", it->dist[0], "margin",
 		    it->margin);
 	else if (it->via >= 0)  /* star: through one member, by a sure link */
-		e = json_pack("{s:s,s:i,s:s}", "kind", "chain", "phash", it->dist[0], "via",
-		    d->items[it->via].name);
+		e = json_pack("{s:s,s:i,s:s,s:s}", "kind", "chain", "phash", it->dist[0], "via",
+		    d->items[it->via].name, "link", it->via_kp ? "keypoints" : "hashes");
 	else    /* components: joined through other members */
 		e = json_pack("{s:s,s:i}", "kind", "chain", "phash", it->dist[0]);
 	if (e != NULL && it->color_diff >= 0)
@@ -143,6 +143,10 @@ static char *why_text(const struct rep *d, const struct grp_item *it)
 	else if (it->stage == GRP_LOCAL)
 		rc = asprintf(&t, "keypoints: %d inliers of %d matches, coverage %.2f%s", it->inliers,
 		    it->matches, it->cover, it->verified == 1 ? " (hashes matched in a crowded neighbourhood)" : "");
+	else if (it->margin < 0 && it->via >= 0 && it->via_kp)
+		rc = asprintf(&t, "joined through %s, whose keypoints match its own and whose "
+		    "details agree through their transform (perceptual hash %d bits from the keeper)",
+		    d->items[it->via].name, it->dist[0]);
 	else if (it->margin < 0 && it->via >= 0)
 		rc = asprintf(&t, "joined through %s, whose hashes match its own with the margin "
 		    "(perceptual hash %d bits from the keeper)", d->items[it->via].name, it->dist[0]);
@@ -360,8 +364,10 @@ static int dup_text(const struct rep *d, const struct grp_item *it, struct sbuf 
 					sb_str(&e, "margin", "open");
 				else if (it->margin >= 0)
 					sb_int(&e, "margin", it->margin);
-				else if (it->via >= 0)
+				else if (it->via >= 0) {
 					sb_str(&e, "via", d->items[it->via].name);
+					sb_str(&e, "link", it->via_kp ? "keypoints" : "hashes");
+				}
 				if (it->color_diff >= 0)
 					sb_int(&e, "color", it->color_diff);
 			}
