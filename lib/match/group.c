@@ -686,6 +686,96 @@ static int chroma_gray(const uint8_t *c)
 	return 1;
 }
 
+/* What misplacement explains of cell i's miss in chroma_diff (av: a's cells, bv: b's
+ * read through the transform, in: the cells compared): GRP_DETAIL_SHIFT of the range of
+ * its neighbours on the side that varies less, in each of the first ch channels. */
+static double chroma_room(const double (*av)[3], const double (*bv)[3], const uint8_t *in,
+    int i, int ch)
+{
+	enum { N = KP_CHROMA };
+	double room = 0;
+
+	for (int k = 0; k < ch; k++) {
+		double alo = 255, ahi = 0, blo = 255, bhi = 0;
+
+		for (int d = 0; d < 9; d++) {
+			int y = i / N + d / 3 - 1, x = i % N + d % 3 - 1, q = y * N + x;
+
+			if (x < 0 || y < 0 || x >= N || y >= N || !in[q])
+				continue;
+			alo = av[q][k] < alo ? av[q][k] : alo;
+			ahi = av[q][k] > ahi ? av[q][k] : ahi;
+			blo = bv[q][k] < blo ? bv[q][k] : blo;
+			bhi = bv[q][k] > bhi ? bv[q][k] : bhi;
+		}
+		room += (ahi - alo < bhi - blo ? ahi - alo : bhi - blo) * GRP_DETAIL_SHIFT;
+	}
+	return room;
+}
+
+/* The worst 3 x 3 block of a colour grid's misses (all its cells compared): the average
+ * of its GRP_DETAIL_TOP largest. */
+static double chroma_blocks(const double *res, const uint8_t *in)
+{
+	enum { N = KP_CHROMA };
+	double best = 0;
+
+	for (int cy = 1; cy < N - 1; cy++)
+		for (int cx = 1; cx < N - 1; cx++) {
+			double t[GRP_DETAIL_TOP] = {0}, sum = 0;
+			int all = 1;
+
+			for (int k = 0; all && k < 9; k++) {
+				int q = (cy + k / 3 - 1) * N + cx + k % 3 - 1;
+				double v = res[q];
+
+				all = in[q];
+				for (int j = 0; j < GRP_DETAIL_TOP; j++)
+					if (v > t[j]) {
+						double u = t[j];
+
+						t[j] = v;
+						v = u;
+					}
+			}
+			if (!all)
+				continue;
+			for (int j = 0; j < GRP_DETAIL_TOP; j++)
+				sum += t[j];
+			best = sum / GRP_DETAIL_TOP > best ? sum / GRP_DETAIL_TOP : best;
+		}
+	return best;
+}
+
+/* The tint two colour grids read one through the other differ by: the chroma alone
+ * (levels left aside), b's scaled by the one factor that fits a's best (within
+ * GRP_CHROMA_SCALE either way: a stronger contrast, a gamma, a paler copy), each cell's
+ * miss less what misplacement explains; the worst block (chroma_blocks). */
+static double chroma_tint(const double (*av)[3], const double (*bv)[3], const uint8_t *in)
+{
+	enum { NN = KP_CHROMA * KP_CHROMA };
+	double sxy = 0, syy = 0, f, res[NN];
+
+	for (int i = 0; i < NN; i++)
+		for (int k = 0; in[i] && k < 2; k++) {
+			sxy += (av[i][k] - 128) * (bv[i][k] - 128);
+			syy += (bv[i][k] - 128) * (bv[i][k] - 128);
+		}
+	f = syy >= 1 ? sxy / syy : 1;
+	f = f < 1 / GRP_CHROMA_SCALE ? 1 / GRP_CHROMA_SCALE : f > GRP_CHROMA_SCALE ?
+	    GRP_CHROMA_SCALE : f;
+	for (int i = 0; i < NN; i++) {
+		res[i] = 0;
+		if (!in[i])
+			continue;
+		for (int k = 0; k < 2; k++)
+			res[i] += fabs(av[i][k] - 128 - f * (bv[i][k] - 128));
+		res[i] -= chroma_room(av, bv, in, i, 2);
+		res[i] = res[i] > 0 ? res[i] : 0;
+	}
+	return chroma_blocks(res, in);
+}
+
 /* How far two pictures read through the keypoints' transform z are from showing the
  * same colours and levels (a crop, a border, a turn or a re-encoding of one picture)
  * rather than one shape coloured or lit otherwise (a bottle, a box or a mug of one make
@@ -700,7 +790,7 @@ static int chroma_gray(const uint8_t *c)
  * shade of ground).  -1 when a grid is missing or gray (a gray picture shows no colours
  * to tell it by) or under a quarter of a's cells lie inside b. */
 static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
-    const uint8_t ba[4], const uint8_t bb[4])
+    const uint8_t ba[4], const uint8_t bb[4], int *tint)
 {
 	enum { N = KP_CHROMA, NN = KP_CHROMA * KP_CHROMA, S = KP_DETAIL / KP_CHROMA };
 	const uint8_t *ca = ka->chroma, *cb = kb->chroma, *da = ka->detail, *db = kb->detail;
@@ -708,6 +798,7 @@ static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	uint8_t in[NN];
 	int n = 0;
 
+	*tint = -1;
 	if (ca == NULL || cb == NULL || da == NULL || db == NULL || ka->w <= 0 || ka->h <= 0 ||
 	    kb->w <= 0 || kb->h <= 0 || chroma_gray(ca) || chroma_gray(cb))
 		return -1;
@@ -750,58 +841,16 @@ static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 		return -1;
 	med = kth_double(sorted, n, n / 2);
 	med = med < GRP_CHROMA_NOISE ? med : GRP_CHROMA_NOISE;
-	for (int cy = 0; cy < N; cy++)
-		for (int cx = 0; cx < N; cx++) {
-			int i = cy * N + cx;
-			double room = 0;
-
-			if (!in[i] || res[i] <= 2 * med) {
-				res[i] = 0;
-				continue;
-			}
-			for (int k = 0; k < 3; k++) {
-				double alo = 255, ahi = 0, blo = 255, bhi = 0;
-
-				for (int dy = -1; dy <= 1; dy++)
-					for (int dx = -1; dx <= 1; dx++) {
-						int y = cy + dy, x = cx + dx, q = y * N + x;
-
-						if (x < 0 || y < 0 || x >= N || y >= N || !in[q])
-							continue;
-						alo = av[q][k] < alo ? av[q][k] : alo;
-						ahi = av[q][k] > ahi ? av[q][k] : ahi;
-						blo = bv[q][k] < blo ? bv[q][k] : blo;
-						bhi = bv[q][k] > bhi ? bv[q][k] : bhi;
-					}
-				room += (ahi - alo < bhi - blo ? ahi - alo : bhi - blo) * GRP_DETAIL_SHIFT;
-			}
-			res[i] -= room + 2 * med;
-			res[i] = res[i] > 0 ? res[i] : 0;
+	for (int i = 0; i < NN; i++) {
+		if (!in[i] || res[i] <= 2 * med) {
+			res[i] = 0;
+			continue;
 		}
-	for (int cy = 1; cy < N - 1; cy++)
-		for (int cx = 1; cx < N - 1; cx++) {
-			double t[GRP_DETAIL_TOP] = {0}, sum = 0;
-			int all = 1;
-
-			for (int k = 0; all && k < 9; k++) {
-				int q = (cy + k / 3 - 1) * N + cx + k % 3 - 1;
-				double v = res[q];
-
-				all = in[q];
-				for (int j = 0; j < GRP_DETAIL_TOP; j++)
-					if (v > t[j]) {
-						double u = t[j];
-
-						t[j] = v;
-						v = u;
-					}
-			}
-			if (!all)
-				continue;
-			for (int j = 0; j < GRP_DETAIL_TOP; j++)
-				sum += t[j];
-			best = sum / GRP_DETAIL_TOP > best ? sum / GRP_DETAIL_TOP : best;
-		}
+		res[i] -= chroma_room(av, bv, in, i, 3) + 2 * med;
+		res[i] = res[i] > 0 ? res[i] : 0;
+	}
+	best = chroma_blocks(res, in);
+	*tint = (int)lround(chroma_tint(av, bv, in));
 	med = GRP_CHROMA_LEVEL * kth_double(gray, n, n / 2);
 	best = best > med ? best : med;
 	/* and each side's most colourful cell, its pure colour (a shape's inside, where no
@@ -910,7 +959,7 @@ static double shown_scale(const struct grp_item *a, const struct grp_item *b,
  * mirrored picture; m's a_in and b_in are k's share and j's. */
 static int local_match(const struct grp_item *k, const struct grp_item *j,
     const struct grp_opts *o, int mirror, struct kp_match *m, double *frame, int *wcol,
-    int *chroma, int *ddiff, int *sdiff, double *shown, int *overlay, aderr *err)
+    int chroma[2], int *ddiff, int *sdiff, double *shown, int *overlay, aderr *err)
 {
 	/* ddiff NULL: no details compared (the passes); else *ddiff is set (the detail pass),
 	 * -1 where the keypoints gave no transform to read them through, *sdiff the same for
@@ -965,7 +1014,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	 * the part both pictures show, and the colour grids read through the transform, both
 	 * ways (each side's cells that fall inside the other) */
 	*wcol = -1;
-	*chroma = -1;
+	chroma[0] = chroma[1] = -1;
 	if (rc == 0 && transform_usable(m)) {
 		double s2 = m->z[0] * m->z[0] + m->z[1] * m->z[1], w[4];
 		int w1, w2, n1, n2;
@@ -984,7 +1033,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 			if (n1 + n2 >= GRP_FRAMED_CELLS)
 				*wcol = w1 > w2 ? w1 : w2;
 		}
-		*chroma = chroma_diff(ka, kb, m->z, ba, b->kpband);
+		chroma[0] = chroma_diff(ka, kb, m->z, ba, b->kpband, &chroma[1]);
 		kp_shared(ka, kb, m);
 		/* the shares of the pictures themselves, an added frame's bands left out (a
 		 * bordered copy shows no more than the photo) */
@@ -1704,8 +1753,10 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 /* What the checks found for one candidate pair (a < b), as match(items[a], items[b])
  * sees it: orient turns b into a's likeness. */
 struct pres {
-	int8_t stage;           /* GRP_* (a first-pass GRP_NEAR may still be turned down) */
-	int8_t orient;
+	uint8_t stage : 2;      /* GRP_* (a first-pass GRP_NEAR may still be turned down) */
+	uint8_t orient : 4;     /* 1 .. 8 */
+	int8_t tint;            /* the detail pass: the colours' tint read through the
+	                         * keypoints' transform (chroma_diff; -1 not compared) */
 	uint8_t verified : 2;   /* the strict keypoint test decided a hash match (1) or a
 	                         * keypoint match in a crowded neighbourhood (3), or the
 	                         * pair was taken on the trust of its neighbourhood (2) */
@@ -1783,11 +1834,11 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 {
 	struct kp_match m;
 	double frame;
-	int rc, wcol, cd, colours;
+	int rc, wcol, cd[2], colours;
 
 	if (!o->local || item_nkp(a) == 0 || item_nkp(b) == 0)
 		return 0;
-	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, &cd, NULL, NULL, NULL, NULL,
+	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, cd, NULL, NULL, NULL, NULL,
 	    err)) < 0)
 		return rc;
 	/* the transform the detail pass reads the details through, if the pair is taken */
@@ -1803,19 +1854,19 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	r->mid = (uint8_t)(m.mid & 15);
 	r->mid_dead = (uint8_t)(m.mid_dead & 15);
 	r->wcol = (int16_t)wcol;
-	r->chroma = (int8_t)(cd > INT8_MAX ? INT8_MAX : cd);
+	r->chroma = (int8_t)(cd[0] > INT8_MAX ? INT8_MAX : cd[0]);
+	r->same = cd[0] >= 0 && cd[0] <= GRP_CHROMA_SAME;
 	r->shared = (int16_t)(m.shared > INT16_MAX ? INT16_MAX : m.shared);
 	r->agree = (int16_t)(m.agree > INT16_MAX ? INT16_MAX : m.agree);
 	/* the colour grids read through the transform agree, or where they are too coarse
 	 * for a small shape on a plain ground (one cell's mean shifts with a crop's edge),
 	 * the colour details say the same colours and levels */
-	colours = (wcol >= 0 && wcol <= GRP_FRAMED_COLOR) || (cd >= 0 && cd <= GRP_CHROMA_SAME);
+	colours = (wcol >= 0 && wcol <= GRP_FRAMED_COLOR) || r->same;
 	/* few inliers that the rest of the keypoints bear out (GRP_REPEAT_*): a crop, a
 	 * letterbox or a border of a picture whose keypoints move in the ranking (a page of
 	 * text, a screenshot) keeps the keypoints of the part both show in their places; a
 	 * look-alike aligned on some of them (another page, another tab of one dialog) does
 	 * not */
-	r->same = cd >= 0 && cd <= GRP_CHROMA_SAME;
 	r->repeated = repeat_candidate(&m) && 2 * m.inliers >= o->local_min &&
 	    m.shared >= GRP_REPEAT_SHARED && m.agree >= GRP_REPEAT_AGREE * m.shared &&
 	    colours && !hollow(m.mid, m.mid_dead);
@@ -1992,7 +2043,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	const struct grp_item *a, *b;
 	struct kp_match m;
 	double frame, shown;
-	int wcol, cd, d, sd, rc, part, gray, overlay, mirror;
+	int wcol, cd[2], d, sd, rc, part, gray, overlay, mirror, tinted;
 
 	if (c->pass != 3)
 		return classify_pair(c, p, verified, ambiguous, e);
@@ -2019,7 +2070,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	/* as the last keypoint test matched them: a hash match through its orientation's
 	 * mirror (the second pass), a keypoint match as it is (the first) */
 	mirror = r->hashed ? mirrors(r->orient) : 0;
-	if ((rc = local_match(a, b, c->o, mirror, &m, &frame, &wcol, &cd, &d, &sd, &shown, &overlay,
+	if ((rc = local_match(a, b, c->o, mirror, &m, &frame, &wcol, cd, &d, &sd, &shown, &overlay,
 	    e)) < 0)
 		return rc;
 	if (sd > GRP_SHAPE_MAX && c->o->rotations) {
@@ -2028,21 +2079,26 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		 * the closer of the two (a mirrored copy is a copy) */
 		struct kp_match m2;
 		double frame2, shown2;
-		int wcol2, cd2, d2, sd2, overlay2;
+		int wcol2, cd2[2], d2, sd2, overlay2;
 
-		if ((rc = local_match(a, b, c->o, !mirror, &m2, &frame2, &wcol2, &cd2, &d2, &sd2, &shown2,
+		if ((rc = local_match(a, b, c->o, !mirror, &m2, &frame2, &wcol2, cd2, &d2, &sd2, &shown2,
 		    &overlay2, e)) < 0)
 			return rc;
 		sd = sd2 >= 0 && sd2 < sd ? sd2 : sd;
 	}
 	r->overlay = (uint8_t)overlay;
 	r->ddiff = (int8_t)(d > INT8_MAX ? INT8_MAX : d);
+	r->tint = (int8_t)(cd[1] > INT8_MAX ? INT8_MAX : cd[1]);
 	r->shape_apart = sd > GRP_SHAPE_MAX;
+	/* the details strayed (over GRP_CARRY_DETAIL) and the tints too (GRP_TINT_APART):
+	 * two pictures, where a copy strays in one at most (a caption in gray, a turn, a
+	 * caption in colour) */
+	tinted = r->ddiff > GRP_CARRY_DETAIL && r->tint > GRP_TINT_APART;
 	r->a_in = (uint16_t)lround(m.a_in * 256);
 	r->b_in = (uint16_t)lround(m.b_in * 256);
 	part = d != -1 && part_of(r, shown);
 	gray = gray_apart(a, b, r);
-	if (r->ddiff > GRP_DETAIL_MAX || gray || part || r->shape_apart) {
+	if (r->ddiff > GRP_DETAIL_MAX || gray || part || r->shape_apart || tinted) {
 		r->stage = GRP_NONE;
 		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART || part || gray ||
 		    r->shape_apart;
@@ -2065,7 +2121,8 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 		memset(r, 0, sizeof *r);
 		r->ddiff = -1;
 		r->chroma = -1;
-		r->orient = (int8_t)ori;
+		r->tint = -1;
+		r->orient = (uint8_t)(ori & 15);
 		for (int i = 0; i < 3; i++)
 			r->dist[i] = (uint8_t)dist[i];
 		r->dmin = (uint8_t)(mt == GRP_NEAR ? dist[0] : phash_min(a, b, c->o->rotations));
@@ -2078,7 +2135,7 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 				return rc;
 			mt = rc ? GRP_LOCAL : GRP_NONE;
 		}
-		r->stage = (int8_t)mt;
+		r->stage = (uint8_t)mt;
 		r->hashed = mt == GRP_NEAR;
 		r->smooth = mt == GRP_NEAR && both_smooth(a, b) && !flat_same(a, b);
 		return 0;
@@ -2318,6 +2375,7 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.mid_dead = r->mid_dead;
 	t.wcol = r->wcol;
 	t.chroma = r->chroma;
+	t.tint = r->tint;
 	t.ddiff = r->ddiff < 0 ? -1 : r->ddiff;
 	t.shared = r->shared;
 	t.agree = r->agree;

@@ -214,6 +214,14 @@ struct grp_item {
 #define GRP_CHROMA_PURE 2
 #define GRP_CHROMA_SAME 20
 #define GRP_SAME_SHARED 16
+/* In the detail pass the colour details' tint too (chroma_tint: the chroma alone, one
+ * side's scaled to fit the other's): a pair whose details miss by over half their limit
+ * (GRP_CARRY_DETAIL) and whose tints miss by over GRP_TINT_APART in a block is two
+ * pictures.  A copy strays in one at most: a gray caption, a turn or a crop moves the
+ * details (make eval: 18 pairs of copies over 17, their tints 0 to 15), a caption in
+ * colour the tint (57) with the details at 11; two screenshots of one dialog with
+ * another tab lit miss by 25 and 34. */
+#define GRP_TINT_APART 30
 /* A keypoint match with fewer inliers than the lenient test wants (GRP_REPEAT_INLIERS
  * and half of local_min will do) is a copy when it passes the test of repetition: the
  * inliers span GRP_REPEAT_COVER of a picture, the transform puts GRP_FRAMED_CONTAIN of
@@ -395,6 +403,7 @@ struct grp_trace {
 	int repeated;               /* the keypoints took it on the test of repetition
 	                             * (GRP_REPEAT_*) */
 	int chroma;                 /* chroma_diff through the keypoints' transform, or -1 */
+	int tint;                   /* the detail pass's tint (chroma_diff), or -1 */
 	int shape_apart;            /* the detail pass found the pictures' shapes (their
 	                             * transparency) differ (GRP_SHAPE_MAX) */
 };

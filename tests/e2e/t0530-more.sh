@@ -29,8 +29,12 @@ check_eq "--keep name: the photo is not the duplicate of its crop" \
 	"$(jq -r 'select(.name == "b-photo.png") | .dup.keeper // .dup.role' "$T/ra")" "keeper"
 check_eq "the bordered copy joins the photo" \
 	"$(jq -r 'select(.name == "c-border.png") | .dup.keeper' "$T/ra")" "b-photo.png"
-check_eq "the crop is kept too (it took nothing that shows more)" \
-	"$(jq -r 'select(.name == "a-crop.png") | .dup.role' "$T/ra")" "unique"
+# the crop, ranked first, takes nothing that shows more; left on its own it joins the
+# photo's group through their keypoint match (the photo holds every pixel of it)
+check_eq "the crop takes nothing that shows more, and joins the photo" \
+	"$(jq -r 'select(.name == "a-crop.png") | "\(.dup.role) \(.dup.keeper)"' "$T/ra")" "duplicate b-photo.png"
+check_eq "nothing is the crop's duplicate" \
+	"$(jq -r 'select(.dup.keeper == "a-crop.png") | .name' "$T/ra")" ""
 dedupe -q -i "$T/fa" -o "$T/ra2" || fail "dedupe"
 check_eq "by default the photo keeps and takes its crop and its bordered copy" \
 	"$(jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$T/ra2" | sort | tr '\n' ' ')" \
