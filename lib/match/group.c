@@ -787,8 +787,10 @@ static double chroma_tint(const double (*av)[3], const double (*bv)[3], const ui
  * neighbours on both sides in each channel (an edge a little misplaced).  The worst 3 x
  * 3 block's GRP_DETAIL_TOP largest misses averaged, or GRP_CHROMA_LEVEL times the median
  * gray miss if more (the whole picture a little lighter or darker: a product on another
- * shade of ground).  -1 when a grid is missing or gray (a gray picture shows no colours
- * to tell it by) or under a quarter of a's cells lie inside b. */
+ * shade of ground), or GRP_CHROMA_PURE times the miss between each side's most colourful
+ * cell if more still.  -1 when a grid is missing or gray (a gray picture shows no colours
+ * to tell it by) or under a quarter of a's cells lie inside b.  The tint (chroma_tint)
+ * in *tint, -1 with it. */
 static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
     const uint8_t ba[4], const uint8_t bb[4], int *tint)
 {
