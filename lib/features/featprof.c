@@ -38,7 +38,7 @@ void fprof_lap_on(int stage)
 const char *fprof_name(int stage)
 {
 	static const char *const names[FP_NSTAGES] = {
-		"sha256", "decode", "flatten", "colour grid", "gray", "measure", "phash",
+		"sha256", "decode", "flatten", "colour detail", "colour grid", "gray", "measure", "phash",
 		"dhash", "whash", "pyramid", "fast", "harris", "nms+spread", "integral",
 		"angle", "descriptors", "kp sort", "pack", "json+base64", "other",
 	};

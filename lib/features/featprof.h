@@ -17,6 +17,8 @@ enum fprof_stage {
 	FP_SHA256,      /* the checksum of the file's bytes */
 	FP_DECODE,      /* the decoder to a working-size RGB(A) image (incl. its resize) */
 	FP_FLATTEN,     /* alpha composited on white or black */
+	FP_CHROMA,      /* the colour detail of the keypoints' view, and the shape of a picture
+	                 * with transparency (resizes) */
 	FP_GRID,        /* the 4x4 colour grid (a resize) */
 	FP_GRAY,        /* RGB to gray */
 	FP_MEASURE,     /* histogram, contrast, dominant gray */

@@ -458,6 +458,7 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 			img_free(rgb);
 			return aderr_set(err, AD_ENOMEM, "out of memory");
 		}
+		fprof_lap(FP_CHROMA);
 	}
 	if (f->framed && (inner = inside(rgb, b)) == NULL) {
 		img_free(rgb);
