@@ -789,8 +789,9 @@ static double chroma_tint(const double (*av)[3], const double (*bv)[3], const ui
  * gray miss if more (the whole picture a little lighter or darker: a product on another
  * shade of ground), or GRP_CHROMA_PURE times the miss between each side's most colourful
  * cell if more still.  -1 when a grid is missing or gray (a gray picture shows no colours
- * to tell it by) or under a quarter of a's cells lie inside b.  The tint (chroma_tint)
- * in *tint, -1 with it. */
+ * to tell it by) or under a quarter of a's cells lie inside b; past GRP_CHROMA_SAME, the
+ * cheaper terms alone when they pass it.  The tint (chroma_tint) in *tint unless tint is
+ * NULL, -1 with it. */
 static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
     const uint8_t ba[4], const uint8_t bb[4], int *tint)
 {
@@ -800,7 +801,8 @@ static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	uint8_t in[NN];
 	int n = 0;
 
-	*tint = -1;
+	if (tint != NULL)
+		*tint = -1;
 	if (ca == NULL || cb == NULL || da == NULL || db == NULL || ka->w <= 0 || ka->h <= 0 ||
 	    kb->w <= 0 || kb->h <= 0 || chroma_gray(ca) || chroma_gray(cb))
 		return -1;
@@ -841,22 +843,12 @@ static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 		}
 	if (n < NN / 4)
 		return -1;
-	med = kth_double(sorted, n, n / 2);
-	med = med < GRP_CHROMA_NOISE ? med : GRP_CHROMA_NOISE;
-	for (int i = 0; i < NN; i++) {
-		if (!in[i] || res[i] <= 2 * med) {
-			res[i] = 0;
-			continue;
-		}
-		res[i] -= chroma_room(av, bv, in, i, 3) + 2 * med;
-		res[i] = res[i] > 0 ? res[i] : 0;
-	}
-	best = chroma_blocks(res, in);
-	*tint = (int)lround(chroma_tint(av, bv, in));
-	med = GRP_CHROMA_LEVEL * kth_double(gray, n, n / 2);
-	best = best > med ? best : med;
-	/* and each side's most colourful cell, its pure colour (a shape's inside, where no
-	 * edge moves it): a crop keeps it, another colouring of the shape does not */
+	if (tint != NULL)
+		*tint = (int)lround(chroma_tint(av, bv, in));
+	/* the cheap terms first: past GRP_CHROMA_SAME the blocks would change nothing */
+	best = GRP_CHROMA_LEVEL * kth_double(gray, n, n / 2);
+	/* each side's most colourful cell, its pure colour (a shape's inside, where no edge
+	 * moves it): a crop keeps it, another colouring of the shape does not */
 	{
 		int ia = -1, ib = -1;
 		double ma = -1, mb = -1, pure;
@@ -880,7 +872,20 @@ static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 		pure = GRP_CHROMA_PURE * (fabs(av[ia][0] - bv[ib][0]) + fabs(av[ia][1] - bv[ib][1]));
 		best = best > pure ? best : pure;
 	}
-	return (int)lround(best);
+	if (best > GRP_CHROMA_SAME)
+		return (int)lround(best);
+	med = kth_double(sorted, n, n / 2);
+	med = med < GRP_CHROMA_NOISE ? med : GRP_CHROMA_NOISE;
+	for (int i = 0; i < NN; i++) {
+		if (!in[i] || res[i] <= 2 * med) {
+			res[i] = 0;
+			continue;
+		}
+		res[i] -= chroma_room(av, bv, in, i, 3) + 2 * med;
+		res[i] = res[i] > 0 ? res[i] : 0;
+	}
+	med = chroma_blocks(res, in);
+	return (int)lround(best > med ? best : med);
 }
 
 /* 1 when a keypoint match repeats nothing in most of the pictures' middle cells that
@@ -1035,7 +1040,8 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 			if (n1 + n2 >= GRP_FRAMED_CELLS)
 				*wcol = w1 > w2 ? w1 : w2;
 		}
-		chroma[0] = chroma_diff(ka, kb, m->z, ba, b->kpband, &chroma[1]);
+		/* the tint for the detail pass alone */
+		chroma[0] = chroma_diff(ka, kb, m->z, ba, b->kpband, ddiff != NULL ? &chroma[1] : NULL);
 		kp_shared(ka, kb, m);
 		/* the shares of the pictures themselves, an added frame's bands left out (a
 		 * bordered copy shows no more than the photo) */
