@@ -287,7 +287,9 @@ long long rec_int(const json_t *rec, const char *key, long long dflt)
 
 	if (json_is_integer(v))
 		return json_integer_value(v);
-	if (json_is_real(v))
+	/* a real number only where a long long holds it (7e85 or NaN in a malformed record
+	 * is no number of bytes or pixels: the default, as for a missing field) */
+	if (json_is_real(v) && json_real_value(v) > -9.2e18 && json_real_value(v) < 9.2e18)
 		return (long long)json_real_value(v);
 	return dflt;
 }

@@ -46,7 +46,9 @@ int rec_writer_close(rec_writer *w, int commit, aderr *err);
 
 /* Field helpers; all tolerate a NULL or non-object record. */
 const char *rec_str(const json_t *rec, const char *key);          /* NULL if absent or not a string */
-long long rec_int(const json_t *rec, const char *key, long long dflt);
+long long rec_int(const json_t *rec, const char *key, long long dflt); /* dflt if absent,
+                                                                    * not a number or past
+                                                                    * a long long */
 const char *rec_name(const json_t *rec);                           /* the "name" field */
 int rec_has_error(const json_t *rec);
 /* Sets rec.error = {stage, code, message}, replacing an older one. */

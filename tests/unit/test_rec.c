@@ -104,6 +104,16 @@ static void test_helpers(void)
 	CHECK_EQ_INT(rec_int(rec, "size", -1), 42);
 	CHECK_EQ_INT(rec_int(rec, "ratio", -1), 2);
 	CHECK_EQ_INT(rec_int(rec, "none", -1), -1);
+	/* a real past what a long long holds is no number (the fuzzer's 7.41e85) */
+	{
+		json_t *big = json_pack("{s:f, s:f, s:f}", "size", 7.41e85, "width", -1e19,
+		    "height", 4.0e18);
+
+		CHECK_EQ_INT(rec_int(big, "size", -1), -1);
+		CHECK_EQ_INT(rec_int(big, "width", -1), -1);
+		CHECK(rec_int(big, "height", -1) == 4000000000000000000LL);
+		json_decref(big);
+	}
 	CHECK(rec_str(rec, "size") == NULL);
 	CHECK(!rec_has_error(rec));
 	rec_set_error(rec, "featx", "corrupt", "bad huffman table");
