@@ -189,23 +189,26 @@ static void kp_put(const struct grp_opts *o, const struct grp_item *it)
 /* Keypoint matches between two items, always matched in the same direction (by name,
  * then place) so that the answer does not depend on which one is the keeper; 0, or a
  * negative AD_E* code (the reason in err) when the keypoints cannot be had. */
+/* Channel ch of an n x n grid of chs bytes a cell read at (x, y) (cell centres at whole
+ * numbers, 0 .. n - 1), straight between the four cells around it. */
+static double grid_read(const uint8_t *g, int n, int chs, int ch, double x, double y)
+{
+	int x0 = (int)x, y0 = (int)y, x1 = x0 < n - 1 ? x0 + 1 : x0, y1 = y0 < n - 1 ? y0 + 1 : y0;
+	double fx = x - x0, fy = y - y0;
+
+	return (1 - fy) * ((1 - fx) * g[(y0 * n + x0) * chs + ch] + fx * g[(y0 * n + x1) * chs + ch]) +
+	    fy * ((1 - fx) * g[(y1 * n + x0) * chs + ch] + fx * g[(y1 * n + x1) * chs + ch]);
+}
+
 /* b's colour grid (4 x 4 cell means, row-major RGB) at the level-0 place (x, y) of a
  * picture w x h, read between the cell centres; channel ch. */
 static double grid_at(const uint8_t *c, int w, int h, double x, double y, int ch)
 {
-	double gx = x * 4 / w - 0.5, gy = y * 4 / h - 0.5, fx, fy;
-	int x0, y0, x1, y1;
+	double gx = x * 4 / w - 0.5, gy = y * 4 / h - 0.5;
 
 	gx = gx < 0 ? 0 : gx > 3 ? 3 : gx;
 	gy = gy < 0 ? 0 : gy > 3 ? 3 : gy;
-	x0 = (int)gx;
-	y0 = (int)gy;
-	x1 = x0 < 3 ? x0 + 1 : 3;
-	y1 = y0 < 3 ? y0 + 1 : 3;
-	fx = gx - x0;
-	fy = gy - y0;
-	return (1 - fy) * ((1 - fx) * c[(y0 * 4 + x0) * 3 + ch] + fx * c[(y0 * 4 + x1) * 3 + ch]) +
-	    fy * ((1 - fx) * c[(y1 * 4 + x0) * 3 + ch] + fx * c[(y1 * 4 + x1) * 3 + ch]);
+	return grid_read(c, 4, 3, ch, gx, gy);
 }
 
 /* 1 when the whole of cell (cx, cy) of a w x h picture's 4x4 grid lies inside the other
@@ -383,6 +386,18 @@ static void line_corners(const struct kp_set *ka, const struct kp_set *kb, const
 		    kb->kp[i].y < by1;
 }
 
+/* 1 when cell (cx, cy) of a's n x n grid lies in a's frame bands (ba, in 256ths of its
+ * sides), or the place (gx, gy) it reads on b's grid in b's (bb), with a cell to spare:
+ * a tan border's cells are not compared with a letterbox's black ones. */
+static int in_bands(int cx, int cy, double gx, double gy, const uint8_t ba[4],
+    const uint8_t bb[4], int n)
+{
+	return cy < ba[0] * n / 256 + 1 || cy >= n - 1 - ba[1] * n / 256 ||
+	    cx < ba[2] * n / 256 + 1 || cx >= n - 1 - ba[3] * n / 256 ||
+	    gy < bb[0] * n / 256.0 + 0.5 || gy > n - 1.5 - bb[1] * n / 256.0 ||
+	    gx < bb[2] * n / 256.0 + 0.5 || gx > n - 1.5 - bb[3] * n / 256.0;
+}
+
 /* What one picture shows and the other does not, in the part both show: a's detail
  * (KP_DETAIL x KP_DETAIL gray, keypoints.h) against b's read through the keypoints'
  * transform z (a's level-0 places to b's), after the tone curve that fits them best (a
@@ -427,7 +442,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	}
 	for (int cy = 0; cy < N; cy++)
 		for (int cx = 0; cx < N; cx++) {
-			int i = cy * N + cx, x0, y0;
+			int i = cy * N + cx;
 			/* a's cell, a share of its whole picture, in its view's pixels; through z
 			 * to b's view, and to b's whole picture's grid (a detail's view is its
 			 * whole grid: full) */
@@ -435,27 +450,18 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			double py = ((cy + 0.5) / N - wa[1] / 65535.0) / fa[1] * ka->h;
 			double x = z[0] * px - z[1] * py + z[2], y = z[1] * px + z[0] * py + z[3];
 			double gx = (wb[0] / 65535.0 + x / kb->w * fb[0]) * N - 0.5;
-			double gy = (wb[1] / 65535.0 + y / kb->h * fb[1]) * N - 0.5, fx, fy;
-			const uint8_t *d = gb;
+			double gy = (wb[1] / 65535.0 + y / kb->h * fb[1]) * N - 0.5;
 
 			in[i] = 0;
 			if (gx < 0.5 || gy < 0.5 || gx > N - 1.5 || gy > N - 1.5)
 				continue;
 			/* nor the bands of a frame either view keeps (a tan border's against a
 			 * letterbox's black), with a cell to spare */
-			if (!shape && (cy < ba[0] * N / 256 + 1 || cy >= N - 1 - ba[1] * N / 256 ||
-			    cx < ba[2] * N / 256 + 1 || cx >= N - 1 - ba[3] * N / 256 ||
-			    gy < bb[0] * N / 256.0 + 0.5 || gy > N - 1.5 - bb[1] * N / 256.0 ||
-			    gx < bb[2] * N / 256.0 + 0.5 || gx > N - 1.5 - bb[3] * N / 256.0))
+			if (!shape && in_bands(cx, cy, gx, gy, ba, bb, N))
 				continue;
-			x0 = (int)gx;
-			y0 = (int)gy;
-			fx = gx - x0;
-			fy = gy - y0;
 			bgx[i] = gx;
 			bgy[i] = gy;
-			bv[i] = (1 - fy) * ((1 - fx) * d[y0 * N + x0] + fx * d[y0 * N + x0 + 1]) +
-			    fy * ((1 - fx) * d[(y0 + 1) * N + x0] + fx * d[(y0 + 1) * N + x0 + 1]);
+			bv[i] = grid_read(gb, N, 1, 0, gx, gy);
 			av[i] = ga[i];
 			in[i] = 1;
 			n++;
@@ -666,17 +672,6 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	return (int)lround(best);
 }
 
-/* Channel ch of an n x n grid of chs bytes a cell read at (x, y) (cell centres at whole
- * numbers, 0 .. n - 1), straight between the four cells around it. */
-static double grid_read(const uint8_t *g, int n, int chs, int ch, double x, double y)
-{
-	int x0 = (int)x, y0 = (int)y, x1 = x0 < n - 1 ? x0 + 1 : x0, y1 = y0 < n - 1 ? y0 + 1 : y0;
-	double fx = x - x0, fy = y - y0;
-
-	return (1 - fy) * ((1 - fx) * g[(y0 * n + x0) * chs + ch] + fx * g[(y0 * n + x1) * chs + ch]) +
-	    fy * ((1 - fx) * g[(y1 * n + x0) * chs + ch] + fx * g[(y1 * n + x1) * chs + ch]);
-}
-
 /* 1 when a colour grid (kp_chroma_of) is gray: no cell's chroma over GRP_CHROMA_GRAY. */
 static int chroma_gray(const uint8_t *c)
 {
@@ -818,10 +813,7 @@ static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			in[i] = 0;
 			if (gx < 0 || gy < 0 || gx > N - 1 || gy > N - 1)
 				continue;
-			if (cy < ba[0] * N / 256 + 1 || cy >= N - 1 - ba[1] * N / 256 ||
-			    cx < ba[2] * N / 256 + 1 || cx >= N - 1 - ba[3] * N / 256 ||
-			    gy < bb[0] * N / 256.0 + 0.5 || gy > N - 1.5 - bb[1] * N / 256.0 ||
-			    gx < bb[2] * N / 256.0 + 0.5 || gx > N - 1.5 - bb[3] * N / 256.0)
+			if (in_bands(cx, cy, gx, gy, ba, bb, N))
 				continue;
 			hx = hx < 0 ? 0 : hx > KP_DETAIL - 1 ? KP_DETAIL - 1 : hx;
 			hy = hy < 0 ? 0 : hy > KP_DETAIL - 1 ? KP_DETAIL - 1 : hy;
