@@ -216,6 +216,62 @@ static int bmff_uint(const unsigned char **p, const unsigned char *end, int sz, 
 	return 0;
 }
 
+/* Every extent of every item in the iloc box of the top-level meta box lies inside its
+ * data (the file for construction method 0, the idat box for 1): 0 when so (or the boxes
+ * cannot be read: libheif reports the damage), -1 when one reaches past it.  libheif
+ * 1.15 allocates an item's extents as their lengths claim before it reads them, so a
+ * 1 kB file whose extent claims 3 GB past its end has it allocate gigabytes. */
+int bmff_extents_ok(const unsigned char *buf, size_t len)
+{
+	const unsigned char *end = buf + len, *meta, *body, *mend, *box, *p, *bend, *idat;
+	size_t n, mn, hdr, idn = 0, idh = 8;
+	uint64_t cnt;
+	int ver, osz, lsz, bsz, isz;
+
+	if ((meta = bmff_find(buf, end, "meta", &mn, &hdr)) == NULL || mn < hdr + 4)
+		return 0;
+	body = meta + hdr + 4;
+	mend = meta + mn;
+	idat = bmff_find(body, mend, "idat", &idn, &idh);
+	if ((box = bmff_find(body, mend, "iloc", &n, &hdr)) == NULL || n < hdr + 8)
+		return 0;
+	ver = box[hdr];
+	p = box + hdr + 4;
+	bend = box + n;
+	osz = p[0] >> 4;
+	lsz = p[0] & 15;
+	bsz = p[1] >> 4;
+	isz = ver == 1 || ver == 2 ? p[1] & 15 : 0;
+	if (osz > 8 || lsz > 8 || bsz > 8 || isz > 8)
+		return 0;
+	p += 2;
+	if (bmff_uint(&p, bend, ver < 2 ? 2 : 4, &cnt) < 0)
+		return 0;
+	for (uint64_t i = 0; i < cnt; i++) {
+		uint64_t id, cm = 0, base, nex, x, size;
+
+		if (bmff_uint(&p, bend, ver < 2 ? 2 : 4, &id) < 0 ||
+		    ((ver == 1 || ver == 2) && bmff_uint(&p, bend, 2, &cm) < 0) ||
+		    bmff_uint(&p, bend, 2, &x) < 0 || bmff_uint(&p, bend, bsz, &base) < 0 ||
+		    bmff_uint(&p, bend, 2, &nex) < 0)
+			return 0;
+		cm &= 15;
+		/* method 2 (another item's data) is that item's extents, checked as its own */
+		size = cm == 0 ? len : cm == 1 && idat != NULL ? idn - idh : UINT64_MAX;
+		for (uint64_t e = 0; e < nex; e++) {
+			uint64_t eo, el;
+
+			if (bmff_uint(&p, bend, isz, &x) < 0 || bmff_uint(&p, bend, osz, &eo) < 0 ||
+			    bmff_uint(&p, bend, lsz, &el) < 0)
+				return 0;
+			if (size != UINT64_MAX && (base > size || eo > size - base ||
+			    el > size - base - eo))
+				return -1;
+		}
+	}
+	return 0;
+}
+
 #define HEIF_MAX_GRIDS 64
 
 /* libheif 1.15 sizes a grid image by its descriptor (in idat or mdat), not by the ispe

@@ -34,6 +34,10 @@ int bmff_cut(const unsigned char *buf, size_t len);
  * than 65536 references), -2 when out of memory. */
 int bmff_refs_ok(const unsigned char *buf, size_t len);
 
+/* 0 when every extent of every item (iloc) of the top-level meta box lies inside its data
+ * (the file, or the idat box), or the boxes cannot be read; -1 when one reaches past it. */
+int bmff_extents_ok(const unsigned char *buf, size_t len);
+
 /* The size in the descriptor (in idat or in the file) of each grid item (iinf, iloc)
  * of the top-level meta box: -1 with *gw x *gh set when one is over max_pixels, else 0
  * (also when max_pixels is 0 or the boxes cannot be read: libheif reports the damage). */

@@ -131,6 +131,11 @@ int dec_heif(const unsigned char *buf, size_t len, const struct img_decode_opts 
 		if (bmff_grids_ok(buf, len, o->max_pixels, &gw, &gh) < 0)
 			return dec_too_big(err, gw, gh, o->max_pixels);
 	}
+	if (bmff_extents_ok(buf, len) < 0)
+		return bmff_cut(buf, len) ?
+		    aderr_set(err, AD_ETRUNC, "truncated: %s data ends early", fmt) :
+		    aderr_set(err, AD_EFORMAT, "corrupt: %s item data lies past the end of its box "
+		    "or the file", fmt);
 	switch (bmff_refs_ok(buf, len)) {
 	case -1:
 		return aderr_set(err, AD_EFORMAT, "corrupt: %s items refer to each other in a loop",

@@ -318,6 +318,8 @@ static int fuzz_bmff(const uint8_t *data, size_t size)
 		abort();
 	if ((r = bmff_refs_ok(data, size)) != 0 && r != -1 && r != -2)
 		abort();
+	if ((r = bmff_extents_ok(data, size)) != 0 && r != -1)
+		abort();
 	for (size_t i = 0; i < sizeof limits / sizeof *limits; i++) {
 		uint64_t gw = 0, gh = 0;
 

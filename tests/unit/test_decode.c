@@ -17,6 +17,7 @@
 #include <webp/encode.h>
 #include <zlib.h>
 
+#include "bmff.h"
 #include "decode.h"
 #include "features.h"
 #include "hash.h"
@@ -971,6 +972,29 @@ static void test_heif(void)
 		}
 		CHECK(im == NULL);
 		free(g.p);
+	}
+	/* and an item whose extent claims 16 MB from 3 GB past the end of a 1193-byte file:
+	 * libheif 1.15 allocated 2.3 GB for it (the fuzzer's find); refused from the iloc box
+	 * first, as a file cut short; the other seeds' extents all lie inside them */
+	{
+		struct buf g = read_file_in("tests/fuzz/seeds/heif/", "extent-bomb.heic");
+		struct img_decode_opts go = { 64, 100000000ULL, 0 };
+		static const char *const whole[] = { "grid-bomb.heic", "loop.heic", "loop2.heic",
+			"dav1d-leak.avif" };
+		aderr e = {0};
+
+		CHECK(g.n > 0);
+		CHECK_EQ_INT(bmff_extents_ok(g.p, g.n), -1);
+		im = NULL;
+		CHECK_EQ_INT(img_decode(g.p, g.n, &go, &im, &info, &e), AD_ETRUNC);
+		CHECK(im == NULL);
+		free(g.p);
+		for (k = 0; k < 4; k++) {
+			struct buf w = read_file_in("tests/fuzz/seeds/heif/", whole[k]);
+
+			CHECK(w.n > 0 && bmff_extents_ok(w.p, w.n) == 0);
+			free(w.p);
+		}
 	}
 	/* the same files with their meta box's size written in 64 bits (a largesize box:
 	 * size 1, then the size in the 8 bytes after the type), which libheif reads as
