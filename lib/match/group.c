@@ -1648,12 +1648,45 @@ static int lsh_key_bits(size_t e)
 	return b < GRP_LSH_BITS ? GRP_LSH_BITS : b > 32 ? 32 : b;
 }
 
+/* 1 when (a, b) (a < b) is among the n pairs p, sorted by a, then b. */
+static int listed_pair(const struct mih_pair *p, size_t n, uint32_t a, uint32_t b)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p[mid].a < a || (p[mid].a == a && p[mid].b < b))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && p[lo].a == a && p[lo].b == b;
+}
+
+/* Puts c into the K counts of top (largest first) when it is larger than the least. */
+static void top_put(uint8_t *top, int k, uint8_t c)
+{
+	for (int q = 0; q < k && c > 0; q++)
+		if (c > top[q]) {
+			uint8_t x = top[q];
+
+			top[q] = c;
+			c = x;
+		}
+}
+
 /* Crop candidates: pairs of items whose strongest descriptors collide in at least
- * GRP_LSH_VOTES of the (table, key) buckets, each image counted once per bucket.  Each
- * table sorts its (key, item) entries; a bucket lists its items in order, repeats side
- * by side. */
+ * GRP_LSH_VOTES of the (table, key) buckets, each image counted once per bucket, and of
+ * those the GRP_LSH_TOPK with the most votes of either item's (ties kept), or any with
+ * GRP_LSH_SURE.  Each table sorts its (key, item) entries; a bucket lists its items in
+ * order, repeats side by side.  A pair left out (*crowded counts them) is no candidate,
+ * but its hash distance counts in both items' neighbourhoods (bg: n bytes, lowered
+ * where a pair left out is nearer), as the first pass would have counted a pair it
+ * turned down. */
 static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_opts *o,
-    struct mih_pair **pairs, size_t *np, size_t *cap, aderr *err)
+    struct mih_pair **pairs, size_t *np, size_t *cap, size_t listed, uint8_t *bg,
+    size_t *crowded, aderr *err)
 {
 	uint16_t bits[GRP_LSH_TABLES][32];
 	uint64_t seed = 0x6c7368ULL;
@@ -1734,17 +1767,50 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 	}
 	free(e);
 	if (rc == 0) {
+		/* each distinct pair with its votes (to 255) in place of its first vote, the
+		 * counts beside them, and each item's GRP_LSH_TOPK best counts */
+		uint8_t *cnt = malloc(nv ? nv : 1), *top = calloc(n ? n : 1, GRP_LSH_TOPK);
+		size_t w = 0;
+
+		if (cnt == NULL || top == NULL)
+			rc = aderr_set(err, AD_ENOMEM, "out of memory indexing keypoints");
 		mih_sort_pairs(votes, nv);
 		for (size_t a = 0; a < nv && rc == 0; ) {
 			size_t b = a + 1;
 
 			while (b < nv && votes[b].a == votes[a].a && votes[b].b == votes[a].b)
 				b++;
-			if (b - a >= GRP_LSH_VOTES &&
-			    push_pair(pairs, np, cap, votes[a].a, votes[a].b) < 0)
-				rc = aderr_set(err, AD_ENOMEM, "out of memory indexing keypoints");
+			if (b - a >= GRP_LSH_VOTES) {
+				cnt[w] = (uint8_t)(b - a > 255 ? 255 : b - a);
+				votes[w] = votes[a];
+				top_put(top + (size_t)votes[w].a * GRP_LSH_TOPK, GRP_LSH_TOPK, cnt[w]);
+				top_put(top + (size_t)votes[w].b * GRP_LSH_TOPK, GRP_LSH_TOPK, cnt[w]);
+				w++;
+			}
 			a = b;
 		}
+		for (size_t x = 0; x < w && rc == 0; x++) {
+			uint32_t a = votes[x].a, b = votes[x].b;
+
+			if (cnt[x] >= GRP_LSH_SURE ||
+			    cnt[x] >= top[(size_t)a * GRP_LSH_TOPK + GRP_LSH_TOPK - 1] ||
+			    cnt[x] >= top[(size_t)b * GRP_LSH_TOPK + GRP_LSH_TOPK - 1]) {
+				if (push_pair(pairs, np, cap, a, b) < 0)
+					rc = aderr_set(err, AD_ENOMEM, "out of memory indexing keypoints");
+			} else {
+				int d = phash_min(&items[a], &items[b], o->rotations);
+
+				(*crowded)++;
+				/* a neighbour only where no other search finds the pair */
+				if (!items[a].low_info && !items[b].low_info && d > o->phash_max &&
+				    !listed_pair(*pairs, listed, a, b)) {
+					bg[a] = (uint8_t)(d < bg[a] ? d : bg[a]);
+					bg[b] = (uint8_t)(d < bg[b] ? d : bg[b]);
+				}
+			}
+		}
+		free(cnt);
+		free(top);
 	}
 	free(votes);
 	return rc;
@@ -3041,6 +3107,7 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 	int rc = 0, r = o->exact_only ? 0 : o->phash_max, streamed = 0, turned = 0;
 	struct cl_stream cs;
 	size_t before;
+	uint8_t *lbg = NULL;
 
 	for (size_t i = 0; i < n; i++) {
 		st->low_info += items[i].low_info != 0;
@@ -3084,17 +3151,32 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 		free(pairs);
 		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
 	}
+	unique_pairs(pairs, &np);       /* sorted: the index looks pairs up in them */
 	before = np;
-	if (o->local && !o->exact_only &&
-	    (rc = lsh_pairs(items, n, o, &pairs, &np, &cap, err)) < 0) {
-		free(pairs);
-		return rc;
+	if (o->local && !o->exact_only) {
+		if ((lbg = malloc(n ? n : 1)) == NULL)
+			rc = aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+		else
+			memset(lbg, GRP_MARGIN_OPEN, n ? n : 1);
+		if (rc == 0)
+			rc = lsh_pairs(items, n, o, &pairs, &np, &cap, before, lbg,
+			    &st->local_crowded, err);
+		if (rc < 0) {
+			free(lbg);
+			free(pairs);
+			return rc;
+		}
 	}
 	unique_pairs(pairs, &np);
 	if ((rc = cl_stream_init(&cs, items, n, o, r, err)) < 0) {
+		free(lbg);
 		free(pairs);
 		return rc;
 	}
+	/* the neighbours the index left out, in the first worker's share */
+	for (size_t i = 0; lbg != NULL && i < n; i++)
+		cs.part[0].bg[i] = lbg[i] < cs.part[0].bg[i] ? lbg[i] : cs.part[0].bg[i];
+	free(lbg);
 	/* the hash search that hands its pairs over: each decided as it comes */
 	if (streamed && o->rotations && !o->exact_only && turned) {
 		/* each item's own hash among the eight forms of every item (without any

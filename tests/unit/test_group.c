@@ -790,8 +790,84 @@ static void test_flat(void)
 	CHECK(st.candidates <= (size_t)N * GRP_FLAT_PAIRS);
 }
 
+/* grp_opts.trace for test_crowded_index: whether the planted pair was a candidate */
+struct crowd_trace {
+	const struct grp_item *items;
+	int planted, pairs;
+};
+
+static void trace_crowd(void *ud, const struct grp_trace *t)
+{
+	struct crowd_trace *c = ud;
+	const char *a = c->items[t->a].name, *b = c->items[t->b].name;
+
+	c->pairs++;
+	c->planted += (strcmp(a, "c000") == 0 && strcmp(b, "c001") == 0) ||
+	    (strcmp(a, "c001") == 0 && strcmp(b, "c000") == 0);
+}
+
+/* A crowded collection: 200 pictures whose keypoints are 24 corners of a common stock
+ * of 256 (shapes of one kind) and 40 of their own, and two that share seven more.  The
+ * descriptor index finds most of the 19,900 pairs; it proposes no more than each
+ * picture's GRP_LSH_TOPK best, the planted pair among them, and counts the rest. */
+static void test_crowded_index(void)
+{
+	enum { N = 200, NK = 64, STOCK = 256 };
+	static struct kp kp[N][NK];
+	static uint8_t stock[STOCK][32];
+	static struct kp_set ks[N];
+	static struct grp_item it[N];
+	static char names[N][8];
+	struct crowd_trace ct = { it, 0, 0 };
+	struct grp_opts o;
+	struct grp_stats st;
+	aderr err = {0};
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+
+#define CROWD_NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+	for (int s = 0; s < STOCK; s++)
+		for (int b = 0; b < 32; b++)
+			stock[s][b] = (uint8_t)(CROWD_NEXT() >> 24);
+	for (int i = 0; i < N; i++) {
+		int used[STOCK] = { 0 };
+
+		for (int k = 0; k < NK; k++) {
+			kp[i][k].x = (float)(16 + CROWD_NEXT() % 480);
+			kp[i][k].y = (float)(16 + CROWD_NEXT() % 480);
+			if (k < 24) {       /* a corner of the stock, each once a picture */
+				int s;
+
+				do
+					s = (int)(CROWD_NEXT() % STOCK);
+				while (used[s]);
+				used[s] = 1;
+				memcpy(kp[i][k].d, stock[s], 32);
+			} else {
+				for (int b = 0; b < 32; b++)
+					kp[i][k].d[b] = (uint8_t)(CROWD_NEXT() >> 24);
+			}
+		}
+		ks[i] = (struct kp_set){ .w = 512, .h = 512, .n = NK, .kp = kp[i] };
+		snprintf(names[i], sizeof names[i], "c%03d", i);
+		item(&it[i], names[i], CROWD_NEXT(), 1000, 100, 0);
+		it[i].kp = &ks[i];
+	}
+	for (int k = 24; k < 31; k++)       /* seven more shared by the planted pair */
+		kp[1][k] = kp[0][k];
+	grp_opts_default(&o);
+	o.trace = trace_crowd;
+	o.trace_ud = &ct;
+	CHECK(grp_run_stats(it, N, &o, &st, &err) >= 0);
+	CHECK(st.local_crowded > 0);
+	CHECK(st.local_candidates + st.local_crowded > (size_t)N * GRP_LSH_TOPK);
+	CHECK(st.local_candidates <= (size_t)N * GRP_LSH_TOPK);
+	CHECK_EQ_INT(ct.planted, 1);
+#undef CROWD_NEXT
+}
+
 int main(void)
 {
+	test_crowded_index();
 	test_copies_folded();
 	test_flat();
 	test_keypoint_evidence();
