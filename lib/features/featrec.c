@@ -98,7 +98,8 @@ int featrec_from_json(const json_t *rec, int orientations, struct featrec *fr, a
 			b[k] = json_is_integer(json_array_get(f, k)) ?
 			    json_integer_value(json_array_get(f, k)) : -1;
 		fr->pixels = content_pixels(w, h, b);
-		fr->framed = fr->pixels != (w > 0 && h > 0 ? w * h : -1);
+		fr->area = w > 0 && h > 0 ? w * h : -1;
+		fr->framed = fr->pixels != fr->area;
 		kp_bands(w, h, b, fr->kpband, fr->kpview);
 	}
 	if (time_parse_iso(rec_str(rec, "mtime"), &fr->mtime, NULL) < 0)
@@ -197,7 +198,8 @@ int featrec_from_scan(struct rscan_member *m, int n, int orientations, struct fe
 				b[k] = strtoll(buf, NULL, 10);
 			}
 		fr->pixels = content_pixels(w, h, b);
-		fr->framed = fr->pixels != (w > 0 && h > 0 ? w * h : -1);
+		fr->area = w > 0 && h > 0 ? w * h : -1;
+		fr->framed = fr->pixels != fr->area;
 		kp_bands(w, h, b, fr->kpband, fr->kpview);
 	}
 	if (time_parse_iso(scan_str(m, n, "mtime"), &fr->mtime, NULL) < 0)

@@ -27,6 +27,7 @@ struct featrec {
 	long long pixels;           /* width * height less the bands of an added frame
 	                             * (featx's "frame"); -1 when unknown */
 	int framed;                 /* the record has such a frame */
+	long long area;             /* width * height, frame and all; -1 when unknown */
 	uint8_t kpband[4];          /* what of that frame the keypoints' (and the detail's)
 	                             * view keeps, top, bottom, left, right, in 256ths of
 	                             * the view's side */

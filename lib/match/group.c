@@ -3361,8 +3361,9 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 			size_t j = pairs[p].a == k ? pairs[p].b : pairs[p].a;
 			int all = 1;
 
-			if (done[j] || items[j].keeper >= 0 || shows_more(&res[p], &pairs[p], j) ||
-			    loses_colour(kp, &items[j]))
+			if (done[j] == 1 || items[j].keeper >= 0 || shows_more(&res[p], &pairs[p], j) ||
+			    loses_colour(kp, &items[j]) ||
+			    (done[j] == 2 && (items[j].area > kp->area || kp->area < 0)))
 				continue;
 			st->compared++;
 			if (o->apart != NULL && dec_apart_refuses(o->apart, items, k, j)) {
@@ -3396,10 +3397,16 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 			}
 			take(items, k, j, &pairs[p], &res[p], GRP_NONE);
 		}
-		if (kp->count > 1)
+		if (kp->count > 1) {
 			kp->keeper = (long)k;
-		else
+		} else {
+			/* it took nothing (a gray copy takes no copy in colour: loses_colour): a
+			 * keeper after it may still take it, one as large as a whole (a gray copy
+			 * larger than its original stays out, kept: its pixels are not the
+			 * colour one's; a frame found on one side only does not count) */
 			kp->count = 0;
+			done[k] = 2;
+		}
 	}
 	if (o->mode == GRP_MODE_STAR)
 		rc = join_left_out(items, n, idx, pairs, res, off, adj, pos, conf, nconf, o, err);

@@ -49,6 +49,7 @@ struct grp_item {
 	                             * unknown */
 	int framed;                 /* featx found an added frame (a border, letterbox
 	                             * bands): at equal pixels, the copy without one keeps */
+	long long area;             /* width * height, frame and all; -1 unknown */
 	int8_t overlaid;            /* out: the detail pass found a line of text over its
 	                             * picture (a caption, a watermark) that a copy of it
 	                             * lacks: at equal pixels, after the frame, that copy

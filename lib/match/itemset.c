@@ -45,6 +45,7 @@ static void item_from(const struct itemset *s, const struct featrec *fr, struct 
 	it->size = fr->size;
 	it->pixels = fr->pixels;
 	it->framed = fr->framed;
+	it->area = fr->area;
 	memcpy(it->kpband, fr->kpband, sizeof it->kpband);
 	memcpy(it->kpview, fr->kpview, sizeof it->kpview);
 	it->mtime = fr->mtime;

@@ -6,7 +6,8 @@
 # every keypoint; the gray copy of the gold one is still its copy, and the silver one
 # joins no group of the gold one's, not even through that gray copy.  And a gray keeper
 # never takes a colour picture (loses_colour): a gray copy with more pixels than its
-# original ranks first, and the original then stays out, kept.
+# original ranks first, and the original then stays out, kept; one as large joins the
+# original's group.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/img"
@@ -47,6 +48,12 @@ g.convert("LA").convert("RGBA").resize((192, 192), Image.LANCZOS).save(out + "/g
 os.makedirs(out + "2")
 g.save(out + "2/gold.png")
 g.convert("LA").convert("RGBA").resize((320, 320), Image.LANCZOS).save(out + "2/gold-gray-big.png")
+# together: the gold trophy and a gray copy of it as large, but older, which the default
+# policy (the oldest first at equal resolution) ranks first
+os.makedirs(out + "3")
+g.save(out + "3/gold.png")
+g.convert("LA").save(out + "3/gold-gray-old.png")
+os.utime(out + "3/gold-gray-old.png", (1500000000, 1500000000))
 PY
 azls -q "$T/img" | featx -q > "$T/feat" || fail "featx"
 dedupe -q --trace-pairs "$T/trace" -i "$T/feat" -o "$T/r" || fail "dedupe"
@@ -74,4 +81,12 @@ check_eq "the gold trophy is no duplicate of its gray copy (both kept)" \
 	"$(jq -r 'select(.name == "gold.png") | .dup.role' "$T/r2")" "unique"
 check_eq "nor is the gray copy dropped" \
 	"$(jq -r 'select(.name == "gold-gray-big.png") | .dup.role' "$T/r2")" "unique"
+# A gray keeper that took nothing is still a copy a later keeper may take, one as large:
+# the gray copy ranks first (older), takes no colour picture, and then joins the gold
+# trophy's group (before, it stayed out beside it: the pair lost)
+azls -q "$T/img3" | featx -q > "$T/feat3" || fail "featx"
+dedupe -q -i "$T/feat3" -o "$T/r3" || fail "dedupe"
+check_eq "an older gray copy as large as its original: in the original's group" \
+	"$(jq -r 'select(.name == "gold-gray-old.png") | "\(.dup.role) \(.dup.keeper)"' "$T/r3")" \
+	"duplicate gold.png"
 finish
