@@ -761,7 +761,10 @@ static double chroma_tint(const double (*av)[3], const double (*bv)[3], const ui
 	    GRP_CHROMA_SCALE : f;
 	for (int i = 0; i < NN; i++) {
 		res[i] = 0;
-		if (!in[i])
+		/* where both sides show a colour (GRP_TINT_CHROMA): a caption in white or
+		 * black over a colour, a shadow or a gray ground leaves a side without one */
+		if (!in[i] || fabs(av[i][0] - 128) + fabs(av[i][1] - 128) <= GRP_TINT_CHROMA ||
+		    fabs(bv[i][0] - 128) + fabs(bv[i][1] - 128) <= GRP_TINT_CHROMA)
 			continue;
 		for (int k = 0; k < 2; k++)
 			res[i] += fabs(av[i][k] - 128 - f * (bv[i][k] - 128));
@@ -2156,10 +2159,10 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	r->ddiff = (int8_t)(d > INT8_MAX ? INT8_MAX : d);
 	r->tint = (int8_t)(cd[1] > INT8_MAX ? INT8_MAX : cd[1]);
 	r->shape_apart = sd > GRP_SHAPE_MAX;
-	/* the details strayed (over GRP_CARRY_DETAIL) and the tints too (GRP_TINT_APART):
-	 * two pictures, where a copy strays in one at most (a caption in gray, a turn, a
-	 * caption in colour) */
-	tinted = r->ddiff > GRP_CARRY_DETAIL && r->tint > GRP_TINT_APART;
+	/* the tints strayed (GRP_TINT_APART): two pictures, one of them coloured otherwise
+	 * somewhere (a tab lit in another colour), where a copy's colours are the same
+	 * wherever both sides show one */
+	tinted = r->tint > GRP_TINT_APART;
 	r->a_in = (uint16_t)lround(m.a_in * 256);
 	r->b_in = (uint16_t)lround(m.b_in * 256);
 	part = d != -1 && part_of(r, shown);

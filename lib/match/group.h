@@ -216,13 +216,15 @@ struct grp_item {
 #define GRP_CHROMA_SAME 20
 #define GRP_SAME_SHARED 16
 /* In the detail pass the colour details' tint too (chroma_tint: the chroma alone, one
- * side's scaled to fit the other's): a pair whose details miss by over half their limit
- * (GRP_CARRY_DETAIL) and whose tints miss by over GRP_TINT_APART in a block is two
- * pictures.  A copy strays in one at most: a gray caption, a turn or a crop moves the
- * details (make eval: 18 pairs of copies over 17, their tints 0 to 15), a caption in
- * colour the tint (57) with the details at 11; two screenshots of one dialog with
- * another tab lit miss by 25 and 34. */
+ * side's scaled to fit the other's, in the cells where both sides show a colour, over
+ * GRP_TINT_CHROMA): a pair whose tints miss by over GRP_TINT_APART in a block is two
+ * pictures, whatever the details say.  Two screenshots of one dialog with its first tab
+ * lit light blue and dark teal miss by 35 to 48 and keep their details (2 to 17: t0537,
+ * which took them as copies once their mtimes ranked a gamma copy first); make eval's
+ * copies by 25 at most.  A caption in white and black over a yellow rose took its
+ * colour away (59): the cells a side shows no colour in are not compared. */
 #define GRP_TINT_APART 30
+#define GRP_TINT_CHROMA 12
 /* A keypoint match with fewer inliers than the lenient test wants (GRP_REPEAT_INLIERS
  * and half of local_min will do) is a copy when it passes the test of repetition: the
  * inliers span GRP_REPEAT_COVER of a picture, the transform puts GRP_FRAMED_CONTAIN of
