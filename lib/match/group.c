@@ -1651,21 +1651,7 @@ static int lsh_key_bits(size_t e)
 	return b < GRP_LSH_BITS ? GRP_LSH_BITS : b > 32 ? 32 : b;
 }
 
-/* 1 when (a, b) (a < b) is among the n pairs p, sorted by a, then b. */
-static int listed_pair(const struct mih_pair *p, size_t n, uint32_t a, uint32_t b)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p[mid].a < a || (p[mid].a == a && p[mid].b < b))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && p[lo].a == a && p[lo].b == b;
-}
+static long find_pair(const struct mih_pair *pairs, size_t np, uint32_t a, uint32_t b);
 
 /* Puts c into the K counts of top (largest first) when it is larger than the least. */
 static void top_put(uint8_t *top, int k, uint8_t c)
@@ -1806,7 +1792,7 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 				(*crowded)++;
 				/* a neighbour only where no other search finds the pair */
 				if (!items[a].low_info && !items[b].low_info && d > o->phash_max &&
-				    !listed_pair(*pairs, listed, a, b)) {
+				    find_pair(*pairs, listed, a, b) < 0) {
 					bg[a] = (uint8_t)(d < bg[a] ? d : bg[a]);
 					bg[b] = (uint8_t)(d < bg[b] ? d : bg[b]);
 				}
@@ -2985,6 +2971,27 @@ static int loses_colour(const struct grp_item *k, const struct grp_item *j)
 	return grid_gray(k->color) && gray_and_colour(k, j);
 }
 
+/* 1 when candidate member j of keeper k's group (pair p) is also a copy, as sure
+ * (strength), of a picture told apart from k: a caption laid over the only part that
+ * told two icons apart is like both.  Such a j is not k's to take: it is taken in the
+ * group of the picture it is surer of, or stays out. */
+static int contested(const struct mih_pair *pairs, const struct pres *res, const uint32_t *off,
+    const uint32_t *adj, const struct mih_pair *conf, size_t nconf, size_t k, size_t j,
+    uint32_t p)
+{
+	int s = strength(&res[p]);
+
+	for (uint32_t e = off[j]; nconf > 0 && e < off[j + 1]; e++) {
+		uint32_t q = adj[e];
+		size_t m = pairs[q].a == j ? pairs[q].b : pairs[q].a;
+
+		if (m != k && strength(&res[q]) <= s &&
+		    find_pair(conf, nconf, (uint32_t)k, (uint32_t)m) >= 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Star: an item left alone (its partners all taken by a keeper that matched it by
  * hashes, but in a neighbourhood too crowded to take it on them alone: a mirrored copy
  * of a photo whose larger, tilted copy became the keeper) joins the keeper's group when
@@ -3366,7 +3373,8 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 
 			if (done[j] == 1 || items[j].keeper >= 0 || shows_more(&res[p], &pairs[p], j) ||
 			    loses_colour(kp, &items[j]) ||
-			    (done[j] == 2 && (items[j].area > kp->area || kp->area < 0)))
+			    (done[j] == 2 && (items[j].area > kp->area || kp->area < 0)) ||
+			    contested(pairs, res, off, adj, conf, nconf, k, j, p))
 				continue;
 			st->compared++;
 			if (o->apart != NULL && dec_apart_refuses(o->apart, items, k, j)) {

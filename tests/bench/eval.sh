@@ -29,6 +29,10 @@
 #   IMAGEHASH_SRC=DIR a checkout of JohannesBuchner/imagehash for the ImageHash column
 #   EVAL_VARIANTS=N   variants per original (2; more gives steadier figures per transform)
 #   JOBS=N            featx and dedupe threads (2)
+#   EVAL_MTIMES=SEED  give every record of part 2 a random mtime (a day's seconds, drawn
+#                     from SEED) before dedupe: the sets' files are all made within a
+#                     minute or so, and the default keep policy ranks the oldest first, so
+#                     this draws other keepers, and other groups from the same pairs
 . "$(dirname "$0")/lib.sh"
 bench_tmp eval
 PY=/usr/bin/python3
@@ -104,12 +108,25 @@ runs="-r default=$R/default"
 [ -n "$other" ] && runs="$runs -r $other=$R/$other"
 # shellcheck disable=SC2086
 for s in $built; do
+	f=$TOPV/$s/features.ndjson
+	if [ -n "${EVAL_MTIMES:-}" ]; then
+		$PY - "$EVAL_MTIMES" "$f" "$T/$s.mtimes.ndjson" <<'PY'
+import json, random, sys
+r = random.Random(int(sys.argv[1]))
+with open(sys.argv[2]) as src, open(sys.argv[3], "w") as out:
+    for line in src:
+        rec = json.loads(line)
+        rec["mtime"] = "2026-01-01T%02d:%02d:%02dZ" % (r.randrange(24), r.randrange(60), r.randrange(60))
+        out.write(json.dumps(rec) + "\n")
+PY
+		f=$T/$s.mtimes.ndjson
+	fi
 	"$BIN/dedupe" -q -j "${JOBS:-2}" ${EVAL_DEDUPE_ARGS:-} ${EVAL_WHY:+--trace-pairs "$R/default/$s.trace"} \
-		-i "$TOPV/$s/features.ndjson" -o "$R/default/$s.ndjson"
+		-i "$f" -o "$R/default/$s.ndjson"
 	[ -z "$other" ] || "$BIN/dedupe" -q -j "${JOBS:-2}" "--$other" ${EVAL_DEDUPE_ARGS:-} \
-		-i "$TOPV/$s/features.ndjson" -o "$R/$other/$s.ndjson"
+		-i "$f" -o "$R/$other/$s.ndjson"
 done
-echo "azdedup accuracy on sets of one kind (dedupe ${EVAL_DEDUPE_ARGS:-at its defaults}; cache $TOPV)"
+echo "azdedup accuracy on sets of one kind (dedupe ${EVAL_DEDUPE_ARGS:-at its defaults}${EVAL_MTIMES:+, mtimes drawn from seed $EVAL_MTIMES}; cache $TOPV)"
 # shellcheck disable=SC2086
 $PY tests/bench/evalsets.py score "$TOPV" $built $runs --json "${EVAL_JSON:-$EVAL_DIR/scores.json}" --tsv "${EVAL_TSV:-$EVAL_DIR/scores.tsv}" --false "${EVAL_FALSE:-0}"
 if [ -n "${EVAL_WHY:-}" ]; then

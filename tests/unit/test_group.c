@@ -536,6 +536,38 @@ static void test_told_apart(void)
 	}
 }
 
+/* A copy like two pictures told apart (a caption over the one part that told them apart):
+ * it is not the first keeper's to take when it is as sure a copy of the other or surer
+ * (0 bits off m, 2 off the keeper k; its colours as far from each, theirs twice as far
+ * apart): k stays alone, and j goes in m's group. */
+static void test_contested(void)
+{
+	static uint8_t gk[48], gm[48], gj[48];
+	struct grp_item it[3];
+	struct grp_opts o;
+	aderr err = {0};
+
+	grp_opts_default(&o);
+	/* R - G of the keeper 28, of m 76, of j 52: as test_told_apart's x, y and k */
+	grid(gk, 128, 100, 128);
+	grid(gm, 176, 100, 128);
+	grid(gj, 152, 100, 128);
+	item(&it[0], "k", 0x0123456789abcdefULL ^ 0x3ULL, 300, 10, 0);
+	item(&it[1], "m", 0x0123456789abcdefULL, 200, 10, 0);
+	item(&it[2], "j", 0x0123456789abcdefULL, 100, 10, 0);
+	it[0].color = gk;
+	it[1].color = gm;
+	it[2].color = gj;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[0].group, 0);
+	CHECK_EQ_INT(it[2].keeper, 1);
+	/* surer of the keeper (0 bits off it, 2 off m): the keeper's */
+	it[0].phash ^= 0x3ULL;
+	it[1].phash ^= 0x3ULL;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[2].keeper, 0);
+}
+
 /* Evidence that does not tell two images apart for good: two members whose colours
  * clash (a stronger contrast turns up the colours) but whose keypoints agree stay in
  * their keeper's group; the keypoints here are one random set shared by the three. */
@@ -873,6 +905,7 @@ int main(void)
 	test_keypoint_evidence();
 	test_vouched();
 	test_told_apart();
+	test_contested();
 	test_acceptance();
 	test_sure_chain();
 	test_modes();
