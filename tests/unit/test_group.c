@@ -467,6 +467,23 @@ static void hex_grid(uint8_t g[48], const char *hex)
  * tinted grey cut-out and a green one of the same shape are compared by colour (the
  * grids of make eval's flat set: cut-1 and its other-colour look-alike); a turned match
  * needs GRP_TURN_MARGIN more margin than a straight one. */
+/* Three items of one letter's name each, ranked by their pixels (300, 200, 100), with
+ * these perceptual hashes (the other two the same) and gray grids but for their red
+ * (green 100, blue 128) in g0, g1, g2. */
+static void trio(struct grp_item it[3], const char *names, const uint64_t h[3],
+    const int red[3], uint8_t *g0, uint8_t *g1, uint8_t *g2)
+{
+	static char nm[3][2];
+	uint8_t *g[3] = { g0, g1, g2 };
+
+	for (int i = 0; i < 3; i++) {
+		nm[i][0] = names[i];
+		grid(g[i], red[i], 100, 128);
+		item(&it[i], nm[i], h[i], 300 - 100 * i, 10, 0);
+		it[i].color = g[i];
+	}
+}
+
 static void test_told_apart(void)
 {
 	static uint8_t gk[48], gx[48], gy[48];
@@ -478,15 +495,8 @@ static void test_told_apart(void)
 
 	grp_opts_default(&o);
 	/* R - G of the keeper 28, of x 52, of y 4: x and y each 12 from the keeper, 24 apart */
-	grid(gk, 128, 100, 128);
-	grid(gx, 152, 100, 128);
-	grid(gy, 104, 100, 128);
-	item(&it[0], "k", 0x0123456789abcdefULL, 300, 10, 0);
-	item(&it[1], "x", 0x0123456789abcdefULL, 200, 10, 0);
-	item(&it[2], "y", 0x0123456789abcdefULL, 100, 10, 0);
-	it[0].color = gk;
-	it[1].color = gx;
-	it[2].color = gy;
+	trio(it, "kxy", (const uint64_t[3]){ 0x0123456789abcdefULL, 0x0123456789abcdefULL,
+	    0x0123456789abcdefULL }, (const int[3]){ 128, 152, 104 }, gk, gx, gy);
 	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
 	CHECK_EQ_INT(it[1].keeper, 0);
 	CHECK_EQ_INT(it[2].keeper, -1);        /* told apart from x, as sure a copy, ranked first */
@@ -549,15 +559,9 @@ static void test_contested(void)
 
 	grp_opts_default(&o);
 	/* R - G of the keeper 28, of m 76, of j 52: as test_told_apart's x, y and k */
-	grid(gk, 128, 100, 128);
-	grid(gm, 176, 100, 128);
-	grid(gj, 152, 100, 128);
-	item(&it[0], "k", 0x0123456789abcdefULL ^ 0x3ULL, 300, 10, 0);
-	item(&it[1], "m", 0x0123456789abcdefULL, 200, 10, 0);
-	item(&it[2], "j", 0x0123456789abcdefULL, 100, 10, 0);
-	it[0].color = gk;
-	it[1].color = gm;
-	it[2].color = gj;
+	trio(it, "kmj", (const uint64_t[3]){ 0x0123456789abcdefULL ^ 0x3ULL,
+	    0x0123456789abcdefULL, 0x0123456789abcdefULL }, (const int[3]){ 128, 176, 152 },
+	    gk, gm, gj);
 	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
 	CHECK_EQ_INT(it[0].group, 0);
 	CHECK_EQ_INT(it[2].keeper, 1);
