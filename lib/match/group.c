@@ -3113,6 +3113,9 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 	struct pres *res = NULL;
 	size_t np = 0, nconf = 0, cap, *pos = NULL, *up = NULL;
 	uint32_t *off = NULL, *adj = NULL, *mem = NULL;
+	/* each item as the star has seen it: not yet a keeper (OPEN), a keeper (KEPT), or
+	 * one that took nothing (ALONE: a later keeper may take it, one as large) */
+	enum { OPEN = 0, KEPT = 1, ALONE = 2 };
 	unsigned char *done = NULL;
 	int rc = 0, r = o->exact_only ? 0 : o->phash_max, streamed = 0, turned = 0;
 	struct cl_stream cs;
@@ -3354,7 +3357,7 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 		size_t k = idx[q], nm = 0;
 		struct grp_item *kp = &items[k];
 
-		done[k] = 1;
+		done[k] = KEPT;
 		if (kp->keeper >= 0)
 			continue;                /* already taken by a better keeper */
 		kp->count = 1;
@@ -3371,9 +3374,9 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 			size_t j = pairs[p].a == k ? pairs[p].b : pairs[p].a;
 			int all = 1;
 
-			if (done[j] == 1 || items[j].keeper >= 0 || shows_more(&res[p], &pairs[p], j) ||
+			if (done[j] == KEPT || items[j].keeper >= 0 || shows_more(&res[p], &pairs[p], j) ||
 			    loses_colour(kp, &items[j]) ||
-			    (done[j] == 2 && (items[j].area > kp->area || kp->area < 0)) ||
+			    (done[j] == ALONE && (items[j].area > kp->area || kp->area < 0)) ||
 			    contested(pairs, res, off, adj, conf, nconf, k, j, p))
 				continue;
 			st->compared++;
@@ -3416,7 +3419,7 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 			 * larger than its original stays out, kept: its pixels are not the
 			 * colour one's; a frame found on one side only does not count) */
 			kp->count = 0;
-			done[k] = 2;
+			done[k] = ALONE;
 		}
 	}
 	if (o->mode == GRP_MODE_STAR)
