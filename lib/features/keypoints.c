@@ -1475,6 +1475,9 @@ static int inlier_count(const double *px, const double *py, const double *qx,
 }
 
 #define RANSAC_TOP 48
+/* the sides' ratios of two pictures that may lie one on the other: within a hundredth
+ * (a half-size copy rounds a side by a pixel) */
+#define KP_ALIGN_ASPECT 0.01
 
 /* b's keypoints by bands of rows: band k holds those with k * bh <= y < (k + 1) * bh
  * (the first and the last band also those above and below), idx[start[k] ..
@@ -1764,6 +1767,22 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 				best_ty = ty;
 			}
 		}
+	/* two pictures that lie one on the other (a re-encoded, re-toned, blurred or
+	 * half-size copy; two icons of one theme drawn on one canvas): the plain scaling
+	 * from one picture's size to the other's, when it explains as many matches as the
+	 * best hypothesis drawn, is their transform (a hypothesis from two matched places
+	 * carries their rounding: a hundredth of scale, a degree) */
+	if (a->w > 0 && a->h > 0 && b->w > 0 && b->h > 0 &&
+	    fabs((double)b->w / a->w - (double)b->h / a->h) <= KP_ALIGN_ASPECT * b->w / a->w) {
+		double z0[4] = { (double)b->w / a->w, 0, 0, 0 };
+		int in0 = inlier_count(px, py, qx, qy, np, z0, tol * tol, best - 1);
+
+		if (in0 >= best && in0 > 0) {
+			best = in0;
+			bestz_re = z0[0];
+			bestz_im = best_tx = best_ty = 0;
+		}
+	}
 	m->inliers = best;
 	if (best > 0) {
 		/* how much of each image the inliers span: a copy, a crop or a framed copy

@@ -403,7 +403,8 @@ static int in_bands(int cx, int cy, double gx, double gy, const uint8_t ba[4],
  * transform z (a's level-0 places to b's), after the tone curve that fits them best (a
  * gamma, a contrast, a gray copy change the levels, not the layout: tone_curve).  A
  * cell's miss counts only beyond what a slight misplacement along an edge of both pictures can make
- * (GRP_DETAIL_SHIFT of the smaller of the two local ranges) and twice the pair's median
+ * (GRP_DETAIL_SHIFT of the smaller of the two local ranges, GRP_ALIGNED_SHIFT when the
+ * transform reads each cell from its own place: GRP_ALIGNED_DEV) and twice the pair's median
  * miss (JPEG, noise); the result is the largest mean of the GRP_DETAIL_TOP largest excesses
  * of a 3 x 3 block of cells whose two sides do not rise and fall together
  * (GRP_DETAIL_SHAPE), in gray levels: an emblem on one folder and not on the other, a battery's level, the waves of
@@ -423,7 +424,10 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	double fa[2], fb[2];
 	enum { N = KP_DETAIL, NN = KP_DETAIL * KP_DETAIL };
 	double av[NN], bv[NN], bgx[NN], bgy[NN], res[NN], c16[DETAIL_BANDS], sorted[NN], lut[256];
-	double med, best = 0;
+	/* dev: how far from its own place, in cells, the farthest cell compared is read;
+	 * tight: each cell's excess where it is read from its own place (GRP_ALIGNED_*) */
+	double tight[NN], med, best = 0, dev = 0;
+	int aligned;
 	int nz[(N + 1) * (N + 1)], out[(N + 1) * (N + 1)];
 	uint8_t in[NN];
 	int n = 0;
@@ -461,6 +465,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				continue;
 			bgx[i] = gx;
 			bgy[i] = gy;
+			dev = fmax(dev, fmax(fabs(gx - cx), fabs(gy - cy)));
 			bv[i] = grid_read(gb, N, 1, 0, gx, gy);
 			av[i] = ga[i];
 			in[i] = 1;
@@ -484,12 +489,16 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 		}
 	}
 	med = kth_double(sorted, n, n / 2);
+	/* what misplacement can make of a cell: none to speak of where the transform
+	 * reads every cell from its own place on the other grid (GRP_ALIGNED_DEV) */
+	aligned = !shape && dev <= GRP_ALIGNED_DEV;
 	/* each cell's excess over what misplacement and noise explain */
 	for (int cy = 0; cy < N; cy++)
 		for (int cx = 0; cx < N; cx++) {
 			int i = cy * N + cx;
 			double alo = 255, ahi = 0, blo = 255, bhi = 0, range;
 
+			tight[i] = 0;
 			if (!in[i])
 				continue;
 			if (res[i] <= 2 * med) {
@@ -527,6 +536,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			/* a's range in b's levels (through the curve) */
 			range = fabs(lut[(int)ahi] - lut[(int)alo]);
 			range = range < bhi - blo ? range : bhi - blo;
+			tight[i] = fmax(res[i] - range * GRP_ALIGNED_SHIFT - 2 * med, 0);
 			res[i] -= range * (shape ? GRP_SHAPE_SHIFT : GRP_DETAIL_SHIFT) + 2 * med;
 			res[i] = res[i] > 0 ? res[i] : 0;
 		}
@@ -589,6 +599,12 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				 * carries it has the keypoints there */
 				line_corners(ka, kb, z, x0, x1, y0, y1, &ka_line, &kb_line);
 				nline += nc;
+				/* read tight, the strokes spill a little further: the
+				 * line's box and a cell around it count for nothing */
+				for (int y = y0 - 1; aligned && y <= y1 + 1; y++)
+					for (int x = x0 - 1; x <= x1 + 1; x++)
+						if (x >= 0 && y >= 0 && x < N && y < N)
+							tight[y * N + x] = 0;
 			}
 		}
 		if (nline >= GRP_OVERLAY_CELLS) {
@@ -601,6 +617,11 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			*overlay = by_var == 0 ? by_kp : by_kp == 0 || by_kp == by_var ? by_var : 0;
 		}
 	}
+	/* read as they lie, the pictures' misses are the tight ones: the lines of text
+	 * were found on the usual room, where a diagonal stroke does not join a line to a
+	 * letter above or below it */
+	if (aligned)
+		memcpy(res, tight, sizeof res);
 	/* per block, how many of its cells miss and how many lie outside b: summed areas */
 	for (int y = 0; y <= N; y++)
 		for (int x = 0; x <= N; x++) {

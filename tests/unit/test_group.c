@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "group.h"
+#include "keypoints.h"
 #include "hash.h"
 #include "mih.h"
 #include "unit.h"
@@ -680,6 +681,91 @@ static void test_keypoint_evidence(void)
 	CHECK_EQ_INT(it[1].keeper, 0);
 }
 
+/* Two drawn faces of one theme, alike but for where the eyes look: the same keypoints in
+ * the same places (each 0.8 pixel off in b, as detection rounds them), and details (the
+ * 32 x 32 gray grids) alike but for the pupils, half a cell further right in b.  The
+ * pictures lie one on the other, so the keypoints' transform is the plain scaling of one
+ * onto the other, and each cell is read from its own place: a miss at a pupil's edge is
+ * no misplacement, and the pair is two pictures (GRP_ALIGNED_*).  With b's details the
+ * same as a's, a copy. */
+static void test_aligned_details(void)
+{
+	enum { NK = 64, N = KP_DETAIL };
+	static struct kp pa[NK], pb[NK];
+	static uint8_t da[N * N], db[N * N], g[48];
+	struct kp_set sa = { .w = 512, .h = 512, .n = NK, .kp = pa, .detail = da },
+	    sb = { .w = 512, .h = 512, .n = NK, .kp = pb, .detail = db };
+	struct grp_item it[3];
+	struct grp_opts o;
+	aderr err = {0};
+	uint64_t x = 0xA0761D6478BD642FULL;
+
+	for (int i = 0; i < NK; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		pa[i].x = (float)(16 + x % 480);
+		pa[i].y = (float)(16 + (x >> 20) % 480);
+		for (int b = 0; b < 32; b++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			pa[i].d[b] = (uint8_t)(x >> 24);
+		}
+		pb[i] = pa[i];
+		pb[i].x += (float)(i % 3 == 0 ? 0.8 : i % 3 == 1 ? -0.8 : 0);
+		pb[i].y += (float)(i % 2 == 0 ? 0.8 : -0.8);
+	}
+	/* a shaded face (100 at the left to 193 at the right), two eyes: a white ring
+	 * (230) around a pupil (30) three cells wide; in b each pupil's left column is
+	 * lit by 70 and the ring's column right of it darkened by 70.  Read through the
+	 * keypoints' transform as drawn (a hundredth of scale, half a degree, three
+	 * pixels off) with room for misplacement, the eyes missed by 33: a copy */
+	for (int y = 0; y < N; y++)
+		for (int c = 0; c < N; c++) {
+			int v = 100 + 3 * c, w;
+
+			for (int e = 0; e < 2; e++) {
+				int ex = e ? 20 : 8;
+
+				if (y >= 13 && y <= 19 && c >= ex && c <= ex + 4)
+					v = y >= 14 && y <= 18 && c >= ex + 1 && c <= ex + 3 ? 30 : 230;
+			}
+			w = v;
+			for (int e = 0; e < 2; e++) {
+				int ex = e ? 20 : 8;
+
+				if (y >= 14 && y <= 18 && c == ex + 1)
+					w = 100;
+				if (y >= 14 && y <= 18 && c == ex + 4)
+					w = 160;
+			}
+			da[y * N + c] = (uint8_t)v;
+			db[y * N + c] = (uint8_t)w;
+		}
+	grid(g, 180, 140, 60);
+	grp_opts_default(&o);
+	/* the same hashes, a distinct neighbour 4 bits off: the keypoints decide */
+	item(&it[0], "face-left", 0x0123456789abcdefULL, 300, 10, 0);
+	item(&it[1], "face-right", 0x0123456789abcdefULL, 300, 10, 0);
+	item(&it[2], "other", 0x0123456789abcdefULL ^ 0xf, 300, 10, 0);
+	it[2].dhash = ~it[0].dhash;
+	it[0].kp = &sa;
+	it[1].kp = &sb;
+	it[0].color = it[1].color = g;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 0);
+	CHECK_EQ_INT(it[1].group, 0);
+	/* and by over GRP_DETAIL_APART: no group holds both, even through a copy of each
+	 * (c: b's keypoints and details, a's hashes 2 bits off) */
+	item(&it[2], "face-right-copy", 0x0123456789abcdefULL ^ 0x3, 200, 10, 0);
+	it[2].kp = &sb;
+	it[2].color = g;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK(it[0].group == 0 || it[0].group != it[1].group);
+	/* the same details: a copy */
+	item(&it[2], "other", 0x0123456789abcdefULL ^ 0xf, 300, 10, 0);
+	it[2].dhash = ~it[0].dhash;
+	memcpy(db, da, sizeof db);
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+}
+
 /* grp_opts.trace for test_copies_folded: the pairs by name */
 struct copies_trace {
 	const struct grp_item *items;
@@ -907,6 +993,7 @@ int main(void)
 	test_copies_folded();
 	test_flat();
 	test_keypoint_evidence();
+	test_aligned_details();
 	test_vouched();
 	test_told_apart();
 	test_contested();

@@ -267,6 +267,34 @@ static int random_sets(void)
 	return found;
 }
 
+/* A copy that lies on its original (half size, its keypoints a pixel off at most):
+ * the transform is the plain scaling, exactly, on every kernel; a copy turned by a
+ * degree keeps its turn. */
+static void aligned_sets(void)
+{
+	struct kp_set a, b, c;
+	struct kp_match m;
+
+	random_set(&a, 300, 512, 384);
+	copy_set(&b, &a, 0, 0.5, 0, 300, 0);
+	copy_set(&c, &a, 0.0175, 1, 0, 300, 0);
+	for (int k = -1; k < 2; k++) {
+		if (k >= 0 && !have[k])
+			continue;
+		setenv("AZD_KP_KERNEL", k < 0 ? "plain" : kernels[k], 1);
+		CHECK_EQ_INT(kp_match(&a, &b, &m), 0);
+		CHECK(m.inliers >= 200 && m.inliers == m.matches);
+		CHECK(m.z[0] == 0.5 && m.z[1] == 0 && m.z[2] == 0 && m.z[3] == 0);
+		CHECK_EQ_INT(kp_match(&a, &c, &m), 0);
+		CHECK(m.inliers >= 200 && m.inliers == m.matches);
+		CHECK(fabs(m.angle_deg - 1) < 0.2);
+	}
+	unsetenv("AZD_KP_KERNEL");
+	kp_free(&a);
+	kp_free(&b);
+	kp_free(&c);
+}
+
 int main(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -295,6 +323,7 @@ int main(void)
 	sparse = 1;
 	CHECK(random_sets() >= 40);
 	real_sets();
+	aligned_sets();
 	fprintf(stderr, "compared with plain: avx2 %d, avx512 %d\n", compared[0], compared[1]);
 	/* kp_shared was tried on many matches, and on ones where keypoints agree */
 	fprintf(stderr, "kp_shared against every keypoint tried: %d matches, %d agreeing\n",
