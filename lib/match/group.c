@@ -2700,9 +2700,17 @@ static int cmp_kept(const void *pa, const void *pb, void *ud)
 /* After the first pass: the second on the pairs that matched (collection-aware), then
  * the pairs taken on trust; keeps the pairs that match, sorted, with what they found in
  * *res, and the pairs told apart in *conflicts (sorted; both malloc'd). */
+/* 1 when a pair of two colour pictures was turned down on their colours alone (the
+ * colour layouts over GRP_COLOR_MAX apart, nothing telling them apart for good). */
+static int hue_apart(const struct grp_item *a, const struct grp_item *b, const struct pres *r)
+{
+	return r->stage == GRP_NONE && !r->conflict && r->cdiff > GRP_COLOR_MAX &&
+	    a->color != NULL && b->color != NULL && !grid_gray(a->color) && !grid_gray(b->color);
+}
+
 static int classify(struct cl_stream *s, struct mih_pair **pairs, size_t *np,
-    struct pres **res, struct mih_pair **conflicts, size_t *nconf, struct grp_stats *st,
-    aderr *err)
+    struct pres **res, struct mih_pair **conflicts, size_t *nconf, struct mih_pair **hues,
+    size_t *nhue, struct grp_stats *st, aderr *err)
 {
 	const struct grp_item *items = s->items;
 	size_t n = s->n, total = 0, w = 0;
@@ -2716,8 +2724,8 @@ static int classify(struct cl_stream *s, struct mih_pair **pairs, size_t *np,
 
 	*pairs = NULL;
 	*res = NULL;
-	*conflicts = NULL;
-	*np = *nconf = 0;
+	*conflicts = *hues = NULL;
+	*np = *nconf = *nhue = 0;
 	st->candidates = 0;
 	for (int k = 0; k < s->nparts; k++) {
 		total += s->part[k].nk;
@@ -2802,6 +2810,17 @@ static int classify(struct cl_stream *s, struct mih_pair **pairs, size_t *np,
 		if (kr[p].stage == GRP_NONE && kr[p].conflict)
 			(*conflicts)[(*nconf)++] = kp[p];
 	sort_pairs(*conflicts, *nconf);
+	/* and those turned down on their colours alone (contested), sorted */
+	for (size_t p = 0; p < total; p++)
+		*nhue += hue_apart(&items[kp[p].a], &items[kp[p].b], &kr[p]);
+	*hues = malloc((*nhue ? *nhue : 1) * sizeof **hues);
+	if (*hues == NULL)
+		goto nomem;
+	*nhue = 0;
+	for (size_t p = 0; p < total; p++)
+		if (hue_apart(&items[kp[p].a], &items[kp[p].b], &kr[p]))
+			(*hues)[(*nhue)++] = kp[p];
+	sort_pairs(*hues, *nhue);
 	/* the pairs that match, sorted, with their results */
 	w = 0;
 	for (size_t p = 0; p < total; p++)
@@ -2841,8 +2860,9 @@ fail:
 	free(kp);
 	free(kr);
 	free(*conflicts);
-	*conflicts = NULL;
-	*nconf = 0;
+	free(*hues);
+	*conflicts = *hues = NULL;
+	*nconf = *nhue = 0;
 	return rc;
 }
 
@@ -2994,20 +3014,26 @@ static int loses_colour(const struct grp_item *k, const struct grp_item *j)
 
 /* 1 when candidate member j of keeper k's group (pair p) is also a copy, as sure
  * (strength), of a picture told apart from k: a caption laid over the only part that
- * told two icons apart is like both.  Such a j is not k's to take: it is taken in the
- * group of the picture it is surer of, or stays out. */
-static int contested(const struct mih_pair *pairs, const struct pres *res, const uint32_t *off,
-    const uint32_t *adj, const struct mih_pair *conf, size_t nconf, size_t k, size_t j,
-    uint32_t p)
+ * told two icons apart is like both.  A gray j is as like every colouring of its shape:
+ * for it, a picture whose colours clash with k's (hue: the pairs of two colour pictures
+ * turned down on them, GRP_COLOR_MAX: a mug in another colour) is told apart from k
+ * too.  Such a j is not k's to take: it is taken in the group of the picture it is
+ * surer of, or stays out. */
+static int contested(const struct grp_item *items, const struct mih_pair *pairs,
+    const struct pres *res, const uint32_t *off, const uint32_t *adj,
+    const struct mih_pair *conf, size_t nconf, const struct mih_pair *hue, size_t nhue,
+    size_t k, size_t j, uint32_t p)
 {
 	int s = strength(&res[p]);
+	int gray = nhue > 0 && grid_gray(items[j].color) && gray_and_colour(&items[k], &items[j]);
 
-	for (uint32_t e = off[j]; nconf > 0 && e < off[j + 1]; e++) {
+	for (uint32_t e = off[j]; (nconf > 0 || gray) && e < off[j + 1]; e++) {
 		uint32_t q = adj[e];
 		size_t m = pairs[q].a == j ? pairs[q].b : pairs[q].a;
 
 		if (m != k && strength(&res[q]) <= s &&
-		    find_pair(conf, nconf, (uint32_t)k, (uint32_t)m) >= 0)
+		    (find_pair(conf, nconf, (uint32_t)k, (uint32_t)m) >= 0 ||
+		    (gray && find_pair(hue, nhue, (uint32_t)k, (uint32_t)m) >= 0)))
 			return 1;
 	}
 	return 0;
@@ -3130,9 +3156,9 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
 static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
     const struct grp_opts *o, struct grp_stats *st, aderr *err)
 {
-	struct mih_pair *pairs = NULL, *conf = NULL;
+	struct mih_pair *pairs = NULL, *conf = NULL, *hue = NULL;
 	struct pres *res = NULL;
-	size_t np = 0, nconf = 0, cap, *pos = NULL, *up = NULL;
+	size_t np = 0, nconf = 0, nhue = 0, cap, *pos = NULL, *up = NULL;
 	uint32_t *off = NULL, *adj = NULL, *mem = NULL;
 	/* each item as the star has seen it: not yet a keeper (OPEN), a keeper (KEPT), or
 	 * one that took nothing (ALONE: a later keeper may take it, one as large) */
@@ -3264,7 +3290,7 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 	free(pairs);
 	pairs = NULL;
 	if (rc == 0)
-		rc = classify(&cs, &pairs, &np, &res, &conf, &nconf, st, err);
+		rc = classify(&cs, &pairs, &np, &res, &conf, &nconf, &hue, &nhue, st, err);
 	cl_stream_free(&cs);
 	if (rc < 0)
 		return rc;
@@ -3398,7 +3424,7 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 			if (done[j] == KEPT || items[j].keeper >= 0 || shows_more(&res[p], &pairs[p], j) ||
 			    loses_colour(kp, &items[j]) ||
 			    (done[j] == ALONE && (items[j].area > kp->area || kp->area < 0)) ||
-			    contested(pairs, res, off, adj, conf, nconf, k, j, p))
+			    contested(items, pairs, res, off, adj, conf, nconf, hue, nhue, k, j, p))
 				continue;
 			st->compared++;
 			if (o->apart != NULL && dec_apart_refuses(o->apart, items, k, j)) {
@@ -3448,6 +3474,7 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 out:
 	free(pairs);
 	free(conf);
+	free(hue);
 	free(res);
 	free(off);
 	free(adj);

@@ -613,6 +613,55 @@ static void test_vouched(void)
 	CHECK_EQ_INT(it[2].keeper, 0);
 }
 
+/* A gray copy is as like every colouring of its shape: a red mug k, the same mug in
+ * blue m (their colours clash; the keypoints, which see no colour, agree, so they are
+ * not told apart for good) and a gray picture j of the shape, all three with one set of
+ * keypoints and hashes, in a crowded neighbourhood (the keypoints decide).  j is a gray
+ * copy of k as much as of m: neither keeper takes it, and it stays out, kept. */
+static void test_gray_of_two(void)
+{
+	enum { NK = 64 };
+	static struct kp pts[NK];
+	static uint8_t gk[48], gm[48], gj[48];
+	struct kp_set set = { .w = 512, .h = 512, .n = NK, .kp = pts };
+	struct grp_item it[4];
+	struct grp_opts o;
+	aderr err = {0};
+	uint64_t x = 0x94D049BB133111EBULL;
+
+	for (int i = 0; i < NK; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		pts[i].x = (float)(16 + x % 480);
+		pts[i].y = (float)(16 + (x >> 20) % 480);
+		for (int b = 0; b < 32; b++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			pts[i].d[b] = (uint8_t)(x >> 24);
+		}
+	}
+	grp_opts_default(&o);
+	grid(gk, 200, 60, 60);
+	grid(gm, 60, 60, 200);
+	grid(gj, 100, 100, 100);
+	item(&it[0], "mug-red", 0x0123456789abcdefULL, 300, 10, 0);
+	item(&it[1], "mug-blue", 0x0123456789abcdefULL, 200, 10, 0);
+	item(&it[2], "mug-gray", 0x0123456789abcdefULL, 100, 10, 0);
+	item(&it[3], "other", 0x0123456789abcdefULL ^ 0xf, 300, 10, 0);
+	it[3].dhash = ~it[0].dhash;
+	it[0].color = gk;
+	it[1].color = gm;
+	it[2].color = gj;
+	for (int i = 0; i < 3; i++)
+		it[i].kp = &set;
+	CHECK_EQ_INT(grp_run(it, 4, &o, &err), 0);
+	CHECK_EQ_INT(it[2].keeper, -1);
+	CHECK_EQ_INT(it[1].keeper, -1);
+	/* without the blue mug, the gray one is the red one's copy */
+	item(&it[1], "other2", 0x0123456789abcdefULL ^ 0xf0, 300, 10, 0);
+	it[1].dhash = ~it[0].dhash ^ 0xff;
+	CHECK_EQ_INT(grp_run(it, 4, &o, &err), 1);
+	CHECK_EQ_INT(it[2].keeper, 0);
+}
+
 /* Keypoint evidence held to what separates look-alikes: a keypoint match the hashes
  * turned down needs 20 inliers that are 40% of the matches (16 of 54 agreeing, as two
  * pages of one manual share letters, is no copy); a hash match the keypoints pass in a
@@ -994,6 +1043,7 @@ int main(void)
 	test_flat();
 	test_keypoint_evidence();
 	test_aligned_details();
+	test_gray_of_two();
 	test_vouched();
 	test_told_apart();
 	test_contested();
