@@ -72,6 +72,11 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   the nearest other icon by a 16x16 grey thumbnail).
 - products: a shape on a plain background; the same shape in another colour (hue turned
   by at least 90 degrees and lightness changed) is distinct (a look-alike).
+- mate-icons, lxde-icons: as icons, from two other themes (MATE's at 256 px, LXDE's
+  nuoveXT2 at 128 px), to see how the thresholds chosen on the sets above carry to
+  themes they were not chosen on.  Two icons that are one drawing mirrored (go-next and
+  go-previous, indent more and indent less) are distinct, as are two icons that differ
+  only by a shade (a folder and the same folder paler).
 """
 
 
@@ -981,6 +986,16 @@ def set_icons(root, rng):
                       "battery levels, faces, devices with badges)")
 
 
+def theme_icons(pattern, note):
+    """a set builder like set_icons over another theme's icons (pattern: under root)"""
+    def build_set(root, rng):
+        fs = sorted(p for p in glob.glob(os.path.join(root, pattern)) if not os.path.islink(p))
+        items = drop_near_identical(open_files(fs), 1.0)
+        o, d, lk = split(items, rng, 60, 40, 20)
+        return o, d, lk, note
+    return build_set
+
+
 # name -> (builder, the Debian packages its images come from, the set's version)
 SETS = {
     "photos": (set_photos, ["gnome-backgrounds", "mate-backgrounds"], 4),
@@ -991,6 +1006,14 @@ SETS = {
     "ui": (set_ui, ["kstars-data", "gnome-user-docs"], 3),
     "products": (set_products, [], 2),
     "icons": (set_icons, ["gnome-icon-theme"], 1),
+    "mate-icons": (theme_icons("usr/share/icons/mate/256x256/*/*.png",
+                               "mate-icon-theme (256 px icons with transparency, shown on white; "
+                               "not used to choose thresholds); look-alikes: nearest other icon"),
+                   ["mate-icon-theme"], 1),
+    "lxde-icons": (theme_icons("usr/share/icons/nuoveXT2/128x128/*/*.png",
+                               "lxde-icon-theme nuoveXT2 (128 px icons with transparency, shown on "
+                               "white; not used to choose thresholds); look-alikes: nearest other icon"),
+                   ["lxde-icon-theme"], 1),
 }
 # packages whose images must never be drawn on (the held-out evaluation's)
 RESERVED = {"stellarium-data", "r-doc-pdf", "gcompris-qt-data", "scratch", "opencv-doc",
