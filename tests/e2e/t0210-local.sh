@@ -155,9 +155,9 @@ LD_LIBRARY_PATH="$T/nocurl" azcp -q -i "$T/nc-ls.ndjson" "$T/nc-dst" > /dev/null
 check_eq "azcp copies them to a folder" "$(cd "$T/nc-dst" && find . -type f | sort | tr '\n' ' ')" \
 	"./a.jpg ./c.webp "
 AZURE_STORAGE_CONNECTION_STRING='DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;' \
-	LD_LIBRARY_PATH="$T/nocurl" azls az://c > /dev/null 2> "$T/nc-err"
+	LD_LIBRARY_PATH="$T/nocurl" azls az://ctr > /dev/null 2> "$T/nc-err"
 check_eq "a container without libcurl: exit 2" "$?" "2"
 check "saying libcurl cannot be started, and why" \
-	grep -q '^azls: c: cannot start libcurl: .*libcurl.so.4' "$T/nc-err"
+	grep -q '^azls: ctr: cannot start libcurl: .*libcurl.so.4' "$T/nc-err"
 
 finish

@@ -274,9 +274,13 @@ azls -q --all "$T/big" | azcp --timeout 2 "$AZF/faultbig" > /dev/null 2> "$T/err
 check_eq "block upload through faults: exit 0" "$?" "0"
 azls -q --all "$AZF/faultbig" 2> /dev/null | azget -q --timeout 2 -d "$T/f-big" > /dev/null 2>&1
 check "and back, byte-identical" cmp "$T/big/big.jpg" "$T/f-big/big.jpg"
-azls --retries 2 --timeout 1 "http://127.0.0.1:1/devstoreaccount1/x" > /dev/null 2> "$T/err"
+azls --retries 2 --timeout 1 "http://127.0.0.1:1/devstoreaccount1/gone" > /dev/null 2> "$T/err"
 check_eq "a server that is not there: exit 2" "$?" "2"
 check "named, with the attempts" grep -q "after 3 attempts" "$T/err"
+# a name the service would turn down with a bare 400 (OutOfRangeInput): said before any request
+printf '%s\n' '{"name":"a.jpg","size":1}' | azcp -q "$AZ/u1" > /dev/null 2> "$T/err"
+check_eq "a container name under 3 characters: azcp exits 2" "$?" "2"
+check "saying which name and why" grep -q '"u1" is not a container name (3 to 63' "$T/err"
 kill $FP_PID 2> /dev/null
 
 # the same faults over kept-alive connections: counts may differ, nothing may be lost

@@ -101,14 +101,14 @@ static void test_urls(void)
 	setenv("AZURE_STORAGE_CONNECTION_STRING",
 	    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
 	    "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1/;", 1);
-	s = stor_open("az://c/d", 0, &err);
+	s = stor_open("az://ctr/d", 0, &err);
 	CHECK(s != NULL);
 	if (s != NULL) {
-		CHECK_STR(stor_display(s), "http://127.0.0.1:10000/devstoreaccount1/c/d");
+		CHECK_STR(stor_display(s), "http://127.0.0.1:10000/devstoreaccount1/ctr/d");
 		stor_close(s);
 	}
 	unsetenv("AZURE_STORAGE_CONNECTION_STRING");
-	s = stor_open("az://c", 0, &err);
+	s = stor_open("az://ctr", 0, &err);
 	CHECK(s == NULL);
 	CHECK_EQ_INT(err.code, AD_EUSAGE);
 }

@@ -218,6 +218,34 @@ static void test_open_errors(void)
 	CHECK(strstr(err.msg, "not a folder") != NULL);
 	CHECK(stor_open("gopher://x/y", 0, &err) == NULL);
 	CHECK_EQ_INT(err.code, AD_EUSAGE);
+	/* a container the service would turn down with a bare 400: said here, by name */
+	{
+		static const char *const bad[] = { "u1", "Photos", "my_photos", "a--b", "-ab",
+			"ab-", "0123456789012345678901234567890123456789012345678901234567890123" };
+
+		for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+			snprintf(f, sizeof f, "https://acct.blob.core.windows.net/%s/x?sv=1&sig=2", bad[i]);
+			CHECK(stor_open(f, 0, &err) == NULL);
+			CHECK_EQ_INT(err.code, AD_EUSAGE);
+			CHECK(strstr(err.msg, "is not a container name") != NULL);
+			CHECK(strstr(err.msg, bad[i]) != NULL);
+			CHECK(strstr(err.msg, "sig=") == NULL);
+		}
+	}
+	/* and the names it takes open (nothing is asked of the service until a call) */
+	{
+		static const char *const good[] = { "abc", "a-1", "photos-2026", "$root", "$web",
+			"012345678901234567890123456789012345678901234567890123456789012" };
+
+		for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+			stor *s;
+
+			snprintf(f, sizeof f, "https://acct.blob.core.windows.net/%s/x?sv=1&sig=2", good[i]);
+			s = stor_open(f, 0, &err);
+			CHECK(s != NULL);
+			stor_close(s);
+		}
+	}
 }
 
 static void test_names(void)

@@ -94,6 +94,25 @@ static int make_container(struct az *a, aderr *err)
 	return rc;
 }
 
+/* 1 for a name the Blob service takes for a container: 3 to 63 lower-case letters,
+ * digits and hyphens, beginning and ending with a letter or digit, no two hyphens in a
+ * row; or one of the service's own ($root, $web, $logs).  The service answers others
+ * with a bare 400 that names neither the container nor the rule. */
+static int container_name_ok(const char *c)
+{
+	size_t n = strlen(c);
+
+	if (strcmp(c, "$root") == 0 || strcmp(c, "$web") == 0 || strcmp(c, "$logs") == 0)
+		return 1;
+	if (n < 3 || n > 63 || c[0] == '-' || c[n - 1] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((c[i] >= 'a' && c[i] <= 'z') || (c[i] >= '0' && c[i] <= '9') ||
+		    (c[i] == '-' && c[i + 1] != '-')))
+			return 0;
+	return 1;
+}
+
 int stor_azure_open(stor *s, const char *url, int flags, aderr *err)
 {
 	struct az *a = calloc(1, sizeof *a);
@@ -147,6 +166,12 @@ int stor_azure_open(stor *s, const char *url, int flags, aderr *err)
 			rc = aderr_set(err, AD_EUSAGE, "bad %%-escape in the URL");
 			goto fail;
 		}
+	}
+	if (!container_name_ok(a->container)) {
+		rc = aderr_set(err, AD_EUSAGE, "%s: \"%s\" is not a container name (3 to 63 "
+		    "lower-case letters, digits and single hyphens, from a letter or digit to "
+		    "one)", base, a->container);
+		goto fail;
 	}
 	{
 		struct az_cred c;
