@@ -573,6 +573,34 @@ static void test_contested(void)
 	CHECK_EQ_INT(it[2].keeper, 0);
 }
 
+/* n keypoints at places and with descriptors drawn from *x (xorshift), inside 16 pixels
+ * of a 512-pixel picture's edges */
+static void random_kp(struct kp *pts, int n, uint64_t *x)
+{
+	for (int i = 0; i < n; i++) {
+		*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+		pts[i].x = (float)(16 + *x % 480);
+		pts[i].y = (float)(16 + (*x >> 20) % 480);
+		for (int b = 0; b < 32; b++) {
+			*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+			pts[i].d[b] = (uint8_t)(*x >> 24);
+		}
+	}
+}
+
+/* Three items ranked by their pixels (300, 200, 100), with one perceptual hash, one
+ * keypoint set and these colours (flat grids, g: their room) */
+static void coloured_three(struct grp_item it[3], const char *const nm[3],
+    const struct kp_set *set, uint8_t g[3][48], const int rgb[3][3])
+{
+	for (int i = 0; i < 3; i++) {
+		grid(g[i], rgb[i][0], rgb[i][1], rgb[i][2]);
+		item(&it[i], nm[i], 0x0123456789abcdefULL, 300 - 100 * i, 10, 0);
+		it[i].color = g[i];
+		it[i].kp = set;
+	}
+}
+
 /* Evidence that does not tell two images apart for good: two members whose colours
  * clash (a stronger contrast turns up the colours) but whose keypoints agree stay in
  * their keeper's group; the keypoints here are one random set shared by the three. */
@@ -580,34 +608,17 @@ static void test_vouched(void)
 {
 	enum { NK = 64 };
 	static struct kp pts[NK];
-	static uint8_t gk[48], gx[48], gy[48];
+	static uint8_t g[3][48];
 	struct kp_set set = { .w = 512, .h = 512, .n = NK, .kp = pts };
 	struct grp_item it[3];
 	struct grp_opts o;
 	aderr err = {0};
 	uint64_t x = 0x9E3779B97F4A7C15ULL;
 
-	for (int i = 0; i < NK; i++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		pts[i].x = (float)(16 + x % 480);
-		pts[i].y = (float)(16 + (x >> 20) % 480);
-		for (int b = 0; b < 32; b++) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			pts[i].d[b] = (uint8_t)(x >> 24);
-		}
-	}
+	random_kp(pts, NK, &x);
 	grp_opts_default(&o);
-	grid(gk, 128, 100, 128);
-	grid(gx, 152, 100, 128);
-	grid(gy, 104, 100, 128);
-	item(&it[0], "k", 0x0123456789abcdefULL, 300, 10, 0);
-	item(&it[1], "x", 0x0123456789abcdefULL, 200, 10, 0);
-	item(&it[2], "y", 0x0123456789abcdefULL, 100, 10, 0);
-	it[0].color = gk;
-	it[1].color = gx;
-	it[2].color = gy;
-	for (int i = 0; i < 3; i++)
-		it[i].kp = &set;
+	coloured_three(it, (const char *const[3]){ "k", "x", "y" }, &set, g,
+	    (const int[3][3]){ { 128, 100, 128 }, { 152, 100, 128 }, { 104, 100, 128 } });
 	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
 	CHECK_EQ_INT(it[1].keeper, 0);
 	CHECK_EQ_INT(it[2].keeper, 0);
@@ -622,36 +633,19 @@ static void test_gray_of_two(void)
 {
 	enum { NK = 64 };
 	static struct kp pts[NK];
-	static uint8_t gk[48], gm[48], gj[48];
+	static uint8_t g[3][48];
 	struct kp_set set = { .w = 512, .h = 512, .n = NK, .kp = pts };
 	struct grp_item it[4];
 	struct grp_opts o;
 	aderr err = {0};
 	uint64_t x = 0x94D049BB133111EBULL;
 
-	for (int i = 0; i < NK; i++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		pts[i].x = (float)(16 + x % 480);
-		pts[i].y = (float)(16 + (x >> 20) % 480);
-		for (int b = 0; b < 32; b++) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			pts[i].d[b] = (uint8_t)(x >> 24);
-		}
-	}
+	random_kp(pts, NK, &x);
 	grp_opts_default(&o);
-	grid(gk, 200, 60, 60);
-	grid(gm, 60, 60, 200);
-	grid(gj, 100, 100, 100);
-	item(&it[0], "mug-red", 0x0123456789abcdefULL, 300, 10, 0);
-	item(&it[1], "mug-blue", 0x0123456789abcdefULL, 200, 10, 0);
-	item(&it[2], "mug-gray", 0x0123456789abcdefULL, 100, 10, 0);
+	coloured_three(it, (const char *const[3]){ "mug-red", "mug-blue", "mug-gray" }, &set, g,
+	    (const int[3][3]){ { 200, 60, 60 }, { 60, 60, 200 }, { 100, 100, 100 } });
 	item(&it[3], "other", 0x0123456789abcdefULL ^ 0xf, 300, 10, 0);
 	it[3].dhash = ~it[0].dhash;
-	it[0].color = gk;
-	it[1].color = gm;
-	it[2].color = gj;
-	for (int i = 0; i < 3; i++)
-		it[i].kp = &set;
 	CHECK_EQ_INT(grp_run(it, 4, &o, &err), 0);
 	CHECK_EQ_INT(it[2].keeper, -1);
 	CHECK_EQ_INT(it[1].keeper, -1);
@@ -679,16 +673,8 @@ static void test_keypoint_evidence(void)
 	aderr err = {0};
 	uint64_t x = 0xD1B54A32D192ED03ULL;
 
-	for (int i = 0; i < NK; i++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		pa[i].x = (float)(16 + x % 480);
-		pa[i].y = (float)(16 + (x >> 20) % 480);
-		for (int b = 0; b < 32; b++) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			pa[i].d[b] = (uint8_t)(x >> 24);
-		}
-		pb[i] = pa[i];
-	}
+	random_kp(pa, NK, &x);
+	memcpy(pb, pa, sizeof pb);
 	grp_opts_default(&o);
 	/* 54 descriptors shared, 16 of them in place, 38 elsewhere; 10 of b's unrelated */
 	for (int i = 16; i < NK; i++) {
@@ -749,14 +735,8 @@ static void test_aligned_details(void)
 	aderr err = {0};
 	uint64_t x = 0xA0761D6478BD642FULL;
 
+	random_kp(pa, NK, &x);
 	for (int i = 0; i < NK; i++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		pa[i].x = (float)(16 + x % 480);
-		pa[i].y = (float)(16 + (x >> 20) % 480);
-		for (int b = 0; b < 32; b++) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			pa[i].d[b] = (uint8_t)(x >> 24);
-		}
 		pb[i] = pa[i];
 		pb[i].x += (float)(i % 3 == 0 ? 0.8 : i % 3 == 1 ? -0.8 : 0);
 		pb[i].y += (float)(i % 2 == 0 ? 0.8 : -0.8);
