@@ -4,8 +4,9 @@
 #     of true pairs and the recall, with and without --rotations; pair precision and
 #     group purity overall; hard negatives.
 #  2. sets of one kind (tests/bench/evalsets.py: photos, pages, nightsky, flat, faces, icons,
-#     ui, products, and two more icon themes the thresholds were not chosen on:
-#     mate-icons, lxde-icons): originals, two variants each from 17 transforms, distractors,
+#     ui, products, and a manual and two icon themes the thresholds were not chosen on:
+#     octave-pages, mate-icons, lxde-icons): originals, two variants each from 17
+#     transforms (pages 18: and a scan), distractors,
 #     look-alikes; pair precision and recall per set and per transform for dedupe at its
 #     defaults, with rotations on or off (whichever dedupe's --help offers), and
 #     ImageHash's phash <= 10 on the same files.  Prints tables; not a test.

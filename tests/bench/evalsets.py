@@ -72,6 +72,8 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   the nearest other icon by a 16x16 grey thumbnail).
 - products: a shape on a plain background; the same shape in another colour (hue turned
   by at least 90 degrees and lightness changed) is distinct (a look-alike).
+- octave-pages: as pages, from another manual (GNU Octave's), to see how the thresholds
+  chosen on debian-reference carry to a manual of code and formulas.
 - mate-icons, lxde-icons: as icons, from two other themes (MATE's at 256 px, LXDE's
   nuoveXT2 at 128 px), to see how the thresholds chosen on the sets above carry to
   themes they were not chosen on.  Two icons that are one drawing mirrored (go-next and
@@ -556,26 +558,41 @@ def pdf_pages(pdf):
     raise RuntimeError("%s: no page count" % pdf)
 
 
-def set_pages(root, rng, tmp):
-    ref = os.path.join(root, "usr/share/debian-reference/debian-reference.en.pdf")
-    gp = os.path.join(root, "usr/share/doc/gnuplot/gnuplot.pdf")
+def manual_pages(root, tmp, manual, tag, other, otag):
+    """40 pages spread over a manual (skipping the first 10: title, contents), the page
+    after each of 12 of them as its look-alike; 20 pages of another manual as
+    distractors; all at 60 dpi"""
+    ref = os.path.join(root, manual)
+    gp = os.path.join(root, other)
     for p in (ref, gp):
         if not os.path.exists(p):
             raise RuntimeError("%s: missing" % p)
     n = pdf_pages(ref)
-    # 40 pages spread over the manual (skipping the first 10: title, contents), the page
-    # after each of 12 of them as its look-alike; 20 pages of another manual as distractors
     starts = [10 + i * (n - 20) // 40 for i in range(40)]
     pick = sorted(set(starts) | {p + 1 for p in starts[:: 40 // 12][:12]})
     pages = dict(render_pdf(ref, pick, 60, tmp))
-    originals = [("ref-p%d" % p, pages[p]) for p in starts]
-    lookalikes = [("ref-p%d" % p, pages[p + 1], "ref-p%d" % (p + 1)) for p in starts[:: 40 // 12][:12]]
+    originals = [("%s-p%d" % (tag, p), pages[p]) for p in starts]
+    lookalikes = [("%s-p%d" % (tag, p), pages[p + 1], "%s-p%d" % (tag, p + 1))
+                  for p in starts[:: 40 // 12][:12]]
     ng = pdf_pages(gp)
     dp = [20 + i * (ng - 40) // 20 for i in range(20)]
-    distractors = [("gnuplot-p%d" % p, im) for p, im in render_pdf(gp, dp, 60, tmp)]
-    return originals, distractors, lookalikes, (
-        "debian-reference-en (pages at 60 dpi, neighbouring pages as look-alikes), "
-        "gnuplot-doc pages as distractors; pdftoppm")
+    distractors = [("%s-p%d" % (otag, p), im) for p, im in render_pdf(gp, dp, 60, tmp)]
+    return originals, distractors, lookalikes
+
+
+def set_pages(root, rng, tmp):
+    o, d, lk = manual_pages(root, tmp, "usr/share/debian-reference/debian-reference.en.pdf", "ref",
+                            "usr/share/doc/gnuplot/gnuplot.pdf", "gnuplot")
+    return o, d, lk, ("debian-reference-en (pages at 60 dpi, neighbouring pages as look-alikes), "
+                      "gnuplot-doc pages as distractors; pdftoppm")
+
+
+def set_octave_pages(root, rng, tmp):
+    o, d, lk = manual_pages(root, tmp, "usr/share/doc/octave/octave.pdf", "octave",
+                            "usr/share/developers-reference/developers-reference.pdf", "devref")
+    return o, d, lk, ("octave-doc's manual (pages at 60 dpi, neighbouring pages as look-alikes; "
+                      "not used to choose thresholds), developers-reference pages as "
+                      "distractors; pdftoppm")
 
 
 class Sky:
@@ -1006,6 +1023,7 @@ SETS = {
     "ui": (set_ui, ["kstars-data", "gnome-user-docs"], 3),
     "products": (set_products, [], 2),
     "icons": (set_icons, ["gnome-icon-theme"], 1),
+    "octave-pages": (set_octave_pages, ["octave-doc", "developers-reference"], 1),
     "mate-icons": (theme_icons("usr/share/icons/mate/256x256/*/*.png",
                                "mate-icon-theme (256 px icons with transparency, shown on white; "
                                "not used to choose thresholds); look-alikes: nearest other icon"),
@@ -1022,7 +1040,7 @@ assert not RESERVED & {p for _, ps, _ in SETS.values() for p in ps}
 
 
 def transforms_of(name):
-    return TRANSFORMS if name == "pages" else TRANSFORMS[:17]
+    return TRANSFORMS if name in ("pages", "octave-pages") else TRANSFORMS[:17]
 
 
 def build(top, name, root):
@@ -1031,7 +1049,7 @@ def build(top, name, root):
     d = os.path.join(top, name)
     files = os.path.join(d, "files")
     os.makedirs(files, exist_ok=True)
-    if name == "pages":
+    if name in ("pages", "octave-pages"):
         originals, distractors, lookalikes, note = fn(root, rng, d)
     else:
         originals, distractors, lookalikes, note = fn(root, rng)
