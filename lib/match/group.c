@@ -536,7 +536,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			/* a's range in b's levels (through the curve) */
 			range = fabs(lut[(int)ahi] - lut[(int)alo]);
 			range = range < bhi - blo ? range : bhi - blo;
-			tight[i] = fmax(res[i] - range * GRP_ALIGNED_SHIFT - 2 * med, 0);
+			if (aligned)
+				tight[i] = fmax(res[i] - range * GRP_ALIGNED_SHIFT - 2 * med, 0);
 			res[i] -= range * (shape ? GRP_SHAPE_SHIFT : GRP_DETAIL_SHIFT) + 2 * med;
 			res[i] = res[i] > 0 ? res[i] : 0;
 		}
@@ -2697,9 +2698,15 @@ static int cmp_kept(const void *pa, const void *pb, void *ud)
 	return (x->b > y->b) - (x->b < y->b);
 }
 
-/* After the first pass: the second on the pairs that matched (collection-aware), then
- * the pairs taken on trust; keeps the pairs that match, sorted, with what they found in
- * *res, and the pairs told apart in *conflicts (sorted; both malloc'd). */
+/* 1 when a pair was told apart for good: no group holds both. */
+static int apart_for_good(const struct grp_item *a, const struct grp_item *b,
+    const struct pres *r)
+{
+	(void)a;
+	(void)b;
+	return r->stage == GRP_NONE && r->conflict;
+}
+
 /* 1 when a pair of two colour pictures was turned down on their colours alone (the
  * colour layouts over GRP_COLOR_MAX apart, nothing telling them apart for good). */
 static int hue_apart(const struct grp_item *a, const struct grp_item *b, const struct pres *r)
@@ -2708,6 +2715,30 @@ static int hue_apart(const struct grp_item *a, const struct grp_item *b, const s
 	    a->color != NULL && b->color != NULL && !grid_gray(a->color) && !grid_gray(b->color);
 }
 
+/* *out: the pairs of kp (results kr) that want takes, sorted (for find_pair), *n of
+ * them, malloc'd.  0, or AD_ENOMEM. */
+static int pairs_where(const struct grp_item *items, const struct mih_pair *kp,
+    const struct pres *kr, size_t total,
+    int (*want)(const struct grp_item *, const struct grp_item *, const struct pres *),
+    struct mih_pair **out, size_t *n)
+{
+	*n = 0;
+	for (size_t p = 0; p < total; p++)
+		*n += want(&items[kp[p].a], &items[kp[p].b], &kr[p]) != 0;
+	if ((*out = malloc((*n ? *n : 1) * sizeof **out)) == NULL)
+		return AD_ENOMEM;
+	*n = 0;
+	for (size_t p = 0; p < total; p++)
+		if (want(&items[kp[p].a], &items[kp[p].b], &kr[p]))
+			(*out)[(*n)++] = kp[p];
+	sort_pairs(*out, *n);
+	return 0;
+}
+
+/* After the first pass: the second on the pairs that matched (collection-aware), then
+ * the pairs taken on trust; keeps the pairs that match, sorted, with what they found in
+ * *res, the pairs told apart in *conflicts and those turned down on their colours alone
+ * in *hues (contested) (sorted; all malloc'd). */
 static int classify(struct cl_stream *s, struct mih_pair **pairs, size_t *np,
     struct pres **res, struct mih_pair **conflicts, size_t *nconf, struct mih_pair **hues,
     size_t *nhue, struct grp_stats *st, aderr *err)
@@ -2799,28 +2830,10 @@ static int classify(struct cl_stream *s, struct mih_pair **pairs, size_t *np,
 	free(cnt);
 	if (rc < 0)
 		goto fail;
-	/* the pairs told apart, sorted (for find_pair) */
-	for (size_t p = 0; p < total; p++)
-		*nconf += kr[p].stage == GRP_NONE && kr[p].conflict;
-	*conflicts = malloc((*nconf ? *nconf : 1) * sizeof **conflicts);
-	if (*conflicts == NULL)
+	/* the pairs told apart, and those turned down on their colours alone */
+	if (pairs_where(items, kp, kr, total, apart_for_good, conflicts, nconf) < 0 ||
+	    pairs_where(items, kp, kr, total, hue_apart, hues, nhue) < 0)
 		goto nomem;
-	*nconf = 0;
-	for (size_t p = 0; p < total; p++)
-		if (kr[p].stage == GRP_NONE && kr[p].conflict)
-			(*conflicts)[(*nconf)++] = kp[p];
-	sort_pairs(*conflicts, *nconf);
-	/* and those turned down on their colours alone (contested), sorted */
-	for (size_t p = 0; p < total; p++)
-		*nhue += hue_apart(&items[kp[p].a], &items[kp[p].b], &kr[p]);
-	*hues = malloc((*nhue ? *nhue : 1) * sizeof **hues);
-	if (*hues == NULL)
-		goto nomem;
-	*nhue = 0;
-	for (size_t p = 0; p < total; p++)
-		if (hue_apart(&items[kp[p].a], &items[kp[p].b], &kr[p]))
-			(*hues)[(*nhue)++] = kp[p];
-	sort_pairs(*hues, *nhue);
 	/* the pairs that match, sorted, with their results */
 	w = 0;
 	for (size_t p = 0; p < total; p++)
