@@ -1274,13 +1274,18 @@ static int tone_miss(const struct grp_item *k, const struct grp_item *j, int ori
 	return (int)(worst + 0.5);
 }
 
-/* 1 when two low-information items are one flat picture: both colour grids flat (every
- * cell within GRP_FLAT_TOL of the first in R, G and B) and within GRP_FLAT_TOL of each
- * other, and both opaque or both with transparency.  A flat picture is its colour; a
- * flat grey and a flat purple are not one, nor is a clear PNG a white JPEG. */
+/* 1 when two low-information items are one flat picture: featx found no keypoint in
+ * either, both colour grids flat (every cell within GRP_FLAT_TOL of the first in R, G
+ * and B) and within GRP_FLAT_TOL of each other, and both opaque or both with
+ * transparency.  A flat picture is its colour; a flat grey and a flat purple are not
+ * one, nor is a clear PNG a white JPEG.  A picture of one colour almost everywhere with
+ * corners somewhere (a chapter's title or a page number on a blank page, an emblem on a
+ * clear canvas) is not flat: what it shows is at a place its colours do not see, and it
+ * is grouped by its bytes alone (GRP_FLAT_TOL). */
 static int flat_same(const struct grp_item *k, const struct grp_item *j)
 {
-	if (k->color == NULL || j->color == NULL || k->low_info != j->low_info)
+	if (k->color == NULL || j->color == NULL || k->low_info != j->low_info ||
+	    item_nkp(k) > 0 || item_nkp(j) > 0)
 		return 0;
 	for (int i = 0; i < 48; i++)
 		if (abs(k->color[i] - k->color[i % 3]) > GRP_FLAT_TOL ||

@@ -73,7 +73,7 @@ struct grp_item {
 	int8_t low_info;            /* its hashes carry little information (featx's
 	                             * low_info: flat, one colour, almost all transparent;
 	                             * 2 with transparency): grouped by its bytes only, or
-	                             * as one flat picture (GRP_FLAT_TOL) */
+	                             * with no keypoint as one flat picture (GRP_FLAT_TOL) */
 	int8_t smooth;              /* featx looked for keypoints and found none, with room
 	                             * to (GRP_SMOOTH_SIDE): a gradient, a soft blur,
 	                             * matched on its colour grid (GRP_SMOOTH_TOL) */
@@ -378,7 +378,11 @@ struct grp_item {
 #define GRP_TWIN_RATIO 0.6
 /* Two low-information pictures whose colour grids are both flat and agree to within this
  * (0..255, every cell and channel) are one flat picture: its JPEG, half-size or noisy
- * copy; a colour 20 levels off is another (make eval's flat look-alikes). */
+ * copy; a colour 20 levels off is another (make eval's flat look-alikes).  Flat only
+ * where featx found no keypoint: a blank page with a page number, or a chapter's title
+ * page, is low-information and its grid as flat as a blank page's, but what it shows is
+ * at a place; such pictures are grouped by their bytes alone (t0538: pages 42 and 43
+ * were one picture with the blank page). */
 #define GRP_FLAT_TOL 4
 /* Flat items are paired by colour with at most this many after them in colour order. */
 #define GRP_FLAT_PAIRS 256
