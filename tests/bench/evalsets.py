@@ -79,6 +79,11 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   themes they were not chosen on.  Two icons that are one drawing mirrored (go-next and
   go-previous, indent more and indent less) are distinct, as are two icons that differ
   only by a shade (a folder and the same folder paler).
+- plots, forms: pictures of one template, generated, no threshold chosen on them: charts
+  of one style whose axes, ticks, labels and title are the same (three styles: white,
+  shaded with a grid, dark) and whose data differ (the look-alike of a chart is the same
+  chart with other data); invoices, receipts and orders of three templates, each filled
+  with another number, date, name and rows.  Any two charts or forms are distinct.
 """
 
 
@@ -991,6 +996,150 @@ def set_products(root, rng):
         "look-alikes: the same object in another colour")
 
 
+PLOT_TITLES = ("Training loss", "Validation accuracy", "Throughput", "Latency", "Memory use",
+               "Temperature", "Response time", "Error rate")
+PLOT_STYLES = ("plain", "shaded", "dark")
+
+
+def chart(rng_data, style, title, kind):
+    """A chart of one style, 640 x 480: axes, ticks and their labels, a title and a grid
+    the same in every chart of that style and title; the data (one to three curves, bars
+    or points) drawn from rng_data."""
+    w, h = 640, 480
+    x0, y0, x1, y1 = 72, 44, 610, 418
+    bg, ink, area, grid = {
+        "plain": ((255, 255, 255), (0, 0, 0), None, (225, 225, 225)),
+        "shaded": ((255, 255, 255), (40, 40, 40), (234, 234, 242), (255, 255, 255)),
+        "dark": ((30, 30, 36), (220, 220, 220), (44, 44, 52), (70, 70, 80)),
+    }[style]
+    colours = ((31, 119, 180), (255, 127, 14), (44, 160, 44))
+    im = Image.new("RGB", (w, h), bg)
+    d = ImageDraw.Draw(im)
+    if area is not None:
+        d.rectangle((x0, y0, x1, y1), fill=area)
+    small, big = font(13), font(17)
+    for i in range(6):
+        x = x0 + i * (x1 - x0) / 5
+        y = y1 - i * (y1 - y0) / 5
+        if 0 < i < 5:
+            d.line((x, y0, x, y1), fill=grid)
+            d.line((x0, y, x1, y), fill=grid)
+        d.line((x, y1, x, y1 + 5), fill=ink)
+        d.text((x - 9, y1 + 9), str(i * 20), fill=ink, font=small)
+        d.line((x0 - 5, y, x0, y), fill=ink)
+        d.text((x0 - 36, y - 8), "%.1f" % (i * 0.2), fill=ink, font=small)
+    if style == "plain":
+        d.rectangle((x0, y0, x1, y1), outline=ink)
+    d.text((w / 2 - 6 * len(title), 12), title, fill=ink, font=big)
+    d.text((w / 2 - 20, 448), "epoch", fill=ink, font=small)
+    r = rng_data
+    if kind == "bars":
+        n = r.randint(5, 9)
+        bw = (x1 - x0) / n
+        for k in range(n):
+            v = r.uniform(0.1, 0.95)
+            d.rectangle((x0 + k * bw + bw * 0.15, y1 - v * (y1 - y0), x0 + (k + 0.85) * bw, y1),
+                        fill=colours[0])
+    elif kind == "points":
+        a, b = r.uniform(0.1, 0.4), r.uniform(0.3, 0.6)
+        for _ in range(r.randint(40, 80)):
+            t = r.random()
+            v = min(0.97, max(0.03, a + b * t + r.gauss(0, 0.08)))
+            x, y = x0 + t * (x1 - x0), y1 - v * (y1 - y0)
+            d.ellipse((x - 3, y - 3, x + 3, y + 3), fill=colours[1])
+    else:
+        for c in range(r.randint(1, 3)):
+            fam = r.randrange(3)
+            p = [r.uniform(0.5, 1.0) for _ in range(4)]
+            pts = []
+            for i in range(160):
+                t = i / 159
+                if fam == 0:
+                    v = 0.1 + 0.8 * p[0] * math.exp(-6 * p[1] * t) + 0.04 * math.sin(30 * p[2] * t)
+                elif fam == 1:
+                    v = 0.5 + 0.4 * p[0] * math.sin(2 * math.pi * (2.5 * p[1] * t + p[2]))
+                else:
+                    v = 0.1 + 0.8 * p[0] * (1 - math.exp(-5 * p[1] * t))
+                pts.append((x0 + t * (x1 - x0), y1 - min(0.98, max(0.02, v)) * (y1 - y0)))
+            d.line(pts, fill=colours[c], width=2)
+    return im
+
+
+def set_plots(root, rng):
+    originals, distractors, looks = [], [], []
+    for i in range(40):
+        style = PLOT_STYLES[i % 3]
+        title = PLOT_TITLES[rng.randrange(len(PLOT_TITLES))]
+        kind = ("curves", "curves", "bars", "points")[rng.randrange(4)]
+        dseed = rng.getrandbits(32)
+        item = ("%s-%s-%d" % (style, kind, i), chart(random.Random(dseed), style, title, kind))
+        (originals if i < 30 else distractors).append(item)
+        if i < 10:
+            # the same chart with other data: the look-alike every chart of a report has
+            looks.append((item[0], chart(random.Random(dseed + 1), style, title, kind),
+                          item[0] + "-other-data"))
+    return originals, distractors, looks, (
+        "generated: charts in three styles (curves, bars, points) whose axes, ticks, "
+        "labels and title are those of the style; look-alikes: the same chart with other data")
+
+
+FORM_NAMES = ("J. Smith", "A. Jones", "M. Garcia", "L. Chen", "K. Novak", "P. Rossi", "S. Kim",
+              "T. Berg", "R. Haddad", "E. Dubois")
+FORM_ITEMS = ("Widget", "Bolt", "Gear", "Cable", "Panel", "Valve", "Sensor", "Bracket")
+
+
+def form(rng_data, template):
+    """A filled form, 850 x 1100: the template's frame, headings and table the same in every
+    form of it; the number, date, name, address and rows drawn from rng_data."""
+    r = rng_data
+    im = Image.new("RGB", (850, 1100), (255, 255, 255))
+    d = ImageDraw.Draw(im)
+    head, text, small = font(30), font(18), font(16)
+    company = ("ACME", "Globex", "Initech")[template]
+    d.rectangle((60, 50, 230, 130), outline=0, width=3)
+    d.text((78, 72), company, font=head, fill=0)
+    d.text((520, 60), ("INVOICE", "RECEIPT", "ORDER")[template], font=head, fill=0)
+    d.text((520, 110), "No. %06d" % r.randrange(10 ** 6), font=text, fill=0)
+    d.text((520, 140), "Date: 2026-%02d-%02d" % (r.randrange(1, 13), r.randrange(1, 29)), font=text, fill=0)
+    d.text((60, 200), "Bill to:", font=text, fill=0)
+    d.text((60, 230), r.choice(FORM_NAMES), font=text, fill=0)
+    d.text((60, 255), "%d %s Street" % (r.randrange(1, 200), r.choice(("Oak", "Elm", "Pine", "Main"))),
+           font=text, fill=0)
+    y0, rows = 330, (12, 9, 15)[template]
+    for i, hd in enumerate(("Item", "Qty", "Price", "Total")):
+        d.text((70 + i * 190, y0 + 8), hd, font=text, fill=0)
+    for k in range(rows):
+        d.line((60, y0 + (k + 1) * 40, 790, y0 + (k + 1) * 40), fill=0, width=1)
+    for x in (60, 250, 440, 630, 790):
+        d.line((x, y0, x, y0 + rows * 40), fill=0, width=1)
+    d.rectangle((60, y0, 790, y0 + 40), outline=0, width=2)
+    total = 0
+    for k in range(r.randint(2, rows - 1)):
+        q, p = r.randrange(1, 10), r.randrange(5, 500)
+        total += q * p
+        y = y0 + (k + 1) * 40 + 10
+        d.text((70, y), r.choice(FORM_ITEMS), font=small, fill=0)
+        d.text((260, y), str(q), font=small, fill=0)
+        d.text((450, y), "%d.00" % p, font=small, fill=0)
+        d.text((640, y), "%d.00" % (q * p), font=small, fill=0)
+    d.text((500, y0 + rows * 40 + 30), "Total: %d.00" % total, font=head, fill=0)
+    d.text((60, 1020), "%s Corp - 1 Industrial Way - Thank you for your business" % company,
+           font=small, fill=0)
+    return im
+
+
+def set_forms(root, rng):
+    originals, distractors, looks = [], [], []
+    for i in range(36):
+        template = i % 3
+        dseed = rng.getrandbits(32)
+        item = ("form%d-%d" % (template, i), form(random.Random(dseed), template))
+        (originals if i < 28 else distractors).append(item)
+    return originals, distractors, looks, (
+        "generated: invoices, receipts and orders of three templates, each filled "
+        "otherwise (every form of a template is the look-alike of the others)")
+
+
 def set_icons(root, rng):
     # the theme's largest icons (256 px, RGBA): one file per icon (the theme's symbolic
     # links give one picture many names)
@@ -1032,6 +1181,8 @@ SETS = {
                                "lxde-icon-theme nuoveXT2 (128 px icons with transparency, shown on "
                                "white; not used to choose thresholds); look-alikes: nearest other icon"),
                    ["lxde-icon-theme"], 1),
+    "plots": (set_plots, [], 1),
+    "forms": (set_forms, [], 1),
 }
 # packages whose images must never be drawn on (the held-out evaluation's)
 RESERVED = {"stellarium-data", "r-doc-pdf", "gcompris-qt-data", "scratch", "opencv-doc",
