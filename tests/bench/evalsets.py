@@ -1424,7 +1424,11 @@ def score_set(top, name, runs, show_false):
 def score(top, sets, runs, json_out, show_false, tsv_out=None):
     results = [score_set(top, s, runs, show_false) for s in sets]
     # all sets together, per transform
-    cols = list(results[0]["runs"]) if results else []
+    # every run any set has (ImageHash's only where it was importable when the set's
+    # features were made)
+    cols = []
+    for res in results:
+        cols += [c for c in res["runs"] if c not in cols]
     print("== all sets: recall per transform")
     print("%-16s %5s  %s" % ("transform", "pairs", "  ".join("%-14s" % c for c in cols)))
     tot = {}
@@ -1434,7 +1438,7 @@ def score(top, sets, runs, json_out, show_false, tsv_out=None):
         for c in cols:
             f = n = 0
             for res in results:
-                x = res["runs"][c]["per_transform"].get(r)
+                x = res["runs"][c]["per_transform"].get(r) if c in res["runs"] else None
                 if x:
                     f += x["found"]
                     n += x["pairs"]
@@ -1446,16 +1450,18 @@ def score(top, sets, runs, json_out, show_false, tsv_out=None):
     # one line per set and run: "SET: ..." for dedupe at its defaults, "SET/RUN: ..." else
     print("== summary: pair precision and recall per set")
     for c in cols:
-        for res in results:
+        have = [res for res in results if c in res["runs"]]
+        for res in have:
             x = res["runs"][c]
             print("%s: precision %.3f recall %.3f (false pairs %d, true pairs %d)"
                   % (res["set"] if c == "default" else "%s/%s" % (res["set"], c), x["precision"],
                      x["recall"], x["false_pairs"], res["true_pairs"]))
-        tp = sum(r["runs"][c]["true_pairs_found"] for r in results)
-        fp = sum(r["runs"][c]["false_pairs"] for r in results)
-        t = sum(r["true_pairs"] for r in results)
-        print("%s: precision %.3f recall %.3f (false pairs %d, true pairs %d)"
-              % ("all" if c == "default" else "all/" + c, tp / max(1, tp + fp), tp / max(1, t), fp, t))
+        tp = sum(r["runs"][c]["true_pairs_found"] for r in have)
+        fp = sum(r["runs"][c]["false_pairs"] for r in have)
+        t = sum(r["true_pairs"] for r in have)
+        print("%s: precision %.3f recall %.3f (false pairs %d, true pairs %d%s)"
+              % ("all" if c == "default" else "all/" + c, tp / max(1, tp + fp), tp / max(1, t), fp, t,
+                 "" if len(have) == len(results) else "; %d of %d sets" % (len(have), len(results))))
     if tsv_out:
         # one line per set, run and row: the row "all" has precision and false pairs too
         with open(tsv_out, "w") as f:
