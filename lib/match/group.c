@@ -417,7 +417,7 @@ static int in_bands(int cx, int cy, double gx, double gy, const uint8_t ba[4],
  * lies outside the other picture); -1 too when either is opaque. */
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
     const uint8_t ba[4], const uint8_t bb[4], int shape, const uint16_t wa[4],
-    const uint16_t wb[4], int *overlay)
+    const uint16_t wb[4], int *overlay, int *spread)
 {
 	static const uint16_t full[4] = { 0, 0, 65535, 65535 };
 	const uint8_t *ga = shape ? ka->alpha : ka->detail, *gb = shape ? kb->alpha : kb->detail;
@@ -433,6 +433,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	int n = 0;
 
 	*overlay = 0;
+	if (spread != NULL)
+		*spread = 0;
 
 	if (ga == NULL || gb == NULL || ka->w <= 0 || ka->h <= 0 || kb->w <= 0 || kb->h <= 0)
 		return -1;
@@ -665,7 +667,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				}
 			for (int q = 0; q < GRP_DETAIL_TOP; q++)
 				sum += t[q];
-			if (sum / GRP_DETAIL_TOP <= best)
+			if (sum / GRP_DETAIL_TOP <= best && (spread == NULL ||
+			    sum / GRP_DETAIL_TOP <= GRP_SPREAD_MISS))
 				continue;
 			/* the same shape at another amplitude (a star a contrast clipped, a level
 			 * the tone curve could not fit for want of cells): the block's two sides
@@ -689,8 +692,13 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				}
 			if (sa > 16 * 9 && sb > 16 * 9 && sab > GRP_DETAIL_SHAPE * sqrt(sa * sb))
 				continue;
-			best = sum / GRP_DETAIL_TOP;
+			if (spread != NULL && sum / GRP_DETAIL_TOP > GRP_SPREAD_MISS)
+				(*spread)++;
+			best = fmax(best, sum / GRP_DETAIL_TOP);
 		}
+	/* as a verdict */
+	if (spread != NULL)
+		*spread = *spread > GRP_SPREAD_MAX;
 	return (int)lround(best);
 }
 
@@ -983,7 +991,8 @@ static double shown_scale(const struct grp_item *a, const struct grp_item *b,
  * mirrored picture; m's a_in and b_in are k's share and j's. */
 static int local_match(const struct grp_item *k, const struct grp_item *j,
     const struct grp_opts *o, int mirror, struct kp_match *m, double *frame, int *wcol,
-    int chroma[2], int *ddiff, int *sdiff, double *shown, int *overlay, aderr *err)
+    int chroma[2], int *ddiff, int *sdiff, double *shown, int *overlay, int *spread,
+    aderr *err)
 {
 	/* ddiff NULL: no details compared (the passes); else *ddiff is set (the detail pass),
 	 * -1 where the keypoints gave no transform to read them through, *sdiff the same for
@@ -991,7 +1000,9 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	 * scale, in the pictures' own pixels, the smaller picture appears in the larger on the
 	 * transform (1 for a crop, 0.5 for an icon a document shows at half size; 0 when a
 	 * picture's size is unknown), and *overlay: 1 when k carries a line of text over the
-	 * picture that j does not (a caption, a watermark), 2 the other way, else 0 */
+	 * picture that j does not (a caption, a watermark), 2 the other way, else 0, and
+	 * *spread: 1 when the details miss in more blocks than a copy's do
+	 * (GRP_SPREAD_*) */
 	const struct grp_item *a = k, *b = j;
 	const struct kp_set *ka, *kb;
 	struct kp_set mk = {0};
@@ -1005,6 +1016,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		*sdiff = -1;
 		*shown = 0;
 		*overlay = 0;
+		*spread = 0;
 	}
 	*frame = 1;
 	if (c > 0 || (c == 0 && k > j)) {
@@ -1071,9 +1083,9 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 			uint16_t wa[4] = { mirror ? 65535 - a->kpview[2] : a->kpview[0], a->kpview[1],
 				mirror ? 65535 - a->kpview[0] : a->kpview[2], a->kpview[3] };
 
-			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, 0, NULL, NULL, overlay);
+			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, 0, NULL, NULL, overlay, spread);
 			*ddiff = *ddiff < 0 ? -2 : *ddiff;
-			*sdiff = detail_diff(ka, kb, m->z, ba, b->kpband, 1, wa, b->kpview, &none);
+			*sdiff = detail_diff(ka, kb, m->z, ba, b->kpband, 1, wa, b->kpview, &none, NULL);
 			*shown = shown_scale(a, b, ka, kb, m);
 		}
 	}
@@ -1867,6 +1879,9 @@ struct pres {
 	                         * compares them if the pair is taken */
 	bool shape_apart : 1;   /* the detail pass found the shapes differ (GRP_SHAPE_MAX):
 	                         * two pictures, and no group may hold both */
+	bool spread_apart : 1;  /* the detail pass found the details miss all over
+	                         * (GRP_SPREAD_*): two pictures, and no group may hold
+	                         * both */
 	bool same : 1;          /* the colour details read through the keypoints' transform
 	                         * show the same colours and levels (GRP_CHROMA_SAME) */
 	uint8_t dist[3];
@@ -1921,7 +1936,7 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	if (!o->local || item_nkp(a) == 0 || item_nkp(b) == 0)
 		return 0;
 	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, cd, NULL, NULL, NULL, NULL,
-	    err)) < 0)
+	    NULL, err)) < 0)
 		return rc;
 	/* the transform the detail pass reads the details through, if the pair is taken */
 	r->kpz = transform_usable(&m);
@@ -2069,7 +2084,7 @@ static int gray_apart(const struct grp_item *a, const struct grp_item *b,
 static int detail_apart(const struct grp_item *a, const struct grp_item *b,
     const struct pres *r)
 {
-	return r->ddiff > GRP_DETAIL_MAX || gray_apart(a, b, r);
+	return r->ddiff > GRP_DETAIL_MAX || gray_apart(a, b, r) || r->spread_apart;
 }
 
 /* Which of a and b carries a caption the other lacks (detail_diff's overlay: 1 a, 2 b,
@@ -2096,7 +2111,7 @@ static int aligned_overlay(const struct grp_item *a, const struct grp_item *b,
 
 		/* one scale both ways (within a pixel or two of the views' rounding) */
 		if (fabs(sx - sy) <= 0.02 * sx)
-			detail_diff(ka, kb, z, a->kpband, b->kpband, 0, NULL, NULL, overlay);
+			detail_diff(ka, kb, z, a->kpband, b->kpband, 0, NULL, NULL, overlay, NULL);
 	}
 	kp_put(o, a);
 	kp_put(o, b);
@@ -2125,7 +2140,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	const struct grp_item *a, *b;
 	struct kp_match m;
 	double frame, shown;
-	int wcol, cd[2], d, sd, rc, part, gray, overlay, mirror, tinted;
+	int wcol, cd[2], d, sd, rc, part, gray, overlay, mirror, tinted, spread;
 
 	if (c->pass != 3)
 		return classify_pair(c, p, verified, ambiguous, e);
@@ -2153,7 +2168,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	 * mirror (the second pass), a keypoint match as it is (the first) */
 	mirror = r->hashed ? mirrors(r->orient) : 0;
 	if ((rc = local_match(a, b, c->o, mirror, &m, &frame, &wcol, cd, &d, &sd, &shown, &overlay,
-	    e)) < 0)
+	    &spread, e)) < 0)
 		return rc;
 	if (sd > GRP_SHAPE_MAX && c->o->rotations) {
 		/* a picture symmetric but for a part (a waste basket and its paper) matches
@@ -2161,10 +2176,10 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		 * the closer of the two (a mirrored copy is a copy) */
 		struct kp_match m2;
 		double frame2, shown2;
-		int wcol2, cd2[2], d2, sd2, overlay2;
+		int wcol2, cd2[2], d2, sd2, overlay2, spread2;
 
 		if ((rc = local_match(a, b, c->o, !mirror, &m2, &frame2, &wcol2, cd2, &d2, &sd2, &shown2,
-		    &overlay2, e)) < 0)
+		    &overlay2, &spread2, e)) < 0)
 			return rc;
 		sd = sd2 >= 0 && sd2 < sd ? sd2 : sd;
 	}
@@ -2172,6 +2187,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	r->ddiff = (int8_t)(d > INT8_MAX ? INT8_MAX : d);
 	r->tint = (int8_t)(cd[1] > INT8_MAX ? INT8_MAX : cd[1]);
 	r->shape_apart = sd > GRP_SHAPE_MAX;
+	r->spread_apart = spread != 0;
 	/* the tints strayed (GRP_TINT_APART): two pictures, one of them coloured otherwise
 	 * somewhere (a tab lit in another colour), where a copy's colours are the same
 	 * wherever both sides show one */
@@ -2180,10 +2196,11 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	r->b_in = (uint16_t)lround(m.b_in * 256);
 	part = d != -1 && part_of(r, shown);
 	gray = gray_apart(a, b, r);
-	if (r->ddiff > GRP_DETAIL_MAX || gray || part || r->shape_apart || tinted) {
+	if (r->ddiff > GRP_DETAIL_MAX || gray || part || r->shape_apart || tinted ||
+	    r->spread_apart) {
 		r->stage = GRP_NONE;
 		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART || part || gray ||
-		    r->shape_apart;
+		    r->shape_apart || r->spread_apart;
 	}
 	return 0;
 }
@@ -2366,6 +2383,7 @@ static int cl_run(struct cl_ctx *c, int pass)
 	return c->rc;
 }
 
+
 /* Ambiguous pairs the keypoints could not decide (too few keypoints, or too few
  * matches to say anything) are taken on their hashes when one side's neighbourhood
  * is copies rather than look-alikes: of that item's ambiguous pairs the keypoints could
@@ -2463,6 +2481,7 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.agree = r->agree;
 	t.repeated = r->repeated;
 	t.shape_apart = r->shape_apart;
+	t.spread_apart = r->spread_apart;
 	o->trace(o->trace_ud, &t);
 }
 

@@ -275,6 +275,19 @@ struct grp_item {
  * eval: icons' precision 0.859 -> 0.913, no copy lost; at 40 the captions of two
  * screenshots split their groups). */
 #define GRP_DETAIL_MAX 35
+/* And the misses must be few: of the 3 x 3 blocks read so, at most GRP_SPREAD_MAX may
+ * miss by over GRP_SPREAD_MISS, or the pair is two pictures for good (no group holds
+ * both).  A copy misses in one place (a caption, the clipped highlights of a contrast),
+ * a picture of the same template all over: charts of one style with other data (the
+ * axes, the ticks and the title hold every keypoint, 120 inliers of 123, and a curve
+ * two pixels wide misses a cell by 15 to 25, under GRP_DETAIL_MAX) and forms of one
+ * template filled otherwise (make eval's plots and forms, grouped nearly whole before).
+ * make eval, the pairs the other rules took: copies read as they lie miss in 36 blocks
+ * at most (a moon's contrast copy; the next 30), other copies in 100 (a drive's
+ * contrast and letterbox copies; the next 50: two pairs over the limit); charts and
+ * forms in up to 400. */
+#define GRP_SPREAD_MISS 12
+#define GRP_SPREAD_MAX 40
 /* A keypoint match carries a copy left out of every group (its partner's keeper matched
  * it neither way: a noisy copy kept for its size, a crop's original whose contrast copy
  * keeps) into its partner's group when the details read through its transform agree to
@@ -447,6 +460,8 @@ struct grp_trace {
 	int tint;                   /* the detail pass's tint (chroma_diff), or -1 */
 	int shape_apart;            /* the detail pass found the pictures' shapes (their
 	                             * transparency) differ (GRP_SHAPE_MAX) */
+	int spread_apart;           /* the detail pass found the details miss all over
+	                             * (GRP_SPREAD_*) */
 };
 
 struct grp_opts {

@@ -109,6 +109,8 @@ def why_missed(t):
         return "pass %d: details differ (GRP_DETAIL_MAX)" % t["pass"]
     if t["stage"] == 0 and t.get("shape_apart"):
         return "pass %d: shapes differ (GRP_SHAPE_MAX)" % t["pass"]
+    if t["stage"] == 0 and t.get("spread_apart"):
+        return "pass %d: details miss all over (GRP_SPREAD_*)" % t["pass"]
     if t["pass"] == 1:
         if t["matches"] == 0:
             return "pass 1: no keypoint matches"

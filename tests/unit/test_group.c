@@ -808,6 +808,56 @@ static void test_aligned_details(void)
 	CHECK_EQ_INT(it[1].keeper, 0);
 }
 
+/* Two charts of one style (GRP_SPREAD_*): the same keypoints where they lie (the axes
+ * and labels), a plot area at 200 with its frame at 0, and in each a curve of cells at
+ * 170 along another line.  Every block a curve crosses misses by some 30, under
+ * GRP_DETAIL_MAX, but the misses run across the picture: two pictures.  A copy with one
+ * blot of 30 misses in one place: a copy. */
+static void test_spread_details(void)
+{
+	enum { NK = 64, N = KP_DETAIL };
+	static struct kp pa[NK];
+	static uint8_t da[N * N], db[N * N], g[48];
+	struct kp_set sa = { .w = 512, .h = 512, .n = NK, .kp = pa, .detail = da },
+	    sb = { .w = 512, .h = 512, .n = NK, .kp = pa, .detail = db };
+	struct grp_item it[3];
+	struct grp_opts o;
+	aderr err = {0};
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+
+	random_kp(pa, NK, &x);
+	for (int y = 0; y < N; y++)
+		for (int c = 0; c < N; c++) {
+			int frame = y == 2 || y == N - 3 || c == 2 || c == N - 3;
+
+			da[y * N + c] = db[y * N + c] = (uint8_t)(frame ? 0 : 200);
+			if (!frame && c > 2 && c < N - 3) {
+				if (y == 4 + c * 2 / 3)
+					da[y * N + c] = 170;
+				if (y == N - 5 - c * 2 / 3)
+					db[y * N + c] = 170;
+			}
+		}
+	grid(g, 200, 200, 200);
+	grp_opts_default(&o);
+	item(&it[0], "chart-a", 0x0123456789abcdefULL, 300, 10, 0);
+	item(&it[1], "chart-b", 0x0123456789abcdefULL, 300, 10, 0);
+	item(&it[2], "other", 0x0123456789abcdefULL ^ 0xf, 300, 10, 0);
+	it[2].dhash = ~it[0].dhash;
+	it[0].kp = &sa;
+	it[1].kp = &sb;
+	it[0].color = it[1].color = g;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 0);
+	CHECK_EQ_INT(it[1].group, 0);
+	/* the same chart with one blot of 30 (a caption's smudge, a clipped highlight) */
+	memcpy(db, da, sizeof db);
+	for (int y = 14; y < 17; y++)
+		for (int c = 14; c < 17; c++)
+			db[y * N + c] = 170;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+}
+
 /* grp_opts.trace for test_copies_folded: the pairs by name */
 struct copies_trace {
 	const struct grp_item *items;
@@ -1036,6 +1086,7 @@ int main(void)
 	test_flat();
 	test_keypoint_evidence();
 	test_aligned_details();
+	test_spread_details();
 	test_gray_of_two();
 	test_vouched();
 	test_told_apart();
