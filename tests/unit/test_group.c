@@ -729,6 +729,20 @@ static void test_keypoint_evidence(void)
 	CHECK_EQ_INT(it[1].keeper, 0);
 }
 
+/* Items a and b with the same hashes and colour grid g and keypoint sets sa and sb, and
+ * a distinct neighbour 4 bits off ("other"): the keypoints and the details decide. */
+static void details_pair(struct grp_item it[3], const char *na, const char *nb,
+    struct kp_set *sa, struct kp_set *sb, const uint8_t *g)
+{
+	item(&it[0], na, 0x0123456789abcdefULL, 300, 10, 0);
+	item(&it[1], nb, 0x0123456789abcdefULL, 300, 10, 0);
+	item(&it[2], "other", 0x0123456789abcdefULL ^ 0xf, 300, 10, 0);
+	it[2].dhash = ~it[0].dhash;
+	it[0].kp = sa;
+	it[1].kp = sb;
+	it[0].color = it[1].color = g;
+}
+
 /* Two drawn faces of one theme, alike but for where the eyes look: the same keypoints in
  * the same places (each 0.8 pixel off in b, as detection rounds them), and details (the
  * 32 x 32 gray grids) alike but for the pupils, half a cell further right in b.  The
@@ -783,14 +797,7 @@ static void test_aligned_details(void)
 		}
 	grid(g, 180, 140, 60);
 	grp_opts_default(&o);
-	/* the same hashes, a distinct neighbour 4 bits off: the keypoints decide */
-	item(&it[0], "face-left", 0x0123456789abcdefULL, 300, 10, 0);
-	item(&it[1], "face-right", 0x0123456789abcdefULL, 300, 10, 0);
-	item(&it[2], "other", 0x0123456789abcdefULL ^ 0xf, 300, 10, 0);
-	it[2].dhash = ~it[0].dhash;
-	it[0].kp = &sa;
-	it[1].kp = &sb;
-	it[0].color = it[1].color = g;
+	details_pair(it, "face-left", "face-right", &sa, &sb, g);
 	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 0);
 	CHECK_EQ_INT(it[1].group, 0);
 	/* and by over GRP_DETAIL_APART: no group holds both, even through a copy of each
@@ -840,13 +847,7 @@ static void test_spread_details(void)
 		}
 	grid(g, 200, 200, 200);
 	grp_opts_default(&o);
-	item(&it[0], "chart-a", 0x0123456789abcdefULL, 300, 10, 0);
-	item(&it[1], "chart-b", 0x0123456789abcdefULL, 300, 10, 0);
-	item(&it[2], "other", 0x0123456789abcdefULL ^ 0xf, 300, 10, 0);
-	it[2].dhash = ~it[0].dhash;
-	it[0].kp = &sa;
-	it[1].kp = &sb;
-	it[0].color = it[1].color = g;
+	details_pair(it, "chart-a", "chart-b", &sa, &sb, g);
 	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 0);
 	CHECK_EQ_INT(it[1].group, 0);
 	/* the same chart with one blot of 30 (a caption's smudge, a clipped highlight) */
