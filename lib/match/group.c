@@ -2383,7 +2383,6 @@ static int cl_run(struct cl_ctx *c, int pass)
 	return c->rc;
 }
 
-
 /* Ambiguous pairs the keypoints could not decide (too few keypoints, or too few
  * matches to say anything) are taken on their hashes when one side's neighbourhood
  * is copies rather than look-alikes: of that item's ambiguous pairs the keypoints could
