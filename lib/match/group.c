@@ -430,11 +430,12 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	int aligned;
 	int nz[(N + 1) * (N + 1)], out[(N + 1) * (N + 1)];
 	uint8_t in[NN];
-	int n = 0;
+	int n = 0, nspread;
 
 	*overlay = 0;
 	if (spread != NULL)
 		*spread = 0;
+	nspread = 0;
 
 	if (ga == NULL || gb == NULL || ka->w <= 0 || ka->h <= 0 || kb->w <= 0 || kb->h <= 0)
 		return -1;
@@ -692,13 +693,11 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				}
 			if (sa > 16 * 9 && sb > 16 * 9 && sab > GRP_DETAIL_SHAPE * sqrt(sa * sb))
 				continue;
-			if (spread != NULL && sum / GRP_DETAIL_TOP > GRP_SPREAD_MISS)
-				(*spread)++;
+			nspread += sum / GRP_DETAIL_TOP > GRP_SPREAD_MISS;
 			best = fmax(best, sum / GRP_DETAIL_TOP);
 		}
-	/* as a verdict */
 	if (spread != NULL)
-		*spread = *spread > GRP_SPREAD_MAX;
+		*spread = nspread > GRP_SPREAD_MAX;
 	return (int)lround(best);
 }
 
