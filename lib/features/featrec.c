@@ -87,6 +87,9 @@ int featrec_from_json(const json_t *rec, int orientations, struct featrec *fr, a
 	fr->low_info = json_is_true(json_object_get(rec, "low_info"));
 	if (fr->low_info && json_object_get(rec, "alpha") != NULL)
 		fr->low_info = 2;   /* with transparency: never one flat picture with an opaque one */
+	fr->info = json_is_number(json_object_get(rec, "info")) &&
+	    json_number_value(json_object_get(rec, "info")) >= 0 ?
+	    json_number_value(json_object_get(rec, "info")) : -1;
 	fr->content_md5 = rec_str(rec, "content_md5");
 	fr->format = rec_str(rec, "format");
 	fr->size = rec_int(rec, "size", -1);
@@ -136,6 +139,23 @@ static int scan_int(const struct rscan_member *m, int n, const char *key, long l
 	return 0;
 }
 
+/* A number member's value, or -1 when it is absent, not a number or negative (the
+ * answer featrec_from_json gives). */
+static double scan_real(const struct rscan_member *m, int n, const char *key)
+{
+	const struct rscan_member *x = rscan_get(m, n, key);
+	char buf[64], *end;
+	double v;
+
+	if (x == NULL || (x->v.type != RSCAN_INT && x->v.type != RSCAN_REAL) ||
+	    x->v.len >= sizeof buf)
+		return -1;
+	memcpy(buf, x->v.p, x->v.len);
+	buf[x->v.len] = '\0';
+	v = strtod(buf, &end);
+	return *end == '\0' && v >= 0 ? v : -1;
+}
+
 int featrec_from_scan(struct rscan_member *m, int n, int orientations, struct featrec *fr)
 {
 	long long w, h;
@@ -177,6 +197,7 @@ int featrec_from_scan(struct rscan_member *m, int n, int orientations, struct fe
 	    rscan_get(m, n, "low_info")->v.type == RSCAN_TRUE;
 	if (fr->low_info && rscan_get(m, n, "alpha") != NULL)
 		fr->low_info = 2;
+	fr->info = scan_real(m, n, "info");
 	fr->content_md5 = scan_str(m, n, "content_md5");
 	fr->format = scan_str(m, n, "format");
 	{

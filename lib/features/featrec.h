@@ -21,6 +21,8 @@ struct featrec {
 	uint8_t color[48];          /* the colour grid, when has_color */
 	int has_color;
 	int low_info;               /* 1; 2 when it also has transparency (an alpha field) */
+	double info;                /* featx's info (the gray levels' standard deviation);
+	                             * -1 when the record has none */
 	const char *content_md5;    /* or NULL */
 	const char *format;         /* or NULL */
 	long long size;             /* -1 when unknown */

@@ -1296,7 +1296,7 @@ static int tone_miss(const struct grp_item *k, const struct grp_item *j, int ori
 static int flat_same(const struct grp_item *k, const struct grp_item *j)
 {
 	if (k->color == NULL || j->color == NULL || k->low_info != j->low_info ||
-	    item_nkp(k) > 0 || item_nkp(j) > 0)
+	    item_nkp(k) > 0 || item_nkp(j) > 0 || k->varied || j->varied)
 		return 0;
 	for (int i = 0; i < 48; i++)
 		if (abs(k->color[i] - k->color[i % 3]) > GRP_FLAT_TOL ||

@@ -74,6 +74,10 @@ struct grp_item {
 	                             * low_info: flat, one colour, almost all transparent;
 	                             * 2 with transparency): grouped by its bytes only, or
 	                             * with no keypoint as one flat picture (GRP_FLAT_TOL) */
+	int8_t varied;              /* no keypoints were read for it (featx --local 0,
+	                             * dedupe --no-local) and its gray levels vary more than
+	                             * a flat colour's do (featx's info over GRP_FLAT_INFO, or
+	                             * no info): no flat picture, whatever its colour grid */
 	int8_t smooth;              /* featx looked for keypoints and found none, with room
 	                             * to (GRP_SMOOTH_SIDE): a gradient, a soft blur,
 	                             * matched on its colour grid (GRP_SMOOTH_TOL) */
@@ -397,6 +401,13 @@ struct grp_item {
  * at a place; such pictures are grouped by their bytes alone (t0538: pages 42 and 43
  * were one picture with the blank page). */
 #define GRP_FLAT_TOL 4
+/* Where no keypoints were read to tell (featx --local 0, dedupe --no-local), nor flat
+ * where its gray levels vary by more than this (featx's info, their standard deviation):
+ * a flat colour and its JPEG or half-size copy have 0, a blank page with "42" at its foot
+ * 1.2, as has "43" (t0538).  So has a flat colour with a noise of 3 levels (t0520), which
+ * the keypoints tell from a page number (it has no corner) but info alone does not: that
+ * copy is found only where featx looked for keypoints. */
+#define GRP_FLAT_INFO 0.5
 /* Flat items are paired by colour with at most this many after them in colour order. */
 #define GRP_FLAT_PAIRS 256
 /* Two smooth pictures (featx found no keypoint in either: a gradient, a soft blur), both

@@ -40,6 +40,8 @@ static void item_from(const struct itemset *s, const struct featrec *fr, struct 
 	it->has_sha256 = fr->has_sha256;
 	memcpy(it->sha256, fr->sha256, sizeof it->sha256);
 	it->low_info = (int8_t)fr->low_info;
+	/* until keypoints are read for it (itemset_collect) */
+	it->varied = !(fr->info >= 0 && fr->info <= GRP_FLAT_INFO);
 	if (fr->content_md5 != NULL && strlen(fr->content_md5) < sizeof it->content_md5)
 		strcpy(it->content_md5, fr->content_md5);
 	it->size = fr->size;
@@ -332,6 +334,8 @@ int itemset_collect(void *ud, json_t *rec, void *slot, int res, aderr *err)
 			long n = kp_packed_count(p->raw, p->rawlen);
 
 			p->it.has_kp = n > 0;
+			/* featx looked for keypoints: they tell a mark from noise */
+			p->it.varied = 0;
 			/* none found where there was room to find some (a small icon has none
 			 * for want of room, not for want of corners) */
 			p->it.smooth = n == 0 && p->rawlen >= KP_PACKED_HEAD &&

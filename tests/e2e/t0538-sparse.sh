@@ -67,4 +67,18 @@ check_eq "no group holds two pictures (page 42 and 43, chapters 1 and 4, a blank
 	"$(mixed_groups "$T/r")" ""
 check_eq "no pair of two pictures was taken as one flat picture" \
 	"$(cross_pairs "$T/trace" '.stage != 0')" "0"
+
+# Without keypoints (featx --local 0, dedupe --no-local) nothing tells page 42 from page
+# 43, nor either from a blank page, but featx's info (the gray levels' spread): only a
+# picture that varies by no more than a flat colour's JPEG copy is flat (GRP_FLAT_INFO)
+azls -q "$T/img" | featx -q --local 0 > "$T/feat0" || fail "featx --local 0"
+for run in "featx --local 0:$T/feat0:" "dedupe --no-local:$T/feat:--no-local"; do
+	what=${run%%:*} rest=${run#*:}
+	dedupe -q ${rest#*:} -i "${rest%%:*}" -o "$T/r" || fail "dedupe ($what)"
+	check_eq "$what: page 42 and its byte copy are still one picture" \
+		"$( (role p42/copy.png; role p42/original.png) | sort)" "$(printf 'duplicate exact\nkeeper -')"
+	check "$what: the blank page and its JPEG copy are still one flat picture" \
+		test "$(group blank/q75.jpg)" != none -a "$(group blank/q75.jpg)" = "$(group blank/original.png)"
+	check_eq "$what: no group holds two pictures" "$(mixed_groups "$T/r")" ""
+done
 finish
