@@ -2050,6 +2050,17 @@ static int blind_pair(const struct grp_opts *o, const struct grp_item *a,
 	    item_nkp(b) < 2 * GRP_STRICT_INLIERS;
 }
 
+/* The margin a hash match is accepted on: its margin over the neighbourhood, but where
+ * no keypoints were read for either picture (featx --local 0, dedupe --no-local) no more
+ * than a search can see (GRP_SEEN_RADIUS). */
+static int seen_margin(const struct grp_item *a, const struct grp_item *b,
+    const struct pres *r, const struct grp_opts *o)
+{
+	int seen = (o->phash_max > GRP_SEEN_RADIUS ? o->phash_max : GRP_SEEN_RADIUS) + 1 - r->dmin;
+
+	return (!o->local || a->unread || b->unread) && r->margin > seen ? seen : r->margin;
+}
+
 /* An item whose perceptual-hash neighbourhood holds a distinct picture, or many
  * pictures: its hashes alone do not tell its copies from its neighbours. */
 static int crowded(const struct cl_ctx *c, uint32_t x)
@@ -2249,9 +2260,10 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 		    c->bg[c->pairs[p].b];
 		int tone;
 
+
 		r->cdiff = (int16_t)color_diff(a, b, r->orient, 1);
 		r->margin = (int8_t)(bg >= GRP_MARGIN_OPEN ? GRP_MARGIN_OPEN : bg - r->dmin);
-		if (r->margin >= GRP_MARGIN + (r->orient != 1 ? GRP_TURN_MARGIN : 0) &&
+		if (seen_margin(a, b, r, c->o) >= GRP_MARGIN + (r->orient != 1 ? GRP_TURN_MARGIN : 0) &&
 		    c->cnt[c->pairs[p].a] <= GRP_CROWD &&
 		    c->cnt[c->pairs[p].b] <= GRP_CROWD && r->cdiff <= GRP_COLOR_MAX) {
 			/* a small neighbourhood of look-alikes (eight pages of one manual) is not
@@ -2390,7 +2402,7 @@ static int cl_run(struct cl_ctx *c, int pass)
  * half its passes.  A flipped copy in a group of verified copies is taken; a flipped
  * star field among star fields is not, nor is a page among pages.  cnt is reused. */
 static void trust_pass(const struct grp_item *items, size_t n, const struct mih_pair *pairs,
-    size_t np, struct pres *res, uint32_t *ok)
+    size_t np, struct pres *res, uint32_t *ok, const struct grp_opts *o)
 {
 	uint32_t *nok = calloc(n ? n : 1, sizeof *nok), *apart = calloc(n ? n : 1, sizeof *apart);
 
@@ -2426,7 +2438,7 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 		uint32_t a = pairs[p].a, b = pairs[p].b;
 		int trust_a = ok[a] > 0 && ok[a] >= 2 * nok[a], trust_b = ok[b] > 0 && ok[b] >= 2 * nok[b];
 
-		if (r->verified != 1 || r->stage != GRP_NONE || r->margin < GRP_MARGIN ||
+		if (r->verified != 1 || r->stage != GRP_NONE || seen_margin(&items[a], &items[b], r, o) < GRP_MARGIN ||
 		    r->cdiff > GRP_COLOR_MAX || (!r->blind && told_apart(r)) ||
 		    detail_apart(&items[a], &items[b], r))
 			continue;
@@ -2840,7 +2852,7 @@ static int classify(struct cl_stream *s, struct mih_pair **pairs, size_t *np,
 	if ((rc = cl_run(&c, 2)) < 0 || (rc = cl_run(&c, 3)) < 0)
 		*err = c.err;
 	if (rc == 0) {
-		trust_pass(items, n, kp, total, kr, cnt);
+		trust_pass(items, n, kp, total, kr, cnt, s->o);
 		/* and the pairs it took */
 		if ((rc = cl_run(&c, 3)) < 0)
 			*err = c.err;

@@ -74,6 +74,8 @@ struct grp_item {
 	                             * low_info: flat, one colour, almost all transparent;
 	                             * 2 with transparency): grouped by its bytes only, or
 	                             * with no keypoint as one flat picture (GRP_FLAT_TOL) */
+	int8_t unread;              /* no keypoints were read for it (featx --local 0, dedupe
+	                             * --no-local): its hashes are all there is to go by */
 	int8_t varied;              /* no keypoints were read for it (featx --local 0,
 	                             * dedupe --no-local) and its gray levels vary more than
 	                             * a flat colour's do (featx's info over GRP_FLAT_INFO, or
@@ -136,6 +138,15 @@ struct grp_item {
  * to the keypoints instead, scans of pages whose keypoints do not survive among them,
  * cost 30 of 6,338 true pairs of the other eight sets over the 8 runs. */
 #define GRP_MARGIN 7
+/* The hash search finds neighbours up to phash_max (12 by default), and the descriptor
+ * index those beyond it whose keypoints the pictures share (two pages of one manual 14
+ * bits apart).  Where no keypoints were read (featx --local 0, dedupe --no-local) nothing
+ * looks past the radius, and a margin found open is open only to this radius (or
+ * phash_max when larger) + 1: such a pair is accepted on its hashes alone up to 6 bits
+ * apart (4 turned), further only with a neighbour seen far enough off.  With --no-local
+ * make eval's pages met their look-alikes 10 to 12 bits apart, margin open (pages
+ * precision 0.840, octave-pages 0.667; with this 1.000 both). */
+#define GRP_SEEN_RADIUS 12
 #define GRP_MARGIN_OPEN 99
 #define GRP_CROWD 8
 /* A match through a turn or a mirror tried seven more forms of the picture, so it

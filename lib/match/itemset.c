@@ -41,6 +41,7 @@ static void item_from(const struct itemset *s, const struct featrec *fr, struct 
 	memcpy(it->sha256, fr->sha256, sizeof it->sha256);
 	it->low_info = (int8_t)fr->low_info;
 	/* until keypoints are read for it (itemset_collect) */
+	it->unread = 1;
 	it->varied = !(fr->info >= 0 && fr->info <= GRP_FLAT_INFO);
 	if (fr->content_md5 != NULL && strlen(fr->content_md5) < sizeof it->content_md5)
 		strcpy(it->content_md5, fr->content_md5);
@@ -335,6 +336,7 @@ int itemset_collect(void *ud, json_t *rec, void *slot, int res, aderr *err)
 
 			p->it.has_kp = n > 0;
 			/* featx looked for keypoints: they tell a mark from noise */
+			p->it.unread = 0;
 			p->it.varied = 0;
 			/* none found where there was room to find some (a small icon has none
 			 * for want of room, not for want of corners) */

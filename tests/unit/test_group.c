@@ -444,6 +444,46 @@ static void test_acceptance(void)
 	CHECK_EQ_INT(grp_exact_pairs(it, 4), 0);   /* an exact group, not a near one */
 }
 
+/* A pair whose keypoints were not read (featx --local 0: unread; dedupe --no-local) is
+ * accepted on its hashes only with a margin a search could see: nothing looks past the
+ * hash search's radius for such pictures (the descriptor index finds the look-alikes of
+ * pictures with keypoints), so with nothing else near, a pair 6 bits apart stands out
+ * by 7 (GRP_SEEN_RADIUS 12 + 1 - 6) and groups, margin "open"; one 10 bits apart does
+ * not (two pages of one manual met so with --no-local, their nearest distinct
+ * neighbours 14 bits off), unless its keypoints were read and had their say. */
+static void two_apart(struct grp_item it[2], uint64_t bits, int unread)
+{
+	item(&it[0], "a", 0x0123456789abcdefULL, 100, 10, 0);
+	item(&it[1], "b", 0x0123456789abcdefULL ^ bits, 50, 10, 0);
+	it[0].unread = it[1].unread = (int8_t)unread;
+}
+
+static void test_unseen_margin(void)
+{
+	struct grp_item it[2];
+	struct grp_opts o;
+	aderr err = {0};
+
+	grp_opts_default(&o);
+	two_apart(it, 0x3f, 1);
+	CHECK_EQ_INT(grp_run(it, 2, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+	CHECK_EQ_INT(it[1].margin, GRP_MARGIN_OPEN);
+	two_apart(it, 0x3ff, 1);
+	CHECK_EQ_INT(grp_run(it, 2, &o, &err), 0);
+	CHECK_EQ_INT(it[1].keeper, -1);
+	two_apart(it, 0x3ff, 0);
+	CHECK_EQ_INT(grp_run(it, 2, &o, &err), 1);
+	o.local = 0;    /* dedupe --no-local: read or not, no keypoint has its say */
+	two_apart(it, 0x3ff, 0);
+	CHECK_EQ_INT(grp_run(it, 2, &o, &err), 0);
+	two_apart(it, 0x3f, 0);
+	CHECK_EQ_INT(grp_run(it, 2, &o, &err), 1);
+	o.phash_max = 16;   /* a search that sees further: 10 bits stand out by 7 */
+	two_apart(it, 0x3ff, 0);
+	CHECK_EQ_INT(grp_run(it, 2, &o, &err), 1);
+}
+
 static void grid(uint8_t g[48], int r, int gr, int b)
 {
 	for (int i = 0; i < 16; i++) {
@@ -1093,6 +1133,7 @@ int main(void)
 	test_told_apart();
 	test_contested();
 	test_acceptance();
+	test_unseen_margin();
 	test_sure_chain();
 	test_modes();
 	test_exact_and_thresholds();
