@@ -9,7 +9,8 @@
 #     plots, forms): originals, two variants each from 17
 #     transforms (pages 18: and a scan), distractors,
 #     look-alikes; pair precision and recall per set and per transform for dedupe at its
-#     defaults, with rotations on or off (whichever dedupe's --help offers), and
+#     defaults, with rotations on or off (whichever dedupe's --help offers), without
+#     keypoints (--no-local: what featx --local 0 records give), and
 #     ImageHash's phash <= 10 on the same files.  Prints tables; not a test.
 # Environment:
 #   SETS=a,b          only these sets (default: all); SETS=none skips part 2
@@ -105,10 +106,14 @@ case "$help" in
 *--no-rotations*) other="no-rotations" ;;
 *--rotations*) other="rotations" ;;
 esac
+# and without keypoints (what featx --local 0 records give: hashes alone)
+nolocal=""
+case "$help" in *--no-local*) nolocal="no-local" ;; esac
 R="$T/runs"
-mkdir -p "$R/default" ${other:+"$R/$other"}
+mkdir -p "$R/default" ${other:+"$R/$other"} ${nolocal:+"$R/$nolocal"}
 runs="-r default=$R/default"
 [ -n "$other" ] && runs="$runs -r $other=$R/$other"
+[ -n "$nolocal" ] && runs="$runs -r $nolocal=$R/$nolocal"
 # shellcheck disable=SC2086
 for s in $built; do
 	f=$TOPV/$s/features.ndjson
@@ -128,6 +133,8 @@ PY
 		-i "$f" -o "$R/default/$s.ndjson"
 	[ -z "$other" ] || "$BIN/dedupe" -q -j "${JOBS:-2}" "--$other" ${EVAL_DEDUPE_ARGS:-} \
 		-i "$f" -o "$R/$other/$s.ndjson"
+	[ -z "$nolocal" ] || "$BIN/dedupe" -q -j "${JOBS:-2}" --no-local ${EVAL_DEDUPE_ARGS:-} \
+		-i "$f" -o "$R/$nolocal/$s.ndjson"
 done
 echo "azdedup accuracy on sets of one kind (dedupe ${EVAL_DEDUPE_ARGS:-at its defaults}${EVAL_MTIMES:+, mtimes drawn from seed $EVAL_MTIMES}; cache $TOPV)"
 # shellcheck disable=SC2086
