@@ -2260,10 +2260,10 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 		    c->bg[c->pairs[p].b];
 		int tone;
 
-
 		r->cdiff = (int16_t)color_diff(a, b, r->orient, 1);
 		r->margin = (int8_t)(bg >= GRP_MARGIN_OPEN ? GRP_MARGIN_OPEN : bg - r->dmin);
-		if (seen_margin(a, b, r, c->o) >= GRP_MARGIN + (r->orient != 1 ? GRP_TURN_MARGIN : 0) &&
+		if (seen_margin(a, b, r, c->o) >=
+		    GRP_MARGIN + (r->orient != 1 ? GRP_TURN_MARGIN : 0) &&
 		    c->cnt[c->pairs[p].a] <= GRP_CROWD &&
 		    c->cnt[c->pairs[p].b] <= GRP_CROWD && r->cdiff <= GRP_COLOR_MAX) {
 			/* a small neighbourhood of look-alikes (eight pages of one manual) is not
@@ -2400,7 +2400,8 @@ static int cl_run(struct cl_ctx *c, int pass)
  * see, those that passed (ok) are at least twice those that did not, and neither side
  * has more pairs the keypoints clearly told apart (many matches, few agreeing) than
  * half its passes.  A flipped copy in a group of verified copies is taken; a flipped
- * star field among star fields is not, nor is a page among pages.  cnt is reused. */
+ * star field among star fields is not, nor is a page among pages, nor a pair without
+ * keypoints under the margin a search saw (seen_margin).  cnt is reused. */
 static void trust_pass(const struct grp_item *items, size_t n, const struct mih_pair *pairs,
     size_t np, struct pres *res, uint32_t *ok, const struct grp_opts *o)
 {
@@ -2438,7 +2439,8 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 		uint32_t a = pairs[p].a, b = pairs[p].b;
 		int trust_a = ok[a] > 0 && ok[a] >= 2 * nok[a], trust_b = ok[b] > 0 && ok[b] >= 2 * nok[b];
 
-		if (r->verified != 1 || r->stage != GRP_NONE || seen_margin(&items[a], &items[b], r, o) < GRP_MARGIN ||
+		if (r->verified != 1 || r->stage != GRP_NONE ||
+		    seen_margin(&items[a], &items[b], r, o) < GRP_MARGIN ||
 		    r->cdiff > GRP_COLOR_MAX || (!r->blind && told_apart(r)) ||
 		    detail_apart(&items[a], &items[b], r))
 			continue;
