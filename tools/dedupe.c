@@ -120,7 +120,7 @@ static void trace_pair(void *ud, const struct grp_trace *t)
 	    "detail", t->ddiff,
 	    "mid", t->mid, "mid_dead", t->mid_dead, "shared", t->shared, "agree", t->agree,
 	    "repeated", t->repeated, "shape_apart", t->shape_apart,
-	    "spread_apart", t->spread_apart, "chroma", t->chroma, "tint", t->tint);
+	    "spread_apart", t->spread_apart, "fine_apart", t->fine_apart, "chroma", t->chroma, "tint", t->tint);
 	if (j == NULL || json_dumpf(j, d->trace_f, JSON_COMPACT) < 0 || fputc('\n', d->trace_f) == EOF)
 		d->trace_rc = -1;
 	json_decref(j);

@@ -439,7 +439,7 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 		/* the shape: the alpha channel of the whole picture on the detail's grid (a
 		 * margin of transparency that frame_bands took for a frame is part of it:
 		 * what lies there on one copy and not on the other counts) */
-		rc = kp_detail_of(alpha, f->alpha_detail);
+		rc = kp_detail_of(alpha, KP_DETAIL, f->alpha_detail);
 		img_free(alpha);
 		if (rc < 0) {
 			img_free(rgb);
@@ -504,7 +504,9 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 		}
 		rc = kp_detect(kpim ? kpim : whole, o->local, &ks);
 		if (rc == 0)
-			rc = kp_detail_of(kpim ? kpim : whole, f->detail);
+			rc = kp_detail_of(kpim ? kpim : whole, KP_DETAIL, f->detail);
+		if (rc == 0)
+			rc = kp_detail_of(kpim ? kpim : whole, KP_FINE, f->fine_detail);
 		img_free(kpim);
 		if (rc < 0) {
 			free_work(im, whole);
@@ -671,7 +673,7 @@ int feat_work_gray(const char *path, struct img **gray, aderr *err)
 
 int feat_to_json(const struct feat *f, json_t *rec)
 {
-	char sha[65], h[3][17], dt[(KP_DETAIL_BYTES + 2) / 3 * 4 + 1];
+	char sha[65], h[3][17], dt[(KP_FINE_BYTES + 2) / 3 * 4 + 1];
 	int i;
 
 	hex_encode(f->sha256, 32, sha);
@@ -722,6 +724,10 @@ int feat_to_json(const struct feat *f, json_t *rec)
 		free(b64);
 		b64_encode(f->detail, KP_DETAIL_BYTES, dt);
 		if (json_object_set_new(rec, "detail", json_stringn_nocheck(dt, b64_len(KP_DETAIL_BYTES))) != 0)
+			return -1;
+		b64_encode(f->fine_detail, KP_FINE_BYTES, dt);
+		if (json_object_set_new(rec, "fine_detail",
+		    json_stringn_nocheck(dt, b64_len(KP_FINE_BYTES))) != 0)
 			return -1;
 		b64_encode(f->color_detail, KP_CHROMA_BYTES, dt);
 		if (json_object_set_new(rec, "color_detail",

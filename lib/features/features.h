@@ -52,7 +52,7 @@ void feat_opts_default(struct feat_opts *o);
 /* The version of the feature recipes: raise it whenever any field feat_to_json writes
  * can come out different for the same file, so that stored features made the old way
  * are recomputed instead of compared with new ones. */
-#define FEAT_VERSION 8
+#define FEAT_VERSION 9
 
 /* What a record's features depend on, as featx stamps it in "feat_spec": the feature
  * version and the options that change the fields ("v1 local=256 thumb=0").  A stored
@@ -72,6 +72,8 @@ struct feat {
 	int nlocal;                     /* keypoints in local */
 	uint8_t detail[KP_DETAIL_BYTES]; /* with local: the picture the keypoints see,
 	                                 * KP_DETAIL x KP_DETAIL gray (kp_detail_of) */
+	uint8_t fine_detail[KP_FINE_BYTES]; /* with local: the same picture on the fine
+	                                 * grid, KP_FINE x KP_FINE */
 	uint8_t alpha_detail[KP_DETAIL_BYTES]; /* with local and transparency: the whole
 	                                 * picture's alpha channel on that grid, its shape
 	                                 * (where the picture is, light or dark) */

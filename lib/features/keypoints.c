@@ -579,7 +579,7 @@ void kp_free(struct kp_set *set)
 {
 	free(set->kp);
 	set->kp = NULL;
-	set->detail = NULL;
+	set->detail = set->alpha = set->chroma = set->fine = NULL;
 	set->n = 0;
 }
 
@@ -627,16 +627,21 @@ unsigned char *kp_pack(const struct kp_set *set, size_t *len)
 
 size_t kp_packed_head(const unsigned char *b)
 {
-	/* the detail from version 2, the shape in 3 and 5, the colours in 4 and 5 */
-	return KP_PACKED_HEAD + (b[0] >= 2 ? KP_DETAIL_BYTES : 0) +
-	    (b[0] == 3 || b[0] == 5 ? KP_DETAIL_BYTES : 0) + (b[0] >= 4 ? KP_CHROMA_BYTES : 0);
+	/* the detail from version 2, the shape in 3 and 5, the colours in 4 and 5, the
+	 * fine detail with KP_PACKED_FINE */
+	int v = b[0] & ~KP_PACKED_FINE;
+
+	return KP_PACKED_HEAD + (v >= 2 ? KP_DETAIL_BYTES : 0) +
+	    (v == 3 || v == 5 ? KP_DETAIL_BYTES : 0) + (v >= 4 ? KP_CHROMA_BYTES : 0) +
+	    (b[0] & KP_PACKED_FINE ? KP_FINE_BYTES : 0);
 }
 
 long kp_packed_count(const unsigned char *b, size_t len)
 {
 	size_t head;
 
-	if (len < KP_PACKED_HEAD || b[0] < 1 || b[0] > 5)
+	if (len < KP_PACKED_HEAD || (b[0] & ~KP_PACKED_FINE) < 1 || (b[0] & ~KP_PACKED_FINE) > 5 ||
+	    b[0] == (1 | KP_PACKED_FINE))
 		return -1;
 	head = kp_packed_head(b);
 	if (len < head || (len - head) % KP_PACKED_SIZE || (len - head) / KP_PACKED_SIZE > KP_MAX)
@@ -646,36 +651,42 @@ long kp_packed_count(const unsigned char *b, size_t len)
 
 unsigned char *kp_pack_detail(const unsigned char *packed, size_t len,
     const uint8_t detail[KP_DETAIL_BYTES], const uint8_t *alpha, const uint8_t *chroma,
-    size_t *outlen)
+    const uint8_t *fine, size_t *outlen)
 {
 	size_t extra = (alpha != NULL ? 2 : 1) * (size_t)KP_DETAIL_BYTES +
-	    (chroma != NULL ? KP_CHROMA_BYTES : 0), at = KP_PACKED_HEAD;
+	    (chroma != NULL ? KP_CHROMA_BYTES : 0) + (fine != NULL ? KP_FINE_BYTES : 0);
+	size_t at = KP_PACKED_HEAD;
 	unsigned char *b;
 
 	if (len < KP_PACKED_HEAD || (b = malloc(len + extra)) == NULL)
 		return NULL;
 	memcpy(b, packed, KP_PACKED_HEAD);
-	b[0] = (unsigned char)((alpha != NULL ? 3 : 2) + (chroma != NULL ? 2 : 0));
+	b[0] = (unsigned char)((alpha != NULL ? 3 : 2) + (chroma != NULL ? 2 : 0) +
+	    (fine != NULL ? KP_PACKED_FINE : 0));
 	memcpy(b + at, detail, KP_DETAIL_BYTES);
 	at += KP_DETAIL_BYTES;
 	if (alpha != NULL) {
 		memcpy(b + at, alpha, KP_DETAIL_BYTES);
 		at += KP_DETAIL_BYTES;
 	}
-	if (chroma != NULL)
+	if (chroma != NULL) {
 		memcpy(b + at, chroma, KP_CHROMA_BYTES);
+		at += KP_CHROMA_BYTES;
+	}
+	if (fine != NULL)
+		memcpy(b + at, fine, KP_FINE_BYTES);
 	memcpy(b + KP_PACKED_HEAD + extra, packed + KP_PACKED_HEAD, len - KP_PACKED_HEAD);
 	*outlen = len + extra;
 	return b;
 }
 
-int kp_detail_of(const struct img *gray, uint8_t out[KP_DETAIL_BYTES])
+int kp_detail_of(const struct img *gray, int n, uint8_t *out)
 {
-	struct img *d = img_resize(gray, KP_DETAIL, KP_DETAIL);
+	struct img *d = img_resize(gray, n, n);
 
 	if (d == NULL)
 		return AD_ENOMEM;
-	memcpy(out, d->px, KP_DETAIL_BYTES);
+	memcpy(out, d->px, (size_t)n * (size_t)n);
 	img_free(d);
 	return 0;
 }
@@ -717,11 +728,16 @@ int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set)
 		return -1;
 	if (dbytes) {
 		memcpy((unsigned char *)(set->kp + n), b + KP_PACKED_HEAD, dbytes);
+		int v = b[0] & ~KP_PACKED_FINE;
+		size_t fb = b[0] & KP_PACKED_FINE ? KP_FINE_BYTES : 0;
+
 		set->detail = (const uint8_t *)(set->kp + n);
-		if (b[0] == 3 || b[0] == 5)
+		if (v == 3 || v == 5)
 			set->alpha = set->detail + KP_DETAIL_BYTES;
-		if (b[0] >= 4)
-			set->chroma = set->detail + dbytes - KP_CHROMA_BYTES;
+		if (v >= 4)
+			set->chroma = set->detail + dbytes - fb - KP_CHROMA_BYTES;
+		if (fb)
+			set->fine = set->detail + dbytes - fb;
 	}
 	p = b + kp_packed_head(b);
 	for (size_t i = 0; i < n; i++, p += KP_PACKED_SIZE) {
@@ -758,7 +774,7 @@ int kp_mirror(const struct kp_set *in, struct kp_set *out)
 	/* the keypoints, and the detail and the shape mirrored too, in one block as
 	 * kp_unpack's */
 	grids = in->detail == NULL ? 0 : (in->alpha == NULL ? 1 : 2) * (size_t)KP_DETAIL_BYTES +
-	    (in->chroma != NULL ? KP_CHROMA_BYTES : 0);
+	    (in->chroma != NULL ? KP_CHROMA_BYTES : 0) + (in->fine != NULL ? KP_FINE_BYTES : 0);
 	if ((out->kp = malloc((size_t)in->n * sizeof *out->kp + grids)) == NULL)
 		return AD_ENOMEM;
 	if (in->detail != NULL) {
@@ -776,6 +792,11 @@ int kp_mirror(const struct kp_set *in, struct kp_set *out)
 		if (in->chroma != NULL) {
 			mirror_grid(in->chroma, d, KP_CHROMA, 2);
 			out->chroma = d;
+			d += KP_CHROMA_BYTES;
+		}
+		if (in->fine != NULL) {
+			mirror_grid(in->fine, d, KP_FINE, 1);
+			out->fine = d;
 		}
 	}
 	for (int i = 0; i < in->n; i++) {

@@ -35,7 +35,8 @@
  * has the shape after the detail (KP_DETAIL_BYTES more: the record's "alpha_detail",
  * for a picture with transparency), then the keypoints.  Versions 4 and 5 are versions 2
  * and 3 with the colours after the grids (KP_CHROMA_BYTES more: the record's
- * "color_detail"). */
+ * "color_detail").  Any of versions 2 to 5 plus KP_PACKED_FINE has the fine detail last
+ * of the grids (KP_FINE_BYTES more: the record's "fine_detail"). */
 #ifndef AZD_KEYPOINTS_H
 #define AZD_KEYPOINTS_H
 
@@ -66,6 +67,14 @@ struct kp {
  * does not (an emblem on a folder, another level on a battery). */
 #define KP_DETAIL 32
 #define KP_DETAIL_BYTES (KP_DETAIL * KP_DETAIL)
+/* The fine detail: the same picture on a KP_FINE x KP_FINE grid.  At 32 cells a side a
+ * line of a chart or a word of a form is a shade over a cell or two, and two charts of
+ * one style, two forms of one layout, look alike; at 64 they part, while a copy still
+ * lies within a cell of its original.  dedupe reads it as the detail, once the detail
+ * has let a pair through. */
+#define KP_FINE 64
+#define KP_FINE_BYTES (KP_FINE * KP_FINE)
+#define KP_PACKED_FINE 0x10
 /* The colours: the chroma of the picture the keypoints see (the detail's view), area
  * averaged to a KP_CHROMA x KP_CHROMA grid, two bytes a cell, (R - G) / 2 + 128 and
  * (B - G) / 2 + 128, row-major (kp_chroma_of).  A gray picture is 128 throughout.
@@ -85,6 +94,8 @@ struct kp_set {
 	                         * packing), or NULL (an opaque picture); in kp's block too */
 	const uint8_t *chroma;  /* the colours (KP_CHROMA_BYTES, a version-4 or 5 packing),
 	                         * or NULL; in kp's block too */
+	const uint8_t *fine;    /* the fine detail (KP_FINE_BYTES, a packing with
+	                         * KP_PACKED_FINE), or NULL; in kp's block too */
 };
 
 /* Up to max keypoints of a gray image (ch 1).  0, or AD_ENOMEM / AD_EINTERNAL.  An image
@@ -94,22 +105,25 @@ void kp_free(struct kp_set *set);
 
 /* The packed form, malloc'd, length in *len; NULL when out of memory. */
 unsigned char *kp_pack(const struct kp_set *set, size_t *len);
-/* Back from the packed form: 0, or -1 when the bytes are not a version-1, 2 or 3
- * packing (or memory is short). */
+/* Back from the packed form: 0, or -1 when the bytes are not a packing of a version
+ * above (or memory is short). */
 int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set);
 /* The keypoints a packing holds, or -1 when the bytes are not one. */
 long kp_packed_count(const unsigned char *b, size_t len);
 /* The size of a packing's header: KP_PACKED_HEAD, with the detail for version 2, the
- * shape too for version 3, the colours too for versions 4 and 5. */
+ * shape too for version 3, the colours too for versions 4 and 5, and the fine detail
+ * with KP_PACKED_FINE. */
 size_t kp_packed_head(const unsigned char *b);
 /* A version-1 packing and a detail as one version-2 packing, with a shape (alpha not
- * NULL) as one version-3 packing, with colours (chroma not NULL) as version 4 or 5,
- * malloc'd (length in *outlen); NULL when out of memory. */
+ * NULL) as one version-3 packing, with colours (chroma not NULL) as version 4 or 5, and
+ * with a fine detail (fine not NULL) plus KP_PACKED_FINE, malloc'd (length in *outlen);
+ * NULL when out of memory. */
 unsigned char *kp_pack_detail(const unsigned char *packed, size_t len,
     const uint8_t detail[KP_DETAIL_BYTES], const uint8_t *alpha, const uint8_t *chroma,
-    size_t *outlen);
-/* The detail of a gray picture (the one kp_detect is given).  0, or AD_ENOMEM. */
-int kp_detail_of(const struct img *gray, uint8_t out[KP_DETAIL_BYTES]);
+    const uint8_t *fine, size_t *outlen);
+/* The detail of a gray picture (the one kp_detect is given) on an n x n grid (KP_DETAIL,
+ * or KP_FINE for the fine detail; n * n bytes).  0, or AD_ENOMEM. */
+int kp_detail_of(const struct img *gray, int n, uint8_t *out);
 /* The colours of a picture (3 channels, or 1: gray throughout), as the detail's grid
  * would see it.  0, or AD_ENOMEM. */
 int kp_chroma_of(const struct img *rgb, uint8_t out[KP_CHROMA_BYTES]);

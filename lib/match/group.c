@@ -269,15 +269,17 @@ static int warp_color(const uint8_t *ca, int aw, int ah, const uint8_t *cb, int 
 
 #define DETAIL_BANDS 16
 
+/* detail_diff's grids: the detail, the shape, the fine detail (keypoints.h) */
+enum { DG_DETAIL, DG_SHAPE, DG_FINE };
+
 /* The tone curve from a's levels to b's: for each of DETAIL_BANDS bands of a's levels,
  * the median of b's over the cells of it that in marks, made non-decreasing, or, for a
  * band with under 3 cells, what its neighbours say (straight between them; the nearest
  * at the ends). */
-static void tone_curve(const double *av, const double *bv, const uint8_t *in, double *c)
+static void tone_curve(const double *av, const double *bv, const uint8_t *in, int NN, double *v,
+    double *c)
 {
-	enum { NN = KP_DETAIL_BYTES };
 	static const int w = 256 / DETAIL_BANDS;
-	double v[NN];
 	int have[DETAIL_BANDS], cnt[DETAIL_BANDS] = {0}, at[DETAIL_BANDS + 1];
 
 	/* b's levels grouped by a's band, in one pass (a counting sort) */
@@ -362,13 +364,13 @@ static double curve_at(const double *c, double x)
 	return c[k] + (c[k + 1] - c[k]) * (t - k);
 }
 
-/* The keypoints of a inside cells x0 .. x1, y0 .. y1 of its detail grid (added to *na),
+/* The keypoints of a inside cells x0 .. x1, y0 .. y1 of its n x n grid (added to *na),
  * and those of b inside the box the transform z makes of them (to *nb). */
 static void line_corners(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
-    int x0, int x1, int y0, int y1, int *na, int *nb)
+    int n, int x0, int x1, int y0, int y1, int *na, int *nb)
 {
-	double ax0 = (double)x0 * ka->w / KP_DETAIL, ax1 = (double)(x1 + 1) * ka->w / KP_DETAIL;
-	double ay0 = (double)y0 * ka->h / KP_DETAIL, ay1 = (double)(y1 + 1) * ka->h / KP_DETAIL;
+	double ax0 = (double)x0 * ka->w / n, ax1 = (double)(x1 + 1) * ka->w / n;
+	double ay0 = (double)y0 * ka->h / n, ay1 = (double)(y1 + 1) * ka->h / n;
 	double bx0 = INFINITY, bx1 = -INFINITY, by0 = INFINITY, by1 = -INFINITY;
 
 	for (int c = 0; c < 4; c++) {
@@ -399,37 +401,49 @@ static int in_bands(int cx, int cy, double gx, double gy, const uint8_t ba[4],
 }
 
 /* What one picture shows and the other does not, in the part both show: a's detail
- * (KP_DETAIL x KP_DETAIL gray, keypoints.h) against b's read through the keypoints'
- * transform z (a's level-0 places to b's), after the tone curve that fits them best (a
- * gamma, a contrast, a gray copy change the levels, not the layout: tone_curve).  A
- * cell's miss counts only beyond what a slight misplacement along an edge of both pictures can make
- * (GRP_DETAIL_SHIFT of the smaller of the two local ranges, GRP_ALIGNED_SHIFT when the
- * transform reads each cell from its own place: GRP_ALIGNED_DEV) and twice the pair's median
- * miss (JPEG, noise); the result is the largest mean of the GRP_DETAIL_TOP largest excesses
- * of a 3 x 3 block of cells whose two sides do not rise and fall together
- * (GRP_DETAIL_SHAPE), in gray levels: an emblem on one folder and not on the other, a battery's level, the waves of
- * a loudspeaker.  -1 when either has no detail or under a quarter of a's cells
- * fall inside b.  With shape set, the same of the pictures' shapes (their alpha
+ * (KP_DETAIL x KP_DETAIL gray, keypoints.h; grid DG_DETAIL) against b's read through the
+ * keypoints' transform z (a's level-0 places to b's), after the tone curve that fits
+ * them best (a gamma, a contrast, a gray copy change the levels, not the layout:
+ * tone_curve).  A cell's miss counts only beyond what a slight misplacement along an
+ * edge of both pictures can make (GRP_DETAIL_SHIFT of the smaller of the two local
+ * ranges, GRP_ALIGNED_SHIFT when the transform reads each cell from its own place:
+ * GRP_ALIGNED_DEV) and twice the pair's median miss (JPEG, noise); the result is the
+ * largest mean of the GRP_DETAIL_TOP largest excesses of a 3 x 3 block of cells whose
+ * two sides do not rise and fall together (GRP_DETAIL_SHAPE), in gray levels: an emblem
+ * on one folder and not on the other, a battery's level, the waves of a loudspeaker.
+ * -1 when either has no detail or under a quarter of a's cells fall inside b, -3 when
+ * out of memory.  Grid DG_FINE: the same of the fine details (KP_FINE a side), the
+ * rows, cells and blocks the rules count scaled to the detail's, the blocks 3 x 3 of
+ * the finer cells.  Grid DG_SHAPE: the same of the pictures' shapes (their alpha
  * channels over the whole pictures, keypoints.h), with no tone curve: a shape is where
  * the picture is, and no change of levels, of colours or of gray moves it; wa and wb
  * say where each keypoint view lies in its picture (grp_item's kpview), and no band of
  * a frame is left out (a transparent margin is part of the shape, and an added border
  * lies outside the other picture); -1 too when either is opaque. */
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
-    const uint8_t ba[4], const uint8_t bb[4], int shape, const uint16_t wa[4],
+    const uint8_t ba[4], const uint8_t bb[4], int grid, const uint16_t wa[4],
     const uint16_t wb[4], int *overlay, int *spread)
 {
 	static const uint16_t full[4] = { 0, 0, 65535, 65535 };
-	const uint8_t *ga = shape ? ka->alpha : ka->detail, *gb = shape ? kb->alpha : kb->detail;
-	double fa[2], fb[2];
-	enum { N = KP_DETAIL, NN = KP_DETAIL * KP_DETAIL };
-	double av[NN], bv[NN], bgx[NN], bgy[NN], res[NN], c16[DETAIL_BANDS], sorted[NN], lut[256];
+	const int shape = grid == DG_SHAPE;
+	const uint8_t *ga = shape ? ka->alpha : grid == DG_FINE ? ka->fine : ka->detail;
+	const uint8_t *gb = shape ? kb->alpha : grid == DG_FINE ? kb->fine : kb->detail;
+	/* the grid's side, and its cells' side in cells of the detail's (the rules below
+	 * count rows, cells and blocks at KP_DETAIL, and scale with it) */
+	const int N = grid == DG_FINE ? KP_FINE : KP_DETAIL, NN = N * N, f = N / KP_DETAIL;
+	/* the fine grid's cells are small enough that where a picture's pixels lie
+	 * matters: the keypoints' places are pixel centres (0 .. w - 1), a cell's
+	 * middle a share of the whole side */
+	const double half = grid == DG_FINE ? 0.5 : 0;
+	double fa[2], fb[2], c16[DETAIL_BANDS], lut[256];
+	double *av, *bv, *bgx, *bgy, *res, *sorted, *tight;
 	/* dev: how far from its own place, in cells, the farthest cell compared is read;
 	 * tight: each cell's excess where it is read from its own place (GRP_ALIGNED_*) */
-	double tight[NN], med, best = 0, dev = 0;
+	double med, best = 0, dev = 0;
 	int aligned;
-	int nz[(N + 1) * (N + 1)], out[(N + 1) * (N + 1)];
-	uint8_t in[NN];
+	int *nz, *out, *stack, *comp;
+	uint8_t *in, *seen;
+	void *work;
 	int n = 0, nspread;
 
 	*overlay = 0;
@@ -439,6 +453,25 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 
 	if (ga == NULL || gb == NULL || ka->w <= 0 || ka->h <= 0 || kb->w <= 0 || kb->h <= 0)
 		return -1;
+	/* the grids' working rows: 7 of doubles, 2 of (N + 1)^2 and 2 of N^2 ints, 2 of
+	 * bytes (the fine grid's are too many for a thread's stack) */
+	if ((work = malloc((size_t)NN * (7 * sizeof(double) + 2 * sizeof(int) + 2) +
+	    2 * sizeof(int) * (size_t)(N + 1) * (size_t)(N + 1))) == NULL)
+		return -3;
+	av = work;
+	bv = av + NN;
+	bgx = bv + NN;
+	bgy = bgx + NN;
+	res = bgy + NN;
+	sorted = res + NN;
+	tight = sorted + NN;
+	nz = (int *)(tight + NN);
+	out = nz + (N + 1) * (N + 1);
+	stack = out + (N + 1) * (N + 1);
+	comp = stack + NN;
+	in = (uint8_t *)(comp + NN);
+	seen = in + NN;
+	memset(seen, 0, (size_t)NN);
 	if (!shape)
 		wa = wb = full;
 	/* each view's sides as shares of its picture's */
@@ -453,9 +486,9 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			/* a's cell, a share of its whole picture, in its view's pixels; through z
 			 * to b's view, and to b's whole picture's grid (a detail's view is its
 			 * whole grid: full) */
-			double px = ((cx + 0.5) / N - wa[0] / 65535.0) / fa[0] * ka->w;
-			double py = ((cy + 0.5) / N - wa[1] / 65535.0) / fa[1] * ka->h;
-			double x = z[0] * px - z[1] * py + z[2], y = z[1] * px + z[0] * py + z[3];
+			double px = ((cx + 0.5) / N - wa[0] / 65535.0) / fa[0] * ka->w - half;
+			double py = ((cy + 0.5) / N - wa[1] / 65535.0) / fa[1] * ka->h - half;
+			double x = z[0] * px - z[1] * py + z[2] + half, y = z[1] * px + z[0] * py + z[3] + half;
 			double gx = (wb[0] / 65535.0 + x / kb->w * fb[0]) * N - 0.5;
 			double gy = (wb[1] / 65535.0 + y / kb->h * fb[1]) * N - 0.5;
 
@@ -474,13 +507,15 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			in[i] = 1;
 			n++;
 		}
-	if (n < NN / 4)
+	if (n < NN / 4) {
+		free(work);
 		return -1;
+	}
 	/* the tone curve: per band of a's levels, the median of b's (a gamma, a contrast
 	 * that clips, a gray copy; the cells that differ are too few in a band to move its
 	 * median), straight between the bands' middles */
 	if (!shape)
-		tone_curve(av, bv, in, c16);
+		tone_curve(av, bv, in, NN, sorted, c16);
 	/* a's levels are whole numbers: the curve at each, once */
 	for (int v = 0; v < 256; v++)
 		lut[v] = shape ? v : curve_at(c16, v);
@@ -494,7 +529,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	med = kth_double(sorted, n, n / 2);
 	/* what misplacement can make of a cell: none to speak of where the transform
 	 * reads every cell from its own place on the other grid (GRP_ALIGNED_DEV) */
-	aligned = !shape && dev <= GRP_ALIGNED_DEV;
+	aligned = !shape && dev <= GRP_ALIGNED_DEV * f;
 	/* each cell's excess over what misplacement and noise explain */
 	for (int cy = 0; cy < N; cy++)
 		for (int cx = 0; cx < N; cx++) {
@@ -552,8 +587,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	 * under a folder) as text, and a caption over clear ground only costs a pair of
 	 * copies, where an emblem taken for one would cost a picture */
 	{
-		int stack[NN], comp[NN], nc, nline = 0, ka_line = 0, kb_line = 0, nvar = 0;
-		uint8_t seen[NN] = {0};
+		int nc, nline = 0, ka_line = 0, kb_line = 0, nvar = 0;
 		double va = 0, vb = 0;
 
 		for (int i = 0; i < NN; i++) {
@@ -583,8 +617,9 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 						stack[top++] = q;
 					}
 			}
-			if (!shape && y1 - y0 + 1 <= GRP_DETAIL_LINE && 2 * (x1 - x0 + 1) >= 3 * (y1 - y0 + 1) &&
-			    (y0 >= N - GRP_DETAIL_BAND || y1 < GRP_DETAIL_BAND))
+			if (!shape && y1 - y0 + 1 <= GRP_DETAIL_LINE * f &&
+			    2 * (x1 - x0 + 1) >= 3 * (y1 - y0 + 1) &&
+			    (y0 >= N - GRP_DETAIL_BAND * f || y1 < GRP_DETAIL_BAND * f))
 			{
 				for (int k = 0; k < nc; k++) {
 					int q = comp[k];
@@ -601,7 +636,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				}
 				/* and text is corners: on a textured one, the side that
 				 * carries it has the keypoints there */
-				line_corners(ka, kb, z, x0, x1, y0, y1, &ka_line, &kb_line);
+				line_corners(ka, kb, z, N, x0, x1, y0, y1, &ka_line, &kb_line);
 				nline += nc;
 				/* read tight, the strokes spill a little further: the
 				 * line's box and a cell around it count for nothing */
@@ -611,7 +646,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 							tight[y * N + x] = 0;
 			}
 		}
-		if (nline >= GRP_OVERLAY_CELLS) {
+		if (nline >= GRP_OVERLAY_CELLS * f * f) {
 			int by_var = va > GRP_OVERLAY_RATIO * vb + GRP_OVERLAY_VAR * nvar ? 1 :
 			    vb > GRP_OVERLAY_RATIO * va + GRP_OVERLAY_VAR * nvar ? 2 : 0;
 			int by_kp = ka_line >= GRP_OVERLAY_RATIO * kb_line + GRP_OVERLAY_MIN ? 1 :
@@ -625,7 +660,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	 * were found on the usual room, where a diagonal stroke does not join a line to a
 	 * letter above or below it */
 	if (aligned)
-		memcpy(res, tight, sizeof res);
+		memcpy(res, tight, (size_t)NN * sizeof *res);
 	/* per block, how many of its cells miss and how many lie outside b: summed areas */
 	for (int y = 0; y <= N; y++)
 		for (int x = 0; x <= N; x++) {
@@ -641,8 +676,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			    out[y * (N + 1) + x - 1] - out[(y - 1) * (N + 1) + x - 1];
 		}
 	/* blocks away from the pictures' edges, where a turned copy's corners are filled */
-	for (int cy = GRP_DETAIL_EDGE + 1; cy < N - 1 - GRP_DETAIL_EDGE; cy++)
-		for (int cx = GRP_DETAIL_EDGE + 1; cx < N - 1 - GRP_DETAIL_EDGE; cx++) {
+	for (int cy = GRP_DETAIL_EDGE * f + 1; cy < N - 1 - GRP_DETAIL_EDGE * f; cy++)
+		for (int cx = GRP_DETAIL_EDGE * f + 1; cx < N - 1 - GRP_DETAIL_EDGE * f; cx++) {
 			/* the block's GRP_DETAIL_TOP largest misses: a line one cell wide (a
 			 * mouth, a wave) counts as fully as a blot */
 			double t[GRP_DETAIL_TOP] = {0}, sum = 0, sa = 0, sb = 0, sab = 0, ma = 0, mb = 0;
@@ -697,7 +732,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			best = fmax(best, sum / GRP_DETAIL_TOP);
 		}
 	if (spread != NULL)
-		*spread = nspread > GRP_SPREAD_MAX;
+		*spread = nspread > (grid == DG_FINE ? GRP_FINE_SPREAD : GRP_SPREAD_MAX);
+	free(work);
 	return (int)lround(best);
 }
 
@@ -983,6 +1019,27 @@ static double shown_scale(const struct grp_item *a, const struct grp_item *b,
 	return m->scale * m->scale * va <= vb ? s : 1 / s;
 }
 
+/* 1 when two pictures' fine details can be read cell for cell through the keypoints'
+ * transform z: both have them, each side of both pictures (the keypoints' level 0)
+ * spans GRP_FINE_SIDE pixels or more, and z maps a cell of a's grid onto about one of
+ * b's (within GRP_FINE_SCALE) with its rows along rows or columns (within
+ * GRP_FINE_TURN degrees).  Where a cell is read across two of the other grid's (a crop
+ * seen larger, a copy turned by a few degrees), the reading blurs one side and not the
+ * other, and a photo's texture misses all over. */
+static int fine_comparable(const struct kp_set *ka, const struct kp_set *kb, const double z[4])
+{
+	double s2 = z[0] * z[0] + z[1] * z[1], g, turn;
+
+	if (ka->fine == NULL || kb->fine == NULL || ka->w < GRP_FINE_SIDE || ka->h < GRP_FINE_SIDE ||
+	    kb->w < GRP_FINE_SIDE || kb->h < GRP_FINE_SIDE)
+		return 0;
+	/* a cell's area mapped into b, over b's cell's */
+	g = sqrt(s2 * ka->w * ka->h / ((double)kb->w * kb->h));
+	turn = fmod(fabs(atan2(z[1], z[0])) * 180 / M_PI, 90);
+	turn = turn > 45 ? 90 - turn : turn;
+	return fabs(g - 1) <= GRP_FINE_SCALE && turn <= GRP_FINE_TURN;
+}
+
 /* The keypoint match of k and j (in the order of their names); mirror: of the first's
  * picture mirrored left-right (kp_mirror) with the second's, for a pair whose hashes
  * matched through a mirror (any mirror is a left-right one and a turn, which the
@@ -1082,9 +1139,22 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 			uint16_t wa[4] = { mirror ? 65535 - a->kpview[2] : a->kpview[0], a->kpview[1],
 				mirror ? 65535 - a->kpview[0] : a->kpview[2], a->kpview[3] };
 
-			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, 0, NULL, NULL, overlay, spread);
+			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, DG_DETAIL, NULL, NULL, overlay, spread);
+			*sdiff = detail_diff(ka, kb, m->z, ba, b->kpband, DG_SHAPE, wa, b->kpview, &none, NULL);
+			/* the fine details, for a pair the details let through: pictures of
+			 * one template (GRP_FINE_*) */
+			if (*ddiff >= 0 && *ddiff <= GRP_DETAIL_MAX && !*spread &&
+			    fine_comparable(ka, kb, m->z)) {
+				int fo, fs = 0;
+
+				if (detail_diff(ka, kb, m->z, ba, b->kpband, DG_FINE, NULL, NULL, &fo,
+				    &fs) == -3)
+					rc = AD_ENOMEM;
+				*spread = fs ? 2 : 0;
+			}
+			if (*ddiff == -3 || *sdiff == -3)
+				rc = AD_ENOMEM;
 			*ddiff = *ddiff < 0 ? -2 : *ddiff;
-			*sdiff = detail_diff(ka, kb, m->z, ba, b->kpband, 1, wa, b->kpview, &none, NULL);
 			*shown = shown_scale(a, b, ka, kb, m);
 		}
 	}
@@ -1881,6 +1951,9 @@ struct pres {
 	bool spread_apart : 1;  /* the detail pass found the details miss all over
 	                         * (GRP_SPREAD_*): two pictures, and no group may hold
 	                         * both */
+	bool fine_apart : 1;    /* the detail pass found the fine details miss all over
+	                         * (GRP_FINE_SPREAD): two pictures of one template, and no
+	                         * group may hold both */
 	bool same : 1;          /* the colour details read through the keypoints' transform
 	                         * show the same colours and levels (GRP_CHROMA_SAME) */
 	uint8_t dist[3];
@@ -2120,12 +2193,13 @@ static int aligned_overlay(const struct grp_item *a, const struct grp_item *b,
 		double z[4] = { sx, 0, 0, 0 };
 
 		/* one scale both ways (within a pixel or two of the views' rounding) */
-		if (fabs(sx - sy) <= 0.02 * sx)
-			detail_diff(ka, kb, z, a->kpband, b->kpband, 0, NULL, NULL, overlay, NULL);
+		if (fabs(sx - sy) <= 0.02 * sx &&
+		    detail_diff(ka, kb, z, a->kpband, b->kpband, DG_DETAIL, NULL, NULL, overlay, NULL) == -3)
+			rc = aderr_set(err, AD_ENOMEM, "out of memory comparing details");
 	}
 	kp_put(o, a);
 	kp_put(o, b);
-	return 0;
+	return rc;
 }
 
 /* 1 when a pair's keypoint transform shows under GRP_OVERLAP_MIN of the larger
@@ -2197,7 +2271,8 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	r->ddiff = (int8_t)(d > INT8_MAX ? INT8_MAX : d);
 	r->tint = (int8_t)(cd[1] > INT8_MAX ? INT8_MAX : cd[1]);
 	r->shape_apart = sd > GRP_SHAPE_MAX;
-	r->spread_apart = spread != 0;
+	r->spread_apart = spread == 1;
+	r->fine_apart = spread == 2;
 	/* the tints strayed (GRP_TINT_APART): two pictures, one of them coloured otherwise
 	 * somewhere (a tab lit in another colour), where a copy's colours are the same
 	 * wherever both sides show one */
@@ -2207,10 +2282,10 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	part = d != -1 && part_of(r, shown);
 	gray = gray_apart(a, b, r);
 	if (r->ddiff > GRP_DETAIL_MAX || gray || part || r->shape_apart || tinted ||
-	    r->spread_apart) {
+	    r->spread_apart || r->fine_apart) {
 		r->stage = GRP_NONE;
 		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART || part || gray ||
-		    r->shape_apart || r->spread_apart;
+		    r->shape_apart || r->spread_apart || r->fine_apart;
 	}
 	return 0;
 }
@@ -2494,6 +2569,7 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.repeated = r->repeated;
 	t.shape_apart = r->shape_apart;
 	t.spread_apart = r->spread_apart;
+	t.fine_apart = r->fine_apart;
 	o->trace(o->trace_ud, &t);
 }
 

@@ -303,6 +303,24 @@ struct grp_item {
  * forms in up to 400. */
 #define GRP_SPREAD_MISS 12
 #define GRP_SPREAD_MAX 40
+/* The same on the fine details (KP_FINE, four cells for one of the detail's: 3 x 3
+ * blocks of them), for a pair the details let through: at most GRP_FINE_SPREAD blocks
+ * may miss by over GRP_SPREAD_MISS, or the pair is two pictures for good.  At 32 cells
+ * a side a chart's curve or a form's filled word is a shade over a cell, within what
+ * misplacement explains; at 64 it is cells of its own, and two charts of one style miss
+ * all over.  Only where the fine grids can be read cell for cell: each side of both
+ * pictures' keypoint views GRP_FINE_SIDE pixels or more (a 128-pixel icon's edges fall
+ * between the cells otherwise on each copy), a cell of one onto about one of the other
+ * (GRP_FINE_SCALE: not a crop seen larger) and rows along rows or columns
+ * (GRP_FINE_TURN degrees: not a copy turned by a few).  make eval, the pairs the details
+ * let through (1,159 of copies, 1,166 of distinct pictures, 1,102 of them of plots and
+ * forms), read with no such limit: over 160 blocks 14 copies and 700 others, over 120
+ * 21 and 908, over 100 30 and 981; with the limits, at 120, the copies that miss so are
+ * a moon's contrast copy and a battery icon's. */
+#define GRP_FINE_SPREAD 120
+#define GRP_FINE_SIDE 192
+#define GRP_FINE_SCALE 0.1
+#define GRP_FINE_TURN 1
 /* A keypoint match carries a copy left out of every group (its partner's keeper matched
  * it neither way: a noisy copy kept for its size, a crop's original whose contrast copy
  * keeps) into its partner's group when the details read through its transform agree to
@@ -484,6 +502,7 @@ struct grp_trace {
 	                             * transparency) differ (GRP_SHAPE_MAX) */
 	int spread_apart;           /* the detail pass found the details miss all over
 	                             * (GRP_SPREAD_*) */
+	int fine_apart;             /* and the fine details (GRP_FINE_SPREAD) */
 };
 
 struct grp_opts {

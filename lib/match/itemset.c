@@ -120,7 +120,7 @@ static void slot_take(const struct itemset *s, struct slot *p, const struct feat
 /* One grid of the record (field, n characters of base64 in b64) into d; 1 when it is
  * one, else 0 (and said, the grid left out). */
 static int slot_grid(struct slot *p, const char *field, const char *b64, size_t n,
-    unsigned char d[(KP_DETAIL_BYTES + 2) / 3 * 3 + 3], size_t bytes)
+    unsigned char *d, size_t bytes)
 {
 	if (n != b64_len(bytes) || b64_decode(b64, n, d) != (long)bytes) {
 		if (p->msg[0] == '\0')
@@ -131,25 +131,34 @@ static int slot_grid(struct slot *p, const char *field, const char *b64, size_t 
 	return 1;
 }
 
-/* The record's "detail" (kp_detail_of's grid, base64) joined to the slot's keypoints as
- * one version-2 packing (keypoints.h), when both are there, its "alpha_detail" (the
- * shape) with them as a version-3 one, and its "color_detail" (the colours) as a version
- * 4 or 5.  A grid that is not one is left out, and said.  0, or -1 when out of memory. */
-static int slot_detail(struct slot *p, const char *b64, size_t n, const char *a64, size_t an,
-    const char *c64, size_t cn)
-{
-	unsigned char d[(KP_DETAIL_BYTES + 2) / 3 * 3 + 3], a[sizeof d], c[sizeof d], *v2;
-	size_t len;
-	int ha, hc;
+/* The record's grids, base64, as a slot reads them (NULL, 0: not there). */
+struct grids64 {
+	const char *det, *al, *co, *fi;
+	size_t detn, aln, con, fin;
+};
 
-	if (p->raw == NULL || b64 == NULL || kp_packed_count(p->raw, p->rawlen) < 0 ||
+/* The record's "detail" (kp_detail_of's grid) joined to the slot's keypoints as one
+ * version-2 packing (keypoints.h), when both are there, its "alpha_detail" (the shape)
+ * with them as a version-3 one, its "color_detail" (the colours) as a version 4 or 5,
+ * and its "fine_detail" with KP_PACKED_FINE.  A grid that is not one is left out, and
+ * said.  0, or -1 when out of memory. */
+static int slot_detail(struct slot *p, const struct grids64 *g)
+{
+	unsigned char d[(KP_DETAIL_BYTES + 2) / 3 * 3 + 3], a[sizeof d], c[sizeof d];
+	unsigned char f[(KP_FINE_BYTES + 2) / 3 * 3 + 3], *v2;
+	size_t len;
+	int ha, hc, hf;
+
+	if (p->raw == NULL || g->det == NULL || kp_packed_count(p->raw, p->rawlen) < 0 ||
 	    p->raw[0] != 1)
 		return 0;
-	if (!slot_grid(p, "detail", b64, n, d, KP_DETAIL_BYTES))
+	if (!slot_grid(p, "detail", g->det, g->detn, d, KP_DETAIL_BYTES))
 		return 0;
-	ha = a64 != NULL && slot_grid(p, "alpha_detail", a64, an, a, KP_DETAIL_BYTES);
-	hc = c64 != NULL && slot_grid(p, "color_detail", c64, cn, c, KP_CHROMA_BYTES);
-	if ((v2 = kp_pack_detail(p->raw, p->rawlen, d, ha ? a : NULL, hc ? c : NULL, &len)) == NULL)
+	ha = g->al != NULL && slot_grid(p, "alpha_detail", g->al, g->aln, a, KP_DETAIL_BYTES);
+	hc = g->co != NULL && slot_grid(p, "color_detail", g->co, g->con, c, KP_CHROMA_BYTES);
+	hf = g->fi != NULL && slot_grid(p, "fine_detail", g->fi, g->fin, f, KP_FINE_BYTES);
+	if ((v2 = kp_pack_detail(p->raw, p->rawlen, d, ha ? a : NULL, hc ? c : NULL,
+	    hf ? f : NULL, &len)) == NULL)
 		return -1;
 	free(p->raw);
 	p->raw = v2;
@@ -186,12 +195,15 @@ int itemset_each(void *ud, json_t *rec, void *slot, aderr *err)
 		} else if (s->local && (lr = featrec_local(rec, &p->raw, &p->rawlen)) < 0) {
 			p->oom = 1;
 		} else {
-			const char *det = rec_str(rec, "detail"), *al = rec_str(rec, "alpha_detail");
-			const char *co = rec_str(rec, "color_detail");
+			struct grids64 g = { rec_str(rec, "detail"), rec_str(rec, "alpha_detail"),
+			    rec_str(rec, "color_detail"), rec_str(rec, "fine_detail"), 0, 0, 0, 0 };
 
+			g.detn = g.det ? strlen(g.det) : 0;
+			g.aln = g.al ? strlen(g.al) : 0;
+			g.con = g.co ? strlen(g.co) : 0;
+			g.fin = g.fi ? strlen(g.fi) : 0;
 			slot_take(s, p, &fr, lr);
-			if (p->has_item && slot_detail(p, det, det ? strlen(det) : 0, al,
-			    al ? strlen(al) : 0, co, co ? strlen(co) : 0) < 0)
+			if (p->has_item && slot_detail(p, &g) < 0)
 				p->oom = 1;
 		}
 	}
@@ -200,6 +212,7 @@ int itemset_each(void *ud, json_t *rec, void *slot, aderr *err)
 	json_object_del(rec, "detail");
 	json_object_del(rec, "alpha_detail");
 	json_object_del(rec, "color_detail");
+	json_object_del(rec, "fine_detail");
 	if (p->oom)
 		slot_free(p);
 	return rc;
@@ -241,7 +254,8 @@ int itemset_each_line(void *ud, char *line, size_t len, void *slot, char **text,
 		    (m[i].klen == 5 && memcmp(m[i].key, "local", 5) == 0) ||
 		    (m[i].klen == 6 && memcmp(m[i].key, "detail", 6) == 0) ||
 		    (m[i].klen == 12 && memcmp(m[i].key, "alpha_detail", 12) == 0) ||
-		    (m[i].klen == 12 && memcmp(m[i].key, "color_detail", 12) == 0))
+		    (m[i].klen == 12 && memcmp(m[i].key, "color_detail", 12) == 0) ||
+		    (m[i].klen == 11 && memcmp(m[i].key, "fine_detail", 11) == 0))
 			continue;
 		if (at > 1)
 			(*text)[at++] = ',';
@@ -262,17 +276,27 @@ int itemset_each_line(void *ud, char *line, size_t len, void *slot, char **text,
 	    (lr = featrec_local_text(loc->v.p, loc->v.len, &p->raw, &p->rawlen)) < 0) {
 		p->oom = 1;
 	} else {
-		const struct rscan_member *det = rscan_get(m, n, "detail");
-		const struct rscan_member *al = rscan_get(m, n, "alpha_detail");
-		const struct rscan_member *co = rscan_get(m, n, "color_detail");
-		int ha = al != NULL && al->v.type == RSCAN_STRING;
-		int hc = co != NULL && co->v.type == RSCAN_STRING;
+		static const char *const key[4] = { "detail", "alpha_detail", "color_detail",
+			"fine_detail" };
+		const char *g64[4] = { NULL, NULL, NULL, NULL };
+		size_t g64n[4] = { 0, 0, 0, 0 };
 
+		for (int k = 0; k < 4; k++) {
+			const struct rscan_member *g = rscan_get(m, n, key[k]);
+
+			if (g != NULL && g->v.type == RSCAN_STRING) {
+				g64[k] = g->v.p;
+				g64n[k] = g->v.len;
+			}
+		}
 		slot_take(s, p, &fr, lr);
-		if (p->has_item && det != NULL && det->v.type == RSCAN_STRING &&
-		    slot_detail(p, det->v.p, det->v.len, ha ? al->v.p : NULL, ha ? al->v.len : 0,
-		    hc ? co->v.p : NULL, hc ? co->v.len : 0) < 0)
-			p->oom = 1;
+		if (p->has_item && g64[0] != NULL) {
+			struct grids64 g = { g64[0], g64[1], g64[2], g64[3], g64n[0], g64n[1],
+			    g64n[2], g64n[3] };
+
+			if (slot_detail(p, &g) < 0)
+				p->oom = 1;
+		}
 	}
 	if (p->oom)
 		slot_free(p);

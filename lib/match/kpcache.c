@@ -393,7 +393,7 @@ int kpcache_get(struct kpcache *c, uint32_t id, const struct kp_set **out, aderr
 
 	/* keypoints are packed strongest first: the strongest K are a prefix (of what
 	 * follows the header: load cuts again once it knows the header's size) */
-	cut = KP_PACKED_HEAD + 2 * KP_DETAIL_BYTES + KP_CHROMA_BYTES +
+	cut = KP_PACKED_HEAD + 2 * KP_DETAIL_BYTES + KP_CHROMA_BYTES + KP_FINE_BYTES +
 	    (size_t)c->maxkp * KP_PACKED_SIZE;
 	if (c->maxkp > 0 && len > cut)
 		len = cut;
@@ -402,7 +402,8 @@ int kpcache_get(struct kpcache *c, uint32_t id, const struct kp_set **out, aderr
 	pthread_mutex_lock(&c->mu);
 	if (rc == 0) {
 		e->cost = kpcache_set_cost(e->set.n) + (e->set.detail ? KP_DETAIL_BYTES : 0) +
-		    (e->set.alpha ? KP_DETAIL_BYTES : 0) + (e->set.chroma ? KP_CHROMA_BYTES : 0);
+		    (e->set.alpha ? KP_DETAIL_BYTES : 0) + (e->set.chroma ? KP_CHROMA_BYTES : 0) +
+		    (e->set.fine ? KP_FINE_BYTES : 0);
 		evict_locked(c, e->cost, &victims);
 		c->st.held += e->cost;
 		if (c->st.held > c->st.peak)

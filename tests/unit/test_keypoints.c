@@ -116,13 +116,13 @@ int main(void)
 			double dm = 0, im_m = 0;
 
 			/* the detail is the picture averaged down: the same mean level */
-			CHECK(kp_detail_of(im, det) == 0);
+			CHECK(kp_detail_of(im, KP_DETAIL, det) == 0);
 			for (int i = 0; i < KP_DETAIL_BYTES; i++)
 				dm += det[i];
 			for (size_t i = 0; i < (size_t)im->w * (size_t)im->h; i++)
 				im_m += im->px[i];
 			CHECK(fabs(dm / KP_DETAIL_BYTES - im_m / ((double)im->w * im->h)) < 2);
-			v2 = kp_pack_detail(packed, plen, det, NULL, NULL, &l2);
+			v2 = kp_pack_detail(packed, plen, det, NULL, NULL, NULL, &l2);
 			CHECK(v2 != NULL && l2 == plen + KP_DETAIL_BYTES && v2[0] == 2);
 			CHECK(v2 != NULL && kp_packed_count(v2, l2) == set[np].n);
 			CHECK(v2 != NULL && kp_packed_head(v2) == KP_PACKED_HEAD + KP_DETAIL_BYTES);
@@ -152,7 +152,7 @@ int main(void)
 
 				for (int i = 0; i < KP_DETAIL_BYTES; i++)
 					shp[i] = (uint8_t)(i * 7 + 3);
-				v3 = kp_pack_detail(packed, plen, det, shp, NULL, &l3);
+				v3 = kp_pack_detail(packed, plen, det, shp, NULL, NULL, &l3);
 				CHECK(v3 != NULL && l3 == plen + 2 * KP_DETAIL_BYTES && v3[0] == 3);
 				CHECK(v3 != NULL && kp_packed_count(v3, l3) == set[np].n);
 				CHECK(v3 != NULL && kp_packed_head(v3) == KP_PACKED_HEAD + 2 * KP_DETAIL_BYTES);
@@ -189,7 +189,7 @@ int main(void)
 					shp[i] = (uint8_t)(i * 7 + 3);
 				for (int i = 0; i < KP_CHROMA_BYTES; i++)
 					col[i] = (uint8_t)(i * 13 + 5);
-				v4 = kp_pack_detail(packed, plen, det, withshape ? shp : NULL, col, &l4);
+				v4 = kp_pack_detail(packed, plen, det, withshape ? shp : NULL, col, NULL, &l4);
 				CHECK(v4 != NULL && l4 == plen + grids && v4[0] == (withshape ? 5 : 4));
 				CHECK(v4 != NULL && kp_packed_count(v4, l4) == set[np].n);
 				CHECK(v4 != NULL && kp_packed_head(v4) == KP_PACKED_HEAD + grids);
@@ -219,6 +219,58 @@ int main(void)
 					CHECK(kp_packed_count(v4, l4) == -1);
 				}
 				free(v4);
+			}
+			/* with the fine detail too (KP_PACKED_FINE), after the other grids: each
+			 * grid back as it went in, the fine one mirrored with them; version 1 with
+			 * the flag is no packing */
+			for (int withshape = 0; withshape < 2; withshape++) {
+				uint8_t shp[KP_DETAIL_BYTES], col[KP_CHROMA_BYTES], fine[KP_FINE_BYTES];
+				unsigned char *vf;
+				size_t lf = 0, grids = (withshape ? 2 : 1) * (size_t)KP_DETAIL_BYTES +
+				    KP_CHROMA_BYTES + KP_FINE_BYTES;
+				double fm = 0, dm2 = 0;
+
+				for (int i = 0; i < KP_DETAIL_BYTES; i++)
+					shp[i] = (uint8_t)(i * 7 + 3);
+				for (int i = 0; i < KP_CHROMA_BYTES; i++)
+					col[i] = (uint8_t)(i * 13 + 5);
+				/* the fine detail is the same picture: the same mean level */
+				CHECK(kp_detail_of(im, KP_FINE, fine) == 0);
+				for (int i = 0; i < KP_FINE_BYTES; i++)
+					fm += fine[i];
+				for (int i = 0; i < KP_DETAIL_BYTES; i++)
+					dm2 += det[i];
+				CHECK(fabs(fm / KP_FINE_BYTES - dm2 / KP_DETAIL_BYTES) < 2);
+				vf = kp_pack_detail(packed, plen, det, withshape ? shp : NULL, col, fine, &lf);
+				CHECK(vf != NULL && lf == plen + grids &&
+				    vf[0] == (withshape ? 5 : 4) + KP_PACKED_FINE);
+				CHECK(vf != NULL && kp_packed_count(vf, lf) == set[np].n);
+				CHECK(vf != NULL && kp_packed_head(vf) == KP_PACKED_HEAD + grids);
+				CHECK(vf != NULL && kp_unpack(vf, lf, &back) == 0);
+				CHECK_EQ_INT(back.n, set[np].n);
+				CHECK(back.detail != NULL && memcmp(back.detail, det, sizeof det) == 0);
+				CHECK(withshape ? back.alpha != NULL && memcmp(back.alpha, shp, sizeof shp) == 0 :
+				    back.alpha == NULL);
+				CHECK(back.chroma != NULL && memcmp(back.chroma, col, sizeof col) == 0);
+				CHECK(back.fine != NULL && memcmp(back.fine, fine, sizeof fine) == 0);
+				for (int i = 0; i < back.n && i < set[np].n; i++)
+					if (memcmp(back.kp[i].d, set[np].kp[i].d, 32) != 0) {
+						CHECK(!"a keypoint of a packing with the fine detail differs");
+						break;
+					}
+				CHECK(kp_mirror(&back, &mir) == 0);
+				CHECK(back.n == 0 || (mir.fine != NULL && mir.fine[0] == fine[KP_FINE - 1] &&
+				    mir.fine[KP_FINE] == fine[2 * KP_FINE - 1] &&
+				    mir.chroma[0] == col[2 * (KP_CHROMA - 1)] &&
+				    mir.detail[0] == det[KP_DETAIL - 1]));
+				kp_free(&mir);
+				kp_free(&back);
+				CHECK(vf == NULL || kp_unpack(vf, lf - 1, &back) == -1);
+				if (vf != NULL) {
+					vf[0] = 1 | KP_PACKED_FINE;
+					CHECK(kp_packed_count(vf, lf) == -1);
+				}
+				free(vf);
 			}
 		}
 		free(packed);
