@@ -419,7 +419,8 @@ static int in_bands(int cx, int cy, double gx, double gy, const uint8_t ba[4],
  * the picture is, and no change of levels, of colours or of gray moves it; wa and wb
  * say where each keypoint view lies in its picture (grp_item's kpview), and no band of
  * a frame is left out (a transparent margin is part of the shape, and an added border
- * lies outside the other picture); -1 too when either is opaque. */
+ * lies outside the other picture); -1 too when either is opaque.  *spread, when spread is
+ * not NULL: how many of the blocks miss by over GRP_SPREAD_MISS. */
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
     const uint8_t ba[4], const uint8_t bb[4], int grid, const uint16_t wa[4],
     const uint16_t wb[4], int *overlay, int *spread)
@@ -732,7 +733,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			best = fmax(best, sum / GRP_DETAIL_TOP);
 		}
 	if (spread != NULL)
-		*spread = nspread > (grid == DG_FINE ? GRP_FINE_SPREAD : GRP_SPREAD_MAX);
+		*spread = nspread;
 	free(work);
 	return (int)lround(best);
 }
@@ -1139,7 +1140,11 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 			uint16_t wa[4] = { mirror ? 65535 - a->kpview[2] : a->kpview[0], a->kpview[1],
 				mirror ? 65535 - a->kpview[0] : a->kpview[2], a->kpview[3] };
 
-			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, DG_DETAIL, NULL, NULL, overlay, spread);
+			int nspread;
+
+			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, DG_DETAIL, NULL, NULL, overlay,
+			    &nspread);
+			*spread = nspread > GRP_SPREAD_MAX;
 			*sdiff = detail_diff(ka, kb, m->z, ba, b->kpband, DG_SHAPE, wa, b->kpview, &none, NULL);
 			/* the fine details, for a pair the details let through: pictures of
 			 * one template (GRP_FINE_*) */
@@ -1150,7 +1155,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 				if (detail_diff(ka, kb, m->z, ba, b->kpband, DG_FINE, NULL, NULL, &fo,
 				    &fs) == -3)
 					rc = AD_ENOMEM;
-				*spread = fs ? 2 : 0;
+				*spread = fs > GRP_FINE_SPREAD && fs > GRP_FINE_RATIO * nspread ? 2 : 0;
 			}
 			if (*ddiff == -3 || *sdiff == -3)
 				rc = AD_ENOMEM;
@@ -2162,12 +2167,13 @@ static int gray_apart(const struct grp_item *a, const struct grp_item *b,
 }
 
 /* 1 when the details read through a pair's keypoint transform show one thing on one
- * side and not on the other (GRP_DETAIL_MAX), or gray_apart: two pictures, whatever
- * else took them. */
+ * side and not on the other (GRP_DETAIL_MAX), or miss all over (GRP_SPREAD_*, and
+ * the fine details GRP_FINE_*), or gray_apart: two pictures, whatever else took them. */
 static int detail_apart(const struct grp_item *a, const struct grp_item *b,
     const struct pres *r)
 {
-	return r->ddiff > GRP_DETAIL_MAX || gray_apart(a, b, r) || r->spread_apart;
+	return r->ddiff > GRP_DETAIL_MAX || gray_apart(a, b, r) || r->spread_apart ||
+	    r->fine_apart;
 }
 
 /* Which of a and b carries a caption the other lacks (detail_diff's overlay: 1 a, 2 b,

@@ -304,20 +304,26 @@ struct grp_item {
 #define GRP_SPREAD_MISS 12
 #define GRP_SPREAD_MAX 40
 /* The same on the fine details (KP_FINE, four cells for one of the detail's: 3 x 3
- * blocks of them), for a pair the details let through: at most GRP_FINE_SPREAD blocks
- * may miss by over GRP_SPREAD_MISS, or the pair is two pictures for good.  At 32 cells
- * a side a chart's curve or a form's filled word is a shade over a cell, within what
- * misplacement explains; at 64 it is cells of its own, and two charts of one style miss
- * all over.  Only where the fine grids can be read cell for cell: each side of both
+ * blocks of them), for a pair the details let through: over GRP_FINE_SPREAD blocks
+ * that miss by over GRP_SPREAD_MISS, and over GRP_FINE_RATIO times the blocks of the
+ * detail that do, make the pair two pictures for good.  At 32 cells a side a chart's
+ * curve or a form's filled word is a shade over a cell, within what misplacement
+ * explains; at 64 it is cells of its own, and two charts of one style miss all over on
+ * the fine grid alone.  A copy whose levels the tone curve fits badly (a contrast that
+ * clips, a gamma) misses on both grids, about four fine blocks for one of the
+ * detail's.  Only where the fine grids can be read cell for cell: each side of both
  * pictures' keypoint views GRP_FINE_SIDE pixels or more (a 128-pixel icon's edges fall
  * between the cells otherwise on each copy), a cell of one onto about one of the other
  * (GRP_FINE_SCALE: not a crop seen larger) and rows along rows or columns
- * (GRP_FINE_TURN degrees: not a copy turned by a few).  make eval, the pairs the details
- * let through (1,159 of copies, 1,166 of distinct pictures, 1,102 of them of plots and
- * forms), read with no such limit: over 160 blocks 14 copies and 700 others, over 120
- * 21 and 908, over 100 30 and 981; with the limits, at 120, the copies that miss so are
- * a moon's contrast copy and a battery icon's. */
+ * (GRP_FINE_TURN degrees: not a copy turned by a few).  make eval's thirteen sets and
+ * the example photos' transforms, the pairs the details let through and these limits
+ * leave (3,204 of copies, 2,413 of them the examples'; 1,029 of distinct pictures, 1,007
+ * of them charts and forms): over 120 fine blocks alone, 25 copies (20 of them the
+ * contrast and gamma copies of one example photo) and 819 others; over 7 times the
+ * detail's too, 3 copies (a chart's half-size copy and its crop, which the other copies
+ * keep in their groups) and 666 others. */
 #define GRP_FINE_SPREAD 120
+#define GRP_FINE_RATIO 7
 #define GRP_FINE_SIDE 192
 #define GRP_FINE_SCALE 0.1
 #define GRP_FINE_TURN 1

@@ -899,6 +899,63 @@ static void test_spread_details(void)
 	CHECK_EQ_INT(it[1].keeper, 0);
 }
 
+/* Two charts of one style on the fine grid: the same keypoints, the same details (a
+ * frame on a plain ground), and fine details (KP_FINE a side) alike but for a line one
+ * cell wide across each, falling one way on a and the other way on b.  The detail sees
+ * nothing apart; the fine details miss in block after block, and the pair is two
+ * pictures (GRP_FINE_*).  Not so with b's fine detail a's, with either picture's fine
+ * detail missing (a record of a featx before it), with pictures of 128 pixels a side
+ * (GRP_FINE_SIDE), nor for a copy whose fine details miss in one blot (a clipped
+ * highlight). */
+static void test_fine_details(void)
+{
+	enum { NK = 64, N = KP_DETAIL, F = KP_FINE };
+	static struct kp pa[NK];
+	static uint8_t d[N * N], fa[F * F], fb[F * F], g[48];
+	struct kp_set sa = { .w = 512, .h = 512, .n = NK, .kp = pa, .detail = d, .fine = fa },
+	    sb = { .w = 512, .h = 512, .n = NK, .kp = pa, .detail = d, .fine = fb };
+	struct grp_item it[3];
+	struct grp_opts o;
+	aderr err = {0};
+	uint64_t x = 0xD1B54A32D192ED03ULL;
+
+	random_kp(pa, NK, &x);
+	for (int y = 0; y < N; y++)
+		for (int c = 0; c < N; c++)
+			d[y * N + c] = (uint8_t)(y == 2 || y == N - 3 || c == 2 || c == N - 3 ? 0 : 200);
+	for (int y = 0; y < F; y++)
+		for (int c = 0; c < F; c++) {
+			int frame = y == 4 || y == F - 5 || c == 4 || c == F - 5;
+
+			fa[y * F + c] = fb[y * F + c] = (uint8_t)(frame ? 0 : 200);
+			if (!frame && c > 8 && c < F - 8) {
+				if (y == 8 + c * 3 / 4)
+					fa[y * F + c] = 120;
+				if (y == F - 9 - c * 3 / 4)
+					fb[y * F + c] = 120;
+			}
+		}
+	grid(g, 200, 200, 200);
+	grp_opts_default(&o);
+	details_pair(it, "chart-a", "chart-b", &sa, &sb, g);
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 0);
+	/* without either fine detail, or at 128 pixels a side: the detail alone, a copy */
+	sb.fine = NULL;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	sb.fine = fb;
+	sa.w = sa.h = sb.w = sb.h = 128;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	sa.w = sa.h = sb.w = sb.h = 512;
+	/* the same chart, and the same with one blot of 40 */
+	memcpy(fb, fa, sizeof fb);
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	for (int y = 30; y < 36; y++)
+		for (int c = 30; c < 36; c++)
+			fb[y * F + c] = 160;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+}
+
 /* grp_opts.trace for test_copies_folded: the pairs by name */
 struct copies_trace {
 	const struct grp_item *items;
@@ -1128,6 +1185,7 @@ int main(void)
 	test_keypoint_evidence();
 	test_aligned_details();
 	test_spread_details();
+	test_fine_details();
 	test_gray_of_two();
 	test_vouched();
 	test_told_apart();
