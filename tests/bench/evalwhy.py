@@ -25,6 +25,10 @@ was taken.  -v lists every such pair with its trace.  Reasons:
                          keypoint test failed (blind: no keypoints can see the pair)
   pass N: shapes differ  both pictures have transparency and their alpha channels,
                          read through the keypoints' transform, differ (GRP_SHAPE_MAX)
+  pass N: fine details miss all over
+                         the 64 x 64 fine details, read through the keypoints'
+                         transform, miss in over 120 blocks and 7 times as many as
+                         the details do (GRP_FINE_*: charts of one style)
   pass N: middle repeats nothing
                          the keypoints' transform repeats none of the part both show
                          in over half of the pictures' middle cells that hold some
@@ -111,6 +115,8 @@ def why_missed(t):
         return "pass %d: shapes differ (GRP_SHAPE_MAX)" % t["pass"]
     if t["stage"] == 0 and t.get("spread_apart"):
         return "pass %d: details miss all over (GRP_SPREAD_*)" % t["pass"]
+    if t["stage"] == 0 and t.get("fine_apart"):
+        return "pass %d: fine details miss all over (GRP_FINE_*)" % t["pass"]
     if t["pass"] == 1:
         if t["matches"] == 0:
             return "pass 1: no keypoint matches"
