@@ -436,7 +436,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	 * matters: the keypoints' places are pixel centres (0 .. w - 1), a cell's
 	 * middle a share of the whole side */
 	const double half = grid == DG_FINE ? 0.5 : 0;
-	double fa[2], fb[2], c16[DETAIL_BANDS], lut[256];
+	double fa[2], fb[2], c16[DETAIL_BANDS], lut[256], colx[KP_FINE], rowy[KP_FINE];
 	double *av, *bv, *bgx, *bgy, *res, *sorted, *tight;
 	/* dev: how far from its own place, in cells, the farthest cell compared is read;
 	 * tight: each cell's excess where it is read from its own place (GRP_ALIGNED_*) */
@@ -481,14 +481,17 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 		fb[k] = (wb[k + 2] - wb[k]) / 65535.0;
 		fa[k] = fa[k] > 0 ? fa[k] : 1;
 	}
+	/* a's cells' middles, shares of its whole picture, in its view's pixels (a
+	 * detail's view is its whole grid: full), a row's and a column's at a time */
+	for (int c = 0; c < N; c++) {
+		colx[c] = ((c + 0.5) / N - wa[0] / 65535.0) / fa[0] * ka->w - half;
+		rowy[c] = ((c + 0.5) / N - wa[1] / 65535.0) / fa[1] * ka->h - half;
+	}
 	for (int cy = 0; cy < N; cy++)
 		for (int cx = 0; cx < N; cx++) {
 			int i = cy * N + cx;
-			/* a's cell, a share of its whole picture, in its view's pixels; through z
-			 * to b's view, and to b's whole picture's grid (a detail's view is its
-			 * whole grid: full) */
-			double px = ((cx + 0.5) / N - wa[0] / 65535.0) / fa[0] * ka->w - half;
-			double py = ((cy + 0.5) / N - wa[1] / 65535.0) / fa[1] * ka->h - half;
+			/* a's cell through z to b's view, and to b's whole picture's grid */
+			double px = colx[cx], py = rowy[cy];
 			double x = z[0] * px - z[1] * py + z[2] + half, y = z[1] * px + z[0] * py + z[3] + half;
 			double gx = (wb[0] / 65535.0 + x / kb->w * fb[0]) * N - 0.5;
 			double gy = (wb[1] / 65535.0 + y / kb->h * fb[1]) * N - 0.5;
@@ -688,7 +691,15 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			if (nz[y1 * W + x1] - nz[y0 * W + x1] - nz[y1 * W + x0] + nz[y0 * W + x0] == 0 ||
 			    out[y1 * W + x1] - out[y0 * W + x1] - out[y1 * W + x0] + out[y0 * W + x0] > 0)
 				continue;
-
+			/* nor one whose nine misses together stay within what would count (its
+			 * largest three do too) */
+			for (int dy = -1; dy <= 1; dy++)
+				for (int dx = -1; dx <= 1; dx++)
+					sum += res[(cy + dy) * N + cx + dx];
+			if (sum / GRP_DETAIL_TOP <= best && (spread == NULL ||
+			    sum / GRP_DETAIL_TOP <= GRP_SPREAD_MISS))
+				continue;
+			sum = 0;
 			for (int dy = -1; dy <= 1; dy++)
 				for (int dx = -1; dx <= 1; dx++) {
 					int k = (cy + dy) * N + cx + dx;
