@@ -492,7 +492,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			int i = cy * N + cx;
 			/* a's cell through z to b's view, and to b's whole picture's grid */
 			double px = colx[cx], py = rowy[cy];
-			double x = z[0] * px - z[1] * py + z[2] + half, y = z[1] * px + z[0] * py + z[3] + half;
+			double x = z[0] * px - z[1] * py + z[2] + half;
+			double y = z[1] * px + z[0] * py + z[3] + half;
 			double gx = (wb[0] / 65535.0 + x / kb->w * fb[0]) * N - 0.5;
 			double gy = (wb[1] / 65535.0 + y / kb->h * fb[1]) * N - 0.5;
 
@@ -1042,8 +1043,8 @@ static int fine_comparable(const struct kp_set *ka, const struct kp_set *kb, con
 {
 	double s2 = z[0] * z[0] + z[1] * z[1], g, turn;
 
-	if (ka->fine == NULL || kb->fine == NULL || ka->w < GRP_FINE_SIDE || ka->h < GRP_FINE_SIDE ||
-	    kb->w < GRP_FINE_SIDE || kb->h < GRP_FINE_SIDE)
+	if (ka->fine == NULL || kb->fine == NULL || ka->w < GRP_FINE_SIDE ||
+	    ka->h < GRP_FINE_SIDE || kb->w < GRP_FINE_SIDE || kb->h < GRP_FINE_SIDE)
 		return 0;
 	/* a cell's area mapped into b, over b's cell's */
 	g = sqrt(s2 * ka->w * ka->h / ((double)kb->w * kb->h));
@@ -1070,7 +1071,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	 * picture's size is unknown), and *overlay: 1 when k carries a line of text over the
 	 * picture that j does not (a caption, a watermark), 2 the other way, else 0, and
 	 * *spread: 1 when the details miss in more blocks than a copy's do
-	 * (GRP_SPREAD_*) */
+	 * (GRP_SPREAD_*), 2 when the fine details do (GRP_FINE_*) */
 	const struct grp_item *a = k, *b = j;
 	const struct kp_set *ka, *kb;
 	struct kp_set mk = {0};
@@ -1153,20 +1154,22 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 
 			int nspread;
 
-			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, DG_DETAIL, NULL, NULL, overlay,
-			    &nspread);
+			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, DG_DETAIL, NULL, NULL,
+			    overlay, &nspread);
 			*spread = nspread > GRP_SPREAD_MAX;
-			*sdiff = detail_diff(ka, kb, m->z, ba, b->kpband, DG_SHAPE, wa, b->kpview, &none, NULL);
+			*sdiff = detail_diff(ka, kb, m->z, ba, b->kpband, DG_SHAPE, wa, b->kpview,
+			    &none, NULL);
 			/* the fine details, for a pair the details let through: pictures of
 			 * one template (GRP_FINE_*) */
 			if (*ddiff >= 0 && *ddiff <= GRP_DETAIL_MAX && !*spread &&
 			    fine_comparable(ka, kb, m->z)) {
 				int fo, fs = 0;
 
-				if (detail_diff(ka, kb, m->z, ba, b->kpband, DG_FINE, NULL, NULL, &fo,
-				    &fs) == -3)
+				if (detail_diff(ka, kb, m->z, ba, b->kpband, DG_FINE, NULL, NULL,
+				    &fo, &fs) == -3)
 					rc = AD_ENOMEM;
-				*spread = fs > GRP_FINE_SPREAD && fs > GRP_FINE_RATIO * nspread ? 2 : 0;
+				*spread = fs > GRP_FINE_SPREAD && fs > GRP_FINE_RATIO * nspread ?
+				    2 : 0;
 			}
 			if (*ddiff == -3 || *sdiff == -3)
 				rc = AD_ENOMEM;
@@ -1968,8 +1971,8 @@ struct pres {
 	                         * (GRP_SPREAD_*): two pictures, and no group may hold
 	                         * both */
 	bool fine_apart : 1;    /* the detail pass found the fine details miss all over
-	                         * (GRP_FINE_SPREAD): two pictures of one template, and no
-	                         * group may hold both */
+	                         * (GRP_FINE_*): two pictures of one template, and no group
+	                         * may hold both */
 	bool same : 1;          /* the colour details read through the keypoints' transform
 	                         * show the same colours and levels (GRP_CHROMA_SAME) */
 	uint8_t dist[3];
@@ -2210,8 +2213,8 @@ static int aligned_overlay(const struct grp_item *a, const struct grp_item *b,
 		double z[4] = { sx, 0, 0, 0 };
 
 		/* one scale both ways (within a pixel or two of the views' rounding) */
-		if (fabs(sx - sy) <= 0.02 * sx &&
-		    detail_diff(ka, kb, z, a->kpband, b->kpband, DG_DETAIL, NULL, NULL, overlay, NULL) == -3)
+		if (fabs(sx - sy) <= 0.02 * sx && detail_diff(ka, kb, z, a->kpband, b->kpband,
+		    DG_DETAIL, NULL, NULL, overlay, NULL) == -3)
 			rc = aderr_set(err, AD_ENOMEM, "out of memory comparing details");
 	}
 	kp_put(o, a);

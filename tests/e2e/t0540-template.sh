@@ -1,11 +1,12 @@
 #!/bin/sh
 # dedupe and pictures of one template: charts of one style whose axes, ticks, grid and
-# title hold every keypoint, with other data drawn in (curves).  The keypoints match (the
-# same frame at the same place) and the 32 x 32 detail sees a curve two pixels wide as
-# a shade over a cell or two, within what a slight misplacement explains; the 64 x 64 fine detail
-# (featx's fine_detail) sees it as cells of its own, and two charts miss in block after
-# block where a copy misses in none (GRP_FINE_*).  Copies of a chart (JPEG, half size,
-# three quarters the size, gray, turned a half turn) stay found.
+# title hold every keypoint, with other data drawn in (curves).  The keypoints match
+# (the same frame at the same place) and the 32 x 32 detail sees a curve two pixels
+# wide as a shade over a cell or two, within what a slight misplacement explains; the
+# 64 x 64 fine detail (featx's fine_detail) sees it as cells of its own, and two charts
+# miss in block after block on it alone, where a copy misses in none (GRP_FINE_*).
+# Copies of a chart (JPEG, three quarters the size, gray, turned a half turn) stay
+# found.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/img"
@@ -79,15 +80,17 @@ done
 
 # records without the fine detail (featx before it): as before, the detail alone
 jq -c 'del(.fine_detail)' "$T/feat" > "$T/feat.old"
-dedupe -q -i "$T/feat.old" -o "$T/r.old" --trace-pairs "$T/trace.old" || fail "dedupe (no fine_detail)"
+dedupe -q -i "$T/feat.old" -o "$T/r.old" --trace-pairs "$T/trace.old" ||
+	fail "dedupe (no fine_detail)"
 check_eq "records without fine_detail: nothing told apart on it" \
 	"$(jq -s 'map(select(.fine_apart == true)) | length' "$T/trace.old")" 0
 check "records without fine_detail: the copies are found" same c1/q80.jpg c1/original.png "$T/r.old"
 
 # a damaged fine detail is named and left out, and the rest of the record still counts
-jq -c 'if .name == "c2/original.png" then .fine_detail = "not base64!" else . end' "$T/feat" > "$T/feat.bad"
+jq -c 'if .name == "c2/original.png" then .fine_detail = "not base64!" else . end' "$T/feat" \
+	> "$T/feat.bad"
 dedupe -q -i "$T/feat.bad" -o "$T/r.bad" 2> "$T/err" || fail "dedupe with a damaged fine_detail"
-check "a damaged fine_detail is named" grep -q 'c2/original.png: fine_detail: not 4096 bytes of base64 (left out)' "$T/err"
+check "a damaged fine_detail is named" \
+	grep -q 'c2/original.png: fine_detail: not 4096 bytes of base64 (left out)' "$T/err"
 check_eq "the report carries no fine detail" "$(jq -r 'select(has("fine_detail")) | .name' "$T/r" "$T/r.bad")" ""
-[ -n "${KEEP:-}" ] && cp -r "$T" "$KEEP"
 finish
