@@ -279,17 +279,22 @@ static int fuzz_keypoints(const uint8_t *data, size_t size)
 	if (set.n < 0 || set.n > KP_MAX || (set.n > 0 && set.kp == NULL))
 		abort();
 	/* a detail exactly when the packing is version 2 to 5, a shape when it is 3 or 5,
-	 * colours when it is 4 or 5 */
-	if ((set.detail != NULL) != (data[0] >= 2) ||
-	    (set.alpha != NULL) != (data[0] == 3 || data[0] == 5) ||
-	    (set.chroma != NULL) != (data[0] >= 4))
-		abort();
+	 * colours when it is 4 or 5, a fine detail with KP_PACKED_FINE */
+	{
+		int v = data[0] & ~KP_PACKED_FINE;
+
+		if ((set.detail != NULL) != (v >= 2) || (set.alpha != NULL) != (v == 3 || v == 5) ||
+		    (set.chroma != NULL) != (v >= 4) ||
+		    (set.fine != NULL) != ((data[0] & KP_PACKED_FINE) != 0))
+			abort();
+	}
 	/* what was read packs back to the same bytes (the cache relies on one form): as
 	 * version 1, and with its grids as the version they came in */
 	if ((back = kp_pack(&set, &blen)) == NULL)
 		abort();
 	if (set.detail != NULL) {
-		unsigned char *v2 = kp_pack_detail(back, blen, set.detail, set.alpha, set.chroma, &blen);
+		unsigned char *v2 = kp_pack_detail(back, blen, set.detail, set.alpha, set.chroma,
+		    set.fine, &blen);
 
 		free(back);
 		if ((back = v2) == NULL)
