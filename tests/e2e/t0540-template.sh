@@ -1,62 +1,38 @@
 #!/bin/sh
 # dedupe and pictures of one template: charts of one style whose axes, ticks, grid and
-# title hold every keypoint, with other data drawn in (curves).  The keypoints match
-# (the same frame at the same place) and the 32 x 32 detail sees a curve two pixels
-# wide as a shade over a cell or two, within what a slight misplacement explains; the
-# 64 x 64 fine detail (featx's fine_detail) sees it as cells of its own, and two charts
-# miss in block after block on it alone, where a copy misses in none (GRP_FINE_*).
-# Copies of a chart (JPEG, three quarters the size, gray, turned a half turn) stay
-# found.
+# title hold every keypoint, with other data drawn in (curves, points).  The keypoints
+# match (the same frame at the same place) and the 32 x 32 detail sees a curve two
+# pixels wide or a point as a shade over a cell or two, within what a slight
+# misplacement explains; the 64 x 64 fine detail (featx's fine_detail) sees it as cells
+# of its own, and two charts miss in block after block on it alone, where a copy
+# misses in none (GRP_FINE_*).  Before the fine detail, dedupe put charts of each kind
+# in one group.  Copies of a chart (JPEG, three quarters the size, gray, turned a half
+# turn) stay found.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/img"
-"$PY" - "$T/img" <<'PY'
-import math, os, random, sys
-from PIL import Image, ImageDraw, ImageFont
+"$PY" - "$T/img" "$TOP/tests/bench" <<'PY'
+import os, random, sys
+from PIL import Image, ImageFont
 out = sys.argv[1]
-font = ImageFont.load_default()
+sys.path.insert(0, sys.argv[2])
+import evalsets  # make eval's charts; drawn here with Pillow's own font, as on any machine
+evalsets.font = lambda size: ImageFont.load_default()
 
-def chart(seed):
-    # one style: a box, a grid, ticks and their labels, a title; the data (one to three
-    # curves of three families, two pixels wide) from seed
-    w, h, x0, y0, x1, y1 = 640, 480, 72, 44, 610, 418
-    im = Image.new("RGB", (w, h), (255, 255, 255))
-    d = ImageDraw.Draw(im)
-    for i in range(6):
-        x, y = x0 + i * (x1 - x0) / 5, y1 - i * (y1 - y0) / 5
-        if 0 < i < 5:
-            d.line((x, y0, x, y1), fill=(225, 225, 225))
-            d.line((x0, y, x1, y), fill=(225, 225, 225))
-        d.line((x, y1, x, y1 + 5), fill=0)
-        d.text((x - 6, y1 + 9), str(i * 20), fill=0, font=font)
-        d.line((x0 - 5, y, x0, y), fill=0)
-        d.text((x0 - 30, y - 5), "%.1f" % (i * 0.2), fill=0, font=font)
-    d.rectangle((x0, y0, x1, y1), outline=0)
-    d.text((w / 2 - 40, 14), "Training loss", fill=0, font=font)
-    d.text((w / 2 - 15, 450), "epoch", fill=0, font=font)
-    r = random.Random(seed)
-    for col in ((31, 119, 180), (255, 127, 14), (44, 160, 44))[:r.randint(1, 3)]:
-        fam, p = r.randrange(3), [r.uniform(0.5, 1.0) for _ in range(3)]
-        pts = []
-        for i in range(160):
-            t = i / 159
-            if fam == 0:
-                v = 0.1 + 0.8 * p[0] * math.exp(-6 * p[1] * t) + 0.04 * math.sin(30 * p[2] * t)
-            elif fam == 1:
-                v = 0.5 + 0.4 * p[0] * math.sin(2 * math.pi * (2.5 * p[1] * t + p[2]))
-            else:
-                v = 0.1 + 0.8 * p[0] * (1 - math.exp(-5 * p[1] * t))
-            pts.append((x0 + t * (x1 - x0), y1 - min(0.98, max(0.02, v)) * (y1 - y0)))
-        d.line(pts, fill=col, width=2)
-    return im
+def chart(seed, kind="curves"):
+    # one style and title; the curves (one to three, two pixels wide) or the points
+    # from seed
+    return evalsets.chart(random.Random(seed), "plain", "Training loss", kind)
 
 for k in range(8):
     os.makedirs(os.path.join(out, "c%d" % k))
-    chart(1000 + k).save(os.path.join(out, "c%d" % k, "original.png"))
-im = chart(1001)
+    chart(2000 + k).save(os.path.join(out, "c%d" % k, "original.png"))
+    os.makedirs(os.path.join(out, "p%d" % k))
+    chart(100 + k, "points").save(os.path.join(out, "p%d" % k, "original.png"))
+im = chart(2001)
 im.save(os.path.join(out, "c1", "q80.jpg"), quality=80)
 im.resize((480, 360), Image.LANCZOS).save(os.path.join(out, "c1", "smaller.png"))
-im = chart(1004)
+im = chart(2004)
 im.convert("L").save(os.path.join(out, "c4", "gray.png"))
 im.rotate(180).save(os.path.join(out, "c4", "turned.png"))
 PY

@@ -855,6 +855,25 @@ static void test_aligned_details(void)
 	CHECK_EQ_INT(it[1].keeper, 0);
 }
 
+/* Two charts on n x n grids: a frame (0 on a ground of 200) on rows and columns e and
+ * n - 1 - e, and inside it a line of level v rising across ga (row e + 2 + c * num /
+ * den at column c) and falling across gb. */
+static void two_charts(uint8_t *ga, uint8_t *gb, int n, int e, int num, int den, uint8_t v)
+{
+	for (int y = 0; y < n; y++)
+		for (int c = 0; c < n; c++) {
+			int frame = y == e || y == n - 1 - e || c == e || c == n - 1 - e;
+
+			ga[y * n + c] = gb[y * n + c] = (uint8_t)(frame ? 0 : 200);
+			if (!frame && c > e && c < n - 1 - e) {
+				if (y == e + 2 + c * num / den)
+					ga[y * n + c] = v;
+				if (y == n - 3 - e - c * num / den)
+					gb[y * n + c] = v;
+			}
+		}
+}
+
 /* Two charts of one style (GRP_SPREAD_*): the same keypoints where they lie (the axes
  * and labels), a plot area at 200 with its frame at 0, and in each a curve of cells at
  * 170 along another line.  Every block a curve crosses misses by some 30, under
@@ -873,18 +892,7 @@ static void test_spread_details(void)
 	uint64_t x = 0x9E3779B97F4A7C15ULL;
 
 	random_kp(pa, NK, &x);
-	for (int y = 0; y < N; y++)
-		for (int c = 0; c < N; c++) {
-			int frame = y == 2 || y == N - 3 || c == 2 || c == N - 3;
-
-			da[y * N + c] = db[y * N + c] = (uint8_t)(frame ? 0 : 200);
-			if (!frame && c > 2 && c < N - 3) {
-				if (y == 4 + c * 2 / 3)
-					da[y * N + c] = 170;
-				if (y == N - 5 - c * 2 / 3)
-					db[y * N + c] = 170;
-			}
-		}
+	two_charts(da, db, N, 2, 2, 3, 170);
 	grid(g, 200, 200, 200);
 	grp_opts_default(&o);
 	details_pair(it, "chart-a", "chart-b", &sa, &sb, g);
@@ -920,21 +928,8 @@ static void test_fine_details(void)
 	uint64_t x = 0xD1B54A32D192ED03ULL;
 
 	random_kp(pa, NK, &x);
-	for (int y = 0; y < N; y++)
-		for (int c = 0; c < N; c++)
-			d[y * N + c] = (uint8_t)(y == 2 || y == N - 3 || c == 2 || c == N - 3 ? 0 : 200);
-	for (int y = 0; y < F; y++)
-		for (int c = 0; c < F; c++) {
-			int frame = y == 4 || y == F - 5 || c == 4 || c == F - 5;
-
-			fa[y * F + c] = fb[y * F + c] = (uint8_t)(frame ? 0 : 200);
-			if (!frame && c > 8 && c < F - 8) {
-				if (y == 8 + c * 3 / 4)
-					fa[y * F + c] = 120;
-				if (y == F - 9 - c * 3 / 4)
-					fb[y * F + c] = 120;
-			}
-		}
+	two_charts(d, d, N, 2, 0, 1, 200);
+	two_charts(fa, fb, F, 4, 3, 4, 120);
 	grid(g, 200, 200, 200);
 	grp_opts_default(&o);
 	details_pair(it, "chart-a", "chart-b", &sa, &sb, g);
@@ -954,6 +949,30 @@ static void test_fine_details(void)
 			fb[y * F + c] = 160;
 	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
 	CHECK_EQ_INT(it[1].keeper, 0);
+	/* a crowd of copies of a (a hash bit or two off each, its keypoints and grids):
+	 * every pair is decided by the strict keypoint test, and a's copies make its
+	 * neighbourhood one to trust; the fine details still keep b out (the pass that
+	 * takes an undecided pair on that trust reads them too) */
+	two_charts(fa, fb, F, 4, 3, 4, 120);
+	{
+		enum { C = 10 };
+		struct grp_item crowd[C + 1];
+		char names[C][16];
+
+		for (int i = 0; i < C; i++) {
+			snprintf(names[i], sizeof names[i], "chart-a%d", i);
+			item(&crowd[i], names[i], 0x0123456789abcdefULL ^ (1ULL << i) ^
+			    (i > 4 ? 1ULL << 40 : 0), 300, 10, 0);
+			crowd[i].kp = &sa;
+			crowd[i].color = g;
+		}
+		item(&crowd[C], "chart-b", 0x0123456789abcdefULL, 300, 10, 0);
+		crowd[C].kp = &sb;
+		crowd[C].color = g;
+		CHECK_EQ_INT(grp_run(crowd, C + 1, &o, &err), 1);
+		CHECK_EQ_INT(crowd[C].keeper, -1);
+		CHECK_EQ_INT(crowd[1].keeper, crowd[0].keeper >= 0 ? crowd[0].keeper : 0);
+	}
 }
 
 /* grp_opts.trace for test_copies_folded: the pairs by name */

@@ -176,58 +176,16 @@ int main(void)
 				free(v3);
 			}
 			/* with colours too: version 4 (the detail, then the colours) and version
-			 * 5 (the detail, the shape, the colours), each grid back as it went in,
+			 * 5 (the detail, the shape, the colours), and each with the fine detail
+			 * after the colours (KP_PACKED_FINE), each grid back as it went in,
 			 * mirrored with the others (a cell's two bytes move together and keep
-			 * their values); a version past 5 is no packing */
-			for (int withshape = 0; withshape < 2; withshape++) {
-				uint8_t shp[KP_DETAIL_BYTES], col[KP_CHROMA_BYTES];
+			 * their values); a version past 5, or 1 with the flag, is no packing */
+			for (int v = 0; v < 4; v++) {
+				int withshape = v & 1, withfine = v >> 1;
+				uint8_t shp[KP_DETAIL_BYTES], col[KP_CHROMA_BYTES], fine[KP_FINE_BYTES];
 				unsigned char *v4;
 				size_t l4 = 0, grids = (withshape ? 2 : 1) * (size_t)KP_DETAIL_BYTES +
-				    KP_CHROMA_BYTES;
-
-				for (int i = 0; i < KP_DETAIL_BYTES; i++)
-					shp[i] = (uint8_t)(i * 7 + 3);
-				for (int i = 0; i < KP_CHROMA_BYTES; i++)
-					col[i] = (uint8_t)(i * 13 + 5);
-				v4 = kp_pack_detail(packed, plen, det, withshape ? shp : NULL, col, NULL, &l4);
-				CHECK(v4 != NULL && l4 == plen + grids && v4[0] == (withshape ? 5 : 4));
-				CHECK(v4 != NULL && kp_packed_count(v4, l4) == set[np].n);
-				CHECK(v4 != NULL && kp_packed_head(v4) == KP_PACKED_HEAD + grids);
-				CHECK(v4 != NULL && kp_unpack(v4, l4, &back) == 0);
-				CHECK_EQ_INT(back.n, set[np].n);
-				CHECK(back.detail != NULL && memcmp(back.detail, det, sizeof det) == 0);
-				CHECK(withshape ? back.alpha != NULL && memcmp(back.alpha, shp, sizeof shp) == 0 :
-				    back.alpha == NULL);
-				CHECK(back.chroma != NULL && memcmp(back.chroma, col, sizeof col) == 0);
-				for (int i = 0; i < back.n && i < set[np].n; i++)
-					if (memcmp(back.kp[i].d, set[np].kp[i].d, 32) != 0) {
-						CHECK(!"a keypoint of the version-4 or 5 packing differs");
-						break;
-					}
-				CHECK(kp_mirror(&back, &mir) == 0);
-				CHECK(back.n == 0 || (mir.chroma != NULL &&
-				    mir.chroma[0] == col[2 * (KP_CHROMA - 1)] &&
-				    mir.chroma[1] == col[2 * (KP_CHROMA - 1) + 1] &&
-				    mir.chroma[2 * KP_CHROMA] == col[2 * (2 * KP_CHROMA - 1)] &&
-				    mir.detail[0] == det[KP_DETAIL - 1] &&
-				    (!withshape || mir.alpha[0] == shp[KP_DETAIL - 1])));
-				kp_free(&mir);
-				kp_free(&back);
-				CHECK(v4 == NULL || kp_unpack(v4, l4 - 1, &back) == -1);
-				if (v4 != NULL) {
-					v4[0] = 6;
-					CHECK(kp_packed_count(v4, l4) == -1);
-				}
-				free(v4);
-			}
-			/* with the fine detail too (KP_PACKED_FINE), after the other grids: each
-			 * grid back as it went in, the fine one mirrored with them; version 1 with
-			 * the flag is no packing */
-			for (int withshape = 0; withshape < 2; withshape++) {
-				uint8_t shp[KP_DETAIL_BYTES], col[KP_CHROMA_BYTES], fine[KP_FINE_BYTES];
-				unsigned char *vf;
-				size_t lf = 0, grids = (withshape ? 2 : 1) * (size_t)KP_DETAIL_BYTES +
-				    KP_CHROMA_BYTES + KP_FINE_BYTES;
+				    KP_CHROMA_BYTES + (withfine ? KP_FINE_BYTES : 0);
 				double fm = 0, dm2 = 0;
 
 				for (int i = 0; i < KP_DETAIL_BYTES; i++)
@@ -241,36 +199,42 @@ int main(void)
 				for (int i = 0; i < KP_DETAIL_BYTES; i++)
 					dm2 += det[i];
 				CHECK(fabs(fm / KP_FINE_BYTES - dm2 / KP_DETAIL_BYTES) < 2);
-				vf = kp_pack_detail(packed, plen, det, withshape ? shp : NULL, col, fine, &lf);
-				CHECK(vf != NULL && lf == plen + grids &&
-				    vf[0] == (withshape ? 5 : 4) + KP_PACKED_FINE);
-				CHECK(vf != NULL && kp_packed_count(vf, lf) == set[np].n);
-				CHECK(vf != NULL && kp_packed_head(vf) == KP_PACKED_HEAD + grids);
-				CHECK(vf != NULL && kp_unpack(vf, lf, &back) == 0);
+				v4 = kp_pack_detail(packed, plen, det, withshape ? shp : NULL, col,
+				    withfine ? fine : NULL, &l4);
+				CHECK(v4 != NULL && l4 == plen + grids &&
+				    v4[0] == (withshape ? 5 : 4) + (withfine ? KP_PACKED_FINE : 0));
+				CHECK(v4 != NULL && kp_packed_count(v4, l4) == set[np].n);
+				CHECK(v4 != NULL && kp_packed_head(v4) == KP_PACKED_HEAD + grids);
+				CHECK(v4 != NULL && kp_unpack(v4, l4, &back) == 0);
 				CHECK_EQ_INT(back.n, set[np].n);
 				CHECK(back.detail != NULL && memcmp(back.detail, det, sizeof det) == 0);
 				CHECK(withshape ? back.alpha != NULL && memcmp(back.alpha, shp, sizeof shp) == 0 :
 				    back.alpha == NULL);
 				CHECK(back.chroma != NULL && memcmp(back.chroma, col, sizeof col) == 0);
-				CHECK(back.fine != NULL && memcmp(back.fine, fine, sizeof fine) == 0);
+				CHECK(withfine ? back.fine != NULL && memcmp(back.fine, fine, sizeof fine) == 0 :
+				    back.fine == NULL);
 				for (int i = 0; i < back.n && i < set[np].n; i++)
 					if (memcmp(back.kp[i].d, set[np].kp[i].d, 32) != 0) {
-						CHECK(!"a keypoint of a packing with the fine detail differs");
+						CHECK(!"a keypoint of the version-4 or 5 packing differs");
 						break;
 					}
 				CHECK(kp_mirror(&back, &mir) == 0);
-				CHECK(back.n == 0 || (mir.fine != NULL && mir.fine[0] == fine[KP_FINE - 1] &&
-				    mir.fine[KP_FINE] == fine[2 * KP_FINE - 1] &&
+				CHECK(back.n == 0 || (mir.chroma != NULL &&
 				    mir.chroma[0] == col[2 * (KP_CHROMA - 1)] &&
-				    mir.detail[0] == det[KP_DETAIL - 1]));
+				    mir.chroma[1] == col[2 * (KP_CHROMA - 1) + 1] &&
+				    mir.chroma[2 * KP_CHROMA] == col[2 * (2 * KP_CHROMA - 1)] &&
+				    mir.detail[0] == det[KP_DETAIL - 1] &&
+				    (!withshape || mir.alpha[0] == shp[KP_DETAIL - 1]) &&
+				    (!withfine || (mir.fine[0] == fine[KP_FINE - 1] &&
+				    mir.fine[KP_FINE] == fine[2 * KP_FINE - 1]))));
 				kp_free(&mir);
 				kp_free(&back);
-				CHECK(vf == NULL || kp_unpack(vf, lf - 1, &back) == -1);
-				if (vf != NULL) {
-					vf[0] = 1 | KP_PACKED_FINE;
-					CHECK(kp_packed_count(vf, lf) == -1);
+				CHECK(v4 == NULL || kp_unpack(v4, l4 - 1, &back) == -1);
+				if (v4 != NULL) {
+					v4[0] = withfine ? 1 | KP_PACKED_FINE : 6;
+					CHECK(kp_packed_count(v4, l4) == -1);
 				}
-				free(vf);
+				free(v4);
 			}
 		}
 		free(packed);
