@@ -131,34 +131,39 @@ static int slot_grid(struct slot *p, const char *field, const char *b64, size_t 
 	return 1;
 }
 
-/* The record's grids, base64, as a slot reads them (NULL, 0: not there). */
-struct grids64 {
-	const char *det, *al, *co, *fi;
-	size_t detn, aln, con, fin;
+/* The record's grids (keypoints.h), the fields the report does not carry with
+ * "local": each one's name and size in bytes, the detail first. */
+enum { GRID_DETAIL, GRID_ALPHA, GRID_COLOR, GRID_FINE, GRIDS };
+static const struct {
+	const char *field;
+	size_t bytes;
+} grid_field[GRIDS] = {
+	{ "detail", KP_DETAIL_BYTES }, { "alpha_detail", KP_DETAIL_BYTES },
+	{ "color_detail", KP_CHROMA_BYTES }, { "fine_detail", KP_FINE_BYTES },
 };
 
-/* The record's "detail" (kp_detail_of's grid) joined to the slot's keypoints as one
- * version-2 packing (keypoints.h), when both are there, its "alpha_detail" (the shape)
- * with them as a version-3 one, its "color_detail" (the colours) as a version 4 or 5,
- * and its "fine_detail" with KP_PACKED_FINE.  A grid that is not one is left out, and
- * said.  0, or -1 when out of memory. */
-static int slot_detail(struct slot *p, const struct grids64 *g)
+/* The record's grids as base64, joined to the slot's keypoints (b64[k] NULL: grid k is
+ * not there): the "detail" (kp_detail_of's grid) as one version-2 packing, with the
+ * "alpha_detail" (the shape) as a version-3 one, with the "color_detail" (the colours)
+ * as a version 4 or 5, with the "fine_detail" plus KP_PACKED_FINE; nothing without the
+ * detail.  A grid that is not one is left out, and said.  0, or -1 when out of memory. */
+static int slot_detail(struct slot *p, const char *const b64[GRIDS], const size_t n[GRIDS])
 {
-	unsigned char d[(KP_DETAIL_BYTES + 2) / 3 * 3 + 3], a[sizeof d], c[sizeof d];
-	unsigned char f[(KP_FINE_BYTES + 2) / 3 * 3 + 3], *v2;
+	unsigned char g[GRIDS][(KP_FINE_BYTES + 2) / 3 * 3 + 3], *v2;
+	int have[GRIDS];
 	size_t len;
-	int ha, hc, hf;
 
-	if (p->raw == NULL || g->det == NULL || kp_packed_count(p->raw, p->rawlen) < 0 ||
+	if (p->raw == NULL || b64[GRID_DETAIL] == NULL || kp_packed_count(p->raw, p->rawlen) < 0 ||
 	    p->raw[0] != 1)
 		return 0;
-	if (!slot_grid(p, "detail", g->det, g->detn, d, KP_DETAIL_BYTES))
+	for (int k = 0; k < GRIDS; k++)
+		have[k] = b64[k] != NULL &&
+		    slot_grid(p, grid_field[k].field, b64[k], n[k], g[k], grid_field[k].bytes);
+	if (!have[GRID_DETAIL])
 		return 0;
-	ha = g->al != NULL && slot_grid(p, "alpha_detail", g->al, g->aln, a, KP_DETAIL_BYTES);
-	hc = g->co != NULL && slot_grid(p, "color_detail", g->co, g->con, c, KP_CHROMA_BYTES);
-	hf = g->fi != NULL && slot_grid(p, "fine_detail", g->fi, g->fin, f, KP_FINE_BYTES);
-	if ((v2 = kp_pack_detail(p->raw, p->rawlen, d, ha ? a : NULL, hc ? c : NULL,
-	    hf ? f : NULL, &len)) == NULL)
+	if ((v2 = kp_pack_detail(p->raw, p->rawlen, g[GRID_DETAIL],
+	    have[GRID_ALPHA] ? g[GRID_ALPHA] : NULL, have[GRID_COLOR] ? g[GRID_COLOR] : NULL,
+	    have[GRID_FINE] ? g[GRID_FINE] : NULL, &len)) == NULL)
 		return -1;
 	free(p->raw);
 	p->raw = v2;
@@ -195,24 +200,22 @@ int itemset_each(void *ud, json_t *rec, void *slot, aderr *err)
 		} else if (s->local && (lr = featrec_local(rec, &p->raw, &p->rawlen)) < 0) {
 			p->oom = 1;
 		} else {
-			struct grids64 g = { rec_str(rec, "detail"), rec_str(rec, "alpha_detail"),
-			    rec_str(rec, "color_detail"), rec_str(rec, "fine_detail"), 0, 0, 0, 0 };
+			const char *b64[GRIDS];
+			size_t n[GRIDS];
 
-			g.detn = g.det ? strlen(g.det) : 0;
-			g.aln = g.al ? strlen(g.al) : 0;
-			g.con = g.co ? strlen(g.co) : 0;
-			g.fin = g.fi ? strlen(g.fi) : 0;
+			for (int k = 0; k < GRIDS; k++) {
+				b64[k] = rec_str(rec, grid_field[k].field);
+				n[k] = b64[k] ? strlen(b64[k]) : 0;
+			}
 			slot_take(s, p, &fr, lr);
-			if (p->has_item && slot_detail(p, &g) < 0)
+			if (p->has_item && slot_detail(p, b64, n) < 0)
 				p->oom = 1;
 		}
 	}
 	/* the keypoints are in the item now; the report does not carry them */
 	json_object_del(rec, "local");
-	json_object_del(rec, "detail");
-	json_object_del(rec, "alpha_detail");
-	json_object_del(rec, "color_detail");
-	json_object_del(rec, "fine_detail");
+	for (int k = 0; k < GRIDS; k++)
+		json_object_del(rec, grid_field[k].field);
 	if (p->oom)
 		slot_free(p);
 	return rc;
@@ -250,12 +253,13 @@ int itemset_each_line(void *ud, char *line, size_t len, void *slot, char **text,
 	}
 	(*text)[at++] = '{';
 	for (int i = 0; i < n; i++) {
-		if ((m[i].klen == 3 && memcmp(m[i].key, "dup", 3) == 0) ||
-		    (m[i].klen == 5 && memcmp(m[i].key, "local", 5) == 0) ||
-		    (m[i].klen == 6 && memcmp(m[i].key, "detail", 6) == 0) ||
-		    (m[i].klen == 12 && memcmp(m[i].key, "alpha_detail", 12) == 0) ||
-		    (m[i].klen == 12 && memcmp(m[i].key, "color_detail", 12) == 0) ||
-		    (m[i].klen == 11 && memcmp(m[i].key, "fine_detail", 11) == 0))
+		int grid = 0;
+
+		for (int k = 0; k < GRIDS; k++)
+			grid |= m[i].klen == strlen(grid_field[k].field) &&
+			    memcmp(m[i].key, grid_field[k].field, m[i].klen) == 0;
+		if (grid || (m[i].klen == 3 && memcmp(m[i].key, "dup", 3) == 0) ||
+		    (m[i].klen == 5 && memcmp(m[i].key, "local", 5) == 0))
 			continue;
 		if (at > 1)
 			(*text)[at++] = ',';
@@ -276,27 +280,19 @@ int itemset_each_line(void *ud, char *line, size_t len, void *slot, char **text,
 	    (lr = featrec_local_text(loc->v.p, loc->v.len, &p->raw, &p->rawlen)) < 0) {
 		p->oom = 1;
 	} else {
-		static const char *const key[4] = { "detail", "alpha_detail", "color_detail",
-			"fine_detail" };
-		const char *g64[4] = { NULL, NULL, NULL, NULL };
-		size_t g64n[4] = { 0, 0, 0, 0 };
+		const char *b64[GRIDS];
+		size_t gn[GRIDS];
 
-		for (int k = 0; k < 4; k++) {
-			const struct rscan_member *g = rscan_get(m, n, key[k]);
+		for (int k = 0; k < GRIDS; k++) {
+			const struct rscan_member *g = rscan_get(m, n, grid_field[k].field);
+			int str = g != NULL && g->v.type == RSCAN_STRING;
 
-			if (g != NULL && g->v.type == RSCAN_STRING) {
-				g64[k] = g->v.p;
-				g64n[k] = g->v.len;
-			}
+			b64[k] = str ? g->v.p : NULL;
+			gn[k] = str ? g->v.len : 0;
 		}
 		slot_take(s, p, &fr, lr);
-		if (p->has_item && g64[0] != NULL) {
-			struct grids64 g = { g64[0], g64[1], g64[2], g64[3], g64n[0], g64n[1],
-			    g64n[2], g64n[3] };
-
-			if (slot_detail(p, &g) < 0)
-				p->oom = 1;
-		}
+		if (p->has_item && slot_detail(p, b64, gn) < 0)
+			p->oom = 1;
 	}
 	if (p->oom)
 		slot_free(p);
