@@ -191,7 +191,8 @@ static void kp_put(const struct grp_opts *o, const struct grp_item *it)
  * negative AD_E* code (the reason in err) when the keypoints cannot be had. */
 /* Channel ch of an n x n grid of chs bytes a cell read at (x, y) (cell centres at whole
  * numbers, 0 .. n - 1), straight between the four cells around it. */
-static double grid_read(const uint8_t *g, int n, int chs, int ch, double x, double y)
+static inline __attribute__((always_inline)) double grid_read(const uint8_t *g, int n,
+    int chs, int ch, double x, double y)
 {
 	int x0 = (int)x, y0 = (int)y, x1 = x0 < n - 1 ? x0 + 1 : x0, y1 = y0 < n - 1 ? y0 + 1 : y0;
 	double fx = x - x0, fy = y - y0;
@@ -391,8 +392,8 @@ static void line_corners(const struct kp_set *ka, const struct kp_set *kb, const
 /* 1 when cell (cx, cy) of a's n x n grid lies in a's frame bands (ba, in 256ths of its
  * sides), or the place (gx, gy) it reads on b's grid in b's (bb), with a cell to spare:
  * a tan border's cells are not compared with a letterbox's black ones. */
-static int in_bands(int cx, int cy, double gx, double gy, const uint8_t ba[4],
-    const uint8_t bb[4], int n)
+static inline __attribute__((always_inline)) int in_bands(int cx, int cy, double gx,
+    double gy, const uint8_t ba[4], const uint8_t bb[4], int n)
 {
 	return cy < ba[0] * n / 256 + 1 || cy >= n - 1 - ba[1] * n / 256 ||
 	    cx < ba[2] * n / 256 + 1 || cx >= n - 1 - ba[3] * n / 256 ||
@@ -1057,11 +1058,12 @@ static int fine_comparable(const struct kp_set *ka, const struct kp_set *kb, con
  * picture mirrored left-right (kp_mirror) with the second's, for a pair whose hashes
  * matched through a mirror (any mirror is a left-right one and a turn, which the
  * similarity transforms take).  The transform and the colour grids are then those of the
- * mirrored picture; m's a_in and b_in are k's share and j's. */
+ * mirrored picture; m's a_in and b_in are k's share and j's.  known: the match of this
+ * pair and mirror as an earlier call left it in m, or NULL. */
 static int local_match(const struct grp_item *k, const struct grp_item *j,
-    const struct grp_opts *o, int mirror, struct kp_match *m, double *frame, int *wcol,
-    int chroma[2], int *ddiff, int *sdiff, double *shown, int *overlay, int *spread,
-    aderr *err)
+    const struct grp_opts *o, int mirror, const struct kp_match *known, struct kp_match *m,
+    double *frame, int *wcol, int chroma[2], int *ddiff, int *sdiff, double *shown,
+    int *overlay, int *spread, aderr *err)
 {
 	/* ddiff NULL: no details compared (the passes); else *ddiff is set (the detail pass),
 	 * -1 where the keypoints gave no transform to read them through, *sdiff the same for
@@ -1114,7 +1116,14 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 			acolor = mcolor;
 		}
 	}
-	rc = kp_match(ka, kb, m);
+	/* known: what kp_match and kp_shared made of this very pair and mirror before (the
+	 * memo of the pairs taken, kpmemo): they give the same again */
+	if (known != NULL) {
+		*m = *known;
+		rc = 0;
+	} else {
+		rc = kp_match(ka, kb, m);
+	}
 	/* for the framed rule (local_ok), when only it can take the pair: the keypoints of
 	 * the part both pictures show, and the colour grids read through the transform, both
 	 * ways (each side's cells that fall inside the other) */
@@ -1140,7 +1149,8 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		}
 		/* the tint for the detail pass alone */
 		chroma[0] = chroma_diff(ka, kb, m->z, ba, b->kpband, ddiff != NULL ? &chroma[1] : NULL);
-		kp_shared(ka, kb, m);
+		if (known == NULL)
+			kp_shared(ka, kb, m);
 		/* the shares of the pictures themselves, an added frame's bands left out (a
 		 * bordered copy shows no more than the photo) */
 		m->a_in = share_in(ka, ba, kb, b->kpband, m->z);
@@ -1999,6 +2009,103 @@ struct pres {
 _Static_assert(sizeof(struct pres) == 32, "struct pres grew");
 
 
+/* The keypoint matches of the pairs taken so far whose keypoints gave a transform: the
+ * detail pass reads their details through that transform, and would otherwise match the
+ * pair's keypoints again (kp_match and kp_shared, a third of the time on a collection
+ * of look-alikes, where most pairs come that far).  Keyed by the pair's items and the
+ * mirror; filled under its lock by the passes' threads, read by the detail pass's
+ * after them (no writes then).  A full memo (KPMEMO_MAX entries, at most 18 MB with the
+ * free half of its table; the environment's AZD_KPMEMO=N for tests, 0 for none) takes
+ * no more: those pairs are matched again, with the same result. */
+#define KPMEMO_MAX ((size_t)1 << 16)
+
+struct kpmemo_ent {
+	uint32_t a, b;          /* the pair (a < b); a UINT32_MAX: the slot is free */
+	int mirror;
+	struct kp_match m;
+};
+
+struct kpmemo {
+	pthread_mutex_t mu;
+	struct kpmemo_ent *e;
+	size_t cap, n;          /* cap a power of two, or 0 */
+	size_t max;             /* the most entries it takes */
+};
+
+static size_t kpmemo_slot(const struct kpmemo *km, uint32_t a, uint32_t b, int mirror)
+{
+	uint64_t h = ((uint64_t)a << 32 | b) * 2 + (mirror != 0);
+
+	return (size_t)(splitmix64(&h) & (km->cap - 1));
+}
+
+/* The entry of (a, b, mirror), or NULL. */
+static const struct kp_match *kpmemo_get(const struct kpmemo *km, uint32_t a, uint32_t b,
+    int mirror)
+{
+	if (km == NULL || km->cap == 0)
+		return NULL;
+	for (size_t i = kpmemo_slot(km, a, b, mirror); km->e[i].a != UINT32_MAX;
+	    i = (i + 1) & (km->cap - 1))
+		if (km->e[i].a == a && km->e[i].b == b && km->e[i].mirror == mirror)
+			return &km->e[i].m;
+	return NULL;
+}
+
+/* Keeps m for (a, b, mirror); where memory runs short or the memo is full, keeps
+ * nothing (the detail pass then matches the pair again). */
+static void kpmemo_put(struct kpmemo *km, uint32_t a, uint32_t b, int mirror,
+    const struct kp_match *m)
+{
+	size_t i;
+
+	pthread_mutex_lock(&km->mu);
+	if (km->n >= km->max) {
+		pthread_mutex_unlock(&km->mu);
+		return;
+	}
+	if (2 * (km->n + 1) > km->cap) {
+		size_t nc = km->cap ? 2 * km->cap : 1024;
+		struct kpmemo_ent *ne = malloc(nc * sizeof *ne);
+		struct kpmemo old = *km;
+
+		if (ne == NULL) {
+			pthread_mutex_unlock(&km->mu);
+			return;
+		}
+		for (size_t k = 0; k < nc; k++)
+			ne[k].a = UINT32_MAX;
+		km->e = ne;
+		km->cap = nc;
+		for (size_t k = 0; k < old.cap; k++)
+			if (old.e[k].a != UINT32_MAX) {
+				for (i = kpmemo_slot(km, old.e[k].a, old.e[k].b, old.e[k].mirror);
+				    ne[i].a != UINT32_MAX; i = (i + 1) & (nc - 1))
+					;
+				ne[i] = old.e[k];
+			}
+		free(old.e);
+	}
+	for (i = kpmemo_slot(km, a, b, mirror); km->e[i].a != UINT32_MAX;
+	    i = (i + 1) & (km->cap - 1))
+		if (km->e[i].a == a && km->e[i].b == b && km->e[i].mirror == mirror)
+			break;
+	if (km->e[i].a == UINT32_MAX)
+		km->n++;
+	km->e[i].a = a;
+	km->e[i].b = b;
+	km->e[i].mirror = mirror;
+	km->e[i].m = *m;
+	pthread_mutex_unlock(&km->mu);
+}
+
+static void kpmemo_free(struct kpmemo *km)
+{
+	free(km->e);
+	km->e = NULL;
+	km->cap = km->n = 0;
+}
+
 struct cl_ctx {
 	const struct grp_item *items;
 	const struct mih_pair *pairs;
@@ -2013,22 +2120,29 @@ struct cl_ctx {
 	pthread_mutex_t mu;
 	const uint64_t (*w8)[8]; /* first pass: each item's wavelet hash in the eight
 	                         * orientations (NULL: computed a pair at a time) */
+	struct kpmemo *memo;    /* the matches of the pairs taken, or NULL */
 };
 
 /* The keypoint test: 1 when the matches make a copy (strict: see GRP_STRICT_RATIO), 0
- * when not, or a negative AD_E* code.  Fills the pair's keypoint evidence. */
+ * when not, or a negative AD_E* code.  Fills the pair's keypoint evidence, and *mout
+ * (when not NULL) with the match as local_match left it (mout->matches -1 when the
+ * keypoints were not matched). */
 static int local_ok(const struct grp_item *a, const struct grp_item *b, const struct grp_opts *o,
-    int strict, int mirror, struct pres *r, aderr *err)
+    int strict, int mirror, struct pres *r, struct kp_match *mout, aderr *err)
 {
 	struct kp_match m;
 	double frame;
 	int rc, wcol, cd[2], colours;
 
+	if (mout != NULL)
+		mout->matches = -1;
 	if (!o->local || item_nkp(a) == 0 || item_nkp(b) == 0)
 		return 0;
-	if ((rc = local_match(a, b, o, mirror, &m, &frame, &wcol, cd, NULL, NULL, NULL, NULL,
-	    NULL, err)) < 0)
+	if ((rc = local_match(a, b, o, mirror, NULL, &m, &frame, &wcol, cd, NULL, NULL, NULL,
+	    NULL, NULL, err)) < 0)
 		return rc;
+	if (mout != NULL)
+		*mout = m;
 	/* the transform the detail pass reads the details through, if the pair is taken */
 	r->kpz = transform_usable(&m);
 	r->ddiff = -1;
@@ -2235,7 +2349,7 @@ static int part_of(const struct pres *r, double shown)
 /* First pass: bytes and hashes, and the keypoints (lenient) for pairs the hashes turn
  * down.  Second pass: the collection-aware decision on the pairs that matched. */
 static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *ambiguous,
-    aderr *e);
+    struct kp_match *m, aderr *e);
 
 static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *ambiguous,
     aderr *e)
@@ -2246,8 +2360,21 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	double frame, shown;
 	int wcol, cd[2], d, sd, rc, part, gray, overlay, mirror, tinted, spread;
 
-	if (c->pass != 3)
-		return classify_pair(c, p, verified, ambiguous, e);
+	if (c->pass != 3) {
+		/* the first pass matches keypoints as the pictures are, the second through
+		 * the mirror of the orientation the hashes matched in: the detail pass asks
+		 * for the same (below) */
+		int mm;
+
+		m.matches = -1;
+		if ((rc = classify_pair(c, p, verified, ambiguous, &m, e)) < 0)
+			return rc;
+		mm = c->pass == 1 ? 0 : mirrors(r->orient);
+		if (c->memo != NULL && m.matches >= 0 && r->kpz &&
+		    (r->stage == GRP_NEAR || r->stage == GRP_LOCAL))
+			kpmemo_put(c->memo, c->pairs[p].a, c->pairs[p].b, mm, &m);
+		return 0;
+	}
 	/* the detail pass, over the pairs taken whose keypoints gave a transform (the
 	 * details are compared for those alone: most candidate pairs are turned down on
 	 * other evidence first): a pair whose details differ is no copy, and over
@@ -2271,7 +2398,8 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	/* as the last keypoint test matched them: a hash match through its orientation's
 	 * mirror (the second pass), a keypoint match as it is (the first) */
 	mirror = r->hashed ? mirrors(r->orient) : 0;
-	if ((rc = local_match(a, b, c->o, mirror, &m, &frame, &wcol, cd, &d, &sd, &shown, &overlay,
+	if ((rc = local_match(a, b, c->o, mirror, kpmemo_get(c->memo, c->pairs[p].a,
+	    c->pairs[p].b, mirror), &m, &frame, &wcol, cd, &d, &sd, &shown, &overlay,
 	    &spread, e)) < 0)
 		return rc;
 	if (sd > GRP_SHAPE_MAX && c->o->rotations) {
@@ -2282,7 +2410,8 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		double frame2, shown2;
 		int wcol2, cd2[2], d2, sd2, overlay2, spread2;
 
-		if ((rc = local_match(a, b, c->o, !mirror, &m2, &frame2, &wcol2, cd2, &d2, &sd2, &shown2,
+		if ((rc = local_match(a, b, c->o, !mirror, kpmemo_get(c->memo, c->pairs[p].a,
+		    c->pairs[p].b, !mirror), &m2, &frame2, &wcol2, cd2, &d2, &sd2, &shown2,
 		    &overlay2, &spread2, e)) < 0)
 			return rc;
 		sd = sd2 >= 0 && sd2 < sd ? sd2 : sd;
@@ -2311,7 +2440,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 }
 
 static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *ambiguous,
-    aderr *e)
+    struct kp_match *m, aderr *e)
 {
 	const struct grp_item *a = &c->items[c->pairs[p].a], *b = &c->items[c->pairs[p].b];
 	struct pres *r = &c->res[p];
@@ -2335,7 +2464,7 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 		if (mt == GRP_NONE && !a->low_info && !b->low_info && !c->o->exact_only) {
 			if (item_nkp(a) > 0 && item_nkp(b) > 0 && c->o->local)
 				(*verified)++;
-			if ((rc = local_ok(a, b, c->o, 0, 0, r, e)) < 0)
+			if ((rc = local_ok(a, b, c->o, 0, 0, r, m, e)) < 0)
 				return rc;
 			mt = rc ? GRP_LOCAL : GRP_NONE;
 		}
@@ -2374,7 +2503,7 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 				return 0;
 			}
 			(*verified)++;
-			if ((rc = local_ok(a, b, c->o, 1, mirrors(r->orient), r, e)) < 0)
+			if ((rc = local_ok(a, b, c->o, 1, mirrors(r->orient), r, m, e)) < 0)
 				return rc;
 			/* nor, when they do not vouch for it, may the brightness layouts stray
 			 * from one tone curve by more than a blind pair's may (the Moon in two
@@ -2392,7 +2521,7 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 		r->blind = blind_pair(c->o, a, b);
 		if (item_nkp(a) > 0 && item_nkp(b) > 0 && c->o->local)
 			(*verified)++;
-		if ((rc = local_ok(a, b, c->o, 1, mirrors(r->orient), r, e)) < 0)
+		if ((rc = local_ok(a, b, c->o, 1, mirrors(r->orient), r, m, e)) < 0)
 			return rc;
 		/* a blind pair's few keypoints say nothing of where the pictures lie */
 		r->shifted = r->shifted && !r->blind;
@@ -2625,6 +2754,7 @@ struct cl_stream {
 	int nparts;
 	struct cl_part part[CL_PARTS];
 	pthread_mutex_t trace_mu;       /* o->trace is called under it */
+	struct kpmemo memo;             /* the keypoint matches of the pairs taken */
 };
 
 static void cl_stream_free(struct cl_stream *s)
@@ -2637,6 +2767,7 @@ static void cl_stream_free(struct cl_stream *s)
 	}
 	free((void *)s->w8);
 	free((void *)s->codes);
+	kpmemo_free(&s->memo);
 	memset(s, 0, sizeof *s);
 }
 
@@ -2647,6 +2778,12 @@ static int cl_stream_init(struct cl_stream *s, const struct grp_item *items, siz
 
 	memset(s, 0, sizeof *s);
 	pthread_mutex_init(&s->trace_mu, NULL);
+	pthread_mutex_init(&s->memo.mu, NULL);
+	{
+		const char *v = getenv("AZD_KPMEMO");
+
+		s->memo.max = v != NULL && *v != '\0' ? (size_t)strtoull(v, NULL, 10) : KPMEMO_MAX;
+	}
 	s->items = items;
 	s->n = n;
 	s->o = o;
@@ -2724,7 +2861,7 @@ static int cl_first(struct cl_stream *s, int w, const struct mih_pair *pairs, si
 {
 	struct cl_part *pt = &s->part[w];
 	struct cl_ctx c = { s->items, pairs, pt->blk, NULL, NULL, len, 0, 0, 0, 1, s->o, 0, {0},
-	    PTHREAD_MUTEX_INITIALIZER, s->w8 };
+	    PTHREAD_MUTEX_INITIALIZER, s->w8, &s->memo };
 	int rc;
 
 	pt->seen += len;
@@ -2740,7 +2877,7 @@ static int cl_first_list(struct cl_stream *s, const struct mih_pair *pairs, size
     aderr *err)
 {
 	struct cl_ctx c = { s->items, pairs, NULL, NULL, NULL, 0, 0, 0, 0, 1, s->o, 0, {0},
-	    PTHREAD_MUTEX_INITIALIZER, s->w8 };
+	    PTHREAD_MUTEX_INITIALIZER, s->w8, &s->memo };
 	struct pres *blk = malloc((np < CL_BLOCK ? (np ? np : 1) : CL_BLOCK) * sizeof *blk);
 	int rc = 0;
 
@@ -2878,7 +3015,7 @@ static int classify(struct cl_stream *s, struct mih_pair **pairs, size_t *np,
 	const struct grp_item *items = s->items;
 	size_t n = s->n, total = 0, w = 0;
 	struct cl_ctx c = { items, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, s->o, 0, {0},
-	    PTHREAD_MUTEX_INITIALIZER, NULL };
+	    PTHREAD_MUTEX_INITIALIZER, NULL, &s->memo };
 	struct cl_part *p0 = &s->part[0];
 	uint32_t *cnt = calloc(n ? n : 1, sizeof *cnt), *ord = NULL;
 	struct mih_pair *kp = NULL, *acc = NULL;
@@ -3072,7 +3209,7 @@ static int pair_matches(const struct grp_item *items, uint32_t a, uint32_t b,
 		return 1;
 	if (o->exact_only || items[a].low_info || items[b].low_info)
 		return 0;
-	return local_ok(&items[a], &items[b], o, 0, 0, &r, err);
+	return local_ok(&items[a], &items[b], o, 0, 0, &r, NULL, err);
 }
 
 /* The accepted pair (a, b), or -1. */
@@ -3255,7 +3392,7 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
 				 * turned by a few degrees, or a noisy copy kept for its size): the
 				 * keeper's keypoints, by the test of a local pair, with the colours
 				 * agreeing; or else the sure link to the member carries it */
-				int lk = local_ok(&items[pr.a], &items[pr.b], o, 0, 0, &r, err);
+				int lk = local_ok(&items[pr.a], &items[pr.b], o, 0, 0, &r, NULL, err);
 
 				if (lk < 0) {
 					free(head);

@@ -54,6 +54,17 @@ for f in gray.png turned.png; do
 	check "a chart's copy $f is found" same c4/$f c4/original.png "$T/r"
 done
 
+# the detail pass takes the keypoint matches of the pairs taken from a memo rather than
+# matching them again: the same report and the same trace with the memo off (0), and
+# full after one entry (1), as with it
+sort "$T/trace" > "$T/trace.s"
+for m in 0 1; do
+	AZD_KPMEMO=$m dedupe -q -j 2 -i "$T/feat" -o "$T/r.m$m" --trace-pairs "$T/trace.m$m" ||
+		fail "dedupe (AZD_KPMEMO=$m)"
+	check "AZD_KPMEMO=$m: the same report" cmp "$T/r" "$T/r.m$m"
+	check "AZD_KPMEMO=$m: the same trace" sh -c "sort '$T/trace.m$m' | cmp - '$T/trace.s'"
+done
+
 # records without the fine detail (featx before it): as before, the detail alone
 jq -c 'del(.fine_detail)' "$T/feat" > "$T/feat.old"
 dedupe -q -i "$T/feat.old" -o "$T/r.old" --trace-pairs "$T/trace.old" ||
