@@ -221,7 +221,7 @@ check-cluster: test-deps
 # with -j/-P > 1.
 # Any report fails the run (tests/tsan.supp holds only third-party reports, each said why).
 TSAN_UNIT = test_mih test_kpcache test_featmemo test_http test_group test_keypoints test_membudget test_storage test_filter
-TSAN_E2E  = t0200-azget t0250-featx t0400-featstore t0500-dedupe t0600-azcp
+TSAN_E2E  = t0200-azget t0250-featx t0400-featstore t0500-dedupe t0540-template t0600-azcp
 tsan: deps
 	@$(MAKE) --no-print-directory SAN=thread all unit
 	@TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \

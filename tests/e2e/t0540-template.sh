@@ -64,6 +64,18 @@ for m in 0 1; do
 	check "AZD_KPMEMO=$m: the same report" cmp "$T/r" "$T/r.m$m"
 	check "AZD_KPMEMO=$m: the same trace" sh -c "sort '$T/trace.m$m' | cmp - '$T/trace.s'"
 done
+# four contents of each picture (the checksums made distinct): pairs enough that the
+# passes' threads fill the memo side by side (make tsan runs this)
+jq -c '. as $r | range(4) | . as $k | $r | .name = "k\($k)/" + .name |
+	.sha256 = .sha256[0:63] + ("0123"[$k:$k + 1])' "$T/feat" > "$T/feat4"
+dedupe -q -j 3 -i "$T/feat4" -o "$T/r4" || fail "dedupe (four contents each)"
+AZD_KPMEMO=0 dedupe -q -j 3 -i "$T/feat4" -o "$T/r4.m0" || fail "dedupe (four contents each, AZD_KPMEMO=0)"
+check "four contents each: the same report with the memo and without" cmp "$T/r4" "$T/r4.m0"
+check_eq "four contents each: no group holds two charts of the style" \
+	"$(sed 's|"k[0-3]/|"|g' "$T/r4" > "$T/r4.names" && mixed_groups "$T/r4.names")" ""
+check_eq "four contents each: every chart's four contents in one group" \
+	"$(jq -r 'select(.dup.role == "duplicate") | .name' "$T/r4" | wc -l | tr -d ' ')" \
+	"$(jq -r 'select(.dup.role == "duplicate") | .name' "$T/r" | awk '{ n++ } END { print 4 * n + 3 * 16 }')"
 
 # records without the fine detail (featx before it): as before, the detail alone
 jq -c 'del(.fine_detail)' "$T/feat" > "$T/feat.old"
