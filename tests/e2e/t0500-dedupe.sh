@@ -162,6 +162,10 @@ check_eq "20000 lines: exit 1 (bad lines and records without features)" "$?" "1"
 dedupe -q -j3 -i "$T/many" -o "$T/many3" 2> "$T/many3.err"
 check "20000 lines: -j3 writes what -j1 writes" cmp "$T/many1" "$T/many3"
 check "20000 lines: the same messages in the same order" cmp "$T/many1.err" "$T/many3.err"
+# the first pass keeps the pairs that matched in chunks (of a million pairs) freed as
+# they are joined: chunks of 7 pairs on three threads, the same report
+AZD_CL_CHUNK=7 dedupe -q -j3 -i "$T/many" -o "$T/many3c" 2> /dev/null
+check "20000 lines: chunks of 7 kept pairs, the same report" cmp "$T/many1" "$T/many3c"
 check_eq "20000 lines: every bad line named, in order" \
 	"$(grep -o 'many:[0-9]*: invalid JSON' "$T/many3.err" | cut -d: -f2 | tr '\n' ' ')" "18 5017 10016 15015 "
 check_eq "20000 lines: every line back once, in order" \
