@@ -2527,8 +2527,14 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 		r->shifted = r->shifted && !r->blind;
 		/* the hashes matched whole pictures, so their grids lie alike: the keypoints of
 		 * one lit surface (the Moon in two phases) do not make a copy when the
-		 * brightness layouts follow no one tone curve */
-		tone = !r->shifted ? tone_miss(a, b, r->orient) : 0;
+		 * brightness layouts follow no one tone curve.  Read only where it can count:
+		 * the keypoints took the pair, or had the inliers close_look and twins want
+		 * (GRP_REPEAT_INLIERS at least); most ambiguous pairs of a crowded collection
+		 * whose records carry no keypoints have none */
+		_Static_assert(GRP_REPEAT_INLIERS <= GRP_STRICT_INLIERS,
+		    "close_look's inliers are twins' at least");
+		tone = !r->shifted && (rc != 0 || r->inliers >= GRP_REPEAT_INLIERS) ?
+		    tone_miss(a, b, r->orient) : 0;
 		/* many agreeing keypoints over a small part of the picture (a product on a
 		 * plain ground, a face drawn on a blank page) make a copy when the whole
 		 * pictures, whose hashes matched, also look alike: one tone curve and one
