@@ -36,13 +36,28 @@ enum { KEEP_PREFER = 0, KEEP_RESOLUTION = 1, KEEP_SIZE, KEEP_DATE, KEEP_NAME, KE
 #define GRP_MAX_KEYS 8
 
 struct grp_item {
-	/* in */
-	const char *name;
+	/* in; the first pass reads the fields up to sha256 for every candidate pair
+	 * (a million images give hundreds of millions): they lie together, in the fewest
+	 * cache lines */
 	uint64_t phash, dhash, whash;
 	uint64_t phash8[8];         /* phash as each EXIF orientation turns the image */
-	int has8;                   /* phash8 is filled (only looked at with rotations) */
+	int8_t has8;                /* phash8 is filled (only looked at with rotations) */
+	int8_t has_sha256;          /* sha256 is filled */
+	int8_t low_info;            /* its hashes carry little information (featx's
+	                             * low_info: flat, one colour, almost all transparent;
+	                             * 2 with transparency): grouped by its bytes only, or
+	                             * with no keypoint as one flat picture (GRP_FLAT_TOL) */
+	int8_t unread;              /* no keypoints were read for it (featx --local 0, dedupe
+	                             * --no-local): its hashes are all there is to go by */
+	int8_t varied;              /* no keypoints were read for it (featx --local 0,
+	                             * dedupe --no-local) and its gray levels vary more than
+	                             * a flat colour's do (featx's info over GRP_FLAT_INFO, or
+	                             * no info): no flat picture, whatever its colour grid */
+	int8_t smooth;              /* featx looked for keypoints and found none, with room
+	                             * to (GRP_SMOOTH_SIDE): a gradient, a soft blur,
+	                             * matched on its colour grid (GRP_SMOOTH_TOL) */
 	unsigned char sha256[32];
-	int has_sha256;
+	const char *name;
 	char content_md5[32];       /* "" when unknown */
 	long long size;             /* bytes; -1 unknown */
 	long long pixels;           /* width * height (less an added frame's bands); -1
@@ -70,19 +85,6 @@ struct grp_item {
 	int nkp;                    /* as many as the cache gives back for it */
 	const uint8_t *color;       /* 48 bytes: 4x4 grid of mean R, G, B, row-major (featx's
 	                             * color), or NULL */
-	int8_t low_info;            /* its hashes carry little information (featx's
-	                             * low_info: flat, one colour, almost all transparent;
-	                             * 2 with transparency): grouped by its bytes only, or
-	                             * with no keypoint as one flat picture (GRP_FLAT_TOL) */
-	int8_t unread;              /* no keypoints were read for it (featx --local 0, dedupe
-	                             * --no-local): its hashes are all there is to go by */
-	int8_t varied;              /* no keypoints were read for it (featx --local 0,
-	                             * dedupe --no-local) and its gray levels vary more than
-	                             * a flat colour's do (featx's info over GRP_FLAT_INFO, or
-	                             * no info): no flat picture, whatever its colour grid */
-	int8_t smooth;              /* featx looked for keypoints and found none, with room
-	                             * to (GRP_SMOOTH_SIDE): a gradient, a soft blur,
-	                             * matched on its colour grid (GRP_SMOOTH_TOL) */
 	long keep_first;            /* > 0: a reviewer's decision made it a keeper: it ranks
 	                             * before every item with less (decisions.h) */
 	/* out */
