@@ -421,13 +421,16 @@ static inline __attribute__((always_inline)) int in_bands(int cx, int cy, double
  * say where each keypoint view lies in its picture (grp_item's kpview), and no band of
  * a frame is left out (a transparent margin is part of the shape, and an added border
  * lies outside the other picture); -1 too when either is opaque.  *spread, when spread is
- * not NULL: how many of the blocks miss by over GRP_SPREAD_MISS. */
+ * not NULL: how many of the blocks miss by over GRP_SPREAD_MISS.  The fine details are
+ * read for that count alone (GRP_FINE_*): on DG_FINE the result is 0 and *overlay 0
+ * (or -1, -3 as above), and the blocks and lines that cannot change the count are
+ * passed over. */
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
     const uint8_t ba[4], const uint8_t bb[4], int grid, const uint16_t wa[4],
     const uint16_t wb[4], int *overlay, int *spread)
 {
 	static const uint16_t full[4] = { 0, 0, 65535, 65535 };
-	const int shape = grid == DG_SHAPE;
+	const int shape = grid == DG_SHAPE, only_spread = grid == DG_FINE && spread != NULL;
 	const uint8_t *ga = shape ? ka->alpha : grid == DG_FINE ? ka->fine : ka->detail;
 	const uint8_t *gb = shape ? kb->alpha : grid == DG_FINE ? kb->fine : kb->detail;
 	/* the grid's side, and its cells' side in cells of the detail's (the rules below
@@ -634,7 +637,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 					/* text is strokes: on a plain ground, the side that carries
 					 * it varies from cell to cell along the line (a through the
 					 * curve, in b's levels) */
-					if (q % N + 1 < N && in[q + 1]) {
+					if (!only_spread && q % N + 1 < N && in[q + 1]) {
 						va += fabs(lut[(int)av[q + 1]] - lut[(int)av[q]]);
 						vb += fabs(bv[q + 1] - bv[q]);
 						nvar++;
@@ -642,7 +645,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				}
 				/* and text is corners: on a textured one, the side that
 				 * carries it has the keypoints there */
-				line_corners(ka, kb, z, N, x0, x1, y0, y1, &ka_line, &kb_line);
+				if (!only_spread)
+					line_corners(ka, kb, z, N, x0, x1, y0, y1, &ka_line, &kb_line);
 				nline += nc;
 				/* read tight, the strokes spill a little further: the
 				 * line's box and a cell around it count for nothing */
@@ -652,7 +656,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 							tight[y * N + x] = 0;
 			}
 		}
-		if (nline >= GRP_OVERLAY_CELLS * f * f) {
+		if (!only_spread && nline >= GRP_OVERLAY_CELLS * f * f) {
 			int by_var = va > GRP_OVERLAY_RATIO * vb + GRP_OVERLAY_VAR * nvar ? 1 :
 			    vb > GRP_OVERLAY_RATIO * va + GRP_OVERLAY_VAR * nvar ? 2 : 0;
 			int by_kp = ka_line >= GRP_OVERLAY_RATIO * kb_line + GRP_OVERLAY_MIN ? 1 :
@@ -698,7 +702,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			for (int dy = -1; dy <= 1; dy++)
 				for (int dx = -1; dx <= 1; dx++)
 					sum += res[(cy + dy) * N + cx + dx];
-			if (sum / GRP_DETAIL_TOP <= best && (spread == NULL ||
+			if ((only_spread || sum / GRP_DETAIL_TOP <= best) && (spread == NULL ||
 			    sum / GRP_DETAIL_TOP <= GRP_SPREAD_MISS))
 				continue;
 			sum = 0;
@@ -717,7 +721,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				}
 			for (int q = 0; q < GRP_DETAIL_TOP; q++)
 				sum += t[q];
-			if (sum / GRP_DETAIL_TOP <= best && (spread == NULL ||
+			if ((only_spread || sum / GRP_DETAIL_TOP <= best) && (spread == NULL ||
 			    sum / GRP_DETAIL_TOP <= GRP_SPREAD_MISS))
 				continue;
 			/* the same shape at another amplitude (a star a contrast clipped, a level
@@ -748,7 +752,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	if (spread != NULL)
 		*spread = nspread;
 	free(work);
-	return (int)lround(best);
+	return only_spread ? 0 : (int)lround(best);
 }
 
 /* 1 when a colour grid (kp_chroma_of) is gray: no cell's chroma over GRP_CHROMA_GRAY. */
