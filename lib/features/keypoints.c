@@ -822,7 +822,8 @@ int kp_mirror(const struct kp_set *in, struct kp_set *out)
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-int kp_distance(const uint8_t a[32], const uint8_t b[32])
+static inline __attribute__((always_inline)) int desc_distance(const uint8_t *a,
+    const uint8_t *b)
 {
 	int d = 0;
 
@@ -834,6 +835,11 @@ int kp_distance(const uint8_t a[32], const uint8_t b[32])
 		d += __builtin_popcountll(x ^ y);
 	}
 	return d;
+}
+
+int kp_distance(const uint8_t a[32], const uint8_t b[32])
+{
+	return desc_distance(a, b);
 }
 
 struct pair {
@@ -1545,8 +1551,8 @@ static int bands_make(const struct kp_set *b, double tol, struct kp_bands *bd)
  * within KP_MATCH_MAX of d.  With bands (bd not NULL), only the bands a band beyond the
  * tolerance reads (the test below may take a point just past tol after rounding); the
  * same answer as the whole of b, as the test is the same and only its order changes. */
-static int near_like(const struct kp_set *b, const struct kp_bands *bd, double x, double y,
-    double tol, double tol2, const uint8_t *d)
+static inline __attribute__((always_inline)) int near_like(const struct kp_set *b,
+    const struct kp_bands *bd, double x, double y, double tol, double tol2, const uint8_t *d)
 {
 	int j0 = 0, j1 = b->n;
 
@@ -1560,7 +1566,7 @@ static int near_like(const struct kp_set *b, const struct kp_bands *bd, double x
 		int j = bd != NULL ? bd->idx[q] : q;
 		double dx = b->kp[j].x - x, dy = b->kp[j].y - y;
 
-		if (dx * dx + dy * dy <= tol2 && kp_distance(d, b->kp[j].d) <= KP_MATCH_MAX)
+		if (dx * dx + dy * dy <= tol2 && desc_distance(d, b->kp[j].d) <= KP_MATCH_MAX)
 			return 1;
 	}
 	return 0;
@@ -1571,8 +1577,9 @@ static int near_like(const struct kp_set *b, const struct kp_bands *bd, double x
  * keypoints whose descriptor is within KP_MATCH_MAX of theirs; *in and *rep.  And of the
  * four middle cells of a 4 x 4 grid over a's picture, those that hold KP_CELL_MIN of the
  * first (added to *mid) and of them those that hold none of the second (to *mid_dead). */
-static void shared_one(const struct kp_set *a, const struct kp_set *b, const double z[4],
-    double tol, int *in, int *rep, int *mid, int *mid_dead)
+static inline __attribute__((always_inline)) void shared_body(const struct kp_set *a,
+    const struct kp_set *b, const double z[4], double tol, int *in, int *rep, int *mid,
+    int *mid_dead)
 {
 	double lo = BORDER, hx = b->w - 1 - BORDER, hy = b->h - 1 - BORDER, tol2 = tol * tol;
 	int has[4] = { 0 }, got[4] = { 0 };
@@ -1605,6 +1612,35 @@ static void shared_one(const struct kp_set *a, const struct kp_set *b, const dou
 		*mid += has[c] >= KP_CELL_MIN;
 		*mid_dead += has[c] >= KP_CELL_MIN && got[c] == 0;
 	}
+}
+
+static void shared_plain(const struct kp_set *a, const struct kp_set *b, const double z[4],
+    double tol, int *in, int *rep, int *mid, int *mid_dead)
+{
+	shared_body(a, b, z, tol, in, rep, mid, mid_dead);
+}
+
+#ifdef KP_X86
+/* the same with the popcount instruction (the descriptors' distances; a libgcc call a
+ * word otherwise) */
+__attribute__((target("popcnt"))) static void shared_popcnt(const struct kp_set *a,
+    const struct kp_set *b, const double z[4], double tol, int *in, int *rep, int *mid,
+    int *mid_dead)
+{
+	shared_body(a, b, z, tol, in, rep, mid, mid_dead);
+}
+#endif
+
+static void shared_one(const struct kp_set *a, const struct kp_set *b, const double z[4],
+    double tol, int *in, int *rep, int *mid, int *mid_dead)
+{
+#ifdef KP_X86
+	if (kp_kernel() != KP_PLAIN) {
+		shared_popcnt(a, b, z, tol, in, rep, mid, mid_dead);
+		return;
+	}
+#endif
+	shared_plain(a, b, z, tol, in, rep, mid, mid_dead);
 }
 
 /* The share of a's picture that z maps inside b's, on a 16 x 16 grid of a's places. */
