@@ -2559,17 +2559,6 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 		/* or the test of repetition, which a look-alike fails however crowded */
 		r->stage = r->repeated ? GRP_LOCAL : r->stage;
 		r->verified = 3;
-		/* where the transform lays each whole picture on the other (no crop, no
-		 * frame), their brightness layouts must follow one tone curve as a hash
-		 * match's must, to twice GRP_TONE_MAX: two charts of one style with other
-		 * data, two phases of the Moon keep their frame or their craters in place, lit
-		 * or drawn otherwise */
-		if (r->stage == GRP_LOCAL && !r->shifted && r->a_in >= GRP_WHOLE * 256 &&
-		    r->b_in >= GRP_WHOLE * 256 &&
-		    tone_miss(a, b, r->orient) > 2 * GRP_TONE_MAX) {
-			r->stage = GRP_NONE;
-			r->conflict = 1;
-		}
 	}
 	if (r->stage == GRP_LOCAL && r->cdiff < 0)
 		r->cdiff = (int16_t)color_diff(a, b, r->orient, r->hashed && !r->shifted);

@@ -160,11 +160,6 @@ struct grp_item {
 #define GRP_STRICT_RATIO 0.4
 #define GRP_STRICT_INLIERS 24
 #define GRP_STRICT_COVER 0.25
-/* A keypoint transform that lays at least GRP_WHOLE of each picture inside the other
- * lays the whole pictures one on the other: their 4x4 grids lie cell on cell, and a local
- * match in a crowded neighbourhood is then held to the tone curve as a hash match is
- * (twice GRP_TONE_MAX: test_whole_tone). */
-#define GRP_WHOLE 0.95
 /* A hash match decided by the strict keypoint test must also keep its brightness layout
  * up to one tone curve: no cell of the 4x4 grid further than this (0..255) from the
  * line that maps one grid's brightness onto the other's.  Half of it for a pair taken

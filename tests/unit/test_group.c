@@ -998,49 +998,6 @@ static void trace_copies(void *ud, const struct grp_trace *t)
 	    strcmp(b->name, "k00/b.jpg") == 0;
 }
 
-/* Two pictures whose keypoints agree all over, each laid whole on the other (the Moon in
- * two phases: its craters in place, lit from the other side), found by their keypoints
- * alone (their hashes 32 bits apart) in a crowded neighbourhood: their brightness
- * layouts (the colour grids, gray here) follow no one tone curve, by 80 levels, over
- * twice GRP_TONE_MAX (GRP_WHOLE), and the pair is two pictures.  The same with one
- * layout: a copy. */
-static void test_whole_tone(void)
-{
-	enum { NK = 64, N = KP_DETAIL };
-	static struct kp pa[NK];
-	static uint8_t da[N * N], ga[48], gb[48];
-	struct kp_set sa = { .w = 512, .h = 512, .n = NK, .kp = pa, .detail = da },
-	    sb = { .w = 512, .h = 512, .n = NK, .kp = pa, .detail = da };
-	struct grp_item it[3];
-	struct grp_opts o;
-	aderr err = {0};
-	uint64_t x = 0xD1B54A32D192ED03ULL;
-
-	random_kp(pa, NK, &x);
-	for (int i = 0; i < N * N; i++)
-		da[i] = (uint8_t)(60 + (i * 37) % 120);
-	for (int i = 0; i < 16; i++) {
-		int lit = i % 4 < 2;
-
-		ga[3 * i] = ga[3 * i + 1] = ga[3 * i + 2] = (uint8_t)(lit ? 200 : 40);
-		gb[3 * i] = gb[3 * i + 1] = gb[3 * i + 2] = (uint8_t)(lit ? 40 : 200);
-	}
-	grp_opts_default(&o);
-	for (int same = 0; same < 2; same++) {
-		item(&it[0], "moon-a", 0x0123456789abcdefULL, 300, 10, 0);
-		item(&it[1], "moon-b", 0x0123456789abcdefULL ^ 0xffffffff00ULL, 300, 10, 0);
-		/* a distinct neighbour of a within the search radius: a crowded place */
-		item(&it[2], "other", 0x0123456789abcdefULL ^ 0xf, 300, 10, 0);
-		it[2].dhash = ~it[0].dhash;
-		it[0].kp = &sa;
-		it[1].kp = &sb;
-		it[0].color = ga;
-		it[1].color = same ? ga : gb;
-		CHECK_EQ_INT(grp_run(it, 3, &o, &err), same);
-		CHECK_EQ_INT(it[1].keeper, same ? 0 : -1);
-	}
-}
-
 /* A backup: two near pictures and a third, each there ten times byte for byte.  The
  * copies are not neighbours: the pair is taken on its hashes as it is with one copy each
  * (counted one by one they crowded both neighbourhoods, and without keypoints the pair
@@ -1248,7 +1205,6 @@ int main(void)
 	test_aligned_details();
 	test_spread_details();
 	test_fine_details();
-	test_whole_tone();
 	test_gray_of_two();
 	test_vouched();
 	test_told_apart();
