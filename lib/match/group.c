@@ -2036,24 +2036,29 @@ struct kpmemo {
 	size_t max;             /* the most entries it takes */
 };
 
-static size_t kpmemo_slot(const struct kpmemo *km, uint32_t a, uint32_t b, int mirror)
+/* The slot of (a, b, mirror) in a table of cap entries (a power of two): its own, or
+ * the free one where it would go. */
+static size_t kpmemo_slot(const struct kpmemo_ent *e, size_t cap, uint32_t a, uint32_t b,
+    int mirror)
 {
 	uint64_t h = ((uint64_t)a << 32 | b) * 2 + (mirror != 0);
+	size_t i = (size_t)(splitmix64(&h) & (cap - 1));
 
-	return (size_t)(splitmix64(&h) & (km->cap - 1));
+	while (e[i].a != UINT32_MAX && !(e[i].a == a && e[i].b == b && e[i].mirror == mirror))
+		i = (i + 1) & (cap - 1);
+	return i;
 }
 
 /* The entry of (a, b, mirror), or NULL. */
 static const struct kp_match *kpmemo_get(const struct kpmemo *km, uint32_t a, uint32_t b,
     int mirror)
 {
+	size_t i;
+
 	if (km == NULL || km->cap == 0)
 		return NULL;
-	for (size_t i = kpmemo_slot(km, a, b, mirror); km->e[i].a != UINT32_MAX;
-	    i = (i + 1) & (km->cap - 1))
-		if (km->e[i].a == a && km->e[i].b == b && km->e[i].mirror == mirror)
-			return &km->e[i].m;
-	return NULL;
+	i = kpmemo_slot(km->e, km->cap, a, b, mirror);
+	return km->e[i].a != UINT32_MAX ? &km->e[i].m : NULL;
 }
 
 /* Keeps m for (a, b, mirror); where memory runs short or the memo is full, keeps
@@ -2082,18 +2087,12 @@ static void kpmemo_put(struct kpmemo *km, uint32_t a, uint32_t b, int mirror,
 		km->e = ne;
 		km->cap = nc;
 		for (size_t k = 0; k < old.cap; k++)
-			if (old.e[k].a != UINT32_MAX) {
-				for (i = kpmemo_slot(km, old.e[k].a, old.e[k].b, old.e[k].mirror);
-				    ne[i].a != UINT32_MAX; i = (i + 1) & (nc - 1))
-					;
-				ne[i] = old.e[k];
-			}
+			if (old.e[k].a != UINT32_MAX)
+				ne[kpmemo_slot(ne, nc, old.e[k].a, old.e[k].b, old.e[k].mirror)] =
+				    old.e[k];
 		free(old.e);
 	}
-	for (i = kpmemo_slot(km, a, b, mirror); km->e[i].a != UINT32_MAX;
-	    i = (i + 1) & (km->cap - 1))
-		if (km->e[i].a == a && km->e[i].b == b && km->e[i].mirror == mirror)
-			break;
+	i = kpmemo_slot(km->e, km->cap, a, b, mirror);
 	if (km->e[i].a == UINT32_MAX)
 		km->n++;
 	km->e[i].a = a;
