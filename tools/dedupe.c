@@ -62,7 +62,7 @@ static const char help[] =
     "      --exact-only    only group byte-identical images\n"
     "      --no-local      ignore keypoints: no crop candidates, no verification\n"
     "      --local-min N   keypoint matches that make a local match (default 16)\n"
-    "      --keypoints N   strongest keypoints used per image (default 128)\n"
+    "      --keypoints N   strongest keypoints used per image (default 256)\n"
     "      --kp-cache MB   memory for unpacked keypoints; the rest wait in a\n"
     "                      temporary file (default 256)\n"
     "      --html FILE     also write a review page, FILE and a folder FILE_files\n"
@@ -240,7 +240,7 @@ int main(int argc, char **argv)
 	grp_opts_default(&o);
 	d.rotations = o.rotations;
 	d.local = o.local;
-	d.keypoints = 128;
+	d.keypoints = 256;
 	d.cache_mb = 256;
 	parse_formats(&d, "png,tiff,webp,jpeg,gif");
 	d.prefer = calloc((size_t)argc, sizeof(*d.prefer));

@@ -160,6 +160,8 @@ struct kp_match {
 	double a_in, b_in;      /* the two shares: of a's picture inside b, of b's inside a */
 	double tol;             /* the inlier tolerance, level-0 pixels of b */
 	int shared, agree;      /* filled by kp_shared, 0 until then */
+	int shared0, agree0;    /* the same on the strongest 128 keypoints of each side
+	                         * (dedupe's test of repetition; filled by dedupe) */
 	int mid, mid_dead;      /* and of the four middle cells of a 4 x 4 grid over each
 	                         * picture, those that hold KP_CELL_MIN of those keypoints,
 	                         * and of them those where the other side repeats none (both

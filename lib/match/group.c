@@ -168,6 +168,17 @@ static int item_nkp(const struct grp_item *it)
 	return it->kp != NULL ? it->kp->n : it->has_kp ? it->nkp : 0;
 }
 
+/* The strict test's inliers for a pair (GRP_STRICT_GROW): more where both pictures
+ * bring more than GRP_KP_BASE keypoints. */
+static int strict_inliers(const struct grp_item *a, const struct grp_item *b)
+{
+	int e = item_nkp(a) < item_nkp(b) ? item_nkp(a) : item_nkp(b);
+	double t = (double)(e - GRP_KP_BASE) / GRP_KP_BASE;
+
+	t = t < 0 ? 0 : t > 1 ? 1 : t;
+	return (int)lround(GRP_STRICT_INLIERS * (1 + GRP_STRICT_GROW * t));
+}
+
 /* An item's keypoints, from the item or from the cache (give them back with kp_put).
  * 0, or a negative AD_E* code with the reason in err. */
 static int kp_get(const struct grp_opts *o, const struct grp_item *it, const struct kp_set **ks,
@@ -950,8 +961,9 @@ static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 		pure = GRP_CHROMA_PURE * (fabs(av[ia][0] - bv[ib][0]) + fabs(av[ia][1] - bv[ib][1]));
 		best = best > pure ? best : pure;
 	}
+	/* (rounded up: a miss past GRP_CHROMA_SAME stays past it, 20.5 is not 20) */
 	if (best > GRP_CHROMA_SAME)
-		return (int)lround(best);
+		return (int)ceil(best);
 	med = kth_double(sorted, n, n / 2);
 	med = med < GRP_CHROMA_NOISE ? med : GRP_CHROMA_NOISE;
 	for (int i = 0; i < NN; i++) {
@@ -963,7 +975,7 @@ static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 		res[i] = res[i] > 0 ? res[i] : 0;
 	}
 	med = chroma_blocks(res, in);
-	return (int)lround(best > med ? best : med);
+	return (int)ceil(best > med ? best : med);
 }
 
 /* 1 when a keypoint match repeats nothing in most of the pictures' middle cells that
@@ -976,20 +988,20 @@ static int hollow(int mid, int mid_dead)
 /* 1 when only the test of repetition (GRP_REPEAT_*) can take a keypoint match: enough
  * inliers for it, spanning enough and inside, but too few, too few of the matches or
  * too small a span for the lenient and the strict tests. */
-static int repeat_candidate(const struct kp_match *m)
+static int repeat_candidate(const struct kp_match *m, int strict)
 {
 	return m->inliers >= GRP_REPEAT_INLIERS && m->cover >= GRP_REPEAT_COVER &&
-	    m->contain >= GRP_FRAMED_CONTAIN && !(m->inliers >= GRP_STRICT_INLIERS &&
+	    m->contain >= GRP_FRAMED_CONTAIN && !(m->inliers >= strict &&
 	    m->inliers >= GRP_STRICT_RATIO * m->matches && m->cover >= GRP_LOCAL_COVER);
 }
 
 /* 1 when a keypoint match has a transform worth reading the pictures through (the
  * colour grids, the shared keypoints, the details): enough inliers that agree, or a
  * candidate for the test of repetition. */
-static int transform_usable(const struct kp_match *m)
+static int transform_usable(const struct kp_match *m, int strict)
 {
 	return (m->inliers >= GRP_LOOSE_INLIERS && m->inliers >= GRP_STRICT_RATIO * m->matches) ||
-	    repeat_candidate(m);
+	    repeat_candidate(m, strict);
 }
 
 /* 1 for the EXIF orientations that mirror (2, 4, 5, 7): the others only turn. */
@@ -1080,7 +1092,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	 * (GRP_SPREAD_*), 2 when the fine details do (GRP_FINE_*) */
 	const struct grp_item *a = k, *b = j;
 	const struct kp_set *ka, *kb;
-	struct kp_set mk = {0};
+	struct kp_set mk = {0}, va, vb;
 	uint8_t mcolor[48];
 	const uint8_t *acolor;
 	int c = strcmp(k->name, j->name), rc;
@@ -1120,6 +1132,26 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 			acolor = mcolor;
 		}
 	}
+	/* past GRP_KP_BASE keypoints a side brings no more than the other has: where one
+	 * picture has few (a product on a plain ground), the other's weaker keypoints only
+	 * give those few more chances to find a partner by chance (two lamps of one colour
+	 * and other shapes); where both have many (a crop and its photo), the weaker ones
+	 * find the part both show */
+	{
+		int kn = ka->n < kb->n ? ka->n : kb->n;
+
+		kn = kn > GRP_KP_BASE ? kn : GRP_KP_BASE;
+		if (ka->n > kn) {
+			va = *ka;
+			va.n = kn;
+			ka = &va;
+		}
+		if (kb->n > kn) {
+			vb = *kb;
+			vb.n = kn;
+			kb = &vb;
+		}
+	}
 	/* known: what kp_match and kp_shared made of this very pair and mirror before (the
 	 * memo of the pairs taken, kpmemo): they give the same again */
 	if (known != NULL) {
@@ -1133,7 +1165,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	 * ways (each side's cells that fall inside the other) */
 	*wcol = -1;
 	chroma[0] = chroma[1] = -1;
-	if (rc == 0 && transform_usable(m)) {
+	if (rc == 0 && transform_usable(m, strict_inliers(a, b))) {
 		double s2 = m->z[0] * m->z[0] + m->z[1] * m->z[1], w[4];
 		int w1, w2, n1, n2;
 		/* a's bands as its mirror has them */
@@ -1153,8 +1185,21 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		}
 		/* the tint for the detail pass alone */
 		chroma[0] = chroma_diff(ka, kb, m->z, ba, b->kpband, ddiff != NULL ? &chroma[1] : NULL);
-		if (known == NULL)
+		if (known == NULL) {
 			kp_shared(ka, kb, m);
+			m->shared0 = m->shared;
+			m->agree0 = m->agree;
+			if (ka->n > GRP_KP_BASE || kb->n > GRP_KP_BASE) {
+				struct kp_set sa = *ka, sb = *kb;
+				struct kp_match t = *m;
+
+				sa.n = sa.n < GRP_KP_BASE ? sa.n : GRP_KP_BASE;
+				sb.n = sb.n < GRP_KP_BASE ? sb.n : GRP_KP_BASE;
+				kp_shared(&sa, &sb, &t);
+				m->shared0 = t.shared;
+				m->agree0 = t.agree;
+			}
+		}
 		/* the shares of the pictures themselves, an added frame's bands left out (a
 		 * bordered copy shows no more than the photo) */
 		m->a_in = share_in(ka, ba, kb, b->kpband, m->z);
@@ -2135,7 +2180,7 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 {
 	struct kp_match m;
 	double frame;
-	int rc, wcol, cd[2], colours;
+	int rc, wcol, cd[2], colours, si = strict_inliers(a, b);
 
 	if (mout != NULL)
 		mout->matches = -1;
@@ -2147,7 +2192,7 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	if (mout != NULL)
 		*mout = m;
 	/* the transform the detail pass reads the details through, if the pair is taken */
-	r->kpz = transform_usable(&m);
+	r->kpz = transform_usable(&m, si);
 	r->ddiff = -1;
 	r->shifted = (m.inliers >= GRP_LOOSE_INLIERS &&
 	    fabs(m.scale / frame - 1) > GRP_FRAME_TOL);
@@ -2172,16 +2217,16 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	 * text, a screenshot) keeps the keypoints of the part both show in their places; a
 	 * look-alike aligned on some of them (another page, another tab of one dialog) does
 	 * not */
-	r->repeated = repeat_candidate(&m) && 2 * m.inliers >= o->local_min &&
-	    m.shared >= GRP_REPEAT_SHARED && m.agree >= GRP_REPEAT_AGREE * m.shared &&
+	r->repeated = repeat_candidate(&m, si) && 2 * m.inliers >= o->local_min &&
+	    m.shared0 >= GRP_REPEAT_SHARED && m.agree0 >= GRP_REPEAT_AGREE * m.shared0 &&
 	    colours && !hollow(m.mid, m.mid_dead);
 	/* or a small shape on a plain ground (a product, cropped or framed) with too few
 	 * keypoints for that, but all of them in their places and the same colours
 	 * (GRP_SAME_*) */
 	r->repeated = r->repeated || (r->same && m.inliers >= GRP_REPEAT_INLIERS &&
 	    2 * m.inliers >= o->local_min && m.cover >= GRP_FRAMED_COVER &&
-	    m.contain >= GRP_FRAMED_CONTAIN && m.shared >= GRP_SAME_SHARED &&
-	    m.agree >= GRP_FRAMED_AGREE * m.shared && !hollow(m.mid, m.mid_dead));
+	    m.contain >= GRP_FRAMED_CONTAIN && m.shared0 >= GRP_SAME_SHARED &&
+	    m.agree0 >= GRP_FRAMED_AGREE * m.shared0 && !hollow(m.mid, m.mid_dead));
 	if (m.inliers < o->local_min || m.inliers < GRP_LOOSE_INLIERS ||
 	    m.inliers < GRP_STRICT_RATIO * m.matches)
 		return !strict && r->repeated;
@@ -2192,8 +2237,8 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	 * and the colour grids read through the transform agree (a bottle of one shape in
 	 * another colour does not) */
 	r->framed = m.cover < GRP_LOCAL_COVER && m.cover >= GRP_FRAMED_COVER &&
-	    m.contain >= GRP_FRAMED_CONTAIN && m.agree >= GRP_FRAMED_AGREE * m.shared &&
-	    m.shared > 0 && colours;
+	    m.contain >= GRP_FRAMED_CONTAIN && m.agree0 >= GRP_FRAMED_AGREE * m.shared0 &&
+	    m.shared0 > 0 && colours;
 	/* either way the middle of the pictures must repeat (GRP_MID_MIN: not only the
 	 * frame two pages of one dialog share) */
 	if (hollow(m.mid, m.mid_dead))
@@ -2202,7 +2247,7 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	 * alike as wholes, so the matches need not span a quarter of one (a clock face on a
 	 * plain wall), but many more of them must agree */
 	if (strict)
-		return m.inliers >= GRP_STRICT_INLIERS &&
+		return m.inliers >= si &&
 		    (m.cover >= GRP_STRICT_COVER || r->framed);
 	return m.cover >= GRP_LOCAL_COVER || r->framed || r->repeated;
 }
@@ -2228,9 +2273,9 @@ static int twins(const struct grp_item *a, const struct grp_item *b, struct pres
 /* 1 when the keypoints tell a pair apart: many matches, few of them on one transform
  * (two pages of one manual); a pair with few matches, or whose agreeing matches only
  * span a small part of the picture, is undecided. */
-static int told_apart(const struct pres *r)
+static int told_apart(const struct grp_item *a, const struct grp_item *b, const struct pres *r)
 {
-	return r->matches >= GRP_STRICT_INLIERS && r->inliers < GRP_STRICT_RATIO * r->matches;
+	return r->matches >= strict_inliers(a, b) && r->inliers < GRP_STRICT_RATIO * r->matches;
 }
 
 /* 1 when a hash match whose keypoints agree (GRP_STRICT_INLIERS, GRP_STRICT_RATIO) but
@@ -2242,7 +2287,7 @@ static int told_apart(const struct pres *r)
 static int close_look(const struct grp_item *a, const struct grp_item *b, struct pres *r,
     int tone)
 {
-	if (r->blind || r->shifted || r->inliers < GRP_STRICT_INLIERS ||
+	if (r->blind || r->shifted || r->inliers < strict_inliers(a, b) ||
 	    r->inliers < GRP_STRICT_RATIO * r->matches || tone > GRP_TONE_MAX / 2 ||
 	    hollow(r->mid, r->mid_dead))
 		return 0;
@@ -2513,9 +2558,9 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 			 * phases: one disc, other cells lit; the light and the dark version of
 			 * one wallpaper: its shapes, other shades) */
 			tone = r->shifted ? 0 : tone_miss(a, b, r->orient);
-			if (rc == 0 && (told_apart(r) || tone > GRP_TONE_MAX / 2)) {
+			if (rc == 0 && (told_apart(a, b, r) || tone > GRP_TONE_MAX / 2)) {
 				r->stage = GRP_NONE;
-				r->conflict = told_apart(r) || tone > 2 * GRP_TONE_MAX;
+				r->conflict = told_apart(a, b, r) || tone > 2 * GRP_TONE_MAX;
 			}
 			return 0;
 		}
@@ -2549,11 +2594,11 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 		r->stage = rc && tone <= GRP_TONE_MAX ? GRP_LOCAL : GRP_NONE;
 		/* told apart for good (no group holds both) on twice the tone miss: a gamma
 		 * and a turn of 5 degrees together miss by some 20 */
-		r->conflict = (rc && tone > 2 * GRP_TONE_MAX) || (!rc && !r->blind && told_apart(r));
+		r->conflict = (rc && tone > 2 * GRP_TONE_MAX) || (!rc && !r->blind && told_apart(a, b, r));
 		r->verified = 1;
 	} else if (r->stage == GRP_LOCAL && (crowded(c, c->pairs[p].a) ||
 	    crowded(c, c->pairs[p].b))) {
-		r->stage = r->inliers >= GRP_STRICT_INLIERS && r->inliers >= GRP_STRICT_RATIO *
+		r->stage = r->inliers >= strict_inliers(a, b) && r->inliers >= GRP_STRICT_RATIO *
 		    r->matches && (r->cover >= GRP_LOCAL_COVER || r->framed) ? GRP_LOCAL : GRP_NONE;
 		/* or the test of repetition, which a look-alike fails however crowded */
 		r->stage = r->repeated ? GRP_LOCAL : r->stage;
@@ -2653,8 +2698,10 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 		if (r->verified != 1 || r->blind)
 			continue;
 		/* many agreeing matches over a small part of the picture (a clock face on a
-		 * plain wall) count as a pass here */
-		if (r->stage == GRP_LOCAL || (r->inliers >= GRP_STRICT_INLIERS &&
+		 * plain wall) count as a pass here, unless the details told the pair apart
+		 * (two folders of one theme with other emblems) */
+		if (r->stage == GRP_LOCAL || (!r->conflict &&
+		    r->inliers >= strict_inliers(&items[a], &items[b]) &&
 		    r->inliers >= GRP_STRICT_RATIO * r->matches)) {
 			ok[a]++;
 			ok[b]++;
@@ -2662,7 +2709,7 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 		}
 		nok[a]++;
 		nok[b]++;
-		if (told_apart(r)) {
+		if (told_apart(&items[a], &items[b], r)) {
 			apart[a]++;
 			apart[b]++;
 		}
@@ -2674,7 +2721,7 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 
 		if (r->verified != 1 || r->stage != GRP_NONE ||
 		    seen_margin(&items[a], &items[b], r, o) < GRP_MARGIN ||
-		    r->cdiff > GRP_COLOR_MAX || (!r->blind && told_apart(r)) ||
+		    r->cdiff > GRP_COLOR_MAX || (!r->blind && told_apart(&items[a], &items[b], r)) ||
 		    detail_apart(&items[a], &items[b], r))
 			continue;
 		/* taken with no keypoint evidence: the brightness layouts must agree closely

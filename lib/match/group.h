@@ -160,6 +160,16 @@ struct grp_item {
 #define GRP_STRICT_RATIO 0.4
 #define GRP_STRICT_INLIERS 24
 #define GRP_STRICT_COVER 0.25
+/* Those inliers are counted among the strongest GRP_KP_BASE keypoints of each picture;
+ * where both have more (dedupe uses up to 256 by default), chance agreement over a
+ * repeated structure grows with them, faster than a copy's inliers (the weaker keypoints
+ * repeat less): the strict test wants GRP_STRICT_INLIERS times up to 1 + GRP_STRICT_GROW,
+ * straight with the fewer keypoints of the two from GRP_KP_BASE to twice that (make eval
+ * at 256 keypoints: 1.25 let the light and the dark versions of one wallpaper through on
+ * 31 inliers, and a chart with other data; 2.0 lost pages, icons and products; 1.5
+ * neither). */
+#define GRP_KP_BASE 128
+#define GRP_STRICT_GROW 0.5
 /* A hash match decided by the strict keypoint test must also keep its brightness layout
  * up to one tone curve: no cell of the 4x4 grid further than this (0..255) from the
  * line that maps one grid's brightness onto the other's.  Half of it for a pair taken
