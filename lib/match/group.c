@@ -2698,10 +2698,8 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 		if (r->verified != 1 || r->blind)
 			continue;
 		/* many agreeing matches over a small part of the picture (a clock face on a
-		 * plain wall) count as a pass here, unless the details told the pair apart
-		 * (two folders of one theme with other emblems) */
-		if (r->stage == GRP_LOCAL || (!r->conflict &&
-		    r->inliers >= strict_inliers(&items[a], &items[b]) &&
+		 * plain wall) count as a pass here */
+		if (r->stage == GRP_LOCAL || (r->inliers >= strict_inliers(&items[a], &items[b]) &&
 		    r->inliers >= GRP_STRICT_RATIO * r->matches)) {
 			ok[a]++;
 			ok[b]++;
