@@ -2046,7 +2046,8 @@ struct pres {
 	uint8_t mid : 4, mid_dead : 4; /* the middle cells (kp_match: 0 .. 8) */
 	int8_t chroma;          /* the colours compared through the keypoints' transform
 	                         * (chroma_diff, at most 127; -1 not compared) */
-	int16_t shared, agree;  /* the keypoints of the part both pictures show (kp_match) */
+	int16_t shared, agree;  /* the keypoints of the part both pictures show, on the
+	                         * strongest GRP_KP_BASE of each (kp_shared) */
 	int16_t wcol;           /* the colour grids compared through the keypoints'
 	                         * transform (warp_color; -1 not compared) */
 	float cover;
@@ -2206,8 +2207,9 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	r->wcol = (int16_t)wcol;
 	r->chroma = (int8_t)(cd[0] > INT8_MAX ? INT8_MAX : cd[0]);
 	r->same = cd[0] >= 0 && cd[0] <= GRP_CHROMA_SAME;
-	r->shared = (int16_t)(m.shared > INT16_MAX ? INT16_MAX : m.shared);
-	r->agree = (int16_t)(m.agree > INT16_MAX ? INT16_MAX : m.agree);
+	/* (for --trace-pairs: the counts the framed rule and the test of repetition read) */
+	r->shared = (int16_t)(m.shared0 > INT16_MAX ? INT16_MAX : m.shared0);
+	r->agree = (int16_t)(m.agree0 > INT16_MAX ? INT16_MAX : m.agree0);
 	/* the colour grids read through the transform agree, or where they are too coarse
 	 * for a small shape on a plain ground (one cell's mean shifts with a crop's edge),
 	 * the colour details say the same colours and levels */
