@@ -167,7 +167,7 @@ endif
 DEB_PKGS = build-essential pkg-config libcurl4-openssl-dev libssl-dev libjpeg62-turbo-dev \
            libpng-dev libwebp-dev zlib1g-dev libjansson-dev libexpat1-dev \
            libgif-dev libtiff-dev libheif-dev python3 python3-pil jq
-TEST_DEB_PKGS = libjpeg-turbo-progs webp libheif-examples groff-base openssl time chromium file python3-yaml
+TEST_DEB_PKGS = libjpeg-turbo-progs webp libheif-examples groff-base openssl time chromium file python3-yaml python3-numpy fonts-dejavu-core
 define deb_install
 missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
