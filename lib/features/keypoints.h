@@ -161,7 +161,8 @@ struct kp_match {
 	double tol;             /* the inlier tolerance, level-0 pixels of b */
 	int shared, agree;      /* filled by kp_shared, 0 until then */
 	int shared0, agree0;    /* the same on the strongest 128 keypoints of each side
-	                         * (dedupe's test of repetition; filled by dedupe) */
+	                         * (dedupe's framed rule and test of repetition read
+	                         * these; dedupe fills them) */
 	int mid, mid_dead;      /* and of the four middle cells of a 4 x 4 grid over each
 	                         * picture, those that hold KP_CELL_MIN of those keypoints,
 	                         * and of them those where the other side repeats none (both
