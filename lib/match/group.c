@@ -179,6 +179,17 @@ static int strict_inliers(const struct grp_item *a, const struct grp_item *b)
 	return (int)lround(GRP_STRICT_INLIERS * (1 + GRP_STRICT_GROW * t));
 }
 
+/* s itself, or its strongest n keypoints as a view in *v (the keypoints are strongest
+ * first). */
+static const struct kp_set *kp_strongest(const struct kp_set *s, int n, struct kp_set *v)
+{
+	if (s->n <= n)
+		return s;
+	*v = *s;
+	v->n = n;
+	return v;
+}
+
 /* An item's keypoints, from the item or from the cache (give them back with kp_put).
  * 0, or a negative AD_E* code with the reason in err. */
 static int kp_get(const struct grp_opts *o, const struct grp_item *it, const struct kp_set **ks,
@@ -1141,16 +1152,8 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		int kn = ka->n < kb->n ? ka->n : kb->n;
 
 		kn = kn > GRP_KP_BASE ? kn : GRP_KP_BASE;
-		if (ka->n > kn) {
-			va = *ka;
-			va.n = kn;
-			ka = &va;
-		}
-		if (kb->n > kn) {
-			vb = *kb;
-			vb.n = kn;
-			kb = &vb;
-		}
+		ka = kp_strongest(ka, kn, &va);
+		kb = kp_strongest(kb, kn, &vb);
 	}
 	/* known: what kp_match and kp_shared made of this very pair and mirror before (the
 	 * memo of the pairs taken, kpmemo): they give the same again */
@@ -1190,12 +1193,11 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 			m->shared0 = m->shared;
 			m->agree0 = m->agree;
 			if (ka->n > GRP_KP_BASE || kb->n > GRP_KP_BASE) {
-				struct kp_set sa = *ka, sb = *kb;
+				struct kp_set sa, sb;
 				struct kp_match t = *m;
 
-				sa.n = sa.n < GRP_KP_BASE ? sa.n : GRP_KP_BASE;
-				sb.n = sb.n < GRP_KP_BASE ? sb.n : GRP_KP_BASE;
-				kp_shared(&sa, &sb, &t);
+				kp_shared(kp_strongest(ka, GRP_KP_BASE, &sa),
+				    kp_strongest(kb, GRP_KP_BASE, &sb), &t);
 				m->shared0 = t.shared;
 				m->agree0 = t.agree;
 			}
