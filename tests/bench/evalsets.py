@@ -79,6 +79,11 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   themes they were not chosen on.  Two icons that are one drawing mirrored (go-next and
   go-previous, indent more and indent less) are distinct, as are two icons that differ
   only by a shade (a folder and the same folder paler).
+- clipart: a children's game's drawings (pysiogame's art4apps), as icons: the nearest
+  other drawing is the look-alike, often the same drawing with an arrow added or
+  pointing at another part (a boy and a girl, a raft and its mast) or in other colours
+  (a llama and a lama, a toad and a frog, beef and a steak); not used to choose
+  thresholds.
 - plots, forms: pictures of one template, generated, no threshold chosen on them: charts
   of one style whose axes, ticks, labels and title are the same (three styles: white,
   shaded with a grid, dark) and whose data differ (the look-alike of a chart is the same
@@ -1162,6 +1167,19 @@ def theme_icons(pattern, note):
     return build_set
 
 
+def set_clipart(root, rng):
+    # a children's game's drawings (art4apps: outlined cartoon pictures of animals, food,
+    # jobs, body parts, 200 px JPEGs on white); several are one drawing with an arrow put
+    # on another part, or in other colours, which the nearest-pair look-alikes find
+    fs = sorted(glob.glob(os.path.join(root, "usr/share/games/pysiogame/res/images/art4apps/*/*.jpg")))
+    items = [("%s-%s" % (os.path.basename(os.path.dirname(p)), k), im)
+             for p in fs for k, im in open_files([p])]
+    items = drop_near_identical(items, 1.0)
+    o, d, lk = split(items, rng, 60, 40, 20)
+    return o, d, lk, ("pysiogame's art4apps drawings (cartoons on white, 200 px JPEG; not used "
+                      "to choose thresholds); look-alikes: nearest other drawing")
+
+
 # name -> (builder, the Debian packages its images come from, the set's version)
 SETS = {
     "photos": (set_photos, ["gnome-backgrounds", "mate-backgrounds"], 4),
@@ -1183,6 +1201,7 @@ SETS = {
                    ["lxde-icon-theme"], 1),
     "plots": (set_plots, [], 1),
     "forms": (set_forms, [], 1),
+    "clipart": (set_clipart, ["pysiogame"], 1),
 }
 # packages whose images must never be drawn on (the held-out evaluation's)
 RESERVED = {"stellarium-data", "r-doc-pdf", "gcompris-qt-data", "scratch", "opencv-doc",
