@@ -1081,6 +1081,89 @@ static int fine_comparable(const struct kp_set *ka, const struct kp_set *kb, con
 	return fabs(g - 1) <= GRP_FINE_SCALE && turn <= GRP_FINE_TURN;
 }
 
+/* The fine grid g (KP_FINE a side) blurred by [1 2 1] / 4 across and down, in out. */
+static void fine_blur(const uint8_t *g, uint8_t *out)
+{
+	int t[KP_FINE_BYTES];
+
+	for (int y = 0; y < KP_FINE; y++)
+		for (int x = 0; x < KP_FINE; x++) {
+			const uint8_t *r = g + y * KP_FINE;
+			int l = x > 0 ? x - 1 : x, h = x < KP_FINE - 1 ? x + 1 : x;
+
+			t[y * KP_FINE + x] = r[l] + 2 * r[x] + r[h];
+		}
+	for (int y = 0; y < KP_FINE; y++)
+		for (int x = 0; x < KP_FINE; x++) {
+			int u = y > 0 ? y - 1 : y, d = y < KP_FINE - 1 ? y + 1 : y;
+
+			out[y * KP_FINE + x] = (uint8_t)((t[u * KP_FINE + x] +
+			    2 * t[y * KP_FINE + x] + t[d * KP_FINE + x] + 8) / 16);
+		}
+}
+
+/* How sharp a fine grid is: the mean step between neighbouring cells, inside the bands
+ * of a frame (bd, in 256ths of the sides: a letterbox's bars are edges of their own) and
+ * away from the top and the bottom quarter (where a caption's letters are). */
+static double fine_sharpness(const uint8_t *g, const uint8_t bd[4])
+{
+	int y0 = bd[0] * KP_FINE / 256, y1 = KP_FINE - bd[1] * KP_FINE / 256;
+	int x0 = bd[2] * KP_FINE / 256, x1 = KP_FINE - bd[3] * KP_FINE / 256;
+	int q = (y1 - y0) / 4;
+	long sum = 0, n = 0;
+
+	y0 += q;
+	y1 -= q;
+	for (int y = y0; y < y1; y++)
+		for (int x = x0; x < x1; x++) {
+			const uint8_t *c = g + y * KP_FINE + x;
+
+			if (x + 1 < x1) {
+				sum += abs(c[1] - c[0]);
+				n++;
+			}
+			if (y + 1 < y1) {
+				sum += abs(c[KP_FINE] - c[0]);
+				n++;
+			}
+		}
+	return n > 0 ? (double)sum / n : 0;
+}
+
+/* How many blocks of the fine details miss (detail_diff on DG_FINE, *fs), or, for a
+ * blurred copy, as many as its original blurred as well misses (GRP_FINE_SHARPER,
+ * GRP_FINE_BLURRED).  0, or -1 when out of memory. */
+static int fine_spread(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
+    const uint8_t ba[4], const uint8_t bb[4], int *fs)
+{
+	uint8_t blurred[KP_FINE_BYTES];
+	double sa, sb;
+	int o, n, a_sharp;
+	struct kp_set v;
+
+	if (detail_diff(ka, kb, z, ba, bb, DG_FINE, NULL, NULL, &o, fs) == -3)
+		return -1;
+	if (*fs <= GRP_FINE_SPREAD)
+		return 0;
+	sa = fine_sharpness(ka->fine, ba);
+	sb = fine_sharpness(kb->fine, bb);
+	a_sharp = sa > sb;
+	if ((a_sharp ? sa < GRP_FINE_SHARPER * sb : sb < GRP_FINE_SHARPER * sa))
+		return 0;
+	v = a_sharp ? *ka : *kb;
+	fine_blur(v.fine, blurred);
+	v.fine = blurred;
+	/* the blurred side shows no sharper line than the sharp one blurred: no curve, no
+	 * dots of its own */
+	if (fine_sharpness(blurred, a_sharp ? ba : bb) < GRP_FINE_BLURRED * (a_sharp ? sb : sa))
+		return 0;
+	if (detail_diff(a_sharp ? &v : ka, a_sharp ? kb : &v, z, ba, bb, DG_FINE, NULL, NULL,
+	    &o, &n) == -3)
+		return -1;
+	*fs = n < *fs ? n : *fs;
+	return 0;
+}
+
 /* The keypoint match of k and j (in the order of their names); mirror: of the first's
  * picture mirrored left-right (kp_mirror) with the second's, for a pair whose hashes
  * matched through a mirror (any mirror is a left-right one and a turn, which the
@@ -1224,10 +1307,9 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 			 * one template (GRP_FINE_*) */
 			if (*ddiff >= 0 && *ddiff <= GRP_DETAIL_MAX && !*spread &&
 			    fine_comparable(ka, kb, m->z)) {
-				int fo, fs = 0;
+				int fs = 0;
 
-				if (detail_diff(ka, kb, m->z, ba, b->kpband, DG_FINE, NULL, NULL,
-				    &fo, &fs) == -3)
+				if (fine_spread(ka, kb, m->z, ba, b->kpband, &fs) < 0)
 					rc = AD_ENOMEM;
 				*spread = fs > GRP_FINE_SPREAD && fs > GRP_FINE_RATIO * nspread ?
 				    2 : 0;

@@ -339,6 +339,21 @@ struct grp_item {
 #define GRP_FINE_SIDE 192
 #define GRP_FINE_SCALE 0.1
 #define GRP_FINE_TURN 1
+/* A blurred copy of a drawing (outlines a few pixels wide, 200 pixels across) misses its
+ * original on the fine grid all over, a cell or two either side of every line, where
+ * the 32-cell detail sees nothing.  So where one picture's fine grid is GRP_FINE_SHARPER
+ * times as sharp as the other's (the mean step between neighbouring cells, inside a
+ * frame's bands and away from the top and bottom quarters, where a caption's letters
+ * are), the sharp one is blurred ([1 2 1] / 4 across and down) and the blocks counted
+ * again: a blurred copy misses as little as any copy then.  Only where the blurred side
+ * is no sharper than the sharp one blurred, within GRP_FINE_BLURRED: a blur takes
+ * lines away and adds none, where two charts of one style, the one's dots sharper than
+ * the other's curve, each have lines of their own (a chart's dots, blurred, fade into
+ * the other's shading and miss in one block of 64 x 64).  make eval's sets, the pairs
+ * the fine rule parts: copies blurred 1.6 to 3 times, and blurred as the sharp one is
+ * 0.88 to 0.95 as sharp as that; charts of one style 1.5 to 1.7 and 0.69 to 0.80. */
+#define GRP_FINE_SHARPER 1.4
+#define GRP_FINE_BLURRED 0.85
 /* A keypoint match carries a copy left out of every group (its partner's keeper matched
  * it neither way: a noisy copy kept for its size, a crop's original whose contrast copy
  * keeps) into its partner's group when the details read through its transform agree to

@@ -1,0 +1,74 @@
+#!/bin/sh
+# dedupe and blurred copies of drawings: cartoons of filled shapes with black outlines
+# two pixels wide, 200 pixels across, each blurred by 1.5 and 2 pixels.  The 32 x 32
+# detail sees a blurred outline as the same shade; the 64 x 64 fine detail sees it a
+# cell or two wider on each side of every line, block after block, as it sees another
+# chart of one template, and before GRP_FINE_SHARPER the fine rule parted 10 of the 16
+# copies from their drawings.  A blurred copy misses as little as any copy once the
+# sharp side is blurred as much, and only a copy whose lines are no sharper than that
+# is read so: charts of one style and title whose curves differ stay apart (with the
+# blur read on any pair one side of which is the sharper, two of them shared a group).
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$T/img"
+"$PY" - "$T/img" "$TOP/tests/bench" <<'PY'
+import os, random, sys
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+out = sys.argv[1]
+sys.path.insert(0, sys.argv[2])
+import evalsets  # make eval's charts, drawn with Pillow's own font, as on any machine
+evalsets.font = lambda size: ImageFont.load_default()
+
+COL = [(230, 60, 50), (250, 200, 40), (60, 150, 230), (90, 190, 80), (240, 140, 180),
+       (160, 100, 60), (250, 150, 40), (140, 90, 200)]
+
+def drawing(seed):
+    # five to eight shapes (ellipses, polygons) filled and outlined in black, with a
+    # few strokes around each (hair, whiskers, the marks of a movement)
+    r = random.Random(seed)
+    im = Image.new("RGB", (200, 200), "white")
+    d = ImageDraw.Draw(im)
+    for _ in range(r.randint(5, 8)):
+        x, y = r.randint(20, 150), r.randint(20, 150)
+        w, h = r.randint(25, 70), r.randint(25, 70)
+        c = r.choice(COL)
+        if r.random() < 0.5:
+            d.ellipse((x, y, min(195, x + w), min(195, y + h)), fill=c, outline="black",
+                      width=2)
+        else:
+            pts = [(x + r.randint(-30, 30), y + r.randint(-30, 30))
+                   for _ in range(r.randint(3, 5))]
+            d.polygon(pts, fill=c, outline="black", width=2)
+        for _ in range(r.randint(2, 5)):
+            x0, y0 = r.randint(5, 195), r.randint(5, 195)
+            d.line((x0, y0, x0 + r.randint(-12, 12), y0 + r.randint(-12, 12)),
+                   fill="black", width=1)
+    return im
+
+for k in range(8):
+    d = os.path.join(out, "d%d" % k)
+    os.makedirs(d)
+    im = drawing(1000 + k)
+    im.save(os.path.join(d, "original.png"))
+    for rad in (1.5, 2.0):
+        im.filter(ImageFilter.GaussianBlur(rad)).save(os.path.join(d, "blur%s.png" % rad))
+# charts of one style and title whose curves differ (one to three of them): one has
+# the sharper lines, and the other's are no blurred copy of them
+for k in range(4):
+    d = os.path.join(out, "c%d" % k)
+    os.makedirs(d)
+    evalsets.chart(random.Random(300 + k), "shaded", "Response time", "curves").save(
+        os.path.join(d, "original.png"))
+PY
+azls -q "$T/img" > "$T/list" || fail "azls"
+featx -q -i "$T/list" > "$T/feat" || fail "featx"
+dedupe -q -i "$T/feat" -o "$T/r" || fail "dedupe"
+check_eq "a record for each of the 28 pictures" \
+	"$(jq -r 'select(.name != null) | .name' "$T/r" 2>/dev/null | wc -l)" 28
+check_eq "no group holds two drawings or two charts" "$(mixed_groups "$T/r")" ""
+jq -r 'select(.name != null) | "\(.name)\t\(.dup.group // ("none:" + .name))"' "$T/r" > "$T/g"
+found=$(awk -F'\t' '{ split($1, p, "/"); g[$1] = $2; f[$1] = p[1] }
+	END { for (n in g) if (n ~ /^d[0-9]\/blur/ && g[n] == g[f[n] "/original.png"]) k++
+		print k + 0 }' "$T/g")
+check_eq "each drawing's two blurred copies in its group" "$found" 16
+finish
