@@ -5,7 +5,8 @@
 #     group purity overall; hard negatives.
 #  2. sets of one kind (tests/bench/evalsets.py: photos, pages, nightsky, flat, faces, icons,
 #     ui, products, and a manual and two icon themes the thresholds were not chosen on:
-#     octave-pages, mate-icons, lxde-icons, and a children's game's drawings: clipart; and
+#     octave-pages, mate-icons, lxde-icons, and a children's game's drawings and sprites:
+#     clipart, sprites; and
 #     pictures of one template, generated:
 #     plots, forms): originals, two variants each from 17
 #     transforms (pages 18: and a scan), distractors,

@@ -84,6 +84,8 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   pointing at another part (a boy and a girl, a raft and its mast) or in other colours
   (a llama and a lama, a toad and a frog, beef and a steak); not used to choose
   thresholds.
+- sprites: the same game's cards on transparency (fruit, animals, things, and grey
+  silhouettes of some of the animals), as icons; a drawing both games hold is one.
 - plots, forms: pictures of one template, generated, no threshold chosen on them: charts
   of one style whose axes, ticks, labels and title are the same (three styles: white,
   shaded with a grid, dark) and whose data differ (the look-alike of a chart is the same
@@ -1180,6 +1182,23 @@ def set_clipart(root, rng):
                       "to choose thresholds); look-alikes: nearest other drawing")
 
 
+def set_sprites(root, rng):
+    # the same game's sprites: fruit, animals and things on transparency (its memory
+    # game's cards, with grey silhouettes of some of the animals, and its animal
+    # matching game's), 200 px PNG with alpha, shown as icons are
+    base = os.path.join(root, "usr/share/games/pysiogame/res/images")
+    fs = sorted(glob.glob(os.path.join(base, "memory/*.png")) +
+                glob.glob(os.path.join(base, "match_animals/*.png")))
+    items = [("%s-%s" % (os.path.basename(os.path.dirname(p)), k), im)
+             for p in fs for k, im in open_files([p])]
+    # the two games share some drawings (a penguin on white in one, on transparency in
+    # the other): one picture, not two
+    items = drop_near_identical(items, 3.0)
+    o, d, lk = split(items, rng, 60, 40, 20)
+    return o, d, lk, ("pysiogame's memory and animal-matching cards (drawings on transparency, "
+                      "200 px; not used to choose thresholds); look-alikes: nearest other card")
+
+
 # name -> (builder, the Debian packages its images come from, the set's version)
 SETS = {
     "photos": (set_photos, ["gnome-backgrounds", "mate-backgrounds"], 4),
@@ -1202,6 +1221,7 @@ SETS = {
     "plots": (set_plots, [], 1),
     "forms": (set_forms, [], 1),
     "clipart": (set_clipart, ["pysiogame"], 1),
+    "sprites": (set_sprites, ["pysiogame"], 1),
 }
 # packages whose images must never be drawn on (the held-out evaluation's)
 RESERVED = {"stellarium-data", "r-doc-pdf", "gcompris-qt-data", "scratch", "opencv-doc",
