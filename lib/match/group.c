@@ -2425,7 +2425,7 @@ static int gray_and_colour(const struct grp_item *a, const struct grp_item *b)
 static int gray_apart(const struct grp_item *a, const struct grp_item *b,
     const struct pres *r)
 {
-	return r->ddiff > GRP_GRAY_DETAIL && gray_and_colour(a, b);
+	return r->ddiff > GRP_GRAY_DETAIL && r->hashed && !r->shifted && gray_and_colour(a, b);
 }
 
 /* 1 when the details read through a pair's keypoint transform show one thing on one

@@ -366,7 +366,11 @@ struct grp_item {
  * as a gray copy's, a function of the colour side's pixels, do: within GRP_GRAY_DETAIL.
  * A silver trophy and the gold one of its theme, one drawing in two metals, show the
  * same shapes, but shaded otherwise (make eval: gray copies and their originals 0 to 7,
- * the trophies 16 to 22, two document icons 11). */
+ * the trophies 16 to 22, two document icons 11).  Only where the two grids lie alike
+ * (the hashes matched and nothing shifted): a crop read onto the gray copy through a
+ * scaling resamples the details, and misses its gray sibling as it misses its original
+ * (a photo's crop of 30 percent 17, a drawing's crop of 10 percent 25: t0543; make
+ * eval, the examples' recall 0.956 -> 0.963, no pair taken that is not a copy). */
 #define GRP_GRAY_DETAIL 12
 /* Two pictures with transparency (an icon, a cut-out, an overlay) are read through the
  * same transform by their shapes too: the alpha channels of the whole pictures on the
