@@ -1060,6 +1060,14 @@ static double shown_scale(const struct grp_item *a, const struct grp_item *b,
 	return m->scale * m->scale * va <= vb ? s : 1 / s;
 }
 
+/* How far the transform z turns a picture from the nearest quarter turn, in degrees. */
+static double odd_turn(const double z[4])
+{
+	double turn = fmod(fabs(atan2(z[1], z[0])) * 180 / M_PI, 90);
+
+	return turn > 45 ? 90 - turn : turn;
+}
+
 /* 1 when two pictures' fine details can be read cell for cell through the keypoints'
  * transform z: both have them, each side of both pictures (the keypoints' level 0)
  * spans GRP_FINE_SIDE pixels or more, and z maps a cell of a's grid onto about one of
@@ -1076,8 +1084,7 @@ static int fine_comparable(const struct kp_set *ka, const struct kp_set *kb, con
 		return 0;
 	/* a cell's area mapped into b, over b's cell's */
 	g = sqrt(s2 * ka->w * ka->h / ((double)kb->w * kb->h));
-	turn = fmod(fabs(atan2(z[1], z[0])) * 180 / M_PI, 90);
-	turn = turn > 45 ? 90 - turn : turn;
+	turn = odd_turn(z);
 	return fabs(g - 1) <= GRP_FINE_SCALE && turn <= GRP_FINE_TURN;
 }
 
@@ -2669,6 +2676,10 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 		    "close_look's inliers are twins' at least");
 		tone = !r->shifted && (rc != 0 || r->inliers >= GRP_REPEAT_INLIERS) ?
 		    tone_miss(a, b, r->orient) : 0;
+		/* nor where the keypoints agree on a turn of a few degrees: the grids cannot
+		 * lie alike (GRP_TONE_TURN) */
+		if (m->inliers >= GRP_REPEAT_INLIERS && odd_turn(m->z) > GRP_TONE_TURN)
+			tone = 0;
 		/* many agreeing keypoints over a small part of the picture (a product on a
 		 * plain ground, a face drawn on a blank page) make a copy when the whole
 		 * pictures, whose hashes matched, also look alike: one tone curve and one
