@@ -2,6 +2,7 @@
  * and their matching; keypoints.h has the recipe. */
 #include "keypoints.h"
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -1547,14 +1548,17 @@ static int bands_make(const struct kp_set *b, double tol, struct kp_bands *bd)
 	return 0;
 }
 
-/* 1 when one of b's keypoints within tol of (x, y) (tol2 = tol * tol) has a descriptor
- * within KP_MATCH_MAX of d.  With bands (bd not NULL), only the bands a band beyond the
- * tolerance reads (the test below may take a point just past tol after rounding); the
- * same answer as the whole of b, as the test is the same and only its order changes. */
+/* Whether one of b's keypoints within tol of (x, y) (tol2 = tol * tol) has a descriptor
+ * within KP_MATCH_MAX of d: 1 where one of b's first nb0 (its strongest) does, 2 where
+ * only others do, 0 where none does; with top 0, 1 where any does (the first found).
+ * With bands (bd not NULL), only the bands a band beyond the tolerance reads (the test
+ * below may take a point just past tol after rounding); the same answer as the whole of
+ * b, as the test is the same and only its order changes. */
 static inline __attribute__((always_inline)) int near_like(const struct kp_set *b,
-    const struct kp_bands *bd, double x, double y, double tol, double tol2, const uint8_t *d)
+    const struct kp_bands *bd, double x, double y, double tol, double tol2, const uint8_t *d,
+    int top, int nb0)
 {
-	int j0 = 0, j1 = b->n;
+	int j0 = 0, j1 = b->n, found = 0;
 
 	if (bd != NULL) {
 		int k0 = band_of(bd, y - tol) - 1, k1 = band_of(bd, y + tol) + 1;
@@ -1566,81 +1570,99 @@ static inline __attribute__((always_inline)) int near_like(const struct kp_set *
 		int j = bd != NULL ? bd->idx[q] : q;
 		double dx = b->kp[j].x - x, dy = b->kp[j].y - y;
 
-		if (dx * dx + dy * dy <= tol2 && desc_distance(d, b->kp[j].d) <= KP_MATCH_MAX)
-			return 1;
+		if (dx * dx + dy * dy <= tol2 && desc_distance(d, b->kp[j].d) <= KP_MATCH_MAX) {
+			if (!top || j < nb0)
+				return 1;
+			found = 2;
+		}
 	}
-	return 0;
+	return found;
 }
+
+/* The counts one side's keypoints give (shared_body): of all keypoints, and of the
+ * strongest n0 of each side against each other */
+struct shared_counts {
+	int in, rep;            /* mapped inside the other picture; repeated there */
+	int in0, rep0;          /* the same, a's strongest n0 against b's */
+};
 
 /* How many of a's keypoints z maps inside b's picture (BORDER from its edges, where b
  * could have found a corner), and how many of those land within tol of one of b's
- * keypoints whose descriptor is within KP_MATCH_MAX of theirs; *in and *rep.  And of the
- * four middle cells of a 4 x 4 grid over a's picture, those that hold KP_CELL_MIN of the
- * first (added to *mid) and of them those that hold none of the second (to *mid_dead). */
+ * keypoints whose descriptor is within KP_MATCH_MAX of theirs (c->in, c->rep); the same
+ * of a's strongest n0 against b's strongest n0 (c->in0, c->rep0: a view of each, read
+ * in the same pass).  And of the four middle cells of a 4 x 4 grid over a's picture,
+ * those that hold KP_CELL_MIN of the first (added to *mid) and of them those that hold
+ * none of the second (to *mid_dead). */
 static inline __attribute__((always_inline)) void shared_body(const struct kp_set *a,
-    const struct kp_set *b, const double z[4], double tol, int *in, int *rep, int *mid,
-    int *mid_dead)
+    const struct kp_set *b, const double z[4], double tol, int n0, struct shared_counts *c,
+    int *mid, int *mid_dead)
 {
 	double lo = BORDER, hx = b->w - 1 - BORDER, hy = b->h - 1 - BORDER, tol2 = tol * tol;
 	int has[4] = { 0 }, got[4] = { 0 };
+	int na0 = a->n < n0 ? a->n : n0, nb0 = b->n < n0 ? b->n : n0;
 	struct kp_bands bd;
 	int banded = bands_make(b, tol, &bd) == 0;
 
-	*in = *rep = 0;
+	memset(c, 0, sizeof *c);
 	for (int i = 0; i < a->n; i++) {
 		double x = z[0] * a->kp[i].x - z[1] * a->kp[i].y + z[2];
 		double y = z[1] * a->kp[i].x + z[0] * a->kp[i].y + z[3];
 		/* the middle cells: the second and third quarter across and down */
 		int cx = a->w > 0 ? (int)(a->kp[i].x * 4 / a->w) - 1 : -1;
 		int cy = a->h > 0 ? (int)(a->kp[i].y * 4 / a->h) - 1 : -1;
-		int c = cx >= 0 && cx < 2 && cy >= 0 && cy < 2 ? 2 * cy + cx : -1;
+		int cell = cx >= 0 && cx < 2 && cy >= 0 && cy < 2 ? 2 * cy + cx : -1;
+		int near, top = i < na0 && nb0 < b->n;
 
 		if (x < lo || y < lo || x > hx || y > hy)
 			continue;
-		(*in)++;
-		if (c >= 0)
-			has[c]++;
-		if (near_like(b, banded ? &bd : NULL, x, y, tol, tol2, a->kp[i].d)) {
-			(*rep)++;
-			if (c >= 0)
-				got[c]++;
+		c->in++;
+		c->in0 += i < na0;
+		if (cell >= 0)
+			has[cell]++;
+		if ((near = near_like(b, banded ? &bd : NULL, x, y, tol, tol2, a->kp[i].d, top,
+		    nb0)) != 0) {
+			c->rep++;
+			if (cell >= 0)
+				got[cell]++;
 		}
+		/* of b's strongest: 1 (or any, where b has no more than those) */
+		c->rep0 += i < na0 && near == 1;
 	}
 	if (banded)
 		free(bd.start);
-	for (int c = 0; c < 4; c++) {
-		*mid += has[c] >= KP_CELL_MIN;
-		*mid_dead += has[c] >= KP_CELL_MIN && got[c] == 0;
+	for (int k = 0; k < 4; k++) {
+		*mid += has[k] >= KP_CELL_MIN;
+		*mid_dead += has[k] >= KP_CELL_MIN && got[k] == 0;
 	}
 }
 
 static void shared_plain(const struct kp_set *a, const struct kp_set *b, const double z[4],
-    double tol, int *in, int *rep, int *mid, int *mid_dead)
+    double tol, int n0, struct shared_counts *c, int *mid, int *mid_dead)
 {
-	shared_body(a, b, z, tol, in, rep, mid, mid_dead);
+	shared_body(a, b, z, tol, n0, c, mid, mid_dead);
 }
 
 #ifdef KP_X86
 /* the same with the popcount instruction (the descriptors' distances; a libgcc call a
  * word otherwise) */
 __attribute__((target("popcnt"))) static void shared_popcnt(const struct kp_set *a,
-    const struct kp_set *b, const double z[4], double tol, int *in, int *rep, int *mid,
-    int *mid_dead)
+    const struct kp_set *b, const double z[4], double tol, int n0, struct shared_counts *c,
+    int *mid, int *mid_dead)
 {
-	shared_body(a, b, z, tol, in, rep, mid, mid_dead);
+	shared_body(a, b, z, tol, n0, c, mid, mid_dead);
 }
 #endif
 
 static void shared_one(const struct kp_set *a, const struct kp_set *b, const double z[4],
-    double tol, int *in, int *rep, int *mid, int *mid_dead)
+    double tol, int n0, struct shared_counts *c, int *mid, int *mid_dead)
 {
 #ifdef KP_X86
 	if (kp_kernel() != KP_PLAIN) {
-		shared_popcnt(a, b, z, tol, in, rep, mid, mid_dead);
+		shared_popcnt(a, b, z, tol, n0, c, mid, mid_dead);
 		return;
 	}
 #endif
-	shared_plain(a, b, z, tol, in, rep, mid, mid_dead);
+	shared_plain(a, b, z, tol, n0, c, mid, mid_dead);
 }
 
 /* The share of a's picture that z maps inside b's, on a 16 x 16 grid of a's places. */
@@ -1688,25 +1710,29 @@ static double inside_share_back(const struct kp_set *a, const struct kp_set *b, 
 	return inside_share(b, a, w, kern);
 }
 
-void kp_shared(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
+void kp_shared_top(const struct kp_set *a, const struct kp_set *b, int n0,
+    struct kp_match *m)
 {
 	double w[4];
-	int ia, ra, ib, rb;
+	struct shared_counts ca, cb;
 
-	m->shared = m->agree = m->mid = m->mid_dead = 0;
+	m->shared = m->agree = m->shared0 = m->agree0 = m->mid = m->mid_dead = 0;
 	if (m->inliers <= 0)
 		return;
 	invert(m->z, w);
-	shared_one(a, b, m->z, m->tol, &ia, &ra, &m->mid, &m->mid_dead);
-	shared_one(b, a, w, m->tol / sqrt(m->z[0] * m->z[0] + m->z[1] * m->z[1]), &ib, &rb,
+	shared_one(a, b, m->z, m->tol, n0, &ca, &m->mid, &m->mid_dead);
+	shared_one(b, a, w, m->tol / sqrt(m->z[0] * m->z[0] + m->z[1] * m->z[1]), n0, &cb,
 	    &m->mid, &m->mid_dead);
-	if (ia <= ib) {
-		m->shared = ia;
-		m->agree = ra;
-	} else {
-		m->shared = ib;
-		m->agree = rb;
-	}
+	/* the side with fewer in the part both show */
+	m->shared = ca.in <= cb.in ? ca.in : cb.in;
+	m->agree = ca.in <= cb.in ? ca.rep : cb.rep;
+	m->shared0 = ca.in0 <= cb.in0 ? ca.in0 : cb.in0;
+	m->agree0 = ca.in0 <= cb.in0 ? ca.rep0 : cb.rep0;
+}
+
+void kp_shared(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
+{
+	kp_shared_top(a, b, INT_MAX, m);
 }
 
 int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)

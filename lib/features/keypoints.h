@@ -160,9 +160,9 @@ struct kp_match {
 	double a_in, b_in;      /* the two shares: of a's picture inside b, of b's inside a */
 	double tol;             /* the inlier tolerance, level-0 pixels of b */
 	int shared, agree;      /* filled by kp_shared, 0 until then */
-	int shared0, agree0;    /* the same on the strongest 128 keypoints of each side
-	                         * (dedupe's framed rule and test of repetition read
-	                         * these; dedupe fills them) */
+	int shared0, agree0;    /* the same on the strongest n0 keypoints of each side
+	                         * (kp_shared_top; dedupe's framed rule and test of
+	                         * repetition read them on 128) */
 	int mid, mid_dead;      /* and of the four middle cells of a 4 x 4 grid over each
 	                         * picture, those that hold KP_CELL_MIN of those keypoints,
 	                         * and of them those where the other side repeats none (both
@@ -178,6 +178,11 @@ const char *kp_kernel_name(void);
  * within the inlier tolerance whose descriptor is within KP_MATCH_MAX), and m->mid,
  * m->mid_dead.  O(a->n b->n). */
 void kp_shared(const struct kp_set *a, const struct kp_set *b, struct kp_match *m);
+/* kp_shared, and in the same pass m->shared0 and m->agree0: the same counts of the
+ * strongest n0 keypoints of a against the strongest n0 of b (what kp_shared gives on
+ * those views; with n0 at least both sides' counts, the counts above). */
+void kp_shared_top(const struct kp_set *a, const struct kp_set *b, int n0,
+    struct kp_match *m);
 #define KP_CELL_MIN 3
 
 #endif

@@ -1278,20 +1278,8 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		}
 		/* the tint for the detail pass alone */
 		chroma[0] = chroma_diff(ka, kb, m->z, ba, b->kpband, ddiff != NULL ? &chroma[1] : NULL);
-		if (known == NULL) {
-			kp_shared(ka, kb, m);
-			m->shared0 = m->shared;
-			m->agree0 = m->agree;
-			if (ka->n > GRP_KP_BASE || kb->n > GRP_KP_BASE) {
-				struct kp_set sa, sb;
-				struct kp_match t = *m;
-
-				kp_shared(kp_strongest(ka, GRP_KP_BASE, &sa),
-				    kp_strongest(kb, GRP_KP_BASE, &sb), &t);
-				m->shared0 = t.shared;
-				m->agree0 = t.agree;
-			}
-		}
+		if (known == NULL)
+			kp_shared_top(ka, kb, GRP_KP_BASE, m);
 		/* the shares of the pictures themselves, an added frame's bands left out (a
 		 * bordered copy shows no more than the photo) */
 		m->a_in = share_in(ka, ba, kb, b->kpband, m->z);

@@ -7,7 +7,9 @@
  * descriptors (ties and close seconds, in one lane and across lanes), strangers, and the
  * keypoints of the example photos, whole, cut short, mirrored and against each other.
  * And kp_shared (which reads b's keypoints band by band near each place) against the
- * whole of b read for every keypoint of a, as written out here. */
+ * whole of b read for every keypoint of a, as written out here, and kp_shared_top's
+ * counts of the strongest few of each side, read in the same pass, against the same
+ * reference on those few. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -87,6 +89,8 @@ static const char *const kernels[] = { "avx2", "avx512" };
 static int have[2];
 static int compared[2];
 static int shared_checked, shared_agreeing;
+/* matches where b's strongest repeat fewer of a's strongest than all of b does */
+static int shared_top_checked;
 
 /* kp_shared's count one way, every keypoint of b tried for each of a (keypoints.c's
  * BORDER is 16) */
@@ -144,13 +148,53 @@ static int shared_ok(const struct kp_set *a, const struct kp_set *b, struct kp_m
 	r.agree = ia <= ib ? ra : rb;
 	shared_checked++;
 	shared_agreeing += r.agree > 0;
-	if (m.shared == r.shared && m.agree == r.agree && m.mid == r.mid &&
-	    m.mid_dead == r.mid_dead)
-		return 1;
-	fprintf(stderr, "kp_shared: shared %d agree %d mid %d dead %d, every keypoint tried: "
-	    "%d %d %d %d\n", m.shared, m.agree, m.mid, m.mid_dead, r.shared, r.agree, r.mid,
-	    r.mid_dead);
-	return 0;
+	if (m.shared != r.shared || m.agree != r.agree || m.mid != r.mid ||
+	    m.mid_dead != r.mid_dead) {
+		fprintf(stderr, "kp_shared: shared %d agree %d mid %d dead %d, every keypoint "
+		    "tried: %d %d %d %d\n", m.shared, m.agree, m.mid, m.mid_dead, r.shared,
+		    r.agree, r.mid, r.mid_dead);
+		return 0;
+	}
+	/* kp_shared_top: the same counts, and in the same pass those of the strongest n0 of
+	 * each side (views of their first n0) against each other; and with b's keypoints in
+	 * the opposite order, where a's strongest find their partners among b's weakest */
+	for (int order = 0; order < 2; order++) {
+		struct kp_set bo = *b;
+
+		if (order == 1) {
+			if ((bo.kp = malloc((size_t)(b->n ? b->n : 1) * sizeof *bo.kp)) == NULL)
+				return 0;
+			for (int j = 0; j < b->n; j++)
+				bo.kp[j] = b->kp[b->n - 1 - j];
+		}
+		for (int n0 = 7; n0 <= 64; n0 *= 9) {
+			struct kp_set va = *a, vb = bo;
+			struct kp_match t = m;
+			int dm = 0, dd = 0, ok;
+
+			va.n = a->n < n0 ? a->n : n0;
+			vb.n = bo.n < n0 ? bo.n : n0;
+			kp_shared_top(a, &bo, n0, &t);
+			ref_shared_one(&va, &vb, m.z, m.tol, &ia, &ra, &dm, &dd);
+			ref_shared_one(&vb, &va, w, m.tol / sqrt(s2), &ib, &rb, &dm, &dd);
+			ok = t.shared == r.shared && t.agree == r.agree &&
+			    t.shared0 == (ia <= ib ? ia : ib) && t.agree0 == (ia <= ib ? ra : rb) &&
+			    (order == 1 || (t.mid == r.mid && t.mid_dead == r.mid_dead));
+			shared_top_checked += order == 1 && t.agree0 < t.agree;
+			if (!ok) {
+				fprintf(stderr, "kp_shared_top(%d)%s: shared %d agree %d, strongest "
+				    "%d %d; every keypoint tried: %d %d, strongest %d %d\n", n0,
+				    order ? " (b reversed)" : "", t.shared, t.agree, t.shared0,
+				    t.agree0, r.shared, r.agree, ia <= ib ? ia : ib, ia <= ib ? ra : rb);
+				if (order == 1)
+					free(bo.kp);
+				return 0;
+			}
+		}
+		if (order == 1)
+			free(bo.kp);
+	}
+	return 1;
 }
 
 /* kp_match(a, b) with each kernel this CPU has against the plain one: 1 when all agree */
@@ -331,5 +375,9 @@ int main(void)
 	fprintf(stderr, "kp_shared against every keypoint tried: %d matches, %d agreeing\n",
 	    shared_checked, shared_agreeing);
 	CHECK(shared_checked >= 100 && shared_agreeing >= 50);
+	/* and kp_shared_top where a's strongest find partners past b's strongest */
+	fprintf(stderr, "kp_shared_top, b reversed, fewer repeated among b's strongest: %d\n",
+	    shared_top_checked);
+	CHECK(shared_top_checked >= 20);
 	return unit_done();
 }
