@@ -1008,6 +1008,35 @@ PLOT_TITLES = ("Training loss", "Validation accuracy", "Throughput", "Latency", 
 PLOT_STYLES = ("plain", "shaded", "dark")
 
 
+CARTOON_COLOURS = ((230, 60, 50), (250, 200, 40), (60, 150, 230), (90, 190, 80),
+                   (240, 140, 180), (160, 100, 60), (250, 150, 40), (140, 90, 200))
+
+
+def cartoon(r, shapes=(5, 8), at=(20, 150), size=(25, 70), spread=30, strokes=True):
+    """A drawing for the tests, 200 px on white: shapes (a count from the range) filled
+    and outlined in black two pixels wide, ellipses or polygons, placed within at and
+    sized within size (a polygon's corners within spread of its place); with strokes,
+    a few short lines one pixel wide around each (hair, whiskers, a movement's marks)."""
+    im = Image.new("RGB", (200, 200), "white")
+    d = ImageDraw.Draw(im)
+    for _ in range(r.randint(*shapes)):
+        x, y = r.randint(*at), r.randint(*at)
+        w, h = r.randint(*size), r.randint(*size)
+        c = r.choice(CARTOON_COLOURS)
+        if r.random() < 0.5:
+            d.ellipse((x, y, min(195, x + w), min(195, y + h)), fill=c, outline="black",
+                      width=2)
+        else:
+            pts = [(x + r.randint(-spread, spread), y + r.randint(-spread, spread))
+                   for _ in range(r.randint(3, 5))]
+            d.polygon(pts, fill=c, outline="black", width=2)
+        for _ in range(r.randint(2, 5) if strokes else 0):
+            x0, y0 = r.randint(5, 195), r.randint(5, 195)
+            d.line((x0, y0, x0 + r.randint(-12, 12), y0 + r.randint(-12, 12)),
+                   fill="black", width=1)
+    return im
+
+
 def chart(rng_data, style, title, kind):
     """A chart of one style, 640 x 480: axes, ticks and their labels, a title and a grid
     the same in every chart of that style and title; the data (one to three curves, bars
@@ -1169,34 +1198,38 @@ def theme_icons(pattern, note):
     return build_set
 
 
+def game_pictures(paths, limit, note, rng):
+    """a set builder's sets from a game's pictures (named folder-file, as two folders may
+    hold one name), less the near-identical ones (drop_near_identical at limit), split as
+    icons are: 60 originals, 40 distractors, 20 look-alikes"""
+    items = [("%s-%s" % (os.path.basename(os.path.dirname(p)), k), im)
+             for p in paths for k, im in open_files([p])]
+    items = drop_near_identical(items, limit)
+    o, d, lk = split(items, rng, 60, 40, 20)
+    return o, d, lk, note
+
+
 def set_clipart(root, rng):
     # a children's game's drawings (art4apps: outlined cartoon pictures of animals, food,
     # jobs, body parts, 200 px JPEGs on white); several are one drawing with an arrow put
     # on another part, or in other colours, which the nearest-pair look-alikes find
     fs = sorted(glob.glob(os.path.join(root, "usr/share/games/pysiogame/res/images/art4apps/*/*.jpg")))
-    items = [("%s-%s" % (os.path.basename(os.path.dirname(p)), k), im)
-             for p in fs for k, im in open_files([p])]
-    items = drop_near_identical(items, 1.0)
-    o, d, lk = split(items, rng, 60, 40, 20)
-    return o, d, lk, ("pysiogame's art4apps drawings (cartoons on white, 200 px JPEG; not used "
-                      "to choose thresholds); look-alikes: nearest other drawing")
+    return game_pictures(fs, 1.0, "pysiogame's art4apps drawings (cartoons on white, 200 px JPEG; "
+                         "not used to choose thresholds); look-alikes: nearest other drawing", rng)
 
 
 def set_sprites(root, rng):
     # the same game's sprites: fruit, animals and things on transparency (its memory
     # game's cards, with grey silhouettes of some of the animals, and its animal
-    # matching game's), 200 px PNG with alpha, shown as icons are
+    # matching game's), 200 px PNG with alpha, shown as icons are; the two games share
+    # some drawings (a penguin on white in one, on transparency in the other): one
+    # picture, not two (3.0)
     base = os.path.join(root, "usr/share/games/pysiogame/res/images")
     fs = sorted(glob.glob(os.path.join(base, "memory/*.png")) +
                 glob.glob(os.path.join(base, "match_animals/*.png")))
-    items = [("%s-%s" % (os.path.basename(os.path.dirname(p)), k), im)
-             for p in fs for k, im in open_files([p])]
-    # the two games share some drawings (a penguin on white in one, on transparency in
-    # the other): one picture, not two
-    items = drop_near_identical(items, 3.0)
-    o, d, lk = split(items, rng, 60, 40, 20)
-    return o, d, lk, ("pysiogame's memory and animal-matching cards (drawings on transparency, "
-                      "200 px; not used to choose thresholds); look-alikes: nearest other card")
+    return game_pictures(fs, 3.0, "pysiogame's memory and animal-matching cards (drawings on "
+                         "transparency, 200 px; not used to choose thresholds); look-alikes: "
+                         "nearest other card", rng)
 
 
 # name -> (builder, the Debian packages its images come from, the set's version)

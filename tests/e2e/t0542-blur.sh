@@ -13,42 +13,16 @@
 mkdir -p "$T/img"
 "$PY" - "$T/img" "$TOP/tests/bench" <<'PY'
 import os, random, sys
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import ImageFilter, ImageFont
 out = sys.argv[1]
 sys.path.insert(0, sys.argv[2])
-import evalsets  # make eval's charts, drawn with Pillow's own font, as on any machine
+import evalsets  # its cartoons, and make eval's charts drawn with Pillow's own font
 evalsets.font = lambda size: ImageFont.load_default()
-
-COL = [(230, 60, 50), (250, 200, 40), (60, 150, 230), (90, 190, 80), (240, 140, 180),
-       (160, 100, 60), (250, 150, 40), (140, 90, 200)]
-
-def drawing(seed):
-    # five to eight shapes (ellipses, polygons) filled and outlined in black, with a
-    # few strokes around each (hair, whiskers, the marks of a movement)
-    r = random.Random(seed)
-    im = Image.new("RGB", (200, 200), "white")
-    d = ImageDraw.Draw(im)
-    for _ in range(r.randint(5, 8)):
-        x, y = r.randint(20, 150), r.randint(20, 150)
-        w, h = r.randint(25, 70), r.randint(25, 70)
-        c = r.choice(COL)
-        if r.random() < 0.5:
-            d.ellipse((x, y, min(195, x + w), min(195, y + h)), fill=c, outline="black",
-                      width=2)
-        else:
-            pts = [(x + r.randint(-30, 30), y + r.randint(-30, 30))
-                   for _ in range(r.randint(3, 5))]
-            d.polygon(pts, fill=c, outline="black", width=2)
-        for _ in range(r.randint(2, 5)):
-            x0, y0 = r.randint(5, 195), r.randint(5, 195)
-            d.line((x0, y0, x0 + r.randint(-12, 12), y0 + r.randint(-12, 12)),
-                   fill="black", width=1)
-    return im
 
 for k in range(8):
     d = os.path.join(out, "d%d" % k)
     os.makedirs(d)
-    im = drawing(1000 + k)
+    im = evalsets.cartoon(random.Random(1000 + k))
     im.save(os.path.join(d, "original.png"))
     for rad in (1.5, 2.0):
         im.filter(ImageFilter.GaussianBlur(rad)).save(os.path.join(d, "blur%s.png" % rad))

@@ -9,34 +9,18 @@
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/img"
-"$PY" - "$T/img" <<'PY'
+"$PY" - "$T/img" "$TOP/tests/bench" <<'PY'
 import os, random, sys
-from PIL import Image, ImageDraw
+from PIL import Image
 out = sys.argv[1]
-COL = [(230, 60, 50), (250, 200, 40), (60, 150, 230), (90, 190, 80), (240, 140, 180),
-       (160, 100, 60), (250, 150, 40), (140, 90, 200)]
-
-def card(seed):
-    # four to six outlined shapes, filled, in the middle of a 200-pixel white card
-    r = random.Random(seed)
-    im = Image.new("RGB", (200, 200), "white")
-    d = ImageDraw.Draw(im)
-    for _ in range(r.randint(4, 6)):
-        x, y = r.randint(50, 110), r.randint(50, 110)
-        w, h = r.randint(20, 50), r.randint(20, 50)
-        c = r.choice(COL)
-        if r.random() < 0.5:
-            d.ellipse((x, y, x + w, y + h), fill=c, outline="black", width=2)
-        else:
-            pts = [(x + r.randint(-20, 20), y + r.randint(-20, 20))
-                   for _ in range(r.randint(3, 5))]
-            d.polygon(pts, fill=c, outline="black", width=2)
-    return im
-
+sys.path.insert(0, sys.argv[2])
+import evalsets  # its cartoon drawings
 for k in range(12):
     d = os.path.join(out, "c%d" % k)
     os.makedirs(d)
-    im = card(3000 + k)
+    # four to six shapes in the middle of the card, no strokes around them
+    im = evalsets.cartoon(random.Random(3000 + k), shapes=(4, 6), at=(50, 110), size=(20, 50),
+                          spread=20, strokes=False)
     im.save(os.path.join(d, "original.png"))
     im.rotate(5 if k % 2 else -5, resample=Image.BICUBIC).save(os.path.join(d, "turned.png"))
 PY
