@@ -1144,8 +1144,9 @@ static int fine_spread(const struct kp_set *ka, const struct kp_set *kb, const d
     const uint8_t ba[4], const uint8_t bb[4], int *fs)
 {
 	uint8_t blurred[KP_FINE_BYTES];
-	double sa, sb;
-	int o, n, a_sharp;
+	double sa, sb, lo;
+	int o, n;
+	const struct kp_set *sharp;
 	struct kp_set v;
 
 	if (detail_diff(ka, kb, z, ba, bb, DG_FINE, NULL, NULL, &o, fs) == -3)
@@ -1154,18 +1155,19 @@ static int fine_spread(const struct kp_set *ka, const struct kp_set *kb, const d
 		return 0;
 	sa = fine_sharpness(ka->fine, ba);
 	sb = fine_sharpness(kb->fine, bb);
-	a_sharp = sa > sb;
-	if ((a_sharp ? sa < GRP_FINE_SHARPER * sb : sb < GRP_FINE_SHARPER * sa))
+	sharp = sa > sb ? ka : kb;
+	lo = sa > sb ? sb : sa;
+	if ((sa > sb ? sa : sb) < GRP_FINE_SHARPER * lo)
 		return 0;
-	v = a_sharp ? *ka : *kb;
-	fine_blur(v.fine, blurred);
+	v = *sharp;
+	fine_blur(sharp->fine, blurred);
 	v.fine = blurred;
 	/* the blurred side shows no sharper line than the sharp one blurred: no curve, no
 	 * dots of its own */
-	if (fine_sharpness(blurred, a_sharp ? ba : bb) < GRP_FINE_BLURRED * (a_sharp ? sb : sa))
+	if (fine_sharpness(blurred, sharp == ka ? ba : bb) < GRP_FINE_BLURRED * lo)
 		return 0;
-	if (detail_diff(a_sharp ? &v : ka, a_sharp ? kb : &v, z, ba, bb, DG_FINE, NULL, NULL,
-	    &o, &n) == -3)
+	if (detail_diff(sharp == ka ? &v : ka, sharp == kb ? &v : kb, z, ba, bb, DG_FINE, NULL,
+	    NULL, &o, &n) == -3)
 		return -1;
 	*fs = n < *fs ? n : *fs;
 	return 0;
