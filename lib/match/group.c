@@ -447,6 +447,16 @@ static inline __attribute__((always_inline)) int in_bands(int cx, int cy, double
  * read for that count alone (GRP_FINE_*): on DG_FINE the result is 0 and *overlay 0
  * (or -1, -3 as above), and the blocks and lines that cannot change the count are
  * passed over. */
+static inline int imin(int a, int b)
+{
+	return a < b ? a : b;
+}
+
+static inline int imax(int a, int b)
+{
+	return a > b ? a : b;
+}
+
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
     const uint8_t ba[4], const uint8_t bb[4], int grid, const uint16_t wa[4],
     const uint16_t wb[4], int *overlay, int *spread)
@@ -468,7 +478,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	 * tight: each cell's excess where it is read from its own place (GRP_ALIGNED_*) */
 	double med, best = 0, dev = 0;
 	int aligned;
-	int *nz, *out, *stack, *comp;
+	int *nz, *out, *stack, *cells;
 	uint8_t *in, *seen;
 	void *work;
 	int n = 0, nspread;
@@ -480,9 +490,9 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 
 	if (ga == NULL || gb == NULL || ka->w <= 0 || ka->h <= 0 || kb->w <= 0 || kb->h <= 0)
 		return -1;
-	/* the grids' working rows: 7 of doubles, 2 of (N + 1)^2 and 2 of N^2 ints, 2 of
+	/* the grids' working rows: 7 of doubles, 2 of (N + 1)^2 and 3 of N^2 ints, 2 of
 	 * bytes (the fine grid's are too many for a thread's stack) */
-	if ((work = malloc((size_t)NN * (7 * sizeof(double) + 2 * sizeof(int) + 2) +
+	if ((work = malloc((size_t)NN * (7 * sizeof(double) + 3 * sizeof(int) + 2) +
 	    2 * sizeof(int) * (size_t)(N + 1) * (size_t)(N + 1))) == NULL)
 		return -3;
 	av = work;
@@ -495,8 +505,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	nz = (int *)(tight + NN);
 	out = nz + (N + 1) * (N + 1);
 	stack = out + (N + 1) * (N + 1);
-	comp = stack + NN;
-	in = (uint8_t *)(comp + NN);
+	cells = stack + NN;
+	in = (uint8_t *)(cells + NN);
 	seen = in + NN;
 	memset(seen, 0, (size_t)NN);
 	if (!shape)
@@ -613,16 +623,31 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	/* a line of text laid over one copy (a caption, a watermark) is a copy's mark, not
 	 * another picture: connected cells that miss (GRP_DETAIL_CELL) and make a band at
 	 * most GRP_DETAIL_LINE cells high and wider than tall, in the top or the bottom
-	 * GRP_DETAIL_BAND rows, count for nothing.  Not for shapes: at this grid a band of
-	 * shape under a picture is as often an emblem of its theme (a network connector
-	 * under a folder) as text, and a caption over clear ground only costs a pair of
-	 * copies, where an emblem taken for one would cost a picture */
+	 * GRP_DETAIL_BAND rows, count for nothing; and so do the words and letters of such
+	 * a line that are no wider than tall on their own ("2h", "&", "a 1 b 2"): components
+	 * of the bands whose rows meet (within a cell) and that lie within GRP_DETAIL_GAP
+	 * cells of each other along them make one line, which counts for nothing where it
+	 * is no taller than GRP_DETAIL_LINE, GRP_DETAIL_LONG times as wide as tall, and
+	 * holds a word (a component wider than tall of GRP_DETAIL_WORD cells or more) or
+	 * GRP_DETAIL_PARTS components.  A row of three dots an icon adds to show a state
+	 * (two of them one component wider than tall, the third not) is no such line.  Not
+	 * for shapes: at this grid a band of shape under a picture is as often an emblem of
+	 * its theme (a network connector under a folder) as text, and a caption over clear
+	 * ground only costs a pair of copies, where an emblem taken for one would cost a
+	 * picture */
 	{
-		int nc, nline = 0, ka_line = 0, kb_line = 0, nvar = 0;
+		int nc, nline = 0, ka_line = 0, kb_line = 0, nvar = 0, ncap = 0, ncell = 0, room = 0;
 		double va = 0, vb = 0;
+		/* the bands' components no taller than a line: their cells (cells[start] on,
+		 * n of them), boxes (x0, x1, y0, y1), and the line each is part of (root: its
+		 * box, whether it holds a word, how many components it has) */
+		struct cap_comp {
+			int start, n, box[4], own, root, line[4], word, parts;
+		} *cap = NULL;
 
 		for (int i = 0; i < NN; i++) {
 			int x0 = N, x1 = -1, y0 = N, y1 = -1, top = 0;
+			struct cap_comp *c;
 
 			if (seen[i] || !in[i] || res[i] <= GRP_DETAIL_CELL)
 				continue;
@@ -632,7 +657,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			while (top > 0) {
 				int k = stack[--top], kx = k % N, ky = k / N;
 
-				comp[nc++] = k;
+				cells[ncell + nc++] = k;
 				x0 = kx < x0 ? kx : x0;
 				x1 = kx > x1 ? kx : x1;
 				y0 = ky < y0 ? ky : y0;
@@ -648,36 +673,93 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 						stack[top++] = q;
 					}
 			}
-			if (!shape && y1 - y0 + 1 <= GRP_DETAIL_LINE * f &&
-			    2 * (x1 - x0 + 1) >= 3 * (y1 - y0 + 1) &&
-			    (y0 >= N - GRP_DETAIL_BAND * f || y1 < GRP_DETAIL_BAND * f))
-			{
-				for (int k = 0; k < nc; k++) {
-					int q = comp[k];
+			if (shape || y1 - y0 + 1 > GRP_DETAIL_LINE * f ||
+			    (y0 < N - GRP_DETAIL_BAND * f && y1 >= GRP_DETAIL_BAND * f))
+				continue;
+			if (ncap == room) {
+				void *p = realloc(cap, sizeof *cap * (size_t)(room = room ? 2 * room : 64));
 
-					res[q] = 0;
-					/* text is strokes: on a plain ground, the side that carries
-					 * it varies from cell to cell along the line (a through the
-					 * curve, in b's levels) */
-					if (!only_spread && q % N + 1 < N && in[q + 1]) {
-						va += fabs(lut[(int)av[q + 1]] - lut[(int)av[q]]);
-						vb += fabs(bv[q + 1] - bv[q]);
-						nvar++;
-					}
+				if (p == NULL) {
+					free(cap);
+					free(work);
+					return -3;
 				}
-				/* and text is corners: on a textured one, the side that
-				 * carries it has the keypoints there */
-				if (!only_spread)
-					line_corners(ka, kb, z, N, x0, x1, y0, y1, &ka_line, &kb_line);
-				nline += nc;
-				/* read tight, the strokes spill a little further: the
-				 * line's box and a cell around it count for nothing */
-				for (int y = y0 - 1; aligned && y <= y1 + 1; y++)
-					for (int x = x0 - 1; x <= x1 + 1; x++)
-						if (x >= 0 && y >= 0 && x < N && y < N)
-							tight[y * N + x] = 0;
+				cap = p;
 			}
+			c = &cap[ncap];
+			c->start = ncell;
+			c->n = nc;
+			c->box[0] = c->line[0] = x0;
+			c->box[1] = c->line[1] = x1;
+			c->box[2] = c->line[2] = y0;
+			c->box[3] = c->line[3] = y1;
+			c->own = 2 * (x1 - x0 + 1) >= 3 * (y1 - y0 + 1);
+			c->word = c->own && nc >= GRP_DETAIL_WORD * f * f;
+			c->root = ncap++;
+			c->parts = 1;
+			ncell += nc;
 		}
+		/* the lines: each component's root holds its line's box and counts */
+		for (int a = 0; a < ncap; a++)
+			for (int b = a + 1; b < ncap; b++) {
+				int ra = a, rb = b;
+
+				if (cap[a].box[3] + f < cap[b].box[2] || cap[b].box[3] + f < cap[a].box[2] ||
+				    cap[b].box[0] - cap[a].box[1] - 1 > GRP_DETAIL_GAP * f ||
+				    cap[a].box[0] - cap[b].box[1] - 1 > GRP_DETAIL_GAP * f)
+					continue;
+				while (cap[ra].root != ra)
+					ra = cap[ra].root;
+				while (cap[rb].root != rb)
+					rb = cap[rb].root;
+				if (ra == rb)
+					continue;
+				cap[rb].root = ra;
+				cap[ra].line[0] = imin(cap[ra].line[0], cap[rb].line[0]);
+				cap[ra].line[1] = imax(cap[ra].line[1], cap[rb].line[1]);
+				cap[ra].line[2] = imin(cap[ra].line[2], cap[rb].line[2]);
+				cap[ra].line[3] = imax(cap[ra].line[3], cap[rb].line[3]);
+				cap[ra].word |= cap[rb].word;
+				cap[ra].parts += cap[rb].parts;
+			}
+		for (int b = 0; b < ncap; b++) {
+			const struct cap_comp *c = &cap[b], *r = c;
+			int lw, lh;
+
+			while (r->root != r - cap)
+				r = &cap[r->root];
+			lw = r->line[1] - r->line[0] + 1;
+			lh = r->line[3] - r->line[2] + 1;
+			if (!c->own && ((!r->word && r->parts < GRP_DETAIL_PARTS) ||
+			    lh > GRP_DETAIL_LINE * f || lw < GRP_DETAIL_LONG * lh))
+				continue;
+			for (int k = 0; k < c->n; k++) {
+				int q = cells[c->start + k];
+
+				res[q] = 0;
+				/* text is strokes: on a plain ground, the side that carries
+				 * it varies from cell to cell along the line (a through the
+				 * curve, in b's levels) */
+				if (!only_spread && q % N + 1 < N && in[q + 1]) {
+					va += fabs(lut[(int)av[q + 1]] - lut[(int)av[q]]);
+					vb += fabs(bv[q + 1] - bv[q]);
+					nvar++;
+				}
+			}
+			nline += c->n;
+			/* and text is corners: on a textured one, the side that carries it
+			 * has the keypoints there */
+			if (!only_spread)
+				line_corners(ka, kb, z, N, c->box[0], c->box[1], c->box[2], c->box[3],
+				    &ka_line, &kb_line);
+			/* read tight, the strokes spill a little further: the component's
+			 * box and a cell around it count for nothing */
+			for (int y = c->box[2] - 1; aligned && y <= c->box[3] + 1; y++)
+				for (int x = c->box[0] - 1; x <= c->box[1] + 1; x++)
+					if (x >= 0 && y >= 0 && x < N && y < N)
+						tight[y * N + x] = 0;
+		}
+		free(cap);
 		if (!only_spread && nline >= GRP_OVERLAY_CELLS * f * f) {
 			int by_var = va > GRP_OVERLAY_RATIO * vb + GRP_OVERLAY_VAR * nvar ? 1 :
 			    vb > GRP_OVERLAY_RATIO * va + GRP_OVERLAY_VAR * nvar ? 2 : 0;

@@ -424,6 +424,10 @@ struct grp_item {
 #define GRP_DETAIL_BAND 12
 #define GRP_DETAIL_CELL 12
 #define GRP_DETAIL_LINE 7
+#define GRP_DETAIL_GAP 2
+#define GRP_DETAIL_WORD 3
+#define GRP_DETAIL_PARTS 4
+#define GRP_DETAIL_LONG 4
 /* And the transform must show most of both, or the smaller whole: a pair whose
  * transform puts under GRP_OVERLAP_MIN of the larger picture's view inside the other's
  * (kp_match's overlap), and shows the smaller there at under GRP_OVERLAP_SHOWN of its own
