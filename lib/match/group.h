@@ -424,6 +424,14 @@ struct grp_item {
 #define GRP_DETAIL_BAND 12
 #define GRP_DETAIL_CELL 12
 #define GRP_DETAIL_LINE 7
+/* A caption's words and letters read together (detail_diff): components of the bands
+ * whose rows meet within a cell and that lie within GRP_DETAIL_GAP cells of each other
+ * along them make a line, passed over where it is GRP_DETAIL_LONG times as wide as tall
+ * and holds a word (a component wider than tall of GRP_DETAIL_WORD cells) or
+ * GRP_DETAIL_PARTS components ("a 1 b 2").  make eval: 5 more captioned copies found
+ * (clipart, lxde-icons, photos, sprites), no pair of distinct pictures more; at
+ * one and a half times as wide as tall, a row of three dots an icon adds to show a
+ * state passed for a line (t0545), and two icons of a network's states shared a group. */
 #define GRP_DETAIL_GAP 2
 #define GRP_DETAIL_WORD 3
 #define GRP_DETAIL_PARTS 4
