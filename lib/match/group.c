@@ -983,6 +983,8 @@ static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	enum { N = KP_CHROMA, NN = KP_CHROMA * KP_CHROMA, S = KP_DETAIL / KP_CHROMA };
 	const uint8_t *ca = ka->chroma, *cb = kb->chroma, *da = ka->detail, *db = kb->detail;
 	double res[NN], sorted[NN], gray[NN], av[NN][3], bv[NN][3], med, best = 0;
+	/* the box a's cells compared take on b's grid */
+	double bx0 = N, bx1 = -1, by0 = N, by1 = -1;
 	uint8_t in[NN];
 	int n = 0;
 
@@ -1013,6 +1015,8 @@ static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			for (int k = 0; k < S * S; k++)
 				av[i][2] += da[(S * cy + k / S) * KP_DETAIL + S * cx + k % S];
 			av[i][2] /= S * S;
+			bx0 = fmin(bx0, gx), bx1 = fmax(bx1, gx);
+			by0 = fmin(by0, gy), by1 = fmax(by1, gy);
 			bv[i][0] = grid_read(cb, N, 2, 0, gx, gy);
 			bv[i][1] = grid_read(cb, N, 2, 1, gx, gy);
 			bv[i][2] = grid_read(db, KP_DETAIL, 1, 0, hx, hy);
@@ -1030,28 +1034,37 @@ static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	/* the cheap terms first: past GRP_CHROMA_SAME the blocks would change nothing */
 	best = GRP_CHROMA_LEVEL * kth_double(gray, n, n / 2);
 	/* each side's most colourful cell, its pure colour (a shape's inside, where no edge
-	 * moves it): a crop keeps it, another colouring of the shape does not */
+	 * moves it): a crop keeps it, another colouring of the shape does not.  Each side's
+	 * own cells, b's those inside the box a's compared cells take on it: read between
+	 * b's cells, where a crop's larger cells fall, a colour is mixed with its
+	 * neighbours' and paler than the crop's */
 	{
-		int ia = -1, ib = -1;
-		double ma = -1, mb = -1, pure;
+		int ia = -1;
+		double ma = -1, mb = -1, pure, pb[2] = { 128, 128 };
 
 		for (int i = 0; i < NN; i++) {
-			double va, vb;
+			double va;
 
 			if (!in[i])
 				continue;
 			va = fabs(av[i][0] - 128) + fabs(av[i][1] - 128);
-			vb = fabs(bv[i][0] - 128) + fabs(bv[i][1] - 128);
 			if (va > ma) {
 				ma = va;
 				ia = i;
 			}
-			if (vb > mb) {
-				mb = vb;
-				ib = i;
-			}
 		}
-		pure = GRP_CHROMA_PURE * (fabs(av[ia][0] - bv[ib][0]) + fabs(av[ia][1] - bv[ib][1]));
+		for (int y = (int)ceil(by0); y <= (int)floor(by1); y++)
+			for (int x = (int)ceil(bx0); x <= (int)floor(bx1); x++) {
+				const uint8_t *c = cb + 2 * (y * N + x);
+				double vb = abs(c[0] - 128) + abs(c[1] - 128);
+
+				if (vb > mb) {
+					mb = vb;
+					pb[0] = c[0];
+					pb[1] = c[1];
+				}
+			}
+		pure = GRP_CHROMA_PURE * (fabs(av[ia][0] - pb[0]) + fabs(av[ia][1] - pb[1]));
 		best = best > pure ? best : pure;
 	}
 	/* (rounded up: a miss past GRP_CHROMA_SAME stays past it, 20.5 is not 20) */

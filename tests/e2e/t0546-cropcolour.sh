@@ -1,0 +1,43 @@
+#!/bin/sh
+# dedupe and the colours of a crop: 24 cartoons of small coloured shapes outlined in
+# black (200 pixels on white), each cropped by a tenth and by a fifth.  The colour
+# details compare each side's most colourful cell (a crop keeps a shape's colour,
+# another colouring of it does not); b's was read between its cells, where the crop's
+# larger cells fall, and came out mixed with its neighbours, paler than the crop's, so
+# that only 10 of the 48 pairs of a crop and its drawing read as the same colours
+# (--trace-pairs' chroma at most 20) and the framed rule and the test of repetition,
+# which want that, turned crops down.  Read on each side's own cells, 25 of them do.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$T/img"
+"$PY" - "$T/img" "$TOP/tests/bench" <<'PY'
+import os, random, sys
+out = sys.argv[1]
+sys.path.insert(0, sys.argv[2])
+import evalsets  # its cartoons and its crops
+
+for k in range(24):
+    d = os.path.join(out, "d%d" % k)
+    os.makedirs(d)
+    r = random.Random(6000 + k)
+    im = evalsets.cartoon(r, shapes=(10, 16), size=(10, 24), strokes=False)
+    im.save(os.path.join(d, "original.png"))
+    for frac in (0.1, 0.2):
+        evalsets.t_crop(frac)(im, r, None).save(os.path.join(d, "crop%d.png" % int(frac * 100)))
+PY
+azls -q "$T/img" > "$T/list" || fail "azls"
+featx -q -i "$T/list" > "$T/feat" || fail "featx"
+dedupe -q -i "$T/feat" -o "$T/r" --trace-pairs "$T/tr" || fail "dedupe"
+check_eq "a record for each of the 72 pictures" \
+	"$(jq -r 'select(.name != null) | .name' "$T/r" 2>/dev/null | wc -l)" 72
+check_eq "no group holds two drawings" "$(mixed_groups "$T/r")" ""
+same=$(jq -r 'select((.a | split("/")[0]) == (.b | split("/")[0]) and
+	(.a + .b | test("original")) and .chroma >= 0) | .chroma' "$T/tr" |
+	awk '$1 <= 20 { s++ } END { print s + 0 }')
+check "20 or more pairs of a crop and its drawing read as the same colours ($same)" \
+	test "$same" -ge 20
+jq -r 'select(.name != null) | "\(.name)\t\(.dup.group // ("none:" + .name))"' "$T/r" > "$T/g"
+found=$(awk -F'\t' '{ g[$1] = $2 } END { for (n in g) { split(n, p, "/")
+	if (n ~ /crop/ && g[n] == g[p[1] "/original.png"]) k++ } print k + 0 }' "$T/g")
+check "30 or more of the 48 crops in their drawings' groups ($found)" test "$found" -ge 30
+finish
