@@ -699,13 +699,14 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			c->parts = 1;
 			ncell += nc;
 		}
-		/* the lines: each component's root holds its line's box and counts */
+		/* the lines: each component's root holds its line's box and counts (the
+		 * components come in the order of their top rows: those past a's rows and the
+		 * cell to spare meet none of them) */
 		for (int a = 0; a < ncap; a++)
-			for (int b = a + 1; b < ncap; b++) {
+			for (int b = a + 1; b < ncap && cap[b].box[2] <= cap[a].box[3] + f; b++) {
 				int ra = a, rb = b;
 
-				if (cap[a].box[3] + f < cap[b].box[2] || cap[b].box[3] + f < cap[a].box[2] ||
-				    cap[b].box[0] - cap[a].box[1] - 1 > GRP_DETAIL_GAP * f ||
+				if (cap[b].box[0] - cap[a].box[1] - 1 > GRP_DETAIL_GAP * f ||
 				    cap[a].box[0] - cap[b].box[1] - 1 > GRP_DETAIL_GAP * f)
 					continue;
 				while (cap[ra].root != ra)
