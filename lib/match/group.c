@@ -423,6 +423,17 @@ static inline __attribute__((always_inline)) int in_bands(int cx, int cy, double
 	    gx < bb[2] * n / 256.0 + 0.5 || gx > n - 1.5 - bb[3] * n / 256.0;
 }
 
+/* The lesser and the greater of two ints. */
+static inline int imin(int a, int b)
+{
+	return a < b ? a : b;
+}
+
+static inline int imax(int a, int b)
+{
+	return a > b ? a : b;
+}
+
 /* What one picture shows and the other does not, in the part both show: a's detail
  * (KP_DETAIL x KP_DETAIL gray, keypoints.h; grid DG_DETAIL) against b's read through the
  * keypoints' transform z (a's level-0 places to b's), after the tone curve that fits
@@ -447,16 +458,6 @@ static inline __attribute__((always_inline)) int in_bands(int cx, int cy, double
  * read for that count alone (GRP_FINE_*): on DG_FINE the result is 0 and *overlay 0
  * (or -1, -3 as above), and the blocks and lines that cannot change the count are
  * passed over. */
-static inline int imin(int a, int b)
-{
-	return a < b ? a : b;
-}
-
-static inline int imax(int a, int b)
-{
-	return a > b ? a : b;
-}
-
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
     const uint8_t ba[4], const uint8_t bb[4], int grid, const uint16_t wa[4],
     const uint16_t wb[4], int *overlay, int *spread)
