@@ -423,6 +423,29 @@ static inline __attribute__((always_inline)) int in_bands(int cx, int cy, double
 	    gx < bb[2] * n / 256.0 + 0.5 || gx > n - 1.5 - bb[3] * n / 256.0;
 }
 
+/* A grid g (n x n levels) averaged over boxes foot cells wide (1 to 2: a cell and
+ * the share of its neighbours that a larger cell of another grid covers), into out;
+ * tmp: n * n doubles. */
+static void grid_soften(const uint8_t *g, int n, double foot, double *tmp, uint8_t *out)
+{
+	double e = (foot - 1) / 2;
+
+	e = e < 0 ? 0 : e > 0.5 ? 0.5 : e;
+	for (int y = 0; y < n; y++)
+		for (int x = 0; x < n; x++) {
+			int l = x > 0 ? x - 1 : x, r = x < n - 1 ? x + 1 : x;
+
+			tmp[y * n + x] = (g[y * n + x] + e * (g[y * n + l] + g[y * n + r])) / (1 + 2 * e);
+		}
+	for (int y = 0; y < n; y++)
+		for (int x = 0; x < n; x++) {
+			int u = y > 0 ? y - 1 : y, d = y < n - 1 ? y + 1 : y;
+
+			out[y * n + x] = (uint8_t)lround((tmp[y * n + x] + e * (tmp[u * n + x] +
+			    tmp[d * n + x])) / (1 + 2 * e));
+		}
+}
+
 /* The lesser and the greater of two ints. */
 static inline int imin(int a, int b)
 {
@@ -480,7 +503,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	double med, best = 0, dev = 0;
 	int aligned;
 	int *nz, *out, *stack, *cells;
-	uint8_t *in, *seen;
+	uint8_t *in, *seen, *soft;
 	void *work;
 	int n = 0, nspread;
 
@@ -491,9 +514,9 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 
 	if (ga == NULL || gb == NULL || ka->w <= 0 || ka->h <= 0 || kb->w <= 0 || kb->h <= 0)
 		return -1;
-	/* the grids' working rows: 7 of doubles, 2 of (N + 1)^2 and 3 of N^2 ints, 2 of
+	/* the grids' working rows: 7 of doubles, 2 of (N + 1)^2 and 3 of N^2 ints, 3 of
 	 * bytes (the fine grid's are too many for a thread's stack) */
-	if ((work = malloc((size_t)NN * (7 * sizeof(double) + 3 * sizeof(int) + 2) +
+	if ((work = malloc((size_t)NN * (7 * sizeof(double) + 3 * sizeof(int) + 3) +
 	    2 * sizeof(int) * (size_t)(N + 1) * (size_t)(N + 1))) == NULL)
 		return -3;
 	av = work;
@@ -509,6 +532,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	cells = stack + NN;
 	in = (uint8_t *)(cells + NN);
 	seen = in + NN;
+	soft = seen + NN;
 	memset(seen, 0, (size_t)NN);
 	if (!shape)
 		wa = wb = full;
@@ -523,6 +547,26 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	for (int c = 0; c < N; c++) {
 		colx[c] = ((c + 0.5) / N - wa[0] / 65535.0) / fa[0] * ka->w - half;
 		rowy[c] = ((c + 0.5) / N - wa[1] / 65535.0) / fa[1] * ka->h - half;
+	}
+	if (!shape) {
+		/* how many of b's cells one of a's spans (along a row: the transform keeps
+		 * shapes): where a's cells are the larger (a crop's, read on its original),
+		 * b's are averaged over as much, and the other way round a's, so that a cell
+		 * is read against the same share of the picture on both sides
+		 * (GRP_DETAIL_FOOT) */
+		double x0 = z[0] * colx[N / 2] - z[1] * rowy[N / 2] + z[2];
+		double y0 = z[1] * colx[N / 2] + z[0] * rowy[N / 2] + z[3];
+		double x1 = z[0] * colx[N / 2 + 1] - z[1] * rowy[N / 2] + z[2];
+		double y1 = z[1] * colx[N / 2 + 1] + z[0] * rowy[N / 2] + z[3];
+		double foot = hypot((x1 - x0) / kb->w * fb[0], (y1 - y0) / kb->h * fb[1]) * N;
+
+		if (foot > GRP_DETAIL_FOOT) {
+			grid_soften(gb, N, foot, sorted, soft);
+			gb = soft;
+		} else if (foot > 0 && 1 / foot > GRP_DETAIL_FOOT) {
+			grid_soften(ga, N, 1 / foot, sorted, soft);
+			ga = soft;
+		}
 	}
 	for (int cy = 0; cy < N; cy++)
 		for (int cx = 0; cx < N; cx++) {

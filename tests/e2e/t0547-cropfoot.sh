@@ -1,0 +1,42 @@
+#!/bin/sh
+# dedupe and crops of line drawings: 24 cartoons of a few coloured shapes with thirty
+# strokes one pixel wide around them (whiskers, hair, a movement's marks), 200 pixels
+# on white, each cropped by a tenth and by a fifth.  A crop's cells are larger than its
+# original's (by a ninth, by a quarter); read at a point, a stroke fell whole into one
+# side's cell and in part into the other's, and before the finer grid was averaged over
+# the larger cell (GRP_DETAIL_FOOT) 7 of the 48 crops missed their drawings' details.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$T/img"
+"$PY" - "$T/img" "$TOP/tests/bench" <<'PY'
+import os, random, sys
+from PIL import ImageDraw
+out = sys.argv[1]
+sys.path.insert(0, sys.argv[2])
+import evalsets  # its cartoons and its crops
+
+for k in range(24):
+    d = os.path.join(out, "d%d" % k)
+    os.makedirs(d)
+    r = random.Random(7000 + k)
+    im = evalsets.cartoon(r, shapes=(3, 5), size=(20, 40))
+    dr = ImageDraw.Draw(im)
+    for _ in range(30):
+        x0, y0 = r.randint(5, 195), r.randint(5, 195)
+        dr.line((x0, y0, x0 + r.randint(-15, 15), y0 + r.randint(-15, 15)), fill="black",
+                width=1)
+    im.save(os.path.join(d, "original.png"))
+    for frac in (0.1, 0.2):
+        evalsets.t_crop(frac)(im, r, None).save(os.path.join(d, "crop%d.png" % int(frac * 100)))
+PY
+azls -q "$T/img" > "$T/list" || fail "azls"
+featx -q -i "$T/list" > "$T/feat" || fail "featx"
+dedupe -q -i "$T/feat" -o "$T/r" || fail "dedupe"
+check_eq "a record for each of the 72 pictures" \
+	"$(jq -r 'select(.name != null) | .name' "$T/r" 2>/dev/null | wc -l)" 72
+check_eq "no group holds two drawings" "$(mixed_groups "$T/r")" ""
+jq -r 'select(.name != null) | "\(.name)\t\(.dup.group // ("none:" + .name))"' "$T/r" > "$T/g"
+found=$(awk -F'\t' '{ g[$1] = $2 } END { for (n in g) { split(n, p, "/")
+	if (n ~ /crop/ && g[n] == g[p[1] "/original.png"]) k++ } print k + 0 }' "$T/g")
+check "46 or more of the 48 crops in their drawings' groups ($found)" test "$found" -ge 46
+finish
