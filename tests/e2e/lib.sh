@@ -17,6 +17,9 @@
 #                                name), for tests whose folders each hold one picture
 #   cross_pairs TRACE FILTER     how many candidate pairs of dedupe --trace-pairs TRACE
 #                                join images of two folders and pass the jq FILTER
+#   with_originals REPORT REGEX  how many images of dedupe's REPORT whose names match the
+#                                awk REGEX share a group with FOLDER/original.png, FOLDER
+#                                the first part of their name
 #   finish                       prints "N passed, N failed" (", N skipped" when some
 #                                were) and exits accordingly
 set -u
@@ -63,6 +66,11 @@ seeded_bytes() {
 }
 cross_pairs() {
 	jq -r "select($2) | select((.a | split(\"/\")[0]) != (.b | split(\"/\")[0])) | .a" "$1" | wc -l
+}
+with_originals() {
+	jq -r 'select(.name != null) | "\(.name)\t\(.dup.group // ("none:" + .name))"' "$1" |
+		awk -F'\t' -v re="$2" '{ g[$1] = $2 } END { for (n in g) { split(n, p, "/")
+			if (n ~ re && g[n] == g[p[1] "/original.png"]) k++ } print k + 0 }'
 }
 mixed_groups() {
 	jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$1" |

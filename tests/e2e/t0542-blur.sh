@@ -40,9 +40,6 @@ dedupe -q -i "$T/feat" -o "$T/r" || fail "dedupe"
 check_eq "a record for each of the 28 pictures" \
 	"$(jq -r 'select(.name != null) | .name' "$T/r" 2>/dev/null | wc -l)" 28
 check_eq "no group holds two drawings or two charts" "$(mixed_groups "$T/r")" ""
-jq -r 'select(.name != null) | "\(.name)\t\(.dup.group // ("none:" + .name))"' "$T/r" > "$T/g"
-found=$(awk -F'\t' '{ split($1, p, "/"); g[$1] = $2; f[$1] = p[1] }
-	END { for (n in g) if (n ~ /^d[0-9]\/blur/ && g[n] == g[f[n] "/original.png"]) k++
-		print k + 0 }' "$T/g")
+found=$(with_originals "$T/r" '^d[0-9]/blur')
 check_eq "each drawing's two blurred copies in its group" "$found" 16
 finish

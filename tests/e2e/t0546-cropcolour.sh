@@ -36,8 +36,6 @@ same=$(jq -r 'select((.a | split("/")[0]) == (.b | split("/")[0]) and
 	awk '$1 <= 20 { s++ } END { print s + 0 }')
 check "20 or more pairs of a crop and its drawing read as the same colours ($same)" \
 	test "$same" -ge 20
-jq -r 'select(.name != null) | "\(.name)\t\(.dup.group // ("none:" + .name))"' "$T/r" > "$T/g"
-found=$(awk -F'\t' '{ g[$1] = $2 } END { for (n in g) { split(n, p, "/")
-	if (n ~ /crop/ && g[n] == g[p[1] "/original.png"]) k++ } print k + 0 }' "$T/g")
+found=$(with_originals "$T/r" crop)
 check "30 or more of the 48 crops in their drawings' groups ($found)" test "$found" -ge 30
 finish

@@ -35,8 +35,6 @@ dedupe -q -i "$T/feat" -o "$T/r" || fail "dedupe"
 check_eq "a record for each of the 72 pictures" \
 	"$(jq -r 'select(.name != null) | .name' "$T/r" 2>/dev/null | wc -l)" 72
 check_eq "no group holds two drawings" "$(mixed_groups "$T/r")" ""
-jq -r 'select(.name != null) | "\(.name)\t\(.dup.group // ("none:" + .name))"' "$T/r" > "$T/g"
-found=$(awk -F'\t' '{ g[$1] = $2 } END { for (n in g) { split(n, p, "/")
-	if (n ~ /crop/ && g[n] == g[p[1] "/original.png"]) k++ } print k + 0 }' "$T/g")
+found=$(with_originals "$T/r" crop)
 check "46 or more of the 48 crops in their drawings' groups ($found)" test "$found" -ge 46
 finish
