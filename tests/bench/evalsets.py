@@ -1037,6 +1037,23 @@ def cartoon(r, shapes=(5, 8), at=(20, 150), size=(25, 70), spread=30, strokes=Tr
     return im
 
 
+def cartoon_crops(out, seed, count, extra=None, **kw):
+    """For the tests: count folders d0, d1 ... under out, each a cartoon (cartoon's
+    keywords kw, drawn from random.Random(seed + k)) as original.png, with extra(image,
+    rng) drawn on it first when given, and its crops by a tenth and a fifth (crop10.png,
+    crop20.png)."""
+    for k in range(count):
+        d = os.path.join(out, "d%d" % k)
+        os.makedirs(d)
+        r = random.Random(seed + k)
+        im = cartoon(r, **kw)
+        if extra is not None:
+            extra(im, r)
+        im.save(os.path.join(d, "original.png"))
+        for frac in (0.1, 0.2):
+            t_crop(frac)(im, r, None).save(os.path.join(d, "crop%d.png" % int(frac * 100)))
+
+
 def chart(rng_data, style, title, kind):
     """A chart of one style, 640 x 480: axes, ticks and their labels, a title and a grid
     the same in every chart of that style and title; the data (one to three curves, bars

@@ -11,19 +11,11 @@
 
 mkdir -p "$T/img"
 "$PY" - "$T/img" "$TOP/tests/bench" <<'PY'
-import os, random, sys
-out = sys.argv[1]
+import sys
 sys.path.insert(0, sys.argv[2])
 import evalsets  # its cartoons and its crops
 
-for k in range(24):
-    d = os.path.join(out, "d%d" % k)
-    os.makedirs(d)
-    r = random.Random(6000 + k)
-    im = evalsets.cartoon(r, shapes=(10, 16), size=(10, 24), strokes=False)
-    im.save(os.path.join(d, "original.png"))
-    for frac in (0.1, 0.2):
-        evalsets.t_crop(frac)(im, r, None).save(os.path.join(d, "crop%d.png" % int(frac * 100)))
+evalsets.cartoon_crops(sys.argv[1], 6000, 24, shapes=(10, 16), size=(10, 24), strokes=False)
 PY
 azls -q "$T/img" > "$T/list" || fail "azls"
 featx -q -i "$T/list" > "$T/feat" || fail "featx"

@@ -9,25 +9,21 @@
 
 mkdir -p "$T/img"
 "$PY" - "$T/img" "$TOP/tests/bench" <<'PY'
-import os, random, sys
+import sys
 from PIL import ImageDraw
-out = sys.argv[1]
 sys.path.insert(0, sys.argv[2])
 import evalsets  # its cartoons and its crops
 
-for k in range(24):
-    d = os.path.join(out, "d%d" % k)
-    os.makedirs(d)
-    r = random.Random(7000 + k)
-    im = evalsets.cartoon(r, shapes=(3, 5), size=(20, 40))
+
+def strokes(im, r):
     dr = ImageDraw.Draw(im)
     for _ in range(30):
         x0, y0 = r.randint(5, 195), r.randint(5, 195)
         dr.line((x0, y0, x0 + r.randint(-15, 15), y0 + r.randint(-15, 15)), fill="black",
                 width=1)
-    im.save(os.path.join(d, "original.png"))
-    for frac in (0.1, 0.2):
-        evalsets.t_crop(frac)(im, r, None).save(os.path.join(d, "crop%d.png" % int(frac * 100)))
+
+
+evalsets.cartoon_crops(sys.argv[1], 7000, 24, strokes, shapes=(3, 5), size=(20, 40))
 PY
 azls -q "$T/img" > "$T/list" || fail "azls"
 featx -q -i "$T/list" > "$T/feat" || fail "featx"
