@@ -2044,6 +2044,8 @@ static int brute_pairs(const struct grp_item *items, size_t n, int r, int rot,
 
 /* A bucket holding more images than this is a common pattern (sky, text), not evidence. */
 #define LSH_BUCKET_MAX 24
+/* the most keypoints an item keys (lsh_pick) */
+#define LSH_PICK (GRP_LSH_KEYPOINTS + GRP_LSH_SPREAD)
 
 /* Key length for E entries: about log2(E) + 3 bits, so that two random descriptors
  * share a bucket rarely enough for chance pairs with GRP_LSH_VOTES votes to stay few
@@ -2061,6 +2063,34 @@ static int lsh_key_bits(size_t e)
 
 static long find_pair(const struct mih_pair *pairs, size_t np, uint32_t a, uint32_t b);
 
+/* The keypoints of ks the index keys (at most max of them, their places in *sel): the
+ * GRP_LSH_KEYPOINTS strongest, then of the rest the strongest GRP_LSH_CELL in each cell
+ * of a GRP_LSH_GRID x GRP_LSH_GRID grid over the picture, GRP_LSH_SPREAD at most.  The
+ * count. */
+static int lsh_pick(const struct kp_set *ks, int max, int *sel)
+{
+	int cell[GRP_LSH_GRID * GRP_LSH_GRID] = {0};
+	int k = ks->n < max ? ks->n : max, ns;
+
+	ns = k < GRP_LSH_KEYPOINTS ? k : GRP_LSH_KEYPOINTS;
+	for (int q = 0; q < ns; q++)
+		sel[q] = q;
+	if (ks->w <= 0 || ks->h <= 0)
+		return ns;
+	for (int q = ns; q < ks->n && ns < k; q++) {
+		int cx = (int)(ks->kp[q].x * GRP_LSH_GRID / ks->w);
+		int cy = (int)(ks->kp[q].y * GRP_LSH_GRID / ks->h);
+		int *c = &cell[imin(imax(cy, 0), GRP_LSH_GRID - 1) * GRP_LSH_GRID +
+		    imin(imax(cx, 0), GRP_LSH_GRID - 1)];
+
+		if (*c < GRP_LSH_CELL) {
+			(*c)++;
+			sel[ns++] = q;
+		}
+	}
+	return ns;
+}
+
 /* Puts c into the K counts of top (largest first) when it is larger than the least. */
 static void top_put(uint8_t *top, int k, uint8_t c)
 {
@@ -2073,7 +2103,7 @@ static void top_put(uint8_t *top, int k, uint8_t c)
 		}
 }
 
-/* Crop candidates: pairs of items whose strongest descriptors collide in at least
+/* Crop candidates: pairs of items whose descriptors (lsh_pick's) collide in at least
  * GRP_LSH_VOTES of the (table, key) buckets, each image counted once per bucket, and of
  * those the GRP_LSH_TOPK with the most votes of either item's (ties kept), or any with
  * GRP_LSH_SURE.  Each table sorts its (key, item) entries; a bucket lists its items in
@@ -2092,8 +2122,7 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 	int rc = 0, kb;
 
 	for (size_t i = 0; i < n; i++)
-		m += (size_t)(item_nkp(&items[i]) < GRP_LSH_KEYPOINTS ? item_nkp(&items[i]) :
-		    GRP_LSH_KEYPOINTS);
+		m += (size_t)imin(item_nkp(&items[i]), LSH_PICK);
 	if (m == 0)
 		return 0;
 	kb = lsh_key_bits(m);
@@ -2118,18 +2147,16 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 		ne = 0;
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			const struct kp_set *ks;
-			int k;
+			int k, sel[LSH_PICK];
 
 			if (item_nkp(&items[i]) == 0)
 				continue;
 			if ((rc = kp_get(o, &items[i], &ks, err)) < 0)
 				break;
 			/* never more than counted, whatever the set says */
-			k = ks == NULL ? 0 : ks->n < GRP_LSH_KEYPOINTS ? ks->n : GRP_LSH_KEYPOINTS;
-			if (k > item_nkp(&items[i]))
-				k = item_nkp(&items[i]);
+			k = ks == NULL ? 0 : lsh_pick(ks, imin(item_nkp(&items[i]), LSH_PICK), sel);
 			for (int q = 0; q < k; q++) {
-				const uint8_t *d = ks->kp[q].d;
+				const uint8_t *d = ks->kp[sel[q]].d;
 				uint32_t v = 0;
 
 				for (int b = 0; b < kb; b++)

@@ -528,6 +528,18 @@ struct grp_item {
 #define GRP_LSH_BITS 22
 #define GRP_LSH_KEYPOINTS 64
 #define GRP_LSH_VOTES 2
+/* The index keys each picture's GRP_LSH_KEYPOINTS strongest keypoints and then, of the
+ * rest, the strongest GRP_LSH_CELL in each cell of a GRP_LSH_GRID x GRP_LSH_GRID grid
+ * over it, GRP_LSH_SPREAD more at most (lsh_pick).  The strongest alone can lie all in
+ * one part: a caption's letters under a page of text or a chart take most of them, and
+ * the copy shared too few with its original to rank among its best (below); spread,
+ * some lie in the part both show (t0548: 2 or 3 of 12 such copies of pages of small
+ * print found, 12 now; make eval: 6 more pairs of copies, captions and crops of pages
+ * and charts, 5 fewer in forms, and 5 fewer pairs of forms filled otherwise; the
+ * example photos' recall 0.970 -> 0.978). */
+#define GRP_LSH_SPREAD 64
+#define GRP_LSH_GRID 3
+#define GRP_LSH_CELL 8
 /* A crowded collection's images share corners with most others (icons, pages, star
  * fields: make eval's icons proposed 22,261 pairs of 28,680; textures too, at a few votes
  * a pair): of the pairs with GRP_LSH_VOTES, the index keeps each item's GRP_LSH_TOPK with
