@@ -2091,12 +2091,12 @@ static int lsh_pick(const struct kp_set *ks, int max, int *sel)
 	return ns;
 }
 
-/* Puts c into the K counts of top (largest first) when it is larger than the least. */
-static void top_put(uint8_t *top, int k, uint8_t c)
+/* Puts c into the K keys of top (largest first) when it is larger than the least. */
+static void top_put(uint16_t *top, int k, uint16_t c)
 {
 	for (int q = 0; q < k && c > 0; q++)
 		if (c > top[q]) {
-			uint8_t x = top[q];
+			uint16_t x = top[q];
 
 			top[q] = c;
 			c = x;
@@ -2105,8 +2105,8 @@ static void top_put(uint8_t *top, int k, uint8_t c)
 
 /* Crop candidates: pairs of items whose descriptors (lsh_pick's) collide in at least
  * GRP_LSH_VOTES of the (table, key) buckets, each image counted once per bucket, and of
- * those the GRP_LSH_TOPK with the most votes of either item's (ties kept), or any with
- * GRP_LSH_SURE.  Each table sorts its (key, item) entries; a bucket lists its items in
+ * those the GRP_LSH_TOPK with the most votes of either item's (of as many votes, the
+ * nearer perceptual hashes first; ties kept), or any with GRP_LSH_SURE.  Each table sorts its (key, item) entries; a bucket lists its items in
  * order, repeats side by side.  A pair left out (*crowded counts them) is no candidate,
  * but its hash distance counts in both items' neighbourhoods (bg: n bytes, lowered
  * where a pair left out is nearer), as the first pass would have counted a pair it
@@ -2191,9 +2191,13 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 	}
 	free(e);
 	if (rc == 0) {
-		/* each distinct pair with its votes (to 255) in place of its first vote, the
-		 * counts beside them, and each item's GRP_LSH_TOPK best counts */
-		uint8_t *cnt = malloc(nv ? nv : 1), *top = calloc(n ? n : 1, GRP_LSH_TOPK);
+		/* each distinct pair in place of its first vote, its key beside it (its votes,
+		 * to 255, above, and below them how near its perceptual hashes are: of two
+		 * pairs with as many votes the nearer ranks first, where most pairs of a
+		 * crowded collection tie at a few votes), and each item's GRP_LSH_TOPK best
+		 * keys */
+		uint16_t *cnt = malloc((nv ? nv : 1) * sizeof *cnt);
+		uint16_t *top = calloc(n ? n : 1, GRP_LSH_TOPK * sizeof *top);
 		size_t w = 0;
 
 		if (cnt == NULL || top == NULL)
@@ -2205,7 +2209,9 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 			while (b < nv && votes[b].a == votes[a].a && votes[b].b == votes[a].b)
 				b++;
 			if (b - a >= GRP_LSH_VOTES) {
-				cnt[w] = (uint8_t)(b - a > 255 ? 255 : b - a);
+				int d = phash_min(&items[votes[a].a], &items[votes[a].b], o->rotations);
+
+				cnt[w] = (uint16_t)((b - a > 255 ? 255 : b - a) << 8 | (255 - d));
 				votes[w] = votes[a];
 				top_put(top + (size_t)votes[w].a * GRP_LSH_TOPK, GRP_LSH_TOPK, cnt[w]);
 				top_put(top + (size_t)votes[w].b * GRP_LSH_TOPK, GRP_LSH_TOPK, cnt[w]);
@@ -2216,13 +2222,13 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 		for (size_t x = 0; x < w && rc == 0; x++) {
 			uint32_t a = votes[x].a, b = votes[x].b;
 
-			if (cnt[x] >= GRP_LSH_SURE ||
+			if (cnt[x] >> 8 >= GRP_LSH_SURE ||
 			    cnt[x] >= top[(size_t)a * GRP_LSH_TOPK + GRP_LSH_TOPK - 1] ||
 			    cnt[x] >= top[(size_t)b * GRP_LSH_TOPK + GRP_LSH_TOPK - 1]) {
 				if (push_pair(pairs, np, cap, a, b) < 0)
 					rc = aderr_set(err, AD_ENOMEM, "out of memory indexing keypoints");
 			} else {
-				int d = phash_min(&items[a], &items[b], o->rotations);
+				int d = 255 - (cnt[x] & 0xff);
 
 				(*crowded)++;
 				/* a neighbour only where no other search finds the pair */
