@@ -109,12 +109,12 @@ static void trace_pair(void *ud, const struct grp_trace *t)
 
 	if (d->trace_rc < 0)
 		return;
-	j = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:b,s:b,s:b,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:f,s:f,s:f,s:i,s:i,s:i,s:i,s:i,s:i,s:b,s:b,s:b,s:b,s:i,s:i}",
+	j = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:b,s:b,s:b,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:f,s:f,s:f,s:i,s:i,s:i,s:i,s:i,s:i,s:b,s:b,s:b,s:b,s:i,s:i}",
 	    "a", d->set.items[t->a].name, "b", d->set.items[t->b].name, "pass", t->pass,
 	    "stage", t->stage, "orient", t->orient, "verified", t->verified, "blind", t->blind,
 	    "conflict", t->conflict, "hashed", t->hashed, "shifted", t->shifted, "dmin", t->dmin,
 	    "margin", t->margin, "cdiff", t->cdiff, "tone", t->tone, "inliers", t->inliers,
-	    "matches", t->matches, "cover", (double)(int)(t->cover * 1000 + 0.5) / 1000,
+	    "matches", t->matches, "strict", t->strict, "cover", (double)(int)(t->cover * 1000 + 0.5) / 1000,
 	    "contain", (double)(int)(t->contain * 1000 + 0.5) / 1000,
 	    "overlap", (double)(int)(t->overlap * 1000 + 0.5) / 1000, "wcol", t->wcol,
 	    "detail", t->ddiff,

@@ -3019,6 +3019,7 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.tone = tone_miss(&items[pr.a], &items[pr.b], r->orient);
 	t.inliers = r->inliers;
 	t.matches = r->matches;
+	t.strict = strict_inliers(&items[pr.a], &items[pr.b]);
 	t.cover = r->cover;
 	t.contain = (r->a_in > r->b_in ? r->a_in : r->b_in) / 256.0;
 	t.overlap = (r->a_in < r->b_in ? r->a_in : r->b_in) / 256.0;

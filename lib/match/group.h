@@ -576,6 +576,8 @@ struct grp_trace {
 	                             * none; pass 1: not measured) */
 	int cdiff, tone;            /* colour and tone-curve misses (-1 / 0: not compared) */
 	int inliers, matches;
+	int strict;                 /* the inliers the strict keypoint test wants of this
+	                             * pair (GRP_STRICT_INLIERS, grown: strict_inliers) */
 	double cover, contain, overlap;
 	int wcol;                   /* colour grids compared through the keypoints'
 	                             * transform (-1: not compared) */

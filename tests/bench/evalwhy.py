@@ -137,7 +137,7 @@ def why_missed(t):
         return "pass 2 hash: tone"
     if t["blind"]:
         return "pass 2 ambiguous: blind"
-    if t["inliers"] < 24 or t["inliers"] < 0.4 * t["matches"]:
+    if t["inliers"] < t.get("strict", 24) or t["inliers"] < 0.4 * t["matches"]:
         return "pass 2 ambiguous: too few inliers"
     if t["cover"] < 0.25:
         return "pass 2 ambiguous: span under 0.25"
