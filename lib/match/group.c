@@ -168,15 +168,20 @@ static int item_nkp(const struct grp_item *it)
 	return it->kp != NULL ? it->kp->n : it->has_kp ? it->nkp : 0;
 }
 
-/* The strict test's inliers for a pair (GRP_STRICT_GROW): more where both pictures
- * bring more than GRP_KP_BASE keypoints. */
-static int strict_inliers(const struct grp_item *a, const struct grp_item *b)
+/* The strict test's inliers for a pair, grown by grow (GRP_STRICT_GROW, GRP_AMBIG_GROW):
+ * more where both pictures bring more than GRP_KP_BASE keypoints. */
+static int grown_inliers(const struct grp_item *a, const struct grp_item *b, double grow)
 {
 	int e = item_nkp(a) < item_nkp(b) ? item_nkp(a) : item_nkp(b);
 	double t = (double)(e - GRP_KP_BASE) / GRP_KP_BASE;
 
 	t = t < 0 ? 0 : t > 1 ? 1 : t;
-	return (int)lround(GRP_STRICT_INLIERS * (1 + GRP_STRICT_GROW * t));
+	return (int)lround(GRP_STRICT_INLIERS * (1 + grow * t));
+}
+
+static int strict_inliers(const struct grp_item *a, const struct grp_item *b)
+{
+	return grown_inliers(a, b, GRP_STRICT_GROW);
 }
 
 /* s itself, or its strongest n keypoints as a view in *v (the keypoints are strongest
@@ -2427,6 +2432,10 @@ struct cl_ctx {
 	struct kpmemo *memo;    /* the matches of the pairs taken, or NULL */
 };
 
+/* local_ok's tests: the lenient one, the strict one (GRP_STRICT_*), and the strict one
+ * for an ambiguous hash match (GRP_AMBIG_GROW) */
+enum { LOK_LENIENT = 0, LOK_STRICT = 1, LOK_AMBIGUOUS = 2 };
+
 /* The keypoint test: 1 when the matches make a copy (strict: see GRP_STRICT_RATIO), 0
  * when not, or a negative AD_E* code.  Fills the pair's keypoint evidence, and *mout
  * (when not NULL) with the match as local_match left it (mout->matches -1 when the
@@ -2503,6 +2512,8 @@ static int local_ok(const struct grp_item *a, const struct grp_item *b, const st
 	/* strict, for a pair the hashes matched: the hashes already say the pictures are
 	 * alike as wholes, so the matches need not span a quarter of one (a clock face on a
 	 * plain wall), but many more of them must agree */
+	if (strict == LOK_AMBIGUOUS)
+		si = grown_inliers(a, b, GRP_AMBIG_GROW);
 	if (strict)
 		return m.inliers >= si &&
 		    (m.cover >= GRP_STRICT_COVER || r->framed);
@@ -2769,7 +2780,7 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 		if (mt == GRP_NONE && !a->low_info && !b->low_info && !c->o->exact_only) {
 			if (item_nkp(a) > 0 && item_nkp(b) > 0 && c->o->local)
 				(*verified)++;
-			if ((rc = local_ok(a, b, c->o, 0, 0, r, m, e)) < 0)
+			if ((rc = local_ok(a, b, c->o, LOK_LENIENT, 0, r, m, e)) < 0)
 				return rc;
 			mt = rc ? GRP_LOCAL : GRP_NONE;
 		}
@@ -2808,7 +2819,7 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 				return 0;
 			}
 			(*verified)++;
-			if ((rc = local_ok(a, b, c->o, 1, mirrors(r->orient), r, m, e)) < 0)
+			if ((rc = local_ok(a, b, c->o, LOK_STRICT, mirrors(r->orient), r, m, e)) < 0)
 				return rc;
 			/* nor, when they do not vouch for it, may the brightness layouts stray
 			 * from one tone curve by more than a blind pair's may (the Moon in two
@@ -2826,7 +2837,7 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 		r->blind = blind_pair(c->o, a, b);
 		if (item_nkp(a) > 0 && item_nkp(b) > 0 && c->o->local)
 			(*verified)++;
-		if ((rc = local_ok(a, b, c->o, 1, mirrors(r->orient), r, m, e)) < 0)
+		if ((rc = local_ok(a, b, c->o, LOK_AMBIGUOUS, mirrors(r->orient), r, m, e)) < 0)
 			return rc;
 		/* a blind pair's few keypoints say nothing of where the pictures lie */
 		r->shifted = r->shifted && !r->blind;
@@ -2940,7 +2951,9 @@ static int cl_run(struct cl_ctx *c, int pass)
  * has more pairs the keypoints clearly told apart (many matches, few agreeing) than
  * half its passes.  A flipped copy in a group of verified copies is taken; a flipped
  * star field among star fields is not, nor is a page among pages, nor a pair without
- * keypoints under the margin a search saw (seen_margin).  cnt is reused. */
+ * keypoints under the margin a search saw (seen_margin), nor one whose keypoints repeat
+ * nothing in the middle of the pictures (hollow: a chart with other data, beside a copy
+ * of its look-alike that the keypoints took).  cnt is reused. */
 static void trust_pass(const struct grp_item *items, size_t n, const struct mih_pair *pairs,
     size_t np, struct pres *res, uint32_t *ok, const struct grp_opts *o)
 {
@@ -2981,7 +2994,8 @@ static void trust_pass(const struct grp_item *items, size_t n, const struct mih_
 		if (r->verified != 1 || r->stage != GRP_NONE ||
 		    seen_margin(&items[a], &items[b], r, o) < GRP_MARGIN ||
 		    r->cdiff > GRP_COLOR_MAX || (!r->blind && told_apart(&items[a], &items[b], r)) ||
-		    detail_apart(&items[a], &items[b], r))
+		    detail_apart(&items[a], &items[b], r) ||
+		    (!r->blind && hollow(r->mid, r->mid_dead)))
 			continue;
 		/* taken with no keypoint evidence: the brightness layouts must agree closely
 		 * (a drawn face mirrored is another drawn face, not a copy) */
@@ -3571,7 +3585,7 @@ static int pair_matches(const struct grp_item *items, uint32_t a, uint32_t b,
 		return 1;
 	if (o->exact_only || items[a].low_info || items[b].low_info)
 		return 0;
-	return local_ok(&items[a], &items[b], o, 0, 0, &r, NULL, err);
+	return local_ok(&items[a], &items[b], o, LOK_LENIENT, 0, &r, NULL, err);
 }
 
 /* The accepted pair (a, b), or -1. */
@@ -3754,7 +3768,8 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
 				 * turned by a few degrees, or a noisy copy kept for its size): the
 				 * keeper's keypoints, by the test of a local pair, with the colours
 				 * agreeing; or else the sure link to the member carries it */
-				int lk = local_ok(&items[pr.a], &items[pr.b], o, 0, 0, &r, NULL, err);
+				int lk = local_ok(&items[pr.a], &items[pr.b], o, LOK_LENIENT, 0, &r,
+				    NULL, err);
 
 				if (lk < 0) {
 					free(head);
