@@ -72,6 +72,14 @@ with_originals() {
 		awk -F'\t' -v re="$2" '{ g[$1] = $2 } END { for (n in g) { split(n, p, "/")
 			if (n ~ re && g[n] == g[p[1] "/original.png"]) k++ } print k + 0 }'
 }
+dedupe_img() {  # N [DEDUPE ARGS...]: azls, featx and dedupe over $T/img into $T/r; N records
+	_n=$1; shift
+	azls -q "$T/img" > "$T/list" || fail "azls"
+	featx -q -i "$T/list" > "$T/feat" || fail "featx"
+	dedupe -q -i "$T/feat" -o "$T/r" "$@" || fail "dedupe"
+	check_eq "a record for each of the $_n pictures" \
+		"$(jq -r 'select(.name != null) | .name' "$T/r" 2>/dev/null | wc -l)" "$_n"
+}
 mixed_groups() {
 	jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$1" |
 		sed 's|/[^ ]*||g' | awk '$1 != $2'

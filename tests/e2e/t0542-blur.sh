@@ -34,11 +34,7 @@ for k in range(4):
     evalsets.chart(random.Random(300 + k), "shaded", "Response time", "curves").save(
         os.path.join(d, "original.png"))
 PY
-azls -q "$T/img" > "$T/list" || fail "azls"
-featx -q -i "$T/list" > "$T/feat" || fail "featx"
-dedupe -q -i "$T/feat" -o "$T/r" || fail "dedupe"
-check_eq "a record for each of the 28 pictures" \
-	"$(jq -r 'select(.name != null) | .name' "$T/r" 2>/dev/null | wc -l)" 28
+dedupe_img 28
 check_eq "no group holds two drawings or two charts" "$(mixed_groups "$T/r")" ""
 found=$(with_originals "$T/r" '^d[0-9]/blur')
 check_eq "each drawing's two blurred copies in its group" "$found" 16

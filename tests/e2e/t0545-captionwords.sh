@@ -47,11 +47,7 @@ for k in range(12):
                    outline="black")
     im.save(os.path.join(e, "dots.png"))
 PY
-azls -q "$T/img" > "$T/list" || fail "azls"
-featx -q -i "$T/list" > "$T/feat" || fail "featx"
-dedupe -q -i "$T/feat" -o "$T/r" || fail "dedupe"
-check_eq "a record for each of the 36 pictures" \
-	"$(jq -r 'select(.name != null) | .name' "$T/r" 2>/dev/null | wc -l)" 36
+dedupe_img 36
 jq -r 'select(.name != null) | "\(.name)\t\(.dup.group // ("none:" + .name))"' "$T/r" > "$T/g"
 counts=$(awk -F'\t' '{ g[$1] = $2 }
 	END { for (n in g) {

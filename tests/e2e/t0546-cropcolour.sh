@@ -17,11 +17,7 @@ import evalsets  # its cartoons and its crops
 
 evalsets.cartoon_crops(sys.argv[1], 6000, 24, shapes=(10, 16), size=(10, 24), strokes=False)
 PY
-azls -q "$T/img" > "$T/list" || fail "azls"
-featx -q -i "$T/list" > "$T/feat" || fail "featx"
-dedupe -q -i "$T/feat" -o "$T/r" --trace-pairs "$T/tr" || fail "dedupe"
-check_eq "a record for each of the 72 pictures" \
-	"$(jq -r 'select(.name != null) | .name' "$T/r" 2>/dev/null | wc -l)" 72
+dedupe_img 72 --trace-pairs "$T/tr"
 check_eq "no group holds two drawings" "$(mixed_groups "$T/r")" ""
 same=$(jq -r 'select((.a | split("/")[0]) == (.b | split("/")[0]) and
 	(.a + .b | test("original")) and .chroma >= 0) | .chroma' "$T/tr" |

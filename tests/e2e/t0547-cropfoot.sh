@@ -25,11 +25,7 @@ def strokes(im, r):
 
 evalsets.cartoon_crops(sys.argv[1], 7000, 24, strokes, shapes=(3, 5), size=(20, 40))
 PY
-azls -q "$T/img" > "$T/list" || fail "azls"
-featx -q -i "$T/list" > "$T/feat" || fail "featx"
-dedupe -q -i "$T/feat" -o "$T/r" || fail "dedupe"
-check_eq "a record for each of the 72 pictures" \
-	"$(jq -r 'select(.name != null) | .name' "$T/r" 2>/dev/null | wc -l)" 72
+dedupe_img 72
 check_eq "no group holds two drawings" "$(mixed_groups "$T/r")" ""
 found=$(with_originals "$T/r" crop)
 check "46 or more of the 48 crops in their drawings' groups ($found)" test "$found" -ge 46

@@ -40,11 +40,7 @@ for k in range(120):
                 stroke_fill=255)
         im.save(os.path.join(d, "caption.png"))
 PY
-azls -q "$T/img" > "$T/list" || fail "azls"
-featx -q -i "$T/list" > "$T/feat" || fail "featx"
-dedupe -q -i "$T/feat" -o "$T/r" || fail "dedupe"
-check_eq "a record for each of the 132 pictures" \
-	"$(jq -r 'select(.name != null) | .name' "$T/r" 2>/dev/null | wc -l)" 132
+dedupe_img 132
 n=$(with_originals "$T/r" caption)
 check "11 or more of the 12 captioned copies in their pages' groups ($n)" test "$n" -ge 11
 check_eq "no page in another page's group" "$(mixed_groups "$T/r" | wc -l)" 0

@@ -23,11 +23,7 @@ for k in range(60):
         evalsets.t_scan(im, random.Random(900 + k), None).save(os.path.join(d, "scan.jpg"),
                                                                 quality=30)
 PY
-azls -q "$T/img" > "$T/list" || fail "azls"
-featx -q -i "$T/list" > "$T/feat" || fail "featx"
-dedupe -q -i "$T/feat" -o "$T/r" || fail "dedupe"
-check_eq "a record for each of the 90 pictures" \
-	"$(jq -r 'select(.name != null) | .name' "$T/r" 2>/dev/null | wc -l)" 90
+dedupe_img 90
 n=$(with_originals "$T/r" scan)
 check "10 or more of the 30 scans in their pages' groups ($n)" test "$n" -ge 10
 check_eq "no page in another page's group" "$(mixed_groups "$T/r" | wc -l)" 0
