@@ -2111,8 +2111,9 @@ static void top_put(uint16_t *top, int k, uint16_t c)
 /* Crop candidates: pairs of items whose descriptors (lsh_pick's) collide in at least
  * GRP_LSH_VOTES of the (table, key) buckets, each image counted once per bucket, and of
  * those the GRP_LSH_TOPK with the most votes of either item's (of as many votes, the
- * nearer perceptual hashes first; ties kept), or any with GRP_LSH_SURE.  Each table sorts its (key, item) entries; a bucket lists its items in
- * order, repeats side by side.  A pair left out (*crowded counts them) is no candidate,
+ * nearer perceptual hashes first; ties kept), or any with GRP_LSH_SURE.  Each table
+ * sorts its (key, item) entries; a bucket lists its items in order, repeats side by
+ * side.  A pair left out (*crowded counts them) is no candidate,
  * but its hash distance counts in both items' neighbourhoods (bg: n bytes, lowered
  * where a pair left out is nearer), as the first pass would have counted a pair it
  * turned down. */
@@ -3033,7 +3034,8 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.tone = tone_miss(&items[pr.a], &items[pr.b], r->orient);
 	t.inliers = r->inliers;
 	t.matches = r->matches;
-	t.strict = strict_inliers(&items[pr.a], &items[pr.b]);
+	t.strict = r->verified == 1 ? grown_inliers(&items[pr.a], &items[pr.b], GRP_AMBIG_GROW) :
+	    strict_inliers(&items[pr.a], &items[pr.b]);
 	t.cover = r->cover;
 	t.contain = (r->a_in > r->b_in ? r->a_in : r->b_in) / 256.0;
 	t.overlap = (r->a_in < r->b_in ? r->a_in : r->b_in) / 256.0;

@@ -556,16 +556,17 @@ struct grp_item {
  * fields: make eval's icons proposed 22,261 pairs of 28,680; textures too, at a few votes
  * a pair): of the pairs with GRP_LSH_VOTES, the index keeps each item's GRP_LSH_TOPK with
  * the most votes (of as many votes, the nearer perceptual hashes first; ties kept), and
- * any with GRP_LSH_SURE (eight descriptors alike in every table).  Ranked on the votes
- * alone, the pairs tied at a few votes with an item's last were all kept: 20,000 records
- * of real photos' features, 256 keypoints each (tests/bench/realrec.py), proposed
- * 1,454,286 pairs, three times as many as at 48 keyed on the strongest alone, where the
- * hash distance leaves 302,288 and every set's records of make eval the same.  Keyed on the strongest alone, 48 kept every pair of copies make eval's sets
- * found (at 32 captions of pages fell out, at 24 t0522's crop of a grass texture against
- * its letterbox, 2 votes); keyed spread too (above), 20 keep them, and half as many pairs
- * are matched: make eval's fifteen sets 88,151 -> 40,853, the local stage 2.3 -> 1.5 ms
- * an image (tests/bench/localscale.sh), recall 0.882 -> 0.884 (forms +3 pairs of
- * copies; none lost elsewhere), pairs of distinct pictures 134 -> 120 (all forms). */
+ * any with GRP_LSH_SURE (eight descriptors alike in every table).  Keyed on the
+ * strongest alone, 48 kept every pair of copies make eval's sets found (at 32 captions
+ * of pages fell out, at 24 t0522's crop of a grass texture against its letterbox, 2
+ * votes); keyed spread too (above), 20 keep them, and half as many pairs are matched:
+ * make eval's fifteen sets 88,151 -> 40,853, the local stage 2.3 -> 1.5 ms an image
+ * (tests/bench/localscale.sh), recall 0.882 -> 0.884 (forms +3 pairs of copies; none
+ * lost elsewhere), pairs of distinct pictures 134 -> 120 (all forms).  Ranked on the
+ * votes alone, the pairs tied at a few votes with an item's last were all kept: 20,000
+ * records of real photos' features, 256 keypoints each (tests/bench/realrec.py),
+ * proposed 1,454,286 pairs, three times as many as at 48 keyed on the strongest alone;
+ * the hash distance leaves 302,288, and every set's records of make eval the same. */
 #define GRP_LSH_TOPK 20
 #define GRP_LSH_SURE 64
 
@@ -589,7 +590,8 @@ struct grp_trace {
 	int cdiff, tone;            /* colour and tone-curve misses (-1 / 0: not compared) */
 	int inliers, matches;
 	int strict;                 /* the inliers the strict keypoint test wants of this
-	                             * pair (GRP_STRICT_INLIERS, grown: strict_inliers) */
+	                             * pair (GRP_STRICT_INLIERS grown by GRP_AMBIG_GROW for
+	                             * an ambiguous hash match, else GRP_STRICT_GROW) */
 	double cover, contain, overlap;
 	int wcol;                   /* colour grids compared through the keypoints'
 	                             * transform (-1: not compared) */
