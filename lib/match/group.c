@@ -462,6 +462,16 @@ static inline int imax(int a, int b)
 	return a > b ? a : b;
 }
 
+/* The root of x's set in a union-find forest (up[x] == x at a root), halving the path. */
+static size_t uf_find(size_t *up, size_t x)
+{
+	while (up[x] != x) {
+		up[x] = up[up[x]];
+		x = up[x];
+	}
+	return x;
+}
+
 /* What one picture shows and the other does not, in the part both show: a's detail
  * (KP_DETAIL x KP_DETAIL gray, keypoints.h; grid DG_DETAIL) against b's read through the
  * keypoints' transform z (a's level-0 places to b's), after the tone curve that fits
@@ -689,11 +699,13 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 		int nc, nline = 0, ka_line = 0, kb_line = 0, nvar = 0, ncap = 0, ncell = 0, room = 0;
 		double va = 0, vb = 0;
 		/* the bands' components no taller than a line: their cells (cells[start] on,
-		 * n of them), boxes (x0, x1, y0, y1), and the line each is part of (root: its
-		 * box, whether it holds a word, how many components it has) */
+		 * n of them), boxes (x0, x1, y0, y1), and the line each is part of (up: a
+		 * union-find forest, whose roots hold their line's box, whether it holds a
+		 * word, how many components it has) */
 		struct cap_comp {
-			int start, n, box[4], own, root, line[4], word, parts;
+			int start, n, box[4], own, line[4], word, parts;
 		} *cap = NULL;
+		size_t *up = NULL;
 
 		for (int i = 0; i < NN; i++) {
 			int x0 = N, x1 = -1, y0 = N, y1 = -1, top = 0;
@@ -727,14 +739,19 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			    (y0 < N - GRP_DETAIL_BAND * f && y1 >= GRP_DETAIL_BAND * f))
 				continue;
 			if (ncap == room) {
-				void *p = realloc(cap, sizeof *cap * (size_t)(room = room ? 2 * room : 64));
+				size_t r = room ? 2 * (size_t)room : 64;
+				void *p = realloc(cap, sizeof *cap * r), *u;
 
-				if (p == NULL) {
+				cap = p != NULL ? p : cap;
+				u = p != NULL ? realloc(up, sizeof *up * r) : NULL;
+				if (u == NULL) {
 					free(cap);
+					free(up);
 					free(work);
 					return -3;
 				}
-				cap = p;
+				up = u;
+				room = (int)r;
 			}
 			c = &cap[ncap];
 			c->start = ncell;
@@ -745,7 +762,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			c->box[3] = c->line[3] = y1;
 			c->own = 2 * (x1 - x0 + 1) >= 3 * (y1 - y0 + 1);
 			c->word = c->own && nc >= GRP_DETAIL_WORD * f * f;
-			c->root = ncap++;
+			up[ncap] = (size_t)ncap;
+			ncap++;
 			c->parts = 1;
 			ncell += nc;
 		}
@@ -754,18 +772,16 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 		 * cell to spare meet none of them) */
 		for (int a = 0; a < ncap; a++)
 			for (int b = a + 1; b < ncap && cap[b].box[2] <= cap[a].box[3] + f; b++) {
-				int ra = a, rb = b;
+				size_t ra, rb;
 
 				if (cap[b].box[0] - cap[a].box[1] - 1 > GRP_DETAIL_GAP * f ||
 				    cap[a].box[0] - cap[b].box[1] - 1 > GRP_DETAIL_GAP * f)
 					continue;
-				while (cap[ra].root != ra)
-					ra = cap[ra].root;
-				while (cap[rb].root != rb)
-					rb = cap[rb].root;
+				ra = uf_find(up, (size_t)a);
+				rb = uf_find(up, (size_t)b);
 				if (ra == rb)
 					continue;
-				cap[rb].root = ra;
+				up[rb] = ra;
 				cap[ra].line[0] = imin(cap[ra].line[0], cap[rb].line[0]);
 				cap[ra].line[1] = imax(cap[ra].line[1], cap[rb].line[1]);
 				cap[ra].line[2] = imin(cap[ra].line[2], cap[rb].line[2]);
@@ -774,11 +790,9 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				cap[ra].parts += cap[rb].parts;
 			}
 		for (int b = 0; b < ncap; b++) {
-			const struct cap_comp *c = &cap[b], *r = c;
+			const struct cap_comp *c = &cap[b], *r = &cap[uf_find(up, (size_t)b)];
 			int lw, lh;
 
-			while (r->root != r - cap)
-				r = &cap[r->root];
 			lw = r->line[1] - r->line[0] + 1;
 			lh = r->line[3] - r->line[2] + 1;
 			if (!c->own && ((!r->word && r->parts < GRP_DETAIL_PARTS) ||
@@ -811,6 +825,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 						tight[y * N + x] = 0;
 		}
 		free(cap);
+		free(up);
 		if (!only_spread && nline >= GRP_OVERLAY_CELLS * f * f) {
 			int by_var = va > GRP_OVERLAY_RATIO * vb + GRP_OVERLAY_VAR * nvar ? 1 :
 			    vb > GRP_OVERLAY_RATIO * va + GRP_OVERLAY_VAR * nvar ? 2 : 0;
@@ -2075,9 +2090,8 @@ static long find_pair(const struct mih_pair *pairs, size_t np, uint32_t a, uint3
 static int lsh_pick(const struct kp_set *ks, int max, int *sel)
 {
 	int cell[GRP_LSH_GRID * GRP_LSH_GRID] = {0};
-	int k = ks->n < max ? ks->n : max, ns;
+	int k = imin(ks->n, max), ns = imin(k, GRP_LSH_KEYPOINTS);
 
-	ns = k < GRP_LSH_KEYPOINTS ? k : GRP_LSH_KEYPOINTS;
 	for (int q = 0; q < ns; q++)
 		sel[q] = q;
 	if (ks->w <= 0 || ks->h <= 0)
@@ -3524,15 +3538,6 @@ fail:
 	*conflicts = *hues = NULL;
 	*nconf = *nhue = 0;
 	return rc;
-}
-
-static size_t uf_find(size_t *up, size_t x)
-{
-	while (up[x] != x) {
-		up[x] = up[up[x]];
-		x = up[x];
-	}
-	return x;
 }
 
 struct pos_ctx {
