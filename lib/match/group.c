@@ -472,6 +472,112 @@ static size_t uf_find(size_t *up, size_t x)
 	return x;
 }
 
+/* The share of a grid's cells compared (in) whose level lies within GRP_FINE_PAGE_TOL of
+ * the commonest level: a page's paper, a plain ground. */
+static double plain_share(const double *v, const uint8_t *in, int n)
+{
+	int hist[256] = { 0 }, mode = 0, m = 0, near = 0;
+
+	for (int i = 0; i < n; i++)
+		if (in[i]) {
+			hist[(int)lround(fmin(fmax(v[i], 0), 255))]++;
+			m++;
+		}
+	for (int l = 1; l < 256; l++)
+		mode = hist[l] > hist[mode] ? l : mode;
+	for (int l = imax(mode - GRP_FINE_PAGE_TOL, 0); l <= imin(mode + GRP_FINE_PAGE_TOL, 255); l++)
+		near += hist[l];
+	return m > 0 ? (double)near / m : 0;
+}
+
+/* 1 when the fine grids, away from their top and bottom eighths (where a caption's
+ * letters are), hold fields filled otherwise (GRP_FINE_CELLS, GRP_FINE_PAGE_*): the
+ * cells that miss by over GRP_FINE_CELL_MISS (res: each cell's excess, as detail_diff
+ * reads it) where the 3 x 3 block around the cell lies inside both pictures, shows
+ * something on both sides (a range of GRP_FINE_CELL_RANGE levels or more: not a plain
+ * ground on one), and its two sides do not rise and fall together (GRP_DETAIL_SHAPE),
+ * GRP_FINE_CELLS of them (GRP_FINE_CELLS_ALIGNED where the transform reads each cell
+ * from its own place), some darker and some lighter than the curve makes a's (each
+ * sign GRP_FINE_CELL_MIXED of them, and two at least); or, where both are pages
+ * (plain_share GRP_FINE_PAGE), GRP_FINE_PAGE_CELLS of them whichever way; and in
+ * GRP_FINE_PLACES places at least (GRP_FINE_GAP).  mark and stack: N * N each, scratch. */
+static int fine_cells(const double *av, const double *bv, const double *lut, const double *res,
+    const uint8_t *in, int N, int aligned, uint8_t *mark, int *stack)
+{
+	int pos = 0, neg = 0, places = 0;
+
+	memset(mark, 0, (size_t)N * (size_t)N);
+
+	for (int cy = N / 8; cy < N - N / 8; cy++)
+		for (int cx = 1; cx < N - 1; cx++) {
+			double ma = 0, mb = 0, sa = 0, sb = 0, sab = 0;
+			double alo = 255, ahi = 0, blo = 255, bhi = 0;
+			int i = cy * N + cx, inside = 1;
+
+			if (res[i] <= GRP_FINE_CELL_MISS)
+				continue;
+			for (int dy = -1; dy <= 1; dy++)
+				for (int dx = -1; dx <= 1; dx++) {
+					int k = (cy + dy) * N + cx + dx;
+
+					inside &= in[k];
+					ma += av[k];
+					mb += bv[k];
+					alo = fmin(alo, av[k]);
+					ahi = fmax(ahi, av[k]);
+					blo = fmin(blo, bv[k]);
+					bhi = fmax(bhi, bv[k]);
+				}
+			if (!inside || ahi - alo < GRP_FINE_CELL_RANGE || bhi - blo < GRP_FINE_CELL_RANGE)
+				continue;
+			ma /= 9;
+			mb /= 9;
+			for (int dy = -1; dy <= 1; dy++)
+				for (int dx = -1; dx <= 1; dx++) {
+					int k = (cy + dy) * N + cx + dx;
+
+					sa += (av[k] - ma) * (av[k] - ma);
+					sb += (bv[k] - mb) * (bv[k] - mb);
+					sab += (av[k] - ma) * (bv[k] - mb);
+				}
+			if (sa > 16 * 9 && sb > 16 * 9 && sab > GRP_DETAIL_SHAPE * sqrt(sa * sb))
+				continue;
+			if (bv[i] > lut[(int)av[i]])
+				pos++;
+			else
+				neg++;
+			mark[i] = 1;
+		}
+	/* the places they lie in: cells within GRP_FINE_GAP of each other are one (mark: 1
+	 * a cell counted, 2 one reached) */
+	for (int i = 0; i < N * N && places < GRP_FINE_PLACES; i++) {
+		int top = 0;
+
+		if (mark[i] != 1)
+			continue;
+		places++;
+		mark[i] = 2;
+		stack[top++] = i;
+		while (top > 0) {
+			int k = stack[--top], kx = k % N, ky = k / N;
+
+			for (int y = imax(ky - GRP_FINE_GAP, 0); y <= imin(ky + GRP_FINE_GAP, N - 1); y++)
+				for (int x = imax(kx - GRP_FINE_GAP, 0); x <= imin(kx + GRP_FINE_GAP, N - 1); x++)
+					if (mark[y * N + x] == 1) {
+						mark[y * N + x] = 2;
+						stack[top++] = y * N + x;
+					}
+		}
+	}
+	if (places < GRP_FINE_PLACES)
+		return 0;
+	if (pos + neg >= (aligned ? GRP_FINE_CELLS_ALIGNED : GRP_FINE_CELLS) && imin(pos, neg) >= 2 &&
+	    imin(pos, neg) >= GRP_FINE_CELL_MIXED * (pos + neg))
+		return 1;
+	return pos + neg >= GRP_FINE_PAGE_CELLS && plain_share(av, in, N * N) >= GRP_FINE_PAGE &&
+	    plain_share(bv, in, N * N) >= GRP_FINE_PAGE;
+}
+
 /* What one picture shows and the other does not, in the part both show: a's detail
  * (KP_DETAIL x KP_DETAIL gray, keypoints.h; grid DG_DETAIL) against b's read through the
  * keypoints' transform z (a's level-0 places to b's), after the tone curve that fits
@@ -498,7 +604,7 @@ static size_t uf_find(size_t *up, size_t x)
  * passed over. */
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
     const uint8_t ba[4], const uint8_t bb[4], int grid, const uint16_t wa[4],
-    const uint16_t wb[4], int *overlay, int *spread)
+    const uint16_t wb[4], int *overlay, int *spread, int *cells_apart)
 {
 	static const uint16_t full[4] = { 0, 0, 65535, 65535 };
 	const int shape = grid == DG_SHAPE, only_spread = grid == DG_FINE && spread != NULL;
@@ -841,6 +947,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	 * letter above or below it */
 	if (aligned)
 		memcpy(res, tight, (size_t)NN * sizeof *res);
+	if (cells_apart != NULL)
+		*cells_apart = fine_cells(av, bv, lut, res, in, N, aligned, seen, stack);
 	/* per block, how many of its cells miss and how many lie outside b: summed areas */
 	for (int y = 0; y <= N; y++)
 		for (int x = 0; x <= N; x++) {
@@ -1300,37 +1408,48 @@ static double fine_sharpness(const uint8_t *g, const uint8_t bd[4])
 
 /* How many blocks of the fine details miss (detail_diff on DG_FINE, *fs), or, for a
  * blurred copy, as many as its original blurred as well misses (GRP_FINE_SHARPER,
- * GRP_FINE_BLURRED).  0, or -1 when out of memory. */
+ * GRP_FINE_BLURRED); *cells: 1 when the fine cells in the middle miss (fine_cells,
+ * GRP_FINE_CELLS), read so too.  0, or -1 when out of memory. */
 static int fine_spread(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
-    const uint8_t ba[4], const uint8_t bb[4], int *fs)
+    const uint8_t ba[4], const uint8_t bb[4], int *fs, int *cells)
 {
 	uint8_t blurred[KP_FINE_BYTES];
-	double sa, sb, lo;
-	int o, n;
+	double sa, sb, lo, hi;
+	int o, n, c, blocks;
 	const struct kp_set *sharp;
 	struct kp_set v;
 
-	if (detail_diff(ka, kb, z, ba, bb, DG_FINE, NULL, NULL, &o, fs) == -3)
+	if (detail_diff(ka, kb, z, ba, bb, DG_FINE, NULL, NULL, &o, fs, cells) == -3)
 		return -1;
-	if (*fs <= GRP_FINE_SPREAD)
+	if (*fs <= GRP_FINE_SPREAD && !*cells)
 		return 0;
 	sa = fine_sharpness(ka->fine, ba);
 	sb = fine_sharpness(kb->fine, bb);
 	sharp = sa > sb ? ka : kb;
 	lo = sa > sb ? sb : sa;
-	if ((sa > sb ? sa : sb) < GRP_FINE_SHARPER * lo)
+	hi = sa > sb ? sa : sb;
+	/* the blocks are read again for a copy blurred GRP_FINE_SHARPER, the cells for one
+	 * blurred less (GRP_FINE_CELLS_SHARPER: a blur of a pixel and a half trips them
+	 * where it misses in too few blocks to count) */
+	if (hi < GRP_FINE_CELLS_SHARPER * lo || (hi < GRP_FINE_SHARPER * lo && !*cells))
 		return 0;
 	v = *sharp;
 	fine_blur(sharp->fine, blurred);
 	v.fine = blurred;
-	/* the blurred side shows no sharper line than the sharp one blurred: no curve, no
-	 * dots of its own */
-	if (fine_sharpness(blurred, sharp == ka ? ba : bb) < GRP_FINE_BLURRED * lo)
+	/* the blocks, where the blurred side shows no sharper line than the sharp one
+	 * blurred: no curve, no dots of its own (a lighter blur than fine_blur's may be
+	 * sharper than that, and the cells are read again all the same: what another
+	 * picture shows, it still shows blurred) */
+	blocks = hi >= GRP_FINE_SHARPER * lo &&
+	    fine_sharpness(blurred, sharp == ka ? ba : bb) >= GRP_FINE_BLURRED * lo;
+	if (!blocks && !*cells)
 		return 0;
 	if (detail_diff(sharp == ka ? &v : ka, sharp == kb ? &v : kb, z, ba, bb, DG_FINE, NULL,
-	    NULL, &o, &n) == -3)
+	    NULL, &o, &n, &c) == -3)
 		return -1;
-	*fs = n < *fs ? n : *fs;
+	if (blocks)
+		*fs = n < *fs ? n : *fs;
+	*cells = *cells && c;
 	return 0;
 }
 
@@ -1457,20 +1576,20 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 			int nspread;
 
 			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, DG_DETAIL, NULL, NULL,
-			    overlay, &nspread);
+			    overlay, &nspread, NULL);
 			*spread = nspread > GRP_SPREAD_MAX;
 			*sdiff = detail_diff(ka, kb, m->z, ba, b->kpband, DG_SHAPE, wa, b->kpview,
-			    &none, NULL);
+			    &none, NULL, NULL);
 			/* the fine details, for a pair the details let through: pictures of
 			 * one template (GRP_FINE_*) */
 			if (*ddiff >= 0 && *ddiff <= GRP_DETAIL_MAX && !*spread &&
 			    fine_comparable(ka, kb, m->z)) {
-				int fs = 0;
+				int fs = 0, cells = 0;
 
-				if (fine_spread(ka, kb, m->z, ba, b->kpband, &fs) < 0)
+				if (fine_spread(ka, kb, m->z, ba, b->kpband, &fs, &cells) < 0)
 					rc = AD_ENOMEM;
-				*spread = fs > GRP_FINE_SPREAD && fs > GRP_FINE_RATIO * nspread ?
-				    2 : 0;
+				*spread = (fs > GRP_FINE_SPREAD && fs > GRP_FINE_RATIO * nspread) ||
+				    cells ? 2 : 0;
 			}
 			if (*ddiff == -3 || *sdiff == -3)
 				rc = AD_ENOMEM;
@@ -2659,7 +2778,7 @@ static int aligned_overlay(const struct grp_item *a, const struct grp_item *b,
 
 		/* one scale both ways (within a pixel or two of the views' rounding) */
 		if (fabs(sx - sy) <= 0.02 * sx && detail_diff(ka, kb, z, a->kpband, b->kpband,
-		    DG_DETAIL, NULL, NULL, overlay, NULL) == -3)
+		    DG_DETAIL, NULL, NULL, overlay, NULL, NULL) == -3)
 			rc = aderr_set(err, AD_ENOMEM, "out of memory comparing details");
 	}
 	kp_put(o, a);

@@ -361,6 +361,48 @@ struct grp_item {
  * keep in their groups) and 666 others. */
 #define GRP_FINE_SPREAD 120
 #define GRP_FINE_RATIO 7
+/* Forms of one template filled otherwise miss in a few cells each field, too few blocks
+ * for GRP_FINE_SPREAD; a copy misses in none where the fields lie, or only where one
+ * side shows something over a plain ground or a texture of the other (a caption, a
+ * watermark laid over a photo: its letters lighter, or darker, throughout).  So a pair
+ * whose fine grids, away from their top and bottom eighths (a caption's band), miss by
+ * over GRP_FINE_CELL_MISS in GRP_FINE_CELLS cells (GRP_FINE_CELLS_ALIGNED where the
+ * transform reads each cell from its own place, GRP_ALIGNED_DEV), each where both sides
+ * show a range of GRP_FINE_CELL_RANGE levels around it and do not rise and fall together
+ * (GRP_DETAIL_SHAPE: a contrast that clips keeps its shapes), some of those cells
+ * lighter on one side and some darker (a share GRP_FINE_CELL_MIXED of them each way, two
+ * at least), is two pictures for good (fine_cells).  And so is a pair of pages (both
+ * fine grids GRP_FINE_PAGE or more of one level, within GRP_FINE_PAGE_TOL: the paper)
+ * with GRP_FINE_PAGE_CELLS such cells whichever way they miss: a form with rows filled
+ * where the other's are blank.  Either way the cells lie in GRP_FINE_PLACES places at
+ * least (cells within GRP_FINE_GAP of each other are one place): a form's fields, where
+ * a blot on a copy is one place (every pair of forms so told apart has two or more,
+ * nearly all four or more).  A blurred copy misses on both counts, and is read again
+ * blurred as for GRP_FINE_SPREAD (fine_spread), from GRP_FINE_CELLS_SHARPER on (a
+ * drawing blurred by a pixel and a half, 1.38 times as sharp, misses in too few blocks
+ * for the spread and in mixed cells in four places: t0542), where the cells are read
+ * again whether or not the blurred side is as sharp as the sharp one blurred (what
+ * another form shows it still shows blurred; at 1.15 a noisy copy of a form, sharper
+ * than another form, would be read so: 227 -> 255 pairs of forms kept).  make eval's fifteen sets and the
+ * example photos, the pairs the details let through and the fine grids can read
+ * (fine_comparable): of 435 pairs of forms of one template read as they lie, 320 told
+ * apart on the mixed cells and 50 more as pages; of 464 read through a crop, a border
+ * or a turn, 145 and 123; of 38 pairs of charts of one style, 5 and 28; 4 pairs of
+ * distinct icons; no copy (a photo's watermark over its fur, 32 cells all lighter, a
+ * plain ground on 0.18 of the picture; a chart's caption, 20 darker, 0.45; blurred
+ * drawings 29 to 105 mixed, none once read again blurred).  The keypoint matches the
+ * forms keep: 556 of pairs of distinct forms before, 227 now. */
+#define GRP_FINE_CELL_MISS 20
+#define GRP_FINE_CELL_RANGE 16
+#define GRP_FINE_CELL_MIXED 0.2
+#define GRP_FINE_CELLS 12
+#define GRP_FINE_CELLS_ALIGNED 6
+#define GRP_FINE_PAGE 0.6
+#define GRP_FINE_PAGE_TOL 6
+#define GRP_FINE_PAGE_CELLS 10
+#define GRP_FINE_PLACES 3
+#define GRP_FINE_CELLS_SHARPER 1.3
+#define GRP_FINE_GAP 2
 #define GRP_FINE_SIDE 192
 #define GRP_FINE_SCALE 0.1
 #define GRP_FINE_TURN 1

@@ -1141,9 +1141,10 @@ FORM_NAMES = ("J. Smith", "A. Jones", "M. Garcia", "L. Chen", "K. Novak", "P. Ro
 FORM_ITEMS = ("Widget", "Bolt", "Gear", "Cable", "Panel", "Valve", "Sensor", "Bracket")
 
 
-def form(rng_data, template):
+def form(rng_data, template, filled=None):
     """A filled form, 850 x 1100: the template's frame, headings and table the same in every
-    form of it; the number, date, name, address and rows drawn from rng_data."""
+    form of it; the number, date, name, address and rows drawn from rng_data (filled: how
+    many rows, drawn too where None)."""
     r = rng_data
     im = Image.new("RGB", (850, 1100), (255, 255, 255))
     d = ImageDraw.Draw(im)
@@ -1167,7 +1168,7 @@ def form(rng_data, template):
         d.line((x, y0, x, y0 + rows * 40), fill=0, width=1)
     d.rectangle((60, y0, 790, y0 + 40), outline=0, width=2)
     total = 0
-    for k in range(r.randint(2, rows - 1)):
+    for k in range(r.randint(2, rows - 1) if filled is None else filled):
         q, p = r.randrange(1, 10), r.randrange(5, 500)
         total += q * p
         y = y0 + (k + 1) * 40 + 10
