@@ -2334,7 +2334,7 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 		 * to 255, above, and below them how near its perceptual hashes are: of two
 		 * pairs with as many votes the nearer ranks first, where most pairs of a
 		 * crowded collection tie at a few votes), and each item's GRP_LSH_TOPK best
-		 * keys */
+		 * keys of the pairs past the hash search's reach */
 		uint16_t *cnt = malloc((nv ? nv : 1) * sizeof *cnt);
 		uint16_t *top = calloc(n ? n : 1, GRP_LSH_TOPK * sizeof *top);
 		size_t w = 0;
@@ -2352,8 +2352,14 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 
 				cnt[w] = (uint16_t)((b - a > 255 ? 255 : b - a) << 8 | (255 - d));
 				votes[w] = votes[a];
-				top_put(top + (size_t)votes[w].a * GRP_LSH_TOPK, GRP_LSH_TOPK, cnt[w]);
-				top_put(top + (size_t)votes[w].b * GRP_LSH_TOPK, GRP_LSH_TOPK, cnt[w]);
+				/* a pair within the hash search's reach is its to propose: it
+				 * takes none of an item's places here */
+				if (d > o->phash_max) {
+					top_put(top + (size_t)votes[w].a * GRP_LSH_TOPK, GRP_LSH_TOPK,
+					    cnt[w]);
+					top_put(top + (size_t)votes[w].b * GRP_LSH_TOPK, GRP_LSH_TOPK,
+					    cnt[w]);
+				}
 				w++;
 			}
 			a = b;
@@ -2361,6 +2367,8 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 		for (size_t x = 0; x < w && rc == 0; x++) {
 			uint32_t a = votes[x].a, b = votes[x].b;
 
+			if (255 - (cnt[x] & 0xff) <= o->phash_max)
+				continue;       /* the hash search's (above) */
 			if (cnt[x] >> 8 >= GRP_LSH_SURE ||
 			    cnt[x] >= top[(size_t)a * GRP_LSH_TOPK + GRP_LSH_TOPK - 1] ||
 			    cnt[x] >= top[(size_t)b * GRP_LSH_TOPK + GRP_LSH_TOPK - 1]) {
