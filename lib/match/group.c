@@ -507,7 +507,6 @@ static int fine_cells(const double *av, const double *bv, const double *lut, con
 	int pos = 0, neg = 0, places = 0;
 
 	memset(mark, 0, (size_t)N * (size_t)N);
-
 	for (int cy = N / 8; cy < N - N / 8; cy++)
 		for (int cx = 1; cx < N - 1; cx++) {
 			double ma = 0, mb = 0, sa = 0, sb = 0, sab = 0;
@@ -601,7 +600,8 @@ static int fine_cells(const double *av, const double *bv, const double *lut, con
  * not NULL: how many of the blocks miss by over GRP_SPREAD_MISS.  The fine details are
  * read for that count alone (GRP_FINE_*): on DG_FINE the result is 0 and *overlay 0
  * (or -1, -3 as above), and the blocks and lines that cannot change the count are
- * passed over. */
+ * passed over.  *cells_apart, when cells_apart is not NULL: fine_cells' verdict on the
+ * cells as read (fields filled otherwise). */
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
     const uint8_t ba[4], const uint8_t bb[4], int grid, const uint16_t wa[4],
     const uint16_t wb[4], int *overlay, int *spread, int *cells_apart)
