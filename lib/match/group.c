@@ -472,6 +472,33 @@ static size_t uf_find(size_t *up, size_t x)
 	return x;
 }
 
+/* 1 when the 3 x 3 block around cell (cx, cy) of two n x n grids rises and falls
+ * together on both sides (both vary, by 16 levels a cell in the mean, and correlate
+ * over GRP_DETAIL_SHAPE): one shape at two amplitudes. */
+static int together(const double *av, const double *bv, int n, int cx, int cy)
+{
+	double ma = 0, mb = 0, sa = 0, sb = 0, sab = 0;
+
+	for (int dy = -1; dy <= 1; dy++)
+		for (int dx = -1; dx <= 1; dx++) {
+			int k = (cy + dy) * n + cx + dx;
+
+			ma += av[k];
+			mb += bv[k];
+		}
+	ma /= 9;
+	mb /= 9;
+	for (int dy = -1; dy <= 1; dy++)
+		for (int dx = -1; dx <= 1; dx++) {
+			int k = (cy + dy) * n + cx + dx;
+
+			sa += (av[k] - ma) * (av[k] - ma);
+			sb += (bv[k] - mb) * (bv[k] - mb);
+			sab += (av[k] - ma) * (bv[k] - mb);
+		}
+	return sa > 16 * 9 && sb > 16 * 9 && sab > GRP_DETAIL_SHAPE * sqrt(sa * sb);
+}
+
 /* The share of a grid's cells compared (in) whose level lies within GRP_FINE_PAGE_TOL of
  * the commonest level: a page's paper, a plain ground. */
 static double plain_share(const double *v, const uint8_t *in, int n)
@@ -509,7 +536,6 @@ static int fine_cells(const double *av, const double *bv, const double *lut, con
 	memset(mark, 0, (size_t)N * (size_t)N);
 	for (int cy = N / 8; cy < N - N / 8; cy++)
 		for (int cx = 1; cx < N - 1; cx++) {
-			double ma = 0, mb = 0, sa = 0, sb = 0, sab = 0;
 			double alo = 255, ahi = 0, blo = 255, bhi = 0;
 			int i = cy * N + cx, inside = 1;
 
@@ -520,26 +546,13 @@ static int fine_cells(const double *av, const double *bv, const double *lut, con
 					int k = (cy + dy) * N + cx + dx;
 
 					inside &= in[k];
-					ma += av[k];
-					mb += bv[k];
 					alo = fmin(alo, av[k]);
 					ahi = fmax(ahi, av[k]);
 					blo = fmin(blo, bv[k]);
 					bhi = fmax(bhi, bv[k]);
 				}
-			if (!inside || ahi - alo < GRP_FINE_CELL_RANGE || bhi - blo < GRP_FINE_CELL_RANGE)
-				continue;
-			ma /= 9;
-			mb /= 9;
-			for (int dy = -1; dy <= 1; dy++)
-				for (int dx = -1; dx <= 1; dx++) {
-					int k = (cy + dy) * N + cx + dx;
-
-					sa += (av[k] - ma) * (av[k] - ma);
-					sb += (bv[k] - mb) * (bv[k] - mb);
-					sab += (av[k] - ma) * (bv[k] - mb);
-				}
-			if (sa > 16 * 9 && sb > 16 * 9 && sab > GRP_DETAIL_SHAPE * sqrt(sa * sb))
+			if (!inside || ahi - alo < GRP_FINE_CELL_RANGE || bhi - blo < GRP_FINE_CELL_RANGE ||
+			    together(av, bv, N, cx, cy))
 				continue;
 			if (bv[i] > lut[(int)av[i]])
 				pos++;
@@ -968,7 +981,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 		for (int cx = GRP_DETAIL_EDGE * f + 1; cx < N - 1 - GRP_DETAIL_EDGE * f; cx++) {
 			/* the block's GRP_DETAIL_TOP largest misses: a line one cell wide (a
 			 * mouth, a wave) counts as fully as a blot */
-			double t[GRP_DETAIL_TOP] = {0}, sum = 0, sa = 0, sb = 0, sab = 0, ma = 0, mb = 0;
+			double t[GRP_DETAIL_TOP] = {0}, sum = 0;
 			int y0 = cy - 1, y1 = cy + 2, x0 = cx - 1, x1 = cx + 2, W = N + 1;
 
 			/* a block with no miss, or with a cell outside b, is passed over at once */
@@ -1003,26 +1016,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			    sum / GRP_DETAIL_TOP <= GRP_SPREAD_MISS))
 				continue;
 			/* the same shape at another amplitude (a star a contrast clipped, a level
-			 * the tone curve could not fit for want of cells): the block's two sides
-			 * rise and fall together */
-			for (int dy = -1; dy <= 1; dy++)
-				for (int dx = -1; dx <= 1; dx++) {
-					int k = (cy + dy) * N + cx + dx;
-
-					ma += av[k];
-					mb += bv[k];
-				}
-			ma /= 9;
-			mb /= 9;
-			for (int dy = -1; dy <= 1; dy++)
-				for (int dx = -1; dx <= 1; dx++) {
-					int k = (cy + dy) * N + cx + dx;
-
-					sa += (av[k] - ma) * (av[k] - ma);
-					sb += (bv[k] - mb) * (bv[k] - mb);
-					sab += (av[k] - ma) * (bv[k] - mb);
-				}
-			if (sa > 16 * 9 && sb > 16 * 9 && sab > GRP_DETAIL_SHAPE * sqrt(sa * sb))
+			 * the tone curve could not fit for want of cells) */
+			if (together(av, bv, N, cx, cy))
 				continue;
 			nspread += sum / GRP_DETAIL_TOP > GRP_SPREAD_MISS;
 			best = fmax(best, sum / GRP_DETAIL_TOP);
