@@ -12,6 +12,11 @@
 #   LOCAL_RUNS=R runs of each eval set's dedupe, the least CPU kept (default 3: a set
 #                takes a few tenths of a second, where a busy or shared machine's noise
 #                is a tenth of the figure); the realrec rows run once
+#   LOCAL_FORMS="N..."  sizes of the one-template rows (default "100 200 400"; "" for
+#                none): N distinct invoices of one template (evalsets.form: other
+#                numbers, names and rows in each), a collection of one kind where every
+#                picture is every other's hash neighbour; its column dups counts the
+#                forms reported as another's duplicate (none is a copy: each one lost)
 . "$(dirname "$0")/lib.sh"
 bench_tmp localscale
 [ $# -gt 0 ] || set -- 10000 100000
@@ -90,4 +95,37 @@ if [ -s "$T/sums" ]; then
 		l += s > 0 ? s : 0 } END {
 		printf("%-24s %9d %10d %10d %8.3f %8.3f %9.1f %8.3f %8.0f\n", "eval sets, all", n, c, v,
 		    a, l, (v > 0 ? l * 1e6 / v : 0), l * 1e3 / n, k / 1024) }' "$T/sums"
+fi
+
+# one template, N distinct forms: how the verification grows where every picture is
+# every other's hash neighbour, and what it lets through
+FORMS=${LOCAL_FORMS-100 200 400}
+if [ -n "$FORMS" ]; then
+	max=0
+	for n in $FORMS; do
+		[ "$n" -gt "$max" ] && max=$n
+	done
+	mkdir -p "$T/forms"
+	/usr/bin/python3 - "$T/forms" "$max" <<'EOF'
+import random, sys
+sys.path.insert(0, "tests/bench")
+import evalsets
+for i in range(int(sys.argv[2])):
+    evalsets.form(random.Random(1000 + i), 0).save("%s/f%05d.png" % (sys.argv[1], i))
+EOF
+	"$BIN/azls" -q "$T/forms" | "$BIN/featx" -q > "$T/forms.feat"
+	echo
+	echo "one template, distinct forms (dups: forms reported as another's duplicate, each one lost)"
+	printf '%-24s %9s %10s %10s %8s %8s %9s %8s %8s %6s\n' records images candidates verified \
+	    cpu_s local_s us/pair ms/image peak_MiB dups
+	for n in $FORMS; do
+		head -n "$n" "$T/forms.feat" > "$T/real"
+		cpu 1 "$T/report" -i "$T/real"
+		read -r on peak < "$T/t"
+		cpu 1 /dev/null --no-local -i "$T/real"
+		read -r off _ < "$T/t"
+		printf '%s %6d\n' "$(row "forms, one template" "$n" "$T/report" "$on" "$off" "$peak")" \
+		    "$(jq -r 'select(.type == "summary") | .duplicates' "$T/report")"
+		rm -f "$T/real" "$T/report"
+	done
 fi
