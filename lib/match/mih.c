@@ -72,10 +72,12 @@ struct job {
 	aderr err;
 };
 
-enum { PLAIN, POPCNT, AVX512 };
+enum { PLAIN, POPCNT, AVX2, AVX512 };
 
-/* The comparison loop this CPU runs: AVX-512 with its popcount, else the popcnt
- * instruction, else plain C; AZD_MIH_KERNEL=plain or popcnt asks for a lesser one (tests). */
+/* The comparison loop this CPU runs: AVX-512 with its popcount, else AVX2 (a table's
+ * bit counts, with the popcnt instruction for the short buckets), else the popcnt
+ * instruction, else plain C; AZD_MIH_KERNEL=plain, popcnt or avx2 asks for a lesser one
+ * (tests). */
 static int kernel(void)
 {
 	const char *want = getenv("AZD_MIH_KERNEL");
@@ -84,6 +86,8 @@ static int kernel(void)
 #ifdef MIH_X86
 	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq"))
 		k = AVX512;
+	else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+		k = AVX2;
 	else if (__builtin_cpu_supports("popcnt"))
 		k = POPCNT;
 #endif
@@ -91,6 +95,8 @@ static int kernel(void)
 		k = PLAIN;
 	if (want != NULL && strcmp(want, "popcnt") == 0 && k > POPCNT)
 		k = POPCNT;
+	if (want != NULL && strcmp(want, "avx2") == 0 && k > AVX2)
+		k = AVX2;
 	return k;
 }
 
@@ -372,7 +378,77 @@ __attribute__((target("popcnt,avx512f,avx512vpopcntdq"), noinline)) static int j
 	}
 	return 0;
 }
-#define JOIN(wide, ...) ((wide) ? join512(__VA_ARGS__) : join(__VA_ARGS__))
+
+/* The bit counts of four 64-bit lanes whose low nibbles are in lo and high nibbles in hi
+ * (each byte 0 to 15), in the lanes' low bytes (the rest 0): a table lookup a nibble. */
+__attribute__((target("popcnt,avx2"), always_inline)) static inline __m256i
+count4(__m256i lo, __m256i hi)
+{
+	const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+	    0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+
+	return _mm256_sad_epu8(_mm256_add_epi8(_mm256_shuffle_epi8(table, lo),
+	    _mm256_shuffle_epi8(table, hi)), _mm256_setzero_si256());
+}
+
+/* join with AVX2: a long bucket four codes at a time against each eight of it, the
+ * thirty-two distances folded into the least so that one test says whether any is
+ * near (rarely: then each pair is looked at as join does); a short one as join.  The
+ * nibbles of x ^ y are those of x ^ those of y, so each code is split once. */
+__attribute__((target("popcnt,avx2"), noinline)) static int join256(struct job *j,
+    const struct table *ta, uint32_t alo, uint32_t ahi, const struct table *tb, uint32_t blo,
+    uint32_t bhi)
+{
+	const uint64_t *acode = ta->code, *code = tb->code;
+	const __m256i nib = _mm256_set1_epi8(0x0f), r1 = _mm256_set1_epi64x(j->s->r + 1);
+	uint32_t end = blo + (bhi - blo) / 8 * 8;
+
+	if (bhi - blo < 8)
+		return join(j, ta, alo, ahi, tb, blo, bhi);
+	for (uint32_t a = alo; a < ahi; a += 4) {
+		/* past the end of a's, its last code again: its hits are looked at once */
+		uint32_t na = ahi - a < 4 ? ahi - a : 4;
+		uint64_t x0 = acode[a], x1 = acode[a + (na > 1)];
+		uint64_t x2 = acode[a + (na > 2 ? 2 : na - 1)], x3 = acode[a + na - 1];
+		const uint64_t m4 = 0x0f0f0f0f0f0f0f0fULL;
+		__m256i lo0 = _mm256_set1_epi64x((long long)(x0 & m4));
+		__m256i hi0 = _mm256_set1_epi64x((long long)(x0 >> 4 & m4));
+		__m256i lo1 = _mm256_set1_epi64x((long long)(x1 & m4));
+		__m256i hi1 = _mm256_set1_epi64x((long long)(x1 >> 4 & m4));
+		__m256i lo2 = _mm256_set1_epi64x((long long)(x2 & m4));
+		__m256i hi2 = _mm256_set1_epi64x((long long)(x2 >> 4 & m4));
+		__m256i lo3 = _mm256_set1_epi64x((long long)(x3 & m4));
+		__m256i hi3 = _mm256_set1_epi64x((long long)(x3 >> 4 & m4));
+
+		for (uint32_t b = blo; b < end; b += 8) {
+			__m256i v0 = _mm256_loadu_si256((const __m256i *)(code + b));
+			__m256i v1 = _mm256_loadu_si256((const __m256i *)(code + b + 4));
+			__m256i l0 = _mm256_and_si256(v0, nib);
+			__m256i h0 = _mm256_and_si256(_mm256_srli_epi64(v0, 4), nib);
+			__m256i l1 = _mm256_and_si256(v1, nib);
+			__m256i h1 = _mm256_and_si256(_mm256_srli_epi64(v1, 4), nib);
+			/* the counts lie in the low half of each 64-bit lane, the high half 0: the
+			 * least of the 32-bit lanes is the least of the counts */
+#define MIN2(lo, hi) _mm256_min_epu32( \
+			    count4(_mm256_xor_si256(lo, l0), _mm256_xor_si256(hi, h0)), \
+			    count4(_mm256_xor_si256(lo, l1), _mm256_xor_si256(hi, h1)))
+			__m256i m = _mm256_min_epu32(_mm256_min_epu32(MIN2(lo0, hi0), MIN2(lo1, hi1)),
+			    _mm256_min_epu32(MIN2(lo2, hi2), MIN2(lo3, hi3)));
+#undef MIN2
+
+			if (__builtin_expect(_mm256_movemask_pd(_mm256_castsi256_pd(
+			    _mm256_cmpgt_epi64(r1, m))) == 0, 1))
+				continue;
+			if (join(j, ta, a, a + na, tb, b, b + 8) < 0)
+				return -1;
+		}
+		if (end < bhi && join(j, ta, a, a + na, tb, end, bhi) < 0)
+			return -1;
+	}
+	return 0;
+}
+#define JOIN(wide, ...) ((wide) == 2 ? join512(__VA_ARGS__) : (wide) == 1 ? \
+	join256(__VA_ARGS__) : join(__VA_ARGS__))
 #else
 #define JOIN(wide, ...) join(__VA_ARGS__)
 #endif
@@ -480,10 +556,15 @@ __attribute__((target("popcnt"))) static void search_popcnt(struct job *j)
 	search_body(j, 0);
 }
 
+__attribute__((target("popcnt,avx2"))) static void search_avx2(struct job *j)
+{
+	search_body(j, 1);
+}
+
 __attribute__((target("popcnt,avx512f,avx512vpopcntdq"))) static void search_avx512(
     struct job *j)
 {
-	search_body(j, 1);
+	search_body(j, 2);
 }
 #endif
 
@@ -494,6 +575,8 @@ static void *search(void *arg)
 #ifdef MIH_X86
 	if (j->kernel == AVX512)
 		search_avx512(j);
+	else if (j->kernel == AVX2)
+		search_avx2(j);
 	else if (j->kernel == POPCNT)
 		search_popcnt(j);
 	else

@@ -177,7 +177,7 @@ int main(void)
 	    { 300, 300 }, { 1200, 6000 }, { 6000 / 8, 6000 } };
 	static uint64_t codes[6000], crowd[3000];
 	size_t sizes[] = { 0, 1, 2, 300, 6000 };
-	const char *kernels[] = { "plain", "popcnt", "" };   /* "": the best this CPU has */
+	const char *kernels[] = { "plain", "popcnt", "avx2", "" };  /* "": the best this CPU has */
 
 	for (size_t i = 0; i < 6000; i++)
 		codes[i] = i % 7 == 6 ? flip(codes[i - 1], (int)(next() % 14)) :
