@@ -2247,7 +2247,7 @@ static void top_put(uint16_t *top, int k, uint16_t c)
  * turned down. */
 static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_opts *o,
     struct mih_pair **pairs, size_t *np, size_t *cap, size_t listed, uint8_t *bg,
-    size_t *crowded, aderr *err)
+    size_t *crowded, struct mih_pair **vouch, size_t *nvouch, aderr *err)
 {
 	uint16_t bits[GRP_LSH_TABLES][32];
 	uint64_t seed = 0x6c7368ULL;
@@ -2332,9 +2332,12 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 		 * keys of the pairs past the hash search's reach */
 		uint16_t *cnt = malloc((nv ? nv : 1) * sizeof *cnt);
 		uint16_t *top = calloc(n ? n : 1, GRP_LSH_TOPK * sizeof *top);
-		size_t w = 0;
+		/* and of the pairs within its reach, each item's GRP_LSH_TOPK best: those the
+		 * hash search verifies however crowded (crowd_cap) */
+		uint16_t *ntop = calloc(n ? n : 1, GRP_LSH_TOPK * sizeof *ntop);
+		size_t w = 0, vcap2 = 0;
 
-		if (cnt == NULL || top == NULL)
+		if (cnt == NULL || top == NULL || ntop == NULL)
 			rc = aderr_set(err, AD_ENOMEM, "out of memory indexing keypoints");
 		mih_sort_pairs(votes, nv);
 		for (size_t a = 0; a < nv && rc == 0; ) {
@@ -2354,6 +2357,11 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 					    cnt[w]);
 					top_put(top + (size_t)votes[w].b * GRP_LSH_TOPK, GRP_LSH_TOPK,
 					    cnt[w]);
+				} else {
+					top_put(ntop + (size_t)votes[w].a * GRP_LSH_TOPK, GRP_LSH_TOPK,
+					    cnt[w]);
+					top_put(ntop + (size_t)votes[w].b * GRP_LSH_TOPK, GRP_LSH_TOPK,
+					    cnt[w]);
 				}
 				w++;
 			}
@@ -2362,8 +2370,16 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 		for (size_t x = 0; x < w && rc == 0; x++) {
 			uint32_t a = votes[x].a, b = votes[x].b;
 
-			if (255 - (cnt[x] & 0xff) <= o->phash_max)
-				continue;       /* the hash search's (above) */
+			if (255 - (cnt[x] & 0xff) <= o->phash_max) {
+				/* the hash search's (above); vouched for among its crowd */
+				if (cnt[x] >> 8 < GRP_LSH_SURE &&
+				    cnt[x] < ntop[(size_t)a * GRP_LSH_TOPK + GRP_LSH_TOPK - 1] &&
+				    cnt[x] < ntop[(size_t)b * GRP_LSH_TOPK + GRP_LSH_TOPK - 1])
+					continue;
+				if (push_pair(vouch, nvouch, &vcap2, a, b) < 0)
+					rc = aderr_set(err, AD_ENOMEM, "out of memory indexing keypoints");
+				continue;
+			}
 			if (cnt[x] >> 8 >= GRP_LSH_SURE ||
 			    cnt[x] >= top[(size_t)a * GRP_LSH_TOPK + GRP_LSH_TOPK - 1] ||
 			    cnt[x] >= top[(size_t)b * GRP_LSH_TOPK + GRP_LSH_TOPK - 1]) {
@@ -2383,6 +2399,7 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 		}
 		free(cnt);
 		free(top);
+		free(ntop);
 	}
 	free(votes);
 	return rc;
@@ -2393,6 +2410,8 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 struct pres {
 	uint8_t stage : 2;      /* GRP_* (a first-pass GRP_NEAR may still be turned down) */
 	uint8_t orient : 4;     /* 1 .. 8 */
+	bool capped : 1;        /* a hash match neither picture's GRP_HASH_TOPK nearest hold
+	                         * (crowd_cap): left unverified and kept apart */
 	int8_t tint;            /* the detail pass: the colours' tint read through the
 	                         * keypoints' transform (chroma_diff; -1 not compared) */
 	uint8_t verified : 2;   /* the strict keypoint test decided a hash match (1) or a
@@ -3187,6 +3206,7 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.shape_apart = r->shape_apart;
 	t.spread_apart = r->spread_apart;
 	t.fine_apart = r->fine_apart;
+	t.capped = r->capped;
 	o->trace(o->trace_ud, &t);
 }
 
@@ -3273,6 +3293,10 @@ struct cl_stream {
 	pthread_mutex_t trace_mu;       /* o->trace is called under it */
 	struct kpmemo memo;             /* the keypoint matches of the pairs taken */
 	size_t chunk;                   /* pairs a chunk of the kept ones holds */
+	const struct mih_pair *vouch;   /* pairs within the search's reach the descriptor
+	                                 * index ranks among an item's best, sorted
+	                                 * (crowd_cap verifies them however crowded) */
+	size_t nvouch;
 };
 
 static void cl_stream_free(struct cl_stream *s)
@@ -3284,6 +3308,7 @@ static void cl_stream_free(struct cl_stream *s)
 	}
 	free((void *)s->w8);
 	free((void *)s->codes);
+	free((void *)s->vouch);
 	kpmemo_free(&s->memo);
 	memset(s, 0, sizeof *s);
 }
@@ -3520,6 +3545,93 @@ static int pairs_where(const struct grp_item *items, const struct mih_pair *kp,
 	return 0;
 }
 
+/* A crowd's hash matches (crowd_cap): where a picture's hashes match more than
+ * GRP_HASH_TOPK others', only its nearest are verified: those within the largest
+ * perceptual-hash distance that holds GRP_HASH_TOPK of them at most (all those at
+ * distance 0, however many; the pairs of a picture with no more all).  A pair the
+ * hashes matched that lies beyond both its pictures' nearest, and that the descriptor
+ * index does not rank among an item's best (vouch, sorted: lsh_pairs), is turned down
+ * unverified (capped) and kept apart: no group holds both, for unverified its pictures
+ * may be two, and in a crowd the pairs told apart are what keep groups of look-alikes
+ * from growing.  In a collection of one template every form matches every other, and
+ * the verification grew as the square of the collection (tests/bench/localscale.sh's
+ * one-template rows).  Those pairs' count is added to *capped; -1 when out of memory. */
+static int crowd_cap(size_t n, const struct mih_pair *kp, struct pres *kr, size_t total,
+    const struct mih_pair *vouch, size_t nvouch, size_t *capped)
+{
+	uint32_t *near = calloc(n ? n : 1, sizeof *near), *slot = NULL, *hist = NULL;
+	uint8_t *rad = NULL;
+	size_t m = 0, w;
+	int top = 0;
+
+	if (near == NULL)
+		return -1;
+	for (size_t p = 0; p < total; p++)
+		if (kr[p].stage == GRP_NEAR) {
+			near[kp[p].a]++;
+			near[kp[p].b]++;
+			top = kr[p].dmin > top ? kr[p].dmin : top;
+		}
+	for (size_t i = 0; i < n; i++)
+		m += near[i] > GRP_HASH_TOPK;
+	if (m == 0) {
+		free(near);
+		return 0;
+	}
+	/* the crowded pictures' distances, counted: hist[slot[i]][d] */
+	w = (size_t)top + 1;
+	slot = malloc(n * sizeof *slot);
+	hist = calloc(m * w, sizeof *hist);
+	rad = malloc(n);
+	if (slot == NULL || hist == NULL || rad == NULL) {
+		free(near);
+		free(slot);
+		free(hist);
+		free(rad);
+		return -1;
+	}
+	m = 0;
+	for (size_t i = 0; i < n; i++)
+		slot[i] = near[i] > GRP_HASH_TOPK ? (uint32_t)m++ : UINT32_MAX;
+	for (size_t p = 0; p < total; p++) {
+		if (kr[p].stage != GRP_NEAR)
+			continue;
+		if (slot[kp[p].a] != UINT32_MAX)
+			hist[slot[kp[p].a] * w + kr[p].dmin]++;
+		if (slot[kp[p].b] != UINT32_MAX)
+			hist[slot[kp[p].b] * w + kr[p].dmin]++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const uint32_t *h;
+		uint32_t sum;
+		int d = 0;
+
+		rad[i] = UINT8_MAX;
+		if (slot[i] == UINT32_MAX)
+			continue;
+		h = hist + (size_t)slot[i] * w;
+		for (sum = h[0]; d < top && sum + h[d + 1] <= GRP_HASH_TOPK; d++)
+			sum += h[d + 1];
+		rad[i] = (uint8_t)d;
+	}
+	for (size_t p = 0; p < total; p++) {
+		struct pres *r = &kr[p];
+
+		if (r->stage != GRP_NEAR || r->dmin <= rad[kp[p].a] || r->dmin <= rad[kp[p].b] ||
+		    find_pair(vouch, nvouch, kp[p].a, kp[p].b) >= 0)
+			continue;
+		r->stage = GRP_NONE;
+		r->capped = 1;
+		r->conflict = 1;
+		(*capped)++;
+	}
+	free(near);
+	free(slot);
+	free(hist);
+	free(rad);
+	return 0;
+}
+
 /* After the first pass: the second on the pairs that matched (collection-aware), then
  * the pairs taken on trust; keeps the pairs that match, sorted, with what they found in
  * *res, the pairs told apart in *conflicts and those turned down on their colours alone
@@ -3587,6 +3699,9 @@ static int classify(struct cl_stream *s, struct mih_pair **pairs, size_t *np,
 			cnt[kp[p].a]++;
 			cnt[kp[p].b]++;
 		}
+	/* a crowd's nearest alone go on */
+	if (crowd_cap(n, kp, kr, total, s->vouch, s->nvouch, &st->hash_crowded) < 0)
+		goto nomem;
 	/* the second pass on the pairs that matched (a pair the first turned down has no
 	 * second: it is neither taken nor told apart) */
 	free((void *)s->w8);
@@ -3956,6 +4071,8 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 	struct cl_stream cs;
 	size_t before;
 	uint8_t *lbg = NULL;
+	struct mih_pair *vouch = NULL;
+	size_t nvouch = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		st->low_info += items[i].low_info != 0;
@@ -4008,19 +4125,24 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 			memset(lbg, GRP_MARGIN_OPEN, n ? n : 1);
 		if (rc == 0)
 			rc = lsh_pairs(items, n, o, &pairs, &np, &cap, before, lbg,
-			    &st->local_crowded, err);
+			    &st->local_crowded, &vouch, &nvouch, err);
 		if (rc < 0) {
 			free(lbg);
 			free(pairs);
+			free(vouch);
 			return rc;
 		}
+		unique_pairs(vouch, &nvouch);
 	}
 	unique_pairs(pairs, &np);
 	if ((rc = cl_stream_init(&cs, items, n, o, r, err)) < 0) {
 		free(lbg);
 		free(pairs);
+		free(vouch);
 		return rc;
 	}
+	cs.vouch = vouch;
+	cs.nvouch = nvouch;
 	/* the neighbours the index left out, in the first worker's share */
 	for (size_t i = 0; lbg != NULL && i < n; i++)
 		cs.part[0].bg[i] = lbg[i] < cs.part[0].bg[i] ? lbg[i] : cs.part[0].bg[i];

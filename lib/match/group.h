@@ -616,6 +616,20 @@ struct grp_item {
  * 57 -> 59 of 84, pairs of distinct forms kept in groups 51 -> 44; every other set's
  * records and the example photos' the same; the pairs matched 29,608 -> 28,344). */
 #define GRP_LSH_TOPK 16
+/* A picture whose hashes match more than GRP_HASH_TOPK others' (an invoice among
+ * thousands of its template) has only its nearest verified: those within the largest
+ * perceptual-hash distance that holds GRP_HASH_TOPK of them at most (all at distance 0);
+ * a pair beyond both its pictures' nearest, and not among the pairs the descriptor index
+ * ranks best (GRP_LSH_TOPK of each item's, or GRP_LSH_SURE votes), is turned down
+ * unverified and kept apart (crowd_cap).  Without it the verification grew as the square
+ * of such a collection: 100, 200 and 400 distinct forms of one template took 17, 35 and
+ * 76 ms an image in dedupe's local stage, now 12, 14 and 11, and 125 of the 400 were
+ * reported as another's duplicate, now 96 (tests/bench/localscale.sh).  400 such forms
+ * and 17 copies of every tenth (make eval's transforms): 197 s -> 25 s of CPU, copies
+ * with their form 386 -> 340 of 680, pairs of distinct forms in groups 747 -> 506.  make
+ * eval's pictures match at most 79 others' (forms: 3 pairs left unverified, the groups
+ * the same), 50 (flat), 35 (products); every other set's records the same. */
+#define GRP_HASH_TOPK 64
 #define GRP_LSH_SURE 64
 
 enum { GRP_SEARCH_INDEX = 0, GRP_SEARCH_ALL = 1 };
@@ -659,6 +673,8 @@ struct grp_trace {
 	int spread_apart;           /* the detail pass found the details miss all over
 	                             * (GRP_SPREAD_*) */
 	int fine_apart;             /* and the fine details (GRP_FINE_SPREAD) */
+	int capped;                 /* a hash match left unverified: neither picture's
+	                             * GRP_HASH_TOPK nearest hold it */
 };
 
 struct grp_opts {
@@ -700,6 +716,8 @@ struct grp_stats {
 	size_t local_crowded;       /* pairs the index left out: below both items'
 	                             * GRP_LSH_TOPK best (their hash distances still count
 	                             * in the neighbourhoods) */
+	size_t hash_crowded;        /* pairs the hashes matched that neither picture's
+	                             * GRP_HASH_TOPK nearest hold: left unverified */
 	size_t local_verified;      /* pairs whose keypoints were matched */
 	size_t ambiguous;           /* pairs the hashes matched in a crowded neighbourhood
 	                             * (or with clashing colours), left to the keypoints */

@@ -593,7 +593,9 @@ int report_write(const struct itemset *set, spool *kept, long ngroups, const str
 		json_object_set_new(json_object_get(j, "search"), "ambiguous",
 		    json_integer((json_int_t)st->ambiguous)),
 		json_object_set_new(json_object_get(j, "search"), "local_crowded",
-		    json_integer((json_int_t)st->local_crowded));
+		    json_integer((json_int_t)st->local_crowded)),
+		json_object_set_new(json_object_get(j, "search"), "hash_crowded",
+		    json_integer((json_int_t)st->hash_crowded));
 	if (j != NULL && st->decisions != NULL)
 		json_object_set_new(j, "decisions", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
 		    "total", (json_int_t)st->decisions->total,
