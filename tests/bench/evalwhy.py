@@ -33,6 +33,9 @@ was taken.  -v lists every such pair with its trace.  Reasons:
                          the keypoints' transform repeats none of the part both show
                          in over half of the pictures' middle cells that hold some
                          (GRP_MID_MIN: two pages of one dialog share only their frame)
+  pass 2: capped         the hashes matched in a crowd (each picture's hashes match over
+                         GRP_HASH_TOPK others') beyond both pictures' nearest: left
+                         unverified and kept apart
   taken, not grouped     the pair was accepted, but the star put the two apart
 Not a test: a tool for choosing acceptance rules with data."""
 import json
@@ -107,6 +110,8 @@ def hollow(t):
 def why_missed(t):
     if t is None:
         return "no candidate"
+    if t.get("capped"):
+        return "pass 2: capped (a crowd's hash match beyond both pictures' GRP_HASH_TOPK nearest)"
     if t["stage"] == 0 and hollow(t) and t["inliers"] >= 8:
         return "pass %d: middle repeats nothing" % t["pass"]
     if t["stage"] == 0 and t.get("detail", -1) > 35:
