@@ -3723,6 +3723,20 @@ static int classify(struct cl_stream *s, struct mih_pair **pairs, size_t *np,
 	}
 	for (size_t p = 0; rc == 0 && s->o->trace != NULL && p < total; p++)
 		trace_pair(s->o, items, kp[p], &kr[p], 2);
+	/* a capped pair kept apart counts only between two pictures each taken with
+	 * another: no group holds a picture taken with none (1M clustered records: 81
+	 * million capped pairs, 650 MB as conflicts, nearly all of pictures taken with none) */
+	if (rc == 0 && st->hash_crowded > 0) {
+		uint8_t *taken = calloc(n ? n : 1, 1);
+
+		for (size_t p = 0; taken != NULL && p < total; p++)
+			if (kr[p].stage != GRP_NONE)
+				taken[kp[p].a] = taken[kp[p].b] = 1;
+		for (size_t p = 0; taken != NULL && p < total; p++)
+			if (kr[p].capped && (!taken[kp[p].a] || !taken[kp[p].b]))
+				kr[p].conflict = 0;
+		free(taken);
+	}
 	st->local_verified += c.verified;
 	st->ambiguous += c.ambiguous;
 	free(cnt);
