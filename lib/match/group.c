@@ -2335,7 +2335,7 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 		/* and of the pairs within its reach, each item's GRP_LSH_TOPK best: those the
 		 * hash search verifies however crowded (crowd_cap) */
 		uint16_t *ntop = calloc(n ? n : 1, GRP_LSH_TOPK * sizeof *ntop);
-		size_t w = 0, vcap2 = 0;
+		size_t w = 0, vroom = 0;
 
 		if (cnt == NULL || top == NULL || ntop == NULL)
 			rc = aderr_set(err, AD_ENOMEM, "out of memory indexing keypoints");
@@ -2376,7 +2376,7 @@ static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_op
 				    cnt[x] < ntop[(size_t)a * GRP_LSH_TOPK + GRP_LSH_TOPK - 1] &&
 				    cnt[x] < ntop[(size_t)b * GRP_LSH_TOPK + GRP_LSH_TOPK - 1])
 					continue;
-				if (push_pair(vouch, nvouch, &vcap2, a, b) < 0)
+				if (push_pair(vouch, nvouch, &vroom, a, b) < 0)
 					rc = aderr_set(err, AD_ENOMEM, "out of memory indexing keypoints");
 				continue;
 			}

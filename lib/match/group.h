@@ -616,6 +616,7 @@ struct grp_item {
  * 57 -> 59 of 84, pairs of distinct forms kept in groups 51 -> 44; every other set's
  * records and the example photos' the same; the pairs matched 29,608 -> 28,344). */
 #define GRP_LSH_TOPK 16
+#define GRP_LSH_SURE 64
 /* A picture whose hashes match more than GRP_HASH_TOPK others' (an invoice among
  * thousands of its template) has only its nearest verified: those within the largest
  * perceptual-hash distance that holds GRP_HASH_TOPK of them at most (all at distance 0);
@@ -630,7 +631,6 @@ struct grp_item {
  * eval's pictures match at most 79 others' (forms: 3 pairs left unverified, the groups
  * the same), 50 (flat), 35 (products); every other set's records the same. */
 #define GRP_HASH_TOPK 64
-#define GRP_LSH_SURE 64
 
 enum { GRP_SEARCH_INDEX = 0, GRP_SEARCH_ALL = 1 };
 struct dec_apart;               /* decisions.h */
