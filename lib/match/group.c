@@ -2244,7 +2244,9 @@ static void top_put(uint16_t *top, int k, uint16_t c)
  * side.  A pair left out (*crowded counts them) is no candidate,
  * but its hash distance counts in both items' neighbourhoods (bg: n bytes, lowered
  * where a pair left out is nearer), as the first pass would have counted a pair it
- * turned down. */
+ * turned down.  The pairs within the hash search's reach it does not propose; of those,
+ * each item's GRP_LSH_TOPK with the most votes (or GRP_LSH_SURE) go to *vouch (nvouch
+ * of them, malloc'd): the hash search verifies them however crowded (crowd_cap). */
 static int lsh_pairs(const struct grp_item *items, size_t n, const struct grp_opts *o,
     struct mih_pair **pairs, size_t *np, size_t *cap, size_t listed, uint8_t *bg,
     size_t *crowded, struct mih_pair **vouch, size_t *nvouch, aderr *err)
