@@ -26,7 +26,7 @@ struct feat_memo {
 
 size_t feat_memo_cost(const struct feat *f)
 {
-	return sizeof(struct ent) + f->local_len + (f->thumb != NULL ? strlen(f->thumb) + 1 : 0);
+	return sizeof(struct ent) + f->local_len + f->ink_len + (f->thumb != NULL ? strlen(f->thumb) + 1 : 0);
 }
 
 struct feat_memo *feat_memo_new(size_t budget)
@@ -71,19 +71,27 @@ static struct ent **find(struct feat_memo *m, const unsigned char sha256[32])
 /* a copy of s in *d, its keypoints and thumbnail duplicated; -1 out of memory (d unset) */
 static int copy_feat(struct feat *d, const struct feat *s)
 {
-	unsigned char *local = NULL;
+	unsigned char *local = NULL, *ink = NULL;
 	char *thumb = NULL;
 
 	if (s->local != NULL && (local = malloc(s->local_len > 0 ? s->local_len : 1)) == NULL)
 		return -1;
+	if (s->ink != NULL && (ink = malloc(s->ink_len > 0 ? s->ink_len : 1)) == NULL) {
+		free(local);
+		return -1;
+	}
 	if (s->thumb != NULL && (thumb = strdup(s->thumb)) == NULL) {
 		free(local);
+		free(ink);
 		return -1;
 	}
 	if (local != NULL)
 		memcpy(local, s->local, s->local_len);
+	if (ink != NULL)
+		memcpy(ink, s->ink, s->ink_len);
 	*d = *s;
 	d->local = local;
+	d->ink = ink;
 	d->thumb = thumb;
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "featmemo.h"
 #include "featprof.h"
 #include "hash.h"
+#include "ink.h"
 #include "image.h"
 #include "thumb.h"
 
@@ -507,8 +508,21 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 			rc = kp_detail_of(kpim ? kpim : whole, KP_DETAIL, f->detail);
 		if (rc == 0)
 			rc = kp_detail_of(kpim ? kpim : whole, KP_FINE, f->fine_detail);
+		if (rc == 0) {
+			/* the frame the view keeps (kp_view) is no ink */
+			int kept[4];
+
+			for (int i = 0; i < 4; i++) {
+				int keep = (int)(FEAT_FRAME_KP_KEEP * (i < 2 ? whole->h : whole->w));
+
+				kept[i] = f->framed ? (b[i] > keep ? keep : b[i]) : 0;
+			}
+			rc = ink_of(kpim ? kpim : whole, kept, &f->ink, &f->ink_len);
+		}
 		img_free(kpim);
 		if (rc < 0) {
+			kp_free(&ks);
+			feat_clear(f);
 			free_work(im, whole);
 			return aderr_set(err, rc, "out of memory finding keypoints");
 		}
@@ -517,6 +531,7 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 		kp_free(&ks);
 		fprof_lap(FP_PACK);
 		if (f->local == NULL) {
+			feat_clear(f);
 			free_work(im, whole);
 			return aderr_set(err, AD_ENOMEM, "out of memory packing keypoints");
 		}
@@ -559,6 +574,9 @@ void feat_clear(struct feat *f)
 	free(f->local);
 	f->local = NULL;
 	f->local_len = 0;
+	free(f->ink);
+	f->ink = NULL;
+	f->ink_len = 0;
 }
 
 /* The whole file into a new buffer (*buf, *len), refusing what feat_buffer would refuse
@@ -733,6 +751,19 @@ int feat_to_json(const struct feat *f, json_t *rec)
 		if (json_object_set_new(rec, "color_detail",
 		    json_stringn_nocheck(dt, b64_len(KP_CHROMA_BYTES))) != 0)
 			return -1;
+		if (f->ink != NULL) {
+			size_t ni = b64_len(f->ink_len);
+			char *ib = malloc(ni + 1);
+
+			if (ib == NULL)
+				return -1;
+			b64_encode(f->ink, f->ink_len, ib);
+			if (json_object_set_new(rec, "ink", json_stringn_nocheck(ib, ni)) != 0) {
+				free(ib);
+				return -1;
+			}
+			free(ib);
+		}
 		if (f->has_alpha_detail) {
 			b64_encode(f->alpha_detail, KP_DETAIL_BYTES, dt);
 			if (json_object_set_new(rec, "alpha_detail",

@@ -52,7 +52,7 @@ void feat_opts_default(struct feat_opts *o);
 /* The version of the feature recipes: raise it whenever any field feat_to_json writes
  * can come out different for the same file, so that stored features made the old way
  * are recomputed instead of compared with new ones. */
-#define FEAT_VERSION 9
+#define FEAT_VERSION 10
 
 /* What a record's features depend on, as featx stamps it in "feat_spec": the feature
  * version and the options that change the fields ("v1 local=256 thumb=0").  A stored
@@ -80,6 +80,9 @@ struct feat {
 	int has_alpha_detail;
 	uint8_t color_detail[KP_CHROMA_BYTES]; /* with local: the colours of the picture the
 	                                 * keypoints see (kp_chroma_of) */
+	unsigned char *ink;             /* with local, of a page: the ink packing (ink.h) of
+	                                 * the picture the keypoints see, or NULL */
+	size_t ink_len;
 	char *thumb;                    /* data: URI of a small JPEG, or NULL */
 	double info;                    /* standard deviation of the gray working image */
 	double dominant;                /* share of its pixels near the commonest gray */

@@ -1,6 +1,7 @@
 /* keypoints.c — FAST corners, Harris ranking, centroid angle, rotated binary descriptors
  * and their matching; keypoints.h has the recipe. */
 #include "keypoints.h"
+#include "ink.h"
 
 #include <limits.h>
 #include <math.h>
@@ -580,7 +581,9 @@ void kp_free(struct kp_set *set)
 {
 	free(set->kp);
 	set->kp = NULL;
-	set->detail = set->alpha = set->chroma = set->fine = NULL;
+	set->detail = set->alpha = set->chroma = set->fine = set->ink = NULL;
+	set->inklen = 0;
+	set->ink_mirror = 0;
 	set->n = 0;
 }
 
@@ -626,44 +629,75 @@ unsigned char *kp_pack(const struct kp_set *set, size_t *len)
 	return b;
 }
 
-size_t kp_packed_head(const unsigned char *b)
+/* The version of a packing (1 .. 5: what grids it has) less its flags. */
+static int packed_version(const unsigned char *b)
+{
+	return b[0] & ~(KP_PACKED_FINE | KP_PACKED_INK);
+}
+
+/* The fixed grids' bytes of a packing's header (its ink aside). */
+static size_t packed_grids(const unsigned char *b)
+{
+	int v = packed_version(b);
+
+	return (v >= 2 ? KP_DETAIL_BYTES : 0) + (v == 3 || v == 5 ? KP_DETAIL_BYTES : 0) +
+	    (v >= 4 ? KP_CHROMA_BYTES : 0) + (b[0] & KP_PACKED_FINE ? KP_FINE_BYTES : 0);
+}
+
+size_t kp_packed_head(const unsigned char *b, size_t len)
 {
 	/* the detail from version 2, the shape in 3 and 5, the colours in 4 and 5, the
-	 * fine detail with KP_PACKED_FINE */
-	int v = b[0] & ~KP_PACKED_FINE;
+	 * fine detail with KP_PACKED_FINE, the ink with KP_PACKED_INK */
+	size_t head, at;
+	uint32_t n;
 
-	return KP_PACKED_HEAD + (v >= 2 ? KP_DETAIL_BYTES : 0) +
-	    (v == 3 || v == 5 ? KP_DETAIL_BYTES : 0) + (v >= 4 ? KP_CHROMA_BYTES : 0) +
-	    (b[0] & KP_PACKED_FINE ? KP_FINE_BYTES : 0);
+	if (len < KP_PACKED_HEAD)
+		return 0;
+	at = KP_PACKED_HEAD + packed_grids(b);
+	if (!(b[0] & KP_PACKED_INK))
+		return len >= at ? at : 0;
+	if (len < at + 4)
+		return 0;
+	n = (uint32_t)b[at] | (uint32_t)b[at + 1] << 8 | (uint32_t)b[at + 2] << 16 |
+	    (uint32_t)b[at + 3] << 24;
+	head = at + 4 + (size_t)n;
+	return n > 0 && n <= INK_MAX_PACKED && len >= head ? head : 0;
 }
 
 long kp_packed_count(const unsigned char *b, size_t len)
 {
 	size_t head;
+	int v;
 
-	if (len < KP_PACKED_HEAD || (b[0] & ~KP_PACKED_FINE) < 1 || (b[0] & ~KP_PACKED_FINE) > 5 ||
-	    b[0] == (1 | KP_PACKED_FINE))
+	if (len < KP_PACKED_HEAD)
 		return -1;
-	head = kp_packed_head(b);
-	if (len < head || (len - head) % KP_PACKED_SIZE || (len - head) / KP_PACKED_SIZE > KP_MAX)
+	v = packed_version(b);
+	/* the fine detail and the ink come with the detail only */
+	if (v < 1 || v > 5 || (v == 1 && b[0] != 1))
+		return -1;
+	if ((head = kp_packed_head(b, len)) == 0)
+		return -1;
+	if ((len - head) % KP_PACKED_SIZE || (len - head) / KP_PACKED_SIZE > KP_MAX)
 		return -1;
 	return (long)((len - head) / KP_PACKED_SIZE);
 }
 
 unsigned char *kp_pack_detail(const unsigned char *packed, size_t len,
     const uint8_t detail[KP_DETAIL_BYTES], const uint8_t *alpha, const uint8_t *chroma,
-    const uint8_t *fine, size_t *outlen)
+    const uint8_t *fine, const uint8_t *ink, size_t inklen, size_t *outlen)
 {
 	size_t extra = (alpha != NULL ? 2 : 1) * (size_t)KP_DETAIL_BYTES +
-	    (chroma != NULL ? KP_CHROMA_BYTES : 0) + (fine != NULL ? KP_FINE_BYTES : 0);
+	    (chroma != NULL ? KP_CHROMA_BYTES : 0) + (fine != NULL ? KP_FINE_BYTES : 0) +
+	    (ink != NULL ? 4 + inklen : 0);
 	size_t at = KP_PACKED_HEAD;
 	unsigned char *b;
 
-	if (len < KP_PACKED_HEAD || (b = malloc(len + extra)) == NULL)
+	if (len < KP_PACKED_HEAD || (ink != NULL && (inklen == 0 || inklen > INK_MAX_PACKED)) ||
+	    (b = malloc(len + extra)) == NULL)
 		return NULL;
 	memcpy(b, packed, KP_PACKED_HEAD);
 	b[0] = (unsigned char)((alpha != NULL ? 3 : 2) + (chroma != NULL ? 2 : 0) +
-	    (fine != NULL ? KP_PACKED_FINE : 0));
+	    (fine != NULL ? KP_PACKED_FINE : 0) + (ink != NULL ? KP_PACKED_INK : 0));
 	memcpy(b + at, detail, KP_DETAIL_BYTES);
 	at += KP_DETAIL_BYTES;
 	if (alpha != NULL) {
@@ -674,8 +708,17 @@ unsigned char *kp_pack_detail(const unsigned char *packed, size_t len,
 		memcpy(b + at, chroma, KP_CHROMA_BYTES);
 		at += KP_CHROMA_BYTES;
 	}
-	if (fine != NULL)
+	if (fine != NULL) {
 		memcpy(b + at, fine, KP_FINE_BYTES);
+		at += KP_FINE_BYTES;
+	}
+	if (ink != NULL) {
+		b[at] = (unsigned char)(inklen & 255);
+		b[at + 1] = (unsigned char)(inklen >> 8 & 255);
+		b[at + 2] = (unsigned char)(inklen >> 16 & 255);
+		b[at + 3] = (unsigned char)(inklen >> 24 & 255);
+		memcpy(b + at + 4, ink, inklen);
+	}
 	memcpy(b + KP_PACKED_HEAD + extra, packed + KP_PACKED_HEAD, len - KP_PACKED_HEAD);
 	*outlen = len + extra;
 	return b;
@@ -719,28 +762,40 @@ int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set)
 	if (cnt < 0)
 		return -1;
 	n = (size_t)cnt;
-	dbytes = kp_packed_head(b) - KP_PACKED_HEAD;
+	dbytes = kp_packed_head(b, len) - KP_PACKED_HEAD;
 	set->w = (int)get16(b + 1);
 	set->h = (int)get16(b + 3);
 	if (n == 0 && dbytes == 0)
 		return 0;
-	/* the keypoints and the detail in one block, which kp_free frees */
+	/* the keypoints and the grids in one block, which kp_free frees */
 	if ((set->kp = malloc(n * sizeof *set->kp + dbytes)) == NULL)
 		return -1;
 	if (dbytes) {
-		memcpy((unsigned char *)(set->kp + n), b + KP_PACKED_HEAD, dbytes);
-		int v = b[0] & ~KP_PACKED_FINE;
-		size_t fb = b[0] & KP_PACKED_FINE ? KP_FINE_BYTES : 0;
+		int v = packed_version(b);
+		const uint8_t *g = (const uint8_t *)(set->kp + n);
 
-		set->detail = (const uint8_t *)(set->kp + n);
-		if (v == 3 || v == 5)
-			set->alpha = set->detail + KP_DETAIL_BYTES;
-		if (v >= 4)
-			set->chroma = set->detail + dbytes - fb - KP_CHROMA_BYTES;
-		if (fb)
-			set->fine = set->detail + dbytes - fb;
+		memcpy((unsigned char *)(set->kp + n), b + KP_PACKED_HEAD, dbytes);
+		set->detail = g;
+		g += KP_DETAIL_BYTES;
+		if (v == 3 || v == 5) {
+			set->alpha = g;
+			g += KP_DETAIL_BYTES;
+		}
+		if (v >= 4) {
+			set->chroma = g;
+			g += KP_CHROMA_BYTES;
+		}
+		if (b[0] & KP_PACKED_FINE) {
+			set->fine = g;
+			g += KP_FINE_BYTES;
+		}
+		if (b[0] & KP_PACKED_INK) {
+			set->inklen = (size_t)g[0] | (size_t)g[1] << 8 | (size_t)g[2] << 16 |
+			    (size_t)g[3] << 24;
+			set->ink = g + 4;
+		}
 	}
-	p = b + kp_packed_head(b);
+	p = b + KP_PACKED_HEAD + dbytes;
 	for (size_t i = 0; i < n; i++, p += KP_PACKED_SIZE) {
 		struct kp *k = &set->kp[i];
 
@@ -775,7 +830,8 @@ int kp_mirror(const struct kp_set *in, struct kp_set *out)
 	/* the keypoints, and the detail and the shape mirrored too, in one block as
 	 * kp_unpack's */
 	grids = in->detail == NULL ? 0 : (in->alpha == NULL ? 1 : 2) * (size_t)KP_DETAIL_BYTES +
-	    (in->chroma != NULL ? KP_CHROMA_BYTES : 0) + (in->fine != NULL ? KP_FINE_BYTES : 0);
+	    (in->chroma != NULL ? KP_CHROMA_BYTES : 0) + (in->fine != NULL ? KP_FINE_BYTES : 0) +
+	    (in->ink != NULL ? in->inklen : 0);
 	if ((out->kp = malloc((size_t)in->n * sizeof *out->kp + grids)) == NULL)
 		return AD_ENOMEM;
 	if (in->detail != NULL) {
@@ -798,6 +854,14 @@ int kp_mirror(const struct kp_set *in, struct kp_set *out)
 		if (in->fine != NULL) {
 			mirror_grid(in->fine, d, KP_FINE, 1);
 			out->fine = d;
+			d += KP_FINE_BYTES;
+		}
+		/* the ink stays packed: its reader turns it (ink_mirror) */
+		if (in->ink != NULL) {
+			memcpy(d, in->ink, in->inklen);
+			out->ink = d;
+			out->inklen = in->inklen;
+			out->ink_mirror = !in->ink_mirror;
 		}
 	}
 	for (int i = 0; i < in->n; i++) {

@@ -36,7 +36,9 @@
  * for a picture with transparency), then the keypoints.  Versions 4 and 5 are versions 2
  * and 3 with the colours after the grids (KP_CHROMA_BYTES more: the record's
  * "color_detail").  Any of versions 2 to 5 plus KP_PACKED_FINE has the fine detail last
- * of the grids (KP_FINE_BYTES more: the record's "fine_detail"). */
+ * of the grids (KP_FINE_BYTES more: the record's "fine_detail"), and any of them plus
+ * KP_PACKED_INK a page's ink after the grids (the record's "ink", ink.h): its length in
+ * four bytes (little-endian), then its bytes. */
 #ifndef AZD_KEYPOINTS_H
 #define AZD_KEYPOINTS_H
 
@@ -75,6 +77,7 @@ struct kp {
 #define KP_FINE 64
 #define KP_FINE_BYTES (KP_FINE * KP_FINE)
 #define KP_PACKED_FINE 0x10
+#define KP_PACKED_INK 0x20
 /* The colours: the chroma of the picture the keypoints see (the detail's view), area
  * averaged to a KP_CHROMA x KP_CHROMA grid, two bytes a cell, (R - G) / 2 + 128 and
  * (B - G) / 2 + 128, row-major (kp_chroma_of).  A gray picture is 128 throughout.
@@ -96,6 +99,11 @@ struct kp_set {
 	                         * or NULL; in kp's block too */
 	const uint8_t *fine;    /* the fine detail (KP_FINE_BYTES, a packing with
 	                         * KP_PACKED_FINE), or NULL; in kp's block too */
+	const uint8_t *ink;     /* a page's ink packing (ink.h; inklen bytes, a packing
+	                         * with KP_PACKED_INK), or NULL; in kp's block too */
+	size_t inklen;
+	int ink_mirror;         /* the ink is of the picture mirrored left-right (kp_mirror:
+	                         * the grid is read so, not turned) */
 };
 
 /* Up to max keypoints of a gray image (ch 1).  0, or AD_ENOMEM / AD_EINTERNAL.  An image
@@ -111,16 +119,18 @@ int kp_unpack(const unsigned char *b, size_t len, struct kp_set *set);
 /* The keypoints a packing holds, or -1 when the bytes are not one. */
 long kp_packed_count(const unsigned char *b, size_t len);
 /* The size of a packing's header: KP_PACKED_HEAD, with the detail for version 2, the
- * shape too for version 3, the colours too for versions 4 and 5, and the fine detail
- * with KP_PACKED_FINE. */
-size_t kp_packed_head(const unsigned char *b);
+ * shape too for version 3, the colours too for versions 4 and 5, the fine detail with
+ * KP_PACKED_FINE and the ink with KP_PACKED_INK; 0 when the len bytes at b cannot
+ * hold it. */
+size_t kp_packed_head(const unsigned char *b, size_t len);
 /* A version-1 packing and a detail as one version-2 packing, with a shape (alpha not
- * NULL) as one version-3 packing, with colours (chroma not NULL) as version 4 or 5, and
- * with a fine detail (fine not NULL) plus KP_PACKED_FINE, malloc'd (length in *outlen);
- * NULL when out of memory. */
+ * NULL) as one version-3 packing, with colours (chroma not NULL) as version 4 or 5,
+ * with a fine detail (fine not NULL) plus KP_PACKED_FINE, and with a page's ink (ink not
+ * NULL, inklen bytes) plus KP_PACKED_INK, malloc'd (length in *outlen); NULL when out of
+ * memory. */
 unsigned char *kp_pack_detail(const unsigned char *packed, size_t len,
     const uint8_t detail[KP_DETAIL_BYTES], const uint8_t *alpha, const uint8_t *chroma,
-    const uint8_t *fine, size_t *outlen);
+    const uint8_t *fine, const uint8_t *ink, size_t inklen, size_t *outlen);
 /* The detail of a gray picture (the one kp_detect is given) on an n x n grid (KP_DETAIL,
  * or KP_FINE for the fine detail; n * n bytes).  0, or AD_ENOMEM. */
 int kp_detail_of(const struct img *gray, int n, uint8_t *out);

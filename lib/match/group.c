@@ -1,5 +1,7 @@
 /* group.c — exact and near duplicate groups, star around a keeper. */
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 #include "group.h"
 #include "decisions.h"
 #include "hash.h"
+#include "ink.h"
 #include "kth.h"
 #include "mih.h"
 #include "splitmix.h"
@@ -1401,6 +1404,359 @@ static double fine_sharpness(const uint8_t *g, const uint8_t bd[4])
 	return n > 0 ? (double)sum / n : 0;
 }
 
+/* The ink's loops over a page's cells are plain arithmetic over arrays: GCC's -O2 does
+ * not vectorise loops whose count it does not know, so these ask for its cheap model
+ * (a third of the time of a pair of pages). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define INK_VECTOR __attribute__((optimize("tree-vectorize", "vect-cost-model=cheap")))
+#else
+#define INK_VECTOR
+#endif
+
+/* [1 2 1] / 4 across and down, once, over a w x h grid (edges clamped); tmp: w * h. */
+INK_VECTOR static void ink_blur(float *g, float *tmp, int w, int h)
+{
+	for (int y = 0; y < h; y++) {
+		const float *r = g + (size_t)y * (size_t)w;
+		float *t = tmp + (size_t)y * (size_t)w;
+
+		if (w == 1) {
+			t[0] = r[0];
+			continue;
+		}
+		t[0] = (3 * r[0] + r[1]) * 0.25f;
+		for (int x = 1; x < w - 1; x++)
+			t[x] = (r[x - 1] + 2 * r[x] + r[x + 1]) * 0.25f;
+		t[w - 1] = (r[w - 2] + 3 * r[w - 1]) * 0.25f;
+	}
+	for (int y = 0; y < h; y++) {
+		const float *u = tmp + (size_t)(y > 0 ? y - 1 : y) * (size_t)w;
+		const float *m = tmp + (size_t)y * (size_t)w;
+		const float *d = tmp + (size_t)(y + 1 < h ? y + 1 : y) * (size_t)w;
+		float *r = g + (size_t)y * (size_t)w;
+
+		for (int x = 0; x < w; x++)
+			r[x] = (u[x] + 2 * m[x] + d[x]) * 0.25f;
+	}
+}
+
+/* How sharp a grid is over the cells in both (in, 1 or 0): its steps between
+ * neighbouring cells over its ink (a blur spreads the ink and keeps it, and its steps
+ * shrink; the scale of the levels cancels). */
+INK_VECTOR static double ink_sharpness(const float *g, const float *in, int w, int h)
+{
+	double step = 0, ink = 0;
+
+	for (int y = 0; y + 1 < h; y++) {
+		const float *r = g + (size_t)y * (size_t)w, *dn = r + w, *m = in + (size_t)y * (size_t)w;
+		float s = 0, k = 0;
+
+		for (int x = 0; x + 1 < w; x++) {
+			float on = m[x] * m[x + 1] * m[x + w];
+
+			s += on * (fabsf(r[x] - r[x + 1]) + fabsf(r[x] - dn[x]));
+			k += on * r[x];
+		}
+		step += s;
+		ink += k;
+	}
+	return ink > 0 ? step / ink : 0;
+}
+
+/* b's cells scaled to a's ink (least squares over the cells in both, in: 1 or 0), the
+ * factor within [lo, hi]. */
+INK_VECTOR static void ink_fit(const float *A, float *B, const float *in, size_t n, double lo,
+    double hi)
+{
+	double ab = 0, bb = 0, k;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t e = n - i > 4096 ? i + 4096 : n;
+		float sab = 0, sbb = 0;
+
+		for (; i < e; i++) {
+			sab += in[i] * A[i] * B[i];
+			sbb += in[i] * B[i] * B[i];
+		}
+		ab += sab;
+		bb += sbb;
+	}
+	k = bb > 0 ? ab / bb : 1;
+	k = k < lo ? lo : k > hi ? hi : k;
+	for (i = 0; i < n; i++)
+		B[i] = (float)(B[i] * k);
+}
+
+/* 1 when two pages' ink (ink.h), a's read through the keypoints' transform z onto b's
+ * grid, differ in the way two forms of one template filled otherwise do.  Both sides as
+ * soft as the softer (the sharper blurred [1 2 1] until within GRP_INK_SOFTER of the
+ * other, at most GRP_INK_BLURS times: a blurred copy keeps the shapes, not the edges),
+ * blurred once more, and b's ink scaled to a's (a lighter print); a cell misses where
+ * neither side finds the other's level within GRP_INK_CELL of the range in the cells
+ * around it (a misplacement of a cell explains no miss).  A mark taller than a line of
+ * text (GRP_INK_TALL of the height: a caption's letters, a stamp) counts for nothing,
+ * nor does what lies in its rows (GRP_INK_BAND_PAD about them: the text its fill
+ * covers).  GRP_INK_CELLS missing cells or more, GRP_INK_EDGE inside the part both show
+ * and outside the bands of a frame either view keeps (ba, bb: top, bottom, left, right,
+ * in 256ths), in GRP_INK_PLACES places (within GRP_INK_GAP cells one place) are two
+ * pages.  *cells: the missing cells counted.  0 or 1; -1 when not compared (either has
+ * no ink, the pair is turned by over GRP_INK_TURN degrees, or under a quarter of b's
+ * grid lies in a's), -3 when out of memory. */
+static int ink_apart(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
+    const uint8_t ba[4], const uint8_t bb[4], int *cells)
+{
+	uint8_t *ga, *gb, *pa;
+	float *A, *B, *T, *in;
+	int *stack;
+	int wa, ha, wb, hb, n = 0, apart = 0, places = 0, ty0 = INT32_MAX, ty1 = -1;
+	double s2 = z[0] * z[0] + z[1] * z[1], w0, w1, sa, sb;
+	const float thr = (float)(GRP_INK_CELL * (INK_LEVELS - 1));
+	double turn = fmod(fabs(atan2(z[1], z[0])) * 180 / M_PI, 90);
+	size_t N;
+
+	*cells = 0;
+	/* a copy turned by a few degrees is read between the cells all over (a chart's
+	 * dots, resampled, miss as another chart's would): not compared */
+	turn = turn > 45 ? 90 - turn : turn;
+	if (ka->ink == NULL || kb->ink == NULL || ka->w <= 0 || ka->h <= 0 || kb->w <= 0 ||
+	    kb->h <= 0 || s2 <= 0 || turn > GRP_INK_TURN)
+		return -1;
+	if ((ga = malloc(2 * (size_t)INK_SIDE * INK_SIDE + (size_t)(INK_SIDE + 1) * (INK_SIDE + 1))) ==
+	    NULL)
+		return -3;
+	gb = ga + (size_t)INK_SIDE * INK_SIDE;
+	pa = gb + (size_t)INK_SIDE * INK_SIDE;
+	if (ink_unpack(ka->ink, ka->inklen, ga, &wa, &ha) < 0 ||
+	    ink_unpack(kb->ink, kb->inklen, gb, &wb, &hb) < 0) {
+		free(ga);
+		return -1;
+	}
+	/* a's grid with its last column and row once more */
+	for (int y = 0; y <= ha; y++) {
+		const uint8_t *r = ga + (size_t)(y < ha ? y : ha - 1) * (size_t)wa;
+		uint8_t *o = pa + (size_t)y * (size_t)(wa + 1);
+
+		memcpy(o, r, (size_t)wa);
+		o[wa] = r[wa - 1];
+	}
+	N = (size_t)wb * (size_t)hb;
+	if ((A = malloc(N * (4 * sizeof(float) + sizeof(int)))) == NULL) {
+		free(ga);
+		return -3;
+	}
+	B = A + N;
+	T = B + N;
+	in = T + N;
+	stack = (int *)(in + N);
+	/* b's cells back through the transform to a's picture, read there between a's
+	 * cells (a's grid place is affine in b's cell); where a has none, b's own (no edge
+	 * made where the part both show ends) */
+	w0 = z[0] / s2;
+	w1 = -z[1] / s2;
+	{
+		/* a's grid place of b's cell (cx, cy): g = g0 + cx * gx_dx + cy * gx_dy */
+		double sxb = (double)kb->w / wb, syb = (double)kb->h / hb;
+		double fa = (double)wa / ka->w, fh = (double)ha / ka->h;
+		double bx0 = 0.5 * sxb - 0.5 - z[2], by0 = 0.5 * syb - 0.5 - z[3];
+		double gx0 = ((w0 * bx0 - w1 * by0) + 0.5) * fa - 0.5;
+		double gy0 = ((w1 * bx0 + w0 * by0) + 0.5) * fh - 0.5;
+		double gxx = w0 * sxb * fa, gxy = -w1 * syb * fa, gyx = w1 * sxb * fh, gyy = w0 * syb * fh;
+		double lo_y = ba[0] * ha / 256.0 + 1, hi_y = ha - ba[1] * ha / 256.0 - 1;
+		double lo_x = ba[2] * wa / 256.0 + 1, hi_x = wa - ba[3] * wa / 256.0 - 1;
+		int blo_y = bb[0] * hb / 256 + 1, bhi_y = hb - bb[1] * hb / 256 - 1;
+		int blo_x = bb[2] * wb / 256 + 1, bhi_x = wb - bb[3] * wb / 256 - 1;
+
+		for (int cy = 0; cy < hb; cy++) {
+			float *ar = A + (size_t)cy * (size_t)wb, *mr = in + (size_t)cy * (size_t)wb;
+			const uint8_t *br = gb + (size_t)cy * (size_t)wb;
+			double rx = gx0 + cy * gxy, ry = gy0 + cy * gyy;
+			/* the cells of the row inside a's grid and outside both frames' bands:
+			 * an interval of cx, each bound of gx and gy linear in it */
+			double lo = blo_x, hi = bhi_x - 1;
+
+			for (int cx = 0; cx < wb; cx++) {
+				ar[cx] = B[(size_t)cy * (size_t)wb + (size_t)cx] = br[cx];
+				mr[cx] = 0;
+			}
+			if (cy < blo_y || cy >= bhi_y)
+				continue;
+			for (int k = 0; k < 2; k++) {
+				/* v = base + slope * cx within [low, high) */
+				double base = k == 0 ? rx : ry, slope = k == 0 ? gxx : gyx;
+				double low = k == 0 ? fmax(0, lo_x) : fmax(0, lo_y);
+				double high = k == 0 ? fmin(wa - 1, hi_x) : fmin(ha - 1, hi_y);
+
+				if (slope > 1e-12) {
+					lo = fmax(lo, ceil((low - base) / slope));
+					hi = fmin(hi, ceil((high - base) / slope) - 1);
+				} else if (slope < -1e-12) {
+					lo = fmax(lo, floor((high - base) / slope) + 1);
+					hi = fmin(hi, floor((low - base) / slope));
+				} else if (base < low || base >= high) {
+					hi = lo - 1;
+				}
+			}
+			if (lo > hi)
+				continue;
+			{
+				/* a's place in 65536ths of a cell, one step a cell of b (the padded
+				 * grid: a cell's right and lower neighbours always there) */
+				double ux = ka->ink_mirror ? wa - 1 - (rx + lo * gxx) : rx + lo * gxx;
+				int64_t X = (int64_t)llround(ux * 65536), Y = (int64_t)llround((ry + lo * gyx) * 65536);
+				int64_t DX = (int64_t)llround((ka->ink_mirror ? -gxx : gxx) * 65536);
+				int64_t DY = (int64_t)llround(gyx * 65536);
+
+				for (int cx = (int)lo; cx <= (int)hi; cx++, X += DX, Y += DY) {
+					int x = (int)(X >> 16), y = (int)(Y >> 16);
+					int fx = (int)(X >> 8 & 255), fy = (int)(Y >> 8 & 255), top, bottom;
+					const uint8_t *r0;
+
+					if (X < 0 || Y < 0 || x >= wa || y >= ha)
+						continue;
+					r0 = pa + (size_t)y * (size_t)(wa + 1) + (size_t)x;
+					top = r0[0] * (256 - fx) + r0[1] * fx;
+					bottom = r0[wa + 1] * (256 - fx) + r0[wa + 2] * fx;
+					ar[cx] = (float)(top * (256 - fy) + bottom * fy) * (1.0f / 65536);
+					mr[cx] = 1;
+					n++;
+				}
+			}
+		}
+	}
+	free(ga);
+	if ((size_t)n < N / 4) {
+		free(A);
+		return -1;
+	}
+	/* as soft as the softer, once more, and on one scale */
+	sa = ink_sharpness(A, in, wb, hb);
+	sb = ink_sharpness(B, in, wb, hb);
+	for (int pass = 0; pass < GRP_INK_BLURS && fmax(sa, sb) > GRP_INK_SOFTER * fmin(sa, sb);
+	    pass++) {
+		if (sa > sb) {
+			ink_blur(A, T, wb, hb);
+			sa = ink_sharpness(A, in, wb, hb);
+		} else {
+			ink_blur(B, T, wb, hb);
+			sb = ink_sharpness(B, in, wb, hb);
+		}
+	}
+	ink_blur(A, T, wb, hb);
+	ink_blur(B, T, wb, hb);
+	ink_fit(A, B, in, N, 0.5, 2);
+	/* each cell's miss, the other side looked for within a cell (T: 1 where it
+	 * misses); most cells are paper on both sides, and a cell that misses by no more
+	 * than the threshold as it lies misses no more around */
+	for (int cy = 0; cy < hb; cy++)
+		for (int cx = 0; cx < wb; cx++) {
+			size_t i = (size_t)cy * (size_t)wb + (size_t)cx;
+			float da = 1e9f, db = 1e9f, d;
+			int deep = 1;
+
+			T[i] = 0;
+			d = A[i] - B[i];
+			if (in[i] == 0 || (d <= thr && d >= -thr))
+				continue;
+			/* GRP_INK_EDGE inside the part both show */
+			for (int dy = -GRP_INK_EDGE; deep && dy <= GRP_INK_EDGE; dy++)
+				for (int dx = -GRP_INK_EDGE; deep && dx <= GRP_INK_EDGE; dx++) {
+					int x = cx + dx, y = cy + dy;
+
+					deep = x >= 0 && y >= 0 && x < wb && y < hb &&
+					    in[(size_t)y * (size_t)wb + (size_t)x] != 0;
+				}
+			if (!deep)
+				continue;
+			for (int dy = -1; dy <= 1; dy++)
+				for (int dx = -1; dx <= 1; dx++) {
+					size_t q = (size_t)((ptrdiff_t)i + (ptrdiff_t)dy * wb + dx);
+					float e = A[i] - B[q], f = B[i] - A[q];
+
+					e = e < 0 ? -e : e;
+					f = f < 0 ? -f : f;
+					da = e < da ? e : da;
+					db = f < db ? f : db;
+				}
+			if (da > thr || db > thr) {
+				T[i] = 1;
+				(*cells)++;
+			}
+		}
+	/* the marks taller than a line of text (T: 3 reached, 4 kept) */
+	for (size_t i = 0; i < N && *cells > 0; i++) {
+		size_t head = 0, tail = 0;
+		int top = INT32_MAX, bottom = -1, tall;
+
+		if (T[i] != 1)
+			continue;
+		T[i] = 3;
+		stack[tail++] = (int)i;
+		while (head < tail) {
+			int q = stack[head++], qx = q % wb, qy = q / wb;
+
+			top = qy < top ? qy : top;
+			bottom = qy > bottom ? qy : bottom;
+			for (int y = qy - 1; y <= qy + 1; y++)
+				for (int x = qx - 1; x <= qx + 1; x++) {
+					size_t r = (size_t)y * (size_t)wb + (size_t)x;
+
+					if (x < 0 || y < 0 || x >= wb || y >= hb || T[r] != 1)
+						continue;
+					T[r] = 3;
+					stack[tail++] = (int)r;
+				}
+		}
+		tall = bottom - top + 1 > GRP_INK_TALL * hb;
+		for (size_t k = 0; k < tail; k++)
+			T[stack[k]] = tall ? 0 : 4;
+		if (tall) {
+			*cells -= (int)tail;
+			ty0 = top < ty0 ? top : ty0;
+			ty1 = bottom > ty1 ? bottom : ty1;
+		}
+	}
+	for (size_t i = 0; i < N; i++)
+		T[i] = T[i] == 4 ? 1 : T[i];
+	/* and what lies in their rows */
+	if (ty1 >= 0) {
+		int pad = (int)ceil(GRP_INK_BAND_PAD * hb);
+
+		for (int y = ty0 - pad > 0 ? ty0 - pad : 0; y <= ty1 + pad && y < hb; y++)
+			for (int x = 0; x < wb; x++)
+				if (T[(size_t)y * (size_t)wb + (size_t)x] == 1) {
+					T[(size_t)y * (size_t)wb + (size_t)x] = 0;
+					(*cells)--;
+				}
+	}
+	/* the places they lie in (T: 1 a cell that misses, 2 one reached) */
+	for (size_t i = 0; i < N && *cells >= GRP_INK_CELLS && places < GRP_INK_PLACES; i++) {
+		int top = 0;
+
+		if (T[i] != 1)
+			continue;
+		places++;
+		T[i] = 2;
+		stack[top++] = (int)i;
+		while (top > 0) {
+			int q = stack[--top], qx = q % wb, qy = q / wb;
+
+			for (int y = qy - GRP_INK_GAP; y <= qy + GRP_INK_GAP; y++)
+				for (int x = qx - GRP_INK_GAP; x <= qx + GRP_INK_GAP; x++) {
+					size_t r = (size_t)y * (size_t)wb + (size_t)x;
+
+					if (x < 0 || y < 0 || x >= wb || y >= hb || T[r] != 1)
+						continue;
+					T[r] = 2;
+					stack[top++] = (int)r;
+				}
+		}
+	}
+	apart = *cells >= GRP_INK_CELLS && places >= GRP_INK_PLACES;
+	free(A);
+	return apart;
+}
+
 /* How many blocks of the fine details miss (detail_diff on DG_FINE, *fs), or, for a
  * blurred copy, as many as its original blurred as well misses (GRP_FINE_SHARPER,
  * GRP_FINE_BLURRED); *cells: 1 when the fine cells in the middle miss (fine_cells,
@@ -1467,7 +1823,8 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 	 * picture's size is unknown), and *overlay: 1 when k carries a line of text over the
 	 * picture that j does not (a caption, a watermark), 2 the other way, else 0, and
 	 * *spread: 1 when the details miss in more blocks than a copy's do
-	 * (GRP_SPREAD_*), 2 when the fine details do (GRP_FINE_*) */
+	 * (GRP_SPREAD_*), 2 when the fine details do (GRP_FINE_*), 3 when two pages' ink
+	 * does (GRP_INK_*) */
 	const struct grp_item *a = k, *b = j;
 	const struct kp_set *ka, *kb;
 	struct kp_set mk = {0}, va, vb;
@@ -1585,6 +1942,17 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 					rc = AD_ENOMEM;
 				*spread = (fs > GRP_FINE_SPREAD && fs > GRP_FINE_RATIO * nspread) ||
 				    cells ? 2 : 0;
+			}
+			/* two pages: their ink, where the fine details let them through
+			 * (GRP_INK_*) */
+			if (*ddiff >= 0 && *ddiff <= GRP_DETAIL_MAX && !*spread && ka->ink != NULL &&
+			    kb->ink != NULL) {
+				int inkc, ia = ink_apart(ka, kb, m->z, ba, b->kpband, &inkc);
+
+				if (ia == -3)
+					rc = AD_ENOMEM;
+				else if (ia == 1)
+					*spread = 3;
 			}
 			if (*ddiff == -3 || *sdiff == -3)
 				rc = AD_ENOMEM;
@@ -2414,6 +2782,8 @@ struct pres {
 	uint8_t orient : 4;     /* 1 .. 8 */
 	bool capped : 1;        /* a hash match neither picture's GRP_HASH_TOPK nearest hold
 	                         * (crowd_cap): left unverified and kept apart */
+	bool ink_apart : 1;     /* the detail pass found two pages' ink differ (GRP_INK_*):
+	                         * two pages, and no group may hold both */
 	int8_t tint;            /* the detail pass: the colours' tint read through the
 	                         * keypoints' transform (chroma_diff; -1 not compared) */
 	uint8_t verified : 2;   /* the strict keypoint test decided a hash match (1) or a
@@ -2775,7 +3145,7 @@ static int detail_apart(const struct grp_item *a, const struct grp_item *b,
     const struct pres *r)
 {
 	return r->ddiff > GRP_DETAIL_MAX || gray_apart(a, b, r) || r->spread_apart ||
-	    r->fine_apart;
+	    r->fine_apart || r->ink_apart;
 }
 
 /* Which of a and b carries a caption the other lacks (detail_diff's overlay: 1 a, 2 b,
@@ -2896,6 +3266,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	r->shape_apart = sd > GRP_SHAPE_MAX;
 	r->spread_apart = spread == 1;
 	r->fine_apart = spread == 2;
+	r->ink_apart = spread == 3;
 	/* the tints strayed (GRP_TINT_APART): two pictures, one of them coloured otherwise
 	 * somewhere (a tab lit in another colour), where a copy's colours are the same
 	 * wherever both sides show one */
@@ -2905,10 +3276,10 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	part = d != -1 && part_of(r, shown);
 	gray = gray_apart(a, b, r);
 	if (r->ddiff > GRP_DETAIL_MAX || gray || part || r->shape_apart || tinted ||
-	    r->spread_apart || r->fine_apart) {
+	    r->spread_apart || r->fine_apart || r->ink_apart) {
 		r->stage = GRP_NONE;
 		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART || part || gray ||
-		    r->shape_apart || r->spread_apart || r->fine_apart;
+		    r->shape_apart || r->spread_apart || r->fine_apart || r->ink_apart;
 	}
 	return 0;
 }
@@ -3208,6 +3579,7 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.shape_apart = r->shape_apart;
 	t.spread_apart = r->spread_apart;
 	t.fine_apart = r->fine_apart;
+	t.ink_apart = r->ink_apart;
 	t.capped = r->capped;
 	o->trace(o->trace_ud, &t);
 }

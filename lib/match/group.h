@@ -406,6 +406,32 @@ struct grp_item {
 #define GRP_FINE_SIDE 192
 #define GRP_FINE_SCALE 0.1
 #define GRP_FINE_TURN 1
+/* Two pages' ink (ink.h), for a pair the details and the fine details let through:
+ * a's read through the keypoints' transform onto b's grid, both as soft as the softer
+ * (the sharper blurred [1 2 1] until within GRP_INK_SOFTER of the other's sharpness, at
+ * most GRP_INK_BLURS times) and once more, b's scaled to a's ink; a cell misses where
+ * neither side finds the other's level within GRP_INK_CELL of the ink's range in the
+ * cells around it (a misplacement of a cell explains no miss).  A mark taller than
+ * GRP_INK_TALL of the height (a caption's letters, a stamp) counts for nothing, nor does
+ * what lies in its rows and GRP_INK_BAND_PAD about them (the text its fill covers).
+ * GRP_INK_CELLS missing cells, GRP_INK_EDGE cells or more inside the part both show, in
+ * GRP_INK_PLACES places (within GRP_INK_GAP cells one place) are two pages for good
+ * (ink_apart).  Not for a pair turned by over GRP_INK_TURN degrees (beyond the quarter
+ * turns): read between the cells all over, a chart's dots turned by 5 degrees miss as
+ * another chart's would.  make eval's forms, two invoices of one template read as they
+ * lie: 18 cells or more at 0.3 (their JPEG, noisy, gamma, gray, half-size and blurred
+ * copies none); the fifteen sets: forms' false pairs 44 -> 3, no copy lost elsewhere
+ * (tests/e2e/t0554-ink.sh, and the note of the change). */
+#define GRP_INK_CELL 0.35
+#define GRP_INK_TURN 1.0
+#define GRP_INK_CELLS 8
+#define GRP_INK_PLACES 2
+#define GRP_INK_GAP 2
+#define GRP_INK_TALL 0.035
+#define GRP_INK_BAND_PAD 0.02
+#define GRP_INK_EDGE 2
+#define GRP_INK_SOFTER 1.1
+#define GRP_INK_BLURS 8
 /* A blurred copy of a drawing (outlines a few pixels wide, 200 pixels across) misses its
  * original on the fine grid all over, a cell or two either side of every line, where
  * the 32-cell detail sees nothing.  So where one picture's fine grid is GRP_FINE_SHARPER
@@ -673,6 +699,7 @@ struct grp_trace {
 	int spread_apart;           /* the detail pass found the details miss all over
 	                             * (GRP_SPREAD_*) */
 	int fine_apart;             /* and the fine details (GRP_FINE_SPREAD) */
+	int ink_apart;              /* and the pages' ink (GRP_INK_*) */
 	int capped;                 /* a hash match left unverified: neither picture's
 	                             * GRP_HASH_TOPK nearest hold it */
 };

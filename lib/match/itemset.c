@@ -1,5 +1,6 @@
 /* itemset.c — feature records into grp_items, on the workers, appended in input order. */
 #include "itemset.h"
+#include "ink.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -133,37 +134,70 @@ static int slot_grid(struct slot *p, const char *field, const char *b64, size_t 
 
 /* The record's grids (keypoints.h), the fields the report does not carry with
  * "local": each one's name and size in bytes, the detail first. */
-enum { GRID_DETAIL, GRID_ALPHA, GRID_COLOR, GRID_FINE, GRIDS };
+enum { GRID_DETAIL, GRID_ALPHA, GRID_COLOR, GRID_FINE, GRID_INK, GRIDS };
 static const struct {
 	const char *field;
-	size_t bytes;
+	size_t bytes;           /* 0: as long as it is (a page's ink, ink.h) */
 } grid_field[GRIDS] = {
 	{ "detail", KP_DETAIL_BYTES }, { "alpha_detail", KP_DETAIL_BYTES },
-	{ "color_detail", KP_CHROMA_BYTES }, { "fine_detail", KP_FINE_BYTES },
+	{ "color_detail", KP_CHROMA_BYTES }, { "fine_detail", KP_FINE_BYTES }, { "ink", 0 },
 };
+
+/* A page's ink as base64 (n characters) into a new buffer (*out, *len), or *out NULL
+ * (and said) when it is not one.  0, or -1 when out of memory. */
+static int slot_ink(struct slot *p, const char *b64, size_t n, unsigned char **out,
+    size_t *len)
+{
+	unsigned char *b = NULL;
+	long got = -1;
+
+	*out = NULL;
+	*len = 0;
+	if (n >= 8 && n <= b64_len(INK_MAX_PACKED)) {
+		if ((b = malloc(n / 4 * 3 + 3)) == NULL)
+			return -1;
+		got = b64_decode(b64, n, b);
+	}
+	/* the header here; the cells when a pair reads them (ink_unpack) */
+	if (got <= INK_HEAD || b[0] != 1 || (b[1] | b[2] << 8) < 1 || (b[1] | b[2] << 8) > INK_SIDE ||
+	    (b[3] | b[4] << 8) < 1 || (b[3] | b[4] << 8) > INK_SIDE) {
+		free(b);
+		if (p->msg[0] == '\0')
+			snprintf(p->msg, sizeof p->msg, "%s: ink: not an ink packing in base64 (left out)",
+			    p->it.name ? p->it.name : "(no name)");
+		return 0;
+	}
+	*out = b;
+	*len = (size_t)got;
+	return 0;
+}
 
 /* The record's grids as base64, joined to the slot's keypoints (b64[k] NULL: grid k is
  * not there): the "detail" (kp_detail_of's grid) as one version-2 packing, with the
  * "alpha_detail" (the shape) as a version-3 one, with the "color_detail" (the colours)
- * as a version 4 or 5, with the "fine_detail" plus KP_PACKED_FINE; nothing without the
- * detail.  A grid that is not one is left out, and said.  0, or -1 when out of memory. */
+ * as a version 4 or 5, with the "fine_detail" plus KP_PACKED_FINE, with a page's "ink"
+ * plus KP_PACKED_INK; nothing without the detail.  A grid that is not one is left out, and said.  0, or -1 when out of memory. */
 static int slot_detail(struct slot *p, const char *const b64[GRIDS], const size_t n[GRIDS])
 {
-	unsigned char g[GRIDS][(KP_FINE_BYTES + 2) / 3 * 3 + 3], *v2;
-	int have[GRIDS];
-	size_t len;
+	unsigned char g[GRID_INK][(KP_FINE_BYTES + 2) / 3 * 3 + 3], *v2, *ink = NULL;
+	int have[GRID_INK];
+	size_t len, inklen = 0;
 
 	if (p->raw == NULL || b64[GRID_DETAIL] == NULL || kp_packed_count(p->raw, p->rawlen) < 0 ||
 	    p->raw[0] != 1)
 		return 0;
-	for (int k = 0; k < GRIDS; k++)
+	for (int k = 0; k < GRID_INK; k++)
 		have[k] = b64[k] != NULL &&
 		    slot_grid(p, grid_field[k].field, b64[k], n[k], g[k], grid_field[k].bytes);
 	if (!have[GRID_DETAIL])
 		return 0;
-	if ((v2 = kp_pack_detail(p->raw, p->rawlen, g[GRID_DETAIL],
+	if (b64[GRID_INK] != NULL && slot_ink(p, b64[GRID_INK], n[GRID_INK], &ink, &inklen) < 0)
+		return -1;
+	v2 = kp_pack_detail(p->raw, p->rawlen, g[GRID_DETAIL],
 	    have[GRID_ALPHA] ? g[GRID_ALPHA] : NULL, have[GRID_COLOR] ? g[GRID_COLOR] : NULL,
-	    have[GRID_FINE] ? g[GRID_FINE] : NULL, &len)) == NULL)
+	    have[GRID_FINE] ? g[GRID_FINE] : NULL, ink, inklen, &len);
+	free(ink);
+	if (v2 == NULL)
 		return -1;
 	free(p->raw);
 	p->raw = v2;

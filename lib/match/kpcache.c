@@ -7,6 +7,7 @@
  * it again; the read and unpack happen outside the mutex.  Entries nobody holds sit on
  * the LRU list, and only those are evicted. */
 #include "kpcache.h"
+#include "ink.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -305,7 +306,7 @@ static struct ent *new_ent_locked(struct kpcache *c, uint32_t id)
 static int load(struct kpcache *c, struct ent *e, uint64_t o, size_t len, aderr *err)
 {
 	unsigned char stackbuf[RBUF_STACK], *b = stackbuf;
-	size_t got = 0;
+	size_t got = 0, head;
 	int rc = 0;
 
 	if (len > sizeof stackbuf && (b = malloc(len)) == NULL)
@@ -325,9 +326,9 @@ static int load(struct kpcache *c, struct ent *e, uint64_t o, size_t len, aderr 
 		else
 			got += (size_t)r;
 	}
-	if (rc == 0 && c->maxkp > 0 && len >= KP_PACKED_HEAD &&
-	    len > kp_packed_head(b) + (size_t)c->maxkp * KP_PACKED_SIZE)
-		len = kp_packed_head(b) + (size_t)c->maxkp * KP_PACKED_SIZE;
+	if (rc == 0 && c->maxkp > 0 && (head = kp_packed_head(b, len)) > 0 &&
+	    len > head + (size_t)c->maxkp * KP_PACKED_SIZE)
+		len = head + (size_t)c->maxkp * KP_PACKED_SIZE;
 	if (rc == 0 && !packed_ok(b, len))
 		rc = aderr_set(err, AD_EFORMAT, "keypoint spill file in %s: set %u is corrupt",
 		    c->dir, e->id);
@@ -393,8 +394,8 @@ int kpcache_get(struct kpcache *c, uint32_t id, const struct kp_set **out, aderr
 
 	/* keypoints are packed strongest first: the strongest K are a prefix (of what
 	 * follows the header: load cuts again once it knows the header's size) */
-	cut = KP_PACKED_HEAD + 2 * KP_DETAIL_BYTES + KP_CHROMA_BYTES + KP_FINE_BYTES +
-	    (size_t)c->maxkp * KP_PACKED_SIZE;
+	cut = KP_PACKED_HEAD + 2 * KP_DETAIL_BYTES + KP_CHROMA_BYTES + KP_FINE_BYTES + 4 +
+	    INK_MAX_PACKED + (size_t)c->maxkp * KP_PACKED_SIZE;
 	if (c->maxkp > 0 && len > cut)
 		len = cut;
 	rc = load(c, e, o, len, err);
@@ -403,7 +404,7 @@ int kpcache_get(struct kpcache *c, uint32_t id, const struct kp_set **out, aderr
 	if (rc == 0) {
 		e->cost = kpcache_set_cost(e->set.n) + (e->set.detail ? KP_DETAIL_BYTES : 0) +
 		    (e->set.alpha ? KP_DETAIL_BYTES : 0) + (e->set.chroma ? KP_CHROMA_BYTES : 0) +
-		    (e->set.fine ? KP_FINE_BYTES : 0);
+		    (e->set.fine ? KP_FINE_BYTES : 0) + e->set.inklen;
 		evict_locked(c, e->cost, &victims);
 		c->st.held += e->cost;
 		if (c->st.held > c->st.peak)

@@ -39,6 +39,7 @@
 #include "features.h"
 #include "image.h"
 #include "keypoints.h"
+#include "ink.h"
 #include "rec.h"
 #include "featstore.h"
 
@@ -279,14 +280,29 @@ static int fuzz_keypoints(const uint8_t *data, size_t size)
 	if (set.n < 0 || set.n > KP_MAX || (set.n > 0 && set.kp == NULL))
 		abort();
 	/* a detail exactly when the packing is version 2 to 5, a shape when it is 3 or 5,
-	 * colours when it is 4 or 5, a fine detail with KP_PACKED_FINE */
+	 * colours when it is 4 or 5, a fine detail with KP_PACKED_FINE, a page's ink with
+	 * KP_PACKED_INK (whatever its bytes: a pair reads them with ink_unpack, which must
+	 * say no to what is not a grid) */
 	{
-		int v = data[0] & ~KP_PACKED_FINE;
+		int v = data[0] & ~(KP_PACKED_FINE | KP_PACKED_INK);
 
 		if ((set.detail != NULL) != (v >= 2) || (set.alpha != NULL) != (v == 3 || v == 5) ||
 		    (set.chroma != NULL) != (v >= 4) ||
-		    (set.fine != NULL) != ((data[0] & KP_PACKED_FINE) != 0))
+		    (set.fine != NULL) != ((data[0] & KP_PACKED_FINE) != 0) ||
+		    (set.ink != NULL) != ((data[0] & KP_PACKED_INK) != 0) ||
+		    (set.ink != NULL && (set.inklen == 0 || set.inklen > INK_MAX_PACKED)))
 			abort();
+		if (set.ink != NULL) {
+			uint8_t *cells = malloc((size_t)INK_SIDE * INK_SIDE);
+			int w = 0, h = 0;
+
+			if (cells == NULL)
+				abort();
+			if (ink_unpack(set.ink, set.inklen, cells, &w, &h) == 0 &&
+			    (w < 1 || h < 1 || w > INK_SIDE || h > INK_SIDE))
+				abort();
+			free(cells);
+		}
 	}
 	/* what was read packs back to the same bytes (the cache relies on one form): as
 	 * version 1, and with its grids as the version they came in */
@@ -294,7 +310,7 @@ static int fuzz_keypoints(const uint8_t *data, size_t size)
 		abort();
 	if (set.detail != NULL) {
 		unsigned char *v2 = kp_pack_detail(back, blen, set.detail, set.alpha, set.chroma,
-		    set.fine, &blen);
+		    set.fine, set.ink, set.inklen, &blen);
 
 		free(back);
 		if ((back = v2) == NULL)

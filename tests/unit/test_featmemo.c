@@ -31,6 +31,8 @@ static int same_feat(const struct feat *a, const struct feat *b)
 	    a->nlocal == b->nlocal && a->local_len == b->local_len &&
 	    (a->local == NULL) == (b->local == NULL) &&
 	    (a->local == NULL || memcmp(a->local, b->local, a->local_len) == 0) &&
+	    a->ink_len == b->ink_len && (a->ink == NULL) == (b->ink == NULL) &&
+	    (a->ink == NULL || memcmp(a->ink, b->ink, a->ink_len) == 0) &&
 	    memcmp(a->detail, b->detail, sizeof a->detail) == 0 &&
 	    a->has_alpha_detail == b->has_alpha_detail &&
 	    memcmp(a->alpha_detail, b->alpha_detail, sizeof a->alpha_detail) == 0 &&

@@ -122,10 +122,10 @@ int main(void)
 			for (size_t i = 0; i < (size_t)im->w * (size_t)im->h; i++)
 				im_m += im->px[i];
 			CHECK(fabs(dm / KP_DETAIL_BYTES - im_m / ((double)im->w * im->h)) < 2);
-			v2 = kp_pack_detail(packed, plen, det, NULL, NULL, NULL, &l2);
+			v2 = kp_pack_detail(packed, plen, det, NULL, NULL, NULL, NULL, 0, &l2);
 			CHECK(v2 != NULL && l2 == plen + KP_DETAIL_BYTES && v2[0] == 2);
 			CHECK(v2 != NULL && kp_packed_count(v2, l2) == set[np].n);
-			CHECK(v2 != NULL && kp_packed_head(v2) == KP_PACKED_HEAD + KP_DETAIL_BYTES);
+			CHECK(v2 != NULL && kp_packed_head(v2, l2) == KP_PACKED_HEAD + KP_DETAIL_BYTES);
 			CHECK(v2 != NULL && kp_unpack(v2, l2, &back) == 0);
 			CHECK_EQ_INT(back.n, set[np].n);
 			CHECK(back.detail != NULL && memcmp(back.detail, det, sizeof det) == 0);
@@ -152,10 +152,10 @@ int main(void)
 
 				for (int i = 0; i < KP_DETAIL_BYTES; i++)
 					shp[i] = (uint8_t)(i * 7 + 3);
-				v3 = kp_pack_detail(packed, plen, det, shp, NULL, NULL, &l3);
+				v3 = kp_pack_detail(packed, plen, det, shp, NULL, NULL, NULL, 0, &l3);
 				CHECK(v3 != NULL && l3 == plen + 2 * KP_DETAIL_BYTES && v3[0] == 3);
 				CHECK(v3 != NULL && kp_packed_count(v3, l3) == set[np].n);
-				CHECK(v3 != NULL && kp_packed_head(v3) == KP_PACKED_HEAD + 2 * KP_DETAIL_BYTES);
+				CHECK(v3 != NULL && kp_packed_head(v3, l3) == KP_PACKED_HEAD + 2 * KP_DETAIL_BYTES);
 				CHECK(v3 != NULL && kp_unpack(v3, l3, &back) == 0);
 				CHECK_EQ_INT(back.n, set[np].n);
 				CHECK(back.detail != NULL && memcmp(back.detail, det, sizeof det) == 0);
@@ -200,11 +200,11 @@ int main(void)
 					dm2 += det[i];
 				CHECK(fabs(fm / KP_FINE_BYTES - dm2 / KP_DETAIL_BYTES) < 2);
 				v4 = kp_pack_detail(packed, plen, det, withshape ? shp : NULL, col,
-				    withfine ? fine : NULL, &l4);
+				    withfine ? fine : NULL, NULL, 0, &l4);
 				CHECK(v4 != NULL && l4 == plen + grids &&
 				    v4[0] == (withshape ? 5 : 4) + (withfine ? KP_PACKED_FINE : 0));
 				CHECK(v4 != NULL && kp_packed_count(v4, l4) == set[np].n);
-				CHECK(v4 != NULL && kp_packed_head(v4) == KP_PACKED_HEAD + grids);
+				CHECK(v4 != NULL && kp_packed_head(v4, l4) == KP_PACKED_HEAD + grids);
 				CHECK(v4 != NULL && kp_unpack(v4, l4, &back) == 0);
 				CHECK_EQ_INT(back.n, set[np].n);
 				CHECK(back.detail != NULL && memcmp(back.detail, det, sizeof det) == 0);
@@ -235,6 +235,54 @@ int main(void)
 					CHECK(kp_packed_count(v4, l4) == -1);
 				}
 				free(v4);
+			}
+			/* with a page's ink too (KP_PACKED_INK): its length and bytes after the
+			 * grids, back as they went in, the keypoints after them; the mirror keeps
+			 * the bytes and says the grid is to be read turned; a length that runs
+			 * past the packing, or none, is no packing, nor is the ink on version 1 */
+			{
+				uint8_t fine[KP_FINE_BYTES], ink[300];
+				unsigned char *v6;
+				size_t l6 = 0, head = KP_PACKED_HEAD + KP_DETAIL_BYTES + KP_FINE_BYTES + 4 +
+				    sizeof ink;
+
+				memset(fine, 7, sizeof fine);
+				for (size_t i = 0; i < sizeof ink; i++)
+					ink[i] = (uint8_t)(i * 31 + 1);
+				v6 = kp_pack_detail(packed, plen, det, NULL, NULL, fine, ink, sizeof ink, &l6);
+				CHECK(v6 != NULL && l6 == plen + head - KP_PACKED_HEAD &&
+				    v6[0] == (2 | KP_PACKED_FINE | KP_PACKED_INK));
+				CHECK(v6 != NULL && kp_packed_head(v6, l6) == head);
+				CHECK(v6 != NULL && kp_packed_count(v6, l6) == set[np].n);
+				CHECK(v6 != NULL && kp_unpack(v6, l6, &back) == 0);
+				CHECK_EQ_INT(back.n, set[np].n);
+				CHECK(back.detail != NULL && memcmp(back.detail, det, sizeof det) == 0);
+				CHECK(back.fine != NULL && memcmp(back.fine, fine, sizeof fine) == 0);
+				CHECK(back.ink != NULL && back.inklen == sizeof ink &&
+				    memcmp(back.ink, ink, sizeof ink) == 0 && !back.ink_mirror);
+				for (int i = 0; i < back.n && i < set[np].n; i++)
+					if (memcmp(back.kp[i].d, set[np].kp[i].d, 32) != 0) {
+						CHECK(!"a keypoint of the packing with ink differs");
+						break;
+					}
+				CHECK(kp_mirror(&back, &mir) == 0);
+				CHECK(back.n == 0 || (mir.ink != NULL && mir.inklen == sizeof ink &&
+				    memcmp(mir.ink, ink, sizeof ink) == 0 && mir.ink_mirror == 1));
+				kp_free(&mir);
+				kp_free(&back);
+				if (v6 != NULL) {
+					size_t at = KP_PACKED_HEAD + KP_DETAIL_BYTES + KP_FINE_BYTES;
+
+					CHECK(kp_packed_head(v6, head - 1) == 0);
+					CHECK(kp_packed_count(v6, head - 1) == -1);
+					v6[at + 1] = 0x40;      /* a length past the packing */
+					CHECK(kp_packed_head(v6, l6) == 0 && kp_unpack(v6, l6, &back) == -1);
+					memset(v6 + at, 0, 4);  /* no length at all */
+					CHECK(kp_packed_count(v6, l6) == -1);
+					v6[0] = 1 | KP_PACKED_INK;
+					CHECK(kp_packed_count(v6, l6) == -1);
+				}
+				free(v6);
 			}
 		}
 		free(packed);

@@ -295,7 +295,8 @@ static void test_detail(void)
 			}
 			/* every other set with a shape too (version 3): the cut to the strongest
 			 * keypoints keeps both grids */
-			v2 = kp_pack_detail(pk[i], pklen[i], det, i % 2 ? shp : NULL, NULL, NULL, &l2);
+			v2 = kp_pack_detail(pk[i], pklen[i], det, i % 2 ? shp : NULL, NULL, NULL, NULL, 0,
+			    &l2);
 			if (v2 == NULL || kpcache_add(c, v2, l2, &id, &err) < 0 ||
 			    kpcache_get(c, id, &s, &err) < 0) {
 				bad++;
