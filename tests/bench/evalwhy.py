@@ -29,6 +29,10 @@ was taken.  -v lists every such pair with its trace.  Reasons:
                          the 64 x 64 fine details, read through the keypoints'
                          transform, miss in over 120 blocks and 7 times as many as
                          the details do (GRP_FINE_*: charts of one style)
+  pass N: pages' ink differs
+                         two pages' ink (featx's "ink"), read through the keypoints'
+                         transform, misses in 8 cells or more in two places or more
+                         (GRP_INK_*: forms of one template filled otherwise)
   pass N: middle repeats nothing
                          the keypoints' transform repeats none of the part both show
                          in over half of the pictures' middle cells that hold some
@@ -122,6 +126,8 @@ def why_missed(t):
         return "pass %d: details miss all over (GRP_SPREAD_*)" % t["pass"]
     if t["stage"] == 0 and t.get("fine_apart"):
         return "pass %d: fine details miss all over (GRP_FINE_*)" % t["pass"]
+    if t["stage"] == 0 and t.get("ink_apart"):
+        return "pass %d: pages' ink differs (GRP_INK_*)" % t["pass"]
     if t["pass"] == 1:
         if t["matches"] == 0:
             return "pass 1: no keypoint matches"
