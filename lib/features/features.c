@@ -508,7 +508,9 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 			rc = kp_detail_of(kpim ? kpim : whole, KP_DETAIL, f->detail);
 		if (rc == 0)
 			rc = kp_detail_of(kpim ? kpim : whole, KP_FINE, f->fine_detail);
-		if (rc == 0) {
+		/* a page is mostly paper: a picture with few pixels of one gray (a photo)
+		 * is none, and is not looked at again */
+		if (rc == 0 && f->dominant >= FEAT_INK_DOMINANT) {
 			/* the frame the view keeps (kp_view) is no ink */
 			int kept[4];
 

@@ -108,6 +108,10 @@ struct feat {
 #define FEAT_DOMINANT_TOL 4
 #define FEAT_LOW_DOMINANT 0.98
 #define FEAT_LOW_OPAQUE 0.02
+/* A page's ink (ink.h) is looked for only where dominant is at least this (a page's
+ * paper, JPEG'd and noisy, keeps 0.4 or more within FEAT_DOMINANT_TOL; a photo's
+ * commonest gray a few hundredths). */
+#define FEAT_INK_DOMINANT 0.1
 /* With transparency the picture is composited on white, as a page, a viewer and a
  * conversion to JPEG show it, unless it shows next to nothing there (a gray standard
  * deviation under FEAT_ALPHA_FAINT: white pixels whose picture is in the alpha) and

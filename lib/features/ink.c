@@ -184,7 +184,7 @@ int ink_of(const struct img *gray, const int band[4], unsigned char **out, size_
 	b[2] = (unsigned char)(gw >> 8);
 	b[3] = (unsigned char)(gh & 255);
 	b[4] = (unsigned char)(gh >> 8);
-	if (compress2(b + INK_HEAD, &zlen, g->px, (uLong)n, 6) != Z_OK) {
+	if (compress2(b + INK_HEAD, &zlen, g->px, (uLong)n, INK_ZLEVEL) != Z_OK) {
 		img_free(g);
 		free(b);
 		return AD_ENOMEM;       /* zlib's only failure on a bound-sized buffer */

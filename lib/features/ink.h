@@ -43,6 +43,8 @@
 #define INK_SOLID_LEVEL 4
 #define INK_LEVELS 16
 #define INK_HEAD 5
+#define INK_ZLEVEL 6             /* zlib's level: 1 is 4% faster a page and 16% larger */
+
 #define INK_MAX_PACKED (INK_HEAD + INK_SIDE * INK_SIDE + INK_SIDE * INK_SIDE / 1000 + 64)
 
 /* The ink packing of a gray picture (ch 1), malloc'd in *out (length *len), or *out NULL
