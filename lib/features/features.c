@@ -691,9 +691,25 @@ int feat_work_gray(const char *path, struct img **gray, aderr *err)
 	return *gray ? 0 : aderr_set(err, AD_ENOMEM, "out of memory");
 }
 
+/* bytes as a base64 field of rec (ASCII: no UTF-8 check of its kilobytes,
+ * json_stringn_nocheck).  0, or -1 when out of memory. */
+static int set_b64(json_t *rec, const char *key, const unsigned char *b, size_t len)
+{
+	size_t n = b64_len(len);
+	char *s = malloc(n + 1);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	b64_encode(b, len, s);
+	rc = json_object_set_new(rec, key, json_stringn_nocheck(s, n)) != 0 ? -1 : 0;
+	free(s);
+	return rc;
+}
+
 int feat_to_json(const struct feat *f, json_t *rec)
 {
-	char sha[65], h[3][17], dt[(KP_FINE_BYTES + 2) / 3 * 4 + 1];
+	char sha[65], h[3][17];
 	int i;
 
 	hex_encode(f->sha256, 32, sha);
@@ -729,50 +745,15 @@ int feat_to_json(const struct feat *f, json_t *rec)
 		if (json_object_set_new(rec, "color", json_string(col)) != 0)
 			return -1;
 	}
-	if (f->local != NULL) {
-		/* base64 is ASCII: no UTF-8 check of its 13 kB (json_stringn_nocheck) */
-		size_t n = b64_len(f->local_len);
-		char *b64 = malloc(n + 1);
+	if (f->local != NULL && (set_b64(rec, "local", f->local, f->local_len) < 0 ||
+	    set_b64(rec, "detail", f->detail, KP_DETAIL_BYTES) < 0 ||
+	    set_b64(rec, "fine_detail", f->fine_detail, KP_FINE_BYTES) < 0 ||
+	    set_b64(rec, "color_detail", f->color_detail, KP_CHROMA_BYTES) < 0 ||
+	    (f->ink != NULL && set_b64(rec, "ink", f->ink, f->ink_len) < 0) ||
+	    (f->has_alpha_detail &&
+	    set_b64(rec, "alpha_detail", f->alpha_detail, KP_DETAIL_BYTES) < 0)))
+		return -1;
 
-		if (b64 == NULL)
-			return -1;
-		b64_encode(f->local, f->local_len, b64);
-		if (json_object_set_new(rec, "local", json_stringn_nocheck(b64, n)) != 0) {
-			free(b64);
-			return -1;
-		}
-		free(b64);
-		b64_encode(f->detail, KP_DETAIL_BYTES, dt);
-		if (json_object_set_new(rec, "detail", json_stringn_nocheck(dt, b64_len(KP_DETAIL_BYTES))) != 0)
-			return -1;
-		b64_encode(f->fine_detail, KP_FINE_BYTES, dt);
-		if (json_object_set_new(rec, "fine_detail",
-		    json_stringn_nocheck(dt, b64_len(KP_FINE_BYTES))) != 0)
-			return -1;
-		b64_encode(f->color_detail, KP_CHROMA_BYTES, dt);
-		if (json_object_set_new(rec, "color_detail",
-		    json_stringn_nocheck(dt, b64_len(KP_CHROMA_BYTES))) != 0)
-			return -1;
-		if (f->ink != NULL) {
-			size_t ni = b64_len(f->ink_len);
-			char *ib = malloc(ni + 1);
-
-			if (ib == NULL)
-				return -1;
-			b64_encode(f->ink, f->ink_len, ib);
-			if (json_object_set_new(rec, "ink", json_stringn_nocheck(ib, ni)) != 0) {
-				free(ib);
-				return -1;
-			}
-			free(ib);
-		}
-		if (f->has_alpha_detail) {
-			b64_encode(f->alpha_detail, KP_DETAIL_BYTES, dt);
-			if (json_object_set_new(rec, "alpha_detail",
-			    json_stringn_nocheck(dt, b64_len(KP_DETAIL_BYTES))) != 0)
-				return -1;
-		}
-	}
 	if (json_object_set_new(rec, "info", json_real(round(f->info * 10) / 10)) != 0 ||
 	    (f->low_info && json_object_set_new(rec, "low_info", json_true()) != 0) ||
 	    (f->alpha != NULL && json_object_set_new(rec, "alpha", json_string(f->alpha)) != 0))

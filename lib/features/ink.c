@@ -195,9 +195,8 @@ int ink_of(const struct img *gray, const int band[4], unsigned char **out, size_
 	return 0;
 }
 
-int ink_unpack(const unsigned char *b, size_t len, uint8_t *cells, int *w, int *h)
+int ink_size(const unsigned char *b, size_t len, int *w, int *h)
 {
-	uLongf n;
 	int gw, gh;
 
 	if (b == NULL || len <= INK_HEAD || len > INK_MAX_PACKED || b[0] != 1)
@@ -205,6 +204,18 @@ int ink_unpack(const unsigned char *b, size_t len, uint8_t *cells, int *w, int *
 	gw = b[1] | b[2] << 8;
 	gh = b[3] | b[4] << 8;
 	if (gw < 1 || gh < 1 || gw > INK_SIDE || gh > INK_SIDE)
+		return -1;
+	*w = gw;
+	*h = gh;
+	return 0;
+}
+
+int ink_unpack(const unsigned char *b, size_t len, uint8_t *cells, int *w, int *h)
+{
+	uLongf n;
+	int gw, gh;
+
+	if (ink_size(b, len, &gw, &gh) < 0)
 		return -1;
 	n = (uLongf)gw * (uLongf)gh;
 	if (uncompress(cells, &n, b + INK_HEAD, (uLong)(len - INK_HEAD)) != Z_OK ||

@@ -53,6 +53,10 @@
  * border is no ink, and dedupe leaves the frame's cells out).  0, or AD_ENOMEM. */
 int ink_of(const struct img *gray, const int band[4], unsigned char **out, size_t *len);
 
+/* A packing's grid size from its header (the cells are not read): 0 with *w, *h, or -1
+ * when the bytes do not start one. */
+int ink_size(const unsigned char *b, size_t len, int *w, int *h);
+
 /* A packing's grid: its cells (0 .. 15) into cells (room for INK_SIDE * INK_SIDE), its
  * size in *w, *h.  0, or -1 when the bytes are not a packing. */
 int ink_unpack(const unsigned char *b, size_t len, uint8_t *cells, int *w, int *h);

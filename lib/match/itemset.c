@@ -150,6 +150,7 @@ static int slot_ink(struct slot *p, const char *b64, size_t n, unsigned char **o
 {
 	unsigned char *b = NULL;
 	long got = -1;
+	int w, h;
 
 	*out = NULL;
 	*len = 0;
@@ -159,8 +160,7 @@ static int slot_ink(struct slot *p, const char *b64, size_t n, unsigned char **o
 		got = b64_decode(b64, n, b);
 	}
 	/* the header here; the cells when a pair reads them (ink_unpack) */
-	if (got <= INK_HEAD || b[0] != 1 || (b[1] | b[2] << 8) < 1 || (b[1] | b[2] << 8) > INK_SIDE ||
-	    (b[3] | b[4] << 8) < 1 || (b[3] | b[4] << 8) > INK_SIDE) {
+	if (got < 0 || ink_size(b, (size_t)got, &w, &h) < 0) {
 		free(b);
 		if (p->msg[0] == '\0')
 			snprintf(p->msg, sizeof p->msg, "%s: ink: not an ink packing in base64 (left out)",

@@ -50,4 +50,16 @@ check "originals in another original's group: $o, at most 3" [ "$o" -le 3 ]
 k=$(with_originals "$T/r" '/(same|jpeg|noise|gamma|contrast|gray|resize|caption|letterbox)')
 check "copies with their invoice: $k of 80, at least 58" [ "$k" -ge 58 ]
 check_eq "the byte copies with theirs" "$(with_originals "$T/r" '/same')" 8
+# an ink that is no packing (base64 of other bytes, or no base64) is left out and said,
+# the picture still grouped on the rest
+for bad in AQIDBAUGBwgJ '###'; do
+	jq -c --arg b "$bad" 'if .name == "f01/original.png" then .ink = $b else . end' \
+		"$T/feat" > "$T/feat.bad"
+	dedupe -q -i "$T/feat.bad" -o "$T/r.bad" 2> "$T/err.bad"
+	check_eq "dedupe with a broken ink ($bad) exits 0" "$?" 0
+	check "and says which record's ink it left out" \
+		grep -q 'f01/original.png: ink: not an ink packing in base64 (left out)' "$T/err.bad"
+	check_eq "every picture still has its record" \
+		"$(jq -r 'select(.name != null) | .name' "$T/r.bad" | wc -l)" 105
+done
 finish
