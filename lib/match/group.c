@@ -1500,9 +1500,10 @@ INK_VECTOR static void ink_fit(const float *A, float *B, const float *in, size_t
  * covers).  GRP_INK_CELLS missing cells or more, GRP_INK_EDGE inside the part both show
  * and outside the bands of a frame either view keeps (ba, bb: top, bottom, left, right,
  * in 256ths), in GRP_INK_PLACES places (within GRP_INK_GAP cells one place) are two
- * pages.  *cells: the missing cells counted.  0 or 1; -1 when not compared (either has
- * no ink, the pair is turned by over GRP_INK_TURN degrees, or under a quarter of b's
- * grid lies in a's), -3 when out of memory. */
+ * pages.  A copy turned by a few degrees is read between the other's cells and is
+ * compared all the same (a page's strokes, blurred as soft, miss nowhere).  *cells: the
+ * missing cells counted.  0 or 1; -1 when not compared (either has no ink, or under a
+ * quarter of b's grid lies in a's), -3 when out of memory. */
 static int ink_apart(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
     const uint8_t ba[4], const uint8_t bb[4], int *cells)
 {
@@ -1512,15 +1513,11 @@ static int ink_apart(const struct kp_set *ka, const struct kp_set *kb, const dou
 	int wa, ha, wb, hb, n = 0, apart = 0, places = 0, ty0 = INT32_MAX, ty1 = -1;
 	double s2 = z[0] * z[0] + z[1] * z[1], w0, w1, sa, sb;
 	const float thr = (float)(GRP_INK_CELL * (INK_LEVELS - 1));
-	double turn = fmod(fabs(atan2(z[1], z[0])) * 180 / M_PI, 90);
 	size_t N;
 
 	*cells = 0;
-	/* a copy turned by a few degrees is read between the cells all over (a chart's
-	 * dots, resampled, miss as another chart's would): not compared */
-	turn = turn > 45 ? 90 - turn : turn;
 	if (ka->ink == NULL || kb->ink == NULL || ka->w <= 0 || ka->h <= 0 || kb->w <= 0 ||
-	    kb->h <= 0 || s2 <= 0 || turn > GRP_INK_TURN)
+	    kb->h <= 0 || s2 <= 0)
 		return -1;
 	if ((ga = malloc(2 * (size_t)INK_SIDE * INK_SIDE + (size_t)(INK_SIDE + 1) * (INK_SIDE + 1))) ==
 	    NULL)

@@ -1,0 +1,42 @@
+#!/bin/sh
+# A page turned by a few degrees is compared by its ink too (GRP_INK_*): make eval's
+# forms o007 and o013, two invoices of one template drawn from the very seeds the set's
+# build deals them, each with its copy turned by 5 degrees and a letterbox.  Before,
+# a turned pair's ink was not read and o013's turned copy joined o007's group (the
+# forms set's last 3 false pairs); now each copy is with its own invoice, and the two
+# invoices and their copies are in no group together.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$T/img"
+"$PY" - "$T/img" "$TOP/tests/bench" <<'PY'
+import os, random, sys
+sys.path.insert(0, sys.argv[2])
+import evalsets  # make eval's forms, its seeds and its transforms
+
+out = sys.argv[1]
+tr = dict((name, (fn, fmt)) for name, fn, fmt in evalsets.TRANSFORMS)
+# set_forms draws one seed an invoice, in order, from the set's generator
+rng = random.Random("forms-%d" % evalsets.GEN_VERSION)
+seeds = [rng.getrandbits(32) for _ in range(14)]
+for i in (7, 13):
+    oid = "o%03d-form1-%d" % (i, i)
+    im = evalsets.form(random.Random(seeds[i]), 1)
+    os.makedirs(os.path.join(out, oid))
+    im.save(os.path.join(out, oid, "original.png"))
+    for name in ("rotate-5deg", "letterbox"):
+        fn, fmt = tr[name]
+        evalsets.save(fn(im, random.Random("forms-%s-%s" % (oid, name)), (255, 255, 255)),
+                      os.path.join(out, oid, name), fmt, (255, 255, 255))
+PY
+# one time for every file: the keeper (and with it which pictures a group gathers) is
+# then chosen by size and name alone, not by the order the files were written in
+find "$T/img" -type f -exec touch -d "2026-01-01 00:00:00" {} +
+dedupe_img 6 --trace-pairs "$T/trace"
+check_eq "both invoices' records carry their ink" \
+	"$(jq -r 'select(.name // "" | test("/original.png$")) | select(.ink != null) | .name' "$T/feat" | wc -l)" 2
+t=$(jq -r 'select(.ink_apart) | select((.a + .b) | test("rotate-5deg")) | .a' "$T/trace" | wc -l)
+check "a turned copy's ink is read against the other invoice ($t pairs told apart)" [ "$t" -gt 0 ]
+check_eq "each turned copy with its own invoice" "$(with_originals "$T/r" '/rotate-5deg')" 2
+check_eq "each letterbox with its own invoice" "$(with_originals "$T/r" '/letterbox')" 2
+check_eq "no picture in the other invoice's group" "$(mixed_groups "$T/r" | wc -l)" 0
+finish
