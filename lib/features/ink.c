@@ -7,26 +7,21 @@
 
 #include "err.h"
 
-/* 1 when a grid's ink (cells of w x h, 0 .. 15) is text rather than shapes (ink_of's
- * INK_SOLID), 0 when not, -1 when out of memory. */
-static int ink_text(const unsigned char *p, int w, int h)
+/* edge: 1 for the cells of p (w x h) at least lo that are reached from the edge of the
+ * view (the cells x0 .. x1, y0 .. y1 that a frame's bands leave: the grid's own edge
+ * where there is none) through cells at least lo, else 0; stack: room for w * h. */
+static void ink_edge(const unsigned char *p, int w, int h, const int view[4], int lo,
+    unsigned char *edge, int *stack)
 {
-	size_t n = (size_t)w * (size_t)h, inked = 0, solid = 0, top = 0;
-	unsigned char *edge = calloc(n, 1);
-	int *stack = malloc(n * sizeof *stack);
+	size_t top = 0;
 
-	if (edge == NULL || stack == NULL) {
-		free(edge);
-		free(stack);
-		return -1;
-	}
-	/* the ink reached from the edge */
-	for (int y = 0; y < h; y++)
-		for (int x = 0; x < w; x++) {
+	memset(edge, 0, (size_t)w * (size_t)h);
+	for (int y = view[1]; y <= view[3]; y++)
+		for (int x = view[0]; x <= view[2]; x++) {
 			size_t i = (size_t)y * (size_t)w + (size_t)x;
 
-			if ((y == 0 || y == h - 1 || x == 0 || x == w - 1) && p[i] >= INK_SOLID_LEVEL &&
-			    !edge[i]) {
+			if ((y == view[1] || y == view[3] || x == view[0] || x == view[2]) &&
+			    p[i] >= lo && !edge[i]) {
 				edge[i] = 1;
 				stack[top++] = (int)i;
 			}
@@ -39,12 +34,30 @@ static int ink_text(const unsigned char *p, int w, int h)
 				int x = qx + dx, y = qy + dy;
 				size_t r = (size_t)y * (size_t)w + (size_t)x;
 
-				if (x < 0 || y < 0 || x >= w || y >= h || edge[r] || p[r] < INK_SOLID_LEVEL)
+				if (x < 0 || y < 0 || x >= w || y >= h || edge[r] || p[r] < lo)
 					continue;
 				edge[r] = 1;
 				stack[top++] = (int)r;
 			}
 	}
+}
+
+/* 1 when a grid's ink (cells of w x h, 0 .. 15) is text rather than shapes (ink_of's
+ * INK_SOLID), 0 when not, -1 when out of memory. */
+static int ink_text(const unsigned char *p, int w, int h)
+{
+	size_t n = (size_t)w * (size_t)h, inked = 0, solid = 0;
+	unsigned char *edge = malloc(n);
+	int *stack = malloc(n * sizeof *stack);
+	const int all_of[4] = { 0, 0, w - 1, h - 1 };
+
+	if (edge == NULL || stack == NULL) {
+		free(edge);
+		free(stack);
+		return -1;
+	}
+	/* the ink reached from the edge */
+	ink_edge(p, w, h, all_of, INK_SOLID_LEVEL, edge, stack);
 	for (int y = 0; y < h; y++)
 		for (int x = 0; x < w; x++) {
 			size_t i = (size_t)y * (size_t)w + (size_t)x;
@@ -65,6 +78,25 @@ static int ink_text(const unsigned char *p, int w, int h)
 	free(edge);
 	free(stack);
 	return inked > 0 && (double)solid <= INK_SOLID * (double)inked;
+}
+
+/* The INK_RANGE_CELLS percentile of the cells of g (n of them) that skip leaves (NULL:
+ * all), at least 1; 255 when none is left. */
+static int ink_range(const unsigned char *g, size_t n, const unsigned char *skip)
+{
+	size_t hist[256] = { 0 }, m = 0, acc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (skip == NULL || !skip[i]) {
+			hist[g[i]]++;
+			m++;
+		}
+	for (int k = 0; k < 256 && m > 0; k++) {
+		acc += hist[k];
+		if ((double)acc >= (double)m * INK_RANGE_CELLS / 100)
+			return k > 0 ? k : 1;
+	}
+	return 255;
 }
 
 /* 1 when pixel (x, y) of a w x h picture lies in the frame's band (band may be NULL) */
@@ -98,7 +130,10 @@ int ink_of(const struct img *gray, const int band[4], unsigned char **out, size_
 			}
 	if (n == 0)
 		return 0;
-	/* the paper: the commonest level, counted with its neighbours (a scan's grain) */
+	/* the paper: the commonest level, counted with its neighbours (a scan's grain), and
+	 * of those five the commonest itself (a flat paper's own level, not the first of
+	 * the windows that hold it: 2 levels off, the paper read as ink in one copy and not
+	 * in another) */
 	for (int l = 0; l < 256; l++) {
 		size_t s = 0;
 
@@ -108,6 +143,13 @@ int ink_of(const struct img *gray, const int band[4], unsigned char **out, size_
 			best = s;
 			mode = l;
 		}
+	}
+	{
+		int c = mode;
+
+		for (int k = c - 2; k <= c + 2; k++)
+			if (k >= 0 && k < 256 && hist[k] > hist[mode])
+				mode = k;
 	}
 	for (int l = mode - INK_PAPER_TOL; l <= mode + INK_PAPER_TOL; l++)
 		near += l >= 0 && l < 256 ? hist[l] : 0;
@@ -147,19 +189,37 @@ int ink_of(const struct img *gray, const int band[4], unsigned char **out, size_
 		return AD_ENOMEM;
 	/* in sixteenths of the grid's own range (its INK_RANGE_CELLS percentile cell): a
 	 * stroke shades a cell partly, and a softer copy's strokes spread wider and
-	 * lighter */
+	 * lighter.  The ink that reaches the edge of the view (INK_SOLID_LEVEL at the
+	 * range of all the cells) sets no range: the corners a turned copy is filled with
+	 * would make its strokes paler than its original's (a chart's dots a third as
+	 * dark) */
 	n = (size_t)gw * (size_t)gh;
-	memset(hist, 0, sizeof hist);
-	for (size_t i = 0; i < n; i++)
-		hist[g->px[i]]++;
-	acc = 0;
-	range = 255;
-	for (int k = 0; k < 256; k++) {
-		acc += hist[k];
-		if ((double)acc >= (double)n * INK_RANGE_CELLS / 100) {
-			range = k > 0 ? k : 1;
-			break;
+	range = ink_range(g->px, n, NULL);
+	{
+		unsigned char *edge = malloc(n);
+		int *stack = malloc(n * sizeof *stack);
+		/* the view in cells: the bands' cells are paper, and none is read across */
+		int view[4] = {
+			band != NULL ? (int)(((long long)band[2] * gw + w - 1) / w) : 0,
+			band != NULL ? (int)(((long long)band[0] * gh + h - 1) / h) : 0,
+			gw - 1 - (band != NULL ? (int)(((long long)band[3] * gw + w - 1) / w) : 0),
+			gh - 1 - (band != NULL ? (int)(((long long)band[1] * gh + h - 1) / h) : 0) };
+		/* a cell at INK_SOLID_LEVEL or more once in sixteenths of range */
+		int lo = (int)(((long long)INK_SOLID_LEVEL * range - range / 2 + INK_LEVELS - 2) /
+		    (INK_LEVELS - 1));
+
+		if (edge == NULL || stack == NULL) {
+			free(edge);
+			free(stack);
+			img_free(g);
+			return AD_ENOMEM;
 		}
+		if (view[0] <= view[2] && view[1] <= view[3]) {
+			ink_edge(g->px, gw, gh, view, lo > 0 ? lo : 1, edge, stack);
+			range = ink_range(g->px, n, edge);
+		}
+		free(edge);
+		free(stack);
 	}
 	for (size_t i = 0; i < n; i++) {
 		int v = (g->px[i] * (INK_LEVELS - 1) + range / 2) / range;

@@ -9,15 +9,18 @@
  * digit shades them otherwise, where a copy (JPEG, noise, a gamma, half the size, a blur
  * once both sides are as soft) shades them alike.  Only a page of text has one: a
  * picture INK_PAPER of whose pixels lie within INK_PAPER_TOL levels of its commonest
- * level (the paper, INK_PAPER_LIGHT or lighter: a night sky is none), with some ink to
- * show (INK_RANGE_MIN levels from the paper at the INK_RANGE_PCT percentile), its ink
+ * level (the paper: of the commonest five levels together the commonest one,
+ * INK_PAPER_LIGHT or lighter: a night sky is none), with some ink to show
+ * (INK_RANGE_MIN levels from the paper at the INK_RANGE_PCT percentile), its ink
  * strokes rather than shapes (at most INK_SOLID of the inked cells inside a patch of
  * ink, the ink that reaches the edge left out: a turned copy's filled corners); a
  * photo, a product on white, a drawing has none, and its record no "ink" field.
  *
  * The grid: each cell the area average of |level - paper| / range, clipped to 1, in
  * sixteenths (0 .. 15) of the grid's own INK_RANGE_CELLS percentile (a softer copy's
- * strokes spread lighter), row-major, of the same picture the keypoints see, the bands
+ * strokes spread lighter), the ink that reaches the edge of the view left out of that
+ * percentile (a turned copy's filled corners would set it and pale its strokes: a
+ * chart's dots read a third as dark as its original's), row-major, of the same picture the keypoints see, the bands
  * of an added frame it keeps read as paper.  Packed as
  * byte 0 version (1), bytes 1-2 the grid's width, 3-4 its height (little-endian), then
  * the cells through zlib (most of a page is paper: an invoice takes 2 to 3 KB, a page

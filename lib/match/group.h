@@ -422,11 +422,9 @@ struct grp_item {
  * (tests/e2e/t0554-ink.sh, and the note of the change).  A pair turned by a few degrees
  * too: a page's turned copy misses its original in no cell (make eval's pages, octave
  * pages, forms, ui: 0 each), another invoice of its template in 10 to 700; the last 3
- * false pairs of forms went so (tests/e2e/t0556-ink-turned.sh).  Its price: a chart of
- * small dots turned by 5 degrees is read between the cells at every dot, and the
- * palest of them (lavender paper, orange dots, the turned copy's dark corners setting
- * its range) miss in 70 places: that copy is kept as a picture of its own (plots' recall
- * 0.978 -> 0.956, a duplicate kept and no picture lost). */
+ * false pairs of forms went so, no copy lost (tests/e2e/t0556-ink-turned.sh: a chart of
+ * orange dots on lavender and its turned copy too, once featx left the turned copy's
+ * black corners out of its ink's range). */
 #define GRP_INK_CELL 0.35
 #define GRP_INK_CELLS 8
 #define GRP_INK_PLACES 2

@@ -4,7 +4,10 @@
 # build deals them, each with its copy turned by 5 degrees and a letterbox.  Before,
 # a turned pair's ink was not read and o013's turned copy joined o007's group (the
 # forms set's last 3 false pairs); now each copy is with its own invoice, and the two
-# invoices and their copies are in no group together.
+# invoices and their copies are in no group together.  And make eval's plots o010, a
+# chart of orange dots on lavender paper, with its contrast copy and its copy turned by
+# 5 degrees: the turned copy's black corners set no range of its ink (featx), nor is a
+# contrast copy's paper read 2 levels off, so all three stay one group.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/img"
@@ -27,16 +30,33 @@ for i in (7, 13):
         fn, fmt = tr[name]
         evalsets.save(fn(im, random.Random("forms-%s-%s" % (oid, name)), (255, 255, 255)),
                       os.path.join(out, oid, name), fmt, (255, 255, 255))
+# set_plots: a style, a title, a kind and a seed a chart, in order
+rng = random.Random("plots-%d" % evalsets.GEN_VERSION)
+for i in range(11):
+    style = evalsets.PLOT_STYLES[i % 3]
+    title = evalsets.PLOT_TITLES[rng.randrange(len(evalsets.PLOT_TITLES))]
+    kind = ("curves", "curves", "bars", "points")[rng.randrange(4)]
+    dseed = rng.getrandbits(32)
+oid = "o010-%s-%s-10" % (style, kind)
+im = evalsets.chart(random.Random(dseed), style, title, kind)
+os.makedirs(os.path.join(out, oid))
+im.save(os.path.join(out, oid, "original.png"))
+for name in ("contrast", "rotate-5deg"):
+    fn, fmt = tr[name]
+    evalsets.save(fn(im, random.Random("plots-%s-%s" % (oid, name)), (255, 255, 255)),
+                  os.path.join(out, oid, name), fmt, (255, 255, 255))
 PY
 # one time for every file: the keeper (and with it which pictures a group gathers) is
 # then chosen by size and name alone, not by the order the files were written in
 find "$T/img" -type f -exec touch -d "2026-01-01 00:00:00" {} +
-dedupe_img 6 --trace-pairs "$T/trace"
-check_eq "both invoices' records carry their ink" \
-	"$(jq -r 'select(.name // "" | test("/original.png$")) | select(.ink != null) | .name' "$T/feat" | wc -l)" 2
+dedupe_img 9 --trace-pairs "$T/trace"
+check_eq "both invoices' records and the chart's carry their ink" \
+	"$(jq -r 'select(.name // "" | test("/original.png$")) | select(.ink != null) | .name' "$T/feat" | wc -l)" 3
 t=$(jq -r 'select(.ink_apart) | select((.a + .b) | test("rotate-5deg")) | .a' "$T/trace" | wc -l)
 check "a turned copy's ink is read against the other invoice ($t pairs told apart)" [ "$t" -gt 0 ]
-check_eq "each turned copy with its own invoice" "$(with_originals "$T/r" '/rotate-5deg')" 2
+check_eq "each turned copy with its own invoice" "$(with_originals "$T/r" 'form.*/rotate-5deg')" 2
+check_eq "the chart's contrast and turned copies in its group" \
+	"$(with_originals "$T/r" 'points.*/(contrast|rotate-5deg)')" 2
 check_eq "each letterbox with its own invoice" "$(with_originals "$T/r" '/letterbox')" 2
 check_eq "no picture in the other invoice's group" "$(mixed_groups "$T/r" | wc -l)" 0
 finish

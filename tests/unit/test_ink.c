@@ -1,8 +1,9 @@
 /* test_ink.c — a page's ink (ink.h): a drawn page of text gets a grid INK_SIDE cells
  * along its longer side, in sixteenths, its paper empty and its words inked; the same
  * page at half the size gets the same grid within a level or two; a photo's noise, a
- * night sky, a blank page, a page too small and a page of solid shapes get none; and
- * ink_unpack takes a packing back and says no to every way one can be broken. */
+ * night sky, a blank page, a page too small and a page of solid shapes get none; two
+ * copies of one page read alike (a pale page's paper, a turned copy's filled corners);
+ * and ink_unpack takes a packing back and says no to every way one can be broken. */
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -204,9 +205,61 @@ static void test_unpack(void)
 	free(out);
 }
 
+/* Two copies of one page read alike: pale ink on a paper of one level exactly (the
+ * paper is that level, not the first of the five-level windows that hold it: 2 levels
+ * off, a pale page's paper came out as ink), and a page whose corners are filled black,
+ * as a turned copy's are (the fill reaches the edge and sets no range: it made the
+ * words a third as dark as the same page's without it). */
+static void test_copies(void)
+{
+	uint8_t *g = malloc((size_t)INK_SIDE * INK_SIDE), *g2 = malloc((size_t)INK_SIDE * INK_SIDE);
+	struct img *im = page(600, 800, 235, 195, 2), *filled = NULL;
+	int w = 0, h = 0, w2 = 0, h2 = 0, paper = 0, apart = 0, inked = 0;
+
+	CHECK(g != NULL && g2 != NULL && im != NULL);
+	if (g == NULL || g2 == NULL || im == NULL)
+		goto out;
+	CHECK_EQ_INT(grid_of(im, g, &w, &h), 1);
+	for (int y = 0; y < h / 12; y++)
+		for (int x = 0; x < w; x++)
+			paper += g[y * w + x] == 0;
+	CHECK_EQ_INT(paper, (h / 12) * w);
+	/* gray words, and the same page with two corners filled black */
+	img_free(im);
+	im = page(600, 800, 245, 150, 3);
+	filled = page(600, 800, 245, 150, 3);
+	CHECK(im != NULL && filled != NULL);
+	if (im == NULL || filled == NULL)
+		goto out;
+	for (int y = 0; y < 150; y++)
+		for (int x = 0; x < 150 - y; x++) {
+			filled->px[(size_t)y * 600 + (size_t)x] = 0;
+			filled->px[(size_t)(799 - y) * 600 + (size_t)(599 - x)] = 0;
+		}
+	CHECK_EQ_INT(grid_of(im, g, &w, &h), 1);
+	CHECK_EQ_INT(grid_of(filled, g2, &w2, &h2), 1);
+	CHECK(w2 == w && h2 == h);
+	if (w2 == w && h2 == h) {
+		/* the words' cells, away from the corners: a level apart at most */
+		for (int y = h / 4; y < h - h / 4; y++)
+			for (int x = 0; x < w; x++) {
+				inked += g[y * w + x] >= 4;
+				apart += abs(g[y * w + x] - g2[y * w + x]) > 1;
+			}
+		CHECK(inked > 0);
+		CHECK_EQ_INT(apart, 0);
+	}
+out:
+	img_free(im);
+	img_free(filled);
+	free(g);
+	free(g2);
+}
+
 int main(void)
 {
 	test_page();
+	test_copies();
 	test_unpack();
 	return unit_done();
 }
