@@ -1488,6 +1488,36 @@ INK_VECTOR static void ink_fit(const float *A, float *B, const float *in, size_t
 		B[i] = (float)(B[i] * k);
 }
 
+/* 1 when a page's lines (g, w x h) run down its grid rather than across: its column
+ * sums rise and fall more, for their ink, than its row sums (lines of text and the
+ * paper between them; a page turned a quarter).  make eval's 475 pages, forms, charts
+ * and screenshots with ink: every upright one across, every one turned a quarter down,
+ * but for a chart of dots whose two sums are level. */
+static int ink_down(const float *g, int w, int h)
+{
+	double rows = 0, cols = 0, sum = 0, prev = 0;
+	double *col = calloc((size_t)w, sizeof *col);
+
+	if (col == NULL)
+		return 0;       /* across, as most pages are */
+	for (int y = 0; y < h; y++) {
+		double r = 0;
+
+		for (int x = 0; x < w; x++) {
+			r += g[(size_t)y * (size_t)w + (size_t)x];
+			col[x] += g[(size_t)y * (size_t)w + (size_t)x];
+		}
+		rows += y > 0 ? fabs(r - prev) : 0;
+		prev = r;
+		sum += r;
+	}
+	for (int x = 1; x < w; x++)
+		cols += fabs(col[x] - col[x - 1]);
+	free(col);
+	/* both over the same ink: the larger variation says where the lines lie */
+	return sum > 0 && cols > rows;
+}
+
 /* 1 when two pages' ink (ink.h), a's read through the keypoints' transform z onto b's
  * grid, differ in the way two forms of one template filled otherwise do.  Both sides as
  * soft as the softer (the sharper blurred [1 2 1] until within GRP_INK_SOFTER of the
@@ -1510,7 +1540,7 @@ static int ink_apart(const struct kp_set *ka, const struct kp_set *kb, const dou
 	uint8_t *ga, *gb, *pa;
 	float *A, *B, *T, *in;
 	int *stack;
-	int wa, ha, wb, hb, n = 0, apart = 0, places = 0, ty0 = INT32_MAX, ty1 = -1;
+	int wa, ha, wb, hb, n = 0, apart = 0, places = 0, ty0 = INT32_MAX, ty1 = -1, down, side;
 	double s2 = z[0] * z[0] + z[1] * z[1], w0, w1, sa, sb;
 	const float thr = (float)(GRP_INK_CELL * (INK_LEVELS - 1));
 	size_t N;
@@ -1642,6 +1672,7 @@ static int ink_apart(const struct kp_set *ka, const struct kp_set *kb, const dou
 	ink_blur(A, T, wb, hb);
 	ink_blur(B, T, wb, hb);
 	ink_fit(A, B, in, N, 0.5, 2);
+	down = ink_down(B, wb, hb);
 	/* each cell's miss, the other side looked for within a cell (T: 1 where it
 	 * misses); most cells are paper on both sides, and a cell that misses by no more
 	 * than the threshold as it lies misses no more around */
@@ -1680,7 +1711,10 @@ static int ink_apart(const struct kp_set *ka, const struct kp_set *kb, const dou
 				(*cells)++;
 			}
 		}
-	/* the marks taller than a line of text (T: 3 reached, 4 kept) */
+	/* the marks taller than a line of text (T: 3 reached, 4 kept), across the lines
+	 * as b's page runs (a page turned a quarter runs down its grid: its lines are
+	 * columns, each "taller" than a line, and were all left out) */
+	side = down ? wb : hb;
 	for (size_t i = 0; i < N && *cells > 0; i++) {
 		size_t head = 0, tail = 0;
 		int top = INT32_MAX, bottom = -1, tall;
@@ -1690,10 +1724,10 @@ static int ink_apart(const struct kp_set *ka, const struct kp_set *kb, const dou
 		T[i] = 3;
 		stack[tail++] = (int)i;
 		while (head < tail) {
-			int q = stack[head++], qx = q % wb, qy = q / wb;
+			int q = stack[head++], qx = q % wb, qy = q / wb, across = down ? qx : qy;
 
-			top = qy < top ? qy : top;
-			bottom = qy > bottom ? qy : bottom;
+			top = across < top ? across : top;
+			bottom = across > bottom ? across : bottom;
 			for (int y = qy - 1; y <= qy + 1; y++)
 				for (int x = qx - 1; x <= qx + 1; x++) {
 					size_t r = (size_t)y * (size_t)wb + (size_t)x;
@@ -1704,7 +1738,7 @@ static int ink_apart(const struct kp_set *ka, const struct kp_set *kb, const dou
 					stack[tail++] = (int)r;
 				}
 		}
-		tall = bottom - top + 1 > GRP_INK_TALL * hb;
+		tall = bottom - top + 1 > GRP_INK_TALL * side;
 		for (size_t k = 0; k < tail; k++)
 			T[stack[k]] = tall ? 0 : 4;
 		if (tall) {
@@ -1715,16 +1749,20 @@ static int ink_apart(const struct kp_set *ka, const struct kp_set *kb, const dou
 	}
 	for (size_t i = 0; i < N; i++)
 		T[i] = T[i] == 4 ? 1 : T[i];
-	/* and what lies in their rows */
+	/* and what lies in their lines (rows, or columns down a turned page) */
 	if (ty1 >= 0) {
-		int pad = (int)ceil(GRP_INK_BAND_PAD * hb);
+		int pad = (int)ceil(GRP_INK_BAND_PAD * side);
 
-		for (int y = ty0 - pad > 0 ? ty0 - pad : 0; y <= ty1 + pad && y < hb; y++)
-			for (int x = 0; x < wb; x++)
-				if (T[(size_t)y * (size_t)wb + (size_t)x] == 1) {
+		for (int y = 0; y < hb; y++)
+			for (int x = 0; x < wb; x++) {
+				int across = down ? x : y;
+
+				if (across >= ty0 - pad && across <= ty1 + pad &&
+				    T[(size_t)y * (size_t)wb + (size_t)x] == 1) {
 					T[(size_t)y * (size_t)wb + (size_t)x] = 0;
 					(*cells)--;
 				}
+			}
 	}
 	/* the places they lie in (T: 1 a cell that misses, 2 one reached) */
 	for (size_t i = 0; i < N && *cells >= GRP_INK_CELLS && places < GRP_INK_PLACES; i++) {

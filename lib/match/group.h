@@ -413,7 +413,9 @@ struct grp_item {
  * neither side finds the other's level within GRP_INK_CELL of the ink's range in the
  * cells around it (a misplacement of a cell explains no miss).  A mark taller than
  * GRP_INK_TALL of the height (a caption's letters, a stamp) counts for nothing, nor does
- * what lies in its rows and GRP_INK_BAND_PAD about them (the text its fill covers).
+ * what lies in its rows and GRP_INK_BAND_PAD about them (the text its fill covers);
+ * taller across the lines of b's page, which run down its grid where it is turned a
+ * quarter (ink_down), and there its columns (every line had been a tall mark).
  * GRP_INK_CELLS missing cells, GRP_INK_EDGE cells or more inside the part both show, in
  * GRP_INK_PLACES places (within GRP_INK_GAP cells one place) are two pages for good
  * (ink_apart).  make eval's forms, two invoices of one template read as they lie: 18
