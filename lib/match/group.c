@@ -1488,19 +1488,17 @@ INK_VECTOR static void ink_fit(const float *A, float *B, const float *in, size_t
 		B[i] = (float)(B[i] * k);
 }
 
-/* 1 when a page's lines (g, w x h) run down its grid rather than across: its column
- * sums rise and fall more than its row sums (lines of text and the paper between them;
- * a page turned a quarter).  make eval's 475 pages, forms, charts and screenshots with
- * ink: every upright one across, every one turned a quarter down, but for a chart of
- * dots whose two sums are level; the 16,327 pairs of pages compared over 400 invoices
- * and their copies: each b turned a quarter down, each other across. */
+/* 1 when a page's lines (g, w x h, w at most INK_SIDE: ink_size) run down its grid
+ * rather than across: its column sums rise and fall more than its row sums (lines of
+ * text and the paper between them; a page turned a quarter).  make eval's 475 pages,
+ * forms, charts and screenshots with ink: every upright one across, every one turned a
+ * quarter down, but for a chart of dots whose two sums are level; the 16,327 pairs of
+ * pages compared over 400 invoices and their copies: each b turned a quarter down, each
+ * other across. */
 static int ink_down(const float *g, int w, int h)
 {
-	double rows = 0, cols = 0, sum = 0, prev = 0;
-	double *col = calloc((size_t)w, sizeof *col);
+	double rows = 0, cols = 0, sum = 0, prev = 0, col[INK_SIDE] = { 0 };
 
-	if (col == NULL)
-		return 0;       /* across, as most pages are */
 	for (int y = 0; y < h; y++) {
 		double r = 0;
 
@@ -1514,7 +1512,6 @@ static int ink_down(const float *g, int w, int h)
 	}
 	for (int x = 1; x < w; x++)
 		cols += fabs(col[x] - col[x - 1]);
-	free(col);
 	/* both over the same ink: the larger variation says where the lines lie */
 	return sum > 0 && cols > rows;
 }
