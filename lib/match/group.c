@@ -3182,6 +3182,81 @@ static int detail_apart(const struct grp_item *a, const struct grp_item *b,
 	    r->fine_apart || r->ink_apart;
 }
 
+/* How far the details of two pictures that lie one on the other differ (detail_diff's
+ * result in *dd, -2 when they cannot be read so), read with no keypoint transform: a's
+ * keypoint view onto b's through the whole pictures (each view's place in its picture),
+ * and the part inside each view's frame bands onto the other's (a bordered copy's
+ * picture lies inside its border), the closer of the two; each only where it keeps one
+ * scale both ways (within 2%).  0, or a negative AD_E* code. */
+static int aligned_detail(const struct grp_item *a, const struct grp_item *b,
+    const struct grp_opts *o, int *dd, aderr *err)
+{
+	const struct kp_set *ka, *kb;
+	int rc, none;
+
+	*dd = -2;
+	if (!o->local || (a->kp == NULL && !a->has_kp) || (b->kp == NULL && !b->has_kp))
+		return 0;
+	if ((rc = kp_get(o, a, &ka, err)) < 0)
+		return rc;
+	if ((rc = kp_get(o, b, &kb, err)) < 0) {
+		kp_put(o, a);
+		return rc;
+	}
+	for (int way = 0; rc == 0 && ka != NULL && kb != NULL && way < 2; way++) {
+		/* the rectangle each side maps (left, top, right, bottom in its view's
+		 * pixels): its whole view placed in its picture, or the part inside its
+		 * bands */
+		double ra[4] = { 0 }, rb[4] = { 0 }, sx, sy, z[4];
+		int d;
+
+		if (ka->w <= 0 || ka->h <= 0 || kb->w <= 0 || kb->h <= 0)
+			break;
+		for (int k = 0; k < 2; k++) {
+			const struct grp_item *it = k == 0 ? a : b;
+			const struct kp_set *ks = k == 0 ? ka : kb;
+			double *rr = k == 0 ? ra : rb;
+
+			if (way == 0) {
+				/* the whole picture, in the view's pixels */
+				double fx = (it->kpview[2] - it->kpview[0]) / 65535.0;
+				double fy = (it->kpview[3] - it->kpview[1]) / 65535.0;
+
+				if (fx <= 0 || fy <= 0)
+					break;
+				rr[0] = -it->kpview[0] / 65535.0 / fx * ks->w;
+				rr[1] = -it->kpview[1] / 65535.0 / fy * ks->h;
+				rr[2] = rr[0] + ks->w / fx;
+				rr[3] = rr[1] + ks->h / fy;
+			} else {
+				rr[0] = it->kpband[2] / 256.0 * ks->w;
+				rr[1] = it->kpband[0] / 256.0 * ks->h;
+				rr[2] = ks->w - it->kpband[3] / 256.0 * ks->w;
+				rr[3] = ks->h - it->kpband[1] / 256.0 * ks->h;
+			}
+		}
+		if (ra[2] <= ra[0] || ra[3] <= ra[1] || rb[2] <= rb[0] || rb[3] <= rb[1])
+			continue;
+		sx = (rb[2] - rb[0]) / (ra[2] - ra[0]);
+		sy = (rb[3] - rb[1]) / (ra[3] - ra[1]);
+		if (fabs(sx - sy) > 0.02 * sx)
+			continue;
+		z[0] = sx;
+		z[1] = 0;
+		z[2] = rb[0] - sx * ra[0];
+		z[3] = rb[1] - sx * ra[1];
+		d = detail_diff(ka, kb, z, a->kpband, b->kpband, DG_DETAIL, NULL, NULL, &none,
+		    NULL, NULL);
+		if (d == -3)
+			rc = aderr_set(err, AD_ENOMEM, "out of memory comparing details");
+		else if (d >= 0 && (*dd < 0 || d < *dd))
+			*dd = d;
+	}
+	kp_put(o, a);
+	kp_put(o, b);
+	return rc;
+}
+
 /* Which of a and b carries a caption the other lacks (detail_diff's overlay: 1 a, 2 b,
  * 0 neither or unknown), reading the details of two pictures that lie one on the other
  * (their views of one shape) through the scale alone.  0, or a negative AD_E* code. */
@@ -3264,13 +3339,26 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	if (!r->kpz) {
 		/* taken on the hashes alone, upright and unshifted: the pictures lie one on
 		 * the other, so which of them carries a caption can be read with no
-		 * transform (the overlay alone: the details decide nothing here) */
+		 * transform; and where no keypoints could see the pair, its details read
+		 * so must agree (GRP_BLIND_DETAIL) */
+		int dd;
+
 		if (r->stage != GRP_NEAR || !r->hashed || r->shifted || r->orient != 1 || c->o->exact_only)
 			return 0;
 		r->ddiff = -2;
 		if ((rc = aligned_overlay(a, b, c->o, &overlay, e)) < 0)
 			return rc;
 		r->overlay = (uint8_t)overlay;
+		if (r->verified != 0 || !blind_pair(c->o, a, b))
+			return 0;
+		if ((rc = aligned_detail(a, b, c->o, &dd, e)) < 0)
+			return rc;
+		if (dd > GRP_BLIND_DETAIL) {
+			r->ddiff = (int8_t)(dd > INT8_MAX ? INT8_MAX : dd);
+			r->blind = 1;
+			r->stage = GRP_NONE;
+			r->conflict = r->conflict || dd > GRP_DETAIL_APART;
+		}
 		return 0;
 	}
 	/* as the last keypoint test matched them: a hash match through its orientation's

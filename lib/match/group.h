@@ -327,6 +327,20 @@ struct grp_item {
  * eval: icons' precision 0.859 -> 0.913, no copy lost; at 40 the captions of two
  * screenshots split their groups). */
 #define GRP_DETAIL_MAX 35
+/* A pair no keypoints can see (fewer than twice GRP_STRICT_INLIERS on a side) taken on
+ * its hashes with the margin has no evidence but the hashes.  Where its pictures lie one
+ * on the other (upright, unshifted, one scale both ways), their details are read cell
+ * for cell with no transform (aligned_detail: each keypoint view placed in its picture,
+ * or the part inside each frame's bands onto the other's, the closer of the two) and
+ * may miss by at most half what a keypoint match's may (detail_diff's measure), or the
+ * pair is no copy (over GRP_DETAIL_APART, told apart for good).  An icon of a page with
+ * its lines centred and the same page with them flush right, 6 bits apart with nothing
+ * else near, miss by 30 (make eval's lxde-icons: 3 false pairs); the copies taken so
+ * by 13 at most (make eval: 38 pairs over fifteen sets: flat colours, gradients,
+ * sprites, products and icons re-encoded, blurred, re-toned, turned a half, halved),
+ * and a drawn page's blurred copies, whose views the blur moves by a pixel or two, by
+ * 6 (t0557; 26 read through the scale alone). */
+#define GRP_BLIND_DETAIL (GRP_DETAIL_MAX / 2)
 /* And the misses must be few: of the 3 x 3 blocks read so, at most GRP_SPREAD_MAX may
  * miss by over GRP_SPREAD_MISS, or the pair is two pictures for good (no group holds
  * both).  A copy misses in one place (a caption, the clipped highlights of a contrast),

@@ -25,6 +25,10 @@ was taken.  -v lists every such pair with its trace.  Reasons:
                          keypoint test failed (blind: no keypoints can see the pair)
   pass N: shapes differ  both pictures have transparency and their alpha channels,
                          read through the keypoints' transform, differ (GRP_SHAPE_MAX)
+  pass 2 hash: blind, details differ
+                         the hashes matched with the margin and no keypoints can see
+                         the pair, and its details read cell for cell (the pictures lie
+                         one on the other) miss by over 17 (GRP_BLIND_DETAIL)
   pass N: fine details miss all over
                          the 64 x 64 fine details, read through the keypoints'
                          transform, miss in over 120 blocks and 7 times as many as
@@ -118,6 +122,8 @@ def why_missed(t):
         return "pass 2: capped (a crowd's hash match beyond both pictures' GRP_HASH_TOPK nearest)"
     if t["stage"] == 0 and hollow(t) and t["inliers"] >= 8:
         return "pass %d: middle repeats nothing" % t["pass"]
+    if t["stage"] == 0 and t["verified"] == 0 and t.get("blind") and t.get("detail", -1) > 17:
+        return "pass %d hash: blind, details differ (GRP_BLIND_DETAIL)" % t["pass"]
     if t["stage"] == 0 and t.get("detail", -1) > 35:
         return "pass %d: details differ (GRP_DETAIL_MAX)" % t["pass"]
     if t["stage"] == 0 and t.get("shape_apart"):
