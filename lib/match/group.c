@@ -216,6 +216,25 @@ static void kp_put(const struct grp_opts *o, const struct grp_item *it)
 		kpcache_put(o->kps, it->kp_id);
 }
 
+/* An item's details (its keypoint set, however few keypoints it holds: a small icon's
+ * has none), from the item or from the cache, NULL when it has none (give them back
+ * with details_put).  0, or a negative AD_E* code with the reason in err. */
+static int details_get(const struct grp_opts *o, const struct grp_item *it,
+    const struct kp_set **ks, aderr *err)
+{
+	if (it->kp != NULL || !it->kp_cached || o->kps == NULL) {
+		*ks = it->kp;
+		return 0;
+	}
+	return kpcache_get(o->kps, it->kp_id, ks, err);
+}
+
+static void details_put(const struct grp_opts *o, const struct grp_item *it)
+{
+	if (it->kp == NULL && it->kp_cached && o->kps != NULL)
+		kpcache_put(o->kps, it->kp_id);
+}
+
 /* Keypoint matches between two items, always matched in the same direction (by name,
  * then place) so that the answer does not depend on which one is the keeper; 0, or a
  * negative AD_E* code (the reason in err) when the keypoints cannot be had. */
@@ -3195,12 +3214,12 @@ static int aligned_detail(const struct grp_item *a, const struct grp_item *b,
 	int rc, none;
 
 	*dd = -2;
-	if (!o->local || (a->kp == NULL && !a->has_kp) || (b->kp == NULL && !b->has_kp))
+	if (!o->local)
 		return 0;
-	if ((rc = kp_get(o, a, &ka, err)) < 0)
+	if ((rc = details_get(o, a, &ka, err)) < 0)
 		return rc;
-	if ((rc = kp_get(o, b, &kb, err)) < 0) {
-		kp_put(o, a);
+	if ((rc = details_get(o, b, &kb, err)) < 0) {
+		details_put(o, a);
 		return rc;
 	}
 	for (int way = 0; rc == 0 && ka != NULL && kb != NULL && way < 2; way++) {
@@ -3252,8 +3271,8 @@ static int aligned_detail(const struct grp_item *a, const struct grp_item *b,
 		else if (d >= 0 && (*dd < 0 || d < *dd))
 			*dd = d;
 	}
-	kp_put(o, a);
-	kp_put(o, b);
+	details_put(o, a);
+	details_put(o, b);
 	return rc;
 }
 

@@ -389,6 +389,7 @@ int itemset_collect(void *ud, json_t *rec, void *slot, int res, aderr *err)
 			long n = kp_packed_count(p->raw, p->rawlen);
 
 			p->it.has_kp = n > 0;
+			p->it.kp_cached = 1;
 			/* featx looked for keypoints: they tell a mark from noise */
 			p->it.unread = 0;
 			p->it.varied = 0;

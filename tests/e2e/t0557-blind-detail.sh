@@ -6,7 +6,8 @@
 # their details are read cell for cell (each view placed in its picture, or the part
 # inside each frame on the other's) and must agree: the page with the shorter line
 # stands apart, and the page's own copies (noise, JPEG, two blurs, half size, a gamma),
-# whose views the blur moves by a pixel or two, stay in one group.
+# whose views the blur moves by a pixel or two, stay in one group.  The same again at 48
+# pixels, where the page has no keypoint at all: its details alone are read.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/img"
@@ -74,4 +75,57 @@ done
 check_eq "the page's copies read cell for cell miss by 17 at most where compared" \
 	"$(jq -r 'select(.a != "other-page.png" and .b != "other-page.png" and .detail > 17) |
 		"\(.a) \(.b) \(.detail)"' "$T/trace")" ""
+
+# the same at 48 pixels, where featx finds no keypoint at all on the page (its details are
+# all it has): the page with a line shorter apart, the page's copies one group
+mkdir -p "$T/small"
+"$PY" - "$T/small" <<'PY'
+import random, sys
+from PIL import Image, ImageDraw
+out = sys.argv[1]
+
+def page(short):
+    k = 48 / 128
+    im = Image.new("RGBA", (48, 48), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    for y in range(int(4 * k), int(120 * k)):
+        g = int(252 - (y - 4 * k) * 70 / (116 * k))
+        d.line([(int(12 * k), y), (int(112 * k), y)], fill=(g, g, g, 255))
+    d.rectangle([int(11 * k), int(3 * k), int(113 * k), int(120 * k)], outline=(100, 100, 100, 255))
+    for i, n in enumerate([70, 70, 60, 70, 54]):
+        y = int((26 + i * 17) * k)
+        n -= 24 if i == short else 0
+        d.rectangle([int(27 * k), y, int((27 + n) * k), y + 1], fill=(120, 120, 120, 255))
+    return im
+
+p = page(-1)
+p.save(out + "/page.png")
+page(2).save(out + "/other-page.png")
+white = Image.new("RGBA", p.size, (255, 255, 255, 255))
+white.alpha_composite(p)
+white.convert("RGB").save(out + "/page-q75.jpg", quality=75)
+p.resize((96, 96), Image.LANCZOS).save(out + "/page-double.png")
+rng = random.Random(2)
+noisy = p.copy()
+px = noisy.load()
+for y in range(48):
+    for x in range(48):
+        r, g, b, a = px[x, y]
+        if a:
+            v = max(0, min(255, r + rng.randint(-6, 6)))
+            px[x, y] = (v, v, v, a)
+noisy.save(out + "/page-noise.png")
+PY
+azls -q "$T/small" | featx -q > "$T/sfeat" || fail "featx (48 pixels)"
+dedupe -q --trace-pairs "$T/strace" -i "$T/sfeat" -o "$T/sr" || fail "dedupe (48 pixels)"
+check_eq "the 48-pixel page has no keypoint (its packing is a header alone)" \
+	"$(jq -r 'select(.name == "page.png") | .local | length' "$T/sfeat")" "8"
+check_eq "the 48-pixel page with a shorter line is no copy of it (blind, its details miss)" \
+	"$(jq -r 'select(.a == "other-page.png" and .b == "page.png") |
+		"\(.stage) \(.blind) \(.detail > 17)"' "$T/strace")" "0 true true"
+check_eq "... and is in no group" \
+	"$(jq -r 'select(.name == "other-page.png") | .dup.group // "none"' "$T/sr")" "none"
+check_eq "the 48-pixel page's copies (JPEG, noise, double size) share its group" \
+	"$(jq -r 'select(.name != null and .name != "other-page.png") | .dup.group // "none"' "$T/sr" |
+		sort -u | wc -l | tr -d ' ') $(jq -r 'select(.name == "page.png") | .dup.group // "none"' "$T/sr")" "1 1"
 finish
