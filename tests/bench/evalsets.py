@@ -79,6 +79,10 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   themes they were not chosen on.  Two icons that are one drawing mirrored (go-next and
   go-previous, indent more and indent less) are distinct, as are two icons that differ
   only by a shade (a folder and the same folder paler).
+- small-icons: as icons, from elementary-xfce at 48 px: a detail is a pixel or two, and
+  most icons hold few keypoints or none, so the hashes and the details decide alone.
+  Icons of two names that are one image (a theme's copy of an icon in two folders)
+  are one picture: the set keeps the first.
 - clipart: a children's game's drawings (pysiogame's art4apps), as icons: the nearest
   other drawing is the look-alike, often the same drawing with an arrow added or
   pointing at another part (a boy and a girl, a raft and its mast) or in other colours
@@ -1206,11 +1210,20 @@ def set_icons(root, rng):
                       "battery levels, faces, devices with badges)")
 
 
-def theme_icons(pattern, note):
-    """a set builder like set_icons over another theme's icons (pattern: under root)"""
+def theme_icons(pattern, note, unique=False):
+    """a set builder like set_icons over another theme's icons (pattern: under root);
+    unique: an icon whose name an earlier one (of another folder) has is named NAME-2,
+    NAME-3, ... (else the two share one key, and the set writes one image for both)"""
     def build_set(root, rng):
         fs = sorted(p for p in glob.glob(os.path.join(root, pattern)) if not os.path.islink(p))
-        items = drop_near_identical(open_files(fs), 1.0)
+        items = open_files(fs)
+        if unique:
+            seen, named = defaultdict(int), []
+            for k, im in items:
+                seen[k] += 1
+                named.append((k if seen[k] == 1 else "%s-%d" % (k, seen[k]), im))
+            items = named
+        items = drop_near_identical(items, 1.0)
         o, d, lk = split(items, rng, 60, 40, 20)
         return o, d, lk, note
     return build_set
@@ -1269,6 +1282,12 @@ SETS = {
                                "lxde-icon-theme nuoveXT2 (128 px icons with transparency, shown on "
                                "white; not used to choose thresholds); look-alikes: nearest other icon"),
                    ["lxde-icon-theme"], 1),
+    "small-icons": (theme_icons("usr/share/icons/elementary-xfce/*/48/*.png",
+                                "elementary-xfce-icon-theme (48 px icons with transparency, "
+                                "shown on white: a few pixels a detail, few or no keypoints; not "
+                                "used to choose thresholds); look-alikes: nearest other icon",
+                                unique=True),
+                    ["elementary-xfce-icon-theme"], 1),
     "plots": (set_plots, [], 1),
     "forms": (set_forms, [], 1),
     "clipart": (set_clipart, ["pysiogame"], 1),
