@@ -338,14 +338,14 @@ struct grp_item {
  * pair is no copy (over GRP_DETAIL_APART, told apart for good).  An icon of a page with
  * its lines centred and the same page with them flush right, 6 bits apart with nothing
  * else near, miss by 30 (make eval's lxde-icons: 3 false pairs); the copies taken so
- * by 13 at most (make eval: 38 pairs over fifteen sets: flat colours, gradients,
- * sprites, products and icons re-encoded, blurred, re-toned, turned a half, halved),
- * and a drawn page's blurred copies, whose views the blur moves by a pixel or two, by
- * 6 (t0557; 26 read through the scale alone).  A small icon featx finds no keypoint
- * on has its details all the same (kp_cached): icon themes at 32 and 48 pixels
- * (Tango, elementary-xfce; not make eval's) lost 13 of 39 false pairs so, and 3 of 265
- * true pairs found (a blurred, a cropped and a turned copy of a 48-pixel icon: its
- * cells are a pixel or two). */
+ * by 13 at most (make eval: 65 pairs in seven sets: flat colours and gradients,
+ * sprites, icons, photos, products, faces and pages re-encoded, blurred, re-toned,
+ * bordered, letterboxed, halved), and a drawn page's blurred copies, whose views the
+ * blur moves by a pixel or two, by 6 (t0557; 26 read through the scale alone).  A
+ * small icon featx finds no keypoint on has its details all the same (kp_cached):
+ * icon themes at 32 and 48 pixels (Tango, elementary-xfce) lost 13 of 39 false pairs
+ * so, and 3 of 265 true pairs found, a cropped, a halved and a turned copy of a
+ * 48-pixel icon, whose cells are a pixel or two (make eval's small-icons). */
 #define GRP_BLIND_DETAIL (GRP_DETAIL_MAX / 2)
 /* And the misses must be few: of the 3 x 3 blocks read so, at most GRP_SPREAD_MAX may
  * miss by over GRP_SPREAD_MISS, or the pair is two pictures for good (no group holds
