@@ -198,41 +198,48 @@ static const struct kp_set *kp_strongest(const struct kp_set *s, int n, struct k
 	return v;
 }
 
-/* An item's keypoints, from the item or from the cache (give them back with kp_put).
- * 0, or a negative AD_E* code with the reason in err. */
-static int kp_get(const struct grp_opts *o, const struct grp_item *it, const struct kp_set **ks,
-    aderr *err)
+/* An item's set from the item, or from the cache where `cached` says the cache holds
+ * one (give it back with cache_put and the same flag).  0, or a negative AD_E* code with
+ * the reason in err. */
+static int cache_get(const struct grp_opts *o, const struct grp_item *it, int cached,
+    const struct kp_set **ks, aderr *err)
 {
-	if (it->kp != NULL || !it->has_kp || o->kps == NULL) {
+	if (it->kp != NULL || !cached || o->kps == NULL) {
 		*ks = it->kp;
 		return 0;
 	}
 	return kpcache_get(o->kps, it->kp_id, ks, err);
+}
+
+static void cache_put(const struct grp_opts *o, const struct grp_item *it, int cached)
+{
+	if (it->kp == NULL && cached && o->kps != NULL)
+		kpcache_put(o->kps, it->kp_id);
+}
+
+/* An item's keypoints (give them back with kp_put). */
+static int kp_get(const struct grp_opts *o, const struct grp_item *it, const struct kp_set **ks,
+    aderr *err)
+{
+	return cache_get(o, it, it->has_kp, ks, err);
 }
 
 static void kp_put(const struct grp_opts *o, const struct grp_item *it)
 {
-	if (it->kp == NULL && it->has_kp && o->kps != NULL)
-		kpcache_put(o->kps, it->kp_id);
+	cache_put(o, it, it->has_kp);
 }
 
-/* An item's details (its keypoint set, however few keypoints it holds: a small icon's
- * has none), from the item or from the cache, NULL when it has none (give them back
- * with details_put).  0, or a negative AD_E* code with the reason in err. */
+/* An item's details: its keypoint set however few keypoints it holds (a small icon's
+ * has none), NULL when it has none (give them back with details_put). */
 static int details_get(const struct grp_opts *o, const struct grp_item *it,
     const struct kp_set **ks, aderr *err)
 {
-	if (it->kp != NULL || !it->kp_cached || o->kps == NULL) {
-		*ks = it->kp;
-		return 0;
-	}
-	return kpcache_get(o->kps, it->kp_id, ks, err);
+	return cache_get(o, it, it->kp_cached, ks, err);
 }
 
 static void details_put(const struct grp_opts *o, const struct grp_item *it)
 {
-	if (it->kp == NULL && it->kp_cached && o->kps != NULL)
-		kpcache_put(o->kps, it->kp_id);
+	cache_put(o, it, it->kp_cached);
 }
 
 /* Keypoint matches between two items, always matched in the same direction (by name,

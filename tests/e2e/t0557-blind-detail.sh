@@ -10,11 +10,11 @@
 # pixels, where the page has no keypoint at all: its details alone are read.
 . "$(dirname "$0")/lib.sh"
 
-mkdir -p "$T/img"
-"$PY" - "$T/img" <<'PY'
+mkdir -p "$T/img" "$T/small"
+"$PY" - "$T/img" "$T/small" <<'PY'
 import random, sys
 from PIL import Image, ImageDraw, ImageFilter
-out = sys.argv[1]
+big, small = sys.argv[1], sys.argv[2]
 
 def page(short):
     im = Image.new("RGBA", (128, 128), (0, 0, 0, 0))
@@ -30,25 +30,46 @@ def page(short):
         d.rectangle([27, y, 27 + n, y + 5], fill=(120, 120, 120, 255))
     return im
 
+def small_page(short):
+    # the same page drawn at 48 pixels, its lines a pixel or two high
+    k = 48 / 128
+    im = Image.new("RGBA", (48, 48), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    for y in range(int(4 * k), int(120 * k)):
+        g = int(252 - (y - 4 * k) * 70 / (116 * k))
+        d.line([(int(12 * k), y), (int(112 * k), y)], fill=(g, g, g, 255))
+    d.rectangle([int(11 * k), int(3 * k), int(113 * k), int(120 * k)], outline=(100, 100, 100, 255))
+    for i, n in enumerate([70, 70, 60, 70, 54]):
+        y = int((26 + i * 17) * k)
+        n -= 24 if i == short else 0
+        d.rectangle([int(27 * k), y, int((27 + n) * k), y + 1], fill=(120, 120, 120, 255))
+    return im
+
+def noisy(p, seed):
+    rng = random.Random(seed)
+    out = p.copy()
+    px = out.load()
+    for y in range(p.height):
+        for x in range(p.width):
+            r, g, b, a = px[x, y]
+            if a:
+                v = max(0, min(255, r + rng.randint(-6, 6)))
+                px[x, y] = (v, v, v, a)
+    return out
+
+def jpeg_on_white(p, path):
+    white = Image.new("RGBA", p.size, (255, 255, 255, 255))
+    white.alpha_composite(p)
+    white.convert("RGB").save(path, quality=75)
+
 p = page(-1)
-p.save(out + "/page.png")
-page(2).save(out + "/other-page.png")
-rng = random.Random(1)
-noisy = p.copy()
-px = noisy.load()
-for y in range(128):
-    for x in range(128):
-        r, g, b, a = px[x, y]
-        if a:
-            v = max(0, min(255, r + rng.randint(-6, 6)))
-            px[x, y] = (v, v, v, a)
-noisy.save(out + "/page-noise.png")
-white = Image.new("RGBA", p.size, (255, 255, 255, 255))
-white.alpha_composite(p)
-white.convert("RGB").save(out + "/page-q75.jpg", quality=75)
+p.save(big + "/page.png")
+page(2).save(big + "/other-page.png")
+noisy(p, 1).save(big + "/page-noise.png")
+jpeg_on_white(p, big + "/page-q75.jpg")
 for r in (1, 2):
-    p.filter(ImageFilter.GaussianBlur(r)).save(out + "/page-blur%d.png" % r)
-p.resize((64, 64), Image.LANCZOS).save(out + "/page-half.png")
+    p.filter(ImageFilter.GaussianBlur(r)).save(big + "/page-blur%d.png" % r)
+p.resize((64, 64), Image.LANCZOS).save(big + "/page-half.png")
 lut = [int(255 * (v / 255) ** 0.8 + 0.5) for v in range(256)]
 gam = p.copy()
 px = gam.load()
@@ -56,7 +77,14 @@ for y in range(128):
     for x in range(128):
         r, g, b, a = px[x, y]
         px[x, y] = (lut[r], lut[g], lut[b], a)
-gam.save(out + "/page-gamma.png")
+gam.save(big + "/page-gamma.png")
+
+s = small_page(-1)
+s.save(small + "/page.png")
+small_page(2).save(small + "/other-page.png")
+jpeg_on_white(s, small + "/page-q75.jpg")
+s.resize((96, 96), Image.LANCZOS).save(small + "/page-double.png")
+noisy(s, 2).save(small + "/page-noise.png")
 PY
 azls -q "$T/img" | featx -q > "$T/feat" || fail "featx"
 dedupe -q --trace-pairs "$T/trace" -i "$T/feat" -o "$T/r" || fail "dedupe"
@@ -76,46 +104,9 @@ check_eq "the page's copies read cell for cell miss by 17 at most where compared
 	"$(jq -r 'select(.a != "other-page.png" and .b != "other-page.png" and .detail > 17) |
 		"\(.a) \(.b) \(.detail)"' "$T/trace")" ""
 
-# the same at 48 pixels, where featx finds no keypoint at all on the page (its details are
-# all it has): the page with a line shorter apart, the page's copies one group
-mkdir -p "$T/small"
-"$PY" - "$T/small" <<'PY'
-import random, sys
-from PIL import Image, ImageDraw
-out = sys.argv[1]
-
-def page(short):
-    k = 48 / 128
-    im = Image.new("RGBA", (48, 48), (0, 0, 0, 0))
-    d = ImageDraw.Draw(im)
-    for y in range(int(4 * k), int(120 * k)):
-        g = int(252 - (y - 4 * k) * 70 / (116 * k))
-        d.line([(int(12 * k), y), (int(112 * k), y)], fill=(g, g, g, 255))
-    d.rectangle([int(11 * k), int(3 * k), int(113 * k), int(120 * k)], outline=(100, 100, 100, 255))
-    for i, n in enumerate([70, 70, 60, 70, 54]):
-        y = int((26 + i * 17) * k)
-        n -= 24 if i == short else 0
-        d.rectangle([int(27 * k), y, int((27 + n) * k), y + 1], fill=(120, 120, 120, 255))
-    return im
-
-p = page(-1)
-p.save(out + "/page.png")
-page(2).save(out + "/other-page.png")
-white = Image.new("RGBA", p.size, (255, 255, 255, 255))
-white.alpha_composite(p)
-white.convert("RGB").save(out + "/page-q75.jpg", quality=75)
-p.resize((96, 96), Image.LANCZOS).save(out + "/page-double.png")
-rng = random.Random(2)
-noisy = p.copy()
-px = noisy.load()
-for y in range(48):
-    for x in range(48):
-        r, g, b, a = px[x, y]
-        if a:
-            v = max(0, min(255, r + rng.randint(-6, 6)))
-            px[x, y] = (v, v, v, a)
-noisy.save(out + "/page-noise.png")
-PY
+# the same at 48 pixels (written above), where featx finds no keypoint at all on the
+# page (its details are all it has): the page with a line shorter apart, its copies one
+# group
 azls -q "$T/small" | featx -q > "$T/sfeat" || fail "featx (48 pixels)"
 dedupe -q --trace-pairs "$T/strace" -i "$T/sfeat" -o "$T/sr" || fail "dedupe (48 pixels)"
 check_eq "the 48-pixel page has no keypoint (its packing is a header alone)" \
