@@ -3366,8 +3366,9 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		/* taken on the hashes alone, upright and unshifted: the pictures lie one on
 		 * the other, so which of them carries a caption can be read with no
 		 * transform; and where no keypoints could see the pair, its details read
-		 * so must agree (GRP_BLIND_DETAIL) */
-		int dd;
+		 * so must agree (GRP_BLIND_DETAIL), and where they saw it but agreed on no
+		 * transform, must not miss as two pictures do (GRP_DETAIL_APART) */
+		int dd, blind;
 
 		if (r->stage != GRP_NEAR || !r->hashed || r->shifted || r->orient != 1 || c->o->exact_only)
 			return 0;
@@ -3375,13 +3376,14 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		if ((rc = aligned_overlay(a, b, c->o, &overlay, e)) < 0)
 			return rc;
 		r->overlay = (uint8_t)overlay;
-		if (r->verified != 0 || !blind_pair(c->o, a, b))
+		if (r->verified != 0)
 			return 0;
 		if ((rc = aligned_detail(a, b, c->o, &dd, e)) < 0)
 			return rc;
-		if (dd > GRP_BLIND_DETAIL) {
+		blind = blind_pair(c->o, a, b);
+		if (dd > (blind ? GRP_BLIND_DETAIL : GRP_DETAIL_APART)) {
 			r->ddiff = (int8_t)(dd > INT8_MAX ? INT8_MAX : dd);
-			r->blind = 1;
+			r->blind = (bool)blind;
 			r->stage = GRP_NONE;
 			r->conflict = r->conflict || dd > GRP_DETAIL_APART;
 		}

@@ -345,7 +345,19 @@ struct grp_item {
  * small icon featx finds no keypoint on has its details all the same (kp_cached):
  * icon themes at 32 and 48 pixels (Tango, elementary-xfce) lost 13 of 39 false pairs
  * so, and 3 of 265 true pairs found, a cropped, a halved and a turned copy of a
- * 48-pixel icon, whose cells are a pixel or two (make eval's small-icons). */
+ * 48-pixel icon, whose cells are a pixel or two (make eval's small-icons).  A pair
+ * the keypoints see (48 or more a side) but agree on no transform for, taken on its
+ * hashes with the margin (too few matches to tell it apart either), had nothing read:
+ * two folders of one theme whose emblems, pressed faintly into them, hold nearly all
+ * their keypoints (a film strip and an arrow: 12 inliers of 18 matches).  Read the
+ * same way, it is two pictures over GRP_DETAIL_APART, for good.  Over make eval, the
+ * examples and three icon themes beside (elementary-xfce at 128 and 48 pixels, Tango):
+ * the folders miss by 56, two sprites of a memory game by 92; the 8 pairs of copies
+ * so read (captions, blurs, a half size, a contrast) by 42 at most (a dialog icon's
+ * contrast copy, where the tone curve bends); a full trash can and the empty one's
+ * captioned copy by 25, under the limit (make eval's mate-icons: no group holds both
+ * all the same).  The themes' false pairs 26 -> 23, nothing else moved
+ * (tests/e2e/t0558-inplace-detail.sh). */
 #define GRP_BLIND_DETAIL (GRP_DETAIL_MAX / 2)
 /* And the misses must be few: of the 3 x 3 blocks read so, at most GRP_SPREAD_MAX may
  * miss by over GRP_SPREAD_MISS, or the pair is two pictures for good (no group holds

@@ -29,6 +29,10 @@ was taken.  -v lists every such pair with its trace.  Reasons:
                          the hashes matched with the margin and no keypoints can see
                          the pair, and its details read cell for cell (the pictures lie
                          one on the other) miss by over 17 (GRP_BLIND_DETAIL)
+  pass 2 hash: details differ in place
+                         the same for a pair the keypoints see but agree on no
+                         transform for: its details read cell for cell miss by over 50
+                         (GRP_DETAIL_APART)
   pass N: fine details miss all over
                          the 64 x 64 fine details, read through the keypoints'
                          transform, miss in over 120 blocks and 7 times as many as
@@ -124,6 +128,9 @@ def why_missed(t):
         return "pass %d: middle repeats nothing" % t["pass"]
     if t["stage"] == 0 and t["verified"] == 0 and t.get("blind") and t.get("detail", -1) > 17:
         return "pass %d hash: blind, details differ (GRP_BLIND_DETAIL)" % t["pass"]
+    if (t["stage"] == 0 and t["verified"] == 0 and t.get("hashed") and t.get("inliers", 0) < 20
+            and t.get("detail", -1) > 50):
+        return "pass %d hash: details differ in place (GRP_DETAIL_APART)" % t["pass"]
     if t["stage"] == 0 and t.get("detail", -1) > 35:
         return "pass %d: details differ (GRP_DETAIL_MAX)" % t["pass"]
     if t["stage"] == 0 and t.get("shape_apart"):
