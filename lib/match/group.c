@@ -3208,16 +3208,68 @@ static int detail_apart(const struct grp_item *a, const struct grp_item *b,
 	    r->fine_apart || r->ink_apart;
 }
 
+/* b's keypoint view as orientation t of a pair turns it (a looks like b turned by t:
+ * a's cell (r, c) is b's hash_cell_orient(t, n, r, c)): its detail in *out (the grid
+ * laid out again, detail[] its cells, nothing else of b's set), its view's place in its
+ * picture (view: left, top, right, bottom in 65535ths) and its frame's bands (band:
+ * top, bottom, left, right in 256ths) turned the same way. */
+static void turned_view(const struct kp_set *kb, const struct grp_item *b, int t,
+    struct kp_set *out, uint8_t detail[KP_DETAIL_BYTES], uint16_t view[4], uint8_t band[4])
+{
+	/* transpose or not, then mirror top-bottom (fu) and left-right (fv), as featx's
+	 * orientations are made: without a transpose the turned view's rows are b's rows
+	 * (mirrored where fu), its columns b's columns (where fv); with one its columns
+	 * are b's rows (mirrored where fv), its rows b's columns (where fu) */
+	static const uint8_t tr[8] = { 0, 0, 0, 0, 1, 1, 1, 1 }, fu[8] = { 0, 0, 1, 1, 0, 0, 1, 1 };
+	static const uint8_t fv[8] = { 0, 1, 1, 0, 0, 1, 1, 0 };
+	int k = t - 1;
+	const uint16_t *v = b->kpview;      /* left, top, right, bottom */
+	const uint8_t *d = b->kpband;       /* top, bottom, left, right */
+
+	memset(out, 0, sizeof *out);
+	out->w = tr[k] ? kb->h : kb->w;
+	out->h = tr[k] ? kb->w : kb->h;
+	for (int r = 0; r < KP_DETAIL; r++)
+		for (int c = 0; c < KP_DETAIL; c++)
+			detail[r * KP_DETAIL + c] = kb->detail[hash_cell_orient(t, KP_DETAIL, r, c)];
+	out->detail = detail;
+	if (!tr[k]) {
+		view[0] = fv[k] ? 65535 - v[2] : v[0];
+		view[2] = fv[k] ? 65535 - v[0] : v[2];
+		view[1] = fu[k] ? 65535 - v[3] : v[1];
+		view[3] = fu[k] ? 65535 - v[1] : v[3];
+		band[0] = fu[k] ? d[1] : d[0];
+		band[1] = fu[k] ? d[0] : d[1];
+		band[2] = fv[k] ? d[3] : d[2];
+		band[3] = fv[k] ? d[2] : d[3];
+	} else {
+		view[0] = fv[k] ? 65535 - v[3] : v[1];
+		view[2] = fv[k] ? 65535 - v[1] : v[3];
+		view[1] = fu[k] ? 65535 - v[2] : v[0];
+		view[3] = fu[k] ? 65535 - v[0] : v[2];
+		band[2] = fv[k] ? d[1] : d[0];
+		band[3] = fv[k] ? d[0] : d[1];
+		band[0] = fu[k] ? d[3] : d[2];
+		band[1] = fu[k] ? d[2] : d[3];
+	}
+}
+
 /* How far the details of two pictures that lie one on the other differ (detail_diff's
  * result in *dd, -2 when they cannot be read so), read with no keypoint transform: a's
  * keypoint view onto b's through the whole pictures (each view's place in its picture),
  * and the part inside each view's frame bands onto the other's (a bordered copy's
  * picture lies inside its border), the closer of the two; each only where it keeps one
- * scale both ways (within 2%).  0, or a negative AD_E* code. */
-static int aligned_detail(const struct grp_item *a, const struct grp_item *b,
+ * scale both ways (within 2%).  orient: the orientation the pair's hashes matched in
+ * (b turned so, turned_view).  0, or a negative AD_E* code. */
+static int aligned_detail(const struct grp_item *a, const struct grp_item *b, int orient,
     const struct grp_opts *o, int *dd, aderr *err)
 {
 	const struct kp_set *ka, *kb;
+	struct kp_set turned;
+	uint8_t tdetail[KP_DETAIL_BYTES], tband[4];
+	uint16_t tview[4];
+	const uint16_t *bview = b->kpview;
+	const uint8_t *bband = b->kpband;
 	int rc, none;
 
 	*dd = -2;
@@ -3229,6 +3281,12 @@ static int aligned_detail(const struct grp_item *a, const struct grp_item *b,
 		details_put(o, a);
 		return rc;
 	}
+	if (orient != 1 && kb != NULL && kb->detail != NULL) {
+		turned_view(kb, b, orient, &turned, tdetail, tview, tband);
+		kb = &turned;
+		bview = tview;
+		bband = tband;
+	}
 	for (int way = 0; rc == 0 && ka != NULL && kb != NULL && way < 2; way++) {
 		/* the rectangle each side maps (left, top, right, bottom in its view's
 		 * pixels): its whole view placed in its picture, or the part inside its
@@ -3239,26 +3297,27 @@ static int aligned_detail(const struct grp_item *a, const struct grp_item *b,
 		if (ka->w <= 0 || ka->h <= 0 || kb->w <= 0 || kb->h <= 0)
 			break;
 		for (int k = 0; k < 2; k++) {
-			const struct grp_item *it = k == 0 ? a : b;
+			const uint16_t *view = k == 0 ? a->kpview : bview;
+			const uint8_t *band = k == 0 ? a->kpband : bband;
 			const struct kp_set *ks = k == 0 ? ka : kb;
 			double *rr = k == 0 ? ra : rb;
 
 			if (way == 0) {
 				/* the whole picture, in the view's pixels */
-				double fx = (it->kpview[2] - it->kpview[0]) / 65535.0;
-				double fy = (it->kpview[3] - it->kpview[1]) / 65535.0;
+				double fx = (view[2] - view[0]) / 65535.0;
+				double fy = (view[3] - view[1]) / 65535.0;
 
 				if (fx <= 0 || fy <= 0)
 					break;
-				rr[0] = -it->kpview[0] / 65535.0 / fx * ks->w;
-				rr[1] = -it->kpview[1] / 65535.0 / fy * ks->h;
+				rr[0] = -view[0] / 65535.0 / fx * ks->w;
+				rr[1] = -view[1] / 65535.0 / fy * ks->h;
 				rr[2] = rr[0] + ks->w / fx;
 				rr[3] = rr[1] + ks->h / fy;
 			} else {
-				rr[0] = it->kpband[2] / 256.0 * ks->w;
-				rr[1] = it->kpband[0] / 256.0 * ks->h;
-				rr[2] = ks->w - it->kpband[3] / 256.0 * ks->w;
-				rr[3] = ks->h - it->kpband[1] / 256.0 * ks->h;
+				rr[0] = band[2] / 256.0 * ks->w;
+				rr[1] = band[0] / 256.0 * ks->h;
+				rr[2] = ks->w - band[3] / 256.0 * ks->w;
+				rr[3] = ks->h - band[1] / 256.0 * ks->h;
 			}
 		}
 		if (ra[2] <= ra[0] || ra[3] <= ra[1] || rb[2] <= rb[0] || rb[3] <= rb[1])
@@ -3271,7 +3330,7 @@ static int aligned_detail(const struct grp_item *a, const struct grp_item *b,
 		z[1] = 0;
 		z[2] = rb[0] - sx * ra[0];
 		z[3] = rb[1] - sx * ra[1];
-		d = detail_diff(ka, kb, z, a->kpband, b->kpband, DG_DETAIL, NULL, NULL, &none,
+		d = detail_diff(ka, kb, z, a->kpband, bband, DG_DETAIL, NULL, NULL, &none,
 		    NULL, NULL);
 		if (d == -3)
 			rc = aderr_set(err, AD_ENOMEM, "out of memory comparing details");
@@ -3370,18 +3429,18 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		 * transform, must not miss as two pictures do (GRP_DETAIL_APART) */
 		int dd, blind;
 
-		if (r->stage != GRP_NEAR || !r->hashed || r->shifted || r->orient != 1 || c->o->exact_only)
+		if (r->stage != GRP_NEAR || !r->hashed || r->shifted || c->o->exact_only)
 			return 0;
 		r->ddiff = -2;
-		if ((rc = aligned_overlay(a, b, c->o, &overlay, e)) < 0)
+		if (r->orient == 1 && (rc = aligned_overlay(a, b, c->o, &overlay, e)) < 0)
 			return rc;
-		r->overlay = (uint8_t)overlay;
+		r->overlay = r->orient == 1 ? (uint8_t)overlay : 0;
 		if (r->verified != 0)
 			return 0;
-		if ((rc = aligned_detail(a, b, c->o, &dd, e)) < 0)
+		if ((rc = aligned_detail(a, b, r->orient, c->o, &dd, e)) < 0)
 			return rc;
 		blind = blind_pair(c->o, a, b);
-		if (dd > (blind ? GRP_BLIND_DETAIL : GRP_DETAIL_APART)) {
+		if (dd > (!blind ? GRP_DETAIL_APART : r->orient == 1 ? GRP_BLIND_DETAIL : GRP_DETAIL_MAX)) {
 			r->ddiff = (int8_t)(dd > INT8_MAX ? INT8_MAX : dd);
 			r->blind = (bool)blind;
 			r->stage = GRP_NONE;

@@ -357,7 +357,16 @@ struct grp_item {
  * contrast copy, where the tone curve bends); a full trash can and the empty one's
  * captioned copy by 25, under the limit (make eval's mate-icons: no group holds both
  * all the same).  The themes' false pairs 26 -> 23, nothing else moved
- * (tests/e2e/t0558-inplace-detail.sh). */
+ * (tests/e2e/t0558-inplace-detail.sh).  A pair matched through a turn or a mirror
+ * (the orientation its hashes matched in) is read the same way once the other's grid,
+ * view and bands are laid out as the orientation turns them (turned_view); a turn lays
+ * a small icon's cells out afresh, and its copies so read miss by up to 23 (a blurred
+ * disc turned a quarter, a contrast turned a half, at 48 pixels), so a blind pair read
+ * through a turn may miss by GRP_DETAIL_MAX.  Look-alikes matched through a turn miss
+ * by 26 to 68, 6 of 7 pairs over the limits (a folder of documents and one of music, two
+ * drives; a network icon with one screen lit and one with both, 26, not); the themes' false
+ * pairs 23 -> 21, and make eval's small-icons lost a crop of a tenth that its turned
+ * copy had carried unread (48, as it misses its original upright: 0.400 -> 0.389). */
 #define GRP_BLIND_DETAIL (GRP_DETAIL_MAX / 2)
 /* And the misses must be few: of the 3 x 3 blocks read so, at most GRP_SPREAD_MAX may
  * miss by over GRP_SPREAD_MISS, or the pair is two pictures for good (no group holds

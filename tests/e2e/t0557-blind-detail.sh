@@ -7,10 +7,13 @@
 # inside each frame on the other's) and must agree: the page with the shorter line
 # stands apart, and the page's own copies (noise, JPEG, two blurs, half size, a gamma),
 # whose views the blur moves by a pixel or two, stay in one group.  The same again at 48
-# pixels, where the page has no keypoint at all: its details alone are read.
+# pixels, where the page has no keypoint at all: its details alone are read.  And through
+# a turn: the other page turned a quarter or a half matched the page through its
+# orientation and nothing read its details; read through the turn they miss by over 35,
+# where the page turned a quarter and its JPEG stay one group.
 . "$(dirname "$0")/lib.sh"
 
-mkdir -p "$T/img" "$T/small"
+mkdir -p "$T/img" "$T/small" "$T/turned"
 "$PY" - "$T/img" "$T/small" <<'PY'
 import random, sys
 from PIL import Image, ImageDraw, ImageFilter
@@ -79,6 +82,12 @@ for y in range(128):
         px[x, y] = (lut[r], lut[g], lut[b], a)
 gam.save(big + "/page-gamma.png")
 
+# turned: the other page a quarter and a half turn round, the page a quarter, matched
+# through their orientations (a folder of their own each, below)
+page(2).transpose(Image.Transpose.ROTATE_90).save(big + "/../turned/other-page-turned.png")
+page(2).transpose(Image.Transpose.ROTATE_180).save(big + "/../turned/other-page-half-turn.png")
+p.transpose(Image.Transpose.ROTATE_90).save(big + "/../turned/page-turned.png")
+
 s = small_page(-1)
 s.save(small + "/page.png")
 small_page(2).save(small + "/other-page.png")
@@ -119,4 +128,27 @@ check_eq "... and is in no group" \
 check_eq "the 48-pixel page's copies (JPEG, noise, double size) share its group" \
 	"$(jq -r 'select(.name != null and .name != "other-page.png") | .dup.group // "none"' "$T/sr" |
 		sort -u | wc -l | tr -d ' ') $(jq -r 'select(.name == "page.png") | .dup.group // "none"' "$T/sr")" "1 1"
+# turned copies and turned look-alikes: matched through a quarter or a half turn, read
+# cell for cell through it (b's grid laid out again); a turn lays out a 128-pixel
+# icon's cells afresh, so a turned pair may miss by as much as a keypoint match's
+# details (35) before it is no copy
+for k in other-page-turned other-page-half-turn; do
+	mkdir -p "$T/$k"
+	cp "$T/img/page.png" "$T/turned/$k.png" "$T/$k/"
+	azls -q "$T/$k" | featx -q > "$T/$k.feat" || fail "featx ($k)"
+	dedupe -q --trace-pairs "$T/$k.trace" -i "$T/$k.feat" -o "$T/$k.r" || fail "dedupe ($k)"
+	check_eq "$k: a blind hash match through a turn, with nothing else near" \
+		"$(jq -r '"\(.orient != 1) \(.margin) \(.verified)"' "$T/$k.trace")" "true 99 0"
+	check_eq "$k: no copy of the page (its details read through the turn miss)" \
+		"$(jq -r '"\(.stage) \(.blind) \(.detail > 35)"' "$T/$k.trace")" "0 true true"
+done
+mkdir -p "$T/copies-turned"
+cp "$T/img/page.png" "$T/img/page-q75.jpg" "$T/turned/page-turned.png" "$T/copies-turned/"
+azls -q "$T/copies-turned" | featx -q > "$T/ct.feat" || fail "featx (turned copies)"
+dedupe -q --trace-pairs "$T/ct.trace" -i "$T/ct.feat" -o "$T/ct.r" || fail "dedupe (turned copies)"
+check_eq "the page turned a quarter and its JPEG share the page's group" \
+	"$(jq -r 'select(.name != null) | .dup.group // "none"' "$T/ct.r" | sort -u)" "1"
+check_eq "... the turned copy matched through its orientation" \
+	"$(jq -r 'select(.b == "page.png" and .a == "page-turned.png") | "\(.orient != 1) \(.stage)"' \
+		"$T/ct.trace")" "true 2"
 finish
