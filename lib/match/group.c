@@ -3422,12 +3422,13 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	a = &c->items[c->pairs[p].a];
 	b = &c->items[c->pairs[p].b];
 	if (!r->kpz) {
-		/* taken on the hashes alone, upright and unshifted: the pictures lie one on
-		 * the other, so which of them carries a caption can be read with no
-		 * transform; and where no keypoints could see the pair, its details read
-		 * so must agree (GRP_BLIND_DETAIL), and where they saw it but agreed on no
+		/* taken on the hashes alone, unshifted: the pictures lie one on the other
+		 * (through the orientation the hashes matched in), so which of them carries
+		 * a caption can be read with no transform (upright); and where no keypoints
+		 * could see the pair, its details read so must agree (GRP_BLIND_DETAIL,
+		 * GRP_DETAIL_MAX through a turn), and where they saw it but agreed on no
 		 * transform, must not miss as two pictures do (GRP_DETAIL_APART) */
-		int dd, blind;
+		int dd, limit;
 
 		if (r->stage != GRP_NEAR || !r->hashed || r->shifted || c->o->exact_only)
 			return 0;
@@ -3439,10 +3440,11 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 			return 0;
 		if ((rc = aligned_detail(a, b, r->orient, c->o, &dd, e)) < 0)
 			return rc;
-		blind = blind_pair(c->o, a, b);
-		if (dd > (!blind ? GRP_DETAIL_APART : r->orient == 1 ? GRP_BLIND_DETAIL : GRP_DETAIL_MAX)) {
+		limit = !blind_pair(c->o, a, b) ? GRP_DETAIL_APART :
+		    r->orient == 1 ? GRP_BLIND_DETAIL : GRP_DETAIL_MAX;
+		if (dd > limit) {
 			r->ddiff = (int8_t)(dd > INT8_MAX ? INT8_MAX : dd);
-			r->blind = (bool)blind;
+			r->blind = limit != GRP_DETAIL_APART;
 			r->stage = GRP_NONE;
 			r->conflict = r->conflict || dd > GRP_DETAIL_APART;
 		}
