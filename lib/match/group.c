@@ -3262,7 +3262,7 @@ static void turned_view(const struct kp_set *kb, const struct grp_item *b, int t
  * scale both ways (within 2%).  orient: the orientation the pair's hashes matched in
  * (b turned so, turned_view).  0, or a negative AD_E* code. */
 static int aligned_detail(const struct grp_item *a, const struct grp_item *b, int orient,
-    const struct grp_opts *o, int *dd, aderr *err)
+    const struct grp_opts *o, int *dd, int *overlay, aderr *err)
 {
 	const struct kp_set *ka, *kb;
 	struct kp_set turned;
@@ -3270,9 +3270,10 @@ static int aligned_detail(const struct grp_item *a, const struct grp_item *b, in
 	uint16_t tview[4];
 	const uint16_t *bview = b->kpview;
 	const uint8_t *bband = b->kpband;
-	int rc, none;
+	int rc, ov;
 
 	*dd = -2;
+	*overlay = 0;
 	if (!o->local)
 		return 0;
 	if ((rc = details_get(o, a, &ka, err)) < 0)
@@ -3330,12 +3331,14 @@ static int aligned_detail(const struct grp_item *a, const struct grp_item *b, in
 		z[1] = 0;
 		z[2] = rb[0] - sx * ra[0];
 		z[3] = rb[1] - sx * ra[1];
-		d = detail_diff(ka, kb, z, a->kpband, bband, DG_DETAIL, NULL, NULL, &none,
+		d = detail_diff(ka, kb, z, a->kpband, bband, DG_DETAIL, NULL, NULL, &ov,
 		    NULL, NULL);
-		if (d == -3)
+		if (d == -3) {
 			rc = aderr_set(err, AD_ENOMEM, "out of memory comparing details");
-		else if (d >= 0 && (*dd < 0 || d < *dd))
+		} else if (d >= 0 && (*dd < 0 || d < *dd)) {
 			*dd = d;
+			*overlay = ov;
+		}
 	}
 	details_put(o, a);
 	details_put(o, b);
@@ -3428,7 +3431,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		 * could see the pair, its details read so must agree (GRP_BLIND_DETAIL,
 		 * GRP_DETAIL_MAX through a turn), and where they saw it but agreed on no
 		 * transform, must not miss as two pictures do (GRP_DETAIL_APART) */
-		int dd, limit;
+		int dd, limit, overlay2;
 
 		if (r->stage != GRP_NEAR || !r->hashed || r->shifted || c->o->exact_only)
 			return 0;
@@ -3438,7 +3441,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		r->overlay = r->orient == 1 ? (uint8_t)overlay : 0;
 		if (r->verified != 0)
 			return 0;
-		if ((rc = aligned_detail(a, b, r->orient, c->o, &dd, e)) < 0)
+		if ((rc = aligned_detail(a, b, r->orient, c->o, &dd, &overlay2, e)) < 0)
 			return rc;
 		limit = !blind_pair(c->o, a, b) ? GRP_DETAIL_APART :
 		    r->orient == 1 ? GRP_BLIND_DETAIL : GRP_DETAIL_MAX;
@@ -3554,8 +3557,20 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 				 * the brightness layouts must follow one tone curve closely, as
 				 * for a pair taken on trust (a bottle mirrored is another bottle
 				 * of its shape, its colour lit on other cells) */
-				if (tone_miss(a, b, r->orient) > GRP_TONE_MAX / 2)
-					r->stage = GRP_NONE;
+				if (tone_miss(a, b, r->orient) > GRP_TONE_MAX / 2) {
+					/* unless one of them carries a caption the other
+					 * lacks, read in place (detail_diff's overlay): its
+					 * letters are what the grid's cells miss; the detail
+					 * pass reads the two in place all the same
+					 * (GRP_BLIND_DETAIL) */
+					int dd, ov = 0;
+
+					if (r->orient == 1 && (rc = aligned_detail(a, b, 1, c->o, &dd,
+					    &ov, e)) < 0)
+						return rc;
+					if (ov == 0)
+						r->stage = GRP_NONE;
+				}
 				return 0;
 			}
 			(*verified)++;
