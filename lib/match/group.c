@@ -2178,43 +2178,52 @@ static int color_diff(const struct grp_item *k, const struct grp_item *j, int or
 }
 
 /* How far the brightness layouts of two grids (j's turned by orient to lie like k's)
- * are from one tone curve: the least-squares line (rising, or flat) that maps k's 16
- * cell brightnesses onto j's, and the largest miss of a cell (0..255).  A copy's
- * brightness changes by one curve (gamma, contrast, grayscale); two phases of the Moon
- * light different cells.  0 when either grid is missing or flat. */
-static int tone_miss(const struct grp_item *k, const struct grp_item *j, int orient)
+ * are from one tone curve, over the rows of k's 4 x 4 grid in the mask rows (bit r for
+ * row r; 0xf all): the least-squares line (rising, or flat) that maps k's cell
+ * brightnesses onto j's, and the largest miss of a cell (0..255).  A copy's brightness
+ * changes by one curve (gamma, contrast, grayscale); two phases of the Moon light
+ * different cells.  0 when either grid is missing or flat. */
+static int tone_miss_rows(const struct grp_item *k, const struct grp_item *j, int orient,
+    unsigned rows)
 {
 	double x[16], y[16], mx = 0, my = 0, sxx = 0, sxy = 0, a, b, worst = 0;
+	int n = 0;
 
 	if (k->color == NULL || j->color == NULL)
 		return 0;
 	for (int r = 0; r < 4; r++)
-		for (int c = 0; c < 4; c++) {
+		n += (rows >> r & 1) * 4;
+	for (int r = 0, i = 0; r < 4; r++)
+		for (int c = 0; c < 4 && rows >> r & 1; c++, i++) {
 			const uint8_t *p = &k->color[3 * (r * 4 + c)];
 			const uint8_t *q = &j->color[3 * hash_cell_orient(orient, 4, r, c)];
-			int i = r * 4 + c;
 
 			x[i] = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
 			y[i] = 0.299 * q[0] + 0.587 * q[1] + 0.114 * q[2];
-			mx += x[i] / 16;
-			my += y[i] / 16;
+			mx += x[i] / n;
+			my += y[i] / n;
 		}
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < n; i++) {
 		sxx += (x[i] - mx) * (x[i] - mx);
 		sxy += (x[i] - mx) * (y[i] - my);
 	}
-	if (sxx < 16.0)
+	if (sxx < n)
 		return 0;
 	/* a tone curve rises: an inverted layout is fitted by the flat line */
 	a = sxy > 0 ? sxy / sxx : 0;
 	b = my - a * mx;
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < n; i++) {
 		double d = y[i] - (a * x[i] + b);
 
 		d = d < 0 ? -d : d;
 		worst = d > worst ? d : worst;
 	}
 	return (int)(worst + 0.5);
+}
+
+static int tone_miss(const struct grp_item *k, const struct grp_item *j, int orient)
+{
+	return tone_miss_rows(k, j, orient, 0xf);
 }
 
 /* 1 when two low-information items are one flat picture: featx found no keypoint in
@@ -3387,6 +3396,25 @@ static int part_of(const struct pres *r, double shown)
 	    shown < GRP_OVERLAP_SHOWN;
 }
 
+/* The tone miss of a pair taken on its hashes upright where one side carries a caption
+ * the other lacks, read as the two lie (aligned_detail's overlay): a caption's letters,
+ * white on a black outline in the top or the bottom band, are what the 4 x 4 brightness
+ * grids miss there, so its miss is the middle rows' alone (GRP_TONE_MAX); where no
+ * caption is read, the whole grid's, as given (tone).  *miss; 0, or a negative AD_E*
+ * code. */
+static int tone_past_caption(const struct cl_ctx *c, const struct grp_item *a,
+    const struct grp_item *b, const struct pres *r, int tone, int *miss, aderr *e)
+{
+	int dd, ov = 0, rc = 0;
+
+	*miss = tone;
+	if (r->orient == 1 && !r->shifted)
+		rc = aligned_detail(a, b, 1, c->o, &dd, &ov, e);
+	if (ov != 0 && tone_miss_rows(a, b, 1, 0x6) <= GRP_TONE_MAX / 4)
+		*miss = 0;
+	return rc < 0 ? rc : 0;
+}
+
 /* First pass: bytes and hashes, and the keypoints (lenient) for pairs the hashes turn
  * down.  Second pass: the collection-aware decision on the pairs that matched. */
 static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *ambiguous,
@@ -3557,20 +3585,16 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 				 * the brightness layouts must follow one tone curve closely, as
 				 * for a pair taken on trust (a bottle mirrored is another bottle
 				 * of its shape, its colour lit on other cells) */
-				if (tone_miss(a, b, r->orient) > GRP_TONE_MAX / 2) {
-					/* unless one of them carries a caption the other
-					 * lacks, read in place (detail_diff's overlay): its
-					 * letters are what the grid's cells miss; the detail
-					 * pass reads the two in place all the same
-					 * (GRP_BLIND_DETAIL) */
-					int dd, ov = 0;
+				int miss = tone_miss(a, b, r->orient);
 
-					if (r->orient == 1 && (rc = aligned_detail(a, b, 1, c->o, &dd,
-					    &ov, e)) < 0)
-						return rc;
-					if (ov == 0)
-						r->stage = GRP_NONE;
-				}
+				/* (a caption the other lacks misses where it lies: the
+				 * detail pass reads the two in place all the same,
+				 * GRP_BLIND_DETAIL) */
+				if (miss > GRP_TONE_MAX / 2 &&
+				    (rc = tone_past_caption(c, a, b, r, miss, &miss, e)) < 0)
+					return rc;
+				if (miss > GRP_TONE_MAX / 2)
+					r->stage = GRP_NONE;
 				return 0;
 			}
 			(*verified)++;
@@ -3581,6 +3605,9 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 			 * phases: one disc, other cells lit; the light and the dark version of
 			 * one wallpaper: its shapes, other shades) */
 			tone = r->shifted ? 0 : tone_miss(a, b, r->orient);
+			if (rc == 0 && !told_apart(a, b, r) && tone > GRP_TONE_MAX / 2 &&
+			    (rc = tone_past_caption(c, a, b, r, tone, &tone, e)) < 0)
+				return rc;
 			if (rc == 0 && (told_apart(a, b, r) || tone > GRP_TONE_MAX / 2)) {
 				r->stage = GRP_NONE;
 				r->conflict = told_apart(a, b, r) || tone > 2 * GRP_TONE_MAX;

@@ -8,7 +8,9 @@
 # (the two lie one on the other), one side carries a line of text the other lacks, and a
 # caption is a copy's mark: the tone test is excused, and the details read in place must
 # still agree (GRP_BLIND_DETAIL).  The same camera with its lens lit, as far from the
-# tone line and with no caption, stays a picture of its own.
+# tone line and with no caption, stays a picture of its own, and so does a lighter
+# camera's captioned copy: a caption excuses the rows it lies in, and the middle rows
+# must follow the tone line as a copy's do.
 . "$(dirname "$0")/lib.sh"
 
 "$PY" - "$T" "$TOP" <<'PY'
@@ -37,6 +39,11 @@ for name, body, seed in (("grey", 100, 3), ("light", 160, 1)):
 os.makedirs(out + "/lit")
 camera(80, 100, 20).save(out + "/lit/camera.png")
 camera(80, 100, 180).save(out + "/lit/camera-lit.png")
+# a lighter camera's captioned copy: a caption on one side, but its body lit otherwise
+# everywhere the caption is not
+os.makedirs(out + "/shade")
+camera(80, 100, 20).save(out + "/shade/camera.png")
+E.t_caption(camera(80, 130, 20), random.Random(3), None).save(out + "/shade/other-caption.png")
 PY
 for k in grey light; do
 	azls -q "$T/$k" | featx -q > "$T/$k.feat" || fail "featx ($k)"
@@ -55,4 +62,11 @@ check_eq "the camera with its lens lit: a hash neighbour, off the tone line" \
 check_eq "... no caption to excuse it: no copy, in no group" \
 	"$(jq -r '.stage' "$T/lit.trace") $(jq -r 'select(.name != null) | .dup.group // "none"' "$T/lit.r" |
 		sort -u)" "0 none"
+azls -q "$T/shade" | featx -q > "$T/shade.feat" || fail "featx (shade)"
+dedupe -q --trace-pairs "$T/shade.trace" -i "$T/shade.feat" -o "$T/shade.r" || fail "dedupe (shade)"
+check_eq "a lighter camera's captioned copy: a hash neighbour, off the tone line" \
+	"$(jq -r '"\(.dmin <= 12) \(.margin) \(.tone > 10)"' "$T/shade.trace")" "true 99 true"
+check_eq "... its caption excuses the caption's rows alone, not its body's shade: no copy" \
+	"$(jq -r '.stage' "$T/shade.trace") $(jq -r 'select(.name != null) | .dup.group // "none"' \
+		"$T/shade.r" | sort -u)" "0 none"
 finish
