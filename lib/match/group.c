@@ -3459,7 +3459,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		 * could see the pair, its details read so must agree (GRP_BLIND_DETAIL,
 		 * GRP_DETAIL_MAX through a turn), and where they saw it but agreed on no
 		 * transform, must not miss as two pictures do (GRP_DETAIL_APART) */
-		int dd, limit, overlay2;
+		int dd, limit, none;
 
 		if (r->stage != GRP_NEAR || !r->hashed || r->shifted || c->o->exact_only)
 			return 0;
@@ -3469,7 +3469,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		r->overlay = r->orient == 1 ? (uint8_t)overlay : 0;
 		if (r->verified != 0)
 			return 0;
-		if ((rc = aligned_detail(a, b, r->orient, c->o, &dd, &overlay2, e)) < 0)
+		if ((rc = aligned_detail(a, b, r->orient, c->o, &dd, &none, e)) < 0)
 			return rc;
 		limit = !blind_pair(c->o, a, b) ? GRP_DETAIL_APART :
 		    r->orient == 1 ? GRP_BLIND_DETAIL : GRP_DETAIL_MAX;
