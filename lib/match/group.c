@@ -3228,12 +3228,18 @@ static void turned_view(const struct kp_set *kb, const struct grp_item *b, int t
 	/* transpose or not, then mirror top-bottom (fu) and left-right (fv), as featx's
 	 * orientations are made: without a transpose the turned view's rows are b's rows
 	 * (mirrored where fu), its columns b's columns (where fv); with one its columns
-	 * are b's rows (mirrored where fv), its rows b's columns (where fu) */
+	 * are b's rows (mirrored where fv), its rows b's columns (where fu): fr and fc */
 	static const uint8_t tr[8] = { 0, 0, 0, 0, 1, 1, 1, 1 }, fu[8] = { 0, 0, 1, 1, 0, 0, 1, 1 };
 	static const uint8_t fv[8] = { 0, 1, 1, 0, 0, 1, 1, 0 };
-	int k = t - 1;
+	int k = t - 1, fr = tr[k] ? fv[k] : fu[k], fc = tr[k] ? fu[k] : fv[k];
 	const uint16_t *v = b->kpview;      /* left, top, right, bottom */
 	const uint8_t *d = b->kpband;       /* top, bottom, left, right */
+	/* b's view along its rows (top, bottom) and its columns (left, right), and
+	 * their bands, each mirrored as it turns */
+	uint16_t row[2] = { fr ? 65535 - v[3] : v[1], fr ? 65535 - v[1] : v[3] };
+	uint16_t col[2] = { fc ? 65535 - v[2] : v[0], fc ? 65535 - v[0] : v[2] };
+	uint8_t rowb[2] = { fr ? d[1] : d[0], fr ? d[0] : d[1] };
+	uint8_t colb[2] = { fc ? d[3] : d[2], fc ? d[2] : d[3] };
 
 	memset(out, 0, sizeof *out);
 	out->w = tr[k] ? kb->h : kb->w;
@@ -3242,25 +3248,14 @@ static void turned_view(const struct kp_set *kb, const struct grp_item *b, int t
 		for (int c = 0; c < KP_DETAIL; c++)
 			detail[r * KP_DETAIL + c] = kb->detail[hash_cell_orient(t, KP_DETAIL, r, c)];
 	out->detail = detail;
-	if (!tr[k]) {
-		view[0] = fv[k] ? 65535 - v[2] : v[0];
-		view[2] = fv[k] ? 65535 - v[0] : v[2];
-		view[1] = fu[k] ? 65535 - v[3] : v[1];
-		view[3] = fu[k] ? 65535 - v[1] : v[3];
-		band[0] = fu[k] ? d[1] : d[0];
-		band[1] = fu[k] ? d[0] : d[1];
-		band[2] = fv[k] ? d[3] : d[2];
-		band[3] = fv[k] ? d[2] : d[3];
-	} else {
-		view[0] = fv[k] ? 65535 - v[3] : v[1];
-		view[2] = fv[k] ? 65535 - v[1] : v[3];
-		view[1] = fu[k] ? 65535 - v[2] : v[0];
-		view[3] = fu[k] ? 65535 - v[0] : v[2];
-		band[2] = fv[k] ? d[1] : d[0];
-		band[3] = fv[k] ? d[0] : d[1];
-		band[0] = fu[k] ? d[3] : d[2];
-		band[1] = fu[k] ? d[2] : d[3];
-	}
+	view[0] = tr[k] ? row[0] : col[0];
+	view[1] = tr[k] ? col[0] : row[0];
+	view[2] = tr[k] ? row[1] : col[1];
+	view[3] = tr[k] ? col[1] : row[1];
+	band[0] = tr[k] ? colb[0] : rowb[0];
+	band[1] = tr[k] ? colb[1] : rowb[1];
+	band[2] = tr[k] ? rowb[0] : colb[0];
+	band[3] = tr[k] ? rowb[1] : colb[1];
 }
 
 /* How far the details of two pictures that lie one on the other differ (detail_diff's
