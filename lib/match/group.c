@@ -643,10 +643,13 @@ static int fine_cells(const double *av, const double *bv, const double *lut, con
  * read for that count alone (GRP_FINE_*): on DG_FINE the result is 0 and *overlay 0
  * (or -1, -3 as above), and the blocks and lines that cannot change the count are
  * passed over.  *cells_apart, when cells_apart is not NULL: fine_cells' verdict on the
- * cells as read (fields filled otherwise). */
+ * cells as read (fields filled otherwise).  caption, when not NULL: on DG_DETAIL, the
+ * first and last rows of a's grid the lines of text passed over span (-1 -1 none); on
+ * DG_SHAPE, such rows, whose cells of a (and a row each side) are not compared where
+ * they are few and the shapes miss there as a caption's strokes do (GRP_SHAPE_CAP_*). */
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
     const uint8_t ba[4], const uint8_t bb[4], int grid, const uint16_t wa[4],
-    const uint16_t wb[4], int *overlay, int *spread, int *cells_apart)
+    const uint16_t wb[4], int *overlay, int *spread, int *cells_apart, int caption[2])
 {
 	static const uint16_t full[4] = { 0, 0, 65535, 65535 };
 	const int shape = grid == DG_SHAPE, only_spread = grid == DG_FINE && spread != NULL;
@@ -668,12 +671,18 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	int *nz, *out, *stack, *cells;
 	uint8_t *in, *seen, *soft;
 	void *work;
-	int n = 0, nspread;
+	int n = 0, nspread, cap_n = 0;
+	/* the shapes: a caption's rows to leave out (caption, GRP_SHAPE_CAP_*) */
+	const int cap_rows = shape && caption != NULL && caption[0] >= 0 &&
+	    caption[1] - caption[0] < GRP_SHAPE_CAP_ROWS;
+	double cap_miss = 0;
 
 	*overlay = 0;
 	if (spread != NULL)
 		*spread = 0;
 	nspread = 0;
+	if (caption != NULL && !shape)
+		caption[0] = caption[1] = -1;
 
 	if (ga == NULL || gb == NULL || ka->w <= 0 || ka->h <= 0 || kb->w <= 0 || kb->h <= 0)
 		return -1;
@@ -744,6 +753,18 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			in[i] = 0;
 			if (gx < 0.5 || gy < 0.5 || gx > N - 1.5 || gy > N - 1.5)
 				continue;
+			/* a caption's rows, on a's detail's grid (its view's): marked, and
+			 * how its strokes miss summed */
+			if (cap_rows && caption[0] - 1 <= (int)floor(py / ka->h * KP_DETAIL) &&
+			    (int)floor(py / ka->h * KP_DETAIL) <= caption[1] + 1) {
+				double miss = fabs(ga[i] - grid_read(gb, N, 1, 0, gx, gy));
+
+				if (miss > GRP_SHAPE_CAP_CELL) {
+					cap_miss += miss;
+					cap_n++;
+				}
+				seen[i] = 1;
+			}
 			/* nor the bands of a frame either view keeps (a tan border's against a
 			 * letterbox's black), with a cell to spare */
 			if (!shape && in_bands(cx, cy, gx, gy, ba, bb, N))
@@ -756,6 +777,14 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			in[i] = 1;
 			n++;
 		}
+	/* the caption's rows left out where its strokes alone make the shapes miss there */
+	if (cap_n > 0 && cap_miss <= GRP_SHAPE_CAP_STROKE * cap_n)
+		for (int i = 0; i < NN; i++)
+			if (seen[i] && in[i]) {
+				in[i] = 0;
+				n--;
+			}
+	memset(seen, 0, (size_t)NN);
 	if (n < NN / 4) {
 		free(work);
 		return -1;
@@ -960,6 +989,11 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				}
 			}
 			nline += c->n;
+			if (caption != NULL && !shape) {
+				caption[0] = caption[0] < 0 || c->box[2] < caption[0] ? c->box[2] :
+				    caption[0];
+				caption[1] = c->box[3] > caption[1] ? c->box[3] : caption[1];
+			}
 			/* and text is corners: on a textured one, the side that carries it
 			 * has the keypoints there */
 			if (!only_spread)
@@ -1830,7 +1864,7 @@ static int fine_spread(const struct kp_set *ka, const struct kp_set *kb, const d
 	const struct kp_set *sharp;
 	struct kp_set v;
 
-	if (detail_diff(ka, kb, z, ba, bb, DG_FINE, NULL, NULL, &o, fs, cells) == -3)
+	if (detail_diff(ka, kb, z, ba, bb, DG_FINE, NULL, NULL, &o, fs, cells, NULL) == -3)
 		return -1;
 	if (*fs <= GRP_FINE_SPREAD && !*cells)
 		return 0;
@@ -1856,7 +1890,7 @@ static int fine_spread(const struct kp_set *ka, const struct kp_set *kb, const d
 	if (!blocks && !*cells)
 		return 0;
 	if (detail_diff(sharp == ka ? &v : ka, sharp == kb ? &v : kb, z, ba, bb, DG_FINE, NULL,
-	    NULL, &o, &n, &c) == -3)
+	    NULL, &o, &n, &c, NULL) == -3)
 		return -1;
 	if (blocks)
 		*fs = n < *fs ? n : *fs;
@@ -1979,7 +2013,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		m->a_in = share_in(ka, ba, kb, b->kpband, m->z);
 		m->b_in = share_in(kb, b->kpband, ka, ba, w);
 		if (ddiff != NULL) {
-			int none;
+			int none, caption[2];
 
 			/* a's view as its mirror has it */
 			uint16_t wa[4] = { mirror ? 65535 - a->kpview[2] : a->kpview[0], a->kpview[1],
@@ -1988,10 +2022,11 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 			int nspread;
 
 			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, DG_DETAIL, NULL, NULL,
-			    overlay, &nspread, NULL);
+			    overlay, &nspread, NULL, caption);
 			*spread = nspread > GRP_SPREAD_MAX;
+			/* the shapes, a caption's rows left out where the details found one */
 			*sdiff = detail_diff(ka, kb, m->z, ba, b->kpband, DG_SHAPE, wa, b->kpview,
-			    &none, NULL, NULL);
+			    &none, NULL, NULL, *overlay != 0 ? caption : NULL);
 			/* the fine details, for a pair the details let through: pictures of
 			 * one template (GRP_FINE_*) */
 			if (*ddiff >= 0 && *ddiff <= GRP_DETAIL_MAX && !*spread &&
@@ -3336,7 +3371,7 @@ static int aligned_detail(const struct grp_item *a, const struct grp_item *b, in
 		z[2] = rb[0] - sx * ra[0];
 		z[3] = rb[1] - sx * ra[1];
 		d = detail_diff(ka, kb, z, a->kpband, bband, DG_DETAIL, NULL, NULL, &ov,
-		    NULL, NULL);
+		    NULL, NULL, NULL);
 		if (d == -3) {
 			rc = aderr_set(err, AD_ENOMEM, "out of memory comparing details");
 		} else if (d >= 0 && (*dd < 0 || d < *dd)) {
@@ -3373,7 +3408,7 @@ static int aligned_overlay(const struct grp_item *a, const struct grp_item *b,
 
 		/* one scale both ways (within a pixel or two of the views' rounding) */
 		if (fabs(sx - sy) <= 0.02 * sx && detail_diff(ka, kb, z, a->kpband, b->kpband,
-		    DG_DETAIL, NULL, NULL, overlay, NULL, NULL) == -3)
+		    DG_DETAIL, NULL, NULL, overlay, NULL, NULL, NULL) == -3)
 			rc = aderr_set(err, AD_ENOMEM, "out of memory comparing details");
 	}
 	kp_put(o, a);

@@ -540,6 +540,21 @@ struct grp_item {
  * sizes, blurred and noisy copies).  Such a pair is two pictures for good: no group
  * holds both. */
 #define GRP_SHAPE_MAX 64
+/* Where the details found a line of text over one side (a caption: detail_diff's
+ * overlay), the shapes are read without its rows (and a row each side) when the line is
+ * at most GRP_SHAPE_CAP_ROWS rows of the detail's grid high and the shapes miss there as
+ * letters do: the cells that miss by over GRP_SHAPE_CAP_CELL miss by GRP_SHAPE_CAP_STROKE
+ * at most on average.  A caption laid over an icon's clear ground is opaque in its
+ * strokes alone, which cover part of a cell (make eval: 92 to 143 for the captioned
+ * icons of four sets), where a shape drawn under or over a picture fills its cells (a
+ * keyboard under a computer, 11 rows; a text field with its frame over a cabinet, 165
+ * to 167; a battery's cap, a folder's connector and a printer's paper span more rows or
+ * fill theirs).  make eval: 10 captioned copies more found (icons 4, mate-icons 2,
+ * lxde-icons 2, sprites 2), no pair of distinct pictures more taken; at 130, 6 of them;
+ * over 160, the cabinet and its text field one picture. */
+#define GRP_SHAPE_CAP_ROWS 4
+#define GRP_SHAPE_CAP_CELL 32
+#define GRP_SHAPE_CAP_STROKE 150
 /* Misplacement is what a transform fitted to the keypoints makes of an edge that crosses
  * a cell: read a fraction of a cell off, the cell takes that fraction of its
  * neighbours' range.  Two pictures that lie one on the other (a re-encoded, blurred,
