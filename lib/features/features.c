@@ -211,52 +211,78 @@ static const unsigned char *side_px(const struct img *im, int side, int i, int k
 	return im->px + ((size_t)y * (size_t)im->w + (size_t)x) * 3;
 }
 
+/* 1 when the mean of the FRAME_RUN pixels of im from (x, y) on, a step (dx, dy) apart,
+ * is within FRAME_TOL of c on every channel (e pixels when the line ends sooner). */
+static int run_near(const struct img *im, int x, int y, int dx, int dy, int e, const int c[3])
+{
+	int sum[3] = { 0, 0, 0 };
+
+	for (int q = 0; q < e; q++) {
+		const unsigned char *p = im->px + ((size_t)(y + q * dy) * (size_t)im->w +
+		    (size_t)(x + q * dx)) * 3;
+
+		sum[0] += p[0];
+		sum[1] += p[1];
+		sum[2] += p[2];
+	}
+	for (int ch = 0; ch < 3; ch++)
+		if (abs(sum[ch] - c[ch] * e) > FRAME_TOL * e)
+			return 0;
+	return 1;
+}
+
 /* How many of line i's runs of FRAME_RUN pixels have a mean further than FRAME_TOL from
- * c on some channel, out of *runs. */
+ * c on some channel, out of *runs: the runs laid from each end of the line in turn (the
+ * shorter one at the other end), so that a mirrored or turned copy reads the same runs
+ * and finds the same bands. */
 static int runs_off(const struct img *im, int side, int i, int n, const int c[3], int *runs)
 {
-	int off = 0;
+	/* the line's first pixel and its step, as side_px lays it */
+	int x = side < 2 ? 0 : side == 2 ? i : im->w - 1 - i;
+	int y = side >= 2 ? 0 : side == 0 ? i : im->h - 1 - i;
+	int dx = side < 2, dy = side >= 2, off = 0;
 
 	*runs = 0;
-	for (int k = 0; k < n; k += FRAME_RUN) {
-		int e = k + FRAME_RUN < n ? k + FRAME_RUN : n, sum[3] = { 0, 0, 0 };
+	for (int from_end = 0; from_end < 2; from_end++)
+		for (int k = 0; k < n; k += FRAME_RUN) {
+			int e = k + FRAME_RUN < n ? FRAME_RUN : n - k, at = from_end ? n - k - e : k;
 
-		for (int q = k; q < e; q++) {
-			const unsigned char *p = side_px(im, side, i, q);
-
-			sum[0] += p[0];
-			sum[1] += p[1];
-			sum[2] += p[2];
+			(*runs)++;
+			off += !run_near(im, x + at * dx, y + at * dy, dx, dy, e, c);
 		}
-		(*runs)++;
-		for (int ch = 0; ch < 3; ch++)
-			if (abs(sum[ch] - c[ch] * (e - k)) > FRAME_TOL * (e - k)) {
-				off++;
-				break;
-			}
-	}
 	return off;
 }
 
-/* The share of the picture inside the bands b (every fourth row, in runs of FRAME_RUN
- * pixels) whose mean is within FRAME_TOL of c. */
+/* The share of the picture inside the bands b whose runs of FRAME_RUN pixels have a mean
+ * within FRAME_TOL of c: every fourth row counted from the top and from the bottom, its
+ * runs laid from the left and from the right, and every fourth column so too, so that
+ * a mirrored or turned copy is read on the same runs. */
 static double ground_share(const struct img *im, const int b[4], const int c[3])
 {
+	int x0 = b[2], x1 = im->w - b[3], y0 = b[0], y1 = im->h - b[1];
 	long runs = 0, near = 0;
 
-	for (int y = b[0]; y < im->h - b[1]; y += 4)
-		for (int x = b[2]; x + FRAME_RUN <= im->w - b[3]; x += FRAME_RUN) {
-			const unsigned char *p = im->px + ((size_t)y * (size_t)im->w + (size_t)x) * 3;
-			int sum[3] = { 0, 0, 0 }, ok = 1;
+	for (int from_end = 0; from_end < 2; from_end++) {
+		/* rows, then columns */
+		for (int k = 0; y0 + k < y1; k += 4) {
+			int y = from_end ? y1 - 1 - k : y0 + k;
 
-			for (int q = 0; q < FRAME_RUN; q++)
-				for (int ch = 0; ch < 3; ch++)
-					sum[ch] += p[3 * q + ch];
-			for (int ch = 0; ch < 3; ch++)
-				ok &= abs(sum[ch] - c[ch] * FRAME_RUN) <= FRAME_TOL * FRAME_RUN;
-			near += ok;
-			runs++;
+			for (int j = 0; x0 + j + FRAME_RUN <= x1; j += FRAME_RUN) {
+				near += run_near(im, x0 + j, y, 1, 0, FRAME_RUN, c);
+				near += run_near(im, x1 - j - FRAME_RUN, y, 1, 0, FRAME_RUN, c);
+				runs += 2;
+			}
 		}
+		for (int k = 0; x0 + k < x1; k += 4) {
+			int x = from_end ? x1 - 1 - k : x0 + k;
+
+			for (int j = 0; y0 + j + FRAME_RUN <= y1; j += FRAME_RUN) {
+				near += run_near(im, x, y0 + j, 0, 1, FRAME_RUN, c);
+				near += run_near(im, x, y1 - j - FRAME_RUN, 0, 1, FRAME_RUN, c);
+				runs += 2;
+			}
+		}
+	}
 	return runs ? (double)near / (double)runs : 1;
 }
 
@@ -265,6 +291,7 @@ static double ground_share(const struct img *im, const int b[4], const int c[3])
 static void frame_bands(const struct img *im, int b[4])
 {
 	int len[2] = { im->w, im->h }, col[4][3];
+	double share[4];
 
 	memset(b, 0, 4 * sizeof *b);
 	if (im->ch != 3 || im->w < 4 * FRAME_RUN || im->h < 4 * FRAME_RUN)
@@ -308,10 +335,22 @@ static void frame_bands(const struct img *im, int b[4])
 		}
 	}
 	/* a band of the colour the picture is drawn on (a page's white, the black of a sky)
-	 * is its margin, not a frame: no more than FRAME_GROUND of what lies inside may be
-	 * of the band's colour */
+	 * is its margin, not a frame: no more than FRAME_GROUND of what lies inside all the
+	 * bands may be of the band's colour (each side read on the same inside, whichever
+	 * side comes first, as a turned copy's sides come in another order; sides of one
+	 * colour read once) */
+	for (int side = 0; side < 4; side++) {
+		share[side] = 0;
+		for (int k = 0; k < side && b[side] > 0; k++)
+			if (b[k] > 0 && memcmp(col[k], col[side], sizeof col[side]) == 0) {
+				share[side] = share[k];
+				break;
+			}
+		if (b[side] > 0 && share[side] == 0)
+			share[side] = ground_share(im, b, col[side]);
+	}
 	for (int side = 0; side < 4; side++)
-		if (b[side] > 0 && ground_share(im, b, col[side]) > FRAME_GROUND)
+		if (share[side] > FRAME_GROUND)
 			b[side] = 0;
 	if (b[0] + b[1] > (1 - FRAME_KEEP) * im->h || b[2] + b[3] > (1 - FRAME_KEEP) * im->w ||
 	    (b[0] < FRAME_MIN * im->h && b[1] < FRAME_MIN * im->h &&
