@@ -195,6 +195,7 @@ static struct img *flatten(struct img *rgba, struct feat *f, struct img **alpha)
 #define FRAME_EDGE 0.5
 #define FRAME_SOFT 3
 #define FRAME_GROUND 0.3
+#define FRAME_EVERY 4
 
 /* pixel k of line i of one side: 0 top, 1 bottom, 2 left, 3 right */
 static const unsigned char *side_px(const struct img *im, int side, int i, int k)
@@ -211,24 +212,59 @@ static const unsigned char *side_px(const struct img *im, int side, int i, int k
 	return im->px + ((size_t)y * (size_t)im->w + (size_t)x) * 3;
 }
 
-/* 1 when the mean of the FRAME_RUN pixels of im from (x, y) on, a step (dx, dy) apart,
- * is within FRAME_TOL of c on every channel (e pixels when the line ends sooner). */
-static int run_near(const struct img *im, int x, int y, int dx, int dy, int e, const int c[3])
+/* 1 when the sums of a run of e pixels are within FRAME_TOL of c on every channel, as a
+ * mean. */
+static int sum_near(const int sum[3], int e, const int c[3])
 {
-	int sum[3] = { 0, 0, 0 };
-
-	for (int q = 0; q < e; q++) {
-		const unsigned char *p = im->px + ((size_t)(y + q * dy) * (size_t)im->w +
-		    (size_t)(x + q * dx)) * 3;
-
-		sum[0] += p[0];
-		sum[1] += p[1];
-		sum[2] += p[2];
-	}
 	for (int ch = 0; ch < 3; ch++)
 		if (abs(sum[ch] - c[ch] * e) > FRAME_TOL * e)
 			return 0;
 	return 1;
+}
+
+/* The sums of the e pixels from p on, stride bytes apart. */
+static void run_sum(const unsigned char *p, ptrdiff_t stride, int e, int sum[3])
+{
+	sum[0] = sum[1] = sum[2] = 0;
+	for (int q = 0; q < e; q++, p += stride) {
+		sum[0] += p[0];
+		sum[1] += p[1];
+		sum[2] += p[2];
+	}
+}
+
+/* The runs of FRAME_RUN pixels along a line of len pixels from p on, stride bytes
+ * apart, laid from its start and from its end: those whose mean is within FRAME_TOL of
+ * c added to *near, all of them to *runs (a line that is a whole number of runs has
+ * each run both ways: read once, counted twice); with short_runs, the shorter run each
+ * way leaves at the other end too (its mean over its own pixels). */
+static void line_runs(const unsigned char *p, ptrdiff_t stride, int len, int short_runs,
+    const int c[3], long *near, long *runs)
+{
+	const int shift = len % FRAME_RUN, times = shift ? 1 : 2;
+	int sum[3];
+
+	for (int from_end = 0; from_end < (shift ? 2 : 1); from_end++) {
+		/* from the start: whole runs, then the short one; from the end: the short
+		 * one, then whole runs */
+		int at = from_end ? shift : 0;
+
+		if (from_end && short_runs) {
+			run_sum(p, stride, shift, sum);
+			*near += sum_near(sum, shift, c);
+			(*runs)++;
+		}
+		for (int k = at; k + FRAME_RUN <= len; k += FRAME_RUN) {
+			run_sum(p + k * stride, stride, FRAME_RUN, sum);
+			*near += times * sum_near(sum, FRAME_RUN, c);
+			*runs += times;
+		}
+		if (!from_end && short_runs && shift) {
+			run_sum(p + (len - shift) * stride, stride, shift, sum);
+			*near += sum_near(sum, shift, c);
+			(*runs)++;
+		}
+	}
 }
 
 /* How many of line i's runs of FRAME_RUN pixels have a mean further than FRAME_TOL from
@@ -237,52 +273,75 @@ static int run_near(const struct img *im, int x, int y, int dx, int dy, int e, c
  * and finds the same bands. */
 static int runs_off(const struct img *im, int side, int i, int n, const int c[3], int *runs)
 {
-	/* the line's first pixel and its step, as side_px lays it */
-	int x = side < 2 ? 0 : side == 2 ? i : im->w - 1 - i;
-	int y = side >= 2 ? 0 : side == 0 ? i : im->h - 1 - i;
-	int dx = side < 2, dy = side >= 2, off = 0;
+	long near = 0, all = 0;
 
-	*runs = 0;
-	for (int from_end = 0; from_end < 2; from_end++)
-		for (int k = 0; k < n; k += FRAME_RUN) {
-			int e = k + FRAME_RUN < n ? FRAME_RUN : n - k, at = from_end ? n - k - e : k;
-
-			(*runs)++;
-			off += !run_near(im, x + at * dx, y + at * dy, dx, dy, e, c);
-		}
-	return off;
+	line_runs(side_px(im, side, i, 0), side < 2 ? 3 : (ptrdiff_t)im->w * 3, n, 1, c, &near,
+	    &all);
+	*runs = (int)all;
+	return (int)(all - near);
 }
 
 /* The share of the picture inside the bands b whose runs of FRAME_RUN pixels have a mean
- * within FRAME_TOL of c: every fourth row counted from the top and from the bottom, its
- * runs laid from the left and from the right, and every fourth column so too, so that
- * a mirrored or turned copy is read on the same runs. */
+ * within FRAME_TOL of c: every FRAME_EVERY-th row counted from the top and from the
+ * bottom, and every FRAME_EVERY-th column from the left and from the right, their runs
+ * laid from both ends (line_runs), so that a mirrored or turned copy is read on the same
+ * runs (about an eighth of the pixels, as the rows alone a fourth apart were). */
 static double ground_share(const struct img *im, const int b[4], const int c[3])
 {
-	int x0 = b[2], x1 = im->w - b[3], y0 = b[0], y1 = im->h - b[1];
+	const int x0 = b[2], x1 = im->w - b[3], y0 = b[0], y1 = im->h - b[1];
+	const int nc = (x1 - x0 + FRAME_EVERY - 1) / FRAME_EVERY, h = y1 - y0;
+	const int shift = h % FRAME_RUN, times = shift ? 1 : 2;
+	const ptrdiff_t row = (ptrdiff_t)im->w * 3;
 	long runs = 0, near = 0;
+	int *head, *tail;
 
-	for (int from_end = 0; from_end < 2; from_end++) {
-		/* rows, then columns */
-		for (int k = 0; y0 + k < y1; k += 4) {
-			int y = from_end ? y1 - 1 - k : y0 + k;
-
-			for (int j = 0; x0 + j + FRAME_RUN <= x1; j += FRAME_RUN) {
-				near += run_near(im, x0 + j, y, 1, 0, FRAME_RUN, c);
-				near += run_near(im, x1 - j - FRAME_RUN, y, 1, 0, FRAME_RUN, c);
-				runs += 2;
-			}
-		}
-		for (int k = 0; x0 + k < x1; k += 4) {
-			int x = from_end ? x1 - 1 - k : x0 + k;
-
-			for (int j = 0; y0 + j + FRAME_RUN <= y1; j += FRAME_RUN) {
-				near += run_near(im, x, y0 + j, 0, 1, FRAME_RUN, c);
-				near += run_near(im, x, y1 - j - FRAME_RUN, 0, 1, FRAME_RUN, c);
-				runs += 2;
-			}
-		}
+	for (int k = 0; y0 + k < y1; k += FRAME_EVERY) {
+		line_runs(im->px + (y0 + k) * row + x0 * 3, 3, x1 - x0, 0, c, &near, &runs);
+		line_runs(im->px + (y1 - 1 - k) * row + x0 * 3, 3, x1 - x0, 0, c, &near, &runs);
 	}
+	/* the columns, every FRAME_EVERY-th from the left (head[0 .. nc)) and from the
+	 * right (head[nc ..)), read row by row (down a column, each pixel would be a line
+	 * of memory of its own), or one at a time where there is no room for their sums */
+	if ((head = calloc(4 * (size_t)nc * 3, sizeof *head)) == NULL) {
+		for (int k = 0; x0 + k < x1; k += FRAME_EVERY) {
+			line_runs(im->px + y0 * row + (x0 + k) * 3, row, h, 0, c, &near, &runs);
+			line_runs(im->px + y0 * row + (x1 - 1 - k) * 3, row, h, 0, c, &near, &runs);
+		}
+		return runs ? (double)near / (double)runs : 1;
+	}
+	tail = head + 2 * (size_t)nc * 3;
+	for (int k = 0; k < h; k++) {
+		const unsigned char *r = im->px + (y0 + k) * row;
+
+		for (int i = 0; i < 2 * nc; i++) {
+			const unsigned char *p = r + (i < nc ? x0 + i * FRAME_EVERY :
+			    x1 - 1 - (i - nc) * FRAME_EVERY) * 3;
+
+			head[3 * i] += p[0];
+			head[3 * i + 1] += p[1];
+			head[3 * i + 2] += p[2];
+			if (shift && k >= shift) {
+				tail[3 * i] += p[0];
+				tail[3 * i + 1] += p[1];
+				tail[3 * i + 2] += p[2];
+			}
+		}
+		/* a run from the start closes, or one from the end (those from the end begin
+		 * shift rows in) */
+		if ((k + 1) % FRAME_RUN == 0)
+			for (int i = 0; i < 2 * nc; i++) {
+				near += times * sum_near(head + 3 * i, FRAME_RUN, c);
+				runs += times;
+				head[3 * i] = head[3 * i + 1] = head[3 * i + 2] = 0;
+			}
+		if (shift && k >= shift && (k + 1 - shift) % FRAME_RUN == 0)
+			for (int i = 0; i < 2 * nc; i++) {
+				near += sum_near(tail + 3 * i, FRAME_RUN, c);
+				runs++;
+				tail[3 * i] = tail[3 * i + 1] = tail[3 * i + 2] = 0;
+			}
+	}
+	free(head);
 	return runs ? (double)near / (double)runs : 1;
 }
 
