@@ -285,7 +285,8 @@ static int runs_off(const struct img *im, int side, int i, int n, const int c[3]
  * within FRAME_TOL of c: every FRAME_EVERY-th row counted from the top and from the
  * bottom, and every FRAME_EVERY-th column from the left and from the right, their runs
  * laid from both ends (line_runs), so that a mirrored or turned copy is read on the same
- * runs (about an eighth of the pixels, as the rows alone a fourth apart were). */
+ * runs (about as many pixels as the picture holds, four times what every fourth row
+ * from the top alone read). */
 static double ground_share(const struct img *im, const int b[4], const int c[3])
 {
 	const int x0 = b[2], x1 = im->w - b[3], y0 = b[0], y1 = im->h - b[1];
