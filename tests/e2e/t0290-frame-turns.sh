@@ -6,9 +6,10 @@
 # or the left) and the share read on every fourth row from the top alone, so a mirrored
 # or turned copy read other pixels together and could find no frame where its original
 # had one, or one where it had none: its colour grid, details and keypoints then came
-# from another part of the picture (7 of make eval's 712 originals, 111 of 1,400
-# orientations of the drawings below).  Drawings of a few boxes and discs on white, of
-# sizes that are no multiple of the runs, each in its eight orientations.
+# from another part of the picture (7 of make eval's 712 originals; 36 of the 280
+# mirrored and turned copies below, 111 of 1,400 for 200 such drawings).  Drawings of a
+# few boxes and discs on white, of sizes that are no multiple of the runs, each in its
+# eight orientations.
 . "$(dirname "$0")/lib.sh"
 
 "$PY" - "$T" <<'PY'
