@@ -13,7 +13,10 @@
 #     look-alikes; pair precision and recall per set and per transform for dedupe at its
 #     defaults, with rotations on or off (whichever dedupe's --help offers), without
 #     keypoints (--no-local: what featx --local 0 records give), and
-#     ImageHash's phash <= 10 on the same files.  Prints tables; not a test.
+#     ImageHash's phash <= 10 on the same files; and per set, who keeps the groups that
+#     hold an original with a copy of its own at the defaults (the original or a lossless
+#     turn of it, a degraded copy by its transform, or another picture: the file the
+#     destination gets).  Prints tables; not a test.
 # Environment:
 #   SETS=a,b          only these sets (default: all); SETS=none skips part 2
 #   EXAMPLES=0        skip part 1

@@ -1417,6 +1417,48 @@ def pairs_of_groups(g):
     return out
 
 
+# the transforms that lose nothing: a copy through one of them keeping is as good as the
+# original keeping
+LOSSLESS = ("mirror", "rotate-90", "rotate-180")
+
+
+def keepers_of(dup, truth):
+    """who keeps the groups that hold an original and a copy of its own (dup: name -> its
+    dup object): {"groups", "original", "turn" (a lossless turn of it), "copy" ({transform:
+    count}: a degraded copy), "other" (another picture)}"""
+    members = defaultdict(list)
+    for n, d in dup.items():
+        if d.get("role") in ("keeper", "duplicate") and n in truth:
+            members[d.get("group")].append(n)
+    out = {"groups": 0, "original": 0, "turn": 0, "copy": defaultdict(int), "other": 0}
+    for ms in members.values():
+        k = next((n for n in ms if dup[n].get("role") == "keeper"), None)
+        for o in ms:
+            if truth[o][1] != "original" or k is None or \
+                    not any(truth[n][0] == truth[o][0] for n in ms if n != o):
+                continue
+            out["groups"] += 1
+            if k == o:
+                out["original"] += 1
+            elif truth[k][0] != truth[o][0]:
+                out["other"] += 1
+            elif truth[k][2] in LOSSLESS:
+                out["turn"] += 1
+            else:
+                out["copy"][truth[k][2]] += 1
+    out["copy"] = dict(out["copy"])
+    return out
+
+
+def keepers_line(k):
+    c = sum(k["copy"].values())
+    return ("the original or a lossless turn of it keeps %d of %d groups that hold it with a "
+            "copy (%d a turn), a degraded copy %d%s, another picture %d"
+            % (k["original"] + k["turn"], k["groups"], k["turn"], c,
+               " (%s)" % ", ".join("%s %d" % (t, n) for t, n in sorted(k["copy"].items())) if c else "",
+               k["other"]))
+
+
 def score_set(top, name, runs, show_false):
     d = os.path.join(top, name)
     truth = read_truth(d)
@@ -1527,6 +1569,10 @@ def score_set(top, name, runs, show_false):
                                                      json.dumps(d.get("evidence"), sort_keys=True)))
     if why:
         print("%s: ImageHash: - (%s)" % (name, why))
+    # the keepers dedupe at its defaults chose
+    if "default" in dups:
+        res["keepers"] = keepers_of(dups["default"], truth)
+        print("%s: keepers: %s" % (name, keepers_line(res["keepers"])))
     return res
 
 
@@ -1571,6 +1617,15 @@ def score(top, sets, runs, json_out, show_false, tsv_out=None):
         print("%s: precision %.3f recall %.3f (false pairs %d, true pairs %d%s)"
               % ("all" if c == "default" else "all/" + c, tp / max(1, tp + fp), tp / max(1, t), fp, t,
                  "" if len(have) == len(results) else "; %d of %d sets" % (len(have), len(results))))
+    have = [res["keepers"] for res in results if "keepers" in res]
+    if have:
+        tot_k = {"groups": 0, "original": 0, "turn": 0, "copy": defaultdict(int), "other": 0}
+        for k in have:
+            for f in ("groups", "original", "turn", "other"):
+                tot_k[f] += k[f]
+            for t, n in k["copy"].items():
+                tot_k["copy"][t] += n
+        print("all: keepers: %s" % keepers_line(tot_k))
     if tsv_out:
         # one line per set, run and row: the row "all" has precision and false pairs too
         with open(tsv_out, "w") as f:
