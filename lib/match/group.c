@@ -755,8 +755,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				continue;
 			/* a caption's rows, on a's detail's grid (its view's): marked, and
 			 * how its strokes miss summed */
-			if (cap_rows && caption[0] - 1 <= (int)floor(py / ka->h * KP_DETAIL) &&
-			    (int)floor(py / ka->h * KP_DETAIL) <= caption[1] + 1) {
+			if (cap_rows && abs(2 * (int)floor(py / ka->h * KP_DETAIL) - caption[0] -
+			    caption[1]) <= caption[1] - caption[0] + 2) {
 				double miss = fabs(ga[i] - grid_read(gb, N, 1, 0, gx, gy));
 
 				if (miss > GRP_SHAPE_CAP_CELL) {
