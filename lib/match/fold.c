@@ -20,6 +20,7 @@
  * pair within one content cannot be written: the decisions file refuses an image apart
  * from itself), and a copy is released from the group its representative was kept out
  * of, with it.  --trace-pairs names the representatives' places in items. */
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,7 @@ static void put_back(struct grp_item *items, const struct grp_item *reps, const 
 	it->apart_from = x->apart_from >= 0 ? (long)at[x->apart_from] : -1;
 	it->via = x->via >= 0 ? (long)at[x->via] : -1;
 	it->via_kp = x->via_kp;
+	it->center = x->center;
 }
 
 /* grp_opts.trace for the run over the representatives: the pair as places in items. */
@@ -220,6 +222,8 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 
 	if (n < 2)
 		return grp_run_distinct(items, n, o, st, err);
+	for (size_t i = 0; i < n; i++)
+		items[i].center = INT_MAX;    /* none known before the pairs (KEEP_CENTER) */
 	if ((rep = malloc(n * sizeof *rep)) == NULL || (nr = find_reps(items, n, o, rep)) == 0) {
 		free(rep);
 		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
@@ -275,6 +279,9 @@ long grp_run_stats(struct grp_item *items, size_t n, const struct grp_opts *o,
 	}
 	for (size_t r = 0; r < nr; r++)
 		put_back(items, reps, at, r);
+	/* a copy lies where its representative does (KEEP_CENTER): only that one had pairs */
+	for (size_t i = 0; i < n; i++)
+		items[i].center = items[rep[i]].center;
 	/* the copies follow their representatives; one in no group keeps its copies */
 	for (size_t i = 0; i < n; i++) {
 		size_t r = rep[i];

@@ -1,4 +1,5 @@
 /* group.c — exact and near duplicate groups, star around a keeper. */
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +26,7 @@ static const struct {
 	{ "date", KEEP_DATE },
 	{ "name", KEEP_NAME },
 	{ "format", KEEP_FORMAT },
+	{ "center", KEEP_CENTER },
 };
 
 void grp_opts_default(struct grp_opts *o)
@@ -38,9 +40,10 @@ void grp_opts_default(struct grp_opts *o)
 	o->rotations = 1;
 	o->keys[0] = KEEP_RESOLUTION;
 	o->keys[1] = KEEP_DATE;
-	o->keys[2] = KEEP_SIZE;
-	o->keys[3] = KEEP_NAME;
-	o->nkeys = 4;
+	o->keys[2] = KEEP_CENTER;
+	o->keys[3] = KEEP_SIZE;
+	o->keys[4] = KEEP_NAME;
+	o->nkeys = 5;
 }
 
 int grp_parse_keep(struct grp_opts *o, const char *spec, aderr *err)
@@ -57,7 +60,8 @@ int grp_parse_keep(struct grp_opts *o, const char *spec, aderr *err)
 				key = keep_words[i].key;
 		if (key == 0)
 			return aderr_set(err, AD_EUSAGE,
-			    "--keep: unknown key '%.*s' (use resolution, size, date, format, name)", (int)len, p);
+			    "--keep: unknown key '%.*s' (use resolution, date, center, size, format, name)",
+			    (int)len, p);
 		for (int i = 0; i < n; i++)
 			if (o->keys[i] == key)
 				return aderr_set(err, AD_EUSAGE, "--keep: '%.*s' given twice", (int)len, p);
@@ -130,6 +134,7 @@ static int keep_cmp(const struct grp_item *a, const struct grp_item *b, const st
 		case KEEP_DATE: r = cmp_ll(a->mtime, b->mtime); break;
 		case KEEP_NAME: r = strcmp(a->name, b->name); break;
 		case KEEP_FORMAT: r = (a->format_rank > b->format_rank) - (a->format_rank < b->format_rank); break;
+		case KEEP_CENTER: r = (a->center > b->center) - (a->center < b->center); break;
 		default: r = 0; break;
 		}
 		*key = o->keys[i];
@@ -4722,6 +4727,164 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
 	return 0;
 }
 
+/* How far apart pair p's two pictures lie, for the center: the summed differences of
+ * their details (the gray 32 x 32 pictures featx keeps, b's read in the orientation the
+ * pair matched in) where ks holds both (ia, ib: their places in it), else the three
+ * hash distances summed. */
+static long pair_apart(const struct pres *r, const struct kp_set *const *ks, size_t ia,
+    size_t ib)
+{
+	long sum = 0;
+
+	if (ks == NULL)
+		return (long)r->dist[0] + r->dist[1] + r->dist[2];
+	for (int y = 0; y < KP_DETAIL; y++)
+		for (int x = 0; x < KP_DETAIL; x++) {
+			int d = ks[ia]->detail[y * KP_DETAIL + x] -
+			    ks[ib]->detail[hash_cell_orient(r->orient, KP_DETAIL, y, x)];
+
+			sum += d < 0 ? -d : d;
+		}
+	return sum;
+}
+
+/* Keeper ranking with the center (KEEP_CENTER), after the groups are formed: each
+ * member's center is its mean distance to the others of its group (pair_apart: their
+ * details' difference, where every member has details, else their hash distances),
+ * where it was paired with every one of them (INT_MAX otherwise: it cannot stand for
+ * them).  A copy lies one change from its original and two from another copy of it (a
+ * noisy copy and a blurred one), so of pictures alike in pixels and date the original
+ * lies nearest the others, where the file's size would rank a noisy or blurred PNG
+ * first.  The best-ranked member becomes the keeper when its pair with each other
+ * member would have let it take that one (shows_more, loses_colour, contested as in
+ * the star); the groups keep their members, only the keeper changes, so the centers
+ * never move a pair.  A group whose keeper stays though a member lies nearer gets its
+ * centers cleared, so that the key says nothing there.  Groups of two (the centers
+ * tie) and of over GRP_CENTER_MAX members are left as they are.  0, or a negative AD_E*
+ * code. */
+static int recentre(struct grp_item *items, size_t n, const struct mih_pair *pairs,
+    const struct pres *res, size_t np, const uint32_t *off, const uint32_t *adj,
+    const struct mih_pair *conf, size_t nconf, const struct mih_pair *hue, size_t nhue,
+    const struct grp_opts *o, aderr *err)
+{
+	long *head = malloc((n ? n : 1) * sizeof *head), *nxt = malloc((n ? n : 1) * sizeof *nxt);
+	size_t mem[GRP_CENTER_MAX];
+	const struct kp_set *ks[GRP_CENTER_MAX];
+	struct rank_ctx ctx = { items, o };
+	int rc = 0;
+
+	if (head == NULL || nxt == NULL) {
+		free(head);
+		free(nxt);
+		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+	}
+	for (size_t i = 0; i < n; i++)
+		head[i] = nxt[i] = -1;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].keeper >= 0 && items[i].keeper != (long)i) {
+			nxt[i] = head[items[i].keeper];
+			head[items[i].keeper] = (long)i;
+		}
+	for (size_t k = 0; k < n; k++) {
+		size_t m = 0, best, g;
+		int ok = 1;
+
+		/* (a keeper put in by a swap below has no list: its group is done) */
+		if (items[k].keeper != (long)k || head[k] < 0 || items[k].count < 3 ||
+		    items[k].count > GRP_CENTER_MAX)
+			continue;
+		mem[m++] = k;
+		for (long x = head[k]; x >= 0; x = nxt[x])
+			mem[m++] = (size_t)x;
+		/* every member's details, or none */
+		for (g = 0; g < m; g++) {
+			if ((rc = details_get(o, &items[mem[g]], &ks[g], err)) < 0)
+				break;
+			if (ks[g] == NULL || ks[g]->detail == NULL) {
+				details_put(o, &items[mem[g]]);
+				break;
+			}
+		}
+		for (size_t i = 0; rc == 0 && i < m; i++) {
+			long sum = 0;
+			int all = 1;
+
+			for (size_t j = 0; j < m && all; j++) {
+				long p = j == i ? 0 : find_pair(pairs, np, (uint32_t)mem[i], (uint32_t)mem[j]);
+
+				if (j == i)
+					continue;
+				all = p >= 0 && res[p].stage != GRP_NONE;
+				if (all)
+					sum += pair_apart(&res[p], g == m ? ks : NULL,
+					    pairs[p].a == mem[i] ? i : j, pairs[p].a == mem[i] ? j : i);
+			}
+			items[mem[i]].center = all ? (int)((sum * 16 + (long)(m - 1) / 2) / (long)(m - 1)) :
+			    INT_MAX;
+		}
+		while (g > 0) {
+			g--;
+			details_put(o, &items[mem[g]]);
+		}
+		if (rc < 0)
+			break;
+		best = k;
+		for (size_t i = 1; i < m; i++)
+			if (rank_cmp(&mem[i], &best, &ctx) < 0)
+				best = mem[i];
+		/* (a member that ranks first on the keys after the center, where no center
+		 * is known, as one carried in by join_left_out may, cannot stand for them) */
+		if (best == k || items[best].center == INT_MAX)
+			continue;
+		/* the member that lies nearest stands for the group if it could take each one */
+		for (size_t j = 0; j < m && ok; j++) {
+			long p;
+
+			if (mem[j] == best)
+				continue;
+			p = find_pair(pairs, np, (uint32_t)best, (uint32_t)mem[j]);
+			ok = !shows_more(&res[p], &pairs[p], mem[j]) &&
+			    !loses_colour(&items[best], &items[mem[j]]) &&
+			    !contested(items, pairs, res, off, adj, conf, nconf, hue, nhue, best, mem[j],
+			    (uint32_t)p);
+		}
+		if (!ok) {
+			for (size_t i = 0; i < m; i++)
+				items[mem[i]].center = INT_MAX;
+			continue;
+		}
+		{
+			struct grp_item *b = &items[best];
+
+			b->keeper = (long)best;
+			b->stage = GRP_NONE;
+			memset(b->dist, 0, sizeof b->dist);
+			b->orient = 1;
+			b->inliers = b->matches = b->verified = 0;
+			b->margin = 0;
+			b->cover = 0;
+			b->color_diff = -1;
+			b->via = -1;
+			b->via_kp = 0;
+			b->count = 1;
+			items[k].count = 0;
+			for (size_t j = 0; j < m; j++) {
+				long p;
+
+				if (mem[j] == best)
+					continue;
+				p = find_pair(pairs, np, (uint32_t)best, (uint32_t)mem[j]);
+				take(items, best, mem[j], &pairs[p], &res[p], GRP_NONE);
+				items[mem[j]].via = -1;
+				items[mem[j]].via_kp = 0;
+			}
+		}
+	}
+	free(head);
+	free(nxt);
+	return rc;
+}
+
 /* Groups over the accepted pairs, in rank order (idx), by the mode:
  *   star: each item not yet taken becomes a keeper and takes the free items it is
  *         paired with;
@@ -4979,7 +5142,7 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 				take(items, k, j, &pr, &x, GRP_NEAR);
 			}
 		}
-		goto out;
+		goto centre;
 	}
 	for (size_t q = 0; q < n; q++) {
 		size_t k = idx[q], nm = 0;
@@ -5052,6 +5215,10 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 	}
 	if (o->mode == GRP_MODE_STAR)
 		rc = join_left_out(items, n, idx, pairs, res, off, adj, pos, conf, nconf, o, err);
+centre:
+	for (int k = 0; rc == 0 && k < o->nkeys; k++)
+		if (o->keys[k] == KEEP_CENTER)
+			rc = recentre(items, n, pairs, res, np, off, adj, conf, nconf, hue, nhue, o, err);
 out:
 	free(pairs);
 	free(conf);
@@ -5154,6 +5321,7 @@ long grp_run_distinct(struct grp_item *items, size_t n, const struct grp_opts *o
 		items[i].via_kp = 0;
 		items[i].reviewed = 0;
 		items[i].overlaid = 0;
+		items[i].center = INT_MAX;
 	}
 	if (n == 0)
 		return 0;
@@ -5171,20 +5339,25 @@ long grp_run_distinct(struct grp_item *items, size_t n, const struct grp_opts *o
 			free(idx);
 			return rc;
 		}
-		/* why each keeper won: the key that put it before its best-ranked member */
-		for (size_t q = 0; q < n; q++) {
-			struct grp_item *it = &items[idx[q]];
+		/* why each keeper won: the key that put it before its best-ranked member (by
+		 * the ranking as it stands now: the centers came with the groups) */
+		for (size_t i = 0; i < n; i++) {
+			long k = items[i].keeper;
+			size_t r;
 
-			if (it->keeper >= 0 && it->keeper != (long)idx[q] &&
-			    items[it->keeper].runner_up < 0) {
-				items[it->keeper].runner_up = (long)idx[q];
+			if (k < 0 || k == (long)i)
+				continue;
+			r = (size_t)items[k].runner_up;
+			if (items[k].runner_up < 0 || rank_cmp(&i, &r, &ctx) < 0)
+				items[k].runner_up = (long)i;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (items[i].keeper == (long)i && items[i].runner_up >= 0) {
 				int key;
 
-				keep_cmp(&items[it->keeper], it, o, &key);
-				items[it->keeper].kept_by = (int8_t)(items[it->keeper].keep_first > 0 ?
-				    KEEP_DECISION : key);
+				keep_cmp(&items[i], &items[items[i].runner_up], o, &key);
+				items[i].kept_by = (int8_t)(items[i].keep_first > 0 ? KEEP_DECISION : key);
 			}
-		}
 		for (size_t i = 0; i < n; i++)
 			if (items[i].count > 1)
 				idx[nk++] = i;

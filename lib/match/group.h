@@ -32,8 +32,11 @@ enum { GRP_NONE = 0, GRP_EXACT = 1, GRP_NEAR = 2, GRP_LOCAL = 3 };
 
 /* keep policy keys, in the order the user gives them */
 enum { KEEP_PREFER = 0, KEEP_RESOLUTION = 1, KEEP_SIZE, KEEP_DATE, KEEP_NAME, KEEP_FORMAT,
-       KEEP_DECISION };        /* KEEP_DECISION: only in kept_by (a reviewer's decision) */
+       KEEP_CENTER, KEEP_DECISION };  /* KEEP_DECISION: only in kept_by (a reviewer's
+                                        * decision) */
 #define GRP_MAX_KEYS 8
+/* the center key (KEEP_CENTER) is measured in groups of at most this many members */
+#define GRP_CENTER_MAX 64
 
 struct grp_item {
 	/* in; the first pass reads the fields up to sha256 for every candidate pair
@@ -76,6 +79,10 @@ struct grp_item {
 	                             * (left, top, right, bottom in 65535ths of its sides):
 	                             * the shape is the whole picture's */
 	long long mtime;            /* seconds since the epoch; LLONG_MAX unknown */
+	int center;                 /* out: its mean distance to the other members of its
+	                             * group, in 16ths (KEEP_CENTER: their details'
+	                             * summed difference, or their three hash distances
+	                             * summed); INT_MAX where unknown */
 	int prefer;                 /* index of the first --prefer prefix it falls under, or INT_MAX */
 	int format_rank;            /* place of its format in the format preference (lower is
 	                             * better), for the "format" keep key */
@@ -827,10 +834,12 @@ struct grp_stats {
 	                             * caller after grp_run), or NULL */
 };
 
-/* Defaults: phash 12, dhash 16, whash 16 (chosen on the example photos and their variants: true pairs up to 12/12/14 outside textures, distinct photos from 24/22/16), keep resolution,date,size,name: the most pixels, then the oldest (copies and edits are
- * newer than what they were made from), then the largest file. */
+/* Defaults: phash 12, dhash 16, whash 16 (chosen on the example photos and their variants: true pairs up to 12/12/14 outside textures, distinct photos from 24/22/16), keep resolution,date,center,size,name: the most pixels, then the oldest (copies and edits
+ * are newer than what they were made from), then the one nearest the rest of its group
+ * (an original is one change from each copy, a copy two from another), then the
+ * largest file. */
 void grp_opts_default(struct grp_opts *o);
-/* Parses "resolution,size,date,name" (any order, any subset) into o->keys. */
+/* Parses "resolution,size,date,center,format,name" (any order, any subset) into o->keys. */
 int grp_parse_keep(struct grp_opts *o, const char *spec, aderr *err);
 /* Writes the policy back as text ("resolution,size,date,name"). */
 void grp_keep_string(const struct grp_opts *o, char *buf, size_t len);

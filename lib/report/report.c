@@ -68,6 +68,7 @@ static const char *kept_because(const struct grp_item *k)
 	case KEEP_SIZE: return "size";
 	case KEEP_DATE: return "date";
 	case KEEP_FORMAT: return "format";
+	case KEEP_CENTER: return "center";
 	case KEEP_DECISION: return "decision";
 	default: return "name";
 	}

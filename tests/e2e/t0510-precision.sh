@@ -118,9 +118,14 @@ for f in white.jpg purple.png clear.png; do
 done
 check_eq "overlays are hashed on black: the picture in the alpha channel" \
 	"$(jq -r 'select((.name // "") | startswith("flat/overlay")) | .alpha' "$T/feat" | sort -u)" "black"
-check_eq "the half-size overlay joins its overlay" "$(role flat/overlay-camera-half.png)" \
-	"duplicate flat/overlay-camera.png"
 group() { jq -r --arg n "$1" 'select(.name == $n) | .dup.group // "none"' "$T/r"; }
+# (the two full-size overlays, the plain and the faint, lie as near the rest of their
+# group, each with a half-size copy: either keeps, by the center key)
+check_eq "the half-size overlay joins its overlay" \
+	"$(role flat/overlay-camera-half.png | cut -d' ' -f1) $(group flat/overlay-camera-half.png)" \
+	"duplicate $(group flat/overlay-camera.png)"
+check "a full-size overlay keeps" jq -e -s --arg k "$(role flat/overlay-camera-half.png | cut -d' ' -f2)" \
+	'any(.[]; .name == $k and .width == 400)' "$T/feat"
 check "the two overlays of different pictures do not share a group" \
 	test "$(group flat/overlay-astronaut.png)" != "$(group flat/overlay-camera.png)"
 check_eq "faint overlays (no pixel half opaque) are shown on black and not low_info" \

@@ -41,10 +41,10 @@ check "pairs of the photo and the page taken on a transform showing under 0.4 of
 check_eq "such a pair is told apart for good (no group holds both)" \
 	"$(jq -r 'select(.detail >= 0 and .overlap < 0.4 and (.conflict | not)) | .a' "$T/trace")" ""
 for v in jpeg-q75 crop-20 border; do
-	check_eq "the photo's $v copy is grouped with it" \
+	check_same "the photo's $v copy is grouped with it" \
 		"$(jq -r --arg n "photo/$v.png" --arg j "photo/$v.jpg" \
-			'select(.name == $n or .name == $j) | .dup.keeper // .dup.role' "$T/r" | cut -d/ -f1)" \
-		"photo"
+			'select(.name == $n or .name == $j) | .dup.group // empty' "$T/r")" \
+		"$(jq -r 'select(.name == "photo/original.png") | .dup.group // empty' "$T/r")"
 done
 check_eq "the page's JPEG copy is grouped with it" \
 	"$(jq -r 'select(.name == "page/jpeg-q75.jpg") | .dup.keeper // .dup.role' "$T/r" | cut -d/ -f1)" \

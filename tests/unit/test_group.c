@@ -156,6 +156,63 @@ static void test_keep_policy(void)
 	CHECK(grp_parse_keep(&o, "", &err) == AD_EUSAGE);
 }
 
+/* Keep key "center": an original (o) with a noisy copy (n, the largest file) and a
+ * blurred one (b), alike in pixels and date, 3 bits from o in each hash and 6 from
+ * each other (no details: the hash distances measure), and a byte-identical copy of n.
+ * The groups are those of the policy without the key; the member nearest the others
+ * keeps, and a copy folded into its representative lies where it does. */
+static void test_center_keeper(void)
+{
+	struct grp_item it[4];
+	struct grp_opts o;
+	aderr err = {0};
+	char buf[64];
+
+	grp_opts_default(&o);
+	grp_keep_string(&o, buf, sizeof(buf));
+	CHECK_STR(buf, "resolution,date,center,size,name");
+	item(&it[0], "o.png", 0, 1000, 200, 5);
+	item(&it[1], "n.png", 0x7, 1000, 300, 5);
+	item(&it[2], "b.png", 0x700, 1000, 100, 5);
+	item(&it[3], "n-copy.png", 0x7, 1000, 300, 5);
+	for (int i = 0; i < 4; i++) {
+		it[i].has_sha256 = 1;
+		it[i].sha256[0] = (unsigned char)(i == 3 ? 1 : i);
+	}
+	for (int mode = GRP_MODE_STAR; mode <= GRP_MODE_COMPONENTS; mode++) {
+		o.mode = mode;
+		CHECK_EQ_INT(grp_run(it, 4, &o, &err), 1);
+		for (int i = 0; i < 4; i++)
+			CHECK_EQ_INT(it[i].keeper, 0);
+		CHECK_EQ_INT(it[0].count, 4);
+		CHECK_EQ_INT(it[0].kept_by, KEEP_CENTER);
+		CHECK_EQ_INT(it[0].runner_up, 3);        /* n's copy, before n by name */
+		CHECK_EQ_INT(it[0].center, 9 * 16);      /* (9 + 9) / 2 */
+		CHECK_EQ_INT(it[1].center, 27 * 8);      /* (9 + 18) / 2 */
+		CHECK_EQ_INT(it[3].center, it[1].center);
+		CHECK_EQ_INT(it[1].stage, GRP_NEAR);
+		CHECK_EQ_INT(it[1].dist[0], 3);
+		CHECK_EQ_INT(it[3].stage, GRP_NEAR);     /* n's copy follows n (fold.c) */
+	}
+	/* without the key the largest file keeps, with the same members */
+	CHECK_EQ_INT(grp_parse_keep(&o, "resolution,date,size,name", &err), 0);
+	o.mode = GRP_MODE_STAR;
+	CHECK_EQ_INT(grp_run(it, 4, &o, &err), 1);
+	CHECK_EQ_INT(it[0].keeper, 3);
+	CHECK_EQ_INT(it[3].kept_by, KEEP_NAME);      /* over n, its copy */
+	CHECK_EQ_INT(it[2].keeper, 3);
+	/* a pair ties on the key: the size decides */
+	grp_opts_default(&o);
+	CHECK_EQ_INT(grp_run(it, 2, &o, &err), 1);
+	CHECK_EQ_INT(it[0].keeper, 1);
+	CHECK_EQ_INT(it[1].kept_by, KEEP_SIZE);
+	/* more pixels still come first */
+	it[2].pixels = 2000;
+	CHECK_EQ_INT(grp_run(it, 4, &o, &err), 1);
+	CHECK_EQ_INT(it[0].keeper, 2);
+	CHECK_EQ_INT(it[2].kept_by, KEEP_RESOLUTION);
+}
+
 /* The same images in any input order give the same groups, keepers and numbers. */
 static void test_determinism(void)
 {
@@ -205,7 +262,8 @@ static void test_index_equals_all(void)
 	static struct grp_item a[N], b[N];
 	static char names[N][16];
 	uint64_t x = 0x2545F4914F6CDD1DULL;
-	const char *policies[] = { "resolution,date,size,name", "size,name", "date" };
+	const char *policies[] = { "resolution,date,center,size,name", "size,name", "date",
+	    "center,name", "resolution,date,size,name", "size,center" };
 
 	for (int i = 0; i < N; i++) {
 		uint64_t h;
@@ -1218,6 +1276,7 @@ int main(void)
 	test_modes();
 	test_exact_and_thresholds();
 	test_keep_policy();
+	test_center_keeper();
 	test_determinism();
 	test_index_equals_all();
 	test_turned_index();
