@@ -4617,6 +4617,29 @@ static int contested(const struct grp_item *items, const struct mih_pair *pairs,
 	return 0;
 }
 
+/* Each group's items as a list: head[k] the first of keeper k's (itself among them),
+ * nxt[i] the next after item i, -1 at the end and for an item in no group.  0, or
+ * AD_ENOMEM (with neither list). */
+static int group_lists(const struct grp_item *items, size_t n, long **head, long **nxt,
+    aderr *err)
+{
+	*head = malloc((n ? n : 1) * sizeof **head);
+	*nxt = malloc((n ? n : 1) * sizeof **nxt);
+	if (*head == NULL || *nxt == NULL) {
+		free(*head);
+		free(*nxt);
+		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
+	}
+	for (size_t i = 0; i < n; i++)
+		(*head)[i] = (*nxt)[i] = -1;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].keeper >= 0) {
+			(*nxt)[i] = (*head)[items[i].keeper];
+			(*head)[items[i].keeper] = (long)i;
+		}
+	return 0;
+}
+
 /* Star: an item left alone (its partners all taken by a keeper that matched it by
  * hashes, but in a neighbourhood too crowded to take it on them alone: a mirrored copy
  * of a photo whose larger, tilted copy became the keeper) joins the keeper's group when
@@ -4634,21 +4657,12 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
     const size_t *pos, const struct mih_pair *conf, size_t nconf,
     const struct grp_opts *o, aderr *err)
 {
-	long *head = malloc((n ? n : 1) * sizeof *head), *nxt = malloc((n ? n : 1) * sizeof *nxt);
+	long *head, *nxt;
 	struct pos_ctx ctx = { pos, pairs, res };
+	int rc = group_lists(items, n, &head, &nxt, err);
 
-	if (head == NULL || nxt == NULL) {
-		free(head);
-		free(nxt);
-		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
-	}
-	for (size_t i = 0; i < n; i++)
-		head[i] = nxt[i] = -1;
-	for (size_t i = 0; i < n; i++)
-		if (items[i].keeper >= 0) {
-			nxt[i] = head[items[i].keeper];
-			head[items[i].keeper] = (long)i;
-		}
+	if (rc < 0)
+		return rc;
 	for (size_t q = 0; q < n; q++) {
 		size_t j = idx[q];
 
@@ -4767,24 +4781,14 @@ static int recentre(struct grp_item *items, size_t n, const struct mih_pair *pai
     const struct mih_pair *conf, size_t nconf, const struct mih_pair *hue, size_t nhue,
     const struct grp_opts *o, aderr *err)
 {
-	long *head = malloc((n ? n : 1) * sizeof *head), *nxt = malloc((n ? n : 1) * sizeof *nxt);
+	long *head, *nxt;
 	size_t mem[GRP_CENTER_MAX];
 	const struct kp_set *ks[GRP_CENTER_MAX];
 	struct rank_ctx ctx = { items, o };
-	int rc = 0;
+	int rc = group_lists(items, n, &head, &nxt, err);
 
-	if (head == NULL || nxt == NULL) {
-		free(head);
-		free(nxt);
-		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
-	}
-	for (size_t i = 0; i < n; i++)
-		head[i] = nxt[i] = -1;
-	for (size_t i = 0; i < n; i++)
-		if (items[i].keeper >= 0 && items[i].keeper != (long)i) {
-			nxt[i] = head[items[i].keeper];
-			head[items[i].keeper] = (long)i;
-		}
+	if (rc < 0)
+		return rc;
 	for (size_t k = 0; k < n; k++) {
 		size_t m = 0, best, g;
 		int ok = 1;
@@ -4795,7 +4799,8 @@ static int recentre(struct grp_item *items, size_t n, const struct mih_pair *pai
 			continue;
 		mem[m++] = k;
 		for (long x = head[k]; x >= 0; x = nxt[x])
-			mem[m++] = (size_t)x;
+			if ((size_t)x != k)
+				mem[m++] = (size_t)x;
 		/* every member's details, or none */
 		for (g = 0; g < m; g++) {
 			if ((rc = details_get(o, &items[mem[g]], &ks[g], err)) < 0)
