@@ -137,7 +137,9 @@ static char *why_text(const struct rep *d, const struct grp_item *it)
 	int rc;
 
 	if (it->keeper == it - d->items)
-		rc = asprintf(&t, "kept: %s, over %s", kept_because(it),
+		rc = asprintf(&t, "kept: %s%s, over %s", kept_because(it),
+		    it->kept_by == KEEP_CENTER ? " (it lies nearest the rest of its group, as an "
+		    "original lies between its copies)" : "",
 		    it->runner_up >= 0 ? d->items[it->runner_up].name : "-");
 	else if (it->stage == GRP_EXACT)
 		rc = asprintf(&t, "same bytes");

@@ -7,7 +7,7 @@
 # each copy and the copies two from each other, so it is the group's center, and it
 # keeps, saying so ("kept_because":"center"); with the old policy given by hand
 # (--keep resolution,date,size,name) the noisy copy keeps as before, and the groups
-# themselves are the same under either policy.
+# themselves are the same under either policy.  The review page says why in words.
 . "$(dirname "$0")/lib.sh"
 
 "$PY" - "$T" "$TOP" "$PHOTOS" <<'PY'
@@ -27,7 +27,7 @@ for n, name in enumerate(("astronaut.jpg", "chelsea.jpg", "rocket.jpg", "grass.j
 PY
 find "$T/set" -type f -exec touch -d "2026-01-02 03:04:05" {} + || fail "touch"
 azls -q "$T/set" | featx -q > "$T/feat" || fail "featx"
-dedupe -q -i "$T/feat" -o "$T/r" || fail "dedupe"
+dedupe -q -i "$T/feat" -o "$T/r" --html "$T/page.html" || fail "dedupe"
 dedupe -q --keep resolution,date,size,name -i "$T/feat" -o "$T/r-size" || fail "dedupe --keep"
 groups() {
 	jq -r 'select(.type == null and .dup.group != null) | "\(.dup.group) \(.name)"' "$1" |
@@ -44,6 +44,9 @@ for p in astronaut chelsea rocket grass; do
 	    "keeper size"
 done
 check_same "the same groups under both policies" "$(groups "$T/r")" "$(groups "$T/r-size")"
+check "the review page says why the original was kept" \
+    grep -rq "kept: center (it lies nearest the rest of its group, as an original lies between its copies), over" \
+    "$T/page_files"
 check_eq "the summary names the default policy" \
     "$(jq -r 'select(.type == "summary") | .keep' "$T/r")" "resolution,date,center,size,name"
 finish
