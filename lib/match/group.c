@@ -4784,6 +4784,8 @@ static int recentre(struct grp_item *items, size_t n, const struct mih_pair *pai
 	long *head, *nxt;
 	size_t mem[GRP_CENTER_MAX];
 	const struct kp_set *ks[GRP_CENTER_MAX];
+	long sum[GRP_CENTER_MAX];
+	unsigned char all[GRP_CENTER_MAX];
 	struct rank_ctx ctx = { items, o };
 	int rc = group_lists(items, n, &head, &nxt, err);
 
@@ -4810,23 +4812,25 @@ static int recentre(struct grp_item *items, size_t n, const struct mih_pair *pai
 				break;
 			}
 		}
-		for (size_t i = 0; rc == 0 && i < m; i++) {
-			long sum = 0;
-			int all = 1;
+		/* each pair's distance once, added to both its ends */
+		for (size_t i = 0; i < m; i++)
+			sum[i] = 0, all[i] = 1;
+		for (size_t i = 0; rc == 0 && i < m; i++)
+			for (size_t j = i + 1; j < m; j++) {
+				long p = find_pair(pairs, np, (uint32_t)mem[i], (uint32_t)mem[j]), d;
 
-			for (size_t j = 0; j < m && all; j++) {
-				long p = j == i ? 0 : find_pair(pairs, np, (uint32_t)mem[i], (uint32_t)mem[j]);
-
-				if (j == i)
+				if (p < 0 || res[p].stage == GRP_NONE) {
+					all[i] = all[j] = 0;
 					continue;
-				all = p >= 0 && res[p].stage != GRP_NONE;
-				if (all)
-					sum += pair_apart(&res[p], g == m ? ks : NULL,
-					    pairs[p].a == mem[i] ? i : j, pairs[p].a == mem[i] ? j : i);
+				}
+				d = pair_apart(&res[p], g == m ? ks : NULL, pairs[p].a == mem[i] ? i : j,
+				    pairs[p].a == mem[i] ? j : i);
+				sum[i] += d;
+				sum[j] += d;
 			}
-			items[mem[i]].center = all ? (int)((sum * 16 + (long)(m - 1) / 2) / (long)(m - 1)) :
-			    INT_MAX;
-		}
+		for (size_t i = 0; rc == 0 && i < m; i++)
+			items[mem[i]].center = all[i] ?
+			    (int)((sum[i] * 16 + (long)(m - 1) / 2) / (long)(m - 1)) : INT_MAX;
 		while (g > 0) {
 			g--;
 			details_put(o, &items[mem[g]]);
