@@ -337,7 +337,7 @@ enum { DG_DETAIL, DG_SHAPE, DG_FINE };
 /* The tone curve from a's levels to b's: for each of DETAIL_BANDS bands of a's levels,
  * the median of b's over the cells of it that in marks, made non-decreasing, or, for a
  * band with under 3 cells, what its neighbours say (straight between them; the nearest
- * at the ends). */
+ * at the ends); within GRP_TONE_REACH of the band's own level. */
 static void tone_curve(const double *av, const double *bv, const uint8_t *in, int NN, double *v,
     double *c)
 {
@@ -409,6 +409,15 @@ static void tone_curve(const double *av, const double *bv, const uint8_t *in, in
 			c[k] = c[lo];
 		else
 			c[k] = c[lo] + (c[hi] - c[lo]) * (k - lo) / (hi - lo);
+	}
+	/* and no change of tone moves a level further than GRP_TONE_REACH: a band of a's
+	 * levels that only a drawing of its own has (a red ribbon laid over a gray page)
+	 * takes the median of what lies under it on b (the page's white), and a curve that
+	 * followed it would explain the drawing away */
+	for (int k = 0; k < DETAIL_BANDS; k++) {
+		double m = (k + 0.5) * w;
+
+		c[k] = fmin(fmax(c[k], m - GRP_TONE_REACH), m + GRP_TONE_REACH);
 	}
 }
 

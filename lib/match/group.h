@@ -584,6 +584,16 @@ struct grp_item {
 #define GRP_SHAPE_SHIFT 0.5
 #define GRP_DETAIL_TOP 3
 #define GRP_DETAIL_APART 50
+/* How far a change of tone may move a level (tone_curve): a gamma of 0.6 or 1.6 moves
+ * one by up to 48, a contrast of 1.5 by up to 64, and a copy compared with another copy
+ * (a lighter one and one of more contrast) by the two together.  A drawing laid over a
+ * picture in levels the picture has nowhere else is moved further by a curve fitted to
+ * the medians: a red ribbon over a gray page (an icon theme's bookmark and its plain
+ * page) read 10 to 12 and reads 54 to 61 (make eval, lxde-icons; t0564); the copies'
+ * details move by 8 at most (a caption over a star field 6 -> 14), and no copy is lost
+ * down to a reach of 60 (at 40, 2 are).  A caption's black over a page is such a
+ * drawing too: its letters must be read as a line (GRP_DETAIL_GAP). */
+#define GRP_TONE_REACH 120
 #define GRP_DETAIL_SHIFT 0.25
 #define GRP_DETAIL_SHAPE 0.8
 #define GRP_DETAIL_BAND 12
@@ -596,8 +606,12 @@ struct grp_item {
  * GRP_DETAIL_PARTS components ("a 1 b 2").  make eval: 5 more captioned copies found
  * (clipart, lxde-icons, photos, sprites), no pair of distinct pictures more; at
  * one and a half times as wide as tall, a row of three dots an icon adds to show a
- * state passed for a line (t0545), and two icons of a network's states shared a group. */
-#define GRP_DETAIL_GAP 2
+ * state passed for a line (t0545), and two icons of a network's states shared a group.
+ * Within 3 cells: a bold caption's thin letters (the arms of an F, a T's bar) miss by
+ * less than a cell's worth across their 16-pixel cells, and a T's stem 3 cells on from
+ * the F stood alone; the tone curve had taken the caption's black, which the page has
+ * nowhere else, to the page's white and hidden it, until GRP_TONE_REACH (t0548). */
+#define GRP_DETAIL_GAP 3
 /* Where one picture's cells span over GRP_DETAIL_FOOT of the other's on the transform (a
  * crop's cells, larger than its original's by a ninth for a tenth cut away, a quarter
  * for a fifth), the finer grid is averaged over as much before the two are compared
