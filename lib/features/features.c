@@ -347,10 +347,10 @@ static double ground_share(const struct img *im, const int b[4], const int c[3])
 }
 
 /* The bands of rgb's frame, in pixels: b[0] top, b[1] bottom, b[2] left, b[3] right;
- * all 0 when it has none. */
-static void frame_bands(const struct img *im, int b[4])
+ * all 0 when it has none.  col: each side's band colour (where b is not 0). */
+static void frame_bands(const struct img *im, int b[4], int col[4][3])
 {
-	int len[2] = { im->w, im->h }, col[4][3];
+	int len[2] = { im->w, im->h };
 	double share[4];
 
 	memset(b, 0, 4 * sizeof *b);
@@ -448,17 +448,51 @@ static struct img *kp_view(const struct img *whole, const int b[4])
 	return inside(whole, k);
 }
 
-/* rgb's frame (frame_bands) into f->frame, scaled to the full-size picture, and
- * f->framed; the bands on rgb in b. */
-static void find_frame(const struct img *rgb, struct feat *f, int b[4])
+/* 1 when every side of bands b that has a band has it in white (col: their colours). */
+static int bands_white(const int b[4], int col[4][3])
 {
-	frame_bands(rgb, b);
+	for (int i = 0; i < 4; i++)
+		for (int ch = 0; b[i] > 0 && ch < 3; ch++)
+			if (col[i][ch] < 255 - FRAME_TOL)
+				return 0;
+	return 1;
+}
+
+/* rgb's frame (frame_bands) into f->frame, scaled to the full-size picture, and
+ * f->framed; the bands on rgb in b.  Inside an added frame of some colour, a frame of
+ * white (the clear margins of an icon shown on white, a page's or a print's white
+ * margins) is part of it: a border or a letterbox added to such a picture leaves
+ * inside it what the picture alone leaves, its own frame found as on the picture
+ * alone.  Only inside a frame that is not white itself (a white frame found first is
+ * the picture's own, and its inside is no picture alone), and only white inside: a
+ * band of another colour inside would be the picture's own flat body (a camera's
+ * around its lens).  0, or AD_ENOMEM. */
+static int find_frame(const struct img *rgb, struct feat *f, int b[4])
+{
+	int col[4][3];
+
+	frame_bands(rgb, b, col);
+	if (b[0] + b[1] + b[2] + b[3] > 0 && !bands_white(b, col)) {
+		struct img *in = inside(rgb, b);
+		int c[4];
+
+		if (in == NULL)
+			return AD_ENOMEM;
+		frame_bands(in, c, col);
+		img_free(in);
+		if (c[0] + c[1] + c[2] + c[3] > 0 && bands_white(c, col) &&
+		    b[0] + c[0] + b[1] + c[1] <= (1 - FRAME_KEEP) * rgb->h &&
+		    b[2] + c[2] + b[3] + c[3] <= (1 - FRAME_KEEP) * rgb->w)
+			for (int i = 0; i < 4; i++)
+				b[i] += c[i];
+	}
 	f->framed = b[0] + b[1] + b[2] + b[3] > 0;
 	for (int i = 0; i < 4; i++) {
 		int full = i < 2 ? f->height : f->width, work = i < 2 ? rgb->h : rgb->w;
 
 		f->frame[i] = (int)((long long)b[i] * full / work);
 	}
+	return 0;
 }
 
 /* How much a gray image shows: its standard deviation and the share of pixels within
@@ -534,7 +568,11 @@ static int feat_held(const unsigned char *buf, size_t len, const struct feat_opt
 	fprof_lap(FP_FLATTEN);
 	/* the hashes, the colour grid and the measures are of the picture inside an added
 	 * frame, the keypoints of it with a little of the frame (kp_view) */
-	find_frame(rgb, f, b);
+	if (find_frame(rgb, f, b) < 0) {
+		img_free(alpha);
+		img_free(rgb);
+		return aderr_set(err, AD_ENOMEM, "out of memory");
+	}
 	if (alpha != NULL) {
 		/* the shape: the alpha channel of the whole picture on the detail's grid (a
 		 * margin of transparency that frame_bands took for a frame is part of it:
