@@ -2941,7 +2941,10 @@ struct pres {
 	bool same : 1;          /* the colour details read through the keypoints' transform
 	                         * show the same colours and levels (GRP_CHROMA_SAME) */
 	uint8_t dist[3];
-	uint8_t dmin;           /* perceptual-hash distance over the orientations */
+	uint8_t dmin : 7;       /* perceptual-hash distance over the orientations */
+	bool turned : 1;        /* the detail pass's transform turns one picture off a
+	                         * quarter turn (over GRP_GRAY_TURN degrees): the details
+	                         * read through it are resampled */
 	int8_t margin;          /* the hashes' margin over the neighbourhood (-64 .. 64, or
 	                         * GRP_MARGIN_OPEN) */
 	int8_t ddiff;           /* the details compared through the keypoints' transform
@@ -3253,7 +3256,8 @@ static int gray_and_colour(const struct grp_item *a, const struct grp_item *b)
 static int gray_apart(const struct grp_item *a, const struct grp_item *b,
     const struct pres *r)
 {
-	return r->ddiff > GRP_GRAY_DETAIL && r->hashed && !r->shifted && gray_and_colour(a, b);
+	return r->ddiff > GRP_GRAY_DETAIL && r->hashed && !r->shifted && !r->turned &&
+	    gray_and_colour(a, b);
 }
 
 /* 1 when the details read through a pair's keypoint transform show one thing on one
@@ -3560,6 +3564,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	r->a_in = (uint16_t)lround(m.a_in * 256);
 	r->b_in = (uint16_t)lround(m.b_in * 256);
 	part = d != -1 && part_of(r, shown);
+	r->turned = odd_turn(m.z) > GRP_GRAY_TURN;
 	gray = gray_apart(a, b, r);
 	if (r->ddiff > GRP_DETAIL_MAX || gray || part || r->shape_apart || tinted ||
 	    r->spread_apart || r->fine_apart || r->ink_apart) {

@@ -530,6 +530,12 @@ struct grp_item {
  * (a photo's crop of 30 percent 17, a drawing's crop of 10 percent 25: t0543; make
  * eval, the examples' recall 0.956 -> 0.963, no pair taken that is not a copy). */
 #define GRP_GRAY_DETAIL 12
+/* Nor where the keypoints' transform turns one picture by over GRP_GRAY_TURN degrees
+ * off a quarter turn: a copy turned by a few degrees is read through the turn, its
+ * details resampled as a crop's are, and its original's gray copy missed it by 20
+ * (make eval's clipart: a plate of spaghetti, turned by 5 degrees, left out of its
+ * group, which held the original and its gray copy). */
+#define GRP_GRAY_TURN 2
 /* Two pictures with transparency (an icon, a cut-out, an overlay) are read through the
  * same transform by their shapes too: the alpha channels of the whole pictures on the
  * detail's grid (keypoints.h), a margin of transparency that featx took for a frame
