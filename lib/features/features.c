@@ -474,13 +474,13 @@ static int find_frame(const struct img *rgb, struct feat *f, int b[4])
 	frame_bands(rgb, b, col);
 	if (b[0] + b[1] + b[2] + b[3] > 0 && !bands_white(b, col)) {
 		struct img *in = inside(rgb, b);
-		int c[4];
+		int c[4], ccol[4][3];
 
 		if (in == NULL)
 			return AD_ENOMEM;
-		frame_bands(in, c, col);
+		frame_bands(in, c, ccol);
 		img_free(in);
-		if (c[0] + c[1] + c[2] + c[3] > 0 && bands_white(c, col) &&
+		if (c[0] + c[1] + c[2] + c[3] > 0 && bands_white(c, ccol) &&
 		    b[0] + c[0] + b[1] + c[1] <= (1 - FRAME_KEEP) * rgb->h &&
 		    b[2] + c[2] + b[3] + c[3] <= (1 - FRAME_KEEP) * rgb->w)
 			for (int i = 0; i < 4; i++)

@@ -5,7 +5,7 @@
 # (opaque bands, the margins still clear) was found as the outer bands alone, so the
 # copy's hashes were of the drawing with the margins around it, another picture than
 # its original's: make eval's 48-pixel icons matched 0 of 7 letterbox copies that way.
-# Now the bands found inside the bands join them (up to three frames deep), and the copy
+# Now a white frame found inside a frame of another colour joins it (once), and the copy
 # keeps what its original keeps.  Drawings of boxes and discs, 48 to 96 pixels with clear
 # margins of 3 to 12 on each side, each with a letterbox copy (black bars above and
 # below) and a bordered copy (a gray or tan frame): the copies' frames must be their
