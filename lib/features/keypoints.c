@@ -1242,6 +1242,37 @@ static int nearest256(const struct kp *ak, int an, const struct kp *bk, int bn,
 #undef NN_COUNT4
 #undef NN_LOOK
 
+/* The matches' places for RANSAC's counts, reordered so that those the transform z (the
+ * best so far) does not map within tol of their partners come first.  A hypothesis is
+ * counted until the matches left cannot lift it above the best, that is until it has
+ * missed as many as the best misses: one near the best (most hypotheses of a copy are,
+ * drawn from two of its inliers) misses those first and stops there, where in the
+ * matches' own order it read nearly all of them.  The count of a hypothesis read to the
+ * end is the same in any order, and one stopped early cannot pass the best in any: the
+ * best and its transform are the same. */
+static void ransac_front(double *px, double *py, double *qx, double *qy, int np,
+    const double z[4], double tol2)
+{
+	int lo = 0, hi = np - 1;
+
+	while (lo <= hi) {
+		double ex = z[0] * px[lo] - z[1] * py[lo] + z[2] - qx[lo];
+		double ey = z[1] * px[lo] + z[0] * py[lo] + z[3] - qy[lo];
+		double t;
+
+		if (ex * ex + ey * ey > tol2) {
+			lo++;
+			continue;
+		}
+		/* an inlier: to the back */
+		t = px[lo], px[lo] = px[hi], px[hi] = t;
+		t = py[lo], py[lo] = py[hi], py[hi] = t;
+		t = qx[lo], qx[lo] = qx[hi], qx[hi] = t;
+		t = qy[lo], qy[lo] = qy[hi], qy[hi] = t;
+		hi--;
+	}
+}
+
 /* How many matches the transform maps within tol of their partners (AVX-512, eight at
  * a time, each in the order of inlier_count's sums, so the same doubles), stopping once
  * the count cannot pass best. */
@@ -1270,12 +1301,14 @@ static inline int inliers512(const double *px, const double *py, const double *q
  * eight of the matches after it at a time, with the same operations in the same order as
  * kp_match's loop (the differences in float, then doubles), so the same doubles; then
  * each one kept, in the loop's order, counted against the best so far.  fx .. gy: the
- * places of the top matches as floats, room for top + 8.  The best count, its transform
- * in bz (untouched when none passes 0). */
+ * places of the top matches as floats, room for top + 8; px .. qy: all the matches'
+ * places as doubles, the hypotheses' own read there; cx .. cqy: the same places, np of
+ * each, which the counts read and reorder (ransac_front).  The best count, its
+ * transform in bz (untouched when none passes 0). */
 __attribute__((target("avx512f"), noinline))
 static int ransac512(const float *fx, const float *fy, const float *gx, const float *gy,
     const double *px, const double *py, const double *qx, const double *qy, int np, int top,
-    double tol2, double bz[4])
+    double tol2, double bz[4], double *cx, double *cy, double *cqx, double *cqy)
 {
 	const __m512d hundred = _mm512_set1_pd(100), lo = _mm512_set1_pd(0.0625);
 	const __m512d hi = _mm512_set1_pd(16);
@@ -1322,10 +1355,11 @@ static int ransac512(const float *fx, const float *fy, const float *gx, const fl
 				double z[4] = { zrs[l], zis[l], txs[l], tys[l] };
 
 				keep &= keep - 1;
-				in = inliers512(px, py, qx, qy, np, z, tol2, best);
+				in = inliers512(cx, cy, cqx, cqy, np, z, tol2, best);
 				if (in > best) {
 					best = in;
 					memcpy(bz, z, sizeof z);
+					ransac_front(cx, cy, cqx, cqy, np, z, tol2);
 				}
 			}
 		}
@@ -1407,7 +1441,7 @@ static inline int inliers256(const double *px, const double *py, const double *q
 __attribute__((target("avx2"), noinline))
 static int ransac256(const float *fx, const float *fy, const float *gx, const float *gy,
     const double *px, const double *py, const double *qx, const double *qy, int np, int top,
-    double tol2, double bz[4])
+    double tol2, double bz[4], double *cx, double *cy, double *cqx, double *cqy)
 {
 	const __m256d hundred = _mm256_set1_pd(100), lo = _mm256_set1_pd(0.0625);
 	const __m256d hi = _mm256_set1_pd(16);
@@ -1453,10 +1487,11 @@ static int ransac256(const float *fx, const float *fy, const float *gx, const fl
 				double z[4] = { zrs[l], zis[l], txs[l], tys[l] };
 
 				keep &= keep - 1;
-				in = inliers256(px, py, qx, qy, np, z, tol2, best);
+				in = inliers256(cx, cy, cqx, cqy, np, z, tol2, best);
 				if (in > best) {
 					best = in;
 					memcpy(bz, z, sizeof z);
+					ransac_front(cx, cy, cqx, cqy, np, z, tol2);
 				}
 			}
 		}
@@ -1571,73 +1606,113 @@ static int inlier_count(const double *px, const double *py, const double *qx,
  * (a half-size copy rounds a side by a pixel) */
 #define KP_ALIGN_ASPECT 0.01
 
-/* b's keypoints by bands of rows: band k holds those with k * bh <= y < (k + 1) * bh
- * (the first and the last band also those above and below), idx[start[k] ..
- * start[k + 1]) in b's order.  So a search near a place reads a few bands, not all of b. */
-struct kp_bands {
-	int nb;
-	double bh;
-	int *start, *idx;       /* nb + 1 and b->n, one block */
+/* b's keypoints by square cells of side c (at least the tolerance; at most about
+ * KP_CELLS_MAX cells): cell (cx, cy) holds those with cx * c <= x < (cx + 1) * c and the
+ * same down (the cells along the edges also those beyond), idx[start[k] .. start[k + 1])
+ * in b's order, k = cy * nx + cx, and their places beside them (px, py: b's, as floats,
+ * so the same doubles), so that the cells of a row lie one after the other.  A search
+ * near a place reads the few cells around it, not all of b nor a band across it (a page's
+ * keypoints crowd along its lines of text: a band of rows a few tolerances high holds a
+ * line's worth of them, the cells around one place a word's). */
+#define KP_CELLS_MAX 1024
+struct kp_cells {
+	int nx, ny;
+	double c, inv;          /* the side, and 1 / c */
+	int *start, *idx;       /* nx * ny + 1 and b->n, one block */
+	float *px, *py;         /* b->n each, one block */
 };
 
-static int band_of(const struct kp_bands *bd, double y)
+/* the cell along a side of a place v (inv: 1 / c): monotone in v, which is all the
+ * search needs of it (a place past another never lies in an earlier cell) */
+static inline int cell_of(double v, double inv, int n)
 {
-	double k = floor(y / bd->bh);
+	double k = v * inv;
 
-	return k < 0 ? 0 : k >= bd->nb ? bd->nb - 1 : (int)k;
+	return k < 0 ? 0 : k >= n ? n - 1 : (int)k;
 }
 
 /* 0, or -1 when out of memory (then the caller reads all of b) */
-static int bands_make(const struct kp_set *b, double tol, struct kp_bands *bd)
+static int cells_make(const struct kp_set *b, double tol, struct kp_cells *cl)
 {
-	int h = b->h > 1 ? b->h : 1;
+	double w = b->w > 1 ? b->w : 1, h = b->h > 1 ? b->h : 1, side = sqrt(w * h / KP_CELLS_MAX);
+	int nc;
 
-	/* bands a tolerance high, at most 1024 of them */
-	bd->bh = tol > h / 1024.0 ? tol : h / 1024.0;
-	bd->nb = (int)(h / bd->bh) + 1;
-	if ((bd->start = calloc((size_t)bd->nb + 1 + (size_t)b->n, sizeof *bd->start)) == NULL)
+	cl->c = tol > side ? tol : side;
+	cl->inv = 1 / cl->c;
+	cl->nx = (int)(w / cl->c) + 1;
+	cl->ny = (int)(h / cl->c) + 1;
+	nc = cl->nx * cl->ny;
+	cl->px = NULL;
+	if ((cl->start = calloc((size_t)nc + 1 + (size_t)b->n, sizeof *cl->start)) == NULL)
 		return -1;
-	bd->idx = bd->start + bd->nb + 1;
+	if ((cl->px = malloc(2 * (size_t)(b->n > 0 ? b->n : 1) * sizeof *cl->px)) == NULL) {
+		free(cl->start);
+		return -1;
+	}
+	cl->py = cl->px + b->n;
+	cl->idx = cl->start + nc + 1;
 	for (int j = 0; j < b->n; j++)
-		bd->start[band_of(bd, b->kp[j].y) + 1]++;
-	for (int k = 0; k < bd->nb; k++)
-		bd->start[k + 1] += bd->start[k];
-	/* start[k] is where band k's next entry goes until the last band is placed; then
-	 * each start is moved back by its band's count */
-	for (int j = 0; j < b->n; j++)
-		bd->idx[bd->start[band_of(bd, b->kp[j].y)]++] = j;
-	for (int k = bd->nb; k > 0; k--)
-		bd->start[k] = bd->start[k - 1];
-	bd->start[0] = 0;
+		cl->start[cell_of(b->kp[j].y, cl->inv, cl->ny) * cl->nx +
+		    cell_of(b->kp[j].x, cl->inv, cl->nx) + 1]++;
+	for (int k = 0; k < nc; k++)
+		cl->start[k + 1] += cl->start[k];
+	/* start[k] is where cell k's next entry goes until the last is placed; then each
+	 * start is moved back by its cell's count */
+	for (int j = 0; j < b->n; j++) {
+		int q = cl->start[cell_of(b->kp[j].y, cl->inv, cl->ny) * cl->nx +
+		    cell_of(b->kp[j].x, cl->inv, cl->nx)]++;
+
+		cl->idx[q] = j;
+		cl->px[q] = b->kp[j].x;
+		cl->py[q] = b->kp[j].y;
+	}
+	for (int k = nc; k > 0; k--)
+		cl->start[k] = cl->start[k - 1];
+	cl->start[0] = 0;
 	return 0;
+}
+
+static void cells_free(struct kp_cells *cl)
+{
+	free(cl->start);
+	free(cl->px);
 }
 
 /* Whether one of b's keypoints within tol of (x, y) (tol2 = tol * tol) has a descriptor
  * within KP_MATCH_MAX of d: 1 where one of b's first nb0 (its strongest) does, 2 where
  * only others do, 0 where none does; with top 0, 1 where any does (the first found).
- * With bands (bd not NULL), only the bands a band beyond the tolerance reads (the test
- * below may take a point just past tol after rounding); the same answer as the whole of
- * b, as the test is the same and only its order changes. */
+ * With cells (cl not NULL), only the cells that hold places within tol and a millionth
+ * of it (and of a pixel) either way along each side: the test below, in doubles, takes
+ * no point farther than that (its roundings are some 1e-16 of the place); the same
+ * answer as the whole of b, as the test is the same and only its order changes. */
 static inline __attribute__((always_inline)) int near_like(const struct kp_set *b,
-    const struct kp_bands *bd, double x, double y, double tol, double tol2, const uint8_t *d,
+    const struct kp_cells *cl, double x, double y, double tol, double tol2, const uint8_t *d,
     int top, int nb0)
 {
-	int j0 = 0, j1 = b->n, found = 0;
+	/* the rows of cells read (all of b, as one, without them) */
+	double pad = tol * 1e-6 + 1e-6;
+	int x0 = 0, x1 = 0, y0 = 0, y1 = 0, found = 0;
 
-	if (bd != NULL) {
-		int k0 = band_of(bd, y - tol) - 1, k1 = band_of(bd, y + tol) + 1;
-
-		j0 = bd->start[k0 < 0 ? 0 : k0];
-		j1 = bd->start[k1 >= bd->nb ? bd->nb : k1 + 1];
+	if (cl != NULL) {
+		x0 = cell_of(x - tol - pad, cl->inv, cl->nx);
+		x1 = cell_of(x + tol + pad, cl->inv, cl->nx);
+		y0 = cell_of(y - tol - pad, cl->inv, cl->ny);
+		y1 = cell_of(y + tol + pad, cl->inv, cl->ny);
 	}
-	for (int q = j0; q < j1; q++) {
-		int j = bd != NULL ? bd->idx[q] : q;
-		double dx = b->kp[j].x - x, dy = b->kp[j].y - y;
+	for (int cy = y0; cy <= y1; cy++) {
+		int q0 = cl != NULL ? cl->start[cy * cl->nx + x0] : 0;
+		int q1 = cl != NULL ? cl->start[cy * cl->nx + x1 + 1] : b->n;
 
-		if (dx * dx + dy * dy <= tol2 && desc_distance(d, b->kp[j].d) <= KP_MATCH_MAX) {
-			if (!top || j < nb0)
-				return 1;
-			found = 2;
+		for (int q = q0; q < q1; q++) {
+			int j = cl != NULL ? cl->idx[q] : q;
+			double dx = (cl != NULL ? cl->px[q] : b->kp[j].x) - x;
+			double dy = (cl != NULL ? cl->py[q] : b->kp[j].y) - y;
+
+			if (dx * dx + dy * dy <= tol2 && desc_distance(d, b->kp[j].d) <= KP_MATCH_MAX) {
+				if (!top || j < nb0)
+					return 1;
+				found = 2;
+			}
 		}
 	}
 	return found;
@@ -1664,8 +1739,8 @@ static inline __attribute__((always_inline)) void shared_body(const struct kp_se
 	double lo = BORDER, hx = b->w - 1 - BORDER, hy = b->h - 1 - BORDER, tol2 = tol * tol;
 	int has[4] = { 0 }, got[4] = { 0 };
 	int na0 = a->n < n0 ? a->n : n0, nb0 = b->n < n0 ? b->n : n0;
-	struct kp_bands bd;
-	int banded = bands_make(b, tol, &bd) == 0;
+	struct kp_cells cl;
+	int celled = cells_make(b, tol, &cl) == 0;
 
 	memset(c, 0, sizeof *c);
 	for (int i = 0; i < a->n; i++) {
@@ -1683,7 +1758,7 @@ static inline __attribute__((always_inline)) void shared_body(const struct kp_se
 		c->in0 += i < na0;
 		if (cell >= 0)
 			has[cell]++;
-		if ((near = near_like(b, banded ? &bd : NULL, x, y, tol, tol2, a->kp[i].d, top,
+		if ((near = near_like(b, celled ? &cl : NULL, x, y, tol, tol2, a->kp[i].d, top,
 		    nb0)) != 0) {
 			c->rep++;
 			if (cell >= 0)
@@ -1692,8 +1767,8 @@ static inline __attribute__((always_inline)) void shared_body(const struct kp_se
 		/* of b's strongest: 1 (or any, where b has no more than those) */
 		c->rep0 += i < na0 && near == 1;
 	}
-	if (banded)
-		free(bd.start);
+	if (celled)
+		cells_free(&cl);
 	for (int k = 0; k < 4; k++) {
 		*mid += has[k] >= KP_CELL_MIN;
 		*mid_dead += has[k] >= KP_CELL_MIN && got[k] == 0;
@@ -1859,12 +1934,17 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 	if (kern != KP_PLAIN) {
 		float *f = calloc((size_t)(top + 8) * 4, sizeof *f);
 		double bz[4] = { 1, 0, 0, 0 };
+		/* the places again, for the counts to reorder */
+		double *c = malloc((size_t)np * 4 * sizeof *c);
 
-		if (f == NULL) {
+		if (f == NULL || c == NULL) {
+			free(f);
+			free(c);
 			free(px);
 			free(pr);
 			return AD_ENOMEM;
 		}
+		memcpy(c, px, (size_t)np * 4 * sizeof *c);
 		for (int k = 0; k < top; k++) {
 			f[k] = a->kp[pr[k].a].x;
 			f[top + 8 + k] = a->kp[pr[k].a].y;
@@ -1872,8 +1952,10 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 			f[3 * (top + 8) + k] = b->kp[pr[k].b].y;
 		}
 		best = (kern == KP_AVX512 ? ransac512 : ransac256)(f, f + top + 8,
-		    f + 2 * (top + 8), f + 3 * (top + 8), px, py, qx, qy, np, top, tol * tol, bz);
+		    f + 2 * (top + 8), f + 3 * (top + 8), px, py, qx, qy, np, top, tol * tol, bz,
+		    c, c + np, c + 2 * np, c + 3 * np);
 		free(f);
+		free(c);
 		bestz_re = bz[0];
 		bestz_im = bz[1];
 		best_tx = bz[2];
