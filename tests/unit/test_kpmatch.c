@@ -1,15 +1,16 @@
 /* test_kpmatch.c — kp_match gives the same answer with its AVX2 and its AVX-512 passes
  * (the nearest neighbours, lanes merged; RANSAC's hypotheses and inlier counts, four or
- * eight at a time, with the early stop; the grid of inside_share) as with the plain ones
- * (AZD_KP_KERNEL=plain, avx2, avx512), the match count, the transform and the contain
- * share included: sets of many sizes (not multiples of four or eight), copies turned,
- * scaled and moved with bits of their descriptors turned, repeated and nearly repeated
- * descriptors (ties and close seconds, in one lane and across lanes), strangers, and the
- * keypoints of the example photos, whole, cut short, mirrored and against each other.
- * And kp_shared (which reads b's keypoints band by band near each place) against the
- * whole of b read for every keypoint of a, as written out here, and kp_shared_top's
- * counts of the strongest few of each side, read in the same pass, against the same
- * reference on those few. */
+ * eight at a time, with the early stop, over the matches reordered with the best's
+ * outliers first, which the plain pass does not do; the grid of inside_share) as with
+ * the plain ones (AZD_KP_KERNEL=plain, avx2, avx512), the match count, the transform and
+ * the contain share included: sets of many sizes (not multiples of four or eight),
+ * copies turned, scaled and moved with bits of their descriptors turned, repeated and
+ * nearly repeated descriptors (ties and close seconds, in one lane and across lanes),
+ * strangers, and the keypoints of the example photos, whole, cut short, mirrored and
+ * against each other.  And kp_shared (which reads only the cells of b's keypoints around
+ * each place) against the whole of b read for every keypoint of a, as written out here,
+ * and kp_shared_top's counts of the strongest few of each side, read in the same pass,
+ * against the same reference on those few. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -197,6 +198,48 @@ static int shared_ok(const struct kp_set *a, const struct kp_set *b, struct kp_m
 	return 1;
 }
 
+/* Partners that stray about the tolerance: b's keypoints are a's through a transform,
+ * each moved by up to 1.6 tolerances in any direction (every fifth by the tolerance
+ * itself along a side), so which of them count turns on their distance alone.  kp_shared
+ * reads only the cells of b around each place: those must hold every partner within the
+ * tolerance, whatever its size against the picture's (from a third of a pixel to a
+ * tenth of the side). */
+static void near_tolerance(void)
+{
+	for (int t = 0; t < 12; t++) {
+		struct kp_set a, b;
+		struct kp_match m;
+		double sc = t % 2 ? 0.9 : 1, ang = t % 2 ? 0.4 : 0, tol = 0.3 + 1.7 * t;
+
+		memset(&m, 0, sizeof m);
+		random_set(&a, 300, 200 + 61 * t, 150 + 97 * t);
+		m.z[0] = sc * cos(ang);
+		m.z[1] = sc * sin(ang);
+		m.z[2] = t % 2 ? 60 : 0;
+		m.z[3] = t % 2 ? -20 : 0;
+		m.tol = tol;
+		m.inliers = 1;
+		b.w = (int)(a.w * sc) + 40;
+		b.h = (int)(a.h * sc) + 80;
+		b.n = a.n;
+		b.kp = calloc((size_t)(a.n > 0 ? a.n : 1), sizeof *b.kp);
+		CHECK(a.kp != NULL && b.kp != NULL);
+		for (int i = 0; a.kp != NULL && b.kp != NULL && i < a.n; i++) {
+			double x = m.z[0] * a.kp[i].x - m.z[1] * a.kp[i].y + m.z[2];
+			double y = m.z[1] * a.kp[i].x + m.z[0] * a.kp[i].y + m.z[3];
+			double r = i % 5 == 0 ? tol : 1.6 * tol * unit01(), d = 2 * M_PI * unit01();
+
+			b.kp[i] = a.kp[i];
+			b.kp[i].x = (float)(i % 5 == 0 ? x + r : x + r * cos(d));
+			b.kp[i].y = (float)(i % 5 == 0 ? y : y + r * sin(d));
+		}
+		if (a.kp != NULL && b.kp != NULL)
+			CHECK(shared_ok(&a, &b, m));
+		kp_free(&a);
+		kp_free(&b);
+	}
+}
+
 /* kp_match(a, b) with each kernel this CPU has against the plain one: 1 when all agree */
 static int same_all(const struct kp_set *a, const struct kp_set *b)
 {
@@ -370,6 +413,7 @@ int main(void)
 	CHECK(random_sets() >= 40);
 	real_sets();
 	aligned_sets();
+	near_tolerance();
 	fprintf(stderr, "compared with plain: avx2 %d, avx512 %d\n", compared[0], compared[1]);
 	/* kp_shared was tried on many matches, and on ones where keypoints agree */
 	fprintf(stderr, "kp_shared against every keypoint tried: %d matches, %d agreeing\n",
