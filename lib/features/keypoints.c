@@ -584,6 +584,8 @@ void kp_free(struct kp_set *set)
 	set->detail = set->alpha = set->chroma = set->fine = set->ink = NULL;
 	set->inklen = 0;
 	set->ink_mirror = 0;
+	set->ink_cells = NULL;
+	set->ink_w = set->ink_h = 0;
 	set->n = 0;
 }
 

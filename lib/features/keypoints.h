@@ -104,6 +104,12 @@ struct kp_set {
 	size_t inklen;
 	int ink_mirror;         /* the ink is of the picture mirrored left-right (kp_mirror:
 	                         * the grid is read so, not turned) */
+	const uint8_t *ink_cells;/* the ink unpacked once (ink_unpack: ink_w x ink_h cells) by
+	                         * whoever holds the set and owns them (dedupe's keypoint
+	                         * cache, for as long as the set is held), or NULL: the
+	                         * reader unpacks the packing.  Never set by kp_unpack or
+	                         * kp_mirror, never freed by kp_free */
+	int ink_w, ink_h;
 };
 
 /* Up to max keypoints of a gray image (ch 1).  0, or AD_ENOMEM / AD_EINTERNAL.  An image

@@ -1611,6 +1611,7 @@ static int ink_apart(const struct kp_set *ka, const struct kp_set *kb, const dou
     const uint8_t ba[4], const uint8_t bb[4], int *cells)
 {
 	uint8_t *ga, *gb, *pa;
+	const uint8_t *ca, *cb;
 	float *A, *B, *T, *in;
 	int *stack;
 	int wa, ha, wb, hb, n = 0, apart = 0, places = 0, ty0 = INT32_MAX, ty1 = -1, down, side;
@@ -1627,14 +1628,23 @@ static int ink_apart(const struct kp_set *ka, const struct kp_set *kb, const dou
 		return -3;
 	gb = ga + (size_t)INK_SIDE * INK_SIDE;
 	pa = gb + (size_t)INK_SIDE * INK_SIDE;
-	if (ink_unpack(ka->ink, ka->inklen, ga, &wa, &ha) < 0 ||
-	    ink_unpack(kb->ink, kb->inklen, gb, &wb, &hb) < 0) {
+	/* each side's cells as its holder unpacked them (ink_cells), or unpacked here */
+	ca = ka->ink_cells;
+	cb = kb->ink_cells;
+	wa = ka->ink_w;
+	ha = ka->ink_h;
+	wb = kb->ink_w;
+	hb = kb->ink_h;
+	if ((ca == NULL && ink_unpack(ka->ink, ka->inklen, ga, &wa, &ha) < 0) ||
+	    (cb == NULL && ink_unpack(kb->ink, kb->inklen, gb, &wb, &hb) < 0)) {
 		free(ga);
 		return -1;
 	}
+	ca = ca != NULL ? ca : ga;
+	cb = cb != NULL ? cb : gb;
 	/* a's grid with its last column and row once more */
 	for (int y = 0; y <= ha; y++) {
-		const uint8_t *r = ga + (size_t)(y < ha ? y : ha - 1) * (size_t)wa;
+		const uint8_t *r = ca + (size_t)(y < ha ? y : ha - 1) * (size_t)wa;
 		uint8_t *o = pa + (size_t)y * (size_t)(wa + 1);
 
 		memcpy(o, r, (size_t)wa);
@@ -1669,7 +1679,7 @@ static int ink_apart(const struct kp_set *ka, const struct kp_set *kb, const dou
 
 		for (int cy = 0; cy < hb; cy++) {
 			float *ar = A + (size_t)cy * (size_t)wb, *mr = in + (size_t)cy * (size_t)wb;
-			const uint8_t *br = gb + (size_t)cy * (size_t)wb;
+			const uint8_t *br = cb + (size_t)cy * (size_t)wb;
 			double rx = gx0 + cy * gxy, ry = gy0 + cy * gyy;
 			/* the cells of the row inside a's grid and outside both frames' bands:
 			 * an interval of cx, each bound of gx and gy linear in it */

@@ -33,7 +33,8 @@ struct ent {
 	uint32_t refs;          /* gets not yet put, the loading thread's included */
 	int state;              /* ENT_*; when ENT_FAILED, err is the code */
 	int err;
-	size_t cost;            /* kpcache_set_cost(set.n) once ready */
+	size_t cost;            /* kpcache_set_cost(set.n) once ready, and the grids */
+	uint8_t *ink;           /* set.ink unpacked (set.ink_cells), or NULL */
 	struct ent *prev, *next;/* on the LRU, most recent first, when ready and refs == 0;
 	                         * next also chains entries to free after unlocking */
 };
@@ -263,6 +264,7 @@ static void free_ents(struct ent *e)
 		struct ent *next = e->next;
 
 		kp_free(&e->set);
+		free(e->ink);
 		free(e);
 		e = next;
 	}
@@ -337,6 +339,25 @@ static int load(struct kpcache *c, struct ent *e, uint64_t o, size_t len, aderr 
 	/* keypoints.h promises a zero response after unpacking; kp_unpack leaves it unset */
 	for (int i = 0; rc == 0 && i < e->set.n; i++)
 		e->set.kp[i].response = 0;
+	/* a page's ink unpacked once, here, rather than by every pair that reads it (an
+	 * inflate of up to 64 KB each time); a packing that does not unpack is left to the
+	 * reader, which turns it down as before */
+	if (rc == 0 && e->set.ink != NULL) {
+		int w, h;
+
+		if (ink_size(e->set.ink, e->set.inklen, &w, &h) == 0) {
+			if ((e->ink = malloc((size_t)w * (size_t)h)) == NULL)
+				rc = aderr_set(err, AD_ENOMEM, "keypoint cache: out of memory");
+			else if (ink_unpack(e->set.ink, e->set.inklen, e->ink, &w, &h) == 0) {
+				e->set.ink_cells = e->ink;
+				e->set.ink_w = w;
+				e->set.ink_h = h;
+			} else {
+				free(e->ink);
+				e->ink = NULL;
+			}
+		}
+	}
 	if (b != stackbuf)
 		free(b);
 	return rc;
@@ -404,7 +425,8 @@ int kpcache_get(struct kpcache *c, uint32_t id, const struct kp_set **out, aderr
 	if (rc == 0) {
 		e->cost = kpcache_set_cost(e->set.n) + (e->set.detail ? KP_DETAIL_BYTES : 0) +
 		    (e->set.alpha ? KP_DETAIL_BYTES : 0) + (e->set.chroma ? KP_CHROMA_BYTES : 0) +
-		    (e->set.fine ? KP_FINE_BYTES : 0) + e->set.inklen;
+		    (e->set.fine ? KP_FINE_BYTES : 0) + e->set.inklen +
+		    (e->ink != NULL ? (size_t)e->set.ink_w * (size_t)e->set.ink_h : 0);
 		evict_locked(c, e->cost, &victims);
 		c->st.held += e->cost;
 		if (c->st.held > c->st.peak)

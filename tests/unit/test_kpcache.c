@@ -14,7 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "features.h"
+#include "ink.h"
 #include "keypoints.h"
 #include "kpcache.h"
 #include "splitmix.h"
@@ -317,6 +320,92 @@ static void test_detail(void)
 	}
 }
 
+/* A page's ink comes out of the cache unpacked once (ink_cells, ink_w x ink_h, the cells
+ * ink_unpack gives), again after the set was evicted and read back, and a packing that
+ * does not unpack is left packed for the reader to turn down (ink_cells NULL). */
+static void test_ink(void)
+{
+	aderr err = {0};
+	/* room for less than a set: every get reads its set back from the spill file */
+	struct kpcache *c = kpcache_open(16 << 10, 0, tmpdir, &err);
+	int bad = 0, reread = 0;
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < np && i < 8; i++) {
+			int w = 37 + 29 * i, h = 23 + 31 * i, broken = i == 3;
+			uint8_t det[KP_DETAIL_BYTES] = { 0 }, *cells = malloc((size_t)w * (size_t)h);
+			uLongf zl = compressBound((uLong)w * (uLong)h);
+			unsigned char *ink = malloc(INK_HEAD + zl), *v = NULL;
+			size_t l = 0;
+			uint32_t id;
+			const struct kp_set *s;
+
+			if (cells == NULL || ink == NULL) {
+				bad++;
+				free(cells);
+				free(ink);
+				continue;
+			}
+			for (int k = 0; k < w * h; k++)
+				cells[k] = (uint8_t)((k * 7 + i) % INK_LEVELS);
+			ink[0] = 1;
+			ink[1] = (unsigned char)(w & 255);
+			ink[2] = (unsigned char)(w >> 8);
+			ink[3] = (unsigned char)(h & 255);
+			ink[4] = (unsigned char)(h >> 8);
+			if (compress(ink + INK_HEAD, &zl, cells, (uLong)w * (uLong)h) != Z_OK)
+				bad++;
+			/* one whose compressed cells are cut short */
+			if (broken)
+				zl /= 2;
+			v = kp_pack_detail(pk[i], pklen[i], det, NULL, NULL, NULL, ink, INK_HEAD + zl, &l);
+			if (v == NULL || kpcache_add(c, v, l, &id, &err) < 0) {
+				bad++;
+			} else {
+				/* a set added, another read, this one read back */
+				for (int g = 0; g < 2; g++) {
+					if (kpcache_get(c, id, &s, &err) < 0) {
+						bad++;
+						break;
+					}
+					struct kpcache_stats st;
+
+					if (s->ink == NULL || (broken ? s->ink_cells != NULL :
+					    s->ink_cells == NULL || s->ink_w != w || s->ink_h != h ||
+					    memcmp(s->ink_cells, cells, (size_t)w * (size_t)h) != 0))
+						bad++;
+					/* the cells count against the budget */
+					kpcache_stats(c, &st);
+					if (!broken && st.held < (size_t)w * (size_t)h)
+						bad++;
+					kpcache_put(c, id);
+					if (g == 0 && i > 0 && kpcache_get(c, id - 1, &s, &err) == 0)
+						kpcache_put(c, id - 1);
+				}
+				reread++;
+			}
+			free(v);
+			free(ink);
+			free(cells);
+		}
+	CHECK_EQ_INT(bad, 0);
+	CHECK(reread >= 2);
+	{
+		struct kpcache_stats st;
+
+		kpcache_stats(c, &st);
+		/* the sets were read back from the spill file (each unpacked again), and the
+		 * budget held but for the set in use */
+		CHECK(st.misses >= 2 * (uint64_t)reread);
+		CHECK(st.evictions > 0);
+		CHECK(st.peak <= (size_t)(16 << 10) + (size_t)(256 * 256) + 65536);
+	}
+	kpcache_close(c);
+}
+
 struct worker {
 	struct kpcache *c;
 	uint32_t nids;
@@ -592,6 +681,7 @@ int main(void)
 		test_eviction();
 		test_budget_and_cut();
 		test_detail();
+		test_ink();
 		test_threads();
 		test_spill_errors();
 		bench();
