@@ -2028,10 +2028,11 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 
 			if (ex * ex + ey * ey > tol * tol)
 				continue;
-			ax0 = fmin(ax0, p->x), ax1 = fmax(ax1, p->x);
-			ay0 = fmin(ay0, p->y), ay1 = fmax(ay1, p->y);
-			bx0 = fmin(bx0, q->x), bx1 = fmax(bx1, q->x);
-			by0 = fmin(by0, q->y), by1 = fmax(by1, q->y);
+			/* (places, never NaN: fmin's and fmax's answers without their calls) */
+			ax0 = p->x < ax0 ? p->x : ax0, ax1 = p->x > ax1 ? p->x : ax1;
+			ay0 = p->y < ay0 ? p->y : ay0, ay1 = p->y > ay1 ? p->y : ay1;
+			bx0 = q->x < bx0 ? q->x : bx0, bx1 = q->x > bx1 ? q->x : bx1;
+			by0 = q->y < by0 ? q->y : by0, by1 = q->y > by1 ? q->y : by1;
 		}
 		ca = (ax1 - ax0) * (ay1 - ay0) / ((double)a->w * a->h);
 		cb = (bx1 - bx0) * (by1 - by0) / ((double)b->w * b->h);

@@ -287,6 +287,15 @@ static int cell_inside(int w, int h, int cx, int cy, const double z[4], int ow, 
 	return 1;
 }
 
+/* lround(v) for a v of 0 .. 2^31 (a level, a difference of levels), without its call: the
+ * whole part by truncation, the fraction left exact, a half rounded up. */
+static inline int round_level(double v)
+{
+	int t = (int)v;
+
+	return t + (v - t >= 0.5);
+}
+
 /* The colour grids of a and b compared through the keypoints' transform z (a's level-0
  * places to b's; zb the other way): each cell of a that lies inside b against b's grid
  * read at its centre, between b's cell centres, where the cells read also lie inside a
@@ -319,7 +328,7 @@ static int warp_color(const uint8_t *ca, int aw, int ah, const uint8_t *cb, int 
 			if (!inb[y0 * 4 + x0] || !inb[y0 * 4 + x1] || !inb[y1 * 4 + x0] || !inb[y1 * 4 + x1])
 				continue;
 			for (int ch = 0; ch < 3; ch++) {
-				int e = (int)lround(fabs(ca[(cy * 4 + cx) * 3 + ch] -
+				int e = round_level(fabs(ca[(cy * 4 + cx) * 3 + ch] -
 				    grid_at(cb, bw, bh, x, y, ch)));
 
 				worst = e > worst ? e : worst;
@@ -489,7 +498,7 @@ static void grid_soften(const uint8_t *g, int n, double foot, double *tmp, uint8
 		for (int x = 0; x < n; x++) {
 			int u = y > 0 ? y - 1 : y, d = y < n - 1 ? y + 1 : y;
 
-			out[y * n + x] = (uint8_t)lround((tmp[y * n + x] + e * (tmp[u * n + x] +
+			out[y * n + x] = (uint8_t)round_level((tmp[y * n + x] + e * (tmp[u * n + x] +
 			    tmp[d * n + x])) / (1 + 2 * e));
 		}
 }
@@ -550,7 +559,7 @@ static double plain_share(const double *v, const uint8_t *in, int n)
 
 	for (int i = 0; i < n; i++)
 		if (in[i]) {
-			hist[(int)lround(fmin(fmax(v[i], 0), 255))]++;
+			hist[round_level(!(v[i] > 0) ? 0 : v[i] > 255 ? 255 : v[i])]++;
 			m++;
 		}
 	for (int l = 1; l < 256; l++)
@@ -588,11 +597,13 @@ static int fine_cells(const double *av, const double *bv, const double *lut, con
 				for (int dx = -1; dx <= 1; dx++) {
 					int k = (cy + dy) * N + cx + dx;
 
+					/* (levels, never NaN nor -0: fmin's and fmax's answers,
+					 * without their calls) */
 					inside &= in[k];
-					alo = fmin(alo, av[k]);
-					ahi = fmax(ahi, av[k]);
-					blo = fmin(blo, bv[k]);
-					bhi = fmax(bhi, bv[k]);
+					alo = av[k] < alo ? av[k] : alo;
+					ahi = av[k] > ahi ? av[k] : ahi;
+					blo = bv[k] < blo ? bv[k] : blo;
+					bhi = bv[k] > bhi ? bv[k] : bhi;
 				}
 			if (!inside || ahi - alo < GRP_FINE_CELL_RANGE || bhi - blo < GRP_FINE_CELL_RANGE ||
 			    together(av, bv, N, cx, cy))
@@ -785,7 +796,11 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				continue;
 			bgx[i] = gx;
 			bgy[i] = gy;
-			dev = fmax(dev, fmax(fabs(gx - cx), fabs(gy - cy)));
+			{
+				double ex = fabs(gx - cx), ey = fabs(gy - cy), e = ex > ey ? ex : ey;
+
+				dev = e > dev ? e : dev;
+			}
 			bv[i] = grid_read(gb, N, 1, 0, gx, gy);
 			av[i] = ga[i];
 			in[i] = 1;
@@ -827,6 +842,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 		for (int cx = 0; cx < N; cx++) {
 			int i = cy * N + cx;
 			double alo = 255, ahi = 0, blo = 255, bhi = 0, range;
+			int rbx = 0, rby = 0;
 
 			tight[i] = 0;
 			if (!in[i])
@@ -836,6 +852,11 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				res[i] = 0;
 				continue;
 			}
+			/* b's cell nearest the place a's is read at (shapes) */
+			if (shape) {
+				rbx = (int)lround(bgx[i]);
+				rby = (int)lround(bgy[i]);
+			}
 			for (int dy = -1; dy <= 1; dy++)
 				for (int dx = -1; dx <= 1; dx++) {
 					int y = cy + dy, x = cx + dx, k = y * N + x;
@@ -844,7 +865,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 						/* a shape's edge is sharp, and where a's view or b's
 						 * ends it may lie just past the cells compared: each
 						 * grid's own neighbours around the place */
-						int bx = (int)lround(bgx[i]) + dx, by = (int)lround(bgy[i]) + dy;
+						int bx = rbx + dx, by = rby + dy;
 
 						if (x >= 0 && y >= 0 && x < N && y < N) {
 							alo = ga[k] < alo ? ga[k] : alo;
@@ -866,8 +887,11 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			/* a's range in b's levels (through the curve) */
 			range = fabs(lut[(int)ahi] - lut[(int)alo]);
 			range = range < bhi - blo ? range : bhi - blo;
-			if (aligned)
-				tight[i] = fmax(res[i] - range * GRP_ALIGNED_SHIFT - 2 * med, 0);
+			if (aligned) {
+				double t = res[i] - range * GRP_ALIGNED_SHIFT - 2 * med;
+
+				tight[i] = t > 0 ? t : 0;
+			}
 			res[i] -= range * (shape ? GRP_SHAPE_SHIFT : GRP_DETAIL_SHIFT) + 2 * med;
 			res[i] = res[i] > 0 ? res[i] : 0;
 		}
@@ -1097,7 +1121,7 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			if (together(av, bv, N, cx, cy))
 				continue;
 			nspread += sum / GRP_DETAIL_TOP > GRP_SPREAD_MISS;
-			best = fmax(best, sum / GRP_DETAIL_TOP);
+			best = sum / GRP_DETAIL_TOP > best ? sum / GRP_DETAIL_TOP : best;
 		}
 	if (spread != NULL)
 		*spread = nspread;
@@ -1261,8 +1285,9 @@ static int chroma_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			for (int k = 0; k < S * S; k++)
 				av[i][2] += da[(S * cy + k / S) * KP_DETAIL + S * cx + k % S];
 			av[i][2] /= S * S;
-			bx0 = fmin(bx0, gx), bx1 = fmax(bx1, gx);
-			by0 = fmin(by0, gy), by1 = fmax(by1, gy);
+			/* (places inside the grid: fmin's and fmax's answers without their calls) */
+			bx0 = gx < bx0 ? gx : bx0, bx1 = gx > bx1 ? gx : bx1;
+			by0 = gy < by0 ? gy : by0, by1 = gy > by1 ? gy : by1;
 			bv[i][0] = grid_read(cb, N, 2, 0, gx, gy);
 			bv[i][1] = grid_read(cb, N, 2, 1, gx, gy);
 			bv[i][2] = grid_read(db, KP_DETAIL, 1, 0, hx, hy);
