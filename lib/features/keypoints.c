@@ -1626,8 +1626,8 @@ static int inlier_count(const double *px, const double *py, const double *qx,
 struct kp_cells {
 	int nx, ny;
 	double c, inv;          /* the side, and 1 / c */
-	int *start, *idx;       /* nx * ny + 1 and b->n, one block */
-	float *px, *py;         /* b->n each, one block */
+	int *start, *idx;       /* nx * ny + 1 and b->n */
+	float *px, *py;         /* b->n each; all four one block, start's */
 };
 
 /* the cell along a side of a place v (inv: 1 / c): monotone in v, which is all the
@@ -1650,15 +1650,13 @@ static int cells_make(const struct kp_set *b, double tol, struct kp_cells *cl)
 	cl->nx = (int)(w / cl->c) + 1;
 	cl->ny = (int)(h / cl->c) + 1;
 	nc = cl->nx * cl->ny;
-	cl->px = NULL;
-	if ((cl->start = calloc((size_t)nc + 1 + (size_t)b->n, sizeof *cl->start)) == NULL)
+	/* ints and floats are both four bytes (the places follow the indices) */
+	_Static_assert(sizeof(int) == sizeof(float), "one block of ints and floats");
+	if ((cl->start = calloc((size_t)nc + 1 + 3 * (size_t)b->n, sizeof *cl->start)) == NULL)
 		return -1;
-	if ((cl->px = malloc(2 * (size_t)(b->n > 0 ? b->n : 1) * sizeof *cl->px)) == NULL) {
-		free(cl->start);
-		return -1;
-	}
-	cl->py = cl->px + b->n;
 	cl->idx = cl->start + nc + 1;
+	cl->px = (float *)(cl->idx + b->n);
+	cl->py = cl->px + b->n;
 	for (int j = 0; j < b->n; j++)
 		cl->start[cell_of(b->kp[j].y, cl->inv, cl->ny) * cl->nx +
 		    cell_of(b->kp[j].x, cl->inv, cl->nx) + 1]++;
@@ -1678,12 +1676,6 @@ static int cells_make(const struct kp_set *b, double tol, struct kp_cells *cl)
 		cl->start[k] = cl->start[k - 1];
 	cl->start[0] = 0;
 	return 0;
-}
-
-static void cells_free(struct kp_cells *cl)
-{
-	free(cl->start);
-	free(cl->px);
 }
 
 /* Whether one of b's keypoints within tol of (x, y) (tol2 = tol * tol) has a descriptor
@@ -1776,7 +1768,7 @@ static inline __attribute__((always_inline)) void shared_body(const struct kp_se
 		c->rep0 += i < na0 && near == 1;
 	}
 	if (celled)
-		cells_free(&cl);
+		free(cl.start);
 	for (int k = 0; k < 4; k++) {
 		*mid += has[k] >= KP_CELL_MIN;
 		*mid_dead += has[k] >= KP_CELL_MIN && got[k] == 0;
