@@ -39,8 +39,9 @@ def sized(im, w, h, seed):
     a = Image.frombytes("L", (w, h), rnd.randbytes(w * h))
     b = Image.frombytes("L", (w, h), rnd.randbytes(w * h))
     grain = Image.blend(a, b, 0.5).point(lambda v: 116 + v * 24 // 255)
-    mid = Image.new("L", (w, h), 128)
-    res = [ImageChops.subtract(ImageChops.add(c, grain), mid) for c in up.split()]
+    # each channel + grain - 128, clipped once at the end (adding first and taking 128
+    # off after clipped every level over 128 - the grain to 127: bright parts went flat)
+    res = [ImageChops.add(c, grain, 1.0, -128) for c in up.split()]
     return Image.merge("RGB", res)
 
 
