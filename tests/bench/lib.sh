@@ -11,10 +11,11 @@ export LC_ALL
 . "$TOP/tests/stop.sh"
 . "$TOP/tests/azurite/launch.sh"
 
-# bench_photoset DIR COPIES [TRUTH]: the bench photo set, every variant of every example
-# photo, COPIES times under DIR/k1, DIR/k2 ... (TRUTH: FILE<TAB>PHOTO for each file)
+# bench_photoset DIR COPIES [TRUTH [ORIGINALS]]: the bench photo set, every variant of
+# every example photo (or of every photo in the folder ORIGINALS), COPIES times under
+# DIR/k1, DIR/k2 ... (TRUTH: FILE<TAB>PHOTO for each file; "" for none)
 bench_photoset() {
-	/usr/bin/python3 examples/mkvariants.py examples/photos "$T/one" > /dev/null
+	/usr/bin/python3 examples/mkvariants.py "${4:-examples/photos}" "$T/one" > /dev/null
 	[ -z "${3:-}" ] || awk -F'\t' -v n="$2" '{ for (k = 1; k <= n; k++) print "k" k "/" $0 }' "$T/one/truth.tsv" > "$3"
 	rm -f "$T/one/truth.tsv"
 	_k=1

@@ -13,6 +13,11 @@
 #
 #   PIPE_COPIES=N     copies of the bench photo set's 52 images (default BENCH_COPIES, else
 #                     8: 416 images, 31 MB; PIPE_COPIES=100 gives 5,200 images, 390 MB)
+#   PIPE_PHOTOS=WHICH examples (default): the bench photo set as it is, the example photos
+#                     (256 to 1,411 pixels) and their variants; 1920: the same variants
+#                     made from 1920x1280 JPEGs of those photos (tests/bench/featx_set.py:
+#                     a camera's size, as issue 20's featx target is stated), 53 files,
+#                     18 MB a copy of the set
 #   IMAGEHASH_SRC=DIR a checkout of github.com/JohannesBuchner/imagehash, used when
 #                     `import imagehash` fails (Debian has no package of it); numpy,
 #                     scipy, PyWavelets and PIL come from Debian (python3-numpy
@@ -42,7 +47,22 @@ else
 	why="numpy, scipy, pywt or PIL missing (Debian python3-numpy python3-scipy python3-pywt python3-pil)"
 fi
 
-bench_photoset "$T/src" "$COPIES" "$T/truth.tsv"
+case ${PIPE_PHOTOS:-examples} in
+examples)
+	bench_photoset "$T/src" "$COPIES" "$T/truth.tsv"
+	what="the bench photo set x $COPIES"
+	;;
+1920)
+	"$PY" tests/bench/featx_set.py examples/photos "$T/big"
+	bench_photoset "$T/src" "$COPIES" "$T/truth.tsv" "$T/big/jpg1920"
+	rm -rf "$T/big"
+	what="the bench photo set made from 1920x1280 JPEGs, x $COPIES"
+	;;
+*)
+	echo "pipeline.sh: PIPE_PHOTOS is examples or 1920, not ${PIPE_PHOTOS}" >&2
+	exit 2
+	;;
+esac
 n=$(find "$T/src" -type f | wc -l)
 mb=$(du -sm "$T/src" | cut -f1)
 
@@ -90,7 +110,7 @@ if [ "$IH" = yes ]; then
 fi
 
 FMT="%-34s %9s %9s %8s %6s %6s  %s\n"
-echo "whole pipeline: $n images ($mb MB, the bench photo set x $COPIES), $(nproc) cores;" \
+echo "whole pipeline: $n images ($mb MB, $what), $(nproc) cores;" \
 	"rclone $RCV, -P $P; ImageHash pairs at <= 10 (imagededup's default)"
 printf "$FMT" "run" "wall s" "CPU s" "azurite" "wall x" "CPU x" "note"
 row() {  # WHAT NAME BASE_NAME NOTE WHY_SKIPPED

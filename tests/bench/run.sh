@@ -13,6 +13,8 @@
 #   BENCH_LOCALREAL="N..."  sizes of the local-stage runs on real-feature records with
 #                       keypoints (tests/bench/localscale.sh; default "10000 100000")
 #   BENCH_REVIEW="N..." sizes of the review page runs (default "10000 100000 1000000")
+#   PIPE_COPIES_1920=N  copies of the 1920-pixel photo set in the second whole-pipeline
+#                       run (tests/bench/pipeline.sh, PIPE_PHOTOS=1920; default 4)
 . "$(dirname "$0")/lib.sh"
 COPIES=${BENCH_COPIES:-8}
 NREC=${BENCH_RECORDS:-20000}
@@ -154,6 +156,8 @@ sh "$TOP/tests/bench/azure.sh"
 # the pipeline without local copies against KEEP_FILES=1: scratch disk per image, time
 BUILD="$BUILD" sh "$TOP/tests/bench/nolocal.sh"
 BUILD="$BUILD" sh "$TOP/tests/bench/pipeline.sh"  # the whole pipeline against rclone copy + ImageHash (IMAGEHASH_SRC), wall and CPU
+# the same on camera-sized photos: the example photos' variants made from 1920x1280 JPEGs
+BUILD="$BUILD" PIPE_PHOTOS=1920 PIPE_COPIES=${PIPE_COPIES_1920:-4} sh "$TOP/tests/bench/pipeline.sh"
 BUILD="$BUILD" sh "$TOP/tests/bench/latency.sh"  # featx reading a container 30 ms away, by thread count
 
 # the fault matrix: azcp upload, azget and server-side copy through injected faults
