@@ -4816,6 +4816,55 @@ static long pair_apart(const struct pres *r, const struct kp_set *const *ks, siz
 	return sum;
 }
 
+/* The center (KEEP_CENTER) of each of the m pictures mem: its mean distance to the others
+ * (pair_apart: their details' difference, where every one has details, else their hash
+ * distances), where it was paired with every one of them, INT_MAX otherwise (it cannot
+ * stand for them).  0, or a negative AD_E* code. */
+static int centres(struct grp_item *items, const size_t *mem, size_t m,
+    const struct mih_pair *pairs, const struct pres *res, size_t np, const struct grp_opts *o,
+    aderr *err)
+{
+	const struct kp_set *ks[GRP_CENTER_MAX];
+	long sum[GRP_CENTER_MAX];
+	unsigned char all[GRP_CENTER_MAX];
+	size_t g;
+	int rc = 0;
+
+	/* every member's details, or none */
+	for (g = 0; g < m; g++) {
+		if ((rc = details_get(o, &items[mem[g]], &ks[g], err)) < 0)
+			break;
+		if (ks[g] == NULL || ks[g]->detail == NULL) {
+			details_put(o, &items[mem[g]]);
+			break;
+		}
+	}
+	/* each pair's distance once, added to both its ends */
+	for (size_t i = 0; i < m; i++)
+		sum[i] = 0, all[i] = 1;
+	for (size_t i = 0; rc == 0 && i < m; i++)
+		for (size_t j = i + 1; j < m; j++) {
+			long p = find_pair(pairs, np, (uint32_t)mem[i], (uint32_t)mem[j]), d;
+
+			if (p < 0 || res[p].stage == GRP_NONE) {
+				all[i] = all[j] = 0;
+				continue;
+			}
+			d = pair_apart(&res[p], g == m ? ks : NULL, pairs[p].a == mem[i] ? i : j,
+			    pairs[p].a == mem[i] ? j : i);
+			sum[i] += d;
+			sum[j] += d;
+		}
+	for (size_t i = 0; rc == 0 && i < m; i++)
+		items[mem[i]].center = all[i] ?
+		    (int)((sum[i] * 16 + (long)(m - 1) / 2) / (long)(m - 1)) : INT_MAX;
+	while (g > 0) {
+		g--;
+		details_put(o, &items[mem[g]]);
+	}
+	return rc;
+}
+
 /* Keeper ranking with the center (KEEP_CENTER), after the groups are formed: each
  * member's center is its mean distance to the others of its group (pair_apart: their
  * details' difference, where every member has details, else their hash distances),
@@ -4830,6 +4879,80 @@ static long pair_apart(const struct pres *r, const struct kp_set *const *ks, siz
  * centers cleared, so that the key says nothing there.  Groups of two (the centers
  * tie) and of over GRP_CENTER_MAX members are left as they are.  0, or a negative AD_E*
  * code. */
+/* recentre for one group: the m pictures mem (its keeper k among them, and a picture no
+ * group took, where centre_left_out asks): their centers, and the best-ranked of them
+ * as keeper when it is not k, its center is known, and its pair with each other one
+ * would have let it take that one (shows_more, loses_colour, contested as in the star).
+ * 1 when it took the group, 0 when not (the centers cleared where k stays though another
+ * lies nearer, or where clear asks), or a negative AD_E* code. */
+static int recentre_one(struct grp_item *items, size_t k, const size_t *mem, size_t m,
+    int clear, const struct mih_pair *pairs, const struct pres *res, size_t np,
+    const uint32_t *off, const uint32_t *adj, const struct mih_pair *conf, size_t nconf,
+    const struct mih_pair *hue, size_t nhue, const struct grp_opts *o, aderr *err)
+{
+	struct rank_ctx ctx = { items, o };
+	size_t best = k;
+	int ok = 1, rc = centres(items, mem, m, pairs, res, np, o, err);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < m; i++)
+		if (rank_cmp(&mem[i], &best, &ctx) < 0)
+			best = mem[i];
+	/* (a member that ranks first on the keys after the center, where no center is
+	 * known, as one carried in by join_left_out may, cannot stand for them) */
+	if (best == k || items[best].center == INT_MAX) {
+		if (clear)
+			for (size_t i = 0; i < m; i++)
+				items[mem[i]].center = INT_MAX;
+		return 0;
+	}
+	/* the member that lies nearest stands for the group if it could take each one */
+	for (size_t j = 0; j < m && ok; j++) {
+		long p;
+
+		if (mem[j] == best)
+			continue;
+		p = find_pair(pairs, np, (uint32_t)best, (uint32_t)mem[j]);
+		ok = p >= 0 && !shows_more(&res[p], &pairs[p], mem[j]) &&
+		    !loses_colour(&items[best], &items[mem[j]]) &&
+		    !contested(items, pairs, res, off, adj, conf, nconf, hue, nhue, best, mem[j],
+		    (uint32_t)p);
+	}
+	if (!ok) {
+		for (size_t i = 0; i < m; i++)
+			items[mem[i]].center = INT_MAX;
+		return 0;
+	}
+	{
+		struct grp_item *b = &items[best];
+
+		b->keeper = (long)best;
+		b->stage = GRP_NONE;
+		memset(b->dist, 0, sizeof b->dist);
+		b->orient = 1;
+		b->inliers = b->matches = b->verified = 0;
+		b->margin = 0;
+		b->cover = 0;
+		b->color_diff = -1;
+		b->via = -1;
+		b->via_kp = 0;
+		b->count = 1;
+		items[k].count = 0;
+		for (size_t j = 0; j < m; j++) {
+			long p;
+
+			if (mem[j] == best)
+				continue;
+			p = find_pair(pairs, np, (uint32_t)best, (uint32_t)mem[j]);
+			take(items, best, mem[j], &pairs[p], &res[p], GRP_NONE);
+			items[mem[j]].via = -1;
+			items[mem[j]].via_kp = 0;
+		}
+	}
+	return 1;
+}
+
 static int recentre(struct grp_item *items, size_t n, const struct mih_pair *pairs,
     const struct pres *res, size_t np, const uint32_t *off, const uint32_t *adj,
     const struct mih_pair *conf, size_t nconf, const struct mih_pair *hue, size_t nhue,
@@ -4837,17 +4960,12 @@ static int recentre(struct grp_item *items, size_t n, const struct mih_pair *pai
 {
 	long *head, *nxt;
 	size_t mem[GRP_CENTER_MAX];
-	const struct kp_set *ks[GRP_CENTER_MAX];
-	long sum[GRP_CENTER_MAX];
-	unsigned char all[GRP_CENTER_MAX];
-	struct rank_ctx ctx = { items, o };
 	int rc = group_lists(items, n, &head, &nxt, err);
 
 	if (rc < 0)
 		return rc;
 	for (size_t k = 0; k < n; k++) {
-		size_t m = 0, best, g;
-		int ok = 1;
+		size_t m = 0;
 
 		/* (a keeper put in by a swap below has no list: its group is done) */
 		if (items[k].keeper != (long)k || head[k] < 0 || items[k].count < 3 ||
@@ -4857,90 +4975,80 @@ static int recentre(struct grp_item *items, size_t n, const struct mih_pair *pai
 		for (long x = head[k]; x >= 0; x = nxt[x])
 			if ((size_t)x != k)
 				mem[m++] = (size_t)x;
-		/* every member's details, or none */
-		for (g = 0; g < m; g++) {
-			if ((rc = details_get(o, &items[mem[g]], &ks[g], err)) < 0)
-				break;
-			if (ks[g] == NULL || ks[g]->detail == NULL) {
-				details_put(o, &items[mem[g]]);
-				break;
-			}
-		}
-		/* each pair's distance once, added to both its ends */
-		for (size_t i = 0; i < m; i++)
-			sum[i] = 0, all[i] = 1;
-		for (size_t i = 0; rc == 0 && i < m; i++)
-			for (size_t j = i + 1; j < m; j++) {
-				long p = find_pair(pairs, np, (uint32_t)mem[i], (uint32_t)mem[j]), d;
-
-				if (p < 0 || res[p].stage == GRP_NONE) {
-					all[i] = all[j] = 0;
-					continue;
-				}
-				d = pair_apart(&res[p], g == m ? ks : NULL, pairs[p].a == mem[i] ? i : j,
-				    pairs[p].a == mem[i] ? j : i);
-				sum[i] += d;
-				sum[j] += d;
-			}
-		for (size_t i = 0; rc == 0 && i < m; i++)
-			items[mem[i]].center = all[i] ?
-			    (int)((sum[i] * 16 + (long)(m - 1) / 2) / (long)(m - 1)) : INT_MAX;
-		while (g > 0) {
-			g--;
-			details_put(o, &items[mem[g]]);
-		}
+		rc = recentre_one(items, k, mem, m, 0, pairs, res, np, off, adj, conf, nconf, hue,
+		    nhue, o, err);
 		if (rc < 0)
 			break;
-		best = k;
-		for (size_t i = 1; i < m; i++)
-			if (rank_cmp(&mem[i], &best, &ctx) < 0)
-				best = mem[i];
-		/* (a member that ranks first on the keys after the center, where no center
-		 * is known, as one carried in by join_left_out may, cannot stand for them) */
-		if (best == k || items[best].center == INT_MAX)
-			continue;
-		/* the member that lies nearest stands for the group if it could take each one */
-		for (size_t j = 0; j < m && ok; j++) {
-			long p;
+		rc = 0;
+	}
+	free(head);
+	free(nxt);
+	return rc;
+}
 
-			if (mem[j] == best)
+/* Star, with the center key: a picture no group took (its partners all in groups whose
+ * keepers do not match it, and no sure link carried it: a crop of a photo whose blurred
+ * or noisy copy, a larger file, became the keeper) joins the group of a member it was
+ * paired with when, counted with it, a member other than the keeper lies nearest the
+ * rest and could take each one, itself included: that member becomes the keeper (as
+ * recentre makes it) and takes it.  Of pictures alike in pixels and date, the original
+ * is one change from each copy and the keeper the size chose two from the one left out;
+ * counted over all of them, the original is the center, and the star around it holds
+ * the picture the other left out.  Not where the picture was told apart from a member
+ * (conf) or a reviewer's decision keeps it apart.  Its pairs are tried surest first;
+ * the pictures in rank order (idx).  0, or a negative AD_E* code. */
+static int centre_left_out(struct grp_item *items, size_t n, const size_t *idx,
+    const struct mih_pair *pairs, const struct pres *res, size_t np, const uint32_t *off,
+    uint32_t *adj, const size_t *pos, const struct mih_pair *conf, size_t nconf,
+    const struct mih_pair *hue, size_t nhue, const struct grp_opts *o, aderr *err)
+{
+	long *head, *nxt;
+	size_t mem[GRP_CENTER_MAX];
+	struct pos_ctx ctx = { pos, pairs, res };
+	int rc = group_lists(items, n, &head, &nxt, err);
+
+	if (rc < 0)
+		return rc;
+	for (size_t q = 0; q < n && rc == 0; q++) {
+		size_t j = idx[q];
+
+		if (items[j].keeper >= 0 || off[j + 1] == off[j])
+			continue;
+		qsort_r(adj + off[j], off[j + 1] - off[j], sizeof *adj, cmp_strength, &ctx);
+		for (uint32_t e = off[j]; e < off[j + 1]; e++) {
+			uint32_t p = adj[e];
+			size_t m = 0, x = pairs[p].a == j ? pairs[p].b : pairs[p].a;
+			long k = items[x].keeper, y;
+
+			if (res[p].stage == GRP_NONE || k < 0 || (size_t)k == x || items[x].via >= 0 ||
+			    items[k].count + 1 > GRP_CENTER_MAX || head[k] < 0)
 				continue;
-			p = find_pair(pairs, np, (uint32_t)best, (uint32_t)mem[j]);
-			ok = !shows_more(&res[p], &pairs[p], mem[j]) &&
-			    !loses_colour(&items[best], &items[mem[j]]) &&
-			    !contested(items, pairs, res, off, adj, conf, nconf, hue, nhue, best, mem[j],
-			    (uint32_t)p);
-		}
-		if (!ok) {
-			for (size_t i = 0; i < m; i++)
-				items[mem[i]].center = INT_MAX;
-			continue;
-		}
-		{
-			struct grp_item *b = &items[best];
-
-			b->keeper = (long)best;
-			b->stage = GRP_NONE;
-			memset(b->dist, 0, sizeof b->dist);
-			b->orient = 1;
-			b->inliers = b->matches = b->verified = 0;
-			b->margin = 0;
-			b->cover = 0;
-			b->color_diff = -1;
-			b->via = -1;
-			b->via_kp = 0;
-			b->count = 1;
-			items[k].count = 0;
-			for (size_t j = 0; j < m; j++) {
-				long p;
-
-				if (mem[j] == best)
-					continue;
-				p = find_pair(pairs, np, (uint32_t)best, (uint32_t)mem[j]);
-				take(items, best, mem[j], &pairs[p], &res[p], GRP_NONE);
-				items[mem[j]].via = -1;
-				items[mem[j]].via_kp = 0;
-			}
+			if (o->apart != NULL && dec_apart_refuses(o->apart, items, (size_t)k, j))
+				continue;
+			for (y = head[k]; y >= 0; y = nxt[y])
+				if (find_pair(conf, nconf, (uint32_t)y, (uint32_t)j) >= 0)
+					break;
+			if (y >= 0)
+				continue;
+			mem[m++] = (size_t)k;
+			for (y = head[k]; y >= 0; y = nxt[y])
+				if ((size_t)y != (size_t)k)
+					mem[m++] = (size_t)y;
+			mem[m++] = j;
+			rc = recentre_one(items, (size_t)k, mem, m, 1, pairs, res, np, off, adj, conf,
+			    nconf, hue, nhue, o, err);
+			if (rc < 0)
+				break;
+			if (rc == 0)
+				continue;
+			/* (the lists: the group's under its new keeper, the picture in it) */
+			rc = 0;
+			head[items[x].keeper] = head[k];
+			if (items[x].keeper != k)
+				head[k] = -1;
+			nxt[j] = head[items[x].keeper];
+			head[items[x].keeper] = (long)j;
+			break;
 		}
 	}
 	free(head);
@@ -5280,8 +5388,14 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 		rc = join_left_out(items, n, idx, pairs, res, off, adj, pos, conf, nconf, o, err);
 centre:
 	for (int k = 0; rc == 0 && k < o->nkeys; k++)
-		if (o->keys[k] == KEEP_CENTER)
-			rc = recentre(items, n, pairs, res, np, off, adj, conf, nconf, hue, nhue, o, err);
+		if (o->keys[k] == KEEP_CENTER) {
+			if (o->mode == GRP_MODE_STAR && idx != NULL)
+				rc = centre_left_out(items, n, idx, pairs, res, np, off, adj, pos, conf,
+				    nconf, hue, nhue, o, err);
+			if (rc == 0)
+				rc = recentre(items, n, pairs, res, np, off, adj, conf, nconf, hue,
+				    nhue, o, err);
+		}
 out:
 	free(pairs);
 	free(conf);

@@ -561,6 +561,53 @@ static void hex_grid(uint8_t g[48], const char *hex)
 	}
 }
 
+/* A picture no keeper took, paired with a member: where the member lies nearest the rest
+ * once the picture is counted (the center), the member keeps and the picture joins.  A
+ * noisy copy (the largest file) keeps the original; the original's gray copy is too far
+ * from the noisy one for the hashes, and its link to the original carries nothing (a
+ * gray copy of a colour picture is as like another colouring: no sure link). */
+static void test_centre_left_out(void)
+{
+	static uint8_t red[48], gray[48];
+	struct grp_item it[3];
+	struct grp_opts o;
+	aderr err = {0};
+
+	grp_opts_default(&o);
+	grid(red, 200, 60, 60);
+	grid(gray, 100, 100, 100);
+	/* distances: noisy-original 8, original-gray 8, noisy-gray 16 */
+	item(&it[0], "noisy.png", 0xffULL, 1000, 300, 0);
+	item(&it[1], "original.png", 0, 1000, 200, 0);
+	item(&it[2], "gray.png", 0xff00ULL, 1000, 100, 0);
+	it[0].color = it[1].color = red;
+	it[2].color = gray;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[0].keeper, 1);
+	CHECK_EQ_INT(it[1].keeper, 1);
+	CHECK_EQ_INT(it[2].keeper, 1);
+	CHECK_EQ_INT(it[1].count, 3);
+	CHECK_EQ_INT(it[1].kept_by, KEEP_CENTER);
+	CHECK_EQ_INT(it[2].stage, GRP_NEAR);
+	CHECK_EQ_INT(it[2].via, -1);
+	CHECK_EQ_INT(it[2].dist[0], 8);
+	CHECK_EQ_INT(it[0].dist[0], 8);
+	CHECK(it[1].center < it[0].center && it[1].center < it[2].center);
+	/* the noisy copy with more pixels keeps first whatever the center: the gray copy
+	 * stays out, kept */
+	it[0].pixels = 2000;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+	CHECK_EQ_INT(it[2].keeper, -1);
+	CHECK_EQ_INT(it[0].count, 2);
+	/* without the center key the size decides, and nothing is recounted */
+	it[0].pixels = 1000;
+	CHECK_EQ_INT(grp_parse_keep(&o, "resolution,date,size,name", &err), 0);
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+	CHECK_EQ_INT(it[2].keeper, -1);
+}
+
 /* What tells look-alikes apart without keypoints: a star keeps out a member whose
  * colours clash with a surer copy of the keeper (each alike enough to the keeper); a
  * tinted grey cut-out and a green one of the same shape are compared by colour (the
@@ -1277,6 +1324,7 @@ int main(void)
 	test_exact_and_thresholds();
 	test_keep_policy();
 	test_center_keeper();
+	test_centre_left_out();
 	test_determinism();
 	test_index_equals_all();
 	test_turned_index();
