@@ -4865,28 +4865,16 @@ static int centres(struct grp_item *items, const size_t *mem, size_t m,
 	return rc;
 }
 
-/* Keeper ranking with the center (KEEP_CENTER), after the groups are formed: each
- * member's center is its mean distance to the others of its group (pair_apart: their
- * details' difference, where every member has details, else their hash distances),
- * where it was paired with every one of them (INT_MAX otherwise: it cannot stand for
- * them).  A copy lies one change from its original and two from another copy of it (a
- * noisy copy and a blurred one), so of pictures alike in pixels and date the original
- * lies nearest the others, where the file's size would rank a noisy or blurred PNG
- * first.  The best-ranked member becomes the keeper when its pair with each other
- * member would have let it take that one (shows_more, loses_colour, contested as in
- * the star); the groups keep their members, only the keeper changes, so the centers
- * never move a pair.  A group whose keeper stays though a member lies nearer gets its
- * centers cleared, so that the key says nothing there.  Groups of two (the centers
- * tie) and of over GRP_CENTER_MAX members are left as they are.  0, or a negative AD_E*
- * code. */
-/* recentre for one group: the m pictures mem (its keeper k among them, and a picture no
- * group took, where centre_left_out asks): their centers, and the best-ranked of them
- * as keeper when it is not k, its center is known, and its pair with each other one
- * would have let it take that one (shows_more, loses_colour, contested as in the star).
- * 1 when it took the group, 0 when not (the centers cleared where k stays though another
- * lies nearer, or where clear asks), or a negative AD_E* code. */
+/* recentre for one group: the m pictures mem (its keeper k among them, and join, a
+ * picture no group took, where centre_left_out asks; else SIZE_MAX): their
+ * centers, and the best-ranked of them as keeper when it is not k, its center is known,
+ * and its pair with each other one would have let it take that one (shows_more,
+ * loses_colour, contested as in the star; and join, which took nothing when the star
+ * made it a keeper, no larger than it, as the star takes such a one).  1 when it took
+ * the group, 0 when not (the centers cleared where k stays though another lies nearer,
+ * or where a join was asked), or a negative AD_E* code. */
 static int recentre_one(struct grp_item *items, size_t k, const size_t *mem, size_t m,
-    int clear, const struct mih_pair *pairs, const struct pres *res, size_t np,
+    size_t join, const struct mih_pair *pairs, const struct pres *res, size_t np,
     const uint32_t *off, const uint32_t *adj, const struct mih_pair *conf, size_t nconf,
     const struct mih_pair *hue, size_t nhue, const struct grp_opts *o, aderr *err)
 {
@@ -4902,7 +4890,7 @@ static int recentre_one(struct grp_item *items, size_t k, const size_t *mem, siz
 	/* (a member that ranks first on the keys after the center, where no center is
 	 * known, as one carried in by join_left_out may, cannot stand for them) */
 	if (best == k || items[best].center == INT_MAX) {
-		if (clear)
+		if (join != SIZE_MAX)
 			for (size_t i = 0; i < m; i++)
 				items[mem[i]].center = INT_MAX;
 		return 0;
@@ -4917,7 +4905,8 @@ static int recentre_one(struct grp_item *items, size_t k, const size_t *mem, siz
 		ok = p >= 0 && !shows_more(&res[p], &pairs[p], mem[j]) &&
 		    !loses_colour(&items[best], &items[mem[j]]) &&
 		    !contested(items, pairs, res, off, adj, conf, nconf, hue, nhue, best, mem[j],
-		    (uint32_t)p);
+		    (uint32_t)p) && (mem[j] != join ||
+		    (items[best].area >= 0 && items[join].area <= items[best].area));
 	}
 	if (!ok) {
 		for (size_t i = 0; i < m; i++)
@@ -4953,6 +4942,20 @@ static int recentre_one(struct grp_item *items, size_t k, const size_t *mem, siz
 	return 1;
 }
 
+/* Keeper ranking with the center (KEEP_CENTER), after the groups are formed: each
+ * member's center is its mean distance to the others of its group (pair_apart: their
+ * details' difference, where every member has details, else their hash distances),
+ * where it was paired with every one of them (INT_MAX otherwise: it cannot stand for
+ * them).  A copy lies one change from its original and two from another copy of it (a
+ * noisy copy and a blurred one), so of pictures alike in pixels and date the original
+ * lies nearest the others, where the file's size would rank a noisy or blurred PNG
+ * first.  The best-ranked member becomes the keeper when its pair with each other
+ * member would have let it take that one (shows_more, loses_colour, contested as in
+ * the star); the groups keep their members, only the keeper changes, so the centers
+ * never move a pair.  A group whose keeper stays though a member lies nearer gets its
+ * centers cleared, so that the key says nothing there.  Groups of two (the centers
+ * tie) and of over GRP_CENTER_MAX members are left as they are.  0, or a negative AD_E*
+ * code. */
 static int recentre(struct grp_item *items, size_t n, const struct mih_pair *pairs,
     const struct pres *res, size_t np, const uint32_t *off, const uint32_t *adj,
     const struct mih_pair *conf, size_t nconf, const struct mih_pair *hue, size_t nhue,
@@ -4975,8 +4978,8 @@ static int recentre(struct grp_item *items, size_t n, const struct mih_pair *pai
 		for (long x = head[k]; x >= 0; x = nxt[x])
 			if ((size_t)x != k)
 				mem[m++] = (size_t)x;
-		rc = recentre_one(items, k, mem, m, 0, pairs, res, np, off, adj, conf, nconf, hue,
-		    nhue, o, err);
+		rc = recentre_one(items, k, mem, m, SIZE_MAX, pairs, res, np, off, adj, conf, nconf,
+		    hue, nhue, o, err);
 		if (rc < 0)
 			break;
 		rc = 0;
@@ -5035,7 +5038,7 @@ static int centre_left_out(struct grp_item *items, size_t n, const size_t *idx,
 				if ((size_t)y != (size_t)k)
 					mem[m++] = (size_t)y;
 			mem[m++] = j;
-			rc = recentre_one(items, (size_t)k, mem, m, 1, pairs, res, np, off, adj, conf,
+			rc = recentre_one(items, (size_t)k, mem, m, j, pairs, res, np, off, adj, conf,
 			    nconf, hue, nhue, o, err);
 			if (rc < 0)
 				break;

@@ -593,6 +593,17 @@ static void test_centre_left_out(void)
 	CHECK_EQ_INT(it[2].dist[0], 8);
 	CHECK_EQ_INT(it[0].dist[0], 8);
 	CHECK(it[1].center < it[0].center && it[1].center < it[2].center);
+	/* a gray copy larger than the original, frame and all, is not the original's to
+	 * take (as the star takes no larger picture that took nothing): it stays out */
+	for (int i = 0; i < 3; i++)
+		it[i].area = i == 2 ? 1200 : 1000;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+	CHECK_EQ_INT(it[2].keeper, -1);
+	for (int i = 0; i < 3; i++)
+		it[i].area = 1000;
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[2].keeper, 1);
 	/* the noisy copy with more pixels keeps first whatever the center: the gray copy
 	 * stays out, kept */
 	it[0].pixels = 2000;
