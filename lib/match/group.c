@@ -4694,6 +4694,17 @@ static int group_lists(const struct grp_item *items, size_t n, long **head, long
 	return 0;
 }
 
+/* 1 when item j was told apart (conf) from a member of keeper k's group (head, nxt:
+ * group_lists). */
+static int apart_from_group(const struct mih_pair *conf, size_t nconf, const long *head,
+    const long *nxt, long k, size_t j)
+{
+	for (long x = head[k]; x >= 0; x = nxt[x])
+		if (find_pair(conf, nconf, (uint32_t)x, (uint32_t)j) >= 0)
+			return 1;
+	return 0;
+}
+
 /* Star: an item left alone (its partners all taken by a keeper that matched it by
  * hashes, but in a neighbourhood too crowded to take it on them alone: a mirrored copy
  * of a photo whose larger, tilted copy became the keeper) joins the keeper's group when
@@ -4726,7 +4737,7 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
 		for (uint32_t e = off[j]; e < off[j + 1]; e++) {
 			uint32_t p = adj[e];
 			size_t m = pairs[p].a == j ? pairs[p].b : pairs[p].a;
-			long k = items[m].keeper, x;
+			long k = items[m].keeper;
 			struct mih_pair pr;
 			struct pres r = {0};
 			int dist[3], ori;
@@ -4742,10 +4753,7 @@ static int join_left_out(struct grp_item *items, size_t n, const size_t *idx,
 					items[j].apart_from = k;
 				continue;
 			}
-			for (x = head[k]; x >= 0; x = nxt[x])
-				if (find_pair(conf, nconf, (uint32_t)x, (uint32_t)j) >= 0)
-					break;
-			if (x >= 0)
+			if (apart_from_group(conf, nconf, head, nxt, k, j))
 				continue;
 			pr.a = (uint32_t)((size_t)k < j ? (size_t)k : j);
 			pr.b = (uint32_t)((size_t)k < j ? j : (size_t)k);
@@ -5028,10 +5036,7 @@ static int centre_left_out(struct grp_item *items, size_t n, const size_t *idx,
 				continue;
 			if (o->apart != NULL && dec_apart_refuses(o->apart, items, (size_t)k, j))
 				continue;
-			for (y = head[k]; y >= 0; y = nxt[y])
-				if (find_pair(conf, nconf, (uint32_t)y, (uint32_t)j) >= 0)
-					break;
-			if (y >= 0)
+			if (apart_from_group(conf, nconf, head, nxt, k, j))
 				continue;
 			mem[m++] = (size_t)k;
 			for (y = head[k]; y >= 0; y = nxt[y])
