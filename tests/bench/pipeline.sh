@@ -17,7 +17,7 @@
 #                     (256 to 1,411 pixels) and their variants; 1920: the same variants
 #                     made from 1920x1280 JPEGs of those photos (tests/bench/featx_set.py:
 #                     a camera's size, as issue 20's featx target is stated), 53 files,
-#                     18 MB a copy of the set
+#                     about 40 MB a copy of the set
 #   IMAGEHASH_SRC=DIR a checkout of github.com/JohannesBuchner/imagehash, used when
 #                     `import imagehash` fails (Debian has no package of it); numpy,
 #                     scipy, PyWavelets and PIL come from Debian (python3-numpy
