@@ -42,10 +42,15 @@ twins=$(jq -r 'select(.verified == 1 and .stage == 3 and .inliers < 24 and
 	(.a | split("/")[0]) == (.b | split("/")[0])) | .a' "$T/trace" | wc -l)
 check "copies of a product taken as twins in a crowded neighbourhood (got $twins)" \
 	test "$twins" -ge 3
+# (those the test of repetition took, its own rule, aside: copies all the same)
 check_eq "each such pair's hashes within 2, one tone curve, colours within 5" \
-	"$(jq -r 'select(.verified == 1 and .stage == 3 and .inliers < 24) |
+	"$(jq -r 'select(.verified == 1 and .stage == 3 and .inliers < 24 and
+		(.repeated | not)) |
 		select(.dmin > 2 or .tone > 2 or .cdiff < 0 or .cdiff > 5 or
 			.inliers < 0.6 * .matches) | .a' "$T/trace")" ""
+check_eq "the pairs the test of repetition took there are copies" \
+	"$(jq -r 'select(.verified == 1 and .stage == 3 and .inliers < 24 and .repeated) |
+		select((.a | split("/")[0]) != (.b | split("/")[0])) | .a' "$T/trace")" ""
 check_eq "no product shares a group with another, nor with itself in another colour" \
 	"$(mixed_groups "$T/r")" ""
 kept=$(jq -r 'select(.dup.role == "duplicate") | .name' "$T/r" | grep -c '^p')
