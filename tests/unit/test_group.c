@@ -894,18 +894,18 @@ static void test_keypoint_evidence(void)
 static void test_repeated_in_crowd(void)
 {
 	enum { NK = 64, NI = 22 };
-	static struct kp pa[NK], pb[2 * NK];
-	static uint8_t g[48];
-	struct kp_set sa = { .w = 512, .h = 512, .n = NK, .kp = pa },
-	    sb = { .w = 512, .h = 512, .n = NK, .kp = pb };
-	struct grp_item it[3];
-	struct grp_opts o;
-	aderr err = {0};
 	uint64_t x = 0x2545F4914F6CDD1DULL;
-
-	random_kp(pa, NK, &x);
+	aderr err = {0};
+	struct grp_opts o;
+	struct grp_item it[3];
+	static uint8_t g[48];
 	/* b: a's keypoints in their places; of all but NI of them a second, the same
 	 * descriptor elsewhere, so that they pass no ratio test */
+	static struct kp pa[NK], pb[2 * NK];
+	struct kp_set sa = { .w = 512, .h = 512, .n = NK, .kp = pa };
+	struct kp_set sb = { .w = 512, .h = 512, .n = NK, .kp = pb };
+
+	random_kp(pa, NK, &x);
 	memcpy(pb, pa, sizeof pa);
 	for (int i = NI; i < NK; i++) {
 		pb[sb.n] = pa[i];
