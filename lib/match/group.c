@@ -854,8 +854,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			}
 			/* b's cell nearest the place a's is read at (shapes) */
 			if (shape) {
-				rbx = (int)lround(bgx[i]);
-				rby = (int)lround(bgy[i]);
+				rbx = round_level(bgx[i]);
+				rby = round_level(bgy[i]);
 			}
 			for (int dy = -1; dy <= 1; dy++)
 				for (int dx = -1; dx <= 1; dx++) {
@@ -5015,12 +5015,11 @@ static int recentre(struct grp_item *items, size_t n, const struct mih_pair *pai
  * the pictures in rank order (idx).  0, or a negative AD_E* code. */
 static int centre_left_out(struct grp_item *items, size_t n, const size_t *idx,
     const struct mih_pair *pairs, const struct pres *res, size_t np, const uint32_t *off,
-    uint32_t *adj, const size_t *pos, const struct mih_pair *conf, size_t nconf,
+    const uint32_t *adj, const struct mih_pair *conf, size_t nconf,
     const struct mih_pair *hue, size_t nhue, const struct grp_opts *o, aderr *err)
 {
 	long *head, *nxt;
 	size_t mem[GRP_CENTER_MAX];
-	struct pos_ctx ctx = { pos, pairs, res };
 	int rc = group_lists(items, n, &head, &nxt, err);
 
 	if (rc < 0)
@@ -5030,7 +5029,8 @@ static int centre_left_out(struct grp_item *items, size_t n, const size_t *idx,
 
 		if (items[j].keeper >= 0 || off[j + 1] == off[j])
 			continue;
-		qsort_r(adj + off[j], off[j + 1] - off[j], sizeof *adj, cmp_strength, &ctx);
+		/* (its pairs are in order, surest first: join_left_out, which ran before,
+		 * sorted them when it tried it) */
 		for (uint32_t e = off[j]; e < off[j + 1]; e++) {
 			uint32_t p = adj[e];
 			size_t m = 0, x = pairs[p].a == j ? pairs[p].b : pairs[p].a;
@@ -5403,8 +5403,8 @@ centre:
 	for (int k = 0; rc == 0 && k < o->nkeys; k++)
 		if (o->keys[k] == KEEP_CENTER) {
 			if (o->mode == GRP_MODE_STAR && idx != NULL)
-				rc = centre_left_out(items, n, idx, pairs, res, np, off, adj, pos, conf,
-				    nconf, hue, nhue, o, err);
+				rc = centre_left_out(items, n, idx, pairs, res, np, off, adj, conf, nconf,
+				    hue, nhue, o, err);
 			if (rc == 0)
 				rc = recentre(items, n, pairs, res, np, off, adj, conf, nconf, hue,
 				    nhue, o, err);
