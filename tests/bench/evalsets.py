@@ -90,6 +90,12 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   thresholds.
 - sprites: the same game's cards on transparency (fruit, animals, things, and grey
   silhouettes of some of the animals), as icons; a drawing both games hold is one.
+- faenza-icons, tango-icons, symbolic-icons: as small-icons, from three more themes
+  (Faenza at 96 px, Tango at 32 px, and Adwaita's one-colour symbolic glyphs at 96 px),
+  added on 2026-12-07 and scored once before any change was made with them in view (the
+  figures are in that session's note): how the decisions carry to themes nobody tuned
+  on.  Two icons that are one glyph mirrored (a theme's left-to-right and right-to-left
+  versions) are distinct, as in the other themes.
 - plots, forms: pictures of one template, generated, no threshold chosen on them: charts
   of one style whose axes, ticks, labels and title are the same (three styles: white,
   shaded with a grid, dark) and whose data differ (the look-alike of a chart is the same
@@ -1288,6 +1294,22 @@ SETS = {
                                 "used to choose thresholds); look-alikes: nearest other icon",
                                 unique=True),
                     ["elementary-xfce-icon-theme"], 1),
+    "faenza-icons": (theme_icons("usr/share/icons/Faenza/*/96/*.png",
+                                 "faenza-icon-theme (96 px icons with transparency, shown on "
+                                 "white; added to check the thresholds on a theme they were not "
+                                 "chosen on); look-alikes: nearest other icon", unique=True),
+                     ["faenza-icon-theme"], 1),
+    "tango-icons": (theme_icons("usr/share/icons/Tango/32x32/*/*.png",
+                                "tango-icon-theme (32 px icons with transparency, shown on white; "
+                                "added to check the thresholds on a theme they were not chosen "
+                                "on); look-alikes: nearest other icon", unique=True),
+                    ["tango-icon-theme"], 1),
+    "symbolic-icons": (theme_icons("usr/share/icons/Adwaita/96x96/*/*.symbolic.png",
+                                   "adwaita-icon-theme's symbolic icons (96 px one-colour glyphs "
+                                   "on transparency, shown on white; added to check the "
+                                   "thresholds on glyphs they were not chosen on); look-alikes: "
+                                   "nearest other glyph", unique=True),
+                       ["adwaita-icon-theme"], 1),
     "plots": (set_plots, [], 1),
     "forms": (set_forms, [], 1),
     "clipart": (set_clipart, ["pysiogame"], 1),
