@@ -3469,7 +3469,8 @@ static int aligned_overlay(const struct grp_item *a, const struct grp_item *b,
 	}
 	if (ka != NULL && kb != NULL && ka->w > 0 && ka->h > 0 && kb->w > 0 && kb->h > 0) {
 		double sx = (double)kb->w / ka->w, sy = (double)kb->h / ka->h;
-		double z[4] = { sx, 0, 0, 0 };
+		/* (on the pixel centres z maps: x -> sx (x + 0.5) - 0.5) */
+		double z[4] = { sx, 0, 0.5 * (sx - 1), 0.5 * (sx - 1) };
 
 		/* one scale both ways (within a pixel or two of the views' rounding) */
 		if (fabs(sx - sy) <= 0.02 * sx && detail_diff(ka, kb, z, a->kpband, b->kpband,
