@@ -1907,6 +1907,7 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 		free(ad);
 	}
 	m->matches = np;
+	m->plain_in = -1;
 	if (np < 2) {
 		free(pr);
 		return 0;
@@ -2005,6 +2006,13 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 	    fabs((double)b->w / a->w - (double)b->h / a->h) <= KP_ALIGN_ASPECT * b->w / a->w) {
 		double z0[4] = { (double)b->w / a->w, 0, 0, 0 };
 		int in0 = inlier_count(px, py, qx, qy, np, z0, tol * tol, best - 1);
+
+		/* and on the pixel centres, whatever it explains, for the details to be read
+		 * through as well (dedupe's detail pass) */
+		m->plain[0] = z0[0];
+		m->plain[1] = 0;
+		m->plain[2] = m->plain[3] = 0.5 * (z0[0] - 1);
+		m->plain_in = inlier_count(px, py, qx, qy, np, m->plain, tol * tol, -1);
 
 		if (in0 >= best && in0 > 0) {
 			best = in0;

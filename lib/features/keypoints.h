@@ -175,6 +175,10 @@ struct kp_match {
 	                         * shows (0.64 for a crop of a fifth each way) */
 	double a_in, b_in;      /* the two shares: of a's picture inside b, of b's inside a */
 	double tol;             /* the inlier tolerance, level-0 pixels of b */
+	double plain[4];        /* the plain scaling of a's view onto b's (one scale both
+	                         * ways, on the pixel centres), as z */
+	int plain_in;           /* how many matches it explains (within tol); -1 when the
+	                         * views' shapes differ, or under 2 matches */
 	int shared, agree;      /* filled by kp_shared, 0 until then */
 	int shared0, agree0;    /* the same on the strongest n0 keypoints of each side
 	                         * (kp_shared_top; dedupe's framed rule and test of

@@ -2079,20 +2079,41 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 				mirror ? 65535 - a->kpview[0] : a->kpview[2], a->kpview[3] };
 
 			int nspread;
+			const double *z = m->z;
 
-			*ddiff = detail_diff(ka, kb, m->z, ba, b->kpband, DG_DETAIL, NULL, NULL,
+			*ddiff = detail_diff(ka, kb, z, ba, b->kpband, DG_DETAIL, NULL, NULL,
 			    overlay, &nspread, NULL, caption);
+			/* and through the plain scaling of one view onto the other, where it
+			 * explains nearly as many matches (GRP_PLAIN_SHARE): the closer of the
+			 * two readings */
+			if (m->plain_in >= 0 && m->plain_in >= GRP_PLAIN_SHARE * m->inliers &&
+			    memcmp(m->plain, m->z, sizeof m->z) != 0 && *ddiff != -3) {
+				int ov2, ns2, cap2[2];
+				int d2 = detail_diff(ka, kb, m->plain, ba, b->kpband, DG_DETAIL, NULL,
+				    NULL, &ov2, &ns2, NULL, cap2);
+
+				if (d2 == -3) {
+					*ddiff = -3;
+				} else if (d2 >= 0 && (*ddiff < 0 || d2 < *ddiff)) {
+					*ddiff = d2;
+					*overlay = ov2;
+					nspread = ns2;
+					caption[0] = cap2[0];
+					caption[1] = cap2[1];
+					z = m->plain;
+				}
+			}
 			*spread = nspread > GRP_SPREAD_MAX;
 			/* the shapes, a caption's rows left out where the details found one */
-			*sdiff = detail_diff(ka, kb, m->z, ba, b->kpband, DG_SHAPE, wa, b->kpview,
+			*sdiff = detail_diff(ka, kb, z, ba, b->kpband, DG_SHAPE, wa, b->kpview,
 			    &none, NULL, NULL, *overlay != 0 ? caption : NULL);
 			/* the fine details, for a pair the details let through: pictures of
 			 * one template (GRP_FINE_*) */
 			if (*ddiff >= 0 && *ddiff <= GRP_DETAIL_MAX && !*spread &&
-			    fine_comparable(ka, kb, m->z)) {
+			    fine_comparable(ka, kb, z)) {
 				int fs = 0, cells = 0;
 
-				if (fine_spread(ka, kb, m->z, ba, b->kpband, &fs, &cells) < 0)
+				if (fine_spread(ka, kb, z, ba, b->kpband, &fs, &cells) < 0)
 					rc = AD_ENOMEM;
 				*spread = (fs > GRP_FINE_SPREAD && fs > GRP_FINE_RATIO * nspread) ||
 				    cells ? 2 : 0;
@@ -2101,7 +2122,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 			 * (GRP_INK_*) */
 			if (*ddiff >= 0 && *ddiff <= GRP_DETAIL_MAX && !*spread && ka->ink != NULL &&
 			    kb->ink != NULL) {
-				int inkc, ia = ink_apart(ka, kb, m->z, ba, b->kpband, &inkc);
+				int inkc, ia = ink_apart(ka, kb, z, ba, b->kpband, &inkc);
 
 				if (ia == -3)
 					rc = AD_ENOMEM;

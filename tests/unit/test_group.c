@@ -1,6 +1,7 @@
 /* test_group.c — grouping rules of dedupe: stars, one step through a sure match,
  * exact vs near, keep policy, tie-breaks, determinism, group numbering. */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1022,6 +1023,72 @@ static void test_aligned_details(void)
 	CHECK_EQ_INT(it[1].keeper, 0);
 }
 
+/* A gauge glyph and its copy, 96 pixels: the same details (a dial's rim, a needle one
+ * cell wide from the middle to the lower right), keypoints of one picture in the same
+ * places on both sides but for six on the rim, which b has turned 4 degrees about the
+ * middle (as detection places the corners of an arc anywhere along it), and three at the
+ * needle's tip.  Drawn from two places on the rim, the transform turning the picture 4
+ * degrees explains more matches (the rim's and the middle's) than the plain scaling
+ * does (the middle's and the tip's), and read through it the needle misses: no copy.
+ * The plain scaling explains over GRP_PLAIN_SHARE of them, and read through it the
+ * details agree: a copy. */
+static void test_plain_reading(void)
+{
+	enum { NK = 40, N = KP_DETAIL };
+	static struct kp pa[NK], pb[NK];
+	static uint8_t da[N * N], g[48];
+	struct kp_set sa = { .w = 96, .h = 96, .n = NK, .kp = pa, .detail = da },
+	    sb = { .w = 96, .h = 96, .n = NK, .kp = pb, .detail = da };
+	struct grp_item it[3];
+	struct grp_opts o;
+	struct kp_match m;
+	aderr err = {0};
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+	const double t = 4 * 3.14159265358979 / 180;
+
+	random_kp(pa, NK, &x);
+	for (int i = 0; i < NK; i++) {
+		double r, a;
+
+		if (i < 6) {            /* on the rim: radius 44 */
+			r = 44, a = i * 0.9 - 2.2;
+		} else if (i < 9) {     /* the needle's tip: radius 30, lower right */
+			r = 30 + (i - 6), a = 0.8 + 0.05 * (i - 6);
+		} else {                /* the middle: radius 6 to 18 */
+			r = 6 + (i % 7) * 2, a = i * 2.4;
+		}
+		pa[i].x = (float)(48 + r * cos(a));
+		pa[i].y = (float)(48 + r * sin(a));
+		pb[i] = pa[i];
+		if (i < 6) {
+			pb[i].x = (float)(48 + r * cos(a + t));
+			pb[i].y = (float)(48 + r * sin(a + t));
+		}
+	}
+	/* the details: a light ground, a dark rim two cells wide at radius 14 cells, a dark
+	 * needle one cell wide from the middle to the lower right */
+	for (int y = 0; y < N; y++)
+		for (int c = 0; c < N; c++) {
+			double dx = c + 0.5 - N / 2.0, dy = y + 0.5 - N / 2.0, rr = sqrt(dx * dx + dy * dy);
+			int v = 230;
+
+			if (rr >= 13 && rr <= 15)
+				v = 20;
+			if (c == y && c >= N / 2 && c < N / 2 + 10)
+				v = 20;
+			da[y * N + c] = (uint8_t)v;
+		}
+	CHECK_EQ_INT(kp_match(&sa, &sb, &m), 0);
+	CHECK(fabs(m.angle_deg) > 2);
+	CHECK_EQ_INT(m.plain_in >= GRP_PLAIN_SHARE * m.inliers && m.plain_in < m.inliers, 1);
+	CHECK(m.plain[0] == 1 && m.plain[1] == 0 && m.plain[2] == 0 && m.plain[3] == 0);
+	grid(g, 200, 200, 200);
+	grp_opts_default(&o);
+	details_pair(it, "gauge", "gauge-copy", &sa, &sb, g);
+	CHECK_EQ_INT(grp_run(it, 3, &o, &err), 1);
+	CHECK_EQ_INT(it[1].keeper, 0);
+}
+
 /* Two charts on n x n grids: a frame (0 on a ground of 200) on rows and columns e and
  * n - 1 - e, and inside it a line of level v rising across ga (row e + 2 + c * num /
  * den at column c) and falling across gb. */
@@ -1374,6 +1441,7 @@ int main(void)
 	test_keypoint_evidence();
 	test_repeated_in_crowd();
 	test_aligned_details();
+	test_plain_reading();
 	test_spread_details();
 	test_fine_details();
 	test_gray_of_two();
