@@ -52,7 +52,7 @@ void feat_opts_default(struct feat_opts *o);
 /* The version of the feature recipes: raise it whenever any field feat_to_json writes
  * can come out different for the same file, so that stored features made the old way
  * are recomputed instead of compared with new ones. */
-#define FEAT_VERSION 11
+#define FEAT_VERSION 12
 
 /* What a record's features depend on, as featx stamps it in "feat_spec": the feature
  * version and the options that change the fields ("v1 local=256 thumb=0").  A stored

@@ -507,6 +507,9 @@ int kp_detect(const struct img *gray, int max, struct kp_set *set)
 	if (s > KP_BASE_SIDE) {
 		w0 = (int)(((long long)w0 * KP_BASE_SIDE + s / 2) / s);
 		h0 = (int)(((long long)h0 * KP_BASE_SIDE + s / 2) / s);
+	} else if (s < KP_MIN_SIDE && s >= KP_ENLARGE_FLOOR) {
+		w0 = (int)(((long long)w0 * KP_MIN_SIDE + s / 2) / s);
+		h0 = (int)(((long long)h0 * KP_MIN_SIDE + s / 2) / s);
 	}
 	if (w0 > 3 * KP_BASE_SIDE) {
 		h0 = (int)((long long)h0 * 3 * KP_BASE_SIDE / w0);

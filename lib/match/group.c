@@ -180,8 +180,11 @@ static int item_nkp(const struct grp_item *it)
  * more where both pictures bring more than GRP_KP_BASE keypoints. */
 static int grown_inliers(const struct grp_item *a, const struct grp_item *b, double grow)
 {
-	int e = item_nkp(a) < item_nkp(b) ? item_nkp(a) : item_nkp(b);
-	double t = (double)(e - GRP_KP_BASE) / GRP_KP_BASE;
+	/* (an enlarged picture's keypoints counted as its own pixels would bring them:
+	 * GRP_BLIND_ENLARGE) */
+	double ea = item_nkp(a) / (a->kp_enlarge > 1 ? a->kp_enlarge : 1);
+	double eb = item_nkp(b) / (b->kp_enlarge > 1 ? b->kp_enlarge : 1);
+	double t = ((ea < eb ? ea : eb) - GRP_KP_BASE) / GRP_KP_BASE;
 
 	t = t < 0 ? 0 : t > 1 ? 1 : t;
 	return (int)lround(GRP_STRICT_INLIERS * (1 + grow * t));
@@ -3278,13 +3281,15 @@ static int close_look(const struct grp_item *a, const struct grp_item *b, struct
 	return r->cdiff <= GRP_COLOR_MAX / 2;
 }
 
-/* 1 when the keypoints cannot see a pair: too few keypoints on one side.  (A mirrored
- * match they see through kp_mirror.) */
+/* 1 when the keypoints cannot see a pair: too few keypoints on one side, or one side's
+ * keypoints mostly its enlargement's (GRP_BLIND_ENLARGE).  (A mirrored match they see
+ * through kp_mirror.) */
 static int blind_pair(const struct grp_opts *o, const struct grp_item *a,
     const struct grp_item *b)
 {
 	return !o->local || item_nkp(a) < 2 * GRP_STRICT_INLIERS ||
-	    item_nkp(b) < 2 * GRP_STRICT_INLIERS;
+	    item_nkp(b) < 2 * GRP_STRICT_INLIERS || a->kp_enlarge > GRP_BLIND_ENLARGE ||
+	    b->kp_enlarge > GRP_BLIND_ENLARGE;
 }
 
 /* The margin a hash match is accepted on: its margin over the neighbourhood, but where

@@ -399,6 +399,18 @@ int itemset_collect(void *ud, json_t *rec, void *slot, int res, aderr *err)
 			    (p->raw[1] | p->raw[2] << 8) >= GRP_SMOOTH_SIDE &&
 			    (p->raw[3] | p->raw[4] << 8) >= GRP_SMOOTH_SIDE;
 			p->it.nkp = n < (long)s->keypoints ? (int)n : s->keypoints;
+			/* the keypoints' view against the part of the picture it shows (kpview):
+			 * featx enlarges a small one */
+			if (p->rawlen >= KP_PACKED_HEAD && p->it.area > 0) {
+				double va = (double)(p->raw[1] | p->raw[2] << 8) *
+				    (p->raw[3] | p->raw[4] << 8);
+				double shown = (double)p->it.area *
+				    (p->it.kpview[2] - p->it.kpview[0]) / 65535.0 *
+				    (p->it.kpview[3] - p->it.kpview[1]) / 65535.0;
+
+				if (shown > 0 && va > shown)
+					p->it.kp_enlarge = (float)(va / shown);
+			}
 		}
 		free(p->raw);
 		p->raw = NULL;

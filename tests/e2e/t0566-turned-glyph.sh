@@ -8,7 +8,10 @@
 # off missed by 37 to 100 "all over": its lossless turned and flipped copies were told
 # apart from it for good (adwaita-icon-theme's symbolic icons: a weather glyph, a
 # battery).  Read on the pixel centres they miss by a few levels and share one group,
-# and the same battery at another level (its fill a third higher) stays apart.
+# and the same battery at another level (its fill a third higher) stays apart.  The
+# glyph is drawn at 136 pixels, its part inside its clear margins enlarged by featx to
+# 160 for the keypoints (KP_MIN_SIDE), not so much that the keypoints count for nothing
+# (GRP_BLIND_ENLARGE); read a pixel off there the copies missed by 19, read right by 0.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/g"
@@ -20,7 +23,7 @@ d, S = sys.argv[1], 4
 def sc(*v):
     return tuple(k * S for k in v)
 
-def battery(top):
+def battery(top, side=136):
     # drawn at 4x and scaled down (smooth edges, as an SVG glyph is rendered): a cap, a
     # thick rounded body, a block of fill from row top, a bolt and four level marks
     im = Image.new("RGBA", (96 * S, 96 * S), (0, 0, 0, 0))
@@ -32,7 +35,7 @@ def battery(top):
                sc(76, 28)], fill=(0, 0, 0, 255))
     for k in range(4):
         g.rectangle(sc(24 + 9 * k, 24, 29 + 9 * k, 29 + 4 * k), fill=(0, 0, 0, 255))
-    return im.resize((96, 96), Image.LANCZOS)
+    return im.resize((side, side), Image.LANCZOS)
 
 b = battery(56)
 b.save(d + "/battery.png")
