@@ -3726,14 +3726,20 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 			/* nor, when they do not vouch for it, may the brightness layouts stray
 			 * from one tone curve by more than a blind pair's may (the Moon in two
 			 * phases: one disc, other cells lit; the light and the dark version of
-			 * one wallpaper: its shapes, other shades) */
-			tone = r->shifted ? 0 : tone_miss(a, b, r->orient);
-			if (rc == 0 && !told_apart(a, b, r) && tone > GRP_TONE_MAX / 2 &&
-			    (rc = tone_past_caption(c, a, b, r, tone, &tone, e)) < 0)
-				return rc;
-			if (rc == 0 && (told_apart(a, b, r) || tone > GRP_TONE_MAX / 2)) {
-				r->stage = GRP_NONE;
-				r->conflict = told_apart(a, b, r) || tone > 2 * GRP_TONE_MAX;
+			 * one wallpaper: its shapes, other shades), and where they do, by more
+			 * than twice that (GRP_TONE_VOUCHED) */
+			{
+				int apart = rc == 0 && told_apart(a, b, r), rc2;
+				int lim = rc == 0 ? GRP_TONE_MAX / 2 : GRP_TONE_VOUCHED;
+
+				tone = r->shifted ? 0 : tone_miss(a, b, r->orient);
+				if (!apart && tone > lim &&
+				    (rc2 = tone_past_caption(c, a, b, r, tone, &tone, e)) < 0)
+					return rc2;
+				if (apart || tone > lim) {
+					r->stage = GRP_NONE;
+					r->conflict = apart || tone > 2 * GRP_TONE_MAX;
+				}
 			}
 			return 0;
 		}

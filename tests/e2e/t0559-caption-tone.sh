@@ -10,7 +10,9 @@
 # still agree (GRP_BLIND_DETAIL).  The same camera with its lens lit, as far from the
 # tone line and with no caption, stays a picture of its own, and so does a lighter
 # camera's captioned copy: a caption excuses the rows it lies in, and the middle rows
-# must follow the tone line as a copy's do.
+# must follow the tone line as a copy's do.  At 100 pixels, where the keypoints see the
+# pair and vouch for it, the lighter camera's copy is still no copy: the keypoints see
+# shapes, not shades (GRP_TONE_VOUCHED).
 . "$(dirname "$0")/lib.sh"
 
 "$PY" - "$T" "$TOP" <<'PY'
@@ -44,6 +46,11 @@ camera(80, 100, 180).save(out + "/lit/camera-lit.png")
 os.makedirs(out + "/shade")
 camera(80, 100, 20).save(out + "/shade/camera.png")
 E.t_caption(camera(80, 130, 20), random.Random(3), None).save(out + "/shade/other-caption.png")
+# the same at 100 pixels, which featx enlarges for its keypoints (KP_MIN_SIDE): they see
+# the two and vouch for them, and the tone test still holds (GRP_TONE_VOUCHED)
+os.makedirs(out + "/shade100")
+camera(100, 100, 20).save(out + "/shade100/camera.png")
+E.t_caption(camera(100, 130, 20), random.Random(3), None).save(out + "/shade100/other-caption.png")
 PY
 for k in grey light; do
 	azls -q "$T/$k" | featx -q > "$T/$k.feat" || fail "featx ($k)"
@@ -69,4 +76,12 @@ check_eq "a lighter camera's captioned copy: a hash neighbour, off the tone line
 check_eq "... its caption excuses the caption's rows alone, not its body's shade: no copy" \
 	"$(jq -r '.stage' "$T/shade.trace") $(jq -r 'select(.name != null) | .dup.group // "none"' \
 		"$T/shade.r" | sort -u)" "0 none"
+azls -q "$T/shade100" | featx -q > "$T/shade100.feat" || fail "featx (shade100)"
+dedupe -q --trace-pairs "$T/shade100.trace" -i "$T/shade100.feat" -o "$T/shade100.r" ||
+	fail "dedupe (shade100)"
+check_eq "at 100 pixels the keypoints vouch for the two (a strict match)" \
+	"$(jq -r '"\(.hashed) \(.inliers >= 24) \(.blind)"' "$T/shade100.trace")" "true true false"
+check_eq "... and the lighter camera's captioned copy is still no copy (its shade off the tone line)" \
+	"$(jq -r '"\(.stage) \(.tone > 20)"' "$T/shade100.trace") $(jq -r 'select(.name != null) |
+		.dup.group // "none"' "$T/shade100.r" | sort -u)" "0 true none"
 finish
