@@ -231,8 +231,9 @@ struct grp_item {
  * spared the tone test: the keypoints see shapes, and the tone curve the details are read
  * through takes a body lit another shade for a change of tone.  A drawn steak and a drawn
  * piece of beef, one outline in red and in pink (make eval's clipart: 3 false pairs), and
- * a flat camera and a lighter one's captioned copy at 100 to 140 pixels (t0559) missed
- * the tone line by 21 to 24: where the keypoints vouch, the layouts may stray from it by
+ * a flat camera and a lighter one's captioned copy at 100 pixels, once featx enlarged
+ * them for their keypoints (t0559), missed the tone line by 24 and 21 (at 140 pixels by
+ * 20, at the limit): where the keypoints vouch, the layouts may stray from it by
  * GRP_TONE_VOUCHED, twice what a pair they do not vouch for may.  make eval's nineteen
  * sets: false pairs 58 -> 55, recall 0.842 -> 0.841 (a puppy's 5-degree turns, 21 and 22:
  * the grids of a turned copy do not lie alike; the keypoints' turn does not tell them
