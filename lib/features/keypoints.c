@@ -1877,6 +1877,15 @@ void kp_shared(const struct kp_set *a, const struct kp_set *b, struct kp_match *
 	kp_shared_top(a, b, INT_MAX, m);
 }
 
+void kp_scaling_z(double s, double tx, double ty, double z[4])
+{
+	/* x + 0.5 -> s (x + 0.5) + tx on the edges, so x -> s x + tx + (s - 1) / 2 */
+	z[0] = s;
+	z[1] = 0;
+	z[2] = tx + 0.5 * (s - 1);
+	z[3] = ty + 0.5 * (s - 1);
+}
+
 int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 {
 	struct pair *pr;
@@ -2012,9 +2021,7 @@ int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m)
 
 		/* and on the pixel centres, whatever it explains, for the details to be read
 		 * through as well (dedupe's detail pass) */
-		m->plain[0] = z0[0];
-		m->plain[1] = 0;
-		m->plain[2] = m->plain[3] = 0.5 * (z0[0] - 1);
+		kp_scaling_z(z0[0], 0, 0, m->plain);
 		m->plain_in = inlier_count(px, py, qx, qy, np, m->plain, tol * tol, -1);
 
 		if (in0 >= best && in0 > 0) {

@@ -207,6 +207,10 @@ struct kp_match {
 	                         * pictures' cells: 0 to 8) */
 };
 int kp_match(const struct kp_set *a, const struct kp_set *b, struct kp_match *m);
+/* The transform z (as kp_match's, on pixel centres) of a scaling by s with no turn that
+ * takes picture edges (0 .. w) at x to s x + tx, y to s y + ty: a plain scaling of one
+ * view onto the other, or a rectangle of one onto a rectangle of the other. */
+void kp_scaling_z(double s, double tx, double ty, double z[4]);
 /* The passes kp_match runs now: "plain", "avx2" or "avx512", the widest this CPU has or a
  * narrower one that AZD_KP_KERNEL (plain, avx2, avx512) asks for; all give the same. */
 const char *kp_kernel_name(void);

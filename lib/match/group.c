@@ -3455,12 +3455,7 @@ static int aligned_detail(const struct grp_item *a, const struct grp_item *b, in
 		sy = (rb[3] - rb[1]) / (ra[3] - ra[1]);
 		if (fabs(sx - sy) > 0.02 * sx)
 			continue;
-		/* (the rectangles' edges to the pixel centres z maps, as the keypoints'
-		 * transforms do) */
-		z[0] = sx;
-		z[1] = 0;
-		z[2] = rb[0] - sx * ra[0] + 0.5 * (sx - 1);
-		z[3] = rb[1] - sx * ra[1] + 0.5 * (sx - 1);
+		kp_scaling_z(sx, rb[0] - sx * ra[0], rb[1] - sx * ra[1], z);
 		d = detail_diff(ka, kb, z, a->kpband, bband, DG_DETAIL, NULL, NULL, &ov,
 		    NULL, NULL, NULL);
 		if (d == -3) {
@@ -3495,8 +3490,9 @@ static int aligned_overlay(const struct grp_item *a, const struct grp_item *b,
 	}
 	if (ka != NULL && kb != NULL && ka->w > 0 && ka->h > 0 && kb->w > 0 && kb->h > 0) {
 		double sx = (double)kb->w / ka->w, sy = (double)kb->h / ka->h;
-		/* (on the pixel centres z maps: x -> sx (x + 0.5) - 0.5) */
-		double z[4] = { sx, 0, 0.5 * (sx - 1), 0.5 * (sx - 1) };
+		double z[4];
+
+		kp_scaling_z(sx, 0, 0, z);
 
 		/* one scale both ways (within a pixel or two of the views' rounding) */
 		if (fabs(sx - sy) <= 0.02 * sx && detail_diff(ka, kb, z, a->kpband, b->kpband,
