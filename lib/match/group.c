@@ -3576,7 +3576,12 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		 * a caption can be read with no transform (upright); and where no keypoints
 		 * could see the pair, its details read so must agree (GRP_BLIND_DETAIL,
 		 * GRP_DETAIL_MAX through a turn), and where they saw it but agreed on no
-		 * transform, must not miss as two pictures do (GRP_DETAIL_APART) */
+		 * transform, must not miss as two pictures do (GRP_DETAIL_APART), nor be
+		 * unreadable so: pictures of two shapes (no one scale both ways) whose
+		 * hashes agree, which squash each to a square, and whose keypoints
+		 * agree on nothing have nothing but those hashes (a small emblem on a
+		 * square canvas and a car on a tall one, each mostly clear ground:
+		 * openclipart-png) */
 		int dd, limit, none;
 
 		if (r->stage != GRP_NEAR || !r->hashed || r->shifted || c->o->exact_only)
@@ -3591,7 +3596,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 			return rc;
 		limit = !blind_pair(c->o, a, b) ? GRP_DETAIL_APART :
 		    r->orient == 1 ? GRP_BLIND_DETAIL : GRP_DETAIL_MAX;
-		if (dd > limit) {
+		if (dd > limit || (dd == -2 && limit == GRP_DETAIL_APART)) {
 			r->ddiff = (int8_t)(dd > INT8_MAX ? INT8_MAX : dd);
 			r->blind = limit != GRP_DETAIL_APART;
 			r->stage = GRP_NONE;

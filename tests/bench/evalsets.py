@@ -96,6 +96,11 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   figures are in that session's note): how the decisions carry to themes nobody tuned
   on.  Two icons that are one glyph mirrored (a theme's left-to-right and right-to-left
   versions) are distinct, as in the other themes.
+- portraits, openclipart: as sprites, from a strategy game's painted portraits (Wesnoth's
+  figures of its races and classes) and from clip art of every kind (every sixteenth
+  file of openclipart-png), added on 2026-12-07 and scored once before any change was
+  made with them in view (that session's note); the nearest other picture is the
+  look-alike.
 - plots, forms: pictures of one template, generated, no threshold chosen on them: charts
   of one style whose axes, ticks, labels and title are the same (three styles: white,
   shaded with a grid, dark) and whose data differ (the look-alike of a chart is the same
@@ -1269,6 +1274,27 @@ def set_sprites(root, rng):
                          "nearest other card", rng)
 
 
+def set_portraits(root, rng):
+    # a strategy game's character portraits (Wesnoth's: painted figures of its races and
+    # classes on transparency, 400 to 500 px), shown on white: drawn people and
+    # creatures, where a race's classes share a painter, a palette and a pose
+    fs = sorted(glob.glob(os.path.join(root, "usr/share/games/wesnoth/*/data/core/images/portraits/**/*.png"),
+                          recursive=True))
+    return game_pictures(fs, 1.0, "wesnoth-1.16-data's portraits (painted figures on "
+                         "transparency, 400 to 500 px, shown on white; added to check the "
+                         "thresholds on drawn figures nobody tuned on); look-alikes: nearest "
+                         "other portrait", rng)
+
+
+def set_openclipart(root, rng):
+    # clip art of every kind (openclipart-png: drawings, symbols, cartoons, many on
+    # transparency, 16 to 3,500 px): every sixteenth file of the sorted list
+    fs = sorted(glob.glob(os.path.join(root, "usr/share/openclipart/png/**/*.png"), recursive=True))
+    return game_pictures(fs[::16], 1.0, "openclipart-png (every sixteenth drawing, many on "
+                         "transparency, shown on white; added to check the thresholds on "
+                         "clip art nobody tuned on); look-alikes: nearest other drawing", rng)
+
+
 # name -> (builder, the Debian packages its images come from, the set's version)
 SETS = {
     "photos": (set_photos, ["gnome-backgrounds", "mate-backgrounds"], 4),
@@ -1314,6 +1340,8 @@ SETS = {
     "forms": (set_forms, [], 1),
     "clipart": (set_clipart, ["pysiogame"], 1),
     "sprites": (set_sprites, ["pysiogame"], 1),
+    "portraits": (set_portraits, ["wesnoth-1.16-data"], 1),
+    "openclipart": (set_openclipart, ["openclipart-png"], 1),
 }
 # packages whose images must never be drawn on (the held-out evaluation's)
 RESERVED = {"stellarium-data", "r-doc-pdf", "gcompris-qt-data", "scratch", "opencv-doc",
