@@ -3737,6 +3737,13 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 				if (!apart && tone > lim &&
 				    (rc2 = tone_past_caption(c, a, b, r, tone, &tone, e)) < 0)
 					return rc2;
+				/* the grids of a copy turned a few degrees do not lie alike:
+				 * where the keypoints vouch for such a turn, the colour grids
+				 * read through it must agree instead (GRP_TONE_VOUCHED) */
+				if (rc == 1 && tone > lim && m->inliers >= GRP_REPEAT_INLIERS &&
+				    odd_turn(m->z) > GRP_TONE_TURN && r->wcol >= 0 &&
+				    r->wcol <= GRP_FRAMED_COLOR)
+					tone = 0;
 				if (apart || tone > lim) {
 					r->stage = GRP_NONE;
 					r->conflict = apart || tone > 2 * GRP_TONE_MAX;
