@@ -3535,6 +3535,22 @@ static int tone_past_caption(const struct cl_ctx *c, const struct grp_item *a,
 
 /* First pass: bytes and hashes, and the keypoints (lenient) for pairs the hashes turn
  * down.  Second pass: the collection-aware decision on the pairs that matched. */
+/* 1 when the details of a pair the keypoints lay one on the other surely (GRP_SURE_*:
+ * each picture wholly on the other, at one scale) miss beyond what a copy's may
+ * (GRP_DETAIL_MAX), and neither picture carries an added frame or a caption the other
+ * lacks, which would explain a miss (nor is one a part of the other: a crop's cells
+ * along its cut miss): two pictures, which no group may hold together (GRP_DETAIL_APART is the limit where the keypoints are
+ * less sure).  A painted gryphon and its palette-swapped twin miss by 36; a letterbox of
+ * the gryphon, its bands read apart, let the twin in by 24, and the group through it. */
+static int sure_apart(const struct grp_item *a, const struct grp_item *b, const struct pres *r,
+    const struct kp_match *m)
+{
+	return r->ddiff > GRP_DETAIL_MAX && r->overlay == 0 && !a->framed && !b->framed &&
+	    !r->shifted && m->a_in >= GRP_SURE_SHARE && m->b_in >= GRP_SURE_SHARE &&
+	    m->inliers >= GRP_SURE_INLIERS * strict_inliers(a, b) &&
+	    m->inliers >= GRP_SURE_RATIO * m->matches;
+}
+
 static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *ambiguous,
     struct kp_match *m, aderr *e);
 
@@ -3645,7 +3661,8 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	    r->spread_apart || r->fine_apart || r->ink_apart) {
 		r->stage = GRP_NONE;
 		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART || part || gray ||
-		    r->shape_apart || r->spread_apart || r->fine_apart || r->ink_apart;
+		    r->shape_apart || r->spread_apart || r->fine_apart || r->ink_apart ||
+		    sure_apart(a, b, r, &m);
 	}
 	return 0;
 }
