@@ -96,6 +96,9 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   figures are in that session's note): how the decisions carry to themes nobody tuned
   on.  Two icons that are one glyph mirrored (a theme's left-to-right and right-to-left
   versions) are distinct, as in the other themes.
+- moka-icons, yaru-icons: as small-icons, from two more themes (Moka's flat 64 px tiles,
+  many one template with another glyph; Yaru at 256 px), added on 2026-12-07 after the
+  two below and scored once before any change was made with them in view.
 - portraits, openclipart: as sprites, from a strategy game's painted portraits (Wesnoth's
   figures of its races and classes) and from clip art of every kind (every sixteenth
   file of openclipart-png), added on 2026-12-07 and scored once before any change was
@@ -1340,6 +1343,16 @@ SETS = {
     "forms": (set_forms, [], 1),
     "clipart": (set_clipart, ["pysiogame"], 1),
     "sprites": (set_sprites, ["pysiogame"], 1),
+    "moka-icons": (theme_icons("usr/share/icons/Moka/64x64/*/*.png",
+                               "moka-icon-theme (64 px flat icons with transparency, shown on "
+                               "white; added to check the thresholds on a theme nobody tuned "
+                               "on); look-alikes: nearest other icon", unique=True),
+                   ["moka-icon-theme"], 1),
+    "yaru-icons": (theme_icons("usr/share/icons/Yaru/256x256/*/*.png",
+                               "yaru-theme-icon (256 px icons with transparency, shown on white; "
+                               "added to check the thresholds on a theme nobody tuned on); "
+                               "look-alikes: nearest other icon", unique=True),
+                   ["yaru-theme-icon"], 1),
     "portraits": (set_portraits, ["wesnoth-1.16-data"], 1),
     "openclipart": (set_openclipart, ["openclipart-png"], 1),
 }
