@@ -3533,15 +3533,14 @@ static int tone_past_caption(const struct cl_ctx *c, const struct grp_item *a,
 	return rc < 0 ? rc : 0;
 }
 
-/* First pass: bytes and hashes, and the keypoints (lenient) for pairs the hashes turn
- * down.  Second pass: the collection-aware decision on the pairs that matched. */
 /* 1 when the details of a pair the keypoints lay one on the other surely (GRP_SURE_*:
  * each picture wholly on the other, at one scale) miss beyond what a copy's may
  * (GRP_DETAIL_MAX), and neither picture carries an added frame or a caption the other
  * lacks, which would explain a miss (nor is one a part of the other: a crop's cells
- * along its cut miss): two pictures, which no group may hold together (GRP_DETAIL_APART is the limit where the keypoints are
- * less sure).  A painted gryphon and its palette-swapped twin miss by 36; a letterbox of
- * the gryphon, its bands read apart, let the twin in by 24, and the group through it. */
+ * along its cut miss): two pictures, which no group may hold together
+ * (GRP_DETAIL_APART is the limit where the keypoints are less sure).  A painted gryphon
+ * and its palette-swapped twin miss by 36; a letterbox of the gryphon, its bands read
+ * apart, let the twin in by 24, and the group through it. */
 static int sure_apart(const struct grp_item *a, const struct grp_item *b, const struct pres *r,
     const struct kp_match *m)
 {
@@ -3551,6 +3550,8 @@ static int sure_apart(const struct grp_item *a, const struct grp_item *b, const 
 	    m->inliers >= GRP_SURE_RATIO * m->matches;
 }
 
+/* First pass: bytes and hashes, and the keypoints (lenient) for pairs the hashes turn
+ * down.  Second pass: the collection-aware decision on the pairs that matched. */
 static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *ambiguous,
     struct kp_match *m, aderr *e);
 

@@ -388,13 +388,14 @@ struct grp_item {
  * strict test's inliers, GRP_SURE_RATIO of the matches, each picture's GRP_SURE_SHARE
  * on the other at the scale of the whole pictures (unshifted): details read so that
  * miss by over GRP_DETAIL_MAX, with no frame or caption on either side to explain it,
- * part two pictures for good (sure_apart; a 104-pixel drawing and its copy with the
- * bottom fifth cut off, 82 inliers of 97, miss by 47 along the cut: t0567).  make eval's portraits: a gryphon and its
- * palette-swapped twin (36 apart) had been joined through the gryphon's letterbox
- * copy, 3 false pairs -> 0; 9 pairs of distinct pictures (forms, portraits, nightsky)
- * and no copy newly told apart; the same at 1 to 3 times the strict inliers and ratios
- * of 0.4 to 0.9 (at 1 and 0.4 one copy, a keyboard icon and its contrast, 48 apart, is
- * told apart too, still grouped through its other copies). */
+ * part two pictures for good (sure_apart; not a part of the other: a 104-pixel drawing
+ * and its copy with the bottom fifth cut off, 82 inliers of 97, miss by 47 along the
+ * cut, t0567).  make eval's portraits: a gryphon and its palette-swapped twin (36
+ * apart) had been joined through the gryphon's letterbox copy, 3 false pairs -> 0; 9
+ * pairs of distinct pictures (forms, portraits, nightsky) and no copy newly told apart;
+ * the same scores at 1 to 3 times the strict inliers and ratios of 0.4 to 0.9 (at 1
+ * and 0.4 one copy, a keyboard icon and its contrast, 48 apart, is told apart too, and
+ * still grouped through its other copies). */
 #define GRP_SURE_INLIERS 2
 #define GRP_SURE_RATIO 0.8
 #define GRP_SURE_SHARE 0.97
