@@ -1298,6 +1298,14 @@ def set_openclipart(root, rng):
                          "clip art nobody tuned on); look-alikes: nearest other drawing", rng)
 
 
+def unseen_theme(pattern, package, what):
+    """SETS' entry of an icon theme added to see how the thresholds carry to a theme
+    nobody tuned on: its icons under pattern, from package (what: their size and kind)"""
+    return (theme_icons(pattern, "%s (%s, shown on white; added to check the thresholds on a "
+                        "theme nobody tuned on); look-alikes: nearest other icon" % (package, what),
+                        unique=True), [package], 1)
+
+
 # name -> (builder, the Debian packages its images come from, the set's version)
 SETS = {
     "photos": (set_photos, ["gnome-backgrounds", "mate-backgrounds"], 4),
@@ -1343,16 +1351,10 @@ SETS = {
     "forms": (set_forms, [], 1),
     "clipart": (set_clipart, ["pysiogame"], 1),
     "sprites": (set_sprites, ["pysiogame"], 1),
-    "moka-icons": (theme_icons("usr/share/icons/Moka/64x64/*/*.png",
-                               "moka-icon-theme (64 px flat icons with transparency, shown on "
-                               "white; added to check the thresholds on a theme nobody tuned "
-                               "on); look-alikes: nearest other icon", unique=True),
-                   ["moka-icon-theme"], 1),
-    "yaru-icons": (theme_icons("usr/share/icons/Yaru/256x256/*/*.png",
-                               "yaru-theme-icon (256 px icons with transparency, shown on white; "
-                               "added to check the thresholds on a theme nobody tuned on); "
-                               "look-alikes: nearest other icon", unique=True),
-                   ["yaru-theme-icon"], 1),
+    "moka-icons": unseen_theme("usr/share/icons/Moka/64x64/*/*.png", "moka-icon-theme",
+                               "64 px flat icons with transparency"),
+    "yaru-icons": unseen_theme("usr/share/icons/Yaru/256x256/*/*.png", "yaru-theme-icon",
+                               "256 px icons with transparency"),
     "portraits": (set_portraits, ["wesnoth-1.16-data"], 1),
     "openclipart": (set_openclipart, ["openclipart-png"], 1),
 }
