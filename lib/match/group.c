@@ -3617,7 +3617,9 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 			r->ddiff = (int8_t)(dd > INT8_MAX ? INT8_MAX : dd);
 			r->blind = limit != GRP_DETAIL_APART;
 			r->stage = GRP_NONE;
-			r->conflict = r->conflict || dd > GRP_DETAIL_APART;
+			/* (a blind pair has no evidence but its details: where they part
+			 * the two, no group may hold both) */
+			r->conflict = r->conflict || dd > GRP_DETAIL_APART || r->blind;
 		}
 		return 0;
 	}

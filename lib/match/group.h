@@ -436,7 +436,14 @@ struct grp_item {
  * by 26 to 68, 6 of 7 pairs over the limits (a folder of documents and one of music, two
  * drives; a network icon with one screen lit and one with both, 26, not); the themes' false
  * pairs 23 -> 21, and make eval's small-icons lost a crop of a tenth that its turned
- * copy had carried unread (48, as it misses its original upright: 0.400 -> 0.389). */
+ * copy had carried unread (48, as it misses its original upright: 0.400 -> 0.389).
+ * A blind pair so turned down is two pictures for good: nothing but its details speaks
+ * for it, and the members of a group that would take both through others are no
+ * surer (make eval's moka-icons, four Qt tools drawn as one tile with another glyph
+ * faint behind, 12 to 18 apart, had been one group through the pairs under 17: false
+ * pairs 25 -> 17, tango-icons 4 -> 0; recall 0.831 -> 0.827 over the twenty-three sets,
+ * moka 0.683 -> 0.661, small-icons 0.511 -> 0.478, tango 0.450 -> 0.428: blurred and
+ * JPEG copies of 32- and 48-pixel icons that had joined through their originals). */
 #define GRP_BLIND_DETAIL (GRP_DETAIL_MAX / 2)
 /* And the misses must be few: of the 3 x 3 blocks read so, at most GRP_SPREAD_MAX may
  * miss by over GRP_SPREAD_MISS, or the pair is two pictures for good (no group holds
