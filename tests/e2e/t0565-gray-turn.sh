@@ -42,6 +42,9 @@ for i in range(16):
     g.save(dd + "/gray.png")
     im.rotate(r.choice((-5, 5)), resample=Image.BICUBIC).save(dd + "/turned.png")
 PY
+# one date for all (the keep policy ranks older files first, to the second: files
+# written across a second's turn ranked c05's original first, and its group took it)
+touch -d "2026-01-01 00:00:00" "$T"/img/*/*
 n=$(ls "$T/img" | wc -l)
 dedupe_img $((3 * n))
 # the pairs of a gray copy and a turned one, as the trace has them: none told apart
