@@ -3533,6 +3533,14 @@ static int tone_past_caption(const struct cl_ctx *c, const struct grp_item *a,
 	return rc < 0 ? rc : 0;
 }
 
+/* 1 when the keypoints (GRP_REPEAT_INLIERS or more) agree on a turn of over
+ * GRP_TONE_TURN degrees off the quarter turns: the 4 x 4 grids of the two pictures do
+ * not lie alike, and the tone line on them says nothing. */
+static int turned_few(const struct kp_match *m)
+{
+	return m->inliers >= GRP_REPEAT_INLIERS && odd_turn(m->z) > GRP_TONE_TURN;
+}
+
 /* 1 when the details of a pair the keypoints lay one on the other surely (GRP_SURE_*:
  * each picture wholly on the other, at one scale) miss beyond what a copy's may
  * (GRP_DETAIL_MAX), and neither picture carries an added frame or a caption the other
@@ -3754,16 +3762,16 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 				int lim = rc == 0 ? GRP_TONE_MAX / 2 : GRP_TONE_VOUCHED;
 
 				tone = r->shifted ? 0 : tone_miss(a, b, r->orient);
+				/* the grids of a copy turned a few degrees do not lie alike:
+				 * where the keypoints vouch for such a turn, the colour grids
+				 * read through it must agree instead (GRP_TONE_VOUCHED; no
+				 * caption is looked for then) */
+				if (rc == 1 && tone > lim && turned_few(m) && r->wcol >= 0 &&
+				    r->wcol <= GRP_FRAMED_COLOR)
+					tone = 0;
 				if (!apart && tone > lim &&
 				    (rc2 = tone_past_caption(c, a, b, r, tone, &tone, e)) < 0)
 					return rc2;
-				/* the grids of a copy turned a few degrees do not lie alike:
-				 * where the keypoints vouch for such a turn, the colour grids
-				 * read through it must agree instead (GRP_TONE_VOUCHED) */
-				if (rc == 1 && tone > lim && m->inliers >= GRP_REPEAT_INLIERS &&
-				    odd_turn(m->z) > GRP_TONE_TURN && r->wcol >= 0 &&
-				    r->wcol <= GRP_FRAMED_COLOR)
-					tone = 0;
 				if (apart || tone > lim) {
 					r->stage = GRP_NONE;
 					r->conflict = apart || tone > 2 * GRP_TONE_MAX;
@@ -3792,7 +3800,7 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 		    tone_miss(a, b, r->orient) : 0;
 		/* nor where the keypoints agree on a turn of a few degrees: the grids cannot
 		 * lie alike (GRP_TONE_TURN) */
-		if (m->inliers >= GRP_REPEAT_INLIERS && odd_turn(m->z) > GRP_TONE_TURN)
+		if (turned_few(m))
 			tone = 0;
 		/* many agreeing keypoints over a small part of the picture (a product on a
 		 * plain ground, a face drawn on a blank page) make a copy when the whole
