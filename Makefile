@@ -1,6 +1,7 @@
 # azdedup — plain make, no configure step.
 #   make            build the library and the six tools into $(BUILD)/bin
 #   make check      install missing packages, build, run every test
+#   make check-dates  dedupe's end-to-end tests with their files dated a second apart
 #   make demo       install missing packages, build, run the pipeline on examples/
 #   make bench      benchmarks (tables on stdout; never part of check)
 #   make eval       accuracy on known variants of the example photos (tables)
@@ -65,7 +66,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all check check-cluster unit e2e demo bench eval fuzz tsan install uninstall clean deps test-deps examples
+.PHONY: all check check-dates check-cluster unit e2e demo bench eval fuzz tsan install uninstall clean deps test-deps examples
 
 all: $(BINS)
 
@@ -200,6 +201,15 @@ e2e: $(BINS) $(HELPER_BIN)
 check: test-deps
 	@$(MAKE) --no-print-directory all unit
 	@BUILD=$(BUILD) sh tests/run.sh
+
+# The end-to-end tests of dedupe's decisions again, with each test's files dated a second
+# apart in the order written (TEST_DATES=spread: tests/e2e/spreaddates.py): the keep
+# policy ranks older files first, to the second, and a test must pass whether its files
+# were written within one second or across many.  CI runs it after check.
+DATES_E2E = $(basename $(notdir $(sort $(wildcard tests/e2e/t05*.sh))))
+check-dates: test-deps
+	@$(MAKE) --no-print-directory all
+	@TEST_DATES=spread UNIT_TESTS="" E2E_TESTS="$(DATES_E2E)" BUILD=$(BUILD) sh tests/run.sh
 
 # The cluster recipes (examples/slurm, examples/k8s) on a real single-node Slurm that
 # each test in tests/cluster starts itself (munged, slurmctld, slurmd on free ports, all

@@ -20,6 +20,10 @@
 #   with_originals REPORT REGEX  how many images of dedupe's REPORT whose names match the
 #                                awk REGEX share a group with FOLDER/original.png, FOLDER
 #                                the first part of their name
+#   TEST_DATES=spread            (make check-dates) each azls of a local folder first
+#                                dates its files a second apart in the order written
+#                                (spreaddates.py): a test must not hang on whether its
+#                                files were written within one second
 #   finish                       prints "N passed, N failed" (", N skipped" when some
 #                                were) and exits accordingly
 set -u
@@ -42,6 +46,15 @@ _pass=0
 _fail=0
 _skip=0
 _name=$(basename "$0" .sh)
+
+if [ "${TEST_DATES:-}" = spread ]; then
+	azls() {
+		for _a in "$@"; do
+			case $_a in -*) ;; *) [ -d "$_a" ] && { "$PY" "$TOP/tests/e2e/spreaddates.py" "$_a" || return 2; } ;; esac
+		done
+		command azls "$@"
+	}
+fi
 
 ok() { _pass=$((_pass + 1)); echo "ok - $_name: $*"; }
 fail() { _fail=$((_fail + 1)); echo "FAIL - $_name: $*"; }

@@ -34,6 +34,11 @@ for i in range(18):
     c2 = tuple(int(255 * c) for c in colorsys.hls_to_rgb((hue + 0.5) % 1, light, 0.8))
     os.makedirs(os.path.join(out, "q%02d" % i))
     E.product(512, 512, kind, c2, bg, random.Random(seed)).save(out + "/q%02d/other-colour.png" % i)
+# one date for every file: the keep policies compared below rank older files first, to
+# the second, and files written across a second's turn would rank by that instead
+for root, _, files in os.walk(out):
+    for f in files:
+        os.utime(os.path.join(root, f), (1700000000, 1700000000))
 PY
 azls -q "$T/img" | featx -q > "$T/feat" || fail "featx"
 dedupe -q --keep resolution,date,size,name -i "$T/feat" -o "$T/r" --html "$T/page.html" ||
