@@ -24,6 +24,7 @@ import json
 import math
 import os
 import random
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -104,6 +105,12 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   file of openclipart-png), added on 2026-12-07 and scored once before any change was
   made with them in view (that session's note); the nearest other picture is the
   look-alike.
+- wallpapers, flags: two kinds more, added later on 2026-12-07 and scored once before any
+  change was made with them in view (that session's note): KDE Plasma's and UKUI's
+  wallpapers (renders, paintings, photos; a Plasma wallpaper's dark version is its
+  look-alike and distinct, as GNOME's are), and national flags at 320 x 240
+  (iso-flags-png-320x240), the nearest other flag the look-alike.  Two flags that are
+  one flag mirrored (Guinea and Mali) are distinct, as a theme's mirrored glyphs are.
 - plots, forms: pictures of one template, generated, no threshold chosen on them: charts
   of one style whose axes, ticks, labels and title are the same (three styles: white,
   shaded with a grid, dark) and whose data differ (the look-alike of a chart is the same
@@ -1298,6 +1305,51 @@ def set_openclipart(root, rng):
                          "clip art nobody tuned on); look-alikes: nearest other drawing", rng)
 
 
+def set_wallpapers(root, rng):
+    # desktop wallpapers of two more desktops (KDE Plasma's and UKUI's: renders, paintings
+    # and photos, 1,920 to 5,120 px): each Plasma wallpaper's largest landscape image, its
+    # dark version (where it has one) as its look-alike, as GNOME's light and dark are
+    def largest(folder):  # the largest landscape image of a folder of WxH.ext files
+        best = (0, None)
+        for p in glob.glob(os.path.join(folder, "*.*")):
+            m = re.match(r"(\d+)x(\d+)\.", os.path.basename(p))
+            if m and int(m.group(1)) > int(m.group(2)):
+                best = max(best, (int(m.group(1)) * int(m.group(2)), p))
+        return best[1]
+    items, look = [], {}
+    for d in sorted(glob.glob(os.path.join(root, "usr/share/wallpapers/*/contents"))):
+        name = d.split(os.sep)[-2]
+        light, dark = largest(os.path.join(d, "images")), largest(os.path.join(d, "images_dark"))
+        if light is None:
+            continue
+        items += [(name, im) for _, im in open_files([light])]
+        if dark is not None:
+            look.update((name, (im, name + "-dark")) for _, im in open_files([dark]))
+    items += open_files(sorted(p for p in glob.glob(os.path.join(root, "usr/share/backgrounds/*.*"))
+                               if p.lower().endswith((".jpg", ".png"))))
+    items = drop_near_identical(items)
+    rng.shuffle(items)
+    # 24 originals (those with a dark version first), the rest distractors
+    items.sort(key=lambda kv: kv[0] not in look)
+    originals, distractors = items[:24], items[24:]
+    lookalikes = [(k,) + look[k] for k, _ in originals if k in look]
+    return originals, distractors, lookalikes, (
+        "plasma-workspace-wallpapers (the largest landscape image of each; the dark version "
+        "as its look-alike where there is one) and ukui-wallpapers: renders, paintings and "
+        "photos, added to check the thresholds on wallpapers nobody tuned on")
+
+
+def set_flags(root, rng):
+    # national flags (iso-flags-png-320x240): stripes, crosses and emblems of few colours,
+    # many flags one pattern in other colours (tricolours); the nearest other flag (by its
+    # grey thumbnail) is the look-alike
+    fs = sorted(glob.glob(os.path.join(root, "usr/share/iso-flags-png-320x240/*.png")))
+    return game_pictures(fs, 1.0, "iso-flags-png-320x240 (national flags, 320 x 240: "
+                         "stripes, crosses and emblems, many one pattern in other colours; "
+                         "added to check the thresholds on flags nobody tuned on); "
+                         "look-alikes: nearest other flag", rng)
+
+
 def unseen_theme(pattern, package, what):
     """SETS' entry of an icon theme added to see how the thresholds carry to a theme
     nobody tuned on: its icons under pattern, from package (what: their size and kind)"""
@@ -1357,6 +1409,8 @@ SETS = {
                                "256 px icons with transparency"),
     "portraits": (set_portraits, ["wesnoth-1.16-data"], 1),
     "openclipart": (set_openclipart, ["openclipart-png"], 1),
+    "wallpapers": (set_wallpapers, ["plasma-workspace-wallpapers", "ukui-wallpapers"], 1),
+    "flags": (set_flags, ["iso-flags-png-320x240"], 1),
 }
 # packages whose images must never be drawn on (the held-out evaluation's)
 RESERVED = {"stellarium-data", "r-doc-pdf", "gcompris-qt-data", "scratch", "opencv-doc",
