@@ -105,12 +105,15 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   file of openclipart-png), added on 2026-12-07 and scored once before any change was
   made with them in view (that session's note); the nearest other picture is the
   look-alike.
-- wallpapers, flags: two kinds more, added later on 2026-12-07 and scored once before any
-  change was made with them in view (that session's note): KDE Plasma's and UKUI's
-  wallpapers (renders, paintings, photos; a Plasma wallpaper's dark version is its
-  look-alike and distinct, as GNOME's are), and national flags at 320 x 240
-  (iso-flags-png-320x240), the nearest other flag the look-alike.  Two flags that are
-  one flag mirrored (Guinea and Mali) are distinct, as a theme's mirrored glyphs are.
+- wallpapers, flags, terrain: three kinds more, added later on 2026-12-07 and scored once
+  before any change was made with them in view (that session's note): KDE Plasma's and
+  UKUI's wallpapers (renders, paintings, photos; a Plasma wallpaper's dark version is its
+  look-alike and distinct, as GNOME's are), national flags at 320 x 240
+  (iso-flags-png-320x240), and a puzzle game's terrain pieces (Pingus': a few textures
+  cut into many shapes), the nearest other flag or piece the look-alike.  Two flags or
+  pieces that are one mirrored (Guinea and Mali, a branch and its mirror) are distinct,
+  as a theme's mirrored glyphs are; a piece the game holds at another size is one piece
+  when their grey thumbnails are within 3 levels (as photos), else distinct.
 - plots, forms: pictures of one template, generated, no threshold chosen on them: charts
   of one style whose axes, ticks, labels and title are the same (three styles: white,
   shaded with a grid, dark) and whose data differ (the look-alike of a chart is the same
@@ -1350,6 +1353,23 @@ def set_flags(root, rng):
                          "look-alikes: nearest other flag", rng)
 
 
+def set_terrain(root, rng):
+    # a puzzle game's terrain pieces (Pingus' ground pieces: rock, snow, wood, metal and
+    # desert cut into slabs, ramps and blocks on transparency, 32 to 700 px): pieces of
+    # one texture in other shapes, and of one shape in other textures.  Named by their
+    # path (ground/desert/x.png and solid/desert/x.png are two pieces); a piece the game
+    # holds at two sizes (a toadstool at 211 and 63 px) is one picture (the limit photos
+    # use)
+    top = os.path.join(root, "usr/share/games/pingus/data/images/groundpieces")
+    fs = sorted(glob.glob(os.path.join(top, "**/*.png"), recursive=True))
+    items = [(os.path.splitext(os.path.relpath(p, top))[0].replace(os.sep, "-"), im)
+             for p in fs for _, im in open_files([p])]
+    o, d, lk = split(drop_near_identical(items, 3.0), rng, 60, 40, 20)
+    return o, d, lk, ("pingus-data's ground pieces (terrain of a few textures cut into many "
+                      "shapes, on transparency, shown on white; added to check the thresholds "
+                      "on game terrain nobody tuned on); look-alikes: nearest other piece")
+
+
 def unseen_theme(pattern, package, what):
     """SETS' entry of an icon theme added to see how the thresholds carry to a theme
     nobody tuned on: its icons under pattern, from package (what: their size and kind)"""
@@ -1411,6 +1431,7 @@ SETS = {
     "openclipart": (set_openclipart, ["openclipart-png"], 1),
     "wallpapers": (set_wallpapers, ["plasma-workspace-wallpapers", "ukui-wallpapers"], 1),
     "flags": (set_flags, ["iso-flags-png-320x240"], 1),
+    "terrain": (set_terrain, ["pingus-data"], 1),
 }
 # packages whose images must never be drawn on (the held-out evaluation's)
 RESERVED = {"stellarium-data", "r-doc-pdf", "gcompris-qt-data", "scratch", "opencv-doc",
