@@ -24,6 +24,9 @@
 #                                dates its files a second apart in the order written
 #                                (spreaddates.py): a test must not hang on whether its
 #                                files were written within one second
+#   star_fields DIR              sixteen folders skyK of a galaxy on a dimmed star field,
+#                                as make eval's night sky has them: original.png, its
+#                                caption.png and gamma.png copies (make eval's transforms)
 #   finish                       prints "N passed, N failed" (", N skipped" when some
 #                                were) and exits accordingly
 set -u
@@ -92,6 +95,25 @@ dedupe_img() {  # N [DEDUPE ARGS...]: azls, featx and dedupe over $T/img into $T
 	dedupe -q -i "$T/feat" -o "$T/r" "$@" || fail "dedupe"
 	check_eq "a record for each of the $_n pictures" \
 		"$(jq -r 'select(.name != null) | .name' "$T/r" 2>/dev/null | wc -l)" "$_n"
+}
+star_fields() {
+	mkdir -p "$1"
+	"$PY" - "$1" "$TOP" <<'PY'
+import os, random, sys
+from PIL import ImageEnhance
+sys.path.insert(0, sys.argv[2] + "/tests/bench")
+import evalsets as E
+out = sys.argv[1]
+field = E.Sky(20261201, 17 * 800)
+rng = random.Random(5)
+for k in range(16):
+    sky = E.galaxy(ImageEnhance.Brightness(field.tile(800 * k, 800)).enhance(0.6), E.galaxy_params(rng))
+    d = os.path.join(out, "sky%d" % k)
+    os.makedirs(d)
+    sky.save(d + "/original.png")
+    E.t_caption(sky, random.Random(k), (0, 0, 0)).save(d + "/caption.png")
+    E.t_gamma(sky, random.Random(k), (0, 0, 0)).save(d + "/gamma.png")
+PY
 }
 mixed_groups() {
 	jq -r 'select(.dup.role == "duplicate") | "\(.name) \(.dup.keeper)"' "$1" |

@@ -12,23 +12,7 @@
 # spelt backwards, which reverses the order of every pair within a folder.
 . "$(dirname "$0")/lib.sh"
 
-mkdir -p "$T/img"
-"$PY" - "$T/img" "$TOP" <<'PY'
-import os, random, sys
-from PIL import ImageEnhance
-sys.path.insert(0, sys.argv[2] + "/tests/bench")
-import evalsets as E
-out = sys.argv[1]
-field = E.Sky(20261201, 17 * 800)
-rng = random.Random(5)
-for k in range(16):
-    sky = E.galaxy(ImageEnhance.Brightness(field.tile(800 * k, 800)).enhance(0.6), E.galaxy_params(rng))
-    d = os.path.join(out, "sky%d" % k)
-    os.makedirs(d)
-    sky.save(d + "/original.png")
-    E.t_caption(sky, random.Random(k), (0, 0, 0)).save(d + "/caption.png")
-    E.t_gamma(sky, random.Random(k), (0, 0, 0)).save(d + "/gamma.png")
-PY
+star_fields "$T/img"
 azls -q "$T/img" | featx -q > "$T/feat" || fail "featx"
 # the file part of each name spelt backwards (caption < gamma < original becomes
 # gamma < original < caption)
