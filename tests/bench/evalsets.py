@@ -114,6 +114,11 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   pieces that are one mirrored (Guinea and Mali, a branch and its mirror) are distinct,
   as a theme's mirrored glyphs are; a piece the game holds at another size is one piece
   when their grey thumbnails are within 3 levels (as photos), else distinct.
+- space: a space strategy game's art (FreeOrion's planets' surface maps, nebulae, stars,
+  galaxy decorations), added later on 2026-12-07 and scored once before any change was
+  made with it in view (that session's note): dark skies and lit discs of one style, as
+  a night sky's pictures are; the nearest other picture is the look-alike, and a
+  planet's bump map (its relief in gray, made from its surface map) is left out.
 - plots, forms: pictures of one template, generated, no threshold chosen on them: charts
   of one style whose axes, ticks, labels and title are the same (three styles: white,
   shaded with a grid, dark) and whose data differ (the look-alike of a chart is the same
@@ -1370,6 +1375,22 @@ def set_terrain(root, rng):
                       "on game terrain nobody tuned on); look-alikes: nearest other piece")
 
 
+def set_space(root, rng):
+    # a space strategy game's art (FreeOrion's: planets' surface maps, nebulae, stars,
+    # galaxy decorations and the encyclopedia's pictures, 128 to 2,000 px): dark skies
+    # and lit discs of one style, as a night sky's pictures are; the planets' bump maps
+    # (their relief in gray, made from a surface map) left out
+    art = os.path.join(root, "usr/share/games/freeorion/default/data/art")
+    fs = sorted(p for d in ("planets", "nebulae", "stars_sidepanel", "galaxy_decoration",
+                            "encyclopedia")
+                for p in glob.glob(os.path.join(art, d, "*.*"))
+                if p.lower().endswith((".png", ".jpg")) and "-bump" not in p)
+    return game_pictures(fs, 1.0, "freeorion-data's art (planets' surface maps, nebulae, "
+                         "stars, galaxy decorations: dark skies and lit discs of one "
+                         "style, added to check the thresholds on space art nobody tuned "
+                         "on); look-alikes: nearest other picture", rng)
+
+
 def unseen_theme(pattern, package, what):
     """SETS' entry of an icon theme added to see how the thresholds carry to a theme
     nobody tuned on: its icons under pattern, from package (what: their size and kind)"""
@@ -1432,6 +1453,7 @@ SETS = {
     "wallpapers": (set_wallpapers, ["plasma-workspace-wallpapers", "ukui-wallpapers"], 1),
     "flags": (set_flags, ["iso-flags-png-320x240"], 1),
     "terrain": (set_terrain, ["pingus-data"], 1),
+    "space": (set_space, ["freeorion-data"], 1),
 }
 # packages whose images must never be drawn on (the held-out evaluation's)
 RESERVED = {"stellarium-data", "r-doc-pdf", "gcompris-qt-data", "scratch", "opencv-doc",
