@@ -2389,6 +2389,23 @@ static int both_smooth(const struct grp_item *k, const struct grp_item *j)
 	return k->smooth && j->smooth && k->color != NULL && j->color != NULL;
 }
 
+/* The widest range of one channel over a colour grid's 16 cells. */
+static int grid_span(const uint8_t *c)
+{
+	int span = 0;
+
+	for (int ch = 0; ch < 3; ch++) {
+		int lo = 255, hi = 0;
+
+		for (int i = 0; i < 16; i++) {
+			lo = c[3 * i + ch] < lo ? c[3 * i + ch] : lo;
+			hi = c[3 * i + ch] > hi ? c[3 * i + ch] : hi;
+		}
+		span = hi - lo > span ? hi - lo : span;
+	}
+	return span;
+}
+
 /* The orientation (1..8: j turned that way lies like k) in which two smooth items are
  * one picture by their colour grids (GRP_SMOOTH_TOL) and their wavelet hashes
  * (GRP_SMOOTH_WHASH), and upright their difference hashes (dist: as match's); the
@@ -2396,7 +2413,8 @@ static int both_smooth(const struct grp_item *k, const struct grp_item *j)
 static int smooth_same(const struct grp_item *k, const struct grp_item *j, const int dist[3],
     const struct grp_opts *o)
 {
-	if (!both_smooth(k, j) || k->low_info != j->low_info)
+	if (!both_smooth(k, j) || k->low_info != j->low_info ||
+	    (grid_span(k->color) < GRP_SMOOTH_SPAN && grid_span(j->color) < GRP_SMOOTH_SPAN))
 		return 0;
 	for (int t = 1; t <= (o->rotations ? 8 : 1); t++) {
 		int ok = t == 1 ? dist[1] <= o->dhash_max && dist[2] <= GRP_SMOOTH_WHASH :
