@@ -10,7 +10,8 @@
 #     faenza-icons, tango-icons, symbolic-icons; two themes more, flat 64 px tiles and
 #     256 px: moka-icons, yaru-icons; a game's painted portraits and clip art of every
 #     kind: portraits, openclipart; desktop wallpapers, national flags and a game's
-#     terrain pieces: wallpapers, flags, terrain; a space game's art: space; and
+#     terrain pieces: wallpapers, flags, terrain; a space game's art and a platform
+#     game's sprites: space, creatures; and
 #     pictures of one template, generated:
 #     plots, forms): originals, two variants each from 17
 #     transforms (pages 18: and a scan), distractors,

@@ -119,6 +119,10 @@ What counts as distinct (a false pair when grouped) and what as a copy (a true p
   made with it in view (that session's note): dark skies and lit discs of one style, as
   a night sky's pictures are; the nearest other picture is the look-alike, and a
   planet's bump map (its relief in gray, made from its surface map) is left out.
+- creatures: a platform game's sprites (SuperTux's creatures: pixel art, 32 to 90 px),
+  added and scored the same way: the frames of one creature's walk, flight or blink are
+  distinct pictures (as a sprite's costumes are), and its nearest other frame, often a
+  few pixels apart (a fuse's spark, a blink), is its look-alike.
 - plots, forms: pictures of one template, generated, no threshold chosen on them: charts
   of one style whose axes, ticks, labels and title are the same (three styles: white,
   shaded with a grid, dark) and whose data differ (the look-alike of a chart is the same
@@ -1391,6 +1395,22 @@ def set_space(root, rng):
                          "on); look-alikes: nearest other picture", rng)
 
 
+def set_creatures(root, rng):
+    # a platform game's creatures (SuperTux's: pixel-art sprites, 32 to 90 px, each
+    # creature drawn in several frames of a walk or a flight, facing left and right):
+    # the frames of one creature are distinct pictures, as costumes are; named by their
+    # path (two creatures' folders hold the same file names)
+    top = os.path.join(root, "usr/share/games/supertux2/images/creatures")
+    fs = sorted(glob.glob(os.path.join(top, "**/*.png"), recursive=True))
+    items = [(os.path.splitext(os.path.relpath(p, top))[0].replace(os.sep, "-"), im)
+             for p in fs for _, im in open_files([p])]
+    o, d, lk = split(drop_near_identical(items, 1.0), rng, 60, 40, 20)
+    return o, d, lk, ("supertux-data's creatures (pixel-art sprites, 32 to 90 px, several "
+                      "frames of each creature facing left and right, on transparency, shown "
+                      "on white; added to check the thresholds on sprites nobody tuned on); "
+                      "look-alikes: nearest other frame")
+
+
 def unseen_theme(pattern, package, what):
     """SETS' entry of an icon theme added to see how the thresholds carry to a theme
     nobody tuned on: its icons under pattern, from package (what: their size and kind)"""
@@ -1454,6 +1474,7 @@ SETS = {
     "flags": (set_flags, ["iso-flags-png-320x240"], 1),
     "terrain": (set_terrain, ["pingus-data"], 1),
     "space": (set_space, ["freeorion-data"], 1),
+    "creatures": (set_creatures, ["supertux-data"], 1),
 }
 # packages whose images must never be drawn on (the held-out evaluation's)
 RESERVED = {"stellarium-data", "r-doc-pdf", "gcompris-qt-data", "scratch", "opencv-doc",
