@@ -257,8 +257,9 @@ static void details_put(const struct grp_opts *o, const struct grp_item *it)
  * the keypoints' matches, the transform and the details read through it come out a
  * little different, and at a limit the decision with them (a star field's caption copy
  * and its gamma copy, details 15 or 78 apart as their names ran); a collection renamed,
- * or copied under other names, groups as before.  (A letterbox copy read onto its
- * picture agrees to 5, the picture onto it to 28: the framed side first.) */
+ * or copied under other names, has the same pairs taken and told apart.  (A letterbox
+ * copy read onto its picture agrees to 5, the picture onto it to 28: the framed side
+ * first.) */
 static int match_order(const struct grp_item *k, const struct grp_item *j)
 {
 	int c;

@@ -773,10 +773,10 @@ struct grp_item {
 #define GRP_SMOOTH_TOL 6
 #define GRP_SMOOTH_WHASH 8
 /* And only where the layout says something: where neither grid spans GRP_SMOOTH_SPAN
- * levels in any channel (a soft cloud on a dark ground, each cell within a few levels
- * of the others), two pictures agree within GRP_SMOOTH_TOL as two flat ones do, whatever
+ * levels in any channel (a soft cloud all but clear, each cell within a few levels of
+ * the others), two pictures agree within GRP_SMOOTH_TOL as two flat ones do, whatever
  * their shapes: FreeOrion's gaseous nebulae (spans 9 to 14) were one group of 20
- * pictures; a gradient spans 20 to 141. */
+ * pictures; make eval's gradients span 20 to 141. */
 #define GRP_SMOOTH_SPAN (3 * GRP_SMOOTH_TOL)
 /* Smooth only where featx had room to find keypoints: a working picture (the local
  * field's size) at least this many pixels on each side. */

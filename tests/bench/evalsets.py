@@ -1362,6 +1362,16 @@ def set_flags(root, rng):
                          "look-alikes: nearest other flag", rng)
 
 
+def path_pictures(top, limit, rng):
+    """originals, distractors and look-alikes (as game_pictures splits them) from the PNG
+    files under top, each named by its path below top (two folders may hold one file
+    name), less the near-identical ones (drop_near_identical at limit)"""
+    fs = sorted(glob.glob(os.path.join(top, "**/*.png"), recursive=True))
+    items = [(os.path.splitext(os.path.relpath(p, top))[0].replace(os.sep, "-"), im)
+             for p in fs for _, im in open_files([p])]
+    return split(drop_near_identical(items, limit), rng, 60, 40, 20)
+
+
 def set_terrain(root, rng):
     # a puzzle game's terrain pieces (Pingus' ground pieces: rock, snow, wood, metal and
     # desert cut into slabs, ramps and blocks on transparency, 32 to 700 px): pieces of
@@ -1369,11 +1379,8 @@ def set_terrain(root, rng):
     # path (ground/desert/x.png and solid/desert/x.png are two pieces); a piece the game
     # holds at two sizes (a toadstool at 211 and 63 px) is one picture (the limit photos
     # use)
-    top = os.path.join(root, "usr/share/games/pingus/data/images/groundpieces")
-    fs = sorted(glob.glob(os.path.join(top, "**/*.png"), recursive=True))
-    items = [(os.path.splitext(os.path.relpath(p, top))[0].replace(os.sep, "-"), im)
-             for p in fs for _, im in open_files([p])]
-    o, d, lk = split(drop_near_identical(items, 3.0), rng, 60, 40, 20)
+    o, d, lk = path_pictures(os.path.join(root, "usr/share/games/pingus/data/images/groundpieces"),
+                             3.0, rng)
     return o, d, lk, ("pingus-data's ground pieces (terrain of a few textures cut into many "
                       "shapes, on transparency, shown on white; added to check the thresholds "
                       "on game terrain nobody tuned on); look-alikes: nearest other piece")
@@ -1400,11 +1407,8 @@ def set_creatures(root, rng):
     # creature drawn in several frames of a walk or a flight, facing left and right):
     # the frames of one creature are distinct pictures, as costumes are; named by their
     # path (two creatures' folders hold the same file names)
-    top = os.path.join(root, "usr/share/games/supertux2/images/creatures")
-    fs = sorted(glob.glob(os.path.join(top, "**/*.png"), recursive=True))
-    items = [(os.path.splitext(os.path.relpath(p, top))[0].replace(os.sep, "-"), im)
-             for p in fs for _, im in open_files([p])]
-    o, d, lk = split(drop_near_identical(items, 1.0), rng, 60, 40, 20)
+    o, d, lk = path_pictures(os.path.join(root, "usr/share/games/supertux2/images/creatures"),
+                             1.0, rng)
     return o, d, lk, ("supertux-data's creatures (pixel-art sprites, 32 to 90 px, several "
                       "frames of each creature facing left and right, on transparency, shown "
                       "on white; added to check the thresholds on sprites nobody tuned on); "
