@@ -155,7 +155,7 @@ PY
 		-i "$f" -o "$R/$nolocal/$s.ndjson"
 done
 case ${EVAL_MTIMES:-} in
-"") dates="every file dated 2026-01-01" ;;
+"") dates="every record dated 2026-01-01" ;;
 files) dates="the files' own dates" ;;
 *) dates="mtimes drawn from seed $EVAL_MTIMES" ;;
 esac
