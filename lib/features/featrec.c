@@ -30,6 +30,17 @@ static long long content_pixels(long long w, long long h, const long long b[4])
 	return (long long)((double)(w - b[2] - b[3]) * (double)(h - b[0] - b[1]) * (1 - FRAME_SLACK));
 }
 
+/* The picture's sides and, where b is a frame of it (framed), its bands. */
+static void frame_sides(long long w, long long h, const long long b[4], struct featrec *fr)
+{
+	int ok = w > 0 && h > 0 && w <= INT32_MAX && h <= INT32_MAX;
+
+	fr->wh[0] = ok ? (int32_t)w : -1;
+	fr->wh[1] = ok ? (int32_t)h : -1;
+	for (int i = 0; i < 4; i++)
+		fr->band[i] = ok && fr->framed ? (int32_t)b[i] : 0;
+}
+
 /* What of the frame b (full-size pixels of a w x h picture) the keypoints' view keeps
  * (features.c kp_view: up to FEAT_FRAME_KP_KEEP of each side), in 256ths of the view's
  * side; all 0 when b is no frame of this picture.  And where that view lies in the
@@ -103,6 +114,7 @@ int featrec_from_json(const json_t *rec, int orientations, struct featrec *fr, a
 		fr->pixels = content_pixels(w, h, b);
 		fr->area = w > 0 && h > 0 ? w * h : -1;
 		fr->framed = fr->pixels != fr->area;
+		frame_sides(w, h, b, fr);
 		kp_bands(w, h, b, fr->kpband, fr->kpview);
 	}
 	if (time_parse_iso(rec_str(rec, "mtime"), &fr->mtime, NULL) < 0)
@@ -221,6 +233,7 @@ int featrec_from_scan(struct rscan_member *m, int n, int orientations, struct fe
 		fr->pixels = content_pixels(w, h, b);
 		fr->area = w > 0 && h > 0 ? w * h : -1;
 		fr->framed = fr->pixels != fr->area;
+		frame_sides(w, h, b, fr);
 		kp_bands(w, h, b, fr->kpband, fr->kpview);
 	}
 	if (time_parse_iso(scan_str(m, n, "mtime"), &fr->mtime, NULL) < 0)

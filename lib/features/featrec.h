@@ -30,6 +30,9 @@ struct featrec {
 	                             * (featx's "frame"); -1 when unknown */
 	int framed;                 /* the record has such a frame */
 	long long area;             /* width * height, frame and all; -1 when unknown */
+	int32_t wh[2];              /* width and height; -1 when unknown */
+	int32_t band[4];            /* that frame's bands in pixels, top, bottom, left,
+	                             * right; all 0 when framed is not set */
 	uint8_t kpband[4];          /* what of that frame the keypoints' (and the detail's)
 	                             * view keeps, top, bottom, left, right, in 256ths of
 	                             * the view's side */

@@ -111,10 +111,31 @@ static int cmp_ll(long long a, long long b)
 	return (a > b) - (a < b);
 }
 
+/* 1 when a and b are one canvas, both framed, their frames' bands within GRP_KEEP_BAND
+ * pixels or GRP_KEEP_BAND_SHARE of the side of each other (no transitive order: for a
+ * scan, never a sort) */
+static int same_canvas(const struct grp_item *a, const struct grp_item *b)
+{
+	if (!a->framed || !b->framed || a->wh[0] <= 0 || a->wh[1] <= 0 ||
+	    a->wh[0] != b->wh[0] || a->wh[1] != b->wh[1])
+		return 0;
+	for (int i = 0; i < 4; i++) {
+		/* top and bottom along the height, left and right along the width */
+		double room = GRP_KEEP_BAND_SHARE * a->wh[i < 2 ? 1 : 0];
+		long d = (long)a->band[i] - (long)b->band[i];
+
+		if (a->band[i] == UINT16_MAX || b->band[i] == UINT16_MAX ||
+		    (d < 0 ? -d : d) > (room > GRP_KEEP_BAND ? room : GRP_KEEP_BAND))
+			return 0;
+	}
+	return 1;
+}
+
 /* <0 when item a is the better keeper; *key the KEEP_* key that decided (KEEP_PREFER
- * for --prefer, KEEP_NAME for the last tie-break). */
-static int keep_cmp(const struct grp_item *a, const struct grp_item *b, const struct grp_opts *o,
-    int *key)
+ * for --prefer, KEEP_NAME for the last tie-break).  within: a comparison of two
+ * members of one group (same_canvas), never one for a sort. */
+static int keep_cmp_in(const struct grp_item *a, const struct grp_item *b,
+    const struct grp_opts *o, int within, int *key)
 {
 	int r;
 
@@ -126,8 +147,12 @@ static int keep_cmp(const struct grp_item *a, const struct grp_item *b, const st
 		case KEEP_RESOLUTION:
 			/* the picture's own pixels; at a tie, the copy without an added frame,
 			 * then the one without a caption or watermark its copies lack */
-			r = cmp_ll(b->pixels, a->pixels);
-			r = r ? r : (a->framed > b->framed) - (a->framed < b->framed);
+			if (within && same_canvas(a, b)) {
+				r = 0;
+			} else {
+				r = cmp_ll(b->pixels, a->pixels);
+				r = r ? r : (a->framed > b->framed) - (a->framed < b->framed);
+			}
 			r = r ? r : (a->overlaid > b->overlaid) - (a->overlaid < b->overlaid);
 			break;
 		case KEEP_SIZE: r = cmp_ll(b->size, a->size); break;
@@ -145,19 +170,29 @@ static int keep_cmp(const struct grp_item *a, const struct grp_item *b, const st
 	return strcmp(a->name, b->name);
 }
 
-/* <0 when item a is the better keeper */
-static int rank_cmp(const void *pa, const void *pb, void *ud)
+static int keep_cmp(const struct grp_item *a, const struct grp_item *b, const struct grp_opts *o,
+    int *key)
 {
-	const struct rank_ctx *c = ud;
-	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	return keep_cmp_in(a, b, o, 0, key);
+}
+
+/* <0 when item ia is the better keeper (within: of one group, keep_cmp_in) */
+static int rank_in(const struct rank_ctx *c, size_t ia, size_t ib, int within)
+{
 	int key, r;
 
 	/* a reviewer's keepers first, the latest decision first */
 	if (c->items[ia].keep_first != c->items[ib].keep_first)
 		return c->items[ia].keep_first > c->items[ib].keep_first ? -1 : 1;
-	r = keep_cmp(&c->items[ia], &c->items[ib], c->o, &key);
+	r = keep_cmp_in(&c->items[ia], &c->items[ib], c->o, within, &key);
 
 	return r != 0 ? r : (ia > ib) - (ia < ib);
+}
+
+/* <0 when item a is the better keeper (for qsort_r: a transitive order) */
+static int rank_cmp(const void *pa, const void *pb, void *ud)
+{
+	return rank_in(ud, *(const size_t *)pa, *(const size_t *)pb, 0);
 }
 
 static int same_bytes(const struct grp_item *a, const struct grp_item *b)
@@ -5011,7 +5046,7 @@ static int recentre_one(struct grp_item *items, size_t k, const size_t *mem, siz
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < m; i++)
-		if (rank_cmp(&mem[i], &best, &ctx) < 0)
+		if (rank_in(&ctx, mem[i], best, 1) < 0)
 			best = mem[i];
 	/* (a member that ranks first on the keys after the center, where no center is
 	 * known, as one carried in by join_left_out may, cannot stand for them) */
@@ -5079,8 +5114,10 @@ static int recentre_one(struct grp_item *items, size_t k, const size_t *mem, siz
  * member would have let it take that one (shows_more, loses_colour, contested as in
  * the star); the groups keep their members, only the keeper changes, so the centers
  * never move a pair.  A group whose keeper stays though a member lies nearer gets its
- * centers cleared, so that the key says nothing there.  Groups of two (the centers
- * tie) and of over GRP_CENTER_MAX members are left as they are.  0, or a negative AD_E*
+ * centers cleared, so that the key says nothing there.  The best-ranked member is
+ * found as members compare (rank_in: two of one canvas, same_canvas, alike in pixels).
+ * Groups of two (the centers tie) are left as they are unless their pictures are one
+ * canvas, and so are groups of over GRP_CENTER_MAX members.  0, or a negative AD_E*
  * code. */
 static int recentre(struct grp_item *items, size_t n, const struct mih_pair *pairs,
     const struct pres *res, size_t np, const uint32_t *off, const uint32_t *adj,
@@ -5097,13 +5134,17 @@ static int recentre(struct grp_item *items, size_t n, const struct mih_pair *pai
 		size_t m = 0;
 
 		/* (a keeper put in by a swap below has no list: its group is done) */
-		if (items[k].keeper != (long)k || head[k] < 0 || items[k].count < 3 ||
+		if (items[k].keeper != (long)k || head[k] < 0 || items[k].count < 2 ||
 		    items[k].count > GRP_CENTER_MAX)
 			continue;
 		mem[m++] = k;
 		for (long x = head[k]; x >= 0; x = nxt[x])
 			if ((size_t)x != k)
 				mem[m++] = (size_t)x;
+		/* a group of two only where its pictures are one canvas (same_canvas): the
+		 * centers tie, and the keys after the pixels choose */
+		if (m == 2 && !same_canvas(&items[mem[0]], &items[mem[1]]))
+			continue;
 		rc = recentre_one(items, k, mem, m, SIZE_MAX, pairs, res, np, off, adj, conf, nconf,
 		    hue, nhue, o, err);
 		if (rc < 0)
@@ -5658,7 +5699,11 @@ long grp_run_distinct(struct grp_item *items, size_t n, const struct grp_opts *o
 			if (items[i].keeper == (long)i && items[i].runner_up >= 0) {
 				int key;
 
-				keep_cmp(&items[i], &items[items[i].runner_up], o, &key);
+				/* as a group's members compare (two of one canvas, same_canvas,
+				 * on the keys after the pixels), where that puts the keeper first;
+				 * else as the star's order put it first */
+				if (keep_cmp_in(&items[i], &items[items[i].runner_up], o, 1, &key) >= 0)
+					keep_cmp(&items[i], &items[items[i].runner_up], o, &key);
 				items[i].kept_by = (int8_t)(items[i].keep_first > 0 ? KEEP_DECISION : key);
 			}
 		for (size_t i = 0; i < n; i++)

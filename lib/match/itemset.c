@@ -50,6 +50,9 @@ static void item_from(const struct itemset *s, const struct featrec *fr, struct 
 	it->pixels = fr->pixels;
 	it->framed = fr->framed;
 	it->area = fr->area;
+	memcpy(it->wh, fr->wh, sizeof it->wh);
+	for (int i = 0; i < 4; i++)
+		it->band[i] = (uint16_t)(fr->band[i] < UINT16_MAX ? fr->band[i] : UINT16_MAX);
 	memcpy(it->kpband, fr->kpband, sizeof it->kpband);
 	memcpy(it->kpview, fr->kpview, sizeof it->kpview);
 	it->mtime = fr->mtime;
