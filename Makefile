@@ -203,13 +203,16 @@ check: test-deps
 	@BUILD=$(BUILD) sh tests/run.sh
 
 # The end-to-end tests of dedupe's decisions again, with each test's files dated a second
-# apart in the order written (TEST_DATES=spread: tests/e2e/spreaddates.py): the keep
-# policy ranks older files first, to the second, and a test must pass whether its files
-# were written within one second or across many.  CI runs it after check.
+# apart in the order written (TEST_DATES=spread: tests/e2e/spreaddates.py), then in runs
+# sharing a second with the clock turning at places drawn from a fixed seed
+# (TEST_DATES=ticks:1): the keep policy ranks older files first, to the second, and a
+# test must pass whether its files were written within one second or across many, and
+# wherever the second turns.  CI runs it after check.
 DATES_E2E = $(basename $(notdir $(sort $(wildcard tests/e2e/t05*.sh))))
 check-dates: test-deps
 	@$(MAKE) --no-print-directory all
 	@TEST_DATES=spread UNIT_TESTS="" E2E_TESTS="$(DATES_E2E)" BUILD=$(BUILD) sh tests/run.sh
+	@TEST_DATES=ticks:1 UNIT_TESTS="" E2E_TESTS="$(DATES_E2E)" BUILD=$(BUILD) sh tests/run.sh
 
 # The cluster recipes (examples/slurm, examples/k8s) on a real single-node Slurm that
 # each test in tests/cluster starts itself (munged, slurmctld, slurmd on free ports, all

@@ -24,6 +24,9 @@
 #                                dates its files a second apart in the order written
 #                                (spreaddates.py): a test must not hang on whether its
 #                                files were written within one second
+#   TEST_DATES=ticks:SEED        the same, the files of a run sharing seconds and the
+#                                clock turning between two of them at places drawn from
+#                                SEED, as a slow run's clock does
 #   star_fields DIR              sixteen folders skyK of a galaxy on a dimmed star field,
 #                                as make eval's night sky has them: original.png, its
 #                                caption.png and gamma.png copies (make eval's transforms)
@@ -50,14 +53,19 @@ _fail=0
 _skip=0
 _name=$(basename "$0" .sh)
 
-if [ "${TEST_DATES:-}" = spread ]; then
+case ${TEST_DATES:-} in
+spread | ticks:*)
+	_ticks=
+	case $TEST_DATES in ticks:*) _ticks="--ticks ${TEST_DATES#ticks:}" ;; esac
 	azls() {
 		for _a in "$@"; do
-			case $_a in -*) ;; *) [ -d "$_a" ] && { "$PY" "$TOP/tests/e2e/spreaddates.py" "$_a" || return 2; } ;; esac
+			# shellcheck disable=SC2086
+			case $_a in -*) ;; *) [ -d "$_a" ] && { "$PY" "$TOP/tests/e2e/spreaddates.py" $_ticks "$_a" || return 2; } ;; esac
 		done
 		command azls "$@"
 	}
-fi
+	;;
+esac
 
 ok() { _pass=$((_pass + 1)); echo "ok - $_name: $*"; }
 fail() { _fail=$((_fail + 1)); echo "FAIL - $_name: $*"; }
