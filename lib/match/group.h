@@ -38,18 +38,17 @@ enum { KEEP_PREFER = 0, KEEP_RESOLUTION = 1, KEEP_SIZE, KEEP_DATE, KEEP_NAME, KE
 /* the center key (KEEP_CENTER) is measured in groups of at most this many members */
 #define GRP_CENTER_MAX 64
 /* Within a group (the keeper recentre chooses where the policy holds KEEP_CENTER, and
- * the key that says why it keeps), two
- * pictures of one canvas (width and height) that both have a frame, each band of one
- * within GRP_KEEP_BAND pixels or GRP_KEEP_BAND_SHARE of the side of the other's, are
- * alike in resolution: the key goes on to the caption test and then to the next key.  A
- * blurred or re-compressed copy bleeds a pixel or two into the margins featx finds as a
- * frame (an icon's transparent edge, a flag's outer stripes), so its frame is the
- * thinner and its picture the larger, by 1 to 12 percent on icons of 32 to 256 pixels,
- * and it kept its group over the original on resolution: make eval's 28 sets with the
- * dates putting each original first, 48 of the 121 groups a degraded copy kept were so
- * (a blurred, JPEG, gamma or noisy copy of one canvas).  A frame one side has and the
- * other lacks still decides (a band JPEG's ringing broke, a turn that fills the
- * margins). */
+ * the key that says why it keeps), two pictures of one canvas (width and height) that
+ * both have a frame, each band of one within GRP_KEEP_BAND pixels or
+ * GRP_KEEP_BAND_SHARE of the side of the other's, are alike in resolution: the key goes
+ * on to the caption test and then to the next key.  A blurred or re-compressed copy
+ * bleeds a pixel or two into the margins featx finds as a frame (an icon's transparent
+ * edge, a flag's outer stripes), so its frame is the thinner and its picture the
+ * larger, by 1 to 12 percent on icons of 32 to 256 pixels, and it kept its group over
+ * the original on resolution: make eval's 28 sets with the dates putting each original
+ * first, 48 of the 121 groups a degraded copy kept were so (a blurred, JPEG, gamma or
+ * noisy copy of one canvas).  A frame one side has and the other lacks still decides (a
+ * band JPEG's ringing broke, a turn that fills the margins). */
 #define GRP_KEEP_BAND 2
 #define GRP_KEEP_BAND_SHARE 0.02
 
