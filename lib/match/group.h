@@ -46,8 +46,8 @@ enum { KEEP_PREFER = 0, KEEP_RESOLUTION = 1, KEEP_SIZE, KEEP_DATE, KEEP_NAME, KE
  * edge, a flag's outer stripes), so its frame is the thinner and its picture the
  * larger, by 1 to 12 percent on icons of 32 to 256 pixels, and it kept its group over
  * the original on resolution: make eval's 28 sets with the dates putting each original
- * first, 48 of the 121 groups a degraded copy kept were so (a blurred, JPEG, gamma or
- * noisy copy of one canvas).  A frame one side has and the other lacks still decides (a
+ * first, 47 of the 121 groups a copy kept, not the original, were so (a blurred, JPEG,
+ * gamma or noisy copy of one canvas, both framed).  A frame one side has and the other lacks still decides (a
  * band JPEG's ringing broke, a turn that fills the margins). */
 #define GRP_KEEP_BAND 2
 #define GRP_KEEP_BAND_SHARE 0.02

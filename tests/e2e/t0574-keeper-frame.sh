@@ -4,11 +4,11 @@
 # a frame), each with a blurred copy of one canvas.  The blur bleeds a pixel or two into
 # the margin, so featx finds the copy's frame the thinner and its picture the larger,
 # and the copy kept its group on resolution although the original was older (make eval,
-# the dates putting each original first: 48 of the 121 groups a degraded copy kept).
-# Frames of one canvas whose bands lie within 2 pixels (GRP_KEEP_BAND) are alike in
-# pixels now: the date decides, and with the dates the other way round the copy keeps,
-# in the same groups.  A copy whose picture is really larger on the canvas (bands 5 to 7
-# pixels thinner) still keeps on resolution.
+# the dates putting each original first: 47 of the 121 groups a copy kept, not the
+# original).  Frames of one canvas whose bands lie within 2 pixels (GRP_KEEP_BAND) are
+# alike in pixels now: the date decides, and with the dates the other way round the
+# copy keeps, in the same groups.  A copy whose picture is really larger on the canvas
+# (bands 5 to 7 pixels thinner) still keeps on resolution.
 . "$(dirname "$0")/lib.sh"
 
 "$PY" - "$T" "$PHOTOS" <<'PY'
