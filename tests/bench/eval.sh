@@ -21,7 +21,10 @@
 #     ImageHash's phash <= 10 on the same files; and per set, who keeps the groups that
 #     hold an original with a copy of its own at the defaults (the original or a lossless
 #     turn of it, a degraded copy by its transform, or another picture: the file the
-#     destination gets).  Prints tables; not a test.
+#     destination gets).  False pairs between twins (two pictures of a set one of which
+#     is the other mirrored or turned: go-first and go-last) are counted apart too, with
+#     the precision without them: with mirrors matched, nothing tells such a pair from a
+#     picture and its mirrored copy.  Prints tables; not a test.
 # Environment:
 #   SETS=a,b          only these sets (default: all); SETS=none skips part 2
 #   EXAMPLES=0        skip part 1

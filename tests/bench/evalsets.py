@@ -1646,6 +1646,42 @@ def keepers_line(k):
                k["other"]))
 
 
+TWIN_LIMIT = 1.0  # the icon sets' near-identical limit (drop_near_identical)
+ORIENTATIONS = (("mirror", Image.FLIP_LEFT_RIGHT), ("rotate-90", Image.ROTATE_90),
+                ("rotate-180", Image.ROTATE_180), ("rotate-270", Image.ROTATE_270),
+                ("flip", Image.FLIP_TOP_BOTTOM), ("transpose", Image.TRANSPOSE),
+                ("transverse", Image.TRANSVERSE))
+
+
+def twins_of(d, truth, ids):
+    """which pairs of the given picture ids are twins: one's source (an original, a
+    distractor or a look-alike) the other's mirrored or turned, their 32x32 grey
+    thumbnails within TWIN_LIMIT of each other through one of the seven orientations
+    that are not upright (an icon theme's left-to-right and right-to-left arrows, the
+    flags of Guinea and Mali).  dedupe matches mirrored and turned copies by default, and
+    nothing in the pixels tells such a pair from a picture and its mirrored copy: their
+    false pairs are counted apart, a floor under the false pairs at the defaults
+    (--no-rotations keeps them apart).  {(id, id): orientation}"""
+    src = {}
+    for n, (oid, role, _) in truth.items():
+        if oid in ids and role in ("original", "distractor", "lookalike"):
+            src[oid] = n
+    thumbs = {}
+    for oid, n in src.items():
+        im = Image.open(os.path.join(d, "files", n))
+        thumbs[oid] = (thumb(im, 32), [(o, thumb(im.transpose(op), 32)) for o, op in ORIENTATIONS])
+    out = {}
+    keys = sorted(thumbs)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            ta = thumbs[a][0]
+            for o, tb in thumbs[b][1]:
+                if tdist(ta, tb) < TWIN_LIMIT:
+                    out[(a, b)] = o
+                    break
+    return out
+
+
 def score_set(top, name, runs, show_false):
     d = os.path.join(top, name)
     truth = read_truth(d)
@@ -1713,6 +1749,11 @@ def score_set(top, name, runs, show_false):
         for c in cols:
             per[c][r][1] += 1
             per[c][r][0] += p in predicted[c]
+    ids = {truth[x][0] for c in cols for p in predicted[c] - true_pairs for x in p}
+    twins = twins_of(d, truth, ids)
+
+    def twin(p):
+        return tuple(sorted((truth[p[0]][0], truth[p[1]][0]))) in twins
     for c in cols:
         tp = len(predicted[c] & true_pairs)
         fp = sorted(predicted[c] - true_pairs)
@@ -1720,6 +1761,7 @@ def score_set(top, name, runs, show_false):
         res["runs"][c] = {
             "precision": tp / max(1, tp + len(fp)), "recall": tp / max(1, len(true_pairs)),
             "true_pairs_found": tp, "false_pairs": len(fp), "lookalike_false_pairs": len(look_fp),
+            "twin_false_pairs": sum(1 for p in fp if twin(p)),
             "files_in_false_pairs": len({x for p in fp for x in p}),
             "per_transform": {r: {"found": per[c][r][0], "pairs": per[c][r][1],
                                   "recall": per[c][r][0] / max(1, per[c][r][1])}
@@ -1741,10 +1783,10 @@ def score_set(top, name, runs, show_false):
                                                    for c in cols), dash))
     for c in cols:
         x = res["runs"][c]
-        print("%s: %s: precision %.3f recall %.3f (false pairs %d, %d with a look-alike, %d files in one; "
-              "true pairs %d/%d)" % (name, c, x["precision"], x["recall"], x["false_pairs"],
-                                     x["lookalike_false_pairs"], x["files_in_false_pairs"],
-                                     x["true_pairs_found"], len(true_pairs)))
+        print("%s: %s: precision %.3f recall %.3f (false pairs %d, %d with a look-alike, %d between "
+              "twins, %d files in one; true pairs %d/%d)"
+              % (name, c, x["precision"], x["recall"], x["false_pairs"], x["lookalike_false_pairs"],
+                 x["twin_false_pairs"], x["files_in_false_pairs"], x["true_pairs_found"], len(true_pairs)))
         for p in x["false"][:show_false]:
             print("    false: %s  %s  %s" % (p["a"], p["b"], " ".join(
                 "%s %d" % (h, p[h]) for h in ("phash", "dhash", "whash", "phash_rot") if h in p)))
@@ -1795,15 +1837,20 @@ def score(top, sets, runs, json_out, show_false, tsv_out=None):
         have = [res for res in results if c in res["runs"]]
         for res in have:
             x = res["runs"][c]
-            print("%s: precision %.3f recall %.3f (false pairs %d, true pairs %d)"
+            print("%s: precision %.3f recall %.3f (false pairs %d, %d between twins, true pairs %d)"
                   % (res["set"] if c == "default" else "%s/%s" % (res["set"], c), x["precision"],
-                     x["recall"], x["false_pairs"], res["true_pairs"]))
+                     x["recall"], x["false_pairs"], x["twin_false_pairs"], res["true_pairs"]))
         tp = sum(r["runs"][c]["true_pairs_found"] for r in have)
         fp = sum(r["runs"][c]["false_pairs"] for r in have)
+        tw = sum(r["runs"][c]["twin_false_pairs"] for r in have)
         t = sum(r["true_pairs"] for r in have)
-        print("%s: precision %.3f recall %.3f (false pairs %d, true pairs %d%s)"
-              % ("all" if c == "default" else "all/" + c, tp / max(1, tp + fp), tp / max(1, t), fp, t,
+        print("%s: precision %.3f recall %.3f (false pairs %d, %d between twins, true pairs %d%s)"
+              % ("all" if c == "default" else "all/" + c, tp / max(1, tp + fp), tp / max(1, t), fp, tw, t,
                  "" if len(have) == len(results) else "; %d of %d sets" % (len(have), len(results))))
+        if tw:
+            print("%s: without the twins' false pairs (a picture and its mirror image or turn "
+                  "taken as two): precision %.3f" % ("all" if c == "default" else "all/" + c,
+                                                      tp / max(1, tp + fp - tw)))
     have = [res["keepers"] for res in results if "keepers" in res]
     if have:
         tot_k = {"groups": 0, "original": 0, "turn": 0, "copy": defaultdict(int), "other": 0}
