@@ -112,7 +112,7 @@ static void trace_pair(void *ud, const struct grp_trace *t)
 
 	if (d->trace_rc < 0)
 		return;
-	j = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:b,s:b,s:b,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:f,s:f,s:f,s:i,s:i,s:i,s:i,s:i,s:i,s:b,s:b,s:b,s:b,s:b,s:i,s:i,s:b}",
+	j = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:b,s:b,s:b,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:f,s:f,s:f,s:i,s:i,s:i,s:i,s:i,s:i,s:b,s:b,s:b,s:b,s:b,s:i,s:i,s:b,s:b}",
 	    "a", d->set.items[t->a].name, "b", d->set.items[t->b].name, "pass", t->pass,
 	    "stage", t->stage, "orient", t->orient, "verified", t->verified, "blind", t->blind,
 	    "conflict", t->conflict, "hashed", t->hashed, "shifted", t->shifted, "dmin", t->dmin,
@@ -126,7 +126,7 @@ static void trace_pair(void *ud, const struct grp_trace *t)
 	    "repeated", t->repeated, "shape_apart", t->shape_apart,
 	    "spread_apart", t->spread_apart, "fine_apart", t->fine_apart,
 	    "ink_apart", t->ink_apart, "chroma", t->chroma,
-	    "tint", t->tint, "capped", t->capped);
+	    "tint", t->tint, "capped", t->capped, "captioned", t->captioned);
 	if (j == NULL || json_dumpf(j, d->trace_f, JSON_COMPACT) < 0 || fputc('\n', d->trace_f) == EOF)
 		d->trace_rc = -1;
 	json_decref(j);

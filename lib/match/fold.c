@@ -143,12 +143,14 @@ static void take_exact(struct grp_item *items, size_t k, size_t c)
 	it->margin = GRP_MARGIN_OPEN;
 	it->color_diff = -1;
 	it->verified = 0;
+	it->captioned = it->caption_miss = 0;
 	it->apart_from = items[k].apart_from;
 	items[k].count++;
 }
 
 /* How src joined its group (stage, distances, orientation, the keypoints' and the
- * neighbourhood's figures) onto dst: a copy joins as its representative did. */
+ * neighbourhood's figures, a caption read past) onto dst: a copy joins as its
+ * representative did. */
 static void same_match(struct grp_item *dst, const struct grp_item *src)
 {
 	dst->stage = src->stage;
@@ -160,6 +162,8 @@ static void same_match(struct grp_item *dst, const struct grp_item *src)
 	dst->margin = src->margin;
 	dst->color_diff = src->color_diff;
 	dst->verified = src->verified;
+	dst->captioned = src->captioned;
+	dst->caption_miss = src->caption_miss;
 }
 
 /* Copy c of member m follows m: the same keeper, stage, distances and evidence. */

@@ -726,12 +726,14 @@ static int fine_cells(const double *av, const double *bv, const double *lut, con
  * (or -1, -3 as above), and the blocks and lines that cannot change the count are
  * passed over.  *cells_apart, when cells_apart is not NULL: fine_cells' verdict on the
  * cells as read (fields filled otherwise).  caption, when not NULL: on DG_DETAIL, the
- * first and last rows of a's grid the lines of text passed over span (-1 -1 none); on
+ * first and last rows of a's grid the lines of text passed over span, then their first
+ * and last columns (-1 -1 -1 -1 none), then which side the lines' corners say carries
+ * them (1 a, 2 b, 0 neither) and how many keypoints a and b have in them; on
  * DG_SHAPE, such rows, whose cells of a (and a row each side) are not compared where
  * they are few and the shapes miss there as a caption's strokes do (GRP_SHAPE_CAP_*). */
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
     const uint8_t ba[4], const uint8_t bb[4], int grid, const uint16_t wa[4],
-    const uint16_t wb[4], int *overlay, int *spread, int *cells_apart, int caption[2])
+    const uint16_t wb[4], int *overlay, int *spread, int *cells_apart, int caption[7])
 {
 	static const uint16_t full[4] = { 0, 0, 65535, 65535 };
 	const int shape = grid == DG_SHAPE, only_spread = grid == DG_FINE && spread != NULL;
@@ -765,8 +767,10 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	if (spread != NULL)
 		*spread = 0;
 	nspread = 0;
-	if (caption != NULL && !shape)
-		caption[0] = caption[1] = -1;
+	if (caption != NULL && !shape) {
+		caption[0] = caption[1] = caption[2] = caption[3] = -1;
+		caption[4] = caption[5] = caption[6] = 0;
+	}
 
 	if (ga == NULL || gb == NULL || ka->w <= 0 || ka->h <= 0 || kb->w <= 0 || kb->h <= 0)
 		return -1;
@@ -1090,6 +1094,9 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				caption[0] = caption[0] < 0 || c->box[2] < caption[0] ? c->box[2] :
 				    caption[0];
 				caption[1] = c->box[3] > caption[1] ? c->box[3] : caption[1];
+				caption[2] = caption[2] < 0 || c->box[0] < caption[2] ? c->box[0] :
+				    caption[2];
+				caption[3] = c->box[1] > caption[3] ? c->box[1] : caption[3];
 			}
 			/* and text is corners: on a textured one, the side that carries it
 			 * has the keypoints there */
@@ -1113,6 +1120,11 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 
 			/* either says which, the other not the opposite */
 			*overlay = by_var == 0 ? by_kp : by_kp == 0 || by_kp == by_var ? by_var : 0;
+			if (caption != NULL && !shape) {
+				caption[4] = by_kp;
+				caption[5] = ka_line;
+				caption[6] = kb_line;
+			}
 		}
 	}
 	/* read as they lie, the pictures' misses are the tight ones: the lines of text
@@ -2129,7 +2141,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		m->a_in = share_in(ka, ba, kb, b->kpband, m->z);
 		m->b_in = share_in(kb, b->kpband, ka, ba, w);
 		if (ddiff != NULL) {
-			int none, caption[2];
+			int none, caption[7];
 
 			/* a's view as its mirror has it */
 			uint16_t wa[4] = { mirror ? 65535 - a->kpview[2] : a->kpview[0], a->kpview[1],
@@ -2145,7 +2157,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 			 * two readings */
 			if (m->plain_in >= 0 && m->plain_in >= GRP_PLAIN_SHARE * m->inliers &&
 			    memcmp(m->plain, m->z, sizeof m->z) != 0 && *ddiff != -3) {
-				int ov2, ns2, cap2[2];
+				int ov2, ns2, cap2[7];
 				int d2 = detail_diff(ka, kb, m->plain, ba, b->kpband, DG_DETAIL, NULL,
 				    NULL, &ov2, &ns2, NULL, cap2);
 
@@ -2155,8 +2167,7 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 					*ddiff = d2;
 					*overlay = ov2;
 					nspread = ns2;
-					caption[0] = cap2[0];
-					caption[1] = cap2[1];
+					memcpy(caption, cap2, sizeof cap2);
 					z = m->plain;
 				}
 			}
@@ -2768,6 +2779,91 @@ static int add_smooth_pairs(const struct grp_item *items, size_t n, const struct
 	return 0;
 }
 
+/* 1 when a and b are of one size and their colour grids agree to within
+ * GRP_CAPTION_TOL in every cell and channel of rows r0 .. r0 + 2 (0: the top three, 1:
+ * the bottom three; -1: either) and not in the fourth row: a caption there changes it.
+ * (Grids that agree in all four rows are no caption's: a thousand white pages of one
+ * size would otherwise each be paired with the next GRP_CAPTION_PAIRS.) */
+static int caption_grids(const struct grp_item *a, const struct grp_item *b, int r0)
+{
+	if (a->color == NULL || b->color == NULL || a->wh[0] <= 0 || a->wh[1] <= 0 ||
+	    a->wh[0] != b->wh[0] || a->wh[1] != b->wh[1])
+		return 0;
+	for (int t = r0 < 0 ? 0 : r0; t <= (r0 < 0 ? 1 : r0); t++) {
+		int ok = 1, other = t == 0 ? 36 : 0, moved = 0;
+
+		for (int i = 12 * t; ok && i < 12 * t + 36; i++)
+			ok = abs(a->color[i] - b->color[i]) <= GRP_CAPTION_TOL;
+		for (int i = other; ok && !moved && i < other + 12; i++)
+			moved = abs(a->color[i] - b->color[i]) > GRP_CAPTION_TOL;
+		if (ok && moved)
+			return 1;
+	}
+	return 0;
+}
+
+struct cap_key {
+	int32_t w, h;
+	int sum;                /* the three rows' 36 values summed */
+	uint32_t i;
+};
+
+static int cmp_cap_key(const void *pa, const void *pb)
+{
+	const struct cap_key *a = pa, *b = pb;
+
+	if (a->w != b->w)
+		return (a->w > b->w) - (a->w < b->w);
+	if (a->h != b->h)
+		return (a->h > b->h) - (a->h < b->h);
+	if (a->sum != b->sum)
+		return (a->sum > b->sum) - (a->sum < b->sum);
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+/* Pairs of one size whose colour grids agree but for a row at the bottom or the top
+ * (caption_grids) as candidates: a caption moves the hashes past the search's radius.
+ * Sorted by size and the three rows' colour, each item with those after it within
+ * GRP_CAPTION_TOL a value there, at most GRP_CAPTION_PAIRS of them; once for the top rows,
+ * once for the bottom.  Low-information items are not paired (their bytes decide), nor
+ * items without details to read. */
+static int add_caption_pairs(const struct grp_item *items, size_t n, struct mih_pair **pairs,
+    size_t *np, size_t *cap)
+{
+	struct cap_key *v = malloc((n ? n : 1) * sizeof *v);
+
+	if (v == NULL)
+		return -1;
+	for (int t = 0; t < 2; t++) {
+		size_t m = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			const struct grp_item *it = &items[i];
+			int sum = 0;
+
+			if (it->color == NULL || it->low_info || it->wh[0] <= 0 || it->wh[1] <= 0 ||
+			    (it->kp == NULL && !it->has_kp))
+				continue;
+			for (int k = 12 * t; k < 12 * t + 36; k++)
+				sum += it->color[k];
+			v[m++] = (struct cap_key){ it->wh[0], it->wh[1], sum, (uint32_t)i };
+		}
+		qsort(v, m, sizeof *v, cmp_cap_key);
+		for (size_t x = 0; x < m; x++)
+			for (size_t y = x + 1; y < m && y - x <= GRP_CAPTION_PAIRS &&
+			    v[y].w == v[x].w && v[y].h == v[x].h &&
+			    v[y].sum - v[x].sum <= 36 * GRP_CAPTION_TOL; y++)
+				if (caption_grids(&items[v[x].i], &items[v[y].i], t) &&
+				    push_pair(pairs, np, cap, v[x].i < v[y].i ? v[x].i : v[y].i,
+				    v[x].i < v[y].i ? v[y].i : v[x].i) < 0) {
+					free(v);
+					return -1;
+				}
+	}
+	free(v);
+	return 0;
+}
+
 /* 1 when one of a and b, turned, is within r of the other's perceptual hash. */
 static int turned_near(const struct grp_item *a, const struct grp_item *b, int r)
 {
@@ -3063,8 +3159,10 @@ struct pres {
 	bool repeated : 1;      /* the keypoint test took the pair on the test of
 	                         * repetition (GRP_REPEAT_*): few inliers, but the part both
 	                         * pictures show holds the same keypoints */
-	bool smooth : 1;        /* two smooth pictures one by their colour grids
-	                         * (smooth_same): decided in the first pass */
+	bool smooth : 1;        /* GRP_NEAR: two smooth pictures one by their colour grids
+	                         * (smooth_same); GRP_LOCAL: one picture but for a caption
+	                         * (caption_same, the grids agreeing but for its row):
+	                         * decided in the first pass either way */
 	bool shifted : 1;       /* the keypoints agree on a transform that does not map one
 	                         * whole picture onto the other (a letterbox, a border): the
 	                         * grids do not lie alike */
@@ -3462,7 +3560,7 @@ static void turned_view(const struct kp_set *kb, const struct grp_item *b, int t
  * scale both ways (within 2%).  orient: the orientation the pair's hashes matched in
  * (b turned so, turned_view).  0, or a negative AD_E* code. */
 static int aligned_detail(const struct grp_item *a, const struct grp_item *b, int orient,
-    const struct grp_opts *o, int *dd, int *overlay, aderr *err)
+    const struct grp_opts *o, int *dd, int *overlay, int caption[7], aderr *err)
 {
 	const struct kp_set *ka, *kb;
 	struct kp_set turned;
@@ -3474,6 +3572,10 @@ static int aligned_detail(const struct grp_item *a, const struct grp_item *b, in
 
 	*dd = -2;
 	*overlay = 0;
+	if (caption != NULL) {
+		caption[0] = caption[1] = caption[2] = caption[3] = -1;
+		caption[4] = caption[5] = caption[6] = 0;
+	}
 	if (!o->local)
 		return 0;
 	if ((rc = details_get(o, a, &ka, err)) < 0)
@@ -3493,7 +3595,7 @@ static int aligned_detail(const struct grp_item *a, const struct grp_item *b, in
 		 * pixels): its whole view placed in its picture, or the part inside its
 		 * bands */
 		double ra[4] = { 0 }, rb[4] = { 0 }, sx, sy, z[4];
-		int d;
+		int d, cap[7];
 
 		if (ka->w <= 0 || ka->h <= 0 || kb->w <= 0 || kb->h <= 0)
 			break;
@@ -3529,12 +3631,14 @@ static int aligned_detail(const struct grp_item *a, const struct grp_item *b, in
 			continue;
 		kp_scaling_z(sx, rb[0] - sx * ra[0], rb[1] - sx * ra[1], z);
 		d = detail_diff(ka, kb, z, a->kpband, bband, DG_DETAIL, NULL, NULL, &ov,
-		    NULL, NULL, NULL);
+		    NULL, NULL, cap);
 		if (d == -3) {
 			rc = aderr_set(err, AD_ENOMEM, "out of memory comparing details");
 		} else if (d >= 0 && (*dd < 0 || d < *dd)) {
 			*dd = d;
 			*overlay = ov;
+			if (caption != NULL)
+				memcpy(caption, cap, sizeof cap);
 		}
 	}
 	details_put(o, a);
@@ -3599,7 +3703,7 @@ static int tone_past_caption(const struct cl_ctx *c, const struct grp_item *a,
 
 	*miss = tone;
 	if (r->orient == 1 && !r->shifted)
-		rc = aligned_detail(a, b, 1, c->o, &dd, &ov, e);
+		rc = aligned_detail(a, b, 1, c->o, &dd, &ov, NULL, e);
 	if (ov != 0 && tone_miss_rows(a, b, 1, 0x6) <= GRP_TONE_MAX / 4)
 		*miss = 0;
 	return rc < 0 ? rc : 0;
@@ -3630,6 +3734,47 @@ static int sure_apart(const struct grp_item *a, const struct grp_item *b, const 
 	    m->inliers >= GRP_SURE_RATIO * m->matches;
 }
 
+/* 1 when a and b, which the hashes and the keypoints turned down, are one picture but
+ * for a caption one of them carries (GRP_CAPTION_*): their grids agree but for a row at
+ * the bottom or the top, their colours as a copy's do (GRP_COLOR_MAX), and their
+ * details read in place miss by at most GRP_CAPTION_DETAIL past a line of text over one
+ * side, GRP_CAPTION_ROWS to GRP_CAPTION_ROWS_MAX rows high, whose strokes or corners
+ * and whose corners say which side carries it, GRP_CAPTION_CORNERS of them on that
+ * side (*dd, *overlay as aligned_detail's).  0 when not, or a negative AD_E* code. */
+static int caption_same(const struct grp_opts *o, const struct grp_item *a,
+    const struct grp_item *b, int *dd, int *overlay, aderr *e)
+{
+	int rc, cap[7];
+
+	*dd = -1;
+	*overlay = 0;
+	if (!o->local || a->low_info || b->low_info || !caption_grids(a, b, -1) ||
+	    color_diff(a, b, 1, 1) > GRP_COLOR_MAX)
+		return 0;
+	if ((rc = aligned_detail(a, b, 1, o, dd, overlay, cap, e)) < 0)
+		return rc;
+	return *overlay != 0 && cap[4] == *overlay && cap[4 + *overlay] >= GRP_CAPTION_CORNERS &&
+	    *dd >= 0 && *dd <= GRP_CAPTION_DETAIL &&
+	    cap[1] - cap[0] + 1 >= GRP_CAPTION_ROWS && cap[1] - cap[0] + 1 <= GRP_CAPTION_ROWS_MAX;
+}
+
+/* r as caption_same took it: no keypoint transform (the details were read in place,
+ * and the detail pass has nothing to add), nothing that tells the two apart (the tone
+ * layout, the details or the keypoints that did were the caption's). */
+static void caption_taken(struct pres *r, int dd, int overlay)
+{
+	r->stage = GRP_LOCAL;
+	r->smooth = 1;
+	r->kpz = 0;
+	r->shifted = 0;
+	r->conflict = 0;
+	r->verified = 0;
+	r->inliers = r->matches = 0;
+	r->cover = 0;
+	r->ddiff = (int8_t)dd;
+	r->overlay = (uint8_t)overlay;
+}
+
 /* First pass: bytes and hashes, and the keypoints (lenient) for pairs the hashes turn
  * down.  Second pass: the collection-aware decision on the pairs that matched. */
 static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *ambiguous,
@@ -3653,6 +3798,17 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		m.matches = -1;
 		if ((rc = classify_pair(c, p, verified, ambiguous, &m, e)) < 0)
 			return rc;
+		if (c->pass == 2 && r->stage == GRP_NONE && !r->capped) {
+			/* what turned the pair down may have been a caption's doing */
+			int dd, ov;
+
+			a = &c->items[c->pairs[p].a];
+			b = &c->items[c->pairs[p].b];
+			if ((rc = caption_same(c->o, a, b, &dd, &ov, e)) < 0)
+				return rc;
+			if (rc)
+				caption_taken(r, dd, ov);
+		}
 		mm = c->pass == 1 ? 0 : mirrors(r->orient);
 		if (c->memo != NULL && m.matches >= 0 && r->kpz &&
 		    (r->stage == GRP_NEAR || r->stage == GRP_LOCAL))
@@ -3689,7 +3845,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		r->overlay = r->orient == 1 ? (uint8_t)overlay : 0;
 		if (r->verified != 0)
 			return 0;
-		if ((rc = aligned_detail(a, b, r->orient, c->o, &dd, &none, e)) < 0)
+		if ((rc = aligned_detail(a, b, r->orient, c->o, &dd, &none, NULL, e)) < 0)
 			return rc;
 		limit = !blind_pair(c->o, a, b) ? GRP_DETAIL_APART :
 		    r->orient == 1 ? GRP_BLIND_DETAIL : GRP_DETAIL_MAX;
@@ -3778,10 +3934,21 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 			if ((rc = local_ok(a, b, c->o, LOK_LENIENT, 0, r, m, e)) < 0)
 				return rc;
 			mt = rc ? GRP_LOCAL : GRP_NONE;
+			if (mt == GRP_NONE) {
+				int dd, ov;
+
+				if ((rc = caption_same(c->o, a, b, &dd, &ov, e)) < 0)
+					return rc;
+				if (rc) {
+					caption_taken(r, dd, ov);
+					mt = GRP_LOCAL;
+				}
+			}
 		}
 		r->stage = (uint8_t)mt;
 		r->hashed = mt == GRP_NEAR;
-		r->smooth = mt == GRP_NEAR && both_smooth(a, b) && !flat_same(a, b);
+		r->smooth = (mt == GRP_NEAR && both_smooth(a, b) && !flat_same(a, b)) ||
+		    (mt == GRP_LOCAL && r->smooth);
 		return 0;
 	}
 	if (r->stage == GRP_NEAR && r->smooth) {
@@ -3892,7 +4059,7 @@ static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *a
 		 * and a turn of 5 degrees together miss by some 20 */
 		r->conflict = (rc && tone > 2 * GRP_TONE_MAX) || (!rc && !r->blind && told_apart(a, b, r));
 		r->verified = 1;
-	} else if (r->stage == GRP_LOCAL && (crowded(c, c->pairs[p].a) ||
+	} else if (r->stage == GRP_LOCAL && !r->smooth && (crowded(c, c->pairs[p].a) ||
 	    crowded(c, c->pairs[p].b))) {
 		r->stage = r->inliers >= strict_inliers(a, b) && r->inliers >= GRP_STRICT_RATIO *
 		    r->matches && (r->cover >= GRP_LOCAL_COVER || r->framed) ? GRP_LOCAL : GRP_NONE;
@@ -4076,6 +4243,7 @@ static void trace_pair(const struct grp_opts *o, const struct grp_item *items,
 	t.fine_apart = r->fine_apart;
 	t.ink_apart = r->ink_apart;
 	t.capped = r->capped;
+	t.captioned = r->stage == GRP_LOCAL && r->smooth;
 	o->trace(o->trace_ud, &t);
 }
 
@@ -4756,6 +4924,15 @@ static void take(struct grp_item *items, size_t k, size_t j, const struct mih_pa
 	it->margin = r->margin;
 	it->color_diff = r->cdiff;
 	it->verified = r->verified;
+	if (it->stage == GRP_LOCAL && r->smooth) {
+		size_t carrier = r->overlay == 1 ? pr->a : pr->b;
+
+		it->captioned = carrier == j ? 1 : 2;
+		it->caption_miss = r->ddiff;
+	} else {
+		it->captioned = 0;
+		it->caption_miss = 0;
+	}
 	items[k].count++;
 }
 
@@ -5082,6 +5259,7 @@ static int recentre_one(struct grp_item *items, size_t k, const size_t *mem, siz
 		memset(b->dist, 0, sizeof b->dist);
 		b->orient = 1;
 		b->inliers = b->matches = b->verified = 0;
+		b->captioned = b->caption_miss = 0;
 		b->margin = 0;
 		b->cover = 0;
 		b->color_diff = -1;
@@ -5284,7 +5462,8 @@ static int group_pairs(struct grp_item *items, size_t n, size_t *idx,
 	cap = np;
 	if (add_sum_pairs(items, n, &pairs, &np, &cap) < 0 ||
 	    (!o->exact_only && (add_flat_pairs(items, n, &pairs, &np, &cap) < 0 ||
-	    add_smooth_pairs(items, n, o, &pairs, &np, &cap) < 0))) {
+	    add_smooth_pairs(items, n, o, &pairs, &np, &cap) < 0 ||
+	    (o->local && add_caption_pairs(items, n, &pairs, &np, &cap) < 0)))) {
 		free(pairs);
 		return aderr_set(err, AD_ENOMEM, "out of memory grouping %zu images", n);
 	}
@@ -5655,6 +5834,7 @@ long grp_run_distinct(struct grp_item *items, size_t n, const struct grp_opts *o
 		items[i].orient = 1;
 		memset(items[i].dist, 0, sizeof(items[i].dist));
 		items[i].inliers = items[i].matches = items[i].verified = 0;
+		items[i].captioned = items[i].caption_miss = 0;
 		items[i].margin = 0;
 		items[i].cover = 0;
 		items[i].color_diff = -1;

@@ -40,7 +40,10 @@ static json_t *evidence_object(const struct rep *d, const struct grp_item *it)
 
 	if (it->stage == GRP_EXACT)
 		return json_pack("{s:s}", "kind", "exact");
-	if (it->stage == GRP_LOCAL)
+	if (it->stage == GRP_LOCAL && it->captioned)
+		e = json_pack("{s:s,s:s,s:i}", "kind", "caption", "on",
+		    it->captioned == 1 ? "duplicate" : "keeper", "detail", it->caption_miss);
+	else if (it->stage == GRP_LOCAL)
 		e = json_pack("{s:s,s:i,s:i,s:f,s:b}", "kind", "keypoints", "inliers", it->inliers,
 		    "matches", it->matches, "coverage", (double)(int)(it->cover * 1000 + 0.5) / 1000,
 		    "hashes_matched", it->verified == 1);
@@ -143,6 +146,10 @@ static char *why_text(const struct rep *d, const struct grp_item *it)
 		    it->runner_up >= 0 ? d->items[it->runner_up].name : "-");
 	else if (it->stage == GRP_EXACT)
 		rc = asprintf(&t, "same bytes");
+	else if (it->stage == GRP_LOCAL && it->captioned)
+		rc = asprintf(&t, "caption: the same picture but for a line of text %s carries "
+		    "(the rest of the details %d gray levels apart)", it->captioned == 1 ?
+		    "it" : "its keeper", it->caption_miss);
 	else if (it->stage == GRP_LOCAL)
 		rc = asprintf(&t, "keypoints: %d inliers of %d matches, coverage %.2f%s", it->inliers,
 		    it->matches, it->cover, it->verified == 1 ? " (hashes matched in a crowded neighbourhood)" : "");
@@ -210,7 +217,8 @@ static int write_html(struct rep *d, const size_t *order, size_t nin, const stru
 			x->size = it->size;
 			x->stage = stage_word(it->stage);
 			x->kind = it->stage == GRP_EXACT ? "exact" : it->stage == GRP_LOCAL ?
-			    "keypoints" : it->margin >= 0 ? "hash" : "chain";
+			    (it->captioned ? "caption" : "keypoints") : it->margin >= 0 ? "hash" :
+			    "chain";
 			memcpy(x->dist, it->dist, sizeof x->dist);
 			x->orient = it->orient;
 			x->why = why[b] = why_text(d, it);

@@ -32,6 +32,9 @@ int html_rank(const char *kind, int margin, int inliers)
 		return 0;
 	if (strcmp(kind, "keypoints") == 0)
 		return 100 + (inliers < 0 ? 0 : inliers > 99 ? 99 : inliers);
+	/* the details read in place past a line of text: no keypoints vouch for it */
+	if (strcmp(kind, "caption") == 0)
+		return 50;
 	if (strcmp(kind, "hash") == 0)
 		return margin < 0 ? 400 : 200 + (margin > 99 ? 99 : margin);
 	return 500;
@@ -527,7 +530,7 @@ static int build_index(FILE *fp, void *ud)
 	for (size_t i = 0; i < x->ng; i++)
 		fprintf(fp, "%s%d", i ? "," : "", x->g[i].rank);
 	/* per group: the stages (exact 1, near 2, local 4) and evidence kinds (exact 1,
-	 * hash 2, chain 4, keypoints 8) of its duplicates */
+	 * hash 2, chain 4, keypoints 8, caption 16) of its duplicates */
 	fputs("],\"st\":[", fp);
 	for (size_t i = 0; i < x->ng; i++) {
 		int b = 0;
@@ -547,7 +550,7 @@ static int build_index(FILE *fp, void *ud)
 			const char *s = x->g[i].m[k].kind ? x->g[i].m[k].kind : "";
 
 			b |= strcmp(s, "exact") == 0 ? 1 : strcmp(s, "hash") == 0 ? 2 :
-			    strcmp(s, "chain") == 0 ? 4 : 8;
+			    strcmp(s, "chain") == 0 ? 4 : strcmp(s, "caption") == 0 ? 16 : 8;
 		}
 		fprintf(fp, "%s%d", i ? "," : "", b);
 	}

@@ -204,7 +204,8 @@
 	}
 
 	/* --- drawing ------------------------------------------------------------------- */
-	var EVWORD = { exact: 'same bytes', hash: 'hashes', chain: 'chain', keypoints: 'keypoints' };
+	var EVWORD = { exact: 'same bytes', hash: 'hashes', chain: 'chain', keypoints: 'keypoints',
+		caption: 'caption' };
 	function figure(pos, g, i, d) {
 		var m = g.m[i], k = keeperOf(d), f = el('figure');
 		var cls = i === k ? (i === 0 ? 'keeper' : 'newkeeper') : 'dup';
@@ -339,7 +340,7 @@
 		['saved', 'most bytes saved'], ['size', 'largest groups']]));
 	var stageSel = control('Stage', select([['', 'any'], ['1', 'exact'], ['2', 'near'], ['4', 'local']]));
 	var evSel = control('Evidence', select([['', 'any'], ['1', 'same bytes'], ['2', 'hashes'],
-		['4', 'chain'], ['8', 'keypoints']]));
+		['4', 'chain'], ['8', 'keypoints'], ['16', 'caption']]));
 	var folderIn = control('Folder', el('input'));
 	folderIn.placeholder = 'prefix, e.g. photos/2019/';
 	folderIn.disabled = true;

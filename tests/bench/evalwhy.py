@@ -173,6 +173,8 @@ def how_taken(t):
         return "through other members"
     if t["stage"] == 1:
         return "exact"
+    if t.get("captioned"):
+        return "caption (details in place past a line of text)"
     if t["stage"] == 2:
         return {0: "hash, with the margin", 2: "hash, on trust"}.get(t["verified"], "hash")
     return "keypoints" + (" (hashes matched)" if t["verified"] in (1, 3) else "") + \

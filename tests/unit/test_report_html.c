@@ -38,6 +38,8 @@ int main(void)
 	url_is(NULL, "a.jpg", NULL);
 
 	CHECK(html_rank("chain", -1, 0) < html_rank("keypoints", 0, 20));
+	CHECK(html_rank("chain", -1, 0) < html_rank("caption", 0, 0));
+	CHECK(html_rank("caption", 0, 0) < html_rank("keypoints", 0, 0));
 	CHECK(html_rank("keypoints", 0, 99) < html_rank("hash", 0, 0));
 	CHECK(html_rank("hash", 3, 0) < html_rank("hash", 12, 0));
 	CHECK(html_rank("hash", 98, 0) < html_rank("hash", -1, 0));
