@@ -810,8 +810,11 @@ struct grp_item {
  * of one sky met so (43 false pairs: their scattered stars read as a line and miss by 7
  * to 11); a line 1 or 2 rows high is a strip (two drives whose bottom strips differ in
  * colour), 6 rows and more a part of the picture (two frames of a sprite, the feet
- * under the caption moved); a face in a shirt of another colour reads as a line whose
- * corners the contrast raised, but its colours differ (26: t0575). */
+ * under the caption moved); a face in a shirt of another colour reads as a line, the
+ * contrast raising 17 to 31 corners on its edge, and three of four such faces are
+ * apart by their colours too (46 to 75, a copy's within 20: t0575).  A print of small
+ * squares across a shirt of a near colour (7 apart) has a line's corners: an added
+ * pattern in a band is read as an overlay, as a caption is. */
 #define GRP_CAPTION_TOL 2
 #define GRP_CAPTION_PAIRS 64
 #define GRP_CAPTION_DETAIL 4
