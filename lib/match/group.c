@@ -701,6 +701,15 @@ static int fine_cells(const double *av, const double *bv, const double *lut, con
 	    plain_share(bv, in, N * N) >= GRP_FINE_PAGE;
 }
 
+/* The lines of text detail_diff passed over (DG_DETAIL): the first and last rows of a's
+ * grid they span (-1 -1: none), which side their corners say carries them (1 a, 2 b, 0
+ * neither: GRP_OVERLAY_*) and how many keypoints each side has in them. */
+struct cap_line {
+	int row[2];
+	int by_corners;
+	int corners[2];
+};
+
 /* What one picture shows and the other does not, in the part both show: a's detail
  * (KP_DETAIL x KP_DETAIL gray, keypoints.h; grid DG_DETAIL) against b's read through the
  * keypoints' transform z (a's level-0 places to b's), after the tone curve that fits
@@ -726,14 +735,12 @@ static int fine_cells(const double *av, const double *bv, const double *lut, con
  * (or -1, -3 as above), and the blocks and lines that cannot change the count are
  * passed over.  *cells_apart, when cells_apart is not NULL: fine_cells' verdict on the
  * cells as read (fields filled otherwise).  caption, when not NULL: on DG_DETAIL, the
- * first and last rows of a's grid the lines of text passed over span, then their first
- * and last columns (-1 -1 -1 -1 none), then which side the lines' corners say carries
- * them (1 a, 2 b, 0 neither) and how many keypoints a and b have in them; on
- * DG_SHAPE, such rows, whose cells of a (and a row each side) are not compared where
+ * lines of text passed over (struct cap_line); on DG_SHAPE, their rows, whose cells of a (and a row each side) are not compared where
  * they are few and the shapes miss there as a caption's strokes do (GRP_SHAPE_CAP_*). */
 static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const double z[4],
     const uint8_t ba[4], const uint8_t bb[4], int grid, const uint16_t wa[4],
-    const uint16_t wb[4], int *overlay, int *spread, int *cells_apart, int caption[7])
+    const uint16_t wb[4], int *overlay, int *spread, int *cells_apart,
+    struct cap_line *caption)
 {
 	static const uint16_t full[4] = { 0, 0, 65535, 65535 };
 	const int shape = grid == DG_SHAPE, only_spread = grid == DG_FINE && spread != NULL;
@@ -759,18 +766,16 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	void *work;
 	int n = 0, nspread, cap_n = 0;
 	/* the shapes: a caption's rows to leave out (caption, GRP_SHAPE_CAP_*) */
-	const int cap_rows = shape && caption != NULL && caption[0] >= 0 &&
-	    caption[1] - caption[0] < GRP_SHAPE_CAP_ROWS;
+	const int cap_rows = shape && caption != NULL && caption->row[0] >= 0 &&
+	    caption->row[1] - caption->row[0] < GRP_SHAPE_CAP_ROWS;
 	double cap_miss = 0;
 
 	*overlay = 0;
 	if (spread != NULL)
 		*spread = 0;
 	nspread = 0;
-	if (caption != NULL && !shape) {
-		caption[0] = caption[1] = caption[2] = caption[3] = -1;
-		caption[4] = caption[5] = caption[6] = 0;
-	}
+	if (caption != NULL && !shape)
+		*caption = (struct cap_line){ { -1, -1 }, 0, { 0, 0 } };
 
 	if (ga == NULL || gb == NULL || ka->w <= 0 || ka->h <= 0 || kb->w <= 0 || kb->h <= 0)
 		return -1;
@@ -844,7 +849,8 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			/* a caption's rows, on a's detail's grid (its view's): marked, and
 			 * how its strokes miss summed */
 			if (cap_rows && abs(2 * (int)floor((py + half) / ka->h * KP_DETAIL) -
-			    caption[0] - caption[1]) <= caption[1] - caption[0] + 2) {
+			    caption->row[0] - caption->row[1]) <=
+			    caption->row[1] - caption->row[0] + 2) {
 				double miss = fabs(ga[i] - grid_read(gb, N, 1, 0, gx, gy));
 
 				if (miss > GRP_SHAPE_CAP_CELL) {
@@ -1091,12 +1097,10 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			}
 			nline += c->n;
 			if (caption != NULL && !shape) {
-				caption[0] = caption[0] < 0 || c->box[2] < caption[0] ? c->box[2] :
-				    caption[0];
-				caption[1] = c->box[3] > caption[1] ? c->box[3] : caption[1];
-				caption[2] = caption[2] < 0 || c->box[0] < caption[2] ? c->box[0] :
-				    caption[2];
-				caption[3] = c->box[1] > caption[3] ? c->box[1] : caption[3];
+				caption->row[0] = caption->row[0] < 0 || c->box[2] < caption->row[0] ?
+				    c->box[2] : caption->row[0];
+				caption->row[1] = c->box[3] > caption->row[1] ? c->box[3] :
+				    caption->row[1];
 			}
 			/* and text is corners: on a textured one, the side that carries it
 			 * has the keypoints there */
@@ -1121,9 +1125,9 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			/* either says which, the other not the opposite */
 			*overlay = by_var == 0 ? by_kp : by_kp == 0 || by_kp == by_var ? by_var : 0;
 			if (caption != NULL && !shape) {
-				caption[4] = by_kp;
-				caption[5] = ka_line;
-				caption[6] = kb_line;
+				caption->by_corners = by_kp;
+				caption->corners[0] = ka_line;
+				caption->corners[1] = kb_line;
 			}
 		}
 	}
@@ -2141,7 +2145,8 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 		m->a_in = share_in(ka, ba, kb, b->kpband, m->z);
 		m->b_in = share_in(kb, b->kpband, ka, ba, w);
 		if (ddiff != NULL) {
-			int none, caption[7];
+			int none;
+			struct cap_line caption;
 
 			/* a's view as its mirror has it */
 			uint16_t wa[4] = { mirror ? 65535 - a->kpview[2] : a->kpview[0], a->kpview[1],
@@ -2151,15 +2156,16 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 			const double *z = m->z;
 
 			*ddiff = detail_diff(ka, kb, z, ba, b->kpband, DG_DETAIL, NULL, NULL,
-			    overlay, &nspread, NULL, caption);
+			    overlay, &nspread, NULL, &caption);
 			/* and through the plain scaling of one view onto the other, where it
 			 * explains nearly as many matches (GRP_PLAIN_SHARE): the closer of the
 			 * two readings */
 			if (m->plain_in >= 0 && m->plain_in >= GRP_PLAIN_SHARE * m->inliers &&
 			    memcmp(m->plain, m->z, sizeof m->z) != 0 && *ddiff != -3) {
-				int ov2, ns2, cap2[7];
+				int ov2, ns2;
+				struct cap_line cap2;
 				int d2 = detail_diff(ka, kb, m->plain, ba, b->kpband, DG_DETAIL, NULL,
-				    NULL, &ov2, &ns2, NULL, cap2);
+				    NULL, &ov2, &ns2, NULL, &cap2);
 
 				if (d2 == -3) {
 					*ddiff = -3;
@@ -2167,14 +2173,14 @@ static int local_match(const struct grp_item *k, const struct grp_item *j,
 					*ddiff = d2;
 					*overlay = ov2;
 					nspread = ns2;
-					memcpy(caption, cap2, sizeof cap2);
+					caption = cap2;
 					z = m->plain;
 				}
 			}
 			*spread = nspread > GRP_SPREAD_MAX;
 			/* the shapes, a caption's rows left out where the details found one */
 			*sdiff = detail_diff(ka, kb, z, ba, b->kpband, DG_SHAPE, wa, b->kpview,
-			    &none, NULL, NULL, *overlay != 0 ? caption : NULL);
+			    &none, NULL, NULL, *overlay != 0 ? &caption : NULL);
 			/* the fine details, for a pair the details let through: pictures of
 			 * one template (GRP_FINE_*) */
 			if (*ddiff >= 0 && *ddiff <= GRP_DETAIL_MAX && !*spread &&
@@ -3560,7 +3566,7 @@ static void turned_view(const struct kp_set *kb, const struct grp_item *b, int t
  * scale both ways (within 2%).  orient: the orientation the pair's hashes matched in
  * (b turned so, turned_view).  0, or a negative AD_E* code. */
 static int aligned_detail(const struct grp_item *a, const struct grp_item *b, int orient,
-    const struct grp_opts *o, int *dd, int *overlay, int caption[7], aderr *err)
+    const struct grp_opts *o, int *dd, int *overlay, struct cap_line *caption, aderr *err)
 {
 	const struct kp_set *ka, *kb;
 	struct kp_set turned;
@@ -3572,10 +3578,8 @@ static int aligned_detail(const struct grp_item *a, const struct grp_item *b, in
 
 	*dd = -2;
 	*overlay = 0;
-	if (caption != NULL) {
-		caption[0] = caption[1] = caption[2] = caption[3] = -1;
-		caption[4] = caption[5] = caption[6] = 0;
-	}
+	if (caption != NULL)
+		*caption = (struct cap_line){ { -1, -1 }, 0, { 0, 0 } };
 	if (!o->local)
 		return 0;
 	if ((rc = details_get(o, a, &ka, err)) < 0)
@@ -3595,7 +3599,8 @@ static int aligned_detail(const struct grp_item *a, const struct grp_item *b, in
 		 * pixels): its whole view placed in its picture, or the part inside its
 		 * bands */
 		double ra[4] = { 0 }, rb[4] = { 0 }, sx, sy, z[4];
-		int d, cap[7];
+		int d;
+		struct cap_line cap;
 
 		if (ka->w <= 0 || ka->h <= 0 || kb->w <= 0 || kb->h <= 0)
 			break;
@@ -3631,14 +3636,14 @@ static int aligned_detail(const struct grp_item *a, const struct grp_item *b, in
 			continue;
 		kp_scaling_z(sx, rb[0] - sx * ra[0], rb[1] - sx * ra[1], z);
 		d = detail_diff(ka, kb, z, a->kpband, bband, DG_DETAIL, NULL, NULL, &ov,
-		    NULL, NULL, cap);
+		    NULL, NULL, &cap);
 		if (d == -3) {
 			rc = aderr_set(err, AD_ENOMEM, "out of memory comparing details");
 		} else if (d >= 0 && (*dd < 0 || d < *dd)) {
 			*dd = d;
 			*overlay = ov;
 			if (caption != NULL)
-				memcpy(caption, cap, sizeof cap);
+				*caption = cap;
 		}
 	}
 	details_put(o, a);
@@ -3744,18 +3749,20 @@ static int sure_apart(const struct grp_item *a, const struct grp_item *b, const 
 static int caption_same(const struct grp_opts *o, const struct grp_item *a,
     const struct grp_item *b, int *dd, int *overlay, aderr *e)
 {
-	int rc, cap[7];
+	int rc;
+	struct cap_line cap;
 
 	*dd = -1;
 	*overlay = 0;
 	if (!o->local || a->low_info || b->low_info || !caption_grids(a, b, -1) ||
 	    color_diff(a, b, 1, 1) > GRP_COLOR_MAX)
 		return 0;
-	if ((rc = aligned_detail(a, b, 1, o, dd, overlay, cap, e)) < 0)
+	if ((rc = aligned_detail(a, b, 1, o, dd, overlay, &cap, e)) < 0)
 		return rc;
-	return *overlay != 0 && cap[4] == *overlay && cap[4 + *overlay] >= GRP_CAPTION_CORNERS &&
-	    *dd >= 0 && *dd <= GRP_CAPTION_DETAIL &&
-	    cap[1] - cap[0] + 1 >= GRP_CAPTION_ROWS && cap[1] - cap[0] + 1 <= GRP_CAPTION_ROWS_MAX;
+	return *overlay != 0 && cap.by_corners == *overlay &&
+	    cap.corners[*overlay - 1] >= GRP_CAPTION_CORNERS && *dd >= 0 &&
+	    *dd <= GRP_CAPTION_DETAIL && cap.row[1] - cap.row[0] + 1 >= GRP_CAPTION_ROWS &&
+	    cap.row[1] - cap.row[0] + 1 <= GRP_CAPTION_ROWS_MAX;
 }
 
 /* r as caption_same took it: no keypoint transform (the details were read in place,
