@@ -981,13 +981,14 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 	 * picture */
 	{
 		int nc, nline = 0, ka_line = 0, kb_line = 0, nvar = 0, ncap = 0, ncell = 0, room = 0;
+		int two = 0;
 		double va = 0, vb = 0;
 		/* the bands' components no taller than a line: their cells (cells[start] on,
 		 * n of them), boxes (x0, x1, y0, y1), and the line each is part of (up: a
 		 * union-find forest, whose roots hold their line's box, whether it holds a
 		 * word, how many components it has) */
 		struct cap_comp {
-			int start, n, box[4], own, line[4], word, parts;
+			int start, n, box[4], own, line[4], word, parts, taken;
 		} *cap = NULL;
 		size_t *up = NULL;
 
@@ -1074,18 +1075,19 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 				cap[ra].parts += cap[rb].parts;
 			}
 		for (int b = 0; b < ncap; b++) {
-			const struct cap_comp *c = &cap[b], *r = &cap[uf_find(up, (size_t)b)];
+			struct cap_comp *c = &cap[b];
+			const struct cap_comp *r = &cap[uf_find(up, (size_t)b)];
 			int lw, lh;
 
 			lw = r->line[1] - r->line[0] + 1;
 			lh = r->line[3] - r->line[2] + 1;
-			if (!c->own && ((!r->word && r->parts < GRP_DETAIL_PARTS) ||
-			    lh > GRP_DETAIL_LINE * f || lw < GRP_DETAIL_LONG * lh))
+			c->taken = c->own || ((r->word || r->parts >= GRP_DETAIL_PARTS) &&
+			    lh <= GRP_DETAIL_LINE * f && lw >= GRP_DETAIL_LONG * lh);
+			if (!c->taken)
 				continue;
 			for (int k = 0; k < c->n; k++) {
 				int q = cells[c->start + k];
 
-				res[q] = 0;
 				/* text is strokes: on a plain ground, the side that carries
 				 * it varies from cell to cell along the line (a through the
 				 * curve, in b's levels) */
@@ -1107,6 +1109,36 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 			if (!only_spread)
 				line_corners(ka, kb, z, N, c->box[0], c->box[1], c->box[2], c->box[3],
 				    &ka_line, &kb_line);
+		}
+		if (!only_spread && nline >= GRP_OVERLAY_CELLS * f * f) {
+			int by_var = va > GRP_OVERLAY_RATIO * vb + GRP_OVERLAY_VAR * nvar ? 1 :
+			    vb > GRP_OVERLAY_RATIO * va + GRP_OVERLAY_VAR * nvar ? 2 : 0;
+			int by_kp = ka_line >= GRP_OVERLAY_RATIO * kb_line + GRP_OVERLAY_MIN ? 1 :
+			    kb_line >= GRP_OVERLAY_RATIO * ka_line + GRP_OVERLAY_MIN ? 2 : 0;
+
+			/* either says which, the other not the opposite */
+			*overlay = by_var == 0 ? by_kp : by_kp == 0 || by_kp == by_var ? by_var : 0;
+			/* neither, where both sides carry strokes and corners alike along the
+			 * line: two texts in one place (a file type's icon and another's, two
+			 * labels of one template), which no copy's mark makes: the line
+			 * counts as it misses */
+			two = by_var == 0 && by_kp == 0 && va >= GRP_TEXTS_VAR * nvar &&
+			    vb >= GRP_TEXTS_VAR * nvar && imin(ka_line, kb_line) >= GRP_TEXTS_CORNERS;
+			if (caption != NULL && !shape) {
+				caption->by_corners = by_kp;
+				caption->corners[0] = ka_line;
+				caption->corners[1] = kb_line;
+				if (two)
+					caption->row[0] = caption->row[1] = -1;
+			}
+		}
+		for (int b = 0; !two && b < ncap; b++) {
+			const struct cap_comp *c = &cap[b];
+
+			if (!c->taken)
+				continue;
+			for (int k = 0; k < c->n; k++)
+				res[cells[c->start + k]] = 0;
 			/* read tight, the strokes spill a little further: the component's
 			 * box and a cell around it count for nothing */
 			for (int y = c->box[2] - 1; aligned && y <= c->box[3] + 1; y++)
@@ -1116,20 +1148,6 @@ static int detail_diff(const struct kp_set *ka, const struct kp_set *kb, const d
 		}
 		free(cap);
 		free(up);
-		if (!only_spread && nline >= GRP_OVERLAY_CELLS * f * f) {
-			int by_var = va > GRP_OVERLAY_RATIO * vb + GRP_OVERLAY_VAR * nvar ? 1 :
-			    vb > GRP_OVERLAY_RATIO * va + GRP_OVERLAY_VAR * nvar ? 2 : 0;
-			int by_kp = ka_line >= GRP_OVERLAY_RATIO * kb_line + GRP_OVERLAY_MIN ? 1 :
-			    kb_line >= GRP_OVERLAY_RATIO * ka_line + GRP_OVERLAY_MIN ? 2 : 0;
-
-			/* either says which, the other not the opposite */
-			*overlay = by_var == 0 ? by_kp : by_kp == 0 || by_kp == by_var ? by_var : 0;
-			if (caption != NULL && !shape) {
-				caption->by_corners = by_kp;
-				caption->corners[0] = ka_line;
-				caption->corners[1] = kb_line;
-			}
-		}
 	}
 	/* read as they lie, the pictures' misses are the tight ones: the lines of text
 	 * were found on the usual room, where a diagonal stroke does not join a line to a
@@ -3841,7 +3859,11 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		 * hashes agree, which squash each to a square, and whose keypoints
 		 * agree on nothing have nothing but those hashes (a small emblem on a
 		 * square canvas and a car on a tall one, each mostly clear ground:
-		 * openclipart-png) */
+		 * openclipart-png).  So too a pair taken on the trust of its
+		 * neighbourhood (trust_pass, verified 2): that trust is in the others'
+		 * keypoints, not in these two pictures, and their details are all that
+		 * speaks for them (t0576: icons of one template with another word under
+		 * the glyph, 6 to 8 bits apart, were one group through such pairs) */
 		int dd, limit, none;
 
 		if (r->stage != GRP_NEAR || !r->hashed || r->shifted || c->o->exact_only)
@@ -3850,7 +3872,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		if (r->orient == 1 && (rc = aligned_overlay(a, b, c->o, &overlay, e)) < 0)
 			return rc;
 		r->overlay = r->orient == 1 ? (uint8_t)overlay : 0;
-		if (r->verified != 0)
+		if (r->verified != 0 && r->verified != 2)
 			return 0;
 		if ((rc = aligned_detail(a, b, r->orient, c->o, &dd, &none, NULL, e)) < 0)
 			return rc;
@@ -3903,8 +3925,10 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 	part = d != -1 && part_of(r, shown);
 	r->turned = odd_turn(m.z) > GRP_GRAY_TURN;
 	gray = gray_apart(a, b, r);
-	if (r->ddiff > GRP_DETAIL_MAX || gray || part || r->shape_apart || tinted ||
-	    r->spread_apart || r->fine_apart || r->ink_apart) {
+	/* a pair taken on trust (verified 2) read through the keypoints' transform had too
+	 * few inliers to be taken on them: its details must agree as a blind pair's do */
+	if (r->ddiff > (r->verified == 2 ? GRP_BLIND_DETAIL : GRP_DETAIL_MAX) || gray || part ||
+	    r->shape_apart || tinted || r->spread_apart || r->fine_apart || r->ink_apart) {
 		r->stage = GRP_NONE;
 		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART || part || gray ||
 		    r->shape_apart || r->spread_apart || r->fine_apart || r->ink_apart ||
