@@ -815,23 +815,23 @@ struct grp_item {
  * apart by their colours too (46 to 75, a copy's within 20: t0575).  A print of small
  * squares across a shirt of a near colour (7 apart) has a line's corners: an added
  * pattern in a band is read as an overlay, as a caption is. */
-/* A line of text detail_diff would pass over, where neither side's strokes nor corners
- * say which carries it, each side varying by GRP_TEXTS_VAR levels or more from cell to
- * cell along it and holding GRP_TEXTS_CORNERS keypoints or more there, is two texts in
- * one place (a file type's icon and another's: the word under one glyph), which no
- * copy's mark makes: the line counts as it misses.  Read over make eval's 28 sets,
- * such lines lay in 27 comparisons of two pictures and 5 of copies (a crop, a gamma, a
- * noise, two a gray); yaru-icons' midi and wma icons (each side 38 to 48 a cell, 46 to
- * 57 corners) had been one group with the wma's copies: false pairs 121 -> 118, no
- * pair of copies lost, and the same at 20 and 16, 12 and 8 (t0576). */
-#define GRP_TEXTS_VAR 15
-#define GRP_TEXTS_CORNERS 12
 #define GRP_CAPTION_TOL 2
 #define GRP_CAPTION_PAIRS 64
 #define GRP_CAPTION_DETAIL 4
 #define GRP_CAPTION_ROWS 3
 #define GRP_CAPTION_ROWS_MAX 5
 #define GRP_CAPTION_CORNERS 48
+/* A line of text detail_diff would pass over, where neither side's strokes nor corners
+ * say which carries it, each side varying by GRP_TEXTS_VAR levels or more from cell to
+ * cell along it and holding GRP_TEXTS_CORNERS keypoints or more there, is two texts in
+ * one place (a file type's icon and another's: the word under one glyph), which no
+ * copy's mark makes: the line counts as it misses.  Read over make eval's 28 sets (at
+ * 20 and 8), such lines lay in 27 comparisons of two pictures and 5 of copies (a crop,
+ * a gamma, a noise, two a gray); yaru-icons' midi and wma icons (each side 38 to 48 a
+ * cell, 46 to 57 corners) had been one group with the wma's copies: false pairs 121 ->
+ * 118, no pair of copies lost, and the same at 20 and 16, 12 and 8 (t0576). */
+#define GRP_TEXTS_VAR 15
+#define GRP_TEXTS_CORNERS 12
 /* Two smooth pictures (featx found no keypoint in either: a gradient, a soft blur), both
  * low-information or both not, are one when their colour grids agree within
  * GRP_SMOOTH_TOL in every cell and channel, their wavelet hashes within
