@@ -4175,7 +4175,9 @@ static int cl_run(struct cl_ctx *c, int pass)
  * star field among star fields is not, nor is a page among pages, nor a pair without
  * keypoints under the margin a search saw (seen_margin), nor one whose keypoints repeat
  * nothing in the middle of the pictures (hollow: a chart with other data, beside a copy
- * of its look-alike that the keypoints took).  cnt is reused. */
+ * of its look-alike that the keypoints took).  The pairs it takes (verified 2) go to the
+ * detail pass after it, where their details must agree as a blind pair's (classify_one).
+ * cnt is reused. */
 static void trust_pass(const struct grp_item *items, size_t n, const struct mih_pair *pairs,
     size_t np, struct pres *res, uint32_t *ok, const struct grp_opts *o)
 {
