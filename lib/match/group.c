@@ -3800,6 +3800,34 @@ static void caption_taken(struct pres *r, int dd, int overlay)
 	r->overlay = (uint8_t)overlay;
 }
 
+/* The details of a pair taken on its hashes, unshifted, read in place (through the
+ * orientation the hashes matched in): a blind pair's must miss by at most
+ * GRP_BLIND_DETAIL (GRP_DETAIL_MAX through a turn), another's by at most
+ * GRP_DETAIL_APART, or GRP_DETAIL_MAX where it was taken on trust (verified 2: a
+ * word's letterbox copy and another word's half-size copy missed by 48, t0576; the
+ * example photos' copies under a line of text laid over them by 24 to 41), and be
+ * readable so; a pair that fails is turned down (classify_one).  0, or a negative
+ * AD_E* code. */
+static int in_place(const struct cl_ctx *c, const struct grp_item *a, const struct grp_item *b,
+    struct pres *r, aderr *e)
+{
+	int dd, none, limit, rc, seen = !blind_pair(c->o, a, b);
+
+	if ((rc = aligned_detail(a, b, r->orient, c->o, &dd, &none, NULL, e)) < 0)
+		return rc;
+	limit = seen ? (r->verified == 2 ? GRP_DETAIL_MAX : GRP_DETAIL_APART) :
+	    r->orient == 1 ? GRP_BLIND_DETAIL : GRP_DETAIL_MAX;
+	if (dd > limit || (dd == -2 && seen)) {
+		r->ddiff = (int8_t)(dd > INT8_MAX ? INT8_MAX : dd);
+		r->blind = !seen;
+		r->stage = GRP_NONE;
+		/* (a blind pair has no evidence but its details: where they part the
+		 * two, no group may hold both) */
+		r->conflict = r->conflict || dd > GRP_DETAIL_APART || r->blind;
+	}
+	return 0;
+}
+
 /* First pass: bytes and hashes, and the keypoints (lenient) for pairs the hashes turn
  * down.  Second pass: the collection-aware decision on the pairs that matched. */
 static int classify_pair(struct cl_ctx *c, size_t p, size_t *verified, size_t *ambiguous,
@@ -3864,7 +3892,6 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		 * keypoints, not in these two pictures, and their details are all that
 		 * speaks for them (t0576: icons of one template with another word under
 		 * the glyph, 6 to 8 bits apart, were one group through such pairs) */
-		int dd, limit, none;
 
 		if (r->stage != GRP_NEAR || !r->hashed || r->shifted || c->o->exact_only)
 			return 0;
@@ -3874,19 +3901,7 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		r->overlay = r->orient == 1 ? (uint8_t)overlay : 0;
 		if (r->verified != 0 && r->verified != 2)
 			return 0;
-		if ((rc = aligned_detail(a, b, r->orient, c->o, &dd, &none, NULL, e)) < 0)
-			return rc;
-		limit = !blind_pair(c->o, a, b) ? GRP_DETAIL_APART :
-		    r->orient == 1 ? GRP_BLIND_DETAIL : GRP_DETAIL_MAX;
-		if (dd > limit || (dd == -2 && limit == GRP_DETAIL_APART)) {
-			r->ddiff = (int8_t)(dd > INT8_MAX ? INT8_MAX : dd);
-			r->blind = limit != GRP_DETAIL_APART;
-			r->stage = GRP_NONE;
-			/* (a blind pair has no evidence but its details: where they part
-			 * the two, no group may hold both) */
-			r->conflict = r->conflict || dd > GRP_DETAIL_APART || r->blind;
-		}
-		return 0;
+		return in_place(c, a, b, r, e);
 	}
 	/* as the last keypoint test matched them: a hash match through its orientation's
 	 * mirror (the second pass), a keypoint match as it is (the first) */
@@ -3933,6 +3948,12 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		r->conflict = r->conflict || r->ddiff > GRP_DETAIL_APART || part || gray ||
 		    r->shape_apart || r->spread_apart || r->fine_apart || r->ink_apart ||
 		    sure_apart(a, b, r, &m);
+	} else if (r->verified == 2 && d < 0 && r->hashed && !r->shifted) {
+		/* taken on trust, and its few keypoints read nothing of its details (too
+		 * little of one picture inside the other): read them in place, as a pair
+		 * with no keypoint transform is (a word's letterbox copy and another
+		 * word's half-size copy, t0576) */
+		return in_place(c, a, b, r, e);
 	}
 	return 0;
 }
