@@ -3892,7 +3892,6 @@ static int classify_one(struct cl_ctx *c, size_t p, size_t *verified, size_t *am
 		 * keypoints, not in these two pictures, and their details are all that
 		 * speaks for them (t0576: icons of one template with another word under
 		 * the glyph, 6 to 8 bits apart, were one group through such pairs) */
-
 		if (r->stage != GRP_NEAR || !r->hashed || r->shifted || c->o->exact_only)
 			return 0;
 		r->ddiff = -2;
